@@ -1,0 +1,409 @@
+//! The keyspace: databases of keys, their values and expiry, plus the store-wide clock, RNG,
+//! configuration and the hooks (effects for the log, WATCH invalidation, keyspace
+//! notifications) that every modification goes through.
+//!
+//! Handlers never touch a [`Db`] directly: they go through [`crate::engine::Ctx`], which
+//! applies lazy expiry on every lookup and records what happened.
+
+pub mod clock;
+pub mod commands;
+pub mod dict;
+pub mod rng;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+pub use clock::Clock;
+pub use dict::Dict;
+pub use rng::Rng;
+
+use crate::error::{Error, Result};
+use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
+
+/// A value stored under a key.
+#[derive(Clone, Debug)]
+pub enum Object {
+    /// String (binary-safe bytes; integers are stored as their decimal text).
+    Str(Vec<u8>),
+    /// List.
+    List(List),
+    /// Hash.
+    Hash(Hash),
+    /// Set.
+    Set(Set),
+    /// Sorted set.
+    ZSet(ZSet),
+}
+
+macro_rules! accessors {
+    ($($variant:ident, $ty:ty, $as:ident, $as_mut:ident;)*) => {
+        impl Object {
+            $(
+                /// This value as the named type, or a WRONGTYPE error.
+                #[inline]
+                pub fn $as(&self) -> Result<&$ty> {
+                    match self {
+                        Object::$variant(v) => Ok(v),
+                        _ => Err(Error::wrong_type()),
+                    }
+                }
+                /// This value as the named type (mutable), or a WRONGTYPE error.
+                #[inline]
+                pub fn $as_mut(&mut self) -> Result<&mut $ty> {
+                    match self {
+                        Object::$variant(v) => Ok(v),
+                        _ => Err(Error::wrong_type()),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+accessors! {
+    Str, Vec<u8>, as_str, as_str_mut;
+    List, List, as_list, as_list_mut;
+    Hash, Hash, as_hash, as_hash_mut;
+    Set, Set, as_set, as_set_mut;
+    ZSet, ZSet, as_zset, as_zset_mut;
+}
+
+impl Object {
+    /// The TYPE name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Object::Str(_) => "string",
+            Object::List(_) => "list",
+            Object::Hash(_) => "hash",
+            Object::Set(_) => "set",
+            Object::ZSet(_) => "zset",
+        }
+    }
+
+    /// The OBJECT ENCODING name Redis 7.0 would report.
+    pub fn encoding(&self, cfg: &Config) -> &'static str {
+        match self {
+            Object::Str(s) => crate::types::string::encoding(s),
+            Object::List(l) => l.encoding(cfg),
+            Object::Hash(h) => h.encoding(cfg),
+            Object::Set(s) => s.encoding(cfg),
+            Object::ZSet(z) => z.encoding(cfg),
+        }
+    }
+
+    /// True for an aggregate with no elements (which Redis never keeps).
+    pub fn is_empty_aggregate(&self) -> bool {
+        match self {
+            Object::Str(_) => false,
+            Object::List(l) => l.is_empty(),
+            Object::Hash(h) => h.is_empty(),
+            Object::Set(s) => s.is_empty(),
+            Object::ZSet(z) => z.is_empty(),
+        }
+    }
+}
+
+/// A key's value and its absolute expiry (Unix ms), if any.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The value.
+    pub obj: Object,
+    /// Absolute expiry time in Unix milliseconds.
+    pub expire: Option<u64>,
+}
+
+/// One logical database (SELECT n).
+#[derive(Clone, Debug, Default)]
+pub struct Db {
+    /// Keys and values.
+    pub dict: Dict<Entry>,
+    /// Keys with a TTL, ordered by deadline: drives active expiry.
+    pub expires: BTreeSet<(u64, Vec<u8>)>,
+}
+
+impl Db {
+    /// Number of keys (including logically expired ones not yet reclaimed).
+    pub fn len(&self) -> usize {
+        self.dict.len()
+    }
+
+    /// True when the database holds no keys.
+    pub fn is_empty(&self) -> bool {
+        self.dict.is_empty()
+    }
+
+    /// Inserts `obj` under `key`. With `keep_ttl` an existing expiry is kept; otherwise the key
+    /// ends up without one (SET semantics).
+    pub fn insert(&mut self, key: &[u8], obj: Object, keep_ttl: bool) {
+        match self.dict.get_mut(key) {
+            Some(e) => {
+                e.obj = obj;
+                if !keep_ttl {
+                    if let Some(at) = e.expire.take() {
+                        self.expires.remove(&(at, key.to_vec()));
+                    }
+                }
+            }
+            None => {
+                self.dict.insert(key, Entry { obj, expire: None });
+            }
+        }
+    }
+
+    /// Removes `key` and its expiry.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        let e = self.dict.remove(key)?;
+        if let Some(at) = e.expire {
+            self.expires.remove(&(at, key.to_vec()));
+        }
+        Some(e)
+    }
+
+    /// Sets (Some) or clears (None) the expiry of an existing key. Returns false if absent.
+    pub fn set_expire(&mut self, key: &[u8], at: Option<u64>) -> bool {
+        let Some(e) = self.dict.get_mut(key) else {
+            return false;
+        };
+        if let Some(old) = e.expire {
+            self.expires.remove(&(old, key.to_vec()));
+        }
+        e.expire = at;
+        if let Some(at) = at {
+            self.expires.insert((at, key.to_vec()));
+        }
+        true
+    }
+
+    /// Keys whose deadline is `<= now`, at most `limit`, earliest first.
+    pub fn due(&self, now: u64, limit: usize) -> Vec<Vec<u8>> {
+        self.expires
+            .iter()
+            .take_while(|(at, _)| *at <= now)
+            .take(limit)
+            .map(|(_, k)| k.clone())
+            .collect()
+    }
+
+    /// Removes all keys.
+    pub fn clear(&mut self) {
+        self.dict.clear();
+        self.expires.clear();
+    }
+}
+
+/// Tunables that change observable behaviour (CONFIG GET/SET names in comments).
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `databases`
+    pub databases: usize,
+    /// `hash-max-listpack-entries`
+    pub hash_max_listpack_entries: usize,
+    /// `hash-max-listpack-value`
+    pub hash_max_listpack_value: usize,
+    /// `set-max-intset-entries`
+    pub set_max_intset_entries: usize,
+    /// `zset-max-listpack-entries`
+    pub zset_max_listpack_entries: usize,
+    /// `zset-max-listpack-value`
+    pub zset_max_listpack_value: usize,
+    /// `list-max-listpack-size`
+    pub list_max_listpack_size: i64,
+    /// `notify-keyspace-events`, as flag bits (see [`notify`]).
+    pub notify_keyspace_events: u32,
+    /// `proto-max-bulk-len`
+    pub proto_max_bulk_len: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            databases: 16,
+            hash_max_listpack_entries: 128,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
+            list_max_listpack_size: -2,
+            notify_keyspace_events: 0,
+            proto_max_bulk_len: 512 * 1024 * 1024,
+        }
+    }
+}
+
+/// Keyspace-notification classes (Redis `NOTIFY_*`), used with `Ctx::modified`/`Ctx::notify`.
+pub mod notify {
+    /// K
+    pub const KEYSPACE: u32 = 1 << 0;
+    /// E
+    pub const KEYEVENT: u32 = 1 << 1;
+    /// g
+    pub const GENERIC: u32 = 1 << 2;
+    /// $
+    pub const STRING: u32 = 1 << 3;
+    /// l
+    pub const LIST: u32 = 1 << 4;
+    /// s
+    pub const SET: u32 = 1 << 5;
+    /// h
+    pub const HASH: u32 = 1 << 6;
+    /// z
+    pub const ZSET: u32 = 1 << 7;
+    /// x
+    pub const EXPIRED: u32 = 1 << 8;
+    /// e
+    pub const EVICTED: u32 = 1 << 9;
+    /// m
+    pub const KEY_MISS: u32 = 1 << 11;
+    /// n
+    pub const NEW: u32 = 1 << 14;
+}
+
+/// A keyspace notification waiting to be published: (channel, message).
+pub type Notification = (Vec<u8>, Vec<u8>);
+
+/// The whole store: databases, clock, RNG, configuration, and modification hooks.
+#[derive(Clone, Debug)]
+pub struct Store {
+    /// The databases (16 by default).
+    pub dbs: Vec<Db>,
+    /// Source of time.
+    pub clock: Clock,
+    /// Source of randomness.
+    pub rng: Rng,
+    /// Behaviour tunables.
+    pub config: Config,
+    /// Count of modifications since start (Redis `server.dirty`).
+    pub dirty: u64,
+    /// When true, write commands append what they did to `effects` (for the log).
+    pub record_effects: bool,
+    /// Effects of the commands executed since the log last drained them.
+    pub effects: Vec<Effect>,
+    /// WATCHed keys: (db, key) → watching client ids.
+    pub watched: HashMap<(usize, Vec<u8>), Vec<u64>>,
+    /// Clients whose WATCHed keys were modified.
+    pub watch_dirty: HashSet<u64>,
+    /// Keyspace notifications produced and not yet published.
+    pub notifications: Vec<Notification>,
+    /// Commands executed since start (drives active-expiry pacing).
+    pub commands_processed: u64,
+    /// Keys reclaimed by expiry since start (INFO `expired_keys`).
+    pub expired_keys: u64,
+    /// True while replaying a log: keys are never expired, so replay does not depend on the
+    /// clock (Redis does not expire keys while loading either).
+    pub loading: bool,
+}
+
+/// One logged effect: the db it applies to and a deterministic command vector.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Effect {
+    /// Database index.
+    pub db: usize,
+    /// Command and arguments (replayed through the engine).
+    pub argv: Vec<Vec<u8>>,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new(Config::default(), Clock::System, 0)
+    }
+}
+
+impl Store {
+    /// A store with `config.databases` empty databases.
+    pub fn new(config: Config, clock: Clock, seed: u64) -> Store {
+        Store {
+            dbs: (0..config.databases.max(1))
+                .map(|_| Db::default())
+                .collect(),
+            clock,
+            rng: Rng::new(seed),
+            config,
+            dirty: 0,
+            record_effects: false,
+            effects: Vec::new(),
+            watched: HashMap::new(),
+            watch_dirty: HashSet::new(),
+            notifications: Vec::new(),
+            commands_processed: 0,
+            expired_keys: 0,
+            loading: false,
+        }
+    }
+
+    /// Marks clients watching `key` in `db` as dirty (Redis `signalModifiedKey`).
+    #[inline]
+    pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
+        if self.watched.is_empty() {
+            return;
+        }
+        if let Some(ids) = self.watched.get(&(db, key.to_vec())) {
+            self.watch_dirty.extend(ids.iter().copied());
+        }
+    }
+
+    /// Marks every client watching any key of `db` whose key currently exists or is watched
+    /// (FLUSHDB, SWAPDB): Redis invalidates all watchers of the db.
+    pub fn signal_flushed_db(&mut self, db: usize) {
+        let ids: Vec<u64> = self
+            .watched
+            .iter()
+            .filter(|((d, _), _)| *d == db)
+            .flat_map(|(_, ids)| ids.iter().copied())
+            .collect();
+        self.watch_dirty.extend(ids);
+    }
+
+    /// Queues a keyspace notification if `class` is enabled (Redis `notifyKeyspaceEvent`).
+    pub fn notify(&mut self, class: u32, event: &str, db: usize, key: &[u8]) {
+        let flags = self.config.notify_keyspace_events;
+        if flags & class == 0 {
+            return;
+        }
+        if flags & notify::KEYSPACE != 0 {
+            let mut ch = format!("__keyspace@{db}__:").into_bytes();
+            ch.extend_from_slice(key);
+            self.notifications.push((ch, event.as_bytes().to_vec()));
+        }
+        if flags & notify::KEYEVENT != 0 {
+            let ch = format!("__keyevent@{db}__:{event}").into_bytes();
+            self.notifications.push((ch, key.to_vec()));
+        }
+    }
+
+    /// Deletes an expired key as Redis's `deleteExpiredKeyAndPropagate` does: logs a DEL,
+    /// fires the `expired` notification and invalidates WATCH.
+    pub fn expire_key(&mut self, db: usize, key: &[u8]) {
+        if self.dbs[db].remove(key).is_some() {
+            self.expired_keys += 1;
+            if self.record_effects {
+                self.effects.push(Effect {
+                    db,
+                    argv: vec![b"DEL".to_vec(), key.to_vec()],
+                });
+            }
+            self.notify(notify::EXPIRED, "expired", db, key);
+            self.signal_modified(db, key);
+            self.dirty += 1;
+        }
+    }
+
+    /// Reclaims up to `limit` expired keys across all databases; returns how many.
+    pub fn active_expire(&mut self, limit: usize) -> usize {
+        let now = self.clock.now_ms();
+        let mut done = 0;
+        for db in 0..self.dbs.len() {
+            if done >= limit {
+                break;
+            }
+            for key in self.dbs[db].due(now, limit - done) {
+                self.expire_key(db, &key);
+                done += 1;
+            }
+        }
+        done
+    }
+
+    /// Total keys across databases.
+    pub fn total_keys(&self) -> usize {
+        self.dbs.iter().map(Db::len).sum()
+    }
+}

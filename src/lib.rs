@@ -1,0 +1,32 @@
+//! # emu — Redis without a server
+//!
+//! An embedded, Redis 7.0-compatible store for Rust: the same commands, replies and error
+//! texts, in-process.
+//!
+//! ```
+//! let r = emu::Redis::new();
+//! let v: emu::Value = r.cmd("ECHO").arg("hi").query().unwrap();
+//! assert_eq!(v, emu::Value::bulk("hi"));
+//! ```
+//!
+//! # Layout
+//!
+//! * [`value`] — the reply type (RESP3-rich).
+//! * [`error`] — the one error type, with Redis's messages.
+//! * [`engine`] — the command table and dispatcher every front end uses; `Ctx` for handlers.
+//! * [`keyspace`] — databases, expiry, clock, RNG, the deterministic `Dict`, key commands.
+//! * [`types`] — strings, hashes, lists, sets, sorted sets: representation and handlers.
+//! * [`client`] — the `Redis` handle, typed methods, pipelines, reply conversion.
+//! * [`util`] — number parsing/formatting, glob matching, the SCAN loop.
+
+pub mod client;
+pub mod engine;
+pub mod error;
+pub mod keyspace;
+pub mod types;
+pub mod util;
+pub mod value;
+
+pub use client::{Builder, Cmd, FromValue, Redis, ToArg};
+pub use error::{Error, ErrorKind, Result};
+pub use value::Value;

@@ -1,0 +1,8 @@
+//! The five data types: each module holds the value representation and its command
+//! handlers, and exports them as `COMMANDS`.
+
+pub mod hash;
+pub mod list;
+pub mod set;
+pub mod string;
+pub mod zset;

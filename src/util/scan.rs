@@ -1,0 +1,81 @@
+//! The SCAN family's shared argument parsing and cursor loop (Redis `scanGenericCommand`).
+
+use crate::error::{Error, Result};
+use crate::keyspace::Dict;
+use crate::util::{eq_ic, glob, parse_i64};
+
+/// Parsed `cursor [MATCH pattern] [COUNT count] [TYPE type]`.
+#[derive(Debug, Clone, Default)]
+pub struct ScanArgs {
+    /// Cursor to resume from.
+    pub cursor: u64,
+    /// MATCH pattern.
+    pub pattern: Option<Vec<u8>>,
+    /// COUNT hint (default 10).
+    pub count: usize,
+    /// TYPE filter (SCAN only), lowercased.
+    pub type_filter: Option<Vec<u8>>,
+}
+
+/// Parses a cursor as Redis does (`parseScanCursorOrReply`): an unsigned 64-bit decimal.
+pub fn parse_cursor(a: &[u8]) -> Result<u64> {
+    let s = std::str::from_utf8(a).map_err(|_| Error::err("invalid cursor"))?;
+    if s.is_empty() || s.starts_with('+') || s.starts_with(' ') {
+        return Err(Error::err("invalid cursor"));
+    }
+    s.parse::<u64>().map_err(|_| Error::err("invalid cursor"))
+}
+
+/// Parses the options after the cursor. `allow_type` is true only for SCAN.
+pub fn parse(cursor: &[u8], opts: &[&[u8]], allow_type: bool) -> Result<ScanArgs> {
+    let mut out = ScanArgs {
+        cursor: parse_cursor(cursor)?,
+        count: 10,
+        ..Default::default()
+    };
+    let mut i = 0;
+    while i < opts.len() {
+        let remaining = opts.len() - i;
+        if eq_ic(opts[i], "count") && remaining >= 2 {
+            let n = parse_i64(opts[i + 1]).ok_or_else(Error::not_integer)?;
+            if n < 1 {
+                return Err(Error::syntax());
+            }
+            out.count = n as usize;
+            i += 2;
+        } else if eq_ic(opts[i], "match") && remaining >= 2 {
+            let p = opts[i + 1];
+            // "*" matches everything: skip the matcher like Redis does.
+            out.pattern = if p == b"*" { None } else { Some(p.to_vec()) };
+            i += 2;
+        } else if allow_type && eq_ic(opts[i], "type") && remaining >= 2 {
+            out.type_filter = Some(opts[i + 1].to_ascii_lowercase());
+            i += 2;
+        } else {
+            return Err(Error::syntax());
+        }
+    }
+    Ok(out)
+}
+
+/// Runs one SCAN step over `dict`: visits buckets from `args.cursor` until `count` elements
+/// were visited or `count * 10` buckets were looked at (Redis's `maxiterations`), and calls
+/// `emit(key, value)` for each visited element that passes MATCH. Returns the next cursor.
+pub fn scan_dict<V>(dict: &Dict<V>, args: &ScanArgs, mut emit: impl FnMut(&[u8], &V)) -> u64 {
+    let mut cursor = args.cursor;
+    let mut budget = args.count.saturating_mul(10).max(1);
+    let mut visited = 0usize;
+    loop {
+        cursor = dict.scan_step(cursor, |k, v| {
+            visited += 1;
+            if args.pattern.as_ref().is_none_or(|p| glob::matches(p, k)) {
+                emit(k, v);
+            }
+        });
+        budget -= 1;
+        if cursor == 0 || budget == 0 || visited >= args.count {
+            break;
+        }
+    }
+    cursor
+}
