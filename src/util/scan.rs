@@ -17,13 +17,30 @@ pub struct ScanArgs {
     pub type_filter: Option<Vec<u8>>,
 }
 
-/// Parses a cursor as Redis does (`parseScanCursorOrReply`): an unsigned 64-bit decimal.
+/// Parses a cursor as Redis does (`parseScanCursorOrReply`): `strtoul` in base 10 that must
+/// consume the whole argument, no leading space. So an optional sign is accepted (`-1` wraps
+/// to 2^64-1, as strtoul negates in unsigned arithmetic), the empty string is cursor 0, and
+/// a magnitude past 2^64-1 is rejected.
 pub fn parse_cursor(a: &[u8]) -> Result<u64> {
-    let s = std::str::from_utf8(a).map_err(|_| Error::err("invalid cursor"))?;
-    if s.is_empty() || s.starts_with('+') || s.starts_with(' ') {
+    if a.is_empty() {
+        return Ok(0);
+    }
+    let (neg, digits) = match a[0] {
+        b'-' => (true, &a[1..]),
+        b'+' => (false, &a[1..]),
+        _ => (false, a),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return Err(Error::err("invalid cursor"));
     }
-    s.parse::<u64>().map_err(|_| Error::err("invalid cursor"))
+    let mut v: u64 = 0;
+    for &c in digits {
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add((c - b'0') as u64))
+            .ok_or_else(|| Error::err("invalid cursor"))?;
+    }
+    Ok(if neg { v.wrapping_neg() } else { v })
 }
 
 /// Parses the options after the cursor. `allow_type` is true only for SCAN.
