@@ -143,10 +143,12 @@ fn ttl_generic(ctx: &mut Ctx, argv: &[&[u8]], ms: bool, absolute: bool) -> Resul
         at.saturating_sub(now.min(i64::MAX as u64) as i64)
     }
     .max(0);
+    // Rounded in unsigned arithmetic: what Redis 7.0 replies even for a deadline near
+    // i64::MAX.
     Ok(Value::Int(if ms {
         ttl
     } else {
-        ttl.saturating_add(500) / 1000
+        ((ttl as u64 + 500) / 1000) as i64
     }))
 }
 
