@@ -231,10 +231,10 @@ fn same_object() -> Error {
 }
 
 /// True when a key with deadline `at` is logically expired at `now`. Must agree with the
-/// lazy-expiry rule of `Ctx` lookups (which treat a deadline equal to `now` as expired) and
-/// never expires anything while a log is being replayed.
+/// lazy-expiry rule of `Ctx` lookups (Redis `keyIsExpired`: live through the deadline
+/// millisecond) and never expires anything while a log is being replayed.
 fn is_expired(store: &Store, at: Option<u64>, now: u64) -> bool {
-    !store.loading && at.is_some_and(|t| t <= now)
+    !store.loading && at.is_some_and(|t| t < now)
 }
 
 /// Adds `key` to `db` (which must not hold it) with `entry`'s value and expiry.
