@@ -361,10 +361,12 @@ fn msetnx(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 }
 
 /// `checkStringLength`: `ERR string exceeds maximum allowed size (proto-max-bulk-len)` when
-/// `size + append` exceeds `proto-max-bulk-len` (never while replaying a log).
+/// `size + append` exceeds `proto-max-bulk-len`. Unlike Redis (which skips the check for its
+/// master and AOF clients) it also applies while replaying a log, so a crafted log can never
+/// make SETRANGE allocate an arbitrary amount of memory.
 fn check_string_length(ctx: &Ctx, size: u64, append: u64) -> Result<()> {
     let total = size as u128 + append as u128;
-    if !ctx.store.loading && total > ctx.store.config.proto_max_bulk_len as u128 {
+    if total > ctx.store.config.proto_max_bulk_len as u128 {
         return Err(Error::err(
             "string exceeds maximum allowed size (proto-max-bulk-len)",
         ));
@@ -521,7 +523,7 @@ fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         _ => {}
     }
     check_string_length(ctx, offset as u64, value.len() as u64)?;
-    // Within proto-max-bulk-len (or replaying), so the end fits in memory terms.
+    // Within proto-max-bulk-len, so the end fits in usize.
     let start = offset as usize;
     let end = start + value.len();
     if cur_len.is_none() {
