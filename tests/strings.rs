@@ -214,7 +214,7 @@ fn set_expire_options() {
     assert_eq!(ok(&r, &["SET", "k", "z", "EX", "50", "NX"]), Value::Nil);
     assert_eq!(expire_of(&r, "k"), Some(NOW + 5000));
     // The key expires.
-    r.advance_time(Duration::from_millis(5000));
+    r.advance_time(Duration::from_millis(5001));
     assert_eq!(ok(&r, &["GET", "k"]), Value::Nil);
     assert!(!exists(&r, "k"));
 }
@@ -303,7 +303,7 @@ fn setnx_setex_psetex() {
     assert_eq!(err(&r, &["SETEX", "k", "abc", "v"]), NOT_INT);
     assert_eq!(err(&r, &["PSETEX", "k", "1.0", "v"]), NOT_INT);
     assert_eq!(ok(&r, &["GET", "k"]), b("y"));
-    r.advance_time(Duration::from_millis(10));
+    r.advance_time(Duration::from_millis(11));
     assert_eq!(ok(&r, &["GET", "k"]), Value::Nil);
 }
 
