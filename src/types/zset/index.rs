@@ -287,13 +287,19 @@ impl OrderIndex {
         self.chunks[c].lower_bound_from(lo, score, member)
     }
 
-    /// Recomputes `lasts`, the pivots and the Fenwick tree from the chunks.
+    /// Recomputes `lasts`, the pivots and the Fenwick tree from the chunks (bulk builds).
     fn rebuild(&mut self) {
-        let c = self.chunks.len();
         self.lasts.clear();
         self.lasts.extend(self.chunks.iter().map(Chunk::last_score));
         self.pivots.clear();
         self.pivots.extend(self.chunks.iter().map(Self::pivots_of));
+        self.rebuild_tree();
+    }
+
+    /// Recomputes the Fenwick tree from the chunk lengths: O(C), reading only the chunk
+    /// headers (contiguous), after chunks were inserted or removed.
+    fn rebuild_tree(&mut self) {
+        let c = self.chunks.len();
         self.tree.clear();
         self.tree.resize(c + 1, 0);
         for i in 1..=c {
@@ -304,6 +310,37 @@ impl OrderIndex {
                 self.tree[j] += v;
             }
         }
+    }
+
+    /// Inserts a chunk at position `at` with its summaries (the tree is left to the caller).
+    fn insert_chunk(&mut self, at: usize, ch: Chunk) {
+        self.lasts.insert(at, ch.last_score());
+        self.pivots.insert(at, Self::pivots_of(&ch));
+        self.chunks.insert(at, ch);
+    }
+
+    /// Removes the chunks in `range` with their summaries (the tree is left to the caller).
+    fn remove_chunks(&mut self, range: std::ops::Range<usize>) {
+        self.lasts.drain(range.clone());
+        self.pivots.drain(range.clone());
+        self.chunks.drain(range);
+    }
+
+    /// Merges chunk `b` into chunk `b - 1` (the tree is left to the caller).
+    fn merge_into_prev(&mut self, b: usize) {
+        let right = self.chunks.remove(b);
+        self.lasts.remove(b);
+        self.pivots.remove(b);
+        self.chunks[b - 1].append(right);
+        self.touch(b - 1);
+    }
+
+    /// Appends a Fenwick node for a new last chunk of length `n`.
+    fn fen_push(&mut self, n: usize) {
+        let i = self.tree.len(); // 1-based index of the new node
+        let low = i & i.wrapping_neg();
+        let v = n + self.prefix(i - 1) - self.prefix(i - low);
+        self.tree.push(v);
     }
 
     #[inline]
@@ -391,8 +428,17 @@ impl OrderIndex {
         self.len += 1;
         if ch.len() > MAX_CHUNK {
             let right = ch.split_off(ch.len() / 2);
-            self.chunks.insert(c + 1, right);
-            self.rebuild();
+            let moved = right.len();
+            self.touch(c);
+            self.insert_chunk(c + 1, right);
+            if c + 2 == self.chunks.len() {
+                // Appending (monotonic inserts): O(log C) Fenwick update instead of a rebuild.
+                self.fen_add(c, 1);
+                self.fen_sub(c, moved);
+                self.fen_push(moved);
+            } else {
+                self.rebuild_tree();
+            }
         } else {
             self.touch(c);
             self.fen_add(c, 1);
@@ -437,20 +483,15 @@ impl OrderIndex {
     /// Restores the invariants after `n` items were removed from chunk `c`.
     fn after_shrink(&mut self, c: usize, n: usize) {
         if self.chunks[c].len() == 0 {
-            self.chunks.remove(c);
-            self.rebuild();
+            self.remove_chunks(c..c + 1);
+            self.rebuild_tree();
             return;
         }
         if self.chunks[c].len() < MIN_CHUNK && self.chunks.len() > 1 {
-            let pair = if c + 1 < self.chunks.len() {
-                (c, c + 1)
-            } else {
-                (c - 1, c)
-            };
-            if self.chunks[pair.0].len() + self.chunks[pair.1].len() <= MAX_CHUNK {
-                let right = self.chunks.remove(pair.1);
-                self.chunks[pair.0].append(right);
-                self.rebuild();
+            let b = if c + 1 < self.chunks.len() { c + 1 } else { c };
+            if self.chunks[b - 1].len() + self.chunks[b].len() <= MAX_CHUNK {
+                self.merge_into_prev(b);
+                self.rebuild_tree();
                 return;
             }
         }
@@ -483,19 +524,38 @@ impl OrderIndex {
             .iter()
             .any(|&(c, _)| self.chunks[c].len() < MIN_CHUNK);
         if structural {
-            self.chunks.retain(|ch| ch.len() > 0);
+            // Only the first and last touched chunks can keep items; the ones between are
+            // empty and go in one drain.
+            let last = c - 1;
+            for &(c, _) in [touched[0], touched[touched.len() - 1]].iter() {
+                if self.chunks[c].len() > 0 {
+                    self.touch(c);
+                }
+            }
+            let first_empty = if self.chunks[c0].len() > 0 {
+                c0 + 1
+            } else {
+                c0
+            };
+            let end_empty = if last > c0 && self.chunks[last].len() > 0 {
+                last
+            } else {
+                last + 1
+            };
+            if first_empty < end_empty {
+                self.remove_chunks(first_empty..end_empty);
+            }
             // Merge the (at most two) partially emptied chunks around the cut.
             let cut = c0.min(self.chunks.len().saturating_sub(1));
             for c in [cut + 1, cut] {
                 if c >= 1 && c < self.chunks.len() {
                     let (a, b) = (self.chunks[c - 1].len(), self.chunks[c].len());
                     if (a < MIN_CHUNK || b < MIN_CHUNK) && a + b <= MAX_CHUNK {
-                        let right = self.chunks.remove(c);
-                        self.chunks[c - 1].append(right);
+                        self.merge_into_prev(c);
                     }
                 }
             }
-            self.rebuild();
+            self.rebuild_tree();
         } else {
             for (c, n) in touched {
                 self.touch(c);
