@@ -9,17 +9,19 @@
 //! members, 32-bit member fingerprints — so searches scan plain floats. Alongside:
 //!
 //! * `lasts[c]` — the score of chunk `c`'s last item, in a flat `Vec<f64>`: locating a
-//!   chunk by score is a binary search over contiguous floats (member bytes are compared
-//!   only on score ties);
+//!   chunk by score is a binary search over contiguous floats; on score ties the chunk's
+//!   last member is compared through `last_heads[c]` (its first 16 bytes and length), so
+//!   member bytes are read only for long members sharing 16 leading bytes;
 //! * `pivots[c]` — the last score of each of 16 equal segments of chunk `c`, on one
 //!   64-byte-aligned pair of cache lines: a search inside a chunk reads the pivots, then
 //!   one short segment, instead of probing the whole chunk;
 //! * a Fenwick (binary indexed) tree over chunk lengths, giving the number of items before
 //!   a chunk (rank) and the chunk holding the k-th item (select) in O(log C).
 //!
-//! ZRANK knows the member's score (from the dict), so it finds the first item with that
-//! score; when no other item shares the score — or a short run of equal scores holds
-//! exactly one matching fingerprint — the rank is known without reading member bytes.
+//! ZRANK knows the member's score (from the dict), so it finds the chunk that must hold
+//! it and the first item with that score there; when no other item shares the score, or
+//! the run of equal scores holds exactly one matching fingerprint, the rank is known
+//! without reading member bytes.
 //!
 //! Costs with n items and C ≈ n / 128..256 chunks: rank, select, score/lex bounds are
 //! O(log n) (binary searches + a Fenwick walk); insert/remove are O(log n + chunk size)
@@ -103,6 +105,38 @@ fn partition(n: usize, before: impl Fn(usize) -> bool) -> usize {
 #[inline]
 fn fingerprint(member: &[u8]) -> u32 {
     crate::keyspace::dict::hash_bytes(member) as u32
+}
+
+/// The first 16 bytes and the length of a member: orders two members without reading
+/// the stored one's bytes unless both are longer than 16 bytes and share those 16.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct KeyHead {
+    head: [u8; 16],
+    len: usize,
+}
+
+impl KeyHead {
+    fn of(m: &[u8]) -> KeyHead {
+        let mut head = [0u8; 16];
+        let n = m.len().min(16);
+        head[..n].copy_from_slice(&m[..n]);
+        KeyHead { head, len: m.len() }
+    }
+
+    /// Compares the member this head summarises (`full` fetches its bytes) with `m`.
+    #[inline]
+    fn cmp_with(&self, full: impl FnOnce() -> Option<Ordering>, m: &[u8]) -> Ordering {
+        let n = self.len.min(m.len()).min(16);
+        match self.head[..n].cmp(&m[..n]) {
+            Ordering::Equal => {}
+            o => return o,
+        }
+        if n < 16 || (self.len == 16 && m.len() == 16) {
+            // One is a prefix of the other (or they are equal).
+            return self.len.cmp(&m.len());
+        }
+        full().unwrap_or(Ordering::Less)
+    }
 }
 
 /// One sorted run, stored as parallel arrays so score searches scan plain floats.
@@ -198,6 +232,8 @@ impl Chunk {
 pub struct OrderIndex {
     chunks: Vec<Chunk>,
     lasts: Vec<f64>,
+    /// Head of each chunk's last member, for ordering by member on score ties.
+    last_heads: Vec<KeyHead>,
     pivots: Vec<Pivots>,
     /// Fenwick tree over chunk lengths, 1-based (`tree[0]` unused), `chunks.len() + 1` long.
     tree: Vec<usize>,
@@ -228,6 +264,7 @@ impl OrderIndex {
         let mut out = OrderIndex {
             chunks,
             lasts: Vec::new(),
+            last_heads: Vec::new(),
             pivots: Vec::new(),
             tree: Vec::new(),
             len,
@@ -248,6 +285,12 @@ impl OrderIndex {
         self.len == 0
     }
 
+    fn last_head(ch: &Chunk) -> KeyHead {
+        ch.members
+            .last()
+            .map_or_else(KeyHead::default, |m| KeyHead::of(m))
+    }
+
     fn pivots_of(ch: &Chunk) -> Pivots {
         let l = ch.len();
         let mut p = [f64::NEG_INFINITY; SEGS];
@@ -264,6 +307,7 @@ impl OrderIndex {
     #[inline]
     fn touch(&mut self, c: usize) {
         self.lasts[c] = self.chunks[c].last_score();
+        self.last_heads[c] = Self::last_head(&self.chunks[c]);
         self.pivots[c] = Self::pivots_of(&self.chunks[c]);
     }
 
@@ -291,6 +335,9 @@ impl OrderIndex {
     fn rebuild(&mut self) {
         self.lasts.clear();
         self.lasts.extend(self.chunks.iter().map(Chunk::last_score));
+        self.last_heads.clear();
+        self.last_heads
+            .extend(self.chunks.iter().map(Self::last_head));
         self.pivots.clear();
         self.pivots.extend(self.chunks.iter().map(Self::pivots_of));
         self.rebuild_tree();
@@ -315,6 +362,7 @@ impl OrderIndex {
     /// Inserts a chunk at position `at` with its summaries (the tree is left to the caller).
     fn insert_chunk(&mut self, at: usize, ch: Chunk) {
         self.lasts.insert(at, ch.last_score());
+        self.last_heads.insert(at, Self::last_head(&ch));
         self.pivots.insert(at, Self::pivots_of(&ch));
         self.chunks.insert(at, ch);
     }
@@ -322,6 +370,7 @@ impl OrderIndex {
     /// Removes the chunks in `range` with their summaries (the tree is left to the caller).
     fn remove_chunks(&mut self, range: std::ops::Range<usize>) {
         self.lasts.drain(range.clone());
+        self.last_heads.drain(range.clone());
         self.pivots.drain(range.clone());
         self.chunks.drain(range);
     }
@@ -330,6 +379,7 @@ impl OrderIndex {
     fn merge_into_prev(&mut self, b: usize) {
         let right = self.chunks.remove(b);
         self.lasts.remove(b);
+        self.last_heads.remove(b);
         self.pivots.remove(b);
         self.chunks[b - 1].append(right);
         self.touch(b - 1);
@@ -404,9 +454,15 @@ impl OrderIndex {
             _ => return lo,
         }
         let hi = lo + self.lasts[lo..].partition_point(|&s| s <= score);
-        lo + self.chunks[lo..hi].partition_point(|ch| match ch.members.last() {
-            Some(m) => m.as_ref() < member,
-            None => true,
+        lo + partition(hi - lo, |k| {
+            let c = lo + k;
+            let full = || {
+                self.chunks[c]
+                    .members
+                    .last()
+                    .map(|m| m.as_ref().cmp(member))
+            };
+            self.last_heads[c].cmp_with(full, member).is_lt()
         })
     }
 
@@ -572,41 +628,38 @@ impl OrderIndex {
     }
 
     /// 0-based rank of an item the caller knows is present with exactly this score (the
-    /// sorted set's dict says so). Skips reading member bytes when no other item of the
-    /// chunk shares the score — the common case, and one or two cache misses saved.
-    /// Falls back to [`OrderIndex::rank`] otherwise, so it is never wrong for present items.
+    /// sorted set's dict says so). Inside the chunk that must hold it, the run of items
+    /// sharing its score is walked comparing 32-bit fingerprints, so member bytes are read
+    /// only when two fingerprints of the run collide (then [`OrderIndex::rank`] decides).
     pub fn rank_of_present(&self, score: f64, member: &[u8]) -> Option<usize> {
-        // Earlier chunks end below `score`, and inside the chunk everything before `pos`
-        // is below it: the item at `pos` is the first with this score. If the next item
-        // (possibly the next chunk's first) has another score, it is the only one; if a
-        // short run of equal scores ends inside the chunk, the member's fingerprint picks
-        // it out when it matches exactly one item of the run.
-        let c = self.lasts.partition_point(|&s| s < score);
+        // Every item of earlier chunks is below (score, member) and this chunk's last is
+        // not, so a present item is in this chunk, inside its run of equal scores.
+        let c = self.chunk_for(score, member);
         let ch = self.chunks.get(c)?;
-        let pos = self.chunk_partition_score(c, |s| s < score);
-        if ch.scores.get(pos) == Some(&score) {
-            let next_differs = match ch.scores.get(pos + 1) {
-                Some(&s) => s != score,
-                None => self
-                    .chunks
-                    .get(c + 1)
-                    .is_none_or(|n| n.scores.first() != Some(&score)),
-            };
-            if next_differs {
-                return Some(self.prefix(c) + pos);
+        let lo = self.chunk_partition_score(c, |s| s < score);
+        if ch.scores.get(lo) != Some(&score) {
+            return None;
+        }
+        if ch.scores.get(lo + 1) != Some(&score) {
+            return Some(self.prefix(c) + lo);
+        }
+        let fp = fingerprint(member);
+        let mut found = None;
+        for i in lo..ch.len() {
+            if ch.scores[i] != score {
+                break;
             }
-            const RUN: usize = 32;
-            let end = (pos + RUN).min(ch.len());
-            let run = pos + ch.scores[pos..end].partition_point(|&s| s == score);
-            if run < end || (run == ch.len() && c + 1 == self.chunks.len()) {
-                let fp = fingerprint(member);
-                let mut hits = (pos..run).filter(|&i| ch.fps[i] == fp);
-                if let (Some(i), None) = (hits.next(), hits.next()) {
-                    return Some(self.prefix(c) + i);
+            if ch.fps[i] == fp {
+                if found.is_some() {
+                    return self.rank(score, member);
                 }
+                found = Some(i);
             }
         }
-        self.rank(score, member)
+        match found {
+            Some(i) => Some(self.prefix(c) + i),
+            None => self.rank(score, member),
+        }
     }
 
     /// The item at `rank`.
@@ -769,6 +822,7 @@ mod tests {
             assert!(ch.len() <= MAX_CHUNK);
             assert_eq!(idx.prefix(c), sum);
             assert_eq!(idx.lasts[c], ch.last_score());
+            assert_eq!(idx.last_heads[c], OrderIndex::last_head(ch));
             assert_eq!(idx.pivots[c].0, OrderIndex::pivots_of(ch).0);
             assert_eq!(ch.fps.len(), ch.len());
             assert_eq!(ch.members.len(), ch.len());
@@ -797,7 +851,11 @@ mod tests {
     }
 
     fn member(m: u8) -> Vec<u8> {
-        // Variable-length members so prefix ordering is exercised.
+        // Variable-length members so prefix ordering is exercised, some longer than the
+        // 16-byte heads and sharing them.
+        if m % 5 == 0 {
+            return format!("{:0>18}", m % 64).into_bytes();
+        }
         let full = format!("m{m:03}");
         full.as_bytes()[..2 + (m as usize % 3)].to_vec()
     }
@@ -864,6 +922,17 @@ mod tests {
                 let kb = model.iter().filter(|(s, m)| cmp_key(*s, m, p, &key).is_lt()).count();
                 prop_assert_eq!(idx.partition_point(|s, m| cmp_key(s, m, p, &key).is_lt()), kb);
             }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn key_head_orders_like_bytes(
+            a in proptest::collection::vec(0u8..3, 0..24),
+            b in proptest::collection::vec(0u8..3, 0..24),
+        ) {
+            let h = KeyHead::of(&a);
+            prop_assert_eq!(h.cmp_with(|| Some(a.cmp(&b)), &b), a.cmp(&b));
         }
     }
 
