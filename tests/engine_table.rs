@@ -133,7 +133,7 @@ fn check_reply(v: &Value) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 4000, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 20_000, .. ProptestConfig::default() })]
 
     #[test]
     fn random_argv_never_panics(
