@@ -1,6 +1,9 @@
 //! Reply conversions (`FromValue`) and argument encoding (`ToArg`), independent of the
 //! command modules.
 
+// Borrowed arguments are deliberate here: they exercise the `&T` implementations.
+#![allow(clippy::needless_borrows_for_generic_args)]
+
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use emu::client::convert::from_value;
@@ -510,7 +513,7 @@ fn float_args_round_trip() {
     for v in [
         0.1,
         1.0 / 3.0,
-        123456789.123456789,
+        123_456_789.123_456_79,
         f64::MAX,
         f64::MIN_POSITIVE,
         5e-324,
@@ -548,7 +551,8 @@ fn sequence_args() {
 fn pairs() {
     let mut out = Vec::new();
     ("member", 1.5).write_pair(&mut out);
-    (&("m2", 2)).write_pair_swapped(&mut out);
+    let by_ref = &("m2", 2);
+    <&(&str, i32) as ToPair>::write_pair_swapped(&by_ref, &mut out);
     let out: Vec<String> = out
         .into_iter()
         .map(|x| String::from_utf8(x).unwrap())
