@@ -80,7 +80,8 @@ impl<'a> Ctx<'a> {
         let d = &self.store.dbs[db];
         let i = d.dict.find_slot(key)?;
         if let Some(at) = d.dict.at(i).expire {
-            if at <= self.now && !self.store.loading {
+            // Redis keyIsExpired: a key is live through its deadline millisecond.
+            if at < self.now && !self.store.loading {
                 self.store.expire_key(db, key);
                 return None;
             }
