@@ -50,7 +50,8 @@ fn basic_string_operations() {
         .unwrap();
     assert_eq!(redis.ttl::<_, i64>("session_token").unwrap(), 3600);
     assert_eq!(redis.pttl::<_, i64>("temp_key").unwrap(), 5000);
-    redis.advance_time(Duration::from_secs(5));
+    // A key expires once the clock passes its deadline (Redis: now > when).
+    redis.advance_time(Duration::from_millis(5001));
     assert_eq!(redis.get::<_, Option<String>>("temp_key").unwrap(), None);
     assert_eq!(
         redis
@@ -136,7 +137,7 @@ fn hash_operations() {
         .unwrap();
     assert!(redis.expire::<_, bool>("session:abc123", 3600).unwrap());
     assert_eq!(redis.ttl::<_, i64>("session:abc123").unwrap(), 3600);
-    redis.advance_time(Duration::from_secs(3600));
+    redis.advance_time(Duration::from_secs(3601));
     let session: HashMap<String, String> = redis.hgetall("session:abc123").unwrap();
     assert!(session.is_empty(), "the session expired after an hour");
 }
@@ -385,9 +386,10 @@ fn key_expiration() {
         .hset_mapping("session:abc123", &[("user_id", "1000")])
         .unwrap();
     assert!(redis.expire::<_, bool>("session:abc123", 1800).unwrap());
-    redis.advance_time(Duration::from_secs(1799));
+    redis.advance_time(Duration::from_secs(1800));
     assert!(redis.exists::<_, bool>("session:abc123").unwrap());
-    redis.advance_time(Duration::from_secs(1));
+    assert_eq!(redis.pttl::<_, i64>("session:abc123").unwrap(), 0);
+    redis.advance_time(Duration::from_millis(1));
     assert!(!redis.exists::<_, bool>("session:abc123").unwrap());
 
     // Use case: rate limiting, 100 requests per minute.
@@ -405,7 +407,7 @@ fn key_expiration() {
     };
     let allowed = (0..101).filter(|_| request("1000")).count();
     assert_eq!(allowed, 100, "Rate limit exceeded on the 101st request");
-    redis.advance_time(Duration::from_secs(60));
+    redis.advance_time(Duration::from_secs(61));
     assert!(request("1000"), "a new window starts after 60 seconds");
 }
 
@@ -624,7 +626,7 @@ fn caching_layer() {
     // …then hits, until the TTL lapses or the entry is invalidated.
     assert_eq!(get_user_from_cache("1000"), Some(expected.clone()));
     assert_eq!(redis.ttl::<_, i64>("cache:user:1000").unwrap(), 3600);
-    redis.advance_time(Duration::from_secs(3600));
+    redis.advance_time(Duration::from_secs(3601));
     assert_eq!(get_user_from_cache("1000"), None);
     cache_user_data("1000", &expected, 3600);
     invalidate_user_cache("1000");
@@ -683,7 +685,7 @@ fn session_management() {
     redis.advance_time(Duration::from_secs(3000));
     assert_eq!(get_session(&sid)["name"], "John");
     // Untouched for an hour: gone, and cannot be refreshed.
-    redis.advance_time(Duration::from_secs(600));
+    redis.advance_time(Duration::from_secs(601));
     assert!(get_session(&sid).is_empty());
     assert!(!refresh_session(&sid));
 
@@ -733,7 +735,7 @@ fn rate_limiting() {
     // Another user is independent.
     assert_eq!(check_rate_limit(&redis, "user456", 10, 60), (true, 1, 10));
     // The window ends.
-    redis.advance_time(Duration::from_secs(50));
+    redis.advance_time(Duration::from_secs(51));
     assert_eq!(check_rate_limit(&redis, "user123", 10, 60), (true, 1, 10));
 }
 
@@ -800,7 +802,7 @@ fn cache_aside_pattern() {
     assert_eq!(get_data("report"), r#"{"key":"report","value":42}"#);
     assert_eq!(get_data("report"), r#"{"key":"report","value":42}"#);
     assert_eq!(get_data("other"), r#"{"key":"other","value":42}"#);
-    redis.advance_time(Duration::from_secs(3600));
+    redis.advance_time(Duration::from_secs(3601));
     assert_eq!(get_data("report"), r#"{"key":"report","value":42}"#);
     assert_eq!(source_reads, vec!["report", "other", "report"]);
 }
@@ -839,7 +841,7 @@ fn distributed_lock() {
     assert!(release_lock("lock:resource", &first));
     let second = acquire_lock("lock:resource", 10).expect("released lock");
     // A crashed holder's lock times out.
-    redis.advance_time(Duration::from_secs(10));
+    redis.advance_time(Duration::from_secs(11));
     let third = acquire_lock("lock:resource", 10).expect("expired lock");
     assert!(!release_lock("lock:resource", &second));
     assert!(release_lock("lock:resource", &third));

@@ -180,6 +180,9 @@ fn expiry_family() {
     r.advance_time(Duration::from_millis(999));
     assert_eq!(r.pttl::<_, i64>("k").unwrap(), 1);
     r.advance_time(Duration::from_millis(1));
+    // At the deadline the key still exists (Redis expires when now > deadline).
+    assert_eq!(r.pttl::<_, i64>("k").unwrap(), 0);
+    r.advance_time(Duration::from_millis(1));
     assert_eq!(r.get::<_, Option<String>>("k").unwrap(), None);
     assert_eq!(r.ttl::<_, i64>("k").unwrap(), -2);
     // A time in the past deletes the key.

@@ -95,7 +95,7 @@ fn set_expiry_options() {
         .set_options("lock", "me", SetOptions::default().nx().ex(10))
         .unwrap();
     assert!(got);
-    r.advance_time(Duration::from_secs(10));
+    r.advance_time(Duration::from_millis(10_001));
     let v: Option<String> = r.get("lock").unwrap();
     assert_eq!(v, None);
     assert_err(
@@ -117,6 +117,12 @@ fn setnx_setex_psetex() {
     let pttl: i64 = r.pttl("p").unwrap();
     assert_eq!(pttl, 1500);
     r.advance_time(Duration::from_millis(1500));
+    assert_eq!(
+        r.get::<_, String>("p").unwrap(),
+        "v",
+        "not expired at the deadline"
+    );
+    r.advance_time(Duration::from_millis(1));
     let v: Option<String> = r.get("p").unwrap();
     assert_eq!(v, None);
     assert_err(
