@@ -11,6 +11,8 @@ mod lists;
 mod pipeline;
 #[path = "api/sets.rs"]
 mod sets;
+#[path = "api/shapes.rs"]
+mod shapes;
 #[path = "api/strings.rs"]
 mod strings;
 #[path = "api/zsets.rs"]
