@@ -270,6 +270,7 @@ fn removals_and_pops() {
         2
     );
 
+    let _: () = r.delete("lb").unwrap();
     board(&r);
     let min: Vec<(String, f64)> = r.zpopmin("lb").unwrap();
     assert_eq!(min, pairs(&[("player1", 1000.0)]));
