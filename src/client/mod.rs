@@ -31,7 +31,7 @@
 //! The store reads time only from its [`Clock`] and randomness only from its seeded RNG, so
 //! tests can be exact: build with [`Builder::manual_clock`] (or call [`Redis::set_time`]) and
 //! move time with [`Redis::advance_time`]; TTL, PTTL, expiry and `TIME` follow it. Expired
-//! keys vanish lazily on access (and incrementally in the background);
+//! keys vanish lazily on access (and a few at a time as commands run);
 //! [`Redis::purge_expired`] reclaims them all at once. [`Builder::seed`] fixes the RNG
 //! behind SPOP, SRANDMEMBER, RANDOMKEY, HRANDFIELD, ZRANDMEMBER: the same seed and commands
 //! give the same results.
@@ -76,6 +76,11 @@ pub(crate) struct Shared {
 ///
 /// Cheap to clone; clones share the store (like clients of one server) and the selected
 /// database. Every command runs atomically under the store's lock.
+///
+/// Besides the methods below that manage the handle and the clock, `Redis` has one typed
+/// method per Redis command, named as in redis-py (`get`, `set`, `set_options`, `incrby`,
+/// `hset_mapping`, `zadd`, `zrange_withscores`, `delete`, `expire`, …), generic in the reply
+/// type; see the [module documentation](self) and [`convert`].
 #[derive(Clone)]
 pub struct Redis {
     shared: Arc<Shared>,
