@@ -134,7 +134,7 @@ fn cmd_info(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     Ok(Value::Array(
         argv[2..]
             .iter()
-            .map(|n| t.get(n).map(command_info).unwrap_or(Value::NilArray))
+            .map(|n| t.get(n).map(command_info).unwrap_or(Value::Nil))
             .collect(),
     ))
 }
@@ -238,12 +238,12 @@ const SUBS: &[Sub] = &[
     },
     Sub {
         name: "getkeys",
-        arity: -3,
+        arity: -4,
         handler: cmd_getkeys,
     },
     Sub {
         name: "getkeysandflags",
-        arity: -3,
+        arity: -4,
         handler: cmd_getkeysandflags,
     },
     Sub {
