@@ -2,6 +2,11 @@
 
 use clap::{Parser, Subcommand};
 
+// Replies allocate many small buffers; mimalloc serves them much faster than glibc malloc
+// (Redis itself ships with jemalloc for the same reason).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "emu",

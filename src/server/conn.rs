@@ -41,7 +41,6 @@ pub struct Conn {
     last_cmd: String,
     /// Error replies produced by the last `process` call (INFO total_error_replies).
     pub errors: u64,
-    argv_scratch: Vec<(usize, usize)>,
 }
 
 impl Conn {
@@ -56,7 +55,6 @@ impl Conn {
             max_bulk: 512 * 1024 * 1024,
             last_cmd: String::new(),
             errors: 0,
-            argv_scratch: Vec::new(),
         }
     }
 
@@ -120,22 +118,27 @@ impl Conn {
                         continue;
                     }
                     let g = guard.get_or_insert_with(|| store.lock());
-                    // Collect argv slices from the right backing store.
-                    self.argv_scratch.clear();
-                    self.argv_scratch.extend_from_slice(self.parser.args());
                     let base: &[u8] = match source {
                         Source::Buffer => &self.input[start..start + consumed],
                         Source::Inline => self.parser.inline_args(),
                     };
-                    let argv: Vec<&[u8]> = self
-                        .argv_scratch
-                        .iter()
-                        .map(|&(s, e)| &base[s..e])
-                        .collect();
+                    let ranges = self.parser.args();
+                    // Most commands have few arguments: no allocation for them.
+                    let mut small: [&[u8]; 16] = [&[]; 16];
+                    let big: Vec<&[u8]>;
+                    let argv: &[&[u8]] = if ranges.len() <= small.len() {
+                        for (slot, &(s, e)) in small.iter_mut().zip(ranges) {
+                            *slot = &base[s..e];
+                        }
+                        &small[..ranges.len()]
+                    } else {
+                        big = ranges.iter().map(|&(s, e)| &base[s..e]).collect();
+                        &big
+                    };
                     run_one(
                         g,
                         &mut self.session,
-                        &argv,
+                        argv,
                         &mut self.out,
                         &mut self.last_cmd,
                         &mut self.errors,
@@ -170,15 +173,13 @@ impl Conn {
     }
 }
 
-/// The `cmd=` name CLIENT LIST shows.
-fn display_name(spec_name: &str, argv: &[&[u8]]) -> String {
-    if CONTAINERS.contains(&spec_name) && argv.len() > 1 {
-        format!(
-            "{spec_name}|{}",
-            String::from_utf8_lossy(argv[1]).to_ascii_lowercase()
-        )
-    } else {
-        spec_name.to_string()
+/// Writes the `cmd=` name CLIENT LIST shows into `out` (reusing its buffer).
+fn display_name(out: &mut String, spec_name: &str, argv: &[&[u8]]) {
+    out.clear();
+    out.push_str(spec_name);
+    if argv.len() > 1 && CONTAINERS.contains(&spec_name) {
+        out.push('|');
+        out.push_str(&String::from_utf8_lossy(argv[1]).to_ascii_lowercase());
     }
 }
 
@@ -194,8 +195,7 @@ fn run_one(
     let result = match table().get(argv[0]) {
         None => Err(engine::unknown_command(argv)),
         Some(spec) => {
-            last_cmd.clear();
-            last_cmd.push_str(&display_name(spec.name, argv));
+            display_name(last_cmd, spec.name, argv);
             if !spec.arity_ok(argv.len()) {
                 Err(Error::arity(spec.name))
             } else if !session.authenticated
