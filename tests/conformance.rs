@@ -37,6 +37,20 @@ const ALLOWED: &[(&str, &str)] = &[
         "object (threshold 512)",
         "hash-max-listpack-entries default 128 vs Redis 512",
     ),
+    // Redis's string encoding depends on how the value was produced, emu derives it from
+    // the bytes: SETRANGE on a missing key and APPEND to an existing one give `raw` in
+    // Redis even when short (emu: embstr); INCRBYFLOAT's result "3" is an embstr with
+    // refcount 1 in Redis (emu: int, shared refcount). Reported to the lead (needs an
+    // encoding tag on string values). Aggregate encodings are checked separately under
+    // "object (threshold n)".
+    (
+        "object encoding",
+        "string encoding depends on the producing command in Redis",
+    ),
+    (
+        "object refcount",
+        "string encoding depends on the producing command in Redis",
+    ),
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -312,8 +326,12 @@ fn gen_string(r: &mut Rng) -> Argv {
                 push(&mut v, opt);
                 if matches!(opt, "EX" | "PX") {
                     push(&mut v, r.pick(&["100000", "0", "-1", "abc", "5000000"]));
-                } else if matches!(opt, "EXAT" | "PXAT") {
-                    push(&mut v, r.pick(&["99999999999", "1", "abc"]));
+                } else if opt == "EXAT" {
+                    // Only future deadlines: a key SET with a past deadline lingers until
+                    // Redis's active expiry cycle finds it, so DBSIZE would race.
+                    push(&mut v, r.pick(&["99999999999", "abc", "0"]));
+                } else if opt == "PXAT" {
+                    push(&mut v, r.pick(&["99999999999999", "abc", "-5"]));
                 }
             }
         }
@@ -818,6 +836,19 @@ fn name_of(argv: &Argv) -> String {
     String::from_utf8_lossy(&argv[0]).to_ascii_lowercase()
 }
 
+/// The tally a command counts under: OBJECT by subcommand.
+fn tally_name(argv: &Argv) -> String {
+    let name = name_of(argv);
+    if name == "object" && argv.len() > 1 {
+        format!(
+            "object {}",
+            String::from_utf8_lossy(&argv[1]).to_ascii_lowercase()
+        )
+    } else {
+        name
+    }
+}
+
 /// Commands whose reply order Redis leaves unspecified: compare sorted.
 const UNORDERED: &[&str] = &[
     "smembers", "sinter", "sunion", "sdiff", "keys", "hkeys", "hvals",
@@ -885,7 +916,8 @@ fn both(redis: &mut Raw, emu: &mut Raw, argv: &Argv) -> (Vec<u8>, Vec<u8>) {
         if b.first() == Some(&b'-') {
             return b;
         }
-        if UNORDERED.contains(&name.as_str()) {
+        // SPOP with a count covering the set returns all of it, in set order.
+        if UNORDERED.contains(&name.as_str()) || (name == "spop" && argv.len() == 3) {
             return format!("{:?}", sorted(tree(&b), false)).into_bytes();
         }
         if UNORDERED_PAIRS.contains(&name.as_str()) {
@@ -938,9 +970,9 @@ fn conformance_against_real_redis() {
     let scenarios: usize = std::env::var("EMU_CONFORMANCE_SCENARIOS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(120);
+        .unwrap_or(400);
     let per = 120;
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     let mut not_implemented: BTreeSet<String> = BTreeSet::new();
     for sc in 0..scenarios {
@@ -953,11 +985,14 @@ fn conformance_against_real_redis() {
             r.cmds("HELLO 3");
             e.cmds("HELLO 3");
         }
+        let mut history: Vec<String> = Vec::new();
         for _ in 0..per {
             let argv = gen(&mut rng);
+            history.push(show(&argv));
             let name = name_of(&argv);
             let implemented = emu::engine::table().get(name.as_bytes()).is_some();
             let (x, y) = both(&mut r, &mut e, &argv);
+            let name = if implemented { tally_name(&argv) } else { name };
             if !implemented && name != "nosuchcommand" {
                 not_implemented.insert(name.clone());
             }
@@ -966,12 +1001,14 @@ fn conformance_against_real_redis() {
             if x == y {
                 t.matched += 1;
             } else if t.examples.len() < 3 {
+                let from = history.len().saturating_sub(12);
                 t.examples.push(format!(
-                    "  [resp{}] {}\n    redis: {:?}\n    emu:   {:?}",
+                    "  [resp{}] {}\n    redis: {:?}\n    emu:   {:?}\n    after: {}",
                     if sc % 2 == 1 { 3 } else { 2 },
                     show(&argv),
                     String::from_utf8_lossy(&x),
-                    String::from_utf8_lossy(&y)
+                    String::from_utf8_lossy(&y),
+                    history[from..history.len() - 1].join(" | ")
                 ));
             }
             if x != y {
@@ -981,6 +1018,7 @@ fn conformance_against_real_redis() {
                 e.cmds("FLUSHALL");
                 r.cmds("SELECT 0");
                 e.cmds("SELECT 0");
+                history.clear();
             }
         }
     }
