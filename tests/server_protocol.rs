@@ -697,3 +697,19 @@ fn embedded_handle_and_server_share_the_store() {
     let v: emu::Value = r.cmd("GET").arg("shared").query().unwrap();
     assert_eq!(v, emu::Value::bulk("yes"));
 }
+
+#[test]
+fn config_timeout_closes_idle_clients() {
+    let (_r, srv) = start();
+    let addr = srv.addr().unwrap();
+    let mut a = Raw::connect(addr);
+    assert_eq!(a.cmds("CONFIG SET timeout 1"), b"+OK\r\n");
+    let mut b = Raw::connect(addr);
+    let t = Instant::now();
+    assert!(b.closed(), "idle client must be closed");
+    assert!(t.elapsed() >= Duration::from_millis(900));
+    // Reset for others; a fresh client is served again.
+    let mut c = Raw::connect(addr);
+    assert_eq!(c.cmds("CONFIG SET timeout 0"), b"+OK\r\n");
+    assert_eq!(c.cmds("PING"), b"+PONG\r\n");
+}

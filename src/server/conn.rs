@@ -38,6 +38,9 @@ pub struct Conn {
     /// Bytes to send.
     pub out: Vec<u8>,
     max_bulk: u64,
+    /// CONFIG `timeout`: close after this many idle seconds (0 = never), refreshed from the
+    /// store on every batch.
+    pub idle_timeout_secs: u64,
     last_cmd: String,
     /// Error replies produced by the last `process` call (INFO total_error_replies).
     pub errors: u64,
@@ -53,6 +56,7 @@ impl Conn {
             consumed: 0,
             out: Vec::with_capacity(16 * 1024),
             max_bulk: 512 * 1024 * 1024,
+            idle_timeout_secs: 0,
             last_cmd: String::new(),
             errors: 0,
         }
@@ -151,7 +155,7 @@ impl Conn {
             }
         }
         if let Some(g) = &guard {
-            self.max_bulk = g.config.proto_max_bulk_len;
+            self.refresh_limits(g);
         }
         drop(guard);
         // Drop processed bytes; a request in progress starts at `consumed`, and the
@@ -164,6 +168,17 @@ impl Conn {
             self.input.shrink_to(64 * 1024);
         }
         flow
+    }
+
+    /// Re-reads the limits that come from CONFIG (proto-max-bulk-len, timeout).
+    pub fn refresh_limits(&mut self, store: &Store) {
+        self.max_bulk = store.config.proto_max_bulk_len;
+        self.idle_timeout_secs = store
+            .config
+            .params
+            .get("timeout")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
     }
 
     /// Copies the session's visible state into the server registry.

@@ -336,27 +336,44 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let store = redis.shared_store();
-    let authenticated = requirepass(&store.lock()).is_none();
-    let session = Session {
-        id: link.me.id,
-        authenticated,
-        link: Some(link.clone()),
-        ..Session::default()
+    let mut conn = {
+        let guard = store.lock();
+        let session = Session {
+            id: link.me.id,
+            authenticated: requirepass(&guard).is_none(),
+            link: Some(link.clone()),
+            ..Session::default()
+        };
+        let mut conn = Conn::new(session);
+        conn.refresh_limits(&guard);
+        conn
     };
-    let mut conn = Conn::new(session);
     let stats = &link.server.stats;
     use std::sync::atomic::Ordering::Relaxed;
     loop {
         if link.me.is_killed() {
             return Ok(());
         }
+        let idle = conn.idle_timeout_secs;
         let input = conn.input();
         if input.capacity() - input.len() < 4096 {
             input.reserve(16 * 1024);
         }
-        let n = tokio::select! {
-            r = sock.read_buf(input) => r?,
-            _ = killed.notified() => return Ok(()),
+        let read = sock.read_buf(input);
+        let n = if idle == 0 {
+            tokio::select! {
+                r = read => r?,
+                _ = killed.notified() => return Ok(()),
+            }
+        } else {
+            // CONFIG timeout: idle clients are closed, as Redis does.
+            tokio::select! {
+                r = tokio::time::timeout(std::time::Duration::from_secs(idle), read) => match r {
+                    Ok(r) => r?,
+                    Err(_) => return Ok(()),
+                },
+                _ = killed.notified() => return Ok(()),
+            }
         };
         if n == 0 {
             return Ok(());
