@@ -9,12 +9,11 @@
 
 mod server_util;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use server_util::{require, start, Raw};
+use server_util::{require, start};
 
 const REDIS_TOOLS: &str = "install Debian package `redis-tools` (or `redis-server`)";
 
@@ -271,125 +270,134 @@ fn redis_rs_over_tcp_resp3_and_async() {
     });
 }
 
-fn spawn_emu(args: &[&str]) -> (std::process::Child, u16, Vec<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_emu"))
-        .arg("serve")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn emu");
-    let mut lines = Vec::new();
-    let mut port = 0;
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        if let Some(addr) = line
-            .trim()
-            .strip_prefix(&format!("emu {} listening on ", env!("CARGO_PKG_VERSION")))
-        {
-            port = addr.rsplit(':').next().unwrap().parse().unwrap();
-        }
-        let done = line.starts_with("emu: ");
-        lines.push(line.trim_end().to_string());
-        if done {
-            break;
-        }
-    }
-    // Keep draining stdout in the background so the server never blocks on it.
-    std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = reader.read_to_string(&mut rest);
-    });
-    (child, port, lines)
-}
-
-fn sigterm(child: &mut std::process::Child, sig: &str) -> std::process::ExitStatus {
-    let st = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            return s;
-        }
-        assert!(Instant::now() < deadline, "emu did not stop on {sig}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
+/// The `emu` binary itself (needs the `cli` feature for the binary to be built).
 #[cfg(all(unix, feature = "cli"))]
-#[test]
-fn emu_binary_serves_and_stops_on_signals() {
-    for sig in ["-TERM", "-INT"] {
-        let (mut child, port, lines) = spawn_emu(&["--port", "0"]);
-        assert!(port > 0, "no listening line in {lines:?}");
+mod binary {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use super::server_util::{require, Raw};
+    use super::REDIS_TOOLS;
+
+    fn spawn_emu(args: &[&str]) -> (std::process::Child, u16, Vec<String>) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_emu"))
+            .arg("serve")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn emu");
+        let mut lines = Vec::new();
+        let mut port = 0;
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap() == 0 {
+                break;
+            }
+            if let Some(addr) = line
+                .trim()
+                .strip_prefix(&format!("emu {} listening on ", env!("CARGO_PKG_VERSION")))
+            {
+                port = addr.rsplit(':').next().unwrap().parse().unwrap();
+            }
+            let done = line.starts_with("emu: ");
+            lines.push(line.trim_end().to_string());
+            if done {
+                break;
+            }
+        }
+        // Keep draining stdout in the background so the server never blocks on it.
+        std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = reader.read_to_string(&mut rest);
+        });
+        (child, port, lines)
+    }
+
+    fn sigterm(child: &mut std::process::Child, sig: &str) -> std::process::ExitStatus {
+        let st = Command::new("kill")
+            .args([sig, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "emu did not stop on {sig}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn emu_binary_serves_and_stops_on_signals() {
+        for sig in ["-TERM", "-INT"] {
+            let (mut child, port, lines) = spawn_emu(&["--port", "0"]);
+            assert!(port > 0, "no listening line in {lines:?}");
+            assert!(
+                lines.iter().any(|l| l.contains("in-memory store")),
+                "{lines:?}"
+            );
+            let mut c = Raw::connect(([127, 0, 0, 1], port).into());
+            assert_eq!(c.cmds("PING"), b"+PONG\r\n");
+            let status = sigterm(&mut child, sig);
+            assert!(status.success(), "{status:?}");
+            assert!(c.closed());
+        }
+    }
+
+    #[test]
+    fn emu_binary_flags() {
+        let dir = std::env::temp_dir().join(format!("emu-dir-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let sock = dir.join("emu.sock");
+        let (mut child, port, lines) = spawn_emu(&[
+            "--port",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--requirepass",
+            "pw",
+            "--databases",
+            "4",
+            "--unixsocket",
+            sock.to_str().unwrap(),
+            "--dir",
+            dir.to_str().unwrap(),
+        ]);
         assert!(
-            lines.iter().any(|l| l.contains("in-memory store")),
+            lines
+                .iter()
+                .any(|l| l.contains("persistence is not implemented yet")),
             "{lines:?}"
         );
+        assert!(lines.iter().any(|l| l.contains("unix socket")), "{lines:?}");
         let mut c = Raw::connect(([127, 0, 0, 1], port).into());
-        assert_eq!(c.cmds("PING"), b"+PONG\r\n");
-        let status = sigterm(&mut child, sig);
-        assert!(status.success(), "{status:?}");
-        assert!(c.closed());
+        assert_eq!(c.cmds("PING"), b"-NOAUTH Authentication required.\r\n");
+        assert_eq!(c.cmds("AUTH pw"), b"+OK\r\n");
+        assert_eq!(c.cmds("SELECT 3"), b"+OK\r\n");
+        assert_eq!(c.cmds("SELECT 4"), b"-ERR DB index is out of range\r\n");
+        assert_eq!(
+            c.cmds("CONFIG GET databases"),
+            b"*2\r\n$9\r\ndatabases\r\n$1\r\n4\r\n"
+        );
+        let out = Command::new(require("redis-cli", REDIS_TOOLS))
+            .args([
+                "-s",
+                sock.to_str().unwrap(),
+                "-a",
+                "pw",
+                "--no-auth-warning",
+                "PING",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "PONG\n");
+        assert!(sigterm(&mut child, "-TERM").success());
+        let _ = std::fs::remove_dir_all(&dir);
     }
-}
-
-#[cfg(all(unix, feature = "cli"))]
-#[test]
-fn emu_binary_flags() {
-    let dir = std::env::temp_dir().join(format!("emu-dir-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let sock = dir.join("emu.sock");
-    let (mut child, port, lines) = spawn_emu(&[
-        "--port",
-        "0",
-        "--bind",
-        "127.0.0.1",
-        "--requirepass",
-        "pw",
-        "--databases",
-        "4",
-        "--unixsocket",
-        sock.to_str().unwrap(),
-        "--dir",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.contains("persistence is not implemented yet")),
-        "{lines:?}"
-    );
-    assert!(lines.iter().any(|l| l.contains("unix socket")), "{lines:?}");
-    let mut c = Raw::connect(([127, 0, 0, 1], port).into());
-    assert_eq!(c.cmds("PING"), b"-NOAUTH Authentication required.\r\n");
-    assert_eq!(c.cmds("AUTH pw"), b"+OK\r\n");
-    assert_eq!(c.cmds("SELECT 3"), b"+OK\r\n");
-    assert_eq!(c.cmds("SELECT 4"), b"-ERR DB index is out of range\r\n");
-    assert_eq!(
-        c.cmds("CONFIG GET databases"),
-        b"*2\r\n$9\r\ndatabases\r\n$1\r\n4\r\n"
-    );
-    let out = Command::new(require("redis-cli", REDIS_TOOLS))
-        .args([
-            "-s",
-            sock.to_str().unwrap(),
-            "-a",
-            "pw",
-            "--no-auth-warning",
-            "PING",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "PONG\n");
-    assert!(sigterm(&mut child, "-TERM").success());
-    let _ = std::fs::remove_dir_all(&dir);
 }
