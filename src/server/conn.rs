@@ -102,7 +102,7 @@ impl Conn {
                     if hint > buf.len() {
                         let extra = hint - buf.len();
                         // Reserve for a large bulk, bounded so a lying header costs little.
-                        self.input.reserve(extra.min(64 * 1024 * 1024));
+                        self.input.reserve(extra.min(8 * 1024 * 1024));
                     }
                     break;
                 }
