@@ -212,6 +212,9 @@ pub struct Config {
     pub notify_keyspace_events: u32,
     /// `proto-max-bulk-len`
     pub proto_max_bulk_len: u64,
+    /// Every other CONFIG GET/SET parameter (maxmemory, save, requirepass, timeout, …) as
+    /// its canonical text; owned and validated by `engine::server::config`.
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Config {
@@ -226,6 +229,7 @@ impl Default for Config {
             list_max_listpack_size: -2,
             notify_keyspace_events: 0,
             proto_max_bulk_len: 512 * 1024 * 1024,
+            params: std::collections::BTreeMap::new(),
         }
     }
 }
