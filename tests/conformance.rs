@@ -22,21 +22,6 @@ use server_util::{require, start, Raw};
 /// Known, reported divergences: (command, reason). Mismatches of these commands are
 /// printed but do not fail the test.
 const ALLOWED: &[(&str, &str)] = &[
-    // Redis 7.0.15's default hash-max-listpack-entries is 512 (CONFIG GET on a fresh
-    // server); emu's keyspace::Config default is 128, and tests/hashes asserts 128.
-    // Reported to the lead: fix both together (one line in keyspace::Config + that test).
-    (
-        "object (threshold 129)",
-        "hash-max-listpack-entries default 128 vs Redis 512",
-    ),
-    (
-        "object (threshold 511)",
-        "hash-max-listpack-entries default 128 vs Redis 512",
-    ),
-    (
-        "object (threshold 512)",
-        "hash-max-listpack-entries default 128 vs Redis 512",
-    ),
     // Redis's string encoding depends on how the value was produced, emu derives it from
     // the bytes: SETRANGE on a missing key and APPEND to an existing one give `raw` in
     // Redis even when short (emu: embstr); INCRBYFLOAT's result "3" is an embstr with
