@@ -789,7 +789,7 @@ fn expired_keys_are_missing() {
     r.set_time(16_000);
     assert_eq!(ok(&r, &["LMOVE", "l", "d", "LEFT", "LEFT"]), b("a"));
     assert_eq!(all(&r, "d"), arr(&["a"]));
-    r.set_time(20_000);
+    r.set_time(20_001); // past the deadline millisecond
     assert_eq!(ok(&r, &["LLEN", "l"]), int(0));
     assert_eq!(ok(&r, &["LPOP", "l", "1"]), Value::NilArray);
 }

@@ -80,7 +80,8 @@ impl<'a> Ctx<'a> {
         let d = &self.store.dbs[db];
         let i = d.dict.find_slot(key)?;
         if let Some(at) = d.dict.at(i).expire {
-            if at <= self.now && !self.store.loading {
+            // Redis keyIsExpired: a key is live through its deadline millisecond.
+            if at < self.now && !self.store.loading {
                 self.store.expire_key(db, key);
                 return None;
             }
@@ -122,14 +123,23 @@ impl<'a> Ctx<'a> {
     /// Stores `obj` under `key`, clearing any TTL (SET semantics). Does not report the
     /// modification: call [`Ctx::modified`].
     pub fn insert(&mut self, key: &[u8], obj: Object) {
-        let db = self.session.db;
-        self.store.dbs[db].insert(key, obj, false);
+        self.insert_impl(key, obj, false);
     }
 
     /// Stores `obj` under `key`, keeping an existing TTL.
     pub fn insert_keep_ttl(&mut self, key: &[u8], obj: Object) {
+        self.insert_impl(key, obj, true);
+    }
+
+    fn insert_impl(&mut self, key: &[u8], obj: Object, keep_ttl: bool) {
         let db = self.session.db;
-        self.store.dbs[db].insert(key, obj, true);
+        // A logically expired key is reclaimed first so the write creates a fresh key.
+        let existed = self.live_slot(db, key).is_some();
+        self.store.dbs[db].insert(key, obj, keep_ttl);
+        if !existed {
+            // Redis's dbAdd fires the "new" event (class n) for every created key.
+            self.store.notify(notify::NEW, "new", db, key);
+        }
     }
 
     /// Removes `key` (live or not) and returns its value. Does not report the modification.

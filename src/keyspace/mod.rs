@@ -173,11 +173,12 @@ impl Db {
         true
     }
 
-    /// Keys whose deadline is `<= now`, at most `limit`, earliest first.
+    /// Keys whose deadline has passed (`< now`, as Redis keyIsExpired), at most `limit`,
+    /// earliest first.
     pub fn due(&self, now: u64, limit: usize) -> Vec<Vec<u8>> {
         self.expires
             .iter()
-            .take_while(|(at, _)| *at <= now)
+            .take_while(|(at, _)| *at < now)
             .take(limit)
             .map(|(_, k)| k.clone())
             .collect()

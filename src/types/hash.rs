@@ -1,16 +1,75 @@
-//! Hashes.
+//! Hashes: the value representation and the H* commands (Redis 7.0 `t_hash.c`).
+//!
+//! Redis keeps a small hash as a *listpack* — a flat list of field/value pairs in insertion
+//! order — and converts it, once and for all, to a hash table when it grows past
+//! `hash-max-listpack-entries` fields or when a field or value longer than
+//! `hash-max-listpack-value` bytes is written. Both facts are observable: OBJECT ENCODING
+//! reports the encoding, and HGETALL/HKEYS/HVALS/HSCAN/HRANDFIELD return a listpack hash in
+//! insertion order. [`Hash`] mirrors that: fields always live in a deterministic [`Dict`], and
+//! while the hash is still "listpack" an `order` vector remembers the listpack order.
 
-use crate::engine::CommandSpec;
-use crate::keyspace::{Config, Dict};
+use crate::engine::{flags::*, CommandSpec, Ctx};
+use crate::error::{Error, ErrorKind, Result};
+use crate::keyspace::{dict, notify, Config, Dict, Object, Rng};
+use crate::util::{arg_i64, eq_ic, parse_i64, scan};
+use crate::value::Value;
 
 /// A hash value.
+///
+/// Read `fields` freely; mutate only through [`Hash::set`] / [`Hash::remove`] (or build with
+/// [`Hash::from_pairs`]) so that the listpack order and the encoding stay right.
 #[derive(Clone, Debug, Default)]
 pub struct Hash {
     /// Field → value.
     pub fields: Dict<Vec<u8>>,
+    /// Field order while the hash is listpack-encoded (a listpack keeps insertion order);
+    /// empty once `big`.
+    order: Vec<Vec<u8>>,
+    /// True once the hash was converted to a hash table (sticky, as in Redis).
+    big: bool,
+}
+
+/// The two listpack thresholds, copied out of the config before borrowing a hash.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// `hash-max-listpack-entries`
+    pub entries: usize,
+    /// `hash-max-listpack-value`
+    pub value: usize,
+}
+
+impl Limits {
+    /// The thresholds of `cfg`.
+    pub fn of(cfg: &Config) -> Limits {
+        Limits {
+            entries: cfg.hash_max_listpack_entries,
+            value: cfg.hash_max_listpack_value,
+        }
+    }
 }
 
 impl Hash {
+    /// An empty (listpack) hash.
+    pub fn new() -> Hash {
+        Hash::default()
+    }
+
+    /// Builds a hash from pairs (later duplicates overwrite earlier ones) choosing the encoding
+    /// as loading an RDB would: listpack iff every field and value fits and there are at
+    /// most `hash-max-listpack-entries` fields.
+    pub fn from_pairs<F, V>(pairs: impl IntoIterator<Item = (F, V)>, cfg: &Config) -> Hash
+    where
+        F: AsRef<[u8]>,
+        V: Into<Vec<u8>>,
+    {
+        let lim = Limits::of(cfg);
+        let mut h = Hash::new();
+        for (f, v) in pairs {
+            h.set(f.as_ref(), v.into(), lim);
+        }
+        h
+    }
+
     /// Number of fields.
     pub fn len(&self) -> usize {
         self.fields.len()
@@ -21,11 +80,556 @@ impl Hash {
         self.fields.is_empty()
     }
 
-    /// OBJECT ENCODING.
+    /// True while Redis would keep this hash as a listpack.
+    pub fn is_listpack(&self) -> bool {
+        !self.big
+    }
+
+    /// OBJECT ENCODING: "listpack" until the hash ever exceeded a listpack threshold at a
+    /// write, "hashtable" from then on (Redis never converts back).
     pub fn encoding(&self, _cfg: &Config) -> &'static str {
-        "hashtable"
+        if self.big {
+            "hashtable"
+        } else {
+            "listpack"
+        }
+    }
+
+    /// The value of `field`.
+    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
+        self.fields.get(field).map(|v| v.as_slice())
+    }
+
+    /// True if `field` exists.
+    pub fn contains(&self, field: &[u8]) -> bool {
+        self.fields.contains_key(field)
+    }
+
+    /// Converts to the hash-table encoding (Redis `hashTypeConvert`).
+    pub fn convert(&mut self) {
+        self.big = true;
+        self.order = Vec::new();
+    }
+
+    /// Redis `hashTypeTryConversion`: converts before a write when any of the arguments about
+    /// to be stored is longer than `hash-max-listpack-value`.
+    pub fn try_conversion(&mut self, args: &[&[u8]], lim: Limits) {
+        if !self.big && args.iter().any(|a| a.len() > lim.value) {
+            self.convert();
+        }
+    }
+
+    /// Redis `hashTypeSet`: sets `field` to `value`, converting to a hash table if either is
+    /// too long for a listpack or the hash grows past the entry limit. Returns true when the
+    /// field is new, false when an existing value was replaced.
+    pub fn set(&mut self, field: &[u8], value: Vec<u8>, lim: Limits) -> bool {
+        if !self.big && (field.len() > lim.value || value.len() > lim.value) {
+            self.convert();
+        }
+        let created = self.fields.insert(field, value).is_none();
+        if created && !self.big {
+            self.order.push(field.to_vec());
+            if self.fields.len() > lim.entries {
+                self.convert();
+            }
+        }
+        created
+    }
+
+    /// Removes `field`; true if it existed.
+    pub fn remove(&mut self, field: &[u8]) -> bool {
+        if self.fields.remove(field).is_none() {
+            return false;
+        }
+        if !self.big {
+            if let Some(i) = self.order.iter().position(|f| f.as_slice() == field) {
+                self.order.remove(i);
+            }
+        }
+        true
+    }
+
+    /// True when `order` describes the fields (it does unless `fields` was mutated directly).
+    fn ordered(&self) -> bool {
+        !self.big && self.order.len() == self.fields.len()
+    }
+
+    /// Iterates (field, value) in the order Redis would: insertion order while listpack,
+    /// the table's deterministic order once a hash table.
+    pub fn iter(&self) -> Iter<'_> {
+        if self.ordered() {
+            Iter::Listpack(self.order.iter(), &self.fields)
+        } else {
+            Iter::Table(self.fields.iter())
+        }
+    }
+
+    /// A uniformly random (field, value), or None when empty. `rand(n)` returns `0..n`.
+    pub fn random_pair(&self, mut rand: impl FnMut(u64) -> u64) -> Option<(&[u8], &[u8])> {
+        if self.ordered() {
+            let f = self.order.get(rand(self.order.len() as u64) as usize)?;
+            self.fields.get_key_value(f).map(|(k, v)| (k, v.as_slice()))
+        } else {
+            self.fields
+                .random_entry(rand)
+                .map(|(k, v)| (k, v.as_slice()))
+        }
     }
 }
 
+/// Iterator over a [`Hash`], see [`Hash::iter`].
+pub enum Iter<'a> {
+    /// Listpack order.
+    Listpack(std::slice::Iter<'a, Vec<u8>>, &'a Dict<Vec<u8>>),
+    /// Hash-table order.
+    Table(dict::Iter<'a, Vec<u8>>),
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Iter::Listpack(order, fields) => loop {
+                let f = order.next()?;
+                if let Some((k, v)) = fields.get_key_value(f) {
+                    return Some((k, v.as_slice()));
+                }
+            },
+            Iter::Table(it) => it.next().map(|(k, v)| (k, v.as_slice())),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers shared by the handlers.
+
+/// The hash under `key` for reading: None when absent, WRONGTYPE for another type.
+fn read_hash<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c Hash>> {
+    match ctx.read(key) {
+        None => Ok(None),
+        Some(o) => o.as_hash().map(Some),
+    }
+}
+
+/// The hash under `key` for writing, created empty when absent (Redis
+/// `hashTypeLookupWriteOrCreate`). Call only once the command is sure to write.
+fn write_hash<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Hash> {
+    if !ctx.exists(key) {
+        ctx.insert(key, Object::Hash(Hash::new()));
+    }
+    match ctx.write(key) {
+        Some(o) => o.as_hash_mut(),
+        None => Err(Error::err("internal error: hash vanished")),
+    }
+}
+
+fn limits(ctx: &Ctx) -> Limits {
+    Limits::of(&ctx.store.config)
+}
+
+/// A pair reply element: RESP3 nests `[field, value]`, RESP2 appends both flat.
+fn push_pair(out: &mut Vec<Value>, resp3: bool, withvalues: bool, f: &[u8], v: &[u8]) {
+    if withvalues && resp3 {
+        out.push(Value::Array(vec![Value::bulk(f), Value::bulk(v)]));
+    } else {
+        out.push(Value::bulk(f));
+        if withvalues {
+            out.push(Value::bulk(v));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Writes.
+
+/// # Format
+/// `HSET key field value [field value ...]` / `HMSET key field value [field value ...]`
+fn hset(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let hmset = eq_ic(argv[0], "hmset");
+    if argv.len() % 2 == 1 {
+        return Err(Error::arity(if hmset { "hmset" } else { "hset" }));
+    }
+    let key = argv[1];
+    let lim = limits(ctx);
+    let h = write_hash(ctx, key)?;
+    h.try_conversion(&argv[2..], lim);
+    let mut created = 0;
+    for pair in argv[2..].chunks_exact(2) {
+        if h.set(pair[0], pair[1].to_vec(), lim) {
+            created += 1;
+        }
+    }
+    ctx.modified(key, notify::HASH, "hset");
+    Ok(if hmset {
+        Value::ok()
+    } else {
+        Value::Int(created)
+    })
+}
+
+/// # Format
+/// `HSETNX key field value`
+fn hsetnx(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let (key, field, value) = (argv[1], argv[2], argv[3]);
+    if read_hash(ctx, key)?.is_some_and(|h| h.contains(field)) {
+        return Ok(Value::Int(0));
+    }
+    let lim = limits(ctx);
+    let h = write_hash(ctx, key)?;
+    h.try_conversion(&argv[2..4], lim);
+    h.set(field, value.to_vec(), lim);
+    ctx.modified(key, notify::HASH, "hset");
+    Ok(Value::Int(1))
+}
+
+/// # Format
+/// `HDEL key field [field ...]`
+fn hdel(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let key = argv[1];
+    let Some(o) = ctx.write(key) else {
+        return Ok(Value::Int(0));
+    };
+    let h = o.as_hash_mut()?;
+    let mut deleted = 0;
+    for f in &argv[2..] {
+        if h.remove(f) {
+            deleted += 1;
+            if h.is_empty() {
+                break;
+            }
+        }
+    }
+    if deleted > 0 {
+        ctx.modified(key, notify::HASH, "hdel");
+        ctx.remove_if_empty(key);
+    }
+    Ok(Value::Int(deleted))
+}
+
+/// # Format
+/// `HINCRBY key field increment`
+fn hincrby(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let (key, field) = (argv[1], argv[2]);
+    let incr = arg_i64(argv[3])?;
+    let current = match read_hash(ctx, key)?.and_then(|h| h.get(field)) {
+        None => 0,
+        Some(v) => {
+            parse_i64(v).ok_or_else(|| Error::from_reply("ERR hash value is not an integer"))?
+        }
+    };
+    let value = current
+        .checked_add(incr)
+        .ok_or_else(|| Error::from_reply("ERR increment or decrement would overflow"))?;
+    let lim = limits(ctx);
+    write_hash(ctx, key)?.set(field, value.to_string().into_bytes(), lim);
+    ctx.modified(key, notify::HASH, "hincrby");
+    Ok(Value::Int(value))
+}
+
+/// # Format
+/// `HINCRBYFLOAT key field increment`
+///
+/// Logged as `HSET key field <result>` so replay never depends on float arithmetic.
+fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    use crate::util::float::incr_by_float;
+    let (key, field, incr) = (argv[1], argv[2], argv[3]);
+    // The increment is checked before the key is looked up: invalid → not a valid float,
+    // NaN/Infinity → its own message.
+    match incr_by_float(None, incr) {
+        Ok(_) => {}
+        Err(e) if e.kind() == ErrorKind::NotFloat => return Err(Error::not_float()),
+        Err(_) => return Err(Error::from_reply("ERR value is NaN or Infinity")),
+    }
+    let current = read_hash(ctx, key)?
+        .and_then(|h| h.get(field))
+        .map(|v| v.to_vec());
+    let result = match incr_by_float(current.as_deref(), incr) {
+        Ok(r) => r,
+        // The increment parsed above, so the stored value is what failed to parse.
+        Err(e) if e.kind() == ErrorKind::NotFloat => {
+            return Err(Error::from_reply("ERR hash value is not a float"))
+        }
+        Err(e) => return Err(e),
+    };
+    let lim = limits(ctx);
+    write_hash(ctx, key)?.set(field, result.clone(), lim);
+    ctx.modified(key, notify::HASH, "hincrbyfloat");
+    ctx.propagate(vec![
+        b"HSET".to_vec(),
+        key.to_vec(),
+        field.to_vec(),
+        result.clone(),
+    ]);
+    Ok(Value::Bulk(result))
+}
+
+// ---------------------------------------------------------------------------------------
+// Reads.
+
+/// # Format
+/// `HGET key field`
+fn hget(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    Ok(Value::opt_bulk(
+        read_hash(ctx, argv[1])?.and_then(|h| h.get(argv[2])),
+    ))
+}
+
+/// # Format
+/// `HMGET key field [field ...]`
+fn hmget(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let h = read_hash(ctx, argv[1])?;
+    Ok(Value::Array(
+        argv[2..]
+            .iter()
+            .map(|f| Value::opt_bulk(h.and_then(|h| h.get(f))))
+            .collect(),
+    ))
+}
+
+/// # Format
+/// `HEXISTS key field`
+fn hexists(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let found = read_hash(ctx, argv[1])?.is_some_and(|h| h.contains(argv[2]));
+    Ok(Value::Int(found as i64))
+}
+
+/// # Format
+/// `HLEN key`
+fn hlen(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let n = read_hash(ctx, argv[1])?.map_or(0, Hash::len);
+    Ok(Value::Int(n as i64))
+}
+
+/// # Format
+/// `HSTRLEN key field`
+fn hstrlen(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let n = read_hash(ctx, argv[1])?
+        .and_then(|h| h.get(argv[2]))
+        .map_or(0, <[u8]>::len);
+    Ok(Value::Int(n as i64))
+}
+
+/// # Format
+/// `HGETALL key` — a map (RESP2: flat array).
+fn hgetall(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let pairs = match read_hash(ctx, argv[1])? {
+        None => Vec::new(),
+        Some(h) => h
+            .iter()
+            .map(|(f, v)| (Value::bulk(f), Value::bulk(v)))
+            .collect(),
+    };
+    Ok(Value::Map(pairs))
+}
+
+/// # Format
+/// `HKEYS key`
+fn hkeys(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let h = read_hash(ctx, argv[1])?;
+    Ok(Value::bulks(
+        h.into_iter().flat_map(|h| h.iter().map(|(f, _)| f)),
+    ))
+}
+
+/// # Format
+/// `HVALS key`
+fn hvals(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let h = read_hash(ctx, argv[1])?;
+    Ok(Value::bulks(
+        h.into_iter().flat_map(|h| h.iter().map(|(_, v)| v)),
+    ))
+}
+
+/// # Format
+/// `HRANDFIELD key [count [WITHVALUES]]`
+fn hrandfield(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    if argv.len() >= 3 {
+        let l = arg_i64(argv[2])?;
+        if l == i64::MIN {
+            return Err(Error::out_of_range(&format!(
+                "value is out of range, value must between {} and {}",
+                -i64::MAX,
+                i64::MAX
+            )));
+        }
+        if argv.len() > 4 || (argv.len() == 4 && !eq_ic(argv[3], "withvalues")) {
+            return Err(Error::syntax());
+        }
+        let withvalues = argv.len() == 4;
+        if withvalues && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
+            return Err(Error::out_of_range("value is out of range"));
+        }
+        return hrandfield_count(ctx, argv[1], l, withvalues);
+    }
+    let reply = with_hash_and_rng(ctx, argv[1], |h, rng| {
+        h.random_pair(|n| rng.below(n))
+            .map_or(Value::Nil, |(f, _)| Value::bulk(f))
+    })?;
+    Ok(reply.unwrap_or(Value::Nil))
+}
+
+/// Runs `f` on the live hash under `key` together with the store's RNG (disjoint borrows).
+/// Ok(None) when the key is absent; WRONGTYPE for another type.
+fn with_hash_and_rng<T>(
+    ctx: &mut Ctx,
+    key: &[u8],
+    f: impl FnOnce(&Hash, &mut Rng) -> T,
+) -> Result<Option<T>> {
+    if read_hash(ctx, key)?.is_none() {
+        return Ok(None);
+    }
+    let db = ctx.session.db;
+    let store = &mut *ctx.store;
+    match store.dbs[db].dict.get(key) {
+        Some(e) => Ok(Some(f(e.obj.as_hash()?, &mut store.rng))),
+        None => Ok(None),
+    }
+}
+
+/// HRANDFIELD with a count (Redis `hrandfieldWithCountCommand`). Redis's own random picks
+/// cannot be reproduced; the cases, shapes and orders can:
+/// * negative count: that many independent picks (repeats allowed), in pick order;
+/// * count >= size: the whole hash in iteration order;
+/// * otherwise `count` distinct fields: in iteration order when listpack-encoded or when
+///   the count is close to the size (Redis's "copy and remove" case), in pick order for a
+///   large hash table.
+fn hrandfield_count(ctx: &mut Ctx, key: &[u8], l: i64, withvalues: bool) -> Result<Value> {
+    let resp3 = ctx.resp() >= 3;
+    let reply = with_hash_and_rng(ctx, key, |h, rng| {
+        let size = h.len() as u64;
+        let count = l.unsigned_abs();
+        let mut out = Vec::new();
+        if count == 0 || size == 0 {
+            return Value::Array(out);
+        }
+        let emit =
+            |out: &mut Vec<Value>, f: &[u8], v: &[u8]| push_pair(out, resp3, withvalues, f, v);
+        if l < 0 || count == 1 {
+            for _ in 0..count {
+                if let Some((f, v)) = h.random_pair(|n| rng.below(n)) {
+                    emit(&mut out, f, v);
+                }
+            }
+        } else if count >= size {
+            for (f, v) in h.iter() {
+                emit(&mut out, f, v);
+            }
+        } else if h.is_listpack() || count.saturating_mul(SUB_STRATEGY_MUL) > size {
+            // Selection sampling: each element is kept with probability
+            // needed / remaining, which yields a uniform subset in iteration order.
+            let mut needed = count;
+            let mut remaining = size;
+            for (f, v) in h.iter() {
+                if needed == 0 {
+                    break;
+                }
+                if rng.below(remaining) < needed {
+                    emit(&mut out, f, v);
+                    needed -= 1;
+                }
+                remaining -= 1;
+            }
+        } else {
+            let mut seen: Dict<()> = Dict::new();
+            while (seen.len() as u64) < count {
+                let Some((f, v)) = h.random_pair(|n| rng.below(n)) else {
+                    break;
+                };
+                if seen.insert(f, ()).is_none() {
+                    emit(&mut out, f, v);
+                }
+            }
+        }
+        Value::Array(out)
+    })?;
+    Ok(reply.unwrap_or(Value::Array(Vec::new())))
+}
+
+/// Redis `HRANDFIELD_SUB_STRATEGY_MUL`.
+const SUB_STRATEGY_MUL: u64 = 3;
+
+/// # Format
+/// `HSCAN key cursor [MATCH pattern] [COUNT count]`
+fn hscan(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let key = argv[1];
+    // Cursor first, then the key (a missing key answers before the options are parsed).
+    scan::parse_cursor(argv[2])?;
+    let Some(h) = read_hash(ctx, key)? else {
+        return Ok(Value::Array(vec![Value::bulk("0"), Value::Array(vec![])]));
+    };
+    let args = scan::parse(argv[2], &argv[3..], false)?;
+    let keep = |f: &[u8]| {
+        args.pattern
+            .as_ref()
+            .is_none_or(|p| crate::util::glob::matches(p, f))
+    };
+    let mut items = Vec::new();
+    let cursor = if h.is_listpack() {
+        // Compact encoding: everything in one reply, cursor 0.
+        for (f, v) in h.iter() {
+            if keep(f) {
+                items.push(Value::bulk(f));
+                items.push(Value::bulk(v));
+            }
+        }
+        0
+    } else {
+        scan::scan_dict(&h.fields, &args, |f, v| {
+            items.push(Value::bulk(f));
+            items.push(Value::bulk(v));
+        })
+    };
+    Ok(Value::Array(vec![
+        Value::bulk(cursor.to_string()),
+        Value::Array(items),
+    ]))
+}
+
 /// Hash commands.
-pub const COMMANDS: &[CommandSpec] = &[];
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("hset", -4, WRITE | DENYOOM | FAST, (1, 1, 1), "hash", hset),
+    CommandSpec::new(
+        "hsetnx",
+        4,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "hash",
+        hsetnx,
+    ),
+    CommandSpec::new("hmset", -4, WRITE | DENYOOM | FAST, (1, 1, 1), "hash", hset),
+    CommandSpec::new("hget", 3, READONLY | FAST, (1, 1, 1), "hash", hget),
+    CommandSpec::new("hmget", -3, READONLY | FAST, (1, 1, 1), "hash", hmget),
+    CommandSpec::new("hgetall", 2, READONLY, (1, 1, 1), "hash", hgetall),
+    CommandSpec::new("hdel", -3, WRITE | FAST, (1, 1, 1), "hash", hdel),
+    CommandSpec::new("hexists", 3, READONLY | FAST, (1, 1, 1), "hash", hexists),
+    CommandSpec::new("hlen", 2, READONLY | FAST, (1, 1, 1), "hash", hlen),
+    CommandSpec::new("hkeys", 2, READONLY, (1, 1, 1), "hash", hkeys),
+    CommandSpec::new("hvals", 2, READONLY, (1, 1, 1), "hash", hvals),
+    CommandSpec::new(
+        "hincrby",
+        4,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "hash",
+        hincrby,
+    ),
+    CommandSpec::new(
+        "hincrbyfloat",
+        4,
+        WRITE | DENYOOM | FAST,
+        (1, 1, 1),
+        "hash",
+        hincrbyfloat,
+    ),
+    CommandSpec::new("hstrlen", 3, READONLY | FAST, (1, 1, 1), "hash", hstrlen),
+    CommandSpec::new(
+        "hrandfield",
+        -2,
+        READONLY | RANDOM,
+        (1, 1, 1),
+        "hash",
+        hrandfield,
+    ),
+    CommandSpec::new("hscan", -3, READONLY | RANDOM, (1, 1, 1), "hash", hscan),
+];

@@ -17,13 +17,30 @@ pub struct ScanArgs {
     pub type_filter: Option<Vec<u8>>,
 }
 
-/// Parses a cursor as Redis does (`parseScanCursorOrReply`): an unsigned 64-bit decimal.
+/// Parses a cursor as Redis 7.0 does (`parseScanCursorOrReply`, i.e. C `strtoul`): no
+/// leading space, optional sign (a negative value wraps), the whole argument consumed, no
+/// overflow; the empty string reads as 0.
 pub fn parse_cursor(a: &[u8]) -> Result<u64> {
-    let s = std::str::from_utf8(a).map_err(|_| Error::err("invalid cursor"))?;
-    if s.is_empty() || s.starts_with('+') || s.starts_with(' ') {
-        return Err(Error::err("invalid cursor"));
+    let invalid = || Error::err("invalid cursor");
+    if a.is_empty() {
+        return Ok(0);
     }
-    s.parse::<u64>().map_err(|_| Error::err("invalid cursor"))
+    let (neg, digits) = match a[0] {
+        b'-' => (true, &a[1..]),
+        b'+' => (false, &a[1..]),
+        _ => (false, a),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(invalid());
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add((c - b'0') as u64))
+            .ok_or_else(invalid)?;
+    }
+    Ok(if neg { v.wrapping_neg() } else { v })
 }
 
 /// Parses the options after the cursor. `allow_type` is true only for SCAN.
@@ -78,4 +95,31 @@ pub fn scan_dict<V>(dict: &Dict<V>, args: &ScanArgs, mut emit: impl FnMut(&[u8],
         }
     }
     cursor
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_cursor;
+
+    #[test]
+    fn cursor_like_strtoul() {
+        assert_eq!(parse_cursor(b"0").unwrap(), 0);
+        assert_eq!(parse_cursor(b"").unwrap(), 0);
+        assert_eq!(parse_cursor(b"+5").unwrap(), 5);
+        assert_eq!(parse_cursor(b"-1").unwrap(), u64::MAX);
+        assert_eq!(parse_cursor(b"18446744073709551615").unwrap(), u64::MAX);
+        for bad in [
+            &b"18446744073709551616"[..],
+            b" 1",
+            b"1 ",
+            b"x",
+            b"+",
+            b"1.5",
+        ] {
+            assert_eq!(
+                parse_cursor(bad).unwrap_err().message(),
+                "ERR invalid cursor"
+            );
+        }
+    }
 }
