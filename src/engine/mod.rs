@@ -191,7 +191,7 @@ impl Table {
 }
 
 /// Every module's command slice. Adding a module means adding it here.
-pub fn sources() -> [&'static [CommandSpec]; 8] {
+pub fn sources() -> [&'static [CommandSpec]; 9] {
     [
         crate::types::string::COMMANDS,
         crate::types::hash::COMMANDS,
@@ -201,6 +201,7 @@ pub fn sources() -> [&'static [CommandSpec]; 8] {
         crate::keyspace::commands::COMMANDS,
         server::COMMANDS,
         &[],
+        crate::persist::commands::COMMANDS,
     ]
 }
 
@@ -271,6 +272,11 @@ pub fn call(
     spec: &CommandSpec,
     argv: &[&[u8]],
 ) -> Result<Value> {
+    if spec.has(flags::WRITE) {
+        if let Some(e) = store.persist.as_ref().and_then(|p| p.deny_writes()) {
+            return Err(e);
+        }
+    }
     store.commands_processed += 1;
     if store.commands_processed % ACTIVE_EXPIRE_EVERY == 0 && !store.loading {
         store.active_expire(ACTIVE_EXPIRE_BATCH);

@@ -291,6 +291,9 @@ pub struct Store {
     /// True while replaying a log: keys are never expired, so replay does not depend on the
     /// clock (Redis does not expire keys while loading either).
     pub loading: bool,
+    /// Persistence attached by `persist::open` (None for a memory-only store): SAVE and
+    /// friends reach the log through it, and writes are refused once it has failed.
+    pub persist: Option<std::sync::Arc<crate::persist::Handle>>,
 }
 
 /// One logged effect: the db it applies to and a deterministic command vector.
@@ -327,6 +330,7 @@ impl Store {
             commands_processed: 0,
             expired_keys: 0,
             loading: false,
+            persist: None,
         }
     }
 
