@@ -93,7 +93,7 @@ pub fn debug_reload(ctx: &mut Ctx) -> Result<Value> {
             h.save(store).map_err(save_failed)?;
             let path = super::files::snapshot_path(h.dir(), h.snapshot_generation());
             target.loading = true;
-            super::snapshot::load(&path, &mut target).map_err(|e| Error::from(e))?;
+            super::snapshot::load(&path, &mut target).map_err(Error::from)?;
         }
         None => {
             let mut buf = Vec::new();
@@ -105,7 +105,7 @@ pub fn debug_reload(ctx: &mut Ctx) -> Result<Value> {
                 .map_err(|e| Error::io("DEBUG RELOAD temp file", e))?;
             std::fs::write(tmp.path(), &buf).map_err(|e| Error::io("DEBUG RELOAD", e))?;
             target.loading = true;
-            super::snapshot::load(tmp.path(), &mut target).map_err(|e| Error::from(e))?;
+            super::snapshot::load(tmp.path(), &mut target).map_err(Error::from)?;
         }
     }
     store.dbs = target.dbs;

@@ -192,7 +192,10 @@ mod tests {
         assert_eq!(next_record(&buf, 35), Next::End);
         // Truncations of the last record are torn.
         for cut in 18..35 {
-            assert!(matches!(next_record(&buf[..cut], 17), Next::Torn(_)), "{cut}");
+            assert!(
+                matches!(next_record(&buf[..cut], 17), Next::Torn(_)),
+                "{cut}"
+            );
         }
         // A flipped payload byte in the middle is corruption; at the end, torn.
         let mut b2 = buf.clone();

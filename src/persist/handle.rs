@@ -229,9 +229,7 @@ impl Handle {
             Ticket::none()
         } else {
             self.state.lock().rng_logged = rng;
-            let seq = self
-                .log
-                .append(store.clock.now_ms(), rng, &store.effects);
+            let seq = self.log.append(store.clock.now_ms(), rng, &store.effects);
             store.effects.clear();
             if self.opts.fsync == AppendFsync::Always {
                 Ticket {

@@ -283,7 +283,10 @@ impl Parser<'_> {
                 let start = self.i;
                 self.i += 1;
                 while self.i < self.b.len()
-                    && matches!(self.b[self.i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+                    && matches!(
+                        self.b[self.i],
+                        b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-'
+                    )
                 {
                     self.i += 1;
                 }
@@ -297,7 +300,10 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, String> {
-        let h = self.b.get(self.i..self.i + 4).ok_or("truncated \\u escape")?;
+        let h = self
+            .b
+            .get(self.i..self.i + 4)
+            .ok_or("truncated \\u escape")?;
         let s = std::str::from_utf8(h).map_err(|_| "bad \\u escape")?;
         let v = u32::from_str_radix(s, 16).map_err(|_| "bad \\u escape")?;
         self.i += 4;
@@ -379,12 +385,27 @@ mod tests {
 
     #[test]
     fn bytes_and_scores_roundtrip() {
-        for b in [&b"plain"[..], b"\x00\x01\"\\\n\x7f", b"\xff\xfe", "é€😀".as_bytes()] {
+        for b in [
+            &b"plain"[..],
+            b"\x00\x01\"\\\n\x7f",
+            b"\xff\xfe",
+            "é€😀".as_bytes(),
+        ] {
             let mut s = String::new();
             write_bytes(&mut s, b);
             assert_eq!(as_bytes(&parse(&s).unwrap()).unwrap(), b);
         }
-        for f in [0.0, -0.0, 1.5, 0.1, 1e300, -2.5e-300, 3.0, f64::INFINITY, f64::NEG_INFINITY] {
+        for f in [
+            0.0,
+            -0.0,
+            1.5,
+            0.1,
+            1e300,
+            -2.5e-300,
+            3.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
             let mut s = String::new();
             write_score(&mut s, f);
             let back = as_score(&parse(&s).unwrap()).unwrap();
@@ -394,7 +415,16 @@ mod tests {
 
     #[test]
     fn parser_rejects_garbage() {
-        for bad in ["", "{", "[1,]", "{\"a\"}", "\"\\ud800\"", "nul", "[1] x", "\"\x01\""] {
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "{\"a\"}",
+            "\"\\ud800\"",
+            "nul",
+            "[1] x",
+            "\"\x01\"",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
         assert_eq!(

@@ -10,6 +10,7 @@
 //! * [`recovery`] — opening a directory: snapshot + replay, torn-tail truncation;
 //! * [`files`] — file names, listing, the directory lock;
 //! * [`handle`] — [`Handle`], the persistence state attached to a [`Store`];
+//! * [`durable`] — [`Durable`], a minimal thread-safe persistent store using [`commit`];
 //! * [`commands`] — SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE;
 //! * [`tools`] — dump (jsonl/resp), load, check [--repair], compact;
 //! * [`json`] — the small JSON reader/writer used by the JSON-Lines format.
@@ -19,6 +20,7 @@
 //! releases the lock, and waits on the returned [`Ticket`] before replying.
 
 pub mod commands;
+pub mod durable;
 pub mod files;
 pub mod frame;
 pub mod handle;
@@ -32,9 +34,10 @@ pub mod tools;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use durable::Durable;
 pub use handle::{Handle, Ticket};
 pub use log::{AppendFsync, FaultInjector, LogStats};
-pub use recovery::{open, open_read_only, RecordedInfo};
+pub use recovery::{open, open_copy, open_read_only, RecordedInfo};
 
 use crate::error::{Error, ErrorKind};
 use crate::keyspace::Store;

@@ -446,7 +446,13 @@ mod tests {
         let cfg = Config::default();
         let o = roundtrip(Object::Str(b"abc\x00\xff".to_vec()));
         assert_eq!(o.as_str().unwrap(), b"abc\x00\xff");
-        let h = Hash::from_pairs([(b"b".to_vec(), b"1".to_vec()), (b"a".to_vec(), b"2".to_vec())], &cfg);
+        let h = Hash::from_pairs(
+            [
+                (b"b".to_vec(), b"1".to_vec()),
+                (b"a".to_vec(), b"2".to_vec()),
+            ],
+            &cfg,
+        );
         let o = roundtrip(Object::Hash(h));
         let pairs: Vec<_> = o.as_hash().unwrap().iter().collect();
         assert_eq!(pairs, vec![(&b"b"[..], &b"1"[..]), (&b"a"[..], &b"2"[..])]);

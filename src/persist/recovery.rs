@@ -274,7 +274,15 @@ pub(crate) fn open_impl(
             frame::HEADER_LEN as u64,
         ),
     };
-    let core = LogCore::new(opts.fsync, &dir, file, gen, size, logical, opts.faults.clone());
+    let core = LogCore::new(
+        opts.fsync,
+        &dir,
+        file,
+        gen,
+        size,
+        logical,
+        opts.faults.clone(),
+    );
     core.last_time_ms
         .store(loaded.recorded_at_ms, std::sync::atomic::Ordering::Relaxed);
     let snapshot_bytes = loaded.snapshot.as_ref().map(|s| s.bytes).unwrap_or(0);
@@ -355,7 +363,10 @@ pub fn open_copy(
         .tempdir()
         .map_err(|e| PersistError::io("creating a temporary directory for", dir, e))?;
     let copy = |from: PathBuf| -> Result<(), PersistError> {
-        let name = from.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        let name = from
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_default();
         std::fs::copy(&from, tmp.path().join(name))
             .map(|_| ())
             .map_err(|e| PersistError::io("copying", &from, e))
@@ -384,4 +395,3 @@ pub fn open_copy(
     };
     Ok((store, info))
 }
-

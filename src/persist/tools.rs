@@ -244,8 +244,18 @@ pub fn parse_jsonl_line(line: &str) -> Result<KeyRecord, String> {
     };
     let value = match ty.as_str() {
         "string" => DiskValue::Str(json::as_bytes(&value)?),
-        "list" => DiskValue::List(arr(&value)?.iter().map(json::as_bytes).collect::<Result<_, _>>()?),
-        "set" => DiskValue::Set(arr(&value)?.iter().map(json::as_bytes).collect::<Result<_, _>>()?),
+        "list" => DiskValue::List(
+            arr(&value)?
+                .iter()
+                .map(json::as_bytes)
+                .collect::<Result<_, _>>()?,
+        ),
+        "set" => DiskValue::Set(
+            arr(&value)?
+                .iter()
+                .map(json::as_bytes)
+                .collect::<Result<_, _>>()?,
+        ),
         "hash" => DiskValue::Hash(
             arr(&value)?
                 .iter()
@@ -339,7 +349,9 @@ fn load_resp(store: &mut Store, input: &mut dyn BufRead) -> Result<u64, String> 
                 .read_exact(&mut data)
                 .map_err(|_| format!("command #{n} is truncated"))?;
             if !data.ends_with(b"\r\n") {
-                return Err(format!("protocol error in command #{n}: bulk not terminated"));
+                return Err(format!(
+                    "protocol error in command #{n}: bulk not terminated"
+                ));
             }
             data.truncate(len);
             argv.push(data);
@@ -404,7 +416,11 @@ pub fn parse_dump(input: &mut dyn BufRead, format: Option<Format>) -> Result<Sto
 /// read from `input`. Atomic: everything is parsed first; the new data becomes visible
 /// through one rename of a new snapshot generation, which supersedes every older file.
 /// Returns the number of keys loaded.
-pub fn load(dir: &Path, input: &mut dyn BufRead, format: Option<Format>) -> Result<u64, PersistError> {
+pub fn load(
+    dir: &Path,
+    input: &mut dyn BufRead,
+    format: Option<Format>,
+) -> Result<u64, PersistError> {
     std::fs::create_dir_all(dir).map_err(|e| PersistError::io("creating directory", dir, e))?;
     let _lock = DirLock::acquire(dir)?;
     let store = parse_dump(input, format).map_err(|e| PersistError::Other(format!("load: {e}")))?;
@@ -434,7 +450,10 @@ pub fn compact(dir: &Path) -> Result<(), PersistError> {
         ..Options::default()
     };
     let mut store = recovery::open(dir, opts, template())?;
-    let h = store.persist.clone().ok_or_else(|| PersistError::Other("no handle".into()))?;
+    let h = store
+        .persist
+        .clone()
+        .ok_or_else(|| PersistError::Other("no handle".into()))?;
     h.save(&mut store)?;
     Ok(())
 }
@@ -492,7 +511,9 @@ pub fn check(dir: &Path, repair: bool) -> Result<CheckReport, PersistError> {
         for (i, g) in live.iter().enumerate() {
             let path = files::log_path(dir, *g);
             let last = i + 1 == live.len();
-            match scan_log(&path, *g, last, |_, b| recovery::apply_batch(&mut store, &b)) {
+            match scan_log(&path, *g, last, |_, b| {
+                recovery::apply_batch(&mut store, &b)
+            }) {
                 Ok(scan) => match scan.torn {
                     None => rep.lines.push(format!(
                         "{}: ok, {} records, {} bytes",
@@ -527,8 +548,10 @@ pub fn check(dir: &Path, repair: bool) -> Result<CheckReport, PersistError> {
         return Ok(rep);
     }
     if !repair {
-        rep.lines
-            .push(format!("run `emu check --repair {}` to repair", dir.display()));
+        rep.lines.push(format!(
+            "run `emu check --repair {}` to repair",
+            dir.display()
+        ));
         return Ok(rep);
     }
     let ms = std::time::SystemTime::now()
