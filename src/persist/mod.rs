@@ -9,6 +9,7 @@
 //! * [`log`] — the append log writer with group commit and the fsync policies;
 //! * [`recovery`] — opening a directory: snapshot + replay, torn-tail truncation;
 //! * [`files`] — file names, listing, the directory lock;
+//! * [`fixture`] — [`Fixture`]: open a recorded directory without modifying it, clock frozen;
 //! * [`handle`] — [`Handle`], the persistence state attached to a [`Store`];
 //! * [`durable`] — [`Durable`], a minimal thread-safe persistent store using [`commit`];
 //! * [`commands`] — SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE;
@@ -22,6 +23,7 @@
 pub mod commands;
 pub mod durable;
 pub mod files;
+pub mod fixture;
 pub mod frame;
 pub mod handle;
 pub mod json;
@@ -35,6 +37,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use durable::Durable;
+pub use fixture::{Fixture, FixtureClock};
 pub use handle::{Handle, Ticket};
 pub use log::{AppendFsync, FaultInjector, LogStats};
 pub use recovery::{open, open_copy, open_read_only, RecordedInfo};
