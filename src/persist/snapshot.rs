@@ -254,20 +254,22 @@ pub fn load(path: &Path, store: &mut Store) -> Result<SnapInfo, PersistError> {
                 )
             })?;
             let obj = rec.value.into_object(&cfg)?;
-            if db.dict.contains_key(&rec.key) {
-                return Err("duplicate key".into());
-            }
             if let Some(at) = rec.expire {
                 db.expires.insert((at, rec.key.clone()));
             }
-            db.dict.insert(
+            let previous = db.dict.insert(
                 rec.key,
                 Entry {
                     obj,
                     expire: rec.expire,
                 },
             );
-            Ok(())
+            // The store is discarded on error, so detecting the duplicate after the insert
+            // (one hash lookup instead of two) is enough.
+            match previous {
+                None => Ok(()),
+                Some(_) => Err("duplicate key".into()),
+            }
         },
     );
     store.dbs = dbs.into_inner();
