@@ -292,10 +292,7 @@ pub fn call(
                 db: db_before,
                 argv,
             })),
-            None if store.dirty != dirty_before => store.effects.push(Effect {
-                db: db_before,
-                argv: argv.iter().map(|a| a.to_vec()).collect(),
-            }),
+            None if store.dirty != dirty_before => store.record_effect(db_before, argv),
             None => {}
         }
     }

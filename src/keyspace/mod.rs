@@ -278,6 +278,9 @@ pub struct Store {
     pub record_effects: bool,
     /// Effects of the commands executed since the log last drained them.
     pub effects: Vec<Effect>,
+    /// Drained effects kept for reuse by [`Store::record_effect`] (saves allocations on the
+    /// logging hot path).
+    pub spare_effects: Vec<Effect>,
     /// WATCHed keys: (db, key) → watching client ids.
     pub watched: HashMap<(usize, Vec<u8>), Vec<u64>>,
     /// Clients whose WATCHed keys were modified.
@@ -324,6 +327,7 @@ impl Store {
             dirty: 0,
             record_effects: false,
             effects: Vec::new(),
+            spare_effects: Vec::new(),
             watched: HashMap::new(),
             watch_dirty: HashSet::new(),
             notifications: Vec::new(),
@@ -371,6 +375,32 @@ impl Store {
         if flags & notify::KEYEVENT != 0 {
             let ch = format!("__keyevent@{db}__:{event}").into_bytes();
             self.notifications.push((ch, key.to_vec()));
+        }
+    }
+
+    /// Appends an effect copying `argv`, reusing the buffers of a drained effect.
+    pub fn record_effect(&mut self, db: usize, argv: &[&[u8]]) {
+        let mut e = self.spare_effects.pop().unwrap_or(Effect {
+            db,
+            argv: Vec::new(),
+        });
+        e.db = db;
+        e.argv.resize_with(argv.len(), Vec::new);
+        for (dst, src) in e.argv.iter_mut().zip(argv) {
+            dst.clear();
+            dst.extend_from_slice(src);
+        }
+        self.effects.push(e);
+    }
+
+    /// Empties `effects`, keeping small buffers for [`Store::record_effect`].
+    pub fn recycle_effects(&mut self) {
+        const KEEP: usize = 64;
+        const MAX_ARG: usize = 4096;
+        for e in self.effects.drain(..) {
+            if self.spare_effects.len() < KEEP && e.argv.iter().all(|a| a.capacity() <= MAX_ARG) {
+                self.spare_effects.push(e);
+            }
         }
     }
 

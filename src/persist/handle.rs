@@ -32,8 +32,6 @@ struct State {
     last_save: u64,
     /// The last background compaction error.
     last_bg_error: Option<String>,
-    /// RNG state as of the last appended record.
-    rng_logged: u64,
 }
 
 /// Stop signal for the fsync thread.
@@ -50,6 +48,8 @@ pub struct Handle {
     log: Arc<LogCore>,
     state: Mutex<State>,
     bg_running: AtomicBool,
+    /// RNG state as of the last appended record.
+    rng_logged: AtomicU64,
     bg_done: Arc<AtomicBool>,
     /// Logical sequence number past which the next automatic compaction check fires.
     auto_at: AtomicU64,
@@ -130,8 +130,8 @@ impl Handle {
                 bg: None,
                 last_save: p.last_save,
                 last_bg_error: None,
-                rng_logged: p.rng_state,
             }),
+            rng_logged: AtomicU64::new(p.rng_state),
             bg_running: AtomicBool::new(false),
             bg_done: Arc::new(AtomicBool::new(false)),
             auto_at: AtomicU64::new(0),
@@ -218,19 +218,17 @@ impl Handle {
         }
         let rng = store.rng.state();
         let ticket = if store.effects.is_empty() {
-            let mut st = self.state.lock();
-            if rng != st.rng_logged {
+            if rng != self.rng_logged.load(Ordering::Relaxed) {
                 // Only the RNG moved (SRANDMEMBER, RANDOMKEY…): log it so random picks
                 // continue identically after a reopen; not worth an fsync wait.
-                st.rng_logged = rng;
-                drop(st);
+                self.rng_logged.store(rng, Ordering::Relaxed);
                 self.log.append(store.clock.now_ms(), rng, &[]);
             }
             Ticket::none()
         } else {
-            self.state.lock().rng_logged = rng;
+            self.rng_logged.store(rng, Ordering::Relaxed);
             let seq = self.log.append(store.clock.now_ms(), rng, &store.effects);
-            store.effects.clear();
+            store.recycle_effects();
             if self.opts.fsync == AppendFsync::Always {
                 Ticket {
                     wait: Some((self.log.clone(), seq)),
@@ -239,7 +237,7 @@ impl Handle {
                 Ticket::none()
             }
         };
-        if self.log.appended() >= self.auto_at.load(Ordering::Relaxed) {
+        if self.log.appended_relaxed() >= self.auto_at.load(Ordering::Relaxed) {
             self.maybe_auto_compact(store);
         }
         ticket
@@ -305,11 +303,11 @@ impl Handle {
 
     /// Appends pending effects so they land in the log generation being closed.
     fn flush_effects(&self, store: &mut Store) {
-        if !store.effects.is_empty() || store.rng.state() != self.state.lock().rng_logged {
-            let rng = store.rng.state();
-            self.state.lock().rng_logged = rng;
+        let rng = store.rng.state();
+        if !store.effects.is_empty() || rng != self.rng_logged.load(Ordering::Relaxed) {
+            self.rng_logged.store(rng, Ordering::Relaxed);
             self.log.append(store.clock.now_ms(), rng, &store.effects);
-            store.effects.clear();
+            store.recycle_effects();
         }
     }
 

@@ -122,6 +122,7 @@ pub struct LogCore {
     faults: Arc<FaultInjector>,
     /// Time (Unix ms) of the last appended batch.
     pub last_time_ms: AtomicU64,
+    appended_hint: AtomicU64,
 }
 
 impl LogCore {
@@ -162,6 +163,7 @@ impl LogCore {
             start_appended: logical_base,
             faults,
             last_time_ms: AtomicU64::new(0),
+            appended_hint: AtomicU64::new(logical_base),
         }
     }
 
@@ -191,6 +193,11 @@ impl LogCore {
     /// to wait for.
     pub fn append(&self, time_ms: u64, rng_state: u64, effects: &[Effect]) -> u64 {
         let mut p = self.pending.lock();
+        if self.failed.load(Ordering::Acquire) {
+            // Nothing more reaches the disk; do not let the buffer grow (only expiry DELs
+            // from reads can get here, writes are refused).
+            return p.appended;
+        }
         let start = p.buf.len();
         p.buf.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
         let batch = model::BatchRef {
@@ -208,6 +215,7 @@ impl LogCore {
         p.records += 1;
         self.last_time_ms.store(time_ms, Ordering::Relaxed);
         let seq = p.appended;
+        self.appended_hint.store(seq, Ordering::Relaxed);
         let big = p.buf.len() >= INLINE_FLUSH_BYTES && self.policy != AppendFsync::Always;
         drop(p);
         if big {
@@ -373,6 +381,11 @@ impl LogCore {
     /// Generation of the active log.
     pub fn generation(&self) -> u64 {
         self.active.lock().generation
+    }
+
+    /// [`LogCore::appended`] without taking the lock (may lag by a record).
+    pub fn appended_relaxed(&self) -> u64 {
+        self.appended_hint.load(Ordering::Relaxed)
     }
 
     /// Logical bytes appended so far (grows across generations).
