@@ -29,6 +29,10 @@ pub mod types;
 pub mod util;
 pub mod value;
 
-pub use client::{Builder, Cmd, FromValue, Redis, ToArg};
+pub use client::options::{
+    Condition, CopyOptions, Direction, ExpireOption, Expiry, InsertPosition, LPosOptions, MinMax,
+    ScanOptions, SetExpiry, SetOptions, ZAddOptions, ZAggregate, ZAggregateOptions, ZRangeOptions,
+};
+pub use client::{Builder, Cmd, FromValue, Pipeline, PipelineCmd, Redis, ScanIter, ToArg, ToPair};
 pub use error::{Error, ErrorKind, Result};
 pub use value::Value;

@@ -133,7 +133,11 @@ fn check_reply(v: &Value) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 4000, .. ProptestConfig::default() })]
+    // PROPTEST_CASES in the environment raises the count for a longer local run.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000),
+        .. ProptestConfig::default()
+    })]
 
     #[test]
     fn random_argv_never_panics(

@@ -1,9 +1,59 @@
-//! The embedded client: the `Redis` handle users hold, its builder, the `cmd` escape hatch
-//! and the typed command methods, plus pipelines and reply conversion.
+//! The embedded client: the [`Redis`] handle users hold, its [`Builder`], the typed command
+//! methods (named as in redis-py), the [`Redis::cmd`] escape hatch, [`Pipeline`]s, SCAN
+//! iterators and reply conversion.
+//!
+//! ```
+//! use emu::{Redis, SetOptions};
+//!
+//! let r = Redis::new();
+//! let _: () = r.set("username", "john_doe").unwrap();
+//! // The reply type is chosen by the caller — the Rust form of `decode_responses=True`.
+//! let name: Option<String> = r.get("username").unwrap();
+//! assert_eq!(name.as_deref(), Some("john_doe"));
+//! let raw: Option<Vec<u8>> = r.get("username").unwrap();
+//! assert_eq!(raw.as_deref(), Some(&b"john_doe"[..]));
+//!
+//! let created: bool = r.set_options("lock", "me", SetOptions::default().nx().ex(10)).unwrap();
+//! assert!(created);
+//! let n: i64 = r.incrby("counter", 5).unwrap();
+//! assert_eq!(n, 5);
+//! ```
+//!
+//! # Return types
+//!
+//! Every command method is generic in its reply type `RV: FromValue`, like redis-rs: annotate
+//! the binding (`let n: i64 = r.incr("c")?;`), use `()` to discard (`let _: () = r.set(..)?`)
+//! or turbofish the last parameter (`r.incr::<_, i64>("c")?`). See [`convert`] for which
+//! replies convert to which types. Error replies are `Err` with Redis's exact text.
+//!
+//! # Time and determinism
+//!
+//! The store reads time only from its [`Clock`] and randomness only from its seeded RNG, so
+//! tests can be exact: build with [`Builder::manual_clock`] (or call [`Redis::set_time`]) and
+//! move time with [`Redis::advance_time`]; TTL, PTTL, expiry and `TIME` follow it. Expired
+//! keys vanish lazily on access (and a few at a time as commands run);
+//! [`Redis::purge_expired`] reclaims them all at once. [`Builder::seed`] fixes the RNG
+//! behind SPOP, SRANDMEMBER, RANDOMKEY, HRANDFIELD, ZRANDMEMBER: the same seed and commands
+//! give the same results.
+//!
+//! # Databases
+//!
+//! A store has 16 databases by default ([`Builder::databases`]). [`Redis::with_db`] gives a
+//! handle on the same store selecting another one — redis-py's `Redis(db=n)`.
 
+mod commands;
 pub mod convert;
+pub mod options;
+mod pipeline;
+mod scan;
 
-pub use convert::{FromValue, ToArg};
+pub use convert::{FromValue, ToArg, ToPair};
+pub use options::{
+    Condition, CopyOptions, Direction, ExpireOption, Expiry, InsertPosition, LPosOptions, MinMax,
+    ScanOptions, SetExpiry, SetOptions, ZAddOptions, ZAggregate, ZAggregateOptions, ZRangeOptions,
+};
+pub use pipeline::{Pipeline, PipelineCmd};
+pub use scan::ScanIter;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -26,6 +76,11 @@ pub(crate) struct Shared {
 ///
 /// Cheap to clone; clones share the store (like clients of one server) and the selected
 /// database. Every command runs atomically under the store's lock.
+///
+/// Besides the methods below that manage the handle and the clock, `Redis` has one typed
+/// method per Redis command, named as in redis-py (`get`, `set`, `set_options`, `incrby`,
+/// `hset_mapping`, `zadd`, `zrange_withscores`, `delete`, `expire`, …), generic in the reply
+/// type; see the [module documentation](self) and [`convert`].
 #[derive(Clone)]
 pub struct Redis {
     shared: Arc<Shared>,
@@ -129,9 +184,29 @@ impl Redis {
     /// Runs one command given as an argument vector and returns the raw reply. Error
     /// replies come back as `Err`.
     pub fn execute(&self, argv: &[&[u8]]) -> Result<Value> {
+        self.with_session_and_store(|store, session| engine::execute(store, session, argv))
+    }
+
+    /// Runs `f` holding this handle's session and the store (session first, always, so
+    /// handles never deadlock).
+    pub(crate) fn with_session_and_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store, &mut Session) -> T,
+    ) -> T {
         let mut session = self.session.lock();
         let mut store = self.shared.store.lock();
-        engine::execute(&mut store, &mut session, argv)
+        f(&mut store, &mut session)
+    }
+
+    /// Runs a built argument vector and converts the reply (the typed methods' common tail).
+    pub(crate) fn run<RV: FromValue>(&self, a: commands::Args) -> Result<RV> {
+        let argv: Vec<&[u8]> = a.0.iter().map(Vec::as_slice).collect();
+        RV::from_value(self.execute(&argv)?)
+    }
+
+    /// A new, empty [`Pipeline`] on this handle (same store, same session).
+    pub fn pipeline(&self) -> Pipeline {
+        Pipeline::new(self.clone())
     }
 
     /// Starts an arbitrary command: `r.cmd("SET").arg("k").arg(1).query::<bool>()`.
@@ -147,12 +222,16 @@ impl Redis {
         f(&mut self.shared.store.lock())
     }
 
-    /// Sets the manual clock to `unix_ms` (switching to a manual clock if needed).
+    /// Sets the manual clock to `unix_ms` (switching to a manual clock if needed). Every
+    /// handle of the store sees the new time; keys whose expiry has passed are gone on
+    /// their next access.
     pub fn set_time(&self, unix_ms: u64) {
         self.shared.store.lock().clock = Clock::Manual(unix_ms);
     }
 
-    /// Advances the manual clock (switching from the system clock freezes it at now first).
+    /// Advances the manual clock by `by` (switching from the system clock freezes it at the
+    /// current wall time first): `r.advance_time(Duration::from_secs(61))` lets a 60-second
+    /// TTL lapse instantly.
     pub fn advance_time(&self, by: std::time::Duration) {
         let mut s = self.shared.store.lock();
         let now = s.clock.now_ms();
@@ -179,7 +258,8 @@ fn new_session(db: usize) -> Session {
     }
 }
 
-/// A command being built by [`Redis::cmd`].
+/// A command being built by [`Redis::cmd`]: any command the engine knows, with any
+/// arguments ([`ToArg`]), its reply converted by [`Cmd::query`].
 pub struct Cmd<'r> {
     redis: &'r Redis,
     args: Vec<Vec<u8>>,

@@ -262,7 +262,14 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     if !spec.arity_ok(argv.len()) {
         return Err(Error::arity(spec.name));
     }
-    call(store, session, spec, argv)
+    call(store, session, spec, argv).map_err(|e| {
+        // Errors echo user input; a newline would break the protocol (addReplyErrorFormat).
+        if e.message().contains(['\r', '\n']) {
+            Error::new(e.kind(), sanitize(e.message()))
+        } else {
+            e
+        }
+    })
 }
 
 /// Runs a looked-up, arity-checked command.

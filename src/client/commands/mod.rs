@@ -1,0 +1,119 @@
+//! The typed command methods, defined once by the [`commands!`] macro for both [`Redis`]
+//! (runs the command, converts the reply to the caller's type) and [`Pipeline`] (queues it).
+//!
+//! Naming follows redis-py: the lowercase command name (`hincrbyfloat`, `zrangebyscore`),
+//! `delete` for DEL, `key_type` for TYPE, `move_key` for MOVE, `object_encoding` for
+//! `OBJECT ENCODING`. redis-py's optional keyword arguments become either a separate method
+//! for a different reply shape (`lpop` / `lpop_count`, `zrange` / `zrange_withscores`) or an
+//! `*_options` method taking an option struct (`set_options`, `expire_options`,
+//! `zadd_options`, `zrange_options`, …). Variadic arguments (`*keys`) take anything
+//! [`ToArg`](crate::ToArg): one value, a slice, an array or a `Vec`.
+
+use crate::client::convert::{ToArg, ToPair};
+
+mod hashes;
+mod keys;
+mod lists;
+mod sets;
+mod strings;
+mod zsets;
+
+/// An argument vector being built for one command.
+pub(crate) struct Args(pub(crate) Vec<Vec<u8>>);
+
+/// Starts an argument vector with the command name.
+pub(crate) fn args(name: &str) -> Args {
+    Args(vec![name.as_bytes().to_vec()])
+}
+
+impl Args {
+    /// Appends argument(s).
+    pub(crate) fn arg(mut self, a: impl ToArg) -> Args {
+        a.write_args(&mut self.0);
+        self
+    }
+
+    /// Appends the number of arguments `items` writes, then those arguments (`numkeys key …`).
+    pub(crate) fn counted(mut self, items: impl ToArg) -> Args {
+        let list = items.to_args();
+        self.0.push(list.len().to_string().into_bytes());
+        self.0.extend(list);
+        self
+    }
+
+    /// Appends each pair as `first second`.
+    pub(crate) fn pairs<I>(mut self, items: I) -> Args
+    where
+        I: IntoIterator,
+        I::Item: ToPair,
+    {
+        for p in items {
+            p.write_pair(&mut self.0);
+        }
+        self
+    }
+
+    /// Appends each pair as `second first` (ZADD's `score member` from `(member, score)`).
+    pub(crate) fn pairs_swapped<I>(mut self, items: I) -> Args
+    where
+        I: IntoIterator,
+        I::Item: ToPair,
+    {
+        for p in items {
+            p.write_pair_swapped(&mut self.0);
+        }
+        self
+    }
+}
+
+/// Defines typed command methods on both `Redis` and `Pipeline`.
+///
+/// ```text
+/// commands! {
+///     /// Docs.
+///     fn name[K: ToArg,](key: K) where [..] { args("NAME").arg(key) }
+/// }
+/// ```
+///
+/// Generic parameters go in brackets, each followed by a comma; an optional `where [...]`
+/// holds extra bounds. The body builds the argument vector. The `Redis` method gets a final
+/// generic `RV: FromValue` for the reply type; the `Pipeline` method returns `&mut Pipeline`.
+macro_rules! commands {
+    ($(
+        $(#[$doc:meta])*
+        fn $name:ident [$($g:tt)*] ($($arg:ident : $ty:ty),* $(,)?)
+            $(where [$($w:tt)*])?
+            $body:block
+    )*) => {
+        impl $crate::client::Redis {
+            $(
+                $(#[$doc])*
+                pub fn $name<$($g)* RV: $crate::client::FromValue>(
+                    &self, $($arg: $ty),*
+                ) -> $crate::error::Result<RV>
+                $(where $($w)*)?
+                {
+                    let a: $crate::client::commands::Args = $body;
+                    self.run(a)
+                }
+            )*
+        }
+
+        impl $crate::client::Pipeline {
+            $(
+                #[doc = concat!(
+                    "Queues the command of [`Redis::", stringify!($name),
+                    "`](crate::Redis::", stringify!($name), "); its reply comes back from ",
+                    "[`Pipeline::execute`](crate::Pipeline::execute)."
+                )]
+                pub fn $name<$($g)*>(&mut self, $($arg: $ty),*) -> &mut Self
+                $(where $($w)*)?
+                {
+                    let a: $crate::client::commands::Args = $body;
+                    self.queue(a.0)
+                }
+            )*
+        }
+    };
+}
+pub(crate) use commands;

@@ -1,0 +1,796 @@
+//! The order-statistic index of a sorted set: members ordered by `(score, member bytes)`.
+//!
+//! # Choice: chunked sorted vectors + a Fenwick tree of chunk sizes
+//!
+//! The elements live in a list of sorted chunks whose concatenation is the whole ordered
+//! sequence. Chunks hold at most [`MAX_CHUNK`] items; a full chunk splits in two, a chunk
+//! that empties is dropped and a chunk that shrinks below [`MIN_CHUNK`] merges with a
+//! neighbour when the pair fits in one chunk. Each chunk stores parallel arrays — scores,
+//! members, 32-bit member fingerprints — so searches scan plain floats. Alongside:
+//!
+//! * `lasts[c]` — the score of chunk `c`'s last item, in a flat `Vec<f64>`: locating a
+//!   chunk by score is a binary search over contiguous floats; on score ties the chunk's
+//!   last member is compared through `last_heads[c]` (its first 16 bytes and length), so
+//!   member bytes are read only for long members sharing 16 leading bytes;
+//! * `pivots[c]` — the last score of each of 16 equal segments of chunk `c`, on one
+//!   64-byte-aligned pair of cache lines: a search inside a chunk reads the pivots, then
+//!   one short segment, instead of probing the whole chunk;
+//! * a Fenwick (binary indexed) tree over chunk lengths, giving the number of items before
+//!   a chunk (rank) and the chunk holding the k-th item (select) in O(log C).
+//!
+//! ZRANK knows the member's score (from the dict), so it finds the chunk that must hold
+//! it and the first item with that score there; when no other item shares the score, or
+//! the run of equal scores holds exactly one matching fingerprint, the rank is known
+//! without reading member bytes.
+//!
+//! Costs with n items and C ≈ n / 128..256 chunks: rank, select, score/lex bounds are
+//! O(log n) (binary searches + a Fenwick walk); insert/remove are O(log n + chunk size)
+//! plus, when a chunk splits, empties or merges (at most once per ~64 operations on that
+//! chunk), an O(C) rebuild of `lasts`/pivots/Fenwick. Iteration from any rank is a
+//! sequential walk over contiguous arrays.
+//!
+//! Why not a skip list: a pointer-linked skip list (even in a `Vec` arena) visits ~2 log n
+//! scattered nodes per lookup, so at 1M members every ZRANK pays dozens of cache misses;
+//! here a lookup touches the small `lasts` array, one pivot block, one segment of one
+//! chunk and a few Fenwick words. Why not a counted B-tree: same asymptotics, several times
+//! the code; a two-level structure is enough for the sizes a single in-process store holds.
+
+use std::cmp::Ordering;
+
+/// Largest chunk before it splits in two (tiny under `cfg(test)` so the unit tests split,
+/// merge and rebuild constantly).
+pub const MAX_CHUNK: usize = if cfg!(test) { 40 } else { 256 };
+/// A chunk smaller than this merges with a neighbour when the pair fits in one chunk.
+pub const MIN_CHUNK: usize = MAX_CHUNK / 4;
+
+/// Segments per chunk summarised in the pivot table.
+const SEGS: usize = 16;
+
+/// The last score of each of a chunk's `SEGS` equal segments (`-inf` for empty leading
+/// segments), on its own pair of cache lines: a score search reads these, then one short
+/// segment of the chunk, instead of binary-searching the whole chunk (which costs a cache
+/// miss per probe once the set outgrows the caches).
+#[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
+struct Pivots([f64; SEGS]);
+
+/// An owned element, as returned by removals and accepted by [`OrderIndex::from_sorted`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    /// Score (never NaN).
+    pub score: f64,
+    /// Member bytes.
+    pub member: Box<[u8]>,
+}
+
+/// A borrowed element, as yielded by lookups and iterators.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ItemRef<'a> {
+    /// Score.
+    pub score: f64,
+    /// Member bytes.
+    pub member: &'a [u8],
+}
+
+/// Redis's element order: by score, then by member bytes (memcmp, shorter prefix first).
+/// `-0.0` and `0.0` compare equal, as C's `<` does.
+#[inline]
+pub fn cmp_key(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> Ordering {
+    if s1 < s2 {
+        Ordering::Less
+    } else if s1 > s2 {
+        Ordering::Greater
+    } else {
+        m1.cmp(m2)
+    }
+}
+
+/// First index in `0..n` for which `before` is false (`before` monotone true→false).
+#[inline]
+fn partition(n: usize, before: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if before(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// 32-bit fingerprint of a member, used to find a member among equal scores without
+/// reading member bytes.
+#[inline]
+fn fingerprint(member: &[u8]) -> u32 {
+    crate::keyspace::dict::hash_bytes(member) as u32
+}
+
+/// The first 16 bytes and the length of a member: orders two members without reading
+/// the stored one's bytes unless both are longer than 16 bytes and share those 16.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct KeyHead {
+    head: [u8; 16],
+    len: usize,
+}
+
+impl KeyHead {
+    fn of(m: &[u8]) -> KeyHead {
+        let mut head = [0u8; 16];
+        let n = m.len().min(16);
+        head[..n].copy_from_slice(&m[..n]);
+        KeyHead { head, len: m.len() }
+    }
+
+    /// Compares the member this head summarises (`full` fetches its bytes) with `m`.
+    #[inline]
+    fn cmp_with(&self, full: impl FnOnce() -> Option<Ordering>, m: &[u8]) -> Ordering {
+        let n = self.len.min(m.len()).min(16);
+        match self.head[..n].cmp(&m[..n]) {
+            Ordering::Equal => {}
+            o => return o,
+        }
+        if n < 16 || (self.len == 16 && m.len() == 16) {
+            // One is a prefix of the other (or they are equal).
+            return self.len.cmp(&m.len());
+        }
+        full().unwrap_or(Ordering::Less)
+    }
+}
+
+/// One sorted run, stored as parallel arrays so score searches scan plain floats.
+#[derive(Clone, Debug, Default)]
+struct Chunk {
+    scores: Vec<f64>,
+    members: Vec<Box<[u8]>>,
+    fps: Vec<u32>,
+}
+
+impl Chunk {
+    #[inline]
+    fn len(&self) -> usize {
+        self.scores.len()
+    }
+
+    #[inline]
+    fn last_score(&self) -> f64 {
+        self.scores.last().copied().unwrap_or(0.0)
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Option<ItemRef<'_>> {
+        Some(ItemRef {
+            score: *self.scores.get(i)?,
+            member: self.members.get(i)?,
+        })
+    }
+
+    /// Number of items of this chunk ordered before `(score, member)`, given `lo`, the
+    /// number of items with a lower score.
+    #[inline]
+    fn lower_bound_from(&self, lo: usize, score: f64, member: &[u8]) -> usize {
+        match self.scores.get(lo) {
+            Some(&s) if s == score => {}
+            _ => return lo,
+        }
+        // A run of equal scores: order by member inside it.
+        if self.members[lo].as_ref() >= member {
+            return lo;
+        }
+        let hi = lo + 1 + self.scores[lo + 1..].partition_point(|&s| s <= score);
+        lo + 1 + self.members[lo + 1..hi].partition_point(|m| m.as_ref() < member)
+    }
+
+    fn push(&mut self, score: f64, member: Box<[u8]>) {
+        self.scores.push(score);
+        self.fps.push(fingerprint(&member));
+        self.members.push(member);
+    }
+
+    fn insert(&mut self, pos: usize, score: f64, member: Box<[u8]>) {
+        self.scores.insert(pos, score);
+        self.fps.insert(pos, fingerprint(&member));
+        self.members.insert(pos, member);
+    }
+
+    fn remove(&mut self, pos: usize) -> Item {
+        self.fps.remove(pos);
+        Item {
+            score: self.scores.remove(pos),
+            member: self.members.remove(pos),
+        }
+    }
+
+    fn split_off(&mut self, at: usize) -> Chunk {
+        Chunk {
+            scores: self.scores.split_off(at),
+            members: self.members.split_off(at),
+            fps: self.fps.split_off(at),
+        }
+    }
+
+    fn append(&mut self, mut other: Chunk) {
+        self.scores.append(&mut other.scores);
+        self.members.append(&mut other.members);
+        self.fps.append(&mut other.fps);
+    }
+
+    fn drain_into(&mut self, from: usize, to: usize, out: &mut Vec<Item>) {
+        self.fps.drain(from..to);
+        out.extend(
+            self.scores
+                .drain(from..to)
+                .zip(self.members.drain(from..to))
+                .map(|(score, member)| Item { score, member }),
+        );
+    }
+}
+
+/// The ordered index. See the module docs.
+#[derive(Clone, Debug, Default)]
+pub struct OrderIndex {
+    chunks: Vec<Chunk>,
+    lasts: Vec<f64>,
+    /// Head of each chunk's last member, for ordering by member on score ties.
+    last_heads: Vec<KeyHead>,
+    pivots: Vec<Pivots>,
+    /// Fenwick tree over chunk lengths, 1-based (`tree[0]` unused), `chunks.len() + 1` long.
+    tree: Vec<usize>,
+    len: usize,
+}
+
+impl OrderIndex {
+    /// An empty index.
+    pub fn new() -> OrderIndex {
+        OrderIndex::default()
+    }
+
+    /// Builds from items already sorted by [`cmp_key`] (no duplicates).
+    pub fn from_sorted(items: Vec<Item>) -> OrderIndex {
+        let len = items.len();
+        let per = MAX_CHUNK / 2;
+        let mut chunks = Vec::with_capacity(len / per + 1);
+        let mut cur = Chunk::default();
+        for it in items {
+            if cur.len() == per {
+                chunks.push(std::mem::take(&mut cur));
+            }
+            cur.push(it.score, it.member);
+        }
+        if cur.len() > 0 {
+            chunks.push(cur);
+        }
+        let mut out = OrderIndex {
+            chunks,
+            lasts: Vec::new(),
+            last_heads: Vec::new(),
+            pivots: Vec::new(),
+            tree: Vec::new(),
+            len,
+        };
+        out.rebuild();
+        out
+    }
+
+    /// Number of items.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when empty.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn last_head(ch: &Chunk) -> KeyHead {
+        ch.members
+            .last()
+            .map_or_else(KeyHead::default, |m| KeyHead::of(m))
+    }
+
+    fn pivots_of(ch: &Chunk) -> Pivots {
+        let l = ch.len();
+        let mut p = [f64::NEG_INFINITY; SEGS];
+        for (j, slot) in p.iter_mut().enumerate() {
+            let end = (j + 1) * l / SEGS;
+            if end > 0 {
+                *slot = ch.scores[end - 1];
+            }
+        }
+        Pivots(p)
+    }
+
+    /// Refreshes the summaries of chunk `c` after its contents changed in place.
+    #[inline]
+    fn touch(&mut self, c: usize) {
+        self.lasts[c] = self.chunks[c].last_score();
+        self.last_heads[c] = Self::last_head(&self.chunks[c]);
+        self.pivots[c] = Self::pivots_of(&self.chunks[c]);
+    }
+
+    /// First position in chunk `c` whose score fails `before` (monotone in the score).
+    #[inline]
+    fn chunk_partition_score(&self, c: usize, before: impl Fn(f64) -> bool) -> usize {
+        let ch = &self.chunks[c];
+        let l = ch.len();
+        let j = self.pivots[c].0.partition_point(|&s| before(s));
+        if j >= SEGS {
+            return l;
+        }
+        let (a, b) = (j * l / SEGS, (j + 1) * l / SEGS);
+        a + ch.scores[a..b].partition_point(|&s| before(s))
+    }
+
+    /// Number of items of chunk `c` ordered before `(score, member)`.
+    #[inline]
+    fn lower_bound(&self, c: usize, score: f64, member: &[u8]) -> usize {
+        let lo = self.chunk_partition_score(c, |s| s < score);
+        self.chunks[c].lower_bound_from(lo, score, member)
+    }
+
+    /// Recomputes `lasts`, the pivots and the Fenwick tree from the chunks (bulk builds).
+    fn rebuild(&mut self) {
+        self.lasts.clear();
+        self.lasts.extend(self.chunks.iter().map(Chunk::last_score));
+        self.last_heads.clear();
+        self.last_heads
+            .extend(self.chunks.iter().map(Self::last_head));
+        self.pivots.clear();
+        self.pivots.extend(self.chunks.iter().map(Self::pivots_of));
+        self.rebuild_tree();
+    }
+
+    /// Recomputes the Fenwick tree from the chunk lengths: O(C), reading only the chunk
+    /// headers (contiguous), after chunks were inserted or removed.
+    fn rebuild_tree(&mut self) {
+        let c = self.chunks.len();
+        self.tree.clear();
+        self.tree.resize(c + 1, 0);
+        for i in 1..=c {
+            self.tree[i] += self.chunks[i - 1].len();
+            let j = i + (i & i.wrapping_neg());
+            if j <= c {
+                let v = self.tree[i];
+                self.tree[j] += v;
+            }
+        }
+    }
+
+    /// Inserts a chunk at position `at` with its summaries (the tree is left to the caller).
+    fn insert_chunk(&mut self, at: usize, ch: Chunk) {
+        self.lasts.insert(at, ch.last_score());
+        self.last_heads.insert(at, Self::last_head(&ch));
+        self.pivots.insert(at, Self::pivots_of(&ch));
+        self.chunks.insert(at, ch);
+    }
+
+    /// Removes the chunks in `range` with their summaries (the tree is left to the caller).
+    fn remove_chunks(&mut self, range: std::ops::Range<usize>) {
+        self.lasts.drain(range.clone());
+        self.last_heads.drain(range.clone());
+        self.pivots.drain(range.clone());
+        self.chunks.drain(range);
+    }
+
+    /// Merges chunk `b` into chunk `b - 1` (the tree is left to the caller).
+    fn merge_into_prev(&mut self, b: usize) {
+        let right = self.chunks.remove(b);
+        self.lasts.remove(b);
+        self.last_heads.remove(b);
+        self.pivots.remove(b);
+        self.chunks[b - 1].append(right);
+        self.touch(b - 1);
+    }
+
+    /// Appends a Fenwick node for a new last chunk of length `n`.
+    fn fen_push(&mut self, n: usize) {
+        let i = self.tree.len(); // 1-based index of the new node
+        let low = i & i.wrapping_neg();
+        let v = n + self.prefix(i - 1) - self.prefix(i - low);
+        self.tree.push(v);
+    }
+
+    #[inline]
+    fn fen_add(&mut self, chunk: usize, n: usize) {
+        let mut i = chunk + 1;
+        while i < self.tree.len() {
+            self.tree[i] += n;
+            i += i & i.wrapping_neg();
+        }
+    }
+
+    #[inline]
+    fn fen_sub(&mut self, chunk: usize, n: usize) {
+        let mut i = chunk + 1;
+        while i < self.tree.len() {
+            self.tree[i] -= n;
+            i += i & i.wrapping_neg();
+        }
+    }
+
+    /// Number of items in chunks `0..chunk`.
+    #[inline]
+    fn prefix(&self, chunk: usize) -> usize {
+        let mut i = chunk;
+        let mut s = 0;
+        while i > 0 {
+            s += self.tree[i];
+            i &= i - 1;
+        }
+        s
+    }
+
+    /// The (chunk, offset) of the item at `rank` (must be `< len`).
+    fn locate(&self, rank: usize) -> (usize, usize) {
+        let c = self.chunks.len();
+        let mut pos = 0;
+        let mut rem = rank;
+        let mut step = if c == 0 {
+            0
+        } else {
+            1usize << (usize::BITS - 1 - c.leading_zeros())
+        };
+        while step > 0 {
+            let next = pos + step;
+            if next <= c && self.tree[next] <= rem {
+                pos = next;
+                rem -= self.tree[next];
+            }
+            step >>= 1;
+        }
+        (pos, rem)
+    }
+
+    /// Index of the first chunk whose last item is not before `(score, member)`, or the
+    /// number of chunks if every item is before it. Member bytes are only read for chunks
+    /// whose last score equals `score`.
+    fn chunk_for(&self, score: f64, member: &[u8]) -> usize {
+        let lo = self.lasts.partition_point(|&s| s < score);
+        match self.lasts.get(lo) {
+            Some(&s) if s == score => {}
+            _ => return lo,
+        }
+        let hi = lo + self.lasts[lo..].partition_point(|&s| s <= score);
+        lo + partition(hi - lo, |k| {
+            let c = lo + k;
+            let full = || {
+                self.chunks[c]
+                    .members
+                    .last()
+                    .map(|m| m.as_ref().cmp(member))
+            };
+            self.last_heads[c].cmp_with(full, member).is_lt()
+        })
+    }
+
+    /// Inserts an item that must not already be present.
+    pub fn insert(&mut self, score: f64, member: &[u8]) {
+        let boxed: Box<[u8]> = member.into();
+        if self.chunks.is_empty() {
+            let mut ch = Chunk::default();
+            ch.push(score, boxed);
+            self.chunks.push(ch);
+            self.len = 1;
+            self.rebuild();
+            return;
+        }
+        let c = self.chunk_for(score, member).min(self.chunks.len() - 1);
+        let pos = self.lower_bound(c, score, member);
+        let ch = &mut self.chunks[c];
+        ch.insert(pos, score, boxed);
+        self.len += 1;
+        if ch.len() > MAX_CHUNK {
+            let right = ch.split_off(ch.len() / 2);
+            let moved = right.len();
+            self.touch(c);
+            self.insert_chunk(c + 1, right);
+            if c + 2 == self.chunks.len() {
+                // Appending (monotonic inserts): O(log C) Fenwick update instead of a rebuild.
+                self.fen_add(c, 1);
+                self.fen_sub(c, moved);
+                self.fen_push(moved);
+            } else {
+                self.rebuild_tree();
+            }
+        } else {
+            self.touch(c);
+            self.fen_add(c, 1);
+        }
+    }
+
+    /// The (chunk, offset) of an exact item.
+    #[inline]
+    fn find(&self, score: f64, member: &[u8]) -> Option<(usize, usize)> {
+        let c = self.chunk_for(score, member);
+        let ch = self.chunks.get(c)?;
+        let pos = self.lower_bound(c, score, member);
+        let it = ch.get(pos)?;
+        (it.score == score && it.member == member).then_some((c, pos))
+    }
+
+    /// Removes an item; false if absent.
+    pub fn remove(&mut self, score: f64, member: &[u8]) -> bool {
+        match self.find(score, member) {
+            Some((c, pos)) => {
+                self.chunks[c].remove(pos);
+                self.len -= 1;
+                self.after_shrink(c, 1);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes and returns the item at `rank`.
+    pub fn remove_at(&mut self, rank: usize) -> Option<Item> {
+        if rank >= self.len {
+            return None;
+        }
+        let (c, off) = self.locate(rank);
+        let it = self.chunks[c].remove(off);
+        self.len -= 1;
+        self.after_shrink(c, 1);
+        Some(it)
+    }
+
+    /// Restores the invariants after `n` items were removed from chunk `c`.
+    fn after_shrink(&mut self, c: usize, n: usize) {
+        if self.chunks[c].len() == 0 {
+            self.remove_chunks(c..c + 1);
+            self.rebuild_tree();
+            return;
+        }
+        if self.chunks[c].len() < MIN_CHUNK && self.chunks.len() > 1 {
+            let b = if c + 1 < self.chunks.len() { c + 1 } else { c };
+            if self.chunks[b - 1].len() + self.chunks[b].len() <= MAX_CHUNK {
+                self.merge_into_prev(b);
+                self.rebuild_tree();
+                return;
+            }
+        }
+        self.touch(c);
+        self.fen_sub(c, n);
+    }
+
+    /// Removes the items with ranks in `start..end` and returns them in order.
+    pub fn remove_range(&mut self, start: usize, end: usize) -> Vec<Item> {
+        let end = end.min(self.len);
+        if start >= end {
+            return Vec::new();
+        }
+        let mut out = Vec::with_capacity(end - start);
+        let (c0, mut off) = self.locate(start);
+        let mut remaining = end - start;
+        let mut c = c0;
+        let mut touched = Vec::new();
+        while remaining > 0 {
+            let ch = &mut self.chunks[c];
+            let take = remaining.min(ch.len() - off);
+            ch.drain_into(off, off + take, &mut out);
+            touched.push((c, take));
+            remaining -= take;
+            off = 0;
+            c += 1;
+        }
+        self.len -= end - start;
+        let structural = touched
+            .iter()
+            .any(|&(c, _)| self.chunks[c].len() < MIN_CHUNK);
+        if structural {
+            // Only the first and last touched chunks can keep items; the ones between are
+            // empty and go in one drain.
+            let last = c - 1;
+            for &(c, _) in [touched[0], touched[touched.len() - 1]].iter() {
+                if self.chunks[c].len() > 0 {
+                    self.touch(c);
+                }
+            }
+            let first_empty = if self.chunks[c0].len() > 0 {
+                c0 + 1
+            } else {
+                c0
+            };
+            let end_empty = if last > c0 && self.chunks[last].len() > 0 {
+                last
+            } else {
+                last + 1
+            };
+            if first_empty < end_empty {
+                self.remove_chunks(first_empty..end_empty);
+            }
+            // Merge the (at most two) partially emptied chunks around the cut.
+            let cut = c0.min(self.chunks.len().saturating_sub(1));
+            for c in [cut + 1, cut] {
+                if c >= 1 && c < self.chunks.len() {
+                    let (a, b) = (self.chunks[c - 1].len(), self.chunks[c].len());
+                    if (a < MIN_CHUNK || b < MIN_CHUNK) && a + b <= MAX_CHUNK {
+                        self.merge_into_prev(c);
+                    }
+                }
+            }
+            self.rebuild_tree();
+        } else {
+            for (c, n) in touched {
+                self.touch(c);
+                self.fen_sub(c, n);
+            }
+        }
+        out
+    }
+
+    /// 0-based rank of an exact item.
+    pub fn rank(&self, score: f64, member: &[u8]) -> Option<usize> {
+        let (c, pos) = self.find(score, member)?;
+        Some(self.prefix(c) + pos)
+    }
+
+    /// 0-based rank of an item the caller knows is present with exactly this score (the
+    /// sorted set's dict says so). Inside the chunk that must hold it, the run of items
+    /// sharing its score is walked comparing 32-bit fingerprints, so member bytes are read
+    /// only when two fingerprints of the run collide (then [`OrderIndex::rank`] decides).
+    pub fn rank_of_present(&self, score: f64, member: &[u8]) -> Option<usize> {
+        // Every item of earlier chunks is below (score, member) and this chunk's last is
+        // not, so a present item is in this chunk, inside its run of equal scores.
+        let c = self.chunk_for(score, member);
+        let ch = self.chunks.get(c)?;
+        let lo = self.chunk_partition_score(c, |s| s < score);
+        if ch.scores.get(lo) != Some(&score) {
+            return None;
+        }
+        if ch.scores.get(lo + 1) != Some(&score) {
+            return Some(self.prefix(c) + lo);
+        }
+        let fp = fingerprint(member);
+        let mut found = None;
+        for i in lo..ch.len() {
+            if ch.scores[i] != score {
+                break;
+            }
+            if ch.fps[i] == fp {
+                if found.is_some() {
+                    return self.rank(score, member);
+                }
+                found = Some(i);
+            }
+        }
+        match found {
+            Some(i) => Some(self.prefix(c) + i),
+            None => self.rank(score, member),
+        }
+    }
+
+    /// The item at `rank`.
+    pub fn get(&self, rank: usize) -> Option<ItemRef<'_>> {
+        if rank >= self.len {
+            return None;
+        }
+        let (c, off) = self.locate(rank);
+        self.chunks[c].get(off)
+    }
+
+    /// Number of leading items for which `before(score, member)` holds; `before` must be
+    /// monotone (true then false) over the order.
+    pub fn partition_point(&self, before: impl Fn(f64, &[u8]) -> bool) -> usize {
+        let c = self.chunks.partition_point(|ch| match ch.members.last() {
+            Some(m) => before(ch.last_score(), m),
+            None => true,
+        });
+        match self.chunks.get(c) {
+            Some(ch) => {
+                self.prefix(c) + partition(ch.len(), |i| before(ch.scores[i], &ch.members[i]))
+            }
+            None => self.len,
+        }
+    }
+
+    /// [`OrderIndex::partition_point`] for a predicate on the score alone (touches no
+    /// member bytes).
+    pub fn partition_point_score(&self, before: impl Fn(f64) -> bool) -> usize {
+        let c = self.lasts.partition_point(|&s| before(s));
+        if c < self.chunks.len() {
+            self.prefix(c) + self.chunk_partition_score(c, before)
+        } else {
+            self.len
+        }
+    }
+
+    /// Iterates in order starting at `rank`.
+    pub fn iter_from(&self, rank: usize) -> Iter<'_> {
+        let (chunk, off) = if rank < self.len {
+            self.locate(rank)
+        } else {
+            (self.chunks.len(), 0)
+        };
+        Iter {
+            chunks: &self.chunks,
+            chunk,
+            off,
+        }
+    }
+
+    /// Iterates all items in order.
+    pub fn iter(&self) -> Iter<'_> {
+        self.iter_from(0)
+    }
+
+    /// Iterates in reverse order starting at `rank` (inclusive) down to rank 0.
+    pub fn iter_rev_from(&self, rank: usize) -> RevIter<'_> {
+        if rank < self.len {
+            let (chunk, off) = self.locate(rank);
+            RevIter {
+                chunks: &self.chunks,
+                chunk: chunk + 1,
+                off: off + 1,
+            }
+        } else {
+            RevIter {
+                chunks: &self.chunks,
+                chunk: 0,
+                off: 0,
+            }
+        }
+    }
+
+    /// Drops everything.
+    pub fn clear(&mut self) {
+        *self = OrderIndex::default();
+    }
+}
+
+/// Forward iterator, see [`OrderIndex::iter_from`].
+pub struct Iter<'a> {
+    chunks: &'a [Chunk],
+    chunk: usize,
+    off: usize,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = ItemRef<'a>;
+    #[inline]
+    fn next(&mut self) -> Option<ItemRef<'a>> {
+        loop {
+            let ch = self.chunks.get(self.chunk)?;
+            if let Some(it) = ch.get(self.off) {
+                self.off += 1;
+                return Some(it);
+            }
+            self.chunk += 1;
+            self.off = 0;
+        }
+    }
+}
+
+/// Reverse iterator, see [`OrderIndex::iter_rev_from`]. `chunk`/`off` are one past the
+/// next item (0 chunk = exhausted).
+pub struct RevIter<'a> {
+    chunks: &'a [Chunk],
+    chunk: usize,
+    off: usize,
+}
+
+impl<'a> Iterator for RevIter<'a> {
+    type Item = ItemRef<'a>;
+    #[inline]
+    fn next(&mut self) -> Option<ItemRef<'a>> {
+        loop {
+            if self.chunk == 0 {
+                return None;
+            }
+            if self.off > 0 {
+                self.off -= 1;
+                return self.chunks[self.chunk - 1].get(self.off);
+            }
+            self.chunk -= 1;
+            if self.chunk == 0 {
+                return None;
+            }
+            self.off = self.chunks[self.chunk - 1].len();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,189 @@
+//! Unit tests of the order-statistic index against a sorted `Vec` model.
+
+use super::*;
+use proptest::prelude::*;
+
+fn model_sort(v: &mut [(f64, Vec<u8>)]) {
+    v.sort_by(|a, b| cmp_key(a.0, &a.1, b.0, &b.1));
+}
+
+fn check(idx: &OrderIndex, model: &[(f64, Vec<u8>)]) {
+    assert_eq!(idx.len(), model.len());
+    let got: Vec<(f64, Vec<u8>)> = idx.iter().map(|i| (i.score, i.member.to_vec())).collect();
+    assert_eq!(got, model);
+    let rev: Vec<(f64, Vec<u8>)> = if model.is_empty() {
+        Vec::new()
+    } else {
+        idx.iter_rev_from(model.len() - 1)
+            .map(|i| (i.score, i.member.to_vec()))
+            .collect()
+    };
+    let mut mrev = model.to_vec();
+    mrev.reverse();
+    assert_eq!(rev, mrev);
+    // Fenwick/lasts invariants.
+    let mut sum = 0;
+    for (c, ch) in idx.chunks.iter().enumerate() {
+        assert!(ch.len() > 0);
+        assert!(ch.len() <= MAX_CHUNK);
+        assert_eq!(idx.prefix(c), sum);
+        assert_eq!(idx.lasts[c], ch.last_score());
+        assert_eq!(idx.last_heads[c], OrderIndex::last_head(ch));
+        assert_eq!(idx.pivots[c].0, OrderIndex::pivots_of(ch).0);
+        assert_eq!(ch.fps.len(), ch.len());
+        assert_eq!(ch.members.len(), ch.len());
+        for (m, fp) in ch.members.iter().zip(&ch.fps) {
+            assert_eq!(*fp, fingerprint(m));
+        }
+        sum += ch.len();
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Insert(i8, u8),
+    Remove(i8, u8),
+    RemoveAt(u16),
+    RemoveRange(u16, u16),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => (any::<i8>(), any::<u8>()).prop_map(|(s, m)| Op::Insert(s, m)),
+        2 => (any::<i8>(), any::<u8>()).prop_map(|(s, m)| Op::Remove(s, m)),
+        1 => any::<u16>().prop_map(Op::RemoveAt),
+        1 => (any::<u16>(), 0u16..300).prop_map(|(a, n)| Op::RemoveRange(a, n)),
+    ]
+}
+
+fn member(m: u8) -> Vec<u8> {
+    // Variable-length members so prefix ordering is exercised, some longer than the
+    // 16-byte heads and sharing them.
+    if m % 5 == 0 {
+        return format!("{:0>18}", m % 64).into_bytes();
+    }
+    let full = format!("m{m:03}");
+    full.as_bytes()[..2 + (m as usize % 3)].to_vec()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn index_matches_sorted_vec(ops in proptest::collection::vec(op(), 1..1500)) {
+        let mut idx = OrderIndex::new();
+        let mut model: Vec<(f64, Vec<u8>)> = Vec::new();
+        for op in ops {
+            match op {
+                Op::Insert(s, m) => {
+                    let m = member(m);
+                    let s = (s % 16) as f64 / 2.0;
+                    if !model.iter().any(|(_, x)| *x == m) {
+                        idx.insert(s, &m);
+                        model.push((s, m));
+                        model_sort(&mut model);
+                    }
+                }
+                Op::Remove(s, m) => {
+                    let m = member(m);
+                    let s = (s % 16) as f64 / 2.0;
+                    let pos = model.iter().position(|(ms, x)| *x == m && *ms == s);
+                    prop_assert_eq!(idx.remove(s, &m), pos.is_some());
+                    if let Some(p) = pos { model.remove(p); }
+                }
+                Op::RemoveAt(r) => {
+                    let r = r as usize % (model.len() + 1);
+                    let got = idx.remove_at(r).map(|i| (i.score, i.member.to_vec()));
+                    let want = (r < model.len()).then(|| model.remove(r));
+                    prop_assert_eq!(got, want);
+                }
+                Op::RemoveRange(a, n) => {
+                    let a = a as usize % (model.len() + 1);
+                    let e = (a + n as usize).min(model.len());
+                    let got: Vec<_> = idx.remove_range(a, a + n as usize)
+                        .into_iter().map(|i| (i.score, i.member.to_vec())).collect();
+                    let want: Vec<_> = model.drain(a..e).collect();
+                    prop_assert_eq!(got, want);
+                }
+            }
+        }
+        check(&idx, &model);
+        for (r, (s, m)) in model.iter().enumerate() {
+            prop_assert_eq!(idx.rank(*s, m), Some(r));
+            prop_assert_eq!(idx.rank_of_present(*s, m), Some(r));
+            let it = idx.get(r).unwrap();
+            prop_assert_eq!((it.score, it.member.to_vec()), (*s, m.clone()));
+            prop_assert_eq!(idx.iter_from(r).next().map(|i| i.member.to_vec()), Some(m.clone()));
+            prop_assert_eq!(idx.iter_rev_from(r).next().map(|i| i.member.to_vec()), Some(m.clone()));
+        }
+        prop_assert_eq!(idx.rank(100.0, b"zz"), None);
+        prop_assert!(idx.get(model.len()).is_none());
+        for probe in -9..=9 {
+            let p = probe as f64 / 2.0;
+            let lb = model.iter().filter(|(s, _)| *s < p).count();
+            let ub = model.iter().filter(|(s, _)| *s <= p).count();
+            prop_assert_eq!(idx.partition_point_score(|s| s < p), lb);
+            prop_assert_eq!(idx.partition_point_score(|s| s <= p), ub);
+            prop_assert_eq!(idx.partition_point(|s, _| s < p), lb);
+            let key = member(probe as u8);
+            let kb = model.iter().filter(|(s, m)| cmp_key(*s, m, p, &key).is_lt()).count();
+            prop_assert_eq!(idx.partition_point(|s, m| cmp_key(s, m, p, &key).is_lt()), kb);
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn key_head_orders_like_bytes(
+        a in proptest::collection::vec(0u8..3, 0..24),
+        b in proptest::collection::vec(0u8..3, 0..24),
+    ) {
+        let h = KeyHead::of(&a);
+        prop_assert_eq!(h.cmp_with(|| Some(a.cmp(&b)), &b), a.cmp(&b));
+    }
+}
+
+#[test]
+fn large_sequential_and_bulk() {
+    let mut idx = OrderIndex::new();
+    for i in 0..10_000u32 {
+        idx.insert((i % 100) as f64, format!("{i:05}").as_bytes());
+    }
+    assert_eq!(idx.len(), 10_000);
+    assert_eq!(idx.rank(0.0, b"00000"), Some(0));
+    assert_eq!(idx.rank(0.0, b"00100"), Some(1));
+    assert_eq!(idx.rank(99.0, b"09999"), Some(9_999));
+    let sorted: Vec<Item> = idx
+        .iter()
+        .map(|i| Item {
+            score: i.score,
+            member: i.member.into(),
+        })
+        .collect();
+    let bulk = OrderIndex::from_sorted(sorted.clone());
+    assert_eq!(
+        bulk.iter()
+            .map(|i| Item {
+                score: i.score,
+                member: i.member.into()
+            })
+            .collect::<Vec<_>>(),
+        sorted
+    );
+    assert_eq!(bulk.rank(99.0, b"09999"), Some(9_999));
+    let removed = idx.remove_range(10, 9_990);
+    assert_eq!(removed.len(), 9_980);
+    assert_eq!(idx.len(), 20);
+    let left: Vec<Item> = idx
+        .iter()
+        .map(|i| Item {
+            score: i.score,
+            member: i.member.into(),
+        })
+        .collect();
+    let mut want = sorted[..10].to_vec();
+    want.extend_from_slice(&sorted[9_990..]);
+    assert_eq!(left, want);
+    let model: Vec<(f64, Vec<u8>)> = want.iter().map(|i| (i.score, i.member.to_vec())).collect();
+    check(&idx, &model);
+    assert!(idx.chunks.len() <= 20 / MIN_CHUNK + 1);
+}

@@ -1,0 +1,106 @@
+//! Pipelines with real commands.
+
+use emu::{SetOptions, Value};
+
+use super::{redis, WRONGTYPE};
+
+#[test]
+fn basic_pipeline_returns_every_reply() {
+    let r = redis();
+    let mut p = r.pipeline();
+    p.set("key1", "value1")
+        .set("key2", "value2")
+        .incr("counter")
+        .get("key1");
+    let results = p.execute().unwrap();
+    assert_eq!(
+        results,
+        vec![
+            Value::ok(),
+            Value::ok(),
+            Value::Int(1),
+            Value::bulk("value1")
+        ]
+    );
+    // Typed: redis-py's [True, True, 1, 'value1'].
+    p.set("key1", "value1")
+        .set("key2", "value2")
+        .incr("counter")
+        .get("key1");
+    let (a, b, n, v): (bool, bool, i64, String) = p.query().unwrap();
+    assert_eq!((a, b, n, v.as_str()), (true, true, 2, "value1"));
+}
+
+#[test]
+fn errors_stay_in_their_slot() {
+    let r = redis();
+    let _: () = r.rpush("list", "x").unwrap();
+    let mut p = r.pipeline();
+    p.set("a", 1).incr("list").incr("a").get("a");
+    let results = p.execute().unwrap();
+    assert_eq!(
+        results,
+        vec![
+            Value::ok(),
+            Value::Error(WRONGTYPE.into()),
+            Value::Int(2),
+            Value::bulk("2")
+        ]
+    );
+    // query raises the first error, after running everything.
+    p.incr("a")
+        .incr("list")
+        .set_options("x", "1", SetOptions::default().ex(0))
+        .incr("a");
+    let e = p.query::<Vec<Value>>().unwrap_err();
+    assert_eq!(e.kind(), emu::ErrorKind::WrongType);
+    assert_eq!(r.get::<_, i64>("a").unwrap(), 4);
+}
+
+#[test]
+fn ignore_and_mixed_types() {
+    let r = redis();
+    let mut p = r.pipeline();
+    p.hset_mapping("user:1", [("name", "ann"), ("points", "10")])
+        .ignore()
+        .hincrby("user:1", "points", 5)
+        .hgetall("user:1")
+        .zadd("z", [("m", 1.5)])
+        .ignore()
+        .zrange_withscores("z", 0, -1);
+    let (points, user, z): (
+        i64,
+        std::collections::HashMap<String, String>,
+        Vec<(String, f64)>,
+    ) = p.query().unwrap();
+    assert_eq!(points, 15);
+    assert_eq!(user["name"], "ann");
+    assert_eq!(z, vec![("m".to_string(), 1.5)]);
+}
+
+#[test]
+fn runs_on_the_handles_database() {
+    let r = redis();
+    let db2 = r.with_db(2);
+    let mut p = db2.pipeline();
+    p.set("k", "in2").dbsize();
+    let out = p.execute().unwrap();
+    assert_eq!(out, vec![Value::ok(), Value::Int(1)]);
+    assert_eq!(r.exists::<_, i64>("k").unwrap(), 0);
+    assert_eq!(db2.get::<_, String>("k").unwrap(), "in2");
+}
+
+#[test]
+fn batch_loading() {
+    let r = redis();
+    let mut p = r.pipeline();
+    for i in 0..1000 {
+        p.set(format!("key:{i}"), format!("value:{i}"));
+    }
+    assert_eq!(p.len(), 1000);
+    let out = p.execute().unwrap();
+    assert_eq!(out.len(), 1000);
+    assert!(out.iter().all(|v| *v == Value::ok()));
+    assert_eq!(r.dbsize::<i64>().unwrap(), 1000);
+    assert_eq!(r.get::<_, String>("key:999").unwrap(), "value:999");
+}

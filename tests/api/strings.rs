@@ -1,0 +1,240 @@
+//! String commands.
+
+use std::time::Duration;
+
+use emu::{Expiry, SetOptions};
+
+use super::{assert_err, redis, WRONGTYPE};
+
+#[test]
+fn get_and_set() {
+    let r = redis();
+    let v: Option<String> = r.get("k").unwrap();
+    assert_eq!(v, None);
+    let ok: bool = r.set("k", "v").unwrap();
+    assert!(ok);
+    let v: String = r.get("k").unwrap();
+    assert_eq!(v, "v");
+    let _: () = r.set("n", 42).unwrap();
+    let n: i64 = r.get("n").unwrap();
+    assert_eq!(n, 42);
+    let _: () = r.set("f", 0.1).unwrap();
+    let f: String = r.get("f").unwrap();
+    assert_eq!(f, "0.1");
+    let _: () = r.set("bin", &[0u8, 255, 10][..]).unwrap();
+    let b: Vec<u8> = r.get("bin").unwrap();
+    assert_eq!(b, vec![0, 255, 10]);
+    let e = r.get::<_, String>("bin").unwrap_err();
+    assert_eq!(e.kind(), emu::ErrorKind::Conversion);
+    let _: () = r.rpush("list", "x").unwrap();
+    assert_err(r.get::<_, Option<String>>("list"), WRONGTYPE);
+}
+
+#[test]
+fn set_conditions_and_get() {
+    let r = redis();
+    let set: bool = r.set_options("k", "1", SetOptions::default().xx()).unwrap();
+    assert!(!set);
+    let set: bool = r.set_options("k", "1", SetOptions::default().nx()).unwrap();
+    assert!(set);
+    let set: bool = r.set_options("k", "2", SetOptions::default().nx()).unwrap();
+    assert!(!set);
+    let set: bool = r.set_options("k", "3", SetOptions::default().xx()).unwrap();
+    assert!(set);
+    let old: Option<String> = r
+        .set_options("k", "4", SetOptions::default().get())
+        .unwrap();
+    assert_eq!(old.as_deref(), Some("3"));
+    let old: Option<String> = r
+        .set_options("new", "x", SetOptions::default().get())
+        .unwrap();
+    assert_eq!(old, None);
+    let v: String = r.get("k").unwrap();
+    assert_eq!(v, "4");
+    let _: () = r.sadd("set", "m").unwrap();
+    assert_err(
+        r.set_options::<_, _, Option<String>>("set", "x", SetOptions::default().get()),
+        WRONGTYPE,
+    );
+}
+
+#[test]
+fn set_expiry_options() {
+    let r = redis();
+    let _: () = r
+        .set_options("ex", "v", SetOptions::default().ex(3600))
+        .unwrap();
+    let ttl: i64 = r.ttl("ex").unwrap();
+    assert_eq!(ttl, 3600);
+    let _: () = r
+        .set_options("px", "v", SetOptions::default().px(5000))
+        .unwrap();
+    let pttl: i64 = r.pttl("px").unwrap();
+    assert_eq!(pttl, 5000);
+    let _: () = r
+        .set_options("exat", "v", SetOptions::default().exat(1_000_100))
+        .unwrap();
+    let at: i64 = r.expiretime("exat").unwrap();
+    assert_eq!(at, 1_000_100);
+    let _: () = r
+        .set_options("pxat", "v", SetOptions::default().pxat(1_000_000_250))
+        .unwrap();
+    let at: i64 = r.pexpiretime("pxat").unwrap();
+    assert_eq!(at, 1_000_000_250);
+    // KEEPTTL keeps it, a plain SET clears it.
+    let _: () = r
+        .set_options("ex", "w", SetOptions::default().keepttl())
+        .unwrap();
+    let ttl: i64 = r.ttl("ex").unwrap();
+    assert_eq!(ttl, 3600);
+    let _: () = r.set("ex", "w").unwrap();
+    let ttl: i64 = r.ttl("ex").unwrap();
+    assert_eq!(ttl, -1);
+    // NX + EX: the distributed-lock form.
+    let got: bool = r
+        .set_options("lock", "me", SetOptions::default().nx().ex(10))
+        .unwrap();
+    assert!(got);
+    r.advance_time(Duration::from_millis(10_001));
+    let v: Option<String> = r.get("lock").unwrap();
+    assert_eq!(v, None);
+    assert_err(
+        r.set_options::<_, _, ()>("k", "v", SetOptions::default().ex(0)),
+        "ERR invalid expire time in 'set' command",
+    );
+}
+
+#[test]
+fn setnx_setex_psetex() {
+    let r = redis();
+    let a: bool = r.setnx("k", "1").unwrap();
+    let b: bool = r.setnx("k", "2").unwrap();
+    assert_eq!((a, b), (true, false));
+    let _: () = r.setex("s", 10, "v").unwrap();
+    let ttl: i64 = r.ttl("s").unwrap();
+    assert_eq!(ttl, 10);
+    let _: () = r.psetex("p", 1500, "v").unwrap();
+    let pttl: i64 = r.pttl("p").unwrap();
+    assert_eq!(pttl, 1500);
+    r.advance_time(Duration::from_millis(1500));
+    assert_eq!(
+        r.get::<_, String>("p").unwrap(),
+        "v",
+        "not expired at the deadline"
+    );
+    r.advance_time(Duration::from_millis(1));
+    let v: Option<String> = r.get("p").unwrap();
+    assert_eq!(v, None);
+    assert_err(
+        r.setex::<_, _, ()>("s", -1, "v"),
+        "ERR invalid expire time in 'setex' command",
+    );
+}
+
+#[test]
+fn getset_getdel_getex() {
+    let r = redis();
+    let old: Option<String> = r.getset("k", "1").unwrap();
+    assert_eq!(old, None);
+    let old: Option<String> = r.getset("k", "2").unwrap();
+    assert_eq!(old.as_deref(), Some("1"));
+    let v: Option<String> = r.getdel("k").unwrap();
+    assert_eq!(v.as_deref(), Some("2"));
+    let n: i64 = r.exists("k").unwrap();
+    assert_eq!(n, 0);
+    let v: Option<String> = r.getdel("k").unwrap();
+    assert_eq!(v, None);
+
+    let _: () = r.set("g", "v").unwrap();
+    let v: String = r.getex("g", Expiry::Ex(100)).unwrap();
+    assert_eq!(v, "v");
+    assert_eq!(r.ttl::<_, i64>("g").unwrap(), 100);
+    let _: String = r.getex("g", Expiry::Px(2500)).unwrap();
+    assert_eq!(r.pttl::<_, i64>("g").unwrap(), 2500);
+    let _: String = r.getex("g", Expiry::ExAt(1_000_050)).unwrap();
+    assert_eq!(r.ttl::<_, i64>("g").unwrap(), 50);
+    let _: String = r.getex("g", Expiry::PxAt(1_000_000_700)).unwrap();
+    assert_eq!(r.pttl::<_, i64>("g").unwrap(), 700);
+    let _: String = r.getex("g", Expiry::Persist).unwrap();
+    assert_eq!(r.ttl::<_, i64>("g").unwrap(), -1);
+    let missing: Option<String> = r.getex("nope", Expiry::Ex(1)).unwrap();
+    assert_eq!(missing, None);
+}
+
+#[test]
+fn mget_mset_msetnx() {
+    let r = redis();
+    let _: () = r.mset(&[("a", "1"), ("b", "2")]).unwrap();
+    let vs: Vec<Option<String>> = r.mget(["a", "b", "c"]).unwrap();
+    assert_eq!(vs, vec![Some("1".into()), Some("2".into()), None]);
+    let one: Vec<Option<i64>> = r.mget("a").unwrap();
+    assert_eq!(one, vec![Some(1)]);
+    let map = std::collections::BTreeMap::from([("c", 3), ("d", 4)]);
+    let _: () = r.mset(&map).unwrap();
+    let vs: Vec<i64> = r.mget(vec!["c", "d"]).unwrap();
+    assert_eq!(vs, vec![3, 4]);
+    let set: bool = r.msetnx(vec![("x", "1"), ("a", "9")]).unwrap();
+    assert!(!set);
+    let x: Option<String> = r.get("x").unwrap();
+    assert_eq!(x, None);
+    let set: bool = r.msetnx([("x", "1"), ("y", "2")]).unwrap();
+    assert!(set);
+    assert_err(
+        r.mset::<_, ()>(Vec::<(&str, &str)>::new()),
+        "ERR wrong number of arguments for 'mset' command",
+    );
+}
+
+#[test]
+fn append_strlen_ranges() {
+    let r = redis();
+    let n: i64 = r.append("s", "Hello").unwrap();
+    assert_eq!(n, 5);
+    let n: i64 = r.append("s", " World").unwrap();
+    assert_eq!(n, 11);
+    assert_eq!(r.strlen::<_, i64>("s").unwrap(), 11);
+    assert_eq!(r.strlen::<_, i64>("missing").unwrap(), 0);
+    let sub: String = r.getrange("s", 0, 4).unwrap();
+    assert_eq!(sub, "Hello");
+    let sub: String = r.getrange("s", -5, -1).unwrap();
+    assert_eq!(sub, "World");
+    let n: i64 = r.setrange("s", 6, "Redis").unwrap();
+    assert_eq!(n, 11);
+    assert_eq!(r.get::<_, String>("s").unwrap(), "Hello Redis");
+    let n: i64 = r.setrange("pad", 3, "x").unwrap();
+    assert_eq!(n, 4);
+    assert_eq!(r.get::<_, Vec<u8>>("pad").unwrap(), b"\0\0\0x");
+    assert_err(
+        r.setrange::<_, _, i64>("s", -1, "x"),
+        "ERR offset is out of range",
+    );
+}
+
+#[test]
+fn counters() {
+    let r = redis();
+    let _: () = r.set("counter", 0).unwrap();
+    assert_eq!(r.incr::<_, i64>("counter").unwrap(), 1);
+    assert_eq!(r.incrby::<_, i64>("counter", 5).unwrap(), 6);
+    assert_eq!(r.decr::<_, i64>("counter").unwrap(), 5);
+    assert_eq!(r.decrby::<_, i64>("counter", 10).unwrap(), -5);
+    assert_eq!(r.incr::<_, i64>("fresh").unwrap(), 1);
+    let f: f64 = r.incrbyfloat("fl", 1.5).unwrap();
+    assert_eq!(f, 1.5);
+    let f: String = r.incrbyfloat("fl", 0.1).unwrap();
+    assert_eq!(f, "1.6");
+    let _: () = r.set("text", "abc").unwrap();
+    assert_err(
+        r.incr::<_, i64>("text"),
+        "ERR value is not an integer or out of range",
+    );
+    assert_err(
+        r.incrbyfloat::<_, f64>("text", 1.0),
+        "ERR value is not a valid float",
+    );
+    let _: () = r.set("max", i64::MAX).unwrap();
+    assert_err(
+        r.incr::<_, i64>("max"),
+        "ERR increment or decrement would overflow",
+    );
+}

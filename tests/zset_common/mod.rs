@@ -1,0 +1,152 @@
+//! Shared helpers for the sorted-set integration tests: a store driven directly through the
+//! engine, in either protocol, with shortcuts to create keys of other types.
+
+#![allow(dead_code)]
+
+use emu::engine::{execute, Session};
+use emu::keyspace::{notify, Object, Store};
+use emu::types::set::Set;
+use emu::Value;
+
+pub struct T {
+    pub store: Store,
+    pub session: Session,
+}
+
+impl T {
+    /// A fresh store with a session speaking `resp` (2 or 3).
+    pub fn new(resp: u8) -> T {
+        T {
+            store: Store::default(),
+            session: Session {
+                resp,
+                ..Session::default()
+            },
+        }
+    }
+
+    pub fn run(&mut self, args: &[&str]) -> emu::Result<Value> {
+        let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        execute(&mut self.store, &mut self.session, &argv)
+    }
+
+    pub fn run_bytes(&mut self, args: &[&[u8]]) -> emu::Result<Value> {
+        execute(&mut self.store, &mut self.session, args)
+    }
+
+    /// Runs and unwraps a successful reply.
+    pub fn ok(&mut self, args: &[&str]) -> Value {
+        match self.run(args) {
+            Ok(v) => v,
+            Err(e) => panic!("{args:?} failed: {e:?}"),
+        }
+    }
+
+    /// Runs and returns the error message (panics on success).
+    pub fn err(&mut self, args: &[&str]) -> String {
+        match self.run(args) {
+            Ok(v) => panic!("{args:?} unexpectedly succeeded: {v:?}"),
+            Err(e) => e.message().to_string(),
+        }
+    }
+
+    pub fn set_str(&mut self, key: &str, val: &str) {
+        let db = self.session.db;
+        self.store.dbs[db].insert(key.as_bytes(), Object::Str(val.as_bytes().to_vec()), false);
+    }
+
+    pub fn sadd(&mut self, key: &str, members: &[&str]) {
+        let mut s = Set::default();
+        for m in members {
+            s.members.insert(m.as_bytes().to_vec(), ());
+        }
+        let db = self.session.db;
+        self.store.dbs[db].insert(key.as_bytes(), Object::Set(s), false);
+    }
+
+    pub fn exists(&self, key: &str) -> bool {
+        self.store.dbs[self.session.db]
+            .dict
+            .get(key.as_bytes())
+            .is_some()
+    }
+
+    pub fn encoding(&self, key: &str) -> &'static str {
+        let e = self.store.dbs[self.session.db]
+            .dict
+            .get(key.as_bytes())
+            .expect("key exists");
+        e.obj.encoding(&self.store.config)
+    }
+
+    /// Turns on keyevent notifications for every class.
+    pub fn watch_events(&mut self) {
+        self.store.config.notify_keyspace_events =
+            notify::KEYEVENT | notify::GENERIC | notify::ZSET | notify::SET | notify::STRING;
+    }
+
+    /// Drains the notifications as `(event, key)` pairs.
+    pub fn events(&mut self) -> Vec<(String, String)> {
+        self.store
+            .notifications
+            .drain(..)
+            .map(|(ch, key)| {
+                let ch = String::from_utf8(ch).unwrap();
+                let ev = ch.rsplit(':').next().unwrap().to_string();
+                (ev, String::from_utf8(key).unwrap())
+            })
+            .collect()
+    }
+
+    /// Drains the logged effects as space-joined strings.
+    pub fn effects(&mut self) -> Vec<String> {
+        self.store
+            .effects
+            .drain(..)
+            .map(|e| {
+                e.argv
+                    .iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+}
+
+pub fn b(s: &str) -> Value {
+    Value::bulk(s)
+}
+
+pub fn d(f: f64) -> Value {
+    Value::Double(f)
+}
+
+pub fn i(n: i64) -> Value {
+    Value::Int(n)
+}
+
+pub fn arr(v: Vec<Value>) -> Value {
+    Value::Array(v)
+}
+
+pub fn bulks(v: &[&str]) -> Value {
+    Value::Array(v.iter().map(|s| b(s)).collect())
+}
+
+/// RESP3 `[[member, score], …]`.
+pub fn pairs3(v: &[(&str, f64)]) -> Value {
+    Value::Array(v.iter().map(|(m, s)| arr(vec![b(m), d(*s)])).collect())
+}
+
+/// RESP2 flat `[member, score, …]`.
+pub fn pairs2(v: &[(&str, f64)]) -> Value {
+    Value::Array(v.iter().flat_map(|(m, s)| [b(m), d(*s)]).collect())
+}
+
+pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+pub const SYNTAX: &str = "ERR syntax error";
+pub const NOT_INT: &str = "ERR value is not an integer or out of range";
+pub const NOT_FLOAT: &str = "ERR value is not a valid float";
+pub const RANGE_FLOAT: &str = "ERR min or max is not a float";
+pub const RANGE_LEX: &str = "ERR min or max not valid string range item";
