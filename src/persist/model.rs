@@ -19,7 +19,7 @@ use bincode::de::{Decode, Decoder};
 use bincode::enc::{Encode, Encoder};
 use bincode::error::{DecodeError, EncodeError};
 
-use crate::keyspace::{Config, Dict, Effect, Object};
+use crate::keyspace::{Config, Effect, Object};
 use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
 
 /// bincode configuration of every payload.
@@ -128,9 +128,8 @@ impl<'a> ValueRef<'a> {
                 ValueRef::Set(m)
             }
             Object::ZSet(z) => {
-                let mut m: Vec<(&[u8], f64)> = z.scores.iter().map(|(k, v)| (k, *v)).collect();
-                m.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(b.0)));
-                ValueRef::ZSet(m)
+                // The sorted set iterates by (score, member) already.
+                ValueRef::ZSet(z.iter().collect())
             }
         }
     }
@@ -246,11 +245,13 @@ impl DiskValue {
             DiskValue::Hash(v) => Object::Hash(Hash::from_pairs(v, cfg)),
             DiskValue::Set(v) => Object::Set(Set::from_members(v, cfg.set_max_intset_entries)),
             DiskValue::ZSet(v) => {
-                let mut scores = Dict::with_capacity(v.len());
-                for (m, s) in v {
-                    scores.insert(m, s);
+                let n = v.len();
+                let mut z = ZSet::from_pairs(v);
+                if z.len() != n {
+                    return Err("duplicate member in a sorted set");
                 }
-                Object::ZSet(ZSet { scores })
+                z.fit_encoding(cfg);
+                Object::ZSet(z)
             }
         })
     }
