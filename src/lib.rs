@@ -36,3 +36,8 @@ pub use client::options::{
 pub use client::{Builder, Cmd, FromValue, Pipeline, PipelineCmd, Redis, ScanIter, ToArg, ToPair};
 pub use error::{Error, ErrorKind, Result};
 pub use value::Value;
+
+/// The README's examples are compiled and run as doctests so the README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
