@@ -52,6 +52,28 @@ fn main() {
             }
             println!("{best:.1}");
         }
+        Some("setloop") if args.len() == 4 => {
+            // Profiling aid: N SETs under everysec ("-" = memory only); prints ns/op.
+            let n: usize = args[3].parse().expect("N");
+            let d = if args[2] == "-" {
+                Durable::from_store(template())
+            } else {
+                let opts = Options {
+                    compaction_min_bytes: u64::MAX,
+                    ..Options::default()
+                };
+                Durable::open(Path::new(&args[2]), opts, template()).expect("open")
+            };
+            let keys: Vec<Vec<u8>> = (0..100_000)
+                .map(|i| format!("key:{i}").into_bytes())
+                .collect();
+            let t = Instant::now();
+            for i in 0..n {
+                d.execute(&[b"SET", &keys[i % keys.len()], b"some value"])
+                    .expect("SET");
+            }
+            println!("{:.1} ns/op", t.elapsed().as_nanos() as f64 / n as f64);
+        }
         _ => {
             eprintln!("usage: persist_open build DIR RESP_FILE N | open DIR [REPEAT]");
             std::process::exit(2);

@@ -23,12 +23,22 @@ fn main() -> emu::Result<()> {
     let _: () = r.hset_mapping("session:abc", &[("user_id", "1000"), ("ip", "127.0.0.1")])?;
     let _: bool = r.expire("session:abc", 1800)?;
     let session: HashMap<String, String> = r.hgetall("session:abc")?;
-    println!("HGETALL session:abc -> {} fields, TTL {}s", session.len(), r.ttl::<_, i64>("session:abc")?);
+    println!(
+        "HGETALL session:abc -> {} fields, TTL {}s",
+        session.len(),
+        r.ttl::<_, i64>("session:abc")?
+    );
     r.advance_time(Duration::from_secs(1801));
-    println!("after 30 minutes: EXISTS session:abc -> {}", r.exists::<_, i64>("session:abc")?);
+    println!(
+        "after 30 minutes: EXISTS session:abc -> {}",
+        r.exists::<_, i64>("session:abc")?
+    );
 
     // A leaderboard: rank queries are O(log n).
-    let _: () = r.zadd("leaderboard", &[("alice", 3100.0), ("bob", 2900.0), ("carol", 3350.0)])?;
+    let _: () = r.zadd(
+        "leaderboard",
+        &[("alice", 3100.0), ("bob", 2900.0), ("carol", 3350.0)],
+    )?;
     let top: Vec<(String, f64)> = r.zrevrange_withscores("leaderboard", 0, 2)?;
     println!("top players -> {top:?}");
     let rank: Option<i64> = r.zrevrank("leaderboard", "alice")?;
@@ -41,7 +51,9 @@ fn main() -> emu::Result<()> {
 
     // A pipeline: commands queued and run in order.
     let mut p = r.pipeline();
-    p.rpush("jobs", ["resize", "email"]).llen("jobs").lpop("jobs");
+    p.rpush("jobs", ["resize", "email"])
+        .llen("jobs")
+        .lpop("jobs");
     let replies: Vec<emu::Value> = p.execute()?;
     println!("pipeline replies -> {replies:?}");
 

@@ -295,10 +295,14 @@ pub fn call(
     let rewritten = ctx.take_rewritten();
     if store.record_effects && spec.has(flags::WRITE) {
         match rewritten {
-            Some(list) => store.effects.extend(list.into_iter().map(|argv| Effect {
-                db: db_before,
-                argv,
-            })),
+            Some(list) => {
+                for argv in list {
+                    store.push_effect(Effect {
+                        db: db_before,
+                        argv,
+                    });
+                }
+            }
             None if store.dirty != dirty_before => store.record_effect(db_before, argv),
             None => {}
         }

@@ -6,9 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 
 use super::files::{self, DirLock};
 use super::log::{AppendFsync, LogCore, LogStats};
@@ -34,12 +33,6 @@ struct State {
     last_bg_error: Option<String>,
 }
 
-/// Stop signal for the fsync thread.
-struct Stop {
-    flag: Mutex<bool>,
-    cv: Condvar,
-}
-
 /// Persistence attached to a store. Dropping the last reference flushes and fsyncs the log,
 /// waits for a background compaction and releases the directory lock.
 pub struct Handle {
@@ -54,7 +47,6 @@ pub struct Handle {
     /// Logical sequence number past which the next automatic compaction check fires.
     auto_at: AtomicU64,
     ticker: Mutex<Option<JoinHandle<()>>>,
-    stop: Arc<Stop>,
     warnings: Vec<String>,
     _lock: DirLock,
     _temp: Option<tempfile::TempDir>,
@@ -116,10 +108,6 @@ fn unix_secs() -> u64 {
 impl Handle {
     pub(crate) fn start(p: Parts) -> Arc<Handle> {
         let log = Arc::new(p.log);
-        let stop = Arc::new(Stop {
-            flag: Mutex::new(false),
-            cv: Condvar::new(),
-        });
         let h = Arc::new(Handle {
             dir: p.dir,
             log: log.clone(),
@@ -136,7 +124,6 @@ impl Handle {
             bg_done: Arc::new(AtomicBool::new(false)),
             auto_at: AtomicU64::new(0),
             ticker: Mutex::new(None),
-            stop: stop.clone(),
             warnings: p.warnings,
             _lock: p.lock,
             _temp: p.temp,
@@ -146,18 +133,7 @@ impl Handle {
         if h.opts.fsync != AppendFsync::Always {
             let t = std::thread::Builder::new()
                 .name("emu-log-sync".into())
-                .spawn(move || loop {
-                    {
-                        let mut stopped = stop.flag.lock();
-                        if !*stopped {
-                            stop.cv.wait_for(&mut stopped, Duration::from_secs(1));
-                        }
-                        if *stopped {
-                            return;
-                        }
-                    }
-                    log.tick();
-                });
+                .spawn(move || log.background_loop());
             if let Ok(t) = t {
                 *h.ticker.lock() = Some(t);
             }
@@ -217,18 +193,17 @@ impl Handle {
             self.reap_bg(false);
         }
         let rng = store.rng.state();
-        let ticket = if store.effects.is_empty() {
+        let ticket = if !store.has_effects() {
             if rng != self.rng_logged.load(Ordering::Relaxed) {
                 // Only the RNG moved (SRANDMEMBER, RANDOMKEY…): log it so random picks
                 // continue identically after a reopen; not worth an fsync wait.
                 self.rng_logged.store(rng, Ordering::Relaxed);
-                self.log.append(store.clock.now_ms(), rng, &[]);
+                self.log.append_store(batch_time(store), rng, store);
             }
             Ticket::none()
         } else {
             self.rng_logged.store(rng, Ordering::Relaxed);
-            let seq = self.log.append(store.clock.now_ms(), rng, &store.effects);
-            store.recycle_effects();
+            let seq = self.log.append_store(batch_time(store), rng, store);
             if self.opts.fsync == AppendFsync::Always {
                 Ticket {
                     wait: Some((self.log.clone(), seq)),
@@ -304,10 +279,9 @@ impl Handle {
     /// Appends pending effects so they land in the log generation being closed.
     fn flush_effects(&self, store: &mut Store) {
         let rng = store.rng.state();
-        if !store.effects.is_empty() || rng != self.rng_logged.load(Ordering::Relaxed) {
+        if store.has_effects() || rng != self.rng_logged.load(Ordering::Relaxed) {
             self.rng_logged.store(rng, Ordering::Relaxed);
-            self.log.append(store.clock.now_ms(), rng, &store.effects);
-            store.recycle_effects();
+            self.log.append_store(batch_time(store), rng, store);
         }
     }
 
@@ -397,6 +371,16 @@ impl Handle {
     }
 }
 
+/// The time stamped on a batch: the last command's time snapshot (no second clock read).
+#[inline]
+fn batch_time(store: &Store) -> u64 {
+    if store.last_command_ms != 0 {
+        store.last_command_ms
+    } else {
+        store.clock.now_ms()
+    }
+}
+
 /// Deletes snapshots and logs older than generation `gen` (after snapshot `gen` is durable).
 fn retire_before(dir: &Path, gen: u64) -> Result<(), PersistError> {
     let l = files::list(dir)?;
@@ -412,11 +396,7 @@ fn retire_before(dir: &Path, gen: u64) -> Result<(), PersistError> {
 impl Drop for Handle {
     fn drop(&mut self) {
         self.reap_bg(true);
-        {
-            let mut s = self.stop.flag.lock();
-            *s = true;
-            self.stop.cv.notify_all();
-        }
+        self.log.stop();
         if let Some(t) = self.ticker.lock().take() {
             let _ = t.join();
         }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use parking_lot::{Condvar, Mutex};
 
 use super::{files, frame, model, PersistError};
-use crate::keyspace::Effect;
+use crate::keyspace::{Effect, Store};
 
 /// When the log is fsynced (Redis `appendfsync`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -58,8 +58,20 @@ impl AppendFsync {
     }
 }
 
-/// A writer flushes the pending buffer itself past this size (everysec / no).
-const INLINE_FLUSH_BYTES: usize = 1 << 20;
+/// Past this many pending bytes a writer wakes the background thread to write them
+/// (everysec / no)…
+const KICK_BYTES: usize = 1 << 20;
+/// …and past this many (the background thread is not keeping up) writes them itself.
+const INLINE_FLUSH_BYTES: usize = 16 << 20;
+
+/// Wake-up state of the background thread.
+#[derive(Default)]
+pub struct Kick {
+    /// Set at close.
+    pub stop: bool,
+    /// Set when a writer asks for an early write.
+    pub kicked: bool,
+}
 
 struct Pending {
     buf: Vec<u8>,
@@ -123,6 +135,10 @@ pub struct LogCore {
     /// Time (Unix ms) of the last appended batch.
     pub last_time_ms: AtomicU64,
     appended_hint: AtomicU64,
+    /// Wakes the background thread (see [`LogCore::background_loop`]).
+    kick: Mutex<Kick>,
+    kick_cv: Condvar,
+    has_background: AtomicBool,
 }
 
 impl LogCore {
@@ -164,6 +180,9 @@ impl LogCore {
             faults,
             last_time_ms: AtomicU64::new(0),
             appended_hint: AtomicU64::new(logical_base),
+            kick: Mutex::new(Kick::default()),
+            kick_cv: Condvar::new(),
+            has_background: AtomicBool::new(false),
         }
     }
 
@@ -205,25 +224,110 @@ impl LogCore {
             rng_state,
             effects,
         };
-        if model::encode_payload(&mut p.buf, model::kind::BATCH, &batch).is_err() {
-            // Encoding into a Vec cannot fail; keep the buffer consistent regardless.
-            p.buf.truncate(start);
+        batch.write_payload(&mut p.buf);
+        self.finish_record(p, start, time_ms)
+    }
+
+    /// Appends the store's waiting effects (encoded ones, then any collected in
+    /// `Store::effects`) as one batch record and clears them. See [`LogCore::append`].
+    pub fn append_store(&self, time_ms: u64, rng_state: u64, store: &mut Store) -> u64 {
+        if !store.effects.is_empty() {
+            for e in std::mem::take(&mut store.effects) {
+                let argv: Vec<&[u8]> = e.argv.iter().map(|a| a.as_slice()).collect();
+                let was = store.encode_effects;
+                store.encode_effects = true;
+                store.record_effect(e.db, &argv);
+                store.encode_effects = was;
+            }
+        }
+        let seq = self.append_encoded(time_ms, rng_state, store.effect_count, &store.effect_bytes);
+        store.effect_bytes.clear();
+        store.effect_count = 0;
+        seq
+    }
+
+    /// Appends one batch record whose effects are already encoded (`count` effects in
+    /// `effects`, FORMAT.md §6 layout).
+    pub fn append_encoded(&self, time_ms: u64, rng_state: u64, count: u64, effects: &[u8]) -> u64 {
+        let mut p = self.pending.lock();
+        if self.failed.load(Ordering::Acquire) {
             return p.appended;
         }
+        let start = p.buf.len();
+        p.buf.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
+        p.buf.push(model::kind::BATCH);
+        model::put_varint(&mut p.buf, time_ms);
+        model::put_varint(&mut p.buf, rng_state);
+        model::put_varint(&mut p.buf, count);
+        p.buf.extend_from_slice(effects);
+        self.finish_record(p, start, time_ms)
+    }
+
+    fn finish_record(
+        &self,
+        mut p: parking_lot::MutexGuard<'_, Pending>,
+        start: usize,
+        time_ms: u64,
+    ) -> u64 {
         frame::seal_record(&mut p.buf, start);
         p.appended += (p.buf.len() - start) as u64;
         p.records += 1;
         self.last_time_ms.store(time_ms, Ordering::Relaxed);
         let seq = p.appended;
         self.appended_hint.store(seq, Ordering::Relaxed);
-        let big = p.buf.len() >= INLINE_FLUSH_BYTES && self.policy != AppendFsync::Always;
+        let len = p.buf.len();
         drop(p);
-        if big {
-            if let Err(e) = self.write_pending() {
-                self.fail(&e);
+        if self.policy != AppendFsync::Always && len >= KICK_BYTES {
+            if len >= INLINE_FLUSH_BYTES || !self.has_background.load(Ordering::Relaxed) {
+                if let Err(e) = self.write_pending() {
+                    self.fail(&e);
+                }
+            } else {
+                let mut k = self.kick.lock();
+                if !k.kicked {
+                    k.kicked = true;
+                    self.kick_cv.notify_one();
+                }
             }
         }
         seq
+    }
+
+    /// The background thread of `everysec` / `no`: writes pending records when a writer
+    /// kicks it, and writes + fsyncs (everysec) once a second. Returns at [`LogCore::stop`].
+    pub fn background_loop(&self) {
+        self.has_background.store(true, Ordering::Relaxed);
+        let second = std::time::Duration::from_secs(1);
+        let mut last = std::time::Instant::now();
+        loop {
+            let kicked = {
+                let mut k = self.kick.lock();
+                if !k.stop && !k.kicked {
+                    let left = second.saturating_sub(last.elapsed());
+                    self.kick_cv.wait_for(&mut k, left);
+                }
+                if k.stop {
+                    self.has_background.store(false, Ordering::Relaxed);
+                    return;
+                }
+                std::mem::take(&mut k.kicked)
+            };
+            if last.elapsed() >= second {
+                self.tick();
+                last = std::time::Instant::now();
+            } else if kicked && !self.failed.load(Ordering::Acquire) {
+                if let Err(e) = self.write_pending() {
+                    self.fail(&e);
+                }
+            }
+        }
+    }
+
+    /// Stops [`LogCore::background_loop`].
+    pub fn stop(&self) {
+        let mut k = self.kick.lock();
+        k.stop = true;
+        self.kick_cv.notify_all();
     }
 
     /// Writes the pending buffer to the active file (no fsync). Returns the file and the

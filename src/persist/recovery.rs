@@ -157,7 +157,7 @@ pub(crate) fn load_into(
     let r = load_inner(dir, listing, store);
     store.loading = false;
     store.record_effects = was_recording;
-    store.effects.clear();
+    store.clear_effects();
     r
 }
 
@@ -313,6 +313,7 @@ pub(crate) fn open_impl(
     });
     store.persist = Some(handle);
     store.record_effects = true;
+    store.encode_effects = true;
     Ok(store)
 }
 

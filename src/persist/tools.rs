@@ -408,7 +408,7 @@ pub fn parse_dump(input: &mut dyn BufRead, format: Option<Format>) -> Result<Sto
             }
         }
     }
-    store.effects.clear();
+    store.clear_effects();
     Ok(store)
 }
 
