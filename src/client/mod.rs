@@ -292,7 +292,19 @@ impl Redis {
 
     /// Runs a built argument vector and converts the reply (the typed methods' common tail).
     pub(crate) fn run<RV: FromValue>(&self, a: commands::Args) -> Result<RV> {
-        let argv: Vec<&[u8]> = a.0.iter().map(Vec::as_slice).collect();
+        // Short commands build their argument slice on the stack.
+        const STACK: usize = 8;
+        if a.1.len() < STACK {
+            let mut argv: [&[u8]; STACK] = [&[]; STACK];
+            argv[0] = a.0.as_bytes();
+            for (slot, arg) in argv[1..].iter_mut().zip(&a.1) {
+                *slot = arg.as_slice();
+            }
+            return RV::from_value(self.execute(&argv[..=a.1.len()])?);
+        }
+        let mut argv: Vec<&[u8]> = Vec::with_capacity(a.1.len() + 1);
+        argv.push(a.0.as_bytes());
+        argv.extend(a.1.iter().map(Vec::as_slice));
         RV::from_value(self.execute(&argv)?)
     }
 

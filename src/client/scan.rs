@@ -39,7 +39,7 @@ impl<T: FromValue> ScanIter<T> {
     fn new(redis: &Redis, head: Args, options: ScanOptions) -> ScanIter<T> {
         ScanIter {
             redis: redis.clone(),
-            head: head.0,
+            head: head.into_vec(),
             options: options.to_args(),
             cursor: 0,
             buffer: VecDeque::new(),

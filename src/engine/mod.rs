@@ -9,11 +9,10 @@ pub mod server;
 
 pub use ctx::{Ctx, Session};
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
-use crate::keyspace::{Effect, Store};
+use crate::keyspace::{Dict, Effect, Store};
 use crate::value::Value;
 
 /// Command handler: receives the context and the full argument vector (`argv[0]` is the
@@ -165,7 +164,7 @@ impl CommandSpec {
 
 /// The merged command table.
 pub struct Table {
-    by_name: HashMap<&'static str, &'static CommandSpec>,
+    by_name: Dict<&'static CommandSpec>,
     all: Vec<&'static CommandSpec>,
 }
 
@@ -180,8 +179,7 @@ impl Table {
         let lower = &mut buf[..name.len()];
         lower.copy_from_slice(name);
         lower.make_ascii_lowercase();
-        let s = std::str::from_utf8(lower).ok()?;
-        self.by_name.get(s).copied()
+        self.by_name.get(lower).copied()
     }
 
     /// Every command, in table order.
@@ -209,11 +207,11 @@ pub fn sources() -> [&'static [CommandSpec]; 9] {
 pub fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut by_name = HashMap::new();
+        let mut by_name = Dict::new();
         let mut all = Vec::new();
         for src in sources() {
             for spec in src {
-                let prev = by_name.insert(spec.name, spec);
+                let prev = by_name.insert(spec.name.as_bytes(), spec);
                 assert!(prev.is_none(), "duplicate command {}", spec.name);
                 all.push(spec);
             }

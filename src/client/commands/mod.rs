@@ -18,26 +18,35 @@ mod sets;
 mod strings;
 mod zsets;
 
-/// An argument vector being built for one command.
-pub(crate) struct Args(pub(crate) Vec<Vec<u8>>);
+/// An argument vector being built for one command. The name stays a `&'static str` and the
+/// arguments start with room for a few, so the common short commands allocate little.
+pub(crate) struct Args(pub(crate) &'static str, pub(crate) Vec<Vec<u8>>);
 
 /// Starts an argument vector with the command name.
-pub(crate) fn args(name: &str) -> Args {
-    Args(vec![name.as_bytes().to_vec()])
+pub(crate) fn args(name: &'static str) -> Args {
+    Args(name, Vec::with_capacity(4))
 }
 
 impl Args {
+    /// The whole owned vector, name first (for queueing).
+    pub(crate) fn into_vec(self) -> Vec<Vec<u8>> {
+        let mut v = Vec::with_capacity(self.1.len() + 1);
+        v.push(self.0.as_bytes().to_vec());
+        v.extend(self.1);
+        v
+    }
+
     /// Appends argument(s).
     pub(crate) fn arg(mut self, a: impl ToArg) -> Args {
-        a.write_args(&mut self.0);
+        a.write_args(&mut self.1);
         self
     }
 
     /// Appends the number of arguments `items` writes, then those arguments (`numkeys key …`).
     pub(crate) fn counted(mut self, items: impl ToArg) -> Args {
         let list = items.to_args();
-        self.0.push(list.len().to_string().into_bytes());
-        self.0.extend(list);
+        self.1.push(list.len().to_string().into_bytes());
+        self.1.extend(list);
         self
     }
 
@@ -48,7 +57,7 @@ impl Args {
         I::Item: ToPair,
     {
         for p in items {
-            p.write_pair(&mut self.0);
+            p.write_pair(&mut self.1);
         }
         self
     }
@@ -60,7 +69,7 @@ impl Args {
         I::Item: ToPair,
     {
         for p in items {
-            p.write_pair_swapped(&mut self.0);
+            p.write_pair_swapped(&mut self.1);
         }
         self
     }
@@ -110,7 +119,7 @@ macro_rules! commands {
                 $(where $($w)*)?
                 {
                     let a: $crate::client::commands::Args = $body;
-                    self.queue(a.0)
+                    self.queue(a.into_vec())
                 }
             )*
         }
