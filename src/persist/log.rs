@@ -5,8 +5,8 @@
 //!   the first waiter becomes the leader, writes everything pending and fsyncs once; the
 //!   writers that appended meanwhile wait on a condition variable and are covered by that
 //!   fsync or the next one;
-//! * `everysec`: a background thread once a second (and a writer when the buffer passes
-//!   1 MiB, without fsync);
+//! * `everysec`: a background thread once a second (woken early to write, without fsync,
+//!   when 1 MiB is pending; a writer writes itself past 16 MiB);
 //! * `no`: the background thread writes once a second and never fsyncs.
 //!
 //! A failed write or fsync is never retried (PostgreSQL's "fsyncgate"): the log enters the
