@@ -19,12 +19,18 @@
 //! * [`persist`] — append log, snapshots, recovery, fixtures, dump/load/check tools.
 //! * [`client`] — the `Redis` handle, typed methods, pipelines, reply conversion.
 //! * [`util`] — number parsing/formatting, glob matching, the SCAN loop.
+//! * [`server`] — the RESP2/RESP3 wire format, and (feature `server`) the network server
+//!   behind `emu serve`.
+//! * `adapters` (feature `redis-rs`) — run redis-rs code against an embedded store.
 
+#[cfg(feature = "redis-rs")]
+pub mod adapters;
 pub mod client;
 pub mod engine;
 pub mod error;
 pub mod keyspace;
 pub mod persist;
+pub mod server;
 pub mod types;
 pub mod util;
 pub mod value;

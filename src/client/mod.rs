@@ -55,7 +55,6 @@ pub use options::{
 pub use pipeline::{Pipeline, PipelineCmd};
 pub use scan::ScanIter;
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -64,8 +63,6 @@ use crate::engine::{self, Session};
 use crate::error::Result;
 use crate::keyspace::{Clock, Config, Store};
 use crate::value::Value;
-
-static NEXT_CLIENT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// State shared by every handle of one store.
 pub(crate) struct Shared {
@@ -241,6 +238,12 @@ impl Redis {
         Builder::default()
     }
 
+    /// The shared store (for front ends in this crate: the RESP server, adapters).
+    #[cfg_attr(not(any(feature = "server", feature = "redis-rs")), allow(dead_code))]
+    pub(crate) fn shared_store(&self) -> &Mutex<Store> {
+        &self.shared.store
+    }
+
     pub(crate) fn from_store(store: Store) -> Redis {
         Redis {
             shared: Arc::new(Shared {
@@ -355,10 +358,11 @@ impl Redis {
 
 fn new_session(db: usize) -> Session {
     Session {
-        id: NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed),
+        id: crate::engine::server::next_client_id(),
         db,
         resp: 3,
         name: None,
+        ..Session::default()
     }
 }
 

@@ -20,6 +20,20 @@ pub struct Session {
     pub resp: u8,
     /// CLIENT SETNAME.
     pub name: Option<Vec<u8>>,
+    /// False until AUTH succeeds when a password is required (Redis `c->authenticated`).
+    pub authenticated: bool,
+    /// CLIENT SETINFO LIB-NAME.
+    pub lib_name: Option<Vec<u8>>,
+    /// CLIENT SETINFO LIB-VER.
+    pub lib_ver: Option<Vec<u8>>,
+    /// Set by QUIT (or CLIENT KILL of oneself): the front end closes the connection after
+    /// sending this command's reply.
+    pub close_after_reply: bool,
+    /// CLIENT NO-EVICT.
+    pub no_evict: bool,
+    /// The network connection this session belongs to, when served by `emu serve`: gives
+    /// CLIENT LIST / KILL / INFO access to the server's client registry and statistics.
+    pub link: Option<crate::engine::server::Link>,
 }
 
 impl Default for Session {
@@ -29,6 +43,12 @@ impl Default for Session {
             db: 0,
             resp: 2,
             name: None,
+            authenticated: true,
+            lib_name: None,
+            lib_ver: None,
+            close_after_reply: false,
+            no_evict: false,
+            link: None,
         }
     }
 }

@@ -212,13 +212,16 @@ pub struct Config {
     pub notify_keyspace_events: u32,
     /// `proto-max-bulk-len`
     pub proto_max_bulk_len: u64,
+    /// Every other CONFIG GET/SET parameter (maxmemory, save, requirepass, timeout, …) as
+    /// its canonical text; owned and validated by `engine::server::config`.
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
             databases: 16,
-            hash_max_listpack_entries: 128,
+            hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
             zset_max_listpack_entries: 128,
@@ -226,6 +229,7 @@ impl Default for Config {
             list_max_listpack_size: -2,
             notify_keyspace_events: 0,
             proto_max_bulk_len: 512 * 1024 * 1024,
+            params: std::collections::BTreeMap::new(),
         }
     }
 }

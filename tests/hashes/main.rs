@@ -193,7 +193,7 @@ fn hgetall_hkeys_hvals_keep_listpack_order() {
 #[test]
 fn hgetall_hashtable_has_everything() {
     let r = Redis::new();
-    for i in 0..300 {
+    for i in 0..600 {
         ok(&r, &["HSET", "big", &format!("f{i}"), &format!("v{i}")]);
     }
     assert_eq!(encoding(&r, "big"), "hashtable");
@@ -207,7 +207,7 @@ fn hgetall_hashtable_has_everything() {
             other => panic!("{other:?}"),
         })
         .collect();
-    let want: BTreeMap<Vec<u8>, Vec<u8>> = (0..300)
+    let want: BTreeMap<Vec<u8>, Vec<u8>> = (0..600)
         .map(|i| (format!("f{i}").into_bytes(), format!("v{i}").into_bytes()))
         .collect();
     assert_eq!(got, want);
@@ -445,10 +445,11 @@ fn encoding_listpack_until_limits_then_sticky_hashtable() {
     ok(&r, &["HSET", "h", "f", &v64]);
     ok(&r, &["HSET", "h", &v64, "v"]);
     assert_eq!(encoding(&r, "h"), "listpack");
-    for i in 0..126 {
+    // Redis 7.0's default hash-max-listpack-entries is 512.
+    for i in 0..510 {
         ok(&r, &["HSET", "h", &format!("f{i}"), "v"]);
     }
-    assert_eq!(ok(&r, &["HLEN", "h"]), int(128));
+    assert_eq!(ok(&r, &["HLEN", "h"]), int(512));
     assert_eq!(encoding(&r, "h"), "listpack");
     ok(&r, &["HSET", "h", "one-more", "v"]);
     assert_eq!(encoding(&r, "h"), "hashtable");
@@ -913,10 +914,10 @@ fn hash_api_from_pairs_and_order() {
     let long = "x".repeat(65);
     let h = Hash::from_pairs([("a", long.as_str())], &cfg);
     assert_eq!(h.encoding(&cfg), "hashtable");
-    let many: Vec<(String, String)> = (0..129).map(|i| (i.to_string(), "v".into())).collect();
+    let many: Vec<(String, String)> = (0..513).map(|i| (i.to_string(), "v".into())).collect();
     let h = Hash::from_pairs(many, &cfg);
     assert_eq!(h.encoding(&cfg), "hashtable");
-    assert_eq!(h.iter().count(), 129);
+    assert_eq!(h.iter().count(), 513);
 }
 
 mod model;

@@ -1,0 +1,4 @@
+//! Adapters that let code written for other Redis client libraries run against an embedded
+//! store.
+
+pub mod redis_rs;

@@ -1,0 +1,595 @@
+//! Connection commands: AUTH, HELLO, QUIT, RESET and CLIENT.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::{dispatch_sub, help_reply, ClientEntry, Sub, REDIS_VERSION};
+use crate::engine::{Ctx, Session};
+use crate::error::{Error, ErrorKind, Result};
+use crate::util::{eq_ic, parse_i64};
+use crate::value::Value;
+
+fn wrongpass() -> Error {
+    Error::new(
+        ErrorKind::Auth,
+        "WRONGPASS invalid username-password pair or user is disabled.",
+    )
+}
+
+/// Checks `user`/`pass` against the only user emu has, `default`, whose password is
+/// `requirepass` (none: any password is accepted for `default`, as Redis's `nopass`).
+fn check_credentials(ctx: &Ctx, user: &[u8], pass: &[u8]) -> Result<()> {
+    if user != b"default" {
+        return Err(wrongpass());
+    }
+    match super::config::requirepass(ctx.store) {
+        Some(p) if p.as_bytes() != pass => Err(wrongpass()),
+        _ => Ok(()),
+    }
+}
+
+/// # Format
+/// `AUTH [username] password`
+pub fn auth(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    if argv.len() > 3 {
+        return Err(Error::syntax());
+    }
+    if argv.len() == 2 {
+        if super::config::requirepass(ctx.store).is_none() {
+            return Err(Error::err(
+                "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+            ));
+        }
+        check_credentials(ctx, b"default", argv[1])?;
+    } else {
+        check_credentials(ctx, argv[1], argv[2])?;
+    }
+    ctx.session.authenticated = true;
+    Ok(Value::ok())
+}
+
+/// Validates a client name or CLIENT SETINFO value: printable ASCII without spaces.
+fn valid_name(n: &[u8]) -> bool {
+    n.iter().all(|&c| (b'!'..=b'~').contains(&c))
+}
+
+fn set_name(session: &mut Session, name: &[u8]) -> Result<()> {
+    if !valid_name(name) {
+        return Err(Error::err(
+            "Client names cannot contain spaces, newlines or special characters.",
+        ));
+    }
+    session.name = if name.is_empty() {
+        None
+    } else {
+        Some(name.to_vec())
+    };
+    Ok(())
+}
+
+/// # Format
+/// `HELLO [protover [AUTH username password] [SETNAME clientname]]`
+pub fn hello(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let mut ver = None;
+    if argv.len() >= 2 {
+        let v = parse_i64(argv[1]).ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotInteger,
+                "ERR Protocol version is not an integer or out of range",
+            )
+        })?;
+        if !(2..=3).contains(&v) {
+            return Err(Error::new(
+                ErrorKind::Other,
+                "NOPROTO unsupported protocol version",
+            ));
+        }
+        ver = Some(v as u8);
+    }
+    let mut creds = None;
+    let mut name = None;
+    let mut j = 2;
+    while j < argv.len() {
+        let more = argv.len() - 1 - j;
+        if eq_ic(argv[j], "auth") && more >= 2 {
+            creds = Some((argv[j + 1], argv[j + 2]));
+            j += 2;
+        } else if eq_ic(argv[j], "setname") && more >= 1 {
+            name = Some(argv[j + 1]);
+            j += 1;
+        } else {
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                crate::engine::sanitize(&format!(
+                    "ERR Syntax error in HELLO option '{}'",
+                    String::from_utf8_lossy(argv[j])
+                )),
+            ));
+        }
+        j += 1;
+    }
+    if let Some((user, pass)) = creds {
+        check_credentials(ctx, user, pass)?;
+        ctx.session.authenticated = true;
+    }
+    if !ctx.session.authenticated {
+        return Err(Error::new(
+            ErrorKind::Auth,
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+        ));
+    }
+    if let Some(n) = name {
+        set_name(ctx.session, n)?;
+    }
+    if let Some(v) = ver {
+        ctx.session.resp = v;
+    }
+    Ok(Value::Map(vec![
+        (Value::bulk("server"), Value::bulk("redis")),
+        (Value::bulk("version"), Value::bulk(REDIS_VERSION)),
+        (Value::bulk("proto"), Value::Int(ctx.session.resp as i64)),
+        (Value::bulk("id"), Value::Int(ctx.session.id as i64)),
+        (Value::bulk("mode"), Value::bulk("standalone")),
+        (Value::bulk("role"), Value::bulk("master")),
+        (Value::bulk("modules"), Value::Array(vec![])),
+    ]))
+}
+
+/// # Format
+/// `QUIT` — replies OK; the connection closes after the reply.
+pub fn quit(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    ctx.session.close_after_reply = true;
+    Ok(Value::ok())
+}
+
+/// # Format
+/// `RESET` — back to a fresh connection's state: db 0, RESP2, no name, and (when a password
+/// is required) unauthenticated.
+pub fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    let s = &mut *ctx.session;
+    s.db = 0;
+    s.resp = 2;
+    s.name = None;
+    s.no_evict = false;
+    s.authenticated = super::config::requirepass(ctx.store).is_none();
+    Ok(Value::Simple("RESET".into()))
+}
+
+// ---------------------------------------------------------------------------------------
+// CLIENT
+// ---------------------------------------------------------------------------------------
+
+/// One CLIENT LIST line's worth of data.
+struct Line {
+    id: u64,
+    addr: String,
+    laddr: String,
+    fd: i64,
+    name: Vec<u8>,
+    age: u64,
+    idle: u64,
+    flags: String,
+    db: usize,
+    qbuf: usize,
+    cmd: String,
+    resp: u8,
+    lib_name: Vec<u8>,
+    lib_ver: Vec<u8>,
+}
+
+impl Line {
+    fn render(&self) -> Vec<u8> {
+        let mut s = format!(
+            "id={} addr={} laddr={} fd={} name=",
+            self.id, self.addr, self.laddr, self.fd
+        )
+        .into_bytes();
+        s.extend_from_slice(&self.name);
+        s.extend_from_slice(
+            format!(
+                " age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name=",
+                self.age, self.idle, self.flags, self.db, self.qbuf, self.cmd, self.resp
+            )
+            .as_bytes(),
+        );
+        s.extend_from_slice(&self.lib_name);
+        s.extend_from_slice(b" lib-ver=");
+        s.extend_from_slice(&self.lib_ver);
+        s
+    }
+}
+
+fn flags_of(unix: bool, no_evict: bool) -> String {
+    let mut f = String::new();
+    if no_evict {
+        f.push('e');
+    }
+    if unix {
+        f.push('U');
+    }
+    if f.is_empty() {
+        f.push('N');
+    }
+    f
+}
+
+/// The caller's own line, from its live session.
+fn own_line(ctx: &Ctx, cmd: &str) -> Line {
+    let s = &*ctx.session;
+    let (addr, laddr, fd, age, unix) = match &s.link {
+        Some(l) => (
+            l.me.addr.clone(),
+            l.me.laddr.clone(),
+            l.me.fd,
+            l.me.created.elapsed().as_secs(),
+            l.me.unix,
+        ),
+        None => (String::new(), String::new(), -1, 0, false),
+    };
+    Line {
+        id: s.id,
+        addr,
+        laddr,
+        fd,
+        name: s.name.clone().unwrap_or_default(),
+        age,
+        idle: 0,
+        flags: flags_of(unix, s.no_evict),
+        db: s.db,
+        qbuf: 0,
+        cmd: cmd.to_string(),
+        resp: s.resp,
+        lib_name: s.lib_name.clone().unwrap_or_default(),
+        lib_ver: s.lib_ver.clone().unwrap_or_default(),
+    }
+}
+
+fn entry_line(e: &ClientEntry) -> Line {
+    let i = e.info.lock();
+    let now = Instant::now();
+    Line {
+        id: e.id,
+        addr: e.addr.clone(),
+        laddr: e.laddr.clone(),
+        fd: e.fd,
+        name: i.name.clone().unwrap_or_default(),
+        age: now.duration_since(e.created).as_secs(),
+        idle: i
+            .last_interaction
+            .map(|t| now.duration_since(t).as_secs())
+            .unwrap_or_else(|| now.duration_since(e.created).as_secs()),
+        flags: flags_of(e.unix, i.no_evict),
+        db: i.db,
+        qbuf: i.qbuf,
+        cmd: if i.last_cmd.is_empty() {
+            "NULL".to_string()
+        } else {
+            i.last_cmd.clone()
+        },
+        resp: i.resp,
+        lib_name: i.lib_name.clone().unwrap_or_default(),
+        lib_ver: i.lib_ver.clone().unwrap_or_default(),
+    }
+}
+
+/// Every client's line (the caller's from its session), by id.
+fn all_lines(ctx: &Ctx, cmd: &str) -> Vec<Line> {
+    let me = ctx.session.id;
+    let mut out = Vec::new();
+    match &ctx.session.link {
+        Some(l) => {
+            for e in l.server.snapshot() {
+                if e.id == me {
+                    out.push(own_line(ctx, cmd));
+                } else {
+                    out.push(entry_line(&e));
+                }
+            }
+            if !out.iter().any(|x| x.id == me) {
+                out.push(own_line(ctx, cmd));
+            }
+        }
+        None => out.push(own_line(ctx, cmd)),
+    }
+    out
+}
+
+fn txt(lines: &[Line]) -> Value {
+    let mut buf = Vec::new();
+    for l in lines {
+        buf.extend_from_slice(&l.render());
+        buf.push(b'\n');
+    }
+    Value::Verbatim("txt".into(), buf)
+}
+
+fn client_id(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    Ok(Value::Int(ctx.session.id as i64))
+}
+
+fn client_info(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    Ok(txt(&[own_line(ctx, "client|info")]))
+}
+
+fn client_list(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let mut lines = all_lines(ctx, "client|list");
+    let mut i = 2;
+    while i < argv.len() {
+        if eq_ic(argv[i], "type") && i + 1 < argv.len() {
+            let t = argv[i + 1];
+            if eq_ic(t, "normal") {
+            } else if eq_ic(t, "master")
+                || eq_ic(t, "replica")
+                || eq_ic(t, "slave")
+                || eq_ic(t, "pubsub")
+            {
+                lines.clear();
+            } else {
+                return Err(Error::err(format!(
+                    "Unknown client type '{}'",
+                    String::from_utf8_lossy(t)
+                )));
+            }
+            i += 2;
+        } else if eq_ic(argv[i], "id") && i + 1 < argv.len() {
+            let mut ids = Vec::new();
+            for a in &argv[i + 1..] {
+                match parse_i64(a) {
+                    Some(n) if n > 0 => ids.push(n as u64),
+                    _ => return Err(Error::err("Invalid client ID")),
+                }
+            }
+            lines.retain(|l| ids.contains(&l.id));
+            i = argv.len();
+        } else {
+            return Err(Error::syntax());
+        }
+    }
+    Ok(txt(&lines))
+}
+
+fn client_setname(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    set_name(ctx.session, argv[2])?;
+    Ok(Value::ok())
+}
+
+fn client_getname(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    Ok(Value::opt_bulk(ctx.session.name.as_ref()))
+}
+
+fn client_setinfo(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let (attr, val) = (argv[2], argv[3]);
+    let which = if eq_ic(attr, "lib-name") {
+        "lib-name"
+    } else if eq_ic(attr, "lib-ver") {
+        "lib-ver"
+    } else {
+        return Err(Error::err(format!(
+            "Unrecognized option '{}'",
+            String::from_utf8_lossy(attr)
+        )));
+    };
+    if !valid_name(val) {
+        return Err(Error::err(format!(
+            "{which} cannot contain spaces, newlines or special characters."
+        )));
+    }
+    let v = if val.is_empty() {
+        None
+    } else {
+        Some(val.to_vec())
+    };
+    if which == "lib-name" {
+        ctx.session.lib_name = v;
+    } else {
+        ctx.session.lib_ver = v;
+    }
+    Ok(Value::ok())
+}
+
+fn client_no_evict(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    if eq_ic(argv[2], "on") {
+        ctx.session.no_evict = true;
+    } else if eq_ic(argv[2], "off") {
+        ctx.session.no_evict = false;
+    } else {
+        return Err(Error::syntax());
+    }
+    Ok(Value::ok())
+}
+
+/// Filters of CLIENT KILL's new form.
+#[derive(Default)]
+struct KillFilter {
+    id: Option<u64>,
+    addr: Option<Vec<u8>>,
+    laddr: Option<Vec<u8>>,
+    type_none: bool,
+    maxage: Option<u64>,
+    skipme: bool,
+}
+
+fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let me = ctx.session.id;
+    let old_form = argv.len() == 3;
+    let mut f = KillFilter {
+        skipme: !old_form,
+        ..KillFilter::default()
+    };
+    if old_form {
+        f.addr = Some(argv[2].to_vec());
+    } else {
+        if argv.len() % 2 != 0 {
+            return Err(Error::syntax());
+        }
+        let mut i = 2;
+        while i + 1 < argv.len() {
+            let (k, v) = (argv[i], argv[i + 1]);
+            if eq_ic(k, "id") {
+                match parse_i64(v) {
+                    Some(n) if n > 0 => f.id = Some(n as u64),
+                    _ => return Err(Error::err("client-id should be greater than 0")),
+                }
+            } else if eq_ic(k, "type") {
+                if eq_ic(v, "normal") {
+                } else if eq_ic(v, "master")
+                    || eq_ic(v, "replica")
+                    || eq_ic(v, "slave")
+                    || eq_ic(v, "pubsub")
+                {
+                    f.type_none = true;
+                } else {
+                    return Err(Error::err(format!(
+                        "Unknown client type '{}'",
+                        String::from_utf8_lossy(v)
+                    )));
+                }
+            } else if eq_ic(k, "addr") {
+                f.addr = Some(v.to_vec());
+            } else if eq_ic(k, "laddr") {
+                f.laddr = Some(v.to_vec());
+            } else if eq_ic(k, "user") {
+                if v != b"default" {
+                    return Err(Error::err(format!(
+                        "No such user '{}'",
+                        String::from_utf8_lossy(v)
+                    )));
+                }
+            } else if eq_ic(k, "skipme") {
+                if eq_ic(v, "yes") {
+                    f.skipme = true;
+                } else if eq_ic(v, "no") {
+                    f.skipme = false;
+                } else {
+                    return Err(Error::syntax());
+                }
+            } else if eq_ic(k, "maxage") {
+                match parse_i64(v) {
+                    Some(n) if n >= 0 => f.maxage = Some(n as u64),
+                    _ => return Err(Error::not_integer()),
+                }
+            } else {
+                return Err(Error::syntax());
+            }
+            i += 2;
+        }
+    }
+    // Candidates: (id, addr, laddr, age, entry-if-remote).
+    type Candidate = (u64, String, String, u64, Option<Arc<ClientEntry>>);
+    let mut cands: Vec<Candidate> = Vec::new();
+    match &ctx.session.link {
+        Some(l) => {
+            for e in l.server.snapshot() {
+                let age = e.created.elapsed().as_secs();
+                let remote = if e.id == me { None } else { Some(e.clone()) };
+                cands.push((e.id, e.addr.clone(), e.laddr.clone(), age, remote));
+            }
+        }
+        None => cands.push((me, String::new(), String::new(), 0, None)),
+    }
+    let mut killed = 0i64;
+    for (id, addr, laddr, age, entry) in cands {
+        if f.type_none
+            || f.id.is_some_and(|x| x != id)
+            || f.addr.as_deref().is_some_and(|a| a != addr.as_bytes())
+            || f.laddr.as_deref().is_some_and(|a| a != laddr.as_bytes())
+            || f.maxage.is_some_and(|m| age < m)
+            || (f.skipme && id == me)
+        {
+            continue;
+        }
+        match entry {
+            Some(e) => e.kill(),
+            None => ctx.session.close_after_reply = true,
+        }
+        killed += 1;
+    }
+    if old_form {
+        if killed == 0 {
+            return Err(Error::err("No such client"));
+        }
+        return Ok(Value::ok());
+    }
+    Ok(Value::Int(killed))
+}
+
+fn client_help(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    Ok(help_reply(
+        "client",
+        &[
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are: ID, TYPE, USER, ADDR, LADDR, SKIPME, MAXAGE.",
+            "LIST [options ...]",
+            "    Return information about client connections. Options: TYPE, ID.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "SETINFO <LIB-NAME|LIB-VER> <value>",
+            "    Set client library name or version.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
+        ],
+    ))
+}
+
+const CLIENT_SUBS: &[Sub] = &[
+    Sub {
+        name: "id",
+        arity: 2,
+        handler: client_id,
+    },
+    Sub {
+        name: "info",
+        arity: 2,
+        handler: client_info,
+    },
+    Sub {
+        name: "list",
+        arity: -2,
+        handler: client_list,
+    },
+    Sub {
+        name: "setname",
+        arity: 3,
+        handler: client_setname,
+    },
+    Sub {
+        name: "getname",
+        arity: 2,
+        handler: client_getname,
+    },
+    Sub {
+        name: "setinfo",
+        arity: 4,
+        handler: client_setinfo,
+    },
+    Sub {
+        name: "kill",
+        arity: -3,
+        handler: client_kill,
+    },
+    Sub {
+        name: "no-evict",
+        arity: 3,
+        handler: client_no_evict,
+    },
+    Sub {
+        name: "help",
+        arity: 2,
+        handler: client_help,
+    },
+];
+
+/// # Format
+/// `CLIENT ID | INFO | LIST [TYPE t] [ID id…] | SETNAME n | GETNAME | SETINFO attr v |
+/// KILL … | NO-EVICT on|off | HELP`
+pub fn client(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    dispatch_sub("client", CLIENT_SUBS, ctx, argv)
+}

@@ -1,0 +1,280 @@
+//! Connection and server commands: PING ECHO TIME LASTSAVE DEBUG, AUTH HELLO QUIT RESET
+//! CLIENT ([`conn`]), COMMAND ([`command`]), INFO ([`info`]), CONFIG ([`config`]).
+//!
+//! They are ordinary entries of the one command table. Connection commands act on the
+//! caller's [`crate::engine::Session`] (protocol, name, auth, close-after-reply); the ones
+//! that need the whole server (CLIENT LIST/KILL, INFO clients/stats) reach it through the
+//! session's [`Link`], which only network connections have.
+
+pub mod command;
+pub mod config;
+pub mod conn;
+pub mod info;
+mod state;
+
+pub use state::{next_client_id, unix_ms, ClientEntry, ClientInfo, Link, ServerState, Stats};
+
+use std::sync::OnceLock;
+
+use crate::engine::{flags::*, CommandSpec, Ctx, Handler};
+use crate::error::{Error, ErrorKind, Result};
+use crate::value::Value;
+
+/// The Redis version emu reports (HELLO, INFO).
+pub const REDIS_VERSION: &str = "7.0.15";
+
+/// One subcommand of a container command (CLIENT, CONFIG, COMMAND).
+pub struct Sub {
+    /// Lowercase name.
+    pub name: &'static str,
+    /// Arity counted like Redis's `container|sub` arity (container name included).
+    pub arity: i32,
+    /// Implementation; receives the full argv.
+    pub handler: Handler,
+}
+
+/// Runs the subcommand `argv[1]` of `container`, with Redis 7's errors for unknown
+/// subcommands and wrong arity.
+pub fn dispatch_sub(container: &str, subs: &[Sub], ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let Some(sub_name) = argv.get(1) else {
+        return Err(Error::arity(container));
+    };
+    let Some(sub) = subs
+        .iter()
+        .find(|s| s.name.as_bytes().eq_ignore_ascii_case(sub_name))
+    else {
+        let shown: String = String::from_utf8_lossy(sub_name)
+            .chars()
+            .take(128)
+            .collect();
+        return Err(Error::new(
+            ErrorKind::UnknownCommand,
+            crate::engine::sanitize(&format!(
+                "ERR unknown subcommand '{shown}'. Try {} HELP.",
+                container.to_ascii_uppercase()
+            )),
+        ));
+    };
+    let argc = argv.len();
+    let ok = (sub.arity >= 0 && argc == sub.arity as usize)
+        || (sub.arity < 0 && argc >= (-sub.arity) as usize);
+    if !ok {
+        return Err(Error::arity(&format!("{container}|{}", sub.name)));
+    }
+    (sub.handler)(ctx, argv)
+}
+
+/// A HELP reply: the title line then the lines, as simple strings.
+pub fn help_reply(container: &str, lines: &[&str]) -> Value {
+    let mut out = vec![Value::Simple(format!(
+        "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        container.to_ascii_uppercase()
+    ))];
+    out.extend(lines.iter().map(|l| Value::Simple((*l).to_string())));
+    out.push(Value::Simple("HELP".into()));
+    out.push(Value::Simple("    Print this help.".into()));
+    Value::Array(out)
+}
+
+/// # Format
+/// `PING [message]`
+fn ping(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    match argv.len() {
+        1 => Ok(Value::Simple("PONG".into())),
+        2 => Ok(Value::bulk(argv[1])),
+        _ => Err(Error::arity("ping")),
+    }
+}
+
+/// # Format
+/// `ECHO message`
+fn echo(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    Ok(Value::bulk(argv[1]))
+}
+
+/// # Format
+/// `TIME`
+fn time(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    let us = ctx.store.clock.now_us();
+    Ok(Value::Array(vec![
+        Value::bulk((us / 1_000_000).to_string()),
+        Value::bulk((us % 1_000_000).to_string()),
+    ]))
+}
+
+/// Unix ms of the process's first use of the engine (LASTSAVE of an embedded store that was
+/// never saved).
+fn process_start_ms() -> u64 {
+    static START: OnceLock<u64> = OnceLock::new();
+    *START.get_or_init(unix_ms)
+}
+
+/// Unix seconds of the last successful save. Nothing is persisted yet, so — as Redis does
+/// before its first save — this is the server's start time.
+pub fn last_save_secs(ctx: &Ctx) -> u64 {
+    match &ctx.session.link {
+        Some(l) => l.server.started_unix_ms / 1000,
+        None => process_start_ms() / 1000,
+    }
+}
+
+/// # Format
+/// `LASTSAVE`
+fn lastsave(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    Ok(Value::Int(last_save_secs(ctx) as i64))
+}
+
+/// C `strtod` on the longest valid prefix, 0 when none (DEBUG SLEEP parses this way).
+fn strtod_prefix(a: &[u8]) -> f64 {
+    let a = &a[..a.len().min(64)];
+    let s = String::from_utf8_lossy(a);
+    let s = s.trim_start();
+    let mut best = 0.0;
+    for end in (1..=s.len()).rev() {
+        if !s.is_char_boundary(end) {
+            continue;
+        }
+        if let Ok(v) = s[..end].parse::<f64>() {
+            best = v;
+            break;
+        }
+    }
+    best
+}
+
+/// # Format
+/// `DEBUG SLEEP seconds | DEBUG SET-ACTIVE-EXPIRE 0|1 | DEBUG HELP`
+///
+/// DEBUG SLEEP blocks the whole server for the duration, as in Redis (it holds the store).
+fn debug(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let sub = argv[1];
+    let is = |n: &str| sub.eq_ignore_ascii_case(n.as_bytes());
+    if is("help") && argv.len() == 2 {
+        return Ok(help_reply(
+            "debug",
+            &[
+                "SLEEP <seconds>",
+                "    Stop the server for <seconds>. Decimals allowed.",
+                "SET-ACTIVE-EXPIRE <0|1>",
+                "    Accepted for compatibility; active expiry always runs.",
+            ],
+        ));
+    }
+    if is("sleep") && argv.len() == 3 {
+        let secs = strtod_prefix(argv[2]);
+        if secs.is_finite() && secs > 0.0 {
+            std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(1e9)));
+        }
+        return Ok(Value::ok());
+    }
+    if is("set-active-expire") && argv.len() == 3 {
+        return Ok(Value::ok());
+    }
+    Err(Error::new(
+        ErrorKind::UnknownCommand,
+        crate::engine::sanitize(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+            String::from_utf8_lossy(sub)
+        )),
+    ))
+}
+
+/// Connection and server commands.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("ping", -1, FAST | STALE, (0, 0, 0), "connection", ping),
+    CommandSpec::new("echo", 2, FAST | STALE, (0, 0, 0), "connection", echo),
+    CommandSpec::new(
+        "time",
+        1,
+        FAST | LOADING | STALE | RANDOM,
+        (0, 0, 0),
+        "server",
+        time,
+    ),
+    CommandSpec::new(
+        "lastsave",
+        1,
+        FAST | LOADING | STALE | RANDOM,
+        (0, 0, 0),
+        "server",
+        lastsave,
+    ),
+    CommandSpec::new(
+        "command",
+        -1,
+        LOADING | STALE,
+        (0, 0, 0),
+        "server",
+        command::command,
+    ),
+    CommandSpec::new("info", -1, LOADING | STALE, (0, 0, 0), "server", info::info),
+    CommandSpec::new(
+        "config",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "server",
+        config::config,
+    ),
+    CommandSpec::new(
+        "debug",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "server",
+        debug,
+    ),
+    CommandSpec::new(
+        "auth",
+        -2,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | CONNECTION,
+        (0, 0, 0),
+        "connection",
+        conn::auth,
+    ),
+    CommandSpec::new(
+        "hello",
+        -1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | CONNECTION,
+        (0, 0, 0),
+        "connection",
+        conn::hello,
+    ),
+    CommandSpec::new(
+        "quit",
+        -1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | CONNECTION,
+        (0, 0, 0),
+        "connection",
+        conn::quit,
+    ),
+    CommandSpec::new(
+        "reset",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | CONNECTION,
+        (0, 0, 0),
+        "connection",
+        conn::reset,
+    ),
+    CommandSpec::new(
+        "client",
+        -2,
+        NOSCRIPT | LOADING | STALE | CONNECTION,
+        (0, 0, 0),
+        "connection",
+        conn::client,
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strtod_prefix_like_c() {
+        assert_eq!(strtod_prefix(b"0.5"), 0.5);
+        assert_eq!(strtod_prefix(b"abc"), 0.0);
+        assert_eq!(strtod_prefix(b"2x"), 2.0);
+        assert_eq!(strtod_prefix(b""), 0.0);
+    }
+}

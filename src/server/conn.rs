@@ -1,0 +1,241 @@
+//! One client connection's protocol state machine, independent of any I/O library: bytes
+//! in ([`Conn::input`]), bytes out ([`Conn::out`]). The network layer reads into the input
+//! buffer, calls [`Conn::process`], writes the output, and closes when told.
+//!
+//! `process` runs every complete request in the buffer under ONE acquisition of the store
+//! lock (pipelined requests are batched), in order, exactly as Redis's
+//! `processInputBuffer` → `processCommand` does: protocol errors reply and close; unknown
+//! command → arity → NOAUTH checks, then the command through the engine.
+
+use parking_lot::Mutex;
+
+use super::resp::{self, Limits, Parsed, Parser, Source};
+use crate::engine::server::{config::requirepass, Link};
+use crate::engine::{self, flags, table, Session};
+use crate::error::Error;
+use crate::keyspace::Store;
+
+/// What the network layer should do after flushing [`Conn::out`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Keep reading.
+    Continue,
+    /// Close the connection after writing the pending output.
+    Close,
+}
+
+/// Containers whose CLIENT LIST `cmd=` shows `name|subcommand`.
+const CONTAINERS: &[&str] = &["client", "config", "command", "object", "memory", "script"];
+
+/// Protocol state of one connection.
+pub struct Conn {
+    /// The engine session (db, protocol, name, auth…).
+    pub session: Session,
+    parser: Parser,
+    /// Received bytes; `consumed` of them are processed.
+    input: Vec<u8>,
+    consumed: usize,
+    /// Bytes to send.
+    pub out: Vec<u8>,
+    max_bulk: u64,
+    /// CONFIG `timeout`: close after this many idle seconds (0 = never), refreshed from the
+    /// store on every batch.
+    pub idle_timeout_secs: u64,
+    last_cmd: String,
+    /// Error replies produced by the last `process` call (INFO total_error_replies).
+    pub errors: u64,
+}
+
+impl Conn {
+    /// A connection with `session`.
+    pub fn new(session: Session) -> Conn {
+        Conn {
+            session,
+            parser: Parser::new(),
+            input: Vec::with_capacity(16 * 1024),
+            consumed: 0,
+            out: Vec::with_capacity(16 * 1024),
+            max_bulk: 512 * 1024 * 1024,
+            idle_timeout_secs: 0,
+            last_cmd: String::new(),
+            errors: 0,
+        }
+    }
+
+    /// The input buffer, to read into (append at the end).
+    pub fn input(&mut self) -> &mut Vec<u8> {
+        &mut self.input
+    }
+
+    /// Bytes received and not yet processed.
+    pub fn pending_input(&self) -> usize {
+        self.input.len() - self.consumed
+    }
+
+    fn limits(&self, store_requires_pass: bool) -> Limits {
+        Limits {
+            max_bulk: self.max_bulk,
+            authenticated: self.session.authenticated || !store_requires_pass,
+        }
+    }
+
+    /// Runs every complete request in the input buffer and appends the replies to `out`.
+    pub fn process(&mut self, store: &Mutex<Store>) -> Flow {
+        self.errors = 0;
+        // Parse the first request before locking: a partial request needs no lock.
+        // The unauthenticated limits only matter when a password is set; check lazily.
+        let mut guard: Option<parking_lot::MutexGuard<Store>> = None;
+        let mut flow = Flow::Continue;
+        loop {
+            let buf = &self.input[self.consumed..];
+            if buf.is_empty() {
+                break;
+            }
+            let needs_pass = match &guard {
+                Some(g) => requirepass(g).is_some(),
+                None if !self.session.authenticated => requirepass(&store.lock()).is_some(),
+                None => false,
+            };
+            let limits = self.limits(needs_pass);
+            match self.parser.parse(buf, limits) {
+                Ok(Parsed::Incomplete { hint }) => {
+                    if hint > buf.len() {
+                        let extra = hint - buf.len();
+                        // Reserve for a large bulk, bounded so a lying header costs little.
+                        self.input.reserve(extra.min(8 * 1024 * 1024));
+                    }
+                    break;
+                }
+                Err(e) => {
+                    resp::encode_error(&mut self.out, &e.message());
+                    self.errors += 1;
+                    self.input.clear();
+                    self.consumed = 0;
+                    self.parser = Parser::new();
+                    flow = Flow::Close;
+                    break;
+                }
+                Ok(Parsed::Request { consumed, source }) => {
+                    let start = self.consumed;
+                    self.consumed += consumed;
+                    if self.parser.args().is_empty() {
+                        continue;
+                    }
+                    let g = guard.get_or_insert_with(|| store.lock());
+                    let base: &[u8] = match source {
+                        Source::Buffer => &self.input[start..start + consumed],
+                        Source::Inline => self.parser.inline_args(),
+                    };
+                    let ranges = self.parser.args();
+                    // Most commands have few arguments: no allocation for them.
+                    let mut small: [&[u8]; 16] = [&[]; 16];
+                    let big: Vec<&[u8]>;
+                    let argv: &[&[u8]] = if ranges.len() <= small.len() {
+                        for (slot, &(s, e)) in small.iter_mut().zip(ranges) {
+                            *slot = &base[s..e];
+                        }
+                        &small[..ranges.len()]
+                    } else {
+                        big = ranges.iter().map(|&(s, e)| &base[s..e]).collect();
+                        &big
+                    };
+                    run_one(
+                        g,
+                        &mut self.session,
+                        argv,
+                        &mut self.out,
+                        &mut self.last_cmd,
+                        &mut self.errors,
+                    );
+                    if self.session.close_after_reply {
+                        flow = Flow::Close;
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(g) = &guard {
+            self.refresh_limits(g);
+        }
+        drop(guard);
+        // Drop processed bytes; a request in progress starts at `consumed`, and the
+        // parser's offsets are relative to that start, so they stay valid.
+        if self.consumed > 0 {
+            self.input.drain(..self.consumed);
+            self.consumed = 0;
+        }
+        if self.input.capacity() > 1024 * 1024 && self.input.len() < 64 * 1024 {
+            self.input.shrink_to(64 * 1024);
+        }
+        flow
+    }
+
+    /// Re-reads the limits that come from CONFIG (proto-max-bulk-len, timeout).
+    pub fn refresh_limits(&mut self, store: &Store) {
+        self.max_bulk = store.config.proto_max_bulk_len;
+        self.idle_timeout_secs = store
+            .config
+            .params
+            .get("timeout")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
+    }
+
+    /// Copies the session's visible state into the server registry.
+    pub fn sync_registry(&self, link: &Link) {
+        link.me
+            .sync_from(&self.session, &self.last_cmd, self.pending_input());
+    }
+}
+
+/// Writes the `cmd=` name CLIENT LIST shows into `out` (reusing its buffer).
+fn display_name(out: &mut String, spec_name: &str, argv: &[&[u8]]) {
+    out.clear();
+    out.push_str(spec_name);
+    if argv.len() > 1 && CONTAINERS.contains(&spec_name) {
+        out.push('|');
+        out.push_str(&String::from_utf8_lossy(argv[1]).to_ascii_lowercase());
+    }
+}
+
+/// Runs one command as Redis's `processCommand` does and encodes its reply.
+fn run_one(
+    store: &mut Store,
+    session: &mut Session,
+    argv: &[&[u8]],
+    out: &mut Vec<u8>,
+    last_cmd: &mut String,
+    errors: &mut u64,
+) {
+    let result = match table().get(argv[0]) {
+        None => Err(engine::unknown_command(argv)),
+        Some(spec) => {
+            display_name(last_cmd, spec.name, argv);
+            if !spec.arity_ok(argv.len()) {
+                Err(Error::arity(spec.name))
+            } else if !session.authenticated
+                && !spec.has(flags::NO_AUTH)
+                && requirepass(store).is_some()
+            {
+                Err(Error::new(
+                    crate::error::ErrorKind::Auth,
+                    "NOAUTH Authentication required.",
+                ))
+            } else {
+                engine::call(store, session, spec, argv)
+            }
+        }
+    };
+    match result {
+        Ok(v) => {
+            if v.is_error() {
+                *errors += 1;
+            }
+            resp::encode(out, &v, session.resp)
+        }
+        Err(e) => {
+            *errors += 1;
+            resp::encode_error(out, e.message())
+        }
+    }
+}

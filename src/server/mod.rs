@@ -1,0 +1,162 @@
+//! The RESP server: what `emu serve` runs, also usable in-process.
+//!
+//! * [`resp`] — the wire format (request parser with Redis's exact protocol errors, RESP2/3
+//!   reply encoder). Always compiled: it has no dependencies.
+//! * [`conn`] — one connection's protocol state machine, independent of I/O.
+//! * `net` (feature `server`) — tokio listeners for TCP and Unix sockets, one task per
+//!   connection, signal handling and clean shutdown.
+//!
+//! ```no_run
+//! # #[cfg(feature = "server")] {
+//! let redis = emu::Redis::new();
+//! let running = emu::server::Server::new(redis.clone())
+//!     .port(0)
+//!     .start()
+//!     .unwrap();
+//! println!("listening on {}", running.addr().unwrap());
+//! running.shutdown();
+//! # }
+//! ```
+
+pub mod conn;
+pub mod resp;
+
+#[cfg(feature = "server")]
+mod net;
+
+#[cfg(feature = "server")]
+pub use net::{Running, Stopper};
+
+use std::path::PathBuf;
+
+/// Server options, named after redis-server's configuration.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Address to listen on for TCP (`None`: no TCP listener).
+    pub bind: Option<String>,
+    /// TCP port (0: pick a free one).
+    pub port: u16,
+    /// Unix socket path.
+    pub unixsocket: Option<PathBuf>,
+    /// Data directory (reported by INFO / CONFIG GET dir).
+    pub dir: Option<String>,
+    /// Worker threads: 1 runs every connection on one thread (like Redis's event loop).
+    pub threads: usize,
+    /// Stop on SIGINT / SIGTERM.
+    pub handle_signals: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            bind: Some("127.0.0.1".into()),
+            port: 6379,
+            unixsocket: None,
+            dir: None,
+            threads: 1,
+            handle_signals: false,
+        }
+    }
+}
+
+/// Builder for a server over an embedded [`crate::Redis`] store.
+pub struct Server {
+    redis: crate::Redis,
+    opts: Options,
+}
+
+impl Server {
+    /// A server for `redis`'s store (clones of the handle see the same data).
+    pub fn new(redis: crate::Redis) -> Server {
+        Server {
+            redis,
+            opts: Options::default(),
+        }
+    }
+
+    /// All options at once.
+    pub fn options(mut self, opts: Options) -> Server {
+        self.opts = opts;
+        self
+    }
+
+    /// TCP bind address (`--bind`).
+    pub fn bind(mut self, addr: impl Into<String>) -> Server {
+        self.opts.bind = Some(addr.into());
+        self
+    }
+
+    /// TCP port (`--port`); 0 picks a free port.
+    pub fn port(mut self, port: u16) -> Server {
+        self.opts.port = port;
+        self
+    }
+
+    /// No TCP listener (Unix socket only).
+    pub fn no_tcp(mut self) -> Server {
+        self.opts.bind = None;
+        self
+    }
+
+    /// Also listen on a Unix socket (`--unixsocket`).
+    pub fn unixsocket(mut self, path: impl Into<PathBuf>) -> Server {
+        self.opts.unixsocket = Some(path.into());
+        self
+    }
+
+    /// Requires clients to AUTH with `password` (`--requirepass`).
+    pub fn requirepass(self, password: &str) -> Server {
+        self.redis.with_store(|s| {
+            s.config
+                .params
+                .insert("requirepass".into(), password.to_string())
+        });
+        self
+    }
+
+    /// Data directory (`--dir`); reported by CONFIG GET dir. Nothing is persisted yet.
+    pub fn dir(mut self, dir: impl Into<String>) -> Server {
+        self.opts.dir = Some(dir.into());
+        self
+    }
+
+    /// Worker threads (default 1).
+    pub fn threads(mut self, n: usize) -> Server {
+        self.opts.threads = n.max(1);
+        self
+    }
+
+    /// Stop on SIGINT / SIGTERM.
+    pub fn handle_signals(mut self, yes: bool) -> Server {
+        self.opts.handle_signals = yes;
+        self
+    }
+
+    /// Binds and starts serving on a background thread.
+    #[cfg(feature = "server")]
+    pub fn start(self) -> std::io::Result<Running> {
+        if let Some(dir) = &self.opts.dir {
+            let d = dir.clone();
+            self.redis.with_store(|s| {
+                s.config.params.insert("dir".into(), d);
+            });
+        }
+        let port = self.opts.port;
+        let bind = self.opts.bind.clone();
+        let unix = self.opts.unixsocket.clone();
+        let running = net::start(self.redis.clone(), self.opts)?;
+        let real_port = running.addr().map(|a| a.port()).unwrap_or(port);
+        self.redis.with_store(|s| {
+            s.config.params.insert("port".into(), real_port.to_string());
+            if let Some(b) = bind {
+                s.config.params.insert("bind".into(), b);
+            }
+            if let Some(u) = unix {
+                s.config
+                    .params
+                    .insert("unixsocket".into(), u.display().to_string());
+            }
+        });
+        Ok(running)
+    }
+}

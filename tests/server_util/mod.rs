@@ -1,0 +1,174 @@
+//! Helpers shared by the server tests: an in-process server on a free port and a raw RESP
+//! client that reads exactly one reply (so tests compare bytes).
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use emu::server::{Running, Server};
+
+/// Starts an in-process server on a free port.
+pub fn start() -> (emu::Redis, Running) {
+    start_with(|s| s)
+}
+
+/// Starts an in-process server on a free port after customizing the builder.
+pub fn start_with(f: impl FnOnce(Server) -> Server) -> (emu::Redis, Running) {
+    let redis = emu::Redis::new();
+    let server = f(Server::new(redis.clone()).port(0));
+    let running = server.start().expect("server starts");
+    (redis, running)
+}
+
+/// A raw RESP connection.
+pub struct Raw {
+    pub s: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Raw {
+    pub fn connect(addr: SocketAddr) -> Raw {
+        let s = TcpStream::connect(addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.set_nodelay(true).unwrap();
+        Raw { s, buf: Vec::new() }
+    }
+
+    pub fn from_stream(s: TcpStream) -> Raw {
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        Raw { s, buf: Vec::new() }
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.s.write_all(bytes).expect("write");
+    }
+
+    /// Sends a command as a multibulk.
+    pub fn cmd(&mut self, argv: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        emu::server::resp::encode_request(&mut out, argv);
+        self.send(&out);
+        self.reply()
+    }
+
+    /// Sends a command given as space-separated words.
+    pub fn cmds(&mut self, line: &str) -> Vec<u8> {
+        let argv: Vec<&[u8]> = line.split(' ').map(|w| w.as_bytes()).collect();
+        self.cmd(&argv)
+    }
+
+    fn fill(&mut self) -> bool {
+        let mut tmp = [0u8; 65536];
+        match self.s.read(&mut tmp) {
+            Ok(0) => false,
+            Ok(n) => {
+                self.buf.extend_from_slice(&tmp[..n]);
+                true
+            }
+            Err(e) => panic!("read failed: {e}"),
+        }
+    }
+
+    /// Reads one complete reply's raw bytes.
+    pub fn reply(&mut self) -> Vec<u8> {
+        loop {
+            if let Some(n) = reply_len(&self.buf, 0) {
+                return self.buf.drain(..n).collect();
+            }
+            assert!(
+                self.fill(),
+                "connection closed; have {:?}",
+                String::from_utf8_lossy(&self.buf)
+            );
+        }
+    }
+
+    /// True if the server closed the connection (after any pending bytes).
+    pub fn closed(&mut self) -> bool {
+        self.s
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut tmp = [0u8; 1024];
+        loop {
+            match self.s.read(&mut tmp) {
+                Ok(0) => return true,
+                Ok(n) => self.buf.extend_from_slice(&tmp[..n]),
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// True if nothing arrives within `ms`.
+    pub fn silent(&mut self, ms: u64) -> bool {
+        self.s
+            .set_read_timeout(Some(Duration::from_millis(ms)))
+            .unwrap();
+        let mut tmp = [0u8; 1024];
+        let r = match self.s.read(&mut tmp) {
+            Ok(0) => false,
+            Ok(n) => {
+                self.buf.extend_from_slice(&tmp[..n]);
+                false
+            }
+            Err(_) => true,
+        };
+        self.s
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        r
+    }
+}
+
+fn line_end(b: &[u8], from: usize) -> Option<usize> {
+    b.get(from..)?
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .map(|p| from + p)
+}
+
+/// Length of the complete RESP2/RESP3 reply at `b[at..]`, if complete.
+pub fn reply_len(b: &[u8], at: usize) -> Option<usize> {
+    let tag = *b.get(at)?;
+    let end = line_end(b, at)?;
+    let head = std::str::from_utf8(&b[at + 1..end]).ok()?;
+    let after = end + 2;
+    match tag {
+        b'+' | b'-' | b':' | b'_' | b',' | b'#' | b'(' => Some(after - at),
+        b'$' | b'=' | b'!' => {
+            let n: i64 = head.parse().ok()?;
+            if n < 0 {
+                return Some(after - at);
+            }
+            let total = after + n as usize + 2;
+            (b.len() >= total).then_some(total - at)
+        }
+        b'*' | b'~' | b'>' | b'%' | b'|' => {
+            let n: i64 = head.parse().ok()?;
+            if n < 0 {
+                return Some(after - at);
+            }
+            let items = if tag == b'%' || tag == b'|' { 2 * n } else { n };
+            let mut pos = after;
+            for _ in 0..items {
+                pos += reply_len(b, pos)?;
+            }
+            Some(pos - at)
+        }
+        _ => None,
+    }
+}
+
+/// Finds an executable on PATH.
+pub fn which(name: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Like [`which`], but fails the test with an install hint.
+pub fn require(name: &str, hint: &str) -> std::path::PathBuf {
+    which(name).unwrap_or_else(|| panic!("`{name}` not found on PATH: {hint}"))
+}
