@@ -156,6 +156,11 @@ impl Handle {
         &self.warnings
     }
 
+    /// The fault injector of this store (tests).
+    pub fn fault_injector(&self) -> Arc<super::FaultInjector> {
+        self.opts.faults.clone()
+    }
+
     /// Log counters (records, fsyncs, records per fsync).
     pub fn stats(&self) -> LogStats {
         self.log.stats()
