@@ -81,6 +81,37 @@ fn load_dump_check_compact() {
 }
 
 #[test]
+fn cli_runs_commands_against_a_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("c");
+    let d = d.to_str().unwrap();
+    assert_eq!(
+        emu(&["cli", "--dir", d, "RPUSH", "l", "a", "b"], None).1,
+        "2\n"
+    );
+    assert_eq!(
+        emu(&["cli", "--dir", d, "LRANGE", "l", "0", "-1"], None).1,
+        "a\nb\n"
+    );
+    assert_eq!(
+        emu(&["cli", "--dir", d, "-x", "SET", "k"], Some(b"data\n")).1,
+        "OK\n"
+    );
+    assert_eq!(emu(&["cli", "--dir", d, "GET", "k"], None).1, "data\n\n");
+    assert_eq!(
+        emu(&["cli", "--dir", d, "-n", "2", "GET", "k"], None).1,
+        "\n"
+    );
+    let (code, out, _) = emu(&["cli", "--dir", d, "INCR", "k"], None);
+    assert_eq!(
+        (code, out.as_str()),
+        (1, "ERR value is not an integer or out of range\n")
+    );
+    let script = b"SET \"a b\" \"x\\ty\"\nGET \"a b\"\nquit\nGET k\n";
+    assert_eq!(emu(&["cli", "--dir", d], Some(script)).1, "OK\nx\ty\n");
+}
+
+#[test]
 fn serve_dir_keeps_data_across_restarts() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path().join("srv");
@@ -113,6 +144,9 @@ fn serve_dir_keeps_data_across_restarts() {
         let (code, _, err) = emu(&["serve", "--port", "0", "--dir", d], None);
         assert_eq!(code, 1);
         assert!(err.contains("locked by another process"), "{err}");
+        let (code, _, err) = emu(&["cli", "--dir", d, "GET", "counter"], None);
+        assert_eq!(code, 1);
+        assert!(err.contains("redis-cli -p"), "{err}");
         child.kill().unwrap(); // SIGKILL: the always policy already made the write durable
         child.wait().unwrap();
     }

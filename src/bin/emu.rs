@@ -31,6 +31,25 @@ enum Command {
     Check(CheckArgs),
     /// Write a fresh snapshot and start an empty log.
     Compact(DirArg),
+    /// Run one command against a data directory (or, without a command, a prompt),
+    /// printed like redis-cli.
+    Cli(CliArgs),
+}
+
+#[derive(clap::Args)]
+struct CliArgs {
+    /// Data directory.
+    #[arg(long)]
+    dir: std::path::PathBuf,
+    /// Read the last argument from stdin (as redis-cli -x).
+    #[arg(short = 'x')]
+    stdin_arg: bool,
+    /// Database number.
+    #[arg(short = 'n', default_value_t = 0)]
+    db: usize,
+    /// The command and its arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    command: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -107,6 +126,231 @@ fn main() {
         Command::Load(a) => load(a),
         Command::Check(a) => check(a),
         Command::Compact(a) => or_exit(emu::persist::tools::compact(&a.dir)),
+        Command::Cli(a) => cli_command(a),
+    }
+}
+
+fn cli_command(a: CliArgs) {
+    let redis = match emu::Redis::open(&a.dir) {
+        Ok(r) => r.with_db(a.db),
+        Err(e) if e.message().contains("locked by another process") => {
+            eprintln!(
+                "emu: {} is held by another process (probably `emu serve --dir`); talk to \
+                 that server instead: redis-cli -p PORT",
+                a.dir.display()
+            );
+            std::process::exit(1);
+        }
+        Err(e) => {
+            eprintln!("emu: {}", e.message());
+            std::process::exit(1);
+        }
+    };
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    if a.command.is_empty() {
+        // Interactive prompt (or a script on stdin).
+        let prompt = std::io::IsTerminal::is_terminal(&std::io::stdin());
+        let stdin = std::io::stdin();
+        let mut line = String::new();
+        loop {
+            if prompt {
+                print!("emu {}> ", a.dir.display());
+                let _ = std::io::Write::flush(&mut std::io::stdout());
+            }
+            line.clear();
+            match std::io::BufRead::read_line(&mut stdin.lock(), &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let words = split_words(line.trim());
+            if words.is_empty() {
+                continue;
+            }
+            if words[0].eq_ignore_ascii_case(b"quit") || words[0].eq_ignore_ascii_case(b"exit") {
+                break;
+            }
+            run_cli(&redis, words, tty);
+        }
+        return;
+    }
+    let mut argv: Vec<Vec<u8>> = a.command.iter().map(|s| s.as_bytes().to_vec()).collect();
+    if a.stdin_arg {
+        let mut buf = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf);
+        argv.push(buf);
+    }
+    if !run_cli(&redis, argv, tty) {
+        drop(redis);
+        std::process::exit(1);
+    }
+}
+
+/// Runs one command and prints its reply; false on an error reply.
+fn run_cli(redis: &emu::Redis, argv: Vec<Vec<u8>>, tty: bool) -> bool {
+    let args: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+    let (v, ok) = match redis.execute(&args) {
+        Ok(v) => (v, true),
+        Err(e) => (emu::Value::Error(e.message().to_string()), false),
+    };
+    let mut out = String::new();
+    if tty {
+        format_tty(&mut out, &v, 0);
+    } else {
+        format_raw(&mut out, &v);
+    }
+    println!("{out}");
+    ok
+}
+
+/// Splits a prompt line into words; double quotes group and understand \n \r \t \\ \" \xHH.
+fn split_words(line: &str) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let mut w = Vec::new();
+        if b[i] == b'"' {
+            i += 1;
+            while i < b.len() && b[i] != b'"' {
+                if b[i] == b'\\' && i + 1 < b.len() {
+                    i += 1;
+                    match b[i] {
+                        b'n' => w.push(b'\n'),
+                        b'r' => w.push(b'\r'),
+                        b't' => w.push(b'\t'),
+                        b'x' if i + 2 < b.len() => {
+                            let h = std::str::from_utf8(&b[i + 1..i + 3]).ok();
+                            match h.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                                Some(v) => {
+                                    w.push(v);
+                                    i += 2;
+                                }
+                                None => w.push(b'x'),
+                            }
+                        }
+                        c => w.push(c),
+                    }
+                } else {
+                    w.push(b[i]);
+                }
+                i += 1;
+            }
+            i += 1;
+        } else {
+            while i < b.len() && !b[i].is_ascii_whitespace() {
+                w.push(b[i]);
+                i += 1;
+            }
+        }
+        out.push(w);
+    }
+    out
+}
+
+fn quote(out: &mut String, b: &[u8]) {
+    out.push('"');
+    for &c in b {
+        match c {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x20..=0x7e => out.push(c as char),
+            _ => out.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    out.push('"');
+}
+
+/// redis-cli's terminal format.
+fn format_tty(out: &mut String, v: &emu::Value, indent: usize) {
+    use emu::Value::*;
+    let items = |out: &mut String, xs: &[emu::Value], mark: char| {
+        if xs.is_empty() {
+            out.push_str(if mark == '~' {
+                "(empty set)"
+            } else {
+                "(empty array)"
+            });
+            return;
+        }
+        let w = xs.len().to_string().len();
+        for (i, x) in xs.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+                out.push_str(&" ".repeat(indent));
+            }
+            let label = format!("{:>w$}{mark} ", i + 1);
+            out.push_str(&label);
+            format_tty(out, x, indent + label.len());
+        }
+    };
+    match v {
+        Nil | NilArray => out.push_str("(nil)"),
+        Int(n) => out.push_str(&format!("(integer) {n}")),
+        Bulk(b) => quote(out, b),
+        Verbatim(_, b) => quote(out, b),
+        Simple(s) => out.push_str(s),
+        Error(e) => out.push_str(&format!("(error) {e}")),
+        Double(d) => out.push_str(&format!("(double) {}", emu::util::float::fmt_g17(*d))),
+        Bool(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
+        Array(xs) | Push(xs) => items(out, xs, ')'),
+        Set(xs) => items(out, xs, '~'),
+        Map(kv) => {
+            if kv.is_empty() {
+                out.push_str("(empty hash)");
+            }
+            let w = kv.len().to_string().len();
+            for (i, (k, x)) in kv.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                    out.push_str(&" ".repeat(indent));
+                }
+                let label = format!("{:>w$}# ", i + 1);
+                out.push_str(&label);
+                format_tty(out, k, indent + label.len());
+                out.push_str(" => ");
+                format_tty(out, x, indent + label.len() + 4);
+            }
+        }
+    }
+}
+
+/// redis-cli's format when stdout is not a terminal.
+fn format_raw(out: &mut String, v: &emu::Value) {
+    use emu::Value::*;
+    match v {
+        Nil | NilArray => {}
+        Int(n) => out.push_str(&n.to_string()),
+        Bulk(b) | Verbatim(_, b) => out.push_str(&String::from_utf8_lossy(b)),
+        Simple(s) | Error(s) => out.push_str(s),
+        Double(d) => out.push_str(&emu::util::float::fmt_g17(*d)),
+        Bool(b) => out.push_str(if *b { "1" } else { "0" }),
+        Array(xs) | Set(xs) | Push(xs) => {
+            for (i, x) in xs.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                format_raw(out, x);
+            }
+        }
+        Map(kv) => {
+            for (i, (k, x)) in kv.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                format_raw(out, k);
+                out.push('\n');
+                format_raw(out, x);
+            }
+        }
     }
 }
 
