@@ -16,6 +16,7 @@
 //! * [`engine`] — the command table and dispatcher every front end uses; `Ctx` for handlers.
 //! * [`keyspace`] — databases, expiry, clock, RNG, the deterministic `Dict`, key commands.
 //! * [`types`] — strings, hashes, lists, sets, sorted sets: representation and handlers.
+//! * [`persist`] — append log, snapshots, recovery, fixtures, dump/load/check tools.
 //! * [`client`] — the `Redis` handle, typed methods, pipelines, reply conversion.
 //! * [`util`] — number parsing/formatting, glob matching, the SCAN loop.
 //! * [`server`] — the RESP2/RESP3 wire format, and (feature `server`) the network server
@@ -28,6 +29,7 @@ pub mod client;
 pub mod engine;
 pub mod error;
 pub mod keyspace;
+pub mod persist;
 pub mod server;
 pub mod types;
 pub mod util;

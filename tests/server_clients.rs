@@ -372,7 +372,7 @@ mod binary {
         assert!(
             lines
                 .iter()
-                .any(|l| l.contains("persistence is not implemented yet")),
+                .any(|l| l.contains("data directory") && l.contains("appendfsync everysec")),
             "{lines:?}"
         );
         assert!(lines.iter().any(|l| l.contains("unix socket")), "{lines:?}");

@@ -1,4 +1,5 @@
-//! The `emu` command-line tool: `emu serve` runs a Redis-compatible RESP2/RESP3 server.
+//! The `emu` command-line tool: `emu serve` runs a Redis-compatible RESP2/RESP3 server;
+//! `emu dump`, `emu load`, `emu check` and `emu compact` work on data directories.
 
 use clap::{Parser, Subcommand};
 
@@ -22,6 +23,71 @@ struct Cli {
 enum Command {
     /// Serve the store over RESP2/RESP3 (TCP and optionally a Unix socket).
     Serve(ServeArgs),
+    /// Write every key of a data directory as JSON Lines or RESP commands.
+    Dump(DumpArgs),
+    /// Replace the data of a directory with a dump (JSON Lines or RESP), atomically.
+    Load(LoadArgs),
+    /// Verify a data directory (checksums, decoding, replay); --repair fixes it.
+    Check(CheckArgs),
+    /// Write a fresh snapshot and start an empty log.
+    Compact(DirArg),
+    /// Run one command against a data directory (or, without a command, a prompt),
+    /// printed like redis-cli.
+    Cli(CliArgs),
+}
+
+#[derive(clap::Args)]
+struct CliArgs {
+    /// Data directory.
+    #[arg(long)]
+    dir: std::path::PathBuf,
+    /// Read the last argument from stdin (as redis-cli -x).
+    #[arg(short = 'x')]
+    stdin_arg: bool,
+    /// Database number.
+    #[arg(short = 'n', default_value_t = 0)]
+    db: usize,
+    /// The command and its arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    command: Vec<String>,
+}
+
+#[derive(clap::Args)]
+struct DumpArgs {
+    /// Data directory.
+    dir: std::path::PathBuf,
+    /// jsonl (default) or resp (for `redis-cli --pipe`).
+    #[arg(long, default_value = "jsonl")]
+    format: String,
+    /// Write to FILE instead of stdout.
+    #[arg(short = 'o', long)]
+    output: Option<std::path::PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct LoadArgs {
+    /// Data directory (created if missing).
+    dir: std::path::PathBuf,
+    /// Dump file, or - for stdin (default).
+    file: Option<String>,
+    /// jsonl or resp (default: detected from the first byte).
+    #[arg(long)]
+    format: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Data directory.
+    dir: std::path::PathBuf,
+    /// Repair: keep copies of the damaged files, salvage the snapshot, truncate the log.
+    #[arg(long)]
+    repair: bool,
+}
+
+#[derive(clap::Args)]
+struct DirArg {
+    /// Data directory.
+    dir: std::path::PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -41,9 +107,12 @@ struct ServeArgs {
     /// Also listen on this Unix socket path.
     #[arg(long)]
     unixsocket: Option<std::path::PathBuf>,
-    /// Data directory. Persistence is not implemented yet: the store is memory-only.
+    /// Data directory: the keyspace is loaded from it and every write is logged there.
     #[arg(long)]
     dir: Option<String>,
+    /// fsync policy of the log: always, everysec or no.
+    #[arg(long, default_value = "everysec")]
+    appendfsync: String,
     /// Worker threads (1 = one event loop, like Redis).
     #[arg(long, default_value_t = 1)]
     threads: usize,
@@ -53,6 +122,290 @@ fn main() {
     let cli = Cli::parse();
     match cli.cmd {
         Command::Serve(a) => serve(a),
+        Command::Dump(a) => dump(a),
+        Command::Load(a) => load(a),
+        Command::Check(a) => check(a),
+        Command::Compact(a) => or_exit(emu::persist::tools::compact(&a.dir)),
+        Command::Cli(a) => cli_command(a),
+    }
+}
+
+fn cli_command(a: CliArgs) {
+    let redis = match emu::Redis::open(&a.dir) {
+        Ok(r) => r.with_db(a.db),
+        Err(e) if e.message().contains("locked by another process") => {
+            eprintln!(
+                "emu: {} is held by another process (probably `emu serve --dir`); talk to \
+                 that server instead: redis-cli -p PORT",
+                a.dir.display()
+            );
+            std::process::exit(1);
+        }
+        Err(e) => {
+            eprintln!("emu: {}", e.message());
+            std::process::exit(1);
+        }
+    };
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    if a.command.is_empty() {
+        // Interactive prompt (or a script on stdin).
+        let prompt = std::io::IsTerminal::is_terminal(&std::io::stdin());
+        let stdin = std::io::stdin();
+        let mut line = String::new();
+        loop {
+            if prompt {
+                print!("emu {}> ", a.dir.display());
+                let _ = std::io::Write::flush(&mut std::io::stdout());
+            }
+            line.clear();
+            match std::io::BufRead::read_line(&mut stdin.lock(), &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let words = split_words(line.trim());
+            if words.is_empty() {
+                continue;
+            }
+            if words[0].eq_ignore_ascii_case(b"quit") || words[0].eq_ignore_ascii_case(b"exit") {
+                break;
+            }
+            run_cli(&redis, words, tty);
+        }
+        return;
+    }
+    let mut argv: Vec<Vec<u8>> = a.command.iter().map(|s| s.as_bytes().to_vec()).collect();
+    if a.stdin_arg {
+        let mut buf = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf);
+        argv.push(buf);
+    }
+    if !run_cli(&redis, argv, tty) {
+        drop(redis);
+        std::process::exit(1);
+    }
+}
+
+/// Runs one command and prints its reply; false on an error reply.
+fn run_cli(redis: &emu::Redis, argv: Vec<Vec<u8>>, tty: bool) -> bool {
+    let args: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+    let (v, ok) = match redis.execute(&args) {
+        Ok(v) => (v, true),
+        Err(e) => (emu::Value::Error(e.message().to_string()), false),
+    };
+    let mut out = String::new();
+    if tty {
+        format_tty(&mut out, &v, 0);
+    } else {
+        format_raw(&mut out, &v);
+    }
+    println!("{out}");
+    ok
+}
+
+/// Splits a prompt line into words; double quotes group and understand \n \r \t \\ \" \xHH.
+fn split_words(line: &str) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let mut w = Vec::new();
+        if b[i] == b'"' {
+            i += 1;
+            while i < b.len() && b[i] != b'"' {
+                if b[i] == b'\\' && i + 1 < b.len() {
+                    i += 1;
+                    match b[i] {
+                        b'n' => w.push(b'\n'),
+                        b'r' => w.push(b'\r'),
+                        b't' => w.push(b'\t'),
+                        b'x' if i + 2 < b.len() => {
+                            let h = std::str::from_utf8(&b[i + 1..i + 3]).ok();
+                            match h.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                                Some(v) => {
+                                    w.push(v);
+                                    i += 2;
+                                }
+                                None => w.push(b'x'),
+                            }
+                        }
+                        c => w.push(c),
+                    }
+                } else {
+                    w.push(b[i]);
+                }
+                i += 1;
+            }
+            i += 1;
+        } else {
+            while i < b.len() && !b[i].is_ascii_whitespace() {
+                w.push(b[i]);
+                i += 1;
+            }
+        }
+        out.push(w);
+    }
+    out
+}
+
+fn quote(out: &mut String, b: &[u8]) {
+    out.push('"');
+    for &c in b {
+        match c {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x20..=0x7e => out.push(c as char),
+            _ => out.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    out.push('"');
+}
+
+/// redis-cli's terminal format.
+fn format_tty(out: &mut String, v: &emu::Value, indent: usize) {
+    use emu::Value::*;
+    let items = |out: &mut String, xs: &[emu::Value], mark: char| {
+        if xs.is_empty() {
+            out.push_str(if mark == '~' {
+                "(empty set)"
+            } else {
+                "(empty array)"
+            });
+            return;
+        }
+        let w = xs.len().to_string().len();
+        for (i, x) in xs.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+                out.push_str(&" ".repeat(indent));
+            }
+            let label = format!("{:>w$}{mark} ", i + 1);
+            out.push_str(&label);
+            format_tty(out, x, indent + label.len());
+        }
+    };
+    match v {
+        Nil | NilArray => out.push_str("(nil)"),
+        Int(n) => out.push_str(&format!("(integer) {n}")),
+        Bulk(b) => quote(out, b),
+        Verbatim(_, b) => quote(out, b),
+        Simple(s) => out.push_str(s),
+        Error(e) => out.push_str(&format!("(error) {e}")),
+        Double(d) => out.push_str(&format!("(double) {}", emu::util::float::fmt_g17(*d))),
+        Bool(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
+        Array(xs) | Push(xs) => items(out, xs, ')'),
+        Set(xs) => items(out, xs, '~'),
+        Map(kv) => {
+            if kv.is_empty() {
+                out.push_str("(empty hash)");
+            }
+            let w = kv.len().to_string().len();
+            for (i, (k, x)) in kv.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                    out.push_str(&" ".repeat(indent));
+                }
+                let label = format!("{:>w$}# ", i + 1);
+                out.push_str(&label);
+                format_tty(out, k, indent + label.len());
+                out.push_str(" => ");
+                format_tty(out, x, indent + label.len() + 4);
+            }
+        }
+    }
+}
+
+/// redis-cli's format when stdout is not a terminal.
+fn format_raw(out: &mut String, v: &emu::Value) {
+    use emu::Value::*;
+    match v {
+        Nil | NilArray => {}
+        Int(n) => out.push_str(&n.to_string()),
+        Bulk(b) | Verbatim(_, b) => out.push_str(&String::from_utf8_lossy(b)),
+        Simple(s) | Error(s) => out.push_str(s),
+        Double(d) => out.push_str(&emu::util::float::fmt_g17(*d)),
+        Bool(b) => out.push_str(if *b { "1" } else { "0" }),
+        Array(xs) | Set(xs) | Push(xs) => {
+            for (i, x) in xs.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                format_raw(out, x);
+            }
+        }
+        Map(kv) => {
+            for (i, (k, x)) in kv.iter().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                format_raw(out, k);
+                out.push('\n');
+                format_raw(out, x);
+            }
+        }
+    }
+}
+
+fn or_exit<T>(r: Result<T, emu::persist::PersistError>) -> T {
+    r.unwrap_or_else(|e| {
+        eprintln!("emu: {e}");
+        std::process::exit(1);
+    })
+}
+
+fn format_arg(s: &str) -> emu::persist::tools::Format {
+    emu::persist::tools::Format::parse(s).unwrap_or_else(|| {
+        eprintln!("emu: unknown format '{s}' (use jsonl or resp)");
+        std::process::exit(2);
+    })
+}
+
+fn dump(a: DumpArgs) {
+    let format = format_arg(&a.format);
+    let mut out: Box<dyn std::io::Write> = match &a.output {
+        Some(p) => match std::fs::File::create(p) {
+            Ok(f) => Box::new(std::io::BufWriter::new(f)),
+            Err(e) => {
+                eprintln!("emu: cannot create {}: {e}", p.display());
+                std::process::exit(1);
+            }
+        },
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    or_exit(emu::persist::tools::dump(&a.dir, format, &mut out));
+}
+
+fn load(a: LoadArgs) {
+    let format = a.format.as_deref().map(format_arg);
+    let mut input: Box<dyn std::io::BufRead> = match a.file.as_deref() {
+        None | Some("-") => Box::new(std::io::BufReader::new(std::io::stdin().lock())),
+        Some(p) => match std::fs::File::open(p) {
+            Ok(f) => Box::new(std::io::BufReader::new(f)),
+            Err(e) => {
+                eprintln!("emu: cannot open {p}: {e}");
+                std::process::exit(1);
+            }
+        },
+    };
+    let n = or_exit(emu::persist::tools::load(&a.dir, &mut input, format));
+    println!("loaded {n} keys into {}", a.dir.display());
+}
+
+fn check(a: CheckArgs) {
+    let rep = or_exit(emu::persist::tools::check(&a.dir, a.repair));
+    for l in &rep.lines {
+        println!("{l}");
+    }
+    if !rep.ok && !a.repair {
+        std::process::exit(1);
     }
 }
 
@@ -61,7 +414,23 @@ fn serve(a: ServeArgs) {
         eprintln!("emu: --databases must be at least 1");
         std::process::exit(2);
     }
-    let redis = emu::Redis::builder().databases(a.databases).build();
+    let builder = emu::Redis::builder().databases(a.databases);
+    let redis = match &a.dir {
+        None => builder.build(),
+        Some(d) => {
+            let Some(policy) = emu::persist::AppendFsync::parse(&a.appendfsync) else {
+                eprintln!("emu: --appendfsync must be always, everysec or no");
+                std::process::exit(2);
+            };
+            match builder.appendfsync(policy).open(d) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("emu: {}", e.message());
+                    std::process::exit(1);
+                }
+            }
+        }
+    };
     let mut server = emu::server::Server::new(redis)
         .bind(a.bind.clone())
         .port(a.port)
@@ -90,10 +459,7 @@ fn serve(a: ServeArgs) {
         println!("emu listening on unix socket {}", p.display());
     }
     if let Some(d) = &a.dir {
-        println!(
-            "emu: NOTE --dir {d} accepted, but persistence is not implemented yet: \
-             nothing is saved there and all data is lost when the server stops"
-        );
+        println!("emu: data directory {d} (appendfsync {})", a.appendfsync);
     } else {
         println!("emu: in-memory store (no --dir): data is lost when the server stops");
     }

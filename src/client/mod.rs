@@ -97,6 +97,7 @@ pub struct Builder {
     clock: Clock,
     seed: u64,
     db: usize,
+    persist: crate::persist::Options,
 }
 
 impl Default for Builder {
@@ -106,6 +107,7 @@ impl Default for Builder {
             clock: Clock::System,
             seed: 0,
             db: 0,
+            persist: crate::persist::Options::default(),
         }
     }
 }
@@ -136,6 +138,68 @@ impl Builder {
         self
     }
 
+    /// fsync policy of a persistent store ([`Builder::open`]); default `everysec`.
+    pub fn appendfsync(mut self, policy: crate::persist::AppendFsync) -> Self {
+        self.persist.fsync = policy;
+        self
+    }
+
+    /// Compact when the log outgrows the snapshot by this factor (default 2.0) and
+    /// `min_bytes` (default 4 MiB; `u64::MAX` disables automatic compaction).
+    pub fn compaction(mut self, factor: f64, min_bytes: u64) -> Self {
+        self.persist.compaction_factor = factor;
+        self.persist.compaction_min_bytes = min_bytes;
+        self
+    }
+
+    /// Opens (creating) the data directory `dir`: the recorded data is loaded and every
+    /// write is logged there (FORMAT.md). Fails if another process or handle holds it.
+    pub fn open(self, dir: impl AsRef<std::path::Path>) -> Result<Redis> {
+        let db = self.db;
+        let store = crate::persist::open(
+            dir.as_ref(),
+            self.persist,
+            Store::new(self.config, self.clock, self.seed),
+        )?;
+        let r = Redis::from_store(store);
+        r.session.lock().db = db;
+        Ok(r)
+    }
+
+    /// Opens a recorded directory as a test fixture: loaded into memory (the files are
+    /// never modified; changes stay in memory) with the clock frozen at the recording time
+    /// (or as `clock` says). See [`crate::persist::fixture`].
+    pub fn fixture(
+        self,
+        dir: impl AsRef<std::path::Path>,
+        clock: crate::persist::FixtureClock,
+    ) -> Result<Redis> {
+        let db = self.db;
+        let (store, _) = crate::persist::Fixture::new(dir)
+            .clock(clock)
+            .open(Store::new(self.config, self.clock, self.seed))?;
+        let r = Redis::from_store(store);
+        r.session.lock().db = db;
+        Ok(r)
+    }
+
+    /// Like [`Builder::fixture`] but copies the directory into a temporary one opened with
+    /// persistence (deleted when the store is dropped).
+    pub fn fixture_copy(
+        self,
+        dir: impl AsRef<std::path::Path>,
+        clock: crate::persist::FixtureClock,
+    ) -> Result<Redis> {
+        let db = self.db;
+        let (store, _) = crate::persist::Fixture::new(dir)
+            .clock(clock)
+            .copy_on_open(self.persist)
+            .open(Store::new(self.config, self.clock, self.seed))?;
+        let r = Redis::from_store(store);
+        r.session.lock().db = db;
+        Ok(r)
+    }
+
     /// Builds an in-memory store.
     pub fn build(self) -> Redis {
         let store = Store::new(self.config, self.clock, self.seed);
@@ -149,6 +213,24 @@ impl Redis {
     /// A new in-memory store with default settings (system clock, seed 0, 16 databases).
     pub fn new() -> Redis {
         Builder::default().build()
+    }
+
+    /// Opens (creating) a persistent store in `dir` with default options (`everysec`).
+    /// See [`Builder::open`].
+    pub fn open(dir: impl AsRef<std::path::Path>) -> Result<Redis> {
+        Builder::default().open(dir)
+    }
+
+    /// Opens a recorded directory as a fixture (in memory, clock frozen at the recording
+    /// time). See [`Builder::fixture`].
+    pub fn fixture(dir: impl AsRef<std::path::Path>) -> Result<Redis> {
+        Builder::default().fixture(dir, crate::persist::FixtureClock::Recorded)
+    }
+
+    /// The persistence handle of a store opened with [`Redis::open`] (log statistics,
+    /// warnings, compaction state).
+    pub fn persistence(&self) -> Option<std::sync::Arc<crate::persist::Handle>> {
+        self.shared.store.lock().persist.clone()
     }
 
     /// A builder for options (seed, manual clock, databases).
@@ -187,18 +269,28 @@ impl Redis {
     /// Runs one command given as an argument vector and returns the raw reply. Error
     /// replies come back as `Err`.
     pub fn execute(&self, argv: &[&[u8]]) -> Result<Value> {
-        self.with_session_and_store(|store, session| engine::execute(store, session, argv))
+        self.with_session_and_store(|store, session| engine::execute(store, session, argv))?
     }
 
     /// Runs `f` holding this handle's session and the store (session first, always, so
     /// handles never deadlock).
+    ///
+    /// With a data directory ([`Redis::open`]) the effects of `f` are appended to the log
+    /// under the lock, and durability (`appendfsync always`) is awaited after releasing
+    /// it; an `Err` then means the write may not survive a crash (MISCONF).
     pub(crate) fn with_session_and_store<T>(
         &self,
         f: impl FnOnce(&mut Store, &mut Session) -> T,
-    ) -> T {
+    ) -> Result<T> {
         let mut session = self.session.lock();
-        let mut store = self.shared.store.lock();
-        f(&mut store, &mut session)
+        let (out, ticket) = {
+            let mut store = self.shared.store.lock();
+            let out = f(&mut store, &mut session);
+            (out, crate::persist::commit(&mut store))
+        };
+        drop(session);
+        ticket.wait()?;
+        Ok(out)
     }
 
     /// Runs a built argument vector and converts the reply (the typed methods' common tail).

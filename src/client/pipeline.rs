@@ -105,7 +105,7 @@ impl Pipeline {
                     out.push(reply);
                 }
             }
-        });
+        })?;
         Ok(out)
     }
 

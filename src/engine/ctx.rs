@@ -68,6 +68,7 @@ impl<'a> Ctx<'a> {
     /// A context for one command.
     pub fn new(store: &'a mut Store, session: &'a mut Session) -> Ctx<'a> {
         let now = store.clock.now_ms();
+        store.last_command_ms = now;
         Ctx {
             store,
             session,

@@ -189,7 +189,7 @@ impl Table {
 }
 
 /// Every module's command slice. Adding a module means adding it here.
-pub fn sources() -> [&'static [CommandSpec]; 8] {
+pub fn sources() -> [&'static [CommandSpec]; 9] {
     [
         crate::types::string::COMMANDS,
         crate::types::hash::COMMANDS,
@@ -199,6 +199,7 @@ pub fn sources() -> [&'static [CommandSpec]; 8] {
         crate::keyspace::commands::COMMANDS,
         server::COMMANDS,
         &[],
+        crate::persist::commands::COMMANDS,
     ]
 }
 
@@ -276,6 +277,11 @@ pub fn call(
     spec: &CommandSpec,
     argv: &[&[u8]],
 ) -> Result<Value> {
+    if spec.has(flags::WRITE) {
+        if let Some(e) = store.persist.as_ref().and_then(|p| p.deny_writes()) {
+            return Err(e);
+        }
+    }
     store.commands_processed += 1;
     if store.commands_processed % ACTIVE_EXPIRE_EVERY == 0 && !store.loading {
         store.active_expire(ACTIVE_EXPIRE_BATCH);
@@ -287,14 +293,15 @@ pub fn call(
     let rewritten = ctx.take_rewritten();
     if store.record_effects && spec.has(flags::WRITE) {
         match rewritten {
-            Some(list) => store.effects.extend(list.into_iter().map(|argv| Effect {
-                db: db_before,
-                argv,
-            })),
-            None if store.dirty != dirty_before => store.effects.push(Effect {
-                db: db_before,
-                argv: argv.iter().map(|a| a.to_vec()).collect(),
-            }),
+            Some(list) => {
+                for argv in list {
+                    store.push_effect(Effect {
+                        db: db_before,
+                        argv,
+                    });
+                }
+            }
+            None if store.dirty != dirty_before => store.record_effect(db_before, argv),
             None => {}
         }
     }

@@ -282,6 +282,16 @@ pub struct Store {
     pub record_effects: bool,
     /// Effects of the commands executed since the log last drained them.
     pub effects: Vec<Effect>,
+    /// Time snapshot (Unix ms) of the last command run (`Ctx::now`); the log stamps
+    /// batches with it instead of reading the clock again.
+    pub last_command_ms: u64,
+    /// When true (a log is attached), effects are encoded straight into `effect_bytes`
+    /// in the log's layout (FORMAT.md §6) instead of being collected in `effects`.
+    pub encode_effects: bool,
+    /// Encoded effects waiting for the log (see `encode_effects`).
+    pub effect_bytes: Vec<u8>,
+    /// Number of effects in `effect_bytes`.
+    pub effect_count: u64,
     /// WATCHed keys: (db, key) → watching client ids.
     pub watched: HashMap<(usize, Vec<u8>), Vec<u64>>,
     /// Clients whose WATCHed keys were modified.
@@ -295,6 +305,9 @@ pub struct Store {
     /// True while replaying a log: keys are never expired, so replay does not depend on the
     /// clock (Redis does not expire keys while loading either).
     pub loading: bool,
+    /// Persistence attached by `persist::open` (None for a memory-only store): SAVE and
+    /// friends reach the log through it, and writes are refused once it has failed.
+    pub persist: Option<std::sync::Arc<crate::persist::Handle>>,
 }
 
 /// One logged effect: the db it applies to and a deterministic command vector.
@@ -325,12 +338,17 @@ impl Store {
             dirty: 0,
             record_effects: false,
             effects: Vec::new(),
+            encode_effects: false,
+            effect_bytes: Vec::new(),
+            effect_count: 0,
+            last_command_ms: 0,
             watched: HashMap::new(),
             watch_dirty: HashSet::new(),
             notifications: Vec::new(),
             commands_processed: 0,
             expired_keys: 0,
             loading: false,
+            persist: None,
         }
     }
 
@@ -374,16 +392,55 @@ impl Store {
         }
     }
 
+    /// Records an effect (a deterministic command vector on database `db`).
+    #[inline]
+    pub fn record_effect(&mut self, db: usize, argv: &[&[u8]]) {
+        if self.encode_effects {
+            let out = &mut self.effect_bytes;
+            crate::persist::model::put_varint(out, db as u64);
+            crate::persist::model::put_varint(out, argv.len() as u64);
+            for a in argv {
+                crate::persist::model::put_varint(out, a.len() as u64);
+                out.extend_from_slice(a);
+            }
+            self.effect_count += 1;
+        } else {
+            self.effects.push(Effect {
+                db,
+                argv: argv.iter().map(|a| a.to_vec()).collect(),
+            });
+        }
+    }
+
+    /// Records an owned effect.
+    pub fn push_effect(&mut self, e: Effect) {
+        if self.encode_effects {
+            let argv: Vec<&[u8]> = e.argv.iter().map(|a| a.as_slice()).collect();
+            self.record_effect(e.db, &argv);
+        } else {
+            self.effects.push(e);
+        }
+    }
+
+    /// True if effects are waiting for the log.
+    pub fn has_effects(&self) -> bool {
+        self.effect_count > 0 || !self.effects.is_empty()
+    }
+
+    /// Drops every waiting effect.
+    pub fn clear_effects(&mut self) {
+        self.effects.clear();
+        self.effect_bytes.clear();
+        self.effect_count = 0;
+    }
+
     /// Deletes an expired key as Redis's `deleteExpiredKeyAndPropagate` does: logs a DEL,
     /// fires the `expired` notification and invalidates WATCH.
     pub fn expire_key(&mut self, db: usize, key: &[u8]) {
         if self.dbs[db].remove(key).is_some() {
             self.expired_keys += 1;
             if self.record_effects {
-                self.effects.push(Effect {
-                    db,
-                    argv: vec![b"DEL".to_vec(), key.to_vec()],
-                });
+                self.record_effect(db, &[b"DEL", key]);
             }
             self.notify(notify::EXPIRED, "expired", db, key);
             self.signal_modified(db, key);

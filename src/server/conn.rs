@@ -154,10 +154,20 @@ impl Conn {
                 }
             }
         }
+        // Log the effects of the batch under the lock; wait for durability (appendfsync
+        // always) after releasing it, before any reply goes out.
+        let ticket = guard.as_mut().map(|g| crate::persist::commit(g));
         if let Some(g) = &guard {
             self.refresh_limits(g);
         }
         drop(guard);
+        if let Some(Err(e)) = ticket.map(|t| t.wait()) {
+            // The writes are not durable: never acknowledge them.
+            self.out.clear();
+            resp::encode_error(&mut self.out, e.message());
+            self.errors += 1;
+            flow = Flow::Close;
+        }
         // Drop processed bytes; a request in progress starts at `consumed`, and the
         // parser's offsets are relative to that start, so they stay valid.
         if self.consumed > 0 {

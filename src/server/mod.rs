@@ -114,7 +114,8 @@ impl Server {
         self
     }
 
-    /// Data directory (`--dir`); reported by CONFIG GET dir. Nothing is persisted yet.
+    /// Data directory (`--dir`); reported by CONFIG GET dir. Persistence comes from the
+    /// store itself: build it with [`crate::Redis::open`].
     pub fn dir(mut self, dir: impl Into<String>) -> Server {
         self.opts.dir = Some(dir.into());
         self

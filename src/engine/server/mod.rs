@@ -109,9 +109,12 @@ fn process_start_ms() -> u64 {
     *START.get_or_init(unix_ms)
 }
 
-/// Unix seconds of the last successful save. Nothing is persisted yet, so — as Redis does
-/// before its first save — this is the server's start time.
+/// Unix seconds of the last successful save: of the data directory's last snapshot when
+/// the store is persistent, else — as Redis does before its first save — the start time.
 pub fn last_save_secs(ctx: &Ctx) -> u64 {
+    if let Some(t) = crate::persist::commands::last_save(ctx) {
+        return t;
+    }
     match &ctx.session.link {
         Some(l) => l.server.started_unix_ms / 1000,
         None => process_start_ms() / 1000,
@@ -146,7 +149,7 @@ fn strtod_prefix(a: &[u8]) -> f64 {
 /// `DEBUG SLEEP seconds | DEBUG SET-ACTIVE-EXPIRE 0|1 | DEBUG HELP`
 ///
 /// DEBUG SLEEP blocks the whole server for the duration, as in Redis (it holds the store).
-fn debug(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+fn debug(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let sub = argv[1];
     let is = |n: &str| sub.eq_ignore_ascii_case(n.as_bytes());
     if is("help") && argv.len() == 2 {
@@ -157,8 +160,13 @@ fn debug(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
                 "    Stop the server for <seconds>. Decimals allowed.",
                 "SET-ACTIVE-EXPIRE <0|1>",
                 "    Accepted for compatibility; active expiry always runs.",
+                "RELOAD",
+                "    Save the RDB on disk and reload it back to memory.",
             ],
         ));
+    }
+    if is("reload") && argv.len() == 2 {
+        return crate::persist::commands::debug_reload(ctx);
     }
     if is("sleep") && argv.len() == 3 {
         let secs = strtod_prefix(argv[2]);

@@ -1,0 +1,138 @@
+//! SAVE, BGSAVE, BGREWRITEAOF (all three compact: a new snapshot and a fresh log), plus
+//! [`debug_reload`] for `DEBUG RELOAD` and [`last_save`] for `LASTSAVE` (whose command
+//! entries live with the server commands).
+//!
+//! On a store without a data directory they succeed without doing anything, with Redis's
+//! replies.
+
+use crate::engine::{flags::*, CommandSpec, Ctx};
+use crate::error::{Error, Result};
+use crate::util::eq_ic;
+use crate::value::Value;
+
+use super::PersistError;
+
+fn bg_busy() -> Error {
+    Error::err("Background save already in progress")
+}
+
+fn save_failed(e: PersistError) -> Error {
+    match e {
+        PersistError::Failed(m) => super::misconf(&m),
+        e => Error::err(format!("Saving failed: {}", e.short())),
+    }
+}
+
+/// # Format
+/// `SAVE`
+fn save(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    let Some(h) = ctx.store.persist.clone() else {
+        return Ok(Value::ok());
+    };
+    if h.compaction_running() {
+        return Err(bg_busy());
+    }
+    h.save(ctx.store).map_err(save_failed)?;
+    Ok(Value::ok())
+}
+
+/// # Format
+/// `BGSAVE [SCHEDULE]`
+fn bgsave(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    if argv.len() > 2 || (argv.len() == 2 && !eq_ic(argv[1], "schedule")) {
+        return Err(Error::syntax());
+    }
+    let Some(h) = ctx.store.persist.clone() else {
+        return Ok(Value::Simple("Background saving started".into()));
+    };
+    if h.compaction_running() {
+        return Err(bg_busy());
+    }
+    h.start_background(ctx.store).map_err(save_failed)?;
+    Ok(Value::Simple("Background saving started".into()))
+}
+
+/// # Format
+/// `BGREWRITEAOF`
+fn bgrewriteaof(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    let Some(h) = ctx.store.persist.clone() else {
+        return Ok(Value::Simple(
+            "Background append only file rewriting started".into(),
+        ));
+    };
+    if h.compaction_running() {
+        return Err(Error::err(
+            "Background append only file rewriting already in progress",
+        ));
+    }
+    h.start_background(ctx.store).map_err(save_failed)?;
+    Ok(Value::Simple(
+        "Background append only file rewriting started".into(),
+    ))
+}
+
+/// Unix seconds of the last successful save of a persistent store (None for a
+/// memory-only store). For LASTSAVE.
+pub fn last_save(ctx: &Ctx) -> Option<u64> {
+    ctx.store.persist.as_ref().map(|h| h.last_save())
+}
+
+/// `DEBUG RELOAD`: saves, empties the keyspace and loads it back from the snapshot just
+/// written (a memory-only store round-trips through an in-memory snapshot).
+pub fn debug_reload(ctx: &mut Ctx) -> Result<Value> {
+    let store = &mut *ctx.store;
+    let fresh = |store: &crate::keyspace::Store| -> crate::keyspace::Store {
+        crate::keyspace::Store::new(store.config.clone(), store.clock.clone(), 0)
+    };
+    let mut target = fresh(store);
+    match store.persist.clone() {
+        Some(h) => {
+            if h.compaction_running() {
+                h.wait_compaction().ok();
+            }
+            h.save(store).map_err(save_failed)?;
+            let path = super::files::snapshot_path(h.dir(), h.snapshot_generation());
+            target.loading = true;
+            super::snapshot::load(&path, &mut target).map_err(Error::from)?;
+        }
+        None => {
+            let mut buf = Vec::new();
+            super::snapshot::encode_into(&mut buf, 0, &store.dbs, store.rng.state(), 0)
+                .map_err(|e| Error::err(format!("Error trying to save the DB: {e}")))?;
+            let tmp = tempfile::Builder::new()
+                .prefix(super::files::TMP_PREFIX)
+                .tempfile()
+                .map_err(|e| Error::io("DEBUG RELOAD temp file", e))?;
+            std::fs::write(tmp.path(), &buf).map_err(|e| Error::io("DEBUG RELOAD", e))?;
+            target.loading = true;
+            super::snapshot::load(tmp.path(), &mut target).map_err(Error::from)?;
+        }
+    }
+    store.dbs = target.dbs;
+    store.rng = target.rng;
+    for db in 0..store.dbs.len() {
+        store.signal_flushed_db(db);
+    }
+    Ok(Value::ok())
+}
+
+/// Persistence commands.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "save",
+        1,
+        ADMIN | NOSCRIPT | NO_MULTI,
+        (0, 0, 0),
+        "server",
+        save,
+    ),
+    CommandSpec::new("bgsave", -1, ADMIN | NOSCRIPT, (0, 0, 0), "server", bgsave),
+    CommandSpec::new(
+        "bgrewriteaof",
+        1,
+        ADMIN | NOSCRIPT,
+        (0, 0, 0),
+        "server",
+        bgrewriteaof,
+    ),
+];

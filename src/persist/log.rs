@@ -1,0 +1,541 @@
+//! The append log writer: an in-memory pending buffer filled under the store lock (so log
+//! order is execution order), flushed to the file and fsynced by
+//!
+//! * `always`: the writers themselves, after releasing the store lock, with group commit —
+//!   the first waiter becomes the leader, writes everything pending and fsyncs once; the
+//!   writers that appended meanwhile wait on a condition variable and are covered by that
+//!   fsync or the next one;
+//! * `everysec`: a background thread once a second (woken early to write, without fsync,
+//!   when 1 MiB is pending; a writer writes itself past 16 MiB);
+//! * `no`: the background thread writes once a second and never fsyncs.
+//!
+//! A failed write or fsync is never retried (PostgreSQL's "fsyncgate"): the log enters the
+//! failed state, every waiter gets the error, and the store refuses further writes.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Condvar, Mutex};
+
+use super::{files, frame, model, PersistError};
+use crate::keyspace::{Effect, Store};
+
+/// When the log is fsynced (Redis `appendfsync`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum AppendFsync {
+    /// fsync before acknowledging each write (group commit shares one fsync among
+    /// concurrent writers).
+    Always,
+    /// Write and fsync once a second in the background (default): a crash loses at most
+    /// about the last second of writes.
+    #[default]
+    Everysec,
+    /// Write once a second, never fsync (the OS decides).
+    No,
+}
+
+impl AppendFsync {
+    /// Parses `always` / `everysec` / `no` (case-insensitive).
+    pub fn parse(s: &str) -> Option<AppendFsync> {
+        match s.to_ascii_lowercase().as_str() {
+            "always" => Some(AppendFsync::Always),
+            "everysec" => Some(AppendFsync::Everysec),
+            "no" => Some(AppendFsync::No),
+            _ => None,
+        }
+    }
+
+    /// The Redis name.
+    pub fn name(self) -> &'static str {
+        match self {
+            AppendFsync::Always => "always",
+            AppendFsync::Everysec => "everysec",
+            AppendFsync::No => "no",
+        }
+    }
+}
+
+/// Past this many pending bytes a writer wakes the background thread to write them
+/// (everysec / no)…
+const KICK_BYTES: usize = 1 << 20;
+/// …and past this many (the background thread is not keeping up) writes them itself.
+const INLINE_FLUSH_BYTES: usize = 16 << 20;
+
+/// Wake-up state of the background thread.
+#[derive(Default)]
+pub struct Kick {
+    /// Set at close.
+    pub stop: bool,
+    /// Set when a writer asks for an early write.
+    pub kicked: bool,
+}
+
+struct Pending {
+    buf: Vec<u8>,
+    /// Logical bytes ever appended (across generations): the sequence number of the end of
+    /// the last appended record.
+    appended: u64,
+    /// Records ever appended.
+    records: u64,
+}
+
+struct Active {
+    file: Arc<File>,
+    generation: u64,
+    path: PathBuf,
+    /// Bytes in the file (header included).
+    size: u64,
+    /// `Pending::records` already written to a file.
+    written_records: u64,
+}
+
+struct SyncState {
+    /// Sequence number up to which the log is durable.
+    durable: u64,
+    leader: bool,
+    fsyncs: u64,
+    synced_records: u64,
+}
+
+/// Counters for benchmarks and INFO-like reporting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LogStats {
+    /// Records appended since open.
+    pub records: u64,
+    /// fsyncs of the log since open.
+    pub fsyncs: u64,
+    /// Records covered by those fsyncs.
+    pub synced_records: u64,
+    /// Bytes appended since open (logical).
+    pub bytes: u64,
+}
+
+/// Test-only fault injection: makes the next fsyncs fail.
+#[derive(Debug, Default)]
+pub struct FaultInjector {
+    /// When set, every log fsync fails with EIO.
+    pub fail_fsync: AtomicBool,
+}
+
+/// The shared log state. See the module docs.
+pub struct LogCore {
+    policy: AppendFsync,
+    dir: PathBuf,
+    pending: Mutex<Pending>,
+    active: Mutex<Active>,
+    sync: Mutex<SyncState>,
+    cv: Condvar,
+    failed: AtomicBool,
+    failure: Mutex<Option<String>>,
+    start_appended: u64,
+    faults: Arc<FaultInjector>,
+    /// Time (Unix ms) of the last appended batch.
+    pub last_time_ms: AtomicU64,
+    appended_hint: AtomicU64,
+    /// Wakes the background thread (see [`LogCore::background_loop`]).
+    kick: Mutex<Kick>,
+    kick_cv: Condvar,
+    has_background: AtomicBool,
+}
+
+impl LogCore {
+    /// Takes over an open log file of `generation` holding `size` valid bytes.
+    pub fn new(
+        policy: AppendFsync,
+        dir: &Path,
+        file: File,
+        generation: u64,
+        size: u64,
+        logical_base: u64,
+        faults: Arc<FaultInjector>,
+    ) -> LogCore {
+        LogCore {
+            policy,
+            dir: dir.to_path_buf(),
+            pending: Mutex::new(Pending {
+                buf: Vec::with_capacity(64 * 1024),
+                appended: logical_base,
+                records: 0,
+            }),
+            active: Mutex::new(Active {
+                file: Arc::new(file),
+                generation,
+                path: files::log_path(dir, generation),
+                size,
+                written_records: 0,
+            }),
+            sync: Mutex::new(SyncState {
+                durable: logical_base,
+                leader: false,
+                fsyncs: 0,
+                synced_records: 0,
+            }),
+            cv: Condvar::new(),
+            failed: AtomicBool::new(false),
+            failure: Mutex::new(None),
+            start_appended: logical_base,
+            faults,
+            last_time_ms: AtomicU64::new(0),
+            appended_hint: AtomicU64::new(logical_base),
+            kick: Mutex::new(Kick::default()),
+            kick_cv: Condvar::new(),
+            has_background: AtomicBool::new(false),
+        }
+    }
+
+    /// The fsync policy.
+    pub fn policy(&self) -> AppendFsync {
+        self.policy
+    }
+
+    /// The error text once the log has failed.
+    pub fn failure(&self) -> Option<String> {
+        if !self.failed.load(Ordering::Acquire) {
+            return None;
+        }
+        self.failure.lock().clone()
+    }
+
+    fn fail(&self, e: &PersistError) {
+        let mut f = self.failure.lock();
+        if f.is_none() {
+            *f = Some(e.short());
+        }
+        self.failed.store(true, Ordering::Release);
+        self.cv.notify_all();
+    }
+
+    /// Appends one batch record (call under the store lock). Returns the sequence number
+    /// to wait for.
+    pub fn append(&self, time_ms: u64, rng_state: u64, effects: &[Effect]) -> u64 {
+        let mut p = self.pending.lock();
+        if self.failed.load(Ordering::Acquire) {
+            // Nothing more reaches the disk; do not let the buffer grow (only expiry DELs
+            // from reads can get here, writes are refused).
+            return p.appended;
+        }
+        let start = p.buf.len();
+        p.buf.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
+        let batch = model::BatchRef {
+            time_ms,
+            rng_state,
+            effects,
+        };
+        batch.write_payload(&mut p.buf);
+        self.finish_record(p, start, time_ms)
+    }
+
+    /// Appends the store's waiting effects (encoded ones, then any collected in
+    /// `Store::effects`) as one batch record and clears them. See [`LogCore::append`].
+    pub fn append_store(&self, time_ms: u64, rng_state: u64, store: &mut Store) -> u64 {
+        if !store.effects.is_empty() {
+            for e in std::mem::take(&mut store.effects) {
+                let argv: Vec<&[u8]> = e.argv.iter().map(|a| a.as_slice()).collect();
+                let was = store.encode_effects;
+                store.encode_effects = true;
+                store.record_effect(e.db, &argv);
+                store.encode_effects = was;
+            }
+        }
+        let seq = self.append_encoded(time_ms, rng_state, store.effect_count, &store.effect_bytes);
+        store.effect_bytes.clear();
+        store.effect_count = 0;
+        seq
+    }
+
+    /// Appends one batch record whose effects are already encoded (`count` effects in
+    /// `effects`, FORMAT.md §6 layout).
+    pub fn append_encoded(&self, time_ms: u64, rng_state: u64, count: u64, effects: &[u8]) -> u64 {
+        let mut p = self.pending.lock();
+        if self.failed.load(Ordering::Acquire) {
+            return p.appended;
+        }
+        let start = p.buf.len();
+        p.buf.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
+        p.buf.push(model::kind::BATCH);
+        model::put_varint(&mut p.buf, time_ms);
+        model::put_varint(&mut p.buf, rng_state);
+        model::put_varint(&mut p.buf, count);
+        p.buf.extend_from_slice(effects);
+        self.finish_record(p, start, time_ms)
+    }
+
+    fn finish_record(
+        &self,
+        mut p: parking_lot::MutexGuard<'_, Pending>,
+        start: usize,
+        time_ms: u64,
+    ) -> u64 {
+        frame::seal_record(&mut p.buf, start);
+        p.appended += (p.buf.len() - start) as u64;
+        p.records += 1;
+        self.last_time_ms.store(time_ms, Ordering::Relaxed);
+        let seq = p.appended;
+        self.appended_hint.store(seq, Ordering::Relaxed);
+        let len = p.buf.len();
+        drop(p);
+        if self.policy != AppendFsync::Always && len >= KICK_BYTES {
+            if len >= INLINE_FLUSH_BYTES || !self.has_background.load(Ordering::Relaxed) {
+                if let Err(e) = self.write_pending() {
+                    self.fail(&e);
+                }
+            } else {
+                let mut k = self.kick.lock();
+                if !k.kicked {
+                    k.kicked = true;
+                    self.kick_cv.notify_one();
+                }
+            }
+        }
+        seq
+    }
+
+    /// The background thread of `everysec` / `no`: writes pending records when a writer
+    /// kicks it, and writes + fsyncs (everysec) once a second. Returns at [`LogCore::stop`].
+    pub fn background_loop(&self) {
+        self.has_background.store(true, Ordering::Relaxed);
+        let second = std::time::Duration::from_secs(1);
+        let mut last = std::time::Instant::now();
+        loop {
+            let kicked = {
+                let mut k = self.kick.lock();
+                if !k.stop && !k.kicked {
+                    let left = second.saturating_sub(last.elapsed());
+                    self.kick_cv.wait_for(&mut k, left);
+                }
+                if k.stop {
+                    self.has_background.store(false, Ordering::Relaxed);
+                    return;
+                }
+                std::mem::take(&mut k.kicked)
+            };
+            if last.elapsed() >= second {
+                self.tick();
+                last = std::time::Instant::now();
+            } else if kicked && !self.failed.load(Ordering::Acquire) {
+                if let Err(e) = self.write_pending() {
+                    self.fail(&e);
+                }
+            }
+        }
+    }
+
+    /// Stops [`LogCore::background_loop`].
+    pub fn stop(&self) {
+        let mut k = self.kick.lock();
+        k.stop = true;
+        self.kick_cv.notify_all();
+    }
+
+    /// Writes the pending buffer to the active file (no fsync). Returns the file and the
+    /// sequence number written up to.
+    fn write_pending(&self) -> Result<(Arc<File>, u64, u64), PersistError> {
+        let mut a = self.active.lock();
+        let (buf, upto, records) = {
+            let mut p = self.pending.lock();
+            let cap = p.buf.capacity().min(1 << 20);
+            (
+                std::mem::replace(&mut p.buf, Vec::with_capacity(cap)),
+                p.appended,
+                p.records,
+            )
+        };
+        if !buf.is_empty() {
+            (&*a.file)
+                .write_all(&buf)
+                .map_err(|e| PersistError::io("writing log", &a.path, e))?;
+            a.size += buf.len() as u64;
+            a.written_records = records;
+        }
+        Ok((a.file.clone(), upto, records))
+    }
+
+    fn fsync(&self, file: &File, path: &Path) -> Result<(), PersistError> {
+        if self.faults.fail_fsync.load(Ordering::Relaxed) {
+            return Err(PersistError::io(
+                "syncing log",
+                path,
+                std::io::Error::from_raw_os_error(5),
+            ));
+        }
+        file.sync_data()
+            .map_err(|e| PersistError::io("syncing log", path, e))
+    }
+
+    /// One flush (+ fsync unless policy `no`), serialized through the leader flag.
+    fn flush_as_leader(&self, fsync: bool) -> Result<(), PersistError> {
+        let path = self.active.lock().path.clone();
+        let (file, upto, records) = self.write_pending()?;
+        if fsync {
+            self.fsync(&file, &path)?;
+        }
+        let mut st = self.sync.lock();
+        if fsync {
+            st.durable = st.durable.max(upto);
+            st.fsyncs += 1;
+            st.synced_records = st.synced_records.max(records);
+        }
+        Ok(())
+    }
+
+    /// Blocks until everything up to `seq` is durable (policy `always`), sharing fsyncs
+    /// with concurrent writers.
+    pub fn wait_durable(&self, seq: u64) -> Result<(), String> {
+        let mut st = self.sync.lock();
+        loop {
+            if self.failed.load(Ordering::Acquire) {
+                return Err(self.failure().unwrap_or_default());
+            }
+            if st.durable >= seq {
+                return Ok(());
+            }
+            if st.leader {
+                self.cv.wait(&mut st);
+                continue;
+            }
+            st.leader = true;
+            drop(st);
+            let r = self.flush_as_leader(true);
+            if let Err(e) = &r {
+                self.fail(e);
+            }
+            st = self.sync.lock();
+            st.leader = false;
+            self.cv.notify_all();
+        }
+    }
+
+    /// Background tick: flush (and fsync for `everysec`). Skips when a leader is active.
+    pub fn tick(&self) {
+        if self.failed.load(Ordering::Acquire) {
+            return;
+        }
+        let fsync = self.policy != AppendFsync::No;
+        {
+            let mut st = self.sync.lock();
+            let nothing_new = {
+                let p = self.pending.lock();
+                if fsync {
+                    p.appended <= st.durable
+                } else {
+                    p.buf.is_empty()
+                }
+            };
+            if st.leader || nothing_new {
+                return;
+            }
+            st.leader = true;
+        }
+        let r = self.flush_as_leader(fsync);
+        if let Err(e) = &r {
+            self.fail(e);
+        }
+        let mut st = self.sync.lock();
+        st.leader = false;
+        self.cv.notify_all();
+    }
+
+    /// Flushes and fsyncs everything (close, SAVE). Errors put the log in the failed state.
+    pub fn sync_all(&self) -> Result<(), String> {
+        let seq = self.pending.lock().appended;
+        self.wait_durable(seq)
+    }
+
+    /// Switches to a fresh log of generation `next` (compaction start; call under the
+    /// store lock). The old log is written and fsynced first. Returns the logical sequence
+    /// number at the switch.
+    pub fn rotate(&self, next: u64) -> Result<u64, PersistError> {
+        if let Some(f) = self.failure() {
+            return Err(PersistError::Failed(f));
+        }
+        let r = self.rotate_inner(next);
+        if let Err(e) = &r {
+            self.fail(e);
+        }
+        r
+    }
+
+    fn rotate_inner(&self, next: u64) -> Result<u64, PersistError> {
+        let mut a = self.active.lock();
+        let (buf, upto, records) = {
+            let mut p = self.pending.lock();
+            (std::mem::take(&mut p.buf), p.appended, p.records)
+        };
+        (&*a.file)
+            .write_all(&buf)
+            .map_err(|e| PersistError::io("writing log", &a.path, e))?;
+        self.fsync(&a.file, &a.path)?;
+        let file = create_log(&self.dir, next)?;
+        a.file = Arc::new(file);
+        a.generation = next;
+        a.path = files::log_path(&self.dir, next);
+        a.size = frame::HEADER_LEN as u64;
+        a.written_records = records;
+        drop(a);
+        let mut st = self.sync.lock();
+        st.durable = st.durable.max(upto);
+        st.fsyncs += 1;
+        st.synced_records = st.synced_records.max(records);
+        Ok(upto)
+    }
+
+    /// Generation of the active log.
+    pub fn generation(&self) -> u64 {
+        self.active.lock().generation
+    }
+
+    /// [`LogCore::appended`] without taking the lock (may lag by a record).
+    pub fn appended_relaxed(&self) -> u64 {
+        self.appended_hint.load(Ordering::Relaxed)
+    }
+
+    /// Logical bytes appended so far (grows across generations).
+    pub fn appended(&self) -> u64 {
+        self.pending.lock().appended
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> LogStats {
+        let (records, appended) = {
+            let p = self.pending.lock();
+            (p.records, p.appended)
+        };
+        let st = self.sync.lock();
+        LogStats {
+            records,
+            fsyncs: st.fsyncs,
+            synced_records: st.synced_records,
+            bytes: appended - self.start_appended,
+        }
+    }
+}
+
+/// Creates log file `gen` crash-safely (temp file with the header, fsync, rename, fsync
+/// directory) and returns it opened for appending.
+pub fn create_log(dir: &Path, gen: u64) -> Result<File, PersistError> {
+    let path = files::log_path(dir, gen);
+    let tmp = tempfile::Builder::new()
+        .prefix(files::TMP_PREFIX)
+        .tempfile_in(dir)
+        .map_err(|e| PersistError::io("creating a temporary log in", dir, e))?;
+    let h = frame::header(frame::LOG_MAGIC, gen);
+    tmp.as_file()
+        .write_all(&h)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| PersistError::io("writing log header", &path, e))?;
+    tmp.persist(&path)
+        .map_err(|e| PersistError::io("renaming log to", &path, e.error))?;
+    files::sync_dir(dir)?;
+    open_append(&path)
+}
+
+/// Opens an existing log for appending.
+pub fn open_append(path: &Path) -> Result<File, PersistError> {
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|e| PersistError::io("opening log", path, e))
+}

@@ -1,0 +1,195 @@
+//! Durability: an append log of effects, bincode snapshots, crash recovery, fixtures and the
+//! data tools behind `emu dump/load/check/compact`. The on-disk format is specified in
+//! FORMAT.md at the crate root.
+//!
+//! * [`frame`] — file headers and CRC-framed records;
+//! * [`model`] — the neutral on-disk model (type tags, canonical order) and its bincode
+//!   encoding;
+//! * [`snapshot`] — writing (temp file → sync → rename → fsync dir) and mapped reading;
+//! * [`log`] — the append log writer with group commit and the fsync policies;
+//! * [`recovery`] — opening a directory: snapshot + replay, torn-tail truncation;
+//! * [`files`] — file names, listing, the directory lock;
+//! * [`fixture`] — [`Fixture`]: open a recorded directory without modifying it, clock frozen;
+//! * [`handle`] — [`Handle`], the persistence state attached to a [`Store`];
+//! * [`durable`] — [`Durable`], a minimal thread-safe persistent store using [`commit`];
+//! * [`commands`] — SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE;
+//! * [`tools`] — dump (jsonl/resp), load, check [--repair], compact;
+//! * [`json`] — the small JSON reader/writer used by the JSON-Lines format.
+//!
+//! Integration: a front end runs a command under the store lock, then calls
+//! [`commit`] (still under the lock) which drains `Store::effects` into one log record,
+//! releases the lock, and waits on the returned [`Ticket`] before replying.
+
+pub mod commands;
+pub mod durable;
+pub mod files;
+pub mod fixture;
+pub mod frame;
+pub mod handle;
+pub mod json;
+pub mod log;
+pub mod model;
+pub mod recovery;
+pub mod snapshot;
+pub mod tools;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use durable::Durable;
+pub use fixture::{Fixture, FixtureClock};
+pub use handle::{Handle, Ticket};
+pub use log::{AppendFsync, FaultInjector, LogStats};
+pub use recovery::{open, open_copy, open_read_only, RecordedInfo};
+
+use crate::error::{Error, ErrorKind};
+use crate::keyspace::Store;
+
+/// Persistence options (the store itself — config, clock, seed — comes from a template
+/// [`Store`]).
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// fsync policy (default `everysec`).
+    pub fsync: AppendFsync,
+    /// Compact when the log has grown past `compaction_factor` × the snapshot size
+    /// (default 2.0; Redis's `auto-aof-rewrite-percentage 100` is factor 1).
+    pub compaction_factor: f64,
+    /// …and past this many bytes (default 4 MiB; Redis `auto-aof-rewrite-min-size`).
+    /// `u64::MAX` disables automatic compaction.
+    pub compaction_min_bytes: u64,
+    /// Fault injection for tests.
+    pub faults: Arc<FaultInjector>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            fsync: AppendFsync::Everysec,
+            compaction_factor: 2.0,
+            compaction_min_bytes: 4 << 20,
+            faults: Arc::new(FaultInjector::default()),
+        }
+    }
+}
+
+/// Everything that can go wrong in this module.
+#[derive(Debug)]
+pub enum PersistError {
+    /// An I/O call failed.
+    Io {
+        /// What was being done.
+        what: String,
+        /// On which file or directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A file is damaged.
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// Byte offset of the first bad record (or header).
+        offset: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Another process (or another open handle) holds the directory.
+    Locked {
+        /// The directory.
+        dir: PathBuf,
+        /// The pid written in its LOCK file, if readable.
+        owner: Option<String>,
+    },
+    /// The log is in the failed state (an earlier write or fsync failed).
+    Failed(String),
+    /// Anything else.
+    Other(String),
+}
+
+impl PersistError {
+    /// An I/O error on `path`.
+    pub fn io(what: &str, path: &Path, source: std::io::Error) -> PersistError {
+        PersistError::Io {
+            what: what.to_string(),
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// One-line description.
+    pub fn short(&self) -> String {
+        match self {
+            PersistError::Io { what, path, source } => {
+                format!("{what} {}: {source}", path.display())
+            }
+            PersistError::Corrupt {
+                path,
+                offset,
+                reason,
+            } => format!(
+                "{} is damaged at byte offset {offset}: {reason}",
+                path.display()
+            ),
+            PersistError::Locked { dir, owner } => format!(
+                "data directory {} is locked by another process{} (or by another open \
+                 handle in this process)",
+                dir.display(),
+                owner
+                    .as_ref()
+                    .map(|p| format!(" (pid {p})"))
+                    .unwrap_or_default()
+            ),
+            PersistError::Failed(m) => m.clone(),
+            PersistError::Other(m) => m.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for PersistError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PersistError::Corrupt { path, .. } => {
+                let dir = path
+                    .parent()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default();
+                write!(
+                    f,
+                    "{}; the store will not open until `emu check --repair {dir}` is run",
+                    self.short()
+                )
+            }
+            _ => f.write_str(&self.short()),
+        }
+    }
+}
+
+impl std::error::Error for PersistError {}
+
+impl From<PersistError> for Error {
+    fn from(e: PersistError) -> Error {
+        match &e {
+            PersistError::Failed(m) => misconf(m),
+            _ => Error::new(ErrorKind::Io, e.to_string()),
+        }
+    }
+}
+
+/// Redis's reply when writes are refused after a failed AOF write or fsync.
+pub fn misconf(detail: &str) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("MISCONF Errors writing to the AOF file: {detail}"),
+    )
+}
+
+/// Drains the effects of the command(s) just executed into the log (call under the store
+/// lock, after the engine call). Returns a ticket to wait on after releasing the lock.
+/// A no-op for stores without persistence.
+#[inline]
+pub fn commit(store: &mut Store) -> Ticket {
+    match store.persist.clone() {
+        Some(h) => h.commit(store),
+        None => Ticket::none(),
+    }
+}

@@ -1,0 +1,544 @@
+//! The neutral on-disk model (FORMAT.md §4–§5): what snapshot and log payloads contain,
+//! encoded with bincode 2 (`config::standard()`: little-endian, variable-length integers).
+//!
+//! On-disk type tags are constants here, independent of the in-memory [`Object`] enum, so
+//! the representation of a type can change without changing the format (Redis `rdb.h`:
+//! "RDB types must be fixed because we store them on disk").
+//!
+//! Collections are written in a canonical order so the same keyspace always gives the same
+//! bytes: lists in list order, hashes in listpack (insertion) order while Redis would keep
+//! them as a listpack (that order is observable and Redis's RDB keeps it) and sorted by
+//! field otherwise, sets sorted bytewise, sorted sets by (score, member).
+//!
+//! Decoding runs with the payload length as context and rejects any length prefix larger
+//! than the payload, so a damaged record can never trigger a huge allocation or a panic.
+
+use std::collections::VecDeque;
+
+use bincode::de::{Decode, Decoder};
+use bincode::enc::{Encode, Encoder};
+use bincode::error::{DecodeError, EncodeError};
+
+use crate::keyspace::{Config, Effect, Object};
+use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
+
+/// bincode configuration of every payload.
+pub fn config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+/// Payload kind bytes (first byte of every payload).
+pub mod kind {
+    /// Snapshot metadata (first record of a snapshot).
+    pub const META: u8 = 0x01;
+    /// One key of a snapshot.
+    pub const KEY: u8 = 0x02;
+    /// End of a snapshot (last record).
+    pub const END: u8 = 0x03;
+    /// A log batch: the effects of one front-end call.
+    pub const BATCH: u8 = 0x10;
+}
+
+/// On-disk value type tags.
+pub mod tag {
+    /// String.
+    pub const STRING: u8 = 0;
+    /// List.
+    pub const LIST: u8 = 1;
+    /// Hash.
+    pub const HASH: u8 = 2;
+    /// Set.
+    pub const SET: u8 = 3;
+    /// Sorted set.
+    pub const ZSET: u8 = 4;
+}
+
+// ---------------------------------------------------------------------------------------
+// Bounded decoding helpers (context = payload length)
+
+fn dec_len<D: Decoder<Context = usize>>(d: &mut D) -> Result<usize, DecodeError> {
+    let n = u64::decode(d)?;
+    if n > *d.context() as u64 {
+        return Err(DecodeError::Other("length prefix larger than the record"));
+    }
+    Ok(n as usize)
+}
+
+fn dec_bytes<D: Decoder<Context = usize>>(d: &mut D) -> Result<Vec<u8>, DecodeError> {
+    use bincode::de::read::Reader;
+    let n = dec_len(d)?;
+    let mut v = vec![0u8; n];
+    d.reader().read(&mut v)?;
+    Ok(v)
+}
+
+fn enc_bytes<E: Encoder>(e: &mut E, b: &[u8]) -> Result<(), EncodeError> {
+    b.encode(e)
+}
+
+// ---------------------------------------------------------------------------------------
+// Values
+
+/// A value in the neutral model, owned (what decoding produces).
+#[derive(Clone, Debug, PartialEq)]
+pub enum DiskValue {
+    /// String bytes.
+    Str(Vec<u8>),
+    /// List elements, head first.
+    List(Vec<Vec<u8>>),
+    /// Hash (field, value) pairs.
+    Hash(Vec<(Vec<u8>, Vec<u8>)>),
+    /// Set members.
+    Set(Vec<Vec<u8>>),
+    /// Sorted-set (member, score) pairs.
+    ZSet(Vec<(Vec<u8>, f64)>),
+}
+
+/// A value in the neutral model borrowing from a live [`Object`], in canonical order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValueRef<'a> {
+    /// String bytes.
+    Str(&'a [u8]),
+    /// List elements, head first.
+    List(Vec<&'a [u8]>),
+    /// Hash pairs.
+    Hash(Vec<(&'a [u8], &'a [u8])>),
+    /// Set members (sorted).
+    Set(Vec<&'a [u8]>),
+    /// Sorted-set pairs by (score, member).
+    ZSet(Vec<(&'a [u8], f64)>),
+}
+
+impl<'a> ValueRef<'a> {
+    /// The canonical neutral view of `obj`.
+    pub fn of(obj: &'a Object) -> ValueRef<'a> {
+        match obj {
+            Object::Str(s) => ValueRef::Str(s),
+            Object::List(l) => ValueRef::List(l.items.iter().map(|v| v.as_slice()).collect()),
+            Object::Hash(h) => {
+                let mut pairs: Vec<(&[u8], &[u8])> = h.iter().collect();
+                if !h.is_listpack() {
+                    pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                }
+                ValueRef::Hash(pairs)
+            }
+            Object::Set(s) => {
+                let mut m: Vec<&[u8]> = s.members.keys().collect();
+                m.sort_unstable();
+                ValueRef::Set(m)
+            }
+            Object::ZSet(z) => {
+                // The sorted set iterates by (score, member) already.
+                ValueRef::ZSet(z.iter().collect())
+            }
+        }
+    }
+
+    /// The on-disk type tag.
+    pub fn tag(&self) -> u8 {
+        match self {
+            ValueRef::Str(_) => tag::STRING,
+            ValueRef::List(_) => tag::LIST,
+            ValueRef::Hash(_) => tag::HASH,
+            ValueRef::Set(_) => tag::SET,
+            ValueRef::ZSet(_) => tag::ZSET,
+        }
+    }
+
+    /// An owned copy.
+    pub fn to_owned_value(&self) -> DiskValue {
+        match self {
+            ValueRef::Str(s) => DiskValue::Str(s.to_vec()),
+            ValueRef::List(v) => DiskValue::List(v.iter().map(|x| x.to_vec()).collect()),
+            ValueRef::Hash(v) => {
+                DiskValue::Hash(v.iter().map(|(f, x)| (f.to_vec(), x.to_vec())).collect())
+            }
+            ValueRef::Set(v) => DiskValue::Set(v.iter().map(|x| x.to_vec()).collect()),
+            ValueRef::ZSet(v) => DiskValue::ZSet(v.iter().map(|(m, s)| (m.to_vec(), *s)).collect()),
+        }
+    }
+}
+
+impl Encode for ValueRef<'_> {
+    fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
+        self.tag().encode(e)?;
+        match self {
+            ValueRef::Str(s) => enc_bytes(e, s),
+            ValueRef::List(v) | ValueRef::Set(v) => {
+                v.len().encode(e)?;
+                for x in v {
+                    enc_bytes(e, x)?;
+                }
+                Ok(())
+            }
+            ValueRef::Hash(v) => {
+                v.len().encode(e)?;
+                for (f, x) in v {
+                    enc_bytes(e, f)?;
+                    enc_bytes(e, x)?;
+                }
+                Ok(())
+            }
+            ValueRef::ZSet(v) => {
+                v.len().encode(e)?;
+                for (m, s) in v {
+                    enc_bytes(e, m)?;
+                    s.encode(e)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn dec_vec<D: Decoder<Context = usize>, T>(
+    d: &mut D,
+    mut f: impl FnMut(&mut D) -> Result<T, DecodeError>,
+) -> Result<Vec<T>, DecodeError> {
+    let n = dec_len(d)?;
+    let mut v = Vec::with_capacity(n);
+    for _ in 0..n {
+        v.push(f(d)?);
+    }
+    Ok(v)
+}
+
+impl Decode<usize> for DiskValue {
+    fn decode<D: Decoder<Context = usize>>(d: &mut D) -> Result<Self, DecodeError> {
+        let t = u8::decode(d)?;
+        Ok(match t {
+            tag::STRING => DiskValue::Str(dec_bytes(d)?),
+            tag::LIST => DiskValue::List(dec_vec(d, dec_bytes)?),
+            tag::HASH => DiskValue::Hash(dec_vec(d, |d| Ok((dec_bytes(d)?, dec_bytes(d)?)))?),
+            tag::SET => DiskValue::Set(dec_vec(d, dec_bytes)?),
+            tag::ZSET => DiskValue::ZSet(dec_vec(d, |d| {
+                let m = dec_bytes(d)?;
+                let s = f64::decode(d)?;
+                if s.is_nan() {
+                    return Err(DecodeError::Other("NaN score in a sorted set"));
+                }
+                Ok((m, s))
+            })?),
+            _ => return Err(DecodeError::Other("unknown value type tag")),
+        })
+    }
+}
+
+impl DiskValue {
+    /// The in-memory object, with encodings chosen as loading an RDB would (`cfg`'s
+    /// listpack/intset thresholds). Errors on an empty aggregate (never written).
+    pub fn into_object(self, cfg: &Config) -> Result<Object, &'static str> {
+        let empty = match &self {
+            DiskValue::Str(_) => false,
+            DiskValue::List(v) | DiskValue::Set(v) => v.is_empty(),
+            DiskValue::Hash(v) => v.is_empty(),
+            DiskValue::ZSet(v) => v.is_empty(),
+        };
+        if empty {
+            return Err("empty aggregate value");
+        }
+        Ok(match self {
+            DiskValue::Str(s) => Object::Str(s),
+            DiskValue::List(v) => Object::List(List {
+                items: VecDeque::from(v),
+            }),
+            DiskValue::Hash(v) => Object::Hash(Hash::from_pairs(v, cfg)),
+            DiskValue::Set(v) => Object::Set(Set::from_members(v, cfg.set_max_intset_entries)),
+            DiskValue::ZSet(v) => {
+                let n = v.len();
+                let mut z = ZSet::from_pairs(v);
+                if z.len() != n {
+                    return Err("duplicate member in a sorted set");
+                }
+                z.fit_encoding(cfg);
+                Object::ZSet(z)
+            }
+        })
+    }
+
+    /// The TYPE name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            DiskValue::Str(_) => "string",
+            DiskValue::List(_) => "list",
+            DiskValue::Hash(_) => "hash",
+            DiskValue::Set(_) => "set",
+            DiskValue::ZSet(_) => "zset",
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Snapshot records
+
+/// Snapshot metadata (payload kind META).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapMeta {
+    /// State of the store's RNG.
+    pub rng_state: u64,
+    /// Clock time (Unix ms) of the last write recorded before this snapshot; 0 if none.
+    pub recorded_at_ms: u64,
+    /// Number of keys in each database; its length is the number of databases.
+    pub db_keys: Vec<u64>,
+}
+
+impl Encode for SnapMeta {
+    fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
+        self.rng_state.encode(e)?;
+        self.recorded_at_ms.encode(e)?;
+        self.db_keys.encode(e)
+    }
+}
+
+impl Decode<usize> for SnapMeta {
+    fn decode<D: Decoder<Context = usize>>(d: &mut D) -> Result<Self, DecodeError> {
+        Ok(SnapMeta {
+            rng_state: u64::decode(d)?,
+            recorded_at_ms: u64::decode(d)?,
+            db_keys: dec_vec(d, |d| u64::decode(d))?,
+        })
+    }
+}
+
+/// One key of a snapshot, borrowing (payload kind KEY).
+pub struct KeyRef<'a> {
+    /// Database index.
+    pub db: u32,
+    /// Key.
+    pub key: &'a [u8],
+    /// Absolute expiry, Unix ms.
+    pub expire: Option<u64>,
+    /// Value.
+    pub value: ValueRef<'a>,
+}
+
+impl Encode for KeyRef<'_> {
+    fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
+        self.db.encode(e)?;
+        enc_bytes(e, self.key)?;
+        self.expire.encode(e)?;
+        self.value.encode(e)
+    }
+}
+
+/// One key of a snapshot, owned.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyRecord {
+    /// Database index.
+    pub db: u32,
+    /// Key.
+    pub key: Vec<u8>,
+    /// Absolute expiry, Unix ms.
+    pub expire: Option<u64>,
+    /// Value.
+    pub value: DiskValue,
+}
+
+impl Decode<usize> for KeyRecord {
+    fn decode<D: Decoder<Context = usize>>(d: &mut D) -> Result<Self, DecodeError> {
+        Ok(KeyRecord {
+            db: u32::decode(d)?,
+            key: dec_bytes(d)?,
+            expire: Option::<u64>::decode(d)?,
+            value: DiskValue::decode(d)?,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Log batches
+
+/// A log batch (payload kind BATCH), borrowing the effects.
+pub struct BatchRef<'a> {
+    /// Clock time (Unix ms) when the batch was appended (metadata; never used by replay).
+    pub time_ms: u64,
+    /// RNG state after the batch.
+    pub rng_state: u64,
+    /// Effects in execution order.
+    pub effects: &'a [Effect],
+}
+
+impl Encode for BatchRef<'_> {
+    fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
+        self.time_ms.encode(e)?;
+        self.rng_state.encode(e)?;
+        self.effects.len().encode(e)?;
+        for eff in self.effects {
+            (eff.db as u32).encode(e)?;
+            eff.argv.len().encode(e)?;
+            for a in &eff.argv {
+                enc_bytes(e, a)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// bincode `standard()` varint encoding of an unsigned integer (FORMAT.md §4).
+#[inline]
+pub fn put_varint(out: &mut Vec<u8>, v: u64) {
+    if v < 251 {
+        out.push(v as u8);
+    } else if v <= u16::MAX as u64 {
+        out.push(251);
+        out.extend_from_slice(&(v as u16).to_le_bytes());
+    } else if v <= u32::MAX as u64 {
+        out.push(252);
+        out.extend_from_slice(&(v as u32).to_le_bytes());
+    } else {
+        out.push(253);
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+}
+
+impl BatchRef<'_> {
+    /// Appends kind byte + body to `out`: byte-for-byte what `encode_payload(out,
+    /// kind::BATCH, self)` writes (checked by a unit test), without the generic encoder's
+    /// overhead on the logging hot path.
+    pub fn write_payload(&self, out: &mut Vec<u8>) {
+        out.push(kind::BATCH);
+        put_varint(out, self.time_ms);
+        put_varint(out, self.rng_state);
+        put_varint(out, self.effects.len() as u64);
+        for e in self.effects {
+            put_varint(out, e.db as u64);
+            put_varint(out, e.argv.len() as u64);
+            for a in &e.argv {
+                put_varint(out, a.len() as u64);
+                out.extend_from_slice(a);
+            }
+        }
+    }
+}
+
+/// A decoded log batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Batch {
+    /// Clock time (Unix ms) when appended.
+    pub time_ms: u64,
+    /// RNG state after the batch.
+    pub rng_state: u64,
+    /// Effects.
+    pub effects: Vec<Effect>,
+}
+
+impl Decode<usize> for Batch {
+    fn decode<D: Decoder<Context = usize>>(d: &mut D) -> Result<Self, DecodeError> {
+        let time_ms = u64::decode(d)?;
+        let rng_state = u64::decode(d)?;
+        let effects = dec_vec(d, |d| {
+            let db = u32::decode(d)? as usize;
+            let argv = dec_vec(d, dec_bytes)?;
+            if argv.is_empty() {
+                return Err(DecodeError::Other("empty command in a log batch"));
+            }
+            Ok(Effect { db, argv })
+        })?;
+        Ok(Batch {
+            time_ms,
+            rng_state,
+            effects,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Payload helpers
+
+/// Encodes `kind` + `body` onto the end of `out`.
+pub fn encode_payload(out: &mut Vec<u8>, kind: u8, body: &impl Encode) -> Result<(), String> {
+    out.push(kind);
+    bincode::encode_into_std_write(body, out, config())
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Decodes a payload body of type `T` (after the kind byte), requiring it to use every byte.
+pub fn decode_body<T: Decode<usize>>(body: &[u8]) -> Result<T, String> {
+    let (v, used) = bincode::decode_from_slice_with_context(body, config(), body.len())
+        .map_err(|e| e.to_string())?;
+    if used != body.len() {
+        return Err(format!(
+            "{} trailing bytes after the record body",
+            body.len() - used
+        ));
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(obj: Object) -> Object {
+        let cfg = Config::default();
+        let r = ValueRef::of(&obj);
+        let bytes = bincode::encode_to_vec(&r, config()).unwrap();
+        let v: DiskValue = decode_body(&bytes).unwrap();
+        assert_eq!(v, r.to_owned_value());
+        v.into_object(&cfg).unwrap()
+    }
+
+    #[test]
+    fn values_roundtrip() {
+        let cfg = Config::default();
+        let o = roundtrip(Object::Str(b"abc\x00\xff".to_vec()));
+        assert_eq!(o.as_str().unwrap(), b"abc\x00\xff");
+        let h = Hash::from_pairs(
+            [
+                (b"b".to_vec(), b"1".to_vec()),
+                (b"a".to_vec(), b"2".to_vec()),
+            ],
+            &cfg,
+        );
+        let o = roundtrip(Object::Hash(h));
+        let pairs: Vec<_> = o.as_hash().unwrap().iter().collect();
+        assert_eq!(pairs, vec![(&b"b"[..], &b"1"[..]), (&b"a"[..], &b"2"[..])]);
+        let s = Set::from_members([b"x", b"a"], 512);
+        let o = roundtrip(Object::Set(s));
+        assert_eq!(o.as_set().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn hand_written_batch_encoding_matches_bincode() {
+        let big = vec![7u8; 70_000];
+        let effects = [
+            Effect {
+                db: 3,
+                argv: vec![b"SET".to_vec(), b"k".to_vec(), big.clone()],
+            },
+            Effect {
+                db: 300,
+                argv: vec![vec![0u8; 251], vec![]],
+            },
+        ];
+        for (t, r, e) in [
+            (0u64, 0u64, &effects[..]),
+            (1 << 40, u64::MAX, &effects[..1]),
+            (250, 251, &[][..]),
+        ] {
+            let b = BatchRef {
+                time_ms: t,
+                rng_state: r,
+                effects: e,
+            };
+            let mut a = Vec::new();
+            encode_payload(&mut a, kind::BATCH, &b).unwrap();
+            let mut h = Vec::new();
+            b.write_payload(&mut h);
+            assert_eq!(a, h);
+            let back: Batch = decode_body(&h[1..]).unwrap();
+            assert_eq!(back.effects, e.to_vec());
+        }
+    }
+
+    #[test]
+    fn bounded_lengths() {
+        // A string claiming 2^40 bytes inside a 10-byte body must fail cleanly.
+        let mut body = vec![tag::STRING, 253];
+        body.extend_from_slice(&(1u64 << 40).to_le_bytes());
+        assert!(decode_body::<DiskValue>(&body).is_err());
+        assert!(decode_body::<DiskValue>(&[9]).is_err());
+        assert!(decode_body::<DiskValue>(&[]).is_err());
+    }
+}

@@ -1,0 +1,279 @@
+//! Snapshots: writing a keyspace crash-safely and loading it back through a memory map.
+//!
+//! Write: a temp file in the same directory (tempfile) → header, META, one KEY record per
+//! key (databases in order, keys sorted bytewise), END → `sync_all` → rename onto
+//! `emu-<gen>.snap` → fsync the directory. The same keyspace, RNG state and recorded time
+//! give the same bytes.
+//!
+//! Read: the file is mapped read-only (memmap2) and never modified while mapped; snapshots
+//! are only ever replaced by rename.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use super::frame::{self, Next};
+use super::model::{self, kind, KeyRecord, KeyRef, SnapMeta, ValueRef};
+use super::{files, PersistError};
+use crate::keyspace::{Db, Entry, Store};
+
+/// What a snapshot file holds besides the keys.
+#[derive(Clone, Debug, Default)]
+pub struct SnapInfo {
+    /// Generation (from the header).
+    pub generation: u64,
+    /// The META record.
+    pub rng_state: u64,
+    /// Time of the last recorded write.
+    pub recorded_at_ms: u64,
+    /// Keys read.
+    pub keys: u64,
+    /// File size in bytes.
+    pub bytes: u64,
+}
+
+/// Writes `dbs` as snapshot generation `gen` into `dir` crash-safely; returns its size.
+pub fn write(
+    dir: &Path,
+    gen: u64,
+    dbs: &[Db],
+    rng_state: u64,
+    recorded_at_ms: u64,
+) -> Result<u64, PersistError> {
+    let final_path = files::snapshot_path(dir, gen);
+    let io = |what: &str, e: std::io::Error| PersistError::io(what, &final_path, e);
+    let tmp = tempfile::Builder::new()
+        .prefix(files::TMP_PREFIX)
+        .tempfile_in(dir)
+        .map_err(|e| io("creating a temporary snapshot in", e))?;
+    let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
+    let size = encode_into(&mut w, gen, dbs, rng_state, recorded_at_ms)
+        .map_err(|e| io("writing snapshot", e))?;
+    w.flush().map_err(|e| io("writing snapshot", e))?;
+    drop(w);
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| io("syncing snapshot", e))?;
+    tmp.persist(&final_path)
+        .map_err(|e| io("renaming the snapshot to", e.error))?;
+    files::sync_dir(dir)?;
+    Ok(size)
+}
+
+/// Encodes a whole snapshot into `w`; returns the number of bytes written.
+pub fn encode_into(
+    w: &mut impl Write,
+    gen: u64,
+    dbs: &[Db],
+    rng_state: u64,
+    recorded_at_ms: u64,
+) -> std::io::Result<u64> {
+    let mut total = 0u64;
+    let h = frame::header(frame::SNAP_MAGIC, gen);
+    w.write_all(&h)?;
+    total += h.len() as u64;
+    let mut rec = Vec::with_capacity(4096);
+    let emit = |w: &mut dyn Write, rec: &mut Vec<u8>| -> std::io::Result<u64> {
+        frame::seal_record(rec, 0);
+        w.write_all(rec)?;
+        let n = rec.len() as u64;
+        rec.clear();
+        rec.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
+        Ok(n)
+    };
+    rec.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
+    let meta = SnapMeta {
+        rng_state,
+        recorded_at_ms,
+        db_keys: dbs.iter().map(|d| d.len() as u64).collect(),
+    };
+    model::encode_payload(&mut rec, kind::META, &meta).map_err(std::io::Error::other)?;
+    total += emit(w, &mut rec)?;
+    let mut count = 0u64;
+    for (i, db) in dbs.iter().enumerate() {
+        let mut keys: Vec<(&[u8], &Entry)> = db.dict.iter().collect();
+        keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (key, e) in keys {
+            let k = KeyRef {
+                db: i as u32,
+                key,
+                expire: e.expire,
+                value: ValueRef::of(&e.obj),
+            };
+            model::encode_payload(&mut rec, kind::KEY, &k).map_err(std::io::Error::other)?;
+            if rec.len() - frame::RECORD_HEADER_LEN > frame::MAX_PAYLOAD {
+                return Err(std::io::Error::other(format!(
+                    "key {:?} is larger than the 4 GiB record limit",
+                    String::from_utf8_lossy(key)
+                )));
+            }
+            total += emit(w, &mut rec)?;
+            count += 1;
+        }
+    }
+    model::encode_payload(&mut rec, kind::END, &count).map_err(std::io::Error::other)?;
+    total += emit(w, &mut rec)?;
+    Ok(total)
+}
+
+/// A read-only view of a snapshot file's bytes.
+pub struct Mapped {
+    map: Option<memmap2::Mmap>,
+}
+
+impl Mapped {
+    /// Maps `path` read-only.
+    pub fn open(path: &Path) -> Result<Mapped, PersistError> {
+        let f = File::open(path).map_err(|e| PersistError::io("opening", path, e))?;
+        let len = f
+            .metadata()
+            .map_err(|e| PersistError::io("reading metadata of", path, e))?
+            .len();
+        let map = if len == 0 {
+            None
+        } else {
+            // SAFETY: snapshot files are never modified after their rename into place (they
+            // are replaced by rename, and the directory is locked against other emu
+            // processes), so the mapping cannot change under us.
+            Some(
+                unsafe { memmap2::Mmap::map(&f) }
+                    .map_err(|e| PersistError::io("mapping", path, e))?,
+            )
+        };
+        Ok(Mapped { map })
+    }
+
+    /// The bytes.
+    pub fn bytes(&self) -> &[u8] {
+        self.map.as_deref().unwrap_or(&[])
+    }
+}
+
+/// Visits every record of a snapshot: META first (through `on_meta`), then each key.
+/// Any damage is an error naming the file and the byte offset.
+pub fn read(
+    path: &Path,
+    mut on_meta: impl FnMut(&SnapMeta) -> Result<(), String>,
+    mut on_key: impl FnMut(KeyRecord) -> Result<(), String>,
+) -> Result<SnapInfo, PersistError> {
+    let m = Mapped::open(path)?;
+    let buf = m.bytes();
+    let corrupt = |off: usize, why: String| PersistError::Corrupt {
+        path: path.to_path_buf(),
+        offset: off as u64,
+        reason: why,
+    };
+    let generation =
+        frame::parse_header(buf, frame::SNAP_MAGIC).map_err(|e| corrupt(0, e.to_string()))?;
+    let mut info = SnapInfo {
+        generation,
+        bytes: buf.len() as u64,
+        ..SnapInfo::default()
+    };
+    let mut off = frame::HEADER_LEN;
+    let mut seen_meta = false;
+    loop {
+        let (start, end) = match frame::next_record(buf, off) {
+            Next::Record { start, end } => (start, end),
+            Next::End => return Err(corrupt(off, "snapshot ends without its END record".into())),
+            Next::Torn(why) | Next::Corrupt(why) => return Err(corrupt(off, why.into())),
+        };
+        let payload = &buf[start..end];
+        let (k, body) = match payload.split_first() {
+            Some((k, b)) => (*k, b),
+            None => return Err(corrupt(off, "empty record".into())),
+        };
+        match k {
+            kind::META if !seen_meta => {
+                let meta: SnapMeta = model::decode_body(body).map_err(|e| corrupt(off, e))?;
+                info.rng_state = meta.rng_state;
+                info.recorded_at_ms = meta.recorded_at_ms;
+                on_meta(&meta).map_err(|e| corrupt(off, e))?;
+                seen_meta = true;
+            }
+            kind::KEY if seen_meta => {
+                let rec: KeyRecord = model::decode_body(body).map_err(|e| corrupt(off, e))?;
+                on_key(rec).map_err(|e| corrupt(off, e))?;
+                info.keys += 1;
+            }
+            kind::END if seen_meta => {
+                let n: u64 = model::decode_body(body).map_err(|e| corrupt(off, e))?;
+                if n != info.keys {
+                    return Err(corrupt(
+                        off,
+                        format!("END record counts {n} keys but {} were read", info.keys),
+                    ));
+                }
+                if end != buf.len() {
+                    return Err(corrupt(end, "data after the END record".into()));
+                }
+                return Ok(info);
+            }
+            _ => {
+                return Err(corrupt(
+                    off,
+                    format!("unexpected record kind 0x{k:02x} at this position"),
+                ))
+            }
+        }
+        off = end;
+    }
+}
+
+/// Loads a snapshot into `store` (whose databases must be empty). Keys go in with their
+/// expiry; the RNG state is restored.
+pub fn load(path: &Path, store: &mut Store) -> Result<SnapInfo, PersistError> {
+    let ndb = store.dbs.len();
+    let cfg = store.config.clone();
+    let dbs = std::cell::RefCell::new(std::mem::take(&mut store.dbs));
+    let res = read(
+        path,
+        |meta| {
+            let mut dbs = dbs.borrow_mut();
+            for (i, n) in meta.db_keys.iter().enumerate() {
+                if *n > 0 && i >= ndb {
+                    return Err(format!(
+                        "the snapshot has keys in database {i} but the store is configured \
+                         with {ndb} databases"
+                    ));
+                }
+                if let Some(db) = dbs.get_mut(i) {
+                    if db.is_empty() {
+                        db.dict = crate::keyspace::Dict::with_capacity(*n as usize);
+                    }
+                }
+            }
+            Ok(())
+        },
+        |rec| {
+            let mut dbs = dbs.borrow_mut();
+            let db = dbs.get_mut(rec.db as usize).ok_or_else(|| {
+                format!(
+                    "key in database {} but the store is configured with {ndb} databases",
+                    rec.db
+                )
+            })?;
+            let obj = rec.value.into_object(&cfg)?;
+            if let Some(at) = rec.expire {
+                db.expires.insert((at, rec.key.clone()));
+            }
+            let previous = db.dict.insert(
+                rec.key,
+                Entry {
+                    obj,
+                    expire: rec.expire,
+                },
+            );
+            // The store is discarded on error, so detecting the duplicate after the insert
+            // (one hash lookup instead of two) is enough.
+            match previous {
+                None => Ok(()),
+                Some(_) => Err("duplicate key".into()),
+            }
+        },
+    );
+    store.dbs = dbs.into_inner();
+    let info = res?;
+    store.rng = crate::keyspace::Rng::new(info.rng_state);
+    Ok(info)
+}

@@ -1,0 +1,661 @@
+//! Library side of the CLI data commands: `emu dump`, `emu load`, `emu check [--repair]`,
+//! `emu compact` (formats in FORMAT.md §8–§9).
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use super::files::{self, DirLock};
+use super::frame::{self, Next};
+use super::json::{self, Json};
+use super::model::{self, kind, DiskValue, KeyRecord, ValueRef};
+use super::recovery::{self, scan_log};
+use super::{snapshot, Options, PersistError};
+use crate::engine::{self, Session};
+use crate::keyspace::{Config, Entry, Store};
+use crate::util::float::fmt_g17;
+
+/// Dump formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// JSON Lines, one key per line.
+    Jsonl,
+    /// RESP commands for `redis-cli --pipe`.
+    Resp,
+}
+
+impl Format {
+    /// Parses `jsonl` / `resp`.
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "jsonl" | "json" => Some(Format::Jsonl),
+            "resp" => Some(Format::Resp),
+            _ => None,
+        }
+    }
+}
+
+fn template() -> Store {
+    Store::new(Config::default(), crate::keyspace::Clock::System, 0)
+}
+
+/// Every key of `store` in canonical order: databases ascending, keys sorted bytewise.
+pub fn sorted_entries(store: &Store) -> Vec<(usize, &[u8], &Entry)> {
+    let mut out = Vec::with_capacity(store.total_keys());
+    for (i, db) in store.dbs.iter().enumerate() {
+        let mut keys: Vec<(&[u8], &Entry)> = db.dict.iter().collect();
+        keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        out.extend(keys.into_iter().map(|(k, e)| (i, k, e)));
+    }
+    out
+}
+
+/// One JSON-Lines line (without the newline) for a key.
+pub fn jsonl_line(db: usize, key: &[u8], e: &Entry) -> String {
+    let mut s = String::with_capacity(64);
+    s.push_str("{\"db\":");
+    s.push_str(&db.to_string());
+    s.push_str(",\"key\":");
+    json::write_bytes(&mut s, key);
+    let v = ValueRef::of(&e.obj);
+    s.push_str(",\"type\":\"");
+    s.push_str(e.obj.type_name());
+    s.push_str("\",\"value\":");
+    match &v {
+        ValueRef::Str(b) => json::write_bytes(&mut s, b),
+        ValueRef::List(items) | ValueRef::Set(items) => {
+            s.push('[');
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                json::write_bytes(&mut s, x);
+            }
+            s.push(']');
+        }
+        ValueRef::Hash(pairs) => {
+            s.push('[');
+            for (i, (f, x)) in pairs.iter().enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                s.push('[');
+                json::write_bytes(&mut s, f);
+                s.push(',');
+                json::write_bytes(&mut s, x);
+                s.push(']');
+            }
+            s.push(']');
+        }
+        ValueRef::ZSet(pairs) => {
+            s.push('[');
+            for (i, (m, sc)) in pairs.iter().enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                s.push('[');
+                json::write_bytes(&mut s, m);
+                s.push(',');
+                json::write_score(&mut s, *sc);
+                s.push(']');
+            }
+            s.push(']');
+        }
+    }
+    s.push_str(",\"expire_at_ms\":");
+    match e.expire {
+        Some(at) => s.push_str(&at.to_string()),
+        None => s.push_str("null"),
+    }
+    s.push('}');
+    s
+}
+
+fn resp_cmd(out: &mut Vec<u8>, args: &[&[u8]]) {
+    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+    for a in args {
+        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// Elements per generated RESP command for big collections.
+const RESP_CHUNK: usize = 512;
+
+/// RESP commands recreating one key (SELECT is emitted by the caller).
+pub fn resp_commands(out: &mut Vec<u8>, key: &[u8], e: &Entry) {
+    let v = ValueRef::of(&e.obj);
+    let chunked = |out: &mut Vec<u8>, cmd: &[u8], items: Vec<Vec<&[u8]>>| {
+        for chunk in items.chunks(RESP_CHUNK) {
+            let mut args: Vec<&[u8]> = vec![cmd, key];
+            for it in chunk {
+                args.extend_from_slice(it);
+            }
+            resp_cmd(out, &args);
+        }
+    };
+    match &v {
+        ValueRef::Str(b) => resp_cmd(out, &[b"SET", key, b]),
+        ValueRef::List(items) => chunked(out, b"RPUSH", items.iter().map(|x| vec![*x]).collect()),
+        ValueRef::Set(items) => chunked(out, b"SADD", items.iter().map(|x| vec![*x]).collect()),
+        ValueRef::Hash(pairs) => chunked(
+            out,
+            b"HSET",
+            pairs.iter().map(|(f, x)| vec![*f, *x]).collect(),
+        ),
+        ValueRef::ZSet(pairs) => {
+            let scores: Vec<String> = pairs.iter().map(|(_, s)| fmt_g17(*s)).collect();
+            chunked(
+                out,
+                b"ZADD",
+                pairs
+                    .iter()
+                    .zip(&scores)
+                    .map(|((m, _), s)| vec![s.as_bytes(), *m])
+                    .collect(),
+            )
+        }
+    }
+    if let Some(at) = e.expire {
+        resp_cmd(out, &[b"PEXPIREAT", key, at.to_string().as_bytes()]);
+    }
+}
+
+/// Writes the canonical dump of `store` in `format`.
+pub fn dump_store(store: &Store, format: Format, out: &mut dyn Write) -> std::io::Result<u64> {
+    let mut n = 0;
+    let mut cur_db = usize::MAX;
+    for (db, key, e) in sorted_entries(store) {
+        match format {
+            Format::Jsonl => {
+                let mut line = jsonl_line(db, key, e);
+                line.push('\n');
+                out.write_all(line.as_bytes())?;
+            }
+            Format::Resp => {
+                let mut buf = Vec::new();
+                if db != cur_db {
+                    resp_cmd(&mut buf, &[b"SELECT", db.to_string().as_bytes()]);
+                    cur_db = db;
+                }
+                resp_commands(&mut buf, key, e);
+                out.write_all(&buf)?;
+            }
+        }
+        n += 1;
+    }
+    out.flush()?;
+    Ok(n)
+}
+
+/// `emu dump DIR`: reads the directory (shared lock, nothing modified) and writes every key.
+/// Returns the number of keys.
+pub fn dump(dir: &Path, format: Format, out: &mut dyn Write) -> Result<u64, PersistError> {
+    let (store, _) = recovery::open_read_only(dir, template())?;
+    dump_store(&store, format, out).map_err(|e| PersistError::io("writing the dump of", dir, e))
+}
+
+/// Parses one JSON-Lines line into a key record.
+pub fn parse_jsonl_line(line: &str) -> Result<KeyRecord, String> {
+    let Json::Obj(fields) = json::parse(line)? else {
+        return Err("a line must be a JSON object".into());
+    };
+    let mut db = None;
+    let mut key = None;
+    let mut ty = None;
+    let mut value = None;
+    let mut expire = None;
+    for (k, v) in fields {
+        let slot = match k.as_str() {
+            "db" => &mut db,
+            "key" => &mut key,
+            "type" => &mut ty,
+            "value" => &mut value,
+            "expire_at_ms" => &mut expire,
+            other => return Err(format!("unknown field \"{other}\"")),
+        };
+        if slot.replace(v).is_some() {
+            return Err(format!("duplicate field \"{k}\""));
+        }
+    }
+    let need = |f: Option<Json>, name: &str| f.ok_or_else(|| format!("missing field \"{name}\""));
+    let db = json::as_u64(&need(db, "db")?)?;
+    let db = u32::try_from(db).map_err(|_| "db out of range".to_string())?;
+    let key = json::as_bytes(&need(key, "key")?)?;
+    let Json::Str(ty) = need(ty, "type")? else {
+        return Err("\"type\" must be a string".into());
+    };
+    let value = need(value, "value")?;
+    let expire = match need(expire, "expire_at_ms")? {
+        Json::Null => None,
+        v => Some(json::as_u64(&v)?),
+    };
+    let arr = |v: &Json| -> Result<Vec<Json>, String> {
+        match v {
+            Json::Arr(a) => Ok(a.clone()),
+            _ => Err(format!("the value of a {ty} must be an array")),
+        }
+    };
+    let pair = |v: &Json| -> Result<(Json, Json), String> {
+        match v {
+            Json::Arr(a) if a.len() == 2 => Ok((a[0].clone(), a[1].clone())),
+            _ => Err("expected a two-element array".into()),
+        }
+    };
+    let value = match ty.as_str() {
+        "string" => DiskValue::Str(json::as_bytes(&value)?),
+        "list" => DiskValue::List(
+            arr(&value)?
+                .iter()
+                .map(json::as_bytes)
+                .collect::<Result<_, _>>()?,
+        ),
+        "set" => DiskValue::Set(
+            arr(&value)?
+                .iter()
+                .map(json::as_bytes)
+                .collect::<Result<_, _>>()?,
+        ),
+        "hash" => DiskValue::Hash(
+            arr(&value)?
+                .iter()
+                .map(|p| {
+                    let (f, v) = pair(p)?;
+                    Ok((json::as_bytes(&f)?, json::as_bytes(&v)?))
+                })
+                .collect::<Result<_, String>>()?,
+        ),
+        "zset" => DiskValue::ZSet(
+            arr(&value)?
+                .iter()
+                .map(|p| {
+                    let (m, s) = pair(p)?;
+                    Ok((json::as_bytes(&m)?, json::as_score(&s)?))
+                })
+                .collect::<Result<_, String>>()?,
+        ),
+        other => return Err(format!("unknown type \"{other}\"")),
+    };
+    Ok(KeyRecord {
+        db,
+        key,
+        expire,
+        value,
+    })
+}
+
+/// Inserts a parsed record into `store` (duplicates and bad values are errors).
+pub fn insert_record(store: &mut Store, rec: KeyRecord) -> Result<(), String> {
+    let ndb = store.dbs.len();
+    let cfg = store.config.clone();
+    let db = store
+        .dbs
+        .get_mut(rec.db as usize)
+        .ok_or_else(|| format!("database {} out of range (0..{ndb})", rec.db))?;
+    if db.dict.contains_key(&rec.key) {
+        return Err("duplicate key".into());
+    }
+    let obj = rec.value.into_object(&cfg)?;
+    db.insert(&rec.key, obj, false);
+    if rec.expire.is_some() {
+        db.set_expire(&rec.key, rec.expire);
+    }
+    Ok(())
+}
+
+/// Reads RESP commands (arrays of bulk strings) and runs them through the engine.
+fn load_resp(store: &mut Store, input: &mut dyn BufRead) -> Result<u64, String> {
+    let mut session = Session::default();
+    let mut n = 0u64;
+    let mut line = Vec::new();
+    let read_line = |input: &mut dyn BufRead, line: &mut Vec<u8>| -> Result<bool, String> {
+        line.clear();
+        let r = input.read_until(b'\n', line).map_err(|e| e.to_string())?;
+        if r == 0 {
+            return Ok(false);
+        }
+        if !line.ends_with(b"\r\n") {
+            return Err("protocol error: line not terminated by CRLF".into());
+        }
+        line.truncate(line.len() - 2);
+        Ok(true)
+    };
+    let num = |b: &[u8]| -> Result<usize, String> {
+        std::str::from_utf8(b)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| "protocol error: bad length".to_string())
+    };
+    loop {
+        if !read_line(input, &mut line)? {
+            break;
+        }
+        n += 1;
+        let Some(rest) = line.strip_prefix(b"*") else {
+            return Err(format!("protocol error in command #{n}: expected '*'"));
+        };
+        let argc = num(rest)?;
+        let mut argv: Vec<Vec<u8>> = Vec::with_capacity(argc.min(1 << 16));
+        for _ in 0..argc {
+            if !read_line(input, &mut line)? {
+                return Err(format!("command #{n} is truncated"));
+            }
+            let Some(rest) = line.strip_prefix(b"$") else {
+                return Err(format!("protocol error in command #{n}: expected '$'"));
+            };
+            let len = num(rest)?;
+            let mut data = vec![0u8; len.min(1 << 30) + 2];
+            input
+                .read_exact(&mut data)
+                .map_err(|_| format!("command #{n} is truncated"))?;
+            if !data.ends_with(b"\r\n") {
+                return Err(format!(
+                    "protocol error in command #{n}: bulk not terminated"
+                ));
+            }
+            data.truncate(len);
+            argv.push(data);
+        }
+        let args: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+        engine::execute(store, &mut session, &args).map_err(|e| {
+            format!(
+                "command #{n} ({}) failed: {}",
+                String::from_utf8_lossy(args.first().copied().unwrap_or(b"")),
+                e.message()
+            )
+        })?;
+    }
+    Ok(n)
+}
+
+/// Builds a store from a dump in `format` (auto-detected from the first byte when None).
+pub fn parse_dump(input: &mut dyn BufRead, format: Option<Format>) -> Result<Store, String> {
+    let format = match format {
+        Some(f) => f,
+        None => {
+            let buf = input.fill_buf().map_err(|e| e.to_string())?;
+            if buf.first() == Some(&b'*') {
+                Format::Resp
+            } else {
+                Format::Jsonl
+            }
+        }
+    };
+    let mut store = Store::new(Config::default(), crate::keyspace::Clock::System, 0);
+    match format {
+        Format::Resp => {
+            store.loading = true;
+            load_resp(&mut store, input)?;
+            store.loading = false;
+        }
+        Format::Jsonl => {
+            let mut line = String::new();
+            let mut no = 0;
+            loop {
+                line.clear();
+                no += 1;
+                let r = input
+                    .read_line(&mut line)
+                    .map_err(|e| format!("line {no}: {e}"))?;
+                if r == 0 {
+                    break;
+                }
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let rec = parse_jsonl_line(&line).map_err(|e| format!("line {no}: {e}"))?;
+                insert_record(&mut store, rec).map_err(|e| format!("line {no}: {e}"))?;
+            }
+        }
+    }
+    store.clear_effects();
+    Ok(store)
+}
+
+/// `emu load DIR [FILE|-]`: replaces the data of `dir` (created if missing) with the dump
+/// read from `input`. Atomic: everything is parsed first; the new data becomes visible
+/// through one rename of a new snapshot generation, which supersedes every older file.
+/// Returns the number of keys loaded.
+pub fn load(
+    dir: &Path,
+    input: &mut dyn BufRead,
+    format: Option<Format>,
+) -> Result<u64, PersistError> {
+    std::fs::create_dir_all(dir).map_err(|e| PersistError::io("creating directory", dir, e))?;
+    let _lock = DirLock::acquire(dir)?;
+    let store = parse_dump(input, format).map_err(|e| PersistError::Other(format!("load: {e}")))?;
+    let l = files::list(dir)?;
+    let next = l
+        .snapshots
+        .iter()
+        .chain(l.logs.iter())
+        .max()
+        .map(|g| g + 1)
+        .unwrap_or(1);
+    snapshot::write(dir, next, &store.dbs, store.rng.state(), 0)?;
+    for g in l.snapshots.iter().filter(|g| **g < next) {
+        files::remove(&files::snapshot_path(dir, *g))?;
+    }
+    for g in l.logs.iter().filter(|g| **g < next) {
+        files::remove(&files::log_path(dir, *g))?;
+    }
+    files::sync_dir(dir)?;
+    Ok(store.total_keys() as u64)
+}
+
+/// `emu compact DIR`: writes a fresh snapshot and starts an empty log.
+pub fn compact(dir: &Path) -> Result<(), PersistError> {
+    let opts = Options {
+        compaction_min_bytes: u64::MAX,
+        ..Options::default()
+    };
+    let mut store = recovery::open(dir, opts, template())?;
+    let h = store
+        .persist
+        .clone()
+        .ok_or_else(|| PersistError::Other("no handle".into()))?;
+    h.save(&mut store)?;
+    Ok(())
+}
+
+/// Result of `emu check`.
+#[derive(Debug, Default, Clone)]
+pub struct CheckReport {
+    /// Human-readable lines (one per file, plus actions taken).
+    pub lines: Vec<String>,
+    /// True when every file is intact (a torn tail counts as a problem to repair).
+    pub ok: bool,
+    /// Where a repair kept copies of what it dropped.
+    pub dropped_dir: Option<PathBuf>,
+}
+
+enum Problem {
+    /// Damaged snapshot of this generation.
+    Snapshot(u64),
+    /// First damaged log: generation and offset of the bad record.
+    Log(u64, u64),
+}
+
+/// `emu check DIR [--repair]`: verifies every file (checksums, decoding, replay through
+/// the engine). With `repair`, keeps copies of the damaged files under
+/// `DIR/dropped-<unix ms>/`, then salvages the snapshot's intact keys, truncates the first
+/// damaged log at the bad record and drops the logs after it.
+pub fn check(dir: &Path, repair: bool) -> Result<CheckReport, PersistError> {
+    let _lock = DirLock::acquire(dir)?;
+    let l = files::list(dir)?;
+    let mut rep = CheckReport::default();
+    let mut problem = None;
+    let mut store = template();
+    store.loading = true;
+    if let Some(g) = l.newest_snapshot() {
+        let path = files::snapshot_path(dir, g);
+        match snapshot::load(&path, &mut store) {
+            Ok(info) => rep.lines.push(format!(
+                "{}: ok, {} keys, {} bytes",
+                path.display(),
+                info.keys,
+                info.bytes
+            )),
+            Err(PersistError::Corrupt { offset, reason, .. }) => {
+                rep.lines.push(format!(
+                    "{}: DAMAGED at byte offset {offset}: {reason}",
+                    path.display()
+                ));
+                problem = Some(Problem::Snapshot(g));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if problem.is_none() {
+        let live = l.live_logs();
+        for (i, g) in live.iter().enumerate() {
+            let path = files::log_path(dir, *g);
+            let last = i + 1 == live.len();
+            match scan_log(&path, *g, last, |_, b| {
+                recovery::apply_batch(&mut store, &b)
+            }) {
+                Ok(scan) => match scan.torn {
+                    None => rep.lines.push(format!(
+                        "{}: ok, {} records, {} bytes",
+                        path.display(),
+                        scan.records,
+                        scan.file_len
+                    )),
+                    Some((off, why)) => {
+                        rep.lines.push(format!(
+                            "{}: torn tail at byte offset {off} ({why}); {} records before it",
+                            path.display(),
+                            scan.records
+                        ));
+                        problem = Some(Problem::Log(*g, off));
+                    }
+                },
+                Err(PersistError::Corrupt { offset, reason, .. }) => {
+                    rep.lines.push(format!(
+                        "{}: DAMAGED at byte offset {offset}: {reason}",
+                        path.display()
+                    ));
+                    problem = Some(Problem::Log(*g, offset));
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    rep.ok = problem.is_none();
+    if rep.ok {
+        rep.lines.push("no problems found".into());
+        return Ok(rep);
+    }
+    if !repair {
+        rep.lines.push(format!(
+            "run `emu check --repair {}` to repair",
+            dir.display()
+        ));
+        return Ok(rep);
+    }
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    let keep = dir.join(format!("dropped-{ms}"));
+    std::fs::create_dir_all(&keep).map_err(|e| PersistError::io("creating", &keep, e))?;
+    let copy = |from: &Path| -> Result<(), PersistError> {
+        let name = from.file_name().unwrap_or_default();
+        std::fs::copy(from, keep.join(name))
+            .map(|_| ())
+            .map_err(|e| PersistError::io("copying", from, e))
+    };
+    match problem {
+        Some(Problem::Snapshot(g)) => {
+            let path = files::snapshot_path(dir, g);
+            copy(&path)?;
+            let (salvaged, skipped) = salvage_snapshot(&path)?;
+            snapshot::write(dir, g, &salvaged.dbs, salvaged.rng.state(), 0)?;
+            rep.lines.push(format!(
+                "repaired {}: kept {} keys, dropped {skipped} damaged byte ranges (original \
+                 copied to {})",
+                path.display(),
+                salvaged.total_keys(),
+                keep.display()
+            ));
+        }
+        Some(Problem::Log(g, off)) => {
+            let path = files::log_path(dir, g);
+            copy(&path)?;
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| PersistError::io("opening", &path, e))?;
+            f.set_len(off.max(frame::HEADER_LEN as u64))
+                .and_then(|_| f.sync_all())
+                .map_err(|e| PersistError::io("truncating", &path, e))?;
+            rep.lines.push(format!(
+                "repaired {}: truncated at byte offset {off} (original copied to {})",
+                path.display(),
+                keep.display()
+            ));
+            for later in l.logs.iter().filter(|x| **x > g) {
+                let p = files::log_path(dir, *later);
+                copy(&p)?;
+                files::remove(&p)?;
+                rep.lines.push(format!(
+                    "dropped {} (follows the damage; moved to {})",
+                    p.display(),
+                    keep.display()
+                ));
+            }
+        }
+        None => {}
+    }
+    files::sync_dir(dir)?;
+    rep.dropped_dir = Some(keep);
+    Ok(rep)
+}
+
+/// Reads every intact key record of a damaged snapshot, resynchronizing after damage by
+/// searching for the next valid record. Returns the store and the number of skipped ranges.
+fn salvage_snapshot(path: &Path) -> Result<(Store, u64), PersistError> {
+    let m = snapshot::Mapped::open(path)?;
+    let buf = m.bytes();
+    let mut store = template();
+    let mut off = frame::HEADER_LEN.min(buf.len());
+    let mut skipped = 0u64;
+    let mut in_gap = false;
+    while off < buf.len() {
+        match frame::next_record(buf, off) {
+            Next::Record { start, end } => {
+                let payload = &buf[start..end];
+                let ok = match payload.split_first() {
+                    Some((&kind::KEY, body)) => model::decode_body::<KeyRecord>(body)
+                        .ok()
+                        .map(|rec| insert_record(&mut store, rec).is_ok())
+                        .unwrap_or(false),
+                    Some((&kind::META, body)) => {
+                        if let Ok(meta) = model::decode_body::<model::SnapMeta>(body) {
+                            store.rng = crate::keyspace::Rng::new(meta.rng_state);
+                            true
+                        } else {
+                            false
+                        }
+                    }
+                    Some((&kind::END, _)) => true,
+                    _ => false,
+                };
+                if ok {
+                    in_gap = false;
+                    off = end;
+                    continue;
+                }
+            }
+            Next::End => break,
+            _ => {}
+        }
+        if !in_gap {
+            skipped += 1;
+            in_gap = true;
+        }
+        off += 1;
+    }
+    Ok((store, skipped))
+}

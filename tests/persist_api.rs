@@ -1,0 +1,88 @@
+//! The persistence API on `emu::Redis`: open/reopen, builder options, pipelines, fixtures.
+
+use emu::persist::{AppendFsync, FixtureClock};
+use emu::{Redis, Value};
+
+#[test]
+fn open_write_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let r = Redis::open(dir.path()).unwrap();
+        let _: () = r.cmd("SET").arg("k").arg("v").query().unwrap();
+        let _: i64 = r.cmd("RPUSH").arg("l").arg("a").arg("b").query().unwrap();
+        let mut p = r.pipeline();
+        p.cmd("INCR").arg("n");
+        p.cmd("INCR").arg("n");
+        p.execute().unwrap();
+        let r3 = r.with_db(3);
+        let _: () = r3.cmd("SET").arg("other").arg("3").query().unwrap();
+        let e = Redis::open(dir.path()).err().unwrap();
+        assert!(
+            e.message().contains("locked by another process"),
+            "{}",
+            e.message()
+        );
+    }
+    let r = Redis::open(dir.path()).unwrap();
+    assert_eq!(
+        r.cmd("GET").arg("k").query::<Value>().unwrap(),
+        Value::bulk("v")
+    );
+    assert_eq!(
+        r.cmd("GET").arg("n").query::<Value>().unwrap(),
+        Value::bulk("2")
+    );
+    assert_eq!(
+        r.with_db(3)
+            .cmd("GET")
+            .arg("other")
+            .query::<Value>()
+            .unwrap(),
+        Value::bulk("3")
+    );
+    assert_eq!(r.cmd("LLEN").arg("l").query::<i64>().unwrap(), 2);
+}
+
+#[test]
+fn builder_always_and_stats() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Redis::builder()
+        .appendfsync(AppendFsync::Always)
+        .compaction(1.0, u64::MAX)
+        .seed(9)
+        .open(dir.path())
+        .unwrap();
+    for i in 0..10 {
+        let _: () = r.cmd("SET").arg(format!("k{i}")).arg(i).query().unwrap();
+    }
+    let h = r.persistence().unwrap();
+    assert_eq!(h.fsync_policy(), AppendFsync::Always);
+    assert_eq!(h.stats().records, 10);
+    assert_eq!(h.stats().synced_records, 10);
+    assert_eq!(r.cmd("SAVE").query::<Value>().unwrap(), Value::ok());
+    assert!(h.snapshot_generation() >= 1);
+    assert!(Redis::new().persistence().is_none());
+}
+
+#[test]
+fn fixture_through_the_redis_api() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1");
+    let r = Redis::fixture(&dir).unwrap();
+    assert_eq!(r.now_ms(), 1_700_000_000_000);
+    assert_eq!(
+        r.cmd("GET").arg("counter").query::<Value>().unwrap(),
+        Value::bulk("42")
+    );
+    let _: () = r.cmd("SET").arg("counter").arg("0").query().unwrap();
+    let r = Redis::builder()
+        .fixture_copy(&dir, FixtureClock::At(1_700_003_600_000))
+        .unwrap();
+    assert_eq!(
+        r.cmd("GET").arg("counter").query::<Value>().unwrap(),
+        Value::bulk("42")
+    );
+    assert_eq!(
+        r.cmd("GET").arg("session").query::<Value>().unwrap(),
+        Value::Nil
+    );
+}

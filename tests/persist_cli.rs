@@ -1,0 +1,153 @@
+//! The CLI data commands end to end: `emu dump`, `emu load`, `emu check [--repair]`,
+//! `emu compact`, and `emu serve --dir` keeping data across a restart.
+
+#![cfg(all(feature = "cli", feature = "server"))]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+const EMU: &str = env!("CARGO_BIN_EXE_emu");
+
+fn emu(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
+    let mut child = Command::new(EMU)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(b) = stdin {
+        input.write_all(b).unwrap();
+    }
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn load_dump_check_compact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let d = dir.to_str().unwrap();
+    let input = "{\"db\":0,\"key\":\"a\",\"type\":\"string\",\"value\":\"1\",\"expire_at_ms\":null}\n\
+                 {\"db\":2,\"key\":\"l\",\"type\":\"list\",\"value\":[\"x\",{\"base64\":\"/w==\"}],\"expire_at_ms\":1800000000000}\n";
+    let (code, out, err) = emu(&["load", d, "-"], Some(input.as_bytes()));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, format!("loaded 2 keys into {d}\n"));
+    let (code, out, _) = emu(&["dump", d], None);
+    assert_eq!(code, 0);
+    assert_eq!(out, input);
+    let (code, out, _) = emu(&["dump", d, "--format", "resp"], None);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n"),
+        "{out:?}"
+    );
+    let (code, out, _) = emu(&["check", d], None);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("no problems found"), "{out}");
+    let (code, _, err) = emu(&["compact", d], None);
+    assert_eq!(code, 0, "{err}");
+    // Damage the snapshot: check fails (exit 1) and names it; --repair fixes it.
+    let snap = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "snap"))
+        .unwrap();
+    let mut bytes = std::fs::read(&snap).unwrap();
+    let n = bytes.len();
+    bytes[n - 20] ^= 0x55;
+    std::fs::write(&snap, &bytes).unwrap();
+    let (code, out, _) = emu(&["check", d], None);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("DAMAGED at byte offset"), "{out}");
+    let (code, _, err) = emu(&["dump", d], None);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("byte offset") && err.contains("emu check --repair"),
+        "{err}"
+    );
+    let (code, out, _) = emu(&["check", d, "--repair"], None);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("repaired"), "{out}");
+    let (code, _, err) = emu(&["load", d, "-", "--format", "nope"], Some(b""));
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown format"), "{err}");
+}
+
+#[test]
+fn cli_runs_commands_against_a_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("c");
+    let d = d.to_str().unwrap();
+    assert_eq!(
+        emu(&["cli", "--dir", d, "RPUSH", "l", "a", "b"], None).1,
+        "2\n"
+    );
+    assert_eq!(
+        emu(&["cli", "--dir", d, "LRANGE", "l", "0", "-1"], None).1,
+        "a\nb\n"
+    );
+    assert_eq!(
+        emu(&["cli", "--dir", d, "-x", "SET", "k"], Some(b"data\n")).1,
+        "OK\n"
+    );
+    assert_eq!(emu(&["cli", "--dir", d, "GET", "k"], None).1, "data\n\n");
+    assert_eq!(
+        emu(&["cli", "--dir", d, "-n", "2", "GET", "k"], None).1,
+        "\n"
+    );
+    let (code, out, _) = emu(&["cli", "--dir", d, "INCR", "k"], None);
+    assert_eq!(
+        (code, out.as_str()),
+        (1, "ERR value is not an integer or out of range\n")
+    );
+    let script = b"SET \"a b\" \"x\\ty\"\nGET \"a b\"\nquit\nGET k\n";
+    assert_eq!(emu(&["cli", "--dir", d], Some(script)).1, "OK\nx\ty\n");
+}
+
+#[test]
+fn serve_dir_keeps_data_across_restarts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("srv");
+    let d = d.to_str().unwrap();
+    for round in 0..2 {
+        let mut child = Command::new(EMU)
+            .args([
+                "serve",
+                "--port",
+                "0",
+                "--dir",
+                d,
+                "--appendfsync",
+                "always",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        let addr = first.rsplit(' ').next().unwrap().to_string();
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        let mut r = BufReader::new(s.try_clone().unwrap());
+        let mut line = String::new();
+        s.write_all(b"INCR counter\r\n").unwrap();
+        r.read_line(&mut line).unwrap();
+        assert_eq!(line, format!(":{}\r\n", round + 1));
+        // A second server on the same directory is refused.
+        let (code, _, err) = emu(&["serve", "--port", "0", "--dir", d], None);
+        assert_eq!(code, 1);
+        assert!(err.contains("locked by another process"), "{err}");
+        let (code, _, err) = emu(&["cli", "--dir", d, "GET", "counter"], None);
+        assert_eq!(code, 1);
+        assert!(err.contains("redis-cli -p"), "{err}");
+        child.kill().unwrap(); // SIGKILL: the always policy already made the write durable
+        child.wait().unwrap();
+    }
+}

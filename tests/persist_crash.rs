@@ -1,0 +1,143 @@
+//! Crash test: a child process (this test binary re-invoked on the ignored `crash_child`
+//! test) writes under `appendfsync always` from 4 threads and prints every acknowledged
+//! key; the parent SIGKILLs it at random moments, many times, and after each kill checks
+//! that the directory opens and holds every acknowledged write. Automatic compaction is
+//! set low so kills also land in the middle of snapshot writes and log rotations.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use emu::keyspace::{Clock, Config, Store};
+use emu::persist::{self, AppendFsync, Durable, Options};
+
+const ENV_DIR: &str = "EMU_CRASH_CHILD_DIR";
+const ENV_ROUND: &str = "EMU_CRASH_CHILD_ROUND";
+
+fn options() -> Options {
+    Options {
+        fsync: AppendFsync::Always,
+        compaction_factor: 1.0,
+        compaction_min_bytes: 16 * 1024,
+        ..Options::default()
+    }
+}
+
+fn template() -> Store {
+    Store::new(Config::default(), Clock::System, 0)
+}
+
+/// The writer. Does nothing unless started by `sigkill_at_random_moments`.
+#[test]
+#[ignore = "child process of sigkill_at_random_moments"]
+fn crash_child() {
+    let Ok(dir) = std::env::var(ENV_DIR) else {
+        return;
+    };
+    let round: u64 = std::env::var(ENV_ROUND).unwrap().parse().unwrap();
+    let d = std::sync::Arc::new(Durable::open(Path::new(&dir), options(), template()).unwrap());
+    let out = std::sync::Arc::new(std::sync::Mutex::new(std::io::stdout()));
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let d = d.clone();
+            let out = out.clone();
+            std::thread::spawn(move || {
+                for i in 0u64.. {
+                    let key = format!("r{round}:t{t}:{i}");
+                    let val = format!("v{i}-{}", "x".repeat((i % 7) as usize * 10));
+                    d.execute(&[b"SET", key.as_bytes(), val.as_bytes()])
+                        .unwrap();
+                    // Also exercise other types and effect rewriting.
+                    if i % 5 == 0 {
+                        d.execute(&[b"RPUSH", format!("list{t}").as_bytes(), key.as_bytes()])
+                            .unwrap();
+                    }
+                    let mut o = out.lock().unwrap();
+                    writeln!(o, "ack {key} {val}").unwrap();
+                    o.flush().unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
+#[test]
+fn sigkill_at_random_moments() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let mut seed: u64 = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    println!("crash test seed {seed}");
+    let mut rand = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let mut acked: Vec<(String, String)> = Vec::new();
+    let started = Instant::now();
+    let mut rounds = 0;
+    while rounds < 30 && (rounds < 8 || started.elapsed() < Duration::from_secs(40)) {
+        let mut child = Command::new(&exe)
+            .args([
+                "--ignored",
+                "--exact",
+                "crash_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(ENV_DIR, dir.path())
+            .env(ENV_ROUND, rounds.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.strip_prefix("ack ") {
+                    if let Some((k, v)) = rest.split_once(' ') {
+                        got.push((k.to_string(), v.to_string()));
+                    }
+                }
+            }
+            got
+        });
+        std::thread::sleep(Duration::from_millis(30 + rand(400)));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let got = reader.join().unwrap();
+        acked.extend(got);
+        // Reopen (read-write: truncates a torn tail) and check every acknowledged write.
+        let d = Durable::open(dir.path(), options(), template())
+            .unwrap_or_else(|e| panic!("round {rounds}: reopen failed: {e}"));
+        for (k, v) in &acked {
+            let got = d.execute(&[b"GET", k.as_bytes()]).unwrap();
+            assert_eq!(
+                got,
+                emu::Value::bulk(v.as_str()),
+                "round {rounds}: key {k} lost"
+            );
+        }
+        drop(d);
+        rounds += 1;
+    }
+    assert!(
+        acked.len() > 100,
+        "children acknowledged only {} writes",
+        acked.len()
+    );
+    let l = persist::files::list(dir.path()).unwrap();
+    println!(
+        "{rounds} kills, {} acknowledged writes survived, files {l:?}",
+        acked.len()
+    );
+}

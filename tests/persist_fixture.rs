@@ -1,0 +1,197 @@
+//! Committed fixtures of the current on-disk format (fixtures/v1): they must keep opening
+//! with exactly the recorded contents, their snapshot must re-encode to the same bytes, and
+//! replaying the same commands on two opens must give byte-identical dumps.
+//!
+//! Regenerate (only when the format version changes, into a NEW directory):
+//! `EMU_REGEN_FIXTURE=1 cargo test --test persist_fixture -- --ignored regenerate`.
+
+use std::path::{Path, PathBuf};
+
+use emu::keyspace::{Clock, Config, Store};
+use emu::persist::{
+    self, files, snapshot, tools, AppendFsync, Durable, Fixture, FixtureClock, Options,
+};
+use emu::Value;
+
+/// Recording time of fixtures/v1 (manual clock).
+const T_REC: u64 = 1_700_000_000_000;
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1")
+}
+
+fn template() -> Store {
+    Store::new(Config::default(), Clock::System, 0)
+}
+
+fn run(d: &Durable, db: usize, args: &[&[u8]]) -> Value {
+    d.execute_in(db, args).unwrap()
+}
+
+fn dump_store(s: &Store) -> Vec<u8> {
+    let mut out = Vec::new();
+    tools::dump_store(s, tools::Format::Jsonl, &mut out).unwrap();
+    out
+}
+
+#[test]
+#[ignore = "writes fixtures/v1; run by hand when the format changes"]
+fn regenerate() {
+    if std::env::var("EMU_REGEN_FIXTURE").is_err() {
+        return;
+    }
+    let dir = fixture_dir();
+    let _ = std::fs::remove_dir_all(&dir);
+    let opts = Options {
+        fsync: AppendFsync::Always,
+        compaction_min_bytes: u64::MAX,
+        ..Options::default()
+    };
+    let d = Durable::open(
+        &dir,
+        opts,
+        Store::new(Config::default(), Clock::Manual(T_REC - 60_000), 1),
+    )
+    .unwrap();
+    run(&d, 0, &[b"SET", b"greeting", b"hello"]);
+    run(&d, 0, &[b"SET", b"\x00bin\xff", b"\xde\xad\xbe\xef"]);
+    run(&d, 0, &[b"SET", b"counter", b"41"]);
+    run(&d, 0, &[b"SET", b"session", b"abc", b"EX", b"3600"]);
+    run(&d, 1, &[b"RPUSH", b"queue", b"j1", b"j2", b"j3"]);
+    run(
+        &d,
+        1,
+        &[b"HSET", b"user:1", b"name", b"Ada", b"lang", "é".as_bytes()],
+    );
+    run(&d, 2, &[b"SADD", b"tags", b"red", b"green", b"blue"]);
+    run(&d, 2, &[b"SADD", b"ids", b"3", b"1", b"2"]);
+    d.with_store(|s| {
+        let v = persist::model::DiskValue::ZSet(vec![
+            (b"alice".to_vec(), 10.0),
+            (b"bob".to_vec(), 7.5),
+            (b"carol".to_vec(), f64::INFINITY),
+        ]);
+        let obj = v.into_object(&s.config).unwrap();
+        s.dbs[3].insert(b"board", obj, false);
+    });
+    run(&d, 0, &[b"SAVE"]);
+    d.with_store(|s| s.clock = Clock::Manual(T_REC));
+    run(&d, 0, &[b"INCR", b"counter"]);
+    run(&d, 1, &[b"LPOP", b"queue"]);
+    run(&d, 2, &[b"SPOP", b"tags"]);
+    run(&d, 0, &[b"PEXPIRE", b"greeting", b"600000"]);
+    drop(d);
+    std::fs::remove_file(dir.join(files::LOCK_NAME)).unwrap();
+    let (store, _) = persist::open_read_only(&dir, template()).unwrap();
+    std::fs::write(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1.jsonl"),
+        dump_store(&store),
+    )
+    .unwrap();
+}
+
+#[test]
+fn v1_fixture_opens_with_its_recorded_contents() {
+    let dir = fixture_dir();
+    let expected = std::fs::read(dir.with_extension("jsonl")).unwrap();
+    let (store, info) = Fixture::new(&dir).open(template()).unwrap();
+    assert_eq!(dump_store(&store), expected);
+    assert_eq!(info.recorded_at_ms, T_REC);
+    assert_eq!(store.clock, Clock::Manual(T_REC));
+    assert_eq!(info.snapshot_generation, Some(1));
+    assert_eq!(info.records_replayed, 4);
+    let d = Durable::from_store(store);
+    assert_eq!(run(&d, 0, &[b"GET", b"counter"]), Value::bulk("42"));
+    assert_eq!(run(&d, 0, &[b"TTL", b"session"]), Value::Int(3540));
+    assert_eq!(run(&d, 0, &[b"PTTL", b"greeting"]), Value::Int(600_000));
+    assert_eq!(
+        run(&d, 1, &[b"LRANGE", b"queue", b"0", b"-1"]),
+        Value::bulks(["j2", "j3"])
+    );
+    assert_eq!(run(&d, 2, &[b"SCARD", b"tags"]), Value::Int(2));
+    assert_eq!(
+        run(&d, 0, &[b"GET", b"\x00bin\xff"]),
+        Value::bulk(&b"\xde\xad\xbe\xef"[..])
+    );
+    // The snapshot alone re-encodes to exactly its own bytes.
+    let snap = files::snapshot_path(&dir, 1);
+    let mut only = template();
+    let si = snapshot::load(&snap, &mut only).unwrap();
+    let mut again = Vec::new();
+    snapshot::encode_into(&mut again, 1, &only.dbs, si.rng_state, si.recorded_at_ms).unwrap();
+    assert_eq!(again, std::fs::read(&snap).unwrap());
+}
+
+#[test]
+fn fixture_files_are_never_modified() {
+    let dir = fixture_dir();
+    let before: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+        .collect();
+    let opts = Options {
+        fsync: AppendFsync::Always,
+        ..Options::default()
+    };
+    for copy in [false, true] {
+        let mut f = Fixture::new(&dir);
+        if copy {
+            f = f.copy_on_open(opts.clone());
+        }
+        let (store, _) = f.open(template()).unwrap();
+        let d = Durable::from_store(store);
+        run(&d, 0, &[b"SET", b"new", b"value"]);
+        run(&d, 0, &[b"FLUSHALL"]);
+        run(&d, 0, &[b"SAVE"]);
+    }
+    let after: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+        .collect();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn two_replays_give_byte_identical_dumps() {
+    let script: &[&[&[u8]]] = &[
+        &[b"SPOP", b"tags"],
+        &[b"SRANDMEMBER", b"ids", b"2"],
+        &[b"INCRBYFLOAT", b"counter", b"0.1"],
+        &[b"EXPIRE", b"counter", b"100"],
+        &[b"SET", b"fresh", b"1", b"PX", b"50"],
+        &[b"RPUSH", b"q", b"x"],
+        &[b"RANDOMKEY"],
+    ];
+    let mut dumps = Vec::new();
+    for copy in [false, false, true, true] {
+        let mut f = Fixture::new(fixture_dir());
+        if copy {
+            f = f.copy_on_open(Options::default());
+        }
+        let (store, _) = f.open(template()).unwrap();
+        let d = Durable::from_store(store);
+        let mut replies = Vec::new();
+        for db in 0..3 {
+            for argv in script {
+                replies.push(format!("{:?}", d.execute_in(db, argv)));
+            }
+        }
+        d.with_store(|s| s.clock = Clock::Manual(T_REC + 60));
+        replies.push(format!("{:?}", d.execute_in(0, &[b"GET", b"fresh"])));
+        let mut out = d.with_store(|s| dump_store(s));
+        out.extend(replies.join("\n").into_bytes());
+        dumps.push(out);
+    }
+    assert_eq!(dumps[0], dumps[1]);
+    assert_eq!(dumps[0], dumps[2]);
+    assert_eq!(dumps[2], dumps[3]);
+    // A fixture at another frozen time sees its TTLs accordingly.
+    let (store, _) = Fixture::new(fixture_dir())
+        .clock(FixtureClock::At(T_REC + 3_600_000))
+        .open(template())
+        .unwrap();
+    let d = Durable::from_store(store);
+    assert_eq!(run(&d, 0, &[b"GET", b"session"]), Value::Nil);
+}
