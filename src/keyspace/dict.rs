@@ -21,12 +21,65 @@ pub fn hash_bytes(b: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(b)
 }
 
+/// A stored key: short keys (most keys and members) live inline in the slot, so a lookup
+/// does not chase a heap pointer — at millions of entries that pointer is a cache miss.
+#[derive(Clone)]
+enum Key {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Heap(Box<[u8]>),
+}
+
+const INLINE: usize = 22;
+
+impl Key {
+    fn new(v: Vec<u8>) -> Key {
+        if v.len() <= INLINE {
+            let mut buf = [0u8; INLINE];
+            buf[..v.len()].copy_from_slice(&v);
+            Key::Inline {
+                len: v.len() as u8,
+                buf,
+            }
+        } else {
+            Key::Heap(v.into_boxed_slice())
+        }
+    }
+
+    fn from_slice(v: &[u8]) -> Key {
+        if v.len() <= INLINE {
+            let mut buf = [0u8; INLINE];
+            buf[..v.len()].copy_from_slice(v);
+            Key::Inline {
+                len: v.len() as u8,
+                buf,
+            }
+        } else {
+            Key::Heap(v.into())
+        }
+    }
+
+    #[inline]
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Key::Inline { len, buf } => &buf[..*len as usize],
+            Key::Heap(b) => b,
+        }
+    }
+
+    fn into_vec(self) -> Vec<u8> {
+        match self {
+            Key::Inline { len, buf } => buf[..len as usize].to_vec(),
+            Key::Heap(b) => b.into_vec(),
+        }
+    }
+}
+
 #[derive(Clone)]
 enum Slot<V> {
     Full {
         hash: u64,
         next: u32,
-        key: Vec<u8>,
+        key: Key,
         val: V,
     },
     Free {
@@ -185,7 +238,7 @@ impl<V> Dict<V> {
                 return Some(std::mem::replace(old, val));
             }
         }
-        self.insert_new(key.into(), hash, val);
+        self.insert_new(Key::new(key.into()), hash, val);
         None
     }
 
@@ -194,7 +247,7 @@ impl<V> Dict<V> {
         let hash = hash_bytes(key);
         let i = match self.find(key, hash) {
             Some(i) => i,
-            None => self.insert_new(key.to_vec(), hash, f()),
+            None => self.insert_new(Key::from_slice(key), hash, f()),
         };
         match &mut self.slots[i as usize] {
             Slot::Full { val, .. } => val,
@@ -202,7 +255,7 @@ impl<V> Dict<V> {
         }
     }
 
-    fn insert_new(&mut self, key: Vec<u8>, hash: u64, val: V) -> u32 {
+    fn insert_new(&mut self, key: Key, hash: u64, val: V) -> u32 {
         if self.len + 1 > self.buckets.len() {
             self.resize(self.buckets.len() * 2);
         }
@@ -266,7 +319,7 @@ impl<V> Dict<V> {
                 self.free = i;
                 self.len -= 1;
                 let out = match old {
-                    Slot::Full { key, val, .. } => (key, val),
+                    Slot::Full { key, val, .. } => (key.into_vec(), val),
                     Slot::Free { .. } => unreachable!(),
                 };
                 if self.buckets.len() > MIN_BUCKETS && self.len * 8 < self.buckets.len() {
@@ -342,7 +395,9 @@ impl<V> Dict<V> {
             .slots
             .iter_mut()
             .filter_map(|s| match s {
-                Slot::Full { key, val, .. } => (!keep(key, val)).then(|| key.clone()),
+                Slot::Full { key, val, .. } => {
+                    (!keep(key.as_slice(), val)).then(|| key.as_slice().to_vec())
+                }
                 Slot::Free { .. } => None,
             })
             .collect();
@@ -363,7 +418,7 @@ impl<V> Dict<V> {
         let mut i = self.buckets[(cursor & m0) as usize];
         while i != NONE {
             if let Slot::Full { next, key, val, .. } = &self.slots[i as usize] {
-                f(key, val);
+                f(key.as_slice(), val);
                 i = *next;
             } else {
                 unreachable!()
