@@ -42,10 +42,15 @@
 //! handle on the same store selecting another one — redis-py's `Redis(db=n)`.
 
 mod commands;
+pub mod connect;
 pub mod convert;
+pub mod lock;
 pub mod options;
 mod pipeline;
+pub mod pool;
 mod scan;
+pub mod sentinel;
+pub mod url;
 
 pub use convert::{FromValue, ToArg, ToPair};
 pub use options::{
@@ -54,6 +59,12 @@ pub use options::{
 };
 pub use pipeline::{Pipeline, PipelineCmd};
 pub use scan::ScanIter;
+
+pub use connect::ConnectOptions;
+pub use lock::{Lock, LockGuard, LockOptions};
+pub use pool::{ConnectionPool, PooledConnection};
+pub use sentinel::Sentinel;
+pub use url::from_url;
 
 use std::sync::Arc;
 
@@ -82,6 +93,8 @@ pub(crate) struct Shared {
 pub struct Redis {
     shared: Arc<Shared>,
     session: Arc<Mutex<Session>>,
+    /// How the handle was connected ([`Redis::connect`], [`from_url`]); None otherwise.
+    info: Option<Arc<connect::ConnInfo>>,
 }
 
 impl Default for Redis {
@@ -250,14 +263,23 @@ impl Redis {
                 store: Mutex::new(store),
             }),
             session: Arc::new(Mutex::new(new_session(0))),
+            info: None,
         }
     }
 
     /// A handle on the same store with its own session selecting database `db`.
     pub fn with_db(&self, db: usize) -> Redis {
+        let mut session = new_session(db);
+        {
+            // A connected handle's auth state and replica mode carry over.
+            let mine = self.session.lock();
+            session.authenticated = mine.authenticated;
+            session.read_only = mine.read_only;
+        }
         Redis {
             shared: self.shared.clone(),
-            session: Arc::new(Mutex::new(new_session(db))),
+            session: Arc::new(Mutex::new(session)),
+            info: self.info.clone(),
         }
     }
 
