@@ -388,3 +388,12 @@ impl Redis {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 }
+
+impl std::fmt::Debug for Redis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redis")
+            .field("address", &self.address())
+            .field("db", &self.db())
+            .finish()
+    }
+}
