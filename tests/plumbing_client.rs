@@ -633,7 +633,7 @@ fn sentinel_monitor_and_remove() {
             .monitor("plumbing-svc", "localhost", 17050, 1)
             .unwrap_err()
             .message(),
-        "ERR Duplicated master name"
+        "ERR Duplicate master name."
     );
     let m = sentinel.master_for("plumbing-svc").unwrap();
     let direct = Redis::options().port(17050).connect().unwrap();
@@ -761,7 +761,7 @@ fn sentinel_commands() {
         q(&["SENTINEL", "MONITOR", "x", "h", "99999", "2"])
             .unwrap_err()
             .message(),
-        "ERR Invalid port"
+        "ERR Invalid port number."
     );
     assert_eq!(
         q(&["SENTINEL", "MONITOR", "x", "h", "1", "0"])

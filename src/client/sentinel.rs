@@ -179,15 +179,17 @@ fn s_monitor(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let name = String::from_utf8_lossy(argv[2]).into_owned();
     let ip = String::from_utf8_lossy(argv[3]).into_owned();
     let quorum = parse_i64(argv[5]).ok_or_else(|| Error::err("Invalid quorum"))?;
-    let port = parse_i64(argv[4])
-        .filter(|p| (0..=65535).contains(p))
-        .ok_or_else(|| Error::err("Invalid port"))?;
+    let port = parse_i64(argv[4]).ok_or_else(|| Error::err("Invalid port"))?;
     if quorum <= 0 {
         return Err(Error::err("Quorum must be 1 or greater."));
     }
+    // Host names are accepted as given (a real Sentinel resolves or refuses them).
+    if !(0..=65535).contains(&port) {
+        return Err(Error::err("Invalid port number."));
+    }
     let mut all = masters().lock();
     if all.contains_key(&name) {
-        return Err(Error::err("Duplicated master name"));
+        return Err(Error::err("Duplicate master name."));
     }
     all.insert(
         name,
@@ -412,7 +414,7 @@ impl Sentinel {
     }
 
     /// Makes every embedded sentinel monitor `name` at `host:port` (`SENTINEL MONITOR`).
-    /// Fails with `ERR Duplicated master name` if it is monitored already.
+    /// Fails with `ERR Duplicate master name.` if it is monitored already.
     pub fn monitor(&self, name: &str, host: &str, port: u16, quorum: u32) -> Result<()> {
         let r = Redis::new();
         r.execute(&[
