@@ -40,6 +40,14 @@
 //!
 //! A store has 16 databases by default ([`Builder::databases`]). [`Redis::with_db`] gives a
 //! handle on the same store selecting another one — redis-py's `Redis(db=n)`.
+//!
+//! # Connecting like redis-py
+//!
+//! [`Redis::new`] is a private store. To have several clients share one, as clients of one
+//! server do, connect them to the same address: [`Redis::options`]`.host(..).port(..).db(..)
+//! .password(..).connect()` ([`connect`]), [`from_url`] (`redis://`, `unix://`, `emu://`;
+//! [`url`]), a [`ConnectionPool`] ([`pool`]) or a [`Sentinel`] ([`sentinel`]). Distributed
+//! locks with redis-py's `Lock` semantics: [`Redis::lock`] ([`lock`]).
 
 mod commands;
 pub mod connect;

@@ -148,8 +148,8 @@ pub(crate) fn parse(url: &str) -> Result<(ConnectOptions, Option<usize>)> {
                 Some(i) => (&rest[..i], &rest[i..]),
                 None => (rest, ""),
             };
-            if !auth.is_empty() {
-                let userinfo = auth.trim_end_matches('@');
+            // Only credentials before an '@' count; a host name there is ignored.
+            if let Some((userinfo, _host)) = auth.rsplit_once('@') {
                 let (user, pass) = match userinfo.split_once(':') {
                     Some((u, p)) => (u, Some(p)),
                     None => (userinfo, None),
@@ -267,6 +267,9 @@ mod tests {
         assert_eq!(o.db, 2);
         let (o, _) = parse("unix://:pw@/tmp/r.sock").unwrap();
         assert_eq!(o.password.as_deref(), Some("pw"));
+        let (o, _) = parse("unix://localhost/tmp/r.sock").unwrap();
+        assert_eq!((o.username, o.password), (None, None));
+        assert_eq!(o.unix_socket_path.unwrap().to_str(), Some("/tmp/r.sock"));
         let (o, m) = parse("emu://memory?seed=7&max_connections=3").unwrap();
         assert!(o.in_memory);
         assert_eq!((o.seed, m), (Some(7), Some(3)));
