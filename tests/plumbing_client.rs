@@ -788,3 +788,58 @@ fn sentinel_replies_in_resp2() {
     emu::server::resp::encode(&mut out, &v, 3);
     assert_eq!(out, b"_\r\n");
 }
+
+// ---------------------------------------------------------------------------------------
+// URL parsing (property): what goes into a redis:// URL comes back out
+// ---------------------------------------------------------------------------------------
+
+fn pct(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+proptest::proptest! {
+    #[test]
+    fn redis_urls_round_trip(
+        user in proptest::option::of("[a-z]{1,8}"),
+        pass in proptest::option::of("[ -~]{1,12}"),
+        host in "[a-z][a-z0-9.-]{0,15}",
+        port in proptest::option::of(1u16..),
+        path_db in proptest::option::of(0usize..16),
+        query_db in proptest::option::of(0usize..16),
+    ) {
+        let mut url = String::from("redis://");
+        if user.is_some() || pass.is_some() {
+            url += &user.clone().unwrap_or_default();
+            if let Some(p) = &pass {
+                url += ":";
+                url += &pct(p);
+            }
+            url += "@";
+        }
+        url += &host;
+        if let Some(p) = port {
+            url += &format!(":{p}");
+        }
+        if let Some(d) = path_db {
+            url += &format!("/{d}");
+        }
+        if let Some(d) = query_db {
+            url += &format!("?db={d}");
+        }
+        let pool = ConnectionPool::from_url(&url).unwrap();
+        let o = pool.options();
+        proptest::prop_assert_eq!(&o.host, &host);
+        proptest::prop_assert_eq!(o.port, port.unwrap_or(6379));
+        proptest::prop_assert_eq!(o.db, query_db.or(path_db).unwrap_or(0));
+        proptest::prop_assert_eq!(&o.username, &user);
+        proptest::prop_assert_eq!(&o.password, &pass);
+    }
+}

@@ -154,3 +154,73 @@ fn sentinel_discovery_over_the_wire() {
     let m = c.cmds("SENTINEL MASTER mymaster");
     assert!(m.starts_with(b"%20\r\n$4\r\nname\r\n$8\r\nmymaster\r\n"));
 }
+
+/// A real read-only replica (its master need not be up) words the refusal of writes as the
+/// embedded `slave_for` handle does.
+#[test]
+fn replica_and_auth_errors_match_a_real_server() {
+    let bin = require("redis-server", "needs a real Redis 7.0");
+    let port = free_port();
+    let mut child = Command::new(&bin)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--replicaof",
+            "127.0.0.1",
+            &free_port().to_string(),
+            "--requirepass",
+            "pw",
+            "--logfile",
+            "",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn redis-server");
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "redis-server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut real = Raw::connect(addr);
+    let noauth = real.cmds("GET k");
+    let wrongpass = real.cmds("AUTH nope");
+    real.cmds("AUTH pw");
+    let readonly = real.cmds("SET k v");
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let text = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .trim_start_matches('-')
+            .trim_end()
+            .to_string()
+    };
+    // The embedded equivalents: a store created with a password, a client without it, a
+    // wrong AUTH, and a read-only replica client.
+    let _owner = emu::Redis::options()
+        .port(17200)
+        .password("pw")
+        .connect()
+        .unwrap();
+    let anon = emu::Redis::options().port(17200).connect().unwrap();
+    let e = anon.get::<_, Option<String>>("k").unwrap_err();
+    assert_eq!(e.message(), text(&noauth));
+    let e = anon.cmd("AUTH").arg("nope").query::<()>().unwrap_err();
+    assert_eq!(e.message(), text(&wrongpass));
+    let replica = emu::Redis::options()
+        .port(17200)
+        .password("pw")
+        .read_only(true)
+        .connect()
+        .unwrap();
+    let e = replica.set::<_, _, ()>("k", "v").unwrap_err();
+    assert_eq!(e.message(), text(&readonly));
+}
