@@ -843,3 +843,36 @@ proptest::proptest! {
         proptest::prop_assert_eq!(&o.password, &pass);
     }
 }
+
+#[test]
+fn register_address_publishes_a_store() {
+    let mine = Redis::builder().seed(3).build();
+    let _: () = mine.set("k", "published").unwrap();
+    mine.register_address("127.0.0.1", 17060).unwrap();
+    // Idempotent for the same store.
+    mine.register_address("localhost", 17060).unwrap();
+    let client = from_url("redis://localhost:17060/0").unwrap();
+    assert!(client.same_store(&mine));
+    assert_eq!(get(&client, "k").as_deref(), Some("published"));
+    let other = Redis::new();
+    assert_eq!(
+        other
+            .register_address("localhost", 17060)
+            .unwrap_err()
+            .message(),
+        "address localhost:17060 is already served by another store"
+    );
+    // Once every handle is gone the address is free again.
+    drop((mine, client));
+    other.register_address("localhost", 17060).unwrap();
+}
+
+#[test]
+fn debug_output_hides_the_password() {
+    let o = Redis::options().password("hunter2");
+    let text = format!("{o:?}");
+    assert!(
+        !text.contains("hunter2") && text.contains("\"***\""),
+        "{text}"
+    );
+}

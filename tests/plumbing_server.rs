@@ -224,3 +224,24 @@ fn replica_and_auth_errors_match_a_real_server() {
     let e = replica.set::<_, _, ()>("k", "v").unwrap_err();
     assert_eq!(e.message(), text(&readonly));
 }
+
+/// A served store published at the server's port: network and embedded clients of that
+/// address share it.
+#[test]
+fn served_store_published_at_its_port() {
+    let (redis, srv) = start();
+    let port = srv.addr().unwrap().port();
+    redis.register_address("127.0.0.1", port).unwrap();
+    let mut net = Raw::connect(srv.addr().unwrap());
+    assert_eq!(net.cmds("SET over wire"), b"+OK\r\n");
+    let embedded = emu::from_url(&format!("redis://localhost:{port}/0")).unwrap();
+    assert_eq!(
+        embedded
+            .get::<_, Option<String>>("over")
+            .unwrap()
+            .as_deref(),
+        Some("wire")
+    );
+    let _: () = embedded.set("back", "again").unwrap();
+    assert_eq!(net.cmds("GET back"), b"$5\r\nagain\r\n");
+}

@@ -26,7 +26,8 @@
 //! some handle (or pool) of it does — when the last one is dropped the "server" is gone and
 //! the next client gets a fresh, empty store. `localhost`, `127.0.0.1`, `::1` and an
 //! empty host name the same (loopback) address. [`Redis::new`] is a private store that no
-//! address reaches.
+//! address reaches, unless published with [`Redis::register_address`] (e.g. at the port an
+//! in-process `emu serve` listens on, so embedded and network clients share it).
 //!
 //! # Arguments
 //!
@@ -73,7 +74,9 @@ pub(crate) struct ConnInfo {
 /// decode_responses=, …)`. Build with [`Redis::options`] and the setters, or fill the
 /// fields (`ConnectOptions { port: 6380, ..Default::default() }`), then
 /// [`ConnectOptions::connect`] / [`Redis::connect`]. See the [module docs](self).
-#[derive(Clone, Debug)]
+///
+/// `Debug` output shows the password as `"***"`.
+#[derive(Clone)]
 pub struct ConnectOptions {
     /// Host name (default `localhost`).
     pub host: String,
@@ -105,6 +108,27 @@ pub struct ConnectOptions {
     /// Connect as a read-only replica client (Sentinel `slave_for`): writes fail with
     /// `READONLY You can't write against a read only replica.`
     pub read_only: bool,
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("unix_socket_path", &self.unix_socket_path)
+            .field("data_dir", &self.data_dir)
+            .field("in_memory", &self.in_memory)
+            .field("seed", &self.seed)
+            .field("db", &self.db)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("socket_timeout", &self.socket_timeout)
+            .field("socket_connect_timeout", &self.socket_connect_timeout)
+            .field("decode_responses", &self.decode_responses)
+            .field("client_name", &self.client_name)
+            .field("read_only", &self.read_only)
+            .finish()
+    }
 }
 
 impl Default for ConnectOptions {
@@ -381,6 +405,28 @@ impl Redis {
     /// `emu://…`), or None for [`Redis::new`] / [`Redis::open`] handles.
     pub fn address(&self) -> Option<&str> {
         self.info.as_ref().and_then(|i| i.address.as_deref())
+    }
+
+    /// Publishes this handle's store at `host:port`, so handles connected to that address
+    /// ([`Redis::options`], [`crate::from_url`], pools, Sentinel) reach it — e.g. the
+    /// address an in-process `emu serve` ([`crate::server`]) listens on, making embedded
+    /// and network clients share data. Fails if another live store already has the
+    /// address. The registry holds the store weakly: it stays published while a handle
+    /// lives.
+    pub fn register_address(&self, host: &str, port: u16) -> Result<()> {
+        let key = format!("tcp:{}:{}", canonical_host(host), port);
+        let mut reg = registry().lock();
+        if let Some(live) = reg.get(&key).and_then(Weak::upgrade) {
+            if Arc::ptr_eq(&live, &self.shared) {
+                return Ok(());
+            }
+            return Err(Error::new(
+                ErrorKind::Connection,
+                format!("address {host}:{port} is already served by another store"),
+            ));
+        }
+        reg.insert(key, Arc::downgrade(&self.shared));
+        Ok(())
     }
 
     /// True if `other` talks to the same store.
