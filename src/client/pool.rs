@@ -17,7 +17,8 @@
 //! ```
 //!
 //! [`ConnectionPool::get`] checks a connection out; the [`PooledConnection`] guard derefs to
-//! [`Redis`] and returns the connection when dropped. Every connection has its own session
+//! [`Redis`] and returns the connection when dropped (a clone of the guard's `Redis` shares
+//! its session: drop clones with the guard). Every connection has its own session
 //! (selected db, name, auth…), so a SELECT on one never shows on another checked out at
 //! the same time; when a connection comes back the pool RESETs it to a fresh connection's
 //! state (the pool's db and credentials) before handing it out again — redis-py instead
@@ -190,6 +191,11 @@ impl ConnectionPool {
                 }
             }
         }
+    }
+
+    /// redis-py's name for [`ConnectionPool::get`].
+    pub fn get_connection(&self) -> Result<PooledConnection> {
+        self.get()
     }
 
     fn make(&self, st: &mut PoolState) -> Result<Redis> {
