@@ -35,6 +35,15 @@ pub enum ErrorKind {
     Conversion,
     /// I/O failure (files, sockets).
     Io,
+    /// Client-side connection failure: pool exhausted ("Too many connections"), an address
+    /// or URL form the embedded store does not serve (redis-py's `ConnectionError`).
+    Connection,
+    /// A [`crate::client::Lock`] misuse: releasing or extending a lock not held, a
+    /// blocking acquire that timed out (redis-py's `LockError`).
+    Lock,
+    /// The lock's key no longer holds our token: it expired or another client took it
+    /// (redis-py's `LockNotOwnedError`).
+    LockNotOwned,
     /// Any other `ERR`-style reply.
     Other,
 }

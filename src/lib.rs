@@ -39,6 +39,10 @@ pub use client::options::{
     Condition, CopyOptions, Direction, ExpireOption, Expiry, InsertPosition, LPosOptions, MinMax,
     ScanOptions, SetExpiry, SetOptions, ZAddOptions, ZAggregate, ZAggregateOptions, ZRangeOptions,
 };
+pub use client::{
+    from_url, ConnectOptions, ConnectionPool, Lock, LockGuard, LockOptions, PooledConnection,
+    Sentinel,
+};
 pub use client::{Builder, Cmd, FromValue, Pipeline, PipelineCmd, Redis, ScanIter, ToArg, ToPair};
 pub use error::{Error, ErrorKind, Result};
 pub use value::Value;

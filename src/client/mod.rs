@@ -40,12 +40,25 @@
 //!
 //! A store has 16 databases by default ([`Builder::databases`]). [`Redis::with_db`] gives a
 //! handle on the same store selecting another one — redis-py's `Redis(db=n)`.
+//!
+//! # Connecting like redis-py
+//!
+//! [`Redis::new`] is a private store. To have several clients share one, as clients of one
+//! server do, connect them to the same address: [`Redis::options`]`.host(..).port(..).db(..)
+//! .password(..).connect()` ([`connect`]), [`from_url`] (`redis://`, `unix://`, `emu://`;
+//! [`url`]), a [`ConnectionPool`] ([`pool`]) or a [`Sentinel`] ([`sentinel`]). Distributed
+//! locks with redis-py's `Lock` semantics: [`Redis::lock`] ([`lock`]).
 
 mod commands;
+pub mod connect;
 pub mod convert;
+pub mod lock;
 pub mod options;
 mod pipeline;
+pub mod pool;
 mod scan;
+pub mod sentinel;
+pub mod url;
 
 pub use convert::{FromValue, ToArg, ToPair};
 pub use options::{
@@ -54,6 +67,12 @@ pub use options::{
 };
 pub use pipeline::{Pipeline, PipelineCmd};
 pub use scan::ScanIter;
+
+pub use connect::ConnectOptions;
+pub use lock::{Lock, LockGuard, LockOptions};
+pub use pool::{ConnectionPool, PooledConnection};
+pub use sentinel::Sentinel;
+pub use url::from_url;
 
 use std::sync::Arc;
 
@@ -82,6 +101,8 @@ pub(crate) struct Shared {
 pub struct Redis {
     shared: Arc<Shared>,
     session: Arc<Mutex<Session>>,
+    /// How the handle was connected ([`Redis::connect`], [`from_url`]); None otherwise.
+    info: Option<Arc<connect::ConnInfo>>,
 }
 
 impl Default for Redis {
@@ -250,14 +271,23 @@ impl Redis {
                 store: Mutex::new(store),
             }),
             session: Arc::new(Mutex::new(new_session(0))),
+            info: None,
         }
     }
 
     /// A handle on the same store with its own session selecting database `db`.
     pub fn with_db(&self, db: usize) -> Redis {
+        let mut session = new_session(db);
+        {
+            // A connected handle's auth state and replica mode carry over.
+            let mine = self.session.lock();
+            session.authenticated = mine.authenticated;
+            session.read_only = mine.read_only;
+        }
         Redis {
             shared: self.shared.clone(),
-            session: Arc::new(Mutex::new(new_session(db))),
+            session: Arc::new(Mutex::new(session)),
+            info: self.info.clone(),
         }
     }
 

@@ -34,6 +34,9 @@ pub struct Session {
     /// The network connection this session belongs to, when served by `emu serve`: gives
     /// CLIENT LIST / KILL / INFO access to the server's client registry and statistics.
     pub link: Option<crate::engine::server::Link>,
+    /// The client talks to a read-only replica (a Sentinel `slave_for` handle): write
+    /// commands fail with `READONLY` (checked by [`crate::engine::execute`]).
+    pub read_only: bool,
 }
 
 impl Default for Session {
@@ -49,6 +52,7 @@ impl Default for Session {
             close_after_reply: false,
             no_evict: false,
             link: None,
+            read_only: false,
         }
     }
 }

@@ -189,7 +189,7 @@ impl Table {
 }
 
 /// Every module's command slice. Adding a module means adding it here.
-pub fn sources() -> [&'static [CommandSpec]; 9] {
+pub fn sources() -> [&'static [CommandSpec]; 10] {
     [
         crate::types::string::COMMANDS,
         crate::types::hash::COMMANDS,
@@ -200,6 +200,7 @@ pub fn sources() -> [&'static [CommandSpec]; 9] {
         server::COMMANDS,
         &[],
         crate::persist::commands::COMMANDS,
+        crate::client::sentinel::COMMANDS,
     ]
 }
 
@@ -260,6 +261,8 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     if !spec.arity_ok(argv.len()) {
         return Err(Error::arity(spec.name));
     }
+    // Embedded clients made with a password / as a replica handle (client::connect).
+    crate::client::connect::admit(store, session, spec)?;
     call(store, session, spec, argv).map_err(|e| {
         // Errors echo user input; a newline would break the protocol (addReplyErrorFormat).
         if e.message().contains(['\r', '\n']) {
