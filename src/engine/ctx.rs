@@ -34,6 +34,10 @@ pub struct Session {
     /// The network connection this session belongs to, when served by `emu serve`: gives
     /// CLIENT LIST / KILL / INFO access to the server's client registry and statistics.
     pub link: Option<crate::engine::server::Link>,
+    /// True while EXEC runs the queued commands (blocking commands do not block then).
+    pub in_multi: bool,
+    /// MULTI queue and WATCH guard (see `engine::multi`).
+    pub tx: crate::engine::multi::TxState,
 }
 
 impl Default for Session {
@@ -49,6 +53,8 @@ impl Default for Session {
             close_after_reply: false,
             no_evict: false,
             link: None,
+            in_multi: false,
+            tx: Default::default(),
         }
     }
 }
@@ -67,7 +73,8 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// A context for one command.
     pub fn new(store: &'a mut Store, session: &'a mut Session) -> Ctx<'a> {
-        let now = store.clock.now_ms();
+        // Inside EXEC every command sees EXEC's time (Redis `fixed_time_expire`).
+        let now = store.frozen_now.unwrap_or_else(|| store.clock.now_ms());
         store.last_command_ms = now;
         Ctx {
             store,

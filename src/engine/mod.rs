@@ -5,6 +5,7 @@
 //! Arity and unknown-command errors are produced here, centrally, with Redis's exact texts.
 
 mod ctx;
+pub mod multi;
 pub mod server;
 
 pub use ctx::{Ctx, Session};
@@ -189,7 +190,7 @@ impl Table {
 }
 
 /// Every module's command slice. Adding a module means adding it here.
-pub fn sources() -> [&'static [CommandSpec]; 9] {
+pub fn sources() -> [&'static [CommandSpec]; 10] {
     [
         crate::types::string::COMMANDS,
         crate::types::hash::COMMANDS,
@@ -200,6 +201,7 @@ pub fn sources() -> [&'static [CommandSpec]; 9] {
         server::COMMANDS,
         &[],
         crate::persist::commands::COMMANDS,
+        multi::COMMANDS,
     ]
 }
 
@@ -256,8 +258,12 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     let Some(name) = argv.first() else {
         return Err(Error::err("empty command"));
     };
-    let spec = table().get(name).ok_or_else(|| unknown_command(argv))?;
+    let Some(spec) = table().get(name) else {
+        multi::flag_transaction(session);
+        return Err(unknown_command(argv));
+    };
     if !spec.arity_ok(argv.len()) {
+        multi::flag_transaction(session);
         return Err(Error::arity(spec.name));
     }
     call(store, session, spec, argv).map_err(|e| {
@@ -274,9 +280,15 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
 pub fn call(
     store: &mut Store,
     session: &mut Session,
-    spec: &CommandSpec,
+    spec: &'static CommandSpec,
     argv: &[&[u8]],
 ) -> Result<Value> {
+    if multi::should_queue(session, spec) {
+        return multi::queue(store, session, spec, argv);
+    }
+    if !store.watches.dropped_is_empty() {
+        multi::reap_dropped(store);
+    }
     if spec.has(flags::WRITE) {
         if let Some(e) = store.persist.as_ref().and_then(|p| p.deny_writes()) {
             return Err(e);
