@@ -45,6 +45,16 @@ pub struct Watcher {
     pub expired: bool,
 }
 
+impl From<u64> for Watcher {
+    /// A watcher of a key that was not expired when watched.
+    fn from(client: u64) -> Watcher {
+        Watcher {
+            client,
+            expired: false,
+        }
+    }
+}
+
 /// Store-side bookkeeping of watches beyond `Store::watched`: which keys each client watches
 /// (to unwatch without scanning) and the ids of dropped sessions waiting to be reaped.
 #[derive(Clone, Debug, Default)]
