@@ -162,7 +162,7 @@ fn transaction_helper_retries_on_watch_error() {
     let _: () = r.set("counter", 10).unwrap();
     let mut calls = 0;
     let out = r
-        .transaction(["counter"], |pipe| {
+        .transaction(&["counter"], |pipe| {
             calls += 1;
             let v: i64 = pipe.conn().get("counter")?;
             if calls == 1 {
@@ -252,7 +252,7 @@ fn threads_racing_on_a_watched_counter_lose_nothing() {
                 start.wait();
                 for _ in 0..EACH {
                     let mut attempt = 0;
-                    r.transaction(["counter"], |pipe| {
+                    r.transaction(&["counter"], |pipe| {
                         attempt += 1;
                         let v: i64 = pipe.conn().get("counter")?;
                         // Give the others a chance to write in between.

@@ -286,7 +286,7 @@ impl Redis {
     /// writes), then executes the transaction; when a watched key changed in between
     /// ([`ErrorKind::Watch`]) it starts over. Returns the EXEC replies. An `Err` from `f`
     /// other than a watch error stops the loop and is returned.
-    pub fn transaction<K, F>(&self, keys: K, mut f: F) -> Result<Vec<Value>>
+    pub fn transaction<K, F>(&self, keys: &[K], mut f: F) -> Result<Vec<Value>>
     where
         K: ToArg,
         F: FnMut(&mut Pipeline) -> Result<()>,
