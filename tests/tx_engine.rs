@@ -111,6 +111,27 @@ fn state_errors() {
 }
 
 #[test]
+fn a_rejected_exec_discards_the_transaction() {
+    let mut t = T::new();
+    let mut a = T::session(1);
+    t.ok(&mut a, "WATCH k");
+    t.ok(&mut a, "MULTI");
+    t.ok(&mut a, "SET k 1");
+    assert_eq!(
+        t.run(&mut a, "EXEC x").unwrap_err(),
+        "EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command"
+    );
+    assert!(t.store.watched.is_empty());
+    assert_eq!(t.run(&mut a, "EXEC").unwrap_err(), "ERR EXEC without MULTI");
+    assert_eq!(t.ok(&mut a, "EXISTS k"), Value::Int(0));
+    // Outside MULTI too (Redis answers the same).
+    assert_eq!(
+        t.run(&mut a, "EXEC x").unwrap_err(),
+        "EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command"
+    );
+}
+
+#[test]
 fn queueing_errors_abort_everything() {
     let mut t = T::new();
     let mut a = T::session(1);

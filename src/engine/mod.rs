@@ -259,12 +259,10 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
         return Err(Error::err("empty command"));
     };
     let Some(spec) = table().get(name) else {
-        multi::flag_transaction(session);
-        return Err(unknown_command(argv));
+        return multi::reject(store, session, None, unknown_command(argv));
     };
     if !spec.arity_ok(argv.len()) {
-        multi::flag_transaction(session);
-        return Err(Error::arity(spec.name));
+        return multi::reject(store, session, Some(spec), Error::arity(spec.name));
     }
     call(store, session, spec, argv).map_err(|e| {
         // Errors echo user input; a newline would break the protocol (addReplyErrorFormat).

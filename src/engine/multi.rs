@@ -158,10 +158,26 @@ pub fn flag_transaction(session: &mut Session) {
     }
 }
 
-/// A command rejected before dispatch (unknown, wrong arity, NOAUTH, …): flags the
-/// transaction of a session in MULTI and returns the error (Redis `rejectCommand`).
-#[inline]
-pub fn reject<T>(session: &mut Session, e: Error) -> Result<T> {
+/// A command rejected before dispatch (unknown, wrong arity, NOAUTH, …), as Redis's
+/// `rejectCommand`: flags the transaction of a session in MULTI and returns the error —
+/// except that a rejected EXEC discards the transaction (and the watches) and answers
+/// `EXECABORT Transaction discarded because of: <reason>` (`execCommandAbort`).
+pub fn reject<T>(
+    store: &mut Store,
+    session: &mut Session,
+    spec: Option<&CommandSpec>,
+    e: Error,
+) -> Result<T> {
+    if spec.is_some_and(|s| s.name == "exec") {
+        discard_transaction(store, session);
+        // Reasons formatted by rejectCommandFormat carry no "ERR " (it is added by
+        // addReplyError); shared error objects (NOAUTH, MISCONF, …) keep their code.
+        let reason = e.message().strip_prefix("ERR ").unwrap_or(e.message());
+        return Err(Error::new(
+            ErrorKind::ExecAbort,
+            format!("EXECABORT Transaction discarded because of: {reason}"),
+        ));
+    }
     flag_transaction(session);
     Err(e)
 }
