@@ -385,3 +385,111 @@ fn conformance_with_redis_server() {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
+
+/// A tiny deterministic generator (SplitMix64), so the generated scripts are reproducible.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+/// Random interleavings of two clients' transaction commands and writes (no timing), one
+/// script per line as in [`SCRIPTS`].
+fn generated_scripts(seed: u64, n: usize) -> Vec<String> {
+    let mut g = Gen(seed);
+    let keys = ["k0", "k1", "k2"];
+    (0..n)
+        .map(|_| {
+            let len = 6 + (g.next() % 14) as usize;
+            let mut steps = Vec::with_capacity(len);
+            for _ in 0..len {
+                let who = g.pick(&["a", "a", "b"]);
+                let k = g.pick(&keys);
+                let k2 = g.pick(&keys);
+                let cmd = match g.next() % 20 {
+                    0 | 1 => "MULTI".to_string(),
+                    2 | 3 => "EXEC".to_string(),
+                    4 => "DISCARD".to_string(),
+                    5 | 6 => format!("WATCH {k} {k2}"),
+                    7 => "UNWATCH".to_string(),
+                    8 => format!("SET {k} v"),
+                    9 => format!("INCR {k}"),
+                    10 => format!("DEL {k}"),
+                    11 => format!("GET {k}"),
+                    12 => format!("LPUSH {k} x"),
+                    13 => g.pick(&["FLUSHDB", "FLUSHALL", "SWAPDB 0 1"]).to_string(),
+                    14 => g.pick(&["SELECT 0", "SELECT 1"]).to_string(),
+                    15 => g.pick(&["NOSUCH x", "GET", "EXEC x", "WATCH"]).to_string(),
+                    16 => format!("EXPIRE {k} 100"),
+                    17 => format!("MSET {k} 1 {k2} 2"),
+                    18 => format!("RENAME {k} {k2}"),
+                    _ => "PING".to_string(),
+                };
+                steps.push(format!("{who} {cmd}"));
+            }
+            steps.join("|")
+        })
+        .collect()
+}
+
+#[test]
+fn generated_conformance_with_redis_server() {
+    let seed = std::env::var("EMU_TX_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x7458_2026);
+    let scripts = generated_scripts(seed, 150);
+    // Outcomes the scripts must reach (so the comparison covers them).
+    const PATTERNS: [&str; 5] = [
+        "EXEC -> *-1",
+        "EXEC -> -EXECABORT Transaction discarded because of previous",
+        "EXEC -> *",
+        "-> +QUEUED",
+        "EXEC -> _",
+    ];
+    let mut seen = [0usize; PATTERNS.len()];
+    let real = start_redis();
+    let (_r, srv) = start();
+    let emu_addr = srv.addr().unwrap();
+    let mut mismatches = Vec::new();
+    for resp3 in [false, true] {
+        for script in &scripts {
+            let want = run_script(real.addr, script, resp3);
+            let got = run_script(emu_addr, script, resp3);
+            for line in &want {
+                for (i, pat) in PATTERNS.iter().enumerate() {
+                    if line.contains(pat) {
+                        seen[i] += 1;
+                    }
+                }
+            }
+            if want != got {
+                let first = want.iter().zip(&got).position(|(w, g)| w != g);
+                mismatches.push(format!(
+                    "RESP{} {script}\n  first difference at step {first:?}\n  redis: {want:?}\n  emu:   {got:?}",
+                    if resp3 { 3 } else { 2 }
+                ));
+            }
+        }
+    }
+    for (pat, n) in PATTERNS.iter().zip(seen) {
+        assert!(n > 0, "no generated script produced {pat:?}");
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} scripts differ (seed {seed}):\n{}",
+        mismatches.len(),
+        scripts.len() * 2,
+        mismatches.join("\n")
+    );
+}

@@ -293,7 +293,12 @@ pub fn call(
         }
     }
     store.commands_processed += 1;
-    if store.commands_processed % ACTIVE_EXPIRE_EVERY == 0 && !store.loading {
+    // Not inside EXEC: its commands share one time snapshot (and Redis does not run active
+    // expiry in the middle of a transaction either).
+    if store.commands_processed % ACTIVE_EXPIRE_EVERY == 0
+        && !store.loading
+        && store.frozen_now.is_none()
+    {
         store.active_expire(ACTIVE_EXPIRE_BATCH);
     }
     let dirty_before = store.dirty;
