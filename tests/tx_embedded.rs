@@ -184,6 +184,15 @@ fn transaction_helper_retries_on_watch_error() {
         })
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WrongType);
+    // No keys: nothing watched, the transaction just runs.
+    let none: [&str; 0] = [];
+    let out = r
+        .transaction(&none, |pipe| {
+            pipe.incr("n");
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(out, vec![Value::Int(1)]);
     // Nothing leaks: the pinned sessions are gone once any command runs.
     let _: () = r.set("x", 1).unwrap();
     assert!(r.with_store(|s| s.watched.is_empty() && s.watches.by_client.is_empty()));

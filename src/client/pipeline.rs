@@ -285,7 +285,8 @@ impl Redis {
     /// `f` (which may read with immediate commands on [`Pipeline::conn`] and queues the
     /// writes), then executes the transaction; when a watched key changed in between
     /// ([`ErrorKind::Watch`]) it starts over. Returns the EXEC replies. An `Err` from `f`
-    /// other than a watch error stops the loop and is returned.
+    /// other than a watch error stops the loop and is returned. With no keys nothing is
+    /// watched (a plain MULTI/EXEC).
     pub fn transaction<K, F>(&self, keys: &[K], mut f: F) -> Result<Vec<Value>>
     where
         K: ToArg,
@@ -294,7 +295,9 @@ impl Redis {
         let keys = keys.to_args();
         loop {
             let mut pipe = self.pipeline();
-            pipe.watch(&keys)?;
+            if !keys.is_empty() {
+                pipe.watch(&keys)?;
+            }
             match f(&mut pipe).and_then(|()| pipe.execute()) {
                 Err(e) if e.kind() == ErrorKind::Watch => continue,
                 other => return other,
