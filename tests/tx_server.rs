@@ -493,3 +493,44 @@ fn generated_conformance_with_redis_server() {
         mismatches.join("\n")
     );
 }
+
+#[test]
+fn redis_rs_atomic_pipe_async_in_process() {
+    use emu::adapters::redis_rs::EmuAsyncConnection;
+    let store = emu::Redis::new();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut con = EmuAsyncConnection::new(&store);
+        let (a, b): (i64, i64) = redis::pipe()
+            .atomic()
+            .incr("c", 1)
+            .incr("c", 1)
+            .query_async(&mut con)
+            .await
+            .unwrap();
+        assert_eq!((a, b), (1, 2));
+        // WATCH on this connection, a write from another: EXEC answers nil.
+        let mut other = EmuAsyncConnection::new(&store);
+        redis::cmd("WATCH")
+            .arg("c")
+            .exec_async(&mut con)
+            .await
+            .unwrap();
+        redis::cmd("SET")
+            .arg("c")
+            .arg(0)
+            .exec_async(&mut other)
+            .await
+            .unwrap();
+        let r: Option<(i64,)> = redis::pipe()
+            .atomic()
+            .incr("c", 1)
+            .query_async(&mut con)
+            .await
+            .unwrap();
+        assert_eq!(r, None);
+    });
+    assert_eq!(store.get::<_, i64>("c").unwrap(), 0);
+}
