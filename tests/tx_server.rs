@@ -534,3 +534,38 @@ fn redis_rs_atomic_pipe_async_in_process() {
     });
     assert_eq!(store.get::<_, i64>("c").unwrap(), 0);
 }
+
+/// Clients on several threads of a multi-threaded server race read-modify-write
+/// transactions on one counter: WATCH makes every increment land exactly once.
+#[test]
+fn watchers_racing_over_tcp_lose_nothing() {
+    const THREADS: usize = 6;
+    const EACH: i64 = 100;
+    let (r, srv) = server_util::start_with(|s| s.threads(4));
+    let url = format!("redis://{}/", srv.addr().unwrap());
+    let handles: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let client = redis::Client::open(url.as_str()).unwrap();
+                let mut con = client.get_connection().unwrap();
+                let mut attempts = 0u64;
+                for _ in 0..EACH {
+                    let () = redis::transaction(&mut con, &["counter"], |con, pipe| {
+                        attempts += 1;
+                        let v: Option<i64> = redis::cmd("GET").arg("counter").query(con)?;
+                        pipe.set("counter", v.unwrap_or(0) + 1).ignore().query(con)
+                    })
+                    .unwrap();
+                }
+                attempts
+            })
+        })
+        .collect();
+    let attempts: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(
+        r.get::<_, i64>("counter").unwrap(),
+        THREADS as i64 * EACH,
+        "after {attempts} attempts"
+    );
+}
