@@ -695,7 +695,8 @@ fn time_follows_the_manual_clock() {
 #[test]
 fn pipeline_mechanics_with_engine_commands() {
     let r = emu::Redis::new();
-    let mut p = r.pipeline();
+    // A plain batch: errors stay in their slot (a transactional pipeline would abort).
+    let mut p = r.pipeline_batch();
     assert!(p.is_empty());
     p.echo("a").ping().cmd("ECHO").arg("b");
     p.cmd("NOSUCH");

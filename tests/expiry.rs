@@ -445,7 +445,7 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// The model: key → deadline (None = no TTL). A key is alive while `now < deadline`.
+/// The model: key → deadline (None = no TTL). A key is alive while `now <= deadline` (Redis keyIsExpired: now > deadline).
 struct Model {
     now: i64,
     keys: BTreeMap<usize, Option<i64>>,
@@ -454,7 +454,7 @@ struct Model {
 impl Model {
     fn alive(&mut self, k: usize) -> Option<Option<i64>> {
         match self.keys.get(&k).copied() {
-            Some(Some(d)) if d <= self.now => {
+            Some(Some(d)) if d < self.now => {
                 self.keys.remove(&k);
                 None
             }

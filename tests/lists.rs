@@ -771,7 +771,7 @@ fn effects_logged_like_redis_propagation() {
 fn watch_is_invalidated_even_by_noop_ltrim() {
     let r = with_list(&["a", "b"]);
     r.with_store(|s| {
-        s.watched.insert((0, b"l".to_vec()), vec![42]);
+        s.watched.insert((0, b"l".to_vec()), vec![42.into()]);
     });
     ok(&r, &["LTRIM", "l", "0", "-1"]);
     assert!(r.with_store(|s| s.watch_dirty.contains(&42)));

@@ -101,8 +101,12 @@ fn seed_with_authentication_and_socket_timeout() {
     let e = anon.get::<_, Option<String>>("k").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Auth);
     assert_eq!(e.message(), "NOAUTH Authentication required.");
-    // Pipelines go through the same check.
-    let mut p = anon.pipeline();
+    // Pipelines go through the same check: a transaction fails as a whole…
+    let mut t = anon.pipeline();
+    t.cmd("GET").arg("k");
+    assert_eq!(t.execute().unwrap_err().kind(), ErrorKind::Auth);
+    // …and a plain batch reports the error in its slot.
+    let mut p = anon.pipeline_batch();
     p.cmd("GET").arg("k");
     assert_eq!(
         p.execute().unwrap(),
@@ -597,7 +601,10 @@ fn seed_sentinel_master_and_replica() {
         e.message(),
         "READONLY You can't write against a read only replica."
     );
-    let mut p = slave.pipeline();
+    let mut t = slave.pipeline();
+    t.cmd("DEL").arg("plumbing:sentinel");
+    assert!(t.execute().unwrap_err().message().starts_with("READONLY"));
+    let mut p = slave.pipeline_batch();
     p.cmd("DEL").arg("plumbing:sentinel");
     p.cmd("GET").arg("plumbing:sentinel");
     assert_eq!(

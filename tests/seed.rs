@@ -475,6 +475,48 @@ fn pipeline_operations() {
     assert_eq!(results.len(), 1000);
     assert_eq!(redis.get::<_, String>("key:0").unwrap(), "value:0");
     assert_eq!(redis.get::<_, String>("key:999").unwrap(), "value:999");
+
+    // The pipeline is a transaction (MULTI/EXEC), as redis-py's `pipeline()` is: another
+    // handle never sees half of it, and a command rejected while queueing aborts it all.
+    let mut pipe = redis.pipeline();
+    pipe.set("a", 1).cmd("NOSUCHCOMMAND");
+    pipe.set("b", 2);
+    let err = pipe.execute().unwrap_err();
+    assert_eq!(
+        err.message(),
+        "ERR unknown command 'NOSUCHCOMMAND', with args beginning with: "
+    );
+    assert_eq!(redis.exists::<_, i64>(["a", "b"]).unwrap(), 0);
+    // Plain batching stays available: pipeline(transaction=False).
+    let mut pipe = redis.pipeline_batch();
+    pipe.set("a", 1).cmd("NOSUCHCOMMAND");
+    pipe.set("b", 2);
+    let results = pipe.execute().unwrap();
+    assert_eq!(results[0], Value::ok());
+    assert!(results[1].is_error());
+    assert_eq!(redis.exists::<_, i64>(["a", "b"]).unwrap(), 2);
+
+    // Optimistic locking: WATCH, read, MULTI, write, EXEC — retried on WatchError.
+    let _: () = redis.set("balance", 100).unwrap();
+    let results = redis
+        .transaction(&["balance"], |pipe| {
+            let balance: i64 = pipe.conn().get("balance")?;
+            pipe.multi();
+            pipe.set("balance", balance - 30);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(results, vec![Value::ok()]);
+    assert_eq!(redis.get::<_, i64>("balance").unwrap(), 70);
+    // Without the helper: a write between WATCH and EXEC makes execute() a WatchError.
+    let mut pipe = redis.pipeline();
+    pipe.watch("balance").unwrap();
+    let balance: i64 = pipe.conn().get("balance").unwrap();
+    let _: () = redis.set("balance", 0).unwrap(); // another client
+    pipe.multi().set("balance", balance - 30);
+    let err = pipe.execute().unwrap_err();
+    assert_eq!(err.kind(), emu::ErrorKind::Watch);
+    assert_eq!(redis.get::<_, i64>("balance").unwrap(), 0);
 }
 
 // ------------------------------------------------------------------ Multiple databases

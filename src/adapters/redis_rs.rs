@@ -11,8 +11,8 @@
 //! from a server: error replies are `redis::RedisError`s of the same kind (`ERR …` →
 //! `ErrorKind::Server(ServerErrorKind::ResponseError)`, `WRONGTYPE …` → an
 //! `ErrorKind::Extension` error whose `code()` is `"WRONGTYPE"`), pipelines answer in order,
-//! and `redis::pipe().atomic()` sends MULTI/EXEC like a real connection (it works once the
-//! engine implements transactions).
+//! and `redis::pipe().atomic()` sends MULTI/EXEC like a real connection (`redis::transaction`
+//! with WATCH works too: each connection is its own client).
 //!
 //! ```
 //! use redis::Commands;

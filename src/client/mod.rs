@@ -341,7 +341,9 @@ impl Redis {
         RV::from_value(self.execute(&argv)?)
     }
 
-    /// A new, empty [`Pipeline`] on this handle (same store, same session).
+    /// A new, empty transactional [`Pipeline`] on this handle (same store, same session):
+    /// `execute` runs it in MULTI/EXEC, like redis-py's `pipeline()`. See also
+    /// [`Redis::pipeline_batch`] and [`Redis::transaction`].
     pub fn pipeline(&self) -> Pipeline {
         Pipeline::new(self.clone())
     }

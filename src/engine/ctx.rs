@@ -37,6 +37,10 @@ pub struct Session {
     /// The client talks to a read-only replica (a Sentinel `slave_for` handle): write
     /// commands fail with `READONLY` (checked by [`crate::engine::execute`]).
     pub read_only: bool,
+    /// True while EXEC runs the queued commands (blocking commands do not block then).
+    pub in_multi: bool,
+    /// MULTI queue and WATCH guard (see `engine::multi`).
+    pub tx: crate::engine::multi::TxState,
 }
 
 impl Default for Session {
@@ -53,6 +57,8 @@ impl Default for Session {
             no_evict: false,
             link: None,
             read_only: false,
+            in_multi: false,
+            tx: Default::default(),
         }
     }
 }
@@ -71,7 +77,8 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// A context for one command.
     pub fn new(store: &'a mut Store, session: &'a mut Session) -> Ctx<'a> {
-        let now = store.clock.now_ms();
+        // Inside EXEC every command sees EXEC's time (Redis `fixed_time_expire`).
+        let now = store.frozen_now.unwrap_or_else(|| store.clock.now_ms());
         store.last_command_ms = now;
         Ctx {
             store,

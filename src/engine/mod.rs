@@ -5,6 +5,7 @@
 //! Arity and unknown-command errors are produced here, centrally, with Redis's exact texts.
 
 mod ctx;
+pub mod multi;
 pub mod server;
 
 pub use ctx::{Ctx, Session};
@@ -198,7 +199,7 @@ pub fn sources() -> [&'static [CommandSpec]; 10] {
         crate::types::zset::COMMANDS,
         crate::keyspace::commands::COMMANDS,
         server::COMMANDS,
-        &[],
+        multi::COMMANDS,
         crate::persist::commands::COMMANDS,
         crate::client::sentinel::COMMANDS,
     ]
@@ -257,12 +258,17 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     let Some(name) = argv.first() else {
         return Err(Error::err("empty command"));
     };
-    let spec = table().get(name).ok_or_else(|| unknown_command(argv))?;
+    let Some(spec) = table().get(name) else {
+        return multi::reject(store, session, None, unknown_command(argv));
+    };
     if !spec.arity_ok(argv.len()) {
-        return Err(Error::arity(spec.name));
+        return multi::reject(store, session, Some(spec), Error::arity(spec.name));
     }
     // Embedded clients made with a password / as a replica handle (client::connect).
-    crate::client::connect::admit(store, session, spec)?;
+    // Refused commands flag an open transaction, like any queueing error.
+    if let Err(e) = crate::client::connect::admit(store, session, spec) {
+        return multi::reject(store, session, Some(spec), e);
+    }
     call(store, session, spec, argv).map_err(|e| {
         // Errors echo user input; a newline would break the protocol (addReplyErrorFormat).
         if e.message().contains(['\r', '\n']) {
@@ -277,16 +283,27 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
 pub fn call(
     store: &mut Store,
     session: &mut Session,
-    spec: &CommandSpec,
+    spec: &'static CommandSpec,
     argv: &[&[u8]],
 ) -> Result<Value> {
+    if multi::should_queue(session, spec) {
+        return multi::queue(store, session, spec, argv);
+    }
+    if !store.watches.dropped_is_empty() {
+        multi::reap_dropped(store);
+    }
     if spec.has(flags::WRITE) {
         if let Some(e) = store.persist.as_ref().and_then(|p| p.deny_writes()) {
             return Err(e);
         }
     }
     store.commands_processed += 1;
-    if store.commands_processed % ACTIVE_EXPIRE_EVERY == 0 && !store.loading {
+    // Not inside EXEC: its commands share one time snapshot (and Redis does not run active
+    // expiry in the middle of a transaction either).
+    if store.commands_processed % ACTIVE_EXPIRE_EVERY == 0
+        && !store.loading
+        && store.frozen_now.is_none()
+    {
         store.active_expire(ACTIVE_EXPIRE_BATCH);
     }
     let dirty_before = store.dirty;

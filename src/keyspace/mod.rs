@@ -292,8 +292,12 @@ pub struct Store {
     pub effect_bytes: Vec<u8>,
     /// Number of effects in `effect_bytes`.
     pub effect_count: u64,
-    /// WATCHed keys: (db, key) → watching client ids.
-    pub watched: HashMap<(usize, Vec<u8>), Vec<u64>>,
+    /// WATCHed keys: (db, key) → watching clients (see `engine::multi`).
+    pub watched: HashMap<(usize, Vec<u8>), Vec<crate::engine::multi::Watcher>>,
+    /// Which keys each client watches, and dropped watching sessions (`engine::multi`).
+    pub watches: crate::engine::multi::Watches,
+    /// Set while EXEC runs its queue: every command of the transaction sees this time.
+    pub frozen_now: Option<u64>,
     /// Clients whose WATCHed keys were modified.
     pub watch_dirty: HashSet<u64>,
     /// Keyspace notifications produced and not yet published.
@@ -344,6 +348,8 @@ impl Store {
             last_command_ms: 0,
             watched: HashMap::new(),
             watch_dirty: HashSet::new(),
+            watches: Default::default(),
+            frozen_now: None,
             notifications: Vec::new(),
             commands_processed: 0,
             expired_keys: 0,
@@ -358,21 +364,20 @@ impl Store {
         if self.watched.is_empty() {
             return;
         }
-        if let Some(ids) = self.watched.get(&(db, key.to_vec())) {
-            self.watch_dirty.extend(ids.iter().copied());
-        }
+        crate::engine::multi::touch_watched_key(self, db, key);
     }
 
-    /// Marks every client watching any key of `db` whose key currently exists or is watched
-    /// (FLUSHDB, SWAPDB): Redis invalidates all watchers of the db.
+    /// FLUSHDB / FLUSHALL of `db`, called before emptying it: invalidates the watchers of
+    /// keys that exist in it (Redis 7.0 `touchAllWatchedKeysInDb(db, NULL)`).
     pub fn signal_flushed_db(&mut self, db: usize) {
-        let ids: Vec<u64> = self
-            .watched
-            .iter()
-            .filter(|((d, _), _)| *d == db)
-            .flat_map(|(_, ids)| ids.iter().copied())
-            .collect();
-        self.watch_dirty.extend(ids);
+        crate::engine::multi::touch_all_watched_keys_in_db(self, db, None);
+    }
+
+    /// SWAPDB `a` `b`, called before swapping: invalidates the watchers of keys that exist
+    /// in either database.
+    pub fn signal_swapped_dbs(&mut self, a: usize, b: usize) {
+        crate::engine::multi::touch_all_watched_keys_in_db(self, a, Some(b));
+        crate::engine::multi::touch_all_watched_keys_in_db(self, b, Some(a));
     }
 
     /// Queues a keyspace notification if `class` is enabled (Redis `notifyKeyspaceEvent`).

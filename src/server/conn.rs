@@ -218,19 +218,24 @@ fn run_one(
     errors: &mut u64,
 ) {
     let result = match table().get(argv[0]) {
-        None => Err(engine::unknown_command(argv)),
+        None => engine::multi::reject(store, session, None, engine::unknown_command(argv)),
         Some(spec) => {
             display_name(last_cmd, spec.name, argv);
             if !spec.arity_ok(argv.len()) {
-                Err(Error::arity(spec.name))
+                engine::multi::reject(store, session, Some(spec), Error::arity(spec.name))
             } else if !session.authenticated
                 && !spec.has(flags::NO_AUTH)
                 && requirepass(store).is_some()
             {
-                Err(Error::new(
-                    crate::error::ErrorKind::Auth,
-                    "NOAUTH Authentication required.",
-                ))
+                engine::multi::reject(
+                    store,
+                    session,
+                    Some(spec),
+                    Error::new(
+                        crate::error::ErrorKind::Auth,
+                        "NOAUTH Authentication required.",
+                    ),
+                )
             } else {
                 engine::call(store, session, spec, argv)
             }

@@ -104,3 +104,60 @@ fn batch_loading() {
     assert_eq!(r.dbsize::<i64>().unwrap(), 1000);
     assert_eq!(r.get::<_, String>("key:999").unwrap(), "value:999");
 }
+
+#[test]
+fn pipeline_is_a_transaction_batch_is_not() {
+    let r = redis();
+    // Transactional (default): a queue-time error aborts everything.
+    let mut p = r.pipeline();
+    p.set("a", 1).cmd("INCR"); // wrong arity
+    p.set("b", 1);
+    let e = p.execute().unwrap_err();
+    assert_eq!(e.kind(), emu::ErrorKind::Arity);
+    assert_eq!(r.exists::<_, i64>(["a", "b"]).unwrap(), 0);
+    // Plain batch: the same commands run around the error.
+    let mut p = r.pipeline_batch();
+    p.set("a", 1).cmd("INCR");
+    p.set("b", 1);
+    let out = p.execute().unwrap();
+    assert_eq!(
+        out[1],
+        Value::Error("ERR wrong number of arguments for 'incr' command".into())
+    );
+    assert_eq!(r.exists::<_, i64>(["a", "b"]).unwrap(), 2);
+}
+
+#[test]
+fn watch_multi_execute_and_watch_error() {
+    let r = redis();
+    let _: () = r.set("stock", 3).unwrap();
+    let mut p = r.pipeline();
+    p.watch("stock").unwrap();
+    let stock: i64 = p.conn().get("stock").unwrap();
+    p.multi().decr("stock").rpush("orders", "o1");
+    assert_eq!(p.execute().unwrap(), vec![Value::Int(2), Value::Int(1)]);
+    assert_eq!(stock, 3);
+    // Someone else changes the key: WatchError, nothing applied.
+    p.watch("stock").unwrap();
+    let _: () = r.with_db(0).set("stock", 0).unwrap();
+    p.multi().decr("stock");
+    let e = p.execute().unwrap_err();
+    assert_eq!(e.kind(), emu::ErrorKind::Watch);
+    assert_eq!(r.get::<_, i64>("stock").unwrap(), 0);
+    // The helper retries until it wins.
+    let mut tries = 0;
+    let out = r
+        .transaction(&["stock"], |pipe| {
+            tries += 1;
+            if tries < 3 {
+                let _: i64 = r.with_db(0).incr("stock")?; // after WATCH: invalidates
+            }
+            let s: i64 = pipe.conn().get("stock")?;
+            pipe.set("stock", s * 100);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(tries, 3);
+    assert_eq!(out, vec![Value::ok()]);
+    assert_eq!(r.get::<_, i64>("stock").unwrap(), 200);
+}

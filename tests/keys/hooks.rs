@@ -12,7 +12,7 @@ fn watch(r: &Redis, db: usize, key: &str, client: u64) {
     r.with_store(|s| {
         s.watched.clear();
         s.watched
-            .insert((db, key.as_bytes().to_vec()), vec![client]);
+            .insert((db, key.as_bytes().to_vec()), vec![client.into()]);
         s.watch_dirty.clear();
     });
 }

@@ -70,8 +70,7 @@ pub(super) fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         return Err(db_out_of_range());
     };
     if a != b {
-        ctx.store.signal_flushed_db(a);
-        ctx.store.signal_flushed_db(b);
+        ctx.store.signal_swapped_dbs(a, b);
         ctx.store.dbs.swap(a, b);
     }
     ctx.store.dirty += 1;
