@@ -34,6 +34,11 @@ pub struct Session {
     /// The network connection this session belongs to, when served by `emu serve`: gives
     /// CLIENT LIST / KILL / INFO access to the server's client registry and statistics.
     pub link: Option<crate::engine::server::Link>,
+    /// True while the commands of a transaction run (EXEC): blocking commands never block.
+    pub in_multi: bool,
+    /// Set by a blocking command that could not be served: the front end blocks the
+    /// client on these keys (see `crate::blocking`). Cleared before every command.
+    pub block: Option<crate::blocking::BlockRequest>,
 }
 
 impl Default for Session {
@@ -49,6 +54,8 @@ impl Default for Session {
             close_after_reply: false,
             no_evict: false,
             link: None,
+            in_multi: false,
+            block: None,
         }
     }
 }

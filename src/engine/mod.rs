@@ -189,7 +189,7 @@ impl Table {
 }
 
 /// Every module's command slice. Adding a module means adding it here.
-pub fn sources() -> [&'static [CommandSpec]; 9] {
+pub fn sources() -> [&'static [CommandSpec]; 10] {
     [
         crate::types::string::COMMANDS,
         crate::types::hash::COMMANDS,
@@ -200,6 +200,7 @@ pub fn sources() -> [&'static [CommandSpec]; 9] {
         server::COMMANDS,
         &[],
         crate::persist::commands::COMMANDS,
+        crate::blocking::commands::COMMANDS,
     ]
 }
 
@@ -282,6 +283,7 @@ pub fn call(
             return Err(e);
         }
     }
+    session.block = None;
     store.commands_processed += 1;
     if store.commands_processed % ACTIVE_EXPIRE_EVERY == 0 && !store.loading {
         store.active_expire(ACTIVE_EXPIRE_BATCH);
@@ -304,6 +306,11 @@ pub fn call(
             None if store.dirty != dirty_before => store.record_effect(db_before, argv),
             None => {}
         }
+    }
+    // Serve clients blocked on keys this command made ready (not between the commands
+    // of a transaction: after EXEC, as Redis does).
+    if !session.in_multi {
+        crate::blocking::serve_ready(store);
     }
     result
 }

@@ -308,6 +308,8 @@ pub struct Store {
     /// Persistence attached by `persist::open` (None for a memory-only store): SAVE and
     /// friends reach the log through it, and writes are refused once it has failed.
     pub persist: Option<std::sync::Arc<crate::persist::Handle>>,
+    /// Clients blocked on keys (BLPOP & co.) and the keys made ready for them.
+    pub blocking: crate::blocking::Registry,
 }
 
 /// One logged effect: the db it applies to and a deterministic command vector.
@@ -349,12 +351,16 @@ impl Store {
             expired_keys: 0,
             loading: false,
             persist: None,
+            blocking: crate::blocking::Registry::default(),
         }
     }
 
     /// Marks clients watching `key` in `db` as dirty (Redis `signalModifiedKey`).
     #[inline]
     pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
+        if !self.blocking.is_empty() {
+            self.blocking.signal(db, key);
+        }
         if self.watched.is_empty() {
             return;
         }
@@ -366,6 +372,7 @@ impl Store {
     /// Marks every client watching any key of `db` whose key currently exists or is watched
     /// (FLUSHDB, SWAPDB): Redis invalidates all watchers of the db.
     pub fn signal_flushed_db(&mut self, db: usize) {
+        self.blocking.signal_db(db);
         let ids: Vec<u64> = self
             .watched
             .iter()
