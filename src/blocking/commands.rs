@@ -148,8 +148,8 @@ fn brpoplpush(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 ///
 /// Logged as `LPOP|RPOP key n` (by `mpop_generic`).
 fn blmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let timeout = parse_timeout(argv[1])?;
     let a = list::parse_mpop_args(argv, 2)?;
+    let timeout = parse_timeout(argv[1])?;
     let keys = &argv[a.keys];
     let (cands, wakeup) = candidates(ctx, keys);
     for k in cands {
@@ -227,8 +227,8 @@ fn bzpopmax(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 ///
 /// Logged as `ZPOPMIN|ZPOPMAX key count`.
 fn bzmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let timeout = parse_timeout(argv[1])?;
     let a = zpop::parse_mpop(argv, 2)?;
+    let timeout = parse_timeout(argv[1])?;
     let keys = &argv[a.first_key..a.first_key + a.numkeys];
     bzpop(ctx, keys, a.end, Some(a.count), timeout)
 }
