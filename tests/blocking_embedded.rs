@@ -158,8 +158,13 @@ fn errors() {
     assert_eq!(e(&["BLMPOP", "0.01", "1", "k", "up"]), "ERR syntax error");
     assert_eq!(
         e(&["BZMPOP", "abc", "0", "k", "min"]),
+        "ERR numkeys should be greater than 0"
+    );
+    assert_eq!(
+        e(&["BZMPOP", "abc", "1", "k", "min"]),
         "ERR timeout is not a float or out of range"
     );
+    assert_eq!(e(&["BLMPOP", "abc", "1", "k", "up"]), "ERR syntax error");
     assert_eq!(
         e(&["BZMPOP", "1", "0", "k", "min"]),
         "ERR numkeys should be greater than 0"
