@@ -506,3 +506,68 @@ fn effects_are_the_non_blocking_forms() {
     ];
     assert_eq!(effects, want);
 }
+
+#[test]
+fn producers_and_consumers_deliver_each_element_once() {
+    let r = Redis::new();
+    let consumers: Vec<_> = (0..4)
+        .map(|_| {
+            let c = r.with_db(0);
+            thread::spawn(move || {
+                let mut got = Vec::new();
+                while let Some((_, v)) = c
+                    .blpop::<_, Option<(String, String)>>(["q1", "q2"], 0.5)
+                    .unwrap()
+                {
+                    got.push(v);
+                }
+                got
+            })
+        })
+        .collect();
+    let producers: Vec<_> = (0..2)
+        .map(|p| {
+            let c = r.with_db(0);
+            thread::spawn(move || {
+                for i in 0..300 {
+                    let key = if i % 2 == 0 { "q1" } else { "q2" };
+                    let _: () = c.rpush(key, format!("{p}-{i}")).unwrap();
+                }
+            })
+        })
+        .collect();
+    for p in producers {
+        p.join().unwrap();
+    }
+    let mut all: Vec<String> = consumers
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+    all.sort();
+    let mut want: Vec<String> = (0..2)
+        .flat_map(|p| (0..300).map(move |i| format!("{p}-{i}")))
+        .collect();
+    want.sort();
+    assert_eq!(all, want);
+    assert_eq!(blocked_clients(&r), 0);
+    let n: i64 = r.exists(["q1", "q2"]).unwrap();
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn dropped_async_style_waiter_is_not_served() {
+    // A waiter whose owner is gone (a dropped future) never takes an element.
+    let r = Redis::new();
+    let w = r.with_store(|s| {
+        let mut sess = emu::engine::Session::default();
+        let _ = emu::engine::execute(s, &mut sess, &[b"BLPOP", b"k", b"0"]);
+        let req = sess.block.take().expect("blocks");
+        s.blocking.register(req, &[b"BLPOP", b"k", b"0"], &sess)
+    });
+    assert_eq!(blocked_clients(&r), 1);
+    drop(w);
+    assert_eq!(blocked_clients(&r), 0);
+    let _: () = r.rpush("k", "kept").unwrap();
+    let n: i64 = r.llen("k").unwrap();
+    assert_eq!(n, 1);
+}

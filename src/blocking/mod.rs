@@ -136,6 +136,16 @@ impl Registry {
     /// Registers a blocked client running `argv` with `session`; returns the handle its
     /// front end waits on.
     pub fn register(&mut self, req: BlockRequest, argv: &[&[u8]], session: &Session) -> Waiter {
+        // Waiters whose owner vanished (a dropped future) are forgotten here.
+        let gone: Vec<u64> = self
+            .waiters
+            .iter()
+            .filter(|(_, w)| w.slot.is_abandoned())
+            .map(|(&id, _)| id)
+            .collect();
+        for id in gone {
+            self.remove(id);
+        }
         self.next_id += 1;
         let id = self.next_id;
         let slot = Arc::new(Slot::default());

@@ -190,8 +190,18 @@ impl MutexGuardUnlocked {
 pub(crate) fn schedule_timeout(at: Instant, slot: Weak<Slot>) {
     static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    static PRUNE_AT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1024);
     let t = timer();
     let mut heap = t.heap.lock();
+    // Waiters served long before their deadline leave dead entries: drop them now and then
+    // (amortized) so a consumer looping on long timeouts does not grow the heap.
+    if heap.len() >= PRUNE_AT.load(std::sync::atomic::Ordering::Relaxed) {
+        heap.retain(|e| e.2.strong_count() > 0);
+        PRUNE_AT.store(
+            (heap.len() * 2).max(1024),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
     let earliest = heap.peek().is_none_or(|e| at < e.0);
     heap.push(Entry(at, seq, slot));
     drop(heap);
