@@ -125,6 +125,40 @@ fn multi_on_the_server_does_not_block_if_supported() {
     assert_eq!(c.cmds("EXEC"), b"*1\r\n*-1\r\n");
 }
 
+fn run_redis_py(proto: &str) {
+    let (_r, srv) = start();
+    let port = srv.addr().unwrap().port();
+    let python = require("python3", "install python3");
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/redis_py_blocking.py");
+    let out = Command::new(python)
+        .arg(script)
+        .arg(port.to_string())
+        .arg(proto)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "redis-py RESP{proto} blocking check failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "redis-py blocking ok"
+    );
+}
+
+#[test]
+fn redis_py_blocking_resp2() {
+    run_redis_py("2");
+}
+
+#[test]
+fn redis_py_blocking_resp3() {
+    run_redis_py("3");
+}
+
 #[cfg(feature = "redis-rs")]
 #[test]
 fn redis_rs_async_blocked_pop_holds_no_thread() {
