@@ -366,3 +366,39 @@ fn conformance_with_real_redis() {
         assert_eq!(b.cmds("LRANGE dst 0 -1"), b"*1\r\n$1\r\n2\r\n");
     }
 }
+
+#[test]
+fn served_blocked_pops_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let r = emu::Redis::builder()
+            .appendfsync(emu::persist::AppendFsync::Always)
+            .open(dir.path())
+            .unwrap();
+        let srv = emu::server::Server::new(r.clone())
+            .bind("127.0.0.1")
+            .port(0)
+            .start()
+            .unwrap();
+        let addr = srv.addr().unwrap();
+        let mut a = Raw::connect(addr);
+        let mut b = Raw::connect(addr);
+        let mut c = Raw::connect(addr);
+        send(&mut a, "BLMOVE src dst LEFT RIGHT 0");
+        wait_blocked(&mut c, 1);
+        send(&mut b, "BZPOPMIN z 0");
+        wait_blocked(&mut c, 2);
+        assert_eq!(c.cmds("RPUSH src 1 2 3"), b":3\r\n");
+        assert_eq!(a.reply(), b"$1\r\n1\r\n");
+        assert_eq!(c.cmds("ZADD z 1 m 2 n"), b":2\r\n");
+        assert_eq!(b.reply(), b"*3\r\n$1\r\nz\r\n$1\r\nm\r\n$1\r\n1\r\n");
+        srv.shutdown();
+    }
+    let r = emu::Redis::open(dir.path()).unwrap();
+    let src: Vec<String> = r.lrange("src", 0, -1).unwrap();
+    let dst: Vec<String> = r.lrange("dst", 0, -1).unwrap();
+    let z: Vec<String> = r.zrange("z", 0, -1).unwrap();
+    assert_eq!(src, vec!["2", "3"]);
+    assert_eq!(dst, vec!["1"]);
+    assert_eq!(z, vec!["n"]);
+}
