@@ -3,7 +3,7 @@
 //! Each first parses its timeout (and, for BLMOVE, its directions) as Redis does, then tries
 //! to serve through the non-blocking code (`list::pop_elements`, `list::lmove_generic`,
 //! `list::mpop_generic`, `zset::pop::generic_zpop`) and logs what it did as the
-//! non-blocking form. When nothing can be served it asks to block ([`block`]); inside MULTI
+//! non-blocking form. When nothing can be served it asks to block (`block`); inside MULTI
 //! it replies the timeout reply (a null array) right away. Re-run as a wakeup
 //! (`Registry::serving_key` set) it only considers the key that became ready, and a ready
 //! key of another type leaves it blocked, as Redis 7.0 does.

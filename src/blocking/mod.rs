@@ -25,6 +25,37 @@
 //! single timer thread expires slots at their deadline; the waiter then removes itself from
 //! the registry (unless it was served in the meantime, in which case it gets that reply).
 
+//! # Front ends
+//!
+//! * [`crate::Redis`] (typed methods, `cmd`, `execute`): the calling thread blocks, holding
+//!   no lock (clones of the handle keep working meanwhile).
+//! * `emu serve`: the connection task awaits the slot; requests pipelined behind the
+//!   blocked command wait for its reply, as in Redis; a client that disconnects (or is
+//!   killed) while blocked is unregistered and is never served.
+//! * `adapters::redis_rs`: `EmuConnection` blocks its thread; `EmuAsyncConnection` returns
+//!   a future that holds no executor thread (any executor: the timeout comes from the
+//!   timer thread, not from a runtime).
+//! * A plain embedded [`crate::Pipeline`] and EXEC run blocking commands without blocking:
+//!   with no data they reply the timeout reply at once (a pipeline holds the store lock
+//!   for its whole batch).
+//!
+//! # Wakeups covered
+//!
+//! Any command that reports a modification of a waited key (`Ctx::modified`): LPUSH,
+//! RPUSH, LPUSHX, RPUSHX, LINSERT, LMOVE/RPOPLPUSH (and served BLMOVEs, in chains), ZADD,
+//! ZINCRBY, ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE/ZRANGESTORE, RENAME, MOVE, COPY, …; SWAPDB and FLUSHDB
+//! re-check every waiter of the db. A transaction's writes are served after EXEC.
+//!
+//! # Known differences from Redis 7.0
+//!
+//! * A ready key holding another type leaves the client blocked (as 7.0 does); a client
+//!   woken for BLMOVE whose destination has the wrong type gets WRONGTYPE (as 7.0 does).
+//! * With `appendfsync always`, a woken client may get its reply before the pusher's batch
+//!   is fsynced (the pusher itself is acknowledged only after).
+//! * The timeout's milliseconds are the exact `timeout * 1000` truncated; Redis rounds the
+//!   product to long double first (differs by at most 1 ms on pathological inputs).
+//! * CLIENT UNBLOCK and CLIENT LIST's `b` flag are not implemented.
+
 pub mod commands;
 mod slot;
 
