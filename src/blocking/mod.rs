@@ -365,3 +365,32 @@ pub fn parse_timeout(arg: &[u8]) -> Result<Option<Duration>> {
 pub fn deadline(timeout: Option<Duration>) -> Option<Instant> {
     timeout.and_then(|d| Instant::now().checked_add(d))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_parse_like_redis() {
+        let ms = |s: &str| parse_timeout(s.as_bytes()).map(|d| d.map(|d| d.as_millis() as u64));
+        assert_eq!(ms("0"), Ok(None));
+        assert_eq!(ms("0.1"), Ok(Some(100)));
+        assert_eq!(ms("1.5"), Ok(Some(1500)));
+        assert_eq!(ms("0.0009"), Ok(None)); // truncates to 0 ms: forever, as in Redis
+        assert_eq!(ms("-0.0001"), Ok(None));
+        assert_eq!(ms("0x10"), Ok(Some(16_000)));
+        assert_eq!(ms("1e15"), Ok(Some(1_000_000_000_000_000_000)));
+        assert_eq!(ms("+2"), Ok(Some(2000)));
+        let neg = Err(Error::new(ErrorKind::OutOfRange, "ERR timeout is negative"));
+        assert_eq!(ms("-1"), neg);
+        assert_eq!(ms("-inf"), neg);
+        assert_eq!(ms("inf"), neg);
+        assert_eq!(ms("1e400"), neg);
+        assert_eq!(ms("9223372036854775807"), neg);
+        let bad = Err(Error::err("timeout is not a float or out of range"));
+        for s in ["", " 1", "1 ", "abc", "nan", "1e"] {
+            assert_eq!(ms(s), bad, "{s:?}");
+        }
+        assert_eq!(deadline(Some(Duration::from_secs(u64::MAX))), None);
+    }
+}
