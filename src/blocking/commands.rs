@@ -282,7 +282,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         -3,
         WRITE | NOSCRIPT | BLOCKING | FAST,
         (1, -2, 1),
-        "sortedset",
+        "sorted-set",
         bzpopmin,
     ),
     CommandSpec::new(
@@ -290,7 +290,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         -3,
         WRITE | NOSCRIPT | BLOCKING | FAST,
         (1, -2, 1),
-        "sortedset",
+        "sorted-set",
         bzpopmax,
     ),
     CommandSpec::new(
@@ -298,7 +298,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         -5,
         WRITE | BLOCKING,
         (0, 0, 0),
-        "sortedset",
+        "sorted-set",
         bzmpop,
     )
     .with_keys(bzmpop_keys),
