@@ -25,6 +25,7 @@
 
 #[cfg(feature = "redis-rs")]
 pub mod adapters;
+pub mod blocking;
 pub mod client;
 pub mod engine;
 pub mod error;

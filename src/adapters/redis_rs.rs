@@ -35,11 +35,53 @@ use crate::engine::{server::next_client_id, Session};
 use crate::server::conn::{Conn, Flow};
 use crate::Redis;
 
-/// Runs packed RESP requests on a session and returns the raw replies, one per request.
+/// Runs packed RESP requests on a session and returns the raw replies, one per request. A
+/// blocking command that blocks waits on this thread (holding no lock).
 fn run_packed(redis: &Redis, conn: &mut Conn, packed: &[u8]) -> RedisResult<Vec<Value>> {
     conn.input().extend_from_slice(packed);
-    let flow = conn.process(redis.shared_store());
+    let store = redis.shared_store();
+    let mut flow = conn.process(store);
+    while let Some(w) = conn.blocked.take() {
+        let reply = w.wait(store);
+        conn.finish_blocked(reply);
+        flow = conn.process(store);
+    }
     let out = std::mem::take(&mut conn.out);
+    parse_replies(conn, out, flow)
+}
+
+/// The async form of [`run_packed`]: a blocked command is awaited as a future that holds
+/// no executor thread; meanwhile other clones of the connection keep working (the rest of
+/// this request's pipeline is set aside until the reply arrives).
+async fn run_packed_async(
+    redis: &Redis,
+    conn: &Mutex<Conn>,
+    packed: &[u8],
+) -> RedisResult<Vec<Value>> {
+    let store = redis.shared_store();
+    let mut out = Vec::new();
+    let (mut flow, mut blocked) = {
+        let mut c = conn.lock();
+        c.input().extend_from_slice(packed);
+        let flow = c.process(store);
+        out.append(&mut c.out);
+        let blocked = c.blocked.take().map(|w| (w, c.take_pending_input()));
+        (flow, blocked)
+    };
+    while let Some((w, rest)) = blocked.take() {
+        let reply = w.wait_async(store).await;
+        let mut c = conn.lock();
+        c.finish_blocked(reply);
+        c.input().extend_from_slice(&rest);
+        flow = c.process(store);
+        out.append(&mut c.out);
+        blocked = c.blocked.take().map(|w| (w, c.take_pending_input()));
+    }
+    parse_replies(&mut conn.lock(), out, flow)
+}
+
+/// Splits the encoded replies and handles a partial request or a close.
+fn parse_replies(conn: &mut Conn, out: Vec<u8>, flow: Flow) -> RedisResult<Vec<Value>> {
     let mut replies = Vec::new();
     let mut rest: &[u8] = &out;
     while !rest.is_empty() {
@@ -219,11 +261,12 @@ impl EmuAsyncConnection {
 impl redis::aio::ConnectionLike for EmuAsyncConnection {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a redis::Cmd) -> RedisFuture<'a, Value> {
         let packed = cmd.get_packed_command();
-        let result = run_packed(&self.redis, &mut self.conn.lock(), &packed).and_then(|mut r| {
-            r.pop()
+        Box::pin(async move {
+            run_packed_async(&self.redis, &self.conn, &packed)
+                .await?
+                .pop()
                 .ok_or_else(|| RedisError::from((ErrorKind::Client, "empty request")))
-        });
-        Box::pin(async move { result })
+        })
     }
 
     fn req_packed_commands<'a>(
@@ -233,9 +276,10 @@ impl redis::aio::ConnectionLike for EmuAsyncConnection {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         let packed = pipeline.get_packed_pipeline();
-        let result = run_packed(&self.redis, &mut self.conn.lock(), &packed)
-            .and_then(|r| select_pipeline_replies(r, offset, count));
-        Box::pin(async move { result })
+        Box::pin(async move {
+            let replies = run_packed_async(&self.redis, &self.conn, &packed).await?;
+            select_pipeline_replies(replies, offset, count)
+        })
     }
 
     fn get_db(&self) -> i64 {

@@ -298,8 +298,23 @@ impl Redis {
 
     /// Runs one command given as an argument vector and returns the raw reply. Error
     /// replies come back as `Err`.
+    ///
+    /// A blocking command (BLPOP, BZPOPMIN, …) that cannot be served at once blocks the
+    /// calling thread, holding no lock, until another handle or thread makes its key ready
+    /// or its timeout passes (see [`crate::blocking`]).
     pub fn execute(&self, argv: &[&[u8]]) -> Result<Value> {
-        self.with_session_and_store(|store, session| engine::execute(store, session, argv))?
+        let (reply, waiter) = self.with_session_and_store(|store, session| {
+            let reply = engine::execute(store, session, argv);
+            let waiter = session
+                .block
+                .take()
+                .map(|req| store.blocking.register(req, argv, session));
+            (reply, waiter)
+        })?;
+        match waiter {
+            Some(w) => w.wait(&self.shared.store),
+            None => reply,
+        }
     }
 
     /// Runs `f` holding this handle's session and the store (session first, always, so

@@ -37,10 +37,13 @@ pub struct Session {
     /// The client talks to a read-only replica (a Sentinel `slave_for` handle): write
     /// commands fail with `READONLY` (checked by [`crate::engine::execute`]).
     pub read_only: bool,
-    /// True while EXEC runs the queued commands (blocking commands do not block then).
+    /// True while EXEC runs the queued commands: blocking commands never block then.
     pub in_multi: bool,
     /// MULTI queue and WATCH guard (see `engine::multi`).
     pub tx: crate::engine::multi::TxState,
+    /// Set by a blocking command that could not be served: the front end blocks the
+    /// client on these keys (see `crate::blocking`). Cleared before every command.
+    pub block: Option<crate::blocking::BlockRequest>,
 }
 
 impl Default for Session {
@@ -59,6 +62,7 @@ impl Default for Session {
             read_only: false,
             in_multi: false,
             tx: Default::default(),
+            block: None,
         }
     }
 }

@@ -190,7 +190,7 @@ impl Table {
 }
 
 /// Every module's command slice. Adding a module means adding it here.
-pub fn sources() -> [&'static [CommandSpec]; 10] {
+pub fn sources() -> [&'static [CommandSpec]; 11] {
     [
         crate::types::string::COMMANDS,
         crate::types::hash::COMMANDS,
@@ -202,6 +202,7 @@ pub fn sources() -> [&'static [CommandSpec]; 10] {
         multi::COMMANDS,
         crate::persist::commands::COMMANDS,
         crate::client::sentinel::COMMANDS,
+        crate::blocking::commands::COMMANDS,
     ]
 }
 
@@ -297,6 +298,7 @@ pub fn call(
             return Err(e);
         }
     }
+    session.block = None;
     store.commands_processed += 1;
     // Not inside EXEC: its commands share one time snapshot (and Redis does not run active
     // expiry in the middle of a transaction either).
@@ -324,6 +326,11 @@ pub fn call(
             None if store.dirty != dirty_before => store.record_effect(db_before, argv),
             None => {}
         }
+    }
+    // Serve clients blocked on keys this command made ready (not between the commands
+    // of a transaction: after EXEC, as Redis does).
+    if !session.in_multi {
+        crate::blocking::serve_ready(store);
     }
     result
 }

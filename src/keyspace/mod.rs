@@ -312,6 +312,8 @@ pub struct Store {
     /// Persistence attached by `persist::open` (None for a memory-only store): SAVE and
     /// friends reach the log through it, and writes are refused once it has failed.
     pub persist: Option<std::sync::Arc<crate::persist::Handle>>,
+    /// Clients blocked on keys (BLPOP & co.) and the keys made ready for them.
+    pub blocking: crate::blocking::Registry,
 }
 
 /// One logged effect: the db it applies to and a deterministic command vector.
@@ -355,12 +357,16 @@ impl Store {
             expired_keys: 0,
             loading: false,
             persist: None,
+            blocking: crate::blocking::Registry::default(),
         }
     }
 
     /// Marks clients watching `key` in `db` as dirty (Redis `signalModifiedKey`).
     #[inline]
     pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
+        if !self.blocking.is_empty() {
+            self.blocking.signal(db, key);
+        }
         if self.watched.is_empty() {
             return;
         }
@@ -370,12 +376,15 @@ impl Store {
     /// FLUSHDB / FLUSHALL of `db`, called before emptying it: invalidates the watchers of
     /// keys that exist in it (Redis 7.0 `touchAllWatchedKeysInDb(db, NULL)`).
     pub fn signal_flushed_db(&mut self, db: usize) {
+        self.blocking.signal_db(db);
         crate::engine::multi::touch_all_watched_keys_in_db(self, db, None);
     }
 
     /// SWAPDB `a` `b`, called before swapping: invalidates the watchers of keys that exist
-    /// in either database.
+    /// in either database, and re-checks clients blocked in either.
     pub fn signal_swapped_dbs(&mut self, a: usize, b: usize) {
+        self.blocking.signal_db(a);
+        self.blocking.signal_db(b);
         crate::engine::multi::touch_all_watched_keys_in_db(self, a, Some(b));
         crate::engine::multi::touch_all_watched_keys_in_db(self, b, Some(a));
     }

@@ -44,6 +44,9 @@ pub struct Conn {
     last_cmd: String,
     /// Error replies produced by the last `process` call (INFO total_error_replies).
     pub errors: u64,
+    /// Set when a blocking command blocked the client: `process` stopped there; the network
+    /// layer waits on it, then calls [`Conn::finish_blocked`] and `process` again.
+    pub blocked: Option<crate::blocking::Waiter>,
 }
 
 impl Conn {
@@ -59,12 +62,22 @@ impl Conn {
             idle_timeout_secs: 0,
             last_cmd: String::new(),
             errors: 0,
+            blocked: None,
         }
     }
 
     /// The input buffer, to read into (append at the end).
     pub fn input(&mut self) -> &mut Vec<u8> {
         &mut self.input
+    }
+
+    /// Removes and returns the received bytes not yet processed (a blocked async
+    /// adapter request sets the rest of its pipeline aside).
+    pub fn take_pending_input(&mut self) -> Vec<u8> {
+        let rest = self.input.split_off(self.consumed);
+        self.input.clear();
+        self.consumed = 0;
+        rest
     }
 
     /// Bytes received and not yet processed.
@@ -147,6 +160,11 @@ impl Conn {
                         &mut self.last_cmd,
                         &mut self.errors,
                     );
+                    if let Some(req) = self.session.block.take() {
+                        // The client blocks: later requests wait for its reply.
+                        self.blocked = Some(g.blocking.register(req, argv, &self.session));
+                        break;
+                    }
                     if self.session.close_after_reply {
                         flow = Flow::Close;
                         break;
@@ -178,6 +196,14 @@ impl Conn {
             self.input.shrink_to(64 * 1024);
         }
         flow
+    }
+
+    /// Encodes the reply a blocked client finally got (served or timed out).
+    pub fn finish_blocked(&mut self, reply: crate::error::Result<crate::value::Value>) {
+        match reply {
+            Ok(v) => resp::encode(&mut self.out, &v, self.session.resp),
+            Err(e) => resp::encode_error(&mut self.out, e.message()),
+        }
     }
 
     /// Re-reads the limits that come from CONFIG (proto-max-bulk-len, timeout).
@@ -241,6 +267,10 @@ fn run_one(
             }
         }
     };
+    if session.block.is_some() {
+        // Blocked: the reply comes later (Conn::finish_blocked).
+        return;
+    }
     match result {
         Ok(v) => {
             if v.is_error() {

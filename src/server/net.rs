@@ -379,24 +379,59 @@ where
             return Ok(());
         }
         stats.net_input_bytes.fetch_add(n as u64, Relaxed);
-        let flow = conn.process(store);
-        if conn.errors > 0 {
-            stats.error_replies.fetch_add(conn.errors, Relaxed);
-        }
-        conn.sync_registry(&link);
-        if !conn.out.is_empty() {
-            stats
-                .net_output_bytes
-                .fetch_add(conn.out.len() as u64, Relaxed);
-            sock.write_all(&conn.out).await?;
-            conn.out.clear();
-            if conn.out.capacity() > 1024 * 1024 {
-                conn.out.shrink_to(64 * 1024);
+        let mut flow = conn.process(store);
+        loop {
+            if conn.errors > 0 {
+                stats.error_replies.fetch_add(conn.errors, Relaxed);
+                conn.errors = 0;
             }
-        }
-        if flow == Flow::Close {
-            let _ = sock.shutdown().await;
-            return Ok(());
+            conn.sync_registry(&link);
+            if !conn.out.is_empty() {
+                stats
+                    .net_output_bytes
+                    .fetch_add(conn.out.len() as u64, Relaxed);
+                sock.write_all(&conn.out).await?;
+                conn.out.clear();
+                if conn.out.capacity() > 1024 * 1024 {
+                    conn.out.shrink_to(64 * 1024);
+                }
+            }
+            if flow == Flow::Close {
+                let _ = sock.shutdown().await;
+                return Ok(());
+            }
+            let Some(waiter) = conn.blocked.take() else {
+                break;
+            };
+            // Blocked (BLPOP & co.): wait for the reply without holding a thread; keep
+            // reading so a disconnect is noticed (input is buffered, as Redis does).
+            let reply = loop {
+                let input = conn.input();
+                if input.capacity() - input.len() < 4096 {
+                    input.reserve(16 * 1024);
+                }
+                tokio::select! {
+                    _ = waiter.ready() => break waiter.finish(&mut store.lock()),
+                    r = sock.read_buf(input) => match r {
+                        Ok(0) | Err(_) => {
+                            waiter.abandon(&mut store.lock());
+                            return Ok(());
+                        }
+                        Ok(n) => {
+                            stats.net_input_bytes.fetch_add(n as u64, Relaxed);
+                        }
+                    },
+                    _ = killed.notified() => {
+                        waiter.abandon(&mut store.lock());
+                        return Ok(());
+                    }
+                }
+            };
+            if reply.is_err() {
+                stats.error_replies.fetch_add(1, Relaxed);
+            }
+            conn.finish_blocked(reply);
+            flow = conn.process(store);
         }
     }
 }

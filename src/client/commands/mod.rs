@@ -11,6 +11,7 @@
 
 use crate::client::convert::{ToArg, ToPair};
 
+mod blocking;
 mod hashes;
 mod keys;
 mod lists;

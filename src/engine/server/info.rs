@@ -99,7 +99,7 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("maxclients", &maxclients);
             f("client_recent_max_input_buffer", &0);
             f("client_recent_max_output_buffer", &0);
-            f("blocked_clients", &0);
+            f("blocked_clients", &store.blocking.blocked_clients());
             f("tracking_clients", &0);
             f("clients_in_timeout_table", &0);
         }

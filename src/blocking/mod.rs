@@ -1,0 +1,396 @@
+//! Blocking commands: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP.
+//!
+//! # How a client blocks
+//!
+//! A blocking handler ([`commands`]) first tries to serve right away through the same code
+//! as its non-blocking form. When no key can serve it (and the caller is not inside MULTI,
+//! `Session::in_multi`), it leaves a [`BlockRequest`] in `Session::block` and returns a
+//! placeholder. The front end that ran it (the embedded [`crate::Redis`], the RESP
+//! connection, the redis-rs adapter) then [`Registry::register`]s a waiter in the store's
+//! [`Registry`] (FIFO per `(db, key)`), releases the store lock and waits on the waiter's
+//! [`Slot`]: a thread on a condvar, an async task on a future (no executor thread held).
+//!
+//! # How a client is served
+//!
+//! Every modification goes through `Store::signal_modified`, which (when someone waits on
+//! that key) queues the key as *ready* (Redis `signalKeyAsReady`). After each top-level
+//! command (`engine::call`, not inside EXEC's queue), [`serve_ready`] takes the ready keys in
+//! signal order and, for each, re-runs the waiters' commands in FIFO order (longest waiting
+//! first), restricted to that key, under the same store lock as the write that made it
+//! ready: so no other client can take the element first, and the served pop is logged in
+//! the same batch, as its non-blocking form (`LPOP key`, `LMOVE …`, `ZPOPMIN key`, …). The
+//! reply goes into the waiter's slot and wakes it.
+//!
+//! Timeouts use real time ([`std::time::Instant`], as Redis does), never the store clock: a
+//! single timer thread expires slots at their deadline; the waiter then removes itself from
+//! the registry (unless it was served in the meantime, in which case it gets that reply).
+
+//! # Front ends
+//!
+//! * [`crate::Redis`] (typed methods, `cmd`, `execute`): the calling thread blocks, holding
+//!   no lock (clones of the handle keep working meanwhile).
+//! * `emu serve`: the connection task awaits the slot; requests pipelined behind the
+//!   blocked command wait for its reply, as in Redis; a client that disconnects (or is
+//!   killed) while blocked is unregistered and is never served.
+//! * `adapters::redis_rs`: `EmuConnection` blocks its thread; `EmuAsyncConnection` returns
+//!   a future that holds no executor thread (any executor: the timeout comes from the
+//!   timer thread, not from a runtime).
+//! * A plain embedded [`crate::Pipeline`] and EXEC run blocking commands without blocking:
+//!   with no data they reply the timeout reply at once (a pipeline holds the store lock
+//!   for its whole batch).
+//!
+//! # Wakeups covered
+//!
+//! Any command that reports a modification of a waited key (`Ctx::modified`): LPUSH,
+//! RPUSH, LPUSHX, RPUSHX, LINSERT, LMOVE/RPOPLPUSH (and served BLMOVEs, in chains), ZADD,
+//! ZINCRBY, ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE/ZRANGESTORE, RENAME, MOVE, COPY, …; SWAPDB and FLUSHDB
+//! re-check every waiter of the db. A transaction's writes are served after EXEC.
+//!
+//! # Known differences from Redis 7.0
+//!
+//! * A ready key holding another type leaves the client blocked (as 7.0 does); a client
+//!   woken for BLMOVE whose destination has the wrong type gets WRONGTYPE (as 7.0 does).
+//! * With `appendfsync always`, a woken client may get its reply before the pusher's batch
+//!   is fsynced (the pusher itself is acknowledged only after).
+//! * The timeout's milliseconds are the exact `timeout * 1000` truncated; Redis rounds the
+//!   product to long double first (differs by at most 1 ms on pathological inputs).
+//! * CLIENT UNBLOCK and CLIENT LIST's `b` flag are not implemented.
+
+pub mod commands;
+mod slot;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::engine::{self, Session};
+use crate::error::{Error, ErrorKind, Result};
+use crate::keyspace::Store;
+use crate::value::Value;
+
+pub use slot::{Slot, SlotFuture};
+
+/// What a blocking handler asks the front end to do when it could not serve at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockRequest {
+    /// Keys to wait on, in the selected db.
+    pub keys: Vec<Vec<u8>>,
+    /// Deadline in real time; None waits forever (timeout 0).
+    pub deadline: Option<Instant>,
+}
+
+/// One blocked client.
+struct Blocked {
+    db: usize,
+    keys: Vec<Vec<u8>>,
+    argv: Vec<Vec<u8>>,
+    session: Session,
+    slot: Arc<Slot>,
+}
+
+/// Blocked clients of one store, FIFO per key, plus the keys made ready since the last
+/// serving pass. Not data: cloning a store gives an empty registry.
+#[derive(Default)]
+pub struct Registry {
+    next_id: u64,
+    waiters: HashMap<u64, Blocked>,
+    by_key: HashMap<(usize, Vec<u8>), VecDeque<u64>>,
+    ready: VecDeque<(usize, Vec<u8>)>,
+    ready_set: HashSet<(usize, Vec<u8>)>,
+    serving: bool,
+    /// The ready key a re-run blocking command must serve from (Redis 7.0 serves a woken
+    /// client from the key that became ready, not from its first non-empty key).
+    serving_key: Option<Vec<u8>>,
+}
+
+impl Clone for Registry {
+    fn clone(&self) -> Self {
+        Registry::default()
+    }
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("blocked", &self.waiters.len())
+            .field("ready", &self.ready.len())
+            .finish()
+    }
+}
+
+impl Registry {
+    /// Number of blocked clients (INFO `blocked_clients`).
+    pub fn blocked_clients(&self) -> usize {
+        self.waiters
+            .values()
+            .filter(|w| !w.slot.is_abandoned())
+            .count()
+    }
+
+    /// True when nobody is blocked.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.waiters.is_empty()
+    }
+
+    /// The key a re-run blocking command must serve from, if it runs as a wakeup.
+    pub fn serving_key(&self) -> Option<&[u8]> {
+        self.serving_key.as_deref()
+    }
+
+    /// Redis `signalKeyAsReady`: queues `(db, key)` if a client waits on it.
+    pub fn signal(&mut self, db: usize, key: &[u8]) {
+        if self.waiters.is_empty() {
+            return;
+        }
+        let k = (db, key.to_vec());
+        if self.by_key.contains_key(&k) && !self.ready_set.contains(&k) {
+            self.ready_set.insert(k.clone());
+            self.ready.push_back(k);
+        }
+    }
+
+    /// Queues every waited key of `db` (FLUSHDB, SWAPDB: the db's contents changed).
+    pub fn signal_db(&mut self, db: usize) {
+        let mut keys: Vec<Vec<u8>> = self
+            .by_key
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .map(|(_, k)| k.clone())
+            .collect();
+        keys.sort();
+        for k in keys {
+            self.signal(db, &k);
+        }
+    }
+
+    /// Registers a blocked client running `argv` with `session`; returns the handle its
+    /// front end waits on.
+    pub fn register(&mut self, req: BlockRequest, argv: &[&[u8]], session: &Session) -> Waiter {
+        // Waiters whose owner vanished (a dropped future) are forgotten here.
+        let gone: Vec<u64> = self
+            .waiters
+            .iter()
+            .filter(|(_, w)| w.slot.is_abandoned())
+            .map(|(&id, _)| id)
+            .collect();
+        for id in gone {
+            self.remove(id);
+        }
+        self.next_id += 1;
+        let id = self.next_id;
+        let slot = Arc::new(Slot::default());
+        let db = session.db;
+        let mut snapshot = session.clone();
+        snapshot.block = None;
+        snapshot.in_multi = false;
+        for k in &req.keys {
+            let q = self.by_key.entry((db, k.clone())).or_default();
+            if !q.contains(&id) {
+                q.push_back(id);
+            }
+        }
+        self.waiters.insert(
+            id,
+            Blocked {
+                db,
+                keys: req.keys.clone(),
+                argv: argv.iter().map(|a| a.to_vec()).collect(),
+                session: snapshot,
+                slot: slot.clone(),
+            },
+        );
+        if let Some(at) = req.deadline {
+            slot::schedule_timeout(at, Arc::downgrade(&slot));
+        }
+        Waiter { id, slot }
+    }
+
+    /// Removes waiter `id` (served, timed out, disconnected).
+    fn remove(&mut self, id: u64) -> Option<Blocked> {
+        let w = self.waiters.remove(&id)?;
+        for k in &w.keys {
+            let key = (w.db, k.clone());
+            if let Some(q) = self.by_key.get_mut(&key) {
+                q.retain(|&x| x != id);
+                if q.is_empty() {
+                    self.by_key.remove(&key);
+                }
+            }
+        }
+        Some(w)
+    }
+
+    /// Unregisters a waiter that stops waiting (timeout, disconnect). Returns the reply if
+    /// it was served first.
+    pub fn cancel(&mut self, w: &Waiter) -> Option<Result<Value>> {
+        self.remove(w.id);
+        w.slot.take_reply()
+    }
+}
+
+/// The handle a blocked front end waits on.
+#[derive(Debug)]
+pub struct Waiter {
+    id: u64,
+    slot: Arc<Slot>,
+}
+
+impl Waiter {
+    /// Waits (blocking this thread, holding no lock) until served or timed out; then the
+    /// reply: the served one, or the timeout reply (a null array).
+    pub fn wait(self, store: &parking_lot::Mutex<Store>) -> Result<Value> {
+        self.slot.wait();
+        self.finish(&mut store.lock())
+    }
+
+    /// [`Waiter::wait`] as a future: holds no thread while waiting.
+    pub async fn wait_async(self, store: &parking_lot::Mutex<Store>) -> Result<Value> {
+        SlotFuture::new(self.slot.clone()).await;
+        self.finish(&mut store.lock())
+    }
+
+    /// The future that resolves when the waiter is served or times out (for `select!`);
+    /// follow it with [`Waiter::finish`].
+    pub fn ready(&self) -> SlotFuture {
+        SlotFuture::new(self.slot.clone())
+    }
+
+    /// Under the store lock: the served reply, or (timed out / gave up) unregisters and
+    /// returns the timeout reply.
+    pub fn finish(self, store: &mut Store) -> Result<Value> {
+        match store.blocking.cancel(&self) {
+            Some(r) => r,
+            None => Ok(Value::NilArray),
+        }
+    }
+
+    /// Gives up waiting (client gone): unregisters.
+    pub fn abandon(self, store: &mut Store) {
+        store.blocking.cancel(&self);
+    }
+}
+
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        // If the owner vanished without finishing (task aborted), nobody may be served
+        // on its behalf: an element popped for it would be lost.
+        self.slot.abandon();
+    }
+}
+
+/// Serves blocked clients whose keys became ready (Redis `handleClientsBlockedOnKeys`).
+/// Called by the engine after each top-level command, under the store lock.
+pub fn serve_ready(store: &mut Store) {
+    if store.blocking.serving || store.blocking.ready.is_empty() {
+        return;
+    }
+    store.blocking.serving = true;
+    while let Some(k) = store.blocking.ready.pop_front() {
+        store.blocking.ready_set.remove(&k);
+        let (db, key) = k;
+        let ids: Vec<u64> = match store.blocking.by_key.get(&(db, key.clone())) {
+            Some(q) => q.iter().copied().collect(),
+            None => continue,
+        };
+        for id in ids {
+            if !store.dbs.get(db).is_some_and(|d| d.dict.contains_key(&key)) {
+                break;
+            }
+            let Some(w) = store.blocking.waiters.get(&id) else {
+                continue;
+            };
+            if w.slot.is_abandoned() {
+                store.blocking.remove(id);
+                continue;
+            }
+            let argv = w.argv.clone();
+            let mut session = w.session.clone();
+            let Some(spec) = argv.first().and_then(|n| engine::table().get(n)) else {
+                continue;
+            };
+            store.blocking.serving_key = Some(key.clone());
+            let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+            let result = engine::call(store, &mut session, spec, &args);
+            store.blocking.serving_key = None;
+            if session.block.is_some() {
+                continue;
+            }
+            if let Some(w) = store.blocking.remove(id) {
+                w.slot.fulfil(result);
+            }
+        }
+    }
+    store.blocking.serving = false;
+}
+
+/// Redis `getTimeoutFromObjectOrReply(.., UNIT_SECONDS)`: the argument is parsed as a long
+/// double, multiplied by 1000 and truncated to milliseconds (an overflowing product, like
+/// `inf`, turns negative as the C conversion does); 0 means forever.
+pub fn parse_timeout(arg: &[u8]) -> Result<Option<Duration>> {
+    use crate::util::longdouble::{parse, LongDouble};
+    let Some(v) = parse(arg) else {
+        return Err(Error::err("timeout is not a float or out of range"));
+    };
+    let negative = || Error::new(ErrorKind::OutOfRange, "ERR timeout is negative");
+    let ms: i64 = match v {
+        LongDouble::Inf { .. } => return Err(negative()),
+        LongDouble::Finite { neg, mant, exp } => {
+            let prod = mant as u128 * 1000;
+            let mag: Option<u128> = if exp >= 0 {
+                if exp > 60 || prod.leading_zeros() < exp as u32 {
+                    None
+                } else {
+                    Some(prod << exp)
+                }
+            } else {
+                let shift = exp.unsigned_abs();
+                Some(if shift >= 128 { 0 } else { prod >> shift })
+            };
+            match mag.filter(|&m| m <= i64::MAX as u128) {
+                None => return Err(negative()),
+                Some(m) if neg => -(m as i64),
+                Some(m) => m as i64,
+            }
+        }
+    };
+    if ms < 0 {
+        return Err(negative());
+    }
+    Ok((ms > 0).then(|| Duration::from_millis(ms as u64)))
+}
+
+/// The deadline of a timeout parsed by [`parse_timeout`] (None: forever, or too far away
+/// to represent).
+pub fn deadline(timeout: Option<Duration>) -> Option<Instant> {
+    timeout.and_then(|d| Instant::now().checked_add(d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_parse_like_redis() {
+        let ms = |s: &str| parse_timeout(s.as_bytes()).map(|d| d.map(|d| d.as_millis() as u64));
+        assert_eq!(ms("0"), Ok(None));
+        assert_eq!(ms("0.1"), Ok(Some(100)));
+        assert_eq!(ms("1.5"), Ok(Some(1500)));
+        assert_eq!(ms("0.0009"), Ok(None)); // truncates to 0 ms: forever, as in Redis
+        assert_eq!(ms("-0.0001"), Ok(None));
+        assert_eq!(ms("0x10"), Ok(Some(16_000)));
+        assert_eq!(ms("1e15"), Ok(Some(1_000_000_000_000_000_000)));
+        assert_eq!(ms("+2"), Ok(Some(2000)));
+        let neg = Err(Error::new(ErrorKind::OutOfRange, "ERR timeout is negative"));
+        assert_eq!(ms("-1"), neg);
+        assert_eq!(ms("-inf"), neg);
+        assert_eq!(ms("inf"), neg);
+        assert_eq!(ms("1e400"), neg);
+        assert_eq!(ms("9223372036854775807"), neg);
+        let bad = Err(Error::err("timeout is not a float or out of range"));
+        for s in ["", " 1", "1 ", "abc", "nan", "1e"] {
+            assert_eq!(ms(s), bad, "{s:?}");
+        }
+        assert_eq!(deadline(Some(Duration::from_secs(u64::MAX))), None);
+    }
+}
