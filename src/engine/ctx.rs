@@ -34,6 +34,8 @@ pub struct Session {
     /// The network connection this session belongs to, when served by `emu serve`: gives
     /// CLIENT LIST / KILL / INFO access to the server's client registry and statistics.
     pub link: Option<crate::engine::server::Link>,
+    /// Pub/Sub mailbox of this client (created by the front end, or on first SUBSCRIBE).
+    pub pubsub: Option<std::sync::Arc<crate::pubsub::Mailbox>>,
 }
 
 impl Default for Session {
@@ -49,6 +51,7 @@ impl Default for Session {
             close_after_reply: false,
             no_evict: false,
             link: None,
+            pubsub: None,
         }
     }
 }

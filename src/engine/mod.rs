@@ -189,7 +189,7 @@ impl Table {
 }
 
 /// Every module's command slice. Adding a module means adding it here.
-pub fn sources() -> [&'static [CommandSpec]; 9] {
+pub fn sources() -> [&'static [CommandSpec]; 10] {
     [
         crate::types::string::COMMANDS,
         crate::types::hash::COMMANDS,
@@ -200,6 +200,7 @@ pub fn sources() -> [&'static [CommandSpec]; 9] {
         server::COMMANDS,
         &[],
         crate::persist::commands::COMMANDS,
+        crate::pubsub::commands::COMMANDS,
     ]
 }
 
@@ -277,6 +278,7 @@ pub fn call(
     spec: &CommandSpec,
     argv: &[&[u8]],
 ) -> Result<Value> {
+    crate::pubsub::check_context(session, spec, argv)?;
     if spec.has(flags::WRITE) {
         if let Some(e) = store.persist.as_ref().and_then(|p| p.deny_writes()) {
             return Err(e);

@@ -336,12 +336,35 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let store = redis.shared_store();
+    // Pub/Sub pushes wake the loop while it waits for input.
+    let pushed = Arc::new(Notify::new());
+    let mailbox = {
+        let p = pushed.clone();
+        crate::pubsub::Mailbox::with_waker(link.me.id, Box::new(move || p.notify_one()))
+    };
+    let r = serve_loop(&mut sock, store, &link, killed, pushed, mailbox.clone()).await;
+    crate::pubsub::disconnect(store, &mailbox);
+    r
+}
+
+async fn serve_loop<S>(
+    sock: &mut S,
+    store: &parking_lot::Mutex<crate::keyspace::Store>,
+    link: &Link,
+    killed: Arc<Notify>,
+    pushed: Arc<Notify>,
+    mailbox: Arc<crate::pubsub::Mailbox>,
+) -> io::Result<()>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let mut conn = {
         let guard = store.lock();
         let session = Session {
             id: link.me.id,
             authenticated: requirepass(&guard).is_none(),
             link: Some(link.clone()),
+            pubsub: Some(mailbox.clone()),
             ..Session::default()
         };
         let mut conn = Conn::new(session);
@@ -360,30 +383,52 @@ where
             input.reserve(16 * 1024);
         }
         let read = sock.read_buf(input);
+        // Redis never times out a client in Pub/Sub mode.
+        let idle = if mailbox.subscribed() { 0 } else { idle };
         let n = if idle == 0 {
             tokio::select! {
-                r = read => r?,
+                r = read => Some(r?),
                 _ = killed.notified() => return Ok(()),
+                _ = pushed.notified() => None,
             }
         } else {
             // CONFIG timeout: idle clients are closed, as Redis does.
             tokio::select! {
                 r = tokio::time::timeout(std::time::Duration::from_secs(idle), read) => match r {
-                    Ok(r) => r?,
+                    Ok(r) => Some(r?),
                     Err(_) => return Ok(()),
                 },
                 _ = killed.notified() => return Ok(()),
+                _ = pushed.notified() => None,
             }
+        };
+        let Some(n) = n else {
+            // Woken by a Pub/Sub push: send what is queued.
+            let alive = conn.deliver_pushes();
+            if !conn.out.is_empty() {
+                stats
+                    .net_output_bytes
+                    .fetch_add(conn.out.len() as u64, Relaxed);
+                sock.write_all(&conn.out).await?;
+                conn.out.clear();
+            }
+            if !alive {
+                // client-output-buffer-limit pubsub: close, as Redis does.
+                let _ = sock.shutdown().await;
+                return Ok(());
+            }
+            continue;
         };
         if n == 0 {
             return Ok(());
         }
         stats.net_input_bytes.fetch_add(n as u64, Relaxed);
         let flow = conn.process(store);
+        let flow = if mailbox.is_closed() { Flow::Close } else { flow };
         if conn.errors > 0 {
             stats.error_replies.fetch_add(conn.errors, Relaxed);
         }
-        conn.sync_registry(&link);
+        conn.sync_registry(link);
         if !conn.out.is_empty() {
             stats
                 .net_output_bytes
