@@ -281,7 +281,11 @@ impl PubSub {
         self.session.pubsub = Some(self.mailbox.clone());
     }
 
-    fn next(&mut self, deadline: Option<Instant>, stop: &dyn Fn() -> bool) -> Result<Option<Message>> {
+    fn next(
+        &mut self,
+        deadline: Option<Instant>,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Option<Message>> {
         loop {
             let v = match self.mailbox.wait_pop(deadline, stop) {
                 Ok(Some(v)) => v,
@@ -482,4 +486,3 @@ impl<T: ToArg> ToArgDyn for T {
         self.write_args(out)
     }
 }
-

@@ -80,7 +80,10 @@ fn syntax_sub(argv: &[&[u8]]) -> Error {
         ErrorKind::UnknownCommand,
         crate::engine::sanitize(&format!(
             "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
-            String::from_utf8_lossy(argv[1]).chars().take(128).collect::<String>()
+            String::from_utf8_lossy(argv[1])
+                .chars()
+                .take(128)
+                .collect::<String>()
         )),
     )
 }

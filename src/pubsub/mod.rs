@@ -483,7 +483,10 @@ impl Registry {
             if entry.set(kind).insert(name, ()).is_none() {
                 added.push(name);
             }
-            mb.push(confirm(subscribe_word(kind), Some(name), entry.count(kind)), None);
+            mb.push(
+                confirm(subscribe_word(kind), Some(name), entry.count(kind)),
+                None,
+            );
         }
         mb.subs.store(entry.total(), Ordering::Release);
         for name in added {

@@ -424,7 +424,11 @@ where
         }
         stats.net_input_bytes.fetch_add(n as u64, Relaxed);
         let flow = conn.process(store);
-        let flow = if mailbox.is_closed() { Flow::Close } else { flow };
+        let flow = if mailbox.is_closed() {
+            Flow::Close
+        } else {
+            flow
+        };
         if conn.errors > 0 {
             stats.error_replies.fetch_add(conn.errors, Relaxed);
         }
