@@ -196,10 +196,13 @@ fn argv_of<A: ToArg>(name: &str, items: &[A]) -> Vec<Vec<u8>> {
 
 impl PubSub {
     fn new(redis: &Redis) -> PubSub {
-        let id = next_client_id();
-        let mailbox = Mailbox::new(id);
+        PubSub::with_mailbox(redis, Mailbox::new(next_client_id()))
+    }
+
+    #[cfg_attr(not(feature = "redis-rs"), allow(dead_code))]
+    pub(crate) fn with_mailbox(redis: &Redis, mailbox: Arc<Mailbox>) -> PubSub {
         let session = Session {
-            id,
+            id: mailbox.id(),
             db: redis.db(),
             resp: 3,
             pubsub: Some(mailbox.clone()),
@@ -218,6 +221,10 @@ impl PubSub {
     pub fn ignore_subscribe_messages(mut self, yes: bool) -> PubSub {
         self.ignore_subscribe_messages = yes;
         self
+    }
+
+    pub(crate) fn exec_raw(&mut self, argv: Vec<Vec<u8>>) -> Result<()> {
+        self.exec(argv)
     }
 
     fn exec(&mut self, argv: Vec<Vec<u8>>) -> Result<()> {

@@ -191,7 +191,9 @@ fn pubsub(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     dispatch_sub("pubsub", PUBSUB_SUBS, ctx, argv)
 }
 
-/// The Pub/Sub commands (flags and arity from Redis 7.0's commands/*.json).
+/// The Pub/Sub commands (flags and arity from Redis 7.0's commands/*.json). Shard channels
+/// are not declared as keys (Redis declares them with the `not_key` flag; emu's table has
+/// no such flag), so COMMAND INFO shows 0 0 0 for SSUBSCRIBE / SUNSUBSCRIBE / SPUBLISH.
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "subscribe",
@@ -229,7 +231,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         "ssubscribe",
         -2,
         PUBSUB | NOSCRIPT | LOADING | STALE | CONNECTION,
-        (1, -1, 1),
+        (0, 0, 0),
         "pubsub",
         ssubscribe,
     ),
@@ -237,7 +239,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         "sunsubscribe",
         -1,
         PUBSUB | NOSCRIPT | LOADING | STALE | CONNECTION,
-        (1, -1, 1),
+        (0, 0, 0),
         "pubsub",
         sunsubscribe,
     ),
@@ -253,7 +255,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         "spublish",
         3,
         PUBSUB | LOADING | STALE | FAST | CONNECTION,
-        (1, 1, 1),
+        (0, 0, 0),
         "pubsub",
         spublish,
     ),

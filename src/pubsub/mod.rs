@@ -30,6 +30,8 @@
 
 pub mod client;
 pub mod commands;
+#[cfg(feature = "redis-rs")]
+pub mod redis_rs;
 
 pub use client::{Message, MessageKind, PubSub, PubSubWorker};
 
