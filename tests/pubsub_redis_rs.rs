@@ -46,7 +46,7 @@ fn async_stream_receives_in_order_on_a_single_threaded_runtime() {
                 .expect("stream open");
             assert_eq!(m.get_channel_name(), "a");
             assert_eq!(m.get_payload::<i64>().unwrap(), i);
-            assert!(m.from_pattern() == false);
+            assert!(!m.from_pattern());
         }
         let m = next(&mut stream).await.unwrap();
         assert_eq!(m.get_pattern::<String>().unwrap(), "p:*");
@@ -56,7 +56,6 @@ fn async_stream_receives_in_order_on_a_single_threaded_runtime() {
         assert_eq!(m.get_payload::<String>().unwrap(), "shard");
         assert_eq!(ticker.await.unwrap(), 3);
         t.join().unwrap();
-        drop(stream);
         ps.unsubscribe(&["a", "b"]).await.unwrap();
         ps.punsubscribe("p:*").await.unwrap();
         ps.sunsubscribe("s").await.unwrap();
