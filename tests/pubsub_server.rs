@@ -497,3 +497,40 @@ fn redis_py_pubsub_resp2() {
 fn redis_py_pubsub_resp3() {
     run_redis_py_pubsub("3");
 }
+
+#[test]
+fn client_list_shows_subscriptions() {
+    let (_r, srv) = start();
+    let addr = srv.addr().unwrap();
+    let mut s = Raw::connect(addr);
+    let id = String::from_utf8(s.cmds("CLIENT ID")).unwrap();
+    let id = id.trim_start_matches(':').trim_end().to_string();
+    s.cmds("SUBSCRIBE a b");
+    s.reply();
+    s.cmds("PSUBSCRIBE x*");
+    s.cmds("SSUBSCRIBE q");
+    let mut c = Raw::connect(addr);
+    let list = String::from_utf8(c.cmds("CLIENT LIST")).unwrap();
+    let line = list
+        .lines()
+        .find(|l| l.contains(&format!("id={id} ")))
+        .expect("subscriber listed");
+    assert!(
+        line.contains(" flags=P db=0 sub=2 psub=1 ssub=1 "),
+        "{line}"
+    );
+    let me = list
+        .lines()
+        .find(|l| l.contains("cmd=client|list"))
+        .unwrap();
+    assert!(me.contains(" flags=N db=0 sub=0 psub=0 ssub=0 "), "{me}");
+    // A RESP3 subscriber may run CLIENT INFO and sees its own counts.
+    let mut r3 = Raw::connect(addr);
+    r3.cmds("HELLO 3");
+    r3.cmds("SUBSCRIBE z");
+    let info = String::from_utf8(r3.cmds("CLIENT INFO")).unwrap();
+    assert!(
+        info.contains(" flags=P db=0 sub=1 psub=0 ssub=0 "),
+        "{info}"
+    );
+}

@@ -402,6 +402,13 @@ impl Registry {
         map.get(channel).map_or(0, Vec::len)
     }
 
+    /// Client `id`'s (channels, patterns, shard channels) counts, for CLIENT LIST.
+    pub fn counts(&self, id: u64) -> [usize; 3] {
+        self.clients.get(&id).map_or([0; 3], |c| {
+            [c.channels.len(), c.patterns.len(), c.shard.len()]
+        })
+    }
+
     /// Number of distinct patterns subscribed.
     pub fn numpat(&self) -> usize {
         self.patterns.len()
