@@ -547,3 +547,26 @@ fn resp2_engine_context_rules() {
         );
     }
 }
+
+#[test]
+fn info_stats_counts_channels_patterns_and_shard_channels() {
+    let r = Redis::new();
+    let mut p = r.pubsub();
+    p.subscribe(&["a", "b"]).unwrap();
+    p.psubscribe(&["x*"]).unwrap();
+    p.ssubscribe(&["s"]).unwrap();
+    let mut q = r.pubsub();
+    q.subscribe(&["a"]).unwrap();
+    let info: String = r.cmd("INFO").arg("stats").query().unwrap();
+    assert!(
+        info.contains("pubsub_channels:2\r\npubsub_patterns:1\r\npubsubshard_channels:1\r\n"),
+        "{info}"
+    );
+    drop(p);
+    drop(q);
+    let info: String = r.cmd("INFO").arg("stats").query().unwrap();
+    assert!(
+        info.contains("pubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\n"),
+        "{info}"
+    );
+}

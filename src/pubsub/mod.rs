@@ -409,6 +409,11 @@ impl Registry {
         })
     }
 
+    /// Distinct (channels, patterns, shard channels) with subscribers (INFO stats).
+    pub fn sizes(&self) -> (usize, usize, usize) {
+        (self.channels.len(), self.patterns.len(), self.shard.len())
+    }
+
     /// Number of distinct patterns subscribed.
     pub fn numpat(&self) -> usize {
         self.patterns.len()
