@@ -36,7 +36,7 @@ pub mod redis_rs;
 pub use client::{Message, MessageKind, PubSub, PubSubWorker};
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -110,6 +110,10 @@ pub struct Mailbox {
     waker: Option<Box<dyn Fn() + Send + Sync>>,
     /// Channels + patterns + shard channels subscribed (kept by the registry).
     subs: AtomicUsize,
+    /// Queue length, readable without the lock (front ends check it before every reply).
+    queued: AtomicUsize,
+    /// Set (for good) when disconnected by the output buffer limit.
+    dead: AtomicBool,
 }
 
 impl std::fmt::Debug for Mailbox {
@@ -154,6 +158,8 @@ impl Mailbox {
             cond: Condvar::new(),
             waker,
             subs: AtomicUsize::new(0),
+            queued: AtomicUsize::new(0),
+            dead: AtomicBool::new(false),
         })
     }
 
@@ -195,6 +201,7 @@ impl Mailbox {
         let was_empty = g.queue.is_empty();
         g.queue.push_back((v, size));
         g.bytes += size;
+        self.queued.store(g.queue.len(), Ordering::Release);
         if let Some(l) = limits {
             let bytes = g.bytes as u64;
             let mut over = l.hard > 0 && bytes > l.hard;
@@ -208,6 +215,8 @@ impl Mailbox {
             if over {
                 g.queue.clear();
                 g.bytes = 0;
+                self.queued.store(0, Ordering::Release);
+                self.dead.store(true, Ordering::Release);
                 g.closed = Some(format!(
                     "client-output-buffer-limit pubsub exceeded ({bytes} bytes queued; limit {} hard / {} soft for {}s): subscriber disconnected",
                     l.hard, l.soft, l.soft_secs
@@ -228,13 +237,14 @@ impl Mailbox {
     /// everything before that was read.
     pub fn pop(&self) -> Result<Option<Value>> {
         let mut g = self.inner.lock();
-        Self::pop_locked(&mut g)
+        self.pop_locked(&mut g)
     }
 
-    fn pop_locked(g: &mut Inner) -> Result<Option<Value>> {
+    fn pop_locked(&self, g: &mut Inner) -> Result<Option<Value>> {
         match g.queue.pop_front() {
             Some((v, size)) => {
                 g.bytes -= size;
+                self.queued.store(g.queue.len(), Ordering::Release);
                 Ok(Some(v))
             }
             None => match &g.closed {
@@ -253,7 +263,7 @@ impl Mailbox {
     ) -> Result<Option<Value>> {
         let mut g = self.inner.lock();
         loop {
-            if let Some(v) = Self::pop_locked(&mut g)? {
+            if let Some(v) = self.pop_locked(&mut g)? {
                 return Ok(Some(v));
             }
             if stop() {
@@ -262,7 +272,7 @@ impl Mailbox {
             match deadline {
                 Some(d) => {
                     if Instant::now() >= d || self.cond.wait_until(&mut g, d).timed_out() {
-                        return Self::pop_locked(&mut g);
+                        return self.pop_locked(&mut g);
                     }
                 }
                 None => self.cond.wait(&mut g),
@@ -279,10 +289,16 @@ impl Mailbox {
     /// Moves every queued reply into `out`, encoded for protocol `resp`. Returns false if
     /// the subscriber was disconnected (the connection must be closed).
     pub fn drain_encoded(&self, out: &mut Vec<u8>, resp: u8) -> bool {
+        // Fast path: nothing queued (a pushed reply stores `queued` under the lock before
+        // waking anyone, so a wake-up always finds it).
+        if self.queued.load(Ordering::Acquire) == 0 && !self.dead.load(Ordering::Acquire) {
+            return true;
+        }
         let mut g = self.inner.lock();
         for (v, _) in g.queue.drain(..) {
             crate::server::resp::encode(out, &v, resp);
         }
+        self.queued.store(0, Ordering::Release);
         g.bytes = 0;
         g.soft_since = None;
         g.closed.is_none()
@@ -290,7 +306,7 @@ impl Mailbox {
 
     /// True once disconnected for exceeding the output buffer limit.
     pub fn is_closed(&self) -> bool {
-        self.inner.lock().closed.is_some()
+        self.dead.load(Ordering::Acquire)
     }
 }
 
