@@ -449,7 +449,7 @@ impl Redis {
         self.run_raw("SPUBLISH", &[&channel, &message])
     }
 
-    /// PUBSUB CHANNELS [pattern].
+    /// `PUBSUB CHANNELS [pattern]`.
     pub fn pubsub_channels(&self, pattern: Option<&str>) -> Result<Vec<Vec<u8>>> {
         match pattern {
             Some(p) => self.run_raw("PUBSUB", &[&"CHANNELS", &p]),

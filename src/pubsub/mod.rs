@@ -713,3 +713,79 @@ pub fn drain_into(session: &Session, out: &mut Vec<u8>) -> bool {
         None => true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_parse_the_pubsub_class() {
+        assert_eq!(Limits::parse(""), Limits::default());
+        assert_eq!(
+            Limits::parse("normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+            Limits::default()
+        );
+        assert_eq!(
+            Limits::parse("pubsub 1mb 512kb 5"),
+            Limits {
+                hard: 1024 * 1024,
+                soft: 512 * 1024,
+                soft_secs: 5
+            }
+        );
+        assert_eq!(
+            Limits::parse("PUBSUB 0 0 0"),
+            Limits {
+                hard: 0,
+                soft: 0,
+                soft_secs: 0
+            }
+        );
+        // Malformed: the default stays.
+        assert_eq!(Limits::parse("pubsub x y z"), Limits::default());
+    }
+
+    #[test]
+    fn mailbox_hard_limit_closes_and_errors_after_queue() {
+        let mb = Mailbox::new(1);
+        let l = Limits {
+            hard: 100,
+            soft: 0,
+            soft_secs: 0,
+        };
+        assert!(mb.push(Value::bulk("x"), Some(l)));
+        assert_eq!(mb.pop().unwrap(), Some(Value::bulk("x")));
+        assert!(mb.push(Value::bulk(vec![b'a'; 50]), Some(l)));
+        assert!(!mb.push(Value::bulk(vec![b'a'; 50]), Some(l)));
+        assert!(mb.is_closed());
+        assert_eq!(mb.queued_bytes(), 0);
+        assert!(mb.pop().is_err());
+        let mut out = Vec::new();
+        assert!(!mb.drain_encoded(&mut out, 2));
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn unlimited_mailbox_keeps_everything_in_order() {
+        let mb = Mailbox::new(2);
+        let none = Limits {
+            hard: 0,
+            soft: 0,
+            soft_secs: 0,
+        };
+        for i in 0..1000 {
+            assert!(mb.push(Value::Int(i), Some(none)));
+        }
+        for i in 0..1000 {
+            assert_eq!(mb.pop().unwrap(), Some(Value::Int(i)));
+        }
+        assert_eq!(mb.pop().unwrap(), None);
+        let t = Instant::now();
+        assert_eq!(
+            mb.wait_pop(Some(Instant::now() + Duration::from_millis(30)), &|| false)
+                .unwrap(),
+            None
+        );
+        assert!(t.elapsed() >= Duration::from_millis(25));
+    }
+}
