@@ -259,12 +259,5 @@ pub const COMMANDS: &[CommandSpec] = &[
         "pubsub",
         spublish,
     ),
-    CommandSpec::new(
-        "pubsub",
-        -2,
-        LOADING | STALE | CONNECTION,
-        (0, 0, 0),
-        "pubsub",
-        pubsub,
-    ),
+    CommandSpec::new("pubsub", -2, CONNECTION, (0, 0, 0), "pubsub", pubsub),
 ];
