@@ -63,7 +63,13 @@ fn start_redis() -> RedisServer {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if TcpStream::connect(addr).is_ok() {
-                return srv;
+                // Another test's in-process server may have taken the port first, making
+                // redis-server exit on bind: only accept a redis-server still running.
+                std::thread::sleep(Duration::from_millis(200));
+                if let Ok(None) = srv.child.try_wait() {
+                    return srv;
+                }
+                break;
             }
             if let Ok(Some(_)) = srv.child.try_wait() {
                 break;

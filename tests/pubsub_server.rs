@@ -414,6 +414,8 @@ fn slow_subscriber_is_disconnected_by_the_output_buffer_limit() {
     );
     // A subscriber that never reads: its socket buffers fill, then its mailbox.
     let mut slow = Raw::connect(addr);
+    let slow_id = String::from_utf8(slow.cmds("CLIENT ID")).unwrap();
+    let slow_id = format!("id={} ", slow_id.trim_start_matches(':').trim_end());
     slow.cmds("SUBSCRIBE flood");
     let mut ok = Raw::connect(addr);
     ok.cmds("SUBSCRIBE other");
@@ -432,6 +434,20 @@ fn slow_subscriber_is_disconnected_by_the_output_buffer_limit() {
         c.cmds("PUBSUB NUMSUB flood"),
         b("*2\r\n$5\r\nflood\r\n:0\r\n")
     );
+    // The server closes it even though it still reads nothing (its pending write is
+    // abandoned): it leaves CLIENT LIST.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let list = String::from_utf8(c.cmds("CLIENT LIST")).unwrap();
+        if !list.contains(&slow_id) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "slow client still connected: {list}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     // Its connection is closed (after whatever was already in flight).
     slow.s
         .set_read_timeout(Some(Duration::from_secs(10)))

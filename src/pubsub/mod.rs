@@ -178,6 +178,11 @@ impl Mailbox {
         self.subscriptions() > 0
     }
 
+    /// Replies queued (read without locking).
+    pub fn pending(&self) -> usize {
+        self.queued.load(Ordering::Acquire)
+    }
+
     /// Bytes queued.
     pub fn queued_bytes(&self) -> usize {
         self.inner.lock().bytes

@@ -377,6 +377,14 @@ where
         if link.me.is_killed() {
             return Ok(());
         }
+        // Pub/Sub pushes queued while we were busy (their wake-up may have been used).
+        if mailbox.pending() > 0 || mailbox.is_closed() {
+            if !push_out(sock, &mut conn, stats, &pushed, &mailbox).await? {
+                let _ = sock.shutdown().await;
+                return Ok(());
+            }
+            continue;
+        }
         let idle = conn.idle_timeout_secs;
         let input = conn.input();
         if input.capacity() - input.len() < 4096 {
@@ -404,15 +412,7 @@ where
         };
         let Some(n) = n else {
             // Woken by a Pub/Sub push: send what is queued.
-            let alive = conn.deliver_pushes();
-            if !conn.out.is_empty() {
-                stats
-                    .net_output_bytes
-                    .fetch_add(conn.out.len() as u64, Relaxed);
-                sock.write_all(&conn.out).await?;
-                conn.out.clear();
-            }
-            if !alive {
+            if !push_out(sock, &mut conn, stats, &pushed, &mailbox).await? {
                 // client-output-buffer-limit pubsub: close, as Redis does.
                 let _ = sock.shutdown().await;
                 return Ok(());
@@ -437,7 +437,10 @@ where
             stats
                 .net_output_bytes
                 .fetch_add(conn.out.len() as u64, Relaxed);
-            sock.write_all(&conn.out).await?;
+            if !write_or_dead(sock, &conn.out, &pushed, &mailbox).await? {
+                let _ = sock.shutdown().await;
+                return Ok(());
+            }
             conn.out.clear();
             if conn.out.capacity() > 1024 * 1024 {
                 conn.out.shrink_to(64 * 1024);
@@ -448,4 +451,55 @@ where
             return Ok(());
         }
     }
+}
+
+/// Writes `buf`, unless this client is disconnected by the Pub/Sub output buffer limit
+/// meanwhile (a subscriber that stopped reading blocks the write forever): false then.
+async fn write_or_dead<S>(
+    sock: &mut S,
+    buf: &[u8],
+    pushed: &Notify,
+    mailbox: &crate::pubsub::Mailbox,
+) -> io::Result<bool>
+where
+    S: AsyncWrite + Unpin,
+{
+    let dead = async {
+        loop {
+            if mailbox.is_closed() {
+                return;
+            }
+            pushed.notified().await;
+        }
+    };
+    tokio::select! {
+        r = sock.write_all(buf) => r.map(|_| true),
+        _ = dead => Ok(false),
+    }
+}
+
+/// Sends every queued Pub/Sub push; false if the client must be closed (output buffer
+/// limit).
+async fn push_out<S>(
+    sock: &mut S,
+    conn: &mut Conn,
+    stats: &crate::engine::server::Stats,
+    pushed: &Notify,
+    mailbox: &crate::pubsub::Mailbox,
+) -> io::Result<bool>
+where
+    S: AsyncWrite + Unpin,
+{
+    let alive = conn.deliver_pushes();
+    if !conn.out.is_empty() {
+        stats
+            .net_output_bytes
+            .fetch_add(conn.out.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        let written = write_or_dead(sock, &conn.out, pushed, mailbox).await?;
+        conn.out.clear();
+        if !written {
+            return Ok(false);
+        }
+    }
+    Ok(alive)
 }
