@@ -31,6 +31,7 @@ pub mod engine;
 pub mod error;
 pub mod keyspace;
 pub mod persist;
+pub mod pubsub;
 pub mod server;
 pub mod types;
 pub mod util;

@@ -28,6 +28,8 @@
 
 use std::sync::Arc;
 
+pub use crate::pubsub::redis_rs::{next, EmuAsyncPubSub, MessageStream, OwnedMessageStream};
+
 use parking_lot::Mutex;
 use redis::{ErrorKind, RedisError, RedisFuture, RedisResult, Value};
 

@@ -44,6 +44,8 @@ pub struct Session {
     /// Set by a blocking command that could not be served: the front end blocks the
     /// client on these keys (see `crate::blocking`). Cleared before every command.
     pub block: Option<crate::blocking::BlockRequest>,
+    /// Pub/Sub mailbox of this client (created by the front end, or on first SUBSCRIBE).
+    pub pubsub: Option<std::sync::Arc<crate::pubsub::Mailbox>>,
 }
 
 impl Default for Session {
@@ -63,6 +65,7 @@ impl Default for Session {
             in_multi: false,
             tx: Default::default(),
             block: None,
+            pubsub: None,
         }
     }
 }

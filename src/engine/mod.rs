@@ -190,7 +190,7 @@ impl Table {
 }
 
 /// Every module's command slice. Adding a module means adding it here.
-pub fn sources() -> [&'static [CommandSpec]; 11] {
+pub fn sources() -> [&'static [CommandSpec]; 12] {
     [
         crate::types::string::COMMANDS,
         crate::types::hash::COMMANDS,
@@ -203,6 +203,7 @@ pub fn sources() -> [&'static [CommandSpec]; 11] {
         crate::persist::commands::COMMANDS,
         crate::client::sentinel::COMMANDS,
         crate::blocking::commands::COMMANDS,
+        crate::pubsub::commands::COMMANDS,
     ]
 }
 
@@ -287,6 +288,10 @@ pub fn call(
     spec: &'static CommandSpec,
     argv: &[&[u8]],
 ) -> Result<Value> {
+    // RESP2 subscribed mode allows only a few commands; a refusal flags an open transaction.
+    if let Err(e) = crate::pubsub::check_context(session, spec, argv) {
+        return multi::reject(store, session, Some(spec), e);
+    }
     if multi::should_queue(session, spec) {
         return multi::queue(store, session, spec, argv);
     }

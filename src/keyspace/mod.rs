@@ -314,6 +314,8 @@ pub struct Store {
     pub persist: Option<std::sync::Arc<crate::persist::Handle>>,
     /// Clients blocked on keys (BLPOP & co.) and the keys made ready for them.
     pub blocking: crate::blocking::Registry,
+    /// Pub/Sub subscriptions of every client of this store.
+    pub pubsub: crate::pubsub::Registry,
 }
 
 /// One logged effect: the db it applies to and a deterministic command vector.
@@ -358,6 +360,7 @@ impl Store {
             loading: false,
             persist: None,
             blocking: crate::blocking::Registry::default(),
+            pubsub: crate::pubsub::Registry::default(),
         }
     }
 
@@ -395,13 +398,21 @@ impl Store {
         if flags & class == 0 {
             return;
         }
+        // Published at once, as Redis does, and kept in `notifications` (bounded) for
+        // inspection.
+        if self.notifications.len() >= 1 << 16 {
+            self.notifications.drain(..1 << 15);
+        }
         if flags & notify::KEYSPACE != 0 {
             let mut ch = format!("__keyspace@{db}__:").into_bytes();
             ch.extend_from_slice(key);
+            self.pubsub
+                .publish(&self.config.params, &ch, event.as_bytes(), false);
             self.notifications.push((ch, event.as_bytes().to_vec()));
         }
         if flags & notify::KEYEVENT != 0 {
             let ch = format!("__keyevent@{db}__:{event}").into_bytes();
+            self.pubsub.publish(&self.config.params, &ch, key, false);
             self.notifications.push((ch, key.to_vec()));
         }
     }

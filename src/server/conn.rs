@@ -217,6 +217,13 @@ impl Conn {
             .unwrap_or(0);
     }
 
+    /// Moves queued Pub/Sub pushes into [`Conn::out`] (called when the connection is woken
+    /// while idle). False if the subscriber was disconnected for exceeding the
+    /// `client-output-buffer-limit pubsub`: the connection must be closed.
+    pub fn deliver_pushes(&mut self) -> bool {
+        crate::pubsub::drain_into(&self.session, &mut self.out)
+    }
+
     /// Copies the session's visible state into the server registry.
     pub fn sync_registry(&self, link: &Link) {
         link.me
@@ -267,11 +274,14 @@ fn run_one(
             }
         }
     };
+    // Pushed Pub/Sub replies queued so far go out before this reply, as in Redis 7.0.
+    crate::pubsub::drain_into(session, out);
     if session.block.is_some() {
         // Blocked: the reply comes later (Conn::finish_blocked).
         return;
     }
     match result {
+        Ok(v) if crate::pubsub::is_no_reply(&v) => {}
         Ok(v) => {
             if v.is_error() {
                 *errors += 1;

@@ -336,12 +336,35 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let store = redis.shared_store();
+    // Pub/Sub pushes wake the loop while it waits for input.
+    let pushed = Arc::new(Notify::new());
+    let mailbox = {
+        let p = pushed.clone();
+        crate::pubsub::Mailbox::with_waker(link.me.id, Box::new(move || p.notify_one()))
+    };
+    let r = serve_loop(&mut sock, store, &link, killed, pushed, mailbox.clone()).await;
+    crate::pubsub::disconnect(store, &mailbox);
+    r
+}
+
+async fn serve_loop<S>(
+    sock: &mut S,
+    store: &parking_lot::Mutex<crate::keyspace::Store>,
+    link: &Link,
+    killed: Arc<Notify>,
+    pushed: Arc<Notify>,
+    mailbox: Arc<crate::pubsub::Mailbox>,
+) -> io::Result<()>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let mut conn = {
         let guard = store.lock();
         let session = Session {
             id: link.me.id,
             authenticated: requirepass(&guard).is_none(),
             link: Some(link.clone()),
+            pubsub: Some(mailbox.clone()),
             ..Session::default()
         };
         let mut conn = Conn::new(session);
@@ -354,26 +377,47 @@ where
         if link.me.is_killed() {
             return Ok(());
         }
+        // Pub/Sub pushes queued while we were busy (their wake-up may have been used).
+        if mailbox.pending() > 0 || mailbox.is_closed() {
+            if !push_out(sock, &mut conn, stats, &pushed, &mailbox).await? {
+                let _ = sock.shutdown().await;
+                return Ok(());
+            }
+            continue;
+        }
         let idle = conn.idle_timeout_secs;
         let input = conn.input();
         if input.capacity() - input.len() < 4096 {
             input.reserve(16 * 1024);
         }
         let read = sock.read_buf(input);
+        // Redis never times out a client in Pub/Sub mode.
+        let idle = if mailbox.subscribed() { 0 } else { idle };
         let n = if idle == 0 {
             tokio::select! {
-                r = read => r?,
+                r = read => Some(r?),
                 _ = killed.notified() => return Ok(()),
+                _ = pushed.notified() => None,
             }
         } else {
             // CONFIG timeout: idle clients are closed, as Redis does.
             tokio::select! {
                 r = tokio::time::timeout(std::time::Duration::from_secs(idle), read) => match r {
-                    Ok(r) => r?,
+                    Ok(r) => Some(r?),
                     Err(_) => return Ok(()),
                 },
                 _ = killed.notified() => return Ok(()),
+                _ = pushed.notified() => None,
             }
+        };
+        let Some(n) = n else {
+            // Woken by a Pub/Sub push: send what is queued.
+            if !push_out(sock, &mut conn, stats, &pushed, &mailbox).await? {
+                // client-output-buffer-limit pubsub: close, as Redis does.
+                let _ = sock.shutdown().await;
+                return Ok(());
+            }
+            continue;
         };
         if n == 0 {
             return Ok(());
@@ -381,16 +425,23 @@ where
         stats.net_input_bytes.fetch_add(n as u64, Relaxed);
         let mut flow = conn.process(store);
         loop {
+            // client-output-buffer-limit pubsub disconnected this client meanwhile.
+            if mailbox.is_closed() {
+                flow = Flow::Close;
+            }
             if conn.errors > 0 {
                 stats.error_replies.fetch_add(conn.errors, Relaxed);
                 conn.errors = 0;
             }
-            conn.sync_registry(&link);
+            conn.sync_registry(link);
             if !conn.out.is_empty() {
                 stats
                     .net_output_bytes
                     .fetch_add(conn.out.len() as u64, Relaxed);
-                sock.write_all(&conn.out).await?;
+                if !write_or_dead(sock, &conn.out, &pushed, &mailbox).await? {
+                    let _ = sock.shutdown().await;
+                    return Ok(());
+                }
                 conn.out.clear();
                 if conn.out.capacity() > 1024 * 1024 {
                     conn.out.shrink_to(64 * 1024);
@@ -434,4 +485,55 @@ where
             flow = conn.process(store);
         }
     }
+}
+
+/// Writes `buf`, unless this client is disconnected by the Pub/Sub output buffer limit
+/// meanwhile (a subscriber that stopped reading blocks the write forever): false then.
+async fn write_or_dead<S>(
+    sock: &mut S,
+    buf: &[u8],
+    pushed: &Notify,
+    mailbox: &crate::pubsub::Mailbox,
+) -> io::Result<bool>
+where
+    S: AsyncWrite + Unpin,
+{
+    let dead = async {
+        loop {
+            if mailbox.is_closed() {
+                return;
+            }
+            pushed.notified().await;
+        }
+    };
+    tokio::select! {
+        r = sock.write_all(buf) => r.map(|_| true),
+        _ = dead => Ok(false),
+    }
+}
+
+/// Sends every queued Pub/Sub push; false if the client must be closed (output buffer
+/// limit).
+async fn push_out<S>(
+    sock: &mut S,
+    conn: &mut Conn,
+    stats: &crate::engine::server::Stats,
+    pushed: &Notify,
+    mailbox: &crate::pubsub::Mailbox,
+) -> io::Result<bool>
+where
+    S: AsyncWrite + Unpin,
+{
+    let alive = conn.deliver_pushes();
+    if !conn.out.is_empty() {
+        stats
+            .net_output_bytes
+            .fetch_add(conn.out.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        let written = write_or_dead(sock, &conn.out, pushed, mailbox).await?;
+        conn.out.clear();
+        if !written {
+            return Ok(false);
+        }
+    }
+    Ok(alive)
 }

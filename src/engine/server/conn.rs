@@ -147,6 +147,7 @@ pub fn quit(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
 /// is required) unauthenticated.
 pub fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     crate::engine::multi::reset(ctx.store, ctx.session);
+    crate::pubsub::reset(ctx.store, ctx.session);
     let s = &mut *ctx.session;
     s.db = 0;
     s.resp = 2;
@@ -176,9 +177,23 @@ struct Line {
     resp: u8,
     lib_name: Vec<u8>,
     lib_ver: Vec<u8>,
+    /// Pub/Sub channels, patterns, shard channels.
+    subs: [usize; 3],
 }
 
 impl Line {
+    /// Fills the Pub/Sub counts from the registry; a subscribed client gets flag `P`.
+    fn with_pubsub(mut self, ctx: &Ctx) -> Line {
+        self.subs = ctx.store.pubsub.counts(self.id);
+        if self.subs.iter().any(|&n| n > 0) {
+            if self.flags == "N" {
+                self.flags.clear();
+            }
+            self.flags.insert(0, 'P');
+        }
+        self
+    }
+
     fn render(&self) -> Vec<u8> {
         let mut s = format!(
             "id={} addr={} laddr={} fd={} name=",
@@ -188,8 +203,8 @@ impl Line {
         s.extend_from_slice(&self.name);
         s.extend_from_slice(
             format!(
-                " age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name=",
-                self.age, self.idle, self.flags, self.db, self.qbuf, self.cmd, self.resp
+                " age={} idle={} flags={} db={} sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name=",
+                self.age, self.idle, self.flags, self.db, self.subs[0], self.subs[1], self.subs[2], self.qbuf, self.cmd, self.resp
             )
             .as_bytes(),
         );
@@ -242,7 +257,9 @@ fn own_line(ctx: &Ctx, cmd: &str) -> Line {
         resp: s.resp,
         lib_name: s.lib_name.clone().unwrap_or_default(),
         lib_ver: s.lib_ver.clone().unwrap_or_default(),
+        subs: [0; 3],
     }
+    .with_pubsub(ctx)
 }
 
 fn entry_line(e: &ClientEntry) -> Line {
@@ -270,6 +287,7 @@ fn entry_line(e: &ClientEntry) -> Line {
         resp: i.resp,
         lib_name: i.lib_name.clone().unwrap_or_default(),
         lib_ver: i.lib_ver.clone().unwrap_or_default(),
+        subs: [0; 3],
     }
 }
 
@@ -283,7 +301,7 @@ fn all_lines(ctx: &Ctx, cmd: &str) -> Vec<Line> {
                 if e.id == me {
                     out.push(own_line(ctx, cmd));
                 } else {
-                    out.push(entry_line(&e));
+                    out.push(entry_line(&e).with_pubsub(ctx));
                 }
             }
             if !out.iter().any(|x| x.id == me) {

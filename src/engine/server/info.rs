@@ -178,8 +178,10 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("evicted_clients", &0);
             f("keyspace_hits", &0);
             f("keyspace_misses", &0);
-            f("pubsub_channels", &0);
-            f("pubsub_patterns", &0);
+            let (channels, patterns, shard) = store.pubsub.sizes();
+            f("pubsub_channels", &channels);
+            f("pubsub_patterns", &patterns);
+            f("pubsubshard_channels", &shard);
             f("total_error_replies", &g(st.map(|s| &s.error_replies)));
         }
         "replication" => {

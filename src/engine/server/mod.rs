@@ -78,7 +78,12 @@ pub fn help_reply(container: &str, lines: &[&str]) -> Value {
 
 /// # Format
 /// `PING [message]`
-fn ping(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+fn ping(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    if ctx.resp() == 2 && argv.len() <= 2 && crate::pubsub::subscribed(ctx.session) {
+        // Subscribed RESP2 clients get ["pong", message] (Redis pingCommand).
+        let msg: &[u8] = argv.get(1).copied().unwrap_or(b"");
+        return Ok(Value::Array(vec![Value::bulk("pong"), Value::bulk(msg)]));
+    }
     match argv.len() {
         1 => Ok(Value::Simple("PONG".into())),
         2 => Ok(Value::bulk(argv[1])),
