@@ -95,6 +95,12 @@ fn zrank(c: &mut Criterion) {
                 black_box(v)
             })
         });
+        g.bench_with_input(BenchmarkId::new("ZSCORE", n), &n, |b, _| {
+            b.iter(|| {
+                k = (k + 1) % probes.len();
+                black_box(r.execute(&[b"ZSCORE", b"lb", &probes[k]]).unwrap())
+            })
+        });
     }
     g.finish();
 }
