@@ -223,6 +223,8 @@ impl PubSub {
         self
     }
 
+    /// Runs a subscription command on behalf of the redis-rs adapter.
+    #[cfg(feature = "redis-rs")]
     pub(crate) fn exec_raw(&mut self, argv: Vec<Vec<u8>>) -> Result<()> {
         self.exec(argv)
     }
