@@ -248,3 +248,35 @@ fn arity_and_unknown_command_errors_come_from_the_table() {
         "ERR unknown command 'NOPE', with args beginning with: 'x' "
     );
 }
+
+#[test]
+fn every_command_group_is_a_redis_group() {
+    // Redis 7's COMMAND DOCS groups (src/commands/*.json "group").
+    let groups = [
+        "string",
+        "hash",
+        "list",
+        "set",
+        "sorted-set",
+        "generic",
+        "connection",
+        "server",
+        "transactions",
+        "pubsub",
+        "sentinel",
+        "scripting",
+        "stream",
+        "bitmap",
+        "hyperloglog",
+        "geo",
+        "cluster",
+    ];
+    for spec in engine::table().all() {
+        assert!(
+            groups.contains(&spec.group),
+            "{} has group {:?}",
+            spec.name,
+            spec.group
+        );
+    }
+}

@@ -388,7 +388,7 @@ pub(crate) fn pairs_reply(resp: u8, items: Vec<(Vec<u8>, f64)>, withscores: bool
     }
 }
 
-const G: &str = "sortedset";
+const G: &str = "sorted-set";
 
 /// Sorted-set commands.
 pub const COMMANDS: &[CommandSpec] = &[
