@@ -21,22 +21,7 @@ use server_util::{require, start, Raw};
 
 /// Known, reported divergences: (command, reason). Mismatches of these commands are
 /// printed but do not fail the test.
-const ALLOWED: &[(&str, &str)] = &[
-    // Redis's string encoding depends on how the value was produced, emu derives it from
-    // the bytes: SETRANGE on a missing key and APPEND to an existing one give `raw` in
-    // Redis even when short (emu: embstr); INCRBYFLOAT's result "3" is an embstr with
-    // refcount 1 in Redis (emu: int, shared refcount). Reported to the lead (needs an
-    // encoding tag on string values). Aggregate encodings are checked separately under
-    // "object (threshold n)".
-    (
-        "object encoding",
-        "string encoding depends on the producing command in Redis",
-    ),
-    (
-        "object refcount",
-        "string encoding depends on the producing command in Redis",
-    ),
-];
+const ALLOWED: &[(&str, &str)] = &[];
 
 // ---------------------------------------------------------------------------------------
 // Reference server

@@ -1013,3 +1013,28 @@ proptest! {
         }
     }
 }
+
+/// OBJECT ENCODING of strings follows the producing command, as in Redis 7.0.15 (checked with
+/// redis-cli): APPEND to an existing key and SETRANGE give raw; INCRBYFLOAT gives embstr even
+/// for "3"; SET and INCR give int again.
+#[test]
+fn string_encoding_follows_the_producing_command() {
+    let r = redis();
+    let enc = |k: &str| ok(&r, &["OBJECT", "ENCODING", k]);
+    ok(&r, &["SET", "a", "12"]);
+    ok(&r, &["APPEND", "a", "3"]);
+    assert_eq!(enc("a"), b("raw"));
+    ok(&r, &["APPEND", "b", "12"]);
+    assert_eq!(enc("b"), b("int"));
+    ok(&r, &["SETRANGE", "c", "0", "5"]);
+    assert_eq!(enc("c"), b("raw"));
+    ok(&r, &["SET", "d", "1"]);
+    ok(&r, &["INCRBYFLOAT", "d", "2"]);
+    assert_eq!(enc("d"), b("embstr"));
+    assert_eq!(ok(&r, &["OBJECT", "REFCOUNT", "d"]), Value::Int(1));
+    ok(&r, &["SET", "a", "5"]);
+    assert_eq!(enc("a"), b("int"));
+    ok(&r, &["SET", "e", "7"]);
+    ok(&r, &["INCR", "e"]);
+    assert_eq!(enc("e"), b("int"));
+}

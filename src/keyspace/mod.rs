@@ -109,6 +109,43 @@ pub struct Entry {
     pub obj: Object,
     /// Absolute expiry time in Unix milliseconds.
     pub expire: Option<u64>,
+    /// How Redis would have encoded a string value, where that depends on the command that
+    /// produced it rather than on its bytes (OBJECT ENCODING / REFCOUNT only).
+    pub str_enc: StrEncoding,
+}
+
+/// Redis's string encoding decision for a stored string (see [`Entry::encoding`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StrEncoding {
+    /// As `tryObjectEncoding` decides from the bytes: int, embstr or raw (SET and most writes).
+    #[default]
+    FromBytes,
+    /// Always `raw`: APPEND to an existing string and SETRANGE build a raw object.
+    Raw,
+    /// embstr up to 44 bytes, else raw — never int (INCRBYFLOAT's
+    /// `createStringObjectFromLongDouble`).
+    NoInt,
+}
+
+impl Entry {
+    /// A new entry without expiry.
+    pub fn new(obj: Object, expire: Option<u64>) -> Entry {
+        Entry {
+            obj,
+            expire,
+            str_enc: StrEncoding::FromBytes,
+        }
+    }
+
+    /// The OBJECT ENCODING Redis 7.0 would report for this value.
+    pub fn encoding(&self, cfg: &Config) -> &'static str {
+        match (&self.obj, self.str_enc) {
+            (Object::Str(_), StrEncoding::Raw) => "raw",
+            (Object::Str(s), StrEncoding::NoInt) if s.len() <= 44 => "embstr",
+            (Object::Str(_), StrEncoding::NoInt) => "raw",
+            (obj, _) => obj.encoding(cfg),
+        }
+    }
 }
 
 /// One logical database (SELECT n).
@@ -137,6 +174,7 @@ impl Db {
         match self.dict.get_mut(key) {
             Some(e) => {
                 e.obj = obj;
+                e.str_enc = StrEncoding::FromBytes;
                 if !keep_ttl {
                     if let Some(at) = e.expire.take() {
                         self.expires.remove(&(at, key.to_vec()));
@@ -144,7 +182,7 @@ impl Db {
                 }
             }
             None => {
-                self.dict.insert(key, Entry { obj, expire: None });
+                self.dict.insert(key, Entry::new(obj, None));
             }
         }
     }

@@ -257,13 +257,8 @@ pub fn load(path: &Path, store: &mut Store) -> Result<SnapInfo, PersistError> {
             if let Some(at) = rec.expire {
                 db.expires.insert((at, rec.key.clone()));
             }
-            let previous = db.dict.insert(
-                rec.key,
-                Entry {
-                    obj,
-                    expire: rec.expire,
-                },
-            );
+            // Like an RDB load, strings get their encoding from their bytes again.
+            let previous = db.dict.insert(rec.key, Entry::new(obj, rec.expire));
             // The store is discarded on error, so detecting the duplicate after the insert
             // (one hash lookup instead of two) is enough.
             match previous {

@@ -8,16 +8,15 @@
 
 use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::{Error, Result};
-use crate::keyspace::{notify, Object};
+use crate::keyspace::{notify, Object, StrEncoding};
 use crate::util::{arg_i64, longdouble, parse_i64};
 use crate::value::Value;
 
 /// OBJECT ENCODING of a string value as Redis 7.0 reports it after `tryObjectEncoding`.
 ///
-/// Known gap: Redis reports "raw" for any string modified in place by APPEND (on an existing
-/// key) or SETRANGE, and "embstr" for short INCRBYFLOAT results even when they look like
-/// integers; values are stored as plain bytes here, so the encoding is derived from the
-/// bytes alone.
+/// Commands whose result Redis encodes differently (APPEND on an existing key and SETRANGE:
+/// raw; INCRBYFLOAT: never int) record that on the key's entry; see
+/// [`crate::keyspace::Entry::encoding`].
 pub fn encoding(s: &[u8]) -> &'static str {
     if s.len() <= 20 && crate::util::parse_i64(s).is_some() {
         "int"
@@ -193,6 +192,13 @@ fn set_generic(
         ctx.propagate(args);
     }
     Ok(old.unwrap_or(ok))
+}
+
+/// Records how Redis encoded the string now under `key` (see [`StrEncoding`]).
+fn set_str_encoding(ctx: &mut Ctx, key: &[u8], enc: StrEncoding) {
+    if let Some(e) = ctx.entry(key) {
+        e.str_enc = enc;
+    }
 }
 
 /// # Format
@@ -390,13 +396,16 @@ fn append(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         Some(len) => {
             check_string_length(ctx, len as u64, tail.len() as u64)?;
             let s = ctx.write(key).map(|o| o.as_str_mut()).transpose()?;
-            match s {
+            let total = match s {
                 Some(s) => {
                     s.extend_from_slice(tail);
                     s.len()
                 }
                 None => 0,
-            }
+            };
+            // Redis unshares the value into a raw string before appending.
+            set_str_encoding(ctx, key, StrEncoding::Raw);
+            total
         }
     };
     ctx.modified(key, notify::STRING, "append");
@@ -464,6 +473,8 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         Some(o) => longdouble::incr_by_float(Some(o.as_str()?), argv[2])?,
     };
     ctx.insert_keep_ttl(key, Object::Str(new.clone()));
+    // createStringObjectFromLongDouble: embstr (or raw), never int.
+    set_str_encoding(ctx, key, StrEncoding::NoInt);
     ctx.modified(key, notify::STRING, "incrbyfloat");
     // Replicated as the resulting value, so float formatting never diverges on replay.
     ctx.propagate(vec![
@@ -539,6 +550,8 @@ fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         }
         None => 0,
     };
+    // SETRANGE always leaves a raw string (new, or unshared before writing).
+    set_str_encoding(ctx, key, StrEncoding::Raw);
     ctx.modified(key, notify::STRING, "setrange");
     Ok(Value::Int(new_len as i64))
 }

@@ -308,9 +308,9 @@ pub(super) fn object(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     };
     let obj = &entry.obj;
     match name {
-        "encoding" => Ok(Value::bulk(obj.encoding(&store.config))),
+        "encoding" => Ok(Value::bulk(entry.encoding(&store.config))),
         "refcount" => {
-            let shared = obj.encoding(&store.config) == "int"
+            let shared = entry.encoding(&store.config) == "int"
                 && obj
                     .as_str()
                     .ok()
