@@ -7,11 +7,11 @@
 mod server_util;
 
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use server_util::{require, start, Raw};
+use server_util::{require, start, start_real_redis, Raw};
 
 fn blocked(c: &mut Raw) -> usize {
     let info = c.cmds("INFO clients");
@@ -214,58 +214,6 @@ fn redis_rs_sync_adapter_blocks_and_wakes() {
 // Conformance against a real redis-server
 // ---------------------------------------------------------------------------------------
 
-struct RealRedis {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for RealRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_real() -> RealRedis {
-    let bin = require("redis-server", "install Debian package `redis-server`");
-    for _ in 0..5 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(&bin)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn redis-server");
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let mut srv = RealRedis { child, addr };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if std::net::TcpStream::connect(addr).is_ok() {
-                return srv;
-            }
-            if let Ok(Some(_)) = srv.child.try_wait() {
-                break;
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-        let _ = srv.child.kill();
-    }
-    panic!("could not start redis-server");
-}
-
 const SCRIPT: &[&str] = &[
     "RPUSH l a b c d e",
     "BLPOP nope l 0",
@@ -334,7 +282,7 @@ fn run_script(addr: SocketAddr, resp3: bool) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn conformance_with_real_redis() {
-    let real = start_real();
+    let real = start_real_redis("the blocking conformance test");
     let (_r, srv) = start();
     for resp3 in [false, true] {
         let want = run_script(real.addr, resp3);

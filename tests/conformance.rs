@@ -13,11 +13,8 @@
 mod server_util;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-use server_util::{require, start, Raw};
+use server_util::{start, start_real_redis, Raw};
 
 /// Known, reported divergences: (command, reason). Mismatches of these commands are
 /// printed but do not fail the test.
@@ -26,71 +23,6 @@ const ALLOWED: &[(&str, &str)] = &[];
 // ---------------------------------------------------------------------------------------
 // Reference server
 // ---------------------------------------------------------------------------------------
-
-struct RedisServer {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_redis() -> RedisServer {
-    let bin = require(
-        "redis-server",
-        "the conformance test needs a real Redis 7.0: install Debian package `redis-server`",
-    );
-    for _ in 0..5 {
-        let port = free_port();
-        let child = Command::new(&bin)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-                "--enable-debug-command",
-                "yes",
-                "--logfile",
-                "",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn redis-server");
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let mut srv = RedisServer { child, addr };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if std::net::TcpStream::connect(addr).is_ok() {
-                return srv;
-            }
-            if let Ok(Some(_)) = srv.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = srv.child.kill();
-    }
-    panic!("could not start redis-server");
-}
 
 // ---------------------------------------------------------------------------------------
 // RESP trees, for normalization
@@ -931,7 +863,7 @@ fn show(argv: &Argv) -> String {
 
 #[test]
 fn conformance_against_real_redis() {
-    let redis_srv = start_redis();
+    let redis_srv = start_real_redis("the conformance test");
     let (_emu_store, emu_srv) = start();
     let seed: u64 = std::env::var("EMU_CONFORMANCE_SEED")
         .ok()

@@ -10,76 +10,10 @@
 mod server_util;
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use server_util::{reply_len, require, start};
-
-struct RedisServer {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_redis() -> RedisServer {
-    let bin = require(
-        "redis-server",
-        "the pub/sub conformance test needs a real Redis 7.0: install Debian package `redis-server`",
-    );
-    for _ in 0..5 {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(&bin)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-                "--logfile",
-                "",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn redis-server");
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let mut srv = RedisServer { child, addr };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if TcpStream::connect(addr).is_ok() {
-                // Another test's in-process server may have taken the port first, making
-                // redis-server exit on bind: only accept a redis-server still running.
-                std::thread::sleep(Duration::from_millis(200));
-                if let Ok(None) = srv.child.try_wait() {
-                    return srv;
-                }
-                break;
-            }
-            if let Ok(Some(_)) = srv.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = srv.child.kill();
-    }
-    panic!("could not start redis-server");
-}
+use server_util::{reply_len, start, start_real_redis};
 
 struct Client {
     s: TcpStream,
@@ -217,7 +151,7 @@ fn replay(addr: SocketAddr, script: &[Step], oracle: &Transcript) {
 }
 
 fn check(conns: usize, script: &[Step]) {
-    let real = start_redis();
+    let real = start_real_redis("the pub/sub conformance test");
     let oracle = record(real.addr, conns, script);
     let (_r, srv) = start();
     replay(srv.addr().unwrap(), script, &oracle);

@@ -7,11 +7,11 @@
 
 mod server_util;
 
-use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
+use std::net::SocketAddr;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use server_util::{require, start, Raw};
+use server_util::{require, start, start_real_redis, Raw};
 
 fn s(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -242,66 +242,6 @@ fn redis_py_transactions_resp3() {
 // Conformance against a real redis-server
 // ---------------------------------------------------------------------------------------
 
-struct RedisServer {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_redis() -> RedisServer {
-    let bin = require(
-        "redis-server",
-        "the conformance test needs a real Redis 7.0: install Debian package `redis-server`",
-    );
-    for _ in 0..5 {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(&bin)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-                "--logfile",
-                "",
-            ])
-            .current_dir(std::env::temp_dir())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn redis-server");
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let mut srv = RedisServer { child, addr };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if std::net::TcpStream::connect(addr).is_ok() {
-                return srv;
-            }
-            if let Ok(Some(_)) = srv.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = srv.child.kill();
-    }
-    panic!("could not start redis-server");
-}
-
 /// Scripts: each line is `a CMD…` / `b CMD…` (which connection sends it) or `sleep MS`.
 const SCRIPTS: &[&str] = &[
     // Queueing and EXEC.
@@ -367,7 +307,7 @@ fn run_script(addr: SocketAddr, script: &str, resp3: bool) -> Vec<String> {
 
 #[test]
 fn conformance_with_redis_server() {
-    let real = start_redis();
+    let real = start_real_redis("the transaction conformance test");
     let (_r, srv) = start();
     let emu_addr = srv.addr().unwrap();
     let mut mismatches = Vec::new();
@@ -458,7 +398,7 @@ fn generated_conformance_with_redis_server() {
         "EXEC -> _",
     ];
     let mut seen = [0usize; PATTERNS.len()];
-    let real = start_redis();
+    let real = start_real_redis("the transaction conformance test");
     let (_r, srv) = start();
     let emu_addr = srv.addr().unwrap();
     let mut mismatches = Vec::new();

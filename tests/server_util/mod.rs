@@ -172,3 +172,71 @@ pub fn which(name: &str) -> Option<std::path::PathBuf> {
 pub fn require(name: &str, hint: &str) -> std::path::PathBuf {
     which(name).unwrap_or_else(|| panic!("`{name}` not found on PATH: {hint}"))
 }
+
+/// A real `redis-server` child process on a free loopback port (the reference for the
+/// conformance tests), killed when dropped.
+pub struct RealRedis {
+    child: std::process::Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+}
+
+impl Drop for RealRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a real `redis-server` (no persistence, DEBUG enabled); the test fails with an
+/// install hint naming `why` when the binary is missing.
+pub fn start_real_redis(why: &str) -> RealRedis {
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+    let bin = require(
+        "redis-server",
+        &format!("{why} needs a real Redis 7.0: install Debian package `redis-server`"),
+    );
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(&bin)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--enable-debug-command",
+                "yes",
+                "--logfile",
+                "",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn redis-server");
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let mut srv = RealRedis { child, addr };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if TcpStream::connect(addr).is_ok() {
+                return srv;
+            }
+            if let Ok(Some(_)) = srv.child.try_wait() {
+                break; // port taken meanwhile: try another
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = srv.child.kill();
+    }
+    panic!("could not start redis-server");
+}
