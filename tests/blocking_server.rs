@@ -7,11 +7,10 @@
 mod server_util;
 
 use std::net::SocketAddr;
-use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use server_util::{require, start, start_real_redis, Raw};
+use server_util::{start, start_real_redis, Raw};
 
 fn blocked(c: &mut Raw) -> usize {
     let info = c.cmds("INFO clients");
@@ -128,25 +127,8 @@ fn multi_on_the_server_does_not_block_if_supported() {
 fn run_redis_py(proto: &str) {
     let (_r, srv) = start();
     let port = srv.addr().unwrap().port();
-    let python = require("python3", "install python3");
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/redis_py_blocking.py");
-    let out = Command::new(python)
-        .arg(script)
-        .arg(port.to_string())
-        .arg(proto)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "redis-py RESP{proto} blocking check failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "redis-py blocking ok"
-    );
+    let out = server_util::run_redis_py("redis_py_blocking.py", port, proto);
+    assert_eq!(out, "redis-py blocking ok");
 }
 
 #[test]

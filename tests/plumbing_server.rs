@@ -249,25 +249,8 @@ fn served_store_published_at_its_port() {
 fn run_redis_py_sentinel(proto: &str) {
     let (_r, srv) = start();
     let port = srv.addr().unwrap().port();
-    let python = require("python3", "install python3");
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/clients/plumbing_sentinel_py.py");
-    let out = Command::new(python)
-        .arg(script)
-        .arg(port.to_string())
-        .arg(proto)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "redis-py Sentinel RESP{proto} check failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        format!("sentinel ok {proto}")
-    );
+    let out = server_util::run_redis_py("plumbing_sentinel_py.py", port, proto);
+    assert_eq!(out, format!("sentinel ok {proto}"));
 }
 
 /// redis-py's `Sentinel` discovers the embedded master through `emu serve`.

@@ -472,36 +472,10 @@ fn slow_subscriber_is_disconnected_by_the_output_buffer_limit() {
 }
 
 fn run_redis_py_pubsub(proto: &str) {
-    use std::process::Command;
     let (_r, srv) = start();
     let port = srv.addr().unwrap().port();
-    let python = server_util::require("python3", "install python3");
-    let probe = Command::new(&python)
-        .args(["-c", "import redis"])
-        .output()
-        .unwrap();
-    assert!(
-        probe.status.success(),
-        "python3 cannot import redis: install it with `pip install redis`"
-    );
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/redis_py_pubsub.py");
-    let out = Command::new(python)
-        .arg(script)
-        .arg(port.to_string())
-        .arg(proto)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "redis-py pubsub RESP{proto} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        format!("redis-py pubsub ok {proto}")
-    );
+    let out = server_util::run_redis_py("redis_py_pubsub.py", port, proto);
+    assert_eq!(out, format!("redis-py pubsub ok {proto}"));
 }
 
 #[test]

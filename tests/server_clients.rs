@@ -174,31 +174,8 @@ fn redis_benchmark_short_run() {
 fn run_redis_py(proto: &str) {
     let (_r, srv) = start();
     let port = srv.addr().unwrap().port();
-    let python = require("python3", "install python3");
-    let probe = Command::new(&python)
-        .args(["-c", "import redis"])
-        .output()
-        .unwrap();
-    assert!(
-        probe.status.success(),
-        "python3 cannot import redis: install it with `pip install redis`"
-    );
-    let out = Command::new(python)
-        .arg(manifest_dir().join("tests/clients/redis_py_check.py"))
-        .arg(port.to_string())
-        .arg(proto)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "redis-py RESP{proto} check failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        format!("redis-py ok {proto}")
-    );
+    let out = server_util::run_redis_py("redis_py_check.py", port, proto);
+    assert_eq!(out, format!("redis-py ok {proto}"));
 }
 
 #[test]

@@ -8,10 +8,9 @@
 mod server_util;
 
 use std::net::SocketAddr;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use server_util::{require, start, start_real_redis, Raw};
+use server_util::{start, start_real_redis, Raw};
 
 fn s(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -202,30 +201,9 @@ fn redis_rs_atomic_pipe_in_process() {
 
 fn run_redis_py(proto: &str) {
     let (_r, srv) = start();
-    let python = require("python3", "install python3");
-    let probe = Command::new(&python)
-        .args(["-c", "import redis"])
-        .output()
-        .unwrap();
-    assert!(
-        probe.status.success(),
-        "python3 cannot import redis: install it with `pip install redis`"
-    );
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/tx_redis_py.py");
-    let out = Command::new(python)
-        .arg(script)
-        .arg(srv.addr().unwrap().port().to_string())
-        .arg(proto)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "redis-py RESP{proto} transactions failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(s(&out.stdout).trim(), format!("tx ok {proto}"));
+    let port = srv.addr().unwrap().port();
+    let out = server_util::run_redis_py("tx_redis_py.py", port, proto);
+    assert_eq!(out, format!("tx ok {proto}"));
 }
 
 #[test]

@@ -240,3 +240,36 @@ pub fn start_real_redis(why: &str) -> RealRedis {
     }
     panic!("could not start redis-server");
 }
+
+/// Runs the redis-py script `tests/clients/<script>` against `port` with protocol `proto`
+/// ("2" or "3") and returns its trimmed stdout. Fails the test with the script's output when
+/// it fails, and with an install hint when python3 or the `redis` package is missing (CI
+/// installs both).
+pub fn run_redis_py(script: &str, port: u16, proto: &str) -> String {
+    use std::process::Command;
+    let python = require("python3", "install python3");
+    let probe = Command::new(&python)
+        .args(["-c", "import redis"])
+        .output()
+        .expect("run python3");
+    assert!(
+        probe.status.success(),
+        "python3 cannot import redis: install it with `pip install redis`"
+    );
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients")
+        .join(script);
+    let out = Command::new(python)
+        .arg(path)
+        .arg(port.to_string())
+        .arg(proto)
+        .output()
+        .expect("run python3");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "redis-py script {script} (RESP{proto}) failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout.trim().to_string()
+}
