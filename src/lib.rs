@@ -25,6 +25,7 @@
 
 #[cfg(feature = "redis-rs")]
 pub mod adapters;
+pub mod admin;
 pub mod blocking;
 pub mod client;
 pub mod engine;
@@ -33,6 +34,7 @@ pub mod keyspace;
 pub mod persist;
 pub mod pubsub;
 pub mod server;
+pub mod tx;
 pub mod types;
 pub mod util;
 pub mod value;

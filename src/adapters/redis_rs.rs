@@ -33,7 +33,8 @@ pub use crate::pubsub::redis_rs::{next, EmuAsyncPubSub, MessageStream, OwnedMess
 use parking_lot::Mutex;
 use redis::{ErrorKind, RedisError, RedisFuture, RedisResult, Value};
 
-use crate::engine::{server::next_client_id, Session};
+use crate::admin::next_client_id;
+use crate::engine::Session;
 use crate::server::conn::{Conn, Flow};
 use crate::Redis;
 

@@ -56,7 +56,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use super::{new_session, Redis, Shared};
-use crate::engine::server::config::requirepass;
+use crate::admin::config::requirepass;
 use crate::engine::{self, flags, CommandSpec, Session};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keyspace::Store;

@@ -405,7 +405,7 @@ impl Redis {
 
 fn new_session(db: usize) -> Session {
     Session {
-        id: crate::engine::server::next_client_id(),
+        id: crate::admin::next_client_id(),
         db,
         resp: 3,
         name: None,

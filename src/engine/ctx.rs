@@ -33,14 +33,14 @@ pub struct Session {
     pub no_evict: bool,
     /// The network connection this session belongs to, when served by `emu serve`: gives
     /// CLIENT LIST / KILL / INFO access to the server's client registry and statistics.
-    pub link: Option<crate::engine::server::Link>,
+    pub link: Option<crate::admin::Link>,
     /// The client talks to a read-only replica (a Sentinel `slave_for` handle): write
     /// commands fail with `READONLY` (checked by [`crate::engine::execute`]).
     pub read_only: bool,
     /// True while EXEC runs the queued commands: blocking commands never block then.
     pub in_multi: bool,
     /// MULTI queue and WATCH guard (see `engine::multi`).
-    pub tx: crate::engine::multi::TxState,
+    pub tx: crate::tx::TxState,
     /// Set by a blocking command that could not be served: the front end blocks the
     /// client on these keys (see `crate::blocking`). Cleared before every command.
     pub block: Option<crate::blocking::BlockRequest>,

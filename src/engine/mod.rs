@@ -5,15 +5,14 @@
 //! Arity and unknown-command errors are produced here, centrally, with Redis's exact texts.
 
 mod ctx;
-pub mod multi;
-pub mod server;
 
 pub use ctx::{Ctx, Session};
 
 use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
-use crate::keyspace::{Dict, Effect, Store};
+use crate::keyspace::{Effect, Store};
+use crate::util::Dict;
 use crate::value::Value;
 
 /// Command handler: receives the context and the full argument vector (`argv[0]` is the
@@ -197,11 +196,11 @@ pub fn sources() -> [&'static [CommandSpec]; 12] {
         crate::types::list::COMMANDS,
         crate::types::set::COMMANDS,
         crate::types::zset::COMMANDS,
-        crate::keyspace::commands::COMMANDS,
-        server::COMMANDS,
-        multi::COMMANDS,
+        crate::types::keys::COMMANDS,
+        crate::admin::COMMANDS,
+        crate::tx::COMMANDS,
         crate::persist::commands::COMMANDS,
-        crate::client::sentinel::COMMANDS,
+        crate::admin::sentinel::COMMANDS,
         crate::blocking::commands::COMMANDS,
         crate::pubsub::commands::COMMANDS,
     ]
@@ -261,15 +260,15 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
         return Err(Error::err("empty command"));
     };
     let Some(spec) = table().get(name) else {
-        return multi::reject(store, session, None, unknown_command(argv));
+        return crate::tx::reject(store, session, None, unknown_command(argv));
     };
     if !spec.arity_ok(argv.len()) {
-        return multi::reject(store, session, Some(spec), Error::arity(spec.name));
+        return crate::tx::reject(store, session, Some(spec), Error::arity(spec.name));
     }
     // Embedded clients made with a password / as a replica handle (client::connect).
     // Refused commands flag an open transaction, like any queueing error.
     if let Err(e) = crate::client::connect::admit(store, session, spec) {
-        return multi::reject(store, session, Some(spec), e);
+        return crate::tx::reject(store, session, Some(spec), e);
     }
     call(store, session, spec, argv).map_err(|e| {
         // Errors echo user input; a newline would break the protocol (addReplyErrorFormat).
@@ -290,13 +289,13 @@ pub fn call(
 ) -> Result<Value> {
     // RESP2 subscribed mode allows only a few commands; a refusal flags an open transaction.
     if let Err(e) = crate::pubsub::check_context(session, spec, argv) {
-        return multi::reject(store, session, Some(spec), e);
+        return crate::tx::reject(store, session, Some(spec), e);
     }
-    if multi::should_queue(session, spec) {
-        return multi::queue(store, session, spec, argv);
+    if crate::tx::should_queue(session, spec) {
+        return crate::tx::queue(store, session, spec, argv);
     }
     if !store.watches.dropped_is_empty() {
-        multi::reap_dropped(store);
+        crate::tx::reap_dropped(store);
     }
     if spec.has(flags::WRITE) {
         if let Some(e) = store.persist.as_ref().and_then(|p| p.deny_writes()) {

@@ -6,18 +6,16 @@
 //! applies lazy expiry on every lookup and records what happened.
 
 pub mod clock;
-pub mod commands;
-pub mod dict;
 pub mod rng;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub use clock::Clock;
-pub use dict::Dict;
 pub use rng::Rng;
 
 use crate::error::{Error, Result};
 use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
+use crate::util::Dict;
 
 /// A value stored under a key.
 #[derive(Clone, Debug)]
@@ -331,9 +329,9 @@ pub struct Store {
     /// Number of effects in `effect_bytes`.
     pub effect_count: u64,
     /// WATCHed keys: (db, key) → watching clients (see `engine::multi`).
-    pub watched: HashMap<(usize, Vec<u8>), Vec<crate::engine::multi::Watcher>>,
+    pub watched: HashMap<(usize, Vec<u8>), Vec<crate::tx::Watcher>>,
     /// Which keys each client watches, and dropped watching sessions (`engine::multi`).
-    pub watches: crate::engine::multi::Watches,
+    pub watches: crate::tx::Watches,
     /// Set while EXEC runs its queue: every command of the transaction sees this time.
     pub frozen_now: Option<u64>,
     /// Clients whose WATCHed keys were modified.
@@ -411,14 +409,14 @@ impl Store {
         if self.watched.is_empty() {
             return;
         }
-        crate::engine::multi::touch_watched_key(self, db, key);
+        crate::tx::touch_watched_key(self, db, key);
     }
 
     /// FLUSHDB / FLUSHALL of `db`, called before emptying it: invalidates the watchers of
     /// keys that exist in it (Redis 7.0 `touchAllWatchedKeysInDb(db, NULL)`).
     pub fn signal_flushed_db(&mut self, db: usize) {
         self.blocking.signal_db(db);
-        crate::engine::multi::touch_all_watched_keys_in_db(self, db, None);
+        crate::tx::touch_all_watched_keys_in_db(self, db, None);
     }
 
     /// SWAPDB `a` `b`, called before swapping: invalidates the watchers of keys that exist
@@ -426,8 +424,8 @@ impl Store {
     pub fn signal_swapped_dbs(&mut self, a: usize, b: usize) {
         self.blocking.signal_db(a);
         self.blocking.signal_db(b);
-        crate::engine::multi::touch_all_watched_keys_in_db(self, a, Some(b));
-        crate::engine::multi::touch_all_watched_keys_in_db(self, b, Some(a));
+        crate::tx::touch_all_watched_keys_in_db(self, a, Some(b));
+        crate::tx::touch_all_watched_keys_in_db(self, b, Some(a));
     }
 
     /// Queues a keyspace notification if `class` is enabled (Redis `notifyKeyspaceEvent`).

@@ -239,7 +239,7 @@ pub fn load(path: &Path, store: &mut Store) -> Result<SnapInfo, PersistError> {
                 }
                 if let Some(db) = dbs.get_mut(i) {
                     if db.is_empty() {
-                        db.dict = crate::keyspace::Dict::with_capacity(*n as usize);
+                        db.dict = crate::util::Dict::with_capacity(*n as usize);
                     }
                 }
             }

@@ -31,8 +31,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::Mailbox;
+use crate::admin::next_client_id;
 use crate::client::{FromValue, ToArg};
-use crate::engine::{self, server::next_client_id, Session};
+use crate::engine::{self, Session};
 use crate::error::Result;
 use crate::value::Value;
 use crate::Redis;

@@ -44,8 +44,9 @@ use parking_lot::{Condvar, Mutex};
 
 use crate::engine::{CommandSpec, Session};
 use crate::error::{Error, Result};
-use crate::keyspace::{Dict, Store};
+use crate::keyspace::Store;
 use crate::util::glob;
+use crate::util::Dict;
 use crate::value::Value;
 
 /// The `client-output-buffer-limit` for the pubsub class.
@@ -78,8 +79,7 @@ impl Limits {
         for w in words.chunks(4) {
             if w.len() == 4 && w[0].eq_ignore_ascii_case("pubsub") {
                 let mem = |x: &str| {
-                    crate::engine::server::config::parse_memory(x.as_bytes())
-                        .map(|v| v.max(0) as u64)
+                    crate::admin::config::parse_memory(x.as_bytes()).map(|v| v.max(0) as u64)
                 };
                 if let (Some(h), Some(s), Ok(t)) = (mem(w[1]), mem(w[2]), w[3].parse::<u64>()) {
                     out = Limits {

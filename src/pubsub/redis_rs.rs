@@ -29,7 +29,7 @@ use redis::{PushKind, RedisError, RedisResult, ToRedisArgs};
 
 use super::client::PubSub;
 use super::Mailbox;
-use crate::engine::server::next_client_id;
+use crate::admin::next_client_id;
 use crate::value::Value;
 use crate::Redis;
 

@@ -10,7 +10,7 @@
 use parking_lot::Mutex;
 
 use super::resp::{self, Limits, Parsed, Parser, Source};
-use crate::engine::server::{config::requirepass, Link};
+use crate::admin::{config::requirepass, Link};
 use crate::engine::{self, flags, table, Session};
 use crate::error::Error;
 use crate::keyspace::Store;
@@ -251,16 +251,16 @@ fn run_one(
     errors: &mut u64,
 ) {
     let result = match table().get(argv[0]) {
-        None => engine::multi::reject(store, session, None, engine::unknown_command(argv)),
+        None => crate::tx::reject(store, session, None, engine::unknown_command(argv)),
         Some(spec) => {
             display_name(last_cmd, spec.name, argv);
             if !spec.arity_ok(argv.len()) {
-                engine::multi::reject(store, session, Some(spec), Error::arity(spec.name))
+                crate::tx::reject(store, session, Some(spec), Error::arity(spec.name))
             } else if !session.authenticated
                 && !spec.has(flags::NO_AUTH)
                 && requirepass(store).is_some()
             {
-                engine::multi::reject(
+                crate::tx::reject(
                     store,
                     session,
                     Some(spec),

@@ -12,8 +12,8 @@ use tokio::sync::{watch, Notify};
 
 use super::conn::{Conn, Flow};
 use super::Options;
+use crate::admin::{config::requirepass, next_client_id, ClientEntry, Link, ServerState};
 use crate::client::Redis;
-use crate::engine::server::{config::requirepass, next_client_id, ClientEntry, Link, ServerState};
 use crate::engine::Session;
 
 /// A server running on its own thread (see [`super::Server::start`]).
@@ -517,7 +517,7 @@ where
 async fn push_out<S>(
     sock: &mut S,
     conn: &mut Conn,
-    stats: &crate::engine::server::Stats,
+    stats: &crate::admin::Stats,
     pushed: &Notify,
     mailbox: &crate::pubsub::Mailbox,
 ) -> io::Result<bool>

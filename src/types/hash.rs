@@ -10,8 +10,9 @@
 
 use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::{Error, ErrorKind, Result};
-use crate::keyspace::{dict, notify, Config, Dict, Object, Rng};
+use crate::keyspace::{notify, Config, Object, Rng};
 use crate::util::{arg_i64, eq_ic, parse_i64, scan};
+use crate::util::{dict, Dict};
 use crate::value::Value;
 
 /// A hash value.

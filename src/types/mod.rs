@@ -2,6 +2,7 @@
 //! handlers, and exports them as `COMMANDS`.
 
 pub mod hash;
+pub mod keys;
 pub mod list;
 pub mod set;
 pub mod string;

@@ -1,6 +1,8 @@
 //! Small shared helpers: Redis-exact number parsing and formatting, glob matching, argument
 //! parsing and the SCAN family's common loop.
 
+pub mod dict;
+pub use dict::Dict;
 pub mod float;
 pub mod glob;
 pub mod longdouble;

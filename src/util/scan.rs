@@ -1,7 +1,7 @@
 //! The SCAN family's shared argument parsing and cursor loop (Redis `scanGenericCommand`).
 
 use crate::error::{Error, Result};
-use crate::keyspace::Dict;
+use crate::util::Dict;
 use crate::util::{eq_ic, glob, parse_i64};
 
 /// Parsed `cursor [MATCH pattern] [COUNT count] [TYPE type]`.

@@ -18,7 +18,8 @@ mod random;
 
 use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::{Error, Result};
-use crate::keyspace::{notify, Config, Dict, Object, Rng};
+use crate::keyspace::{notify, Config, Object, Rng};
+use crate::util::Dict;
 use crate::util::{glob, parse_i64, scan};
 use crate::value::Value;
 

@@ -6,8 +6,9 @@
 use super::{max_intset, read_set, set_and_rng, Set};
 use crate::engine::Ctx;
 use crate::error::{Error, ErrorKind, Result};
-use crate::keyspace::{notify, Dict};
+use crate::keyspace::notify;
 use crate::util::parse_i64;
+use crate::util::Dict;
 use crate::value::Value;
 
 /// SPOP picks random members while the set stays this many times bigger than what is left.

@@ -30,7 +30,8 @@ pub mod write;
 
 use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::Result;
-use crate::keyspace::{Config, Dict};
+use crate::keyspace::Config;
+use crate::util::Dict;
 use crate::value::Value;
 
 use index::{Item, OrderIndex};

@@ -104,7 +104,7 @@ fn partition(n: usize, before: impl Fn(usize) -> bool) -> usize {
 /// reading member bytes.
 #[inline]
 fn fingerprint(member: &[u8]) -> u32 {
-    crate::keyspace::dict::hash_bytes(member) as u32
+    crate::util::dict::hash_bytes(member) as u32
 }
 
 /// The first 16 bytes and the length of a member: orders two members without reading

@@ -8,8 +8,9 @@
 
 pub mod command;
 pub mod config;
-pub mod conn;
+pub mod connection;
 pub mod info;
+pub mod sentinel;
 mod state;
 
 pub use state::{next_client_id, unix_ms, ClientEntry, ClientInfo, Link, ServerState, Stats};
@@ -243,7 +244,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | CONNECTION,
         (0, 0, 0),
         "connection",
-        conn::auth,
+        connection::auth,
     ),
     CommandSpec::new(
         "hello",
@@ -251,7 +252,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | CONNECTION,
         (0, 0, 0),
         "connection",
-        conn::hello,
+        connection::hello,
     ),
     CommandSpec::new(
         "quit",
@@ -259,7 +260,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | CONNECTION,
         (0, 0, 0),
         "connection",
-        conn::quit,
+        connection::quit,
     ),
     CommandSpec::new(
         "reset",
@@ -267,7 +268,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | CONNECTION,
         (0, 0, 0),
         "connection",
-        conn::reset,
+        connection::reset,
     ),
     CommandSpec::new(
         "client",
@@ -275,7 +276,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         NOSCRIPT | LOADING | STALE | CONNECTION,
         (0, 0, 0),
         "connection",
-        conn::client,
+        connection::client,
     ),
 ];
 
