@@ -496,7 +496,10 @@ impl Store {
     }
 
     /// Deletes an expired key as Redis's `deleteExpiredKeyAndPropagate` does: logs a DEL,
-    /// fires the `expired` notification and invalidates WATCH.
+    /// fires the `expired` notification and invalidates WATCH. Like Redis it leaves the
+    /// dirty counter alone: the DEL is the logged effect, and a write command whose only
+    /// change was such a deletion must not also be logged as its request (which would put
+    /// e.g. `BLPOP key 0` or a relative `EXPIRE` in the log).
     pub fn expire_key(&mut self, db: usize, key: &[u8]) {
         if self.dbs[db].remove(key).is_some() {
             self.expired_keys += 1;
@@ -505,7 +508,6 @@ impl Store {
             }
             self.notify(notify::EXPIRED, "expired", db, key);
             self.signal_modified(db, key);
-            self.dirty += 1;
         }
     }
 
