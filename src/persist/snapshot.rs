@@ -15,7 +15,8 @@ use std::path::Path;
 use super::frame::{self, Next};
 use super::model::{self, kind, KeyRecord, KeyRef, SnapMeta, ValueRef};
 use super::{files, PersistError};
-use crate::keyspace::{Db, Entry, Store};
+use crate::engine::Store;
+use crate::keyspace::{Db, Entry};
 
 /// What a snapshot file holds besides the keys.
 #[derive(Clone, Debug, Default)]
