@@ -46,6 +46,8 @@
 //! in `Store` (`signal`, `serve_ready`, `publish`, `check_context`) and `Session` holds
 //! their per-client state; `admin`'s state (`Link`) is reached through `Session`.
 
+#![deny(unsafe_code)]
+
 #[cfg(feature = "redis-rs")]
 pub mod adapters;
 pub mod admin;

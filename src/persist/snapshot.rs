@@ -130,6 +130,8 @@ impl Mapped {
             .metadata()
             .map_err(|e| PersistError::io("reading metadata of", path, e))?
             .len();
+        // The crate's one unsafe block (`#![deny(unsafe_code)]` in lib.rs).
+        #[allow(unsafe_code)]
         let map = if len == 0 {
             None
         } else {
