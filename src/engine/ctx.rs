@@ -7,7 +7,6 @@
 //! what they *did* with [`Ctx::propagate`].
 
 use crate::engine::{Session, Store, Table};
-use crate::error::{Error, Result};
 use crate::keyspace::{notify, Db, Entry, Object, Rng};
 
 /// The handler context. See the module docs.
@@ -234,19 +233,5 @@ impl<'a> Ctx<'a> {
     #[inline]
     pub fn rand_below(&mut self, n: u64) -> u64 {
         self.store.rng.below(n)
-    }
-
-    /// Parses a database index argument as SELECT/MOVE/COPY do.
-    pub fn db_arg(&self, a: &[u8]) -> Result<usize> {
-        let n = crate::util::parse_i64(a).ok_or_else(|| {
-            Error::new(
-                crate::error::ErrorKind::NotInteger,
-                "ERR value is not an integer or out of range",
-            )
-        })?;
-        if n < 0 || n as usize >= self.store.dbs.len() {
-            return Err(Error::out_of_range("DB index is out of range"));
-        }
-        Ok(n as usize)
     }
 }
