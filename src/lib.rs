@@ -47,6 +47,9 @@
 //! their per-client state; `admin`'s state (`Link`) is reached through `Session`.
 
 #![deny(unsafe_code)]
+// A panic in the library is a bug: no `unwrap()` outside tests (`expect` with a reason where an
+// invariant guarantees the value).
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 #[cfg(feature = "redis-rs")]
 pub mod adapters;
