@@ -9,8 +9,8 @@
 //!   pick, a float re-computed on replay …) fails it without a dedicated test. A table
 //!   invariant makes sure every write command is fed arguments it accepts.
 
-use emu::engine::{self, flags, CommandSpec, Session};
-use emu::keyspace::{Clock, Config, Rng, Store};
+use emu::engine::{self, flags, CommandSpec, Session, Store};
+use emu::keyspace::{Clock, Config, Rng};
 use emu::persist::model::{self, Batch};
 use emu::persist::{recovery, snapshot, tools};
 use emu::Value;
@@ -153,7 +153,7 @@ proptest! {
         cmd_index in any::<prop::sample::Index>(),
         args in proptest::collection::vec(token(), 0..8),
     ) {
-        let all = engine::table().all();
+        let all = emu::commands::table().all();
         let spec = all[cmd_index.index(all.len())];
         if spec.name == "debug" {
             return Ok(()); // DEBUG SLEEP would slow the run down
@@ -183,7 +183,7 @@ proptest! {
 
 #[test]
 fn table_has_the_core_commands_with_redis_arity() {
-    let t = engine::table();
+    let t = emu::commands::table();
     let expect: &[(&str, i32)] = &[
         ("get", 2),
         ("set", -3),
@@ -224,8 +224,8 @@ fn table_has_the_core_commands_with_redis_arity() {
 fn every_command_appears_in_command_output() {
     let (mut store, mut s) = populated_store();
     let count = engine::execute(&mut store, &mut s, &[b"COMMAND", b"COUNT"]).unwrap();
-    assert_eq!(count, Value::Int(engine::table().all().len() as i64));
-    for spec in engine::table().all() {
+    assert_eq!(count, Value::Int(emu::commands::table().all().len() as i64));
+    for spec in emu::commands::table().all() {
         let info = engine::execute(
             &mut store,
             &mut s,
@@ -280,7 +280,7 @@ fn every_command_group_is_a_redis_group() {
         "geo",
         "cluster",
     ];
-    for spec in engine::table().all() {
+    for spec in emu::commands::table().all() {
         assert!(
             groups.contains(&spec.group),
             "{} has group {:?}",
@@ -294,9 +294,9 @@ fn every_command_group_is_a_redis_group() {
 // The replay check: what a store logs must rebuild it exactly.
 //
 // A primary store runs commands with effect recording on, as a store with a log does
-// (`recovery::open_impl`: `record_effects` + `encode_effects`). At every commit point the
-// waiting effects are framed as the batch record `LogCore::append_encoded` writes
-// (FORMAT.md §6), decoded as recovery decodes it, and replayed into a replica through
+// (`Store::attach_durability`). At every commit point the effect buffer is framed as the
+// batch record `LogCore::append_encoded` writes (FORMAT.md §6), decoded as recovery
+// decodes it, and replayed into a replica through
 // `recovery::apply_batch`, the replay path of `emu` itself, with the replica set up as
 // `recovery::load_into` sets a store up for loading. Then both stores must give the same
 // snapshot bytes (`snapshot::encode_into`: every database, key, value, TTL, and the RNG
@@ -571,9 +571,8 @@ impl Replay {
         // As `recovery::load_into` for a whole load: replay neither expires keys nor
         // records effects.
         replica.loading = true;
-        replica.record_effects = false;
-        primary.record_effects = true;
-        primary.encode_effects = true;
+        replica.set_record_effects(false);
+        primary.set_record_effects(true);
         Replay {
             primary,
             replica,
@@ -635,13 +634,14 @@ impl Replay {
     /// two stores. Returns the batch.
     fn commit(&mut self) -> Result<Batch, String> {
         let p = &mut self.primary;
-        assert!(p.effects.is_empty(), "effects bypassed the encoded buffer");
         // The body of the batch record `LogCore::append_encoded` writes.
+        let (time, rng) = (p.last_command_ms, p.rng.state());
+        let (count, effects) = p.effects_mut().pending();
         let mut body = Vec::new();
-        model::put_varint(&mut body, p.last_command_ms);
-        model::put_varint(&mut body, p.rng.state());
-        model::put_varint(&mut body, p.effect_count);
-        body.extend_from_slice(&p.effect_bytes);
+        model::put_varint(&mut body, time);
+        model::put_varint(&mut body, rng);
+        model::put_varint(&mut body, count);
+        body.extend_from_slice(effects);
         p.clear_effects();
         let batch: Batch =
             model::decode_body(&body).map_err(|e| format!("undecodable batch: {e}"))?;
@@ -657,7 +657,7 @@ impl Replay {
         // wait, and a blocking command served on wakeup pops from the key that became ready,
         // which its request does not name.
         for e in &batch.effects {
-            let spec = engine::table().get(&e.argv[0]);
+            let spec = emu::commands::table().get(&e.argv[0]);
             if !spec.is_some_and(|s| s.has(flags::WRITE) && !s.has(flags::BLOCKING)) {
                 return Err(format!(
                     "logged effect {:?} is not a non-blocking write command\ntrail:\n  {}",
@@ -778,7 +778,7 @@ fn words(head: Vec<String>, tail: Vec<Option<Vec<String>>>) -> Argv {
 
 /// Any command of the replay stream with arguments from the shared token strategy.
 fn table_command() -> impl Strategy<Value = Argv> {
-    let names: Vec<&'static str> = engine::table()
+    let names: Vec<&'static str> = emu::commands::table()
         .all()
         .iter()
         .filter(|s| in_replay_stream(s))
@@ -1157,7 +1157,7 @@ proptest! {
 /// fails here until it gets a [`KNOWN_GOOD`] vector (and then passes the replay check).
 #[test]
 fn every_write_command_is_replay_checked() {
-    let table = engine::table();
+    let table = emu::commands::table();
     for spec in table.all().iter().filter(|s| s.has(flags::WRITE)) {
         let covered = KNOWN_GOOD
             .iter()
