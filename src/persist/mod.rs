@@ -11,7 +11,7 @@
 //! * [`files`] — file names, listing, the directory lock;
 //! * [`fixture`] — [`Fixture`]: open a recorded directory without modifying it, clock frozen;
 //! * [`handle`] — [`Handle`], the persistence state attached to a [`Store`];
-//! * [`durable`] — [`Durable`], a minimal thread-safe persistent store using [`commit`];
+//! * [`durable`] — [`Durable`], a minimal thread-safe persistent store on [`crate::engine::Shared`];
 //! * [`commands`] — SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE;
 //! * [`tools`] — dump (jsonl/resp), load, check [--repair], compact;
 //! * [`json`] — the small JSON reader/writer used by the JSON-Lines format.
@@ -186,7 +186,7 @@ pub fn misconf(detail: &str) -> Error {
 }
 
 /// The persistence handle of a store opened on a data directory, if any.
-pub fn handle(store: &Store) -> Option<std::sync::Arc<Handle>> {
+pub fn handle_of(store: &Store) -> Option<std::sync::Arc<Handle>> {
     store
         .durability()
         .and_then(|d| d.clone().as_any().downcast::<Handle>().ok())

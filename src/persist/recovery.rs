@@ -380,12 +380,12 @@ pub fn open_copy(
     let path = tmp.path().to_path_buf();
     let store = open_impl(&path, opts, template, Some(tmp))?;
     let info = RecordedInfo {
-        recorded_at_ms: super::handle(&store)
+        recorded_at_ms: super::handle_of(&store)
             .map(|h| h.recorded_at_ms())
             .unwrap_or(0),
         snapshot_generation: listing.newest_snapshot(),
         records_replayed: 0,
-        warnings: super::handle(&store)
+        warnings: super::handle_of(&store)
             .map(|h| h.warnings().to_vec())
             .unwrap_or_default(),
     };

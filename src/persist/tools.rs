@@ -451,7 +451,7 @@ pub fn compact(dir: &Path) -> Result<(), PersistError> {
         ..Options::default()
     };
     let mut store = recovery::open(dir, opts, template())?;
-    let h = super::handle(&store).ok_or_else(|| PersistError::Other("no handle".into()))?;
+    let h = super::handle_of(&store).ok_or_else(|| PersistError::Other("no handle".into()))?;
     h.save(&mut store)?;
     Ok(())
 }
