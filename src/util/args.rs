@@ -45,8 +45,10 @@ pub fn int_in(a: &[u8], min: i64, max: i64, msg: &str) -> Result<i64> {
 /// A cursor over `argv[start..]`.
 #[derive(Clone, Debug)]
 pub struct Args<'a> {
-    argv: &'a [&'a [u8]],
-    pos: usize,
+    /// The arguments not consumed yet.
+    rest: &'a [&'a [u8]],
+    /// `argv.len()`, to report positions.
+    len: usize,
     cstr: bool,
 }
 
@@ -55,8 +57,8 @@ impl<'a> Args<'a> {
     #[inline]
     pub fn new(argv: &'a [&'a [u8]], start: usize) -> Args<'a> {
         Args {
-            argv,
-            pos: start.min(argv.len()),
+            rest: argv.get(start..).unwrap_or_default(),
+            len: argv.len(),
             cstr: false,
         }
     }
@@ -72,31 +74,31 @@ impl<'a> Args<'a> {
     /// Index in `argv` of the next argument.
     #[inline]
     pub fn pos(&self) -> usize {
-        self.pos
+        self.len - self.rest.len()
     }
 
     /// Number of arguments left.
     #[inline]
     pub fn remaining(&self) -> usize {
-        self.argv.len() - self.pos
+        self.rest.len()
     }
 
     /// True when every argument was consumed.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.pos == self.argv.len()
+        self.rest.is_empty()
     }
 
     /// The next argument, not consumed.
     #[inline]
     pub fn peek(&self) -> Option<&'a [u8]> {
-        self.argv.get(self.pos).copied()
+        self.rest.first().copied()
     }
 
     /// The arguments left, not consumed.
     #[inline]
     pub fn rest(&self) -> &'a [&'a [u8]] {
-        &self.argv[self.pos..]
+        self.rest
     }
 
     /// Consumes the next argument, or `ERR syntax error` when there is none.
@@ -108,11 +110,11 @@ impl<'a> Args<'a> {
     /// Consumes the next `n` arguments, if there are that many.
     #[inline]
     pub fn next_n(&mut self, n: usize) -> Option<&'a [&'a [u8]]> {
-        if n > self.remaining() {
+        if n > self.rest.len() {
             return None;
         }
-        let out = &self.argv[self.pos..self.pos + n];
-        self.pos += n;
+        let (out, rest) = self.rest.split_at(n);
+        self.rest = rest;
         Some(out)
     }
 
@@ -141,20 +143,22 @@ impl<'a> Args<'a> {
     /// option with `n` values; Redis's `moreargs` test). The values are left for the caller.
     #[inline]
     pub fn eat_with(&mut self, kw: &str, n: usize) -> bool {
-        let hit = self.remaining() > n && self.peek_keyword(kw);
-        if hit {
-            self.pos += 1;
+        match self.rest {
+            [a, tail @ ..] if tail.len() >= n && self.is(a, kw) => {
+                self.rest = tail;
+                true
+            }
+            _ => false,
         }
-        hit
     }
 
     /// Consumes the next argument if it is one of the keywords of `options`, returning its
     /// value.
     #[inline]
     pub fn eat_one_of<T: Copy>(&mut self, options: &[(&str, T)]) -> Option<T> {
-        let a = self.peek()?;
+        let (a, tail) = self.rest.split_first()?;
         let (_, v) = options.iter().find(|(kw, _)| self.is(a, kw))?;
-        self.pos += 1;
+        self.rest = tail;
         Some(*v)
     }
 
@@ -196,8 +200,8 @@ impl<'a> Iterator for Args<'a> {
     /// Consumes the next argument.
     #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
-        let a = self.peek()?;
-        self.pos += 1;
+        let (a, tail) = self.rest.split_first()?;
+        self.rest = tail;
         Some(a)
     }
 
