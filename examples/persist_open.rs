@@ -7,7 +7,8 @@
 use std::path::Path;
 use std::time::Instant;
 
-use emu::keyspace::{Clock, Config, Store};
+use emu::engine::Store;
+use emu::keyspace::{Clock, Config};
 use emu::persist::{self, tools, AppendFsync, Durable, Options};
 
 fn template() -> Store {

@@ -5,7 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use emu::keyspace::{Clock, Config, Store};
+use emu::engine::Store;
+use emu::keyspace::{Clock, Config};
 use emu::persist::{self, files, frame, tools, AppendFsync, Durable, Options, PersistError};
 
 const T0: u64 = 1_700_000_000_000;

@@ -7,7 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use emu::keyspace::{Clock, Config, Store};
+use emu::engine::Store;
+use emu::keyspace::{Clock, Config};
 use emu::persist::{
     self, files, snapshot, tools, AppendFsync, Durable, Fixture, FixtureClock, Options,
 };

@@ -7,8 +7,9 @@
 
 use super::{dispatch_sub, help_reply, Sub};
 use crate::engine::Ctx;
+use crate::engine::Store;
 use crate::error::{Error, Result};
-use crate::keyspace::{notify, Config, Store};
+use crate::keyspace::{notify, Config};
 use crate::util::glob::matches_nocase;
 use crate::util::{eq_ic, parse_i64};
 use crate::value::Value;
