@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::keyspace::Object;
 use crate::types::list::{self, End};
 use crate::types::zset::pop::{self as zpop, PopShape};
+use crate::util::args;
 use crate::value::Value;
 
 /// Leaves a block request for the front end (unless inside MULTI) and returns the reply a
@@ -148,9 +149,10 @@ fn brpoplpush(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 ///
 /// Logged as `LPOP|RPOP key n` (by `mpop_generic`).
 fn blmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let a = list::parse_mpop_args(argv, 2)?;
+    let a = args::mpop(argv, 2, list::MPOP_ENDS)?;
     let timeout = parse_timeout(argv[1])?;
     let keys = &argv[a.keys];
+    let count = usize::try_from(a.count).unwrap_or(usize::MAX);
     let (cands, wakeup) = candidates(ctx, keys);
     for k in cands {
         if wakeup && wrong_type_on_wakeup(ctx, k, is_list) {
@@ -158,7 +160,7 @@ fn blmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         }
         match list::list_len(ctx, k)? {
             None | Some(0) => continue,
-            Some(_) => return list::mpop_generic(ctx, &[k], a.end, a.count),
+            Some(_) => return list::mpop_generic(ctx, &[k], a.end, count),
         }
     }
     block(ctx, keys, timeout)
@@ -227,9 +229,9 @@ fn bzpopmax(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 ///
 /// Logged as `ZPOPMIN|ZPOPMAX key count`.
 fn bzmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let a = zpop::parse_mpop(argv, 2)?;
+    let a = args::mpop(argv, 2, zpop::MPOP_ENDS)?;
     let timeout = parse_timeout(argv[1])?;
-    let keys = &argv[a.first_key..a.first_key + a.numkeys];
+    let keys = &argv[a.keys];
     bzpop(ctx, keys, a.end, Some(a.count), timeout)
 }
 

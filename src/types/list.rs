@@ -2,7 +2,7 @@
 //! LMOVE/RPOPLPUSH and LMPOP (Redis 7.0 `t_list.c`).
 //!
 //! The pop and move logic lives in reusable helpers ([`pop_elements`], [`pop_generic`],
-//! [`lmove_generic`], [`mpop_generic`], [`parse_mpop_args`]) so the blocking variants
+//! [`lmove_generic`], [`mpop_generic`], [`MPOP_ENDS`]) so the blocking variants
 //! (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) can serve their non-blocking path, and a
 //! woken client, through exactly the same code, as Redis's `popGenericCommand`,
 //! `lmoveGenericCommand` and `mpopGenericCommand` do.
@@ -11,8 +11,9 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use crate::engine::{flags::*, CommandSpec, Ctx};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::keyspace::{notify, Config, Object};
+use crate::util::args::{int_in, Args};
 use crate::util::{arg_i64, eq_ic, parse_i64};
 use crate::value::Value;
 
@@ -136,18 +137,9 @@ impl End {
 // Argument helpers
 // ---------------------------------------------------------------------------------------
 
-/// Redis `getRangeLongFromObjectOrReply(c, o, min, max, &v, msg)` with a message: a
-/// non-integer and an out-of-range value both reply `ERR <msg>`.
-fn range_arg(a: &[u8], min: i64, max: i64, msg: &str) -> Result<i64> {
-    match parse_i64(a) {
-        Some(v) if (min..=max).contains(&v) => Ok(v),
-        _ => Err(Error::new(ErrorKind::OutOfRange, format!("ERR {msg}"))),
-    }
-}
-
 /// Redis `getPositiveLongFromObjectOrReply` without a custom message.
 fn positive_arg(a: &[u8]) -> Result<i64> {
-    range_arg(a, 0, i64::MAX, "value is out of range, must be positive")
+    int_in(a, 0, i64::MAX, "value is out of range, must be positive")
 }
 
 /// The list under `key` for reading: `Ok(None)` when missing, WRONGTYPE for other types.
@@ -251,52 +243,8 @@ pub fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) 
     Ok(Value::Bulk(value))
 }
 
-/// Parsed LMPOP/BLMPOP arguments.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MpopArgs {
-    /// Positions of the keys in argv.
-    pub keys: Range<usize>,
-    /// Which end to pop from.
-    pub end: End,
-    /// How many elements at most (default 1).
-    pub count: usize,
-}
-
-/// Parses `numkeys key [key ...] LEFT|RIGHT [COUNT count]` starting at `numkeys_idx`
-/// (1 for LMPOP, 2 for BLMPOP), as Redis's `lmpopGenericCommand` does, with its errors.
-pub fn parse_mpop_args(argv: &[&[u8]], numkeys_idx: usize) -> Result<MpopArgs> {
-    let numkeys_arg = argv.get(numkeys_idx).copied().unwrap_or(b"");
-    let numkeys = range_arg(numkeys_arg, 1, i64::MAX, "numkeys should be greater than 0")?;
-    let where_idx = usize::try_from(numkeys)
-        .ok()
-        .and_then(|n| n.checked_add(numkeys_idx + 1))
-        .filter(|&w| w < argv.len())
-        .ok_or_else(Error::syntax)?;
-    let end = End::parse(argv[where_idx])?;
-    let mut count: Option<i64> = None;
-    let mut j = where_idx + 1;
-    while j < argv.len() {
-        let more = argv.len() - 1 - j > 0;
-        if count.is_none() && eq_ic(argv[j], "count") && more {
-            j += 1;
-            count = Some(range_arg(
-                argv[j],
-                1,
-                i64::MAX,
-                "count should be greater than 0",
-            )?);
-        } else {
-            return Err(Error::syntax());
-        }
-        j += 1;
-    }
-    let count = usize::try_from(count.unwrap_or(1)).unwrap_or(usize::MAX);
-    Ok(MpopArgs {
-        keys: numkeys_idx + 1..where_idx,
-        end,
-        count,
-    })
-}
+/// The end keywords of LMPOP/BLMPOP, for [`crate::util::args::mpop`].
+pub const MPOP_ENDS: &[(&str, End)] = &[("left", End::Head), ("right", End::Tail)];
 
 /// Key positions of LMPOP/BLMPOP for the command table (movable keys): the `numkeys`
 /// arguments after `numkeys_idx`, clamped to argv; none if `numkeys` is not valid.
@@ -554,28 +502,23 @@ fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let mut rank: i64 = 1;
     let mut count: i64 = -1; // -1: option not given.
     let mut maxlen: i64 = 0;
-    let mut j = 3;
-    while j < argv.len() {
-        let more = argv.len() - 1 - j > 0;
-        if eq_ic(argv[j], "rank") && more {
-            j += 1;
-            rank = arg_i64(argv[j])?;
+    let mut args = Args::new(argv, 3);
+    while !args.is_empty() {
+        if args.eat_with("rank", 1) {
+            rank = args.i64()?;
             if rank == 0 {
                 return Err(Error::err(
                     "RANK can't be zero: use 1 to start from the first match, 2 from the \
                      second ... or use negative to start from the end of the list",
                 ));
             }
-        } else if eq_ic(argv[j], "count") && more {
-            j += 1;
-            count = range_arg(argv[j], 0, i64::MAX, "COUNT can't be negative")?;
-        } else if eq_ic(argv[j], "maxlen") && more {
-            j += 1;
-            maxlen = range_arg(argv[j], 0, i64::MAX, "MAXLEN can't be negative")?;
+        } else if args.eat_with("count", 1) {
+            count = args.i64_in(0, i64::MAX, "COUNT can't be negative")?;
+        } else if args.eat_with("maxlen", 1) {
+            maxlen = args.i64_in(0, i64::MAX, "MAXLEN can't be negative")?;
         } else {
             return Err(Error::syntax());
         }
-        j += 1;
     }
     // A negative rank searches from the tail. Redis negates a C long: i64::MIN stays
     // negative, so every match satisfies `matches >= rank`; wrapping ops reproduce that.
@@ -636,8 +579,9 @@ fn rpoplpush(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// # Format
 /// `LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]`
 fn lmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let args = parse_mpop_args(argv, 1)?;
-    mpop_generic(ctx, &argv[args.keys], args.end, args.count)
+    let a = crate::util::args::mpop(argv, 1, MPOP_ENDS)?;
+    let count = usize::try_from(a.count).unwrap_or(usize::MAX);
+    mpop_generic(ctx, &argv[a.keys], a.end, count)
 }
 
 fn lmpop_keys(argv: &[&[u8]]) -> Vec<usize> {

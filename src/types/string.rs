@@ -9,6 +9,7 @@
 use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::{Error, Result};
 use crate::keyspace::{notify, Object, StrEncoding};
+use crate::util::args::{eq_ic_cstr, Args};
 use crate::util::{arg_i64, longdouble, parse_i64};
 use crate::value::Value;
 
@@ -46,64 +47,43 @@ enum OptsFor {
     GetEx,
 }
 
-/// An argument as C sees it: Redis compares option names as NUL-terminated strings.
-fn cstr(a: &[u8]) -> &[u8] {
-    match a.iter().position(|&c| c == 0) {
-        Some(i) => &a[..i],
-        None => a,
-    }
-}
-
-/// Case-insensitive option-name match with C-string semantics.
-fn is_opt(a: &[u8], name: &str) -> bool {
-    cstr(a).eq_ignore_ascii_case(name.as_bytes())
-}
-
 /// `parseExtendedStringArgumentsOrReply`: the NX/XX/GET/KEEPTTL/PERSIST/EX/PX/EXAT/PXAT
 /// options of SET (from argv[3]) and GETEX (from argv[2]). Returns the flags and the index
-/// of the expire argument.
+/// of the expire argument. Option names compare as C strings, as in Redis.
 fn parse_extended(argv: &[&[u8]], kind: OptsFor) -> Result<(u32, Option<usize>)> {
     let mut flags = 0u32;
     let mut expire = None;
-    let mut j = if kind == OptsFor::GetEx { 2 } else { 3 };
-    while j < argv.len() {
-        let opt = argv[j];
-        let has_next = j + 1 < argv.len();
-        let set = kind == OptsFor::Set;
-        if set && is_opt(opt, "nx") && flags & XX == 0 {
+    let set = kind == OptsFor::Set;
+    let mut args = Args::new(argv, if set { 3 } else { 2 }).c_strings();
+    while !args.is_empty() {
+        if set && flags & XX == 0 && args.eat("nx") {
             flags |= NX;
-        } else if set && is_opt(opt, "xx") && flags & NX == 0 {
+        } else if set && flags & NX == 0 && args.eat("xx") {
             flags |= XX;
-        } else if set && is_opt(opt, "get") {
+        } else if set && args.eat("get") {
             flags |= GET;
-        } else if set && is_opt(opt, "keepttl") && flags & (PERSIST | ANY_EXPIRE) == 0 {
+        } else if set && flags & (PERSIST | ANY_EXPIRE) == 0 && args.eat("keepttl") {
             flags |= KEEPTTL;
-        } else if !set && is_opt(opt, "persist") && flags & (ANY_EXPIRE | KEEPTTL) == 0 {
+        } else if !set && flags & (ANY_EXPIRE | KEEPTTL) == 0 && args.eat("persist") {
             flags |= PERSIST;
-        } else if let Some(f) = expire_option(opt) {
+        } else if let Some(f) = args.eat_one_of(EXPIRE_OPTIONS) {
             // The same expire option may repeat (the last value wins); two different ones
             // conflict, as do KEEPTTL / PERSIST.
             let conflicts = (KEEPTTL | PERSIST | ANY_EXPIRE) & !f;
-            if flags & conflicts != 0 || !has_next {
+            if flags & conflicts != 0 || args.is_empty() {
                 return Err(Error::syntax());
             }
             flags |= f;
-            expire = Some(j + 1);
-            j += 1;
+            expire = Some(args.pos());
+            args.next();
         } else {
             return Err(Error::syntax());
         }
-        j += 1;
     }
     Ok((flags, expire))
 }
 
-fn expire_option(opt: &[u8]) -> Option<u32> {
-    [("ex", EX), ("px", PX), ("exat", EXAT), ("pxat", PXAT)]
-        .into_iter()
-        .find(|(name, _)| is_opt(opt, name))
-        .map(|(_, f)| f)
-}
+const EXPIRE_OPTIONS: &[(&str, u32)] = &[("ex", EX), ("px", PX), ("exat", EXAT), ("pxat", PXAT)];
 
 /// `ERR invalid expire time in '<cmd>' command`.
 fn invalid_expire(cmd: &str) -> Error {
@@ -186,7 +166,7 @@ fn set_generic(
         let args = argv
             .iter()
             .enumerate()
-            .filter(|&(j, a)| j < 3 || !is_opt(a, "get"))
+            .filter(|&(j, a)| j < 3 || !eq_ic_cstr(a, "get"))
             .map(|(_, a)| a.to_vec())
             .collect();
         ctx.propagate(args);

@@ -1,8 +1,9 @@
-//! The SCAN family's shared argument parsing and cursor loop (Redis `scanGenericCommand`).
+//! The SCAN family's shared argument parsing (on [`Args`]) and cursor loop (Redis `scanGenericCommand`).
 
 use crate::error::{Error, Result};
+use crate::util::args::Args;
+use crate::util::glob;
 use crate::util::Dict;
-use crate::util::{eq_ic, glob, parse_i64};
 
 /// Parsed `cursor [MATCH pattern] [COUNT count] [TYPE type]`.
 #[derive(Debug, Clone, Default)]
@@ -50,24 +51,20 @@ pub fn parse(cursor: &[u8], opts: &[&[u8]], allow_type: bool) -> Result<ScanArgs
         count: 10,
         ..Default::default()
     };
-    let mut i = 0;
-    while i < opts.len() {
-        let remaining = opts.len() - i;
-        if eq_ic(opts[i], "count") && remaining >= 2 {
-            let n = parse_i64(opts[i + 1]).ok_or_else(Error::not_integer)?;
+    let mut args = Args::new(opts, 0);
+    while !args.is_empty() {
+        if args.eat_with("count", 1) {
+            let n = args.i64()?;
             if n < 1 {
                 return Err(Error::syntax());
             }
             out.count = n as usize;
-            i += 2;
-        } else if eq_ic(opts[i], "match") && remaining >= 2 {
-            let p = opts[i + 1];
+        } else if args.eat_with("match", 1) {
+            let p = args.value()?;
             // "*" matches everything: skip the matcher like Redis does.
             out.pattern = if p == b"*" { None } else { Some(p.to_vec()) };
-            i += 2;
-        } else if allow_type && eq_ic(opts[i], "type") && remaining >= 2 {
-            out.type_filter = Some(opts[i + 1].to_ascii_lowercase());
-            i += 2;
+        } else if allow_type && args.eat_with("type", 1) {
+            out.type_filter = Some(args.value()?.to_ascii_lowercase());
         } else {
             return Err(Error::syntax());
         }

@@ -4,7 +4,8 @@
 use crate::engine::Ctx;
 use crate::error::{Error, Result};
 use crate::keyspace::notify;
-use crate::util::{arg_i64, eq_ic};
+use crate::util::arg_i64;
+use crate::util::args::Args;
 use crate::value::Value;
 
 const NX: u8 = 1;
@@ -15,15 +16,10 @@ const LT: u8 = 8;
 /// Redis `parseExtendedExpireArgumentsOrReply`: the options after the time argument.
 fn parse_flags(opts: &[&[u8]]) -> Result<u8> {
     let mut flags = 0;
-    for opt in opts {
-        if eq_ic(opt, "nx") {
-            flags |= NX;
-        } else if eq_ic(opt, "xx") {
-            flags |= XX;
-        } else if eq_ic(opt, "gt") {
-            flags |= GT;
-        } else if eq_ic(opt, "lt") {
-            flags |= LT;
+    let mut args = Args::new(opts, 0);
+    while let Some(opt) = args.peek() {
+        if let Some(f) = args.eat_one_of(&[("nx", NX), ("xx", XX), ("gt", GT), ("lt", LT)]) {
+            flags |= f;
         } else {
             // Redis formats the option with %s: it stops at a NUL byte.
             let text = opt.split(|&b| b == 0).next().unwrap_or(b"");

@@ -5,6 +5,7 @@ use super::{db_add, db_arg, same_object, signal};
 use crate::engine::Ctx;
 use crate::error::{Error, ErrorKind, Result};
 use crate::keyspace::notify;
+use crate::util::args::Args;
 use crate::util::{eq_ic, glob, scan};
 use crate::value::Value;
 
@@ -180,18 +181,15 @@ pub(super) fn copy(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let src = ctx.session.db;
     let mut dst = src;
     let mut replace = false;
-    let mut j = 3;
-    while j < argv.len() {
-        let additional = argv.len() - j - 1;
-        if eq_ic(argv[j], "replace") {
+    let mut args = Args::new(argv, 3);
+    while !args.is_empty() {
+        if args.eat("replace") {
             replace = true;
-        } else if eq_ic(argv[j], "db") && additional >= 1 {
-            dst = db_arg(ctx.store, argv[j + 1])?;
-            j += 1;
+        } else if args.eat_with("db", 1) {
+            dst = db_arg(ctx.store, args.value()?)?;
         } else {
             return Err(Error::syntax());
         }
-        j += 1;
     }
     if src == dst && key == newkey {
         return Err(same_object());

@@ -6,6 +6,7 @@ use super::{existing_set_mut, max_intset, read_set, set_or_create, Set};
 use crate::engine::Ctx;
 use crate::error::{Error, Result};
 use crate::keyspace::{notify, Object};
+use crate::util::args::{int_in, Args};
 use crate::util::parse_i64;
 use crate::value::Value;
 
@@ -197,10 +198,7 @@ pub(super) fn sinterstore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// # Format
 /// `SINTERCARD numkeys key [key ...] [LIMIT limit]`
 pub(super) fn sintercard(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let numkeys = match parse_i64(argv[1]) {
-        Some(n) if n >= 1 => n as u64,
-        _ => return Err(Error::err("numkeys should be greater than 0")),
-    };
+    let numkeys = int_in(argv[1], 1, i64::MAX, "numkeys should be greater than 0")? as u64;
     let available = argv.len() as u64 - 2;
     if numkeys > available {
         return Err(Error::err(
@@ -209,19 +207,13 @@ pub(super) fn sintercard(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     }
     let keys_end = 2 + numkeys as usize;
     let mut limit = 0u64;
-    let mut j = keys_end;
-    while j < argv.len() {
-        let more = j + 1 < argv.len();
-        if crate::util::eq_ic(argv[j], "limit") && more {
-            j += 1;
-            limit = match parse_i64(argv[j]) {
-                Some(n) if n >= 0 => n as u64,
-                _ => return Err(Error::err("LIMIT can't be negative")),
-            };
+    let mut args = Args::new(argv, keys_end);
+    while !args.is_empty() {
+        if args.eat_with("limit", 1) {
+            limit = args.i64_in(0, i64::MAX, "LIMIT can't be negative")? as u64;
         } else {
             return Err(Error::syntax());
         }
-        j += 1;
     }
     sinter_generic(ctx, &argv[2..keys_end], InterMode::Card(limit))
 }

@@ -2,9 +2,9 @@
 //! `genericZpopCommand`) the blocking variants (BZPOPMIN, BZPOPMAX, BZMPOP) reuse.
 
 use crate::engine::Ctx;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::keyspace::notify;
-use crate::util::{eq_ic, parse_i64};
+use crate::util::{args::int_in, parse_i64};
 use crate::value::Value;
 
 /// Which end to pop from.
@@ -138,18 +138,10 @@ fn zpop_command(ctx: &mut Ctx, argv: &[&[u8]], end: End) -> Result<Value> {
     if argv.len() > 3 {
         return Err(Error::syntax());
     }
-    let mut count = -1;
-    if let Some(a) = argv.get(2) {
-        count = match parse_i64(a) {
-            Some(n) if n >= 0 => n,
-            _ => {
-                return Err(Error::new(
-                    ErrorKind::OutOfRange,
-                    "ERR value is out of range, must be positive",
-                ))
-            }
-        };
-    }
+    let count = match argv.get(2) {
+        Some(a) => int_in(a, 0, i64::MAX, "value is out of range, must be positive")?,
+        None => -1,
+    };
     let shape = PopShape {
         emit_key: false,
         nested: ctx.resp() > 2 && count != -1,
@@ -170,69 +162,16 @@ pub fn zpopmax(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     zpop_command(ctx, argv, End::Max)
 }
 
-/// A positive count argument, with Redis's `getRangeLongFromObjectOrReply(1, LONG_MAX,
-/// msg)` behaviour: the same message for a non-number and for an out-of-range value.
-fn positive(a: &[u8], msg: &str) -> Result<i64> {
-    match parse_i64(a) {
-        Some(n) if n >= 1 => Ok(n),
-        _ => Err(Error::err(msg)),
-    }
-}
-
-/// Parsed `numkeys key [key ...] MIN|MAX [COUNT count]` (the tail of ZMPOP and BZMPOP).
-#[derive(Clone, Debug)]
-pub struct MpopArgs {
-    /// Index in argv of the first key.
-    pub first_key: usize,
-    /// Number of keys.
-    pub numkeys: usize,
-    /// Which end.
-    pub end: End,
-    /// COUNT (default 1).
-    pub count: i64,
-}
-
-/// Parses the ZMPOP arguments starting at `numkeys_idx` (1 for ZMPOP, 2 for BZMPOP).
-pub fn parse_mpop(argv: &[&[u8]], numkeys_idx: usize) -> Result<MpopArgs> {
-    let numkeys = positive(argv[numkeys_idx], "numkeys should be greater than 0")?;
-    let where_idx = (numkeys as u64)
-        .checked_add(numkeys_idx as u64 + 1)
-        .filter(|&w| w < argv.len() as u64)
-        .ok_or_else(Error::syntax)? as usize;
-    let end = if eq_ic(argv[where_idx], "min") {
-        End::Min
-    } else if eq_ic(argv[where_idx], "max") {
-        End::Max
-    } else {
-        return Err(Error::syntax());
-    };
-    let mut count = -1;
-    let mut j = where_idx + 1;
-    while j < argv.len() {
-        let more = argv.len() - 1 - j;
-        if count == -1 && eq_ic(argv[j], "count") && more > 0 {
-            j += 1;
-            count = positive(argv[j], "count should be greater than 0")?;
-        } else {
-            return Err(Error::syntax());
-        }
-        j += 1;
-    }
-    Ok(MpopArgs {
-        first_key: numkeys_idx + 1,
-        numkeys: numkeys as usize,
-        end,
-        count: if count == -1 { 1 } else { count },
-    })
-}
+/// The end keywords of ZMPOP/BZMPOP, for [`crate::util::args::mpop`].
+pub const MPOP_ENDS: &[(&str, End)] = &[("min", End::Min), ("max", End::Max)];
 
 /// # Format
 /// `ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]`
 ///
 /// Propagated as `ZPOPMIN|ZPOPMAX key count`, as Redis does.
 pub fn zmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let a = parse_mpop(argv, 1)?;
-    let keys = &argv[a.first_key..a.first_key + a.numkeys];
+    let a = crate::util::args::mpop(argv, 1, MPOP_ENDS)?;
+    let keys = &argv[a.keys];
     let shape = PopShape {
         emit_key: true,
         nested: true,

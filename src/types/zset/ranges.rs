@@ -6,7 +6,8 @@ use super::{pairs_reply, read_zset, ZSet};
 use crate::engine::Ctx;
 use crate::error::{Error, ErrorKind, Result};
 use crate::keyspace::{notify, Object};
-use crate::util::{arg_i64, eq_ic};
+use crate::util::arg_i64;
+use crate::util::args::Args;
 use crate::value::Value;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -84,26 +85,22 @@ fn zrange_generic(
     let (mut minidx, mut maxidx) = (start_idx + 1, start_idx + 2);
     let mut withscores = false;
     let (mut offset, mut limit) = (0i64, -1i64);
-    let mut j = start_idx + 3;
-    while j < argv.len() {
-        let left = argv.len() - j - 1;
-        let a = argv[j];
-        if store.is_none() && eq_ic(a, "withscores") {
+    let mut args = Args::new(argv, start_idx + 3);
+    while !args.is_empty() {
+        if store.is_none() && args.eat("withscores") {
             withscores = true;
-        } else if eq_ic(a, "limit") && left >= 2 {
-            offset = arg_i64(argv[j + 1])?;
-            limit = arg_i64(argv[j + 2])?;
-            j += 2;
-        } else if dir == Dir::Auto && eq_ic(a, "rev") {
+        } else if args.eat_with("limit", 2) {
+            offset = args.i64()?;
+            limit = args.i64()?;
+        } else if dir == Dir::Auto && args.eat("rev") {
             dir = Dir::Rev;
-        } else if kind == Kind::Auto && eq_ic(a, "bylex") {
+        } else if kind == Kind::Auto && args.eat("bylex") {
             kind = Kind::Lex;
-        } else if kind == Kind::Auto && eq_ic(a, "byscore") {
+        } else if kind == Kind::Auto && args.eat("byscore") {
             kind = Kind::Score;
         } else {
             return Err(Error::syntax());
         }
-        j += 1;
     }
     let rev = dir == Dir::Rev;
     if kind == Kind::Auto {

@@ -13,7 +13,8 @@ use crate::engine::Ctx;
 use crate::error::{Error, Result};
 use crate::keyspace::Object;
 use crate::types::set::Set;
-use crate::util::{arg_i64, eq_ic, parse_f64, parse_i64};
+use crate::util::args::Args;
+use crate::util::{arg_i64, parse_f64};
 use crate::value::Value;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -189,37 +190,22 @@ fn generic(
     let mut agg = Aggregate::Sum;
     let mut withscores = false;
     let mut limit = 0u64;
-    let mut j = first + setnum;
-    while j < argv.len() {
-        let remaining = argv.len() - j;
-        let a = argv[j];
-        if op != Op::Diff && !card_only && remaining > setnum && eq_ic(a, "weights") {
-            j += 1;
-            for w in weights.iter_mut() {
-                *w = parse_f64(argv[j]).ok_or_else(|| Error::err("weight value is not a float"))?;
-                j += 1;
+    let mut args = Args::new(argv, first + setnum);
+    while !args.is_empty() {
+        if op != Op::Diff && !card_only && args.eat_with("weights", setnum) {
+            for (w, a) in weights.iter_mut().zip(&mut args) {
+                *w = parse_f64(a).ok_or_else(|| Error::err("weight value is not a float"))?;
             }
-        } else if op != Op::Diff && !card_only && remaining >= 2 && eq_ic(a, "aggregate") {
-            let v = argv[j + 1];
-            agg = if eq_ic(v, "sum") {
-                Aggregate::Sum
-            } else if eq_ic(v, "min") {
-                Aggregate::Min
-            } else if eq_ic(v, "max") {
-                Aggregate::Max
-            } else {
-                return Err(Error::syntax());
-            };
-            j += 2;
-        } else if dst.is_none() && !card_only && eq_ic(a, "withscores") {
+        } else if op != Op::Diff && !card_only && args.eat_with("aggregate", 1) {
+            agg = args.one_of(&[
+                ("sum", Aggregate::Sum),
+                ("min", Aggregate::Min),
+                ("max", Aggregate::Max),
+            ])?;
+        } else if dst.is_none() && !card_only && args.eat("withscores") {
             withscores = true;
-            j += 1;
-        } else if card_only && remaining >= 2 && eq_ic(a, "limit") {
-            limit = match parse_i64(argv[j + 1]) {
-                Some(n) if n >= 0 => n as u64,
-                _ => return Err(Error::err("LIMIT can't be negative")),
-            };
-            j += 2;
+        } else if card_only && args.eat_with("limit", 1) {
+            limit = args.i64_in(0, i64::MAX, "LIMIT can't be negative")? as u64;
         } else {
             return Err(Error::syntax());
         }

@@ -5,7 +5,8 @@ use super::{write_zset, ZSet};
 use crate::engine::Ctx;
 use crate::error::{Error, Result};
 use crate::keyspace::{notify, Object};
-use crate::util::{arg_f64, arg_i64, eq_ic};
+use crate::util::args::Args;
+use crate::util::{arg_f64, arg_i64};
 use crate::value::Value;
 
 /// # Format
@@ -26,27 +27,25 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], incr_cmd: bool) -> Result<Value> 
     let key = argv[1];
     let (mut nx, mut xx, mut gt, mut lt, mut ch, mut incr) =
         (false, false, false, false, false, incr_cmd);
-    let mut idx = 2;
-    while idx < argv.len() {
-        let o = argv[idx];
-        if eq_ic(o, "nx") {
+    let mut args = Args::new(argv, 2);
+    loop {
+        if args.eat("nx") {
             nx = true;
-        } else if eq_ic(o, "xx") {
+        } else if args.eat("xx") {
             xx = true;
-        } else if eq_ic(o, "ch") {
+        } else if args.eat("ch") {
             ch = true;
-        } else if eq_ic(o, "incr") {
+        } else if args.eat("incr") {
             incr = true;
-        } else if eq_ic(o, "gt") {
+        } else if args.eat("gt") {
             gt = true;
-        } else if eq_ic(o, "lt") {
+        } else if args.eat("lt") {
             lt = true;
         } else {
             break;
         }
-        idx += 1;
     }
-    let pairs = &argv[idx..];
+    let pairs = args.rest();
     if pairs.is_empty() || pairs.len() % 2 != 0 {
         return Err(Error::syntax());
     }
