@@ -7,7 +7,8 @@
 use std::path::Path;
 use std::time::Instant;
 
-use emu::keyspace::{Clock, Config, Store};
+use emu::config::Config;
+use emu::keyspace::{Clock, Store};
 use emu::persist::{self, tools, AppendFsync, Durable, Options};
 
 fn template() -> Store {

@@ -13,6 +13,8 @@
 //!
 //! * [`value`] — the reply type (RESP3-rich).
 //! * [`error`] — the one error type, with Redis's messages.
+//! * [`config`] — the typed configuration and the table of parameters (names, kinds,
+//!   defaults, validation) behind CONFIG GET/SET, INFO and the server's flags.
 //! * [`engine`] — the command table and dispatcher every front end uses; `Ctx` for handlers.
 //! * [`keyspace`] — databases, expiry, clock, RNG, the deterministic `Dict`, key commands.
 //! * [`types`] — strings, hashes, lists, sets, sorted sets: representation and handlers.
@@ -28,6 +30,7 @@ pub mod adapters;
 pub mod admin;
 pub mod blocking;
 pub mod client;
+pub mod config;
 pub mod engine;
 pub mod error;
 pub mod keyspace;

@@ -2,8 +2,9 @@
 //! vectors at every command: no input may panic, and every error reply is one line with a
 //! Redis error code.
 
+use emu::config::Config;
 use emu::engine::{self, flags, Session};
-use emu::keyspace::{Clock, Config, Store};
+use emu::keyspace::{Clock, Store};
 use emu::Value;
 use proptest::prelude::*;
 

@@ -6,7 +6,8 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use emu::keyspace::{Clock, Config, Store};
+use emu::config::Config;
+use emu::keyspace::{Clock, Store};
 use emu::persist::{self, tools, AppendFsync, Durable, Options};
 use emu::{ErrorKind, Value};
 

@@ -5,7 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use emu::keyspace::{Clock, Config, Store};
+use emu::config::Config;
+use emu::keyspace::{Clock, Store};
 use emu::persist::{self, files, frame, tools, AppendFsync, Durable, Options, PersistError};
 
 const T0: u64 = 1_700_000_000_000;

@@ -9,7 +9,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use emu::keyspace::{Clock, Config, Store};
+use emu::config::Config;
+use emu::keyspace::{Clock, Store};
 use emu::persist::{self, AppendFsync, Durable, Options};
 
 const ENV_DIR: &str = "EMU_CRASH_CHILD_DIR";

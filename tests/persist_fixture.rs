@@ -7,7 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use emu::keyspace::{Clock, Config, Store};
+use emu::config::Config;
+use emu::keyspace::{Clock, Store};
 use emu::persist::{
     self, files, snapshot, tools, AppendFsync, Durable, Fixture, FixtureClock, Options,
 };

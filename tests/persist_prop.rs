@@ -2,7 +2,8 @@
 //! every type, several databases, TTLs with a moving manual clock (so expired keys become
 //! logged DELs), random pops, and SAVE / BGSAVE / automatic compaction in between.
 
-use emu::keyspace::{Clock, Config, Store};
+use emu::config::Config;
+use emu::keyspace::{Clock, Store};
 use emu::persist::{tools, AppendFsync, Durable, Options};
 use proptest::prelude::*;
 

@@ -4,7 +4,8 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use emu::keyspace::{Clock, Config, Store};
+use emu::config::Config;
+use emu::keyspace::{Clock, Store};
 use emu::persist::{self, tools, AppendFsync, Durable, Options};
 use emu::Value;
 

@@ -1,8 +1,9 @@
 //! Set commands: replies, errors, encodings, notifications and logged effects, checked
 //! against what Redis 7.0.15 does; plus a proptest against a BTreeSet model.
 
+use emu::config::Config;
 use emu::engine::{execute, table, Session};
-use emu::keyspace::{notify, Clock, Config, Object, Store};
+use emu::keyspace::{notify, Clock, Object, Store};
 use emu::Value;
 
 /// A store driven directly, so tests can see notifications, effects and encodings.

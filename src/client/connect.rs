@@ -56,7 +56,6 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use super::{new_session, Redis, Shared};
-use crate::admin::config::requirepass;
 use crate::engine::{self, flags, CommandSpec, Session};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keyspace::Store;
@@ -300,10 +299,13 @@ impl ConnectOptions {
             let mut store = shared.store.lock();
             if created {
                 if let Some(p) = self.password.as_ref().filter(|p| !p.is_empty()) {
-                    store.config.params.insert("requirepass".into(), p.clone());
+                    store
+                        .config
+                        .set_initial("requirepass", p.as_bytes())
+                        .expect("requirepass takes any text");
                 }
             }
-            session.authenticated = requirepass(&store).is_none();
+            session.authenticated = store.config.requirepass().is_none();
             self.handshake(&mut store, &mut session)?;
         }
         Ok(Redis {
@@ -357,7 +359,7 @@ fn canonical_host(host: &str) -> String {
 /// matter to embedded clients: NOAUTH for a client that has not authenticated to a store
 /// with a password, READONLY for writes through a read-only replica client.
 pub(crate) fn admit(store: &Store, session: &Session, spec: &CommandSpec) -> Result<()> {
-    if !session.authenticated && !spec.has(flags::NO_AUTH) && requirepass(store).is_some() {
+    if !session.authenticated && !spec.has(flags::NO_AUTH) && store.config.requirepass().is_some() {
         return Err(Error::new(
             ErrorKind::Auth,
             "NOAUTH Authentication required.",

@@ -78,9 +78,10 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
+use crate::config::Config;
 use crate::engine::{self, Session};
 use crate::error::Result;
-use crate::keyspace::{Clock, Config, Store};
+use crate::keyspace::{Clock, Store};
 use crate::value::Value;
 
 /// State shared by every handle of one store.

@@ -19,7 +19,8 @@ use bincode::de::{Decode, Decoder};
 use bincode::enc::{Encode, Encoder};
 use bincode::error::{DecodeError, EncodeError};
 
-use crate::keyspace::{Config, Effect, Object};
+use crate::config::Config;
+use crate::keyspace::{Effect, Object};
 use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
 
 /// bincode configuration of every payload.

@@ -10,7 +10,7 @@
 use parking_lot::Mutex;
 
 use super::resp::{self, Limits, Parsed, Parser, Source};
-use crate::admin::{config::requirepass, Link};
+use crate::admin::Link;
 use crate::engine::{self, flags, table, Session};
 use crate::error::Error;
 use crate::keyspace::Store;
@@ -105,8 +105,8 @@ impl Conn {
                 break;
             }
             let needs_pass = match &guard {
-                Some(g) => requirepass(g).is_some(),
-                None if !self.session.authenticated => requirepass(&store.lock()).is_some(),
+                Some(g) => g.config.requirepass().is_some(),
+                None if !self.session.authenticated => store.lock().config.requirepass().is_some(),
                 None => false,
             };
             let limits = self.limits(needs_pass);
@@ -209,12 +209,7 @@ impl Conn {
     /// Re-reads the limits that come from CONFIG (proto-max-bulk-len, timeout).
     pub fn refresh_limits(&mut self, store: &Store) {
         self.max_bulk = store.config.proto_max_bulk_len;
-        self.idle_timeout_secs = store
-            .config
-            .params
-            .get("timeout")
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(0);
+        self.idle_timeout_secs = store.config.timeout;
     }
 
     /// Moves queued Pub/Sub pushes into [`Conn::out`] (called when the connection is woken
@@ -258,7 +253,7 @@ fn run_one(
                 crate::tx::reject(store, session, Some(spec), Error::arity(spec.name))
             } else if !session.authenticated
                 && !spec.has(flags::NO_AUTH)
-                && requirepass(store).is_some()
+                && store.config.requirepass().is_some()
             {
                 crate::tx::reject(
                     store,
