@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use emu::config::Config;
-use emu::keyspace::{Clock, Store};
+use emu::engine::Store;
+use emu::keyspace::Clock;
 use emu::persist::{self, AppendFsync, Durable, Options};
 
 fn template() -> Store {
@@ -76,7 +77,7 @@ fn bench_set(c: &mut Criterion) {
             start.elapsed()
         })
     });
-    let s = d.with_store(|s| s.persist.as_ref().unwrap().stats());
+    let s = d.with_store(|s| emu::persist::handle(s).unwrap().stats());
     eprintln!(
         "always/8 writers: {} records, {} fsyncs, {:.2} writes per fsync",
         s.synced_records,

@@ -11,25 +11,55 @@
 //!
 //! # Layout
 //!
-//! * [`value`] — the reply type (RESP3-rich).
-//! * [`error`] — the one error type, with Redis's messages.
-//! * [`config`] — the typed configuration and the table of parameters (names, kinds,
-//!   defaults, validation) behind CONFIG GET/SET, INFO and the server's flags.
-//! * [`engine`] — the command table and dispatcher every front end uses; `Ctx` for handlers.
-//! * [`keyspace`] — databases, expiry, clock, RNG, the deterministic `Dict`, key commands.
-//! * [`types`] — strings, hashes, lists, sets, sorted sets: representation and handlers.
-//! * [`persist`] — append log, snapshots, recovery, fixtures, dump/load/check tools.
-//! * [`client`] — the `Redis` handle, typed methods, pipelines, reply conversion.
-//! * [`util`] — number parsing/formatting, glob matching, the SCAN loop.
-//! * [`server`] — the RESP2/RESP3 wire format, and (feature `server`) the network server
-//!   behind `emu serve`.
-//! * `adapters` (feature `redis-rs`) — run redis-rs code against an embedded store.
+//! Rooms from the bottom up; a module imports only from rooms below it (the exceptions
+//! that remain are listed last).
+//!
+//! * Leaves: [`error`] (the one error type, Redis's messages), [`value`] (the reply type).
+//! * [`util`] — Redis-exact number parsing and formatting, glob matching, the
+//!   deterministic [`util::Dict`], the SCAN loop.
+//! * [`config`] — the typed configuration ([`config::Config`], one field per parameter)
+//!   and the table of parameters (names, kinds, defaults, validation) behind CONFIG
+//!   GET/SET, INFO and the server's startup values; imports only `error` and `util`.
+//! * [`types`] — one module per data type (string, hash, list, set, zset) plus the key
+//!   commands ([`types::keys`]): each holds its value representation, its handlers (each
+//!   with a `# Format` line) and its `COMMANDS` spec slice.
+//! * [`keyspace`] — databases, entries (with the one expiry rule,
+//!   [`keyspace::Entry::is_expired_at`]), `Object`, clock, RNG, notification classes.
+//! * [`engine`] — command specs and [`engine::Table`], the one dispatch path
+//!   ([`engine::execute`]; [`engine::Shared`] owns lock → run → commit → unlock → wait),
+//!   `Ctx` (the only way handlers reach the keyspace), `Session`, and `Store` composed of
+//!   private parts: the effect buffer (the only writer of FORMAT.md's effect records), the
+//!   watch table, the durability hook ([`engine::Durability`]).
+//! * Features: [`tx`] (MULTI/EXEC/WATCH), [`blocking`] (BLPOP & co.), [`pubsub`]
+//!   (Pub/Sub, keyspace notifications, the embedded `PubSub`), [`admin`] (connection and
+//!   server commands: AUTH HELLO CLIENT CONFIG INFO COMMAND DEBUG SENTINEL …).
+//! * [`persist`] — append log, snapshots, recovery, fixtures, dump/load/check tools, and
+//!   SAVE/BGSAVE/BGREWRITEAOF; it is the store's `Durability` and replays through the
+//!   engine.
+//! * [`commands`] — the registry: the one list of every module's spec slice, the table,
+//!   and the services (`Store::new`) a store is made with.
+//! * Front ends: [`client`] (the `Redis` handle, typed methods, pipelines, conversions,
+//!   redis-py-style connections), [`server`] (RESP2/RESP3 wire format and, with feature
+//!   `server`, the network server behind `emu serve`), `adapters` (feature `redis-rs`).
+//! * `bin/emu.rs` — the CLI.
+//!
+//! Known upward edges, kept deliberately and small: `types/` handlers take
+//! [`engine::Ctx`] (a type's value sits below `keyspace`, its handlers above `engine`, in
+//! one file per type); the engine calls the `blocking` and `pubsub` registries it holds
+//! in `Store` (`signal`, `serve_ready`, `publish`, `check_context`) and `Session` holds
+//! their per-client state; `admin`'s state (`Link`) is reached through `Session`.
+
+#![deny(unsafe_code)]
+// A panic in the library is a bug: no `unwrap()` outside tests (`expect` with a reason where an
+// invariant guarantees the value).
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 #[cfg(feature = "redis-rs")]
 pub mod adapters;
 pub mod admin;
 pub mod blocking;
 pub mod client;
+pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod error;

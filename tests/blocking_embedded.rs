@@ -278,7 +278,7 @@ fn multi_never_blocks() {
         assert!(t.elapsed() < Duration::from_secs(1));
     }
     // The engine-level flag, whichever front end sets it.
-    let mut store = emu::keyspace::Store::default();
+    let mut store = emu::engine::Store::default();
     let mut s = emu::engine::Session {
         in_multi: true,
         ..Default::default()
@@ -462,7 +462,7 @@ fn persistence_logs_the_served_pop() {
 #[test]
 fn effects_are_the_non_blocking_forms() {
     let r = Redis::new();
-    r.with_store(|s| s.record_effects = true);
+    r.with_store(|s| s.set_record_effects(true));
     let _: () = r.rpush("l", ["a", "b"]).unwrap();
     let _: () = r.zadd("z", [("m", 1.0), ("n", 2.0), ("o", 3.0)]).unwrap();
     let _: Value = r.blpop("l", 0.0).unwrap();
@@ -483,7 +483,7 @@ fn effects_are_the_non_blocking_forms() {
     let _: () = r.rpush("w", ["1", "2"]).unwrap();
     h.join().unwrap();
     let effects: Vec<Vec<String>> = r.with_store(|s| {
-        s.effects
+        s.effects()
             .iter()
             .map(|e| {
                 e.argv

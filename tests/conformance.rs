@@ -892,7 +892,7 @@ fn conformance_against_real_redis() {
             let argv = gen(&mut rng);
             history.push(show(&argv));
             let name = name_of(&argv);
-            let implemented = emu::engine::table().get(name.as_bytes()).is_some();
+            let implemented = emu::commands::table().get(name.as_bytes()).is_some();
             let (x, y) = both(&mut r, &mut e, &argv);
             let name = if implemented { tally_name(&argv) } else { name };
             if !implemented && name != "nosuchcommand" {
@@ -929,7 +929,7 @@ fn conformance_against_real_redis() {
     {
         let mut r = Raw::connect(redis_srv.addr);
         let mut e = Raw::connect(emu_srv.addr().unwrap());
-        let zsets = emu::engine::table().get(b"zadd").is_some();
+        let zsets = emu::commands::table().get(b"zadd").is_some();
         for n in [1usize, 64, 127, 128, 129, 511, 512, 513] {
             let mut script: Vec<Argv> = vec![a(&["FLUSHALL"])];
             for i in 0..n {
@@ -959,7 +959,7 @@ fn conformance_against_real_redis() {
             script.push(a(&["HSCAN", "h", "0", "MATCH", "f1*"]));
             for argv in script {
                 let name = format!("{} (threshold {n})", name_of(&argv));
-                let implemented = emu::engine::table().get(&argv[0]).is_some();
+                let implemented = emu::commands::table().get(&argv[0]).is_some();
                 let (x, y) = both(&mut r, &mut e, &argv);
                 if !implemented {
                     not_implemented.insert(name.clone());

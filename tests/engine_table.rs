@@ -3,8 +3,9 @@
 //! Redis error code.
 
 use emu::config::Config;
+use emu::engine::Store;
 use emu::engine::{self, flags, Session};
-use emu::keyspace::{Clock, Store};
+use emu::keyspace::Clock;
 use emu::Value;
 use proptest::prelude::*;
 
@@ -145,7 +146,7 @@ proptest! {
         cmd_index in any::<prop::sample::Index>(),
         args in proptest::collection::vec(token(), 0..8),
     ) {
-        let all = engine::table().all();
+        let all = emu::commands::table().all();
         let spec = all[cmd_index.index(all.len())];
         if spec.name == "debug" {
             return Ok(()); // DEBUG SLEEP would slow the run down
@@ -175,7 +176,7 @@ proptest! {
 
 #[test]
 fn table_has_the_core_commands_with_redis_arity() {
-    let t = engine::table();
+    let t = emu::commands::table();
     let expect: &[(&str, i32)] = &[
         ("get", 2),
         ("set", -3),
@@ -216,8 +217,8 @@ fn table_has_the_core_commands_with_redis_arity() {
 fn every_command_appears_in_command_output() {
     let (mut store, mut s) = populated_store();
     let count = engine::execute(&mut store, &mut s, &[b"COMMAND", b"COUNT"]).unwrap();
-    assert_eq!(count, Value::Int(engine::table().all().len() as i64));
-    for spec in engine::table().all() {
+    assert_eq!(count, Value::Int(emu::commands::table().all().len() as i64));
+    for spec in emu::commands::table().all() {
         let info = engine::execute(
             &mut store,
             &mut s,
@@ -272,7 +273,7 @@ fn every_command_group_is_a_redis_group() {
         "geo",
         "cluster",
     ];
-    for spec in engine::table().all() {
+    for spec in emu::commands::table().all() {
         assert!(
             groups.contains(&spec.group),
             "{} has group {:?}",

@@ -1,7 +1,8 @@
 //! List commands: replies and error texts checked against Redis 7.0.15.
 
+use emu::engine::Store;
 use emu::engine::{self, Session};
-use emu::keyspace::{notify, Object, Store};
+use emu::keyspace::{notify, Object};
 use emu::{Redis, Value};
 
 fn q(r: &Redis, args: &[&str]) -> emu::Result<Value> {
@@ -631,14 +632,14 @@ fn lmpop_errors() {
 
 #[test]
 fn lmpop_key_positions() {
-    let spec = engine::table().get(b"LMPOP").unwrap();
+    let spec = emu::commands::table().get(b"LMPOP").unwrap();
     let argv: Vec<&[u8]> = vec![b"LMPOP", b"2", b"a", b"b", b"LEFT", b"COUNT", b"3"];
     assert_eq!(spec.key_positions(&argv), vec![2, 3]);
     let argv: Vec<&[u8]> = vec![b"LMPOP", b"5", b"a", b"LEFT"];
     assert_eq!(spec.key_positions(&argv), vec![2, 3]);
     let argv: Vec<&[u8]> = vec![b"LMPOP", b"x", b"a", b"LEFT"];
     assert_eq!(spec.key_positions(&argv), Vec::<usize>::new());
-    let spec = engine::table().get(b"lmove").unwrap();
+    let spec = emu::commands::table().get(b"lmove").unwrap();
     let argv: Vec<&[u8]> = vec![b"LMOVE", b"a", b"b", b"LEFT", b"LEFT"];
     assert_eq!(spec.key_positions(&argv), vec![1, 2]);
 }
@@ -732,8 +733,8 @@ fn keyspace_events_match_redis() {
 
 fn logged(r: &Redis) -> Vec<Vec<String>> {
     r.with_store(|s| {
-        s.effects
-            .drain(..)
+        s.take_effects()
+            .into_iter()
             .map(|e| {
                 e.argv
                     .into_iter()
@@ -747,7 +748,7 @@ fn logged(r: &Redis) -> Vec<Vec<String>> {
 #[test]
 fn effects_logged_like_redis_propagation() {
     let r = with_list(&["a", "b", "c"]);
-    r.with_store(|s| s.record_effects = true);
+    r.with_store(|s| s.set_record_effects(true));
     ok(&r, &["LMPOP", "2", "nokey", "l", "RIGHT", "COUNT", "2"]);
     ok(&r, &["LMPOP", "1", "nokey", "LEFT"]);
     ok(&r, &["LTRIM", "l", "0", "-1"]);
@@ -771,10 +772,10 @@ fn effects_logged_like_redis_propagation() {
 fn watch_is_invalidated_even_by_noop_ltrim() {
     let r = with_list(&["a", "b"]);
     r.with_store(|s| {
-        s.watched.insert((0, b"l".to_vec()), vec![42.into()]);
+        s.watch_key(42, 0, b"l", 0);
     });
     ok(&r, &["LTRIM", "l", "0", "-1"]);
-    assert!(r.with_store(|s| s.watch_dirty.contains(&42)));
+    assert!(r.with_store(|s| s.watches().is_dirty(42)));
 }
 
 #[test]

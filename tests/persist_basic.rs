@@ -7,7 +7,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use emu::config::Config;
-use emu::keyspace::{Clock, Store};
+use emu::engine::Store;
+use emu::keyspace::Clock;
 use emu::persist::{self, tools, AppendFsync, Durable, Options};
 use emu::{ErrorKind, Value};
 
@@ -221,7 +222,7 @@ fn save_bgsave_bgrewriteaof_compact() {
     let d = open(dir.path(), AppendFsync::Everysec);
     populate(&d);
     assert_eq!(run(&d, &["SAVE"]), Value::ok());
-    let h = d.with_store(|s| s.persist.clone().unwrap());
+    let h = d.with_store(|s| emu::persist::handle(s).unwrap());
     let g = h.snapshot_generation();
     assert!(g >= 1);
     let l = persist::files::list(dir.path()).unwrap();
@@ -287,7 +288,7 @@ fn automatic_compaction_by_factor() {
     for i in 0..2000 {
         run(&d, &["SET", &format!("k{}", i % 50), &i.to_string()]);
     }
-    let h = d.with_store(|s| s.persist.clone().unwrap());
+    let h = d.with_store(|s| emu::persist::handle(s).unwrap());
     h.wait_compaction().unwrap();
     assert!(h.snapshot_generation() >= 1, "no compaction happened");
     let l = persist::files::list(dir.path()).unwrap();
@@ -346,7 +347,7 @@ fn group_commit_shares_fsyncs() {
     for t in threads {
         t.join().unwrap();
     }
-    let stats = d.with_store(|s| s.persist.as_ref().unwrap().stats());
+    let stats = d.with_store(|s| emu::persist::handle(s).unwrap().stats());
     assert_eq!(stats.records, 320);
     assert!(stats.fsyncs > 0);
     assert!(
@@ -368,7 +369,7 @@ fn torn_tail_is_truncated_with_a_warning() {
     // Cut the last record in half.
     std::fs::write(&log, &full[..full.len() - 5]).unwrap();
     let d = open(dir.path(), AppendFsync::Always);
-    let h = d.with_store(|s| s.persist.clone().unwrap());
+    let h = d.with_store(|s| emu::persist::handle(s).unwrap());
     assert_eq!(h.warnings().len(), 1);
     assert!(h.warnings()[0].contains("torn tail"), "{:?}", h.warnings());
     assert_eq!(run(&d, &["GET", "a"]), Value::bulk("1"));
@@ -390,11 +391,7 @@ fn debug_reload_keeps_the_data() {
     ] {
         populate(&d);
         let before = dump(&d);
-        d.with_store(|s| {
-            let mut session = emu::engine::Session::default();
-            let mut ctx = emu::engine::Ctx::new(s, &mut session);
-            persist::commands::debug_reload(&mut ctx).unwrap();
-        });
+        d.execute(&[b"DEBUG", b"RELOAD"]).unwrap();
         assert_eq!(dump(&d), before);
     }
 }

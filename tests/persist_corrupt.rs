@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use emu::config::Config;
-use emu::keyspace::{Clock, Store};
+use emu::engine::Store;
+use emu::keyspace::Clock;
 use emu::persist::{self, files, frame, tools, AppendFsync, Durable, Options, PersistError};
 
 const T0: u64 = 1_700_000_000_000;

@@ -10,7 +10,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use emu::config::Config;
-use emu::keyspace::{Clock, Store};
+use emu::engine::Store;
+use emu::keyspace::Clock;
 use emu::persist::{self, AppendFsync, Durable, Options};
 
 const ENV_DIR: &str = "EMU_CRASH_CHILD_DIR";

@@ -8,7 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use emu::config::Config;
-use emu::keyspace::{Clock, Store};
+use emu::engine::Store;
+use emu::keyspace::Clock;
 use emu::persist::{
     self, files, snapshot, tools, AppendFsync, Durable, Fixture, FixtureClock, Options,
 };

@@ -3,7 +3,8 @@
 //! logged DELs), random pops, and SAVE / BGSAVE / automatic compaction in between.
 
 use emu::config::Config;
-use emu::keyspace::{Clock, Store};
+use emu::engine::Store;
+use emu::keyspace::Clock;
 use emu::persist::{tools, AppendFsync, Durable, Options};
 use proptest::prelude::*;
 

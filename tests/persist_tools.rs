@@ -5,7 +5,8 @@ use std::io::Cursor;
 use std::path::Path;
 
 use emu::config::Config;
-use emu::keyspace::{Clock, Store};
+use emu::engine::Store;
+use emu::keyspace::Clock;
 use emu::persist::{self, tools, AppendFsync, Durable, Options};
 use emu::Value;
 

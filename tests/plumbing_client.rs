@@ -780,7 +780,7 @@ fn sentinel_commands() {
 
 #[test]
 fn sentinel_replies_in_resp2() {
-    let mut store = emu::keyspace::Store::default();
+    let mut store = emu::engine::Store::default();
     let mut s = emu::engine::Session::default();
     let v = emu::engine::execute(
         &mut store,

@@ -476,8 +476,8 @@ fn soft_limit_needs_to_last() {
 /// Engine-level RESP2 shapes through a bare store and session.
 #[test]
 fn resp2_engine_context_rules() {
+    use emu::engine::Store;
     use emu::engine::{execute, Session};
-    use emu::keyspace::Store;
     let mut store = Store::default();
     let mut s = Session::default();
     assert_eq!(s.resp, 2);

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
+use emu::engine::Store;
 use emu::engine::{execute, Session};
-use emu::keyspace::Store;
 use emu::Value;
 use proptest::prelude::*;
 

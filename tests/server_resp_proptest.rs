@@ -101,7 +101,7 @@ proptest! {
 
     #[test]
     fn connection_survives_anything(data in prop::collection::vec(any::<u8>(), 0..400), chunk in 1usize..64) {
-        let store = parking_lot::Mutex::new(emu::keyspace::Store::default());
+        let store = emu::engine::Shared::new(emu::engine::Store::default());
         let mut conn = Conn::new(Session::default());
         for piece in data.chunks(chunk) {
             conn.input().extend_from_slice(piece);

@@ -1,9 +1,11 @@
 //! Set commands: replies, errors, encodings, notifications and logged effects, checked
 //! against what Redis 7.0.15 does; plus a proptest against a BTreeSet model.
 
+use emu::commands::table;
 use emu::config::Config;
-use emu::engine::{execute, table, Session};
-use emu::keyspace::{notify, Clock, Object, Store};
+use emu::engine::Store;
+use emu::engine::{execute, Session};
+use emu::keyspace::{notify, Clock, Object};
 use emu::Value;
 
 /// A store driven directly, so tests can see notifications, effects and encodings.
@@ -20,7 +22,7 @@ impl H {
     fn with_config(config: Config) -> H {
         let mut store = Store::new(config, Clock::Manual(1_000_000), 7);
         store.config.notify_keyspace_events = notify::KEYEVENT | notify::SET | notify::GENERIC;
-        store.record_effects = true;
+        store.set_record_effects(true);
         let s = Session {
             resp: 3,
             ..Session::default()
@@ -102,8 +104,8 @@ impl H {
     /// Drains logged effects as space-joined argv.
     fn effects(&mut self) -> Vec<String> {
         self.store
-            .effects
-            .drain(..)
+            .take_effects()
+            .into_iter()
             .map(|e| {
                 e.argv
                     .iter()

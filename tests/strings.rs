@@ -67,13 +67,13 @@ fn put_list(r: &Redis, key: &str) {
 }
 
 fn record_effects(r: &Redis) {
-    r.with_store(|s| s.record_effects = true);
+    r.with_store(|s| s.set_record_effects(true));
 }
 
 fn effects(r: &Redis) -> Vec<String> {
     r.with_store(|s| {
-        s.effects
-            .drain(..)
+        s.take_effects()
+            .into_iter()
             .map(|e| {
                 e.argv
                     .iter()
@@ -735,7 +735,7 @@ fn arity_errors_come_from_the_dispatcher() {
 
 #[test]
 fn resp2_replies() {
-    let mut store = emu::keyspace::Store::default();
+    let mut store = emu::engine::Store::default();
     let mut s = emu::engine::Session::default();
     assert_eq!(s.resp, 2);
     let mut run = |argv: &[&[u8]]| emu::engine::execute(&mut store, &mut s, argv);

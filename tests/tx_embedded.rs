@@ -195,7 +195,7 @@ fn transaction_helper_retries_on_watch_error() {
     assert_eq!(out, vec![Value::Int(1)]);
     // Nothing leaks: the pinned sessions are gone once any command runs.
     let _: () = r.set("x", 1).unwrap();
-    assert!(r.with_store(|s| s.watched.is_empty() && s.watches.by_client.is_empty()));
+    assert!(r.with_store(|s| s.watches().watched_keys() == 0 && s.watches().clients() == 0));
 }
 
 #[test]
@@ -204,13 +204,13 @@ fn dropping_a_watching_pipeline_releases_its_watches() {
     {
         let mut p = r.pipeline();
         p.watch(["a", "b"]).unwrap();
-        assert_eq!(r.with_store(|s| s.watched.len()), 2);
+        assert_eq!(r.with_store(|s| s.watches().watched_keys()), 2);
         let q = r.with_db(0);
         let _: () = q.cmd("WATCH").arg("c").query().unwrap();
         drop(q);
     }
     let _: Value = r.cmd("PING").query().unwrap();
-    assert!(r.with_store(|s| s.watched.is_empty() && s.watches.by_client.is_empty()));
+    assert!(r.with_store(|s| s.watches().watched_keys() == 0 && s.watches().clients() == 0));
 }
 
 #[test]
@@ -281,7 +281,7 @@ fn threads_racing_on_a_watched_counter_lose_nothing() {
     }
     assert_eq!(r.get::<_, u64>("counter").unwrap(), THREADS * EACH);
     eprintln!("retries: {}", retries.load(Ordering::Relaxed));
-    assert!(r.with_store(|s| s.watches.by_client.is_empty()));
+    assert!(r.with_store(|s| s.watches().clients() == 0));
 }
 
 /// Two threads alternate in lock step so that every transaction of one is invalidated by

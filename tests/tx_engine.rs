@@ -2,8 +2,9 @@
 //! store (RESP2 sessions, as a server's clients), exact replies and error texts.
 
 use emu::config::Config;
+use emu::engine::Store;
 use emu::engine::{execute, Session};
-use emu::keyspace::{Clock, Store};
+use emu::keyspace::Clock;
 use emu::Value;
 
 const EXECABORT: &str = "EXECABORT Transaction discarded because of previous errors.";
@@ -122,7 +123,7 @@ fn a_rejected_exec_discards_the_transaction() {
         t.run(&mut a, "EXEC x").unwrap_err(),
         "EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command"
     );
-    assert!(t.store.watched.is_empty());
+    assert!(t.store.watches().is_empty());
     assert_eq!(t.run(&mut a, "EXEC").unwrap_err(), "ERR EXEC without MULTI");
     assert_eq!(t.ok(&mut a, "EXISTS k"), Value::Int(0));
     // Outside MULTI too (Redis answers the same).
@@ -254,8 +255,8 @@ fn own_writes_invalidate_and_unwatch_clears() {
     t.ok(&mut b, "SET k x");
     t.ok(&mut a, "MULTI");
     assert_eq!(t.ok(&mut a, "EXEC"), Value::Array(vec![]));
-    assert!(t.store.watched.is_empty());
-    assert!(t.store.watch_dirty.is_empty());
+    assert!(t.store.watches().is_empty());
+    assert!(t.store.watches().dirty_clients().is_empty());
 }
 
 #[test]
@@ -431,7 +432,7 @@ fn reset_leaves_multi_and_drops_watches() {
     t.ok(&mut a, "SET k 1");
     assert_eq!(t.ok(&mut a, "RESET"), Value::Simple("RESET".into()));
     assert_eq!(t.run(&mut a, "EXEC").unwrap_err(), "ERR EXEC without MULTI");
-    assert!(t.store.watched.is_empty());
+    assert!(t.store.watches().is_empty());
     t.ok(&mut b, "SET k 2");
     assert_eq!(t.ok(&mut b, "GET k"), Value::bulk("2"));
 }
@@ -451,24 +452,24 @@ fn dropped_sessions_leave_no_watches() {
         // A clone of the session does not release the watches when it is dropped.
         drop(s.clone());
     }
-    assert_eq!(t.store.watched.len(), 4);
+    assert_eq!(t.store.watches().watched_keys(), 4);
     // Any command reaps the dropped sessions.
     t.ok(&mut keep, "PING");
-    assert_eq!(t.store.watched.len(), 1);
-    assert!(t.store.watched.contains_key(&(0, b"kept".to_vec())));
-    assert_eq!(t.store.watches.by_client.len(), 1);
+    assert_eq!(t.store.watches().watched_keys(), 1);
+    assert!(t.store.watches().is_watched(0, b"kept"));
+    assert_eq!(t.store.watches().clients(), 1);
     // The remaining watcher still works.
     let mut b = T::session(2);
     t.ok(&mut b, "SET kept 1");
     t.ok(&mut keep, "MULTI");
     assert_eq!(t.ok(&mut keep, "EXEC"), Value::NilArray);
-    assert!(t.store.watched.is_empty());
+    assert!(t.store.watches().is_empty());
 }
 
 #[test]
 fn exec_effects_are_logged_in_order() {
     let mut t = T::new();
-    t.store.record_effects = true;
+    t.store.set_record_effects(true);
     let mut a = T::session(1);
     t.ok(&mut a, "MULTI");
     t.ok(&mut a, "SET a 1");
@@ -476,11 +477,11 @@ fn exec_effects_are_logged_in_order() {
     t.ok(&mut a, "EXPIRE a 100");
     t.ok(&mut a, "LPUSH a x"); // WRONGTYPE: nothing logged
     t.ok(&mut a, "INCR a");
-    assert!(t.store.effects.is_empty(), "queueing logs nothing");
+    assert!(t.store.effects().is_empty(), "queueing logs nothing");
     t.ok(&mut a, "EXEC");
     let logged: Vec<String> = t
         .store
-        .effects
+        .effects()
         .iter()
         .map(|e| {
             e.argv

@@ -65,7 +65,7 @@ fn zpop_errors() {
 fn zpop_events_and_effects() {
     let mut t = T::new(2);
     t.watch_events();
-    t.store.record_effects = true;
+    t.store.set_record_effects(true);
     t.ok(&["ZADD", "p", "1", "a", "2", "b", "3", "c"]);
     t.ok(&["ZPOPMIN", "p"]);
     t.ok(&["ZPOPMAX", "p", "5"]);
@@ -142,7 +142,7 @@ fn zmpop_errors() {
 fn zmpop_propagates_as_zpop_and_keys() {
     let mut t = T::new(2);
     t.watch_events();
-    t.store.record_effects = true;
+    t.store.set_record_effects(true);
     t.ok(&["ZADD", "p", "1", "a", "2", "b", "3", "c"]);
     t.ok(&["ZMPOP", "2", "nokey", "p", "MAX", "COUNT", "2"]);
     t.ok(&["ZMPOP", "1", "nokey", "MIN"]);
@@ -160,7 +160,7 @@ fn zmpop_propagates_as_zpop_and_keys() {
             ("del", "p")
         ])
     );
-    let spec = emu::engine::table().get(b"zmpop").unwrap();
+    let spec = emu::commands::table().get(b"zmpop").unwrap();
     let argv: [&[u8]; 6] = [b"ZMPOP", b"2", b"a", b"b", b"MIN", b"COUNT"];
     assert_eq!(spec.key_positions(&argv), vec![2, 3]);
     assert_eq!(
@@ -428,7 +428,7 @@ fn setop_store_encoding() {
 
 #[test]
 fn setop_key_positions() {
-    let table = emu::engine::table();
+    let table = emu::commands::table();
     let zu = table.get(b"zunion").unwrap();
     assert_eq!(
         zu.key_positions(&[b"ZUNION", b"2", b"a", b"b", b"WITHSCORES"]),

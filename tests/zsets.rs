@@ -449,7 +449,7 @@ fn notifications() {
 #[test]
 fn effects_log_requests_that_changed_something() {
     let mut t = T::new(2);
-    t.store.record_effects = true;
+    t.store.set_record_effects(true);
     abc(&mut t);
     t.ok(&["ZADD", "z", "nx", "5", "a"]);
     t.ok(&["ZINCRBY", "z", "2", "a"]);

@@ -7,7 +7,7 @@ use emu::server::conn::Conn;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let store = parking_lot::Mutex::new(emu::keyspace::Store::default());
+    let store = emu::engine::Shared::new(emu::engine::Store::default());
     let mut conn = Conn::new(Session::default());
     for chunk in data.chunks(64) {
         conn.input().extend_from_slice(chunk);

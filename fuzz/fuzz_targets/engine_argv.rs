@@ -5,13 +5,14 @@
 #![no_main]
 
 use emu::engine::{self, Session};
-use emu::keyspace::{Clock, Config, Store};
+use emu::keyspace::{Clock, Config};
+use emu::engine::Store;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut parts = data.split(|b| *b == 0xFF);
     let Some(first) = parts.next() else { return };
-    let all = engine::table().all();
+    let all = emu::commands::table().all();
     let pick = first.iter().fold(0usize, |a, b| a.wrapping_mul(31).wrapping_add(*b as usize));
     let spec = all[pick % all.len()];
     if spec.name == "debug" {

@@ -2,7 +2,7 @@
 //! answered from the one command table.
 
 use super::{dispatch_sub, help_reply, Sub};
-use crate::engine::{flags, flags::NAMES, table, CommandSpec, Ctx};
+use crate::engine::{flags, flags::NAMES, CommandSpec, Ctx, Table};
 use crate::error::{Error, Result};
 use crate::util::eq_ic;
 use crate::util::glob::matches_nocase;
@@ -76,8 +76,8 @@ pub fn command_info(spec: &CommandSpec) -> Value {
     ])
 }
 
-fn all_info() -> Value {
-    Value::Array(table().all().iter().map(|s| command_info(s)).collect())
+fn all_info(t: &Table) -> Value {
+    Value::Array(t.all().iter().map(|s| command_info(s)).collect())
 }
 
 fn docs_entry(spec: &CommandSpec) -> Value {
@@ -91,12 +91,12 @@ fn docs_entry(spec: &CommandSpec) -> Value {
     ])
 }
 
-fn cmd_count(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
-    Ok(Value::Int(table().all().len() as i64))
+fn cmd_count(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    Ok(Value::Int(ctx.table().all().len() as i64))
 }
 
-fn cmd_list(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let all = table().all();
+fn cmd_list(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let all = ctx.table().all();
     match argv.len() {
         2 => Ok(Value::bulks(all.iter().map(|s| s.name))),
         5 if eq_ic(argv[2], "filterby") => {
@@ -126,11 +126,11 @@ fn cmd_list(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     }
 }
 
-fn cmd_info(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+fn cmd_info(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let t = ctx.table();
     if argv.len() == 2 {
-        return Ok(all_info());
+        return Ok(all_info(t));
     }
-    let t = table();
     Ok(Value::Array(
         argv[2..]
             .iter()
@@ -139,8 +139,8 @@ fn cmd_info(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     ))
 }
 
-fn cmd_docs(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let t = table();
+fn cmd_docs(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let t = ctx.table();
     let specs: Vec<&CommandSpec> = if argv.len() == 2 {
         t.all().to_vec()
     } else {
@@ -154,9 +154,9 @@ fn cmd_docs(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     ))
 }
 
-fn key_positions_checked(argv: &[&[u8]]) -> Result<(Vec<usize>, &'static CommandSpec)> {
+fn key_positions_checked(t: &Table, argv: &[&[u8]]) -> Result<(Vec<usize>, &'static CommandSpec)> {
     let args = &argv[2..];
-    let spec = table()
+    let spec = t
         .get(args[0])
         .ok_or_else(|| Error::err("Invalid command specified"))?;
     if !spec.arity_ok(args.len()) {
@@ -171,14 +171,14 @@ fn key_positions_checked(argv: &[&[u8]]) -> Result<(Vec<usize>, &'static Command
     Ok((pos, spec))
 }
 
-fn cmd_getkeys(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let (pos, _) = key_positions_checked(argv)?;
+fn cmd_getkeys(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let (pos, _) = key_positions_checked(ctx.table(), argv)?;
     let args = &argv[2..];
     Ok(Value::bulks(pos.into_iter().filter_map(|i| args.get(i))))
 }
 
-fn cmd_getkeysandflags(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let (pos, spec) = key_positions_checked(argv)?;
+fn cmd_getkeysandflags(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let (pos, spec) = key_positions_checked(ctx.table(), argv)?;
     let args = &argv[2..];
     let kflags: Vec<Value> = if spec.has(flags::WRITE) {
         vec![Value::Simple("RW".into()), Value::Simple("update".into())]
@@ -258,7 +258,7 @@ const SUBS: &[Sub] = &[
 /// GETKEYSANDFLAGS cmd args… | HELP]`
 pub fn command(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if argv.len() == 1 {
-        return Ok(all_info());
+        return Ok(all_info(ctx.table()));
     }
     dispatch_sub("command", SUBS, ctx, argv)
 }

@@ -118,7 +118,7 @@ fn process_start_ms() -> u64 {
 /// Unix seconds of the last successful save: of the data directory's last snapshot when
 /// the store is persistent, else — as Redis does before its first save — the start time.
 pub fn last_save_secs(ctx: &Ctx) -> u64 {
-    if let Some(t) = crate::persist::commands::last_save(ctx) {
+    if let Some(t) = ctx.store.durability().map(|d| d.last_save()) {
         return t;
     }
     match &ctx.session.link {
@@ -172,7 +172,7 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         ));
     }
     if is("reload") && argv.len() == 2 {
-        return crate::persist::commands::debug_reload(ctx);
+        return (ctx.store.services().reload)(ctx.store).map(|()| Value::ok());
     }
     if is("sleep") && argv.len() == 3 {
         let secs = strtod_prefix(argv[2]);

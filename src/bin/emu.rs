@@ -1,6 +1,8 @@
 //! The `emu` command-line tool: `emu serve` runs a Redis-compatible RESP2/RESP3 server;
 //! `emu dump`, `emu load`, `emu check` and `emu compact` work on data directories.
 
+#![deny(unsafe_code)]
+
 use clap::{Parser, Subcommand};
 
 // Replies allocate many small buffers; mimalloc serves them much faster than glibc malloc

@@ -63,9 +63,9 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::engine::Store;
 use crate::engine::{self, Session};
 use crate::error::{Error, ErrorKind, Result};
-use crate::keyspace::Store;
 use crate::value::Value;
 
 pub use slot::{Slot, SlotFuture};
@@ -239,13 +239,13 @@ pub struct Waiter {
 impl Waiter {
     /// Waits (blocking this thread, holding no lock) until served or timed out; then the
     /// reply: the served one, or the timeout reply (a null array).
-    pub fn wait(self, store: &parking_lot::Mutex<Store>) -> Result<Value> {
+    pub fn wait(self, store: &crate::engine::Shared) -> Result<Value> {
         self.slot.wait();
         self.finish(&mut store.lock())
     }
 
     /// [`Waiter::wait`] as a future: holds no thread while waiting.
-    pub async fn wait_async(self, store: &parking_lot::Mutex<Store>) -> Result<Value> {
+    pub async fn wait_async(self, store: &crate::engine::Shared) -> Result<Value> {
         SlotFuture::new(self.slot.clone()).await;
         self.finish(&mut store.lock())
     }
@@ -306,7 +306,7 @@ pub fn serve_ready(store: &mut Store) {
             }
             let argv = w.argv.clone();
             let mut session = w.session.clone();
-            let Some(spec) = argv.first().and_then(|n| engine::table().get(n)) else {
+            let Some(spec) = argv.first().and_then(|n| store.table().get(n)) else {
                 continue;
             };
             store.blocking.serving_key = Some(key.clone());

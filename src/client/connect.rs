@@ -56,9 +56,9 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use super::{new_session, Redis, Shared};
-use crate::engine::{self, flags, CommandSpec, Session};
+use crate::engine::Store;
+use crate::engine::{self, Session};
 use crate::error::{Error, ErrorKind, Result};
-use crate::keyspace::Store;
 
 /// What a handle was connected with (see [`Redis::decode_responses`] and friends).
 #[derive(Clone, Debug, Default)]
@@ -296,7 +296,7 @@ impl ConnectOptions {
         let mut session = new_session(0);
         session.read_only = self.read_only;
         {
-            let mut store = shared.store.lock();
+            let mut store = shared.lock();
             if created {
                 if let Some(p) = self.password.as_ref().filter(|p| !p.is_empty()) {
                     store
@@ -353,25 +353,6 @@ fn canonical_host(host: &str) -> String {
         "" | "localhost" | "127.0.0.1" | "::1" | "0:0:0:0:0:0:0:1" => "localhost".into(),
         _ => h,
     }
-}
-
-/// The connection checks Redis's `processCommand` makes before running a command that
-/// matter to embedded clients: NOAUTH for a client that has not authenticated to a store
-/// with a password, READONLY for writes through a read-only replica client.
-pub(crate) fn admit(store: &Store, session: &Session, spec: &CommandSpec) -> Result<()> {
-    if !session.authenticated && !spec.has(flags::NO_AUTH) && store.config.requirepass().is_some() {
-        return Err(Error::new(
-            ErrorKind::Auth,
-            "NOAUTH Authentication required.",
-        ));
-    }
-    if session.read_only && spec.has(flags::WRITE) {
-        return Err(Error::new(
-            ErrorKind::Other,
-            "READONLY You can't write against a read only replica.",
-        ));
-    }
-    Ok(())
 }
 
 impl Redis {

@@ -211,7 +211,7 @@ impl Lock {
     fn checked(
         &self,
         token: &[u8],
-        f: impl FnOnce(&mut crate::keyspace::Store, &mut engine::Session) -> Result<bool>,
+        f: impl FnOnce(&mut crate::engine::Store, &mut engine::Session) -> Result<bool>,
     ) -> Result<bool> {
         self.redis.with_session_and_store(|store, session| {
             match engine::execute(store, session, &[b"GET", &self.name])? {

@@ -79,15 +79,11 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::config::Config;
-use crate::engine::{self, Session};
+use crate::engine::Store;
+use crate::engine::{self, Session, Shared};
 use crate::error::Result;
-use crate::keyspace::{Clock, Store};
+use crate::keyspace::Clock;
 use crate::value::Value;
-
-/// State shared by every handle of one store.
-pub(crate) struct Shared {
-    pub(crate) store: Mutex<Store>,
-}
 
 /// An embedded Redis-compatible store handle.
 ///
@@ -252,7 +248,7 @@ impl Redis {
     /// The persistence handle of a store opened with [`Redis::open`] (log statistics,
     /// warnings, compaction state).
     pub fn persistence(&self) -> Option<std::sync::Arc<crate::persist::Handle>> {
-        self.shared.store.lock().persist.clone()
+        crate::persist::handle(&self.shared.lock())
     }
 
     /// A builder for options (seed, manual clock, databases).
@@ -262,15 +258,13 @@ impl Redis {
 
     /// The shared store (for front ends in this crate: the RESP server, adapters).
     #[cfg_attr(not(any(feature = "server", feature = "redis-rs")), allow(dead_code))]
-    pub(crate) fn shared_store(&self) -> &Mutex<Store> {
-        &self.shared.store
+    pub(crate) fn shared_store(&self) -> &Shared {
+        &self.shared
     }
 
     pub(crate) fn from_store(store: Store) -> Redis {
         Redis {
-            shared: Arc::new(Shared {
-                store: Mutex::new(store),
-            }),
+            shared: Arc::new(Shared::new(store)),
             session: Arc::new(Mutex::new(new_session(0))),
             info: None,
         }
@@ -313,7 +307,7 @@ impl Redis {
             (reply, waiter)
         })?;
         match waiter {
-            Some(w) => w.wait(&self.shared.store),
+            Some(w) => w.wait(&self.shared),
             None => reply,
         }
     }
@@ -329,13 +323,12 @@ impl Redis {
         f: impl FnOnce(&mut Store, &mut Session) -> T,
     ) -> Result<T> {
         let mut session = self.session.lock();
-        let (out, ticket) = {
-            let mut store = self.shared.store.lock();
-            let out = f(&mut store, &mut session);
-            (out, crate::persist::commit(&mut store))
-        };
+        let mut batch = self.shared.batch();
+        let out = f(batch.store(), &mut session);
+        // Clones of a handle share its session: release it before waiting for an fsync
+        // so their writes can share it (group commit).
         drop(session);
-        ticket.wait()?;
+        batch.finish()?;
         Ok(out)
     }
 
@@ -374,33 +367,33 @@ impl Redis {
 
     /// Runs `f` with exclusive access to the store (tests, persistence).
     pub fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
-        f(&mut self.shared.store.lock())
+        f(&mut self.shared.lock())
     }
 
     /// Sets the manual clock to `unix_ms` (switching to a manual clock if needed). Every
     /// handle of the store sees the new time; keys whose expiry has passed are gone on
     /// their next access.
     pub fn set_time(&self, unix_ms: u64) {
-        self.shared.store.lock().clock = Clock::Manual(unix_ms);
+        self.shared.lock().clock = Clock::Manual(unix_ms);
     }
 
     /// Advances the manual clock by `by` (switching from the system clock freezes it at the
     /// current wall time first): `r.advance_time(Duration::from_secs(61))` lets a 60-second
     /// TTL lapse instantly.
     pub fn advance_time(&self, by: std::time::Duration) {
-        let mut s = self.shared.store.lock();
+        let mut s = self.shared.lock();
         let now = s.clock.now_ms();
         s.clock = Clock::Manual(now + by.as_millis() as u64);
     }
 
     /// The store's current time in Unix milliseconds.
     pub fn now_ms(&self) -> u64 {
-        self.shared.store.lock().clock.now_ms()
+        self.shared.lock().clock.now_ms()
     }
 
     /// Reclaims every expired key now (normally done incrementally); returns how many.
     pub fn purge_expired(&self) -> usize {
-        self.shared.store.lock().active_expire(usize::MAX)
+        self.shared.lock().active_expire(usize::MAX)
     }
 }
 

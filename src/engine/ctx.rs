@@ -6,69 +6,8 @@
 //! whose request is not deterministic to replay (EXPIRE, SET EX, SPOP, INCRBYFLOAT, …) record
 //! what they *did* with [`Ctx::propagate`].
 
-use crate::error::{Error, Result};
-use crate::keyspace::{notify, Db, Entry, Object, Store};
-
-/// Per-connection state. Never shared between connections.
-#[derive(Clone, Debug)]
-pub struct Session {
-    /// Client id (CLIENT ID).
-    pub id: u64,
-    /// Selected database.
-    pub db: usize,
-    /// Protocol version: 2 or 3.
-    pub resp: u8,
-    /// CLIENT SETNAME.
-    pub name: Option<Vec<u8>>,
-    /// False until AUTH succeeds when a password is required (Redis `c->authenticated`).
-    pub authenticated: bool,
-    /// CLIENT SETINFO LIB-NAME.
-    pub lib_name: Option<Vec<u8>>,
-    /// CLIENT SETINFO LIB-VER.
-    pub lib_ver: Option<Vec<u8>>,
-    /// Set by QUIT (or CLIENT KILL of oneself): the front end closes the connection after
-    /// sending this command's reply.
-    pub close_after_reply: bool,
-    /// CLIENT NO-EVICT.
-    pub no_evict: bool,
-    /// The network connection this session belongs to, when served by `emu serve`: gives
-    /// CLIENT LIST / KILL / INFO access to the server's client registry and statistics.
-    pub link: Option<crate::admin::Link>,
-    /// The client talks to a read-only replica (a Sentinel `slave_for` handle): write
-    /// commands fail with `READONLY` (checked by [`crate::engine::execute`]).
-    pub read_only: bool,
-    /// True while EXEC runs the queued commands: blocking commands never block then.
-    pub in_multi: bool,
-    /// MULTI queue and WATCH guard (see `engine::multi`).
-    pub tx: crate::tx::TxState,
-    /// Set by a blocking command that could not be served: the front end blocks the
-    /// client on these keys (see `crate::blocking`). Cleared before every command.
-    pub block: Option<crate::blocking::BlockRequest>,
-    /// Pub/Sub mailbox of this client (created by the front end, or on first SUBSCRIBE).
-    pub pubsub: Option<std::sync::Arc<crate::pubsub::Mailbox>>,
-}
-
-impl Default for Session {
-    fn default() -> Self {
-        Session {
-            id: 0,
-            db: 0,
-            resp: 2,
-            name: None,
-            authenticated: true,
-            lib_name: None,
-            lib_ver: None,
-            close_after_reply: false,
-            no_evict: false,
-            link: None,
-            read_only: false,
-            in_multi: false,
-            tx: Default::default(),
-            block: None,
-            pubsub: None,
-        }
-    }
-}
+use crate::engine::{Session, Store, Table};
+use crate::keyspace::{notify, Db, Entry, Object, Rng};
 
 /// The handler context. See the module docs.
 pub struct Ctx<'a> {
@@ -95,6 +34,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The command table (COMMAND, and EXEC-like callers that look commands up).
+    #[inline]
+    pub fn table(&self) -> &'static Table {
+        self.store.table()
+    }
+
     /// Protocol version of the caller (2 or 3).
     #[inline]
     pub fn resp(&self) -> u8 {
@@ -118,12 +63,9 @@ impl<'a> Ctx<'a> {
     fn live_slot(&mut self, db: usize, key: &[u8]) -> Option<u32> {
         let d = &self.store.dbs[db];
         let i = d.dict.find_slot(key)?;
-        if let Some(at) = d.dict.at(i).expire {
-            // Redis keyIsExpired: a key is live through its deadline millisecond.
-            if at < self.now && !self.store.loading {
-                self.store.expire_key(db, key);
-                return None;
-            }
+        if self.store.is_expired(d.dict.at(i), self.now) {
+            self.store.expire_key(db, key);
+            return None;
         }
         Some(i)
     }
@@ -243,7 +185,7 @@ impl<'a> Ctx<'a> {
     /// `rewriteClientCommandVector` / `alsoPropagate`). Call once per logged command;
     /// calling it with nothing means "log nothing" only via [`Ctx::propagate_nothing`].
     pub fn propagate(&mut self, argv: Vec<Vec<u8>>) {
-        if self.store.record_effects {
+        if self.store.records_effects() {
             self.rewritten.get_or_insert_with(Vec::new).push(argv);
         }
     }
@@ -251,7 +193,7 @@ impl<'a> Ctx<'a> {
     /// Marks that the request must not be logged even though it modified the store (e.g. a
     /// command whose effects were all recorded by other means).
     pub fn propagate_nothing(&mut self) {
-        if self.store.record_effects {
+        if self.store.records_effects() {
             self.rewritten.get_or_insert_with(Vec::new);
         }
     }
@@ -260,23 +202,36 @@ impl<'a> Ctx<'a> {
         self.rewritten.take()
     }
 
+    /// The live value under `key` together with the store's RNG (SPOP, SRANDMEMBER,
+    /// HRANDFIELD, ZRANDMEMBER pick from a value while drawing numbers).
+    pub fn write_with_rng(&mut self, key: &[u8]) -> Option<(&mut Object, &mut Rng)> {
+        let db = self.session.db;
+        let i = self.live_slot(db, key)?;
+        let store = &mut *self.store;
+        Some((&mut store.dbs[db].dict.at_mut(i).obj, &mut store.rng))
+    }
+
+    /// Several live values at once (SINTER, ZUNION, … read all their sources together),
+    /// in `keys` order, None for a missing key. Lazy expiry is applied to each first, so a
+    /// key named twice yields the same reference twice.
+    pub fn read_many(&mut self, keys: &[&[u8]]) -> Vec<Option<&Object>> {
+        let db = self.session.db;
+        for k in keys {
+            self.live_slot(db, k);
+        }
+        let d = &self.store.dbs[db];
+        keys.iter().map(|k| d.dict.get(k).map(|e| &e.obj)).collect()
+    }
+
+    /// The store's configuration (encoding thresholds, limits).
+    #[inline]
+    pub fn config(&self) -> &crate::config::Config {
+        &self.store.config
+    }
+
     /// Uniform random number in `0..n` from the store's seeded RNG.
     #[inline]
     pub fn rand_below(&mut self, n: u64) -> u64 {
         self.store.rng.below(n)
-    }
-
-    /// Parses a database index argument as SELECT/MOVE/COPY do.
-    pub fn db_arg(&self, a: &[u8]) -> Result<usize> {
-        let n = crate::util::parse_i64(a).ok_or_else(|| {
-            Error::new(
-                crate::error::ErrorKind::NotInteger,
-                "ERR value is not an integer or out of range",
-            )
-        })?;
-        if n < 0 || n as usize >= self.store.dbs.len() {
-            return Err(Error::out_of_range("DB index is out of range"));
-        }
-        Ok(n as usize)
     }
 }

@@ -26,7 +26,7 @@ fn save_failed(e: PersistError) -> Error {
 /// # Format
 /// `SAVE`
 fn save(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
-    let Some(h) = ctx.store.persist.clone() else {
+    let Some(h) = super::handle(ctx.store) else {
         return Ok(Value::ok());
     };
     if h.compaction_running() {
@@ -42,7 +42,7 @@ fn bgsave(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if argv.len() > 2 || (argv.len() == 2 && !eq_ic(argv[1], "schedule")) {
         return Err(Error::syntax());
     }
-    let Some(h) = ctx.store.persist.clone() else {
+    let Some(h) = super::handle(ctx.store) else {
         return Ok(Value::Simple("Background saving started".into()));
     };
     if h.compaction_running() {
@@ -55,7 +55,7 @@ fn bgsave(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// # Format
 /// `BGREWRITEAOF`
 fn bgrewriteaof(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
-    let Some(h) = ctx.store.persist.clone() else {
+    let Some(h) = super::handle(ctx.store) else {
         return Ok(Value::Simple(
             "Background append only file rewriting started".into(),
         ));
@@ -71,21 +71,12 @@ fn bgrewriteaof(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     ))
 }
 
-/// Unix seconds of the last successful save of a persistent store (None for a
-/// memory-only store). For LASTSAVE.
-pub fn last_save(ctx: &Ctx) -> Option<u64> {
-    ctx.store.persist.as_ref().map(|h| h.last_save())
-}
-
-/// `DEBUG RELOAD`: saves, empties the keyspace and loads it back from the snapshot just
-/// written (a memory-only store round-trips through an in-memory snapshot).
-pub fn debug_reload(ctx: &mut Ctx) -> Result<Value> {
-    let store = &mut *ctx.store;
-    let fresh = |store: &crate::keyspace::Store| -> crate::keyspace::Store {
-        crate::keyspace::Store::new(store.config.clone(), store.clock.clone(), 0)
-    };
-    let mut target = fresh(store);
-    match store.persist.clone() {
+/// `DEBUG RELOAD` (plugged into every store as `Services::reload`): saves, empties the
+/// keyspace and loads it back from the snapshot just written (a memory-only store
+/// round-trips through an in-memory snapshot).
+pub fn reload(store: &mut crate::engine::Store) -> Result<()> {
+    let mut target = store.empty_like();
+    match super::handle(store) {
         Some(h) => {
             if h.compaction_running() {
                 h.wait_compaction().ok();
@@ -113,7 +104,7 @@ pub fn debug_reload(ctx: &mut Ctx) -> Result<Value> {
     for db in 0..store.dbs.len() {
         store.signal_flushed_db(db);
     }
-    Ok(Value::ok())
+    Ok(())
 }
 
 /// Persistence commands.

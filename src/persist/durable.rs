@@ -1,21 +1,18 @@
-//! [`Durable`]: a minimal thread-safe persistent store (a store behind a mutex plus a
-//! session), the reference integration of [`super::commit`] for front ends: execute under
-//! the lock, commit under the lock, wait for durability after releasing it.
+//! [`Durable`]: a minimal thread-safe persistent store (a [`Shared`] store and one
+//! command per call) for tools, tests and benchmarks that need no typed API.
 
 use std::path::Path;
 
-use parking_lot::Mutex;
-
 use super::{recovery, Options, PersistError, RecordedInfo};
-use crate::engine::{self, Session};
+use crate::engine::Store;
+use crate::engine::{self, Session, Shared};
 use crate::error::Result;
-use crate::keyspace::Store;
 use crate::value::Value;
 
 /// A persistent store usable from many threads (each call is one command of one shared
 /// session on database `db` given per call).
 pub struct Durable {
-    store: Mutex<Store>,
+    store: Shared,
 }
 
 impl Durable {
@@ -26,7 +23,7 @@ impl Durable {
         template: Store,
     ) -> std::result::Result<Durable, PersistError> {
         Ok(Durable {
-            store: Mutex::new(recovery::open(dir, opts, template)?),
+            store: Shared::new(recovery::open(dir, opts, template)?),
         })
     }
 
@@ -40,7 +37,7 @@ impl Durable {
         let (s, info) = recovery::open_copy(dir, opts, template)?;
         Ok((
             Durable {
-                store: Mutex::new(s),
+                store: Shared::new(s),
             },
             info,
         ))
@@ -49,7 +46,7 @@ impl Durable {
     /// Wraps an already opened store (with or without persistence).
     pub fn from_store(store: Store) -> Durable {
         Durable {
-            store: Mutex::new(store),
+            store: Shared::new(store),
         }
     }
 
@@ -61,14 +58,8 @@ impl Durable {
             resp: 3,
             ..Session::default()
         };
-        let (reply, ticket) = {
-            let mut store = self.store.lock();
-            let reply = engine::execute(&mut store, &mut session, argv);
-            let ticket = super::commit(&mut store);
-            (reply, ticket)
-        };
-        ticket.wait()?;
-        reply
+        self.store
+            .run(|store| engine::execute(store, &mut session, argv))?
     }
 
     /// [`Durable::execute_in`] on database 0.

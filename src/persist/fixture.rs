@@ -10,7 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{recovery, Options, PersistError, RecordedInfo};
-use crate::keyspace::{Clock, Store};
+use crate::engine::Store;
+use crate::keyspace::Clock;
 
 /// Which clock a fixture runs with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -12,8 +12,9 @@ use parking_lot::Mutex;
 use super::files::{self, DirLock};
 use super::log::{AppendFsync, LogCore, LogStats};
 use super::{snapshot, Options, PersistError};
+use crate::engine::{Durability, Store, Ticket};
 use crate::error::Error;
-use crate::keyspace::{Db, Store};
+use crate::keyspace::Db;
 
 /// What a finished background compaction reports.
 type BgResult = Result<(u64, u64, u64), PersistError>;
@@ -58,28 +59,6 @@ impl std::fmt::Debug for Handle {
             .field("dir", &self.dir)
             .field("fsync", &self.opts.fsync)
             .finish()
-    }
-}
-
-/// What a committing writer waits on before replying (`always`); empty otherwise.
-#[must_use = "wait on the ticket after releasing the store lock"]
-pub struct Ticket {
-    wait: Option<(Arc<LogCore>, u64)>,
-}
-
-impl Ticket {
-    /// Nothing to wait for.
-    pub fn none() -> Ticket {
-        Ticket { wait: None }
-    }
-
-    /// Blocks until the committed effects are durable under the policy. An error means
-    /// the write may not survive a crash and the store now refuses writes (MISCONF).
-    pub fn wait(self) -> Result<(), Error> {
-        match self.wait {
-            None => Ok(()),
-            Some((log, seq)) => log.wait_durable(seq).map_err(|m| super::misconf(&m)),
-        }
     }
 }
 
@@ -192,7 +171,7 @@ impl Handle {
         self.log.failure().map(|m| super::misconf(&m))
     }
 
-    /// See [`super::commit`].
+    /// Hands the batch's effects to the log (see [`Durability::commit`]).
     pub fn commit(&self, store: &mut Store) -> Ticket {
         if self.bg_done.load(Ordering::Acquire) {
             self.reap_bg(false);
@@ -210,9 +189,10 @@ impl Handle {
             self.rng_logged.store(rng, Ordering::Relaxed);
             let seq = self.log.append_store(batch_time(store), rng, store);
             if self.opts.fsync == AppendFsync::Always {
-                Ticket {
-                    wait: Some((self.log.clone(), seq)),
-                }
+                let log = self.log.clone();
+                // An error means the write may not survive a crash and the store now
+                // refuses writes (MISCONF).
+                Ticket::new(move || log.wait_durable(seq).map_err(|m| super::misconf(&m)))
             } else {
                 Ticket::none()
             }
@@ -408,5 +388,23 @@ impl Drop for Handle {
         // Nothing more can be done about an error from a destructor: the log is then in the
         // failed state and the next open recovers what reached the disk.
         let _ = self.log.sync_all();
+    }
+}
+
+impl Durability for Handle {
+    fn commit(&self, store: &mut Store) -> Ticket {
+        Handle::commit(self, store)
+    }
+
+    fn deny_writes(&self) -> Option<Error> {
+        Handle::deny_writes(self)
+    }
+
+    fn last_save(&self) -> u64 {
+        Handle::last_save(self)
+    }
+
+    fn as_any(self: Arc<Self>) -> Arc<dyn std::any::Any + Send + Sync> {
+        self
     }
 }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use parking_lot::{Condvar, Mutex};
 
 use super::{files, frame, model, PersistError};
-use crate::keyspace::{Effect, Store};
+use crate::engine::{Effect, Store};
 
 /// When the log is fsynced (Redis `appendfsync`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -228,21 +228,13 @@ impl LogCore {
         self.finish_record(p, start, time_ms)
     }
 
-    /// Appends the store's waiting effects (encoded ones, then any collected in
-    /// `Store::effects`) as one batch record and clears them. See [`LogCore::append`].
+    /// Appends the store's waiting effects (its effect buffer, already in the record
+    /// layout) as one batch record and clears them. See [`LogCore::append`].
     pub fn append_store(&self, time_ms: u64, rng_state: u64, store: &mut Store) -> u64 {
-        if !store.effects.is_empty() {
-            for e in std::mem::take(&mut store.effects) {
-                let argv: Vec<&[u8]> = e.argv.iter().map(|a| a.as_slice()).collect();
-                let was = store.encode_effects;
-                store.encode_effects = true;
-                store.record_effect(e.db, &argv);
-                store.encode_effects = was;
-            }
-        }
-        let seq = self.append_encoded(time_ms, rng_state, store.effect_count, &store.effect_bytes);
-        store.effect_bytes.clear();
-        store.effect_count = 0;
+        let buf = store.effects_mut();
+        let (count, bytes) = buf.pending();
+        let seq = self.append_encoded(time_ms, rng_state, count, bytes);
+        buf.clear();
         seq
     }
 

@@ -16,9 +16,11 @@
 //! * [`tools`] — dump (jsonl/resp), load, check [--repair], compact;
 //! * [`json`] — the small JSON reader/writer used by the JSON-Lines format.
 //!
-//! Integration: a front end runs a command under the store lock, then calls
-//! [`commit`] (still under the lock) which drains `Store::effects` into one log record,
-//! releases the lock, and waits on the returned [`Ticket`] before replying.
+//! Integration: [`Handle`] is the store's [`crate::engine::Durability`]. The engine's
+//! [`crate::engine::Shared`] runs a batch of commands under the store lock, then calls
+//! `commit` (still under the lock), which drains the store's effect buffer into one log
+//! record; it releases the lock and waits on the returned [`crate::engine::Ticket`] before
+//! any reply goes out.
 
 pub mod commands;
 pub mod durable;
@@ -38,12 +40,12 @@ use std::sync::Arc;
 
 pub use durable::Durable;
 pub use fixture::{Fixture, FixtureClock};
-pub use handle::{Handle, Ticket};
+pub use handle::Handle;
 pub use log::{AppendFsync, FaultInjector, LogStats};
 pub use recovery::{open, open_copy, open_read_only, RecordedInfo};
 
+use crate::engine::Store;
 use crate::error::{Error, ErrorKind};
-use crate::keyspace::Store;
 
 /// Persistence options (the store itself — config, clock, seed — comes from a template
 /// [`Store`]).
@@ -183,13 +185,9 @@ pub fn misconf(detail: &str) -> Error {
     )
 }
 
-/// Drains the effects of the command(s) just executed into the log (call under the store
-/// lock, after the engine call). Returns a ticket to wait on after releasing the lock.
-/// A no-op for stores without persistence.
-#[inline]
-pub fn commit(store: &mut Store) -> Ticket {
-    match store.persist.clone() {
-        Some(h) => h.commit(store),
-        None => Ticket::none(),
-    }
+/// The persistence handle of a store opened on a data directory, if any.
+pub fn handle(store: &Store) -> Option<std::sync::Arc<Handle>> {
+    store
+        .durability()
+        .and_then(|d| d.clone().as_any().downcast::<Handle>().ok())
 }

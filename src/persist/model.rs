@@ -20,7 +20,8 @@ use bincode::enc::{Encode, Encoder};
 use bincode::error::{DecodeError, EncodeError};
 
 use crate::config::Config;
-use crate::keyspace::{Effect, Object};
+use crate::engine::Effect;
+use crate::keyspace::Object;
 use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
 
 /// bincode configuration of every payload.
@@ -375,22 +376,7 @@ impl Encode for BatchRef<'_> {
     }
 }
 
-/// bincode `standard()` varint encoding of an unsigned integer (FORMAT.md §4).
-#[inline]
-pub fn put_varint(out: &mut Vec<u8>, v: u64) {
-    if v < 251 {
-        out.push(v as u8);
-    } else if v <= u16::MAX as u64 {
-        out.push(251);
-        out.extend_from_slice(&(v as u16).to_le_bytes());
-    } else if v <= u32::MAX as u64 {
-        out.push(252);
-        out.extend_from_slice(&(v as u32).to_le_bytes());
-    } else {
-        out.push(253);
-        out.extend_from_slice(&v.to_le_bytes());
-    }
-}
+pub use crate::engine::effects::put_varint;
 
 impl BatchRef<'_> {
     /// Appends kind byte + body to `out`: byte-for-byte what `encode_payload(out,
@@ -402,12 +388,7 @@ impl BatchRef<'_> {
         put_varint(out, self.rng_state);
         put_varint(out, self.effects.len() as u64);
         for e in self.effects {
-            put_varint(out, e.db as u64);
-            put_varint(out, e.argv.len() as u64);
-            for a in &e.argv {
-                put_varint(out, a.len() as u64);
-                out.extend_from_slice(a);
-            }
+            crate::engine::effects::encode_effect(out, e.db, &e.argv);
         }
     }
 }

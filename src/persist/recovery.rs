@@ -17,9 +17,10 @@ use super::log::{self, LogCore};
 use super::model::{self, kind, Batch};
 use super::snapshot::{self, Mapped};
 use super::{Options, PersistError};
+use crate::engine::Store;
 use crate::engine::{self, Session};
 use crate::error::ErrorKind;
-use crate::keyspace::{Rng, Store};
+use crate::keyspace::Rng;
 
 /// What a directory recorded, for fixtures.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -151,12 +152,12 @@ pub(crate) fn load_into(
     listing: &Listing,
     store: &mut Store,
 ) -> Result<Loaded, PersistError> {
-    let was_recording = store.record_effects;
-    store.record_effects = false;
+    let was_recording = store.records_effects();
+    store.set_record_effects(false);
     store.loading = true;
     let r = load_inner(dir, listing, store);
     store.loading = false;
-    store.record_effects = was_recording;
+    store.set_record_effects(was_recording);
     store.clear_effects();
     r
 }
@@ -311,9 +312,7 @@ pub(crate) fn open_impl(
         warnings,
         temp,
     });
-    store.persist = Some(handle);
-    store.record_effects = true;
-    store.encode_effects = true;
+    store.attach_durability(handle);
     Ok(store)
 }
 
@@ -381,16 +380,12 @@ pub fn open_copy(
     let path = tmp.path().to_path_buf();
     let store = open_impl(&path, opts, template, Some(tmp))?;
     let info = RecordedInfo {
-        recorded_at_ms: store
-            .persist
-            .as_ref()
+        recorded_at_ms: super::handle(&store)
             .map(|h| h.recorded_at_ms())
             .unwrap_or(0),
         snapshot_generation: listing.newest_snapshot(),
         records_replayed: 0,
-        warnings: store
-            .persist
-            .as_ref()
+        warnings: super::handle(&store)
             .map(|h| h.warnings().to_vec())
             .unwrap_or_default(),
     };

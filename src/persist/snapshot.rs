@@ -15,7 +15,8 @@ use std::path::Path;
 use super::frame::{self, Next};
 use super::model::{self, kind, KeyRecord, KeyRef, SnapMeta, ValueRef};
 use super::{files, PersistError};
-use crate::keyspace::{Db, Entry, Store};
+use crate::engine::Store;
+use crate::keyspace::{Db, Entry};
 
 /// What a snapshot file holds besides the keys.
 #[derive(Clone, Debug, Default)]
@@ -129,6 +130,8 @@ impl Mapped {
             .metadata()
             .map_err(|e| PersistError::io("reading metadata of", path, e))?
             .len();
+        // The crate's one unsafe block (`#![deny(unsafe_code)]` in lib.rs).
+        #[allow(unsafe_code)]
         let map = if len == 0 {
             None
         } else {

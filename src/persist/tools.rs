@@ -11,8 +11,9 @@ use super::model::{self, kind, DiskValue, KeyRecord, ValueRef};
 use super::recovery::{self, scan_log};
 use super::{snapshot, Options, PersistError};
 use crate::config::Config;
+use crate::engine::Store;
 use crate::engine::{self, Session};
-use crate::keyspace::{Entry, Store};
+use crate::keyspace::Entry;
 use crate::util::float::fmt_g17;
 
 /// Dump formats.
@@ -451,10 +452,7 @@ pub fn compact(dir: &Path) -> Result<(), PersistError> {
         ..Options::default()
     };
     let mut store = recovery::open(dir, opts, template())?;
-    let h = store
-        .persist
-        .clone()
-        .ok_or_else(|| PersistError::Other("no handle".into()))?;
+    let h = super::handle(&store).ok_or_else(|| PersistError::Other("no handle".into()))?;
     h.save(&mut store)?;
     Ok(())
 }

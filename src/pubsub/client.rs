@@ -233,13 +233,10 @@ impl PubSub {
     fn exec(&mut self, argv: Vec<Vec<u8>>) -> Result<()> {
         let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
         let store = self.redis.shared_store();
-        let (res, ticket) = {
-            let mut g = store.lock();
-            let res = engine::execute(&mut g, &mut self.session, &args);
-            (res, crate::persist::commit(&mut g))
-        };
-        ticket.wait()?;
-        res.map(|_| ())
+        let session = &mut self.session;
+        store
+            .run(|g| engine::execute(g, session, &args))?
+            .map(|_| ())
     }
 
     /// SUBSCRIBE to channels (confirmations arrive as messages).

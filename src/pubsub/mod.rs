@@ -44,9 +44,9 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use crate::config::ObufLimit;
+use crate::engine::Store;
 use crate::engine::{CommandSpec, Session};
 use crate::error::{Error, Result};
-use crate::keyspace::Store;
 use crate::util::glob;
 use crate::util::Dict;
 use crate::value::Value;
@@ -641,7 +641,7 @@ pub fn reset(store: &mut Store, session: &Session) {
 }
 
 /// A connection or `PubSub` went away: drop its subscriptions (locks only if it had any).
-pub fn disconnect(store: &Mutex<Store>, mailbox: &Mailbox) {
+pub fn disconnect(store: &crate::engine::Shared, mailbox: &Mailbox) {
     if mailbox.subscribed() {
         store.lock().pubsub.drop_client(mailbox.id);
     }

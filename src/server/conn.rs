@@ -3,17 +3,13 @@
 //! buffer, calls [`Conn::process`], writes the output, and closes when told.
 //!
 //! `process` runs every complete request in the buffer under ONE acquisition of the store
-//! lock (pipelined requests are batched), in order, exactly as Redis's
-//! `processInputBuffer` → `processCommand` does: protocol errors reply and close; unknown
-//! command → arity → NOAUTH checks, then the command through the engine.
-
-use parking_lot::Mutex;
+//! lock (pipelined requests are batched, see [`crate::engine::Batch`]), in order, as
+//! Redis's `processInputBuffer` does: protocol errors reply and close; every request goes
+//! through the one dispatch path, [`crate::engine::execute`].
 
 use super::resp::{self, Limits, Parsed, Parser, Source};
 use crate::admin::Link;
-use crate::engine::{self, flags, table, Session};
-use crate::error::Error;
-use crate::keyspace::Store;
+use crate::engine::{self, auth_required, Session, Shared, Store};
 
 /// What the network layer should do after flushing [`Conn::out`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,31 +81,24 @@ impl Conn {
         self.input.len() - self.consumed
     }
 
-    fn limits(&self, store_requires_pass: bool) -> Limits {
-        Limits {
-            max_bulk: self.max_bulk,
-            authenticated: self.session.authenticated || !store_requires_pass,
-        }
-    }
-
     /// Runs every complete request in the input buffer and appends the replies to `out`.
-    pub fn process(&mut self, store: &Mutex<Store>) -> Flow {
+    pub fn process(&mut self, store: &Shared) -> Flow {
         self.errors = 0;
         // Parse the first request before locking: a partial request needs no lock.
         // The unauthenticated limits only matter when a password is set; check lazily.
-        let mut guard: Option<parking_lot::MutexGuard<Store>> = None;
+        let mut batch = store.batch();
         let mut flow = Flow::Continue;
         loop {
             let buf = &self.input[self.consumed..];
             if buf.is_empty() {
                 break;
             }
-            let needs_pass = match &guard {
-                Some(g) => g.config.requirepass().is_some(),
-                None if !self.session.authenticated => store.lock().config.requirepass().is_some(),
-                None => false,
+            let authenticated =
+                self.session.authenticated || !auth_required(batch.store(), &self.session);
+            let limits = Limits {
+                max_bulk: self.max_bulk,
+                authenticated,
             };
-            let limits = self.limits(needs_pass);
             match self.parser.parse(buf, limits) {
                 Ok(Parsed::Incomplete { hint }) => {
                     if hint > buf.len() {
@@ -134,7 +123,7 @@ impl Conn {
                     if self.parser.args().is_empty() {
                         continue;
                     }
-                    let g = guard.get_or_insert_with(|| store.lock());
+                    let g = batch.store();
                     let base: &[u8] = match source {
                         Source::Buffer => &self.input[start..start + consumed],
                         Source::Inline => self.parser.inline_args(),
@@ -174,12 +163,10 @@ impl Conn {
         }
         // Log the effects of the batch under the lock; wait for durability (appendfsync
         // always) after releasing it, before any reply goes out.
-        let ticket = guard.as_mut().map(|g| crate::persist::commit(g));
-        if let Some(g) = &guard {
-            self.refresh_limits(g);
+        if batch.is_locked() {
+            self.refresh_limits(batch.store());
         }
-        drop(guard);
-        if let Some(Err(e)) = ticket.map(|t| t.wait()) {
+        if let Err(e) = batch.finish() {
             // The writes are not durable: never acknowledge them.
             self.out.clear();
             resp::encode_error(&mut self.out, e.message());
@@ -236,7 +223,7 @@ fn display_name(out: &mut String, spec_name: &str, argv: &[&[u8]]) {
     }
 }
 
-/// Runs one command as Redis's `processCommand` does and encodes its reply.
+/// Runs one command through the engine and encodes its reply.
 fn run_one(
     store: &mut Store,
     session: &mut Session,
@@ -245,30 +232,10 @@ fn run_one(
     last_cmd: &mut String,
     errors: &mut u64,
 ) {
-    let result = match table().get(argv[0]) {
-        None => crate::tx::reject(store, session, None, engine::unknown_command(argv)),
-        Some(spec) => {
-            display_name(last_cmd, spec.name, argv);
-            if !spec.arity_ok(argv.len()) {
-                crate::tx::reject(store, session, Some(spec), Error::arity(spec.name))
-            } else if !session.authenticated
-                && !spec.has(flags::NO_AUTH)
-                && store.config.requirepass().is_some()
-            {
-                crate::tx::reject(
-                    store,
-                    session,
-                    Some(spec),
-                    Error::new(
-                        crate::error::ErrorKind::Auth,
-                        "NOAUTH Authentication required.",
-                    ),
-                )
-            } else {
-                engine::call(store, session, spec, argv)
-            }
-        }
-    };
+    let result = engine::execute(store, session, argv);
+    if let Some(spec) = session.last_command {
+        display_name(last_cmd, spec.name, argv);
+    }
     // Pushed Pub/Sub replies queued so far go out before this reply, as in Redis 7.0.
     crate::pubsub::drain_into(session, out);
     if session.block.is_some() {

@@ -349,7 +349,7 @@ where
 
 async fn serve_loop<S>(
     sock: &mut S,
-    store: &parking_lot::Mutex<crate::keyspace::Store>,
+    store: &crate::engine::Shared,
     link: &Link,
     killed: Arc<Notify>,
     pushed: Arc<Notify>,

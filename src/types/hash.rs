@@ -227,7 +227,7 @@ fn write_hash<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Hash> {
 }
 
 fn limits(ctx: &Ctx) -> Limits {
-    Limits::of(&ctx.store.config)
+    Limits::of(ctx.config())
 }
 
 /// A pair reply element: RESP3 nests `[field, value]`, RESP2 appends both flat.
@@ -481,10 +481,8 @@ fn with_hash_and_rng<T>(
     if read_hash(ctx, key)?.is_none() {
         return Ok(None);
     }
-    let db = ctx.session.db;
-    let store = &mut *ctx.store;
-    match store.dbs[db].dict.get(key) {
-        Some(e) => Ok(Some(f(e.obj.as_hash()?, &mut store.rng))),
+    match ctx.write_with_rng(key) {
+        Some((obj, rng)) => Ok(Some(f(obj.as_hash()?, rng))),
         None => Ok(None),
     }
 }

@@ -2,8 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use emu::engine::Store;
 use emu::engine::{execute, Session};
-use emu::keyspace::Store;
 use emu::{FromValue, Value};
 
 /// Runs `cmd` (space-separated) in a RESP2 and a RESP3 session of one store and returns

@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use emu::engine::Store;
 use emu::engine::{self, Session};
-use emu::keyspace::{notify, Object, Store};
+use emu::keyspace::{notify, Object};
 use emu::{Redis, Value};
 
 fn run(r: &Redis, args: &[&str]) -> emu::Result<Value> {
@@ -368,14 +369,14 @@ fn hincrbyfloat() {
 #[test]
 fn hincrbyfloat_propagates_as_hset() {
     let r = Redis::new();
-    r.with_store(|s| s.record_effects = true);
+    r.with_store(|s| s.set_record_effects(true));
     ok(&r, &["HSET", "h", "b", "1.5"]);
     ok(&r, &["HINCRBYFLOAT", "h", "b", "1"]);
     ok(&r, &["HINCRBY", "h", "i", "2"]);
     let _ = run(&r, &["HINCRBYFLOAT", "h", "b", "x"]);
     ok(&r, &["HGET", "h", "b"]);
     let effects: Vec<Vec<Vec<u8>>> =
-        r.with_store(|s| s.effects.iter().map(|e| e.argv.clone()).collect());
+        r.with_store(|s| s.effects().iter().map(|e| e.argv.clone()).collect());
     let want: Vec<Vec<Vec<u8>>> = [
         &["HSET", "h", "b", "1.5"][..],
         &["HSET", "h", "b", "2.5"],
@@ -390,12 +391,12 @@ fn hincrbyfloat_propagates_as_hset() {
 #[test]
 fn writes_that_change_nothing_are_not_logged() {
     let r = Redis::new();
-    r.with_store(|s| s.record_effects = true);
+    r.with_store(|s| s.set_record_effects(true));
     ok(&r, &["HSET", "h", "a", "1"]);
     ok(&r, &["HSETNX", "h", "a", "2"]);
     ok(&r, &["HDEL", "h", "zz"]);
     ok(&r, &["HDEL", "nokey", "zz"]);
-    assert_eq!(r.with_store(|s| s.effects.len()), 1);
+    assert_eq!(r.with_store(|s| s.effects().len()), 1);
 }
 
 #[test]

@@ -10,17 +10,13 @@ use super::*;
 
 fn watch(r: &Redis, db: usize, key: &str, client: u64) {
     r.with_store(|s| {
-        s.watched.clear();
-        s.watched
-            .insert((db, key.as_bytes().to_vec()), vec![client.into()]);
-        s.watch_dirty.clear();
+        s.clear_watches();
+        s.watch_key(client, db, key.as_bytes(), 0);
     });
 }
 
 fn dirty_clients(r: &Redis) -> Vec<u64> {
-    let mut v: Vec<u64> = r.with_store(|s| s.watch_dirty.iter().copied().collect());
-    v.sort();
-    v
+    r.with_store(|s| s.watches().dirty_clients())
 }
 
 #[test]
@@ -148,8 +144,8 @@ fn keyspace_events_match_redis() {
 
 fn take_effects(r: &Redis) -> Vec<(usize, Vec<String>)> {
     r.with_store(|s| {
-        s.effects
-            .drain(..)
+        s.take_effects()
+            .into_iter()
             .map(|e| {
                 (
                     e.db,
@@ -170,7 +166,7 @@ fn eff(db: usize, argv: &[&str]) -> (usize, Vec<String>) {
 #[test]
 fn logged_effects_are_deterministic() {
     let r = redis();
-    r.with_store(|s| s.record_effects = true);
+    r.with_store(|s| s.set_record_effects(true));
     set(&r, "a", "1");
     assert_eq!(ok(&r, &["EXPIRE", "a", "10"]), int(1));
     assert_eq!(ok(&r, &["PEXPIRE", "a", "20000", "GT"]), int(1));
@@ -210,7 +206,7 @@ fn logged_effects_are_deterministic() {
 
 #[test]
 fn command_table_specs() {
-    let t = emu::engine::table();
+    let t = emu::commands::table();
     let keys = |name: &str, argv: &[&str]| {
         let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
         t.get(name.as_bytes()).unwrap().key_positions(&argv)

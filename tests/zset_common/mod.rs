@@ -3,8 +3,9 @@
 
 #![allow(dead_code)]
 
+use emu::engine::Store;
 use emu::engine::{execute, Session};
-use emu::keyspace::{notify, Object, Store};
+use emu::keyspace::{notify, Object};
 use emu::types::set::Set;
 use emu::Value;
 
@@ -101,8 +102,8 @@ impl T {
     /// Drains the logged effects as space-joined strings.
     pub fn effects(&mut self) -> Vec<String> {
         self.store
-            .effects
-            .drain(..)
+            .take_effects()
+            .into_iter()
             .map(|e| {
                 e.argv
                     .iter()

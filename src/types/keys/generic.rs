@@ -1,7 +1,7 @@
 //! Key commands: DEL, UNLINK, EXISTS, TYPE, TOUCH, KEYS, SCAN, RANDOMKEY, RENAME, RENAMENX,
 //! COPY, MOVE, OBJECT.
 
-use super::{db_add, db_arg, is_expired, same_object, signal};
+use super::{db_add, db_arg, same_object, signal};
 use crate::engine::Ctx;
 use crate::error::{Error, ErrorKind, Result};
 use crate::keyspace::notify;
@@ -70,7 +70,9 @@ pub(super) fn keys(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let out = store.dbs[db]
         .dict
         .iter()
-        .filter(|(k, e)| (all || glob::matches(pattern, k)) && !is_expired(store, e.expire, now))
+        .filter(|(k, e)| {
+            (all || glob::matches(pattern, k)) && !store.deadline_passed(e.expire, now)
+        })
         .map(|(k, _)| Value::bulk(k))
         .collect();
     Ok(Value::Array(out))
@@ -96,7 +98,7 @@ pub(super) fn scan(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             }
         }
         let at = ctx.store.dbs[db].dict.get(&key).and_then(|e| e.expire);
-        if is_expired(ctx.store, at, ctx.now) {
+        if ctx.store.deadline_passed(at, ctx.now) {
             ctx.store.expire_key(db, &key);
             continue;
         }
@@ -122,7 +124,7 @@ pub(super) fn randomkey(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
         let Some((key, at)) = picked else {
             return Ok(Value::Nil);
         };
-        if is_expired(ctx.store, at, ctx.now) {
+        if ctx.store.deadline_passed(at, ctx.now) {
             ctx.store.expire_key(db, &key);
             continue;
         }

@@ -9,9 +9,10 @@ mod db;
 mod expire;
 mod generic;
 
+use crate::engine::Store;
 use crate::engine::{flags::*, CommandSpec};
 use crate::error::{Error, ErrorKind, Result};
-use crate::keyspace::{Db, Entry, Store};
+use crate::keyspace::{Db, Entry};
 
 /// Key and database commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -228,13 +229,6 @@ fn db_out_of_range() -> Error {
 /// `ERR source and destination objects are the same` (Redis `shared.sameobjecterr`).
 fn same_object() -> Error {
     Error::err("source and destination objects are the same")
-}
-
-/// True when a key with deadline `at` is logically expired at `now`. Must agree with the
-/// lazy-expiry rule of `Ctx` lookups (Redis `keyIsExpired`: live through the deadline
-/// millisecond) and never expires anything while a log is being replayed.
-fn is_expired(store: &Store, at: Option<u64>, now: u64) -> bool {
-    !store.loading && at.is_some_and(|t| t < now)
 }
 
 /// Adds `key` to `db` (which must not hold it) with `entry`'s value and expiry.

@@ -133,7 +133,7 @@ impl Set {
 /// `set-max-intset-entries`.
 #[inline]
 fn max_intset(ctx: &Ctx) -> usize {
-    ctx.store.config.set_max_intset_entries
+    ctx.config().set_max_intset_entries
 }
 
 /// The set under `key` (expiry applied): None if absent, WRONGTYPE if not a set.
@@ -163,13 +163,8 @@ fn set_or_create<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Set> {
 /// An existing set and the store's RNG, borrowed together (SPOP, SRANDMEMBER). The caller
 /// has applied expiry and checked the type.
 fn set_and_rng<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<(&'c mut Set, &'c mut Rng)> {
-    let db = ctx.session.db;
-    let store = &mut *ctx.store;
-    let entry = store.dbs[db]
-        .dict
-        .get_mut(key)
-        .ok_or_else(Error::no_such_key)?;
-    Ok((entry.obj.as_set_mut()?, &mut store.rng))
+    let (obj, rng) = ctx.write_with_rng(key).ok_or_else(Error::no_such_key)?;
+    Ok((obj.as_set_mut()?, rng))
 }
 
 /// # Format

@@ -17,10 +17,10 @@ fn lookup_sets<'c>(ctx: &'c mut Ctx, keys: &[&[u8]]) -> Result<Vec<Option<&'c Se
     for k in keys {
         read_set(ctx, k)?;
     }
-    let db = &ctx.store.dbs[ctx.session.db];
-    Ok(keys
-        .iter()
-        .map(|k| db.dict.get(k).and_then(|e| e.obj.as_set().ok()))
+    Ok(ctx
+        .read_many(keys)
+        .into_iter()
+        .map(|o| o.and_then(|o| o.as_set().ok()))
         .collect())
 }
 

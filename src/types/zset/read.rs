@@ -129,15 +129,8 @@ fn randmember_with_count(ctx: &mut Ctx, key: &[u8], l: i64, withscores: bool) ->
     if read_zset(ctx, key)?.is_none() {
         return Ok(Value::Array(vec![]));
     }
-    let db = ctx.session.db;
-    let store = &mut *ctx.store;
-    let rng = &mut store.rng;
-    let z = store.dbs[db]
-        .dict
-        .get(key)
-        .map(|e| e.obj.as_zset())
-        .transpose()?
-        .ok_or_else(Error::no_such_key)?;
+    let (obj, rng) = ctx.write_with_rng(key).ok_or_else(Error::no_such_key)?;
+    let z = obj.as_zset()?;
     let size = z.len() as u64;
     let (count, uniq) = if l >= 0 {
         (l as u64, true)

@@ -226,12 +226,12 @@ fn generic(
     }
 
     let (items, card) = {
-        let db = &ctx.store.dbs[ctx.session.db];
-        let mut srcs: Vec<(Src, f64)> = keys
-            .iter()
+        let mut srcs: Vec<(Src, f64)> = ctx
+            .read_many(keys)
+            .into_iter()
             .zip(weights)
-            .map(|(k, w)| {
-                let src = match db.dict.get(k).map(|e| &e.obj) {
+            .map(|(o, w)| {
+                let src = match o {
                     Some(Object::ZSet(z)) => Src::Z(z),
                     Some(Object::Set(s)) => Src::S(s),
                     _ => Src::Missing,

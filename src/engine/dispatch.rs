@@ -1,0 +1,301 @@
+//! The one dispatch path. Every front end (typed API and pipelines, the RESP server,
+//! Pub/Sub handles, the redis-rs adapter, log replay, EXEC's queue) runs commands through
+//! [`execute`], and takes the store through [`Shared`], which owns "lock → run → commit →
+//! unlock → wait for durability".
+//!
+//! The steps, in Redis's `processCommand` order: lookup → arity → authentication and
+//! replica read-only → [`call`]: Pub/Sub context (RESP2 subscribed mode) → MULTI queueing →
+//! MISCONF → active expiry → handler → effects → wake-ups of blocked clients. A command
+//! rejected before it runs flags an open transaction ([`reject`]).
+
+use parking_lot::{Mutex, MutexGuard};
+
+use crate::engine::spec::{flags, unknown_command, CommandSpec};
+use crate::engine::{sanitize, Ctx, Queue, Session, Store};
+use crate::error::{Error, ErrorKind, Result};
+use crate::value::Value;
+
+/// How often (in commands) the dispatcher reclaims expired keys, and how many per round.
+const ACTIVE_EXPIRE_EVERY: u64 = 16;
+const ACTIVE_EXPIRE_BATCH: usize = 32;
+
+/// Runs one command for `session`: see the module docs.
+pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Result<Value> {
+    let Some(name) = argv.first() else {
+        return Err(Error::err("empty command"));
+    };
+    let Some(spec) = store.table().get(name) else {
+        session.last_command = None;
+        return reject(store, session, None, unknown_command(argv));
+    };
+    session.last_command = Some(spec);
+    if !spec.arity_ok(argv.len()) {
+        return reject(store, session, Some(spec), Error::arity(spec.name));
+    }
+    if let Err(e) = admit(store, session, spec) {
+        return reject(store, session, Some(spec), e);
+    }
+    call(store, session, spec, argv).map_err(|e| {
+        // Errors echo user input; a newline would break the protocol (addReplyErrorFormat).
+        if e.message().contains(['\r', '\n']) {
+            Error::new(e.kind(), sanitize(e.message()))
+        } else {
+            e
+        }
+    })
+}
+
+/// True if a password is set and `session` has not authenticated (Redis's
+/// `authRequired`).
+#[inline]
+pub fn auth_required(store: &Store, session: &Session) -> bool {
+    !session.authenticated && store.config.requirepass().is_some()
+}
+
+/// Authentication and replica read-only checks.
+fn admit(store: &Store, session: &Session, spec: &CommandSpec) -> Result<()> {
+    if !spec.has(flags::NO_AUTH) && auth_required(store, session) {
+        return Err(Error::new(
+            ErrorKind::Auth,
+            "NOAUTH Authentication required.",
+        ));
+    }
+    if session.read_only && spec.has(flags::WRITE) {
+        return Err(Error::new(
+            ErrorKind::Other,
+            "READONLY You can't write against a read only replica.",
+        ));
+    }
+    Ok(())
+}
+
+/// Runs a looked-up, admitted command (also how EXEC runs its queue): Pub/Sub context,
+/// queueing, then [`run`].
+pub fn call(
+    store: &mut Store,
+    session: &mut Session,
+    spec: &'static CommandSpec,
+    argv: &[&[u8]],
+) -> Result<Value> {
+    // RESP2 subscribed mode allows only a few commands.
+    if let Err(e) = crate::pubsub::check_context(session, spec, argv) {
+        return reject(store, session, Some(spec), e);
+    }
+    if session.tx.multi.is_some() && !runs_in_multi(spec) {
+        return queue(store, session, spec, argv);
+    }
+    run(store, session, spec, argv)
+}
+
+/// MISCONF → active expiry → handler → effects → wake-ups.
+fn run(
+    store: &mut Store,
+    session: &mut Session,
+    spec: &'static CommandSpec,
+    argv: &[&[u8]],
+) -> Result<Value> {
+    store.reap_dropped_watchers();
+    if spec.has(flags::WRITE) {
+        if let Some(e) = store.deny_writes() {
+            return Err(e);
+        }
+    }
+    session.block = None;
+    store.commands_processed += 1;
+    // Not inside EXEC: its commands share one time snapshot (and Redis does not run active
+    // expiry in the middle of a transaction either).
+    if store.commands_processed % ACTIVE_EXPIRE_EVERY == 0
+        && !store.loading
+        && store.frozen_now.is_none()
+    {
+        store.active_expire(ACTIVE_EXPIRE_BATCH);
+    }
+    let dirty_before = store.dirty;
+    let db_before = session.db;
+    let mut ctx = Ctx::new(store, session);
+    let result = (spec.handler)(&mut ctx, argv);
+    let rewritten = ctx.take_rewritten();
+    if store.records_effects() && spec.has(flags::WRITE) {
+        match rewritten {
+            Some(list) => {
+                for argv in list {
+                    store.record_effect(db_before, &argv);
+                }
+            }
+            None if store.dirty != dirty_before => store.record_effect(db_before, argv),
+            None => {}
+        }
+    }
+    // Serve clients blocked on keys this command made ready (not between the commands
+    // of a transaction: after EXEC, as Redis does).
+    if !session.in_multi {
+        crate::blocking::serve_ready(store);
+    }
+    result
+}
+
+// ---------------------------------------------------------------------------------------
+// Queueing (MULTI)
+// ---------------------------------------------------------------------------------------
+
+/// Commands that run immediately even inside MULTI.
+#[inline]
+fn runs_in_multi(spec: &CommandSpec) -> bool {
+    matches!(
+        spec.name,
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
+}
+
+/// A command rejected before dispatch (unknown, wrong arity, NOAUTH, …), as Redis's
+/// `rejectCommand`: flags the transaction of a session in MULTI and returns the error —
+/// except that a rejected EXEC discards the transaction (and the watches) and answers
+/// `EXECABORT Transaction discarded because of: <reason>` (`execCommandAbort`).
+pub fn reject<T>(
+    store: &mut Store,
+    session: &mut Session,
+    spec: Option<&CommandSpec>,
+    e: Error,
+) -> Result<T> {
+    if spec.is_some_and(|s| s.name == "exec") {
+        discard_transaction(store, session);
+        // Reasons formatted by rejectCommandFormat carry no "ERR " (it is added by
+        // addReplyError); shared error objects (NOAUTH, MISCONF, …) keep their code.
+        let reason = e.message().strip_prefix("ERR ").unwrap_or(e.message());
+        return Err(Error::new(
+            ErrorKind::ExecAbort,
+            format!("EXECABORT Transaction discarded because of: {reason}"),
+        ));
+    }
+    flag_transaction(session);
+    Err(e)
+}
+
+/// Flags the transaction of a session in MULTI as failed (Redis `flagTransaction`).
+#[inline]
+fn flag_transaction(session: &mut Session) {
+    if let Some(q) = session.tx.multi.as_mut() {
+        q.dirty_exec = true;
+    }
+}
+
+/// Queues a command of a session in MULTI, after the checks Redis's `processCommand` makes
+/// before queueing; a rejection flags the transaction.
+fn queue(
+    store: &mut Store,
+    session: &mut Session,
+    spec: &'static CommandSpec,
+    argv: &[&[u8]],
+) -> Result<Value> {
+    let rejected = if spec.has(flags::NO_MULTI) {
+        Some(Error::err("Command not allowed inside a transaction"))
+    } else if spec.has(flags::WRITE) {
+        store.deny_writes()
+    } else {
+        None
+    };
+    if let Some(e) = rejected {
+        flag_transaction(session);
+        return Err(e);
+    }
+    if let Some(q) = session.tx.multi.as_mut() {
+        // Redis does not keep the commands of an already failed transaction.
+        if !q.dirty_exec {
+            q.commands
+                .push((spec, argv.iter().map(|a| a.to_vec()).collect()));
+        }
+    }
+    Ok(Value::Simple("QUEUED".into()))
+}
+
+/// Leaves MULTI, drops the queue and every watch of the session (Redis
+/// `discardTransaction`).
+pub fn discard_transaction(store: &mut Store, session: &mut Session) {
+    session.tx.multi = None;
+    store.unwatch_all(session.id);
+}
+
+/// Starts queueing for `session` (MULTI).
+pub fn begin_transaction(session: &mut Session) {
+    session.tx.multi = Some(Queue::default());
+}
+
+// ---------------------------------------------------------------------------------------
+// The lock
+// ---------------------------------------------------------------------------------------
+
+/// A store shared by several clients (handles, connections), behind its one lock.
+#[derive(Debug)]
+pub struct Shared {
+    store: Mutex<Store>,
+}
+
+impl Shared {
+    /// Wraps a store.
+    pub fn new(store: Store) -> Shared {
+        Shared {
+            store: Mutex::new(store),
+        }
+    }
+
+    /// Locks the store for inspection or configuration. Commands go through
+    /// [`Shared::run`] or a [`Batch`], which also log and wait for durability.
+    pub fn lock(&self) -> MutexGuard<'_, Store> {
+        self.store.lock()
+    }
+
+    /// Runs `f` under the lock, hands the effects to the log, unlocks, then waits for
+    /// durability as the fsync policy requires. `Err` means the writes may not survive a
+    /// crash (they must not be acknowledged); `f`'s result is dropped then.
+    pub fn run<T>(&self, f: impl FnOnce(&mut Store) -> T) -> Result<T> {
+        let mut batch = self.batch();
+        let out = f(batch.store());
+        batch.finish()?;
+        Ok(out)
+    }
+
+    /// A batch of commands under one lock acquisition, taken lazily (the RESP server runs a
+    /// pipeline in one batch).
+    pub fn batch(&self) -> Batch<'_> {
+        Batch {
+            shared: self,
+            guard: None,
+        }
+    }
+
+    /// Consumes the wrapper, returning the store.
+    pub fn into_inner(self) -> Store {
+        self.store.into_inner()
+    }
+}
+
+/// See [`Shared::batch`].
+pub struct Batch<'a> {
+    shared: &'a Shared,
+    guard: Option<MutexGuard<'a, Store>>,
+}
+
+impl Batch<'_> {
+    /// The store, locking it on first use.
+    pub fn store(&mut self) -> &mut Store {
+        self.guard.get_or_insert_with(|| self.shared.store.lock())
+    }
+
+    /// True once the store is locked.
+    pub fn is_locked(&self) -> bool {
+        self.guard.is_some()
+    }
+
+    /// Commits (effects to the log), unlocks, and waits for durability.
+    pub fn finish(self) -> Result<()> {
+        let Some(mut guard) = self.guard else {
+            return Ok(());
+        };
+        let ticket = match guard.durability().cloned() {
+            Some(d) => d.commit(&mut guard),
+            None => crate::engine::Ticket::none(),
+        };
+        drop(guard);
+        ticket.wait()
+    }
+}

@@ -1,0 +1,167 @@
+//! The effect buffer: what write commands *did*, waiting for the log.
+//!
+//! A write command's effect is a deterministic command vector on a database (FORMAT.md §6):
+//! the request itself, or what the handler recorded with `Ctx::propagate` (EXPIRE →
+//! PEXPIREAT, SPOP → SREM, …), or the DEL of a key that expired. This buffer is the only
+//! writer of that record layout ([`encode_effect`]); the log frames a drained buffer into a
+//! batch, and the log's reader decodes it back into [`Effect`]s.
+
+/// One logged effect: the db it applies to and a deterministic command vector.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Effect {
+    /// Database index.
+    pub db: usize,
+    /// Command and arguments (replayed through the engine).
+    pub argv: Vec<Vec<u8>>,
+}
+
+/// bincode `standard()` varint encoding of an unsigned integer (FORMAT.md §4).
+#[inline]
+pub fn put_varint(out: &mut Vec<u8>, v: u64) {
+    if v < 251 {
+        out.push(v as u8);
+    } else if v <= u16::MAX as u64 {
+        out.push(251);
+        out.extend_from_slice(&(v as u16).to_le_bytes());
+    } else if v <= u32::MAX as u64 {
+        out.push(252);
+        out.extend_from_slice(&(v as u32).to_le_bytes());
+    } else {
+        out.push(253);
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+}
+
+/// Appends one effect record (FORMAT.md §6: db, argc, then each argument as length +
+/// bytes, all varints) to `out`.
+#[inline]
+pub fn encode_effect<A: AsRef<[u8]>>(out: &mut Vec<u8>, db: usize, argv: &[A]) {
+    put_varint(out, db as u64);
+    put_varint(out, argv.len() as u64);
+    for a in argv {
+        let a = a.as_ref();
+        put_varint(out, a.len() as u64);
+        out.extend_from_slice(a);
+    }
+}
+
+/// Effects recorded since the log last drained them, already in the log's layout.
+#[derive(Clone, Debug, Default)]
+pub struct EffectBuffer {
+    recording: bool,
+    bytes: Vec<u8>,
+    count: u64,
+}
+
+impl EffectBuffer {
+    /// True when write commands record their effects (a log is attached, or a test asked).
+    #[inline]
+    pub fn is_recording(&self) -> bool {
+        self.recording
+    }
+
+    /// Turns recording on or off (replay turns it off: replayed effects are not logged again).
+    pub fn set_recording(&mut self, on: bool) {
+        self.recording = on;
+    }
+
+    /// Records an effect if recording.
+    #[inline]
+    pub fn record<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
+        if self.recording {
+            encode_effect(&mut self.bytes, db, argv);
+            self.count += 1;
+        }
+    }
+
+    /// True if effects are waiting.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Number of waiting effects and their encoded records, for the log to frame.
+    pub fn pending(&self) -> (u64, &[u8]) {
+        (self.count, &self.bytes)
+    }
+
+    /// Drops every waiting effect (after the log took them, or when nothing may be logged).
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.count = 0;
+    }
+
+    /// The waiting effects, decoded (for tests and inspection; the log never needs this).
+    pub fn to_vec(&self) -> Vec<Effect> {
+        let mut out = Vec::with_capacity(self.count as usize);
+        let mut r = Reader(&self.bytes);
+        for _ in 0..self.count {
+            let (Some(db), Some(argc)) = (r.varint(), r.varint()) else {
+                break;
+            };
+            let argv = (0..argc)
+                .map_while(|_| r.varint().and_then(|n| r.take(n as usize)))
+                .map(<[u8]>::to_vec)
+                .collect();
+            out.push(Effect {
+                db: db as usize,
+                argv,
+            });
+        }
+        out
+    }
+}
+
+/// Reads back what this module wrote (only for [`EffectBuffer::to_vec`]).
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn varint(&mut self) -> Option<u64> {
+        let first = *self.take(1)?.first()?;
+        let wide = |b: &[u8]| b.iter().rev().fold(0u64, |acc, &x| (acc << 8) | x as u64);
+        match first {
+            251 => self.take(2).map(wide),
+            252 => self.take(4).map(wide),
+            253 => self.take(8).map(wide),
+            n => Some(n as u64),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip_and_only_while_recording() {
+        let mut b = EffectBuffer::default();
+        b.record(0, &[b"SET".as_slice(), b"k", b"v"]);
+        assert!(b.is_empty(), "not recording yet");
+        b.set_recording(true);
+        let big = vec![7u8; 70_000];
+        b.record(3, &[b"SET".as_slice(), b"k", &big]);
+        b.record(300, &[b"DEL".to_vec(), b"x".to_vec()]);
+        let v = b.to_vec();
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].db, 3);
+        assert_eq!(v[0].argv[2], big);
+        assert_eq!(
+            v[1],
+            Effect {
+                db: 300,
+                argv: vec![b"DEL".to_vec(), b"x".to_vec()]
+            }
+        );
+        b.clear();
+        assert!(b.is_empty() && b.to_vec().is_empty());
+    }
+}

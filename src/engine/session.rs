@@ -1,0 +1,98 @@
+//! `Session`: the state of one client (connection or handle) that the dispatcher and the
+//! connection commands read and write. Never shared between clients.
+
+use std::sync::Arc;
+
+use crate::engine::watch::WatchGuard;
+use crate::engine::CommandSpec;
+
+/// Per-connection state. Never shared between connections.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// Client id (CLIENT ID).
+    pub id: u64,
+    /// Selected database.
+    pub db: usize,
+    /// Protocol version: 2 or 3.
+    pub resp: u8,
+    /// CLIENT SETNAME.
+    pub name: Option<Vec<u8>>,
+    /// False until AUTH succeeds when a password is required (Redis `c->authenticated`).
+    pub authenticated: bool,
+    /// CLIENT SETINFO LIB-NAME.
+    pub lib_name: Option<Vec<u8>>,
+    /// CLIENT SETINFO LIB-VER.
+    pub lib_ver: Option<Vec<u8>>,
+    /// Set by QUIT (or CLIENT KILL of oneself): the front end closes the connection after
+    /// sending this command's reply.
+    pub close_after_reply: bool,
+    /// CLIENT NO-EVICT.
+    pub no_evict: bool,
+    /// The network connection this session belongs to, when served by `emu serve`: gives
+    /// CLIENT LIST / KILL / INFO access to the server's client registry and statistics.
+    pub link: Option<crate::admin::Link>,
+    /// The client talks to a read-only replica (a Sentinel `slave_for` handle): write
+    /// commands fail with `READONLY` (checked by [`crate::engine::execute`]).
+    pub read_only: bool,
+    /// True while EXEC runs the queued commands: blocking commands never block then.
+    pub in_multi: bool,
+    /// MULTI queue and WATCH guard (see [`crate::tx`]).
+    pub tx: TxState,
+    /// Set by a blocking command that could not be served: the front end blocks the
+    /// client on these keys (see `crate::blocking`). Cleared before every command.
+    pub block: Option<crate::blocking::BlockRequest>,
+    /// The last command the dispatcher looked up for this client (CLIENT LIST `cmd=`).
+    pub last_command: Option<&'static CommandSpec>,
+    /// Pub/Sub mailbox of this client (created by the front end, or on first SUBSCRIBE).
+    pub pubsub: Option<std::sync::Arc<crate::pubsub::Mailbox>>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session {
+            id: 0,
+            db: 0,
+            resp: 2,
+            name: None,
+            authenticated: true,
+            lib_name: None,
+            lib_ver: None,
+            close_after_reply: false,
+            no_evict: false,
+            link: None,
+            read_only: false,
+            in_multi: false,
+            tx: Default::default(),
+            block: None,
+            last_command: None,
+            pubsub: None,
+        }
+    }
+}
+
+/// The queue of a session in MULTI.
+#[derive(Clone, Default)]
+pub struct Queue {
+    /// Queued commands (spec, argv).
+    pub commands: Vec<(&'static CommandSpec, Vec<Vec<u8>>)>,
+    /// A command was rejected while queueing (Redis `CLIENT_DIRTY_EXEC`).
+    pub dirty_exec: bool,
+}
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Queue")
+            .field("commands", &self.commands.len())
+            .field("dirty_exec", &self.dirty_exec)
+            .finish()
+    }
+}
+
+/// Per-session transaction state.
+#[derive(Clone, Debug, Default)]
+pub struct TxState {
+    /// Some while the session is in MULTI.
+    pub multi: Option<Queue>,
+    /// Present once the session has watched a key (see [`WatchGuard`]).
+    pub guard: Option<Arc<WatchGuard>>,
+}

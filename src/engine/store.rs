@@ -1,0 +1,301 @@
+//! `Store`: everything the commands of one server share — the databases, the clock and RNG,
+//! the configuration — composed with the engine's private parts (the effect buffer, the
+//! watch table, the durability hook) and the hooks every modification goes through
+//! ([`Store::signal_modified`], [`Store::notify`], [`Store::expire_key`]).
+//!
+//! Handlers never reach a `Store` directly: they go through [`crate::engine::Ctx`]. The
+//! front ends reach it through [`crate::engine::Shared`], which owns the lock.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::engine::durability::Durability;
+use crate::engine::effects::{Effect, EffectBuffer};
+use crate::engine::spec::Table;
+use crate::engine::watch::WatchTable;
+use crate::error::Result;
+use crate::keyspace::{notify, Clock, Db, Entry, Notification, Rng};
+
+/// What the layers above the engine plug into a store when it is made (see
+/// [`crate::commands::services`]): the engine itself imports none of them.
+#[derive(Clone, Copy)]
+pub struct Services {
+    /// The command table the dispatcher looks commands up in.
+    pub table: &'static Table,
+    /// DEBUG RELOAD: save the keyspace and load it back (through a snapshot).
+    pub reload: fn(&mut Store) -> Result<()>,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services")
+            .field("commands", &self.table.all().len())
+            .finish()
+    }
+}
+
+/// The whole store. See the module docs.
+#[derive(Clone, Debug)]
+pub struct Store {
+    /// The databases (16 by default).
+    pub dbs: Vec<Db>,
+    /// Source of time.
+    pub clock: Clock,
+    /// Source of randomness.
+    pub rng: Rng,
+    /// Behaviour tunables.
+    pub config: Config,
+    /// Count of modifications since start (Redis `server.dirty`).
+    pub dirty: u64,
+    /// Time snapshot (Unix ms) of the last command run (`Ctx::now`); the log stamps
+    /// batches with it instead of reading the clock again.
+    pub last_command_ms: u64,
+    /// Set while EXEC runs its queue: every command of the transaction sees this time.
+    pub frozen_now: Option<u64>,
+    /// Keyspace notifications produced (bounded; for inspection — they are published at
+    /// once).
+    pub notifications: Vec<Notification>,
+    /// Commands executed since start (drives active-expiry pacing).
+    pub commands_processed: u64,
+    /// Keys reclaimed by expiry since start (INFO `expired_keys`).
+    pub expired_keys: u64,
+    /// True while replaying a log: keys are never expired, so replay does not depend on the
+    /// clock (Redis does not expire keys while loading either).
+    pub loading: bool,
+    /// Clients blocked on keys (BLPOP & co.) and the keys made ready for them.
+    pub blocking: crate::blocking::Registry,
+    /// Pub/Sub subscriptions of every client of this store.
+    pub pubsub: crate::pubsub::Registry,
+    effects: EffectBuffer,
+    pub(super) watches: WatchTable,
+    durability: Option<Arc<dyn Durability>>,
+    services: Services,
+}
+
+impl Store {
+    /// A store with `config.databases` empty databases, using `services`.
+    pub fn with_services(services: Services, config: Config, clock: Clock, seed: u64) -> Store {
+        Store {
+            dbs: (0..config.databases.max(1))
+                .map(|_| Db::default())
+                .collect(),
+            clock,
+            rng: Rng::new(seed),
+            config,
+            dirty: 0,
+            last_command_ms: 0,
+            frozen_now: None,
+            notifications: Vec::new(),
+            commands_processed: 0,
+            expired_keys: 0,
+            loading: false,
+            blocking: crate::blocking::Registry::default(),
+            pubsub: crate::pubsub::Registry::default(),
+            effects: EffectBuffer::default(),
+            watches: WatchTable::default(),
+            durability: None,
+            services,
+        }
+    }
+
+    /// An empty store like this one (same services, configuration and clock; RNG seed 0).
+    pub fn empty_like(&self) -> Store {
+        Store::with_services(self.services, self.config.clone(), self.clock.clone(), 0)
+    }
+
+    /// The command table.
+    #[inline]
+    pub fn table(&self) -> &'static Table {
+        self.services.table
+    }
+
+    /// What the layers above plugged in.
+    pub fn services(&self) -> Services {
+        self.services
+    }
+
+    /// The watch table (read-only; WATCH and friends use the `Store` methods).
+    pub fn watches(&self) -> &WatchTable {
+        &self.watches
+    }
+
+    /// Forgets every watch (tests and tools).
+    pub fn clear_watches(&mut self) {
+        self.watches.clear();
+    }
+
+    // -- durability ------------------------------------------------------------------
+
+    /// Attaches persistence: from now on every batch's effects go to it (see
+    /// [`crate::engine::Shared`]) and write commands are refused once it has failed.
+    pub fn attach_durability(&mut self, d: Arc<dyn Durability>) {
+        self.effects.set_recording(true);
+        self.durability = Some(d);
+    }
+
+    /// The attached persistence, if any.
+    pub fn durability(&self) -> Option<&Arc<dyn Durability>> {
+        self.durability.as_ref()
+    }
+
+    /// Detaches persistence (the store becomes memory-only).
+    pub fn detach_durability(&mut self) -> Option<Arc<dyn Durability>> {
+        self.effects.set_recording(false);
+        self.durability.take()
+    }
+
+    /// The error a write command gets now (MISCONF after a failed write or fsync), if any.
+    #[inline]
+    pub fn deny_writes(&self) -> Option<crate::error::Error> {
+        self.durability.as_ref().and_then(|d| d.deny_writes())
+    }
+
+    // -- effects ---------------------------------------------------------------------
+
+    /// The effect buffer (for the log: `pending` then `clear`).
+    pub fn effects_mut(&mut self) -> &mut EffectBuffer {
+        &mut self.effects
+    }
+
+    /// True when write commands record their effects.
+    #[inline]
+    pub fn records_effects(&self) -> bool {
+        self.effects.is_recording()
+    }
+
+    /// Turns effect recording on or off (tests inspect [`Store::effects`]; replay turns it
+    /// off).
+    pub fn set_record_effects(&mut self, on: bool) {
+        self.effects.set_recording(on);
+    }
+
+    /// The effects recorded and not yet taken by the log, decoded.
+    pub fn effects(&self) -> Vec<Effect> {
+        self.effects.to_vec()
+    }
+
+    /// Takes the effects recorded and not yet taken by the log, decoded.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        let v = self.effects.to_vec();
+        self.effects.clear();
+        v
+    }
+
+    /// True if effects are waiting for the log.
+    pub fn has_effects(&self) -> bool {
+        !self.effects.is_empty()
+    }
+
+    /// Drops every waiting effect.
+    pub fn clear_effects(&mut self) {
+        self.effects.clear();
+    }
+
+    /// Records an effect (a deterministic command vector on database `db`).
+    #[inline]
+    pub fn record_effect<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
+        self.effects.record(db, argv);
+    }
+
+    // -- expiry ----------------------------------------------------------------------
+
+    /// The one expiry rule (Redis `keyIsExpired`): the entry's deadline has passed at `now`
+    /// (a key lives through its deadline millisecond) and the store is not loading.
+    #[inline]
+    pub fn is_expired(&self, e: &Entry, now: u64) -> bool {
+        self.deadline_passed(e.expire, now)
+    }
+
+    /// [`Store::is_expired`] for a bare deadline.
+    #[inline]
+    pub fn deadline_passed(&self, at: Option<u64>, now: u64) -> bool {
+        !self.loading && at.is_some_and(|at| crate::keyspace::deadline_passed(at, now))
+    }
+
+    /// Deletes an expired key as Redis's `deleteExpiredKeyAndPropagate` does: logs a DEL,
+    /// fires the `expired` notification and invalidates WATCH.
+    pub fn expire_key(&mut self, db: usize, key: &[u8]) {
+        if self.dbs[db].remove(key).is_some() {
+            self.expired_keys += 1;
+            self.effects.record(db, &[b"DEL", key]);
+            self.notify(notify::EXPIRED, "expired", db, key);
+            self.signal_modified(db, key);
+            self.dirty += 1;
+        }
+    }
+
+    /// Reclaims up to `limit` expired keys across all databases; returns how many.
+    pub fn active_expire(&mut self, limit: usize) -> usize {
+        let now = self.clock.now_ms();
+        let mut done = 0;
+        for db in 0..self.dbs.len() {
+            if done >= limit {
+                break;
+            }
+            for key in self.dbs[db].due(now, limit - done) {
+                self.expire_key(db, &key);
+                done += 1;
+            }
+        }
+        done
+    }
+
+    // -- modification hooks ------------------------------------------------------------
+
+    /// `key` in `db` changed (Redis `signalModifiedKey`): invalidates WATCH and re-checks
+    /// clients blocked on it.
+    #[inline]
+    pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
+        if !self.blocking.is_empty() {
+            self.blocking.signal(db, key);
+        }
+        self.touch_watched_key(db, key);
+    }
+
+    /// FLUSHDB / FLUSHALL of `db`, called before emptying it: invalidates the watchers of
+    /// keys that exist in it (Redis 7.0 `touchAllWatchedKeysInDb(db, NULL)`).
+    pub fn signal_flushed_db(&mut self, db: usize) {
+        self.blocking.signal_db(db);
+        self.touch_all_watched_keys_in_db(db, None);
+    }
+
+    /// SWAPDB `a` `b`, called before swapping: invalidates the watchers of keys that exist
+    /// in either database, and re-checks clients blocked in either.
+    pub fn signal_swapped_dbs(&mut self, a: usize, b: usize) {
+        self.blocking.signal_db(a);
+        self.blocking.signal_db(b);
+        self.touch_all_watched_keys_in_db(a, Some(b));
+        self.touch_all_watched_keys_in_db(b, Some(a));
+    }
+
+    /// Queues a keyspace notification if `class` is enabled (Redis `notifyKeyspaceEvent`).
+    pub fn notify(&mut self, class: u32, event: &str, db: usize, key: &[u8]) {
+        let flags = self.config.notify_keyspace_events;
+        if flags & class == 0 {
+            return;
+        }
+        // Published at once, as Redis does, and kept in `notifications` (bounded) for
+        // inspection.
+        if self.notifications.len() >= 1 << 16 {
+            self.notifications.drain(..1 << 15);
+        }
+        if flags & notify::KEYSPACE != 0 {
+            let mut ch = format!("__keyspace@{db}__:").into_bytes();
+            ch.extend_from_slice(key);
+            let limit = self.config.client_output_buffer_limit.pubsub;
+            self.pubsub.publish(limit, &ch, event.as_bytes(), false);
+            self.notifications.push((ch, event.as_bytes().to_vec()));
+        }
+        if flags & notify::KEYEVENT != 0 {
+            let ch = format!("__keyevent@{db}__:{event}").into_bytes();
+            let limit = self.config.client_output_buffer_limit.pubsub;
+            self.pubsub.publish(limit, &ch, key, false);
+            self.notifications.push((ch, key.to_vec()));
+        }
+    }
+
+    /// Total keys across databases.
+    pub fn total_keys(&self) -> usize {
+        self.dbs.iter().map(Db::len).sum()
+    }
+}
