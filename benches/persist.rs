@@ -77,7 +77,7 @@ fn bench_set(c: &mut Criterion) {
             start.elapsed()
         })
     });
-    let s = d.with_store(|s| emu::persist::handle(s).unwrap().stats());
+    let s = d.with_store(|s| emu::persist::handle_of(s).unwrap().stats());
     eprintln!(
         "always/8 writers: {} records, {} fsyncs, {:.2} writes per fsync",
         s.synced_records,

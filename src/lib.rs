@@ -17,6 +17,7 @@
 //! * Leaves: [`error`] (the one error type, Redis's messages), [`value`] (the reply type).
 //! * [`util`] — Redis-exact number parsing and formatting, glob matching, the
 //!   deterministic [`util::Dict`], the SCAN loop.
+//! * [`resp`] — the RESP2/RESP3 wire format (parser and encoder).
 //! * [`config`] — the typed configuration ([`config::Config`], one field per parameter)
 //!   and the table of parameters (names, kinds, defaults, validation) behind CONFIG
 //!   GET/SET, INFO and the server's startup values; imports only `error` and `util`.
@@ -31,23 +32,26 @@
 //!   private parts: the effect buffer (the only writer of FORMAT.md's effect records), the
 //!   watch table, the durability hook ([`engine::Durability`]).
 //! * Features: [`tx`] (MULTI/EXEC/WATCH), [`blocking`] (BLPOP & co.), [`pubsub`]
-//!   (Pub/Sub, keyspace notifications, the embedded `PubSub`), [`admin`] (connection and
-//!   server commands: AUTH HELLO CLIENT CONFIG INFO COMMAND DEBUG SENTINEL …).
+//!   (Pub/Sub registry, mailboxes, keyspace notification delivery), then [`admin`]
+//!   (connection and server commands: AUTH HELLO RESET CLIENT CONFIG INFO COMMAND DEBUG
+//!   SENTINEL …), which may use the other features.
 //! * [`persist`] — append log, snapshots, recovery, fixtures, dump/load/check tools, and
 //!   SAVE/BGSAVE/BGREWRITEAOF; it is the store's `Durability` and replays through the
 //!   engine.
 //! * [`commands`] — the registry: the one list of every module's spec slice, the table,
 //!   and the services (`Store::new`) a store is made with.
-//! * Front ends: [`client`] (the `Redis` handle, typed methods, pipelines, conversions,
-//!   redis-py-style connections), [`server`] (RESP2/RESP3 wire format and, with feature
-//!   `server`, the network server behind `emu serve`), `adapters` (feature `redis-rs`).
+//! * Front ends: [`client`] (the `Redis` handle, typed methods, pipelines, the embedded
+//!   `PubSub`, conversions, redis-py-style connections), [`server`] (the connection state
+//!   machine and, with feature `server`, the network server behind `emu serve`), `adapters`
+//!   (feature `redis-rs`: redis-rs connections and Pub/Sub in-process).
 //! * `bin/emu.rs` — the CLI.
 //!
-//! Known upward edges, kept deliberately and small: `types/` handlers take
-//! [`engine::Ctx`] (a type's value sits below `keyspace`, its handlers above `engine`, in
-//! one file per type); the engine calls the `blocking` and `pubsub` registries it holds
-//! in `Store` (`signal`, `serve_ready`, `publish`, `check_context`) and `Session` holds
-//! their per-client state; `admin`'s state (`Link`) is reached through `Session`.
+//! `tests/layout.rs` checks the rule on every `crate::` path. Known upward edges, kept
+//! deliberately and listed there: `types/` handlers take [`engine::Ctx`] (a type's value
+//! sits below `keyspace`, its handlers above `engine`, in one file per type); the engine
+//! calls the `blocking` and `pubsub` registries it holds in `Store` (`signal`,
+//! `serve_ready`, `publish`, `check_context`) and `Session` holds their per-client state
+//! and a served connection's `admin::Link`.
 
 #![deny(unsafe_code)]
 // A panic in the library is a bug: no `unwrap()` outside tests (`expect` with a reason where an
@@ -66,6 +70,7 @@ pub mod error;
 pub mod keyspace;
 pub mod persist;
 pub mod pubsub;
+pub mod resp;
 pub mod server;
 pub mod tx;
 pub mod types;

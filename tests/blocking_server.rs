@@ -35,7 +35,7 @@ fn wait_blocked(c: &mut Raw, n: usize) {
 fn send(c: &mut Raw, line: &str) {
     let argv: Vec<&[u8]> = line.split(' ').map(|w| w.as_bytes()).collect();
     let mut out = Vec::new();
-    emu::server::resp::encode_request(&mut out, &argv);
+    emu::resp::encode_request(&mut out, &argv);
     c.send(&out);
 }
 

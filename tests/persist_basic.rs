@@ -222,7 +222,7 @@ fn save_bgsave_bgrewriteaof_compact() {
     let d = open(dir.path(), AppendFsync::Everysec);
     populate(&d);
     assert_eq!(run(&d, &["SAVE"]), Value::ok());
-    let h = d.with_store(|s| emu::persist::handle(s).unwrap());
+    let h = d.with_store(|s| emu::persist::handle_of(s).unwrap());
     let g = h.snapshot_generation();
     assert!(g >= 1);
     let l = persist::files::list(dir.path()).unwrap();
@@ -288,7 +288,7 @@ fn automatic_compaction_by_factor() {
     for i in 0..2000 {
         run(&d, &["SET", &format!("k{}", i % 50), &i.to_string()]);
     }
-    let h = d.with_store(|s| emu::persist::handle(s).unwrap());
+    let h = d.with_store(|s| emu::persist::handle_of(s).unwrap());
     h.wait_compaction().unwrap();
     assert!(h.snapshot_generation() >= 1, "no compaction happened");
     let l = persist::files::list(dir.path()).unwrap();
@@ -347,7 +347,7 @@ fn group_commit_shares_fsyncs() {
     for t in threads {
         t.join().unwrap();
     }
-    let stats = d.with_store(|s| emu::persist::handle(s).unwrap().stats());
+    let stats = d.with_store(|s| emu::persist::handle_of(s).unwrap().stats());
     assert_eq!(stats.records, 320);
     assert!(stats.fsyncs > 0);
     assert!(
@@ -369,7 +369,7 @@ fn torn_tail_is_truncated_with_a_warning() {
     // Cut the last record in half.
     std::fs::write(&log, &full[..full.len() - 5]).unwrap();
     let d = open(dir.path(), AppendFsync::Always);
-    let h = d.with_store(|s| emu::persist::handle(s).unwrap());
+    let h = d.with_store(|s| emu::persist::handle_of(s).unwrap());
     assert_eq!(h.warnings().len(), 1);
     assert!(h.warnings()[0].contains("torn tail"), "{:?}", h.warnings());
     assert_eq!(run(&d, &["GET", "a"]), Value::bulk("1"));

@@ -789,10 +789,10 @@ fn sentinel_replies_in_resp2() {
     )
     .unwrap();
     let mut out = Vec::new();
-    emu::server::resp::encode(&mut out, &v, 2);
+    emu::resp::encode(&mut out, &v, 2);
     assert_eq!(out, b"*-1\r\n");
     let mut out = Vec::new();
-    emu::server::resp::encode(&mut out, &v, 3);
+    emu::resp::encode(&mut out, &v, 3);
     assert_eq!(out, b"_\r\n");
 }
 

@@ -5,7 +5,7 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use emu::pubsub::{Message, MessageKind};
+use emu::client::{Message, MessageKind};
 use emu::{Redis, Value};
 
 const NOW: Option<Duration> = Some(Duration::ZERO);

@@ -29,7 +29,7 @@ impl Client {
 
     fn send(&mut self, argv: &[Vec<u8>]) {
         let mut out = Vec::new();
-        emu::server::resp::encode_request(&mut out, argv);
+        emu::resp::encode_request(&mut out, argv);
         self.s.write_all(&out).unwrap();
     }
 

@@ -77,7 +77,7 @@ fn redis_cli_pipe_mass_insertion() {
     let n = 20_000;
     let mut input = Vec::new();
     for i in 0..n {
-        emu::server::resp::encode_request(
+        emu::resp::encode_request(
             &mut input,
             &[
                 b"SET".as_slice(),

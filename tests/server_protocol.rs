@@ -137,10 +137,7 @@ fn pipelined_requests_answer_in_order() {
     let mut c = Raw::connect(srv.addr().unwrap());
     let mut req = Vec::new();
     for i in 0..5000 {
-        emu::server::resp::encode_request(
-            &mut req,
-            &[b"ECHO".as_slice(), i.to_string().as_bytes()],
-        );
+        emu::resp::encode_request(&mut req, &[b"ECHO".as_slice(), i.to_string().as_bytes()]);
     }
     c.send(&req);
     for i in 0..5000 {

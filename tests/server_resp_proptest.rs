@@ -3,8 +3,8 @@
 //! same whether they arrive whole or in pieces, and valid frames round-trip.
 
 use emu::engine::Session;
+use emu::resp::{encode_request, Limits, Parsed, Parser};
 use emu::server::conn::Conn;
-use emu::server::resp::{encode_request, Limits, Parsed, Parser};
 use proptest::prelude::*;
 
 type Outcome = Vec<Result<Vec<Vec<u8>>, String>>;

@@ -84,7 +84,7 @@ fn a_pipelined_transaction_in_one_write() {
         &[b"EXEC"],
         &[b"GET", b"n"],
     ] {
-        emu::server::resp::encode_request(&mut req, argv);
+        emu::resp::encode_request(&mut req, argv);
     }
     a.send(&req);
     let replies: Vec<String> = (0..5).map(|_| s(&a.reply())).collect();

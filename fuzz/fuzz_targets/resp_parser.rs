@@ -3,7 +3,7 @@
 //! incremental parsing agrees with one-shot parsing.
 #![no_main]
 
-use emu::server::resp::{Limits, Parsed, Parser};
+use emu::resp::{Limits, Parsed, Parser};
 use libfuzzer_sys::fuzz_target;
 
 fn run(data: &[u8], chunk: usize, limits: Limits) -> Vec<Result<Vec<Vec<u8>>, String>> {

@@ -28,13 +28,12 @@
 
 use std::sync::Arc;
 
-pub use crate::pubsub::redis_rs::{next, EmuAsyncPubSub, MessageStream, OwnedMessageStream};
+pub use crate::adapters::pubsub::{next, EmuAsyncPubSub, MessageStream, OwnedMessageStream};
 
 use parking_lot::Mutex;
 use redis::{ErrorKind, RedisError, RedisFuture, RedisResult, Value};
 
-use crate::admin::next_client_id;
-use crate::engine::Session;
+use crate::engine::{next_client_id, Session};
 use crate::server::conn::{Conn, Flow};
 use crate::Redis;
 

@@ -146,7 +146,7 @@ pub fn quit(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
 /// `RESET` — back to a fresh connection's state: db 0, RESP2, no name, and (when a password
 /// is required) unauthenticated.
 pub fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
-    crate::tx::reset(ctx.store, ctx.session);
+    crate::engine::discard_transaction(ctx.store, ctx.session);
     crate::pubsub::reset(ctx.store, ctx.session);
     let s = &mut *ctx.session;
     s.db = 0;

@@ -1,5 +1,5 @@
 //! Connection and server commands: PING ECHO TIME LASTSAVE DEBUG, AUTH HELLO QUIT RESET
-//! CLIENT ([`conn`]), COMMAND ([`command`]), INFO ([`info`]), CONFIG ([`config`]).
+//! CLIENT ([`connection`]), COMMAND ([`command`]), INFO ([`info`]), CONFIG ([`config`]).
 //!
 //! They are ordinary entries of the one command table. Connection commands act on the
 //! caller's [`crate::engine::Session`] (protocol, name, auth, close-after-reply); the ones
@@ -13,69 +13,17 @@ pub mod info;
 pub mod sentinel;
 mod state;
 
-pub use state::{next_client_id, unix_ms, ClientEntry, ClientInfo, Link, ServerState, Stats};
+pub use state::{unix_ms, ClientEntry, ClientInfo, Link, ServerState, Stats};
 
 use std::sync::OnceLock;
 
-use crate::engine::{flags::*, CommandSpec, Ctx, Handler};
+use crate::engine::spec::{dispatch_sub, help_reply, Sub};
+use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::Value;
 
 /// The Redis version emu reports (HELLO, INFO).
 pub const REDIS_VERSION: &str = "7.0.15";
-
-/// One subcommand of a container command (CLIENT, CONFIG, COMMAND).
-pub struct Sub {
-    /// Lowercase name.
-    pub name: &'static str,
-    /// Arity counted like Redis's `container|sub` arity (container name included).
-    pub arity: i32,
-    /// Implementation; receives the full argv.
-    pub handler: Handler,
-}
-
-/// Runs the subcommand `argv[1]` of `container`, with Redis 7's errors for unknown
-/// subcommands and wrong arity.
-pub fn dispatch_sub(container: &str, subs: &[Sub], ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let Some(sub_name) = argv.get(1) else {
-        return Err(Error::arity(container));
-    };
-    let Some(sub) = subs
-        .iter()
-        .find(|s| s.name.as_bytes().eq_ignore_ascii_case(sub_name))
-    else {
-        let shown: String = String::from_utf8_lossy(sub_name)
-            .chars()
-            .take(128)
-            .collect();
-        return Err(Error::new(
-            ErrorKind::UnknownCommand,
-            crate::engine::sanitize(&format!(
-                "ERR unknown subcommand '{shown}'. Try {} HELP.",
-                container.to_ascii_uppercase()
-            )),
-        ));
-    };
-    let argc = argv.len();
-    let ok = (sub.arity >= 0 && argc == sub.arity as usize)
-        || (sub.arity < 0 && argc >= (-sub.arity) as usize);
-    if !ok {
-        return Err(Error::arity(&format!("{container}|{}", sub.name)));
-    }
-    (sub.handler)(ctx, argv)
-}
-
-/// A HELP reply: the title line then the lines, as simple strings.
-pub fn help_reply(container: &str, lines: &[&str]) -> Value {
-    let mut out = vec![Value::Simple(format!(
-        "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        container.to_ascii_uppercase()
-    ))];
-    out.extend(lines.iter().map(|l| Value::Simple((*l).to_string())));
-    out.push(Value::Simple("HELP".into()));
-    out.push(Value::Simple("    Print this help.".into()));
-    Value::Array(out)
-}
 
 /// # Format
 /// `PING [message]`

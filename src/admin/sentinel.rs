@@ -22,10 +22,10 @@
 //! monitored masters, as a sentinel quorum agrees on one. It starts with the master of
 //! Redis's sample `sentinel.conf`: `mymaster` at `127.0.0.1:6379`, quorum 2 — i.e. the
 //! store every `Redis::options()` handle of `localhost:6379` shares. More are added with
-//! [`Sentinel::monitor`] or `SENTINEL MONITOR name ip port quorum`.
+//! [`crate::Sentinel::monitor`] or `SENTINEL MONITOR name ip port quorum`.
 //!
 //! Each master has one replica, which *is* the master's store seen read-only: SENTINEL
-//! REPLICAS lists it at the master's address, and a [`Sentinel::slave_for`] handle reads
+//! REPLICAS lists it at the master's address, and a [`crate::Sentinel::slave_for`] handle reads
 //! the master's data and gets `READONLY You can't write against a read only replica.` for
 //! writes. There is no failover (the master never goes down) and no other sentinel
 //! (`SENTINEL SENTINELS` is empty). SENTINEL is answered by every store (a real
@@ -36,8 +36,8 @@ use std::sync::OnceLock;
 
 use parking_lot::Mutex;
 
-use crate::admin::{dispatch_sub, help_reply, Sub};
 use crate::engine::flags::*;
+use crate::engine::spec::{dispatch_sub, help_reply, Sub};
 use crate::engine::{CommandSpec, Ctx};
 use crate::error::{Error, Result};
 use crate::util::parse_i64;

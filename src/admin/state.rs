@@ -17,14 +17,6 @@ use parking_lot::Mutex;
 
 use crate::engine::Session;
 
-static NEXT_CLIENT_ID: AtomicU64 = AtomicU64::new(1);
-
-/// A fresh client id, unique in the process (embedded handles and connections alike, so
-/// WATCH bookkeeping keyed by id never mixes two clients).
-pub fn next_client_id() -> u64 {
-    NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed)
-}
-
 /// Current Unix time in milliseconds (for server bookkeeping, not command semantics).
 pub fn unix_ms() -> u64 {
     SystemTime::now()

@@ -56,6 +56,7 @@ pub mod lock;
 pub mod options;
 mod pipeline;
 pub mod pool;
+pub mod pubsub;
 mod scan;
 pub mod sentinel;
 pub mod url;
@@ -66,6 +67,7 @@ pub use options::{
     ScanOptions, SetExpiry, SetOptions, ZAddOptions, ZAggregate, ZAggregateOptions, ZRangeOptions,
 };
 pub use pipeline::{Pipeline, PipelineCmd};
+pub use pubsub::{Message, MessageKind, PubSub, PubSubWorker};
 pub use scan::ScanIter;
 
 pub use connect::ConnectOptions;
@@ -248,7 +250,7 @@ impl Redis {
     /// The persistence handle of a store opened with [`Redis::open`] (log statistics,
     /// warnings, compaction state).
     pub fn persistence(&self) -> Option<std::sync::Arc<crate::persist::Handle>> {
-        crate::persist::handle(&self.shared.lock())
+        crate::persist::handle_of(&self.shared.lock())
     }
 
     /// A builder for options (seed, manual clock, databases).
@@ -399,7 +401,7 @@ impl Redis {
 
 fn new_session(db: usize) -> Session {
     Session {
-        id: crate::admin::next_client_id(),
+        id: crate::engine::next_client_id(),
         db,
         resp: 3,
         name: None,

@@ -70,7 +70,7 @@ fn admit(store: &Store, session: &Session, spec: &CommandSpec) -> Result<()> {
 }
 
 /// Runs a looked-up, admitted command (also how EXEC runs its queue): Pub/Sub context,
-/// queueing, then [`run`].
+/// queueing, then the run (MISCONF, active expiry, handler, effects, wake-ups).
 pub fn call(
     store: &mut Store,
     session: &mut Session,

@@ -27,7 +27,7 @@ pub use dispatch::{
 };
 pub use durability::{Durability, Ticket};
 pub use effects::Effect;
-pub use session::{Queue, Session, TxState};
+pub use session::{next_client_id, Queue, Session, TxState};
 pub use spec::{flags, sanitize, unknown_command, CommandSpec, Handler, KeysFn, Table};
 pub use store::{Services, Store};
 pub use watch::WatchGuard;

@@ -1,10 +1,19 @@
 //! `Session`: the state of one client (connection or handle) that the dispatcher and the
 //! connection commands read and write. Never shared between clients.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::engine::watch::WatchGuard;
 use crate::engine::CommandSpec;
+
+static NEXT_CLIENT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh client id, unique in the process (embedded handles and connections alike, so
+/// WATCH bookkeeping keyed by id never mixes two clients).
+pub fn next_client_id() -> u64 {
+    NEXT_CLIENT_ID.fetch_add(1, Ordering::Relaxed)
+}
 
 /// Per-connection state. Never shared between connections.
 #[derive(Clone, Debug)]

@@ -3,7 +3,7 @@
 //! registry ([`crate::commands`]) merges them into one [`Table`].
 
 use crate::engine::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::util::Dict;
 use crate::value::Value;
 
@@ -226,4 +226,57 @@ pub fn unknown_command(argv: &[&[u8]]) -> Error {
 /// Error texts never contain newlines (Redis replaces them with spaces).
 pub fn sanitize(s: &str) -> String {
     s.replace(['\r', '\n'], " ")
+}
+
+/// One subcommand of a container command (CLIENT, CONFIG, COMMAND).
+pub struct Sub {
+    /// Lowercase name.
+    pub name: &'static str,
+    /// Arity counted like Redis's `container|sub` arity (container name included).
+    pub arity: i32,
+    /// Implementation; receives the full argv.
+    pub handler: Handler,
+}
+
+/// Runs the subcommand `argv[1]` of `container`, with Redis 7's errors for unknown
+/// subcommands and wrong arity.
+pub fn dispatch_sub(container: &str, subs: &[Sub], ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let Some(sub_name) = argv.get(1) else {
+        return Err(Error::arity(container));
+    };
+    let Some(sub) = subs
+        .iter()
+        .find(|s| s.name.as_bytes().eq_ignore_ascii_case(sub_name))
+    else {
+        let shown: String = String::from_utf8_lossy(sub_name)
+            .chars()
+            .take(128)
+            .collect();
+        return Err(Error::new(
+            ErrorKind::UnknownCommand,
+            sanitize(&format!(
+                "ERR unknown subcommand '{shown}'. Try {} HELP.",
+                container.to_ascii_uppercase()
+            )),
+        ));
+    };
+    let argc = argv.len();
+    let ok = (sub.arity >= 0 && argc == sub.arity as usize)
+        || (sub.arity < 0 && argc >= (-sub.arity) as usize);
+    if !ok {
+        return Err(Error::arity(&format!("{container}|{}", sub.name)));
+    }
+    (sub.handler)(ctx, argv)
+}
+
+/// A HELP reply: the title line then the lines, as simple strings.
+pub fn help_reply(container: &str, lines: &[&str]) -> Value {
+    let mut out = vec![Value::Simple(format!(
+        "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        container.to_ascii_uppercase()
+    ))];
+    out.extend(lines.iter().map(|l| Value::Simple((*l).to_string())));
+    out.push(Value::Simple("HELP".into()));
+    out.push(Value::Simple("    Print this help.".into()));
+    Value::Array(out)
 }

@@ -1,7 +1,7 @@
 //! The watch table behind WATCH (Redis `multi.c`'s watched-keys dictionaries): which clients
 //! watch which keys, which of them a modification has invalidated, and the sessions dropped
 //! while watching. The commands are in [`crate::tx`]; the modification hooks
-//! ([`Store::touch_watched_key`], [`Store::touch_all_watched_keys_in_db`]) are called by the
+//! (`touch_watched_key`, `touch_all_watched_keys_in_db`) are called by the
 //! store when keys change, expire, or databases are flushed or swapped.
 
 use std::collections::{HashMap, HashSet};

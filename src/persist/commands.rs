@@ -1,6 +1,7 @@
 //! SAVE, BGSAVE, BGREWRITEAOF (all three compact: a new snapshot and a fresh log), plus
-//! [`debug_reload`] for `DEBUG RELOAD` and [`last_save`] for `LASTSAVE` (whose command
-//! entries live with the server commands).
+//! [`reload`], which every store gets as its `DEBUG RELOAD` (through
+//! [`crate::engine::Services`]; the DEBUG command lives with the server commands). LASTSAVE
+//! reads the handle's last save through [`crate::engine::Durability`].
 //!
 //! On a store without a data directory they succeed without doing anything, with Redis's
 //! replies.
@@ -26,7 +27,7 @@ fn save_failed(e: PersistError) -> Error {
 /// # Format
 /// `SAVE`
 fn save(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
-    let Some(h) = super::handle(ctx.store) else {
+    let Some(h) = super::handle_of(ctx.store) else {
         return Ok(Value::ok());
     };
     if h.compaction_running() {
@@ -42,7 +43,7 @@ fn bgsave(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if argv.len() > 2 || (argv.len() == 2 && !eq_ic(argv[1], "schedule")) {
         return Err(Error::syntax());
     }
-    let Some(h) = super::handle(ctx.store) else {
+    let Some(h) = super::handle_of(ctx.store) else {
         return Ok(Value::Simple("Background saving started".into()));
     };
     if h.compaction_running() {
@@ -55,7 +56,7 @@ fn bgsave(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// # Format
 /// `BGREWRITEAOF`
 fn bgrewriteaof(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
-    let Some(h) = super::handle(ctx.store) else {
+    let Some(h) = super::handle_of(ctx.store) else {
         return Ok(Value::Simple(
             "Background append only file rewriting started".into(),
         ));
@@ -76,7 +77,7 @@ fn bgrewriteaof(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
 /// round-trips through an in-memory snapshot).
 pub fn reload(store: &mut crate::engine::Store) -> Result<()> {
     let mut target = store.empty_like();
-    match super::handle(store) {
+    match super::handle_of(store) {
         Some(h) => {
             if h.compaction_running() {
                 h.wait_compaction().ok();

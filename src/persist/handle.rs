@@ -30,7 +30,9 @@ struct State {
     bg: Option<JoinHandle<BgResult>>,
     /// Unix seconds of the last successful save (LASTSAVE).
     last_save: u64,
-    /// The last background compaction error.
+    /// The last background compaction error, as its message ([`PersistError::short`]):
+    /// [`Handle::last_compaction_error`] and [`Handle::wait_compaction`] report it after
+    /// the thread's error itself was consumed by whichever call reaped the thread.
     last_bg_error: Option<String>,
 }
 
@@ -48,6 +50,7 @@ pub struct Handle {
     /// Logical sequence number past which the next automatic compaction check fires.
     auto_at: AtomicU64,
     ticker: Mutex<Option<JoinHandle<()>>>,
+    /// Messages printed while opening (not errors: the open succeeded).
     warnings: Vec<String>,
     _lock: DirLock,
     _temp: Option<tempfile::TempDir>,
@@ -190,9 +193,9 @@ impl Handle {
             let seq = self.log.append_store(batch_time(store), rng, store);
             if self.opts.fsync == AppendFsync::Always {
                 let log = self.log.clone();
-                // An error means the write may not survive a crash and the store now
-                // refuses writes (MISCONF).
-                Ticket::new(move || log.wait_durable(seq).map_err(|m| super::misconf(&m)))
+                // An error (`PersistError::Failed`, which converts into the MISCONF error)
+                // means the write may not survive a crash and the store now refuses writes.
+                Ticket::new(move || log.wait_durable(seq).map_err(Error::from))
             } else {
                 Ticket::none()
             }
@@ -331,18 +334,19 @@ impl Handle {
         Ok(())
     }
 
-    /// Waits for a running background compaction; returns its error, if it failed.
-    pub fn wait_compaction(&self) -> Result<(), String> {
+    /// Waits for a running background compaction; returns its error, if it failed (as
+    /// [`PersistError::Other`] holding the message recorded for `last_bg_error`).
+    pub fn wait_compaction(&self) -> Result<(), PersistError> {
         self.reap_bg(true);
         match self.state.lock().last_bg_error.clone() {
-            Some(e) => Err(e),
+            Some(e) => Err(PersistError::Other(e)),
             None => Ok(()),
         }
     }
 
     /// Flushes and fsyncs the log now.
     pub fn sync(&self) -> Result<(), Error> {
-        self.log.sync_all().map_err(|m| super::misconf(&m))
+        self.log.sync_all().map_err(Error::from)
     }
 
     /// Clock time (Unix ms) of the last recorded write.

@@ -2,8 +2,13 @@
 //!
 //! Byte strings are binary-safe: valid UTF-8 is written as a JSON string, anything else as
 //! `{"base64":"…"}` (RFC 4648 standard alphabet, with padding).
+//!
+//! Errors are [`PersistError::Json`]: syntax errors carry their column, shape errors (a
+//! value of the wrong kind) none.
 
 use std::fmt::Write as _;
+
+use super::PersistError;
 
 /// A parsed JSON value. Numbers keep their source text so integers stay exact.
 #[derive(Clone, Debug, PartialEq)]
@@ -132,43 +137,45 @@ pub fn write_score(out: &mut String, f: f64) {
 }
 
 /// Reads a byte string written by [`write_bytes`].
-pub fn as_bytes(v: &Json) -> Result<Vec<u8>, String> {
+pub fn as_bytes(v: &Json) -> Result<Vec<u8>, PersistError> {
     match v {
         Json::Str(s) => Ok(s.as_bytes().to_vec()),
         Json::Obj(f) if f.len() == 1 && f[0].0 == "base64" => match &f[0].1 {
-            Json::Str(s) => base64_decode(s).ok_or_else(|| "invalid base64".to_string()),
-            _ => Err("base64 value must be a string".into()),
+            Json::Str(s) => base64_decode(s).ok_or_else(|| PersistError::json("invalid base64")),
+            _ => Err(PersistError::json("base64 value must be a string")),
         },
-        _ => Err("expected a string or {\"base64\":…}".into()),
+        _ => Err(PersistError::json("expected a string or {\"base64\":…}")),
     }
 }
 
 /// Reads a score written by [`write_score`].
-pub fn as_score(v: &Json) -> Result<f64, String> {
+pub fn as_score(v: &Json) -> Result<f64, PersistError> {
     match v {
         Json::Num(n) => n
             .parse::<f64>()
             .ok()
             .filter(|f| f.is_finite())
-            .ok_or_else(|| format!("invalid score {n}")),
+            .ok_or_else(|| PersistError::json(format!("invalid score {n}"))),
         Json::Str(s) if s == "inf" => Ok(f64::INFINITY),
         Json::Str(s) if s == "-inf" => Ok(f64::NEG_INFINITY),
-        _ => Err("score must be a number, \"inf\" or \"-inf\"".into()),
+        _ => Err(PersistError::json(
+            "score must be a number, \"inf\" or \"-inf\"",
+        )),
     }
 }
 
 /// Reads a non-negative integer.
-pub fn as_u64(v: &Json) -> Result<u64, String> {
+pub fn as_u64(v: &Json) -> Result<u64, PersistError> {
     match v {
         Json::Num(n) => n
             .parse::<u64>()
-            .map_err(|_| format!("expected a non-negative integer, got {n}")),
-        _ => Err("expected an integer".into()),
+            .map_err(|_| PersistError::json(format!("expected a non-negative integer, got {n}"))),
+        _ => Err(PersistError::json("expected an integer")),
     }
 }
 
 /// Parses one JSON document (surrounding whitespace allowed).
-pub fn parse(s: &str) -> Result<Json, String> {
+pub fn parse(s: &str) -> Result<Json, PersistError> {
     let mut p = Parser {
         b: s.as_bytes(),
         i: 0,
@@ -178,7 +185,7 @@ pub fn parse(s: &str) -> Result<Json, String> {
     let v = p.value()?;
     p.ws();
     if p.i != p.b.len() {
-        return Err(format!("unexpected data at column {}", p.i + 1));
+        return p.err("unexpected data");
     }
     Ok(v)
 }
@@ -196,11 +203,15 @@ impl Parser<'_> {
         }
     }
 
-    fn err<T>(&self, what: &str) -> Result<T, String> {
-        Err(format!("{what} at column {}", self.i + 1))
+    /// A syntax error at the current position.
+    fn err<T>(&self, what: &str) -> Result<T, PersistError> {
+        Err(PersistError::Json {
+            column: Some(self.i + 1),
+            reason: what.to_string(),
+        })
     }
 
-    fn eat(&mut self, c: u8) -> Result<(), String> {
+    fn eat(&mut self, c: u8) -> Result<(), PersistError> {
         if self.b.get(self.i) == Some(&c) {
             self.i += 1;
             Ok(())
@@ -209,7 +220,7 @@ impl Parser<'_> {
         }
     }
 
-    fn lit(&mut self, word: &str, v: Json) -> Result<Json, String> {
+    fn lit(&mut self, word: &str, v: Json) -> Result<Json, PersistError> {
         if self.b[self.i..].starts_with(word.as_bytes()) {
             self.i += word.len();
             Ok(v)
@@ -218,7 +229,7 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self) -> Result<Json, String> {
+    fn value(&mut self) -> Result<Json, PersistError> {
         self.depth += 1;
         if self.depth > 64 {
             return self.err("nesting too deep");
@@ -299,18 +310,20 @@ impl Parser<'_> {
         r
     }
 
-    fn hex4(&mut self) -> Result<u32, String> {
+    fn hex4(&mut self) -> Result<u32, PersistError> {
         let h = self
             .b
             .get(self.i..self.i + 4)
-            .ok_or("truncated \\u escape")?;
-        let s = std::str::from_utf8(h).map_err(|_| "bad \\u escape")?;
-        let v = u32::from_str_radix(s, 16).map_err(|_| "bad \\u escape")?;
+            .ok_or_else(|| PersistError::json("truncated \\u escape"))?;
+        let v = std::str::from_utf8(h)
+            .ok()
+            .and_then(|s| u32::from_str_radix(s, 16).ok())
+            .ok_or_else(|| PersistError::json("bad \\u escape"))?;
         self.i += 4;
         Ok(v)
     }
 
-    fn string(&mut self) -> Result<String, String> {
+    fn string(&mut self) -> Result<String, PersistError> {
         self.eat(b'"')?;
         let mut out = Vec::new();
         loop {
@@ -363,7 +376,7 @@ impl Parser<'_> {
                 c => out.push(c),
             }
         }
-        String::from_utf8(out).map_err(|_| "invalid UTF-8 in string".to_string())
+        String::from_utf8(out).map_err(|_| PersistError::json("invalid UTF-8 in string"))
     }
 }
 

@@ -129,6 +129,9 @@ pub struct LogCore {
     sync: Mutex<SyncState>,
     cv: Condvar,
     failed: AtomicBool,
+    /// The text of the first failure ([`PersistError::short`]), kept as a message: it is
+    /// handed to every later waiter as [`PersistError::Failed`] and to MISCONF replies, and
+    /// the original error (whose `io::Error` cannot be cloned) went to the caller that hit it.
     failure: Mutex<Option<String>>,
     start_appended: u64,
     faults: Arc<FaultInjector>,
@@ -374,12 +377,13 @@ impl LogCore {
     }
 
     /// Blocks until everything up to `seq` is durable (policy `always`), sharing fsyncs
-    /// with concurrent writers.
-    pub fn wait_durable(&self, seq: u64) -> Result<(), String> {
+    /// with concurrent writers. Once the log has failed (now or earlier), every caller gets
+    /// [`PersistError::Failed`] with the first failure's text.
+    pub fn wait_durable(&self, seq: u64) -> Result<(), PersistError> {
         let mut st = self.sync.lock();
         loop {
             if self.failed.load(Ordering::Acquire) {
-                return Err(self.failure().unwrap_or_default());
+                return Err(PersistError::Failed(self.failure().unwrap_or_default()));
             }
             if st.durable >= seq {
                 return Ok(());
@@ -431,7 +435,7 @@ impl LogCore {
     }
 
     /// Flushes and fsyncs everything (close, SAVE). Errors put the log in the failed state.
-    pub fn sync_all(&self) -> Result<(), String> {
+    pub fn sync_all(&self) -> Result<(), PersistError> {
         let seq = self.pending.lock().appended;
         self.wait_durable(seq)
     }

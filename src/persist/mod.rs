@@ -11,7 +11,7 @@
 //! * [`files`] — file names, listing, the directory lock;
 //! * [`fixture`] — [`Fixture`]: open a recorded directory without modifying it, clock frozen;
 //! * [`handle`] — [`Handle`], the persistence state attached to a [`Store`];
-//! * [`durable`] — [`Durable`], a minimal thread-safe persistent store using [`commit`];
+//! * [`durable`] — [`Durable`], a minimal thread-safe persistent store on [`crate::engine::Shared`];
 //! * [`commands`] — SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE;
 //! * [`tools`] — dump (jsonl/resp), load, check [--repair], compact;
 //! * [`json`] — the small JSON reader/writer used by the JSON-Lines format.
@@ -74,7 +74,14 @@ impl Default for Options {
     }
 }
 
-/// Everything that can go wrong in this module.
+/// Everything that can go wrong in this module: every fallible function of `persist/`
+/// returns it (frame headers have their own [`frame::HeaderError`], which only becomes an
+/// error with a file name, as [`PersistError::Corrupt`]).
+///
+/// The variants without a position ([`PersistError::Invalid`], [`PersistError::Json`]) are
+/// what the decoding layers report; the readers that know where the bytes came from place
+/// them: [`PersistError::at`] in a file (→ `Corrupt`), [`PersistError::on_line`] in a dump
+/// given to `emu load` (→ `Dump`).
 #[derive(Debug)]
 pub enum PersistError {
     /// An I/O call failed.
@@ -102,8 +109,30 @@ pub enum PersistError {
         /// The pid written in its LOCK file, if readable.
         owner: Option<String>,
     },
-    /// The log is in the failed state (an earlier write or fsync failed).
+    /// The log is in the failed state (an earlier write or fsync failed). Holds the text
+    /// of the failure (the first one, kept by the log for every later waiter).
     Failed(String),
+    /// A record or value that does not decode, or that decodes but cannot be applied: a
+    /// bad bincode body, trailing bytes, an empty aggregate, a duplicate key, a database
+    /// out of range, an effect the engine cannot replay. No position yet (see the enum's
+    /// docs).
+    Invalid(String),
+    /// A JSON text (a line of a JSON-Lines dump) that does not parse, or that parses but
+    /// does not have the shape FORMAT.md §8 requires.
+    Json {
+        /// 1-based column of a syntax error (None for shape errors).
+        column: Option<usize>,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A dump given to `emu load` cannot be read (the input, not the directory).
+    Dump {
+        /// The line of a JSON-Lines dump (None for RESP input, whose reasons name the
+        /// command, and for errors before the first line).
+        line: Option<u64>,
+        /// What is wrong.
+        reason: String,
+    },
     /// Anything else.
     Other(String),
 }
@@ -115,6 +144,49 @@ impl PersistError {
             what: what.to_string(),
             path: path.to_path_buf(),
             source,
+        }
+    }
+
+    /// A record or value that does not decode or cannot be applied.
+    pub fn invalid(reason: impl Into<String>) -> PersistError {
+        PersistError::Invalid(reason.into())
+    }
+
+    /// A JSON shape error (no column).
+    pub fn json(reason: impl Into<String>) -> PersistError {
+        PersistError::Json {
+            column: None,
+            reason: reason.into(),
+        }
+    }
+
+    /// An unreadable `emu load` input, at no particular line.
+    pub fn dump(reason: impl Into<String>) -> PersistError {
+        PersistError::Dump {
+            line: None,
+            reason: reason.into(),
+        }
+    }
+
+    /// Places an error found in the record at byte `offset` of `path`: a positionless
+    /// [`PersistError::Invalid`] becomes [`PersistError::Corrupt`]; any other error (an I/O
+    /// failure, say) is not about the file's bytes and is returned unchanged.
+    pub fn at(self, path: &Path, offset: u64) -> PersistError {
+        match self {
+            PersistError::Invalid(reason) => PersistError::Corrupt {
+                path: path.to_path_buf(),
+                offset,
+                reason,
+            },
+            e => e,
+        }
+    }
+
+    /// Places an error found while reading line `line` of a dump given to `emu load`.
+    pub fn on_line(self, line: u64) -> PersistError {
+        PersistError::Dump {
+            line: Some(line),
+            reason: self.short(),
         }
     }
 
@@ -141,8 +213,22 @@ impl PersistError {
                     .map(|p| format!(" (pid {p})"))
                     .unwrap_or_default()
             ),
-            PersistError::Failed(m) => m.clone(),
-            PersistError::Other(m) => m.clone(),
+            PersistError::Failed(m) | PersistError::Invalid(m) | PersistError::Other(m) => {
+                m.clone()
+            }
+            PersistError::Json {
+                column: None,
+                reason,
+            } => reason.clone(),
+            PersistError::Json {
+                column: Some(c),
+                reason,
+            } => format!("{reason} at column {c}"),
+            PersistError::Dump { line: None, reason } => format!("load: {reason}"),
+            PersistError::Dump {
+                line: Some(n),
+                reason,
+            } => format!("load: line {n}: {reason}"),
         }
     }
 }
@@ -186,7 +272,7 @@ pub fn misconf(detail: &str) -> Error {
 }
 
 /// The persistence handle of a store opened on a data directory, if any.
-pub fn handle(store: &Store) -> Option<std::sync::Arc<Handle>> {
+pub fn handle_of(store: &Store) -> Option<std::sync::Arc<Handle>> {
     store
         .durability()
         .and_then(|d| d.clone().as_any().downcast::<Handle>().ok())

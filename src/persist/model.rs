@@ -19,6 +19,7 @@ use bincode::de::{Decode, Decoder};
 use bincode::enc::{Encode, Encoder};
 use bincode::error::{DecodeError, EncodeError};
 
+use super::PersistError;
 use crate::config::Config;
 use crate::engine::Effect;
 use crate::keyspace::Object;
@@ -228,8 +229,9 @@ impl Decode<usize> for DiskValue {
 
 impl DiskValue {
     /// The in-memory object, with encodings chosen as loading an RDB would (`cfg`'s
-    /// listpack/intset thresholds). Errors on an empty aggregate (never written).
-    pub fn into_object(self, cfg: &Config) -> Result<Object, &'static str> {
+    /// listpack/intset thresholds). Errors ([`PersistError::Invalid`]) on an empty aggregate
+    /// (never written) and on a sorted set with a duplicate member.
+    pub fn into_object(self, cfg: &Config) -> Result<Object, PersistError> {
         let empty = match &self {
             DiskValue::Str(_) => false,
             DiskValue::List(v) | DiskValue::Set(v) => v.is_empty(),
@@ -237,7 +239,7 @@ impl DiskValue {
             DiskValue::ZSet(v) => v.is_empty(),
         };
         if empty {
-            return Err("empty aggregate value");
+            return Err(PersistError::invalid("empty aggregate value"));
         }
         Ok(match self {
             DiskValue::Str(s) => Object::Str(s),
@@ -250,7 +252,7 @@ impl DiskValue {
                 let n = v.len();
                 let mut z = ZSet::from_pairs(v);
                 if z.len() != n {
-                    return Err("duplicate member in a sorted set");
+                    return Err(PersistError::invalid("duplicate member in a sorted set"));
                 }
                 z.fit_encoding(cfg);
                 Object::ZSet(z)
@@ -427,23 +429,26 @@ impl Decode<usize> for Batch {
 // ---------------------------------------------------------------------------------------
 // Payload helpers
 
-/// Encodes `kind` + `body` onto the end of `out`.
-pub fn encode_payload(out: &mut Vec<u8>, kind: u8, body: &impl Encode) -> Result<(), String> {
+/// Encodes `kind` + `body` onto the end of `out`. (Writing into a `Vec` cannot fail; an
+/// error would come from an `Encode` impl, and is [`PersistError::Other`].)
+pub fn encode_payload(out: &mut Vec<u8>, kind: u8, body: &impl Encode) -> Result<(), PersistError> {
     out.push(kind);
     bincode::encode_into_std_write(body, out, config())
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(|e| PersistError::Other(e.to_string()))
 }
 
 /// Decodes a payload body of type `T` (after the kind byte), requiring it to use every byte.
-pub fn decode_body<T: Decode<usize>>(body: &[u8]) -> Result<T, String> {
+/// Errors are [`PersistError::Invalid`], which the reader places in its file with
+/// [`PersistError::at`].
+pub fn decode_body<T: Decode<usize>>(body: &[u8]) -> Result<T, PersistError> {
     let (v, used) = bincode::decode_from_slice_with_context(body, config(), body.len())
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| PersistError::invalid(e.to_string()))?;
     if used != body.len() {
-        return Err(format!(
+        return Err(PersistError::invalid(format!(
             "{} trailing bytes after the record body",
             body.len() - used
-        ));
+        )));
     }
     Ok(v)
 }

@@ -31,7 +31,8 @@ pub struct RecordedInfo {
     pub snapshot_generation: Option<u64>,
     /// Log records replayed.
     pub records_replayed: u64,
-    /// Warnings (torn tails).
+    /// Warnings (torn tails), as the messages printed on stderr: the open succeeded, so
+    /// they are text for display, not errors.
     pub warnings: Vec<String>,
 }
 
@@ -51,12 +52,14 @@ pub struct LogScan {
 }
 
 /// Reads log `path` (generation `gen`) and hands each batch to `f` with its offset. A torn
-/// tail is reported in the result when `tail_ok`, and is corruption otherwise.
+/// tail is reported in the result when `tail_ok`, and is corruption otherwise. An
+/// [`PersistError::Invalid`] from `f` is corruption at that record's offset; other errors
+/// from `f` are returned as they are.
 pub fn scan_log(
     path: &Path,
     gen: u64,
     tail_ok: bool,
-    mut f: impl FnMut(u64, Batch) -> Result<(), String>,
+    mut f: impl FnMut(u64, Batch) -> Result<(), PersistError>,
 ) -> Result<LogScan, PersistError> {
     let m = Mapped::open(path)?;
     let buf = m.bytes();
@@ -83,9 +86,10 @@ pub fn scan_log(
                 let payload = &buf[start..end];
                 match payload.split_first() {
                     Some((&kind::BATCH, body)) => {
-                        let b: Batch = model::decode_body(body).map_err(|e| corrupt(off, e))?;
+                        let b: Batch =
+                            model::decode_body(body).map_err(|e| e.at(path, off as u64))?;
                         scan.last_time_ms = b.time_ms;
-                        f(off as u64, b).map_err(|e| corrupt(off, e))?;
+                        f(off as u64, b).map_err(|e| e.at(path, off as u64))?;
                     }
                     Some((k, _)) => {
                         return Err(corrupt(off, format!("unknown log record kind 0x{k:02x}")))
@@ -114,22 +118,26 @@ pub fn scan_log(
 }
 
 /// Applies one batch to `store` through the engine (replay never consults the clock or
-/// the RNG: `store.loading` is set, and the RNG is restored from the batch).
-pub fn apply_batch(store: &mut Store, b: &Batch) -> Result<(), String> {
+/// the RNG: `store.loading` is set, and the RNG is restored from the batch). A batch that
+/// cannot be replayed is [`PersistError::Invalid`].
+pub fn apply_batch(store: &mut Store, b: &Batch) -> Result<(), PersistError> {
     let mut session = Session::default();
     for eff in &b.effects {
         if eff.db >= store.dbs.len() {
-            return Err(format!(
+            return Err(PersistError::invalid(format!(
                 "effect on database {} but the store is configured with {} databases",
                 eff.db,
                 store.dbs.len()
-            ));
+            )));
         }
         session.db = eff.db;
         let argv: Vec<&[u8]> = eff.argv.iter().map(|a| a.as_slice()).collect();
         if let Err(e) = engine::execute(store, &mut session, &argv) {
             if matches!(e.kind(), ErrorKind::UnknownCommand | ErrorKind::Arity) {
-                return Err(format!("cannot replay: {}", e.message()));
+                return Err(PersistError::invalid(format!(
+                    "cannot replay: {}",
+                    e.message()
+                )));
             }
             // Any other error reply happened identically when the command first ran.
         }
@@ -380,12 +388,12 @@ pub fn open_copy(
     let path = tmp.path().to_path_buf();
     let store = open_impl(&path, opts, template, Some(tmp))?;
     let info = RecordedInfo {
-        recorded_at_ms: super::handle(&store)
+        recorded_at_ms: super::handle_of(&store)
             .map(|h| h.recorded_at_ms())
             .unwrap_or(0),
         snapshot_generation: listing.newest_snapshot(),
         records_replayed: 0,
-        warnings: super::handle(&store)
+        warnings: super::handle_of(&store)
             .map(|h| h.warnings().to_vec())
             .unwrap_or_default(),
     };

@@ -153,11 +153,12 @@ impl Mapped {
 }
 
 /// Visits every record of a snapshot: META first (through `on_meta`), then each key.
-/// Any damage is an error naming the file and the byte offset.
+/// Any damage is an error naming the file and the byte offset, and so is an
+/// [`PersistError::Invalid`] from a callback; other callback errors are returned as they are.
 pub fn read(
     path: &Path,
-    mut on_meta: impl FnMut(&SnapMeta) -> Result<(), String>,
-    mut on_key: impl FnMut(KeyRecord) -> Result<(), String>,
+    mut on_meta: impl FnMut(&SnapMeta) -> Result<(), PersistError>,
+    mut on_key: impl FnMut(KeyRecord) -> Result<(), PersistError>,
 ) -> Result<SnapInfo, PersistError> {
     let m = Mapped::open(path)?;
     let buf = m.bytes();
@@ -182,25 +183,26 @@ pub fn read(
             Next::Torn(why) | Next::Corrupt(why) => return Err(corrupt(off, why.into())),
         };
         let payload = &buf[start..end];
+        let at = off as u64;
         let (k, body) = match payload.split_first() {
             Some((k, b)) => (*k, b),
             None => return Err(corrupt(off, "empty record".into())),
         };
         match k {
             kind::META if !seen_meta => {
-                let meta: SnapMeta = model::decode_body(body).map_err(|e| corrupt(off, e))?;
+                let meta: SnapMeta = model::decode_body(body).map_err(|e| e.at(path, at))?;
                 info.rng_state = meta.rng_state;
                 info.recorded_at_ms = meta.recorded_at_ms;
-                on_meta(&meta).map_err(|e| corrupt(off, e))?;
+                on_meta(&meta).map_err(|e| e.at(path, at))?;
                 seen_meta = true;
             }
             kind::KEY if seen_meta => {
-                let rec: KeyRecord = model::decode_body(body).map_err(|e| corrupt(off, e))?;
-                on_key(rec).map_err(|e| corrupt(off, e))?;
+                let rec: KeyRecord = model::decode_body(body).map_err(|e| e.at(path, at))?;
+                on_key(rec).map_err(|e| e.at(path, at))?;
                 info.keys += 1;
             }
             kind::END if seen_meta => {
-                let n: u64 = model::decode_body(body).map_err(|e| corrupt(off, e))?;
+                let n: u64 = model::decode_body(body).map_err(|e| e.at(path, at))?;
                 if n != info.keys {
                     return Err(corrupt(
                         off,
@@ -235,10 +237,10 @@ pub fn load(path: &Path, store: &mut Store) -> Result<SnapInfo, PersistError> {
             let mut dbs = dbs.borrow_mut();
             for (i, n) in meta.db_keys.iter().enumerate() {
                 if *n > 0 && i >= ndb {
-                    return Err(format!(
+                    return Err(PersistError::invalid(format!(
                         "the snapshot has keys in database {i} but the store is configured \
                          with {ndb} databases"
-                    ));
+                    )));
                 }
                 if let Some(db) = dbs.get_mut(i) {
                     if db.is_empty() {
@@ -251,10 +253,10 @@ pub fn load(path: &Path, store: &mut Store) -> Result<SnapInfo, PersistError> {
         |rec| {
             let mut dbs = dbs.borrow_mut();
             let db = dbs.get_mut(rec.db as usize).ok_or_else(|| {
-                format!(
+                PersistError::invalid(format!(
                     "key in database {} but the store is configured with {ndb} databases",
                     rec.db
-                )
+                ))
             })?;
             let obj = rec.value.into_object(&cfg)?;
             if let Some(at) = rec.expire {
@@ -266,7 +268,7 @@ pub fn load(path: &Path, store: &mut Store) -> Result<SnapInfo, PersistError> {
             // (one hash lookup instead of two) is enough.
             match previous {
                 None => Ok(()),
-                Some(_) => Err("duplicate key".into()),
+                Some(_) => Err(PersistError::invalid("duplicate key")),
             }
         },
     );

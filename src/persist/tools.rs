@@ -197,10 +197,11 @@ pub fn dump(dir: &Path, format: Format, out: &mut dyn Write) -> Result<u64, Pers
     dump_store(&store, format, out).map_err(|e| PersistError::io("writing the dump of", dir, e))
 }
 
-/// Parses one JSON-Lines line into a key record.
-pub fn parse_jsonl_line(line: &str) -> Result<KeyRecord, String> {
+/// Parses one JSON-Lines line into a key record. Errors are [`PersistError::Json`]
+/// (placed on their line by [`parse_dump`]).
+pub fn parse_jsonl_line(line: &str) -> Result<KeyRecord, PersistError> {
     let Json::Obj(fields) = json::parse(line)? else {
-        return Err("a line must be a JSON object".into());
+        return Err(PersistError::json("a line must be a JSON object"));
     };
     let mut db = None;
     let mut key = None;
@@ -214,34 +215,38 @@ pub fn parse_jsonl_line(line: &str) -> Result<KeyRecord, String> {
             "type" => &mut ty,
             "value" => &mut value,
             "expire_at_ms" => &mut expire,
-            other => return Err(format!("unknown field \"{other}\"")),
+            other => return Err(PersistError::json(format!("unknown field \"{other}\""))),
         };
         if slot.replace(v).is_some() {
-            return Err(format!("duplicate field \"{k}\""));
+            return Err(PersistError::json(format!("duplicate field \"{k}\"")));
         }
     }
-    let need = |f: Option<Json>, name: &str| f.ok_or_else(|| format!("missing field \"{name}\""));
+    let need = |f: Option<Json>, name: &str| {
+        f.ok_or_else(|| PersistError::json(format!("missing field \"{name}\"")))
+    };
     let db = json::as_u64(&need(db, "db")?)?;
-    let db = u32::try_from(db).map_err(|_| "db out of range".to_string())?;
+    let db = u32::try_from(db).map_err(|_| PersistError::json("db out of range"))?;
     let key = json::as_bytes(&need(key, "key")?)?;
     let Json::Str(ty) = need(ty, "type")? else {
-        return Err("\"type\" must be a string".into());
+        return Err(PersistError::json("\"type\" must be a string"));
     };
     let value = need(value, "value")?;
     let expire = match need(expire, "expire_at_ms")? {
         Json::Null => None,
         v => Some(json::as_u64(&v)?),
     };
-    let arr = |v: &Json| -> Result<Vec<Json>, String> {
+    let arr = |v: &Json| -> Result<Vec<Json>, PersistError> {
         match v {
             Json::Arr(a) => Ok(a.clone()),
-            _ => Err(format!("the value of a {ty} must be an array")),
+            _ => Err(PersistError::json(format!(
+                "the value of a {ty} must be an array"
+            ))),
         }
     };
-    let pair = |v: &Json| -> Result<(Json, Json), String> {
+    let pair = |v: &Json| -> Result<(Json, Json), PersistError> {
         match v {
             Json::Arr(a) if a.len() == 2 => Ok((a[0].clone(), a[1].clone())),
-            _ => Err("expected a two-element array".into()),
+            _ => Err(PersistError::json("expected a two-element array")),
         }
     };
     let value = match ty.as_str() {
@@ -265,7 +270,7 @@ pub fn parse_jsonl_line(line: &str) -> Result<KeyRecord, String> {
                     let (f, v) = pair(p)?;
                     Ok((json::as_bytes(&f)?, json::as_bytes(&v)?))
                 })
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, PersistError>>()?,
         ),
         "zset" => DiskValue::ZSet(
             arr(&value)?
@@ -274,9 +279,9 @@ pub fn parse_jsonl_line(line: &str) -> Result<KeyRecord, String> {
                     let (m, s) = pair(p)?;
                     Ok((json::as_bytes(&m)?, json::as_score(&s)?))
                 })
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, PersistError>>()?,
         ),
-        other => return Err(format!("unknown type \"{other}\"")),
+        other => return Err(PersistError::json(format!("unknown type \"{other}\""))),
     };
     Ok(KeyRecord {
         db,
@@ -286,16 +291,16 @@ pub fn parse_jsonl_line(line: &str) -> Result<KeyRecord, String> {
     })
 }
 
-/// Inserts a parsed record into `store` (duplicates and bad values are errors).
-pub fn insert_record(store: &mut Store, rec: KeyRecord) -> Result<(), String> {
+/// Inserts a parsed record into `store` (duplicates and bad values are errors,
+/// [`PersistError::Invalid`]).
+pub fn insert_record(store: &mut Store, rec: KeyRecord) -> Result<(), PersistError> {
     let ndb = store.dbs.len();
     let cfg = store.config.clone();
-    let db = store
-        .dbs
-        .get_mut(rec.db as usize)
-        .ok_or_else(|| format!("database {} out of range (0..{ndb})", rec.db))?;
+    let db = store.dbs.get_mut(rec.db as usize).ok_or_else(|| {
+        PersistError::invalid(format!("database {} out of range (0..{ndb})", rec.db))
+    })?;
     if db.dict.contains_key(&rec.key) {
-        return Err("duplicate key".into());
+        return Err(PersistError::invalid("duplicate key"));
     }
     let obj = rec.value.into_object(&cfg)?;
     db.insert(&rec.key, obj, false);
@@ -305,28 +310,33 @@ pub fn insert_record(store: &mut Store, rec: KeyRecord) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads RESP commands (arrays of bulk strings) and runs them through the engine.
-fn load_resp(store: &mut Store, input: &mut dyn BufRead) -> Result<u64, String> {
+/// Reads RESP commands (arrays of bulk strings) and runs them through the engine. Errors
+/// are [`PersistError::Dump`] without a line (their reasons name the command).
+fn load_resp(store: &mut Store, input: &mut dyn BufRead) -> Result<u64, PersistError> {
     let mut session = Session::default();
     let mut n = 0u64;
     let mut line = Vec::new();
-    let read_line = |input: &mut dyn BufRead, line: &mut Vec<u8>| -> Result<bool, String> {
+    let read_line = |input: &mut dyn BufRead, line: &mut Vec<u8>| -> Result<bool, PersistError> {
         line.clear();
-        let r = input.read_until(b'\n', line).map_err(|e| e.to_string())?;
+        let r = input
+            .read_until(b'\n', line)
+            .map_err(|e| PersistError::dump(e.to_string()))?;
         if r == 0 {
             return Ok(false);
         }
         if !line.ends_with(b"\r\n") {
-            return Err("protocol error: line not terminated by CRLF".into());
+            return Err(PersistError::dump(
+                "protocol error: line not terminated by CRLF",
+            ));
         }
         line.truncate(line.len() - 2);
         Ok(true)
     };
-    let num = |b: &[u8]| -> Result<usize, String> {
+    let num = |b: &[u8]| -> Result<usize, PersistError> {
         std::str::from_utf8(b)
             .ok()
             .and_then(|s| s.parse().ok())
-            .ok_or_else(|| "protocol error: bad length".to_string())
+            .ok_or_else(|| PersistError::dump("protocol error: bad length"))
     };
     loop {
         if !read_line(input, &mut line)? {
@@ -334,48 +344,55 @@ fn load_resp(store: &mut Store, input: &mut dyn BufRead) -> Result<u64, String> 
         }
         n += 1;
         let Some(rest) = line.strip_prefix(b"*") else {
-            return Err(format!("protocol error in command #{n}: expected '*'"));
+            return Err(PersistError::dump(format!(
+                "protocol error in command #{n}: expected '*'"
+            )));
         };
         let argc = num(rest)?;
         let mut argv: Vec<Vec<u8>> = Vec::with_capacity(argc.min(1 << 16));
         for _ in 0..argc {
             if !read_line(input, &mut line)? {
-                return Err(format!("command #{n} is truncated"));
+                return Err(PersistError::dump(format!("command #{n} is truncated")));
             }
             let Some(rest) = line.strip_prefix(b"$") else {
-                return Err(format!("protocol error in command #{n}: expected '$'"));
+                return Err(PersistError::dump(format!(
+                    "protocol error in command #{n}: expected '$'"
+                )));
             };
             let len = num(rest)?;
             let mut data = vec![0u8; len.min(1 << 30) + 2];
             input
                 .read_exact(&mut data)
-                .map_err(|_| format!("command #{n} is truncated"))?;
+                .map_err(|_| PersistError::dump(format!("command #{n} is truncated")))?;
             if !data.ends_with(b"\r\n") {
-                return Err(format!(
+                return Err(PersistError::dump(format!(
                     "protocol error in command #{n}: bulk not terminated"
-                ));
+                )));
             }
             data.truncate(len);
             argv.push(data);
         }
         let args: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
         engine::execute(store, &mut session, &args).map_err(|e| {
-            format!(
+            PersistError::dump(format!(
                 "command #{n} ({}) failed: {}",
                 String::from_utf8_lossy(args.first().copied().unwrap_or(b"")),
                 e.message()
-            )
+            ))
         })?;
     }
     Ok(n)
 }
 
-/// Builds a store from a dump in `format` (auto-detected from the first byte when None).
-pub fn parse_dump(input: &mut dyn BufRead, format: Option<Format>) -> Result<Store, String> {
+/// Builds a store from a dump in `format` (auto-detected from the first byte when None):
+/// the parsing half of [`load`]. Errors are [`PersistError::Dump`] (displayed as `load: …`).
+pub fn parse_dump(input: &mut dyn BufRead, format: Option<Format>) -> Result<Store, PersistError> {
     let format = match format {
         Some(f) => f,
         None => {
-            let buf = input.fill_buf().map_err(|e| e.to_string())?;
+            let buf = input
+                .fill_buf()
+                .map_err(|e| PersistError::dump(e.to_string()))?;
             if buf.first() == Some(&b'*') {
                 Format::Resp
             } else {
@@ -396,17 +413,18 @@ pub fn parse_dump(input: &mut dyn BufRead, format: Option<Format>) -> Result<Sto
             loop {
                 line.clear();
                 no += 1;
-                let r = input
-                    .read_line(&mut line)
-                    .map_err(|e| format!("line {no}: {e}"))?;
+                let r = input.read_line(&mut line).map_err(|e| PersistError::Dump {
+                    line: Some(no),
+                    reason: e.to_string(),
+                })?;
                 if r == 0 {
                     break;
                 }
                 if line.trim().is_empty() {
                     continue;
                 }
-                let rec = parse_jsonl_line(&line).map_err(|e| format!("line {no}: {e}"))?;
-                insert_record(&mut store, rec).map_err(|e| format!("line {no}: {e}"))?;
+                let rec = parse_jsonl_line(&line).map_err(|e| e.on_line(no))?;
+                insert_record(&mut store, rec).map_err(|e| e.on_line(no))?;
             }
         }
     }
@@ -425,7 +443,7 @@ pub fn load(
 ) -> Result<u64, PersistError> {
     std::fs::create_dir_all(dir).map_err(|e| PersistError::io("creating directory", dir, e))?;
     let _lock = DirLock::acquire(dir)?;
-    let store = parse_dump(input, format).map_err(|e| PersistError::Other(format!("load: {e}")))?;
+    let store = parse_dump(input, format)?;
     let l = files::list(dir)?;
     let next = l
         .snapshots
@@ -452,7 +470,7 @@ pub fn compact(dir: &Path) -> Result<(), PersistError> {
         ..Options::default()
     };
     let mut store = recovery::open(dir, opts, template())?;
-    let h = super::handle(&store).ok_or_else(|| PersistError::Other("no handle".into()))?;
+    let h = super::handle_of(&store).ok_or_else(|| PersistError::Other("no handle".into()))?;
     h.save(&mut store)?;
     Ok(())
 }

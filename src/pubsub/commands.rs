@@ -2,7 +2,7 @@
 //! PUBSUB, as Redis 7.0's pubsub.c.
 
 use super::{no_reply, Kind};
-use crate::admin::{dispatch_sub, help_reply, Sub};
+use crate::engine::spec::{dispatch_sub, help_reply, Sub};
 use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::Value;

@@ -1,11 +1,11 @@
 //! Pub/Sub: the subscription registry shared by every client of one store, per-subscriber
-//! mailboxes, the commands ([`commands`]) and the embedded `pubsub()` object ([`client`]).
+//! mailboxes, the commands ([`commands`]) and the embedded `pubsub()` object ([`crate::client::pubsub`]).
 //!
 //! # Delivery
 //!
 //! The [`Registry`] lives in the [`Store`] (`store.pubsub`), so every handle and every
 //! connection of one store sees the same channels. Each subscriber (a server connection, an
-//! embedded [`PubSub`]) owns one [`Mailbox`]: a FIFO of pushed replies. PUBLISH runs under
+//! embedded [`crate::client::PubSub`]) owns one [`Mailbox`]: a FIFO of pushed replies. PUBLISH runs under
 //! the store lock and appends to each receiver's mailbox, so every subscriber sees messages
 //! in the global publish order, and keyspace notifications (delivered synchronously by
 //! `Store::notify`, as Redis's `notifyKeyspaceEvent` does) interleave with PUBLISHed
@@ -29,12 +29,7 @@
 //! an error from its next read (and starts over with no subscriptions). `0` disables a limit.
 //! Messages are never dropped for a subscriber within its limits.
 
-pub mod client;
 pub mod commands;
-#[cfg(feature = "redis-rs")]
-pub mod redis_rs;
-
-pub use client::{Message, MessageKind, PubSub, PubSubWorker};
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -258,7 +253,7 @@ impl Mailbox {
         }
         let mut g = self.inner.lock();
         for (v, _) in g.queue.drain(..) {
-            crate::server::resp::encode(out, &v, resp);
+            crate::resp::encode(out, &v, resp);
         }
         self.queued.store(0, Ordering::Release);
         g.bytes = 0;

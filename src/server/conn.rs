@@ -7,9 +7,9 @@
 //! Redis's `processInputBuffer` does: protocol errors reply and close; every request goes
 //! through the one dispatch path, [`crate::engine::execute`].
 
-use super::resp::{self, Limits, Parsed, Parser, Source};
 use crate::admin::Link;
 use crate::engine::{self, auth_required, Session, Shared, Store};
+use crate::resp::{self, Limits, Parsed, Parser, Source};
 
 /// What the network layer should do after flushing [`Conn::out`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! The RESP server: what `emu serve` runs, also usable in-process.
 //!
-//! * [`resp`] — the wire format (request parser with Redis's exact protocol errors, RESP2/3
+//! * [`crate::resp`] — the wire format (request parser with Redis's exact protocol errors, RESP2/3
 //!   reply encoder). Always compiled: it has no dependencies.
 //! * [`conn`] — one connection's protocol state machine, independent of I/O.
 //! * `net` (feature `server`) — tokio listeners for TCP and Unix sockets, one task per
@@ -19,7 +19,6 @@
 //! ```
 
 pub mod conn;
-pub mod resp;
 
 #[cfg(feature = "server")]
 mod net;

@@ -12,8 +12,9 @@ use tokio::sync::{watch, Notify};
 
 use super::conn::{Conn, Flow};
 use super::Options;
-use crate::admin::{next_client_id, ClientEntry, Link, ServerState};
+use crate::admin::{ClientEntry, Link, ServerState};
 use crate::client::Redis;
+use crate::engine::next_client_id;
 use crate::engine::Session;
 
 /// A server running on its own thread (see [`super::Server::start`]).

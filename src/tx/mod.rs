@@ -30,8 +30,7 @@
 //! None known in replies. Watches are kept per (db, key) in hash maps rather than Redis's
 //! per-db dictionaries of lists; the observable invalidation rules are Redis 7.0's.
 
-use crate::engine::Store;
-use crate::engine::{begin_transaction, discard_transaction, flags, CommandSpec, Ctx, Session};
+use crate::engine::{begin_transaction, discard_transaction, flags, CommandSpec, Ctx};
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::Value;
 
@@ -122,11 +121,6 @@ fn watch(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 fn unwatch(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     ctx.store.unwatch_all(ctx.session.id);
     Ok(Value::ok())
-}
-
-/// RESET: leave MULTI and drop every watch (Redis `clearClientConnectionState`).
-pub fn reset(store: &mut Store, session: &mut Session) {
-    discard_transaction(store, session);
 }
 
 /// Transaction commands.

@@ -48,7 +48,7 @@ impl Raw {
     /// Sends a command as a multibulk.
     pub fn cmd(&mut self, argv: &[&[u8]]) -> Vec<u8> {
         let mut out = Vec::new();
-        emu::server::resp::encode_request(&mut out, argv);
+        emu::resp::encode_request(&mut out, argv);
         self.send(&out);
         self.reply()
     }

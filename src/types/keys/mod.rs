@@ -3,7 +3,7 @@
 //! EXPIRE family, TTL/PTTL/EXPIRETIME/PEXPIRETIME, PERSIST, DBSIZE, FLUSHDB, FLUSHALL,
 //! SELECT, SWAPDB.
 //!
-//! Split by theme: [`generic`] (key commands), [`expire`] (TTLs), [`db`] (whole databases).
+//! Split by theme: `generic` (key commands), `expire` (TTLs), `db` (whole databases).
 
 mod db;
 mod expire;

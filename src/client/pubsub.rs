@@ -30,11 +30,10 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::Mailbox;
-use crate::admin::next_client_id;
 use crate::client::{FromValue, ToArg};
-use crate::engine::{self, Session};
+use crate::engine::{self, next_client_id, Session};
 use crate::error::Result;
+use crate::pubsub::Mailbox;
 use crate::value::Value;
 use crate::Redis;
 
@@ -363,7 +362,7 @@ impl PubSub {
 
 impl Drop for PubSub {
     fn drop(&mut self) {
-        super::disconnect(self.redis.shared_store(), &self.mailbox);
+        crate::pubsub::disconnect(self.redis.shared_store(), &self.mailbox);
     }
 }
 

@@ -27,9 +27,9 @@ use futures_core::Stream;
 use parking_lot::Mutex;
 use redis::{PushKind, RedisError, RedisResult, ToRedisArgs};
 
-use super::client::PubSub;
-use super::Mailbox;
-use crate::admin::next_client_id;
+use crate::client::PubSub;
+use crate::engine::next_client_id;
+use crate::pubsub::Mailbox;
 use crate::value::Value;
 use crate::Redis;
 
