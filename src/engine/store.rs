@@ -138,12 +138,6 @@ impl Store {
         self.durability.as_ref()
     }
 
-    /// Detaches persistence (the store becomes memory-only).
-    pub fn detach_durability(&mut self) -> Option<Arc<dyn Durability>> {
-        self.effects.set_recording(false);
-        self.durability.take()
-    }
-
     /// The error a write command gets now (MISCONF after a failed write or fsync), if any.
     #[inline]
     pub fn deny_writes(&self) -> Option<crate::error::Error> {
