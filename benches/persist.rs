@@ -13,8 +13,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use emu::config::Config;
 use emu::engine::Store;
-use emu::keyspace::{Clock, Config};
+use emu::keyspace::Clock;
 use emu::persist::{self, AppendFsync, Durable, Options};
 
 fn template() -> Store {

@@ -7,8 +7,9 @@
 use std::path::Path;
 use std::time::Instant;
 
+use emu::config::Config;
 use emu::engine::Store;
-use emu::keyspace::{Clock, Config};
+use emu::keyspace::Clock;
 use emu::persist::{self, tools, AppendFsync, Durable, Options};
 
 fn template() -> Store {

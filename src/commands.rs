@@ -7,8 +7,9 @@
 
 use std::sync::OnceLock;
 
+use crate::config::Config;
 use crate::engine::{Services, Store, Table};
-use crate::keyspace::{Clock, Config};
+use crate::keyspace::Clock;
 
 /// Every module's command slice.
 pub const SOURCES: &[&[crate::engine::CommandSpec]] = &[

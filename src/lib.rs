@@ -18,6 +18,9 @@
 //! * [`util`] — Redis-exact number parsing and formatting, glob matching, the
 //!   deterministic [`util::Dict`], the SCAN loop.
 //! * [`resp`] — the RESP2/RESP3 wire format (parser and encoder).
+//! * [`config`] — the typed configuration ([`config::Config`], one field per parameter)
+//!   and the table of parameters (names, kinds, defaults, validation) behind CONFIG
+//!   GET/SET, INFO and the server's startup values; imports only `error` and `util`.
 //! * [`types`] — one module per data type (string, hash, list, set, zset) plus the key
 //!   commands ([`types::keys`]): each holds its value representation, its handlers (each
 //!   with a `# Format` line) and its `COMMANDS` spec slice.
@@ -48,8 +51,7 @@
 //! sits below `keyspace`, its handlers above `engine`, in one file per type); the engine
 //! calls the `blocking` and `pubsub` registries it holds in `Store` (`signal`,
 //! `serve_ready`, `publish`, `check_context`) and `Session` holds their per-client state
-//! and a served connection's `admin::Link`; `pubsub` parses its output-buffer limit with
-//! CONFIG's memory parser.
+//! and a served connection's `admin::Link`.
 
 #![deny(unsafe_code)]
 // A panic in the library is a bug: no `unwrap()` outside tests (`expect` with a reason where an
@@ -62,6 +64,7 @@ pub mod admin;
 pub mod blocking;
 pub mod client;
 pub mod commands;
+pub mod config;
 pub mod engine;
 pub mod error;
 pub mod keyspace;

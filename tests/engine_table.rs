@@ -9,8 +9,9 @@
 //!   pick, a float re-computed on replay …) fails it without a dedicated test. A table
 //!   invariant makes sure every write command is fed arguments it accepts.
 
+use emu::config::Config;
 use emu::engine::{self, flags, CommandSpec, Session, Store};
-use emu::keyspace::{Clock, Config, Rng};
+use emu::keyspace::{Clock, Rng};
 use emu::persist::model::{self, Batch};
 use emu::persist::{recovery, snapshot, tools};
 use emu::Value;

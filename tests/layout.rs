@@ -13,6 +13,7 @@ const RANKS: &[(&str, u32)] = &[
     ("value", 0),
     ("util", 1),
     ("resp", 2),
+    ("config", 2),
     ("types", 3),
     ("keyspace", 4),
     ("engine", 5),
@@ -40,8 +41,6 @@ const ALLOWED: &[(&str, &str)] = &[
     ("engine", "blocking"),
     ("engine", "pubsub"),
     ("engine", "admin"),
-    // The Pub/Sub output-buffer limit is parsed with CONFIG's memory-size parser.
-    ("pubsub", "admin"),
 ];
 
 fn rank(room: &str) -> Option<u32> {

@@ -6,8 +6,9 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use emu::config::Config;
 use emu::engine::Store;
-use emu::keyspace::{Clock, Config};
+use emu::keyspace::Clock;
 use emu::persist::{self, tools, AppendFsync, Durable, Options};
 use emu::{ErrorKind, Value};
 

@@ -5,8 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
+use emu::config::Config;
 use emu::engine::Store;
-use emu::keyspace::{Clock, Config};
+use emu::keyspace::Clock;
 use emu::persist::{self, files, frame, tools, AppendFsync, Durable, Options, PersistError};
 
 const T0: u64 = 1_700_000_000_000;

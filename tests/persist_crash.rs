@@ -9,8 +9,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use emu::config::Config;
 use emu::engine::Store;
-use emu::keyspace::{Clock, Config};
+use emu::keyspace::Clock;
 use emu::persist::{self, AppendFsync, Durable, Options};
 
 const ENV_DIR: &str = "EMU_CRASH_CHILD_DIR";

@@ -7,8 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
+use emu::config::Config;
 use emu::engine::Store;
-use emu::keyspace::{Clock, Config};
+use emu::keyspace::Clock;
 use emu::persist::{
     self, files, snapshot, tools, AppendFsync, Durable, Fixture, FixtureClock, Options,
 };

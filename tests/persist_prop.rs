@@ -2,8 +2,9 @@
 //! every type, several databases, TTLs with a moving manual clock (so expired keys become
 //! logged DELs), random pops, and SAVE / BGSAVE / automatic compaction in between.
 
+use emu::config::Config;
 use emu::engine::Store;
-use emu::keyspace::{Clock, Config};
+use emu::keyspace::Clock;
 use emu::persist::{tools, AppendFsync, Durable, Options};
 use proptest::prelude::*;
 

@@ -4,8 +4,9 @@
 use std::io::Cursor;
 use std::path::Path;
 
+use emu::config::Config;
 use emu::engine::Store;
-use emu::keyspace::{Clock, Config};
+use emu::keyspace::Clock;
 use emu::persist::{self, tools, AppendFsync, Durable, Options};
 use emu::Value;
 

@@ -2,9 +2,10 @@
 //! against what Redis 7.0.15 does; plus a proptest against a BTreeSet model.
 
 use emu::commands::table;
+use emu::config::Config;
 use emu::engine::Store;
 use emu::engine::{execute, Session};
-use emu::keyspace::{notify, Clock, Config, Object};
+use emu::keyspace::{notify, Clock, Object};
 use emu::Value;
 
 /// A store driven directly, so tests can see notifications, effects and encodings.

@@ -1,9 +1,10 @@
 //! MULTI / EXEC / DISCARD / WATCH / UNWATCH through the engine, with several sessions on one
 //! store (RESP2 sessions, as a server's clients), exact replies and error texts.
 
+use emu::config::Config;
 use emu::engine::Store;
 use emu::engine::{execute, Session};
-use emu::keyspace::{Clock, Config};
+use emu::keyspace::Clock;
 use emu::Value;
 
 const EXECABORT: &str = "EXECABORT Transaction discarded because of previous errors.";

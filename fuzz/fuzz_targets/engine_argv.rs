@@ -5,7 +5,8 @@
 #![no_main]
 
 use emu::engine::{self, Session};
-use emu::keyspace::{Clock, Config};
+use emu::config::Config;
+use emu::keyspace::Clock;
 use emu::engine::Store;
 use libfuzzer_sys::fuzz_target;
 

@@ -22,7 +22,7 @@ fn check_credentials(ctx: &Ctx, user: &[u8], pass: &[u8]) -> Result<()> {
     if user != b"default" {
         return Err(wrongpass());
     }
-    match super::config::requirepass(ctx.store) {
+    match ctx.store.config.requirepass() {
         Some(p) if p.as_bytes() != pass => Err(wrongpass()),
         _ => Ok(()),
     }
@@ -35,7 +35,7 @@ pub fn auth(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         return Err(Error::syntax());
     }
     if argv.len() == 2 {
-        if super::config::requirepass(ctx.store).is_none() {
+        if ctx.store.config.requirepass().is_none() {
             return Err(Error::err(
                 "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
             ));
@@ -153,7 +153,7 @@ pub fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     s.resp = 2;
     s.name = None;
     s.no_evict = false;
-    s.authenticated = super::config::requirepass(ctx.store).is_none();
+    s.authenticated = ctx.store.config.requirepass().is_none();
     Ok(Value::Simple("RESET".into()))
 }
 

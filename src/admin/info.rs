@@ -105,18 +105,8 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
         }
         "memory" => {
             let rss = rss_bytes();
-            let maxmemory: u64 = store
-                .config
-                .params
-                .get("maxmemory")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            let policy = store
-                .config
-                .params
-                .get("maxmemory-policy")
-                .cloned()
-                .unwrap_or_else(|| "noeviction".into());
+            let maxmemory = store.config.maxmemory;
+            let policy = store.config.maxmemory_policy.name();
             f("used_memory", &rss);
             f("used_memory_human", &human(rss));
             f("used_memory_rss", &rss);

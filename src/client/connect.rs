@@ -56,7 +56,6 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use super::{new_session, Redis, Shared};
-use crate::admin::config::requirepass;
 use crate::engine::Store;
 use crate::engine::{self, Session};
 use crate::error::{Error, ErrorKind, Result};
@@ -300,10 +299,13 @@ impl ConnectOptions {
             let mut store = shared.lock();
             if created {
                 if let Some(p) = self.password.as_ref().filter(|p| !p.is_empty()) {
-                    store.config.params.insert("requirepass".into(), p.clone());
+                    store
+                        .config
+                        .set_initial("requirepass", p.as_bytes())
+                        .expect("requirepass takes any text");
                 }
             }
-            session.authenticated = requirepass(&store).is_none();
+            session.authenticated = store.config.requirepass().is_none();
             self.handshake(&mut store, &mut session)?;
         }
         Ok(Redis {

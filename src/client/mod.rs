@@ -80,10 +80,11 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
+use crate::config::Config;
 use crate::engine::Store;
 use crate::engine::{self, Session, Shared};
 use crate::error::Result;
-use crate::keyspace::{Clock, Config};
+use crate::keyspace::Clock;
 use crate::value::Value;
 
 /// An embedded Redis-compatible store handle.

@@ -12,7 +12,7 @@
 //! assert_eq!(r.publish("news", "Breaking news!").unwrap(), 1);
 //! // The confirmations come first, like redis-py's {'type': 'subscribe', ...} dicts.
 //! let first = p.get_message(Some(Duration::ZERO)).unwrap().unwrap();
-//! assert_eq!(first.kind, emu::pubsub::MessageKind::Subscribe);
+//! assert_eq!(first.kind, emu::client::MessageKind::Subscribe);
 //! let p = p.ignore_subscribe_messages(true);
 //! # let mut p = p;
 //! let m = p.get_message(Some(Duration::from_secs(1))).unwrap().unwrap();

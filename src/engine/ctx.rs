@@ -225,7 +225,7 @@ impl<'a> Ctx<'a> {
 
     /// The store's configuration (encoding thresholds, limits).
     #[inline]
-    pub fn config(&self) -> &crate::keyspace::Config {
+    pub fn config(&self) -> &crate::config::Config {
         &self.store.config
     }
 

@@ -49,12 +49,7 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
 /// `authRequired`).
 #[inline]
 pub fn auth_required(store: &Store, session: &Session) -> bool {
-    !session.authenticated
-        && store
-            .config
-            .params
-            .get("requirepass")
-            .is_some_and(|p| !p.is_empty())
+    !session.authenticated && store.config.requirepass().is_some()
 }
 
 /// Authentication and replica read-only checks.

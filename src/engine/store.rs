@@ -8,12 +8,13 @@
 
 use std::sync::Arc;
 
+use crate::config::Config;
 use crate::engine::durability::Durability;
 use crate::engine::effects::{Effect, EffectBuffer};
 use crate::engine::spec::Table;
 use crate::engine::watch::WatchTable;
 use crate::error::Result;
-use crate::keyspace::{notify, Clock, Config, Db, Entry, Notification, Rng};
+use crate::keyspace::{notify, Clock, Db, Entry, Notification, Rng};
 
 /// What the layers above the engine plug into a store when it is made (see
 /// [`crate::commands::services`]): the engine itself imports none of them.
@@ -277,13 +278,14 @@ impl Store {
         if flags & notify::KEYSPACE != 0 {
             let mut ch = format!("__keyspace@{db}__:").into_bytes();
             ch.extend_from_slice(key);
-            self.pubsub
-                .publish(&self.config.params, &ch, event.as_bytes(), false);
+            let limit = self.config.client_output_buffer_limit.pubsub;
+            self.pubsub.publish(limit, &ch, event.as_bytes(), false);
             self.notifications.push((ch, event.as_bytes().to_vec()));
         }
         if flags & notify::KEYEVENT != 0 {
             let ch = format!("__keyevent@{db}__:{event}").into_bytes();
-            self.pubsub.publish(&self.config.params, &ch, key, false);
+            let limit = self.config.client_output_buffer_limit.pubsub;
+            self.pubsub.publish(limit, &ch, key, false);
             self.notifications.push((ch, key.to_vec()));
         }
     }

@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 pub use clock::Clock;
 pub use rng::Rng;
 
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
 use crate::util::Dict;
@@ -242,76 +243,10 @@ impl Db {
     }
 }
 
-/// Tunables that change observable behaviour (CONFIG GET/SET names in comments).
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// `databases`
-    pub databases: usize,
-    /// `hash-max-listpack-entries`
-    pub hash_max_listpack_entries: usize,
-    /// `hash-max-listpack-value`
-    pub hash_max_listpack_value: usize,
-    /// `set-max-intset-entries`
-    pub set_max_intset_entries: usize,
-    /// `zset-max-listpack-entries`
-    pub zset_max_listpack_entries: usize,
-    /// `zset-max-listpack-value`
-    pub zset_max_listpack_value: usize,
-    /// `list-max-listpack-size`
-    pub list_max_listpack_size: i64,
-    /// `notify-keyspace-events`, as flag bits (see [`notify`]).
-    pub notify_keyspace_events: u32,
-    /// `proto-max-bulk-len`
-    pub proto_max_bulk_len: u64,
-    /// Every other CONFIG GET/SET parameter (maxmemory, save, requirepass, timeout, …) as
-    /// its canonical text; owned and validated by `engine::server::config`.
-    pub params: std::collections::BTreeMap<String, String>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            databases: 16,
-            hash_max_listpack_entries: 512,
-            hash_max_listpack_value: 64,
-            set_max_intset_entries: 512,
-            zset_max_listpack_entries: 128,
-            zset_max_listpack_value: 64,
-            list_max_listpack_size: -2,
-            notify_keyspace_events: 0,
-            proto_max_bulk_len: 512 * 1024 * 1024,
-            params: std::collections::BTreeMap::new(),
-        }
-    }
-}
-
-/// Keyspace-notification classes (Redis `NOTIFY_*`), used with `Ctx::modified`/`Ctx::notify`.
-pub mod notify {
-    /// K
-    pub const KEYSPACE: u32 = 1 << 0;
-    /// E
-    pub const KEYEVENT: u32 = 1 << 1;
-    /// g
-    pub const GENERIC: u32 = 1 << 2;
-    /// $
-    pub const STRING: u32 = 1 << 3;
-    /// l
-    pub const LIST: u32 = 1 << 4;
-    /// s
-    pub const SET: u32 = 1 << 5;
-    /// h
-    pub const HASH: u32 = 1 << 6;
-    /// z
-    pub const ZSET: u32 = 1 << 7;
-    /// x
-    pub const EXPIRED: u32 = 1 << 8;
-    /// e
-    pub const EVICTED: u32 = 1 << 9;
-    /// m
-    pub const KEY_MISS: u32 = 1 << 11;
-    /// n
-    pub const NEW: u32 = 1 << 14;
-}
+/// Keyspace-notification classes (Redis `NOTIFY_*`): defined with the parameter they
+/// parse from, `notify-keyspace-events`, and re-exported here for the handlers that fire
+/// them.
+pub use crate::config::notify;
 
 /// A keyspace notification waiting to be published: (channel, message).
 pub type Notification = (Vec<u8>, Vec<u8>);

@@ -20,8 +20,9 @@ use bincode::enc::{Encode, Encoder};
 use bincode::error::{DecodeError, EncodeError};
 
 use super::PersistError;
+use crate::config::Config;
 use crate::engine::Effect;
-use crate::keyspace::{Config, Object};
+use crate::keyspace::Object;
 use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
 
 /// bincode configuration of every payload.

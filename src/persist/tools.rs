@@ -10,9 +10,10 @@ use super::json::{self, Json};
 use super::model::{self, kind, DiskValue, KeyRecord, ValueRef};
 use super::recovery::{self, scan_log};
 use super::{snapshot, Options, PersistError};
+use crate::config::Config;
 use crate::engine::Store;
 use crate::engine::{self, Session};
-use crate::keyspace::{Config, Entry};
+use crate::keyspace::Entry;
 use crate::util::float::fmt_g17;
 
 /// Dump formats.

@@ -57,9 +57,8 @@ fn sunsubscribe(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 
 fn publish_generic(ctx: &mut Ctx, argv: &[&[u8]], shard: bool) -> Result<Value> {
     let store = &mut *ctx.store;
-    let n = store
-        .pubsub
-        .publish(&store.config.params, argv[1], argv[2], shard);
+    let limit = store.config.client_output_buffer_limit.pubsub;
+    let n = store.pubsub.publish(limit, argv[1], argv[2], shard);
     Ok(Value::Int(n as i64))
 }
 

@@ -20,7 +20,8 @@
 //! # Slow subscribers (client-output-buffer-limit pubsub)
 //!
 //! A mailbox is bounded like Redis's `client-output-buffer-limit pubsub <hard> <soft>
-//! <seconds>` (default `32mb 8mb 60`, read from CONFIG): the queued bytes (an estimate of the
+//! <seconds>` (default `32mb 8mb 60`; PUBLISH passes the store's typed
+//! `config.client_output_buffer_limit.pubsub`): the queued bytes (an estimate of the
 //! RESP encoding of the queued messages) may not exceed `hard`, nor stay above `soft` for
 //! more than `seconds` (checked when a message is queued, as Redis checks when it appends
 //! output). A subscriber over the limit is disconnected: its subscriptions are removed at
@@ -37,57 +38,13 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
+use crate::config::ObufLimit;
 use crate::engine::Store;
 use crate::engine::{CommandSpec, Session};
 use crate::error::{Error, Result};
 use crate::util::glob;
 use crate::util::Dict;
 use crate::value::Value;
-
-/// The `client-output-buffer-limit` for the pubsub class.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Hard limit in bytes (0 = none).
-    pub hard: u64,
-    /// Soft limit in bytes (0 = none).
-    pub soft: u64,
-    /// How long the soft limit may be exceeded.
-    pub soft_secs: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            hard: 32 * 1024 * 1024,
-            soft: 8 * 1024 * 1024,
-            soft_secs: 60,
-        }
-    }
-}
-
-impl Limits {
-    /// Parses the `pubsub` class out of a `client-output-buffer-limit` value
-    /// (`normal 0 0 0 slave … pubsub 33554432 8388608 60`); the default when absent.
-    pub fn parse(s: &str) -> Limits {
-        let words: Vec<&str> = s.split_whitespace().collect();
-        let mut out = Limits::default();
-        for w in words.chunks(4) {
-            if w.len() == 4 && w[0].eq_ignore_ascii_case("pubsub") {
-                let mem = |x: &str| {
-                    crate::admin::config::parse_memory(x.as_bytes()).map(|v| v.max(0) as u64)
-                };
-                if let (Some(h), Some(s), Ok(t)) = (mem(w[1]), mem(w[2]), w[3].parse::<u64>()) {
-                    out = Limits {
-                        hard: h,
-                        soft: s,
-                        soft_secs: t,
-                    };
-                }
-            }
-        }
-        out
-    }
-}
 
 struct Inner {
     queue: VecDeque<(Value, usize)>,
@@ -192,7 +149,7 @@ impl Mailbox {
 
     /// Queues a reply. With `limits`, returns false (and closes the mailbox) when the
     /// subscriber went over its output buffer limit.
-    fn push(&self, v: Value, limits: Option<Limits>) -> bool {
+    fn push(&self, v: Value, limits: Option<ObufLimit>) -> bool {
         let size = size_of(&v);
         let mut g = self.inner.lock();
         if g.closed.is_some() {
@@ -358,8 +315,6 @@ pub struct Registry {
     patterns: Dict<Vec<Arc<Mailbox>>>,
     shard: Dict<Vec<Arc<Mailbox>>>,
     clients: HashMap<u64, ClientSubs>,
-    limits_src: String,
-    limits: Limits,
 }
 
 impl std::fmt::Debug for Registry {
@@ -435,31 +390,14 @@ impl Registry {
         self.patterns.len()
     }
 
-    fn refresh_limits(&mut self, params: &std::collections::BTreeMap<String, String>) -> Limits {
-        let src = params
-            .get("client-output-buffer-limit")
-            .map(String::as_str)
-            .unwrap_or("");
-        if src != self.limits_src {
-            self.limits_src = src.to_string();
-            self.limits = Limits::parse(src);
-        }
-        self.limits
-    }
-
     /// Delivers `msg` on `channel` to its subscribers (and, unless `shard`, to matching
-    /// patterns); returns the number of receivers, as PUBLISH replies.
-    pub fn publish(
-        &mut self,
-        params: &std::collections::BTreeMap<String, String>,
-        channel: &[u8],
-        msg: &[u8],
-        shard: bool,
-    ) -> usize {
+    /// patterns), each held to `limit` (`client-output-buffer-limit pubsub`); returns the
+    /// number of receivers, as PUBLISH replies.
+    pub fn publish(&mut self, limit: ObufLimit, channel: &[u8], msg: &[u8], shard: bool) -> usize {
         if self.clients.is_empty() {
             return 0;
         }
-        let limits = Some(self.refresh_limits(params));
+        let limits = Some(limit);
         let mut receivers = 0;
         let mut dead = Vec::new();
         let map = if shard { &self.shard } else { &self.channels };
@@ -719,36 +657,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limits_parse_the_pubsub_class() {
-        assert_eq!(Limits::parse(""), Limits::default());
-        assert_eq!(
-            Limits::parse("normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
-            Limits::default()
-        );
-        assert_eq!(
-            Limits::parse("pubsub 1mb 512kb 5"),
-            Limits {
-                hard: 1024 * 1024,
-                soft: 512 * 1024,
-                soft_secs: 5
-            }
-        );
-        assert_eq!(
-            Limits::parse("PUBSUB 0 0 0"),
-            Limits {
-                hard: 0,
-                soft: 0,
-                soft_secs: 0
-            }
-        );
-        // Malformed: the default stays.
-        assert_eq!(Limits::parse("pubsub x y z"), Limits::default());
-    }
-
-    #[test]
     fn mailbox_hard_limit_closes_and_errors_after_queue() {
         let mb = Mailbox::new(1);
-        let l = Limits {
+        let l = ObufLimit {
             hard: 100,
             soft: 0,
             soft_secs: 0,
@@ -768,7 +679,7 @@ mod tests {
     #[test]
     fn unlimited_mailbox_keeps_everything_in_order() {
         let mb = Mailbox::new(2);
-        let none = Limits {
+        let none = ObufLimit {
             hard: 0,
             soft: 0,
             soft_secs: 0,

@@ -196,12 +196,7 @@ impl Conn {
     /// Re-reads the limits that come from CONFIG (proto-max-bulk-len, timeout).
     pub fn refresh_limits(&mut self, store: &Store) {
         self.max_bulk = store.config.proto_max_bulk_len;
-        self.idle_timeout_secs = store
-            .config
-            .params
-            .get("timeout")
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(0);
+        self.idle_timeout_secs = store.config.timeout;
     }
 
     /// Moves queued Pub/Sub pushes into [`Conn::out`] (called when the connection is woken

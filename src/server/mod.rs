@@ -107,8 +107,8 @@ impl Server {
     pub fn requirepass(self, password: &str) -> Server {
         self.redis.with_store(|s| {
             s.config
-                .params
-                .insert("requirepass".into(), password.to_string())
+                .set_initial("requirepass", password.as_bytes())
+                .expect("requirepass takes any text")
         });
         self
     }
@@ -136,27 +136,34 @@ impl Server {
     #[cfg(feature = "server")]
     pub fn start(self) -> std::io::Result<Running> {
         if let Some(dir) = &self.opts.dir {
-            let d = dir.clone();
-            self.redis.with_store(|s| {
-                s.config.params.insert("dir".into(), d);
-            });
+            self.redis
+                .with_store(|s| s.config.set_initial("dir", dir.as_bytes()))
+                .map_err(invalid_option)?;
         }
         let port = self.opts.port;
         let bind = self.opts.bind.clone();
         let unix = self.opts.unixsocket.clone();
         let running = net::start(self.redis.clone(), self.opts)?;
         let real_port = running.addr().map(|a| a.port()).unwrap_or(port);
-        self.redis.with_store(|s| {
-            s.config.params.insert("port".into(), real_port.to_string());
-            if let Some(b) = bind {
-                s.config.params.insert("bind".into(), b);
-            }
-            if let Some(u) = unix {
-                s.config
-                    .params
-                    .insert("unixsocket".into(), u.display().to_string());
-            }
-        });
+        self.redis
+            .with_store(|s| {
+                let cfg = &mut s.config;
+                cfg.set_initial("port", real_port.to_string().as_bytes())?;
+                if let Some(b) = bind {
+                    cfg.set_initial("bind", b.as_bytes())?;
+                }
+                if let Some(u) = unix {
+                    cfg.set_initial("unixsocket", u.display().to_string().as_bytes())?;
+                }
+                Ok(())
+            })
+            .map_err(invalid_option)?;
         Ok(running)
     }
+}
+
+/// A startup value the configuration table refused.
+#[cfg(feature = "server")]
+fn invalid_option(reason: crate::config::Reason) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, reason.into_owned())
 }

@@ -12,7 +12,7 @@ use tokio::sync::{watch, Notify};
 
 use super::conn::{Conn, Flow};
 use super::Options;
-use crate::admin::{config::requirepass, ClientEntry, Link, ServerState};
+use crate::admin::{ClientEntry, Link, ServerState};
 use crate::client::Redis;
 use crate::engine::next_client_id;
 use crate::engine::Session;
@@ -363,7 +363,7 @@ where
         let guard = store.lock();
         let session = Session {
             id: link.me.id,
-            authenticated: requirepass(&guard).is_none(),
+            authenticated: guard.config.requirepass().is_none(),
             link: Some(link.clone()),
             pubsub: Some(mailbox.clone()),
             ..Session::default()

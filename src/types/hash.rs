@@ -8,9 +8,10 @@
 //! insertion order. [`Hash`] mirrors that: fields always live in a deterministic [`Dict`], and
 //! while the hash is still "listpack" an `order` vector remembers the listpack order.
 
+use crate::config::Config;
 use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::{Error, ErrorKind, Result};
-use crate::keyspace::{notify, Config, Object, Rng};
+use crate::keyspace::{notify, Object, Rng};
 use crate::util::{arg_i64, eq_ic, parse_i64, scan};
 use crate::util::{dict, Dict};
 use crate::value::Value;

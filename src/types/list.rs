@@ -10,9 +10,10 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 
+use crate::config::Config;
 use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::{Error, Result};
-use crate::keyspace::{notify, Config, Object};
+use crate::keyspace::{notify, Object};
 use crate::util::args::{int_in, Args};
 use crate::util::{arg_i64, eq_ic, parse_i64};
 use crate::value::Value;

@@ -906,7 +906,7 @@ fn expired_hash_is_gone() {
 #[test]
 fn hash_api_from_pairs_and_order() {
     use emu::types::hash::Hash;
-    let cfg = emu::keyspace::Config::default();
+    let cfg = emu::config::Config::default();
     let h = Hash::from_pairs([("b", "1"), ("a", "2"), ("b", "3")], &cfg);
     assert_eq!(h.len(), 2);
     assert_eq!(h.encoding(&cfg), "listpack");

@@ -16,9 +16,10 @@
 mod multi;
 mod random;
 
+use crate::config::Config;
 use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::{Error, Result};
-use crate::keyspace::{notify, Config, Object, Rng};
+use crate::keyspace::{notify, Object, Rng};
 use crate::util::Dict;
 use crate::util::{glob, parse_i64, scan};
 use crate::value::Value;

@@ -28,9 +28,9 @@ pub mod setops;
 pub mod spec;
 pub mod write;
 
+use crate::config::Config;
 use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::Result;
-use crate::keyspace::Config;
 use crate::util::Dict;
 use crate::value::Value;
 

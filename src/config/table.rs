@@ -1,0 +1,313 @@
+//! [`TABLE`]: every parameter CONFIG GET/SET knows, with Redis 7.0.15's kinds, bounds,
+//! defaults (where emu's differ, the row says why) and flags.
+//!
+//! Rows are in the order CONFIG GET lists them. A parameter emu stores and reports but
+//! does not act on is marked "stored only" with what would honour it.
+
+use super::{ConfigSpec, Fsync, Kind, LogLevel, MaxmemoryPolicy, Text};
+
+const INT_MAX: i64 = i32::MAX as i64;
+const INT_MIN: i64 = i32::MIN as i64;
+const LONG_MAX: i64 = i64::MAX;
+const MB: i64 = 1024 * 1024;
+
+/// `yes`/`no` parameter stored in `Config::$field`.
+macro_rules! boolean {
+    ($name:literal, $field:ident, $default:literal) => {
+        ConfigSpec::new(
+            $name,
+            $default,
+            Kind::Bool {
+                get: |c| c.$field,
+                set: |c, v| c.$field = v,
+            },
+        )
+    };
+}
+
+/// Signed integer in `$lo..=$hi` (`mem`: memory amount) stored in `Config::$field`.
+macro_rules! int {
+    (@mem mem) => { true };
+    (@mem) => { false };
+    ($name:literal, $field:ident, $lo:expr, $hi:expr, $default:literal $(, $mem:ident)?) => {
+        ConfigSpec::new(
+            $name,
+            $default,
+            Kind::Int {
+                lo: $lo,
+                hi: $hi,
+                mem: int!(@mem $($mem)?),
+                get: |c| c.$field as i64,
+                set: |c, v| c.$field = v as _,
+            },
+        )
+    };
+}
+
+/// Unsigned integer in `$lo..=$hi` (`mem`: memory amount) stored in `Config::$field`.
+macro_rules! uint {
+    ($name:literal, $field:ident, $lo:expr, $hi:expr, $default:literal $(, $mem:ident)?) => {
+        ConfigSpec::new(
+            $name,
+            $default,
+            Kind::UInt {
+                lo: $lo as u64,
+                hi: $hi as u64,
+                mem: int!(@mem $($mem)?),
+                get: |c| c.$field as u64,
+                set: |c, v| c.$field = v as _,
+            },
+        )
+    };
+}
+
+/// One of `$ty::NAMES`, stored in `Config::$field`.
+macro_rules! enumerated {
+    ($name:literal, $field:ident, $ty:ident, $default:literal) => {
+        ConfigSpec::new(
+            $name,
+            $default,
+            Kind::Enum {
+                names: $ty::NAMES,
+                get: |c| c.$field as usize,
+                set: |c, i| c.$field = $ty::from_index(i),
+            },
+        )
+    };
+}
+
+/// Free text stored in `Config::$field`.
+macro_rules! text {
+    ($name:literal, $field:ident, $default:literal) => {
+        ConfigSpec::new(
+            $name,
+            $default,
+            Kind::Text {
+                get: |c| &*c.$field,
+                set: |c, v: Text| c.$field = v,
+            },
+        )
+    };
+}
+
+/// Every parameter, in CONFIG GET order.
+pub static TABLE: &[ConfigSpec] = &[
+    int!("databases", databases, 1, INT_MAX, "16").immutable(),
+    // Stored only: no eviction yet (INFO memory reports it).
+    uint!("maxmemory", maxmemory, 0, u64::MAX, "0", mem),
+    // Stored only (INFO memory reports it).
+    enumerated!(
+        "maxmemory-policy",
+        maxmemory_policy,
+        MaxmemoryPolicy,
+        "noeviction"
+    ),
+    // Stored only.
+    int!("maxmemory-samples", maxmemory_samples, 1, INT_MAX, "5"),
+    // Stored only.
+    int!(
+        "maxmemory-eviction-tenacity",
+        maxmemory_eviction_tenacity,
+        0,
+        100,
+        "10"
+    ),
+    // Stored only: emu has no RDB snapshots on a timer (its persistence is the log of
+    // `Redis::open`). Default empty, as redis-server run without a config file and with
+    // `--save ''`, not Redis's "3600 1 300 100 60 10000".
+    ConfigSpec::new("save", "", Kind::Save),
+    // Stored only: the log is turned on by opening a data directory, not by this.
+    boolean!("appendonly", appendonly, "no"),
+    // Stored only: the log's policy comes from `Builder::appendfsync` / `--appendfsync`.
+    enumerated!("appendfsync", appendfsync, Fsync, "everysec"),
+    // Reported only.
+    text!("appendfilename", appendfilename, "appendonly.aof").immutable(),
+    // Reported only.
+    text!("dbfilename", dbfilename, "dump.rdb").protected(),
+    // The data directory the server was started with (`--dir`); empty without one
+    // (Redis shows its working directory).
+    text!("dir", dir, "").protected(),
+    // Honoured: keyspace notifications.
+    ConfigSpec::new("notify-keyspace-events", "", Kind::Notify),
+    // Honoured: hash encoding (OBJECT ENCODING, conversions).
+    uint!(
+        "hash-max-listpack-entries",
+        hash_max_listpack_entries,
+        0,
+        LONG_MAX,
+        "512"
+    )
+    .alias("hash-max-ziplist-entries"),
+    uint!(
+        "hash-max-listpack-value",
+        hash_max_listpack_value,
+        0,
+        LONG_MAX,
+        "64",
+        mem
+    )
+    .alias("hash-max-ziplist-value"),
+    // Honoured: set encoding.
+    uint!(
+        "set-max-intset-entries",
+        set_max_intset_entries,
+        0,
+        LONG_MAX,
+        "512"
+    ),
+    // Honoured: sorted set encoding.
+    uint!(
+        "zset-max-listpack-entries",
+        zset_max_listpack_entries,
+        0,
+        LONG_MAX,
+        "128"
+    )
+    .alias("zset-max-ziplist-entries"),
+    uint!(
+        "zset-max-listpack-value",
+        zset_max_listpack_value,
+        0,
+        LONG_MAX,
+        "64",
+        mem
+    )
+    .alias("zset-max-ziplist-value"),
+    // Stored only: lists always report quicklist, as Redis 7.0 does.
+    int!(
+        "list-max-listpack-size",
+        list_max_listpack_size,
+        INT_MIN,
+        INT_MAX,
+        "-2"
+    )
+    .alias("list-max-ziplist-size"),
+    // Stored only: lists are not compressed.
+    int!("list-compress-depth", list_compress_depth, 0, INT_MAX, "0"),
+    // Honoured: the RESP parser's bulk limit and string-growing commands.
+    int!(
+        "proto-max-bulk-len",
+        proto_max_bulk_len,
+        MB,
+        LONG_MAX,
+        "536870912",
+        mem
+    ),
+    // Stored only: the query buffer is not limited.
+    uint!(
+        "client-query-buffer-limit",
+        client_query_buffer_limit,
+        MB,
+        LONG_MAX,
+        "1073741824",
+        mem
+    ),
+    // Honoured: AUTH, NOAUTH, the unauthenticated protocol limits.
+    text!("requirepass", requirepass, ""),
+    // Honoured: the server closes idle clients.
+    int!("timeout", timeout, 0, INT_MAX, "0"),
+    // The port the server listens on (set at startup); Redis can change it at run time.
+    int!("port", port, 0, 65535, "6379").immutable(),
+    // The address the server listens on (set at startup); Redis can rebind at run time.
+    text!("bind", bind, "127.0.0.1").immutable(),
+    text!("unixsocket", unixsocket, "").immutable(),
+    // Stored only: the server's own limit (`ServerState::maxclients`) applies.
+    uint!("maxclients", maxclients, 1, u32::MAX, "10000"),
+    // Stored only.
+    int!("tcp-keepalive", tcp_keepalive, 0, INT_MAX, "300"),
+    // Stored only: emu does not log.
+    enumerated!("loglevel", loglevel, LogLevel, "notice"),
+    // Stored only (INFO shows hz 10). Redis keeps it within 1..=500, and so does this row.
+    ConfigSpec::new(
+        "hz",
+        "10",
+        Kind::Int {
+            lo: 0,
+            hi: INT_MAX,
+            mem: false,
+            get: |c| c.hz,
+            set: |c, v| c.hz = v.clamp(1, 500),
+        },
+    ),
+    // Stored only.
+    boolean!("activerehashing", activerehashing, "yes"),
+    // Stored only: expiry is lazy plus emu's own active cycle.
+    int!("active-expire-effort", active_expire_effort, 1, 10, "1"),
+    // Stored only: no scripting yet.
+    int!(
+        "busy-reply-threshold",
+        busy_reply_threshold,
+        0,
+        LONG_MAX,
+        "5000"
+    )
+    .alias("lua-time-limit"),
+    // Stored only: no slow log yet.
+    int!(
+        "slowlog-log-slower-than",
+        slowlog_log_slower_than,
+        -1,
+        LONG_MAX,
+        "10000"
+    ),
+    // Stored only: no slow log yet.
+    int!("slowlog-max-len", slowlog_max_len, 0, LONG_MAX, "128"),
+    // Stored only: no latency monitor.
+    int!(
+        "latency-monitor-threshold",
+        latency_monitor_threshold,
+        0,
+        LONG_MAX,
+        "0"
+    ),
+    // Stored only: frees are synchronous.
+    boolean!("lazyfree-lazy-eviction", lazyfree_lazy_eviction, "no"),
+    boolean!("lazyfree-lazy-expire", lazyfree_lazy_expire, "no"),
+    boolean!("lazyfree-lazy-server-del", lazyfree_lazy_server_del, "no"),
+    boolean!("lazyfree-lazy-user-del", lazyfree_lazy_user_del, "no"),
+    boolean!("lazyfree-lazy-user-flush", lazyfree_lazy_user_flush, "no"),
+    // Stored only: no streams yet.
+    uint!(
+        "stream-node-max-bytes",
+        stream_node_max_bytes,
+        0,
+        LONG_MAX,
+        "4096",
+        mem
+    ),
+    int!(
+        "stream-node-max-entries",
+        stream_node_max_entries,
+        0,
+        LONG_MAX,
+        "100"
+    ),
+    // Stored only: no LFU eviction yet.
+    int!("lfu-log-factor", lfu_log_factor, 0, INT_MAX, "10"),
+    int!("lfu-decay-time", lfu_decay_time, 0, INT_MAX, "1"),
+    // Stored only: the server accepts whoever can reach its bind address.
+    boolean!("protected-mode", protected_mode, "yes"),
+    // Reported only.
+    boolean!("daemonize", daemonize, "no").immutable(),
+    // Reported only (`--threads` sets the server's worker threads).
+    int!("io-threads", io_threads, 1, 128, "1").immutable(),
+    // Stored only: no RDB files.
+    boolean!("rdbcompression", rdbcompression, "yes"),
+    boolean!("rdbchecksum", rdbchecksum, "yes").immutable(),
+    boolean!(
+        "stop-writes-on-bgsave-error",
+        stop_writes_on_bgsave_error,
+        "yes"
+    ),
+    boolean!("aof-use-rdb-preamble", aof_use_rdb_preamble, "yes"),
+    // Stored only: emu is never a replica.
+    boolean!("replica-read-only", replica_read_only, "yes"),
+    // Reported only.
+    boolean!("cluster-enabled", cluster_enabled, "no").immutable(),
+    // The pubsub class is enforced on subscribers; normal and slave are stored only.
+    ConfigSpec::new(
+        "client-output-buffer-limit",
+        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+        Kind::Obuf,
+    ),
+];
