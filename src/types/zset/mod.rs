@@ -126,11 +126,9 @@ impl ZSet {
     /// Redis's `zsetAdd` conversion check, to call before inserting a member that is not
     /// present: the set stops being a listpack when it would exceed the entry limit or the
     /// member is longer than the value limit.
-    pub fn prepare_new_member(&mut self, cfg: &Config, member_len: usize) {
-        if self.compact
-            && (self.len() + 1 > cfg.zset_max_listpack_entries
-                || member_len > cfg.zset_max_listpack_value)
-        {
+    /// `limits` is (`zset-max-listpack-entries`, `zset-max-listpack-value`).
+    pub fn prepare_new_member(&mut self, limits: (usize, usize), member_len: usize) {
+        if self.compact && (self.len() + 1 > limits.0 || member_len > limits.1) {
             self.compact = false;
         }
     }
@@ -170,7 +168,10 @@ impl ZSet {
     /// GEOADD, RESTORE, …). Returns the previous score.
     pub fn add(&mut self, cfg: &Config, member: &[u8], score: f64) -> Option<f64> {
         if !self.dict.contains_key(member) {
-            self.prepare_new_member(cfg, member.len());
+            self.prepare_new_member(
+                (cfg.zset_max_listpack_entries, cfg.zset_max_listpack_value),
+                member.len(),
+            );
         }
         self.insert(member, score)
     }

@@ -83,7 +83,11 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], incr_cmd: bool) -> Result<Value> 
         }
         ctx.insert(key, Object::ZSet(ZSet::new()));
     }
-    let cfg = ctx.store.config.clone();
+    // The two thresholds, copied: ZADD must not clone the whole config per call.
+    let limits = (
+        ctx.config().zset_max_listpack_entries,
+        ctx.config().zset_max_listpack_value,
+    );
     let Some(z) = write_zset(ctx, key)? else {
         return Ok(nothing);
     };
@@ -121,7 +125,7 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], incr_cmd: bool) -> Result<Value> 
                 if xx {
                     continue;
                 }
-                z.prepare_new_member(&cfg, member.len());
+                z.prepare_new_member(limits, member.len());
                 z.insert(member, score);
                 added += 1;
                 processed += 1;
