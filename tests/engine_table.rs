@@ -1207,3 +1207,36 @@ fn every_write_command_is_replay_checked() {
         );
     }
 }
+
+/// A negative count asks for that many independent picks; emu builds the reply in memory,
+/// so a count no client could receive is refused instead of stalling the store (these were
+/// the random-argv cases that exhausted memory).
+#[test]
+fn huge_negative_random_counts_are_refused_not_materialised() {
+    let (mut store, mut s) = populated_store();
+    for argv in [
+        &[&b"SRANDMEMBER"[..], b"set", b"-9223372036854775807"][..],
+        &[b"HRANDFIELD", b"hash", b"-9223372036854775807"],
+        &[
+            b"HRANDFIELD",
+            b"hash",
+            b"-4611686018427387904",
+            b"WITHVALUES",
+        ],
+        &[b"ZRANDMEMBER", b"zset", b"-9223372036854775807"],
+    ] {
+        let err = engine::execute(&mut store, &mut s, argv).unwrap_err();
+        assert_eq!(err.message(), "ERR value is out of range", "{argv:?}");
+    }
+    // A missing key still answers an empty array, as Redis does.
+    let v = engine::execute(
+        &mut store,
+        &mut s,
+        &[b"SRANDMEMBER", b"nokey", b"-9223372036854775807"],
+    )
+    .unwrap();
+    assert_eq!(v, Value::Array(vec![]));
+    // Counts within reach are served.
+    let v = engine::execute(&mut store, &mut s, &[b"SRANDMEMBER", b"set", b"-1000"]).unwrap();
+    assert!(matches!(v, Value::Array(ref a) if a.len() == 1000));
+}

@@ -496,6 +496,9 @@ fn with_hash_and_rng<T>(
 ///   large hash table.
 fn hrandfield_count(ctx: &mut Ctx, key: &[u8], l: i64, withvalues: bool) -> Result<Value> {
     let resp3 = ctx.resp() >= 3;
+    if l < 0 && read_hash(ctx, key)?.is_some() {
+        crate::util::args::check_random_repeats(l.unsigned_abs())?;
+    }
     let reply = with_hash_and_rng(ctx, key, |h, rng| {
         let size = h.len() as u64;
         let count = l.unsigned_abs();

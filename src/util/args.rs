@@ -32,6 +32,21 @@ pub fn eq_ic_cstr(a: &[u8], kw: &str) -> bool {
     eq_ic(cstr(a), kw)
 }
 
+/// The most picks a negative-count SRANDMEMBER, HRANDFIELD or ZRANDMEMBER may make. Redis
+/// streams such replies to the socket and would loop (and buffer) for as long as the count
+/// says; emu materialises the reply, so beyond this many elements it answers
+/// `ERR value is out of range` instead of exhausting memory or stalling every client.
+pub const MAX_RANDOM_REPEATS: u64 = 1 << 24;
+
+/// [`MAX_RANDOM_REPEATS`] as a check: `Err(ERR value is out of range)` above it.
+#[inline]
+pub fn check_random_repeats(count: u64) -> Result<()> {
+    if count > MAX_RANDOM_REPEATS {
+        return Err(Error::out_of_range("value is out of range"));
+    }
+    Ok(())
+}
+
 /// Redis `getRangeLongFromObjectOrReply` with a message: an integer in `min..=max`, else
 /// `ERR <msg>` for a non-integer and an out-of-range value alike.
 #[inline]

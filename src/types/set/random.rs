@@ -164,6 +164,7 @@ fn srandmember_with_count(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 
     // CASE 1: independent picks, repeats allowed (also serves a count of 1).
     if !uniq || count == 1 {
+        crate::util::args::check_random_repeats(count)?;
         let mut out = Vec::with_capacity(count.min(PREALLOC_MAX) as usize);
         for _ in 0..count {
             match set.random_member(rng) {

@@ -85,10 +85,6 @@ pub fn zrevrank(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     rank_generic(ctx, argv, true)
 }
 
-/// Negative-count ZRANDMEMBER replies are materialised in memory (Redis streams them to
-/// the socket); beyond this many elements the command fails instead of exhausting memory.
-pub const RANDMEMBER_MAX_REPEATS: u64 = 1 << 24;
-
 /// Redis's `ZRANDMEMBER_SUB_STRATEGY_MUL`.
 const SUB_STRATEGY_MUL: u64 = 3;
 
@@ -147,9 +143,7 @@ fn randmember_with_count(ctx: &mut Ctx, key: &[u8], l: i64, withscores: bool) ->
 
     // CASE 1: repetitions allowed (or a single element): independent uniform picks.
     if !uniq || count == 1 {
-        if count > RANDMEMBER_MAX_REPEATS {
-            return Err(Error::out_of_range("value is out of range"));
-        }
+        crate::util::args::check_random_repeats(count)?;
         let items = (0..count).map(|_| item(rng.below(size) as usize)).collect();
         return Ok(pairs_reply(resp, items, withscores));
     }
