@@ -8,6 +8,7 @@ pub mod float;
 pub mod glob;
 pub mod longdouble;
 pub mod scan;
+pub mod shutdown;
 
 use crate::error::{Error, Result};
 
