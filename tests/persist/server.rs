@@ -4,11 +4,9 @@
 
 #![cfg(feature = "server")]
 
-mod server_util;
-
+use crate::server_util::Raw;
 use emu::persist::AppendFsync;
 use emu::server::Server;
-use server_util::Raw;
 
 fn serve(r: &emu::Redis) -> emu::server::Running {
     Server::new(r.clone())

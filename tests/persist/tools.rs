@@ -4,29 +4,19 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use emu::config::Config;
 use emu::engine::Store;
-use emu::keyspace::Clock;
 use emu::persist::{self, tools, AppendFsync, Durable, Options};
 use emu::Value;
 
-const T0: u64 = 1_700_000_000_000;
-
 fn template() -> Store {
-    Store::new(Config::default(), Clock::Manual(T0), 5)
+    crate::common::persist::manual_store(5)
 }
 
 fn opts() -> Options {
-    Options {
-        fsync: AppendFsync::Everysec,
-        compaction_min_bytes: u64::MAX,
-        ..Options::default()
-    }
+    crate::common::persist::opts(AppendFsync::Everysec)
 }
 
-fn run(d: &Durable, db: usize, args: &[&[u8]]) -> Value {
-    d.execute_in(db, args).unwrap()
-}
+use crate::common::persist::run_in as run;
 
 fn build(dir: &Path) {
     let d = Durable::open(dir, opts(), template()).unwrap();

@@ -5,28 +5,19 @@
 
 use std::path::{Path, PathBuf};
 
-use emu::config::Config;
 use emu::engine::Store;
-use emu::keyspace::Clock;
 use emu::persist::{self, files, frame, tools, AppendFsync, Durable, Options, PersistError};
 
-const T0: u64 = 1_700_000_000_000;
-
 fn template() -> Store {
-    Store::new(Config::default(), Clock::Manual(T0), 3)
+    crate::common::persist::manual_store(3)
 }
 
 fn opts() -> Options {
-    Options {
-        fsync: AppendFsync::Always,
-        compaction_min_bytes: u64::MAX,
-        ..Options::default()
-    }
+    crate::common::persist::opts(AppendFsync::Always)
 }
 
 fn run(d: &Durable, args: &[&str]) {
-    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-    d.execute(&argv).unwrap();
+    crate::common::persist::run_str(d, args);
 }
 
 /// A directory with a snapshot (generation 1) and a log with `n` records.

@@ -1,10 +1,8 @@
 //! Sorted sets: the ZRANGE family, ZRANGESTORE and ZREMRANGEBY*. Replies checked against
 //! Redis 7.0.15 in both protocols.
 
-mod zset_common;
-
+use crate::common::zset::*;
 use emu::Value;
-use zset_common::*;
 
 const LIMIT_ERR: &str =
     "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";

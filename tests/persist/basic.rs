@@ -6,39 +6,18 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use emu::config::Config;
-use emu::engine::Store;
 use emu::keyspace::Clock;
 use emu::persist::{self, tools, AppendFsync, Durable, Options};
 use emu::{ErrorKind, Value};
 
-const T0: u64 = 1_700_000_000_000;
-
-fn template(seed: u64) -> Store {
-    Store::new(Config::default(), Clock::Manual(T0), seed)
-}
-
-fn opts(fsync: AppendFsync) -> Options {
-    Options {
-        fsync,
-        compaction_min_bytes: u64::MAX,
-        ..Options::default()
-    }
-}
+use crate::common::persist::{manual_store as template, opts};
+use crate::common::T0;
 
 fn open(dir: &Path, fsync: AppendFsync) -> Durable {
     Durable::open(dir, opts(fsync), template(42)).unwrap()
 }
 
-fn run(d: &Durable, args: &[&str]) -> Value {
-    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-    d.execute(&argv).unwrap()
-}
-
-fn run_db(d: &Durable, db: usize, args: &[&str]) -> Value {
-    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-    d.execute_in(db, &argv).unwrap()
-}
+use crate::common::persist::{run_str as run, run_str_in as run_db};
 
 fn dump(d: &Durable) -> String {
     d.with_store(|s| {

@@ -3,7 +3,7 @@
 //! replaying the same commands on two opens must give byte-identical dumps.
 //!
 //! Regenerate (only when the format version changes, into a NEW directory):
-//! `EMU_REGEN_FIXTURE=1 cargo test --test persist_fixture -- --ignored regenerate`.
+//! `EMU_REGEN_FIXTURE=1 cargo test --test persist -- --ignored fixture::regenerate`.
 
 use std::path::{Path, PathBuf};
 
@@ -22,13 +22,9 @@ fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1")
 }
 
-fn template() -> Store {
-    Store::new(Config::default(), Clock::System, 0)
-}
+use crate::common::persist::system_store as template;
 
-fn run(d: &Durable, db: usize, args: &[&[u8]]) -> Value {
-    d.execute_in(db, args).unwrap()
-}
+use crate::common::persist::run_in as run;
 
 fn dump_store(s: &Store) -> Vec<u8> {
     let mut out = Vec::new();

@@ -2,16 +2,15 @@
 //! every type, several databases, TTLs with a moving manual clock (so expired keys become
 //! logged DELs), random pops, and SAVE / BGSAVE / automatic compaction in between.
 
-use emu::config::Config;
 use emu::engine::Store;
 use emu::keyspace::Clock;
 use emu::persist::{tools, AppendFsync, Durable, Options};
 use proptest::prelude::*;
 
-const T0: u64 = 1_700_000_000_000;
+use crate::common::T0;
 
 fn template(now: u64) -> Store {
-    Store::new(Config::default(), Clock::Manual(now), 11)
+    crate::common::persist::manual_store_at(now, 11)
 }
 
 fn opts() -> Options {

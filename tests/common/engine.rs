@@ -1,7 +1,6 @@
-//! Shared helpers for the sorted-set integration tests: a store driven directly through the
-//! engine, in either protocol, with shortcuts to create keys of other types.
-
-#![allow(dead_code)]
+//! A store driven through the engine directly (no handle, no lock), in either protocol, with
+//! shortcuts to create keys of other types and to read the effects and notifications a
+//! command produced.
 
 use emu::engine::Store;
 use emu::engine::{execute, Session};
@@ -114,40 +113,3 @@ impl T {
             .collect()
     }
 }
-
-pub fn b(s: &str) -> Value {
-    Value::bulk(s)
-}
-
-pub fn d(f: f64) -> Value {
-    Value::Double(f)
-}
-
-pub fn i(n: i64) -> Value {
-    Value::Int(n)
-}
-
-pub fn arr(v: Vec<Value>) -> Value {
-    Value::Array(v)
-}
-
-pub fn bulks(v: &[&str]) -> Value {
-    Value::Array(v.iter().map(|s| b(s)).collect())
-}
-
-/// RESP3 `[[member, score], …]`.
-pub fn pairs3(v: &[(&str, f64)]) -> Value {
-    Value::Array(v.iter().map(|(m, s)| arr(vec![b(m), d(*s)])).collect())
-}
-
-/// RESP2 flat `[member, score, …]`.
-pub fn pairs2(v: &[(&str, f64)]) -> Value {
-    Value::Array(v.iter().flat_map(|(m, s)| [b(m), d(*s)]).collect())
-}
-
-pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
-pub const SYNTAX: &str = "ERR syntax error";
-pub const NOT_INT: &str = "ERR value is not an integer or out of range";
-pub const NOT_FLOAT: &str = "ERR value is not a valid float";
-pub const RANGE_FLOAT: &str = "ERR min or max is not a float";
-pub const RANGE_LEX: &str = "ERR min or max not valid string range item";

@@ -1,10 +1,8 @@
 //! Sorted sets: ZPOPMIN/ZPOPMAX/ZMPOP, ZUNION/ZINTER/ZDIFF (+STORE), ZINTERCARD,
 //! ZRANDMEMBER and ZSCAN. Replies checked against Redis 7.0.15 in both protocols.
 
-mod zset_common;
-
+use crate::common::zset::*;
 use emu::Value;
-use zset_common::*;
 
 fn ev(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter()

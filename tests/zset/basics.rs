@@ -1,10 +1,8 @@
 //! Sorted sets: ZADD, ZINCRBY, ZREM, ZSCORE, ZMSCORE, ZCARD, ZCOUNT, ZLEXCOUNT, ZRANK,
 //! ZREVRANK, encodings, notifications and effects. Replies checked against Redis 7.0.15.
 
-mod zset_common;
-
+use crate::common::zset::*;
 use emu::Value;
-use zset_common::*;
 
 fn abc(t: &mut T) {
     assert_eq!(t.ok(&["ZADD", "z", "1", "a", "2", "b", "3", "c"]), i(3));

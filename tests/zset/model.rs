@@ -1,13 +1,11 @@
 //! Property test: the sorted-set commands against a simple model, a sorted
 //! `Vec<(f64, Vec<u8>)>`, through both encodings (sets grow past the listpack limit).
 
-mod zset_common;
-
 use std::cmp::Ordering;
 
+use crate::common::zset::*;
 use emu::Value;
 use proptest::prelude::*;
-use zset_common::*;
 
 type Model = Vec<(f64, Vec<u8>)>;
 
@@ -100,7 +98,7 @@ fn member(m: u16) -> Vec<u8> {
 }
 
 fn bound(s: i8, ex: bool) -> String {
-    let v = crate::score(s);
+    let v = score(s);
     if ex {
         format!("({v}")
     } else {

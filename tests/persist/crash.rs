@@ -9,9 +9,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use emu::config::Config;
-use emu::engine::Store;
-use emu::keyspace::Clock;
 use emu::persist::{self, AppendFsync, Durable, Options};
 
 const ENV_DIR: &str = "EMU_CRASH_CHILD_DIR";
@@ -26,9 +23,7 @@ fn options() -> Options {
     }
 }
 
-fn template() -> Store {
-    Store::new(Config::default(), Clock::System, 0)
-}
+use crate::common::persist::system_store as template;
 
 /// The writer. Does nothing unless started by `sigkill_at_random_moments`.
 #[test]
@@ -90,7 +85,7 @@ fn sigkill_at_random_moments() {
             .args([
                 "--ignored",
                 "--exact",
-                "crash_child",
+                "crash::crash_child",
                 "--nocapture",
                 "--test-threads=1",
             ])

@@ -1,0 +1,79 @@
+//! Helpers shared by the integration tests.
+//!
+//! Convention: a test binary is either one file `tests/<area>.rs` or a folder
+//! `tests/<area>/main.rs` whose topics are plain submodules (`mod model;` →
+//! `tests/<area>/model.rs`). Every binary that needs these helpers declares
+//! `mod common;` (a file at the top of `tests/`) or `#[path = "../common/mod.rs"] mod common;`
+//! (a folder binary), and imports what it uses: `use common::*;` for the embedded-handle
+//! helpers below, `common::engine::T` for a store driven through the engine directly,
+//! `common::persist` for durable-store templates, `common::zset` for sorted-set replies.
+
+#![allow(dead_code, unused_imports)]
+
+pub mod engine;
+pub mod persist;
+pub mod zset;
+
+use emu::{Redis, Value};
+
+/// The fixed start time every manual-clock test uses (2023-11-14T22:13:20Z, in ms).
+pub const T0: u64 = 1_700_000_000_000;
+
+pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+pub const SYNTAX: &str = "ERR syntax error";
+pub const NOT_INT: &str = "ERR value is not an integer or out of range";
+pub const NOT_FLOAT: &str = "ERR value is not a valid float";
+
+/// An embedded handle on a manual clock at [`T0`].
+pub fn redis() -> Redis {
+    Redis::builder().manual_clock(T0).build()
+}
+
+/// Runs a command given as text arguments.
+pub fn run(r: &Redis, args: &[&str]) -> emu::Result<Value> {
+    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    r.execute(&argv)
+}
+
+/// Runs a command and returns its reply, panicking (with the command) on an error.
+pub fn ok(r: &Redis, args: &[&str]) -> Value {
+    run(r, args).unwrap_or_else(|e| panic!("{args:?} failed: {e}"))
+}
+
+/// Runs a command that must fail and returns its error message.
+pub fn err(r: &Redis, args: &[&str]) -> String {
+    match run(r, args) {
+        Ok(v) => panic!("{args:?} should fail, got {v:?}"),
+        Err(e) => e.message().to_string(),
+    }
+}
+
+/// Runs a command whose reply must be an integer.
+pub fn ok_int(r: &Redis, args: &[&str]) -> i64 {
+    match ok(r, args) {
+        Value::Int(n) => n,
+        other => panic!("{args:?} gave {other:?}"),
+    }
+}
+
+pub fn b(s: &str) -> Value {
+    Value::bulk(s)
+}
+
+pub fn int(n: i64) -> Value {
+    Value::Int(n)
+}
+
+pub fn okv() -> Value {
+    Value::ok()
+}
+
+/// An array of bulk strings.
+pub fn arr(items: &[&str]) -> Value {
+    Value::bulks(items.iter().copied())
+}
+
+/// An array of integers.
+pub fn ints(items: &[i64]) -> Value {
+    Value::Array(items.iter().map(|&i| Value::Int(i)).collect())
+}
