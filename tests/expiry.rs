@@ -2,44 +2,15 @@
 //! PEXPIRETIME, PERSIST; lazy and active reclamation under the manual clock; a proptest of
 //! the whole against a model.
 
+mod common;
+use common::{err, ok, ok_int as int, redis, T0};
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use emu::keyspace::Object;
 use emu::{Redis, Value};
 use proptest::prelude::*;
-
-const T0: u64 = 1_700_000_000_000;
-
-fn redis() -> Redis {
-    Redis::builder().manual_clock(T0).build()
-}
-
-fn run(r: &Redis, args: &[&str]) -> emu::Result<Value> {
-    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-    r.execute(&argv)
-}
-
-fn ok(r: &Redis, args: &[&str]) -> Value {
-    match run(r, args) {
-        Ok(v) => v,
-        Err(e) => panic!("{args:?} failed: {e}"),
-    }
-}
-
-fn int(r: &Redis, args: &[&str]) -> i64 {
-    match ok(r, args) {
-        Value::Int(n) => n,
-        other => panic!("{args:?} gave {other:?}"),
-    }
-}
-
-fn err(r: &Redis, args: &[&str]) -> String {
-    match run(r, args) {
-        Ok(v) => panic!("{args:?} succeeded with {v:?}"),
-        Err(e) => e.message().to_string(),
-    }
-}
 
 /// SET semantics (value replaced, TTL cleared), written straight into the selected db.
 fn set(r: &Redis, key: &str, val: &str) {

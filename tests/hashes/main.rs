@@ -1,40 +1,16 @@
 //! Hash commands: replies, error texts, encodings, notifications, propagation, and a
 //! model-based proptest. Expected values were checked against Redis 7.0.15.
 
+#[path = "../common/mod.rs"]
+mod common;
+use common::{arr, b, err, int, ok, run};
+
 use std::collections::BTreeMap;
 
 use emu::engine::Store;
 use emu::engine::{self, Session};
 use emu::keyspace::{notify, Object};
 use emu::{Redis, Value};
-
-fn run(r: &Redis, args: &[&str]) -> emu::Result<Value> {
-    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-    r.execute(&argv)
-}
-
-fn ok(r: &Redis, args: &[&str]) -> Value {
-    run(r, args).unwrap_or_else(|e| panic!("{args:?} failed: {e:?}"))
-}
-
-fn err(r: &Redis, args: &[&str]) -> String {
-    match run(r, args) {
-        Ok(v) => panic!("{args:?} should fail, got {v:?}"),
-        Err(e) => e.message().to_string(),
-    }
-}
-
-fn int(n: i64) -> Value {
-    Value::Int(n)
-}
-
-fn b(s: &str) -> Value {
-    Value::bulk(s)
-}
-
-fn arr(items: &[&str]) -> Value {
-    Value::bulks(items.iter().copied())
-}
 
 fn map(pairs: &[(&str, &str)]) -> Value {
     Value::Map(pairs.iter().map(|(f, v)| (b(f), b(v))).collect())

@@ -1,21 +1,13 @@
 //! The typed API: every command method at least once, with its options, through the real
 //! engine (the embedded handle speaks RESP3), plus pipelines and SCAN iterators.
 
-#[path = "api/hashes.rs"]
 mod hashes;
-#[path = "api/keys.rs"]
 mod keys;
-#[path = "api/lists.rs"]
 mod lists;
-#[path = "api/pipeline.rs"]
 mod pipeline;
-#[path = "api/sets.rs"]
 mod sets;
-#[path = "api/shapes.rs"]
 mod shapes;
-#[path = "api/strings.rs"]
 mod strings;
-#[path = "api/zsets.rs"]
 mod zsets;
 
 /// A store with a manual clock at Unix time 1 000 000 s, so TTLs are exact.

@@ -1,7 +1,10 @@
 //! String commands: replies, error texts, expiry, effects and notifications, checked against
 //! what Redis 7.0.15 answers.
 
-#[path = "strings/incrbyfloat_cases.rs"]
+#[path = "../common/mod.rs"]
+mod common;
+use common::{b, err, int, ok, okv, redis, run as q, T0 as NOW};
+
 mod incrbyfloat_cases;
 
 use std::collections::HashMap;
@@ -9,45 +12,8 @@ use std::time::Duration;
 
 use emu::keyspace::{notify, Object};
 use emu::types::list::List;
-use emu::{Error, Redis, Value};
+use emu::{Redis, Value};
 use proptest::prelude::*;
-
-const NOW: u64 = 1_700_000_000_000;
-
-fn redis() -> Redis {
-    Redis::builder().manual_clock(NOW).build()
-}
-
-fn q(r: &Redis, args: &[&str]) -> Result<Value, Error> {
-    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-    r.execute(&argv)
-}
-
-fn ok(r: &Redis, args: &[&str]) -> Value {
-    match q(r, args) {
-        Ok(v) => v,
-        Err(e) => panic!("{args:?} failed: {e}"),
-    }
-}
-
-fn err(r: &Redis, args: &[&str]) -> String {
-    match q(r, args) {
-        Ok(v) => panic!("{args:?} succeeded with {v:?}"),
-        Err(e) => e.message().to_string(),
-    }
-}
-
-fn b(s: &str) -> Value {
-    Value::bulk(s)
-}
-
-fn int(i: i64) -> Value {
-    Value::Int(i)
-}
-
-fn okv() -> Value {
-    Value::ok()
-}
 
 fn expire_of(r: &Redis, key: &str) -> Option<u64> {
     r.with_store(|s| s.dbs[0].dict.get(key.as_bytes()).and_then(|e| e.expire))

@@ -1,41 +1,13 @@
 //! List commands: replies and error texts checked against Redis 7.0.15.
 
+#[path = "../common/mod.rs"]
+mod common;
+use common::{arr, b, err, int, ints, ok, run as q};
+
 use emu::engine::Store;
 use emu::engine::{self, Session};
 use emu::keyspace::{notify, Object};
 use emu::{Redis, Value};
-
-fn q(r: &Redis, args: &[&str]) -> emu::Result<Value> {
-    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-    r.execute(&argv)
-}
-
-fn ok(r: &Redis, args: &[&str]) -> Value {
-    q(r, args).unwrap_or_else(|e| panic!("{args:?}: {e}"))
-}
-
-fn err(r: &Redis, args: &[&str]) -> String {
-    match q(r, args) {
-        Ok(v) => panic!("{args:?}: expected an error, got {v:?}"),
-        Err(e) => e.message().to_string(),
-    }
-}
-
-fn b(s: &str) -> Value {
-    Value::bulk(s)
-}
-
-fn arr(items: &[&str]) -> Value {
-    Value::bulks(items.iter())
-}
-
-fn int(i: i64) -> Value {
-    Value::Int(i)
-}
-
-fn ints(items: &[i64]) -> Value {
-    Value::Array(items.iter().map(|&i| Value::Int(i)).collect())
-}
 
 fn all(r: &Redis, key: &str) -> Value {
     ok(r, &["LRANGE", key, "0", "-1"])
@@ -805,5 +777,4 @@ fn object_encoding_is_quicklist() {
     assert_eq!(enc, "quicklist");
 }
 
-#[path = "lists/model.rs"]
 mod model;

@@ -4,48 +4,17 @@
 //! Keys are created by writing into the store directly so these tests depend only on the
 //! commands under test; expiry is driven by the manual clock.
 
+#[path = "../common/mod.rs"]
+mod common;
+use common::{err, int, ok, okv, redis, T0};
+
 use std::time::Duration;
 
 use emu::keyspace::Object;
 use emu::{Redis, Value};
 
-#[path = "keys/hooks.rs"]
 mod hooks;
-#[path = "keys/scan.rs"]
 mod scan;
-
-const T0: u64 = 1_700_000_000_000;
-
-fn redis() -> Redis {
-    Redis::builder().manual_clock(T0).build()
-}
-
-fn run(r: &Redis, args: &[&str]) -> emu::Result<Value> {
-    let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-    r.execute(&argv)
-}
-
-fn ok(r: &Redis, args: &[&str]) -> Value {
-    match run(r, args) {
-        Ok(v) => v,
-        Err(e) => panic!("{args:?} failed: {e}"),
-    }
-}
-
-fn err(r: &Redis, args: &[&str]) -> String {
-    match run(r, args) {
-        Ok(v) => panic!("{args:?} succeeded with {v:?}"),
-        Err(e) => e.message().to_string(),
-    }
-}
-
-fn int(n: i64) -> Value {
-    Value::Int(n)
-}
-
-fn okv() -> Value {
-    Value::Simple("OK".into())
-}
 
 /// Stores a value in the handle's selected database (SET semantics: no TTL).
 fn put(r: &Redis, key: &str, obj: Object) {

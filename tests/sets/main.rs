@@ -1007,5 +1007,4 @@ fn command_table_entries() {
 
 // ---------------------------------------------------------------- proptest
 
-#[path = "sets/model.rs"]
 mod model;
