@@ -4,9 +4,9 @@
 //! `Redis(decode_responses=True)` becomes choosing `String` as the reply type; keyword options
 //! become option structs; `time.time()` and `uuid4()` become the store's manual clock and a
 //! counter, so every run is identical. The seed's Pub/Sub section is translated in
-//! `tests/pubsub_api.rs` (`seed_pubsub_example`), Connection Management (Redis(host, port,
+//! `tests/pubsub/api.rs` (`seed_pubsub_example`), Connection Management (Redis(host, port,
 //! db), password, pools, from_url, multiple databases) and Sentinel in
-//! `tests/plumbing_client.rs` (`seed_*`), and the lock patterns in `tests/plumbing_lock.rs`.
+//! `tests/plumbing/client.rs` (`seed_*`), and the lock patterns in `tests/plumbing/lock.rs`.
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;

@@ -7,13 +7,11 @@
 
 #![cfg(feature = "server")]
 
-mod server_util;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use server_util::{reply_len, start, start_real_redis};
+use crate::server_util::{reply_len, start, start_real_redis};
 
 struct Client {
     s: TcpStream,

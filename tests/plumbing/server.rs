@@ -4,13 +4,11 @@
 
 #![cfg(feature = "server")]
 
-mod server_util;
-
 use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use server_util::{require, start, Raw};
+use crate::server_util::{require, start, Raw};
 
 struct Sentinel {
     child: Child,
@@ -249,7 +247,7 @@ fn served_store_published_at_its_port() {
 fn run_redis_py_sentinel(proto: &str) {
     let (_r, srv) = start();
     let port = srv.addr().unwrap().port();
-    let out = server_util::run_redis_py("plumbing_sentinel_py.py", port, proto);
+    let out = crate::server_util::run_redis_py("plumbing_sentinel_py.py", port, proto);
     assert_eq!(out, format!("sentinel ok {proto}"));
 }
 

@@ -7,13 +7,11 @@
 
 #![cfg(feature = "server")]
 
-mod server_util;
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use server_util::{require, start};
+use crate::server_util::{require, start};
 
 const REDIS_TOOLS: &str = "install Debian package `redis-tools` (or `redis-server`)";
 
@@ -174,7 +172,7 @@ fn redis_benchmark_short_run() {
 fn run_redis_py(proto: &str) {
     let (_r, srv) = start();
     let port = srv.addr().unwrap().port();
-    let out = server_util::run_redis_py("redis_py_check.py", port, proto);
+    let out = crate::server_util::run_redis_py("redis_py_check.py", port, proto);
     assert_eq!(out, format!("redis-py ok {proto}"));
 }
 
@@ -254,8 +252,8 @@ mod binary {
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
 
-    use super::server_util::{require, Raw};
     use super::REDIS_TOOLS;
+    use crate::server_util::{require, Raw};
 
     fn spawn_emu(args: &[&str]) -> (std::process::Child, u16, Vec<String>) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_emu"))

@@ -3,13 +3,11 @@
 
 #![cfg(feature = "server")]
 
-mod server_util;
-
 use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use server_util::{start, start_with, Raw};
+use crate::server_util::{start, start_with, Raw};
 
 #[test]
 fn protocol_errors_reply_then_close_only_that_connection() {

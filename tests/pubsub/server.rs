@@ -4,11 +4,9 @@
 
 #![cfg(feature = "server")]
 
-mod server_util;
-
 use std::time::{Duration, Instant};
 
-use server_util::{start, Raw};
+use crate::server_util::{start, Raw};
 
 fn b(s: &str) -> Vec<u8> {
     s.as_bytes().to_vec()
@@ -474,7 +472,7 @@ fn slow_subscriber_is_disconnected_by_the_output_buffer_limit() {
 fn run_redis_py_pubsub(proto: &str) {
     let (_r, srv) = start();
     let port = srv.addr().unwrap().port();
-    let out = server_util::run_redis_py("redis_py_pubsub.py", port, proto);
+    let out = crate::server_util::run_redis_py("redis_py_pubsub.py", port, proto);
     assert_eq!(out, format!("redis-py pubsub ok {proto}"));
 }
 

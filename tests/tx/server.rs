@@ -5,12 +5,10 @@
 
 #![cfg(all(feature = "server", feature = "redis-rs"))]
 
-mod server_util;
-
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use server_util::{start, start_real_redis, Raw};
+use crate::server_util::{start, start_real_redis, Raw};
 
 fn s(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -202,7 +200,7 @@ fn redis_rs_atomic_pipe_in_process() {
 fn run_redis_py(proto: &str) {
     let (_r, srv) = start();
     let port = srv.addr().unwrap().port();
-    let out = server_util::run_redis_py("tx_redis_py.py", port, proto);
+    let out = crate::server_util::run_redis_py("tx_redis_py.py", port, proto);
     assert_eq!(out, format!("tx ok {proto}"));
 }
 
@@ -459,7 +457,7 @@ fn redis_rs_atomic_pipe_async_in_process() {
 fn watchers_racing_over_tcp_lose_nothing() {
     const THREADS: usize = 6;
     const EACH: i64 = 100;
-    let (r, srv) = server_util::start_with(|s| s.threads(4));
+    let (r, srv) = crate::server_util::start_with(|s| s.threads(4));
     let url = format!("redis://{}/", srv.addr().unwrap());
     let handles: Vec<_> = (0..THREADS)
         .map(|_| {

@@ -4,13 +4,11 @@
 
 #![cfg(feature = "server")]
 
-mod server_util;
-
 use std::net::SocketAddr;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use server_util::{start, start_real_redis, Raw};
+use crate::server_util::{start, start_real_redis, Raw};
 
 fn blocked(c: &mut Raw) -> usize {
     let info = c.cmds("INFO clients");
@@ -127,7 +125,7 @@ fn multi_on_the_server_does_not_block_if_supported() {
 fn run_redis_py(proto: &str) {
     let (_r, srv) = start();
     let port = srv.addr().unwrap().port();
-    let out = server_util::run_redis_py("redis_py_blocking.py", port, proto);
+    let out = crate::server_util::run_redis_py("redis_py_blocking.py", port, proto);
     assert_eq!(out, "redis-py blocking ok");
 }
 

@@ -1,0 +1,12 @@
+//! Blocking commands: one test binary, one topic per module.
+//!
+//! - `embedded`: immediate and timeout paths, wake-ups from other threads, FIFO, MULTI;
+//! - `server`: over `emu serve`, through the redis-rs adapter, and against a real redis-server.
+
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../server_util/mod.rs"]
+mod server_util;
+
+mod embedded;
+mod server;

@@ -1,0 +1,16 @@
+//! The RESP server: one test binary, one topic per module.
+//!
+//! - `adapter`: redis-rs code against an embedded store through the in-process adapter;
+//! - `clients`: real clients (redis-cli, redis-benchmark, redis-py, redis-rs) and `emu serve`;
+//! - `protocol`: framing, protocol errors, inline commands, pipelining, RESP3, auth, load;
+//! - `resp_proptest`: the request parser and connection state machine under random input.
+
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../server_util/mod.rs"]
+mod server_util;
+
+mod adapter;
+mod clients;
+mod protocol;
+mod resp_proptest;
