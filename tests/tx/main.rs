@@ -6,6 +6,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+#[cfg(feature = "server")]
 #[path = "../server_util/mod.rs"]
 mod server_util;
 
