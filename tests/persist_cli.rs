@@ -151,3 +151,44 @@ fn serve_dir_keeps_data_across_restarts() {
         child.wait().unwrap();
     }
 }
+
+/// The issue's case through the binary: a garbage log next to a valid snapshot refuses to
+/// open; `emu check --repair` exits 0, after which the directory opens and `emu check` is
+/// clean; repairing again changes nothing (no second `dropped-*` folder).
+#[test]
+fn repair_of_a_garbage_log_header_through_the_binary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    let d = dir.to_str().unwrap();
+    assert_eq!(emu(&["cli", "--dir", d, "SET", "k", "v"], None).0, 0);
+    assert_eq!(emu(&["compact", d], None).0, 0);
+    let log = dir.join("emu-00000000000000000001.log");
+    std::fs::write(&log, b"this is not an emu log at all").unwrap();
+    let (code, _, err) = emu(&["cli", "--dir", d, "GET", "k"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("emu check --repair"), "{err}");
+    let (code, out, err) = emu(&["check", d, "--repair"], None);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = emu(&["check", d], None);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("no problems found"), "{out}");
+    assert_eq!(emu(&["cli", "--dir", d, "GET", "k"], None).1, "v\n");
+    let dropped = || {
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_str()
+                    .unwrap()
+                    .starts_with("dropped-")
+            })
+            .count()
+    };
+    assert_eq!(dropped(), 1);
+    let (code, out, _) = emu(&["check", d, "--repair"], None);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("no problems found"), "{out}");
+    assert_eq!(dropped(), 1);
+}
