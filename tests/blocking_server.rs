@@ -190,7 +190,7 @@ fn redis_rs_sync_adapter_blocks_and_wakes() {
     while store.with_store(|s| s.blocking.blocked_clients()) == 0 {
         thread::sleep(Duration::from_millis(2));
     }
-    let _: () = store.zadd("z", [("m", 4.0)]).unwrap();
+    store.zadd("z", [("m", 4.0)]).unwrap();
     assert_eq!(h.join().unwrap(), Some(("z".into(), "m".into(), 4.0)));
 }
 

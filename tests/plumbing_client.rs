@@ -226,8 +226,8 @@ fn seed_multiple_databases() {
         get(&sessions2, "plumbing:multi").as_deref(),
         Some("session")
     );
-    let _: () = cache.delete("plumbing:multi").unwrap();
-    let _: () = sessions.delete("plumbing:multi").unwrap();
+    cache.delete("plumbing:multi").unwrap();
+    sessions.delete("plumbing:multi").unwrap();
 }
 
 #[test]
@@ -591,12 +591,12 @@ fn seed_sentinel_master_and_replica() {
     let plain = Redis::options().connect().unwrap();
     assert!(plain.same_store(&master));
     // Replicas refuse writes, through every path.
-    let e = slave.set::<_, _, ()>("plumbing:sentinel", "x").unwrap_err();
+    let e = slave.set("plumbing:sentinel", "x").unwrap_err();
     assert_eq!(
         e.message(),
         "READONLY You can't write against a read only replica."
     );
-    let e = slave.incr::<_, i64>("plumbing:sentinel:n").unwrap_err();
+    let e = slave.incr("plumbing:sentinel:n").unwrap_err();
     assert_eq!(
         e.message(),
         "READONLY You can't write against a read only replica."
@@ -614,8 +614,8 @@ fn seed_sentinel_master_and_replica() {
             Value::bulk("bar")
         ]
     );
-    assert!(slave.with_db(1).set::<_, _, ()>("x", 1).is_err());
-    let _: () = master.delete("plumbing:sentinel").unwrap();
+    assert!(slave.with_db(1).set("x", 1).is_err());
+    master.delete("plumbing:sentinel").unwrap();
 }
 
 #[test]

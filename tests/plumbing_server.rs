@@ -226,7 +226,7 @@ fn replica_and_auth_errors_match_a_real_server() {
         .read_only(true)
         .connect()
         .unwrap();
-    let e = replica.set::<_, _, ()>("k", "v").unwrap_err();
+    let e = replica.set("k", "v").unwrap_err();
     assert_eq!(e.message(), text(&readonly));
 }
 

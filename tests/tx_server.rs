@@ -123,7 +123,7 @@ fn closing_a_connection_releases_its_watches() {
         std::thread::sleep(Duration::from_millis(10));
     }
     // The queued SET never ran.
-    assert_eq!(r.exists::<_, i64>("x").unwrap(), 0);
+    assert_eq!(r.exists("x").unwrap(), 0);
 }
 
 #[test]
@@ -186,7 +186,7 @@ fn redis_rs_atomic_pipe_in_process() {
         .query::<()>(&mut con)
         .unwrap_err();
     assert!(e.to_string().contains("unknown command"), "{e}");
-    assert_eq!(store.exists::<_, i64>("d").unwrap(), 0);
+    assert_eq!(store.exists("d").unwrap(), 0);
     // RESP3 too.
     let mut con3 = EmuConnection::resp3(&store);
     let (h,): (std::collections::HashMap<String, String>,) = redis::pipe()

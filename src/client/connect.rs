@@ -13,7 +13,7 @@
 //!     .connect()
 //!     .unwrap();
 //! let b = Redis::options().port(16379).connect().unwrap();
-//! let _: () = a.set("shared", "yes").unwrap();
+//! a.set("shared", "yes").unwrap();
 //! // Two clients of one address see the same data, as clients of one server do.
 //! assert_eq!(b.get::<_, Option<String>>("shared").unwrap().as_deref(), Some("yes"));
 //! ```

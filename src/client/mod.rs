@@ -6,25 +6,27 @@
 //! use emu::{Redis, SetOptions};
 //!
 //! let r = Redis::new();
-//! let _: () = r.set("username", "john_doe").unwrap();
-//! // The reply type is chosen by the caller — the Rust form of `decode_responses=True`.
+//! r.set("username", "john_doe").unwrap();
+//! // Data replies: the caller chooses the type — the Rust form of `decode_responses=True`.
 //! let name: Option<String> = r.get("username").unwrap();
 //! assert_eq!(name.as_deref(), Some("john_doe"));
 //! let raw: Option<Vec<u8>> = r.get("username").unwrap();
 //! assert_eq!(raw.as_deref(), Some(&b"john_doe"[..]));
 //!
-//! let created: bool = r.set_options("lock", "me", SetOptions::default().nx().ex(10)).unwrap();
-//! assert!(created);
-//! let n: i64 = r.incrby("counter", 5).unwrap();
-//! assert_eq!(n, 5);
+//! // Fixed-shape replies: the method returns the one type.
+//! assert!(r.set_options("lock", "me", SetOptions::default().nx().ex(10)).unwrap());
+//! assert_eq!(r.incrby("counter", 5).unwrap(), 5);
 //! ```
 //!
 //! # Return types
 //!
-//! Every command method is generic in its reply type `RV: FromValue`, like redis-rs: annotate
-//! the binding (`let n: i64 = r.incr("c")?;`), use `()` to discard (`let _: () = r.set(..)?`)
-//! or turbofish the last parameter (`r.incr::<_, i64>("c")?`). See [`convert`] for which
-//! replies convert to which types. Error replies are `Err` with Redis's exact text.
+//! The rule is stated once, in the crate docs ([Reply types](crate#reply-types)): a command
+//! whose reply has one fixed shape returns that type (`set` → `()`, `incr` → `i64`,
+//! `expire` → `bool`); a command that returns stored data is generic in `RV: FromValue` —
+//! annotate the binding (`let v: Option<String> = r.get("k")?;`) or turbofish the last
+//! parameter (`r.get::<_, Option<String>>("k")?`). [`Redis::cmd`] is always generic. See
+//! [`convert`] for which replies convert to which types. Error replies are `Err` with
+//! Redis's exact text.
 //!
 //! # Time and determinism
 //!

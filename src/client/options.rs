@@ -71,8 +71,17 @@ impl ToArg for SetExpiry {
 /// Options of `SET key value [NX | XX] [GET] [EX | PX | EXAT | PXAT | KEEPTTL]`, as
 /// redis-py's `set(name, value, ex=, px=, nx=, xx=, keepttl=, get=, exat=, pxat=)`.
 ///
-/// The reply is `OK` (`true` as `bool`) or nil (`false`) when a condition failed; with
-/// [`SetOptions::get`] it is the old value instead (`Option<String>`).
+/// [`Redis::set_options`](crate::Redis::set_options) returns `true` when the value was set,
+/// `false` when `NX`/`XX` blocked it; [`Redis::set_get`](crate::Redis::set_get) adds `GET`
+/// and returns the old value instead (`Option<String>`).
+///
+/// ```
+/// use emu::{Redis, SetOptions};
+/// let r = Redis::new();
+/// assert!(r.set_options("k", "v", SetOptions::default().nx().ex(60))?);
+/// assert!(!r.set_options("k", "w", SetOptions::default().nx())?);
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SetOptions {
     condition: Option<Condition>,
@@ -121,8 +130,9 @@ impl SetOptions {
         self.condition = Some(Condition::Xx);
         self
     }
-    /// `GET`: reply with the old value (nil if none) instead of `OK`.
-    pub fn get(mut self) -> Self {
+    /// `GET`: reply with the old value (nil if none) instead of `OK`; set by
+    /// [`Redis::set_get`](crate::Redis::set_get), whose reply type fits it.
+    pub(crate) fn get(mut self) -> Self {
         self.get = true;
         self
     }

@@ -19,7 +19,7 @@
 //! ```
 //! use emu::Redis;
 //! let r = Redis::new();
-//! let _: () = r.set("balance", 10).unwrap();
+//! r.set("balance", 10).unwrap();
 //! let replies = r
 //!     .transaction(&["balance"], |pipe| {
 //!         let balance: i64 = pipe.conn().get("balance")?;

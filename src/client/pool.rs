@@ -7,7 +7,7 @@
 //! let pool = ConnectionPool::new(Redis::options().port(16380).db(0)).max_connections(2);
 //! let a = pool.get().unwrap();
 //! let b = pool.get().unwrap();
-//! let _: () = a.set("k", "v").unwrap();
+//! a.set("k", "v").unwrap();
 //! assert_eq!(b.get::<_, Option<String>>("k").unwrap().as_deref(), Some("v"));
 //! // Both connections are checked out: redis-py's default pool refuses a third.
 //! let err = pool.get().unwrap_err();

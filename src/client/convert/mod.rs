@@ -132,6 +132,10 @@ pub trait FromValue: Sized {
 pub fn incompatible(v: &Value, what: &str) -> Error {
     match v {
         Value::Error(text) => Error::from_reply(text.clone()),
+        Value::Nil | Value::NilArray => Error::conversion(format!(
+            "reply is nil (no such key, field or member) and cannot be converted to {what}; \
+             ask for Option<{what}> to get None instead"
+        )),
         _ => Error::conversion(format!("reply {v:?} cannot be converted to {what}")),
     }
 }
