@@ -207,9 +207,7 @@ fn set_operations() {
 
     // Add members to set.
     assert_eq!(
-        redis
-            .sadd("tags", ["python", "redis", "database"])
-            .unwrap(),
+        redis.sadd("tags", ["python", "redis", "database"]).unwrap(),
         3
     );
     assert_eq!(

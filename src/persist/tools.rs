@@ -224,16 +224,20 @@ pub fn parse_jsonl_line(line: &str) -> Result<KeyRecord, PersistError> {
     let need = |f: Option<Json>, name: &str| {
         f.ok_or_else(|| PersistError::json(format!("missing field \"{name}\"")))
     };
-    let db = json::as_u64(&need(db, "db")?)?;
+    // Fields with a natural default may be omitted: `db` (0) and `expire_at_ms` (null).
+    let db = match db {
+        None => 0,
+        Some(v) => json::as_u64(&v)?,
+    };
     let db = u32::try_from(db).map_err(|_| PersistError::json("db out of range"))?;
     let key = json::as_bytes(&need(key, "key")?)?;
     let Json::Str(ty) = need(ty, "type")? else {
         return Err(PersistError::json("\"type\" must be a string"));
     };
     let value = need(value, "value")?;
-    let expire = match need(expire, "expire_at_ms")? {
-        Json::Null => None,
-        v => Some(json::as_u64(&v)?),
+    let expire = match expire {
+        None | Some(Json::Null) => None,
+        Some(v) => Some(json::as_u64(&v)?),
     };
     let arr = |v: &Json| -> Result<Vec<Json>, PersistError> {
         match v {
@@ -441,9 +445,22 @@ pub fn load(
     input: &mut dyn BufRead,
     format: Option<Format>,
 ) -> Result<u64, PersistError> {
+    // Read the whole dump before touching the directory: bad input changes nothing.
+    let store = parse_dump(input, format)?;
+    let created = files::missing_ancestors(dir);
+    let r = load_parsed(dir, &store);
+    if r.is_err() {
+        // A failed load leaves no new directory behind.
+        if let Some(top) = created.first() {
+            let _ = std::fs::remove_dir_all(top);
+        }
+    }
+    r
+}
+
+fn load_parsed(dir: &Path, store: &Store) -> Result<u64, PersistError> {
     std::fs::create_dir_all(dir).map_err(|e| PersistError::io("creating directory", dir, e))?;
     let _lock = DirLock::acquire(dir)?;
-    let store = parse_dump(input, format)?;
     let l = files::list(dir)?;
     let next = l
         .snapshots
@@ -465,6 +482,7 @@ pub fn load(
 
 /// `emu compact DIR`: writes a fresh snapshot and starts an empty log.
 pub fn compact(dir: &Path) -> Result<(), PersistError> {
+    files::require_dir(dir)?;
     let opts = Options {
         compaction_min_bytes: u64::MAX,
         ..Options::default()
@@ -577,6 +595,7 @@ fn verify(dir: &Path) -> Result<(Vec<String>, Option<Problem>), PersistError> {
 /// that opens and checks clean. A clean directory is never touched: repairing it again
 /// creates no `dropped-*` folder.
 pub fn check(dir: &Path, repair: bool) -> Result<CheckReport, PersistError> {
+    files::require_dir(dir)?;
     let _lock = DirLock::acquire(dir)?;
     let (lines, mut problem) = verify(dir)?;
     let mut rep = CheckReport {
