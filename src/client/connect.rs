@@ -263,6 +263,20 @@ impl ConnectOptions {
         format!("{}:{}", self.host, self.port)
     }
 
+    /// True if a live in-process store already has this address (no store is created).
+    pub(crate) fn has_live_store(&self) -> Result<bool> {
+        if self.data_dir.is_some() || self.in_memory {
+            return Ok(false);
+        }
+        let Some(key) = self.address_key()? else {
+            return Ok(false);
+        };
+        Ok(registry()
+            .lock()
+            .get(&key)
+            .is_some_and(|w| w.strong_count() > 0))
+    }
+
     /// Finds or creates the store this connection talks to; `true` if created now.
     pub(crate) fn resolve(&self) -> Result<(Arc<Shared>, bool)> {
         let key = self.address_key()?;

@@ -102,9 +102,11 @@ impl ConnectionPool {
         }
     }
 
-    /// A pool for a URL ([`crate::from_url`]'s forms; `?max_connections=N` is honoured).
+    /// A pool for a URL ([`crate::from_url`]'s forms and its guard against a listening
+    /// server; `?max_connections=N` is honoured).
     pub fn from_url(url: &str) -> Result<ConnectionPool> {
         let (options, max) = super::url::parse(url)?;
+        super::url::refuse_listening_server(url, &options)?;
         let pool = ConnectionPool::new(options);
         Ok(match max {
             Some(n) => pool.max_connections(n),
