@@ -62,6 +62,15 @@ struct PoolShared {
 
 /// A pool of connections to one store. Cheap to clone (clones are the same pool). See the
 /// [module docs](self).
+///
+/// ```
+/// use emu::{ConnectionPool, Redis};
+/// let pool = ConnectionPool::new(Redis::options().port(16401)).max_connections(2);
+/// let conn = pool.get()?; // back to the pool when dropped
+/// conn.set("k", "v")?;
+/// assert_eq!(pool.get()?.get::<_, String>("k")?, "v");
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct ConnectionPool {
     options: ConnectOptions,

@@ -170,6 +170,17 @@ impl Message {
 
 /// A Pub/Sub subscriber on an embedded store (redis-py's `PubSub`). Dropping it
 /// unsubscribes from everything.
+///
+/// ```
+/// use std::time::Duration;
+/// let redis = emu::Redis::new();
+/// let mut sub = redis.pubsub().ignore_subscribe_messages(true);
+/// sub.subscribe(&["news"])?;
+/// assert_eq!(redis.publish("news", "hello")?, 1);
+/// let msg = sub.get_message(Some(Duration::from_secs(1)))?.unwrap();
+/// assert_eq!(msg.data_str(), Some("hello"));
+/// # Ok::<(), emu::Error>(())
+/// ```
 pub struct PubSub {
     redis: Redis,
     session: Session,

@@ -6,6 +6,14 @@ use crate::client::options::ScanOptions;
 
 commands! {
     /// `HSET key field value` — 1 if the field is new, 0 if it was updated.
+    ///
+    /// ```
+    /// let r = emu::Redis::new();
+    /// assert_eq!(r.hset("user:1", "name", "Ada")?, 1);   // new field
+    /// assert_eq!(r.hset("user:1", "name", "Grace")?, 0); // updated
+    /// assert_eq!(r.hget::<_, _, String>("user:1", "name")?, "Grace");
+    /// # Ok::<(), emu::Error>(())
+    /// ```
     fn hset[K: ToArg, F: ToArg, V: ToArg,](key: K, field: F, value: V) -> i64 {
         args("HSET").arg(key).arg(field).arg(value)
     }
@@ -27,6 +35,15 @@ commands! {
     }
 
     /// `HGET key field` — the value, or nil.
+    ///
+    /// ```
+    /// let r = emu::Redis::new();
+    /// r.hset("h", "n", "7")?;
+    /// let n: Option<i64> = r.hget("h", "n")?;
+    /// assert_eq!(n, Some(7));
+    /// assert_eq!(r.hget::<_, _, Option<String>>("h", "other")?, None);
+    /// # Ok::<(), emu::Error>(())
+    /// ```
     fn hget[K: ToArg, F: ToArg,](key: K, field: F) { args("HGET").arg(key).arg(field) }
 
     /// `HMGET key field …` — one value or nil per field.

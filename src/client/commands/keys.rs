@@ -7,6 +7,13 @@ use crate::client::options::{CopyOptions, ExpireOption, ScanOptions};
 commands! {
     /// `DEL key …` — how many keys were deleted (redis-py `delete(*names)`):
     /// `r.delete("a")`, `r.delete(&["a", "b"])`.
+    ///
+    /// ```
+    /// let r = emu::Redis::new();
+    /// r.mset([("a", 1), ("b", 2)])?;
+    /// assert_eq!(r.delete(["a", "b", "c"])?, 2);
+    /// # Ok::<(), emu::Error>(())
+    /// ```
     fn delete[K: ToArg,](keys: K) -> i64 { args("DEL").arg(keys) }
 
     /// `UNLINK key …` — like DEL (reclaiming memory lazily in Redis); how many were removed.
@@ -14,6 +21,15 @@ commands! {
 
     /// `EXISTS key …` — how many of the keys exist (a key named twice counts twice); as
     /// `bool`, whether any does.
+    ///
+    /// ```
+    /// let r = emu::Redis::new();
+    /// r.set("a", 1)?;
+    /// assert_eq!(r.exists("a")?, 1);
+    /// assert_eq!(r.exists(["a", "a", "b"])?, 2);
+    /// if r.exists("b")? == 0 { /* … */ }
+    /// # Ok::<(), emu::Error>(())
+    /// ```
     fn exists[K: ToArg,](keys: K) -> i64 { args("EXISTS").arg(keys) }
 
     /// `TYPE key` — `"string"`, `"list"`, `"set"`, `"zset"`, `"hash"` or `"none"` (redis-py
@@ -58,6 +74,15 @@ commands! {
 
     /// `EXPIRE key seconds` — `true` if the time to live was set, `false` if the key does
     /// not exist. A non-positive time deletes the key.
+    ///
+    /// ```
+    /// let r = emu::Redis::builder().manual_clock(0).build();
+    /// r.set("session", "x")?;
+    /// assert!(r.expire("session", 30)?);
+    /// assert_eq!(r.ttl("session")?, 30);
+    /// assert!(!r.expire("missing", 30)?);
+    /// # Ok::<(), emu::Error>(())
+    /// ```
     fn expire[K: ToArg,](key: K, seconds: i64) -> bool { args("EXPIRE").arg(key).arg(seconds) }
 
     /// `EXPIRE key seconds NX|XX|GT|LT` — `false` also when the condition is not met.

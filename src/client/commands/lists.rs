@@ -7,6 +7,14 @@ use crate::client::options::{Direction, InsertPosition, LPosOptions};
 commands! {
     /// `LPUSH key element …` — push to the head (the last given ends up first); the new
     /// length.
+    ///
+    /// ```
+    /// let r = emu::Redis::new();
+    /// assert_eq!(r.lpush("jobs", ["a", "b"])?, 2);
+    /// let jobs: Vec<String> = r.lrange("jobs", 0, -1)?;
+    /// assert_eq!(jobs, ["b", "a"]);
+    /// # Ok::<(), emu::Error>(())
+    /// ```
     fn lpush[K: ToArg, V: ToArg,](key: K, values: V) -> i64 { args("LPUSH").arg(key).arg(values) }
 
     /// `RPUSH key element …` — push to the tail; the new length.
@@ -34,6 +42,14 @@ commands! {
 
     /// `LRANGE key start stop` — the elements between two indexes (inclusive; negative
     /// indexes count from the tail, `-1` is the last).
+    ///
+    /// ```
+    /// let r = emu::Redis::new();
+    /// r.rpush("l", ["a", "b", "c"])?;
+    /// let last_two: Vec<String> = r.lrange("l", -2, -1)?;
+    /// assert_eq!(last_two, ["b", "c"]);
+    /// # Ok::<(), emu::Error>(())
+    /// ```
     fn lrange[K: ToArg,](key: K, start: i64, stop: i64) {
         args("LRANGE").arg(key).arg(start).arg(stop)
     }

@@ -6,12 +6,28 @@ use crate::client::options::ScanOptions;
 
 commands! {
     /// `SADD key member …` — how many members were new.
+    ///
+    /// ```
+    /// let r = emu::Redis::new();
+    /// assert_eq!(r.sadd("tags", ["a", "b", "a"])?, 2);
+    /// assert!(r.sismember("tags", "a")?);
+    /// # Ok::<(), emu::Error>(())
+    /// ```
     fn sadd[K: ToArg, M: ToArg,](key: K, members: M) -> i64 { args("SADD").arg(key).arg(members) }
 
     /// `SREM key member …` — how many members were removed.
     fn srem[K: ToArg, M: ToArg,](key: K, members: M) -> i64 { args("SREM").arg(key).arg(members) }
 
     /// `SMEMBERS key` — every member (`HashSet<String>`, `BTreeSet<String>` or `Vec`).
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    /// let r = emu::Redis::new();
+    /// r.sadd("tags", ["x", "y"])?;
+    /// let tags: HashSet<String> = r.smembers("tags")?;
+    /// assert!(tags.contains("x") && tags.len() == 2);
+    /// # Ok::<(), emu::Error>(())
+    /// ```
     fn smembers[K: ToArg,](key: K) { args("SMEMBERS").arg(key) }
 
     /// `SISMEMBER key member` — `true` if a member.

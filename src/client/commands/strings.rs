@@ -7,6 +7,16 @@ use crate::client::options::{Expiry, SetOptions};
 commands! {
     /// `GET key` — the value, or nil if the key does not exist
     /// (`let v: Option<String> = r.get("k")?`).
+    ///
+    /// ```
+    /// let r = emu::Redis::new();
+    /// r.set("k", "v")?;
+    /// let text: Option<String> = r.get("k")?;      // decoded
+    /// let bytes: Option<Vec<u8>> = r.get("k")?;    // raw
+    /// assert_eq!((text.as_deref(), bytes.as_deref()), (Some("v"), Some(&b"v"[..])));
+    /// assert_eq!(r.get::<_, Option<String>>("missing")?, None);
+    /// # Ok::<(), emu::Error>(())
+    /// ```
     fn get[K: ToArg,](key: K) { args("GET").arg(key) }
 
     /// `SET key value` — always `OK`: `redis.set("k", "v")?;`.
@@ -74,6 +84,13 @@ commands! {
     fn strlen[K: ToArg,](key: K) -> i64 { args("STRLEN").arg(key) }
 
     /// `INCR key` — the value after adding 1 (redis-py `incr(name)`).
+    ///
+    /// ```
+    /// let r = emu::Redis::new();
+    /// assert_eq!(r.incr("hits")?, 1);
+    /// assert_eq!(r.incr("hits")?, 2);
+    /// # Ok::<(), emu::Error>(())
+    /// ```
     fn incr[K: ToArg,](key: K) -> i64 { args("INCR").arg(key) }
 
     /// `INCRBY key increment` — the value after adding `increment` (redis-py

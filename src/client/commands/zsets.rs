@@ -13,6 +13,13 @@ commands! {
     /// `ZADD key score member …` from `(member, score)` pairs — redis-py's
     /// `zadd(name, {member: score})`: `r.zadd("board", &[("alice", 10.0), ("bob", 7.5)])`.
     /// The number of new members.
+    ///
+    /// ```
+    /// let r = emu::Redis::new();
+    /// assert_eq!(r.zadd("board", &[("alice", 10.0), ("bob", 7.5)])?, 2);
+    /// assert_eq!(r.zscore::<_, _, Option<f64>>("board", "bob")?, Some(7.5));
+    /// # Ok::<(), emu::Error>(())
+    /// ```
     fn zadd[K: ToArg, I: IntoIterator,](key: K, items: I) -> i64 where [I::Item: ToPair] {
         args("ZADD").arg(key).pairs_swapped(items)
     }
@@ -57,6 +64,16 @@ commands! {
 
     /// `ZRANGE key start stop` — members by rank, lowest score first (negative ranks count
     /// from the highest).
+    ///
+    /// ```
+    /// let r = emu::Redis::new();
+    /// r.zadd("board", &[("alice", 10.0), ("bob", 7.5)])?;
+    /// let low_first: Vec<String> = r.zrange("board", 0, -1)?;
+    /// assert_eq!(low_first, ["bob", "alice"]);
+    /// let with: Vec<(String, f64)> = r.zrange_withscores("board", 0, 0)?;
+    /// assert_eq!(with, [("bob".to_string(), 7.5)]);
+    /// # Ok::<(), emu::Error>(())
+    /// ```
     fn zrange[K: ToArg,](key: K, start: i64, stop: i64) {
         args("ZRANGE").arg(key).arg(start).arg(stop)
     }
