@@ -101,6 +101,19 @@ impl MessageKind {
 }
 
 /// One received item — redis-py's message dict as a struct.
+///
+/// ```
+/// use std::time::Duration;
+/// let redis = emu::Redis::new();
+/// let mut sub = redis.pubsub();
+/// sub.psubscribe(&["user:*"])?;
+/// let confirm = sub.get_message(Some(Duration::from_secs(1)))?.unwrap();
+/// assert!(confirm.kind.is_subscription());
+/// redis.publish("user:7", "42")?;
+/// let msg = sub.get_message(Some(Duration::from_secs(1)))?.unwrap();
+/// assert_eq!((msg.channel_str(), msg.payload::<i64>()?), (Some("user:7"), 42));
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Message {
     /// `type`.
