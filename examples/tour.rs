@@ -12,30 +12,30 @@ fn main() -> emu::Result<()> {
     let r = Redis::builder().manual_clock(1_704_110_400_000).build();
 
     // Strings and counters.
-    let _: () = r.set("username", "john_doe")?;
+    r.set("username", "john_doe")?;
     let name: Option<String> = r.get("username")?;
     println!("GET username -> {name:?}");
-    let _: () = r.set("counter", 0)?;
+    r.set("counter", 0)?;
     let n: i64 = r.incrby("counter", 5)?;
     println!("INCRBY counter 5 -> {n}");
 
     // A session hash that expires.
-    let _: () = r.hset_mapping("session:abc", &[("user_id", "1000"), ("ip", "127.0.0.1")])?;
-    let _: bool = r.expire("session:abc", 1800)?;
+    r.hset_mapping("session:abc", &[("user_id", "1000"), ("ip", "127.0.0.1")])?;
+    r.expire("session:abc", 1800)?;
     let session: HashMap<String, String> = r.hgetall("session:abc")?;
     println!(
         "HGETALL session:abc -> {} fields, TTL {}s",
         session.len(),
-        r.ttl::<_, i64>("session:abc")?
+        r.ttl("session:abc")?
     );
     r.advance_time(Duration::from_secs(1801));
     println!(
         "after 30 minutes: EXISTS session:abc -> {}",
-        r.exists::<_, i64>("session:abc")?
+        r.exists("session:abc")?
     );
 
     // A leaderboard: rank queries are O(log n).
-    let _: () = r.zadd(
+    r.zadd(
         "leaderboard",
         &[("alice", 3100.0), ("bob", 2900.0), ("carol", 3350.0)],
     )?;
@@ -58,7 +58,7 @@ fn main() -> emu::Result<()> {
     println!("pipeline replies -> {replies:?}");
 
     // Redis's own errors, byte for byte.
-    let err = r.incr::<_, i64>("username").unwrap_err();
+    let err = r.incr("username").unwrap_err();
     println!("INCR username -> {err}");
     Ok(())
 }

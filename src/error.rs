@@ -7,6 +7,15 @@
 use std::fmt;
 
 /// What went wrong, for matching in code.
+///
+/// ```
+/// let redis = emu::Redis::new();
+/// redis.set("name", "ada")?;
+/// let e = redis.incr("name").unwrap_err();
+/// assert_eq!(e.kind(), emu::ErrorKind::NotInteger);
+/// assert_eq!(e.message(), "ERR value is not an integer or out of range");
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// `WRONGTYPE` — operation against a key holding the wrong kind of value.
@@ -49,6 +58,15 @@ pub enum ErrorKind {
 }
 
 /// An error reply from the engine or a client-side failure.
+///
+/// ```
+/// let redis = emu::Redis::new();
+/// redis.sadd("s", "m")?;
+/// let e = redis.lpush("s", "x").unwrap_err();
+/// assert_eq!(e.kind(), emu::ErrorKind::WrongType);
+/// assert_eq!(e.to_string(), "WRONGTYPE Operation against a key holding the wrong kind of value");
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error {
     kind: ErrorKind,

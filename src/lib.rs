@@ -1,13 +1,13 @@
-//! # emu — Redis without a server
+#![doc = include_str!("../README.md")]
 //!
-//! An embedded, Redis 7.0-compatible store for Rust: the same commands, replies and error
-//! texts, in-process.
+//! # API reference
 //!
-//! ```
-//! let r = emu::Redis::new();
-//! let v: emu::Value = r.cmd("ECHO").arg("hi").query().unwrap();
-//! assert_eq!(v, emu::Value::bulk("hi"));
-//! ```
+//! The handle is [`Redis`] (typed methods in [`client`], one per command; [`Redis::cmd`]
+//! for anything else), [`Pipeline`] for batches and transactions, [`client::PubSub`] for
+//! messages, [`Error`] / [`ErrorKind`] for Redis's errors and [`Value`] for raw replies.
+//! Options of the `*_options` methods are the structs re-exported here ([`SetOptions`],
+//! [`ZRangeOptions`], …); persistence is configured with [`AppendFsync`] and fixtures with
+//! [`FixtureClock`].
 //!
 //! # Layout
 //!
@@ -54,6 +54,8 @@
 //! and a served connection's `admin::Link`.
 
 #![deny(unsafe_code)]
+// docs.rs (`--cfg docsrs`, nightly) badges items that need a cargo feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // A panic in the library is a bug: no `unwrap()` outside tests (`expect` with a reason where an
 // invariant guarantees the value).
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
@@ -87,9 +89,5 @@ pub use client::{
 };
 pub use client::{Builder, Cmd, FromValue, Pipeline, PipelineCmd, Redis, ScanIter, ToArg, ToPair};
 pub use error::{Error, ErrorKind, Result};
+pub use persist::{AppendFsync, FixtureClock};
 pub use value::Value;
-
-/// The README's examples are compiled and run as doctests so the README stays true.
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-pub struct ReadmeDoctests;

@@ -9,6 +9,15 @@
 use std::fmt;
 
 /// A reply from the command engine.
+///
+/// ```
+/// use emu::Value;
+/// let redis = emu::Redis::new();
+/// redis.rpush("l", ["a", "b"])?;
+/// let v: Value = redis.cmd("LRANGE").arg("l").arg(0).arg(-1).query()?;
+/// assert_eq!(v, Value::Array(vec![Value::bulk("a"), Value::bulk("b")]));
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, PartialEq)]
 pub enum Value {
     /// Null bulk string in RESP2 (`$-1`), `_` in RESP3.

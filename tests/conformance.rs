@@ -863,7 +863,9 @@ fn show(argv: &Argv) -> String {
 
 #[test]
 fn conformance_against_real_redis() {
-    let redis_srv = start_real_redis("the conformance test");
+    let Some(redis_srv) = start_real_redis("the conformance test") else {
+        return;
+    };
     let (_emu_store, emu_srv) = start();
     let seed: u64 = std::env::var("EMU_CONFORMANCE_SEED")
         .ok()

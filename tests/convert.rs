@@ -568,8 +568,8 @@ fn option_args() {
         ["NX", "EX", "3600"]
     );
     assert_eq!(
-        args_of(SetOptions::default().xx().get().keepttl()),
-        ["XX", "GET", "KEEPTTL"]
+        args_of(SetOptions::default().xx().keepttl()),
+        ["XX", "KEEPTTL"]
     );
     assert_eq!(args_of(SetOptions::default().px(5)), ["PX", "5"]);
     assert_eq!(args_of(SetOptions::default().exat(7)), ["EXAT", "7"]);
@@ -688,7 +688,8 @@ fn time_follows_the_manual_clock() {
     assert_eq!((s, us), (1_700_000_002, 0));
     r.set_time(5_000);
     assert_eq!(r.now_ms(), 5_000);
-    let t: (String, String) = r.time().unwrap();
+    // TIME replies with text; through `cmd` it reads as any representation.
+    let t: (String, String) = r.cmd("TIME").query().unwrap();
     assert_eq!(t, ("5".to_string(), "0".to_string()));
 }
 
@@ -730,4 +731,49 @@ fn pipeline_mechanics_with_engine_commands() {
     p.echo("a");
     p.clear();
     assert!(p.is_empty());
+}
+
+/// A missing key read into a non-`Option` type is an error that says so and names the
+/// `Option` to ask for instead.
+#[test]
+fn nil_into_a_plain_type_suggests_option() {
+    let r = emu::Redis::new();
+    for e in [
+        r.get::<_, String>("missing").unwrap_err(),
+        r.hget::<_, _, i64>("missing", "f").unwrap_err(),
+        r.zscore::<_, _, f64>("missing", "m").unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), emu::ErrorKind::Conversion, "{e}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("nil") && msg.contains("ask for Option<"),
+            "{msg}"
+        );
+    }
+    let e = r.get::<_, String>("missing").unwrap_err();
+    assert!(e.to_string().contains("Option<String>"), "{e}");
+    assert_eq!(r.get::<_, Option<String>>("missing").unwrap(), None);
+}
+
+/// Fixed-shape commands need no annotation: the statement forms compile and return the
+/// reply's one type.
+#[test]
+fn fixed_shape_commands_need_no_annotation() -> emu::Result<()> {
+    let r = emu::Redis::new();
+    r.set("k", "v")?;
+    assert_eq!(r.incr("n")?, 1);
+    assert_eq!(r.delete("k")?, 1);
+    assert_eq!(r.exists("k")?, 0);
+    assert_eq!(r.lpush("l", ["a", "b"])?, 2);
+    assert_eq!(r.sadd("s", "m")?, 1);
+    assert_eq!(r.hset("h", "f", "v")?, 1);
+    assert_eq!(r.zadd("z", &[("m", 1.0)])?, 1);
+    assert!(r.expire("l", 10)?);
+    assert!(!r.expire("nosuch", 10)?);
+    assert_eq!(r.publish("chan", "msg")?, 0);
+    assert!(r.set_options("k", "v", emu::SetOptions::default().nx())?);
+    assert!(!r.set_options("k", "v", emu::SetOptions::default().nx())?);
+    assert_eq!(r.key_type("z")?, "zset");
+    assert_eq!(r.smismember("s", ["m", "x"])?, vec![true, false]);
+    Ok(())
 }

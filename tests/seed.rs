@@ -44,14 +44,14 @@ fn basic_string_operations() {
     assert_eq!(redis.get::<_, Option<String>>("key2").unwrap(), None);
 
     // Set with expiration.
-    let _: () = redis
+    redis
         .set_options("session_token", "abc123", SetOptions::default().ex(3600))
         .unwrap();
-    let _: () = redis
+    redis
         .set_options("temp_key", "data", SetOptions::default().px(5000))
         .unwrap();
-    assert_eq!(redis.ttl::<_, i64>("session_token").unwrap(), 3600);
-    assert_eq!(redis.pttl::<_, i64>("temp_key").unwrap(), 5000);
+    assert_eq!(redis.ttl("session_token").unwrap(), 3600);
+    assert_eq!(redis.pttl("temp_key").unwrap(), 5000);
     // A key expires once the clock passes its deadline (Redis: now > when).
     redis.advance_time(Duration::from_millis(5001));
     assert_eq!(redis.get::<_, Option<String>>("temp_key").unwrap(), None);
@@ -65,18 +65,18 @@ fn basic_string_operations() {
 
     // Increment/decrement.
     let _: () = redis.set("counter", 0).unwrap();
-    assert_eq!(redis.incr::<_, i64>("counter").unwrap(), 1);
-    assert_eq!(redis.incrby::<_, i64>("counter", 5).unwrap(), 6);
-    assert_eq!(redis.decr::<_, i64>("counter").unwrap(), 5);
+    assert_eq!(redis.incr("counter").unwrap(), 1);
+    assert_eq!(redis.incrby("counter", 5).unwrap(), 6);
+    assert_eq!(redis.decr("counter").unwrap(), 5);
 
     // Delete keys (key3 does not exist).
     let deleted: i64 = redis.delete(["key1", "key2", "key3"]).unwrap();
     assert_eq!(deleted, 1);
 
     // Check existence.
-    let exists: bool = redis.exists("username").unwrap();
+    let exists = redis.exists("username").unwrap() > 0;
     assert!(exists, "User exists");
-    assert!(!redis.exists::<_, bool>("key1").unwrap());
+    assert_eq!(redis.exists("key1").unwrap(), 0);
 }
 
 // ------------------------------------------------------------------ Hash Operations
@@ -86,8 +86,8 @@ fn hash_operations() {
     let redis = redis();
 
     // Set hash fields.
-    let _: () = redis.hset("user:1000", "username", "john_doe").unwrap();
-    let _: () = redis
+    redis.hset("user:1000", "username", "john_doe").unwrap();
+    redis
         .hset("user:1000", "email", "john@example.com")
         .unwrap();
 
@@ -118,7 +118,7 @@ fn hash_operations() {
     assert_eq!(user_data, expected);
 
     // Check field existence.
-    assert!(redis.hexists::<_, _, bool>("user:1000", "email").unwrap());
+    assert!(redis.hexists("user:1000", "email").unwrap());
 
     // Delete fields: neither 'age' nor 'phone' exists on user:1000.
     let removed: i64 = redis.hdel("user:1000", ["age", "phone"]).unwrap();
@@ -127,7 +127,7 @@ fn hash_operations() {
     assert_eq!(removed, 1);
 
     // Use case: storing user sessions.
-    let _: () = redis
+    redis
         .hset_mapping(
             "session:abc123",
             &[
@@ -137,8 +137,8 @@ fn hash_operations() {
             ],
         )
         .unwrap();
-    assert!(redis.expire::<_, bool>("session:abc123", 3600).unwrap());
-    assert_eq!(redis.ttl::<_, i64>("session:abc123").unwrap(), 3600);
+    assert!(redis.expire("session:abc123", 3600).unwrap());
+    assert_eq!(redis.ttl("session:abc123").unwrap(), 3600);
     redis.advance_time(Duration::from_secs(3601));
     let session: HashMap<String, String> = redis.hgetall("session:abc123").unwrap();
     assert!(session.is_empty(), "the session expired after an hour");
@@ -152,17 +152,10 @@ fn list_operations() {
 
     // Push to list (queue behaviour).
     assert_eq!(
-        redis
-            .rpush::<_, _, i64>("tasks", &["task1", "task2", "task3"])
-            .unwrap(),
+        redis.rpush("tasks", ["task1", "task2", "task3"]).unwrap(),
         3
     );
-    assert_eq!(
-        redis
-            .lpush::<_, _, i64>("priority_tasks", "urgent_task")
-            .unwrap(),
-        1
-    );
+    assert_eq!(redis.lpush("priority_tasks", "urgent_task").unwrap(), 1);
 
     // Pop from list.
     let task: Option<String> = redis.lpop("tasks").unwrap();
@@ -171,7 +164,7 @@ fn list_operations() {
     assert_eq!(task.as_deref(), Some("task3"));
 
     // Get range of elements.
-    let _: () = redis.rpush("tasks", ["task4", "task5", "task6"]).unwrap();
+    redis.rpush("tasks", ["task4", "task5", "task6"]).unwrap();
     let all_tasks: Vec<String> = redis.lrange("tasks", 0, -1).unwrap();
     assert_eq!(all_tasks, vec!["task2", "task4", "task5", "task6"]);
     let first_three: Vec<String> = redis.lrange("tasks", 0, 2).unwrap();
@@ -182,14 +175,14 @@ fn list_operations() {
     assert_eq!(length, 4);
 
     // Use case: job queue — LPUSH then RPOP processes in arrival order.
-    let _: () = redis
+    redis
         .lpush(
             "job_queue",
             ["process_image", "send_email", "generate_report"],
         )
         .unwrap();
     let mut processed = Vec::new();
-    while redis.llen::<_, i64>("job_queue").unwrap() > 0 {
+    while redis.llen("job_queue").unwrap() > 0 {
         let job: String = redis.rpop("job_queue").unwrap();
         processed.push(job);
     }
@@ -197,11 +190,11 @@ fn list_operations() {
         processed,
         vec!["process_image", "send_email", "generate_report"]
     );
-    assert!(!redis.exists::<_, bool>("job_queue").unwrap());
+    assert_eq!(redis.exists("job_queue").unwrap(), 0);
 
     // Use case: activity feed — newest first.
-    let _: () = redis.lpush("user:1000:feed", "Posted a photo").unwrap();
-    let _: () = redis.lpush("user:1000:feed", "Liked a post").unwrap();
+    redis.lpush("user:1000:feed", "Posted a photo").unwrap();
+    redis.lpush("user:1000:feed", "Liked a post").unwrap();
     let recent_activities: Vec<String> = redis.lrange("user:1000:feed", 0, 9).unwrap();
     assert_eq!(recent_activities, vec!["Liked a post", "Posted a photo"]);
 }
@@ -214,20 +207,18 @@ fn set_operations() {
 
     // Add members to set.
     assert_eq!(
-        redis
-            .sadd::<_, _, i64>("tags", &["python", "redis", "database"])
-            .unwrap(),
+        redis.sadd("tags", ["python", "redis", "database"]).unwrap(),
         3
     );
     assert_eq!(
         redis
-            .sadd::<_, _, i64>("user:1000:skills", &["python", "javascript", "docker"])
+            .sadd("user:1000:skills", ["python", "javascript", "docker"])
             .unwrap(),
         3
     );
 
     // Check membership.
-    assert!(redis.sismember::<_, _, bool>("tags", "python").unwrap());
+    assert!(redis.sismember("tags", "python").unwrap());
 
     // Get all members.
     let all_tags: BTreeSet<String> = redis.smembers("tags").unwrap();
@@ -237,30 +228,30 @@ fn set_operations() {
     );
 
     // Remove members.
-    assert_eq!(redis.srem::<_, _, i64>("tags", "database").unwrap(), 1);
+    assert_eq!(redis.srem("tags", "database").unwrap(), 1);
 
     // Get set size.
     let count: i64 = redis.scard("tags").unwrap();
     assert_eq!(count, 2);
 
     // Use case: unique visitors (a repeat visit does not count twice).
-    let _: () = redis
+    redis
         .sadd("visitors:2024-01-01", ["user123", "user456", "user789"])
         .unwrap();
-    let _: () = redis.sadd("visitors:2024-01-01", "user123").unwrap();
+    redis.sadd("visitors:2024-01-01", "user123").unwrap();
     let daily_visitors: i64 = redis.scard("visitors:2024-01-01").unwrap();
     assert_eq!(daily_visitors, 3);
 
     // Use case: user followers.
-    let _: () = redis
+    redis
         .sadd("user:1000:followers", ["user100", "user200", "user300"])
         .unwrap();
-    let _: () = redis
+    redis
         .sadd("user:1000:following", ["user400", "user500"])
         .unwrap();
     let follower_count: i64 = redis.scard("user:1000:followers").unwrap();
     assert_eq!(follower_count, 3);
-    assert_eq!(redis.scard::<_, i64>("user:1000:following").unwrap(), 2);
+    assert_eq!(redis.scard("user:1000:following").unwrap(), 2);
 }
 
 // ------------------------------------------------------------------ Sorted Set Operations
@@ -303,14 +294,11 @@ fn sorted_set_operations() {
     assert_eq!(score, Some(2000.0));
 
     // Remove members.
-    assert_eq!(
-        redis.zrem::<_, _, i64>("leaderboard", "player1").unwrap(),
-        1
-    );
-    assert_eq!(redis.zcard::<_, i64>("leaderboard").unwrap(), 3);
+    assert_eq!(redis.zrem("leaderboard", "player1").unwrap(), 1);
+    assert_eq!(redis.zcard("leaderboard").unwrap(), 3);
 
     // Use case: real-time leaderboard — the top 10 (only two players here).
-    let _: () = redis
+    redis
         .zadd(
             "game:scores",
             &[("player_a", 10500.0), ("player_b", 9800.0)],
@@ -327,7 +315,7 @@ fn sorted_set_operations() {
 
     // Use case: time-based ranking with timestamps as scores.
     let now = redis.now_ms() as f64 / 1000.0;
-    let _: () = redis
+    redis
         .zadd(
             "recent_posts",
             &[("post123", now), ("post456", now - 3600.0)],
@@ -351,25 +339,25 @@ fn key_expiration() {
 
     // Set expiration in seconds.
     let _: () = redis.set("verification_code", "123456").unwrap();
-    assert!(redis.expire::<_, bool>("verification_code", 300).unwrap());
+    assert!(redis.expire("verification_code", 300).unwrap());
 
     // Set expiration in milliseconds.
     let _: () = redis.set("rate_limit", "100").unwrap();
-    assert!(redis.pexpire::<_, bool>("rate_limit", 60000).unwrap());
+    assert!(redis.pexpire("rate_limit", 60000).unwrap());
 
     // Check time to live.
     redis.advance_time(Duration::from_secs(100));
     let ttl: i64 = redis.ttl("verification_code").unwrap();
     assert_eq!(ttl, 200, "Key expires in 200 seconds");
     assert_eq!(
-        redis.pttl::<_, i64>("rate_limit").unwrap(),
+        redis.pttl("rate_limit").unwrap(),
         -2,
         "rate_limit expired at 60 s"
     );
 
     // Remove expiration.
-    assert!(redis.persist::<_, bool>("verification_code").unwrap());
-    assert_eq!(redis.ttl::<_, i64>("verification_code").unwrap(), -1);
+    assert!(redis.persist("verification_code").unwrap());
+    assert_eq!(redis.ttl("verification_code").unwrap(), -1);
     redis.advance_time(Duration::from_secs(1000));
     assert_eq!(
         redis.get::<_, String>("verification_code").unwrap(),
@@ -378,30 +366,30 @@ fn key_expiration() {
     );
 
     // Set key with expiration in one command.
-    let _: () = redis
+    redis
         .set_options("temp_token", "xyz789", SetOptions::default().ex(3600))
         .unwrap();
-    assert_eq!(redis.ttl::<_, i64>("temp_token").unwrap(), 3600);
+    assert_eq!(redis.ttl("temp_token").unwrap(), 3600);
 
     // Use case: session management — a 30-minute session.
-    let _: () = redis
+    redis
         .hset_mapping("session:abc123", &[("user_id", "1000")])
         .unwrap();
-    assert!(redis.expire::<_, bool>("session:abc123", 1800).unwrap());
+    assert!(redis.expire("session:abc123", 1800).unwrap());
     redis.advance_time(Duration::from_secs(1800));
-    assert!(redis.exists::<_, bool>("session:abc123").unwrap());
-    assert_eq!(redis.pttl::<_, i64>("session:abc123").unwrap(), 0);
+    assert_eq!(redis.exists("session:abc123").unwrap(), 1);
+    assert_eq!(redis.pttl("session:abc123").unwrap(), 0);
     redis.advance_time(Duration::from_millis(1));
-    assert!(!redis.exists::<_, bool>("session:abc123").unwrap());
+    assert_eq!(redis.exists("session:abc123").unwrap(), 0);
 
     // Use case: rate limiting, 100 requests per minute.
     let request = |user_id: &str| -> bool {
         let key = format!("rate_limit:{user_id}");
-        if redis.exists::<_, bool>(&key).unwrap() {
+        if redis.exists(&key).unwrap() > 0 {
             let requests: i64 = redis.incr(&key).unwrap();
             requests <= 100
         } else {
-            let _: () = redis
+            redis
                 .set_options(&key, 1, SetOptions::default().ex(60))
                 .unwrap();
             true
@@ -461,8 +449,8 @@ fn pipeline_operations() {
         pipe.hincrby(format!("user:{to_user}"), "points", amount);
         pipe.execute().unwrap()
     };
-    let _: () = redis.hset("user:1", "points", 100).unwrap();
-    let _: () = redis.hset("user:2", "points", 5).unwrap();
+    redis.hset("user:1", "points", 100).unwrap();
+    redis.hset("user:2", "points", 5).unwrap();
     let results = transfer_points("1", "2", 30);
     assert_eq!(results, vec![Value::Int(70), Value::Int(35)]);
     assert_eq!(redis.hget::<_, _, i64>("user:1", "points").unwrap(), 70);
@@ -488,7 +476,7 @@ fn pipeline_operations() {
         err.message(),
         "ERR unknown command 'NOSUCHCOMMAND', with args beginning with: "
     );
-    assert_eq!(redis.exists::<_, i64>(["a", "b"]).unwrap(), 0);
+    assert_eq!(redis.exists(["a", "b"]).unwrap(), 0);
     // Plain batching stays available: pipeline(transaction=False).
     let mut pipe = redis.pipeline_batch();
     pipe.set("a", 1).cmd("NOSUCHCOMMAND");
@@ -496,7 +484,7 @@ fn pipeline_operations() {
     let results = pipe.execute().unwrap();
     assert_eq!(results[0], Value::ok());
     assert!(results[1].is_error());
-    assert_eq!(redis.exists::<_, i64>(["a", "b"]).unwrap(), 2);
+    assert_eq!(redis.exists(["a", "b"]).unwrap(), 2);
 
     // Optimistic locking: WATCH, read, MULTI, write, EXEC — retried on WatchError.
     let _: () = redis.set("balance", 100).unwrap();
@@ -531,13 +519,13 @@ fn multiple_databases() {
     let redis_tasks = redis.with_db(2);
     let _: () = redis_cache.set("k", "cache").unwrap();
     let _: () = redis_sessions.set("k", "session").unwrap();
-    let _: () = redis_tasks.rpush("k", "task").unwrap();
+    redis_tasks.rpush("k", "task").unwrap();
     assert_eq!(redis_cache.get::<_, String>("k").unwrap(), "cache");
     assert_eq!(redis_sessions.get::<_, String>("k").unwrap(), "session");
-    assert_eq!(redis_tasks.key_type::<_, String>("k").unwrap(), "list");
+    assert_eq!(redis_tasks.key_type("k").unwrap(), "list");
     let _: () = redis_sessions.flushdb().unwrap();
-    assert!(redis_cache.exists::<_, bool>("k").unwrap());
-    assert!(!redis_sessions.exists::<_, bool>("k").unwrap());
+    assert_eq!(redis_cache.exists("k").unwrap(), 1);
+    assert_eq!(redis_sessions.exists("k").unwrap(), 0);
 }
 
 // ------------------------------------------------------------------ Pattern Matching and Bulk Operations
@@ -572,32 +560,32 @@ fn pattern_matching_and_bulk_operations() {
     let temp: Vec<String> = redis.keys("temp:*").unwrap();
     assert_eq!(temp.len(), 5);
     for key in temp {
-        assert_eq!(redis.delete::<_, i64>(&key).unwrap(), 1);
+        assert_eq!(redis.delete(&key).unwrap(), 1);
     }
     assert!(redis.keys::<_, Vec<String>>("temp:*").unwrap().is_empty());
 
     // Use case: clean up sessions without an expiry.
     let _: () = redis.set("session:a", "1").unwrap();
-    let _: () = redis
+    redis
         .set_options("session:b", "2", SetOptions::default().ex(60))
         .unwrap();
     let session_keys: Vec<String> = redis.keys("session:*").unwrap();
     for key in &session_keys {
-        if redis.ttl::<_, i64>(key).unwrap() == -1 {
-            let _: () = redis.expire(key, 3600).unwrap();
+        if redis.ttl(key).unwrap() == -1 {
+            redis.expire(key, 3600).unwrap();
         }
     }
-    assert_eq!(redis.ttl::<_, i64>("session:a").unwrap(), 3600);
-    assert_eq!(redis.ttl::<_, i64>("session:b").unwrap(), 60);
+    assert_eq!(redis.ttl("session:a").unwrap(), 3600);
+    assert_eq!(redis.ttl("session:b").unwrap(), 60);
 
     // Flush database / all databases.
     let other = redis.with_db(1);
     let _: () = other.set("elsewhere", "x").unwrap();
     let _: () = redis.flushdb().unwrap();
-    assert_eq!(redis.dbsize::<i64>().unwrap(), 0);
-    assert_eq!(other.dbsize::<i64>().unwrap(), 1);
+    assert_eq!(redis.dbsize().unwrap(), 0);
+    assert_eq!(other.dbsize().unwrap(), 1);
     let _: () = redis.flushall().unwrap();
-    assert_eq!(other.dbsize::<i64>().unwrap(), 0);
+    assert_eq!(other.dbsize().unwrap(), 0);
 }
 
 // ------------------------------------------------------------------ Caching Layer
@@ -634,12 +622,12 @@ fn caching_layer() {
     };
     let cache_user_data = |user_id: &str, user: &User, ttl: u64| {
         let key = format!("cache:user:{user_id}");
-        let _: () = redis
+        redis
             .set_options(&key, user.to_json(), SetOptions::default().ex(ttl))
             .unwrap();
     };
     let invalidate_user_cache = |user_id: &str| {
-        let _: () = redis.delete(format!("cache:user:{user_id}")).unwrap();
+        redis.delete(format!("cache:user:{user_id}")).unwrap();
     };
     let mut db_fetches = 0;
     let mut fetch_from_database = |user_id: &str| {
@@ -669,7 +657,7 @@ fn caching_layer() {
     );
     // …then hits, until the TTL lapses or the entry is invalidated.
     assert_eq!(get_user_from_cache("1000"), Some(expected.clone()));
-    assert_eq!(redis.ttl::<_, i64>("cache:user:1000").unwrap(), 3600);
+    assert_eq!(redis.ttl("cache:user:1000").unwrap(), 3600);
     redis.advance_time(Duration::from_secs(3601));
     assert_eq!(get_user_from_cache("1000"), None);
     cache_user_data("1000", &expected, 3600);
@@ -696,8 +684,8 @@ fn session_management() {
         let created_at = (redis.now_ms() as f64 / 1000.0).to_string();
         let mut fields = vec![("user_id", user_id), ("created_at", created_at.as_str())];
         fields.extend_from_slice(user_data);
-        let _: () = redis.hset_mapping(&session_key, &fields).unwrap();
-        let _: () = redis.expire(&session_key, 3600).unwrap();
+        redis.hset_mapping(&session_key, &fields).unwrap();
+        redis.expire(&session_key, 3600).unwrap();
         session_id
     };
     let get_session = |session_id: &str| -> HashMap<String, String> {
@@ -705,15 +693,15 @@ fn session_management() {
     };
     let refresh_session = |session_id: &str| -> bool {
         let session_key = format!("session:{session_id}");
-        if redis.exists::<_, bool>(&session_key).unwrap() {
-            let _: () = redis.expire(&session_key, 3600).unwrap();
+        if redis.exists(&session_key).unwrap() > 0 {
+            redis.expire(&session_key, 3600).unwrap();
             true
         } else {
             false
         }
     };
     let destroy_session = |session_id: &str| {
-        let _: () = redis.delete(format!("session:{session_id}")).unwrap();
+        redis.delete(format!("session:{session_id}")).unwrap();
     };
 
     let sid = create_session("1000", &[("name", "John"), ("role", "admin")]);
@@ -752,7 +740,7 @@ fn check_rate_limit(
     let key = format!("rate_limit:{user_id}");
     let count: Option<i64> = redis.get(&key).unwrap();
     let Some(count) = count else {
-        let _: () = redis
+        redis
             .set_options(&key, 1, SetOptions::default().ex(window))
             .unwrap();
         return (true, 1, max_requests);
@@ -789,12 +777,12 @@ fn rate_limiting() {
 fn leaderboard_system() {
     let redis = redis();
     let update_score = |leaderboard: &str, player_id: &str, score: f64| {
-        let _: () = redis.zadd(leaderboard, [(player_id, score)]).unwrap();
+        redis.zadd(leaderboard, [(player_id, score)]).unwrap();
     };
     let increment_score = |leaderboard: &str, player_id: &str, points: f64| -> f64 {
         let current: Option<f64> = redis.zscore(leaderboard, player_id).unwrap();
         let new_score = current.unwrap_or(0.0) + points;
-        let _: () = redis.zadd(leaderboard, [(player_id, new_score)]).unwrap();
+        redis.zadd(leaderboard, [(player_id, new_score)]).unwrap();
         new_score
     };
     let get_top_players = |leaderboard: &str, count: i64| -> Vec<(String, f64)> {
@@ -838,7 +826,7 @@ fn cache_aside_pattern() {
         }
         source_reads.push(key.to_string());
         let data = format!(r#"{{"key":"{key}","value":42}}"#);
-        let _: () = redis
+        redis
             .set_options(&cache_key, &data, SetOptions::default().ex(3600))
             .unwrap();
         data
@@ -872,7 +860,7 @@ fn distributed_lock() {
     let release_lock = |lock_key: &str, identifier: &str| -> bool {
         let holder: Option<String> = redis.get(lock_key).unwrap();
         if holder.as_deref() == Some(identifier) {
-            let _: () = redis.delete(lock_key).unwrap();
+            redis.delete(lock_key).unwrap();
             true
         } else {
             false
@@ -897,13 +885,13 @@ fn distributed_lock() {
 fn message_queue() {
     let redis = redis();
     let enqueue_task = |queue_name: &str, task_json: &str| {
-        let _: () = redis.lpush(queue_name, task_json).unwrap();
+        redis.lpush(queue_name, task_json).unwrap();
     };
     let dequeue_task = |queue_name: &str| -> Option<String> { redis.rpop(queue_name).unwrap() };
 
     enqueue_task("tasks", r#"{"job":"resize","id":1}"#);
     enqueue_task("tasks", r#"{"job":"email","id":2}"#);
-    assert_eq!(redis.llen::<_, i64>("tasks").unwrap(), 2);
+    assert_eq!(redis.llen("tasks").unwrap(), 2);
     assert_eq!(
         dequeue_task("tasks").as_deref(),
         Some(r#"{"job":"resize","id":1}"#)

@@ -128,14 +128,23 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("rdb_last_bgsave_time_sec", &-1);
             f("rdb_current_bgsave_time_sec", &-1);
             f("rdb_saves", &0);
-            f("aof_enabled", &0);
+            // A store opened on a data directory appends every write to its log, which is
+            // what Redis's AOF is: report it as enabled, and a failed log write (writes
+            // then get MISCONF) as `err`.
+            let logged = store.durability().is_some();
+            let write_status = if store.deny_writes().is_some() {
+                "err"
+            } else {
+                "ok"
+            };
+            f("aof_enabled", &u8::from(logged));
             f("aof_rewrite_in_progress", &0);
             f("aof_rewrite_scheduled", &0);
             f("aof_last_rewrite_time_sec", &-1);
             f("aof_current_rewrite_time_sec", &-1);
             f("aof_last_bgrewrite_status", &"ok");
             f("aof_rewrites", &0);
-            f("aof_last_write_status", &"ok");
+            f("aof_last_write_status", &write_status);
         }
         "stats" => {
             let st = link.map(|l| &l.server.stats);

@@ -9,11 +9,11 @@
 //! assert_eq!(sentinel.discover_master("mymaster").unwrap(), ("127.0.0.1".to_string(), 6379));
 //! let master = sentinel.master_for("mymaster").unwrap();
 //! let replica = sentinel.slave_for("mymaster").unwrap();
-//! let _: () = master.set("doc:sentinel", "1").unwrap();
+//! master.set("doc:sentinel", "1").unwrap();
 //! assert_eq!(replica.get::<_, Option<String>>("doc:sentinel").unwrap().as_deref(), Some("1"));
-//! let err = replica.set::<_, _, ()>("doc:sentinel", "2").unwrap_err();
+//! let err = replica.set("doc:sentinel", "2").unwrap_err();
 //! assert_eq!(err.message(), "READONLY You can't write against a read only replica.");
-//! # let _: () = master.delete("doc:sentinel").unwrap();
+//! # master.delete("doc:sentinel").unwrap();
 //! ```
 //!
 //! # The embedded deployment

@@ -40,7 +40,7 @@ enum Command {
 
 #[derive(clap::Args)]
 struct CliArgs {
-    /// Data directory.
+    /// Data directory (must exist; `emu load` or `emu serve --dir` create one).
     #[arg(long)]
     dir: std::path::PathBuf,
     /// Read the last argument from stdin (as redis-cli -x).
@@ -112,9 +112,9 @@ struct ServeArgs {
     /// Data directory: the keyspace is loaded from it and every write is logged there.
     #[arg(long)]
     dir: Option<String>,
-    /// fsync policy of the log: always, everysec or no.
-    #[arg(long, default_value = "everysec")]
-    appendfsync: String,
+    /// fsync policy of the log: always, everysec (default) or no; only with --dir.
+    #[arg(long)]
+    appendfsync: Option<String>,
     /// Worker threads (1 = one event loop, like Redis).
     #[arg(long, default_value_t = 1)]
     threads: usize,
@@ -133,13 +133,15 @@ fn main() {
 }
 
 fn cli_command(a: CliArgs) {
+    // A typo must not create an empty directory (`emu load` or `emu serve --dir` create one).
+    or_exit(emu::persist::files::require_dir(&a.dir));
     let redis = match emu::Redis::open(&a.dir) {
         Ok(r) => r.with_db(a.db),
         Err(e) if e.message().contains("locked by another process") => {
             eprintln!(
-                "emu: {} is held by another process (probably `emu serve --dir`); talk to \
-                 that server instead: redis-cli -p PORT",
-                a.dir.display()
+                "emu: {}; if that is `emu serve --dir`, talk to the server instead: \
+                 redis-cli -p PORT",
+                e.message()
             );
             std::process::exit(1);
         }
@@ -397,7 +399,11 @@ fn load(a: LoadArgs) {
             }
         },
     };
+    let created = !a.dir.exists();
     let n = or_exit(emu::persist::tools::load(&a.dir, &mut input, format));
+    if created {
+        println!("created data directory {}", a.dir.display());
+    }
     println!("loaded {n} keys into {}", a.dir.display());
 }
 
@@ -416,16 +422,41 @@ fn serve(a: ServeArgs) {
         eprintln!("emu: --databases must be at least 1");
         std::process::exit(2);
     }
+    if a.dir.is_none() && a.appendfsync.is_some() {
+        // A flag that would do nothing is refused rather than ignored.
+        eprintln!(
+            "emu: --appendfsync needs --dir: without a data directory nothing is written to \
+             disk"
+        );
+        std::process::exit(2);
+    }
+    let appendfsync = a.appendfsync.as_deref().unwrap_or("everysec");
     let builder = emu::Redis::builder().databases(a.databases);
+    // Printed after the "listening on" line (the first line, which scripts read).
+    let mut load_note = None;
     let redis = match &a.dir {
         None => builder.build(),
         Some(d) => {
-            let Some(policy) = emu::persist::AppendFsync::parse(&a.appendfsync) else {
+            let Some(policy) = emu::persist::AppendFsync::parse(appendfsync) else {
                 eprintln!("emu: --appendfsync must be always, everysec or no");
                 std::process::exit(2);
             };
+            let path = std::path::Path::new(d);
+            let created = !path.exists();
+            let started = std::time::Instant::now();
             match builder.appendfsync(policy).open(d) {
-                Ok(r) => r,
+                Ok(r) => {
+                    load_note = Some(if created {
+                        format!("emu: created data directory {d}")
+                    } else {
+                        let keys = r.with_store(|s| s.total_keys());
+                        format!(
+                            "emu: loaded {keys} keys from {d} in {} ms",
+                            started.elapsed().as_millis()
+                        )
+                    });
+                    r
+                }
                 Err(e) => {
                     eprintln!("emu: {}", e.message());
                     std::process::exit(1);
@@ -461,7 +492,10 @@ fn serve(a: ServeArgs) {
         println!("emu listening on unix socket {}", p.display());
     }
     if let Some(d) = &a.dir {
-        println!("emu: data directory {d} (appendfsync {})", a.appendfsync);
+        println!("emu: data directory {d} (appendfsync {appendfsync})");
+        if let Some(note) = &load_note {
+            println!("{note}");
+        }
     } else {
         println!("emu: in-memory store (no --dir): data is lost when the server stops");
     }

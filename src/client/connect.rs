@@ -13,7 +13,7 @@
 //!     .connect()
 //!     .unwrap();
 //! let b = Redis::options().port(16379).connect().unwrap();
-//! let _: () = a.set("shared", "yes").unwrap();
+//! a.set("shared", "yes").unwrap();
 //! // Two clients of one address see the same data, as clients of one server do.
 //! assert_eq!(b.get::<_, Option<String>>("shared").unwrap().as_deref(), Some("yes"));
 //! ```
@@ -261,6 +261,20 @@ impl ConnectOptions {
             return "emu://memory".into();
         }
         format!("{}:{}", self.host, self.port)
+    }
+
+    /// True if a live in-process store already has this address (no store is created).
+    pub(crate) fn has_live_store(&self) -> Result<bool> {
+        if self.data_dir.is_some() || self.in_memory {
+            return Ok(false);
+        }
+        let Some(key) = self.address_key()? else {
+            return Ok(false);
+        };
+        Ok(registry()
+            .lock()
+            .get(&key)
+            .is_some_and(|w| w.strong_count() > 0))
     }
 
     /// Finds or creates the store this connection talks to; `true` if created now.

@@ -94,6 +94,18 @@ fn not_owned(msg: &str) -> Error {
 /// A lock on the key `name` (see the [module docs](self)). Each `Lock` value holds its own
 /// token, so give every thread its own `Lock` (`r.lock(name, opts)`), as redis-py's
 /// thread-local tokens do.
+///
+/// ```
+/// use std::time::Duration;
+/// use emu::LockOptions;
+/// let r = emu::Redis::new();
+/// let mut lock = r.lock("report", LockOptions { timeout: Some(Duration::from_secs(10)), ..Default::default() });
+/// assert!(lock.acquire()?);
+/// assert!(lock.owned()?);
+/// lock.release()?; // checks the token: a lock taken over by another client is not deleted
+/// assert!(!lock.locked()?);
+/// # Ok::<(), emu::Error>(())
+/// ```
 pub struct Lock {
     redis: Redis,
     name: Vec<u8>,

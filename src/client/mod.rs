@@ -6,25 +6,27 @@
 //! use emu::{Redis, SetOptions};
 //!
 //! let r = Redis::new();
-//! let _: () = r.set("username", "john_doe").unwrap();
-//! // The reply type is chosen by the caller — the Rust form of `decode_responses=True`.
+//! r.set("username", "john_doe").unwrap();
+//! // Data replies: the caller chooses the type — the Rust form of `decode_responses=True`.
 //! let name: Option<String> = r.get("username").unwrap();
 //! assert_eq!(name.as_deref(), Some("john_doe"));
 //! let raw: Option<Vec<u8>> = r.get("username").unwrap();
 //! assert_eq!(raw.as_deref(), Some(&b"john_doe"[..]));
 //!
-//! let created: bool = r.set_options("lock", "me", SetOptions::default().nx().ex(10)).unwrap();
-//! assert!(created);
-//! let n: i64 = r.incrby("counter", 5).unwrap();
-//! assert_eq!(n, 5);
+//! // Fixed-shape replies: the method returns the one type.
+//! assert!(r.set_options("lock", "me", SetOptions::default().nx().ex(10)).unwrap());
+//! assert_eq!(r.incrby("counter", 5).unwrap(), 5);
 //! ```
 //!
 //! # Return types
 //!
-//! Every command method is generic in its reply type `RV: FromValue`, like redis-rs: annotate
-//! the binding (`let n: i64 = r.incr("c")?;`), use `()` to discard (`let _: () = r.set(..)?`)
-//! or turbofish the last parameter (`r.incr::<_, i64>("c")?`). See [`convert`] for which
-//! replies convert to which types. Error replies are `Err` with Redis's exact text.
+//! The rule is stated once, in the crate docs ([Reply types](crate#reply-types)): a command
+//! whose reply has one fixed shape returns that type (`set` → `()`, `incr` → `i64`,
+//! `expire` → `bool`); a command that returns stored data is generic in `RV: FromValue` —
+//! annotate the binding (`let v: Option<String> = r.get("k")?;`) or turbofish the last
+//! parameter (`r.get::<_, Option<String>>("k")?`). [`Redis::cmd`] is always generic. See
+//! [`convert`] for which replies convert to which types. Error replies are `Err` with
+//! Redis's exact text.
 //!
 //! # Time and determinism
 //!
@@ -94,8 +96,21 @@ use crate::value::Value;
 ///
 /// Besides the methods below that manage the handle and the clock, `Redis` has one typed
 /// method per Redis command, named as in redis-py (`get`, `set`, `set_options`, `incrby`,
-/// `hset_mapping`, `zadd`, `zrange_withscores`, `delete`, `expire`, …), generic in the reply
-/// type; see the [module documentation](self) and [`convert`].
+/// `hset_mapping`, `zadd`, `zrange_withscores`, `delete`, `expire`, …), returning the reply's
+/// type where it has one fixed shape and generic in it where it carries your data (see the
+/// crate docs' [Reply types](crate#reply-types) and [`convert`]).
+///
+/// ```
+/// use std::collections::HashMap;
+/// let redis = emu::Redis::new();
+/// redis.hset_mapping("user:1", &[("name", "Ada"), ("lang", "en")])?;
+/// let user: HashMap<String, String> = redis.hgetall("user:1")?;
+/// assert_eq!(user["name"], "Ada");
+/// let worker = redis.clone(); // same store, usable from another thread
+/// std::thread::spawn(move || worker.incr("visits")).join().unwrap()?;
+/// assert_eq!(redis.get::<_, i64>("visits")?, 1);
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Redis {
     shared: Arc<Shared>,
@@ -111,6 +126,19 @@ impl Default for Redis {
 }
 
 /// Builds a [`Redis`] with options.
+///
+/// ```
+/// use std::time::Duration;
+/// let redis = emu::Redis::builder()
+///     .manual_clock(1_700_000_000_000) // time moves only when told
+///     .seed(42)                        // reproducible SPOP, RANDOMKEY, …
+///     .databases(4)
+///     .build();
+/// redis.set_options("otp", "123456", emu::SetOptions::default().ex(60))?;
+/// redis.advance_time(Duration::from_secs(61));
+/// assert_eq!(redis.get::<_, Option<String>>("otp")?, None);
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Builder {
     config: Config,
@@ -411,6 +439,16 @@ fn new_session(db: usize) -> Session {
 
 /// A command being built by [`Redis::cmd`]: any command the engine knows, with any
 /// arguments ([`ToArg`]), its reply converted by [`Cmd::query`].
+///
+/// ```
+/// let redis = emu::Redis::new();
+/// redis.cmd("SET").arg("k").arg(10).arg("EX").arg(60).query::<()>()?;
+/// let ttl: i64 = redis.cmd("TTL").arg("k").query()?;
+/// assert_eq!(ttl, 60);
+/// let raw: emu::Value = redis.cmd("OBJECT").arg("ENCODING").arg("k").query()?;
+/// assert_eq!(raw, emu::Value::bulk("int"));
+/// # Ok::<(), emu::Error>(())
+/// ```
 pub struct Cmd<'r> {
     redis: &'r Redis,
     args: Vec<Vec<u8>>,

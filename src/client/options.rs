@@ -71,8 +71,17 @@ impl ToArg for SetExpiry {
 /// Options of `SET key value [NX | XX] [GET] [EX | PX | EXAT | PXAT | KEEPTTL]`, as
 /// redis-py's `set(name, value, ex=, px=, nx=, xx=, keepttl=, get=, exat=, pxat=)`.
 ///
-/// The reply is `OK` (`true` as `bool`) or nil (`false`) when a condition failed; with
-/// [`SetOptions::get`] it is the old value instead (`Option<String>`).
+/// [`Redis::set_options`](crate::Redis::set_options) returns `true` when the value was set,
+/// `false` when `NX`/`XX` blocked it; [`Redis::set_get`](crate::Redis::set_get) adds `GET`
+/// and returns the old value instead (`Option<String>`).
+///
+/// ```
+/// use emu::{Redis, SetOptions};
+/// let r = Redis::new();
+/// assert!(r.set_options("k", "v", SetOptions::default().nx().ex(60))?);
+/// assert!(!r.set_options("k", "w", SetOptions::default().nx())?);
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SetOptions {
     condition: Option<Condition>,
@@ -121,8 +130,9 @@ impl SetOptions {
         self.condition = Some(Condition::Xx);
         self
     }
-    /// `GET`: reply with the old value (nil if none) instead of `OK`.
-    pub fn get(mut self) -> Self {
+    /// `GET`: reply with the old value (nil if none) instead of `OK`; set by
+    /// [`Redis::set_get`](crate::Redis::set_get), whose reply type fits it.
+    pub(crate) fn get(mut self) -> Self {
         self.get = true;
         self
     }
@@ -168,6 +178,15 @@ impl ToArg for Expiry {
 }
 
 /// The condition of `EXPIRE`, `PEXPIRE`, `EXPIREAT`, `PEXPIREAT` (Redis 7).
+///
+/// ```
+/// use emu::ExpireOption;
+/// let r = emu::Redis::new();
+/// r.set("k", "v")?;
+/// assert!(r.expire_options("k", 100, ExpireOption::Nx)?);  // had no expiry
+/// assert!(!r.expire_options("k", 50, ExpireOption::Gt)?);  // 50 is not greater
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExpireOption {
     /// `NX`: only if the key has no expiry.
@@ -240,6 +259,17 @@ impl ToArg for InsertPosition {
 ///
 /// Without [`LPosOptions::count`] the reply is one index or nil (`Option<i64>`); with it,
 /// an array of indexes (`Vec<i64>`).
+///
+/// ```
+/// use emu::LPosOptions;
+/// let r = emu::Redis::new();
+/// r.rpush("l", ["a", "b", "a", "a"])?;
+/// let second: Option<i64> = r.lpos_options("l", "a", LPosOptions::default().rank(2))?;
+/// assert_eq!(second, Some(2));
+/// let all: Vec<i64> = r.lpos_options("l", "a", LPosOptions::default().count(0))?;
+/// assert_eq!(all, [0, 2, 3]);
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LPosOptions {
     rank: Option<i64>,
@@ -287,6 +317,17 @@ impl ToArg for LPosOptions {
 /// The reply is the number of members added (changed, with [`ZAddOptions::ch`]); with
 /// [`ZAddOptions::incr`] (one pair only) it is the new score, or nil when a condition
 /// blocked it (`Option<f64>`).
+///
+/// ```
+/// use emu::ZAddOptions;
+/// let r = emu::Redis::new();
+/// r.zadd("z", &[("m", 5.0)])?;
+/// let changed: i64 = r.zadd_options("z", &[("m", 9.0), ("n", 1.0)], ZAddOptions::default().gt().ch())?;
+/// assert_eq!(changed, 2); // m raised, n added
+/// let score: Option<f64> = r.zadd_options("z", &[("m", 1.0)], ZAddOptions::default().incr())?;
+/// assert_eq!(score, Some(10.0));
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ZAddOptions {
     condition: Option<Condition>,
@@ -357,6 +398,16 @@ impl ToArg for ZAddOptions {
 /// The same type serves the legacy `ZRANGEBYSCORE`/`ZREVRANGEBYSCORE`/`ZRANGEBYLEX`/
 /// `ZREVRANGEBYLEX` `_options` methods, which accept only `LIMIT` and (by score)
 /// `WITHSCORES`; other flags are sent and Redis answers `ERR syntax error`.
+///
+/// ```
+/// use emu::ZRangeOptions;
+/// let r = emu::Redis::new();
+/// r.zadd("z", &[("a", 1.0), ("b", 2.0), ("c", 3.0)])?;
+/// let top: Vec<(String, f64)> =
+///     r.zrange_options("z", "+inf", "2", ZRangeOptions::default().by_score().rev().withscores())?;
+/// assert_eq!(top, [("c".to_string(), 3.0), ("b".to_string(), 2.0)]);
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ZRangeOptions {
     by: Option<bool>,
@@ -442,6 +493,17 @@ impl ToArg for ZAggregate {
 /// Options of ZUNION, ZINTER, ZUNIONSTORE, ZINTERSTORE: `[WEIGHTS w …] [AGGREGATE SUM | MIN
 /// | MAX] [WITHSCORES]`. `WITHSCORES` applies to ZUNION/ZINTER only (the STORE forms answer
 /// `ERR syntax error`, as Redis does).
+///
+/// ```
+/// use emu::{ZAggregate, ZAggregateOptions};
+/// let r = emu::Redis::new();
+/// r.zadd("a", &[("x", 1.0)])?;
+/// r.zadd("b", &[("x", 5.0)])?;
+/// let opts = ZAggregateOptions::default().aggregate(ZAggregate::Max).withscores();
+/// let max: Vec<(String, f64)> = r.zunion_options(["a", "b"], opts)?;
+/// assert_eq!(max, [("x".to_string(), 5.0)]);
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ZAggregateOptions {
     weights: Option<Vec<f64>>,
@@ -504,6 +566,18 @@ impl ToArg for MinMax {
 /// Options of the SCAN family: `[MATCH pattern] [COUNT count] [TYPE type]`, as redis-py's
 /// `scan(cursor, match=, count=, _type=)`. `TYPE` is for SCAN only (HSCAN/SSCAN/ZSCAN answer
 /// `ERR syntax error`).
+///
+/// ```
+/// use emu::ScanOptions;
+/// let r = emu::Redis::new();
+/// r.set("user:1", "a")?;
+/// r.rpush("queue", "x")?;
+/// let strings: Vec<String> = r
+///     .scan_iter(ScanOptions::default().pattern("*").key_type("string").count(100))
+///     .collect::<emu::Result<_>>()?;
+/// assert_eq!(strings, ["user:1"]);
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ScanOptions {
     pattern: Option<Vec<u8>>,
@@ -547,6 +621,15 @@ impl ToArg for ScanOptions {
 }
 
 /// Options of `COPY source destination [DB db] [REPLACE]`.
+///
+/// ```
+/// use emu::CopyOptions;
+/// let r = emu::Redis::new();
+/// r.set("src", "v")?;
+/// assert!(r.copy_options("src", "dst", CopyOptions::default().db(1))?);
+/// assert_eq!(r.with_db(1).get::<_, String>("dst")?, "v");
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CopyOptions {
     db: Option<u64>,

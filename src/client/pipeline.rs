@@ -19,7 +19,7 @@
 //! ```
 //! use emu::Redis;
 //! let r = Redis::new();
-//! let _: () = r.set("balance", 10).unwrap();
+//! r.set("balance", 10).unwrap();
 //! let replies = r
 //!     .transaction(&["balance"], |pipe| {
 //!         let balance: i64 = pipe.conn().get("balance")?;
@@ -60,6 +60,15 @@ use crate::value::Value;
 /// called: from then on until `execute`/[`Pipeline::reset`] it uses a connection of its own
 /// ([`Pipeline::conn`]) holding the WATCH, as redis-py pins a pooled connection, so clones
 /// of one handle can run watched transactions on several threads at once.
+///
+/// ```
+/// let redis = emu::Redis::new();
+/// let mut pipe = redis.pipeline(); // MULTI/EXEC: all or nothing
+/// pipe.set("a", 1).incr("a").get("a");
+/// let replies: Vec<emu::Value> = pipe.execute()?;
+/// assert_eq!(replies, vec![emu::Value::ok(), emu::Value::Int(2), emu::Value::bulk("2")]);
+/// # Ok::<(), emu::Error>(())
+/// ```
 pub struct Pipeline {
     redis: Redis,
     /// The pinned connection (own session) of a watching pipeline.

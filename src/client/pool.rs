@@ -7,7 +7,7 @@
 //! let pool = ConnectionPool::new(Redis::options().port(16380).db(0)).max_connections(2);
 //! let a = pool.get().unwrap();
 //! let b = pool.get().unwrap();
-//! let _: () = a.set("k", "v").unwrap();
+//! a.set("k", "v").unwrap();
 //! assert_eq!(b.get::<_, Option<String>>("k").unwrap().as_deref(), Some("v"));
 //! // Both connections are checked out: redis-py's default pool refuses a third.
 //! let err = pool.get().unwrap_err();
@@ -62,6 +62,15 @@ struct PoolShared {
 
 /// A pool of connections to one store. Cheap to clone (clones are the same pool). See the
 /// [module docs](self).
+///
+/// ```
+/// use emu::{ConnectionPool, Redis};
+/// let pool = ConnectionPool::new(Redis::options().port(16401)).max_connections(2);
+/// let conn = pool.get()?; // back to the pool when dropped
+/// conn.set("k", "v")?;
+/// assert_eq!(pool.get()?.get::<_, String>("k")?, "v");
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct ConnectionPool {
     options: ConnectOptions,
@@ -102,9 +111,11 @@ impl ConnectionPool {
         }
     }
 
-    /// A pool for a URL ([`crate::from_url`]'s forms; `?max_connections=N` is honoured).
+    /// A pool for a URL ([`crate::from_url`]'s forms and its guard against a listening
+    /// server; `?max_connections=N` is honoured).
     pub fn from_url(url: &str) -> Result<ConnectionPool> {
         let (options, max) = super::url::parse(url)?;
+        super::url::refuse_listening_server(url, &options)?;
         let pool = ConnectionPool::new(options);
         Ok(match max {
             Some(n) => pool.max_connections(n),

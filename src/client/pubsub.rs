@@ -101,6 +101,19 @@ impl MessageKind {
 }
 
 /// One received item — redis-py's message dict as a struct.
+///
+/// ```
+/// use std::time::Duration;
+/// let redis = emu::Redis::new();
+/// let mut sub = redis.pubsub();
+/// sub.psubscribe(&["user:*"])?;
+/// let confirm = sub.get_message(Some(Duration::from_secs(1)))?.unwrap();
+/// assert!(confirm.kind.is_subscription());
+/// redis.publish("user:7", "42")?;
+/// let msg = sub.get_message(Some(Duration::from_secs(1)))?.unwrap();
+/// assert_eq!((msg.channel_str(), msg.payload::<i64>()?), (Some("user:7"), 42));
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Message {
     /// `type`.
@@ -170,6 +183,17 @@ impl Message {
 
 /// A Pub/Sub subscriber on an embedded store (redis-py's `PubSub`). Dropping it
 /// unsubscribes from everything.
+///
+/// ```
+/// use std::time::Duration;
+/// let redis = emu::Redis::new();
+/// let mut sub = redis.pubsub().ignore_subscribe_messages(true);
+/// sub.subscribe(&["news"])?;
+/// assert_eq!(redis.publish("news", "hello")?, 1);
+/// let msg = sub.get_message(Some(Duration::from_secs(1)))?.unwrap();
+/// assert_eq!(msg.data_str(), Some("hello"));
+/// # Ok::<(), emu::Error>(())
+/// ```
 pub struct PubSub {
     redis: Redis,
     session: Session,

@@ -24,6 +24,17 @@ use crate::value::Value;
 /// that does not convert) is yielded once, then the iteration ends. SCAN's guarantees
 /// apply: an element present for the whole iteration is returned at least once, and may be
 /// returned more than once if the collection changes meanwhile.
+///
+/// ```
+/// let redis = emu::Redis::new();
+/// redis.mset([("user:1", "a"), ("user:2", "b"), ("post:1", "c")])?;
+/// let mut users: Vec<String> = redis
+///     .scan_iter(emu::ScanOptions::default().pattern("user:*"))
+///     .collect::<emu::Result<_>>()?;
+/// users.sort();
+/// assert_eq!(users, ["user:1", "user:2"]);
+/// # Ok::<(), emu::Error>(())
+/// ```
 pub struct ScanIter<T> {
     redis: Redis,
     /// Command name and key (if any); the cursor and options are appended per call.

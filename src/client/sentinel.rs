@@ -9,6 +9,16 @@ use crate::value::Value;
 
 /// redis-py's `Sentinel`: discovers the master of a service name through the sentinels
 /// and connects to it (see the [module docs](self)).
+///
+/// ```
+/// let sentinel = emu::Sentinel::new(&[("localhost", 26379)]);
+/// let master = sentinel.master_for("mymaster")?;
+/// master.set("doc:sentinel:struct", "1")?;
+/// let replica = sentinel.slave_for("mymaster")?;
+/// assert_eq!(replica.get::<_, String>("doc:sentinel:struct")?, "1");
+/// # master.delete("doc:sentinel:struct")?;
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Sentinel {
     sentinels: Vec<(String, u16)>,

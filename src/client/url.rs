@@ -1,8 +1,18 @@
-//! `from_url`: redis-py's URL forms, plus `emu://` for a data directory or memory.
+//! `from_url`: redis-py's URL forms, plus `emu://` for an address, a data directory or memory.
+//!
+//! **Nothing here opens a socket.** A URL names a store *inside this process*: the same
+//! address gives the same store, as clients of one server share its data. `emu://host:port`
+//! says so explicitly; `redis://host:port` means the same, for code written for redis-py, with
+//! one guard: when no in-process store has that address yet and a server is actually
+//! listening there (a loopback or IP-literal host, probed with a short TCP connect; for
+//! `unix://`, the socket), `from_url` fails instead of silently creating a separate store
+//! that the server never sees. (`redis://` is kept for redis-py compatibility; a future
+//! network backend would give it the meaning "connect", while `emu://` stays in-process.)
 //!
 //! | URL | store |
 //! |---|---|
-//! | `redis://[[user]:password@]host[:port][/db]` | the store of `host:port` (default `localhost:6379`) |
+//! | `emu://[[user]:password@]host:port[/db]` | the in-process store of `host:port` (explicit form; port required) |
+//! | `redis://[[user]:password@]host[:port][/db]` | the same store as `emu://host:port` (default `localhost:6379`); refused while a server listens there |
 //! | `redis://…?db=N` | as above; the query's `db` wins over the path's (redis-py) |
 //! | `unix:///path/to.sock[?db=N]` | the store of that socket path |
 //! | `emu://memory[?seed=N]` | a new private in-memory store (RNG seed `N`) |
@@ -16,7 +26,7 @@
 //! option or scheme fails naming it.
 //!
 //! ```
-//! let r = emu::from_url("redis://localhost:16381/2").unwrap();
+//! let r = emu::from_url("emu://localhost:16381/2").unwrap();
 //! assert_eq!(r.db(), 2);
 //! let same = emu::from_url("redis://127.0.0.1:16381?db=2").unwrap();
 //! assert!(r.same_store(&same));
@@ -34,7 +44,77 @@ use crate::error::{Error, ErrorKind, Result};
 /// address share one store.
 pub fn from_url(url: &str) -> Result<Redis> {
     let (options, _) = parse(url)?;
+    refuse_listening_server(url, &options)?;
     options.connect()
+}
+
+/// The guard of `redis://` and `unix://` URLs (see the [module docs](self)): fails when the
+/// URL's address has no in-process store yet and a real server listens there, since the
+/// caller most likely meant to connect to it.
+pub(crate) fn refuse_listening_server(url: &str, o: &ConnectOptions) -> Result<()> {
+    let scheme = url
+        .split_once("://")
+        .map(|(s, _)| s.to_ascii_lowercase())
+        .unwrap_or_default();
+    if !matches!(scheme.as_str(), "redis" | "unix") || o.has_live_store()? {
+        return Ok(());
+    }
+    let (listening, explicit) = match &o.unix_socket_path {
+        Some(path) => (unix_listening(path), None),
+        None => (
+            tcp_listening(&o.host, o.port),
+            Some(format!(
+                "emu://{}:{}/{}",
+                if o.host.contains(':') {
+                    format!("[{}]", o.host)
+                } else {
+                    o.host.clone()
+                },
+                o.port,
+                o.db
+            )),
+        ),
+    };
+    if !listening {
+        return Ok(());
+    }
+    let instead = match explicit {
+        Some(e) => format!("for the in-process store of that address use {e}; "),
+        None => String::new(),
+    };
+    Err(conn_err(format!(
+        "{url}: a server is listening at that address, but emu's from_url does not connect \
+         over the network: it would create a separate in-process store that the server never \
+         sees. {instead}to talk to the server use a network client (e.g. the redis crate)"
+    )))
+}
+
+/// True if a TCP server accepts connections at `host:port`. Only loopback names and IP
+/// literals are probed (no DNS lookup, which could block), with a short timeout.
+fn tcp_listening(host: &str, port: u16) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    let ip: std::net::IpAddr = match h.to_ascii_lowercase().as_str() {
+        "" | "localhost" => std::net::Ipv4Addr::LOCALHOST.into(),
+        other => match other.parse() {
+            Ok(ip) => ip,
+            Err(_) => return false,
+        },
+    };
+    let addr = std::net::SocketAddr::new(ip, port);
+    std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(250)).is_ok()
+}
+
+/// True if a server accepts connections on the Unix socket `path`.
+fn unix_listening(path: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        path.exists() && std::os::unix::net::UnixStream::connect(path).is_ok()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
 }
 
 impl Redis {
@@ -103,40 +183,7 @@ pub(crate) fn parse(url: &str) -> Result<(ConnectOptions, Option<usize>)> {
     let mut o = ConnectOptions::default();
     let mut path_db: Option<usize> = None;
     match scheme.as_str() {
-        "redis" => {
-            let (authority, path) = match rest.find('/') {
-                Some(i) => (&rest[..i], &rest[i..]),
-                None => (rest, ""),
-            };
-            let hostport = match authority.rsplit_once('@') {
-                Some((userinfo, hp)) => {
-                    let (user, pass) = match userinfo.split_once(':') {
-                        Some((u, p)) => (u, Some(p)),
-                        None => (userinfo, None),
-                    };
-                    if !user.is_empty() {
-                        o.username = Some(unquote(user)?);
-                    }
-                    if let Some(p) = pass.filter(|p| !p.is_empty()) {
-                        o.password = Some(unquote(p)?);
-                    }
-                    hp
-                }
-                None => authority,
-            };
-            let (host, port) = split_host_port(hostport)?;
-            if !host.is_empty() {
-                o.host = unquote(host)?;
-            }
-            if let Some(p) = port {
-                o.port = p;
-            }
-            // redis-py: a path that is not a number is ignored.
-            let p = unquote(path)?.replace('/', "");
-            if !p.is_empty() {
-                path_db = p.parse().ok();
-            }
-        }
+        "redis" => parse_tcp(rest, &mut o, &mut path_db)?,
         "rediss" => {
             return Err(conn_err(
                 "TLS is not supported by the embedded store (rediss://): use redis://, unix:// or emu://",
@@ -171,13 +218,18 @@ pub(crate) fn parse(url: &str) -> Result<(ConnectOptions, Option<usize>)> {
                 Some(i) => (&rest[..i], &rest[i..]),
                 None => (rest, ""),
             };
+            let host_port = authority.rsplit('@').next().unwrap_or("");
             if authority.eq_ignore_ascii_case("memory") && (path.is_empty() || path == "/") {
                 o.in_memory = true;
             } else if authority.is_empty() && path.len() > 1 {
                 o.data_dir = Some(unquote(path)?.into());
+            } else if matches!(split_host_port(host_port), Ok((h, Some(_))) if !h.is_empty()) {
+                // emu://host:port/db — the in-process store of that address, explicitly.
+                parse_tcp(rest, &mut o, &mut path_db)?;
             } else {
                 return Err(conn_err(format!(
-                    "emu:// URL must be emu://memory or emu:///path/to/dir, got {url}"
+                    "emu:// URL must be emu://memory, emu:///path/to/dir or emu://host:port[/db], \
+                     got {url}"
                 )));
             }
         }
@@ -216,6 +268,43 @@ pub(crate) fn parse(url: &str) -> Result<(ConnectOptions, Option<usize>)> {
         o.db = db;
     }
     Ok((o, max))
+}
+
+/// The part after `redis://` (or `emu://` with a host): `[[user]:password@]host[:port][/db]`.
+fn parse_tcp(rest: &str, o: &mut ConnectOptions, path_db: &mut Option<usize>) -> Result<()> {
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let hostport = match authority.rsplit_once('@') {
+        Some((userinfo, hp)) => {
+            let (user, pass) = match userinfo.split_once(':') {
+                Some((u, p)) => (u, Some(p)),
+                None => (userinfo, None),
+            };
+            if !user.is_empty() {
+                o.username = Some(unquote(user)?);
+            }
+            if let Some(p) = pass.filter(|p| !p.is_empty()) {
+                o.password = Some(unquote(p)?);
+            }
+            hp
+        }
+        None => authority,
+    };
+    let (host, port) = split_host_port(hostport)?;
+    if !host.is_empty() {
+        o.host = unquote(host)?;
+    }
+    if let Some(p) = port {
+        o.port = p;
+    }
+    // redis-py: a path that is not a number is ignored.
+    let p = unquote(path)?.replace('/', "");
+    if !p.is_empty() {
+        *path_db = p.parse().ok();
+    }
+    Ok(())
 }
 
 /// `host`, `host:port`, `[v6]`, `[v6]:port`.

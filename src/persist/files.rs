@@ -83,6 +83,30 @@ pub fn list(dir: &Path) -> Result<Listing, PersistError> {
     Ok(l)
 }
 
+/// Fails with [`PersistError::NoSuchDir`] unless `dir` is an existing directory: the
+/// commands that only read or fix a directory (`emu check`, `dump`, `compact`, `cli`) must
+/// not create one from a typo.
+pub fn require_dir(dir: &Path) -> Result<(), PersistError> {
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(PersistError::NoSuchDir(dir.to_path_buf()))
+    }
+}
+
+/// The directories `create_dir_all(dir)` would create, outermost first (empty when `dir`
+/// exists): what to remove if the operation that needed them fails.
+pub fn missing_ancestors(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = dir
+        .ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .take_while(|a| !a.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    out.reverse();
+    out
+}
+
 /// fsyncs a directory so renames and creations in it are durable.
 pub fn sync_dir(dir: &Path) -> Result<(), PersistError> {
     File::open(dir)

@@ -24,6 +24,15 @@ use super::{files, frame, model, PersistError};
 use crate::engine::{Effect, Store};
 
 /// When the log is fsynced (Redis `appendfsync`).
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let redis = emu::Redis::builder()
+///     .appendfsync(emu::AppendFsync::Always) // fsync before each reply
+///     .open(dir.path())?;
+/// redis.set("k", "v")?;
+/// # Ok::<(), emu::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum AppendFsync {
     /// fsync before acknowledging each write (group commit shares one fsync among

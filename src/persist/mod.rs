@@ -109,6 +109,8 @@ pub enum PersistError {
         /// The pid written in its LOCK file, if readable.
         owner: Option<String>,
     },
+    /// A command that reads a data directory was given one that does not exist.
+    NoSuchDir(PathBuf),
     /// The log is in the failed state (an earlier write or fsync failed). Holds the text
     /// of the failure (the first one, kept by the log for every later waiter).
     Failed(String),
@@ -204,15 +206,8 @@ impl PersistError {
                 "{} is damaged at byte offset {offset}: {reason}",
                 path.display()
             ),
-            PersistError::Locked { dir, owner } => format!(
-                "data directory {} is locked by another process{} (or by another open \
-                 handle in this process)",
-                dir.display(),
-                owner
-                    .as_ref()
-                    .map(|p| format!(" (pid {p})"))
-                    .unwrap_or_default()
-            ),
+            PersistError::Locked { dir, owner } => locked_message(dir, owner.as_deref()),
+            PersistError::NoSuchDir(dir) => format!("no such data directory: {}", dir.display()),
             PersistError::Failed(m) | PersistError::Invalid(m) | PersistError::Other(m) => {
                 m.clone()
             }
@@ -230,6 +225,46 @@ impl PersistError {
                 reason,
             } => format!("load: line {n}: {reason}"),
         }
+    }
+}
+
+/// "data directory … is locked by …", naming the holder: this process (another open
+/// handle), or the pid in the LOCK file with its command line where the OS shows it
+/// (`/proc/PID/cmdline`), e.g. `pid 4242: emu serve --dir data`.
+fn locked_message(dir: &Path, owner: Option<&str>) -> String {
+    let dir = dir.display();
+    let Some(pid) = owner else {
+        return format!("data directory {dir} is locked by another process");
+    };
+    if pid == std::process::id().to_string() {
+        return format!(
+            "data directory {dir} is locked by another handle in this process (pid {pid}): \
+             drop that handle first, or clone it instead of opening the directory twice"
+        );
+    }
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"))
+        .ok()
+        .map(|raw| {
+            raw.split(|b| *b == 0)
+                .filter(|w| !w.is_empty())
+                .enumerate()
+                .map(|(i, w)| {
+                    let w = String::from_utf8_lossy(w);
+                    // The program's file name, not its full path.
+                    match i {
+                        0 => w.rsplit('/').next().unwrap_or(&w).to_string(),
+                        _ => w.into_owned(),
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .filter(|words| !words.is_empty());
+    match cmdline {
+        Some(words) => format!(
+            "data directory {dir} is locked by another process (pid {pid}: {})",
+            words.join(" ")
+        ),
+        None => format!("data directory {dir} is locked by another process (pid {pid})"),
     }
 }
 

@@ -328,13 +328,7 @@ pub(crate) fn open_impl(
 /// (under a shared lock, released on return) and later changes stay in memory. A torn tail
 /// is skipped with a warning, not truncated.
 pub fn open_read_only(dir: &Path, mut store: Store) -> Result<(Store, RecordedInfo), PersistError> {
-    if !dir.is_dir() {
-        return Err(PersistError::io(
-            "opening data directory",
-            dir,
-            std::io::Error::from(std::io::ErrorKind::NotFound),
-        ));
-    }
+    files::require_dir(dir)?;
     let _lock = DirLock::acquire_shared(dir)?;
     let listing = files::list(dir)?;
     let loaded = load_into(dir, &listing, &mut store)?;

@@ -224,16 +224,20 @@ pub fn parse_jsonl_line(line: &str) -> Result<KeyRecord, PersistError> {
     let need = |f: Option<Json>, name: &str| {
         f.ok_or_else(|| PersistError::json(format!("missing field \"{name}\"")))
     };
-    let db = json::as_u64(&need(db, "db")?)?;
+    // Fields with a natural default may be omitted: `db` (0) and `expire_at_ms` (null).
+    let db = match db {
+        None => 0,
+        Some(v) => json::as_u64(&v)?,
+    };
     let db = u32::try_from(db).map_err(|_| PersistError::json("db out of range"))?;
     let key = json::as_bytes(&need(key, "key")?)?;
     let Json::Str(ty) = need(ty, "type")? else {
         return Err(PersistError::json("\"type\" must be a string"));
     };
     let value = need(value, "value")?;
-    let expire = match need(expire, "expire_at_ms")? {
-        Json::Null => None,
-        v => Some(json::as_u64(&v)?),
+    let expire = match expire {
+        None | Some(Json::Null) => None,
+        Some(v) => Some(json::as_u64(&v)?),
     };
     let arr = |v: &Json| -> Result<Vec<Json>, PersistError> {
         match v {
@@ -441,9 +445,22 @@ pub fn load(
     input: &mut dyn BufRead,
     format: Option<Format>,
 ) -> Result<u64, PersistError> {
+    // Read the whole dump before touching the directory: bad input changes nothing.
+    let store = parse_dump(input, format)?;
+    let created = files::missing_ancestors(dir);
+    let r = load_parsed(dir, &store);
+    if r.is_err() {
+        // A failed load leaves no new directory behind.
+        if let Some(top) = created.first() {
+            let _ = std::fs::remove_dir_all(top);
+        }
+    }
+    r
+}
+
+fn load_parsed(dir: &Path, store: &Store) -> Result<u64, PersistError> {
     std::fs::create_dir_all(dir).map_err(|e| PersistError::io("creating directory", dir, e))?;
     let _lock = DirLock::acquire(dir)?;
-    let store = parse_dump(input, format)?;
     let l = files::list(dir)?;
     let next = l
         .snapshots
@@ -465,6 +482,7 @@ pub fn load(
 
 /// `emu compact DIR`: writes a fresh snapshot and starts an empty log.
 pub fn compact(dir: &Path) -> Result<(), PersistError> {
+    files::require_dir(dir)?;
     let opts = Options {
         compaction_min_bytes: u64::MAX,
         ..Options::default()
@@ -486,80 +504,105 @@ pub struct CheckReport {
     pub dropped_dir: Option<PathBuf>,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Problem {
     /// Damaged snapshot of this generation.
     Snapshot(u64),
-    /// First damaged log: generation and offset of the bad record.
+    /// First damaged log: generation and offset of the bad record (below
+    /// [`frame::HEADER_LEN`]: the file header itself).
     Log(u64, u64),
+}
+
+/// One verification pass over `dir`: a line per file and the first problem found (a
+/// damaged snapshot stops the pass: the logs apply on top of it).
+fn verify(dir: &Path) -> Result<(Vec<String>, Option<Problem>), PersistError> {
+    let l = files::list(dir)?;
+    let mut lines = Vec::new();
+    let mut store = template();
+    store.loading = true;
+    if let Some(g) = l.newest_snapshot() {
+        let path = files::snapshot_path(dir, g);
+        let damaged = match snapshot::load(&path, &mut store) {
+            Ok(info) if info.generation != g => Some((
+                12,
+                format!(
+                    "header says generation {} but the file name says {g}",
+                    info.generation
+                ),
+            )),
+            Ok(info) => {
+                lines.push(format!(
+                    "{}: ok, {} keys, {} bytes",
+                    path.display(),
+                    info.keys,
+                    info.bytes
+                ));
+                None
+            }
+            Err(PersistError::Corrupt { offset, reason, .. }) => Some((offset, reason)),
+            Err(e) => return Err(e),
+        };
+        if let Some((offset, reason)) = damaged {
+            lines.push(format!(
+                "{}: DAMAGED at byte offset {offset}: {reason}",
+                path.display()
+            ));
+            return Ok((lines, Some(Problem::Snapshot(g))));
+        }
+    }
+    let live = l.live_logs();
+    for (i, g) in live.iter().enumerate() {
+        let path = files::log_path(dir, *g);
+        let last = i + 1 == live.len();
+        match scan_log(&path, *g, last, |_, b| {
+            recovery::apply_batch(&mut store, &b)
+        }) {
+            Ok(scan) => match scan.torn {
+                None => lines.push(format!(
+                    "{}: ok, {} records, {} bytes",
+                    path.display(),
+                    scan.records,
+                    scan.file_len
+                )),
+                Some((off, why)) => {
+                    lines.push(format!(
+                        "{}: torn tail at byte offset {off} ({why}); {} records before it",
+                        path.display(),
+                        scan.records
+                    ));
+                    return Ok((lines, Some(Problem::Log(*g, off))));
+                }
+            },
+            Err(PersistError::Corrupt { offset, reason, .. }) => {
+                lines.push(format!(
+                    "{}: DAMAGED at byte offset {offset}: {reason}",
+                    path.display()
+                ));
+                return Ok((lines, Some(Problem::Log(*g, offset))));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((lines, None))
 }
 
 /// `emu check DIR [--repair]`: verifies every file (checksums, decoding, replay through
 /// the engine). With `repair`, keeps copies of the damaged files under
 /// `DIR/dropped-<unix ms>/`, then salvages the snapshot's intact keys, truncates the first
-/// damaged log at the bad record and drops the logs after it.
+/// damaged log at the bad record (a damaged file header is rewritten, keeping the records
+/// after it when they are intact) and drops the logs after it; it verifies again and
+/// repeats until the directory is clean, so a repair that returns `Ok` leaves a directory
+/// that opens and checks clean. A clean directory is never touched: repairing it again
+/// creates no `dropped-*` folder.
 pub fn check(dir: &Path, repair: bool) -> Result<CheckReport, PersistError> {
+    files::require_dir(dir)?;
     let _lock = DirLock::acquire(dir)?;
-    let l = files::list(dir)?;
-    let mut rep = CheckReport::default();
-    let mut problem = None;
-    let mut store = template();
-    store.loading = true;
-    if let Some(g) = l.newest_snapshot() {
-        let path = files::snapshot_path(dir, g);
-        match snapshot::load(&path, &mut store) {
-            Ok(info) => rep.lines.push(format!(
-                "{}: ok, {} keys, {} bytes",
-                path.display(),
-                info.keys,
-                info.bytes
-            )),
-            Err(PersistError::Corrupt { offset, reason, .. }) => {
-                rep.lines.push(format!(
-                    "{}: DAMAGED at byte offset {offset}: {reason}",
-                    path.display()
-                ));
-                problem = Some(Problem::Snapshot(g));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    if problem.is_none() {
-        let live = l.live_logs();
-        for (i, g) in live.iter().enumerate() {
-            let path = files::log_path(dir, *g);
-            let last = i + 1 == live.len();
-            match scan_log(&path, *g, last, |_, b| {
-                recovery::apply_batch(&mut store, &b)
-            }) {
-                Ok(scan) => match scan.torn {
-                    None => rep.lines.push(format!(
-                        "{}: ok, {} records, {} bytes",
-                        path.display(),
-                        scan.records,
-                        scan.file_len
-                    )),
-                    Some((off, why)) => {
-                        rep.lines.push(format!(
-                            "{}: torn tail at byte offset {off} ({why}); {} records before it",
-                            path.display(),
-                            scan.records
-                        ));
-                        problem = Some(Problem::Log(*g, off));
-                    }
-                },
-                Err(PersistError::Corrupt { offset, reason, .. }) => {
-                    rep.lines.push(format!(
-                        "{}: DAMAGED at byte offset {offset}: {reason}",
-                        path.display()
-                    ));
-                    problem = Some(Problem::Log(*g, offset));
-                    break;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
-    rep.ok = problem.is_none();
+    let (lines, mut problem) = verify(dir)?;
+    let mut rep = CheckReport {
+        lines,
+        ok: problem.is_none(),
+        dropped_dir: None,
+    };
     if rep.ok {
         rep.lines.push("no problems found".into());
         return Ok(rep);
@@ -577,19 +620,65 @@ pub fn check(dir: &Path, repair: bool) -> Result<CheckReport, PersistError> {
         .unwrap_or(0);
     let keep = dir.join(format!("dropped-{ms}"));
     std::fs::create_dir_all(&keep).map_err(|e| PersistError::io("creating", &keep, e))?;
-    let copy = |from: &Path| -> Result<(), PersistError> {
-        let name = from.file_name().unwrap_or_default();
-        std::fs::copy(from, keep.join(name))
-            .map(|_| ())
-            .map_err(|e| PersistError::io("copying", from, e))
-    };
+    // Each round fixes the first problem and can only shorten or rewrite a file, drop a
+    // file or replace a damaged snapshot by an intact one; the bound is a safety net.
+    let mut rounds = 0;
+    while let Some(p) = problem {
+        rounds += 1;
+        if rounds > 1000 {
+            return Err(PersistError::Other(format!(
+                "repair of {} did not converge; the originals are in {}",
+                dir.display(),
+                keep.display()
+            )));
+        }
+        repair_one(dir, p, &keep, &mut rep.lines)?;
+        let (lines, next) = verify(dir)?;
+        if let (Some(Problem::Snapshot(g)), Problem::Snapshot(_)) = (next, p) {
+            // A freshly written snapshot that does not verify: nothing more to try.
+            return Err(PersistError::Other(format!(
+                "the rewritten {} does not verify; the original is in {}",
+                files::snapshot_path(dir, g).display(),
+                keep.display()
+            )));
+        }
+        if next.is_some() {
+            rep.lines
+                .extend(lines.into_iter().filter(|l| !l.contains(": ok,")));
+        }
+        problem = next;
+    }
+    rep.lines.push("repair done: no problems remain".into());
+    files::sync_dir(dir)?;
+    rep.dropped_dir = Some(keep);
+    Ok(rep)
+}
+
+/// Copies `from` into `keep` unless an earlier round already kept its original.
+fn keep_original(from: &Path, keep: &Path) -> Result<(), PersistError> {
+    let to = keep.join(from.file_name().unwrap_or_default());
+    if to.exists() {
+        return Ok(());
+    }
+    std::fs::copy(from, &to)
+        .map(|_| ())
+        .map_err(|e| PersistError::io("copying", from, e))
+}
+
+/// Fixes one problem found by [`verify`], after keeping a copy of each file it changes.
+fn repair_one(
+    dir: &Path,
+    problem: Problem,
+    keep: &Path,
+    lines: &mut Vec<String>,
+) -> Result<(), PersistError> {
     match problem {
-        Some(Problem::Snapshot(g)) => {
+        Problem::Snapshot(g) => {
             let path = files::snapshot_path(dir, g);
-            copy(&path)?;
-            let (salvaged, skipped) = salvage_snapshot(&path)?;
-            snapshot::write(dir, g, &salvaged.dbs, salvaged.rng.state(), 0)?;
-            rep.lines.push(format!(
+            keep_original(&path, keep)?;
+            let (salvaged, skipped, recorded_at_ms) = salvage_snapshot(&path)?;
+            snapshot::write(dir, g, &salvaged.dbs, salvaged.rng.state(), recorded_at_ms)?;
+            lines.push(format!(
                 "repaired {}: kept {} keys, dropped {skipped} damaged byte ranges (original \
                  copied to {})",
                 path.display(),
@@ -597,47 +686,79 @@ pub fn check(dir: &Path, repair: bool) -> Result<CheckReport, PersistError> {
                 keep.display()
             ));
         }
-        Some(Problem::Log(g, off)) => {
+        Problem::Log(g, off) if off < frame::HEADER_LEN as u64 => {
+            // The file header is damaged: write a good one; the records after it stay
+            // (the next verification truncates at the first one that is not intact).
             let path = files::log_path(dir, g);
-            copy(&path)?;
+            keep_original(&path, keep)?;
+            let old = std::fs::read(&path).map_err(|e| PersistError::io("reading", &path, e))?;
+            let rest = old.get(frame::HEADER_LEN..).unwrap_or_default();
+            rewrite_log(dir, g, rest)?;
+            lines.push(format!(
+                "repaired {}: rewrote the damaged file header (original copied to {})",
+                path.display(),
+                keep.display()
+            ));
+        }
+        Problem::Log(g, off) => {
+            let path = files::log_path(dir, g);
+            keep_original(&path, keep)?;
             let f = std::fs::OpenOptions::new()
                 .write(true)
                 .open(&path)
                 .map_err(|e| PersistError::io("opening", &path, e))?;
-            f.set_len(off.max(frame::HEADER_LEN as u64))
+            f.set_len(off)
                 .and_then(|_| f.sync_all())
                 .map_err(|e| PersistError::io("truncating", &path, e))?;
-            rep.lines.push(format!(
+            lines.push(format!(
                 "repaired {}: truncated at byte offset {off} (original copied to {})",
                 path.display(),
                 keep.display()
             ));
+            let l = files::list(dir)?;
             for later in l.logs.iter().filter(|x| **x > g) {
                 let p = files::log_path(dir, *later);
-                copy(&p)?;
+                keep_original(&p, keep)?;
                 files::remove(&p)?;
-                rep.lines.push(format!(
+                lines.push(format!(
                     "dropped {} (follows the damage; moved to {})",
                     p.display(),
                     keep.display()
                 ));
             }
         }
-        None => {}
     }
-    files::sync_dir(dir)?;
-    rep.dropped_dir = Some(keep);
-    Ok(rep)
+    Ok(())
+}
+
+/// Replaces log `gen` by a good header followed by `records` (temporary file, fsync,
+/// rename, directory fsync).
+fn rewrite_log(dir: &Path, gen: u64, records: &[u8]) -> Result<(), PersistError> {
+    let path = files::log_path(dir, gen);
+    let tmp = tempfile::Builder::new()
+        .prefix(files::TMP_PREFIX)
+        .tempfile_in(dir)
+        .map_err(|e| PersistError::io("creating a temporary log in", dir, e))?;
+    tmp.as_file()
+        .write_all(&frame::header(frame::LOG_MAGIC, gen))
+        .and_then(|_| tmp.as_file().write_all(records))
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| PersistError::io("writing", &path, e))?;
+    tmp.persist(&path)
+        .map_err(|e| PersistError::io("renaming log to", &path, e.error))?;
+    files::sync_dir(dir)
 }
 
 /// Reads every intact key record of a damaged snapshot, resynchronizing after damage by
-/// searching for the next valid record. Returns the store and the number of skipped ranges.
-fn salvage_snapshot(path: &Path) -> Result<(Store, u64), PersistError> {
+/// searching for the next valid record. Returns the store, the number of skipped ranges and
+/// the recorded time of its metadata record (0 when that is lost).
+fn salvage_snapshot(path: &Path) -> Result<(Store, u64, u64), PersistError> {
     let m = snapshot::Mapped::open(path)?;
     let buf = m.bytes();
     let mut store = template();
     let mut off = frame::HEADER_LEN.min(buf.len());
     let mut skipped = 0u64;
+    let mut recorded_at_ms = 0;
     let mut in_gap = false;
     while off < buf.len() {
         match frame::next_record(buf, off) {
@@ -651,6 +772,7 @@ fn salvage_snapshot(path: &Path) -> Result<(Store, u64), PersistError> {
                     Some((&kind::META, body)) => {
                         if let Ok(meta) = model::decode_body::<model::SnapMeta>(body) {
                             store.rng = crate::keyspace::Rng::new(meta.rng_state);
+                            recorded_at_ms = meta.recorded_at_ms;
                             true
                         } else {
                             false
@@ -674,5 +796,5 @@ fn salvage_snapshot(path: &Path) -> Result<(Store, u64), PersistError> {
         }
         off += 1;
     }
-    Ok((store, skipped))
+    Ok((store, skipped, recorded_at_ms))
 }

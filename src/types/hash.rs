@@ -5,7 +5,7 @@
 //! `hash-max-listpack-entries` fields or when a field or value longer than
 //! `hash-max-listpack-value` bytes is written. Both facts are observable: OBJECT ENCODING
 //! reports the encoding, and HGETALL/HKEYS/HVALS/HSCAN/HRANDFIELD return a listpack hash in
-//! insertion order. [`Hash`] mirrors that: fields always live in a deterministic [`Dict`], and
+//! insertion order. [`Hash`](struct@Hash) mirrors that: fields always live in a deterministic [`Dict`], and
 //! while the hash is still "listpack" an `order` vector remembers the listpack order.
 
 use crate::config::Config;
@@ -179,7 +179,7 @@ impl Hash {
     }
 }
 
-/// Iterator over a [`Hash`], see [`Hash::iter`].
+/// Iterator over a [`Hash`](struct@Hash), see [`Hash::iter`].
 pub enum Iter<'a> {
     /// Listpack order.
     Listpack(std::slice::Iter<'a, Vec<u8>>, &'a Dict<Vec<u8>>),

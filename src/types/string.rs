@@ -3,8 +3,8 @@
 //! Strings are stored as raw bytes; integers as their decimal text (Redis parses them on
 //! every INCR, so "010" is not an integer).
 //!
-//! SET, SETNX, SETEX and PSETEX share [`set_generic`], as Redis's `setGenericCommand`; SET and
-//! GETEX share the option parser [`parse_extended`] (`parseExtendedStringArgumentsOrReply`).
+//! SET, SETNX, SETEX and PSETEX share `set_generic`, as Redis's `setGenericCommand`; SET and
+//! GETEX share the option parser `parse_extended` (`parseExtendedStringArgumentsOrReply`).
 
 use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::{Error, Result};

@@ -43,7 +43,7 @@ fn hset_hget_hgetall() {
     let back: BTreeMap<String, i64> = r.hgetall("h2").unwrap();
     assert_eq!(back, m);
     let _: () = r.set("str", "x").unwrap();
-    assert_err(r.hset::<_, _, _, i64>("str", "f", "v"), WRONGTYPE);
+    assert_err(r.hset("str", "f", "v"), WRONGTYPE);
 }
 
 #[test]
@@ -52,8 +52,7 @@ fn hsetnx_hmset_hmget() {
     let a: bool = r.hsetnx("h", "f", "1").unwrap();
     let b: bool = r.hsetnx("h", "f", "2").unwrap();
     assert_eq!((a, b), (true, false));
-    let ok: bool = r.hmset("h", vec![("g", "2"), ("h", "3")]).unwrap();
-    assert!(ok);
+    r.hmset("h", vec![("g", "2"), ("h", "3")]).unwrap();
     let vs: Vec<Option<String>> = r.hmget("h", ["f", "x", "h"]).unwrap();
     assert_eq!(vs, vec![Some("1".into()), None, Some("3".into())]);
     let vs: Vec<Option<i64>> = r.hmget("h", "g").unwrap();
@@ -63,38 +62,37 @@ fn hsetnx_hmset_hmget() {
 #[test]
 fn hdel_hexists_hlen_hkeys_hvals_hstrlen() {
     let r = redis();
-    let _: () = r
-        .hset_mapping("h", [("a", "1"), ("b", "22"), ("c", "333")])
+    r.hset_mapping("h", [("a", "1"), ("b", "22"), ("c", "333")])
         .unwrap();
-    assert!(r.hexists::<_, _, bool>("h", "a").unwrap());
-    assert!(!r.hexists::<_, _, bool>("h", "z").unwrap());
-    assert_eq!(r.hlen::<_, i64>("h").unwrap(), 3);
+    assert!(r.hexists("h", "a").unwrap());
+    assert!(!r.hexists("h", "z").unwrap());
+    assert_eq!(r.hlen("h").unwrap(), 3);
     let keys: Vec<String> = r.hkeys("h").unwrap();
     assert_eq!(keys, vec!["a", "b", "c"]);
     let vals: Vec<i64> = r.hvals("h").unwrap();
     assert_eq!(vals, vec![1, 22, 333]);
-    assert_eq!(r.hstrlen::<_, _, i64>("h", "c").unwrap(), 3);
-    assert_eq!(r.hstrlen::<_, _, i64>("h", "zz").unwrap(), 0);
+    assert_eq!(r.hstrlen("h", "c").unwrap(), 3);
+    assert_eq!(r.hstrlen("h", "zz").unwrap(), 0);
     let n: i64 = r.hdel("h", ["a", "phone"]).unwrap();
     assert_eq!(n, 1);
     let n: i64 = r.hdel("h", ["b", "c"]).unwrap();
     assert_eq!(n, 2);
-    assert_eq!(r.exists::<_, i64>("h").unwrap(), 0);
-    assert_eq!(r.hlen::<_, i64>("h").unwrap(), 0);
+    assert_eq!(r.exists("h").unwrap(), 0);
+    assert_eq!(r.hlen("h").unwrap(), 0);
 }
 
 #[test]
 fn hincrby_hincrbyfloat() {
     let r = redis();
-    assert_eq!(r.hincrby::<_, _, i64>("user:1", "points", 10).unwrap(), 10);
-    assert_eq!(r.hincrby::<_, _, i64>("user:1", "points", -3).unwrap(), 7);
+    assert_eq!(r.hincrby("user:1", "points", 10).unwrap(), 10);
+    assert_eq!(r.hincrby("user:1", "points", -3).unwrap(), 7);
     let f: f64 = r.hincrbyfloat("user:1", "ratio", 0.5).unwrap();
     assert_eq!(f, 0.5);
     let f: String = r.hincrbyfloat("user:1", "ratio", 0.25).unwrap();
     assert_eq!(f, "0.75");
-    let _: () = r.hset("user:1", "name", "x").unwrap();
+    r.hset("user:1", "name", "x").unwrap();
     assert_err(
-        r.hincrby::<_, _, i64>("user:1", "name", 1),
+        r.hincrby("user:1", "name", 1),
         "ERR hash value is not an integer",
     );
     assert_err(
@@ -108,8 +106,7 @@ fn hrandfield_forms() {
     let r = emu::Redis::builder().seed(7).build();
     let none: Option<String> = r.hrandfield("missing").unwrap();
     assert_eq!(none, None);
-    let _: () = r
-        .hset_mapping("h", [("a", "1"), ("b", "2"), ("c", "3")])
+    r.hset_mapping("h", [("a", "1"), ("b", "2"), ("c", "3")])
         .unwrap();
     let f: String = r.hrandfield("h").unwrap();
     assert!(["a", "b", "c"].contains(&f.as_str()));
@@ -127,8 +124,7 @@ fn hrandfield_forms() {
     // Same seed, same commands: same answers.
     let r2 = emu::Redis::builder().seed(7).build();
     let _: Option<String> = r2.hrandfield("missing").unwrap();
-    let _: () = r2
-        .hset_mapping("h", [("a", "1"), ("b", "2"), ("c", "3")])
+    r2.hset_mapping("h", [("a", "1"), ("b", "2"), ("c", "3")])
         .unwrap();
     let f2: String = r2.hrandfield("h").unwrap();
     assert_eq!(f, f2);
@@ -137,8 +133,7 @@ fn hrandfield_forms() {
 #[test]
 fn hscan_and_iterator() {
     let r = redis();
-    let _: () = r
-        .hset_mapping("small", [("f1", "v1"), ("f2", "v2"), ("x", "v3")])
+    r.hset_mapping("small", [("f1", "v1"), ("f2", "v2"), ("x", "v3")])
         .unwrap();
     let (cursor, pairs): (u64, Vec<(String, String)>) =
         r.hscan("small", 0, ScanOptions::default()).unwrap();
@@ -155,7 +150,7 @@ fn hscan_and_iterator() {
     let items: Vec<(String, String)> = (0..300)
         .map(|i| (format!("f{i}"), format!("v{i}")))
         .collect();
-    let _: () = r.hset_mapping("big", &items).unwrap();
+    r.hset_mapping("big", &items).unwrap();
     let seen: BTreeMap<String, String> = r
         .hscan_iter::<_, String, String>("big", ScanOptions::default().count(20))
         .collect::<emu::Result<_>>()

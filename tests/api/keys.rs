@@ -17,18 +17,18 @@ fn delete_unlink_exists_touch_type() {
     let _: () = r
         .mset([("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")])
         .unwrap();
-    assert_eq!(r.exists::<_, i64>(&["a", "b", "zz", "a"]).unwrap(), 3);
-    assert!(r.exists::<_, bool>("a").unwrap());
-    assert_eq!(r.touch::<_, i64>(&["a", "zz"]).unwrap(), 1);
-    assert_eq!(r.delete::<_, i64>("a").unwrap(), 1);
-    assert_eq!(r.delete::<_, i64>(&["b", "c", "zz"]).unwrap(), 2);
-    assert_eq!(r.unlink::<_, i64>(vec!["d", "zz"]).unwrap(), 1);
-    assert!(!r.exists::<_, bool>(&["a", "b", "c", "d"]).unwrap());
+    assert_eq!(r.exists(&["a", "b", "zz", "a"]).unwrap(), 3);
+    assert_eq!(r.exists("a").unwrap(), 1);
+    assert_eq!(r.touch(&["a", "zz"]).unwrap(), 1);
+    assert_eq!(r.delete("a").unwrap(), 1);
+    assert_eq!(r.delete(&["b", "c", "zz"]).unwrap(), 2);
+    assert_eq!(r.unlink(vec!["d", "zz"]).unwrap(), 1);
+    assert_eq!(r.exists(&["a", "b", "c", "d"]).unwrap(), 0);
     let _: () = r.set("s", "x").unwrap();
-    let _: () = r.rpush("l", "x").unwrap();
-    let _: () = r.hset("h", "f", "v").unwrap();
-    let _: () = r.sadd("st", "m").unwrap();
-    let _: () = r.zadd("z", [("m", 1.0)]).unwrap();
+    r.rpush("l", "x").unwrap();
+    r.hset("h", "f", "v").unwrap();
+    r.sadd("st", "m").unwrap();
+    r.zadd("z", [("m", 1.0)]).unwrap();
     for (k, t) in [
         ("s", "string"),
         ("l", "list"),
@@ -37,7 +37,7 @@ fn delete_unlink_exists_touch_type() {
         ("z", "zset"),
         ("nokey", "none"),
     ] {
-        assert_eq!(r.key_type::<_, String>(k).unwrap(), t);
+        assert_eq!(r.key_type(k).unwrap(), t);
     }
 }
 
@@ -53,7 +53,7 @@ fn keys_scan_randomkey() {
             ("post:100", "p"),
         ])
         .unwrap();
-    let _: () = r.rpush("user:list", "x").unwrap();
+    r.rpush("user:list", "x").unwrap();
     let ks: BTreeSet<String> = r.keys("user:*:profile").unwrap();
     assert_eq!(ks, strings(&["user:1000:profile", "user:1001:profile"]));
     let ks: BTreeSet<String> = r.keys("user:*").unwrap();
@@ -100,31 +100,28 @@ fn rename_copy_move() {
     let r = redis();
     let _: () = r.set("a", "1").unwrap();
     let _: () = r.rename("a", "b").unwrap();
-    assert_err(r.rename::<_, _, ()>("a", "c"), "ERR no such key");
+    assert_err(r.rename("a", "c"), "ERR no such key");
     let _: () = r.set("c", "3").unwrap();
-    assert!(!r.renamenx::<_, _, bool>("b", "c").unwrap());
-    assert!(r.renamenx::<_, _, bool>("b", "d").unwrap());
-    assert!(r.copy::<_, _, bool>("d", "e").unwrap());
-    assert!(!r.copy::<_, _, bool>("d", "e").unwrap());
+    assert!(!r.renamenx("b", "c").unwrap());
+    assert!(r.renamenx("b", "d").unwrap());
+    assert!(r.copy("d", "e").unwrap());
+    assert!(!r.copy("d", "e").unwrap());
     let _: () = r.set("d", "new").unwrap();
     assert!(r
-        .copy_options::<_, _, bool>("d", "e", CopyOptions::default().replace())
+        .copy_options("d", "e", CopyOptions::default().replace())
         .unwrap());
     assert_eq!(r.get::<_, String>("e").unwrap(), "new");
     assert!(r
-        .copy_options::<_, _, bool>("d", "d1", CopyOptions::default().db(1))
+        .copy_options("d", "d1", CopyOptions::default().db(1))
         .unwrap());
     let db1 = r.with_db(1);
     assert_eq!(db1.get::<_, String>("d1").unwrap(), "new");
-    assert!(r.move_key::<_, bool>("c", 1).unwrap());
-    assert!(!r.exists::<_, bool>("c").unwrap());
+    assert!(r.move_key("c", 1).unwrap());
+    assert_eq!(r.exists("c").unwrap(), 0);
     assert_eq!(db1.get::<_, String>("c").unwrap(), "3");
+    assert_err(r.move_key("d", 99), "ERR DB index is out of range");
     assert_err(
-        r.move_key::<_, bool>("d", 99),
-        "ERR DB index is out of range",
-    );
-    assert_err(
-        r.move_key::<_, bool>("d", 0),
+        r.move_key("d", 0),
         "ERR source and destination objects are the same",
     );
 }
@@ -133,62 +130,50 @@ fn rename_copy_move() {
 fn expiry_family() {
     let r = redis(); // clock at 1_000_000 s
     let _: () = r.set("k", "v").unwrap();
-    assert_eq!(r.ttl::<_, i64>("k").unwrap(), -1);
-    assert_eq!(r.pttl::<_, i64>("k").unwrap(), -1);
-    assert_eq!(r.ttl::<_, i64>("nokey").unwrap(), -2);
-    assert_eq!(r.expiretime::<_, i64>("nokey").unwrap(), -2);
-    assert!(r.expire::<_, bool>("k", 300).unwrap());
-    assert!(!r.expire::<_, bool>("nokey", 300).unwrap());
-    assert_eq!(r.ttl::<_, i64>("k").unwrap(), 300);
-    assert_eq!(r.expiretime::<_, i64>("k").unwrap(), 1_000_300);
-    assert!(r.pexpire::<_, bool>("k", 60_000).unwrap());
-    assert_eq!(r.pttl::<_, i64>("k").unwrap(), 60_000);
-    assert_eq!(r.pexpiretime::<_, i64>("k").unwrap(), 1_000_060_000);
-    assert!(r.expireat::<_, bool>("k", 1_000_500).unwrap());
-    assert_eq!(r.ttl::<_, i64>("k").unwrap(), 500);
-    assert!(r.pexpireat::<_, bool>("k", 1_000_000_750).unwrap());
-    assert_eq!(r.pttl::<_, i64>("k").unwrap(), 750);
+    assert_eq!(r.ttl("k").unwrap(), -1);
+    assert_eq!(r.pttl("k").unwrap(), -1);
+    assert_eq!(r.ttl("nokey").unwrap(), -2);
+    assert_eq!(r.expiretime("nokey").unwrap(), -2);
+    assert!(r.expire("k", 300).unwrap());
+    assert!(!r.expire("nokey", 300).unwrap());
+    assert_eq!(r.ttl("k").unwrap(), 300);
+    assert_eq!(r.expiretime("k").unwrap(), 1_000_300);
+    assert!(r.pexpire("k", 60_000).unwrap());
+    assert_eq!(r.pttl("k").unwrap(), 60_000);
+    assert_eq!(r.pexpiretime("k").unwrap(), 1_000_060_000);
+    assert!(r.expireat("k", 1_000_500).unwrap());
+    assert_eq!(r.ttl("k").unwrap(), 500);
+    assert!(r.pexpireat("k", 1_000_000_750).unwrap());
+    assert_eq!(r.pttl("k").unwrap(), 750);
     // NX / XX / GT / LT.
+    assert!(!r.expire_options("k", 10, ExpireOption::Nx).unwrap());
+    assert!(r.expire_options("k", 10, ExpireOption::Xx).unwrap());
+    assert!(!r.expire_options("k", 5, ExpireOption::Gt).unwrap());
+    assert!(r.expire_options("k", 20, ExpireOption::Gt).unwrap());
+    assert!(r.pexpire_options("k", 1_000, ExpireOption::Lt).unwrap());
+    assert_eq!(r.pttl("k").unwrap(), 1_000);
     assert!(!r
-        .expire_options::<_, bool>("k", 10, ExpireOption::Nx)
+        .expireat_options("k", 1_000_100, ExpireOption::Lt)
         .unwrap());
     assert!(r
-        .expire_options::<_, bool>("k", 10, ExpireOption::Xx)
+        .pexpireat_options("k", 1_000_002_000, ExpireOption::Gt)
         .unwrap());
-    assert!(!r
-        .expire_options::<_, bool>("k", 5, ExpireOption::Gt)
-        .unwrap());
-    assert!(r
-        .expire_options::<_, bool>("k", 20, ExpireOption::Gt)
-        .unwrap());
-    assert!(r
-        .pexpire_options::<_, bool>("k", 1_000, ExpireOption::Lt)
-        .unwrap());
-    assert_eq!(r.pttl::<_, i64>("k").unwrap(), 1_000);
-    assert!(!r
-        .expireat_options::<_, bool>("k", 1_000_100, ExpireOption::Lt)
-        .unwrap());
-    assert!(r
-        .pexpireat_options::<_, bool>("k", 1_000_002_000, ExpireOption::Gt)
-        .unwrap());
-    assert_eq!(r.pttl::<_, i64>("k").unwrap(), 2_000);
-    assert!(r.persist::<_, bool>("k").unwrap());
-    assert!(!r.persist::<_, bool>("k").unwrap());
-    assert!(r
-        .expire_options::<_, bool>("k", 1, ExpireOption::Nx)
-        .unwrap());
+    assert_eq!(r.pttl("k").unwrap(), 2_000);
+    assert!(r.persist("k").unwrap());
+    assert!(!r.persist("k").unwrap());
+    assert!(r.expire_options("k", 1, ExpireOption::Nx).unwrap());
     r.advance_time(Duration::from_millis(999));
-    assert_eq!(r.pttl::<_, i64>("k").unwrap(), 1);
+    assert_eq!(r.pttl("k").unwrap(), 1);
     r.advance_time(Duration::from_millis(1));
     // At the deadline the key still exists (Redis expires when now > deadline).
-    assert_eq!(r.pttl::<_, i64>("k").unwrap(), 0);
+    assert_eq!(r.pttl("k").unwrap(), 0);
     r.advance_time(Duration::from_millis(1));
     assert_eq!(r.get::<_, Option<String>>("k").unwrap(), None);
-    assert_eq!(r.ttl::<_, i64>("k").unwrap(), -2);
+    assert_eq!(r.ttl("k").unwrap(), -2);
     // A time in the past deletes the key.
     let _: () = r.set("gone", "v").unwrap();
-    assert!(r.expire::<_, bool>("gone", -1).unwrap());
-    assert!(!r.exists::<_, bool>("gone").unwrap());
+    assert!(r.expire("gone", -1).unwrap());
+    assert_eq!(r.exists("gone").unwrap(), 0);
     // Options are ToArg, so raw commands can combine them (Redis refuses this one).
     assert_err(
         r.cmd("EXPIRE")
@@ -213,18 +198,18 @@ fn databases() {
     let _: () = r.set("k", "zero").unwrap();
     let _: () = db1.set("k", "one").unwrap();
     let _: () = db1.set("k2", "one").unwrap();
-    assert_eq!(r.dbsize::<i64>().unwrap(), 1);
-    assert_eq!(db1.dbsize::<i64>().unwrap(), 2);
+    assert_eq!(r.dbsize().unwrap(), 1);
+    assert_eq!(db1.dbsize().unwrap(), 2);
     let _: () = r.swapdb(0, 1).unwrap();
     assert_eq!(r.get::<_, String>("k").unwrap(), "one");
     assert_eq!(db1.get::<_, String>("k").unwrap(), "zero");
-    assert_err(r.swapdb::<()>(0, 99), "ERR DB index is out of range");
+    assert_err(r.swapdb(0, 99), "ERR DB index is out of range");
     let _: () = r.flushdb().unwrap();
-    assert_eq!(r.dbsize::<i64>().unwrap(), 0);
-    assert_eq!(db1.dbsize::<i64>().unwrap(), 1);
+    assert_eq!(r.dbsize().unwrap(), 0);
+    assert_eq!(db1.dbsize().unwrap(), 1);
     let _: () = r.set("k", "v").unwrap();
     let _: () = r.flushall().unwrap();
-    assert_eq!(r.dbsize::<i64>().unwrap() + db1.dbsize::<i64>().unwrap(), 0);
+    assert_eq!(r.dbsize().unwrap() + db1.dbsize().unwrap(), 0);
 }
 
 #[test]
@@ -233,10 +218,10 @@ fn object_encoding_and_server() {
     let _: () = r.set("n", 123).unwrap();
     let _: () = r.set("s", "hello").unwrap();
     let _: () = r.set("raw", "x".repeat(50)).unwrap();
-    let _: () = r.rpush("l", "a").unwrap();
-    let _: () = r.sadd("is", [1, 2]).unwrap();
-    let _: () = r.hset("h", "f", "v").unwrap();
-    let _: () = r.zadd("z", [("m", 1.0)]).unwrap();
+    r.rpush("l", "a").unwrap();
+    r.sadd("is", [1, 2]).unwrap();
+    r.hset("h", "f", "v").unwrap();
+    r.zadd("z", [("m", 1.0)]).unwrap();
     for (k, e) in [
         ("n", "int"),
         ("s", "embstr"),
@@ -246,14 +231,11 @@ fn object_encoding_and_server() {
         ("h", "listpack"),
         ("z", "listpack"),
     ] {
-        assert_eq!(r.object_encoding::<_, String>(k).unwrap(), e, "{k}");
+        assert_eq!(r.object_encoding(k).unwrap().as_deref(), Some(e), "{k}");
     }
-    assert_eq!(
-        r.object_encoding::<_, Option<String>>("nokey").unwrap(),
-        None
-    );
-    assert_eq!(r.ping::<String>().unwrap(), "PONG");
-    assert!(r.ping::<bool>().is_err());
+    assert_eq!(r.object_encoding("nokey").unwrap(), None);
+    assert_eq!(r.ping().unwrap(), "PONG");
+    assert!(r.cmd("PING").query::<bool>().is_err());
     assert_eq!(r.echo::<_, String>("hello").unwrap(), "hello");
     let (secs, micros): (u64, u64) = r.time().unwrap();
     assert_eq!((secs, micros), (1_000_000, 0));

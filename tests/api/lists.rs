@@ -22,12 +22,12 @@ fn push_pop_range_len() {
     assert_eq!(tail.as_deref(), Some("task3"));
     let first_two: Vec<String> = r.lrange("tasks", 0, 1).unwrap();
     assert_eq!(first_two, vec!["a", "task1"]);
-    assert_eq!(r.llen::<_, i64>("tasks").unwrap(), 3);
+    assert_eq!(r.llen("tasks").unwrap(), 3);
     let popped: Vec<String> = r.lpop_count("tasks", 2).unwrap();
     assert_eq!(popped, vec!["a", "task1"]);
     let popped: Vec<String> = r.rpop_count("tasks", 5).unwrap();
     assert_eq!(popped, vec!["task2"]);
-    assert_eq!(r.exists::<_, i64>("tasks").unwrap(), 0);
+    assert_eq!(r.exists("tasks").unwrap(), 0);
     let none: Option<String> = r.lpop("tasks").unwrap();
     assert_eq!(none, None);
     let none: Option<Vec<String>> = r.rpop_count("tasks", 2).unwrap();
@@ -35,32 +35,32 @@ fn push_pop_range_len() {
     let empty: Vec<String> = r.lpop_count("tasks", 2).unwrap();
     assert!(empty.is_empty());
     let _: () = r.set("s", "x").unwrap();
-    assert_err(r.lpush::<_, _, i64>("s", "x"), WRONGTYPE);
+    assert_err(r.lpush("s", "x"), WRONGTYPE);
 }
 
 #[test]
 fn pushx() {
     let r = redis();
-    assert_eq!(r.lpushx::<_, _, i64>("l", "a").unwrap(), 0);
-    assert_eq!(r.rpushx::<_, _, i64>("l", "a").unwrap(), 0);
-    assert_eq!(r.exists::<_, i64>("l").unwrap(), 0);
-    let _: () = r.rpush("l", "m").unwrap();
-    assert_eq!(r.lpushx::<_, _, i64>("l", ["h1", "h2"]).unwrap(), 3);
-    assert_eq!(r.rpushx::<_, _, i64>("l", "t").unwrap(), 4);
+    assert_eq!(r.lpushx("l", "a").unwrap(), 0);
+    assert_eq!(r.rpushx("l", "a").unwrap(), 0);
+    assert_eq!(r.exists("l").unwrap(), 0);
+    r.rpush("l", "m").unwrap();
+    assert_eq!(r.lpushx("l", ["h1", "h2"]).unwrap(), 3);
+    assert_eq!(r.rpushx("l", "t").unwrap(), 4);
     assert_eq!(all(&r, "l"), vec!["h2", "h1", "m", "t"]);
 }
 
 #[test]
 fn index_set_insert_rem_trim() {
     let r = redis();
-    let _: () = r.rpush("l", ["a", "b", "c", "b", "d"]).unwrap();
+    r.rpush("l", ["a", "b", "c", "b", "d"]).unwrap();
     let v: Option<String> = r.lindex("l", -1).unwrap();
     assert_eq!(v.as_deref(), Some("d"));
     let v: Option<String> = r.lindex("l", 10).unwrap();
     assert_eq!(v, None);
     let _: () = r.lset("l", 0, "A").unwrap();
-    assert_err(r.lset::<_, _, ()>("l", 10, "x"), "ERR index out of range");
-    assert_err(r.lset::<_, _, ()>("nokey", 0, "x"), "ERR no such key");
+    assert_err(r.lset("l", 10, "x"), "ERR index out of range");
+    assert_err(r.lset("nokey", 0, "x"), "ERR no such key");
     let n: i64 = r.linsert("l", InsertPosition::Before, "c", "pre").unwrap();
     assert_eq!(n, 6);
     let n: i64 = r.linsert("l", InsertPosition::After, "c", "post").unwrap();
@@ -84,8 +84,7 @@ fn index_set_insert_rem_trim() {
 #[test]
 fn lpos_with_options() {
     let r = redis();
-    let _: () = r
-        .rpush("l", ["a", "b", "c", "1", "2", "3", "c", "c"])
+    r.rpush("l", ["a", "b", "c", "1", "2", "3", "c", "c"])
         .unwrap();
     let p: Option<i64> = r.lpos("l", "c").unwrap();
     assert_eq!(p, Some(2));
@@ -116,7 +115,7 @@ fn lpos_with_options() {
 #[test]
 fn lmove_rpoplpush_lmpop() {
     let r = redis();
-    let _: () = r.rpush("src", ["one", "two", "three"]).unwrap();
+    r.rpush("src", ["one", "two", "three"]).unwrap();
     let v: Option<String> = r
         .lmove("src", "dst", Direction::Right, Direction::Left)
         .unwrap();

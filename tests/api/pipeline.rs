@@ -34,7 +34,7 @@ fn basic_pipeline_returns_every_reply() {
 #[test]
 fn errors_stay_in_their_slot() {
     let r = redis();
-    let _: () = r.rpush("list", "x").unwrap();
+    r.rpush("list", "x").unwrap();
     let mut p = r.pipeline();
     p.set("a", 1).incr("list").incr("a").get("a");
     let results = p.execute().unwrap();
@@ -86,7 +86,7 @@ fn runs_on_the_handles_database() {
     p.set("k", "in2").dbsize();
     let out = p.execute().unwrap();
     assert_eq!(out, vec![Value::ok(), Value::Int(1)]);
-    assert_eq!(r.exists::<_, i64>("k").unwrap(), 0);
+    assert_eq!(r.exists("k").unwrap(), 0);
     assert_eq!(db2.get::<_, String>("k").unwrap(), "in2");
 }
 
@@ -101,7 +101,7 @@ fn batch_loading() {
     let out = p.execute().unwrap();
     assert_eq!(out.len(), 1000);
     assert!(out.iter().all(|v| *v == Value::ok()));
-    assert_eq!(r.dbsize::<i64>().unwrap(), 1000);
+    assert_eq!(r.dbsize().unwrap(), 1000);
     assert_eq!(r.get::<_, String>("key:999").unwrap(), "value:999");
 }
 
@@ -114,7 +114,7 @@ fn pipeline_is_a_transaction_batch_is_not() {
     p.set("b", 1);
     let e = p.execute().unwrap_err();
     assert_eq!(e.kind(), emu::ErrorKind::Arity);
-    assert_eq!(r.exists::<_, i64>(["a", "b"]).unwrap(), 0);
+    assert_eq!(r.exists(["a", "b"]).unwrap(), 0);
     // Plain batch: the same commands run around the error.
     let mut p = r.pipeline_batch();
     p.set("a", 1).cmd("INCR");
@@ -124,7 +124,7 @@ fn pipeline_is_a_transaction_batch_is_not() {
         out[1],
         Value::Error("ERR wrong number of arguments for 'incr' command".into())
     );
-    assert_eq!(r.exists::<_, i64>(["a", "b"]).unwrap(), 2);
+    assert_eq!(r.exists(["a", "b"]).unwrap(), 2);
 }
 
 #[test]

@@ -17,8 +17,8 @@ fn add_rem_members_card() {
     assert_eq!(n, 3);
     let n: i64 = r.sadd("tags", ["python", "rust"]).unwrap();
     assert_eq!(n, 1);
-    assert!(r.sismember::<_, _, bool>("tags", "python").unwrap());
-    assert!(!r.sismember::<_, _, bool>("tags", "java").unwrap());
+    assert!(r.sismember("tags", "python").unwrap());
+    assert!(!r.sismember("tags", "java").unwrap());
     let flags: Vec<bool> = r.smismember("tags", ["rust", "java"]).unwrap();
     assert_eq!(flags, vec![true, false]);
     let members: HashSet<String> = r.smembers("tags").unwrap();
@@ -26,23 +26,23 @@ fn add_rem_members_card() {
     assert!(members.contains("database"));
     let n: i64 = r.srem("tags", ["database", "nope"]).unwrap();
     assert_eq!(n, 1);
-    assert_eq!(r.scard::<_, i64>("tags").unwrap(), 3);
-    assert_eq!(r.scard::<_, i64>("none").unwrap(), 0);
+    assert_eq!(r.scard("tags").unwrap(), 3);
+    assert_eq!(r.scard("none").unwrap(), 0);
     let empty: BTreeSet<String> = r.smembers("none").unwrap();
     assert!(empty.is_empty());
     // Integer sets come back sorted (intset).
-    let _: () = r.sadd("ints", [3, 1, 2]).unwrap();
+    r.sadd("ints", [3, 1, 2]).unwrap();
     let ints: Vec<i64> = r.smembers("ints").unwrap();
     assert_eq!(ints, vec![1, 2, 3]);
     let _: () = r.set("str", "x").unwrap();
-    assert_err(r.sadd::<_, _, i64>("str", "m"), WRONGTYPE);
+    assert_err(r.sadd("str", "m"), WRONGTYPE);
 }
 
 #[test]
 fn random_members_are_seeded() {
     let run = || {
         let r = emu::Redis::builder().seed(42).build();
-        let _: () = r.sadd("s", ["a", "b", "c", "d", "e"]).unwrap();
+        r.sadd("s", ["a", "b", "c", "d", "e"]).unwrap();
         let one: String = r.srandmember("s").unwrap();
         let distinct: BTreeSet<String> = r.srandmember_count("s", 3).unwrap();
         let repeated: Vec<String> = r.srandmember_count("s", -8).unwrap();
@@ -73,28 +73,28 @@ fn random_members_are_seeded() {
 #[test]
 fn smove_and_algebra() {
     let r = redis();
-    let _: () = r.sadd("a", ["1", "2", "3", "x"]).unwrap();
-    let _: () = r.sadd("b", ["2", "3", "4", "x"]).unwrap();
-    let _: () = r.sadd("c", ["3", "x", "9"]).unwrap();
+    r.sadd("a", ["1", "2", "3", "x"]).unwrap();
+    r.sadd("b", ["2", "3", "4", "x"]).unwrap();
+    r.sadd("c", ["3", "x", "9"]).unwrap();
     let inter: BTreeSet<String> = r.sinter(["a", "b", "c"]).unwrap();
     assert_eq!(inter, set_of(&["3", "x"]));
     let union: BTreeSet<String> = r.sunion(["a", "b"]).unwrap();
     assert_eq!(union, set_of(&["1", "2", "3", "4", "x"]));
     let diff: BTreeSet<String> = r.sdiff(["a", "b"]).unwrap();
     assert_eq!(diff, set_of(&["1"]));
-    assert_eq!(r.sinterstore::<_, _, i64>("i", &["a", "b"]).unwrap(), 3);
-    assert_eq!(r.sunionstore::<_, _, i64>("u", &["a", "c"]).unwrap(), 5);
-    assert_eq!(r.sdiffstore::<_, _, i64>("d", &["a", "c"]).unwrap(), 2);
+    assert_eq!(r.sinterstore("i", &["a", "b"]).unwrap(), 3);
+    assert_eq!(r.sunionstore("u", &["a", "c"]).unwrap(), 5);
+    assert_eq!(r.sdiffstore("d", &["a", "c"]).unwrap(), 2);
     let d: BTreeSet<String> = r.smembers("d").unwrap();
     assert_eq!(d, set_of(&["1", "2"]));
-    assert_eq!(r.sintercard::<_, i64>(&["a", "b"], 0).unwrap(), 3);
-    assert_eq!(r.sintercard::<_, i64>(&["a", "b"], 2).unwrap(), 2);
-    assert_eq!(r.sintercard::<_, i64>("a", 0).unwrap(), 4);
-    assert!(r.smove::<_, _, _, bool>("a", "b", "1").unwrap());
-    assert!(!r.smove::<_, _, _, bool>("a", "b", "1").unwrap());
-    assert!(r.sismember::<_, _, bool>("b", "1").unwrap());
+    assert_eq!(r.sintercard(&["a", "b"], 0).unwrap(), 3);
+    assert_eq!(r.sintercard(&["a", "b"], 2).unwrap(), 2);
+    assert_eq!(r.sintercard("a", 0).unwrap(), 4);
+    assert!(r.smove("a", "b", "1").unwrap());
+    assert!(!r.smove("a", "b", "1").unwrap());
+    assert!(r.sismember("b", "1").unwrap());
     assert_err(
-        r.sintercard::<_, i64>(Vec::<&str>::new(), 0),
+        r.sintercard(Vec::<&str>::new(), 0),
         "ERR numkeys should be greater than 0",
     );
 }
@@ -102,14 +102,14 @@ fn smove_and_algebra() {
 #[test]
 fn sscan_and_iterator() {
     let r = redis();
-    let _: () = r.sadd("small", ["a1", "a2", "b1"]).unwrap();
+    r.sadd("small", ["a1", "a2", "b1"]).unwrap();
     let (cursor, members): (u64, BTreeSet<String>) = r
         .sscan("small", 0, ScanOptions::default().pattern("a*"))
         .unwrap();
     assert_eq!(cursor, 0);
     assert_eq!(members, set_of(&["a1", "a2"]));
     let many: Vec<String> = (0..200).map(|i| format!("m{i}")).collect();
-    let _: () = r.sadd("big", &many).unwrap();
+    r.sadd("big", &many).unwrap();
     let seen: BTreeSet<String> = r
         .sscan_iter::<_, String>("big", ScanOptions::default().count(15))
         .collect::<emu::Result<_>>()

@@ -11,8 +11,7 @@ fn get_and_set() {
     let r = redis();
     let v: Option<String> = r.get("k").unwrap();
     assert_eq!(v, None);
-    let ok: bool = r.set("k", "v").unwrap();
-    assert!(ok);
+    r.set("k", "v").unwrap();
     let v: String = r.get("k").unwrap();
     assert_eq!(v, "v");
     let _: () = r.set("n", 42).unwrap();
@@ -26,7 +25,7 @@ fn get_and_set() {
     assert_eq!(b, vec![0, 255, 10]);
     let e = r.get::<_, String>("bin").unwrap_err();
     assert_eq!(e.kind(), emu::ErrorKind::Conversion);
-    let _: () = r.rpush("list", "x").unwrap();
+    r.rpush("list", "x").unwrap();
     assert_err(r.get::<_, Option<String>>("list"), WRONGTYPE);
 }
 
@@ -41,19 +40,15 @@ fn set_conditions_and_get() {
     assert!(!set);
     let set: bool = r.set_options("k", "3", SetOptions::default().xx()).unwrap();
     assert!(set);
-    let old: Option<String> = r
-        .set_options("k", "4", SetOptions::default().get())
-        .unwrap();
+    let old: Option<String> = r.set_get("k", "4", SetOptions::default()).unwrap();
     assert_eq!(old.as_deref(), Some("3"));
-    let old: Option<String> = r
-        .set_options("new", "x", SetOptions::default().get())
-        .unwrap();
+    let old: Option<String> = r.set_get("new", "x", SetOptions::default()).unwrap();
     assert_eq!(old, None);
     let v: String = r.get("k").unwrap();
     assert_eq!(v, "4");
-    let _: () = r.sadd("set", "m").unwrap();
+    r.sadd("set", "m").unwrap();
     assert_err(
-        r.set_options::<_, _, Option<String>>("set", "x", SetOptions::default().get()),
+        r.set_get::<_, _, Option<String>>("set", "x", SetOptions::default()),
         WRONGTYPE,
     );
 }
@@ -61,29 +56,24 @@ fn set_conditions_and_get() {
 #[test]
 fn set_expiry_options() {
     let r = redis();
-    let _: () = r
-        .set_options("ex", "v", SetOptions::default().ex(3600))
+    r.set_options("ex", "v", SetOptions::default().ex(3600))
         .unwrap();
     let ttl: i64 = r.ttl("ex").unwrap();
     assert_eq!(ttl, 3600);
-    let _: () = r
-        .set_options("px", "v", SetOptions::default().px(5000))
+    r.set_options("px", "v", SetOptions::default().px(5000))
         .unwrap();
     let pttl: i64 = r.pttl("px").unwrap();
     assert_eq!(pttl, 5000);
-    let _: () = r
-        .set_options("exat", "v", SetOptions::default().exat(1_000_100))
+    r.set_options("exat", "v", SetOptions::default().exat(1_000_100))
         .unwrap();
     let at: i64 = r.expiretime("exat").unwrap();
     assert_eq!(at, 1_000_100);
-    let _: () = r
-        .set_options("pxat", "v", SetOptions::default().pxat(1_000_000_250))
+    r.set_options("pxat", "v", SetOptions::default().pxat(1_000_000_250))
         .unwrap();
     let at: i64 = r.pexpiretime("pxat").unwrap();
     assert_eq!(at, 1_000_000_250);
     // KEEPTTL keeps it, a plain SET clears it.
-    let _: () = r
-        .set_options("ex", "w", SetOptions::default().keepttl())
+    r.set_options("ex", "w", SetOptions::default().keepttl())
         .unwrap();
     let ttl: i64 = r.ttl("ex").unwrap();
     assert_eq!(ttl, 3600);
@@ -99,7 +89,7 @@ fn set_expiry_options() {
     let v: Option<String> = r.get("lock").unwrap();
     assert_eq!(v, None);
     assert_err(
-        r.set_options::<_, _, ()>("k", "v", SetOptions::default().ex(0)),
+        r.set_options("k", "v", SetOptions::default().ex(0)),
         "ERR invalid expire time in 'set' command",
     );
 }
@@ -126,7 +116,7 @@ fn setnx_setex_psetex() {
     let v: Option<String> = r.get("p").unwrap();
     assert_eq!(v, None);
     assert_err(
-        r.setex::<_, _, ()>("s", -1, "v"),
+        r.setex("s", -1, "v"),
         "ERR invalid expire time in 'setex' command",
     );
 }
@@ -148,15 +138,15 @@ fn getset_getdel_getex() {
     let _: () = r.set("g", "v").unwrap();
     let v: String = r.getex("g", Expiry::Ex(100)).unwrap();
     assert_eq!(v, "v");
-    assert_eq!(r.ttl::<_, i64>("g").unwrap(), 100);
+    assert_eq!(r.ttl("g").unwrap(), 100);
     let _: String = r.getex("g", Expiry::Px(2500)).unwrap();
-    assert_eq!(r.pttl::<_, i64>("g").unwrap(), 2500);
+    assert_eq!(r.pttl("g").unwrap(), 2500);
     let _: String = r.getex("g", Expiry::ExAt(1_000_050)).unwrap();
-    assert_eq!(r.ttl::<_, i64>("g").unwrap(), 50);
+    assert_eq!(r.ttl("g").unwrap(), 50);
     let _: String = r.getex("g", Expiry::PxAt(1_000_000_700)).unwrap();
-    assert_eq!(r.pttl::<_, i64>("g").unwrap(), 700);
+    assert_eq!(r.pttl("g").unwrap(), 700);
     let _: String = r.getex("g", Expiry::Persist).unwrap();
-    assert_eq!(r.ttl::<_, i64>("g").unwrap(), -1);
+    assert_eq!(r.ttl("g").unwrap(), -1);
     let missing: Option<String> = r.getex("nope", Expiry::Ex(1)).unwrap();
     assert_eq!(missing, None);
 }
@@ -180,7 +170,7 @@ fn mget_mset_msetnx() {
     let set: bool = r.msetnx([("x", "1"), ("y", "2")]).unwrap();
     assert!(set);
     assert_err(
-        r.mset::<_, ()>(Vec::<(&str, &str)>::new()),
+        r.mset(Vec::<(&str, &str)>::new()),
         "ERR wrong number of arguments for 'mset' command",
     );
 }
@@ -192,8 +182,8 @@ fn append_strlen_ranges() {
     assert_eq!(n, 5);
     let n: i64 = r.append("s", " World").unwrap();
     assert_eq!(n, 11);
-    assert_eq!(r.strlen::<_, i64>("s").unwrap(), 11);
-    assert_eq!(r.strlen::<_, i64>("missing").unwrap(), 0);
+    assert_eq!(r.strlen("s").unwrap(), 11);
+    assert_eq!(r.strlen("missing").unwrap(), 0);
     let sub: String = r.getrange("s", 0, 4).unwrap();
     assert_eq!(sub, "Hello");
     let sub: String = r.getrange("s", -5, -1).unwrap();
@@ -214,18 +204,18 @@ fn append_strlen_ranges() {
 fn counters() {
     let r = redis();
     let _: () = r.set("counter", 0).unwrap();
-    assert_eq!(r.incr::<_, i64>("counter").unwrap(), 1);
-    assert_eq!(r.incrby::<_, i64>("counter", 5).unwrap(), 6);
-    assert_eq!(r.decr::<_, i64>("counter").unwrap(), 5);
-    assert_eq!(r.decrby::<_, i64>("counter", 10).unwrap(), -5);
-    assert_eq!(r.incr::<_, i64>("fresh").unwrap(), 1);
+    assert_eq!(r.incr("counter").unwrap(), 1);
+    assert_eq!(r.incrby("counter", 5).unwrap(), 6);
+    assert_eq!(r.decr("counter").unwrap(), 5);
+    assert_eq!(r.decrby("counter", 10).unwrap(), -5);
+    assert_eq!(r.incr("fresh").unwrap(), 1);
     let f: f64 = r.incrbyfloat("fl", 1.5).unwrap();
     assert_eq!(f, 1.5);
     let f: String = r.incrbyfloat("fl", 0.1).unwrap();
     assert_eq!(f, "1.6");
     let _: () = r.set("text", "abc").unwrap();
     assert_err(
-        r.incr::<_, i64>("text"),
+        r.incr("text"),
         "ERR value is not an integer or out of range",
     );
     assert_err(
@@ -233,8 +223,5 @@ fn counters() {
         "ERR value is not a valid float",
     );
     let _: () = r.set("max", i64::MAX).unwrap();
-    assert_err(
-        r.incr::<_, i64>("max"),
-        "ERR increment or decrement would overflow",
-    );
+    assert_err(r.incr("max"), "ERR increment or decrement would overflow");
 }

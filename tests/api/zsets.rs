@@ -72,7 +72,7 @@ fn zadd_and_options() {
     assert_eq!(s, None);
     // A map of member → score, as in redis-py.
     let m = HashMap::from([("x".to_string(), 0.25)]);
-    assert_eq!(r.zadd::<_, _, i64>("m", &m).unwrap(), 1);
+    assert_eq!(r.zadd("m", &m).unwrap(), 1);
     assert_err(
         r.zadd_options::<_, _, i64>("lb", [("a", 1.0)], ZAddOptions::default().nx().gt()),
         "ERR GT, LT, and/or NX options at the same time are not compatible",
@@ -86,11 +86,11 @@ fn zadd_and_options() {
         "ERR INCR option supports a single increment-element pair",
     );
     assert_err(
-        r.zadd::<_, _, i64>("lb", [("a", f64::NAN)]),
+        r.zadd("lb", [("a", f64::NAN)]),
         "ERR value is not a valid float",
     );
     let _: () = r.set("str", "x").unwrap();
-    assert_err(r.zadd::<_, _, i64>("str", [("a", 1.0)]), WRONGTYPE);
+    assert_err(r.zadd("str", [("a", 1.0)]), WRONGTYPE);
 }
 
 #[test]
@@ -104,9 +104,9 @@ fn scores_counts_ranks() {
         r.zincrby::<_, _, f64>("lb", 0.5, "player1").unwrap(),
         1000.5
     );
-    assert_eq!(r.zcard::<_, i64>("lb").unwrap(), 4);
-    assert_eq!(r.zcount::<_, _, _, i64>("lb", 1200, 2000).unwrap(), 3);
-    assert_eq!(r.zcount::<_, _, _, i64>("lb", "(1200", "+inf").unwrap(), 2);
+    assert_eq!(r.zcard("lb").unwrap(), 4);
+    assert_eq!(r.zcount("lb", 1200, 2000).unwrap(), 3);
+    assert_eq!(r.zcount("lb", "(1200", "+inf").unwrap(), 2);
     assert_eq!(
         r.zrank::<_, _, Option<i64>>("lb", "player4").unwrap(),
         Some(1)
@@ -116,17 +116,13 @@ fn scores_counts_ranks() {
         Some(2)
     );
     assert_eq!(r.zrank::<_, _, Option<i64>>("lb", "nobody").unwrap(), None);
-    assert_eq!(
-        r.zrem::<_, _, i64>("lb", &["player1", "nobody"]).unwrap(),
-        1
-    );
-    let _: () = r
-        .zadd("lex", [("a", 0.0), ("b", 0.0), ("c", 0.0), ("d", 0.0)])
+    assert_eq!(r.zrem("lb", &["player1", "nobody"]).unwrap(), 1);
+    r.zadd("lex", [("a", 0.0), ("b", 0.0), ("c", 0.0), ("d", 0.0)])
         .unwrap();
-    assert_eq!(r.zlexcount::<_, _, _, i64>("lex", "[b", "+").unwrap(), 3);
-    assert_eq!(r.zlexcount::<_, _, _, i64>("lex", "(a", "(d").unwrap(), 2);
+    assert_eq!(r.zlexcount("lex", "[b", "+").unwrap(), 3);
+    assert_eq!(r.zlexcount("lex", "(a", "(d").unwrap(), 2);
     assert_err(
-        r.zlexcount::<_, _, _, i64>("lex", "b", "+"),
+        r.zlexcount("lex", "b", "+"),
         "ERR min or max not valid string range item",
     );
 }
@@ -203,8 +199,7 @@ fn ranges() {
         "ERR syntax error",
     );
 
-    let _: () = r
-        .zadd("lex", [("a", 0.0), ("b", 0.0), ("c", 0.0), ("d", 0.0)])
+    r.zadd("lex", [("a", 0.0), ("b", 0.0), ("c", 0.0), ("d", 0.0)])
         .unwrap();
     let l: Vec<String> = r.zrangebylex("lex", "[b", "(d").unwrap();
     assert_eq!(l, vec!["b", "c"]);
@@ -245,7 +240,7 @@ fn ranges() {
     let d: Vec<(String, f64)> = r.zrange_withscores("dst", 0, -1).unwrap();
     assert_eq!(d, pairs(&[("player2", 1500.0), ("player3", 2000.0)]));
     assert_err(
-        r.zrangestore::<_, _, _, _, i64>("dst", "lb", 0, -1, ZRangeOptions::default().withscores()),
+        r.zrangestore("dst", "lb", 0, -1, ZRangeOptions::default().withscores()),
         "ERR syntax error",
     );
 }
@@ -254,23 +249,16 @@ fn ranges() {
 fn removals_and_pops() {
     let r = redis();
     board(&r);
-    assert_eq!(r.zremrangebyrank::<_, i64>("lb", 0, 0).unwrap(), 1);
-    assert_eq!(
-        r.zremrangebyscore::<_, _, _, i64>("lb", "(1500", "+inf")
-            .unwrap(),
-        1
-    );
+    assert_eq!(r.zremrangebyrank("lb", 0, 0).unwrap(), 1);
+    assert_eq!(r.zremrangebyscore("lb", "(1500", "+inf").unwrap(), 1);
     assert_eq!(
         r.zrange::<_, Vec<String>>("lb", 0, -1).unwrap(),
         vec!["player4", "player2"]
     );
-    let _: () = r.zadd("lex", [("a", 0.0), ("b", 0.0), ("c", 0.0)]).unwrap();
-    assert_eq!(
-        r.zremrangebylex::<_, _, _, i64>("lex", "[a", "(c").unwrap(),
-        2
-    );
+    r.zadd("lex", [("a", 0.0), ("b", 0.0), ("c", 0.0)]).unwrap();
+    assert_eq!(r.zremrangebylex("lex", "[a", "(c").unwrap(), 2);
 
-    let _: () = r.delete("lb").unwrap();
+    r.delete("lb").unwrap();
     board(&r);
     let min: Vec<(String, f64)> = r.zpopmin("lb").unwrap();
     assert_eq!(min, pairs(&[("player1", 1000.0)]));
@@ -323,8 +311,8 @@ fn random_members() {
 #[test]
 fn algebra() {
     let r = redis();
-    let _: () = r.zadd("a", [("x", 1.0), ("y", 2.0), ("z", 3.0)]).unwrap();
-    let _: () = r.zadd("b", [("y", 10.0), ("z", 20.0), ("w", 5.0)]).unwrap();
+    r.zadd("a", [("x", 1.0), ("y", 2.0), ("z", 3.0)]).unwrap();
+    r.zadd("b", [("y", 10.0), ("z", 20.0), ("w", 5.0)]).unwrap();
     let u: Vec<String> = r.zunion(["a", "b"]).unwrap();
     assert_eq!(u, vec!["x", "w", "y", "z"]);
     let u: Vec<(String, f64)> = r
@@ -350,9 +338,9 @@ fn algebra() {
     assert_eq!(d, vec!["x"]);
     let d: Vec<(String, f64)> = r.zdiff_withscores(["b", "a"]).unwrap();
     assert_eq!(d, pairs(&[("w", 5.0)]));
-    assert_eq!(r.zunionstore::<_, _, i64>("u", &["a", "b"]).unwrap(), 4);
+    assert_eq!(r.zunionstore("u", &["a", "b"]).unwrap(), 4);
     assert_eq!(
-        r.zunionstore_options::<_, _, i64>(
+        r.zunionstore_options(
             "u2",
             &["a", "b"],
             ZAggregateOptions::default().aggregate(ZAggregate::Max)
@@ -361,10 +349,10 @@ fn algebra() {
         4
     );
     assert_eq!(r.zscore::<_, _, f64>("u2", "z").unwrap(), 20.0);
-    assert_eq!(r.zinterstore::<_, _, i64>("i", &["a", "b"]).unwrap(), 2);
+    assert_eq!(r.zinterstore("i", &["a", "b"]).unwrap(), 2);
     assert_eq!(r.zscore::<_, _, f64>("i", "y").unwrap(), 12.0);
     assert_eq!(
-        r.zinterstore_options::<_, _, i64>(
+        r.zinterstore_options(
             "i2",
             &["a", "b"],
             ZAggregateOptions::default().weights([0.5, 0.0])
@@ -373,11 +361,11 @@ fn algebra() {
         2
     );
     assert_eq!(r.zscore::<_, _, f64>("i2", "z").unwrap(), 1.5);
-    assert_eq!(r.zdiffstore::<_, _, i64>("d", &["a", "b"]).unwrap(), 1);
-    assert_eq!(r.zintercard::<_, i64>(&["a", "b"], 0).unwrap(), 2);
-    assert_eq!(r.zintercard::<_, i64>(&["a", "b"], 1).unwrap(), 1);
+    assert_eq!(r.zdiffstore("d", &["a", "b"]).unwrap(), 1);
+    assert_eq!(r.zintercard(&["a", "b"], 0).unwrap(), 2);
+    assert_eq!(r.zintercard(&["a", "b"], 1).unwrap(), 1);
     assert_err(
-        r.zunionstore_options::<_, _, i64>("u", "a", ZAggregateOptions::default().withscores()),
+        r.zunionstore_options("u", "a", ZAggregateOptions::default().withscores()),
         "ERR syntax error",
     );
     assert_err(
@@ -392,7 +380,7 @@ fn algebra() {
 #[test]
 fn zscan_and_iterator() {
     let r = redis();
-    let _: () = r.zadd("small", [("a", 1.5), ("b", 2.0)]).unwrap();
+    r.zadd("small", [("a", 1.5), ("b", 2.0)]).unwrap();
     let (cursor, items): (u64, Vec<(String, f64)>) =
         r.zscan("small", 0, ScanOptions::default()).unwrap();
     assert_eq!(cursor, 0);
@@ -402,7 +390,7 @@ fn zscan_and_iterator() {
         "ERR syntax error",
     );
     let members: Vec<(String, f64)> = (0..300).map(|i| (format!("m{i}"), i as f64)).collect();
-    let _: () = r.zadd("big", &members).unwrap();
+    r.zadd("big", &members).unwrap();
     let seen: BTreeMap<String, f64> = r
         .zscan_iter::<_, String>("big", ScanOptions::default())
         .collect::<emu::Result<_>>()

@@ -29,7 +29,7 @@ fn wait_blocked(r: &Redis, n: usize) {
 #[test]
 fn immediate_paths() {
     let r = Redis::new();
-    let _: () = r.rpush("l", ["a", "b", "c"]).unwrap();
+    r.rpush("l", ["a", "b", "c"]).unwrap();
     assert_eq!(
         r.cmd("BLPOP")
             .arg("none")
@@ -47,10 +47,10 @@ fn immediate_paths() {
     assert_eq!(v.as_deref(), Some("b"));
     let v: Option<String> = r.brpoplpush("d", "e", 0.0).unwrap();
     assert_eq!(v.as_deref(), Some("b"));
-    let _: () = r.rpush("m", ["1", "2", "3"]).unwrap();
+    r.rpush("m", ["1", "2", "3"]).unwrap();
     let v: Option<(String, Vec<String>)> = r.blmpop(0.0, ["x", "m"], Direction::Right, 2).unwrap();
     assert_eq!(v, Some(("m".into(), vec!["3".into(), "2".into()])));
-    let _: () = r.zadd("z", [("a", 1.0), ("b", 2.0), ("c", 3.0)]).unwrap();
+    r.zadd("z", [("a", 1.0), ("b", 2.0), ("c", 3.0)]).unwrap();
     assert_eq!(
         r.cmd("BZPOPMIN").arg("z").arg(0).query::<Value>().unwrap(),
         Value::Array(vec![bulk("z"), bulk("a"), Value::Double(1.0)])
@@ -72,7 +72,7 @@ fn immediate_paths() {
             Value::Array(vec![Value::Array(vec![bulk("b"), Value::Double(2.0)])])
         ])
     );
-    let _: () = r.zadd("z", [("q", 5.0)]).unwrap();
+    r.zadd("z", [("q", 5.0)]).unwrap();
     let v: Option<(String, Vec<(String, f64)>)> = r.bzmpop(0.0, "z", MinMax::Max, 1).unwrap();
     assert_eq!(v, Some(("z".into(), vec![("q".into(), 5.0)])));
 }
@@ -179,7 +179,7 @@ fn errors() {
     assert_eq!(e(&["BLMOVE", "s", "b", "left", "left", "0.01"]), wt);
     assert_eq!(e(&["BZPOPMIN", "s", "0.01"]), wt);
     assert_eq!(e(&["BLMPOP", "0.01", "1", "s", "left"]), wt);
-    let _: () = r.rpush("l", "1").unwrap();
+    r.rpush("l", "1").unwrap();
     assert_eq!(e(&["BLMOVE", "l", "s", "left", "left", "0.01"]), wt);
     // A missing source with a wrong-type destination just times out, as in Redis.
     assert_eq!(
@@ -203,7 +203,7 @@ fn errors() {
             .unwrap()
     });
     wait_blocked(&r, 1);
-    let _: () = r.lpush("fresh", "v").unwrap();
+    r.lpush("fresh", "v").unwrap();
     assert_eq!(
         h.join().unwrap(),
         Value::Array(vec![bulk("fresh"), bulk("v")])
@@ -219,7 +219,7 @@ fn woken_by_another_thread() {
         v
     });
     wait_blocked(&r, 1);
-    let _: () = r.rpush("b", ["x", "y"]).unwrap();
+    r.rpush("b", ["x", "y"]).unwrap();
     assert_eq!(h.join().unwrap(), Some(("b".into(), "x".into())));
     let rest: Vec<String> = r.lrange("b", 0, -1).unwrap();
     assert_eq!(rest, vec!["y"]);
@@ -232,7 +232,7 @@ fn woken_by_another_thread() {
         v
     });
     wait_blocked(&r, 1);
-    let _: () = r.zadd("z", [("m", 2.5)]).unwrap();
+    r.zadd("z", [("m", 2.5)]).unwrap();
     assert_eq!(h.join().unwrap(), Some(("z".into(), "m".into(), 2.5)));
 }
 
@@ -249,9 +249,9 @@ fn fifo_among_three_waiters() {
         wait_blocked(&r, i + 1);
     }
     // One push serves exactly the longest-waiting client.
-    let _: () = r.lpush("q", "first").unwrap();
+    r.lpush("q", "first").unwrap();
     wait_blocked(&r, 2);
-    let _: () = r.lpush("q", ["second", "third"]).unwrap();
+    r.lpush("q", ["second", "third"]).unwrap();
     wait_blocked(&r, 0);
     let got: Vec<(usize, Option<String>)> =
         handles.into_iter().map(|h| h.join().unwrap()).collect();
@@ -316,7 +316,7 @@ fn blmove_chain_and_zset_wakeups() {
         v
     });
     wait_blocked(&r, 2);
-    let _: () = r.rpush("a", "v").unwrap();
+    r.rpush("a", "v").unwrap();
     assert_eq!(h1.join().unwrap().as_deref(), Some("v"));
     assert_eq!(h2.join().unwrap(), Some(("b".into(), "v".into())));
     let n: i64 = r.exists(["a", "b"]).unwrap();
@@ -329,7 +329,7 @@ fn blmove_chain_and_zset_wakeups() {
         v
     });
     wait_blocked(&r, 1);
-    let _: () = r.zadd("z2", [("a", 1.0), ("b", 2.0), ("c", 3.0)]).unwrap();
+    r.zadd("z2", [("a", 1.0), ("b", 2.0), ("c", 3.0)]).unwrap();
     assert_eq!(
         h.join().unwrap(),
         Some(("z2".into(), vec![("c".into(), 3.0), ("b".into(), 2.0)]))
@@ -346,11 +346,11 @@ fn other_type_keeps_waiting_and_other_dbs_do_not_wake() {
     });
     wait_blocked(&r, 1);
     let _: () = r.set("k", "string").unwrap();
-    let _: () = r.with_db(1).rpush("k", "other-db").unwrap();
+    r.with_db(1).rpush("k", "other-db").unwrap();
     thread::sleep(Duration::from_millis(50));
     assert_eq!(blocked_clients(&r), 1);
-    let _: () = r.delete("k").unwrap();
-    let _: () = r.rpush("k", "ok").unwrap();
+    r.delete("k").unwrap();
+    r.rpush("k", "ok").unwrap();
     assert_eq!(h.join().unwrap(), Some(("k".into(), "ok".into())));
     let left: i64 = r.with_db(1).llen("k").unwrap();
     assert_eq!(left, 1);
@@ -368,19 +368,19 @@ fn rename_move_swapdb_wake() {
     };
     let h = spawn(0);
     wait_blocked(&r, 1);
-    let _: () = r.rpush("src", "renamed").unwrap();
+    r.rpush("src", "renamed").unwrap();
     let _: () = r.cmd("RENAME").arg("src").arg("dst").query().unwrap();
     assert_eq!(h.join().unwrap(), Some(("dst".into(), "renamed".into())));
 
     let h = spawn(0);
     wait_blocked(&r, 1);
-    let _: () = r.with_db(3).rpush("dst", "moved").unwrap();
+    r.with_db(3).rpush("dst", "moved").unwrap();
     let _: () = r.with_db(3).cmd("MOVE").arg("dst").arg(0).query().unwrap();
     assert_eq!(h.join().unwrap(), Some(("dst".into(), "moved".into())));
 
     let h = spawn(0);
     wait_blocked(&r, 1);
-    let _: () = r.with_db(5).rpush("dst", "swapped").unwrap();
+    r.with_db(5).rpush("dst", "swapped").unwrap();
     let _: () = r.swapdb(0, 5).unwrap();
     assert_eq!(h.join().unwrap(), Some(("dst".into(), "swapped".into())));
 }
@@ -405,7 +405,7 @@ fn message_queue_with_consumer_thread() {
         })
     };
     for i in 0..200 {
-        let _: () = r.lpush("queue:tasks", format!("task-{i}")).unwrap();
+        r.lpush("queue:tasks", format!("task-{i}")).unwrap();
         if i % 50 == 0 {
             thread::sleep(Duration::from_millis(5));
         }
@@ -420,7 +420,7 @@ fn persistence_logs_the_served_pop() {
     let dir = tempfile::tempdir().unwrap();
     {
         let r = Redis::open(dir.path()).unwrap();
-        let _: () = r.rpush("keep", "x").unwrap();
+        r.rpush("keep", "x").unwrap();
         let c = r.with_db(0);
         let h = thread::spawn(move || {
             let v: Option<String> = c
@@ -429,7 +429,7 @@ fn persistence_logs_the_served_pop() {
             v
         });
         wait_blocked(&r, 1);
-        let _: () = r.rpush("src", ["1", "2"]).unwrap();
+        r.rpush("src", ["1", "2"]).unwrap();
         assert_eq!(h.join().unwrap().as_deref(), Some("1"));
         let c = r.with_db(0);
         let h = thread::spawn(move || {
@@ -437,9 +437,9 @@ fn persistence_logs_the_served_pop() {
             v
         });
         wait_blocked(&r, 1);
-        let _: () = r.rpush("q", ["a", "b"]).unwrap();
+        r.rpush("q", ["a", "b"]).unwrap();
         assert_eq!(h.join().unwrap(), Some(("q".into(), "a".into())));
-        let _: () = r.zadd("z", [("m", 1.0), ("n", 2.0)]).unwrap();
+        r.zadd("z", [("m", 1.0), ("n", 2.0)]).unwrap();
         let v: Option<(String, String, f64)> = r.bzpopmin("z", 0.0).unwrap();
         assert_eq!(v, Some(("z".into(), "m".into(), 1.0)));
     }
@@ -463,8 +463,8 @@ fn persistence_logs_the_served_pop() {
 fn effects_are_the_non_blocking_forms() {
     let r = Redis::new();
     r.with_store(|s| s.set_record_effects(true));
-    let _: () = r.rpush("l", ["a", "b"]).unwrap();
-    let _: () = r.zadd("z", [("m", 1.0), ("n", 2.0), ("o", 3.0)]).unwrap();
+    r.rpush("l", ["a", "b"]).unwrap();
+    r.zadd("z", [("m", 1.0), ("n", 2.0), ("o", 3.0)]).unwrap();
     let _: Value = r.blpop("l", 0.0).unwrap();
     let _: Value = r
         .blmove("l", "d", Direction::Right, Direction::Left, 0.0)
@@ -480,7 +480,7 @@ fn effects_are_the_non_blocking_forms() {
         v
     });
     wait_blocked(&r, 1);
-    let _: () = r.rpush("w", ["1", "2"]).unwrap();
+    r.rpush("w", ["1", "2"]).unwrap();
     h.join().unwrap();
     let effects: Vec<Vec<String>> = r.with_store(|s| {
         s.effects()
@@ -531,7 +531,7 @@ fn producers_and_consumers_deliver_each_element_once() {
             thread::spawn(move || {
                 for i in 0..300 {
                     let key = if i % 2 == 0 { "q1" } else { "q2" };
-                    let _: () = c.rpush(key, format!("{p}-{i}")).unwrap();
+                    c.rpush(key, format!("{p}-{i}")).unwrap();
                 }
             })
         })
@@ -567,7 +567,7 @@ fn dropped_async_style_waiter_is_not_served() {
     assert_eq!(blocked_clients(&r), 1);
     drop(w);
     assert_eq!(blocked_clients(&r), 0);
-    let _: () = r.rpush("k", "kept").unwrap();
+    r.rpush("k", "kept").unwrap();
     let n: i64 = r.llen("k").unwrap();
     assert_eq!(n, 1);
 }

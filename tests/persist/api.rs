@@ -18,7 +18,8 @@ fn open_write_reopen() {
         let _: () = r3.cmd("SET").arg("other").arg("3").query().unwrap();
         let e = Redis::open(dir.path()).err().unwrap();
         assert!(
-            e.message().contains("locked by another process"),
+            e.message()
+                .contains("locked by another handle in this process"),
             "{}",
             e.message()
         );
@@ -85,4 +86,20 @@ fn fixture_through_the_redis_api() {
         r.cmd("GET").arg("session").query::<Value>().unwrap(),
         Value::Nil
     );
+}
+
+/// INFO persistence tells the truth about the log: `aof_enabled:1` while a data directory's
+/// log is written, 0 for a memory-only store and for a read-only fixture.
+#[test]
+fn info_persistence_reports_the_log() {
+    let info = |r: &Redis| -> String { r.cmd("INFO").arg("persistence").query().unwrap() };
+    let dir = tempfile::tempdir().unwrap();
+    let durable = Redis::open(dir.path()).unwrap();
+    durable.set("k", "v").unwrap();
+    let text = info(&durable);
+    assert!(text.contains("aof_enabled:1\r\n"), "{text}");
+    assert!(text.contains("aof_last_write_status:ok\r\n"), "{text}");
+    assert!(info(&Redis::new()).contains("aof_enabled:0\r\n"));
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1");
+    assert!(info(&Redis::fixture(&fixture).unwrap()).contains("aof_enabled:0\r\n"));
 }

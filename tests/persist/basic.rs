@@ -186,7 +186,10 @@ fn second_open_is_refused_while_locked() {
         .err()
         .unwrap();
     let msg = err.to_string();
-    assert!(msg.contains("locked by another process"), "{msg}");
+    assert!(
+        msg.contains("locked by another handle in this process"),
+        "{msg}"
+    );
     assert!(
         msg.contains(&format!("pid {}", std::process::id())),
         "{msg}"

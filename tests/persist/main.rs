@@ -8,6 +8,7 @@
 //! - `crash`: SIGKILL a writer at random moments, every acknowledged write survives;
 //! - `fixture`: the committed fixtures of the on-disk format keep opening identically;
 //! - `prop`: random operations → close → reopen → identical state;
+//! - `repair`: `emu check --repair` at every damaged offset leaves a directory that opens clean;
 //! - `server`: persistence through the RESP server;
 //! - `tools`: dump → load → dump identity, atomic load, check, compact.
 
@@ -24,5 +25,6 @@ mod corrupt;
 mod crash;
 mod fixture;
 mod prop;
+mod repair;
 mod server;
 mod tools;

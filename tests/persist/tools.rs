@@ -196,11 +196,23 @@ fn readers_refuse_a_directory_held_by_a_writer() {
     let d = Durable::open(a.path(), opts(), template()).unwrap();
     let mut out = Vec::new();
     let e = tools::dump(a.path(), tools::Format::Jsonl, &mut out).unwrap_err();
-    assert!(e.to_string().contains("locked by another process"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("locked by another handle in this process"),
+        "{e}"
+    );
     let e = tools::check(a.path(), false).unwrap_err();
-    assert!(e.to_string().contains("locked by another process"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("locked by another handle in this process"),
+        "{e}"
+    );
     let e = tools::compact(a.path()).unwrap_err();
-    assert!(e.to_string().contains("locked by another process"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("locked by another handle in this process"),
+        "{e}"
+    );
     drop(d);
     assert!(tools::dump(a.path(), tools::Format::Jsonl, &mut out).is_ok());
 }

@@ -226,8 +226,8 @@ fn seed_multiple_databases() {
         get(&sessions2, "plumbing:multi").as_deref(),
         Some("session")
     );
-    let _: () = cache.delete("plumbing:multi").unwrap();
-    let _: () = sessions.delete("plumbing:multi").unwrap();
+    cache.delete("plumbing:multi").unwrap();
+    sessions.delete("plumbing:multi").unwrap();
 }
 
 #[test]
@@ -460,6 +460,59 @@ fn seed_from_url() {
     assert_eq!(get(&user, "k").as_deref(), Some("v"));
 }
 
+/// `redis://` next to a real server: refused (it would silently make a separate
+/// in-process store), naming the explicit `emu://host:port` form, which works; once the
+/// in-process store of the address exists, `redis://` shares it as before.
+#[test]
+fn redis_url_refuses_an_address_where_a_server_listens() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let url = format!("redis://127.0.0.1:{port}/0");
+    let e = from_url(&url).unwrap_err();
+    assert_eq!(e.kind(), emu::ErrorKind::Connection);
+    let msg = e.message();
+    assert!(
+        msg.starts_with(&format!("{url}: a server is listening")),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(&format!("use emu://127.0.0.1:{port}/0")),
+        "{msg}"
+    );
+    let e = ConnectionPool::from_url(&format!("redis://localhost:{port}")).unwrap_err();
+    assert!(
+        e.message().contains("a server is listening"),
+        "{}",
+        e.message()
+    );
+    // The explicit in-process form works; afterwards redis:// finds that store.
+    let explicit = from_url(&format!("emu://127.0.0.1:{port}/0")).unwrap();
+    explicit.set("k", "v").unwrap();
+    let shared = from_url(&url).unwrap();
+    assert!(shared.same_store(&explicit));
+    drop((explicit, shared));
+    // Nothing listening: redis:// makes the in-process store, as redis-py code expects.
+    drop(listener);
+    let r = from_url(&url).unwrap();
+    let e = from_url(&format!("emu://localhost:{port}")).unwrap();
+    assert!(r.same_store(&e));
+}
+
+/// A unix:// URL naming a socket where a server listens is refused the same way.
+#[cfg(unix)]
+#[test]
+fn unix_url_refuses_a_listening_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("s.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let e = from_url(&format!("unix://{}", sock.display())).unwrap_err();
+    assert!(
+        e.message().contains("a server is listening"),
+        "{}",
+        e.message()
+    );
+}
+
 #[test]
 fn url_db_path_and_query() {
     assert_eq!(from_url("redis://localhost:17042/3").unwrap().db(), 3);
@@ -481,7 +534,9 @@ fn url_db_path_and_query() {
             .message(),
         "ERR DB index is out of range"
     );
-    // Default host and port.
+    // Default host and port (the in-process store made first, so a Redis server running
+    // on this machine's 6379 does not trip the listening-server guard).
+    let _keep = from_url("emu://localhost:6379").unwrap();
     let d = from_url("redis://").unwrap();
     assert_eq!(d.address(), Some("localhost:6379"));
 }
@@ -494,7 +549,7 @@ fn unix_socket_urls_share_by_path() {
         .db(2)
         .connect()
         .unwrap();
-    let tcp = from_url("redis://localhost:6379/2").unwrap();
+    let tcp = from_url("emu://localhost:6379/2").unwrap();
     assert!(a.same_store(&b));
     assert!(!a.same_store(&tcp));
     assert_eq!(a.db(), 2);
@@ -521,7 +576,8 @@ fn unsupported_url_forms_are_named() {
     let e = from_url("emu://somewhere").unwrap_err();
     assert_eq!(
         e.message(),
-        "emu:// URL must be emu://memory or emu:///path/to/dir, got emu://somewhere"
+        "emu:// URL must be emu://memory, emu:///path/to/dir or emu://host:port[/db], got \
+         emu://somewhere"
     );
     let e = from_url("redis://localhost:17043?frobnicate=1").unwrap_err();
     assert_eq!(
@@ -591,12 +647,12 @@ fn seed_sentinel_master_and_replica() {
     let plain = Redis::options().connect().unwrap();
     assert!(plain.same_store(&master));
     // Replicas refuse writes, through every path.
-    let e = slave.set::<_, _, ()>("plumbing:sentinel", "x").unwrap_err();
+    let e = slave.set("plumbing:sentinel", "x").unwrap_err();
     assert_eq!(
         e.message(),
         "READONLY You can't write against a read only replica."
     );
-    let e = slave.incr::<_, i64>("plumbing:sentinel:n").unwrap_err();
+    let e = slave.incr("plumbing:sentinel:n").unwrap_err();
     assert_eq!(
         e.message(),
         "READONLY You can't write against a read only replica."
@@ -614,8 +670,8 @@ fn seed_sentinel_master_and_replica() {
             Value::bulk("bar")
         ]
     );
-    assert!(slave.with_db(1).set::<_, _, ()>("x", 1).is_err());
-    let _: () = master.delete("plumbing:sentinel").unwrap();
+    assert!(slave.with_db(1).set("x", 1).is_err());
+    master.delete("plumbing:sentinel").unwrap();
 }
 
 #[test]

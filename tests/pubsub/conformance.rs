@@ -149,7 +149,9 @@ fn replay(addr: SocketAddr, script: &[Step], oracle: &Transcript) {
 }
 
 fn check(conns: usize, script: &[Step]) {
-    let real = start_real_redis("the pub/sub conformance test");
+    let Some(real) = start_real_redis("the pub/sub conformance test") else {
+        return;
+    };
     let oracle = record(real.addr, conns, script);
     let (_r, srv) = start();
     replay(srv.addr().unwrap(), script, &oracle);

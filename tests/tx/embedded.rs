@@ -27,9 +27,9 @@ fn pipeline_is_a_transaction_by_default() {
         "ERR wrong number of arguments for 'get' command"
     );
     assert_eq!(r.get::<_, i64>("a").unwrap(), 2);
-    assert_eq!(r.exists::<_, i64>("b").unwrap(), 0);
+    assert_eq!(r.exists("b").unwrap(), 0);
     // Run-time errors stay in their slot; the rest applies.
-    let _: () = r.rpush("list", "x").unwrap();
+    r.rpush("list", "x").unwrap();
     p.incr("a").incr("list").incr("a");
     let out = p.execute().unwrap();
     assert_eq!(out[0], Value::Int(3));
@@ -146,7 +146,7 @@ fn immediate_reads_through_conn_and_the_handles_db() {
     let v: i64 = p.conn().get("k").unwrap();
     p.multi().set("k", v + 1).get("k");
     assert_eq!(p.execute().unwrap(), vec![Value::ok(), Value::bulk("42")]);
-    assert_eq!(r.exists::<_, i64>("k").unwrap(), 0);
+    assert_eq!(r.exists("k").unwrap(), 0);
     // The pinned connection is a different client from the handle.
     let mut p = r.pipeline();
     p.watch("x").unwrap();
@@ -237,7 +237,7 @@ fn raw_multi_exec_on_a_handle_speaks_resp3() {
     );
     // WATCH + change → null EXEC reply.
     let _: () = r.cmd("WATCH").arg("h").query().unwrap();
-    let _: () = r.with_db(0).hset("h", "f", "w").unwrap();
+    r.with_db(0).hset("h", "f", "w").unwrap();
     let _: () = r.cmd("MULTI").query().unwrap();
     assert_eq!(r.cmd("EXEC").query::<Value>().unwrap(), Value::NilArray);
 }
@@ -335,5 +335,5 @@ fn transactions_are_logged_and_recovered() {
     let r = Redis::open(dir.path()).unwrap();
     assert_eq!(r.get::<_, i64>("a").unwrap(), 5);
     assert_eq!(r.lrange::<_, Vec<String>>("l", 0, -1).unwrap(), ["x", "y"]);
-    assert_eq!(r.exists::<_, i64>(["b", "c"]).unwrap(), 0);
+    assert_eq!(r.exists(["b", "c"]).unwrap(), 0);
 }

@@ -7,17 +7,25 @@ use crate::client::options::{Direction, InsertPosition, LPosOptions};
 commands! {
     /// `LPUSH key element …` — push to the head (the last given ends up first); the new
     /// length.
-    fn lpush[K: ToArg, V: ToArg,](key: K, values: V) { args("LPUSH").arg(key).arg(values) }
+    ///
+    /// ```
+    /// let r = emu::Redis::new();
+    /// assert_eq!(r.lpush("jobs", ["a", "b"])?, 2);
+    /// let jobs: Vec<String> = r.lrange("jobs", 0, -1)?;
+    /// assert_eq!(jobs, ["b", "a"]);
+    /// # Ok::<(), emu::Error>(())
+    /// ```
+    fn lpush[K: ToArg, V: ToArg,](key: K, values: V) -> i64 { args("LPUSH").arg(key).arg(values) }
 
     /// `RPUSH key element …` — push to the tail; the new length.
-    fn rpush[K: ToArg, V: ToArg,](key: K, values: V) { args("RPUSH").arg(key).arg(values) }
+    fn rpush[K: ToArg, V: ToArg,](key: K, values: V) -> i64 { args("RPUSH").arg(key).arg(values) }
 
     /// `LPUSHX key element …` — push to the head only if the list exists; the new length
     /// (0 if it does not exist).
-    fn lpushx[K: ToArg, V: ToArg,](key: K, values: V) { args("LPUSHX").arg(key).arg(values) }
+    fn lpushx[K: ToArg, V: ToArg,](key: K, values: V) -> i64 { args("LPUSHX").arg(key).arg(values) }
 
     /// `RPUSHX key element …` — push to the tail only if the list exists.
-    fn rpushx[K: ToArg, V: ToArg,](key: K, values: V) { args("RPUSHX").arg(key).arg(values) }
+    fn rpushx[K: ToArg, V: ToArg,](key: K, values: V) -> i64 { args("RPUSHX").arg(key).arg(values) }
 
     /// `LPOP key` — the head element, or nil.
     fn lpop[K: ToArg,](key: K) { args("LPOP").arg(key) }
@@ -34,35 +42,43 @@ commands! {
 
     /// `LRANGE key start stop` — the elements between two indexes (inclusive; negative
     /// indexes count from the tail, `-1` is the last).
+    ///
+    /// ```
+    /// let r = emu::Redis::new();
+    /// r.rpush("l", ["a", "b", "c"])?;
+    /// let last_two: Vec<String> = r.lrange("l", -2, -1)?;
+    /// assert_eq!(last_two, ["b", "c"]);
+    /// # Ok::<(), emu::Error>(())
+    /// ```
     fn lrange[K: ToArg,](key: K, start: i64, stop: i64) {
         args("LRANGE").arg(key).arg(start).arg(stop)
     }
 
     /// `LLEN key` — the length (0 if missing).
-    fn llen[K: ToArg,](key: K) { args("LLEN").arg(key) }
+    fn llen[K: ToArg,](key: K) -> i64 { args("LLEN").arg(key) }
 
     /// `LINDEX key index` — the element at `index`, or nil.
     fn lindex[K: ToArg,](key: K, index: i64) { args("LINDEX").arg(key).arg(index) }
 
     /// `LSET key index element` — `OK`; errors `ERR no such key` / `ERR index out of range`.
-    fn lset[K: ToArg, V: ToArg,](key: K, index: i64, value: V) {
+    fn lset[K: ToArg, V: ToArg,](key: K, index: i64, value: V) -> () {
         args("LSET").arg(key).arg(index).arg(value)
     }
 
     /// `LINSERT key BEFORE|AFTER pivot element` — the new length, -1 if the pivot is
     /// missing, 0 if the key is.
-    fn linsert[K: ToArg, P: ToArg, V: ToArg,](key: K, position: InsertPosition, pivot: P, value: V) {
+    fn linsert[K: ToArg, P: ToArg, V: ToArg,](key: K, position: InsertPosition, pivot: P, value: V) -> i64 {
         args("LINSERT").arg(key).arg(position).arg(pivot).arg(value)
     }
 
     /// `LREM key count element` — remove `count` occurrences (from the head if positive,
     /// the tail if negative, all if 0); how many were removed.
-    fn lrem[K: ToArg, V: ToArg,](key: K, count: i64, value: V) {
+    fn lrem[K: ToArg, V: ToArg,](key: K, count: i64, value: V) -> i64 {
         args("LREM").arg(key).arg(count).arg(value)
     }
 
     /// `LTRIM key start stop` — keep only that range; `OK`.
-    fn ltrim[K: ToArg,](key: K, start: i64, stop: i64) {
+    fn ltrim[K: ToArg,](key: K, start: i64, stop: i64) -> () {
         args("LTRIM").arg(key).arg(start).arg(stop)
     }
 

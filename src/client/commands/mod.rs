@@ -81,30 +81,30 @@ impl Args {
 /// ```text
 /// commands! {
 ///     /// Docs.
-///     fn name[K: ToArg,](key: K) where [..] { args("NAME").arg(key) }
+///     fn name[K: ToArg,](key: K) -> i64 { args("NAME").arg(key) }
+///     /// Docs.
+///     fn other[K: ToArg,](key: K) where [..] { args("OTHER").arg(key) }
 /// }
 /// ```
 ///
 /// Generic parameters go in brackets, each followed by a comma; an optional `where [...]`
-/// holds extra bounds. The body builds the argument vector. The `Redis` method gets a final
-/// generic `RV: FromValue` for the reply type; the `Pipeline` method returns `&mut Pipeline`.
+/// holds extra bounds. The body builds the argument vector. With `-> T` (a reply of one
+/// fixed shape) the `Redis` method returns `Result<T>`; without it the method gets a final
+/// generic `RV: FromValue` and the caller picks the reply type (the crate docs' "Reply
+/// types" section states the rule). The `Pipeline` method returns `&mut Pipeline`.
 macro_rules! commands {
     ($(
         $(#[$doc:meta])*
         fn $name:ident [$($g:tt)*] ($($arg:ident : $ty:ty),* $(,)?)
+            $(-> $ret:ty)?
             $(where [$($w:tt)*])?
             $body:block
     )*) => {
         impl $crate::client::Redis {
             $(
-                $(#[$doc])*
-                pub fn $name<$($g)* RV: $crate::client::FromValue>(
-                    &self, $($arg: $ty),*
-                ) -> $crate::error::Result<RV>
-                $(where $($w)*)?
-                {
-                    let a: $crate::client::commands::Args = $body;
-                    self.run(a)
+                $crate::client::commands::redis_method! {
+                    $(#[$doc])*
+                    fn $name [$($g)*] ($($arg: $ty),*) $(-> $ret)? $(where [$($w)*])? $body
                 }
             )*
         }
@@ -127,3 +127,38 @@ macro_rules! commands {
     };
 }
 pub(crate) use commands;
+
+/// One `Redis` method of [`commands!`]: a fixed reply type, or a caller-chosen one.
+macro_rules! redis_method {
+    (
+        $(#[$doc:meta])*
+        fn $name:ident [$($g:tt)*] ($($arg:ident : $ty:ty),*) -> $ret:ty
+            $(where [$($w:tt)*])?
+            $body:block
+    ) => {
+        $(#[$doc])*
+        pub fn $name<$($g)*>(&self, $($arg: $ty),*) -> $crate::error::Result<$ret>
+        $(where $($w)*)?
+        {
+            let a: $crate::client::commands::Args = $body;
+            self.run(a)
+        }
+    };
+    (
+        $(#[$doc:meta])*
+        fn $name:ident [$($g:tt)*] ($($arg:ident : $ty:ty),*)
+            $(where [$($w:tt)*])?
+            $body:block
+    ) => {
+        $(#[$doc])*
+        pub fn $name<$($g)* RV: $crate::client::FromValue>(
+            &self, $($arg: $ty),*
+        ) -> $crate::error::Result<RV>
+        $(where $($w)*)?
+        {
+            let a: $crate::client::commands::Args = $body;
+            self.run(a)
+        }
+    };
+}
+pub(crate) use redis_method;

@@ -13,7 +13,14 @@ commands! {
     /// `ZADD key score member …` from `(member, score)` pairs — redis-py's
     /// `zadd(name, {member: score})`: `r.zadd("board", &[("alice", 10.0), ("bob", 7.5)])`.
     /// The number of new members.
-    fn zadd[K: ToArg, I: IntoIterator,](key: K, items: I) where [I::Item: ToPair] {
+    ///
+    /// ```
+    /// let r = emu::Redis::new();
+    /// assert_eq!(r.zadd("board", &[("alice", 10.0), ("bob", 7.5)])?, 2);
+    /// assert_eq!(r.zscore::<_, _, Option<f64>>("board", "bob")?, Some(7.5));
+    /// # Ok::<(), emu::Error>(())
+    /// ```
+    fn zadd[K: ToArg, I: IntoIterator,](key: K, items: I) -> i64 where [I::Item: ToPair] {
         args("ZADD").arg(key).pairs_swapped(items)
     }
 
@@ -32,7 +39,7 @@ commands! {
     }
 
     /// `ZREM key member …` — how many members were removed.
-    fn zrem[K: ToArg, M: ToArg,](key: K, members: M) { args("ZREM").arg(key).arg(members) }
+    fn zrem[K: ToArg, M: ToArg,](key: K, members: M) -> i64 { args("ZREM").arg(key).arg(members) }
 
     /// `ZSCORE key member` — the score, or nil (`Option<f64>`).
     fn zscore[K: ToArg, M: ToArg,](key: K, member: M) { args("ZSCORE").arg(key).arg(member) }
@@ -43,20 +50,30 @@ commands! {
     }
 
     /// `ZCARD key` — the number of members.
-    fn zcard[K: ToArg,](key: K) { args("ZCARD").arg(key) }
+    fn zcard[K: ToArg,](key: K) -> i64 { args("ZCARD").arg(key) }
 
     /// `ZCOUNT key min max` — how many members have a score in the range.
-    fn zcount[K: ToArg, A: ToArg, B: ToArg,](key: K, min: A, max: B) {
+    fn zcount[K: ToArg, A: ToArg, B: ToArg,](key: K, min: A, max: B) -> i64 {
         args("ZCOUNT").arg(key).arg(min).arg(max)
     }
 
     /// `ZLEXCOUNT key min max` — how many members are in the lexicographic range.
-    fn zlexcount[K: ToArg, A: ToArg, B: ToArg,](key: K, min: A, max: B) {
+    fn zlexcount[K: ToArg, A: ToArg, B: ToArg,](key: K, min: A, max: B) -> i64 {
         args("ZLEXCOUNT").arg(key).arg(min).arg(max)
     }
 
     /// `ZRANGE key start stop` — members by rank, lowest score first (negative ranks count
     /// from the highest).
+    ///
+    /// ```
+    /// let r = emu::Redis::new();
+    /// r.zadd("board", &[("alice", 10.0), ("bob", 7.5)])?;
+    /// let low_first: Vec<String> = r.zrange("board", 0, -1)?;
+    /// assert_eq!(low_first, ["bob", "alice"]);
+    /// let with: Vec<(String, f64)> = r.zrange_withscores("board", 0, 0)?;
+    /// assert_eq!(with, [("bob".to_string(), 7.5)]);
+    /// # Ok::<(), emu::Error>(())
+    /// ```
     fn zrange[K: ToArg,](key: K, start: i64, stop: i64) {
         args("ZRANGE").arg(key).arg(start).arg(stop)
     }
@@ -74,7 +91,7 @@ commands! {
 
     /// `ZRANGESTORE dst src start stop [BYSCORE|BYLEX] [REV] [LIMIT o c]` — how many
     /// members were stored (`WITHSCORES` is refused by Redis).
-    fn zrangestore[D: ToArg, K: ToArg, A: ToArg, B: ToArg,](destination: D, source: K, start: A, stop: B, options: ZRangeOptions) {
+    fn zrangestore[D: ToArg, K: ToArg, A: ToArg, B: ToArg,](destination: D, source: K, start: A, stop: B, options: ZRangeOptions) -> i64 {
         args("ZRANGESTORE").arg(destination).arg(source).arg(start).arg(stop).arg(options)
     }
 
@@ -140,17 +157,17 @@ commands! {
     }
 
     /// `ZREMRANGEBYRANK key start stop` — how many members were removed.
-    fn zremrangebyrank[K: ToArg,](key: K, start: i64, stop: i64) {
+    fn zremrangebyrank[K: ToArg,](key: K, start: i64, stop: i64) -> i64 {
         args("ZREMRANGEBYRANK").arg(key).arg(start).arg(stop)
     }
 
     /// `ZREMRANGEBYSCORE key min max` — how many members were removed.
-    fn zremrangebyscore[K: ToArg, A: ToArg, B: ToArg,](key: K, min: A, max: B) {
+    fn zremrangebyscore[K: ToArg, A: ToArg, B: ToArg,](key: K, min: A, max: B) -> i64 {
         args("ZREMRANGEBYSCORE").arg(key).arg(min).arg(max)
     }
 
     /// `ZREMRANGEBYLEX key min max` — how many members were removed.
-    fn zremrangebylex[K: ToArg, A: ToArg, B: ToArg,](key: K, min: A, max: B) {
+    fn zremrangebylex[K: ToArg, A: ToArg, B: ToArg,](key: K, min: A, max: B) -> i64 {
         args("ZREMRANGEBYLEX").arg(key).arg(min).arg(max)
     }
 
@@ -210,33 +227,33 @@ commands! {
     fn zdiff_withscores[K: ToArg,](keys: K) { args("ZDIFF").counted(keys).arg("WITHSCORES") }
 
     /// `ZUNIONSTORE destination numkeys key …` — store the union; its size.
-    fn zunionstore[D: ToArg, K: ToArg,](destination: D, keys: K) {
+    fn zunionstore[D: ToArg, K: ToArg,](destination: D, keys: K) -> i64 {
         args("ZUNIONSTORE").arg(destination).counted(keys)
     }
 
     /// `ZUNIONSTORE destination numkeys key … [WEIGHTS …] [AGGREGATE …]`.
-    fn zunionstore_options[D: ToArg, K: ToArg,](destination: D, keys: K, options: ZAggregateOptions) {
+    fn zunionstore_options[D: ToArg, K: ToArg,](destination: D, keys: K, options: ZAggregateOptions) -> i64 {
         args("ZUNIONSTORE").arg(destination).counted(keys).arg(options)
     }
 
     /// `ZINTERSTORE destination numkeys key …` — store the intersection; its size.
-    fn zinterstore[D: ToArg, K: ToArg,](destination: D, keys: K) {
+    fn zinterstore[D: ToArg, K: ToArg,](destination: D, keys: K) -> i64 {
         args("ZINTERSTORE").arg(destination).counted(keys)
     }
 
     /// `ZINTERSTORE destination numkeys key … [WEIGHTS …] [AGGREGATE …]`.
-    fn zinterstore_options[D: ToArg, K: ToArg,](destination: D, keys: K, options: ZAggregateOptions) {
+    fn zinterstore_options[D: ToArg, K: ToArg,](destination: D, keys: K, options: ZAggregateOptions) -> i64 {
         args("ZINTERSTORE").arg(destination).counted(keys).arg(options)
     }
 
     /// `ZDIFFSTORE destination numkeys key …` — store the difference; its size.
-    fn zdiffstore[D: ToArg, K: ToArg,](destination: D, keys: K) {
+    fn zdiffstore[D: ToArg, K: ToArg,](destination: D, keys: K) -> i64 {
         args("ZDIFFSTORE").arg(destination).counted(keys)
     }
 
     /// `ZINTERCARD numkeys key … LIMIT limit` — the intersection's size, counting stops at
     /// `limit` (0 = no limit).
-    fn zintercard[K: ToArg,](keys: K, limit: usize) {
+    fn zintercard[K: ToArg,](keys: K, limit: usize) -> i64 {
         args("ZINTERCARD").counted(keys).arg("LIMIT").arg(limit)
     }
 

@@ -49,6 +49,16 @@ use crate::value::Value;
 /// Something that can be passed as zero, one or more command arguments.
 ///
 /// See the [module documentation](self) for the implementations.
+///
+/// ```
+/// let redis = emu::Redis::new();
+/// redis.rpush("l", "one")?;                    // one argument
+/// redis.rpush("l", ["two", "three"])?;         // an array
+/// redis.rpush("l", vec![4, 5])?;               // a Vec of numbers
+/// redis.rpush("l", &b"\xff"[..])?;             // raw bytes
+/// assert_eq!(redis.llen("l")?, 6);
+/// # Ok::<(), emu::Error>(())
+/// ```
 pub trait ToArg {
     /// Appends this value's argument(s) to `out`.
     fn write_args(&self, out: &mut Vec<Vec<u8>>);
@@ -109,6 +119,17 @@ impl<T: ToPair + ?Sized> ToPair for &T {
 /// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) error, never a panic.
 ///
 /// See the [module documentation](self) for the accepted shapes.
+///
+/// ```
+/// use std::collections::BTreeSet;
+/// let redis = emu::Redis::new();
+/// redis.sadd("tags", ["b", "a"])?;
+/// let tags: BTreeSet<String> = redis.smembers("tags")?;
+/// assert_eq!(tags.into_iter().collect::<Vec<_>>(), ["a", "b"]);
+/// let missing: Option<String> = redis.get("nope")?; // nil reads as None
+/// assert_eq!(missing, None);
+/// # Ok::<(), emu::Error>(())
+/// ```
 pub trait FromValue: Sized {
     /// Converts the reply.
     fn from_value(v: Value) -> Result<Self>;
@@ -132,6 +153,10 @@ pub trait FromValue: Sized {
 pub fn incompatible(v: &Value, what: &str) -> Error {
     match v {
         Value::Error(text) => Error::from_reply(text.clone()),
+        Value::Nil | Value::NilArray => Error::conversion(format!(
+            "reply is nil (no such key, field or member) and cannot be converted to {what}; \
+             ask for Option<{what}> to get None instead"
+        )),
         _ => Error::conversion(format!("reply {v:?} cannot be converted to {what}")),
     }
 }

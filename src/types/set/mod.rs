@@ -9,9 +9,9 @@
 //!
 //! * this module: the type, single-key commands (SADD, SREM, SISMEMBER, SMISMEMBER, SCARD,
 //!   SSCAN) and the command table;
-//! * [`multi`]: SMEMBERS / SINTER / SUNION / SDIFF and their STORE variants, SINTERCARD,
+//! * `multi`: SMEMBERS / SINTER / SUNION / SDIFF and their STORE variants, SINTERCARD,
 //!   SMOVE;
-//! * [`random`]: SPOP and SRANDMEMBER.
+//! * `random`: SPOP and SRANDMEMBER.
 
 mod multi;
 mod random;

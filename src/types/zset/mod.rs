@@ -14,7 +14,7 @@
 //! observable: ZSCAN returns everything at once in score order for listpack, listpack
 //! stores `-0` as `0`, and lex ranges on listpacks are found by a linear scan.
 //!
-//! Command modules: [`write`] (ZADD, ZINCRBY, ZREM, ZREMRANGEBY*), [`read`] (ZSCORE,
+//! Command modules: [`write`](mod@write) (ZADD, ZINCRBY, ZREM, ZREMRANGEBY*), [`read`] (ZSCORE,
 //! ZMSCORE, ZCARD, ZCOUNT, ZLEXCOUNT, ZRANK, ZREVRANK, ZRANDMEMBER, ZSCAN), [`ranges`]
 //! (the ZRANGE family and ZRANGESTORE), [`pop`] (ZPOPMIN, ZPOPMAX, ZMPOP and the generic pop
 //! helper for the blocking variants), [`setops`] (ZUNION, ZINTER, ZDIFF, their STORE forms,
