@@ -209,3 +209,48 @@ fn pathological_globs_answer_at_once() {
         assert_eq!(other.cmds("PING"), b"+PONG\r\n");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Blocking timeouts
+// ---------------------------------------------------------------------------------------
+
+/// Every blocking family with timeouts that round below 1 ms times out on both servers with
+/// the same reply (RESP2 and RESP3); values Redis refuses get its errors.
+#[test]
+fn tiny_blocking_timeouts_time_out_like_redis() {
+    let redis_srv = start_real_redis("the blocking timeout test");
+    let (_store, emu_srv) = start();
+    for resp3 in [false, true] {
+        let mut r = Raw::connect(redis_srv.addr);
+        let mut e = Raw::connect(emu_srv.addr().unwrap());
+        if resp3 {
+            r.cmds("HELLO 3");
+            e.cmds("HELLO 3");
+        }
+        for t in [
+            "0.001", "0.0009", "1e-7", "1e-300", "0.5e-3", "inf", "-inf", "nan", "1e20", "-1", "x",
+        ] {
+            for line in [
+                format!("BLPOP k {t}"),
+                format!("BRPOP k k2 {t}"),
+                format!("BLMOVE k d LEFT RIGHT {t}"),
+                format!("BRPOPLPUSH k d {t}"),
+                format!("BLMPOP {t} 1 k LEFT"),
+                format!("BZPOPMIN k {t}"),
+                format!("BZPOPMAX k k2 {t}"),
+                format!("BZMPOP {t} 2 k k2 MAX COUNT 3"),
+            ] {
+                let started = Instant::now();
+                let y = e.cmds(&line);
+                let took = started.elapsed();
+                let x = r.cmds(&line);
+                assert_eq!(
+                    String::from_utf8_lossy(&y),
+                    String::from_utf8_lossy(&x),
+                    "{line} (resp3 {resp3})"
+                );
+                assert!(took < Duration::from_secs(5), "{line} took {took:?}");
+            }
+        }
+    }
+}
