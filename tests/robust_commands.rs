@@ -18,7 +18,7 @@ mod server_util;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use server_util::{reply_len, start, start_real_redis, Raw};
+use server_util::{reply_len, start, start_real_redis, start_real_redis_with, start_with, Raw};
 
 /// Sends every command pipelined, then reads one reply per command.
 fn pipeline(c: &mut Raw, cmds: &[Vec<Vec<u8>>]) -> Vec<Vec<u8>> {
@@ -253,4 +253,166 @@ fn tiny_blocking_timeouts_time_out_like_redis() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// DEBUG and protected configs
+// ---------------------------------------------------------------------------------------
+
+/// Runs `lines` on a fresh connection to each server and compares the replies byte for
+/// byte, in RESP2 and RESP3 (`hello` is sent first when given, e.g. `HELLO 3 AUTH …`).
+fn same_replies(
+    redis: std::net::SocketAddr,
+    emu: std::net::SocketAddr,
+    hello: &[&str],
+    lines: &[&str],
+) {
+    for hello in hello {
+        let mut r = Raw::connect(redis);
+        let mut e = Raw::connect(emu);
+        if !hello.is_empty() {
+            assert_eq!(
+                String::from_utf8_lossy(&e.cmds(hello)).starts_with('-'),
+                String::from_utf8_lossy(&r.cmds(hello)).starts_with('-'),
+                "{hello}"
+            );
+        }
+        for line in lines {
+            let x = r.cmds(line);
+            let y = e.cmds(line);
+            assert_eq!(
+                String::from_utf8_lossy(&y),
+                String::from_utf8_lossy(&x),
+                "{line} (after {hello:?})"
+            );
+        }
+    }
+}
+
+/// `enable-debug-command no` and `enable-protected-configs no` (the defaults): DEBUG is
+/// refused with Redis's text (before authentication, and inside MULTI it fails the
+/// transaction), the settings are immutable, `dir` and `dbfilename` are protected.
+#[test]
+fn debug_and_protected_configs_refused_by_default_like_redis() {
+    let redis_srv = start_real_redis_with("the DEBUG gating test", &["--requirepass", "pw"]);
+    let (_store, emu_srv) = start_with(|s| s.requirepass("pw"));
+    let lines = [
+        "DEBUG SLEEP 0",
+        "DEBUG",
+        "AUTH pw",
+        "DEBUG SLEEP 0",
+        "DEBUG HELP",
+        "DEBUG SLEEP 1e20",
+        "MULTI",
+        "DEBUG SLEEP 0",
+        "SET a 1",
+        "EXEC",
+        "CONFIG SET enable-debug-command yes",
+        "CONFIG SET enable-protected-configs yes",
+        "CONFIG SET enable-module-command yes",
+        "CONFIG GET enable-debug-command",
+        "CONFIG GET enable-protected-configs",
+        "CONFIG SET dir /",
+        "CONFIG SET dbfilename ../../etc/passwd",
+        "CONFIG SET timeout 0 dir /",
+        "CONFIG SET dbfilename x nosuch 1",
+    ];
+    same_replies(
+        redis_srv.addr,
+        emu_srv.addr().unwrap(),
+        &["", "HELLO 3"],
+        &lines,
+    );
+}
+
+/// `local`: a loopback connection may run DEBUG and set protected configs; a connection
+/// from another address of this machine may not (when the machine has one).
+#[test]
+fn local_allows_loopback_only() {
+    let other_ip = std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|u| u.connect("192.0.2.123:9").map(|()| u))
+        .and_then(|u| u.local_addr())
+        .ok()
+        .map(|a| a.ip())
+        .filter(|ip| !ip.is_loopback() && !ip.is_unspecified());
+    let mut args = vec![
+        "--enable-debug-command",
+        "local",
+        "--enable-protected-configs",
+        "local",
+    ];
+    let other = other_ip.map(|ip| ip.to_string());
+    if let Some(ip) = &other {
+        // Protected mode would refuse the non-loopback client before DEBUG is looked at.
+        args.extend(["--bind", "127.0.0.1", ip.as_str(), "--protected-mode", "no"]);
+    }
+    let redis_srv = start_real_redis_with("the DEBUG gating test", &args);
+    let (store, emu_srv) = start_with(|s| s.bind("0.0.0.0"));
+    store.with_store(|s| {
+        s.config
+            .set_initial("enable-debug-command", b"local")
+            .unwrap();
+        s.config
+            .set_initial("enable-protected-configs", b"local")
+            .unwrap();
+    });
+    let emu_port = emu_srv.addr().unwrap().port();
+    let lines = [
+        "DEBUG SLEEP 0",
+        "DEBUG SLEEP 0.01",
+        "DEBUG SLEEP 1e20",
+        "DEBUG SLEEP 9223372036854775807",
+        "DEBUG SLEEP inf",
+        "DEBUG SLEEP -1",
+        "CONFIG SET dbfilename x.rdb",
+        "CONFIG GET dbfilename",
+        "CONFIG GET enable-debug-command",
+        "CONFIG SET enable-debug-command yes",
+    ];
+    let local = |port| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    same_replies(redis_srv.addr, local(emu_port), &["", "HELLO 3"], &lines);
+    match other_ip {
+        Some(ip) => {
+            let lines = [
+                "DEBUG SLEEP 0",
+                "CONFIG SET dbfilename y.rdb",
+                "CONFIG GET dbfilename",
+            ];
+            same_replies(
+                (ip, redis_srv.addr.port()).into(),
+                (ip, emu_port).into(),
+                &[""],
+                &lines,
+            );
+        }
+        None => println!("no non-loopback address: the non-local half is skipped"),
+    }
+}
+
+/// DEBUG values that overflow Redis's microseconds return at once (issue 10 #3: `DEBUG
+/// SLEEP 1e20` hung every client forever); a real sleep still blocks others (it holds the
+/// store, as in Redis).
+#[test]
+fn debug_sleep_overflowing_values_return_at_once() {
+    let (store, srv) = start();
+    store.with_store(|s| {
+        s.config
+            .set_initial("enable-debug-command", b"yes")
+            .unwrap()
+    });
+    let mut c = Raw::connect(srv.addr().unwrap());
+    for v in ["1e20", "9223372036854775807", "inf", "nan", "-5", "1e300"] {
+        let started = Instant::now();
+        assert_eq!(c.cmds(&format!("DEBUG SLEEP {v}")), b"+OK\r\n");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "DEBUG SLEEP {v}"
+        );
+    }
+    // Embedded callers are always allowed, whatever the setting.
+    let plain = emu::Redis::new();
+    assert_eq!(
+        plain.execute(&[b"DEBUG", b"SLEEP", b"0"]).unwrap(),
+        emu::Value::ok()
+    );
 }

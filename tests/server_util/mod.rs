@@ -191,6 +191,11 @@ impl Drop for RealRedis {
 /// Starts a real `redis-server` (no persistence, DEBUG enabled); the test fails with an
 /// install hint naming `why` when the binary is missing.
 pub fn start_real_redis(why: &str) -> RealRedis {
+    start_real_redis_with(why, &["--enable-debug-command", "yes"])
+}
+
+/// Like [`start_real_redis`], with `args` instead of `--enable-debug-command yes`.
+pub fn start_real_redis_with(why: &str, args: &[&str]) -> RealRedis {
     use std::process::{Command, Stdio};
     use std::time::Instant;
     let bin = require(
@@ -215,11 +220,10 @@ pub fn start_real_redis(why: &str) -> RealRedis {
                 "no",
                 "--daemonize",
                 "no",
-                "--enable-debug-command",
-                "yes",
                 "--logfile",
                 "",
             ])
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
