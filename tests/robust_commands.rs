@@ -416,3 +416,113 @@ fn debug_sleep_overflowing_values_return_at_once() {
         emu::Value::ok()
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// SUBSCRIBE inside MULTI
+// ---------------------------------------------------------------------------------------
+
+/// Sends `lines` pipelined on a fresh connection and returns every byte the server writes
+/// until it has been silent for a while (replies may not be one frame per command here).
+fn converse(addr: std::net::SocketAddr, lines: &[&str]) -> Vec<u8> {
+    use std::io::Read;
+    let mut c = Raw::connect(addr);
+    let mut out = Vec::new();
+    for line in lines {
+        let argv: Vec<&[u8]> = line.split(' ').map(|w| w.as_bytes()).collect();
+        emu::resp::encode_request(&mut out, &argv);
+    }
+    c.send(&out);
+    c.s.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 65536];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        match c.s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    got
+}
+
+/// Issue 10 #7: SUBSCRIBE-family commands queued in MULTI run in EXEC with their
+/// confirmations inside the EXEC reply (the bytes Redis 7.0 writes), the rest of the
+/// transaction runs, SSUBSCRIBE fails at EXEC; RESP2 and RESP3.
+#[test]
+fn subscribe_inside_multi_like_redis() {
+    let redis_srv = start_real_redis("the MULTI/SUBSCRIBE test");
+    let (_store, emu_srv) = start();
+    let emu_addr = emu_srv.addr().unwrap();
+    let scripts: &[&[&str]] = &[
+        &[
+            "MULTI",
+            "SET a 1",
+            "SUBSCRIBE c d",
+            "PSUBSCRIBE p*",
+            "GET a",
+            "UNSUBSCRIBE d",
+            "PUNSUBSCRIBE x",
+            "SSUBSCRIBE s",
+            "EXEC",
+            "PING",
+            "GET a",
+            "UNSUBSCRIBE",
+            "PUNSUBSCRIBE",
+            "GET a",
+        ],
+        &["MULTI", "SUBSCRIBE c", "SSUBSCRIBE s", "EXEC", "PING x"],
+        &[
+            "MULTI",
+            "SUBSCRIBE c",
+            "PING",
+            "SET a 2",
+            "EXEC",
+            "PING",
+            "UNSUBSCRIBE",
+            "PING",
+        ],
+        &[
+            "MULTI",
+            "SUNSUBSCRIBE",
+            "UNSUBSCRIBE",
+            "PUNSUBSCRIBE",
+            "EXEC",
+            "GET a",
+        ],
+        &["MULTI", "SUBSCRIBE c", "SET a 1 2", "EXEC", "PING"],
+        &["SUBSCRIBE c", "MULTI", "PING"],
+    ];
+    for script in scripts {
+        for hello in [None, Some("HELLO 3")] {
+            let lines: Vec<&str> = hello.into_iter().chain(script.iter().copied()).collect();
+            // HELLO's reply holds the client id, which differs: compare what follows.
+            let skip = |b: Vec<u8>| match hello {
+                Some(_) => b[reply_len(&b, 0).unwrap()..].to_vec(),
+                None => b,
+            };
+            let x = skip(converse(redis_srv.addr, &lines));
+            let y = skip(converse(emu_addr, &lines));
+            assert_eq!(
+                String::from_utf8_lossy(&y),
+                String::from_utf8_lossy(&x),
+                "{lines:?}"
+            );
+        }
+    }
+    // A published message reaches the client subscribed inside the transaction.
+    let mut sub = Raw::connect(emu_addr);
+    sub.send(b"MULTI\r\nSUBSCRIBE news\r\nEXEC\r\n");
+    assert_eq!(sub.reply(), b"+OK\r\n");
+    assert_eq!(sub.reply(), b"+QUEUED\r\n");
+    assert_eq!(
+        sub.reply(),
+        b"*1\r\n*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n"
+    );
+    let mut publisher = Raw::connect(emu_addr);
+    assert_eq!(publisher.cmds("PUBLISH news hi"), b":1\r\n");
+    assert_eq!(
+        sub.reply(),
+        b"*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n"
+    );
+}
