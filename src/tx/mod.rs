@@ -142,7 +142,7 @@ fn exec_with_pushes(
         while let Some((_, items, resp)) = pushed.next_if(|(at, _, _)| *at == i) {
             elements.extend(items.into_iter().map(|v| (v, resp)));
         }
-        if !crate::pubsub::is_no_reply(&reply) {
+        if !crate::engine::is_no_reply(&reply) {
             elements.push((reply, resp));
         }
     }
@@ -154,7 +154,7 @@ fn exec_with_pushes(
                 crate::resp::encode(&mut out, v, *resp);
             }
             mb.push_encoded(out);
-            crate::pubsub::no_reply()
+            crate::engine::no_reply()
         }
         _ => Value::Array(elements.into_iter().map(|(v, _)| v).collect()),
     }
