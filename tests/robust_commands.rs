@@ -526,3 +526,73 @@ fn subscribe_inside_multi_like_redis() {
         b"*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Big replies
+// ---------------------------------------------------------------------------------------
+
+/// Issue 10 #8: long LRANGE / SRANDMEMBER replies are encoded straight into the
+/// connection's output (no `Value` per element). The bytes must stay Redis's: alone,
+/// pipelined between other commands, inside MULTI (built as a value there), RESP2 and RESP3.
+#[test]
+fn big_replies_are_redis_bytes() {
+    let redis_srv = start_real_redis("the big reply test");
+    let (store, emu_srv) = start();
+    let emu_addr = emu_srv.addr().unwrap();
+    let n = 3 * emu::engine::ctx::STREAM_MIN_ELEMENTS;
+    let mut setup: Vec<Vec<Vec<u8>>> = vec![vec![b"FLUSHALL".to_vec()]];
+    let mut push = vec![b"RPUSH".to_vec(), b"l".to_vec()];
+    push.extend((0..n).map(|i| format!("e{i}").into_bytes()));
+    setup.push(push);
+    setup.push(vec![b"SADD".to_vec(), b"one".to_vec(), b"only".to_vec()]);
+    for addr in [redis_srv.addr, emu_addr] {
+        let mut c = Raw::connect(addr);
+        let r = pipeline(&mut c, &setup);
+        assert_eq!(r[1], format!(":{n}\r\n").into_bytes());
+    }
+    let count = 2 * emu::engine::ctx::STREAM_MIN_ELEMENTS;
+    let srand = format!("SRANDMEMBER one -{count}");
+    let scripts: Vec<Vec<&str>> = vec![
+        vec!["LRANGE l 0 -1"],
+        vec![
+            "PING",
+            "LRANGE l 0 -1",
+            "GET x",
+            "LRANGE l 5 -5",
+            "LRANGE l -4097 -1",
+            "PING",
+        ],
+        vec![&srand, "PING", &srand],
+        vec!["MULTI", "LRANGE l 0 -1", &srand, "EXEC", "PING"],
+        vec!["LRANGE l 0 4094", "LRANGE l 0 4095"],
+    ];
+    for script in &scripts {
+        for hello in [None, Some("HELLO 3")] {
+            let lines: Vec<&str> = hello.into_iter().chain(script.iter().copied()).collect();
+            let skip = |b: Vec<u8>| match hello {
+                Some(_) => b[reply_len(&b, 0).unwrap()..].to_vec(),
+                None => b,
+            };
+            let x = skip(converse(redis_srv.addr, &lines));
+            let y = skip(converse(emu_addr, &lines));
+            assert!(x.len() > 1000, "{lines:?}");
+            assert!(
+                x == y,
+                "{lines:?}: replies differ (redis {} bytes, emu {} bytes)",
+                x.len(),
+                y.len()
+            );
+        }
+    }
+    // The embedded API is unchanged: a plain array.
+    let v = store.execute(&[b"LRANGE", b"l", b"0", b"-1"]).unwrap();
+    assert!(matches!(&v, emu::Value::Array(items) if items.len() == n));
+    let v = store
+        .execute(&[
+            b"SRANDMEMBER",
+            b"one",
+            srand.rsplit(' ').next().unwrap().as_bytes(),
+        ])
+        .unwrap();
+    assert!(matches!(&v, emu::Value::Array(items) if items.len() == count));
+}

@@ -24,7 +24,7 @@ pub mod watch;
 /// The reply marker of commands whose output went to the client's Pub/Sub mailbox (front
 /// ends send nothing for it), for the features that run commands (EXEC).
 pub use crate::pubsub::{is_no_reply, no_reply};
-pub use ctx::Ctx;
+pub use ctx::{BulkArray, Ctx};
 pub use dispatch::{
     auth_required, begin_transaction, call, discard_transaction, execute, reject, Batch, Shared,
 };

@@ -313,6 +313,9 @@ impl Mailbox {
         for (entry, _) in g.queue.drain(..) {
             match entry {
                 Entry::Push(v) => crate::resp::encode(out, &v, resp),
+                // A large streamed reply (`engine::BulkArray`) moves in whole when nothing
+                // is pending, instead of being copied.
+                Entry::Encoded(b) if out.is_empty() => *out = b,
                 Entry::Encoded(b) => out.extend_from_slice(&b),
             }
         }
