@@ -545,6 +545,18 @@ fn big_replies_are_redis_bytes() {
     push.extend((0..n).map(|i| format!("e{i}").into_bytes()));
     setup.push(push);
     setup.push(vec![b"SADD".to_vec(), b"one".to_vec(), b"only".to_vec()]);
+    setup.push(vec![
+        b"HSET".to_vec(),
+        b"h1".to_vec(),
+        b"f".to_vec(),
+        b"v".to_vec(),
+    ]);
+    setup.push(vec![
+        b"ZADD".to_vec(),
+        b"z1".to_vec(),
+        b"1".to_vec(),
+        b"m".to_vec(),
+    ]);
     for addr in [redis_srv.addr, emu_addr] {
         let mut c = Raw::connect(addr);
         let r = pipeline(&mut c, &setup);
@@ -552,6 +564,10 @@ fn big_replies_are_redis_bytes() {
     }
     let count = 2 * emu::engine::ctx::STREAM_MIN_ELEMENTS;
     let srand = format!("SRANDMEMBER one -{count}");
+    let hrand = format!("HRANDFIELD h1 -{count}");
+    let zrand = format!("ZRANDMEMBER z1 -{count}");
+    let hrand_values = format!("HRANDFIELD h1 -{count} WITHVALUES");
+    let zrand_scores = format!("ZRANDMEMBER z1 -{count} WITHSCORES");
     let scripts: Vec<Vec<&str>> = vec![
         vec!["LRANGE l 0 -1"],
         vec![
@@ -563,6 +579,13 @@ fn big_replies_are_redis_bytes() {
             "PING",
         ],
         vec![&srand, "PING", &srand],
+        vec![
+            &hrand,
+            &zrand,
+            &hrand_values,
+            &zrand_scores,
+            "HRANDFIELD nokey -5000",
+        ],
         vec!["MULTI", "LRANGE l 0 -1", &srand, "EXEC", "PING"],
         vec!["LRANGE l 0 4094", "LRANGE l 0 4095"],
     ];

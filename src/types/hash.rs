@@ -9,7 +9,7 @@
 //! while the hash is still "listpack" an `order` vector remembers the listpack order.
 
 use crate::config::Config;
-use crate::engine::{flags::*, CommandSpec, Ctx};
+use crate::engine::{flags::*, BulkArray, CommandSpec, Ctx};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keyspace::{notify, Object, Rng};
 use crate::util::{arg_i64, eq_ic, parse_i64, scan};
@@ -498,6 +498,25 @@ fn hrandfield_count(ctx: &mut Ctx, key: &[u8], l: i64, withvalues: bool) -> Resu
     let resp3 = ctx.resp() >= 3;
     if l < 0 && read_hash(ctx, key)?.is_some() {
         crate::util::args::check_random_repeats(l.unsigned_abs())?;
+    }
+    if l < 0 && !withvalues {
+        // Independent picks of fields only: encoded straight to a connection's output when
+        // long (`BulkArray`, issue 10), no `Value` per pick.
+        let stream = ctx.can_stream_replies();
+        let count = l.unsigned_abs() as usize;
+        let picks = with_hash_and_rng(ctx, key, |h, rng| {
+            let mut reply = BulkArray::new(stream, count, count.saturating_mul(24));
+            for _ in 0..count {
+                if let Some((f, _)) = h.random_pair(|n| rng.below(n)) {
+                    reply.push(f);
+                }
+            }
+            reply
+        })?;
+        return Ok(match picks {
+            Some(reply) => reply.finish(ctx),
+            None => Value::Array(Vec::new()),
+        });
     }
     let reply = with_hash_and_rng(ctx, key, |h, rng| {
         let size = h.len() as u64;
