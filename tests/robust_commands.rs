@@ -619,3 +619,74 @@ fn big_replies_are_redis_bytes() {
         .unwrap();
     assert!(matches!(&v, emu::Value::Array(items) if items.len() == count));
 }
+
+/// Splits one aggregate reply into its header line and its elements (pairs kept together
+/// when `pairs`), the elements sorted: for replies whose order Redis leaves unspecified.
+fn unordered(reply: &[u8], pairs: bool) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let head = reply.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    let mut at = head;
+    let mut items = Vec::new();
+    while at < reply.len() {
+        let mut item = Vec::new();
+        for _ in 0..if pairs { 2 } else { 1 } {
+            let len = reply_len(reply, at).unwrap();
+            item.extend_from_slice(&reply[at..at + len]);
+            at += len;
+        }
+        items.push(item);
+    }
+    items.sort();
+    (reply[..head].to_vec(), items)
+}
+
+/// Long KEYS / HKEYS / HVALS / HGETALL replies (streamed by emu) hold what Redis's hold,
+/// with the same headers (RESP3 map for HGETALL), in RESP2 and RESP3.
+#[test]
+fn big_unordered_replies_match_redis() {
+    let redis_srv = start_real_redis("the big reply test");
+    let (store, emu_srv) = start();
+    let n = 2 * emu::engine::ctx::STREAM_MIN_ELEMENTS + 7;
+    let mut setup: Vec<Vec<Vec<u8>>> = vec![vec![b"FLUSHALL".to_vec()]];
+    let mut mset = vec![b"MSET".to_vec()];
+    let mut hset = vec![b"HSET".to_vec(), b"h".to_vec()];
+    for i in 0..n {
+        mset.push(format!("key:{i}").into_bytes());
+        mset.push(b"v".to_vec());
+        hset.push(format!("f{i}").into_bytes());
+        hset.push(format!("value-{i}").into_bytes());
+    }
+    setup.push(mset);
+    setup.push(hset);
+    for addr in [redis_srv.addr, emu_srv.addr().unwrap()] {
+        let mut c = Raw::connect(addr);
+        pipeline(&mut c, &setup);
+    }
+    for resp3 in [false, true] {
+        let mut r = Raw::connect(redis_srv.addr);
+        let mut e = Raw::connect(emu_srv.addr().unwrap());
+        if resp3 {
+            r.cmds("HELLO 3");
+            e.cmds("HELLO 3");
+        }
+        for (line, pairs) in [
+            ("KEYS *", false),
+            ("KEYS key:1*", false),
+            ("HKEYS h", false),
+            ("HVALS h", false),
+            ("HGETALL h", true),
+        ] {
+            let (x, y) = (r.cmds(line), e.cmds(line));
+            assert!(
+                unordered(&x, pairs) == unordered(&y, pairs),
+                "{line} (resp3 {resp3}): redis {} bytes, emu {} bytes",
+                x.len(),
+                y.len()
+            );
+        }
+    }
+    // Embedded: unchanged values.
+    let v = store.execute(&[b"HGETALL", b"h"]).unwrap();
+    assert!(matches!(&v, emu::Value::Map(p) if p.len() == n));
+    let v = store.execute(&[b"KEYS", b"*"]).unwrap();
+    assert!(matches!(&v, emu::Value::Array(k) if k.len() == n + 1));
+}

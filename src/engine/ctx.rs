@@ -240,22 +240,63 @@ impl<'a> Ctx<'a> {
 /// [`BulkArray`]); shorter ones are built as a `Value` as usual.
 pub const STREAM_MIN_ELEMENTS: usize = 4096;
 
-/// An array reply of bulk strings that may be large (LRANGE, SRANDMEMBER with a negative
-/// count, …), built element by element.
+/// An array (or map) reply of bulk strings that may be large (LRANGE, KEYS, HGETALL,
+/// SRANDMEMBER with a negative count, …), built element by element.
 ///
 /// For a network client, when the reply is long ([`STREAM_MIN_ELEMENTS`]) and not part of an
 /// EXEC, the elements are encoded straight into RESP bytes and queued in the connection's
 /// output queue (its mailbox, drained into the socket before the reply slot, which gets the
 /// no-reply marker): no `Value` per element, so the reply costs about its encoded size
-/// instead of 8–12× (issue 10). The bytes are exactly what encoding the `Value::Array`
-/// would give. Embedded callers and transactions get the `Value::Array` as before.
+/// instead of 8–12× (issue 10). The bytes are exactly what encoding the `Value` would give.
+/// Embedded callers and transactions get the `Value::Array` / `Value::Map` as before.
 pub struct BulkArray {
     len: usize,
+    map: bool,
     encoded: Option<Vec<u8>>,
     tree: Vec<crate::value::Value>,
 }
 
 impl BulkArray {
+    /// An array of `len` bulks whose encoded size is about `bytes_hint` (reserved once
+    /// when streaming); `stream` comes from [`Ctx::can_stream_replies`].
+    pub fn new(stream: bool, len: usize, bytes_hint: usize) -> BulkArray {
+        let mut a = BulkArray::start(stream, len, len, bytes_hint);
+        if let Some(out) = &mut a.encoded {
+            crate::resp::encode_array_header(out, len);
+        }
+        a
+    }
+
+    /// A map of `pairs` bulk pairs (push key, value, key, value, …): `%pairs` in RESP3, a
+    /// flat array in RESP2, `Value::Map` when built as a value.
+    pub fn map(stream: bool, resp: u8, pairs: usize, bytes_hint: usize) -> BulkArray {
+        let mut a = BulkArray::start(stream, pairs, pairs.saturating_mul(2), bytes_hint);
+        a.map = true;
+        if let Some(out) = &mut a.encoded {
+            if resp >= 3 {
+                out.extend_from_slice(format!("%{pairs}\r\n").as_bytes());
+            } else {
+                crate::resp::encode_array_header(out, pairs.saturating_mul(2));
+            }
+        }
+        a
+    }
+
+    fn start(stream: bool, len: usize, elements: usize, bytes_hint: usize) -> BulkArray {
+        let encoded = (stream && elements >= STREAM_MIN_ELEMENTS)
+            .then(|| Vec::with_capacity(bytes_hint.saturating_add(32)));
+        let tree = match encoded {
+            Some(_) => Vec::new(),
+            None => Vec::with_capacity(elements.min(1 << 20)),
+        };
+        BulkArray {
+            len,
+            map: false,
+            encoded,
+            tree,
+        }
+    }
+
     /// Appends one element.
     #[inline]
     pub fn push(&mut self, b: &[u8]) {
@@ -265,35 +306,25 @@ impl BulkArray {
         }
     }
 
-    /// The reply: the array, or the no-reply marker once the bytes are queued.
+    /// The reply: the value, or the no-reply marker once the bytes are queued.
     pub fn finish(self, ctx: &mut Ctx) -> crate::value::Value {
-        let (Some(out), Some(mb)) = (self.encoded, &ctx.session.pubsub) else {
-            return crate::value::Value::Array(self.tree);
-        };
-        debug_assert!(self.len > 0);
-        mb.push_encoded(out);
-        crate::engine::no_reply()
-    }
-}
-
-impl BulkArray {
-    /// A reply of `len` elements whose encoded size is about `bytes_hint` (reserved once
-    /// when streaming); `stream` comes from [`Ctx::can_stream_replies`].
-    pub fn new(stream: bool, len: usize, bytes_hint: usize) -> BulkArray {
-        if stream && len >= STREAM_MIN_ELEMENTS {
-            let mut out = Vec::with_capacity(bytes_hint.saturating_add(32));
-            crate::resp::encode_array_header(&mut out, len);
-            BulkArray {
-                len,
-                encoded: Some(out),
-                tree: Vec::new(),
+        use crate::value::Value;
+        match (self.encoded, &ctx.session.pubsub) {
+            (None, _) if self.map => {
+                let mut it = self.tree.into_iter();
+                let mut pairs = Vec::with_capacity(self.len);
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    pairs.push((k, v));
+                }
+                Value::Map(pairs)
             }
-        } else {
-            BulkArray {
-                len,
-                encoded: None,
-                tree: Vec::with_capacity(len.min(1 << 20)),
+            (None, _) => Value::Array(self.tree),
+            (Some(out), Some(mb)) => {
+                mb.push_encoded(out);
+                crate::engine::no_reply()
             }
+            // `stream` said yes for a session without an output queue: a caller bug.
+            (Some(_), None) => Value::Error("ERR streamed reply without an output queue".into()),
         }
     }
 }

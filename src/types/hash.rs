@@ -415,32 +415,59 @@ fn hstrlen(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// # Format
 /// `HGETALL key` — a map (RESP2: flat array).
 fn hgetall(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let pairs = match read_hash(ctx, argv[1])? {
-        None => Vec::new(),
-        Some(h) => h
-            .iter()
-            .map(|(f, v)| (Value::bulk(f), Value::bulk(v)))
-            .collect(),
+    let (stream, resp) = (ctx.can_stream_replies(), ctx.resp());
+    let Some(h) = read_hash(ctx, argv[1])? else {
+        return Ok(Value::Map(Vec::new()));
     };
-    Ok(Value::Map(pairs))
+    // Long replies are encoded straight to a connection's output (`BulkArray`, issue 10).
+    let hint = if stream {
+        hash_reply_bytes(h, true, true)
+    } else {
+        0
+    };
+    let mut reply = BulkArray::map(stream, resp, h.len(), hint);
+    for (f, v) in h.iter() {
+        reply.push(f);
+        reply.push(v);
+    }
+    Ok(reply.finish(ctx))
+}
+
+/// Encoded size of a reply holding the fields and/or values of `h` (a reservation hint).
+fn hash_reply_bytes(h: &Hash, fields: bool, values: bool) -> usize {
+    h.iter()
+        .map(|(f, v)| usize::from(fields) * (f.len() + 16) + usize::from(values) * (v.len() + 16))
+        .sum()
+}
+
+/// HKEYS / HVALS.
+fn hash_column(ctx: &mut Ctx, key: &[u8], fields: bool) -> Result<Value> {
+    let stream = ctx.can_stream_replies();
+    let Some(h) = read_hash(ctx, key)? else {
+        return Ok(Value::Array(Vec::new()));
+    };
+    let hint = if stream {
+        hash_reply_bytes(h, fields, !fields)
+    } else {
+        0
+    };
+    let mut reply = BulkArray::new(stream, h.len(), hint);
+    for (f, v) in h.iter() {
+        reply.push(if fields { f } else { v });
+    }
+    Ok(reply.finish(ctx))
 }
 
 /// # Format
 /// `HKEYS key`
 fn hkeys(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let h = read_hash(ctx, argv[1])?;
-    Ok(Value::bulks(
-        h.into_iter().flat_map(|h| h.iter().map(|(f, _)| f)),
-    ))
+    hash_column(ctx, argv[1], true)
 }
 
 /// # Format
 /// `HVALS key`
 fn hvals(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let h = read_hash(ctx, argv[1])?;
-    Ok(Value::bulks(
-        h.into_iter().flat_map(|h| h.iter().map(|(_, v)| v)),
-    ))
+    hash_column(ctx, argv[1], false)
 }
 
 /// # Format
