@@ -7,7 +7,9 @@
 //! * blocking commands with tiny positive timeouts time out (see also `blocking_*`);
 //! * DEBUG gated by `enable-debug-command`, DEBUG SLEEP parsing;
 //! * protected configs refused by CONFIG SET;
-//! * SUBSCRIBE-family commands inside MULTI.
+//! * SUBSCRIBE-family commands inside MULTI;
+//! * long replies (LRANGE, KEYS, HGETALL, negative-count SRANDMEMBER …), which emu encodes
+//!   straight into the connection's output: still Redis's bytes.
 //!
 //! Needs `redis-server` on PATH (Debian package `redis-server`).
 
