@@ -28,7 +28,8 @@
 //!   [`keyspace::Entry::is_expired_at`]), `Object`, clock, RNG, notification classes.
 //! * [`engine`] — command specs and [`engine::Table`], the one dispatch path
 //!   ([`engine::execute`]; [`engine::Shared`] owns lock → run → commit → unlock → wait),
-//!   `Ctx` (the only way handlers reach the keyspace), `Session`, and `Store` composed of
+//!   `Ctx` (the only way handlers reach the keyspace; `BulkArray` encodes long replies
+//!   straight into a connection's output), `Session`, and `Store` composed of
 //!   private parts: the effect buffer (the only writer of FORMAT.md's effect records), the
 //!   watch table, the durability hook ([`engine::Durability`]).
 //! * Features: [`tx`] (MULTI/EXEC/WATCH), [`blocking`] (BLPOP & co.), [`pubsub`]

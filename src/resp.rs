@@ -416,6 +416,11 @@ pub fn encode_bulk(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b"\r\n");
 }
 
+/// Appends an array header (`*len`), the same in RESP2 and RESP3.
+pub fn encode_array_header(out: &mut Vec<u8>, len: usize) {
+    header(out, b'*', len as i64);
+}
+
 /// Appends an error reply; `\r` and `\n` in the text become spaces (as Redis does).
 pub fn encode_error(out: &mut Vec<u8>, msg: &str) {
     out.push(b'-');

@@ -662,8 +662,38 @@ fn gen_keys(r: &mut Rng) -> Argv {
             many(r, &mut v, ALL_KEYS, 3);
         }
         1 => v = a(&["TYPE", &k]),
-        2 => v = a(&["KEYS", r.pick(&["*", "s*", "?1", "[hl]*", "*[", "missing"])]),
-        3 => v = a(&["SCAN", "0"]),
+        2 => {
+            // Glob corner cases (issue 10): classes with `^`, `-` and escapes, unterminated
+            // classes, trailing backslash, many stars.
+            v = a(&[
+                "KEYS",
+                r.pick(&[
+                    "*",
+                    "s*",
+                    "?1",
+                    "[hl]*",
+                    "*[",
+                    "missing",
+                    "[^s]*",
+                    "[a-]*",
+                    "[\\s]*",
+                    "*\\",
+                    "h[",
+                    "[z-a]*",
+                    "*?*?*?*?*?*?*?*?x",
+                    "*1*",
+                    "[!s]*",
+                    "**",
+                ]),
+            ])
+        }
+        3 => {
+            v = a(&["SCAN", "0"]);
+            if r.chance(50) {
+                push(&mut v, "MATCH");
+                push(&mut v, r.pick(&["*1", "[lh]*", "*[^0-9]", "?", "s?*"]));
+            }
+        }
         4 => v = a(&[r.pick(&["RENAME", "RENAMENX"]), &k, &k2]),
         5 => {
             v = a(&["COPY", &k, &k2]);

@@ -71,7 +71,11 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             let (spec, entry) = found;
             if spec.is_immutable() {
                 refused = Some(set_failed(name, "can't set immutable config"));
-            } else if spec.is_protected() {
+            } else if spec.is_protected()
+                && !ctx
+                    .session
+                    .allows(ctx.store.config.enable_protected_configs)
+            {
                 refused = Some(set_failed(name, "can't set protected config"));
             } else if specs
                 .iter()
@@ -212,7 +216,7 @@ mod tests {
             ["hash-max-ziplist-entries", "hash-max-listpack-entries"]
         );
         assert_eq!(get(&r, "nosuch"), []);
-        assert_eq!(get(&r, "*").len(), 61);
+        assert_eq!(get(&r, "*").len(), 64);
     }
 
     #[test]
@@ -231,9 +235,12 @@ mod tests {
             failed("databases", "can't set immutable config")
         );
         assert_eq!(
-            run(&r, "CONFIG SET dir /tmp").unwrap_err(),
-            failed("dir", "can't set protected config")
+            run(&r, "CONFIG SET enable-protected-configs yes").unwrap_err(),
+            failed("enable-protected-configs", "can't set immutable config")
         );
+        // Embedded callers may set protected parameters (`Session::allows`); network
+        // clients are refused (tests/robust_commands.rs).
+        assert_eq!(run(&r, "CONFIG SET dir /tmp"), Ok(Value::ok()));
         assert_eq!(
             run(&r, "CONFIG SET Timeout 1 TIMEOUT 2").unwrap_err(),
             failed("TIMEOUT", "duplicate parameter")

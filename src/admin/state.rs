@@ -220,6 +220,17 @@ impl ClientEntry {
         }
     }
 
+    /// True for a Unix-socket connection or one from `127.0.0.1` / `::1` (Redis
+    /// `islocalClient`: those two addresses exactly, not all of 127.0.0.0/8).
+    pub fn is_local(&self) -> bool {
+        if self.unix {
+            return true;
+        }
+        let ip = self.addr.rsplit_once(':').map_or(&*self.addr, |(ip, _)| ip);
+        let ip = ip.trim_start_matches('[').trim_end_matches(']');
+        ip == "127.0.0.1" || ip == "::1"
+    }
+
     /// True once CLIENT KILL targeted this connection.
     pub fn is_killed(&self) -> bool {
         self.killed.load(Ordering::SeqCst)

@@ -118,6 +118,12 @@ struct ServeArgs {
     /// Worker threads (1 = one event loop, like Redis).
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Who may run DEBUG: no, yes, or local (loopback and Unix-socket clients).
+    #[arg(long, default_value = "no")]
+    enable_debug_command: String,
+    /// Who may CONFIG SET dir and dbfilename: no, yes, or local.
+    #[arg(long, default_value = "no")]
+    enable_protected_configs: String,
 }
 
 fn main() {
@@ -464,6 +470,15 @@ fn serve(a: ServeArgs) {
             }
         }
     };
+    for (name, value) in [
+        ("enable-debug-command", &a.enable_debug_command),
+        ("enable-protected-configs", &a.enable_protected_configs),
+    ] {
+        if let Err(why) = redis.with_store(|s| s.config.set_initial(name, value.as_bytes())) {
+            eprintln!("emu: --{name}: {why}");
+            std::process::exit(2);
+        }
+    }
     let mut server = emu::server::Server::new(redis)
         .bind(a.bind.clone())
         .port(a.port)

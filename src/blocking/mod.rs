@@ -52,8 +52,9 @@
 //!   woken for BLMOVE whose destination has the wrong type gets WRONGTYPE (as 7.0 does).
 //! * With `appendfsync always`, a woken client may get its reply before the pusher's batch
 //!   is fsynced (the pusher itself is acknowledged only after).
-//! * The timeout's milliseconds are the exact `timeout * 1000` truncated; Redis rounds the
-//!   product to long double first (differs by at most 1 ms on pathological inputs).
+//! * Timeouts are rounded up to milliseconds as Redis 7.0.15 does (`ceill(timeout * 1000)`
+//!   in long double), so any positive timeout times out; a timeout so large that the
+//!   deadline cannot be represented waits forever (Redis overflows `now + timeout`).
 //! * CLIENT UNBLOCK and CLIENT LIST's `b` flag are not implemented.
 
 pub mod commands;
@@ -333,30 +334,51 @@ pub fn parse_timeout(arg: &[u8]) -> Result<Option<Duration>> {
         return Err(Error::err("timeout is not a float or out of range"));
     };
     let negative = || Error::new(ErrorKind::OutOfRange, "ERR timeout is negative");
-    let ms: i64 = match v {
-        LongDouble::Inf { .. } => return Err(negative()),
-        LongDouble::Finite { neg, mant, exp } => {
-            let prod = mant as u128 * 1000;
-            let mag: Option<u128> = if exp >= 0 {
-                if exp > 60 || prod.leading_zeros() < exp as u32 {
-                    None
-                } else {
-                    Some(prod << exp)
-                }
-            } else {
-                let shift = exp.unsigned_abs();
-                Some(if shift >= 128 { 0 } else { prod >> shift })
-            };
-            match mag.filter(|&m| m <= i64::MAX as u128) {
-                None => return Err(negative()),
-                Some(m) if neg => -(m as i64),
-                Some(m) => m as i64,
-            }
+    let LongDouble::Finite { neg, mant, exp } = v else {
+        return Err(negative());
+    };
+    // Redis: `ftval *= 1000.0` in long double (the exact product rounded to 64 significant
+    // bits, ties to even), then `(long long) ceill(ftval)`.
+    let prod = u128::from(mant) * 1000;
+    let bits = 128 - prod.leading_zeros();
+    let (q, exp) = if bits > 64 {
+        let sh = bits - 64;
+        let (q, rem, half) = (prod >> sh, prod & ((1u128 << sh) - 1), 1u128 << (sh - 1));
+        let up = rem > half || (rem == half && q & 1 == 1);
+        (q + u128::from(up), exp + sh as i32)
+    } else {
+        (prod, exp)
+    };
+    // `ceill`, then the conversion to long long: out of range gives LLONG_MIN on x86-64
+    // ("timeout is negative"), as Redis 7.0 answers for `1e20`.
+    let ms: i128 = if exp >= 0 {
+        if exp > 64 || q.leading_zeros() < exp as u32 {
+            return Err(negative());
+        }
+        let m = (q << exp) as i128;
+        if neg {
+            -m
+        } else {
+            m
+        }
+    } else {
+        let shift = exp.unsigned_abs();
+        let (int, frac) = if shift >= 128 {
+            (0, q != 0)
+        } else {
+            (q >> shift, q & ((1u128 << shift) - 1) != 0)
+        };
+        if neg {
+            -(int as i128)
+        } else {
+            int as i128 + i128::from(frac)
         }
     };
-    if ms < 0 {
+    if ms > i128::from(i64::MAX) || ms < 0 {
         return Err(negative());
     }
+    // Any positive timeout, however small, waits at least 1 ms and then times out
+    // (`BRPOP list 0.0001`); 0 (and what rounds up to it, e.g. -0.5 ms) waits forever.
     Ok((ms > 0).then(|| Duration::from_millis(ms as u64)))
 }
 
@@ -376,8 +398,16 @@ mod tests {
         assert_eq!(ms("0"), Ok(None));
         assert_eq!(ms("0.1"), Ok(Some(100)));
         assert_eq!(ms("1.5"), Ok(Some(1500)));
-        assert_eq!(ms("0.0009"), Ok(None)); // truncates to 0 ms: forever, as in Redis
+        // Rounded up as Redis 7.0.15 does (`ceill`): tiny positive timeouts time out.
+        assert_eq!(ms("0.001"), Ok(Some(1)));
+        assert_eq!(ms("0.0009"), Ok(Some(1)));
+        assert_eq!(ms("0.0000001"), Ok(Some(1)));
+        assert_eq!(ms("1e-300"), Ok(Some(1)));
+        assert_eq!(ms("1e-4950"), Ok(Some(1)));
+        assert_eq!(ms("0.0015"), Ok(Some(2)));
+        assert_eq!(ms("1.0001"), Ok(Some(1001)));
         assert_eq!(ms("-0.0001"), Ok(None));
+        assert_eq!(ms("-0"), Ok(None));
         assert_eq!(ms("0x10"), Ok(Some(16_000)));
         assert_eq!(ms("1e15"), Ok(Some(1_000_000_000_000_000_000)));
         assert_eq!(ms("+2"), Ok(Some(2000)));

@@ -146,6 +146,20 @@ config_enum! {
     }
 }
 
+config_enum! {
+    /// `enable-debug-command`, `enable-protected-configs`, `enable-module-command` (Redis's
+    /// `protected_action_enum`): who may use a protected action. Startup only (immutable).
+    /// The rule itself is `crate::engine::Session::allows`.
+    ProtectedAction {
+        /// no: nobody (except embedded callers, see `Session::allows`).
+        No = "no",
+        /// yes: every client.
+        Yes = "yes",
+        /// local: loopback and Unix-socket connections (and embedded callers).
+        Local = "local",
+    }
+}
+
 /// One `save <seconds> <changes>` point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SavePoint {
@@ -291,6 +305,12 @@ pub struct Config {
     pub cluster_enabled: bool,
     /// `client-output-buffer-limit`
     pub client_output_buffer_limit: ObufLimits,
+    /// `enable-protected-configs`: who may CONFIG SET the protected parameters.
+    pub enable_protected_configs: ProtectedAction,
+    /// `enable-debug-command`: who may run DEBUG.
+    pub enable_debug_command: ProtectedAction,
+    /// `enable-module-command` (stored only: emu has no MODULE command).
+    pub enable_module_command: ProtectedAction,
 }
 
 impl Default for Config {
@@ -373,6 +393,9 @@ impl Config {
                 replica: none,
                 pubsub: none,
             },
+            enable_protected_configs: ProtectedAction::No,
+            enable_debug_command: ProtectedAction::No,
+            enable_module_command: ProtectedAction::No,
         }
     }
 
@@ -395,8 +418,8 @@ impl Config {
 pub mod flags {
     /// CONFIG SET refuses it: "can't set immutable config" (startup only).
     pub const IMMUTABLE: u8 = 1 << 0;
-    /// CONFIG SET refuses it: "can't set protected config" (Redis's default
-    /// `enable-protected-configs no`, which emu does not let change).
+    /// CONFIG SET refuses it: "can't set protected config", unless `enable-protected-configs`
+    /// allows the caller (`yes`, or `local` from a local connection).
     pub const PROTECTED: u8 = 1 << 1;
 }
 

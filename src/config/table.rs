@@ -4,7 +4,7 @@
 //! Rows are in the order CONFIG GET lists them. A parameter emu stores and reports but
 //! does not act on is marked "stored only" with what would honour it.
 
-use super::{ConfigSpec, Fsync, Kind, LogLevel, MaxmemoryPolicy, Text};
+use super::{ConfigSpec, Fsync, Kind, LogLevel, MaxmemoryPolicy, ProtectedAction, Text};
 
 const INT_MAX: i64 = i32::MAX as i64;
 const INT_MIN: i64 = i32::MIN as i64;
@@ -287,6 +287,31 @@ pub static TABLE: &[ConfigSpec] = &[
     int!("lfu-decay-time", lfu_decay_time, 0, INT_MAX, "1"),
     // Stored only: the server accepts whoever can reach its bind address.
     boolean!("protected-mode", protected_mode, "yes"),
+    // Honoured (startup only, `emu serve --enable-protected-configs`): who may CONFIG SET
+    // `dir` and `dbfilename`.
+    enumerated!(
+        "enable-protected-configs",
+        enable_protected_configs,
+        ProtectedAction,
+        "no"
+    )
+    .immutable(),
+    // Honoured (startup only, `emu serve --enable-debug-command`): who may run DEBUG.
+    enumerated!(
+        "enable-debug-command",
+        enable_debug_command,
+        ProtectedAction,
+        "no"
+    )
+    .immutable(),
+    // Stored only: emu has no MODULE command.
+    enumerated!(
+        "enable-module-command",
+        enable_module_command,
+        ProtectedAction,
+        "no"
+    )
+    .immutable(),
     // Reported only.
     boolean!("daemonize", daemonize, "no").immutable(),
     // Reported only (`--threads` sets the server's worker threads).

@@ -32,6 +32,10 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     if !spec.arity_ok(argv.len()) {
         return reject(store, session, Some(spec), Error::arity(spec.name));
     }
+    // Redis checks DEBUG right after the arity, before authentication.
+    if spec.name == "debug" && !session.allows(store.config.enable_debug_command) {
+        return reject(store, session, Some(spec), Error::err(DEBUG_NOT_ALLOWED));
+    }
     if let Err(e) = admit(store, session, spec) {
         return reject(store, session, Some(spec), e);
     }
@@ -44,6 +48,11 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
         }
     })
 }
+
+/// Redis 7.0's refusal of DEBUG when `enable-debug-command` does not allow the client.
+pub const DEBUG_NOT_ALLOWED: &str = "DEBUG command not allowed. If the enable-debug-command \
+     option is set to \"local\", you can run it from a local connection, otherwise you need \
+     to set this option in the configuration file, and then restart the server.";
 
 /// True if a password is set and `session` has not authenticated (Redis's
 /// `authRequired`).

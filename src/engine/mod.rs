@@ -21,7 +21,10 @@ pub mod spec;
 pub mod store;
 pub mod watch;
 
-pub use ctx::Ctx;
+/// The reply marker of commands whose output went to the client's Pub/Sub mailbox (front
+/// ends send nothing for it), for the features that run commands (EXEC).
+pub use crate::pubsub::{is_no_reply, no_reply};
+pub use ctx::{BulkArray, Ctx};
 pub use dispatch::{
     auth_required, begin_transaction, call, discard_transaction, execute, reject, Batch, Shared,
 };

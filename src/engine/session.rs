@@ -56,6 +56,30 @@ pub struct Session {
     pub pubsub: Option<std::sync::Arc<crate::pubsub::Mailbox>>,
 }
 
+impl Session {
+    /// Whether this client may perform a protected action (DEBUG, CONFIG SET of a
+    /// protected parameter) under `setting` (Redis `allowProtectedAction`): `yes` for
+    /// everyone, `local` for connections over a Unix socket or from `127.0.0.1` / `::1`,
+    /// `no` for no connection.
+    ///
+    /// Embedded callers are always allowed, whatever the setting: sessions without a network
+    /// connection (no `link`) — the typed API, `cmd`/`execute`, pipelines and transactions
+    /// of a [`crate::Redis`] handle, the in-process redis-rs adapter. These settings protect
+    /// a server from its network clients; an embedded caller runs in the process that owns
+    /// the store and can reach it through the API anyway.
+    pub fn allows(&self, setting: crate::config::ProtectedAction) -> bool {
+        use crate::config::ProtectedAction;
+        match &self.link {
+            None => true,
+            Some(link) => match setting {
+                ProtectedAction::Yes => true,
+                ProtectedAction::Local => link.me.is_local(),
+                ProtectedAction::No => false,
+            },
+        }
+    }
+}
+
 impl Default for Session {
     fn default() -> Self {
         Session {

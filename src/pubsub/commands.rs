@@ -46,6 +46,13 @@ fn punsubscribe(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// # Format
 /// `SSUBSCRIBE shardchannel [shardchannel ...]`
 fn ssubscribe(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    // Redis queues SSUBSCRIBE in MULTI and refuses it when EXEC runs it (CLIENT_DENY_BLOCKING;
+    // SUBSCRIBE and PSUBSCRIBE are let through there for backward compatibility).
+    if ctx.session.in_multi {
+        return Err(Error::err(
+            "SSUBSCRIBE isn't allowed for a DENY BLOCKING client",
+        ));
+    }
     sub_generic(ctx, argv, Kind::Shard)
 }
 

@@ -46,8 +46,15 @@ use crate::util::glob;
 use crate::util::Dict;
 use crate::value::Value;
 
+/// A queued output: a pushed reply, or bytes already encoded for the connection (an EXEC
+/// reply that holds confirmations, see [`Mailbox::take_since`]).
+enum Entry {
+    Push(Value),
+    Encoded(Vec<u8>),
+}
+
 struct Inner {
-    queue: VecDeque<(Value, usize)>,
+    queue: VecDeque<(Entry, usize)>,
     bytes: usize,
     soft_since: Option<Instant>,
     /// Set when the subscriber was disconnected (output buffer limit).
@@ -156,7 +163,7 @@ impl Mailbox {
             return false;
         }
         let was_empty = g.queue.is_empty();
-        g.queue.push_back((v, size));
+        g.queue.push_back((Entry::Push(v), size));
         g.bytes += size;
         self.queued.store(g.queue.len(), Ordering::Release);
         if let Some(l) = limits {
@@ -198,16 +205,67 @@ impl Mailbox {
     }
 
     fn pop_locked(&self, g: &mut Inner) -> Result<Option<Value>> {
-        match g.queue.pop_front() {
-            Some((v, size)) => {
-                g.bytes -= size;
-                self.queued.store(g.queue.len(), Ordering::Release);
-                Ok(Some(v))
+        loop {
+            match g.queue.pop_front() {
+                Some((entry, size)) => {
+                    g.bytes -= size;
+                    self.queued.store(g.queue.len(), Ordering::Release);
+                    match entry {
+                        Entry::Push(v) => return Ok(Some(v)),
+                        // Only network sessions get encoded entries, and they drain with
+                        // `drain_encoded`.
+                        Entry::Encoded(_) => continue,
+                    }
+                }
+                None => {
+                    return match &g.closed {
+                        Some(why) => Err(Error::err(why.clone())),
+                        None => Ok(None),
+                    }
+                }
             }
-            None => match &g.closed {
-                Some(why) => Err(Error::err(why.clone())),
-                None => Ok(None),
-            },
+        }
+    }
+
+    /// Number of queued entries: a mark for [`Mailbox::take_since`].
+    pub fn mark(&self) -> usize {
+        self.inner.lock().queue.len()
+    }
+
+    /// Removes and returns the replies queued after `mark` (EXEC moves the confirmations
+    /// and messages its commands queued into its own reply, where Redis writes them).
+    pub fn take_since(&self, mark: usize) -> Vec<Value> {
+        let mut g = self.inner.lock();
+        if g.queue.len() <= mark {
+            return Vec::new();
+        }
+        let tail: Vec<(Entry, usize)> = g.queue.drain(mark..).collect();
+        self.queued.store(g.queue.len(), Ordering::Release);
+        let mut out = Vec::with_capacity(tail.len());
+        for (entry, size) in tail {
+            g.bytes -= size;
+            if let Entry::Push(v) = entry {
+                out.push(v);
+            }
+        }
+        out
+    }
+
+    /// Queues bytes already encoded for the connection (written by `drain_encoded` in
+    /// order with the pushed replies).
+    pub fn push_encoded(&self, bytes: Vec<u8>) {
+        let size = bytes.len();
+        let mut g = self.inner.lock();
+        if g.closed.is_some() {
+            return;
+        }
+        let was_empty = g.queue.is_empty();
+        g.queue.push_back((Entry::Encoded(bytes), size));
+        g.bytes += size;
+        self.queued.store(g.queue.len(), Ordering::Release);
+        drop(g);
+        if was_empty {
+            self.wake();
         }
     }
 
@@ -252,8 +310,14 @@ impl Mailbox {
             return true;
         }
         let mut g = self.inner.lock();
-        for (v, _) in g.queue.drain(..) {
-            crate::resp::encode(out, &v, resp);
+        for (entry, _) in g.queue.drain(..) {
+            match entry {
+                Entry::Push(v) => crate::resp::encode(out, &v, resp),
+                // A large streamed reply (`engine::BulkArray`) moves in whole when nothing
+                // is pending, instead of being copied.
+                Entry::Encoded(b) if out.is_empty() => *out = b,
+                Entry::Encoded(b) => out.extend_from_slice(&b),
+            }
         }
         self.queued.store(0, Ordering::Release);
         g.bytes = 0;
@@ -612,8 +676,12 @@ const CONTAINERS: &[&str] = &[
 /// Redis 7.0's `processCommand` check: a RESP2 client in subscribed mode may only run
 /// (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET.
 #[inline]
+///
+/// Not checked for the commands EXEC runs (`Session::in_multi`): Redis checked them when
+/// they were queued, before a queued SUBSCRIBE made the client subscribed.
 pub fn check_context(session: &Session, spec: &CommandSpec, argv: &[&[u8]]) -> Result<()> {
-    if session.resp != 2 || !subscribed(session) || ALLOWED.contains(&spec.name) {
+    if session.in_multi || session.resp != 2 || !subscribed(session) || ALLOWED.contains(&spec.name)
+    {
         return Ok(());
     }
     let mut name = spec.name.to_string();

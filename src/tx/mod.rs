@@ -25,9 +25,20 @@
 //!   dropped (connection closed, handle dropped) the guard hands the client id to the
 //!   store, and the next command run on the store removes that client's watches.
 //!
+//! * **Pub/Sub in a transaction**, as Redis 7.0: SUBSCRIBE, PSUBSCRIBE, UNSUBSCRIBE,
+//!   PUNSUBSCRIBE and SUNSUBSCRIBE are queued and run by EXEC; the rest of the queue still
+//!   runs (the subscribed-mode restriction was checked when queueing); their confirmations
+//!   (and anything else pushed to the client meanwhile) are written inside the EXEC reply
+//!   where they happen, after an array header that counts the queued commands, exactly
+//!   Redis's bytes. SSUBSCRIBE is queued and fails at EXEC with Redis's `SSUBSCRIBE isn't
+//!   allowed for a DENY BLOCKING client`. An embedded caller (no connection) gets an
+//!   array of the same elements.
+//!
 //! # Known differences from Redis
 //!
-//! None known in replies. Watches are kept per (db, key) in hash maps rather than Redis's
+//! None known in replies over a connection. An embedded EXEC whose commands pushed
+//! replies returns them as extra elements of its array (Redis's header counts only the
+//! commands, which a `Value` cannot express). Watches are kept per (db, key) in hash maps rather than Redis's
 //! per-db dictionaries of lists; the observable invalidation rules are Redis 7.0's.
 
 use crate::engine::{begin_transaction, discard_transaction, flags, CommandSpec, Ctx};
@@ -85,17 +96,68 @@ fn exec(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     let frozen = ctx.store.frozen_now.replace(ctx.now);
     let was_in_multi = std::mem::replace(&mut ctx.session.in_multi, true);
     let mut replies = Vec::with_capacity(queue.commands.len());
-    for (spec, argv) in &queue.commands {
+    // Replies pushed to this client while its queue runs (SUBSCRIBE-family confirmations,
+    // its own keyspace notifications), per command: Redis writes them where they happen,
+    // inside the EXEC array.
+    let mut pushed: Vec<(usize, Vec<Value>, u8)> = Vec::new();
+    for (i, (spec, argv)) in queue.commands.iter().enumerate() {
         let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        let mark = ctx.session.pubsub.as_ref().map(|m| m.mark());
         let reply = match crate::engine::call(ctx.store, ctx.session, spec, &argv) {
             Ok(v) => v,
             Err(e) => Value::Error(crate::engine::sanitize(e.message())),
         };
-        replies.push(reply);
+        if let Some(mb) = &ctx.session.pubsub {
+            let items = mb.take_since(mark.unwrap_or(0));
+            if !items.is_empty() {
+                pushed.push((i, items, ctx.session.resp));
+            }
+        }
+        replies.push((reply, ctx.session.resp));
     }
     ctx.session.in_multi = was_in_multi;
     ctx.store.frozen_now = frozen;
-    Ok(Value::Array(replies))
+    if pushed.is_empty() {
+        return Ok(Value::Array(replies.into_iter().map(|(v, _)| v).collect()));
+    }
+    Ok(exec_with_pushes(ctx, replies, pushed))
+}
+
+/// The EXEC reply when its commands pushed replies to this client (see the module docs).
+///
+/// Over a connection the bytes are Redis's: the array header counts the queued commands,
+/// and each command's pushed replies come right before its own reply (a subscription
+/// command's reply *is* its confirmations); they are queued in the connection's mailbox,
+/// in order with what was pushed before, and EXEC itself answers the "no reply" marker. An
+/// embedded caller gets one array holding the same elements in the same order.
+fn exec_with_pushes(
+    ctx: &mut Ctx,
+    replies: Vec<(Value, u8)>,
+    pushed: Vec<(usize, Vec<Value>, u8)>,
+) -> Value {
+    let n = replies.len();
+    let mut pushed = pushed.into_iter().peekable();
+    let mut elements: Vec<(Value, u8)> = Vec::with_capacity(n);
+    for (i, (reply, resp)) in replies.into_iter().enumerate() {
+        while let Some((_, items, resp)) = pushed.next_if(|(at, _, _)| *at == i) {
+            elements.extend(items.into_iter().map(|v| (v, resp)));
+        }
+        if !crate::engine::is_no_reply(&reply) {
+            elements.push((reply, resp));
+        }
+    }
+    match (&ctx.session.link, &ctx.session.pubsub) {
+        (Some(_), Some(mb)) => {
+            let mut out = Vec::new();
+            out.extend_from_slice(format!("*{n}\r\n").as_bytes());
+            for (v, resp) in &elements {
+                crate::resp::encode(&mut out, v, *resp);
+            }
+            mb.push_encoded(out);
+            crate::engine::no_reply()
+        }
+        _ => Value::Array(elements.into_iter().map(|(v, _)| v).collect()),
+    }
 }
 
 /// # Format

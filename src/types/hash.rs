@@ -9,7 +9,7 @@
 //! while the hash is still "listpack" an `order` vector remembers the listpack order.
 
 use crate::config::Config;
-use crate::engine::{flags::*, CommandSpec, Ctx};
+use crate::engine::{flags::*, BulkArray, CommandSpec, Ctx};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keyspace::{notify, Object, Rng};
 use crate::util::{arg_i64, eq_ic, parse_i64, scan};
@@ -415,32 +415,59 @@ fn hstrlen(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// # Format
 /// `HGETALL key` — a map (RESP2: flat array).
 fn hgetall(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let pairs = match read_hash(ctx, argv[1])? {
-        None => Vec::new(),
-        Some(h) => h
-            .iter()
-            .map(|(f, v)| (Value::bulk(f), Value::bulk(v)))
-            .collect(),
+    let (stream, resp) = (ctx.can_stream_replies(), ctx.resp());
+    let Some(h) = read_hash(ctx, argv[1])? else {
+        return Ok(Value::Map(Vec::new()));
     };
-    Ok(Value::Map(pairs))
+    // Long replies are encoded straight to a connection's output (`BulkArray`, issue 10).
+    let hint = if stream {
+        hash_reply_bytes(h, true, true)
+    } else {
+        0
+    };
+    let mut reply = BulkArray::map(stream, resp, h.len(), hint);
+    for (f, v) in h.iter() {
+        reply.push(f);
+        reply.push(v);
+    }
+    Ok(reply.finish(ctx))
+}
+
+/// Encoded size of a reply holding the fields and/or values of `h` (a reservation hint).
+fn hash_reply_bytes(h: &Hash, fields: bool, values: bool) -> usize {
+    h.iter()
+        .map(|(f, v)| usize::from(fields) * (f.len() + 16) + usize::from(values) * (v.len() + 16))
+        .sum()
+}
+
+/// HKEYS / HVALS.
+fn hash_column(ctx: &mut Ctx, key: &[u8], fields: bool) -> Result<Value> {
+    let stream = ctx.can_stream_replies();
+    let Some(h) = read_hash(ctx, key)? else {
+        return Ok(Value::Array(Vec::new()));
+    };
+    let hint = if stream {
+        hash_reply_bytes(h, fields, !fields)
+    } else {
+        0
+    };
+    let mut reply = BulkArray::new(stream, h.len(), hint);
+    for (f, v) in h.iter() {
+        reply.push(if fields { f } else { v });
+    }
+    Ok(reply.finish(ctx))
 }
 
 /// # Format
 /// `HKEYS key`
 fn hkeys(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let h = read_hash(ctx, argv[1])?;
-    Ok(Value::bulks(
-        h.into_iter().flat_map(|h| h.iter().map(|(f, _)| f)),
-    ))
+    hash_column(ctx, argv[1], true)
 }
 
 /// # Format
 /// `HVALS key`
 fn hvals(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let h = read_hash(ctx, argv[1])?;
-    Ok(Value::bulks(
-        h.into_iter().flat_map(|h| h.iter().map(|(_, v)| v)),
-    ))
+    hash_column(ctx, argv[1], false)
 }
 
 /// # Format
@@ -498,6 +525,25 @@ fn hrandfield_count(ctx: &mut Ctx, key: &[u8], l: i64, withvalues: bool) -> Resu
     let resp3 = ctx.resp() >= 3;
     if l < 0 && read_hash(ctx, key)?.is_some() {
         crate::util::args::check_random_repeats(l.unsigned_abs())?;
+    }
+    if l < 0 && !withvalues {
+        // Independent picks of fields only: encoded straight to a connection's output when
+        // long (`BulkArray`, issue 10), no `Value` per pick.
+        let stream = ctx.can_stream_replies();
+        let count = l.unsigned_abs() as usize;
+        let picks = with_hash_and_rng(ctx, key, |h, rng| {
+            let mut reply = BulkArray::new(stream, count, count.saturating_mul(24));
+            for _ in 0..count {
+                if let Some((f, _)) = h.random_pair(|n| rng.below(n)) {
+                    reply.push(f);
+                }
+            }
+            reply
+        })?;
+        return Ok(match picks {
+            Some(reply) => reply.finish(ctx),
+            None => Value::Array(Vec::new()),
+        });
     }
     let reply = with_hash_and_rng(ctx, key, |h, rng| {
         let size = h.len() as u64;

@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use crate::config::Config;
-use crate::engine::{flags::*, CommandSpec, Ctx};
+use crate::engine::{flags::*, BulkArray, CommandSpec, Ctx};
 use crate::error::{Error, Result};
 use crate::keyspace::{notify, Object};
 use crate::util::args::{int_in, Args};
@@ -423,10 +423,21 @@ fn linsert(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 fn lrange(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let start = arg_i64(argv[2])?;
     let end = arg_i64(argv[3])?;
+    let stream = ctx.can_stream_replies();
     let Some(list) = read_list(ctx, argv[1])? else {
         return Ok(Value::Array(Vec::new()));
     };
-    Ok(Value::bulks(list.items.range(list.range(start, end))))
+    let range = list.range(start, end);
+    let hint = if stream && range.len() >= crate::engine::ctx::STREAM_MIN_ELEMENTS {
+        list.items.range(range.clone()).map(|e| e.len() + 8).sum()
+    } else {
+        0
+    };
+    let mut reply = BulkArray::new(stream, range.len(), hint);
+    for e in list.items.range(range) {
+        reply.push(e);
+    }
+    Ok(reply.finish(ctx))
 }
 
 /// # Format

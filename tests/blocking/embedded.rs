@@ -108,6 +108,39 @@ fn timeouts() {
     assert_eq!(v, None);
 }
 
+/// Issue 10 #13: any positive timeout times out, also those that round below 1 ms (Redis
+/// rounds up to 1 ms); before, `BRPOP list 0.001` blocked forever.
+#[test]
+fn tiny_positive_timeouts_time_out() {
+    let r = Redis::new();
+    for t in ["0.001", "0.0009", "0.0000001", "1e-300"] {
+        for argv in [
+            vec!["BLPOP", "k", t],
+            vec!["BRPOP", "k", "k2", t],
+            vec!["BLMOVE", "k", "d", "LEFT", "RIGHT", t],
+            vec!["BRPOPLPUSH", "k", "d", t],
+            vec!["BLMPOP", t, "1", "k", "LEFT"],
+            vec!["BZPOPMIN", "k", t],
+            vec!["BZPOPMAX", "k", t],
+            vec!["BZMPOP", t, "2", "k", "k2", "MAX", "COUNT", "3"],
+        ] {
+            let started = Instant::now();
+            let args: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
+            assert_eq!(r.execute(&args).unwrap(), Value::NilArray, "{argv:?}");
+            // Liveness only: it returns (the bug was forever).
+            let el = started.elapsed();
+            assert!(
+                el < Duration::from_secs(5),
+                "{argv:?} returned after {el:?}"
+            );
+        }
+    }
+    assert_eq!(blocked_clients(&r), 0);
+    // Typed API: a timeout of a microsecond.
+    let v: Option<(String, String)> = r.brpop("k", 0.000_001).unwrap();
+    assert_eq!(v, None);
+}
+
 #[test]
 fn errors() {
     let r = Redis::new();

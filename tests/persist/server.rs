@@ -23,6 +23,13 @@ fn writes_survive_a_restart_and_debug_reload_keeps_the_data() {
         .appendfsync(AppendFsync::Always)
         .open(dir.path())
         .unwrap();
+    // DEBUG over the network needs `enable-debug-command` (local: this test's loopback
+    // connection qualifies).
+    r.with_store(|s| {
+        s.config
+            .set_initial("enable-debug-command", b"local")
+            .unwrap()
+    });
     let srv = serve(&r);
     let mut c = Raw::connect(srv.addr().unwrap());
     assert_eq!(c.cmds("SET k v"), b"+OK\r\n");

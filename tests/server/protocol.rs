@@ -563,7 +563,13 @@ fn command_subcommands() {
 
 #[test]
 fn debug_sleep_and_unknown_debug() {
-    let (_r, srv) = start();
+    // DEBUG over the network needs `enable-debug-command` (issue 10).
+    let (r, srv) = start();
+    r.with_store(|s| {
+        s.config
+            .set_initial("enable-debug-command", b"yes")
+            .unwrap()
+    });
     let mut c = Raw::connect(srv.addr().unwrap());
     assert_eq!(c.cmds("DEBUG SLEEP 0"), b"+OK\r\n");
     let t = Instant::now();

@@ -247,6 +247,11 @@ impl Drop for RealRedis {
 /// Starts a real `redis-server` (no persistence, DEBUG enabled), or returns `None` after
 /// [`skip`] when the binary is missing (`why` names the test in the message).
 pub fn start_real_redis(why: &str) -> Option<RealRedis> {
+    start_real_redis_with(why, &["--enable-debug-command", "yes"])
+}
+
+/// Like [`start_real_redis`], with `args` instead of `--enable-debug-command yes`.
+pub fn start_real_redis_with(why: &str, args: &[&str]) -> Option<RealRedis> {
     use std::process::{Command, Stdio};
     use std::time::Instant;
     let bin = tool(
@@ -271,11 +276,10 @@ pub fn start_real_redis(why: &str) -> Option<RealRedis> {
                 "no",
                 "--daemonize",
                 "no",
-                "--enable-debug-command",
-                "yes",
                 "--logfile",
                 "",
             ])
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -2,7 +2,7 @@
 //! COPY, MOVE, OBJECT.
 
 use super::{db_add, db_arg, same_object, signal};
-use crate::engine::Ctx;
+use crate::engine::{BulkArray, Ctx};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keyspace::notify;
 use crate::util::args::Args;
@@ -67,16 +67,28 @@ pub(super) fn keys(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let all = pattern == b"*";
     let now = ctx.now;
     let db = ctx.session.db;
+    let stream = ctx.can_stream_replies();
     let store = &*ctx.store;
-    let out = store.dbs[db]
+    // References first (the count heads the reply), then one `BulkArray`: a long reply is
+    // encoded straight to a connection's output, no `Value` per key (issue 10).
+    let found: Vec<&[u8]> = store.dbs[db]
         .dict
         .iter()
         .filter(|(k, e)| {
             (all || glob::matches(pattern, k)) && !store.deadline_passed(e.expire, now)
         })
-        .map(|(k, _)| Value::bulk(k))
+        .map(|(k, _)| k)
         .collect();
-    Ok(Value::Array(out))
+    let hint = if stream {
+        found.iter().map(|k| k.len() + 16).sum()
+    } else {
+        0
+    };
+    let mut reply = BulkArray::new(stream, found.len(), hint);
+    for k in found {
+        reply.push(k);
+    }
+    Ok(reply.finish(ctx))
 }
 
 /// # Format

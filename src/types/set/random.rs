@@ -4,7 +4,7 @@
 //! the store's seeded RNG.
 
 use super::{max_intset, read_set, set_and_rng, Set};
-use crate::engine::Ctx;
+use crate::engine::{BulkArray, Ctx};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keyspace::notify;
 use crate::util::parse_i64;
@@ -159,20 +159,25 @@ fn srandmember_with_count(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         ));
     }
 
+    let stream = ctx.can_stream_replies();
     let (set, rng) = set_and_rng(ctx, key)?;
     let set: &Set = set;
 
-    // CASE 1: independent picks, repeats allowed (also serves a count of 1).
+    // CASE 1: independent picks, repeats allowed (also serves a count of 1). Encoded
+    // straight to a connection's output when long (`BulkArray`): a `Value` per pick made
+    // `SRANDMEMBER s -10000000` cost ~10x its reply (issue 10).
     if !uniq || count == 1 {
         crate::util::args::check_random_repeats(count)?;
-        let mut out = Vec::with_capacity(count.min(PREALLOC_MAX) as usize);
+        // Reserved, not touched: pages beyond the reply never become resident.
+        let hint = (count as usize).saturating_mul(24);
+        let mut reply = BulkArray::new(stream, count as usize, hint);
         for _ in 0..count {
             match set.random_member(rng) {
-                Some(m) => out.push(Value::bulk(m)),
+                Some(m) => reply.push(m),
                 None => break,
             }
         }
-        return Ok(Value::Array(out));
+        return Ok(reply.finish(ctx));
     }
 
     let mut picked: Dict<()> = Dict::new();

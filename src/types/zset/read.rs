@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::spec::{LexRange, ScoreRange};
 use super::{pairs_reply, read_zset};
-use crate::engine::Ctx;
+use crate::engine::{BulkArray, Ctx};
 use crate::error::{Error, ErrorKind, Result};
 use crate::util::{eq_ic, float::fmt_g17, glob, parse_i64, scan};
 use crate::value::Value;
@@ -121,6 +121,7 @@ pub fn zrandmember(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 
 fn randmember_with_count(ctx: &mut Ctx, key: &[u8], l: i64, withscores: bool) -> Result<Value> {
     let resp = ctx.resp();
+    let stream = ctx.can_stream_replies();
     // Apply expiry and the type check, then borrow the value and the RNG side by side.
     if read_zset(ctx, key)?.is_none() {
         return Ok(Value::Array(vec![]));
@@ -144,6 +145,19 @@ fn randmember_with_count(ctx: &mut Ctx, key: &[u8], l: i64, withscores: bool) ->
     // CASE 1: repetitions allowed (or a single element): independent uniform picks.
     if !uniq || count == 1 {
         crate::util::args::check_random_repeats(count)?;
+        if !withscores {
+            // Members only: encoded straight to a connection's output when long
+            // (`BulkArray`, issue 10), no `Value` per pick.
+            let mut reply =
+                BulkArray::new(stream, count as usize, (count as usize).saturating_mul(24));
+            for _ in 0..count {
+                let (m, _) = z
+                    .get_by_rank(rng.below(size) as usize)
+                    .unwrap_or((b"", 0.0));
+                reply.push(m);
+            }
+            return Ok(reply.finish(ctx));
+        }
         let items = (0..count).map(|_| item(rng.below(size) as usize)).collect();
         return Ok(pairs_reply(resp, items, withscores));
     }
