@@ -169,11 +169,12 @@ pub struct ObufLimit {
 /// `client-output-buffer-limit`, per client class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ObufLimits {
-    /// `normal`: stored and reported; emu does not limit normal clients' output.
+    /// `normal`: enforced by the server on every client's unsent replies.
     pub normal: ObufLimit,
     /// `slave` (also accepted as `replica`): stored and reported; emu has no replicas.
     pub replica: ObufLimit,
-    /// `pubsub`: enforced on every subscriber's mailbox (see `crate::pubsub`).
+    /// `pubsub`: enforced on every subscriber's mailbox (see `crate::pubsub`) and unsent
+    /// replies.
     pub pubsub: ObufLimit,
 }
 

@@ -193,7 +193,8 @@ pub static TABLE: &[ConfigSpec] = &[
         "536870912",
         mem
     ),
-    // Stored only: the query buffer is not limited.
+    // Honoured: the server closes a client whose unfinished request (or unprocessed input)
+    // passes it, without a reply, as Redis does.
     uint!(
         "client-query-buffer-limit",
         client_query_buffer_limit,
@@ -304,7 +305,8 @@ pub static TABLE: &[ConfigSpec] = &[
     boolean!("replica-read-only", replica_read_only, "yes"),
     // Reported only.
     boolean!("cluster-enabled", cluster_enabled, "no").immutable(),
-    // The pubsub class is enforced on subscribers; normal and slave are stored only.
+    // Honoured: `normal` on every client's unsent replies, `pubsub` on subscribers' (and
+    // their queued pushes), hard and soft limits; `slave` is stored only (no replicas).
     ConfigSpec::new(
         "client-output-buffer-limit",
         "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{watch, Notify};
 
 use super::conn::{Conn, Flow};
@@ -348,6 +348,75 @@ where
     r
 }
 
+/// What woke a connection.
+enum Event {
+    /// Bytes were written to the socket.
+    Wrote(usize),
+    /// Bytes were read (0: the peer closed).
+    Read(usize),
+    /// Pub/Sub pushes are queued.
+    Pushed,
+    /// The blocking command's wait is over.
+    Unblocked,
+}
+
+/// Size of one read: Redis reads 16 KiB at a time (`PROTO_IOBUF_LEN`); a few times that
+/// saves system calls on large arguments.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Writes from `out` and, when `read`, reads into `input`, whichever the socket allows
+/// first: a connection keeps reading while its replies wait to be sent (a client that
+/// writes its whole pipeline before reading any reply would otherwise deadlock with us),
+/// and keeps sending while it reads. The read goes through a buffer on the stack so an idle
+/// connection holds no buffer at all.
+async fn io_step<S>(sock: &mut S, out: &[u8], input: &mut Vec<u8>, read: bool) -> io::Result<Event>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    use std::pin::Pin;
+    use std::task::Poll;
+    std::future::poll_fn(|cx| {
+        if !out.is_empty() {
+            match Pin::new(&mut *sock).poll_write(cx, out) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => return Poll::Ready(Ok(Event::Wrote(n))),
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {}
+            }
+        }
+        if read {
+            let mut chunk = [0u8; READ_CHUNK];
+            let mut buf = tokio::io::ReadBuf::new(&mut chunk);
+            match Pin::new(&mut *sock).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) => {
+                    input.extend_from_slice(buf.filled());
+                    return Poll::Ready(Ok(Event::Read(buf.filled().len())));
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {}
+            }
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// Waits for a blocked client's wait to end; forever when it is not blocked.
+async fn unblocked(waiter: &Option<crate::blocking::Waiter>) {
+    match waiter {
+        Some(w) => w.ready().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Waits until `deadline`; forever without one.
+async fn idle_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn serve_loop<S>(
     sock: &mut S,
     store: &crate::engine::Shared,
@@ -374,167 +443,124 @@ where
     };
     let stats = &link.server.stats;
     use std::sync::atomic::Ordering::Relaxed;
-    loop {
-        if link.me.is_killed() {
-            return Ok(());
+    // Bytes of `conn.out` already written.
+    let mut sent = 0usize;
+    // Flow::Close: send what is queued, read nothing more, then close.
+    let mut closing = false;
+    // A blocking command's wait (BLPOP & co.): later requests stay in the input buffer.
+    let mut waiter: Option<crate::blocking::Waiter> = None;
+    let mut last_input = tokio::time::Instant::now();
+    // Input arrived that `process` has not seen yet.
+    let mut unprocessed = false;
+    let result = loop {
+        if link.me.is_killed() || mailbox.is_closed() {
+            // CLIENT KILL, or the Pub/Sub output limit closed this subscriber: close at
+            // once, as Redis does.
+            break Ok(());
         }
-        // Pub/Sub pushes queued while we were busy (their wake-up may have been used).
-        if mailbox.pending() > 0 || mailbox.is_closed() {
-            if !push_out(sock, &mut conn, stats, &pushed, &mailbox).await? {
-                let _ = sock.shutdown().await;
-                return Ok(());
+        if unprocessed && waiter.is_none() && !closing {
+            unprocessed = false;
+            if conn.over_query_limit() {
+                // client-query-buffer-limit: closed without a reply, as Redis does.
+                break Ok(());
             }
-            continue;
-        }
-        let idle = conn.idle_timeout_secs;
-        let input = conn.input();
-        if input.capacity() - input.len() < 4096 {
-            input.reserve(16 * 1024);
-        }
-        let read = sock.read_buf(input);
-        // Redis never times out a client in Pub/Sub mode.
-        let idle = if mailbox.subscribed() { 0 } else { idle };
-        let n = if idle == 0 {
-            tokio::select! {
-                r = read => Some(r?),
-                _ = killed.notified() => return Ok(()),
-                _ = pushed.notified() => None,
+            conn.sent = sent;
+            let flow = conn.process(store);
+            if conn.over_limit {
+                // client-output-buffer-limit (or the unauthenticated limit), reached while
+                // running the batch: closed at once, as Redis does.
+                break Ok(());
             }
-        } else {
-            // CONFIG timeout: idle clients are closed, as Redis does.
-            tokio::select! {
-                r = tokio::time::timeout(std::time::Duration::from_secs(idle), read) => match r {
-                    Ok(r) => Some(r?),
-                    Err(_) => return Ok(()),
-                },
-                _ = killed.notified() => return Ok(()),
-                _ = pushed.notified() => None,
-            }
-        };
-        let Some(n) = n else {
-            // Woken by a Pub/Sub push: send what is queued.
-            if !push_out(sock, &mut conn, stats, &pushed, &mailbox).await? {
-                // client-output-buffer-limit pubsub: close, as Redis does.
-                let _ = sock.shutdown().await;
-                return Ok(());
-            }
-            continue;
-        };
-        if n == 0 {
-            return Ok(());
-        }
-        stats.net_input_bytes.fetch_add(n as u64, Relaxed);
-        let mut flow = conn.process(store);
-        loop {
-            // client-output-buffer-limit pubsub disconnected this client meanwhile.
-            if mailbox.is_closed() {
-                flow = Flow::Close;
-            }
+            waiter = conn.blocked.take();
             if conn.errors > 0 {
                 stats.error_replies.fetch_add(conn.errors, Relaxed);
                 conn.errors = 0;
             }
             conn.sync_registry(link);
-            if !conn.out.is_empty() {
-                stats
-                    .net_output_bytes
-                    .fetch_add(conn.out.len() as u64, Relaxed);
-                if !write_or_dead(sock, &conn.out, &pushed, &mailbox).await? {
-                    let _ = sock.shutdown().await;
-                    return Ok(());
-                }
-                conn.out.clear();
-                if conn.out.capacity() > 1024 * 1024 {
-                    conn.out.shrink_to(64 * 1024);
-                }
-            }
             if flow == Flow::Close {
-                let _ = sock.shutdown().await;
-                return Ok(());
+                closing = true;
             }
-            let Some(waiter) = conn.blocked.take() else {
-                break;
-            };
-            // Blocked (BLPOP & co.): wait for the reply without holding a thread; keep
-            // reading so a disconnect is noticed (input is buffered, as Redis does).
-            let reply = loop {
-                let input = conn.input();
-                if input.capacity() - input.len() < 4096 {
-                    input.reserve(16 * 1024);
-                }
-                tokio::select! {
-                    _ = waiter.ready() => break waiter.finish(&mut store.lock()),
-                    r = sock.read_buf(input) => match r {
-                        Ok(0) | Err(_) => {
-                            waiter.abandon(&mut store.lock());
-                            return Ok(());
-                        }
-                        Ok(n) => {
-                            stats.net_input_bytes.fetch_add(n as u64, Relaxed);
-                        }
-                    },
-                    _ = killed.notified() => {
-                        waiter.abandon(&mut store.lock());
-                        return Ok(());
-                    }
-                }
-            };
-            if reply.is_err() {
-                stats.error_replies.fetch_add(1, Relaxed);
-            }
-            conn.finish_blocked(reply);
-            flow = conn.process(store);
         }
-    }
-}
-
-/// Writes `buf`, unless this client is disconnected by the Pub/Sub output buffer limit
-/// meanwhile (a subscriber that stopped reading blocks the write forever): false then.
-async fn write_or_dead<S>(
-    sock: &mut S,
-    buf: &[u8],
-    pushed: &Notify,
-    mailbox: &crate::pubsub::Mailbox,
-) -> io::Result<bool>
-where
-    S: AsyncWrite + Unpin,
-{
-    let dead = async {
-        loop {
-            if mailbox.is_closed() {
-                return;
+        // Pub/Sub pushes go out once earlier output is sent: a subscriber that does not
+        // read leaves them in its mailbox, where the `pubsub` limit counts them.
+        if sent == conn.out.len() && mailbox.pending() > 0 && !closing {
+            conn.out.clear();
+            sent = 0;
+            if !conn.deliver_pushes() {
+                break Ok(());
             }
-            pushed.notified().await;
+        }
+        let pending = conn.out.len() - sent;
+        if conn.output_over_limit(pending, mailbox.subscribed()) {
+            // client-output-buffer-limit (or the unauthenticated limit): closed at once.
+            break Ok(());
+        }
+        if pending == 0 {
+            // Everything is sent: release the buffer's memory unless it is small.
+            sent = 0;
+            if conn.out.capacity() > 4096 {
+                conn.out = Vec::new();
+            } else {
+                conn.out.clear();
+            }
+            if closing {
+                let _ = sock.shutdown().await;
+                break Ok(());
+            }
+        } else if sent > 0 && sent >= conn.out.len() / 2 {
+            // Keep the unsent tail at the front; the copy is at most what was sent.
+            conn.out.drain(..sent);
+            sent = 0;
+        }
+        link.note_buffers(conn.input_memory(), conn.out.capacity(), pending);
+        // Redis never times out a client in Pub/Sub mode or a blocked one (whose own
+        // timeout applies).
+        let idle = if mailbox.subscribed() || waiter.is_some() {
+            0
+        } else {
+            conn.idle_timeout_secs
+        };
+        let deadline = (idle > 0).then(|| last_input + std::time::Duration::from_secs(idle));
+        let (out, input) = conn.buffers(sent);
+        let ev = tokio::select! {
+            r = io_step(sock, out, input, !closing) => r,
+            _ = killed.notified() => break Ok(()),
+            _ = pushed.notified() => Ok(Event::Pushed),
+            _ = unblocked(&waiter) => Ok(Event::Unblocked),
+            _ = idle_until(deadline) => break Ok(()),
+        };
+        match ev {
+            Err(e) => break Err(e),
+            Ok(Event::Wrote(n)) => {
+                stats.net_output_bytes.fetch_add(n as u64, Relaxed);
+                sent += n;
+            }
+            Ok(Event::Read(0)) => break Ok(()),
+            Ok(Event::Read(n)) => {
+                stats.net_input_bytes.fetch_add(n as u64, Relaxed);
+                last_input = tokio::time::Instant::now();
+                unprocessed = true;
+                if waiter.is_some() && conn.over_query_limit() {
+                    break Ok(());
+                }
+            }
+            Ok(Event::Pushed) => {}
+            Ok(Event::Unblocked) => {
+                if let Some(w) = waiter.take() {
+                    let reply = w.finish(&mut store.lock());
+                    if reply.is_err() {
+                        stats.error_replies.fetch_add(1, Relaxed);
+                    }
+                    conn.finish_blocked(reply);
+                    // Requests that arrived meanwhile run now.
+                    unprocessed = true;
+                }
+            }
         }
     };
-    tokio::select! {
-        r = sock.write_all(buf) => r.map(|_| true),
-        _ = dead => Ok(false),
+    if let Some(w) = waiter.take() {
+        w.abandon(&mut store.lock());
     }
-}
-
-/// Sends every queued Pub/Sub push; false if the client must be closed (output buffer
-/// limit).
-async fn push_out<S>(
-    sock: &mut S,
-    conn: &mut Conn,
-    stats: &crate::admin::Stats,
-    pushed: &Notify,
-    mailbox: &crate::pubsub::Mailbox,
-) -> io::Result<bool>
-where
-    S: AsyncWrite + Unpin,
-{
-    let alive = conn.deliver_pushes();
-    if !conn.out.is_empty() {
-        stats
-            .net_output_bytes
-            .fetch_add(conn.out.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        let written = write_or_dead(sock, &conn.out, pushed, mailbox).await?;
-        conn.out.clear();
-        if !written {
-            return Ok(false);
-        }
-    }
-    Ok(alive)
+    link.note_buffers(0, 0, 0);
+    result
 }

@@ -1,0 +1,528 @@
+//! Robustness (issue 10): no client can stall, bloat or desynchronise the server.
+//!
+//! Each test runs one of the issue's reproductions against a spawned `emu serve` (the built
+//! binary, as a user runs it) while a second connection sends PING every few milliseconds:
+//! every PING must be answered within [`LIVENESS`] and the server's resident memory
+//! (`/proc/PID/status` VmRSS) must stay within the bound the test states. Where replies
+//! are involved the same probe runs against a real `redis-server` 7.0 and the replies are
+//! compared byte for byte. Each test takes a few seconds.
+//!
+//! The bounds are the server's promises, generous enough for a noisy CI machine and a debug
+//! build: the failures they catch were seconds to forever, and hundreds of megabytes to
+//! gigabytes.
+
+#![cfg(all(feature = "server", feature = "cli", target_os = "linux"))]
+
+mod server_util;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use server_util::{start_real_redis, RealRedis};
+
+/// How long a PING may wait while another client misbehaves.
+const LIVENESS: Duration = Duration::from_secs(1);
+
+const MB: u64 = 1024 * 1024;
+
+/// A spawned `emu serve`, killed when dropped.
+struct Emu {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Emu {
+    fn start(args: &[&str]) -> Emu {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_emu"))
+            .args(["serve", "--port", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn emu serve");
+        let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+        let prefix = format!("emu {} listening on ", env!("CARGO_PKG_VERSION"));
+        let mut addr = None;
+        for _ in 0..10 {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            if let Some(a) = line.trim().strip_prefix(&prefix) {
+                addr = Some(a.parse().expect("listen address"));
+                break;
+            }
+        }
+        // Keep draining stdout so the server never blocks on it.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while reader.read_line(&mut sink).unwrap_or(0) > 0 {
+                sink.clear();
+            }
+        });
+        let addr = addr.expect("emu serve printed its address");
+        Emu { child, addr }
+    }
+}
+
+impl Drop for Emu {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The server under test: emu or the reference Redis.
+enum Srv {
+    Emu(Emu),
+    Redis(RealRedis),
+}
+
+impl Srv {
+    fn emu(args: &[&str]) -> Srv {
+        Srv::Emu(Emu::start(args))
+    }
+
+    fn redis() -> Srv {
+        Srv::Redis(start_real_redis("the robustness probes"))
+    }
+
+    fn addr(&self) -> SocketAddr {
+        match self {
+            Srv::Emu(e) => e.addr,
+            Srv::Redis(r) => r.addr,
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        match self {
+            Srv::Emu(e) => e.child.id(),
+            Srv::Redis(r) => r.pid(),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Srv::Emu(_) => "emu",
+            Srv::Redis(_) => "redis",
+        }
+    }
+
+    fn rss(&self) -> u64 {
+        rss_bytes(self.pid())
+    }
+
+    fn conn(&self) -> TcpStream {
+        let s = TcpStream::connect(self.addr()).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.set_write_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.set_nodelay(true).unwrap();
+        s
+    }
+
+    /// Runs one command on a fresh connection and returns its raw reply.
+    fn cmd(&self, argv: &[&str]) -> Vec<u8> {
+        let mut raw = server_util::Raw::from_stream(self.conn());
+        let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
+        raw.cmd(&argv)
+    }
+}
+
+/// VmRSS of `pid`, in bytes.
+fn rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kb| kb * 1024)
+        .unwrap_or(0)
+}
+
+/// What a [`Probe`] saw.
+#[derive(Debug)]
+struct Seen {
+    /// Slowest PING.
+    max_ping: Duration,
+    pings: usize,
+    /// Highest RSS sampled.
+    peak_rss: u64,
+}
+
+/// A second client sending PING in a loop and sampling the server's RSS.
+struct Probe {
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<Seen>,
+}
+
+impl Probe {
+    fn start(srv: &Srv) -> Probe {
+        Probe::start_with(srv, srv.conn())
+    }
+
+    /// A probe on a connection that authenticated with `password` first.
+    fn start_authenticated(srv: &Srv, password: &str) -> Probe {
+        let mut s = srv.conn();
+        let auth = format!("*2\r\n$4\r\nAUTH\r\n${}\r\n{password}\r\n", password.len());
+        s.write_all(auth.as_bytes()).expect("AUTH");
+        let mut ok = [0u8; 5];
+        s.read_exact(&mut ok).expect("AUTH reply");
+        assert_eq!(&ok, b"+OK\r\n");
+        Probe::start_with(srv, s)
+    }
+
+    fn start_with(srv: &Srv, mut s: TcpStream) -> Probe {
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let pid = srv.pid();
+        let stop = Arc::new(AtomicBool::new(false));
+        let st = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut seen = Seen {
+                max_ping: Duration::ZERO,
+                pings: 0,
+                peak_rss: rss_bytes(pid),
+            };
+            let mut buf = [0u8; 7];
+            while !st.load(Ordering::SeqCst) {
+                let t = Instant::now();
+                s.write_all(b"PING\r\n").expect("probe write");
+                s.read_exact(&mut buf).expect("probe PONG");
+                assert_eq!(&buf, b"+PONG\r\n");
+                seen.max_ping = seen.max_ping.max(t.elapsed());
+                seen.pings += 1;
+                seen.peak_rss = seen.peak_rss.max(rss_bytes(pid));
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            seen
+        });
+        // Let it take a first sample.
+        std::thread::sleep(Duration::from_millis(50));
+        Probe { stop, thread }
+    }
+
+    /// Stops the probe; asserts every PING was answered within [`LIVENESS`].
+    fn finish(self, what: &str) -> Seen {
+        self.stop.store(true, Ordering::SeqCst);
+        let seen = self.thread.join().expect("probe thread");
+        eprintln!("{what}: {seen:?}");
+        assert!(
+            seen.max_ping < LIVENESS,
+            "{what}: a PING waited {:?} (bound {LIVENESS:?})",
+            seen.max_ping
+        );
+        seen
+    }
+}
+
+fn mb(b: u64) -> String {
+    format!("{:.1} MB", b as f64 / MB as f64)
+}
+
+fn bulk(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(format!("${}\r\n", b.len()).as_bytes());
+    out.extend_from_slice(b);
+    out.extend_from_slice(b"\r\n");
+}
+
+// ---------------------------------------------------------------------------------------
+// Finding 2: a client that writes its whole pipeline before reading any reply.
+
+const PIPE_PAIRS: usize = 60_000;
+const PIPE_VALUE: usize = 200;
+
+/// Writes PIPE_PAIRS × (SET, GET) without reading (as redis-py's pipeline does), then
+/// reads every reply; returns the replies.
+fn pipeline_replies(srv: &Srv) -> Vec<u8> {
+    let mut s = srv.conn();
+    let value = vec![b'v'; PIPE_VALUE];
+    let mut req = Vec::with_capacity(PIPE_PAIRS * (PIPE_VALUE + 64));
+    for i in 0..PIPE_PAIRS {
+        let key = format!("key:{}", i % 1000);
+        req.extend_from_slice(b"*3\r\n");
+        bulk(&mut req, b"SET");
+        bulk(&mut req, key.as_bytes());
+        bulk(&mut req, &value);
+        req.extend_from_slice(b"*2\r\n");
+        bulk(&mut req, b"GET");
+        bulk(&mut req, key.as_bytes());
+    }
+    let expect = PIPE_PAIRS * (5 + format!("${PIPE_VALUE}\r\n").len() + PIPE_VALUE + 2);
+    // More than the socket buffers hold in both directions: a server that stops reading
+    // while its replies are unsent deadlocks with this client (the write times out).
+    assert!(req.len() > 12 * MB as usize && expect > 12 * MB as usize);
+    s.write_all(&req).unwrap_or_else(|e| {
+        panic!(
+            "{}: the server stopped reading a pipeline whose replies the client has not read yet: {e}",
+            srv.name()
+        )
+    });
+    let mut replies = vec![0u8; expect];
+    s.read_exact(&mut replies).expect("every reply");
+    replies
+}
+
+#[test]
+fn pipeline_written_before_reading_completes() {
+    let mut outputs = Vec::new();
+    for srv in [Srv::emu(&[]), Srv::redis()] {
+        let base = srv.rss();
+        let probe = Probe::start(&srv);
+        let t = Instant::now();
+        let replies = pipeline_replies(&srv);
+        let took = t.elapsed();
+        let seen = probe.finish(&format!("{} pipeline", srv.name()));
+        eprintln!(
+            "{}: {} pairs in {took:?}, RSS {} -> peak {}",
+            srv.name(),
+            PIPE_PAIRS,
+            mb(base),
+            mb(seen.peak_rss)
+        );
+        if let Srv::Emu(_) = srv {
+            // Requests and replies are ~13 MB each; queued replies are the only growth.
+            assert!(
+                seen.peak_rss < base + 150 * MB,
+                "emu grew from {} to {}",
+                mb(base),
+                mb(seen.peak_rss)
+            );
+        }
+        outputs.push(replies);
+    }
+    assert!(
+        outputs[0] == outputs[1],
+        "emu's replies differ from Redis's"
+    );
+}
+
+/// `client-output-buffer-limit normal` (hard): a client whose unread replies pass it is
+/// closed, by emu as by Redis; with the default `normal 0 0 0` nobody is.
+#[test]
+fn output_buffer_limit_normal_hard() {
+    for srv in [Srv::emu(&[]), Srv::redis()] {
+        assert_eq!(
+            srv.cmd(&[
+                "CONFIG",
+                "SET",
+                "client-output-buffer-limit",
+                "normal 1mb 0 0"
+            ]),
+            b"+OK\r\n"
+        );
+        assert_eq!(
+            srv.cmd(&["CONFIG", "GET", "client-output-buffer-limit"]),
+            b"*2\r\n$26\r\nclient-output-buffer-limit\r\n$73\r\nnormal 1048576 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60\r\n"
+                .to_vec()
+        );
+        srv.cmd(&["SET", "big", &"x".repeat(100_000)]);
+        let probe = Probe::start(&srv);
+        // 400 × 100 kB of replies, never read: past the 1 MB hard limit.
+        let mut s = srv.conn();
+        let mut req = Vec::new();
+        for _ in 0..400 {
+            req.extend_from_slice(b"*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n");
+        }
+        let _ = s.write_all(&req);
+        std::thread::sleep(Duration::from_millis(300));
+        // The server closed it: reading drains what was sent, then EOF (or a reset).
+        let mut sink = vec![0u8; 1 << 20];
+        let mut total = 0usize;
+        let closed = loop {
+            match s.read(&mut sink) {
+                Ok(0) => break true,
+                Ok(n) => total += n,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break true,
+                Err(_) => break false,
+            }
+        };
+        probe.finish(&format!("{} obuf hard", srv.name()));
+        assert!(closed, "{}: the client over the limit stayed", srv.name());
+        assert!(
+            total < 400 * 100_000,
+            "{}: all replies were sent",
+            srv.name()
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Finding 5: one client growing its query buffer without finishing the request.
+
+/// Sends `*3000 ECHO` and 1 MiB arguments, up to `max` MiB; returns how many went out
+/// before the server closed the connection (`max` if it never did).
+fn grow_query(srv: &Srv, max: usize) -> usize {
+    let mut s = srv.conn();
+    let mut arg = Vec::with_capacity(MB as usize + 16);
+    bulk(&mut arg, &vec![b'x'; MB as usize]);
+    if s.write_all(b"*3000\r\n$4\r\nECHO\r\n").is_err() {
+        return 0;
+    }
+    for sent in 0..max {
+        if s.write_all(&arg).is_err() {
+            return sent;
+        }
+    }
+    // Give a closing server time to say so.
+    s.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut b = [0u8; 16];
+    match s.read(&mut b) {
+        Ok(0) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => 0,
+        _ => max,
+    }
+}
+
+#[test]
+fn growing_query_buffer_stalls_no_one() {
+    for srv in [Srv::emu(&[]), Srv::redis()] {
+        let base = srv.rss();
+        let probe = Probe::start(&srv);
+        let t = Instant::now();
+        let sent = grow_query(&srv, 300);
+        let took = t.elapsed();
+        let seen = probe.finish(&format!("{} query buffer 300 MiB", srv.name()));
+        eprintln!(
+            "{}: {sent} MiB in {took:?}, RSS {} -> peak {}",
+            srv.name(),
+            mb(base),
+            mb(seen.peak_rss)
+        );
+        // Under the default 1 GB limit, nobody closes it.
+        assert_eq!(sent, 300, "{} closed the client early", srv.name());
+        if let Srv::Emu(_) = srv {
+            // The arguments themselves, plus at most a copy in flight.
+            assert!(
+                seen.peak_rss < base + 300 * MB + 150 * MB,
+                "emu grew from {} to {}",
+                mb(base),
+                mb(seen.peak_rss)
+            );
+        }
+    }
+}
+
+#[test]
+fn query_buffer_limit_closes_the_client() {
+    let srv = Srv::emu(&[]);
+    assert_eq!(
+        srv.cmd(&["CONFIG", "SET", "client-query-buffer-limit", "32mb"]),
+        b"+OK\r\n"
+    );
+    let base = srv.rss();
+    let probe = Probe::start(&srv);
+    let sent = grow_query(&srv, 200);
+    let seen = probe.finish("emu query buffer limit");
+    assert!(
+        sent < 100,
+        "emu read {sent} MiB past a 32 MB query buffer limit"
+    );
+    assert!(
+        seen.peak_rss < base + 100 * MB,
+        "emu grew from {} to {}",
+        mb(base),
+        mb(seen.peak_rss)
+    );
+    // A request within the limit still works.
+    assert_eq!(srv.cmd(&["ECHO", "ok"]), b"$2\r\nok\r\n");
+}
+
+// ---------------------------------------------------------------------------------------
+// Finding 4: bulk headers that announce 512 MB and never send it.
+
+#[test]
+fn bulk_headers_reserve_nothing() {
+    const CONNS: usize = 200;
+    for srv in [Srv::emu(&[]), Srv::redis()] {
+        let base = srv.rss();
+        let probe = Probe::start(&srv);
+        let mut conns = Vec::new();
+        let mut payload = b"*2\r\n$4\r\nECHO\r\n$536870912\r\n".to_vec();
+        payload.extend(std::iter::repeat_n(b'x', 64 * 1024));
+        for _ in 0..CONNS {
+            let mut s = srv.conn();
+            s.write_all(&payload).expect("send header");
+            conns.push(s);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let held = srv.rss();
+        drop(conns);
+        std::thread::sleep(Duration::from_millis(300));
+        let seen = probe.finish(&format!("{} bulk headers", srv.name()));
+        let after = srv.rss();
+        eprintln!(
+            "{}: {CONNS} × 512 MB headers + 64 KiB: RSS {} -> {} (peak {}), {} after close",
+            srv.name(),
+            mb(base),
+            mb(held),
+            mb(seen.peak_rss),
+            mb(after)
+        );
+        if let Srv::Emu(_) = srv {
+            // 12.5 MB arrived; each connection holds about what it sent.
+            assert!(
+                seen.peak_rss < base + 64 * MB,
+                "emu grew from {} to {}",
+                mb(base),
+                mb(seen.peak_rss)
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Finding 12: unauthenticated clients' replies are bounded.
+
+/// Sends `n` pipelined `AUTH wrong` without reading, then reads what comes: (reply bytes,
+/// closed by the server).
+fn flood_auth(srv: &Srv, n: usize) -> (usize, bool) {
+    let mut s = srv.conn();
+    let req = b"*2\r\n$4\r\nAUTH\r\n$5\r\nwrong\r\n".repeat(n);
+    let _ = s.write_all(&req);
+    s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let mut total = 0;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return (total, true),
+            Ok(k) => total += k,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return (total, true),
+            Err(_) => return (total, false),
+        }
+    }
+}
+
+#[test]
+fn unauthenticated_replies_are_bounded() {
+    const N: usize = 20_000;
+    let one = b"-WRONGPASS invalid username-password pair or user is disabled.\r\n".len();
+    for srv in [Srv::emu(&[]), Srv::redis()] {
+        assert_eq!(srv.cmd(&["CONFIG", "SET", "requirepass", "pw"]), b"+OK\r\n");
+        let probe = Probe::start_authenticated(&srv, "pw");
+        let (got, closed) = flood_auth(&srv, N);
+        probe.finish(&format!("{} unauthenticated flood", srv.name()));
+        eprintln!(
+            "{}: {N} AUTH wrong: {got} reply bytes ({} replies), closed: {closed}",
+            srv.name(),
+            got / one
+        );
+        assert!(
+            closed,
+            "{}: the unauthenticated flood stayed connected",
+            srv.name()
+        );
+        assert!(got < N * one, "{}: every reply was sent", srv.name());
+        // Authenticated clients are not bound by it: 20,000 replies to one that AUTHs first.
+        let mut s = srv.conn();
+        let mut req = b"*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n".to_vec();
+        req.extend(b"*1\r\n$4\r\nPING\r\n".repeat(N));
+        s.write_all(&req).expect("write");
+        let mut replies = vec![0u8; 5 + 7 * N];
+        s.read_exact(&mut replies).expect("all replies");
+    }
+}
