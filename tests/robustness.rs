@@ -526,3 +526,62 @@ fn unauthenticated_replies_are_bounded() {
         s.read_exact(&mut replies).expect("all replies");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Finding 3 (shutdown): SIGTERM / SIGINT are acted on within a second, even during a long
+// command.
+
+/// `emu serve` arguments that enable DEBUG, when this build gates it.
+fn debug_args() -> Vec<&'static str> {
+    let help = Command::new(env!("CARGO_BIN_EXE_emu"))
+        .args(["serve", "--help"])
+        .output()
+        .expect("emu serve --help");
+    if String::from_utf8_lossy(&help.stdout).contains("--enable-debug-command") {
+        vec!["--enable-debug-command", "yes"]
+    } else {
+        Vec::new()
+    }
+}
+
+fn signal_during_long_command(signal: &str) {
+    let mut emu = Emu::start(&debug_args());
+    let mut busy = TcpStream::connect(emu.addr).expect("connect");
+    busy.write_all(b"*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$2\r\n30\r\n")
+        .expect("DEBUG SLEEP");
+    // Let the command start and hold the store.
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(emu.child.try_wait().expect("try_wait").is_none());
+    let t = Instant::now();
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &emu.child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let deadline = t + Duration::from_secs(5);
+    let exited = loop {
+        if emu.child.try_wait().expect("try_wait").is_some() {
+            break t.elapsed();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "emu still running 5 s after SIG{signal} during DEBUG SLEEP 30"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    eprintln!("emu exited {exited:?} after SIG{signal} during DEBUG SLEEP 30");
+    assert!(
+        exited < Duration::from_millis(1500),
+        "emu took {exited:?} to act on SIG{signal}"
+    );
+}
+
+#[test]
+fn sigterm_during_a_long_command_exits_within_a_second() {
+    signal_during_long_command("TERM");
+}
+
+#[test]
+fn sigint_during_a_long_command_exits_within_a_second() {
+    signal_during_long_command("INT");
+}

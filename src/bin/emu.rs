@@ -465,6 +465,11 @@ fn serve(a: ServeArgs) {
     } else {
         println!("emu: in-memory store (no --dir): data is lost when the server stops");
     }
-    running.wait();
+    // SIGTERM / SIGINT: acted on within a second even while a command runs (Redis exits at
+    // once too); a command still holding the store after that is not waited for.
+    if !running.wait_or_abandon(std::time::Duration::from_millis(800)) {
+        println!("emu: stopped (a command was still running)");
+        std::process::exit(0);
+    }
     println!("emu: stopped");
 }

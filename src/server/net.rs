@@ -55,6 +55,29 @@ impl Running {
         }
     }
 
+    /// Like [`Running::wait`], but once a stop has been requested (a signal, a
+    /// [`Stopper`]) waits at most `grace` for the server to finish: a command that holds the
+    /// store longer is not waited for. True if the server stopped cleanly; false if it was
+    /// abandoned (its thread is left running: the caller is expected to exit the process).
+    pub fn wait_or_abandon(mut self, grace: std::time::Duration) -> bool {
+        let Some(t) = self.thread.take() else {
+            return true;
+        };
+        let mut stop_seen: Option<std::time::Instant> = None;
+        loop {
+            if t.is_finished() {
+                let _ = t.join();
+                return true;
+            }
+            match stop_seen {
+                None if *self.stop.borrow() => stop_seen = Some(std::time::Instant::now()),
+                Some(at) if at.elapsed() >= grace => return false,
+                _ => {}
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     /// A handle that stops the server from another thread.
     pub fn stopper(&self) -> Stopper {
         Stopper(self.stop.clone())
@@ -128,15 +151,13 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let st = state.clone();
     let unix_path = opts.unixsocket.clone();
-    let handle_signals = opts.handle_signals;
-    let stop_for_signals = stop_tx.clone();
+    if opts.handle_signals {
+        spawn_signal_thread(stop_tx.clone())?;
+    }
     let thread = std::thread::Builder::new()
         .name("emu-server".into())
         .spawn(move || {
             rt.block_on(async move {
-                if handle_signals {
-                    tokio::spawn(signals(stop_for_signals));
-                }
                 let mut tasks = Vec::new();
                 if let Some(l) = tcp {
                     tasks.push(tokio::spawn(accept_tcp(
@@ -189,26 +210,50 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
     })
 }
 
-async fn signals(stop: watch::Sender<bool>) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut int)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) else {
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    let _ = stop.send(true);
+/// Handles SIGINT / SIGTERM on a thread of its own, so a signal is acted on even while a
+/// long command occupies the server's threads: it raises [`crate::util::shutdown::request`]
+/// (long commands such as DEBUG SLEEP return early on it) and asks the server to stop.
+/// Returns once the handlers are installed.
+fn spawn_signal_thread(stop: watch::Sender<bool>) -> io::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<()>>();
+    std::thread::Builder::new()
+        .name("emu-signals".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                #[cfg(unix)]
+                {
+                    use tokio::signal::unix::{signal, SignalKind};
+                    let (mut term, mut int) = match (
+                        signal(SignalKind::terminate()),
+                        signal(SignalKind::interrupt()),
+                    ) {
+                        (Ok(t), Ok(i)) => (t, i),
+                        (Err(e), _) | (_, Err(e)) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
+                }
+                #[cfg(not(unix))]
+                {
+                    let _ = ready_tx.send(Ok(()));
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+                crate::util::shutdown::request();
+                let _ = stop.send(true);
+            });
+        })?;
+    ready_rx
+        .recv()
+        .unwrap_or_else(|_| Err(io::Error::other("signal thread ended")))
 }
 
 async fn accept_tcp(
