@@ -585,3 +585,71 @@ fn sigterm_during_a_long_command_exits_within_a_second() {
 fn sigint_during_a_long_command_exits_within_a_second() {
     signal_during_long_command("INT");
 }
+
+// ---------------------------------------------------------------------------------------
+// Finding 10: connection bursts and the memory of idle connections.
+
+#[test]
+fn connection_burst_and_idle_connection_memory() {
+    const THREADS: usize = 4;
+    const PER_THREAD: usize = 500;
+    let mut backlogs = Vec::new();
+    for srv in [Srv::emu(&[]), Srv::redis()] {
+        backlogs.push(srv.cmd(&["CONFIG", "GET", "tcp-backlog"]));
+        let base = srv.rss();
+        let probe = Probe::start(&srv);
+        let t = Instant::now();
+        let addr = srv.addr();
+        // Bursts of connections from several threads at once; each is served (PING) and
+        // then left idle.
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    let socks: Vec<TcpStream> = (0..PER_THREAD)
+                        .map(|_| TcpStream::connect(addr).expect("connect"))
+                        .collect();
+                    for mut s in &socks {
+                        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+                        s.write_all(b"PING\r\n").expect("PING");
+                    }
+                    for mut s in &socks {
+                        let mut b = [0u8; 7];
+                        s.read_exact(&mut b).expect("PONG");
+                        assert_eq!(&b, b"+PONG\r\n");
+                    }
+                    socks
+                })
+            })
+            .collect();
+        let socks: Vec<Vec<TcpStream>> = handles
+            .into_iter()
+            .map(|h| h.join().expect("connecting thread"))
+            .collect();
+        let took = t.elapsed();
+        std::thread::sleep(Duration::from_millis(200));
+        let held = srv.rss();
+        let n = (THREADS * PER_THREAD) as u64;
+        let per_conn = held.saturating_sub(base) / n;
+        drop(socks);
+        probe.finish(&format!("{} connection burst", srv.name()));
+        eprintln!(
+            "{}: {n} connections in {took:?}; RSS {} -> {} = {per_conn} bytes per idle connection",
+            srv.name(),
+            mb(base),
+            mb(held)
+        );
+        assert!(
+            took < Duration::from_secs(10),
+            "{}: {n} connections took {took:?}",
+            srv.name()
+        );
+        if let Srv::Emu(_) = srv {
+            assert!(
+                per_conn < 24 * 1024,
+                "emu: {per_conn} bytes per idle connection"
+            );
+        }
+    }
+    assert_eq!(backlogs[0], backlogs[1], "CONFIG GET tcp-backlog");
+    assert_eq!(backlogs[0], b"*2\r\n$11\r\ntcp-backlog\r\n$3\r\n511\r\n");
+}

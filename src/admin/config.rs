@@ -212,7 +212,7 @@ mod tests {
             ["hash-max-ziplist-entries", "hash-max-listpack-entries"]
         );
         assert_eq!(get(&r, "nosuch"), []);
-        assert_eq!(get(&r, "*").len(), 61);
+        assert_eq!(get(&r, "*").len(), 62);
     }
 
     #[test]

@@ -118,6 +118,9 @@ struct ServeArgs {
     /// Worker threads (1 = one event loop, like Redis).
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Listen backlog of the TCP socket (Redis's tcp-backlog; capped by net.core.somaxconn).
+    #[arg(long, default_value_t = 511)]
+    tcp_backlog: u32,
 }
 
 fn main() {
@@ -437,6 +440,7 @@ fn serve(a: ServeArgs) {
         .bind(a.bind.clone())
         .port(a.port)
         .threads(a.threads)
+        .tcp_backlog(a.tcp_backlog)
         .handle_signals(true);
     if let Some(p) = &a.requirepass {
         server = server.requirepass(p);

@@ -238,6 +238,8 @@ pub struct Config {
     pub maxclients: u32,
     /// `tcp-keepalive`
     pub tcp_keepalive: i64,
+    /// `tcp-backlog`
+    pub tcp_backlog: i64,
     /// `loglevel`
     pub loglevel: LogLevel,
     /// `hz` (kept within 1..=500 as Redis does)
@@ -343,6 +345,7 @@ impl Config {
             unixsocket: Text::Borrowed(""),
             maxclients: 0,
             tcp_keepalive: 0,
+            tcp_backlog: 0,
             loglevel: LogLevel::Notice,
             hz: 0,
             activerehashing: false,

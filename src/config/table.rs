@@ -216,6 +216,9 @@ pub static TABLE: &[ConfigSpec] = &[
     uint!("maxclients", maxclients, 1, u32::MAX, "10000"),
     // Stored only.
     int!("tcp-keepalive", tcp_keepalive, 0, INT_MAX, "300"),
+    // Honoured: the listen backlog of the TCP listener (set at startup, as in Redis; the
+    // kernel caps it at net.core.somaxconn).
+    int!("tcp-backlog", tcp_backlog, 0, INT_MAX, "511").immutable(),
     // Stored only: emu does not log.
     enumerated!("loglevel", loglevel, LogLevel, "notice"),
     // Stored only (INFO shows hz 10). Redis keeps it within 1..=500, and so does this row.

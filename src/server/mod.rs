@@ -43,6 +43,9 @@ pub struct Options {
     pub threads: usize,
     /// Stop on SIGINT / SIGTERM.
     pub handle_signals: bool,
+    /// Listen backlog of the TCP listener (`tcp-backlog`; `None`: the store's configured
+    /// value, 511 by default as in Redis).
+    pub tcp_backlog: Option<u32>,
 }
 
 impl Default for Options {
@@ -54,6 +57,7 @@ impl Default for Options {
             dir: None,
             threads: 1,
             handle_signals: false,
+            tcp_backlog: None,
         }
     }
 }
@@ -132,9 +136,28 @@ impl Server {
         self
     }
 
+    /// Listen backlog of the TCP listener (`--tcp-backlog`, default 511 as in Redis).
+    pub fn tcp_backlog(mut self, n: u32) -> Server {
+        self.opts.tcp_backlog = Some(n);
+        self
+    }
+
     /// Binds and starts serving on a background thread.
     #[cfg(feature = "server")]
-    pub fn start(self) -> std::io::Result<Running> {
+    pub fn start(mut self) -> std::io::Result<Running> {
+        match self.opts.tcp_backlog {
+            Some(n) => self
+                .redis
+                .with_store(|s| {
+                    s.config
+                        .set_initial("tcp-backlog", n.to_string().as_bytes())
+                })
+                .map_err(invalid_option)?,
+            None => {
+                let n = self.redis.with_store(|s| s.config.tcp_backlog);
+                self.opts.tcp_backlog = Some(u32::try_from(n).unwrap_or(u32::MAX));
+            }
+        }
         if let Some(dir) = &self.opts.dir {
             self.redis
                 .with_store(|s| s.config.set_initial("dir", dir.as_bytes()))

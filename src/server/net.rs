@@ -121,10 +121,7 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
     // Bind synchronously so errors reach the caller and the port is known.
     let (tcp, unix) = rt.block_on(async {
         let tcp = match &opts.bind {
-            Some(bind) => {
-                let l = tokio::net::TcpListener::bind((bind.as_str(), opts.port)).await?;
-                Some(l)
-            }
+            Some(bind) => Some(listen_tcp(bind, opts.port, opts.tcp_backlog.unwrap_or(511)).await?),
             None => None,
         };
         #[cfg(unix)]
@@ -208,6 +205,27 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
         stop: stop_tx,
         thread: Some(thread),
     })
+}
+
+/// Binds a TCP listener with `backlog` pending connections (Redis's `tcp-backlog`; the
+/// kernel caps it at `net.core.somaxconn`). Like Redis, every address `bind` resolves to is
+/// tried in turn.
+async fn listen_tcp(bind: &str, port: u16, backlog: u32) -> io::Result<tokio::net::TcpListener> {
+    let mut last = io::Error::new(io::ErrorKind::AddrNotAvailable, "no address to bind");
+    for addr in tokio::net::lookup_host((bind, port)).await? {
+        let sock = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        #[cfg(unix)]
+        sock.set_reuseaddr(true)?;
+        match sock.bind(addr).and_then(|()| sock.listen(backlog)) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
 }
 
 /// Handles SIGINT / SIGTERM on a thread of its own, so a signal is acted on even while a
