@@ -653,3 +653,55 @@ fn connection_burst_and_idle_connection_memory() {
     assert_eq!(backlogs[0], backlogs[1], "CONFIG GET tcp-backlog");
     assert_eq!(backlogs[0], b"*2\r\n$11\r\ntcp-backlog\r\n$3\r\n511\r\n");
 }
+
+// ---------------------------------------------------------------------------------------
+// Finding 6: expired keys are reclaimed on an idle server.
+
+/// Writes `n` `SET key value PX ttl_ms` in one pipeline and reads the replies.
+fn set_with_ttl(srv: &Srv, n: usize, ttl_ms: u64) {
+    let mut s = srv.conn();
+    let value = vec![b'v'; 100];
+    let mut req = Vec::new();
+    for i in 0..n {
+        req.extend_from_slice(b"*5\r\n");
+        bulk(&mut req, b"SET");
+        bulk(&mut req, format!("key:{i}").as_bytes());
+        bulk(&mut req, &value);
+        bulk(&mut req, b"PX");
+        bulk(&mut req, ttl_ms.to_string().as_bytes());
+    }
+    let writer = {
+        let mut w = s.try_clone().expect("clone");
+        std::thread::spawn(move || w.write_all(&req).expect("write"))
+    };
+    let mut replies = vec![0u8; 5 * n];
+    s.read_exact(&mut replies).expect("replies");
+    writer.join().expect("writer");
+    assert!(replies.chunks(5).all(|r| r == b"+OK\r\n"));
+}
+
+#[test]
+fn expired_keys_are_reclaimed_on_an_idle_server() {
+    const N: usize = 100_000;
+    let mut sizes = Vec::new();
+    for srv in [Srv::emu(&[]), Srv::redis()] {
+        let base = srv.rss();
+        set_with_ttl(&srv, N, 1500);
+        let full = srv.rss();
+        // No traffic at all while the keys expire and the timer reclaims them.
+        std::thread::sleep(Duration::from_millis(4500));
+        let dbsize = srv.cmd(&["DBSIZE"]);
+        let after = srv.rss();
+        eprintln!(
+            "{}: {N} keys with a 1.5 s TTL: RSS {} -> {} -> {} after 4.5 s idle; DBSIZE {}",
+            srv.name(),
+            mb(base),
+            mb(full),
+            mb(after),
+            String::from_utf8_lossy(&dbsize).trim()
+        );
+        sizes.push(dbsize);
+    }
+    assert_eq!(sizes[0], b":0\r\n", "emu left expired keys on an idle server");
+    assert_eq!(sizes[0], sizes[1]);
+}

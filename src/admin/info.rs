@@ -79,8 +79,8 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("server_time_usec", &now_us);
             f("uptime_in_seconds", &uptime);
             f("uptime_in_days", &(uptime / 86400));
-            f("hz", &10);
-            f("configured_hz", &10);
+            f("hz", &store.config.hz);
+            f("configured_hz", &store.config.hz);
             f(
                 "executable",
                 &std::env::current_exe()

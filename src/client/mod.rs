@@ -265,8 +265,11 @@ impl Redis {
     }
 
     pub(crate) fn from_store(store: Store) -> Redis {
+        let shared = Arc::new(Shared::new(store));
+        // Active expiry on a timer (stores with the system clock only).
+        crate::engine::cron::register(&shared);
         Redis {
-            shared: Arc::new(Shared::new(store)),
+            shared,
             session: Arc::new(Mutex::new(new_session(0))),
             info: None,
         }

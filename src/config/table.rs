@@ -221,7 +221,8 @@ pub static TABLE: &[ConfigSpec] = &[
     int!("tcp-backlog", tcp_backlog, 0, INT_MAX, "511").immutable(),
     // Stored only: emu does not log.
     enumerated!("loglevel", loglevel, LogLevel, "notice"),
-    // Stored only (INFO shows hz 10). Redis keeps it within 1..=500, and so does this row.
+    // Honoured: the active-expiry timer's frequency (`engine::cron`). Redis keeps it within
+    // 1..=500, and so does this row.
     ConfigSpec::new(
         "hz",
         "10",
@@ -235,7 +236,7 @@ pub static TABLE: &[ConfigSpec] = &[
     ),
     // Stored only.
     boolean!("activerehashing", activerehashing, "yes"),
-    // Stored only: expiry is lazy plus emu's own active cycle.
+    // Honoured: the share of each `1/hz` period the active-expiry timer may use.
     int!("active-expire-effort", active_expire_effort, 1, 10, "1"),
     // Stored only: no scripting yet.
     int!(

@@ -12,6 +12,7 @@
 //! The engine imports only the rooms below it (`keyspace`, `types`' values, `util`,
 //! `error`, `value`) — see the crate's `# Layout` for the known exceptions.
 
+pub mod cron;
 pub mod ctx;
 pub mod dispatch;
 pub mod durability;
