@@ -38,7 +38,9 @@ struct Emu {
 
 impl Emu {
     fn start(args: &[&str]) -> Emu {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_emu"))
+        // EMU_BIN runs the same probes against another build (to measure a "before").
+        let bin = std::env::var("EMU_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_emu").into());
+        let mut child = Command::new(bin)
             .args(["serve", "--port", "0"])
             .args(args)
             .stdout(Stdio::piped())
@@ -452,7 +454,7 @@ fn bulk_headers_reserve_nothing() {
         std::thread::sleep(Duration::from_millis(500));
         let held = srv.rss();
         drop(conns);
-        std::thread::sleep(Duration::from_millis(300));
+        std::thread::sleep(Duration::from_millis(1500));
         let seen = probe.finish(&format!("{} bulk headers", srv.name()));
         let after = srv.rss();
         eprintln!(
@@ -470,6 +472,13 @@ fn bulk_headers_reserve_nothing() {
                 "emu grew from {} to {}",
                 mb(base),
                 mb(seen.peak_rss)
+            );
+            // And gives it back once they are gone (finding 9).
+            assert!(
+                after < base + 16 * MB,
+                "emu kept {} after the clients closed (started at {})",
+                mb(after),
+                mb(base)
             );
         }
     }
@@ -702,6 +711,54 @@ fn expired_keys_are_reclaimed_on_an_idle_server() {
         );
         sizes.push(dbsize);
     }
-    assert_eq!(sizes[0], b":0\r\n", "emu left expired keys on an idle server");
+    assert_eq!(
+        sizes[0], b":0\r\n",
+        "emu left expired keys on an idle server"
+    );
     assert_eq!(sizes[0], sizes[1]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Finding 9: memory freed by FLUSHALL or a large DEL goes back to the OS.
+
+#[test]
+fn freed_memory_returns_to_the_os() {
+    const KEYS: usize = 200_000;
+    for srv in [Srv::emu(&[]), Srv::redis()] {
+        let base = srv.rss();
+        set_with_ttl(&srv, KEYS, 3_600_000);
+        let full = srv.rss();
+        assert_eq!(srv.cmd(&["FLUSHALL"]), b"+OK\r\n");
+        std::thread::sleep(Duration::from_millis(1500));
+        let flushed = srv.rss();
+        let big = (128 * MB - 1).to_string();
+        srv.cmd(&["SETRANGE", "big", &big, "x"]);
+        let with_big = srv.rss();
+        assert_eq!(srv.cmd(&["DEL", "big"]), b":1\r\n");
+        std::thread::sleep(Duration::from_millis(1500));
+        let deleted = srv.rss();
+        eprintln!(
+            "{}: RSS {} -> {KEYS} keys {} -> FLUSHALL {} ; 128 MB string {} -> DEL {}",
+            srv.name(),
+            mb(base),
+            mb(full),
+            mb(flushed),
+            mb(with_big),
+            mb(deleted)
+        );
+        if let Srv::Emu(_) = srv {
+            assert!(
+                flushed < base + 24 * MB,
+                "emu kept {} after FLUSHALL (started at {})",
+                mb(flushed),
+                mb(base)
+            );
+            assert!(
+                deleted < base + 24 * MB,
+                "emu kept {} after DEL of a 128 MB string (started at {})",
+                mb(deleted),
+                mb(base)
+            );
+        }
+    }
 }

@@ -46,6 +46,9 @@ pub struct Options {
     /// Listen backlog of the TCP listener (`tcp-backlog`; `None`: the store's configured
     /// value, 511 by default as in Redis).
     pub tcp_backlog: Option<u32>,
+    /// Called on the server's thread once a second to hand freed memory back to the
+    /// operating system (see [`Server::release_memory`]).
+    pub release_memory: Option<fn()>,
 }
 
 impl Default for Options {
@@ -58,6 +61,7 @@ impl Default for Options {
             threads: 1,
             handle_signals: false,
             tcp_backlog: None,
+            release_memory: None,
         }
     }
 }
@@ -133,6 +137,16 @@ impl Server {
     /// Stop on SIGINT / SIGTERM.
     pub fn handle_signals(mut self, yes: bool) -> Server {
         self.opts.handle_signals = yes;
+        self
+    }
+
+    /// A function the server calls on its own thread once a second to return freed memory
+    /// to the operating system: the library never sets a global allocator, so the program
+    /// that does passes its purge call (the `emu` binary: mimalloc's `mi_collect(true)`;
+    /// with glibc malloc, `malloc_trim(0)`). Without it, memory freed by FLUSHALL or a large
+    /// DEL stays with the allocator for reuse.
+    pub fn release_memory(mut self, f: fn()) -> Server {
+        self.opts.release_memory = Some(f);
         self
     }
 

@@ -148,6 +148,7 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let st = state.clone();
     let unix_path = opts.unixsocket.clone();
+    let release_memory = opts.release_memory;
     if opts.handle_signals {
         spawn_signal_thread(stop_tx.clone())?;
     }
@@ -156,6 +157,17 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
         .spawn(move || {
             rt.block_on(async move {
                 let mut tasks = Vec::new();
+                if let Some(release) = release_memory {
+                    // On the runtime's thread(s), where connections allocate and free.
+                    tokio::spawn(async move {
+                        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+                        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                        loop {
+                            tick.tick().await;
+                            release();
+                        }
+                    });
+                }
                 if let Some(l) = tcp {
                     tasks.push(tokio::spawn(accept_tcp(
                         l,
