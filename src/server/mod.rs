@@ -6,6 +6,24 @@
 //! * `net` (feature `server`) — tokio listeners for TCP and Unix sockets, one task per
 //!   connection, signal handling and clean shutdown.
 //!
+//! # Limits (Redis 7.0's, issue 10)
+//!
+//! * A connection reads and writes at once: replies queue while requests keep arriving,
+//!   bounded by `client-output-buffer-limit` (`normal`, `pubsub`; hard, and soft for N
+//!   seconds), checked as each reply is added; only bytes past the 16 KiB static reply
+//!   buffer count, as in Redis. With a password set, an unauthenticated client is closed
+//!   once its replies overflow that buffer.
+//! * The query buffer grows with what arrives (a bulk header reserves nothing); completed
+//!   arguments of an unfinished request are set aside instead of being copied as the buffer
+//!   grows. `client-query-buffer-limit` closes a client whose unprocessed input (the whole
+//!   unfinished request, arguments included) passes it — stricter than Redis 7.0, which
+//!   counts only the buffer and not arguments of 32 KiB and more already parsed.
+//! * Idle connections hold no buffers. The TCP listener's backlog is `tcp-backlog` (511).
+//! * SIGINT/SIGTERM are handled on a thread of their own: they raise
+//!   [`crate::util::shutdown::request`] and stop the server; `emu serve` waits at most
+//!   0.8 s for a command still holding the store (`Running::wait_or_abandon`).
+//! * [`Server::release_memory`] hands freed memory back to the OS once a second.
+//!
 //! ```no_run
 //! # #[cfg(feature = "server")] {
 //! let redis = emu::Redis::new();
