@@ -435,6 +435,10 @@ enum Event {
     Unblocked,
 }
 
+/// After running this many bytes of requests in one go, a connection yields to the others
+/// (Redis serves each client one 16 KiB read per event-loop turn).
+const YIELD_AFTER: usize = 16 * 1024;
+
 /// Size of one read: Redis reads 16 KiB at a time (`PROTO_IOBUF_LEN`); a few times that
 /// saves system calls on large arguments.
 const READ_CHUNK: usize = 64 * 1024;
@@ -540,7 +544,13 @@ where
                 break Ok(());
             }
             conn.sent = sent;
+            let before = conn.pending_input();
             let flow = conn.process(store);
+            if before.saturating_sub(conn.pending_input()) >= YIELD_AFTER {
+                // A big batch ran: let other connections have their turn before the next
+                // one (tokio's budget counts socket operations, not the commands they carry).
+                tokio::task::yield_now().await;
+            }
             if conn.over_limit {
                 // client-output-buffer-limit (or the unauthenticated limit), reached while
                 // running the batch: closed at once, as Redis does.
