@@ -234,29 +234,36 @@ fn bulk(out: &mut Vec<u8>, b: &[u8]) {
 // ---------------------------------------------------------------------------------------
 // Finding 2: a client that writes its whole pipeline before reading any reply.
 
-const PIPE_PAIRS: usize = 60_000;
-const PIPE_VALUE: usize = 200;
+/// GETs of a 10 kB value: 50 MB of replies...
+const PIPE_GETS: usize = 5_000;
+const PIPE_GET_VALUE: usize = 10_000;
+/// ...then SETs of 256 KiB values: 50 MB of requests. Each direction is more than the
+/// loopback socket buffers hold (tcp_rmem max 32 MB + tcp_wmem max 4 MB here), so a server
+/// that stops reading while its replies are unsent deadlocks with this client.
+const PIPE_SETS: usize = 200;
+const PIPE_SET_VALUE: usize = 256 * 1024;
 
-/// Writes PIPE_PAIRS × (SET, GET) without reading (as redis-py's pipeline does), then
-/// reads every reply; returns the replies.
+/// Writes the whole pipeline without reading (as redis-py's pipeline does), then reads
+/// every reply; returns the replies.
 fn pipeline_replies(srv: &Srv) -> Vec<u8> {
     let mut s = srv.conn();
-    let value = vec![b'v'; PIPE_VALUE];
-    let mut req = Vec::with_capacity(PIPE_PAIRS * (PIPE_VALUE + 64));
-    for i in 0..PIPE_PAIRS {
-        let key = format!("key:{}", i % 1000);
+    let mut req = Vec::new();
+    req.extend_from_slice(b"*3\r\n");
+    bulk(&mut req, b"SET");
+    bulk(&mut req, b"small");
+    bulk(&mut req, &vec![b'g'; PIPE_GET_VALUE]);
+    for _ in 0..PIPE_GETS {
+        req.extend_from_slice(b"*2\r\n$3\r\nGET\r\n$5\r\nsmall\r\n");
+    }
+    let big = vec![b's'; PIPE_SET_VALUE];
+    for i in 0..PIPE_SETS {
         req.extend_from_slice(b"*3\r\n");
         bulk(&mut req, b"SET");
-        bulk(&mut req, key.as_bytes());
-        bulk(&mut req, &value);
-        req.extend_from_slice(b"*2\r\n");
-        bulk(&mut req, b"GET");
-        bulk(&mut req, key.as_bytes());
+        bulk(&mut req, format!("big:{}", i % 4).as_bytes());
+        bulk(&mut req, &big);
     }
-    let expect = PIPE_PAIRS * (5 + format!("${PIPE_VALUE}\r\n").len() + PIPE_VALUE + 2);
-    // More than the socket buffers hold in both directions: a server that stops reading
-    // while its replies are unsent deadlocks with this client (the write times out).
-    assert!(req.len() > 12 * MB as usize && expect > 12 * MB as usize);
+    let get_reply = format!("${PIPE_GET_VALUE}\r\n").len() + PIPE_GET_VALUE + 2;
+    let expect = 5 + PIPE_GETS * get_reply + PIPE_SETS * 5;
     s.write_all(&req).unwrap_or_else(|e| {
         panic!(
             "{}: the server stopped reading a pipeline whose replies the client has not read yet: {e}",
@@ -279,16 +286,15 @@ fn pipeline_written_before_reading_completes() {
         let took = t.elapsed();
         let seen = probe.finish(&format!("{} pipeline", srv.name()));
         eprintln!(
-            "{}: {} pairs in {took:?}, RSS {} -> peak {}",
+            "{}: 50 MB of replies queued behind 50 MB of requests in {took:?}, RSS {} -> peak {}",
             srv.name(),
-            PIPE_PAIRS,
             mb(base),
             mb(seen.peak_rss)
         );
         if let Srv::Emu(_) = srv {
-            // Requests and replies are ~13 MB each; queued replies are the only growth.
+            // 50 MB of queued replies, a request at a time, and the four 256 KiB values.
             assert!(
-                seen.peak_rss < base + 150 * MB,
+                seen.peak_rss < base + 200 * MB,
                 "emu grew from {} to {}",
                 mb(base),
                 mb(seen.peak_rss)
