@@ -7,7 +7,11 @@
 //! `active-expire-effort` as in Redis (25% + 2% per effort step above 1 of each period).
 //! Stores are held weakly: the timer never keeps one alive. A store with a manual clock is
 //! never touched (its time moves only when told, and nothing happens on its own), nor one
-//! that is loading or inside a frozen-time section.
+//! that is loading or inside a frozen-time section. Persistent stores are not registered
+//! (the timer could end up dropping one after the program's last handle, too late for its
+//! final flush); `emu serve` runs the same cycle for the store it serves
+//! (`crate::server`), so only an embedded persistent store relies on lazy and per-command
+//! expiry.
 
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};

@@ -157,6 +157,24 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
         .spawn(move || {
             rt.block_on(async move {
                 let mut tasks = Vec::new();
+                if redis.with_store(|s| s.durability().is_some()) {
+                    // Active expiry for a persistent store (in-memory ones are on the
+                    // process-wide timer, `engine::cron`), on the server's thread as in
+                    // Redis's serverCron.
+                    let r = redis.clone();
+                    tokio::spawn(async move {
+                        loop {
+                            let period = r.with_store(|s| {
+                                std::time::Duration::from_micros(
+                                    1_000_000 / s.config.hz.clamp(1, 500) as u64,
+                                )
+                            });
+                            tokio::time::sleep(period).await;
+                            // A log error reaches the next command.
+                            let _ = r.shared_store().run(|s| s.active_expire_cycle());
+                        }
+                    });
+                }
                 if let Some(release) = release_memory {
                     // On the runtime's thread(s), where connections allocate and free.
                     tokio::spawn(async move {
