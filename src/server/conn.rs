@@ -156,6 +156,8 @@ impl Conn {
     /// Runs every complete request in the input buffer and appends the replies to `out`.
     pub fn process(&mut self, store: &Shared) -> Flow {
         self.errors = 0;
+        // Replies of earlier batches may still wait in `out`; this batch's start here.
+        let out_start = self.out.len();
         // Parse the first request before locking: a partial request needs no lock.
         // The unauthenticated limits only matter when a password is set; check lazily.
         let mut batch = store.batch();
@@ -275,8 +277,9 @@ impl Conn {
             self.refresh_limits(batch.store());
         }
         if let Err(e) = batch.finish() {
-            // The writes are not durable: never acknowledge them.
-            self.out.clear();
+            // The writes are not durable: never acknowledge them (earlier batches' replies
+            // were, and still go out).
+            self.out.truncate(out_start);
             resp::encode_error(&mut self.out, e.message());
             self.errors += 1;
             flow = Flow::Close;
