@@ -30,6 +30,14 @@ const LIVENESS: Duration = Duration::from_secs(1);
 
 const MB: u64 = 1024 * 1024;
 
+/// The probes run one at a time: each loads the machine on purpose, and the liveness bound
+/// is about the server under test, not about the other probes sharing the CPU.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A spawned `emu serve`, killed when dropped.
 struct Emu {
     child: Child,
@@ -277,6 +285,7 @@ fn pipeline_replies(srv: &Srv) -> Vec<u8> {
 
 #[test]
 fn pipeline_written_before_reading_completes() {
+    let _serial = serial();
     let mut outputs = Vec::new();
     for srv in [Srv::emu(&[]), Srv::redis()] {
         let base = srv.rss();
@@ -312,6 +321,7 @@ fn pipeline_written_before_reading_completes() {
 /// closed, by emu as by Redis; with the default `normal 0 0 0` nobody is.
 #[test]
 fn output_buffer_limit_normal_hard() {
+    let _serial = serial();
     for srv in [Srv::emu(&[]), Srv::redis()] {
         assert_eq!(
             srv.cmd(&[
@@ -388,6 +398,7 @@ fn grow_query(srv: &Srv, max: usize) -> usize {
 
 #[test]
 fn growing_query_buffer_stalls_no_one() {
+    let _serial = serial();
     for srv in [Srv::emu(&[]), Srv::redis()] {
         let base = srv.rss();
         let probe = Probe::start(&srv);
@@ -417,6 +428,7 @@ fn growing_query_buffer_stalls_no_one() {
 
 #[test]
 fn query_buffer_limit_closes_the_client() {
+    let _serial = serial();
     let srv = Srv::emu(&[]);
     assert_eq!(
         srv.cmd(&["CONFIG", "SET", "client-query-buffer-limit", "32mb"]),
@@ -445,6 +457,7 @@ fn query_buffer_limit_closes_the_client() {
 
 #[test]
 fn bulk_headers_reserve_nothing() {
+    let _serial = serial();
     const CONNS: usize = 200;
     for srv in [Srv::emu(&[]), Srv::redis()] {
         let base = srv.rss();
@@ -514,6 +527,7 @@ fn flood_auth(srv: &Srv, n: usize) -> (usize, bool) {
 
 #[test]
 fn unauthenticated_replies_are_bounded() {
+    let _serial = serial();
     const N: usize = 20_000;
     let one = b"-WRONGPASS invalid username-password pair or user is disabled.\r\n".len();
     for srv in [Srv::emu(&[]), Srv::redis()] {
@@ -593,11 +607,13 @@ fn signal_during_long_command(signal: &str) {
 
 #[test]
 fn sigterm_during_a_long_command_exits_within_a_second() {
+    let _serial = serial();
     signal_during_long_command("TERM");
 }
 
 #[test]
 fn sigint_during_a_long_command_exits_within_a_second() {
+    let _serial = serial();
     signal_during_long_command("INT");
 }
 
@@ -606,6 +622,7 @@ fn sigint_during_a_long_command_exits_within_a_second() {
 
 #[test]
 fn connection_burst_and_idle_connection_memory() {
+    let _serial = serial();
     const THREADS: usize = 4;
     const PER_THREAD: usize = 500;
     let mut backlogs = Vec::new();
@@ -697,6 +714,7 @@ fn set_with_ttl(srv: &Srv, n: usize, ttl_ms: u64) {
 
 #[test]
 fn expired_keys_are_reclaimed_on_an_idle_server() {
+    let _serial = serial();
     const N: usize = 50_000;
     let mut sizes = Vec::new();
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -736,6 +754,7 @@ fn expired_keys_are_reclaimed_on_an_idle_server() {
 
 #[test]
 fn freed_memory_returns_to_the_os() {
+    let _serial = serial();
     const KEYS: usize = 200_000;
     for srv in [Srv::emu(&[]), Srv::redis()] {
         let base = srv.rss();
