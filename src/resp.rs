@@ -185,6 +185,24 @@ impl Parser {
         self.multibulk_left > 0
     }
 
+    /// For a multibulk in progress: how many bytes from the request's start hold its header
+    /// and its completed arguments ([`Parser::args`]); 0 otherwise.
+    pub fn completed_len(&self) -> usize {
+        if self.in_progress() {
+            self.pos
+        } else {
+            0
+        }
+    }
+
+    /// Forgets the completed arguments of the multibulk in progress after the caller moved
+    /// them out and removed the first [`Parser::completed_len`] bytes from its buffer:
+    /// parsing resumes at the new start of the buffer with the arguments still missing.
+    pub fn forget_completed(&mut self) {
+        self.args.clear();
+        self.pos = 0;
+    }
+
     /// Parses one request from `buf` (which starts at the request's first byte). On
     /// [`Parsed::Incomplete`] call again with the same bytes plus more; on a request, the
     /// caller drops `consumed` bytes before the next call. Argument ranges of a multibulk are

@@ -216,7 +216,7 @@ mod tests {
             ["hash-max-ziplist-entries", "hash-max-listpack-entries"]
         );
         assert_eq!(get(&r, "nosuch"), []);
-        assert_eq!(get(&r, "*").len(), 64);
+        assert_eq!(get(&r, "*").len(), 65);
     }
 
     #[test]
@@ -239,7 +239,7 @@ mod tests {
             failed("enable-protected-configs", "can't set immutable config")
         );
         // Embedded callers may set protected parameters (`Session::allows`); network
-        // clients are refused (tests/robust_commands.rs).
+        // clients are refused (tests/robustness/commands.rs).
         assert_eq!(run(&r, "CONFIG SET dir /tmp"), Ok(Value::ok()));
         assert_eq!(
             run(&r, "CONFIG SET Timeout 1 TIMEOUT 2").unwrap_err(),

@@ -79,8 +79,8 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("server_time_usec", &now_us);
             f("uptime_in_seconds", &uptime);
             f("uptime_in_days", &(uptime / 86400));
-            f("hz", &10);
-            f("configured_hz", &10);
+            f("hz", &store.config.hz);
+            f("configured_hz", &store.config.hz);
             f(
                 "executable",
                 &std::env::current_exe()
@@ -97,8 +97,11 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("connected_clients", &connected);
             f("cluster_connections", &0);
             f("maxclients", &maxclients);
-            f("client_recent_max_input_buffer", &0);
-            f("client_recent_max_output_buffer", &0);
+            let (recent_in, recent_out) = link
+                .map(|l| l.server.recent_max_buffers())
+                .unwrap_or((0, 0));
+            f("client_recent_max_input_buffer", &recent_in);
+            f("client_recent_max_output_buffer", &recent_out);
             f("blocked_clients", &store.blocking.blocked_clients());
             f("tracking_clients", &0);
             f("clients_in_timeout_table", &0);
@@ -113,6 +116,10 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("used_memory_rss_human", &human(rss));
             f("used_memory_peak", &rss);
             f("used_memory_peak_human", &human(rss));
+            f(
+                "mem_clients_normal",
+                &link.map(|l| l.server.clients_memory()).unwrap_or(0),
+            );
             f("maxmemory", &maxmemory);
             f("maxmemory_human", &human(maxmemory));
             f("maxmemory_policy", &policy);

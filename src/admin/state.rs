@@ -75,7 +75,28 @@ pub struct ServerState {
     pub maxclients: usize,
     /// A random-looking run id, fixed for the server's life.
     pub run_id: String,
+    /// Peak client buffer sizes of the last [`RECENT_SLOTS`] seconds (INFO
+    /// `client_recent_max_input_buffer` / `client_recent_max_output_buffer`).
+    recent: RecentPeaks,
 }
+
+/// Seconds over which INFO's `client_recent_max_*_buffer` peaks are kept (Redis's
+/// `CLIENTS_PEAK_MEM_USAGE_SLOTS`).
+pub const RECENT_SLOTS: usize = 8;
+
+/// Per-second peaks of the clients' input and output buffers, in a ring of
+/// [`RECENT_SLOTS`] seconds (as Redis's `ClientsPeakMemInput`/`Output`).
+#[derive(Default)]
+struct RecentPeaks {
+    second: [AtomicU64; RECENT_SLOTS],
+    input: [AtomicU64; RECENT_SLOTS],
+    output: [AtomicU64; RECENT_SLOTS],
+}
+
+/// Memory a connection costs besides its buffers (task, session, registry entry, parser),
+/// counted in INFO `mem_clients_normal` as Redis counts its `client` struct (measured: ~3 KiB
+/// of RSS per idle connection).
+pub const CLIENT_BASE_MEMORY: u64 = 3 * 1024;
 
 impl fmt::Debug for ServerState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -105,7 +126,55 @@ impl ServerState {
             stats: Stats::default(),
             maxclients: 10000,
             run_id,
+            recent: RecentPeaks::default(),
         }
+    }
+
+    /// Records a client's buffer sizes in the current second's peaks.
+    pub fn note_peaks(&self, input: u64, output: u64) {
+        let sec = self.started.elapsed().as_secs() + 1;
+        let i = (sec % RECENT_SLOTS as u64) as usize;
+        let r = &self.recent;
+        if r.second[i].load(Ordering::Relaxed) != sec {
+            r.second[i].store(sec, Ordering::Relaxed);
+            r.input[i].store(0, Ordering::Relaxed);
+            r.output[i].store(0, Ordering::Relaxed);
+        }
+        r.input[i].fetch_max(input, Ordering::Relaxed);
+        r.output[i].fetch_max(output, Ordering::Relaxed);
+    }
+
+    /// The largest input and output buffers any client had in the last
+    /// [`RECENT_SLOTS`] seconds, live clients' current buffers included.
+    pub fn recent_max_buffers(&self) -> (u64, u64) {
+        let now = self.started.elapsed().as_secs() + 1;
+        let r = &self.recent;
+        let (mut input, mut output) = (0, 0);
+        for i in 0..RECENT_SLOTS {
+            let sec = r.second[i].load(Ordering::Relaxed);
+            if sec + (RECENT_SLOTS as u64) > now {
+                input = input.max(r.input[i].load(Ordering::Relaxed));
+                output = output.max(r.output[i].load(Ordering::Relaxed));
+            }
+        }
+        for c in self.snapshot() {
+            input = input.max(c.query_mem.load(Ordering::Relaxed));
+            output = output.max(c.output_pending.load(Ordering::Relaxed));
+        }
+        (input, output)
+    }
+
+    /// Memory held by normal clients: their buffers plus [`CLIENT_BASE_MEMORY`] each
+    /// (INFO `mem_clients_normal`).
+    pub fn clients_memory(&self) -> u64 {
+        self.snapshot()
+            .iter()
+            .map(|c| {
+                CLIENT_BASE_MEMORY
+                    + c.query_mem.load(Ordering::Relaxed)
+                    + c.output_mem.load(Ordering::Relaxed)
+            })
+            .sum()
     }
 
     /// Registers a connection.
@@ -174,6 +243,13 @@ pub struct ClientEntry {
     pub info: Mutex<ClientInfo>,
     /// Set by CLIENT KILL.
     pub killed: AtomicBool,
+    /// Bytes the connection's input side holds (query buffer capacity and arguments of an
+    /// unfinished request).
+    pub query_mem: AtomicU64,
+    /// Capacity of the connection's output buffer.
+    pub output_mem: AtomicU64,
+    /// Reply bytes waiting to be sent.
+    pub output_pending: AtomicU64,
     waker: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
 }
 
@@ -208,6 +284,9 @@ impl ClientEntry {
                 ..ClientInfo::default()
             }),
             killed: AtomicBool::new(false),
+            query_mem: AtomicU64::new(0),
+            output_mem: AtomicU64::new(0),
+            output_pending: AtomicU64::new(0),
             waker: Mutex::new(Some(waker)),
         }
     }
@@ -267,6 +346,20 @@ pub struct Link {
     pub server: Arc<ServerState>,
     /// This connection's registry entry.
     pub me: Arc<ClientEntry>,
+}
+
+impl Link {
+    /// Records this connection's buffer sizes (input memory, output capacity, unsent reply
+    /// bytes) for INFO clients / memory.
+    pub fn note_buffers(&self, input: usize, output_cap: usize, pending: usize) {
+        let me = &self.me;
+        me.query_mem.store(input as u64, Ordering::Relaxed);
+        me.output_mem.store(output_cap as u64, Ordering::Relaxed);
+        me.output_pending.store(pending as u64, Ordering::Relaxed);
+        if input > 0 || pending > 0 {
+            self.server.note_peaks(input as u64, pending as u64);
+        }
+    }
 }
 
 impl fmt::Debug for Link {

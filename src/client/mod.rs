@@ -293,8 +293,17 @@ impl Redis {
     }
 
     pub(crate) fn from_store(store: Store) -> Redis {
+        let durable = store.durability().is_some();
+        let shared = Arc::new(Shared::new(store));
+        // Active expiry on a timer (stores with the system clock only). Not for a persistent
+        // store: the timer may hold the last reference when the program exits, and the
+        // store's final flush must run on the program's own thread (the server runs the
+        // cycle for the stores it serves).
+        if !durable {
+            crate::engine::cron::register(&shared);
+        }
         Redis {
-            shared: Arc::new(Shared::new(store)),
+            shared,
             session: Arc::new(Mutex::new(new_session(0))),
             info: None,
         }

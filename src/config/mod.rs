@@ -183,11 +183,12 @@ pub struct ObufLimit {
 /// `client-output-buffer-limit`, per client class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ObufLimits {
-    /// `normal`: stored and reported; emu does not limit normal clients' output.
+    /// `normal`: enforced by the server on every client's unsent replies.
     pub normal: ObufLimit,
     /// `slave` (also accepted as `replica`): stored and reported; emu has no replicas.
     pub replica: ObufLimit,
-    /// `pubsub`: enforced on every subscriber's mailbox (see `crate::pubsub`).
+    /// `pubsub`: enforced on every subscriber's mailbox (see `crate::pubsub`) and unsent
+    /// replies.
     pub pubsub: ObufLimit,
 }
 
@@ -251,6 +252,8 @@ pub struct Config {
     pub maxclients: u32,
     /// `tcp-keepalive`
     pub tcp_keepalive: i64,
+    /// `tcp-backlog`
+    pub tcp_backlog: i64,
     /// `loglevel`
     pub loglevel: LogLevel,
     /// `hz` (kept within 1..=500 as Redis does)
@@ -362,6 +365,7 @@ impl Config {
             unixsocket: Text::Borrowed(""),
             maxclients: 0,
             tcp_keepalive: 0,
+            tcp_backlog: 0,
             loglevel: LogLevel::Notice,
             hz: 0,
             activerehashing: false,

@@ -193,7 +193,8 @@ pub static TABLE: &[ConfigSpec] = &[
         "536870912",
         mem
     ),
-    // Stored only: the query buffer is not limited.
+    // Honoured: the server closes a client whose unfinished request (or unprocessed input)
+    // passes it, without a reply, as Redis does.
     uint!(
         "client-query-buffer-limit",
         client_query_buffer_limit,
@@ -215,9 +216,13 @@ pub static TABLE: &[ConfigSpec] = &[
     uint!("maxclients", maxclients, 1, u32::MAX, "10000"),
     // Stored only.
     int!("tcp-keepalive", tcp_keepalive, 0, INT_MAX, "300"),
+    // Honoured: the listen backlog of the TCP listener (set at startup, as in Redis; the
+    // kernel caps it at net.core.somaxconn).
+    int!("tcp-backlog", tcp_backlog, 0, INT_MAX, "511").immutable(),
     // Stored only: emu does not log.
     enumerated!("loglevel", loglevel, LogLevel, "notice"),
-    // Stored only (INFO shows hz 10). Redis keeps it within 1..=500, and so does this row.
+    // Honoured: the active-expiry timer's frequency (`engine::cron`). Redis keeps it within
+    // 1..=500, and so does this row.
     ConfigSpec::new(
         "hz",
         "10",
@@ -231,7 +236,7 @@ pub static TABLE: &[ConfigSpec] = &[
     ),
     // Stored only.
     boolean!("activerehashing", activerehashing, "yes"),
-    // Stored only: expiry is lazy plus emu's own active cycle.
+    // Honoured: the share of each `1/hz` period the active-expiry timer may use.
     int!("active-expire-effort", active_expire_effort, 1, 10, "1"),
     // Stored only: no scripting yet.
     int!(
@@ -329,7 +334,8 @@ pub static TABLE: &[ConfigSpec] = &[
     boolean!("replica-read-only", replica_read_only, "yes"),
     // Reported only.
     boolean!("cluster-enabled", cluster_enabled, "no").immutable(),
-    // The pubsub class is enforced on subscribers; normal and slave are stored only.
+    // Honoured: `normal` on every client's unsent replies, `pubsub` on subscribers' (and
+    // their queued pushes), hard and soft limits; `slave` is stored only (no replicas).
     ConfigSpec::new(
         "client-output-buffer-limit",
         "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",

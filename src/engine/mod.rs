@@ -7,11 +7,13 @@
 //! * [`ctx`] — `Ctx`, the only way handlers reach the keyspace.
 //! * [`session`] — per-client state; [`store`] — the shared state; [`effects`] — the
 //!   effect buffer (the only writer of FORMAT.md's effect records); [`watch`] — the WATCH
-//!   table; [`durability`] — the hook persistence plugs into.
+//!   table; [`durability`] — the hook persistence plugs into; [`cron`] — the timer that
+//!   reclaims expired keys on idle stores (Redis's `activeExpireCycle`).
 //!
 //! The engine imports only the rooms below it (`keyspace`, `types`' values, `util`,
 //! `error`, `value`) — see the crate's `# Layout` for the known exceptions.
 
+pub mod cron;
 pub mod ctx;
 pub mod dispatch;
 pub mod durability;

@@ -8,8 +8,19 @@
 //! through the one dispatch path, [`crate::engine::execute`].
 
 use crate::admin::Link;
+use crate::config::ObufLimits;
 use crate::engine::{self, auth_required, Session, Shared, Store};
 use crate::resp::{self, Limits, Parsed, Parser, Source};
+
+/// Completed arguments of an unfinished request are moved out of the input buffer once
+/// they hold at least this many bytes (and no fewer than the partial argument after them),
+/// so the buffer never grows by copying arguments that are already whole. Each byte is
+/// copied at most once more that way: the growth stays linear in what arrives.
+const SPILL_MIN: usize = 64 * 1024;
+
+/// Replies up to this many bytes are Redis's static per-client buffer (`PROTO_REPLY_CHUNK_BYTES`):
+/// the output limits count only what waits beyond it (Redis's reply list).
+pub const STATIC_REPLY_BYTES: usize = 16 * 1024;
 
 /// What the network layer should do after flushing [`Conn::out`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,15 +42,34 @@ pub struct Conn {
     /// Received bytes; `consumed` of them are processed.
     input: Vec<u8>,
     consumed: usize,
+    /// Completed arguments of the unfinished request, moved out of `input` (see
+    /// [`SPILL_MIN`]), and their total size.
+    spilled: Vec<Vec<u8>>,
+    spilled_bytes: usize,
     /// Bytes to send.
     pub out: Vec<u8>,
+    /// How many bytes at the front of `out` the network layer has already sent.
+    pub sent: usize,
+    /// Set by `process` when the replies passed the output limits
+    /// ([`Conn::output_over_limit`]): it stopped there, and the client must be closed at
+    /// once, without sending them (as Redis frees such a client).
+    pub over_limit: bool,
     max_bulk: u64,
+    /// CONFIG `client-query-buffer-limit`.
+    pub query_limit: u64,
+    /// CONFIG `client-output-buffer-limit`.
+    pub obuf_limits: ObufLimits,
+    /// A password is set and this client has not authenticated: Redis closes such a client
+    /// as soon as its replies overflow the static reply buffer.
+    pub unauthenticated: bool,
     /// CONFIG `timeout`: close after this many idle seconds (0 = never), refreshed from the
     /// store on every batch.
     pub idle_timeout_secs: u64,
     last_cmd: String,
     /// Error replies produced by the last `process` call (INFO total_error_replies).
     pub errors: u64,
+    /// Since when the output has been over the soft limit of its class.
+    soft_since: Option<std::time::Instant>,
     /// Set when a blocking command blocked the client: `process` stopped there; the network
     /// layer waits on it, then calls [`Conn::finish_blocked`] and `process` again.
     pub blocked: Option<crate::blocking::Waiter>,
@@ -51,13 +81,23 @@ impl Conn {
         Conn {
             session,
             parser: Parser::new(),
-            input: Vec::with_capacity(16 * 1024),
+            // Buffers grow with what arrives and are released when empty, so an idle
+            // connection holds none.
+            input: Vec::new(),
             consumed: 0,
-            out: Vec::with_capacity(16 * 1024),
+            spilled: Vec::new(),
+            spilled_bytes: 0,
+            out: Vec::new(),
+            sent: 0,
+            over_limit: false,
             max_bulk: 512 * 1024 * 1024,
+            query_limit: 1 << 30,
+            obuf_limits: crate::config::Config::default().client_output_buffer_limit,
+            unauthenticated: false,
             idle_timeout_secs: 0,
             last_cmd: String::new(),
             errors: 0,
+            soft_since: None,
             blocked: None,
         }
     }
@@ -67,23 +107,57 @@ impl Conn {
         &mut self.input
     }
 
+    /// The unsent output from `sent` on, and the input buffer to read into, at once.
+    pub fn buffers(&mut self, sent: usize) -> (&[u8], &mut Vec<u8>) {
+        (&self.out[sent..], &mut self.input)
+    }
+
     /// Removes and returns the received bytes not yet processed (a blocked async
     /// adapter request sets the rest of its pipeline aside).
     pub fn take_pending_input(&mut self) -> Vec<u8> {
+        // Arguments are set aside only inside an unfinished request, and the adapter hands
+        // over whole requests: nothing is spilled when it calls this.
+        debug_assert!(self.spilled.is_empty());
         let rest = self.input.split_off(self.consumed);
         self.input.clear();
         self.consumed = 0;
         rest
     }
 
-    /// Bytes received and not yet processed.
+    /// Bytes received and not yet processed (the query buffer, with the completed
+    /// arguments of an unfinished request).
     pub fn pending_input(&self) -> usize {
-        self.input.len() - self.consumed
+        self.input.len() - self.consumed + self.spilled_bytes
+    }
+
+    /// Memory the input side holds (buffer capacity and set-aside arguments).
+    pub fn input_memory(&self) -> usize {
+        self.input.capacity() + self.spilled_bytes
+    }
+
+    /// Whether the query buffer exceeds `client-query-buffer-limit`: the client must be
+    /// closed (without a reply, as Redis does).
+    pub fn over_query_limit(&self) -> bool {
+        self.pending_input() as u64 > self.query_limit
+    }
+
+    /// Releases the input buffer's memory when it holds nothing.
+    pub fn trim_input(&mut self) {
+        if self.input.len() == self.consumed && self.spilled.is_empty() {
+            self.consumed = 0;
+            if self.input.capacity() > 4096 {
+                self.input = Vec::new();
+            } else {
+                self.input.clear();
+            }
+        }
     }
 
     /// Runs every complete request in the input buffer and appends the replies to `out`.
     pub fn process(&mut self, store: &Shared) -> Flow {
         self.errors = 0;
+        // Replies of earlier batches may still wait in `out`; this batch's start here.
+        let out_start = self.out.len();
         // Parse the first request before locking: a partial request needs no lock.
         // The unauthenticated limits only matter when a password is set; check lazily.
         let mut batch = store.batch();
@@ -100,11 +174,19 @@ impl Conn {
                 authenticated,
             };
             match self.parser.parse(buf, limits) {
-                Ok(Parsed::Incomplete { hint }) => {
-                    if hint > buf.len() {
-                        let extra = hint - buf.len();
-                        // Reserve for a large bulk, bounded so a lying header costs little.
-                        self.input.reserve(extra.min(8 * 1024 * 1024));
+                Ok(Parsed::Incomplete { .. }) => {
+                    // Nothing is reserved for a bulk that has not arrived (its header
+                    // may lie); set completed arguments aside instead of growing the buffer
+                    // around them.
+                    let done = self.parser.completed_len();
+                    if done >= SPILL_MIN && done >= buf.len() - done {
+                        let start = self.consumed;
+                        for &(s, e) in self.parser.args() {
+                            self.spilled.push(self.input[start + s..start + e].to_vec());
+                            self.spilled_bytes += e - s;
+                        }
+                        self.input.drain(start..start + done);
+                        self.parser.forget_completed();
                     }
                     break;
                 }
@@ -113,6 +195,8 @@ impl Conn {
                     self.errors += 1;
                     self.input.clear();
                     self.consumed = 0;
+                    self.spilled.clear();
+                    self.spilled_bytes = 0;
                     self.parser = Parser::new();
                     flow = Flow::Close;
                     break;
@@ -132,7 +216,15 @@ impl Conn {
                     // Most commands have few arguments: no allocation for them.
                     let mut small: [&[u8]; 16] = [&[]; 16];
                     let big: Vec<&[u8]>;
-                    let argv: &[&[u8]] = if ranges.len() <= small.len() {
+                    let argv: &[&[u8]] = if !self.spilled.is_empty() {
+                        big = self
+                            .spilled
+                            .iter()
+                            .map(|a| a.as_slice())
+                            .chain(ranges.iter().map(|&(s, e)| &base[s..e]))
+                            .collect();
+                        &big
+                    } else if ranges.len() <= small.len() {
                         for (slot, &(s, e)) in small.iter_mut().zip(ranges) {
                             *slot = &base[s..e];
                         }
@@ -149,12 +241,30 @@ impl Conn {
                         &mut self.last_cmd,
                         &mut self.errors,
                     );
-                    if let Some(req) = self.session.block.take() {
+                    let blocked = self.session.block.take();
+                    if let Some(req) = blocked {
                         // The client blocks: later requests wait for its reply.
                         self.blocked = Some(g.blocking.register(req, argv, &self.session));
+                    }
+                    if !self.spilled.is_empty() {
+                        self.spilled = Vec::new();
+                        self.spilled_bytes = 0;
+                    }
+                    if self.blocked.is_some() {
                         break;
                     }
                     if self.session.close_after_reply {
+                        flow = Flow::Close;
+                        break;
+                    }
+                    // Checked as each reply is added, as Redis does: a client over its
+                    // limit runs nothing more.
+                    self.unauthenticated = auth_required(g, &self.session);
+                    let pending = self.out.len() - self.sent;
+                    if pending > STATIC_REPLY_BYTES
+                        && self.output_over_limit(pending, crate::pubsub::subscribed(&self.session))
+                    {
+                        self.over_limit = true;
                         flow = Flow::Close;
                         break;
                     }
@@ -167,8 +277,9 @@ impl Conn {
             self.refresh_limits(batch.store());
         }
         if let Err(e) = batch.finish() {
-            // The writes are not durable: never acknowledge them.
-            self.out.clear();
+            // The writes are not durable: never acknowledge them (earlier batches' replies
+            // were, and still go out).
+            self.out.truncate(out_start);
             resp::encode_error(&mut self.out, e.message());
             self.errors += 1;
             flow = Flow::Close;
@@ -179,6 +290,7 @@ impl Conn {
             self.input.drain(..self.consumed);
             self.consumed = 0;
         }
+        self.trim_input();
         if self.input.capacity() > 1024 * 1024 && self.input.len() < 64 * 1024 {
             self.input.shrink_to(64 * 1024);
         }
@@ -197,6 +309,9 @@ impl Conn {
     pub fn refresh_limits(&mut self, store: &Store) {
         self.max_bulk = store.config.proto_max_bulk_len;
         self.idle_timeout_secs = store.config.timeout;
+        self.query_limit = store.config.client_query_buffer_limit;
+        self.obuf_limits = store.config.client_output_buffer_limit;
+        self.unauthenticated = auth_required(store, &self.session);
     }
 
     /// Moves queued Pub/Sub pushes into [`Conn::out`] (called when the connection is woken
@@ -204,6 +319,39 @@ impl Conn {
     /// `client-output-buffer-limit pubsub`: the connection must be closed.
     pub fn deliver_pushes(&mut self) -> bool {
         crate::pubsub::drain_into(&self.session, &mut self.out)
+    }
+
+    /// Checks `pending` unsent reply bytes against the output limits, as Redis's
+    /// `checkClientOutputBufferLimits` does (class `pubsub` for a subscriber, else `normal`;
+    /// only the bytes beyond the static reply buffer count): true when the client must be
+    /// closed. An unauthenticated client (a password is set) is closed as soon as its
+    /// replies overflow the static buffer, as Redis does.
+    pub fn output_over_limit(&mut self, pending: usize, pubsub: bool) -> bool {
+        if self.unauthenticated && pending > STATIC_REPLY_BYTES {
+            return true;
+        }
+        let used = pending.saturating_sub(STATIC_REPLY_BYTES) as u64;
+        let l = if pubsub {
+            self.obuf_limits.pubsub
+        } else {
+            self.obuf_limits.normal
+        };
+        if l.hard != 0 && used >= l.hard {
+            return true;
+        }
+        if l.soft != 0 && used >= l.soft {
+            let now = std::time::Instant::now();
+            match self.soft_since {
+                None => {
+                    self.soft_since = Some(now);
+                    false
+                }
+                Some(t) => now.duration_since(t).as_secs() > l.soft_secs,
+            }
+        } else {
+            self.soft_since = None;
+            false
+        }
     }
 
     /// Copies the session's visible state into the server registry.

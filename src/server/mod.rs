@@ -6,6 +6,24 @@
 //! * `net` (feature `server`) — tokio listeners for TCP and Unix sockets, one task per
 //!   connection, signal handling and clean shutdown.
 //!
+//! # Limits (Redis 7.0's, issue 10)
+//!
+//! * A connection reads and writes at once: replies queue while requests keep arriving,
+//!   bounded by `client-output-buffer-limit` (`normal`, `pubsub`; hard, and soft for N
+//!   seconds), checked as each reply is added; only bytes past the 16 KiB static reply
+//!   buffer count, as in Redis. With a password set, an unauthenticated client is closed
+//!   once its replies overflow that buffer.
+//! * The query buffer grows with what arrives (a bulk header reserves nothing); completed
+//!   arguments of an unfinished request are set aside instead of being copied as the buffer
+//!   grows. `client-query-buffer-limit` closes a client whose unprocessed input (the whole
+//!   unfinished request, arguments included) passes it — stricter than Redis 7.0, which
+//!   counts only the buffer and not arguments of 32 KiB and more already parsed.
+//! * Idle connections hold no buffers. The TCP listener's backlog is `tcp-backlog` (511).
+//! * SIGINT/SIGTERM are handled on a thread of their own: they raise
+//!   [`crate::util::shutdown::request`] and stop the server; `emu serve` waits at most
+//!   0.8 s for a command still holding the store (`Running::wait_or_abandon`).
+//! * [`Server::release_memory`] hands freed memory back to the OS once a second.
+//!
 //! ```no_run
 //! # #[cfg(feature = "server")] {
 //! let redis = emu::Redis::new();
@@ -43,6 +61,12 @@ pub struct Options {
     pub threads: usize,
     /// Stop on SIGINT / SIGTERM.
     pub handle_signals: bool,
+    /// Listen backlog of the TCP listener (`tcp-backlog`; `None`: the store's configured
+    /// value, 511 by default as in Redis).
+    pub tcp_backlog: Option<u32>,
+    /// Called on the server's thread once a second to hand freed memory back to the
+    /// operating system (see [`Server::release_memory`]).
+    pub release_memory: Option<fn()>,
 }
 
 impl Default for Options {
@@ -54,6 +78,8 @@ impl Default for Options {
             dir: None,
             threads: 1,
             handle_signals: false,
+            tcp_backlog: None,
+            release_memory: None,
         }
     }
 }
@@ -132,9 +158,38 @@ impl Server {
         self
     }
 
+    /// A function the server calls on its own thread once a second to return freed memory
+    /// to the operating system: the library never sets a global allocator, so the program
+    /// that does passes its purge call (the `emu` binary: mimalloc's `mi_collect(true)`;
+    /// with glibc malloc, `malloc_trim(0)`). Without it, memory freed by FLUSHALL or a large
+    /// DEL stays with the allocator for reuse.
+    pub fn release_memory(mut self, f: fn()) -> Server {
+        self.opts.release_memory = Some(f);
+        self
+    }
+
+    /// Listen backlog of the TCP listener (`--tcp-backlog`, default 511 as in Redis).
+    pub fn tcp_backlog(mut self, n: u32) -> Server {
+        self.opts.tcp_backlog = Some(n);
+        self
+    }
+
     /// Binds and starts serving on a background thread.
     #[cfg(feature = "server")]
-    pub fn start(self) -> std::io::Result<Running> {
+    pub fn start(mut self) -> std::io::Result<Running> {
+        match self.opts.tcp_backlog {
+            Some(n) => self
+                .redis
+                .with_store(|s| {
+                    s.config
+                        .set_initial("tcp-backlog", n.to_string().as_bytes())
+                })
+                .map_err(invalid_option)?,
+            None => {
+                let n = self.redis.with_store(|s| s.config.tcp_backlog);
+                self.opts.tcp_backlog = Some(u32::try_from(n).unwrap_or(u32::MAX));
+            }
+        }
         if let Some(dir) = &self.opts.dir {
             self.redis
                 .with_store(|s| s.config.set_initial("dir", dir.as_bytes()))

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{watch, Notify};
 
 use super::conn::{Conn, Flow};
@@ -55,6 +55,29 @@ impl Running {
         }
     }
 
+    /// Like [`Running::wait`], but once a stop has been requested (a signal, a
+    /// [`Stopper`]) waits at most `grace` for the server to finish: a command that holds the
+    /// store longer is not waited for. True if the server stopped cleanly; false if it was
+    /// abandoned (its thread is left running: the caller is expected to exit the process).
+    pub fn wait_or_abandon(mut self, grace: std::time::Duration) -> bool {
+        let Some(t) = self.thread.take() else {
+            return true;
+        };
+        let mut stop_seen: Option<std::time::Instant> = None;
+        loop {
+            if t.is_finished() {
+                let _ = t.join();
+                return true;
+            }
+            match stop_seen {
+                None if *self.stop.borrow() => stop_seen = Some(std::time::Instant::now()),
+                Some(at) if at.elapsed() >= grace => return false,
+                _ => {}
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
     /// A handle that stops the server from another thread.
     pub fn stopper(&self) -> Stopper {
         Stopper(self.stop.clone())
@@ -98,10 +121,7 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
     // Bind synchronously so errors reach the caller and the port is known.
     let (tcp, unix) = rt.block_on(async {
         let tcp = match &opts.bind {
-            Some(bind) => {
-                let l = tokio::net::TcpListener::bind((bind.as_str(), opts.port)).await?;
-                Some(l)
-            }
+            Some(bind) => Some(listen_tcp(bind, opts.port, opts.tcp_backlog.unwrap_or(511)).await?),
             None => None,
         };
         #[cfg(unix)]
@@ -128,16 +148,44 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let st = state.clone();
     let unix_path = opts.unixsocket.clone();
-    let handle_signals = opts.handle_signals;
-    let stop_for_signals = stop_tx.clone();
+    let release_memory = opts.release_memory;
+    if opts.handle_signals {
+        spawn_signal_thread(stop_tx.clone())?;
+    }
     let thread = std::thread::Builder::new()
         .name("emu-server".into())
         .spawn(move || {
             rt.block_on(async move {
-                if handle_signals {
-                    tokio::spawn(signals(stop_for_signals));
-                }
                 let mut tasks = Vec::new();
+                if redis.with_store(|s| s.durability().is_some()) {
+                    // Active expiry for a persistent store (in-memory ones are on the
+                    // process-wide timer, `engine::cron`), on the server's thread as in
+                    // Redis's serverCron.
+                    let r = redis.clone();
+                    tokio::spawn(async move {
+                        loop {
+                            let period = r.with_store(|s| {
+                                std::time::Duration::from_micros(
+                                    1_000_000 / s.config.hz.clamp(1, 500) as u64,
+                                )
+                            });
+                            tokio::time::sleep(period).await;
+                            // A log error reaches the next command.
+                            let _ = r.shared_store().run(|s| s.active_expire_cycle());
+                        }
+                    });
+                }
+                if let Some(release) = release_memory {
+                    // On the runtime's thread(s), where connections allocate and free.
+                    tokio::spawn(async move {
+                        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+                        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                        loop {
+                            tick.tick().await;
+                            release();
+                        }
+                    });
+                }
                 if let Some(l) = tcp {
                     tasks.push(tokio::spawn(accept_tcp(
                         l,
@@ -189,26 +237,71 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
     })
 }
 
-async fn signals(stop: watch::Sender<bool>) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut int)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) else {
-            return;
+/// Binds a TCP listener with `backlog` pending connections (Redis's `tcp-backlog`; the
+/// kernel caps it at `net.core.somaxconn`). Like Redis, every address `bind` resolves to is
+/// tried in turn.
+async fn listen_tcp(bind: &str, port: u16, backlog: u32) -> io::Result<tokio::net::TcpListener> {
+    let mut last = io::Error::new(io::ErrorKind::AddrNotAvailable, "no address to bind");
+    for addr in tokio::net::lookup_host((bind, port)).await? {
+        let sock = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
         };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
+        #[cfg(unix)]
+        sock.set_reuseaddr(true)?;
+        match sock.bind(addr).and_then(|()| sock.listen(backlog)) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = e,
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    let _ = stop.send(true);
+    Err(last)
+}
+
+/// Handles SIGINT / SIGTERM on a thread of its own, so a signal is acted on even while a
+/// long command occupies the server's threads: it raises [`crate::util::shutdown::request`]
+/// (long commands such as DEBUG SLEEP return early on it) and asks the server to stop.
+/// Returns once the handlers are installed.
+fn spawn_signal_thread(stop: watch::Sender<bool>) -> io::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<()>>();
+    std::thread::Builder::new()
+        .name("emu-signals".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                #[cfg(unix)]
+                {
+                    use tokio::signal::unix::{signal, SignalKind};
+                    let (mut term, mut int) = match (
+                        signal(SignalKind::terminate()),
+                        signal(SignalKind::interrupt()),
+                    ) {
+                        (Ok(t), Ok(i)) => (t, i),
+                        (Err(e), _) | (_, Err(e)) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
+                }
+                #[cfg(not(unix))]
+                {
+                    let _ = ready_tx.send(Ok(()));
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+                crate::util::shutdown::request();
+                let _ = stop.send(true);
+            });
+        })?;
+    ready_rx
+        .recv()
+        .unwrap_or_else(|_| Err(io::Error::other("signal thread ended")))
 }
 
 async fn accept_tcp(
@@ -348,6 +441,79 @@ where
     r
 }
 
+/// What woke a connection.
+enum Event {
+    /// Bytes were written to the socket.
+    Wrote(usize),
+    /// Bytes were read (0: the peer closed).
+    Read(usize),
+    /// Pub/Sub pushes are queued.
+    Pushed,
+    /// The blocking command's wait is over.
+    Unblocked,
+}
+
+/// After running this many bytes of requests in one go, a connection yields to the others
+/// (Redis serves each client one 16 KiB read per event-loop turn).
+const YIELD_AFTER: usize = 16 * 1024;
+
+/// Size of one read: Redis reads 16 KiB at a time (`PROTO_IOBUF_LEN`); a few times that
+/// saves system calls on large arguments.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Writes from `out` and, when `read`, reads into `input`, whichever the socket allows
+/// first: a connection keeps reading while its replies wait to be sent (a client that
+/// writes its whole pipeline before reading any reply would otherwise deadlock with us),
+/// and keeps sending while it reads. The read goes through a buffer on the stack so an idle
+/// connection holds no buffer at all.
+async fn io_step<S>(sock: &mut S, out: &[u8], input: &mut Vec<u8>, read: bool) -> io::Result<Event>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    use std::pin::Pin;
+    use std::task::Poll;
+    std::future::poll_fn(|cx| {
+        if !out.is_empty() {
+            match Pin::new(&mut *sock).poll_write(cx, out) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => return Poll::Ready(Ok(Event::Wrote(n))),
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {}
+            }
+        }
+        if read {
+            let mut chunk = [0u8; READ_CHUNK];
+            let mut buf = tokio::io::ReadBuf::new(&mut chunk);
+            match Pin::new(&mut *sock).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) => {
+                    input.extend_from_slice(buf.filled());
+                    return Poll::Ready(Ok(Event::Read(buf.filled().len())));
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {}
+            }
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// Waits for a blocked client's wait to end; forever when it is not blocked.
+async fn unblocked(waiter: &Option<crate::blocking::Waiter>) {
+    match waiter {
+        Some(w) => w.ready().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Waits until `deadline`; forever without one.
+async fn idle_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn serve_loop<S>(
     sock: &mut S,
     store: &crate::engine::Shared,
@@ -374,167 +540,130 @@ where
     };
     let stats = &link.server.stats;
     use std::sync::atomic::Ordering::Relaxed;
-    loop {
-        if link.me.is_killed() {
-            return Ok(());
+    // Bytes of `conn.out` already written.
+    let mut sent = 0usize;
+    // Flow::Close: send what is queued, read nothing more, then close.
+    let mut closing = false;
+    // A blocking command's wait (BLPOP & co.): later requests stay in the input buffer.
+    let mut waiter: Option<crate::blocking::Waiter> = None;
+    let mut last_input = tokio::time::Instant::now();
+    // Input arrived that `process` has not seen yet.
+    let mut unprocessed = false;
+    let result = loop {
+        if link.me.is_killed() || mailbox.is_closed() {
+            // CLIENT KILL, or the Pub/Sub output limit closed this subscriber: close at
+            // once, as Redis does.
+            break Ok(());
         }
-        // Pub/Sub pushes queued while we were busy (their wake-up may have been used).
-        if mailbox.pending() > 0 || mailbox.is_closed() {
-            if !push_out(sock, &mut conn, stats, &pushed, &mailbox).await? {
-                let _ = sock.shutdown().await;
-                return Ok(());
+        if unprocessed && waiter.is_none() && !closing {
+            unprocessed = false;
+            if conn.over_query_limit() {
+                // client-query-buffer-limit: closed without a reply, as Redis does.
+                break Ok(());
             }
-            continue;
-        }
-        let idle = conn.idle_timeout_secs;
-        let input = conn.input();
-        if input.capacity() - input.len() < 4096 {
-            input.reserve(16 * 1024);
-        }
-        let read = sock.read_buf(input);
-        // Redis never times out a client in Pub/Sub mode.
-        let idle = if mailbox.subscribed() { 0 } else { idle };
-        let n = if idle == 0 {
-            tokio::select! {
-                r = read => Some(r?),
-                _ = killed.notified() => return Ok(()),
-                _ = pushed.notified() => None,
+            conn.sent = sent;
+            let before = conn.pending_input();
+            let flow = conn.process(store);
+            if before.saturating_sub(conn.pending_input()) >= YIELD_AFTER {
+                // A big batch ran: let other connections have their turn before the next
+                // one (tokio's budget counts socket operations, not the commands they carry).
+                tokio::task::yield_now().await;
             }
-        } else {
-            // CONFIG timeout: idle clients are closed, as Redis does.
-            tokio::select! {
-                r = tokio::time::timeout(std::time::Duration::from_secs(idle), read) => match r {
-                    Ok(r) => Some(r?),
-                    Err(_) => return Ok(()),
-                },
-                _ = killed.notified() => return Ok(()),
-                _ = pushed.notified() => None,
+            if conn.over_limit {
+                // client-output-buffer-limit (or the unauthenticated limit), reached while
+                // running the batch: closed at once, as Redis does.
+                break Ok(());
             }
-        };
-        let Some(n) = n else {
-            // Woken by a Pub/Sub push: send what is queued.
-            if !push_out(sock, &mut conn, stats, &pushed, &mailbox).await? {
-                // client-output-buffer-limit pubsub: close, as Redis does.
-                let _ = sock.shutdown().await;
-                return Ok(());
-            }
-            continue;
-        };
-        if n == 0 {
-            return Ok(());
-        }
-        stats.net_input_bytes.fetch_add(n as u64, Relaxed);
-        let mut flow = conn.process(store);
-        loop {
-            // client-output-buffer-limit pubsub disconnected this client meanwhile.
-            if mailbox.is_closed() {
-                flow = Flow::Close;
-            }
+            waiter = conn.blocked.take();
             if conn.errors > 0 {
                 stats.error_replies.fetch_add(conn.errors, Relaxed);
                 conn.errors = 0;
             }
             conn.sync_registry(link);
-            if !conn.out.is_empty() {
-                stats
-                    .net_output_bytes
-                    .fetch_add(conn.out.len() as u64, Relaxed);
-                if !write_or_dead(sock, &conn.out, &pushed, &mailbox).await? {
-                    let _ = sock.shutdown().await;
-                    return Ok(());
-                }
-                conn.out.clear();
-                if conn.out.capacity() > 1024 * 1024 {
-                    conn.out.shrink_to(64 * 1024);
-                }
-            }
             if flow == Flow::Close {
-                let _ = sock.shutdown().await;
-                return Ok(());
+                closing = true;
             }
-            let Some(waiter) = conn.blocked.take() else {
-                break;
-            };
-            // Blocked (BLPOP & co.): wait for the reply without holding a thread; keep
-            // reading so a disconnect is noticed (input is buffered, as Redis does).
-            let reply = loop {
-                let input = conn.input();
-                if input.capacity() - input.len() < 4096 {
-                    input.reserve(16 * 1024);
-                }
-                tokio::select! {
-                    _ = waiter.ready() => break waiter.finish(&mut store.lock()),
-                    r = sock.read_buf(input) => match r {
-                        Ok(0) | Err(_) => {
-                            waiter.abandon(&mut store.lock());
-                            return Ok(());
-                        }
-                        Ok(n) => {
-                            stats.net_input_bytes.fetch_add(n as u64, Relaxed);
-                        }
-                    },
-                    _ = killed.notified() => {
-                        waiter.abandon(&mut store.lock());
-                        return Ok(());
-                    }
-                }
-            };
-            if reply.is_err() {
-                stats.error_replies.fetch_add(1, Relaxed);
-            }
-            conn.finish_blocked(reply);
-            flow = conn.process(store);
         }
-    }
-}
-
-/// Writes `buf`, unless this client is disconnected by the Pub/Sub output buffer limit
-/// meanwhile (a subscriber that stopped reading blocks the write forever): false then.
-async fn write_or_dead<S>(
-    sock: &mut S,
-    buf: &[u8],
-    pushed: &Notify,
-    mailbox: &crate::pubsub::Mailbox,
-) -> io::Result<bool>
-where
-    S: AsyncWrite + Unpin,
-{
-    let dead = async {
-        loop {
-            if mailbox.is_closed() {
-                return;
+        // Pub/Sub pushes go out once earlier output is sent: a subscriber that does not
+        // read leaves them in its mailbox, where the `pubsub` limit counts them.
+        if sent == conn.out.len() && mailbox.pending() > 0 && !closing {
+            conn.out.clear();
+            sent = 0;
+            if !conn.deliver_pushes() {
+                break Ok(());
             }
-            pushed.notified().await;
+        }
+        let pending = conn.out.len() - sent;
+        if conn.output_over_limit(pending, mailbox.subscribed()) {
+            // client-output-buffer-limit (or the unauthenticated limit): closed at once.
+            break Ok(());
+        }
+        if pending == 0 {
+            // Everything is sent: release the buffer's memory unless it is small.
+            sent = 0;
+            if conn.out.capacity() > 4096 {
+                conn.out = Vec::new();
+            } else {
+                conn.out.clear();
+            }
+            if closing {
+                let _ = sock.shutdown().await;
+                break Ok(());
+            }
+        } else if sent > 0 && sent >= conn.out.len() / 2 {
+            // Keep the unsent tail at the front; the copy is at most what was sent.
+            conn.out.drain(..sent);
+            sent = 0;
+        }
+        link.note_buffers(conn.input_memory(), conn.out.capacity(), pending);
+        // Redis never times out a client in Pub/Sub mode or a blocked one (whose own
+        // timeout applies).
+        let idle = if mailbox.subscribed() || waiter.is_some() {
+            0
+        } else {
+            conn.idle_timeout_secs
+        };
+        let deadline = (idle > 0).then(|| last_input + std::time::Duration::from_secs(idle));
+        let (out, input) = conn.buffers(sent);
+        let ev = tokio::select! {
+            r = io_step(sock, out, input, !closing) => r,
+            _ = killed.notified() => break Ok(()),
+            _ = pushed.notified() => Ok(Event::Pushed),
+            _ = unblocked(&waiter) => Ok(Event::Unblocked),
+            _ = idle_until(deadline) => break Ok(()),
+        };
+        match ev {
+            Err(e) => break Err(e),
+            Ok(Event::Wrote(n)) => {
+                stats.net_output_bytes.fetch_add(n as u64, Relaxed);
+                sent += n;
+            }
+            Ok(Event::Read(0)) => break Ok(()),
+            Ok(Event::Read(n)) => {
+                stats.net_input_bytes.fetch_add(n as u64, Relaxed);
+                last_input = tokio::time::Instant::now();
+                unprocessed = true;
+                if waiter.is_some() && conn.over_query_limit() {
+                    break Ok(());
+                }
+            }
+            Ok(Event::Pushed) => {}
+            Ok(Event::Unblocked) => {
+                if let Some(w) = waiter.take() {
+                    let reply = w.finish(&mut store.lock());
+                    if reply.is_err() {
+                        stats.error_replies.fetch_add(1, Relaxed);
+                    }
+                    conn.finish_blocked(reply);
+                    // Requests that arrived meanwhile run now.
+                    unprocessed = true;
+                }
+            }
         }
     };
-    tokio::select! {
-        r = sock.write_all(buf) => r.map(|_| true),
-        _ = dead => Ok(false),
+    if let Some(w) = waiter.take() {
+        w.abandon(&mut store.lock());
     }
-}
-
-/// Sends every queued Pub/Sub push; false if the client must be closed (output buffer
-/// limit).
-async fn push_out<S>(
-    sock: &mut S,
-    conn: &mut Conn,
-    stats: &crate::admin::Stats,
-    pushed: &Notify,
-    mailbox: &crate::pubsub::Mailbox,
-) -> io::Result<bool>
-where
-    S: AsyncWrite + Unpin,
-{
-    let alive = conn.deliver_pushes();
-    if !conn.out.is_empty() {
-        stats
-            .net_output_bytes
-            .fetch_add(conn.out.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        let written = write_or_dead(sock, &conn.out, pushed, mailbox).await?;
-        conn.out.clear();
-        if !written {
-            return Ok(false);
-        }
-    }
-    Ok(alive)
+    link.note_buffers(0, 0, 0);
+    result
 }

@@ -341,6 +341,34 @@ impl<V> Dict<V> {
     /// Rebuilds with `nb` buckets, compacting the slab. Deterministic: slots are relinked in
     /// slab order.
     fn resize(&mut self, nb: usize) {
+        if self.free == NONE && self.slots.len() == self.len {
+            self.relink(nb);
+        } else {
+            self.compact(nb);
+        }
+    }
+
+    /// [`Dict::resize`] for a slab without free slots.
+    fn relink(&mut self, nb: usize) {
+        {
+            // No free slot: compacting would leave the slab as it is, so relink in place
+            // (the same result, without moving every entry: at a million keys the move
+            // held the store for seconds).
+            let mut buckets = vec![NONE; nb];
+            let mask = nb - 1;
+            for (i, s) in self.slots.iter_mut().enumerate() {
+                if let Slot::Full { hash, next, .. } = s {
+                    let b = (*hash as usize) & mask;
+                    *next = buckets[b];
+                    buckets[b] = i as u32;
+                }
+            }
+            self.buckets = buckets;
+        }
+    }
+
+    /// [`Dict::resize`] compacting the slab.
+    fn compact(&mut self, nb: usize) {
         let old = std::mem::take(&mut self.slots);
         let mut slots = Vec::with_capacity(self.len.max(nb / 2));
         let mut buckets = vec![NONE; nb];
@@ -506,6 +534,38 @@ impl<'a, V> Iterator for Iter<'a, V> {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    /// Relinking in place gives exactly the table compaction gives when no slot is free
+    /// (so iteration and SCAN orders do not depend on which path a resize took).
+    #[test]
+    fn relink_in_place_equals_compaction() {
+        for n in [0usize, 1, 5, 100, 1000] {
+            let mut d: Dict<usize> = Dict::new();
+            for i in 0..n {
+                d.insert(format!("key:{i}").into_bytes(), i);
+            }
+            for nb in [4usize, 64, 4096] {
+                let mut a = d.clone();
+                let mut b = d.clone();
+                a.relink(nb);
+                b.compact(nb);
+                assert_eq!(a.buckets, b.buckets, "n {n} nb {nb}");
+                let links = |x: &Dict<usize>| -> Vec<(u32, usize)> {
+                    x.slots
+                        .iter()
+                        .map(|s| match s {
+                            Slot::Full { next, val, .. } => (*next, *val),
+                            Slot::Free { .. } => (NONE, usize::MAX),
+                        })
+                        .collect()
+                };
+                assert_eq!(links(&a), links(&b), "n {n} nb {nb}");
+                let ka: Vec<&[u8]> = a.keys().collect();
+                let kb: Vec<&[u8]> = b.keys().collect();
+                assert_eq!(ka, kb);
+            }
+        }
+    }
 
     #[test]
     fn insert_get_remove() {

@@ -237,6 +237,13 @@ pub struct RealRedis {
     pub addr: SocketAddr,
 }
 
+impl RealRedis {
+    /// The server's process id (to read its memory from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for RealRedis {
     fn drop(&mut self) {
         let _ = self.child.kill();

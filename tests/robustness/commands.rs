@@ -15,12 +15,12 @@
 
 #![cfg(feature = "server")]
 
-mod server_util;
-
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use server_util::{reply_len, start, start_real_redis, start_real_redis_with, start_with, Raw};
+use crate::server_util::{
+    reply_len, start, start_real_redis, start_real_redis_with, start_with, Raw,
+};
 
 /// Sends every command pipelined, then reads one reply per command.
 fn pipeline(c: &mut Raw, cmds: &[Vec<Vec<u8>>]) -> Vec<Vec<u8>> {
@@ -88,6 +88,7 @@ const PATTERN_BYTES: &[u8] = b"abA-]*\\^[?\xe9\x00**??[[";
 /// SCAN MATCH give the same keys as redis-server, SSCAN MATCH the same members.
 #[test]
 fn glob_patterns_match_real_redis() {
+    let _serial = crate::serial();
     let Some(redis_srv) = start_real_redis("the glob differential test") else {
         return;
     };
@@ -176,6 +177,7 @@ fn glob_patterns_match_real_redis() {
 /// answers, and another connection's PING answered meanwhile.
 #[test]
 fn pathological_globs_answer_at_once() {
+    let _serial = crate::serial();
     let Some(redis_srv) = start_real_redis("the glob differential test") else {
         return;
     };
@@ -224,6 +226,7 @@ fn pathological_globs_answer_at_once() {
 /// the same reply (RESP2 and RESP3); values Redis refuses get its errors.
 #[test]
 fn tiny_blocking_timeouts_time_out_like_redis() {
+    let _serial = crate::serial();
     let Some(redis_srv) = start_real_redis("the blocking timeout test") else {
         return;
     };
@@ -302,6 +305,7 @@ fn same_replies(
 /// transaction), the settings are immutable, `dir` and `dbfilename` are protected.
 #[test]
 fn debug_and_protected_configs_refused_by_default_like_redis() {
+    let _serial = crate::serial();
     let Some(redis_srv) = start_real_redis_with("the DEBUG gating test", &["--requirepass", "pw"])
     else {
         return;
@@ -340,6 +344,7 @@ fn debug_and_protected_configs_refused_by_default_like_redis() {
 /// from another address of this machine may not (when the machine has one).
 #[test]
 fn local_allows_loopback_only() {
+    let _serial = crate::serial();
     let other_ip = std::net::UdpSocket::bind("0.0.0.0:0")
         .and_then(|u| u.connect("192.0.2.123:9").map(|()| u))
         .and_then(|u| u.local_addr())
@@ -407,6 +412,7 @@ fn local_allows_loopback_only() {
 /// store, as in Redis).
 #[test]
 fn debug_sleep_overflowing_values_return_at_once() {
+    let _serial = crate::serial();
     let (store, srv) = start();
     store.with_store(|s| {
         s.config
@@ -464,6 +470,7 @@ fn converse(addr: std::net::SocketAddr, lines: &[&str]) -> Vec<u8> {
 /// transaction runs, SSUBSCRIBE fails at EXEC; RESP2 and RESP3.
 #[test]
 fn subscribe_inside_multi_like_redis() {
+    let _serial = crate::serial();
     let Some(redis_srv) = start_real_redis("the MULTI/SUBSCRIBE test") else {
         return;
     };
@@ -551,6 +558,7 @@ fn subscribe_inside_multi_like_redis() {
 /// pipelined between other commands, inside MULTI (built as a value there), RESP2 and RESP3.
 #[test]
 fn big_replies_are_redis_bytes() {
+    let _serial = crate::serial();
     let Some(redis_srv) = start_real_redis("the big reply test") else {
         return;
     };
@@ -660,6 +668,7 @@ fn unordered(reply: &[u8], pairs: bool) -> (Vec<u8>, Vec<Vec<u8>>) {
 /// with the same headers (RESP3 map for HGETALL), in RESP2 and RESP3.
 #[test]
 fn big_unordered_replies_match_redis() {
+    let _serial = crate::serial();
     let Some(redis_srv) = start_real_redis("the big reply test") else {
         return;
     };

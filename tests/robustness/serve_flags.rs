@@ -35,6 +35,7 @@ fn serve_and_ask(extra: &[&str], lines: &[&str]) -> Vec<String> {
 
 #[test]
 fn serve_flags_gate_debug_and_protected_configs() {
+    let _serial = crate::serial();
     let asks = ["DEBUG SLEEP 0", "CONFIG SET dir /tmp"];
     let refused = serve_and_ask(&[], &asks);
     assert!(

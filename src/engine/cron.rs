@@ -1,0 +1,165 @@
+//! The store's timer: active expiry on a schedule, as Redis's `serverCron` runs
+//! `activeExpireCycle` `hz` times a second, so expired keys are reclaimed on an idle store
+//! too (issue 10: before, only command handling reclaimed them).
+//!
+//! One process-wide thread, started with the first store, serves every live store that uses
+//! the system clock: each gets a slow cycle every `1/hz` seconds, bounded in time by
+//! `active-expire-effort` as in Redis (25% + 2% per effort step above 1 of each period).
+//! Stores are held weakly: the timer never keeps one alive. A store with a manual clock is
+//! never touched (its time moves only when told, and nothing happens on its own), nor one
+//! that is loading or inside a frozen-time section. Persistent stores are not registered
+//! (the timer could end up dropping one after the program's last handle, too late for its
+//! final flush); `emu serve` runs the same cycle for the store it serves
+//! (`crate::server`), so only an embedded persistent store relies on lazy and per-command
+//! expiry.
+
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use super::{Shared, Store};
+
+/// Keys reclaimed per step of a cycle before the time budget is checked again.
+const STEP: usize = 64;
+
+struct Entry {
+    store: Weak<Shared>,
+    next: Instant,
+}
+
+static STORES: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+static STARTED: std::sync::Once = std::sync::Once::new();
+
+/// Puts `shared` on the timer (the timer thread starts with the first store).
+pub fn register(shared: &Arc<Shared>) {
+    STORES.lock().push(Entry {
+        store: Arc::downgrade(shared),
+        next: Instant::now(),
+    });
+    STARTED.call_once(|| {
+        // Without the thread the store still works (lazy expiry and the per-command
+        // cycle); nothing to report to the caller.
+        let _ = std::thread::Builder::new()
+            .name("emu-expire".into())
+            .spawn(run);
+    });
+}
+
+fn run() {
+    loop {
+        let now = Instant::now();
+        let due: Vec<Arc<Shared>> = {
+            let mut stores = STORES.lock();
+            stores.retain(|e| e.store.strong_count() > 0);
+            stores
+                .iter()
+                .filter(|e| e.next <= now)
+                .filter_map(|e| e.store.upgrade())
+                .collect()
+        };
+        let mut periods = Vec::with_capacity(due.len());
+        for shared in &due {
+            // Any error is the log's, and the next command reports it.
+            let period = shared
+                .run(|store| {
+                    store.active_expire_cycle();
+                    period(store)
+                })
+                .unwrap_or(Duration::from_millis(100));
+            periods.push((Arc::as_ptr(shared), period));
+        }
+        drop(due);
+        let next_wake = {
+            let mut stores = STORES.lock();
+            for e in stores.iter_mut() {
+                if let Some(&(_, p)) = periods
+                    .iter()
+                    .find(|(ptr, _)| std::ptr::eq(*ptr, e.store.as_ptr()))
+                {
+                    e.next = now + p;
+                }
+            }
+            stores.iter().map(|e| e.next).min()
+        };
+        let sleep = next_wake
+            .map(|t| t.saturating_duration_since(Instant::now()))
+            .unwrap_or(Duration::from_millis(100))
+            .clamp(Duration::from_millis(1), Duration::from_millis(100));
+        std::thread::sleep(sleep);
+    }
+}
+
+/// One period of the store's `hz`.
+fn period(store: &Store) -> Duration {
+    Duration::from_micros(1_000_000 / store.config.hz.clamp(1, 500) as u64)
+}
+
+impl Store {
+    /// Redis's slow `activeExpireCycle`: reclaims expired keys for at most
+    /// `(25 + 2 × (active-expire-effort − 1))`% of one `1/hz` period; returns how many.
+    /// Does nothing for a manual clock, while loading, or with time frozen.
+    pub fn active_expire_cycle(&mut self) -> usize {
+        if !matches!(self.clock, crate::keyspace::Clock::System)
+            || self.loading
+            || self.frozen_now.is_some()
+        {
+            return 0;
+        }
+        let effort = self.config.active_expire_effort.clamp(1, 10) as u64 - 1;
+        let perc = 25 + 2 * effort;
+        let budget =
+            Duration::from_micros(perc * 1_000_000 / self.config.hz.clamp(1, 500) as u64 / 100);
+        let start = Instant::now();
+        let mut done = 0;
+        loop {
+            let n = self.active_expire(STEP);
+            done += n;
+            if n < STEP || start.elapsed() >= budget {
+                return done;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    fn keys(r: &crate::Redis) -> usize {
+        r.with_store(|s| s.dbs[0].len())
+    }
+
+    #[test]
+    fn system_clock_store_reclaims_without_commands() {
+        let r = crate::Redis::new();
+        for i in 0..1000 {
+            r.execute(&[b"SET", format!("k{i}").as_bytes(), b"v", b"PX", b"50"])
+                .unwrap();
+        }
+        r.execute(&[b"SET", b"stays", b"v"]).unwrap();
+        assert_eq!(keys(&r), 1001);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        // Only the timer runs: no command is sent while waiting.
+        while keys(&r) > 1 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} keys left after 5 s",
+                keys(&r)
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(r.with_store(|s| s.expired_keys), 1000);
+    }
+
+    #[test]
+    fn manual_clock_store_is_never_touched() {
+        let r = crate::Redis::builder().manual_clock(1_000_000).build();
+        r.execute(&[b"SET", b"k", b"v", b"PX", b"10"]).unwrap();
+        r.advance_time(Duration::from_secs(1));
+        std::thread::sleep(Duration::from_millis(400));
+        // Expired by the manual clock, but nothing happens until a command looks.
+        assert_eq!(keys(&r), 1);
+        assert_eq!(r.execute(&[b"EXISTS", b"k"]).unwrap(), crate::Value::Int(0));
+    }
+}
