@@ -230,6 +230,9 @@ pub fn read(
 pub fn load(path: &Path, store: &mut Store) -> Result<SnapInfo, PersistError> {
     let ndb = store.dbs.len();
     let cfg = store.config.clone();
+    // The key counts in META presize the tables, but a file can claim any count: never
+    // reserve more entries than the file has bytes for (a record takes well over 8 bytes).
+    let max_keys = std::fs::metadata(path).map(|m| m.len() / 8).unwrap_or(0);
     let dbs = std::cell::RefCell::new(std::mem::take(&mut store.dbs));
     let res = read(
         path,
@@ -244,7 +247,8 @@ pub fn load(path: &Path, store: &mut Store) -> Result<SnapInfo, PersistError> {
                 }
                 if let Some(db) = dbs.get_mut(i) {
                     if db.is_empty() {
-                        db.dict = crate::util::Dict::with_capacity(*n as usize);
+                        let n = (*n).min(max_keys);
+                        db.dict = crate::util::Dict::with_capacity(usize::try_from(n).unwrap_or(0));
                     }
                 }
             }
