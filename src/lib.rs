@@ -71,6 +71,7 @@ pub mod keyspace;
 pub mod persist;
 pub mod pubsub;
 pub mod resp;
+pub mod scripting;
 pub mod server;
 pub mod tx;
 pub mod types;
