@@ -86,7 +86,9 @@ pub use client::{
     from_url, ConnectOptions, ConnectionPool, Lock, LockGuard, LockOptions, PooledConnection,
     Sentinel,
 };
-pub use client::{Builder, Cmd, FromValue, Pipeline, PipelineCmd, Redis, ScanIter, ToArg, ToPair};
+pub use client::{
+    Builder, Cmd, FromValue, Pipeline, PipelineCmd, Redis, ScanIter, Script, ToArg, ToPair,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use value::Value;
 

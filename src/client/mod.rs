@@ -58,6 +58,7 @@ mod pipeline;
 pub mod pool;
 pub mod pubsub;
 mod scan;
+pub mod scripting;
 pub mod sentinel;
 pub mod url;
 
@@ -69,6 +70,7 @@ pub use options::{
 pub use pipeline::{Pipeline, PipelineCmd};
 pub use pubsub::{Message, MessageKind, PubSub, PubSubWorker};
 pub use scan::ScanIter;
+pub use scripting::Script;
 
 pub use connect::ConnectOptions;
 pub use lock::{Lock, LockGuard, LockOptions};
