@@ -13,3 +13,6 @@ mod server_util;
 
 #[cfg(feature = "server")]
 mod differential;
+mod embedded;
+#[cfg(feature = "server")]
+mod lock;
