@@ -81,6 +81,10 @@ pub struct RunCtx {
     pub wrote: bool,
 }
 
+/// The app-data slot the run context lives in (set once, so a run allocates nothing for
+/// it).
+struct Slot(Option<RunCtx>);
+
 /// Redis's rand48 (`redisLrand48`), the generator behind `math.random`: it starts from
 /// rand48's default state (Redis never seeds it), is shared by every script of the store
 /// and survives SCRIPT FLUSH, as in Redis 7.0 (where it is a process-wide static).
@@ -122,6 +126,7 @@ impl State {
         let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
         let lua = Lua::new_with(libs, LuaOptions::default()).map_err(lua_err)?;
         lua.set_app_data(Rand48(Rand48::INITIAL));
+        lua.set_app_data(Slot(None));
         let g = lua.globals();
         crate::scripting::libs::install(&lua, &g).map_err(lua_err)?;
         let raw = primitives(&lua).map_err(lua_err)?;
@@ -218,16 +223,20 @@ impl State {
         };
         let real = std::mem::replace(store, placeholder);
         let sess = std::mem::take(session);
-        lua.set_app_data(RunCtx {
-            store: real,
-            session: sess,
-            read_only: call.read_only,
-            wrote: false,
-        });
+        if let Some(mut slot) = lua.app_data_mut::<Slot>() {
+            slot.0 = Some(RunCtx {
+                store: real,
+                session: sess,
+                read_only: call.read_only,
+                wrote: false,
+            });
+        }
 
         let result = self.run.call::<(bool, mlua::Value)>(func);
 
-        let back = lua.remove_app_data::<RunCtx>();
+        let back = lua
+            .app_data_mut::<Slot>()
+            .and_then(|mut slot| slot.0.take());
         let script_resp = match back {
             Some(rc) => {
                 let placeholder = std::mem::replace(store, rc.store);
@@ -452,8 +461,9 @@ fn primitives(lua: &Lua) -> mlua::Result<Table> {
             if resp != 2 && resp != 3 {
                 return raise(b"RESP version must be 2 or 3.");
             }
-            match lua.app_data_mut::<RunCtx>() {
-                Some(mut rc) => {
+            let mut slot = lua.app_data_mut::<Slot>();
+            match slot.as_mut().and_then(|s| s.0.as_mut()) {
+                Some(rc) => {
                     rc.session.resp = resp as u8;
                     Ok(())
                 }
@@ -464,7 +474,7 @@ fn primitives(lua: &Lua) -> mlua::Result<Table> {
     raw.set(
         "set_repl",
         lua.create_function(|lua, args: Variadic<mlua::Value>| {
-            if lua.app_data_ref::<RunCtx>().is_none() {
+            if lua.app_data_ref::<Slot>().is_none_or(|s| s.0.is_none()) {
                 return raise(b"redis.set_repl can only be called inside a script invocation");
             }
             if args.len() != 1 {
@@ -574,7 +584,8 @@ fn redis_call(lua: &Lua, args: Variadic<mlua::Value>) -> mlua::Result<(mlua::Val
     };
     drop(args);
     let outcome = {
-        let Some(mut rc) = lua.app_data_mut::<RunCtx>() else {
+        let mut slot = lua.app_data_mut::<Slot>();
+        let Some(rc) = slot.as_mut().and_then(|s| s.0.as_mut()) else {
             return Ok((
                 convert::err_table(
                     lua,
@@ -583,7 +594,7 @@ fn redis_call(lua: &Lua, args: Variadic<mlua::Value>) -> mlua::Result<(mlua::Val
                 true,
             ));
         };
-        script_call(&mut rc, &argv)
+        script_call(rc, &argv)
     };
     match outcome {
         Ok((v, resp)) => Ok((convert::to_lua(lua, &v, resp)?, false)),
@@ -636,8 +647,12 @@ fn acl_check(lua: &Lua, args: Variadic<mlua::Value>) -> mlua::Result<bool> {
         Err(msg) => return raise(msg.as_bytes()),
     };
     let known = lua
-        .app_data_ref::<RunCtx>()
-        .is_some_and(|rc| rc.store.table().get(&argv[0]).is_some());
+        .app_data_ref::<Slot>()
+        .and_then(|s| {
+            s.0.as_ref()
+                .map(|rc| rc.store.table().get(&argv[0]).is_some())
+        })
+        .unwrap_or(false);
     if known {
         Ok(true)
     } else {
