@@ -1,11 +1,13 @@
-//! The libraries Redis loads besides Lua's own: `bit` (LuaBitOp's API). `cjson`,
-//! `cmsgpack` and `struct` are not provided yet (see the room's known differences).
+//! The libraries Redis loads besides Lua's own: `bit` (LuaBitOp's API) and `cjson`
+//! ([`crate::scripting::cjson`]). `cmsgpack` and `struct` are not provided yet (see the
+//! room's known differences).
 
 use mlua::{Lua, Table, Variadic};
 
 /// Installs the libraries into the globals (before the prelude protects them).
 pub fn install(lua: &Lua, g: &Table) -> mlua::Result<()> {
     g.set("bit", bit(lua)?)?;
+    g.set("cjson", crate::scripting::cjson::table(lua)?)?;
     Ok(())
 }
 

@@ -309,7 +309,7 @@ fn raise<T>(buf: &[u8]) -> mlua::Result<T> {
 }
 
 /// `luaL_error` from a C function: the message prefixed with the caller's position.
-fn raise_at<T>(lua: &Lua, msg: &str) -> mlua::Result<T> {
+pub(crate) fn raise_at<T>(lua: &Lua, msg: &str) -> mlua::Result<T> {
     let mut text = String::new();
     if let Some(d) = lua.inspect_stack(1) {
         let line = d.curr_line();

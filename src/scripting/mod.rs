@@ -38,6 +38,7 @@
 //! * A `{big_number=…}` result is sent as a bulk string under RESP3 too.
 //! * Errors raised by `bit` functions on bad arguments carry mlua's wording.
 
+pub mod cjson;
 pub mod commands;
 pub mod convert;
 pub mod libs;
