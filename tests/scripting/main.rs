@@ -16,3 +16,5 @@ mod differential;
 mod embedded;
 #[cfg(feature = "server")]
 mod lock;
+#[cfg(feature = "redis-rs")]
+mod adapter;
