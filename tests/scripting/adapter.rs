@@ -17,7 +17,8 @@ fn redis_rs_script_sync() {
         .invoke::<i64>(&mut con)
         .unwrap_err();
     assert!(
-        e.to_string().contains("Unknown Redis command called from script"),
+        e.to_string()
+            .contains("Unknown Redis command called from script"),
         "{e}"
     );
 }

@@ -11,10 +11,10 @@ mod common;
 #[path = "../server_util/mod.rs"]
 mod server_util;
 
+#[cfg(feature = "redis-rs")]
+mod adapter;
 #[cfg(feature = "server")]
 mod differential;
 mod embedded;
 #[cfg(feature = "server")]
 mod lock;
-#[cfg(feature = "redis-rs")]
-mod adapter;
