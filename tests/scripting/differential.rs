@@ -394,6 +394,14 @@ fn cases() -> Vec<Vec<Vec<String>>> {
         simple("return {cjson.null == nil, type(cjson.null)}"),
         simple("return cjson.decode('[1,null,3]')"),
     ];
+    // Many arguments (Lua's C stack holds 8000 values: KEYS/ARGV must not go through it).
+    let mut many = vec![
+        "EVAL".to_string(),
+        "return {#ARGV, ARGV[20000]}".into(),
+        "0".into(),
+    ];
+    many.extend((1..=20000).map(|i| i.to_string()));
+    out.push(vec![many]);
     // A line feed inside a bulk is fine; SCRIPT LOAD's SHA of a known body.
     out.push(vec![
         cmd(&["SCRIPT", "LOAD", "return 'loaded'"]),
