@@ -1,6 +1,6 @@
-//! The libraries Redis loads besides Lua's own: `bit` (LuaBitOp's API) and `cjson`
-//! ([`crate::scripting::cjson`]). `cmsgpack` and `struct` are not provided yet (see the
-//! room's known differences).
+//! The libraries Redis loads besides Lua's own: `bit` (LuaBitOp's API), `cjson`
+//! ([`crate::scripting::cjson`]) and `cmsgpack` ([`crate::scripting::cmsgpack`]). `struct`
+//! is not provided yet (see the room's known differences).
 
 use mlua::{Lua, Table, Variadic};
 
@@ -8,6 +8,7 @@ use mlua::{Lua, Table, Variadic};
 pub fn install(lua: &Lua, g: &Table) -> mlua::Result<()> {
     g.set("bit", bit(lua)?)?;
     g.set("cjson", crate::scripting::cjson::table(lua)?)?;
+    g.set("cmsgpack", crate::scripting::cmsgpack::table(lua)?)?;
     Ok(())
 }
 

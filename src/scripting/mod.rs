@@ -10,7 +10,7 @@
 //!   and library tables read-only, reading an unknown global an error, no `print`,
 //!   `loadfile`, `dofile`, `require`, `os`, `io`, `debug`).
 //! * [`convert`] — Lua ↔ reply conversions, RESP2 and RESP3 (`redis.setresp(3)`).
-//! * [`libs`] — `bit`.
+//! * [`libs`] — `bit`; [`cjson`] and [`cmsgpack`] — Redis's lua-cjson and lua_cmsgpack.
 //! * [`commands`] — the handlers and the spec slice.
 //!
 //! **Atomicity and the log.** A script runs inside its EVAL, under the store lock the front
@@ -24,8 +24,10 @@
 //!
 //! # Known differences from Redis
 //!
-//! * No `cjson`, `cmsgpack` or `struct` library yet (reading them is the nonexistent-global
-//!   error). `os` is absent, as in Redis 7.0 (7.2 added `os.clock`).
+//! * No `struct` library yet (reading it is the nonexistent-global error). `os` is absent,
+//!   as in Redis 7.0 (7.2 added `os.clock`). `cjson`'s configuration functions
+//!   (`encode_max_depth`, `encode_sparse_array`, …, `new`) are not provided; `-0` encodes
+//!   as `0` (mlua reads an integral float as an integer, losing the sign of zero).
 //! * FUNCTION / FCALL, busy scripts (`busy-reply-threshold`, `-BUSY`, a killable SCRIPT
 //!   KILL) are not implemented: SCRIPT KILL always answers NOTBUSY (a script runs under the
 //!   store lock, so no other client can observe it running).
@@ -39,6 +41,7 @@
 //! * Errors raised by `bit` functions on bad arguments carry mlua's wording.
 
 pub mod cjson;
+pub mod cmsgpack;
 pub mod commands;
 pub mod convert;
 pub mod libs;
