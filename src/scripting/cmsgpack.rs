@@ -23,7 +23,7 @@ pub fn table(lua: &Lua) -> mlua::Result<Table> {
             }
             let mut out = Vec::new();
             for a in args.iter() {
-                pack(lua, a, 0, &mut out)?;
+                pack(a, 0, &mut out)?;
             }
             lua.create_string(out)
         })?,
@@ -162,7 +162,7 @@ fn array_len(t: &Table) -> mlua::Result<Option<usize>> {
     Ok((max == count).then_some(count))
 }
 
-fn pack(lua: &Lua, v: &mlua::Value, level: usize, out: &mut Vec<u8>) -> mlua::Result<()> {
+fn pack(v: &mlua::Value, level: usize, out: &mut Vec<u8>) -> mlua::Result<()> {
     match v {
         mlua::Value::Boolean(b) => out.push(if *b { 0xc3 } else { 0xc2 }),
         mlua::Value::Number(n) => pack_number(*n, out),
@@ -173,7 +173,7 @@ fn pack(lua: &Lua, v: &mlua::Value, level: usize, out: &mut Vec<u8>) -> mlua::Re
                 pack_len(len, 0x90, 16, 0xdc, 0xdd, out);
                 for i in 1..=len {
                     let item: mlua::Value = t.raw_get(i)?;
-                    pack(lua, &item, level + 1, out)?;
+                    pack(&item, level + 1, out)?;
                 }
             }
             None => {
@@ -183,8 +183,8 @@ fn pack(lua: &Lua, v: &mlua::Value, level: usize, out: &mut Vec<u8>) -> mlua::Re
                     .collect::<mlua::Result<_>>()?;
                 pack_len(pairs.len(), 0x80, 16, 0xde, 0xdf, out);
                 for (k, val) in &pairs {
-                    pack(lua, k, level + 1, out)?;
-                    pack(lua, val, level + 1, out)?;
+                    pack(k, level + 1, out)?;
+                    pack(val, level + 1, out)?;
                 }
             }
         },
