@@ -1,6 +1,6 @@
 //! The libraries Redis loads besides Lua's own: `bit` (LuaBitOp's API), `cjson`
-//! ([`crate::scripting::cjson`]) and `cmsgpack` ([`crate::scripting::cmsgpack`]). `struct`
-//! is not provided yet (see the room's known differences).
+//! ([`crate::scripting::cjson`]), `cmsgpack` ([`crate::scripting::cmsgpack`]) and `struct`
+//! ([`crate::scripting::structlib`]).
 
 use mlua::{Lua, Table, Variadic};
 
@@ -9,6 +9,7 @@ pub fn install(lua: &Lua, g: &Table) -> mlua::Result<()> {
     g.set("bit", bit(lua)?)?;
     g.set("cjson", crate::scripting::cjson::table(lua)?)?;
     g.set("cmsgpack", crate::scripting::cmsgpack::table(lua)?)?;
+    g.set("struct", crate::scripting::structlib::table(lua)?)?;
     Ok(())
 }
 

@@ -10,7 +10,8 @@
 //!   and library tables read-only, reading an unknown global an error, no `print`,
 //!   `loadfile`, `dofile`, `require`, `os`, `io`, `debug`).
 //! * [`convert`] — Lua ↔ reply conversions, RESP2 and RESP3 (`redis.setresp(3)`).
-//! * [`libs`] — `bit`; [`cjson`] and [`cmsgpack`] — Redis's lua-cjson and lua_cmsgpack.
+//! * [`libs`] — `bit`; [`cjson`], [`cmsgpack`], [`structlib`] — Redis's lua-cjson,
+//!   lua_cmsgpack and lua_struct.
 //! * [`commands`] — the handlers and the spec slice.
 //!
 //! **Atomicity and the log.** A script runs inside its EVAL, under the store lock the front
@@ -24,8 +25,7 @@
 //!
 //! # Known differences from Redis
 //!
-//! * No `struct` library yet (reading it is the nonexistent-global error). `os` is absent,
-//!   as in Redis 7.0 (7.2 added `os.clock`). `cjson`'s configuration functions
+//! * `os` is absent, as in Redis 7.0 (7.2 added `os.clock`). `cjson`'s configuration functions
 //!   (`encode_max_depth`, `encode_sparse_array`, …, `new`) are not provided; `-0` encodes
 //!   as `0` (mlua reads an integral float as an integer, losing the sign of zero).
 //! * FUNCTION / FCALL, busy scripts (`busy-reply-threshold`, `-BUSY`, a killable SCRIPT
@@ -46,5 +46,6 @@ pub mod commands;
 pub mod convert;
 pub mod libs;
 pub mod lua;
+pub mod structlib;
 
 pub use commands::COMMANDS;
