@@ -23,7 +23,7 @@ fn tobit(x: f64) -> i32 {
     (r.rem_euclid(4_294_967_296.0) as u64 as u32) as i32
 }
 
-fn arg(fname: &str, i: usize, v: Option<&mlua::Value>) -> mlua::Result<i32> {
+fn arg(lua: &Lua, fname: &str, i: usize, v: Option<&mlua::Value>) -> mlua::Result<i32> {
     let n = match v {
         Some(mlua::Value::Number(n)) => Some(*n),
         Some(mlua::Value::Integer(n)) => Some(*n as f64),
@@ -32,26 +32,31 @@ fn arg(fname: &str, i: usize, v: Option<&mlua::Value>) -> mlua::Result<i32> {
             .and_then(|t| t.trim().parse::<f64>().ok()),
         _ => None,
     };
-    n.map(tobit).ok_or_else(|| {
-        let got = match v {
-            None => "no value".to_string(),
-            Some(v) => v.type_name().to_string(),
-        };
-        mlua::Error::RuntimeError(format!(
-            "bad argument #{i} to '{fname}' (number expected, got {got})"
-        ))
-    })
+    match n {
+        Some(n) => Ok(tobit(n)),
+        None => {
+            let got = v.map_or("no value", |v| v.type_name());
+            crate::scripting::lua::raise_at(
+                lua,
+                &format!("bad argument #{i} to '{fname}' (number expected, got {got})"),
+            )
+        }
+    }
 }
 
 fn bit(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
     t.set(
         "tobit",
-        lua.create_function(|_, a: Variadic<mlua::Value>| Ok(arg("tobit", 1, a.first())? as f64))?,
+        lua.create_function(|lua, a: Variadic<mlua::Value>| {
+            Ok(arg(lua, "tobit", 1, a.first())? as f64)
+        })?,
     )?;
     t.set(
         "bnot",
-        lua.create_function(|_, a: Variadic<mlua::Value>| Ok(!arg("bnot", 1, a.first())? as f64))?,
+        lua.create_function(|lua, a: Variadic<mlua::Value>| {
+            Ok(!arg(lua, "bnot", 1, a.first())? as f64)
+        })?,
     )?;
     type Fold = fn(i32, i32) -> i32;
     let folds: [(&str, Fold); 3] = [
@@ -62,10 +67,10 @@ fn bit(lua: &Lua) -> mlua::Result<Table> {
     for (name, f) in folds {
         t.set(
             name,
-            lua.create_function(move |_, a: Variadic<mlua::Value>| {
-                let mut acc = arg(name, 1, a.first())?;
+            lua.create_function(move |lua, a: Variadic<mlua::Value>| {
+                let mut acc = arg(lua, name, 1, a.first())?;
                 for (i, v) in a.iter().enumerate().skip(1) {
-                    acc = f(acc, arg(name, i + 1, Some(v))?);
+                    acc = f(acc, arg(lua, name, i + 1, Some(v))?);
                 }
                 Ok(acc as f64)
             })?,
@@ -82,26 +87,26 @@ fn bit(lua: &Lua) -> mlua::Result<Table> {
     for (name, f) in shifts {
         t.set(
             name,
-            lua.create_function(move |_, a: Variadic<mlua::Value>| {
-                let x = arg(name, 1, a.first())?;
-                let n = arg(name, 2, a.get(1))? as u32 & 31;
+            lua.create_function(move |lua, a: Variadic<mlua::Value>| {
+                let x = arg(lua, name, 1, a.first())?;
+                let n = arg(lua, name, 2, a.get(1))? as u32 & 31;
                 Ok(f(x, n) as f64)
             })?,
         )?;
     }
     t.set(
         "bswap",
-        lua.create_function(|_, a: Variadic<mlua::Value>| {
-            Ok(arg("bswap", 1, a.first())?.swap_bytes() as f64)
+        lua.create_function(|lua, a: Variadic<mlua::Value>| {
+            Ok(arg(lua, "bswap", 1, a.first())?.swap_bytes() as f64)
         })?,
     )?;
     t.set(
         "tohex",
-        lua.create_function(|_, a: Variadic<mlua::Value>| {
-            let x = arg("tohex", 1, a.first())? as u32;
+        lua.create_function(|lua, a: Variadic<mlua::Value>| {
+            let x = arg(lua, "tohex", 1, a.first())? as u32;
             let n = match a.get(1) {
                 None | Some(mlua::Value::Nil) => 8,
-                v => arg("tohex", 2, v)?,
+                v => arg(lua, "tohex", 2, v)?,
             };
             let upper = n < 0;
             let digits = n.unsigned_abs().min(8) as usize;

@@ -38,7 +38,6 @@
 //!   `pairs` over a library table (`pairs(string)`) sees nothing, `getmetatable` of the
 //!   globals or a library is `false`, and the string metatable is not protected.
 //! * A `{big_number=…}` result is sent as a bulk string under RESP3 too.
-//! * Errors raised by `bit` functions on bad arguments carry mlua's wording.
 
 pub mod cjson;
 pub mod cmsgpack;
