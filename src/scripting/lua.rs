@@ -209,11 +209,13 @@ impl State {
         // The caller's state the script must not change: protocol (the script client starts
         // in RESP2), selected db (SELECT in a script is the script's own), blocking (never
         // blocks inside a script), time (frozen at the script's start, as Redis does).
-        let saved_resp = std::mem::replace(&mut session.resp, 2);
-        let saved_db = session.db;
-        let saved_in_multi = std::mem::replace(&mut session.in_multi, true);
-        let frozen = store.frozen_now;
-        if frozen.is_none() {
+        let saved = Saved {
+            resp: std::mem::replace(&mut session.resp, 2),
+            db: session.db,
+            in_multi: std::mem::replace(&mut session.in_multi, true),
+            frozen: store.frozen_now,
+        };
+        if saved.frozen.is_none() {
             store.frozen_now = Some(now);
         }
 
@@ -223,34 +225,40 @@ impl State {
         };
         let real = std::mem::replace(store, placeholder);
         let sess = std::mem::take(session);
-        if let Some(mut slot) = lua.app_data_mut::<Slot>() {
-            slot.0 = Some(RunCtx {
-                store: real,
-                session: sess,
-                read_only: call.read_only,
-                wrote: false,
-            });
-        }
-
-        let result = self.run.call::<(bool, mlua::Value)>(func);
-
-        let back = lua
-            .app_data_mut::<Slot>()
-            .and_then(|mut slot| slot.0.take());
-        let script_resp = match back {
-            Some(rc) => {
-                let placeholder = std::mem::replace(store, rc.store);
-                self.placeholder = Some(Box::new(placeholder));
-                *session = rc.session;
-                session.resp
+        let mut script_resp = 2;
+        let result = {
+            // From here the store and session live in the Lua state; the guard brings them
+            // back however the call ends (a panic in a command handler included), so the
+            // caller never keeps the placeholder.
+            let mut guard = Restore {
+                lua,
+                store,
+                session,
+                placeholder: &mut self.placeholder,
+                saved,
+                script_resp: &mut script_resp,
+                parked: Some((real, sess)),
+            };
+            let lua_ref = guard.lua;
+            match lua_ref.app_data_mut::<Slot>() {
+                Some(mut slot) => {
+                    if let Some((store, session)) = guard.parked.take() {
+                        slot.0 = Some(RunCtx {
+                            store,
+                            session,
+                            read_only: call.read_only,
+                            wrote: false,
+                        });
+                    }
+                }
+                // Unreachable (the slot is made with the state); the guard gives the
+                // parked store back.
+                None => return Value::Error("ERR scripting state unavailable".into()),
             }
-            // Unreachable: nothing else removes the run context.
-            None => 2,
+            let result = self.run.call::<(bool, mlua::Value)>(func);
+            drop(guard);
+            result
         };
-        session.resp = saved_resp;
-        session.db = saved_db;
-        session.in_multi = saved_in_multi;
-        store.frozen_now = frozen;
 
         let reply = match result {
             Ok((true, v)) => convert::from_lua(v, script_resp),
@@ -266,6 +274,48 @@ impl State {
             let _ = lua.gc_step_kbytes(50);
         }
         reply
+    }
+}
+
+/// The caller's session and store fields a run changes and gives back.
+struct Saved {
+    resp: u8,
+    db: usize,
+    in_multi: bool,
+    frozen: Option<u64>,
+}
+
+/// Brings the store and session back from the Lua state when a run ends (see
+/// [`State::run`]), restoring the caller's protocol, db, blocking mode and clock.
+struct Restore<'a> {
+    lua: &'a Lua,
+    store: &'a mut Store,
+    session: &'a mut Session,
+    placeholder: &'a mut Option<Box<Store>>,
+    saved: Saved,
+    script_resp: &'a mut u8,
+    /// The real store and session before they are handed to the Lua state.
+    parked: Option<(Store, Session)>,
+}
+
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        let back = self
+            .lua
+            .app_data_mut::<Slot>()
+            .and_then(|mut slot| slot.0.take())
+            .map(|rc| (rc.store, rc.session))
+            .or_else(|| self.parked.take());
+        if let Some((store, session)) = back {
+            let placeholder = std::mem::replace(&mut *self.store, store);
+            *self.placeholder = Some(Box::new(placeholder));
+            *self.session = session;
+        }
+        *self.script_resp = self.session.resp;
+        self.session.resp = self.saved.resp;
+        self.session.db = self.saved.db;
+        self.session.in_multi = self.saved.in_multi;
+        self.store.frozen_now = self.saved.frozen;
     }
 }
 
