@@ -25,6 +25,7 @@ pub const SOURCES: &[&[crate::engine::CommandSpec]] = &[
     crate::blocking::commands::COMMANDS,
     crate::pubsub::commands::COMMANDS,
     crate::persist::commands::COMMANDS,
+    crate::scripting::COMMANDS,
 ];
 
 /// The command table, built once.

@@ -33,7 +33,9 @@
 //!   private parts: the effect buffer (the only writer of FORMAT.md's effect records), the
 //!   watch table, the durability hook ([`engine::Durability`]).
 //! * Features: [`tx`] (MULTI/EXEC/WATCH), [`blocking`] (BLPOP & co.), [`pubsub`]
-//!   (Pub/Sub registry, mailboxes, keyspace notification delivery), then [`admin`]
+//!   (Pub/Sub registry, mailboxes, keyspace notification delivery), [`scripting`] (EVAL
+//!   & co. on Lua 5.1; its per-store Lua state sits in the engine's opaque
+//!   [`engine::Extension`] slot, so the engine never names it), then [`admin`]
 //!   (connection and server commands: AUTH HELLO RESET CLIENT CONFIG INFO COMMAND DEBUG
 //!   SENTINEL …), which may use the other features.
 //! * [`persist`] — append log, snapshots, recovery, fixtures, dump/load/check tools, and
@@ -74,6 +76,7 @@ pub mod keyspace;
 pub mod persist;
 pub mod pubsub;
 pub mod resp;
+pub mod scripting;
 pub mod server;
 pub mod tx;
 pub mod types;
@@ -88,7 +91,9 @@ pub use client::{
     from_url, ConnectOptions, ConnectionPool, Lock, LockGuard, LockOptions, PooledConnection,
     Sentinel,
 };
-pub use client::{Builder, Cmd, FromValue, Pipeline, PipelineCmd, Redis, ScanIter, ToArg, ToPair};
+pub use client::{
+    Builder, Cmd, FromValue, Pipeline, PipelineCmd, Redis, ScanIter, Script, ToArg, ToPair,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use persist::{AppendFsync, FixtureClock};
 pub use value::Value;

@@ -1106,9 +1106,36 @@ fn stores_and_fills() -> BoxedStrategy<Argv> {
     .boxed()
 }
 
+/// Scripts whose writes depend on the RNG, the clock and `math.random` (EVAL is not a write
+/// command: its effects are the commands the script ran, logged one by one, and replay
+/// never runs Lua). Keys and arguments come from the shared pools; errors (wrong type) are
+/// part of the stream.
+const SCRIPTS: &[&str] = &[
+    "return redis.call('SPOP', KEYS[1], ARGV[1])",
+    "local m = redis.call('SRANDMEMBER', KEYS[1]); if m then redis.call('SREM', KEYS[1], m) end return m",
+    "redis.call('SET', KEYS[1], math.random(1000), 'PX', ARGV[1]); return redis.call('PTTL', KEYS[1])",
+    "redis.call('EXPIRE', KEYS[1], ARGV[1]); return redis.call('INCRBYFLOAT', KEYS[2], math.random())",
+    "redis.call('SELECT', 1); redis.call('RPUSH', KEYS[1], ARGV[1], math.random(9)); return redis.call('LPOP', KEYS[1])",
+    "local t = redis.call('TIME'); redis.call('HSET', KEYS[1], 'f', t[1]); return redis.pcall('LMOVE', KEYS[2], KEYS[1], 'LEFT', 'RIGHT')",
+    "redis.call('ZADD', KEYS[1], math.random(), ARGV[1]); return redis.call('ZPOPMIN', KEYS[1])",
+    "return redis.pcall('BLPOP', KEYS[1], 0)",
+];
+
+fn scripts() -> BoxedStrategy<Argv> {
+    (
+        pick(SCRIPTS),
+        pick(ANY_KEYS),
+        pick(ANY_KEYS),
+        prop_oneof![pick(COUNTS), pick(MILLIS), pick(VALUES)],
+    )
+        .prop_map(|(s, k1, k2, a)| Argv::of(&["EVAL".to_string(), s, "2".into(), k1, k2, a]))
+        .boxed()
+}
+
 /// Commands chosen for their non-deterministic requests, with arguments that mostly work.
 fn focused() -> BoxedStrategy<Argv> {
     prop_oneof![
+        2 => scripts(),
         2 => random_picks(),
         3 => expiry(),
         3 => strings(),

@@ -20,6 +20,7 @@ const RANKS: &[(&str, u32)] = &[
     ("tx", 6),
     ("blocking", 6),
     ("pubsub", 6),
+    ("scripting", 6),
     ("admin", 7),
     ("persist", 8),
     ("commands", 9),

@@ -60,6 +60,7 @@ mod pipeline;
 pub mod pool;
 pub mod pubsub;
 mod scan;
+pub mod scripting;
 pub mod sentinel;
 pub mod url;
 
@@ -71,6 +72,7 @@ pub use options::{
 pub use pipeline::{Pipeline, PipelineCmd};
 pub use pubsub::{Message, MessageKind, PubSub, PubSubWorker};
 pub use scan::ScanIter;
+pub use scripting::Script;
 
 pub use connect::ConnectOptions;
 pub use lock::{Lock, LockGuard, LockOptions};

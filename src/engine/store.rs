@@ -34,6 +34,52 @@ impl std::fmt::Debug for Services {
     }
 }
 
+/// A slot for the per-store state of a feature room above the engine (the scripting room
+/// keeps its Lua interpreter here), so the engine need not name that room's types. The
+/// room takes its state out while it uses it ([`Extension::take`]) and puts it back
+/// ([`Extension::put`]). A cloned store starts with an empty slot: the state is a cache
+/// the room rebuilds on demand (Redis does not persist its script cache either).
+#[derive(Default)]
+pub struct Extension(Option<Box<dyn std::any::Any + Send>>);
+
+impl Extension {
+    /// Takes the state out if it is of type `T`; leaves the slot empty.
+    pub fn take<T: std::any::Any + Send>(&mut self) -> Option<Box<T>> {
+        self.0.take().and_then(|b| b.downcast::<T>().ok())
+    }
+
+    /// Puts a state in (replacing any).
+    pub fn put<T: std::any::Any + Send>(&mut self, state: Box<T>) {
+        self.0 = Some(state);
+    }
+
+    /// The state, if it is of type `T`.
+    pub fn get_mut<T: std::any::Any + Send>(&mut self) -> Option<&mut T> {
+        self.0.as_mut().and_then(|b| b.downcast_mut::<T>())
+    }
+
+    /// True when the slot holds a state.
+    pub fn is_set(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+impl Clone for Extension {
+    fn clone(&self) -> Self {
+        Extension(None)
+    }
+}
+
+impl std::fmt::Debug for Extension {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Extension(set)"
+        } else {
+            "Extension(empty)"
+        })
+    }
+}
+
 /// The whole store. See the module docs.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -66,6 +112,9 @@ pub struct Store {
     pub blocking: crate::blocking::Registry,
     /// Pub/Sub subscriptions of every client of this store.
     pub pubsub: crate::pubsub::Registry,
+    /// The scripting room's per-store state (its Lua interpreter and script cache), opaque
+    /// to the engine: see [`Extension`].
+    pub scripting: Extension,
     effects: EffectBuffer,
     pub(super) watches: WatchTable,
     durability: Option<Arc<dyn Durability>>,
@@ -91,6 +140,7 @@ impl Store {
             loading: false,
             blocking: crate::blocking::Registry::default(),
             pubsub: crate::pubsub::Registry::default(),
+            scripting: Extension::default(),
             effects: EffectBuffer::default(),
             watches: WatchTable::default(),
             durability: None,

@@ -1,0 +1,726 @@
+//! The Lua state of one store: made once (on the first script), kept in the store's
+//! [`crate::engine::Extension`] slot, dropped by SCRIPT FLUSH. Holds the compiled scripts
+//! (by SHA1), the prelude's runner, and the Rust primitives the prelude (`prelude.lua`)
+//! builds Redis's `redis.*` API from.
+//!
+//! While a script runs, the store and the caller's session are *moved* into the state's
+//! app data ([`RunCtx`]) and a placeholder store stands in the handler's `Ctx`: that is how
+//! `redis.call`, a `'static` Lua callback, reaches them without unsafe code. `redis.call`
+//! then goes through the one dispatch path ([`crate::engine::call`]) after the checks
+//! Redis's `scriptCall` makes.
+
+use std::collections::HashMap;
+
+use mlua::{Function, Lua, LuaOptions, StdLib, Table, Variadic};
+
+use crate::engine::{flags, Session, Store};
+use crate::error::{Error, Result};
+use crate::scripting::convert;
+use crate::value::Value;
+
+/// Redis's version as scripts see it (`redis.REDIS_VERSION`); the server room reports the
+/// same in INFO (a test compares them).
+pub const REDIS_VERSION: &str = "7.0.15";
+/// `redis.REDIS_VERSION_NUM`: 0x00MMmmpp.
+pub const REDIS_VERSION_NUM: u32 = 0x0007_000f;
+
+/// Name of the prelude chunk; its frames are skipped when an error is located.
+const PRELUDE_NAME: &str = "=emu";
+/// The chunk name of EVAL scripts, as Redis names them.
+pub const SCRIPT_CHUNK: &str = "@user_script";
+
+/// Shebang flags (Redis `SCRIPT_FLAG_*`).
+pub mod script_flags {
+    /// `no-writes`.
+    pub const NO_WRITES: u32 = 1 << 0;
+    /// `allow-oom`.
+    pub const ALLOW_OOM: u32 = 1 << 1;
+    /// `allow-stale`.
+    pub const ALLOW_STALE: u32 = 1 << 2;
+    /// `no-cluster`.
+    pub const NO_CLUSTER: u32 = 1 << 3;
+    /// No shebang: the script runs in EVAL's compatibility mode.
+    pub const EVAL_COMPAT_MODE: u32 = 1 << 4;
+    /// `allow-cross-slot-keys`.
+    pub const ALLOW_CROSS_SLOT: u32 = 1 << 5;
+}
+
+/// A compiled script.
+pub struct Script {
+    /// The compiled body.
+    pub func: Function,
+    /// Shebang flags ([`script_flags`]).
+    pub flags: u32,
+}
+
+/// One store's Lua state. See the module docs.
+pub struct State {
+    lua: Lua,
+    /// The hidden globals table (KEYS and ARGV are set here before each run).
+    hidden: Table,
+    /// The prelude's runner: `run(f)` = `xpcall(f, handler)`.
+    run: Function,
+    /// EVAL's script cache, by lowercase SHA1 hex.
+    pub scripts: HashMap<String, Script>,
+    /// The store that stands in the handler's context while the real one is in the state.
+    placeholder: Option<Box<Store>>,
+    /// Runs since the last incremental GC step.
+    runs: u32,
+}
+
+/// Where the running script's store and session are while it runs (the state's app data).
+pub struct RunCtx {
+    /// The store.
+    pub store: Store,
+    /// The caller's session (its protocol version is the script's: 2 until
+    /// `redis.setresp(3)`).
+    pub session: Session,
+    /// Writes are refused (EVAL_RO, FCALL_RO, `no-writes`).
+    pub read_only: bool,
+    /// A write command has run (Redis `SCRIPT_WRITE_DIRTY`).
+    pub wrote: bool,
+}
+
+/// The app-data slot the run context lives in (set once, so a run allocates nothing for
+/// it).
+struct Slot(Option<RunCtx>);
+
+/// Redis's rand48 (`redisLrand48`), the generator behind `math.random`: it starts from
+/// rand48's default state (Redis never seeds it), is shared by every script of the store
+/// and survives SCRIPT FLUSH, as in Redis 7.0 (where it is a process-wide static).
+#[derive(Clone, Copy)]
+struct Rand48(u64);
+
+impl Rand48 {
+    /// rand48's state before any `srand48` (X2:X1:X0 = 0x1234:0xABCD:0x330E).
+    const INITIAL: u64 = 0x1234_ABCD_330E;
+
+    const A: u64 = 0x5_DEEC_E66D;
+    const C: u64 = 0xB;
+    const MASK: u64 = (1 << 48) - 1;
+
+    fn seed(seed: i32) -> Rand48 {
+        Rand48((((seed as u32) as u64) << 16 | 0x330E) & Self::MASK)
+    }
+
+    /// `lrand48()`: 31 bits.
+    fn next(&mut self) -> i32 {
+        self.0 = (self.0.wrapping_mul(Self::A).wrapping_add(Self::C)) & Self::MASK;
+        (self.0 >> 17) as i32
+    }
+
+    /// `math.random()`'s `r`: `(lrand48() % INT32_MAX) / INT32_MAX`.
+    fn unit(&mut self) -> f64 {
+        let max = i32::MAX;
+        (self.next() % max) as f64 / max as f64
+    }
+}
+
+fn lua_err(e: mlua::Error) -> Error {
+    Error::err(format!("Error initializing the Lua state: {e}"))
+}
+
+impl State {
+    /// A fresh state: libraries, the `redis` API, the sandbox.
+    pub fn new() -> Result<State> {
+        let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
+        let lua = Lua::new_with(libs, LuaOptions::default()).map_err(lua_err)?;
+        lua.set_app_data(Rand48(Rand48::INITIAL));
+        lua.set_app_data(Slot(None));
+        let g = lua.globals();
+        crate::scripting::libs::install(&lua, &g).map_err(lua_err)?;
+        let raw = primitives(&lua).map_err(lua_err)?;
+        let prelude = lua
+            .load(include_str!("prelude.lua"))
+            .set_name(PRELUDE_NAME)
+            .into_function()
+            .map_err(lua_err)?;
+        let (run, hidden): (Function, Table) = prelude.call((g, raw)).map_err(lua_err)?;
+        Ok(State {
+            lua,
+            hidden,
+            run,
+            scripts: HashMap::new(),
+            placeholder: None,
+            runs: 0,
+        })
+    }
+
+    /// Compiles `body` (shebang already parsed: `skip` bytes of it are left out, the line
+    /// feed kept so line numbers stay the user's) under `chunk`.
+    pub fn compile(&self, body: &[u8], skip: usize, chunk: &str) -> Result<Function> {
+        self.lua
+            .load(&body[skip..])
+            .set_name(chunk)
+            .set_mode(mlua::ChunkMode::Text)
+            .into_function()
+            .map_err(|e| {
+                let msg = match e {
+                    mlua::Error::SyntaxError { message, .. } => message,
+                    other => other.to_string(),
+                };
+                Error::err(format!("Error compiling script (new function): {msg}"))
+            })
+    }
+
+    /// A fresh state that keeps this one's `math.random` generator (SCRIPT FLUSH).
+    pub fn reset(&self) -> Result<State> {
+        let rand = self.lua.app_data_ref::<Rand48>().map(|r| *r);
+        let fresh = State::new()?;
+        if let Some(r) = rand {
+            fresh.lua.set_app_data(r);
+        }
+        Ok(fresh)
+    }
+
+    /// The Lua state (for FUNCTION's library loading).
+    pub fn lua(&self) -> &Lua {
+        &self.lua
+    }
+
+    /// Runs `func` for the handler context's store and session: see the module docs.
+    /// `name` is what error messages call the script (its SHA1, or a function's name).
+    pub fn run(
+        &mut self,
+        store: &mut Store,
+        session: &mut Session,
+        now: u64,
+        func: &Function,
+        call: Call<'_>,
+    ) -> Value {
+        let lua = &self.lua;
+        // KEYS and ARGV.
+        let keys = match make_array(lua, call.keys) {
+            Ok(t) => t,
+            Err(e) => return Value::Error(format!("ERR {e}")),
+        };
+        let args = match make_array(lua, call.args) {
+            Ok(t) => t,
+            Err(e) => return Value::Error(format!("ERR {e}")),
+        };
+        if let Err(e) = self
+            .hidden
+            .raw_set("KEYS", keys)
+            .and_then(|_| self.hidden.raw_set("ARGV", args))
+        {
+            return Value::Error(format!("ERR {e}"));
+        }
+
+        // The caller's state the script must not change: protocol (the script client starts
+        // in RESP2), selected db (SELECT in a script is the script's own), blocking (never
+        // blocks inside a script), time (frozen at the script's start, as Redis does).
+        let saved = Saved {
+            resp: std::mem::replace(&mut session.resp, 2),
+            db: session.db,
+            in_multi: std::mem::replace(&mut session.in_multi, true),
+            frozen: store.frozen_now,
+        };
+        if saved.frozen.is_none() {
+            store.frozen_now = Some(now);
+        }
+
+        let placeholder = match self.placeholder.take() {
+            Some(p) => *p,
+            None => store.empty_like(),
+        };
+        let real = std::mem::replace(store, placeholder);
+        let sess = std::mem::take(session);
+        let mut script_resp = 2;
+        let result = {
+            // From here the store and session live in the Lua state; the guard brings them
+            // back however the call ends (a panic in a command handler included), so the
+            // caller never keeps the placeholder.
+            let mut guard = Restore {
+                lua,
+                store,
+                session,
+                placeholder: &mut self.placeholder,
+                saved,
+                script_resp: &mut script_resp,
+                parked: Some((real, sess)),
+            };
+            let lua_ref = guard.lua;
+            match lua_ref.app_data_mut::<Slot>() {
+                Some(mut slot) => {
+                    if let Some((store, session)) = guard.parked.take() {
+                        slot.0 = Some(RunCtx {
+                            store,
+                            session,
+                            read_only: call.read_only,
+                            wrote: false,
+                        });
+                    }
+                }
+                // Unreachable (the slot is made with the state); the guard gives the
+                // parked store back.
+                None => return Value::Error("ERR scripting state unavailable".into()),
+            }
+            let result = self.run.call::<(bool, mlua::Value)>(func);
+            drop(guard);
+            result
+        };
+
+        let reply = match result {
+            Ok((true, v)) => convert::from_lua(v, script_resp),
+            Ok((false, e)) => convert::error_reply(e, call.name),
+            Err(e) => Value::Error(crate::engine::sanitize(&format!(
+                "ERR Error running script {}, {}",
+                call.name, e
+            ))),
+        };
+        self.runs += 1;
+        if self.runs >= 50 {
+            self.runs = 0;
+            let _ = lua.gc_step_kbytes(50);
+        }
+        reply
+    }
+}
+
+/// The caller's session and store fields a run changes and gives back.
+struct Saved {
+    resp: u8,
+    db: usize,
+    in_multi: bool,
+    frozen: Option<u64>,
+}
+
+/// Brings the store and session back from the Lua state when a run ends (see
+/// [`State::run`]), restoring the caller's protocol, db, blocking mode and clock.
+struct Restore<'a> {
+    lua: &'a Lua,
+    store: &'a mut Store,
+    session: &'a mut Session,
+    placeholder: &'a mut Option<Box<Store>>,
+    saved: Saved,
+    script_resp: &'a mut u8,
+    /// The real store and session before they are handed to the Lua state.
+    parked: Option<(Store, Session)>,
+}
+
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        let back = self
+            .lua
+            .app_data_mut::<Slot>()
+            .and_then(|mut slot| slot.0.take())
+            .map(|rc| (rc.store, rc.session))
+            .or_else(|| self.parked.take());
+        if let Some((store, session)) = back {
+            let placeholder = std::mem::replace(&mut *self.store, store);
+            *self.placeholder = Some(Box::new(placeholder));
+            *self.session = session;
+        }
+        *self.script_resp = self.session.resp;
+        self.session.resp = self.saved.resp;
+        self.session.db = self.saved.db;
+        self.session.in_multi = self.saved.in_multi;
+        self.store.frozen_now = self.saved.frozen;
+    }
+}
+
+/// What a run needs besides the function.
+pub struct Call<'a> {
+    /// The script's name in error messages (its SHA1).
+    pub name: &'a str,
+    /// KEYS.
+    pub keys: &'a [&'a [u8]],
+    /// ARGV.
+    pub args: &'a [&'a [u8]],
+    /// EVAL_RO / `no-writes`.
+    pub read_only: bool,
+}
+
+fn make_array(lua: &Lua, items: &[&[u8]]) -> mlua::Result<Table> {
+    let t = lua.create_table_with_capacity(items.len(), 0)?;
+    for (i, item) in items.iter().enumerate() {
+        t.raw_set(i + 1, lua.create_string(item)?)?;
+    }
+    Ok(t)
+}
+
+/// An error a Rust primitive raises: Redis raises a `{err=…}` table from its C API
+/// (`luaPushError` + `luaError`); mlua raises Rust errors as userdata, which the prelude's
+/// handler and `pcall` turn back into the table ([`unwrap_error`]).
+#[derive(Debug)]
+struct Raised(Vec<u8>);
+
+impl std::fmt::Display for Raised {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&String::from_utf8_lossy(&self.0))
+    }
+}
+
+impl std::error::Error for Raised {}
+
+/// Raises `{err = error_text(buf)}`.
+fn raise<T>(buf: &[u8]) -> mlua::Result<T> {
+    Err(mlua::Error::external(Raised(convert::error_text(buf))))
+}
+
+/// `luaL_error` from a C function: the message prefixed with the caller's position.
+pub(crate) fn raise_at<T>(lua: &Lua, msg: &str) -> mlua::Result<T> {
+    let mut text = String::new();
+    if let Some(d) = lua.inspect_stack(1) {
+        let line = d.curr_line();
+        if line > 0 {
+            if let Some(src) = d.source().short_src {
+                text = format!("{src}:{line}: ");
+            }
+        }
+    }
+    text.push_str(msg);
+    Err(mlua::Error::RuntimeError(text))
+}
+
+/// What a raised error becomes for Lua code: our `Raised` → its `{err=…}` table, another
+/// mlua error → its message, a Lua value → itself.
+fn unwrap_error(lua: &Lua, e: mlua::Value) -> mlua::Result<mlua::Value> {
+    fn find(e: &mlua::Error) -> Option<std::result::Result<&Raised, String>> {
+        match e {
+            mlua::Error::ExternalError(x) => x.downcast_ref::<Raised>().map(Ok),
+            mlua::Error::CallbackError { cause, .. } => find(cause),
+            mlua::Error::RuntimeError(s) => Some(Err(s.clone())),
+            _ => None,
+        }
+    }
+    let mlua::Value::Error(err) = e else {
+        return Ok(e);
+    };
+    match find(&err) {
+        Some(Ok(Raised(text))) => {
+            let t = lua.create_table_with_capacity(0, 1)?;
+            t.raw_set("err", lua.create_string(text)?)?;
+            Ok(mlua::Value::Table(t))
+        }
+        Some(Err(s)) => Ok(mlua::Value::String(lua.create_string(s)?)),
+        None => Ok(mlua::Value::String(lua.create_string(err.to_string())?)),
+    }
+}
+
+/// `lua_tonumber`-like: a number, or a string that reads as one.
+fn to_number(v: Option<&mlua::Value>) -> Option<f64> {
+    match v? {
+        mlua::Value::Number(n) => Some(*n),
+        mlua::Value::Integer(i) => Some(*i as f64),
+        mlua::Value::String(s) => {
+            let b = s.as_bytes();
+            let t = std::str::from_utf8(&b).ok()?.trim();
+            if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+                return u64::from_str_radix(h, 16).ok().map(|v| v as f64);
+            }
+            if t.is_empty() || t.eq_ignore_ascii_case("nan") || t.contains("inf") {
+                return None;
+            }
+            t.parse::<f64>().ok()
+        }
+        _ => None,
+    }
+}
+
+/// C's `(int)` of a lua_Number.
+fn to_int(n: f64) -> i64 {
+    if n.is_nan() {
+        0
+    } else {
+        n.trunc() as i64
+    }
+}
+
+/// `luaL_checkint` for `fname`'s argument `i` (1-based).
+fn check_int(lua: &Lua, fname: &str, args: &[mlua::Value], i: usize) -> mlua::Result<i64> {
+    match to_number(args.get(i - 1)) {
+        Some(n) => Ok(to_int(n) as i32 as i64),
+        None => {
+            let got = args.get(i - 1).map_or("no value", |v| v.type_name());
+            raise_at(
+                lua,
+                &format!("bad argument #{i} to '{fname}' (number expected, got {got})"),
+            )
+        }
+    }
+}
+
+/// The Rust primitives the prelude builds on.
+fn primitives(lua: &Lua) -> mlua::Result<Table> {
+    let raw = lua.create_table()?;
+    raw.set(
+        "call",
+        lua.create_function(|lua, args: Variadic<mlua::Value>| {
+            let (v, failed) = redis_call(lua, args)?;
+            if failed {
+                if let mlua::Value::Table(t) = &v {
+                    let text: mlua::String = t.raw_get("err")?;
+                    return Err(mlua::Error::external(Raised(text.as_bytes().to_vec())));
+                }
+            }
+            Ok(v)
+        })?,
+    )?;
+    raw.set(
+        "pcall",
+        lua.create_function(|lua, args: Variadic<mlua::Value>| Ok(redis_call(lua, args)?.0))?,
+    )?;
+    raw.set(
+        "acl_check_cmd",
+        lua.create_function(|lua, args: Variadic<mlua::Value>| acl_check(lua, args))?,
+    )?;
+    raw.set(
+        "err_table",
+        lua.create_function(|lua, s: mlua::String| convert::err_table(lua, &s.as_bytes()))?,
+    )?;
+    raw.set("unwrap", lua.create_function(unwrap_error)?)?;
+    raw.set(
+        "sha1hex",
+        lua.create_function(|_, args: Variadic<mlua::Value>| {
+            if args.len() != 1 {
+                return raise(b"wrong number of arguments");
+            }
+            let data = match &args[0] {
+                mlua::Value::String(s) => s.as_bytes().to_vec(),
+                mlua::Value::Number(n) => crate::util::float::fmt_g(*n, 14).into_bytes(),
+                mlua::Value::Integer(i) => i.to_string().into_bytes(),
+                _ => Vec::new(),
+            };
+            Ok(sha1_hex(&data))
+        })?,
+    )?;
+    raw.set(
+        "log",
+        lua.create_function(|_, args: Variadic<mlua::Value>| {
+            if args.len() < 2 {
+                return raise(b"redis.log() requires two arguments or more.");
+            }
+            let Some(level) = to_number(args.first()) else {
+                return raise(b"First argument must be a number (log level).");
+            };
+            if !(0..=3).contains(&to_int(level)) {
+                return raise(b"Invalid debug level.");
+            }
+            // emu has no server log: the message is dropped.
+            Ok(())
+        })?,
+    )?;
+    raw.set(
+        "setresp",
+        lua.create_function(|lua, args: Variadic<mlua::Value>| {
+            if args.len() != 1 {
+                return raise(b"redis.setresp() requires one argument.");
+            }
+            let resp = to_int(to_number(args.first()).unwrap_or(0.0));
+            if resp != 2 && resp != 3 {
+                return raise(b"RESP version must be 2 or 3.");
+            }
+            let mut slot = lua.app_data_mut::<Slot>();
+            match slot.as_mut().and_then(|s| s.0.as_mut()) {
+                Some(rc) => {
+                    rc.session.resp = resp as u8;
+                    Ok(())
+                }
+                None => raise(b"redis.setresp can only be called inside a script invocation"),
+            }
+        })?,
+    )?;
+    raw.set(
+        "set_repl",
+        lua.create_function(|lua, args: Variadic<mlua::Value>| {
+            if lua.app_data_ref::<Slot>().is_none_or(|s| s.0.is_none()) {
+                return raise(b"redis.set_repl can only be called inside a script invocation");
+            }
+            if args.len() != 1 {
+                return raise(b"redis.set_repl() requires two arguments.");
+            }
+            let flags = to_int(to_number(args.first()).unwrap_or(0.0));
+            if !(0..=3).contains(&flags) {
+                return raise(
+                    b"Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+                );
+            }
+            // Every write is logged regardless (see the room's known differences).
+            Ok(())
+        })?,
+    )?;
+    raw.set(
+        "random",
+        lua.create_function(|lua, args: Variadic<mlua::Value>| {
+            let r = match lua.app_data_mut::<Rand48>() {
+                Some(mut g) => g.unit(),
+                None => 0.0,
+            };
+            match args.len() {
+                0 => Ok(r),
+                1 => {
+                    let u = check_int(lua, "random", &args, 1)?;
+                    if u < 1 {
+                        return raise_at(lua, "bad argument #1 to 'random' (interval is empty)");
+                    }
+                    Ok((r * u as f64).floor() + 1.0)
+                }
+                2 => {
+                    let l = check_int(lua, "random", &args, 1)?;
+                    let u = check_int(lua, "random", &args, 2)?;
+                    if l > u {
+                        return raise_at(lua, "bad argument #2 to 'random' (interval is empty)");
+                    }
+                    Ok((r * (u - l + 1) as f64).floor() + l as f64)
+                }
+                _ => raise_at(lua, "wrong number of arguments"),
+            }
+        })?,
+    )?;
+    raw.set(
+        "randomseed",
+        lua.create_function(|lua, args: Variadic<mlua::Value>| {
+            let seed = check_int(lua, "randomseed", &args, 1)?;
+            if let Some(mut g) = lua.app_data_mut::<Rand48>() {
+                *g = Rand48::seed(seed as i32);
+            }
+            Ok(())
+        })?,
+    )?;
+    raw.set(
+        "where",
+        lua.create_function(|lua, ()| {
+            let mut level = 1;
+            while let Some(d) = lua.inspect_stack(level) {
+                level += 1;
+                let src = d.source();
+                if src.what == "C" {
+                    continue;
+                }
+                let Some(name) = src.source else { continue };
+                if name == PRELUDE_NAME {
+                    continue;
+                }
+                return Ok((Some(name.to_string()), Some(d.curr_line() as i64)));
+            }
+            Ok((None, None))
+        })?,
+    )?;
+    raw.set("version", REDIS_VERSION)?;
+    raw.set("version_num", REDIS_VERSION_NUM)?;
+    Ok(raw)
+}
+
+/// SHA1 as 40 lowercase hex digits.
+pub fn sha1_hex(data: &[u8]) -> String {
+    sha1_smol::Sha1::from(data).digest().to_string()
+}
+
+/// The arguments of `redis.call` as byte strings (Redis `luaArgsToRedisArgv`): numbers as
+/// `%.17g`, strings as they are, anything else refused.
+fn argv_of(args: &[mlua::Value]) -> std::result::Result<Vec<Vec<u8>>, &'static str> {
+    if args.is_empty() {
+        return Err("Please specify at least one argument for this redis lib call");
+    }
+    let mut out = Vec::with_capacity(args.len());
+    for a in args {
+        match a {
+            mlua::Value::String(s) => out.push(s.as_bytes().to_vec()),
+            mlua::Value::Number(n) => out.push(crate::util::float::fmt_g17(*n).into_bytes()),
+            mlua::Value::Integer(i) => out.push(i.to_string().into_bytes()),
+            _ => return Err("Lua redis lib command arguments must be strings or integers"),
+        }
+    }
+    Ok(out)
+}
+
+/// `redis.call` / `redis.pcall`: returns the reply and whether it is an error (the prelude
+/// raises it for `redis.call`).
+fn redis_call(lua: &Lua, args: Variadic<mlua::Value>) -> mlua::Result<(mlua::Value, bool)> {
+    let argv = match argv_of(&args) {
+        Ok(a) => a,
+        Err(msg) => return Ok((convert::err_table(lua, msg.as_bytes())?, true)),
+    };
+    drop(args);
+    let outcome = {
+        let mut slot = lua.app_data_mut::<Slot>();
+        let Some(rc) = slot.as_mut().and_then(|s| s.0.as_mut()) else {
+            return Ok((
+                convert::err_table(
+                    lua,
+                    b"redis.call/pcall can only be called inside a script invocation",
+                )?,
+                true,
+            ));
+        };
+        script_call(rc, &argv)
+    };
+    match outcome {
+        Ok((v, resp)) => Ok((convert::to_lua(lua, &v, resp)?, false)),
+        Err(text) => Ok((convert::err_table(lua, text.as_bytes())?, true)),
+    }
+}
+
+/// Redis's `scriptCall`: lookup, arity, `noscript`, the write checks, then the one dispatch
+/// path. `Err` is the error text (with a leading `-` when it carries its own code).
+fn script_call(rc: &mut RunCtx, argv: &[Vec<u8>]) -> std::result::Result<(Value, u8), String> {
+    let table = rc.store.table();
+    let Some(spec) = argv.first().and_then(|n| table.get(n)) else {
+        return Err("Unknown Redis command called from script".into());
+    };
+    if !spec.arity_ok(argv.len()) {
+        return Err("Wrong number of args calling Redis command from script".into());
+    }
+    if spec.has(flags::NOSCRIPT) {
+        return Err("This Redis command is not allowed from script".into());
+    }
+    // ACL and deny-oom checks go here once the limits issue brings ACL users and
+    // maxmemory (Redis `scriptVerifyACL`, `scriptVerifyOOM`).
+    if spec.has(flags::WRITE) {
+        if rc.read_only {
+            return Err("Write commands are not allowed from read-only scripts.".into());
+        }
+        if !rc.wrote {
+            if rc.session.read_only {
+                return Err("-READONLY You can't write against a read only replica.".into());
+            }
+            if let Some(e) = rc.store.deny_writes() {
+                return Err(format!("-{}", e.message()));
+            }
+        }
+        rc.wrote = true;
+    }
+    let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+    let reply = crate::engine::call(&mut rc.store, &mut rc.session, spec, &refs);
+    let resp = rc.session.resp;
+    match reply {
+        Ok(v) => Ok((v, resp)),
+        Err(e) => Err(format!("-{}", e.message())),
+    }
+}
+
+/// `redis.acl_check_cmd`: without ACL users every existing command is permitted.
+fn acl_check(lua: &Lua, args: Variadic<mlua::Value>) -> mlua::Result<bool> {
+    let argv = match argv_of(&args) {
+        Ok(a) => a,
+        Err(msg) => return raise(msg.as_bytes()),
+    };
+    let known = lua
+        .app_data_ref::<Slot>()
+        .and_then(|s| {
+            s.0.as_ref()
+                .map(|rc| rc.store.table().get(&argv[0]).is_some())
+        })
+        .unwrap_or(false);
+    if known {
+        Ok(true)
+    } else {
+        raise(b"Invalid command passed to redis.acl_check_cmd()")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rand48_matches_redis() {
+        // redis-server 7.0: the first three `math.random(1000)` of a fresh server.
+        let mut r = Rand48(Rand48::INITIAL);
+        let picks: Vec<i64> = (0..3)
+            .map(|_| (r.unit() * 1000.0).floor() as i64 + 1)
+            .collect();
+        assert_eq!(picks, [397, 841, 354]);
+    }
+}

@@ -1,0 +1,50 @@
+//! Scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT on Lua 5.1 (`mlua`, vendored),
+//! as Redis 7.0 runs them (`eval.c`, `script.c`, `script_lua.c`).
+//!
+//! * [`lua`] — one Lua state per store (in the store's [`crate::engine::Extension`] slot):
+//!   the script cache by SHA1, the Rust primitives of the `redis.*` API, Redis's rand48
+//!   behind `math.random`, and the run itself. `prelude.lua` builds Redis's environment on
+//!   those primitives: `redis.call`/`pcall`/`error_reply`/`status_reply`/`sha1hex`/`log`/
+//!   `setresp`/`set_repl`/`replicate_commands`/`breakpoint`/`debug`/`acl_check_cmd`,
+//!   `REDIS_VERSION(_NUM)`, `LOG_*`, `REPL_*`, Redis's `pcall`, and the sandbox (globals
+//!   and library tables read-only, reading an unknown global an error, no `print`,
+//!   `loadfile`, `dofile`, `require`, `os`, `io`, `debug`).
+//! * [`convert`] — Lua ↔ reply conversions, RESP2 and RESP3 (`redis.setresp(3)`).
+//! * [`libs`] — `bit`; [`cjson`], [`cmsgpack`], [`structlib`] — Redis's lua-cjson,
+//!   lua_cmsgpack and lua_struct.
+//! * [`commands`] — the handlers and the spec slice.
+//!
+//! **Atomicity and the log.** A script runs inside its EVAL, under the store lock the front
+//! end holds; each `redis.call` goes through the one dispatch path
+//! ([`crate::engine::call`]) after Redis's `scriptCall` checks (unknown command, arity,
+//! `noscript`, writes under `no-writes`/`*_RO`, READONLY replica, MISCONF before the
+//! first write). EVAL itself is not a write command: the log gets the *effects* of the
+//! commands the script ran (each logged as its own effect, rewritten as usual), never the
+//! script, so replay never runs Lua. Inside a script blocking commands do not block, time
+//! is frozen at the script's start, and SELECT does not leak to the caller.
+//!
+//! # Known differences from Redis
+//!
+//! * `os` is absent, as in Redis 7.0 (7.2 added `os.clock`). `cjson`'s configuration functions
+//!   (`encode_max_depth`, `encode_sparse_array`, …, `new`) are not provided; `-0` encodes
+//!   as `0` (mlua reads an integral float as an integer, losing the sign of zero).
+//! * FUNCTION / FCALL, busy scripts (`busy-reply-threshold`, `-BUSY`, a killable SCRIPT
+//!   KILL) are not implemented: SCRIPT KILL always answers NOTBUSY (a script runs under the
+//!   store lock, so no other client can observe it running).
+//! * `redis.set_repl` is validated but has no effect: every write is logged. `redis.log`
+//!   is validated and discarded (emu has no server log). SCRIPT DEBUG YES/SYNC is refused
+//!   (no debugger).
+//! * The sandbox is built from proxies rather than Redis's read-only-table patch to Lua:
+//!   `pairs` over a library table (`pairs(string)`) sees nothing, `getmetatable` of the
+//!   globals or a library is `false`, and the string metatable is not protected.
+//! * A `{big_number=…}` result is sent as a bulk string under RESP3 too.
+
+pub mod cjson;
+pub mod cmsgpack;
+pub mod commands;
+pub mod convert;
+pub mod libs;
+pub mod lua;
+pub mod structlib;
+
+pub use commands::COMMANDS;

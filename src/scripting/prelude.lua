@@ -1,0 +1,155 @@
+-- emu's scripting prelude (chunk "=emu"), run once when a store's Lua state is made.
+-- It builds Redis 7.0's script environment on top of the base, string, table and math
+-- libraries: the `redis` table, math.random/randomseed over Redis's rand48, Redis's
+-- pcall, and the sandbox (globals and library tables read-only, unknown globals an error).
+-- `raw` holds the Rust primitives (src/scripting/lua.rs). Returns the runner and the
+-- hidden globals table (where KEYS and ARGV are set before each run).
+local G, raw = ...
+
+local error, type, tostring, select, tonumber, setmetatable, pairs, next =
+    error, type, tostring, select, tonumber, setmetatable, pairs, next
+local lua_pcall, lua_rawset, xpcall = pcall, rawset, xpcall
+local err_table = raw.err_table
+local unwrap = raw.unwrap
+
+local function mkerr(msg) return err_table(msg) end
+
+-- redis.* -----------------------------------------------------------------------------
+-- Whatever may raise is a Rust (C) function, so the raising frame is never a tail-called
+-- Lua function and the error names the user's line, as Redis's C API does.
+
+local redis = {}
+redis.call = raw.call
+redis.pcall = raw.pcall
+redis.sha1hex = raw.sha1hex
+redis.log = raw.log
+redis.setresp = raw.setresp
+redis.set_repl = raw.set_repl
+redis.acl_check_cmd = raw.acl_check_cmd
+
+redis.error_reply = function(...)
+    local e = ...
+    if select('#', ...) ~= 1 or type(e) ~= 'string' then
+        return mkerr('wrong number or type of arguments')
+    end
+    if e:sub(1, 1) ~= '-' then e = '-' .. e end
+    return err_table(e)
+end
+
+redis.status_reply = function(...)
+    local s = ...
+    if select('#', ...) ~= 1 or type(s) ~= 'string' then
+        return mkerr('wrong number or type of arguments')
+    end
+    return {ok = s}
+end
+
+redis.LOG_DEBUG = 0
+redis.LOG_VERBOSE = 1
+redis.LOG_NOTICE = 2
+redis.LOG_WARNING = 3
+redis.REPL_NONE = 0
+redis.REPL_AOF = 1
+redis.REPL_SLAVE = 2
+redis.REPL_REPLICA = 2
+redis.REPL_ALL = 3
+
+redis.replicate_commands = function() return true end
+redis.breakpoint = function() return false end
+redis.debug = function() return nil end
+
+redis.REDIS_VERSION = raw.version
+redis.REDIS_VERSION_NUM = raw.version_num
+
+G.math.random = raw.random
+G.math.randomseed = raw.randomseed
+
+-- Redis's pcall: an error table raised by redis.call comes back as its message -----------
+
+local function pcall_result(ok, ...)
+    if ok then return true, ... end
+    local e = unwrap((...))
+    if type(e) == 'table' then
+        local m = e.err
+        if type(m) == 'string' or type(m) == 'number' then return false, m end
+    end
+    return false, e
+end
+local redis_pcall = function(...)
+    return pcall_result(lua_pcall(...))
+end
+
+-- The sandbox ----------------------------------------------------------------------------
+
+local protected = setmetatable({}, {__mode = 'k'})
+
+local function readonly()
+    error('Attempt to modify a readonly table', 2)
+end
+
+local function protect(real)
+    local proxy = setmetatable({}, {__index = real, __newindex = readonly, __metatable = false})
+    protected[proxy] = true
+    return proxy
+end
+
+local safe_rawset = function(t, k, v)
+    if protected[t] then error('Attempt to modify a readonly table', 0) end
+    return lua_rawset(t, k, v)
+end
+
+-- Error handler: {err=…, source=…, line=…} as Redis's __redis__err__handler builds it.
+local function handler(e)
+    e = unwrap(e)
+    local source, line = raw.where()
+    if type(e) ~= 'table' or protected[e] then e = {err = 'ERR ' .. tostring(e)} end
+    if source then
+        lua_rawset(e, 'source', source)
+        lua_rawset(e, 'line', line)
+    end
+    return e
+end
+
+local allowed = {
+    string = true, math = true, table = true, coroutine = true,
+    cjson = true, bit = true, cmsgpack = true, struct = true,
+    xpcall = true, tostring = true, getfenv = true, setmetatable = true, next = true,
+    assert = true, tonumber = true, rawequal = true, collectgarbage = true,
+    getmetatable = true, rawset = true, pcall = true, type = true, select = true,
+    unpack = true, gcinfo = true, pairs = true, rawget = true, loadstring = true,
+    ipairs = true, _VERSION = true, setfenv = true, load = true, error = true,
+    newproxy = true,
+}
+
+local hidden = {}
+for k, v in pairs(G) do
+    if allowed[k] then hidden[k] = v end
+end
+hidden.pcall = redis_pcall
+hidden.rawset = safe_rawset
+hidden.redis = redis
+for _, lib in pairs({'string', 'math', 'table', 'coroutine', 'cjson', 'bit', 'cmsgpack', 'struct', 'redis'}) do
+    if hidden[lib] ~= nil then hidden[lib] = protect(hidden[lib]) end
+end
+-- Empty the real globals: every read goes through __index to the hidden table, every
+-- write to __newindex.
+local names = {}
+for k in pairs(G) do names[#names + 1] = k end
+for _, k in pairs(names) do lua_rawset(G, k, nil) end
+hidden._G = G
+setmetatable(hidden, {
+    __index = function(_, k)
+        error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+    end,
+    __newindex = readonly,
+    __metatable = false,
+})
+setmetatable(G, {__index = hidden, __newindex = readonly, __metatable = false})
+protected[G] = true
+protected[hidden] = true
+
+local function run(f)
+    return xpcall(f, handler)
+end
+
+return run, hidden

@@ -1,0 +1,20 @@
+//! Scripting (EVAL, EVALSHA, SCRIPT): one test binary, one topic per module.
+//!
+//! - `differential`: a corpus of scripts against a real redis-server, byte for byte;
+//! - `embedded`: the typed API (`eval`, `evalsha`, `register_script`), atomicity, the log
+//!   (effects, never the script) and replay determinism;
+//! - `lock`: redis-py's `Lock` and the seed's lock example through `emu serve`.
+
+#[path = "../common/mod.rs"]
+mod common;
+#[cfg(feature = "server")]
+#[path = "../server_util/mod.rs"]
+mod server_util;
+
+#[cfg(feature = "redis-rs")]
+mod adapter;
+#[cfg(feature = "server")]
+mod differential;
+mod embedded;
+#[cfg(feature = "server")]
+mod lock;
