@@ -145,7 +145,7 @@ impl ServerState {
     }
 
     /// The largest input and output buffers any client had in the last
-    /// [`RECENT_SLOTS`] seconds, live clients' current buffers included.
+    /// `RECENT_SLOTS` seconds, live clients' current buffers included.
     pub fn recent_max_buffers(&self) -> (u64, u64) {
         let now = self.started.elapsed().as_secs() + 1;
         let r = &self.recent;
@@ -164,7 +164,7 @@ impl ServerState {
         (input, output)
     }
 
-    /// Memory held by normal clients: their buffers plus [`CLIENT_BASE_MEMORY`] each
+    /// Memory held by normal clients: their buffers plus `CLIENT_BASE_MEMORY` each
     /// (INFO `mem_clients_normal`).
     pub fn clients_memory(&self) -> u64 {
         self.snapshot()
