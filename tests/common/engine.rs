@@ -100,16 +100,6 @@ impl T {
 
     /// Drains the logged effects as space-joined strings.
     pub fn effects(&mut self) -> Vec<String> {
-        self.store
-            .take_effects()
-            .into_iter()
-            .map(|e| {
-                e.argv
-                    .iter()
-                    .map(|a| String::from_utf8_lossy(a).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect()
+        super::take_effects_text(&mut self.store)
     }
 }

@@ -73,6 +73,23 @@ pub fn arr(items: &[&str]) -> Value {
     Value::bulks(items.iter().copied())
 }
 
+/// Drains the effects a store has logged, each as its argv joined by spaces.
+pub fn take_effects_text(store: &mut emu::engine::Store) -> Vec<String> {
+    store
+        .take_effects()
+        .iter()
+        .map(|e| argv_text(&e.argv))
+        .collect()
+}
+
+/// An argument vector as one line of text, arguments joined by spaces.
+pub fn argv_text(argv: &[Vec<u8>]) -> String {
+    argv.iter()
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// An array of integers.
 pub fn ints(items: &[i64]) -> Value {
     Value::Array(items.iter().map(|&i| Value::Int(i)).collect())

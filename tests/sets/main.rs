@@ -1,6 +1,9 @@
 //! Set commands: replies, errors, encodings, notifications and logged effects, checked
 //! against what Redis 7.0.15 does; plus a proptest against a BTreeSet model.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 use emu::commands::table;
 use emu::config::Config;
 use emu::engine::Store;
@@ -103,17 +106,7 @@ impl H {
 
     /// Drains logged effects as space-joined argv.
     fn effects(&mut self) -> Vec<String> {
-        self.store
-            .take_effects()
-            .into_iter()
-            .map(|e| {
-                e.argv
-                    .iter()
-                    .map(|a| String::from_utf8_lossy(a).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect()
+        common::take_effects_text(&mut self.store)
     }
 
     fn clear_log(&mut self) {

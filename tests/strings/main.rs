@@ -37,18 +37,7 @@ fn record_effects(r: &Redis) {
 }
 
 fn effects(r: &Redis) -> Vec<String> {
-    r.with_store(|s| {
-        s.take_effects()
-            .into_iter()
-            .map(|e| {
-                e.argv
-                    .iter()
-                    .map(|a| String::from_utf8_lossy(a).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect()
-    })
+    r.with_store(common::take_effects_text)
 }
 
 fn enable_events(r: &Redis) {

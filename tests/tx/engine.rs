@@ -483,13 +483,7 @@ fn exec_effects_are_logged_in_order() {
         .store
         .effects()
         .iter()
-        .map(|e| {
-            e.argv
-                .iter()
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+        .map(|e| crate::common::argv_text(&e.argv))
         .collect();
     assert_eq!(
         logged,
