@@ -10,10 +10,11 @@ pub mod command;
 pub mod config;
 pub mod connection;
 pub mod info;
+pub mod lifecycle;
 pub mod sentinel;
 mod state;
 
-pub use state::{unix_ms, ClientEntry, ClientInfo, Link, ServerState, Stats};
+pub use state::{unix_ms, ClientEntry, ClientInfo, Link, ServerState, ShutdownHook, Stats};
 
 use std::sync::OnceLock;
 

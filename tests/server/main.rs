@@ -2,6 +2,7 @@
 //!
 //! - `adapter`: redis-rs code against an embedded store through the in-process adapter;
 //! - `clients`: real clients (redis-cli, redis-benchmark, redis-py, redis-rs) and `emu serve`;
+//! - `lifecycle`: SHUTDOWN, ROLE, WAIT, LOLWUT, SENTINEL's own address, against redis-server;
 //! - `protocol`: framing, protocol errors, inline commands, pipelining, RESP3, auth, load;
 //! - `resp_proptest`: the request parser and connection state machine under random input.
 
@@ -13,5 +14,6 @@ mod server_util;
 
 mod adapter;
 mod clients;
+mod lifecycle;
 mod protocol;
 mod resp_proptest;
