@@ -78,6 +78,9 @@ pub struct ServerState {
     /// Peak client buffer sizes of the last [`RECENT_SLOTS`] seconds (INFO
     /// `client_recent_max_input_buffer` / `client_recent_max_output_buffer`).
     recent: RecentPeaks,
+    /// Unix seconds of the last SAVE/BGSAVE of a server without a data directory (0:
+    /// none yet); see [`crate::admin::note_memory_save`].
+    pub memory_last_save: AtomicU64,
     /// What SHUTDOWN runs (set once by the network front end, see [`ShutdownHook`]).
     shutdown: OnceLock<ShutdownHook>,
 }
@@ -135,6 +138,7 @@ impl ServerState {
             maxclients: 10000,
             run_id,
             recent: RecentPeaks::default(),
+            memory_last_save: AtomicU64::new(0),
             shutdown: OnceLock::new(),
         }
     }
