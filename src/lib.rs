@@ -37,7 +37,7 @@
 //!   & co. on Lua 5.1; its per-store Lua state sits in the engine's opaque
 //!   [`engine::Extension`] slot, so the engine never names it), then [`admin`]
 //!   (connection and server commands: AUTH HELLO RESET CLIENT CONFIG INFO COMMAND DEBUG
-//!   SENTINEL …), which may use the other features.
+//!   SHUTDOWN ROLE WAIT LOLWUT SENTINEL …), which may use the other features.
 //! * [`persist`] — append log, snapshots, recovery, fixtures, dump/load/check tools, and
 //!   SAVE/BGSAVE/BGREWRITEAOF; it is the store's `Durability` and replays through the
 //!   engine.

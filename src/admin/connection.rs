@@ -532,6 +532,33 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     Ok(Value::Int(killed))
 }
 
+/// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: the reason is checked before the id, as Redis
+/// does; 1 if client `id` was blocked (see [`crate::blocking`]), else 0.
+fn client_unblock(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    if argv.len() > 4 {
+        return Err(Error::new(
+            ErrorKind::UnknownCommand,
+            crate::engine::sanitize(&format!(
+                "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+                String::from_utf8_lossy(argv[1])
+            )),
+        ));
+    }
+    let error = match argv.get(3) {
+        None => false,
+        Some(r) if eq_ic(r, "timeout") => false,
+        Some(r) if eq_ic(r, "error") => true,
+        Some(_) => {
+            return Err(Error::err(
+                "CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ))
+        }
+    };
+    let id = parse_i64(argv[2]).ok_or_else(Error::not_integer)?;
+    let done = u64::try_from(id).is_ok_and(|id| ctx.store.blocking.unblock_client(id, error));
+    Ok(Value::Int(i64::from(done)))
+}
+
 fn client_help(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     Ok(help_reply(
         "client",
@@ -552,6 +579,8 @@ fn client_help(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
             "    Assign the name <name> to the current connection.",
             "SETINFO <LIB-NAME|LIB-VER> <value>",
             "    Set client library name or version.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
             "NO-EVICT (ON|OFF)",
             "    Protect current client connection from eviction.",
         ],
@@ -595,6 +624,11 @@ const CLIENT_SUBS: &[Sub] = &[
         handler: client_kill,
     },
     Sub {
+        name: "unblock",
+        arity: -3,
+        handler: client_unblock,
+    },
+    Sub {
         name: "no-evict",
         arity: 3,
         handler: client_no_evict,
@@ -608,7 +642,7 @@ const CLIENT_SUBS: &[Sub] = &[
 
 /// # Format
 /// `CLIENT ID | INFO | LIST [TYPE t] [ID id…] | SETNAME n | GETNAME | SETINFO attr v |
-/// KILL … | NO-EVICT on|off | HELP`
+/// KILL … | UNBLOCK id [TIMEOUT|ERROR] | NO-EVICT on|off | HELP`
 pub fn client(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     dispatch_sub("client", CLIENT_SUBS, ctx, argv)
 }

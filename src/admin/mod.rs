@@ -1,5 +1,6 @@
 //! Connection and server commands: PING ECHO TIME LASTSAVE DEBUG, AUTH HELLO QUIT RESET
-//! CLIENT ([`connection`]), COMMAND ([`command`]), INFO ([`info`]), CONFIG ([`config`]).
+//! CLIENT ([`connection`]), COMMAND ([`command`]), INFO ([`info`]), CONFIG ([`config`]),
+//! SHUTDOWN ROLE WAIT LOLWUT ([`lifecycle`]), SENTINEL ([`sentinel`]).
 //!
 //! They are ordinary entries of the one command table. Connection commands act on the
 //! caller's [`crate::engine::Session`] (protocol, name, auth, close-after-reply); the ones
@@ -10,10 +11,11 @@ pub mod command;
 pub mod config;
 pub mod connection;
 pub mod info;
+pub mod lifecycle;
 pub mod sentinel;
 mod state;
 
-pub use state::{unix_ms, ClientEntry, ClientInfo, Link, ServerState, Stats};
+pub use state::{unix_ms, ClientEntry, ClientInfo, Link, ServerState, ShutdownHook, Stats};
 
 use std::sync::OnceLock;
 
@@ -64,14 +66,39 @@ fn process_start_ms() -> u64 {
 }
 
 /// Unix seconds of the last successful save: of the data directory's last snapshot when
-/// the store is persistent, else — as Redis does before its first save — the start time.
+/// the store is persistent; on a server without a data directory, of its last SAVE/BGSAVE
+/// ([`note_memory_save`]); else — as Redis does before its first save — the start time.
 pub fn last_save_secs(ctx: &Ctx) -> u64 {
     if let Some(t) = ctx.store.durability().map(|d| d.last_save()) {
         return t;
     }
     match &ctx.session.link {
-        Some(l) => l.server.started_unix_ms / 1000,
+        Some(l) => match l
+            .server
+            .memory_last_save
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            0 => l.server.started_unix_ms / 1000,
+            t => t,
+        },
         None => process_start_ms() / 1000,
+    }
+}
+
+/// A SAVE or BGSAVE of a store without a data directory succeeded (there is nothing to
+/// write): as after Redis's save to its dump file, LASTSAVE and INFO's
+/// `rdb_last_save_time` advance to now and `rdb_changes_since_last_save` restarts at 0, so
+/// clients that wait for LASTSAVE to change after BGSAVE do not hang. Over a network server
+/// only: an embedded memory-only store keeps its start time (no server to hold it).
+///
+/// Called by the persistence commands (`crate::persist::commands`) on their memory-only
+/// path.
+pub fn note_memory_save(ctx: &mut Ctx) {
+    if let Some(l) = &ctx.session.link {
+        l.server
+            .memory_last_save
+            .store(unix_ms() / 1000, std::sync::atomic::Ordering::Relaxed);
+        ctx.store.dirty = 0;
     }
 }
 

@@ -20,8 +20,11 @@
 //!
 //! Every embedded sentinel (whatever its address) shares one process-wide view of the
 //! monitored masters, as a sentinel quorum agrees on one. It starts with the master of
-//! Redis's sample `sentinel.conf`: `mymaster` at `127.0.0.1:6379`, quorum 2 — i.e. the
-//! store every `Redis::options()` handle of `localhost:6379` shares. More are added with
+//! Redis's sample `sentinel.conf`: `mymaster`, quorum 2, which is the store that answers:
+//! embedded, at `127.0.0.1:6379` — the store every `Redis::options()` handle of
+//! `localhost:6379` shares —, and over `emu serve` at the address the asking client is
+//! connected to (so redis-py's `Sentinel([('localhost', 17090)]).master_for('mymaster')`
+//! talks to the server on port 17090, not to whatever listens on 6379). More are added with
 //! [`crate::Sentinel::monitor`] or `SENTINEL MONITOR name ip port quorum`.
 //!
 //! Each master has one replica, which *is* the master's store seen read-only: SENTINEL
@@ -48,6 +51,35 @@ struct Master {
     ip: String,
     port: u16,
     quorum: i64,
+    /// The default `mymaster`: the store that answers. Over a network server its address
+    /// is the one the asking client connected to ([`own_address`]).
+    own: bool,
+}
+
+/// The address a client reaches the answering store at: over TCP, the local address of
+/// the client's own connection (the address `emu serve` really listens on, even when bound
+/// to every interface); over a Unix socket, 127.0.0.1 and the server's TCP port if it has
+/// one; embedded, `127.0.0.1:6379` (the address `Redis::options()` handles share).
+fn own_address(ctx: &Ctx) -> (String, u16) {
+    if let Some(link) = &ctx.session.link {
+        if !link.me.unix {
+            if let Ok(a) = link.me.laddr.parse::<std::net::SocketAddr>() {
+                return (a.ip().to_string(), a.port());
+            }
+        }
+        if link.server.tcp_port != 0 {
+            return ("127.0.0.1".into(), link.server.tcp_port);
+        }
+    }
+    ("127.0.0.1".into(), 6379)
+}
+
+/// `m` with the default master's address resolved for this client.
+fn resolved(ctx: &Ctx, mut m: Master) -> Master {
+    if m.own {
+        (m.ip, m.port) = own_address(ctx);
+    }
+    m
 }
 
 fn masters() -> &'static Mutex<BTreeMap<String, Master>> {
@@ -60,6 +92,7 @@ fn masters() -> &'static Mutex<BTreeMap<String, Master>> {
                 ip: "127.0.0.1".into(),
                 port: 6379,
                 quorum: 2,
+                own: true,
             },
         );
         Mutex::new(m)
@@ -144,20 +177,22 @@ fn replica_reply(m: &Master) -> Value {
     ])
 }
 
-fn s_masters(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
-    let all = masters().lock();
+fn s_masters(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    let all = masters().lock().clone();
     Ok(Value::Array(
-        all.iter().map(|(n, m)| master_reply(n, m)).collect(),
+        all.into_iter()
+            .map(|(n, m)| master_reply(&n, &resolved(ctx, m)))
+            .collect(),
     ))
 }
 
-fn s_master(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let m = lookup(argv[2])?;
+fn s_master(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let m = resolved(ctx, lookup(argv[2])?);
     Ok(master_reply(&String::from_utf8_lossy(argv[2]), &m))
 }
 
-fn s_replicas(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let m = lookup(argv[2])?;
+fn s_replicas(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let m = resolved(ctx, lookup(argv[2])?);
     Ok(Value::Array(vec![replica_reply(&m)]))
 }
 
@@ -166,8 +201,8 @@ fn s_sentinels(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     Ok(Value::Array(vec![]))
 }
 
-fn s_get_addr(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    Ok(match lookup(argv[2]) {
+fn s_get_addr(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    Ok(match lookup(argv[2]).map(|m| resolved(ctx, m)) {
         Ok(m) => Value::Array(vec![Value::bulk(m.ip), Value::bulk(m.port.to_string())]),
         Err(_) => Value::NilArray,
     })
@@ -195,6 +230,7 @@ fn s_monitor(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             ip,
             port: port as u16,
             quorum,
+            own: false,
         },
     );
     Ok(Value::ok())

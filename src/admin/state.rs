@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use parking_lot::Mutex;
@@ -78,7 +78,18 @@ pub struct ServerState {
     /// Peak client buffer sizes of the last [`RECENT_SLOTS`] seconds (INFO
     /// `client_recent_max_input_buffer` / `client_recent_max_output_buffer`).
     recent: RecentPeaks,
+    /// Unix seconds of the last SAVE/BGSAVE of a server without a data directory (0:
+    /// none yet); see [`crate::admin::note_memory_save`].
+    pub memory_last_save: AtomicU64,
+    /// What SHUTDOWN runs (set once by the network front end, see [`ShutdownHook`]).
+    shutdown: OnceLock<ShutdownHook>,
 }
+
+/// How the network front end carries out SHUTDOWN: called under the store lock with
+/// `save` (take a snapshot of a durable store first); on success it has stopped the
+/// server the way SIGTERM does. `Err` is the save failure, and the server keeps running.
+pub type ShutdownHook =
+    Box<dyn Fn(&mut crate::engine::Store, bool) -> std::result::Result<(), String> + Send + Sync>;
 
 /// Seconds over which INFO's `client_recent_max_*_buffer` peaks are kept (Redis's
 /// `CLIENTS_PEAK_MEM_USAGE_SLOTS`).
@@ -127,6 +138,27 @@ impl ServerState {
             maxclients: 10000,
             run_id,
             recent: RecentPeaks::default(),
+            memory_last_save: AtomicU64::new(0),
+            shutdown: OnceLock::new(),
+        }
+    }
+
+    /// Installs what SHUTDOWN runs (the network front end does it once at start; later
+    /// calls are ignored).
+    pub fn set_shutdown_hook(&self, hook: ShutdownHook) {
+        let _ = self.shutdown.set(hook);
+    }
+
+    /// Runs the SHUTDOWN hook: `Ok(false)` when no hook is installed (nothing can stop
+    /// this server from a command).
+    pub fn shutdown(
+        &self,
+        store: &mut crate::engine::Store,
+        save: bool,
+    ) -> std::result::Result<bool, String> {
+        match self.shutdown.get() {
+            Some(h) => h(store, save).map(|()| true),
+            None => Ok(false),
         }
     }
 

@@ -55,7 +55,14 @@
 //! * Timeouts are rounded up to milliseconds as Redis 7.0.15 does (`ceill(timeout * 1000)`
 //!   in long double), so any positive timeout times out; a timeout so large that the
 //!   deadline cannot be represented waits forever (Redis overflows `now + timeout`).
-//! * CLIENT UNBLOCK and CLIENT LIST's `b` flag are not implemented.
+//! * CLIENT LIST's `b` flag is not shown.
+//!
+//! # CLIENT UNBLOCK
+//!
+//! `CLIENT UNBLOCK id [TIMEOUT|ERROR]` ([`Registry::unblock_client`]) ends a blocked
+//! client's wait with its timeout reply, or with `-UNBLOCKED client unblocked via CLIENT
+//! UNBLOCK`; it answers 1, or 0 when that client is not blocked — embedded handles
+//! blocked in a blocking call included (their session id is what CLIENT ID answers).
 
 pub mod commands;
 mod slot;
@@ -220,6 +227,31 @@ impl Registry {
             }
         }
         Some(w)
+    }
+
+    /// CLIENT UNBLOCK: ends the wait of client `client_id` (a connection's or embedded
+    /// session's id) as if it timed out (the timeout reply, a null array) or, with
+    /// `error`, with `-UNBLOCKED client unblocked via CLIENT UNBLOCK`. False when that
+    /// client is not blocked.
+    pub fn unblock_client(&mut self, client_id: u64, error: bool) -> bool {
+        let found = self
+            .waiters
+            .iter()
+            .filter(|(_, w)| w.session.id == client_id && !w.slot.is_abandoned())
+            .map(|(&id, _)| id)
+            .min();
+        let Some(w) = found.and_then(|id| self.remove(id)) else {
+            return false;
+        };
+        w.slot.fulfil(if error {
+            Err(Error::new(
+                ErrorKind::Other,
+                "UNBLOCKED client unblocked via CLIENT UNBLOCK",
+            ))
+        } else {
+            Ok(Value::NilArray)
+        });
+        true
     }
 
     /// Unregisters a waiter that stops waiting (timeout, disconnect). Returns the reply if

@@ -152,6 +152,23 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
     if opts.handle_signals {
         spawn_signal_thread(stop_tx.clone())?;
     }
+    {
+        // SHUTDOWN: save a durable store (unless NOSAVE), then stop as SIGTERM does.
+        let stop = stop_tx.clone();
+        let process_wide = opts.handle_signals;
+        state.set_shutdown_hook(Box::new(move |store, save| {
+            if save {
+                if let Some(h) = crate::persist::handle_of(store) {
+                    if h.compaction_running() {
+                        h.wait_compaction().map_err(|e| e.to_string())?;
+                    }
+                    h.save(store).map_err(|e| e.to_string())?;
+                }
+            }
+            stop_server(&stop, process_wide);
+            Ok(())
+        }));
+    }
     let thread = std::thread::Builder::new()
         .name("emu-server".into())
         .spawn(move || {
@@ -258,6 +275,16 @@ async fn listen_tcp(bind: &str, port: u16, backlog: u32) -> io::Result<tokio::ne
     Err(last)
 }
 
+/// How SIGINT/SIGTERM and SHUTDOWN stop the server: raise the process-wide shutdown flag
+/// when the server owns the process (`process_wide`: it handles signals), so long commands
+/// return early, and ask the server's loop to close every connection and end.
+fn stop_server(stop: &watch::Sender<bool>, process_wide: bool) {
+    if process_wide {
+        crate::util::shutdown::request();
+    }
+    let _ = stop.send(true);
+}
+
 /// Handles SIGINT / SIGTERM on a thread of its own, so a signal is acted on even while a
 /// long command occupies the server's threads: it raises [`crate::util::shutdown::request`]
 /// (long commands such as DEBUG SLEEP return early on it) and asks the server to stop.
@@ -295,8 +322,7 @@ fn spawn_signal_thread(stop: watch::Sender<bool>) -> io::Result<()> {
                     let _ = ready_tx.send(Ok(()));
                     let _ = tokio::signal::ctrl_c().await;
                 }
-                crate::util::shutdown::request();
-                let _ = stop.send(true);
+                stop_server(&stop, true);
             });
         })?;
     ready_rx

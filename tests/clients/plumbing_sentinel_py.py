@@ -1,4 +1,5 @@
-"""redis-py's Sentinel client discovering the embedded master through `emu serve`.
+"""redis-py's Sentinel client discovering the embedded master through `emu serve`: the
+master is the server itself, at the address the client connected to (issue 11).
 
 Usage: plumbing_sentinel_py.py PORT PROTO — prints "sentinel ok PROTO" on success.
 """
@@ -17,9 +18,9 @@ sentinel = Sentinel(
     sentinel_kwargs={"protocol": proto, "socket_timeout": 2, "decode_responses": True},
 )
 got = sentinel.discover_master("mymaster")
-assert got == ("127.0.0.1", 6379), got
+assert got == ("127.0.0.1", port), got
 slaves = sentinel.discover_slaves("mymaster")
-assert slaves == [("127.0.0.1", 6379)], slaves
+assert slaves == [("127.0.0.1", port)], slaves
 try:
     sentinel.discover_master("nope")
     raise AssertionError("discovered a master that does not exist")
@@ -28,10 +29,10 @@ except MasterNotFoundError as e:
 
 conn = sentinel.sentinels[0]
 addr = conn.sentinel_get_master_addr_by_name("mymaster")
-assert tuple(addr) == ("127.0.0.1", 6379), addr
+assert tuple(addr) == ("127.0.0.1", port), addr
 state = conn.sentinel_master("mymaster")
 assert state["is_master"] and state["quorum"] == 2, state
-assert state["ip"] == "127.0.0.1" and state["port"] == 6379, state
+assert state["ip"] == "127.0.0.1" and state["port"] == port, state
 masters = conn.sentinel_masters()
 assert "mymaster" in masters, masters
 assert conn.sentinel_sentinels("mymaster") == [], conn.sentinel_sentinels("mymaster")

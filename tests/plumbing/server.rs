@@ -98,7 +98,6 @@ fn sentinel_replies_match_a_real_sentinel() {
     let mut r = Raw::connect(real.addr);
     let mut e = Raw::connect(srv.addr().unwrap());
     let cases: &[&str] = &[
-        "SENTINEL GET-MASTER-ADDR-BY-NAME mymaster",
         "SENTINEL get-master-addr-by-name nope",
         "SENTINEL MASTER nope",
         "SENTINEL REPLICAS nope",
@@ -129,6 +128,17 @@ fn sentinel_replies_match_a_real_sentinel() {
                 "RESP{proto}: {c}"
             );
         }
+        // The real Sentinel names the master it monitors (6379 in its config); emu's
+        // `mymaster` is the server itself (issue 11): same reply with its own port.
+        let c = "SENTINEL GET-MASTER-ADDR-BY-NAME mymaster";
+        let port = srv.addr().unwrap().port().to_string();
+        let want = String::from_utf8_lossy(&r.cmds(c))
+            .replace("$4\r\n6379\r\n", &format!("${}\r\n{port}\r\n", port.len()));
+        assert_eq!(
+            String::from_utf8_lossy(&e.cmds(c)),
+            want,
+            "RESP{proto}: {c}"
+        );
     }
     // SENTINEL MASTER's fields (values depend on the live link) match in name and order.
     r.cmds("HELLO 2");
@@ -143,9 +153,11 @@ fn sentinel_replies_match_a_real_sentinel() {
 fn sentinel_discovery_over_the_wire() {
     let (_redis, srv) = start();
     let mut c = Raw::connect(srv.addr().unwrap());
+    // The master is the server itself, at the address the client reached (issue 11).
+    let port = srv.addr().unwrap().port().to_string();
     assert_eq!(
-        c.cmds("SENTINEL GET-MASTER-ADDR-BY-NAME mymaster"),
-        b"*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6379\r\n"
+        String::from_utf8_lossy(&c.cmds("SENTINEL GET-MASTER-ADDR-BY-NAME mymaster")),
+        format!("*2\r\n$9\r\n127.0.0.1\r\n${}\r\n{port}\r\n", port.len())
     );
     assert_eq!(
         c.cmds("SENTINEL MASTER nope"),

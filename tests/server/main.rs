@@ -2,7 +2,9 @@
 //!
 //! - `adapter`: redis-rs code against an embedded store through the in-process adapter;
 //! - `clients`: real clients (redis-cli, redis-benchmark, redis-py, redis-rs) and `emu serve`;
+//! - `lifecycle`: SHUTDOWN, ROLE, WAIT, LOLWUT, SENTINEL's own address, against redis-server;
 //! - `protocol`: framing, protocol errors, inline commands, pipelining, RESP3, auth, load;
+//! - `unblock`: CLIENT UNBLOCK against redis-server, and of embedded handles;
 //! - `resp_proptest`: the request parser and connection state machine under random input.
 
 #[path = "../common/mod.rs"]
@@ -13,5 +15,7 @@ mod server_util;
 
 mod adapter;
 mod clients;
+mod lifecycle;
 mod protocol;
 mod resp_proptest;
+mod unblock;
