@@ -3,8 +3,9 @@
 //! [`crate::engine::Services`]; the DEBUG command lives with the server commands). LASTSAVE
 //! reads the handle's last save through [`crate::engine::Durability`].
 //!
-//! On a store without a data directory they succeed without doing anything, with Redis's
-//! replies.
+//! On a store without a data directory they succeed without writing anything, with Redis's
+//! replies; SAVE and BGSAVE still count as a save (LASTSAVE advances, see
+//! [`crate::admin::note_memory_save`]).
 
 use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::{Error, Result};
@@ -28,6 +29,7 @@ fn save_failed(e: PersistError) -> Error {
 /// `SAVE`
 fn save(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     let Some(h) = super::handle_of(ctx.store) else {
+        crate::admin::note_memory_save(ctx);
         return Ok(Value::ok());
     };
     if h.compaction_running() {
@@ -44,6 +46,7 @@ fn bgsave(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         return Err(Error::syntax());
     }
     let Some(h) = super::handle_of(ctx.store) else {
+        crate::admin::note_memory_save(ctx);
         return Ok(Value::Simple("Background saving started".into()));
     };
     if h.compaction_running() {

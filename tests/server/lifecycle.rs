@@ -387,7 +387,6 @@ mod binary {
 /// `rdb_changes_since_last_save` move as after a real save, so a client waiting for
 /// LASTSAVE to advance after BGSAVE does not hang.
 #[test]
-#[ignore = "needs /work/notes/issue11-admin-persist-save.patch: two calls in src/persist/commands.rs, another engineer's room while this branch was written"]
 fn save_without_dir_advances_lastsave() {
     let (_redis, running) = start();
     let mut c = Raw::connect(running.addr().unwrap());
