@@ -131,6 +131,9 @@ pub struct LogStats {
     pub synced_records: u64,
     /// Bytes appended since open (logical).
     pub bytes: u64,
+    /// `write(2)` calls of the log since open (fewer than `records` when concurrent
+    /// writers shared a write: group commit).
+    pub writes: u64,
 }
 
 /// Test-only fault injection: makes the next fsyncs fail.
@@ -165,6 +168,8 @@ pub struct LogCore {
     /// Sequence number up to which the log has been written to the file (reached the
     /// kernel). Only raised under the `active` lock.
     written: AtomicU64,
+    /// `write(2)` calls (see [`LogStats::writes`]).
+    writes: AtomicU64,
 }
 
 impl LogCore {
@@ -210,6 +215,7 @@ impl LogCore {
             kick_cv: Condvar::new(),
             has_background: AtomicBool::new(false),
             written: AtomicU64::new(logical_base),
+            writes: AtomicU64::new(0),
         }
     }
 
@@ -373,6 +379,7 @@ impl LogCore {
                 .map_err(|e| PersistError::io("writing log", &a.path, e))?;
             a.size += buf.len() as u64;
             a.written_records = records;
+            self.writes.fetch_add(1, Ordering::Relaxed);
         }
         self.written.fetch_max(upto, Ordering::Release);
         Ok((a.file.clone(), upto, records))
@@ -563,6 +570,7 @@ impl LogCore {
             fsyncs: st.fsyncs,
             synced_records: st.synced_records,
             bytes: appended - self.start_appended,
+            writes: self.writes.load(Ordering::Relaxed),
         }
     }
 }
