@@ -524,9 +524,12 @@ impl LogCore {
             let mut p = self.pending.lock();
             (std::mem::take(&mut p.buf), p.appended, p.records)
         };
-        (&*a.file)
-            .write_all(&buf)
-            .map_err(|e| PersistError::io("writing log", &a.path, e))?;
+        if !buf.is_empty() {
+            (&*a.file)
+                .write_all(&buf)
+                .map_err(|e| PersistError::io("writing log", &a.path, e))?;
+            self.writes.fetch_add(1, Ordering::Relaxed);
+        }
         self.fsync(&a.file, &a.path)?;
         let file = create_log(&self.dir, next)?;
         a.file = Arc::new(file);
