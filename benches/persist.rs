@@ -1,7 +1,10 @@
 //! Persistence benchmarks (run once, short: the machine is shared).
 //!
 //! * `set/memory` vs `set/everysec` — SET through the same front-end path (engine + commit)
-//!   without and with a data directory;
+//!   without and with a data directory, one thread (under everysec every SET is written to
+//!   the log file before it returns, one `write(2)` each);
+//! * `set/memory_4_writers` vs `set/everysec_4_writers` — the same from 4 threads (group
+//!   commit: concurrent SETs share a `write(2)`; prints records per write);
 //! * `set/always_8_writers` — 8 threads under `appendfsync always`; prints writes per fsync;
 //! * `replay/200k` — opening a directory whose log holds 200,000 SET records (prints
 //!   records/s);
@@ -52,6 +55,23 @@ fn bench_set(c: &mut Criterion) {
         })
     });
     drop(d);
+    let mem = Arc::new(Durable::from_store(template()));
+    g.bench_function("memory_4_writers", |b| {
+        b.iter_custom(|iters| set_from_threads(&mem, 4, iters))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let d = Arc::new(Durable::open(dir.path(), opts(AppendFsync::Everysec), template()).unwrap());
+    g.bench_function("everysec_4_writers", |b| {
+        b.iter_custom(|iters| set_from_threads(&d, 4, iters))
+    });
+    let s = d.with_store(|s| emu::persist::handle_of(s).unwrap().stats());
+    eprintln!(
+        "everysec/4 writers: {} records, {} writes, {:.2} records per write",
+        s.records,
+        s.writes,
+        s.records as f64 / s.writes.max(1) as f64
+    );
+    drop(d);
     let dir = tempfile::tempdir().unwrap();
     let d = Arc::new(Durable::open(dir.path(), opts(AppendFsync::Always), template()).unwrap());
     g.sample_size(10);
@@ -85,6 +105,27 @@ fn bench_set(c: &mut Criterion) {
         s.synced_records as f64 / s.fsyncs.max(1) as f64
     );
     g.finish();
+}
+
+/// `iters` SETs split over `threads` threads: the wall time (aggregate throughput).
+fn set_from_threads(d: &Arc<Durable>, threads: usize, iters: u64) -> Duration {
+    let per = (iters as usize).div_ceil(threads).max(1);
+    let start = Instant::now();
+    let ts: Vec<_> = (0..threads)
+        .map(|t| {
+            let d = d.clone();
+            std::thread::spawn(move || {
+                for j in 0..per {
+                    let k = format!("w{t}:{}", j % 100_000);
+                    d.execute(&[b"SET", k.as_bytes(), b"some value"]).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in ts {
+        t.join().unwrap();
+    }
+    start.elapsed()
 }
 
 fn build_log(dir: &Path, n: usize) {

@@ -51,7 +51,8 @@ impl Durable {
     }
 
     /// Runs one command on database `db` (RESP3 session) and waits for durability as the
-    /// fsync policy requires.
+    /// fsync policy requires: its effects are written to the log file (reach the kernel)
+    /// before it returns, and under `always` also fsynced.
     pub fn execute_in(&self, db: usize, argv: &[&[u8]]) -> Result<Value> {
         let mut session = Session {
             db,

@@ -1,13 +1,22 @@
 //! The append log writer: an in-memory pending buffer filled under the store lock (so log
-//! order is execution order), flushed to the file and fsynced by
+//! order is execution order), written to the file (`write(2)`, so it reaches the kernel)
+//! before any reply of the batch under every policy, and fsynced by
 //!
 //! * `always`: the writers themselves, after releasing the store lock, with group commit —
 //!   the first waiter becomes the leader, writes everything pending and fsyncs once; the
 //!   writers that appended meanwhile wait on a condition variable and are covered by that
 //!   fsync or the next one;
-//! * `everysec`: a background thread once a second (woken early to write, without fsync,
-//!   when 1 MiB is pending; a writer writes itself past 16 MiB);
-//! * `no`: the background thread writes once a second and never fsyncs.
+//! * `everysec`: a background thread once a second. Writers write (without fsync) after
+//!   releasing the store lock, with group commit through the file's lock: the first writes
+//!   everything pending, the writers that appended meanwhile find their records already
+//!   written ([`LogCore::wait_written`]). A process crash (panic, SIGKILL) therefore loses
+//!   no acknowledged write; an OS crash or power loss loses at most about the last second,
+//!   as with Redis;
+//! * `no`: writers write as under `everysec`; never fsynced (the OS decides), except at
+//!   close and compaction.
+//!
+//! Records appended without a reply to wait for (an RNG-only record, effects flushed before
+//! a compaction) are written by the next write, the background thread or the rotation.
 //!
 //! A failed write or fsync is never retried (PostgreSQL's "fsyncgate"): the log enters the
 //! failed state, every waiter gets the error, and the store refuses further writes.
@@ -38,11 +47,13 @@ pub enum AppendFsync {
     /// fsync before acknowledging each write (group commit shares one fsync among
     /// concurrent writers).
     Always,
-    /// Write and fsync once a second in the background (default): a crash loses at most
-    /// about the last second of writes.
+    /// Write to the kernel before acknowledging, fsync once a second in the background
+    /// (default): a process crash loses no acknowledged write, an OS crash or power loss
+    /// at most about the last second of writes.
     #[default]
     Everysec,
-    /// Write once a second, never fsync (the OS decides).
+    /// Write to the kernel before acknowledging, never fsync (the OS decides when the data
+    /// reaches the disk).
     No,
 }
 
@@ -120,6 +131,9 @@ pub struct LogStats {
     pub synced_records: u64,
     /// Bytes appended since open (logical).
     pub bytes: u64,
+    /// `write(2)` calls of the log since open (fewer than `records` when concurrent
+    /// writers shared a write: group commit).
+    pub writes: u64,
 }
 
 /// Test-only fault injection: makes the next fsyncs fail.
@@ -151,6 +165,11 @@ pub struct LogCore {
     kick: Mutex<Kick>,
     kick_cv: Condvar,
     has_background: AtomicBool,
+    /// Sequence number up to which the log has been written to the file (reached the
+    /// kernel). Only raised under the `active` lock.
+    written: AtomicU64,
+    /// `write(2)` calls (see [`LogStats::writes`]).
+    writes: AtomicU64,
 }
 
 impl LogCore {
@@ -195,6 +214,8 @@ impl LogCore {
             kick: Mutex::new(Kick::default()),
             kick_cv: Condvar::new(),
             has_background: AtomicBool::new(false),
+            written: AtomicU64::new(logical_base),
+            writes: AtomicU64::new(0),
         }
     }
 
@@ -338,6 +359,11 @@ impl LogCore {
     /// sequence number written up to.
     fn write_pending(&self) -> Result<(Arc<File>, u64, u64), PersistError> {
         let mut a = self.active.lock();
+        self.write_pending_locked(&mut a)
+    }
+
+    /// [`LogCore::write_pending`] with the active file's lock held.
+    fn write_pending_locked(&self, a: &mut Active) -> Result<(Arc<File>, u64, u64), PersistError> {
         let (buf, upto, records) = {
             let mut p = self.pending.lock();
             let cap = p.buf.capacity().min(1 << 20);
@@ -353,7 +379,9 @@ impl LogCore {
                 .map_err(|e| PersistError::io("writing log", &a.path, e))?;
             a.size += buf.len() as u64;
             a.written_records = records;
+            self.writes.fetch_add(1, Ordering::Relaxed);
         }
+        self.written.fetch_max(upto, Ordering::Release);
         Ok((a.file.clone(), upto, records))
     }
 
@@ -413,6 +441,33 @@ impl LogCore {
         }
     }
 
+    /// Blocks until everything up to `seq` has been written to the file, i.e. reached the
+    /// kernel and survives a crash of this process (policies `everysec` and `no`). Group
+    /// commit: whoever gets the file's lock first writes everything pending, so the writers
+    /// that queued behind it usually find their records written and return without a
+    /// system call. Once the log has failed, every caller gets [`PersistError::Failed`].
+    pub fn wait_written(&self, seq: u64) -> Result<(), PersistError> {
+        if self.written.load(Ordering::Acquire) >= seq && !self.failed.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let mut a = self.active.lock();
+        if self.failed.load(Ordering::Acquire) {
+            return Err(PersistError::Failed(self.failure().unwrap_or_default()));
+        }
+        if self.written.load(Ordering::Acquire) >= seq {
+            return Ok(());
+        }
+        let r = self.write_pending_locked(&mut a);
+        drop(a);
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                self.fail(&e);
+                Err(PersistError::Failed(self.failure().unwrap_or_default()))
+            }
+        }
+    }
+
     /// Background tick: flush (and fsync for `everysec`). Skips when a leader is active.
     pub fn tick(&self) {
         if self.failed.load(Ordering::Acquire) {
@@ -469,9 +524,12 @@ impl LogCore {
             let mut p = self.pending.lock();
             (std::mem::take(&mut p.buf), p.appended, p.records)
         };
-        (&*a.file)
-            .write_all(&buf)
-            .map_err(|e| PersistError::io("writing log", &a.path, e))?;
+        if !buf.is_empty() {
+            (&*a.file)
+                .write_all(&buf)
+                .map_err(|e| PersistError::io("writing log", &a.path, e))?;
+            self.writes.fetch_add(1, Ordering::Relaxed);
+        }
         self.fsync(&a.file, &a.path)?;
         let file = create_log(&self.dir, next)?;
         a.file = Arc::new(file);
@@ -479,6 +537,7 @@ impl LogCore {
         a.path = files::log_path(&self.dir, next);
         a.size = frame::HEADER_LEN as u64;
         a.written_records = records;
+        self.written.fetch_max(upto, Ordering::Release);
         drop(a);
         let mut st = self.sync.lock();
         st.durable = st.durable.max(upto);
@@ -514,6 +573,7 @@ impl LogCore {
             fsyncs: st.fsyncs,
             synced_records: st.synced_records,
             bytes: appended - self.start_appended,
+            writes: self.writes.load(Ordering::Relaxed),
         }
     }
 }
