@@ -271,8 +271,8 @@ impl Conn {
                 }
             }
         }
-        // Log the effects of the batch under the lock; wait for durability (appendfsync
-        // always) after releasing it, before any reply goes out.
+        // Log the effects of the batch under the lock; after releasing it, wait until they
+        // are in the kernel (and fsynced under appendfsync always), before any reply goes out.
         if batch.is_locked() {
             self.refresh_limits(batch.store());
         }
