@@ -4,7 +4,7 @@
 //!
 //! * glob patterns (KEYS, SCAN/SSCAN MATCH): Redis's answers, including its quirks, and the
 //!   pathological patterns of the issue answered at once;
-//! * blocking commands with tiny positive timeouts time out (see also `blocking_*`);
+//! * blocking commands with tiny positive timeouts time out (see also `tests/blocking/`);
 //! * DEBUG gated by `enable-debug-command`, DEBUG SLEEP parsing;
 //! * protected configs refused by CONFIG SET;
 //! * SUBSCRIBE-family commands inside MULTI;
