@@ -170,7 +170,14 @@ struct Line {
     name: Vec<u8>,
     age: u64,
     idle: u64,
-    flags: String,
+    unix: bool,
+    no_evict: bool,
+    /// Blocked on keys or postponed by CLIENT PAUSE.
+    blocked: bool,
+    /// A watched key changed (EXEC will fail).
+    dirty_cas: bool,
+    /// Commands queued in MULTI; -1 outside MULTI.
+    multi: i64,
     db: usize,
     qbuf: usize,
     cmd: String,
@@ -182,16 +189,38 @@ struct Line {
 }
 
 impl Line {
-    /// Fills the Pub/Sub counts from the registry; a subscribed client gets flag `P`.
-    fn with_pubsub(mut self, ctx: &Ctx) -> Line {
+    /// Fills what the store knows of the client: its Pub/Sub counts (flag `P`) and whether
+    /// it is blocked (flag `b`).
+    fn with_store(mut self, ctx: &Ctx) -> Line {
         self.subs = ctx.store.pubsub.counts(self.id);
-        if self.subs.iter().any(|&n| n > 0) {
-            if self.flags == "N" {
-                self.flags.clear();
-            }
-            self.flags.insert(0, 'P');
-        }
+        self.blocked = ctx.store.blocking.is_blocked(self.id);
         self
+    }
+
+    /// True for a client of type `pubsub` (CLIENT LIST/KILL TYPE): it has subscriptions.
+    fn is_pubsub(&self) -> bool {
+        self.subs.iter().any(|&n| n > 0)
+    }
+
+    /// The `flags=` field, in the order of Redis 7.0's `getClientInfoString`.
+    fn flags(&self) -> String {
+        let mut f = String::new();
+        for (on, c) in [
+            (self.is_pubsub(), 'P'),
+            (self.multi >= 0, 'x'),
+            (self.blocked, 'b'),
+            (self.dirty_cas, 'd'),
+            (self.unix, 'U'),
+            (self.no_evict, 'e'),
+        ] {
+            if on {
+                f.push(c);
+            }
+        }
+        if f.is_empty() {
+            f.push('N');
+        }
+        f
     }
 
     fn render(&self) -> Vec<u8> {
@@ -203,8 +232,8 @@ impl Line {
         s.extend_from_slice(&self.name);
         s.extend_from_slice(
             format!(
-                " age={} idle={} flags={} db={} sub={} psub={} ssub={} multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name=",
-                self.age, self.idle, self.flags, self.db, self.subs[0], self.subs[1], self.subs[2], self.qbuf, self.cmd, self.resp
+                " age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name=",
+                self.age, self.idle, self.flags(), self.db, self.subs[0], self.subs[1], self.subs[2], self.multi, self.qbuf, self.cmd, self.resp
             )
             .as_bytes(),
         );
@@ -213,20 +242,6 @@ impl Line {
         s.extend_from_slice(&self.lib_ver);
         s
     }
-}
-
-fn flags_of(unix: bool, no_evict: bool) -> String {
-    let mut f = String::new();
-    if no_evict {
-        f.push('e');
-    }
-    if unix {
-        f.push('U');
-    }
-    if f.is_empty() {
-        f.push('N');
-    }
-    f
 }
 
 /// The caller's own line, from its live session.
@@ -250,7 +265,11 @@ fn own_line(ctx: &Ctx, cmd: &str) -> Line {
         name: s.name.clone().unwrap_or_default(),
         age,
         idle: 0,
-        flags: flags_of(unix, s.no_evict),
+        unix,
+        no_evict: s.no_evict,
+        blocked: false,
+        dirty_cas: ctx.store.watch_dirty(s.id),
+        multi: s.tx.multi.as_ref().map_or(-1, |q| q.commands.len() as i64),
         db: s.db,
         qbuf: 0,
         cmd: cmd.to_string(),
@@ -259,10 +278,10 @@ fn own_line(ctx: &Ctx, cmd: &str) -> Line {
         lib_ver: s.lib_ver.clone().unwrap_or_default(),
         subs: [0; 3],
     }
-    .with_pubsub(ctx)
+    .with_store(ctx)
 }
 
-fn entry_line(e: &ClientEntry) -> Line {
+fn entry_line(ctx: &Ctx, e: &ClientEntry) -> Line {
     let i = e.info.lock();
     let now = Instant::now();
     Line {
@@ -276,7 +295,11 @@ fn entry_line(e: &ClientEntry) -> Line {
             .last_interaction
             .map(|t| now.duration_since(t).as_secs())
             .unwrap_or_else(|| now.duration_since(e.created).as_secs()),
-        flags: flags_of(e.unix, i.no_evict),
+        unix: e.unix,
+        no_evict: i.no_evict,
+        blocked: false,
+        dirty_cas: ctx.store.watch_dirty(e.id),
+        multi: i.multi,
         db: i.db,
         qbuf: i.qbuf,
         cmd: if i.last_cmd.is_empty() {
@@ -289,6 +312,7 @@ fn entry_line(e: &ClientEntry) -> Line {
         lib_ver: i.lib_ver.clone().unwrap_or_default(),
         subs: [0; 3],
     }
+    .with_store(ctx)
 }
 
 /// Every client's line (the caller's from its session), by id.
@@ -301,7 +325,7 @@ fn all_lines(ctx: &Ctx, cmd: &str) -> Vec<Line> {
                 if e.id == me {
                     out.push(own_line(ctx, cmd));
                 } else {
-                    out.push(entry_line(&e).with_pubsub(ctx));
+                    out.push(entry_line(ctx, &e));
                 }
             }
             if !out.iter().any(|x| x.id == me) {
@@ -330,24 +354,31 @@ fn client_info(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     Ok(txt(&[own_line(ctx, "client|info")]))
 }
 
+/// A client type of CLIENT LIST / CLIENT KILL TYPE: `Some(true)` pubsub, `Some(false)`
+/// normal, None for master/replica (emu has neither), or Redis's error.
+fn client_type(t: &[u8]) -> Result<Option<bool>> {
+    if eq_ic(t, "normal") {
+        Ok(Some(false))
+    } else if eq_ic(t, "pubsub") {
+        Ok(Some(true))
+    } else if eq_ic(t, "master") || eq_ic(t, "replica") || eq_ic(t, "slave") {
+        Ok(None)
+    } else {
+        Err(Error::err(format!(
+            "Unknown client type '{}'",
+            String::from_utf8_lossy(t)
+        )))
+    }
+}
+
 fn client_list(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let mut lines = all_lines(ctx, "client|list");
     let mut i = 2;
     while i < argv.len() {
         if eq_ic(argv[i], "type") && i + 1 < argv.len() {
-            let t = argv[i + 1];
-            if eq_ic(t, "normal") {
-            } else if eq_ic(t, "master")
-                || eq_ic(t, "replica")
-                || eq_ic(t, "slave")
-                || eq_ic(t, "pubsub")
-            {
-                lines.clear();
-            } else {
-                return Err(Error::err(format!(
-                    "Unknown client type '{}'",
-                    String::from_utf8_lossy(t)
-                )));
+            match client_type(argv[i + 1])? {
+                Some(pubsub) => lines.retain(|l| l.is_pubsub() == pubsub),
+                None => lines.clear(),
             }
             i += 2;
         } else if eq_ic(argv[i], "id") && i + 1 < argv.len() {
@@ -423,7 +454,8 @@ struct KillFilter {
     id: Option<u64>,
     addr: Option<Vec<u8>>,
     laddr: Option<Vec<u8>>,
-    type_none: bool,
+    /// TYPE: `Some(Some(pubsub))`, or `Some(None)` for master/replica (matches nobody).
+    kind: Option<Option<bool>>,
     maxage: Option<u64>,
     skipme: bool,
 }
@@ -450,19 +482,7 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
                     _ => return Err(Error::err("client-id should be greater than 0")),
                 }
             } else if eq_ic(k, "type") {
-                if eq_ic(v, "normal") {
-                } else if eq_ic(v, "master")
-                    || eq_ic(v, "replica")
-                    || eq_ic(v, "slave")
-                    || eq_ic(v, "pubsub")
-                {
-                    f.type_none = true;
-                } else {
-                    return Err(Error::err(format!(
-                        "Unknown client type '{}'",
-                        String::from_utf8_lossy(v)
-                    )));
-                }
+                f.kind = Some(client_type(v)?);
             } else if eq_ic(k, "addr") {
                 f.addr = Some(v.to_vec());
             } else if eq_ic(k, "laddr") {
@@ -508,7 +528,8 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     }
     let mut killed = 0i64;
     for (id, addr, laddr, age, entry) in cands {
-        if f.type_none
+        let pubsub = ctx.store.pubsub.counts(id).iter().any(|&n| n > 0);
+        if f.kind.is_some_and(|k| k != Some(pubsub))
             || f.id.is_some_and(|x| x != id)
             || f.addr.as_deref().is_some_and(|a| a != addr.as_bytes())
             || f.laddr.as_deref().is_some_and(|a| a != laddr.as_bytes())
@@ -532,17 +553,54 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     Ok(Value::Int(killed))
 }
 
+/// `CLIENT PAUSE timeout [WRITE|ALL]`: postpones every client's commands (ALL, the
+/// default) or those that may write (WRITE) for `timeout` milliseconds (see
+/// [`crate::blocking`]); a pause in force is only extended.
+fn client_pause(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    if argv.len() > 4 {
+        return Err(unknown_subcommand(argv[1]));
+    }
+    let ms = parse_i64(argv[2])
+        .ok_or_else(|| Error::err("timeout is not an integer or out of range"))?;
+    if ms < 0 {
+        return Err(Error::new(ErrorKind::OutOfRange, "ERR timeout is negative"));
+    }
+    let all = match argv.get(3) {
+        None => true,
+        Some(m) if eq_ic(m, "all") => true,
+        Some(m) if eq_ic(m, "write") => false,
+        Some(_) => return Err(Error::err("CLIENT PAUSE mode must be WRITE or ALL")),
+    };
+    let now = Instant::now();
+    let end = now
+        .checked_add(std::time::Duration::from_millis(ms as u64))
+        .unwrap_or_else(|| now + std::time::Duration::from_secs(u64::from(u32::MAX)));
+    ctx.store.blocking.pause(end, all);
+    Ok(Value::ok())
+}
+
+/// `CLIENT UNPAUSE`: ends the pause; postponed clients run their commands.
+fn client_unpause(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    ctx.store.blocking.unpause();
+    Ok(Value::ok())
+}
+
+/// Redis's reply to a subcommand called with a wrong number of arguments.
+fn unknown_subcommand(sub: &[u8]) -> Error {
+    Error::new(
+        ErrorKind::UnknownCommand,
+        crate::engine::sanitize(&format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            String::from_utf8_lossy(sub)
+        )),
+    )
+}
+
 /// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: the reason is checked before the id, as Redis
 /// does; 1 if client `id` was blocked (see [`crate::blocking`]), else 0.
 fn client_unblock(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if argv.len() > 4 {
-        return Err(Error::new(
-            ErrorKind::UnknownCommand,
-            crate::engine::sanitize(&format!(
-                "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
-                String::from_utf8_lossy(argv[1])
-            )),
-        ));
+        return Err(unknown_subcommand(argv[1]));
     }
     let error = match argv.get(3) {
         None => false,
@@ -560,9 +618,15 @@ fn client_unblock(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 }
 
 fn client_help(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    // Redis 7.0's text, line for line (SETINFO, a 7.2 addition emu also accepts, is not
+    // listed there).
     Ok(help_reply(
         "client",
         &[
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
             "GETNAME",
             "    Return the name of the current connection.",
             "ID",
@@ -572,15 +636,36 @@ fn client_help(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
             "KILL <ip:port>",
             "    Kill connection made from <ip:port>.",
             "KILL <option> <value> [<option> <value> [...]]",
-            "    Kill connections. Options are: ID, TYPE, USER, ADDR, LADDR, SKIPME, MAXAGE.",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
             "LIST [options ...]",
-            "    Return information about client connections. Options: TYPE, ID.",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "UNPAUSE",
+            "    Stop the current client pause, resuming traffic.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend all, or just write, clients for <timeout> milliseconds.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Control the replies sent to the current connection.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
-            "SETINFO <LIB-NAME|LIB-VER> <value>",
-            "    Set client library name or version.",
             "UNBLOCK <clientid> [TIMEOUT|ERROR]",
             "    Unblock the specified blocked client.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Control server assisted client side caching.",
+            "TRACKINGINFO",
+            "    Report tracking status for the current connection.",
             "NO-EVICT (ON|OFF)",
             "    Protect current client connection from eviction.",
         ],
@@ -629,6 +714,16 @@ const CLIENT_SUBS: &[Sub] = &[
         handler: client_unblock,
     },
     Sub {
+        name: "pause",
+        arity: -3,
+        handler: client_pause,
+    },
+    Sub {
+        name: "unpause",
+        arity: 2,
+        handler: client_unpause,
+    },
+    Sub {
         name: "no-evict",
         arity: 3,
         handler: client_no_evict,
@@ -642,7 +737,8 @@ const CLIENT_SUBS: &[Sub] = &[
 
 /// # Format
 /// `CLIENT ID | INFO | LIST [TYPE t] [ID id…] | SETNAME n | GETNAME | SETINFO attr v |
-/// KILL … | UNBLOCK id [TIMEOUT|ERROR] | NO-EVICT on|off | HELP`
+/// KILL … | UNBLOCK id [TIMEOUT|ERROR] | PAUSE ms [WRITE|ALL] | UNPAUSE | NO-EVICT on|off |
+/// HELP`
 pub fn client(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     dispatch_sub("client", CLIENT_SUBS, ctx, argv)
 }

@@ -255,6 +255,8 @@ pub struct ClientInfo {
     pub qbuf: usize,
     /// CLIENT NO-EVICT.
     pub no_evict: bool,
+    /// Commands queued in MULTI (CLIENT LIST `multi=`); -1 outside MULTI.
+    pub multi: i64,
 }
 
 /// One connection in the registry.
@@ -313,6 +315,7 @@ impl ClientEntry {
             created: Instant::now(),
             info: Mutex::new(ClientInfo {
                 resp: 2,
+                multi: -1,
                 ..ClientInfo::default()
             }),
             killed: AtomicBool::new(false),
@@ -362,6 +365,7 @@ impl ClientEntry {
         i.db = s.db;
         i.resp = s.resp;
         i.no_evict = s.no_evict;
+        i.multi = s.tx.multi.as_ref().map_or(-1, |q| q.commands.len() as i64);
         if !last_cmd.is_empty() {
             i.last_cmd.clear();
             i.last_cmd.push_str(last_cmd);

@@ -57,11 +57,23 @@
 //!   deadline cannot be represented waits forever (Redis overflows `now + timeout`).
 //! * CLIENT LIST's `b` flag is not shown.
 //!
+//! # CLIENT PAUSE
+//!
+//! `CLIENT PAUSE ms [WRITE|ALL]` ([`Registry::pause`]) makes the dispatcher postpone
+//! commands (all of them, or those that may write: `engine::pause_applies`) of the clients
+//! whose front end can wait — `emu serve` connections and the embedded handle's single
+//! commands; an embedded pipeline or transaction waits before it takes the store. A
+//! postponed client waits like a blocked one ([`Registry::postpone`]), then runs the
+//! command again when the pause ends or at `CLIENT UNPAUSE` ([`Registry::unpause`]).
+//! Internal callers (log replay, the embedded `Lock`'s own steps) are never paused. While
+//! a pause is in force keys are neither expired nor evicted ([`Registry::is_paused`]).
+//!
 //! # CLIENT UNBLOCK
 //!
 //! `CLIENT UNBLOCK id [TIMEOUT|ERROR]` ([`Registry::unblock_client`]) ends a blocked
 //! client's wait with its timeout reply, or with `-UNBLOCKED client unblocked via CLIENT
-//! UNBLOCK`; it answers 1, or 0 when that client is not blocked — embedded handles
+//! UNBLOCK`; it answers 1, or 0 when that client is not blocked (a client postponed by
+//! CLIENT PAUSE does not count) — embedded handles
 //! blocked in a blocking call included (their session id is what CLIENT ID answers).
 
 pub mod commands;
@@ -94,6 +106,18 @@ struct Blocked {
     argv: Vec<Vec<u8>>,
     session: Session,
     slot: Arc<Slot>,
+    /// A client postponed by CLIENT PAUSE (no keys): woken when the pause ends, then its
+    /// front end runs the command again.
+    postponed: bool,
+}
+
+/// An active CLIENT PAUSE (Redis `client_pause_type` / `client_pause_end_time`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pause {
+    /// When the pause ends (real time, like blocking timeouts).
+    pub end: Instant,
+    /// `ALL` (every command waits) rather than `WRITE` (commands that may write wait).
+    pub all: bool,
 }
 
 /// Blocked clients of one store, FIFO per key, plus the keys made ready since the last
@@ -109,6 +133,8 @@ pub struct Registry {
     /// The ready key a re-run blocking command must serve from (Redis 7.0 serves a woken
     /// client from the key that became ready, not from its first non-empty key).
     serving_key: Option<Vec<u8>>,
+    /// CLIENT PAUSE in force, if any.
+    pause: Option<Pause>,
 }
 
 impl Clone for Registry {
@@ -133,6 +159,13 @@ impl Registry {
             .values()
             .filter(|w| !w.slot.is_abandoned())
             .count()
+    }
+
+    /// True if client `client_id` is blocked or postponed (CLIENT LIST flag `b`).
+    pub fn is_blocked(&self, client_id: u64) -> bool {
+        self.waiters
+            .values()
+            .any(|w| w.session.id == client_id && !w.slot.is_abandoned())
     }
 
     /// True when nobody is blocked.
@@ -206,12 +239,87 @@ impl Registry {
                 argv: argv.iter().map(|a| a.to_vec()).collect(),
                 session: snapshot,
                 slot: slot.clone(),
+                postponed: false,
             },
         );
         if let Some(at) = req.deadline {
             slot::schedule_timeout(at, Arc::downgrade(&slot));
         }
-        Waiter { id, slot }
+        Waiter {
+            id,
+            slot,
+            postponed: false,
+        }
+    }
+
+    /// Postpones a client during a CLIENT PAUSE (Redis `blockPostponeClient`): it waits,
+    /// holding no lock, until the pause ends (at `until`, or at CLIENT UNPAUSE); then its
+    /// front end runs `argv` again, which may postpone it again if the pause was extended.
+    /// It shows as blocked (INFO `blocked_clients`, CLIENT LIST flag `b`) meanwhile.
+    pub fn postpone(&mut self, until: Instant, argv: &[&[u8]], session: &Session) -> Waiter {
+        let mut w = self.register(
+            BlockRequest {
+                keys: Vec::new(),
+                deadline: Some(until),
+            },
+            argv,
+            session,
+        );
+        if let Some(b) = self.waiters.get_mut(&w.id) {
+            b.postponed = true;
+        }
+        w.postponed = true;
+        w
+    }
+
+    /// CLIENT PAUSE: pauses `all` commands or only those that may write, until `end`. A
+    /// pause in force is only ever extended, as Redis 7.0's `pauseClients` does: the later
+    /// end and the stricter kind win.
+    pub fn pause(&mut self, end: Instant, all: bool) {
+        let p = match self.pause {
+            Some(p) if p.end > Instant::now() => Pause {
+                end: p.end.max(end),
+                all: p.all || all,
+            },
+            _ => Pause { end, all },
+        };
+        self.pause = Some(p);
+        // Clients postponed under the old deadline wake at the new one (they re-check).
+    }
+
+    /// CLIENT UNPAUSE (and a pause's end): clears the pause and wakes every postponed
+    /// client, in the order they were postponed.
+    pub fn unpause(&mut self) {
+        self.pause = None;
+        let mut ids: Vec<u64> = self
+            .waiters
+            .iter()
+            .filter(|(_, w)| w.postponed)
+            .map(|(&id, _)| id)
+            .collect();
+        ids.sort_unstable();
+        for id in ids {
+            if let Some(w) = self.remove(id) {
+                w.slot.fulfil(Ok(Value::Nil));
+            }
+        }
+    }
+
+    /// The pause in force, if any (an ended one is cleared here).
+    pub fn paused(&mut self) -> Option<Pause> {
+        match self.pause {
+            Some(p) if p.end <= Instant::now() => {
+                self.unpause();
+                None
+            }
+            p => p,
+        }
+    }
+
+    /// True while a pause is in force (Redis `checkClientPauseTimeoutAndReturnIfPaused`):
+    /// keys are not expired or evicted meanwhile, so the dataset stays as it is.
+    pub fn is_paused(&mut self) -> bool {
+        self.paused().is_some()
     }
 
     /// Removes waiter `id` (served, timed out, disconnected).
@@ -237,7 +345,7 @@ impl Registry {
         let found = self
             .waiters
             .iter()
-            .filter(|(_, w)| w.session.id == client_id && !w.slot.is_abandoned())
+            .filter(|(_, w)| w.session.id == client_id && !w.postponed && !w.slot.is_abandoned())
             .map(|(&id, _)| id)
             .min();
         let Some(w) = found.and_then(|id| self.remove(id)) else {
@@ -267,9 +375,16 @@ impl Registry {
 pub struct Waiter {
     id: u64,
     slot: Arc<Slot>,
+    postponed: bool,
 }
 
 impl Waiter {
+    /// True for a client postponed by CLIENT PAUSE ([`Registry::postpone`]): when the wait
+    /// ends, the front end runs the command again instead of taking a reply.
+    pub fn is_postponement(&self) -> bool {
+        self.postponed
+    }
+
     /// Waits (blocking this thread, holding no lock) until served or timed out; then the
     /// reply: the served one, or the timeout reply (a null array).
     pub fn wait(self, store: &crate::engine::Shared) -> Result<Value> {

@@ -339,17 +339,50 @@ impl Redis {
     /// calling thread, holding no lock, until another handle or thread makes its key ready
     /// or its timeout passes (see [`crate::blocking`]).
     pub fn execute(&self, argv: &[&[u8]]) -> Result<Value> {
-        let (reply, waiter) = self.with_session_and_store(|store, session| {
-            let reply = engine::execute(store, session, argv);
-            let waiter = session
-                .block
-                .take()
-                .map(|req| store.blocking.register(req, argv, session));
-            (reply, waiter)
-        })?;
-        match waiter {
-            Some(w) => w.wait(&self.shared),
-            None => reply,
+        loop {
+            let (reply, waiter) = self.with_session_and_store(|store, session| {
+                // A single command can wait for a CLIENT PAUSE to end (holding no lock).
+                session.postponable = true;
+                let reply = engine::execute(store, session, argv);
+                session.postponable = false;
+                let waiter = match (session.block.take(), session.postpone.take()) {
+                    (Some(req), _) => Some(store.blocking.register(req, argv, session)),
+                    (None, Some(until)) => Some(store.blocking.postpone(until, argv, session)),
+                    (None, None) => None,
+                };
+                (reply, waiter)
+            })?;
+            match waiter {
+                // Postponed by CLIENT PAUSE: wait for its end, then run the command again.
+                Some(w) if w.is_postponement() => {
+                    w.wait(&self.shared)?;
+                }
+                Some(w) => return w.wait(&self.shared),
+                None => return reply,
+            }
+        }
+    }
+
+    /// Waits, holding no lock, while a CLIENT PAUSE would hold back any of `commands`
+    /// (embedded pipelines and transactions: they hold the store for their whole batch,
+    /// so they wait before taking it, as one client whose commands are postponed).
+    pub(crate) fn wait_while_paused(&self, commands: &[Vec<Vec<u8>>]) -> Result<()> {
+        loop {
+            let waiter = self.with_session_and_store(|store, session| {
+                let until = commands.iter().find_map(|argv| {
+                    let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+                    let spec = store.table().get(args.first()?)?;
+                    engine::pause_applies(store, session, spec, &args)
+                })?;
+                let argv: Vec<&[u8]> = commands[0].iter().map(Vec::as_slice).collect();
+                Some(store.blocking.postpone(until, &argv, session))
+            })?;
+            match waiter {
+                Some(w) => {
+                    w.wait(&self.shared)?;
+                }
+                None => return Ok(()),
+            }
         }
     }
 

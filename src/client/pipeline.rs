@@ -226,6 +226,7 @@ impl Pipeline {
     }
 
     fn run_batch(&self, commands: &[Vec<Vec<u8>>], ignored: &[bool]) -> Result<Vec<Value>> {
+        self.conn().wait_while_paused(commands)?;
         let mut out = Vec::with_capacity(commands.len());
         self.conn().with_session_and_store(|store, session| {
             for (argv, ignore) in commands.iter().zip(ignored) {
@@ -246,6 +247,7 @@ impl Pipeline {
         if commands.is_empty() && !self.is_watching() {
             return Ok(Vec::new());
         }
+        self.conn().wait_while_paused(commands)?;
         let exec = self.conn().with_session_and_store(|store, session| {
             engine::execute(store, session, &[b"MULTI"])?;
             let mut first_error = None;

@@ -64,7 +64,11 @@ impl<'a> Ctx<'a> {
         let d = &self.store.dbs[db];
         let i = d.dict.find_slot(key)?;
         if self.store.is_expired(d.dict.at(i), self.now) {
-            self.store.expire_key(db, key);
+            // During a CLIENT PAUSE the key reads as expired but stays (Redis keeps the
+            // dataset constant while paused).
+            if !self.store.blocking.is_paused() {
+                self.store.expire_key(db, key);
+            }
             return None;
         }
         Some(i)

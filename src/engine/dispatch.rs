@@ -39,6 +39,14 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     if let Err(e) = admit(store, session, spec) {
         return reject(store, session, Some(spec), e);
     }
+    // CLIENT PAUSE: after every check that can refuse the command, before queueing, as
+    // Redis's processCommand (only for front ends that can wait: see Session::postponable).
+    if session.postponable {
+        if let Some(until) = pause_applies(store, session, spec, argv) {
+            session.postpone = Some(until);
+            return Ok(Value::Nil);
+        }
+    }
     call(store, session, spec, argv).map_err(|e| {
         // Errors echo user input; a newline would break the protocol (addReplyErrorFormat).
         if e.message().contains(['\r', '\n']) {
@@ -59,6 +67,57 @@ pub const DEBUG_NOT_ALLOWED: &str = "DEBUG command not allowed. If the enable-de
 #[inline]
 pub fn auth_required(store: &Store, session: &Session) -> bool {
     !session.authenticated && store.config.requirepass().is_some()
+}
+
+/// When a CLIENT PAUSE in force holds this command back (Redis `processCommand`), the
+/// pause's end: every command under `ALL`; under `WRITE` the commands that may write or
+/// replicate ([`may_write`]), and EXEC of a transaction that queued one.
+pub fn pause_applies(
+    store: &mut Store,
+    session: &Session,
+    spec: &CommandSpec,
+    argv: &[&[u8]],
+) -> Option<std::time::Instant> {
+    let p = store.blocking.paused()?;
+    let held = p.all
+        || may_write(spec, argv)
+        || (spec.name == "exec"
+            && session.tx.multi.as_ref().is_some_and(|q| {
+                q.commands.iter().any(|(s, a)| {
+                    let a: Vec<&[u8]> = a.iter().map(Vec::as_slice).collect();
+                    may_write(s, &a)
+                })
+            }));
+    held.then_some(p.end)
+}
+
+/// Redis's `CMD_WRITE | CMD_MAY_REPLICATE`: write commands, and those 7.0 flags
+/// `may_replicate` — EVAL/EVALSHA/FCALL (EVAL of a script whose shebang declares
+/// `no-writes` excepted, as Redis takes the script's flags), PUBLISH, SPUBLISH, PFCOUNT,
+/// SCRIPT LOAD|FLUSH.
+pub fn may_write(spec: &CommandSpec, argv: &[&[u8]]) -> bool {
+    if spec.has(flags::WRITE) {
+        return true;
+    }
+    match spec.name {
+        "publish" | "spublish" | "pfcount" | "evalsha" | "fcall" => true,
+        "eval" => !argv.get(1).is_some_and(|body| declares_no_writes(body)),
+        "script" => argv.get(1).is_some_and(|sub| {
+            sub.eq_ignore_ascii_case(b"load") || sub.eq_ignore_ascii_case(b"flush")
+        }),
+        _ => false,
+    }
+}
+
+/// True if a script body starts with a `#!` line whose `flags=` list has `no-writes`.
+fn declares_no_writes(body: &[u8]) -> bool {
+    let Some(rest) = body.strip_prefix(b"#!") else {
+        return false;
+    };
+    let line = rest.split(|&c| c == b'\n').next().unwrap_or_default();
+    line.split(|&c| c == b' ')
+        .filter_map(|w| w.strip_prefix(b"flags="))
+        .any(|list| list.split(|&c| c == b',').any(|f| f == b"no-writes"))
 }
 
 /// Authentication and replica read-only checks.

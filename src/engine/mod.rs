@@ -28,7 +28,8 @@ pub mod watch;
 pub use crate::pubsub::{is_no_reply, no_reply};
 pub use ctx::{BulkArray, Ctx};
 pub use dispatch::{
-    auth_required, begin_transaction, call, discard_transaction, execute, reject, Batch, Shared,
+    auth_required, begin_transaction, call, discard_transaction, execute, may_write, pause_applies,
+    reject, Batch, Shared,
 };
 pub use durability::{Durability, Ticket};
 pub use effects::Effect;

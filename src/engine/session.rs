@@ -50,6 +50,14 @@ pub struct Session {
     /// Set by a blocking command that could not be served: the front end blocks the
     /// client on these keys (see `crate::blocking`). Cleared before every command.
     pub block: Option<crate::blocking::BlockRequest>,
+    /// Set by the dispatcher when CLIENT PAUSE postpones this client's command: the front
+    /// end waits until then (see `crate::blocking::Registry::postpone`) and runs the
+    /// command again. Only for sessions whose front end can wait ([`Session::postponable`]).
+    pub postpone: Option<std::time::Instant>,
+    /// True while the front end can wait for a CLIENT PAUSE to end (a server connection,
+    /// the embedded handle's single commands); pipelines holding the store and internal
+    /// callers run through a pause.
+    pub postponable: bool,
     /// The last command the dispatcher looked up for this client (CLIENT LIST `cmd=`).
     pub last_command: Option<&'static CommandSpec>,
     /// Pub/Sub mailbox of this client (created by the front end, or on first SUBSCRIBE).
@@ -97,6 +105,8 @@ impl Default for Session {
             in_multi: false,
             tx: Default::default(),
             block: None,
+            postpone: None,
+            postponable: false,
             last_command: None,
             pubsub: None,
         }

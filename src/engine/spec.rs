@@ -269,7 +269,8 @@ pub fn dispatch_sub(container: &str, subs: &[Sub], ctx: &mut Ctx, argv: &[&[u8]]
     (sub.handler)(ctx, argv)
 }
 
-/// A HELP reply: the title line then the lines, as simple strings.
+/// A HELP reply: the title line, the lines, then `HELP` / `    Prints this help.`, as
+/// simple strings (Redis 7.0's `addReplyHelp`).
 pub fn help_reply(container: &str, lines: &[&str]) -> Value {
     let mut out = vec![Value::Simple(format!(
         "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -277,6 +278,6 @@ pub fn help_reply(container: &str, lines: &[&str]) -> Value {
     ))];
     out.extend(lines.iter().map(|l| Value::Simple((*l).to_string())));
     out.push(Value::Simple("HELP".into()));
-    out.push(Value::Simple("    Print this help.".into()));
+    out.push(Value::Simple("    Prints this help.".into()));
     Value::Array(out)
 }

@@ -270,8 +270,12 @@ impl Store {
         }
     }
 
-    /// Reclaims up to `limit` expired keys across all databases; returns how many.
+    /// Reclaims up to `limit` expired keys across all databases; returns how many. Nothing
+    /// while a CLIENT PAUSE is in force (the dataset stays constant, as in Redis).
     pub fn active_expire(&mut self, limit: usize) -> usize {
+        if self.blocking.is_paused() {
+            return 0;
+        }
         let now = self.clock.now_ms();
         let mut done = 0;
         for db in 0..self.dbs.len() {

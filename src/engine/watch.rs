@@ -165,6 +165,11 @@ impl Store {
         self.watches.dirty.contains(&client)
     }
 
+    /// True once a key `client` watches was modified (CLIENT LIST flag `d`).
+    pub fn watch_dirty(&self, client: u64) -> bool {
+        self.watches.dirty.contains(&client)
+    }
+
     /// Redis `isWatchedKeyExpired`.
     fn watched_key_expired(&self, client: u64, now: u64) -> bool {
         let w = &self.watches;

@@ -132,7 +132,7 @@ fn pubsub_numpat(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
 }
 
 fn pubsub_help(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
-    let mut v = help_reply(
+    Ok(help_reply(
         "pubsub",
         &[
             "CHANNELS [<pattern>]",
@@ -147,14 +147,7 @@ fn pubsub_help(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
             "SHARDNUMSUB [<shardchannel> ...]",
             "    Return the number of subscribers for the specified shard level channel(s)",
         ],
-    );
-    // PUBSUB HELP says "Prints this help." where the shared helper says "Print".
-    if let Value::Array(items) = &mut v {
-        if let Some(last) = items.last_mut() {
-            *last = Value::Simple("    Prints this help.".into());
-        }
-    }
-    Ok(v)
+    ))
 }
 
 const PUBSUB_SUBS: &[Sub] = &[

@@ -73,6 +73,9 @@ pub struct Conn {
     /// Set when a blocking command blocked the client: `process` stopped there; the network
     /// layer waits on it, then calls [`Conn::finish_blocked`] and `process` again.
     pub blocked: Option<crate::blocking::Waiter>,
+    /// The command CLIENT PAUSE postponed (`blocked` is then its postponement): the network
+    /// layer runs it again with [`Conn::resume_postponed`] when the wait ends.
+    postponed: Option<Vec<Vec<u8>>>,
 }
 
 impl Conn {
@@ -99,6 +102,7 @@ impl Conn {
             errors: 0,
             soft_since: None,
             blocked: None,
+            postponed: None,
         }
     }
 
@@ -241,11 +245,13 @@ impl Conn {
                         &mut self.last_cmd,
                         &mut self.errors,
                     );
-                    let blocked = self.session.block.take();
-                    if let Some(req) = blocked {
-                        // The client blocks: later requests wait for its reply.
-                        self.blocked = Some(g.blocking.register(req, argv, &self.session));
-                    }
+                    wait_if_blocked(
+                        g,
+                        argv,
+                        &mut self.session,
+                        &mut self.blocked,
+                        &mut self.postponed,
+                    );
                     if !self.spilled.is_empty() {
                         self.spilled = Vec::new();
                         self.spilled_bytes = 0;
@@ -293,6 +299,50 @@ impl Conn {
         self.trim_input();
         if self.input.capacity() > 1024 * 1024 && self.input.len() < 64 * 1024 {
             self.input.shrink_to(64 * 1024);
+        }
+        flow
+    }
+
+    /// True if the wait that just ended was a CLIENT PAUSE postponement: run
+    /// [`Conn::resume_postponed`] instead of [`Conn::finish_blocked`].
+    pub fn is_postponed(&self) -> bool {
+        self.postponed.is_some()
+    }
+
+    /// Runs the command a CLIENT PAUSE postponed, now that the pause ended (it may be
+    /// postponed again if the pause was extended, or block).
+    pub fn resume_postponed(&mut self, store: &Shared) -> Flow {
+        let Some(argv) = self.postponed.take() else {
+            return Flow::Continue;
+        };
+        let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        let mut batch = store.batch();
+        let g = batch.store();
+        run_one(
+            g,
+            &mut self.session,
+            &args,
+            &mut self.out,
+            &mut self.last_cmd,
+            &mut self.errors,
+        );
+        wait_if_blocked(
+            g,
+            &args,
+            &mut self.session,
+            &mut self.blocked,
+            &mut self.postponed,
+        );
+        let mut flow = if self.session.close_after_reply {
+            Flow::Close
+        } else {
+            Flow::Continue
+        };
+        self.refresh_limits(batch.store());
+        if let Err(e) = batch.finish() {
+            resp::encode_error(&mut self.out, e.message());
+            self.errors += 1;
+            flow = Flow::Close;
         }
         flow
     }
@@ -361,6 +411,23 @@ impl Conn {
     }
 }
 
+/// After a command ran: registers the client's wait if it blocked (BLPOP & co.) or was
+/// postponed by CLIENT PAUSE (keeping the command to run again); later requests wait.
+fn wait_if_blocked(
+    g: &mut Store,
+    argv: &[&[u8]],
+    session: &mut Session,
+    blocked: &mut Option<crate::blocking::Waiter>,
+    postponed: &mut Option<Vec<Vec<u8>>>,
+) {
+    if let Some(req) = session.block.take() {
+        *blocked = Some(g.blocking.register(req, argv, session));
+    } else if let Some(until) = session.postpone.take() {
+        *blocked = Some(g.blocking.postpone(until, argv, session));
+        *postponed = Some(argv.iter().map(|a| a.to_vec()).collect());
+    }
+}
+
 /// Writes the `cmd=` name CLIENT LIST shows into `out` (reusing its buffer).
 fn display_name(out: &mut String, spec_name: &str, argv: &[&[u8]]) {
     out.clear();
@@ -386,8 +453,9 @@ fn run_one(
     }
     // Pushed Pub/Sub replies queued so far go out before this reply, as in Redis 7.0.
     crate::pubsub::drain_into(session, out);
-    if session.block.is_some() {
-        // Blocked: the reply comes later (Conn::finish_blocked).
+    if session.block.is_some() || session.postpone.is_some() {
+        // Blocked: the reply comes later (Conn::finish_blocked); postponed by CLIENT
+        // PAUSE: the command runs again later (Conn::resume_postponed).
         return;
     }
     match result {

@@ -558,6 +558,7 @@ where
             authenticated: guard.config.requirepass().is_none(),
             link: Some(link.clone()),
             pubsub: Some(mailbox.clone()),
+            postponable: true,
             ..Session::default()
         };
         let mut conn = Conn::new(session);
@@ -677,6 +678,20 @@ where
             Ok(Event::Unblocked) => {
                 if let Some(w) = waiter.take() {
                     let reply = w.finish(&mut store.lock());
+                    if conn.is_postponed() {
+                        // CLIENT PAUSE ended: the postponed command runs now.
+                        if conn.resume_postponed(store) == Flow::Close {
+                            closing = true;
+                        }
+                        waiter = conn.blocked.take();
+                        if conn.errors > 0 {
+                            stats.error_replies.fetch_add(conn.errors, Relaxed);
+                            conn.errors = 0;
+                        }
+                        conn.sync_registry(link);
+                        unprocessed = true;
+                        continue;
+                    }
                     if reply.is_err() {
                         stats.error_replies.fetch_add(1, Relaxed);
                     }

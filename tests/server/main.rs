@@ -4,6 +4,7 @@
 //! - `clients`: real clients (redis-cli, redis-benchmark, redis-py, redis-rs) and `emu serve`;
 //! - `lifecycle`: SHUTDOWN, ROLE, WAIT, LOLWUT, SENTINEL's own address, against redis-server;
 //! - `protocol`: framing, protocol errors, inline commands, pipelining, RESP3, auth, load;
+//! - `pause`: CLIENT PAUSE/UNPAUSE, CLIENT LIST flags, against redis-server and embedded;
 //! - `unblock`: CLIENT UNBLOCK against redis-server, and of embedded handles;
 //! - `resp_proptest`: the request parser and connection state machine under random input.
 
@@ -16,6 +17,7 @@ mod server_util;
 mod adapter;
 mod clients;
 mod lifecycle;
+mod pause;
 mod protocol;
 mod resp_proptest;
 mod unblock;
