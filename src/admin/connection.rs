@@ -153,6 +153,9 @@ pub fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     s.resp = 2;
     s.name = None;
     s.no_evict = false;
+    s.reply_off = false;
+    s.reply_skip = false;
+    s.reply_skip_next = false;
     s.authenticated = ctx.store.config.requirepass().is_none();
     Ok(Value::Simple("RESET".into()))
 }
@@ -553,6 +556,28 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     Ok(Value::Int(killed))
 }
 
+/// `CLIENT REPLY ON|OFF|SKIP`: ON answers OK and turns replies back on; OFF drops every
+/// reply from now on; SKIP drops the next command's reply (both answer nothing).
+fn client_reply(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let s = &mut *ctx.session;
+    if eq_ic(argv[2], "on") {
+        s.reply_off = false;
+        s.reply_skip = false;
+        s.reply_skip_next = false;
+        Ok(Value::ok())
+    } else if eq_ic(argv[2], "off") {
+        s.reply_off = true;
+        Ok(crate::engine::no_reply())
+    } else if eq_ic(argv[2], "skip") {
+        if !s.reply_off {
+            s.reply_skip_next = true;
+        }
+        Ok(crate::engine::no_reply())
+    } else {
+        Err(Error::syntax())
+    }
+}
+
 /// `CLIENT PAUSE timeout [WRITE|ALL]`: postpones every client's commands (ALL, the
 /// default) or those that may write (WRITE) for `timeout` milliseconds (see
 /// [`crate::blocking`]); a pause in force is only extended.
@@ -714,6 +739,11 @@ const CLIENT_SUBS: &[Sub] = &[
         handler: client_unblock,
     },
     Sub {
+        name: "reply",
+        arity: 3,
+        handler: client_reply,
+    },
+    Sub {
         name: "pause",
         arity: -3,
         handler: client_pause,
@@ -737,8 +767,8 @@ const CLIENT_SUBS: &[Sub] = &[
 
 /// # Format
 /// `CLIENT ID | INFO | LIST [TYPE t] [ID id…] | SETNAME n | GETNAME | SETINFO attr v |
-/// KILL … | UNBLOCK id [TIMEOUT|ERROR] | PAUSE ms [WRITE|ALL] | UNPAUSE | NO-EVICT on|off |
-/// HELP`
+/// KILL … | UNBLOCK id [TIMEOUT|ERROR] | PAUSE ms [WRITE|ALL] | UNPAUSE | REPLY on|off|skip |
+/// NO-EVICT on|off | HELP`
 pub fn client(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     dispatch_sub("client", CLIENT_SUBS, ctx, argv)
 }

@@ -343,8 +343,12 @@ impl Redis {
             let (reply, waiter) = self.with_session_and_store(|store, session| {
                 // A single command can wait for a CLIENT PAUSE to end (holding no lock).
                 session.postponable = true;
-                let reply = engine::execute(store, session, argv);
+                let mut reply = engine::execute(store, session, argv);
                 session.postponable = false;
+                if session.postpone.is_none() && session.reply_suppressed() {
+                    // CLIENT REPLY OFF / SKIP: the command ran; its reply reads as nil.
+                    reply = Ok(Value::Nil);
+                }
                 let waiter = match (session.block.take(), session.postpone.take()) {
                     (Some(req), _) => Some(store.blocking.register(req, argv, session)),
                     (None, Some(until)) => Some(store.blocking.postpone(until, argv, session)),

@@ -58,6 +58,12 @@ pub struct Session {
     /// the embedded handle's single commands); pipelines holding the store and internal
     /// callers run through a pause.
     pub postponable: bool,
+    /// CLIENT REPLY OFF: no replies until CLIENT REPLY ON.
+    pub reply_off: bool,
+    /// CLIENT REPLY SKIP was the previous command: this command's reply is dropped.
+    pub reply_skip: bool,
+    /// Set by CLIENT REPLY SKIP while it runs (Redis `CLIENT_REPLY_SKIP_NEXT`).
+    pub reply_skip_next: bool,
     /// The last command the dispatcher looked up for this client (CLIENT LIST `cmd=`).
     pub last_command: Option<&'static CommandSpec>,
     /// Pub/Sub mailbox of this client (created by the front end, or on first SUBSCRIBE).
@@ -65,6 +71,14 @@ pub struct Session {
 }
 
 impl Session {
+    /// After a command: true if its reply must be dropped (CLIENT REPLY OFF, or SKIP
+    /// before it); then moves a fresh SKIP on to the next command (Redis `resetClient`).
+    pub fn reply_suppressed(&mut self) -> bool {
+        let suppressed = self.reply_off || self.reply_skip;
+        self.reply_skip = std::mem::take(&mut self.reply_skip_next);
+        suppressed
+    }
+
     /// Whether this client may perform a protected action (DEBUG, CONFIG SET of a
     /// protected parameter) under `setting` (Redis `allowProtectedAction`): `yes` for
     /// everyone, `local` for connections over a Unix socket or from `127.0.0.1` / `::1`,
@@ -107,6 +121,9 @@ impl Default for Session {
             block: None,
             postpone: None,
             postponable: false,
+            reply_off: false,
+            reply_skip: false,
+            reply_skip_next: false,
             last_command: None,
             pubsub: None,
         }

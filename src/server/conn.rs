@@ -458,6 +458,13 @@ fn run_one(
         // PAUSE: the command runs again later (Conn::resume_postponed).
         return;
     }
+    if session.reply_suppressed() {
+        // CLIENT REPLY OFF / SKIP: the command ran; its reply is dropped.
+        if result.is_err() || matches!(&result, Ok(v) if v.is_error()) {
+            *errors += 1;
+        }
+        return;
+    }
     match result {
         Ok(v) if crate::pubsub::is_no_reply(&v) => {}
         Ok(v) => {

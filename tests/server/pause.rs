@@ -188,3 +188,34 @@ fn client_types_and_help_match_redis() {
     let got = types_scenario(running.addr().unwrap());
     assert_eq!(got, want);
 }
+
+/// CLIENT REPLY ON|OFF|SKIP: which replies arrive, byte for byte.
+fn reply_scenario(addr: std::net::SocketAddr) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut c = Raw::connect(addr);
+    c.cmds("DEL reply:a reply:b");
+    for batch in [
+        "CLIENT REPLY SKIP\r\nSET reply:a 1\r\nGET reply:a\r\n",
+        "CLIENT REPLY OFF\r\nSET reply:b 2\r\nINCR reply:b x\r\nGET reply:b\r\nCLIENT REPLY ON\r\nGET reply:b\r\n",
+        "CLIENT REPLY foo\r\n",
+        "CLIENT REPLY SKIP\r\nCLIENT REPLY SKIP\r\nPING\r\nPING x\r\n",
+        "CLIENT REPLY OFF\r\nCLIENT REPLY SKIP\r\nPING a\r\nCLIENT REPLY ON\r\nPING b\r\n",
+        "CLIENT REPLY OFF\r\nRESET\r\n",
+        "PING c\r\n",
+    ] {
+        c.send(batch.as_bytes());
+        out.push(text(c.reply()));
+    }
+    out
+}
+
+#[test]
+fn client_reply_matches_redis() {
+    let Some(real) = start_real_redis("client_reply_matches_redis") else {
+        return;
+    };
+    let (_redis, running) = start();
+    let want = reply_scenario(real.addr);
+    let got = reply_scenario(running.addr().unwrap());
+    assert_eq!(got, want);
+}
