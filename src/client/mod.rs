@@ -340,7 +340,7 @@ impl Redis {
     /// or its timeout passes (see [`crate::blocking`]).
     pub fn execute(&self, argv: &[&[u8]]) -> Result<Value> {
         loop {
-            let (reply, waiter) = self.with_session_and_store(|store, session| {
+            let attempt = self.with_session_and_store_unless_busy(|store, session| {
                 // A single command can wait for a CLIENT PAUSE to end (holding no lock).
                 session.postponable = true;
                 let mut reply = engine::execute(store, session, argv);
@@ -356,6 +356,15 @@ impl Redis {
                 };
                 (reply, waiter)
             })?;
+            let Some((reply, waiter)) = attempt else {
+                // A script holds the store past busy-reply-threshold: SCRIPT KILL and
+                // FUNCTION KILL are answered now, everything else gets -BUSY.
+                match engine::busy::answer_while_busy(self.shared.busy(), argv) {
+                    Some(Ok(())) => return Ok(Value::ok()),
+                    Some(Err(e)) => return Err(e),
+                    None => continue,
+                }
+            };
             match waiter {
                 // Postponed by CLIENT PAUSE: wait for its end, then run the command again.
                 Some(w) if w.is_postponement() => {
@@ -408,6 +417,23 @@ impl Redis {
         drop(session);
         batch.finish()?;
         Ok(out)
+    }
+
+    /// [`Redis::with_session_and_store`], but None (nothing run) when a script holds the
+    /// store past `busy-reply-threshold` (see [`crate::engine::busy`]).
+    fn with_session_and_store_unless_busy<T>(
+        &self,
+        f: impl FnOnce(&mut Store, &mut Session) -> T,
+    ) -> Result<Option<T>> {
+        let mut session = self.session.lock();
+        let mut batch = self.shared.batch();
+        let Some(store) = batch.store_unless_busy() else {
+            return Ok(None);
+        };
+        let out = f(store, &mut session);
+        drop(session);
+        batch.finish()?;
+        Ok(Some(out))
     }
 
     /// Runs a built argument vector and converts the reply (the typed methods' common tail).

@@ -238,7 +238,8 @@ pub static TABLE: &[ConfigSpec] = &[
     boolean!("activerehashing", activerehashing, "yes"),
     // Honoured: the share of each `1/hz` period the active-expiry timer may use.
     int!("active-expire-effort", active_expire_effort, 1, 10, "1"),
-    // Stored only: no scripting yet.
+    // Honoured: a script running longer is timed out (other clients get -BUSY, SCRIPT
+    // KILL can stop it); 0 never times out.
     int!(
         "busy-reply-threshold",
         busy_reply_threshold,

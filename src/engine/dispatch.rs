@@ -296,12 +296,15 @@ pub fn begin_transaction(session: &mut Session) {
 #[derive(Debug)]
 pub struct Shared {
     store: Mutex<Store>,
+    /// The store's [`Store::busy`], reachable without the lock.
+    busy: std::sync::Arc<crate::engine::busy::Busy>,
 }
 
 impl Shared {
     /// Wraps a store.
     pub fn new(store: Store) -> Shared {
         Shared {
+            busy: store.busy.clone(),
             store: Mutex::new(store),
         }
     }
@@ -310,6 +313,26 @@ impl Shared {
     /// [`Shared::run`] or a [`Batch`], which also log and wait for durability.
     pub fn lock(&self) -> MutexGuard<'_, Store> {
         self.store.lock()
+    }
+
+    /// The running-script state, read without the lock.
+    pub fn busy(&self) -> &crate::engine::busy::Busy {
+        &self.busy
+    }
+
+    /// Locks the store, unless a script holds it past `busy-reply-threshold` (None then:
+    /// the caller answers without the store, see [`crate::engine::busy`]). A front end that
+    /// serves other clients must not sit in `lock()` behind a script that SCRIPT KILL
+    /// could stop.
+    pub fn lock_unless_busy(&self) -> Option<MutexGuard<'_, Store>> {
+        loop {
+            if let Some(g) = self.store.try_lock_for(std::time::Duration::from_millis(5)) {
+                return Some(g);
+            }
+            if self.busy.timed_out() {
+                return None;
+            }
+        }
     }
 
     /// Runs `f` under the lock, hands the effects to the log, unlocks, then waits for
@@ -347,6 +370,20 @@ impl Batch<'_> {
     /// The store, locking it on first use.
     pub fn store(&mut self) -> &mut Store {
         self.guard.get_or_insert_with(|| self.shared.store.lock())
+    }
+
+    /// The store, locking it on first use unless a script holds it past
+    /// `busy-reply-threshold` ([`Shared::lock_unless_busy`]).
+    pub fn store_unless_busy(&mut self) -> Option<&mut Store> {
+        if self.guard.is_none() {
+            self.guard = Some(self.shared.lock_unless_busy()?);
+        }
+        self.guard.as_deref_mut()
+    }
+
+    /// The running-script state of the batch's store, read without the lock.
+    pub fn busy(&self) -> &crate::engine::busy::Busy {
+        self.shared.busy()
     }
 
     /// True once the store is locked.

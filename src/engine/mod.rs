@@ -4,6 +4,7 @@
 //! * [`spec`] — `CommandSpec`, flags, the merged `Table` (built by [`crate::commands`]).
 //! * [`dispatch`] — [`execute`] (lookup → arity → auth → queueing → handler → effects →
 //!   wake-ups) and [`Shared`] (lock → run → commit → unlock → wait for durability).
+//! * [`busy`] — a script running past `busy-reply-threshold` (`-BUSY`, SCRIPT KILL).
 //! * [`ctx`] — `Ctx`, the only way handlers reach the keyspace.
 //! * [`session`] — per-client state; [`store`] — the shared state; [`effects`] — the
 //!   effect buffer (the only writer of FORMAT.md's effect records); [`watch`] — the WATCH
@@ -13,6 +14,7 @@
 //! The engine imports only the rooms below it (`keyspace`, `types`' values, `util`,
 //! `error`, `value`) — see the crate's `# Layout` for the known exceptions.
 
+pub mod busy;
 pub mod cron;
 pub mod ctx;
 pub mod dispatch;

@@ -115,6 +115,9 @@ pub struct Store {
     /// The scripting room's per-store state (its Lua interpreter and script cache), opaque
     /// to the engine: see [`Extension`].
     pub scripting: Extension,
+    /// Whether a script runs past `busy-reply-threshold` (shared with the front ends, which
+    /// answer `-BUSY` instead of waiting for the lock): see [`crate::engine::busy`].
+    pub busy: std::sync::Arc<crate::engine::busy::Busy>,
     effects: EffectBuffer,
     pub(super) watches: WatchTable,
     durability: Option<Arc<dyn Durability>>,
@@ -141,6 +144,7 @@ impl Store {
             blocking: crate::blocking::Registry::default(),
             pubsub: crate::pubsub::Registry::default(),
             scripting: Extension::default(),
+            busy: Default::default(),
             effects: EffectBuffer::default(),
             watches: WatchTable::default(),
             durability: None,

@@ -175,6 +175,7 @@ fn run_cached(
             name: sha,
             keys,
             args,
+            function: false,
             read_only,
         },
     )

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use mlua::{Function, Lua, LuaOptions, StdLib, Table, Variadic};
+use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, Table, Variadic, VmState};
 
 use crate::engine::{flags, Session, Store};
 use crate::error::{Error, Result};
@@ -81,6 +81,31 @@ pub struct RunCtx {
     pub wrote: bool,
 }
 
+/// The running script's watch (the state's app data): the store's busy state and the
+/// `busy-reply-threshold` its hook checks against (see [`watch_hook`]).
+#[derive(Default)]
+struct Watch {
+    busy: Option<std::sync::Arc<crate::engine::busy::Busy>>,
+    threshold_ms: u64,
+}
+
+/// How many Lua instructions run between two looks at the clock and at SCRIPT KILL
+/// (Redis's `luaMaskCountHook` runs every 100,000).
+const HOOK_EVERY: u32 = 100_000;
+
+/// The instruction hook: marks the run timed out past the threshold (other clients then
+/// get `-BUSY`), and stops it with Redis's error once SCRIPT KILL asked for it.
+fn watch_hook(lua: &Lua, _debug: mlua::Debug) -> mlua::Result<VmState> {
+    let killed = lua
+        .app_data_ref::<Watch>()
+        .and_then(|w| w.busy.as_ref().map(|b| b.check(w.threshold_ms)))
+        .unwrap_or(false);
+    if killed {
+        return raise(b"-ERR Script killed by user with SCRIPT KILL...");
+    }
+    Ok(VmState::Continue)
+}
+
 /// The app-data slot the run context lives in (set once, so a run allocates nothing for
 /// it).
 struct Slot(Option<RunCtx>);
@@ -127,6 +152,11 @@ impl State {
         let lua = Lua::new_with(libs, LuaOptions::default()).map_err(lua_err)?;
         lua.set_app_data(Rand48(Rand48::INITIAL));
         lua.set_app_data(Slot(None));
+        lua.set_app_data(Watch::default());
+        lua.set_hook(
+            HookTriggers::new().every_nth_instruction(HOOK_EVERY),
+            watch_hook,
+        );
         let g = lua.globals();
         crate::scripting::libs::install(&lua, &g).map_err(lua_err)?;
         let raw = primitives(&lua).map_err(lua_err)?;
@@ -219,6 +249,13 @@ impl State {
             store.frozen_now = Some(now);
         }
 
+        // The watch: timed out past busy-reply-threshold, stoppable by SCRIPT KILL.
+        let busy = store.busy.clone();
+        busy.start(call.function);
+        if let Some(mut w) = lua.app_data_mut::<Watch>() {
+            w.busy = Some(busy.clone());
+            w.threshold_ms = u64::try_from(store.config.busy_reply_threshold).unwrap_or(0);
+        }
         let placeholder = match self.placeholder.take() {
             Some(p) => *p,
             None => store.empty_like(),
@@ -260,6 +297,10 @@ impl State {
             result
         };
 
+        busy.finish();
+        if let Some(mut w) = lua.app_data_mut::<Watch>() {
+            w.busy = None;
+        }
         let reply = match result {
             Ok((true, v)) => convert::from_lua(v, script_resp),
             Ok((false, e)) => convert::error_reply(e, call.name),
@@ -327,6 +368,9 @@ pub struct Call<'a> {
     pub keys: &'a [&'a [u8]],
     /// ARGV.
     pub args: &'a [&'a [u8]],
+    /// A function (FCALL) rather than an EVAL script (`-BUSY` and SCRIPT/FUNCTION KILL
+    /// tell them apart).
+    pub function: bool,
     /// EVAL_RO / `no-writes`.
     pub read_only: bool,
 }
@@ -471,6 +515,15 @@ fn primitives(lua: &Lua) -> mlua::Result<Table> {
     )?;
     raw.set("unwrap", lua.create_function(unwrap_error)?)?;
     raw.set(
+        "killed",
+        lua.create_function(|lua, ()| {
+            Ok(lua
+                .app_data_ref::<Watch>()
+                .and_then(|w| w.busy.as_ref().map(|b| b.kill_requested()))
+                .unwrap_or(false))
+        })?,
+    )?;
+    raw.set(
         "sha1hex",
         lua.create_function(|_, args: Variadic<mlua::Value>| {
             if args.len() != 1 {
@@ -585,7 +638,9 @@ fn primitives(lua: &Lua) -> mlua::Result<Table> {
             while let Some(d) = lua.inspect_stack(level) {
                 level += 1;
                 let src = d.source();
-                if src.what == "C" {
+                // C functions, and the marker Lua 5.1 leaves for a tail call (the prelude's
+                // pcall ends in one), are not the user's line.
+                if src.what == "C" || src.what == "tail" {
                     continue;
                 }
                 let Some(name) = src.source else { continue };
@@ -680,6 +735,7 @@ fn script_call(rc: &mut RunCtx, argv: &[Vec<u8>]) -> std::result::Result<(Value,
             }
         }
         rc.wrote = true;
+        rc.store.busy.note_write();
     }
     let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
     let reply = crate::engine::call(&mut rc.store, &mut rc.session, spec, &refs);

@@ -66,8 +66,11 @@ G.math.randomseed = raw.randomseed
 
 -- Redis's pcall: an error table raised by redis.call comes back as its message -----------
 
+local killed = raw.killed
 local function pcall_result(ok, ...)
     if ok then return true, ... end
+    -- A script stopped by SCRIPT KILL cannot catch that (Redis keeps raising it).
+    if killed() then error((...), 0) end
     local e = unwrap((...))
     if type(e) == 'table' then
         local m = e.err
@@ -126,6 +129,16 @@ for k, v in pairs(G) do
     if allowed[k] then hidden[k] = v end
 end
 hidden.pcall = redis_pcall
+local function xpcall_result(ok, ...)
+    if not ok and killed() then error((...), 0) end
+    return ok, ...
+end
+hidden.xpcall = function(f, h)
+    return xpcall_result(xpcall(f, function(e)
+        if killed() then return e end
+        return h(e)
+    end))
+end
 hidden.rawset = safe_rawset
 hidden.redis = redis
 for _, lib in pairs({'string', 'math', 'table', 'coroutine', 'cjson', 'bit', 'cmsgpack', 'struct', 'redis'}) do

@@ -171,8 +171,12 @@ impl Conn {
             if buf.is_empty() {
                 break;
             }
-            let authenticated =
-                self.session.authenticated || !auth_required(batch.store(), &self.session);
+            // (A script holding the store past busy-reply-threshold answers -BUSY below,
+            // authenticated or not.)
+            let authenticated = self.session.authenticated
+                || batch
+                    .store_unless_busy()
+                    .is_some_and(|g| !auth_required(g, &self.session));
             let limits = Limits {
                 max_bulk: self.max_bulk,
                 authenticated,
@@ -211,7 +215,6 @@ impl Conn {
                     if self.parser.args().is_empty() {
                         continue;
                     }
-                    let g = batch.store();
                     let base: &[u8] = match source {
                         Source::Buffer => &self.input[start..start + consumed],
                         Source::Inline => self.parser.inline_args(),
@@ -237,6 +240,26 @@ impl Conn {
                         big = ranges.iter().map(|&(s, e)| &base[s..e]).collect();
                         &big
                     };
+                    if !batch.is_locked() && batch.store_unless_busy().is_none() {
+                        // A script holds the store past busy-reply-threshold: SCRIPT KILL
+                        // and FUNCTION KILL are answered, anything else gets -BUSY (if it
+                        // just ended, the command runs as usual).
+                        if let Some(reply) = engine::busy::answer_while_busy(batch.busy(), argv) {
+                            match reply {
+                                Ok(()) => self.out.extend_from_slice(b"+OK\r\n"),
+                                Err(e) => {
+                                    self.errors += 1;
+                                    resp::encode_error(&mut self.out, e.message());
+                                }
+                            }
+                            if !self.spilled.is_empty() {
+                                self.spilled = Vec::new();
+                                self.spilled_bytes = 0;
+                            }
+                            continue;
+                        }
+                    }
+                    let g = batch.store();
                     run_one(
                         g,
                         &mut self.session,

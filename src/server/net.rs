@@ -108,16 +108,29 @@ impl Stopper {
     }
 }
 
+/// Run on the thread of a script that timed out (see [`crate::engine::busy`]): if it is a
+/// worker of a multi-threaded runtime, its core moves to another thread, which serves the
+/// other connections while the script goes on here (Redis's `processEventsWhileBlocked`).
+fn yield_worker() {
+    let multi = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi {
+        // The pause lets the replacement thread take the core before this one could take
+        // it back on the way out.
+        tokio::task::block_in_place(|| std::thread::sleep(std::time::Duration::from_millis(2)));
+    }
+}
+
 /// Binds the listeners and starts the server thread.
 pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
-    let mut builder = if opts.threads <= 1 {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        b.worker_threads(opts.threads);
-        b
-    };
-    let rt = builder.enable_all().build()?;
+    // A multi-threaded runtime even for one worker: a script running past
+    // busy-reply-threshold hands the worker to another thread (see `yield_worker`), so the
+    // other connections get -BUSY and SCRIPT KILL reaches the script.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(opts.threads.max(1))
+        .enable_all()
+        .build()?;
+    crate::engine::busy::set_on_timeout(yield_worker);
     // Bind synchronously so errors reach the caller and the port is known.
     let (tcp, unix) = rt.block_on(async {
         let tcp = match &opts.bind {

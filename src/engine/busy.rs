@@ -1,0 +1,238 @@
+//! A script that runs long (Redis's "busy" state, `scriptIsTimedout`).
+//!
+//! A script runs under the store's lock, so nothing else reaches the store meanwhile. The
+//! scripting room marks its runs here ([`Busy::start`] / [`Busy::finish`]) and its Lua hook
+//! calls [`Busy::check`] every so many instructions: past `busy-reply-threshold`
+//! milliseconds the run is *timed out*. From then on the front ends, which look here
+//! before waiting for the lock ([`crate::engine::Shared::lock_unless_busy`]), answer other
+//! clients without the store: `-BUSY …`, or SCRIPT KILL / FUNCTION KILL ([`Busy::kill`]),
+//! which asks the hook to stop the script with Redis's error — unless it already wrote,
+//! as Redis refuses then (`-UNKILLABLE`).
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// The reply other clients get while an EVAL script is timed out.
+pub const BUSY_SCRIPT: &str =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+/// The same while a function (FCALL) is timed out.
+pub const BUSY_FUNCTION: &str =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+/// What a front end runs, on the script's thread, when a script times out, so that its
+/// other clients are served meanwhile (the server hands its event loop to another thread:
+/// Redis's `processEventsWhileBlocked`). Set once by the front end.
+static ON_TIMEOUT: OnceLock<fn()> = OnceLock::new();
+
+/// Registers the front end's [`ON_TIMEOUT`] action (first caller wins; it must be cheap to
+/// call where it has nothing to do).
+pub fn set_on_timeout(f: fn()) {
+    let _ = ON_TIMEOUT.set(f);
+}
+
+/// How many times a timed-out run calls the front end's action (it may not take at once),
+/// and how far apart.
+const YIELD_TRIES: u8 = 5;
+const YIELD_EVERY: Duration = Duration::from_millis(100);
+
+#[derive(Debug, Default)]
+struct State {
+    /// When the current run started (None: no script runs).
+    since: Option<Instant>,
+    /// The run is a function (FCALL), not an EVAL script.
+    function: bool,
+    timed_out: bool,
+    wrote: bool,
+    kill: bool,
+    /// Calls of the front end's action so far, and the last one.
+    yields: u8,
+    last_yield: Option<Instant>,
+}
+
+/// The store's running-script state, shared (by `Arc`) between the store and the front
+/// ends that must not wait for a lock a script holds.
+#[derive(Debug, Default)]
+pub struct Busy {
+    st: Mutex<State>,
+}
+
+impl Busy {
+    /// A script (or function) starts running.
+    pub fn start(&self, function: bool) {
+        *self.st.lock() = State {
+            since: Some(Instant::now()),
+            function,
+            ..State::default()
+        };
+    }
+
+    /// The run ended (however it ended).
+    pub fn finish(&self) {
+        *self.st.lock() = State::default();
+    }
+
+    /// The running script executed a write command (it can no longer be killed).
+    pub fn note_write(&self) {
+        self.st.lock().wrote = true;
+    }
+
+    /// Called by the script's hook: marks the run timed out once it has run for more than
+    /// `threshold_ms` (0: never), and returns true if SCRIPT KILL asked it to stop.
+    pub fn check(&self, threshold_ms: u64) -> bool {
+        let mut st = self.st.lock();
+        if let Some(since) = st.since {
+            if threshold_ms > 0 && since.elapsed() > Duration::from_millis(threshold_ms) {
+                st.timed_out = true;
+            }
+        }
+        let kill = st.kill;
+        let act = st.timed_out
+            && st.yields < YIELD_TRIES
+            && st.last_yield.is_none_or(|t| t.elapsed() >= YIELD_EVERY);
+        if act {
+            st.yields += 1;
+            st.last_yield = Some(Instant::now());
+        }
+        drop(st);
+        if act {
+            if let Some(f) = ON_TIMEOUT.get() {
+                f();
+            }
+        }
+        kill
+    }
+
+    /// True once SCRIPT KILL asked the running script to stop.
+    pub fn kill_requested(&self) -> bool {
+        self.st.lock().kill
+    }
+
+    /// True while a script runs past the threshold: other clients get `-BUSY`.
+    pub fn timed_out(&self) -> bool {
+        self.st.lock().timed_out
+    }
+
+    /// The `-BUSY` error for other clients (None when no script is timed out).
+    pub fn busy_error(&self) -> Option<Error> {
+        let st = self.st.lock();
+        st.timed_out.then(|| {
+            Error::new(
+                ErrorKind::Other,
+                if st.function {
+                    BUSY_FUNCTION
+                } else {
+                    BUSY_SCRIPT
+                },
+            )
+        })
+    }
+
+    /// SCRIPT KILL (`function` false) or FUNCTION KILL (`function` true) while a script is
+    /// timed out, with Redis 7.0's `scriptKill` checks in its order: `-UNKILLABLE` once
+    /// the script wrote, `-NOTBUSY` when the kind differs (or nothing runs), else the
+    /// script is stopped at its next hook.
+    pub fn kill(&self, function: bool) -> Result<()> {
+        let mut st = self.st.lock();
+        if st.since.is_none() || !st.timed_out {
+            return Err(not_busy());
+        }
+        if st.wrote {
+            return Err(Error::new(
+                ErrorKind::Other,
+                "UNKILLABLE Sorry the script already executed write commands against the \
+                 dataset. You can either wait the script termination or kill the server in \
+                 a hard way using the SHUTDOWN NOSAVE command.",
+            ));
+        }
+        if st.function != function {
+            return Err(not_busy());
+        }
+        st.kill = true;
+        Ok(())
+    }
+}
+
+impl Busy {
+    /// SHUTDOWN NOSAVE while a script is timed out: the script is stopped even if it wrote
+    /// (Redis kills the server "in a hard way"; emu stops the script, then runs the
+    /// SHUTDOWN).
+    pub fn force_kill(&self) {
+        let mut st = self.st.lock();
+        if st.since.is_some() {
+            st.kill = true;
+        }
+    }
+}
+
+/// `-NOTBUSY No scripts in execution right now.`
+pub fn not_busy() -> Error {
+    Error::new(
+        ErrorKind::Other,
+        "NOTBUSY No scripts in execution right now.",
+    )
+}
+
+/// What a client sends while a script is timed out, when it can be answered without the
+/// store: `Some(reply)` for SCRIPT KILL / FUNCTION KILL and for every command Redis
+/// refuses with `-BUSY`; None when the command must wait for the store instead: SHUTDOWN
+/// NOSAVE, which first stops the script ([`Busy::force_kill`]), and any command once no
+/// script is timed out any more.
+pub fn answer_while_busy(busy: &Busy, argv: &[&[u8]]) -> Option<Result<()>> {
+    let err = busy.busy_error()?;
+    let name = argv.first()?;
+    let sub_is_kill = argv.len() == 2 && argv[1].eq_ignore_ascii_case(b"kill");
+    if sub_is_kill && name.eq_ignore_ascii_case(b"script") {
+        return Some(busy.kill(false));
+    }
+    if sub_is_kill && name.eq_ignore_ascii_case(b"function") {
+        return Some(busy.kill(true));
+    }
+    if name.eq_ignore_ascii_case(b"shutdown")
+        && argv[1..].iter().any(|a| a.eq_ignore_ascii_case(b"nosave"))
+    {
+        busy.force_kill();
+        return None;
+    }
+    Some(Err(err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kill_rules_follow_redis() {
+        let b = Busy::default();
+        assert_eq!(b.kill(false).unwrap_err().message(), not_busy().message());
+        b.start(false);
+        // Not timed out yet: SCRIPT KILL only reaches a timed-out script.
+        assert!(b.kill(false).is_err());
+        assert!(!b.check(0));
+        assert!(!b.timed_out());
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(!b.check(1));
+        assert!(b.timed_out());
+        assert_eq!(
+            b.kill(true).unwrap_err().message(),
+            "NOTBUSY No scripts in execution right now."
+        );
+        b.kill(false).unwrap();
+        assert!(b.check(1));
+        b.finish();
+        assert!(!b.timed_out());
+        b.start(true);
+        b.note_write();
+        std::thread::sleep(Duration::from_millis(5));
+        b.check(1);
+        assert!(b
+            .kill(false)
+            .unwrap_err()
+            .message()
+            .starts_with("UNKILLABLE "));
+        assert_eq!(b.busy_error().unwrap().message(), BUSY_FUNCTION);
+    }
+}

@@ -1,0 +1,133 @@
+//! Scripts that run long: past `busy-reply-threshold` other clients get `-BUSY`, SCRIPT
+//! KILL stops a script that has not written (even one that catches errors with pcall),
+//! `-UNKILLABLE` once it wrote, SHUTDOWN NOSAVE ends it. Server replies compared byte for
+//! byte with a real redis-server; the same on embedded handles.
+
+use std::time::{Duration, Instant};
+
+use emu::{Redis, Value};
+
+/// Polls `f` until it gives Some (10 s at most).
+fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "never: {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[cfg(feature = "server")]
+mod server {
+    use super::eventually;
+    use crate::server_util::{start, start_real_redis, Raw};
+
+    fn text(b: Vec<u8>) -> String {
+        String::from_utf8(b).unwrap()
+    }
+
+    fn scenario(addr: std::net::SocketAddr) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut ctl = Raw::connect(addr);
+        ctl.cmds("CONFIG SET busy-reply-threshold 100");
+        ctl.cmds("DEL busy:w");
+        out.push(text(ctl.cmds("SCRIPT KILL")));
+        for script in [
+            "while true do end",
+            "while true do pcall(function() while true do end end) end",
+            "local ok = xpcall(function() while true do end end, function(e) return e end) while true do end",
+        ] {
+            let mut a = Raw::connect(addr);
+            let mut req = Vec::new();
+            emu_encode(&mut req, &["EVAL", script, "0"]);
+            a.send(&req);
+            let busy = eventually("the script times out", || {
+                let r = text(ctl.cmds("PING"));
+                r.starts_with("-BUSY").then_some(r)
+            });
+            out.push(busy);
+            out.push(text(ctl.cmds("GET busy:w")));
+            out.push(text(ctl.cmds("SCRIPT KILL")));
+            out.push(text(a.reply()));
+            out.push(text(ctl.cmds("PING")));
+        }
+        // A script that wrote cannot be killed; SHUTDOWN NOSAVE ends it (and the server).
+        let mut a = Raw::connect(addr);
+        let mut req = Vec::new();
+        emu_encode(
+            &mut req,
+            &[
+                "EVAL",
+                "redis.call('set','busy:w','1') while true do end",
+                "0",
+            ],
+        );
+        a.send(&req);
+        eventually("the writing script times out", || {
+            text(ctl.cmds("PING")).starts_with("-BUSY").then_some(())
+        });
+        out.push(text(ctl.cmds("SCRIPT KILL")));
+        out.push(text(ctl.cmds("SCRIPT KILL")));
+        ctl.send(b"SHUTDOWN NOSAVE\r\n");
+        out.push(format!("closed after SHUTDOWN NOSAVE: {}", ctl.closed()));
+        out
+    }
+
+    /// A RESP request.
+    fn emu_encode(out: &mut Vec<u8>, argv: &[&str]) {
+        out.extend_from_slice(format!("*{}\r\n", argv.len()).as_bytes());
+        for a in argv {
+            out.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
+        }
+    }
+
+    #[test]
+    fn busy_scripts_match_redis() {
+        let Some(real) = start_real_redis("busy_scripts_match_redis") else {
+            return;
+        };
+        let (_redis, running) = start();
+        let want = scenario(real.addr);
+        let got = scenario(running.addr().unwrap());
+        assert_eq!(got, want);
+    }
+}
+
+#[test]
+fn embedded_handles_see_busy_and_kill() {
+    let r = Redis::new();
+    r.execute(&[b"CONFIG", b"SET", b"busy-reply-threshold", b"50"])
+        .unwrap();
+    let runner = r.with_db(0);
+    let t = std::thread::spawn(move || {
+        runner
+            .execute(&[b"EVAL", b"while true do end", b"0"])
+            .map_err(|e| e.message().to_string())
+    });
+    let other = r.with_db(0);
+    let busy = eventually("the script times out", || match other.execute(&[b"PING"]) {
+        Err(e) if e.message().starts_with("BUSY ") => Some(e.message().to_string()),
+        _ => None,
+    });
+    assert_eq!(
+        busy,
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    );
+    assert_eq!(other.execute(&[b"SCRIPT", b"KILL"]).unwrap(), Value::ok());
+    let e = t.join().unwrap().unwrap_err();
+    assert!(
+        e.starts_with("ERR Script killed by user with SCRIPT KILL... script: "),
+        "{e}"
+    );
+    assert_eq!(
+        other.execute(&[b"PING"]).unwrap(),
+        Value::Simple("PONG".into())
+    );
+    // Not busy any more.
+    assert_eq!(
+        other.execute(&[b"SCRIPT", b"KILL"]).unwrap_err().message(),
+        "NOTBUSY No scripts in execution right now."
+    );
+}
