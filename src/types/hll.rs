@@ -243,11 +243,18 @@ fn ops(sparse: &[u8]) -> impl Iterator<Item = Op> + '_ {
 fn sparse_for_each(sparse: &[u8], mut f: impl FnMut(usize, u8)) -> Result<()> {
     let mut idx = 0usize;
     for op in ops(sparse) {
+        // A run past the last register is corruption (Redis 7.0.15 as packaged, with the
+        // CVE-2025-32023 overflow checks, refuses it for every opcode).
         match op {
-            Op::Zero { len, .. } => idx += len,
+            Op::Zero { len, .. } => {
+                if idx + len > REGISTERS {
+                    return Err(invalid_hll());
+                }
+                idx += len;
+            }
             Op::Val { value, len } => {
                 if idx + len > REGISTERS {
-                    break;
+                    return Err(invalid_hll());
                 }
                 for i in idx..idx + len {
                     f(i, value);
@@ -691,7 +698,7 @@ fn pfmerge(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 }
 
 /// # Format
-/// `PFDEBUG <GETREG | DECODE | ENCODING | TODENSE> key`
+/// `PFDEBUG <GETREG | DECODE | ENCODING | TODENSE> key` (arity exactly 3, as Redis 7.0)
 fn pfdebug(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let sub = argv[1];
     let key = argv[2];
@@ -699,15 +706,7 @@ fn pfdebug(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if read_hll(ctx, key)?.is_none() {
         return Err(Error::err("The specified key does not exist"));
     }
-    let arity = || {
-        Err(Error::err(format!(
-            "Wrong number of arguments for the '{sub_name}' subcommand"
-        )))
-    };
     if eq_ic(sub, "getreg") {
-        if argv.len() != 3 {
-            return arity();
-        }
         let s = write_hll(ctx, key)?;
         let converted = s[4] == SPARSE;
         to_dense(s)?;
@@ -719,9 +718,6 @@ fn pfdebug(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         }
         Ok(Value::Array(regs))
     } else if eq_ic(sub, "decode") {
-        if argv.len() != 3 {
-            return arity();
-        }
         let s = read_hll(ctx, key)?.unwrap_or(&[]);
         if s.get(4) != Some(&SPARSE) {
             return Err(Error::err("HLL encoding is not sparse"));
@@ -735,9 +731,6 @@ fn pfdebug(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             .collect();
         Ok(Value::Bulk(parts.join(" ").into_bytes()))
     } else if eq_ic(sub, "encoding") {
-        if argv.len() != 3 {
-            return arity();
-        }
         let s = read_hll(ctx, key)?.unwrap_or(&[]);
         Ok(Value::Simple(
             if s.get(4) == Some(&DENSE) {
@@ -748,9 +741,6 @@ fn pfdebug(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             .into(),
         ))
     } else if eq_ic(sub, "todense") {
-        if argv.len() != 3 {
-            return arity();
-        }
         let s = write_hll(ctx, key)?;
         if s[4] == SPARSE {
             to_dense(s)?;
@@ -851,7 +841,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     ),
     CommandSpec::new(
         "pfdebug",
-        -3,
+        3,
         WRITE | DENYOOM | ADMIN,
         (2, 2, 1),
         "hyperloglog",

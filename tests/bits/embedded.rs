@@ -1,0 +1,1 @@
+//! The typed API (filled in below).
