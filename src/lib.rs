@@ -92,6 +92,10 @@ pub use client::{
     Sentinel,
 };
 pub use client::{
+    BitField, BitFieldType, BitOffset, BitOp, BitOverflow, BitPosRange, BitRange, BitUnit, LcsIdx,
+    LcsMatch, LcsOptions,
+};
+pub use client::{
     Builder, Cmd, FromValue, Pipeline, PipelineCmd, Redis, ScanIter, Script, ToArg, ToPair,
 };
 pub use error::{Error, ErrorKind, Result};

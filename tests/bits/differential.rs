@@ -468,7 +468,7 @@ fn hll_values_from_redis_and_corruption() {
     }
     let refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
     p.redis.cmd(&refs);
-    let mut only_redis = |p: &mut Pair, words: &[&str]| {
+    let only_redis = |p: &mut Pair, words: &[&str]| {
         let refs: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
         p.redis.cmd(&refs)
     };
