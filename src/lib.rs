@@ -23,7 +23,8 @@
 //!   GET/SET, INFO and the server's startup values; imports only `error` and `util`.
 //! * [`types`] — one module per data type (string, hash, list, set, zset) plus the key
 //!   commands ([`types::keys`]): each holds its value representation, its handlers (each
-//!   with a `# Format` line) and its `COMMANDS` spec slice.
+//!   with a `# Format` line) and its `COMMANDS` spec slice. Bitmaps ([`types::bitmap`]),
+//!   HyperLogLog ([`types::hll`]) and LCS ([`types::lcs`]) operate on string values.
 //! * [`keyspace`] — databases, entries (with the one expiry rule,
 //!   [`keyspace::Entry::is_expired_at`]), `Object`, clock, RNG, notification classes.
 //! * [`engine`] — command specs and [`engine::Table`], the one dispatch path
