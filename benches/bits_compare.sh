@@ -87,7 +87,10 @@ rps() { # port command...
 }
 
 printf '%-24s %14s %14s %8s\n' command emu_rps redis_rps ratio
-for c in "BITCOUNT big" "PFCOUNT dense" "PFCOUNT dense dense2"; do
+# GET of a short string first: the servers' per-request cost, for reference.
+redis-cli -p "$EMU_PORT" SET small v >/dev/null
+redis-cli -p "$REDIS_PORT" SET small v >/dev/null
+for c in "GET small" "BITCOUNT big" "PFCOUNT dense" "PFCOUNT dense dense2"; do
   best_e=0; best_r=0
   for _ in $(seq "$REPEAT"); do
     e=$(rps "$EMU_PORT" $c); r=$(rps "$REDIS_PORT" $c)

@@ -447,11 +447,18 @@ pub fn add(s: &mut Vec<u8>, ele: &[u8], max_bytes: usize) -> Result<bool> {
 /// Redis `hllMerge`: `max[i] = max(max[i], register i)`.
 pub fn merge_into(max: &mut [u8; REGISTERS], s: &[u8]) -> Result<()> {
     if s[4] == DENSE {
-        let regs = &s[HDR..];
-        for (i, m) in max.iter_mut().enumerate() {
-            let v = dense_get(regs, i);
-            if v > *m {
-                *m = v;
+        // Four 6-bit registers per three bytes.
+        let full = REGISTERS * BITS / 8;
+        for (c, m) in s[HDR..HDR + full]
+            .chunks_exact(3)
+            .zip(max.chunks_exact_mut(4))
+        {
+            let w = u32::from(c[0]) | (u32::from(c[1]) << 8) | (u32::from(c[2]) << 16);
+            for (j, m) in m.iter_mut().enumerate() {
+                let v = ((w >> (6 * j)) & 63) as u8;
+                if v > *m {
+                    *m = v;
+                }
             }
         }
         Ok(())
@@ -650,9 +657,7 @@ fn pfcount(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     s[8..16].copy_from_slice(&card.to_le_bytes());
     let cache = s[8..16].to_vec();
     // Redis signals the key and propagates the refreshed cache without a notification.
-    let db = ctx.db_index();
-    ctx.store.signal_modified(db, key);
-    ctx.store.dirty += 1;
+    ctx.modified_silently(key);
     ctx.propagate(vec![
         b"SETRANGE".to_vec(),
         key.to_vec(),
