@@ -277,12 +277,18 @@ fn setbit(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if on & !1 != 0 {
         return Err(Error::err(BIT_ERR));
     }
+    let old_len = read_str(ctx, key)?.map(<[u8]>::len);
     let s = grow_for_bits(ctx, key, offset)?;
+    let grew = old_len != Some(s.len());
     let byte = (offset >> 3) as usize;
     let shift = 7 - (offset & 7);
     let old = (s[byte] >> shift) & 1;
     s[byte] = (s[byte] & !(1 << shift)) | ((on as u8) << shift);
-    ctx.modified(key, notify::STRING, "setbit");
+    // Like Redis 7.0.15: a SETBIT that neither grows the string nor flips the bit is not a
+    // modification (no WATCH invalidation, no notification, nothing logged).
+    if grew || i64::from(old) != on {
+        ctx.modified(key, notify::STRING, "setbit");
+    }
     Ok(Value::Int(i64::from(old)))
 }
 
@@ -652,7 +658,10 @@ fn bitfield_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) -> Result<Value> {
     if ro {
         return Err(Error::err("BITFIELD_RO only supports the GET subcommand"));
     }
+    let old_len = read_str(ctx, key)?.map(<[u8]>::len);
     let s = grow_for_bits(ctx, key, maxbit)?;
+    let grew = old_len != Some(s.len());
+    let mut changes = 0;
     let mut out = Vec::with_capacity(ops.len());
     for op in &ops {
         let (o, b) = (op.offset, op.bits);
@@ -677,6 +686,7 @@ fn bitfield_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) -> Result<Value> {
                 } else {
                     out.push(Value::Int(reply));
                     set_field(s, o, b, new as u64);
+                    changes += 1;
                 }
             }
             FieldKind::Set | FieldKind::IncrBy => {
@@ -695,12 +705,19 @@ fn bitfield_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) -> Result<Value> {
                 } else {
                     out.push(Value::Int(reply as i64));
                     set_field(s, o, b, new);
+                    changes += 1;
                 }
             }
         }
     }
-    // Redis counts every SET/INCRBY as a change, even one that failed.
-    ctx.modified(key, notify::STRING, "setbit");
+    if changes > 0 {
+        ctx.modified(key, notify::STRING, "setbit");
+    } else if grew {
+        // Every write was refused by OVERFLOW FAIL, yet the string was created or grown:
+        // Redis 7.0.15 neither signals nor propagates that; emu logs the request (replaying
+        // it grows the string the same way) without signalling, so the log stays complete.
+        ctx.propagate(argv.iter().map(|a| a.to_vec()).collect());
+    }
     Ok(Value::Array(out))
 }
 

@@ -585,3 +585,40 @@ fn lcs_replies_match_redis() {
     p.cmd(&["LCS", "big", "big"]);
     p.cmd(&["LCS", "big", "a", "LEN"]);
 }
+
+/// PFCOUNT refreshing a stale cache touches the key (a WATCH on it fails); answering from
+/// the cache does not. SETBIT and BITFIELD touch theirs, BITFIELD_RO does not.
+#[test]
+fn watch_sees_cache_refreshes_and_bit_writes() {
+    let Some((mut p, real, srv)) = pair("WATCH and PFCOUNT") else {
+        return;
+    };
+    let mut other = Pair {
+        redis: Raw::connect(real.addr),
+        emu: Raw::connect(srv.addr().expect("emu address")),
+        history: Vec::new(),
+        compared: 0,
+    };
+    p.cmd(&["PFADD", "h", "a", "b"]);
+    p.cmd(&["SETBIT", "b", "3", "1"]);
+    for (key, touch) in [
+        ("h", &["PFCOUNT", "h"][..]),
+        ("h", &["PFCOUNT", "h"]),
+        ("h", &["PFCOUNT", "h", "h"]),
+        ("b", &["SETBIT", "b", "3", "1"]),
+        ("b", &["BITFIELD_RO", "b", "GET", "u8", "0"]),
+        (
+            "b",
+            &[
+                "BITFIELD", "b", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "9",
+            ],
+        ),
+        ("b", &["BITCOUNT", "b"]),
+    ] {
+        p.cmd(&["WATCH", key]);
+        other.cmd(touch);
+        p.cmd(&["MULTI"]);
+        p.cmd(&["PING"]);
+        p.cmd(&["EXEC"]);
+    }
+}
