@@ -14,6 +14,9 @@ use crate::keyspace::Clock;
 /// Every module's command slice.
 pub const SOURCES: &[&[crate::engine::CommandSpec]] = &[
     crate::types::string::COMMANDS,
+    crate::types::lcs::COMMANDS,
+    crate::types::bitmap::COMMANDS,
+    crate::types::hll::COMMANDS,
     crate::types::hash::COMMANDS,
     crate::types::list::COMMANDS,
     crate::types::set::COMMANDS,

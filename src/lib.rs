@@ -23,7 +23,8 @@
 //!   GET/SET, INFO and the server's startup values; imports only `error` and `util`.
 //! * [`types`] — one module per data type (string, hash, list, set, zset) plus the key
 //!   commands ([`types::keys`]): each holds its value representation, its handlers (each
-//!   with a `# Format` line) and its `COMMANDS` spec slice.
+//!   with a `# Format` line) and its `COMMANDS` spec slice. Bitmaps ([`types::bitmap`]),
+//!   HyperLogLog ([`types::hll`]) and LCS ([`types::lcs`]) operate on string values.
 //! * [`keyspace`] — databases, entries (with the one expiry rule,
 //!   [`keyspace::Entry::is_expired_at`]), `Object`, clock, RNG, notification classes.
 //! * [`engine`] — command specs and [`engine::Table`], the one dispatch path
@@ -90,6 +91,10 @@ pub use client::options::{
 pub use client::{
     from_url, ConnectOptions, ConnectionPool, Lock, LockGuard, LockOptions, PooledConnection,
     Sentinel,
+};
+pub use client::{
+    BitField, BitFieldType, BitOffset, BitOp, BitOverflow, BitPosRange, BitRange, BitUnit, LcsIdx,
+    LcsMatch, LcsOptions,
 };
 pub use client::{
     Builder, Cmd, FromValue, Pipeline, PipelineCmd, Redis, ScanIter, Script, ToArg, ToPair,

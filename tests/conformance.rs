@@ -749,13 +749,132 @@ fn gen_keys(r: &mut Rng) -> Argv {
     v
 }
 
+const BIT_KEYS: &[&str] = &["b1", "b2", "s1"];
+const HLL_KEYS: &[&str] = &["p1", "p2"];
+const BIT_OFFSETS: &[&str] = &[
+    "0",
+    "1",
+    "7",
+    "8",
+    "15",
+    "100",
+    "1000",
+    "-1",
+    "x",
+    "4294967296",
+    "#2",
+];
+const BIT_TYPES: &[&str] = &["u8", "i8", "u1", "i64", "u63", "u64", "i5", "x"];
+
+/// Bitmaps, HyperLogLog and LCS (issue 14): SETBIT…BITFIELD_RO on strings, PFADD/PFCOUNT/
+/// PFMERGE with GET of the HLL bytes, LCS with its options.
+fn gen_bits(r: &mut Rng) -> Argv {
+    let k = key(r, BIT_KEYS);
+    let mut v: Argv;
+    match r.below(16) {
+        0 | 1 => {
+            v = a(&[
+                "SETBIT",
+                &k,
+                r.pick(BIT_OFFSETS),
+                r.pick(&["0", "1", "1", "2"]),
+            ])
+        }
+        2 => v = a(&["GETBIT", &k, r.pick(BIT_OFFSETS)]),
+        3 => {
+            v = a(&["BITCOUNT", &k]);
+            if r.chance(70) {
+                push(&mut v, r.pick(INTS));
+                push(&mut v, r.pick(INTS));
+                if r.chance(50) {
+                    push(&mut v, r.pick(&["BIT", "BYTE", "bad"]));
+                }
+            }
+        }
+        4 => {
+            v = a(&["BITPOS", &k, r.pick(&["0", "1", "1", "2"])]);
+            for _ in 0..r.below(3) {
+                push(&mut v, r.pick(INTS));
+            }
+            if v.len() == 5 && r.chance(50) {
+                push(&mut v, r.pick(&["BIT", "BYTE"]));
+            }
+        }
+        5 => {
+            let op = r.pick(&["AND", "OR", "XOR", "NOT", "NAND"]);
+            v = a(&["BITOP", op, &key(r, BIT_KEYS)]);
+            many(r, &mut v, BIT_KEYS, if op == "NOT" { 1 } else { 3 });
+        }
+        6 | 7 => {
+            v = a(&[r.pick(&["BITFIELD", "BITFIELD", "BITFIELD_RO"]), &k]);
+            for _ in 0..1 + r.below(3) {
+                match r.below(4) {
+                    0 => {
+                        push(&mut v, "OVERFLOW");
+                        push(&mut v, r.pick(&["WRAP", "SAT", "FAIL"]));
+                    }
+                    1 => {
+                        push(&mut v, "GET");
+                        push(&mut v, r.pick(BIT_TYPES));
+                        push(&mut v, r.pick(BIT_OFFSETS));
+                    }
+                    _ => {
+                        push(&mut v, r.pick(&["SET", "INCRBY"]));
+                        push(&mut v, r.pick(BIT_TYPES));
+                        push(&mut v, r.pick(BIT_OFFSETS));
+                        push(&mut v, r.pick(INTS));
+                    }
+                }
+            }
+        }
+        8..=10 => {
+            v = a(&["PFADD", &key(r, HLL_KEYS)]);
+            for _ in 0..r.below(6) {
+                let x = val(r);
+                v.push(x);
+            }
+        }
+        11 => {
+            v = a(&["PFCOUNT"]);
+            many(r, &mut v, HLL_KEYS, 2);
+        }
+        12 => {
+            v = a(&["PFMERGE", &key(r, HLL_KEYS)]);
+            many(r, &mut v, HLL_KEYS, 2);
+        }
+        13 => v = a(&["GET", &key(r, HLL_KEYS)]),
+        14 => {
+            v = a(&[
+                "PFDEBUG",
+                r.pick(&["ENCODING", "DECODE", "TODENSE"]),
+                &key(r, HLL_KEYS),
+            ])
+        }
+        _ => {
+            v = a(&["LCS", &key(r, STR_KEYS), &key(r, BIT_KEYS)]);
+            if r.chance(60) {
+                push(&mut v, r.pick(&["LEN", "IDX", "IDX", "WITHMATCHLEN"]));
+            }
+            if r.chance(40) {
+                push(&mut v, "MINMATCHLEN");
+                push(&mut v, r.pick(&["0", "1", "2", "x"]));
+            }
+            if r.chance(30) {
+                push(&mut v, "WITHMATCHLEN");
+            }
+        }
+    }
+    v
+}
+
 fn gen(r: &mut Rng) -> Argv {
-    match r.below(6) {
+    match r.below(7) {
         0 => gen_string(r),
         1 => gen_hash(r),
         2 => gen_list(r),
         3 => gen_set(r),
         4 => gen_zset(r),
+        5 => gen_bits(r),
         _ => gen_keys(r),
     }
 }

@@ -216,7 +216,7 @@ mod tests {
             ["hash-max-ziplist-entries", "hash-max-listpack-entries"]
         );
         assert_eq!(get(&r, "nosuch"), []);
-        assert_eq!(get(&r, "*").len(), 65);
+        assert_eq!(get(&r, "*").len(), 66);
     }
 
     #[test]

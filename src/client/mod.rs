@@ -64,6 +64,10 @@ pub mod scripting;
 pub mod sentinel;
 pub mod url;
 
+pub use commands::bits::{
+    BitField, BitFieldType, BitOffset, BitOp, BitOverflow, BitPosRange, BitRange, BitUnit, LcsIdx,
+    LcsMatch, LcsOptions,
+};
 pub use convert::{FromValue, ToArg, ToPair};
 pub use options::{
     Condition, CopyOptions, Direction, ExpireOption, Expiry, InsertPosition, LPosOptions, MinMax,

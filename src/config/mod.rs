@@ -230,6 +230,8 @@ pub struct Config {
     pub zset_max_listpack_entries: usize,
     /// `zset-max-listpack-value`
     pub zset_max_listpack_value: usize,
+    /// `hll-sparse-max-bytes`
+    pub hll_sparse_max_bytes: usize,
     /// `list-max-listpack-size`
     pub list_max_listpack_size: i64,
     /// `list-compress-depth`
@@ -354,6 +356,7 @@ impl Config {
             set_max_intset_entries: 0,
             zset_max_listpack_entries: 0,
             zset_max_listpack_value: 0,
+            hll_sparse_max_bytes: 0,
             list_max_listpack_size: 0,
             list_compress_depth: 0,
             proto_max_bulk_len: 0,

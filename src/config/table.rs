@@ -173,6 +173,15 @@ pub static TABLE: &[ConfigSpec] = &[
         mem
     )
     .alias("zset-max-ziplist-value"),
+    // Honoured: a sparse HyperLogLog is promoted to dense past this size.
+    uint!(
+        "hll-sparse-max-bytes",
+        hll_sparse_max_bytes,
+        0,
+        LONG_MAX,
+        "3000",
+        mem
+    ),
     // Stored only: lists always report quicklist, as Redis 7.0 does.
     int!(
         "list-max-listpack-size",

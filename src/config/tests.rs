@@ -40,7 +40,7 @@ fn names_are_unique_and_lowercase() {
         assert_eq!(*n, n.to_ascii_lowercase());
         assert!(!names[..i].contains(n), "{n} twice");
     }
-    assert_eq!(names.len(), 65);
+    assert_eq!(names.len(), 66);
 }
 
 #[test]
@@ -52,6 +52,7 @@ fn defaults_are_redis_7_0s_and_emus() {
     assert_eq!(c.set_max_intset_entries, 512);
     assert_eq!(c.zset_max_listpack_entries, 128);
     assert_eq!(c.zset_max_listpack_value, 64);
+    assert_eq!(c.hll_sparse_max_bytes, 3000);
     assert_eq!(c.list_max_listpack_size, -2);
     assert_eq!(c.notify_keyspace_events, 0);
     assert_eq!(c.proto_max_bulk_len, 512 * 1024 * 1024);

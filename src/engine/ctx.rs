@@ -179,6 +179,15 @@ impl<'a> Ctx<'a> {
         self.store.dirty += 1;
     }
 
+    /// Reports a modification of `key` without a keyspace notification: invalidates WATCH
+    /// and bumps the dirty counter (PFCOUNT refreshing an HLL's cached cardinality, which
+    /// Redis signals but does not notify).
+    pub fn modified_silently(&mut self, key: &[u8]) {
+        let db = self.session.db;
+        self.store.signal_modified(db, key);
+        self.store.dirty += 1;
+    }
+
     /// Fires an extra keyspace notification without counting a modification.
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
         let db = self.session.db;

@@ -183,7 +183,10 @@ fn run(
     let mut ctx = Ctx::new(store, session);
     let result = (spec.handler)(&mut ctx, argv);
     let rewritten = ctx.take_rewritten();
-    if store.records_effects() && spec.has(flags::WRITE) {
+    // A MAY_REPLICATE read (PFCOUNT refreshing its cache) is logged only through what it
+    // propagated.
+    let logs = spec.has(flags::WRITE) || (spec.has(flags::MAY_REPLICATE) && rewritten.is_some());
+    if store.records_effects() && logs {
         match rewritten {
             Some(list) => {
                 for argv in list {

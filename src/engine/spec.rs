@@ -46,6 +46,9 @@ pub mod flags {
     pub const SKIP_MONITOR: u32 = 1 << 13;
     /// Affects only the connection, never the keyspace (never logged).
     pub const CONNECTION: u32 = 1 << 14;
+    /// A read command that may still change a value and must then be logged (PFCOUNT's
+    /// cached cardinality); its effects are recorded only through `Ctx::propagate`.
+    pub const MAY_REPLICATE: u32 = 1 << 15;
 
     /// (flag, name) pairs in COMMAND INFO order.
     pub const NAMES: &[(u32, &str)] = &[
@@ -61,6 +64,7 @@ pub mod flags {
         (SKIP_MONITOR, "skip_monitor"),
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
         (NO_MULTI, "no_multi"),
     ];
 }

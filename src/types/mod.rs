@@ -1,8 +1,12 @@
 //! The five data types: each module holds the value representation and its command
-//! handlers, and exports them as `COMMANDS`.
+//! handlers, and exports them as `COMMANDS`. `bitmap`, `hll` and `lcs` are commands on
+//! string values (bitmaps, HyperLogLog in Redis's byte format, LCS).
 
+pub mod bitmap;
 pub mod hash;
+pub mod hll;
 pub mod keys;
+pub mod lcs;
 pub mod list;
 pub mod set;
 pub mod string;

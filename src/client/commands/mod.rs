@@ -11,6 +11,7 @@
 
 use crate::client::convert::{ToArg, ToPair};
 
+pub(crate) mod bits;
 mod blocking;
 mod hashes;
 mod keys;
