@@ -96,11 +96,11 @@ pub fn pause_applies(
 /// `no-writes` excepted, as Redis takes the script's flags), PUBLISH, SPUBLISH, PFCOUNT,
 /// SCRIPT LOAD|FLUSH.
 pub fn may_write(spec: &CommandSpec, argv: &[&[u8]]) -> bool {
-    if spec.has(flags::WRITE) {
+    if spec.has(flags::WRITE) || spec.has(flags::MAY_REPLICATE) {
         return true;
     }
     match spec.name {
-        "publish" | "spublish" | "pfcount" | "evalsha" | "fcall" => true,
+        "publish" | "spublish" | "evalsha" | "fcall" => true,
         "eval" => !argv.get(1).is_some_and(|body| declares_no_writes(body)),
         "script" => argv.get(1).is_some_and(|sub| {
             sub.eq_ignore_ascii_case(b"load") || sub.eq_ignore_ascii_case(b"flush")

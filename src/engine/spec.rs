@@ -50,7 +50,7 @@ pub mod flags {
     /// cached cardinality); its effects are recorded only through `Ctx::propagate`.
     pub const MAY_REPLICATE: u32 = 1 << 15;
 
-    /// (flag, name) pairs in COMMAND INFO order.
+    /// (flag, name) pairs in COMMAND INFO order (Redis 7.0 does not show `may_replicate`).
     pub const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
         (READONLY, "readonly"),
@@ -64,7 +64,6 @@ pub mod flags {
         (SKIP_MONITOR, "skip_monitor"),
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
-        (MAY_REPLICATE, "may_replicate"),
         (NO_MULTI, "no_multi"),
     ];
 }
