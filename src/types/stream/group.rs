@@ -572,6 +572,10 @@ fn read_history(
     };
     touch_consumer(g, cname, now);
     effects.push(consumer_effect(key, gname, cname, now));
+    // Like every XREAD form, the ID given is exclusive (Redis increments it first).
+    let Some(start) = start.incr() else {
+        return Value::Array(Vec::new());
+    };
     let ids: Vec<StreamId> = g
         .consumers
         .get(cname)

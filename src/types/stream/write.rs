@@ -299,11 +299,6 @@ pub fn xsetid(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let Some(s) = write_stream(ctx, key)? else {
         return Err(Error::no_such_key());
     };
-    if id < s.max_deleted_id {
-        return Err(Error::err(
-            "The ID specified in XSETID is smaller than current max_deleted_entry_id",
-        ));
-    }
     if !s.is_empty() {
         let max_id = s.edge(true).unwrap_or(StreamId::ZERO);
         if id < max_id {

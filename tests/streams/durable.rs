@@ -1,0 +1,1 @@
+//! Consumer groups survive reopen; replay rebuilds them exactly.

@@ -1,0 +1,19 @@
+//! Streams (issue 13): differential tests against a real `redis-server`, replay and
+//! persistence of consumer groups, the embedded API.
+//!
+//! - `differential`: generated stream command sequences (explicit IDs, groups, claims, trims,
+//!   deletions) sent to emu and Redis 7.0, replies compared byte for byte after masking what
+//!   depends on the wall clock (idle times, delivery/seen times) and `radix-tree-nodes`;
+//! - `durable`: groups, consumers and PELs survive reopen and replay identically;
+//! - `embedded`: the typed methods.
+
+#[path = "../common/mod.rs"]
+mod common;
+#[cfg(feature = "server")]
+#[path = "../server_util/mod.rs"]
+mod server_util;
+
+#[cfg(feature = "server")]
+mod differential;
+mod durable;
+mod embedded;
