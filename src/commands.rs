@@ -25,6 +25,7 @@ pub const SOURCES: &[&[crate::engine::CommandSpec]] = &[
     crate::admin::lifecycle::COMMANDS,
     crate::tx::COMMANDS,
     crate::blocking::commands::COMMANDS,
+    crate::blocking::streams::COMMANDS,
     crate::pubsub::commands::COMMANDS,
     crate::persist::commands::COMMANDS,
     crate::scripting::COMMANDS,

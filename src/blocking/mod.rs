@@ -1,4 +1,5 @@
-//! Blocking commands: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP.
+//! Blocking commands: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP, and
+//! XREAD / XREADGROUP with BLOCK ([`streams`]).
 //!
 //! # How a client blocks
 //!
@@ -66,6 +67,7 @@
 
 pub mod commands;
 mod slot;
+pub mod streams;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -85,6 +87,23 @@ pub struct BlockRequest {
     pub keys: Vec<Vec<u8>>,
     /// Deadline in real time; None waits forever (timeout 0).
     pub deadline: Option<Instant>,
+    /// The command to re-run on a wakeup instead of the request, when the request's
+    /// meaning depends on the moment it blocked (XREAD's `$` becomes the concrete ID).
+    pub rerun: Option<Vec<Vec<u8>>>,
+    /// Re-run also when the key is deleted (XREADGROUP answers an error then).
+    pub wake_on_delete: bool,
+}
+
+impl BlockRequest {
+    /// A request to wait on `keys` until `deadline`.
+    pub fn new(keys: Vec<Vec<u8>>, deadline: Option<Instant>) -> BlockRequest {
+        BlockRequest {
+            keys,
+            deadline,
+            rerun: None,
+            wake_on_delete: false,
+        }
+    }
 }
 
 /// One blocked client.
@@ -94,6 +113,7 @@ struct Blocked {
     argv: Vec<Vec<u8>>,
     session: Session,
     slot: Arc<Slot>,
+    wake_on_delete: bool,
 }
 
 /// Blocked clients of one store, FIFO per key, plus the keys made ready since the last
@@ -203,9 +223,13 @@ impl Registry {
             Blocked {
                 db,
                 keys: req.keys.clone(),
-                argv: argv.iter().map(|a| a.to_vec()).collect(),
+                argv: match &req.rerun {
+                    Some(v) => v.clone(),
+                    None => argv.iter().map(|a| a.to_vec()).collect(),
+                },
                 session: snapshot,
                 slot: slot.clone(),
+                wake_on_delete: req.wake_on_delete,
             },
         );
         if let Some(at) = req.deadline {
@@ -327,12 +351,14 @@ pub fn serve_ready(store: &mut Store) {
             None => continue,
         };
         for id in ids {
-            if !store.dbs.get(db).is_some_and(|d| d.dict.contains_key(&key)) {
-                break;
-            }
+            let exists = store.dbs.get(db).is_some_and(|d| d.dict.contains_key(&key));
             let Some(w) = store.blocking.waiters.get(&id) else {
                 continue;
             };
+            // A deleted key wakes only the waiters that answer it (XREADGROUP).
+            if !exists && !w.wake_on_delete {
+                continue;
+            }
             if w.slot.is_abandoned() {
                 store.blocking.remove(id);
                 continue;

@@ -10,7 +10,7 @@
 //! does not replicate) is an emu extension accepted only while replaying a log.
 
 use super::id::{self, StreamId};
-use super::read::{entry_reply, parse_read, streams_reply};
+use super::read::{entry_reply, parse_read, streams_reply, BlockPlan};
 use super::write::{read_stream, write_stream};
 use super::{Consumer, Group, Nack, Stream};
 use crate::engine::spec::{dispatch_sub, help_reply, Sub};
@@ -416,16 +416,38 @@ fn xgroup_help(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
 // ---------------------------------------------------------------------------------------
 // XREADGROUP
 
+/// XREADGROUP (Redis `xreadCommand` with GROUP): the reply, and the block plan when
+/// nothing was served and BLOCK was given. With `wakeup` (the ready key of a blocked
+/// client) just that key is served, and a deleted key or group is an error, as Redis 7.0
+/// answers its blocked clients.
+///
 /// # Format
 /// `XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key
 /// [key ...] id [id ...]`
-///
-/// BLOCK is accepted but never waits (see the module docs).
-pub fn xreadgroup(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+pub fn xreadgroup_generic(
+    ctx: &mut Ctx,
+    argv: &[&[u8]],
+    wakeup: Option<&[u8]>,
+) -> Result<(Value, Option<BlockPlan>)> {
     let a = parse_read(argv, true)?;
     let Some((gname, cname)) = a.group else {
         return Err(Error::err("Missing GROUP option for XREADGROUP"));
     };
+    if let Some(k) = wakeup {
+        match read_stream(ctx, k) {
+            Ok(Some(s)) if !s.groups.contains_key(gname) => {
+                return Err(Error::from_reply(
+                    "NOGROUP the consumer group this client was blocked on no longer exists",
+                ))
+            }
+            Ok(Some(_)) => {}
+            _ => {
+                return Err(Error::from_reply(
+                    "UNBLOCKED the stream key no longer exists",
+                ))
+            }
+        }
+    }
     // Resolve every key, group and ID first (errors before any change).
     let mut ids: Vec<Option<StreamId>> = Vec::with_capacity(a.keys.len());
     for (k, raw) in a.keys.iter().zip(&a.ids) {
@@ -451,6 +473,9 @@ pub fn xreadgroup(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let now = ctx.now;
     let mut out = Vec::new();
     for (k, want) in a.keys.iter().zip(ids) {
+        if wakeup.is_some_and(|w| w != *k) {
+            continue;
+        }
         let Some(s) = write_stream(ctx, k)? else {
             continue;
         };
@@ -478,7 +503,16 @@ pub fn xreadgroup(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if out.is_empty() {
         ctx.propagate_nothing();
     }
-    Ok(streams_reply(ctx.resp(), out))
+    let plan = match a.block {
+        Some(ms) if out.is_empty() => Some(BlockPlan {
+            keys: a.keys.iter().map(|k| k.to_vec()).collect(),
+            ms,
+            rerun: argv.iter().map(|x| x.to_vec()).collect(),
+            wake_on_delete: true,
+        }),
+        _ => None,
+    };
+    Ok((streams_reply(ctx.resp(), out), plan))
 }
 
 /// Serves `>`: new entries after the group's last ID. None when there is nothing new.

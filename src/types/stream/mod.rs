@@ -27,8 +27,9 @@
 //!
 //! # Known differences from Redis
 //!
-//! * XREAD/XREADGROUP with BLOCK do not block yet: they answer at once (nil when there is
-//!   nothing to read), as they do inside MULTI and scripts in Redis.
+//! * XREAD/XREADGROUP are served here ([`read::xread_generic`],
+//!   [`group::xreadgroup_generic`]); their specs and BLOCK live with the other blocking
+//!   commands in `blocking::streams`.
 //! * Consumers have `seen-time` only (7.0); `active-time` is a 7.2 field.
 
 pub mod group;
@@ -434,8 +435,9 @@ impl Stream {
 // ---------------------------------------------------------------------------------------
 // The spec slice.
 
-/// Keys of XREAD/XREADGROUP: the first half of the arguments after STREAMS.
-fn xread_keys(argv: &[&[u8]]) -> Vec<usize> {
+/// Keys of XREAD/XREADGROUP: the first half of the arguments after STREAMS (the specs live
+/// with the blocking commands, `blocking::streams`).
+pub fn xread_keys(argv: &[&[u8]]) -> Vec<usize> {
     let Some(pos) = argv.iter().position(|a| crate::util::eq_ic(a, "streams")) else {
         return Vec::new();
     };
@@ -473,24 +475,6 @@ pub const COMMANDS: &[CommandSpec] = &[
         "stream",
         write::xsetid,
     ),
-    CommandSpec::new(
-        "xread",
-        -4,
-        READONLY | BLOCKING,
-        (0, 0, 0),
-        "stream",
-        read::xread,
-    )
-    .with_keys(xread_keys),
-    CommandSpec::new(
-        "xreadgroup",
-        -7,
-        WRITE | BLOCKING,
-        (0, 0, 0),
-        "stream",
-        group::xreadgroup,
-    )
-    .with_keys(xread_keys),
     CommandSpec::new("xgroup", -2, WRITE, (2, 2, 1), "stream", group::xgroup),
     CommandSpec::new("xack", -4, WRITE | FAST, (1, 1, 1), "stream", group::xack),
     CommandSpec::new(

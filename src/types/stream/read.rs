@@ -191,11 +191,30 @@ pub(crate) fn streams_reply(resp: u8, items: Vec<(Vec<u8>, Value)>) -> Value {
     }
 }
 
+/// What a blocking read asks for when it found nothing to serve (the blocking room turns
+/// it into a block request).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockPlan {
+    /// Keys to wait on.
+    pub keys: Vec<Vec<u8>>,
+    /// BLOCK milliseconds (0 = forever).
+    pub ms: u64,
+    /// The command to re-run on a wakeup (XREAD's `$` replaced by the concrete IDs).
+    pub rerun: Vec<Vec<u8>>,
+    /// Re-run also when a key is deleted (XREADGROUP).
+    pub wake_on_delete: bool,
+}
+
+/// XREAD (Redis `xreadCommand` without GROUP): the reply, and the block plan when nothing
+/// was served and BLOCK was given. With `only` (a wakeup) just that key is considered.
+///
 /// # Format
 /// `XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]`
-///
-/// BLOCK is accepted but never waits (see the module docs).
-pub fn xread(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+pub fn xread_generic(
+    ctx: &mut Ctx,
+    argv: &[&[u8]],
+    only: Option<&[u8]>,
+) -> Result<(Value, Option<BlockPlan>)> {
     let a = parse_read(argv, false)?;
     let mut ids = Vec::with_capacity(a.ids.len());
     for (k, raw) in a.keys.iter().zip(&a.ids) {
@@ -211,7 +230,10 @@ pub fn xread(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         }
     }
     let mut out = Vec::new();
-    for (k, gt) in a.keys.iter().zip(ids) {
+    for (k, gt) in a.keys.iter().zip(&ids) {
+        if only.is_some_and(|o| o != *k) {
+            continue;
+        }
         let Some(s) = read_stream(ctx, k)? else {
             continue;
         };
@@ -219,7 +241,7 @@ pub fn xread(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             continue;
         }
         let maxid = s.edge(true).unwrap_or(StreamId::ZERO);
-        if maxid <= gt {
+        if maxid <= *gt {
             continue;
         }
         let Some(start) = gt.incr() else { continue };
@@ -228,5 +250,21 @@ pub fn xread(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             entries_reply(s.range(start, StreamId::MAX, a.count, false)),
         ));
     }
-    Ok(streams_reply(ctx.resp(), out))
+    let plan = match a.block {
+        Some(ms) if out.is_empty() => {
+            // Re-run with the IDs resolved now (`$` means "after what exists now").
+            let n = a.keys.len();
+            let mut rerun: Vec<Vec<u8>> =
+                argv[..argv.len() - n].iter().map(|x| x.to_vec()).collect();
+            rerun.extend(ids.iter().map(|id| id.to_bytes()));
+            Some(BlockPlan {
+                keys: a.keys.iter().map(|k| k.to_vec()).collect(),
+                ms,
+                rerun,
+                wake_on_delete: false,
+            })
+        }
+        _ => None,
+    };
+    Ok((streams_reply(ctx.resp(), out), plan))
 }
