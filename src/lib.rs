@@ -87,6 +87,10 @@ pub use client::options::{
     Condition, CopyOptions, Direction, ExpireOption, Expiry, InsertPosition, LPosOptions, MinMax,
     ScanOptions, SetExpiry, SetOptions, ZAddOptions, ZAggregate, ZAggregateOptions, ZRangeOptions,
 };
+pub use client::streams::{
+    AutoClaim, PendingEntry, PendingSummary, StreamEntry, XAddOptions, XClaimOptions,
+    XPendingOptions, XReadOptions, XTrim,
+};
 pub use client::{
     from_url, ConnectOptions, ConnectionPool, Lock, LockGuard, LockOptions, PooledConnection,
     Sentinel,
@@ -96,4 +100,5 @@ pub use client::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use persist::{AppendFsync, FixtureClock};
+pub use types::stream::StreamId;
 pub use value::Value;
