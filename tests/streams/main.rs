@@ -5,7 +5,9 @@
 //!   deletions) sent to emu and Redis 7.0, replies compared byte for byte after masking what
 //!   depends on the wall clock (idle times, delivery/seen times) and `radix-tree-nodes`;
 //! - `durable`: groups, consumers and PELs survive reopen and replay identically;
-//! - `embedded`: the typed methods.
+//! - `blocking`: XREAD/XREADGROUP BLOCK over the server (against Redis) and the redis-rs
+//!   adapter;
+//! - `embedded`: the typed methods, blocking on a thread, key behaviour, notifications.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -13,6 +15,8 @@ mod common;
 #[path = "../server_util/mod.rs"]
 mod server_util;
 
+#[cfg(feature = "server")]
+mod blocking;
 #[cfg(feature = "server")]
 mod differential;
 mod durable;

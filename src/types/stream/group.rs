@@ -392,7 +392,7 @@ fn xgroup_delconsumer(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 }
 
 fn xgroup_help(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
-    Ok(help_reply(
+    Ok(prints_help(help_reply(
         "xgroup",
         &[
             "CREATE <key> <groupname> <id|$> [option]",
@@ -410,7 +410,7 @@ fn xgroup_help(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
             "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
             "    Set the current group ID and entries_read counter.",
         ],
-    ))
+    )))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1041,4 +1041,18 @@ pub fn xautoclaim(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         Value::Array(claimed_reply),
         Value::Array(deleted.into_iter().map(id_bulk).collect()),
     ]))
+}
+
+/// XGROUP and XINFO HELP end with "Prints this help." in Redis 7.0 (other commands say
+/// "Print").
+fn prints_help(v: Value) -> Value {
+    match v {
+        Value::Array(mut lines) => {
+            if let Some(last) = lines.last_mut() {
+                *last = Value::Simple("    Prints this help.".into());
+            }
+            Value::Array(lines)
+        }
+        other => other,
+    }
 }

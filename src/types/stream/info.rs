@@ -225,7 +225,7 @@ fn xinfo_consumers(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 }
 
 fn xinfo_help(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
-    Ok(help_reply(
+    Ok(prints_help(help_reply(
         "xinfo",
         &[
             "CONSUMERS <key> <groupname>",
@@ -235,5 +235,19 @@ fn xinfo_help(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
             "STREAM <key> [FULL [COUNT <count>]",
             "    Show information about the stream.",
         ],
-    ))
+    )))
+}
+
+/// XGROUP and XINFO HELP end with "Prints this help." in Redis 7.0 (other commands say
+/// "Print").
+fn prints_help(v: Value) -> Value {
+    match v {
+        Value::Array(mut lines) => {
+            if let Some(last) = lines.last_mut() {
+                *last = Value::Simple("    Prints this help.".into());
+            }
+            Value::Array(lines)
+        }
+        other => other,
+    }
 }

@@ -128,14 +128,10 @@ pub(crate) fn parse_read<'a>(argv: &[&'a [u8]], xreadgroup: bool) -> Result<Read
             streams_arg = i + 1;
             let n = argv.len() - streams_arg;
             if n % 2 != 0 {
-                let (name, sym) = if xreadgroup {
-                    ("xreadgroup", '>')
-                } else {
-                    ("xread", '$')
-                };
-                return Err(Error::err(format!(
-                    "Unbalanced '{name}' list of streams: for each stream key an ID or '{sym}' must be specified."
-                )));
+                // Redis 7.0 words it the same for XREADGROUP.
+                return Err(Error::err(
+                    "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
+                ));
             }
             a.keys = argv[streams_arg..streams_arg + n / 2].to_vec();
             a.ids = argv[streams_arg + n / 2..].to_vec();
