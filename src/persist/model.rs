@@ -189,9 +189,6 @@ impl DiskStream {
                 }
                 prev = Some(*id);
             }
-            if n.entries.iter().all(|e| e.1) {
-                return Err(PersistError::invalid("stream node without live entries"));
-            }
         }
         if prev.is_some_and(|p| p > self.last_id) {
             return Err(PersistError::invalid(

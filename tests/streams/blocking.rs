@@ -96,3 +96,24 @@ fn redis_rs_async_xread_block_holds_no_thread() {
         assert!(format!("{v:?}").contains("7-0"), "{v:?}");
     });
 }
+
+fn run_redis_py(proto: &str) {
+    let (_r, srv) = start();
+    let port = srv.addr().expect("tcp").port();
+    let Some(out) = crate::server_util::run_redis_py("redis_py_streams.py", port, proto) else {
+        return;
+    };
+    assert_eq!(out, "redis-py streams ok");
+}
+
+/// redis-py's stream API (`xadd` … `xinfo_consumers`, a blocking `xread`) against
+/// `emu serve`; the script's expectations were checked against Redis 7.0.15.
+#[test]
+fn redis_py_stream_api_resp2() {
+    run_redis_py("2");
+}
+
+#[test]
+fn redis_py_stream_api_resp3() {
+    run_redis_py("3");
+}

@@ -6,7 +6,8 @@
 //!   depends on the wall clock (idle times, delivery/seen times) and `radix-tree-nodes`;
 //! - `durable`: groups, consumers and PELs survive reopen and replay identically;
 //! - `blocking`: XREAD/XREADGROUP BLOCK over the server (against Redis) and the redis-rs
-//!   adapter;
+//!   adapter; redis-py's stream API against `emu serve` (`tests/clients/redis_py_streams.py`);
+//! - `model`: the node representation against a reference model (proptest);
 //! - `embedded`: the typed methods, blocking on a thread, key behaviour, notifications.
 
 #[path = "../common/mod.rs"]
@@ -21,3 +22,4 @@ mod blocking;
 mod differential;
 mod durable;
 mod embedded;
+mod model;

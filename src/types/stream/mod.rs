@@ -173,6 +173,10 @@ impl Stream {
                 n.push(*master, id, pairs);
             }
         } else {
+            // The closed node will not grow again (Redis `lpShrinkToFit`).
+            if let Some((_, n)) = self.nodes.iter_mut().next_back() {
+                n.shrink_to_fit();
+            }
             self.nodes.insert(id, Node::new(id, pairs));
         }
         self.length += 1;

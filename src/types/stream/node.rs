@@ -181,6 +181,11 @@ impl Node {
                 .sum::<usize>()
     }
 
+    /// Releases spare buffer capacity (a node that will not grow again).
+    pub fn shrink_to_fit(&mut self) {
+        self.buf.shrink_to_fit();
+    }
+
     /// Appends an entry (the caller checked the limits and the ID order).
     pub fn push(&mut self, master: StreamId, id: StreamId, pairs: &[&[u8]]) {
         let nfields = pairs.len() / 2;
