@@ -26,10 +26,13 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// Redis's node layout: nodes of (id, live, fields).
+/// One modelled entry: (id, live, flat fields).
+type ModelEntry = (StreamId, bool, Vec<Vec<u8>>);
+
+/// Redis's node layout: nodes of entries.
 #[derive(Default)]
 struct Model {
-    nodes: Vec<Vec<(StreamId, bool, Vec<Vec<u8>>)>>,
+    nodes: Vec<Vec<ModelEntry>>,
 }
 
 impl Model {
