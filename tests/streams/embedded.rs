@@ -268,6 +268,11 @@ fn keyspace_notifications_use_redis_event_names() {
     r.xgroup_create("s", "g", "0", false).unwrap();
     r.xgroup_createconsumer("s", "g", "c").unwrap();
     r.xgroup_setid("s", "g", "0").unwrap();
+    // Reading and claiming create consumers too, with the same event.
+    r.xreadgroup("g", "reader", &[("s", ">")], XReadOptions::default())
+        .unwrap();
+    r.xclaim("s", "g", "claimer", 0, ["2-0"], XClaimOptions::default())
+        .unwrap();
     r.xgroup_delconsumer("s", "g", "c").unwrap();
     r.xgroup_destroy("s", "g").unwrap();
     r.xsetid("s", "5-0").unwrap();
@@ -291,6 +296,8 @@ fn keyspace_notifications_use_redis_event_names() {
             "xgroup-create",
             "xgroup-createconsumer",
             "xgroup-setid",
+            "xgroup-createconsumer",
+            "xgroup-createconsumer",
             "xgroup-delconsumer",
             "xgroup-destroy",
             "xsetid",

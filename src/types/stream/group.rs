@@ -61,6 +61,19 @@ fn split_seentime<'a, 'b>(
     Ok((argv, None))
 }
 
+/// True if `consumer` exists in group `gname` of the stream under `key`.
+fn has_consumer(ctx: &mut Ctx, key: &[u8], gname: &[u8], consumer: &[u8]) -> bool {
+    matches!(read_stream(ctx, key), Ok(Some(s)) if s.groups.get(gname).is_some_and(|g| g.consumers.contains_key(consumer)))
+}
+
+/// Fires `xgroup-createconsumer` when a read or claim created the consumer (Redis
+/// `streamCreateConsumer` with notifications on).
+fn notify_if_created(ctx: &mut Ctx, key: &[u8], gname: &[u8], consumer: &[u8], existed: bool) {
+    if !existed && has_consumer(ctx, key, gname, consumer) {
+        ctx.notify(notify::STREAM, "xgroup-createconsumer", key);
+    }
+}
+
 /// Looks a consumer up, creating it (Redis `streamLookupConsumer` + `streamCreateConsumer`),
 /// stamping its seen-time. Returns true when created.
 fn touch_consumer(g: &mut Group, name: &[u8], now: u64) -> bool {
@@ -476,6 +489,7 @@ pub fn xreadgroup_generic(
         if wakeup.is_some_and(|w| w != *k) {
             continue;
         }
+        let existed = has_consumer(ctx, k, gname, cname);
         let Some(s) = write_stream(ctx, k)? else {
             continue;
         };
@@ -497,6 +511,7 @@ pub fn xreadgroup_generic(
             for e in effects {
                 ctx.propagate(e);
             }
+            notify_if_created(ctx, k, gname, cname, existed);
             out.push((k.to_vec(), r));
         }
     }
@@ -834,6 +849,7 @@ pub fn xclaim(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     }
     let deliverytime = deliverytime as u64;
     let seen = seen_time(ctx, logged_seen);
+    let existed = has_consumer(ctx, key, gname, cname);
     let Some(s) = write_stream(ctx, key)? else {
         return Err(nogroup(key, gname));
     };
@@ -919,6 +935,7 @@ pub fn xclaim(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     } else {
         ctx.propagate_nothing();
     }
+    notify_if_created(ctx, key, gname, cname, existed);
     Ok(Value::Array(reply))
 }
 
@@ -957,6 +974,7 @@ pub fn xautoclaim(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         return Err(nogroup(key, gname));
     }
     let now = ctx.now;
+    let existed = has_consumer(ctx, key, gname, cname);
     let Some(s) = write_stream(ctx, key)? else {
         return Err(nogroup(key, gname));
     };
@@ -1036,6 +1054,7 @@ pub fn xautoclaim(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     } else {
         ctx.propagate_nothing();
     }
+    notify_if_created(ctx, key, gname, cname, existed);
     Ok(Value::Array(vec![
         id_bulk(cursor),
         Value::Array(claimed_reply),
