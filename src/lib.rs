@@ -21,7 +21,7 @@
 //! * [`config`] — the typed configuration ([`config::Config`], one field per parameter)
 //!   and the table of parameters (names, kinds, defaults, validation) behind CONFIG
 //!   GET/SET, INFO and the server's startup values; imports only `error` and `util`.
-//! * [`types`] — one module per data type (string, hash, list, set, zset) plus the key
+//! * [`types`] — one module per data type (string, hash, list, set, zset, stream) plus the key
 //!   commands ([`types::keys`]): each holds its value representation, its handlers (each
 //!   with a `# Format` line) and its `COMMANDS` spec slice.
 //! * [`keyspace`] — databases, entries (with the one expiry rule,
@@ -32,7 +32,7 @@
 //!   straight into a connection's output), `Session`, and `Store` composed of
 //!   private parts: the effect buffer (the only writer of FORMAT.md's effect records), the
 //!   watch table, the durability hook ([`engine::Durability`]).
-//! * Features: [`tx`] (MULTI/EXEC/WATCH), [`blocking`] (BLPOP & co.), [`pubsub`]
+//! * Features: [`tx`] (MULTI/EXEC/WATCH), [`blocking`] (BLPOP & co., XREAD BLOCK), [`pubsub`]
 //!   (Pub/Sub registry, mailboxes, keyspace notification delivery), [`scripting`] (EVAL
 //!   & co. on Lua 5.1; its per-store Lua state sits in the engine's opaque
 //!   [`engine::Extension`] slot, so the engine never names it), then [`admin`]
