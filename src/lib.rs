@@ -21,7 +21,7 @@
 //! * [`config`] — the typed configuration ([`config::Config`], one field per parameter)
 //!   and the table of parameters (names, kinds, defaults, validation) behind CONFIG
 //!   GET/SET, INFO and the server's startup values; imports only `error` and `util`.
-//! * [`types`] — one module per data type (string, hash, list, set, zset) plus the key
+//! * [`types`] — one module per data type (string, hash, list, set, zset, stream) plus the key
 //!   commands ([`types::keys`]): each holds its value representation, its handlers (each
 //!   with a `# Format` line) and its `COMMANDS` spec slice. Bitmaps ([`types::bitmap`]),
 //!   HyperLogLog ([`types::hll`]) and LCS ([`types::lcs`]) operate on string values.
@@ -33,7 +33,7 @@
 //!   straight into a connection's output), `Session`, and `Store` composed of
 //!   private parts: the effect buffer (the only writer of FORMAT.md's effect records), the
 //!   watch table, the durability hook ([`engine::Durability`]).
-//! * Features: [`tx`] (MULTI/EXEC/WATCH), [`blocking`] (BLPOP & co.), [`pubsub`]
+//! * Features: [`tx`] (MULTI/EXEC/WATCH), [`blocking`] (BLPOP & co., XREAD BLOCK), [`pubsub`]
 //!   (Pub/Sub registry, mailboxes, keyspace notification delivery), [`scripting`] (EVAL
 //!   & co. on Lua 5.1; its per-store Lua state sits in the engine's opaque
 //!   [`engine::Extension`] slot, so the engine never names it), then [`admin`]
@@ -88,6 +88,10 @@ pub use client::options::{
     Condition, CopyOptions, Direction, ExpireOption, Expiry, InsertPosition, LPosOptions, MinMax,
     ScanOptions, SetExpiry, SetOptions, ZAddOptions, ZAggregate, ZAggregateOptions, ZRangeOptions,
 };
+pub use client::streams::{
+    AutoClaim, PendingEntry, PendingSummary, StreamEntry, XAddOptions, XClaimOptions,
+    XPendingOptions, XReadOptions, XTrim,
+};
 pub use client::{
     from_url, ConnectOptions, ConnectionPool, Lock, LockGuard, LockOptions, PooledConnection,
     Sentinel,
@@ -101,4 +105,5 @@ pub use client::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use persist::{AppendFsync, FixtureClock};
+pub use types::stream::StreamId;
 pub use value::Value;

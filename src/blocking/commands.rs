@@ -23,10 +23,10 @@ use crate::value::Value;
 /// timeout would give.
 fn block(ctx: &mut Ctx, keys: &[&[u8]], timeout: Option<Duration>) -> Result<Value> {
     if !ctx.session.in_multi {
-        ctx.session.block = Some(BlockRequest {
-            keys: keys.iter().map(|k| k.to_vec()).collect(),
-            deadline: deadline(timeout),
-        });
+        ctx.session.block = Some(BlockRequest::new(
+            keys.iter().map(|k| k.to_vec()).collect(),
+            deadline(timeout),
+        ));
     }
     Ok(Value::NilArray)
 }

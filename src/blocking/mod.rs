@@ -1,4 +1,5 @@
-//! Blocking commands: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP.
+//! Blocking commands: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP, and
+//! XREAD / XREADGROUP with BLOCK ([`streams`]).
 //!
 //! # How a client blocks
 //!
@@ -78,6 +79,7 @@
 
 pub mod commands;
 mod slot;
+pub mod streams;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -97,6 +99,23 @@ pub struct BlockRequest {
     pub keys: Vec<Vec<u8>>,
     /// Deadline in real time; None waits forever (timeout 0).
     pub deadline: Option<Instant>,
+    /// The command to re-run on a wakeup instead of the request, when the request's
+    /// meaning depends on the moment it blocked (XREAD's `$` becomes the concrete ID).
+    pub rerun: Option<Vec<Vec<u8>>>,
+    /// Re-run also when the key is deleted (XREADGROUP answers an error then).
+    pub wake_on_delete: bool,
+}
+
+impl BlockRequest {
+    /// A request to wait on `keys` until `deadline`.
+    pub fn new(keys: Vec<Vec<u8>>, deadline: Option<Instant>) -> BlockRequest {
+        BlockRequest {
+            keys,
+            deadline,
+            rerun: None,
+            wake_on_delete: false,
+        }
+    }
 }
 
 /// One blocked client.
@@ -106,6 +125,7 @@ struct Blocked {
     argv: Vec<Vec<u8>>,
     session: Session,
     slot: Arc<Slot>,
+    wake_on_delete: bool,
     /// A client postponed by CLIENT PAUSE (no keys): woken when the pause ends, then its
     /// front end runs the command again.
     postponed: bool,
@@ -236,10 +256,14 @@ impl Registry {
             Blocked {
                 db,
                 keys: req.keys.clone(),
-                argv: argv.iter().map(|a| a.to_vec()).collect(),
+                argv: match &req.rerun {
+                    Some(v) => v.clone(),
+                    None => argv.iter().map(|a| a.to_vec()).collect(),
+                },
                 session: snapshot,
                 slot: slot.clone(),
                 postponed: false,
+                wake_on_delete: req.wake_on_delete,
             },
         );
         if let Some(at) = req.deadline {
@@ -257,14 +281,7 @@ impl Registry {
     /// front end runs `argv` again, which may postpone it again if the pause was extended.
     /// It shows as blocked (INFO `blocked_clients`, CLIENT LIST flag `b`) meanwhile.
     pub fn postpone(&mut self, until: Instant, argv: &[&[u8]], session: &Session) -> Waiter {
-        let mut w = self.register(
-            BlockRequest {
-                keys: Vec::new(),
-                deadline: Some(until),
-            },
-            argv,
-            session,
-        );
+        let mut w = self.register(BlockRequest::new(Vec::new(), Some(until)), argv, session);
         if let Some(b) = self.waiters.get_mut(&w.id) {
             b.postponed = true;
         }
@@ -442,12 +459,14 @@ pub fn serve_ready(store: &mut Store) {
             None => continue,
         };
         for id in ids {
-            if !store.dbs.get(db).is_some_and(|d| d.dict.contains_key(&key)) {
-                break;
-            }
+            let exists = store.dbs.get(db).is_some_and(|d| d.dict.contains_key(&key));
             let Some(w) = store.blocking.waiters.get(&id) else {
                 continue;
             };
+            // A deleted key wakes only the waiters that answer it (XREADGROUP).
+            if !exists && !w.wake_on_delete {
+                continue;
+            }
             if w.slot.is_abandoned() {
                 store.blocking.remove(id);
                 continue;

@@ -52,6 +52,13 @@
 //! locks with redis-py's `Lock` semantics: [`Redis::lock`] ([`lock`]).
 
 mod commands;
+/// Stream option structs and reply types (re-exported at the crate root).
+pub mod streams {
+    pub use super::commands::streams::{
+        AutoClaim, PendingEntry, PendingSummary, StreamEntry, XAddOptions, XClaimOptions,
+        XPendingOptions, XReadOptions, XTrim,
+    };
+}
 pub mod connect;
 pub mod convert;
 pub mod lock;

@@ -281,7 +281,7 @@ pub static TABLE: &[ConfigSpec] = &[
     boolean!("lazyfree-lazy-server-del", lazyfree_lazy_server_del, "no"),
     boolean!("lazyfree-lazy-user-del", lazyfree_lazy_user_del, "no"),
     boolean!("lazyfree-lazy-user-flush", lazyfree_lazy_user_flush, "no"),
-    // Stored only: no streams yet.
+    // Honoured: where a stream starts a new node (types/stream).
     uint!(
         "stream-node-max-bytes",
         stream_node_max_bytes,

@@ -15,7 +15,7 @@ pub use rng::Rng;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
+use crate::types::{hash::Hash, list::List, set::Set, stream::Stream, zset::ZSet};
 use crate::util::Dict;
 
 /// A value stored under a key.
@@ -31,6 +31,8 @@ pub enum Object {
     Set(Set),
     /// Sorted set.
     ZSet(ZSet),
+    /// Stream (boxed: its header is larger than the other variants).
+    Stream(Box<Stream>),
 }
 
 macro_rules! accessors {
@@ -64,6 +66,7 @@ accessors! {
     Hash, Hash, as_hash, as_hash_mut;
     Set, Set, as_set, as_set_mut;
     ZSet, ZSet, as_zset, as_zset_mut;
+    Stream, Box<Stream>, as_stream, as_stream_mut;
 }
 
 impl Object {
@@ -75,6 +78,7 @@ impl Object {
             Object::Hash(_) => "hash",
             Object::Set(_) => "set",
             Object::ZSet(_) => "zset",
+            Object::Stream(_) => "stream",
         }
     }
 
@@ -86,6 +90,7 @@ impl Object {
             Object::Hash(h) => h.encoding(cfg),
             Object::Set(s) => s.encoding(cfg),
             Object::ZSet(z) => z.encoding(cfg),
+            Object::Stream(_) => "stream",
         }
     }
 
@@ -97,6 +102,8 @@ impl Object {
             Object::Hash(h) => h.is_empty(),
             Object::Set(s) => s.is_empty(),
             Object::ZSet(z) => z.is_empty(),
+            // An empty stream is still a key (XDEL/XTRIM never delete it).
+            Object::Stream(_) => false,
         }
     }
 }

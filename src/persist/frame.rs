@@ -16,7 +16,9 @@ pub const HEADER_LEN: usize = 24;
 /// Size of a record header.
 pub const RECORD_HEADER_LEN: usize = 12;
 /// The current on-disk format version (FORMAT.md "Versioning").
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format version this build still reads (FORMAT.md §10).
+pub const OLDEST_READABLE_VERSION: u32 = 1;
 /// Magic bytes of a snapshot file.
 pub const SNAP_MAGIC: &[u8; 8] = b"EMUSNAP\0";
 /// Magic bytes of a log file.
@@ -62,7 +64,7 @@ impl std::fmt::Display for HeaderError {
             HeaderError::BadChecksum => write!(f, "file header checksum mismatch"),
             HeaderError::Version(v) => write!(
                 f,
-                "format version {v} is not supported by this build (reads version {FORMAT_VERSION})"
+                "format version {v} is not supported by this build (reads versions {OLDEST_READABLE_VERSION} to {FORMAT_VERSION})"
             ),
         }
     }
@@ -81,7 +83,7 @@ pub fn parse_header(buf: &[u8], magic: &[u8; 8]) -> Result<u64, HeaderError> {
         return Err(HeaderError::BadChecksum);
     }
     let version = u32::from_le_bytes([buf[8], buf[9], buf[10], buf[11]]);
-    if version != FORMAT_VERSION {
+    if !(OLDEST_READABLE_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(HeaderError::Version(version));
     }
     let mut g = [0u8; 8];

@@ -33,6 +33,7 @@ pub mod log;
 pub mod model;
 pub mod recovery;
 pub mod snapshot;
+pub mod streams;
 pub mod tools;
 
 use std::path::{Path, PathBuf};

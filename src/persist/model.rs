@@ -23,6 +23,7 @@ use super::PersistError;
 use crate::config::Config;
 use crate::engine::Effect;
 use crate::keyspace::Object;
+use crate::types::stream::{node::RawNode, Consumer, Group, Nack, Stream, StreamId};
 use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
 
 /// bincode configuration of every payload.
@@ -54,6 +55,8 @@ pub mod tag {
     pub const SET: u8 = 3;
     /// Sorted set.
     pub const ZSET: u8 = 4;
+    /// Stream (format version 2).
+    pub const STREAM: u8 = 5;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -95,6 +98,246 @@ pub enum DiskValue {
     Set(Vec<Vec<u8>>),
     /// Sorted-set (member, score) pairs.
     ZSet(Vec<(Vec<u8>, f64)>),
+    /// Stream: nodes, metadata, groups.
+    Stream(Box<DiskStream>),
+}
+
+/// A stream in the neutral model (FORMAT.md §5, tag 5).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DiskStream {
+    /// Last generated ID.
+    pub last_id: StreamId,
+    /// First live entry's ID (0-0 when empty).
+    pub first_id: StreamId,
+    /// Largest deleted ID.
+    pub max_deleted_id: StreamId,
+    /// Entries ever added.
+    pub entries_added: u64,
+    /// Nodes in ID order, deleted entries included (they decide node boundaries).
+    pub nodes: Vec<RawNode>,
+    /// Groups by name (ascending bytewise).
+    pub groups: Vec<DiskGroup>,
+}
+
+/// A consumer group in the neutral model.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DiskGroup {
+    /// Name.
+    pub name: Vec<u8>,
+    /// Last delivered ID.
+    pub last_id: StreamId,
+    /// `entries-read`, None when unknown.
+    pub entries_read: Option<u64>,
+    /// Consumers (name, seen-time ms), ascending by name.
+    pub consumers: Vec<(Vec<u8>, u64)>,
+    /// Pending entries (ID, delivery time ms, delivery count, consumer), ascending by ID.
+    pub pel: Vec<(StreamId, u64, u64, Vec<u8>)>,
+}
+
+impl DiskStream {
+    /// The neutral view of `s`.
+    pub fn of(s: &Stream) -> DiskStream {
+        DiskStream {
+            last_id: s.last_id,
+            first_id: s.first_id,
+            max_deleted_id: s.max_deleted_id,
+            entries_added: s.entries_added,
+            nodes: s.raw_nodes(),
+            groups: s
+                .groups
+                .iter()
+                .map(|(name, g)| DiskGroup {
+                    name: name.clone(),
+                    last_id: g.last_id,
+                    entries_read: g.entries_read,
+                    consumers: g
+                        .consumers
+                        .iter()
+                        .map(|(n, c)| (n.clone(), c.seen_time))
+                        .collect(),
+                    pel: g
+                        .pel
+                        .iter()
+                        .map(|(id, n)| (*id, n.delivery_time, n.delivery_count, n.consumer.clone()))
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The in-memory stream; errors on IDs out of order, a pending entry of an unknown
+    /// consumer, or duplicate names.
+    pub fn into_stream(self) -> Result<Stream, PersistError> {
+        let mut prev: Option<StreamId> = None;
+        for n in &self.nodes {
+            if n.entries.is_empty() {
+                return Err(PersistError::invalid("empty stream node"));
+            }
+            if n.entries[0].0 < n.master {
+                return Err(PersistError::invalid(
+                    "stream entry before its node's master ID",
+                ));
+            }
+            for (id, _, pairs) in &n.entries {
+                if prev.is_some_and(|p| p >= *id) {
+                    return Err(PersistError::invalid("stream IDs out of order"));
+                }
+                if pairs.len() % 2 != 0 || pairs.is_empty() {
+                    return Err(PersistError::invalid(
+                        "stream entry without field/value pairs",
+                    ));
+                }
+                prev = Some(*id);
+            }
+        }
+        if prev.is_some_and(|p| p > self.last_id) {
+            return Err(PersistError::invalid(
+                "stream entry after the last generated ID",
+            ));
+        }
+        let mut s = Stream::new();
+        s.length = s.set_raw_nodes(self.nodes);
+        s.last_id = self.last_id;
+        s.first_id = self.first_id;
+        s.max_deleted_id = self.max_deleted_id;
+        s.entries_added = self.entries_added;
+        for g in self.groups {
+            let mut group = Group {
+                last_id: g.last_id,
+                entries_read: g.entries_read,
+                ..Group::default()
+            };
+            for (name, seen) in g.consumers {
+                let c = Consumer {
+                    seen_time: seen,
+                    pel: Default::default(),
+                };
+                if group.consumers.insert(name, c).is_some() {
+                    return Err(PersistError::invalid("duplicate consumer in a group"));
+                }
+            }
+            for (id, time, count, consumer) in g.pel {
+                let Some(c) = group.consumers.get_mut(&consumer) else {
+                    return Err(PersistError::invalid(
+                        "pending entry of an unknown consumer",
+                    ));
+                };
+                c.pel.insert(id);
+                let nack = Nack {
+                    delivery_time: time,
+                    delivery_count: count,
+                    consumer,
+                };
+                if group.pel.insert(id, nack).is_some() {
+                    return Err(PersistError::invalid("duplicate pending entry"));
+                }
+            }
+            if s.groups.insert(g.name, group).is_some() {
+                return Err(PersistError::invalid("duplicate consumer group"));
+            }
+        }
+        Ok(s)
+    }
+}
+
+fn enc_id<E: Encoder>(e: &mut E, id: StreamId) -> Result<(), EncodeError> {
+    id.ms.encode(e)?;
+    id.seq.encode(e)
+}
+
+fn dec_id<D: Decoder<Context = usize>>(d: &mut D) -> Result<StreamId, DecodeError> {
+    Ok(StreamId::new(u64::decode(d)?, u64::decode(d)?))
+}
+
+impl Encode for DiskStream {
+    fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
+        enc_id(e, self.last_id)?;
+        enc_id(e, self.first_id)?;
+        enc_id(e, self.max_deleted_id)?;
+        self.entries_added.encode(e)?;
+        self.nodes.len().encode(e)?;
+        for n in &self.nodes {
+            enc_id(e, n.master)?;
+            n.master_fields.len().encode(e)?;
+            for f in &n.master_fields {
+                enc_bytes(e, f)?;
+            }
+            n.entries.len().encode(e)?;
+            for (id, deleted, pairs) in &n.entries {
+                enc_id(e, *id)?;
+                u8::from(*deleted).encode(e)?;
+                pairs.len().encode(e)?;
+                for p in pairs {
+                    enc_bytes(e, p)?;
+                }
+            }
+        }
+        self.groups.len().encode(e)?;
+        for g in &self.groups {
+            enc_bytes(e, &g.name)?;
+            enc_id(e, g.last_id)?;
+            g.entries_read.encode(e)?;
+            g.consumers.len().encode(e)?;
+            for (n, seen) in &g.consumers {
+                enc_bytes(e, n)?;
+                seen.encode(e)?;
+            }
+            g.pel.len().encode(e)?;
+            for (id, time, count, c) in &g.pel {
+                enc_id(e, *id)?;
+                time.encode(e)?;
+                count.encode(e)?;
+                enc_bytes(e, c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Decode<usize> for DiskStream {
+    fn decode<D: Decoder<Context = usize>>(d: &mut D) -> Result<Self, DecodeError> {
+        let last_id = dec_id(d)?;
+        let first_id = dec_id(d)?;
+        let max_deleted_id = dec_id(d)?;
+        let entries_added = u64::decode(d)?;
+        let nodes = dec_vec(d, |d| {
+            let master = dec_id(d)?;
+            let master_fields = dec_vec(d, dec_bytes)?;
+            let entries = dec_vec(d, |d| {
+                let id = dec_id(d)?;
+                let deleted = match u8::decode(d)? {
+                    0 => false,
+                    1 => true,
+                    _ => return Err(DecodeError::Other("bad deleted flag in a stream entry")),
+                };
+                Ok((id, deleted, dec_vec(d, dec_bytes)?))
+            })?;
+            Ok(RawNode {
+                master,
+                master_fields,
+                entries,
+            })
+        })?;
+        let groups = dec_vec(d, |d| {
+            Ok(DiskGroup {
+                name: dec_bytes(d)?,
+                last_id: dec_id(d)?,
+                entries_read: Option::<u64>::decode(d)?,
+                consumers: dec_vec(d, |d| Ok((dec_bytes(d)?, u64::decode(d)?)))?,
+                pel: dec_vec(d, |d| {
+                    Ok((dec_id(d)?, u64::decode(d)?, u64::decode(d)?, dec_bytes(d)?))
+                })?,
+            })
+        })?;
+        Ok(DiskStream {
+            last_id,
+            first_id,
+            max_deleted_id,
+            entries_added,
+            nodes,
+            groups,
+        })
+    }
 }
 
 /// A value in the neutral model borrowing from a live [`Object`], in canonical order.
@@ -110,6 +353,8 @@ pub enum ValueRef<'a> {
     Set(Vec<&'a [u8]>),
     /// Sorted-set pairs by (score, member).
     ZSet(Vec<(&'a [u8], f64)>),
+    /// Stream (a copy: nodes are packed in memory).
+    Stream(Box<DiskStream>),
 }
 
 impl<'a> ValueRef<'a> {
@@ -134,6 +379,7 @@ impl<'a> ValueRef<'a> {
                 // The sorted set iterates by (score, member) already.
                 ValueRef::ZSet(z.iter().collect())
             }
+            Object::Stream(s) => ValueRef::Stream(Box::new(DiskStream::of(s))),
         }
     }
 
@@ -145,6 +391,7 @@ impl<'a> ValueRef<'a> {
             ValueRef::Hash(_) => tag::HASH,
             ValueRef::Set(_) => tag::SET,
             ValueRef::ZSet(_) => tag::ZSET,
+            ValueRef::Stream(_) => tag::STREAM,
         }
     }
 
@@ -158,6 +405,7 @@ impl<'a> ValueRef<'a> {
             }
             ValueRef::Set(v) => DiskValue::Set(v.iter().map(|x| x.to_vec()).collect()),
             ValueRef::ZSet(v) => DiskValue::ZSet(v.iter().map(|(m, s)| (m.to_vec(), *s)).collect()),
+            ValueRef::Stream(s) => DiskValue::Stream(s.clone()),
         }
     }
 }
@@ -190,6 +438,7 @@ impl Encode for ValueRef<'_> {
                 }
                 Ok(())
             }
+            ValueRef::Stream(s) => s.encode(e),
         }
     }
 }
@@ -222,6 +471,7 @@ impl Decode<usize> for DiskValue {
                 }
                 Ok((m, s))
             })?),
+            tag::STREAM => DiskValue::Stream(Box::new(DiskStream::decode(d)?)),
             _ => return Err(DecodeError::Other("unknown value type tag")),
         })
     }
@@ -237,6 +487,8 @@ impl DiskValue {
             DiskValue::List(v) | DiskValue::Set(v) => v.is_empty(),
             DiskValue::Hash(v) => v.is_empty(),
             DiskValue::ZSet(v) => v.is_empty(),
+            // An empty stream is a valid key.
+            DiskValue::Stream(_) => false,
         };
         if empty {
             return Err(PersistError::invalid("empty aggregate value"));
@@ -257,6 +509,7 @@ impl DiskValue {
                 z.fit_encoding(cfg);
                 Object::ZSet(z)
             }
+            DiskValue::Stream(s) => Object::Stream(Box::new(s.into_stream()?)),
         })
     }
 
@@ -268,6 +521,7 @@ impl DiskValue {
             DiskValue::Hash(_) => "hash",
             DiskValue::Set(_) => "set",
             DiskValue::ZSet(_) => "zset",
+            DiskValue::Stream(_) => "stream",
         }
     }
 }

@@ -102,6 +102,7 @@ pub fn jsonl_line(db: usize, key: &[u8], e: &Entry) -> String {
             }
             s.push(']');
         }
+        ValueRef::Stream(st) => super::streams::write_json(&mut s, st),
     }
     s.push_str(",\"expire_at_ms\":");
     match e.expire {
@@ -156,6 +157,12 @@ pub fn resp_commands(out: &mut Vec<u8>, key: &[u8], e: &Entry) {
                     .map(|((m, _), s)| vec![s.as_bytes(), *m])
                     .collect(),
             )
+        }
+        ValueRef::Stream(st) => {
+            for cmd in super::streams::resp_commands(key, st) {
+                let args: Vec<&[u8]> = cmd.iter().map(|a| a.as_slice()).collect();
+                resp_cmd(out, &args);
+            }
         }
     }
     if let Some(at) = e.expire {
@@ -285,6 +292,7 @@ pub fn parse_jsonl_line(line: &str) -> Result<KeyRecord, PersistError> {
                 })
                 .collect::<Result<_, PersistError>>()?,
         ),
+        "stream" => DiskValue::Stream(Box::new(super::streams::read_json(&value)?)),
         other => return Err(PersistError::json(format!("unknown type \"{other}\""))),
     };
     Ok(KeyRecord {

@@ -1,4 +1,4 @@
-//! The five data types: each module holds the value representation and its command
+//! The data types: each module holds the value representation and its command
 //! handlers, and exports them as `COMMANDS`. `bitmap`, `hll` and `lcs` are commands on
 //! string values (bitmaps, HyperLogLog in Redis's byte format, LCS).
 
@@ -9,5 +9,6 @@ pub mod keys;
 pub mod lcs;
 pub mod list;
 pub mod set;
+pub mod stream;
 pub mod string;
 pub mod zset;
