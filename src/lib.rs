@@ -63,6 +63,7 @@
 // invariant guarantees the value).
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod acl;
 #[cfg(feature = "redis-rs")]
 pub mod adapters;
 pub mod admin;

@@ -255,6 +255,8 @@ pub struct ClientInfo {
     pub qbuf: usize,
     /// CLIENT NO-EVICT.
     pub no_evict: bool,
+    /// The ACL user (`None`: `default`).
+    pub user: Option<crate::engine::UserRef>,
 }
 
 /// One connection in the registry.
@@ -362,6 +364,9 @@ impl ClientEntry {
         i.db = s.db;
         i.resp = s.resp;
         i.no_evict = s.no_evict;
+        if i.user != s.user {
+            i.user.clone_from(&s.user);
+        }
         if !last_cmd.is_empty() {
             i.last_cmd.clear();
             i.last_cmd.push_str(last_cmd);

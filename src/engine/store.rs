@@ -24,6 +24,11 @@ pub struct Services {
     pub table: &'static Table,
     /// DEBUG RELOAD: save the keyspace and load it back (through a snapshot).
     pub reload: fn(&mut Store) -> Result<()>,
+    /// A client's CLIENT INFO line (the ACL LOG's `client-info`).
+    pub client_info: fn(&Store, &crate::engine::Session) -> String,
+    /// Closes the connections authenticated as a user that was deleted (ACL DELUSER,
+    /// LOAD); the caller's own connection closes after its reply.
+    pub kill_user: fn(&mut crate::engine::Session, &[u8]),
 }
 
 impl std::fmt::Debug for Services {
@@ -115,6 +120,8 @@ pub struct Store {
     /// The scripting room's per-store state (its Lua interpreter and script cache), opaque
     /// to the engine: see [`Extension`].
     pub scripting: Extension,
+    /// ACL users, the ACL LOG and the ACL file (see [`crate::acl`]).
+    pub acl: crate::acl::Registry,
     effects: EffectBuffer,
     pub(super) watches: WatchTable,
     durability: Option<Arc<dyn Durability>>,
@@ -124,6 +131,7 @@ pub struct Store {
 impl Store {
     /// A store with `config.databases` empty databases, using `services`.
     pub fn with_services(services: Services, config: Config, clock: Clock, seed: u64) -> Store {
+        let acl = crate::acl::Registry::new(config.requirepass());
         Store {
             dbs: (0..config.databases.max(1))
                 .map(|_| Db::default())
@@ -141,6 +149,7 @@ impl Store {
             blocking: crate::blocking::Registry::default(),
             pubsub: crate::pubsub::Registry::default(),
             scripting: Extension::default(),
+            acl,
             effects: EffectBuffer::default(),
             watches: WatchTable::default(),
             durability: None,

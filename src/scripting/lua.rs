@@ -665,8 +665,21 @@ fn script_call(rc: &mut RunCtx, argv: &[Vec<u8>]) -> std::result::Result<(Value,
     if spec.has(flags::NOSCRIPT) {
         return Err("This Redis command is not allowed from script".into());
     }
-    // ACL and deny-oom checks go here once the limits issue brings ACL users and
-    // maxmemory (Redis `scriptVerifyACL`, `scriptVerifyOOM`).
+    // Redis `scriptVerifyACL`: the caller's user, logged with context `lua`.
+    {
+        let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        match crate::engine::acl_check(
+            &mut rc.store,
+            &mut rc.session,
+            spec,
+            &refs,
+            crate::engine::AclContext::Lua,
+        ) {
+            Ok(()) => {}
+            Err(Some(d)) => return Err(d.in_script().into()),
+            Err(None) => return Err(format!("-{}", crate::engine::noauth().message())),
+        }
+    }
     if spec.has(flags::WRITE) {
         if rc.read_only {
             return Err("Write commands are not allowed from read-only scripts.".into());
