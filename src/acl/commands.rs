@@ -167,8 +167,34 @@ fn cat(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// Redis's `GENPASS_MAX_BITS`.
 const GENPASS_MAX_BITS: i64 = 4096;
 
+/// Unpredictable bytes for GENPASS: the OS's randomness (Redis reads /dev/urandom too),
+/// never the store's seeded RNG, whose output a seed reproduces. Without /dev/urandom the
+/// process's randomly keyed hasher is mixed with the store's RNG.
+fn random_words(ctx: &mut Ctx, n: usize) -> Vec<u64> {
+    use std::io::Read;
+    let mut buf = vec![0u8; n * 8];
+    let from_os = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut buf))
+        .is_ok();
+    if from_os {
+        return buf
+            .chunks(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+            .collect();
+    }
+    use std::hash::{BuildHasher, Hasher};
+    let keyed = std::collections::hash_map::RandomState::new();
+    (0..n)
+        .map(|i| {
+            let mut h = keyed.build_hasher();
+            h.write_u64(ctx.store.rng.next_u64() ^ i as u64);
+            h.finish()
+        })
+        .collect()
+}
+
 /// # Format
-/// `ACL GENPASS [bits]` — hex digits from the store's RNG.
+/// `ACL GENPASS [bits]` — random hex digits.
 fn genpass(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let bits = match argv.get(2) {
         None => 256,
@@ -182,8 +208,7 @@ fn genpass(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let chars = ((bits + 3) / 4) as usize;
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = Vec::with_capacity(chars);
-    while out.len() < chars {
-        let mut r = ctx.store.rng.next_u64();
+    for mut r in random_words(ctx, chars.div_ceil(16)) {
         for _ in 0..16 {
             if out.len() == chars {
                 break;

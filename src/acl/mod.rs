@@ -337,9 +337,15 @@ pub fn permit(
 ) -> std::result::Result<(), Option<Denial>> {
     let ix = index(store.table());
     let Some(u) = store.acl.user_of(session) else {
+        // Its user was deleted: Redis closes such a connection at once; one that was not
+        // reached (DELUSER from an embedded handle) is refused and closed now. An embedded
+        // handle continues as an unauthenticated `default`.
         session.user = None;
         session.authenticated = false;
-        session.close_after_reply = session.link.is_some();
+        if session.link.is_some() {
+            session.close_after_reply = true;
+            return Err(None);
+        }
         if store.acl.needs_auth() && !spec.has(crate::engine::flags::NO_AUTH) {
             return Err(None);
         }

@@ -770,3 +770,52 @@ pub fn merge_selector_args(args: &[&[u8]]) -> Result<Vec<Vec<u8>>, usize> {
         None => Ok(out),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_hash_is_redis_sha256_hex() {
+        // `ACL SETUSER u >p` on redis-server 7.0 stores this digest.
+        assert_eq!(
+            hash_password(b"p"),
+            "148de9c5a7a44d19e56cd9ae1a554bf67847afb0c58f6e12fa29ac7ddfca9940"
+        );
+        assert!(valid_hash(hash_password(b"").as_bytes()));
+        assert!(!valid_hash(b"ABC"));
+    }
+
+    #[test]
+    fn selector_arguments_merge_as_redis() {
+        let args: Vec<&[u8]> = vec![b"on", b"(+get", b"~x)", b"(+set)", b"off"];
+        assert_eq!(
+            merge_selector_args(&args).unwrap(),
+            vec![
+                b"on".to_vec(),
+                b"(+get ~x)".to_vec(),
+                b"(+set)".to_vec(),
+                b"off".to_vec()
+            ]
+        );
+        assert_eq!(merge_selector_args(&[b"a", b"(+get"]), Err(1));
+        assert_eq!(
+            split_args(b" a  'b c' \"d\\\"\" ").unwrap(),
+            vec![b"a".to_vec(), b"b c".to_vec(), b"d\"".to_vec()]
+        );
+        assert_eq!(split_args(b"'open"), None);
+    }
+
+    #[test]
+    fn password_check_needs_enabled_user() {
+        let ix = Index::build(crate::commands::table());
+        let mut u = User::new(b"u", 1);
+        u.apply(&ix, b">pw").unwrap();
+        assert!(!u.password_ok(b"pw"), "off users cannot log in");
+        u.apply(&ix, b"on").unwrap();
+        assert!(u.password_ok(b"pw") && !u.password_ok(b"px"));
+        assert_eq!(u.apply(&ix, b"<px"), Err(RuleError::NoSuchPassword));
+        u.apply(&ix, b"nopass").unwrap();
+        assert!(u.password_ok(b"anything"));
+    }
+}

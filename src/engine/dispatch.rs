@@ -79,6 +79,22 @@ pub fn acl_check(
     crate::acl::permit(store, session, spec, argv, context)
 }
 
+/// Whether `session`'s user may run the call, without logging (Lua's
+/// `redis.acl_check_cmd`).
+pub fn acl_allows(
+    store: &Store,
+    session: &Session,
+    spec: &'static CommandSpec,
+    argv: &[&[u8]],
+) -> bool {
+    if session.user.is_none() && store.acl.open() {
+        return true;
+    }
+    store.acl.user_of(session).is_some_and(|u| {
+        crate::acl::check_user(crate::acl::index(store.table()), u, spec, argv).is_ok()
+    })
+}
+
 /// Authentication, ACL and replica read-only checks.
 fn admit(
     store: &mut Store,

@@ -31,8 +31,8 @@ pub use crate::acl::{noauth, Context as AclContext, Denial as AclDenial};
 pub use crate::pubsub::{is_no_reply, no_reply};
 pub use ctx::{BulkArray, Ctx};
 pub use dispatch::{
-    acl_check, auth_required, begin_transaction, call, discard_transaction, execute, reject, Batch,
-    Shared,
+    acl_allows, acl_check, auth_required, begin_transaction, call, discard_transaction, execute,
+    reject, Batch, Shared,
 };
 pub use durability::{Durability, Ticket};
 pub use effects::Effect;

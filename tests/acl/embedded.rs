@@ -105,3 +105,25 @@ fn default_user_fast_path_and_requirepass() {
     let d = run(&r, &["ACL", "GETUSER", "default"]).unwrap();
     assert!(format!("{d:?}").contains("nopass"));
 }
+
+#[test]
+fn genpass_is_random_hex_of_the_asked_size() {
+    let r = Redis::new();
+    let a = run(&r, &["ACL", "GENPASS"]).unwrap();
+    let b = run(&r, &["ACL", "GENPASS"]).unwrap();
+    let (Value::Bulk(a), Value::Bulk(b)) = (a, b) else {
+        panic!("bulk replies")
+    };
+    assert_eq!(a.len(), 64);
+    assert!(a
+        .iter()
+        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert_ne!(a, b, "two passwords differ");
+    // A fresh store with the same seed does not repeat them.
+    let c = run(&Redis::new(), &["ACL", "GENPASS"]).unwrap();
+    assert_ne!(Value::Bulk(a), c);
+    let Value::Bulk(short) = run(&r, &["ACL", "GENPASS", "5"]).unwrap() else {
+        panic!()
+    };
+    assert_eq!(short.len(), 2);
+}

@@ -112,3 +112,22 @@ fn client_kill_user_matches_redis() {
         assert!(a.closed() && b.closed());
     }
 }
+
+fn run_redis_py(proto: &str) {
+    let (_r, srv) = start();
+    let port = srv.addr().unwrap().port();
+    let Some(out) = crate::server_util::run_redis_py("acl_redis_py.py", port, proto) else {
+        return;
+    };
+    assert_eq!(out, format!("acl ok {proto}"));
+}
+
+#[test]
+fn redis_py_acl_helpers_resp2() {
+    run_redis_py("2");
+}
+
+#[test]
+fn redis_py_acl_helpers_resp3() {
+    run_redis_py("3");
+}
