@@ -30,8 +30,7 @@ fn setuser(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     })?;
     let ix = index(ctx.store.table());
     let existing = ctx.store.acl.get(name).cloned();
-    let is_new = existing.is_none();
-    let mut u = existing.unwrap_or_else(|| User::new(name, 0));
+    let mut u = existing.clone().unwrap_or_else(|| User::new(name, 0));
     for op in &ops {
         u.apply(ix, op).map_err(|e| {
             Error::err(format!(
@@ -41,8 +40,41 @@ fn setuser(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             ))
         })?;
     }
-    ctx.store.acl.put(u, !is_new);
+    if let Some(old) = &existing {
+        kill_pubsub_if_needed(ctx, old, &u);
+    }
+    ctx.store.acl.put(u, existing.is_some());
     Ok(Value::ok())
+}
+
+/// Redis `ACLKillPubsubClientsIfNeeded`: when the user's channel patterns no longer
+/// include all the old ones, its subscribed connections holding a subscription the new
+/// patterns do not allow are closed (patterns compared literally, channels by glob). As in
+/// Redis 7.0, a selector that had `allchannels` contributes no old patterns.
+fn kill_pubsub_if_needed(ctx: &mut Ctx, old: &User, new: &User) {
+    if new.selectors.iter().any(|s| s.allchannels) {
+        return;
+    }
+    let upcoming: Vec<Vec<u8>> = new
+        .selectors
+        .iter()
+        .flat_map(|s| s.channels.iter().cloned())
+        .collect();
+    let kept = old
+        .selectors
+        .iter()
+        .all(|s| s.channels.iter().all(|c| upcoming.contains(c)));
+    if kept {
+        return;
+    }
+    let allowed = |ch: &[u8]| upcoming.iter().any(|p| crate::util::glob::matches(p, ch));
+    let pubsub = &ctx.store.pubsub;
+    let revoked = |id: u64| {
+        let [channels, patterns, shard] = pubsub.subscriptions_of(id);
+        patterns.iter().any(|p| !upcoming.contains(p))
+            || channels.iter().chain(&shard).any(|c| !allowed(c))
+    };
+    (ctx.store.services().kill_user)(ctx.session, &old.name, &revoked);
 }
 
 /// # Format
@@ -56,7 +88,7 @@ fn deluser(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     for name in &argv[2..] {
         if ctx.store.acl.remove(name) {
             deleted += 1;
-            (ctx.store.services().kill_user)(ctx.session, name);
+            (ctx.store.services().kill_user)(ctx.session, name, &|_| true);
         }
     }
     Ok(Value::Int(deleted))
@@ -310,7 +342,7 @@ fn load(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     ctx.store.acl.replace_all(users);
     // Every user but `default` is a new object now: close their connections.
     for (name, _) in before.iter().filter(|(n, _)| n.as_slice() != DEFAULT) {
-        (ctx.store.services().kill_user)(ctx.session, name);
+        (ctx.store.services().kill_user)(ctx.session, name, &|_| true);
     }
     Ok(Value::ok())
 }

@@ -40,10 +40,10 @@ pub fn client_info_line(store: &crate::engine::Store, session: &Session) -> Stri
     String::from_utf8_lossy(&line_of(store, session, cmd).render()).into_owned()
 }
 
-/// Closes every served connection authenticated as `name` (ACL DELUSER / LOAD): other
-/// connections at once, the caller's after its reply.
-pub fn kill_user_clients(session: &mut Session, name: &[u8]) {
-    if session.user.as_ref().is_some_and(|u| &*u.name == name) {
+/// Closes every served connection authenticated as `name` whose id passes `filter` (ACL
+/// DELUSER / LOAD / SETUSER): other connections at once, the caller's after its reply.
+pub fn kill_user_clients(session: &mut Session, name: &[u8], filter: &dyn Fn(u64) -> bool) {
+    if session.user.as_ref().is_some_and(|u| &*u.name == name) && filter(session.id) {
         session.close_after_reply = true;
     }
     let Some(link) = &session.link else { return };
@@ -57,7 +57,7 @@ pub fn kill_user_clients(session: &mut Session, name: &[u8]) {
             .user
             .as_ref()
             .is_some_and(|u| &*u.name == name);
-        if hit {
+        if hit && filter(e.id) {
             e.kill();
         }
     }

@@ -26,9 +26,10 @@ pub struct Services {
     pub reload: fn(&mut Store) -> Result<()>,
     /// A client's CLIENT INFO line (the ACL LOG's `client-info`).
     pub client_info: fn(&Store, &crate::engine::Session) -> String,
-    /// Closes the connections authenticated as a user that was deleted (ACL DELUSER,
-    /// LOAD); the caller's own connection closes after its reply.
-    pub kill_user: fn(&mut crate::engine::Session, &[u8]),
+    /// Closes the connections authenticated as user `name` whose client id passes the
+    /// filter (ACL DELUSER and LOAD: all; SETUSER: subscribers to revoked channels); the
+    /// caller's own connection closes after its reply.
+    pub kill_user: fn(&mut crate::engine::Session, &[u8], &dyn Fn(u64) -> bool),
 }
 
 impl std::fmt::Debug for Services {

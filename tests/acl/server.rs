@@ -131,3 +131,53 @@ fn redis_py_acl_helpers_resp2() {
 fn redis_py_acl_helpers_resp3() {
     run_redis_py("3");
 }
+
+/// Revoking channels closes the user's subscribers that hold a subscription the new
+/// patterns do not allow (Redis `ACLKillPubsubClientsIfNeeded`); same on redis-server.
+#[test]
+fn revoked_channels_close_subscribers_like_redis() {
+    let Some(real) = start_real_redis("acl pubsub kill") else {
+        return;
+    };
+    let (_r, srv) = start();
+    for addr in [srv.addr().unwrap(), real.addr] {
+        let mut admin = Raw::connect(addr);
+        cmd(
+            &mut admin,
+            &[
+                "ACL", "SETUSER", "sub", "on", "nopass", "+@all", "~*", "&ch1", "&ch2", "&n*",
+            ],
+        );
+        let mut a = Raw::connect(addr);
+        let mut b = Raw::connect(addr);
+        let mut p = Raw::connect(addr);
+        for c in [&mut a, &mut b, &mut p] {
+            assert_eq!(cmd(c, &["AUTH", "sub", "x"]), "+OK\r\n");
+        }
+        cmd(&mut a, &["SUBSCRIBE", "ch1"]);
+        cmd(&mut b, &["SUBSCRIBE", "ch2", "news"]);
+        cmd(&mut p, &["PSUBSCRIBE", "n*"]);
+        // Adding a pattern kills nobody.
+        cmd(&mut admin, &["ACL", "SETUSER", "sub", "&more"]);
+        // (still open: nothing, not even EOF, within 300 ms)
+        assert!(a.silent(300) && b.silent(300) && p.silent(300), "{addr}");
+        // Dropping ch1: only the ch1 subscriber goes.
+        assert_eq!(
+            cmd(
+                &mut admin,
+                &["ACL", "SETUSER", "sub", "resetchannels", "&ch2", "&n*"]
+            ),
+            "+OK\r\n"
+        );
+        assert!(a.closed(), "{addr}: ch1 subscriber closed");
+        assert!(b.silent(300) && p.silent(300), "{addr}");
+        // Replacing the pattern n* by news: the literal pattern subscriber goes, the
+        // channel subscriber to news stays.
+        cmd(
+            &mut admin,
+            &["ACL", "SETUSER", "sub", "resetchannels", "&ch2", "&news"],
+        );
+        assert!(p.closed(), "{addr}: n* pattern subscriber closed");
+        assert!(b.silent(300), "{addr}");
+    }
+}
