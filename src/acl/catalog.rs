@@ -1,6 +1,6 @@
 //! The ACL facts of Redis 7.0.15's command table, as data: for each command the categories
 //! its `commands.json` entry names beyond those its flags imply (the implicit ones are
-//! derived from emu's own flags by [`super::index`], as Redis's `setImplicitACLCategories`
+//! derived from emu's own flags by [`mod@super::index`], as Redis's `setImplicitACLCategories`
 //! does), the read/write needs of its key specs in order, and, for container commands,
 //! each subcommand's categories and key needs.
 //!

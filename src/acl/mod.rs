@@ -4,11 +4,11 @@
 //! command passes ([`permit`], called by the dispatcher, by EXEC for each queued command and
 //! by `redis.call`); the ACL LOG; the ACL file.
 //!
-//! * [`index`] — ids, full names and categories of commands and subcommands;
+//! * [`mod@index`] — ids, full names and categories of commands and subcommands;
 //!   [`catalog`] — Redis 7.0's category and key-spec data behind them.
 //! * [`user`] — users, selectors, rules, descriptions.
 //! * [`commands`] — ACL and its subcommands, AUTH/HELLO credential checks.
-//! * [`file`] — `aclfile` load and save.
+//! * [`mod@file`] — `aclfile` load and save.
 //!
 //! The registry ([`Registry`]) lives in the store (`Store::acl`); a session names its user
 //! in [`crate::engine::Session::user`] (`None` = `default`). The dispatcher's fast path:
