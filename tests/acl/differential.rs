@@ -469,3 +469,48 @@ fn categories_match_redis() {
     // Commands whose flags emu sets differently from Redis would show here; none may.
     assert!(differ.is_empty(), "{}", differ.join("\n"));
 }
+
+/// The RESP3 shapes (GETUSER's map with a set of flags and selector maps, nil for an
+/// unknown user, DRYRUN's bulk) are Redis's bytes.
+#[test]
+fn resp3_replies_match_redis() {
+    let Some(real) = start_real_redis("acl differential") else {
+        return;
+    };
+    let (_r, srv) = start();
+    let script: &[&[&str]] = &[
+        &[
+            "ACL",
+            "SETUSER",
+            "u",
+            "on",
+            ">p",
+            "~k*",
+            "&c",
+            "+get",
+            "(+set ~x)",
+            "(%R~r* +@read)",
+        ],
+        &["ACL", "GETUSER", "u"],
+        &["ACL", "GETUSER", "nosuch"],
+        &["ACL", "DRYRUN", "u", "set", "k", "v"],
+        &["ACL", "DRYRUN", "u", "set", "x", "v"],
+        &["ACL", "DRYRUN", "u", "get", "r1"],
+        &["ACL", "LIST"],
+        &["AUTH", "u", "bad"],
+        &["ACL", "LOG", "0"],
+        &["ACL", "CAT"],
+    ];
+    let mut e = conn(srv.addr().unwrap());
+    let mut g = conn(real.addr);
+    cmd(&mut e, &["HELLO", "3"]);
+    cmd(&mut g, &["HELLO", "3"]);
+    for args in script {
+        let (a, b) = (cmd(&mut e, args), cmd(&mut g, args));
+        assert_eq!(
+            String::from_utf8_lossy(&a),
+            String::from_utf8_lossy(&b),
+            "{args:?}"
+        );
+    }
+}
