@@ -108,15 +108,20 @@ fn admit(
             "NOAUTH Authentication required.",
         ));
     }
-    let context = if session.tx.multi.is_some() {
-        crate::acl::Context::Multi
-    } else {
-        crate::acl::Context::TopLevel
-    };
-    acl_check(store, session, spec, argv, context).map_err(|d| match d {
-        Some(d) => crate::acl::noperm(&d),
-        None => crate::acl::noauth(),
-    })?;
+    // Redis refuses a no-multi command inside MULTI before its ACL check (queueing does
+    // that refusal here), so such a command skips the check.
+    let in_multi = session.tx.multi.is_some();
+    if !(in_multi && spec.has(flags::NO_MULTI)) {
+        let context = if in_multi {
+            crate::acl::Context::Multi
+        } else {
+            crate::acl::Context::TopLevel
+        };
+        acl_check(store, session, spec, argv, context).map_err(|d| match d {
+            Some(d) => crate::acl::noperm(&d),
+            None => crate::acl::noauth(),
+        })?;
+    }
     if session.read_only && spec.has(flags::WRITE) {
         return Err(Error::new(
             ErrorKind::Other,
