@@ -27,7 +27,12 @@
 //!   commands with variable key flags take their spec's flags.
 //! * A user deleted while a client is authenticated as it: served connections are closed
 //!   (as Redis does); an embedded handle falls back to an unauthenticated `default`.
-//! * `acl-pubsub-default` is `resetchannels` (Redis 7.0's default) and not configurable.
+//! * `acl-pubsub-default` is `resetchannels` (Redis 7.0's default) and `acllog-max-len`
+//!   is 128 ([`LOG_MAX_LEN`]); neither is a config parameter.
+//! * ACL GENPASS reads the OS's randomness as Redis does, not the store's seeded RNG (a
+//!   password must not be reproducible from a seed).
+//! * Embedded Pub/Sub handles have no connection to close: DELUSER and revoked channels
+//!   close served connections only.
 
 pub mod catalog;
 pub mod commands;
