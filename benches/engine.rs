@@ -104,5 +104,34 @@ fn zrank(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, strings, aggregates, zrank);
+/// GET / SET by a handle authenticated as an ACL user with key patterns and a category
+/// rule (the full permission check), next to the `strings` group's `default` fast path.
+fn acl(c: &mut Criterion) {
+    let r = Redis::new();
+    r.execute(&[
+        b"ACL",
+        b"SETUSER",
+        b"app",
+        b"on",
+        b">pw",
+        b"+@all",
+        b"-@dangerous",
+        b"%R~other:*",
+        b"~key:*",
+    ])
+    .unwrap();
+    r.execute(&[b"SET", b"key:42", b"value"]).unwrap();
+    let app = r.with_db(0);
+    app.execute(&[b"AUTH", b"app", b"pw"]).unwrap();
+    let mut g = c.benchmark_group("acl");
+    g.bench_function("GET as ACL user (raw argv)", |b| {
+        b.iter(|| black_box(app.execute(&[b"GET", b"key:42"]).unwrap()))
+    });
+    g.bench_function("SET as ACL user (raw argv)", |b| {
+        b.iter(|| black_box(app.execute(&[b"SET", b"key:42", b"value"]).unwrap()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, strings, aggregates, zrank, acl);
 criterion_main!(benches);

@@ -32,6 +32,7 @@ pub const SOURCES: &[&[crate::engine::CommandSpec]] = &[
     crate::pubsub::commands::COMMANDS,
     crate::persist::commands::COMMANDS,
     crate::scripting::COMMANDS,
+    crate::acl::commands::COMMANDS,
 ];
 
 /// The command table, built once.
@@ -46,6 +47,8 @@ pub fn services() -> Services {
     Services {
         table: table(),
         reload: crate::persist::commands::reload,
+        client_info: crate::admin::connection::client_info_line,
+        kill_user: crate::admin::connection::kill_user_clients,
     }
 }
 

@@ -36,7 +36,9 @@
 //! * Features: [`tx`] (MULTI/EXEC/WATCH), [`blocking`] (BLPOP & co., XREAD BLOCK), [`pubsub`]
 //!   (Pub/Sub registry, mailboxes, keyspace notification delivery), [`scripting`] (EVAL
 //!   & co. on Lua 5.1; its per-store Lua state sits in the engine's opaque
-//!   [`engine::Extension`] slot, so the engine never names it), then [`admin`]
+//!   [`engine::Extension`] slot, so the engine never names it), [`acl`] (users,
+//!   selectors, categories, the permission check, ACL and its subcommands, the ACL file),
+//!   then [`admin`]
 //!   (connection and server commands: AUTH HELLO RESET CLIENT CONFIG INFO COMMAND DEBUG
 //!   SHUTDOWN ROLE WAIT LOLWUT SENTINEL …), which may use the other features.
 //! * [`persist`] — append log, snapshots, recovery, fixtures, dump/load/check tools, and
@@ -55,7 +57,9 @@
 //! sits below `keyspace`, its handlers above `engine`, in one file per type); the engine
 //! calls the `blocking` and `pubsub` registries it holds in `Store` (`signal`,
 //! `serve_ready`, `publish`, `check_context`) and `Session` holds their per-client state
-//! and a served connection's `admin::Link`.
+//! and a served connection's `admin::Link`; likewise `Store` holds the `acl` registry,
+//! `Session` its user, and dispatch (through `engine::acl_check`, also used by EXEC and
+//! scripts) calls `acl::permit`.
 
 #![deny(unsafe_code)]
 // docs.rs (`--cfg docsrs`, nightly) badges items that need a cargo feature.
@@ -64,6 +68,7 @@
 // invariant guarantees the value).
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod acl;
 #[cfg(feature = "redis-rs")]
 pub mod adapters;
 pub mod admin;

@@ -21,6 +21,7 @@ const RANKS: &[(&str, u32)] = &[
     ("blocking", 6),
     ("pubsub", 6),
     ("scripting", 6),
+    ("acl", 6),
     ("admin", 7),
     ("persist", 8),
     ("commands", 9),
@@ -42,6 +43,9 @@ const ALLOWED: &[(&str, &str)] = &[
     ("engine", "blocking"),
     ("engine", "pubsub"),
     ("engine", "admin"),
+    // The store holds the ACL registry and the session its user; dispatch (and, through
+    // `engine::acl_check`, EXEC and scripts) calls `acl::permit`.
+    ("engine", "acl"),
 ];
 
 fn rank(room: &str) -> Option<u32> {

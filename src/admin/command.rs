@@ -20,41 +20,12 @@ fn flag_names(spec: &CommandSpec) -> Value {
     Value::Set(out)
 }
 
+/// The command's ACL categories, from the one source ACL uses ([`crate::acl::categories_of`]).
 fn acl_categories(spec: &CommandSpec) -> Value {
-    let mut cats = Vec::new();
-    if spec.has(flags::WRITE) {
-        cats.push("@write");
-    }
-    if spec.has(flags::READONLY) {
-        cats.push("@read");
-    }
-    let group = match spec.group {
-        "sorted-set" | "zset" => "@sortedset",
-        "string" => "@string",
-        "list" => "@list",
-        "set" => "@set",
-        "hash" => "@hash",
-        "generic" | "keys" => "@keyspace",
-        "connection" => "@connection",
-        "server" => "@admin",
-        "transactions" => "@transaction",
-        "pubsub" => "@pubsub",
-        _ => "",
-    };
-    if !group.is_empty() {
-        cats.push(group);
-    }
-    if spec.has(flags::FAST) {
-        cats.push("@fast");
-    } else {
-        cats.push("@slow");
-    }
-    if spec.has(flags::BLOCKING) {
-        cats.push("@blocking");
-    }
+    let cats = crate::acl::category_names(crate::acl::categories_of(spec));
     Value::Set(
         cats.into_iter()
-            .map(|c| Value::Simple(c.to_string()))
+            .map(|c| Value::Simple(format!("@{c}")))
             .collect(),
     )
 }

@@ -94,7 +94,13 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         spec.set(&mut next, value)
             .map_err(|reason| set_failed(entry.as_bytes(), &reason))?;
     }
+    let password_changed = ctx.store.config.requirepass() != next.requirepass();
     ctx.store.config = next;
+    if password_changed {
+        // requirepass is the `default` user's password (Redis `updateRequirePass`).
+        let p = ctx.store.config.requirepass().map(str::to_owned);
+        ctx.store.acl.set_default_password(p.as_deref());
+    }
     Ok(Value::ok())
 }
 
@@ -216,7 +222,7 @@ mod tests {
             ["hash-max-ziplist-entries", "hash-max-listpack-entries"]
         );
         assert_eq!(get(&r, "nosuch"), []);
-        assert_eq!(get(&r, "*").len(), 66);
+        assert_eq!(get(&r, "*").len(), 67);
     }
 
     #[test]

@@ -9,43 +9,58 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::util::{eq_ic, parse_i64};
 use crate::value::Value;
 
-fn wrongpass() -> Error {
-    Error::new(
-        ErrorKind::Auth,
-        "WRONGPASS invalid username-password pair or user is disabled.",
-    )
-}
-
-/// Checks `user`/`pass` against the only user emu has, `default`, whose password is
-/// `requirepass` (none: any password is accepted for `default`, as Redis's `nopass`).
-fn check_credentials(ctx: &Ctx, user: &[u8], pass: &[u8]) -> Result<()> {
-    if user != b"default" {
-        return Err(wrongpass());
-    }
-    match ctx.store.config.requirepass() {
-        Some(p) if p.as_bytes() != pass => Err(wrongpass()),
-        _ => Ok(()),
-    }
-}
-
 /// # Format
-/// `AUTH [username] password`
+/// `AUTH [username] password` — against the ACL users (`default` when no name is given).
 pub fn auth(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if argv.len() > 3 {
         return Err(Error::syntax());
     }
-    if argv.len() == 2 {
-        if ctx.store.config.requirepass().is_none() {
+    let (user, pass) = if argv.len() == 2 {
+        if ctx
+            .store
+            .acl
+            .get(crate::acl::DEFAULT)
+            .is_some_and(|u| u.nopass())
+        {
             return Err(Error::err(
                 "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
             ));
         }
-        check_credentials(ctx, b"default", argv[1])?;
+        (crate::acl::DEFAULT, argv[1])
     } else {
-        check_credentials(ctx, argv[1], argv[2])?;
-    }
-    ctx.session.authenticated = true;
+        (argv[1], argv[2])
+    };
+    crate::acl::authenticate(ctx.store, ctx.session, user, pass, argv[0])?;
     Ok(Value::ok())
+}
+
+/// The CLIENT INFO line of `session` (the ACL LOG's `client-info`).
+pub fn client_info_line(store: &crate::engine::Store, session: &Session) -> String {
+    let cmd = session.last_command.map_or("NULL", |s| s.name);
+    String::from_utf8_lossy(&line_of(store, session, cmd).render()).into_owned()
+}
+
+/// Closes every served connection authenticated as `name` whose id passes `filter` (ACL
+/// DELUSER / LOAD / SETUSER): other connections at once, the caller's after its reply.
+pub fn kill_user_clients(session: &mut Session, name: &[u8], filter: &dyn Fn(u64) -> bool) {
+    if session.user.as_ref().is_some_and(|u| &*u.name == name) && filter(session.id) {
+        session.close_after_reply = true;
+    }
+    let Some(link) = &session.link else { return };
+    for e in link.server.snapshot() {
+        if e.id == session.id {
+            continue;
+        }
+        let hit = e
+            .info
+            .lock()
+            .user
+            .as_ref()
+            .is_some_and(|u| &*u.name == name);
+        if hit && filter(e.id) {
+            e.kill();
+        }
+    }
 }
 
 /// Validates a client name or CLIENT SETINFO value: printable ASCII without spaces.
@@ -109,8 +124,7 @@ pub fn hello(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         j += 1;
     }
     if let Some((user, pass)) = creds {
-        check_credentials(ctx, user, pass)?;
-        ctx.session.authenticated = true;
+        crate::acl::authenticate(ctx.store, ctx.session, user, pass, argv[0])?;
     }
     if !ctx.session.authenticated {
         return Err(Error::new(
@@ -156,7 +170,8 @@ pub fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     s.reply_off = false;
     s.reply_skip = false;
     s.reply_skip_next = false;
-    s.authenticated = ctx.store.config.requirepass().is_none();
+    s.user = None;
+    s.authenticated = !ctx.store.acl.needs_auth();
     Ok(Value::Simple("RESET".into()))
 }
 
@@ -187,6 +202,7 @@ struct Line {
     resp: u8,
     lib_name: Vec<u8>,
     lib_ver: Vec<u8>,
+    user: Vec<u8>,
     /// Pub/Sub channels, patterns, shard channels.
     subs: [usize; 3],
 }
@@ -194,9 +210,9 @@ struct Line {
 impl Line {
     /// Fills what the store knows of the client: its Pub/Sub counts (flag `P`) and whether
     /// it is blocked (flag `b`).
-    fn with_store(mut self, ctx: &Ctx) -> Line {
-        self.subs = ctx.store.pubsub.counts(self.id);
-        self.blocked = ctx.store.blocking.is_blocked(self.id);
+    fn with_store(mut self, store: &crate::engine::Store) -> Line {
+        self.subs = store.pubsub.counts(self.id);
+        self.blocked = store.blocking.is_blocked(self.id);
         self
     }
 
@@ -235,11 +251,13 @@ impl Line {
         s.extend_from_slice(&self.name);
         s.extend_from_slice(
             format!(
-                " age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name=",
-                self.age, self.idle, self.flags(), self.db, self.subs[0], self.subs[1], self.subs[2], self.multi, self.qbuf, self.cmd, self.resp
+                " age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=",
+                self.age, self.idle, self.flags(), self.db, self.subs[0], self.subs[1], self.subs[2], self.multi, self.qbuf, self.cmd
             )
             .as_bytes(),
         );
+        s.extend_from_slice(&self.user);
+        s.extend_from_slice(format!(" redir=-1 resp={} lib-name=", self.resp).as_bytes());
         s.extend_from_slice(&self.lib_name);
         s.extend_from_slice(b" lib-ver=");
         s.extend_from_slice(&self.lib_ver);
@@ -249,7 +267,11 @@ impl Line {
 
 /// The caller's own line, from its live session.
 fn own_line(ctx: &Ctx, cmd: &str) -> Line {
-    let s = &*ctx.session;
+    line_of(ctx.store, ctx.session, cmd)
+}
+
+/// A session's line.
+fn line_of(store: &crate::engine::Store, s: &Session, cmd: &str) -> Line {
     let (addr, laddr, fd, age, unix) = match &s.link {
         Some(l) => (
             l.me.addr.clone(),
@@ -271,7 +293,7 @@ fn own_line(ctx: &Ctx, cmd: &str) -> Line {
         unix,
         no_evict: s.no_evict,
         blocked: false,
-        dirty_cas: ctx.store.watch_dirty(s.id),
+        dirty_cas: store.watch_dirty(s.id),
         multi: s.tx.multi.as_ref().map_or(-1, |q| q.commands.len() as i64),
         db: s.db,
         qbuf: 0,
@@ -279,9 +301,10 @@ fn own_line(ctx: &Ctx, cmd: &str) -> Line {
         resp: s.resp,
         lib_name: s.lib_name.clone().unwrap_or_default(),
         lib_ver: s.lib_ver.clone().unwrap_or_default(),
+        user: crate::acl::username(s).to_vec(),
         subs: [0; 3],
     }
-    .with_store(ctx)
+    .with_store(store)
 }
 
 fn entry_line(ctx: &Ctx, e: &ClientEntry) -> Line {
@@ -313,9 +336,13 @@ fn entry_line(ctx: &Ctx, e: &ClientEntry) -> Line {
         resp: i.resp,
         lib_name: i.lib_name.clone().unwrap_or_default(),
         lib_ver: i.lib_ver.clone().unwrap_or_default(),
+        user: i
+            .user
+            .as_ref()
+            .map_or(crate::acl::DEFAULT.to_vec(), |u| u.name.to_vec()),
         subs: [0; 3],
     }
-    .with_store(ctx)
+    .with_store(ctx.store)
 }
 
 /// Every client's line (the caller's from its session), by id.
@@ -461,6 +488,7 @@ struct KillFilter {
     kind: Option<Option<bool>>,
     maxage: Option<u64>,
     skipme: bool,
+    user: Option<Vec<u8>>,
 }
 
 fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
@@ -491,12 +519,13 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             } else if eq_ic(k, "laddr") {
                 f.laddr = Some(v.to_vec());
             } else if eq_ic(k, "user") {
-                if v != b"default" {
+                if ctx.store.acl.get(v).is_none() {
                     return Err(Error::err(format!(
                         "No such user '{}'",
                         String::from_utf8_lossy(v)
                     )));
                 }
+                f.user = Some(v.to_vec());
             } else if eq_ic(k, "skipme") {
                 if eq_ic(v, "yes") {
                     f.skipme = true;
@@ -516,27 +545,39 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             i += 2;
         }
     }
-    // Candidates: (id, addr, laddr, age, entry-if-remote).
-    type Candidate = (u64, String, String, u64, Option<Arc<ClientEntry>>);
+    // Candidates: (id, addr, laddr, age, user, entry-if-remote).
+    type Candidate = (u64, String, String, u64, Vec<u8>, Option<Arc<ClientEntry>>);
     let mut cands: Vec<Candidate> = Vec::new();
+    let my_user = crate::acl::username(ctx.session).to_vec();
     match &ctx.session.link {
         Some(l) => {
             for e in l.server.snapshot() {
                 let age = e.created.elapsed().as_secs();
-                let remote = if e.id == me { None } else { Some(e.clone()) };
-                cands.push((e.id, e.addr.clone(), e.laddr.clone(), age, remote));
+                let (remote, user) = if e.id == me {
+                    (None, my_user.clone())
+                } else {
+                    let user = e
+                        .info
+                        .lock()
+                        .user
+                        .as_ref()
+                        .map_or(crate::acl::DEFAULT.to_vec(), |u| u.name.to_vec());
+                    (Some(e.clone()), user)
+                };
+                cands.push((e.id, e.addr.clone(), e.laddr.clone(), age, user, remote));
             }
         }
-        None => cands.push((me, String::new(), String::new(), 0, None)),
+        None => cands.push((me, String::new(), String::new(), 0, my_user, None)),
     }
     let mut killed = 0i64;
-    for (id, addr, laddr, age, entry) in cands {
+    for (id, addr, laddr, age, user, entry) in cands {
         let pubsub = ctx.store.pubsub.counts(id).iter().any(|&n| n > 0);
         if f.kind.is_some_and(|k| k != Some(pubsub))
             || f.id.is_some_and(|x| x != id)
             || f.addr.as_deref().is_some_and(|a| a != addr.as_bytes())
             || f.laddr.as_deref().is_some_and(|a| a != laddr.as_bytes())
             || f.maxage.is_some_and(|m| age < m)
+            || f.user.as_deref().is_some_and(|u| u != user.as_slice())
             || (f.skipme && id == me)
         {
             continue;

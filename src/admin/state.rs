@@ -257,6 +257,8 @@ pub struct ClientInfo {
     pub no_evict: bool,
     /// Commands queued in MULTI (CLIENT LIST `multi=`); -1 outside MULTI.
     pub multi: i64,
+    /// The ACL user (`None`: `default`).
+    pub user: Option<crate::engine::UserRef>,
 }
 
 /// One connection in the registry.
@@ -366,6 +368,9 @@ impl ClientEntry {
         i.resp = s.resp;
         i.no_evict = s.no_evict;
         i.multi = s.tx.multi.as_ref().map_or(-1, |q| q.commands.len() as i64);
+        if i.user != s.user {
+            i.user.clone_from(&s.user);
+        }
         if !last_cmd.is_empty() {
             i.last_cmd.clear();
             i.last_cmd.push_str(last_cmd);

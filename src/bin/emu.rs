@@ -119,6 +119,9 @@ struct ServeArgs {
     /// Require clients to AUTH with this password.
     #[arg(long)]
     requirepass: Option<String>,
+    /// ACL file: users are loaded from it at startup; ACL LOAD and ACL SAVE use it.
+    #[arg(long)]
+    aclfile: Option<std::path::PathBuf>,
     /// Number of databases.
     #[arg(long, default_value_t = 16)]
     databases: usize,
@@ -507,6 +510,15 @@ fn serve(a: ServeArgs) {
         .handle_signals(true);
     if let Some(p) = &a.requirepass {
         server = server.requirepass(p);
+    }
+    if let Some(f) = &a.aclfile {
+        server = match server.aclfile(f) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("emu: Aborting startup because of ACL errors: {e}");
+                std::process::exit(1);
+            }
+        };
     }
     if let Some(u) = &a.unixsocket {
         server = server.unixsocket(u.clone());

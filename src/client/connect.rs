@@ -40,7 +40,9 @@
 //!   refused as Redis refuses it (`ERR AUTH <password> called without any password
 //!   configured …`) — except when this connection *creates* the store for its address:
 //!   the new store is then configured with that password (`requirepass`), like a server
-//!   started with it. emu has only the `default` user.
+//!   started with it. With a `username`, the handle authenticates as that ACL user
+//!   (created with ACL SETUSER or loaded from an ACL file) and every command it runs is
+//!   checked against that user's permissions, as a network client's would be.
 //! * `decode_responses` — recorded on the handle ([`Redis::decode_responses`]). In Rust the
 //!   caller picks the reply type per call (`String` decodes, `Vec<u8>` keeps bytes), so it
 //!   changes no reply.
@@ -317,9 +319,11 @@ impl ConnectOptions {
                         .config
                         .set_initial("requirepass", p.as_bytes())
                         .expect("requirepass takes any text");
+                    let p = store.config.requirepass().map(str::to_owned);
+                    store.acl.set_default_password(p.as_deref());
                 }
             }
-            session.authenticated = store.config.requirepass().is_none();
+            session.authenticated = !store.acl.needs_auth();
             self.handshake(&mut store, &mut session)?;
         }
         Ok(Redis {

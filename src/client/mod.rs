@@ -326,9 +326,10 @@ impl Redis {
     pub fn with_db(&self, db: usize) -> Redis {
         let mut session = new_session(db);
         {
-            // A connected handle's auth state and replica mode carry over.
+            // A connected handle's auth state (its ACL user too) and replica mode carry over.
             let mine = self.session.lock();
             session.authenticated = mine.authenticated;
+            session.user.clone_from(&mine.user);
             session.read_only = mine.read_only;
         }
         Redis {

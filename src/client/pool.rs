@@ -229,10 +229,11 @@ impl ConnectionPool {
     /// Back to a fresh connection's state, then into the idle list.
     fn release(&self, r: Redis) {
         let reset = r.with_session_and_store(|store, session| {
-            let authenticated = session.authenticated;
+            let (authenticated, user) = (session.authenticated, session.user.clone());
             engine::execute(store, session, &[b"RESET"])?;
             session.resp = 3;
             session.authenticated = authenticated;
+            session.user = user;
             self.options.handshake(store, session)
         });
         let mut st = self.shared.state.lock();

@@ -214,6 +214,8 @@ pub struct Config {
     pub appendfsync: Fsync,
     /// `appendfilename`
     pub appendfilename: Text,
+    /// `aclfile` (empty: none): the file ACL LOAD and ACL SAVE use.
+    pub aclfile: Text,
     /// `dbfilename`
     pub dbfilename: Text,
     /// `dir`
@@ -348,6 +350,7 @@ impl Config {
             appendonly: false,
             appendfsync: Fsync::Everysec,
             appendfilename: Text::Borrowed(""),
+            aclfile: Text::Borrowed(""),
             dbfilename: Text::Borrowed(""),
             dir: Text::Borrowed(""),
             notify_keyspace_events: 0,

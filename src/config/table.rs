@@ -214,6 +214,8 @@ pub static TABLE: &[ConfigSpec] = &[
     ),
     // Honoured: AUTH, NOAUTH, the unauthenticated protocol limits.
     text!("requirepass", requirepass, ""),
+    // Honoured: the ACL file of `emu serve --aclfile` (ACL LOAD / SAVE); set at startup.
+    text!("aclfile", aclfile, "").immutable(),
     // Honoured: the server closes idle clients.
     int!("timeout", timeout, 0, INT_MAX, "0"),
     // The port the server listens on (set at startup); Redis can change it at run time.

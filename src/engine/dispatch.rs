@@ -3,8 +3,8 @@
 //! [`execute`], and takes the store through [`Shared`], which owns "lock → run → commit →
 //! unlock → wait for durability".
 //!
-//! The steps, in Redis's `processCommand` order: lookup → arity → authentication and
-//! replica read-only → [`call`]: Pub/Sub context (RESP2 subscribed mode) → MULTI queueing →
+//! The steps, in Redis's `processCommand` order: lookup → arity → authentication → ACL
+//! permissions ([`acl_check`]) → replica read-only → [`call`]: Pub/Sub context (RESP2 subscribed mode) → MULTI queueing →
 //! MISCONF → active expiry → handler → effects → wake-ups of blocked clients. A command
 //! rejected before it runs flags an open transaction ([`reject`]).
 
@@ -36,7 +36,7 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     if spec.name == "debug" && !session.allows(store.config.enable_debug_command) {
         return reject(store, session, Some(spec), Error::err(DEBUG_NOT_ALLOWED));
     }
-    if let Err(e) = admit(store, session, spec) {
+    if let Err(e) = admit(store, session, spec, argv) {
         return reject(store, session, Some(spec), e);
     }
     // CLIENT PAUSE: after every check that can refuse the command, before queueing, as
@@ -62,11 +62,11 @@ pub const DEBUG_NOT_ALLOWED: &str = "DEBUG command not allowed. If the enable-de
      option is set to \"local\", you can run it from a local connection, otherwise you need \
      to set this option in the configuration file, and then restart the server.";
 
-/// True if a password is set and `session` has not authenticated (Redis's
-/// `authRequired`).
+/// True if `session` has not authenticated while the `default` user needs it (it has a
+/// password — `requirepass` — or is off): Redis's `authRequired`.
 #[inline]
 pub fn auth_required(store: &Store, session: &Session) -> bool {
-    !session.authenticated && store.config.requirepass().is_some()
+    !session.authenticated && store.acl.needs_auth()
 }
 
 /// When a CLIENT PAUSE in force holds this command back (Redis `processCommand`), the
@@ -120,13 +120,66 @@ fn declares_no_writes(body: &[u8]) -> bool {
         .any(|list| list.split(|&c| c == b',').any(|f| f == b"no-writes"))
 }
 
-/// Authentication and replica read-only checks.
-fn admit(store: &Store, session: &Session, spec: &CommandSpec) -> Result<()> {
+/// The ACL check of one call (see [`crate::acl`]): `Ok` at once for a `default` session
+/// while `default` may run everything; otherwise the user's selectors decide, and a refusal
+/// is logged in ACL LOG with `context`. `Err(None)`: the session's user was deleted and it
+/// is no longer authenticated (NOAUTH).
+#[inline]
+pub fn acl_check(
+    store: &mut Store,
+    session: &mut Session,
+    spec: &'static CommandSpec,
+    argv: &[&[u8]],
+    context: crate::acl::Context,
+) -> std::result::Result<(), Option<crate::acl::Denial>> {
+    if session.user.is_none() && store.acl.open() {
+        return Ok(());
+    }
+    crate::acl::permit(store, session, spec, argv, context)
+}
+
+/// Whether `session`'s user may run the call, without logging (Lua's
+/// `redis.acl_check_cmd`).
+pub fn acl_allows(
+    store: &Store,
+    session: &Session,
+    spec: &'static CommandSpec,
+    argv: &[&[u8]],
+) -> bool {
+    if session.user.is_none() && store.acl.open() {
+        return true;
+    }
+    store.acl.user_of(session).is_some_and(|u| {
+        crate::acl::check_user(crate::acl::index(store.table()), u, spec, argv).is_ok()
+    })
+}
+
+/// Authentication, ACL and replica read-only checks.
+fn admit(
+    store: &mut Store,
+    session: &mut Session,
+    spec: &'static CommandSpec,
+    argv: &[&[u8]],
+) -> Result<()> {
     if !spec.has(flags::NO_AUTH) && auth_required(store, session) {
         return Err(Error::new(
             ErrorKind::Auth,
             "NOAUTH Authentication required.",
         ));
+    }
+    // Redis refuses a no-multi command inside MULTI before its ACL check (queueing does
+    // that refusal here), so such a command skips the check.
+    let in_multi = session.tx.multi.is_some();
+    if !(in_multi && spec.has(flags::NO_MULTI)) {
+        let context = if in_multi {
+            crate::acl::Context::Multi
+        } else {
+            crate::acl::Context::TopLevel
+        };
+        acl_check(store, session, spec, argv, context).map_err(|d| match d {
+            Some(d) => crate::acl::noperm(&d),
+            None => crate::acl::noauth(),
+        })?;
     }
     if session.read_only && spec.has(flags::WRITE) {
         return Err(Error::new(

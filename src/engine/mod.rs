@@ -25,17 +25,21 @@ pub mod spec;
 pub mod store;
 pub mod watch;
 
+/// The ACL room's check context and refusal, for the features that run commands (EXEC,
+/// scripts) through [`acl_check`].
+pub use crate::acl::{noauth, Context as AclContext, Denial as AclDenial};
 /// The reply marker of commands whose output went to the client's Pub/Sub mailbox (front
 /// ends send nothing for it), for the features that run commands (EXEC).
 pub use crate::pubsub::{is_no_reply, no_reply};
 pub use ctx::{BulkArray, Ctx};
 pub use dispatch::{
-    auth_required, begin_transaction, call, discard_transaction, execute, may_write, pause_applies,
+    acl_allows, acl_check, auth_required, begin_transaction, call, discard_transaction, execute,
+    may_write, pause_applies,
     reject, Batch, Shared,
 };
 pub use durability::{Durability, Ticket};
 pub use effects::Effect;
-pub use session::{next_client_id, Queue, Session, TxState};
+pub use session::{next_client_id, Queue, Session, TxState, UserRef};
 pub use spec::{flags, sanitize, unknown_command, CommandSpec, Handler, KeysFn, Table};
 pub use store::{Extension, Services, Store};
 pub use watch::WatchGuard;

@@ -28,6 +28,8 @@ pub struct Session {
     pub name: Option<Vec<u8>>,
     /// False until AUTH succeeds when a password is required (Redis `c->authenticated`).
     pub authenticated: bool,
+    /// The ACL user this client runs as; `None` is `default` (see [`crate::acl`]).
+    pub user: Option<UserRef>,
     /// CLIENT SETINFO LIB-NAME.
     pub lib_name: Option<Vec<u8>>,
     /// CLIENT SETINFO LIB-VER.
@@ -110,6 +112,7 @@ impl Default for Session {
             resp: 2,
             name: None,
             authenticated: true,
+            user: None,
             lib_name: None,
             lib_ver: None,
             close_after_reply: false,
@@ -128,6 +131,16 @@ impl Default for Session {
             pubsub: None,
         }
     }
+}
+
+/// The ACL user a session is authenticated as: its name, and the identity the ACL room gave
+/// that user object (a deleted and recreated user is a different one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRef {
+    /// User name.
+    pub name: Arc<[u8]>,
+    /// Identity of the user object.
+    pub uid: u64,
 }
 
 /// The queue of a session in MULTI.

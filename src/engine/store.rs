@@ -24,6 +24,12 @@ pub struct Services {
     pub table: &'static Table,
     /// DEBUG RELOAD: save the keyspace and load it back (through a snapshot).
     pub reload: fn(&mut Store) -> Result<()>,
+    /// A client's CLIENT INFO line (the ACL LOG's `client-info`).
+    pub client_info: fn(&Store, &crate::engine::Session) -> String,
+    /// Closes the connections authenticated as user `name` whose client id passes the
+    /// filter (ACL DELUSER and LOAD: all; SETUSER: subscribers to revoked channels); the
+    /// caller's own connection closes after its reply.
+    pub kill_user: fn(&mut crate::engine::Session, &[u8], &dyn Fn(u64) -> bool),
 }
 
 impl std::fmt::Debug for Services {
@@ -118,6 +124,8 @@ pub struct Store {
     /// Whether a script runs past `busy-reply-threshold` (shared with the front ends, which
     /// answer `-BUSY` instead of waiting for the lock): see [`crate::engine::busy`].
     pub busy: std::sync::Arc<crate::engine::busy::Busy>,
+    /// ACL users, the ACL LOG and the ACL file (see [`crate::acl`]).
+    pub acl: crate::acl::Registry,
     effects: EffectBuffer,
     pub(super) watches: WatchTable,
     durability: Option<Arc<dyn Durability>>,
@@ -127,6 +135,7 @@ pub struct Store {
 impl Store {
     /// A store with `config.databases` empty databases, using `services`.
     pub fn with_services(services: Services, config: Config, clock: Clock, seed: u64) -> Store {
+        let acl = crate::acl::Registry::new(config.requirepass());
         Store {
             dbs: (0..config.databases.max(1))
                 .map(|_| Db::default())
@@ -145,6 +154,7 @@ impl Store {
             pubsub: crate::pubsub::Registry::default(),
             scripting: Extension::default(),
             busy: Default::default(),
+            acl,
             effects: EffectBuffer::default(),
             watches: WatchTable::default(),
             durability: None,

@@ -444,6 +444,14 @@ impl Registry {
         })
     }
 
+    /// Client `id`'s subscriptions: channels, patterns, shard channels (ACL SETUSER checks
+    /// them against the user's new channel permissions).
+    pub fn subscriptions_of(&self, id: u64) -> [Vec<Vec<u8>>; 3] {
+        self.clients.get(&id).map_or_else(Default::default, |c| {
+            [&c.channels, &c.patterns, &c.shard].map(|d| d.keys().map(|k| k.to_vec()).collect())
+        })
+    }
+
     /// Distinct (channels, patterns, shard channels) with subscribers (INFO stats).
     pub fn sizes(&self) -> (usize, usize, usize) {
         (self.channels.len(), self.patterns.len(), self.shard.len())

@@ -720,8 +720,21 @@ fn script_call(rc: &mut RunCtx, argv: &[Vec<u8>]) -> std::result::Result<(Value,
     if spec.has(flags::NOSCRIPT) {
         return Err("This Redis command is not allowed from script".into());
     }
-    // ACL and deny-oom checks go here once the limits issue brings ACL users and
-    // maxmemory (Redis `scriptVerifyACL`, `scriptVerifyOOM`).
+    // Redis `scriptVerifyACL`: the caller's user, logged with context `lua`.
+    {
+        let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        match crate::engine::acl_check(
+            &mut rc.store,
+            &mut rc.session,
+            spec,
+            &refs,
+            crate::engine::AclContext::Lua,
+        ) {
+            Ok(()) => {}
+            Err(Some(d)) => return Err(d.in_script().into()),
+            Err(None) => return Err(format!("-{}", crate::engine::noauth().message())),
+        }
+    }
     if spec.has(flags::WRITE) {
         if rc.read_only {
             return Err("Write commands are not allowed from read-only scripts.".into());
@@ -746,23 +759,28 @@ fn script_call(rc: &mut RunCtx, argv: &[Vec<u8>]) -> std::result::Result<(Value,
     }
 }
 
-/// `redis.acl_check_cmd`: without ACL users every existing command is permitted.
+/// `redis.acl_check_cmd`: whether the script's user may run the command with these
+/// arguments (nothing is logged); an unknown command raises.
 fn acl_check(lua: &Lua, args: Variadic<mlua::Value>) -> mlua::Result<bool> {
     let argv = match argv_of(&args) {
         Ok(a) => a,
         Err(msg) => return raise(msg.as_bytes()),
     };
-    let known = lua
-        .app_data_ref::<Slot>()
-        .and_then(|s| {
-            s.0.as_ref()
-                .map(|rc| rc.store.table().get(&argv[0]).is_some())
+    let verdict = lua.app_data_ref::<Slot>().and_then(|s| {
+        s.0.as_ref().and_then(|rc| {
+            let spec = rc.store.table().get(&argv[0])?;
+            let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+            Some(crate::engine::acl_allows(
+                &rc.store,
+                &rc.session,
+                spec,
+                &refs,
+            ))
         })
-        .unwrap_or(false);
-    if known {
-        Ok(true)
-    } else {
-        raise(b"Invalid command passed to redis.acl_check_cmd()")
+    });
+    match verdict {
+        Some(ok) => Ok(ok),
+        None => raise(b"Invalid command passed to redis.acl_check_cmd()"),
     }
 }
 

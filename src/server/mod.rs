@@ -134,9 +134,19 @@ impl Server {
         self.redis.with_store(|s| {
             s.config
                 .set_initial("requirepass", password.as_bytes())
-                .expect("requirepass takes any text")
+                .expect("requirepass takes any text");
+            let p = s.config.requirepass().map(str::to_owned);
+            s.acl.set_default_password(p.as_deref());
         });
         self
+    }
+
+    /// Loads users from the ACL file `path` and makes it the file ACL LOAD and SAVE use
+    /// (`--aclfile`). `Err` is Redis's message naming the file and the bad line(s).
+    pub fn aclfile(self, path: impl AsRef<std::path::Path>) -> std::result::Result<Server, String> {
+        self.redis
+            .with_store(|s| crate::acl::use_file(s, path.as_ref()))?;
+        Ok(self)
     }
 
     /// Data directory (`--dir`); reported by CONFIG GET dir. Persistence comes from the

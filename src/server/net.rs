@@ -568,7 +568,7 @@ where
         let guard = store.lock();
         let session = Session {
             id: link.me.id,
-            authenticated: guard.config.requirepass().is_none(),
+            authenticated: !guard.acl.needs_auth(),
             link: Some(link.clone()),
             pubsub: Some(mailbox.clone()),
             postponable: true,

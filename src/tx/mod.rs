@@ -103,9 +103,21 @@ fn exec(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     for (i, (spec, argv)) in queue.commands.iter().enumerate() {
         let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
         let mark = ctx.session.pubsub.as_ref().map(|m| m.mark());
-        let reply = match crate::engine::call(ctx.store, ctx.session, spec, &argv) {
-            Ok(v) => v,
-            Err(e) => Value::Error(crate::engine::sanitize(e.message())),
+        // The rules may have changed since the command was queued (Redis checks again).
+        let permitted = crate::engine::acl_check(
+            ctx.store,
+            ctx.session,
+            spec,
+            &argv,
+            crate::engine::AclContext::Multi,
+        );
+        let reply = match permitted {
+            Err(Some(d)) => Value::Error(d.at_exec().message().to_string()),
+            Err(None) => Value::Error(crate::engine::noauth().message().to_string()),
+            Ok(()) => match crate::engine::call(ctx.store, ctx.session, spec, &argv) {
+                Ok(v) => v,
+                Err(e) => Value::Error(crate::engine::sanitize(e.message())),
+            },
         };
         if let Some(mb) = &ctx.session.pubsub {
             let items = mb.take_since(mark.unwrap_or(0));
