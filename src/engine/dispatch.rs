@@ -4,7 +4,8 @@
 //! unlock → wait for durability".
 //!
 //! The steps, in Redis's `processCommand` order: lookup → arity → authentication and
-//! replica read-only → [`call`]: Pub/Sub context (RESP2 subscribed mode) → MULTI queueing →
+//! replica read-only → eviction and the OOM refusal (`maxmemory`, see
+//! [`crate::engine::evict`]) → [`call`]: Pub/Sub context (RESP2 subscribed mode) → MULTI queueing →
 //! MISCONF → active expiry → handler → effects → wake-ups of blocked clients. A command
 //! rejected before it runs flags an open transaction ([`reject`]).
 
@@ -39,6 +40,18 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     if let Err(e) = admit(store, session, spec) {
         return reject(store, session, Some(spec), e);
     }
+    if store.config.maxmemory != 0
+        && !store.loading
+        && !store.perform_evictions()
+        && refused_on_oom(session, spec)
+    {
+        return reject(
+            store,
+            session,
+            Some(spec),
+            crate::engine::evict::oom_error(),
+        );
+    }
     call(store, session, spec, argv).map_err(|e| {
         // Errors echo user input; a newline would break the protocol (addReplyErrorFormat).
         if e.message().contains(['\r', '\n']) {
@@ -47,6 +60,21 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
             e
         }
     })
+}
+
+/// Whether a command is refused when eviction cannot free enough memory (Redis
+/// `processCommand`): `denyoom` commands, EXEC of a transaction that queued one, and any
+/// command but EXEC/DISCARD/QUIT/RESET while queueing in MULTI (queueing itself takes
+/// memory).
+fn refused_on_oom(session: &Session, spec: &CommandSpec) -> bool {
+    if spec.has(flags::DENYOOM) {
+        return true;
+    }
+    match &session.tx.multi {
+        Some(q) if spec.name == "exec" => q.commands.iter().any(|(s, _)| s.has(flags::DENYOOM)),
+        Some(_) => !matches!(spec.name, "discard" | "quit" | "reset"),
+        None => false,
+    }
 }
 
 /// Redis 7.0's refusal of DEBUG when `enable-debug-command` does not allow the client.

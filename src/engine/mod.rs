@@ -8,7 +8,8 @@
 //! * [`session`] — per-client state; [`store`] — the shared state; [`effects`] — the
 //!   effect buffer (the only writer of FORMAT.md's effect records); [`watch`] — the WATCH
 //!   table; [`durability`] — the hook persistence plugs into; [`cron`] — the timer that
-//!   reclaims expired keys on idle stores (Redis's `activeExpireCycle`).
+//!   reclaims expired keys on idle stores (Redis's `activeExpireCycle`); [`evict`] —
+//!   `maxmemory`: LRU/LFU bookkeeping, eviction and the OOM refusal.
 //!
 //! The engine imports only the rooms below it (`keyspace`, `types`' values, `util`,
 //! `error`, `value`) — see the crate's `# Layout` for the known exceptions.
@@ -18,6 +19,7 @@ pub mod ctx;
 pub mod dispatch;
 pub mod durability;
 pub mod effects;
+pub mod evict;
 pub mod session;
 pub mod spec;
 pub mod store;

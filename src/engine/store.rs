@@ -117,6 +117,7 @@ pub struct Store {
     pub scripting: Extension,
     effects: EffectBuffer,
     pub(super) watches: WatchTable,
+    pub(super) evictor: crate::engine::evict::Evictor,
     durability: Option<Arc<dyn Durability>>,
     services: Services,
 }
@@ -143,6 +144,7 @@ impl Store {
             scripting: Extension::default(),
             effects: EffectBuffer::default(),
             watches: WatchTable::default(),
+            evictor: crate::engine::evict::Evictor::new(seed),
             durability: None,
             services,
         }
