@@ -40,11 +40,7 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     if let Err(e) = admit(store, session, spec) {
         return reject(store, session, Some(spec), e);
     }
-    if store.config.maxmemory != 0
-        && !store.loading
-        && !store.perform_evictions()
-        && refused_on_oom(session, spec)
-    {
+    if !store.evict_before_command() && refused_on_oom(session, spec) {
         return reject(
             store,
             session,

@@ -67,6 +67,9 @@ pub struct Evictor {
     pub evicted_keys: u64,
     /// Highest `used_memory` observed (by INFO and the eviction check).
     peak: usize,
+    /// Eviction could not bring memory under the limit before the current command (Redis
+    /// `server.pre_command_oom_state`; scripts consult it).
+    oom: bool,
 }
 
 impl Evictor {
@@ -78,6 +81,7 @@ impl Evictor {
             lfu_rng: Rng::new(seed ^ 0x4c46_555f_5345_4544),
             evicted_keys: 0,
             peak: 0,
+            oom: false,
         }
     }
 
@@ -171,6 +175,21 @@ impl Store {
     /// INFO `evicted_keys`.
     pub fn evicted_keys(&self) -> u64 {
         self.evictor.evicted_keys
+    }
+
+    /// True if the current command started over `maxmemory` with nothing left to evict
+    /// (Redis `server.pre_command_oom_state`).
+    #[inline]
+    pub fn pre_command_oom(&self) -> bool {
+        self.evictor.oom
+    }
+
+    /// Runs the eviction check before a command (the dispatcher): false when memory is
+    /// still over the limit, which [`Store::pre_command_oom`] then reports.
+    pub fn evict_before_command(&mut self) -> bool {
+        let ok = self.config.maxmemory == 0 || self.loading || self.perform_evictions();
+        self.evictor.oom = !ok;
+        ok
     }
 
     /// CONFIG RESETSTAT: forgets `evicted_keys`.

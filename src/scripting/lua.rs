@@ -79,6 +79,8 @@ pub struct RunCtx {
     pub read_only: bool,
     /// A write command has run (Redis `SCRIPT_WRITE_DIRTY`).
     pub wrote: bool,
+    /// `allow-oom` (Redis `SCRIPT_ALLOW_OOM`).
+    pub allow_oom: bool,
 }
 
 /// The app-data slot the run context lives in (set once, so a run allocates nothing for
@@ -248,6 +250,7 @@ impl State {
                             session,
                             read_only: call.read_only,
                             wrote: false,
+                            allow_oom: call.allow_oom,
                         });
                     }
                 }
@@ -329,6 +332,8 @@ pub struct Call<'a> {
     pub args: &'a [&'a [u8]],
     /// EVAL_RO / `no-writes`.
     pub read_only: bool,
+    /// `allow-oom`: denyoom commands run even over `maxmemory`.
+    pub allow_oom: bool,
 }
 
 fn make_array(lua: &Lua, items: &[&[u8]]) -> mlua::Result<Table> {
@@ -665,8 +670,17 @@ fn script_call(rc: &mut RunCtx, argv: &[Vec<u8>]) -> std::result::Result<(Value,
     if spec.has(flags::NOSCRIPT) {
         return Err("This Redis command is not allowed from script".into());
     }
-    // ACL and deny-oom checks go here once the limits issue brings ACL users and
-    // maxmemory (Redis `scriptVerifyACL`, `scriptVerifyOOM`).
+    // ACL checks go here once the limits issue brings ACL users (Redis `scriptVerifyACL`).
+    // Redis `scriptVerifyOOM`: over maxmemory when the script started, a denyoom command
+    // is refused unless the script already wrote (it cannot stop half-way) or allows OOM.
+    if spec.has(flags::DENYOOM)
+        && !rc.allow_oom
+        && !rc.wrote
+        && rc.store.config.maxmemory != 0
+        && rc.store.pre_command_oom()
+    {
+        return Err(format!("-{}", crate::engine::evict::oom_error().message()));
+    }
     if spec.has(flags::WRITE) {
         if rc.read_only {
             return Err("Write commands are not allowed from read-only scripts.".into());
