@@ -211,16 +211,12 @@ impl Store {
     }
 
     /// The part of `used_memory` that is bookkeeping rather than data (INFO
-    /// `used_memory_overhead`): hash-table buckets and the `dictEntry` of every key and of
-    /// every TTL.
+    /// `used_memory_overhead`): the databases' tables (slots and buckets) and the deadline
+    /// index.
     pub fn memory_overhead(&self) -> usize {
         self.dbs
             .iter()
-            .map(|d| {
-                memory::table(d.dict.len())
-                    + memory::table(d.expires.len())
-                    + memory::DICT_ENTRY * (d.dict.len() + d.expires.len())
-            })
+            .map(|d| memory::db_tables(&d.dict) + 48 * d.expires.len())
             .sum()
     }
 

@@ -4,23 +4,24 @@
 //!
 //! # Why a model and not the allocator
 //!
-//! `used_memory` is an estimate of what Redis 7.0 (with jemalloc) would allocate for the
-//! same data, kept per store and updated on every modification: each [`super::Entry`] caches
-//! its size in `mem`, each [`super::Db`] sums them. It is not the process's allocation, for
-//! three reasons: several stores share one process (an embedded store must not count its
-//! neighbours), eviction decisions must be deterministic (the same commands on two stores
-//! with the same seed evict the same keys — an allocator figure depends on fragmentation and
-//! on everything else the process does), and Redis's figure is what users size `maxmemory`
-//! against. The notes of issue 11 give how close the figure comes to the process RSS.
+//! `used_memory` is an estimate of what the store's data occupies in this process, kept per
+//! store and updated on every modification: each [`super::Entry`] caches its size in `mem`,
+//! each [`super::Db`] sums them and adds its table. It is not read from the allocator, for
+//! two reasons: several stores share one process (an embedded store must not count its
+//! neighbours or the application), and eviction decisions must be deterministic (the same
+//! commands on two stores with the same seed evict the same keys — an allocator figure
+//! depends on fragmentation and on everything else the process does).
 //!
-//! Sizes are jemalloc size classes ([`alloc`]) of the structures Redis allocates: a
-//! `dictEntry` (24 bytes) and a key `sds` per key, a `robj` (16) per value, another
-//! `dictEntry` in the expires dict for a key with a TTL, 8 bytes per hash-table bucket
-//! (table sizes are powers of two, see [`super::Db::used_memory`]); values by encoding
-//! (embstr/raw/int strings, listpacks, quicklist nodes, hash tables, skiplists, intsets).
-//! An aggregate with more than [`EXACT_LIMIT`] elements is estimated from its first
-//! [`SAMPLE`] elements (iteration order is deterministic), so a modification of a big value
-//! costs O(1), not O(n).
+//! The model follows emu's own representations, not Redis's: the database table's slots
+//! (each entry is inline in its slot; keys up to 22 bytes too), heap blocks as glibc's
+//! malloc sizes them ([`heap`]: request + 8, rounded to 16, at least 32), byte vectors by
+//! capacity, the tables of hashes, sets and sorted sets by capacity, a sorted set's order
+//! index, a key's entry in the deadline index. An aggregate with more than
+//! [`EXACT_LIMIT`] elements is estimated from its first [`SAMPLE`] elements (iteration
+//! order is deterministic), so a modification of a big value costs O(1), not O(n). Not
+//! counted: client buffers, the Lua interpreter, allocator fragmentation. The notes of
+//! issue 11 give how close the figure comes to the process RSS, and to Redis's
+//! `used_memory` for the same data.
 //!
 //! # LRU and LFU (Redis's 24-bit `robj.lru` field)
 //!
@@ -32,6 +33,7 @@
 //! as a new one, as after an RDB load in Redis 7.0 without `LRU`/`FREQ` opcodes.
 
 use crate::keyspace::{Object, StrEncoding};
+use crate::util::Dict;
 
 /// Bits of the LRU clock (Redis `LRU_BITS`).
 pub const LRU_BITS: u32 = 24;
@@ -124,89 +126,48 @@ pub const EXACT_LIMIT: usize = 128;
 /// Elements a bigger aggregate's size is extrapolated from.
 pub const SAMPLE: usize = 32;
 
-/// Bytes of a `dictEntry` (key, value, next pointers).
-pub const DICT_ENTRY: usize = 24;
-/// Bytes of a `robj`.
-pub const ROBJ: usize = 16;
-/// Bytes of a hash-table bucket (a pointer).
-pub const BUCKET: usize = 8;
-
-/// The jemalloc size class an allocation of `n` bytes occupies (8, 16, 32, 48, …, 128,
-/// then four classes per doubling; page multiples above 16 KiB).
-pub fn alloc(n: usize) -> usize {
-    if n <= 8 {
-        return 8;
-    }
-    if n <= 128 {
-        return n.div_ceil(16) * 16;
-    }
-    if n > 16384 {
-        return n.div_ceil(4096) * 4096;
-    }
-    // (2^k, 2^(k+1)] in steps of 2^(k-2).
-    let k = usize::BITS - (n - 1).leading_zeros() - 1;
-    let step = 1usize << (k - 2);
-    n.div_ceil(step) * step
-}
-
-/// An `sds` of `len` bytes: header (by length type), bytes and the terminating NUL.
-pub fn sds(len: usize) -> usize {
-    let header = if len < 32 {
-        1
-    } else if len < 256 {
-        3
-    } else if len < 65536 {
-        5
-    } else {
-        9
-    };
-    alloc(header + len + 1)
-}
-
-/// What a key costs besides its value: its `dictEntry`, its `sds`, and an expires-dict
-/// entry if it has a TTL.
+/// Bytes a `malloc(n)` occupies with glibc's allocator: the request plus an 8-byte header,
+/// rounded up to 16, at least 32 (0 for no allocation).
 #[inline]
-pub fn key_overhead(key_len: usize, has_expire: bool) -> usize {
-    DICT_ENTRY + sds(key_len) + if has_expire { DICT_ENTRY } else { 0 }
-}
-
-/// A hash table's bucket array for `n` elements (power of two, at least 4, as `dictExpand`).
-#[inline]
-pub fn table(n: usize) -> usize {
+pub fn heap(n: usize) -> usize {
     if n == 0 {
         0
     } else {
-        n.next_power_of_two().max(4) * BUCKET
+        ((n + 8 + 15) & !15).max(32)
     }
 }
 
-/// True if Redis would store these bytes as a shared or embedded integer.
-fn int_encodable(s: &[u8]) -> bool {
-    s.len() <= 20 && crate::util::parse_i64(s).is_some()
-}
-
-/// A string value with its `robj`.
-pub fn string(s: &[u8], enc: StrEncoding) -> usize {
-    match enc {
-        StrEncoding::FromBytes if int_encodable(s) => ROBJ,
-        StrEncoding::FromBytes | StrEncoding::NoInt if s.len() <= 44 => {
-            alloc(ROBJ + 3 + s.len() + 1)
-        }
-        _ => ROBJ + sds(s.len()),
-    }
-}
-
-/// Bytes of one listpack element of `len` bytes (encoding byte(s), data, backlen).
+/// The heap part of a byte vector (by capacity).
 #[inline]
-fn lp_elem(len: usize) -> usize {
-    len + if len < 64 {
-        2
-    } else if len < 4096 {
-        4
+fn bytes(v: &Vec<u8>) -> usize {
+    heap(v.capacity())
+}
+
+/// The heap part of a key of `len` bytes stored in a [`Dict`] (short keys are inline).
+#[inline]
+fn dict_key<V>(len: usize) -> usize {
+    if Dict::<V>::key_on_heap(len) {
+        heap(len)
     } else {
-        10
+        0
     }
 }
+
+/// What a key of `key_len` bytes costs besides its slot in the database's table: its bytes
+/// if they do not fit in the slot, and for a key with a TTL its entry in the deadline index
+/// (a B-tree element of deadline and key copy, with the node slack of a B-tree).
+#[inline]
+pub fn key_overhead(key_len: usize, has_expire: bool) -> usize {
+    dict_key::<super::Entry>(key_len)
+        + if has_expire {
+            EXPIRE_ELEMENT + heap(key_len)
+        } else {
+            0
+        }
+}
+
+/// One element of the deadline index (`(u64, Vec<u8>)`, 32 bytes) with B-tree node slack.
+const EXPIRE_ELEMENT: usize = 48;
 
 /// Sum of `f` over the elements, exact up to [`EXACT_LIMIT`] elements, else extrapolated
 /// from the first [`SAMPLE`].
@@ -226,61 +187,56 @@ fn sum_of<I: Iterator<Item = usize>>(len: usize, it: I) -> usize {
     }
 }
 
-/// A value's size with its `robj` (Redis `objectComputeSize`'s allocations, approximately).
-pub fn object(obj: &Object, enc: StrEncoding) -> usize {
+/// A value's heap allocations (its inline part lives in the database table's slot).
+/// `_enc` is kept for the string encodings' sake: they share one representation in emu.
+pub fn object(obj: &Object, _enc: StrEncoding) -> usize {
+    const VEC: usize = std::mem::size_of::<Vec<u8>>();
     match obj {
-        Object::Str(s) => string(s, enc),
-        Object::List(l) => {
-            // A quicklist of 8 KiB listpack nodes.
-            let bytes = sum_of(l.len(), l.items.iter().map(|v| lp_elem(v.len())));
-            let nodes = bytes.div_ceil(8192).max(1);
-            ROBJ + 40 + nodes * (32 + 7) + alloc(bytes.min(8192)) * nodes
-        }
+        Object::Str(s) => bytes(s),
+        Object::List(l) => l.items.capacity() * VEC + sum_of(l.len(), l.items.iter().map(bytes)),
         Object::Hash(h) => {
-            if h.is_listpack() {
-                let bytes = sum_of(
-                    h.len(),
-                    h.iter().map(|(f, v)| lp_elem(f.len()) + lp_elem(v.len())),
-                );
-                ROBJ + alloc(7 + bytes)
+            let each = sum_of(
+                h.len(),
+                h.iter()
+                    .map(|(f, v)| dict_key::<Vec<u8>>(f.len()) + heap(v.len())),
+            );
+            // A listpack-encoded hash also keeps its fields' insertion order (a copy of
+            // each field).
+            let order = if h.is_listpack() {
+                h.len() * VEC + sum_of(h.len(), h.iter().map(|(f, _)| heap(f.len())))
             } else {
-                let each = sum_of(
-                    h.len(),
-                    h.iter()
-                        .map(|(f, v)| DICT_ENTRY + sds(f.len()) + sds(v.len())),
-                );
-                ROBJ + 96 + table(h.len()) + each
-            }
+                0
+            };
+            h.fields.table_bytes() + each + order
         }
         Object::Set(s) => {
-            if s.intset {
-                let width =
-                    if s.members.keys().take(SAMPLE).all(|m| {
-                        crate::util::parse_i64(m).is_some_and(|v| i32::try_from(v).is_ok())
-                    }) {
-                        4
-                    } else {
-                        8
-                    };
-                ROBJ + alloc(8 + s.len() * width)
-            } else {
-                let each = sum_of(s.len(), s.members.keys().map(|m| DICT_ENTRY + sds(m.len())));
-                ROBJ + 96 + table(s.len()) + each
-            }
+            s.members.table_bytes()
+                + sum_of(s.len(), s.members.keys().map(|m| dict_key::<()>(m.len())))
         }
         Object::ZSet(z) => {
-            if z.is_compact() {
-                let bytes = sum_of(z.len(), z.iter().map(|(m, _)| lp_elem(m.len()) + 10));
-                ROBJ + alloc(7 + bytes)
-            } else {
-                // dict entry + skiplist node (score, backward, ~1.33 levels) + member sds.
-                let each = sum_of(
-                    z.len(),
-                    z.iter().map(|(m, _)| DICT_ENTRY + alloc(48) + sds(m.len())),
-                );
-                ROBJ + 96 + 64 + table(z.len()) + each
-            }
+            // The member → score table, plus the order index: per member its score, a
+            // boxed copy of the member and a fingerprint, in chunks kept 3/4 full.
+            let each = sum_of(
+                z.len(),
+                z.iter()
+                    .map(|(m, _)| dict_key::<f64>(m.len()) + heap(m.len()) + (8 + 16 + 4) * 4 / 3),
+            );
+            z.scores().table_bytes() + each
         }
+    }
+}
+
+/// The table part of a [`super::Db`]: a slot per key (each entry is inline in its slot)
+/// and a 4-byte bucket per key rounded up to a power of two. Counted by length, not
+/// capacity: a table does not shrink when keys go, and eviction must see memory fall as it
+/// deletes (the slack a grown table keeps is not counted).
+#[inline]
+pub fn db_tables(dict: &Dict<super::Entry>) -> usize {
+    let n = dict.len();
+    if n == 0 {
+        0
+    } else {
+        n * Dict::<super::Entry>::slot_bytes() + n.next_power_of_two() * 4
     }
 }
 
@@ -289,26 +245,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn size_classes() {
-        let classes = [
-            (1, 8),
-            (8, 8),
-            (9, 16),
-            (17, 32),
-            (33, 48),
-            (128, 128),
-            (129, 160),
-            (160, 160),
-            (161, 192),
-            (257, 320),
-            (1028, 1280),
-            (1025, 1280),
-            (2049, 2560),
-            (16384, 16384),
-            (16385, 20480),
-        ];
-        for (n, c) in classes {
-            assert_eq!(alloc(n), c, "alloc({n})");
+    fn heap_chunks() {
+        for (n, c) in [
+            (0, 0),
+            (1, 32),
+            (24, 32),
+            (25, 48),
+            (40, 48),
+            (41, 64),
+            (1024, 1040),
+        ] {
+            assert_eq!(heap(n), c, "heap({n})");
         }
     }
 

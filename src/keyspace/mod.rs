@@ -269,10 +269,9 @@ impl Db {
         self.used = used;
     }
 
-    /// This database's estimated memory: its keys plus the bucket arrays of its main and
-    /// expires tables.
+    /// This database's estimated memory: its keys plus its table (see [`memory`]).
     pub fn used_memory(&self) -> usize {
-        self.used + memory::table(self.dict.len()) + memory::table(self.expires.len())
+        self.used + memory::db_tables(&self.dict)
     }
 
     /// Removes `key` and its expiry.
