@@ -214,9 +214,11 @@ pub(super) fn copy(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if src == dst && key == newkey {
         return Err(same_object());
     }
-    let Some(entry) = ctx.entry(key).cloned() else {
+    let Some(mut entry) = ctx.entry(key).cloned() else {
         return Ok(Value::Int(0));
     };
+    // The copy is a new object (Redis `dupStringObject` & co.): fresh LRU/LFU data.
+    entry.lru = ctx.store.new_key_lru(ctx.now);
     if ctx.entry_in(dst, newkey).is_some() {
         if !replace {
             return Ok(Value::Int(0));
