@@ -122,9 +122,9 @@ pub fn lfu_init(now_ms: u64) -> u32 {
 // -----------------------------------------------------------------------------------------
 
 /// Aggregates up to this many elements are measured exactly on each modification.
-pub const EXACT_LIMIT: usize = 128;
+pub const EXACT_LIMIT: usize = 32;
 /// Elements a bigger aggregate's size is extrapolated from.
-pub const SAMPLE: usize = 32;
+pub const SAMPLE: usize = 8;
 
 /// Bytes a `malloc(n)` occupies with glibc's allocator: the request plus an 8-byte header,
 /// rounded up to 16, at least 32 (0 for no allocation).
