@@ -107,6 +107,7 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 fn config_resetstat(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     ctx.store.commands_processed = 0;
     ctx.store.expired_keys = 0;
+    ctx.store.reset_evicted_keys();
     if let Some(l) = &ctx.session.link {
         l.server.stats.reset();
     }

@@ -110,12 +110,30 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             let rss = rss_bytes();
             let maxmemory = store.config.maxmemory;
             let policy = store.config.maxmemory_policy.name();
-            f("used_memory", &rss);
-            f("used_memory_human", &human(rss));
+            // The store's own estimate (see `keyspace::memory`), not the process's: the
+            // figure maxmemory and eviction work with.
+            let used = store.used_memory() as u64;
+            let peak = (store.memory_peak() as u64).max(used);
+            let overhead = (store.memory_overhead() as u64).min(used);
+            let dataset = used - overhead;
+            let perc = |part: u64, whole: u64| {
+                if whole == 0 {
+                    "0.00%".to_string()
+                } else {
+                    format!("{:.2}%", part as f64 * 100.0 / whole as f64)
+                }
+            };
+            f("used_memory", &used);
+            f("used_memory_human", &human(used));
             f("used_memory_rss", &rss);
             f("used_memory_rss_human", &human(rss));
-            f("used_memory_peak", &rss);
-            f("used_memory_peak_human", &human(rss));
+            f("used_memory_peak", &peak);
+            f("used_memory_peak_human", &human(peak));
+            f("used_memory_peak_perc", &perc(used, peak));
+            f("used_memory_overhead", &overhead);
+            f("used_memory_startup", &0);
+            f("used_memory_dataset", &dataset);
+            f("used_memory_dataset_perc", &perc(dataset, used));
             f(
                 "mem_clients_normal",
                 &link.map(|l| l.server.clients_memory()).unwrap_or(0),
@@ -180,7 +198,7 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("sync_partial_err", &0);
             f("expired_keys", &store.expired_keys);
             f("expired_stale_perc", &"0.00");
-            f("evicted_keys", &0);
+            f("evicted_keys", &store.evicted_keys());
             f("evicted_clients", &0);
             f("keyspace_hits", &0);
             f("keyspace_misses", &0);
@@ -251,6 +269,7 @@ fn title(name: &str) -> String {
 /// `INFO [section …]` — sections: server clients memory persistence stats replication cpu
 /// modules errorstats cluster keyspace, or `default`, `all`, `everything`.
 pub fn info(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    ctx.store.note_memory_peak();
     let mut wanted: Vec<String> = Vec::new();
     if argv.len() == 1 {
         wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));

@@ -199,6 +199,21 @@ impl Builder {
         self
     }
 
+    /// A memory bound in bytes (`maxmemory`; 0, the default, means none): past it, keys are
+    /// evicted as [`Builder::maxmemory_policy`] says, or write commands fail with `OOM`.
+    /// The figure is the store's own estimate (INFO `used_memory`), not the process's.
+    pub fn maxmemory(mut self, bytes: u64) -> Self {
+        self.config.maxmemory = bytes;
+        self
+    }
+
+    /// What to do past [`Builder::maxmemory`] (`maxmemory-policy`; default
+    /// [`MaxmemoryPolicy::Noeviction`](crate::MaxmemoryPolicy::Noeviction)).
+    pub fn maxmemory_policy(mut self, policy: crate::MaxmemoryPolicy) -> Self {
+        self.config.maxmemory_policy = policy;
+        self
+    }
+
     /// fsync policy of a persistent store ([`Builder::open`]); default `everysec`.
     pub fn appendfsync(mut self, policy: crate::persist::AppendFsync) -> Self {
         self.persist.fsync = policy;

@@ -120,6 +120,35 @@ config_enum! {
     }
 }
 
+impl MaxmemoryPolicy {
+    /// An LRU policy (Redis `MAXMEMORY_FLAG_LRU`).
+    pub fn is_lru(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::VolatileLru | MaxmemoryPolicy::AllkeysLru
+        )
+    }
+
+    /// An LFU policy (Redis `MAXMEMORY_FLAG_LFU`): keys carry an access-frequency counter.
+    pub fn is_lfu(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::VolatileLfu | MaxmemoryPolicy::AllkeysLfu
+        )
+    }
+
+    /// Evicts among all keys rather than only those with a TTL
+    /// (Redis `MAXMEMORY_FLAG_ALLKEYS`).
+    pub fn is_allkeys(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::AllkeysLru
+                | MaxmemoryPolicy::AllkeysLfu
+                | MaxmemoryPolicy::AllkeysRandom
+        )
+    }
+}
+
 config_enum! {
     /// `appendfsync`.
     Fsync {

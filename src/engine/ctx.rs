@@ -18,6 +18,7 @@ pub struct Ctx<'a> {
     /// Command time snapshot (Unix ms): every expiry decision of one command uses it.
     pub now: u64,
     rewritten: Option<Vec<Vec<Vec<u8>>>>,
+    no_touch: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -31,6 +32,7 @@ impl<'a> Ctx<'a> {
             session,
             now,
             rewritten: None,
+            no_touch: false,
         }
     }
 
@@ -58,7 +60,8 @@ impl<'a> Ctx<'a> {
         &mut self.store.dbs[self.session.db]
     }
 
-    /// Deletes `key` if it is logically expired; returns its slot if it is still live.
+    /// Deletes `key` if it is logically expired; returns its slot if it is still live, and
+    /// records the access (LRU clock / LFU counter) unless [`Ctx::no_touch`] was called.
     #[inline]
     fn live_slot(&mut self, db: usize, key: &[u8]) -> Option<u32> {
         let d = &self.store.dbs[db];
@@ -71,7 +74,17 @@ impl<'a> Ctx<'a> {
             }
             return None;
         }
+        if !self.no_touch && !self.store.loading {
+            self.store.touch_slot(db, i, self.now);
+        }
         Some(i)
+    }
+
+    /// From now on this command's lookups do not count as accesses (Redis
+    /// `LOOKUP_NOTOUCH`: OBJECT, TYPE, TTL, EXISTS, … leave the LRU/LFU data alone).
+    #[inline]
+    pub fn no_touch(&mut self) {
+        self.no_touch = true;
     }
 
     /// The live entry under `key` in the selected db (lazy expiry applied).
@@ -120,7 +133,8 @@ impl<'a> Ctx<'a> {
         let db = self.session.db;
         // A logically expired key is reclaimed first so the write creates a fresh key.
         let existed = self.live_slot(db, key).is_some();
-        self.store.dbs[db].insert(key, obj, keep_ttl);
+        let lru = self.store.new_key_lru(self.now);
+        self.store.dbs[db].insert_lru(key, obj, keep_ttl, lru);
         if !existed {
             // Redis's dbAdd fires the "new" event (class n) for every created key.
             self.store.notify(notify::NEW, "new", db, key);
@@ -174,6 +188,7 @@ impl<'a> Ctx<'a> {
 
     /// [`Ctx::modified`] for another database (MOVE, COPY … DB).
     pub fn modified_in(&mut self, db: usize, key: &[u8], class: u32, event: &str) {
+        self.store.resize_key(db, key);
         self.store.signal_modified(db, key);
         self.store.notify(class, event, db, key);
         self.store.dirty += 1;

@@ -4,7 +4,9 @@
 //! unlock → wait for durability".
 //!
 //! The steps, in Redis's `processCommand` order: lookup → arity → authentication → ACL
-//! permissions ([`acl_check`]) → replica read-only → [`call`]: Pub/Sub context (RESP2 subscribed mode) → MULTI queueing →
+//! permissions ([`acl_check`]) → replica read-only → eviction and the OOM refusal
+//! (`maxmemory`, see [`crate::engine::evict`]) → CLIENT PAUSE ([`pause_applies`]) →
+//! [`call`]: Pub/Sub context (RESP2 subscribed mode) → MULTI queueing →
 //! MISCONF → active expiry → handler → effects → wake-ups of blocked clients. A command
 //! rejected before it runs flags an open transaction ([`reject`]).
 
@@ -39,6 +41,16 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     if let Err(e) = admit(store, session, spec, argv) {
         return reject(store, session, Some(spec), e);
     }
+    // (No eviction while a CLIENT PAUSE holds the dataset still.)
+    if !store.blocking.is_paused() && !store.evict_before_command() && refused_on_oom(session, spec)
+    {
+        return reject(
+            store,
+            session,
+            Some(spec),
+            crate::engine::evict::oom_error(),
+        );
+    }
     // CLIENT PAUSE: after every check that can refuse the command, before queueing, as
     // Redis's processCommand (only for front ends that can wait: see Session::postponable).
     if session.postponable {
@@ -55,6 +67,21 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
             e
         }
     })
+}
+
+/// Whether a command is refused when eviction cannot free enough memory (Redis
+/// `processCommand`): `denyoom` commands, EXEC of a transaction that queued one, and any
+/// command but EXEC/DISCARD/QUIT/RESET while queueing in MULTI (queueing itself takes
+/// memory).
+fn refused_on_oom(session: &Session, spec: &CommandSpec) -> bool {
+    if spec.has(flags::DENYOOM) {
+        return true;
+    }
+    match &session.tx.multi {
+        Some(q) if spec.name == "exec" => q.commands.iter().any(|(s, _)| s.has(flags::DENYOOM)),
+        Some(_) => !matches!(spec.name, "discard" | "quit" | "reset"),
+        None => false,
+    }
 }
 
 /// Redis 7.0's refusal of DEBUG when `enable-debug-command` does not allow the client.

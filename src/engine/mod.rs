@@ -9,7 +9,8 @@
 //! * [`session`] — per-client state; [`store`] — the shared state; [`effects`] — the
 //!   effect buffer (the only writer of FORMAT.md's effect records); [`watch`] — the WATCH
 //!   table; [`durability`] — the hook persistence plugs into; [`cron`] — the timer that
-//!   reclaims expired keys on idle stores (Redis's `activeExpireCycle`).
+//!   reclaims expired keys on idle stores (Redis's `activeExpireCycle`); [`evict`] —
+//!   `maxmemory`: LRU/LFU bookkeeping, eviction and the OOM refusal.
 //!
 //! The engine imports only the rooms below it (`keyspace`, `types`' values, `util`,
 //! `error`, `value`) — see the crate's `# Layout` for the known exceptions.
@@ -20,6 +21,7 @@ pub mod ctx;
 pub mod dispatch;
 pub mod durability;
 pub mod effects;
+pub mod evict;
 pub mod session;
 pub mod spec;
 pub mod store;
@@ -34,8 +36,7 @@ pub use crate::pubsub::{is_no_reply, no_reply};
 pub use ctx::{BulkArray, Ctx};
 pub use dispatch::{
     acl_allows, acl_check, auth_required, begin_transaction, call, discard_transaction, execute,
-    may_write, pause_applies,
-    reject, Batch, Shared,
+    may_write, pause_applies, reject, Batch, Shared,
 };
 pub use durability::{Durability, Ticket};
 pub use effects::Effect;

@@ -128,6 +128,7 @@ pub struct Store {
     pub acl: crate::acl::Registry,
     effects: EffectBuffer,
     pub(super) watches: WatchTable,
+    pub(super) evictor: crate::engine::evict::Evictor,
     durability: Option<Arc<dyn Durability>>,
     services: Services,
 }
@@ -157,6 +158,7 @@ impl Store {
             acl,
             effects: EffectBuffer::default(),
             watches: WatchTable::default(),
+            evictor: crate::engine::evict::Evictor::new(seed),
             durability: None,
             services,
         }

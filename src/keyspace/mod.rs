@@ -6,6 +6,7 @@
 //! applies lazy expiry on every lookup and records what happened.
 
 pub mod clock;
+pub mod memory;
 pub mod rng;
 
 use std::collections::BTreeSet;
@@ -125,6 +126,12 @@ pub struct Entry {
     /// How Redis would have encoded a string value, where that depends on the command that
     /// produced it rather than on its bytes (OBJECT ENCODING / REFCOUNT only).
     pub str_enc: StrEncoding,
+    /// Redis's 24-bit `robj.lru`: the LRU clock of the last access, or under an LFU policy
+    /// the LFU decrement time and counter (see [`memory`]). Not persisted.
+    pub lru: u32,
+    /// This key's estimated size in bytes (see [`memory`]), as last accounted in its
+    /// [`Db::used`]. Maintained by [`Db`]'s methods and [`Db::resize`].
+    pub mem: usize,
 }
 
 /// Redis's string encoding decision for a stored string (see [`Entry::encoding`]).
@@ -147,7 +154,15 @@ impl Entry {
             obj,
             expire,
             str_enc: StrEncoding::FromBytes,
+            lru: 0,
+            mem: 0,
         }
+    }
+
+    /// This entry's size under `key` by the model of [`memory`].
+    pub fn size(&self, key: &[u8]) -> usize {
+        memory::key_overhead(key.len(), self.expire.is_some())
+            + memory::object(&self.obj, self.str_enc)
     }
 
     /// True if the deadline has passed at `now` (Redis `keyIsExpired`: a key is live
@@ -176,6 +191,8 @@ pub struct Db {
     pub dict: Dict<Entry>,
     /// Keys with a TTL, ordered by deadline: drives active expiry.
     pub expires: BTreeSet<(u64, Vec<u8>)>,
+    /// Sum of the entries' `mem` (see [`memory`]); kept by the methods below.
+    pub used: usize,
 }
 
 impl Db {
@@ -190,8 +207,15 @@ impl Db {
     }
 
     /// Inserts `obj` under `key`. With `keep_ttl` an existing expiry is kept; otherwise the key
-    /// ends up without one (SET semantics).
+    /// ends up without one (SET semantics). A new key's LRU/LFU field is 0 (see
+    /// [`Db::insert_lru`]).
     pub fn insert(&mut self, key: &[u8], obj: Object, keep_ttl: bool) {
+        self.insert_lru(key, obj, keep_ttl, 0);
+    }
+
+    /// [`Db::insert`], giving a new key `lru` as its LRU/LFU field; an existing key keeps
+    /// its field (the lookup before the write touched it).
+    pub fn insert_lru(&mut self, key: &[u8], obj: Object, keep_ttl: bool, lru: u32) {
         match self.dict.get_mut(key) {
             Some(e) => {
                 e.obj = obj;
@@ -201,11 +225,60 @@ impl Db {
                         self.expires.remove(&(at, key.to_vec()));
                     }
                 }
+                let mem = e.size(key);
+                self.used = self.used - e.mem + mem;
+                e.mem = mem;
             }
             None => {
-                self.dict.insert(key, Entry::new(obj, None));
+                let mut e = Entry::new(obj, None);
+                e.lru = lru;
+                e.mem = e.size(key);
+                self.used += e.mem;
+                self.dict.insert(key, e);
             }
         }
+    }
+
+    /// Adds a whole entry (value, expiry, LRU/LFU field) under `key`, which must be absent
+    /// (RENAME, MOVE, COPY, loading).
+    pub fn add_entry(&mut self, key: &[u8], mut entry: Entry) {
+        self.remove(key);
+        if let Some(at) = entry.expire {
+            self.expires.insert((at, key.to_vec()));
+        }
+        entry.mem = entry.size(key);
+        self.used += entry.mem;
+        self.dict.insert(key, entry);
+    }
+
+    /// Re-measures `key` after its value changed in place; returns the size change.
+    pub fn resize(&mut self, key: &[u8]) -> isize {
+        let Some(e) = self.dict.get_mut(key) else {
+            return 0;
+        };
+        let mem = e.size(key);
+        let delta = mem as isize - e.mem as isize;
+        self.used = self.used - e.mem + mem;
+        e.mem = mem;
+        delta
+    }
+
+    /// Re-measures every key and stamps each with `lru` (after a load, which inserts
+    /// entries directly).
+    pub fn recount(&mut self, lru: u32) {
+        let mut used = 0;
+        self.dict.retain(|k, e| {
+            e.lru = lru;
+            e.mem = e.size(k);
+            used += e.mem;
+            true
+        });
+        self.used = used;
+    }
+
+    /// This database's estimated memory: its keys plus its table (see [`memory`]).
+    pub fn used_memory(&self) -> usize {
+        self.used + memory::db_tables(&self.dict)
     }
 
     /// Removes `key` and its expiry.
@@ -214,6 +287,7 @@ impl Db {
         if let Some(at) = e.expire {
             self.expires.remove(&(at, key.to_vec()));
         }
+        self.used -= e.mem;
         Some(e)
     }
 
@@ -229,6 +303,9 @@ impl Db {
         if let Some(at) = at {
             self.expires.insert((at, key.to_vec()));
         }
+        let mem = e.size(key);
+        self.used = self.used - e.mem + mem;
+        e.mem = mem;
         true
     }
 
@@ -247,6 +324,7 @@ impl Db {
     pub fn clear(&mut self) {
         self.dict.clear();
         self.expires.clear();
+        self.used = 0;
     }
 }
 

@@ -277,6 +277,10 @@ pub fn load(path: &Path, store: &mut Store) -> Result<SnapInfo, PersistError> {
         },
     );
     store.dbs = dbs.into_inner();
+    let lru = store.new_key_lru(store.clock.now_ms());
+    for db in &mut store.dbs {
+        db.recount(lru);
+    }
     let info = res?;
     store.rng = crate::keyspace::Rng::new(info.rng_state);
     Ok(info)

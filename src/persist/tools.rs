@@ -308,6 +308,7 @@ pub fn parse_jsonl_line(line: &str) -> Result<KeyRecord, PersistError> {
 pub fn insert_record(store: &mut Store, rec: KeyRecord) -> Result<(), PersistError> {
     let ndb = store.dbs.len();
     let cfg = store.config.clone();
+    let lru = store.new_key_lru(store.clock.now_ms());
     let db = store.dbs.get_mut(rec.db as usize).ok_or_else(|| {
         PersistError::invalid(format!("database {} out of range (0..{ndb})", rec.db))
     })?;
@@ -315,7 +316,7 @@ pub fn insert_record(store: &mut Store, rec: KeyRecord) -> Result<(), PersistErr
         return Err(PersistError::invalid("duplicate key"));
     }
     let obj = rec.value.into_object(&cfg)?;
-    db.insert(&rec.key, obj, false);
+    db.insert_lru(&rec.key, obj, false, lru);
     if rec.expire.is_some() {
         db.set_expire(&rec.key, rec.expire);
     }

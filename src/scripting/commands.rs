@@ -163,6 +163,14 @@ fn run_cached(
                 "ERR Can not execute a script with write flag using *_ro command.".into(),
             );
         }
+        // A script declaring writes without `allow-oom` is a denyoom command (Redis's
+        // `evalGetCommandFlags`): refused as a whole over maxmemory.
+        if flags & script_flags::ALLOW_OOM == 0
+            && ctx.store.config.maxmemory != 0
+            && ctx.store.pre_command_oom()
+        {
+            return Value::Error(crate::engine::evict::oom_error().message().to_string());
+        }
     }
     let read_only = ro_command || (!compat && no_writes);
     let now = ctx.now;
@@ -177,6 +185,7 @@ fn run_cached(
             args,
             function: false,
             read_only,
+            allow_oom: flags & script_flags::ALLOW_OOM != 0,
         },
     )
 }

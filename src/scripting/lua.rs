@@ -79,6 +79,8 @@ pub struct RunCtx {
     pub read_only: bool,
     /// A write command has run (Redis `SCRIPT_WRITE_DIRTY`).
     pub wrote: bool,
+    /// `allow-oom` (Redis `SCRIPT_ALLOW_OOM`).
+    pub allow_oom: bool,
 }
 
 /// The running script's watch (the state's app data): the store's busy state and the
@@ -285,6 +287,7 @@ impl State {
                             session,
                             read_only: call.read_only,
                             wrote: false,
+                            allow_oom: call.allow_oom,
                         });
                     }
                 }
@@ -373,6 +376,8 @@ pub struct Call<'a> {
     pub function: bool,
     /// EVAL_RO / `no-writes`.
     pub read_only: bool,
+    /// `allow-oom`: denyoom commands run even over `maxmemory`.
+    pub allow_oom: bool,
 }
 
 fn make_array(lua: &Lua, items: &[&[u8]]) -> mlua::Result<Table> {
@@ -734,6 +739,16 @@ fn script_call(rc: &mut RunCtx, argv: &[Vec<u8>]) -> std::result::Result<(Value,
             Err(Some(d)) => return Err(d.in_script().into()),
             Err(None) => return Err(format!("-{}", crate::engine::noauth().message())),
         }
+    }
+    // Redis `scriptVerifyOOM`: over maxmemory when the script started, a denyoom command
+    // is refused unless the script already wrote (it cannot stop half-way) or allows OOM.
+    if spec.has(flags::DENYOOM)
+        && !rc.allow_oom
+        && !rc.wrote
+        && rc.store.config.maxmemory != 0
+        && rc.store.pre_command_oom()
+    {
+        return Err(format!("-{}", crate::engine::evict::oom_error().message()));
     }
     if spec.has(flags::WRITE) {
         if rc.read_only {

@@ -458,6 +458,23 @@ impl<V> Dict<V> {
         v.reverse_bits()
     }
 
+    /// Bytes of one slot (key inline up to 22 bytes, hash, chain link and value).
+    pub const fn slot_bytes() -> usize {
+        std::mem::size_of::<Slot<V>>()
+    }
+
+    /// True if a key of `len` bytes lives on the heap rather than inline in its slot.
+    pub const fn key_on_heap(len: usize) -> bool {
+        len > INLINE
+    }
+
+    /// Bytes of the table itself: the bucket array and the slot array, by capacity (memory
+    /// accounting; keys on the heap and the values' own allocations are not included).
+    pub fn table_bytes(&self) -> usize {
+        self.buckets.capacity() * std::mem::size_of::<u32>()
+            + self.slots.capacity() * std::mem::size_of::<Slot<V>>()
+    }
+
     /// Number of buckets (for SCAN's work estimate and OBJECT-style introspection).
     pub fn bucket_count(&self) -> usize {
         self.buckets.len()

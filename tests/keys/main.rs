@@ -19,7 +19,11 @@ mod scan;
 /// Stores a value in the handle's selected database (SET semantics: no TTL).
 fn put(r: &Redis, key: &str, obj: Object) {
     let db = r.db();
-    r.with_store(|s| s.dbs[db].insert(key.as_bytes(), obj, false));
+    r.with_store(|s| {
+        // Stamped like a key a command creates (OBJECT IDLETIME reads it).
+        let lru = s.new_key_lru(s.clock.now_ms());
+        s.dbs[db].insert_lru(key.as_bytes(), obj, false, lru)
+    });
 }
 
 fn set(r: &Redis, key: &str, val: &str) {

@@ -125,6 +125,8 @@ pub(super) fn pexpireat(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// Redis `ttlGenericCommand`: -2 for a missing key, -1 without TTL; seconds are rounded
 /// to the nearest (`(ms + 500) / 1000`).
 fn ttl_generic(ctx: &mut Ctx, argv: &[&[u8]], ms: bool, absolute: bool) -> Result<Value> {
+    // Not an access (Redis `LOOKUP_NOTOUCH`).
+    ctx.no_touch();
     let now = ctx.now;
     let Some(entry) = ctx.entry(argv[1]) else {
         return Ok(Value::Int(-2));

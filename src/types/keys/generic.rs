@@ -4,6 +4,7 @@
 use super::{db_add, db_arg, same_object, signal};
 use crate::engine::{BulkArray, Ctx};
 use crate::error::{Error, ErrorKind, Result};
+use crate::keyspace::memory;
 use crate::keyspace::notify;
 use crate::util::args::Args;
 use crate::util::{eq_ic, glob, scan};
@@ -35,8 +36,14 @@ pub(super) fn unlink(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 }
 
 /// # Format
-/// `EXISTS key [key ...]` — a key named twice counts twice.
+/// `EXISTS key [key ...]` — a key named twice counts twice. Not an access (Redis
+/// `LOOKUP_NOTOUCH`).
 pub(super) fn exists(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    ctx.no_touch();
+    count_existing(ctx, argv)
+}
+
+fn count_existing(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let mut n = 0;
     for key in &argv[1..] {
         if ctx.exists(key) {
@@ -47,14 +54,15 @@ pub(super) fn exists(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 }
 
 /// # Format
-/// `TOUCH key [key ...]`
+/// `TOUCH key [key ...]` — counts the keys and records an access to each.
 pub(super) fn touch(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    exists(ctx, argv)
+    count_existing(ctx, argv)
 }
 
 /// # Format
-/// `TYPE key`
+/// `TYPE key` — not an access (Redis `LOOKUP_NOTOUCH`).
 pub(super) fn type_(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    ctx.no_touch();
     let name = ctx.read(argv[1]).map_or("none", |o| o.type_name());
     Ok(Value::Simple(name.to_string()))
 }
@@ -206,9 +214,11 @@ pub(super) fn copy(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if src == dst && key == newkey {
         return Err(same_object());
     }
-    let Some(entry) = ctx.entry(key).cloned() else {
+    let Some(mut entry) = ctx.entry(key).cloned() else {
         return Ok(Value::Int(0));
     };
+    // The copy is a new object (Redis `dupStringObject` & co.): fresh LRU/LFU data.
+    entry.lru = ctx.store.new_key_lru(ctx.now);
     if ctx.entry_in(dst, newkey).is_some() {
         if !replace {
             return Ok(Value::Int(0));
@@ -310,9 +320,12 @@ pub(super) fn object(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         return Err(Error::arity(&format!("object|{name}")));
     }
     let key = argv[2];
+    // OBJECT looks keys up without touching them (Redis `objectCommandLookup`).
+    ctx.no_touch();
     if !ctx.exists(key) {
         return Ok(Value::Nil);
     }
+    let now = ctx.now;
     let db = ctx.session.db;
     let store = &*ctx.store;
     let Some(entry) = store.dbs[db].dict.get(key) else {
@@ -330,8 +343,15 @@ pub(super) fn object(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
                     .is_some_and(|v| (0..SHARED_INTEGERS).contains(&v));
             Ok(Value::Int(if shared { SHARED_REFCOUNT } else { 1 }))
         }
-        // Access times are not tracked: every key looks freshly used.
-        "idletime" => Ok(Value::Int(0)),
+        "idletime" if store.config.maxmemory_policy.is_lfu() => Err(Error::err(
+            "An LFU maxmemory policy is selected, idle time not tracked. Please note that \
+             when switching between policies at runtime LRU and LFU data will take some time \
+             to adjust.",
+        )),
+        "idletime" => Ok(Value::Int((memory::idle_ms(entry.lru, now) / 1000) as i64)),
+        _ if store.config.maxmemory_policy.is_lfu() => Ok(Value::Int(i64::from(
+            memory::lfu_decr_and_return(entry.lru, now, store.config.lfu_decay_time),
+        ))),
         _ => Err(Error::err(
             "An LFU maxmemory policy is not selected, access frequency not tracked. Please \
              note that when switching between policies at runtime LRU and LFU data will take \

@@ -233,12 +233,7 @@ fn same_object() -> Error {
 
 /// Adds `key` to `db` (which must not hold it) with `entry`'s value and expiry.
 fn db_add(db: &mut Db, key: &[u8], entry: Entry) {
-    db.remove(key);
-    let at = entry.expire;
-    db.insert(key, entry.obj, false);
-    if at.is_some() {
-        db.set_expire(key, at);
-    }
+    db.add_entry(key, entry);
 }
 
 /// Redis `signalModifiedKey` + `notifyKeyspaceEvent`, without touching the dirty counter

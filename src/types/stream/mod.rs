@@ -98,6 +98,34 @@ pub struct Stream {
     pub groups: BTreeMap<Vec<u8>, Group>,
 }
 
+impl Stream {
+    /// Approximate heap bytes, for `maxmemory` accounting: each node's buffer and master
+    /// field names plus its place in the node index, and each group's pending entries and
+    /// consumers (B-tree elements with their node slack).
+    pub fn heap_bytes(&self) -> usize {
+        const BTREE_ELEMENT: usize = 64;
+        let nodes: usize = self
+            .nodes
+            .values()
+            .map(|n| n.heap_bytes() + BTREE_ELEMENT)
+            .sum();
+        let groups: usize = self
+            .groups
+            .iter()
+            .map(|(name, g)| {
+                name.len()
+                    + BTREE_ELEMENT
+                    + g.pel.len() * BTREE_ELEMENT
+                    + g.consumers
+                        .iter()
+                        .map(|(c, cons)| c.len() + BTREE_ELEMENT + cons.pel.len() * 32)
+                        .sum::<usize>()
+            })
+            .sum();
+        nodes + groups
+    }
+}
+
 /// The two node limits, copied out of the config (`stream-node-max-bytes`,
 /// `stream-node-max-entries`).
 #[derive(Clone, Copy, Debug)]

@@ -1,0 +1,273 @@
+//! What a key costs, and how recently and how often it was used: the model behind INFO's
+//! `used_memory`, `maxmemory` and the eviction policies (Redis `object.c`'s memory
+//! helpers, `evict.c`'s LRU clock and LFU counter).
+//!
+//! # Why a model and not the allocator
+//!
+//! `used_memory` is an estimate of what the store's data occupies in this process, kept per
+//! store and updated on every modification: each [`super::Entry`] caches its size in `mem`,
+//! each [`super::Db`] sums them and adds its table. It is not read from the allocator, for
+//! two reasons: several stores share one process (an embedded store must not count its
+//! neighbours or the application), and eviction decisions must be deterministic (the same
+//! commands on two stores with the same seed evict the same keys — an allocator figure
+//! depends on fragmentation and on everything else the process does).
+//!
+//! The model follows emu's own representations, not Redis's: the database table's slots
+//! (each entry is inline in its slot; keys up to 22 bytes too), heap blocks as glibc's
+//! malloc sizes them ([`heap`]: request + 8, rounded to 16, at least 32), byte vectors by
+//! capacity, the tables of hashes, sets and sorted sets by capacity, a sorted set's order
+//! index, a key's entry in the deadline index. An aggregate with more than
+//! [`EXACT_LIMIT`] elements is estimated from its first [`SAMPLE`] elements (iteration
+//! order is deterministic), so a modification of a big value costs O(1), not O(n). Not
+//! counted: client buffers, the Lua interpreter, allocator fragmentation. The notes of
+//! issue 11 give how close the figure comes to the process RSS, and to Redis's
+//! `used_memory` for the same data.
+//!
+//! # LRU and LFU (Redis's 24-bit `robj.lru` field)
+//!
+//! Under an LRU policy (and under the non-LRU/LFU ones) the field is the LRU clock in
+//! seconds modulo 2^24 ([`lru_clock`]); under an LFU policy it is the last decrement time
+//! in minutes modulo 2^16 (high 16 bits) and a logarithmic 8-bit counter (low 8 bits),
+//! starting at [`LFU_INIT_VAL`]. Times come from the store's clock (the command's time
+//! snapshot), never from the wall clock directly. Neither is persisted: a loaded key starts
+//! as a new one, as after an RDB load in Redis 7.0 without `LRU`/`FREQ` opcodes.
+
+use crate::keyspace::{Object, StrEncoding};
+use crate::util::Dict;
+
+/// Bits of the LRU clock (Redis `LRU_BITS`).
+pub const LRU_BITS: u32 = 24;
+/// Largest LRU clock value (Redis `LRU_CLOCK_MAX`).
+pub const LRU_CLOCK_MAX: u32 = (1 << LRU_BITS) - 1;
+/// Milliseconds per LRU clock tick (Redis `LRU_CLOCK_RESOLUTION`).
+pub const LRU_CLOCK_RESOLUTION: u64 = 1000;
+/// A new key's LFU counter (Redis `LFU_INIT_VAL`).
+pub const LFU_INIT_VAL: u8 = 5;
+
+/// The LRU clock at `now_ms` (Redis `getLRUClock`).
+#[inline]
+pub fn lru_clock(now_ms: u64) -> u32 {
+    ((now_ms / LRU_CLOCK_RESOLUTION) & u64::from(LRU_CLOCK_MAX)) as u32
+}
+
+/// Milliseconds since an LRU stamp (Redis `estimateObjectIdleTime`), wrapping as Redis does.
+pub fn idle_ms(lru: u32, now_ms: u64) -> u64 {
+    let clock = u64::from(lru_clock(now_ms));
+    let lru = u64::from(lru & LRU_CLOCK_MAX);
+    if clock >= lru {
+        (clock - lru) * LRU_CLOCK_RESOLUTION
+    } else {
+        (clock + (u64::from(LRU_CLOCK_MAX) - lru)) * LRU_CLOCK_RESOLUTION
+    }
+}
+
+/// Minutes modulo 2^16 (Redis `LFUGetTimeInMinutes`, from `server.unixtime`).
+#[inline]
+pub fn lfu_minutes(now_ms: u64) -> u32 {
+    ((now_ms / 1000 / 60) & 65535) as u32
+}
+
+/// Minutes since `ldt`, wrapping (Redis `LFUTimeElapsed`).
+pub fn lfu_elapsed(ldt: u32, now_ms: u64) -> u32 {
+    let now = lfu_minutes(now_ms);
+    if now >= ldt {
+        now - ldt
+    } else {
+        65535 - ldt + now
+    }
+}
+
+/// The counter after decay (Redis `LFUDecrAndReturn`): minus one per `decay_time` minutes
+/// since the last decrement time (no decay when `decay_time` is 0).
+pub fn lfu_decr_and_return(lru: u32, now_ms: u64, decay_time: i64) -> u8 {
+    let ldt = lru >> 8;
+    let counter = lru & 255;
+    let periods = match u32::try_from(decay_time) {
+        Ok(d) if d > 0 => lfu_elapsed(ldt, now_ms) / d,
+        _ => 0,
+    };
+    counter.saturating_sub(periods) as u8
+}
+
+/// One logarithmic increment (Redis `LFULogIncr`): with `r` uniform in [0, 1], the counter
+/// grows with probability `1 / ((counter - LFU_INIT_VAL) * log_factor + 1)`; 255 stays.
+pub fn lfu_log_incr(counter: u8, r: f64, log_factor: i64) -> u8 {
+    if counter == 255 {
+        return 255;
+    }
+    let base = (f64::from(counter) - f64::from(LFU_INIT_VAL)).max(0.0);
+    let p = 1.0 / (base * log_factor as f64 + 1.0);
+    if r < p {
+        counter + 1
+    } else {
+        counter
+    }
+}
+
+/// The field after an access (Redis `updateLFU`): decay, increment, stamp the minutes.
+pub fn lfu_touch(lru: u32, now_ms: u64, r: f64, log_factor: i64, decay_time: i64) -> u32 {
+    let counter = lfu_decr_and_return(lru, now_ms, decay_time);
+    let counter = lfu_log_incr(counter, r, log_factor);
+    (lfu_minutes(now_ms) << 8) | u32::from(counter)
+}
+
+/// A new key's field under an LFU policy (`createObject`).
+#[inline]
+pub fn lfu_init(now_ms: u64) -> u32 {
+    (lfu_minutes(now_ms) << 8) | u32::from(LFU_INIT_VAL)
+}
+
+// -----------------------------------------------------------------------------------------
+// Sizes
+// -----------------------------------------------------------------------------------------
+
+/// Aggregates up to this many elements are measured exactly on each modification.
+pub const EXACT_LIMIT: usize = 32;
+/// Elements a bigger aggregate's size is extrapolated from.
+pub const SAMPLE: usize = 8;
+
+/// Bytes a `malloc(n)` occupies with glibc's allocator: the request plus an 8-byte header,
+/// rounded up to 16, at least 32 (0 for no allocation).
+#[inline]
+pub fn heap(n: usize) -> usize {
+    if n == 0 {
+        0
+    } else {
+        ((n + 8 + 15) & !15).max(32)
+    }
+}
+
+/// The heap part of a byte vector (by capacity).
+#[inline]
+fn bytes(v: &Vec<u8>) -> usize {
+    heap(v.capacity())
+}
+
+/// The heap part of a key of `len` bytes stored in a [`Dict`] (short keys are inline).
+#[inline]
+fn dict_key<V>(len: usize) -> usize {
+    if Dict::<V>::key_on_heap(len) {
+        heap(len)
+    } else {
+        0
+    }
+}
+
+/// What a key of `key_len` bytes costs besides its slot in the database's table: its bytes
+/// if they do not fit in the slot, and for a key with a TTL its entry in the deadline index
+/// (a B-tree element of deadline and key copy, with the node slack of a B-tree).
+#[inline]
+pub fn key_overhead(key_len: usize, has_expire: bool) -> usize {
+    dict_key::<super::Entry>(key_len)
+        + if has_expire {
+            EXPIRE_ELEMENT + heap(key_len)
+        } else {
+            0
+        }
+}
+
+/// One element of the deadline index (`(u64, Vec<u8>)`, 32 bytes) with B-tree node slack.
+const EXPIRE_ELEMENT: usize = 48;
+
+/// Sum of `f` over the elements, exact up to [`EXACT_LIMIT`] elements, else extrapolated
+/// from the first [`SAMPLE`].
+fn sum_of<I: Iterator<Item = usize>>(len: usize, it: I) -> usize {
+    if len <= EXACT_LIMIT {
+        return it.sum();
+    }
+    let mut n = 0usize;
+    let mut total = 0usize;
+    for v in it.take(SAMPLE) {
+        n += 1;
+        total += v;
+    }
+    match (total.checked_div(n), total.checked_rem(n)) {
+        (Some(q), Some(r)) => q * len + r * len / n,
+        _ => 0,
+    }
+}
+
+/// A value's heap allocations (its inline part lives in the database table's slot).
+/// `_enc` is kept for the string encodings' sake: they share one representation in emu.
+pub fn object(obj: &Object, _enc: StrEncoding) -> usize {
+    const VEC: usize = std::mem::size_of::<Vec<u8>>();
+    match obj {
+        Object::Str(s) => bytes(s),
+        Object::List(l) => l.items.capacity() * VEC + sum_of(l.len(), l.items.iter().map(bytes)),
+        Object::Hash(h) => {
+            let each = sum_of(
+                h.len(),
+                h.iter()
+                    .map(|(f, v)| dict_key::<Vec<u8>>(f.len()) + heap(v.len())),
+            );
+            // A listpack-encoded hash also keeps its fields' insertion order (a copy of
+            // each field).
+            let order = if h.is_listpack() {
+                h.len() * VEC + sum_of(h.len(), h.iter().map(|(f, _)| heap(f.len())))
+            } else {
+                0
+            };
+            h.fields.table_bytes() + each + order
+        }
+        Object::Set(s) => {
+            s.members.table_bytes()
+                + sum_of(s.len(), s.members.keys().map(|m| dict_key::<()>(m.len())))
+        }
+        Object::ZSet(z) => {
+            // The member → score table, plus the order index: per member its score, a
+            // boxed copy of the member and a fingerprint, in chunks kept 3/4 full.
+            let each = sum_of(
+                z.len(),
+                z.iter()
+                    .map(|(m, _)| dict_key::<f64>(m.len()) + heap(m.len()) + (8 + 16 + 4) * 4 / 3),
+            );
+            z.scores().table_bytes() + each
+        }
+        Object::Stream(st) => st.heap_bytes(),
+    }
+}
+
+/// The table part of a [`super::Db`]: a slot per key (each entry is inline in its slot)
+/// and a 4-byte bucket per key rounded up to a power of two. Counted by length, not
+/// capacity: a table does not shrink when keys go, and eviction must see memory fall as it
+/// deletes (the slack a grown table keeps is not counted).
+#[inline]
+pub fn db_tables(dict: &Dict<super::Entry>) -> usize {
+    let n = dict.len();
+    if n == 0 {
+        0
+    } else {
+        n * Dict::<super::Entry>::slot_bytes() + n.next_power_of_two() * 4
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heap_chunks() {
+        for (n, c) in [
+            (0, 0),
+            (1, 32),
+            (24, 32),
+            (25, 48),
+            (40, 48),
+            (41, 64),
+            (1024, 1040),
+        ] {
+            assert_eq!(heap(n), c, "heap({n})");
+        }
+    }
+
+    #[test]
+    fn lru_idle_wraps() {
+        let now = 5_000_000u64 * 1000;
+        let stamp = lru_clock(now - 7_000);
+        assert_eq!(idle_ms(stamp, now), 7_000);
+        // A stamp "ahead" of the clock means the clock wrapped.
+        let near_max = LRU_CLOCK_MAX - 2;
+        let at = (u64::from(LRU_CLOCK_MAX) + 1 + 3) * 1000; // clock = 3
+        assert_eq!(idle_ms(near_max, at), (3 + 2) * 1000);
+    }
+}

@@ -1,0 +1,249 @@
+//! Against a real redis-server: the same commands, replies compared byte for byte; the same
+//! eviction workload, outcomes compared within tolerances (sampling differs).
+
+use crate::server_util::*;
+
+const OOM: &[u8] = b"-OOM command not allowed when used memory > 'maxmemory'.\r\n";
+
+/// An emu server and a real Redis, or None when redis-server is missing.
+fn pair(why: &str) -> Option<(emu::Redis, emu::server::Running, RealRedis)> {
+    let real = start_real_redis(why)?;
+    let (redis, running) = start();
+    Some((redis, running, real))
+}
+
+fn emu_addr(running: &emu::server::Running) -> std::net::SocketAddr {
+    running.addr().expect("tcp")
+}
+
+fn info_field(c: &mut Raw, name: &str) -> u64 {
+    let reply = c.cmds("INFO everything");
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .unwrap_or_else(|| panic!("no {name}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+fn int_reply(b: &[u8]) -> i64 {
+    std::str::from_utf8(&b[1..b.len() - 2])
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// The same script of commands on both; every reply identical.
+fn same_replies(emu: &mut Raw, real: &mut Raw, script: &[&[&[u8]]]) {
+    for argv in script {
+        let a = emu.cmd(argv);
+        let b = real.cmd(argv);
+        assert_eq!(
+            String::from_utf8_lossy(&a),
+            String::from_utf8_lossy(&b),
+            "{:?}",
+            argv.iter()
+                .map(|a| String::from_utf8_lossy(a))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn oom_multi_and_script_replies_match_redis() {
+    let Some((_r, running, real)) = pair("OOM replies") else {
+        return;
+    };
+    let mut e = Raw::connect(emu_addr(&running));
+    let mut x = Raw::connect(real.addr);
+    let ev: &[&[&[u8]]] = &[
+        &[b"SET", b"seed", b"v"],
+        &[b"CONFIG", b"SET", b"maxmemory-policy", b"noeviction"],
+        &[b"CONFIG", b"SET", b"maxmemory", b"1"],
+        &[b"SET", b"a", b"b"],
+        &[b"LPUSH", b"l", b"x"],
+        &[b"GET", b"seed"],
+        &[b"DEL", b"nothing"],
+        &[b"MULTI"],
+        &[b"GET", b"seed"],
+        &[b"SET", b"a", b"b"],
+        &[b"EXEC"],
+        &[b"MULTI"],
+        &[b"DISCARD"],
+        &[b"EVAL", b"return redis.call('set','x','y')", b"0"],
+        &[b"EVAL", b"return redis.pcall('set','x','y')", b"0"],
+        &[b"EVAL", b"return redis.call('get','seed')", b"0"],
+        &[b"EVAL", b"#!lua\nreturn redis.call('set','x','y')", b"0"],
+        &[
+            b"EVAL",
+            b"#!lua flags=allow-oom\nreturn redis.call('set','x','y')",
+            b"0",
+        ],
+        &[
+            b"EVAL",
+            b"#!lua flags=no-writes\nreturn redis.call('get','x')",
+            b"0",
+        ],
+        &[b"OBJECT", b"FREQ", b"seed"],
+        &[b"CONFIG", b"SET", b"maxmemory", b"0"],
+        &[b"CONFIG", b"SET", b"maxmemory-policy", b"allkeys-lfu"],
+        &[b"SET", b"f", b"v"],
+        &[b"OBJECT", b"FREQ", b"f"],
+        &[b"GET", b"f"],
+        &[b"OBJECT", b"FREQ", b"f"],
+        &[b"OBJECT", b"IDLETIME", b"f"],
+        &[b"OBJECT", b"FREQ", b"missing"],
+        &[b"CONFIG", b"SET", b"maxmemory-policy", b"allkeys-lru"],
+        &[b"OBJECT", b"FREQ", b"f"],
+        &[b"OBJECT", b"IDLETIME", b"f"],
+        &[b"CONFIG", b"GET", b"maxmemory-policy"],
+    ];
+    same_replies(&mut e, &mut x, ev);
+    // And the refusal is Redis's shared error, exactly.
+    e.cmds("CONFIG SET maxmemory-policy noeviction");
+    e.cmds("CONFIG SET maxmemory 1");
+    assert_eq!(e.cmds("SET a b"), OOM);
+}
+
+/// Every command both servers know carries `denyoom` in emu iff it does in Redis 7.0
+/// (COMMAND INFO's flags).
+#[test]
+fn denyoom_flags_match_redis() {
+    let Some((_r, running, real)) = pair("denyoom flags") else {
+        return;
+    };
+    let mut e = Raw::connect(emu_addr(&running));
+    let mut x = Raw::connect(real.addr);
+    let names = String::from_utf8(e.cmds("COMMAND LIST")).unwrap();
+    let names: Vec<String> = names
+        .split("\r\n")
+        .filter(|l| !l.starts_with('*') && !l.starts_with('$') && !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    assert!(names.len() > 100);
+    let mut differ = Vec::new();
+    for n in &names {
+        let ours = e.cmd(&[b"COMMAND", b"INFO", n.as_bytes()]);
+        let theirs = x.cmd(&[b"COMMAND", b"INFO", n.as_bytes()]);
+        if theirs.starts_with(b"*1\r\n*-1") || theirs.starts_with(b"*1\r\n$-1") {
+            continue; // not a Redis 7.0 command
+        }
+        let has = |b: &[u8]| b.windows(9).any(|w| w == b"+denyoom\r");
+        if has(&ours) != has(&theirs) {
+            differ.push(n.clone());
+        }
+    }
+    assert!(differ.is_empty(), "denyoom differs for {differ:?}");
+}
+
+/// The issue's workload: maxmemory over the data set, allkeys-lru, 20,000 SETs of 1 KB.
+/// Redis starts with ~0.9 MB of its own (`used_memory_startup`); emu's figure is the store's
+/// data only, so Redis gets that much more: both then hold the same data budget (2 MB).
+/// Tolerances: key count within 15%, emu's used_memory per key within 15% of Redis's.
+/// Then LRU: the 50 oldest survivors are read (a second apart from the rest, as the LRU
+/// clock has seconds resolution) and 1,000 more keys written; they survive on both.
+#[test]
+fn same_workload_same_outcome_allkeys_lru() {
+    let Some((_r, running, real)) = pair("eviction workload") else {
+        return;
+    };
+    let mut e = Raw::connect(emu_addr(&running));
+    let mut x = Raw::connect(real.addr);
+    let startup = info_field(&mut x, "used_memory");
+    let budget: u64 = 2 << 20;
+    e.cmd(&[
+        b"CONFIG",
+        b"SET",
+        b"maxmemory",
+        budget.to_string().as_bytes(),
+    ]);
+    x.cmd(&[
+        b"CONFIG",
+        b"SET",
+        b"maxmemory",
+        (budget + startup).to_string().as_bytes(),
+    ]);
+    for c in [&mut e, &mut x] {
+        c.cmds("CONFIG SET maxmemory-policy allkeys-lru");
+    }
+    let value = vec![b'x'; 1024];
+    let write = |c: &mut Raw, range: std::ops::Range<u32>| {
+        let mut out = Vec::new();
+        for i in range.clone() {
+            emu::resp::encode_request(&mut out, &[b"SET", format!("key:{i}").as_bytes(), &value]);
+        }
+        c.send(&out);
+        for _ in range {
+            let r = c.reply();
+            assert_eq!(r, b"+OK\r\n", "{}", String::from_utf8_lossy(&r));
+        }
+    };
+    for chunk in 0..20 {
+        write(&mut e, chunk * 1000..(chunk + 1) * 1000);
+        write(&mut x, chunk * 1000..(chunk + 1) * 1000);
+    }
+    let (ne, nx) = (int_reply(&e.cmds("DBSIZE")), int_reply(&x.cmds("DBSIZE")));
+    let (ue, ux) = (
+        info_field(&mut e, "used_memory"),
+        info_field(&mut x, "used_memory") - startup,
+    );
+    let (ee, ex) = (
+        info_field(&mut e, "evicted_keys"),
+        info_field(&mut x, "evicted_keys"),
+    );
+    eprintln!(
+        "emu: {ne} keys, {ue} B, {ee} evicted; redis: {nx} keys, {ux} B (+{startup} startup), {ex} evicted"
+    );
+    assert!(ue <= budget, "emu over budget: {ue}");
+    assert_eq!(ne as u64 + ee, 20_000);
+    let ratio = ne as f64 / nx as f64;
+    assert!(
+        (0.85..=1.15).contains(&ratio),
+        "dbsize emu {ne} vs redis {nx}"
+    );
+    let per_key = (ue as f64 / ne as f64) / (ux as f64 / nx as f64);
+    assert!(
+        (0.85..=1.15).contains(&per_key),
+        "bytes per key ratio {per_key}"
+    );
+
+    // The 50 oldest keys present on both.
+    let mut hot = Vec::new();
+    for i in 15_000..20_000u32 {
+        let k = format!("key:{i}");
+        let on_e = e.cmd(&[b"EXISTS", k.as_bytes()]) == b":1\r\n";
+        let on_x = x.cmd(&[b"EXISTS", k.as_bytes()]) == b":1\r\n";
+        if on_e && on_x {
+            hot.push(k);
+            if hot.len() == 50 {
+                break;
+            }
+        }
+    }
+    assert_eq!(hot.len(), 50);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    for k in &hot {
+        // Redis's used_memory moves with its buffers, so it may evict before a read too.
+        x.cmd(&[b"GET", k.as_bytes()]);
+        assert_ne!(e.cmd(&[b"GET", k.as_bytes()]), b"$-1\r\n");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    write(&mut e, 20_000..21_000);
+    write(&mut x, 20_000..21_000);
+    let mut lost = [0usize; 2];
+    for (n, c) in [&mut e, &mut x].into_iter().enumerate() {
+        lost[n] = hot
+            .iter()
+            .filter(|k| c.cmd(&[b"EXISTS", k.as_bytes()]) != b":1\r\n")
+            .count();
+    }
+    eprintln!(
+        "recently read keys evicted: emu {}, redis {}",
+        lost[0], lost[1]
+    );
+    // Sampling is an approximation, and the pool keeps idle times measured before the
+    // reads: Redis loses up to ~10 of the 50 here. Without the reads these are the oldest
+    // keys and would all go.
+    assert!(lost[0] <= 10, "emu evicted {} recently read keys", lost[0]);
+}
