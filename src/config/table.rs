@@ -93,18 +93,19 @@ macro_rules! text {
 /// Every parameter, in CONFIG GET order.
 pub static TABLE: &[ConfigSpec] = &[
     int!("databases", databases, 1, INT_MAX, "16").immutable(),
-    // Stored only: no eviction yet (INFO memory reports it).
+    // Honoured: the memory bound eviction keeps `used_memory` under (`engine::evict`).
     uint!("maxmemory", maxmemory, 0, u64::MAX, "0", mem),
-    // Stored only (INFO memory reports it).
+    // Honoured: which keys eviction picks (`engine::evict`).
     enumerated!(
         "maxmemory-policy",
         maxmemory_policy,
         MaxmemoryPolicy,
         "noeviction"
     ),
-    // Stored only.
+    // Honoured: keys sampled per database and eviction round.
     int!("maxmemory-samples", maxmemory_samples, 1, INT_MAX, "5"),
-    // Stored only.
+    // Stored only: eviction has no time budget (it runs until memory is under the limit,
+    // which keeps its outcome independent of the machine; see `engine::evict`).
     int!(
         "maxmemory-eviction-tenacity",
         maxmemory_eviction_tenacity,
@@ -299,7 +300,7 @@ pub static TABLE: &[ConfigSpec] = &[
         LONG_MAX,
         "100"
     ),
-    // Stored only: no LFU eviction yet.
+    // Honoured: the LFU counter's increments and decay (`keyspace::memory`).
     int!("lfu-log-factor", lfu_log_factor, 0, INT_MAX, "10"),
     int!("lfu-decay-time", lfu_decay_time, 0, INT_MAX, "1"),
     // Stored only: the server accepts whoever can reach its bind address.
