@@ -28,7 +28,7 @@ pub const BUSY_FUNCTION: &str =
 /// Redis's `processEventsWhileBlocked`). Set once by the front end.
 static ON_TIMEOUT: OnceLock<fn()> = OnceLock::new();
 
-/// Registers the front end's [`ON_TIMEOUT`] action (first caller wins; it must be cheap to
+/// Registers the front end's action for a timed-out script (first caller wins; it must be cheap to
 /// call where it has nothing to do).
 pub fn set_on_timeout(f: fn()) {
     let _ = ON_TIMEOUT.set(f);
