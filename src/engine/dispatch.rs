@@ -42,7 +42,9 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
         return reject(store, session, Some(spec), e);
     }
     // (No eviction while a CLIENT PAUSE holds the dataset still.)
-    if !store.blocking.is_paused() && !store.evict_before_command() && refused_on_oom(session, spec)
+    if !store.blocking.is_paused()
+        && !store.evict_before_command()
+        && refused_on_oom(session, spec, argv)
     {
         return reject(
             store,
@@ -73,15 +75,28 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
 /// `processCommand`): `denyoom` commands, EXEC of a transaction that queued one, and any
 /// command but EXEC/DISCARD/QUIT/RESET while queueing in MULTI (queueing itself takes
 /// memory).
-fn refused_on_oom(session: &Session, spec: &CommandSpec) -> bool {
-    if spec.has(flags::DENYOOM) {
+fn refused_on_oom(session: &Session, spec: &CommandSpec, argv: &[&[u8]]) -> bool {
+    if denyoom(spec, argv) {
         return true;
     }
     match &session.tx.multi {
-        Some(q) if spec.name == "exec" => q.commands.iter().any(|(s, _)| s.has(flags::DENYOOM)),
+        Some(q) if spec.name == "exec" => q.commands.iter().any(|(s, a)| {
+            let a: Vec<&[u8]> = a.iter().map(Vec::as_slice).collect();
+            denyoom(s, &a)
+        }),
         Some(_) => !matches!(spec.name, "discard" | "quit" | "reset"),
         None => false,
     }
+}
+
+/// Redis 7.0's `denyoom` flag, subcommands included: the table flags whole commands, and
+/// XGROUP CREATE / CREATECONSUMER are the container subcommands 7.0 marks `denyoom`.
+fn denyoom(spec: &CommandSpec, argv: &[&[u8]]) -> bool {
+    spec.has(flags::DENYOOM)
+        || (spec.name == "xgroup"
+            && argv.get(1).is_some_and(|s| {
+                s.eq_ignore_ascii_case(b"create") || s.eq_ignore_ascii_case(b"createconsumer")
+            }))
 }
 
 /// Redis 7.0's refusal of DEBUG when `enable-debug-command` does not allow the client.

@@ -71,6 +71,10 @@ fn oom_multi_and_script_replies_match_redis() {
         &[b"EXEC"],
         &[b"MULTI"],
         &[b"DISCARD"],
+        // XGROUP's denyoom subcommands (CREATE, CREATECONSUMER) and a plain write one.
+        &[b"XGROUP", b"CREATE", b"s", b"g", b"$", b"MKSTREAM"],
+        &[b"XGROUP", b"CREATECONSUMER", b"s", b"g", b"c"],
+        &[b"XGROUP", b"DESTROY", b"s", b"g"],
         &[b"EVAL", b"return redis.call('set','x','y')", b"0"],
         &[b"EVAL", b"return redis.pcall('set','x','y')", b"0"],
         &[b"EVAL", b"return redis.call('get','seed')", b"0"],
