@@ -112,7 +112,8 @@ fn oom_multi_and_script_replies_match_redis() {
 
 /// Every command both servers know carries `denyoom` in emu iff it does in Redis 7.0
 /// (COMMAND INFO's own flags; a container's subcommands, e.g. XGROUP CREATE's denyoom, are
-/// not in emu's table — a known gap).
+/// not in emu's table: the dispatcher's `denyoom` knows them, tested in
+/// `oom_multi_and_script_replies_match_redis`).
 #[test]
 fn denyoom_flags_match_redis() {
     let Some((_r, running, real)) = pair("denyoom flags") else {
