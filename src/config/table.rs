@@ -119,7 +119,8 @@ pub static TABLE: &[ConfigSpec] = &[
     ConfigSpec::new("save", "", Kind::Save),
     // Stored only: the log is turned on by opening a data directory, not by this.
     boolean!("appendonly", appendonly, "no"),
-    // Stored only: the log's policy comes from `Builder::appendfsync` / `--appendfsync`.
+    // Honoured with a data directory: the policy the store was opened with
+    // (`Builder::appendfsync` / `--appendfsync`), changed by CONFIG SET at the next batch.
     enumerated!("appendfsync", appendfsync, Fsync, "everysec"),
     // Reported only.
     text!("appendfilename", appendfilename, "appendonly.aof").immutable(),

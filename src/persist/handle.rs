@@ -112,15 +112,42 @@ impl Handle {
             opts: p.opts,
         });
         h.rearm_auto();
+        drop(log);
         if h.opts.fsync != AppendFsync::Always {
-            let t = std::thread::Builder::new()
-                .name("emu-log-sync".into())
-                .spawn(move || log.background_loop());
-            if let Ok(t) = t {
-                *h.ticker.lock() = Some(t);
-            }
+            h.start_ticker();
         }
         h
+    }
+
+    /// Starts the background thread of `everysec` / `no` (once).
+    fn start_ticker(&self) {
+        let mut ticker = self.ticker.lock();
+        if ticker.is_some() {
+            return;
+        }
+        let log = self.log.clone();
+        let t = std::thread::Builder::new()
+            .name("emu-log-sync".into())
+            .spawn(move || log.background_loop());
+        if let Ok(t) = t {
+            *ticker = Some(t);
+        }
+    }
+
+    /// Follows CONFIG SET appendfsync: the store's `appendfsync` is the policy of the next
+    /// batches (the background thread starts when a policy first needs it).
+    fn follow_config(&self, store: &Store) {
+        let want = match store.config.appendfsync {
+            crate::config::Fsync::Always => AppendFsync::Always,
+            crate::config::Fsync::Everysec => AppendFsync::Everysec,
+            crate::config::Fsync::No => AppendFsync::No,
+        };
+        if want != self.log.policy() {
+            self.log.set_policy(want);
+            if want != AppendFsync::Always {
+                self.start_ticker();
+            }
+        }
     }
 
     /// The data directory.
@@ -128,9 +155,9 @@ impl Handle {
         &self.dir
     }
 
-    /// The fsync policy.
+    /// The fsync policy in force (the opening one, or the last CONFIG SET appendfsync).
     pub fn fsync_policy(&self) -> AppendFsync {
-        self.opts.fsync
+        self.log.policy()
     }
 
     /// Warnings produced while opening (e.g. a truncated torn tail).
@@ -179,6 +206,7 @@ impl Handle {
         if self.bg_done.load(Ordering::Acquire) {
             self.reap_bg(false);
         }
+        self.follow_config(store);
         let rng = store.rng.state();
         let ticket = if !store.has_effects() {
             if rng != self.rng_logged.load(Ordering::Relaxed) {
@@ -194,7 +222,7 @@ impl Handle {
             let log = self.log.clone();
             // An error (`PersistError::Failed`, which converts into the MISCONF error)
             // means the write may not survive a crash and the store now refuses writes.
-            if self.opts.fsync == AppendFsync::Always {
+            if self.log.policy() == AppendFsync::Always {
                 Ticket::new(move || log.wait_durable(seq).map_err(Error::from))
             } else {
                 // everysec / no: the batch reaches the kernel before its replies (a

@@ -145,7 +145,8 @@ pub struct FaultInjector {
 
 /// The shared log state. See the module docs.
 pub struct LogCore {
-    policy: AppendFsync,
+    /// The fsync policy ([`AppendFsync`] as a `u8`): CONFIG SET appendfsync changes it.
+    policy: std::sync::atomic::AtomicU8,
     dir: PathBuf,
     pending: Mutex<Pending>,
     active: Mutex<Active>,
@@ -184,7 +185,7 @@ impl LogCore {
         faults: Arc<FaultInjector>,
     ) -> LogCore {
         LogCore {
-            policy,
+            policy: std::sync::atomic::AtomicU8::new(policy as u8),
             dir: dir.to_path_buf(),
             pending: Mutex::new(Pending {
                 buf: Vec::with_capacity(64 * 1024),
@@ -221,7 +222,16 @@ impl LogCore {
 
     /// The fsync policy.
     pub fn policy(&self) -> AppendFsync {
-        self.policy
+        match self.policy.load(Ordering::Relaxed) {
+            x if x == AppendFsync::Always as u8 => AppendFsync::Always,
+            x if x == AppendFsync::No as u8 => AppendFsync::No,
+            _ => AppendFsync::Everysec,
+        }
+    }
+
+    /// Changes the fsync policy (CONFIG SET appendfsync): the next batches follow it.
+    pub fn set_policy(&self, policy: AppendFsync) {
+        self.policy.store(policy as u8, Ordering::Relaxed);
     }
 
     /// The error text once the log has failed.
@@ -302,7 +312,7 @@ impl LogCore {
         self.appended_hint.store(seq, Ordering::Relaxed);
         let len = p.buf.len();
         drop(p);
-        if self.policy != AppendFsync::Always && len >= KICK_BYTES {
+        if self.policy() != AppendFsync::Always && len >= KICK_BYTES {
             if len >= INLINE_FLUSH_BYTES || !self.has_background.load(Ordering::Relaxed) {
                 if let Err(e) = self.write_pending() {
                     self.fail(&e);
@@ -473,7 +483,7 @@ impl LogCore {
         if self.failed.load(Ordering::Acquire) {
             return;
         }
-        let fsync = self.policy != AppendFsync::No;
+        let fsync = self.policy() != AppendFsync::No;
         {
             let mut st = self.sync.lock();
             let nothing_new = {

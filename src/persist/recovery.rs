@@ -307,6 +307,7 @@ pub(crate) fn open_impl(
                 .map(|d| d.as_secs())
                 .unwrap_or(0)
         });
+    let opts_fsync = opts.fsync;
     let handle = Handle::start(Parts {
         dir: dir.clone(),
         opts,
@@ -320,6 +321,13 @@ pub(crate) fn open_impl(
         warnings,
         temp,
     });
+    // CONFIG GET appendfsync tells the policy the store was opened with; CONFIG SET
+    // changes it (the handle follows the config at each commit).
+    store.config.appendfsync = match opts_fsync {
+        crate::persist::AppendFsync::Always => crate::config::Fsync::Always,
+        crate::persist::AppendFsync::Everysec => crate::config::Fsync::Everysec,
+        crate::persist::AppendFsync::No => crate::config::Fsync::No,
+    };
     store.attach_durability(handle);
     Ok(store)
 }

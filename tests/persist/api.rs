@@ -66,6 +66,53 @@ fn builder_always_and_stats() {
 }
 
 #[test]
+fn config_set_appendfsync_changes_the_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Redis::builder()
+        .appendfsync(AppendFsync::No)
+        .compaction(1.0, u64::MAX)
+        .open(dir.path())
+        .unwrap();
+    let h = r.persistence().unwrap();
+    // CONFIG GET tells the policy the store was opened with.
+    let get = |r: &Redis| {
+        r.cmd("CONFIG")
+            .arg("GET")
+            .arg("appendfsync")
+            .query::<Vec<String>>()
+    };
+    assert_eq!(get(&r).unwrap(), ["appendfsync", "no"]);
+    let _: () = r.cmd("SET").arg("a").arg(1).query().unwrap();
+    assert_eq!(h.stats().fsyncs, 0);
+    // always: every acknowledged write is fsynced from the next batch on.
+    assert_eq!(
+        r.cmd("CONFIG")
+            .arg("SET")
+            .arg("appendfsync")
+            .arg("always")
+            .query::<Value>()
+            .unwrap(),
+        Value::ok()
+    );
+    for i in 0..5 {
+        let _: () = r.cmd("SET").arg(format!("k{i}")).arg(i).query().unwrap();
+    }
+    assert_eq!(h.fsync_policy(), AppendFsync::Always);
+    assert_eq!(h.stats().synced_records, h.stats().records);
+    assert!(h.stats().fsyncs >= 5);
+    // Back to everysec: writes are no longer waited for by an fsync each.
+    r.cmd("CONFIG")
+        .arg("SET")
+        .arg("appendfsync")
+        .arg("everysec")
+        .query::<Value>()
+        .unwrap();
+    let _: () = r.cmd("SET").arg("b").arg(2).query().unwrap();
+    assert_eq!(h.fsync_policy(), AppendFsync::Everysec);
+    assert_eq!(get(&r).unwrap(), ["appendfsync", "everysec"]);
+}
+
+#[test]
 fn fixture_through_the_redis_api() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1");
     let r = Redis::fixture(&dir).unwrap();
