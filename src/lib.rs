@@ -108,6 +108,7 @@ pub use client::{
 pub use client::{
     Builder, Cmd, FromValue, Pipeline, PipelineCmd, Redis, ScanIter, Script, ToArg, ToPair,
 };
+pub use client::{GeoAddOptions, GeoMatch, GeoSearch, GeoUnit, GeoWith};
 pub use config::MaxmemoryPolicy;
 pub use error::{Error, ErrorKind, Result};
 pub use persist::{AppendFsync, FixtureClock};
