@@ -424,8 +424,50 @@ fn random_streams(resp3: bool, seeds: std::ops::Range<u64>, steps: usize) {
                 "WITHDIST",
             ],
             vec!["GEODIST", "g1", "a", "b", "m", "extra"],
+            // Scores ZADD wrote: Redis decodes them through C's (uint64_t) conversion.
+            vec![
+                "ZADD", "odd", "-3", "a", "inf", "b", "1e300", "c", "-inf", "d", "5e18", "e",
+            ],
+            vec![
+                "ZADD", "odd", "-1e19", "f", "9.3e18", "g", "0", "h", "nan", "i",
+            ],
+            vec!["GEOPOS", "odd", "a", "b", "c", "d", "e", "f", "g", "h"],
+            vec!["GEOHASH", "odd", "a", "b", "c", "d", "e", "f", "g", "h"],
+            vec!["GEODIST", "odd", "a", "e"],
+            vec!["GEODIST", "odd", "f", "h", "km"],
+            vec![
+                "GEORADIUSBYMEMBER",
+                "odd",
+                "a",
+                "500",
+                "km",
+                "WITHCOORD",
+                "WITHHASH",
+            ],
+            vec![
+                "GEOSEARCH",
+                "odd",
+                "FROMMEMBER",
+                "e",
+                "BYBOX",
+                "1",
+                "1",
+                "m",
+                "WITHDIST",
+            ],
+            vec![
+                "GEOSEARCH",
+                "odd",
+                "FROMMEMBER",
+                "h",
+                "BYRADIUS",
+                "1",
+                "km",
+                "WITHCOORD",
+            ],
         ] {
-            p.cmd(&c);
+            let w: Vec<String> = c.iter().map(|s| s.to_string()).collect();
+            p.run(&w, resp3);
         }
     }
     assert!(p.compared > steps);

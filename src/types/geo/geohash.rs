@@ -151,6 +151,26 @@ pub fn decode(lon_r: Range, lat_r: Range, h: Bits) -> Area {
     }
 }
 
+/// C's `(uint64_t)` of a double as gcc compiles it on x86-64 (Redis's `decodeGeohash` on
+/// scores that ZADD, not GEOADD, wrote): below 2^63 a truncating signed conversion
+/// (negative values wrap, out-of-range ones give 2^63), else the same on `x - 2^63` with
+/// the top bit flipped (so `inf`, NaN and values from 2^64 on give 0).
+pub fn c_u64(x: f64) -> u64 {
+    const TWO63: f64 = 9223372036854775808.0;
+    fn cvtt(v: f64) -> u64 {
+        if v.is_nan() || v >= TWO63 || v < -TWO63 {
+            1 << 63
+        } else {
+            v as i64 as u64
+        }
+    }
+    if x < TWO63 {
+        cvtt(x)
+    } else {
+        cvtt(x - TWO63) ^ (1 << 63)
+    }
+}
+
 /// The (longitude, latitude) a stored score stands for (Redis `decodeGeohash`: the cell
 /// centre, clamped to the valid ranges).
 pub fn decode_score(score: f64) -> (f64, f64) {
@@ -158,7 +178,7 @@ pub fn decode_score(score: f64) -> (f64, f64) {
         WGS84_LON,
         WGS84_LAT,
         Bits {
-            bits: score as u64,
+            bits: c_u64(score),
             step: STEP_MAX,
         },
     );
