@@ -970,7 +970,7 @@ fn gen_geo(r: &mut Rng) -> Argv {
             }
             if r.chance(30) {
                 push(&mut v, r.pick(&["STORE", "STOREDIST"]));
-                push(&mut v, &key(r, ZSET_KEYS));
+                push(&mut v, key(r, ZSET_KEYS));
             }
         }
     }

@@ -157,8 +157,9 @@ pub fn decode(lon_r: Range, lat_r: Range, h: Bits) -> Area {
 /// the top bit flipped (so `inf`, NaN and values from 2^64 on give 0).
 pub fn c_u64(x: f64) -> u64 {
     const TWO63: f64 = 9223372036854775808.0;
+    // NaN is outside the range too.
     fn cvtt(v: f64) -> u64 {
-        if v.is_nan() || v >= TWO63 || v < -TWO63 {
+        if !(-TWO63..TWO63).contains(&v) {
             1 << 63
         } else {
             v as i64 as u64
