@@ -25,6 +25,7 @@
 //!   commands ([`types::keys`]): each holds its value representation, its handlers (each
 //!   with a `# Format` line) and its `COMMANDS` spec slice. Bitmaps ([`types::bitmap`]),
 //!   HyperLogLog ([`types::hll`]) and LCS ([`types::lcs`]) operate on string values.
+//!   Geo ([`types::geo`]) operates on sorted sets through the zset module's helpers.
 //! * [`keyspace`] — databases, entries (with the one expiry rule,
 //!   [`keyspace::Entry::is_expired_at`]), `Object`, clock, RNG, notification classes.
 //! * [`engine`] — command specs and [`engine::Table`], the one dispatch path
