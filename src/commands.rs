@@ -21,6 +21,7 @@ pub const SOURCES: &[&[crate::engine::CommandSpec]] = &[
     crate::types::list::COMMANDS,
     crate::types::set::COMMANDS,
     crate::types::zset::COMMANDS,
+    crate::types::geo::COMMANDS,
     crate::types::stream::COMMANDS,
     crate::types::keys::COMMANDS,
     crate::admin::COMMANDS,

@@ -25,6 +25,7 @@
 //!   commands ([`types::keys`]): each holds its value representation, its handlers (each
 //!   with a `# Format` line) and its `COMMANDS` spec slice. Bitmaps ([`types::bitmap`]),
 //!   HyperLogLog ([`types::hll`]) and LCS ([`types::lcs`]) operate on string values.
+//!   Geo ([`types::geo`]) operates on sorted sets through the zset module's helpers.
 //! * [`keyspace`] — databases, entries (with the one expiry rule,
 //!   [`keyspace::Entry::is_expired_at`]), `Object`, clock, RNG, notification classes.
 //! * [`engine`] — command specs and [`engine::Table`], the one dispatch path
@@ -108,6 +109,7 @@ pub use client::{
 pub use client::{
     Builder, Cmd, FromValue, Pipeline, PipelineCmd, Redis, ScanIter, Script, ToArg, ToPair,
 };
+pub use client::{GeoAddOptions, GeoMatch, GeoSearch, GeoUnit, GeoWith};
 pub use config::MaxmemoryPolicy;
 pub use error::{Error, ErrorKind, Result};
 pub use persist::{AppendFsync, FixtureClock};

@@ -867,14 +867,125 @@ fn gen_bits(r: &mut Rng) -> Argv {
     v
 }
 
+const GEO_COORDS: &[(&str, &str)] = &[
+    ("13.361389", "38.115556"),
+    ("15.087269", "37.502669"),
+    ("13.5", "38"),
+    ("-180", "-85.05112878"),
+    ("180", "85.05112878"),
+    ("0", "0"),
+    ("181", "0"),
+    ("0", "-86"),
+    ("x", "1"),
+];
+const GEO_UNITS: &[&str] = &["m", "km", "KM", "ft", "mi", "yd"];
+const GEO_DISTS: &[&str] = &["0", "1", "50", "200", "1000", "20000000", "-1", "abc"];
+
+/// Geo (issue 14) on the sorted-set keys: GEOADD with NX/XX/CH, GEOPOS, GEOHASH, GEODIST,
+/// GEOSEARCH/GEOSEARCHSTORE and GEORADIUS* with random shapes and options.
+fn gen_geo(r: &mut Rng) -> Argv {
+    let k = key(r, ZSET_KEYS);
+    let coord = |r: &mut Rng, v: &mut Argv| {
+        let (x, y) = GEO_COORDS[r.below(GEO_COORDS.len())];
+        push(v, x);
+        push(v, y);
+    };
+    let mut v: Argv;
+    match r.below(8) {
+        0 | 1 => {
+            v = a(&["GEOADD", &k]);
+            if r.chance(30) {
+                push(&mut v, r.pick(&["NX", "XX", "CH"]));
+            }
+            for _ in 0..1 + r.below(3) {
+                coord(r, &mut v);
+                push(&mut v, r.pick(MEMBERS));
+            }
+        }
+        2 => {
+            v = a(&[r.pick(&["GEOPOS", "GEOHASH"]), &k]);
+            many(r, &mut v, MEMBERS, 3);
+        }
+        3 => {
+            v = a(&["GEODIST", &k, r.pick(MEMBERS), r.pick(MEMBERS)]);
+            if r.chance(60) {
+                push(&mut v, r.pick(GEO_UNITS));
+            }
+        }
+        4 | 5 => {
+            let store = r.chance(30);
+            v = if store {
+                a(&["GEOSEARCHSTORE", &key(r, ZSET_KEYS), &k])
+            } else {
+                a(&["GEOSEARCH", &k])
+            };
+            if r.chance(50) {
+                push(&mut v, "FROMMEMBER");
+                push(&mut v, r.pick(MEMBERS));
+            } else {
+                push(&mut v, "FROMLONLAT");
+                coord(r, &mut v);
+            }
+            if r.chance(50) {
+                push(&mut v, "BYRADIUS");
+            } else {
+                push(&mut v, "BYBOX");
+                push(&mut v, r.pick(GEO_DISTS));
+            }
+            push(&mut v, r.pick(GEO_DISTS));
+            push(&mut v, r.pick(GEO_UNITS));
+            for _ in 0..r.below(3) {
+                match r.below(4) {
+                    0 => push(&mut v, r.pick(&["ASC", "DESC"])),
+                    1 => {
+                        push(&mut v, "COUNT");
+                        push(&mut v, r.pick(&["1", "2", "0", "x"]));
+                        if r.chance(50) {
+                            push(&mut v, "ANY");
+                        }
+                    }
+                    2 if store => push(&mut v, "STOREDIST"),
+                    _ => push(&mut v, r.pick(&["WITHDIST", "WITHHASH", "WITHCOORD"])),
+                }
+            }
+        }
+        _ => {
+            let member = r.chance(50);
+            let name = match (member, r.chance(30)) {
+                (false, false) => "GEORADIUS",
+                (false, true) => "GEORADIUS_RO",
+                (true, false) => "GEORADIUSBYMEMBER",
+                (true, true) => "GEORADIUSBYMEMBER_RO",
+            };
+            v = a(&[name, &k]);
+            if member {
+                push(&mut v, r.pick(MEMBERS));
+            } else {
+                coord(r, &mut v);
+            }
+            push(&mut v, r.pick(GEO_DISTS));
+            push(&mut v, r.pick(GEO_UNITS));
+            if r.chance(40) {
+                push(&mut v, r.pick(&["WITHDIST", "WITHCOORD", "ASC", "DESC"]));
+            }
+            if r.chance(30) {
+                push(&mut v, r.pick(&["STORE", "STOREDIST"]));
+                push(&mut v, key(r, ZSET_KEYS));
+            }
+        }
+    }
+    v
+}
+
 fn gen(r: &mut Rng) -> Argv {
-    match r.below(7) {
+    match r.below(8) {
         0 => gen_string(r),
         1 => gen_hash(r),
         2 => gen_list(r),
         3 => gen_set(r),
         4 => gen_zset(r),
         5 => gen_bits(r),
+        6 => gen_geo(r),
         _ => gen_keys(r),
     }
 }
@@ -976,6 +1087,21 @@ fn both(redis: &mut Raw, emu: &mut Raw, argv: &Argv) -> (Vec<u8>, Vec<u8>) {
         }
         if RANDOM.contains(&name.as_str()) {
             return shape(&tree(&b)).into_bytes();
+        }
+        if name.starts_with("geo") {
+            // RESP3 coordinates: Redis prints `%.17Lf` trimmed, emu `%.17g` of the same
+            // double (a documented difference): compare the parsed values.
+            let mut out = Vec::with_capacity(b.len());
+            for line in b.split_inclusive(|c| *c == b'\n') {
+                match line.strip_prefix(b",") {
+                    Some(t) => {
+                        let v: f64 = String::from_utf8_lossy(t).trim_end().parse().unwrap_or(0.0);
+                        out.extend_from_slice(format!(",#{:x}\r\n", v.to_bits()).as_bytes());
+                    }
+                    None => out.extend_from_slice(line),
+                }
+            }
+            return out;
         }
         if matches!(name.as_str(), "pttl" | "ttl" | "expiretime" | "pexpiretime") {
             // Both clocks run: allow the deadline to have moved by a little.

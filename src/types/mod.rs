@@ -1,8 +1,10 @@
 //! The data types: each module holds the value representation and its command
 //! handlers, and exports them as `COMMANDS`. `bitmap`, `hll` and `lcs` are commands on
 //! string values (bitmaps, HyperLogLog in Redis's byte format, LCS).
+//! `geo` holds the GEO* commands, which work on sorted sets.
 
 pub mod bitmap;
+pub mod geo;
 pub mod hash;
 pub mod hll;
 pub mod keys;

@@ -13,6 +13,7 @@ use crate::client::convert::{ToArg, ToPair};
 
 pub(crate) mod bits;
 mod blocking;
+pub(crate) mod geo;
 mod hashes;
 mod keys;
 mod lists;
