@@ -75,6 +75,7 @@ pub use commands::bits::{
     BitField, BitFieldType, BitOffset, BitOp, BitOverflow, BitPosRange, BitRange, BitUnit, LcsIdx,
     LcsMatch, LcsOptions,
 };
+pub use commands::sort::SortOptions;
 pub use convert::{FromValue, ToArg, ToPair};
 pub use options::{
     Condition, CopyOptions, Direction, ExpireOption, Expiry, InsertPosition, LPosOptions, MinMax,

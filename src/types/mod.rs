@@ -1,6 +1,7 @@
 //! The data types: each module holds the value representation and its command
 //! handlers, and exports them as `COMMANDS`. `bitmap`, `hll` and `lcs` are commands on
-//! string values (bitmaps, HyperLogLog in Redis's byte format, LCS).
+//! string values (bitmaps, HyperLogLog in Redis's byte format, LCS); `sort` is SORT and
+//! SORT_RO over lists, sets and sorted sets.
 
 pub mod bitmap;
 pub mod hash;
@@ -9,6 +10,7 @@ pub mod keys;
 pub mod lcs;
 pub mod list;
 pub mod set;
+pub mod sort;
 pub mod stream;
 pub mod string;
 pub mod zset;
