@@ -904,7 +904,7 @@ fn gen_sort(r: &mut Rng) -> Argv {
     }
     if store {
         push(&mut v, "STORE");
-        push(&mut v, &key(r, LIST_KEYS));
+        push(&mut v, key(r, LIST_KEYS));
     }
     v
 }
