@@ -93,8 +93,10 @@ fn parse_options<'a>(argv: &[&'a [u8]], readonly: bool) -> Result<Options<'a>> {
             let p = argv[j + 1];
             o.by = Some(p);
             // A constant pattern (no `*` before the first NUL, as strchr sees it) means
-            // "do not sort".
-            o.dontsort = !c_str(p).contains(&b'*');
+            // "do not sort" — for good: a later BY with a `*` does not undo it in Redis.
+            if !c_str(p).contains(&b'*') {
+                o.dontsort = true;
+            }
             j += 1;
         } else if eq_ic(a, "get") && left >= 1 {
             o.gets.push(argv[j + 1]);
