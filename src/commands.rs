@@ -17,6 +17,7 @@ pub const SOURCES: &[&[crate::engine::CommandSpec]] = &[
     crate::types::lcs::COMMANDS,
     crate::types::bitmap::COMMANDS,
     crate::types::hll::COMMANDS,
+    crate::types::sort::COMMANDS,
     crate::types::hash::COMMANDS,
     crate::types::list::COMMANDS,
     crate::types::set::COMMANDS,

@@ -104,7 +104,7 @@ pub use client::{
 };
 pub use client::{
     BitField, BitFieldType, BitOffset, BitOp, BitOverflow, BitPosRange, BitRange, BitUnit, LcsIdx,
-    LcsMatch, LcsOptions,
+    LcsMatch, LcsOptions, SortOptions,
 };
 pub use client::{
     Builder, Cmd, FromValue, Pipeline, PipelineCmd, Redis, ScanIter, Script, ToArg, ToPair,

@@ -977,8 +977,51 @@ fn gen_geo(r: &mut Rng) -> Argv {
     v
 }
 
+/// SORT / SORT_RO (issue 14) over the list, set and sorted set keys, with weights and GET
+/// values from the string and hash keys. Left out, because Redis's order there is its hash
+/// table's (and a key's name here does not tell its type): no sorting (a constant BY) and
+/// ALPHA unless STOREd (a set is then sorted ALPHA, and comparisons are byte-wise, while
+/// `strcoll` ties members that differ only after a NUL byte), and ALPHA with a BY pattern
+/// (equal weights). tests/sort covers those on values of known shape.
+fn gen_sort(r: &mut Rng) -> Argv {
+    let k = key(r, &["l1", "l2", "t1", "t2", "z1", "z2"]);
+    let ro = r.chance(25);
+    let mut v = a(&[if ro { "SORT_RO" } else { "SORT" }, &k]);
+    let store = !ro && r.chance(35);
+    let by = match r.below(4) {
+        0 if store => Some(r.pick(&["nosort", "s1"])),
+        1 => Some(r.pick(&["s*", "h*->f1", "n*", "*"])),
+        _ => None,
+    };
+    if let Some(b) = by {
+        push(&mut v, "BY");
+        push(&mut v, b);
+    }
+    if by.is_none() && store && r.chance(40) {
+        push(&mut v, "ALPHA");
+    }
+    if r.chance(40) {
+        push(&mut v, "LIMIT");
+        push(&mut v, r.pick(INTS));
+        push(&mut v, r.pick(INTS));
+    }
+    for _ in 0..r.below(3) {
+        push(&mut v, "GET");
+        push(&mut v, r.pick(&["#", "s*", "h*->f1", "h*->f2", "missing"]));
+    }
+    if r.chance(50) {
+        push(&mut v, r.pick(&["ASC", "DESC"]));
+    }
+    if store {
+        push(&mut v, "STORE");
+        push(&mut v, key(r, LIST_KEYS));
+    }
+    v
+}
+
 fn gen(r: &mut Rng) -> Argv {
-    match r.below(8) {
+    match r.below(9) {
+        7 => gen_sort(r),
         0 => gen_string(r),
         1 => gen_hash(r),
         2 => gen_list(r),
@@ -1074,6 +1117,19 @@ fn both(redis: &mut Raw, emu: &mut Raw, argv: &Argv) -> (Vec<u8>, Vec<u8>) {
         emu.cmd(&del);
         return (shape(&tree(&x)).into_bytes(), shape(&tree(&y)).into_bytes());
     }
+    // Redis 7.0's SORT does not clear errno before strtod, so an earlier out-of-range
+    // float anywhere (ZADD 1e400, …) can make a later numeric SORT fail although its own
+    // weights convert; emu judges each SORT by its own weights (tests/sort checks the
+    // conversion error strictly, with no out-of-range values in the process).
+    const SORT_ERANGE: &[u8] = b"-ERR One or more scores can't be converted into double\r\n";
+    let (x, y) = if matches!(name.as_str(), "sort" | "sort_ro")
+        && x == SORT_ERANGE
+        && y.first() != Some(&b'-')
+    {
+        (b"(stale errno)".to_vec(), b"(stale errno)".to_vec())
+    } else {
+        (x, y)
+    };
     let norm = |b: Vec<u8>| -> Vec<u8> {
         if b.first() == Some(&b'-') {
             return b;

@@ -403,6 +403,15 @@ const KNOWN_GOOD: &[&[&str]] = &[
     &["LREM", "list", "0", "a"],
     &["LTRIM", "list", "1", "-1"],
     &["LMOVE", "list", "dst", "LEFT", "RIGHT"],
+    // SORT … STORE (logged as DEL + RPUSH; a set's iteration order never reaches the log)
+    &[
+        "SORT", "list", "ALPHA", "DESC", "LIMIT", "1", "2", "STORE", "dst",
+    ],
+    &[
+        "SORT", "set", "BY", "nosort", "GET", "#", "GET", "str*", "STORE", "list",
+    ],
+    &["SORT", "iset", "BY", "hash*->f", "STORE", "str"],
+    &["SORT", "missing", "STORE", "str"],
     &["RPOPLPUSH", "list", "dst"],
     &["LMPOP", "2", "missing", "list", "LEFT", "COUNT", "2"],
     // sets

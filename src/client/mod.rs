@@ -76,6 +76,7 @@ pub use commands::bits::{
     LcsMatch, LcsOptions,
 };
 pub use commands::geo::{GeoAddOptions, GeoMatch, GeoSearch, GeoUnit, GeoWith};
+pub use commands::sort::SortOptions;
 pub use convert::{FromValue, ToArg, ToPair};
 pub use options::{
     Condition, CopyOptions, Direction, ExpireOption, Expiry, InsertPosition, LPosOptions, MinMax,

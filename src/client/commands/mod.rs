@@ -18,6 +18,7 @@ mod hashes;
 mod keys;
 mod lists;
 mod sets;
+pub(crate) mod sort;
 pub(crate) mod streams;
 mod strings;
 mod zsets;

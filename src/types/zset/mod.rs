@@ -114,6 +114,12 @@ impl ZSet {
         self.compact
     }
 
+    /// Converts to the skiplist encoding for good (SORT does this to the set it sorts, as
+    /// Redis's `zsetConvert(sortval, OBJ_ENCODING_SKIPLIST)`).
+    pub fn convert_to_skiplist(&mut self) {
+        self.compact = false;
+    }
+
     /// OBJECT ENCODING.
     pub fn encoding(&self, _cfg: &Config) -> &'static str {
         if self.compact {
