@@ -1,7 +1,7 @@
 //! Geo commands on sorted sets (Redis 7.0 `geo.c`): GEOADD, GEODIST, GEOHASH, GEOPOS,
 //! GEORADIUS, GEORADIUSBYMEMBER (and their `_RO` forms), GEOSEARCH and GEOSEARCHSTORE.
 //!
-//! A geo set is an ordinary [`ZSet`](crate::types::zset::ZSet) whose scores are Redis's
+//! A geo set is an ordinary [`ZSet`] whose scores are Redis's
 //! 52-bit interleaved geohashes ([`geohash`]); GEOADD is ZADD with computed scores. A
 //! search covers the shape with Redis's nine cells (`geohashCalculateAreasByShapeWGS84`),
 //! walks each cell's score range in the sorted set in Redis's order (centre, N, S, E, W,
