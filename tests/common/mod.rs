@@ -12,6 +12,7 @@
 
 pub mod engine;
 pub mod persist;
+pub mod rng;
 pub mod zset;
 
 use emu::{Redis, Value};
