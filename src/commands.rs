@@ -27,6 +27,7 @@ pub const SOURCES: &[&[crate::engine::CommandSpec]] = &[
     crate::types::keys::COMMANDS,
     crate::admin::COMMANDS,
     crate::admin::sentinel::COMMANDS,
+    crate::admin::cluster::COMMANDS,
     crate::admin::lifecycle::COMMANDS,
     crate::tx::COMMANDS,
     crate::blocking::commands::COMMANDS,

@@ -146,6 +146,10 @@ struct ServeArgs {
     /// Listen backlog of the TCP socket (Redis's tcp-backlog; capped by net.core.somaxconn).
     #[arg(long, default_value_t = 511)]
     tcp_backlog: u32,
+    /// Cluster mode (yes/no): a one-node Redis Cluster owning all 16384 slots, with Redis
+    /// Cluster's rules (CROSSSLOT, database 0 only); cluster clients can connect.
+    #[arg(long, default_value = "no")]
+    cluster_enabled: String,
 }
 
 fn main() {
@@ -495,6 +499,7 @@ fn serve(a: ServeArgs) {
     for (name, value) in [
         ("enable-debug-command", &a.enable_debug_command),
         ("enable-protected-configs", &a.enable_protected_configs),
+        ("cluster-enabled", &a.cluster_enabled),
     ] {
         if let Err(why) = redis.with_store(|s| s.config.set_initial(name, value.as_bytes())) {
             eprintln!("emu: --{name}: {why}");

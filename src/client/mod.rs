@@ -216,6 +216,15 @@ impl Builder {
         self
     }
 
+    /// Cluster mode (`cluster-enabled yes`): the store acts as a one-node Redis Cluster
+    /// owning all 16,384 slots, with Redis Cluster's rules — commands and transactions whose
+    /// keys hash to several slots fail with `CROSSSLOT` ([`crate::ErrorKind::CrossSlot`]),
+    /// only database 0 — so tests catch code that would fail on a real cluster.
+    pub fn cluster_mode(mut self, on: bool) -> Self {
+        self.config.cluster_enabled = on;
+        self
+    }
+
     /// fsync policy of a persistent store ([`Builder::open`]); default `everysec`.
     pub fn appendfsync(mut self, policy: crate::persist::AppendFsync) -> Self {
         self.persist.fsync = policy;

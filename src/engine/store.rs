@@ -86,6 +86,32 @@ impl std::fmt::Debug for Extension {
     }
 }
 
+/// A store's identity as a Redis Cluster node: its id and epochs (Redis
+/// `clusterState.currentEpoch`, `myself->configEpoch`).
+#[derive(Clone, Debug)]
+pub struct ClusterNode {
+    /// 40 hex digits, drawn from the store's seed (deterministic, like the rest of emu).
+    pub id: String,
+    /// The cluster's current epoch.
+    pub current_epoch: u64,
+    /// This node's config epoch.
+    pub config_epoch: u64,
+}
+
+impl ClusterNode {
+    /// A node whose id is drawn from `seed` (without touching the store's RNG).
+    pub fn new(seed: u64) -> ClusterNode {
+        let mut rng = Rng::new(seed ^ 0x636c_7573_7465_7220);
+        ClusterNode {
+            id: (0..40)
+                .map(|_| char::from(b"0123456789abcdef"[rng.below(16) as usize]))
+                .collect(),
+            current_epoch: 0,
+            config_epoch: 0,
+        }
+    }
+}
+
 /// The whole store. See the module docs.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -126,6 +152,9 @@ pub struct Store {
     pub busy: std::sync::Arc<crate::engine::busy::Busy>,
     /// ACL users, the ACL LOG and the ACL file (see [`crate::acl`]).
     pub acl: crate::acl::Registry,
+    /// This store's identity as a cluster node (`cluster-enabled yes`, see
+    /// `crate::admin::cluster`).
+    pub cluster: ClusterNode,
     effects: EffectBuffer,
     pub(super) watches: WatchTable,
     pub(super) evictor: crate::engine::evict::Evictor,
@@ -156,6 +185,7 @@ impl Store {
             scripting: Extension::default(),
             busy: Default::default(),
             acl,
+            cluster: ClusterNode::new(seed),
             effects: EffectBuffer::default(),
             watches: WatchTable::default(),
             evictor: crate::engine::evict::Evictor::new(seed),

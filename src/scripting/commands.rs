@@ -149,6 +149,9 @@ fn run_cached(
     let func = script.func.clone();
     let compat = flags & script_flags::EVAL_COMPAT_MODE != 0;
     let no_writes = flags & script_flags::NO_WRITES != 0;
+    if !compat && flags & script_flags::NO_CLUSTER != 0 && ctx.store.config.cluster_enabled {
+        return Value::Error("ERR Can not run script on cluster, 'no-cluster' flag is set.".into());
+    }
     if !compat && !no_writes {
         if ctx.session.read_only {
             return Value::Error(

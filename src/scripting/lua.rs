@@ -762,10 +762,19 @@ fn script_call(rc: &mut RunCtx, argv: &[Vec<u8>]) -> std::result::Result<(Value,
                 return Err(format!("-{}", e.message()));
             }
         }
+    }
+    let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+    // Redis `scriptVerifyClusterState`: in cluster mode one call's keys must share a slot.
+    if rc.store.config.cluster_enabled
+        && !rc.store.loading
+        && crate::engine::command_crosses_slots(spec, &refs)
+    {
+        return Err("Script attempted to access a non local key in a cluster node".into());
+    }
+    if spec.has(flags::WRITE) {
         rc.wrote = true;
         rc.store.busy.note_write();
     }
-    let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
     let reply = crate::engine::call(&mut rc.store, &mut rc.session, spec, &refs);
     let resp = rc.session.resp;
     match reply {
