@@ -2,9 +2,9 @@
 //!
 //! * `set/memory` vs `set/everysec` — SET through the same front-end path (engine + commit)
 //!   without and with a data directory, one thread (under everysec every SET is written to
-//!   the log file before it returns, one `write(2)` each);
+//!   the log file before it returns: copied into the mapped file, see `emu::persist::log`);
 //! * `set/memory_4_writers` vs `set/everysec_4_writers` — the same from 4 threads (group
-//!   commit: concurrent SETs share a `write(2)`; prints records per write);
+//!   commit: concurrent SETs share a write; prints records per write);
 //! * `set/always_8_writers` — 8 threads under `appendfsync always`; prints writes per fsync;
 //! * `replay/200k` — opening a directory whose log holds 200,000 SET records (prints
 //!   records/s);

@@ -421,7 +421,7 @@ impl Drop for Handle {
         }
         // Nothing more can be done about an error from a destructor: the log is then in the
         // failed state and the next open recovers what reached the disk.
-        let _ = self.log.sync_all();
+        let _ = self.log.close();
     }
 }
 
