@@ -260,6 +260,22 @@ pub fn acl_allows(
     })
 }
 
+/// Whether `session`'s user may read every key with this call (SORT's BY and GET
+/// patterns): see `acl::unrestricted_key_access`.
+pub fn unrestricted_key_access(
+    store: &Store,
+    session: &Session,
+    spec: &CommandSpec,
+    argv: &[&[u8]],
+) -> bool {
+    if session.user.is_none() && store.acl.open() {
+        return true;
+    }
+    store.acl.user_of(session).is_some_and(|u| {
+        crate::acl::unrestricted_key_access(crate::acl::index(store.table()), u, spec, argv)
+    })
+}
+
 /// Authentication, ACL and replica read-only checks.
 fn admit(
     store: &mut Store,

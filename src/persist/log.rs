@@ -1,6 +1,6 @@
 //! The append log writer: an in-memory pending buffer filled under the store lock (so log
 //! order is execution order), copied into the file through a shared mapping (so it is in
-//! the kernel's page cache, as after a `write(2)`, for the cost of a memcpy: see [`Window`])
+//! the kernel's page cache, as after a `write(2)`, for the cost of a memcpy: see `Window`)
 //! before any reply of the batch under every policy, and fsynced by
 //!
 //! * `always`: the writers themselves, after releasing the store lock, with group commit —

@@ -240,6 +240,10 @@ fn cross_slot_rules_as_redis() {
             &["EVAL", "return redis.pcall('mset','a','1','b','2')", "0"],
             &["EVAL", "#!lua flags=no-cluster\nreturn 1", "0"],
             &["EVAL", "#!lua\nreturn redis.call('mget','a','b')", "0"],
+            &["SORT", "a", "BY", "w_*"],
+            &["SORT", "a", "GET", "#"],
+            &["SORT", "a", "BY", "nosort"],
+            &["SORT_RO", "a", "LIMIT", "x", "1", "GET", "#"],
             &["SPUBLISH", "a", "x"],
             &["FLUSHALL"],
         ] {
