@@ -630,7 +630,7 @@ pub fn create_log(dir: &Path, gen: u64) -> Result<File, PersistError> {
     open_append(&path)
 }
 
-/// Opens an existing log for appending (records go in through a mapping, see [`Window`]).
+/// Opens an existing log for appending (records go in through a mapping, see the module docs).
 pub fn open_append(path: &Path) -> Result<File, PersistError> {
     std::fs::OpenOptions::new()
         .read(true)
