@@ -37,7 +37,7 @@
 //!   its own weights are fine; emu judges every call by its own weights.
 //!
 //! BY and GET patterns are refused as Redis 7.0 refuses them, while parsing: in cluster mode,
-//! and for users without read access to every key ([`Patterns`]).
+//! and for users without read access to every key.
 
 use std::cmp::Ordering;
 
