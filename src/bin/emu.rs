@@ -336,6 +336,7 @@ fn format_tty(out: &mut String, v: &emu::Value, indent: usize) {
         Simple(s) => out.push_str(s),
         Error(e) => out.push_str(&format!("(error) {e}")),
         Double(d) => out.push_str(&format!("(double) {}", emu::util::float::fmt_g17(*d))),
+        DoubleText(t) => out.push_str(&format!("(double) {t}")),
         Bool(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
         Array(xs) | Push(xs) => items(out, xs, ')'),
         Set(xs) => items(out, xs, '~'),
@@ -368,6 +369,7 @@ fn format_raw(out: &mut String, v: &emu::Value) {
         Bulk(b) | Verbatim(_, b) => out.push_str(&String::from_utf8_lossy(b)),
         Simple(s) | Error(s) => out.push_str(s),
         Double(d) => out.push_str(&emu::util::float::fmt_g17(*d)),
+        DoubleText(t) => out.push_str(t),
         Bool(b) => out.push_str(if *b { "1" } else { "0" }),
         Array(xs) | Set(xs) | Push(xs) => {
             for (i, x) in xs.iter().enumerate() {
