@@ -1,6 +1,6 @@
 //! Crash tests: a child process (this test binary re-invoked on the ignored `crash_child`
-//! test) writes from 4 threads under the fsync policy the parent names and prints every
-//! acknowledged key; the parent SIGKILLs it at random moments, many times, and after each
+//! test) writes from 4 threads under the fsync policy the parent names (SET, RPUSH, XADD
+//! with `*` IDs) and prints every acknowledged key and stream entry; the parent SIGKILLs it at random moments, many times, and after each
 //! kill checks that the directory opens and holds every acknowledged write. Automatic
 //! compaction is set low so kills also land in the middle of snapshot writes and log
 //! rotations.
@@ -58,8 +58,21 @@ fn crash_child() {
                         d.execute(&[b"RPUSH", format!("list{t}").as_bytes(), key.as_bytes()])
                             .unwrap();
                     }
+                    // Streams: `*` IDs are logged as the concrete ID.
+                    let stream = if i % 3 == 0 {
+                        let s = format!("stream{t}");
+                        match d.execute(&[b"XADD", s.as_bytes(), b"*", b"k", key.as_bytes()]) {
+                            Ok(emu::Value::Bulk(id)) => Some((s, String::from_utf8(id).unwrap())),
+                            other => panic!("XADD: {other:?}"),
+                        }
+                    } else {
+                        None
+                    };
                     let mut o = out.lock().unwrap();
                     writeln!(o, "ack {key} {val}").unwrap();
+                    if let Some((s, id)) = stream {
+                        writeln!(o, "xadd {s} {id} {key}").unwrap();
+                    }
                     o.flush().unwrap();
                 }
             })
@@ -100,6 +113,7 @@ fn sigkill_loop(fsync: AppendFsync) {
         (seed >> 33) % n
     };
     let mut acked: Vec<(String, String)> = Vec::new();
+    let mut acked_entries: Vec<(String, String, String)> = Vec::new();
     let started = Instant::now();
     let mut rounds = 0;
     while rounds < 15 && (rounds < 5 || started.elapsed() < Duration::from_secs(20)) {
@@ -121,21 +135,28 @@ fn sigkill_loop(fsync: AppendFsync) {
         let stdout = child.stdout.take().unwrap();
         let reader = std::thread::spawn(move || {
             let mut got = Vec::new();
+            let mut entries = Vec::new();
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 if let Some(rest) = line.strip_prefix("ack ") {
                     if let Some((k, v)) = rest.split_once(' ') {
                         got.push((k.to_string(), v.to_string()));
                     }
+                } else if let Some(rest) = line.strip_prefix("xadd ") {
+                    let w: Vec<&str> = rest.split(' ').collect();
+                    if let [s, id, k] = w[..] {
+                        entries.push((s.to_string(), id.to_string(), k.to_string()));
+                    }
                 }
             }
-            got
+            (got, entries)
         });
         std::thread::sleep(Duration::from_millis(30 + rand(400)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        let got = reader.join().unwrap();
+        let (got, entries) = reader.join().unwrap();
         acked.extend(got);
+        acked_entries.extend(entries);
         // Reopen (read-write: truncates a torn tail) and check every acknowledged write.
         let d = Durable::open(dir.path(), options(fsync), template())
             .unwrap_or_else(|e| panic!("round {rounds}: reopen failed: {e}"));
@@ -148,6 +169,21 @@ fn sigkill_loop(fsync: AppendFsync) {
                 fsync.name()
             );
         }
+        for (s, id, k) in &acked_entries {
+            let got = d
+                .execute(&[b"XRANGE", s.as_bytes(), id.as_bytes(), id.as_bytes()])
+                .unwrap();
+            let want = emu::Value::Array(vec![emu::Value::Array(vec![
+                emu::Value::bulk(id.as_str()),
+                emu::Value::Array(vec![emu::Value::bulk("k"), emu::Value::bulk(k.as_str())]),
+            ])]);
+            assert_eq!(
+                got,
+                want,
+                "{}: round {rounds}: stream entry {s} {id} lost",
+                fsync.name()
+            );
+        }
         drop(d);
         rounds += 1;
     }
@@ -157,10 +193,12 @@ fn sigkill_loop(fsync: AppendFsync) {
         acked.len()
     );
     let l = persist::files::list(dir.path()).unwrap();
+    assert!(!acked_entries.is_empty(), "no stream entry acknowledged");
     println!(
-        "{}: {rounds} kills, {} acknowledged writes survived, files {l:?}",
+        "{}: {rounds} kills, {} acknowledged writes and {} stream entries survived, files {l:?}",
         fsync.name(),
-        acked.len()
+        acked.len(),
+        acked_entries.len()
     );
 }
 
