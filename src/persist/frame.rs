@@ -114,6 +114,23 @@ pub fn seal_record(out: &mut [u8], start: usize) {
     h[8..12].copy_from_slice(&hc.to_le_bytes());
 }
 
+/// The 12-byte header of a record whose payload is `parts` concatenated (for a writer
+/// that must put the header in place before the payload: see `persist::log`).
+pub fn record_header(parts: &[&[u8]]) -> [u8; RECORD_HEADER_LEN] {
+    let mut body = crc32fast::Hasher::new();
+    let mut len = 0usize;
+    for p in parts {
+        body.update(p);
+        len += p.len();
+    }
+    let mut h = [0u8; RECORD_HEADER_LEN];
+    h[..4].copy_from_slice(&(len as u32).to_le_bytes());
+    h[4..8].copy_from_slice(&body.finalize().to_le_bytes());
+    let hc = crc(&h[..8]);
+    h[8..12].copy_from_slice(&hc.to_le_bytes());
+    h
+}
+
 /// What [`next_record`] found at an offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Next {

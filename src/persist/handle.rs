@@ -224,9 +224,11 @@ impl Handle {
             // means the write may not survive a crash and the store now refuses writes.
             if self.log.policy() == AppendFsync::Always {
                 Ticket::new(move || log.wait_durable(seq).map_err(Error::from))
+            } else if self.log.failure().is_none() {
+                // everysec / no: the batch reached the kernel as it was appended (a process
+                // crash loses nothing acknowledged); the fsync comes later.
+                Ticket::none()
             } else {
-                // everysec / no: the batch reaches the kernel before its replies (a
-                // process crash loses nothing acknowledged); the fsync comes later.
                 Ticket::new(move || log.wait_written(seq).map_err(Error::from))
             }
         };

@@ -237,7 +237,13 @@ fn clean_close_leaves_no_allocated_tail() {
 #[test]
 fn unclosed_log_with_allocated_tail_recovers_every_record() {
     let dir = tempfile::tempdir().unwrap();
-    let d = Durable::open(dir.path(), options(AppendFsync::No), template()).unwrap();
+    // No compaction: the one log keeps every record and its allocated tail.
+    let no_compaction = Options {
+        fsync: AppendFsync::No,
+        compaction_min_bytes: u64::MAX,
+        ..Options::default()
+    };
+    let d = Durable::open(dir.path(), no_compaction.clone(), template()).unwrap();
     for i in 0..3000 {
         d.execute(&[
             b"SET",
@@ -265,8 +271,8 @@ fn unclosed_log_with_allocated_tail_recovers_every_record() {
             std::fs::copy(&path, copy.path().join(path.file_name().unwrap())).unwrap();
         }
     }
-    assert!(log_len(copy.path()) == allocated);
-    let r = Durable::open(copy.path(), options(AppendFsync::No), template()).unwrap();
+    assert_eq!(log_len(copy.path()), allocated);
+    let r = Durable::open(copy.path(), no_compaction, template()).unwrap();
     for i in [0, 1234, 2999] {
         assert_eq!(
             r.execute(&[b"GET", format!("k{i}").as_bytes()]).unwrap(),
