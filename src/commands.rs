@@ -34,6 +34,7 @@ pub const SOURCES: &[&[crate::engine::CommandSpec]] = &[
     crate::pubsub::commands::COMMANDS,
     crate::persist::commands::COMMANDS,
     crate::scripting::COMMANDS,
+    crate::scripting::functions::COMMANDS,
     crate::acl::commands::COMMANDS,
 ];
 

@@ -43,6 +43,7 @@ pub mod cjson;
 pub mod cmsgpack;
 pub mod commands;
 pub mod convert;
+pub mod functions;
 pub mod libs;
 pub mod lua;
 pub mod structlib;

@@ -20,4 +20,6 @@ mod busy;
 mod differential;
 mod embedded;
 #[cfg(feature = "server")]
+mod functions;
+#[cfg(feature = "server")]
 mod lock;

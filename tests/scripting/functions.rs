@@ -1,0 +1,260 @@
+//! FUNCTION / FCALL / FCALL_RO against a real redis-server and `emu serve`, replies
+//! compared byte for byte in RESP2 and RESP3: loading (the metadata line, the load
+//! environment, every `redis.register_function` error), running (keys and args as
+//! parameters, errors naming the function and line, `no-writes`, FCALL_RO), LIST / STATS /
+//! DELETE / FLUSH / HELP / KILL and their argument errors, and a busy function killed
+//! with FUNCTION KILL (not SCRIPT KILL).
+//!
+//! FUNCTION LIST orders libraries and functions as Redis's hash tables happen to: cases
+//! that list compare only single-library, single-function states.
+
+use crate::server_util::{start, start_real_redis, Raw};
+
+const LIB1: &str = "#!lua name=lib1
+local function f1(keys, args) return redis.call('set', keys[1], args[1]) end
+local function f2(keys, args) error('boom') end
+local function f3(keys, args) return redis.call('nosuch') end
+local function f4(keys, args) return x end
+local function f5(keys, args) return {#keys, #args, keys[1], args[1]} end
+redis.register_function('f1', f1)
+redis.register_function('f2', f2)
+redis.register_function('f3', f3)
+redis.register_function('f4', f4)
+redis.register_function{function_name='f5', callback=f5, flags={'no-writes'}, description='desc5'}
+redis.register_function{function_name='f6', callback=f1, flags={'no-writes'}}
+";
+
+/// Libraries FUNCTION LOAD must refuse (or, for a few, accept), each on an empty registry.
+const LOADS: &[&str] = &[
+    "return 1",
+    "#!lua",
+    "#!lua name=x",
+    "#!lua\nreturn 1",
+    "#!lua name=a name=b\n",
+    "#!lua foo=bar\n",
+    "#!lua name=a-b\n",
+    "#!lua name=\n",
+    "#!js name=a\n",
+    "#!lua name=\"q\n",
+    "#!lua name=x\nfoo bar",
+    "#!lua name=x\nreturn string.len('x')",
+    "#!lua name=x\nredis.call('ping')",
+    "#!lua name=x\nx = 1",
+    "#!lua name=x\nredis.x = 1",
+    "#!lua name=x\nlocal a = nil + 1",
+    "#!lua name=x\nreturn 1",
+    "#!lua name=x\nredis.register_function('f', function() end)\nredis.register_function('f', function() end)",
+    "#!lua name=x\nredis.register_function()",
+    "#!lua name=x\nredis.register_function(1,2,3)",
+    "#!lua name=x\nredis.register_function('a')",
+    "#!lua name=x\nredis.register_function({}, function() end)",
+    "#!lua name=x\nredis.register_function('a', 'b')",
+    "#!lua name=x\nredis.register_function('a-b', function() end)",
+    "#!lua name=x\nredis.register_function('', function() end)",
+    "#!lua name=x\nredis.register_function{function_name='a'}",
+    "#!lua name=x\nredis.register_function{callback=function() end}",
+    "#!lua name=x\nredis.register_function{function_name='a', callback='x'}",
+    "#!lua name=x\nredis.register_function{function_name={}, callback=function() end}",
+    "#!lua name=x\nredis.register_function{function_name='a', callback=function() end, flags='no-writes'}",
+    "#!lua name=x\nredis.register_function{function_name='a', callback=function() end, flags={'bogus'}}",
+    "#!lua name=x\nredis.register_function{function_name='a', callback=function() end, flags={1}}",
+    "#!lua name=x\nredis.register_function{function_name='a', callback=function() end, description={}}",
+    "#!lua name=x\nredis.register_function{function_name='a', callback=function() end, other=1}",
+    "#!lua name=x\nredis.register_function{'a'}",
+    "#!lua name=x\nredis.log(redis.LOG_WARNING, 'x')",
+    "#!lua name=x\nredis.setresp(3)",
+    "#!lua name=x\nredis.pcall('ping')",
+    "#!lua name=x\nlocal x = KEYS",
+    "#!lua name=x\nlocal x = _G",
+    "#!lua name=x\nwhile true do end",
+    "#!lua name=x\nlocal function f() return f() end f()",
+];
+
+fn cases() -> Vec<Vec<Vec<String>>> {
+    fn cmd(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+    fn load(code: &str) -> Vec<String> {
+        cmd(&["FUNCTION", "LOAD", code])
+    }
+    let mut out = vec![vec![
+        load(LIB1),
+        cmd(&["FCALL", "f1", "1", "k", "v"]),
+        cmd(&["GET", "k"]),
+        cmd(&["FCALL", "F1", "1", "k", "v2"]),
+        cmd(&["GET", "k"]),
+        cmd(&["FCALL", "f2", "0"]),
+        cmd(&["FCALL", "f3", "0"]),
+        cmd(&["FCALL", "f4", "0"]),
+        cmd(&["FCALL", "f5", "1", "a", "b"]),
+        cmd(&["FCALL", "f6", "1", "k", "v"]),
+        cmd(&["FCALL_RO", "f1", "1", "k", "v"]),
+        cmd(&["FCALL_RO", "f5", "2", "a", "b"]),
+        cmd(&["FCALL", "nosuch", "0"]),
+        cmd(&["FCALL", "nosuch", "x"]),
+        cmd(&["FCALL", "f1", "x"]),
+        cmd(&["FCALL", "f1", "3", "a"]),
+        cmd(&["FCALL", "f1", "-1"]),
+        cmd(&["FCALL"]),
+        cmd(&["FCALL", "f1"]),
+        load(LIB1),
+        cmd(&["FUNCTION", "LOAD", "REPLACE", LIB1]),
+        cmd(&["FUNCTION", "LOAD", "replace", "replace", LIB1]),
+        cmd(&["FUNCTION", "LOAD", "foo", LIB1]),
+        cmd(&["FUNCTION", "LOAD", "REPLACE"]),
+        cmd(&["FUNCTION", "LOAD"]),
+        cmd(&["FUNCTION", "LIST", "LIBRARYNAME"]),
+        cmd(&["FUNCTION", "LIST", "bogus"]),
+        cmd(&["FUNCTION", "LIST", "WITHCODE", "WITHCODE"]),
+        cmd(&["FUNCTION", "LIST", "LIBRARYNAME", "x*"]),
+        cmd(&["FUNCTION", "STATS"]),
+        cmd(&["FUNCTION", "STATS", "x"]),
+        cmd(&["FUNCTION", "KILL"]),
+        cmd(&["FUNCTION", "HELP"]),
+        cmd(&["FUNCTION", "BOGUS"]),
+        cmd(&["FUNCTION"]),
+        cmd(&["FUNCTION", "DELETE", "nosuch"]),
+        cmd(&["FUNCTION", "DELETE", "LIB1"]),
+        cmd(&["FUNCTION", "DELETE", "lib1"]),
+        cmd(&["FCALL", "f1", "0"]),
+        cmd(&["FUNCTION", "DELETE", "lib1"]),
+        cmd(&["FUNCTION", "FLUSH", "bad"]),
+        cmd(&["FUNCTION", "FLUSH", "sync", "x"]),
+        cmd(&["FUNCTION", "FLUSH", "ASYNC"]),
+        cmd(&["FUNCTION", "FLUSH", "sync"]),
+        cmd(&["FUNCTION", "FLUSH"]),
+    ]];
+    for code in LOADS {
+        out.push(vec![load(code), cmd(&["FUNCTION", "LIST"])]);
+    }
+    // Accepted libraries: one function each, so FUNCTION LIST's order is fixed.
+    out.push(vec![
+        load("#!LUA name=up\nredis.register_function('up1', function() return 1 end)"),
+        cmd(&["FCALL", "up1", "0"]),
+        cmd(&["FUNCTION", "LIST", "WITHCODE"]),
+        cmd(&["FUNCTION", "LIST", "LIBRARYNAME", "U*"]),
+        cmd(&["FUNCTION", "LIST", "LIBRARYNAME", "x*", "WITHCODE"]),
+        cmd(&["FUNCTION", "STATS"]),
+    ]);
+    out.push(vec![
+        load("#!lua name=\"q\"\nredis.register_function(12, function() return 1 end)"),
+        cmd(&["FCALL", "12", "0"]),
+        cmd(&["FUNCTION", "LIST"]),
+    ]);
+    out.push(vec![
+        load("#!lua name=x\nredis.register_function{function_name='a', callback=function() return 1 end, flags={'NO-WRITES','allow-oom','allow-stale','no-cluster','allow-cross-slot-keys'}, description='d'}"),
+        cmd(&["FUNCTION", "LIST"]),
+        cmd(&["FCALL_RO", "a", "0"]),
+    ]);
+    out.push(vec![
+        load("#!lua name=x\nlocal r = redis\nredis.register_function('b', function() return r.register_function('c', function() end) end)"),
+        cmd(&["FCALL", "b", "0"]),
+    ]);
+    out.push(vec![
+        load("#!lua name=x\nredis.register_function('v', function() return {redis.REDIS_VERSION, redis.REDIS_VERSION_NUM, type(KEYS)} end)"),
+        cmd(&["FCALL", "v", "0"]),
+    ]);
+    // Name collisions across libraries (case-insensitive) and REPLACE.
+    out.push(vec![
+        load("#!lua name=z\nredis.register_function('A', function() return 2 end)"),
+        load("#!lua name=y\nredis.register_function('a', function() return 2 end)"),
+        load("#!lua name=z2\nredis.register_function('a', function() return 2 end)"),
+        cmd(&["FUNCTION", "LOAD", "REPLACE", "#!lua name=z\nredis.register_function('b', function(k, a) return redis.call('ping') end)"]),
+        cmd(&["FCALL", "a", "0"]),
+        cmd(&["FCALL", "b", "0"]),
+        cmd(&["FUNCTION", "LIST"]),
+        load("#!lua name=y\nredis.register_function('a', function() return 3 end)"),
+        cmd(&["FCALL", "A", "0"]),
+        cmd(&["FUNCTION", "STATS"]),
+    ]);
+    // Conversions and the redis.* API at run time.
+    out.push(vec![
+        load("#!lua name=t
+redis.register_function('t1', function(k, a) redis.setresp(3) return redis.call('hgetall', k[1]) end)
+redis.register_function('t2', function(k, a) return {err='My Error'} end)
+redis.register_function('t3', function(k, a) return redis.error_reply('X y') end)
+redis.register_function('t4', function(k, a) return {1, 2.5, 'x', true, false, nil, 3} end)
+redis.register_function('t5', function(k, a) return redis.pcall('incr', k[1]) end)
+redis.register_function('t6', function(k, a) return redis.sha1hex(a[1]) end)
+redis.register_function('t7', function(k, a) return cjson.encode({a = tonumber(a[1])}) end)
+redis.register_function('t8', function(k, a) return redis.call('get', k[1]) end)
+redis.register_function{function_name='t9', callback=function(k, a) return redis.call('set', k[1], 'x') end, flags={'no-writes'}}
+"),
+        cmd(&["HSET", "h", "a", "1"]),
+        cmd(&["FCALL", "t1", "1", "h"]),
+        cmd(&["FCALL", "t2", "0"]),
+        cmd(&["FCALL", "t3", "0"]),
+        cmd(&["FCALL", "t4", "0"]),
+        cmd(&["FCALL", "t5", "1", "h"]),
+        cmd(&["FCALL", "t6", "0", "abc"]),
+        cmd(&["FCALL", "t7", "0", "12"]),
+        cmd(&["FCALL_RO", "t8", "1", "h"]),
+        cmd(&["FCALL_RO", "t9", "1", "h"]),
+        cmd(&["MULTI"]),
+        cmd(&["FCALL", "t5", "1", "n"]),
+        cmd(&["FCALL", "t5", "1", "n"]),
+        cmd(&["EXEC"]),
+        cmd(&["COMMAND", "GETKEYS", "FCALL", "t5", "2", "a", "b", "c"]),
+        cmd(&["SCRIPT", "FLUSH"]),
+        cmd(&["FCALL", "t5", "1", "n"]),
+        cmd(&["FLUSHALL"]),
+        cmd(&["FCALL", "t5", "1", "n"]),
+    ]);
+    out
+}
+
+fn show(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).replace("\r\n", "⏎")
+}
+
+fn run_corpus(proto: u8) {
+    let Some(reference) = start_real_redis("the FUNCTION corpus") else {
+        return;
+    };
+    let (_r, srv) = start();
+    let mut real = Raw::connect(reference.addr);
+    let mut emu = Raw::connect(srv.addr().expect("addr"));
+    if proto == 3 {
+        real.cmds("HELLO 3");
+        emu.cmds("HELLO 3");
+    }
+    let mut mismatches = Vec::new();
+    let mut compared = 0;
+    for case in cases() {
+        for side in [&mut real, &mut emu] {
+            side.cmds("FLUSHALL");
+            side.cmds("FUNCTION FLUSH");
+        }
+        for c in &case {
+            let argv: Vec<&[u8]> = c.iter().map(|s| s.as_bytes()).collect();
+            let a = real.cmd(&argv);
+            let b = emu.cmd(&argv);
+            compared += 1;
+            if a != b {
+                mismatches.push(format!(
+                    "{:?}\n    redis: {}\n    emu:   {}",
+                    c,
+                    show(&a),
+                    show(&b)
+                ));
+            }
+        }
+    }
+    assert!(compared > 100, "{compared} commands compared");
+    assert!(
+        mismatches.is_empty(),
+        "RESP{proto}: {} of {compared} replies differ:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+}
+
+#[test]
+fn function_corpus_matches_redis_resp2() {
+    run_corpus(2);
+}
+
+#[test]
+fn function_corpus_matches_redis_resp3() {
+    run_corpus(3);
+}
