@@ -19,6 +19,7 @@ mod busy;
 #[cfg(feature = "server")]
 mod differential;
 mod embedded;
+mod function_persist;
 #[cfg(feature = "server")]
 mod functions;
 #[cfg(feature = "server")]
