@@ -107,7 +107,8 @@ pub use client::{
     LcsMatch, LcsOptions, SortOptions,
 };
 pub use client::{
-    Builder, Cmd, FromValue, Pipeline, PipelineCmd, Redis, ScanIter, Script, ToArg, ToPair,
+    Builder, Cmd, FromValue, FunctionInfo, FunctionLibrary, Pipeline, PipelineCmd, Redis, ScanIter,
+    Script, ToArg, ToPair,
 };
 pub use client::{GeoAddOptions, GeoMatch, GeoSearch, GeoUnit, GeoWith};
 pub use config::MaxmemoryPolicy;
