@@ -2,7 +2,7 @@
 //! EXISTS / FLUSH, and [`Script`], redis-py's `register_script`: a script called by SHA1
 //! that loads itself again when the store answers NOSCRIPT (after SCRIPT FLUSH). Functions:
 //! `function_load` / `function_delete` / `function_flush` / `function_list` and `fcall` /
-//! `fcall_ro`, on [`Redis`] and [`crate::Pipeline`] alike (the [`commands!`] macro).
+//! `fcall_ro`, on [`Redis`] and [`crate::Pipeline`] alike (the `commands!` macro).
 //!
 //! ```
 //! let r = emu::Redis::new();
@@ -176,7 +176,7 @@ impl Script {
 }
 
 commands! {
-    /// FUNCTION LOAD [REPLACE]: loads a function library (`#!lua name=<lib>` then code
+    /// FUNCTION LOAD (with REPLACE when `replace`): loads a function library (`#!lua name=<lib>` then code
     /// calling `redis.register_function`); returns the library's name. Without `replace`,
     /// loading an existing library's name is an error.
     fn function_load[C: ToArg,](code: C, replace: bool) -> String {
@@ -195,13 +195,13 @@ commands! {
         args("FUNCTION").arg("FLUSH")
     }
 
-    /// FUNCTION LIST [WITHCODE]: every library with its functions (and code).
+    /// FUNCTION LIST (WITHCODE when `with_code`): every library with its functions (and code).
     fn function_list[](with_code: bool) -> Vec<FunctionLibrary> {
         let a = args("FUNCTION").arg("LIST");
         if with_code { a.arg("WITHCODE") } else { a }
     }
 
-    /// FUNCTION LIST LIBRARYNAME pattern [WITHCODE]: the libraries whose name matches the
+    /// FUNCTION LIST LIBRARYNAME pattern (WITHCODE when `with_code`): the libraries whose name matches the
     /// glob-style `pattern` (case-insensitively, as Redis).
     fn function_list_matching[P: ToArg,](pattern: P, with_code: bool) -> Vec<FunctionLibrary> {
         let a = args("FUNCTION").arg("LIST").arg("LIBRARYNAME").arg(pattern);
