@@ -5,8 +5,12 @@
 //!
 //! FORMAT.md's "RDB" section lists what is read and written.
 
+pub mod blobs;
 pub mod codec;
+pub mod commands;
 pub mod lzf;
+pub mod stream;
+pub mod value;
 
 pub use codec::{
     crc64, open_payload, seal_payload, write_double, write_int_string, write_len, write_string,

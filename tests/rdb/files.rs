@@ -1,0 +1,1 @@
+//! RDB files (filled below).
