@@ -6,6 +6,9 @@
 //! reference `LLLooooo oooooooo` (`L` in 1..=6, copy `L+2` bytes from `o+1` bytes back), or
 //! `111ooooo LLLLLLLL oooooooo` (copy `L+9` bytes).
 //!
+//! liblzf 3.6 (unlike some older copies of `lzf_c.c`) has no `ip + 4 < in_end` condition
+//! on a match, so a 3-byte match may end exactly at the end of the input.
+//!
 //! One difference from the C code that cannot show: liblzf leaves its hash table
 //! uninitialised (`INIT_HTAB` 0), so a stale slot could in theory point into the new input;
 //! here every slot starts empty, which is what a fresh table in C gives.
@@ -56,7 +59,6 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
         let is_match = r > 0
             && r < ip
             && ip - r - 1 < MAX_OFF
-            && ip + 4 < in_end
             && input[r] == input[ip]
             && input[r + 1] == input[ip + 1]
             && input[r + 2] == input[ip + 2];

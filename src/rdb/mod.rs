@@ -8,7 +8,9 @@
 pub mod blobs;
 pub mod codec;
 pub mod commands;
+pub mod file;
 pub mod lzf;
+pub mod pull;
 pub mod stream;
 pub mod value;
 

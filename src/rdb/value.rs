@@ -81,8 +81,13 @@ fn d2string(v: f64) -> String {
 
 /// Appends the type byte and the value of `obj` (`rdbSaveObjectType` + `rdbSaveObject`).
 pub fn write_object(out: &mut Vec<u8>, obj: &Object, cfg: &Config) {
-    let compress = cfg.rdbcompression;
     out.push(type_byte(obj, cfg));
+    write_value(out, obj, cfg);
+}
+
+/// Appends the value of `obj` without its type byte (`rdbSaveObject`).
+pub fn write_value(out: &mut Vec<u8>, obj: &Object, cfg: &Config) {
+    let compress = cfg.rdbcompression;
     match obj {
         Object::Str(s) => write_string(out, s, compress),
         Object::List(l) => write_list(out, l, cfg),
