@@ -25,6 +25,7 @@ pub const SOURCES: &[&[crate::engine::CommandSpec]] = &[
     crate::types::geo::COMMANDS,
     crate::types::stream::COMMANDS,
     crate::types::keys::COMMANDS,
+    crate::rdb::commands::COMMANDS,
     crate::admin::COMMANDS,
     crate::admin::sentinel::COMMANDS,
     crate::admin::lifecycle::COMMANDS,

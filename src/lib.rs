@@ -43,6 +43,9 @@
 //!   then [`admin`]
 //!   (connection and server commands: AUTH HELLO RESET CLIENT CONFIG INFO COMMAND DEBUG
 //!   SHUTDOWN ROLE WAIT LOLWUT SENTINEL …), which may use the other features.
+//! * [`rdb`] — Redis's RDB format: the value codec (every type and encoding Redis 7.0
+//!   writes, the older ones it reads), LZF, CRC64, DUMP payloads and RDB files; DUMP and
+//!   RESTORE's handlers. It reads and writes keyspace values and takes `engine::Ctx`.
 //! * [`persist`] — append log, snapshots, recovery, fixtures, dump/load/check tools, and
 //!   SAVE/BGSAVE/BGREWRITEAOF; it is the store's `Durability` and replays through the
 //!   engine.
@@ -83,6 +86,7 @@ pub mod error;
 pub mod keyspace;
 pub mod persist;
 pub mod pubsub;
+pub mod rdb;
 pub mod resp;
 pub mod scripting;
 pub mod server;
