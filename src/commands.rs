@@ -53,6 +53,8 @@ pub fn services() -> Services {
         reload: crate::persist::commands::reload,
         client_info: crate::admin::connection::client_info_line,
         kill_user: crate::admin::connection::kill_user_clients,
+        function_dump: crate::persist::function_payload::encode,
+        function_restore: crate::persist::function_payload::decode,
     }
 }
 

@@ -16,6 +16,9 @@ use crate::engine::watch::WatchTable;
 use crate::error::Result;
 use crate::keyspace::{notify, Clock, Db, Entry, Notification, Rng};
 
+/// FUNCTION RESTORE's payload reader: the libraries' codes, or the error text.
+pub type FunctionRestore = fn(&[u8]) -> std::result::Result<Vec<Vec<u8>>, String>;
+
 /// What the layers above the engine plug into a store when it is made (see
 /// [`crate::commands::services`]): the engine itself imports none of them.
 #[derive(Clone, Copy)]
@@ -30,6 +33,11 @@ pub struct Services {
     /// filter (ACL DELUSER and LOAD: all; SETUSER: subscribers to revoked channels); the
     /// caller's own connection closes after its reply.
     pub kill_user: fn(&mut crate::engine::Session, &[u8], &dyn Fn(u64) -> bool),
+    /// FUNCTION DUMP's payload for the libraries' codes (`rdbcompression` given): Redis's
+    /// RDB encoding, which lives above the scripting room.
+    pub function_dump: fn(&[&[u8]], bool) -> Vec<u8>,
+    /// FUNCTION RESTORE's reading of a payload: the libraries' codes, or the error text.
+    pub function_restore: FunctionRestore,
 }
 
 impl std::fmt::Debug for Services {

@@ -13,12 +13,17 @@
 //! other global refused) with Redis's 500 ms timeout (none on replay). A function runs
 //! like an EVAL script (same `redis.*` API, conversions, checks, busy hook), with its keys
 //! and arguments as its two parameters. FUNCTION LOAD / DELETE / FLUSH are logged as
-//! themselves (`FUNCTION LOAD REPLACE <code>`, …): replay runs the library's code again,
-//! never a function; FCALL is logged through the effects of the commands it ran.
+//! themselves (`FUNCTION LOAD REPLACE <code>`, …), FUNCTION RESTORE as the DELETEs, FLUSH
+//! and LOADs it amounts to: replay runs the libraries' code again, never a function; FCALL
+//! is logged through the effects of the commands it ran. FUNCTION DUMP / RESTORE payloads
+//! are Redis's (RDB strings, version, CRC64), encoded by the rdb room's codec through
+//! [`crate::engine::Services`].
 //!
 //! # Known differences from Redis
 //!
-//! * FUNCTION DUMP / RESTORE are not implemented yet (they need the RDB string codec).
+//! * FUNCTION DUMP writes the libraries in name order (Redis: its hash table's order), so
+//!   a dump of several libraries has Redis's bytes only up to that order; a dump restores
+//!   either way. FUNCTION RESTORE reports the first collision in name order.
 //! * FUNCTION STATS never shows a running function: a function runs under the store lock,
 //!   and while one is timed out the front ends answer FUNCTION STATS with `-BUSY` (Redis
 //!   allows it then).
@@ -300,6 +305,112 @@ fn function_flush(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     Ok(Value::ok())
 }
 
+/// # Format
+/// `FUNCTION DUMP`
+fn function_dump(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    let codes: Vec<&[u8]> = ctx
+        .store
+        .libraries
+        .iter()
+        .map(|(_, c)| c.as_slice())
+        .collect();
+    let payload = (ctx.store.services().function_dump)(&codes, ctx.store.config.rdbcompression);
+    Ok(Value::Bulk(payload))
+}
+
+/// FUNCTION RESTORE's policy for libraries already there.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Policy {
+    Flush,
+    Append,
+    Replace,
+}
+
+/// # Format
+/// `FUNCTION RESTORE serialized-value [FLUSH|APPEND|REPLACE]`
+fn function_restore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    if argv.len() > 4 {
+        return Err(subcommand_syntax(argv[1]));
+    }
+    let policy = match argv.get(3) {
+        None => Policy::Append,
+        Some(p) if p.eq_ignore_ascii_case(b"append") => Policy::Append,
+        Some(p) if p.eq_ignore_ascii_case(b"replace") => Policy::Replace,
+        Some(p) if p.eq_ignore_ascii_case(b"flush") => Policy::Flush,
+        Some(_) => {
+            return Err(Error::err(
+                "Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.",
+            ))
+        }
+    };
+    let codes = (ctx.store.services().function_restore)(argv[2]).map_err(Error::err)?;
+    // The payload's libraries first go into an engine of their own (Redis: a temporary
+    // library context), so a bad payload changes nothing.
+    let mut incoming = Engine::new(State::new()?);
+    let mut loaded = BTreeMap::new();
+    for code in &codes {
+        let name = incoming.create(code, false, None).map_err(Error::err)?;
+        loaded.insert(name, code.clone());
+    }
+    let mut effects: Vec<Vec<Vec<u8>>> = Vec::new();
+    if policy == Policy::Flush {
+        ctx.store.libraries.set_all(loaded.clone());
+        put_engine(ctx.store, Box::new(incoming));
+        effects.push(vec![b"FUNCTION".to_vec(), b"FLUSH".to_vec()]);
+    } else {
+        // Redis `libraryJoin`: library collisions (fatal under APPEND, replacements under
+        // REPLACE), then function-name collisions with the libraries that stay.
+        let current = take_engine(ctx.store)?;
+        let mut replaced = Vec::new();
+        for name in loaded.keys() {
+            if current.libraries.contains_key(name) {
+                if policy == Policy::Append {
+                    put_engine(ctx.store, current);
+                    return Err(Error::err(format!("Library {name} already exists")));
+                }
+                replaced.push(name.clone());
+            }
+        }
+        for funcs in incoming.libraries.values() {
+            for f in funcs {
+                if let Some(old) = current.functions.get(&f.to_ascii_lowercase()) {
+                    if !replaced.contains(&old.library) {
+                        put_engine(ctx.store, current);
+                        return Err(Error::err(format!("Function {f} already exists")));
+                    }
+                }
+            }
+        }
+        // The engine is rebuilt from the libraries on next use (the new functions were
+        // compiled in another Lua state).
+        drop(current);
+        for name in &replaced {
+            ctx.store.libraries.remove(name);
+            effects.push(vec![
+                b"FUNCTION".to_vec(),
+                b"DELETE".to_vec(),
+                name.as_bytes().to_vec(),
+            ]);
+        }
+        for (name, code) in &loaded {
+            ctx.store.libraries.insert(name.clone(), code.clone());
+        }
+    }
+    for code in loaded.values() {
+        effects.push(vec![
+            b"FUNCTION".to_vec(),
+            b"LOAD".to_vec(),
+            b"REPLACE".to_vec(),
+            code.clone(),
+        ]);
+    }
+    ctx.store.dirty += 1;
+    for e in effects {
+        ctx.propagate(e);
+    }
+    Ok(Value::ok())
+}
+
 /// Redis's `addReplySubcommandSyntaxError`.
 fn subcommand_syntax(sub: &[u8]) -> Error {
     let sub: String = String::from_utf8_lossy(sub).chars().take(128).collect();
@@ -495,6 +606,16 @@ const FUNCTION_SUBS: &[Sub] = &[
         name: "help",
         arity: 2,
         handler: function_help,
+    },
+    Sub {
+        name: "dump",
+        arity: 2,
+        handler: function_dump,
+    },
+    Sub {
+        name: "restore",
+        arity: -3,
+        handler: function_restore,
     },
 ];
 

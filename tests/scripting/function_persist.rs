@@ -154,6 +154,7 @@ fn dump_and_load_keep_libraries_in_both_formats() {
                 text.starts_with("*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n"),
                 "{text}"
             ),
+            other => panic!("not a text format: {other:?}"),
         }
         let store = parse_dump(&mut out.as_slice(), None).unwrap();
         assert_eq!(
@@ -190,4 +191,42 @@ fn a_cloned_store_rebuilds_its_functions() {
         Value::Int(9)
     );
     assert_eq!(listing(&copy), listing(&r));
+}
+
+#[test]
+fn function_restore_replays_from_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = {
+        let r = open(dir.path());
+        exec(&r, &["FUNCTION", "LOAD", LIB_A]);
+        let Value::Bulk(payload) = exec(&r, &["FUNCTION", "DUMP"]) else {
+            panic!("FUNCTION DUMP is a bulk string")
+        };
+        exec(&r, &["FUNCTION", "LOAD", LIB_B]);
+        let restore = |policy: &str| {
+            let mut argv: Vec<&[u8]> = vec![b"FUNCTION", b"RESTORE", &payload];
+            argv.push(policy.as_bytes());
+            r.execute(&argv)
+        };
+        assert!(restore("APPEND").is_err(), "liba is there");
+        assert_eq!(restore("REPLACE").unwrap(), Value::ok());
+        assert_eq!(restore("FLUSH").unwrap(), Value::ok());
+        let list = listing(&r);
+        assert_eq!(
+            r.function_list(false)
+                .unwrap()
+                .iter()
+                .map(|l| l.name.clone())
+                .collect::<Vec<_>>(),
+            ["liba"],
+            "FLUSH dropped libb"
+        );
+        list
+    };
+    let r = open(dir.path());
+    assert_eq!(listing(&r), list);
+    assert_eq!(
+        exec(&r, &["FCALL", "incr_by", "1", "n", "2"]),
+        Value::Int(2)
+    );
 }
