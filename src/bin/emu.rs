@@ -522,7 +522,7 @@ fn load_rdb(a: &LoadArgs, path: &str) {
     }));
     p.finish();
     if functions > 0 {
-        eprintln!("emu: skipped {functions} function libraries (emu has no FUNCTION yet)");
+        eprintln!("emu: loaded {functions} function libraries");
     }
     if created {
         println!("created data directory {}", a.dir.display());

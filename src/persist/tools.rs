@@ -237,6 +237,9 @@ pub fn dump_rdb(store: &Store, out: &mut dyn Write, progress: Progress) -> std::
     let now = store.clock.now_ms();
     let total = store.total_keys() as u64;
     let mut w = crate::rdb::file::Writer::new(out, now, cfg.rdbchecksum)?;
+    for (_, code) in store.libraries.iter() {
+        w.function(code, cfg.rdbcompression)?;
+    }
     let mut n = 0u64;
     for (i, db) in store.dbs.iter().enumerate() {
         let live: Vec<(&[u8], &Entry)> = db
@@ -274,8 +277,8 @@ pub fn dump_rdb_dir(
 }
 
 /// Builds a store from an RDB file's bytes (versions 1–10). Keys already expired are
-/// skipped (as a Redis master does when loading); function libraries are skipped (emu has
-/// no FUNCTION yet) and counted in the returned number. `progress` gets `(bytes read,
+/// skipped (as a Redis master does when loading); function libraries are loaded as
+/// FUNCTION LOAD does and counted in the returned number. `progress` gets `(bytes read,
 /// total bytes)`. Errors are [`PersistError::Dump`] naming the byte offset.
 pub fn parse_rdb(data: &[u8], progress: Progress) -> Result<(Store, u64), PersistError> {
     let mut store = Store::new(Config::default(), crate::keyspace::Clock::System, 0);
@@ -315,7 +318,15 @@ pub fn parse_rdb(data: &[u8], progress: Progress) -> Result<(Store, u64), Persis
                         d.set_expire(&key, expire);
                     }
                 }
-                Item::Function(_) => functions += 1,
+                Item::Function(code) => {
+                    let mut session = Session::default();
+                    engine::execute(&mut store, &mut session, &[b"FUNCTION", b"LOAD", &code])
+                        .map_err(|e| crate::rdb::RdbError {
+                            offset: 0,
+                            msg: format!("function library rejected: {}", e.message()),
+                        })?;
+                    functions += 1;
+                }
                 Item::Aux(..) => {}
             }
             Ok(())

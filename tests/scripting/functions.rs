@@ -412,3 +412,66 @@ fn function_dump_and_restore_match_redis() {
         mismatches.join("\n")
     );
 }
+
+/// RDB files carry function libraries both ways: redis-server's `dump.rdb` (SAVE) loads
+/// into emu with its libraries (`tools::parse_rdb`), and `emu dump --format rdb`'s file
+/// (`tools::dump_rdb`, FUNCTION2 records after the AUX fields) loads into redis-server at
+/// start with them.
+#[test]
+fn rdb_files_carry_function_libraries() {
+    use crate::server_util::start_real_redis_with;
+    use emu::persist::tools;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let lib = "#!lua name=rdblib\nredis.register_function('rdbf', function(k, a) return redis.call('GET', k[1]) end)\n-- padding so that the code is LZF-compressed: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let Some(reference) = start_real_redis_with(
+        "RDB files with functions",
+        &["--dir", d, "--dbfilename", "from-redis.rdb"],
+    ) else {
+        return;
+    };
+    let mut real = Raw::connect(reference.addr);
+    real.cmd(&[b"FUNCTION", b"LOAD", lib.as_bytes()]);
+    real.cmds("SET k v");
+    assert_eq!(real.cmds("SAVE"), b"+OK\r\n");
+    let data = std::fs::read(dir.path().join("from-redis.rdb")).unwrap();
+    let (store, loaded) = tools::parse_rdb(&data, &mut |_, _| {}).unwrap();
+    assert_eq!(loaded, 1);
+    assert_eq!(
+        store.libraries.get("rdblib").map(|c| c.as_slice()),
+        Some(lib.as_bytes())
+    );
+    let r = emu::Redis::new();
+    r.with_store(|s| *s = store);
+    assert_eq!(r.fcall::<_, _, _, String>("rdbf", "k", ()).unwrap(), "v");
+    // emu's RDB file, read by redis-server at start.
+    let mut out = Vec::new();
+    r.with_store(|s| tools::dump_rdb(s, &mut out, &mut |_, _| {}))
+        .unwrap();
+    std::fs::write(dir.path().join("from-emu.rdb"), &out).unwrap();
+    let Some(second) = start_real_redis_with(
+        "RDB files with functions",
+        &["--dir", d, "--dbfilename", "from-emu.rdb"],
+    ) else {
+        return;
+    };
+    let mut back = Raw::connect(second.addr);
+    assert_eq!(back.cmds("FCALL rdbf 1 k"), b"$1\r\nv\r\n");
+    assert_eq!(
+        back.cmd(&[b"FUNCTION", b"LIST", b"WITHCODE"]),
+        real.cmd(&[b"FUNCTION", b"LIST", b"WITHCODE"])
+    );
+    // The same library twice is refused, naming it.
+    let mut twice = Vec::new();
+    {
+        let mut w = emu::rdb::file::Writer::new(&mut twice, 0, true).unwrap();
+        w.function(lib.as_bytes(), true).unwrap();
+        w.function(lib.as_bytes(), true).unwrap();
+        w.finish().unwrap();
+    }
+    let e = tools::parse_rdb(&twice, &mut |_, _| {}).err().unwrap();
+    assert!(
+        e.to_string().contains("Library 'rdblib' already exists"),
+        "{e}"
+    );
+}
