@@ -36,12 +36,16 @@
 //!   watch table, the durability hook ([`engine::Durability`]).
 //! * Features: [`tx`] (MULTI/EXEC/WATCH), [`blocking`] (BLPOP & co., XREAD BLOCK), [`pubsub`]
 //!   (Pub/Sub registry, mailboxes, keyspace notification delivery), [`scripting`] (EVAL
-//!   & co. on Lua 5.1; its per-store Lua state sits in the engine's opaque
-//!   [`engine::Extension`] slot, so the engine never names it), [`acl`] (users,
+//!   & co. and FUNCTION / FCALL on Lua 5.1; its per-store Lua states sit in the engine's
+//!   opaque [`engine::Extension`] slot, so the engine never names it; function libraries
+//!   are store data, [`engine::Libraries`]), [`acl`] (users,
 //!   selectors, categories, the permission check, ACL and its subcommands, the ACL file),
 //!   then [`admin`]
 //!   (connection and server commands: AUTH HELLO RESET CLIENT CONFIG INFO COMMAND DEBUG
 //!   SHUTDOWN ROLE WAIT LOLWUT SENTINEL …), which may use the other features.
+//! * [`rdb`] — Redis's RDB format: the value codec (every type and encoding Redis 7.0
+//!   writes, the older ones it reads), LZF, CRC64, DUMP payloads and RDB files; DUMP and
+//!   RESTORE's handlers. It reads and writes keyspace values and takes `engine::Ctx`.
 //! * [`persist`] — append log, snapshots, recovery, fixtures, dump/load/check tools, and
 //!   SAVE/BGSAVE/BGREWRITEAOF; it is the store's `Durability` and replays through the
 //!   engine.
@@ -82,6 +86,7 @@ pub mod error;
 pub mod keyspace;
 pub mod persist;
 pub mod pubsub;
+pub mod rdb;
 pub mod resp;
 pub mod scripting;
 pub mod server;
@@ -107,7 +112,8 @@ pub use client::{
     LcsMatch, LcsOptions, SortOptions,
 };
 pub use client::{
-    Builder, Cmd, FromValue, Pipeline, PipelineCmd, Redis, ScanIter, Script, ToArg, ToPair,
+    Builder, Cmd, FromValue, FunctionInfo, FunctionLibrary, Pipeline, PipelineCmd, Redis, ScanIter,
+    Script, ToArg, ToPair,
 };
 pub use client::{GeoAddOptions, GeoMatch, GeoSearch, GeoUnit, GeoWith};
 pub use config::MaxmemoryPolicy;

@@ -350,7 +350,21 @@ const NOT_REPLAY_CHECKED: &[(&str, &str)] = &[(
 /// succeeds and modifies the populated replay store: the table invariant
 /// `every_write_command_is_replay_checked` runs each through the replay check, and the
 /// random stream draws from them.
+const RESTORE_PAYLOAD: &str = "\u{0}\u{4}v361\n\u{0}3%Hpy\u{16}6i";
+
 const KNOWN_GOOD: &[&[&str]] = &[
+    // DUMP/RESTORE: the DUMP payload of the string "v361" (chosen because its CRC64 bytes
+    // are ASCII, so it fits a &str).
+    &["RESTORE", "k", "0", RESTORE_PAYLOAD, "REPLACE"],
+    &["RESTORE", "fresh", "100000", RESTORE_PAYLOAD],
+    &[
+        "RESTORE-ASKING",
+        "k",
+        "1700000100000",
+        RESTORE_PAYLOAD,
+        "REPLACE",
+        "ABSTTL",
+    ],
     // strings
     &["SET", "k", "v"],
     &["SET", "k", "v", "EX", "100"],
@@ -712,7 +726,8 @@ fn reply_text(r: &emu::Result<Value>) -> String {
 
 fn snapshot_bytes(s: &Store) -> Vec<u8> {
     let mut out = Vec::new();
-    snapshot::encode_into(&mut out, 0, &s.dbs, s.rng.state(), 0).expect("snapshot encoding");
+    snapshot::encode_into(&mut out, 0, &s.dbs, s.libraries.all(), s.rng.state(), 0)
+        .expect("snapshot encoding");
     out
 }
 

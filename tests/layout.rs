@@ -23,6 +23,7 @@ const RANKS: &[(&str, u32)] = &[
     ("scripting", 6),
     ("acl", 6),
     ("admin", 7),
+    ("rdb", 7),
     ("persist", 8),
     ("commands", 9),
     ("client", 10),

@@ -41,10 +41,13 @@ struct Cli {
 enum Command {
     /// Serve the store over RESP2/RESP3 (TCP and optionally a Unix socket).
     Serve(ServeArgs),
-    /// Write every key of a data directory as JSON Lines or RESP commands.
+    /// Write every key of a data directory as JSON Lines, RESP commands or an RDB file.
     Dump(DumpArgs),
-    /// Replace the data of a directory with a dump (JSON Lines or RESP), atomically.
+    /// Replace the data of a directory with a dump (JSON Lines, RESP or RDB), atomically.
     Load(LoadArgs),
+    /// Copy a live Redis server's dataset into a data directory over the replication
+    /// protocol (the server keeps running).
+    Pull(PullArgs),
     /// Verify a data directory (checksums, decoding, replay); --repair fixes it.
     Check(CheckArgs),
     /// Write a fresh snapshot and start an empty log.
@@ -74,7 +77,7 @@ struct CliArgs {
 struct DumpArgs {
     /// Data directory.
     dir: std::path::PathBuf,
-    /// jsonl (default) or resp (for `redis-cli --pipe`).
+    /// jsonl (default), resp (for `redis-cli --pipe`) or rdb (a Redis 7.0 dump.rdb).
     #[arg(long, default_value = "jsonl")]
     format: String,
     /// Write to FILE instead of stdout.
@@ -88,9 +91,17 @@ struct LoadArgs {
     dir: std::path::PathBuf,
     /// Dump file, or - for stdin (default).
     file: Option<String>,
-    /// jsonl or resp (default: detected from the first byte).
+    /// jsonl, resp or rdb (default: detected from the first bytes).
     #[arg(long)]
     format: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct PullArgs {
+    /// The server: redis://[user:pass@]host:port
+    url: String,
+    /// Data directory (created if missing; its data is replaced atomically).
+    dir: std::path::PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -158,6 +169,7 @@ fn main() {
         Command::Serve(a) => serve(a),
         Command::Dump(a) => dump(a),
         Command::Load(a) => load(a),
+        Command::Pull(a) => pull(a),
         Command::Check(a) => check(a),
         Command::Compact(a) => or_exit(emu::persist::tools::compact(&a.dir)),
         Command::Cli(a) => cli_command(a),
@@ -401,9 +413,65 @@ fn or_exit<T>(r: Result<T, emu::persist::PersistError>) -> T {
 
 fn format_arg(s: &str) -> emu::persist::tools::Format {
     emu::persist::tools::Format::parse(s).unwrap_or_else(|| {
-        eprintln!("emu: unknown format '{s}' (use jsonl or resp)");
+        eprintln!("emu: unknown format '{s}' (use jsonl, resp or rdb)");
         std::process::exit(2);
     })
+}
+
+/// Progress on stderr: a bar when stderr is a terminal, else one summary line at the end.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    what: &'static str,
+    unit: &'static str,
+    start: std::time::Instant,
+    done: u64,
+}
+
+impl Progress {
+    fn new(what: &'static str, unit: &'static str) -> Progress {
+        use std::io::IsTerminal;
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = indicatif::ProgressBar::new(0);
+            let tpl = if unit == "bytes" {
+                "{msg} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})"
+            } else {
+                "{msg} [{bar:40}] {pos}/{len} keys ({per_sec}, {eta})"
+            };
+            if let Ok(style) = indicatif::ProgressStyle::with_template(tpl) {
+                b.set_style(style.progress_chars("=> "));
+            }
+            b.set_message(what);
+            b
+        });
+        Progress {
+            bar,
+            what,
+            unit,
+            start: std::time::Instant::now(),
+            done: 0,
+        }
+    }
+
+    fn update(&mut self, done: u64, total: Option<u64>) {
+        self.done = done;
+        if let Some(b) = &self.bar {
+            if let Some(t) = total {
+                b.set_length(t);
+            }
+            b.set_position(done);
+        }
+    }
+
+    fn finish(self) {
+        let secs = self.start.elapsed().as_secs_f64();
+        match self.bar {
+            Some(b) => b.finish_and_clear(),
+            None => eprintln!(
+                "emu: {}: {} {} in {:.2}s",
+                self.what, self.done, self.unit, secs
+            ),
+        }
+    }
 }
 
 fn dump(a: DumpArgs) {
@@ -418,11 +486,77 @@ fn dump(a: DumpArgs) {
         },
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
+    if format == emu::persist::tools::Format::Rdb {
+        let mut p = Progress::new("dump", "keys");
+        or_exit(emu::persist::tools::dump_rdb_dir(
+            &a.dir,
+            &mut out,
+            &mut |d, t| p.update(d, t),
+        ));
+        p.finish();
+        return;
+    }
     or_exit(emu::persist::tools::dump(&a.dir, format, &mut out));
+}
+
+fn pull(a: PullArgs) {
+    let mut p = Progress::new("pull", "bytes");
+    let created = !a.dir.exists();
+    let (n, _) = or_exit(emu::persist::tools::pull(&a.url, &a.dir, &mut |d, t| {
+        p.update(d, t)
+    }));
+    p.finish();
+    if created {
+        println!("created data directory {}", a.dir.display());
+    }
+    println!("pulled {n} keys into {}", a.dir.display());
+}
+
+/// `emu load DIR FILE` of an RDB file (by --format rdb or the REDIS magic).
+fn load_rdb(a: &LoadArgs, path: &str) {
+    let data = match std::fs::read(path) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("emu: cannot read {path}: {e}");
+            std::process::exit(1);
+        }
+    };
+    let created = !a.dir.exists();
+    let mut p = Progress::new("load", "bytes");
+    let (n, functions) = or_exit(emu::persist::tools::load_rdb(&a.dir, &data, &mut |d, t| {
+        p.update(d, t)
+    }));
+    p.finish();
+    if functions > 0 {
+        eprintln!("emu: loaded {functions} function libraries");
+    }
+    if created {
+        println!("created data directory {}", a.dir.display());
+    }
+    println!("loaded {n} keys into {}", a.dir.display());
+}
+
+fn is_rdb_file(path: &str) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 5];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && &magic == b"REDIS"
 }
 
 fn load(a: LoadArgs) {
     let format = a.format.as_deref().map(format_arg);
+    if let Some(path) = a.file.as_deref().filter(|p| *p != "-") {
+        let rdb = match format {
+            Some(f) => f == emu::persist::tools::Format::Rdb,
+            None => is_rdb_file(path),
+        };
+        if rdb {
+            load_rdb(&a, path);
+            return;
+        }
+    }
     let mut input: Box<dyn std::io::BufRead> = match a.file.as_deref() {
         None | Some("-") => Box::new(std::io::BufReader::new(std::io::stdin().lock())),
         Some(p) => match std::fs::File::open(p) {

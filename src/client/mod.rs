@@ -85,7 +85,7 @@ pub use options::{
 pub use pipeline::{Pipeline, PipelineCmd};
 pub use pubsub::{Message, MessageKind, PubSub, PubSubWorker};
 pub use scan::ScanIter;
-pub use scripting::Script;
+pub use scripting::{FunctionInfo, FunctionLibrary, Script};
 
 pub use connect::ConnectOptions;
 pub use lock::{Lock, LockGuard, LockOptions};

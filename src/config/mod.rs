@@ -189,6 +189,20 @@ config_enum! {
     }
 }
 
+config_enum! {
+    /// `sanitize-dump-payload`: when RESTORE payloads get the deep integrity check. emu
+    /// always checks every payload fully (a malformed one is refused, never trusted), so
+    /// the setting is accepted and reported but every value behaves like `yes`.
+    SanitizeDump {
+        /// no
+        No = "no",
+        /// yes
+        Yes = "yes",
+        /// clients
+        Clients = "clients",
+    }
+}
+
 /// One `save <seconds> <changes>` point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SavePoint {
@@ -329,6 +343,8 @@ pub struct Config {
     pub io_threads: i64,
     /// `rdbcompression`
     pub rdbcompression: bool,
+    /// `sanitize-dump-payload`
+    pub sanitize_dump_payload: SanitizeDump,
     /// `rdbchecksum`
     pub rdbchecksum: bool,
     /// `stop-writes-on-bgsave-error`
@@ -422,6 +438,7 @@ impl Config {
             daemonize: false,
             io_threads: 0,
             rdbcompression: false,
+            sanitize_dump_payload: SanitizeDump::No,
             rdbchecksum: false,
             stop_writes_on_bgsave_error: false,
             aof_use_rdb_preamble: false,

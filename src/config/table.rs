@@ -4,7 +4,9 @@
 //! Rows are in the order CONFIG GET lists them. A parameter emu stores and reports but
 //! does not act on is marked "stored only" with what would honour it.
 
-use super::{ConfigSpec, Fsync, Kind, LogLevel, MaxmemoryPolicy, ProtectedAction, Text};
+use super::{
+    ConfigSpec, Fsync, Kind, LogLevel, MaxmemoryPolicy, ProtectedAction, SanitizeDump, Text,
+};
 
 const INT_MAX: i64 = i32::MAX as i64;
 const INT_MIN: i64 = i32::MIN as i64;
@@ -336,7 +338,15 @@ pub static TABLE: &[ConfigSpec] = &[
     // Reported only (`--threads` sets the server's worker threads).
     int!("io-threads", io_threads, 1, 128, "1").immutable(),
     // Stored only: no RDB files.
+    // Honoured by DUMP and `emu dump --format rdb` (LZF for strings over 20 bytes).
     boolean!("rdbcompression", rdbcompression, "yes"),
+    // Accepted and reported; RESTORE always validates payloads fully (see SanitizeDump).
+    enumerated!(
+        "sanitize-dump-payload",
+        sanitize_dump_payload,
+        SanitizeDump,
+        "no"
+    ),
     boolean!("rdbchecksum", rdbchecksum, "yes").immutable(),
     boolean!(
         "stop-writes-on-bgsave-error",

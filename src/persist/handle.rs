@@ -326,6 +326,7 @@ impl Handle {
         let next = self.log.generation() + 1;
         let seq = self.log.rotate(next)?;
         let dbs: Vec<Db> = store.dbs.clone();
+        let libs = store.libraries.all().clone();
         let rng = store.rng.state();
         let recorded = self.log.last_time_ms.load(Ordering::Relaxed);
         let dir = self.dir.clone();
@@ -333,7 +334,7 @@ impl Handle {
         let t = std::thread::Builder::new()
             .name("emu-compact".into())
             .spawn(move || {
-                let r = snapshot::write(&dir, next, &dbs, rng, recorded)
+                let r = snapshot::write(&dir, next, &dbs, &libs, rng, recorded)
                     .and_then(|bytes| retire_before(&dir, next).map(|_| (next, bytes, seq)));
                 drop(dbs);
                 done.store(true, Ordering::Release);
@@ -353,7 +354,14 @@ impl Handle {
         let next = self.log.generation() + 1;
         let seq = self.log.rotate(next)?;
         let recorded = self.log.last_time_ms.load(Ordering::Relaxed);
-        let bytes = snapshot::write(&self.dir, next, &store.dbs, store.rng.state(), recorded)?;
+        let bytes = snapshot::write(
+            &self.dir,
+            next,
+            &store.dbs,
+            store.libraries.all(),
+            store.rng.state(),
+            recorded,
+        )?;
         retire_before(&self.dir, next)?;
         {
             let mut st = self.state.lock();

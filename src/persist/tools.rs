@@ -23,6 +23,8 @@ pub enum Format {
     Jsonl,
     /// RESP commands for `redis-cli --pipe`.
     Resp,
+    /// A Redis RDB file (version 10, what Redis 7.0 writes; FORMAT.md "RDB").
+    Rdb,
 }
 
 impl Format {
@@ -31,6 +33,7 @@ impl Format {
         match s {
             "jsonl" | "json" => Some(Format::Jsonl),
             "resp" => Some(Format::Resp),
+            "rdb" => Some(Format::Rdb),
             _ => None,
         }
     }
@@ -172,10 +175,35 @@ pub fn resp_commands(out: &mut Vec<u8>, key: &[u8], e: &Entry) {
 
 /// Writes the canonical dump of `store` in `format`.
 pub fn dump_store(store: &Store, format: Format, out: &mut dyn Write) -> std::io::Result<u64> {
+    if format == Format::Rdb {
+        return dump_rdb(store, out, &mut |_, _| {});
+    }
     let mut n = 0;
     let mut cur_db = usize::MAX;
+    // Function libraries first (format version 3), by name.
+    for (name, code) in store.libraries.iter() {
+        match format {
+            Format::Jsonl => {
+                let mut line = String::from("{\"library\":");
+                json::write_bytes(&mut line, name.as_bytes());
+                line.push_str(",\"code\":");
+                json::write_bytes(&mut line, code);
+                line.push_str("}\n");
+                out.write_all(line.as_bytes())?;
+            }
+            Format::Resp => {
+                let mut buf = Vec::new();
+                resp_cmd(&mut buf, &[b"FUNCTION", b"LOAD", code]);
+                out.write_all(&buf)?;
+            }
+            // Returned above.
+            Format::Rdb => {}
+        }
+    }
     for (db, key, e) in sorted_entries(store) {
         match format {
+            // Written above.
+            Format::Rdb => {}
             Format::Jsonl => {
                 let mut line = jsonl_line(db, key, e);
                 line.push('\n');
@@ -197,11 +225,186 @@ pub fn dump_store(store: &Store, format: Format, out: &mut dyn Write) -> std::io
     Ok(n)
 }
 
+/// Progress of a long tool run: `(done, total)` in keys or bytes (total when known).
+pub type Progress<'a> = &'a mut dyn FnMut(u64, Option<u64>);
+
+/// Writes `store` as an RDB file (Redis 7.0, version 10) that `redis-server` loads at
+/// start: every database in its table order, values in the encodings Redis would hold,
+/// `rdbcompression` and `rdbchecksum` of the store's configuration honoured. `progress`
+/// gets `(keys written, total keys)`. Returns the number of keys.
+pub fn dump_rdb(store: &Store, out: &mut dyn Write, progress: Progress) -> std::io::Result<u64> {
+    let cfg = &store.config;
+    let now = store.clock.now_ms();
+    let total = store.total_keys() as u64;
+    let mut w = crate::rdb::file::Writer::new(out, now, cfg.rdbchecksum)?;
+    for (_, code) in store.libraries.iter() {
+        w.function(code, cfg.rdbcompression)?;
+    }
+    let mut n = 0u64;
+    for (i, db) in store.dbs.iter().enumerate() {
+        let live: Vec<(&[u8], &Entry)> = db
+            .dict
+            .iter()
+            .filter(|(_, e)| !e.is_expired_at(now))
+            .collect();
+        if live.is_empty() {
+            continue;
+        }
+        let expires = live.iter().filter(|(_, e)| e.expire.is_some()).count();
+        w.select_db(i, live.len(), expires)?;
+        for (k, e) in live {
+            w.key(k, e, cfg)?;
+            n += 1;
+            if n % 4096 == 0 {
+                progress(n, Some(total));
+            }
+        }
+    }
+    w.finish()?;
+    progress(n, Some(total));
+    Ok(n)
+}
+
+/// `emu dump DIR --format rdb` with progress: reads the directory (shared lock, nothing
+/// modified) and writes it as an RDB file.
+pub fn dump_rdb_dir(
+    dir: &Path,
+    out: &mut dyn Write,
+    progress: Progress,
+) -> Result<u64, PersistError> {
+    let (store, _) = recovery::open_read_only(dir, template())?;
+    dump_rdb(&store, out, progress).map_err(|e| PersistError::io("writing the dump of", dir, e))
+}
+
+/// Builds a store from an RDB file's bytes (versions 1–10). Keys already expired are
+/// skipped (as a Redis master does when loading); function libraries are loaded as
+/// FUNCTION LOAD does and counted in the returned number. `progress` gets `(bytes read,
+/// total bytes)`. Errors are [`PersistError::Dump`] naming the byte offset.
+pub fn parse_rdb(data: &[u8], progress: Progress) -> Result<(Store, u64), PersistError> {
+    let mut store = Store::new(Config::default(), crate::keyspace::Clock::System, 0);
+    store.loading = true;
+    let now = store.clock.now_ms();
+    let cfg = store.config.clone();
+    let mut functions = 0u64;
+    let total = data.len() as u64;
+    let mut dup: Option<(u64, Vec<u8>)> = None;
+    let r = crate::rdb::file::read(
+        data,
+        &cfg,
+        |item| {
+            use crate::rdb::file::Item;
+            match item {
+                Item::Key {
+                    db,
+                    key,
+                    obj,
+                    expire,
+                    ..
+                } => {
+                    if expire.is_some_and(|at| at < now) {
+                        return Ok(());
+                    }
+                    let lru = store.new_key_lru(now);
+                    let d = &mut store.dbs[db as usize];
+                    if d.dict.contains_key(&key) {
+                        dup = Some((db, key));
+                        return Err(crate::rdb::RdbError {
+                            offset: 0,
+                            msg: "duplicate key".into(),
+                        });
+                    }
+                    d.insert_lru(&key, obj, false, lru);
+                    if expire.is_some() {
+                        d.set_expire(&key, expire);
+                    }
+                }
+                Item::Function(code) => {
+                    let mut session = Session::default();
+                    engine::execute(&mut store, &mut session, &[b"FUNCTION", b"LOAD", &code])
+                        .map_err(|e| crate::rdb::RdbError {
+                            offset: 0,
+                            msg: format!("function library rejected: {}", e.message()),
+                        })?;
+                    functions += 1;
+                }
+                Item::Aux(..) => {}
+            }
+            Ok(())
+        },
+        |off| {
+            if off % (1 << 20) < 64 {
+                progress(off as u64, Some(total))
+            }
+        },
+    );
+    if let Some((db, key)) = dup {
+        return Err(PersistError::dump(format!(
+            "rdb: duplicated key '{}' in DB {db}",
+            String::from_utf8_lossy(&key)
+        )));
+    }
+    r.map_err(|e| PersistError::dump(format!("rdb: {e}")))?;
+    progress(total, Some(total));
+    store.loading = false;
+    store.clear_effects();
+    Ok((store, functions))
+}
+
 /// `emu dump DIR`: reads the directory (shared lock, nothing modified) and writes every key.
 /// Returns the number of keys.
 pub fn dump(dir: &Path, format: Format, out: &mut dyn Write) -> Result<u64, PersistError> {
     let (store, _) = recovery::open_read_only(dir, template())?;
     dump_store(&store, format, out).map_err(|e| PersistError::io("writing the dump of", dir, e))
+}
+
+/// A function library of a dump: its name and code.
+pub type LibraryLine = (Vec<u8>, Vec<u8>);
+
+/// A JSON-Lines line that is a function library (`{"library":…,"code":…}`, format
+/// version 3): its name and code. None for any other line (a key's).
+pub fn parse_library_line(line: &str) -> Option<Result<LibraryLine, PersistError>> {
+    let Ok(Json::Obj(fields)) = json::parse(line) else {
+        return None;
+    };
+    if !fields.iter().any(|(k, _)| k == "library") {
+        return None;
+    }
+    let mut name = None;
+    let mut code = None;
+    for (k, v) in fields {
+        let slot = match k.as_str() {
+            "library" => &mut name,
+            "code" => &mut code,
+            other => {
+                return Some(Err(PersistError::json(format!(
+                    "unknown field \"{other}\" in a library line"
+                ))))
+            }
+        };
+        if slot.replace(v).is_some() {
+            return Some(Err(PersistError::json(format!("duplicate field \"{k}\""))));
+        }
+    }
+    let (Some(name), Some(code)) = (name, code) else {
+        return Some(Err(PersistError::json(
+            "a library line needs \"library\" and \"code\"",
+        )));
+    };
+    Some(json::as_bytes(&name).and_then(|n| json::as_bytes(&code).map(|c| (n, c))))
+}
+
+/// Loads a library into `store` as FUNCTION LOAD does (its code must load, under the name
+/// it declares).
+fn load_library(store: &mut Store, name: &[u8], code: &[u8]) -> Result<(), PersistError> {
+    let mut session = Session::default();
+    let loaded = engine::execute(store, &mut session, &[b"FUNCTION", b"LOAD", code])
+        .map_err(|e| PersistError::invalid(format!("library rejected: {}", e.message())))?;
+    if loaded != crate::value::Value::Bulk(name.to_vec()) {
+        return Err(PersistError::invalid(
+            "the library's code declares another name",
+        ));
+    }
+    Ok(())
 }
 
 /// Parses one JSON-Lines line into a key record. Errors are [`PersistError::Json`]
@@ -406,15 +609,26 @@ pub fn parse_dump(input: &mut dyn BufRead, format: Option<Format>) -> Result<Sto
             let buf = input
                 .fill_buf()
                 .map_err(|e| PersistError::dump(e.to_string()))?;
-            if buf.first() == Some(&b'*') {
+            if buf.starts_with(b"REDIS") {
+                Format::Rdb
+            } else if buf.first() == Some(&b'*') {
                 Format::Resp
             } else {
                 Format::Jsonl
             }
         }
     };
+    if format == Format::Rdb {
+        let mut data = Vec::new();
+        input
+            .read_to_end(&mut data)
+            .map_err(|e| PersistError::dump(e.to_string()))?;
+        return parse_rdb(&data, &mut |_, _| {}).map(|(s, _)| s);
+    }
     let mut store = Store::new(Config::default(), crate::keyspace::Clock::System, 0);
     match format {
+        // Parsed above.
+        Format::Rdb => {}
         Format::Resp => {
             store.loading = true;
             load_resp(&mut store, input)?;
@@ -434,6 +648,14 @@ pub fn parse_dump(input: &mut dyn BufRead, format: Option<Format>) -> Result<Sto
                     break;
                 }
                 if line.trim().is_empty() {
+                    continue;
+                }
+                if let Some(lib) = parse_library_line(&line) {
+                    let (name, code) = lib.map_err(|e| e.on_line(no))?;
+                    store.loading = true;
+                    let r = load_library(&mut store, &name, &code);
+                    store.loading = false;
+                    r.map_err(|e| e.on_line(no))?;
                     continue;
                 }
                 let rec = parse_jsonl_line(&line).map_err(|e| e.on_line(no))?;
@@ -467,6 +689,31 @@ pub fn load(
     r
 }
 
+/// `emu load DIR dump.rdb` with progress: like [`load`] for an RDB file's bytes. Returns
+/// the number of keys and of function libraries skipped.
+pub fn load_rdb(dir: &Path, data: &[u8], progress: Progress) -> Result<(u64, u64), PersistError> {
+    let (store, functions) = parse_rdb(data, progress)?;
+    let created = files::missing_ancestors(dir);
+    let r = load_parsed(dir, &store);
+    if r.is_err() {
+        if let Some(top) = created.first() {
+            let _ = std::fs::remove_dir_all(top);
+        }
+    }
+    r.map(|n| (n, functions))
+}
+
+/// `emu pull redis://[user:pass@]host:port DIR`: takes the server's dataset over the
+/// replication handshake ([`crate::rdb::pull`]) and loads it like [`load_rdb`]. `progress`
+/// gets the bytes received, then the bytes parsed. Returns keys and function libraries
+/// skipped.
+pub fn pull(url: &str, dir: &Path, progress: Progress) -> Result<(u64, u64), PersistError> {
+    let u = crate::rdb::pull::Url::parse(url).map_err(|e| PersistError::Other(e.to_string()))?;
+    let data = crate::rdb::pull::pull(&u, progress)
+        .map_err(|e| PersistError::Other(format!("pull from {}:{}: {e}", u.host, u.port)))?;
+    load_rdb(dir, &data, progress)
+}
+
 fn load_parsed(dir: &Path, store: &Store) -> Result<u64, PersistError> {
     std::fs::create_dir_all(dir).map_err(|e| PersistError::io("creating directory", dir, e))?;
     let _lock = DirLock::acquire(dir)?;
@@ -478,7 +725,14 @@ fn load_parsed(dir: &Path, store: &Store) -> Result<u64, PersistError> {
         .max()
         .map(|g| g + 1)
         .unwrap_or(1);
-    snapshot::write(dir, next, &store.dbs, store.rng.state(), 0)?;
+    snapshot::write(
+        dir,
+        next,
+        &store.dbs,
+        store.libraries.all(),
+        store.rng.state(),
+        0,
+    )?;
     for g in l.snapshots.iter().filter(|g| **g < next) {
         files::remove(&files::snapshot_path(dir, *g))?;
     }
@@ -686,7 +940,14 @@ fn repair_one(
             let path = files::snapshot_path(dir, g);
             keep_original(&path, keep)?;
             let (salvaged, skipped, recorded_at_ms) = salvage_snapshot(&path)?;
-            snapshot::write(dir, g, &salvaged.dbs, salvaged.rng.state(), recorded_at_ms)?;
+            snapshot::write(
+                dir,
+                g,
+                &salvaged.dbs,
+                salvaged.libraries.all(),
+                salvaged.rng.state(),
+                recorded_at_ms,
+            )?;
             lines.push(format!(
                 "repaired {}: kept {} keys, dropped {skipped} damaged byte ranges (original \
                  copied to {})",
@@ -785,6 +1046,20 @@ fn salvage_snapshot(path: &Path) -> Result<(Store, u64, u64), PersistError> {
                             true
                         } else {
                             false
+                        }
+                    }
+                    Some((&kind::LIBRARY, body)) => {
+                        match model::decode_body::<model::LibraryRecord>(body) {
+                            Ok(lib) => match String::from_utf8(lib.name) {
+                                Ok(name) => {
+                                    let mut all = store.libraries.all().clone();
+                                    all.insert(name, lib.code);
+                                    store.libraries.set_all(all);
+                                    true
+                                }
+                                Err(_) => false,
+                            },
+                            Err(_) => false,
                         }
                     }
                     Some((&kind::END, _)) => true,

@@ -72,6 +72,20 @@ impl Hash {
         h
     }
 
+    /// A listpack-encoded hash holding `pairs` in that order, as Redis keeps a listpack it
+    /// loads from an RDB or a RESTORE payload (no value-length check). None if a field
+    /// repeats.
+    pub fn from_listpack(pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Option<Hash> {
+        let mut h = Hash::new();
+        for (f, v) in pairs {
+            if h.fields.insert(f.as_slice(), v).is_some() {
+                return None;
+            }
+            h.order.push(f);
+        }
+        Some(h)
+    }
+
     /// Number of fields.
     pub fn len(&self) -> usize {
         self.fields.len()

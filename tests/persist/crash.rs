@@ -3,7 +3,8 @@
 //! with `*` IDs) and prints every acknowledged key and stream entry; the parent SIGKILLs it at random moments, many times, and after each
 //! kill checks that the directory opens and holds every acknowledged write. Automatic
 //! compaction is set low so kills also land in the middle of snapshot writes and log
-//! rotations.
+//! rotations. One thread writes through a function (FCALL) and another loads function
+//! libraries now and then: every acknowledged library must answer after a kill.
 //!
 //! Run under `always` and under `everysec`: a process crash must lose nothing acknowledged
 //! under either (everysec writes each batch to the kernel before replying and only defers
@@ -43,6 +44,14 @@ fn crash_child() {
     let d =
         std::sync::Arc::new(Durable::open(Path::new(&dir), options(fsync), template()).unwrap());
     let out = std::sync::Arc::new(std::sync::Mutex::new(std::io::stdout()));
+    // Thread 1 writes through a function (its effects are logged, the library too).
+    d.execute(&[
+        b"FUNCTION",
+        b"LOAD",
+        b"REPLACE",
+        b"#!lua name=crashlib\nredis.register_function('setter', function(k, a) return redis.call('SET', k[1], a[1]) end)",
+    ])
+    .unwrap();
     let threads: Vec<_> = (0..4)
         .map(|t| {
             let d = d.clone();
@@ -51,8 +60,25 @@ fn crash_child() {
                 for i in 0u64.. {
                     let key = format!("r{round}:t{t}:{i}");
                     let val = format!("v{i}-{}", "x".repeat((i % 7) as usize * 10));
-                    d.execute(&[b"SET", key.as_bytes(), val.as_bytes()])
-                        .unwrap();
+                    if t == 1 {
+                        d.execute(&[b"FCALL", b"setter", b"1", key.as_bytes(), val.as_bytes()])
+                            .unwrap();
+                    } else {
+                        d.execute(&[b"SET", key.as_bytes(), val.as_bytes()])
+                            .unwrap();
+                    }
+                    // Thread 0 also loads a library now and then (acknowledged as a
+                    // `lib` line: its function must answer `i` after any crash).
+                    if t == 0 && i % 25 == 0 {
+                        let code = format!(
+                            "#!lua name=l{round}x{i}\nredis.register_function('f{round}x{i}', function() return {i} end)"
+                        );
+                        d.execute(&[b"FUNCTION", b"LOAD", code.as_bytes()])
+                            .unwrap();
+                        let mut o = out.lock().unwrap();
+                        writeln!(o, "lib f{round}x{i} {i}").unwrap();
+                        o.flush().unwrap();
+                    }
                     // Also exercise other types and effect rewriting.
                     if i % 5 == 0 {
                         d.execute(&[b"RPUSH", format!("list{t}").as_bytes(), key.as_bytes()])
@@ -114,6 +140,7 @@ fn sigkill_loop(fsync: AppendFsync) {
     };
     let mut acked: Vec<(String, String)> = Vec::new();
     let mut acked_entries: Vec<(String, String, String)> = Vec::new();
+    let mut libs: Vec<(String, i64)> = Vec::new();
     let started = Instant::now();
     let mut rounds = 0;
     while rounds < 15 && (rounds < 5 || started.elapsed() < Duration::from_secs(20)) {
@@ -136,6 +163,7 @@ fn sigkill_loop(fsync: AppendFsync) {
         let reader = std::thread::spawn(move || {
             let mut got = Vec::new();
             let mut entries = Vec::new();
+            let mut libs = Vec::new();
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 if let Some(rest) = line.strip_prefix("ack ") {
@@ -148,15 +176,21 @@ fn sigkill_loop(fsync: AppendFsync) {
                         entries.push((s.to_string(), id.to_string(), k.to_string()));
                     }
                 }
+                if let Some(rest) = line.strip_prefix("lib ") {
+                    if let Some((f, v)) = rest.split_once(' ') {
+                        libs.push((f.to_string(), v.parse::<i64>().unwrap()));
+                    }
+                }
             }
-            (got, entries)
+            (got, entries, libs)
         });
         std::thread::sleep(Duration::from_millis(30 + rand(400)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        let (got, entries) = reader.join().unwrap();
+        let (got, entries, got_libs) = reader.join().unwrap();
         acked.extend(got);
         acked_entries.extend(entries);
+        libs.extend(got_libs);
         // Reopen (read-write: truncates a torn tail) and check every acknowledged write.
         let d = Durable::open(dir.path(), options(fsync), template())
             .unwrap_or_else(|e| panic!("round {rounds}: reopen failed: {e}"));
@@ -181,6 +215,15 @@ fn sigkill_loop(fsync: AppendFsync) {
                 got,
                 want,
                 "{}: round {rounds}: stream entry {s} {id} lost",
+                fsync.name()
+            );
+        }
+        for (f, v) in &libs {
+            let got = d.execute(&[b"FCALL", f.as_bytes(), b"0"]);
+            assert_eq!(
+                got,
+                Ok(emu::Value::Int(*v)),
+                "{}: round {rounds}: library of {f} lost",
                 fsync.name()
             );
         }
