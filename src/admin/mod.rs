@@ -15,6 +15,7 @@ pub mod info;
 pub mod lifecycle;
 pub mod sentinel;
 mod state;
+pub mod tracking;
 
 pub use state::{unix_ms, ClientEntry, ClientInfo, Link, ServerState, ShutdownHook, Stats};
 

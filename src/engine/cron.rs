@@ -64,6 +64,10 @@ fn run() {
             let period = shared
                 .run(|store| {
                     store.active_expire_cycle();
+                    // Expired keys' BCAST invalidations, and the table's limit (Redis
+                    // serverCron → trackingLimitUsedSlots; beforeSleep → broadcast).
+                    store.tracking_limit_used_slots();
+                    store.tracking_broadcast();
                     period(store)
                 })
                 .unwrap_or(Duration::from_millis(100));
