@@ -48,6 +48,12 @@
 //!   overlap is not with the first prefix (a bug), emu does not.
 //! * Keys are evicted from a full table in the order of a seeded random walk over the
 //!   table, not Redis's radix-tree random walk: which keys go differs, how many does not.
+//! * BCAST keys are sent after each connection's batch of commands; Redis sends them once
+//!   per event-loop turn, which can gather the writes of many clients into one message.
+//!   The keys are the same, the grouping can be finer: with 50 clients writing one key
+//!   each at a time, a BCAST client receives up to 50 times more (smaller) messages, and
+//!   SET throughput with such a client connected was measured at ~0.3× Redis's (P=1) where
+//!   it is ~1× without one.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Weak};
