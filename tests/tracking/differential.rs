@@ -264,3 +264,46 @@ fn broken_redirect_and_errors() {
     ];
     compare("tracking (broken redirect, errors)", 3, steps, &[]);
 }
+
+/// CLIENT INFO's `flags=` (t, B, R) and `redir=` fields of a tracking client, as Redis.
+#[test]
+fn client_info_shows_tracking_flags() {
+    let Some(real) = start_real_redis("tracking CLIENT INFO flags") else {
+        return;
+    };
+    let (_r, running) = start();
+    let fields = |addr: SocketAddr| -> Vec<String> {
+        let mut c = Raw::connect(addr);
+        let mut target = Raw::connect(addr);
+        let id = String::from_utf8_lossy(&target.cmds("CLIENT ID"))
+            .trim()
+            .trim_start_matches(':')
+            .to_string();
+        let mut out = Vec::new();
+        let mut grab = |c: &mut Raw| {
+            let info = String::from_utf8_lossy(&c.cmds("CLIENT INFO")).into_owned();
+            let pick = |name: &str| {
+                info.split(' ')
+                    .find(|f| f.starts_with(name))
+                    .unwrap_or("")
+                    .replace(&id, "ID")
+            };
+            format!("{} {}", pick("flags="), pick("redir="))
+        };
+        out.push(grab(&mut c));
+        c.cmds("CLIENT TRACKING on BCAST");
+        out.push(grab(&mut c));
+        c.cmds("CLIENT TRACKING off");
+        c.cmds(&format!("CLIENT TRACKING on REDIRECT {id}"));
+        out.push(grab(&mut c));
+        c.cmds("GET x");
+        assert!(target.cmds("QUIT").starts_with(b"+OK"));
+        assert!(target.closed());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let mut w = Raw::connect(addr);
+        w.cmds("SET x 1");
+        out.push(grab(&mut c));
+        out
+    };
+    assert_eq!(fields(real.addr), fields(running.addr().expect("tcp")));
+}
