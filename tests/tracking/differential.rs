@@ -280,7 +280,7 @@ fn client_info_shows_tracking_flags() {
             .trim_start_matches(':')
             .to_string();
         let mut out = Vec::new();
-        let mut grab = |c: &mut Raw| {
+        let grab = |c: &mut Raw| {
             let info = String::from_utf8_lossy(&c.cmds("CLIENT INFO")).into_owned();
             let pick = |name: &str| {
                 info.split(' ')
