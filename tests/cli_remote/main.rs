@@ -173,6 +173,14 @@ fn emu_cli_prints_as_redis_cli() {
         ),
         (vec!["-p", &port, "--scan"], None),
         (vec!["-p", &port, "--no-raw", "CLIENT", "INFO", "x"], None),
+        // Commands on stdin; the invalidation push after SET is not shown (stdout is not a
+        // terminal), and the replies stay in step.
+        (
+            vec!["-p", &port, "-3", "--no-raw"],
+            Some(
+                b"SET tk 0\nCLIENT TRACKING on\nGET tk\nSET tk 1\nGET tk\nSET tk \"a b\"\nGET tk\n",
+            ),
+        ),
     ];
     for (args, stdin) in &cases {
         let want = run(&redis_cli, &[], args, *stdin);

@@ -321,6 +321,8 @@ fn verbatim(argv: &[Vec<u8>]) -> bool {
 
 struct Printer {
     raw_mode: bool,
+    /// Show RESP3 pushes (redis-cli does when stdout is a terminal; else they are dropped).
+    push_output: bool,
     out: io::Stdout,
 }
 
@@ -338,6 +340,39 @@ impl Printer {
         let mut o = self.out.lock();
         let _ = o.write_all(&buf);
         let _ = o.flush();
+    }
+}
+
+impl Printer {
+    /// redis-cli's `cliPushHandler`: an invalidation as `-> invalidate: 'k1', 'k2'` on a
+    /// terminal, anything else as a reply.
+    fn print_push(&mut self, r: &Reply) {
+        if !self.push_output {
+            return;
+        }
+        if let Reply::Push(xs) = r {
+            if let (false, [Reply::Bulk(kind), Reply::Array(keys)]) = (self.raw_mode, &xs[..]) {
+                if kind == b"invalidate" {
+                    let mut buf = b"-> invalidate: ".to_vec();
+                    for (i, k) in keys.iter().enumerate() {
+                        if let Reply::Bulk(k) = k {
+                            buf.push(b'\'');
+                            buf.extend_from_slice(k);
+                            buf.push(b'\'');
+                        }
+                        if i + 1 < keys.len() {
+                            buf.extend_from_slice(b", ");
+                        }
+                    }
+                    buf.push(b'\n');
+                    let mut o = self.out.lock();
+                    let _ = o.write_all(&buf);
+                    let _ = o.flush();
+                    return;
+                }
+            }
+        }
+        self.print(r, false);
     }
 }
 
@@ -464,6 +499,7 @@ pub fn run(mut o: Opts) -> i32 {
     };
     let mut printer = Printer {
         raw_mode,
+        push_output: tty_out,
         out: io::stdout(),
     };
     let mut conn = match open(&o) {
@@ -535,7 +571,13 @@ fn send_command(
             }
             continue;
         }
-        let r = conn.read()?;
+        // RESP3 pushes (client-side caching invalidations, …) that arrive before the reply
+        // are shown as redis-cli's push handler shows them.
+        let mut r = conn.read()?;
+        while let Reply::Push(_) = r {
+            p.print_push(&r);
+            r = conn.read()?;
+        }
         p.print(&r, verbatim);
         if interval > 0.0 {
             std::thread::sleep(Duration::from_secs_f64(interval));
