@@ -35,7 +35,9 @@
 //!   private parts: the effect buffer (the only writer of FORMAT.md's effect records), the
 //!   watch table, the durability hook ([`engine::Durability`]).
 //! * Features: [`tx`] (MULTI/EXEC/WATCH), [`blocking`] (BLPOP & co., XREAD BLOCK), [`pubsub`]
-//!   (Pub/Sub registry, mailboxes, keyspace notification delivery), [`scripting`] (EVAL
+//!   (Pub/Sub registry, mailboxes, keyspace notification delivery, and client-side caching
+//!   — CLIENT TRACKING's invalidation table, delivered through the same mailboxes —
+//!   in [`pubsub::tracking`]), [`scripting`] (EVAL
 //!   & co. and FUNCTION / FCALL on Lua 5.1; its per-store Lua states sit in the engine's
 //!   opaque [`engine::Extension`] slot, so the engine never names it; function libraries
 //!   are store data, [`engine::Libraries`]), [`acl`] (users,
@@ -61,7 +63,8 @@
 //! deliberately and listed there: `types/` handlers take [`engine::Ctx`] (a type's value
 //! sits below `keyspace`, its handlers above `engine`, in one file per type); the engine
 //! calls the `blocking` and `pubsub` registries it holds in `Store` (`signal`,
-//! `serve_ready`, `publish`, `check_context`) and `Session` holds their per-client state
+//! `serve_ready`, `publish`, `check_context`, and the client-side caching hooks
+//! `pubsub::tracking` adds to `Store`) and `Session` holds their per-client state
 //! and a served connection's `admin::Link`; likewise `Store` holds the `acl` registry,
 //! `Session` its user, and dispatch (through `engine::acl_check`, also used by EXEC and
 //! scripts) calls `acl::permit`.

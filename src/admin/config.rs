@@ -223,7 +223,7 @@ mod tests {
             ["hash-max-ziplist-entries", "hash-max-listpack-entries"]
         );
         assert_eq!(get(&r, "nosuch"), []);
-        assert_eq!(get(&r, "*").len(), 68);
+        assert_eq!(get(&r, "*").len(), 69);
     }
 
     #[test]

@@ -162,6 +162,8 @@ pub fn quit(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
 pub fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     crate::engine::discard_transaction(ctx.store, ctx.session);
     crate::pubsub::reset(ctx.store, ctx.session);
+    // Redis `clearClientConnectionState`: tracking off.
+    super::tracking::disable(ctx);
     let s = &mut *ctx.session;
     s.db = 0;
     s.resp = 2;
@@ -205,6 +207,8 @@ struct Line {
     user: Vec<u8>,
     /// Pub/Sub channels, patterns, shard channels.
     subs: [usize; 3],
+    /// CLIENT TRACKING: (broken redirect, bcast, redirect id), when on.
+    tracking: Option<(bool, bool, u64)>,
 }
 
 impl Line {
@@ -213,6 +217,10 @@ impl Line {
     fn with_store(mut self, store: &crate::engine::Store) -> Line {
         self.subs = store.pubsub.counts(self.id);
         self.blocked = store.blocking.is_blocked(self.id);
+        self.tracking = store
+            .tracking
+            .get(self.id)
+            .map(|t| (t.broken_redirect, t.options.bcast, t.redirect));
         self
     }
 
@@ -228,6 +236,9 @@ impl Line {
             (self.is_pubsub(), 'P'),
             (self.multi >= 0, 'x'),
             (self.blocked, 'b'),
+            (self.tracking.is_some(), 't'),
+            (self.tracking.is_some_and(|t| t.0), 'R'),
+            (self.tracking.is_some_and(|t| t.1), 'B'),
             (self.dirty_cas, 'd'),
             (self.unix, 'U'),
             (self.no_evict, 'e'),
@@ -257,7 +268,8 @@ impl Line {
             .as_bytes(),
         );
         s.extend_from_slice(&self.user);
-        s.extend_from_slice(format!(" redir=-1 resp={} lib-name=", self.resp).as_bytes());
+        let redir = self.tracking.map_or(-1, |t| t.2 as i64);
+        s.extend_from_slice(format!(" redir={redir} resp={} lib-name=", self.resp).as_bytes());
         s.extend_from_slice(&self.lib_name);
         s.extend_from_slice(b" lib-ver=");
         s.extend_from_slice(&self.lib_ver);
@@ -303,6 +315,7 @@ fn line_of(store: &crate::engine::Store, s: &Session, cmd: &str) -> Line {
         lib_ver: s.lib_ver.clone().unwrap_or_default(),
         user: crate::acl::username(s).to_vec(),
         subs: [0; 3],
+        tracking: None,
     }
     .with_store(store)
 }
@@ -341,6 +354,7 @@ fn entry_line(ctx: &Ctx, e: &ClientEntry) -> Line {
             .as_ref()
             .map_or(crate::acl::DEFAULT.to_vec(), |u| u.name.to_vec()),
         subs: [0; 3],
+        tracking: None,
     }
     .with_store(ctx.store)
 }
@@ -800,6 +814,26 @@ const CLIENT_SUBS: &[Sub] = &[
         handler: client_no_evict,
     },
     Sub {
+        name: "tracking",
+        arity: -3,
+        handler: super::tracking::client_tracking,
+    },
+    Sub {
+        name: "caching",
+        arity: 3,
+        handler: super::tracking::client_caching,
+    },
+    Sub {
+        name: "getredir",
+        arity: 2,
+        handler: super::tracking::client_getredir,
+    },
+    Sub {
+        name: "trackinginfo",
+        arity: 2,
+        handler: super::tracking::client_trackinginfo,
+    },
+    Sub {
         name: "help",
         arity: 2,
         handler: client_help,
@@ -809,7 +843,7 @@ const CLIENT_SUBS: &[Sub] = &[
 /// # Format
 /// `CLIENT ID | INFO | LIST [TYPE t] [ID id…] | SETNAME n | GETNAME | SETINFO attr v |
 /// KILL … | UNBLOCK id [TIMEOUT|ERROR] | PAUSE ms [WRITE|ALL] | UNPAUSE | REPLY on|off|skip |
-/// NO-EVICT on|off | HELP`
+/// NO-EVICT on|off | TRACKING … | CACHING yes|no | GETREDIR | TRACKINGINFO | HELP`
 pub fn client(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     dispatch_sub("client", CLIENT_SUBS, ctx, argv)
 }

@@ -9,12 +9,14 @@
 
 pub mod cluster;
 pub mod command;
+pub mod command_meta;
 pub mod config;
 pub mod connection;
 pub mod info;
 pub mod lifecycle;
 pub mod sentinel;
 mod state;
+pub mod tracking;
 
 pub use state::{unix_ms, ClientEntry, ClientInfo, Link, ServerState, ShutdownHook, Stats};
 
@@ -283,8 +285,15 @@ fn debug(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 
 /// Connection and server commands.
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("ping", -1, FAST | STALE, (0, 0, 0), "connection", ping),
-    CommandSpec::new("echo", 2, FAST | STALE, (0, 0, 0), "connection", echo),
+    CommandSpec::new("ping", -1, FAST, (0, 0, 0), "connection", ping),
+    CommandSpec::new(
+        "echo",
+        2,
+        FAST | STALE | LOADING,
+        (0, 0, 0),
+        "connection",
+        echo,
+    ),
     CommandSpec::new(
         "time",
         1,

@@ -5,6 +5,9 @@
 
 use clap::{Parser, Subcommand};
 
+#[path = "emu/remote.rs"]
+mod remote;
+
 // Replies allocate many small buffers; mimalloc serves them much faster than glibc malloc
 // (Redis itself ships with jemalloc for the same reason).
 #[global_allocator]
@@ -52,22 +55,72 @@ enum Command {
     Check(CheckArgs),
     /// Write a fresh snapshot and start an empty log.
     Compact(DirArg),
-    /// Run one command against a data directory (or, without a command, a prompt),
-    /// printed like redis-cli.
+    /// redis-cli: run a command against a running server (-h/-p/-s/-u), or with --dir
+    /// against a data directory in-process; without a command, a prompt.
     Cli(CliArgs),
 }
 
 #[derive(clap::Args)]
+#[command(disable_help_flag = true)]
 struct CliArgs {
-    /// Data directory (must exist; `emu load` or `emu serve --dir` create one).
+    /// Data directory: run against it in-process (must exist; `emu load` or `emu serve
+    /// --dir` create one). Without --dir, emu cli talks to a running server.
     #[arg(long)]
-    dir: std::path::PathBuf,
+    dir: Option<std::path::PathBuf>,
+    /// Server hostname.
+    #[arg(short = 'h', default_value = "127.0.0.1")]
+    host: String,
+    /// Server port.
+    #[arg(short = 'p', default_value_t = 6379)]
+    port: u16,
+    /// Server Unix socket (overrides hostname and port).
+    #[arg(short = 's')]
+    socket: Option<String>,
+    /// Server URI: redis://[user[:password]@]host[:port][/db].
+    #[arg(short = 'u')]
+    uri: Option<String>,
+    /// Password to use when connecting (AUTH).
+    #[arg(short = 'a', long = "pass")]
+    pass: Option<String>,
+    /// Username to send with AUTH.
+    #[arg(long = "user")]
+    user: Option<String>,
+    /// Don't warn about a password on the command line.
+    #[arg(long = "no-auth-warning")]
+    no_auth_warning: bool,
+    /// Database number.
+    #[arg(short = 'n', default_value_t = 0)]
+    db: i64,
+    /// Start the session in RESP3 (HELLO 3).
+    #[arg(short = '3')]
+    resp3: bool,
+    /// Raw output (the default when stdout is not a terminal).
+    #[arg(long)]
+    raw: bool,
+    /// Formatted output even when stdout is not a terminal.
+    #[arg(long = "no-raw")]
+    no_raw: bool,
+    /// Run the command this many times (-1: forever).
+    #[arg(short = 'r', default_value_t = 1, allow_negative_numbers = true)]
+    repeat: i64,
+    /// Seconds between repeats (and between --stat lines).
+    #[arg(short = 'i', default_value_t = 0.0)]
+    interval: f64,
+    /// List keys with SCAN.
+    #[arg(long)]
+    scan: bool,
+    /// Keys pattern for --scan.
+    #[arg(long)]
+    pattern: Option<String>,
+    /// Rolling statistics from INFO.
+    #[arg(long)]
+    stat: bool,
     /// Read the last argument from stdin (as redis-cli -x).
     #[arg(short = 'x')]
     stdin_arg: bool,
-    /// Database number.
-    #[arg(short = 'n', default_value_t = 0)]
-    db: usize,
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    help: Option<bool>,
     /// The command and its arguments.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     command: Vec<String>,
@@ -177,10 +230,39 @@ fn main() {
 }
 
 fn cli_command(a: CliArgs) {
+    let Some(dir) = a.dir.clone() else {
+        std::process::exit(remote::run(remote::Opts {
+            host: a.host,
+            port: a.port,
+            socket: a.socket,
+            uri: a.uri,
+            user: a.user,
+            pass: a.pass,
+            no_auth_warning: a.no_auth_warning,
+            db: a.db,
+            resp3: a.resp3,
+            raw: a.raw,
+            no_raw: a.no_raw,
+            repeat: a.repeat,
+            interval: a.interval,
+            scan: a.scan,
+            pattern: a.pattern,
+            stat: a.stat,
+            stdin_arg: a.stdin_arg,
+            command: a.command,
+        }));
+    };
     // A typo must not create an empty directory (`emu load` or `emu serve --dir` create one).
-    or_exit(emu::persist::files::require_dir(&a.dir));
-    let redis = match emu::Redis::open(&a.dir) {
-        Ok(r) => r.with_db(a.db),
+    or_exit(emu::persist::files::require_dir(&dir));
+    let db = match usize::try_from(a.db) {
+        Ok(db) => db,
+        Err(_) => {
+            eprintln!("emu: invalid database number {}", a.db);
+            std::process::exit(1);
+        }
+    };
+    let redis = match emu::Redis::open(&dir) {
+        Ok(r) => r.with_db(db),
         Err(e) if e.message().contains("locked by another process") => {
             eprintln!(
                 "emu: {}; if that is `emu serve --dir`, talk to the server instead: \
@@ -202,7 +284,7 @@ fn cli_command(a: CliArgs) {
         let mut line = String::new();
         loop {
             if prompt {
-                print!("emu {}> ", a.dir.display());
+                print!("emu {}> ", dir.display());
                 let _ = std::io::Write::flush(&mut std::io::stdout());
             }
             line.clear();

@@ -335,6 +335,8 @@ pub struct Config {
     pub lfu_log_factor: i64,
     /// `lfu-decay-time`
     pub lfu_decay_time: i64,
+    /// `tracking-table-max-keys`
+    pub tracking_table_max_keys: u64,
     /// `protected-mode`
     pub protected_mode: bool,
     /// `daemonize`
@@ -434,6 +436,7 @@ impl Config {
             stream_node_max_entries: 0,
             lfu_log_factor: 0,
             lfu_decay_time: 0,
+            tracking_table_max_keys: 0,
             protected_mode: false,
             daemonize: false,
             io_threads: 0,

@@ -306,6 +306,15 @@ pub static TABLE: &[ConfigSpec] = &[
     // Honoured: the LFU counter's increments and decay (`keyspace::memory`).
     int!("lfu-log-factor", lfu_log_factor, 0, INT_MAX, "10"),
     int!("lfu-decay-time", lfu_decay_time, 0, INT_MAX, "1"),
+    // Honoured: the size of the client-side caching invalidation table
+    // (`pubsub::tracking`); over it, tracked keys are dropped with an invalidation.
+    uint!(
+        "tracking-table-max-keys",
+        tracking_table_max_keys,
+        0,
+        LONG_MAX,
+        "1000000"
+    ),
     // Stored only: the server accepts whoever can reach its bind address.
     boolean!("protected-mode", protected_mode, "yes"),
     // Honoured (startup only, `emu serve --enable-protected-configs`): who may CONFIG SET

@@ -65,6 +65,10 @@ fn run() {
                 .run(|store| {
                     store.active_expire_cycle();
                     store.continue_evictions();
+                    // Expired and evicted keys' BCAST invalidations, and the table's limit
+                    // (Redis serverCron → trackingLimitUsedSlots; beforeSleep → broadcast).
+                    store.tracking_limit_used_slots();
+                    store.tracking_broadcast();
                     period(store)
                 })
                 .unwrap_or(Duration::from_millis(100));

@@ -70,14 +70,44 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
             return Ok(Value::Nil);
         }
     }
-    call(store, session, spec, argv).map_err(|e| {
+    // Client-side caching: keep the table within its limit, then mark this client as the
+    // one running (its own invalidations wait for its reply).
+    if !store.tracking.is_idle() {
+        store.tracking_limit_used_slots();
+    }
+    let prev = store.tracking_enter(session.id);
+    let result = call(store, session, spec, argv).map_err(|e| {
         // Errors echo user input; a newline would break the protocol (addReplyErrorFormat).
         if e.message().contains(['\r', '\n']) {
             Error::new(e.kind(), sanitize(e.message()))
         } else {
             e
         }
-    })
+    });
+    store.tracking_leave(prev);
+    after_command(store, session, spec);
+    result
+}
+
+/// Client-side caching bookkeeping after a top-level command (Redis `resetClient` and the
+/// end of `call`): CLIENT CACHING is spent by the next command (other than CLIENT, outside
+/// MULTI); the mailbox learns the client's protocol; a session without a network
+/// connection gets its held-back invalidations and the BCAST ones now (the network front
+/// end sends them after the reply and after the batch).
+fn after_command(store: &mut Store, session: &mut Session, spec: &CommandSpec) {
+    if let Some(mb) = &session.pubsub {
+        mb.set_resp(session.resp);
+    }
+    if store.tracking.is_idle() {
+        return;
+    }
+    if session.tx.multi.is_none() && spec.name != "client" {
+        store.tracking.clear_caching(session.id);
+    }
+    if session.link.is_none() {
+        store.tracking_deliver_pending(session.id);
+        store.tracking_broadcast();
+    }
 }
 
 /// Redis Cluster's refusal of keys in several slots.
@@ -358,6 +388,10 @@ fn run(
     let mut ctx = Ctx::new(store, session);
     let result = (spec.handler)(&mut ctx, argv);
     let rewritten = ctx.take_rewritten();
+    // Client-side caching: remember the keys this read returned to the tracking client.
+    if spec.has(flags::READONLY) {
+        store.tracking_remember(spec, argv);
+    }
     // A MAY_REPLICATE read (PFCOUNT refreshing its cache) is logged only through what it
     // propagated.
     let logs = spec.has(flags::WRITE) || (spec.has(flags::MAY_REPLICATE) && rewritten.is_some());

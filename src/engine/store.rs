@@ -219,6 +219,8 @@ pub struct Store {
     pub blocking: crate::blocking::Registry,
     /// Pub/Sub subscriptions of every client of this store.
     pub pubsub: crate::pubsub::Registry,
+    /// Client-side caching: tracking clients, the invalidation table, BCAST prefixes.
+    pub tracking: crate::pubsub::tracking::Tracking,
     /// The scripting room's per-store state (its Lua interpreter and script cache), opaque
     /// to the engine: see [`Extension`].
     pub scripting: Extension,
@@ -259,6 +261,7 @@ impl Store {
             loading: false,
             blocking: crate::blocking::Registry::default(),
             pubsub: crate::pubsub::Registry::default(),
+            tracking: Default::default(),
             scripting: Extension::default(),
             libraries: Libraries::default(),
             busy: Default::default(),
@@ -416,14 +419,16 @@ impl Store {
 
     // -- modification hooks ------------------------------------------------------------
 
-    /// `key` in `db` changed (Redis `signalModifiedKey`): invalidates WATCH and re-checks
-    /// clients blocked on it.
+    /// `key` in `db` changed (Redis `signalModifiedKey`): invalidates WATCH and
+    /// client-side caches of the key (`trackingInvalidateKey`), and re-checks clients
+    /// blocked on it.
     #[inline]
     pub fn signal_modified(&mut self, db: usize, key: &[u8]) {
         if !self.blocking.is_empty() {
             self.blocking.signal(db, key);
         }
         self.touch_watched_key(db, key);
+        self.tracking_invalidate_key(key);
     }
 
     /// FLUSHDB / FLUSHALL of `db`, called before emptying it: invalidates the watchers of

@@ -115,6 +115,7 @@ pub fn reload(store: &mut crate::engine::Store) -> Result<()> {
     for db in 0..store.dbs.len() {
         store.signal_flushed_db(db);
     }
+    store.tracking_invalidate_on_flush();
     Ok(())
 }
 

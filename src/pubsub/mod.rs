@@ -30,9 +30,10 @@
 //! Messages are never dropped for a subscriber within its limits.
 
 pub mod commands;
+pub mod tracking;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -73,6 +74,11 @@ pub struct Mailbox {
     queued: AtomicUsize,
     /// Set (for good) when disconnected by the output buffer limit.
     dead: AtomicBool,
+    /// The client's protocol version as of its last command (invalidation messages are
+    /// shaped by the receiver's protocol, see [`tracking`]).
+    resp: AtomicU8,
+    /// The client has CLIENT TRACKING on (its disconnect must reach the store).
+    tracking: AtomicBool,
 }
 
 impl std::fmt::Debug for Mailbox {
@@ -119,7 +125,31 @@ impl Mailbox {
             subs: AtomicUsize::new(0),
             queued: AtomicUsize::new(0),
             dead: AtomicBool::new(false),
+            resp: AtomicU8::new(2),
+            tracking: AtomicBool::new(false),
         })
+    }
+
+    /// Records the client's protocol version (after each of its commands).
+    #[inline]
+    pub fn set_resp(&self, resp: u8) {
+        self.resp.store(resp, Ordering::Relaxed);
+    }
+
+    /// The client's protocol version as of its last command.
+    #[inline]
+    pub fn resp(&self) -> u8 {
+        self.resp.load(Ordering::Relaxed)
+    }
+
+    /// Marks the client as tracking (or not).
+    pub fn set_tracking(&self, on: bool) {
+        self.tracking.store(on, Ordering::Release);
+    }
+
+    /// True while the client has CLIENT TRACKING on.
+    pub fn is_tracking(&self) -> bool {
+        self.tracking.load(Ordering::Acquire)
     }
 
     /// The client id.
@@ -323,6 +353,11 @@ impl Mailbox {
         g.bytes = 0;
         g.soft_since = None;
         g.closed.is_none()
+    }
+
+    /// The connection went away (a REDIRECT to it is broken from now on).
+    pub fn mark_gone(&self) {
+        self.dead.store(true, Ordering::Release);
     }
 
     /// True once disconnected for exceeding the output buffer limit.
@@ -637,7 +672,7 @@ fn unsubscribe_word(kind: Kind) -> &'static str {
 
 /// The session's mailbox, created on first use (a session with no front end reading it,
 /// e.g. a plain `Redis` handle, then accumulates messages up to its limit).
-fn mailbox_of(session: &mut Session) -> Arc<Mailbox> {
+pub fn mailbox_of(session: &mut Session) -> Arc<Mailbox> {
     session
         .pubsub
         .get_or_insert_with(|| Mailbox::new(session.id))
@@ -711,10 +746,21 @@ pub fn reset(store: &mut Store, session: &Session) {
     }
 }
 
-/// A connection or `PubSub` went away: drop its subscriptions (locks only if it had any).
+/// A connection or `PubSub` went away: drop its subscriptions and its client-side caching
+/// state, and forget it as a REDIRECT target (locks only if it had any of them).
 pub fn disconnect(store: &crate::engine::Shared, mailbox: &Mailbox) {
-    if mailbox.subscribed() {
-        store.lock().pubsub.drop_client(mailbox.id);
+    let subscribed = mailbox.subscribed();
+    let tracking = mailbox.is_tracking();
+    if subscribed || tracking {
+        let mut g = store.lock();
+        if subscribed {
+            g.pubsub.drop_client(mailbox.id);
+        }
+        g.tracking.drop_client(mailbox.id);
+    } else {
+        // A REDIRECT target that never tracked: its weak entry dies with the mailbox; the
+        // closed flag makes the redirect broken at once.
+        mailbox.mark_gone();
     }
 }
 

@@ -303,6 +303,8 @@ impl Conn {
         // Log the effects of the batch under the lock; after releasing it, wait until they
         // are in the kernel (and fsynced under appendfsync always), before any reply goes out.
         if batch.is_locked() {
+            // BCAST invalidations go out once per batch (Redis: once per event-loop turn).
+            batch.store().tracking_broadcast();
             self.refresh_limits(batch.store());
         }
         if let Err(e) = batch.finish() {
@@ -461,8 +463,25 @@ fn display_name(out: &mut String, spec_name: &str, argv: &[&[u8]]) {
     }
 }
 
-/// Runs one command through the engine and encodes its reply.
+/// Runs one command through the engine and encodes its reply; then come the client-side
+/// caching invalidations its own command caused (Redis sends them after the reply).
 fn run_one(
+    store: &mut Store,
+    session: &mut Session,
+    argv: &[&[u8]],
+    out: &mut Vec<u8>,
+    last_cmd: &mut String,
+    errors: &mut u64,
+) {
+    run_and_reply(store, session, argv, out, last_cmd, errors);
+    if !store.tracking.is_idle() {
+        store.tracking_deliver_pending(session.id);
+        crate::pubsub::drain_into(session, out);
+    }
+}
+
+/// Runs one command through the engine and encodes its reply.
+fn run_and_reply(
     store: &mut Store,
     session: &mut Session,
     argv: &[&[u8]],

@@ -475,6 +475,8 @@ where
         let p = pushed.clone();
         crate::pubsub::Mailbox::with_waker(link.me.id, Box::new(move || p.notify_one()))
     };
+    // A client-side caching REDIRECT may name this connection.
+    crate::pubsub::tracking::connect(store, &mailbox);
     let r = serve_loop(&mut sock, store, &link, killed, pushed, mailbox.clone()).await;
     crate::pubsub::disconnect(store, &mailbox);
     r

@@ -35,6 +35,8 @@ fn flush_one(ctx: &mut Ctx, db: usize) -> u64 {
 pub(super) fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     check_flush_args(argv)?;
     let removed = flush_one(ctx, ctx.session.db);
+    // Client-side caches are not per database: every key is invalid (a null).
+    ctx.store.tracking_invalidate_on_flush();
     ctx.store.dirty += removed;
     ctx.propagate(argv.iter().map(|a| a.to_vec()).collect());
     Ok(Value::ok())
@@ -48,6 +50,7 @@ pub(super) fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     for db in 0..ctx.store.dbs.len() {
         removed += flush_one(ctx, db);
     }
+    ctx.store.tracking_invalidate_on_flush();
     ctx.store.dirty += removed + 1;
     ctx.propagate(argv.iter().map(|a| a.to_vec()).collect());
     Ok(Value::ok())

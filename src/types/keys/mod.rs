@@ -94,7 +94,14 @@ pub const COMMANDS: &[CommandSpec] = &[
     ),
     // Redis declares the OBJECT container with no flags and no keys (its subcommands
     // carry them).
-    CommandSpec::new("object", -2, 0, (0, 0, 0), "generic", generic::object),
+    CommandSpec::new(
+        "object",
+        -2,
+        READONLY,
+        (2, 2, 1),
+        "generic",
+        generic::object,
+    ),
     // Expiry.
     CommandSpec::new(
         "expire",
