@@ -17,4 +17,5 @@ mod server_util;
 mod dump_restore;
 #[cfg(feature = "server")]
 mod files;
+#[cfg(feature = "server")]
 mod resp;
