@@ -28,6 +28,7 @@ pub const SOURCES: &[&[crate::engine::CommandSpec]] = &[
     crate::rdb::commands::COMMANDS,
     crate::admin::COMMANDS,
     crate::admin::sentinel::COMMANDS,
+    crate::admin::cluster::COMMANDS,
     crate::admin::lifecycle::COMMANDS,
     crate::tx::COMMANDS,
     crate::blocking::commands::COMMANDS,
@@ -35,6 +36,7 @@ pub const SOURCES: &[&[crate::engine::CommandSpec]] = &[
     crate::pubsub::commands::COMMANDS,
     crate::persist::commands::COMMANDS,
     crate::scripting::COMMANDS,
+    crate::scripting::functions::COMMANDS,
     crate::acl::commands::COMMANDS,
 ];
 
@@ -52,6 +54,8 @@ pub fn services() -> Services {
         reload: crate::persist::commands::reload,
         client_info: crate::admin::connection::client_info_line,
         kill_user: crate::admin::connection::kill_user_clients,
+        function_dump: crate::persist::function_payload::encode,
+        function_restore: crate::persist::function_payload::decode,
     }
 }
 

@@ -53,6 +53,9 @@ pub enum ErrorKind {
     /// The lock's key no longer holds our token: it expired or another client took it
     /// (redis-py's `LockNotOwnedError`).
     LockNotOwned,
+    /// `CROSSSLOT` — in cluster mode, the keys of a command (or of a transaction) do not
+    /// all hash to the same slot (see [`crate::util::slot`]).
+    CrossSlot,
     /// Any other `ERR`-style reply.
     Other,
 }
@@ -170,6 +173,7 @@ fn classify(text: &str) -> ErrorKind {
         "WRONGTYPE" => ErrorKind::WrongType,
         "EXECABORT" => ErrorKind::ExecAbort,
         "NOAUTH" | "WRONGPASS" => ErrorKind::Auth,
+        "CROSSSLOT" => ErrorKind::CrossSlot,
         _ => {
             if text.contains("not an integer") {
                 ErrorKind::NotInteger

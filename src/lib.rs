@@ -36,8 +36,9 @@
 //!   watch table, the durability hook ([`engine::Durability`]).
 //! * Features: [`tx`] (MULTI/EXEC/WATCH), [`blocking`] (BLPOP & co., XREAD BLOCK), [`pubsub`]
 //!   (Pub/Sub registry, mailboxes, keyspace notification delivery), [`scripting`] (EVAL
-//!   & co. on Lua 5.1; its per-store Lua state sits in the engine's opaque
-//!   [`engine::Extension`] slot, so the engine never names it), [`acl`] (users,
+//!   & co. and FUNCTION / FCALL on Lua 5.1; its per-store Lua states sit in the engine's
+//!   opaque [`engine::Extension`] slot, so the engine never names it; function libraries
+//!   are store data, [`engine::Libraries`]), [`acl`] (users,
 //!   selectors, categories, the permission check, ACL and its subcommands, the ACL file),
 //!   then [`admin`]
 //!   (connection and server commands: AUTH HELLO RESET CLIENT CONFIG INFO COMMAND DEBUG
@@ -112,7 +113,8 @@ pub use client::{
     LcsMatch, LcsOptions, SortOptions,
 };
 pub use client::{
-    Builder, Cmd, FromValue, Pipeline, PipelineCmd, Redis, ScanIter, Script, ToArg, ToPair,
+    Builder, Cmd, FromValue, FunctionInfo, FunctionLibrary, Pipeline, PipelineCmd, Redis, ScanIter,
+    Script, ToArg, ToPair,
 };
 pub use client::{GeoAddOptions, GeoMatch, GeoSearch, GeoUnit, GeoWith};
 pub use config::MaxmemoryPolicy;

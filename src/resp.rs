@@ -512,6 +512,15 @@ pub fn encode(out: &mut Vec<u8>, v: &Value, resp: u8) {
                 out.extend_from_slice(if *b { b":1\r\n" } else { b":0\r\n" });
             }
         }
+        Value::DoubleText(t) => {
+            if r3 {
+                out.push(b',');
+                out.extend_from_slice(t.as_bytes());
+                out.extend_from_slice(b"\r\n");
+            } else {
+                encode_bulk(out, t.as_bytes());
+            }
+        }
         Value::Verbatim(fmt, data) => {
             if r3 {
                 let mut f = fmt.as_bytes().to_vec();

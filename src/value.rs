@@ -40,6 +40,10 @@ pub enum Value {
     Set(Vec<Value>),
     /// RESP3 double (RESP2: bulk string formatted as `%.17g`).
     Double(f64),
+    /// A RESP3 double sent as this exact text (RESP2: a bulk string of it): the digits
+    /// Redis prints for a long double (`addReplyHumanLongDouble`, e.g. geo coordinates),
+    /// which `%.17g` of the nearest `f64` would not reproduce.
+    DoubleText(String),
     /// RESP3 boolean (RESP2: integer 1 or 0).
     Bool(bool),
     /// RESP3 verbatim string (RESP2: bulk string); the first field is the 3-letter format.
@@ -103,6 +107,7 @@ impl fmt::Debug for Value {
                 .finish(),
             Value::Set(s) => write!(f, "set{s:?}"),
             Value::Double(d) => write!(f, "double({d})"),
+            Value::DoubleText(t) => write!(f, "double({t})"),
             Value::Bool(b) => write!(f, "bool({b})"),
             Value::Verbatim(k, b) => write!(f, "verbatim({k}:{:?})", String::from_utf8_lossy(b)),
             Value::Push(p) => write!(f, "push{p:?}"),

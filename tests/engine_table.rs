@@ -726,7 +726,8 @@ fn reply_text(r: &emu::Result<Value>) -> String {
 
 fn snapshot_bytes(s: &Store) -> Vec<u8> {
     let mut out = Vec::new();
-    snapshot::encode_into(&mut out, 0, &s.dbs, s.rng.state(), 0).expect("snapshot encoding");
+    snapshot::encode_into(&mut out, 0, &s.dbs, s.libraries.all(), s.rng.state(), 0)
+        .expect("snapshot encoding");
     out
 }
 

@@ -330,6 +330,24 @@ pub fn check_user(
     })
 }
 
+/// Redis `ACLUserCheckCmdWithUnrestrictedKeyAccess` (SORT's BY and GET patterns read keys
+/// that no argument names): one of the user's selectors allows this call and may read every
+/// key — `allkeys`, or a `*` pattern with read permission.
+pub fn unrestricted_key_access(ix: &Index, u: &User, spec: &CommandSpec, argv: &[&[u8]]) -> bool {
+    let Some(id) = ix.id_of_call(spec, argv) else {
+        return true;
+    };
+    let keys = key_needs(ix, id, spec, argv);
+    let channels = channels_of(spec.name);
+    u.selectors.iter().any(|s| {
+        s.check(ix, id, argv, &keys, &channels).is_ok()
+            && (s.allkeys
+                || s.patterns
+                    .iter()
+                    .any(|p| p.flags & index::KEY_READ != 0 && p.pattern == b"*"))
+    })
+}
+
 /// The check of one call by `session`: `Ok` or the denial, already logged in ACL LOG
 /// with `context`. A session whose user was deleted is put back to an unauthenticated
 /// `default` and refused with NOAUTH (a served connection is closed as well).

@@ -143,7 +143,7 @@ pub fn hello(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         (Value::bulk("version"), Value::bulk(REDIS_VERSION)),
         (Value::bulk("proto"), Value::Int(ctx.session.resp as i64)),
         (Value::bulk("id"), Value::Int(ctx.session.id as i64)),
-        (Value::bulk("mode"), Value::bulk("standalone")),
+        (Value::bulk("mode"), Value::bulk(server_mode(ctx.config()))),
         (Value::bulk("role"), Value::bulk("master")),
         (Value::bulk("modules"), Value::Array(vec![])),
     ]))
@@ -812,4 +812,13 @@ const CLIENT_SUBS: &[Sub] = &[
 /// NO-EVICT on|off | HELP`
 pub fn client(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     dispatch_sub("client", CLIENT_SUBS, ctx, argv)
+}
+
+/// HELLO's `mode` and INFO's `redis_mode`: `cluster` with `cluster-enabled yes`.
+pub fn server_mode(config: &crate::config::Config) -> &'static str {
+    if config.cluster_enabled {
+        "cluster"
+    } else {
+        "standalone"
+    }
 }

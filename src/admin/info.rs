@@ -68,7 +68,7 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("redis_git_sha1", &"00000000");
             f("redis_git_dirty", &0);
             f("redis_build_id", &"0");
-            f("redis_mode", &"standalone");
+            f("redis_mode", &super::connection::server_mode(&store.config));
             f("os", &std::env::consts::OS);
             f("arch_bits", &(usize::BITS));
             f("multiplexing_api", &"tokio");
@@ -221,7 +221,7 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("used_cpu_user", &"0.000000");
         }
         "modules" | "errorstats" => {}
-        "cluster" => f("cluster_enabled", &0),
+        "cluster" => f("cluster_enabled", &u8::from(store.config.cluster_enabled)),
         "keyspace" => {
             let now = store.clock.now_ms();
             for (i, db) in store.dbs.iter().enumerate() {

@@ -7,6 +7,7 @@
 //! that need the whole server (CLIENT LIST/KILL, INFO clients/stats) reach it through the
 //! session's [`Link`], which only network connections have.
 
+pub mod cluster;
 pub mod command;
 pub mod config;
 pub mod connection;

@@ -157,6 +157,10 @@ struct ServeArgs {
     /// Listen backlog of the TCP socket (Redis's tcp-backlog; capped by net.core.somaxconn).
     #[arg(long, default_value_t = 511)]
     tcp_backlog: u32,
+    /// Cluster mode (yes/no): a one-node Redis Cluster owning all 16384 slots, with Redis
+    /// Cluster's rules (CROSSSLOT, database 0 only); cluster clients can connect.
+    #[arg(long, default_value = "no")]
+    cluster_enabled: String,
 }
 
 fn main() {
@@ -348,6 +352,7 @@ fn format_tty(out: &mut String, v: &emu::Value, indent: usize) {
         Simple(s) => out.push_str(s),
         Error(e) => out.push_str(&format!("(error) {e}")),
         Double(d) => out.push_str(&format!("(double) {}", emu::util::float::fmt_g17(*d))),
+        DoubleText(t) => out.push_str(&format!("(double) {t}")),
         Bool(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
         Array(xs) | Push(xs) => items(out, xs, ')'),
         Set(xs) => items(out, xs, '~'),
@@ -380,6 +385,7 @@ fn format_raw(out: &mut String, v: &emu::Value) {
         Bulk(b) | Verbatim(_, b) => out.push_str(&String::from_utf8_lossy(b)),
         Simple(s) | Error(s) => out.push_str(s),
         Double(d) => out.push_str(&emu::util::float::fmt_g17(*d)),
+        DoubleText(t) => out.push_str(t),
         Bool(b) => out.push_str(if *b { "1" } else { "0" }),
         Array(xs) | Set(xs) | Push(xs) => {
             for (i, x) in xs.iter().enumerate() {
@@ -550,7 +556,7 @@ fn load_rdb(a: &LoadArgs, path: &str) {
     }));
     p.finish();
     if functions > 0 {
-        eprintln!("emu: skipped {functions} function libraries (emu has no FUNCTION yet)");
+        eprintln!("emu: loaded {functions} function libraries");
     }
     if created {
         println!("created data directory {}", a.dir.display());
@@ -659,6 +665,7 @@ fn serve(a: ServeArgs) {
     for (name, value) in [
         ("enable-debug-command", &a.enable_debug_command),
         ("enable-protected-configs", &a.enable_protected_configs),
+        ("cluster-enabled", &a.cluster_enabled),
     ] {
         if let Err(why) = redis.with_store(|s| s.config.set_initial(name, value.as_bytes())) {
             eprintln!("emu: --{name}: {why}");

@@ -86,7 +86,7 @@ pub use options::{
 pub use pipeline::{Pipeline, PipelineCmd};
 pub use pubsub::{Message, MessageKind, PubSub, PubSubWorker};
 pub use scan::ScanIter;
-pub use scripting::Script;
+pub use scripting::{FunctionInfo, FunctionLibrary, Script};
 
 pub use connect::ConnectOptions;
 pub use lock::{Lock, LockGuard, LockOptions};
@@ -214,6 +214,15 @@ impl Builder {
     /// [`MaxmemoryPolicy::Noeviction`](crate::MaxmemoryPolicy::Noeviction)).
     pub fn maxmemory_policy(mut self, policy: crate::MaxmemoryPolicy) -> Self {
         self.config.maxmemory_policy = policy;
+        self
+    }
+
+    /// Cluster mode (`cluster-enabled yes`): the store acts as a one-node Redis Cluster
+    /// owning all 16,384 slots, with Redis Cluster's rules — commands and transactions whose
+    /// keys hash to several slots fail with `CROSSSLOT` ([`crate::ErrorKind::CrossSlot`]),
+    /// only database 0 — so tests catch code that would fail on a real cluster.
+    pub fn cluster_mode(mut self, on: bool) -> Self {
+        self.config.cluster_enabled = on;
         self
     }
 

@@ -106,8 +106,8 @@ pub static TABLE: &[ConfigSpec] = &[
     ),
     // Honoured: keys sampled per database and eviction round.
     int!("maxmemory-samples", maxmemory_samples, 1, INT_MAX, "5"),
-    // Stored only: eviction has no time budget (it runs until memory is under the limit,
-    // which keeps its outcome independent of the machine; see `engine::evict`).
+    // Honoured on system-clock stores: the time budget of one eviction pass (Redis's
+    // `evictionTimeLimitUs`); manual-clock stores evict until done (see `engine::evict`).
     int!(
         "maxmemory-eviction-tenacity",
         maxmemory_eviction_tenacity,
@@ -356,7 +356,8 @@ pub static TABLE: &[ConfigSpec] = &[
     boolean!("aof-use-rdb-preamble", aof_use_rdb_preamble, "yes"),
     // Stored only: emu is never a replica.
     boolean!("replica-read-only", replica_read_only, "yes"),
-    // Reported only.
+    // Honoured (startup only: `emu serve --cluster-enabled`, `Builder::cluster_mode`):
+    // cluster mode, see `admin::cluster`.
     boolean!("cluster-enabled", cluster_enabled, "no").immutable(),
     // Honoured: `normal` on every client's unsent replies, `pubsub` on subscribers' (and
     // their queued pushes), hard and soft limits; `slave` is stored only (no replicas).

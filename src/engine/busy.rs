@@ -132,9 +132,9 @@ impl Busy {
     }
 
     /// SCRIPT KILL (`function` false) or FUNCTION KILL (`function` true) while a script is
-    /// timed out, with Redis 7.0's `scriptKill` checks in its order: `-UNKILLABLE` once
-    /// the script wrote, `-NOTBUSY` when the kind differs (or nothing runs), else the
-    /// script is stopped at its next hook.
+    /// timed out, with Redis 7.0's `scriptKill` checks in its order: `-NOTBUSY` when
+    /// nothing runs, `-UNKILLABLE` once the script wrote, the running kind's `-BUSY` when
+    /// the kind differs, else the script is stopped at its next hook.
     pub fn kill(&self, function: bool) -> Result<()> {
         let mut st = self.st.lock();
         if st.since.is_none() || !st.timed_out {
@@ -148,8 +148,17 @@ impl Busy {
                  a hard way using the SHUTDOWN NOSAVE command.",
             ));
         }
+        // SCRIPT KILL of a function, FUNCTION KILL of a script: the running kind's
+        // `-BUSY` (Redis's shared slowscripterr / slowevalerr).
         if st.function != function {
-            return Err(not_busy());
+            return Err(Error::new(
+                ErrorKind::Other,
+                if st.function {
+                    BUSY_FUNCTION
+                } else {
+                    BUSY_SCRIPT
+                },
+            ));
         }
         st.kill = true;
         Ok(())
@@ -216,10 +225,7 @@ mod tests {
         std::thread::sleep(Duration::from_millis(5));
         assert!(!b.check(1));
         assert!(b.timed_out());
-        assert_eq!(
-            b.kill(true).unwrap_err().message(),
-            "NOTBUSY No scripts in execution right now."
-        );
+        assert_eq!(b.kill(true).unwrap_err().message(), BUSY_SCRIPT);
         b.kill(false).unwrap();
         assert!(b.check(1));
         b.finish();

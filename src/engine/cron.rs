@@ -64,6 +64,7 @@ fn run() {
             let period = shared
                 .run(|store| {
                     store.active_expire_cycle();
+                    store.continue_evictions();
                     period(store)
                 })
                 .unwrap_or(Duration::from_millis(100));
@@ -90,8 +91,12 @@ fn run() {
     }
 }
 
-/// One period of the store's `hz`.
+/// One period of the store's `hz` — or 1 ms while an eviction stopped at its time limit
+/// goes on (Redis runs its `evictionTimeProc` on every event-loop turn).
 fn period(store: &Store) -> Duration {
+    if store.evictor_running() {
+        return Duration::from_millis(1);
+    }
     Duration::from_micros(1_000_000 / store.config.hz.clamp(1, 500) as u64)
 }
 

@@ -41,6 +41,15 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     if let Err(e) = admit(store, session, spec, argv) {
         return reject(store, session, Some(spec), e);
     }
+    // Cluster mode: every key of the command (of the whole transaction, for EXEC) must hash
+    // to one slot. A refused EXEC discards the transaction and answers CROSSSLOT itself.
+    if store.config.cluster_enabled && !store.loading && crosses_slots(session, spec, argv) {
+        if spec.name == "exec" {
+            discard_transaction(store, session);
+            return Err(cross_slot_error());
+        }
+        return reject(store, session, Some(spec), cross_slot_error());
+    }
     // (No eviction while a CLIENT PAUSE holds the dataset still.)
     if !store.blocking.is_paused()
         && !store.evict_before_command()
@@ -69,6 +78,61 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
             e
         }
     })
+}
+
+/// Redis Cluster's refusal of keys in several slots.
+pub fn cross_slot_error() -> Error {
+    Error::new(
+        ErrorKind::CrossSlot,
+        "CROSSSLOT Keys in request don't hash to the same slot",
+    )
+}
+
+/// Whether the keys of the call — of every queued command, for EXEC in MULTI — hash to
+/// more than one slot (Redis `getNodeByQuery`; shard channels count as keys there).
+fn crosses_slots(session: &Session, spec: &CommandSpec, argv: &[&[u8]]) -> bool {
+    let mut first = None;
+    match (&session.tx.multi, spec.name) {
+        (Some(q), "exec") => q.commands.iter().any(|(s, a)| {
+            let a: Vec<&[u8]> = a.iter().map(Vec::as_slice).collect();
+            another_slot(&mut first, s, &a)
+        }),
+        (None, "exec") => false,
+        _ => another_slot(&mut first, spec, argv),
+    }
+}
+
+/// True if a single command's keys hash to more than one slot (a script's `redis.call` in
+/// cluster mode: Redis refuses it as a non-local access).
+pub fn command_crosses_slots(spec: &CommandSpec, argv: &[&[u8]]) -> bool {
+    another_slot(&mut None, spec, argv)
+}
+
+/// Whether a key of the call is in another slot than `first` (the first key seen, set
+/// here if none was yet): the same key twice is never a conflict.
+fn another_slot(first: &mut Option<(Vec<u8>, u16)>, spec: &CommandSpec, argv: &[&[u8]]) -> bool {
+    use crate::util::slot::key_hash_slot;
+    cluster_keys(spec, argv).into_iter().any(|k| match first {
+        None => {
+            *first = Some((k.to_vec(), key_hash_slot(k)));
+            false
+        }
+        Some((f, slot)) => f.as_slice() != k && *slot != key_hash_slot(k),
+    })
+}
+
+/// The keys a cluster routes a call by: its key arguments, or the channels of the shard
+/// Pub/Sub commands.
+fn cluster_keys<'a>(spec: &CommandSpec, argv: &[&'a [u8]]) -> Vec<&'a [u8]> {
+    match spec.name {
+        "ssubscribe" | "sunsubscribe" => argv.get(1..).unwrap_or_default().to_vec(),
+        "spublish" => argv.get(1..2).unwrap_or_default().to_vec(),
+        _ => spec
+            .key_positions(argv)
+            .into_iter()
+            .filter_map(|i| argv.get(i).copied())
+            .collect(),
+    }
 }
 
 /// Whether a command is refused when eviction cannot free enough memory (Redis
@@ -193,6 +257,22 @@ pub fn acl_allows(
     }
     store.acl.user_of(session).is_some_and(|u| {
         crate::acl::check_user(crate::acl::index(store.table()), u, spec, argv).is_ok()
+    })
+}
+
+/// Whether `session`'s user may read every key with this call (SORT's BY and GET
+/// patterns): see `acl::unrestricted_key_access`.
+pub fn unrestricted_key_access(
+    store: &Store,
+    session: &Session,
+    spec: &CommandSpec,
+    argv: &[&[u8]],
+) -> bool {
+    if session.user.is_none() && store.acl.open() {
+        return true;
+    }
+    store.acl.user_of(session).is_some_and(|u| {
+        crate::acl::unrestricted_key_access(crate::acl::index(store.table()), u, spec, argv)
     })
 }
 

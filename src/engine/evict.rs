@@ -17,10 +17,12 @@
 //!
 //! # Known differences from Redis
 //!
-//! * No time limit (`maxmemory-eviction-tenacity` is stored only): one command's eviction
-//!   loop runs until memory is under the limit or nothing is left to evict — it works on
-//!   an in-memory model, so it is fast, and a time budget would make the outcome depend on
-//!   the machine.
+//! * `maxmemory-eviction-tenacity` bounds one pass as in Redis (`evictionTimeLimitUs`:
+//!   50 µs per step up to 10, then +15 % a step, no limit at 100; checked every 16 keys):
+//!   past it the command runs anyway and the store's background cycle
+//!   ([`crate::engine::cron`], every millisecond while this lasts) goes on evicting. Only stores on the system clock have a time budget: a store on a manual
+//!   clock (fixtures, tests) evicts until done, so its outcome never depends on the
+//!   machine's speed.
 //! * `volatile-*` policies sample keys with a TTL by drawing from the whole keyspace and
 //!   keeping those with a TTL (up to 64 draws per sample), then fall back to a uniform pick
 //!   from the TTL index: the same distribution, different draws than Redis's
@@ -70,6 +72,9 @@ pub struct Evictor {
     /// Eviction could not bring memory under the limit before the current command (Redis
     /// `server.pre_command_oom_state`; scripts consult it).
     oom: bool,
+    /// A pass stopped at its time limit with memory still over it: the background cycle
+    /// goes on (Redis `isEvictionProcRunning`).
+    running: bool,
 }
 
 impl Evictor {
@@ -82,6 +87,7 @@ impl Evictor {
             evicted_keys: 0,
             peak: 0,
             oom: false,
+            running: false,
         }
     }
 
@@ -133,6 +139,18 @@ fn random_volatile<'a>(db: &'a Db, rng: &mut Rng) -> Option<&'a [u8]> {
     }
     let i = rng.below(db.expires.len() as u64) as usize;
     db.expires.iter().nth(i).map(|(_, k)| k.as_slice())
+}
+
+/// Redis `evictionTimeLimitUs`: how long one eviction pass may run at a tenacity (0–100).
+pub fn eviction_time_limit(tenacity: i64) -> Option<std::time::Duration> {
+    let us = if tenacity <= 10 {
+        50 * tenacity.max(0) as u64
+    } else if tenacity < 100 {
+        (500.0 * 1.15f64.powi(tenacity as i32 - 10)) as u64
+    } else {
+        return None;
+    };
+    Some(std::time::Duration::from_micros(us))
 }
 
 impl Store {
@@ -246,7 +264,16 @@ impl Store {
         if policy == crate::config::MaxmemoryPolicy::Noeviction {
             return false;
         }
+        let limit = match self.clock {
+            crate::keyspace::Clock::System => {
+                eviction_time_limit(self.config.maxmemory_eviction_tenacity)
+            }
+            crate::keyspace::Clock::Manual(_) => None,
+        };
+        let started = std::time::Instant::now();
+        self.evictor.running = false;
         let mut freed = 0usize;
+        let mut keys_freed = 0u64;
         while freed < to_free {
             let best = if policy.is_lru()
                 || policy.is_lfu()
@@ -262,8 +289,27 @@ impl Store {
             let before = self.used_memory();
             self.evict_key(db, &key);
             freed += before.saturating_sub(self.used_memory());
+            keys_freed += 1;
+            if keys_freed % 16 == 0 && limit.is_some_and(|l| started.elapsed() > l) {
+                // Redis `EVICT_RUNNING`: the command runs; the background cycle goes on.
+                self.evictor.running = true;
+                return true;
+            }
         }
         true
+    }
+
+    /// True while a pass that stopped at its time limit waits for the background cycle.
+    pub fn evictor_running(&self) -> bool {
+        self.evictor.running
+    }
+
+    /// The background cycle's turn after a pass stopped at its time limit (Redis
+    /// `evictionTimeProc`): another pass, which may stop at the limit again.
+    pub fn continue_evictions(&mut self) {
+        if self.evictor.running && !self.blocking.is_paused() {
+            self.perform_evictions();
+        }
     }
 
     /// Deletes `key` of `db` as an eviction: DEL effect, `evicted` event, WATCH.

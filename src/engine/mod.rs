@@ -35,12 +35,13 @@ pub use crate::acl::{noauth, Context as AclContext, Denial as AclDenial};
 pub use crate::pubsub::{is_no_reply, no_reply};
 pub use ctx::{BulkArray, Ctx};
 pub use dispatch::{
-    acl_allows, acl_check, auth_required, begin_transaction, call, discard_transaction, execute,
-    may_write, pause_applies, reject, Batch, Shared,
+    acl_allows, acl_check, auth_required, begin_transaction, call, command_crosses_slots,
+    cross_slot_error, discard_transaction, execute, may_write, pause_applies, reject,
+    unrestricted_key_access, Batch, Shared,
 };
 pub use durability::{Durability, Ticket};
 pub use effects::Effect;
 pub use session::{next_client_id, Queue, Session, TxState, UserRef};
 pub use spec::{flags, sanitize, unknown_command, CommandSpec, Handler, KeysFn, Table};
-pub use store::{Extension, Services, Store};
+pub use store::{ClusterNode, Extension, Libraries, Services, Store};
 pub use watch::WatchGuard;

@@ -16,6 +16,9 @@ use crate::engine::watch::WatchTable;
 use crate::error::Result;
 use crate::keyspace::{notify, Clock, Db, Entry, Notification, Rng};
 
+/// FUNCTION RESTORE's payload reader: the libraries' codes, or the error text.
+pub type FunctionRestore = fn(&[u8]) -> std::result::Result<Vec<Vec<u8>>, String>;
+
 /// What the layers above the engine plug into a store when it is made (see
 /// [`crate::commands::services`]): the engine itself imports none of them.
 #[derive(Clone, Copy)]
@@ -30,6 +33,11 @@ pub struct Services {
     /// filter (ACL DELUSER and LOAD: all; SETUSER: subscribers to revoked channels); the
     /// caller's own connection closes after its reply.
     pub kill_user: fn(&mut crate::engine::Session, &[u8], &dyn Fn(u64) -> bool),
+    /// FUNCTION DUMP's payload for the libraries' codes (`rdbcompression` given): Redis's
+    /// RDB encoding, which lives above the scripting room.
+    pub function_dump: fn(&[&[u8]], bool) -> Vec<u8>,
+    /// FUNCTION RESTORE's reading of a payload: the libraries' codes, or the error text.
+    pub function_restore: FunctionRestore,
 }
 
 impl std::fmt::Debug for Services {
@@ -70,6 +78,73 @@ impl Extension {
     }
 }
 
+/// The function libraries loaded by FUNCTION LOAD / RESTORE: library name → its code.
+/// Unlike the scripting room's Lua state (a cache in the [`Extension`] slot), these are
+/// data: cloned with the store, saved in snapshots, logged. The scripting room compiles
+/// them into its Lua state on demand and knows its copy is current by [`Libraries::version`]
+/// (every change takes a process-wide fresh number, so two stores never share one by chance).
+#[derive(Clone, Debug, Default)]
+pub struct Libraries {
+    code: std::collections::BTreeMap<String, Vec<u8>>,
+    version: u64,
+}
+
+impl Libraries {
+    fn bump(&mut self) {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        self.version = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Identifies the current contents (0: never changed, empty).
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The libraries, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Vec<u8>)> {
+        self.code.iter()
+    }
+
+    /// A library's code.
+    pub fn get(&self, name: &str) -> Option<&Vec<u8>> {
+        self.code.get(name)
+    }
+
+    /// How many libraries.
+    pub fn len(&self) -> usize {
+        self.code.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.code.is_empty()
+    }
+
+    /// Replaces the whole set.
+    pub fn set_all(&mut self, code: std::collections::BTreeMap<String, Vec<u8>>) {
+        self.code = code;
+        self.bump();
+    }
+
+    /// Adds or replaces a library.
+    pub fn insert(&mut self, name: String, code: Vec<u8>) {
+        self.code.insert(name, code);
+        self.bump();
+    }
+
+    /// Removes a library; false if there was none.
+    pub fn remove(&mut self, name: &str) -> bool {
+        let had = self.code.remove(name).is_some();
+        self.bump();
+        had
+    }
+
+    /// The whole set.
+    pub fn all(&self) -> &std::collections::BTreeMap<String, Vec<u8>> {
+        &self.code
+    }
+}
+
 impl Clone for Extension {
     fn clone(&self) -> Self {
         Extension(None)
@@ -83,6 +158,32 @@ impl std::fmt::Debug for Extension {
         } else {
             "Extension(empty)"
         })
+    }
+}
+
+/// A store's identity as a Redis Cluster node: its id and epochs (Redis
+/// `clusterState.currentEpoch`, `myself->configEpoch`).
+#[derive(Clone, Debug)]
+pub struct ClusterNode {
+    /// 40 hex digits, drawn from the store's seed (deterministic, like the rest of emu).
+    pub id: String,
+    /// The cluster's current epoch.
+    pub current_epoch: u64,
+    /// This node's config epoch.
+    pub config_epoch: u64,
+}
+
+impl ClusterNode {
+    /// A node whose id is drawn from `seed` (without touching the store's RNG).
+    pub fn new(seed: u64) -> ClusterNode {
+        let mut rng = Rng::new(seed ^ 0x636c_7573_7465_7220);
+        ClusterNode {
+            id: (0..40)
+                .map(|_| char::from(b"0123456789abcdef"[rng.below(16) as usize]))
+                .collect(),
+            current_epoch: 0,
+            config_epoch: 0,
+        }
     }
 }
 
@@ -121,11 +222,16 @@ pub struct Store {
     /// The scripting room's per-store state (its Lua interpreter and script cache), opaque
     /// to the engine: see [`Extension`].
     pub scripting: Extension,
+    /// Function libraries (FUNCTION LOAD): see [`Libraries`].
+    pub libraries: Libraries,
     /// Whether a script runs past `busy-reply-threshold` (shared with the front ends, which
     /// answer `-BUSY` instead of waiting for the lock): see [`crate::engine::busy`].
     pub busy: std::sync::Arc<crate::engine::busy::Busy>,
     /// ACL users, the ACL LOG and the ACL file (see [`crate::acl`]).
     pub acl: crate::acl::Registry,
+    /// This store's identity as a cluster node (`cluster-enabled yes`, see
+    /// `crate::admin::cluster`).
+    pub cluster: ClusterNode,
     effects: EffectBuffer,
     pub(super) watches: WatchTable,
     pub(super) evictor: crate::engine::evict::Evictor,
@@ -154,8 +260,10 @@ impl Store {
             blocking: crate::blocking::Registry::default(),
             pubsub: crate::pubsub::Registry::default(),
             scripting: Extension::default(),
+            libraries: Libraries::default(),
             busy: Default::default(),
             acl,
+            cluster: ClusterNode::new(seed),
             effects: EffectBuffer::default(),
             watches: WatchTable::default(),
             evictor: crate::engine::evict::Evictor::new(seed),

@@ -92,8 +92,15 @@ pub fn reload(store: &mut crate::engine::Store) -> Result<()> {
         }
         None => {
             let mut buf = Vec::new();
-            super::snapshot::encode_into(&mut buf, 0, &store.dbs, store.rng.state(), 0)
-                .map_err(|e| Error::err(format!("Error trying to save the DB: {e}")))?;
+            super::snapshot::encode_into(
+                &mut buf,
+                0,
+                &store.dbs,
+                store.libraries.all(),
+                store.rng.state(),
+                0,
+            )
+            .map_err(|e| Error::err(format!("Error trying to save the DB: {e}")))?;
             let tmp = tempfile::Builder::new()
                 .prefix(super::files::TMP_PREFIX)
                 .tempfile()

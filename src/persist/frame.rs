@@ -16,7 +16,7 @@ pub const HEADER_LEN: usize = 24;
 /// Size of a record header.
 pub const RECORD_HEADER_LEN: usize = 12;
 /// The current on-disk format version (FORMAT.md "Versioning").
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// The oldest format version this build still reads (FORMAT.md §10).
 pub const OLDEST_READABLE_VERSION: u32 = 1;
 /// Magic bytes of a snapshot file.
@@ -114,6 +114,23 @@ pub fn seal_record(out: &mut [u8], start: usize) {
     h[8..12].copy_from_slice(&hc.to_le_bytes());
 }
 
+/// The 12-byte header of a record whose payload is `parts` concatenated (for a writer
+/// that must put the header in place before the payload: see `persist::log`).
+pub fn record_header(parts: &[&[u8]]) -> [u8; RECORD_HEADER_LEN] {
+    let mut body = crc32fast::Hasher::new();
+    let mut len = 0usize;
+    for p in parts {
+        body.update(p);
+        len += p.len();
+    }
+    let mut h = [0u8; RECORD_HEADER_LEN];
+    h[..4].copy_from_slice(&(len as u32).to_le_bytes());
+    h[4..8].copy_from_slice(&body.finalize().to_le_bytes());
+    let hc = crc(&h[..8]);
+    h[8..12].copy_from_slice(&hc.to_le_bytes());
+    h
+}
+
 /// What [`next_record`] found at an offset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Next {
@@ -146,9 +163,16 @@ pub fn next_record(buf: &[u8], off: usize) -> Next {
     let len = u32::from_le_bytes([h[0], h[1], h[2], h[3]]) as usize;
     let body = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
     let hc = u32::from_le_bytes([h[8], h[9], h[10], h[11]]);
+    // The writer allocates the file ahead and fills it through a mapping, so a process
+    // that died leaves zeros after its last record — possibly after a record it was still
+    // copying.
+    let zeros_from = |at: usize| buf.get(at..).is_none_or(|t| t.iter().all(|&b| b == 0));
     if crc(&h[..8]) != hc {
-        if buf[off..].iter().all(|&b| b == 0) {
+        if zeros_from(off) {
             return Next::Torn("zero-filled tail");
+        }
+        if zeros_from(off + RECORD_HEADER_LEN) {
+            return Next::Torn("incomplete record header before a zero-filled tail");
         }
         return Next::Corrupt("record header checksum mismatch");
     }
@@ -160,6 +184,9 @@ pub fn next_record(buf: &[u8], off: usize) -> Next {
     if crc(&buf[start..end]) != body {
         if end == buf.len() {
             return Next::Torn("last record checksum mismatch");
+        }
+        if zeros_from(end) {
+            return Next::Torn("incomplete last record before a zero-filled tail");
         }
         return Next::Corrupt("record checksum mismatch");
     }
@@ -215,6 +242,33 @@ mod tests {
         assert_eq!(
             next_record(&b4, 0),
             Next::Corrupt("record header checksum mismatch")
+        );
+    }
+
+    #[test]
+    fn a_record_cut_short_before_allocated_zeros_is_torn() {
+        let mut buf = Vec::new();
+        push_record(&mut buf, b"hello");
+        push_record(&mut buf, b"world!");
+        // Every prefix of the second record, then the zeros the writer allocated ahead.
+        for cut in 17..35 {
+            let mut b = buf[..cut].to_vec();
+            b.resize(4096, 0);
+            assert!(matches!(next_record(&b, 17), Next::Torn(_)), "{cut}");
+            assert_eq!(next_record(&b, 0), Next::Record { start: 12, end: 17 });
+        }
+        let mut whole = buf.clone();
+        whole.resize(4096, 0);
+        assert_eq!(next_record(&whole, 17), Next::Record { start: 29, end: 35 });
+        assert_eq!(next_record(&whole, 35), Next::Torn("zero-filled tail"));
+        // Damage followed by more data is still corruption.
+        let mut b = buf.clone();
+        b[30] ^= 0x40;
+        b.extend_from_slice(b"junk");
+        b.resize(4096, 0);
+        assert_eq!(
+            next_record(&b, 17),
+            Next::Corrupt("record checksum mismatch")
         );
     }
 }

@@ -224,9 +224,11 @@ impl Handle {
             // means the write may not survive a crash and the store now refuses writes.
             if self.log.policy() == AppendFsync::Always {
                 Ticket::new(move || log.wait_durable(seq).map_err(Error::from))
+            } else if self.log.failure().is_none() {
+                // everysec / no: the batch reached the kernel as it was appended (a process
+                // crash loses nothing acknowledged); the fsync comes later.
+                Ticket::none()
             } else {
-                // everysec / no: the batch reaches the kernel before its replies (a
-                // process crash loses nothing acknowledged); the fsync comes later.
                 Ticket::new(move || log.wait_written(seq).map_err(Error::from))
             }
         };
@@ -324,6 +326,7 @@ impl Handle {
         let next = self.log.generation() + 1;
         let seq = self.log.rotate(next)?;
         let dbs: Vec<Db> = store.dbs.clone();
+        let libs = store.libraries.all().clone();
         let rng = store.rng.state();
         let recorded = self.log.last_time_ms.load(Ordering::Relaxed);
         let dir = self.dir.clone();
@@ -331,7 +334,7 @@ impl Handle {
         let t = std::thread::Builder::new()
             .name("emu-compact".into())
             .spawn(move || {
-                let r = snapshot::write(&dir, next, &dbs, rng, recorded)
+                let r = snapshot::write(&dir, next, &dbs, &libs, rng, recorded)
                     .and_then(|bytes| retire_before(&dir, next).map(|_| (next, bytes, seq)));
                 drop(dbs);
                 done.store(true, Ordering::Release);
@@ -351,7 +354,14 @@ impl Handle {
         let next = self.log.generation() + 1;
         let seq = self.log.rotate(next)?;
         let recorded = self.log.last_time_ms.load(Ordering::Relaxed);
-        let bytes = snapshot::write(&self.dir, next, &store.dbs, store.rng.state(), recorded)?;
+        let bytes = snapshot::write(
+            &self.dir,
+            next,
+            &store.dbs,
+            store.libraries.all(),
+            store.rng.state(),
+            recorded,
+        )?;
         retire_before(&self.dir, next)?;
         {
             let mut st = self.state.lock();
@@ -421,7 +431,7 @@ impl Drop for Handle {
         }
         // Nothing more can be done about an error from a destructor: the log is then in the
         // failed state and the next open recovers what reached the disk.
-        let _ = self.log.sync_all();
+        let _ = self.log.close();
     }
 }
 

@@ -1,25 +1,19 @@
-//! The append log writer: an in-memory pending buffer filled under the store lock (so log
-//! order is execution order), written to the file (`write(2)`, so it reaches the kernel)
-//! before any reply of the batch under every policy, and fsynced by
+//! The append log writer. Records are appended under the store lock (so log order is
+//! execution order) straight into the log file through a shared mapping: they are in the
+//! kernel's page cache as soon as they are appended, before any reply of their batch —
+//! as after a `write(2)`, for the cost of a memcpy (see `Window`). They are fsynced by
 //!
 //! * `always`: the writers themselves, after releasing the store lock, with group commit —
-//!   the first waiter becomes the leader, writes everything pending and fsyncs once; the
-//!   writers that appended meanwhile wait on a condition variable and are covered by that
-//!   fsync or the next one;
-//! * `everysec`: a background thread once a second. Writers write (without fsync) after
-//!   releasing the store lock, with group commit through the file's lock: the first writes
-//!   everything pending, the writers that appended meanwhile find their records already
-//!   written ([`LogCore::wait_written`]). A process crash (panic, SIGKILL) therefore loses
-//!   no acknowledged write; an OS crash or power loss loses at most about the last second,
-//!   as with Redis;
-//! * `no`: writers write as under `everysec`; never fsynced (the OS decides), except at
-//!   close and compaction.
+//!   the first waiter becomes the leader and fsyncs once; the writers that appended
+//!   meanwhile wait on a condition variable and are covered by that fsync or the next one;
+//! * `everysec`: a background thread once a second. A process crash (panic, SIGKILL)
+//!   loses no acknowledged write; an OS crash or power loss loses at most about the last
+//!   second, as with Redis;
+//! * `no`: never (the OS decides), except at close and compaction.
 //!
-//! Records appended without a reply to wait for (an RNG-only record, effects flushed before
-//! a compaction) are written by the next write, the background thread or the rotation.
-//!
-//! A failed write or fsync is never retried (PostgreSQL's "fsyncgate"): the log enters the
-//! failed state, every waiter gets the error, and the store refuses further writes.
+//! A failed append (the file cannot grow) or fsync is never retried (PostgreSQL's
+//! "fsyncgate"): the log enters the failed state, every waiter gets the error, and the
+//! store refuses further writes.
 
 use std::fs::File;
 use std::io::Write;
@@ -78,39 +72,50 @@ impl AppendFsync {
     }
 }
 
-/// Past this many pending bytes a writer wakes the background thread to write them
-/// (everysec / no)…
-const KICK_BYTES: usize = 1 << 20;
-/// …and past this many (the background thread is not keeping up) writes them itself.
-const INLINE_FLUSH_BYTES: usize = 16 << 20;
-
 /// Wake-up state of the background thread.
 #[derive(Default)]
 pub struct Kick {
     /// Set at close.
     pub stop: bool,
-    /// Set when a writer asks for an early write.
-    pub kicked: bool,
 }
 
-struct Pending {
-    buf: Vec<u8>,
+/// The log's state, under one lock: the active file and its window, and the counters.
+struct Active {
+    file: Arc<File>,
+    /// The window of the file mapped for writing (see [`Window`]); None until the first
+    /// record and after the file is closed.
+    window: Option<Window>,
+    generation: u64,
+    path: PathBuf,
+    /// Bytes of records in the file (header included); the file may be longer (space
+    /// allocated ahead, zeros).
+    size: u64,
     /// Logical bytes ever appended (across generations): the sequence number of the end of
     /// the last appended record.
     appended: u64,
     /// Records ever appended.
     records: u64,
+    /// Scratch space for a record's first bytes (kind and varints).
+    head: Vec<u8>,
 }
 
-struct Active {
-    file: Arc<File>,
-    generation: u64,
-    path: PathBuf,
-    /// Bytes in the file (header included).
-    size: u64,
-    /// `Pending::records` already written to a file.
-    written_records: u64,
+/// Records are copied into a shared writable mapping of the log file as they are appended
+/// (under the store lock), not written with `write(2)` later: a store into a `MAP_SHARED`
+/// mapping is in the kernel's page cache at once, so it survives a crash of the process
+/// exactly as a `write(2)` does, for the cost of a memcpy instead of a system call. The file
+/// is extended [`WINDOW`] bytes at a time with `fallocate` (so a full disk is an error here,
+/// never a SIGBUS later), and only the window being filled is mapped (the resident memory
+/// the log costs stays bounded). The zeros beyond the last record are cut off when the file
+/// is closed or rotated; after a crash, recovery truncates them as a torn tail (FORMAT.md
+/// §3).
+struct Window {
+    map: memmap2::MmapMut,
+    /// File offset of the mapping's first byte.
+    start: u64,
 }
+
+/// Bytes mapped (and allocated ahead in the file) at a time.
+const WINDOW: u64 = 4 << 20;
 
 struct SyncState {
     /// Sequence number up to which the log is durable.
@@ -131,8 +136,8 @@ pub struct LogStats {
     pub synced_records: u64,
     /// Bytes appended since open (logical).
     pub bytes: u64,
-    /// `write(2)` calls of the log since open (fewer than `records` when concurrent
-    /// writers shared a write: group commit).
+    /// Copies of records into the log file since open (one per record: records reach the
+    /// kernel as they are appended).
     pub writes: u64,
 }
 
@@ -148,7 +153,6 @@ pub struct LogCore {
     /// The fsync policy ([`AppendFsync`] as a `u8`): CONFIG SET appendfsync changes it.
     policy: std::sync::atomic::AtomicU8,
     dir: PathBuf,
-    pending: Mutex<Pending>,
     active: Mutex<Active>,
     sync: Mutex<SyncState>,
     cv: Condvar,
@@ -165,12 +169,6 @@ pub struct LogCore {
     /// Wakes the background thread (see [`LogCore::background_loop`]).
     kick: Mutex<Kick>,
     kick_cv: Condvar,
-    has_background: AtomicBool,
-    /// Sequence number up to which the log has been written to the file (reached the
-    /// kernel). Only raised under the `active` lock.
-    written: AtomicU64,
-    /// `write(2)` calls (see [`LogStats::writes`]).
-    writes: AtomicU64,
 }
 
 impl LogCore {
@@ -187,17 +185,15 @@ impl LogCore {
         LogCore {
             policy: std::sync::atomic::AtomicU8::new(policy as u8),
             dir: dir.to_path_buf(),
-            pending: Mutex::new(Pending {
-                buf: Vec::with_capacity(64 * 1024),
-                appended: logical_base,
-                records: 0,
-            }),
             active: Mutex::new(Active {
                 file: Arc::new(file),
+                window: None,
                 generation,
                 path: files::log_path(dir, generation),
                 size,
-                written_records: 0,
+                appended: logical_base,
+                records: 0,
+                head: Vec::with_capacity(64),
             }),
             sync: Mutex::new(SyncState {
                 durable: logical_base,
@@ -214,9 +210,6 @@ impl LogCore {
             appended_hint: AtomicU64::new(logical_base),
             kick: Mutex::new(Kick::default()),
             kick_cv: Condvar::new(),
-            has_background: AtomicBool::new(false),
-            written: AtomicU64::new(logical_base),
-            writes: AtomicU64::new(0),
         }
     }
 
@@ -251,24 +244,17 @@ impl LogCore {
         self.cv.notify_all();
     }
 
-    /// Appends one batch record (call under the store lock). Returns the sequence number
-    /// to wait for.
+    /// Appends one batch record (call under the store lock): it reaches the kernel before
+    /// this returns. Returns the sequence number to wait for (policy `always`).
     pub fn append(&self, time_ms: u64, rng_state: u64, effects: &[Effect]) -> u64 {
-        let mut p = self.pending.lock();
-        if self.failed.load(Ordering::Acquire) {
-            // Nothing more reaches the disk; do not let the buffer grow (only expiry DELs
-            // from reads can get here, writes are refused).
-            return p.appended;
-        }
-        let start = p.buf.len();
-        p.buf.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
+        let mut payload = Vec::new();
         let batch = model::BatchRef {
             time_ms,
             rng_state,
             effects,
         };
-        batch.write_payload(&mut p.buf);
-        self.finish_record(p, start, time_ms)
+        batch.write_payload(&mut payload);
+        self.append_record(time_ms, |_| {}, &payload)
     }
 
     /// Appends the store's waiting effects (its effect buffer, already in the record
@@ -284,76 +270,79 @@ impl LogCore {
     /// Appends one batch record whose effects are already encoded (`count` effects in
     /// `effects`, FORMAT.md §6 layout).
     pub fn append_encoded(&self, time_ms: u64, rng_state: u64, count: u64, effects: &[u8]) -> u64 {
-        let mut p = self.pending.lock();
-        if self.failed.load(Ordering::Acquire) {
-            return p.appended;
-        }
-        let start = p.buf.len();
-        p.buf.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
-        p.buf.push(model::kind::BATCH);
-        model::put_varint(&mut p.buf, time_ms);
-        model::put_varint(&mut p.buf, rng_state);
-        model::put_varint(&mut p.buf, count);
-        p.buf.extend_from_slice(effects);
-        self.finish_record(p, start, time_ms)
+        self.append_record(
+            time_ms,
+            |head| {
+                head.push(model::kind::BATCH);
+                model::put_varint(head, time_ms);
+                model::put_varint(head, rng_state);
+                model::put_varint(head, count);
+            },
+            effects,
+        )
     }
 
-    fn finish_record(
-        &self,
-        mut p: parking_lot::MutexGuard<'_, Pending>,
-        start: usize,
-        time_ms: u64,
-    ) -> u64 {
-        frame::seal_record(&mut p.buf, start);
-        p.appended += (p.buf.len() - start) as u64;
-        p.records += 1;
-        self.last_time_ms.store(time_ms, Ordering::Relaxed);
-        let seq = p.appended;
-        self.appended_hint.store(seq, Ordering::Relaxed);
-        let len = p.buf.len();
-        drop(p);
-        if self.policy() != AppendFsync::Always && len >= KICK_BYTES {
-            if len >= INLINE_FLUSH_BYTES || !self.has_background.load(Ordering::Relaxed) {
-                if let Err(e) = self.write_pending() {
-                    self.fail(&e);
-                }
-            } else {
-                let mut k = self.kick.lock();
-                if !k.kicked {
-                    k.kicked = true;
-                    self.kick_cv.notify_one();
-                }
-            }
+    /// Frames `head` (written by `fill`) followed by `body` as one record at the end of the
+    /// active file. Once the log has failed nothing more is written (writes are refused by
+    /// then; only expiry DELs from reads can get here).
+    fn append_record(&self, time_ms: u64, fill: impl FnOnce(&mut Vec<u8>), body: &[u8]) -> u64 {
+        let mut guard = self.active.lock();
+        let a = &mut *guard;
+        if self.failed.load(Ordering::Acquire) {
+            return a.appended;
         }
+        let mut head = std::mem::take(&mut a.head);
+        head.clear();
+        fill(&mut head);
+        let len = frame::RECORD_HEADER_LEN + head.len() + body.len();
+        let size = a.size;
+        let r = reserve(a, len as u64).map(|w| {
+            // In file order — header, then payload — so that a process killed in the middle
+            // leaves a prefix of the record before the allocated zeros: a torn tail
+            // (FORMAT.md §3), never a payload behind an empty header.
+            let at = (size - w.start) as usize;
+            let rec = &mut w.map[at..at + len];
+            let (h, payload) = rec.split_at_mut(frame::RECORD_HEADER_LEN);
+            h.copy_from_slice(&frame::record_header(&[&head, body]));
+            let (p1, p2) = payload.split_at_mut(head.len());
+            p1.copy_from_slice(&head);
+            p2.copy_from_slice(body);
+        });
+        a.head = head;
+        if let Err(e) = r {
+            drop(guard);
+            self.fail(&e);
+            return self.appended();
+        }
+        a.size += len as u64;
+        a.appended += len as u64;
+        a.records += 1;
+        let seq = a.appended;
+        drop(guard);
+        self.last_time_ms.store(time_ms, Ordering::Relaxed);
+        self.appended_hint.store(seq, Ordering::Relaxed);
         seq
     }
 
-    /// The background thread of `everysec` / `no`: writes pending records when a writer
-    /// kicks it, and writes + fsyncs (everysec) once a second. Returns at [`LogCore::stop`].
+    /// The background thread of `everysec`: fsyncs once a second what was appended since
+    /// the last fsync. Returns at [`LogCore::stop`].
     pub fn background_loop(&self) {
-        self.has_background.store(true, Ordering::Relaxed);
         let second = std::time::Duration::from_secs(1);
         let mut last = std::time::Instant::now();
         loop {
-            let kicked = {
+            {
                 let mut k = self.kick.lock();
-                if !k.stop && !k.kicked {
+                if !k.stop {
                     let left = second.saturating_sub(last.elapsed());
                     self.kick_cv.wait_for(&mut k, left);
                 }
                 if k.stop {
-                    self.has_background.store(false, Ordering::Relaxed);
                     return;
                 }
-                std::mem::take(&mut k.kicked)
-            };
+            }
             if last.elapsed() >= second {
                 self.tick();
                 last = std::time::Instant::now();
-            } else if kicked && !self.failed.load(Ordering::Acquire) {
-                if let Err(e) = self.write_pending() {
-                    self.fail(&e);
-                }
             }
         }
     }
@@ -365,36 +354,6 @@ impl LogCore {
         self.kick_cv.notify_all();
     }
 
-    /// Writes the pending buffer to the active file (no fsync). Returns the file and the
-    /// sequence number written up to.
-    fn write_pending(&self) -> Result<(Arc<File>, u64, u64), PersistError> {
-        let mut a = self.active.lock();
-        self.write_pending_locked(&mut a)
-    }
-
-    /// [`LogCore::write_pending`] with the active file's lock held.
-    fn write_pending_locked(&self, a: &mut Active) -> Result<(Arc<File>, u64, u64), PersistError> {
-        let (buf, upto, records) = {
-            let mut p = self.pending.lock();
-            let cap = p.buf.capacity().min(1 << 20);
-            (
-                std::mem::replace(&mut p.buf, Vec::with_capacity(cap)),
-                p.appended,
-                p.records,
-            )
-        };
-        if !buf.is_empty() {
-            (&*a.file)
-                .write_all(&buf)
-                .map_err(|e| PersistError::io("writing log", &a.path, e))?;
-            a.size += buf.len() as u64;
-            a.written_records = records;
-            self.writes.fetch_add(1, Ordering::Relaxed);
-        }
-        self.written.fetch_max(upto, Ordering::Release);
-        Ok((a.file.clone(), upto, records))
-    }
-
     fn fsync(&self, file: &File, path: &Path) -> Result<(), PersistError> {
         if self.faults.fail_fsync.load(Ordering::Relaxed) {
             return Err(PersistError::io(
@@ -403,23 +362,22 @@ impl LogCore {
                 std::io::Error::from_raw_os_error(5),
             ));
         }
+        // On Linux fdatasync also writes back the pages dirtied through the mapping.
         file.sync_data()
             .map_err(|e| PersistError::io("syncing log", path, e))
     }
 
-    /// One flush (+ fsync unless policy `no`), serialized through the leader flag.
-    fn flush_as_leader(&self, fsync: bool) -> Result<(), PersistError> {
-        let path = self.active.lock().path.clone();
-        let (file, upto, records) = self.write_pending()?;
-        if fsync {
-            self.fsync(&file, &path)?;
-        }
+    /// One fsync of everything appended so far, serialized through the leader flag.
+    fn sync_as_leader(&self) -> Result<(), PersistError> {
+        let (file, path, upto, records) = {
+            let a = self.active.lock();
+            (a.file.clone(), a.path.clone(), a.appended, a.records)
+        };
+        self.fsync(&file, &path)?;
         let mut st = self.sync.lock();
-        if fsync {
-            st.durable = st.durable.max(upto);
-            st.fsyncs += 1;
-            st.synced_records = st.synced_records.max(records);
-        }
+        st.durable = st.durable.max(upto);
+        st.fsyncs += 1;
+        st.synced_records = st.synced_records.max(records);
         Ok(())
     }
 
@@ -441,7 +399,7 @@ impl LogCore {
             }
             st.leader = true;
             drop(st);
-            let r = self.flush_as_leader(true);
+            let r = self.sync_as_leader();
             if let Err(e) = &r {
                 self.fail(e);
             }
@@ -451,55 +409,30 @@ impl LogCore {
         }
     }
 
-    /// Blocks until everything up to `seq` has been written to the file, i.e. reached the
-    /// kernel and survives a crash of this process (policies `everysec` and `no`). Group
-    /// commit: whoever gets the file's lock first writes everything pending, so the writers
-    /// that queued behind it usually find their records written and return without a
-    /// system call. Once the log has failed, every caller gets [`PersistError::Failed`].
-    pub fn wait_written(&self, seq: u64) -> Result<(), PersistError> {
-        if self.written.load(Ordering::Acquire) >= seq && !self.failed.load(Ordering::Acquire) {
-            return Ok(());
-        }
-        let mut a = self.active.lock();
-        if self.failed.load(Ordering::Acquire) {
-            return Err(PersistError::Failed(self.failure().unwrap_or_default()));
-        }
-        if self.written.load(Ordering::Acquire) >= seq {
-            return Ok(());
-        }
-        let r = self.write_pending_locked(&mut a);
-        drop(a);
-        match r {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                self.fail(&e);
-                Err(PersistError::Failed(self.failure().unwrap_or_default()))
-            }
+    /// Checks that the records up to `seq` reached the kernel (policies `everysec` and
+    /// `no`): they did when they were appended, unless the log has failed since (then
+    /// every caller gets [`PersistError::Failed`]).
+    pub fn wait_written(&self, _seq: u64) -> Result<(), PersistError> {
+        match self.failure() {
+            Some(f) => Err(PersistError::Failed(f)),
+            None => Ok(()),
         }
     }
 
-    /// Background tick: flush (and fsync for `everysec`). Skips when a leader is active.
+    /// Background tick: fsync (policy `everysec`) what was appended since the last one.
+    /// Skips when a leader is active.
     pub fn tick(&self) {
-        if self.failed.load(Ordering::Acquire) {
+        if self.failed.load(Ordering::Acquire) || self.policy() == AppendFsync::No {
             return;
         }
-        let fsync = self.policy() != AppendFsync::No;
         {
             let mut st = self.sync.lock();
-            let nothing_new = {
-                let p = self.pending.lock();
-                if fsync {
-                    p.appended <= st.durable
-                } else {
-                    p.buf.is_empty()
-                }
-            };
-            if st.leader || nothing_new {
+            if st.leader || self.appended() <= st.durable {
                 return;
             }
             st.leader = true;
         }
-        let r = self.flush_as_leader(fsync);
+        let r = self.sync_as_leader();
         if let Err(e) = &r {
             self.fail(e);
         }
@@ -508,15 +441,27 @@ impl LogCore {
         self.cv.notify_all();
     }
 
-    /// Flushes and fsyncs everything (close, SAVE). Errors put the log in the failed state.
+    /// fsyncs everything (close, SAVE). Errors put the log in the failed state.
     pub fn sync_all(&self) -> Result<(), PersistError> {
-        let seq = self.pending.lock().appended;
+        let seq = self.appended();
         self.wait_durable(seq)
     }
 
+    /// fsyncs everything, then cuts the space allocated ahead off the file (the handle's
+    /// close). Errors put the log in the failed state.
+    pub fn close(&self) -> Result<(), PersistError> {
+        self.sync_all()?;
+        let mut a = self.active.lock();
+        let r = close_file(&mut a).and_then(|()| self.fsync(&a.file, &a.path));
+        if let Err(e) = &r {
+            self.fail(e);
+        }
+        r
+    }
+
     /// Switches to a fresh log of generation `next` (compaction start; call under the
-    /// store lock). The old log is written and fsynced first. Returns the logical sequence
-    /// number at the switch.
+    /// store lock). The old log is cut to its records and fsynced first. Returns the logical
+    /// sequence number at the switch.
     pub fn rotate(&self, next: u64) -> Result<u64, PersistError> {
         if let Some(f) = self.failure() {
             return Err(PersistError::Failed(f));
@@ -530,24 +475,14 @@ impl LogCore {
 
     fn rotate_inner(&self, next: u64) -> Result<u64, PersistError> {
         let mut a = self.active.lock();
-        let (buf, upto, records) = {
-            let mut p = self.pending.lock();
-            (std::mem::take(&mut p.buf), p.appended, p.records)
-        };
-        if !buf.is_empty() {
-            (&*a.file)
-                .write_all(&buf)
-                .map_err(|e| PersistError::io("writing log", &a.path, e))?;
-            self.writes.fetch_add(1, Ordering::Relaxed);
-        }
+        close_file(&mut a)?;
         self.fsync(&a.file, &a.path)?;
+        let (upto, records) = (a.appended, a.records);
         let file = create_log(&self.dir, next)?;
         a.file = Arc::new(file);
         a.generation = next;
         a.path = files::log_path(&self.dir, next);
         a.size = frame::HEADER_LEN as u64;
-        a.written_records = records;
-        self.written.fetch_max(upto, Ordering::Release);
         drop(a);
         let mut st = self.sync.lock();
         st.durable = st.durable.max(upto);
@@ -568,14 +503,14 @@ impl LogCore {
 
     /// Logical bytes appended so far (grows across generations).
     pub fn appended(&self) -> u64 {
-        self.pending.lock().appended
+        self.active.lock().appended
     }
 
     /// Counters.
     pub fn stats(&self) -> LogStats {
         let (records, appended) = {
-            let p = self.pending.lock();
-            (p.records, p.appended)
+            let a = self.active.lock();
+            (a.records, a.appended)
         };
         let st = self.sync.lock();
         LogStats {
@@ -583,7 +518,7 @@ impl LogCore {
             fsyncs: st.fsyncs,
             synced_records: st.synced_records,
             bytes: appended - self.start_appended,
-            writes: self.writes.load(Ordering::Relaxed),
+            writes: records,
         }
     }
 }
@@ -607,10 +542,84 @@ pub fn create_log(dir: &Path, gen: u64) -> Result<File, PersistError> {
     open_append(&path)
 }
 
-/// Opens an existing log for appending.
+/// Opens an existing log for appending (records go in through a mapping, see the module docs).
 pub fn open_append(path: &Path) -> Result<File, PersistError> {
     std::fs::OpenOptions::new()
-        .append(true)
+        .read(true)
+        .write(true)
         .open(path)
         .map_err(|e| PersistError::io("opening log", path, e))
+}
+
+/// The window with room for `len` more bytes at the end of the active file, moving it on
+/// (and allocating the file ahead) when they do not fit.
+fn reserve(a: &mut Active, len: u64) -> Result<&mut Window, PersistError> {
+    let end = a.size + len;
+    let fits = a
+        .window
+        .as_ref()
+        .is_some_and(|w| w.start <= a.size && end <= w.start + w.map.len() as u64);
+    if !fits {
+        a.window = None;
+        // The window starts at the page holding the end of the data.
+        let start = a.size & !(page_size() - 1);
+        let wlen = (end - start).div_ceil(WINDOW) * WINDOW;
+        let io = |what, e| PersistError::io(what, &a.path, e);
+        let file_len = a
+            .file
+            .metadata()
+            .map_err(|e| io("reading the size of log", e))?
+            .len();
+        if file_len < start + wlen {
+            // A file system without fallocate gets a sparse extension instead.
+            fs2::FileExt::allocate(&*a.file, start + wlen)
+                .or_else(|e| match e.raw_os_error() {
+                    Some(95) => a.file.set_len(start + wlen),
+                    _ => Err(e),
+                })
+                .map_err(|e| io("allocating space for log", e))?;
+        }
+        // The crate's second unsafe block: a writable shared mapping of the log. Sound as
+        // long as no one truncates the file while it is mapped: emu holds the data
+        // directory's lock, and only this writer (under the `active` lock) resizes it,
+        // after dropping the mapping (`close_file`).
+        #[allow(unsafe_code)]
+        let map = unsafe {
+            memmap2::MmapOptions::new()
+                .offset(start)
+                .len(wlen as usize)
+                // Fault the window in at once: one bulk zeroing instead of a page fault
+                // in the middle of an append every 4 KiB.
+                .populate()
+                .map_mut(&*a.file)
+        }
+        .map_err(|e| io("mapping log", e))?;
+        a.window = Some(Window { map, start });
+    }
+    a.window
+        .as_mut()
+        .ok_or_else(|| PersistError::io("mapping log", &a.path, std::io::Error::other("no window")))
+}
+
+/// Unmaps the active file and cuts it to its records (the zeros allocated ahead go).
+fn close_file(a: &mut Active) -> Result<(), PersistError> {
+    a.window = None;
+    let len = a
+        .file
+        .metadata()
+        .map_err(|e| PersistError::io("reading the size of log", &a.path, e))?
+        .len();
+    if len != a.size {
+        a.file
+            .set_len(a.size)
+            .map_err(|e| PersistError::io("truncating log", &a.path, e))?;
+    }
+    Ok(())
+}
+
+/// The mapping granularity (offsets of mappings are multiples of it).
+fn page_size() -> u64 {
+    // memmap2 requires page-aligned offsets; 64 KiB is a multiple of every page size Linux
+    // and macOS use (4 KiB, 16 KiB, 64 KiB).
+    64 * 1024
 }

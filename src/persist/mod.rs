@@ -27,6 +27,7 @@ pub mod durable;
 pub mod files;
 pub mod fixture;
 pub mod frame;
+pub mod function_payload;
 pub mod handle;
 pub mod json;
 pub mod log;

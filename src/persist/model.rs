@@ -39,6 +39,8 @@ pub mod kind {
     pub const KEY: u8 = 0x02;
     /// End of a snapshot (last record).
     pub const END: u8 = 0x03;
+    /// A function library (format version 3): after META, before the first KEY.
+    pub const LIBRARY: u8 = 0x04;
     /// A log batch: the effects of one front-end call.
     pub const BATCH: u8 = 0x10;
 }
@@ -554,6 +556,32 @@ impl Decode<usize> for SnapMeta {
             rng_state: u64::decode(d)?,
             recorded_at_ms: u64::decode(d)?,
             db_keys: dec_vec(d, |d| u64::decode(d))?,
+        })
+    }
+}
+
+/// A function library of a snapshot (payload kind LIBRARY, format version 3): its name
+/// and its whole code (`#!lua name=…` line included), as FUNCTION LOAD received it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LibraryRecord {
+    /// Library name.
+    pub name: Vec<u8>,
+    /// Library code.
+    pub code: Vec<u8>,
+}
+
+impl Encode for LibraryRecord {
+    fn encode<E: Encoder>(&self, e: &mut E) -> Result<(), EncodeError> {
+        enc_bytes(e, &self.name)?;
+        enc_bytes(e, &self.code)
+    }
+}
+
+impl Decode<usize> for LibraryRecord {
+    fn decode<D: Decoder<Context = usize>>(d: &mut D) -> Result<Self, DecodeError> {
+        Ok(LibraryRecord {
+            name: dec_bytes(d)?,
+            code: dec_bytes(d)?,
         })
     }
 }

@@ -8,12 +8,13 @@
 //! Read: the file is mapped read-only (memmap2) and never modified while mapped; snapshots
 //! are only ever replaced by rename.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::frame::{self, Next};
-use super::model::{self, kind, KeyRecord, KeyRef, SnapMeta, ValueRef};
+use super::model::{self, kind, KeyRecord, KeyRef, LibraryRecord, SnapMeta, ValueRef};
 use super::{files, PersistError};
 use crate::engine::Store;
 use crate::keyspace::{Db, Entry};
@@ -31,13 +32,17 @@ pub struct SnapInfo {
     pub keys: u64,
     /// File size in bytes.
     pub bytes: u64,
+    /// Function libraries (LIBRARY records; none before format version 3), by name.
+    pub libraries: BTreeMap<String, Vec<u8>>,
 }
 
-/// Writes `dbs` as snapshot generation `gen` into `dir` crash-safely; returns its size.
+/// Writes `dbs` and the function libraries `libs` as snapshot generation `gen` into `dir`
+/// crash-safely; returns its size.
 pub fn write(
     dir: &Path,
     gen: u64,
     dbs: &[Db],
+    libs: &BTreeMap<String, Vec<u8>>,
     rng_state: u64,
     recorded_at_ms: u64,
 ) -> Result<u64, PersistError> {
@@ -48,7 +53,7 @@ pub fn write(
         .tempfile_in(dir)
         .map_err(|e| io("creating a temporary snapshot in", e))?;
     let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
-    let size = encode_into(&mut w, gen, dbs, rng_state, recorded_at_ms)
+    let size = encode_into(&mut w, gen, dbs, libs, rng_state, recorded_at_ms)
         .map_err(|e| io("writing snapshot", e))?;
     w.flush().map_err(|e| io("writing snapshot", e))?;
     drop(w);
@@ -66,6 +71,7 @@ pub fn encode_into(
     w: &mut impl Write,
     gen: u64,
     dbs: &[Db],
+    libs: &BTreeMap<String, Vec<u8>>,
     rng_state: u64,
     recorded_at_ms: u64,
 ) -> std::io::Result<u64> {
@@ -90,6 +96,14 @@ pub fn encode_into(
     };
     model::encode_payload(&mut rec, kind::META, &meta).map_err(std::io::Error::other)?;
     total += emit(w, &mut rec)?;
+    for (name, code) in libs {
+        let lib = LibraryRecord {
+            name: name.as_bytes().to_vec(),
+            code: code.clone(),
+        };
+        model::encode_payload(&mut rec, kind::LIBRARY, &lib).map_err(std::io::Error::other)?;
+        total += emit(w, &mut rec)?;
+    }
     let mut count = 0u64;
     for (i, db) in dbs.iter().enumerate() {
         let mut keys: Vec<(&[u8], &Entry)> = db.dict.iter().collect();
@@ -196,6 +210,14 @@ pub fn read(
                 on_meta(&meta).map_err(|e| e.at(path, at))?;
                 seen_meta = true;
             }
+            kind::LIBRARY if seen_meta && info.keys == 0 => {
+                let lib: LibraryRecord = model::decode_body(body).map_err(|e| e.at(path, at))?;
+                let name = String::from_utf8(lib.name)
+                    .map_err(|_| corrupt(off, "library name is not UTF-8".into()))?;
+                if info.libraries.insert(name, lib.code).is_some() {
+                    return Err(corrupt(off, "duplicate library".into()));
+                }
+            }
             kind::KEY if seen_meta => {
                 let rec: KeyRecord = model::decode_body(body).map_err(|e| e.at(path, at))?;
                 on_key(rec).map_err(|e| e.at(path, at))?;
@@ -283,5 +305,6 @@ pub fn load(path: &Path, store: &mut Store) -> Result<SnapInfo, PersistError> {
     }
     let info = res?;
     store.rng = crate::keyspace::Rng::new(info.rng_state);
+    store.libraries.set_all(info.libraries.clone());
     Ok(info)
 }

@@ -180,6 +180,26 @@ pub fn dump_store(store: &Store, format: Format, out: &mut dyn Write) -> std::io
     }
     let mut n = 0;
     let mut cur_db = usize::MAX;
+    // Function libraries first (format version 3), by name.
+    for (name, code) in store.libraries.iter() {
+        match format {
+            Format::Jsonl => {
+                let mut line = String::from("{\"library\":");
+                json::write_bytes(&mut line, name.as_bytes());
+                line.push_str(",\"code\":");
+                json::write_bytes(&mut line, code);
+                line.push_str("}\n");
+                out.write_all(line.as_bytes())?;
+            }
+            Format::Resp => {
+                let mut buf = Vec::new();
+                resp_cmd(&mut buf, &[b"FUNCTION", b"LOAD", code]);
+                out.write_all(&buf)?;
+            }
+            // Returned above.
+            Format::Rdb => {}
+        }
+    }
     for (db, key, e) in sorted_entries(store) {
         match format {
             // Written above.
@@ -217,6 +237,9 @@ pub fn dump_rdb(store: &Store, out: &mut dyn Write, progress: Progress) -> std::
     let now = store.clock.now_ms();
     let total = store.total_keys() as u64;
     let mut w = crate::rdb::file::Writer::new(out, now, cfg.rdbchecksum)?;
+    for (_, code) in store.libraries.iter() {
+        w.function(code, cfg.rdbcompression)?;
+    }
     let mut n = 0u64;
     for (i, db) in store.dbs.iter().enumerate() {
         let live: Vec<(&[u8], &Entry)> = db
@@ -254,8 +277,8 @@ pub fn dump_rdb_dir(
 }
 
 /// Builds a store from an RDB file's bytes (versions 1–10). Keys already expired are
-/// skipped (as a Redis master does when loading); function libraries are skipped (emu has
-/// no FUNCTION yet) and counted in the returned number. `progress` gets `(bytes read,
+/// skipped (as a Redis master does when loading); function libraries are loaded as
+/// FUNCTION LOAD does and counted in the returned number. `progress` gets `(bytes read,
 /// total bytes)`. Errors are [`PersistError::Dump`] naming the byte offset.
 pub fn parse_rdb(data: &[u8], progress: Progress) -> Result<(Store, u64), PersistError> {
     let mut store = Store::new(Config::default(), crate::keyspace::Clock::System, 0);
@@ -308,7 +331,15 @@ pub fn parse_rdb(data: &[u8], progress: Progress) -> Result<(Store, u64), Persis
                             crate::util::Dict::with_capacity(keys.min(data.len() as u64) as usize);
                     }
                 }
-                Item::Function(_) => functions += 1,
+                Item::Function(code) => {
+                    let mut session = Session::default();
+                    engine::execute(&mut store, &mut session, &[b"FUNCTION", b"LOAD", &code])
+                        .map_err(|e| crate::rdb::RdbError {
+                            offset: 0,
+                            msg: format!("function library rejected: {}", e.message()),
+                        })?;
+                    functions += 1;
+                }
                 Item::Aux(..) => {}
             }
             Ok(())
@@ -337,6 +368,56 @@ pub fn parse_rdb(data: &[u8], progress: Progress) -> Result<(Store, u64), Persis
 pub fn dump(dir: &Path, format: Format, out: &mut dyn Write) -> Result<u64, PersistError> {
     let (store, _) = recovery::open_read_only(dir, template())?;
     dump_store(&store, format, out).map_err(|e| PersistError::io("writing the dump of", dir, e))
+}
+
+/// A function library of a dump: its name and code.
+pub type LibraryLine = (Vec<u8>, Vec<u8>);
+
+/// A JSON-Lines line that is a function library (`{"library":…,"code":…}`, format
+/// version 3): its name and code. None for any other line (a key's).
+pub fn parse_library_line(line: &str) -> Option<Result<LibraryLine, PersistError>> {
+    let Ok(Json::Obj(fields)) = json::parse(line) else {
+        return None;
+    };
+    if !fields.iter().any(|(k, _)| k == "library") {
+        return None;
+    }
+    let mut name = None;
+    let mut code = None;
+    for (k, v) in fields {
+        let slot = match k.as_str() {
+            "library" => &mut name,
+            "code" => &mut code,
+            other => {
+                return Some(Err(PersistError::json(format!(
+                    "unknown field \"{other}\" in a library line"
+                ))))
+            }
+        };
+        if slot.replace(v).is_some() {
+            return Some(Err(PersistError::json(format!("duplicate field \"{k}\""))));
+        }
+    }
+    let (Some(name), Some(code)) = (name, code) else {
+        return Some(Err(PersistError::json(
+            "a library line needs \"library\" and \"code\"",
+        )));
+    };
+    Some(json::as_bytes(&name).and_then(|n| json::as_bytes(&code).map(|c| (n, c))))
+}
+
+/// Loads a library into `store` as FUNCTION LOAD does (its code must load, under the name
+/// it declares).
+fn load_library(store: &mut Store, name: &[u8], code: &[u8]) -> Result<(), PersistError> {
+    let mut session = Session::default();
+    let loaded = engine::execute(store, &mut session, &[b"FUNCTION", b"LOAD", code])
+        .map_err(|e| PersistError::invalid(format!("library rejected: {}", e.message())))?;
+    if loaded != crate::value::Value::Bulk(name.to_vec()) {
+        return Err(PersistError::invalid(
+            "the library's code declares another name",
+        ));
+    }
+    Ok(())
 }
 
 /// Parses one JSON-Lines line into a key record. Errors are [`PersistError::Json`]
@@ -582,6 +663,14 @@ pub fn parse_dump(input: &mut dyn BufRead, format: Option<Format>) -> Result<Sto
                 if line.trim().is_empty() {
                     continue;
                 }
+                if let Some(lib) = parse_library_line(&line) {
+                    let (name, code) = lib.map_err(|e| e.on_line(no))?;
+                    store.loading = true;
+                    let r = load_library(&mut store, &name, &code);
+                    store.loading = false;
+                    r.map_err(|e| e.on_line(no))?;
+                    continue;
+                }
                 let rec = parse_jsonl_line(&line).map_err(|e| e.on_line(no))?;
                 insert_record(&mut store, rec).map_err(|e| e.on_line(no))?;
             }
@@ -649,7 +738,14 @@ fn load_parsed(dir: &Path, store: &Store) -> Result<u64, PersistError> {
         .max()
         .map(|g| g + 1)
         .unwrap_or(1);
-    snapshot::write(dir, next, &store.dbs, store.rng.state(), 0)?;
+    snapshot::write(
+        dir,
+        next,
+        &store.dbs,
+        store.libraries.all(),
+        store.rng.state(),
+        0,
+    )?;
     for g in l.snapshots.iter().filter(|g| **g < next) {
         files::remove(&files::snapshot_path(dir, *g))?;
     }
@@ -857,7 +953,14 @@ fn repair_one(
             let path = files::snapshot_path(dir, g);
             keep_original(&path, keep)?;
             let (salvaged, skipped, recorded_at_ms) = salvage_snapshot(&path)?;
-            snapshot::write(dir, g, &salvaged.dbs, salvaged.rng.state(), recorded_at_ms)?;
+            snapshot::write(
+                dir,
+                g,
+                &salvaged.dbs,
+                salvaged.libraries.all(),
+                salvaged.rng.state(),
+                recorded_at_ms,
+            )?;
             lines.push(format!(
                 "repaired {}: kept {} keys, dropped {skipped} damaged byte ranges (original \
                  copied to {})",
@@ -956,6 +1059,20 @@ fn salvage_snapshot(path: &Path) -> Result<(Store, u64, u64), PersistError> {
                             true
                         } else {
                             false
+                        }
+                    }
+                    Some((&kind::LIBRARY, body)) => {
+                        match model::decode_body::<model::LibraryRecord>(body) {
+                            Ok(lib) => match String::from_utf8(lib.name) {
+                                Ok(name) => {
+                                    let mut all = store.libraries.all().clone();
+                                    all.insert(name, lib.code);
+                                    store.libraries.set_all(all);
+                                    true
+                                }
+                                Err(_) => false,
+                            },
+                            Err(_) => false,
                         }
                     }
                     Some((&kind::END, _)) => true,

@@ -5,7 +5,7 @@
 //! ```text
 //! "REDIS" version:4 ASCII digits ("0010")
 //! (0xFA AUX key:string value:string)*            redis-ver, redis-bits, ctime, used-mem, aof-base
-//! (0xF5 FUNCTION2 code:string)*                  read only (exposed as Item::Function)
+//! (0xF5 FUNCTION2 code:string)*                  function libraries (read as Item::Function)
 //! per non-empty database:
 //!   0xFE SELECTDB db:len  0xFB RESIZEDB keys:len keys-with-expiry:len
 //!   per key: [0xFC EXPIRETIME_MS u64 LE | 0xFD EXPIRETIME u32 LE seconds]
@@ -269,6 +269,17 @@ impl<W: Write> Writer<W> {
         self.out.write_all(&self.buf)?;
         self.written += self.buf.len() as u64;
         self.buf.clear();
+        Ok(())
+    }
+
+    /// Writes one function library (`rdbSaveFunctions`: opcode FUNCTION2 and the library's
+    /// code as a string); Redis writes them after the AUX fields, before the databases.
+    pub fn function(&mut self, code: &[u8], compress: bool) -> io::Result<()> {
+        self.buf.push(opcode::FUNCTION2);
+        write_string(&mut self.buf, code, compress);
+        if self.buf.len() >= 1 << 16 {
+            self.flush_buf()?;
+        }
         Ok(())
     }
 

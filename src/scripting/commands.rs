@@ -7,17 +7,36 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::scripting::lua::{script_flags, sha1_hex, Call, Script, State};
 use crate::value::Value;
 
-/// The store's Lua state, taken out of its slot (made on first use). Put it back with
-/// [`put_state`].
+/// What the scripting room keeps in the store's [`crate::engine::Extension`] slot: EVAL's
+/// Lua state and FUNCTION's (two interpreters, as in Redis: SCRIPT FLUSH and FUNCTION
+/// FLUSH each reset their own). Each is taken out while it runs.
+#[derive(Default)]
+pub struct Slot {
+    /// EVAL's state and script cache.
+    pub eval: Option<Box<State>>,
+    /// FUNCTION's state and compiled libraries.
+    pub functions: Option<Box<crate::scripting::functions::Engine>>,
+}
+
+/// Runs `f` on the store's slot (made on first use).
+pub(crate) fn with_slot<T>(store: &mut crate::engine::Store, f: impl FnOnce(&mut Slot) -> T) -> T {
+    let mut slot = store.scripting.take::<Slot>().unwrap_or_default();
+    let out = f(&mut slot);
+    store.scripting.put(slot);
+    out
+}
+
+/// The store's EVAL Lua state, taken out of its slot (made on first use). Put it back
+/// with [`put_state`].
 fn take_state(ctx: &mut Ctx) -> Result<Box<State>> {
-    match ctx.store.scripting.take::<State>() {
+    match with_slot(ctx.store, |s| s.eval.take()) {
         Some(s) => Ok(s),
         None => State::new().map(Box::new),
     }
 }
 
 fn put_state(ctx: &mut Ctx, state: Box<State>) {
-    ctx.store.scripting.put(state);
+    with_slot(ctx.store, |s| s.eval = Some(state));
 }
 
 /// Parses a script's shebang line (Redis `evalExtractShebangFlags`): the flags and the
@@ -77,7 +96,7 @@ fn load(state: &mut State, body: &[u8]) -> Result<String> {
 }
 
 /// EVAL's numkeys (Redis `evalGenericCommand`).
-fn numkeys(argv: &[&[u8]]) -> Result<usize> {
+pub(crate) fn numkeys(argv: &[&[u8]]) -> Result<usize> {
     let n = crate::util::parse_i64(argv[2]).ok_or_else(Error::not_integer)?;
     if n > (argv.len() - 3) as i64 {
         return Err(Error::err(
@@ -91,7 +110,7 @@ fn numkeys(argv: &[&[u8]]) -> Result<usize> {
 }
 
 /// Key positions of EVAL-like commands (`script numkeys key… arg…`).
-fn eval_keys(argv: &[&[u8]]) -> Vec<usize> {
+pub(crate) fn eval_keys(argv: &[&[u8]]) -> Vec<usize> {
     let Some(n) = argv
         .get(2)
         .and_then(|a| crate::util::parse_i64(a))
@@ -147,8 +166,28 @@ fn run_cached(
     };
     let flags = script.flags;
     let func = script.func.clone();
+    prepare_and_run(ctx, state, &func, flags, sha, keys, args, ro_command, false)
+}
+
+/// Redis's `scriptPrepareForRun` checks, then the run: for EVAL scripts (`function`
+/// false, `name` the SHA1) and functions (FCALL, `name` the function's).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn prepare_and_run(
+    ctx: &mut Ctx,
+    state: &mut State,
+    func: &mlua::Function,
+    flags: u32,
+    name: &str,
+    keys: &[&[u8]],
+    args: &[&[u8]],
+    ro_command: bool,
+    function: bool,
+) -> Value {
     let compat = flags & script_flags::EVAL_COMPAT_MODE != 0;
     let no_writes = flags & script_flags::NO_WRITES != 0;
+    if !compat && flags & script_flags::NO_CLUSTER != 0 && ctx.store.config.cluster_enabled {
+        return Value::Error("ERR Can not run script on cluster, 'no-cluster' flag is set.".into());
+    }
     if !compat && !no_writes {
         if ctx.session.read_only {
             return Value::Error(
@@ -178,12 +217,12 @@ fn run_cached(
         ctx.store,
         ctx.session,
         now,
-        &func,
+        func,
         Call {
-            name: sha,
+            name,
             keys,
             args,
-            function: false,
+            function,
             read_only,
             allow_oom: flags & script_flags::ALLOW_OOM != 0,
         },
@@ -230,15 +269,19 @@ fn script_load(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// # Format
 /// `SCRIPT EXISTS sha1 [sha1 ...]`
 fn script_exists(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let state = ctx.store.scripting.get_mut::<State>();
-    let out = argv[2..]
-        .iter()
-        .map(|sha| {
-            let sha = String::from_utf8_lossy(sha).to_ascii_lowercase();
-            let known = state.as_ref().is_some_and(|s| s.scripts.contains_key(&sha));
-            Value::Int(known as i64)
-        })
-        .collect();
+    let out = with_slot(ctx.store, |slot| {
+        argv[2..]
+            .iter()
+            .map(|sha| {
+                let sha = String::from_utf8_lossy(sha).to_ascii_lowercase();
+                let known = slot
+                    .eval
+                    .as_ref()
+                    .is_some_and(|s| s.scripts.contains_key(&sha));
+                Value::Int(known as i64)
+            })
+            .collect()
+    });
     Ok(Value::Array(out))
 }
 
@@ -255,9 +298,9 @@ fn script_flush(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     }
     // Redis resets the whole Lua state (scriptingReset); math.random's generator is a
     // process-wide static there and carries on.
-    if let Some(old) = ctx.store.scripting.take::<State>() {
+    if let Some(old) = with_slot(ctx.store, |s| s.eval.take()) {
         let fresh = old.reset()?;
-        ctx.store.scripting.put(Box::new(fresh));
+        put_state(ctx, Box::new(fresh));
     }
     Ok(Value::ok())
 }

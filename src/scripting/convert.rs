@@ -111,6 +111,11 @@ pub fn to_lua(lua: &Lua, v: &Value, resp: u8) -> mlua::Result<mlua::Value> {
             mlua::Value::String(lua.create_string(crate::util::float::fmt_g17(*d))?)
         }
         Value::Double(d) => wrap(lua, "double", mlua::Value::Number(*d))?,
+        Value::DoubleText(t) if !r3 => mlua::Value::String(lua.create_string(t)?),
+        Value::DoubleText(t) => {
+            let d = t.parse().unwrap_or(f64::NAN);
+            wrap(lua, "double", mlua::Value::Number(d))?
+        }
         Value::Bool(b) if !r3 => mlua::Value::Number(if *b { 1.0 } else { 0.0 }),
         Value::Bool(b) => mlua::Value::Boolean(*b),
         Value::Verbatim(_, s) if !r3 => mlua::Value::String(lua.create_string(s)?),

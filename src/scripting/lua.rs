@@ -28,6 +28,8 @@ pub const REDIS_VERSION_NUM: u32 = 0x0007_000f;
 const PRELUDE_NAME: &str = "=emu";
 /// The chunk name of EVAL scripts, as Redis names them.
 pub const SCRIPT_CHUNK: &str = "@user_script";
+/// The chunk name of function libraries, as Redis names them.
+pub const FUNCTION_CHUNK: &str = "@user_function";
 
 /// Shebang flags (Redis `SCRIPT_FLAG_*`).
 pub mod script_flags {
@@ -60,6 +62,11 @@ pub struct State {
     hidden: Table,
     /// The prelude's runner: `run(f)` = `xpcall(f, handler)`.
     run: Function,
+    /// The prelude's function runner: `run_function(f, keys, args)`.
+    run_function: Function,
+    /// The prelude's library loader: `run_load(f)` runs `f` in FUNCTION LOAD's
+    /// environment.
+    run_load: Function,
     /// EVAL's script cache, by lowercase SHA1 hex.
     pub scripts: HashMap<String, Script>,
     /// The store that stands in the handler's context while the real one is in the state.
@@ -89,7 +96,36 @@ pub struct RunCtx {
 struct Watch {
     busy: Option<std::sync::Arc<crate::engine::busy::Busy>>,
     threshold_ms: u64,
+    /// While FUNCTION LOAD runs a library's code: when it must have ended (Redis's
+    /// 500 ms load timeout; None on replay, which must not fail).
+    load_deadline: Option<std::time::Instant>,
 }
+
+/// A function a library's code registered (`redis.register_function`).
+pub struct Registered {
+    /// Its name (letters, digits and underscores).
+    pub name: String,
+    /// Its description, if given.
+    pub desc: Option<Vec<u8>>,
+    /// The callback.
+    pub func: Function,
+    /// Its flags ([`script_flags`]).
+    pub flags: u32,
+}
+
+/// The functions registered so far by the library whose code runs (the state's app data;
+/// None outside FUNCTION LOAD, where `redis.register_function` is refused).
+struct LoadCtx(Option<Vec<Registered>>);
+
+/// The flags a function may declare, in Redis's order (`scripts_flags_def`): FUNCTION
+/// LIST names them in this order.
+pub const FLAG_NAMES: &[(&str, u32)] = &[
+    ("no-writes", script_flags::NO_WRITES),
+    ("allow-oom", script_flags::ALLOW_OOM),
+    ("allow-stale", script_flags::ALLOW_STALE),
+    ("no-cluster", script_flags::NO_CLUSTER),
+    ("allow-cross-slot-keys", script_flags::ALLOW_CROSS_SLOT),
+];
 
 /// How many Lua instructions run between two looks at the clock and at SCRIPT KILL
 /// (Redis's `luaMaskCountHook` runs every 100,000).
@@ -98,6 +134,13 @@ const HOOK_EVERY: u32 = 100_000;
 /// The instruction hook: marks the run timed out past the threshold (other clients then
 /// get `-BUSY`), and stops it with Redis's error once SCRIPT KILL asked for it.
 fn watch_hook(lua: &Lua, _debug: mlua::Debug) -> mlua::Result<VmState> {
+    let load_timed_out = lua
+        .app_data_ref::<Watch>()
+        .and_then(|w| w.load_deadline)
+        .is_some_and(|d| std::time::Instant::now() > d);
+    if load_timed_out {
+        return raise(b"FUNCTION LOAD timeout");
+    }
     let killed = lua
         .app_data_ref::<Watch>()
         .and_then(|w| w.busy.as_ref().map(|b| b.check(w.threshold_ms)))
@@ -155,6 +198,7 @@ impl State {
         lua.set_app_data(Rand48(Rand48::INITIAL));
         lua.set_app_data(Slot(None));
         lua.set_app_data(Watch::default());
+        lua.set_app_data(LoadCtx(None));
         lua.set_hook(
             HookTriggers::new().every_nth_instruction(HOOK_EVERY),
             watch_hook,
@@ -167,11 +211,14 @@ impl State {
             .set_name(PRELUDE_NAME)
             .into_function()
             .map_err(lua_err)?;
-        let (run, hidden): (Function, Table) = prelude.call((g, raw)).map_err(lua_err)?;
+        let (run, hidden, run_function, run_load): (Function, Table, Function, Function) =
+            prelude.call((g, raw)).map_err(lua_err)?;
         Ok(State {
             lua,
             hidden,
             run,
+            run_function,
+            run_load,
             scripts: HashMap::new(),
             placeholder: None,
             runs: 0,
@@ -193,6 +240,55 @@ impl State {
                 };
                 Error::err(format!("Error compiling script (new function): {msg}"))
             })
+    }
+
+    /// Runs a library's code (FUNCTION LOAD, Redis `luaEngineCreate`): compiles `body`
+    /// (from the end of its shebang line, which is left out) as `@user_function`, runs
+    /// it in the load environment, and returns the functions it registered. `Err` is the
+    /// error text without its `ERR ` code. `timeout`: Redis's 500 ms, or none (replay).
+    pub fn load_library(
+        &self,
+        body: &[u8],
+        skip: usize,
+        timeout: Option<std::time::Duration>,
+    ) -> std::result::Result<Vec<Registered>, String> {
+        let func = self
+            .lua
+            .load(&body[skip..])
+            .set_name(FUNCTION_CHUNK)
+            .set_mode(mlua::ChunkMode::Text)
+            .into_function()
+            .map_err(|e| {
+                let msg = match e {
+                    mlua::Error::SyntaxError { message, .. } => message,
+                    other => other.to_string(),
+                };
+                format!("Error compiling function: {msg}")
+            })?;
+        if let Some(mut l) = self.lua.app_data_mut::<LoadCtx>() {
+            l.0 = Some(Vec::new());
+        }
+        if let Some(mut w) = self.lua.app_data_mut::<Watch>() {
+            w.load_deadline = timeout.map(|t| std::time::Instant::now() + t);
+        }
+        let outcome = self.run_load.call::<(bool, Option<mlua::String>)>(func);
+        if let Some(mut w) = self.lua.app_data_mut::<Watch>() {
+            w.load_deadline = None;
+        }
+        let registered = self
+            .lua
+            .app_data_mut::<LoadCtx>()
+            .and_then(|mut l| l.0.take())
+            .unwrap_or_default();
+        match outcome {
+            Ok((true, _)) => Ok(registered),
+            Ok((false, msg)) => Err(format!(
+                "Error registering functions: {}",
+                msg.map(|m| String::from_utf8_lossy(&m.as_bytes()).into_owned())
+                    .unwrap_or_default()
+            )),
+            Err(e) => Err(format!("Error registering functions: ERR {e}")),
+        }
     }
 
     /// A fresh state that keeps this one's `math.random` generator (SCRIPT FLUSH).
@@ -221,7 +317,7 @@ impl State {
         call: Call<'_>,
     ) -> Value {
         let lua = &self.lua;
-        // KEYS and ARGV.
+        // KEYS and ARGV: globals for a script, arguments for a function.
         let keys = match make_array(lua, call.keys) {
             Ok(t) => t,
             Err(e) => return Value::Error(format!("ERR {e}")),
@@ -230,13 +326,18 @@ impl State {
             Ok(t) => t,
             Err(e) => return Value::Error(format!("ERR {e}")),
         };
-        if let Err(e) = self
-            .hidden
-            .raw_set("KEYS", keys)
-            .and_then(|_| self.hidden.raw_set("ARGV", args))
-        {
-            return Value::Error(format!("ERR {e}"));
-        }
+        let fn_args = if call.function {
+            Some((keys, args))
+        } else {
+            if let Err(e) = self
+                .hidden
+                .raw_set("KEYS", keys)
+                .and_then(|_| self.hidden.raw_set("ARGV", args))
+            {
+                return Value::Error(format!("ERR {e}"));
+            }
+            None
+        };
 
         // The caller's state the script must not change: protocol (the script client starts
         // in RESP2), selected db (SELECT in a script is the script's own), blocking (never
@@ -295,7 +396,12 @@ impl State {
                 // parked store back.
                 None => return Value::Error("ERR scripting state unavailable".into()),
             }
-            let result = self.run.call::<(bool, mlua::Value)>(func);
+            let result = match fn_args {
+                Some((keys, args)) => self
+                    .run_function
+                    .call::<(bool, mlua::Value)>((func, keys, args)),
+                None => self.run.call::<(bool, mlua::Value)>(func),
+            };
             drop(guard);
             result
         };
@@ -520,6 +626,10 @@ fn primitives(lua: &Lua) -> mlua::Result<Table> {
     )?;
     raw.set("unwrap", lua.create_function(unwrap_error)?)?;
     raw.set(
+        "register_function",
+        lua.create_function(|lua, args: Variadic<mlua::Value>| register_function(lua, args))?,
+    )?;
+    raw.set(
         "killed",
         lua.create_function(|lua, ()| {
             Ok(lua
@@ -662,6 +772,126 @@ fn primitives(lua: &Lua) -> mlua::Result<Table> {
     Ok(raw)
 }
 
+/// `lua_isstring` + `lua_tostring`: a string, or a number as Lua formats it.
+fn lua_string(v: &mlua::Value) -> Option<Vec<u8>> {
+    match v {
+        mlua::Value::String(s) => Some(s.as_bytes().to_vec()),
+        mlua::Value::Integer(i) => Some(i.to_string().into_bytes()),
+        mlua::Value::Number(n) => Some(crate::util::float::fmt_g(*n, 14).into_bytes()),
+        _ => None,
+    }
+}
+
+/// Redis's `functionsVerifyName`: letters, digits and underscores, at least one.
+pub fn valid_name(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+}
+
+/// `redis.register_function(name, callback)` or `redis.register_function{function_name=…,
+/// callback=…, flags={…}, description=…}` (Redis `luaRegisterFunction`), with its errors.
+fn register_function(lua: &Lua, args: Variadic<mlua::Value>) -> mlua::Result<()> {
+    if lua.app_data_ref::<LoadCtx>().is_none_or(|l| l.0.is_none()) {
+        return raise(b"redis.register_function can only be called on FUNCTION LOAD command");
+    }
+    let (name, desc, func, flags) = match args.len() {
+        1 => {
+            let mlua::Value::Table(t) = &args[0] else {
+                return raise(
+                    b"calling redis.register_function with a single argument is only applicable \
+                      to Lua table (representing named arguments).",
+                );
+            };
+            let (mut name, mut desc, mut func, mut flags) = (None, None, None, 0);
+            for pair in t.clone().pairs::<mlua::Value, mlua::Value>() {
+                let (k, v) = pair?;
+                let Some(key) = lua_string(&k) else {
+                    return raise(
+                        b"named argument key given to redis.register_function is not a string",
+                    );
+                };
+                if key.eq_ignore_ascii_case(b"function_name") {
+                    let Some(n) = lua_string(&v) else {
+                        return raise(b"function_name argument given to redis.register_function must be a string");
+                    };
+                    name = Some(n);
+                } else if key.eq_ignore_ascii_case(b"description") {
+                    let Some(d) = lua_string(&v) else {
+                        return raise(b"description argument given to redis.register_function must be a string");
+                    };
+                    desc = Some(d);
+                } else if key.eq_ignore_ascii_case(b"callback") {
+                    let mlua::Value::Function(f) = v else {
+                        return raise(b"callback argument given to redis.register_function must be a function");
+                    };
+                    func = Some(f);
+                } else if key.eq_ignore_ascii_case(b"flags") {
+                    let mlua::Value::Table(ft) = v else {
+                        return raise(b"flags argument to redis.register_function must be a table representing function flags");
+                    };
+                    let mut i = 1;
+                    loop {
+                        let f: mlua::Value = ft.get(i)?;
+                        if f.is_nil() {
+                            break;
+                        }
+                        let known = lua_string(&f).and_then(|s| {
+                            FLAG_NAMES
+                                .iter()
+                                .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(&s))
+                                .map(|(_, bit)| *bit)
+                        });
+                        match known {
+                            Some(bit) => flags |= bit,
+                            None => return raise(b"unknown flag given"),
+                        }
+                        i += 1;
+                    }
+                } else {
+                    return raise(b"unknown argument given to redis.register_function");
+                }
+            }
+            let Some(name) = name else {
+                return raise(b"redis.register_function must get a function name argument");
+            };
+            let Some(func) = func else {
+                return raise(b"redis.register_function must get a callback argument");
+            };
+            (name, desc, func, flags)
+        }
+        2 => {
+            let Some(name) = lua_string(&args[0]) else {
+                return raise(b"first argument to redis.register_function must be a string");
+            };
+            let mlua::Value::Function(f) = &args[1] else {
+                return raise(b"second argument to redis.register_function must be a function");
+            };
+            (name, None, f.clone(), 0)
+        }
+        _ => return raise(b"wrong number of arguments to redis.register_function"),
+    };
+    if !valid_name(&name) {
+        return raise(
+            b"Library names can only contain letters, numbers, or underscores(_) and must be \
+              at least one character long",
+        );
+    }
+    let name = String::from_utf8_lossy(&name).into_owned();
+    let mut load = lua.app_data_mut::<LoadCtx>();
+    let Some(list) = load.as_mut().and_then(|l| l.0.as_mut()) else {
+        return raise(b"redis.register_function can only be called on FUNCTION LOAD command");
+    };
+    if list.iter().any(|r| r.name == name) {
+        return raise(b"Function already exists in the library");
+    }
+    list.push(Registered {
+        name,
+        desc,
+        func,
+        flags,
+    });
+    Ok(())
+}
+
 /// SHA1 as 40 lowercase hex digits.
 pub fn sha1_hex(data: &[u8]) -> String {
     sha1_smol::Sha1::from(data).digest().to_string()
@@ -762,10 +992,19 @@ fn script_call(rc: &mut RunCtx, argv: &[Vec<u8>]) -> std::result::Result<(Value,
                 return Err(format!("-{}", e.message()));
             }
         }
+    }
+    let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+    // Redis `scriptVerifyClusterState`: in cluster mode one call's keys must share a slot.
+    if rc.store.config.cluster_enabled
+        && !rc.store.loading
+        && crate::engine::command_crosses_slots(spec, &refs)
+    {
+        return Err("Script attempted to access a non local key in a cluster node".into());
+    }
+    if spec.has(flags::WRITE) {
         rc.wrote = true;
         rc.store.busy.note_write();
     }
-    let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
     let reply = crate::engine::call(&mut rc.store, &mut rc.session, spec, &refs);
     let resp = rc.session.resp;
     match reply {

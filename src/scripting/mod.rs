@@ -1,5 +1,6 @@
-//! Scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT on Lua 5.1 (`mlua`, vendored),
-//! as Redis 7.0 runs them (`eval.c`, `script.c`, `script_lua.c`).
+//! Scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FUNCTION, FCALL and FCALL_RO on
+//! Lua 5.1 (`mlua`, vendored), as Redis 7.0 runs them (`eval.c`, `script.c`,
+//! `script_lua.c`, `functions.c`, `function_lua.c`).
 //!
 //! * [`lua`] — one Lua state per store (in the store's [`crate::engine::Extension`] slot):
 //!   the script cache by SHA1, the Rust primitives of the `redis.*` API, Redis's rand48
@@ -12,7 +13,11 @@
 //! * [`convert`] — Lua ↔ reply conversions, RESP2 and RESP3 (`redis.setresp(3)`).
 //! * [`libs`] — `bit`; [`cjson`], [`cmsgpack`], [`structlib`] — Redis's lua-cjson,
 //!   lua_cmsgpack and lua_struct.
-//! * [`commands`] — the handlers and the spec slice.
+//! * [`commands`] — the EVAL/SCRIPT handlers and spec slice, and the room's slot in the
+//!   store (EVAL's Lua state and FUNCTION's, two interpreters as in Redis).
+//! * [`functions`] — FUNCTION and FCALL: libraries are store data
+//!   ([`crate::engine::Libraries`], snapshotted and logged), compiled on demand into a
+//!   Lua state of their own.
 //!
 //! **Atomicity and the log.** A script runs inside its EVAL, under the store lock the front
 //! end holds; each `redis.call` goes through the one dispatch path
@@ -28,9 +33,7 @@
 //! * `os` is absent, as in Redis 7.0 (7.2 added `os.clock`). `cjson`'s configuration functions
 //!   (`encode_max_depth`, `encode_sparse_array`, …, `new`) are not provided; `-0` encodes
 //!   as `0` (mlua reads an integral float as an integer, losing the sign of zero).
-//! * FUNCTION / FCALL, busy scripts (`busy-reply-threshold`, `-BUSY`, a killable SCRIPT
-//!   KILL) are not implemented: SCRIPT KILL always answers NOTBUSY (a script runs under the
-//!   store lock, so no other client can observe it running).
+//! * FUNCTION's own differences are listed in [`functions`].
 //! * `redis.set_repl` is validated but has no effect: every write is logged. `redis.log`
 //!   is validated and discarded (emu has no server log). SCRIPT DEBUG YES/SYNC is refused
 //!   (no debugger).
@@ -43,6 +46,7 @@ pub mod cjson;
 pub mod cmsgpack;
 pub mod commands;
 pub mod convert;
+pub mod functions;
 pub mod libs;
 pub mod lua;
 pub mod structlib;

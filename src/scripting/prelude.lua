@@ -150,19 +150,70 @@ local names = {}
 for k in pairs(G) do names[#names + 1] = k end
 for _, k in pairs(names) do lua_rawset(G, k, nil) end
 hidden._G = G
+local function nonexistent(_, k)
+    error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+end
 setmetatable(hidden, {
-    __index = function(_, k)
-        error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+    __index = nonexistent,
+    __newindex = readonly,
+    __metatable = false,
+})
+local gmeta = {__index = hidden, __newindex = readonly, __metatable = false}
+setmetatable(G, gmeta)
+protected[G] = true
+protected[hidden] = true
+
+-- FUNCTION LOAD's environment (Redis function_lua.c's library API): while a library's
+-- code runs, the only global is `redis`, holding register_function, log, the LOG_*
+-- levels and REDIS_VERSION(_NUM); reading anything else is an error, as is any write.
+local load_redis_real = {
+    register_function = raw.register_function,
+    log = raw.log,
+    LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+    REDIS_VERSION = raw.version, REDIS_VERSION_NUM = raw.version_num,
+}
+local load_redis = setmetatable({}, {
+    __index = function(t, k)
+        local v = load_redis_real[k]
+        if v == nil then
+            error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+        end
+        return v
     end,
     __newindex = readonly,
     __metatable = false,
 })
-setmetatable(G, {__index = hidden, __newindex = readonly, __metatable = false})
-protected[G] = true
-protected[hidden] = true
+protected[load_redis] = true
+local load_api = setmetatable({redis = load_redis}, {
+    __index = nonexistent,
+    __newindex = readonly,
+    __metatable = false,
+})
+protected[load_api] = true
 
 local function run(f)
     return xpcall(f, handler)
 end
 
-return run, hidden
+-- A function (FCALL): keys and args are its arguments; KEYS and ARGV are not set.
+local function run_function(f, keys, args)
+    return xpcall(function() return f(keys, args) end, handler)
+end
+
+-- Runs a library's code in the load environment (luaEngineCreate): false and the error
+-- text (a raised table's `err`, or 'ERR ' .. the message) when it fails.
+local function run_load(f)
+    gmeta.__index = load_api
+    local ok, e = lua_pcall(f)
+    gmeta.__index = hidden
+    if ok then return true end
+    e = unwrap(e)
+    if type(e) == 'table' and not protected[e] then
+        local m = e.err
+        if type(m) == 'string' or type(m) == 'number' then return false, m end
+        return false, '(null)'
+    end
+    return false, 'ERR ' .. tostring(e)
+end
+
+return run, hidden, run_function, run_load

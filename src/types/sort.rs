@@ -35,9 +35,9 @@
 //! - Redis 7.0 does not clear `errno` before `strtod`, so once some weight was out of range
 //!   a later numeric SORT in the same process may fail with the conversion error although
 //!   its own weights are fine; emu judges every call by its own weights.
-//! - COMMAND INFO shows no key specs (as for every emu command).
-//! - Redis 7.0 refuses BY and GET patterns for users without access to every key
-//!   (`BY option of SORT denied due to insufficient ACL permissions.`); emu does not check.
+//!
+//! BY and GET patterns are refused as Redis 7.0 refuses them, while parsing: in cluster mode,
+//! and for users without read access to every key.
 
 use std::cmp::Ordering;
 
@@ -59,9 +59,47 @@ struct Options<'a> {
     gets: Vec<&'a [u8]>,
 }
 
+/// Whether BY and GET may name key patterns: not in cluster mode (the keys they read may
+/// live on other nodes), and only for a user who may read every key (Redis checks both
+/// while parsing, option by option).
+#[derive(Clone, Copy)]
+struct Patterns {
+    cluster: bool,
+    all_keys: bool,
+}
+
+impl Patterns {
+    fn of(ctx: &Ctx, argv: &[&[u8]]) -> Patterns {
+        let all_keys = match ctx.session.last_command {
+            Some(spec) => {
+                crate::engine::unrestricted_key_access(ctx.store, ctx.session, spec, argv)
+            }
+            None => true,
+        };
+        Patterns {
+            cluster: ctx.config().cluster_enabled,
+            all_keys,
+        }
+    }
+
+    fn allow(self, option: &str) -> Result<()> {
+        if self.cluster {
+            return Err(Error::err(format!(
+                "{option} option of SORT denied in Cluster mode."
+            )));
+        }
+        if !self.all_keys {
+            return Err(Error::err(format!(
+                "{option} option of SORT denied due to insufficient ACL permissions."
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Parses the options from `argv[2]` on (Redis's loop: the last ASC/DESC, LIMIT, STORE and BY
 /// win; SORT_RO does not know STORE, so it is a syntax error there).
-fn parse_options<'a>(argv: &[&'a [u8]], readonly: bool) -> Result<Options<'a>> {
+fn parse_options<'a>(argv: &[&'a [u8]], readonly: bool, patterns: Patterns) -> Result<Options<'a>> {
     let mut o = Options {
         desc: false,
         alpha: false,
@@ -96,9 +134,12 @@ fn parse_options<'a>(argv: &[&'a [u8]], readonly: bool) -> Result<Options<'a>> {
             // "do not sort" — for good: a later BY with a `*` does not undo it in Redis.
             if !c_str(p).contains(&b'*') {
                 o.dontsort = true;
+            } else {
+                patterns.allow("BY")?;
             }
             j += 1;
         } else if eq_ic(a, "get") && left >= 1 {
+            patterns.allow("GET")?;
             o.gets.push(argv[j + 1]);
             j += 1;
         } else {
@@ -213,7 +254,8 @@ enum Source {
 
 /// SORT and SORT_RO (Redis `sortCommandGeneric`).
 fn sort_generic(ctx: &mut Ctx, argv: &[&[u8]], readonly: bool) -> Result<Value> {
-    let mut o = parse_options(argv, readonly)?;
+    let patterns = Patterns::of(ctx, argv);
+    let mut o = parse_options(argv, readonly, patterns)?;
     // Redis converts a listpack sorted set to a skiplist before sorting it (for good: OBJECT
     // ENCODING shows it). Not a logical change: nothing is signalled or logged.
     if let Some(Object::ZSet(z)) = ctx.write(argv[1]) {

@@ -9,6 +9,7 @@ pub mod glob;
 pub mod longdouble;
 pub mod scan;
 pub mod shutdown;
+pub mod slot;
 
 use crate::error::{Error, Result};
 

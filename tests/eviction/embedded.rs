@@ -488,3 +488,69 @@ fn builder_options_show_in_config() {
     assert_eq!(info_field(&r, "maxmemory_policy"), "volatile-lfu");
     assert_eq!(info_field(&r, "maxmemory_human"), "1.00M");
 }
+
+/// `maxmemory-eviction-tenacity` bounds one eviction pass on a system-clock store: at 0 a
+/// command evicts 16 keys and runs anyway (Redis's `EVICT_RUNNING`, not `-OOM`), and the
+/// background cycle goes on until memory is under the limit. A manual-clock store evicts
+/// until done whatever the tenacity (its outcome never depends on the machine's speed).
+#[test]
+fn eviction_tenacity_bounds_a_pass() {
+    let fill = |r: &Redis| {
+        for i in 0..5000 {
+            r.set(format!("key:{i:05}"), "x".repeat(100)).unwrap();
+        }
+    };
+    let r = Redis::builder()
+        .maxmemory_policy(MaxmemoryPolicy::AllkeysLru)
+        .build();
+    fill(&r);
+    ok(&r, &["CONFIG", "SET", "maxmemory-eviction-tenacity", "0"]);
+    let half = used(&r) / 2;
+    ok(&r, &["CONFIG", "SET", "maxmemory", &half.to_string()]);
+    r.set("one-more", "v").unwrap();
+    // (Read without a command: every command starts with an eviction pass. The background
+    // cycle may have had a turn meanwhile: another 16.)
+    let n = r.with_store(|s| s.evicted_keys());
+    assert!(
+        n % 16 == 0 && (16..=64).contains(&n),
+        "a pass stops after the first 16 keys: {n}"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while used(&r) > half {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "background eviction did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(evicted(&r) > 16);
+    // Tenacity 100: no limit, one command evicts everything needed.
+    let r = Redis::builder()
+        .maxmemory_policy(MaxmemoryPolicy::AllkeysLru)
+        .build();
+    fill(&r);
+    ok(&r, &["CONFIG", "SET", "maxmemory-eviction-tenacity", "100"]);
+    let half = used(&r) / 2;
+    ok(&r, &["CONFIG", "SET", "maxmemory", &half.to_string()]);
+    r.set("one-more", "v").unwrap();
+    assert!(used(&r) <= half && evicted(&r) > 16);
+    // Manual clock: no time budget.
+    let r = bounded(0, MaxmemoryPolicy::AllkeysLru);
+    fill(&r);
+    ok(&r, &["CONFIG", "SET", "maxmemory-eviction-tenacity", "0"]);
+    let half = used(&r) / 2;
+    ok(&r, &["CONFIG", "SET", "maxmemory", &half.to_string()]);
+    r.set("one-more", "v").unwrap();
+    assert!(used(&r) <= half && evicted(&r) > 16);
+}
+
+#[test]
+fn eviction_time_limits_as_redis() {
+    use emu::engine::evict::eviction_time_limit as limit;
+    let us = |t| limit(t).map(|d| d.as_micros());
+    assert_eq!(us(0), Some(0));
+    assert_eq!(us(10), Some(500));
+    assert_eq!(us(11), Some(575));
+    assert_eq!(us(99), Some((500.0 * 1.15f64.powi(89)) as u128));
+    assert_eq!(us(100), None);
+}

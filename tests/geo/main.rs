@@ -4,7 +4,7 @@
 //!   with random coordinates, radii, boxes, units and option combinations, the STORE forms
 //!   followed by `ZRANGE … WITHSCORES`, and errors — against a real redis-server, byte for
 //!   byte, order included (also without ASC/DESC: emu walks the cells in Redis's order);
-//!   RESP3 with coordinates compared as parsed doubles (see `types::geo`'s docs);
+//!   RESP3 byte for byte (coordinates as doubles with Redis's long-double digits);
 //! - `embedded`: the typed API (`geoadd`, `geopos`, `geodist`, `geohash`, `geosearch` with
 //!   [`emu::GeoSearch`]) and pipelines.
 

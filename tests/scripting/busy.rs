@@ -53,6 +53,44 @@ mod server {
             out.push(text(a.reply()));
             out.push(text(ctl.cmds("PING")));
         }
+        // A busy EVAL is not FUNCTION KILL's; a busy function is not SCRIPT KILL's.
+        {
+            let mut a = Raw::connect(addr);
+            let mut req = Vec::new();
+            emu_encode(&mut req, &["EVAL", "while true do end", "0"]);
+            a.send(&req);
+            eventually("the script times out", || {
+                text(ctl.cmds("PING")).starts_with("-BUSY").then_some(())
+            });
+            out.push(text(ctl.cmds("FUNCTION KILL")));
+            out.push(text(ctl.cmds("SCRIPT KILL")));
+            out.push(text(a.reply()));
+        }
+        out.push(text(ctl.cmds("FUNCTION FLUSH")));
+        let mut req = Vec::new();
+        emu_encode(
+            &mut req,
+            &[
+                "FUNCTION",
+                "LOAD",
+                "#!lua name=busy\nredis.register_function('spin', function() while true do end end)",
+            ],
+        );
+        ctl.send(&req);
+        out.push(text(ctl.reply()));
+        {
+            let mut a = Raw::connect(addr);
+            a.send(b"FCALL spin 0\r\n");
+            let busy = eventually("the function times out", || {
+                let r = text(ctl.cmds("PING"));
+                r.starts_with("-BUSY").then_some(r)
+            });
+            out.push(busy);
+            out.push(text(ctl.cmds("SCRIPT KILL")));
+            out.push(text(ctl.cmds("FUNCTION KILL")));
+            out.push(text(a.reply()));
+            out.push(text(ctl.cmds("FUNCTION KILL")));
+        }
         // A script that wrote cannot be killed; SHUTDOWN NOSAVE ends it (and the server).
         let mut a = Raw::connect(addr);
         let mut req = Vec::new();

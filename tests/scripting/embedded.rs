@@ -261,3 +261,84 @@ fn the_same_scripts_on_the_same_store_give_the_same_bytes() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn function_api_on_redis_and_pipelines() {
+    let r = redis();
+    let lib = "#!lua name=mylib
+redis.register_function('hset_get', function(keys, args)
+  redis.call('HSET', keys[1], args[1], args[2])
+  return redis.call('HGET', keys[1], args[1])
+end)
+redis.register_function{function_name='count', callback=function(keys) return redis.call('HLEN', keys[1]) end, flags={'no-writes'}, description='fields of a hash'}";
+    assert_eq!(r.function_load(lib, false).unwrap(), "mylib");
+    let e = r.function_load(lib, false).unwrap_err();
+    assert_eq!(e.message(), "ERR Library 'mylib' already exists");
+    assert_eq!(r.function_load(lib, true).unwrap(), "mylib");
+    let v: String = r.fcall("hset_get", "h", ("f", "v")).unwrap();
+    assert_eq!(v, "v");
+    assert_eq!(r.fcall_ro::<_, _, _, i64>("count", "h", ()).unwrap(), 1);
+    let e = r
+        .fcall_ro::<_, _, _, Value>("hset_get", "h", ("f", "w"))
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        "ERR Can not execute a script with write flag using *_ro command."
+    );
+    let libs = r.function_list(true).unwrap();
+    assert_eq!(libs.len(), 1);
+    assert_eq!(libs[0].name, "mylib");
+    assert_eq!(libs[0].engine, "LUA");
+    assert_eq!(libs[0].code.as_deref(), Some(lib.as_bytes()));
+    let count = &libs[0].functions[0];
+    assert_eq!(
+        (count.name.as_str(), count.description.as_deref()),
+        ("count", Some("fields of a hash"))
+    );
+    assert_eq!(count.flags, ["no-writes"]);
+    assert_eq!(libs[0].functions[1].description, None);
+    assert!(r.function_list(false).unwrap()[0].code.is_none());
+    assert_eq!(r.function_list_matching("MY*", false).unwrap().len(), 1);
+    assert!(r.function_list_matching("x*", false).unwrap().is_empty());
+
+    // The same commands queued in a pipeline, replies in order.
+    let mut p = r.pipeline();
+    p.fcall("hset_get", "h", ("g", "1"))
+        .fcall_ro("count", "h", ())
+        .function_delete("mylib")
+        .fcall("count", "h", ())
+        .function_load(lib, false)
+        .function_flush()
+        .function_list(false);
+    let replies = p.execute().unwrap();
+    assert_eq!(
+        replies,
+        vec![
+            Value::bulk("1"),
+            Value::Int(2),
+            Value::ok(),
+            Value::Error("ERR Function not found".into()),
+            Value::bulk("mylib"),
+            Value::ok(),
+            Value::Array(vec![]),
+        ]
+    );
+    let e = r.function_delete("mylib").unwrap_err();
+    assert_eq!(e.message(), "ERR Library not found");
+    // FCALL writes are seen by WATCH like any write, and run inside MULTI at EXEC.
+    r.function_load(lib, false).unwrap();
+    let effects = r.with_store(|s| {
+        s.set_record_effects(true);
+        s.clear_effects();
+        0
+    });
+    assert_eq!(effects, 0);
+    let _: String = r.fcall("hset_get", "h2", ("a", "b")).unwrap();
+    let logged: Vec<String> = r.with_store(|s| {
+        s.effects()
+            .into_iter()
+            .map(|e| String::from_utf8_lossy(&e.argv[0]).to_ascii_uppercase())
+            .collect()
+    });
+    assert_eq!(logged, ["HSET"], "the function's effects, never FCALL");
+}

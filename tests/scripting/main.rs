@@ -19,5 +19,8 @@ mod busy;
 #[cfg(feature = "server")]
 mod differential;
 mod embedded;
+mod function_persist;
+#[cfg(feature = "server")]
+mod functions;
 #[cfg(feature = "server")]
 mod lock;

@@ -229,6 +229,21 @@ pub fn redis_py() -> Option<std::path::PathBuf> {
     python
 }
 
+/// A free loopback port of five digits whose cluster bus port (+10000) has five digits too,
+/// so replies naming either have the same length on every server of a test.
+pub fn free_port() -> u16 {
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if (10000..=55535).contains(&port) {
+            return port;
+        }
+    }
+}
+
 /// A real `redis-server` child process on a free loopback port (the reference for the
 /// conformance tests), killed when dropped.
 pub struct RealRedis {
@@ -266,11 +281,7 @@ pub fn start_real_redis_with(why: &str, args: &[&str]) -> Option<RealRedis> {
         &format!("{why} needs a real Redis 7.0: {INSTALL_REDIS_SERVER}"),
     )?;
     for _ in 0..5 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let child = Command::new(&bin)
             .args([
                 "--port",

@@ -371,3 +371,39 @@ fn sort_store_wakes_blocked_pop() {
         b"*2\r\n$1\r\n2\r\n$1\r\n3\r\n"
     );
 }
+
+/// BY and GET patterns read keys no argument names: Redis allows them only to a user one
+/// of whose selectors allows the call and reads every key (`~*`, `%R~*`, …).
+#[test]
+fn by_and_get_need_full_key_access_as_redis() {
+    let Some((mut p, _real, _emu)) = pair("SORT BY/GET ACL check") else {
+        return;
+    };
+    p.cmd(&["RPUSH", "l", "3", "1", "2"]);
+    p.cmd(&["SET", "w_1", "9"]);
+    for (user, rules) in [
+        ("u1", &["~*", "+@all"][..]),
+        ("u2", &["%R~*", "+@all"]),
+        ("u3", &["~l*", "+@all"]),
+        ("u4", &["%W~*", "+@all"]),
+        ("u5", &["~l*", "+@all", "(~* +sort)"]),
+    ] {
+        let mut words = vec!["ACL", "SETUSER", user, "on", "nopass"];
+        words.extend_from_slice(rules);
+        p.cmd(&words);
+    }
+    for user in ["u1", "u2", "u3", "u4", "u5"] {
+        p.cmd(&["AUTH", user, "x"]);
+        for c in [
+            &["SORT", "l", "BY", "w_*"][..],
+            &["SORT", "l", "GET", "#"],
+            &["SORT", "l", "BY", "nosort"],
+            &["SORT", "l", "BY", "w_*", "GET", "#", "GET", "w_*"],
+            &["SORT", "l", "LIMIT", "x", "1", "GET", "#"],
+            &["SORT_RO", "l", "GET", "#"],
+            &["SORT", "l", "BY", "const", "GET", "#"],
+        ] {
+            p.cmd(c);
+        }
+    }
+}

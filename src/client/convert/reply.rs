@@ -35,6 +35,7 @@ impl FromValue for String {
             Value::Simple(s) => Ok(s),
             Value::Int(i) => Ok(i.to_string()),
             Value::Double(d) => Ok(fmt_g17(d)),
+            Value::DoubleText(t) => Ok(t),
             other => Err(incompatible(&other, "String")),
         }
     }
@@ -44,7 +45,7 @@ impl FromValue for String {
 fn string_bytes(v: Value) -> std::result::Result<Vec<u8>, Value> {
     match v {
         Value::Bulk(b) | Value::Verbatim(_, b) => Ok(b),
-        Value::Simple(s) => Ok(s.into_bytes()),
+        Value::Simple(s) | Value::DoubleText(s) => Ok(s.into_bytes()),
         other => Err(other),
     }
 }
@@ -104,6 +105,7 @@ impl FromValue for f64 {
     fn from_value(v: Value) -> Result<Self> {
         let parsed = match &v {
             Value::Double(d) => Some(*d),
+            Value::DoubleText(t) => parse_f64(t.as_bytes()),
             Value::Int(i) => Some(*i as f64),
             Value::Bulk(b) | Value::Verbatim(_, b) => parse_f64(b),
             Value::Simple(s) => parse_f64(s.as_bytes()),

@@ -10,10 +10,8 @@
 //! unspecified). Without ASC/DESC the reply is in that cell-walk order, as in Redis.
 //!
 //! Coordinates (GEOPOS, WITHCOORD) are printed as Redis's `addReplyHumanLongDouble`
-//! does: `%.17Lf` with trailing zeros trimmed, a bulk string in RESP2. Known difference:
-//! in RESP3 Redis sends that same text as a double (`,13.36138933897018433`); emu sends a
-//! [`Value::Double`] of the value that text stands for, printed `%.17g`
-//! (`,13.361389338970184`) — the same double once parsed, different digits on the wire.
+//! does: `%.17Lf` with trailing zeros trimmed, a bulk string in RESP2 and the same text as
+//! a RESP3 double (`,13.36138933897018433`, [`Value::DoubleText`]).
 
 pub mod geohash;
 
@@ -106,16 +104,17 @@ pub fn human_double(v: f64) -> String {
     s
 }
 
+/// A coordinate pair as `addReplyHumanLongDouble` sends it: the text as a bulk string
+/// (RESP2) or as a double (RESP3).
 fn coord_reply(resp: u8, lon: f64, lat: f64) -> Value {
-    if resp > 2 {
-        // The double Redis's text stands for (`%.17Lf` rounds small values).
-        let d = |v: f64| Value::Double(human_double(v).parse().unwrap_or(v));
-        return Value::Array(vec![d(lon), d(lat)]);
-    }
-    Value::Array(vec![
-        Value::Bulk(human_double(lon).into_bytes()),
-        Value::Bulk(human_double(lat).into_bytes()),
-    ])
+    let text = |v: f64| {
+        if resp > 2 {
+            Value::DoubleText(human_double(v))
+        } else {
+            Value::Bulk(human_double(v).into_bytes())
+        }
+    };
+    Value::Array(vec![text(lon), text(lat)])
 }
 
 /// # Format

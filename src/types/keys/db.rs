@@ -56,6 +56,9 @@ pub(super) fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// # Format
 /// `SELECT index`
 pub(super) fn select(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    if ctx.config().cluster_enabled && int_arg(argv[1], None)? != 0 {
+        return Err(Error::err("SELECT is not allowed in cluster mode"));
+    }
     ctx.session.db = db_arg(ctx.store, argv[1])?;
     Ok(Value::ok())
 }
@@ -64,6 +67,9 @@ pub(super) fn select(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// `SWAPDB index1 index2` — sessions keep their index and so see the other data; watchers of
 /// both databases are invalidated.
 pub(super) fn swapdb(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    if ctx.config().cluster_enabled {
+        return Err(Error::err("SWAPDB is not allowed in cluster mode"));
+    }
     let id1 = int_arg(argv[1], Some("invalid first DB index"))?;
     let id2 = int_arg(argv[2], Some("invalid second DB index"))?;
     let (Some(a), Some(b)) = (checked_db(ctx.store, id1), checked_db(ctx.store, id2)) else {

@@ -200,16 +200,25 @@ pub(super) fn copy(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let (key, newkey) = (argv[1], argv[2]);
     let src = ctx.session.db;
     let mut dst = src;
+    let mut dst_arg = None;
     let mut replace = false;
     let mut args = Args::new(argv, 3);
     while !args.is_empty() {
         if args.eat("replace") {
             replace = true;
         } else if args.eat_with("db", 1) {
-            dst = db_arg(ctx.store, args.value()?)?;
+            dst_arg = Some(args.value()?);
         } else {
             return Err(Error::syntax());
         }
+    }
+    if let Some(a) = dst_arg {
+        dst = db_arg(ctx.store, a)?;
+    }
+    if ctx.config().cluster_enabled && (src != 0 || dst != 0) {
+        return Err(Error::err(
+            "Copying to another database is not allowed in cluster mode",
+        ));
     }
     if src == dst && key == newkey {
         return Err(same_object());
@@ -236,6 +245,9 @@ pub(super) fn copy(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// # Format
 /// `MOVE key db` — moves the key with its TTL; 0 when missing or already in the target.
 pub(super) fn move_(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    if ctx.config().cluster_enabled {
+        return Err(Error::err("MOVE is not allowed in cluster mode"));
+    }
     let key = argv[1];
     let src = ctx.session.db;
     let dst = db_arg(ctx.store, argv[2])?;

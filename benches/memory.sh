@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Memory per workload: loads the same data through RESP into a fresh `emu serve` and a fresh
+# `redis-server` 7.0 (each in its own process, no persistence), and prints each process's
+# RSS growth (RSS after loading minus RSS before) and the ratio emu/redis; then the same data
+# loaded in process into `emu::Redis::new()` (examples/memory_load.rs).
+# Usage: benches/memory.sh [WORKLOAD ...]   (default: all; names below)
+# Workloads: strings hashes lists intsets strsets zsets_small zsets_large ttl biglist
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d)
+RPORT=6419
+EPORT=6429
+cleanup() {
+  redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true
+  [ -n "${EMU_PID:-}" ] && kill "$EMU_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+cd "$ROOT"
+cargo build --release --features cli,server -q
+cargo build --release --example memory_load -q
+EMU="$ROOT/target/release/emu"
+LOADER="$ROOT/target/release/examples/memory_load"
+
+# RESP for one workload on stdout.
+gen() {
+  python3 - "$1" <<'PY'
+import sys
+w = sys.argv[1]
+out = sys.stdout.buffer
+def cmd(*a):
+    parts = [b"*%d\r\n" % len(a)]
+    for x in a:
+        x = x if isinstance(x, bytes) else str(x).encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(x), x))
+    out.write(b"".join(parts))
+if w == "strings":
+    for i in range(1_000_000): cmd("SET", "key:%08d" % i, "value-%08d" % i)
+elif w == "hashes":
+    for i in range(200_000):
+        a = ["HSET", "hash:%08d" % i]
+        for f in range(10): a += ["field%d" % f, "value-%06d" % (i % 1000000)]
+        cmd(*a)
+elif w == "lists":
+    for i in range(10_000): cmd("RPUSH", "list:%06d" % i, *["item-%d" % j for j in range(100)])
+elif w == "intsets":
+    for i in range(10_000): cmd("SADD", "iset:%06d" % i, *[str(i * 100 + j) for j in range(100)])
+elif w == "strsets":
+    for i in range(10_000): cmd("SADD", "sset:%06d" % i, *["m-%d" % j for j in range(100)])
+elif w == "zsets_small":
+    for i in range(10_000):
+        a = ["ZADD", "zset:%06d" % i]
+        for j in range(100): a += [str(j), "member-%d" % j]
+        cmd(*a)
+elif w == "zsets_large":
+    for i in range(10):
+        for b in range(0, 100_000, 1000):
+            a = ["ZADD", "bigz:%d" % i]
+            for j in range(b, b + 1000): a += [str(j), "member-%d" % j]
+            cmd(*a)
+elif w == "ttl":
+    for i in range(1_000_000): cmd("SET", "key:%08d" % i, "value-%08d" % i, "EX", "100000")
+elif w == "biglist":
+    for b in range(0, 5_000_000, 1000): cmd("RPUSH", "biglist", *["e%d" % j for j in range(b, b + 1000)])
+else:
+    sys.exit("unknown workload " + w)
+PY
+}
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+measure_redis() {
+  redis-server --port "$RPORT" --daemonize yes --save '' --appendonly no \
+    --dir "$WORK" --logfile "$WORK/redis.log" >/dev/null
+  until redis-cli -p "$RPORT" ping 2>/dev/null | grep -q PONG; do sleep 0.05; done
+  local pid; pid=$(redis-cli -p "$RPORT" info server | awk -F: '/^process_id/ {print $2}' | tr -d '\r')
+  local before; before=$(rss_kb "$pid")
+  redis-cli -p "$RPORT" --pipe < "$1" >/dev/null
+  sleep 1
+  local after; after=$(rss_kb "$pid")
+  redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true
+  sleep 0.3
+  echo $((after - before))
+}
+
+measure_emu() {
+  "$EMU" serve --port "$EPORT" >/dev/null 2>&1 &
+  EMU_PID=$!
+  until redis-cli -p "$EPORT" ping 2>/dev/null | grep -q PONG; do sleep 0.05; done
+  local before; before=$(rss_kb "$EMU_PID")
+  redis-cli -p "$EPORT" --pipe < "$1" >/dev/null
+  sleep 1.5
+  local after; after=$(rss_kb "$EMU_PID")
+  kill "$EMU_PID"; wait "$EMU_PID" 2>/dev/null || true
+  EMU_PID=
+  echo $((after - before))
+}
+
+WORKLOADS=("$@")
+[ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(strings hashes lists intsets strsets zsets_small zsets_large ttl biglist)
+printf '%-12s %12s %12s %8s %14s %8s\n' workload "redis KiB" "emu KiB" "ratio" "embedded KiB" "ratio"
+for w in "${WORKLOADS[@]}"; do
+  gen "$w" > "$WORK/$w.resp"
+  r=$(measure_redis "$WORK/$w.resp")
+  e=$(measure_emu "$WORK/$w.resp")
+  m=$("$LOADER" "$WORK/$w.resp")
+  printf '%-12s %12d %12d %8s %14d %8s\n' "$w" "$r" "$e" \
+    "$(awk -v a="$e" -v b="$r" 'BEGIN{printf "%.2f", a/b}')" "$m" \
+    "$(awk -v a="$m" -v b="$r" 'BEGIN{printf "%.2f", a/b}')"
+  rm -f "$WORK/$w.resp"
+done

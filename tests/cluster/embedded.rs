@@ -1,0 +1,185 @@
+//! Cluster mode in process: the rules a real cluster enforces fail the same way here.
+
+use emu::{ErrorKind, Redis, Value};
+
+fn run(r: &Redis, args: &[&str]) -> emu::Result<Value> {
+    let mut c = r.cmd(args[0]);
+    for a in &args[1..] {
+        c = c.arg(*a);
+    }
+    c.query()
+}
+
+fn cluster() -> Redis {
+    Redis::builder().cluster_mode(true).build()
+}
+
+#[test]
+fn multi_key_commands_across_slots_fail_with_crossslot() {
+    let r = cluster();
+    r.set("a", "1").unwrap();
+    let e = r.mset(&[("a", "1"), ("b", "2")]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::CrossSlot);
+    assert_eq!(
+        e.message(),
+        "CROSSSLOT Keys in request don't hash to the same slot"
+    );
+    // Nothing was written.
+    assert_eq!(r.get::<_, Option<String>>("b").unwrap(), None);
+    // Hash tags put keys in one slot.
+    r.mset(&[("{user1}:name", "ann"), ("{user1}:mail", "a@x")])
+        .unwrap();
+    let got: Vec<Option<String>> = r.mget(["{user1}:name", "{user1}:mail"]).unwrap();
+    assert_eq!(got, vec![Some("ann".into()), Some("a@x".into())]);
+    // The same key twice is one slot.
+    let got: Vec<Option<String>> = r.mget(["a", "a"]).unwrap();
+    assert_eq!(got.len(), 2);
+}
+
+#[test]
+fn keyslot_and_node_commands() {
+    let r = cluster();
+    let q = |args: &[&str]| run(&r, args);
+    assert_eq!(
+        q(&["CLUSTER", "KEYSLOT", "{user1}:a"]).unwrap(),
+        Value::Int(8106)
+    );
+    assert_eq!(
+        q(&["CLUSTER", "KEYSLOT", "foo"]).unwrap(),
+        Value::Int(12182)
+    );
+    r.set("foo", "1").unwrap();
+    assert_eq!(
+        q(&["CLUSTER", "COUNTKEYSINSLOT", "12182"]).unwrap(),
+        Value::Int(1)
+    );
+    assert_eq!(
+        q(&["CLUSTER", "GETKEYSINSLOT", "12182", "10"]).unwrap(),
+        Value::Array(vec![Value::bulk("foo")])
+    );
+    let id: String = r.cmd("CLUSTER").arg("MYID").query().unwrap();
+    assert_eq!(id.len(), 40);
+    // Deterministic: the same seed gives the same node id.
+    let again: String = cluster().cmd("CLUSTER").arg("MYID").query().unwrap();
+    assert_eq!(id, again);
+    let info: String = r.cmd("CLUSTER").arg("INFO").query().unwrap();
+    assert!(info.starts_with("cluster_state:ok\r\ncluster_slots_assigned:16384\r\n"));
+    let nodes: String = r.cmd("CLUSTER").arg("NODES").query().unwrap();
+    assert_eq!(
+        nodes,
+        format!("{id} :6379@16379 myself,master - 0 0 0 connected 0-16383\n")
+    );
+}
+
+#[test]
+fn only_database_zero() {
+    let r = cluster();
+    let e = run(&r, &["SELECT", "1"]).unwrap_err();
+    assert_eq!(e.message(), "ERR SELECT is not allowed in cluster mode");
+    run(&r, &["SELECT", "0"]).unwrap();
+    r.set("k", "v").unwrap();
+    let e = run(&r, &["MOVE", "k", "1"]).unwrap_err();
+    assert_eq!(e.message(), "ERR MOVE is not allowed in cluster mode");
+    let e = run(&r, &["SWAPDB", "0", "1"]).unwrap_err();
+    assert_eq!(e.message(), "ERR SWAPDB is not allowed in cluster mode");
+    let e = run(&r, &["COPY", "k", "{k}2", "DB", "1"]).unwrap_err();
+    assert_eq!(
+        e.message(),
+        "ERR Copying to another database is not allowed in cluster mode"
+    );
+    assert_eq!(
+        run(&r, &["COPY", "k", "{k}2", "DB", "0"]).unwrap(),
+        Value::Int(1)
+    );
+}
+
+#[test]
+fn transactions_and_pipelines_across_slots() {
+    let r = cluster();
+    // A transaction whose commands touch two slots is refused as a whole at EXEC.
+    let mut p = r.pipeline();
+    p.set("a", "1").set("b", "2");
+    let e = p.execute().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::CrossSlot, "{e:?}");
+    assert_eq!(r.exists("a").unwrap() + r.exists("b").unwrap(), 0);
+    // One slot: fine.
+    p.set("{t}a", "1").set("{t}b", "2");
+    assert_eq!(p.execute().unwrap(), vec![Value::ok(), Value::ok()]);
+    // A command with keys in two slots, queued: the transaction is aborted.
+    p.set("{t}a", "2").mset(&[("x", "1"), ("y", "2")]);
+    let e = p.execute().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::CrossSlot, "{e:?}");
+    assert_eq!(r.get::<_, String>("{t}a").unwrap(), "1");
+    // A plain pipeline runs command by command: only the cross-slot one fails.
+    let mut p = r.pipeline_batch();
+    p.set("x", "1")
+        .mset(&[("x", "1"), ("y", "2")])
+        .set("y", "2");
+    let replies = p.execute().unwrap();
+    assert_eq!(
+        replies,
+        vec![
+            Value::ok(),
+            Value::Error("CROSSSLOT Keys in request don't hash to the same slot".into()),
+            Value::ok()
+        ]
+    );
+}
+
+#[test]
+fn scripts_in_cluster_mode() {
+    let r = cluster();
+    let e = r
+        .eval::<Option<String>>(
+            "return redis.call('mget', 'a', 'b')",
+            &[] as &[&str],
+            &[] as &[&str],
+        )
+        .unwrap_err();
+    assert!(
+        e.message()
+            .starts_with("ERR Script attempted to access a non local key in a cluster node"),
+        "{e:?}"
+    );
+    // Declared keys in two slots: refused before the script runs.
+    let e = r
+        .eval::<i64>("return 1", &["a", "b"], &[] as &[&str])
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::CrossSlot);
+    // Separate calls may use different slots (Redis 7.0 checks each call).
+    let v: Option<String> = r
+        .eval(
+            "redis.call('get', 'a'); return redis.call('get', 'b')",
+            &[] as &[&str],
+            &[] as &[&str],
+        )
+        .unwrap();
+    assert_eq!(v, None);
+    let e = r
+        .eval::<i64>(
+            "#!lua flags=no-cluster\nreturn 1",
+            &[] as &[&str],
+            &[] as &[&str],
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.message(),
+        "ERR Can not run script on cluster, 'no-cluster' flag is set."
+    );
+}
+
+#[test]
+fn without_cluster_mode_nothing_changes() {
+    let r = Redis::new();
+    r.mset(&[("a", "1"), ("b", "2")]).unwrap();
+    let e = run(&r, &["CLUSTER", "INFO"]).unwrap_err();
+    assert_eq!(
+        e.message(),
+        "ERR This instance has cluster support disabled"
+    );
+    let e = run(&r, &["READONLY"]).unwrap_err();
+    assert_eq!(
+        e.message(),
+        "ERR This instance has cluster support disabled"
+    );
+}
