@@ -22,8 +22,9 @@ TARGET=${CARGO_TARGET_DIR:-target}
 for tool in redis-server redis-cli python3; do
   command -v "$tool" >/dev/null || { echo "error: $tool not on PATH" >&2; exit 1; }
 done
-cargo build --release --features cli,server --bin emu >&2
+cargo build --release --features cli,server --bin emu --example rdb_time >&2
 EMU="$TARGET/release/emu"
+PHASES="$TARGET/release/examples/rdb_time"
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 WORK=$(mktemp -d)
@@ -93,12 +94,14 @@ for i in $(seq "$REPEAT"); do
   dump_best=$(best "$dump_best" "$(( (t1 - t0) / 1000000 ))")
 done
 OUT_BYTES=$(stat -c %s "$WORK/out.rdb")
+PHASE_LINE=$("$PHASES" "$RDB")
 
 echo "keys:                          $N"
 echo "redis dump.rdb bytes:          $RDB_BYTES"
 echo "redis load at start (best):    ${redis_best} ms"
 echo "emu load DIR dump.rdb (best):  ${emu_best} ms"
 awk -v e="$emu_best" -v r="$redis_best" 'BEGIN{printf "ratio emu/redis load time:     %.2f\n", e/r}'
+echo "emu in-process phases:         $PHASE_LINE"
 echo "emu dump --format rdb (best):  ${dump_best} ms, $OUT_BYTES bytes"
 awk -v n="$N" -v b="$OUT_BYTES" -v ms="$dump_best" \
   'BEGIN{printf "emu dump throughput:           %.0f keys/s, %.1f MB/s\n", n/(ms/1000), b/1e6/(ms/1000)}'

@@ -100,7 +100,8 @@ pub mod value;
 
 pub use client::options::{
     Condition, CopyOptions, Direction, ExpireOption, Expiry, InsertPosition, LPosOptions, MinMax,
-    ScanOptions, SetExpiry, SetOptions, ZAddOptions, ZAggregate, ZAggregateOptions, ZRangeOptions,
+    RestoreOptions, ScanOptions, SetExpiry, SetOptions, ZAddOptions, ZAggregate, ZAggregateOptions,
+    ZRangeOptions,
 };
 pub use client::streams::{
     AutoClaim, PendingEntry, PendingSummary, StreamEntry, XAddOptions, XClaimOptions,

@@ -224,7 +224,11 @@ fn main() {
         Command::Load(a) => load(a),
         Command::Pull(a) => pull(a),
         Command::Check(a) => check(a),
-        Command::Compact(a) => or_exit(emu::persist::tools::compact(&a.dir)),
+        Command::Compact(a) => {
+            let p = Progress::spinner("compact");
+            or_exit(emu::persist::tools::compact(&a.dir));
+            p.finish();
+        }
         Command::Cli(a) => cli_command(a),
     }
 }
@@ -534,6 +538,29 @@ impl Progress {
         }
     }
 
+    /// For a run with no measurable progress (check, compact): a spinner with the elapsed
+    /// time on a terminal, the summary line otherwise.
+    fn spinner(what: &'static str) -> Progress {
+        use std::io::IsTerminal;
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            {
+                b.set_style(style);
+            }
+            b.set_message(what);
+            b.enable_steady_tick(std::time::Duration::from_millis(120));
+            b
+        });
+        Progress {
+            bar,
+            what,
+            unit: "",
+            start: std::time::Instant::now(),
+            done: 0,
+        }
+    }
+
     fn update(&mut self, done: u64, total: Option<u64>) {
         self.done = done;
         if let Some(b) = &self.bar {
@@ -548,6 +575,7 @@ impl Progress {
         let secs = self.start.elapsed().as_secs_f64();
         match self.bar {
             Some(b) => b.finish_and_clear(),
+            None if self.unit.is_empty() => eprintln!("emu: {}: done in {secs:.2}s", self.what),
             None => eprintln!(
                 "emu: {}: {} {} in {:.2}s",
                 self.what, self.done, self.unit, secs
@@ -658,7 +686,9 @@ fn load(a: LoadArgs) {
 }
 
 fn check(a: CheckArgs) {
+    let p = Progress::spinner("check");
     let rep = or_exit(emu::persist::tools::check(&a.dir, a.repair));
+    p.finish();
     for l in &rep.lines {
         println!("{l}");
     }

@@ -80,7 +80,8 @@ pub use commands::sort::SortOptions;
 pub use convert::{FromValue, ToArg, ToPair};
 pub use options::{
     Condition, CopyOptions, Direction, ExpireOption, Expiry, InsertPosition, LPosOptions, MinMax,
-    ScanOptions, SetExpiry, SetOptions, ZAddOptions, ZAggregate, ZAggregateOptions, ZRangeOptions,
+    RestoreOptions, ScanOptions, SetExpiry, SetOptions, ZAddOptions, ZAggregate, ZAggregateOptions,
+    ZRangeOptions,
 };
 pub use pipeline::{Pipeline, PipelineCmd};
 pub use pubsub::{Message, MessageKind, PubSub, PubSubWorker};

@@ -620,6 +620,68 @@ impl ToArg for ScanOptions {
     }
 }
 
+/// Options of `RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]`.
+///
+/// ```
+/// use emu::RestoreOptions;
+/// let r = emu::Redis::new();
+/// r.rpush("src", &["a", "b"])?;
+/// let payload = r.dump("src")?.expect("the key exists");
+/// r.restore("copy", 0, &payload, RestoreOptions::default())?;
+/// r.restore("copy", 0, &payload, RestoreOptions::default().replace().idletime(60))?;
+/// assert_eq!(r.lrange::<_, Vec<String>>("copy", 0, -1)?, ["a", "b"]);
+/// # Ok::<(), emu::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RestoreOptions {
+    replace: bool,
+    absttl: bool,
+    idletime: Option<u64>,
+    freq: Option<u8>,
+}
+
+impl RestoreOptions {
+    /// `REPLACE`: overwrite an existing key (else `BUSYKEY`).
+    pub fn replace(mut self) -> Self {
+        self.replace = true;
+        self
+    }
+    /// `ABSTTL`: the TTL argument is an absolute Unix time in milliseconds.
+    pub fn absttl(mut self) -> Self {
+        self.absttl = true;
+        self
+    }
+    /// `IDLETIME seconds`: the key's idle time (under an LRU policy).
+    pub fn idletime(mut self, seconds: u64) -> Self {
+        self.idletime = Some(seconds);
+        self
+    }
+    /// `FREQ f`: the key's LFU counter (under an LFU policy).
+    pub fn freq(mut self, f: u8) -> Self {
+        self.freq = Some(f);
+        self
+    }
+}
+
+impl ToArg for RestoreOptions {
+    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+        if self.replace {
+            push(out, "REPLACE");
+        }
+        if self.absttl {
+            push(out, "ABSTTL");
+        }
+        if let Some(s) = self.idletime {
+            push(out, "IDLETIME");
+            s.write_args(out);
+        }
+        if let Some(f) = self.freq {
+            push(out, "FREQ");
+            u64::from(f).write_args(out);
+        }
+    }
+}
+
 /// Options of `COPY source destination [DB db] [REPLACE]`.
 ///
 /// ```

@@ -306,6 +306,13 @@ pub fn parse_rdb(data: &[u8], progress: Progress) -> Result<(Store, u64), Persis
                     }
                     let lru = store.new_key_lru(now);
                     let d = &mut store.dbs[db as usize];
+                    // One table operation per key (this loop is `emu load`'s hot path).
+                    let mut e = Entry::new(obj, expire);
+                    e.lru = lru;
+                    e.mem = e.size(&key);
+                    if let Some(at) = expire {
+                        d.expires.insert((at, key.clone()));
+                    }
                     if d.dict.contains_key(&key) {
                         dup = Some((db, key));
                         return Err(crate::rdb::RdbError {
@@ -313,9 +320,15 @@ pub fn parse_rdb(data: &[u8], progress: Progress) -> Result<(Store, u64), Persis
                             msg: "duplicate key".into(),
                         });
                     }
-                    d.insert_lru(&key, obj, false, lru);
-                    if expire.is_some() {
-                        d.set_expire(&key, expire);
+                    d.used += e.mem;
+                    d.dict.insert(key, e);
+                }
+                Item::ResizeDb { db, keys, .. } => {
+                    // Size the table once instead of growing it key by key.
+                    let d = &mut store.dbs[db as usize];
+                    if d.dict.is_empty() {
+                        d.dict =
+                            crate::util::Dict::with_capacity(keys.min(data.len() as u64) as usize);
                     }
                 }
                 Item::Function(code) => {

@@ -76,12 +76,30 @@ pub fn write_len(out: &mut Vec<u8>, len: u64) {
 /// The integer whose canonical decimal text is exactly `s` (Redis `string2ll` +
 /// `ll2string` round trip), if any.
 pub fn canonical_int(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
+    // No allocation: this runs for every short string and listpack element written.
+    let (neg, digits) = match s.split_first()? {
+        (b'-', rest) => (true, rest),
+        _ => (false, s),
+    };
+    match digits {
+        [] => return None,
+        [b'0'] => return (!neg).then_some(0),
+        [b'1'..=b'9', ..] if digits.len() <= 19 => {}
+        _ => return None,
     }
-    let text = std::str::from_utf8(s).ok()?;
-    let v: i64 = text.parse().ok()?;
-    (v.to_string().as_bytes() == s).then_some(v)
+    // Accumulate negatively so that i64::MIN fits.
+    let mut v: i64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_sub((c - b'0') as i64)?;
+    }
+    if neg {
+        Some(v)
+    } else {
+        v.checked_neg()
+    }
 }
 
 /// Appends an integer in the smallest integer string encoding, if it fits 32 bits
@@ -408,6 +426,11 @@ mod tests {
             b"2147483648",
             b"007",
             b"-0",
+            b"-9223372036854775808",
+            b"9223372036854775807",
+            b"9223372036854775808",
+            b"+1",
+            b"1a",
             b"hello",
             &long,
         ] {
@@ -421,6 +444,33 @@ mod tests {
         let mut b = Vec::new();
         write_string(&mut b, &long, true);
         assert_eq!(b[0], 0xC3);
+    }
+
+    #[test]
+    fn canonical_ints_are_what_string2ll_and_ll2string_agree_on() {
+        for t in [
+            "0",
+            "-1",
+            "12",
+            "-9223372036854775808",
+            "9223372036854775807",
+        ] {
+            assert_eq!(canonical_int(t.as_bytes()), t.parse().ok(), "{t}");
+        }
+        for t in [
+            "",
+            "-",
+            "-0",
+            "007",
+            "+1",
+            " 1",
+            "1 ",
+            "9223372036854775808",
+            "1e3",
+            "0x1",
+        ] {
+            assert_eq!(canonical_int(t.as_bytes()), None, "{t}");
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::value::Value;
 
 /// The commands of this module.
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("dump", 2, READONLY | RANDOM, (1, 1, 1), "generic", dump),
+    CommandSpec::new("dump", 2, READONLY, (1, 1, 1), "generic", dump),
     CommandSpec::new(
         "restore",
         -4,

@@ -32,6 +32,15 @@ pub enum Item {
     Aux(Vec<u8>, Vec<u8>),
     /// A function library's source (`FUNCTION2`), for FUNCTION RESTORE-like loading.
     Function(Vec<u8>),
+    /// `RESIZEDB`: how many keys (and keys with a TTL) the database about to be read holds.
+    ResizeDb {
+        /// Database index.
+        db: u64,
+        /// Keys.
+        keys: u64,
+        /// Keys with a TTL.
+        expires: u64,
+    },
     /// A key with its value.
     Key {
         /// Database index.
@@ -129,8 +138,9 @@ pub fn read(
                 continue;
             }
             opcode::RESIZEDB => {
-                r.len()?;
-                r.len()?;
+                let keys = r.len()?;
+                let expires = r.len()?;
+                on_item(Item::ResizeDb { db, keys, expires })?;
                 continue;
             }
             opcode::AUX => {
@@ -307,5 +317,54 @@ impl<W: Write> Writer<W> {
         self.written += 8;
         self.out.flush()?;
         Ok(self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_6_file_with_second_expiry_loads() {
+        let mut f = b"REDIS0006".to_vec();
+        f.push(opcode::SELECTDB);
+        f.push(2);
+        f.push(opcode::EXPIRETIME);
+        f.extend_from_slice(&4_000_000_000u32.to_le_bytes());
+        f.push(kind::STRING);
+        write_string(&mut f, b"k", false);
+        write_string(&mut f, b"v", false);
+        f.push(opcode::EOF);
+        f.extend_from_slice(&[0; 8]); // no checksum
+        let mut got = Vec::new();
+        let cfg = Config::default();
+        let s = read(
+            &f,
+            &cfg,
+            |i| {
+                got.push(i);
+                Ok(())
+            },
+            |_| {},
+        )
+        .expect("loads");
+        assert_eq!((s.version, s.keys, s.checksummed), (6, 1, false));
+        assert!(matches!(
+            &got[0],
+            Item::Key {
+                db: 2,
+                expire: Some(4_000_000_000_000),
+                ..
+            }
+        ));
+        // Unknown opcodes and module types name their offset.
+        let mut bad = f.clone();
+        bad[9] = 200;
+        let e = read(&bad, &cfg, |_| Ok(()), |_| {}).expect_err("refused");
+        assert_eq!(e.offset, 9);
+        bad[9] = kind::MODULE_2;
+        let e = read(&bad, &cfg, |_| Ok(()), |_| {}).expect_err("refused");
+        assert!(e.to_string().contains("module") && e.offset == 9, "{e}");
+        assert!(read(b"REDIS0011", &cfg, |_| Ok(()), |_| {}).is_err());
     }
 }

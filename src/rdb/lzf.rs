@@ -46,7 +46,65 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     }
     // The C code may write a few header bytes past `out_end` before it notices; keep room.
     let mut out = vec![0u8; out_len + 8];
-    let mut htab = vec![0usize; HSIZE];
+    HTAB.with(|t| {
+        let mut t = t.borrow_mut();
+        compress_with(input, out_len, &mut out, &mut t)
+    })
+}
+
+/// liblzf's hash table, kept per thread: 64 Ki slots of `generation << 32 | position`, so
+/// a new call empties it by bumping the generation instead of clearing 512 KiB (which,
+/// per string, dominated `emu dump --format rdb`).
+struct Table {
+    generation: u64,
+    slots: Vec<u64>,
+}
+
+thread_local! {
+    static HTAB: std::cell::RefCell<Table> = std::cell::RefCell::new(Table {
+        generation: 0,
+        slots: vec![0; HSIZE],
+    });
+}
+
+impl Table {
+    fn start(&mut self) {
+        self.generation = (self.generation + 1) & 0xffff_ffff;
+        if self.generation == 0 {
+            self.slots.fill(0);
+            self.generation = 1;
+        }
+    }
+
+    #[inline]
+    fn get(&self, s: usize) -> usize {
+        let v = self.slots[s];
+        if v >> 32 == self.generation {
+            (v & 0xffff_ffff) as usize
+        } else {
+            0
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, s: usize, pos: usize) {
+        self.slots[s] = (self.generation << 32) | pos as u64;
+    }
+}
+
+fn compress_with(
+    input: &[u8],
+    out_len: usize,
+    out: &mut Vec<u8>,
+    htab: &mut Table,
+) -> Option<Vec<u8>> {
+    let in_end = input.len();
+    // Positions are kept in 32 bits; longer inputs are split by no caller (Redis strings
+    // are at most 512 MiB), but refuse rather than mis-compress.
+    if in_end > u32::MAX as usize {
+        return None;
+    }
+    htab.start();
     let mut ip = 0usize;
     let mut op = 1usize; // start run
     let mut lit = 0usize;
@@ -54,8 +112,8 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     while ip + 2 < in_end {
         hval = next(hval, input, ip);
         let s = slot(hval);
-        let r = htab[s];
-        htab[s] = ip;
+        let r = htab.get(s);
+        htab.set(s, ip);
         let is_match = r > 0
             && r < ip
             && ip - r - 1 < MAX_OFF
@@ -110,10 +168,10 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
             ip -= 2;
             hval = first(input, ip);
             hval = next(hval, input, ip);
-            htab[slot(hval)] = ip;
+            htab.set(slot(hval), ip);
             ip += 1;
             hval = next(hval, input, ip);
-            htab[slot(hval)] = ip;
+            htab.set(slot(hval), ip);
             ip += 1;
         } else {
             if op >= out_len {
@@ -149,7 +207,7 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
         op -= 1;
     }
     out.truncate(op);
-    Some(out)
+    Some(std::mem::take(out))
 }
 
 /// Decompresses `input` into exactly `out_len` bytes; `None` for any malformed stream (a

@@ -14,6 +14,7 @@
 use super::blobs::{self, Elem, ListpackWriter};
 use super::codec::{canonical_int, write_double, write_len, write_string, RdbError, Reader};
 use super::kind;
+use super::lzf;
 use crate::config::Config;
 use crate::keyspace::Object;
 use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
@@ -166,11 +167,31 @@ fn write_list(out: &mut Vec<u8>, l: &List, cfg: &Config) {
         }
     }
     write_len(out, nodes.len() as u64);
-    for n in nodes {
+    // `list-compress-depth` d > 0: Redis keeps the inner nodes (all but d at each end)
+    // LZF-compressed when that saves at least 8 bytes of a node of at least 48, and saves
+    // them compressed as they are (`rdbSaveLzfBlob`).
+    let depth = usize::try_from(cfg.list_compress_depth).unwrap_or(0);
+    let count = nodes.len();
+    for (i, n) in nodes.into_iter().enumerate() {
         match n {
             NodeOut::Packed(lp) => {
                 write_len(out, 2);
-                write_string(out, &lp.finish(), compress);
+                let lp = lp.finish();
+                let inner = depth > 0 && i >= depth && i + depth < count;
+                let packed = if inner && lp.len() >= 48 {
+                    lzf::compress(&lp, lp.len()).filter(|c| c.len() + 8 < lp.len())
+                } else {
+                    None
+                };
+                match packed {
+                    Some(c) => {
+                        out.push(0xC3);
+                        write_len(out, c.len() as u64);
+                        write_len(out, lp.len() as u64);
+                        out.extend_from_slice(&c);
+                    }
+                    None => write_string(out, &lp, compress),
+                }
             }
             NodeOut::Plain(b) => {
                 write_len(out, 1);
@@ -414,5 +435,117 @@ mod tests {
             .expect("reads")
             .expect("non-empty");
         assert!(matches!(back, Object::List(b) if b == l));
+    }
+
+    /// A ziplist of short strings and small integers, as Redis ≤ 6.2 wrote them.
+    fn ziplist(items: &[&[u8]]) -> Vec<u8> {
+        let mut body = Vec::new();
+        let mut prev = 0usize;
+        let mut tail = 10;
+        for it in items {
+            let start = body.len();
+            tail = 10 + start;
+            body.push(prev as u8);
+            match canonical_int(it) {
+                Some(v) if (0..=12).contains(&v) => body.push(0xF1 + v as u8),
+                Some(v) if (-128..=127).contains(&v) => {
+                    body.push(0xFE);
+                    body.push(v as i8 as u8);
+                }
+                Some(v) if (-32768..=32767).contains(&v) => {
+                    body.push(0xC0);
+                    body.extend_from_slice(&(v as i16).to_le_bytes());
+                }
+                _ => {
+                    body.push(it.len() as u8);
+                    body.extend_from_slice(it);
+                }
+            }
+            prev = body.len() - start;
+        }
+        let mut z = Vec::new();
+        z.extend_from_slice(&((body.len() + 11) as u32).to_le_bytes());
+        z.extend_from_slice(&(tail as u32).to_le_bytes());
+        z.extend_from_slice(&(items.len() as u16).to_le_bytes());
+        z.extend_from_slice(&body);
+        z.push(0xFF);
+        z
+    }
+
+    fn load(ty: u8, value: &[u8]) -> Object {
+        let cfg = Config::default();
+        let mut r = Reader::new(value);
+        let o = read_object(&mut r, ty, &cfg, true)
+            .expect("loads")
+            .expect("not empty");
+        assert!(r.is_empty(), "trailing bytes");
+        o
+    }
+
+    fn blob(b: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        write_string(&mut v, b, false);
+        v
+    }
+
+    #[test]
+    fn old_encodings_load() {
+        let items: &[&[u8]] = &[b"a", b"5", b"300", b"-7", b"hello"];
+        let want: Vec<Vec<u8>> = items.iter().map(|i| i.to_vec()).collect();
+        // Ziplist list (type 10).
+        let o = load(kind::LIST_ZIPLIST, &blob(&ziplist(items)));
+        assert!(
+            matches!(&o, Object::List(l) if l.items.iter().cloned().collect::<Vec<_>>() == want)
+        );
+        // Quicklist of ziplists (type 14): two nodes.
+        let mut v = Vec::new();
+        write_len(&mut v, 2);
+        v.extend(blob(&ziplist(&items[..2])));
+        v.extend(blob(&ziplist(&items[2..])));
+        let o = load(kind::LIST_QUICKLIST, &v);
+        assert!(
+            matches!(&o, Object::List(l) if l.items.iter().cloned().collect::<Vec<_>>() == want)
+        );
+        // Linked list (type 1).
+        let mut v = Vec::new();
+        write_len(&mut v, items.len() as u64);
+        for i in items {
+            write_string(&mut v, i, true);
+        }
+        let o = load(kind::LIST, &v);
+        assert!(matches!(&o, Object::List(l) if l.len() == 5));
+        // Ziplist hash (type 13) and zipmap hash (type 9).
+        let o = load(
+            kind::HASH_ZIPLIST,
+            &blob(&ziplist(&[b"f", b"1", b"g", b"x"])),
+        );
+        assert!(matches!(&o, Object::Hash(h) if h.get(b"f") == Some(&b"1"[..]) && h.is_listpack()));
+        let zipmap = [
+            2u8, 1, b'f', 1, 0, b'v', 2, b'g', b'g', 3, 1, b'a', b'b', b'c', 0, 0xFF,
+        ];
+        let o = load(kind::HASH_ZIPMAP, &blob(&zipmap));
+        assert!(matches!(&o, Object::Hash(h) if h.get(b"gg") == Some(&b"abc"[..]) && h.len() == 2));
+        // Ziplist sorted set (type 12) and string scores (type 3).
+        let o = load(
+            kind::ZSET_ZIPLIST,
+            &blob(&ziplist(&[b"a", b"1", b"b", b"2.5"])),
+        );
+        assert!(matches!(&o, Object::ZSet(z) if z.score(b"b") == Some(2.5) && z.is_compact()));
+        let mut v = Vec::new();
+        write_len(&mut v, 2);
+        write_string(&mut v, b"m", false);
+        v.extend_from_slice(&[3, b'1', b'.', b'5']);
+        write_string(&mut v, b"n", false);
+        v.push(254); // +inf
+        let o = load(kind::ZSET, &v);
+        assert!(matches!(&o, Object::ZSet(z) if z.score(b"n") == Some(f64::INFINITY)));
+        // A damaged ziplist is refused, not trusted.
+        let mut bad = ziplist(items);
+        bad[10] = 0xFF;
+        let cfg = Config::default();
+        let bad = blob(&bad);
+        let mut r = Reader::new(&bad);
+        let e = read_object(&mut r, kind::LIST_ZIPLIST, &cfg, true);
+        assert!(e.is_err());
     }
 }

@@ -272,6 +272,9 @@ fn emu_pull_takes_a_live_servers_dataset() {
         let Some(real) = start_real_redis_with(
             "emu pull",
             &[
+                // Disk-based replication writes the RDB into --dir: keep it in the tempdir.
+                "--dir",
+                tmp.path().to_str().expect("utf8"),
                 "--requirepass",
                 "s3cret",
                 "--repl-diskless-sync",

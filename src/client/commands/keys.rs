@@ -2,7 +2,7 @@
 
 use super::{args, commands};
 use crate::client::convert::ToArg;
-use crate::client::options::{CopyOptions, ExpireOption, ScanOptions};
+use crate::client::options::{CopyOptions, ExpireOption, RestoreOptions, ScanOptions};
 
 commands! {
     /// `DEL key …` — how many keys were deleted (redis-py `delete(*names)`):
@@ -53,6 +53,15 @@ commands! {
     /// `RENAMENX key newkey` — `true` if renamed, `false` if `newkey` exists.
     fn renamenx[S: ToArg, D: ToArg,](key: S, newkey: D) -> bool {
         args("RENAMENX").arg(key).arg(newkey)
+    }
+
+    /// `DUMP key` — the value serialized as Redis 7.0 does (RESTORE's payload), or `None`.
+    fn dump[K: ToArg,](key: K) -> Option<Vec<u8>> { args("DUMP").arg(key) }
+
+    /// `RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]` — creates `key`
+    /// from a DUMP payload (emu's or redis-server's); `ttl` in ms, 0 for none.
+    fn restore[K: ToArg, P: ToArg,](key: K, ttl: u64, payload: P, options: RestoreOptions) -> () {
+        args("RESTORE").arg(key).arg(ttl).arg(payload).arg(options)
     }
 
     /// `COPY source destination` — `true` if copied, `false` if the destination exists.
