@@ -28,7 +28,7 @@ mod tests;
 use std::borrow::Cow;
 
 pub use table::TABLE;
-pub use values::{memtoull, notify_flags_from_str, notify_flags_to_string};
+pub use values::{format_percentile, memtoull, notify_flags_from_str, notify_flags_to_string};
 
 /// Text-valued parameters. The table's defaults are borrowed, so cloning a [`Config`]
 /// (some handlers do, per call) allocates nothing until a text parameter is set.
@@ -303,6 +303,11 @@ pub struct Config {
     pub slowlog_max_len: i64,
     /// `latency-monitor-threshold`
     pub latency_monitor_threshold: i64,
+    /// `latency-tracking`: per-command latency histograms (LATENCY HISTOGRAM, INFO
+    /// latencystats).
+    pub latency_tracking: bool,
+    /// `latency-tracking-info-percentiles`.
+    pub latency_tracking_info_percentiles: Vec<f64>,
     /// `lazyfree-lazy-eviction`
     pub lazyfree_lazy_eviction: bool,
     /// `lazyfree-lazy-expire`
@@ -409,6 +414,8 @@ impl Config {
             slowlog_log_slower_than: 0,
             slowlog_max_len: 0,
             latency_monitor_threshold: 0,
+            latency_tracking: true,
+            latency_tracking_info_percentiles: Vec::new(),
             lazyfree_lazy_eviction: false,
             lazyfree_lazy_expire: false,
             lazyfree_lazy_server_del: false,
@@ -525,6 +532,8 @@ pub enum Kind {
     Obuf,
     /// `notify-keyspace-events` flag letters.
     Notify,
+    /// `latency-tracking-info-percentiles`: space-separated numbers in 0..=100.
+    Percentiles,
 }
 
 /// One parameter: a row of [`TABLE`].
@@ -611,6 +620,9 @@ impl ConfigSpec {
                 values::parse_obuf(value, &mut cfg.client_output_buffer_limit)?;
             }
             Kind::Notify => cfg.notify_keyspace_events = values::parse_notify(value)?,
+            Kind::Percentiles => {
+                cfg.latency_tracking_info_percentiles = values::parse_percentiles(value)?
+            }
         }
         Ok(())
     }
@@ -637,6 +649,7 @@ impl ConfigSpec {
             Kind::Save => values::format_save(&cfg.save),
             Kind::Obuf => values::format_obuf(&cfg.client_output_buffer_limit),
             Kind::Notify => notify_flags_to_string(cfg.notify_keyspace_events),
+            Kind::Percentiles => values::format_percentiles(&cfg.latency_tracking_info_percentiles),
         }
     }
 }

@@ -261,7 +261,7 @@ pub static TABLE: &[ConfigSpec] = &[
         "5000"
     )
     .alias("lua-time-limit"),
-    // Stored only: no slow log yet.
+    // Honoured: the slow log's threshold in µs (-1 off, 0 every command).
     int!(
         "slowlog-log-slower-than",
         slowlog_log_slower_than,
@@ -269,15 +269,23 @@ pub static TABLE: &[ConfigSpec] = &[
         LONG_MAX,
         "10000"
     ),
-    // Stored only: no slow log yet.
+    // Honoured: entries the slow log keeps.
     int!("slowlog-max-len", slowlog_max_len, 0, LONG_MAX, "128"),
-    // Stored only: no latency monitor.
+    // Honoured: the latency monitor's event threshold in ms (0 off).
     int!(
         "latency-monitor-threshold",
         latency_monitor_threshold,
         0,
         LONG_MAX,
         "0"
+    ),
+    // Honoured: per-command latency histograms (LATENCY HISTOGRAM, INFO latencystats).
+    boolean!("latency-tracking", latency_tracking, "yes"),
+    // Honoured: the percentiles INFO latencystats shows.
+    ConfigSpec::new(
+        "latency-tracking-info-percentiles",
+        "50 99 99.9",
+        Kind::Percentiles,
     ),
     // Stored only: frees are synchronous.
     boolean!("lazyfree-lazy-eviction", lazyfree_lazy_eviction, "no"),

@@ -126,6 +126,9 @@ pub struct Store {
     pub busy: std::sync::Arc<crate::engine::busy::Busy>,
     /// ACL users, the ACL LOG and the ACL file (see [`crate::acl`]).
     pub acl: crate::acl::Registry,
+    /// Command and error statistics, slow log, latency events and MONITOR clients (see
+    /// [`crate::engine::observe`]).
+    pub observer: crate::engine::observe::Observer,
     effects: EffectBuffer,
     pub(super) watches: WatchTable,
     pub(super) evictor: crate::engine::evict::Evictor,
@@ -156,6 +159,7 @@ impl Store {
             scripting: Extension::default(),
             busy: Default::default(),
             acl,
+            observer: Default::default(),
             effects: EffectBuffer::default(),
             watches: WatchTable::default(),
             evictor: crate::engine::evict::Evictor::new(seed),

@@ -1,0 +1,102 @@
+//! Helpers: a pair of connections (emu, real Redis), bulk-reply decoding and INFO parsing.
+
+use std::collections::BTreeMap;
+
+use crate::server_util::{start, start_real_redis, Raw, RealRedis};
+
+/// An in-process `emu serve` and a real `redis-server`, each with one raw connection.
+pub struct Pair {
+    pub emu: Raw,
+    pub real: Raw,
+    pub emu_redis: emu::Redis,
+    pub emu_srv: emu::server::Running,
+    pub real_srv: RealRedis,
+}
+
+impl Pair {
+    /// Starts both, or `None` (test skipped) without a redis-server.
+    pub fn start(why: &str) -> Option<Pair> {
+        let real_srv = start_real_redis(why)?;
+        let (emu_redis, emu_srv) = start();
+        let emu = Raw::connect(emu_srv.addr().expect("tcp"));
+        let real = Raw::connect(real_srv.addr);
+        Some(Pair {
+            emu,
+            real,
+            emu_redis,
+            emu_srv,
+            real_srv,
+        })
+    }
+
+    /// A second connection to each.
+    pub fn connect(&self) -> (Raw, Raw) {
+        (
+            Raw::connect(self.emu_srv.addr().expect("tcp")),
+            Raw::connect(self.real_srv.addr),
+        )
+    }
+
+    /// Sends `argv` to both; returns (emu reply, real reply).
+    pub fn both(&mut self, argv: &[&[u8]]) -> (Vec<u8>, Vec<u8>) {
+        (self.emu.cmd(argv), self.real.cmd(argv))
+    }
+
+    /// Sends `argv` to both and asserts identical replies.
+    pub fn same(&mut self, argv: &[&[u8]]) -> Vec<u8> {
+        let (e, r) = self.both(argv);
+        assert_eq!(
+            String::from_utf8_lossy(&e),
+            String::from_utf8_lossy(&r),
+            "reply to {:?}",
+            argv.iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>()
+        );
+        e
+    }
+}
+
+/// The payload of a bulk (or verbatim) reply.
+pub fn bulk(reply: &[u8]) -> String {
+    let s = String::from_utf8_lossy(reply).into_owned();
+    assert!(
+        s.starts_with('$') || s.starts_with('='),
+        "not a bulk reply: {s:?}"
+    );
+    let start = s.find("\r\n").expect("header") + 2;
+    let mut body = s[start..s.len() - 2].to_string();
+    if s.starts_with('=') {
+        body = body[4..].to_string();
+    }
+    body
+}
+
+/// INFO text → section title → (field → value), in order of appearance.
+pub fn parse_info(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut current = String::new();
+    for line in text.split("\r\n") {
+        if let Some(title) = line.strip_prefix("# ") {
+            current = title.to_string();
+            out.entry(current.clone()).or_default();
+        } else if let Some((k, v)) = line.split_once(':') {
+            out.entry(current.clone())
+                .or_default()
+                .insert(k.to_string(), v.to_string());
+        } else {
+            assert!(line.is_empty(), "stray INFO line {line:?}");
+        }
+    }
+    out
+}
+
+/// Splits a space-separated command line into arguments.
+pub fn words(line: &str) -> Vec<Vec<u8>> {
+    line.split(' ').map(|w| w.as_bytes().to_vec()).collect()
+}
+
+/// `&[Vec<u8>]` → `Vec<&[u8]>`.
+pub fn refs(v: &[Vec<u8>]) -> Vec<&[u8]> {
+    v.iter().map(|a| a.as_slice()).collect()
+}
