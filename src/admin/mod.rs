@@ -1,6 +1,7 @@
 //! Connection and server commands: PING ECHO TIME LASTSAVE DEBUG, AUTH HELLO QUIT RESET
 //! CLIENT ([`connection`]), COMMAND ([`command`]), INFO ([`info`]), CONFIG ([`config`]),
-//! SHUTDOWN ROLE WAIT LOLWUT ([`lifecycle`]), SENTINEL ([`sentinel`]).
+//! SHUTDOWN ROLE WAIT LOLWUT ([`lifecycle`]), SENTINEL ([`sentinel`]), SLOWLOG
+//! ([`slowlog`]).
 //!
 //! They are ordinary entries of the one command table. Connection commands act on the
 //! caller's [`crate::engine::Session`] (protocol, name, auth, close-after-reply); the ones
@@ -13,6 +14,7 @@ pub mod connection;
 pub mod info;
 pub mod lifecycle;
 pub mod sentinel;
+pub mod slowlog;
 mod state;
 
 pub use state::{unix_ms, ClientEntry, ClientInfo, Link, ServerState, ShutdownHook, Stats};
@@ -324,6 +326,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         (0, 0, 0),
         "server",
         debug,
+    ),
+    CommandSpec::new(
+        "slowlog",
+        -2,
+        ADMIN | LOADING | STALE,
+        (0, 0, 0),
+        "server",
+        slowlog::slowlog,
     ),
     CommandSpec::new(
         "auth",

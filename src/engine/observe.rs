@@ -644,11 +644,14 @@ pub fn after_call(
         o.slowlog.truncate(max);
     }
     // MONITOR (scripting commands were fed before they ran).
+    let admin = match &sub {
+        Some(Some((_, admin))) => *admin,
+        _ => spec.has(flags::ADMIN),
+    };
     if !store.observer.monitors.is_empty()
-        && !spec.has(flags::ADMIN)
+        && !admin
         && !spec.has(flags::SKIP_MONITOR)
         && !SCRIPT_COMMANDS.contains(&spec.name)
-        && !matches!(sub, Some(Some((_, true))))
     {
         let line = monitor_line((!in_script).then_some(session), session.db, argv);
         feed_monitors(store, line);

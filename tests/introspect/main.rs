@@ -9,5 +9,6 @@
 mod server_util;
 
 mod info;
+mod slowlog;
 #[allow(dead_code)]
 mod util;

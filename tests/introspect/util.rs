@@ -100,3 +100,86 @@ pub fn words(line: &str) -> Vec<Vec<u8>> {
 pub fn refs(v: &[Vec<u8>]) -> Vec<&[u8]> {
     v.iter().map(|a| a.as_slice()).collect()
 }
+
+/// A decoded RESP2/RESP3 reply (enough for the introspection replies).
+#[derive(Clone, Debug, PartialEq)]
+pub enum R {
+    Simple(String),
+    Error(String),
+    Int(i64),
+    Bulk(Vec<u8>),
+    Nil,
+    Array(Vec<R>),
+    Map(Vec<(R, R)>),
+    Double(String),
+}
+
+impl R {
+    /// Decodes one complete reply.
+    pub fn parse(b: &[u8]) -> R {
+        let (r, n) = R::at(b, 0);
+        assert_eq!(
+            n,
+            b.len(),
+            "trailing bytes in {:?}",
+            String::from_utf8_lossy(b)
+        );
+        r
+    }
+
+    fn at(b: &[u8], i: usize) -> (R, usize) {
+        let end = i + b[i..].windows(2).position(|w| w == b"\r\n").expect("line");
+        let head = std::str::from_utf8(&b[i + 1..end]).expect("utf8 header");
+        let next = end + 2;
+        match b[i] {
+            b'+' => (R::Simple(head.into()), next),
+            b'-' => (R::Error(head.into()), next),
+            b':' => (R::Int(head.parse().expect("int")), next),
+            b',' => (R::Double(head.into()), next),
+            b'_' => (R::Nil, next),
+            b'$' | b'=' => {
+                let n: i64 = head.parse().expect("len");
+                if n < 0 {
+                    return (R::Nil, next);
+                }
+                let n = n as usize;
+                (R::Bulk(b[next..next + n].to_vec()), next + n + 2)
+            }
+            b'*' | b'~' | b'>' => {
+                let n: i64 = head.parse().expect("len");
+                if n < 0 {
+                    return (R::Nil, next);
+                }
+                let mut at = next;
+                let mut v = Vec::new();
+                for _ in 0..n {
+                    let (r, a) = R::at(b, at);
+                    v.push(r);
+                    at = a;
+                }
+                (R::Array(v), at)
+            }
+            b'%' => {
+                let n: usize = head.parse().expect("len");
+                let mut at = next;
+                let mut v = Vec::new();
+                for _ in 0..n {
+                    let (k, a) = R::at(b, at);
+                    let (val, a) = R::at(b, a);
+                    v.push((k, val));
+                    at = a;
+                }
+                (R::Map(v), at)
+            }
+            t => panic!("unknown reply type {}", t as char),
+        }
+    }
+
+    /// The items of an array.
+    pub fn items(&self) -> &[R] {
+        match self {
+            R::Array(v) => v,
+            other => panic!("not an array: {other:?}"),
+        }
+    }
+}
