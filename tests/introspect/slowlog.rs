@@ -44,13 +44,13 @@ fn entries_as_redis() {
     p.same(&[b"SLOWLOG", b"RESET"]);
     p.same(&[b"CLIENT", b"SETNAME", b"nm"]);
     p.same(&[b"SET", b"k", b"v"]);
-    let long = vec![b'x'; 200];
+    let long = [b'x'; 200];
     let mut many: Vec<&[u8]> = vec![b"RPUSH", b"list"];
     many.extend(std::iter::repeat_n(&long[..], 40));
     p.same(&many);
     let mut exact: Vec<&[u8]> = vec![b"RPUSH", b"l2"];
-    let v128 = vec![b'y'; 128];
-    let v129 = vec![b'y'; 129];
+    let v128 = [b'y'; 128];
+    let v129 = [b'y'; 129];
     exact.extend([&v128[..], &v129[..]]);
     exact.extend(std::iter::repeat_n(&b"z"[..], 28));
     p.same(&exact);
