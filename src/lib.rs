@@ -90,6 +90,7 @@ pub mod types;
 pub mod util;
 pub mod value;
 
+pub use admin::monitor::Monitor;
 pub use client::options::{
     Condition, CopyOptions, Direction, ExpireOption, Expiry, InsertPosition, LPosOptions, MinMax,
     ScanOptions, SetExpiry, SetOptions, ZAddOptions, ZAggregate, ZAggregateOptions, ZRangeOptions,

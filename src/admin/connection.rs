@@ -162,6 +162,7 @@ pub fn quit(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
 pub fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     crate::engine::discard_transaction(ctx.store, ctx.session);
     crate::pubsub::reset(ctx.store, ctx.session);
+    super::monitor::stop(ctx);
     let s = &mut *ctx.session;
     s.db = 0;
     s.resp = 2;

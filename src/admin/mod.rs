@@ -1,7 +1,7 @@
 //! Connection and server commands: PING ECHO TIME LASTSAVE DEBUG, AUTH HELLO QUIT RESET
 //! CLIENT ([`connection`]), COMMAND ([`command`]), INFO ([`info`]), CONFIG ([`config`]),
 //! SHUTDOWN ROLE WAIT LOLWUT ([`lifecycle`]), SENTINEL ([`sentinel`]), SLOWLOG
-//! ([`slowlog`]).
+//! ([`slowlog`]), MONITOR ([`monitor`]).
 //!
 //! They are ordinary entries of the one command table. Connection commands act on the
 //! caller's [`crate::engine::Session`] (protocol, name, auth, close-after-reply); the ones
@@ -13,6 +13,7 @@ pub mod config;
 pub mod connection;
 pub mod info;
 pub mod lifecycle;
+pub mod monitor;
 pub mod sentinel;
 pub mod slowlog;
 mod state;
@@ -326,6 +327,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         (0, 0, 0),
         "server",
         debug,
+    ),
+    CommandSpec::new(
+        "monitor",
+        1,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "server",
+        monitor::monitor,
     ),
     CommandSpec::new(
         "slowlog",

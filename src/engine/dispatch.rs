@@ -66,6 +66,16 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
             crate::engine::evict::oom_error(),
         );
     }
+    // A client in MONITOR mode is a replica to Redis: it may not touch the keyspace.
+    if session.monitor && (spec.has(flags::READONLY) || may_write(spec, argv)) {
+        return reject_argv(
+            store,
+            session,
+            Some(spec),
+            Some(argv),
+            Error::err("Replica can't interact with the keyspace"),
+        );
+    }
     // CLIENT PAUSE: after every check that can refuse the command, before queueing, as
     // Redis's processCommand (only for front ends that can wait: see Session::postponable).
     if session.postponable {

@@ -408,7 +408,8 @@ pub struct LatencyEvent {
 pub enum MonitorSink {
     /// A server connection's mailbox (the line is written as a status reply).
     Mailbox(Arc<crate::pubsub::Mailbox>),
-    /// An embedded reader (`crate::Monitor`): lines without the `+` and CRLF.
+    /// An embedded reader (`crate::admin::monitor::Monitor`): lines without the `+` and
+    /// CRLF.
     Channel(std::sync::mpsc::Sender<String>),
 }
 
@@ -436,8 +437,11 @@ pub struct Observer {
     pub slowlog_next_id: u64,
     /// Latency events by name.
     pub latency: BTreeMap<String, LatencyEvent>,
-    /// MONITOR clients.
-    pub monitors: Vec<MonitorSink>,
+    /// MONITOR clients, with their client id (0 for embedded readers).
+    pub monitors: Vec<(u64, MonitorSink)>,
+    /// A line for the monitoring client's own command: it goes out after that command's
+    /// reply (Redis appends it to the same output buffer), see [`Observer::take_own_line`].
+    own_line: Option<(u64, String)>,
     depth: u32,
     top: Option<&'static str>,
     inner_errors: Vec<String>,
@@ -488,6 +492,17 @@ impl Observer {
         self.commands.entry(name.to_string()).or_default()
     }
 
+    /// The MONITOR line of client `id`'s own last command, to send after its reply.
+    pub fn take_own_line(&mut self, id: u64) -> Option<String> {
+        match self.own_line.take() {
+            Some((c, line)) if c == id => Some(line),
+            other => {
+                self.own_line = other;
+                None
+            }
+        }
+    }
+
     /// Records a latency event of `ms` (when over `latency-monitor-threshold`).
     pub fn latency_sample(&mut self, threshold_ms: i64, event: &str, ms: u64, now_secs: u64) {
         if threshold_ms <= 0 || (ms as i64) < threshold_ms {
@@ -522,7 +537,7 @@ pub fn before_call(
         if !o.monitors.is_empty() && SCRIPT_COMMANDS.contains(&spec.name) {
             // Redis feeds the scripting commands before their body runs.
             let line = monitor_line(Some(session), session.db, argv);
-            feed_monitors(store, line);
+            feed_monitors_but(store, line, 0);
         }
     }
     store.observer.depth += 1;
@@ -654,7 +669,13 @@ pub fn after_call(
         && !SCRIPT_COMMANDS.contains(&spec.name)
     {
         let line = monitor_line((!in_script).then_some(session), session.db, argv);
-        feed_monitors(store, line);
+        if session.monitor && !nested {
+            store.observer.own_line = Some((session.id, line.clone()));
+            let id = session.id;
+            feed_monitors_but(store, line, id);
+        } else {
+            feed_monitors_but(store, line, 0);
+        }
     }
 }
 
@@ -812,8 +833,10 @@ pub fn monitor_line(session: Option<&Session>, db: usize, argv: &[&[u8]]) -> Str
     line
 }
 
-fn feed_monitors(store: &mut Store, text: String) {
-    store.observer.monitors.retain(|m| match m {
+/// Sends a line to every monitor but client `skip`'s (0: none skipped).
+fn feed_monitors_but(store: &mut Store, text: String, skip: u64) {
+    store.observer.monitors.retain(|(id, m)| match m {
+        MonitorSink::Mailbox(_) if skip != 0 && *id == skip => true,
         MonitorSink::Mailbox(mb) => {
             if mb.is_closed() || Arc::strong_count(mb) == 1 {
                 return false;

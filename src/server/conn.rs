@@ -490,4 +490,10 @@ fn run_one(
         Ok(v) => resp::encode(out, &v, session.resp),
         Err(e) => resp::encode_error(out, e.message()),
     }
+    // A monitoring client sees its own command after the reply, as in Redis.
+    if session.monitor {
+        if let Some(line) = store.observer.take_own_line(session.id) {
+            out.extend_from_slice(line.as_bytes());
+        }
+    }
 }
