@@ -1,7 +1,7 @@
 //! Connection and server commands: PING ECHO TIME LASTSAVE DEBUG, AUTH HELLO QUIT RESET
 //! CLIENT ([`connection`]), COMMAND ([`command`]), INFO ([`info`]), CONFIG ([`config`]),
 //! SHUTDOWN ROLE WAIT LOLWUT ([`lifecycle`]), SENTINEL ([`sentinel`]), SLOWLOG
-//! ([`slowlog`]), MONITOR ([`monitor`]).
+//! ([`slowlog`]), MONITOR ([`monitor`]), LATENCY ([`latency`]).
 //!
 //! They are ordinary entries of the one command table. Connection commands act on the
 //! caller's [`crate::engine::Session`] (protocol, name, auth, close-after-reply); the ones
@@ -12,6 +12,7 @@ pub mod command;
 pub mod config;
 pub mod connection;
 pub mod info;
+pub mod latency;
 pub mod lifecycle;
 pub mod monitor;
 pub mod sentinel;
@@ -327,6 +328,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         (0, 0, 0),
         "server",
         debug,
+    ),
+    CommandSpec::new(
+        "latency",
+        -2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "server",
+        latency::latency,
     ),
     CommandSpec::new(
         "monitor",

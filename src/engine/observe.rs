@@ -352,27 +352,26 @@ impl Histogram {
         Histogram::lower(self.fine.len())
     }
 
-    /// Cumulative counts at power-of-two µs bounds (`LATENCY HISTOGRAM`'s
-    /// `histogram_usec`): (bound in µs, samples ≤ bound), from 1 µs up to the highest
-    /// bucket used, one row per bound whose count changed, as Redis prints them.
+    /// Cumulative counts at Redis's LATENCY HISTOGRAM bounds: hdr_histogram's log
+    /// iterator from 1024 ns doubling, each bound printed as its highest equivalent value
+    /// (2 significant digits) in µs — 1, 2, 4, 8, 16, 33, 66, … — with a row only where the
+    /// count grew.
     pub fn cumulative_usec(&self) -> Vec<(u64, u64)> {
         let mut out: Vec<(u64, u64)> = Vec::new();
         let mut seen = 0u64;
-        let mut bound_us = 1u64;
         let mut i = 0usize;
-        while seen < self.count {
-            let bound_ns = bound_us * 1024;
-            while i < self.fine.len() && Histogram::lower(i) < bound_ns as f64 {
+        let mut m = 10u32;
+        while seen < self.count && m < 63 {
+            let b = 1u64 << m;
+            let highest = b + (1u64 << (m - 7)) - 1;
+            while i < self.fine.len() && Histogram::lower(i) <= highest as f64 {
                 seen += self.fine[i];
                 i += 1;
             }
-            if out.last().is_none_or(|&(_, c)| c != seen) && seen > 0 {
-                out.push((bound_us, seen));
+            if seen > out.last().map_or(0, |&(_, c)| c) {
+                out.push((highest / 1000, seen));
             }
-            bound_us *= 2;
-            if bound_us > (1 << 40) {
-                break;
-            }
+            m += 1;
         }
         out
     }

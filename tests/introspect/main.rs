@@ -9,6 +9,7 @@
 mod server_util;
 
 mod info;
+mod latency;
 mod monitor;
 mod slowlog;
 #[allow(dead_code)]
