@@ -1,7 +1,7 @@
 //! Connection and server commands: PING ECHO TIME LASTSAVE DEBUG, AUTH HELLO QUIT RESET
 //! CLIENT ([`connection`]), COMMAND ([`command`]), INFO ([`info`]), CONFIG ([`config`]),
 //! SHUTDOWN ROLE WAIT LOLWUT ([`lifecycle`]), SENTINEL ([`sentinel`]), SLOWLOG
-//! ([`slowlog`]), MONITOR ([`monitor`]), LATENCY ([`latency`]).
+//! ([`slowlog`]), MONITOR ([`monitor`]), LATENCY ([`latency`]), MEMORY ([`memory`]).
 //!
 //! They are ordinary entries of the one command table. Connection commands act on the
 //! caller's [`crate::engine::Session`] (protocol, name, auth, close-after-reply); the ones
@@ -14,6 +14,7 @@ pub mod connection;
 pub mod info;
 pub mod latency;
 pub mod lifecycle;
+pub mod memory;
 pub mod monitor;
 pub mod sentinel;
 pub mod slowlog;
@@ -337,6 +338,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         "server",
         latency::latency,
     ),
+    CommandSpec::new("memory", -2, 0, (0, 0, 0), "server", memory::memory),
     CommandSpec::new(
         "monitor",
         1,

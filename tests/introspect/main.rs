@@ -10,6 +10,7 @@ mod server_util;
 
 mod info;
 mod latency;
+mod memory;
 mod monitor;
 mod slowlog;
 #[allow(dead_code)]
