@@ -367,7 +367,7 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("role", &"master");
             f("connected_slaves", &0);
             f("master_failover_state", &"no-failover");
-            let replid = link.map(|l| l.server.run_id.clone());
+            let replid = link.map(|l| l.server.repl_id());
             f("master_replid", &replid.unwrap_or_else(|| "0".repeat(40)));
             f("master_replid2", &"0".repeat(40));
             f("master_repl_offset", &0);

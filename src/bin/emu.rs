@@ -333,6 +333,8 @@ fn format_tty(out: &mut String, v: &emu::Value, indent: usize) {
         Error(e) => out.push_str(&format!("(error) {e}")),
         Double(d) => out.push_str(&format!("(double) {}", emu::util::float::fmt_g17(*d))),
         Bool(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
+        BigNumber(n) => out.push_str(&format!("(big number) {n}")),
+        Attribute(_, x) => format_tty(out, x, indent),
         Array(xs) | Push(xs) => items(out, xs, ')'),
         Set(xs) => items(out, xs, '~'),
         Map(kv) => {
@@ -365,6 +367,8 @@ fn format_raw(out: &mut String, v: &emu::Value) {
         Simple(s) | Error(s) => out.push_str(s),
         Double(d) => out.push_str(&emu::util::float::fmt_g17(*d)),
         Bool(b) => out.push_str(if *b { "1" } else { "0" }),
+        BigNumber(n) => out.push_str(n),
+        Attribute(_, x) => format_raw(out, x),
         Array(xs) | Set(xs) | Push(xs) => {
             for (i, x) in xs.iter().enumerate() {
                 if i > 0 {

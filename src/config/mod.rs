@@ -352,6 +352,10 @@ pub struct Config {
     pub enable_debug_command: ProtectedAction,
     /// `enable-module-command` (stored only: emu has no MODULE command).
     pub enable_module_command: ProtectedAction,
+    /// Not a parameter: DEBUG SET-ACTIVE-EXPIRE 0 turns the reclaiming of expired keys in
+    /// the background off (keys still expire when accessed), as Redis's
+    /// `server.active_expire_enabled`.
+    pub active_expire_enabled: bool,
 }
 
 impl Default for Config {
@@ -375,6 +379,7 @@ impl Config {
             soft_secs: 0,
         };
         Config {
+            active_expire_enabled: true,
             databases: 0,
             maxmemory: 0,
             maxmemory_policy: MaxmemoryPolicy::Noeviction,

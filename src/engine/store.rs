@@ -291,9 +291,10 @@ impl Store {
     }
 
     /// Reclaims up to `limit` expired keys across all databases; returns how many. Nothing
-    /// while a CLIENT PAUSE is in force (the dataset stays constant, as in Redis).
+    /// while a CLIENT PAUSE is in force (the dataset stays constant, as in Redis) or after
+    /// DEBUG SET-ACTIVE-EXPIRE 0.
     pub fn active_expire(&mut self, limit: usize) -> usize {
-        if self.blocking.is_paused() {
+        if self.blocking.is_paused() || !self.config.active_expire_enabled {
             return 0;
         }
         let now = self.clock.now_ms();

@@ -29,6 +29,22 @@ impl Pair {
         })
     }
 
+    /// Like [`Pair::start`], with DEBUG allowed on emu (as on the real server).
+    pub fn start_debug(why: &str) -> Option<Pair> {
+        let real_srv = start_real_redis(why)?;
+        let (emu_redis, emu_srv) = crate::server_util::start_with(|s| s);
+        emu_redis.with_store(|s| s.config.enable_debug_command = emu::config::ProtectedAction::Yes);
+        let emu = Raw::connect(emu_srv.addr().expect("tcp"));
+        let real = Raw::connect(real_srv.addr);
+        Some(Pair {
+            emu,
+            real,
+            emu_redis,
+            emu_srv,
+            real_srv,
+        })
+    }
+
     /// A second connection to each.
     pub fn connect(&self) -> (Raw, Raw) {
         (
