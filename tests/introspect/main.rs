@@ -8,6 +8,7 @@
 #[path = "../server_util/mod.rs"]
 mod server_util;
 
+mod config;
 mod debug;
 mod info;
 mod latency;
