@@ -325,7 +325,7 @@ fn populate(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 }
 
 /// # Format
-/// `DEBUG <subcommand> [arg …]` — see [`HELP`].
+/// `DEBUG <subcommand> [arg …]` — see DEBUG HELP (the module's `HELP` table).
 ///
 /// DEBUG SLEEP blocks the whole server for the duration, as in Redis (it holds the store),
 /// but ends early when a shutdown is requested (`util::shutdown`).

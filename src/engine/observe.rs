@@ -484,11 +484,14 @@ impl Observer {
     }
 
     fn stat(&mut self, name: &str) -> &mut CommandStat {
+        // (No allocation once the command has its record.)
         if !self.commands.contains_key(name) {
             self.commands
                 .insert(name.to_string(), CommandStat::default());
         }
-        self.commands.entry(name.to_string()).or_default()
+        self.commands
+            .get_mut(name)
+            .expect("the record was inserted above")
     }
 
     /// The MONITOR line of client `id`'s own last command, to send after its reply.
@@ -614,10 +617,10 @@ pub fn after_call(
         store.observer.top = None;
     }
     let in_script = nested && top.is_some_and(|t| SCRIPT_COMMANDS.contains(&t));
-    let now_us = unix_us();
     // Latency monitor: "command" / "fast-command" events.
     let threshold = store.config.latency_monitor_threshold;
-    if threshold > 0 {
+    if threshold > 0 && us / 1000 >= threshold as u64 {
+        let now_us = unix_us();
         let event = if spec.has(flags::FAST) {
             "fast-command"
         } else {
@@ -630,6 +633,7 @@ pub fn after_call(
     // Slow log.
     let slower = store.config.slowlog_log_slower_than;
     if slower >= 0 && us >= slower as u64 && spec.name != "exec" && session.block.is_none() {
+        let now_us = unix_us();
         let args = slowlog_args(spec, argv);
         let (addr, cname) = if in_script {
             ("?:0".to_string(), Vec::new())
