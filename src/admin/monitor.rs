@@ -10,7 +10,8 @@
 //! `ERR MONITOR isn't allowed for DENY BLOCKING client`; a second MONITOR is ignored (no
 //! reply); the monitoring connection may still run commands that do not touch the keyspace
 //! (PING, QUIT, RESET — which ends monitoring) and gets `ERR Replica can't interact with
-//! the keyspace` for the others.
+//! the keyspace` for the others; a monitor whose unsent lines pass the hard `slave` limit of
+//! `client-output-buffer-limit` (256 MB by default) is closed, as Redis closes a replica.
 //!
 //! Known differences: embedded clients' commands show the address `embedded`; MONITOR sent
 //! by an embedded handle (no connection to stream to) is refused — use
@@ -34,15 +35,15 @@ pub fn monitor(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
         // Redis ignores MONITOR from a client already monitoring: no reply at all.
         return Ok(crate::pubsub::no_reply());
     }
-    let (Some(_), Some(mailbox)) = (&ctx.session.link, &ctx.session.pubsub) else {
+    let (Some(link), Some(mailbox)) = (&ctx.session.link, &ctx.session.pubsub) else {
         return Err(Error::err(
             "MONITOR needs a server connection to stream to; embedded callers use Redis::monitor()",
         ));
     };
-    ctx.store
-        .observer
-        .monitors
-        .push((ctx.session.id, MonitorSink::Mailbox(mailbox.clone())));
+    ctx.store.observer.monitors.push((
+        ctx.session.id,
+        MonitorSink::Mailbox(mailbox.clone(), Some(link.me.clone())),
+    ));
     ctx.session.monitor = true;
     Ok(Value::ok())
 }

@@ -405,8 +405,12 @@ pub struct LatencyEvent {
 
 /// Where MONITOR lines go.
 pub enum MonitorSink {
-    /// A server connection's mailbox (the line is written as a status reply).
-    Mailbox(Arc<crate::pubsub::Mailbox>),
+    /// A server connection's mailbox (the line is written as a status reply), and its
+    /// registry entry (to close a monitor that falls behind, see [`feed_monitors_but`]).
+    Mailbox(
+        Arc<crate::pubsub::Mailbox>,
+        Option<Arc<crate::admin::ClientEntry>>,
+    ),
     /// An embedded reader (`crate::admin::monitor::Monitor`): lines without the `+` and
     /// CRLF.
     Channel(std::sync::mpsc::Sender<String>),
@@ -415,7 +419,7 @@ pub enum MonitorSink {
 impl std::fmt::Debug for MonitorSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            MonitorSink::Mailbox(_) => "MonitorSink::Mailbox",
+            MonitorSink::Mailbox(..) => "MonitorSink::Mailbox",
             MonitorSink::Channel(_) => "MonitorSink::Channel",
         })
     }
@@ -836,12 +840,21 @@ pub fn monitor_line(session: Option<&Session>, db: usize, argv: &[&[u8]]) -> Str
     line
 }
 
-/// Sends a line to every monitor but client `skip`'s (0: none skipped).
+/// Sends a line to every monitor but client `skip`'s (0: none skipped). A monitor is a
+/// replica to Redis: one whose unsent lines pass the hard `slave` limit of
+/// `client-output-buffer-limit` is closed (the soft limit is not applied).
 fn feed_monitors_but(store: &mut Store, text: String, skip: u64) {
+    let hard = store.config.client_output_buffer_limit.replica.hard;
     store.observer.monitors.retain(|(id, m)| match m {
-        MonitorSink::Mailbox(_) if skip != 0 && *id == skip => true,
-        MonitorSink::Mailbox(mb) => {
+        MonitorSink::Mailbox(..) if skip != 0 && *id == skip => true,
+        MonitorSink::Mailbox(mb, entry) => {
             if mb.is_closed() || Arc::strong_count(mb) == 1 {
+                return false;
+            }
+            if hard != 0 && mb.queued_bytes() as u64 >= hard {
+                if let Some(e) = entry {
+                    e.kill();
+                }
                 return false;
             }
             mb.push_encoded(text.as_bytes().to_vec());

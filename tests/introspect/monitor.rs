@@ -197,3 +197,50 @@ fn embedded_stream() {
     redis.cmd("PING").query::<String>().unwrap();
     assert!(redis.with_store(|s| s.observer.monitors.is_empty()));
 }
+
+#[test]
+fn a_monitor_that_does_not_read_is_closed_at_the_replica_limit() {
+    let (_redis, srv) = crate::server_util::start();
+    let addr = srv.addr().expect("tcp");
+    let mut m = Raw::connect(addr);
+    let mut c = Raw::connect(addr);
+    assert_eq!(
+        c.cmd(&[
+            b"CONFIG",
+            b"SET",
+            b"client-output-buffer-limit",
+            b"slave 262144 0 0"
+        ]),
+        b"+OK\r\n"
+    );
+    assert_eq!(m.cmds("MONITOR"), b"+OK\r\n");
+    // ~40 MB of MONITOR lines that the monitor never reads.
+    let value = vec![b'v'; 1000];
+    let mut batch = Vec::new();
+    for i in 0..40_000 {
+        emu::resp::encode_request(
+            &mut batch,
+            &[&b"SET"[..], format!("k{}", i % 100).as_bytes(), &value],
+        );
+        if i % 1000 == 999 {
+            c.send(&batch);
+            batch.clear();
+            for _ in 0..1000 {
+                assert_eq!(c.reply(), b"+OK\r\n");
+            }
+        }
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let list = c.cmds("CLIENT LIST");
+        if !String::from_utf8_lossy(&list).contains("cmd=monitor") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the monitor was not closed"
+        );
+        c.cmds("PING");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
