@@ -26,6 +26,7 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     let Some(name) = argv.first() else {
         return Err(Error::err("empty command"));
     };
+    observe::top_level(store);
     let Some(spec) = store.table().get(name) else {
         session.last_command = None;
         return reject(store, session, None, unknown_command(argv));

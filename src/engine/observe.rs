@@ -528,6 +528,14 @@ impl Observer {
     }
 }
 
+/// Called when a front end starts a command ([`crate::engine::execute`]): nothing runs
+/// yet, so the nesting depth is 0 (this also recovers from a handler that panicked
+/// between [`before_call`] and [`after_call`]).
+#[inline]
+pub fn top_level(store: &mut Store) {
+    store.observer.depth = 0;
+}
+
 /// Called by the dispatcher before a handler runs (see [`after_call`]).
 #[inline]
 pub fn before_call(
