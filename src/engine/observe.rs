@@ -406,7 +406,7 @@ pub struct LatencyEvent {
 /// Where MONITOR lines go.
 pub enum MonitorSink {
     /// A server connection's mailbox (the line is written as a status reply), and its
-    /// registry entry (to close a monitor that falls behind, see [`feed_monitors_but`]).
+    /// registry entry (to close a monitor that falls behind the `slave` output limit).
     Mailbox(
         Arc<crate::pubsub::Mailbox>,
         Option<Arc<crate::admin::ClientEntry>>,
