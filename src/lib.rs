@@ -98,6 +98,7 @@ pub mod types;
 pub mod util;
 pub mod value;
 
+pub use admin::monitor::Monitor;
 pub use client::options::{
     Condition, CopyOptions, Direction, ExpireOption, Expiry, InsertPosition, LPosOptions, MinMax,
     RestoreOptions, ScanOptions, SetExpiry, SetOptions, ZAddOptions, ZAggregate, ZAggregateOptions,

@@ -534,6 +534,25 @@ pub fn encode(out: &mut Vec<u8>, v: &Value, resp: u8) {
                 encode_bulk(out, data);
             }
         }
+        Value::BigNumber(n) => {
+            if r3 {
+                out.push(b'(');
+                out.extend_from_slice(n.as_bytes());
+                out.extend_from_slice(b"\r\n");
+            } else {
+                encode_bulk(out, n.as_bytes());
+            }
+        }
+        Value::Attribute(attrs, v) => {
+            if r3 {
+                header(out, b'|', attrs.len() as i64);
+                for (k, val) in attrs {
+                    encode(out, k, resp);
+                    encode(out, val, resp);
+                }
+            }
+            encode(out, v, resp);
+        }
     }
 }
 

@@ -50,6 +50,11 @@ pub enum Value {
     Verbatim(String, Vec<u8>),
     /// RESP3 push (RESP2: array), used by pub/sub.
     Push(Vec<Value>),
+    /// RESP3 big number (`(` + digits; RESP2: bulk string of the digits).
+    BigNumber(String),
+    /// RESP3 attribute (`|` map) followed by the reply it annotates; RESP2 sends only the
+    /// reply (Redis drops attributes for RESP2 clients).
+    Attribute(Vec<(Value, Value)>, Box<Value>),
 }
 
 impl Value {
@@ -110,6 +115,8 @@ impl fmt::Debug for Value {
             Value::DoubleText(t) => write!(f, "double({t})"),
             Value::Bool(b) => write!(f, "bool({b})"),
             Value::Verbatim(k, b) => write!(f, "verbatim({k}:{:?})", String::from_utf8_lossy(b)),
+            Value::BigNumber(n) => write!(f, "bignum({n})"),
+            Value::Attribute(a, v) => write!(f, "attribute({a:?}) {v:?}"),
             Value::Push(p) => write!(f, "push{p:?}"),
         }
     }

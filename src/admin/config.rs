@@ -108,6 +108,7 @@ fn config_resetstat(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     ctx.store.commands_processed = 0;
     ctx.store.expired_keys = 0;
     ctx.store.reset_evicted_keys();
+    ctx.store.observer.reset_stats();
     if let Some(l) = &ctx.session.link {
         l.server.stats.reset();
     }
@@ -223,7 +224,7 @@ mod tests {
             ["hash-max-ziplist-entries", "hash-max-listpack-entries"]
         );
         assert_eq!(get(&r, "nosuch"), []);
-        assert_eq!(get(&r, "*").len(), 69);
+        assert_eq!(get(&r, "*").len(), 171);
     }
 
     #[test]

@@ -164,6 +164,7 @@ pub fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     crate::pubsub::reset(ctx.store, ctx.session);
     // Redis `clearClientConnectionState`: tracking off.
     super::tracking::disable(ctx);
+    super::monitor::stop(ctx);
     let s = &mut *ctx.session;
     s.db = 0;
     s.resp = 2;

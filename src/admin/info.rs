@@ -8,6 +8,24 @@ use crate::engine::Ctx;
 use crate::error::Result;
 use crate::value::Value;
 
+/// Every section, in the order Redis 7.0 prints them (`INFO everything`).
+const ALL_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "commandstats",
+    "errorstats",
+    "latencystats",
+    "cluster",
+    "keyspace",
+];
+
+/// `INFO` without arguments and `INFO default`: all but commandstats and latencystats.
 const DEFAULT_SECTIONS: &[&str] = &[
     "server",
     "clients",
@@ -44,6 +62,46 @@ fn rss_bytes() -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time of this process and of its waited-for children, seconds (getrusage).
+fn cpu_times() -> [f64; 4] {
+    #[allow(unsafe_code)]
+    fn usage(who: libc::c_int) -> (f64, f64) {
+        // SAFETY: `rusage` is plain old data (all-zero is a valid value), and getrusage
+        // only writes the struct it is given a pointer to.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: as above; `ru` outlives the call.
+        if unsafe { libc::getrusage(who, &mut ru) } != 0 {
+            return (0.0, 0.0);
+        }
+        let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+        (t(ru.ru_stime), t(ru.ru_utime))
+    }
+    let (sys, user) = usage(libc::RUSAGE_SELF);
+    let (csys, cuser) = usage(libc::RUSAGE_CHILDREN);
+    [sys, user, csys, cuser]
+}
+
+/// Total memory of the machine (/proc/meminfo), bytes.
+fn total_system_memory() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("MemTotal:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .map(|kb| kb * 1024)
+        .unwrap_or(0)
+}
+
+/// `os` as Redis prints it (`uname -s -r -m`).
+fn os_line() -> String {
+    let read = |p: &str| std::fs::read_to_string(p).map(|s| s.trim().to_string());
+    match read("/proc/sys/kernel/osrelease") {
+        Ok(rel) => format!("Linux {rel} {}", std::env::consts::ARCH),
+        Err(_) => std::env::consts::OS.to_string(),
+    }
+}
+
 fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
     let link = ctx.session.link.as_ref();
     let store = &*ctx.store;
@@ -69,9 +127,12 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("redis_git_dirty", &0);
             f("redis_build_id", &"0");
             f("redis_mode", &super::connection::server_mode(&store.config));
-            f("os", &std::env::consts::OS);
+            f("os", &os_line());
             f("arch_bits", &(usize::BITS));
-            f("multiplexing_api", &"tokio");
+            f("monotonic_clock", &"POSIX clock_gettime");
+            f("multiplexing_api", &"epoll");
+            f("atomicvar_api", &"c11-builtin");
+            f("gcc_version", &"0.0.0");
             f("process_id", &std::process::id());
             f("process_supervised", &"no");
             f("run_id", &run_id);
@@ -81,6 +142,10 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("uptime_in_days", &(uptime / 86400));
             f("hz", &store.config.hz);
             f("configured_hz", &store.config.hz);
+            f(
+                "lru_clock",
+                &crate::keyspace::memory::lru_clock(store.clock.now_ms()),
+            );
             f(
                 "executable",
                 &std::env::current_exe()
@@ -103,7 +168,10 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("client_recent_max_input_buffer", &recent_in);
             f("client_recent_max_output_buffer", &recent_out);
             f("blocked_clients", &store.blocking.blocked_clients());
-            f("tracking_clients", &0);
+            f(
+                "tracking_clients",
+                &super::tracking::info_fields(store)[0].1,
+            );
             f("clients_in_timeout_table", &0);
         }
         "memory" => {
@@ -123,6 +191,15 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
                     format!("{:.2}%", part as f64 * 100.0 / whole as f64)
                 }
             };
+            let ratio = |a: u64, b: u64| {
+                if b == 0 {
+                    "0.00".to_string()
+                } else {
+                    format!("{:.2}", a as f64 / b as f64)
+                }
+            };
+            let total = total_system_memory();
+            let clients = link.map(|l| l.server.clients_memory()).unwrap_or(0);
             f("used_memory", &used);
             f("used_memory_human", &human(used));
             f("used_memory_rss", &rss);
@@ -134,18 +211,58 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("used_memory_startup", &0);
             f("used_memory_dataset", &dataset);
             f("used_memory_dataset_perc", &perc(dataset, used));
-            f(
-                "mem_clients_normal",
-                &link.map(|l| l.server.clients_memory()).unwrap_or(0),
-            );
+            // Without an allocator of its own to ask, the allocator figures are the
+            // store's estimate (allocated/active) and the process RSS (resident).
+            f("allocator_allocated", &used);
+            f("allocator_active", &used);
+            f("allocator_resident", &rss);
+            f("total_system_memory", &total);
+            f("total_system_memory_human", &human(total));
+            f("used_memory_lua", &0);
+            f("used_memory_vm_eval", &0);
+            f("used_memory_lua_human", &human(0));
+            f("used_memory_scripts_eval", &0);
+            f("number_of_cached_scripts", &0);
+            f("number_of_functions", &0);
+            f("number_of_libraries", &0);
+            f("used_memory_vm_functions", &0);
+            f("used_memory_vm_total", &0);
+            f("used_memory_vm_total_human", &human(0));
+            f("used_memory_functions", &0);
+            f("used_memory_scripts", &0);
+            f("used_memory_scripts_human", &human(0));
             f("maxmemory", &maxmemory);
             f("maxmemory_human", &human(maxmemory));
             f("maxmemory_policy", &policy);
+            f("allocator_frag_ratio", &"1.00");
+            f("allocator_frag_bytes", &0);
+            f("allocator_rss_ratio", &ratio(rss, used));
+            f("allocator_rss_bytes", &rss.saturating_sub(used));
+            f("rss_overhead_ratio", &"1.00");
+            f("rss_overhead_bytes", &0);
+            f("mem_fragmentation_ratio", &ratio(rss, used));
+            f("mem_fragmentation_bytes", &(rss as i64 - used as i64));
+            f("mem_not_counted_for_evict", &0);
+            f("mem_replication_backlog", &0);
+            f("mem_total_replication_buffers", &0);
+            f("mem_clients_slaves", &0);
+            f("mem_clients_normal", &clients);
+            f("mem_cluster_links", &0);
+            f("mem_aof_buffer", &0);
             f("mem_allocator", &"libc");
+            f("active_defrag_running", &0);
+            f("lazyfree_pending_objects", &0);
+            f("lazyfreed_objects", &0);
         }
         "persistence" => {
             f("loading", &(store.loading as u8));
             f("async_loading", &0);
+            f("current_cow_peak", &0);
+            f("current_cow_size", &0);
+            f("current_cow_size_age", &0);
+            f("current_fork_perc", &"0.00");
+            f("current_save_keys_processed", &0);
+            f("current_save_keys_total", &0);
             f("rdb_changes_since_last_save", &store.dirty);
             f("rdb_bgsave_in_progress", &0);
             f("rdb_last_save_time", &last_save_secs(ctx));
@@ -153,6 +270,9 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("rdb_last_bgsave_time_sec", &-1);
             f("rdb_current_bgsave_time_sec", &-1);
             f("rdb_saves", &0);
+            f("rdb_last_cow_size", &0);
+            f("rdb_last_load_keys_expired", &0);
+            f("rdb_last_load_keys_loaded", &0);
             // A store opened on a data directory appends every write to its log, which is
             // what Redis's AOF is: report it as enabled, and a failed log write (writes
             // then get MISCONF) as `err`.
@@ -169,7 +289,11 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("aof_current_rewrite_time_sec", &-1);
             f("aof_last_bgrewrite_status", &"ok");
             f("aof_rewrites", &0);
+            f("aof_rewrites_consecutive_failures", &0);
             f("aof_last_write_status", &write_status);
+            f("aof_last_cow_size", &0);
+            f("module_fork_in_progress", &0);
+            f("module_fork_last_cow_size", &0);
         }
         "stats" => {
             let st = link.map(|l| &l.server.stats);
@@ -187,8 +311,12 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
                 "total_net_output_bytes",
                 &g(st.map(|s| &s.net_output_bytes)),
             );
+            f("total_net_repl_input_bytes", &0);
+            f("total_net_repl_output_bytes", &0);
             f("instantaneous_input_kbps", &"0.00");
             f("instantaneous_output_kbps", &"0.00");
+            f("instantaneous_input_repl_kbps", &"0.00");
+            f("instantaneous_output_repl_kbps", &"0.00");
             f(
                 "rejected_connections",
                 &g(st.map(|s| &s.rejected_connections)),
@@ -198,29 +326,123 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("sync_partial_err", &0);
             f("expired_keys", &store.expired_keys);
             f("expired_stale_perc", &"0.00");
+            f("expired_time_cap_reached_count", &0);
+            f("expire_cycle_cpu_milliseconds", &0);
             f("evicted_keys", &store.evicted_keys());
             f("evicted_clients", &0);
+            f("total_eviction_exceeded_time", &0);
+            f("current_eviction_exceeded_time", &0);
             f("keyspace_hits", &0);
             f("keyspace_misses", &0);
             let (channels, patterns, shard) = store.pubsub.sizes();
             f("pubsub_channels", &channels);
             f("pubsub_patterns", &patterns);
             f("pubsubshard_channels", &shard);
-            f("total_error_replies", &g(st.map(|s| &s.error_replies)));
+            f("latest_fork_usec", &0);
+            f("total_forks", &0);
+            f("migrate_cached_sockets", &0);
+            f("slave_expires_tracked_keys", &0);
+            f("active_defrag_hits", &0);
+            f("active_defrag_misses", &0);
+            f("active_defrag_key_hits", &0);
+            f("active_defrag_key_misses", &0);
+            f("total_active_defrag_time", &0);
+            f("current_active_defrag_time", &0);
+            for (name, n) in &super::tracking::info_fields(store)[1..] {
+                f(name, n);
+            }
+            f("unexpected_error_replies", &0);
+            // Errors of commands (counted by the dispatcher) and the front end's own
+            // (protocol errors, -BUSY, failed durability).
+            f(
+                "total_error_replies",
+                &(store.observer.total_error_replies + g(st.map(|s| &s.error_replies))),
+            );
+            f("dump_payload_sanitizations", &0);
+            f("total_reads_processed", &0);
+            f("total_writes_processed", &0);
+            f("io_threaded_reads_processed", &0);
+            f("io_threaded_writes_processed", &0);
+            f("reply_buffer_shrinks", &0);
+            f("reply_buffer_expands", &0);
         }
         "replication" => {
             f("role", &"master");
             f("connected_slaves", &0);
             f("master_failover_state", &"no-failover");
-            f("master_replid", &"0".repeat(40));
+            let replid = link.map(|l| l.server.repl_id());
+            f("master_replid", &replid.unwrap_or_else(|| "0".repeat(40)));
+            f("master_replid2", &"0".repeat(40));
             f("master_repl_offset", &0);
+            f("second_repl_offset", &-1);
             f("repl_backlog_active", &0);
+            f("repl_backlog_size", &1048576);
+            f("repl_backlog_first_byte_offset", &0);
+            f("repl_backlog_histlen", &0);
         }
         "cpu" => {
-            f("used_cpu_sys", &"0.000000");
-            f("used_cpu_user", &"0.000000");
+            let [sys, user, csys, cuser] = cpu_times();
+            f("used_cpu_sys", &format!("{sys:.6}"));
+            f("used_cpu_user", &format!("{user:.6}"));
+            f("used_cpu_sys_children", &format!("{csys:.6}"));
+            f("used_cpu_user_children", &format!("{cuser:.6}"));
+            // emu runs commands on several threads under one lock: the process's figures.
+            f("used_cpu_sys_main_thread", &format!("{sys:.6}"));
+            f("used_cpu_user_main_thread", &format!("{user:.6}"));
         }
-        "modules" | "errorstats" => {}
+        "modules" => {}
+        "commandstats" => {
+            let mut names: Vec<(&String, &crate::engine::observe::CommandStat)> =
+                store.observer.commands.iter().collect();
+            names.sort_by(|a, b| a.0.cmp(b.0));
+            for (name, c) in names {
+                if c.calls == 0 && c.failed_calls == 0 && c.rejected_calls == 0 {
+                    continue;
+                }
+                let per = if c.calls == 0 {
+                    0.0
+                } else {
+                    c.usec as f64 / c.calls as f64
+                };
+                f(
+                    &format!("cmdstat_{name}"),
+                    &format!(
+                        "calls={},usec={},usec_per_call={per:.2},rejected_calls={},failed_calls={}",
+                        c.calls, c.usec, c.rejected_calls, c.failed_calls
+                    ),
+                );
+            }
+        }
+        "errorstats" => {
+            for (code, n) in &store.observer.errors {
+                f(&format!("errorstat_{code}"), &format!("count={n}"));
+            }
+        }
+        "latencystats" => {
+            let ps = &store.config.latency_tracking_info_percentiles;
+            let mut names: Vec<(&String, &crate::engine::observe::CommandStat)> =
+                store.observer.commands.iter().collect();
+            names.sort_by(|a, b| a.0.cmp(b.0));
+            for (name, c) in names {
+                if c.latency.count == 0 {
+                    continue;
+                }
+                let parts: Vec<String> = ps
+                    .iter()
+                    .map(|&p| {
+                        format!(
+                            "p{}={:.3}",
+                            crate::config::format_percentile(p),
+                            c.latency.percentile(p) / 1000.0
+                        )
+                    })
+                    .collect();
+                f(
+                    &format!("latency_percentiles_usec_{name}"),
+                    &parts.join(","),
+                );
+            }
+        }
         "cluster" => f("cluster_enabled", &u8::from(store.config.cluster_enabled)),
         "keyspace" => {
             let now = store.clock.now_ms();
@@ -254,7 +476,6 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
 fn title(name: &str) -> String {
     match name {
         "cpu" => "CPU".into(),
-        "errorstats" => "Errorstats".into(),
         _ => {
             let mut c = name.chars();
             match c.next() {
@@ -267,27 +488,31 @@ fn title(name: &str) -> String {
 
 /// # Format
 /// `INFO [section …]` — sections: server clients memory persistence stats replication cpu
-/// modules errorstats cluster keyspace, or `default`, `all`, `everything`.
+/// modules commandstats errorstats latencystats cluster keyspace, or `default`, `all`,
+/// `everything` (Redis 7.0's `genInfoSectionDict`: names are case-insensitive, unknown
+/// ones are ignored, and the sections come out in Redis's order whatever the order asked).
 pub fn info(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     ctx.store.note_memory_peak();
-    let mut wanted: Vec<String> = Vec::new();
+    let mut wanted: Vec<&str> = Vec::new();
     if argv.len() == 1 {
-        wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
+        wanted.extend(DEFAULT_SECTIONS);
     }
     for a in &argv[1..] {
         let s = String::from_utf8_lossy(a).to_ascii_lowercase();
         match s.as_str() {
-            "default" | "all" | "everything" => {
-                wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()))
+            "default" => wanted.extend(DEFAULT_SECTIONS),
+            "all" | "everything" => wanted.extend(ALL_SECTIONS),
+            other => {
+                if let Some(n) = ALL_SECTIONS.iter().find(|n| **n == other) {
+                    wanted.push(n);
+                }
             }
-            _ => wanted.push(s),
         }
     }
-    // Redis emits sections in its own fixed order, whatever the argument order.
     let mut out = String::new();
     let mut first = true;
-    for name in DEFAULT_SECTIONS {
-        if !wanted.iter().any(|w| w == name) {
+    for name in ALL_SECTIONS {
+        if !wanted.contains(name) {
             continue;
         }
         let mut body = String::new();

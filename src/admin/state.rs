@@ -75,6 +75,8 @@ pub struct ServerState {
     pub maxclients: usize,
     /// A random-looking run id, fixed for the server's life.
     pub run_id: String,
+    /// The replication id (INFO `master_replid`): the run id until DEBUG CHANGE-REPL-ID.
+    repl_id: Mutex<String>,
     /// Peak client buffer sizes of the last [`RECENT_SLOTS`] seconds (INFO
     /// `client_recent_max_input_buffer` / `client_recent_max_output_buffer`).
     recent: RecentPeaks,
@@ -136,6 +138,7 @@ impl ServerState {
             clients: Mutex::new(BTreeMap::new()),
             stats: Stats::default(),
             maxclients: 10000,
+            repl_id: Mutex::new(run_id.clone()),
             run_id,
             recent: RecentPeaks::default(),
             memory_last_save: AtomicU64::new(0),
@@ -160,6 +163,22 @@ impl ServerState {
             Some(h) => h(store, save).map(|()| true),
             None => Ok(false),
         }
+    }
+
+    /// The replication id (INFO replication `master_replid`).
+    pub fn repl_id(&self) -> String {
+        self.repl_id.lock().clone()
+    }
+
+    /// DEBUG CHANGE-REPL-ID: a new random replication id.
+    pub fn change_repl_id(&self) {
+        let mut id = self.repl_id.lock();
+        let mut rng = crate::keyspace::Rng::new(unix_ms() ^ id.len() as u64 ^ 0x9e37_79b9);
+        let next: String = id
+            .bytes()
+            .map(|_| char::from(b"0123456789abcdef"[rng.below(16) as usize]))
+            .collect();
+        *id = next;
     }
 
     /// Records a client's buffer sizes in the current second's peaks.

@@ -436,6 +436,8 @@ fn format_tty(out: &mut String, v: &emu::Value, indent: usize) {
         Double(d) => out.push_str(&format!("(double) {}", emu::util::float::fmt_g17(*d))),
         DoubleText(t) => out.push_str(&format!("(double) {t}")),
         Bool(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
+        BigNumber(n) => out.push_str(&format!("(big number) {n}")),
+        Attribute(_, x) => format_tty(out, x, indent),
         Array(xs) | Push(xs) => items(out, xs, ')'),
         Set(xs) => items(out, xs, '~'),
         Map(kv) => {
@@ -469,6 +471,8 @@ fn format_raw(out: &mut String, v: &emu::Value) {
         Double(d) => out.push_str(&emu::util::float::fmt_g17(*d)),
         DoubleText(t) => out.push_str(t),
         Bool(b) => out.push_str(if *b { "1" } else { "0" }),
+        BigNumber(n) => out.push_str(n),
+        Attribute(_, x) => format_raw(out, x),
         Array(xs) | Set(xs) | Push(xs) => {
             for (i, x) in xs.iter().enumerate() {
                 if i > 0 {

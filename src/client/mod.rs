@@ -493,6 +493,22 @@ impl Redis {
         RV::from_value(self.execute(&argv)?)
     }
 
+    /// A MONITOR stream of this store: every command any client of it runs from now on
+    /// (handles, pipelines, server connections, scripts), one line each in Redis's format
+    /// without the leading `+` — see [`crate::admin::monitor`].
+    ///
+    /// ```
+    /// let redis = emu::Redis::new();
+    /// let mon = redis.monitor();
+    /// redis.cmd("SET").arg("k").arg("v").query::<()>()?;
+    /// let line = mon.next_timeout(std::time::Duration::from_secs(1)).unwrap();
+    /// assert!(line.ends_with(r#"[0 embedded] "SET" "k" "v""#));
+    /// # Ok::<(), emu::Error>(())
+    /// ```
+    pub fn monitor(&self) -> crate::admin::monitor::Monitor {
+        crate::admin::monitor::Monitor::attach(&self.shared)
+    }
+
     /// A new, empty transactional [`Pipeline`] on this handle (same store, same session):
     /// `execute` runs it in MULTI/EXEC, like redis-py's `pipeline()`. See also
     /// [`Redis::pipeline_batch`] and [`Redis::transaction`].

@@ -28,7 +28,7 @@ mod tests;
 use std::borrow::Cow;
 
 pub use table::TABLE;
-pub use values::{memtoull, notify_flags_from_str, notify_flags_to_string};
+pub use values::{format_percentile, memtoull, notify_flags_from_str, notify_flags_to_string};
 
 /// Text-valued parameters. The table's defaults are borrowed, so cloning a [`Config`]
 /// (some handlers do, per call) allocates nothing until a text parameter is set.
@@ -317,6 +317,11 @@ pub struct Config {
     pub slowlog_max_len: i64,
     /// `latency-monitor-threshold`
     pub latency_monitor_threshold: i64,
+    /// `latency-tracking`: per-command latency histograms (LATENCY HISTOGRAM, INFO
+    /// latencystats).
+    pub latency_tracking: bool,
+    /// `latency-tracking-info-percentiles`.
+    pub latency_tracking_info_percentiles: Vec<f64>,
     /// `lazyfree-lazy-eviction`
     pub lazyfree_lazy_eviction: bool,
     /// `lazyfree-lazy-expire`
@@ -365,6 +370,14 @@ pub struct Config {
     pub enable_debug_command: ProtectedAction,
     /// `enable-module-command` (stored only: emu has no MODULE command).
     pub enable_module_command: ProtectedAction,
+    /// Values of the stored-only parameters (replication, cluster, TLS, defrag, …) that were
+    /// set, by name, in the form CONFIG GET shows; a parameter not here has its default.
+    /// Shared until written, so cloning a `Config` stays cheap.
+    pub stored: std::sync::Arc<std::collections::BTreeMap<&'static str, String>>,
+    /// Not a parameter: DEBUG SET-ACTIVE-EXPIRE 0 turns the reclaiming of expired keys in
+    /// the background off (keys still expire when accessed), as Redis's
+    /// `server.active_expire_enabled`.
+    pub active_expire_enabled: bool,
 }
 
 impl Default for Config {
@@ -388,6 +401,8 @@ impl Config {
             soft_secs: 0,
         };
         Config {
+            active_expire_enabled: true,
+            stored: Default::default(),
             databases: 0,
             maxmemory: 0,
             maxmemory_policy: MaxmemoryPolicy::Noeviction,
@@ -427,6 +442,8 @@ impl Config {
             slowlog_log_slower_than: 0,
             slowlog_max_len: 0,
             latency_monitor_threshold: 0,
+            latency_tracking: true,
+            latency_tracking_info_percentiles: Vec::new(),
             lazyfree_lazy_eviction: false,
             lazyfree_lazy_expire: false,
             lazyfree_lazy_server_del: false,
@@ -545,6 +562,28 @@ pub enum Kind {
     Obuf,
     /// `notify-keyspace-events` flag letters.
     Notify,
+    /// `latency-tracking-info-percentiles`: space-separated numbers in 0..=100.
+    Percentiles,
+    /// A stored-only yes/no parameter (kept as text in [`Config::stored`]).
+    StoredBool,
+    /// A stored-only integer within `lo..=hi` (`mem`: memory amount), kept as text.
+    StoredInt {
+        /// Lowest accepted.
+        lo: i64,
+        /// Highest accepted.
+        hi: i64,
+        /// Parsed as a memory amount.
+        mem: bool,
+    },
+    /// A stored-only choice among `names`; `multi`: several space-separated words.
+    StoredEnum {
+        /// Accepted words, in Redis's order.
+        names: &'static [&'static str],
+        /// Several words allowed (`shutdown-on-sigint save now`).
+        multi: bool,
+    },
+    /// Stored-only free text.
+    StoredText,
 }
 
 /// One parameter: a row of [`TABLE`].
@@ -631,14 +670,78 @@ impl ConfigSpec {
                 values::parse_obuf(value, &mut cfg.client_output_buffer_limit)?;
             }
             Kind::Notify => cfg.notify_keyspace_events = values::parse_notify(value)?,
+            Kind::Percentiles => {
+                cfg.latency_tracking_info_percentiles = values::parse_percentiles(value)?
+            }
+            Kind::StoredBool
+            | Kind::StoredInt { .. }
+            | Kind::StoredEnum { .. }
+            | Kind::StoredText => {
+                let text = self.stored_text(value)?;
+                if text == self.default {
+                    if cfg.stored.contains_key(self.name) {
+                        std::sync::Arc::make_mut(&mut cfg.stored).remove(self.name);
+                    }
+                } else {
+                    std::sync::Arc::make_mut(&mut cfg.stored).insert(self.name, text);
+                }
+            }
         }
         Ok(())
+    }
+
+    /// A stored-only parameter's value checked as Redis checks it, in the form CONFIG GET
+    /// shows.
+    fn stored_text(&self, value: &[u8]) -> Result<String, Reason> {
+        Ok(match self.kind {
+            Kind::StoredBool => if values::parse_bool(value)? {
+                "yes"
+            } else {
+                "no"
+            }
+            .to_string(),
+            Kind::StoredInt { lo, hi, mem } => {
+                let n = values::parse_number(value, mem)? as i64;
+                if n < lo || n > hi {
+                    return Err(values::out_of_range(lo, hi));
+                }
+                n.to_string()
+            }
+            Kind::StoredEnum { names, multi } => {
+                let words: Vec<&[u8]> = if multi {
+                    value
+                        .split(|&c| c == b' ')
+                        .filter(|w| !w.is_empty())
+                        .collect()
+                } else {
+                    vec![value]
+                };
+                if words.is_empty() {
+                    return Err(values::parse_enum(names, value).err().unwrap_or_default());
+                }
+                let mut out = Vec::new();
+                for w in words {
+                    out.push(names[values::parse_enum(names, w)?]);
+                }
+                out.join(" ")
+            }
+            _ => String::from_utf8_lossy(value).into_owned(),
+        })
     }
 
     /// Sets the default (text parameters borrow it: no allocation).
     fn set_default(&self, cfg: &mut Config) {
         match self.kind {
             Kind::Text { set, .. } => set(cfg, Text::Borrowed(self.default)),
+            // The default is what an absent entry reads as.
+            Kind::StoredBool
+            | Kind::StoredInt { .. }
+            | Kind::StoredEnum { .. }
+            | Kind::StoredText => {
+                if cfg.stored.contains_key(self.name) {
+                    std::sync::Arc::make_mut(&mut cfg.stored).remove(self.name);
+                }
+            }
             _ => {
                 let r = self.set(cfg, self.default.as_bytes());
                 debug_assert!(r.is_ok(), "default of {} is invalid: {r:?}", self.name);
@@ -657,6 +760,15 @@ impl ConfigSpec {
             Kind::Save => values::format_save(&cfg.save),
             Kind::Obuf => values::format_obuf(&cfg.client_output_buffer_limit),
             Kind::Notify => notify_flags_to_string(cfg.notify_keyspace_events),
+            Kind::Percentiles => values::format_percentiles(&cfg.latency_tracking_info_percentiles),
+            Kind::StoredBool
+            | Kind::StoredInt { .. }
+            | Kind::StoredEnum { .. }
+            | Kind::StoredText => cfg
+                .stored
+                .get(self.name)
+                .cloned()
+                .unwrap_or_else(|| self.default.to_string()),
         }
     }
 }

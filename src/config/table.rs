@@ -92,6 +92,54 @@ macro_rules! text {
     };
 }
 
+/// A stored-only `yes`/`no` parameter (see [`Kind::StoredBool`]).
+macro_rules! sbool {
+    ($name:literal, $default:literal) => {
+        ConfigSpec::new($name, $default, Kind::StoredBool)
+    };
+}
+
+/// A stored-only integer in `$lo..=$hi` (`mem`: memory amount).
+macro_rules! sint {
+    ($name:literal, $lo:expr, $hi:expr, $default:literal $(, $mem:ident)?) => {
+        ConfigSpec::new(
+            $name,
+            $default,
+            Kind::StoredInt {
+                lo: $lo,
+                hi: $hi,
+                mem: int!(@mem $($mem)?),
+            },
+        )
+    };
+}
+
+/// A stored-only choice (`multi`: several words).
+macro_rules! senum {
+    (@multi multi) => { true };
+    (@multi) => { false };
+    ($name:literal, [$($w:literal),+], $default:literal $(, $multi:ident)?) => {
+        ConfigSpec::new(
+            $name,
+            $default,
+            Kind::StoredEnum {
+                names: &[$($w),+],
+                multi: senum!(@multi $($multi)?),
+            },
+        )
+    };
+}
+
+/// Stored-only text.
+macro_rules! stext {
+    ($name:literal, $default:literal) => {
+        ConfigSpec::new($name, $default, Kind::StoredText)
+    };
+}
+
+const LLONG_MAX: i64 = i64::MAX;
+const UINT_MAX: i64 = u32::MAX as i64;
+
 /// Every parameter, in CONFIG GET order.
 pub static TABLE: &[ConfigSpec] = &[
     int!("databases", databases, 1, INT_MAX, "16").immutable(),
@@ -195,7 +243,8 @@ pub static TABLE: &[ConfigSpec] = &[
         "-2"
     )
     .alias("list-max-ziplist-size"),
-    // Stored only: lists are not compressed.
+    // Honoured in RDB output (DUMP, `emu dump --format rdb`): inner quicklist nodes are
+    // LZF-compressed as Redis keeps them; emu's own memory holds lists uncompressed.
     int!("list-compress-depth", list_compress_depth, 0, INT_MAX, "0"),
     // Honoured: the RESP parser's bulk limit and string-growing commands.
     int!(
@@ -263,7 +312,7 @@ pub static TABLE: &[ConfigSpec] = &[
         "5000"
     )
     .alias("lua-time-limit"),
-    // Stored only: no slow log yet.
+    // Honoured: the slow log's threshold in µs (-1 off, 0 every command).
     int!(
         "slowlog-log-slower-than",
         slowlog_log_slower_than,
@@ -271,15 +320,23 @@ pub static TABLE: &[ConfigSpec] = &[
         LONG_MAX,
         "10000"
     ),
-    // Stored only: no slow log yet.
+    // Honoured: entries the slow log keeps.
     int!("slowlog-max-len", slowlog_max_len, 0, LONG_MAX, "128"),
-    // Stored only: no latency monitor.
+    // Honoured: the latency monitor's event threshold in ms (0 off).
     int!(
         "latency-monitor-threshold",
         latency_monitor_threshold,
         0,
         LONG_MAX,
         "0"
+    ),
+    // Honoured: per-command latency histograms (LATENCY HISTOGRAM, INFO latencystats).
+    boolean!("latency-tracking", latency_tracking, "yes"),
+    // Honoured: the percentiles INFO latencystats shows.
+    ConfigSpec::new(
+        "latency-tracking-info-percentiles",
+        "50 99 99.9",
+        Kind::Percentiles,
     ),
     // Stored only: frees are synchronous.
     boolean!("lazyfree-lazy-eviction", lazyfree_lazy_eviction, "no"),
@@ -364,10 +421,129 @@ pub static TABLE: &[ConfigSpec] = &[
     ),
     boolean!("aof-use-rdb-preamble", aof_use_rdb_preamble, "yes"),
     // Stored only: emu is never a replica.
-    boolean!("replica-read-only", replica_read_only, "yes"),
+    boolean!("replica-read-only", replica_read_only, "yes").alias("slave-read-only"),
     // Honoured (startup only: `emu serve --cluster-enabled`, `Builder::cluster_mode`):
     // cluster mode, see `admin::cluster`.
     boolean!("cluster-enabled", cluster_enabled, "no").immutable(),
+    // ---- Stored only (kept and reported, never acted on): replication (emu has no
+    // replicas), cluster (no cluster bus), TLS (no TLS listener), active defrag (no
+    // jemalloc), AOF/RDB tuning (emu's own log and snapshots), process and logging.
+    sint!("acllog-max-len", 0, LONG_MAX, "128"),
+    senum!(
+        "acl-pubsub-default",
+        ["allchannels", "resetchannels"],
+        "resetchannels"
+    ),
+    sbool!("activedefrag", "no"),
+    sint!("active-defrag-cycle-max", 1, 99, "25"),
+    sint!("active-defrag-cycle-min", 1, 99, "1"),
+    sint!("active-defrag-ignore-bytes", 1, LLONG_MAX, "104857600", mem),
+    sint!("active-defrag-max-scan-fields", 1, LONG_MAX, "1000"),
+    sint!("active-defrag-threshold-lower", 0, 1000, "10"),
+    sint!("active-defrag-threshold-upper", 0, 1000, "100"),
+    sbool!("always-show-logo", "no").immutable(),
+    sbool!("aof-disable-auto-gc", "no"),
+    sbool!("aof-load-truncated", "yes"),
+    sbool!("aof-rewrite-incremental-fsync", "yes"),
+    sbool!("aof-timestamp-enabled", "no"),
+    stext!("aof_rewrite_cpulist", "").immutable(),
+    stext!("appenddirname", "appendonlydir").immutable(),
+    sint!("auto-aof-rewrite-min-size", 0, LLONG_MAX, "67108864", mem),
+    sint!("auto-aof-rewrite-percentage", 0, INT_MAX, "100"),
+    stext!("bgsave_cpulist", "").immutable(),
+    stext!("bind-source-addr", ""),
+    stext!("bio_cpulist", "").immutable(),
+    sbool!("cluster-allow-pubsubshard-when-down", "yes"),
+    sbool!("cluster-allow-reads-when-down", "no"),
+    sbool!("cluster-allow-replica-migration", "yes"),
+    sint!("cluster-announce-bus-port", 0, 65535, "0"),
+    stext!("cluster-announce-hostname", ""),
+    stext!("cluster-announce-ip", ""),
+    sint!("cluster-announce-port", 0, 65535, "0"),
+    sint!("cluster-announce-tls-port", 0, 65535, "0"),
+    stext!("cluster-config-file", "nodes.conf").immutable(),
+    sint!("cluster-link-sendbuf-limit", 0, LLONG_MAX, "0", mem),
+    sint!("cluster-migration-barrier", 0, INT_MAX, "1"),
+    sint!("cluster-node-timeout", 0, LLONG_MAX, "15000"),
+    sint!("cluster-port", 0, 65535, "0").immutable(),
+    senum!(
+        "cluster-preferred-endpoint-type",
+        ["ip", "hostname", "unknown-endpoint"],
+        "ip"
+    ),
+    sbool!("cluster-replica-no-failover", "no").alias("cluster-slave-no-failover"),
+    sint!("cluster-replica-validity-factor", 0, INT_MAX, "10")
+        .alias("cluster-slave-validity-factor"),
+    sbool!("cluster-require-full-coverage", "yes"),
+    sbool!("crash-log-enabled", "yes"),
+    sbool!("crash-memcheck-enabled", "yes"),
+    sbool!("disable-thp", "yes").immutable(),
+    sbool!("dynamic-hz", "yes"),
+    stext!("ignore-warnings", "").immutable(),
+    sbool!("io-threads-do-reads", "no").immutable(),
+    sbool!("jemalloc-bg-thread", "yes"),
+    stext!("logfile", "").immutable(),
+    stext!("masterauth", ""),
+    stext!("masteruser", ""),
+    sint!("min-replicas-max-lag", 0, INT_MAX, "10").alias("min-slaves-max-lag"),
+    sint!("min-replicas-to-write", 0, INT_MAX, "0").alias("min-slaves-to-write"),
+    sbool!("no-appendfsync-on-rewrite", "no"),
+    senum!("oom-score-adj", ["no", "yes", "relative", "absolute"], "no"),
+    stext!("oom-score-adj-values", "0 200 800"),
+    stext!("pidfile", "").immutable(),
+    stext!("proc-title-template", "{title} {listen-addr} {server-mode}"),
+    senum!(
+        "propagation-error-behavior",
+        ["ignore", "panic", "panic-on-replicas"],
+        "ignore"
+    ),
+    sbool!("rdb-del-sync-files", "no"),
+    sbool!("rdb-save-incremental-fsync", "yes"),
+    sint!("repl-backlog-size", 1, LLONG_MAX, "1048576", mem),
+    sint!("repl-backlog-ttl", 0, LONG_MAX, "3600"),
+    sbool!("repl-disable-tcp-nodelay", "no"),
+    senum!(
+        "repl-diskless-load",
+        ["disabled", "on-empty-db", "swapdb"],
+        "disabled"
+    ),
+    sbool!("repl-diskless-sync", "yes"),
+    sint!("repl-diskless-sync-delay", 0, INT_MAX, "5"),
+    sint!("repl-diskless-sync-max-replicas", 0, INT_MAX, "0"),
+    sint!("repl-ping-replica-period", 1, INT_MAX, "10").alias("repl-ping-slave-period"),
+    sint!("repl-timeout", 1, INT_MAX, "60"),
+    stext!("replica-announce-ip", "").alias("slave-announce-ip"),
+    sint!("replica-announce-port", 0, 65535, "0").alias("slave-announce-port"),
+    sbool!("replica-announced", "yes"),
+    sbool!("replica-ignore-disk-write-errors", "no"),
+    sbool!("replica-ignore-maxmemory", "yes").alias("slave-ignore-maxmemory"),
+    sbool!("replica-lazy-flush", "no").alias("slave-lazy-flush"),
+    sint!("replica-priority", 0, INT_MAX, "100").alias("slave-priority"),
+    sbool!("replica-serve-stale-data", "yes").alias("slave-serve-stale-data"),
+    // emu is never a replica: REPLICAOF is not a command here, and the parameter is
+    // immutable in Redis too.
+    stext!("replicaof", "").alias("slaveof").immutable(),
+    stext!("server_cpulist", "").immutable(),
+    sbool!("set-proc-title", "yes").immutable(),
+    senum!(
+        "shutdown-on-sigint",
+        ["default", "save", "nosave", "now", "force"],
+        "default",
+        multi
+    ),
+    senum!(
+        "shutdown-on-sigterm",
+        ["default", "save", "nosave", "now", "force"],
+        "default",
+        multi
+    ),
+    sint!("shutdown-timeout", 0, INT_MAX, "10"),
+    sint!("socket-mark-id", 0, UINT_MAX, "0"),
+    senum!("supervised", ["upstart", "systemd", "auto", "no"], "no").immutable(),
+    sbool!("syslog-enabled", "no").immutable(),
+    stext!("syslog-facility", "local0").immutable(),
+    stext!("syslog-ident", "redis").immutable(),
+    stext!("unixsocketperm", "0").immutable(),
     // Honoured: `normal` on every client's unsent replies, `pubsub` on subscribers' (and
     // their queued pushes), hard and soft limits; `slave` is stored only (no replicas).
     ConfigSpec::new(

@@ -280,6 +280,43 @@ pub fn notify_flags_to_string(f: u32) -> String {
     s
 }
 
+/// `latency-tracking-info-percentiles` (Redis `setConfigLatencyTrackingInfoPercentilesOutputOption`):
+/// numbers (`strtod`, whole argument) within 0..=100, space-separated; empty is allowed.
+pub(super) fn parse_percentiles(v: &[u8]) -> Result<Vec<f64>, Reason> {
+    split_args(v)
+        .into_iter()
+        .map(|a| {
+            let p = std::str::from_utf8(a)
+                .ok()
+                .filter(|t| !t.is_empty() && !t.starts_with(char::is_whitespace))
+                .and_then(|t| t.parse::<f64>().ok())
+                .filter(|p| !p.is_nan())
+                .ok_or(Reason::from(
+                    "Invalid latency-tracking-info-percentiles parameters",
+                ))?;
+            if !(0.0..=100.0).contains(&p) {
+                return Err(Reason::from(
+                    "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]",
+                ));
+            }
+            Ok(p)
+        })
+        .collect()
+}
+
+/// A percentile as Redis prints it (`%f` with the trailing zeros and point trimmed).
+pub fn format_percentile(p: f64) -> String {
+    let s = format!("{p:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+pub(super) fn format_percentiles(ps: &[f64]) -> String {
+    ps.iter()
+        .map(|&p| format_percentile(p))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

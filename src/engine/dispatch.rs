@@ -13,7 +13,7 @@
 use parking_lot::{Mutex, MutexGuard};
 
 use crate::engine::spec::{flags, unknown_command, CommandSpec};
-use crate::engine::{sanitize, Ctx, Queue, Session, Store};
+use crate::engine::{observe, sanitize, Ctx, Queue, Session, Store};
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::Value;
 
@@ -26,40 +26,66 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     let Some(name) = argv.first() else {
         return Err(Error::err("empty command"));
     };
+    observe::top_level(store);
     let Some(spec) = store.table().get(name) else {
         session.last_command = None;
         return reject(store, session, None, unknown_command(argv));
     };
     session.last_command = Some(spec);
     if !spec.arity_ok(argv.len()) {
-        return reject(store, session, Some(spec), Error::arity(spec.name));
+        return reject_argv(
+            store,
+            session,
+            Some(spec),
+            Some(argv),
+            Error::arity(spec.name),
+        );
     }
     // Redis checks DEBUG right after the arity, before authentication.
     if spec.name == "debug" && !session.allows(store.config.enable_debug_command) {
-        return reject(store, session, Some(spec), Error::err(DEBUG_NOT_ALLOWED));
+        return reject_argv(
+            store,
+            session,
+            Some(spec),
+            Some(argv),
+            Error::err(DEBUG_NOT_ALLOWED),
+        );
     }
     if let Err(e) = admit(store, session, spec, argv) {
-        return reject(store, session, Some(spec), e);
+        return reject_argv(store, session, Some(spec), Some(argv), e);
     }
     // Cluster mode: every key of the command (of the whole transaction, for EXEC) must hash
     // to one slot. A refused EXEC discards the transaction and answers CROSSSLOT itself.
     if store.config.cluster_enabled && !store.loading && crosses_slots(session, spec, argv) {
+        let e = cross_slot_error();
         if spec.name == "exec" {
             discard_transaction(store, session);
-            return Err(cross_slot_error());
+            observe::after_reject(store, Some(spec), Some(argv), &e);
+            return Err(e);
         }
-        return reject(store, session, Some(spec), cross_slot_error());
+        return reject_argv(store, session, Some(spec), Some(argv), e);
     }
     // (No eviction while a CLIENT PAUSE holds the dataset still.)
     if !store.blocking.is_paused()
         && !store.evict_before_command()
         && refused_on_oom(session, spec, argv)
     {
-        return reject(
+        return reject_argv(
             store,
             session,
             Some(spec),
+            Some(argv),
             crate::engine::evict::oom_error(),
+        );
+    }
+    // A client in MONITOR mode is a replica to Redis: it may not touch the keyspace.
+    if session.monitor && (spec.has(flags::READONLY) || may_write(spec, argv)) {
+        return reject_argv(
+            store,
+            session,
+            Some(spec),
+            Some(argv),
+            Error::err("Replica can't interact with the keyspace"),
         );
     }
     // CLIENT PAUSE: after every check that can refuse the command, before queueing, as
@@ -352,7 +378,7 @@ pub fn call(
 ) -> Result<Value> {
     // RESP2 subscribed mode allows only a few commands.
     if let Err(e) = crate::pubsub::check_context(session, spec, argv) {
-        return reject(store, session, Some(spec), e);
+        return reject_argv(store, session, Some(spec), Some(argv), e);
     }
     if session.tx.multi.is_some() && !runs_in_multi(spec) {
         return queue(store, session, spec, argv);
@@ -370,6 +396,7 @@ fn run(
     store.reap_dropped_watchers();
     if spec.has(flags::WRITE) {
         if let Some(e) = store.deny_writes() {
+            observe::after_reject(store, Some(spec), Some(argv), &e);
             return Err(e);
         }
     }
@@ -385,6 +412,9 @@ fn run(
     }
     let dirty_before = store.dirty;
     let db_before = session.db;
+    // Introspection hook (commandstats, errorstats, slow log, latency, MONITOR): see
+    // `engine::observe`.
+    let started = observe::before_call(store, session, spec, argv);
     let mut ctx = Ctx::new(store, session);
     let result = (spec.handler)(&mut ctx, argv);
     let rewritten = ctx.take_rewritten();
@@ -411,6 +441,7 @@ fn run(
     if !session.in_multi {
         crate::blocking::serve_ready(store);
     }
+    observe::after_call(store, session, spec, argv, started, &result);
     result
 }
 
@@ -434,7 +465,19 @@ fn runs_in_multi(spec: &CommandSpec) -> bool {
 pub fn reject<T>(
     store: &mut Store,
     session: &mut Session,
-    spec: Option<&CommandSpec>,
+    spec: Option<&'static CommandSpec>,
+    e: Error,
+) -> Result<T> {
+    reject_argv(store, session, spec, None, e)
+}
+
+/// [`reject`] knowing the arguments (so a container's rejection is counted under its
+/// subcommand).
+fn reject_argv<T>(
+    store: &mut Store,
+    session: &mut Session,
+    spec: Option<&'static CommandSpec>,
+    argv: Option<&[&[u8]]>,
     e: Error,
 ) -> Result<T> {
     if spec.is_some_and(|s| s.name == "exec") {
@@ -442,12 +485,15 @@ pub fn reject<T>(
         // Reasons formatted by rejectCommandFormat carry no "ERR " (it is added by
         // addReplyError); shared error objects (NOAUTH, MISCONF, …) keep their code.
         let reason = e.message().strip_prefix("ERR ").unwrap_or(e.message());
-        return Err(Error::new(
+        let e = Error::new(
             ErrorKind::ExecAbort,
             format!("EXECABORT Transaction discarded because of: {reason}"),
-        ));
+        );
+        observe::after_reject(store, spec, argv, &e);
+        return Err(e);
     }
     flag_transaction(session);
+    observe::after_reject(store, spec, argv, &e);
     Err(e)
 }
 
@@ -476,6 +522,7 @@ fn queue(
     };
     if let Some(e) = rejected {
         flag_transaction(session);
+        observe::after_reject(store, Some(spec), Some(argv), &e);
         return Err(e);
     }
     if let Some(q) = session.tx.multi.as_mut() {

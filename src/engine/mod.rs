@@ -10,7 +10,8 @@
 //!   effect buffer (the only writer of FORMAT.md's effect records); [`watch`] — the WATCH
 //!   table; [`durability`] — the hook persistence plugs into; [`cron`] — the timer that
 //!   reclaims expired keys on idle stores (Redis's `activeExpireCycle`); [`evict`] —
-//!   `maxmemory`: LRU/LFU bookkeeping, eviction and the OOM refusal.
+//!   `maxmemory`: LRU/LFU bookkeeping, eviction and the OOM refusal; [`observe`] — what
+//!   the dispatcher records per command (INFO commandstats, SLOWLOG, LATENCY, MONITOR).
 //!
 //! The engine imports only the rooms below it (`keyspace`, `types`' values, `util`,
 //! `error`, `value`) — see the crate's `# Layout` for the known exceptions.
@@ -22,6 +23,7 @@ pub mod dispatch;
 pub mod durability;
 pub mod effects;
 pub mod evict;
+pub mod observe;
 pub mod session;
 pub mod spec;
 pub mod store;

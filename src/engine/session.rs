@@ -66,6 +66,9 @@ pub struct Session {
     pub reply_skip: bool,
     /// Set by CLIENT REPLY SKIP while it runs (Redis `CLIENT_REPLY_SKIP_NEXT`).
     pub reply_skip_next: bool,
+    /// In MONITOR mode (see `crate::admin::monitor`): commands that read or write keys
+    /// are refused, as Redis refuses them to a replica.
+    pub monitor: bool,
     /// The last command the dispatcher looked up for this client (CLIENT LIST `cmd=`).
     pub last_command: Option<&'static CommandSpec>,
     /// Pub/Sub mailbox of this client (created by the front end, or on first SUBSCRIBE).
@@ -127,6 +130,7 @@ impl Default for Session {
             reply_off: false,
             reply_skip: false,
             reply_skip_next: false,
+            monitor: false,
             last_command: None,
             pubsub: None,
         }

@@ -234,6 +234,9 @@ pub struct Store {
     /// This store's identity as a cluster node (`cluster-enabled yes`, see
     /// `crate::admin::cluster`).
     pub cluster: ClusterNode,
+    /// Command and error statistics, slow log, latency events and MONITOR clients (see
+    /// [`crate::engine::observe`]).
+    pub observer: crate::engine::observe::Observer,
     effects: EffectBuffer,
     pub(super) watches: WatchTable,
     pub(super) evictor: crate::engine::evict::Evictor,
@@ -267,6 +270,7 @@ impl Store {
             busy: Default::default(),
             acl,
             cluster: ClusterNode::new(seed),
+            observer: Default::default(),
             effects: EffectBuffer::default(),
             watches: WatchTable::default(),
             evictor: crate::engine::evict::Evictor::new(seed),
@@ -398,9 +402,10 @@ impl Store {
     }
 
     /// Reclaims up to `limit` expired keys across all databases; returns how many. Nothing
-    /// while a CLIENT PAUSE is in force (the dataset stays constant, as in Redis).
+    /// while a CLIENT PAUSE is in force (the dataset stays constant, as in Redis) or after
+    /// DEBUG SET-ACTIVE-EXPIRE 0.
     pub fn active_expire(&mut self, limit: usize) -> usize {
-        if self.blocking.is_paused() {
+        if self.blocking.is_paused() || !self.config.active_expire_enabled {
             return 0;
         }
         let now = self.clock.now_ms();

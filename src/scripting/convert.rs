@@ -125,6 +125,14 @@ pub fn to_lua(lua: &Lua, v: &Value, resp: u8) -> mlua::Result<mlua::Value> {
             inner.raw_set("format", lua.create_string(f)?)?;
             wrap(lua, "verbatim_string", mlua::Value::Table(inner))?
         }
+        Value::BigNumber(n) if !r3 => mlua::Value::String(lua.create_string(n)?),
+        Value::BigNumber(n) => wrap(
+            lua,
+            "big_number",
+            mlua::Value::String(lua.create_string(n)?),
+        )?,
+        // Scripts do not see attributes (Redis drops them), only the reply.
+        Value::Attribute(_, v) => to_lua(lua, v, resp)?,
     })
 }
 

@@ -66,7 +66,9 @@ pub struct Conn {
     /// store on every batch.
     pub idle_timeout_secs: u64,
     last_cmd: String,
-    /// Error replies produced by the last `process` call (INFO total_error_replies).
+    /// Error replies the last `process` call produced outside the dispatcher (protocol
+    /// errors, -BUSY, failed durability): INFO total_error_replies adds them to the
+    /// dispatcher's count.
     pub errors: u64,
     /// Since when the output has been over the soft limit of its class.
     soft_since: Option<std::time::Instant>,
@@ -266,7 +268,6 @@ impl Conn {
                         argv,
                         &mut self.out,
                         &mut self.last_cmd,
-                        &mut self.errors,
                     );
                     wait_if_blocked(
                         g,
@@ -349,7 +350,6 @@ impl Conn {
             &args,
             &mut self.out,
             &mut self.last_cmd,
-            &mut self.errors,
         );
         wait_if_blocked(
             g,
@@ -471,23 +471,22 @@ fn run_one(
     argv: &[&[u8]],
     out: &mut Vec<u8>,
     last_cmd: &mut String,
-    errors: &mut u64,
 ) {
-    run_and_reply(store, session, argv, out, last_cmd, errors);
+    run_and_reply(store, session, argv, out, last_cmd);
     if !store.tracking.is_idle() {
         store.tracking_deliver_pending(session.id);
         crate::pubsub::drain_into(session, out);
     }
 }
 
-/// Runs one command through the engine and encodes its reply.
+/// Runs one command through the engine and encodes its reply (its error replies are
+/// counted by the dispatcher, see `engine::observe`).
 fn run_and_reply(
     store: &mut Store,
     session: &mut Session,
     argv: &[&[u8]],
     out: &mut Vec<u8>,
     last_cmd: &mut String,
-    errors: &mut u64,
 ) {
     let result = engine::execute(store, session, argv);
     if let Some(spec) = session.last_command {
@@ -502,22 +501,17 @@ fn run_and_reply(
     }
     if session.reply_suppressed() {
         // CLIENT REPLY OFF / SKIP: the command ran; its reply is dropped.
-        if result.is_err() || matches!(&result, Ok(v) if v.is_error()) {
-            *errors += 1;
-        }
         return;
     }
     match result {
         Ok(v) if crate::pubsub::is_no_reply(&v) => {}
-        Ok(v) => {
-            if v.is_error() {
-                *errors += 1;
-            }
-            resp::encode(out, &v, session.resp)
-        }
-        Err(e) => {
-            *errors += 1;
-            resp::encode_error(out, e.message())
+        Ok(v) => resp::encode(out, &v, session.resp),
+        Err(e) => resp::encode_error(out, e.message()),
+    }
+    // A monitoring client sees its own command after the reply, as in Redis.
+    if session.monitor {
+        if let Some(line) = store.observer.take_own_line(session.id) {
+            out.extend_from_slice(line.as_bytes());
         }
     }
 }

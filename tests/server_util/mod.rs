@@ -85,6 +85,11 @@ impl Raw {
         }
     }
 
+    /// True if a complete reply is already buffered.
+    pub fn has_reply(&self) -> bool {
+        reply_len(&self.buf, 0).is_some()
+    }
+
     /// True if the server closed the connection (after any pending bytes).
     pub fn closed(&mut self) -> bool {
         self.s

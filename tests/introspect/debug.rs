@@ -1,0 +1,138 @@
+//! DEBUG against redis-server 7.0: PROTOCOL byte for byte in RESP2 and RESP3, OBJECT's line
+//! shape, SET-ACTIVE-EXPIRE honoured, the no-op and error subcommands.
+
+use std::time::{Duration, Instant};
+
+use crate::util::{refs, words, Pair};
+
+#[test]
+fn protocol_as_redis() {
+    let Some(mut p) = Pair::start_debug("DEBUG PROTOCOL") else {
+        return;
+    };
+    for proto in ["2", "3"] {
+        p.both(&[b"HELLO", proto.as_bytes()]);
+        for t in [
+            "string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib",
+            "verbatim", "true", "false", "nosuch", "PUSH",
+        ] {
+            p.same(&[b"DEBUG", b"PROTOCOL", t.as_bytes()]);
+            if proto == "3" && t == "PUSH" {
+                // The real reply follows the push.
+                assert_eq!(p.emu.reply(), p.real.reply());
+            }
+        }
+    }
+}
+
+#[test]
+fn object_line_as_redis() {
+    let Some(mut p) = Pair::start_debug("DEBUG OBJECT") else {
+        return;
+    };
+    for line in [
+        "SET s abc",
+        "SET n 12345",
+        "SET big xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "RPUSH l a b c",
+        "HSET h f v",
+        "SADD st 1 2 3",
+        "SADD sm a b",
+        "ZADD z 1 a",
+    ] {
+        p.same(&refs(&words(line)));
+    }
+    for key in ["s", "n", "big", "l", "h", "st", "sm", "z"] {
+        let (e, r) = p.both(&[b"DEBUG", b"OBJECT", key.as_bytes()]);
+        let fields = |b: &[u8]| -> Vec<(String, String)> {
+            let s = String::from_utf8_lossy(b);
+            let s = s
+                .strip_prefix("+Value ")
+                .expect("status")
+                .trim_end()
+                .to_string();
+            s.split(' ')
+                .map(|kv| {
+                    let (k, v) = kv.split_once(':').expect("k:v");
+                    // Only these values are comparable; the rest are addresses, clocks
+                    // and size estimates.
+                    let keep = matches!(k, "refcount" | "encoding" | "lru_seconds_idle")
+                        || k.starts_with("ql_nodes");
+                    (
+                        k.to_string(),
+                        if keep { v.to_string() } else { String::new() },
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(fields(&e), fields(&r), "DEBUG OBJECT {key}");
+    }
+    p.same(&[b"DEBUG", b"OBJECT", b"nokey"]);
+}
+
+#[test]
+fn subcommands_as_redis() {
+    let Some(mut p) = Pair::start_debug("DEBUG subcommands") else {
+        return;
+    };
+    p.same(&[b"RPUSH", b"l", b"a"]);
+    p.same(&[b"HSET", b"h", b"a", b"b"]);
+    for line in [
+        "DEBUG ERROR oops",
+        "DEBUG LOG hello",
+        "DEBUG CHANGE-REPL-ID",
+        "DEBUG QUICKLIST-PACKED-THRESHOLD 100",
+        "DEBUG QUICKLIST-PACKED-THRESHOLD 0",
+        "DEBUG QUICKLIST-PACKED-THRESHOLD 5gb",
+        "DEBUG QUICKLIST-PACKED-THRESHOLD abc",
+        "DEBUG LISTPACK h",
+        "DEBUG LISTPACK l",
+        "DEBUG POPULATE -1",
+        "DEBUG POPULATE abc",
+        "DEBUG POPULATE 10",
+        "DBSIZE",
+        "DEBUG POPULATE 3 p 2",
+        "GET p:1",
+        "DEBUG POPULATE 3 q abc",
+        "DEBUG POPULATE 2 key",
+        "GET key:1",
+        "DEBUG JMAP",
+        "DEBUG STRINGMATCH-LEN",
+        "DEBUG SLEEP",
+        "DEBUG SLEEP 0",
+        "DEBUG nosuch",
+        "DEBUG",
+        "DEBUG SET-SKIP-CHECKSUM-VALIDATION 1",
+    ] {
+        p.same(&refs(&words(line)));
+    }
+}
+
+#[test]
+fn set_active_expire_is_honoured() {
+    let Some(mut p) = Pair::start_debug("DEBUG SET-ACTIVE-EXPIRE") else {
+        return;
+    };
+    p.same(&[b"DEBUG", b"SET-ACTIVE-EXPIRE", b"0"]);
+    for i in 0..20 {
+        p.same(&[b"SET", format!("k{i}").as_bytes(), b"v", b"PX", b"10"]);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    // Nothing reclaimed in the background: DBSIZE still counts them.
+    for _ in 0..40 {
+        p.same(&[b"PING"]);
+    }
+    p.same(&[b"DBSIZE"]);
+    assert_eq!(p.emu.cmds("DBSIZE"), b":20\r\n");
+    p.same(&[b"DEBUG", b"SET-ACTIVE-EXPIRE", b"1"]);
+    // Back on: both reclaim them (a generous liveness bound).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (e, r) = p.both(&[b"DBSIZE"]);
+        if e == b":0\r\n" && r == b":0\r\n" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not reclaimed: {e:?} {r:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
