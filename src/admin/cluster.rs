@@ -38,17 +38,37 @@ fn node<'a>(ctx: &'a mut Ctx) -> &'a mut ClusterNode {
     &mut ctx.store.cluster
 }
 
-/// The client port the node advertises: the server's TCP port, or `port` embedded.
-fn port(ctx: &Ctx) -> u16 {
-    match &ctx.session.link {
-        Some(l) if l.server.tcp_port != 0 => l.server.tcp_port,
-        _ => ctx.config().port,
-    }
+/// A stored integer parameter (`cluster-port`, `cluster-announce-*`): 0 when unset.
+fn stored_int(ctx: &Ctx, name: &str) -> u32 {
+    ctx.config()
+        .stored
+        .get(name)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
-/// The cluster bus port Redis derives: `cluster-port`, or the client port + 10000.
-fn bus_port(ctx: &Ctx) -> u32 {
-    port(ctx) as u32 + 10000
+/// The address the node announces (Redis `clusterUpdateMyselfAnnouncedPorts` and
+/// `cluster-announce-ip`): the client port is `cluster-announce-port` or the port it listens
+/// on (`port` embedded); the bus port is `cluster-announce-bus-port`, else `cluster-port`,
+/// else the listening port + 10000; the IP is `cluster-announce-ip` (empty, as on a node
+/// that has not learned its address from a peer).
+fn announced(ctx: &Ctx) -> (String, u32, u32) {
+    let listening = match &ctx.session.link {
+        Some(l) if l.server.tcp_port != 0 => l.server.tcp_port,
+        _ => ctx.config().port,
+    } as u32;
+    let nonzero = |v: u32| (v != 0).then_some(v);
+    let port = nonzero(stored_int(ctx, "cluster-announce-port")).unwrap_or(listening);
+    let bus = nonzero(stored_int(ctx, "cluster-announce-bus-port"))
+        .or(nonzero(stored_int(ctx, "cluster-port")))
+        .unwrap_or(listening + 10000);
+    let ip = ctx
+        .config()
+        .stored
+        .get("cluster-announce-ip")
+        .cloned()
+        .unwrap_or_default();
+    (ip, port, bus)
 }
 
 /// # Format
@@ -86,11 +106,10 @@ fn myid(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
 
 fn nodes(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     enabled(ctx)?;
-    let (port, bus) = (port(ctx), bus_port(ctx));
+    let (ip, port, bus) = announced(ctx);
     let n = node(ctx);
-    // An address Redis has not learned from a peer is empty: ":port@bus".
     let line = format!(
-        "{} :{port}@{bus} myself,master - 0 0 {} connected 0-{}\n",
+        "{} {ip}:{port}@{bus} myself,master - 0 0 {} connected 0-{}\n",
         n.id,
         n.config_epoch,
         SLOTS - 1
@@ -100,10 +119,10 @@ fn nodes(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
 
 fn slots(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     enabled(ctx)?;
-    let port = port(ctx);
+    let (ip, port, _) = announced(ctx);
     let id = node(ctx).id.clone();
     let master = Value::Array(vec![
-        Value::bulk(""),
+        Value::bulk(ip),
         Value::Int(port as i64),
         Value::bulk(id),
         Value::Map(Vec::new()),
@@ -117,13 +136,13 @@ fn slots(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
 
 fn shards(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     enabled(ctx)?;
-    let port = port(ctx);
+    let (ip, port, _) = announced(ctx);
     let id = node(ctx).id.clone();
     let me = Value::Map(vec![
         (Value::bulk("id"), Value::bulk(id)),
         (Value::bulk("port"), Value::Int(port as i64)),
-        (Value::bulk("ip"), Value::bulk("")),
-        (Value::bulk("endpoint"), Value::bulk("")),
+        (Value::bulk("ip"), Value::bulk(ip.clone())),
+        (Value::bulk("endpoint"), Value::bulk(ip)),
         (Value::bulk("role"), Value::bulk("master")),
         (Value::bulk("replication-offset"), Value::Int(0)),
         (Value::bulk("health"), Value::bulk("online")),

@@ -425,7 +425,7 @@ pub static TABLE: &[ConfigSpec] = &[
     // Honoured (startup only: `emu serve --cluster-enabled`, `Builder::cluster_mode`):
     // cluster mode, see `admin::cluster`.
     boolean!("cluster-enabled", cluster_enabled, "no").immutable(),
-    // ---- Stored only (kept and reported, never acted on): replication (emu has no
+    // ---- Stored only (kept and reported, never acted on) unless noted: replication (emu has no
     // replicas), cluster (no cluster bus), TLS (no TLS listener), active defrag (no
     // jemalloc), AOF/RDB tuning (emu's own log and snapshots), process and logging.
     sint!("acllog-max-len", 0, LONG_MAX, "128"),
@@ -465,6 +465,8 @@ pub static TABLE: &[ConfigSpec] = &[
     sint!("cluster-link-sendbuf-limit", 0, LLONG_MAX, "0", mem),
     sint!("cluster-migration-barrier", 0, INT_MAX, "1"),
     sint!("cluster-node-timeout", 0, LLONG_MAX, "15000"),
+    // Read by CLUSTER NODES (the bus port), as are the cluster-announce-* rows: see
+    // `admin::cluster`.
     sint!("cluster-port", 0, 65535, "0").immutable(),
     senum!(
         "cluster-preferred-endpoint-type",

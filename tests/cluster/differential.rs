@@ -193,6 +193,17 @@ fn cluster_subcommands_as_redis() {
     p.cmd(&["CLUSTER", "BUMPEPOCH"]);
     p.cmd(&["CLUSTER", "INFO"]);
     p.cmd(&["CLUSTER", "NODES"]);
+    // The announced address (`cluster-announce-*`) is what NODES, SLOTS and SHARDS report.
+    p.cmd(&["CONFIG", "SET", "cluster-announce-port", "7000"]);
+    p.cmd(&["CLUSTER", "NODES"]);
+    p.cmd(&["CONFIG", "SET", "cluster-announce-bus-port", "17777"]);
+    p.cmd(&["CONFIG", "SET", "cluster-announce-ip", "1.2.3.4"]);
+    for proto in ["2", "3"] {
+        p.both_unchecked(&["HELLO", proto]);
+        p.cmd(&["CLUSTER", "NODES"]);
+        p.cmd(&["CLUSTER", "SLOTS"]);
+        p.cmd(&["CLUSTER", "SHARDS"]);
+    }
 }
 
 #[test]

@@ -69,6 +69,16 @@ fn keyslot_and_node_commands() {
         nodes,
         format!("{id} :6379@16379 myself,master - 0 0 0 connected 0-16383\n")
     );
+    // `cluster-port` (startup only) moves the bus port.
+    let r2 = cluster();
+    r2.with_store(|s| s.config.set_initial("cluster-port", b"20001"))
+        .unwrap();
+    let id2: String = r2.cmd("CLUSTER").arg("MYID").query().unwrap();
+    let nodes: String = r2.cmd("CLUSTER").arg("NODES").query().unwrap();
+    assert_eq!(
+        nodes,
+        format!("{id2} :6379@20001 myself,master - 0 0 0 connected 0-16383\n")
+    );
 }
 
 #[test]
