@@ -29,7 +29,16 @@ pub const MAX_PAYLOAD: usize = u32::MAX as usize;
 /// CRC32 (IEEE) of `b`.
 #[inline]
 pub fn crc(b: &[u8]) -> u32 {
-    crc32fast::hash(b)
+    let mut h = hasher();
+    h.update(b);
+    h.finalize()
+}
+
+/// A fresh CRC-32 state. `crc32fast::Hasher::new` detects the CPU's features each time
+/// (measurable per log record); the detected state is kept and cloned instead.
+fn hasher() -> crc32fast::Hasher {
+    static PROTO: std::sync::OnceLock<crc32fast::Hasher> = std::sync::OnceLock::new();
+    PROTO.get_or_init(crc32fast::Hasher::new).clone()
 }
 
 /// A file header.
@@ -117,7 +126,7 @@ pub fn seal_record(out: &mut [u8], start: usize) {
 /// The 12-byte header of a record whose payload is `parts` concatenated (for a writer
 /// that must put the header in place before the payload: see `persist::log`).
 pub fn record_header(parts: &[&[u8]]) -> [u8; RECORD_HEADER_LEN] {
-    let mut body = crc32fast::Hasher::new();
+    let mut body = hasher();
     let mut len = 0usize;
     for p in parts {
         body.update(p);
