@@ -17,36 +17,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 N=${N:-20000}
-CLIENTS=${CLIENTS:-1}
-REPEAT=${REPEAT:-3}
-TARGET=${CARGO_TARGET_DIR:-target}
-
-for tool in redis-server redis-benchmark redis-cli python3; do
-  command -v "$tool" >/dev/null || { echo "error: $tool not on PATH (apt-get install redis-server)" >&2; exit 1; }
-done
-
-cargo build --release --features cli,server --bin emu >&2
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-EMU_PORT=$(free_port)
-REDIS_PORT=$(free_port)
-SCRATCH=$(mktemp -d)
-
-"$TARGET/release/emu" serve --port "$EMU_PORT" >/dev/null &
-EMU_PID=$!
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --logfile '' >/dev/null &
-REDIS_PID=$!
-cleanup() { kill "$EMU_PID" "$REDIS_PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$SCRATCH"; }
-trap cleanup EXIT
-
-for port in "$EMU_PORT" "$REDIS_PORT"; do
-  for _ in $(seq 100); do
-    redis-cli -p "$port" ping >/dev/null 2>&1 && break
-    sleep 0.05
-  done
-done
+source benches/compare_lib.sh
 
 # The data: 1 MB of random bytes; two dense HLLs (20000 and 30000 elements) from the
 # same RESP stream on both servers.
@@ -80,11 +51,6 @@ for c in "BITCOUNT big" "PFCOUNT dense" "PFCOUNT dense dense2" "PFDEBUG ENCODING
   echo "# $c -> $a (both)"
 done
 
-rps() { # port command...
-  local port=$1; shift
-  redis-benchmark -p "$port" -c "$CLIENTS" -n "$N" --csv "$@" 2>/dev/null \
-    | tail -n 1 | tr -d '"' | awk -F, '{ print $2 }'
-}
 
 printf '%-24s %14s %14s %8s\n' command emu_rps redis_rps ratio
 # GET of a short string first: the servers' per-request cost, for reference.

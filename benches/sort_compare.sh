@@ -17,36 +17,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 N=${N:-200}
-CLIENTS=${CLIENTS:-1}
-REPEAT=${REPEAT:-3}
-TARGET=${CARGO_TARGET_DIR:-target}
-
-for tool in redis-server redis-benchmark redis-cli python3; do
-  command -v "$tool" >/dev/null || { echo "error: $tool not on PATH (apt-get install redis-server)" >&2; exit 1; }
-done
-
-cargo build --release --features cli,server --bin emu >&2
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-EMU_PORT=$(free_port)
-REDIS_PORT=$(free_port)
-SCRATCH=$(mktemp -d)
-
-"$TARGET/release/emu" serve --port "$EMU_PORT" >/dev/null &
-EMU_PID=$!
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --logfile '' >/dev/null &
-REDIS_PID=$!
-cleanup() { kill "$EMU_PID" "$REDIS_PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$SCRATCH"; }
-trap cleanup EXIT
-
-for port in "$EMU_PORT" "$REDIS_PORT"; do
-  for _ in $(seq 100); do
-    redis-cli -p "$port" ping >/dev/null 2>&1 && break
-    sleep 0.05
-  done
-done
+source benches/compare_lib.sh
 
 python3 - "$SCRATCH/load.resp" <<'PY'
 import random, sys
@@ -74,11 +45,6 @@ for c in "${TESTS[@]}"; do
 done
 echo "# replies equal on both servers"
 
-rps() { # port command...
-  local port=$1; shift
-  redis-benchmark -p "$port" -c "$CLIENTS" -n "$N" --csv "$@" 2>/dev/null \
-    | tail -n 1 | tr -d '"' | awk -F, '{ print $2 }'
-}
 
 printf '%-32s %12s %12s %8s\n' command emu_rps redis_rps ratio
 for c in "${TESTS[@]}"; do
