@@ -224,7 +224,7 @@ mod tests {
             ["hash-max-ziplist-entries", "hash-max-listpack-entries"]
         );
         assert_eq!(get(&r, "nosuch"), []);
-        assert_eq!(get(&r, "*").len(), 171);
+        assert_eq!(get(&r, "*").len(), 172);
     }
 
     #[test]

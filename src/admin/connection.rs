@@ -63,7 +63,7 @@ pub fn kill_user_clients(session: &mut Session, name: &[u8], filter: &dyn Fn(u64
     }
 }
 
-/// Validates a client name or CLIENT SETINFO value: printable ASCII without spaces.
+/// Validates a client name: printable ASCII without spaces.
 fn valid_name(n: &[u8]) -> bool {
     n.iter().all(|&c| (b'!'..=b'~').contains(&c))
 }
@@ -182,6 +182,41 @@ pub fn reset(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
 // CLIENT
 // ---------------------------------------------------------------------------------------
 
+/// CLIENT LIST's buffer and memory fields.
+#[derive(Default)]
+struct Mem {
+    qbuf_free: u64,
+    multi_mem: usize,
+    /// Unsent reply bytes in Redis's static reply buffer (up to 16 KiB).
+    obl: u64,
+    /// Redis's reply-list nodes (16 KiB each) holding the rest.
+    oll: u64,
+    /// Bytes of the reply list.
+    omem: u64,
+    tot_mem: u64,
+}
+
+impl Mem {
+    /// The fields of a registered connection, shaped as Redis's: its unsent replies fill
+    /// the 16 KiB static buffer (`obl`) and then a list of 16 KiB nodes (`oll`, `omem`).
+    fn of(e: &ClientEntry, multi_mem: usize, qbuf: usize) -> Mem {
+        use std::sync::atomic::Ordering::Relaxed;
+        // Redis's PROTO_REPLY_CHUNK_BYTES (the server's STATIC_REPLY_BYTES).
+        let chunk: u64 = 16 * 1024;
+        let pending = e.output_pending.load(Relaxed);
+        let obl = pending.min(chunk);
+        let omem = pending - obl;
+        Mem {
+            qbuf_free: e.query_mem.load(Relaxed).saturating_sub(qbuf as u64),
+            multi_mem,
+            obl,
+            oll: omem.div_ceil(chunk),
+            omem,
+            tot_mem: e.total_memory(),
+        }
+    }
+}
+
 /// One CLIENT LIST line's worth of data.
 struct Line {
     id: u64,
@@ -203,9 +238,9 @@ struct Line {
     qbuf: usize,
     cmd: String,
     resp: u8,
-    lib_name: Vec<u8>,
-    lib_ver: Vec<u8>,
     user: Vec<u8>,
+    /// Buffer and memory fields (CLIENT LIST `qbuf-free` … `tot-mem`).
+    mem: Mem,
     /// Pub/Sub channels, patterns, shard channels.
     subs: [usize; 3],
     /// CLIENT TRACKING: (broken redirect, bcast, redirect id), when on.
@@ -263,17 +298,15 @@ impl Line {
         s.extend_from_slice(&self.name);
         s.extend_from_slice(
             format!(
-                " age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=",
-                self.age, self.idle, self.flags(), self.db, self.subs[0], self.subs[1], self.subs[2], self.multi, self.qbuf, self.cmd
+                " age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs=16384 rbp=0 obl={} oll={} omem={} tot-mem={} events=r cmd={} user=",
+                self.age, self.idle, self.flags(), self.db, self.subs[0], self.subs[1], self.subs[2], self.multi, self.qbuf,
+                self.mem.qbuf_free, self.mem.multi_mem, self.mem.obl, self.mem.oll, self.mem.omem, self.mem.tot_mem, self.cmd
             )
             .as_bytes(),
         );
         s.extend_from_slice(&self.user);
         let redir = self.tracking.map_or(-1, |t| t.2 as i64);
-        s.extend_from_slice(format!(" redir={redir} resp={} lib-name=", self.resp).as_bytes());
-        s.extend_from_slice(&self.lib_name);
-        s.extend_from_slice(b" lib-ver=");
-        s.extend_from_slice(&self.lib_ver);
+        s.extend_from_slice(format!(" redir={redir} resp={}", self.resp).as_bytes());
         s
     }
 }
@@ -312,9 +345,10 @@ fn line_of(store: &crate::engine::Store, s: &Session, cmd: &str) -> Line {
         qbuf: 0,
         cmd: cmd.to_string(),
         resp: s.resp,
-        lib_name: s.lib_name.clone().unwrap_or_default(),
-        lib_ver: s.lib_ver.clone().unwrap_or_default(),
         user: crate::acl::username(s).to_vec(),
+        mem: s.link.as_ref().map_or_else(Mem::default, |l| {
+            Mem::of(&l.me, s.tx.multi.as_ref().map_or(0, |q| q.memory()), 0)
+        }),
         subs: [0; 3],
         tracking: None,
     }
@@ -348,8 +382,7 @@ fn entry_line(ctx: &Ctx, e: &ClientEntry) -> Line {
             i.last_cmd.clone()
         },
         resp: i.resp,
-        lib_name: i.lib_name.clone().unwrap_or_default(),
-        lib_ver: i.lib_ver.clone().unwrap_or_default(),
+        mem: Mem::of(e, i.multi_mem, i.qbuf),
         user: i
             .user
             .as_ref()
@@ -450,36 +483,6 @@ fn client_setname(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 
 fn client_getname(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     Ok(Value::opt_bulk(ctx.session.name.as_ref()))
-}
-
-fn client_setinfo(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    let (attr, val) = (argv[2], argv[3]);
-    let which = if eq_ic(attr, "lib-name") {
-        "lib-name"
-    } else if eq_ic(attr, "lib-ver") {
-        "lib-ver"
-    } else {
-        return Err(Error::err(format!(
-            "Unrecognized option '{}'",
-            String::from_utf8_lossy(attr)
-        )));
-    };
-    if !valid_name(val) {
-        return Err(Error::err(format!(
-            "{which} cannot contain spaces, newlines or special characters."
-        )));
-    }
-    let v = if val.is_empty() {
-        None
-    } else {
-        Some(val.to_vec())
-    };
-    if which == "lib-name" {
-        ctx.session.lib_name = v;
-    } else {
-        ctx.session.lib_ver = v;
-    }
-    Ok(Value::ok())
 }
 
 fn client_no_evict(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
@@ -699,8 +702,7 @@ fn client_unblock(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 }
 
 fn client_help(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
-    // Redis 7.0's text, line for line (SETINFO, a 7.2 addition emu also accepts, is not
-    // listed there).
+    // Redis 7.0's text, line for line.
     Ok(help_reply(
         "client",
         &[
@@ -778,11 +780,6 @@ const CLIENT_SUBS: &[Sub] = &[
         name: "getname",
         arity: 2,
         handler: client_getname,
-    },
-    Sub {
-        name: "setinfo",
-        arity: 4,
-        handler: client_setinfo,
     },
     Sub {
         name: "kill",

@@ -329,7 +329,7 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("expired_time_cap_reached_count", &0);
             f("expire_cycle_cpu_milliseconds", &0);
             f("evicted_keys", &store.evicted_keys());
-            f("evicted_clients", &0);
+            f("evicted_clients", &g(st.map(|s| &s.evicted_clients)));
             f("total_eviction_exceeded_time", &0);
             f("current_eviction_exceeded_time", &0);
             f("keyspace_hits", &0);

@@ -38,6 +38,8 @@ pub struct Stats {
     pub net_output_bytes: AtomicU64,
     /// Error replies sent.
     pub error_replies: AtomicU64,
+    /// Clients closed by client eviction (`maxmemory-clients`).
+    pub evicted_clients: AtomicU64,
 }
 
 impl Stats {
@@ -49,6 +51,7 @@ impl Stats {
             &self.net_input_bytes,
             &self.net_output_bytes,
             &self.error_replies,
+            &self.evicted_clients,
         ] {
             c.store(0, Ordering::Relaxed);
         }
@@ -85,6 +88,9 @@ pub struct ServerState {
     pub memory_last_save: AtomicU64,
     /// What SHUTDOWN runs (set once by the network front end, see [`ShutdownHook`]).
     shutdown: OnceLock<ShutdownHook>,
+    /// Sum of the live clients' [`ClientEntry::total_memory`] as last reported, kept by
+    /// [`Link::note_buffers`] (client eviction compares it with `maxmemory-clients`).
+    client_memory: AtomicU64,
 }
 
 /// How the network front end carries out SHUTDOWN: called under the store lock with
@@ -143,6 +149,7 @@ impl ServerState {
             recent: RecentPeaks::default(),
             memory_last_save: AtomicU64::new(0),
             shutdown: OnceLock::new(),
+            client_memory: AtomicU64::new(0),
         }
     }
 
@@ -215,17 +222,10 @@ impl ServerState {
         (input, output)
     }
 
-    /// Memory held by normal clients: their buffers plus `CLIENT_BASE_MEMORY` each
-    /// (INFO `mem_clients_normal`).
+    /// Memory held by normal clients: each one's [`ClientEntry::total_memory`] (INFO
+    /// `mem_clients_normal`).
     pub fn clients_memory(&self) -> u64 {
-        self.snapshot()
-            .iter()
-            .map(|c| {
-                CLIENT_BASE_MEMORY
-                    + c.query_mem.load(Ordering::Relaxed)
-                    + c.output_mem.load(Ordering::Relaxed)
-            })
-            .sum()
+        self.snapshot().iter().map(|c| c.total_memory()).sum()
     }
 
     /// Registers a connection.
@@ -238,7 +238,40 @@ impl ServerState {
 
     /// Removes a connection (called when it closes).
     pub fn unregister(&self, id: u64) {
-        self.clients.lock().remove(&id);
+        if let Some(e) = self.clients.lock().remove(&id) {
+            let gone = e.reported.swap(0, Ordering::Relaxed);
+            self.client_memory.fetch_sub(gone, Ordering::Relaxed);
+        }
+    }
+
+    /// Client eviction (Redis `evictClients`): while the clients' memory is at or above
+    /// `limit` bytes, closes the evictable client using the most memory (not CLIENT
+    /// NO-EVICT, not already closing), largest first, counting each in INFO
+    /// `evicted_clients`. A no-op when `limit` is 0 or the total is below it (one atomic
+    /// read on the hot path).
+    pub fn evict_clients(&self, limit: u64) {
+        if limit == 0 || self.client_memory.load(Ordering::Relaxed) < limit {
+            return;
+        }
+        let mut candidates: Vec<(u64, Arc<ClientEntry>)> = self
+            .snapshot()
+            .into_iter()
+            .filter(|c| !c.is_killed() && !c.info.lock().no_evict)
+            .map(|c| (c.reported.load(Ordering::Relaxed), c))
+            .collect();
+        // Largest first; the older client first among equals.
+        candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+        for (_, c) in candidates {
+            if self.client_memory.load(Ordering::Relaxed) < limit {
+                break;
+            }
+            c.kill();
+            self.stats.evicted_clients.fetch_add(1, Ordering::Relaxed);
+            // Its memory leaves the total now, not when its connection gets to close:
+            // another client checking meanwhile must not evict more than needed.
+            let gone = c.reported.swap(0, Ordering::Relaxed);
+            self.client_memory.fetch_sub(gone, Ordering::Relaxed);
+        }
     }
 
     /// Number of live connections.
@@ -258,10 +291,6 @@ impl ServerState {
 pub struct ClientInfo {
     /// CLIENT SETNAME.
     pub name: Option<Vec<u8>>,
-    /// CLIENT SETINFO LIB-NAME.
-    pub lib_name: Option<Vec<u8>>,
-    /// CLIENT SETINFO LIB-VER.
-    pub lib_ver: Option<Vec<u8>>,
     /// Selected db.
     pub db: usize,
     /// Protocol version.
@@ -276,6 +305,8 @@ pub struct ClientInfo {
     pub no_evict: bool,
     /// Commands queued in MULTI (CLIENT LIST `multi=`); -1 outside MULTI.
     pub multi: i64,
+    /// Memory of the MULTI queue (CLIENT LIST `multi-mem=`).
+    pub multi_mem: usize,
     /// The ACL user (`None`: `default`).
     pub user: Option<crate::engine::UserRef>,
 }
@@ -303,8 +334,12 @@ pub struct ClientEntry {
     pub query_mem: AtomicU64,
     /// Capacity of the connection's output buffer.
     pub output_mem: AtomicU64,
-    /// Reply bytes waiting to be sent.
+    /// Reply bytes waiting to be sent (including Pub/Sub messages queued for it).
     pub output_pending: AtomicU64,
+    /// Memory held besides the buffers: the MULTI queue and the subscriptions' entries.
+    pub other_mem: AtomicU64,
+    /// This client's [`ClientEntry::total_memory`] as last added to the server's total.
+    reported: AtomicU64,
     waker: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
 }
 
@@ -343,8 +378,24 @@ impl ClientEntry {
             query_mem: AtomicU64::new(0),
             output_mem: AtomicU64::new(0),
             output_pending: AtomicU64::new(0),
+            other_mem: AtomicU64::new(0),
+            reported: AtomicU64::new(0),
             waker: Mutex::new(Some(waker)),
         }
+    }
+
+    /// What this client costs (CLIENT LIST `tot-mem`, client eviction), as Redis's
+    /// `getClientMemoryUsage` counts it: the fixed part ([`CLIENT_BASE_MEMORY`]), the query
+    /// buffer, the output buffer and unsent replies, the MULTI queue and subscriptions.
+    pub fn total_memory(&self) -> u64 {
+        let out = self
+            .output_mem
+            .load(Ordering::Relaxed)
+            .max(self.output_pending.load(Ordering::Relaxed));
+        CLIENT_BASE_MEMORY
+            + self.query_mem.load(Ordering::Relaxed)
+            + out
+            + self.other_mem.load(Ordering::Relaxed)
     }
 
     /// Marks the connection killed and wakes it so it closes.
@@ -377,16 +428,15 @@ impl ClientEntry {
         if i.name != s.name {
             i.name.clone_from(&s.name);
         }
-        if i.lib_name != s.lib_name {
-            i.lib_name.clone_from(&s.lib_name);
-        }
-        if i.lib_ver != s.lib_ver {
-            i.lib_ver.clone_from(&s.lib_ver);
-        }
         i.db = s.db;
         i.resp = s.resp;
         i.no_evict = s.no_evict;
         i.multi = s.tx.multi.as_ref().map_or(-1, |q| q.commands.len() as i64);
+        i.multi_mem = s.tx.multi.as_ref().map_or(0, |q| q.memory());
+        // Redis counts a dict entry and a bucket pointer per subscription.
+        let subs = s.pubsub.as_ref().map_or(0, |m| m.subscriptions());
+        self.other_mem
+            .store((i.multi_mem + subs * 32) as u64, Ordering::Relaxed);
         if i.user != s.user {
             i.user.clone_from(&s.user);
         }
@@ -416,6 +466,17 @@ impl Link {
         me.query_mem.store(input as u64, Ordering::Relaxed);
         me.output_mem.store(output_cap as u64, Ordering::Relaxed);
         me.output_pending.store(pending as u64, Ordering::Relaxed);
+        let total = if me.is_killed() { 0 } else { me.total_memory() };
+        let before = me.reported.swap(total, Ordering::Relaxed);
+        if total >= before {
+            self.server
+                .client_memory
+                .fetch_add(total - before, Ordering::Relaxed);
+        } else {
+            self.server
+                .client_memory
+                .fetch_sub(before - total, Ordering::Relaxed);
+        }
         if input > 0 || pending > 0 {
             self.server.note_peaks(input as u64, pending as u64);
         }

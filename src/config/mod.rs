@@ -243,6 +243,9 @@ pub struct Config {
     pub databases: usize,
     /// `maxmemory` (bytes)
     pub maxmemory: u64,
+    /// `maxmemory-clients`: bytes, or minus a percentage of `maxmemory` (0: no limit); see
+    /// [`Config::client_eviction_limit`].
+    pub maxmemory_clients: i64,
     /// `maxmemory-policy`
     pub maxmemory_policy: MaxmemoryPolicy,
     /// `maxmemory-samples`
@@ -393,6 +396,23 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The client memory limit `maxmemory-clients` sets, in bytes (Redis
+    /// `getClientEvictionLimit`): 0 when off (also a percentage while `maxmemory` is 0),
+    /// never below 128 KiB.
+    pub fn client_eviction_limit(&self) -> u64 {
+        let bytes = match self.maxmemory_clients {
+            0 => return 0,
+            n if n < 0 => {
+                if self.maxmemory == 0 {
+                    return 0;
+                }
+                (self.maxmemory as f64 * (-n) as f64 / 100.0) as u64
+            }
+            n => n as u64,
+        };
+        bytes.max(128 * 1024)
+    }
+
     /// Placeholder values, overwritten by every row's default in [`Config::default`].
     fn blank() -> Config {
         let none = ObufLimit {
@@ -405,6 +425,7 @@ impl Config {
             stored: Default::default(),
             databases: 0,
             maxmemory: 0,
+            maxmemory_clients: 0,
             maxmemory_policy: MaxmemoryPolicy::Noeviction,
             maxmemory_samples: 0,
             maxmemory_eviction_tenacity: 0,
@@ -564,6 +585,14 @@ pub enum Kind {
     Notify,
     /// `latency-tracking-info-percentiles`: space-separated numbers in 0..=100.
     Percentiles,
+    /// A memory amount or a percentage (`10%`, Redis's `PERCENT_CONFIG`), stored as Redis
+    /// stores it: bytes, or minus the percentage.
+    MemOrPercent {
+        /// Reads the field.
+        get: fn(&Config) -> i64,
+        /// Writes the field.
+        set: fn(&mut Config, i64),
+    },
     /// A stored-only yes/no parameter (kept as text in [`Config::stored`]).
     StoredBool,
     /// A stored-only integer within `lo..=hi` (`mem`: memory amount), kept as text.
@@ -670,6 +699,7 @@ impl ConfigSpec {
                 values::parse_obuf(value, &mut cfg.client_output_buffer_limit)?;
             }
             Kind::Notify => cfg.notify_keyspace_events = values::parse_notify(value)?,
+            Kind::MemOrPercent { set, .. } => set(cfg, values::parse_mem_or_percent(value)?),
             Kind::Percentiles => {
                 cfg.latency_tracking_info_percentiles = values::parse_percentiles(value)?
             }
@@ -760,6 +790,10 @@ impl ConfigSpec {
             Kind::Save => values::format_save(&cfg.save),
             Kind::Obuf => values::format_obuf(&cfg.client_output_buffer_limit),
             Kind::Notify => notify_flags_to_string(cfg.notify_keyspace_events),
+            Kind::MemOrPercent { get, .. } => match get(cfg) {
+                n if n < 0 => format!("{}%", -n),
+                n => n.to_string(),
+            },
             Kind::Percentiles => values::format_percentiles(&cfg.latency_tracking_info_percentiles),
             Kind::StoredBool
             | Kind::StoredInt { .. }

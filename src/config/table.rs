@@ -145,6 +145,15 @@ pub static TABLE: &[ConfigSpec] = &[
     int!("databases", databases, 1, INT_MAX, "16").immutable(),
     // Honoured: the memory bound eviction keeps `used_memory` under (`engine::evict`).
     uint!("maxmemory", maxmemory, 0, u64::MAX, "0", mem),
+    // Honoured: client eviction (`admin::state`, `server`).
+    ConfigSpec::new(
+        "maxmemory-clients",
+        "0",
+        Kind::MemOrPercent {
+            get: |c| c.maxmemory_clients,
+            set: |c, v| c.maxmemory_clients = v,
+        },
+    ),
     // Honoured: which keys eviction picks (`engine::evict`).
     enumerated!(
         "maxmemory-policy",

@@ -28,6 +28,22 @@ pub(super) fn parse_number(v: &[u8], mem: bool) -> Result<u64, Reason> {
     }
 }
 
+/// A `PERCENT_CONFIG | MEMORY_CONFIG` value (Redis `numericParseString`): a memory amount,
+/// or `N%` stored as `-N`, at most 100 %.
+pub(super) fn parse_mem_or_percent(v: &[u8]) -> Result<i64, Reason> {
+    if let Some(n) = memtoull(v) {
+        return i64::try_from(n).map_err(|_| out_of_range(-100, i64::MAX));
+    }
+    match v.split_last() {
+        Some((b'%', digits)) if !digits.is_empty() => match parse_i64(digits) {
+            Some(p) if p > 100 => Err("percentage argument must be less or equal to 100".into()),
+            Some(p) if p >= 0 => Ok(-p),
+            _ => Err("argument must be a memory or percent value".into()),
+        },
+        _ => Err("argument must be a memory or percent value".into()),
+    }
+}
+
 pub(super) fn out_of_range(lo: impl std::fmt::Display, hi: impl std::fmt::Display) -> Reason {
     format!("argument must be between {lo} and {hi} inclusive").into()
 }

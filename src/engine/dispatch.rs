@@ -528,8 +528,7 @@ fn queue(
     if let Some(q) = session.tx.multi.as_mut() {
         // Redis does not keep the commands of an already failed transaction.
         if !q.dirty_exec {
-            q.commands
-                .push((spec, argv.iter().map(|a| a.to_vec()).collect()));
+            q.push(spec, argv);
         }
     }
     Ok(Value::Simple("QUEUED".into()))

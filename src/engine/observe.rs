@@ -66,7 +66,6 @@ pub const SUBCOMMANDS: &[(&str, &[(&str, bool)])] = &[
             ("no-evict", true),
             ("pause", true),
             ("reply", false),
-            ("setinfo", false),
             ("setname", false),
             ("tracking", false),
             ("trackinginfo", false),

@@ -30,10 +30,6 @@ pub struct Session {
     pub authenticated: bool,
     /// The ACL user this client runs as; `None` is `default` (see [`crate::acl`]).
     pub user: Option<UserRef>,
-    /// CLIENT SETINFO LIB-NAME.
-    pub lib_name: Option<Vec<u8>>,
-    /// CLIENT SETINFO LIB-VER.
-    pub lib_ver: Option<Vec<u8>>,
     /// Set by QUIT (or CLIENT KILL of oneself): the front end closes the connection after
     /// sending this command's reply.
     pub close_after_reply: bool,
@@ -116,8 +112,6 @@ impl Default for Session {
             name: None,
             authenticated: true,
             user: None,
-            lib_name: None,
-            lib_ver: None,
             close_after_reply: false,
             no_evict: false,
             link: None,
@@ -154,6 +148,28 @@ pub struct Queue {
     pub commands: Vec<(&'static CommandSpec, Vec<Vec<u8>>)>,
     /// A command was rejected while queueing (Redis `CLIENT_DIRTY_EXEC`).
     pub dirty_exec: bool,
+    /// Bytes of the queued arguments and their vectors (CLIENT LIST `multi-mem`, client
+    /// eviction).
+    pub argv_bytes: usize,
+}
+
+impl Queue {
+    /// Queues a command.
+    pub fn push(&mut self, spec: &'static CommandSpec, argv: &[&[u8]]) {
+        self.argv_bytes += argv
+            .iter()
+            .map(|a| a.len() + std::mem::size_of::<Vec<u8>>())
+            .sum::<usize>();
+        self.commands
+            .push((spec, argv.iter().map(|a| a.to_vec()).collect()));
+    }
+
+    /// Memory the queue holds, as Redis's `multiStateMemOverhead` counts it: the
+    /// arguments, plus a command slot per queued command.
+    pub fn memory(&self) -> usize {
+        self.argv_bytes
+            + self.commands.capacity() * std::mem::size_of::<(&CommandSpec, Vec<Vec<u8>>)>()
+    }
 }
 
 impl std::fmt::Debug for Queue {

@@ -59,6 +59,8 @@ pub struct Conn {
     pub query_limit: u64,
     /// CONFIG `client-output-buffer-limit`.
     pub obuf_limits: ObufLimits,
+    /// CONFIG `maxmemory-clients` in bytes (0: no client eviction).
+    pub client_limit: u64,
     /// A password is set and this client has not authenticated: Redis closes such a client
     /// as soon as its replies overflow the static reply buffer.
     pub unauthenticated: bool,
@@ -98,6 +100,7 @@ impl Conn {
             max_bulk: 512 * 1024 * 1024,
             query_limit: 1 << 30,
             obuf_limits: crate::config::Config::default().client_output_buffer_limit,
+            client_limit: 0,
             unauthenticated: false,
             idle_timeout_secs: 0,
             last_cmd: String::new(),
@@ -386,6 +389,7 @@ impl Conn {
         self.idle_timeout_secs = store.config.timeout;
         self.query_limit = store.config.client_query_buffer_limit;
         self.obuf_limits = store.config.client_output_buffer_limit;
+        self.client_limit = store.config.client_eviction_limit();
         self.unauthenticated = auth_required(store, &self.session);
     }
 

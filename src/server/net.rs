@@ -657,7 +657,17 @@ where
             conn.out.drain(..sent);
             sent = 0;
         }
-        link.note_buffers(conn.input_memory(), conn.out.capacity(), pending);
+        let queued = if mailbox.pending() > 0 {
+            mailbox.queued_bytes()
+        } else {
+            0
+        };
+        link.note_buffers(conn.input_memory(), conn.out.capacity(), pending + queued);
+        // maxmemory-clients: this client's growth may push the total over the limit.
+        link.server.evict_clients(conn.client_limit);
+        if link.me.is_killed() {
+            break Ok(());
+        }
         // Redis never times out a client in Pub/Sub mode or a blocked one (whose own
         // timeout applies).
         let idle = if mailbox.subscribed() || waiter.is_some() {

@@ -374,7 +374,6 @@ fn fixed_scenarios_match_redis() {
         let keys = |s: &str| -> Vec<String> {
             s.split(' ')
                 .map(|kv| kv.split('=').next().unwrap().to_string())
-                .filter(|k| k != "lib-name" && k != "lib-ver")
                 .collect()
         };
         assert_eq!(keys(&ci), keys(&cg));

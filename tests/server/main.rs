@@ -15,6 +15,7 @@ mod common;
 mod server_util;
 
 mod adapter;
+mod client_eviction;
 mod clients;
 mod lifecycle;
 mod pause;

@@ -340,11 +340,11 @@ fn client_commands() {
         a.cmds("CLIENT foo"),
         b"-ERR unknown subcommand 'foo'. Try CLIENT HELP.\r\n"
     );
-    assert_eq!(a.cmds("CLIENT SETINFO lib-name mylib"), b"+OK\r\n");
-    assert_eq!(a.cmds("CLIENT SETINFO lib-ver 1.2"), b"+OK\r\n");
+    // CLIENT SETINFO came in 7.2: 7.0 does not know it (clients that send it on connect,
+    // like redis-py, ignore the error).
     assert_eq!(
-        a.cmds("CLIENT SETINFO foo 1"),
-        b"-ERR Unrecognized option 'foo'\r\n"
+        a.cmds("CLIENT SETINFO lib-name mylib"),
+        b"-ERR unknown subcommand 'SETINFO'. Try CLIENT HELP.\r\n"
     );
     let ida = text(a.cmds("CLIENT ID"));
     let ida = ida.trim_start_matches(':').trim_end().to_string();
@@ -355,7 +355,7 @@ fn client_commands() {
     assert!(list.contains(&format!("id={ida} ")), "{list}");
     assert!(list.contains(&format!("id={idb} ")), "{list}");
     assert!(list.contains("name=alpha "), "{list}");
-    assert!(list.contains("lib-name=mylib lib-ver=1.2"), "{list}");
+    assert!(!list.contains("lib-name"), "{list}");
     assert!(list.contains("cmd=client|list"), "{list}");
     let info = text(a.cmds("CLIENT INFO"));
     assert!(
