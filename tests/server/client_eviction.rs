@@ -72,18 +72,6 @@ fn evicted(ctl: &mut Raw) -> String {
         .to_string()
 }
 
-/// Waits until `ctl` sees client `id`'s `tot-mem` at least `min`.
-fn grows_to(ctl: &mut Raw, id: &str, min: u64) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if field(ctl, id, "tot-mem").is_some_and(|m| m >= min) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
-}
-
 /// The id of the client with the largest query buffer (one in the middle of a big request,
 /// which cannot ask CLIENT ID itself), once that buffer holds at least `min` bytes.
 fn biggest_qbuf(ctl: &mut Raw, min: u64) -> Option<String> {
