@@ -107,6 +107,8 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 fn config_resetstat(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     ctx.store.commands_processed = 0;
     ctx.store.expired_keys = 0;
+    ctx.store.keyspace_hits = 0;
+    ctx.store.keyspace_misses = 0;
     ctx.store.reset_evicted_keys();
     ctx.store.observer.reset_stats();
     if let Some(l) = &ctx.session.link {

@@ -332,8 +332,8 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("evicted_clients", &g(st.map(|s| &s.evicted_clients)));
             f("total_eviction_exceeded_time", &0);
             f("current_eviction_exceeded_time", &0);
-            f("keyspace_hits", &0);
-            f("keyspace_misses", &0);
+            f("keyspace_hits", &store.keyspace_hits);
+            f("keyspace_misses", &store.keyspace_misses);
             let (channels, patterns, shard) = store.pubsub.sizes();
             f("pubsub_channels", &channels);
             f("pubsub_patterns", &patterns);

@@ -19,6 +19,13 @@ pub struct Ctx<'a> {
     pub now: u64,
     rewritten: Option<Vec<Vec<Vec<u8>>>>,
     no_touch: bool,
+    /// Lookups count in INFO `keyspace_hits` / `keyspace_misses` (set by the dispatcher,
+    /// see `dispatch::counts_keyspace_stats`: Redis counts its `lookupKeyRead` lookups).
+    pub(crate) keyspace_stats: bool,
+    /// Keys (argument address and length) already counted by this command: a handler that
+    /// looks a key up twice counts it once, as Redis's single lookup does.
+    stat_seen: [(usize, usize); 8],
+    stat_seen_len: u8,
 }
 
 impl<'a> Ctx<'a> {
@@ -33,6 +40,9 @@ impl<'a> Ctx<'a> {
             now,
             rewritten: None,
             no_touch: false,
+            keyspace_stats: false,
+            stat_seen: [(0, 0); 8],
+            stat_seen_len: 0,
         }
     }
 
@@ -65,8 +75,16 @@ impl<'a> Ctx<'a> {
     #[inline]
     fn live_slot(&mut self, db: usize, key: &[u8]) -> Option<u32> {
         let d = &self.store.dbs[db];
-        let i = d.dict.find_slot(key)?;
+        let Some(i) = d.dict.find_slot(key) else {
+            if self.keyspace_stats && self.first_stat(key) {
+                self.store.keyspace_misses += 1;
+            }
+            return None;
+        };
         if self.store.is_expired(d.dict.at(i), self.now) {
+            if self.keyspace_stats && self.first_stat(key) {
+                self.store.keyspace_misses += 1;
+            }
             // During a CLIENT PAUSE the key reads as expired but stays (Redis keeps the
             // dataset constant while paused).
             if !self.store.blocking.is_paused() {
@@ -77,7 +95,36 @@ impl<'a> Ctx<'a> {
         if !self.no_touch && !self.store.loading {
             self.store.touch_slot(db, i, self.now);
         }
+        if self.keyspace_stats && self.first_stat(key) {
+            self.store.keyspace_hits += 1;
+        }
         Some(i)
+    }
+
+    /// Lookups of `key` (an argument of this command) do not count in the keyspace
+    /// statistics: a STORE command's destination, which Redis looks up for writing.
+    pub(crate) fn no_stats_for(&mut self, key: &[u8]) {
+        self.first_stat(key);
+    }
+
+    /// This command's remaining lookups are writes: they do not count in the keyspace
+    /// statistics.
+    pub(crate) fn lookups_are_writes(&mut self) {
+        self.keyspace_stats = false;
+    }
+
+    /// True the first time this command looks `key` up (see `stat_seen`).
+    fn first_stat(&mut self, key: &[u8]) -> bool {
+        let id = (key.as_ptr() as usize, key.len());
+        let n = self.stat_seen_len as usize;
+        if self.stat_seen[..n].contains(&id) {
+            return false;
+        }
+        if n < self.stat_seen.len() {
+            self.stat_seen[n] = id;
+            self.stat_seen_len += 1;
+        }
+        true
     }
 
     /// From now on this command's lookups do not count as accesses (Redis

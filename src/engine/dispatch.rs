@@ -416,7 +416,20 @@ fn run(
     // `engine::observe`.
     let started = observe::before_call(store, session, spec, argv);
     let mut ctx = Ctx::new(store, session);
+    ctx.keyspace_stats = counts_keyspace_stats(spec, argv);
+    if ctx.keyspace_stats && spec.has(flags::WRITE) {
+        if let Some(dest) = store_destination(spec, argv) {
+            ctx.no_stats_for(dest);
+        }
+    }
+    let (hits, misses) = (ctx.store.keyspace_hits, ctx.store.keyspace_misses);
     let result = (spec.handler)(&mut ctx, argv);
+    if matches!(spec.name, "xread" | "xreadgroup") {
+        // Redis looks each stream up twice: once to check the IDs and groups, once to
+        // serve it.
+        ctx.store.keyspace_hits += ctx.store.keyspace_hits - hits;
+        ctx.store.keyspace_misses += ctx.store.keyspace_misses - misses;
+    }
     let rewritten = ctx.take_rewritten();
     // Client-side caching: remember the keys this read returned to the tracking client.
     if spec.has(flags::READONLY) {
@@ -660,5 +673,48 @@ impl Batch<'_> {
         };
         drop(guard);
         ticket.wait()
+    }
+}
+
+/// Whether a command's key lookups count in INFO `keyspace_hits` / `keyspace_misses`: Redis
+/// counts `lookupKeyRead` and not `lookupKeyWrite`, so reads count, writes do not — except
+/// the writes that read their keys with `lookupKeyRead` (the GET forms of SET, GETSET,
+/// GETDEL, GETEX; the sources of the STORE commands, BITOP, COPY, SORT; PFMERGE; the stream
+/// acknowledgement and claim commands; a BITFIELD of GETs only), and MEMORY USAGE, which
+/// reads the table directly. Checked against redis-server by `tests/introspect`.
+fn counts_keyspace_stats(spec: &CommandSpec, argv: &[&[u8]]) -> bool {
+    if !spec.has(flags::WRITE) {
+        return !(spec.name == "memory"
+            && argv.len() > 1
+            && argv[1].eq_ignore_ascii_case(b"usage"));
+    }
+    match spec.name {
+        "getset" | "getdel" | "getex" | "copy" | "sort" | "pfmerge" | "xack" | "xclaim"
+        | "xautoclaim" | "xreadgroup" | "georadius" | "georadiusbymember" | "bitop"
+        | "sinterstore" | "sunionstore" | "sdiffstore" | "zunionstore" | "zinterstore"
+        | "zdiffstore" | "zrangestore" | "geosearchstore" => true,
+        "set" => argv[3..].iter().any(|a| a.eq_ignore_ascii_case(b"get")),
+        "bitfield" => !argv[2..]
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(b"set") || a.eq_ignore_ascii_case(b"incrby")),
+        _ => false,
+    }
+}
+
+/// The destination key of a write that reads its sources (see [`counts_keyspace_stats`]).
+fn store_destination<'a>(spec: &CommandSpec, argv: &[&'a [u8]]) -> Option<&'a [u8]> {
+    let after = |word: &[u8]| {
+        argv.iter()
+            .position(|a| a.eq_ignore_ascii_case(word))
+            .and_then(|i| argv.get(i + 1).copied())
+    };
+    match spec.name {
+        "sinterstore" | "sunionstore" | "sdiffstore" | "zunionstore" | "zinterstore"
+        | "zdiffstore" | "zrangestore" | "geosearchstore" => argv.get(1).copied(),
+        "bitop" | "copy" => argv.get(2).copied(),
+        "sort" | "georadius" | "georadiusbymember" => {
+            after(b"store").or_else(|| after(b"storedist"))
+        }
+        _ => None,
     }
 }

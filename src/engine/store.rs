@@ -212,6 +212,10 @@ pub struct Store {
     pub commands_processed: u64,
     /// Keys reclaimed by expiry since start (INFO `expired_keys`).
     pub expired_keys: u64,
+    /// Read lookups that found their key (INFO `keyspace_hits`; see `Ctx`).
+    pub keyspace_hits: u64,
+    /// Read lookups that did not (INFO `keyspace_misses`).
+    pub keyspace_misses: u64,
     /// True while replaying a log: keys are never expired, so replay does not depend on the
     /// clock (Redis does not expire keys while loading either).
     pub loading: bool,
@@ -261,6 +265,8 @@ impl Store {
             notifications: Vec::new(),
             commands_processed: 0,
             expired_keys: 0,
+            keyspace_hits: 0,
+            keyspace_misses: 0,
             loading: false,
             blocking: crate::blocking::Registry::default(),
             pubsub: crate::pubsub::Registry::default(),

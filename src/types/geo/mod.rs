@@ -482,6 +482,7 @@ fn radius_generic(
         )),
         Some(dst) => {
             let dst = dst.to_vec();
+            ctx.lookups_are_writes();
             let items: Vec<(Vec<u8>, f64)> = found
                 .into_iter()
                 .map(|p| {
