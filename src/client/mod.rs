@@ -396,10 +396,11 @@ impl Redis {
                 (reply, waiter)
             })?;
             let Some((reply, waiter)) = attempt else {
-                // A script holds the store past busy-reply-threshold: SCRIPT KILL and
-                // FUNCTION KILL are answered now, everything else gets -BUSY.
+                // A script holds the store past busy-reply-threshold: SCRIPT KILL,
+                // FUNCTION KILL and FUNCTION STATS are answered now, everything else gets
+                // -BUSY.
                 match engine::busy::answer_while_busy(self.shared.busy(), argv) {
-                    Some(Ok(())) => return Ok(Value::ok()),
+                    Some(Ok(v)) => return Ok(v),
                     Some(Err(e)) => return Err(e),
                     None => continue,
                 }

@@ -58,6 +58,22 @@ struct State {
 #[derive(Debug, Default)]
 pub struct Busy {
     st: Mutex<State>,
+    /// The running function (FCALL) as FUNCTION STATS reports it while it runs.
+    function: Mutex<Option<RunningFunction>>,
+}
+
+/// What FUNCTION STATS shows about a running function, and the engine's counts (the
+/// library registry is out of reach while the function runs).
+#[derive(Clone, Debug)]
+pub struct RunningFunction {
+    /// The function's name.
+    pub name: String,
+    /// The calling command, as sent.
+    pub command: Vec<Vec<u8>>,
+    /// Libraries loaded.
+    pub libraries: usize,
+    /// Functions loaded.
+    pub functions: usize,
 }
 
 impl Busy {
@@ -73,6 +89,46 @@ impl Busy {
     /// The run ended (however it ended).
     pub fn finish(&self) {
         *self.st.lock() = State::default();
+    }
+
+    /// Describes the function about to run (None after it ended), for FUNCTION STATS.
+    pub fn set_function(&self, f: Option<RunningFunction>) {
+        *self.function.lock() = f;
+    }
+
+    /// FUNCTION STATS while a function is timed out (Redis's `functionStatsCommand`):
+    /// the running function (name, command, duration) and the engine's counts.
+    fn function_stats(&self) -> Option<crate::value::Value> {
+        use crate::value::Value;
+        let since = self.st.lock().since?;
+        let f = self.function.lock().clone()?;
+        let bulk = |s: &str| Value::Bulk(s.as_bytes().to_vec());
+        Some(Value::Map(vec![
+            (
+                bulk("running_script"),
+                Value::Map(vec![
+                    (bulk("name"), bulk(&f.name)),
+                    (
+                        bulk("command"),
+                        Value::Array(f.command.into_iter().map(Value::Bulk).collect()),
+                    ),
+                    (
+                        bulk("duration_ms"),
+                        Value::Int(since.elapsed().as_millis() as i64),
+                    ),
+                ]),
+            ),
+            (
+                bulk("engines"),
+                Value::Map(vec![(
+                    bulk("LUA"),
+                    Value::Map(vec![
+                        (bulk("libraries_count"), Value::Int(f.libraries as i64)),
+                        (bulk("functions_count"), Value::Int(f.functions as i64)),
+                    ]),
+                )]),
+            ),
+        ]))
     }
 
     /// The running script executed a write command (it can no longer be killed).
@@ -186,19 +242,26 @@ pub fn not_busy() -> Error {
 }
 
 /// What a client sends while a script is timed out, when it can be answered without the
-/// store: `Some(reply)` for SCRIPT KILL / FUNCTION KILL and for every command Redis
-/// refuses with `-BUSY`; None when the command must wait for the store instead: SHUTDOWN
+/// store: `Some(reply)` for SCRIPT KILL / FUNCTION KILL, FUNCTION STATS and for every
+/// command Redis refuses with `-BUSY`; None when the command must wait for the store instead: SHUTDOWN
 /// NOSAVE, which first stops the script ([`Busy::force_kill`]), and any command once no
 /// script is timed out any more.
-pub fn answer_while_busy(busy: &Busy, argv: &[&[u8]]) -> Option<Result<()>> {
+pub fn answer_while_busy(busy: &Busy, argv: &[&[u8]]) -> Option<Result<crate::value::Value>> {
+    use crate::value::Value;
     let err = busy.busy_error()?;
     let name = argv.first()?;
-    let sub_is_kill = argv.len() == 2 && argv[1].eq_ignore_ascii_case(b"kill");
-    if sub_is_kill && name.eq_ignore_ascii_case(b"script") {
-        return Some(busy.kill(false));
+    let sub_is = |s: &[u8]| argv.len() == 2 && argv[1].eq_ignore_ascii_case(s);
+    if sub_is(b"kill") && name.eq_ignore_ascii_case(b"script") {
+        return Some(busy.kill(false).map(|()| Value::ok()));
     }
-    if sub_is_kill && name.eq_ignore_ascii_case(b"function") {
-        return Some(busy.kill(true));
+    if sub_is(b"kill") && name.eq_ignore_ascii_case(b"function") {
+        return Some(busy.kill(true).map(|()| Value::ok()));
+    }
+    if sub_is(b"stats") && name.eq_ignore_ascii_case(b"function") {
+        // A running EVAL script: the -BUSY error, as Redis answers.
+        if let Some(stats) = busy.function_stats() {
+            return Some(Ok(stats));
+        }
     }
     if name.eq_ignore_ascii_case(b"shutdown")
         && argv[1..].iter().any(|a| a.eq_ignore_ascii_case(b"nosave"))

@@ -656,6 +656,13 @@ fn fcall_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) -> Result<Value> {
             return Err(e);
         }
     };
+    let busy = ctx.store.busy.clone();
+    busy.set_function(Some(crate::engine::busy::RunningFunction {
+        name: name.clone(),
+        command: argv.iter().map(|a| a.to_vec()).collect(),
+        libraries: engine.libraries.len(),
+        functions: engine.functions.len(),
+    }));
     let reply = prepare_and_run(
         ctx,
         &mut engine.state,
@@ -667,6 +674,7 @@ fn fcall_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) -> Result<Value> {
         ro,
         true,
     );
+    busy.set_function(None);
     put_engine(ctx.store, engine);
     match reply {
         Value::Error(e) => Err(Error::from_reply(e)),

@@ -251,7 +251,7 @@ impl Conn {
                         // just ended, the command runs as usual).
                         if let Some(reply) = engine::busy::answer_while_busy(batch.busy(), argv) {
                             match reply {
-                                Ok(()) => self.out.extend_from_slice(b"+OK\r\n"),
+                                Ok(v) => resp::encode(&mut self.out, &v, self.session.resp),
                                 Err(e) => {
                                     self.errors += 1;
                                     resp::encode_error(&mut self.out, e.message());

@@ -62,6 +62,8 @@ mod server {
             eventually("the script times out", || {
                 text(ctl.cmds("PING")).starts_with("-BUSY").then_some(())
             });
+            // FUNCTION STATS while an EVAL script runs: that script's -BUSY.
+            out.push(text(ctl.cmds("FUNCTION STATS")));
             out.push(text(ctl.cmds("FUNCTION KILL")));
             out.push(text(ctl.cmds("SCRIPT KILL")));
             out.push(text(a.reply()));
@@ -80,12 +82,25 @@ mod server {
         out.push(text(ctl.reply()));
         {
             let mut a = Raw::connect(addr);
-            a.send(b"FCALL spin 0\r\n");
+            a.send(b"FCALL spin 0 k1 arg\r\n");
             let busy = eventually("the function times out", || {
                 let r = text(ctl.cmds("PING"));
                 r.starts_with("-BUSY").then_some(r)
             });
             out.push(busy);
+            // FUNCTION STATS while a function runs: its name, command and duration (masked).
+            let stats = text(ctl.cmds("FUNCTION STATS"));
+            let masked: Vec<&str> = stats
+                .split("\r\n")
+                .map(|l| {
+                    if l.starts_with(':') && l != ":1" {
+                        ":<ms>"
+                    } else {
+                        l
+                    }
+                })
+                .collect();
+            out.push(masked.join("|"));
             out.push(text(ctl.cmds("SCRIPT KILL")));
             out.push(text(ctl.cmds("FUNCTION KILL")));
             out.push(text(a.reply()));
