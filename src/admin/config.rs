@@ -113,6 +113,7 @@ fn config_resetstat(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     ctx.store.observer.reset_stats();
     if let Some(l) = &ctx.session.link {
         l.server.stats.reset();
+        l.server.reset_metrics();
     }
     Ok(Value::ok())
 }

@@ -304,8 +304,9 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
                 "total_connections_received",
                 &g(st.map(|s| &s.connections_received)),
             );
+            let (ops, kin, kout) = link.map_or((0, 0.0, 0.0), |l| l.server.instantaneous());
             f("total_commands_processed", &store.commands_processed);
-            f("instantaneous_ops_per_sec", &0);
+            f("instantaneous_ops_per_sec", &ops);
             f("total_net_input_bytes", &g(st.map(|s| &s.net_input_bytes)));
             f(
                 "total_net_output_bytes",
@@ -313,8 +314,8 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             );
             f("total_net_repl_input_bytes", &0);
             f("total_net_repl_output_bytes", &0);
-            f("instantaneous_input_kbps", &"0.00");
-            f("instantaneous_output_kbps", &"0.00");
+            f("instantaneous_input_kbps", &format!("{kin:.2}"));
+            f("instantaneous_output_kbps", &format!("{kout:.2}"));
             f("instantaneous_input_repl_kbps", &"0.00");
             f("instantaneous_output_repl_kbps", &"0.00");
             f(
@@ -359,8 +360,11 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
                 &(store.observer.total_error_replies + g(st.map(|s| &s.error_replies))),
             );
             f("dump_payload_sanitizations", &0);
-            f("total_reads_processed", &0);
-            f("total_writes_processed", &0);
+            f("total_reads_processed", &g(st.map(|s| &s.reads_processed)));
+            f(
+                "total_writes_processed",
+                &g(st.map(|s| &s.writes_processed)),
+            );
             f("io_threaded_reads_processed", &0);
             f("io_threaded_writes_processed", &0);
             f("reply_buffer_shrinks", &0);

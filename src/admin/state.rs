@@ -40,6 +40,10 @@ pub struct Stats {
     pub error_replies: AtomicU64,
     /// Clients closed by client eviction (`maxmemory-clients`).
     pub evicted_clients: AtomicU64,
+    /// Read events that brought bytes or EOF (INFO `total_reads_processed`).
+    pub reads_processed: AtomicU64,
+    /// Writes to client sockets (INFO `total_writes_processed`).
+    pub writes_processed: AtomicU64,
 }
 
 impl Stats {
@@ -52,6 +56,8 @@ impl Stats {
             &self.net_output_bytes,
             &self.error_replies,
             &self.evicted_clients,
+            &self.reads_processed,
+            &self.writes_processed,
         ] {
             c.store(0, Ordering::Relaxed);
         }
@@ -88,9 +94,51 @@ pub struct ServerState {
     pub memory_last_save: AtomicU64,
     /// What SHUTDOWN runs (set once by the network front end, see [`ShutdownHook`]).
     shutdown: OnceLock<ShutdownHook>,
+    /// INFO's `instantaneous_*` rates: ops/s, input and output bytes/s (see
+    /// [`ServerState::sample_metrics`]).
+    metrics: Mutex<[Metric; 3]>,
     /// Sum of the live clients' [`ClientEntry::total_memory`] as last reported, kept by
     /// [`Link::note_buffers`] (client eviction compares it with `maxmemory-clients`).
     client_memory: AtomicU64,
+}
+
+/// Samples kept per instantaneous metric (Redis `STATS_METRIC_SAMPLES`).
+const METRIC_SAMPLES: usize = 16;
+
+/// One instantaneous metric (Redis `inst_metric`): per-second rates of the last
+/// [`METRIC_SAMPLES`] samples, and the reading they were taken from.
+#[derive(Default)]
+struct Metric {
+    samples: [u64; METRIC_SAMPLES],
+    idx: usize,
+    last_at: Option<Instant>,
+    last_count: u64,
+}
+
+impl Metric {
+    /// Redis `trackInstantaneousMetric`.
+    fn track(&mut self, now: Instant, reading: u64) {
+        let rate = match self.last_at {
+            Some(t) => {
+                let ms = now.duration_since(t).as_millis() as u64;
+                if ms > 0 {
+                    reading.saturating_sub(self.last_count) * 1000 / ms
+                } else {
+                    0
+                }
+            }
+            None => 0,
+        };
+        self.samples[self.idx] = rate;
+        self.idx = (self.idx + 1) % METRIC_SAMPLES;
+        self.last_at = Some(now);
+        self.last_count = reading;
+    }
+
+    /// Redis `getInstantaneousMetric`: the mean of the samples.
+    fn value(&self) -> u64 {
+        self.samples.iter().sum::<u64>() / METRIC_SAMPLES as u64
+    }
 }
 
 /// How the network front end carries out SHUTDOWN: called under the store lock with
@@ -150,7 +198,37 @@ impl ServerState {
             memory_last_save: AtomicU64::new(0),
             shutdown: OnceLock::new(),
             client_memory: AtomicU64::new(0),
+            metrics: Mutex::new(Default::default()),
         }
+    }
+
+    /// Takes one sample of the instantaneous metrics (the server does it every 100 ms, as
+    /// Redis's serverCron): `commands` is the store's command count, or None when the store
+    /// is busy (that metric skips the sample).
+    pub fn sample_metrics(&self, commands: Option<u64>) {
+        let now = Instant::now();
+        let mut m = self.metrics.lock();
+        if let Some(c) = commands {
+            m[0].track(now, c);
+        }
+        m[1].track(now, self.stats.net_input_bytes.load(Ordering::Relaxed));
+        m[2].track(now, self.stats.net_output_bytes.load(Ordering::Relaxed));
+    }
+
+    /// CONFIG RESETSTAT: the instantaneous metrics start over.
+    pub fn reset_metrics(&self) {
+        *self.metrics.lock() = Default::default();
+    }
+
+    /// INFO `instantaneous_ops_per_sec`, `instantaneous_input_kbps` and
+    /// `instantaneous_output_kbps`.
+    pub fn instantaneous(&self) -> (u64, f64, f64) {
+        let m = self.metrics.lock();
+        (
+            m[0].value(),
+            m[1].value() as f64 / 1024.0,
+            m[2].value() as f64 / 1024.0,
+        )
     }
 
     /// Installs what SHUTDOWN runs (the network front end does it once at start; later

@@ -586,6 +586,11 @@ impl Shared {
         self.store.lock()
     }
 
+    /// Locks the store if it is free at once (samplers that must never wait).
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, Store>> {
+        self.store.try_lock()
+    }
+
     /// The running-script state, read without the lock.
     pub fn busy(&self) -> &crate::engine::busy::Busy {
         &self.busy

@@ -205,6 +205,21 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
                         }
                     });
                 }
+                {
+                    // INFO's instantaneous metrics, sampled every 100 ms as Redis's
+                    // serverCron does (the command count only when the store is free).
+                    let (r, st) = (redis.clone(), st.clone());
+                    tokio::spawn(async move {
+                        let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+                        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                        loop {
+                            tick.tick().await;
+                            let commands =
+                                r.shared_store().try_lock().map(|s| s.commands_processed);
+                            st.sample_metrics(commands);
+                        }
+                    });
+                }
                 if let Some(release) = release_memory {
                     // On the runtime's thread(s), where connections allocate and free.
                     tokio::spawn(async move {
@@ -689,11 +704,16 @@ where
             Err(e) => break Err(e),
             Ok(Event::Wrote(n)) => {
                 stats.net_output_bytes.fetch_add(n as u64, Relaxed);
+                stats.writes_processed.fetch_add(1, Relaxed);
                 sent += n;
             }
-            Ok(Event::Read(0)) => break Ok(()),
+            Ok(Event::Read(0)) => {
+                stats.reads_processed.fetch_add(1, Relaxed);
+                break Ok(());
+            }
             Ok(Event::Read(n)) => {
                 stats.net_input_bytes.fetch_add(n as u64, Relaxed);
+                stats.reads_processed.fetch_add(1, Relaxed);
                 last_input = tokio::time::Instant::now();
                 unprocessed = true;
                 if waiter.is_some() && conn.over_query_limit() {

@@ -364,3 +364,58 @@ fn keyspace_hits_and_misses_as_redis() {
         assert_eq!((head(&e), se), (head(&r), sr), "after {line}");
     }
 }
+
+/// INFO's instantaneous rates and read/write event counts follow the traffic: above 0
+/// while clients send commands, back to 0 once they stop (Redis averages 16 samples taken
+/// every 100 ms).
+#[test]
+fn instantaneous_metrics_follow_traffic() {
+    let (_db, srv) = crate::server_util::start();
+    let addr = srv.addr().expect("tcp");
+    let field = |info: &str, name: &str| -> f64 {
+        info.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(-1.0)
+    };
+    let mut ctl = crate::server_util::Raw::connect(addr);
+    let mut busy = crate::server_util::Raw::connect(addr);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut pipeline = Vec::new();
+    for _ in 0..200 {
+        pipeline.extend_from_slice(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n");
+    }
+    loop {
+        busy.send(&pipeline);
+        for _ in 0..200 {
+            busy.reply();
+        }
+        let info = bulk(&ctl.cmd(&[b"INFO", b"stats"]));
+        if field(&info, "instantaneous_ops_per_sec") > 0.0
+            && field(&info, "instantaneous_input_kbps") > 0.0
+            && field(&info, "instantaneous_output_kbps") > 0.0
+        {
+            assert!(field(&info, "total_reads_processed") > 0.0, "{info}");
+            assert!(field(&info, "total_writes_processed") > 0.0, "{info}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "rates stayed 0: {info}"
+        );
+    }
+    // Idle: the rates fall back to 0.
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let info = bulk(&ctl.cmd(&[b"INFO", b"stats"]));
+        if field(&info, "instantaneous_ops_per_sec") < 20.0
+            && field(&info, "instantaneous_input_kbps") < 1.0
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "rates never fell: {info}"
+        );
+    }
+}
