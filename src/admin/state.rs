@@ -118,17 +118,12 @@ struct Metric {
 impl Metric {
     /// Redis `trackInstantaneousMetric`.
     fn track(&mut self, now: Instant, reading: u64) {
-        let rate = match self.last_at {
-            Some(t) => {
-                let ms = now.duration_since(t).as_millis() as u64;
-                if ms > 0 {
-                    reading.saturating_sub(self.last_count) * 1000 / ms
-                } else {
-                    0
-                }
-            }
-            None => 0,
-        };
+        let rate = self.last_at.map_or(0, |t| {
+            let ms = now.duration_since(t).as_millis() as u64;
+            (reading.saturating_sub(self.last_count) * 1000)
+                .checked_div(ms)
+                .unwrap_or(0)
+        });
         self.samples[self.idx] = rate;
         self.idx = (self.idx + 1) % METRIC_SAMPLES;
         self.last_at = Some(now);
