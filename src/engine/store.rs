@@ -237,6 +237,9 @@ pub struct Store {
     /// Command and error statistics, slow log, latency events and MONITOR clients (see
     /// [`crate::engine::observe`]).
     pub observer: crate::engine::observe::Observer,
+    /// Replication, master side: the stream, its backlog and the replicas (see
+    /// [`crate::engine::repl`]).
+    pub repl: crate::engine::repl::Master,
     effects: EffectBuffer,
     pub(super) watches: WatchTable,
     pub(super) evictor: crate::engine::evict::Evictor,
@@ -271,6 +274,7 @@ impl Store {
             acl,
             cluster: ClusterNode::new(seed),
             observer: Default::default(),
+            repl: Default::default(),
             effects: EffectBuffer::default(),
             watches: WatchTable::default(),
             evictor: crate::engine::evict::Evictor::new(seed),
@@ -366,6 +370,42 @@ impl Store {
         self.effects.clear();
     }
 
+    /// Starts feeding the replication stream (the first replica attached): effects are
+    /// recorded from now on, with or without a log.
+    pub fn start_replication(&mut self, replid: &str) {
+        if !self.repl.is_active() {
+            // Whatever was recorded before belongs to no unit of the stream.
+            self.effects.take_unit();
+            self.effects.set_recording(true);
+            self.repl.activate(replid, &self.config);
+        }
+    }
+
+    /// Ends a replication unit (see [`crate::engine::repl`]): the effects recorded since
+    /// the last one go to the replicas, wrapped in MULTI/EXEC if there are several. Without
+    /// a log they are dropped from the buffer then. True if anything was fed.
+    pub fn end_unit(&mut self) -> bool {
+        if !self.repl.is_active() {
+            return false;
+        }
+        let unit = self.effects.take_unit();
+        if !unit.is_empty() {
+            self.repl.feed_unit(&unit, &self.config);
+        }
+        if self.durability.is_none() {
+            self.effects.clear();
+        }
+        !unit.is_empty()
+    }
+
+    /// A key deleted by expiry or eviction outside a transaction or script is its own
+    /// replication unit, propagated at once (Redis `propagateDeletion`).
+    pub(crate) fn deletion_unit(&mut self) {
+        if self.repl.is_active() && self.observer.depth() <= 1 && self.frozen_now.is_none() {
+            self.end_unit();
+        }
+    }
+
     /// Records an effect (a deterministic command vector on database `db`).
     #[inline]
     pub fn record_effect<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
@@ -396,6 +436,7 @@ impl Store {
         if self.dbs[db].remove(key).is_some() {
             self.expired_keys += 1;
             self.effects.record(db, &[b"DEL", key]);
+            self.deletion_unit();
             self.notify(notify::EXPIRED, "expired", db, key);
             self.signal_modified(db, key);
         }
