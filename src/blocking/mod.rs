@@ -488,6 +488,8 @@ pub fn serve_ready(store: &mut Store) {
             let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
             let result = engine::call(store, &mut session, spec, &args);
             store.blocking.serving_key = None;
+            // The served command is a replication unit of its own.
+            store.end_unit();
             if let Some(req) = session.block.take() {
                 // Still blocked: it keeps its place; its reply at the deadline may change.
                 if let (Some(n), Some(w)) = (req.timeout_int, store.blocking.waiters.get_mut(&id)) {

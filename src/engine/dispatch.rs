@@ -454,6 +454,11 @@ fn run(
     // Serve clients blocked on keys this command made ready (not between the commands
     // of a transaction: after EXEC, as Redis does).
     if !session.in_multi {
+        // A top-level command's effects are one replication unit; each client it served
+        // below is another (Redis 7.0 propagates them after the command).
+        if store.observer.depth() == 1 && store.end_unit() {
+            session.woff = store.repl.offset;
+        }
         crate::blocking::serve_ready(store);
     }
     observe::after_call(store, session, spec, argv, started, &result);

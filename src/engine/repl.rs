@@ -47,6 +47,21 @@ pub fn render<A: AsRef<[u8]>>(out: &mut Vec<u8>, argv: &[A]) {
     }
 }
 
+/// An effect as Redis 7.0 understands it: emu's log-only `SEENTIME t` (a consumer's
+/// seen-time, which emu's replay restores without the clock; see
+/// `crate::types::stream`'s group module) is left out of `XCLAIM` and
+/// `XGROUP CREATECONSUMER`, which a 7.0 replica would refuse with it.
+fn wire_argv(argv: &[Vec<u8>]) -> &[Vec<u8>] {
+    let n = argv.len();
+    let stream_cmd =
+        |a: &[u8]| a.eq_ignore_ascii_case(b"XCLAIM") || a.eq_ignore_ascii_case(b"XGROUP");
+    if n >= 4 && stream_cmd(&argv[0]) && argv[n - 2].eq_ignore_ascii_case(b"SEENTIME") {
+        &argv[..n - 2]
+    } else {
+        argv
+    }
+}
+
 /// Where a replica link stands (INFO replication `state=`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
@@ -388,7 +403,7 @@ impl Master {
         }
         for e in unit {
             self.select_into(&mut out, e.db);
-            render(&mut out, &e.argv);
+            render(&mut out, wire_argv(&e.argv));
         }
         if wrap {
             render(&mut out, &[b"EXEC"]);

@@ -398,10 +398,11 @@ impl Store {
         !unit.is_empty()
     }
 
-    /// A key deleted by expiry or eviction outside a transaction or script is its own
-    /// replication unit, propagated at once (Redis `propagateDeletion`).
+    /// A key deleted by expiry or eviction outside any command (the active cycle, the
+    /// timer) is its own replication unit; one a command met belongs to that command's unit
+    /// (Redis 7.0 wraps `DEL key` and the write in MULTI/EXEC then).
     pub(crate) fn deletion_unit(&mut self) {
-        if self.repl.is_active() && self.observer.depth() <= 1 && self.frozen_now.is_none() {
+        if self.repl.is_active() && self.observer.depth() == 0 {
             self.end_unit();
         }
     }
