@@ -107,6 +107,10 @@ pub struct LinkState {
     pub head: Vec<u8>,
     /// False until the RDB is in `head` (the stream waits behind it).
     pub rdb_ready: bool,
+    /// A disk-less (`$EOF:`) transfer: the stream starts at the replica's first ACK (Redis
+    /// `repl_start_cmd_stream_on_ack`), since a replica reading the RDB up to the end mark
+    /// may read past it and miss the mark if stream bytes follow at once.
+    pub stream_on_ack: bool,
     /// Stream bytes not yet taken by the front end.
     pub buf: Vec<u8>,
     /// Dropped (output limit, error, server gone): the front end closes the connection.
@@ -151,6 +155,7 @@ impl ReplicaLink {
                 ack_time: Instant::now(),
                 head: Vec::new(),
                 rdb_ready: false,
+                stream_on_ack: false,
                 buf: Vec::new(),
                 closed: None,
                 soft_since: None,
@@ -217,7 +222,7 @@ impl ReplicaLink {
             if st.phase == Phase::SendBulk && out.is_empty() {
                 st.phase = Phase::Online;
             }
-            if st.phase == Phase::Online {
+            if st.phase == Phase::Online && !st.stream_on_ack {
                 if out.is_empty() {
                     out = std::mem::take(&mut st.buf);
                 } else {
@@ -233,6 +238,10 @@ impl ReplicaLink {
         let mut st = self.state.lock();
         st.ack_offset = st.ack_offset.max(offset);
         st.ack_time = Instant::now();
+        if st.stream_on_ack && st.phase == Phase::Online {
+            st.stream_on_ack = false;
+            wake(&st);
+        }
     }
 
     /// Queues stream bytes, dropping the link past `client-output-buffer-limit replica`.
@@ -356,15 +365,16 @@ impl Master {
         })
     }
 
-    /// The stream from offset `from` (the next byte the replica needs is `from + 1`), if the
-    /// backlog still holds it (Redis `masterTryPartialResynchronization`'s check).
-    pub fn backlog_from(&self, from: u64) -> Option<Vec<u8>> {
+    /// The stream from byte `next` on (1-based, PSYNC's offset: the first byte the replica
+    /// lacks), if the backlog still holds it (Redis `masterTryPartialResynchronization`'s
+    /// check).
+    pub fn backlog_from(&self, next: u64) -> Option<Vec<u8>> {
         let b = self.backlog.as_ref()?;
         let first = self.offset + 1 - b.bytes.len() as u64;
-        if from + 1 < first || from > self.offset {
+        if next < first || next > self.offset + 1 {
             return None;
         }
-        let skip = (from + 1 - first) as usize;
+        let skip = (next - first) as usize;
         Some(b.bytes.iter().skip(skip).copied().collect())
     }
 
@@ -506,9 +516,11 @@ mod tests {
         link.rdb_done(Ok(b"RDB".to_vec()));
         assert_eq!(link.take_output().ok(), Some(b"RDB".to_vec()));
         assert_eq!(link.take_output().ok(), Some(want.as_bytes().to_vec()));
-        assert_eq!(m.backlog_from(0), Some(want.as_bytes().to_vec()));
-        assert_eq!(m.backlog_from(m.offset), Some(Vec::new()));
-        assert_eq!(m.backlog_from(m.offset + 1), None);
+        assert_eq!(m.backlog_from(1), Some(want.as_bytes().to_vec()));
+        assert_eq!(m.backlog_from(0), None);
+        assert_eq!(m.backlog_from(m.offset), Some(b"\r\n".to_vec()));
+        assert_eq!(m.backlog_from(m.offset + 1), Some(Vec::new()));
+        assert_eq!(m.backlog_from(m.offset + 2), None);
     }
 
     #[test]

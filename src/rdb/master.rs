@@ -25,6 +25,13 @@
 //! * The RDB carries no `repl-id`/`repl-offset` AUX fields and no LRU/LFU data.
 //! * The backlog exists from the first SYNC/PSYNC until the server stops
 //!   (`repl-backlog-ttl` is not applied).
+//! * SYNC and PSYNC from an embedded handle (no network connection) are refused.
+//! * A consumer group read (XREADGROUP) is sent as Redis 7.2 propagates it — the consumer's
+//!   creation and the group's position explicit next to the XCLAIM, in MULTI/EXEC — where
+//!   7.0 sends the XCLAIM alone; XTRIM's trimming is sent with `=`. Both are valid 7.0
+//!   commands with the same outcome (see `tests/replication/stream.rs`).
+//! * `master_replid2` / `second_repl_offset` stay unset (emu never changes role), and
+//!   there is no `min-replicas-to-write`.
 
 use std::sync::Arc;
 
@@ -159,6 +166,12 @@ fn replid_of(ctx: &Ctx) -> String {
 }
 
 fn start(ctx: &mut Ctx, psync: Option<(&[u8], &[u8])>) -> Result<Value> {
+    if ctx.session.link.is_none() {
+        // Only a network connection can carry the stream (nothing would drain it).
+        return Err(Error::err(
+            "SYNC and PSYNC need a network connection (emu serve)",
+        ));
+    }
     if ctx
         .session
         .replica
@@ -176,7 +189,7 @@ fn start(ctx: &mut Ctx, psync: Option<(&[u8], &[u8])>) -> Result<Value> {
     if let Some((id, off)) = psync {
         let offset = parse_i64(off).filter(|&o| o >= 0);
         if let (Some(off), true) = (offset, id == replid.as_bytes()) {
-            // The replica's offset is the last byte it has: it needs `off + 1` on.
+            // The offset is the first byte the replica lacks.
             if let Some(rest) = ctx.store.repl.backlog_from(off as u64) {
                 let mut st = link.state();
                 st.head = if st.capa_psync2 {
@@ -187,7 +200,7 @@ fn start(ctx: &mut Ctx, psync: Option<(&[u8], &[u8])>) -> Result<Value> {
                 st.head.extend_from_slice(&rest);
                 st.rdb_ready = true;
                 st.phase = Phase::Online;
-                st.ack_offset = off as u64;
+                st.ack_offset = (off as u64).saturating_sub(1);
                 drop(st);
                 ctx.store.repl.add(link);
                 return Ok(crate::engine::no_reply());
@@ -203,6 +216,7 @@ fn start(ctx: &mut Ctx, psync: Option<(&[u8], &[u8])>) -> Result<Value> {
         if psync.is_some() {
             st.head = format!("+FULLRESYNC {replid} {offset}\r\n").into_bytes();
         }
+        st.stream_on_ack = st.capa_eof;
         st.capa_eof
     };
     ctx.store.repl.add(link.clone());
