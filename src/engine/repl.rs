@@ -518,7 +518,11 @@ mod tests {
         assert_eq!(link.take_output().ok(), Some(want.as_bytes().to_vec()));
         assert_eq!(m.backlog_from(1), Some(want.as_bytes().to_vec()));
         assert_eq!(m.backlog_from(0), None);
-        assert_eq!(m.backlog_from(m.offset), Some(b"\r\n".to_vec()));
+        assert_eq!(
+            m.backlog_from(m.offset),
+            Some(b"\n".to_vec()),
+            "the last byte"
+        );
         assert_eq!(m.backlog_from(m.offset + 1), Some(Vec::new()));
         assert_eq!(m.backlog_from(m.offset + 2), None);
     }
