@@ -26,6 +26,7 @@ pub const SOURCES: &[&[crate::engine::CommandSpec]] = &[
     crate::types::stream::COMMANDS,
     crate::types::keys::COMMANDS,
     crate::rdb::commands::COMMANDS,
+    crate::rdb::master::COMMANDS,
     crate::admin::COMMANDS,
     crate::admin::sentinel::COMMANDS,
     crate::admin::cluster::COMMANDS,

@@ -47,7 +47,11 @@
 //!   SHUTDOWN ROLE WAIT LOLWUT SENTINEL …), which may use the other features.
 //! * [`rdb`] — Redis's RDB format: the value codec (every type and encoding Redis 7.0
 //!   writes, the older ones it reads), LZF, CRC64, DUMP payloads and RDB files; DUMP and
-//!   RESTORE's handlers. It reads and writes keyspace values and takes `engine::Ctx`.
+//!   RESTORE's handlers; the replication master's SYNC / PSYNC / REPLCONF
+//!   ([`rdb::master`]: the RDB of a full resync). It reads and writes keyspace values and
+//!   takes `engine::Ctx`. The stream itself (effects rendered per unit, backlog, replica
+//!   links) is the engine's [`engine::repl`], fed by the dispatcher; WAIT blocks through
+//!   [`blocking`].
 //! * [`persist`] — append log, snapshots, recovery, fixtures, dump/load/check tools, and
 //!   SAVE/BGSAVE/BGREWRITEAOF; it is the store's `Durability` and replays through the
 //!   engine.

@@ -371,18 +371,48 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("reply_buffer_expands", &0);
         }
         "replication" => {
+            let repl = &store.repl;
             f("role", &"master");
-            f("connected_slaves", &0);
+            let online: Vec<_> = repl.replicas.iter().filter(|r| !r.is_closed()).collect();
+            f("connected_slaves", &online.len());
+            for (i, r) in online.iter().enumerate() {
+                let st = r.state();
+                let ip = st.announced_ip.clone().unwrap_or_else(|| r.ip.clone());
+                f(
+                    &format!("slave{i}"),
+                    &format!(
+                        "ip={ip},port={},state={},offset={},lag={}",
+                        st.listening_port,
+                        st.phase.name(),
+                        st.ack_offset,
+                        st.ack_time.elapsed().as_secs()
+                    ),
+                );
+            }
             f("master_failover_state", &"no-failover");
-            let replid = link.map(|l| l.server.repl_id());
+            let replid = if repl.is_active() {
+                Some(repl.replid.clone())
+            } else {
+                link.map(|l| l.server.repl_id())
+            };
             f("master_replid", &replid.unwrap_or_else(|| "0".repeat(40)));
             f("master_replid2", &"0".repeat(40));
-            f("master_repl_offset", &0);
+            f("master_repl_offset", &repl.offset);
             f("second_repl_offset", &-1);
-            f("repl_backlog_active", &0);
-            f("repl_backlog_size", &1048576);
-            f("repl_backlog_first_byte_offset", &0);
-            f("repl_backlog_histlen", &0);
+            match repl.backlog_info() {
+                Some((size, first, histlen)) => {
+                    f("repl_backlog_active", &1);
+                    f("repl_backlog_size", &size);
+                    f("repl_backlog_first_byte_offset", &first);
+                    f("repl_backlog_histlen", &histlen);
+                }
+                None => {
+                    f("repl_backlog_active", &0);
+                    f("repl_backlog_size", &1048576);
+                    f("repl_backlog_first_byte_offset", &0);
+                    f("repl_backlog_histlen", &0);
+                }
+            }
         }
         "cpu" => {
             let [sys, user, csys, cuser] = cpu_times();

@@ -1,7 +1,10 @@
-//! Server lifecycle and replication stand-ins: SHUTDOWN, ROLE, WAIT, LOLWUT.
+//! Server lifecycle and the master's replication commands: SHUTDOWN, ROLE, WAIT, LOLWUT.
 //!
-//! emu is always a master without replicas, so ROLE answers `master`, offset 0, no
-//! replicas, and WAIT answers 0.
+//! emu is always a master. ROLE lists the replicas attached with SYNC/PSYNC (see
+//! `crate::rdb::master` and [`crate::engine::repl`]) with their acknowledged offsets; WAIT
+//! blocks (through [`crate::blocking`], on a pseudo-key every REPLCONF ACK signals) until
+//! enough replicas acknowledged the client's last write, or the timeout, as Redis 7.0's
+//! `waitCommand`: it asks the replicas with `REPLCONF GETACK *` when it blocks.
 //!
 //! # SHUTDOWN
 //!
@@ -27,8 +30,6 @@
 //!   is not something a library should do.
 //! * A server started in-process without signal handling stops, but does not raise the
 //!   process-wide [`crate::util::shutdown`] flag (other stores of the process keep running).
-//! * WAIT answers at once even when asked for replicas with a timeout (Redis, with no
-//!   replica, waits out the timeout — forever for 0 — and then answers 0).
 //! * LOLWUT VERSION 5 and 6 draw their pictures with emu's own random numbers (Redis uses
 //!   libc's `rand()`), so the squares' jitter differs; the reply's shape (size, caption)
 //!   is Redis's.
@@ -97,25 +98,55 @@ fn shutdown_failed() -> Error {
 
 /// # Format
 /// `ROLE`
-fn role(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+fn role(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    let repl = &ctx.store.repl;
+    let replicas = repl
+        .replicas
+        .iter()
+        .filter_map(|r| {
+            let st = r.state();
+            // Redis lists replicas past the RDB transfer (`wait_bgsave` ones are left out).
+            if st.closed.is_some() || st.phase != crate::engine::repl::Phase::Online {
+                return None;
+            }
+            let ip = st.announced_ip.clone().unwrap_or_else(|| r.ip.clone());
+            Some(Value::Array(vec![
+                Value::bulk(ip),
+                Value::bulk(st.listening_port.to_string()),
+                Value::bulk(st.ack_offset.to_string()),
+            ]))
+        })
+        .collect();
     Ok(Value::Array(vec![
         Value::bulk("master"),
-        Value::Int(0),
-        Value::Array(vec![]),
+        Value::Int(repl.offset as i64),
+        Value::Array(replicas),
     ]))
 }
 
 /// # Format
 /// `WAIT numreplicas timeout`
-fn wait(_ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    parse_i64(argv[1]).ok_or_else(Error::not_integer)?;
+fn wait(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    let wanted = parse_i64(argv[1]).ok_or_else(Error::not_integer)?;
     let timeout = parse_i64(argv[2])
         .ok_or_else(|| Error::err("timeout is not an integer or out of range"))?;
     if timeout < 0 {
         return Err(Error::err("timeout is negative"));
     }
-    // No replica ever acknowledges: 0 at once (see the module docs).
-    Ok(Value::Int(0))
+    let acked = ctx.store.repl.acked(ctx.session.woff) as i64;
+    if acked >= wanted || ctx.session.in_multi {
+        return Ok(Value::Int(acked));
+    }
+    // A re-run on an ACK keeps the first deadline (the waiter stays registered).
+    let deadline = (timeout > 0)
+        .then(|| std::time::Instant::now() + std::time::Duration::from_millis(timeout as u64));
+    let mut req =
+        crate::blocking::BlockRequest::new(vec![crate::engine::repl::WAIT_KEY.to_vec()], deadline);
+    req.wake_on_delete = true;
+    req.timeout_int = Some(acked);
+    ctx.session.block = Some(req);
+    ctx.store.repl.getack_pending = true;
+    Ok(Value::Nil)
 }
 
 /// # Format

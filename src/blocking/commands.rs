@@ -114,7 +114,21 @@ fn bmove(
             if n > 0 {
                 let v = list::lmove_generic(ctx, src, dst, from, to)?;
                 if matches!(v, Value::Bulk(_)) {
-                    ctx.propagate(logged);
+                    if wakeup && logged[0] == b"LMOVE" {
+                        // A BLMOVE served after blocking: Redis's `serveClientBlockedOnList`
+                        // logs `LMOVE src dst left|right left|right` in lowercase
+                        // (a BRPOPLPUSH stays RPOPLPUSH).
+                        let word = |e: End| if e == End::Head { "left" } else { "right" };
+                        ctx.propagate(vec![
+                            b"LMOVE".to_vec(),
+                            src.to_vec(),
+                            dst.to_vec(),
+                            word(from).as_bytes().to_vec(),
+                            word(to).as_bytes().to_vec(),
+                        ]);
+                    } else {
+                        ctx.propagate(logged);
+                    }
                 }
                 return Ok(v);
             }

@@ -104,6 +104,9 @@ pub struct BlockRequest {
     pub rerun: Option<Vec<Vec<u8>>>,
     /// Re-run also when the key is deleted (XREADGROUP answers an error then).
     pub wake_on_delete: bool,
+    /// The reply at the deadline, when it is an integer rather than the null array (WAIT:
+    /// the replicas acknowledged so far; a re-run that blocks again updates it).
+    pub timeout_int: Option<i64>,
 }
 
 impl BlockRequest {
@@ -114,6 +117,7 @@ impl BlockRequest {
             deadline,
             rerun: None,
             wake_on_delete: false,
+            timeout_int: None,
         }
     }
 }
@@ -126,6 +130,7 @@ struct Blocked {
     session: Session,
     slot: Arc<Slot>,
     wake_on_delete: bool,
+    timeout_int: Option<i64>,
     /// A client postponed by CLIENT PAUSE (no keys): woken when the pause ends, then its
     /// front end runs the command again.
     postponed: bool,
@@ -264,6 +269,7 @@ impl Registry {
                 slot: slot.clone(),
                 postponed: false,
                 wake_on_delete: req.wake_on_delete,
+                timeout_int: req.timeout_int,
             },
         );
         if let Some(at) = req.deadline {
@@ -382,8 +388,10 @@ impl Registry {
     /// Unregisters a waiter that stops waiting (timeout, disconnect). Returns the reply if
     /// it was served first.
     pub fn cancel(&mut self, w: &Waiter) -> Option<Result<Value>> {
-        self.remove(w.id);
-        w.slot.take_reply()
+        let b = self.remove(w.id);
+        w.slot
+            .take_reply()
+            .or_else(|| b.and_then(|b| b.timeout_int).map(|n| Ok(Value::Int(n))))
     }
 }
 
@@ -480,7 +488,13 @@ pub fn serve_ready(store: &mut Store) {
             let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
             let result = engine::call(store, &mut session, spec, &args);
             store.blocking.serving_key = None;
-            if session.block.is_some() {
+            // The served command is a replication unit of its own.
+            store.end_unit();
+            if let Some(req) = session.block.take() {
+                // Still blocked: it keeps its place; its reply at the deadline may change.
+                if let (Some(n), Some(w)) = (req.timeout_int, store.blocking.waiters.get_mut(&id)) {
+                    w.timeout_int = Some(n);
+                }
                 continue;
             }
             if let Some(w) = store.blocking.remove(id) {

@@ -228,7 +228,8 @@ pub struct ObufLimit {
 pub struct ObufLimits {
     /// `normal`: enforced by the server on every client's unsent replies.
     pub normal: ObufLimit,
-    /// `slave` (also accepted as `replica`): stored and reported; emu has no replicas.
+    /// `slave` (also accepted as `replica`): enforced on each replica link's queued stream
+    /// (see `crate::engine::repl`).
     pub replica: ObufLimit,
     /// `pubsub`: enforced on every subscriber's mailbox (see `crate::pubsub`) and unsent
     /// replies.

@@ -434,8 +434,8 @@ pub static TABLE: &[ConfigSpec] = &[
     // Honoured (startup only: `emu serve --cluster-enabled`, `Builder::cluster_mode`):
     // cluster mode, see `admin::cluster`.
     boolean!("cluster-enabled", cluster_enabled, "no").immutable(),
-    // ---- Stored only (kept and reported, never acted on) unless noted: replication (emu has no
-    // replicas), cluster (no cluster bus), TLS (no TLS listener), active defrag (no
+    // ---- Stored only (kept and reported, never acted on) unless noted: replication (emu is
+    // never a replica; the master side reads two `repl-*` rows, marked), cluster (no cluster bus), TLS (no TLS listener), active defrag (no
     // jemalloc), AOF/RDB tuning (emu's own log and snapshots), process and logging.
     sint!("acllog-max-len", 0, LONG_MAX, "128"),
     senum!(
@@ -510,6 +510,7 @@ pub static TABLE: &[ConfigSpec] = &[
     ),
     sbool!("rdb-del-sync-files", "no"),
     sbool!("rdb-save-incremental-fsync", "yes"),
+    // Read by the replication master (`engine::repl`) when its backlog is created.
     sint!("repl-backlog-size", 1, LLONG_MAX, "1048576", mem),
     sint!("repl-backlog-ttl", 0, LONG_MAX, "3600"),
     sbool!("repl-disable-tcp-nodelay", "no"),
@@ -521,6 +522,7 @@ pub static TABLE: &[ConfigSpec] = &[
     sbool!("repl-diskless-sync", "yes"),
     sint!("repl-diskless-sync-delay", 0, INT_MAX, "5"),
     sint!("repl-diskless-sync-max-replicas", 0, INT_MAX, "0"),
+    // Read by the replication master (`engine::repl`): PING into the stream.
     sint!("repl-ping-replica-period", 1, INT_MAX, "10").alias("repl-ping-slave-period"),
     sint!("repl-timeout", 1, INT_MAX, "60"),
     stext!("replica-announce-ip", "").alias("slave-announce-ip"),

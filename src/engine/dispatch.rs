@@ -21,8 +21,23 @@ use crate::value::Value;
 const ACTIVE_EXPIRE_EVERY: u64 = 16;
 const ACTIVE_EXPIRE_BATCH: usize = 32;
 
-/// Runs one command for `session`: see the module docs.
+/// Runs one command for `session`: see the module docs. Its effects (with those of the
+/// transaction, script or blocked clients it ran) are one unit of the replication stream.
 pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Result<Value> {
+    let result = execute_unit(store, session, argv);
+    if store.repl.is_active() {
+        if store.end_unit() {
+            session.woff = store.repl.offset;
+        }
+        // WAIT asked the replicas for an acknowledgement (after its own offset is taken).
+        if store.repl.getack_pending {
+            store.repl.flush_getack(&store.config);
+        }
+    }
+    result
+}
+
+fn execute_unit(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Result<Value> {
     let Some(name) = argv.first() else {
         return Err(Error::err("empty command"));
     };
@@ -452,6 +467,11 @@ fn run(
     // Serve clients blocked on keys this command made ready (not between the commands
     // of a transaction: after EXEC, as Redis does).
     if !session.in_multi {
+        // A top-level command's effects are one replication unit; each client it served
+        // below is another (Redis 7.0 propagates them after the command).
+        if store.observer.depth() == 1 && store.end_unit() {
+            session.woff = store.repl.offset;
+        }
         crate::blocking::serve_ready(store);
     }
     observe::after_call(store, session, spec, argv, started, &result);

@@ -51,6 +51,8 @@ pub struct EffectBuffer {
     recording: bool,
     bytes: Vec<u8>,
     count: u64,
+    /// Where the current replication unit starts in `bytes` (see [`EffectBuffer::take_unit`]).
+    unit_start: usize,
 }
 
 impl EffectBuffer {
@@ -89,27 +91,47 @@ impl EffectBuffer {
     pub fn clear(&mut self) {
         self.bytes.clear();
         self.count = 0;
+        self.unit_start = 0;
+    }
+
+    /// The effects recorded since the last call (one replication unit, see
+    /// [`crate::engine::repl`]), decoded; they stay in the buffer for the log.
+    pub fn take_unit(&mut self) -> Vec<Effect> {
+        let start = self.unit_start.min(self.bytes.len());
+        self.unit_start = self.bytes.len();
+        if start == self.bytes.len() {
+            return Vec::new();
+        }
+        decode(&self.bytes[start..], u64::MAX)
     }
 
     /// The waiting effects, decoded (for tests and inspection; the log never needs this).
     pub fn to_vec(&self) -> Vec<Effect> {
-        let mut out = Vec::with_capacity(self.count as usize);
-        let mut r = Reader(&self.bytes);
-        for _ in 0..self.count {
-            let (Some(db), Some(argc)) = (r.varint(), r.varint()) else {
-                break;
-            };
-            let argv = (0..argc)
-                .map_while(|_| r.varint().and_then(|n| r.take(n as usize)))
-                .map(<[u8]>::to_vec)
-                .collect();
-            out.push(Effect {
-                db: db as usize,
-                argv,
-            });
-        }
-        out
+        decode(&self.bytes, self.count)
     }
+}
+
+/// Decodes up to `count` records from `bytes`.
+fn decode(bytes: &[u8], count: u64) -> Vec<Effect> {
+    let mut out = Vec::with_capacity(count.min(1024) as usize);
+    let mut r = Reader(bytes);
+    for _ in 0..count {
+        if r.0.is_empty() {
+            break;
+        }
+        let (Some(db), Some(argc)) = (r.varint(), r.varint()) else {
+            break;
+        };
+        let argv = (0..argc)
+            .map_while(|_| r.varint().and_then(|n| r.take(n as usize)))
+            .map(<[u8]>::to_vec)
+            .collect();
+        out.push(Effect {
+            db: db as usize,
+            argv,
+        });
+    }
+    out
 }
 
 /// Reads back what this module wrote (only for [`EffectBuffer::to_vec`]).

@@ -317,6 +317,7 @@ impl Store {
         if self.dbs[db].remove(key).is_some() {
             self.evictor.evicted_keys += 1;
             self.record_effect(db, &[&b"DEL"[..], key]);
+            self.deletion_unit();
             self.signal_modified(db, key);
             self.notify(notify::EVICTED, "evicted", db, key);
         }

@@ -11,7 +11,8 @@
 //!   table; [`durability`] — the hook persistence plugs into; [`cron`] — the timer that
 //!   reclaims expired keys on idle stores (Redis's `activeExpireCycle`); [`evict`] —
 //!   `maxmemory`: LRU/LFU bookkeeping, eviction and the OOM refusal; [`observe`] — what
-//!   the dispatcher records per command (INFO commandstats, SLOWLOG, LATENCY, MONITOR).
+//!   the dispatcher records per command (INFO commandstats, SLOWLOG, LATENCY, MONITOR);
+//!   [`repl`] — replication, master side: effects rendered as the replication stream.
 //!
 //! The engine imports only the rooms below it (`keyspace`, `types`' values, `util`,
 //! `error`, `value`) — see the crate's `# Layout` for the known exceptions.
@@ -24,6 +25,7 @@ pub mod durability;
 pub mod effects;
 pub mod evict;
 pub mod observe;
+pub mod repl;
 pub mod session;
 pub mod spec;
 pub mod store;

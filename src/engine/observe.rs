@@ -474,6 +474,14 @@ pub struct Observer {
     inner_errors: Vec<String>,
 }
 
+impl Observer {
+    /// How many commands are running, nested (0 between commands, 1 in a top-level one,
+    /// more inside EXEC, scripts and served blocked clients).
+    pub fn depth(&self) -> u32 {
+        self.depth
+    }
+}
+
 impl Clone for Observer {
     /// A cloned store starts with fresh statistics and no monitors.
     fn clone(&self) -> Self {

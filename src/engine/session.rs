@@ -69,6 +69,12 @@ pub struct Session {
     pub last_command: Option<&'static CommandSpec>,
     /// Pub/Sub mailbox of this client (created by the front end, or on first SUBSCRIBE).
     pub pubsub: Option<std::sync::Arc<crate::pubsub::Mailbox>>,
+    /// The replication offset right after this client's last command that fed the
+    /// stream (Redis `c->woff`, what WAIT waits for).
+    pub woff: u64,
+    /// Set by REPLCONF (and SYNC/PSYNC): this connection is, or is becoming, a replica;
+    /// after SYNC/PSYNC the front end hands the connection over to the stream.
+    pub replica: Option<Arc<crate::engine::repl::ReplicaLink>>,
 }
 
 impl Session {
@@ -127,6 +133,8 @@ impl Default for Session {
             monitor: false,
             last_command: None,
             pubsub: None,
+            woff: 0,
+            replica: None,
         }
     }
 }

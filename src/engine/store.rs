@@ -241,6 +241,9 @@ pub struct Store {
     /// Command and error statistics, slow log, latency events and MONITOR clients (see
     /// [`crate::engine::observe`]).
     pub observer: crate::engine::observe::Observer,
+    /// Replication, master side: the stream, its backlog and the replicas (see
+    /// [`crate::engine::repl`]).
+    pub repl: crate::engine::repl::Master,
     effects: EffectBuffer,
     pub(super) watches: WatchTable,
     pub(super) evictor: crate::engine::evict::Evictor,
@@ -277,6 +280,7 @@ impl Store {
             acl,
             cluster: ClusterNode::new(seed),
             observer: Default::default(),
+            repl: Default::default(),
             effects: EffectBuffer::default(),
             watches: WatchTable::default(),
             evictor: crate::engine::evict::Evictor::new(seed),
@@ -372,6 +376,43 @@ impl Store {
         self.effects.clear();
     }
 
+    /// Starts feeding the replication stream (the first replica attached): effects are
+    /// recorded from now on, with or without a log.
+    pub fn start_replication(&mut self, replid: &str) {
+        if !self.repl.is_active() {
+            // Whatever was recorded before belongs to no unit of the stream.
+            self.effects.take_unit();
+            self.effects.set_recording(true);
+            self.repl.activate(replid, &self.config);
+        }
+    }
+
+    /// Ends a replication unit (see [`crate::engine::repl`]): the effects recorded since
+    /// the last one go to the replicas, wrapped in MULTI/EXEC if there are several. Without
+    /// a log they are dropped from the buffer then. True if anything was fed.
+    pub fn end_unit(&mut self) -> bool {
+        if !self.repl.is_active() {
+            return false;
+        }
+        let unit = self.effects.take_unit();
+        if !unit.is_empty() {
+            self.repl.feed_unit(&unit, &self.config);
+        }
+        if self.durability.is_none() {
+            self.effects.clear();
+        }
+        !unit.is_empty()
+    }
+
+    /// A key deleted by expiry or eviction outside any command (the active cycle, the
+    /// timer) is its own replication unit; one a command met belongs to that command's unit
+    /// (Redis 7.0 wraps `DEL key` and the write in MULTI/EXEC then).
+    pub(crate) fn deletion_unit(&mut self) {
+        if self.repl.is_active() && self.observer.depth() == 0 {
+            self.end_unit();
+        }
+    }
+
     /// Records an effect (a deterministic command vector on database `db`).
     #[inline]
     pub fn record_effect<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
@@ -402,6 +443,7 @@ impl Store {
         if self.dbs[db].remove(key).is_some() {
             self.expired_keys += 1;
             self.effects.record(db, &[b"DEL", key]);
+            self.deletion_unit();
             self.notify(notify::EXPIRED, "expired", db, key);
             self.signal_modified(db, key);
         }

@@ -10,6 +10,7 @@ pub mod codec;
 pub mod commands;
 pub mod file;
 pub mod lzf;
+pub mod master;
 pub mod pull;
 pub mod stream;
 pub mod value;

@@ -13,7 +13,7 @@
 //! other global refused) with Redis's 500 ms timeout (none on replay). A function runs
 //! like an EVAL script (same `redis.*` API, conversions, checks, busy hook), with its keys
 //! and arguments as its two parameters. FUNCTION LOAD / DELETE / FLUSH are logged as
-//! themselves (`FUNCTION LOAD REPLACE <code>`, …), FUNCTION RESTORE as the DELETEs, FLUSH
+//! themselves (the request, as Redis propagates them), FUNCTION RESTORE as the DELETEs, FLUSH
 //! and LOADs it amounts to: replay runs the libraries' code again, never a function; FCALL
 //! is logged through the effects of the commands it ran. FUNCTION DUMP / RESTORE payloads
 //! are Redis's (RDB strings, version, CRC64), encoded by the rdb room's codec through
@@ -255,12 +255,8 @@ fn function_load(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     }
     put_engine(ctx.store, engine);
     let name = created.map_err(Error::err)?;
-    ctx.propagate(vec![
-        b"FUNCTION".to_vec(),
-        b"LOAD".to_vec(),
-        b"REPLACE".to_vec(),
-        code.to_vec(),
-    ]);
+    // Logged (and replicated) as the request, as Redis propagates it.
+    ctx.propagate(argv.iter().map(|a| a.to_vec()).collect());
     Ok(Value::Bulk(name.into_bytes()))
 }
 

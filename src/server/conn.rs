@@ -283,7 +283,7 @@ impl Conn {
                         self.spilled = Vec::new();
                         self.spilled_bytes = 0;
                     }
-                    if self.blocked.is_some() {
+                    if self.blocked.is_some() || self.replica_attached() {
                         break;
                     }
                     if self.session.close_after_reply {
@@ -330,6 +330,24 @@ impl Conn {
             self.input.shrink_to(64 * 1024);
         }
         flow
+    }
+
+    /// True once SYNC/PSYNC made this connection a replica link: the network layer stops
+    /// running its requests and sends the replication stream instead (see
+    /// `crate::rdb::master`).
+    pub fn replica_attached(&self) -> bool {
+        self.session
+            .replica
+            .as_ref()
+            .is_some_and(|l| l.is_attached())
+    }
+
+    /// The received bytes not yet processed (handed over with the connection).
+    pub fn unprocessed_input(&mut self) -> Vec<u8> {
+        let rest = self.input.split_off(self.consumed);
+        self.input.clear();
+        self.consumed = 0;
+        rest
     }
 
     /// True if the wait that just ended was a CLIENT PAUSE postponement: run

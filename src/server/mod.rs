@@ -5,6 +5,8 @@
 //! * [`conn`] — one connection's protocol state machine, independent of I/O.
 //! * `net` (feature `server`) — tokio listeners for TCP and Unix sockets, one task per
 //!   connection, signal handling and clean shutdown.
+//! * `replica` (feature `server`) — a connection that sent SYNC/PSYNC: sends the RDB and
+//!   the replication stream, reads REPLCONF ACKs (see `crate::rdb::master`).
 //!
 //! # Limits (Redis 7.0's, issue 10)
 //!
@@ -40,6 +42,8 @@ pub mod conn;
 
 #[cfg(feature = "server")]
 mod net;
+#[cfg(feature = "server")]
+mod replica;
 
 #[cfg(feature = "server")]
 pub use net::{Running, Stopper};

@@ -498,7 +498,7 @@ where
 }
 
 /// What woke a connection.
-enum Event {
+pub(super) enum Event {
     /// Bytes were written to the socket.
     Wrote(usize),
     /// Bytes were read (0: the peer closed).
@@ -522,7 +522,12 @@ const READ_CHUNK: usize = 64 * 1024;
 /// writes its whole pipeline before reading any reply would otherwise deadlock with us),
 /// and keeps sending while it reads. The read goes through a buffer on the stack so an idle
 /// connection holds no buffer at all.
-async fn io_step<S>(sock: &mut S, out: &[u8], input: &mut Vec<u8>, read: bool) -> io::Result<Event>
+pub(super) async fn io_step<S>(
+    sock: &mut S,
+    out: &[u8],
+    input: &mut Vec<u8>,
+    read: bool,
+) -> io::Result<Event>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -640,6 +645,15 @@ where
             conn.sync_registry(link);
             if flow == Flow::Close {
                 closing = true;
+            }
+            if conn.replica_attached() {
+                // SYNC/PSYNC: from now on this connection carries the replication stream.
+                if let Some(replica) = conn.session.replica.clone() {
+                    let out = conn.out[sent..].to_vec();
+                    let input = conn.unprocessed_input();
+                    break super::replica::serve(sock, store, link, replica, out, input, killed)
+                        .await;
+                }
             }
         }
         // Pub/Sub pushes go out once earlier output is sent: a subscriber that does not

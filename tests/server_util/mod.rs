@@ -311,8 +311,14 @@ pub fn start_real_redis_with(why: &str, args: &[&str]) -> Option<RealRedis> {
         let mut srv = RealRedis { child, addr };
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if TcpStream::connect(addr).is_ok() {
-                return Some(srv);
+            if let Ok(s) = TcpStream::connect(addr) {
+                // Another test's server may hold the port (free_port is racy between
+                // tests running at once): only ours, by its pid, will do.
+                // (A server that refuses INFO, e.g. with a password, is taken as ours.)
+                match server_pid(s) {
+                    Some(pid) if pid != srv.child.id() => break,
+                    _ => return Some(srv),
+                }
             }
             if let Ok(Some(_)) = srv.child.try_wait() {
                 break; // port taken meanwhile: try another
@@ -322,6 +328,28 @@ pub fn start_real_redis_with(why: &str, args: &[&str]) -> Option<RealRedis> {
         let _ = srv.child.kill();
     }
     panic!("could not start redis-server");
+}
+
+/// The `process_id` INFO reports on connection `s`.
+fn server_pid(mut s: TcpStream) -> Option<u32> {
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    s.write_all(b"INFO server\r\n").ok()?;
+    let mut buf = Vec::new();
+    let mut tmp = [0u8; 8192];
+    loop {
+        let n = s.read(&mut tmp).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&tmp[..n]);
+        if let Some(len) = reply_len(&buf, 0) {
+            let text = String::from_utf8_lossy(&buf[..len]).to_string();
+            return text
+                .lines()
+                .find_map(|l| l.strip_prefix("process_id:"))
+                .and_then(|v| v.trim().parse().ok());
+        }
+    }
 }
 
 /// Runs the redis-py script `tests/clients/<script>` against `port` with protocol `proto`

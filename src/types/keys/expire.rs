@@ -89,11 +89,14 @@ fn expire_generic(ctx: &mut Ctx, argv: &[&[u8]], relative: bool, seconds: bool) 
     // one is clamped to the epoch, which is just as expired.
     let at = when.max(0) as u64;
     ctx.set_expire(key, Some(at));
-    ctx.propagate(vec![
+    // The NX/XX/GT/LT flags stay as given (Redis rewrites only the name and the time).
+    let mut effect = vec![
         b"PEXPIREAT".to_vec(),
         key.to_vec(),
         at.to_string().into_bytes(),
-    ]);
+    ];
+    effect.extend(argv[3..].iter().map(|a| a.to_vec()));
+    ctx.propagate(effect);
     ctx.modified(key, notify::GENERIC, "expire");
     Ok(Value::Int(1))
 }

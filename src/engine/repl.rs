@@ -1,0 +1,546 @@
+//! Replication, master side: the replication stream, its backlog and the replica links
+//! (Redis `replication.c`'s `replicationFeedSlaves`, `server.c`'s `propagatePendingCommands`).
+//!
+//! The stream is the store's write effects ([`crate::engine::effects`], FORMAT.md §6)
+//! rendered as RESP commands, one *execution unit* at a time: everything a top-level
+//! command recorded (EXEC's queue, a script's writes, SPOP's SREMs, blocked clients it
+//! served) is one unit, wrapped in `MULTI` … `EXEC` when it holds more than one command, as
+//! Redis 7.0 wraps `server.also_propagate`. A `SELECT` goes before a command whose db is not
+//! the one the stream last selected (Redis `server.slaveseldb`), and after every full
+//! resynchronisation the next command selects again. Keys expired by a command's lookup or
+//! by the active cycle are their own units (`DEL key`), as Redis propagates them at once.
+//!
+//! Nothing is rendered until a replica first attaches (Redis creates the backlog then); from
+//! then on every unit goes to the backlog (`repl-backlog-size`, for partial resyncs) and to
+//! each replica's link buffer, which the link's front end (the `emu serve` connection task)
+//! drains to the socket. A replica whose buffer passes `client-output-buffer-limit replica`
+//! is dropped, so a slow replica never blocks the server.
+//!
+//! The SYNC/PSYNC/REPLCONF handlers (and the RDB of the full resync) live in
+//! `crate::rdb::master`; ROLE, WAIT and INFO replication in `crate::admin`.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Instant;
+
+use parking_lot::Mutex;
+
+use crate::config::Config;
+use crate::engine::effects::Effect;
+
+/// The pseudo-key WAIT blocks on (in the client's db; no command can name it since it
+/// is only ever signalled by [`Master::signal_acks`]).
+pub const WAIT_KEY: &[u8] = b"\0replica-ack";
+
+/// Appends `argv` as a RESP array of bulk strings.
+pub fn render<A: AsRef<[u8]>>(out: &mut Vec<u8>, argv: &[A]) {
+    out.push(b'*');
+    out.extend_from_slice(argv.len().to_string().as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for a in argv {
+        let a = a.as_ref();
+        out.push(b'$');
+        out.extend_from_slice(a.len().to_string().as_bytes());
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// An effect as Redis 7.0 understands it: emu's log-only `SEENTIME t` (a consumer's
+/// seen-time, which emu's replay restores without the clock; see
+/// `crate::types::stream`'s group module) is left out of `XCLAIM` and
+/// `XGROUP CREATECONSUMER`, which a 7.0 replica would refuse with it.
+fn wire_argv(argv: &[Vec<u8>]) -> &[Vec<u8>] {
+    let n = argv.len();
+    let stream_cmd =
+        |a: &[u8]| a.eq_ignore_ascii_case(b"XCLAIM") || a.eq_ignore_ascii_case(b"XGROUP");
+    if n >= 4 && stream_cmd(&argv[0]) && argv[n - 2].eq_ignore_ascii_case(b"SEENTIME") {
+        &argv[..n - 2]
+    } else {
+        argv
+    }
+}
+
+/// Where a replica link stands (INFO replication `state=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// REPLCONF seen, no SYNC/PSYNC yet.
+    Handshake,
+    /// The RDB of the full resync is being produced (`wait_bgsave`).
+    WaitBgsave,
+    /// The RDB is being sent (`send_bulk`).
+    SendBulk,
+    /// Streaming (`online`).
+    Online,
+}
+
+impl Phase {
+    /// INFO's name of the phase.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Handshake => "handshake",
+            Phase::WaitBgsave => "wait_bgsave",
+            Phase::SendBulk => "send_bulk",
+            Phase::Online => "online",
+        }
+    }
+}
+
+/// The mutable part of a [`ReplicaLink`].
+pub struct LinkState {
+    /// Where the link stands.
+    pub phase: Phase,
+    /// REPLCONF listening-port.
+    pub listening_port: u16,
+    /// REPLCONF ip-address.
+    pub announced_ip: Option<String>,
+    /// REPLCONF capa eof: the RDB may be sent disk-less (`$EOF:<mark>`).
+    pub capa_eof: bool,
+    /// REPLCONF capa psync2.
+    pub capa_psync2: bool,
+    /// The last REPLCONF ACK offset.
+    pub ack_offset: u64,
+    /// When the last REPLCONF ACK arrived (INFO `lag`).
+    pub ack_time: Instant,
+    /// What goes out first: the PSYNC reply, then the RDB transfer once ready.
+    pub head: Vec<u8>,
+    /// False until the RDB is in `head` (the stream waits behind it).
+    pub rdb_ready: bool,
+    /// A disk-less (`$EOF:`) transfer: the stream starts at the replica's first ACK (Redis
+    /// `repl_start_cmd_stream_on_ack`), since a replica reading the RDB up to the end mark
+    /// may read past it and miss the mark if stream bytes follow at once.
+    pub stream_on_ack: bool,
+    /// Stream bytes not yet taken by the front end.
+    pub buf: Vec<u8>,
+    /// Dropped (output limit, error, server gone): the front end closes the connection.
+    pub closed: Option<String>,
+    /// Since when `buf` has been over the soft limit.
+    soft_since: Option<Instant>,
+    /// Wakes the front end when bytes are queued or the link is closed.
+    waker: Option<Box<dyn Fn() + Send + Sync>>,
+}
+
+/// One replica connection as the master sees it.
+pub struct ReplicaLink {
+    /// Client id of the connection.
+    pub id: u64,
+    /// Peer IP address (INFO `ip=`).
+    pub ip: String,
+    state: Mutex<LinkState>,
+}
+
+impl std::fmt::Debug for ReplicaLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplicaLink")
+            .field("id", &self.id)
+            .field("ip", &self.ip)
+            .finish()
+    }
+}
+
+impl ReplicaLink {
+    /// A link in the handshake phase.
+    pub fn new(id: u64, ip: String) -> ReplicaLink {
+        ReplicaLink {
+            id,
+            ip,
+            state: Mutex::new(LinkState {
+                phase: Phase::Handshake,
+                listening_port: 0,
+                announced_ip: None,
+                capa_eof: false,
+                capa_psync2: false,
+                ack_offset: 0,
+                ack_time: Instant::now(),
+                head: Vec::new(),
+                rdb_ready: false,
+                stream_on_ack: false,
+                buf: Vec::new(),
+                closed: None,
+                soft_since: None,
+                waker: None,
+            }),
+        }
+    }
+
+    /// The link's state, locked (short critical sections only: the store lock may be held).
+    pub fn state(&self) -> parking_lot::MutexGuard<'_, LinkState> {
+        self.state.lock()
+    }
+
+    /// Installs the front end's wake-up and wakes it once (something may already wait).
+    pub fn set_waker(&self, w: Box<dyn Fn() + Send + Sync>) {
+        let mut st = self.state.lock();
+        w();
+        st.waker = Some(w);
+    }
+
+    /// Queues the RDB transfer (after the PSYNC reply already in `head`): the stream follows.
+    pub fn rdb_done(&self, transfer: Result<Vec<u8>, String>) {
+        let mut st = self.state.lock();
+        match transfer {
+            Ok(bytes) => {
+                st.head.extend_from_slice(&bytes);
+                st.rdb_ready = true;
+                st.phase = Phase::SendBulk;
+            }
+            Err(e) => st.closed = Some(e),
+        }
+        wake(&st);
+    }
+
+    /// Drops the link: its front end closes the connection.
+    pub fn close(&self, why: &str) {
+        let mut st = self.state.lock();
+        if st.closed.is_none() {
+            st.closed = Some(why.to_string());
+        }
+        wake(&st);
+    }
+
+    /// True once SYNC/PSYNC made this connection a replica: its front end stops running
+    /// requests and sends the stream.
+    pub fn is_attached(&self) -> bool {
+        self.state.lock().phase != Phase::Handshake
+    }
+
+    /// True once dropped.
+    pub fn is_closed(&self) -> bool {
+        self.state.lock().closed.is_some()
+    }
+
+    /// What the front end sends next: the head (reply and RDB) first, then, once the RDB
+    /// is out, the stream. `Err` when the link was dropped.
+    pub fn take_output(&self) -> Result<Vec<u8>, String> {
+        let mut st = self.state.lock();
+        if let Some(why) = &st.closed {
+            return Err(why.clone());
+        }
+        let mut out = std::mem::take(&mut st.head);
+        if st.rdb_ready {
+            if st.phase == Phase::SendBulk && out.is_empty() {
+                st.phase = Phase::Online;
+            }
+            if st.phase == Phase::Online && !st.stream_on_ack {
+                if out.is_empty() {
+                    out = std::mem::take(&mut st.buf);
+                } else {
+                    out.append(&mut st.buf);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records a REPLCONF ACK.
+    pub fn ack(&self, offset: u64) {
+        let mut st = self.state.lock();
+        st.ack_offset = st.ack_offset.max(offset);
+        st.ack_time = Instant::now();
+        if st.stream_on_ack && st.phase == Phase::Online {
+            st.stream_on_ack = false;
+            wake(&st);
+        }
+    }
+
+    /// Queues stream bytes, dropping the link past `client-output-buffer-limit replica`.
+    fn push(&self, bytes: &[u8], cfg: &Config) {
+        let mut st = self.state.lock();
+        if st.closed.is_some() || st.phase == Phase::Handshake {
+            return;
+        }
+        st.buf.extend_from_slice(bytes);
+        let l = cfg.client_output_buffer_limit.replica;
+        let used = st.buf.len() as u64;
+        if l.hard != 0 && used >= l.hard {
+            st.closed = Some("client-output-buffer-limit replica (hard)".into());
+        } else if l.soft != 0 && used >= l.soft {
+            let now = Instant::now();
+            match st.soft_since {
+                None => st.soft_since = Some(now),
+                Some(t) if now.duration_since(t).as_secs() > l.soft_secs => {
+                    st.closed = Some("client-output-buffer-limit replica (soft)".into())
+                }
+                Some(_) => {}
+            }
+        } else {
+            st.soft_since = None;
+        }
+        if st.closed.is_some() {
+            st.buf = Vec::new();
+        }
+        wake(&st);
+    }
+}
+
+fn wake(st: &LinkState) {
+    if let Some(w) = &st.waker {
+        w();
+    }
+}
+
+/// The master's replication state in the store.
+#[derive(Default)]
+pub struct Master {
+    /// Replication id (set when the backlog is created).
+    pub replid: String,
+    /// `master_repl_offset`: bytes of stream produced so far.
+    pub offset: u64,
+    backlog: Option<Backlog>,
+    /// The db the stream last selected (`None`: the next command selects).
+    seldb: Option<usize>,
+    /// Replicas that sent SYNC/PSYNC.
+    pub replicas: Vec<Arc<ReplicaLink>>,
+    /// When a PING last went into the stream.
+    pub last_ping: Option<Instant>,
+    /// WAIT asked for acknowledgements: a `REPLCONF GETACK *` goes out at the end of the
+    /// batch (once, however many WAITs).
+    pub getack_pending: bool,
+}
+
+struct Backlog {
+    bytes: VecDeque<u8>,
+    size: usize,
+}
+
+impl Clone for Master {
+    /// Not data: a cloned store has no replicas.
+    fn clone(&self) -> Self {
+        Master::default()
+    }
+}
+
+impl std::fmt::Debug for Master {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Master")
+            .field("offset", &self.offset)
+            .field("replicas", &self.replicas.len())
+            .finish()
+    }
+}
+
+/// A stored-only integer parameter's current value.
+pub fn config_int(cfg: &Config, name: &str, default: i64) -> i64 {
+    crate::config::lookup(name.as_bytes())
+        .and_then(|(spec, _)| {
+            let text = spec.get(cfg);
+            crate::util::parse_i64(text.as_bytes())
+        })
+        .unwrap_or(default)
+}
+
+impl Master {
+    /// True once a replica has attached: units are rendered and fed.
+    #[inline]
+    pub fn is_active(&self) -> bool {
+        self.backlog.is_some()
+    }
+
+    /// Creates the backlog (first replica) with replication id `replid`.
+    pub fn activate(&mut self, replid: &str, cfg: &Config) {
+        if self.backlog.is_none() {
+            self.replid = replid.to_string();
+            self.backlog = Some(Backlog {
+                bytes: VecDeque::new(),
+                size: config_int(cfg, "repl-backlog-size", 1 << 20).max(1) as usize,
+            });
+            self.seldb = None;
+        }
+    }
+
+    /// Forces a SELECT before the next command (a full resync starts here).
+    pub fn reset_select(&mut self) {
+        self.seldb = None;
+    }
+
+    /// Backlog figures: (size, first byte offset, bytes held).
+    pub fn backlog_info(&self) -> Option<(usize, u64, usize)> {
+        self.backlog.as_ref().map(|b| {
+            (
+                b.size,
+                self.offset + 1 - b.bytes.len() as u64,
+                b.bytes.len(),
+            )
+        })
+    }
+
+    /// The stream from byte `next` on (1-based, PSYNC's offset: the first byte the replica
+    /// lacks), if the backlog still holds it (Redis `masterTryPartialResynchronization`'s
+    /// check).
+    pub fn backlog_from(&self, next: u64) -> Option<Vec<u8>> {
+        let b = self.backlog.as_ref()?;
+        let first = self.offset + 1 - b.bytes.len() as u64;
+        if next < first || next > self.offset + 1 {
+            return None;
+        }
+        let skip = (next - first) as usize;
+        Some(b.bytes.iter().skip(skip).copied().collect())
+    }
+
+    /// Registers a replica that is being resynchronised.
+    pub fn add(&mut self, link: Arc<ReplicaLink>) {
+        self.replicas.retain(|r| r.id != link.id && !r.is_closed());
+        self.replicas.push(link);
+    }
+
+    /// Forgets replica `id` (its connection closed).
+    pub fn remove(&mut self, id: u64) {
+        self.replicas.retain(|r| r.id != id);
+    }
+
+    /// Replicas (online) whose acknowledged offset reached `offset` (WAIT).
+    pub fn acked(&self, offset: u64) -> usize {
+        self.replicas
+            .iter()
+            .filter(|r| {
+                let st = r.state();
+                st.closed.is_none() && st.phase == Phase::Online && st.ack_offset >= offset
+            })
+            .count()
+    }
+
+    /// Renders one execution unit and feeds it.
+    pub fn feed_unit(&mut self, unit: &[Effect], cfg: &Config) {
+        if !self.is_active() || unit.is_empty() {
+            return;
+        }
+        let mut out = Vec::new();
+        let wrap = unit.len() > 1;
+        if wrap {
+            self.select_into(&mut out, unit[0].db);
+            render(&mut out, &[b"MULTI"]);
+        }
+        for e in unit {
+            self.select_into(&mut out, e.db);
+            render(&mut out, wire_argv(&e.argv));
+        }
+        if wrap {
+            render(&mut out, &[b"EXEC"]);
+        }
+        self.feed_raw(&out, cfg);
+    }
+
+    fn select_into(&mut self, out: &mut Vec<u8>, db: usize) {
+        if self.seldb != Some(db) {
+            render(out, &[b"SELECT".as_slice(), db.to_string().as_bytes()]);
+            self.seldb = Some(db);
+        }
+    }
+
+    /// Feeds bytes that need no SELECT (PING, REPLCONF GETACK) or are already rendered.
+    pub fn feed_raw(&mut self, bytes: &[u8], cfg: &Config) {
+        let Some(b) = self.backlog.as_mut() else {
+            return;
+        };
+        self.offset += bytes.len() as u64;
+        b.bytes.extend(bytes.iter().copied());
+        let over = b.bytes.len().saturating_sub(b.size);
+        if over > 0 {
+            b.bytes.drain(..over);
+        }
+        let mut dropped = false;
+        for r in &self.replicas {
+            r.push(bytes, cfg);
+            dropped |= r.is_closed();
+        }
+        if dropped {
+            self.replicas.retain(|r| !r.is_closed());
+        }
+    }
+
+    /// Wakes the clients blocked in WAIT (an ACK arrived): call
+    /// `crate::blocking::serve_ready` afterwards.
+    pub fn signal_acks(blocking: &mut crate::blocking::Registry, databases: usize) {
+        for db in 0..databases {
+            blocking.signal(db, WAIT_KEY);
+        }
+    }
+
+    /// Feeds a PING if `repl-ping-replica-period` passed since the last one.
+    pub fn ping_if_due(&mut self, cfg: &Config) {
+        if !self.is_active() || self.replicas.is_empty() {
+            return;
+        }
+        let period = config_int(cfg, "repl-ping-replica-period", 10).max(1) as u64;
+        let due = self
+            .last_ping
+            .is_none_or(|t| t.elapsed().as_secs() >= period);
+        if due {
+            self.last_ping = Some(Instant::now());
+            let mut out = Vec::new();
+            render(&mut out, &[b"PING"]);
+            self.feed_raw(&out, cfg);
+        }
+    }
+
+    /// Sends `REPLCONF GETACK *` if WAIT asked for it.
+    pub fn flush_getack(&mut self, cfg: &Config) {
+        if std::mem::take(&mut self.getack_pending) && !self.replicas.is_empty() {
+            let mut out = Vec::new();
+            render(&mut out, &[b"REPLCONF".as_slice(), b"GETACK", b"*"]);
+            self.feed_raw(&out, cfg);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eff(db: usize, argv: &[&str]) -> Effect {
+        Effect {
+            db,
+            argv: argv.iter().map(|a| a.as_bytes().to_vec()).collect(),
+        }
+    }
+
+    #[test]
+    fn units_select_wrap_and_backlog() {
+        let cfg = Config::default();
+        let mut m = Master::default();
+        m.feed_unit(&[eff(0, &["SET", "a", "1"])], &cfg);
+        assert_eq!(m.offset, 0, "inactive until a replica attaches");
+        m.activate("x", &cfg);
+        let link = Arc::new(ReplicaLink::new(7, "127.0.0.1".into()));
+        link.state().phase = Phase::WaitBgsave;
+        m.add(link.clone());
+        m.feed_unit(&[eff(0, &["SET", "a", "1"])], &cfg);
+        m.feed_unit(&[eff(0, &["SET", "b", "2"]), eff(2, &["DEL", "c"])], &cfg);
+        let want = "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n\
+                    *1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n\
+                    *2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n*2\r\n$3\r\nDEL\r\n$1\r\nc\r\n*1\r\n$4\r\nEXEC\r\n";
+        assert_eq!(m.offset, want.len() as u64);
+        // The stream waits behind the RDB.
+        assert!(link.take_output().is_ok_and(|o| o.is_empty()));
+        link.rdb_done(Ok(b"RDB".to_vec()));
+        assert_eq!(link.take_output().ok(), Some(b"RDB".to_vec()));
+        assert_eq!(link.take_output().ok(), Some(want.as_bytes().to_vec()));
+        assert_eq!(m.backlog_from(1), Some(want.as_bytes().to_vec()));
+        assert_eq!(m.backlog_from(0), None);
+        assert_eq!(
+            m.backlog_from(m.offset),
+            Some(b"\n".to_vec()),
+            "the last byte"
+        );
+        assert_eq!(m.backlog_from(m.offset + 1), Some(Vec::new()));
+        assert_eq!(m.backlog_from(m.offset + 2), None);
+    }
+
+    #[test]
+    fn slow_replica_is_dropped_at_the_hard_limit() {
+        let mut cfg = Config::default();
+        cfg.client_output_buffer_limit.replica.hard = 100;
+        let mut m = Master::default();
+        m.activate("x", &cfg);
+        let link = Arc::new(ReplicaLink::new(1, "127.0.0.1".into()));
+        link.state().phase = Phase::Online;
+        m.add(link.clone());
+        for _ in 0..10 {
+            m.feed_unit(&[eff(0, &["SET", "key", "value"])], &cfg);
+        }
+        assert!(link.is_closed());
+        assert!(m.replicas.is_empty());
+        assert!(link.take_output().is_err());
+    }
+}

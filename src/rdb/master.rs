@@ -1,0 +1,296 @@
+//! `emu serve` as a replication master: SYNC, PSYNC and REPLCONF (Redis 7.0
+//! `replication.c`: `syncCommand`, `masterTryPartialResynchronization`, `replconfCommand`).
+//!
+//! A connection that sends SYNC or PSYNC becomes a replica link
+//! ([`crate::engine::repl::ReplicaLink`], left in `Session::replica`); the server's front end
+//! then hands the connection over to the stream. A full resynchronisation:
+//!
+//! 1. under the store lock, at one point of the command stream: the reply
+//!    (`+FULLRESYNC <replid> <offset>`; nothing for SYNC), a copy of the keyspace and the
+//!    function libraries, and the link registered, so every later unit of effects queues
+//!    behind the RDB (the next one starts with a SELECT);
+//! 2. on a thread of its own: the RDB of that copy (version 10, as
+//!    [`crate::rdb::file::Writer`] writes it), framed `$EOF:<40 random chars>` … mark for a
+//!    replica that announced `REPLCONF capa eof` (disk-less), else `$<length>`;
+//! 3. the front end sends it, then the stream.
+//!
+//! PSYNC with the master's replication id and an offset the backlog still holds continues
+//! instead (`+CONTINUE <replid>` to a `capa psync2` replica, `+CONTINUE` otherwise, then
+//! the backlog from that offset).
+//!
+//! # Known differences from Redis
+//!
+//! * The RDB is produced from a copy of the keyspace on a thread (Redis forks); there is no
+//!   `repl-diskless-sync-delay` wait and every replica gets its own RDB.
+//! * The RDB carries no `repl-id`/`repl-offset` AUX fields and no LRU/LFU data.
+//! * The backlog exists from the first SYNC/PSYNC until the server stops
+//!   (`repl-backlog-ttl` is not applied).
+//! * SYNC and PSYNC from an embedded handle (no network connection) are refused.
+//! * A consumer group read (XREADGROUP) is sent as Redis 7.2 propagates it — the consumer's
+//!   creation and the group's position explicit next to the XCLAIM, in MULTI/EXEC — where
+//!   7.0 sends the XCLAIM alone; XTRIM's trimming is sent with `=`. Both are valid 7.0
+//!   commands with the same outcome (see `tests/replication/stream.rs`).
+//! * `master_replid2` / `second_repl_offset` stay unset (emu never changes role), and
+//!   there is no `min-replicas-to-write`.
+
+use std::sync::Arc;
+
+use crate::engine::repl::{Phase, ReplicaLink};
+use crate::engine::{flags::*, CommandSpec, Ctx};
+use crate::error::{Error, Result};
+use crate::keyspace::Db;
+use crate::util::{eq_ic, parse_i64};
+use crate::value::Value;
+
+/// The commands of this module.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "sync",
+        1,
+        ADMIN | NOSCRIPT | NO_MULTI,
+        (0, 0, 0),
+        "server",
+        sync,
+    ),
+    CommandSpec::new(
+        "psync",
+        -3,
+        ADMIN | NOSCRIPT | NO_MULTI,
+        (0, 0, 0),
+        "server",
+        psync,
+    ),
+    CommandSpec::new(
+        "replconf",
+        -1,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        "server",
+        replconf,
+    ),
+];
+
+/// The link of this connection, created on its first REPLCONF / SYNC / PSYNC.
+fn link_of(ctx: &mut Ctx) -> Arc<ReplicaLink> {
+    if let Some(l) = &ctx.session.replica {
+        return l.clone();
+    }
+    let ip = ctx
+        .session
+        .link
+        .as_ref()
+        .map(|l| {
+            let a = &l.me.addr;
+            a.rsplit_once(':')
+                .map(|(ip, _)| ip.to_string())
+                .unwrap_or_else(|| a.clone())
+        })
+        .unwrap_or_else(|| "127.0.0.1".into());
+    let link = Arc::new(ReplicaLink::new(ctx.session.id, ip));
+    ctx.session.replica = Some(link.clone());
+    link
+}
+
+/// # Format
+/// `REPLCONF [option value] …` — listening-port, ip-address, capa, ack, getack,
+/// rdb-only, rdb-filter-only.
+fn replconf(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    if argv.len() % 2 == 0 {
+        return Err(Error::syntax());
+    }
+    let mut i = 1;
+    while i < argv.len() {
+        let (opt, val) = (argv[i], argv[i + 1]);
+        if eq_ic(opt, "listening-port") {
+            let port = parse_i64(val).ok_or_else(Error::not_integer)?;
+            link_of(ctx).state().listening_port = port as u16;
+        } else if eq_ic(opt, "ip-address") {
+            link_of(ctx).state().announced_ip = Some(String::from_utf8_lossy(val).into_owned());
+        } else if eq_ic(opt, "capa") {
+            let link = link_of(ctx);
+            let mut st = link.state();
+            if eq_ic(val, "eof") {
+                st.capa_eof = true;
+            } else if eq_ic(val, "psync2") {
+                st.capa_psync2 = true;
+            }
+        } else if eq_ic(opt, "ack") {
+            // Only a replica acknowledges, and it gets no reply (its link's front end
+            // handles ACKs on the stream; this is for one that sends it as a command).
+            if let Some(l) = &ctx.session.replica {
+                if l.state().phase != Phase::Handshake {
+                    if let Some(off) = parse_i64(val) {
+                        l.ack(off.max(0) as u64);
+                    }
+                }
+            }
+            return Ok(crate::engine::no_reply());
+        } else if eq_ic(opt, "getack") {
+            // Sent by a master to its replicas; emu is never a replica.
+            return Ok(crate::engine::no_reply());
+        } else if eq_ic(opt, "rdb-only") || eq_ic(opt, "rdb-filter-only") {
+            // Accepted (Redis uses them for `redis-cli --rdb`); the stream still follows.
+        } else {
+            return Err(Error::err(format!(
+                "Unrecognized REPLCONF option: {}",
+                String::from_utf8_lossy(opt)
+            )));
+        }
+        i += 2;
+    }
+    Ok(Value::ok())
+}
+
+/// # Format
+/// `SYNC`
+fn sync(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    start(ctx, None)
+}
+
+/// # Format
+/// `PSYNC replicationid offset`
+fn psync(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    start(ctx, Some((argv[1], argv[2])))
+}
+
+/// The replication id: the server's (INFO `master_replid`), or a fixed one in-process.
+fn replid_of(ctx: &Ctx) -> String {
+    if ctx.store.repl.is_active() {
+        return ctx.store.repl.replid.clone();
+    }
+    ctx.session
+        .link
+        .as_ref()
+        .map(|l| l.server.repl_id())
+        .unwrap_or_else(|| "0".repeat(40))
+}
+
+fn start(ctx: &mut Ctx, psync: Option<(&[u8], &[u8])>) -> Result<Value> {
+    if ctx.session.link.is_none() {
+        // Only a network connection can carry the stream (nothing would drain it).
+        return Err(Error::err(
+            "SYNC and PSYNC need a network connection (emu serve)",
+        ));
+    }
+    if ctx
+        .session
+        .replica
+        .as_ref()
+        .is_some_and(|l| l.state().phase != Phase::Handshake)
+    {
+        // Already a replica: ignored, as Redis does.
+        return Ok(crate::engine::no_reply());
+    }
+    let replid = replid_of(ctx);
+    let link = link_of(ctx);
+    ctx.store.start_replication(&replid);
+    let cfg = ctx.store.config.clone();
+    // Partial resynchronisation.
+    if let Some((id, off)) = psync {
+        let offset = parse_i64(off).filter(|&o| o >= 0);
+        if let (Some(off), true) = (offset, id == replid.as_bytes()) {
+            // The offset is the first byte the replica lacks.
+            if let Some(rest) = ctx.store.repl.backlog_from(off as u64) {
+                let mut st = link.state();
+                st.head = if st.capa_psync2 {
+                    format!("+CONTINUE {replid}\r\n").into_bytes()
+                } else {
+                    b"+CONTINUE\r\n".to_vec()
+                };
+                st.head.extend_from_slice(&rest);
+                st.rdb_ready = true;
+                st.phase = Phase::Online;
+                st.ack_offset = (off as u64).saturating_sub(1);
+                drop(st);
+                ctx.store.repl.add(link);
+                return Ok(crate::engine::no_reply());
+            }
+        }
+    }
+    // Full resynchronisation, at this point of the stream.
+    let offset = ctx.store.repl.offset;
+    ctx.store.repl.reset_select();
+    let eof = {
+        let mut st = link.state();
+        st.phase = Phase::WaitBgsave;
+        if psync.is_some() {
+            st.head = format!("+FULLRESYNC {replid} {offset}\r\n").into_bytes();
+        }
+        st.stream_on_ack = st.capa_eof;
+        st.capa_eof
+    };
+    ctx.store.repl.add(link.clone());
+    let dbs: Vec<Db> = ctx.store.dbs.clone();
+    let libs: Vec<Vec<u8>> = ctx.store.libraries.iter().map(|(_, c)| c.clone()).collect();
+    let now = ctx.now;
+    let mark = eof.then(|| eof_mark(&replid, offset, now));
+    let spawned = std::thread::Builder::new()
+        .name("emu-repl-rdb".into())
+        .spawn(move || {
+            let r = rdb_transfer(&dbs, &libs, &cfg, now, mark.as_deref());
+            drop(dbs);
+            link.rdb_done(r);
+        });
+    if let Err(e) = spawned {
+        return Err(Error::err(format!("can't start the replication RDB: {e}")));
+    }
+    Ok(crate::engine::no_reply())
+}
+
+/// 40 characters marking the end of a disk-less transfer (Redis `getRandomHexChars`).
+fn eof_mark(replid: &str, offset: u64, now: u64) -> String {
+    let seed = replid.bytes().fold(now ^ offset.rotate_left(17), |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    });
+    let mut rng = crate::keyspace::Rng::new(seed);
+    (0..40)
+        .map(|_| char::from(b"0123456789abcdef"[rng.below(16) as usize]))
+        .collect()
+}
+
+/// The RDB of `dbs` (keys expired at `now` left out) framed for the wire.
+pub fn rdb_transfer(
+    dbs: &[Db],
+    libs: &[Vec<u8>],
+    cfg: &crate::config::Config,
+    now: u64,
+    eof_mark: Option<&str>,
+) -> std::result::Result<Vec<u8>, String> {
+    let mut rdb = Vec::new();
+    let mut w =
+        crate::rdb::file::Writer::new(&mut rdb, now, cfg.rdbchecksum).map_err(|e| e.to_string())?;
+    for code in libs {
+        w.function(code, cfg.rdbcompression)
+            .map_err(|e| e.to_string())?;
+    }
+    for (i, db) in dbs.iter().enumerate() {
+        let live: Vec<_> = db
+            .dict
+            .iter()
+            .filter(|(_, e)| !e.is_expired_at(now))
+            .collect();
+        if live.is_empty() {
+            continue;
+        }
+        let expires = live.iter().filter(|(_, e)| e.expire.is_some()).count();
+        w.select_db(i, live.len(), expires)
+            .map_err(|e| e.to_string())?;
+        for (k, e) in live {
+            w.key(k, e, cfg).map_err(|e| e.to_string())?;
+        }
+    }
+    w.finish().map_err(|e| e.to_string())?;
+    let mut out = Vec::with_capacity(rdb.len() + 100);
+    match eof_mark {
+        Some(mark) => {
+            out.extend_from_slice(format!("$EOF:{mark}\r\n").as_bytes());
+            out.extend_from_slice(&rdb);
+            out.extend_from_slice(mark.as_bytes());
+        }
+        None => {
+            out.extend_from_slice(format!("${}\r\n", rdb.len()).as_bytes());
+            out.extend_from_slice(&rdb);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,20 @@
+//! `emu serve` as a replication master (issue 17 items 4 and 5): one test binary.
+//!
+//! - `follow`: a real `redis-server --replicaof` of `emu serve` ends identical (every key's
+//!   DUMP and PEXPIRETIME, in every db) after a random write load with expiring keys,
+//!   MULTI, EVAL, FLUSHALL and several dbs; WAIT, ROLE and INFO see it; REPLICAOF NO ONE
+//!   promotes it with the data.
+//! - `stream`: the replication stream as a conformance check — a raw replica link on a
+//!   real redis-server and on `emu serve`, the same commands to both, the two streams
+//!   compared command for command, byte for byte (keepalives left out, wall-clock
+//!   timestamps masked).
+//! - `link`: the raw replica link both use (PSYNC, read past the RDB, read commands).
+
+#![cfg(feature = "server")]
+
+#[path = "../server_util/mod.rs"]
+mod server_util;
+
+mod follow;
+mod link;
+mod stream;
