@@ -228,6 +228,10 @@ struct Line {
     idle: u64,
     unix: bool,
     no_evict: bool,
+    /// An attached replica (flag `S`, type replica).
+    replica: bool,
+    /// In MONITOR mode (flag `O`).
+    monitor: bool,
     /// Blocked on keys or postponed by CLIENT PAUSE.
     blocked: bool,
     /// A watched key changed (EXEC will fail).
@@ -260,15 +264,22 @@ impl Line {
         self
     }
 
-    /// True for a client of type `pubsub` (CLIENT LIST/KILL TYPE): it has subscriptions.
+    /// True when the client has subscriptions (flag `P`).
     fn is_pubsub(&self) -> bool {
         self.subs.iter().any(|&n| n > 0)
+    }
+
+    /// The client's type (CLIENT LIST/KILL TYPE).
+    fn kind(&self) -> ClientKind {
+        kind_of(self.replica, self.is_pubsub())
     }
 
     /// The `flags=` field, in the order of Redis 7.0's `getClientInfoString`.
     fn flags(&self) -> String {
         let mut f = String::new();
         for (on, c) in [
+            (self.monitor, 'O'),
+            (self.replica && !self.monitor, 'S'),
             (self.is_pubsub(), 'P'),
             (self.multi >= 0, 'x'),
             (self.blocked, 'b'),
@@ -338,6 +349,8 @@ fn line_of(store: &crate::engine::Store, s: &Session, cmd: &str) -> Line {
         idle: 0,
         unix,
         no_evict: s.no_evict,
+        replica: s.replica.as_ref().is_some_and(|l| l.is_attached()),
+        monitor: s.monitor,
         blocked: false,
         dirty_cas: store.watch_dirty(s.id),
         multi: s.tx.multi.as_ref().map_or(-1, |q| q.commands.len() as i64),
@@ -371,6 +384,8 @@ fn entry_line(ctx: &Ctx, e: &ClientEntry) -> Line {
             .unwrap_or_else(|| now.duration_since(e.created).as_secs()),
         unix: e.unix,
         no_evict: i.no_evict,
+        replica: i.replica,
+        monitor: i.monitor,
         blocked: false,
         dirty_cas: ctx.store.watch_dirty(e.id),
         multi: i.multi,
@@ -432,15 +447,26 @@ fn client_info(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     Ok(txt(&[own_line(ctx, "client|info")]))
 }
 
-/// A client type of CLIENT LIST / CLIENT KILL TYPE: `Some(true)` pubsub, `Some(false)`
-/// normal, None for master/replica (emu has neither), or Redis's error.
-fn client_type(t: &[u8]) -> Result<Option<bool>> {
+/// A client type of CLIENT LIST / CLIENT KILL TYPE (Redis `getClientTypeByName`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ClientKind {
+    Normal,
+    Pubsub,
+    Replica,
+    /// emu is never a replica, so no client is its master.
+    Master,
+}
+
+/// Parses a TYPE argument, or Redis's error.
+fn client_type(t: &[u8]) -> Result<ClientKind> {
     if eq_ic(t, "normal") {
-        Ok(Some(false))
+        Ok(ClientKind::Normal)
     } else if eq_ic(t, "pubsub") {
-        Ok(Some(true))
-    } else if eq_ic(t, "master") || eq_ic(t, "replica") || eq_ic(t, "slave") {
-        Ok(None)
+        Ok(ClientKind::Pubsub)
+    } else if eq_ic(t, "replica") || eq_ic(t, "slave") {
+        Ok(ClientKind::Replica)
+    } else if eq_ic(t, "master") {
+        Ok(ClientKind::Master)
     } else {
         Err(Error::err(format!(
             "Unknown client type '{}'",
@@ -449,15 +475,25 @@ fn client_type(t: &[u8]) -> Result<Option<bool>> {
     }
 }
 
+/// A client's type (Redis `getClientType`): an attached replica, else pubsub with
+/// subscriptions, else normal — MONITOR clients count as normal, as in Redis.
+fn kind_of(replica: bool, pubsub: bool) -> ClientKind {
+    if replica {
+        ClientKind::Replica
+    } else if pubsub {
+        ClientKind::Pubsub
+    } else {
+        ClientKind::Normal
+    }
+}
+
 fn client_list(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let mut lines = all_lines(ctx, "client|list");
     let mut i = 2;
     while i < argv.len() {
         if eq_ic(argv[i], "type") && i + 1 < argv.len() {
-            match client_type(argv[i + 1])? {
-                Some(pubsub) => lines.retain(|l| l.is_pubsub() == pubsub),
-                None => lines.clear(),
-            }
+            let kind = client_type(argv[i + 1])?;
+            lines.retain(|l| l.kind() == kind);
             i += 2;
         } else if eq_ic(argv[i], "id") && i + 1 < argv.len() {
             let mut ids = Vec::new();
@@ -502,8 +538,8 @@ struct KillFilter {
     id: Option<u64>,
     addr: Option<Vec<u8>>,
     laddr: Option<Vec<u8>>,
-    /// TYPE: `Some(Some(pubsub))`, or `Some(None)` for master/replica (matches nobody).
-    kind: Option<Option<bool>>,
+    /// TYPE.
+    kind: Option<ClientKind>,
     maxage: Option<u64>,
     skipme: bool,
     user: Option<Vec<u8>>,
@@ -563,14 +599,23 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             i += 2;
         }
     }
-    // Candidates: (id, addr, laddr, age, user, entry-if-remote).
-    type Candidate = (u64, String, String, u64, Vec<u8>, Option<Arc<ClientEntry>>);
+    // Candidates: (id, addr, laddr, age, user, replica, entry-if-remote).
+    type Candidate = (
+        u64,
+        String,
+        String,
+        u64,
+        Vec<u8>,
+        bool,
+        Option<Arc<ClientEntry>>,
+    );
     let mut cands: Vec<Candidate> = Vec::new();
     let my_user = crate::acl::username(ctx.session).to_vec();
     match &ctx.session.link {
         Some(l) => {
             for e in l.server.snapshot() {
                 let age = e.created.elapsed().as_secs();
+                let replica = e.info.lock().replica;
                 let (remote, user) = if e.id == me {
                     (None, my_user.clone())
                 } else {
@@ -582,15 +627,23 @@ fn client_kill(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
                         .map_or(crate::acl::DEFAULT.to_vec(), |u| u.name.to_vec());
                     (Some(e.clone()), user)
                 };
-                cands.push((e.id, e.addr.clone(), e.laddr.clone(), age, user, remote));
+                cands.push((
+                    e.id,
+                    e.addr.clone(),
+                    e.laddr.clone(),
+                    age,
+                    user,
+                    replica,
+                    remote,
+                ));
             }
         }
-        None => cands.push((me, String::new(), String::new(), 0, my_user, None)),
+        None => cands.push((me, String::new(), String::new(), 0, my_user, false, None)),
     }
     let mut killed = 0i64;
-    for (id, addr, laddr, age, user, entry) in cands {
+    for (id, addr, laddr, age, user, replica, entry) in cands {
         let pubsub = ctx.store.pubsub.counts(id).iter().any(|&n| n > 0);
-        if f.kind.is_some_and(|k| k != Some(pubsub))
+        if f.kind.is_some_and(|k| k != kind_of(replica, pubsub))
             || f.id.is_some_and(|x| x != id)
             || f.addr.as_deref().is_some_and(|a| a != addr.as_bytes())
             || f.laddr.as_deref().is_some_and(|a| a != laddr.as_bytes())

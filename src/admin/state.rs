@@ -329,7 +329,11 @@ impl ServerState {
         let mut candidates: Vec<(u64, Arc<ClientEntry>)> = self
             .snapshot()
             .into_iter()
-            .filter(|c| !c.is_killed() && !c.info.lock().no_evict)
+            .filter(|c| {
+                let i = c.info.lock();
+                // Replicas are never evicted (Redis `clientEvictionAllowed`).
+                !c.is_killed() && !i.no_evict && !i.replica
+            })
             .map(|c| (c.reported.load(Ordering::Relaxed), c))
             .collect();
         // Largest first; the older client first among equals.
@@ -376,6 +380,10 @@ pub struct ClientInfo {
     pub qbuf: usize,
     /// CLIENT NO-EVICT.
     pub no_evict: bool,
+    /// An attached replica (CLIENT LIST flag `S`, type replica).
+    pub replica: bool,
+    /// In MONITOR mode (flag `O`).
+    pub monitor: bool,
     /// Commands queued in MULTI (CLIENT LIST `multi=`); -1 outside MULTI.
     pub multi: i64,
     /// Memory of the MULTI queue (CLIENT LIST `multi-mem=`).
@@ -504,6 +512,8 @@ impl ClientEntry {
         i.db = s.db;
         i.resp = s.resp;
         i.no_evict = s.no_evict;
+        i.replica = s.replica.as_ref().is_some_and(|l| l.is_attached());
+        i.monitor = s.monitor;
         i.multi = s.tx.multi.as_ref().map_or(-1, |q| q.commands.len() as i64);
         i.multi_mem = s.tx.multi.as_ref().map_or(0, |q| q.memory());
         // Redis counts a dict entry and a bucket pointer per subscription.

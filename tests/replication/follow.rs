@@ -241,6 +241,21 @@ fn redis_replica_follows_emu_and_can_be_promoted() {
         )),
         "{info}"
     );
+    // CLIENT LIST shows it with flag S and as type replica (a MONITOR is O, type normal);
+    // CLIENT KILL TYPE master matches nobody.
+    let mut mon = Raw::connect(addr);
+    mon.cmd(&[b"MONITOR"]);
+    let replicas = text(&c.cmd(&[b"CLIENT", b"LIST", b"TYPE", b"replica"]));
+    assert_eq!(replicas.matches("id=").count(), 1, "{replicas}");
+    assert!(replicas.contains(" flags=S "), "{replicas}");
+    let normal = text(&c.cmd(&[b"CLIENT", b"LIST", b"TYPE", b"normal"]));
+    assert!(!normal.contains(" flags=S "), "{normal}");
+    assert!(normal.contains(" flags=O "), "{normal}");
+    assert_eq!(
+        text(&c.cmd(&[b"CLIENT", b"KILL", b"TYPE", b"master"])),
+        ":0\r\n"
+    );
+    drop(mon);
     // Short TTLs run out (both sides hide expired keys; emu's DELs reach the replica).
     std::thread::sleep(Duration::from_millis(300));
     c.cmd(&[b"SET", b"fence", b"1"]);
