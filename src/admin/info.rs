@@ -102,7 +102,12 @@ fn os_line() -> String {
     }
 }
 
-fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
+fn section(
+    ctx: &Ctx,
+    name: &str,
+    scripts: &crate::scripting::MemoryReport,
+    out: &mut String,
+) -> bool {
     let link = ctx.session.link.as_ref();
     let store = &*ctx.store;
     let mut f = |k: &str, v: &dyn std::fmt::Display| {
@@ -218,19 +223,22 @@ fn section(ctx: &Ctx, name: &str, out: &mut String) -> bool {
             f("allocator_resident", &rss);
             f("total_system_memory", &total);
             f("total_system_memory_human", &human(total));
-            f("used_memory_lua", &0);
-            f("used_memory_vm_eval", &0);
-            f("used_memory_lua_human", &human(0));
-            f("used_memory_scripts_eval", &0);
-            f("number_of_cached_scripts", &0);
-            f("number_of_functions", &0);
-            f("number_of_libraries", &0);
-            f("used_memory_vm_functions", &0);
-            f("used_memory_vm_total", &0);
-            f("used_memory_vm_total_human", &human(0));
-            f("used_memory_functions", &0);
-            f("used_memory_scripts", &0);
-            f("used_memory_scripts_human", &human(0));
+            let sc = scripts;
+            let vm_total = sc.vm_eval + sc.vm_functions;
+            let scripts_total = sc.scripts_eval + sc.functions_bytes;
+            f("used_memory_lua", &sc.vm_eval);
+            f("used_memory_vm_eval", &sc.vm_eval);
+            f("used_memory_lua_human", &human(sc.vm_eval));
+            f("used_memory_scripts_eval", &sc.scripts_eval);
+            f("number_of_cached_scripts", &sc.cached_scripts);
+            f("number_of_functions", &sc.functions);
+            f("number_of_libraries", &sc.libraries);
+            f("used_memory_vm_functions", &sc.vm_functions);
+            f("used_memory_vm_total", &vm_total);
+            f("used_memory_vm_total_human", &human(vm_total));
+            f("used_memory_functions", &sc.functions_bytes);
+            f("used_memory_scripts", &scripts_total);
+            f("used_memory_scripts_human", &human(scripts_total));
             f("maxmemory", &maxmemory);
             f("maxmemory_human", &human(maxmemory));
             f("maxmemory_policy", &policy);
@@ -543,6 +551,12 @@ pub fn info(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             }
         }
     }
+    // The Lua states' figures (made on demand) for the memory section.
+    let scripts = if wanted.contains(&"memory") {
+        crate::scripting::memory_report(ctx.store)
+    } else {
+        Default::default()
+    };
     let mut out = String::new();
     let mut first = true;
     for name in ALL_SECTIONS {
@@ -550,7 +564,7 @@ pub fn info(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             continue;
         }
         let mut body = String::new();
-        if !section(ctx, name, &mut body) {
+        if !section(ctx, name, &scripts, &mut body) {
             continue;
         }
         if !first {

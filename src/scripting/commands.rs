@@ -35,6 +35,18 @@ fn take_state(ctx: &mut Ctx) -> Result<Box<State>> {
     }
 }
 
+/// The EVAL state's Lua memory and cached scripts (INFO memory); made if absent.
+pub(crate) fn eval_memory(store: &mut crate::engine::Store) -> (u64, u64) {
+    with_slot(store, |s| {
+        if s.eval.is_none() {
+            s.eval = State::new().ok().map(Box::new);
+        }
+        s.eval.as_ref().map_or((0, 0), |st| {
+            (st.lua().used_memory() as u64, st.scripts.len() as u64)
+        })
+    })
+}
+
 fn put_state(ctx: &mut Ctx, state: Box<State>) {
     with_slot(ctx.store, |s| s.eval = Some(state));
 }

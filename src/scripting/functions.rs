@@ -215,6 +215,23 @@ fn take_engine(store: &mut Store) -> Result<Box<Engine>> {
     }
 }
 
+/// The FUNCTION state's Lua memory, functions and libraries (INFO memory); the engine is
+/// built from the libraries if it is not current.
+pub(crate) fn function_memory(store: &mut Store) -> (u64, u64, u64) {
+    match take_engine(store) {
+        Ok(engine) => {
+            let out = (
+                engine.state.lua().used_memory() as u64,
+                engine.functions.len() as u64,
+                engine.libraries.len() as u64,
+            );
+            put_engine(store, engine);
+            out
+        }
+        Err(_) => (0, 0, store.libraries.iter().count() as u64),
+    }
+}
+
 fn put_engine(store: &mut Store, mut engine: Box<Engine>) {
     engine.version = store.libraries.version();
     with_slot(store, |s| s.functions = Some(engine));

@@ -52,3 +52,43 @@ pub mod lua;
 pub mod structlib;
 
 pub use commands::COMMANDS;
+
+/// What INFO memory reports about scripting (Redis's `used_memory_vm_*`,
+/// `used_memory_scripts_eval`, `used_memory_functions`, `number_of_*`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MemoryReport {
+    /// Bytes the EVAL Lua state uses (`used_memory_vm_eval`, `used_memory_lua`).
+    pub vm_eval: u64,
+    /// Scripts in EVAL's cache.
+    pub cached_scripts: u64,
+    /// The cache's bookkeeping (`used_memory_scripts_eval`): per script its SHA and entry.
+    pub scripts_eval: u64,
+    /// Bytes the FUNCTION Lua state uses (`used_memory_vm_functions`).
+    pub vm_functions: u64,
+    /// Functions registered.
+    pub functions: u64,
+    /// Libraries loaded.
+    pub libraries: u64,
+    /// The libraries' bookkeeping (`used_memory_functions`): their codes and names.
+    pub functions_bytes: u64,
+}
+
+/// The scripting figures of INFO memory for `store` (its Lua states are made if they do
+/// not exist yet, as Redis always has both).
+pub fn memory_report(store: &mut crate::engine::Store) -> MemoryReport {
+    let (vm_eval, cached_scripts) = commands::eval_memory(store);
+    let (vm_functions, functions, libraries) = functions::function_memory(store);
+    MemoryReport {
+        vm_eval,
+        cached_scripts,
+        scripts_eval: cached_scripts * (40 + 64),
+        vm_functions,
+        functions,
+        libraries,
+        functions_bytes: store
+            .libraries
+            .iter()
+            .map(|(name, code)| (name.len() + code.len() + 64) as u64)
+            .sum(),
+    }
+}

@@ -419,3 +419,46 @@ fn instantaneous_metrics_follow_traffic() {
         );
     }
 }
+
+/// INFO memory's scripting counts as Redis's (and the Lua memory figures are real).
+#[test]
+fn scripting_counts_as_redis() {
+    let Some(mut p) = Pair::start("INFO memory scripting") else {
+        return;
+    };
+    let counts = |raw: &mut crate::server_util::Raw| -> (String, u64) {
+        let info = bulk(&raw.cmd(&[b"INFO", b"memory"]));
+        let get = |k: &str| {
+            info.lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}:")))
+                .unwrap_or("missing")
+                .to_string()
+        };
+        let counts = [
+            "number_of_cached_scripts",
+            "number_of_functions",
+            "number_of_libraries",
+        ]
+        .map(|k| format!("{k}:{}", get(k)))
+        .join(" ");
+        (counts, get("used_memory_vm_total").parse().unwrap_or(0))
+    };
+    let check = |p: &mut Pair| {
+        let (ce, vm) = counts(&mut p.emu);
+        let (cr, _) = counts(&mut p.real);
+        assert_eq!(ce, cr);
+        assert!(vm > 0, "used_memory_vm_total {vm}");
+    };
+    check(&mut p);
+    p.same(&[b"SCRIPT", b"LOAD", b"return 1"]);
+    p.same(&[b"SCRIPT", b"LOAD", b"return 2"]);
+    p.same(&[
+        b"FUNCTION",
+        b"LOAD",
+        b"#!lua name=lib1\nredis.register_function('f1', function() return 1 end)\nredis.register_function('f2', function() return 2 end)",
+    ]);
+    check(&mut p);
+    p.same(&[b"SCRIPT", b"FLUSH"]);
+    p.same(&[b"FUNCTION", b"FLUSH"]);
+    check(&mut p);
+}
