@@ -56,12 +56,22 @@ fn object_line_as_redis() {
                     let (k, v) = kv.split_once(':').expect("k:v");
                     // Only these values are comparable; the rest are addresses, clocks
                     // and size estimates.
-                    let keep = matches!(k, "refcount" | "encoding" | "lru_seconds_idle")
-                        || k.starts_with("ql_nodes");
-                    (
-                        k.to_string(),
-                        if keep { v.to_string() } else { String::new() },
-                    )
+                    let keep = matches!(k, "refcount" | "encoding") || k.starts_with("ql_nodes");
+                    // Idle seconds: the two servers may read them across a second
+                    // boundary of each other.
+                    let v = if k == "lru_seconds_idle" {
+                        (if v.parse::<u64>().is_ok_and(|s| s <= 1) {
+                            "<=1"
+                        } else {
+                            v
+                        })
+                        .to_string()
+                    } else if keep {
+                        v.to_string()
+                    } else {
+                        String::new()
+                    };
+                    (k.to_string(), v)
                 })
                 .collect()
         };
