@@ -576,6 +576,9 @@ pub struct Handle {
 struct Pinned {
     db: usize,
     conn: Option<(Arc<Node>, redis::Connection)>,
+    /// Between WATCH and EXEC / DISCARD / UNWATCH: the connection stays where it is (on
+    /// a cluster, a command for another node's slot then gets that node's MOVED).
+    watching: bool,
 }
 
 impl std::fmt::Debug for Pinned {
@@ -601,7 +604,11 @@ impl Handle {
     pub fn dedicated(&self, db: usize) -> Handle {
         Handle {
             remote: self.remote.clone(),
-            pinned: Some(Arc::new(Mutex::new(Pinned { db, conn: None }))),
+            pinned: Some(Arc::new(Mutex::new(Pinned {
+                db,
+                conn: None,
+                watching: false,
+            }))),
         }
     }
 
@@ -724,6 +731,12 @@ impl Handle {
         commands: &[&[&[u8]]],
     ) -> Result<Vec<Value>> {
         let mut p = p.lock();
+        // On a cluster, an idle pinned connection follows the keys to their node.
+        if let (Some(s), Some((node, _)), false) = (slot, &p.conn, p.watching) {
+            if !Arc::ptr_eq(node, &self.remote.node_for(Some(s))?) {
+                p.conn = None;
+            }
+        }
         if p.conn.is_none() {
             let node = self.remote.node_for(slot)?;
             let mut conn = node.open()?;
@@ -738,11 +751,21 @@ impl Handle {
             return Err(conn_error("no connection"));
         };
         match roundtrip(conn, commands) {
-            Ok(r) => Ok(r),
+            Ok(r) => {
+                for argv in commands {
+                    match argv.first().map(|n| n.to_ascii_lowercase()).as_deref() {
+                        Some(b"watch") => p.watching = true,
+                        Some(b"exec" | b"discard" | b"unwatch") => p.watching = false,
+                        _ => {}
+                    }
+                }
+                Ok(r)
+            }
             Err(e) => {
-                // A broken connection is reopened by the next command (its WATCHes and
-                // subscriptions are gone, as with a reconnecting client).
+                // A broken connection is reopened by the next command (its WATCHes are
+                // gone, as with a reconnecting client).
                 p.conn = None;
+                p.watching = false;
                 Err(e)
             }
         }

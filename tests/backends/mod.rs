@@ -90,6 +90,9 @@ fn keep(child: std::process::Child) {
         .push(child);
 }
 
+// The child is kept in `keep`'s list and reaped by the watchdog (the lint does not follow
+// it there).
+#[allow(clippy::zombie_processes)]
 fn spawn_server(bin: &std::path::Path, dir: &std::path::Path, port: u16, extra: &[&str]) -> u32 {
     let child = Command::new(bin)
         .current_dir(dir)
