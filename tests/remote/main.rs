@@ -527,3 +527,29 @@ fn emu_push_command_prints_a_summary() {
     let pttl: i64 = target.pttl("b").unwrap();
     assert!(pttl > 50_000 && pttl <= 60_000, "{pttl}");
 }
+
+#[test]
+fn connection_pool_of_remote_connections() {
+    let Some(url) = backends::server_url() else {
+        return;
+    };
+    let _serial = backends::serial();
+    let r = backends::fresh(&url);
+    let pool = emu::ConnectionPool::from_url(&format!("{url}/4"))
+        .unwrap()
+        .max_connections(2);
+    {
+        let a = pool.get().unwrap();
+        let b = pool.get().unwrap();
+        let _: () = a.set("k", "from-a").unwrap();
+        assert_eq!(b.get::<_, String>("k").unwrap(), "from-a");
+        assert_eq!(a.db(), 4);
+        let e = pool.get().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Connection);
+        assert_eq!(e.message(), "Too many connections");
+    }
+    assert_eq!((pool.idle(), pool.in_use()), (2, 0));
+    // Database 4, not the default one.
+    assert_eq!(r.get::<_, Option<String>>("k").unwrap(), None);
+    assert_eq!(r.with_db(4).get::<_, String>("k").unwrap(), "from-a");
+}
