@@ -228,12 +228,7 @@ impl Pipeline {
     fn run_batch(&self, commands: &[Vec<Vec<u8>>], ignored: &[bool]) -> Result<Vec<Value>> {
         #[cfg(feature = "remote")]
         if let Some(h) = self.conn().remote_handle() {
-            let argvs: Vec<Vec<&[u8]>> = commands
-                .iter()
-                .map(|c| c.iter().map(Vec::as_slice).collect())
-                .collect();
-            let refs: Vec<&[&[u8]]> = argvs.iter().map(Vec::as_slice).collect();
-            let replies = h.batch(&refs)?;
+            let replies = h.batch_owned(commands)?;
             return Ok(replies
                 .into_iter()
                 .zip(ignored)

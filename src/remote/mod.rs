@@ -119,14 +119,13 @@ pub fn reply_result(v: Value) -> Result<Value> {
 }
 
 /// Appends one command in RESP (an array of bulk strings) to `out`.
-pub fn pack(out: &mut Vec<u8>, argv: &[&[u8]]) {
-    out.push(b'*');
-    out.extend_from_slice(argv.len().to_string().as_bytes());
-    out.extend_from_slice(b"\r\n");
+pub fn pack<A: AsRef<[u8]>>(out: &mut Vec<u8>, argv: &[A]) {
+    use std::io::Write as _;
+    // Writing into a Vec cannot fail.
+    let _ = write!(out, "*{}\r\n", argv.len());
     for a in argv {
-        out.push(b'$');
-        out.extend_from_slice(a.len().to_string().as_bytes());
-        out.extend_from_slice(b"\r\n");
+        let a = a.as_ref();
+        let _ = write!(out, "${}\r\n", a.len());
         out.extend_from_slice(a);
         out.extend_from_slice(b"\r\n");
     }
@@ -140,9 +139,18 @@ fn roundtrip(conn: &mut redis::Connection, commands: &[&[&[u8]]]) -> Result<Vec<
     for argv in commands {
         pack(&mut packed, argv);
     }
-    conn.send_packed_command(&packed).map_err(from_redis)?;
-    let mut out = Vec::with_capacity(commands.len());
-    while out.len() < commands.len() {
+    roundtrip_packed(conn, &packed, commands.len())
+}
+
+/// [`roundtrip`] of `count` commands already packed.
+fn roundtrip_packed(
+    conn: &mut redis::Connection,
+    packed: &[u8],
+    count: usize,
+) -> Result<Vec<Value>> {
+    conn.send_packed_command(packed).map_err(from_redis)?;
+    let mut out = Vec::with_capacity(count);
+    while out.len() < count {
         match conn.recv_response() {
             Ok(redis::Value::Push { .. }) => continue,
             Ok(v) => out.push(to_value(v)),
@@ -200,6 +208,14 @@ impl Node {
     fn run(&self, commands: &[&[&[u8]]]) -> Result<Vec<Value>> {
         let mut c = self.take()?;
         let out = roundtrip(&mut c, commands)?;
+        self.give_back(c);
+        Ok(out)
+    }
+
+    /// [`Node::run`] of `count` commands already packed.
+    fn run_packed(&self, packed: &[u8], count: usize) -> Result<Vec<Value>> {
+        let mut c = self.take()?;
+        let out = roundtrip_packed(&mut c, packed, count)?;
         self.give_back(c);
         Ok(out)
     }
@@ -769,6 +785,24 @@ impl Handle {
                 Err(e)
             }
         }
+    }
+
+    /// [`Handle::batch`] of owned argument vectors (a [`crate::client`] pipeline's queue):
+    /// on a single server through a pooled connection, packed straight from them.
+    pub fn batch_owned(&self, commands: &[Vec<Vec<u8>>]) -> Result<Vec<Value>> {
+        if let (Target::Server(node), None) = (&self.remote.target, &self.pinned) {
+            let mut packed = Vec::with_capacity(commands.len() * 32);
+            for argv in commands {
+                pack(&mut packed, argv);
+            }
+            return node.run_packed(&packed, commands.len());
+        }
+        let argvs: Vec<Vec<&[u8]>> = commands
+            .iter()
+            .map(|c| c.iter().map(Vec::as_slice).collect())
+            .collect();
+        let refs: Vec<&[&[u8]]> = argvs.iter().map(Vec::as_slice).collect();
+        self.batch(&refs)
     }
 
     /// Runs a plain pipeline: each reply (or error reply) in its slot. On a cluster the
