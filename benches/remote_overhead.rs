@@ -102,6 +102,22 @@ fn main() {
         t.elapsed()
     };
 
+    // Profiling aid: ONLY=emu_pipe|plain_pipe|emu_p1|plain_p1 runs just that, ROUNDS times.
+    if let Ok(only) = std::env::var("ONLY") {
+        let t = Instant::now();
+        for _ in 0..rounds {
+            match only.as_str() {
+                "emu_pipe" => drop(emu_pipe()),
+                "plain_pipe" => drop(plain_pipe(&mut con)),
+                "emu_p1" => drop(emu_p1()),
+                _ => drop(plain_p1(&mut con)),
+            }
+        }
+        println!("{only}: {:?}", t.elapsed());
+        let _ = server.kill();
+        let _ = server.wait();
+        return;
+    }
     // Warm-up (connections, server allocations).
     emu_p1();
     plain_p1(&mut con);

@@ -120,15 +120,32 @@ pub fn reply_result(v: Value) -> Result<Value> {
 
 /// Appends one command in RESP (an array of bulk strings) to `out`.
 pub fn pack<A: AsRef<[u8]>>(out: &mut Vec<u8>, argv: &[A]) {
-    use std::io::Write as _;
-    // Writing into a Vec cannot fail.
-    let _ = write!(out, "*{}\r\n", argv.len());
+    out.push(b'*');
+    push_decimal(out, argv.len());
+    out.extend_from_slice(b"\r\n");
     for a in argv {
         let a = a.as_ref();
-        let _ = write!(out, "${}\r\n", a.len());
+        out.push(b'$');
+        push_decimal(out, a.len());
+        out.extend_from_slice(b"\r\n");
         out.extend_from_slice(a);
         out.extend_from_slice(b"\r\n");
     }
+}
+
+/// Appends `n` in decimal (no formatting machinery: this runs for every argument sent).
+fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 /// Sends `commands` on `conn` in one write and reads one reply per command (RESP3 push
@@ -890,5 +907,50 @@ impl Handle {
     pub fn subscriber(&self) -> Result<subscriber::Subscriber> {
         let node = self.remote.node_for(None)?;
         subscriber::Subscriber::connect(node.client.get_connection_info())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_writes_resp_arrays_of_bulks() {
+        let mut out = Vec::new();
+        let long = vec![b'x'; 1234];
+        pack(&mut out, &[&b"SET"[..], b"k", &long, b""]);
+        let mut want = b"*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$1234\r\n".to_vec();
+        want.extend_from_slice(&long);
+        want.extend_from_slice(b"\r\n$0\r\n\r\n");
+        assert_eq!(out, want);
+        for n in [0usize, 7, 10, 99, 100, 65535, usize::MAX] {
+            let mut d = Vec::new();
+            push_decimal(&mut d, n);
+            assert_eq!(d, n.to_string().into_bytes());
+        }
+    }
+
+    #[test]
+    fn slots_and_crossslot() {
+        assert_eq!(command_slot(&[b"PING"]).unwrap(), None);
+        let a = command_slot(&[b"GET", b"{u}a"]).unwrap();
+        assert_eq!(
+            a,
+            command_slot(&[b"MSET", b"{u}a", b"1", b"{u}b", b"2"]).unwrap()
+        );
+        let e = command_slot(&[b"MSET", b"a", b"1", b"b", b"2"]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::CrossSlot);
+        let t: [&[&[u8]]; 2] = [&[b"SET", b"a", b"1"], &[b"SET", b"b", b"1"]];
+        assert!(commands_slot(t.iter().copied()).is_err());
+        assert!(is_remote_url("remote+redis://h:1") && is_remote_url("REDIS+CLUSTER://h:1"));
+        assert!(!is_remote_url("redis://h:1"));
+        assert_eq!(
+            hide_password("remote+redis://u:pw@h:1/0"),
+            "remote+redis://u:***@h:1/0"
+        );
+        assert_eq!(
+            redirect(&Value::Error("MOVED 12 127.0.0.1:7001".into())),
+            Some((false, "127.0.0.1:7001".into()))
+        );
     }
 }
