@@ -57,6 +57,10 @@
 //!   engine.
 //! * [`commands`] — the registry: the one list of every module's spec slice, the table,
 //!   and the services (`Store::new`) a store is made with.
+//! * `remote` (feature `remote`) — the remote backend: redis-rs connections to a Redis /
+//!   Valkey server or a Redis Cluster (slot routing by the command table's key positions,
+//!   CROSSSLOT, MOVED/ASK, fan-out), reply and error conversion to [`Value`] / [`Error`],
+//!   and `emu push` (RESTORE of DUMP payloads). The client's one execute path calls it.
 //! * Front ends: [`client`] (the `Redis` handle, typed methods, pipelines, the embedded
 //!   `PubSub`, conversions, redis-py-style connections), [`server`] (the connection state
 //!   machine and, with feature `server`, the network server behind `emu serve`), `adapters`
@@ -94,6 +98,8 @@ pub mod keyspace;
 pub mod persist;
 pub mod pubsub;
 pub mod rdb;
+#[cfg(feature = "remote")]
+pub mod remote;
 pub mod resp;
 pub mod scripting;
 pub mod server;

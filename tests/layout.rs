@@ -26,10 +26,11 @@ const RANKS: &[(&str, u32)] = &[
     ("rdb", 7),
     ("persist", 8),
     ("commands", 9),
-    ("client", 10),
-    ("server", 11),
-    ("adapters", 12),
-    ("bin", 13),
+    ("remote", 10),
+    ("client", 11),
+    ("server", 12),
+    ("adapters", 13),
+    ("bin", 14),
 ];
 
 /// Known exceptions (from room, to room), each explained in `src/lib.rs`'s `# Layout`.

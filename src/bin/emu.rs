@@ -51,6 +51,10 @@ enum Command {
     /// Copy a live Redis server's dataset into a data directory over the replication
     /// protocol (the server keeps running).
     Pull(PullArgs),
+    /// Copy a data directory's keys into a Redis / Valkey server or a Redis Cluster
+    /// (RESTORE of DUMP payloads with their TTLs, REPLACE, pipelined; feature `remote`).
+    #[cfg(feature = "remote")]
+    Push(PushArgs),
     /// Verify a data directory (checksums, decoding, replay); --repair fixes it.
     Check(CheckArgs),
     /// Write a fresh snapshot and start an empty log.
@@ -157,6 +161,16 @@ struct PullArgs {
     dir: std::path::PathBuf,
 }
 
+#[cfg(feature = "remote")]
+#[derive(clap::Args)]
+struct PushArgs {
+    /// Data directory (read only).
+    dir: std::path::PathBuf,
+    /// The target: redis://[user:pass@]host:port[/db], unix:///path.sock, or a cluster:
+    /// redis+cluster://host:port[,host:port…]
+    url: String,
+}
+
 #[derive(clap::Args)]
 struct CheckArgs {
     /// Data directory.
@@ -223,6 +237,8 @@ fn main() {
         Command::Dump(a) => dump(a),
         Command::Load(a) => load(a),
         Command::Pull(a) => pull(a),
+        #[cfg(feature = "remote")]
+        Command::Push(a) => push(a),
         Command::Check(a) => check(a),
         Command::Compact(a) => {
             let p = Progress::spinner("compact");
@@ -624,6 +640,33 @@ fn pull(a: PullArgs) {
         println!("created data directory {}", a.dir.display());
     }
     println!("pulled {n} keys into {}", a.dir.display());
+}
+
+#[cfg(feature = "remote")]
+fn push(a: PushArgs) {
+    let mut p = Progress::new("push", "keys");
+    let report = emu::remote::push::push(&a.dir, &a.url, &mut |d, t| p.update(d, t))
+        .unwrap_or_else(|e| {
+            eprintln!("emu: push: {e}");
+            std::process::exit(1);
+        });
+    p.finish();
+    let mut line = format!(
+        "pushed {} keys from {} to {}",
+        report.keys,
+        a.dir.display(),
+        a.url
+    );
+    if report.expired > 0 {
+        line.push_str(&format!("; skipped {} expired", report.expired));
+    }
+    if report.libraries > 0 {
+        line.push_str(&format!(
+            "; {} function libraries not pushed (FUNCTION DUMP/RESTORE them)",
+            report.libraries
+        ));
+    }
+    println!("{line}");
 }
 
 /// `emu load DIR FILE` of an RDB file (by --format rdb or the REDIS magic).

@@ -335,6 +335,8 @@ impl ConnectOptions {
                 socket_timeout: self.socket_timeout,
                 socket_connect_timeout: self.socket_connect_timeout,
             })),
+            #[cfg(feature = "remote")]
+            remote: None,
         })
     }
 

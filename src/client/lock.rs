@@ -83,6 +83,26 @@ impl LockOptions {
     }
 }
 
+/// redis-py's `LUA_RELEASE_SCRIPT` (remote handles).
+const RELEASE: &str = "local token = redis.call('get', KEYS[1]) \
+if not token or token ~= ARGV[1] then return 0 end \
+redis.call('del', KEYS[1]) return 1";
+
+/// redis-py's `LUA_EXTEND_SCRIPT` (remote handles; ARGV[2] ms, ARGV[3] replace).
+const EXTEND: &str = "local token = redis.call('get', KEYS[1]) \
+if not token or token ~= ARGV[1] then return 0 end \
+local expiration = redis.call('pttl', KEYS[1]) \
+if not expiration then expiration = 0 end \
+if expiration < 0 then return 0 end \
+local newttl = ARGV[2] \
+if ARGV[3] == '0' then newttl = ARGV[2] + expiration end \
+redis.call('pexpire', KEYS[1], newttl) return 1";
+
+/// redis-py's `LUA_REACQUIRE_SCRIPT` (remote handles; ARGV[2] ms).
+const REACQUIRE: &str = "local token = redis.call('get', KEYS[1]) \
+if not token or token ~= ARGV[1] then return 0 end \
+redis.call('pexpire', KEYS[1], ARGV[2]) return 1";
+
 fn lock_err(msg: &str) -> Error {
     Error::new(ErrorKind::Lock, msg)
 }
@@ -220,11 +240,25 @@ impl Lock {
 
     /// Runs `f` with the key's value compared to our token, all under the store's lock;
     /// `f` gets the engine and returns whether it acted.
+    ///
+    /// On a remote handle the same check-and-act runs as the Lua script `script` (KEYS[1]
+    /// the name, ARGV[1] the token, then `args`), as redis-py's `Lock` does it.
     fn checked(
         &self,
         token: &[u8],
+        script: (&str, &[&[u8]]),
         f: impl FnOnce(&mut crate::engine::Store, &mut engine::Session) -> Result<bool>,
     ) -> Result<bool> {
+        if self.redis.is_remote() {
+            let mut args: Vec<&[u8]> = vec![token];
+            args.extend_from_slice(script.1);
+            let n: i64 = crate::client::Script::new(script.0).call(
+                &self.redis,
+                &[&self.name[..]][..],
+                &args[..],
+            )?;
+            return Ok(n == 1);
+        }
         self.redis.with_session_and_store(|store, session| {
             match engine::execute(store, session, &[b"GET", &self.name])? {
                 Value::Bulk(v) if v == token => f(store, session),
@@ -242,7 +276,7 @@ impl Lock {
             return Err(lock_err("Cannot release an unlocked lock"));
         };
         let name = self.name.clone();
-        let done = self.checked(&token, |store, session| {
+        let done = self.checked(&token, (RELEASE, &[]), |store, session| {
             engine::execute(store, session, &[b"DEL", &name])?;
             Ok(true)
         })?;
@@ -263,7 +297,10 @@ impl Lock {
         }
         let name = self.name.clone();
         let add = i64::try_from(additional.as_millis()).unwrap_or(i64::MAX);
-        let done = self.checked(&token, |store, session| {
+        let add_arg = add.to_string();
+        let replace_arg: &[u8] = if replace_ttl { b"1" } else { b"0" };
+        let args: [&[u8]; 2] = [add_arg.as_bytes(), replace_arg];
+        let done = self.checked(&token, (EXTEND, &args), |store, session| {
             let pttl = match engine::execute(store, session, &[b"PTTL", &name])? {
                 Value::Int(n) => n,
                 _ => -2,
@@ -299,7 +336,7 @@ impl Lock {
         };
         let name = self.name.clone();
         let ms = timeout.as_millis().to_string();
-        let done = self.checked(&token, |store, session| {
+        let done = self.checked(&token, (REACQUIRE, &[ms.as_bytes()]), |store, session| {
             engine::execute(store, session, &[b"PEXPIRE", &name, ms.as_bytes()])?;
             Ok(true)
         })?;

@@ -133,6 +133,10 @@ pub struct Redis {
     session: Arc<Mutex<Session>>,
     /// How the handle was connected ([`Redis::connect`], [`from_url`]); None otherwise.
     info: Option<Arc<connect::ConnInfo>>,
+    /// The remote backend ([`Redis::remote`]): when set, every command goes there and
+    /// `shared` is an unused placeholder store.
+    #[cfg(feature = "remote")]
+    remote: Option<crate::remote::Handle>,
 }
 
 impl Default for Redis {
@@ -346,7 +350,74 @@ impl Redis {
             shared,
             session: Arc::new(Mutex::new(new_session(0))),
             info: None,
+            #[cfg(feature = "remote")]
+            remote: None,
         }
+    }
+
+    /// A handle on a real Redis / Valkey server or a Redis Cluster (feature `remote`):
+    /// `remote+redis://[[user]:password@]host[:port][/db]`, `remote+unix:///path.sock`,
+    /// `remote+cluster://host:port[,host:port…]` (also `redis+cluster://…`). Every typed
+    /// method, [`Redis::cmd`], pipelines, transactions, [`Redis::pubsub`], scripts, SCAN
+    /// iterators and [`Redis::lock`] then run there, with the same reply conversions and
+    /// error kinds; [`crate::from_url`] accepts the same URLs, so one configuration string
+    /// switches a program between embedded (`emu://…`) and remote. See [`crate::remote`].
+    ///
+    /// Methods that manage an embedded store ([`Redis::with_store`], the clock methods,
+    /// [`Redis::monitor`], [`Redis::persistence`], [`Redis::purge_expired`]) act on an
+    /// unused private store on a remote handle.
+    #[cfg(feature = "remote")]
+    pub fn remote(url: &str) -> Result<Redis> {
+        let remote = crate::remote::Remote::connect(url)?;
+        let db = url_db(url);
+        // The placeholder store's RNG makes `Lock` tokens: seeded per handle and process, so
+        // two programs sharing a server never draw the same tokens.
+        static HANDLES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let seed = Clock::System.now_ms()
+            ^ (u64::from(std::process::id()) << 40)
+            ^ HANDLES
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mut r = Redis {
+            shared: Arc::new(Shared::new(Store::new(
+                Config::default(),
+                Clock::System,
+                seed,
+            ))),
+            session: Arc::new(Mutex::new(new_session(db))),
+            info: None,
+            remote: Some(crate::remote::Handle::new(remote)),
+        };
+        if db != 0 && r.is_cluster() {
+            // Redis Cluster's own answer, from a dedicated connection's SELECT.
+            r = r.with_db(db);
+        }
+        Ok(r)
+    }
+
+    /// True if this handle talks to a Redis Cluster (feature `remote`).
+    pub fn is_cluster(&self) -> bool {
+        #[cfg(feature = "remote")]
+        if let Some(h) = &self.remote {
+            return h.remote().is_cluster();
+        }
+        self.shared.lock().config.cluster_enabled
+    }
+
+    /// True if this handle talks to a server or cluster over the network (feature
+    /// `remote`), false for an embedded store.
+    pub fn is_remote(&self) -> bool {
+        #[cfg(feature = "remote")]
+        if self.remote.is_some() {
+            return true;
+        }
+        false
+    }
+
+    /// The remote backend of this handle, if any.
+    #[cfg(feature = "remote")]
+    pub(crate) fn remote_handle(&self) -> Option<&crate::remote::Handle> {
+        self.remote.as_ref()
     }
 
     /// A handle on the same store with its own session selecting database `db`.
@@ -363,6 +434,8 @@ impl Redis {
             shared: self.shared.clone(),
             session: Arc::new(Mutex::new(session)),
             info: self.info.clone(),
+            #[cfg(feature = "remote")]
+            remote: self.remote.as_ref().map(|h| h.dedicated(db)),
         }
     }
 
@@ -378,6 +451,10 @@ impl Redis {
     /// calling thread, holding no lock, until another handle or thread makes its key ready
     /// or its timeout passes (see [`crate::blocking`]).
     pub fn execute(&self, argv: &[&[u8]]) -> Result<Value> {
+        #[cfg(feature = "remote")]
+        if let Some(h) = &self.remote {
+            return h.execute(argv);
+        }
         loop {
             let attempt = self.with_session_and_store_unless_busy(|store, session| {
                 // A single command can wait for a CLIENT PAUSE to end (holding no lock).
@@ -555,6 +632,30 @@ impl Redis {
     pub fn purge_expired(&self) -> usize {
         self.shared.lock().active_expire(usize::MAX)
     }
+}
+
+/// The database a `remote+redis://host/N` or `?db=N` URL selects (0 when none).
+#[cfg(feature = "remote")]
+fn url_db(url: &str) -> usize {
+    let (path, query) = match url.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (url, None),
+    };
+    if let Some(db) = query.and_then(|q| {
+        q.split('&')
+            .find_map(|kv| kv.strip_prefix("db="))
+            .and_then(|v| v.parse().ok())
+    }) {
+        return db;
+    }
+    let after = path.split_once("://").map(|(_, a)| a).unwrap_or("");
+    if path.to_ascii_lowercase().contains("unix://") {
+        return 0;
+    }
+    after
+        .split_once('/')
+        .and_then(|(_, db)| db.parse().ok())
+        .unwrap_or(0)
 }
 
 fn new_session(db: usize) -> Session {

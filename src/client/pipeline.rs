@@ -226,6 +226,16 @@ impl Pipeline {
     }
 
     fn run_batch(&self, commands: &[Vec<Vec<u8>>], ignored: &[bool]) -> Result<Vec<Value>> {
+        #[cfg(feature = "remote")]
+        if let Some(h) = self.conn().remote_handle() {
+            let replies = h.batch_owned(commands)?;
+            return Ok(replies
+                .into_iter()
+                .zip(ignored)
+                .filter(|(_, ignore)| !**ignore)
+                .map(|(v, _)| v)
+                .collect());
+        }
         self.conn().wait_while_paused(commands)?;
         let mut out = Vec::with_capacity(commands.len());
         self.conn().with_session_and_store(|store, session| {
@@ -247,8 +257,42 @@ impl Pipeline {
         if commands.is_empty() && !self.is_watching() {
             return Ok(Vec::new());
         }
+        #[cfg(feature = "remote")]
+        let remote_exec = match self.conn().remote_handle() {
+            Some(h) => {
+                let argvs: Vec<Vec<&[u8]>> = commands
+                    .iter()
+                    .map(|c| c.iter().map(Vec::as_slice).collect())
+                    .collect();
+                let refs: Vec<&[&[u8]]> = argvs.iter().map(Vec::as_slice).collect();
+                Some(h.transaction(&refs)?)
+            }
+            None => None,
+        };
+        #[cfg(not(feature = "remote"))]
+        let remote_exec: Option<Value> = None;
+        let exec = match remote_exec {
+            Some(v) => v,
+            None => self.embedded_exec(commands)?,
+        };
+        match exec {
+            Value::Array(replies) => Ok(replies
+                .into_iter()
+                .zip(ignored)
+                .filter(|(_, ignore)| !**ignore)
+                .map(|(v, _)| v)
+                .collect()),
+            Value::NilArray | Value::Nil => Err(watch_error()),
+            other => Err(Error::conversion(format!(
+                "unexpected EXEC reply {other:?}"
+            ))),
+        }
+    }
+
+    /// MULTI, the commands and EXEC on the embedded store under one lock; EXEC's reply.
+    fn embedded_exec(&self, commands: &[Vec<Vec<u8>>]) -> Result<Value> {
         self.conn().wait_while_paused(commands)?;
-        let exec = self.conn().with_session_and_store(|store, session| {
+        self.conn().with_session_and_store(|store, session| {
             engine::execute(store, session, &[b"MULTI"])?;
             let mut first_error = None;
             for argv in commands {
@@ -258,19 +302,7 @@ impl Pipeline {
                 }
             }
             engine::execute(store, session, &[b"EXEC"]).map_err(|e| first_error.unwrap_or(e))
-        })??;
-        match exec {
-            Value::Array(replies) => Ok(replies
-                .into_iter()
-                .zip(ignored)
-                .filter(|(_, ignore)| !**ignore)
-                .map(|(v, _)| v)
-                .collect()),
-            Value::NilArray => Err(watch_error()),
-            other => Err(Error::conversion(format!(
-                "unexpected EXEC reply {other:?}"
-            ))),
-        }
+        })?
     }
 
     /// Runs every queued command like [`Pipeline::execute`], then — like redis-py's default

@@ -78,6 +78,11 @@ pub struct ConnectionPool {
     /// `Some(timeout)`: a BlockingConnectionPool waiting up to `timeout` (None: forever).
     blocking: Option<Option<Duration>>,
     shared: Arc<PoolShared>,
+    /// A pool of the remote backend ([`ConnectionPool::from_url`] of a `remote+` URL):
+    /// each pooled connection is a connection of its own to the server
+    /// ([`Redis::with_db`] of this handle).
+    #[cfg(feature = "remote")]
+    remote: Option<Redis>,
 }
 
 impl std::fmt::Debug for ConnectionPool {
@@ -108,12 +113,23 @@ impl ConnectionPool {
                 }),
                 returned: Condvar::new(),
             }),
+            #[cfg(feature = "remote")]
+            remote: None,
         }
     }
 
     /// A pool for a URL ([`crate::from_url`]'s forms and its guard against a listening
     /// server; `?max_connections=N` is honoured).
+    ///
+    /// With feature `remote`, a `remote+…` URL makes a pool of connections to that server
+    /// (see [`Redis::remote`]).
     pub fn from_url(url: &str) -> Result<ConnectionPool> {
+        #[cfg(feature = "remote")]
+        if crate::remote::is_remote_url(url) {
+            let mut pool = ConnectionPool::new(ConnectOptions::default());
+            pool.remote = Some(Redis::remote(url)?);
+            return Ok(pool);
+        }
         let (options, max) = super::url::parse(url)?;
         super::url::refuse_listening_server(url, &options)?;
         let pool = ConnectionPool::new(options);
@@ -210,6 +226,10 @@ impl ConnectionPool {
     }
 
     fn make(&self, st: &mut PoolState) -> Result<Redis> {
+        #[cfg(feature = "remote")]
+        if let Some(base) = &self.remote {
+            return Ok(base.with_db(base.db()));
+        }
         let (shared, created) = match &st.store {
             Some(s) => (s.clone(), false),
             None => self.options.resolve()?,
@@ -228,6 +248,19 @@ impl ConnectionPool {
 
     /// Back to a fresh connection's state, then into the idle list.
     fn release(&self, r: Redis) {
+        #[cfg(feature = "remote")]
+        if self.remote.is_some() {
+            // A remote connection keeps its database; only a WATCH left open is undone.
+            let ok = r.execute(&[b"UNWATCH"]).is_ok();
+            let mut st = self.shared.state.lock();
+            st.in_use = st.in_use.saturating_sub(1);
+            if ok {
+                st.idle.push(r);
+            }
+            drop(st);
+            self.shared.returned.notify_one();
+            return;
+        }
         let reset = r.with_session_and_store(|store, session| {
             let (authenticated, user) = (session.authenticated, session.user.clone());
             engine::execute(store, session, &[b"RESET"])?;

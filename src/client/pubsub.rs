@@ -199,7 +199,24 @@ pub struct PubSub {
     session: Session,
     mailbox: Arc<Mailbox>,
     ignore_subscribe_messages: bool,
+    /// A remote handle's subscriber connection (opened by the first subscription).
+    #[cfg(feature = "remote")]
+    remote: Option<RemoteSub>,
 }
+
+/// The subscriber connection of a remote [`PubSub`]: commands are written to it, their
+/// confirmations and the messages are read from it by `get_message` (RESP2 arrays).
+#[cfg(feature = "remote")]
+struct RemoteSub {
+    conn: Option<crate::remote::subscriber::Subscriber>,
+    /// The subscription count: the last confirmation's, or 1 right after a subscribe
+    /// was sent (redis-py sets `subscribed` at once, too).
+    subs: usize,
+}
+
+/// How long a remote subscriber's read waits before checking its stop flag.
+#[cfg(feature = "remote")]
+const REMOTE_POLL: Duration = Duration::from_millis(50);
 
 impl std::fmt::Debug for PubSub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -237,6 +254,11 @@ impl PubSub {
             session,
             mailbox,
             ignore_subscribe_messages: false,
+            #[cfg(feature = "remote")]
+            remote: redis.remote_handle().map(|_| RemoteSub {
+                conn: None,
+                subs: 0,
+            }),
         }
     }
 
@@ -255,6 +277,24 @@ impl PubSub {
 
     fn exec(&mut self, argv: Vec<Vec<u8>>) -> Result<()> {
         let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        #[cfg(feature = "remote")]
+        if let (Some(sub), Some(h)) = (self.remote.as_mut(), self.redis.remote_handle()) {
+            if sub.conn.is_none() {
+                sub.conn = Some(h.subscriber()?);
+            }
+            let Some(conn) = sub.conn.as_mut() else {
+                return Ok(());
+            };
+            conn.send(&args)?;
+            let name = args
+                .first()
+                .map(|n| n.to_ascii_lowercase())
+                .unwrap_or_default();
+            if name.ends_with(b"subscribe") && !name.ends_with(b"unsubscribe") {
+                sub.subs = sub.subs.max(1);
+            }
+            return Ok(());
+        }
         let store = self.redis.shared_store();
         let session = &mut self.session;
         store
@@ -295,6 +335,10 @@ impl PubSub {
     /// True while subscribed to any channel, pattern or shard channel (redis-py's
     /// `subscribed`).
     pub fn subscribed(&self) -> bool {
+        #[cfg(feature = "remote")]
+        if let Some(sub) = &self.remote {
+            return sub.subs > 0;
+        }
         self.mailbox.subscribed()
     }
 
@@ -316,6 +360,10 @@ impl PubSub {
         deadline: Option<Instant>,
         stop: &dyn Fn() -> bool,
     ) -> Result<Option<Message>> {
+        #[cfg(feature = "remote")]
+        if self.remote.is_some() {
+            return self.next_remote(deadline, stop);
+        }
         loop {
             let v = match self.mailbox.wait_pop(deadline, stop) {
                 Ok(Some(v)) => v,
@@ -330,6 +378,69 @@ impl PubSub {
             };
             if self.ignore_subscribe_messages && m.kind.is_subscription() {
                 continue;
+            }
+            return Ok(Some(m));
+        }
+    }
+
+    /// [`PubSub::next`] of a remote subscriber: reads its connection in short slices,
+    /// checking `stop` between them.
+    #[cfg(feature = "remote")]
+    fn next_remote(
+        &mut self,
+        deadline: Option<Instant>,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Option<Message>> {
+        let ignore = self.ignore_subscribe_messages;
+        let Some(sub) = self.remote.as_mut() else {
+            return Ok(None);
+        };
+        loop {
+            if stop() {
+                return Ok(None);
+            }
+            let Some(conn) = sub.conn.as_mut() else {
+                // Never subscribed: nothing can arrive.
+                if let Some(d) = deadline {
+                    std::thread::sleep(d.saturating_duration_since(Instant::now()));
+                    return Ok(None);
+                }
+                std::thread::sleep(REMOTE_POLL);
+                continue;
+            };
+            let slice = match deadline {
+                Some(d) => d.saturating_duration_since(Instant::now()).min(REMOTE_POLL),
+                None => REMOTE_POLL,
+            };
+            let v = match conn.recv(Some(slice)) {
+                Ok(Some(v)) => v,
+                Ok(None) => {
+                    if deadline.is_some_and(|d| Instant::now() >= d) {
+                        return Ok(None);
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    sub.conn = None;
+                    sub.subs = 0;
+                    return Err(e);
+                }
+            };
+            let items = match v {
+                Value::Array(items) | Value::Push(items) => items,
+                Value::Error(e) => return Err(crate::error::Error::from_reply(e)),
+                _ => continue,
+            };
+            let Some(m) = Message::from_value(Value::Push(items)) else {
+                continue;
+            };
+            if m.kind.is_subscription() {
+                if let Value::Int(n) = m.data {
+                    sub.subs = usize::try_from(n).unwrap_or(0);
+                }
+                if ignore {
+                    continue;
+                }
             }
             return Ok(Some(m));
         }

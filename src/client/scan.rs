@@ -43,6 +43,9 @@ pub struct ScanIter<T> {
     cursor: u64,
     buffer: VecDeque<T>,
     done: bool,
+    /// The cluster master being scanned (remote cluster, keyless SCAN: every master in
+    /// turn).
+    node: usize,
     _t: PhantomData<fn() -> T>,
 }
 
@@ -55,6 +58,7 @@ impl<T: FromValue> ScanIter<T> {
             cursor: 0,
             buffer: VecDeque::new(),
             done: false,
+            node: 0,
             _t: PhantomData,
         }
     }
@@ -64,10 +68,31 @@ impl<T: FromValue> ScanIter<T> {
         let cursor = self.cursor.to_string();
         argv.push(cursor.as_bytes());
         argv.extend(self.options.iter().map(Vec::as_slice));
-        let reply: Value = self.redis.execute(&argv)?;
+        #[cfg(feature = "remote")]
+        let masters = match self.redis.remote_handle() {
+            Some(h) if self.head.len() == 1 => h.masters(),
+            _ => 1,
+        };
+        #[cfg(not(feature = "remote"))]
+        let masters = 1;
+        let reply: Value = if masters > 1 {
+            #[cfg(feature = "remote")]
+            match self.redis.remote_handle() {
+                Some(h) => h.execute_on(self.node, &argv)?,
+                None => self.redis.execute(&argv)?,
+            }
+            #[cfg(not(feature = "remote"))]
+            self.redis.execute(&argv)?
+        } else {
+            self.redis.execute(&argv)?
+        };
         let (next, items): (u64, Vec<T>) = FromValue::from_value(reply)?;
         self.cursor = next;
         self.done = next == 0;
+        if self.done && self.node + 1 < masters {
+            self.node += 1;
+            self.done = false;
+        }
         self.buffer.extend(items);
         Ok(())
     }

@@ -6,8 +6,9 @@
 //! one guard: when no in-process store has that address yet and a server is actually
 //! listening there (a loopback or IP-literal host, probed with a short TCP connect; for
 //! `unix://`, the socket), `from_url` fails instead of silently creating a separate store
-//! that the server never sees. (`redis://` is kept for redis-py compatibility; a future
-//! network backend would give it the meaning "connect", while `emu://` stays in-process.)
+//! that the server never sees. (`redis://` is kept for redis-py compatibility; the network
+//! backend, feature `remote`, has its own explicit schemes: `remote+redis://`, `remote+unix://`,
+//! `remote+cluster://` — see `Redis::remote`.)
 //!
 //! | URL | store |
 //! |---|---|
@@ -18,6 +19,7 @@
 //! | `emu://memory[?seed=N]` | a new private in-memory store (RNG seed `N`) |
 //! | `emu:///path/to/dir[?db=N]` | the persistent store in that directory ([`crate::Redis::open`]) |
 //! | `rediss://…` | error: `TLS is not supported by the embedded store` |
+//! | `remote+redis://…`, `remote+unix://…`, `remote+cluster://h:p,…`, `redis+cluster://…` | **a real server or cluster** over the network (feature `remote`; `Redis::remote`) |
 //!
 //! Query options: `db`, `socket_timeout`, `socket_connect_timeout` (seconds),
 //! `decode_responses` (`true`/`false`/`1`/`0`/`yes`/`no`), `client_name`, `password`,
@@ -43,6 +45,19 @@ use crate::error::{Error, ErrorKind, Result};
 /// Connects to the store a URL names (see the [module docs](self)); handles of the same
 /// address share one store.
 pub fn from_url(url: &str) -> Result<Redis> {
+    #[cfg(feature = "remote")]
+    if crate::remote::is_remote_url(url) {
+        return Redis::remote(url);
+    }
+    #[cfg(not(feature = "remote"))]
+    {
+        let lower = url.to_ascii_lowercase();
+        if lower.starts_with("remote+") || lower.starts_with("redis+cluster://") {
+            return Err(conn_err(format!(
+                "{url}: the remote backend needs emu's cargo feature `remote`"
+            )));
+        }
+    }
     let (options, _) = parse(url)?;
     refuse_listening_server(url, &options)?;
     options.connect()

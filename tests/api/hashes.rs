@@ -4,11 +4,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use emu::ScanOptions;
 
-use super::{assert_err, redis, WRONGTYPE};
+use super::{assert_err, WRONGTYPE};
 
-#[test]
-fn hset_hget_hgetall() {
-    let r = redis();
+backends!(hset_hget_hgetall);
+fn hset_hget_hgetall(r: emu::Redis) {
     let n: i64 = r.hset("user:1000", "username", "john_doe").unwrap();
     assert_eq!(n, 1);
     let n: i64 = r.hset("user:1000", "username", "john").unwrap();
@@ -46,9 +45,8 @@ fn hset_hget_hgetall() {
     assert_err(r.hset("str", "f", "v"), WRONGTYPE);
 }
 
-#[test]
-fn hsetnx_hmset_hmget() {
-    let r = redis();
+backends!(hsetnx_hmset_hmget);
+fn hsetnx_hmset_hmget(r: emu::Redis) {
     let a: bool = r.hsetnx("h", "f", "1").unwrap();
     let b: bool = r.hsetnx("h", "f", "2").unwrap();
     assert_eq!((a, b), (true, false));
@@ -59,9 +57,8 @@ fn hsetnx_hmset_hmget() {
     assert_eq!(vs, vec![Some(2)]);
 }
 
-#[test]
-fn hdel_hexists_hlen_hkeys_hvals_hstrlen() {
-    let r = redis();
+backends!(hdel_hexists_hlen_hkeys_hvals_hstrlen);
+fn hdel_hexists_hlen_hkeys_hvals_hstrlen(r: emu::Redis) {
     r.hset_mapping("h", [("a", "1"), ("b", "22"), ("c", "333")])
         .unwrap();
     assert!(r.hexists("h", "a").unwrap());
@@ -81,9 +78,8 @@ fn hdel_hexists_hlen_hkeys_hvals_hstrlen() {
     assert_eq!(r.hlen("h").unwrap(), 0);
 }
 
-#[test]
-fn hincrby_hincrbyfloat() {
-    let r = redis();
+backends!(hincrby_hincrbyfloat);
+fn hincrby_hincrbyfloat(r: emu::Redis) {
     assert_eq!(r.hincrby("user:1", "points", 10).unwrap(), 10);
     assert_eq!(r.hincrby("user:1", "points", -3).unwrap(), 7);
     let f: f64 = r.hincrbyfloat("user:1", "ratio", 0.5).unwrap();
@@ -130,9 +126,8 @@ fn hrandfield_forms() {
     assert_eq!(f, f2);
 }
 
-#[test]
-fn hscan_and_iterator() {
-    let r = redis();
+backends!(hscan_and_iterator);
+fn hscan_and_iterator(r: emu::Redis) {
     r.hset_mapping("small", [("f1", "v1"), ("f2", "v2"), ("x", "v3")])
         .unwrap();
     let (cursor, pairs): (u64, Vec<(String, String)>) =

@@ -2,15 +2,14 @@
 
 use emu::{Direction, InsertPosition, LPosOptions};
 
-use super::{assert_err, redis, WRONGTYPE};
+use super::{assert_err, WRONGTYPE};
 
 fn all(r: &emu::Redis, key: &str) -> Vec<String> {
     r.lrange(key, 0, -1).unwrap()
 }
 
-#[test]
-fn push_pop_range_len() {
-    let r = redis();
+backends!(push_pop_range_len);
+fn push_pop_range_len(r: emu::Redis) {
     let n: i64 = r.rpush("tasks", ["task1", "task2", "task3"]).unwrap();
     assert_eq!(n, 3);
     let n: i64 = r.lpush("tasks", ["a", "b"]).unwrap();
@@ -38,9 +37,8 @@ fn push_pop_range_len() {
     assert_err(r.lpush("s", "x"), WRONGTYPE);
 }
 
-#[test]
-fn pushx() {
-    let r = redis();
+backends!(pushx);
+fn pushx(r: emu::Redis) {
     assert_eq!(r.lpushx("l", "a").unwrap(), 0);
     assert_eq!(r.rpushx("l", "a").unwrap(), 0);
     assert_eq!(r.exists("l").unwrap(), 0);
@@ -50,9 +48,8 @@ fn pushx() {
     assert_eq!(all(&r, "l"), vec!["h2", "h1", "m", "t"]);
 }
 
-#[test]
-fn index_set_insert_rem_trim() {
-    let r = redis();
+backends!(index_set_insert_rem_trim);
+fn index_set_insert_rem_trim(r: emu::Redis) {
     r.rpush("l", ["a", "b", "c", "b", "d"]).unwrap();
     let v: Option<String> = r.lindex("l", -1).unwrap();
     assert_eq!(v.as_deref(), Some("d"));
@@ -81,9 +78,8 @@ fn index_set_insert_rem_trim() {
     assert_eq!(all(&r, "l"), vec!["pre", "c", "post"]);
 }
 
-#[test]
-fn lpos_with_options() {
-    let r = redis();
+backends!(lpos_with_options);
+fn lpos_with_options(r: emu::Redis) {
     r.rpush("l", ["a", "b", "c", "1", "2", "3", "c", "c"])
         .unwrap();
     let p: Option<i64> = r.lpos("l", "c").unwrap();
@@ -112,9 +108,8 @@ fn lpos_with_options() {
     );
 }
 
-#[test]
-fn lmove_rpoplpush_lmpop() {
-    let r = redis();
+backends!(lmove_rpoplpush_lmpop; cluster: "multi-key commands or transactions over keys in several slots: CROSSSLOT on a cluster (tests/remote checks that error and the hash-tagged forms)");
+fn lmove_rpoplpush_lmpop(r: emu::Redis) {
     r.rpush("src", ["one", "two", "three"]).unwrap();
     let v: Option<String> = r
         .lmove("src", "dst", Direction::Right, Direction::Left)

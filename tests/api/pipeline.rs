@@ -2,11 +2,10 @@
 
 use emu::{SetOptions, Value};
 
-use super::{redis, WRONGTYPE};
+use super::WRONGTYPE;
 
-#[test]
-fn basic_pipeline_returns_every_reply() {
-    let r = redis();
+backends!(basic_pipeline_returns_every_reply; cluster: "multi-key commands or transactions over keys in several slots: CROSSSLOT on a cluster (tests/remote checks that error and the hash-tagged forms)");
+fn basic_pipeline_returns_every_reply(r: emu::Redis) {
     let mut p = r.pipeline();
     p.set("key1", "value1")
         .set("key2", "value2")
@@ -31,9 +30,8 @@ fn basic_pipeline_returns_every_reply() {
     assert_eq!((a, b, n, v.as_str()), (true, true, 2, "value1"));
 }
 
-#[test]
-fn errors_stay_in_their_slot() {
-    let r = redis();
+backends!(errors_stay_in_their_slot; cluster: "multi-key commands or transactions over keys in several slots: CROSSSLOT on a cluster (tests/remote checks that error and the hash-tagged forms)");
+fn errors_stay_in_their_slot(r: emu::Redis) {
     r.rpush("list", "x").unwrap();
     let mut p = r.pipeline();
     p.set("a", 1).incr("list").incr("a").get("a");
@@ -57,9 +55,8 @@ fn errors_stay_in_their_slot() {
     assert_eq!(r.get::<_, i64>("a").unwrap(), 4);
 }
 
-#[test]
-fn ignore_and_mixed_types() {
-    let r = redis();
+backends!(ignore_and_mixed_types; cluster: "multi-key commands or transactions over keys in several slots: CROSSSLOT on a cluster (tests/remote checks that error and the hash-tagged forms)");
+fn ignore_and_mixed_types(r: emu::Redis) {
     let mut p = r.pipeline();
     p.hset_mapping("user:1", [("name", "ann"), ("points", "10")])
         .ignore()
@@ -78,9 +75,8 @@ fn ignore_and_mixed_types() {
     assert_eq!(z, vec![("m".to_string(), 1.5)]);
 }
 
-#[test]
-fn runs_on_the_handles_database() {
-    let r = redis();
+backends!(runs_on_the_handles_database; cluster: "with_db(1): a cluster has only database 0");
+fn runs_on_the_handles_database(r: emu::Redis) {
     let db2 = r.with_db(2);
     let mut p = db2.pipeline();
     p.set("k", "in2").dbsize();
@@ -90,9 +86,8 @@ fn runs_on_the_handles_database() {
     assert_eq!(db2.get::<_, String>("k").unwrap(), "in2");
 }
 
-#[test]
-fn batch_loading() {
-    let r = redis();
+backends!(batch_loading; cluster: "multi-key commands or transactions over keys in several slots: CROSSSLOT on a cluster (tests/remote checks that error and the hash-tagged forms)");
+fn batch_loading(r: emu::Redis) {
     let mut p = r.pipeline();
     for i in 0..1000 {
         p.set(format!("key:{i}"), format!("value:{i}"));
@@ -105,9 +100,8 @@ fn batch_loading() {
     assert_eq!(r.get::<_, String>("key:999").unwrap(), "value:999");
 }
 
-#[test]
-fn pipeline_is_a_transaction_batch_is_not() {
-    let r = redis();
+backends!(pipeline_is_a_transaction_batch_is_not; cluster: "multi-key commands or transactions over keys in several slots: CROSSSLOT on a cluster (tests/remote checks that error and the hash-tagged forms)");
+fn pipeline_is_a_transaction_batch_is_not(r: emu::Redis) {
     // Transactional (default): a queue-time error aborts everything.
     let mut p = r.pipeline();
     p.set("a", 1).cmd("INCR"); // wrong arity
@@ -127,9 +121,8 @@ fn pipeline_is_a_transaction_batch_is_not() {
     assert_eq!(r.exists(["a", "b"]).unwrap(), 2);
 }
 
-#[test]
-fn watch_multi_execute_and_watch_error() {
-    let r = redis();
+backends!(watch_multi_execute_and_watch_error; cluster: "multi-key commands or transactions over keys in several slots: CROSSSLOT on a cluster (tests/remote checks that error and the hash-tagged forms)");
+fn watch_multi_execute_and_watch_error(r: emu::Redis) {
     let _: () = r.set("stock", 3).unwrap();
     let mut p = r.pipeline();
     p.watch("stock").unwrap();

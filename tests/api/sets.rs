@@ -10,9 +10,8 @@ fn set_of(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
-#[test]
-fn add_rem_members_card() {
-    let r = redis();
+backends!(add_rem_members_card);
+fn add_rem_members_card(r: emu::Redis) {
     let n: i64 = r.sadd("tags", ["python", "redis", "database"]).unwrap();
     assert_eq!(n, 3);
     let n: i64 = r.sadd("tags", ["python", "rust"]).unwrap();
@@ -70,9 +69,8 @@ fn random_members_are_seeded() {
     assert!(empty.is_empty());
 }
 
-#[test]
-fn smove_and_algebra() {
-    let r = redis();
+backends!(smove_and_algebra; cluster: "multi-key commands or transactions over keys in several slots: CROSSSLOT on a cluster (tests/remote checks that error and the hash-tagged forms)");
+fn smove_and_algebra(r: emu::Redis) {
     r.sadd("a", ["1", "2", "3", "x"]).unwrap();
     r.sadd("b", ["2", "3", "4", "x"]).unwrap();
     r.sadd("c", ["3", "x", "9"]).unwrap();
@@ -99,9 +97,8 @@ fn smove_and_algebra() {
     );
 }
 
-#[test]
-fn sscan_and_iterator() {
-    let r = redis();
+backends!(sscan_and_iterator);
+fn sscan_and_iterator(r: emu::Redis) {
     r.sadd("small", ["a1", "a2", "b1"]).unwrap();
     let (cursor, members): (u64, BTreeSet<String>) = r
         .sscan("small", 0, ScanOptions::default().pattern("a*"))

@@ -4,11 +4,10 @@ use std::time::Duration;
 
 use emu::{Expiry, SetOptions};
 
-use super::{assert_err, redis, WRONGTYPE};
+use super::{assert_err, WRONGTYPE};
 
-#[test]
-fn get_and_set() {
-    let r = redis();
+backends!(get_and_set);
+fn get_and_set(r: emu::Redis) {
     let v: Option<String> = r.get("k").unwrap();
     assert_eq!(v, None);
     r.set("k", "v").unwrap();
@@ -29,9 +28,8 @@ fn get_and_set() {
     assert_err(r.get::<_, Option<String>>("list"), WRONGTYPE);
 }
 
-#[test]
-fn set_conditions_and_get() {
-    let r = redis();
+backends!(set_conditions_and_get);
+fn set_conditions_and_get(r: emu::Redis) {
     let set: bool = r.set_options("k", "1", SetOptions::default().xx()).unwrap();
     assert!(!set);
     let set: bool = r.set_options("k", "1", SetOptions::default().nx()).unwrap();
@@ -53,9 +51,8 @@ fn set_conditions_and_get() {
     );
 }
 
-#[test]
-fn set_expiry_options() {
-    let r = redis();
+backends!(set_expiry_options; remote: "moves emu's manual clock (advance_time); a server's clock cannot be moved");
+fn set_expiry_options(r: emu::Redis) {
     r.set_options("ex", "v", SetOptions::default().ex(3600))
         .unwrap();
     let ttl: i64 = r.ttl("ex").unwrap();
@@ -94,9 +91,8 @@ fn set_expiry_options() {
     );
 }
 
-#[test]
-fn setnx_setex_psetex() {
-    let r = redis();
+backends!(setnx_setex_psetex; remote: "moves emu's manual clock (advance_time); a server's clock cannot be moved");
+fn setnx_setex_psetex(r: emu::Redis) {
     let a: bool = r.setnx("k", "1").unwrap();
     let b: bool = r.setnx("k", "2").unwrap();
     assert_eq!((a, b), (true, false));
@@ -121,9 +117,8 @@ fn setnx_setex_psetex() {
     );
 }
 
-#[test]
-fn getset_getdel_getex() {
-    let r = redis();
+backends!(getset_getdel_getex; remote: "moves emu's manual clock (advance_time); a server's clock cannot be moved");
+fn getset_getdel_getex(r: emu::Redis) {
     let old: Option<String> = r.getset("k", "1").unwrap();
     assert_eq!(old, None);
     let old: Option<String> = r.getset("k", "2").unwrap();
@@ -151,9 +146,8 @@ fn getset_getdel_getex() {
     assert_eq!(missing, None);
 }
 
-#[test]
-fn mget_mset_msetnx() {
-    let r = redis();
+backends!(mget_mset_msetnx; cluster: "multi-key commands or transactions over keys in several slots: CROSSSLOT on a cluster (tests/remote checks that error and the hash-tagged forms)");
+fn mget_mset_msetnx(r: emu::Redis) {
     let _: () = r.mset(&[("a", "1"), ("b", "2")]).unwrap();
     let vs: Vec<Option<String>> = r.mget(["a", "b", "c"]).unwrap();
     assert_eq!(vs, vec![Some("1".into()), Some("2".into()), None]);
@@ -175,9 +169,8 @@ fn mget_mset_msetnx() {
     );
 }
 
-#[test]
-fn append_strlen_ranges() {
-    let r = redis();
+backends!(append_strlen_ranges);
+fn append_strlen_ranges(r: emu::Redis) {
     let n: i64 = r.append("s", "Hello").unwrap();
     assert_eq!(n, 5);
     let n: i64 = r.append("s", " World").unwrap();
@@ -200,9 +193,8 @@ fn append_strlen_ranges() {
     );
 }
 
-#[test]
-fn counters() {
-    let r = redis();
+backends!(counters);
+fn counters(r: emu::Redis) {
     let _: () = r.set("counter", 0).unwrap();
     assert_eq!(r.incr("counter").unwrap(), 1);
     assert_eq!(r.incrby("counter", 5).unwrap(), 6);

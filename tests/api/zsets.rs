@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use emu::{MinMax, ScanOptions, ZAddOptions, ZAggregate, ZAggregateOptions, ZRangeOptions};
 
-use super::{assert_err, redis, WRONGTYPE};
+use super::{assert_err, WRONGTYPE};
 
 fn pairs(items: &[(&str, f64)]) -> Vec<(String, f64)> {
     items.iter().map(|(m, s)| (m.to_string(), *s)).collect()
@@ -25,9 +25,8 @@ fn board(r: &emu::Redis) {
     assert_eq!(n, 4);
 }
 
-#[test]
-fn zadd_and_options() {
-    let r = redis();
+backends!(zadd_and_options);
+fn zadd_and_options(r: emu::Redis) {
     board(&r);
     let n: i64 = r.zadd("lb", [("player1", 1100.0), ("new", 1.0)]).unwrap();
     assert_eq!(n, 1);
@@ -93,9 +92,8 @@ fn zadd_and_options() {
     assert_err(r.zadd("str", [("a", 1.0)]), WRONGTYPE);
 }
 
-#[test]
-fn scores_counts_ranks() {
-    let r = redis();
+backends!(scores_counts_ranks);
+fn scores_counts_ranks(r: emu::Redis) {
     board(&r);
     assert_eq!(r.zscore::<_, _, f64>("lb", "player3").unwrap(), 2000.0);
     let s: Vec<Option<f64>> = r.zmscore("lb", ["player1", "nobody"]).unwrap();
@@ -127,9 +125,8 @@ fn scores_counts_ranks() {
     );
 }
 
-#[test]
-fn ranges() {
-    let r = redis();
+backends!(ranges; cluster: "multi-key commands or transactions over keys in several slots: CROSSSLOT on a cluster (tests/remote checks that error and the hash-tagged forms)");
+fn ranges(r: emu::Redis) {
     board(&r);
     let bottom: Vec<String> = r.zrange("lb", 0, 2).unwrap();
     assert_eq!(bottom, vec!["player1", "player4", "player2"]);
@@ -245,9 +242,8 @@ fn ranges() {
     );
 }
 
-#[test]
-fn removals_and_pops() {
-    let r = redis();
+backends!(removals_and_pops; cluster: "multi-key commands or transactions over keys in several slots: CROSSSLOT on a cluster (tests/remote checks that error and the hash-tagged forms)");
+fn removals_and_pops(r: emu::Redis) {
     board(&r);
     assert_eq!(r.zremrangebyrank("lb", 0, 0).unwrap(), 1);
     assert_eq!(r.zremrangebyscore("lb", "(1500", "+inf").unwrap(), 1);
@@ -308,9 +304,8 @@ fn random_members() {
     }
 }
 
-#[test]
-fn algebra() {
-    let r = redis();
+backends!(algebra; cluster: "multi-key commands or transactions over keys in several slots: CROSSSLOT on a cluster (tests/remote checks that error and the hash-tagged forms)");
+fn algebra(r: emu::Redis) {
     r.zadd("a", [("x", 1.0), ("y", 2.0), ("z", 3.0)]).unwrap();
     r.zadd("b", [("y", 10.0), ("z", 20.0), ("w", 5.0)]).unwrap();
     let u: Vec<String> = r.zunion(["a", "b"]).unwrap();
@@ -377,9 +372,8 @@ fn algebra() {
     );
 }
 
-#[test]
-fn zscan_and_iterator() {
-    let r = redis();
+backends!(zscan_and_iterator);
+fn zscan_and_iterator(r: emu::Redis) {
     r.zadd("small", [("a", 1.5), ("b", 2.0)]).unwrap();
     let (cursor, items): (u64, Vec<(String, f64)>) =
         r.zscan("small", 0, ScanOptions::default()).unwrap();

@@ -1,0 +1,956 @@
+//! The remote backend (feature `remote`): the argument vectors the typed API builds are sent
+//! to a real Redis / Valkey server or a Redis Cluster through redis-rs connections, and the
+//! replies come back as the same [`Value`]s the embedded engine produces (RESP3, like the
+//! embedded handle's session), error replies as the same [`Error`] kinds
+//! ([`Error::from_reply`] classifies the server's text exactly as it classifies the
+//! engine's).
+//!
+//! [`crate::client`] holds the switch: a `Redis` handle made from a `remote+…` URL
+//! ([`crate::from_url`]) sends every command through a [`Handle`] instead of the engine.
+//!
+//! # Connections
+//!
+//! * A [`Remote`] owns a pool of idle connections per server (one per master of a cluster).
+//!   A command takes one, runs, and gives it back — a blocking command (BLPOP …) holds its
+//!   connection only for the call.
+//! * A pinned handle ([`Handle::dedicated`]: `Redis::with_db`, the WATCH … EXEC span of a
+//!   pipeline, Pub/Sub) has a connection of its own, opened on first use.
+//!
+//! # Cluster routing
+//!
+//! The slot map comes from `CLUSTER SLOTS` of a seed node; each command goes to the master
+//! of its keys' slot. The keys are found with emu's own command table (the key positions
+//! the embedded cluster mode uses too), so a command or a transaction whose keys hash to
+//! several slots fails here with Redis Cluster's `CROSSSLOT Keys in request don't hash to the
+//! same slot` before anything is sent — the same error the embedded cluster mode gives, and
+//! the one a single cluster node gives. `MOVED` refreshes the map and retries; `ASK` is
+//! followed with `ASKING`. Keyless commands go to the first master, except those a cluster
+//! client fans out: FLUSHALL, FLUSHDB, SCRIPT LOAD / FLUSH, FUNCTION LOAD / DELETE / FLUSH
+//! (every master, the first reply), DBSIZE (the sum) and KEYS (the union). SCAN iterators
+//! walk every master in turn ([`Handle::masters`], [`Handle::execute_on`]).
+
+pub mod push;
+pub mod subscriber;
+
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::util::slot::key_hash_slot;
+use crate::value::Value;
+
+/// Number of cluster hash slots.
+const SLOTS: usize = 16384;
+
+/// How many `MOVED` redirections one command follows before giving up.
+const MAX_REDIRECTS: usize = 5;
+
+/// Idle connections kept per server.
+const MAX_IDLE: usize = 64;
+
+fn conn_error(what: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::Connection, format!("Connection error: {what}"))
+}
+
+/// A redis-rs error as an emu error: a server error reply keeps its text (so its kind is
+/// the embedded one); everything else is a connection error.
+fn from_redis(e: redis::RedisError) -> Error {
+    match (e.code(), e.detail()) {
+        (Some(code), Some(detail)) if !e.is_io_error() => {
+            Error::from_reply(format!("{code} {detail}"))
+        }
+        (Some(code), None) if !e.is_io_error() => Error::from_reply(code.to_string()),
+        _ => conn_error(e),
+    }
+}
+
+/// A redis-rs reply as an emu [`Value`] (server errors become [`Value::Error`]).
+pub fn to_value(v: redis::Value) -> Value {
+    use redis::Value as R;
+    match v {
+        R::Nil => Value::Nil,
+        R::Int(n) => Value::Int(n),
+        R::BulkString(b) => Value::Bulk(b),
+        R::Array(items) => Value::Array(items.into_iter().map(to_value).collect()),
+        R::SimpleString(s) => Value::Simple(s),
+        R::Okay => Value::ok(),
+        R::Map(pairs) => Value::Map(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (to_value(k), to_value(v)))
+                .collect(),
+        ),
+        R::Attribute { data, attributes } => Value::Attribute(
+            attributes
+                .into_iter()
+                .map(|(k, v)| (to_value(k), to_value(v)))
+                .collect(),
+            Box::new(to_value(*data)),
+        ),
+        R::Set(items) => Value::Set(items.into_iter().map(to_value).collect()),
+        R::Double(d) => Value::Double(d),
+        R::Boolean(b) => Value::Bool(b),
+        R::VerbatimString { format, text } => {
+            Value::Verbatim(format.to_string(), text.into_bytes())
+        }
+        R::BigNumber(n) => Value::BigNumber(n.to_string()),
+        R::Push { kind, data } => {
+            let mut items = vec![Value::bulk(kind.to_string())];
+            items.extend(data.into_iter().map(to_value));
+            Value::Push(items)
+        }
+        R::ServerError(e) => Value::Error(match e.details() {
+            Some(d) => format!("{} {d}", e.code()),
+            None => e.code().to_string(),
+        }),
+        // redis::Value is non-exhaustive.
+        #[allow(unreachable_patterns)]
+        other => Value::Error(format!("ERR unsupported reply {other:?}")),
+    }
+}
+
+/// An error reply as `Err`, anything else as `Ok`.
+pub fn reply_result(v: Value) -> Result<Value> {
+    match v {
+        Value::Error(text) => Err(Error::from_reply(text)),
+        v => Ok(v),
+    }
+}
+
+/// Appends one command in RESP (an array of bulk strings) to `out`.
+pub fn pack<A: AsRef<[u8]>>(out: &mut Vec<u8>, argv: &[A]) {
+    out.push(b'*');
+    push_decimal(out, argv.len());
+    out.extend_from_slice(b"\r\n");
+    for a in argv {
+        let a = a.as_ref();
+        out.push(b'$');
+        push_decimal(out, a.len());
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// Appends `n` in decimal (no formatting machinery: this runs for every argument sent).
+fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// Sends `commands` on `conn` in one write and reads one reply per command (RESP3 push
+/// messages in between are skipped). An I/O failure is `Err`; server errors are
+/// [`Value::Error`]s in their slots.
+fn roundtrip(conn: &mut redis::Connection, commands: &[&[&[u8]]]) -> Result<Vec<Value>> {
+    let mut packed = Vec::new();
+    for argv in commands {
+        pack(&mut packed, argv);
+    }
+    roundtrip_packed(conn, &packed, commands.len())
+}
+
+/// [`roundtrip`] of `count` commands already packed.
+fn roundtrip_packed(
+    conn: &mut redis::Connection,
+    packed: &[u8],
+    count: usize,
+) -> Result<Vec<Value>> {
+    conn.send_packed_command(packed).map_err(from_redis)?;
+    let mut out = Vec::with_capacity(count);
+    while out.len() < count {
+        match conn.recv_response() {
+            Ok(redis::Value::Push { .. }) => continue,
+            Ok(v) => out.push(to_value(v)),
+            Err(e) => return Err(conn_error(e)),
+        }
+    }
+    Ok(out)
+}
+
+/// One server's connection parameters and its idle connections.
+struct Node {
+    /// `host:port` (as the cluster names it) or the socket path.
+    addr: String,
+    client: redis::Client,
+    idle: Mutex<Vec<redis::Connection>>,
+}
+
+impl Node {
+    /// A node at `url` (without `protocol=`; its connections speak RESP3).
+    fn new(url: &str, addr: String) -> Result<Node> {
+        let client = redis::Client::open(with_resp3(url)).map_err(|e| {
+            Error::new(
+                ErrorKind::Connection,
+                format!("invalid URL {:?}: {e}", hide_password(url)),
+            )
+        })?;
+        Ok(Node {
+            addr,
+            client,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn open(&self) -> Result<redis::Connection> {
+        self.client
+            .get_connection()
+            .map_err(|e| conn_error(format!("{}: {e}", self.addr)))
+    }
+
+    fn take(&self) -> Result<redis::Connection> {
+        if let Some(c) = self.idle.lock().pop() {
+            return Ok(c);
+        }
+        self.open()
+    }
+
+    fn give_back(&self, c: redis::Connection) {
+        let mut idle = self.idle.lock();
+        if idle.len() < MAX_IDLE {
+            idle.push(c);
+        }
+    }
+
+    /// Runs `commands` on a pooled connection (dropped instead of returned on I/O errors).
+    fn run(&self, commands: &[&[&[u8]]]) -> Result<Vec<Value>> {
+        let mut c = self.take()?;
+        let out = roundtrip(&mut c, commands)?;
+        self.give_back(c);
+        Ok(out)
+    }
+
+    /// [`Node::run`] of `count` commands already packed.
+    fn run_packed(&self, packed: &[u8], count: usize) -> Result<Vec<Value>> {
+        let mut c = self.take()?;
+        let out = roundtrip_packed(&mut c, packed, count)?;
+        self.give_back(c);
+        Ok(out)
+    }
+}
+
+/// The cluster's slot map: the master serving each slot.
+struct SlotMap {
+    masters: Vec<Arc<Node>>,
+    /// Index into `masters` per slot (`usize::MAX`: no owner).
+    slots: Vec<usize>,
+}
+
+/// Where the commands go.
+enum Target {
+    Server(Arc<Node>),
+    Cluster {
+        /// URL template parts: `redis://[user:pass@]` and the query (`?protocol=resp3`).
+        prefix: String,
+        seeds: Vec<String>,
+        map: RwLock<SlotMap>,
+    },
+}
+
+/// A connected remote backend: a server or a cluster (shared by a handle's clones).
+pub struct Remote {
+    target: Target,
+    /// The URL it was made from, password hidden (for `Debug` and errors).
+    display: String,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote")
+            .field("url", &self.display)
+            .finish()
+    }
+}
+
+/// The URL schemes of the remote backend (after `remote+`): see [`Remote::connect`].
+pub fn is_remote_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    lower.starts_with("remote+") || lower.starts_with("redis+cluster://")
+}
+
+fn hide_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].find(':') {
+            Some(colon) => format!("{}:***{}", &url[..s + 3 + colon], &url[at..]),
+            None => url.to_string(),
+        },
+        _ => url.to_string(),
+    }
+}
+
+impl Remote {
+    /// Connects to what `url` names:
+    ///
+    /// | URL | backend |
+    /// |---|---|
+    /// | `remote+redis://[[user]:password@]host[:port][/db]` | a Redis / Valkey server |
+    /// | `remote+unix:///path/to.sock[?db=N]` | a server on a Unix socket |
+    /// | `remote+cluster://[[user]:password@]host:port[,host:port…]` (or `redis+cluster://…`) | a Redis Cluster, seeded by any of its nodes |
+    /// | `remote+rediss://…` | error: TLS is not built in |
+    ///
+    /// One connection is opened (and `PING`ed) now, so a wrong address fails here.
+    pub fn connect(url: &str) -> Result<Arc<Remote>> {
+        let display = hide_password(url);
+        let lower = url.to_ascii_lowercase();
+        let rest = if let Some(r) = lower.strip_prefix("remote+") {
+            &url[url.len() - r.len()..]
+        } else if lower.starts_with("redis+cluster://") {
+            &url["redis+".len()..]
+        } else {
+            return Err(Error::err(format!("not a remote URL: {display}")));
+        };
+        let (scheme, after) = rest
+            .split_once("://")
+            .ok_or_else(|| Error::err(format!("invalid remote URL: {display}")))?;
+        let target = match scheme.to_ascii_lowercase().as_str() {
+            "redis" => {
+                let url = format!("redis://{after}");
+                let node = Node::new(&url, after.to_string())?;
+                Target::Server(Arc::new(node))
+            }
+            "unix" => {
+                let url = format!("redis+unix://{after}");
+                let node = Node::new(&url, after.to_string())?;
+                Target::Server(Arc::new(node))
+            }
+            "rediss" => {
+                return Err(Error::new(
+                    ErrorKind::Connection,
+                    "TLS is not supported by emu's remote backend (rediss://)",
+                ))
+            }
+            "cluster" => {
+                let (auth, hosts) = match after.rfind('@') {
+                    Some(at) => (&after[..=at], &after[at + 1..]),
+                    None => ("", after),
+                };
+                let hosts = hosts.trim_end_matches('/');
+                let seeds: Vec<String> = hosts
+                    .split(',')
+                    .filter(|h| !h.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                if seeds.is_empty() {
+                    return Err(Error::err(format!("no cluster node in {display}")));
+                }
+                Target::Cluster {
+                    prefix: format!("redis://{auth}"),
+                    seeds,
+                    map: RwLock::new(SlotMap {
+                        masters: Vec::new(),
+                        slots: vec![usize::MAX; SLOTS],
+                    }),
+                }
+            }
+            other => {
+                return Err(Error::err(format!(
+                    "unknown remote URL scheme remote+{other}:// (expected remote+redis, \
+                     remote+unix or remote+cluster)"
+                )))
+            }
+        };
+        let remote = Arc::new(Remote { target, display });
+        match &remote.target {
+            Target::Server(node) => {
+                reply_result(node.run(&[&[b"PING"]])?.remove(0))?;
+            }
+            Target::Cluster { .. } => remote.refresh_slots()?,
+        }
+        Ok(remote)
+    }
+
+    /// True for a Redis Cluster.
+    pub fn is_cluster(&self) -> bool {
+        matches!(self.target, Target::Cluster { .. })
+    }
+
+    /// The URL it was made from, password hidden.
+    pub fn url(&self) -> &str {
+        &self.display
+    }
+
+    /// Reloads the slot map from the first seed or known master that answers.
+    fn refresh_slots(&self) -> Result<()> {
+        let Target::Cluster { prefix, seeds, map } = &self.target else {
+            return Ok(());
+        };
+        let mut candidates: Vec<String> =
+            map.read().masters.iter().map(|n| n.addr.clone()).collect();
+        candidates.extend(seeds.iter().cloned());
+        let mut last = conn_error("no cluster node answered");
+        for addr in candidates {
+            let node = match Node::new(&format!("{prefix}{addr}"), addr.clone()) {
+                Ok(n) => n,
+                Err(e) => {
+                    last = e;
+                    continue;
+                }
+            };
+            let reply = match node.run(&[&[b"CLUSTER", b"SLOTS"]]) {
+                Ok(mut r) => reply_result(r.remove(0)),
+                Err(e) => Err(e),
+            };
+            match reply {
+                Ok(v) => {
+                    let new = self.parse_slots(prefix, v, &map.read())?;
+                    *map.write() = new;
+                    return Ok(());
+                }
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    /// A [`SlotMap`] from a CLUSTER SLOTS reply, reusing the pools of known masters.
+    fn parse_slots(&self, prefix: &str, v: Value, old: &SlotMap) -> Result<SlotMap> {
+        let bad = || Error::conversion("unexpected CLUSTER SLOTS reply");
+        let Value::Array(ranges) = v else {
+            return Err(bad());
+        };
+        let mut map = SlotMap {
+            masters: Vec::new(),
+            slots: vec![usize::MAX; SLOTS],
+        };
+        for range in ranges {
+            let Value::Array(fields) = range else {
+                return Err(bad());
+            };
+            let (Some(Value::Int(from)), Some(Value::Int(to)), Some(Value::Array(master))) =
+                (fields.first(), fields.get(1), fields.get(2))
+            else {
+                return Err(bad());
+            };
+            let host = match master.first() {
+                Some(Value::Bulk(h)) => String::from_utf8_lossy(h).into_owned(),
+                _ => return Err(bad()),
+            };
+            let Some(Value::Int(port)) = master.get(1) else {
+                return Err(bad());
+            };
+            let host = if host.contains(':') {
+                format!("[{host}]")
+            } else {
+                host
+            };
+            let addr = format!("{host}:{port}");
+            let idx = match map.masters.iter().position(|n| n.addr == addr) {
+                Some(i) => i,
+                None => {
+                    let node = match old.masters.iter().find(|n| n.addr == addr) {
+                        Some(n) => n.clone(),
+                        None => Arc::new(Node::new(&format!("{prefix}{addr}"), addr.clone())?),
+                    };
+                    map.masters.push(node);
+                    map.masters.len() - 1
+                }
+            };
+            for s in (*from).max(0) as usize..=((*to).max(0) as usize).min(SLOTS - 1) {
+                map.slots[s] = idx;
+            }
+        }
+        if map.masters.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Other,
+                "CLUSTERDOWN Hash slot not served",
+            ));
+        }
+        Ok(map)
+    }
+
+    /// The node serving `slot` (None: keyless, the first master); the server itself for a
+    /// single server.
+    fn node_for(&self, slot: Option<u16>) -> Result<Arc<Node>> {
+        match &self.target {
+            Target::Server(n) => Ok(n.clone()),
+            Target::Cluster { map, .. } => {
+                let m = map.read();
+                let idx = match slot {
+                    Some(s) => m.slots[s as usize],
+                    None => 0,
+                };
+                m.masters
+                    .get(idx)
+                    .cloned()
+                    .ok_or_else(|| Error::new(ErrorKind::Other, "CLUSTERDOWN Hash slot not served"))
+            }
+        }
+    }
+
+    fn masters(&self) -> Vec<Arc<Node>> {
+        match &self.target {
+            Target::Server(n) => vec![n.clone()],
+            Target::Cluster { map, .. } => map.read().masters.clone(),
+        }
+    }
+
+    /// A node by its `host:port` (a MOVED / ASK target), creating its pool if new.
+    fn node_at(&self, addr: &str) -> Result<Arc<Node>> {
+        match &self.target {
+            Target::Server(n) => Ok(n.clone()),
+            Target::Cluster { prefix, map, .. } => {
+                if let Some(n) = map.read().masters.iter().find(|n| n.addr == addr) {
+                    return Ok(n.clone());
+                }
+                Ok(Arc::new(Node::new(
+                    &format!("{prefix}{addr}"),
+                    addr.to_string(),
+                )?))
+            }
+        }
+    }
+}
+
+fn with_resp3(url: &str) -> String {
+    if url.contains('?') {
+        format!("{url}&protocol=resp3")
+    } else {
+        format!("{url}?protocol=resp3")
+    }
+}
+
+/// The slot of a command's keys: None without keys (or for a command emu does not know),
+/// `CROSSSLOT` when they hash to several slots.
+pub fn command_slot(argv: &[&[u8]]) -> Result<Option<u16>> {
+    let Some(name) = argv.first() else {
+        return Ok(None);
+    };
+    let Some(spec) = crate::commands::table().get(name) else {
+        return Ok(None);
+    };
+    let mut slot = None;
+    for pos in spec.key_positions(argv) {
+        let Some(key) = argv.get(pos) else { continue };
+        let s = key_hash_slot(key);
+        match slot {
+            None => slot = Some(s),
+            Some(prev) if prev != s => return Err(crate::engine::cross_slot_error()),
+            Some(_) => {}
+        }
+    }
+    Ok(slot)
+}
+
+/// The common slot of several commands' keys (a transaction's), or `CROSSSLOT`.
+fn commands_slot<'a>(commands: impl IntoIterator<Item = &'a [&'a [u8]]>) -> Result<Option<u16>> {
+    let mut slot = None;
+    for argv in commands {
+        if let Some(s) = command_slot(argv)? {
+            match slot {
+                None => slot = Some(s),
+                Some(prev) if prev != s => return Err(crate::engine::cross_slot_error()),
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(slot)
+}
+
+/// How a keyless command is spread over a cluster's masters.
+enum FanOut {
+    /// Every master; the first reply (an error if any failed).
+    All,
+    /// Every master; the integer replies added (DBSIZE).
+    Sum,
+    /// Every master; the array replies concatenated (KEYS).
+    Concat,
+}
+
+fn fan_out(argv: &[&[u8]]) -> Option<FanOut> {
+    let name = argv.first()?.to_ascii_lowercase();
+    let sub = argv
+        .get(1)
+        .map(|s| s.to_ascii_lowercase())
+        .unwrap_or_default();
+    match (name.as_slice(), sub.as_slice()) {
+        (b"flushall" | b"flushdb", _) => Some(FanOut::All),
+        (b"script", b"load" | b"flush") => Some(FanOut::All),
+        (b"function", b"load" | b"delete" | b"flush" | b"restore") => Some(FanOut::All),
+        (b"dbsize", _) => Some(FanOut::Sum),
+        (b"keys", _) => Some(FanOut::Concat),
+        _ => None,
+    }
+}
+
+/// A redirection in an error reply: (`ASK`?, target address).
+fn redirect(reply: &Value) -> Option<(bool, String)> {
+    let Value::Error(text) = reply else {
+        return None;
+    };
+    let mut words = text.split(' ');
+    let ask = match words.next()? {
+        "MOVED" => false,
+        "ASK" => true,
+        _ => return None,
+    };
+    let _slot = words.next()?;
+    Some((ask, words.next()?.to_string()))
+}
+
+/// What a [`crate::Redis`] handle of the remote backend holds: the shared [`Remote`] and,
+/// for a pinned handle, its own connection.
+#[derive(Clone, Debug)]
+pub struct Handle {
+    remote: Arc<Remote>,
+    pinned: Option<Arc<Mutex<Pinned>>>,
+}
+
+/// A dedicated connection, opened on first use (for a cluster: to the node of the first
+/// command's keys).
+struct Pinned {
+    db: usize,
+    conn: Option<(Arc<Node>, redis::Connection)>,
+    /// Between WATCH and EXEC / DISCARD / UNWATCH: the connection stays where it is (on
+    /// a cluster, a command for another node's slot then gets that node's MOVED).
+    watching: bool,
+}
+
+impl std::fmt::Debug for Pinned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pinned")
+            .field("db", &self.db)
+            .field("node", &self.conn.as_ref().map(|(n, _)| n.addr.clone()))
+            .finish()
+    }
+}
+
+impl Handle {
+    /// A pooled handle on `remote`.
+    pub fn new(remote: Arc<Remote>) -> Handle {
+        Handle {
+            remote,
+            pinned: None,
+        }
+    }
+
+    /// A handle with a connection of its own selecting `db` (sent as SELECT when not 0, so
+    /// a cluster answers with its own error).
+    pub fn dedicated(&self, db: usize) -> Handle {
+        Handle {
+            remote: self.remote.clone(),
+            pinned: Some(Arc::new(Mutex::new(Pinned {
+                db,
+                conn: None,
+                watching: false,
+            }))),
+        }
+    }
+
+    /// The backend.
+    pub fn remote(&self) -> &Arc<Remote> {
+        &self.remote
+    }
+
+    /// True if this handle has a connection of its own.
+    pub fn is_pinned(&self) -> bool {
+        self.pinned.is_some()
+    }
+
+    /// The database a pinned handle selects (0 for pooled ones: the URL's database).
+    pub fn db(&self) -> Option<usize> {
+        self.pinned.as_ref().map(|p| p.lock().db)
+    }
+
+    /// Runs one command and returns its reply (error replies as `Err`).
+    pub fn execute(&self, argv: &[&[u8]]) -> Result<Value> {
+        if self.pinned.is_none() && self.remote.is_cluster() {
+            if let Some(how) = fan_out(argv) {
+                return self.fan_out(argv, how);
+            }
+        }
+        let slot = match self.remote.is_cluster() {
+            true => command_slot(argv)?,
+            false => None,
+        };
+        let mut replies = self.run_routed(slot, &[argv])?;
+        reply_result(replies.remove(0))
+    }
+
+    /// Runs one command on the `i`-th master (SCAN over a cluster).
+    pub fn execute_on(&self, i: usize, argv: &[&[u8]]) -> Result<Value> {
+        let masters = self.remote.masters();
+        let node = masters
+            .get(i)
+            .ok_or_else(|| Error::err("no such cluster node"))?;
+        reply_result(node.run(&[argv])?.remove(0))
+    }
+
+    /// How many masters a SCAN must walk (1 for a server; a pinned handle scans its own
+    /// connection).
+    pub fn masters(&self) -> usize {
+        if self.pinned.is_some() {
+            1
+        } else {
+            self.remote.masters().len()
+        }
+    }
+
+    fn fan_out(&self, argv: &[&[u8]], how: FanOut) -> Result<Value> {
+        let mut replies = Vec::new();
+        for node in self.remote.masters() {
+            replies.push(reply_result(node.run(&[argv])?.remove(0))?);
+        }
+        Ok(match how {
+            FanOut::All => replies.into_iter().next().unwrap_or(Value::ok()),
+            FanOut::Sum => Value::Int(
+                replies
+                    .iter()
+                    .map(|v| match v {
+                        Value::Int(n) => *n,
+                        _ => 0,
+                    })
+                    .sum(),
+            ),
+            FanOut::Concat => Value::Array(
+                replies
+                    .into_iter()
+                    .flat_map(|v| match v {
+                        Value::Array(a) | Value::Set(a) => a,
+                        _ => Vec::new(),
+                    })
+                    .collect(),
+            ),
+        })
+    }
+
+    /// Runs `commands` on one connection: the pinned one, or a pooled one of the node of
+    /// `slot`; follows MOVED / ASK for a single command.
+    fn run_routed(&self, slot: Option<u16>, commands: &[&[&[u8]]]) -> Result<Vec<Value>> {
+        if let Some(p) = &self.pinned {
+            return self.run_pinned(p, slot, commands);
+        }
+        let mut node = self.remote.node_for(slot)?;
+        let mut asking = false;
+        for _ in 0..MAX_REDIRECTS {
+            let replies = if asking {
+                let mut with: Vec<&[&[u8]]> = vec![&[b"ASKING"]];
+                with.extend_from_slice(commands);
+                let mut r = node.run(&with)?;
+                r.remove(0);
+                r
+            } else {
+                node.run(commands)?
+            };
+            match (commands.len(), replies.first().and_then(redirect)) {
+                (1, Some((ask, addr))) => {
+                    if !ask {
+                        self.remote.refresh_slots()?;
+                    }
+                    asking = ask;
+                    node = self.remote.node_at(&addr)?;
+                }
+                _ => return Ok(replies),
+            }
+        }
+        Err(Error::new(
+            ErrorKind::Other,
+            format!("too many cluster redirections ({})", self.remote.url()),
+        ))
+    }
+
+    fn run_pinned(
+        &self,
+        p: &Mutex<Pinned>,
+        slot: Option<u16>,
+        commands: &[&[&[u8]]],
+    ) -> Result<Vec<Value>> {
+        let mut p = p.lock();
+        // On a cluster, an idle pinned connection follows the keys to their node.
+        if let (Some(s), Some((node, _)), false) = (slot, &p.conn, p.watching) {
+            if !Arc::ptr_eq(node, &self.remote.node_for(Some(s))?) {
+                p.conn = None;
+            }
+        }
+        if p.conn.is_none() {
+            let node = self.remote.node_for(slot)?;
+            let mut conn = node.open()?;
+            if p.db != 0 {
+                let db = p.db.to_string();
+                let r = roundtrip(&mut conn, &[&[b"SELECT", db.as_bytes()]])?;
+                reply_result(r.into_iter().next().unwrap_or(Value::Nil))?;
+            }
+            p.conn = Some((node, conn));
+        }
+        let Some((_, conn)) = p.conn.as_mut() else {
+            return Err(conn_error("no connection"));
+        };
+        match roundtrip(conn, commands) {
+            Ok(r) => {
+                for argv in commands {
+                    match argv.first().map(|n| n.to_ascii_lowercase()).as_deref() {
+                        Some(b"watch") => p.watching = true,
+                        Some(b"exec" | b"discard" | b"unwatch") => p.watching = false,
+                        _ => {}
+                    }
+                }
+                Ok(r)
+            }
+            Err(e) => {
+                // A broken connection is reopened by the next command (its WATCHes are
+                // gone, as with a reconnecting client).
+                p.conn = None;
+                p.watching = false;
+                Err(e)
+            }
+        }
+    }
+
+    /// [`Handle::batch`] of owned argument vectors (a [`crate::client`] pipeline's queue):
+    /// on a single server through a pooled connection, packed straight from them.
+    pub fn batch_owned(&self, commands: &[Vec<Vec<u8>>]) -> Result<Vec<Value>> {
+        if let (Target::Server(node), None) = (&self.remote.target, &self.pinned) {
+            let mut packed = Vec::with_capacity(commands.len() * 32);
+            for argv in commands {
+                pack(&mut packed, argv);
+            }
+            return node.run_packed(&packed, commands.len());
+        }
+        let argvs: Vec<Vec<&[u8]>> = commands
+            .iter()
+            .map(|c| c.iter().map(Vec::as_slice).collect())
+            .collect();
+        let refs: Vec<&[&[u8]]> = argvs.iter().map(Vec::as_slice).collect();
+        self.batch(&refs)
+    }
+
+    /// Runs a plain pipeline: each reply (or error reply) in its slot. On a cluster the
+    /// commands are grouped by node (order kept per node); a command whose keys cross slots
+    /// gets `CROSSSLOT` in its slot.
+    pub fn batch(&self, commands: &[&[&[u8]]]) -> Result<Vec<Value>> {
+        if !self.remote.is_cluster() || self.pinned.is_some() {
+            let slot = match self.remote.is_cluster() {
+                true => commands_slot(commands.iter().copied()).ok().flatten(),
+                false => None,
+            };
+            return self.run_routed(slot, commands);
+        }
+        let mut out: Vec<Option<Value>> = vec![None; commands.len()];
+        // Group by node address.
+        let mut groups: Vec<(Arc<Node>, Vec<usize>)> = Vec::new();
+        for (i, argv) in commands.iter().enumerate() {
+            if fan_out(argv).is_some() {
+                out[i] = Some(match self.execute(argv) {
+                    Ok(v) => v,
+                    Err(e) => Value::Error(e.message().to_string()),
+                });
+                continue;
+            }
+            match command_slot(argv) {
+                Err(e) => out[i] = Some(Value::Error(e.message().to_string())),
+                Ok(slot) => {
+                    let node = self.remote.node_for(slot)?;
+                    match groups.iter_mut().find(|(n, _)| Arc::ptr_eq(n, &node)) {
+                        Some((_, idx)) => idx.push(i),
+                        None => groups.push((node, vec![i])),
+                    }
+                }
+            }
+        }
+        for (node, idx) in groups {
+            let cmds: Vec<&[&[u8]]> = idx.iter().map(|&i| commands[i]).collect();
+            let replies = node.run(&cmds)?;
+            for (&i, reply) in idx.iter().zip(replies) {
+                // A slot that moved meanwhile: that command again, routed afresh.
+                let reply = match redirect(&reply) {
+                    Some(_) => match self.execute(commands[i]) {
+                        Ok(v) => v,
+                        Err(e) => Value::Error(e.message().to_string()),
+                    },
+                    None => reply,
+                };
+                out[i] = Some(reply);
+            }
+        }
+        Ok(out.into_iter().map(|v| v.unwrap_or(Value::Nil)).collect())
+    }
+
+    /// Runs `commands` as MULTI … EXEC on one connection (the pinned one when watching).
+    /// Returns EXEC's reply (an array, or Nil when a WATCHed key changed); a command
+    /// rejected while queueing makes it `Err` with that command's error, as the embedded
+    /// transaction does. On a cluster every key must hash to one slot (`CROSSSLOT`).
+    pub fn transaction(&self, commands: &[&[&[u8]]]) -> Result<Value> {
+        let slot = match self.remote.is_cluster() {
+            true => commands_slot(commands.iter().copied())?,
+            false => None,
+        };
+        let mut all: Vec<&[&[u8]]> = Vec::with_capacity(commands.len() + 2);
+        all.push(&[b"MULTI"]);
+        all.extend_from_slice(commands);
+        all.push(&[b"EXEC"]);
+        let mut replies = self.run_routed(slot, &all)?;
+        let exec = replies.pop().unwrap_or(Value::Nil);
+        let queue_error = replies.into_iter().find_map(|r| match r {
+            Value::Error(t) => Some(t),
+            _ => None,
+        });
+        match (exec, queue_error) {
+            (Value::Error(exec), Some(first)) if exec.starts_with("EXECABORT") => {
+                Err(Error::from_reply(first))
+            }
+            (Value::Error(exec), _) => Err(Error::from_reply(exec)),
+            (Value::Nil, _) => Ok(Value::NilArray),
+            (v, _) => Ok(v),
+        }
+    }
+
+    /// A connection of its own for Pub/Sub (RESP2, so messages are plain arrays): the
+    /// server, or the cluster's first master (PUBLISH reaches every node of a cluster).
+    pub fn subscriber(&self) -> Result<subscriber::Subscriber> {
+        let node = self.remote.node_for(None)?;
+        subscriber::Subscriber::connect(node.client.get_connection_info())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_writes_resp_arrays_of_bulks() {
+        let mut out = Vec::new();
+        let long = vec![b'x'; 1234];
+        pack(&mut out, &[&b"SET"[..], b"k", &long, b""]);
+        let mut want = b"*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$1234\r\n".to_vec();
+        want.extend_from_slice(&long);
+        want.extend_from_slice(b"\r\n$0\r\n\r\n");
+        assert_eq!(out, want);
+        for n in [0usize, 7, 10, 99, 100, 65535, usize::MAX] {
+            let mut d = Vec::new();
+            push_decimal(&mut d, n);
+            assert_eq!(d, n.to_string().into_bytes());
+        }
+    }
+
+    #[test]
+    fn slots_and_crossslot() {
+        assert_eq!(command_slot(&[b"PING"]).unwrap(), None);
+        let a = command_slot(&[b"GET", b"{u}a"]).unwrap();
+        assert_eq!(
+            a,
+            command_slot(&[b"MSET", b"{u}a", b"1", b"{u}b", b"2"]).unwrap()
+        );
+        let e = command_slot(&[b"MSET", b"a", b"1", b"b", b"2"]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::CrossSlot);
+        let t: [&[&[u8]]; 2] = [&[b"SET", b"a", b"1"], &[b"SET", b"b", b"1"]];
+        assert!(commands_slot(t.iter().copied()).is_err());
+        assert!(is_remote_url("remote+redis://h:1") && is_remote_url("REDIS+CLUSTER://h:1"));
+        assert!(!is_remote_url("redis://h:1"));
+        assert_eq!(
+            hide_password("remote+redis://u:pw@h:1/0"),
+            "remote+redis://u:***@h:1/0"
+        );
+        assert_eq!(
+            redirect(&Value::Error("MOVED 12 127.0.0.1:7001".into())),
+            Some((false, "127.0.0.1:7001".into()))
+        );
+    }
+}

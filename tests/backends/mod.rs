@@ -1,0 +1,228 @@
+//! The three backends the typed-API suite (tests/api) runs on: embedded, a real
+//! `redis-server`, and a real three-master Redis Cluster, both started once per test binary
+//! from Debian's `redis-server` / `redis-cli` and stopped when the binary exits (a watchdog
+//! shell process kills them and removes their directory once the test process is gone).
+//!
+//! Remote tests share one server (or cluster), so they run one at a time: each takes
+//! [`serial`]'s lock and starts from an empty dataset (FLUSHALL on every master).
+//! Without the programs, a remote test says `SKIPPED` on stderr — or fails when
+//! `EMU_REQUIRE_EXTERNAL` is set (as `.ci/run` does).
+
+#![allow(dead_code)]
+
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The environment variable that turns a missing program into a failure.
+const REQUIRE_EXTERNAL: &str = "EMU_REQUIRE_EXTERNAL";
+
+fn which(name: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Both programs, or None after reporting the skip (a failure under `EMU_REQUIRE_EXTERNAL`).
+fn tools() -> Option<(std::path::PathBuf, std::path::PathBuf)> {
+    match (which("redis-server"), which("redis-cli")) {
+        (Some(s), Some(c)) => Some((s, c)),
+        _ => {
+            let test = std::thread::current()
+                .name()
+                .unwrap_or("this test")
+                .to_string();
+            let how = "apt-get install redis-server redis-tools, or run .ci/run";
+            if std::env::var_os(REQUIRE_EXTERNAL).is_some_and(|v| !v.is_empty() && v != "0") {
+                panic!("{test}: redis-server/redis-cli not installed ({REQUIRE_EXTERNAL} is set): {how}");
+            }
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED (redis-server/redis-cli not installed: {how}) {test}"
+            );
+            None
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        // The cluster bus port (+10000) must be free-range too.
+        if (10000..=55535).contains(&port) {
+            return port;
+        }
+    }
+}
+
+/// Kills `pids` and removes `dir` once this test process has exited.
+fn watchdog(pids: &[u32], dir: &std::path::Path) {
+    let me = std::process::id();
+    let pids: Vec<String> = pids.iter().map(u32::to_string).collect();
+    let script = format!(
+        "while kill -0 {me} 2>/dev/null; do sleep 0.5; done; kill {} 2>/dev/null; sleep 0.5; rm -rf '{}'",
+        pids.join(" "),
+        dir.display()
+    );
+    let child = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn watchdog");
+    keep(child);
+}
+
+/// Children outlive the test that started them (they serve the whole binary); the
+/// watchdog reaps them after the process exits.
+fn keep(child: std::process::Child) {
+    static CHILDREN: Mutex<Vec<std::process::Child>> = Mutex::new(Vec::new());
+    CHILDREN
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(child);
+}
+
+// The child is kept in `keep`'s list and reaped by the watchdog (the lint does not follow
+// it there).
+#[allow(clippy::zombie_processes)]
+fn spawn_server(bin: &std::path::Path, dir: &std::path::Path, port: u16, extra: &[&str]) -> u32 {
+    let child = Command::new(bin)
+        .current_dir(dir)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--logfile",
+            "",
+        ])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn redis-server");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "redis-server on {port} did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.id()
+}
+
+fn scratch_dir(what: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("emu-backends-{what}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// The URL of the shared redis-server (`remote+redis://127.0.0.1:PORT`), started on first
+/// use; None after a skip.
+pub fn server_url() -> Option<String> {
+    static URL: OnceLock<Option<String>> = OnceLock::new();
+    URL.get_or_init(|| {
+        let (server, _) = tools()?;
+        let dir = scratch_dir("server");
+        let port = free_port();
+        let pid = spawn_server(&server, &dir, port, &[]);
+        watchdog(&[pid], &dir);
+        Some(format!("remote+redis://127.0.0.1:{port}"))
+    })
+    .clone()
+}
+
+/// The URL of the shared three-master cluster (`remote+cluster://127.0.0.1:P1,…`), made
+/// on first use with `redis-cli --cluster create`; None after a skip.
+pub fn cluster_url() -> Option<String> {
+    static URL: OnceLock<Option<String>> = OnceLock::new();
+    URL.get_or_init(|| {
+        let (server, cli) = tools()?;
+        let dir = scratch_dir("cluster");
+        let ports: Vec<u16> = loop {
+            let p: Vec<u16> = (0..3).map(|_| free_port()).collect();
+            if p[0] != p[1] && p[1] != p[2] && p[0] != p[2] {
+                break p;
+            }
+        };
+        let mut pids = Vec::new();
+        for &port in &ports {
+            pids.push(spawn_server(
+                &server,
+                &dir,
+                port,
+                &[
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    &format!("nodes-{port}.conf"),
+                    "--cluster-node-timeout",
+                    "5000",
+                ],
+            ));
+        }
+        watchdog(&pids, &dir);
+        let addrs: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let out = Command::new(&cli)
+            .args(["--cluster", "create"])
+            .args(&addrs)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .output()
+            .expect("run redis-cli --cluster create");
+        assert!(
+            out.status.success(),
+            "redis-cli --cluster create failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Every node must see the whole cluster before the tests start.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for &port in &ports {
+            loop {
+                let info = Command::new(&cli)
+                    .args(["-p", &port.to_string(), "cluster", "info"])
+                    .output()
+                    .expect("run redis-cli");
+                let text = String::from_utf8_lossy(&info.stdout);
+                if text.contains("cluster_state:ok") && text.contains("cluster_known_nodes:3") {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "cluster on {port} not ok: {text}"
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        Some(format!("remote+cluster://{}", addrs.join(",")))
+    })
+    .clone()
+}
+
+/// The lock remote tests hold while they run (one shared dataset).
+pub fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A handle on `url` with an empty dataset.
+pub fn fresh(url: &str) -> emu::Redis {
+    let r = emu::from_url(url).unwrap_or_else(|e| panic!("connect {url}: {e}"));
+    r.cmd("FLUSHALL").query::<()>().expect("FLUSHALL");
+    r
+}

@@ -1,0 +1,555 @@
+//! The remote backend beyond the typed-API suite (tests/api runs that on all three
+//! backends): what only a server or a cluster shows — CROSSSLOT and its hash-tagged
+//! alternatives, SELECT on a cluster, SCAN over every master, Pub/Sub, `Lock`, scripts with
+//! the NOSCRIPT fallback, blocking commands on pooled connections, WATCH on a dedicated
+//! connection, error kinds equal to the embedded ones — and `emu push` into a server and a
+//! cluster, compared key by key (DUMP + PEXPIRETIME).
+
+#![cfg(feature = "remote")]
+
+#[path = "../backends/mod.rs"]
+mod backends;
+
+use std::time::{Duration, Instant};
+
+use emu::{ErrorKind, LockOptions, Redis, Value};
+
+/// Runs `f` on the shared server (and on the cluster with feature `cluster`), each from an
+/// empty dataset, one at a time.
+fn on_remotes(f: impl Fn(&Redis, &str)) {
+    let mut urls = Vec::new();
+    if let Some(u) = backends::server_url() {
+        urls.push(u);
+    }
+    #[cfg(feature = "cluster")]
+    if let Some(u) = backends::cluster_url() {
+        urls.push(u);
+    }
+    for url in urls {
+        let _serial = backends::serial();
+        let r = backends::fresh(&url);
+        f(&r, &url);
+    }
+}
+
+#[cfg(feature = "cluster")]
+fn cluster() -> Option<(Redis, std::sync::MutexGuard<'static, ()>)> {
+    let url = backends::cluster_url()?;
+    let serial = backends::serial();
+    Some((backends::fresh(&url), serial))
+}
+
+#[test]
+fn error_kinds_match_the_embedded_ones() {
+    let embedded = Redis::new();
+    embedded.rpush("l", "x").unwrap();
+    let want = embedded.get::<_, Option<String>>("l").unwrap_err();
+    let not_int = {
+        embedded.set("s", "abc").unwrap();
+        embedded.incr("s").unwrap_err()
+    };
+    on_remotes(|r, url| {
+        r.rpush("l", "x").unwrap();
+        let got = r.get::<_, Option<String>>("l").unwrap_err();
+        assert_eq!(
+            (got.kind(), got.message()),
+            (want.kind(), want.message()),
+            "{url}"
+        );
+        assert_eq!(got.kind(), ErrorKind::WrongType);
+        r.set("s", "abc").unwrap();
+        let got = r.incr("s").unwrap_err();
+        assert_eq!(
+            (got.kind(), got.message()),
+            (not_int.kind(), not_int.message())
+        );
+        let unknown = r.cmd("NOSUCHCMD").query::<Value>().unwrap_err();
+        assert_eq!(unknown.kind(), ErrorKind::UnknownCommand, "{url}");
+        let arity = r.cmd("GET").query::<Value>().unwrap_err();
+        assert_eq!(arity.kind(), ErrorKind::Arity, "{url}");
+    });
+}
+
+#[test]
+fn connection_errors_are_connection_kind() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let e = emu::from_url(&format!("remote+redis://127.0.0.1:{port}")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
+    let e = emu::from_url("remote+rediss://127.0.0.1:6379").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
+    // The seed's redis:// URLs stay embedded.
+    let r = emu::from_url("redis://localhost:16382/0").unwrap();
+    assert!(!r.is_remote());
+}
+
+#[test]
+fn scripts_fall_back_from_noscript_and_locks_work() {
+    on_remotes(|r, url| {
+        let s = r.register_script("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+        r.script_flush().unwrap();
+        let n: i64 = s.call(r, "counter", 5).unwrap();
+        assert_eq!(n, 5, "{url}");
+        let n: i64 = s.call(r, "counter", 2).unwrap();
+        assert_eq!(n, 7);
+
+        let other = emu::from_url(url).unwrap();
+        let opts = LockOptions::default().timeout(Duration::from_secs(10));
+        let mut mine = r.lock("resource", opts.clone());
+        let mut theirs = other.lock("resource", opts);
+        assert!(mine.acquire_with(false, None, None).unwrap());
+        assert!(!theirs.acquire_with(false, None, None).unwrap());
+        assert!(mine.owned().unwrap() && !theirs.owned().unwrap());
+        assert!(mine.extend(Duration::from_secs(5), false).unwrap());
+        let pttl: i64 = r.pttl("resource").unwrap();
+        assert!(pttl > 10_000 && pttl <= 15_000, "{pttl}");
+        assert!(mine.reacquire().unwrap());
+        let e = theirs.release().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Lock);
+        mine.release().unwrap();
+        assert!(theirs.acquire_with(false, None, None).unwrap());
+        // Released behind its back: not owned any more.
+        let _: i64 = r.delete("resource").unwrap();
+        let e = theirs.release().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::LockNotOwned);
+    });
+}
+
+#[test]
+fn blocking_commands_do_not_hold_the_pool() {
+    on_remotes(|r, url| {
+        let waiter = r.clone();
+        let t = std::thread::spawn(move || {
+            let v: Option<(String, String)> = waiter.blpop("queue", 10.0).unwrap();
+            v
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        // The blocked call holds one connection; the clone gets another from the pool.
+        let started = Instant::now();
+        r.rpush("queue", "job").unwrap();
+        let got = t.join().unwrap();
+        assert_eq!(got, Some(("queue".into(), "job".into())), "{url}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let none: Option<(String, String)> = r.blpop("queue", 0.1).unwrap();
+        assert_eq!(none, None);
+    });
+}
+
+#[test]
+fn watch_runs_on_a_dedicated_connection() {
+    on_remotes(|r, url| {
+        let _: () = r.set("{acct}balance", 10).unwrap();
+        let other = r.clone();
+        let mut tries = 0;
+        let replies = r
+            .transaction(&["{acct}balance"], |pipe| {
+                tries += 1;
+                let b: i64 = pipe.conn().get("{acct}balance")?;
+                if tries == 1 {
+                    // Another client writes between WATCH and EXEC: retried.
+                    let _: () = other.set("{acct}balance", 100)?;
+                }
+                pipe.multi();
+                pipe.set("{acct}balance", b - 3).incr("{acct}ops");
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(tries, 2, "{url}");
+        assert_eq!(replies, vec![Value::ok(), Value::Int(1)]);
+        assert_eq!(r.get::<_, i64>("{acct}balance").unwrap(), 97);
+        // A command rejected while queueing aborts the transaction with its own error.
+        let mut p = r.pipeline();
+        p.set("{acct}x", 1).cmd("GET");
+        let e = p.execute().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Arity, "{e}");
+        assert_eq!(r.get::<_, Option<i64>>("{acct}x").unwrap(), None);
+    });
+}
+
+#[test]
+fn pubsub_delivers_messages() {
+    on_remotes(|r, url| {
+        let mut sub = r.pubsub();
+        sub.subscribe(&["news"]).unwrap();
+        sub.psubscribe(&["user:*"]).unwrap();
+        assert!(sub.subscribed());
+        let c = sub
+            .get_message(Some(Duration::from_secs(5)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.kind, emu::client::MessageKind::Subscribe, "{url}");
+        let c = sub
+            .get_message(Some(Duration::from_secs(5)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.kind, emu::client::MessageKind::PSubscribe);
+        assert!(sub
+            .get_message(Some(Duration::from_millis(50)))
+            .unwrap()
+            .is_none());
+        assert_eq!(r.publish("news", "hello").unwrap(), 1);
+        let m = sub
+            .get_message(Some(Duration::from_secs(5)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (m.kind, m.channel_str(), m.data_str()),
+            (
+                emu::client::MessageKind::Message,
+                Some("news"),
+                Some("hello")
+            )
+        );
+        r.publish("user:7", "42").unwrap();
+        let m = sub
+            .get_message(Some(Duration::from_secs(5)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.pattern.as_deref(), Some(&b"user:*"[..]));
+        assert_eq!(m.payload::<i64>().unwrap(), 42);
+        // A worker thread, stopped and handed back.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let worker = sub.run_in_thread(move |m| {
+            let _ = tx.send(m.data_str().map(str::to_string));
+        });
+        r.publish("news", "from-thread").unwrap();
+        let got = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert_eq!(got.as_deref(), Some("from-thread"));
+        let (mut sub, outcome) = worker.stop();
+        outcome.unwrap();
+        sub.unsubscribe::<&str>(&[]).unwrap();
+        sub.punsubscribe::<&str>(&[]).unwrap();
+        let u = sub
+            .get_message(Some(Duration::from_secs(5)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(u.kind, emu::client::MessageKind::Unsubscribe);
+        let u = sub
+            .get_message(Some(Duration::from_secs(5)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(u.kind, emu::client::MessageKind::PUnsubscribe);
+        assert!(!sub.subscribed());
+    });
+}
+
+#[test]
+fn server_databases_with_db() {
+    let Some(url) = backends::server_url() else {
+        return;
+    };
+    let _serial = backends::serial();
+    let r = backends::fresh(&url);
+    let db3 = r.with_db(3);
+    let _: () = db3.set("k", "three").unwrap();
+    assert_eq!(r.get::<_, Option<String>>("k").unwrap(), None);
+    assert_eq!(db3.db(), 3);
+    let same = emu::from_url(&format!("{url}/3")).unwrap();
+    assert_eq!(same.db(), 3);
+    assert_eq!(same.get::<_, String>("k").unwrap(), "three");
+    let keys: Vec<String> = db3
+        .scan_iter(Default::default())
+        .map(|k| k.unwrap())
+        .collect();
+    assert_eq!(keys, vec!["k".to_string()]);
+}
+
+#[cfg(feature = "cluster")]
+#[test]
+fn cluster_answers_crossslot_like_the_embedded_cluster_mode() {
+    let Some((r, _serial)) = cluster() else {
+        return;
+    };
+    assert!(r.is_cluster());
+    let embedded = Redis::builder().cluster_mode(true).build();
+    let want = embedded.mset([("a", "1"), ("b", "2")]).unwrap_err();
+    let got = r.mset([("a", "1"), ("b", "2")]).unwrap_err();
+    assert_eq!((got.kind(), got.message()), (want.kind(), want.message()));
+    assert_eq!(got.kind(), ErrorKind::CrossSlot);
+    // A transaction whose keys span slots.
+    let mut p = r.pipeline();
+    p.set("a", 1).set("b", 2);
+    let e = p.execute().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::CrossSlot);
+    assert_eq!(r.exists(["a"]).unwrap(), 0, "nothing ran");
+    // A plain pipeline: each command on its own node, CROSSSLOT only in its own slot.
+    let mut p = r.pipeline_batch();
+    p.set("a", 1)
+        .set("b", 2)
+        .cmd("MSET")
+        .arg("a")
+        .arg(1)
+        .arg("b")
+        .arg(2);
+    let out = p.execute().unwrap();
+    assert_eq!(out[..2], [Value::ok(), Value::ok()]);
+    assert!(matches!(&out[2], Value::Error(e) if e.starts_with("CROSSSLOT")));
+    // Hash tags put keys in one slot.
+    let _: () = r.mset([("{u}a", "1"), ("{u}b", "2")]).unwrap();
+    let v: Vec<Option<String>> = r.mget(["{u}a", "{u}b"]).unwrap();
+    assert_eq!(v, vec![Some("1".into()), Some("2".into())]);
+    let moved: Option<String> = r
+        .lmove(
+            "{q}src",
+            "{q}dst",
+            emu::Direction::Left,
+            emu::Direction::Right,
+        )
+        .unwrap();
+    assert_eq!(moved, None);
+    r.sadd("{s}x", ["1", "2"]).unwrap();
+    r.sadd("{s}y", ["2", "3"]).unwrap();
+    let inter: Vec<String> = r.sinter(["{s}x", "{s}y"]).unwrap();
+    assert_eq!(inter, vec!["2".to_string()]);
+    let mut p = r.pipeline();
+    p.incr("{t}n").incr("{t}n").get("{t}n");
+    let out = p.execute().unwrap();
+    assert_eq!(out, vec![Value::Int(1), Value::Int(2), Value::bulk("2")]);
+    // SELECT: Redis Cluster's own error.
+    let db1 = r.with_db(1);
+    let e = db1.get::<_, Option<String>>("k").unwrap_err();
+    assert_eq!(e.message(), "ERR SELECT is not allowed in cluster mode");
+}
+
+#[cfg(feature = "cluster")]
+#[test]
+fn cluster_scan_keys_and_dbsize_cover_every_master() {
+    let Some((r, _serial)) = cluster() else {
+        return;
+    };
+    let mut p = r.pipeline_batch();
+    for i in 0..300 {
+        p.set(format!("key:{i}"), i);
+    }
+    assert!(p.execute().unwrap().iter().all(|v| *v == Value::ok()));
+    assert_eq!(r.dbsize().unwrap(), 300);
+    let keys: std::collections::BTreeSet<String> = r
+        .scan_iter(Default::default())
+        .map(|k| k.unwrap())
+        .collect();
+    assert_eq!(keys.len(), 300);
+    let listed: Vec<String> = r.keys("key:*").unwrap();
+    assert_eq!(listed.len(), 300);
+    // Spread over the three masters.
+    let slots: std::collections::BTreeSet<u16> = keys
+        .iter()
+        .map(|k| {
+            r.cmd("CLUSTER")
+                .arg("KEYSLOT")
+                .arg(k)
+                .query::<i64>()
+                .unwrap() as u16
+        })
+        .collect();
+    assert!(slots.iter().any(|s| *s < 5461) && slots.iter().any(|s| *s > 10922));
+    let _: () = r.flushall().unwrap();
+    assert_eq!(r.dbsize().unwrap(), 0);
+}
+
+/// A data directory with every type, TTLs and (with `dbs`) keys in another database.
+fn make_dir(dir: &std::path::Path, other_db: bool) -> u64 {
+    let r = Redis::open(dir).unwrap();
+    let _: () = r.set("str", "v").unwrap();
+    let _: () = r.set("int", 12345).unwrap();
+    r.set_options("ttl", "x", emu::SetOptions::default().ex(3600))
+        .unwrap();
+    r.rpush("list", ["a", "b", "c"]).unwrap();
+    r.hset_mapping("hash", &[("f1", "v1"), ("f2", "v2")])
+        .unwrap();
+    r.sadd("set", ["1", "2", "3"]).unwrap();
+    r.sadd("sset", ["m", "n"]).unwrap();
+    r.zadd("zset", [("a", 1.5), ("b", 2.0)]).unwrap();
+    r.cmd("XADD")
+        .arg("stream")
+        .arg("1-1")
+        .arg("f")
+        .arg("v")
+        .query::<Value>()
+        .unwrap();
+    r.cmd("PFADD")
+        .arg("hll")
+        .arg("a")
+        .arg("b")
+        .query::<Value>()
+        .unwrap();
+    for i in 0..2500 {
+        let _: () = r.set(format!("bulk:{i}"), i).unwrap();
+    }
+    r.expire("bulk:7", 7200).unwrap();
+    // Already expired at push time: skipped.
+    r.cmd("SET")
+        .arg("gone")
+        .arg("x")
+        .arg("PX")
+        .arg(1)
+        .query::<()>()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(5));
+    let mut n = 2510;
+    if other_db {
+        let _: () = r.with_db(2).set("in-db-2", "yes").unwrap();
+        n += 1;
+    }
+    n
+}
+
+/// Every key of `dir` (read as a fixture) has the same DUMP and PEXPIRETIME on `target`.
+fn compare(dir: &std::path::Path, target: &Redis, dbs: &[usize]) -> usize {
+    let src = Redis::fixture(dir).unwrap();
+    let mut n = 0;
+    for &db in dbs {
+        let (s, t) = (src.with_db(db), target.with_db(db));
+        for k in s.scan_iter::<Vec<u8>>(Default::default()) {
+            let k = k.unwrap();
+            if k == b"gone" {
+                continue;
+            }
+            let name = String::from_utf8_lossy(&k).into_owned();
+            if s.key_type(&k).unwrap() == "set"
+                && s.object_encoding(&k).unwrap().as_deref() == Some("hashtable")
+            {
+                // A hashtable set's DUMP lists members in the server's dict order (its
+                // hash seed is random per process): compare the members and encoding.
+                let mut a: Vec<Vec<u8>> = s.smembers(&k).unwrap();
+                let mut b: Vec<Vec<u8>> = t.smembers(&k).unwrap();
+                a.sort();
+                b.sort();
+                assert_eq!(a, b, "SMEMBERS {name}");
+                assert_eq!(
+                    s.object_encoding(&k).unwrap(),
+                    t.object_encoding(&k).unwrap()
+                );
+            } else {
+                assert_eq!(s.dump(&k).unwrap(), t.dump(&k).unwrap(), "DUMP {name}");
+            }
+            assert_eq!(
+                s.pexpiretime(&k).unwrap(),
+                t.pexpiretime(&k).unwrap(),
+                "PEXPIRETIME {name}"
+            );
+            n += 1;
+        }
+    }
+    n
+}
+
+#[test]
+fn push_into_a_server_matches_dump_and_ttl() {
+    let Some(url) = backends::server_url() else {
+        return;
+    };
+    let _serial = backends::serial();
+    let target = backends::fresh(&url);
+    let dir = tempfile::tempdir().unwrap();
+    let want = make_dir(dir.path(), true);
+    let server = url.trim_start_matches("remote+");
+    let mut calls = 0;
+    let report = emu::remote::push::push(dir.path(), server, &mut |_, _| calls += 1).unwrap();
+    assert_eq!(report.keys + report.expired, want + 1);
+    assert_eq!(report.expired, 1);
+    assert!(calls >= 3, "progress reported per batch");
+    assert_eq!(compare(dir.path(), &target, &[0, 2]) as u64, report.keys);
+    assert_eq!(target.get::<_, Option<String>>("gone").unwrap(), None);
+    // Pushing again replaces (REPLACE), it does not fail.
+    let again = emu::remote::push::push(dir.path(), server, &mut |_, _| {}).unwrap();
+    assert_eq!(again.keys, report.keys);
+}
+
+#[cfg(feature = "cluster")]
+#[test]
+fn push_into_a_cluster_routes_by_slot() {
+    let Some((target, _serial)) = cluster() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let want = make_dir(dir.path(), false);
+    let url = backends::cluster_url().unwrap();
+    let seeds = url.trim_start_matches("remote+cluster://");
+    let report = emu::remote::push::push(
+        dir.path(),
+        &format!("redis+cluster://{seeds}"),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!((report.keys, report.expired), (want, 1));
+    assert_eq!(compare(dir.path(), &target, &[0]) as u64, report.keys);
+    assert_eq!(target.dbsize().unwrap() as u64, report.keys);
+    // Keys outside database 0 cannot go to a cluster: refused before sending anything.
+    let dir2 = tempfile::tempdir().unwrap();
+    {
+        let r = Redis::open(dir2.path()).unwrap();
+        let _: () = r.with_db(1).set("k", "v").unwrap();
+    }
+    let _: () = target.flushall().unwrap();
+    let e = emu::remote::push::push(
+        dir2.path(),
+        &format!("redis+cluster://{seeds}"),
+        &mut |_, _| {},
+    )
+    .unwrap_err();
+    assert!(e.message().contains("only database 0"), "{e}");
+    assert_eq!(target.dbsize().unwrap(), 0);
+}
+
+/// The `emu push` command: the summary line on stdout when stderr is not a terminal.
+#[cfg(all(feature = "cli", feature = "server"))]
+#[test]
+fn emu_push_command_prints_a_summary() {
+    let Some(url) = backends::server_url() else {
+        return;
+    };
+    let _serial = backends::serial();
+    let target = backends::fresh(&url);
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let r = Redis::open(dir.path()).unwrap();
+        let _: () = r.set("a", "1").unwrap();
+        r.set_options("b", "2", emu::SetOptions::default().px(60_000))
+            .unwrap();
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_emu"))
+        .arg("push")
+        .arg(dir.path())
+        .arg(url.trim_start_matches("remote+"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("pushed 2 keys from "), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("emu: push: 2 keys in"));
+    assert_eq!(target.get::<_, String>("a").unwrap(), "1");
+    let pttl: i64 = target.pttl("b").unwrap();
+    assert!(pttl > 50_000 && pttl <= 60_000, "{pttl}");
+}
+
+#[test]
+fn connection_pool_of_remote_connections() {
+    let Some(url) = backends::server_url() else {
+        return;
+    };
+    let _serial = backends::serial();
+    let r = backends::fresh(&url);
+    let pool = emu::ConnectionPool::from_url(&format!("{url}/4"))
+        .unwrap()
+        .max_connections(2);
+    {
+        let a = pool.get().unwrap();
+        let b = pool.get().unwrap();
+        let _: () = a.set("k", "from-a").unwrap();
+        assert_eq!(b.get::<_, String>("k").unwrap(), "from-a");
+        assert_eq!(a.db(), 4);
+        let e = pool.get().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Connection);
+        assert_eq!(e.message(), "Too many connections");
+    }
+    assert_eq!((pool.idle(), pool.in_use()), (2, 0));
+    // Database 4, not the default one.
+    assert_eq!(r.get::<_, Option<String>>("k").unwrap(), None);
+    assert_eq!(r.with_db(4).get::<_, String>("k").unwrap(), "from-a");
+}
