@@ -196,16 +196,17 @@ pub fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) 
         Some(_) => {}
     }
     let dst_exists = list_len(ctx, dst)?.is_some();
+    let fill = ctx.store.config.list_max_listpack_size;
     let Some(value) = write_list(ctx, src)?.and_then(|l| l.pop(from)) else {
         return Ok(Value::Nil);
     };
     if dst_exists {
         if let Some(l) = write_list(ctx, dst)? {
-            l.push(to, &value);
+            l.push_with(to, &value, fill);
         }
     } else {
         let mut l = List::default();
-        l.push(to, &value);
+        l.push_with(to, &value, fill);
         ctx.insert(dst, Object::List(Box::new(l)));
     }
     ctx.modified(dst, notify::LIST, to.push_event());
@@ -260,10 +261,11 @@ pub fn mpop_generic(ctx: &mut Ctx, keys: &[&[u8]], end: End, count: usize) -> Re
 fn push_generic(ctx: &mut Ctx, argv: &[&[u8]], end: End, only_existing: bool) -> Result<Value> {
     let key = argv[1];
     let values = &argv[2..];
+    let fill = ctx.store.config.list_max_listpack_size;
     let len = match write_list(ctx, key)? {
         Some(list) => {
             for v in values {
-                list.push(end, v);
+                list.push_with(end, v, fill);
             }
             list.len()
         }
@@ -271,7 +273,7 @@ fn push_generic(ctx: &mut Ctx, argv: &[&[u8]], end: End, only_existing: bool) ->
         None => {
             let mut list = List::default();
             for v in values {
-                list.push(end, v);
+                list.push_with(end, v, fill);
             }
             let len = list.len();
             ctx.insert(key, Object::List(Box::new(list)));
@@ -351,6 +353,7 @@ fn lindex(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// `LSET key index element`
 fn lset(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let key = argv[1];
+    let fill = ctx.store.config.list_max_listpack_size;
     let Some(list) = write_list(ctx, key)? else {
         return Err(Error::no_such_key());
     };
@@ -358,7 +361,7 @@ fn lset(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let i = list
         .resolve_index(index)
         .ok_or_else(|| Error::out_of_range("index out of range"))?;
-    list.set(i, argv[3]);
+    list.set(i, argv[3], fill);
     ctx.modified(key, notify::LIST, "lset");
     Ok(Value::ok())
 }
@@ -374,13 +377,14 @@ fn linsert(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         return Err(Error::syntax());
     };
     let key = argv[1];
+    let fill = ctx.store.config.list_max_listpack_size;
     let Some(list) = write_list(ctx, key)? else {
         return Ok(Value::Int(0));
     };
     let Some(pos) = list.iter().position(|e| e == argv[3]) else {
         return Ok(Value::Int(-1));
     };
-    list.insert(pos + usize::from(after), argv[4]);
+    list.insert(pos + usize::from(after), argv[4], fill);
     let len = list.len();
     ctx.modified(key, notify::LIST, "linsert");
     Ok(Value::Int(len as i64))

@@ -5,9 +5,11 @@
 //! `len (LEB128) · bytes · len (LEB128, bytes reversed)`: the length in front lets a walk
 //! go forwards, the one behind lets it go backwards from the tail (Redis's listpack
 //! `backlen`). An element of up to 127 bytes costs its bytes plus 2, where a `Vec<u8>` per
-//! element cost a 24-byte header and a heap block of at least 32. A node holds at most
-//! [`NODE_BYTES`] bytes (Redis's `list-max-listpack-size -2`, its default: 8 KB per
-//! node) — a push that would pass the limit starts a new node; edits in the middle split
+//! element cost a 24-byte header and a heap block of at least 32. A node is filled as
+//! Redis's `_quicklistNodeAllowInsert` allows under `list-max-listpack-size` (the `fill`
+//! argument of the writing methods: negative for 4–64 KB per node, positive for a count
+//! with an 8 KB safety limit; [`DEFAULT_FILL`] = -2, 8 KB, where no configuration is at
+//! hand) — a push that would pass the limit starts a new node; edits in the middle split
 //! an overfull node in two.
 //!
 //! Positional access walks node counts from the nearer end, then the entries within one
@@ -19,8 +21,28 @@ use std::fmt;
 
 use super::End;
 
-/// The byte limit of a node (Redis `list-max-listpack-size -2`).
+/// The byte limit of a node under the default `list-max-listpack-size -2`.
 pub const NODE_BYTES: usize = 8192;
+/// Redis's default `list-max-listpack-size`.
+pub const DEFAULT_FILL: i64 = -2;
+/// Redis `optimization_level`: node byte limits for fill -1 to -5.
+const OPTIMIZATION_LEVEL: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
+/// Redis `SIZE_SAFETY_LIMIT`.
+const SIZE_SAFETY_LIMIT: usize = 8192;
+
+/// Redis `_quicklistNodeAllowInsert`: may a node of `used` bytes and `count` elements
+/// take `add` more bytes under `fill`?
+#[inline]
+fn allows(used: usize, count: u32, fill: i64, add: usize) -> bool {
+    let new = used + add;
+    if fill < 0 {
+        let off = fill.unsigned_abs() as usize - 1;
+        if off < OPTIMIZATION_LEVEL.len() && new <= OPTIMIZATION_LEVEL[off] {
+            return true;
+        }
+    }
+    new <= SIZE_SAFETY_LIMIT && i64::from(count) < fill
+}
 
 /// Bytes of LEB128 for `n`.
 #[inline]
@@ -162,13 +184,23 @@ impl Node {
     }
 
     /// Grows the buffer for `extra` more bytes at the back: by an eighth at least, so a
-    /// node filling up reallocates O(log) times but keeps little slack.
+    /// node filling up reallocates O(log) times; a node that fills up gives the slack
+    /// back ([`Node::compact`]), so only the end nodes keep any.
     fn reserve(&mut self, extra: usize) {
         let need = self.buf.len() + extra;
         if need > self.buf.capacity() {
             let want = need.max(self.buf.capacity() + self.buf.capacity() / 8 + 16);
             self.buf.reserve_exact(want - self.buf.len());
         }
+    }
+
+    /// Gives back the front room and any spare capacity (a node that just filled up).
+    fn compact(&mut self) {
+        if self.start > 0 {
+            self.buf.drain(..self.start as usize);
+            self.start = 0;
+        }
+        self.buf.shrink_to_fit();
     }
 
     fn push_back(&mut self, v: &[u8]) {
@@ -252,28 +284,50 @@ impl List {
         self.len == 0
     }
 
-    /// Pushes one element at `end`.
+    /// Pushes one element at `end` (nodes filled as under the default configuration).
     pub fn push(&mut self, end: End, v: &[u8]) {
+        self.push_with(end, v, DEFAULT_FILL);
+    }
+
+    /// Pushes one element at `end`, filling nodes as `list-max-listpack-size` = `fill`
+    /// allows.
+    pub fn push_with(&mut self, end: End, v: &[u8], fill: i64) {
         let need = entry_len(v.len());
         match end {
             End::Tail => match self.nodes.back_mut() {
-                Some(n) if n.used() + need <= NODE_BYTES => n.push_back(v),
-                _ => {
+                Some(n) if allows(n.used(), n.count, fill, need) => n.push_back(v),
+                full => {
+                    if let Some(n) = full {
+                        n.compact();
+                    }
                     let mut n = Node::default();
                     n.push_back(v);
+                    self.new_node_room();
                     self.nodes.push_back(n);
                 }
             },
             End::Head => match self.nodes.front_mut() {
-                Some(n) if n.used() + need <= NODE_BYTES => n.push_front(v),
-                _ => {
+                Some(n) if allows(n.used(), n.count, fill, need) => n.push_front(v),
+                full => {
+                    if let Some(n) = full {
+                        n.compact();
+                    }
                     let mut n = Node::default();
                     n.push_back(v);
+                    self.new_node_room();
                     self.nodes.push_front(n);
                 }
             },
         }
         self.len += 1;
+    }
+
+    /// Room in the node deque for one more node: exactly one for the first (most lists
+    /// have a single node; `VecDeque` would take four), doubling after.
+    fn new_node_room(&mut self) {
+        if self.nodes.capacity() == 0 {
+            self.nodes.reserve_exact(1);
+        }
     }
 
     /// Pops one element from `end`.
@@ -362,8 +416,9 @@ impl List {
             .take(take)
     }
 
-    /// Replaces the element at position `i`; false if out of range.
-    pub fn set(&mut self, i: usize, v: &[u8]) -> bool {
+    /// Replaces the element at position `i`; false if out of range. A node left over
+    /// `fill`'s limit is split.
+    pub fn set(&mut self, i: usize, v: &[u8], fill: i64) -> bool {
         let Some((k, j)) = self.locate(i) else {
             return false;
         };
@@ -373,17 +428,18 @@ impl List {
         let mut e = Vec::with_capacity(entry_len(v.len()));
         put_entry(&mut e, v);
         n.splice(at..end, e);
-        self.split_if_full(k);
+        self.split_if_full(k, fill);
         true
     }
 
-    /// Inserts `v` before position `i` (`i == len` appends).
-    pub fn insert(&mut self, i: usize, v: &[u8]) {
+    /// Inserts `v` before position `i` (`i == len` appends). A node left over `fill`'s
+    /// limit is split.
+    pub fn insert(&mut self, i: usize, v: &[u8], fill: i64) {
         if i >= self.len {
-            return self.push(End::Tail, v);
+            return self.push_with(End::Tail, v, fill);
         }
         if i == 0 {
-            return self.push(End::Head, v);
+            return self.push_with(End::Head, v, fill);
         }
         let Some((k, j)) = self.locate(i) else {
             return;
@@ -395,14 +451,14 @@ impl List {
         n.splice(at..at, e);
         n.count += 1;
         self.len += 1;
-        self.split_if_full(k);
+        self.split_if_full(k, fill);
     }
 
-    /// Splits node `k` in two halves (by count) when it passed the byte limit and holds
-    /// more than one element.
-    fn split_if_full(&mut self, k: usize) {
+    /// Splits node `k` in two halves (by count) when `fill` would not have let it grow
+    /// this large and it holds more than one element.
+    fn split_if_full(&mut self, k: usize, fill: i64) {
         let n = &mut self.nodes[k];
-        if n.used() <= NODE_BYTES || n.count < 2 {
+        if n.count < 2 || allows(n.used(), n.count - 1, fill, 0) {
             return;
         }
         let keep = n.count as usize / 2;
@@ -541,6 +597,17 @@ mod tests {
             h.push(End::Head, format!("e{i}").as_bytes());
         }
         assert!(h.nodes.iter().all(|n| n.used() <= NODE_BYTES));
+        // A count limit (positive fill) and one element per node (fill 0).
+        let mut c = List::new();
+        for i in 0..100 {
+            c.push_with(End::Tail, format!("{i}").as_bytes(), 8);
+        }
+        assert_eq!(c.node_count(), 13);
+        let mut z = List::new();
+        for i in 0..10 {
+            z.push_with(End::Head, format!("{i}").as_bytes(), 0);
+        }
+        assert_eq!(z.node_count(), 10);
         assert_eq!(h.get(0), Some(&b"e9999"[..]));
         assert_eq!(h.pop(End::Tail), Some(b"e0".to_vec()));
         assert_eq!(l.get(5000), Some(&b"e5000"[..]));
@@ -562,22 +629,23 @@ mod tests {
         #[test]
         fn matches_a_vecdeque(
             ops in proptest::collection::vec((0u8..9, any::<u16>(), elem()), 1..400),
+            fill in prop_oneof![Just(-2i64), Just(-1), Just(-5), Just(0), Just(3), Just(128)],
         ) {
             let mut l = List::new();
             let mut m: VecDeque<Vec<u8>> = VecDeque::new();
             for (op, n, v) in ops {
                 let pos = if m.is_empty() { 0 } else { n as usize % (m.len() + 1) };
                 match op {
-                    0 => { l.push(End::Head, &v); m.push_front(v); }
-                    1 | 2 => { l.push(End::Tail, &v); m.push_back(v); }
+                    0 => { l.push_with(End::Head, &v, fill); m.push_front(v); }
+                    1 | 2 => { l.push_with(End::Tail, &v, fill); m.push_back(v); }
                     3 => prop_assert_eq!(l.pop(End::Head), m.pop_front()),
                     4 => prop_assert_eq!(l.pop(End::Tail), m.pop_back()),
                     5 => {
-                        let ok = l.set(pos, &v);
+                        let ok = l.set(pos, &v, fill);
                         prop_assert_eq!(ok, pos < m.len());
                         if ok { m[pos] = v; }
                     }
-                    6 => { l.insert(pos, &v); m.insert(pos, v); }
+                    6 => { l.insert(pos, &v, fill); m.insert(pos, v); }
                     7 => {
                         let a = pos;
                         let b = (a + n as usize % 7).min(m.len());
