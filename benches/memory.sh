@@ -8,8 +8,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
-RPORT=6419
-EPORT=6429
+# Ports can be overridden (several checkouts may run this at once on one machine).
+RPORT=${MEMORY_REDIS_PORT:-6419}
+EPORT=${MEMORY_EMU_PORT:-6429}
 cleanup() {
   redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true
   [ -n "${EMU_PID:-}" ] && kill "$EMU_PID" 2>/dev/null || true
@@ -19,8 +20,9 @@ trap cleanup EXIT
 cd "$ROOT"
 cargo build --release --features cli,server -q
 cargo build --release --example memory_load -q
-EMU="$ROOT/target/release/emu"
-LOADER="$ROOT/target/release/examples/memory_load"
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+EMU="$TARGET/release/emu"
+LOADER="$TARGET/release/examples/memory_load"
 
 # RESP for one workload on stdout.
 gen() {

@@ -177,7 +177,8 @@ proptest! {
             for (k, e) in db.dict.iter() {
                 prop_assert!(!e.obj.is_empty_aggregate(), "empty aggregate left at {:?} by {:?}", String::from_utf8_lossy(k), spec.name);
             }
-            prop_assert_eq!(db.expires.len(), db.dict.iter().filter(|(_, e)| e.expire.is_some()).count());
+            prop_assert_eq!(db.expires_len(), db.dict.iter().filter(|(_, e)| e.expire().is_some()).count());
+            prop_assert!(db.ttl_index_consistent());
         }
     }
 }
@@ -858,12 +859,7 @@ impl Replay {
         // The TTL index active expiry walks agrees with the entries, on both sides.
         for (side, store) in [("primary", &self.primary), ("replica", &self.replica)] {
             for (i, db) in store.dbs.iter().enumerate() {
-                let ttls: std::collections::BTreeSet<(u64, Vec<u8>)> = db
-                    .dict
-                    .iter()
-                    .filter_map(|(k, e)| e.expire.map(|at| (at, k.to_vec())))
-                    .collect();
-                if ttls != db.expires {
+                if !db.ttl_index_consistent() {
                     return Err(format!(
                         "the {side}'s TTL index of db {i} disagrees with its keys\ntrail:\n  {}",
                         self.trail.join("\n  ")

@@ -15,7 +15,13 @@ use proptest::prelude::*;
 /// SET semantics (value replaced, TTL cleared), written straight into the selected db.
 fn set(r: &Redis, key: &str, val: &str) {
     let db = r.db();
-    r.with_store(|s| s.dbs[db].insert(key.as_bytes(), Object::Str(val.as_bytes().to_vec()), false));
+    r.with_store(|s| {
+        s.dbs[db].insert(
+            key.as_bytes(),
+            Object::string(val.as_bytes().to_vec()),
+            false,
+        )
+    });
 }
 
 fn advance_ms(r: &Redis, ms: u64) {

@@ -257,7 +257,7 @@ fn serialized_length(obj: &Object) -> usize {
     }
     match obj {
         Object::Str(s) => string(s),
-        Object::List(l) => 2 + l.items.iter().map(|v| string(v)).sum::<usize>(),
+        Object::List(l) => 2 + l.iter().map(string).sum::<usize>(),
         Object::Hash(h) => 1 + h.iter().map(|(f, v)| string(f) + string(v)).sum::<usize>(),
         Object::Set(s) => 1 + s.members.keys().map(string).sum::<usize>(),
         Object::ZSet(z) => 1 + z.iter().map(|(m, _)| string(m) + 9).sum::<usize>(),
@@ -274,15 +274,15 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> Result<Value> {
         return Err(Error::err("no such key"));
     };
     let enc = e.encoding(&cfg);
-    let lru = e.lru & crate::keyspace::memory::LRU_CLOCK_MAX;
-    let idle = crate::keyspace::memory::idle_ms(e.lru, now) / 1000;
+    let lru = e.lru() & crate::keyspace::memory::LRU_CLOCK_MAX;
+    let idle = crate::keyspace::memory::idle_ms(e.lru(), now) / 1000;
     let addr = 0x7f00_0000_0000usize + (e as *const _ as usize & 0xff_ffff_fff0);
     let mut line = format!(
         "Value at:{addr:#x} refcount:1 encoding:{enc} serializedlength:{} lru:{lru} lru_seconds_idle:{idle}",
         serialized_length(&e.obj)
     );
     if let Object::List(l) = &e.obj {
-        let bytes: usize = l.items.iter().map(|v| v.len() + 1).sum::<usize>() + 7;
+        let bytes: usize = l.iter().map(|v| v.len() + 1).sum::<usize>() + 7;
         line.push_str(&format!(
             " ql_nodes:1 ql_avg_node:{:.2} ql_listpack_max:{} ql_compressed:0 ql_uncompressed_size:{bytes}",
             l.len() as f64,
@@ -318,7 +318,7 @@ fn populate(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             val.resize(n, 0);
         }
         // Not logged, as Redis does not propagate it.
-        ctx.insert(&key, Object::Str(val));
+        ctx.insert(&key, Object::string(val));
         ctx.modified_silently(&key);
     }
     Ok(Value::ok())

@@ -493,14 +493,13 @@ fn section(
                 if keys == 0 {
                     continue;
                 }
-                let expires = db.expires.len();
+                let expires = db.expires_len();
                 let avg_ttl = if expires == 0 {
                     0
                 } else {
                     let sum: u128 = db
-                        .expires
-                        .iter()
-                        .map(|(at, _)| at.saturating_sub(now) as u128)
+                        .deadlines()
+                        .map(|at| at.saturating_sub(now) as u128)
                         .sum();
                     (sum / expires as u128) as u64
                 };

@@ -36,7 +36,7 @@ fn usage(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     ctx.no_touch();
     let slot = Dict::<crate::keyspace::Entry>::slot_bytes() + 4;
     Ok(match ctx.entry(argv[2]) {
-        Some(e) => Value::Int((e.mem + slot) as i64),
+        Some(e) => Value::Int((e.mem() + slot) as i64),
         None => Value::Nil,
     })
 }
@@ -85,7 +85,7 @@ fn stats(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
             continue;
         }
         let main = crate::keyspace::memory::db_tables(&db.dict) as u64;
-        let expires = 48 * db.expires.len() as u64;
+        let expires = (crate::keyspace::memory::EXPIRE_ELEMENT * db.expires_len()) as u64;
         m.push((
             Value::bulk(format!("db.{i}")),
             Value::Map(vec![

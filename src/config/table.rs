@@ -243,7 +243,8 @@ pub static TABLE: &[ConfigSpec] = &[
         "3000",
         mem
     ),
-    // Stored only: lists always report quicklist, as Redis 7.0 does.
+    // Honoured: how full a list's nodes get, in memory (types::list::quick, on each push,
+    // LSET and LINSERT) and in RDB output. Lists always report quicklist, as Redis 7.0 does.
     int!(
         "list-max-listpack-size",
         list_max_listpack_size,

@@ -213,7 +213,7 @@ impl<'a> Ctx<'a> {
 
     /// Absolute expiry (Unix ms) of a live key, or None.
     pub fn expire_of(&mut self, key: &[u8]) -> Option<u64> {
-        self.entry(key).and_then(|e| e.expire)
+        self.entry(key).and_then(|e| e.expire())
     }
 
     /// Sets or clears the expiry of an existing key; false if the key is absent.

@@ -127,18 +127,18 @@ fn unit(rng: &mut Rng) -> f64 {
 
 /// A random key of `db` with a TTL, or None when it has none.
 fn random_volatile<'a>(db: &'a Db, rng: &mut Rng) -> Option<&'a [u8]> {
-    if db.expires.is_empty() {
+    if db.expires_len() == 0 {
         return None;
     }
     for _ in 0..VOLATILE_DRAWS {
         if let Some((k, e)) = db.dict.random_entry(|n| rng.below(n)) {
-            if e.expire.is_some() {
+            if e.expire().is_some() {
                 return Some(k);
             }
         }
     }
-    let i = rng.below(db.expires.len() as u64) as usize;
-    db.expires.iter().nth(i).map(|(_, k)| k.as_slice())
+    let i = rng.below(db.expires_len() as u64) as usize;
+    db.volatile_nth(i)
 }
 
 /// Redis `evictionTimeLimitUs`: how long one eviction pass may run at a tenacity (0–100).
@@ -178,9 +178,9 @@ impl Store {
             let r = unit(&mut self.evictor.lfu_rng);
             let (factor, decay) = (self.config.lfu_log_factor, self.config.lfu_decay_time);
             let e = self.dbs[db].dict.at_mut(i);
-            e.lru = memory::lfu_touch(e.lru, now, r, factor, decay);
+            e.set_lru(memory::lfu_touch(e.lru(), now, r, factor, decay));
         } else {
-            self.dbs[db].dict.at_mut(i).lru = memory::lru_clock(now);
+            self.dbs[db].dict.at_mut(i).set_lru(memory::lru_clock(now));
         }
     }
 
@@ -234,7 +234,7 @@ impl Store {
     pub fn memory_overhead(&self) -> usize {
         self.dbs
             .iter()
-            .map(|d| memory::db_tables(&d.dict) + 48 * d.expires.len())
+            .map(|d| memory::db_tables(&d.dict) + memory::EXPIRE_ELEMENT * d.expires_len())
             .sum()
     }
 
@@ -355,7 +355,7 @@ impl Store {
                 let keys = if allkeys {
                     self.dbs[i].dict.len()
                 } else {
-                    self.dbs[i].expires.len()
+                    self.dbs[i].expires_len()
                 };
                 if keys != 0 {
                     self.populate(i);
@@ -370,7 +370,7 @@ impl Store {
                     continue;
                 };
                 let found = match self.dbs[e.db].dict.get(&e.key) {
-                    Some(entry) => allkeys || entry.expire.is_some(),
+                    Some(entry) => allkeys || entry.expire().is_some(),
                     None => false,
                 };
                 if found {
@@ -404,11 +404,11 @@ impl Store {
                 continue;
             };
             let idle = if policy.is_lru() {
-                idle_ms(e.lru, now)
+                idle_ms(e.lru(), now)
             } else if policy.is_lfu() {
-                255 - u64::from(lfu_decr_and_return(e.lru, now, decay))
+                255 - u64::from(lfu_decr_and_return(e.lru(), now, decay))
             } else {
-                u64::MAX - e.expire.unwrap_or(u64::MAX)
+                u64::MAX - e.expire().unwrap_or(u64::MAX)
             };
             let key = key.to_vec();
             self.evictor.insert(idle, &key, i);

@@ -425,7 +425,7 @@ impl Store {
     /// (a key lives through its deadline millisecond) and the store is not loading.
     #[inline]
     pub fn is_expired(&self, e: &Entry, now: u64) -> bool {
-        self.deadline_passed(e.expire, now)
+        self.deadline_passed(e.expire(), now)
     }
 
     /// [`Store::is_expired`] for a bare deadline.

@@ -13,10 +13,13 @@
 //! depends on fragmentation and on everything else the process does).
 //!
 //! The model follows emu's own representations, not Redis's: the database table's slots
-//! (each entry is inline in its slot; keys up to 22 bytes too), heap blocks as glibc's
-//! malloc sizes them ([`heap`]: request + 8, rounded to 16, at least 32), byte vectors by
-//! capacity, the tables of hashes, sets and sorted sets by capacity, a sorted set's order
-//! index, a key's entry in the deadline index. An aggregate with more than
+//! (72 bytes: each entry is inline in its slot — value header, expiry, LRU field and
+//! size; keys up to 22 bytes and string values up to 22 bytes too, see
+//! [`super::Str`]), heap blocks as glibc's malloc sizes them ([`heap`]: request + 8,
+//! rounded to 16, at least 32) — a longer string's block, an aggregate's boxed header —,
+//! byte vectors by capacity, the tables of hashes, sets and sorted sets by capacity, a
+//! sorted set's order index, a key's element in the deadline index ([`EXPIRE_ELEMENT`]:
+//! deadline and key hash, no key copy). An aggregate with more than
 //! [`EXACT_LIMIT`] elements is estimated from its first [`SAMPLE`] elements (iteration
 //! order is deterministic), so a modification of a big value costs O(1), not O(n). Not
 //! counted: client buffers, the Lua interpreter, allocator fragmentation. The notes of
@@ -32,7 +35,7 @@
 //! snapshot), never from the wall clock directly. Neither is persisted: a loaded key starts
 //! as a new one, as after an RDB load in Redis 7.0 without `LRU`/`FREQ` opcodes.
 
-use crate::keyspace::{Object, StrEncoding};
+use crate::keyspace::{Object, Str};
 use crate::util::Dict;
 
 /// Bits of the LRU clock (Redis `LRU_BITS`).
@@ -137,12 +140,6 @@ pub fn heap(n: usize) -> usize {
     }
 }
 
-/// The heap part of a byte vector (by capacity).
-#[inline]
-fn bytes(v: &Vec<u8>) -> usize {
-    heap(v.capacity())
-}
-
 /// The heap part of a key of `len` bytes stored in a [`Dict`] (short keys are inline).
 #[inline]
 fn dict_key<V>(len: usize) -> usize {
@@ -154,20 +151,23 @@ fn dict_key<V>(len: usize) -> usize {
 }
 
 /// What a key of `key_len` bytes costs besides its slot in the database's table: its bytes
-/// if they do not fit in the slot, and for a key with a TTL its entry in the deadline index
-/// (a B-tree element of deadline and key copy, with the node slack of a B-tree).
+/// if they do not fit in the slot, and for a key with a TTL its element in the deadline
+/// index.
 #[inline]
 pub fn key_overhead(key_len: usize, has_expire: bool) -> usize {
-    dict_key::<super::Entry>(key_len)
-        + if has_expire {
-            EXPIRE_ELEMENT + heap(key_len)
-        } else {
-            0
-        }
+    dict_key::<super::Entry>(key_len) + if has_expire { EXPIRE_ELEMENT } else { 0 }
 }
 
-/// One element of the deadline index (`(u64, Vec<u8>)`, 32 bytes) with B-tree node slack.
-const EXPIRE_ELEMENT: usize = 48;
+/// One element of the deadline index (`(deadline, key hash)`, 16 bytes, no key copy) with
+/// the node slack of a B-tree.
+pub const EXPIRE_ELEMENT: usize = 24;
+
+/// The heap part of a string value: nothing inline, else its block(s) (see [`Str`]).
+#[inline]
+pub fn string(s: &Str) -> usize {
+    let (a, b) = s.blocks();
+    heap(a) + heap(b)
+}
 
 /// Sum of `f` over the elements, exact up to [`EXACT_LIMIT`] elements, else extrapolated
 /// from the first [`SAMPLE`].
@@ -187,13 +187,19 @@ fn sum_of<I: Iterator<Item = usize>>(len: usize, it: I) -> usize {
     }
 }
 
-/// A value's heap allocations (its inline part lives in the database table's slot).
-/// `_enc` is kept for the string encodings' sake: they share one representation in emu.
-pub fn object(obj: &Object, _enc: StrEncoding) -> usize {
+/// A value's heap allocations (its inline part, 24 bytes, lives in the database table's
+/// slot): a string's block if it is not inline; an aggregate's boxed header and its parts.
+pub fn object(obj: &Object) -> usize {
     const VEC: usize = std::mem::size_of::<Vec<u8>>();
     match obj {
-        Object::Str(s) => bytes(s),
-        Object::List(l) => l.items.capacity() * VEC + sum_of(l.len(), l.items.iter().map(bytes)),
+        Object::Str(s) => string(s),
+        Object::List(l) => {
+            // The boxed header, the node deque and each node's packed buffer.
+            let (deque, nodes) = l.heap_parts();
+            heap(std::mem::size_of::<crate::types::list::List>())
+                + heap(deque)
+                + sum_of(l.node_count(), nodes.map(heap))
+        }
         Object::Hash(h) => {
             let each = sum_of(
                 h.len(),
@@ -207,10 +213,14 @@ pub fn object(obj: &Object, _enc: StrEncoding) -> usize {
             } else {
                 0
             };
-            h.fields.table_bytes() + each + order
+            heap(std::mem::size_of::<crate::types::hash::Hash>())
+                + h.fields.table_bytes()
+                + each
+                + order
         }
         Object::Set(s) => {
-            s.members.table_bytes()
+            heap(std::mem::size_of::<crate::types::set::Set>())
+                + s.members.table_bytes()
                 + sum_of(s.len(), s.members.keys().map(|m| dict_key::<()>(m.len())))
         }
         Object::ZSet(z) => {
@@ -221,7 +231,7 @@ pub fn object(obj: &Object, _enc: StrEncoding) -> usize {
                 z.iter()
                     .map(|(m, _)| dict_key::<f64>(m.len()) + heap(m.len()) + (8 + 16 + 4) * 4 / 3),
             );
-            z.scores().table_bytes() + each
+            heap(std::mem::size_of::<crate::types::zset::ZSet>()) + z.scores().table_bytes() + each
         }
         Object::Stream(st) => st.heap_bytes(),
     }

@@ -13,8 +13,6 @@
 //! Decoding runs with the payload length as context and rejects any length prefix larger
 //! than the payload, so a damaged record can never trigger a huge allocation or a panic.
 
-use std::collections::VecDeque;
-
 use bincode::de::{Decode, Decoder};
 use bincode::enc::{Encode, Encoder};
 use bincode::error::{DecodeError, EncodeError};
@@ -364,7 +362,7 @@ impl<'a> ValueRef<'a> {
     pub fn of(obj: &'a Object) -> ValueRef<'a> {
         match obj {
             Object::Str(s) => ValueRef::Str(s),
-            Object::List(l) => ValueRef::List(l.items.iter().map(|v| v.as_slice()).collect()),
+            Object::List(l) => ValueRef::List(l.iter().collect()),
             Object::Hash(h) => {
                 let mut pairs: Vec<(&[u8], &[u8])> = h.iter().collect();
                 if !h.is_listpack() {
@@ -496,12 +494,12 @@ impl DiskValue {
             return Err(PersistError::invalid("empty aggregate value"));
         }
         Ok(match self {
-            DiskValue::Str(s) => Object::Str(s),
-            DiskValue::List(v) => Object::List(List {
-                items: VecDeque::from(v),
-            }),
-            DiskValue::Hash(v) => Object::Hash(Hash::from_pairs(v, cfg)),
-            DiskValue::Set(v) => Object::Set(Set::from_members(v, cfg.set_max_intset_entries)),
+            DiskValue::Str(s) => Object::string(s),
+            DiskValue::List(v) => Object::List(Box::new(v.into_iter().collect::<List>())),
+            DiskValue::Hash(v) => Object::Hash(Box::new(Hash::from_pairs(v, cfg))),
+            DiskValue::Set(v) => {
+                Object::Set(Box::new(Set::from_members(v, cfg.set_max_intset_entries)))
+            }
             DiskValue::ZSet(v) => {
                 let n = v.len();
                 let mut z = ZSet::from_pairs(v);
@@ -509,7 +507,7 @@ impl DiskValue {
                     return Err(PersistError::invalid("duplicate member in a sorted set"));
                 }
                 z.fit_encoding(cfg);
-                Object::ZSet(z)
+                Object::ZSet(Box::new(z))
             }
             DiskValue::Stream(s) => Object::Stream(Box::new(s.into_stream()?)),
         })
@@ -751,8 +749,8 @@ mod tests {
     #[test]
     fn values_roundtrip() {
         let cfg = Config::default();
-        let o = roundtrip(Object::Str(b"abc\x00\xff".to_vec()));
-        assert_eq!(o.as_str().unwrap(), b"abc\x00\xff");
+        let o = roundtrip(Object::string(b"abc\x00\xff".to_vec()));
+        assert_eq!(o.as_str().unwrap().as_bytes(), b"abc\x00\xff");
         let h = Hash::from_pairs(
             [
                 (b"b".to_vec(), b"1".to_vec()),
@@ -760,11 +758,11 @@ mod tests {
             ],
             &cfg,
         );
-        let o = roundtrip(Object::Hash(h));
+        let o = roundtrip(Object::Hash(Box::new(h)));
         let pairs: Vec<_> = o.as_hash().unwrap().iter().collect();
         assert_eq!(pairs, vec![(&b"b"[..], &b"1"[..]), (&b"a"[..], &b"2"[..])]);
         let s = Set::from_members([b"x", b"a"], 512);
-        let o = roundtrip(Object::Set(s));
+        let o = roundtrip(Object::Set(Box::new(s)));
         assert_eq!(o.as_set().unwrap().len(), 2);
     }
 

@@ -112,7 +112,7 @@ pub fn encode_into(
             let k = KeyRef {
                 db: i as u32,
                 key,
-                expire: e.expire,
+                expire: e.expire(),
                 value: ValueRef::of(&e.obj),
             };
             model::encode_payload(&mut rec, kind::KEY, &k).map_err(std::io::Error::other)?;
@@ -286,7 +286,7 @@ pub fn load(path: &Path, store: &mut Store) -> Result<SnapInfo, PersistError> {
             })?;
             let obj = rec.value.into_object(&cfg)?;
             if let Some(at) = rec.expire {
-                db.expires.insert((at, rec.key.clone()));
+                db.index_expire(at, &rec.key);
             }
             // Like an RDB load, strings get their encoding from their bytes again.
             let previous = db.dict.insert(rec.key, Entry::new(obj, rec.expire));

@@ -108,7 +108,7 @@ pub fn jsonl_line(db: usize, key: &[u8], e: &Entry) -> String {
         ValueRef::Stream(st) => super::streams::write_json(&mut s, st),
     }
     s.push_str(",\"expire_at_ms\":");
-    match e.expire {
+    match e.expire() {
         Some(at) => s.push_str(&at.to_string()),
         None => s.push_str("null"),
     }
@@ -168,7 +168,7 @@ pub fn resp_commands(out: &mut Vec<u8>, key: &[u8], e: &Entry) {
             }
         }
     }
-    if let Some(at) = e.expire {
+    if let Some(at) = e.expire() {
         resp_cmd(out, &[b"PEXPIREAT", key, at.to_string().as_bytes()]);
     }
 }
@@ -250,7 +250,7 @@ pub fn dump_rdb(store: &Store, out: &mut dyn Write, progress: Progress) -> std::
         if live.is_empty() {
             continue;
         }
-        let expires = live.iter().filter(|(_, e)| e.expire.is_some()).count();
+        let expires = live.iter().filter(|(_, e)| e.expire().is_some()).count();
         w.select_db(i, live.len(), expires)?;
         for (k, e) in live {
             w.key(k, e, cfg)?;
@@ -308,10 +308,10 @@ pub fn parse_rdb(data: &[u8], progress: Progress) -> Result<(Store, u64), Persis
                     let d = &mut store.dbs[db as usize];
                     // One table operation per key (this loop is `emu load`'s hot path).
                     let mut e = Entry::new(obj, expire);
-                    e.lru = lru;
-                    e.mem = e.size(&key);
+                    e.set_lru(lru);
+                    e.measure(&key);
                     if let Some(at) = expire {
-                        d.expires.insert((at, key.clone()));
+                        d.index_expire(at, &key);
                     }
                     if d.dict.contains_key(&key) {
                         dup = Some((db, key));
@@ -320,7 +320,7 @@ pub fn parse_rdb(data: &[u8], progress: Progress) -> Result<(Store, u64), Persis
                             msg: "duplicate key".into(),
                         });
                     }
-                    d.used += e.mem;
+                    d.used += e.mem();
                     d.dict.insert(key, e);
                 }
                 Item::ResizeDb { db, keys, .. } => {

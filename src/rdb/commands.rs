@@ -144,7 +144,7 @@ pub fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if let Some(e) = ctx.entry(key) {
         if policy.is_lfu() {
             if lfu_freq >= 0 {
-                e.lru = (memory::lfu_minutes(now) << 8) | lfu_freq as u32;
+                e.set_lru((memory::lfu_minutes(now) << 8) | lfu_freq as u32);
             }
         } else if lru_idle >= 0 {
             let clock = memory::lru_clock(now) as i64;
@@ -153,7 +153,7 @@ pub fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
                 let max = memory::LRU_CLOCK_MAX as i64;
                 abs = (clock + max / 2) % max;
             }
-            e.lru = abs as u32;
+            e.set_lru(abs as u32);
         }
     }
     ctx.modified(key, notify::GENERIC, "restore");

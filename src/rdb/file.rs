@@ -295,7 +295,7 @@ impl<W: Write> Writer<W> {
 
     /// Writes one key (`rdbSaveKeyValuePair`, without LRU/LFU data).
     pub fn key(&mut self, key: &[u8], e: &Entry, cfg: &Config) -> io::Result<()> {
-        if let Some(at) = e.expire {
+        if let Some(at) = e.expire() {
             self.buf.push(opcode::EXPIRETIME_MS);
             self.buf.extend_from_slice(&at.to_le_bytes());
         }

@@ -17,6 +17,7 @@ use super::kind;
 use super::lzf;
 use crate::config::Config;
 use crate::keyspace::Object;
+use crate::types::list::End;
 use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
 
 /// Elements of at least this size get a plain quicklist node (`packed_threshold`, 1 GiB).
@@ -150,9 +151,9 @@ fn write_list(out: &mut Vec<u8>, l: &List, cfg: &Config) {
         Plain(Vec<u8>),
     }
     let mut nodes: Vec<NodeOut> = Vec::new();
-    for item in &l.items {
+    for item in l.iter() {
         if item.len() >= PACKED_THRESHOLD {
-            nodes.push(NodeOut::Plain(item.clone()));
+            nodes.push(NodeOut::Plain(item.to_vec()));
             continue;
         }
         match nodes.last_mut() {
@@ -216,14 +217,14 @@ pub fn read_object(
         msg: msg.to_string(),
     };
     let obj = match ty {
-        kind::STRING => Object::Str(r.string()?),
+        kind::STRING => Object::string(r.string()?),
         kind::LIST => {
             let n = r.count()?;
             let mut l = List::default();
             for _ in 0..n {
-                l.items.push_back(r.string()?);
+                l.push(End::Tail, &r.string()?);
             }
-            Object::List(l)
+            Object::List(Box::new(l))
         }
         kind::LIST_QUICKLIST | kind::LIST_QUICKLIST_2 => {
             let n = r.count()?;
@@ -237,33 +238,31 @@ pub fn read_object(
                 let blob_at = r.offset();
                 let blob = r.string()?;
                 match container {
-                    1 => l.items.push_back(blob),
+                    1 => l.push(End::Tail, &blob),
                     2 if ty == kind::LIST_QUICKLIST_2 => {
                         let elems = blobs::read_listpack(&blob).ok_or_else(|| RdbError {
                             offset: blob_at,
                             msg: "Listpack integrity check failed".into(),
                         })?;
-                        l.items.extend(elems.into_iter().map(Elem::into_bytes));
+                        l.extend(elems.into_iter().map(Elem::into_bytes));
                     }
                     2 => {
                         let elems = blobs::read_ziplist(&blob).ok_or_else(|| RdbError {
                             offset: blob_at,
                             msg: "Ziplist integrity check failed".into(),
                         })?;
-                        l.items.extend(elems);
+                        l.extend(elems);
                     }
                     _ => return Err(bad("Quicklist integrity check failed")),
                 }
             }
-            Object::List(l)
+            Object::List(Box::new(l))
         }
         kind::LIST_ZIPLIST => {
             let blob = r.string()?;
             let elems = blobs::read_ziplist(&blob)
                 .ok_or_else(|| bad("List ziplist integrity check failed"))?;
-            Object::List(List {
-                items: elems.into(),
-            })
+            Object::List(Box::new(elems.into_iter().collect::<List>()))
         }
         kind::SET => {
             let n = r.count()?;
@@ -275,14 +274,17 @@ pub fn read_object(
             if s.len() != members.len() {
                 return Err(bad("Duplicate set members detected"));
             }
-            Object::Set(s)
+            Object::Set(Box::new(s))
         }
         kind::SET_INTSET => {
             let blob = r.string()?;
             let v =
                 blobs::read_intset(&blob).ok_or_else(|| bad("Intset integrity check failed"))?;
             let members: Vec<Vec<u8>> = v.iter().map(|x| x.to_string().into_bytes()).collect();
-            Object::Set(Set::from_members(&members, cfg.set_max_intset_entries))
+            Object::Set(Box::new(Set::from_members(
+                &members,
+                cfg.set_max_intset_entries,
+            )))
         }
         kind::ZSET | kind::ZSET_2 => {
             let n = r.count()?;
@@ -304,7 +306,7 @@ pub fn read_object(
                 return Err(bad("Duplicate zset fields detected"));
             }
             z.fit_encoding(cfg);
-            Object::ZSet(z)
+            Object::ZSet(Box::new(z))
         }
         kind::ZSET_ZIPLIST | kind::ZSET_LISTPACK => {
             let blob = r.string()?;
@@ -335,7 +337,7 @@ pub fn read_object(
             if z.len() > cfg.zset_max_listpack_entries {
                 z.convert_to_skiplist();
             }
-            Object::ZSet(z)
+            Object::ZSet(Box::new(z))
         }
         kind::HASH => {
             let n = r.count()?;
@@ -351,7 +353,7 @@ pub fn read_object(
                     return Err(bad("Duplicate hash fields detected"));
                 }
             }
-            Object::Hash(h)
+            Object::Hash(Box::new(h))
         }
         kind::HASH_ZIPMAP | kind::HASH_ZIPLIST | kind::HASH_LISTPACK => {
             let blob = r.string()?;
@@ -395,7 +397,7 @@ pub fn read_object(
                 h.convert();
             }
             let _ = deep;
-            Object::Hash(h)
+            Object::Hash(Box::new(h))
         }
         kind::STREAM_LISTPACKS | kind::STREAM_LISTPACKS_2 => {
             return super::stream::read_stream(r, ty).map(|s| Some(Object::Stream(Box::new(s))))
@@ -420,11 +422,13 @@ mod tests {
         };
         let mut l = List::default();
         for i in 0..1000 {
-            l.items
-                .push_back(format!("element-{i:04}-padding-padding").into_bytes());
+            l.push(
+                End::Tail,
+                format!("element-{i:04}-padding-padding").as_bytes(),
+            );
         }
         let mut out = Vec::new();
-        write_object(&mut out, &Object::List(l.clone()), &cfg);
+        write_object(&mut out, &Object::List(Box::new(l.clone())), &cfg);
         let mut r = Reader::new(&out[1..]);
         let nodes = {
             let mut r2 = Reader::new(&out[1..]);
@@ -434,7 +438,7 @@ mod tests {
         let back = read_object(&mut r, out[0], &cfg, true)
             .expect("reads")
             .expect("non-empty");
-        assert!(matches!(back, Object::List(b) if b == l));
+        assert!(matches!(back, Object::List(b) if *b == l));
     }
 
     /// A ziplist of short strings and small integers, as Redis ≤ 6.2 wrote them.
@@ -495,7 +499,7 @@ mod tests {
         // Ziplist list (type 10).
         let o = load(kind::LIST_ZIPLIST, &blob(&ziplist(items)));
         assert!(
-            matches!(&o, Object::List(l) if l.items.iter().cloned().collect::<Vec<_>>() == want)
+            matches!(&o, Object::List(l) if l.iter().map(<[u8]>::to_vec).collect::<Vec<_>>() == want)
         );
         // Quicklist of ziplists (type 14): two nodes.
         let mut v = Vec::new();
@@ -504,7 +508,7 @@ mod tests {
         v.extend(blob(&ziplist(&items[2..])));
         let o = load(kind::LIST_QUICKLIST, &v);
         assert!(
-            matches!(&o, Object::List(l) if l.items.iter().cloned().collect::<Vec<_>>() == want)
+            matches!(&o, Object::List(l) if l.iter().map(<[u8]>::to_vec).collect::<Vec<_>>() == want)
         );
         // Linked list (type 1).
         let mut v = Vec::new();

@@ -238,7 +238,7 @@ fn bitfield_type(arg: &[u8]) -> Result<(bool, u32)> {
 fn read_str<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c [u8]>> {
     match ctx.read(key) {
         None => Ok(None),
-        Some(o) => o.as_str().map(|s| Some(s.as_slice())),
+        Some(o) => o.as_str().map(|s| Some(s.as_bytes())),
     }
 }
 
@@ -248,10 +248,10 @@ fn read_str<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c [u8]>> {
 fn grow_for_bits<'c>(ctx: &'c mut Ctx, key: &[u8], maxbit: u64) -> Result<&'c mut Vec<u8>> {
     let need = (maxbit >> 3) as usize + 1;
     if read_str(ctx, key)?.is_none() {
-        ctx.insert(key, Object::Str(vec![0; need]));
+        ctx.insert(key, Object::string(vec![0; need]));
     }
     if let Some(e) = ctx.entry(key) {
-        e.str_enc = StrEncoding::Raw;
+        e.set_str_enc(StrEncoding::Raw);
     }
     match ctx.write(key) {
         Some(o) => {
@@ -488,7 +488,7 @@ fn bitop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         for o in srcs {
             match o {
                 None => strs.push(&[]),
-                Some(o) => strs.push(o.as_str()?.as_slice()),
+                Some(o) => strs.push(o.as_str()?.as_bytes()),
             }
         }
         let maxlen = strs.iter().map(|s| s.len()).max().unwrap_or(0);
@@ -528,9 +528,9 @@ fn bitop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     match res {
         Some(res) => {
             let n = res.len();
-            ctx.insert(dest, Object::Str(res));
+            ctx.insert(dest, Object::string(res));
             if let Some(e) = ctx.entry(dest) {
-                e.str_enc = StrEncoding::Raw;
+                e.set_str_enc(StrEncoding::Raw);
             }
             ctx.modified(dest, notify::STRING, "set");
             Ok(Value::Int(n as i64))

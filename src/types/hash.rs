@@ -232,7 +232,7 @@ fn read_hash<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c Hash>> {
 /// `hashTypeLookupWriteOrCreate`). Call only once the command is sure to write.
 fn write_hash<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Hash> {
     if !ctx.exists(key) {
-        ctx.insert(key, Object::Hash(Hash::new()));
+        ctx.insert(key, Object::Hash(Box::new(Hash::new())));
     }
     match ctx.write(key) {
         Some(o) => o.as_hash_mut(),

@@ -580,7 +580,7 @@ fn read_hll<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c [u8]>> {
 /// unshared copy).
 fn write_hll<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Vec<u8>> {
     if let Some(e) = ctx.entry(key) {
-        e.str_enc = StrEncoding::Raw;
+        e.set_str_enc(StrEncoding::Raw);
     }
     match ctx.write(key) {
         Some(o) => o.as_str_mut(),
@@ -600,9 +600,9 @@ fn pfadd(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let mut updated = false;
     let existed = read_hll(ctx, key)?.is_some();
     if !existed {
-        ctx.insert(key, Object::Str(new_hll()));
+        ctx.insert(key, Object::string(new_hll()));
         if let Some(e) = ctx.entry(key) {
-            e.str_enc = StrEncoding::Raw;
+            e.set_str_enc(StrEncoding::Raw);
         }
         updated = true;
     }
@@ -681,7 +681,7 @@ fn pfmerge(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let key = argv[1];
     let max_bytes = sparse_max_bytes(ctx);
     if !ctx.exists(key) {
-        ctx.insert(key, Object::Str(new_hll()));
+        ctx.insert(key, Object::string(new_hll()));
     }
     let s = write_hll(ctx, key)?;
     if use_dense {

@@ -133,7 +133,7 @@ fn lcs_command(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         for o in objs {
             match o {
                 None => out.push(Vec::new()),
-                Some(Object::Str(s)) => out.push(s.clone()),
+                Some(Object::Str(s)) => out.push(s.to_vec()),
                 Some(_) => return Err(Error::err("The specified keys must contain string values")),
             }
         }

@@ -44,7 +44,7 @@ use std::cmp::Ordering;
 use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::{Error, Result};
 use crate::keyspace::{notify, Object};
-use crate::types::list::List;
+use crate::types::list::{End, List};
 use crate::util::{arg_i64, eq_ic, parse_f64};
 use crate::value::Value;
 
@@ -183,7 +183,7 @@ fn lookup_by_pattern(ctx: &mut Ctx, pattern: &[u8], subst: &[u8]) -> Option<Vec<
     key.extend_from_slice(&pattern[star + 1..key_end]);
     match (ctx.read(&key)?, field) {
         (Object::Hash(h), Some(f)) => h.get(&pattern[f + 2..]).map(<[u8]>::to_vec),
-        (Object::Str(s), None) => Some(s.clone()),
+        (Object::Str(s), None) => Some(s.to_vec()),
         _ => None,
     }
 }
@@ -263,7 +263,7 @@ fn sort_generic(ctx: &mut Ctx, argv: &[&[u8]], readonly: bool) -> Result<Value> 
     }
     let (source, mut elements): (Source, Vec<Vec<u8>>) = match ctx.read(argv[1]) {
         None => (Source::List, Vec::new()),
-        Some(Object::List(l)) => (Source::List, l.items.iter().cloned().collect()),
+        Some(Object::List(l)) => (Source::List, l.iter().map(<[u8]>::to_vec).collect()),
         Some(Object::Set(s)) => (
             Source::Set,
             s.ordered().into_iter().map(<[u8]>::to_vec).collect(),
@@ -310,11 +310,11 @@ fn sort_generic(ctx: &mut Ctx, argv: &[&[u8]], readonly: bool) -> Result<Value> 
             let mut list = List::default();
             for e in picked {
                 if o.gets.is_empty() {
-                    list.items.push_back(e.clone());
+                    list.push(End::Tail, e);
                 }
                 for g in &o.gets {
                     let v = lookup_by_pattern(ctx, g, e).unwrap_or_default();
-                    list.items.push_back(v);
+                    list.push(End::Tail, &v);
                 }
             }
             let n = list.len();
@@ -322,8 +322,8 @@ fn sort_generic(ctx: &mut Ctx, argv: &[&[u8]], readonly: bool) -> Result<Value> 
                 let mut rpush = Vec::with_capacity(n + 2);
                 rpush.push(b"RPUSH".to_vec());
                 rpush.push(dst.to_vec());
-                rpush.extend(list.items.iter().cloned());
-                ctx.insert(dst, Object::List(list));
+                rpush.extend(list.iter().map(<[u8]>::to_vec));
+                ctx.insert(dst, Object::List(Box::new(list)));
                 ctx.modified(dst, notify::LIST, "sortstore");
                 ctx.propagate(vec![b"DEL".to_vec(), dst.to_vec()]);
                 ctx.propagate(rpush);

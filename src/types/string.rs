@@ -143,7 +143,7 @@ fn set_generic(
     if (flags & NX != 0 && found) || (flags & XX != 0 && !found) {
         return Ok(old.unwrap_or(abort));
     }
-    let obj = Object::Str(val.to_vec());
+    let obj = Object::string(val.to_vec());
     if flags & KEEPTTL != 0 {
         ctx.insert_keep_ttl(key, obj);
     } else {
@@ -177,7 +177,7 @@ fn set_generic(
 /// Records how Redis encoded the string now under `key` (see [`StrEncoding`]).
 fn set_str_encoding(ctx: &mut Ctx, key: &[u8], enc: StrEncoding) {
     if let Some(e) = ctx.entry(key) {
-        e.str_enc = enc;
+        e.set_str_enc(enc);
     }
 }
 
@@ -249,7 +249,7 @@ fn psetex(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// `GETSET key value`
 fn getset(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let old = get_generic(ctx, argv[1])?;
-    ctx.insert(argv[1], Object::Str(argv[2].to_vec()));
+    ctx.insert(argv[1], Object::string(argv[2].to_vec()));
     ctx.modified(argv[1], notify::STRING, "set");
     ctx.propagate(vec![b"SET".to_vec(), argv[1].to_vec(), argv[2].to_vec()]);
     Ok(old)
@@ -328,7 +328,7 @@ fn mset_generic(ctx: &mut Ctx, argv: &[&[u8]], nx: bool) -> Result<Value> {
         return Ok(Value::Int(0));
     }
     for kv in argv[1..].chunks(2) {
-        ctx.insert(kv[0], Object::Str(kv[1].to_vec()));
+        ctx.insert(kv[0], Object::string(kv[1].to_vec()));
         ctx.modified(kv[0], notify::STRING, "set");
     }
     Ok(if nx { Value::Int(1) } else { Value::ok() })
@@ -370,7 +370,7 @@ fn append(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     };
     let total = match cur_len {
         None => {
-            ctx.insert(key, Object::Str(tail.to_vec()));
+            ctx.insert(key, Object::string(tail.to_vec()));
             tail.len()
         }
         Some(len) => {
@@ -410,7 +410,7 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], incr: i64) -> Result<Value> {
     let new = old
         .checked_add(incr)
         .ok_or_else(|| Error::err("increment or decrement would overflow"))?;
-    ctx.insert_keep_ttl(key, Object::Str(new.to_string().into_bytes()));
+    ctx.insert_keep_ttl(key, Object::string(new.to_string().into_bytes()));
     ctx.modified(key, notify::STRING, "incrby");
     Ok(Value::Int(new))
 }
@@ -452,7 +452,7 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         None => longdouble::incr_by_float(None, argv[2])?,
         Some(o) => longdouble::incr_by_float(Some(o.as_str()?), argv[2])?,
     };
-    ctx.insert_keep_ttl(key, Object::Str(new.clone()));
+    ctx.insert_keep_ttl(key, Object::string(new.clone()));
     // createStringObjectFromLongDouble: embstr (or raw), never int.
     set_str_encoding(ctx, key, StrEncoding::NoInt);
     ctx.modified(key, notify::STRING, "incrbyfloat");
@@ -518,7 +518,7 @@ fn setrange(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let start = offset as usize;
     let end = start + value.len();
     if cur_len.is_none() {
-        ctx.insert(key, Object::Str(Vec::new()));
+        ctx.insert(key, Object::string(Vec::new()));
     }
     let new_len = match ctx.write(key).map(|o| o.as_str_mut()).transpose()? {
         Some(s) => {

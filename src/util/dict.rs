@@ -9,6 +9,17 @@
 //!
 //! Layout: `buckets[i]` is the slot index of the first node in bucket `i` (or `NONE`);
 //! nodes live in the `slots` slab and link through `next`. Removed slots go on a free list.
+//! A slot holds the low 32 bits of its key's hash, the link, the key (inline up to 22
+//! bytes) and the value.
+//!
+//! Growth is incremental, as Redis's `dictRehash`: when the table is full the bucket array
+//! doubles into a second one and the old buckets are relinked into it a few at a time, on
+//! each later insert or remove ([`REHASH_STEP`] buckets), so no single command pays for a
+//! million-key relink (elements never move in the slab: only the chains change). Lookups
+//! look in both arrays meanwhile; SCAN visits both as Redis's `dictScan` does. Every step
+//! is driven by the operations, so iteration and SCAN order still depend only on them.
+//! Shrinking (below 1/8 full) rebuilds at once: it happens after many removals and
+//! touches a table that is mostly empty.
 
 use std::borrow::Borrow;
 
@@ -74,10 +85,13 @@ impl Key {
     }
 }
 
+/// A slot of the slab: an element with the low 32 bits of its key's hash (the bucket index
+/// and a cheap pre-check before comparing keys; tables never exceed 2^32 buckets, slot
+/// indices being `u32`), or a link of the free list.
 #[derive(Clone)]
 enum Slot<V> {
     Full {
-        hash: u64,
+        hash: u32,
         next: u32,
         key: Key,
         val: V,
@@ -90,7 +104,13 @@ enum Slot<V> {
 /// A deterministic byte-keyed hash table. See the module docs.
 #[derive(Clone)]
 pub struct Dict<V> {
+    /// The bucket array new elements go to.
     buckets: Vec<u32>,
+    /// While growing: the previous, smaller bucket array, drained from `rehash` up by a
+    /// few buckets per modification (empty when not growing).
+    old: Vec<u32>,
+    /// The next bucket of `old` to move.
+    rehash: usize,
     slots: Vec<Slot<V>>,
     free: u32,
     len: usize,
@@ -110,11 +130,20 @@ impl<V: std::fmt::Debug> std::fmt::Debug for Dict<V> {
     }
 }
 
+/// Buckets of the old table moved per modification while growing. One per insert is
+/// enough to finish before the new table fills (it has twice the buckets); a few more keep
+/// the two-table phase short.
+const REHASH_STEP: usize = 4;
+/// Empty old buckets a step may skip per bucket it should move (Redis `empty_visits`).
+const EMPTY_VISITS: usize = 10;
+
 impl<V> Dict<V> {
     /// An empty table.
     pub fn new() -> Self {
         Dict {
             buckets: vec![NONE; MIN_BUCKETS],
+            old: Vec::new(),
+            rehash: 0,
             slots: Vec::new(),
             free: NONE,
             len: 0,
@@ -126,6 +155,8 @@ impl<V> Dict<V> {
         let nb = n.next_power_of_two().max(MIN_BUCKETS);
         Dict {
             buckets: vec![NONE; nb],
+            old: Vec::new(),
+            rehash: 0,
             slots: Vec::with_capacity(n),
             free: NONE,
             len: 0,
@@ -149,8 +180,25 @@ impl<V> Dict<V> {
         self.buckets.len() - 1
     }
 
-    fn find(&self, key: &[u8], hash: u64) -> Option<u32> {
-        let mut i = self.buckets[(hash as usize) & self.mask()];
+    /// True while the table grows (two bucket arrays).
+    #[inline]
+    pub fn is_rehashing(&self) -> bool {
+        !self.old.is_empty()
+    }
+
+    /// The chain head for `hash` in the old table, if that bucket is not moved yet.
+    #[inline]
+    fn old_head(&self, hash: u64) -> Option<usize> {
+        if self.old.is_empty() {
+            return None;
+        }
+        let b = (hash as usize) & (self.old.len() - 1);
+        (b >= self.rehash).then_some(b)
+    }
+
+    /// The slot of `key` in the chain starting at `i`.
+    #[inline]
+    fn find_in(&self, mut i: u32, key: &[u8], hash: u64) -> Option<u32> {
         while i != NONE {
             match &self.slots[i as usize] {
                 Slot::Full {
@@ -159,7 +207,7 @@ impl<V> Dict<V> {
                     key: k,
                     ..
                 } => {
-                    if *h == hash && k.as_slice() == key {
+                    if *h == hash as u32 && k.as_slice() == key {
                         return Some(i);
                     }
                     i = *next;
@@ -168,6 +216,15 @@ impl<V> Dict<V> {
             }
         }
         None
+    }
+
+    #[inline]
+    fn find(&self, key: &[u8], hash: u64) -> Option<u32> {
+        if let Some(i) = self.find_in(self.buckets[(hash as usize) & self.mask()], key, hash) {
+            return Some(i);
+        }
+        let b = self.old_head(hash)?;
+        self.find_in(self.old[b], key, hash)
     }
 
     /// The slot index holding `key`, for a later [`Dict::at`] / [`Dict::at_mut`] without
@@ -224,6 +281,39 @@ impl<V> Dict<V> {
         }
     }
 
+    /// The elements of the chain starting at `i`.
+    fn chain(&self, mut i: u32) -> impl Iterator<Item = (u32, &[u8], &V)> {
+        std::iter::from_fn(move || {
+            if i == NONE {
+                return None;
+            }
+            let Slot::Full { next, key, val, .. } = &self.slots[i as usize] else {
+                unreachable!("free slot linked into a bucket")
+            };
+            let at = i;
+            i = *next;
+            Some((at, key.as_slice(), val))
+        })
+    }
+
+    /// The elements whose key hashes ([`hash_bytes`]) to `h`: usually one or none (for an
+    /// index that refers to keys by hash instead of holding copies of them).
+    pub fn with_hash(&self, h: u64) -> impl Iterator<Item = (&[u8], &V)> {
+        let new = self.chain(self.buckets[(h as usize) & self.mask()]);
+        let old = self
+            .old_head(h)
+            .map(|b| self.chain(self.old[b]))
+            .into_iter()
+            .flatten();
+        new.chain(old).filter_map(move |(i, k, v)| {
+            let stored = match &self.slots[i as usize] {
+                Slot::Full { hash, .. } => *hash,
+                Slot::Free { .. } => unreachable!(),
+            };
+            (stored == h as u32 && hash_bytes(k) == h).then_some((k, v))
+        })
+    }
+
     /// True if `key` is present.
     #[inline]
     pub fn contains_key(&self, key: &[u8]) -> bool {
@@ -256,12 +346,14 @@ impl<V> Dict<V> {
     }
 
     fn insert_new(&mut self, key: Key, hash: u64, val: V) -> u32 {
-        if self.len + 1 > self.buckets.len() {
-            self.resize(self.buckets.len() * 2);
+        if self.is_rehashing() {
+            self.rehash_step(REHASH_STEP);
+        } else if self.len + 1 > self.buckets.len() {
+            self.start_growth();
         }
         let b = (hash as usize) & self.mask();
         let node = Slot::Full {
-            hash,
+            hash: hash as u32,
             next: self.buckets[b],
             key,
             val,
@@ -282,50 +374,84 @@ impl<V> Dict<V> {
         idx
     }
 
+    /// Starts doubling: the current buckets become the old table, drained by
+    /// [`Dict::rehash_step`] on later modifications (Redis `_dictExpandIfNeeded` +
+    /// `dictRehash`), so no single command relinks the whole table.
+    fn start_growth(&mut self) {
+        let nb = self.buckets.len() * 2;
+        self.old = std::mem::replace(&mut self.buckets, vec![NONE; nb]);
+        self.rehash = 0;
+        self.rehash_step(REHASH_STEP);
+    }
+
+    /// Moves up to `n` non-empty buckets of the old table into the new one (visiting at
+    /// most `n * EMPTY_VISITS` empty ones); ends the growth when the old table is drained.
+    fn rehash_step(&mut self, n: usize) {
+        let mut moved = 0;
+        let mut empty = 0;
+        let mask = self.mask();
+        while moved < n && self.rehash < self.old.len() {
+            let mut i = self.old[self.rehash];
+            self.old[self.rehash] = NONE;
+            self.rehash += 1;
+            if i == NONE {
+                empty += 1;
+                if empty >= n * EMPTY_VISITS {
+                    break;
+                }
+                continue;
+            }
+            while i != NONE {
+                let Slot::Full { hash, next, .. } = &mut self.slots[i as usize] else {
+                    unreachable!("free slot linked into a bucket")
+                };
+                let b = (*hash as usize) & mask;
+                let after = *next;
+                *next = self.buckets[b];
+                self.buckets[b] = i;
+                i = after;
+            }
+            moved += 1;
+        }
+        if self.rehash >= self.old.len() {
+            self.old = Vec::new();
+            self.rehash = 0;
+        }
+    }
+
+    /// Ends a growth at once (before a shrink, which rebuilds the table anyway).
+    fn finish_rehash(&mut self) {
+        while self.is_rehashing() {
+            self.rehash_step(usize::MAX / EMPTY_VISITS);
+        }
+    }
+
     /// Removes `key`; returns its value.
     pub fn remove(&mut self, key: &[u8]) -> Option<V> {
         self.remove_entry(key).map(|(_, v)| v)
     }
 
-    /// Removes `key`; returns the stored key and value.
-    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Vec<u8>, V)> {
-        let hash = hash_bytes(key);
-        let b = (hash as usize) & self.mask();
+    /// Unlinks `key` from the chain whose head is `head`; returns its slot.
+    fn unlink(slots: &mut [Slot<V>], head: &mut u32, key: &[u8], hash: u64) -> Option<u32> {
         let mut prev = NONE;
-        let mut i = self.buckets[b];
+        let mut i = *head;
         while i != NONE {
-            let (h, next, matches) = match &self.slots[i as usize] {
+            let (next, matches) = match &slots[i as usize] {
                 Slot::Full {
                     hash: h,
                     next,
                     key: k,
                     ..
-                } => (*h, *next, *h == hash && k.as_slice() == key),
+                } => (*next, *h == hash as u32 && k.as_slice() == key),
                 Slot::Free { .. } => unreachable!(),
             };
-            let _ = h;
             if matches {
                 if prev == NONE {
-                    self.buckets[b] = next;
-                } else if let Slot::Full { next: pn, .. } = &mut self.slots[prev as usize] {
+                    *head = next;
+                } else if let Slot::Full { next: pn, .. } = &mut slots[prev as usize] {
                     *pn = next;
                 }
-                let old = std::mem::replace(
-                    &mut self.slots[i as usize],
-                    Slot::Free {
-                        next_free: self.free,
-                    },
-                );
-                self.free = i;
-                self.len -= 1;
-                let out = match old {
-                    Slot::Full { key, val, .. } => (key.into_vec(), val),
-                    Slot::Free { .. } => unreachable!(),
-                };
-                if self.buckets.len() > MIN_BUCKETS && self.len * 8 < self.buckets.len() {
-                    self.resize((self.len.next_power_of_two() * 2).max(MIN_BUCKETS));
-                }
-                return Some(out);
+                return Some(i);
             }
             prev = i;
             i = next;
@@ -333,13 +459,47 @@ impl<V> Dict<V> {
         None
     }
 
+    /// Removes `key`; returns the stored key and value.
+    pub fn remove_entry(&mut self, key: &[u8]) -> Option<(Vec<u8>, V)> {
+        let hash = hash_bytes(key);
+        let b = (hash as usize) & self.mask();
+        let mut found = Self::unlink(&mut self.slots, &mut self.buckets[b], key, hash);
+        if found.is_none() {
+            if let Some(ob) = self.old_head(hash) {
+                found = Self::unlink(&mut self.slots, &mut self.old[ob], key, hash);
+            }
+        }
+        let i = found?;
+        let old = std::mem::replace(
+            &mut self.slots[i as usize],
+            Slot::Free {
+                next_free: self.free,
+            },
+        );
+        self.free = i;
+        self.len -= 1;
+        let out = match old {
+            Slot::Full { key, val, .. } => (key.into_vec(), val),
+            Slot::Free { .. } => unreachable!(),
+        };
+        if self.is_rehashing() {
+            self.rehash_step(REHASH_STEP);
+        }
+        if self.buckets.len() > MIN_BUCKETS && self.len * 8 < self.buckets.len() {
+            self.finish_rehash();
+            self.resize((self.len.next_power_of_two() * 2).max(MIN_BUCKETS));
+        }
+        Some(out)
+    }
+
     /// Removes everything.
     pub fn clear(&mut self) {
         *self = Dict::new();
     }
 
-    /// Rebuilds with `nb` buckets, compacting the slab. Deterministic: slots are relinked in
-    /// slab order.
+    /// Rebuilds with `nb` buckets, compacting the slab (a shrink: the table is at most an
+    /// eighth full, so this is cheap next to the removals that led to it). Deterministic:
+    /// slots are relinked in slab order.
     fn resize(&mut self, nb: usize) {
         if self.free == NONE && self.slots.len() == self.len {
             self.relink(nb);
@@ -350,21 +510,18 @@ impl<V> Dict<V> {
 
     /// [`Dict::resize`] for a slab without free slots.
     fn relink(&mut self, nb: usize) {
-        {
-            // No free slot: compacting would leave the slab as it is, so relink in place
-            // (the same result, without moving every entry: at a million keys the move
-            // held the store for seconds).
-            let mut buckets = vec![NONE; nb];
-            let mask = nb - 1;
-            for (i, s) in self.slots.iter_mut().enumerate() {
-                if let Slot::Full { hash, next, .. } = s {
-                    let b = (*hash as usize) & mask;
-                    *next = buckets[b];
-                    buckets[b] = i as u32;
-                }
+        // No free slot: compacting would leave the slab as it is, so relink in place
+        // (the same result, without moving every entry).
+        let mut buckets = vec![NONE; nb];
+        let mask = nb - 1;
+        for (i, s) in self.slots.iter_mut().enumerate() {
+            if let Slot::Full { hash, next, .. } = s {
+                let b = (*hash as usize) & mask;
+                *next = buckets[b];
+                buckets[b] = i as u32;
             }
-            self.buckets = buckets;
         }
+        self.buckets = buckets;
     }
 
     /// [`Dict::resize`] compacting the slab.
@@ -390,7 +547,8 @@ impl<V> Dict<V> {
         self.free = NONE;
     }
 
-    /// Iterates in a deterministic order (bucket order, then chain order).
+    /// Iterates in a deterministic order: the new table's buckets, then the old table's
+    /// buckets not moved yet, each chain in order.
     pub fn iter(&self) -> Iter<'_, V> {
         Iter {
             dict: self,
@@ -409,7 +567,7 @@ impl<V> Dict<V> {
         self.iter().map(|(_, v)| v)
     }
 
-    /// Mutable iteration over values (order as `iter`).
+    /// Mutable iteration over values (slab order).
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
         self.slots.iter_mut().filter_map(|s| match s {
             Slot::Full { val, .. } => Some(val),
@@ -434,25 +592,52 @@ impl<V> Dict<V> {
         }
     }
 
+    /// Calls `f` on each element of the chain starting at `i`.
+    fn visit(&self, mut i: u32, f: &mut impl FnMut(&[u8], &V)) {
+        while i != NONE {
+            let Slot::Full { next, key, val, .. } = &self.slots[i as usize] else {
+                unreachable!("free slot linked into a bucket")
+            };
+            f(key.as_slice(), val);
+            i = *next;
+        }
+    }
+
     /// One step of a SCAN: visits every element of the bucket(s) named by `cursor`, calling
     /// `f(key, value)`, and returns the next cursor (0 when the scan is complete). Uses
     /// Redis's reverse-binary cursor increment so growth and shrinkage between calls never
-    /// skip an element that stays present.
+    /// skip an element that stays present. While the table grows, the cursor's bucket of
+    /// the smaller table is visited and then every bucket of the larger one that it expands
+    /// to (Redis `dictScan` with two tables); buckets of the old table already moved are
+    /// empty, their elements being in the new one.
     pub fn scan_step(&self, cursor: u64, mut f: impl FnMut(&[u8], &V)) -> u64 {
         if self.len == 0 {
             return 0;
         }
-        let m0 = self.mask() as u64;
-        let mut i = self.buckets[(cursor & m0) as usize];
-        while i != NONE {
-            if let Slot::Full { next, key, val, .. } = &self.slots[i as usize] {
-                f(key.as_slice(), val);
-                i = *next;
+        let mut v = cursor;
+        let m0;
+        if !self.is_rehashing() {
+            m0 = self.mask() as u64;
+            self.visit(self.buckets[(v & m0) as usize], &mut f);
+        } else {
+            let (small, large) = if self.old.len() <= self.buckets.len() {
+                (&self.old, &self.buckets)
             } else {
-                unreachable!()
+                (&self.buckets, &self.old)
+            };
+            m0 = (small.len() - 1) as u64;
+            let m1 = (large.len() - 1) as u64;
+            self.visit(small[(v & m0) as usize], &mut f);
+            loop {
+                self.visit(large[(v & m1) as usize], &mut f);
+                // Increment the bits not covered by the smaller mask.
+                v = (((v | m0).wrapping_add(1)) & !m0) | (v & m0);
+                if v & (m0 ^ m1) == 0 {
+                    break;
+                }
             }
         }
-        let mut v = cursor | !m0;
+        v |= !m0;
         v = v.reverse_bits();
         v = v.wrapping_add(1);
         v.reverse_bits()
@@ -468,16 +653,28 @@ impl<V> Dict<V> {
         len > INLINE
     }
 
-    /// Bytes of the table itself: the bucket array and the slot array, by capacity (memory
+    /// Bytes of the table itself: the bucket arrays and the slot array, by capacity (memory
     /// accounting; keys on the heap and the values' own allocations are not included).
     pub fn table_bytes(&self) -> usize {
-        self.buckets.capacity() * std::mem::size_of::<u32>()
+        (self.buckets.capacity() + self.old.capacity()) * std::mem::size_of::<u32>()
             + self.slots.capacity() * std::mem::size_of::<Slot<V>>()
     }
 
-    /// Number of buckets (for SCAN's work estimate and OBJECT-style introspection).
+    /// Number of buckets, of both tables while growing (for SCAN's work estimate and
+    /// OBJECT-style introspection).
     pub fn bucket_count(&self) -> usize {
-        self.buckets.len()
+        self.buckets.len() + self.old.len()
+    }
+
+    /// The chain head of bucket `b` counting the new table's buckets first, then the old
+    /// table's.
+    #[inline]
+    fn head(&self, b: usize) -> u32 {
+        if b < self.buckets.len() {
+            self.buckets[b]
+        } else {
+            self.old[b - self.buckets.len()]
+        }
     }
 
     /// A uniformly-chosen-bucket random element, or None when empty. `rand(n)` must return a
@@ -487,34 +684,21 @@ impl<V> Dict<V> {
             return None;
         }
         loop {
-            let b = rand(self.buckets.len() as u64) as usize;
-            let mut i = self.buckets[b];
-            if i == NONE {
+            // While growing, the old table's moved buckets (below `rehash`) are empty:
+            // draw among the new table's and the rest (Redis `dictGetRandomKey`).
+            let span = self.buckets.len() + self.old.len() - self.rehash;
+            let mut b = rand(span as u64) as usize;
+            if b >= self.buckets.len() {
+                b += self.rehash;
+            }
+            let head = self.head(b);
+            if head == NONE {
                 continue;
             }
-            // Count the chain, then pick within it.
-            let mut n = 0u64;
-            let head = i;
-            while i != NONE {
-                n += 1;
-                i = match &self.slots[i as usize] {
-                    Slot::Full { next, .. } => *next,
-                    Slot::Free { .. } => unreachable!(),
-                };
-            }
-            let mut pick = rand(n);
-            i = head;
-            loop {
-                match &self.slots[i as usize] {
-                    Slot::Full { next, key, val, .. } => {
-                        if pick == 0 {
-                            return Some((key.as_slice(), val));
-                        }
-                        pick -= 1;
-                        i = *next;
-                    }
-                    Slot::Free { .. } => unreachable!(),
-                }
+            let n = self.chain(head).count() as u64;
+            let pick = rand(n) as usize;
+            if let Some((_, k, v)) = self.chain(head).nth(pick) {
+                return Some((k, v));
             }
         }
     }
@@ -538,10 +722,10 @@ impl<'a, V> Iterator for Iter<'a, V> {
                 }
                 unreachable!()
             }
-            if self.bucket >= self.dict.buckets.len() {
+            if self.bucket >= self.dict.buckets.len() + self.dict.old.len() {
                 return None;
             }
-            self.node = self.dict.buckets[self.bucket];
+            self.node = self.dict.head(self.bucket);
             self.bucket += 1;
         }
     }
@@ -633,6 +817,108 @@ mod tests {
         }
         for i in 0..500u32 {
             assert!(seen.contains(format!("k{i}").as_bytes()), "missed k{i}");
+        }
+    }
+
+    /// A big table's growth is spread: the insert that fills the table starts a rehash
+    /// and later inserts drain it; meanwhile every element stays reachable.
+    #[test]
+    fn growth_is_incremental() {
+        let mut d: Dict<u32> = Dict::new();
+        let n = 1u32 << 14;
+        for i in 0..n {
+            d.insert(format!("key:{i}").into_bytes(), i);
+        }
+        assert!(!d.is_rehashing());
+        d.insert(b"one more".to_vec(), 0);
+        assert!(
+            d.is_rehashing(),
+            "growth must not relink the whole table at once"
+        );
+        let mut steps = 0;
+        while d.is_rehashing() {
+            d.insert(format!("more:{steps}").into_bytes(), steps);
+            steps += 1;
+            for i in (0..n).step_by(997) {
+                assert_eq!(d.get(format!("key:{i}").as_bytes()), Some(&i));
+            }
+        }
+        assert!(steps > 100, "drained in {steps} inserts");
+        assert!(steps <= n, "drained in {steps} inserts");
+        assert_eq!(d.iter().count(), d.len());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// Random inserts and removals against a `BTreeMap`, with SCANs running through
+        /// growth and shrinkage: lookups, lengths and iteration agree with the model, and
+        /// every SCAN returns each element present for the whole scan.
+        #[test]
+        fn matches_a_model_while_rehashing(
+            ops in proptest::collection::vec((0u8..8, 0u16..1500), 1..2500),
+        ) {
+            use std::collections::BTreeMap;
+            let mut d: Dict<u16> = Dict::new();
+            let mut model: BTreeMap<Vec<u8>, u16> = BTreeMap::new();
+            // Scans in progress: cursor, keys seen, keys present since the scan began.
+            type Keys = BTreeSet<Vec<u8>>;
+            let mut scans: Vec<(u64, Keys, Keys)> = Vec::new();
+            for (op, k) in ops {
+                let key = format!("k{k}").into_bytes();
+                match op {
+                    0..=3 => {
+                        proptest::prop_assert_eq!(d.insert(key.clone(), k), model.insert(key, k));
+                    }
+                    4 | 5 => {
+                        let gone = d.remove(&key);
+                        proptest::prop_assert_eq!(gone, model.remove(&key));
+                        for (_, _, stable) in &mut scans {
+                            stable.remove(&key);
+                        }
+                    }
+                    6 => {
+                        let stable: BTreeSet<Vec<u8>> = model.keys().cloned().collect();
+                        scans.push((0, BTreeSet::new(), stable));
+                    }
+                    _ => {
+                        let mut done = Vec::new();
+                        for (i, (cursor, seen, stable)) in scans.iter_mut().enumerate() {
+                            *cursor = d.scan_step(*cursor, |k, _| {
+                                seen.insert(k.to_vec());
+                            });
+                            if *cursor == 0 {
+                                for k in stable.iter() {
+                                    proptest::prop_assert!(seen.contains(k), "scan missed {:?}", k);
+                                }
+                                done.push(i);
+                            }
+                        }
+                        for i in done.into_iter().rev() {
+                            scans.remove(i);
+                        }
+                    }
+                }
+                proptest::prop_assert_eq!(d.len(), model.len());
+                proptest::prop_assert_eq!(d.get(format!("k{k}").as_bytes()), model.get(format!("k{k}").as_bytes()));
+            }
+            let mut all: Vec<(Vec<u8>, u16)> = d.iter().map(|(k, v)| (k.to_vec(), *v)).collect();
+            all.sort();
+            let want: Vec<(Vec<u8>, u16)> = model.into_iter().collect();
+            proptest::prop_assert_eq!(all, want);
+            // Finish the scans still open on the final table.
+            for (mut cursor, mut seen, stable) in scans {
+                loop {
+                    cursor = d.scan_step(cursor, |k, _| {
+                        seen.insert(k.to_vec());
+                    });
+                    if cursor == 0 {
+                        break;
+                    }
+                }
+                for k in &stable {
+                    proptest::prop_assert!(seen.contains(k), "scan missed {:?}", k);
+                }
+            }
         }
     }
 

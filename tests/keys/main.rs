@@ -27,7 +27,7 @@ fn put(r: &Redis, key: &str, obj: Object) {
 }
 
 fn set(r: &Redis, key: &str, val: &str) {
-    put(r, key, Object::Str(val.as_bytes().to_vec()));
+    put(r, key, Object::string(val.as_bytes().to_vec()));
 }
 
 /// The string stored under `key` in database `db`, if any (ignores expiry).
@@ -36,7 +36,7 @@ fn raw_get(r: &Redis, db: usize, key: &str) -> Option<Vec<u8>> {
         s.dbs[db]
             .dict
             .get(key.as_bytes())
-            .and_then(|e| e.obj.as_str().ok().cloned())
+            .and_then(|e| e.obj.as_str().ok().map(|s| s.to_vec()))
     })
 }
 
@@ -297,7 +297,7 @@ fn move_returns_zero_when_missing_or_taken() {
     let r = redis();
     assert_eq!(ok(&r, &["MOVE", "nokey", "1"]), int(0));
     set(&r, "a", "v0");
-    put(&r.with_db(1), "a", Object::Str(b"v1".to_vec()));
+    put(&r.with_db(1), "a", Object::string(b"v1".to_vec()));
     assert_eq!(ok(&r, &["MOVE", "a", "1"]), int(0));
     assert_eq!(raw_get(&r, 0, "a"), Some(b"v0".to_vec()));
     assert_eq!(raw_get(&r, 1, "a"), Some(b"v1".to_vec()));
@@ -419,7 +419,7 @@ fn dbsize_counts_selected_db() {
     assert_eq!(ok(&r, &["DBSIZE"]), int(0));
     set(&r, "a", "1");
     set(&r, "b", "1");
-    put(&r.with_db(2), "c", Object::Str(b"1".to_vec()));
+    put(&r.with_db(2), "c", Object::string(b"1".to_vec()));
     assert_eq!(ok(&r, &["DBSIZE"]), int(2));
     assert_eq!(ok(&r.with_db(2), &["DBSIZE"]), int(1));
     assert_eq!(err(&r, &["DBSIZE", "x"]), arity("dbsize"));
@@ -429,7 +429,7 @@ fn dbsize_counts_selected_db() {
 fn flushdb_empties_only_the_selected_db() {
     let r = redis();
     set(&r, "a", "1");
-    put(&r.with_db(1), "b", Object::Str(b"1".to_vec()));
+    put(&r.with_db(1), "b", Object::string(b"1".to_vec()));
     assert_eq!(ok(&r, &["FLUSHDB"]), okv());
     assert_eq!(ok(&r, &["DBSIZE"]), int(0));
     assert_eq!(ok(&r.with_db(1), &["DBSIZE"]), int(1));
@@ -443,7 +443,7 @@ fn flushdb_empties_only_the_selected_db() {
 fn flushall_empties_every_db() {
     let r = redis();
     set(&r, "a", "1");
-    put(&r.with_db(5), "b", Object::Str(b"1".to_vec()));
+    put(&r.with_db(5), "b", Object::string(b"1".to_vec()));
     assert_eq!(ok(&r, &["FLUSHALL", "SYNC"]), okv());
     assert_eq!(r.with_store(|s| s.total_keys()), 0);
     assert_eq!(ok(&r, &["FLUSHALL"]), okv());

@@ -19,7 +19,7 @@ fn exists(r: &Redis, key: &str) -> bool {
 
 /// A string key, for WRONGTYPE checks (no string setter needed).
 fn set_string(r: &Redis, key: &str) {
-    r.with_store(|s| s.dbs[0].insert(key.as_bytes(), Object::Str(b"x".to_vec()), false));
+    r.with_store(|s| s.dbs[0].insert(key.as_bytes(), Object::string(b"x".to_vec()), false));
 }
 
 fn with_list(items: &[&str]) -> Redis {

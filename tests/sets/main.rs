@@ -60,7 +60,11 @@ impl H {
     }
 
     fn set_str(&mut self, key: &str, val: &str) {
-        self.store.dbs[0].insert(key.as_bytes(), Object::Str(val.as_bytes().to_vec()), false);
+        self.store.dbs[0].insert(
+            key.as_bytes(),
+            Object::string(val.as_bytes().to_vec()),
+            false,
+        );
     }
 
     fn exists(&self, key: &str) -> bool {
@@ -69,7 +73,7 @@ impl H {
 
     fn get_str(&self, key: &str) -> Option<Vec<u8>> {
         match &self.store.dbs[0].dict.get(key.as_bytes())?.obj {
-            Object::Str(s) => Some(s.clone()),
+            Object::Str(s) => Some(s.to_vec()),
             _ => None,
         }
     }
@@ -88,7 +92,7 @@ impl H {
     }
 
     fn ttl(&self, key: &str) -> Option<u64> {
-        self.store.dbs[0].dict.get(key.as_bytes())?.expire
+        self.store.dbs[0].dict.get(key.as_bytes())?.expire()
     }
 
     /// Drains notifications as "event:key".

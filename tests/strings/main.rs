@@ -16,7 +16,7 @@ use emu::{Redis, Value};
 use proptest::prelude::*;
 
 fn expire_of(r: &Redis, key: &str) -> Option<u64> {
-    r.with_store(|s| s.dbs[0].dict.get(key.as_bytes()).and_then(|e| e.expire))
+    r.with_store(|s| s.dbs[0].dict.get(key.as_bytes()).and_then(|e| e.expire()))
 }
 
 fn exists(r: &Redis, key: &str) -> bool {
@@ -27,8 +27,8 @@ fn exists(r: &Redis, key: &str) -> bool {
 fn put_list(r: &Redis, key: &str) {
     r.with_store(|s| {
         let mut l = List::default();
-        l.items.push_back(b"a".to_vec());
-        s.dbs[0].insert(key.as_bytes(), Object::List(l), false);
+        l.push(emu::types::list::End::Tail, b"a");
+        s.dbs[0].insert(key.as_bytes(), Object::List(Box::new(l)), false);
     });
 }
 

@@ -65,7 +65,7 @@ fn expire_generic(ctx: &mut Ctx, argv: &[&[u8]], relative: bool, seconds: bool) 
     let Some(entry) = ctx.entry(key) else {
         return Ok(Value::Int(0));
     };
-    let current = entry.expire.map(|at| at.min(i64::MAX as u64) as i64);
+    let current = entry.expire().map(|at| at.min(i64::MAX as u64) as i64);
     if flags & NX != 0 && current.is_some() {
         return Ok(Value::Int(0));
     }
@@ -134,7 +134,7 @@ fn ttl_generic(ctx: &mut Ctx, argv: &[&[u8]], ms: bool, absolute: bool) -> Resul
     let Some(entry) = ctx.entry(argv[1]) else {
         return Ok(Value::Int(-2));
     };
-    let Some(at) = entry.expire else {
+    let Some(at) = entry.expire() else {
         return Ok(Value::Int(-1));
     };
     let at = at.min(i64::MAX as u64) as i64;
@@ -182,7 +182,7 @@ pub(super) fn pexpiretime(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 pub(super) fn persist(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let key = argv[1];
     match ctx.entry(key) {
-        Some(e) if e.expire.is_some() => {
+        Some(e) if e.expire().is_some() => {
             ctx.set_expire(key, None);
             ctx.modified(key, notify::GENERIC, "persist");
             Ok(Value::Int(1))

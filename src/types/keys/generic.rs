@@ -83,7 +83,7 @@ pub(super) fn keys(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         .dict
         .iter()
         .filter(|(k, e)| {
-            (all || glob::matches(pattern, k)) && !store.deadline_passed(e.expire, now)
+            (all || glob::matches(pattern, k)) && !store.deadline_passed(e.expire(), now)
         })
         .map(|(k, _)| k)
         .collect();
@@ -118,7 +118,7 @@ pub(super) fn scan(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
                 continue;
             }
         }
-        let at = ctx.store.dbs[db].dict.get(&key).and_then(|e| e.expire);
+        let at = ctx.store.dbs[db].dict.get(&key).and_then(|e| e.expire());
         if ctx.store.deadline_passed(at, ctx.now) {
             ctx.store.expire_key(db, &key);
             continue;
@@ -141,7 +141,7 @@ pub(super) fn randomkey(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
         let picked = store.dbs[db]
             .dict
             .random_entry(|n| store.rng.below(n))
-            .map(|(k, e)| (k.to_vec(), e.expire));
+            .map(|(k, e)| (k.to_vec(), e.expire()));
         let Some((key, at)) = picked else {
             return Ok(Value::Nil);
         };
@@ -227,7 +227,7 @@ pub(super) fn copy(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         return Ok(Value::Int(0));
     };
     // The copy is a new object (Redis `dupStringObject` & co.): fresh LRU/LFU data.
-    entry.lru = ctx.store.new_key_lru(ctx.now);
+    entry.set_lru(ctx.store.new_key_lru(ctx.now));
     if ctx.entry_in(dst, newkey).is_some() {
         if !replace {
             return Ok(Value::Int(0));
@@ -360,9 +360,11 @@ pub(super) fn object(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
              when switching between policies at runtime LRU and LFU data will take some time \
              to adjust.",
         )),
-        "idletime" => Ok(Value::Int((memory::idle_ms(entry.lru, now) / 1000) as i64)),
+        "idletime" => Ok(Value::Int(
+            (memory::idle_ms(entry.lru(), now) / 1000) as i64,
+        )),
         _ if store.config.maxmemory_policy.is_lfu() => Ok(Value::Int(i64::from(
-            memory::lfu_decr_and_return(entry.lru, now, store.config.lfu_decay_time),
+            memory::lfu_decr_and_return(entry.lru(), now, store.config.lfu_decay_time),
         ))),
         _ => Err(Error::err(
             "An LFU maxmemory policy is not selected, access frequency not tracked. Please \

@@ -150,7 +150,7 @@ pub(crate) fn store_result(
     if n > 0 {
         let mut z = ZSet::from_pairs(items);
         z.fit_encoding(&ctx.store.config);
-        ctx.insert(dst, Object::ZSet(z));
+        ctx.insert(dst, Object::ZSet(Box::new(z)));
         ctx.modified(dst, notify::ZSET, event);
     } else if ctx.remove(dst).is_some() {
         ctx.modified(dst, notify::GENERIC, "del");

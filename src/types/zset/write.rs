@@ -81,7 +81,7 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], incr_cmd: bool) -> Result<Value> 
         if xx {
             return Ok(nothing);
         }
-        ctx.insert(key, Object::ZSet(ZSet::new()));
+        ctx.insert(key, Object::ZSet(ZSet::new().into()));
     }
     // The two thresholds, copied: ZADD must not clone the whole config per call.
     let limits = (

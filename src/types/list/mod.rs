@@ -7,7 +7,8 @@
 //! woken client, through exactly the same code, as Redis's `popGenericCommand`,
 //! `lmoveGenericCommand` and `mpopGenericCommand` do.
 
-use std::collections::VecDeque;
+pub mod quick;
+
 use std::ops::Range;
 
 use crate::config::Config;
@@ -18,48 +19,17 @@ use crate::util::args::{int_in, Args};
 use crate::util::{arg_i64, eq_ic, parse_i64};
 use crate::value::Value;
 
-/// A list value.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct List {
-    /// Elements, head first.
-    pub items: VecDeque<Vec<u8>>,
-}
+pub use quick::List;
 
 impl List {
-    /// Number of elements.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
     /// OBJECT ENCODING: Redis 7.0 always reports quicklist.
     pub fn encoding(&self, _cfg: &Config) -> &'static str {
         "quicklist"
     }
 
-    /// Pushes one element at `end`.
-    pub fn push(&mut self, end: End, v: Vec<u8>) {
-        match end {
-            End::Head => self.items.push_front(v),
-            End::Tail => self.items.push_back(v),
-        }
-    }
-
-    /// Pops one element from `end`.
-    pub fn pop(&mut self, end: End) -> Option<Vec<u8>> {
-        match end {
-            End::Head => self.items.pop_front(),
-            End::Tail => self.items.pop_back(),
-        }
-    }
-
     /// Resolves a Redis index (negative counts from the tail) to a position, if in range.
     pub fn resolve_index(&self, index: i64) -> Option<usize> {
-        let len = self.items.len() as i64;
+        let len = self.len() as i64;
         let i = if index < 0 {
             len.checked_add(index)?
         } else {
@@ -71,7 +41,7 @@ impl List {
     /// The clamped `start..end` (inclusive, Redis semantics) as a half-open range of
     /// positions; empty when the range selects nothing. Shared by LRANGE and LTRIM.
     pub fn range(&self, start: i64, end: i64) -> Range<usize> {
-        let llen = self.items.len() as i64;
+        let llen = self.len() as i64;
         let mut start = if start < 0 { llen + start } else { start };
         let mut end = if end < 0 { llen + end } else { end };
         if start < 0 {
@@ -226,17 +196,18 @@ pub fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) 
         Some(_) => {}
     }
     let dst_exists = list_len(ctx, dst)?.is_some();
+    let fill = ctx.store.config.list_max_listpack_size;
     let Some(value) = write_list(ctx, src)?.and_then(|l| l.pop(from)) else {
         return Ok(Value::Nil);
     };
     if dst_exists {
         if let Some(l) = write_list(ctx, dst)? {
-            l.push(to, value.clone());
+            l.push_with(to, &value, fill);
         }
     } else {
         let mut l = List::default();
-        l.push(to, value.clone());
-        ctx.insert(dst, Object::List(l));
+        l.push_with(to, &value, fill);
+        ctx.insert(dst, Object::List(Box::new(l)));
     }
     ctx.modified(dst, notify::LIST, to.push_event());
     ctx.modified(src, notify::LIST, from.pop_event());
@@ -290,10 +261,11 @@ pub fn mpop_generic(ctx: &mut Ctx, keys: &[&[u8]], end: End, count: usize) -> Re
 fn push_generic(ctx: &mut Ctx, argv: &[&[u8]], end: End, only_existing: bool) -> Result<Value> {
     let key = argv[1];
     let values = &argv[2..];
+    let fill = ctx.store.config.list_max_listpack_size;
     let len = match write_list(ctx, key)? {
         Some(list) => {
             for v in values {
-                list.push(end, v.to_vec());
+                list.push_with(end, v, fill);
             }
             list.len()
         }
@@ -301,10 +273,10 @@ fn push_generic(ctx: &mut Ctx, argv: &[&[u8]], end: End, only_existing: bool) ->
         None => {
             let mut list = List::default();
             for v in values {
-                list.push(end, v.to_vec());
+                list.push_with(end, v, fill);
             }
             let len = list.len();
-            ctx.insert(key, Object::List(list));
+            ctx.insert(key, Object::List(Box::new(list)));
             len
         }
     };
@@ -373,7 +345,7 @@ fn lindex(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     };
     let index = arg_i64(argv[2])?;
     Ok(Value::opt_bulk(
-        list.resolve_index(index).and_then(|i| list.items.get(i)),
+        list.resolve_index(index).and_then(|i| list.get(i)),
     ))
 }
 
@@ -381,15 +353,15 @@ fn lindex(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// `LSET key index element`
 fn lset(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let key = argv[1];
+    let fill = ctx.store.config.list_max_listpack_size;
     let Some(list) = write_list(ctx, key)? else {
         return Err(Error::no_such_key());
     };
     let index = arg_i64(argv[2])?;
-    let slot = list
+    let i = list
         .resolve_index(index)
-        .and_then(|i| list.items.get_mut(i))
         .ok_or_else(|| Error::out_of_range("index out of range"))?;
-    *slot = argv[3].to_vec();
+    list.set(i, argv[3], fill);
     ctx.modified(key, notify::LIST, "lset");
     Ok(Value::ok())
 }
@@ -405,14 +377,14 @@ fn linsert(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         return Err(Error::syntax());
     };
     let key = argv[1];
+    let fill = ctx.store.config.list_max_listpack_size;
     let Some(list) = write_list(ctx, key)? else {
         return Ok(Value::Int(0));
     };
-    let Some(pos) = list.items.iter().position(|e| e.as_slice() == argv[3]) else {
+    let Some(pos) = list.iter().position(|e| e == argv[3]) else {
         return Ok(Value::Int(-1));
     };
-    list.items
-        .insert(pos + usize::from(after), argv[4].to_vec());
+    list.insert(pos + usize::from(after), argv[4], fill);
     let len = list.len();
     ctx.modified(key, notify::LIST, "linsert");
     Ok(Value::Int(len as i64))
@@ -429,12 +401,12 @@ fn lrange(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     };
     let range = list.range(start, end);
     let hint = if stream && range.len() >= crate::engine::ctx::STREAM_MIN_ELEMENTS {
-        list.items.range(range.clone()).map(|e| e.len() + 8).sum()
+        list.slice(range.clone()).map(|e| e.len() + 8).sum()
     } else {
         0
     };
     let mut reply = BulkArray::new(stream, range.len(), hint);
-    for e in list.items.range(range) {
+    for e in list.slice(range) {
         reply.push(e);
     }
     Ok(reply.finish(ctx))
@@ -451,8 +423,7 @@ fn ltrim(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     };
     let keep = list.range(start, end);
     let removed = list.len() - keep.len();
-    list.items.truncate(keep.end);
-    list.items.drain(..keep.start);
+    list.trim(keep);
     if removed > 0 {
         ctx.modified(key, notify::LIST, "ltrim");
     } else {
@@ -484,22 +455,32 @@ fn lrem(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let len = list.len();
     let mut doomed = vec![false; len];
     let mut removed: i64 = 0;
-    for step in 0..len {
-        let i = if from_tail { len - 1 - step } else { step };
-        if list.items[i].as_slice() == ele {
+    let mut mark = |i: usize, e: &[u8]| {
+        if e == ele {
             doomed[i] = true;
             removed += 1;
             if toremove != 0 && removed == toremove {
+                return false;
+            }
+        }
+        true
+    };
+    if from_tail {
+        for (step, e) in list.iter().rev().enumerate() {
+            if !mark(len - 1 - step, e) {
+                break;
+            }
+        }
+    } else {
+        for (i, e) in list.iter().enumerate() {
+            if !mark(i, e) {
                 break;
             }
         }
     }
-    let mut i = 0;
-    list.items.retain(|_| {
-        let keep = !doomed[i];
-        i += 1;
-        keep
-    });
+    if removed > 0 {
+        list.retain_indexed(|i, _| !doomed[i]);
+    }
     if removed > 0 {
         ctx.modified(key, notify::LIST, "lrem");
         ctx.remove_if_empty(key);
@@ -548,12 +529,17 @@ fn lpos(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let llen = list.len();
     let mut out = Vec::new();
     let mut matches: i64 = 0;
-    for index in 0..llen {
+    let walk: Box<dyn Iterator<Item = &[u8]>> = if from_tail {
+        Box::new(list.iter().rev())
+    } else {
+        Box::new(list.iter())
+    };
+    for (index, e) in walk.enumerate() {
         if maxlen != 0 && index as i64 >= maxlen {
             break;
         }
         let pos = if from_tail { llen - index - 1 } else { index };
-        if list.items[pos].as_slice() != ele {
+        if e != ele {
             continue;
         }
         matches += 1;
