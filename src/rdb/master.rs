@@ -272,7 +272,7 @@ pub fn rdb_transfer(
         if live.is_empty() {
             continue;
         }
-        let expires = live.iter().filter(|(_, e)| e.expire.is_some()).count();
+        let expires = live.iter().filter(|(_, e)| e.expire().is_some()).count();
         w.select_db(i, live.len(), expires)
             .map_err(|e| e.to_string())?;
         for (k, e) in live {

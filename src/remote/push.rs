@@ -82,7 +82,7 @@ pub fn push(
         while i < entries.len() && entries[i].0 == db {
             let (_, key, entry) = entries[i];
             i += 1;
-            match entry.expire {
+            match entry.expire() {
                 Some(at) if at <= now => report.expired += 1,
                 at => batch.push(vec![
                     b"RESTORE".to_vec(),
