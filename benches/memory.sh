@@ -4,12 +4,13 @@
 # RSS growth (RSS after loading minus RSS before) and the ratio emu/redis; then the same data
 # loaded in process into `emu::Redis::new()` (examples/memory_load.rs).
 # Usage: benches/memory.sh [WORKLOAD ...]   (default: all; names below)
+# Knobs: RPORT / EPORT (ports of the two servers), CARGO_TARGET_DIR.
 # Workloads: strings hashes lists intsets strsets zsets_small zsets_large ttl biglist
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d)
-RPORT=6419
-EPORT=6429
+RPORT=${RPORT:-6419}
+EPORT=${EPORT:-6429}
 cleanup() {
   redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true
   [ -n "${EMU_PID:-}" ] && kill "$EMU_PID" 2>/dev/null || true
@@ -19,8 +20,9 @@ trap cleanup EXIT
 cd "$ROOT"
 cargo build --release --features cli,server -q
 cargo build --release --example memory_load -q
-EMU="$ROOT/target/release/emu"
-LOADER="$ROOT/target/release/examples/memory_load"
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+EMU="$TARGET/release/emu"
+LOADER="$TARGET/release/examples/memory_load"
 
 # RESP for one workload on stdout.
 gen() {

@@ -15,8 +15,8 @@
 //! The model follows emu's own representations, not Redis's: the database table's slots
 //! (each entry is inline in its slot; keys up to 22 bytes too), heap blocks as glibc's
 //! malloc sizes them ([`heap`]: request + 8, rounded to 16, at least 32), byte vectors by
-//! capacity, the tables of hashes, sets and sorted sets by capacity, a sorted set's order
-//! index, a key's entry in the deadline index. An aggregate with more than
+//! capacity, the tables of hashes, sets and sorted sets by capacity, the single buffer of
+//! a listpack-encoded (compact) hash or of an intset, a sorted set's order index, a key's entry in the deadline index. An aggregate with more than
 //! [`EXACT_LIMIT`] elements is estimated from its first [`SAMPLE`] elements (iteration
 //! order is deterministic), so a modification of a big value costs O(1), not O(n). Not
 //! counted: client buffers, the Lua interpreter, allocator fragmentation. The notes of
@@ -194,25 +194,27 @@ pub fn object(obj: &Object, _enc: StrEncoding) -> usize {
     match obj {
         Object::Str(s) => bytes(s),
         Object::List(l) => l.items.capacity() * VEC + sum_of(l.len(), l.items.iter().map(bytes)),
-        Object::Hash(h) => {
-            let each = sum_of(
-                h.len(),
-                h.iter()
-                    .map(|(f, v)| dict_key::<Vec<u8>>(f.len()) + heap(v.len())),
-            );
-            // A listpack-encoded hash also keeps its fields' insertion order (a copy of
-            // each field).
-            let order = if h.is_listpack() {
-                h.len() * VEC + sum_of(h.len(), h.iter().map(|(f, _)| heap(f.len())))
-            } else {
-                0
-            };
-            h.fields.table_bytes() + each + order
-        }
-        Object::Set(s) => {
-            s.members.table_bytes()
-                + sum_of(s.len(), s.members.keys().map(|m| dict_key::<()>(m.len())))
-        }
+        Object::Hash(h) => match (h.listpack(), h.table()) {
+            // Listpack-encoded: one buffer, fields and values back to back.
+            (Some(lp), _) => heap(lp.capacity()),
+            (_, Some(t)) => {
+                t.table_bytes()
+                    + sum_of(
+                        h.len(),
+                        t.iter()
+                            .map(|(f, v)| dict_key::<Vec<u8>>(f.len()) + heap(v.len())),
+                    )
+            }
+            _ => 0,
+        },
+        Object::Set(s) => match (s.intset(), s.table()) {
+            // Intset-encoded: one sorted vector of 2-, 4- or 8-byte integers.
+            (Some(i), _) => heap(i.heap_bytes()),
+            (_, Some(t)) => {
+                t.table_bytes() + sum_of(s.len(), t.keys().map(|m| dict_key::<()>(m.len())))
+            }
+            _ => 0,
+        },
         Object::ZSet(z) => {
             // The member → score table, plus the order index: per member its score, a
             // boxed copy of the member and a fingerprint, in chunks kept 3/4 full.
