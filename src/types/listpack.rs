@@ -53,6 +53,13 @@ fn put_prefix(out: &mut Vec<u8>, mut n: usize) {
 /// offset inside `buf` (the buffer is only ever written by this module).
 #[inline]
 fn entry_at(buf: &[u8], pos: usize) -> (usize, usize) {
+    // The common case: a one-byte prefix (entries under 128 bytes).
+    if let Some(&b) = buf.get(pos) {
+        if b < 0x80 {
+            let start = pos + 1;
+            return (start, (start + usize::from(b)).min(buf.len()));
+        }
+    }
     let mut p = pos;
     let mut n = 0usize;
     let mut shift = 0;
