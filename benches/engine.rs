@@ -62,6 +62,104 @@ fn aggregates(c: &mut Criterion) {
     g.finish();
 }
 
+/// Commands on small aggregates — the compact encodings (listpack hash, intset, listpack
+/// zset) of up to 128 members (issue 16): building one and DEL, point reads, updates.
+fn small_aggregates(c: &mut Criterion) {
+    let r = Redis::new();
+    let mut g = c.benchmark_group("small aggregates");
+    g.warm_up_time(std::time::Duration::from_secs(1));
+    g.measurement_time(std::time::Duration::from_secs(3));
+    let owned =
+        |v: Vec<String>| -> Vec<Vec<u8>> { v.into_iter().map(String::into_bytes).collect() };
+    let run = |argv: &[Vec<u8>]| {
+        let refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+        r.execute(&refs).unwrap()
+    };
+    // 10 fields, as the memory benchmark's hashes.
+    let mut hset10 = vec!["HSET".to_string(), "h10".to_string()];
+    for f in 0..10 {
+        hset10.push(format!("field{f}"));
+        hset10.push(format!("value-{f:06}"));
+    }
+    let hset10 = owned(hset10);
+    g.bench_function("HSET 10 fields + DEL", |b| {
+        b.iter(|| {
+            black_box(run(&hset10));
+            black_box(r.execute(&[b"DEL", b"h10"]).unwrap())
+        })
+    });
+    run(&hset10);
+    let fields: Vec<Vec<u8>> = (0..10).map(|f| format!("field{f}").into_bytes()).collect();
+    let mut i = 0usize;
+    g.bench_function("HGET (10 fields)", |b| {
+        b.iter(|| {
+            i = (i + 7) % 10;
+            black_box(r.execute(&[b"HGET", b"h10", &fields[i]]).unwrap())
+        })
+    });
+    g.bench_function("HSET overwrite (10 fields)", |b| {
+        b.iter(|| {
+            i = (i + 7) % 10;
+            black_box(
+                r.execute(&[b"HSET", b"h10", &fields[i], b"value-xxxxxx"])
+                    .unwrap(),
+            )
+        })
+    });
+    let mut sadd = vec!["SADD".to_string(), "s100".to_string()];
+    sadd.extend((0..100).map(|j| (j * 37 % 100 + 1000).to_string()));
+    let sadd = owned(sadd);
+    g.bench_function("SADD 100 integers + DEL", |b| {
+        b.iter(|| {
+            black_box(run(&sadd));
+            black_box(r.execute(&[b"DEL", b"s100"]).unwrap())
+        })
+    });
+    run(&sadd);
+    let ints: Vec<Vec<u8>> = (0..100)
+        .map(|j| (j + 1000).to_string().into_bytes())
+        .collect();
+    g.bench_function("SISMEMBER (100 integers)", |b| {
+        b.iter(|| {
+            i = (i + 37) % 100;
+            black_box(r.execute(&[b"SISMEMBER", b"s100", &ints[i]]).unwrap())
+        })
+    });
+    let mut zadd = vec!["ZADD".to_string(), "z100".to_string()];
+    for j in 0..100 {
+        zadd.push((j * 37 % 100).to_string());
+        zadd.push(format!("member-{j}"));
+    }
+    let zadd = owned(zadd);
+    g.bench_function("ZADD 100 members + DEL", |b| {
+        b.iter(|| {
+            black_box(run(&zadd));
+            black_box(r.execute(&[b"DEL", b"z100"]).unwrap())
+        })
+    });
+    run(&zadd);
+    let members: Vec<Vec<u8>> = (0..100)
+        .map(|j| format!("member-{j}").into_bytes())
+        .collect();
+    let scores: Vec<Vec<u8>> = (0..100).map(|j| (j * 3).to_string().into_bytes()).collect();
+    g.bench_function("ZSCORE (100 members)", |b| {
+        b.iter(|| {
+            i = (i + 37) % 100;
+            black_box(r.execute(&[b"ZSCORE", b"z100", &members[i]]).unwrap())
+        })
+    });
+    g.bench_function("ZADD update (100 members)", |b| {
+        b.iter(|| {
+            i = (i + 37) % 100;
+            black_box(
+                r.execute(&[b"ZADD", b"z100", &scores[(i * 11) % 100], &members[i]])
+                    .unwrap(),
+            )
+        })
+    });
+    g.finish();
+}
+
 fn zrank(c: &mut Criterion) {
     let mut g = c.benchmark_group("ZRANK");
     for n in [1_000usize, 1_000_000] {
@@ -133,5 +231,5 @@ fn acl(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, strings, aggregates, zrank, acl);
+criterion_group!(benches, strings, aggregates, small_aggregates, zrank, acl);
 criterion_main!(benches);

@@ -4,6 +4,7 @@
 # RSS growth (RSS after loading minus RSS before) and the ratio emu/redis; then the same data
 # loaded in process into `emu::Redis::new()` (examples/memory_load.rs).
 # Usage: benches/memory.sh [WORKLOAD ...]   (default: all; names below)
+# Knobs: RPORT / EPORT (ports of the two servers), CARGO_TARGET_DIR.
 # Workloads: strings hashes lists intsets strsets zsets_small zsets_large ttl biglist
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

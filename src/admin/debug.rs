@@ -259,7 +259,7 @@ fn serialized_length(obj: &Object) -> usize {
         Object::Str(s) => string(s),
         Object::List(l) => 2 + l.iter().map(string).sum::<usize>(),
         Object::Hash(h) => 1 + h.iter().map(|(f, v)| string(f) + string(v)).sum::<usize>(),
-        Object::Set(s) => 1 + s.members.keys().map(string).sum::<usize>(),
+        Object::Set(s) => 1 + s.iter().map(|m| string(&m)).sum::<usize>(),
         Object::ZSet(z) => 1 + z.iter().map(|(m, _)| string(m) + 9).sum::<usize>(),
         Object::Stream(st) => st.heap_bytes() / 2,
     }

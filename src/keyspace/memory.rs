@@ -17,9 +17,10 @@
 //! size; keys up to 22 bytes and string values up to 22 bytes too, see
 //! [`super::Str`]), heap blocks as glibc's malloc sizes them ([`heap`]: request + 8,
 //! rounded to 16, at least 32) — a longer string's block, an aggregate's boxed header —,
-//! byte vectors by capacity, the tables of hashes, sets and sorted sets by capacity, a
-//! sorted set's order index, a key's element in the deadline index ([`EXPIRE_ELEMENT`]:
-//! deadline and key hash, no key copy). An aggregate with more than
+//! byte vectors by capacity, the tables of hashes, sets and sorted sets by capacity, the
+//! single buffer of a listpack-encoded (compact) hash or of an intset, a sorted set's
+//! order index, a key's element in the deadline index ([`EXPIRE_ELEMENT`]: deadline and
+//! key hash, no key copy). An aggregate with more than
 //! [`EXACT_LIMIT`] elements is estimated from its first [`SAMPLE`] elements (iteration
 //! order is deterministic), so a modification of a big value costs O(1), not O(n). Not
 //! counted: client buffers, the Lua interpreter, allocator fragmentation. The notes of
@@ -190,7 +191,6 @@ fn sum_of<I: Iterator<Item = usize>>(len: usize, it: I) -> usize {
 /// A value's heap allocations (its inline part, 24 bytes, lives in the database table's
 /// slot): a string's block if it is not inline; an aggregate's boxed header and its parts.
 pub fn object(obj: &Object) -> usize {
-    const VEC: usize = std::mem::size_of::<Vec<u8>>();
     match obj {
         Object::Str(s) => string(s),
         Object::List(l) => {
@@ -201,27 +201,31 @@ pub fn object(obj: &Object) -> usize {
                 + sum_of(l.node_count(), nodes.map(heap))
         }
         Object::Hash(h) => {
-            let each = sum_of(
-                h.len(),
-                h.iter()
-                    .map(|(f, v)| dict_key::<Vec<u8>>(f.len()) + heap(v.len())),
-            );
-            // A listpack-encoded hash also keeps its fields' insertion order (a copy of
-            // each field).
-            let order = if h.is_listpack() {
-                h.len() * VEC + sum_of(h.len(), h.iter().map(|(f, _)| heap(f.len())))
-            } else {
-                0
-            };
             heap(std::mem::size_of::<crate::types::hash::Hash>())
-                + h.fields.table_bytes()
-                + each
-                + order
+                + match (h.listpack(), h.table()) {
+                    // Listpack-encoded: one buffer, fields and values back to back.
+                    (Some(lp), _) => heap(lp.capacity()),
+                    (_, Some(t)) => {
+                        t.table_bytes()
+                            + sum_of(
+                                h.len(),
+                                t.iter()
+                                    .map(|(f, v)| dict_key::<Vec<u8>>(f.len()) + heap(v.len())),
+                            )
+                    }
+                    _ => 0,
+                }
         }
         Object::Set(s) => {
             heap(std::mem::size_of::<crate::types::set::Set>())
-                + s.members.table_bytes()
-                + sum_of(s.len(), s.members.keys().map(|m| dict_key::<()>(m.len())))
+                + match (s.intset(), s.table()) {
+                    // Intset-encoded: one sorted vector of 2-, 4- or 8-byte integers.
+                    (Some(i), _) => heap(i.heap_bytes()),
+                    (_, Some(t)) => {
+                        t.table_bytes() + sum_of(s.len(), t.keys().map(|m| dict_key::<()>(m.len())))
+                    }
+                    _ => 0,
+                }
         }
         Object::ZSet(z) => {
             // The member → score table, plus the order index: per member its score, a

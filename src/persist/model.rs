@@ -21,8 +21,9 @@ use super::PersistError;
 use crate::config::Config;
 use crate::engine::Effect;
 use crate::keyspace::Object;
+use crate::types::set::{Member, Set};
 use crate::types::stream::{node::RawNode, Consumer, Group, Nack, Stream, StreamId};
-use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
+use crate::types::{hash::Hash, list::List, zset::ZSet};
 
 /// bincode configuration of every payload.
 pub fn config() -> bincode::config::Configuration {
@@ -350,7 +351,7 @@ pub enum ValueRef<'a> {
     /// Hash pairs.
     Hash(Vec<(&'a [u8], &'a [u8])>),
     /// Set members (sorted).
-    Set(Vec<&'a [u8]>),
+    Set(Vec<Member<'a>>),
     /// Sorted-set pairs by (score, member).
     ZSet(Vec<(&'a [u8], f64)>),
     /// Stream (a copy: nodes are packed in memory).
@@ -371,7 +372,7 @@ impl<'a> ValueRef<'a> {
                 ValueRef::Hash(pairs)
             }
             Object::Set(s) => {
-                let mut m: Vec<&[u8]> = s.members.keys().collect();
+                let mut m: Vec<Member<'_>> = s.iter().collect();
                 m.sort_unstable();
                 ValueRef::Set(m)
             }
@@ -415,7 +416,14 @@ impl Encode for ValueRef<'_> {
         self.tag().encode(e)?;
         match self {
             ValueRef::Str(s) => enc_bytes(e, s),
-            ValueRef::List(v) | ValueRef::Set(v) => {
+            ValueRef::List(v) => {
+                v.len().encode(e)?;
+                for x in v {
+                    enc_bytes(e, x)?;
+                }
+                Ok(())
+            }
+            ValueRef::Set(v) => {
                 v.len().encode(e)?;
                 for x in v {
                     enc_bytes(e, x)?;

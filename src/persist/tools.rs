@@ -67,7 +67,12 @@ pub fn jsonl_line(db: usize, key: &[u8], e: &Entry) -> String {
     s.push_str("\",\"value\":");
     match &v {
         ValueRef::Str(b) => json::write_bytes(&mut s, b),
-        ValueRef::List(items) | ValueRef::Set(items) => {
+        ValueRef::List(_) | ValueRef::Set(_) => {
+            let items: Vec<&[u8]> = match &v {
+                ValueRef::List(items) => items.clone(),
+                ValueRef::Set(items) => items.iter().map(|m| &**m).collect(),
+                _ => Vec::new(),
+            };
             s.push('[');
             for (i, x) in items.iter().enumerate() {
                 if i > 0 {
@@ -143,7 +148,7 @@ pub fn resp_commands(out: &mut Vec<u8>, key: &[u8], e: &Entry) {
     match &v {
         ValueRef::Str(b) => resp_cmd(out, &[b"SET", key, b]),
         ValueRef::List(items) => chunked(out, b"RPUSH", items.iter().map(|x| vec![*x]).collect()),
-        ValueRef::Set(items) => chunked(out, b"SADD", items.iter().map(|x| vec![*x]).collect()),
+        ValueRef::Set(items) => chunked(out, b"SADD", items.iter().map(|x| vec![&**x]).collect()),
         ValueRef::Hash(pairs) => chunked(
             out,
             b"HSET",

@@ -12,7 +12,7 @@
 //! builds a compact value from a table when it fits.
 
 use super::blobs::{self, Elem, ListpackWriter};
-use super::codec::{canonical_int, write_double, write_len, write_string, RdbError, Reader};
+use super::codec::{write_double, write_len, write_string, RdbError, Reader};
 use super::kind;
 use super::lzf;
 use crate::config::Config;
@@ -31,7 +31,7 @@ pub fn type_byte(obj: &Object, cfg: &Config) -> u8 {
     match obj {
         Object::Str(_) => kind::STRING,
         Object::List(_) => kind::LIST_QUICKLIST_2,
-        Object::Set(s) if s.intset => kind::SET_INTSET,
+        Object::Set(s) if s.is_intset() => kind::SET_INTSET,
         Object::Set(_) => kind::SET,
         Object::Hash(h) if h.is_listpack() => kind::HASH_LISTPACK,
         Object::Hash(_) => kind::HASH,
@@ -94,14 +94,13 @@ pub fn write_value(out: &mut Vec<u8>, obj: &Object, cfg: &Config) {
         Object::Str(s) => write_string(out, s, compress),
         Object::List(l) => write_list(out, l, cfg),
         Object::Set(s) => {
-            if s.intset {
-                let mut v: Vec<i64> = s.members.keys().filter_map(canonical_int).collect();
-                v.sort_unstable();
+            if let Some(ints) = s.intset() {
+                let v: Vec<i64> = ints.iter().collect();
                 write_string(out, &blobs::write_intset(&v), compress);
             } else {
                 write_len(out, s.len() as u64);
-                for m in s.members.keys() {
-                    write_string(out, m, compress);
+                for m in s.iter() {
+                    write_string(out, &m, compress);
                 }
             }
         }
@@ -450,7 +449,7 @@ mod tests {
             let start = body.len();
             tail = 10 + start;
             body.push(prev as u8);
-            match canonical_int(it) {
+            match crate::rdb::codec::canonical_int(it) {
                 Some(v) if (0..=12).contains(&v) => body.push(0xF1 + v as u8),
                 Some(v) if (-128..=127).contains(&v) => {
                     body.push(0xFE);

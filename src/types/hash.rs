@@ -5,30 +5,39 @@
 //! `hash-max-listpack-entries` fields or when a field or value longer than
 //! `hash-max-listpack-value` bytes is written. Both facts are observable: OBJECT ENCODING
 //! reports the encoding, and HGETALL/HKEYS/HVALS/HSCAN/HRANDFIELD return a listpack hash in
-//! insertion order. [`Hash`](struct@Hash) mirrors that: fields always live in a deterministic [`Dict`], and
-//! while the hash is still "listpack" an `order` vector remembers the listpack order.
+//! insertion order. [`Hash`](struct@Hash) has the same two representations: a
+//! [`Listpack`] of alternating fields and values (one allocation, linear search) while
+//! small, a deterministic [`Dict`] once converted.
 
 use crate::config::Config;
 use crate::engine::{flags::*, BulkArray, CommandSpec, Ctx};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keyspace::{notify, Object, Rng};
+use crate::types::listpack::{self, Listpack};
 use crate::util::{arg_i64, eq_ic, parse_i64, scan};
 use crate::util::{dict, Dict};
 use crate::value::Value;
 
-/// A hash value.
-///
-/// Read `fields` freely; mutate only through [`Hash::set`] / [`Hash::remove`] (or build with
-/// [`Hash::from_pairs`]) so that the listpack order and the encoding stay right.
-#[derive(Clone, Debug, Default)]
+/// A hash value. Mutate only through [`Hash::set`] / [`Hash::remove`] (or build with
+/// [`Hash::from_pairs`] / [`Hash::from_listpack`]) so that the encoding stays right.
+#[derive(Clone, Debug)]
 pub struct Hash {
-    /// Field → value.
-    pub fields: Dict<Vec<u8>>,
-    /// Field order while the hash is listpack-encoded (a listpack keeps insertion order);
-    /// empty once `big`.
-    order: Vec<Vec<u8>>,
-    /// True once the hash was converted to a hash table (sticky, as in Redis).
-    big: bool,
+    repr: Repr,
+}
+
+/// The two encodings.
+#[derive(Clone, Debug)]
+enum Repr {
+    /// field, value, field, value, … in insertion order.
+    Listpack(Listpack),
+    /// Field → value (sticky, as in Redis).
+    Table(Dict<Vec<u8>>),
+}
+
+impl Default for Hash {
+    fn default() -> Self {
+        Hash::new()
+    }
 }
 
 /// The two listpack thresholds, copied out of the config before borrowing a hash.
@@ -50,10 +59,32 @@ impl Limits {
     }
 }
 
+/// Field equality for the listpack walk: lengths, then the last byte (fields such as
+/// `field0`..`field9` differ only there), then the bytes — a `memcmp` call per visited field
+/// made HGET on a 10-field listpack measurably slower than the table lookup.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.last() == b.last() && a == b
+}
+
+/// Offsets of the pair whose field is `field` in a listpack: (field entry, value entry).
+#[inline]
+fn lp_find(lp: &Listpack, field: &[u8]) -> Option<(usize, usize)> {
+    let mut c = lp.cursor();
+    while let (Some((fp, f)), Some((vp, _))) = (c.next(), c.next()) {
+        if same(f, field) {
+            return Some((fp, vp));
+        }
+    }
+    None
+}
+
 impl Hash {
     /// An empty (listpack) hash.
-    pub fn new() -> Hash {
-        Hash::default()
+    pub const fn new() -> Hash {
+        Hash {
+            repr: Repr::Listpack(Listpack::new()),
+        }
     }
 
     /// Builds a hash from pairs (later duplicates overwrite earlier ones) choosing the encoding
@@ -76,61 +107,98 @@ impl Hash {
     /// loads from an RDB or a RESTORE payload (no value-length check). None if a field
     /// repeats.
     pub fn from_listpack(pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Option<Hash> {
-        let mut h = Hash::new();
-        for (f, v) in pairs {
-            if h.fields.insert(f.as_slice(), v).is_some() {
-                return None;
+        let mut lp = Listpack::new();
+        if pairs.len() <= 16 {
+            for (i, (f, _)) in pairs.iter().enumerate() {
+                if pairs[..i].iter().any(|(g, _)| g == f) {
+                    return None;
+                }
             }
-            h.order.push(f);
+        } else {
+            let mut seen: Dict<()> = Dict::with_capacity(pairs.len());
+            for (f, _) in &pairs {
+                if seen.insert(f.as_slice(), ()).is_some() {
+                    return None;
+                }
+            }
         }
-        Some(h)
+        for (f, v) in &pairs {
+            lp.push_all(&[f, v]);
+        }
+        Some(Hash {
+            repr: Repr::Listpack(lp),
+        })
     }
 
     /// Number of fields.
     pub fn len(&self) -> usize {
-        self.fields.len()
+        match &self.repr {
+            Repr::Listpack(lp) => lp.len() / 2,
+            Repr::Table(t) => t.len(),
+        }
     }
 
     /// True when empty.
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.len() == 0
     }
 
     /// True while Redis would keep this hash as a listpack.
     pub fn is_listpack(&self) -> bool {
-        !self.big
+        matches!(self.repr, Repr::Listpack(_))
     }
 
     /// OBJECT ENCODING: "listpack" until the hash ever exceeded a listpack threshold at a
     /// write, "hashtable" from then on (Redis never converts back).
     pub fn encoding(&self, _cfg: &Config) -> &'static str {
-        if self.big {
-            "hashtable"
-        } else {
+        if self.is_listpack() {
             "listpack"
+        } else {
+            "hashtable"
         }
     }
 
     /// The value of `field`.
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
-        self.fields.get(field).map(|v| v.as_slice())
+        match &self.repr {
+            Repr::Listpack(lp) => {
+                let mut c = lp.cursor();
+                while let (Some((_, f)), Some((_, v))) = (c.next(), c.next()) {
+                    if same(f, field) {
+                        return Some(v);
+                    }
+                }
+                None
+            }
+            Repr::Table(t) => t.get(field).map(|v| v.as_slice()),
+        }
     }
 
     /// True if `field` exists.
     pub fn contains(&self, field: &[u8]) -> bool {
-        self.fields.contains_key(field)
+        self.get(field).is_some()
     }
 
-    /// Converts to the hash-table encoding (Redis `hashTypeConvert`).
+    /// Converts to the hash-table encoding (Redis `hashTypeConvert`): the table is filled
+    /// in listpack order.
     pub fn convert(&mut self) {
-        self.big = true;
-        self.order = Vec::new();
+        let Repr::Listpack(lp) = &self.repr else {
+            return;
+        };
+        let mut t = Dict::with_capacity(lp.len() / 2);
+        {
+            let mut it = lp.iter();
+            while let (Some(f), Some(v)) = (it.next(), it.next()) {
+                t.insert(f, v.to_vec());
+            }
+        }
+        self.repr = Repr::Table(t);
     }
 
     /// Redis `hashTypeTryConversion`: converts before a write when any of the arguments about
     /// to be stored is longer than `hash-max-listpack-value`.
     pub fn try_conversion(&mut self, args: &[&[u8]], lim: Limits) {
-        if !self.big && args.iter().any(|a| a.len() > lim.value) {
+        if self.is_listpack() && args.iter().any(|a| a.len() > lim.value) {
             self.convert();
         }
     }
@@ -139,56 +207,77 @@ impl Hash {
     /// too long for a listpack or the hash grows past the entry limit. Returns true when the
     /// field is new, false when an existing value was replaced.
     pub fn set(&mut self, field: &[u8], value: Vec<u8>, lim: Limits) -> bool {
-        if !self.big && (field.len() > lim.value || value.len() > lim.value) {
+        if let Repr::Listpack(lp) = &mut self.repr {
+            if field.len() <= lim.value && value.len() <= lim.value {
+                if let Some((_, vp)) = lp_find(lp, field) {
+                    lp.replace(vp, &value);
+                    return false;
+                }
+                lp.push_all(&[field, &value]);
+                if lp.len() / 2 > lim.entries {
+                    self.convert();
+                }
+                return true;
+            }
             self.convert();
         }
-        let created = self.fields.insert(field, value).is_none();
-        if created && !self.big {
-            self.order.push(field.to_vec());
-            if self.fields.len() > lim.entries {
-                self.convert();
-            }
+        match &mut self.repr {
+            Repr::Table(t) => t.insert(field, value).is_none(),
+            // Unreachable: converted above.
+            Repr::Listpack(_) => false,
         }
-        created
     }
 
     /// Removes `field`; true if it existed.
     pub fn remove(&mut self, field: &[u8]) -> bool {
-        if self.fields.remove(field).is_none() {
-            return false;
+        match &mut self.repr {
+            Repr::Listpack(lp) => match lp_find(lp, field) {
+                Some((fp, _)) => {
+                    lp.remove(fp, 2);
+                    true
+                }
+                None => false,
+            },
+            Repr::Table(t) => t.remove(field).is_some(),
         }
-        if !self.big {
-            if let Some(i) = self.order.iter().position(|f| f.as_slice() == field) {
-                self.order.remove(i);
-            }
-        }
-        true
-    }
-
-    /// True when `order` describes the fields (it does unless `fields` was mutated directly).
-    fn ordered(&self) -> bool {
-        !self.big && self.order.len() == self.fields.len()
     }
 
     /// Iterates (field, value) in the order Redis would: insertion order while listpack,
     /// the table's deterministic order once a hash table.
     pub fn iter(&self) -> Iter<'_> {
-        if self.ordered() {
-            Iter::Listpack(self.order.iter(), &self.fields)
-        } else {
-            Iter::Table(self.fields.iter())
+        match &self.repr {
+            Repr::Listpack(lp) => Iter::Listpack(lp.cursor()),
+            Repr::Table(t) => Iter::Table(t.iter()),
         }
     }
 
     /// A uniformly random (field, value), or None when empty. `rand(n)` returns `0..n`.
     pub fn random_pair(&self, mut rand: impl FnMut(u64) -> u64) -> Option<(&[u8], &[u8])> {
-        if self.ordered() {
-            let f = self.order.get(rand(self.order.len() as u64) as usize)?;
-            self.fields.get_key_value(f).map(|(k, v)| (k, v.as_slice()))
-        } else {
-            self.fields
-                .random_entry(rand)
-                .map(|(k, v)| (k, v.as_slice()))
+        match &self.repr {
+            Repr::Listpack(lp) => {
+                if lp.is_empty() {
+                    return None;
+                }
+                let i = rand((lp.len() / 2) as u64) as usize;
+                self.iter().nth(i)
+            }
+            Repr::Table(t) => t.random_entry(rand).map(|(k, v)| (k, v.as_slice())),
+        }
+    }
+
+    /// The table of a hashtable-encoded hash (None while listpack).
+    pub fn table(&self) -> Option<&Dict<Vec<u8>>> {
+        match &self.repr {
+            Repr::Table(t) => Some(t),
+            Repr::Listpack(_) => None,
+        }
+    }
+
+    /// The listpack of a listpack-encoded hash (None once a hash table).
+    pub fn listpack(&self) -> Option<&Listpack> {
+        match &self.repr {
+            Repr::Listpack(lp) => Some(lp),
+            Repr::Table(_) => None,
         }
     }
 }
@@ -196,7 +285,7 @@ impl Hash {
 /// Iterator over a [`Hash`](struct@Hash), see [`Hash::iter`].
 pub enum Iter<'a> {
     /// Listpack order.
-    Listpack(std::slice::Iter<'a, Vec<u8>>, &'a Dict<Vec<u8>>),
+    Listpack(listpack::Cursor<'a>),
     /// Hash-table order.
     Table(dict::Iter<'a, Vec<u8>>),
 }
@@ -204,13 +293,12 @@ pub enum Iter<'a> {
 impl<'a> Iterator for Iter<'a> {
     type Item = (&'a [u8], &'a [u8]);
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         match self {
-            Iter::Listpack(order, fields) => loop {
-                let f = order.next()?;
-                if let Some((k, v)) = fields.get_key_value(f) {
-                    return Some((k, v.as_slice()));
-                }
+            Iter::Listpack(c) => match (c.next(), c.next()) {
+                (Some((_, f)), Some((_, v))) => Some((f, v)),
+                _ => None,
             },
             Iter::Table(it) => it.next().map(|(k, v)| (k, v.as_slice())),
         }
@@ -232,7 +320,7 @@ fn read_hash<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<Option<&'c Hash>> {
 /// `hashTypeLookupWriteOrCreate`). Call only once the command is sure to write.
 fn write_hash<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Hash> {
     if !ctx.exists(key) {
-        ctx.insert(key, Object::Hash(Box::new(Hash::new())));
+        ctx.insert(key, Object::Hash(Box::default()));
     }
     match ctx.write(key) {
         Some(o) => o.as_hash_mut(),
@@ -638,10 +726,13 @@ fn hscan(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         }
         0
     } else {
-        scan::scan_dict(&h.fields, &args, |f, v| {
-            items.push(Value::bulk(f));
-            items.push(Value::bulk(v));
-        })
+        match h.table() {
+            Some(t) => scan::scan_dict(t, &args, |f, v| {
+                items.push(Value::bulk(f));
+                items.push(Value::bulk(v));
+            }),
+            None => 0,
+        }
     };
     Ok(Value::Array(vec![
         Value::bulk(cursor.to_string()),
@@ -696,3 +787,104 @@ pub const COMMANDS: &[CommandSpec] = &[
     ),
     CommandSpec::new("hscan", -3, READONLY | RANDOM, (1, 1, 1), "hash", hscan),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Set(u8, usize),
+        Remove(u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (0u8..12, 0usize..12).prop_map(|(f, n)| Op::Set(f, n)),
+            1 => (0u8..12).prop_map(Op::Remove),
+        ]
+    }
+
+    /// Field names of 1 to 10 bytes, so some exceed the value limit below.
+    fn field(f: u8) -> Vec<u8> {
+        vec![b'a' + f; 1 + usize::from(f) % 10]
+    }
+
+    proptest! {
+        /// The compact form against a reference model (an insertion-ordered `Vec` of pairs
+        /// and Redis's conversion rules), through the conversion point: same contents,
+        /// same encoding, listpack order = insertion order.
+        #[test]
+        fn matches_model(ops in proptest::collection::vec(op(), 0..60)) {
+            let lim = Limits { entries: 6, value: 8 };
+            let mut h = Hash::new();
+            let mut model: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+            let mut big = false;
+            for op in ops {
+                match op {
+                    Op::Set(f, n) => {
+                        let (f, v) = (field(f), vec![b'v'; n]);
+                        if f.len() > lim.value || v.len() > lim.value {
+                            big = true;
+                        }
+                        let created = match model.iter_mut().find(|(g, _)| *g == f) {
+                            Some(p) => { p.1 = v.clone(); false }
+                            None => { model.push((f.clone(), v.clone())); true }
+                        };
+                        if model.len() > lim.entries {
+                            big = true;
+                        }
+                        prop_assert_eq!(h.set(&f, v, lim), created);
+                    }
+                    Op::Remove(f) => {
+                        let f = field(f);
+                        let had = model.iter().position(|(g, _)| *g == f);
+                        if let Some(i) = had {
+                            model.remove(i);
+                        }
+                        prop_assert_eq!(h.remove(&f), had.is_some());
+                    }
+                }
+                prop_assert_eq!(h.is_listpack(), !big);
+                prop_assert_eq!(h.len(), model.len());
+                for (f, v) in &model {
+                    prop_assert_eq!(h.get(f), Some(v.as_slice()));
+                }
+                prop_assert!(h.get(b"absent").is_none());
+                let mut got: Vec<(Vec<u8>, Vec<u8>)> =
+                    h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+                let mut want = model.clone();
+                if big {
+                    got.sort();
+                    want.sort();
+                }
+                prop_assert_eq!(got, want);
+                if !model.is_empty() {
+                    let mut seed = 12345u64;
+                    let picked = h.random_pair(|n| {
+                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                        (seed >> 33) % n
+                    });
+                    let (f, v) = picked.expect("non-empty");
+                    prop_assert!(model.iter().any(|(g, w)| g == f && w == v));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn from_listpack_rejects_duplicates_and_keeps_order() {
+        let p = |f: &str, v: &str| (f.as_bytes().to_vec(), v.as_bytes().to_vec());
+        assert!(Hash::from_listpack(vec![p("a", "1"), p("b", "2"), p("a", "3")]).is_none());
+        let many: Vec<_> = (0..40).map(|i| p(&format!("f{i}"), "v")).collect();
+        let mut dup = many.clone();
+        dup.push(p("f7", "x"));
+        assert!(Hash::from_listpack(dup).is_none());
+        let h = Hash::from_listpack(many).expect("distinct");
+        assert!(h.is_listpack());
+        let order: Vec<&[u8]> = h.iter().map(|(f, _)| f).collect();
+        assert_eq!(order.first(), Some(&&b"f0"[..]));
+        assert_eq!(order.last(), Some(&&b"f39"[..]));
+    }
+}

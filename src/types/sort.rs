@@ -264,10 +264,7 @@ fn sort_generic(ctx: &mut Ctx, argv: &[&[u8]], readonly: bool) -> Result<Value> 
     let (source, mut elements): (Source, Vec<Vec<u8>>) = match ctx.read(argv[1]) {
         None => (Source::List, Vec::new()),
         Some(Object::List(l)) => (Source::List, l.iter().map(<[u8]>::to_vec).collect()),
-        Some(Object::Set(s)) => (
-            Source::Set,
-            s.ordered().into_iter().map(<[u8]>::to_vec).collect(),
-        ),
+        Some(Object::Set(s)) => (Source::Set, s.iter().map(|m| m.to_vec()).collect()),
         Some(Object::ZSet(z)) => (Source::ZSet, z.iter().map(|(m, _)| m.to_vec()).collect()),
         Some(_) => return Err(Error::wrong_type()),
     };

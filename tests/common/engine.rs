@@ -62,7 +62,7 @@ impl T {
     pub fn sadd(&mut self, key: &str, members: &[&str]) {
         let mut s = Set::default();
         for m in members {
-            s.members.insert(m.as_bytes().to_vec(), ());
+            s.add(m.as_bytes(), usize::MAX);
         }
         let db = self.session.db;
         self.store.dbs[db].insert(key.as_bytes(), Object::Set(Box::new(s)), false);

@@ -85,11 +85,8 @@ fn check_invariants(h: &mut H) {
         };
         let set = e.obj.as_set().unwrap();
         assert!(!set.is_empty());
-        if set.intset {
-            assert!(set
-                .members
-                .keys()
-                .all(|m| emu::util::parse_i64(m).is_some()));
+        if set.is_intset() {
+            assert!(set.iter().all(|m| emu::util::parse_i64(&m).is_some()));
             let out = strs(&h.ok(&["SMEMBERS", k]));
             let nums: Vec<i64> = out.iter().map(|m| m.parse().unwrap()).collect();
             let mut sorted_nums = nums.clone();

@@ -2,7 +2,7 @@
 //! SDIFF, SDIFFSTORE, SMOVE (Redis `sinterGenericCommand`, `sunionDiffGenericCommand`,
 //! `smoveCommand`).
 
-use super::{existing_set_mut, max_intset, read_set, set_or_create, Set};
+use super::{existing_set_mut, max_intset, read_set, set_or_create, Member, Set};
 use crate::engine::Ctx;
 use crate::error::{Error, Result};
 use crate::keyspace::{notify, Object};
@@ -38,8 +38,8 @@ fn store_result(ctx: &mut Ctx, dst: &[u8], result: Set, event: &str) -> Value {
     Value::Int(n as i64)
 }
 
-fn bulks_set(members: Vec<&[u8]>) -> Value {
-    Value::Set(members.into_iter().map(Value::bulk).collect())
+fn bulks_set(members: Vec<Member<'_>>) -> Value {
+    Value::Set(members.into_iter().map(|m| Value::bulk(&*m)).collect())
 }
 
 /// What `sinter_generic` produces.
@@ -69,11 +69,11 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[&[u8]], mode: InterMode) -> Result<Valu
     sets.sort_by_key(|s| s.len());
     let first = sets[0];
     let mut card = 0u64;
-    let mut out: Vec<&[u8]> = Vec::new();
+    let mut out: Vec<Member<'_>> = Vec::new();
     for m in first.ordered() {
         let everywhere = sets[1..]
             .iter()
-            .all(|s| std::ptr::eq(*s, first) || s.contains(m));
+            .all(|s| std::ptr::eq(*s, first) || s.contains(&m));
         if !everywhere {
             continue;
         }
@@ -112,8 +112,8 @@ fn sunion_diff_generic(ctx: &mut Ctx, keys: &[&[u8]], dst: Option<&[u8]>, op: Op
     match op {
         Op::Union => {
             for s in sets.iter().flatten() {
-                for m in s.ordered() {
-                    result.add(m, max);
+                for m in s.iter() {
+                    result.add(&m, max);
                 }
             }
         }
@@ -154,20 +154,20 @@ fn diff_into(result: &mut Set, first: &Set, sets: &[Option<&Set>], max: usize) {
     algo_one /= 2;
     if algo_one <= algo_two {
         // Keep each member of the first set that no other set has.
-        for m in first.ordered() {
-            if !sets[1..].iter().flatten().any(|s| s.contains(m)) {
-                result.add(m, max);
+        for m in first.iter() {
+            if !sets[1..].iter().flatten().any(|s| s.contains(&m)) {
+                result.add(&m, max);
             }
         }
     } else {
         // Add the first set, remove every other set's members.
         for (j, s) in sets.iter().enumerate() {
             let Some(s) = s else { continue };
-            for m in s.ordered() {
+            for m in s.iter() {
                 if j == 0 {
-                    result.add(m, max);
+                    result.add(&m, max);
                 } else {
-                    result.remove(m);
+                    result.remove(&m);
                 }
             }
             if result.is_empty() {

@@ -40,7 +40,7 @@ pub(super) fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         return Ok(Value::Nil);
     }
     let (set, rng) = set_and_rng(ctx, key)?;
-    let Some(member) = set.random_member(rng).map(<[u8]>::to_vec) else {
+    let Some(member) = set.random_member(rng).map(|m| m.to_vec()) else {
         return Ok(Value::Nil);
     };
     set.remove(&member);
@@ -74,7 +74,7 @@ fn spop_with_count(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     // it), the key is deleted and the command is logged as DEL.
     if count >= size {
         let whole = Set::from_members(set.ordered(), max);
-        let reply: Vec<Value> = whole.ordered().into_iter().map(Value::bulk).collect();
+        let reply: Vec<Value> = whole.iter().map(|m| Value::bulk(&*m)).collect();
         ctx.modified(key, notify::SET, "spop");
         ctx.remove(key);
         ctx.notify(notify::GENERIC, "del", key);
@@ -88,7 +88,7 @@ fn spop_with_count(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if remaining.saturating_mul(SPOP_MOVE_STRATEGY_MUL) > count {
         // CASE 2: few to pop: pick and remove them one by one.
         for _ in 0..count {
-            let Some(m) = set.random_member(rng).map(<[u8]>::to_vec) else {
+            let Some(m) = set.random_member(rng).map(|m| m.to_vec()) else {
                 break;
             };
             set.remove(&m);
@@ -99,13 +99,13 @@ fn spop_with_count(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         // value, TTL kept) and pop whatever is left in the old one.
         let mut survivors = Set::new();
         for _ in 0..remaining {
-            let Some(m) = set.random_member(rng).map(<[u8]>::to_vec) else {
+            let Some(m) = set.random_member(rng).map(|m| m.to_vec()) else {
                 break;
             };
             survivors.add(&m, max);
             set.remove(&m);
         }
-        popped = set.ordered().into_iter().map(<[u8]>::to_vec).collect();
+        popped = set.iter().map(|m| m.to_vec()).collect();
         *set = survivors;
     }
     ctx.modified(key, notify::SET, "spop");
@@ -129,7 +129,7 @@ pub(super) fn srandmember(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         return Ok(Value::Nil);
     }
     let (set, rng) = set_and_rng(ctx, key)?;
-    Ok(Value::opt_bulk(set.random_member(rng)))
+    Ok(Value::opt_bulk(set.random_member(rng).as_deref()))
 }
 
 fn srandmember_with_count(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
@@ -154,9 +154,7 @@ fn srandmember_with_count(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 
     // CASE 2: all of it (checked before CASE 1 only for borrowing; CASE 1 needs the RNG).
     if uniq && count != 1 && count >= size {
-        return Ok(Value::Array(
-            set.ordered().into_iter().map(Value::bulk).collect(),
-        ));
+        return Ok(Value::Array(set.iter().map(|m| Value::bulk(&*m)).collect()));
     }
 
     let stream = ctx.can_stream_replies();
@@ -173,7 +171,7 @@ fn srandmember_with_count(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         let mut reply = BulkArray::new(stream, count as usize, hint);
         for _ in 0..count {
             match set.random_member(rng) {
-                Some(m) => reply.push(m),
+                Some(m) => reply.push(&m),
                 None => break,
             }
         }
@@ -183,8 +181,8 @@ fn srandmember_with_count(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let mut picked: Dict<()> = Dict::new();
     if count.saturating_mul(SRANDMEMBER_SUB_STRATEGY_MUL) > size {
         // CASE 3: copy the set, then drop random members until `count` remain.
-        for m in set.ordered() {
-            picked.insert(m, ());
+        for m in set.iter() {
+            picked.insert(&*m, ());
         }
         while picked.len() as u64 > count {
             let Some(victim) = picked
@@ -201,8 +199,8 @@ fn srandmember_with_count(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             let Some(m) = set.random_member(rng) else {
                 break;
             };
-            if !picked.contains_key(m) {
-                picked.insert(m, ());
+            if !picked.contains_key(&m) {
+                picked.insert(&*m, ());
             }
         }
     }

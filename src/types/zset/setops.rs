@@ -2,6 +2,7 @@
 //! `zunionInterDiffGenericCommand`). Plain sets are accepted as inputs, every member with
 //! score 1.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::index::cmp_key;
@@ -12,7 +13,7 @@ use super::ZSet;
 use crate::engine::Ctx;
 use crate::error::{Error, Result};
 use crate::keyspace::Object;
-use crate::types::set::Set;
+use crate::types::set::{Member, Set};
 use crate::util::args::Args;
 use crate::util::{arg_i64, parse_f64};
 use crate::value::Value;
@@ -51,22 +52,27 @@ impl Src<'_> {
         match self {
             Src::Missing => None,
             Src::Z(z) => z.score(m),
-            Src::S(s) => s.members.contains_key(m).then_some(1.0),
+            Src::S(s) => s.contains(m).then_some(1.0),
         }
     }
 
-    fn for_each<'s>(&'s self, mut f: impl FnMut(&'s [u8], f64) -> bool) {
+    /// Calls `f` on each (member, score); an intset's members are formatted on the way.
+    fn for_each<'s>(&'s self, mut f: impl FnMut(Cow<'s, [u8]>, f64) -> bool) {
         match self {
             Src::Missing => {}
             Src::Z(z) => {
                 for (m, s) in z.iter() {
-                    if !f(m, s) {
+                    if !f(Cow::Borrowed(m), s) {
                         break;
                     }
                 }
             }
             Src::S(s) => {
-                for m in s.members.keys() {
+                for m in s.iter() {
+                    let m = match m {
+                        Member::Bytes(b) => Cow::Borrowed(b),
+                        Member::Int(t) => Cow::Owned(t.as_bytes().to_vec()),
+                    };
                     if !f(m, 1.0) {
                         break;
                     }
@@ -272,7 +278,7 @@ fn compute(
                     score = 0.0;
                 }
                 for (src, w) in &srcs[1..] {
-                    match src.find(m) {
+                    match src.find(&m) {
                         Some(v) => aggregate(&mut score, v * w, agg),
                         None => return true,
                     }
@@ -289,30 +295,30 @@ fn compute(
             });
         }
         Op::Union => {
-            let mut pos: HashMap<&[u8], usize> = HashMap::new();
-            let mut acc: Vec<(&[u8], f64)> = Vec::new();
+            let mut pos: HashMap<Cow<[u8]>, usize> = HashMap::new();
+            let mut acc: Vec<(Cow<[u8]>, f64)> = Vec::new();
             for (src, w) in srcs {
                 src.for_each(|m, s| {
                     let mut score = w * s;
                     if score.is_nan() {
                         score = 0.0;
                     }
-                    match pos.get(m) {
+                    match pos.get(&m) {
                         Some(&i) => aggregate(&mut acc[i].1, score, agg),
                         None => {
-                            pos.insert(m, acc.len());
+                            pos.insert(m.clone(), acc.len());
                             acc.push((m, score));
                         }
                     }
                     true
                 });
             }
-            out = acc.into_iter().map(|(m, s)| (m.to_vec(), s)).collect();
+            out = acc.into_iter().map(|(m, s)| (m.into_owned(), s)).collect();
         }
         Op::Diff => {
             let (first, _) = &srcs[0];
             first.for_each(|m, s| {
-                if !srcs[1..].iter().any(|(src, _)| src.find(m).is_some()) {
+                if !srcs[1..].iter().any(|(src, _)| src.find(&m).is_some()) {
                     out.push((m.to_vec(), s));
                 }
                 true
