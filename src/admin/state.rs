@@ -466,7 +466,7 @@ impl ClientEntry {
     }
 
     /// What this client costs (CLIENT LIST `tot-mem`, client eviction), as Redis's
-    /// `getClientMemoryUsage` counts it: the fixed part ([`CLIENT_BASE_MEMORY`]), the query
+    /// `getClientMemoryUsage` counts it: the fixed part (`CLIENT_BASE_MEMORY`), the query
     /// buffer, the output buffer and unsent replies, the MULTI queue and subscriptions.
     pub fn total_memory(&self) -> u64 {
         let out = self

@@ -14,7 +14,7 @@
 //!
 //! Growth is incremental, as Redis's `dictRehash`: when the table is full the bucket array
 //! doubles into a second one and the old buckets are relinked into it a few at a time, on
-//! each later insert or remove ([`REHASH_STEP`] buckets), so no single command pays for a
+//! each later insert or remove (`REHASH_STEP` buckets), so no single command pays for a
 //! million-key relink (elements never move in the slab: only the chains change). Lookups
 //! look in both arrays meanwhile; SCAN visits both as Redis's `dictScan` does. Every step
 //! is driven by the operations, so iteration and SCAN order still depend only on them.
