@@ -32,11 +32,23 @@ fn maybe_block(ctx: &mut Ctx, plan: Option<BlockPlan>, reply: Value) -> Value {
     Value::NilArray
 }
 
+/// Runs `read`, counting its keyspace hits and misses twice: Redis looks each stream up
+/// once to check the IDs and groups and once to serve it (INFO `keyspace_hits`).
+fn counted_twice<T>(ctx: &mut Ctx, read: impl FnOnce(&mut Ctx) -> T) -> T {
+    let (hits, misses) = (ctx.store.keyspace_hits, ctx.store.keyspace_misses);
+    let out = read(ctx);
+    ctx.store.keyspace_hits += ctx.store.keyspace_hits - hits;
+    ctx.store.keyspace_misses += ctx.store.keyspace_misses - misses;
+    out
+}
+
 /// # Format
 /// `XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]`
 fn xread(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let only = ctx.store.blocking.serving_key().map(|k| k.to_vec());
-    let (reply, plan) = stream::read::xread_generic(ctx, argv, only.as_deref())?;
+    let (reply, plan) = counted_twice(ctx, |ctx| {
+        stream::read::xread_generic(ctx, argv, only.as_deref())
+    })?;
     Ok(maybe_block(ctx, plan, reply))
 }
 
@@ -45,7 +57,9 @@ fn xread(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// [key ...] id [id ...]`
 fn xreadgroup(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let only = ctx.store.blocking.serving_key().map(|k| k.to_vec());
-    let (reply, plan) = stream::group::xreadgroup_generic(ctx, argv, only.as_deref())?;
+    let (reply, plan) = counted_twice(ctx, |ctx| {
+        stream::group::xreadgroup_generic(ctx, argv, only.as_deref())
+    })?;
     Ok(maybe_block(ctx, plan, reply))
 }
 
