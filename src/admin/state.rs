@@ -100,6 +100,10 @@ pub struct ServerState {
     /// Sum of the live clients' [`ClientEntry::total_memory`] as last reported, kept by
     /// [`Link::note_buffers`] (client eviction compares it with `maxmemory-clients`).
     client_memory: AtomicU64,
+    /// The total and the limit of the last eviction pass that ended still over the limit
+    /// (limit 0: none), so that what cannot be evicted is not rescanned on every request.
+    futile_total: AtomicU64,
+    futile_limit: AtomicU64,
 }
 
 /// Samples kept per instantaneous metric (Redis `STATS_METRIC_SAMPLES`).
@@ -193,6 +197,8 @@ impl ServerState {
             memory_last_save: AtomicU64::new(0),
             shutdown: OnceLock::new(),
             client_memory: AtomicU64::new(0),
+            futile_total: AtomicU64::new(0),
+            futile_limit: AtomicU64::new(0),
             metrics: Mutex::new(Default::default()),
         }
     }
@@ -323,7 +329,19 @@ impl ServerState {
     /// `evicted_clients`. A no-op when `limit` is 0 or the total is below it (one atomic
     /// read on the hot path).
     pub fn evict_clients(&self, limit: u64) {
-        if limit == 0 || self.client_memory.load(Ordering::Relaxed) < limit {
+        let total = self.client_memory.load(Ordering::Relaxed);
+        if limit == 0 || total < limit {
+            if self.futile_limit.load(Ordering::Relaxed) != 0 {
+                self.futile_limit.store(0, Ordering::Relaxed);
+            }
+            return;
+        }
+        // The last pass could not get under this limit (what is left cannot be evicted):
+        // no new pass over every client until the total grows, the limit changes, the total
+        // went under the limit meanwhile, or a client became evictable.
+        if self.futile_limit.load(Ordering::Relaxed) == limit
+            && total <= self.futile_total.load(Ordering::Relaxed)
+        {
             return;
         }
         let mut candidates: Vec<(u64, Arc<ClientEntry>)> = self
@@ -349,6 +367,15 @@ impl ServerState {
             let gone = c.reported.swap(0, Ordering::Relaxed);
             self.client_memory.fetch_sub(gone, Ordering::Relaxed);
         }
+        let left = self.client_memory.load(Ordering::Relaxed);
+        self.futile_total.store(left, Ordering::Relaxed);
+        self.futile_limit
+            .store(if left >= limit { limit } else { 0 }, Ordering::Relaxed);
+    }
+
+    /// A client became evictable (CLIENT NO-EVICT off): the next check makes a full pass.
+    pub fn eviction_candidates_changed(&self) {
+        self.futile_limit.store(0, Ordering::Relaxed);
     }
 
     /// Number of live connections.
@@ -504,13 +531,16 @@ impl ClientEntry {
     }
 
     /// Copies the session's user-visible state into the registry.
-    pub fn sync_from(&self, s: &Session, last_cmd: &str, qbuf: usize) {
+    ///
+    /// Returns true when the client just turned CLIENT NO-EVICT off (it may now be evicted).
+    pub fn sync_from(&self, s: &Session, last_cmd: &str, qbuf: usize) -> bool {
         let mut i = self.info.lock();
         if i.name != s.name {
             i.name.clone_from(&s.name);
         }
         i.db = s.db;
         i.resp = s.resp;
+        let now_evictable = i.no_evict && !s.no_evict;
         i.no_evict = s.no_evict;
         i.replica = s.replica.as_ref().is_some_and(|l| l.is_attached());
         i.monitor = s.monitor;
@@ -529,6 +559,7 @@ impl ClientEntry {
         }
         i.last_interaction = Some(Instant::now());
         i.qbuf = qbuf;
+        now_evictable
     }
 }
 

@@ -453,8 +453,12 @@ impl Conn {
 
     /// Copies the session's visible state into the server registry.
     pub fn sync_registry(&self, link: &Link) {
-        link.me
-            .sync_from(&self.session, &self.last_cmd, self.pending_input());
+        if link
+            .me
+            .sync_from(&self.session, &self.last_cmd, self.pending_input())
+        {
+            link.server.eviction_candidates_changed();
+        }
     }
 }
 
