@@ -223,6 +223,43 @@ pub struct ObufLimit {
     pub soft_secs: u64,
 }
 
+/// Which limit of a class an output buffer reached (see [`ObufLimit::reached`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObufReached {
+    /// At or over the hard limit.
+    Hard,
+    /// Over the soft limit for longer than its seconds.
+    Soft,
+}
+
+impl ObufLimit {
+    /// Redis's `checkClientOutputBufferLimits` for `used` bytes: the hard limit at once,
+    /// the soft limit once it has been reached continuously for more than `soft_secs`
+    /// (on a monotonic clock, where Redis compares whole Unix seconds; `soft_since`, the client's own clock of that, is kept here).
+    pub fn reached(
+        &self,
+        used: u64,
+        soft_since: &mut Option<std::time::Instant>,
+    ) -> Option<ObufReached> {
+        if self.hard != 0 && used >= self.hard {
+            return Some(ObufReached::Hard);
+        }
+        if self.soft == 0 || used < self.soft {
+            *soft_since = None;
+            return None;
+        }
+        let now = std::time::Instant::now();
+        match *soft_since {
+            None => {
+                *soft_since = Some(now);
+                None
+            }
+            Some(t) => (now.duration_since(t) > std::time::Duration::from_secs(self.soft_secs))
+                .then_some(ObufReached::Soft),
+        }
+    }
+}
+
 /// `client-output-buffer-limit`, per client class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ObufLimits {

@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use parking_lot::Mutex;
 
-use crate::config::Config;
+use crate::config::{Config, ObufReached};
 use crate::engine::effects::Effect;
 
 /// The pseudo-key WAIT blocks on (in the client's db; no command can name it since it
@@ -251,26 +251,25 @@ impl ReplicaLink {
             return;
         }
         st.buf.extend_from_slice(bytes);
-        let l = cfg.client_output_buffer_limit.replica;
         let used = st.buf.len() as u64;
-        if l.hard != 0 && used >= l.hard {
-            st.closed = Some("client-output-buffer-limit replica (hard)".into());
-        } else if l.soft != 0 && used >= l.soft {
-            let now = Instant::now();
-            match st.soft_since {
-                None => st.soft_since = Some(now),
-                Some(t) if now.duration_since(t).as_secs() > l.soft_secs => {
-                    st.closed = Some("client-output-buffer-limit replica (soft)".into())
-                }
-                Some(_) => {}
+        let st = &mut *st;
+        match cfg
+            .client_output_buffer_limit
+            .replica
+            .reached(used, &mut st.soft_since)
+        {
+            Some(ObufReached::Hard) => {
+                st.closed = Some("client-output-buffer-limit replica (hard)".into())
             }
-        } else {
-            st.soft_since = None;
+            Some(ObufReached::Soft) => {
+                st.closed = Some("client-output-buffer-limit replica (soft)".into())
+            }
+            None => {}
         }
         if st.closed.is_some() {
             st.buf = Vec::new();
         }
-        wake(&st);
+        wake(st);
     }
 }
 

@@ -35,7 +35,7 @@ pub mod tracking;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
 
@@ -198,15 +198,7 @@ impl Mailbox {
         self.queued.store(g.queue.len(), Ordering::Release);
         if let Some(l) = limits {
             let bytes = g.bytes as u64;
-            let mut over = l.hard > 0 && bytes > l.hard;
-            if !over && l.soft > 0 && bytes > l.soft {
-                let now = Instant::now();
-                let since = *g.soft_since.get_or_insert(now);
-                over = now.duration_since(since) >= Duration::from_secs(l.soft_secs);
-            } else if bytes <= l.soft || l.soft == 0 {
-                g.soft_since = None;
-            }
-            if over {
+            if l.reached(bytes, &mut g.soft_since).is_some() {
                 g.queue.clear();
                 g.bytes = 0;
                 self.queued.store(0, Ordering::Release);
@@ -777,6 +769,7 @@ pub fn drain_into(session: &Session, out: &mut Vec<u8>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn mailbox_hard_limit_closes_and_errors_after_queue() {

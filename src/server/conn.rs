@@ -433,22 +433,7 @@ impl Conn {
         } else {
             self.obuf_limits.normal
         };
-        if l.hard != 0 && used >= l.hard {
-            return true;
-        }
-        if l.soft != 0 && used >= l.soft {
-            let now = std::time::Instant::now();
-            match self.soft_since {
-                None => {
-                    self.soft_since = Some(now);
-                    false
-                }
-                Some(t) => now.duration_since(t).as_secs() > l.soft_secs,
-            }
-        } else {
-            self.soft_since = None;
-            false
-        }
+        l.reached(used, &mut self.soft_since).is_some()
     }
 
     /// Copies the session's visible state into the server registry.
