@@ -48,7 +48,7 @@ fn run_packed(redis: &Redis, conn: &mut Conn, packed: &[u8]) -> RedisResult<Vec<
         conn.finish_blocked(reply);
         flow = conn.process(store);
     }
-    let out = std::mem::take(&mut conn.out);
+    let out = conn.out.take_all();
     parse_replies(conn, out, flow)
 }
 
@@ -66,7 +66,7 @@ async fn run_packed_async(
         let mut c = conn.lock();
         c.input().extend_from_slice(packed);
         let flow = c.process(store);
-        out.append(&mut c.out);
+        out.append(&mut c.out.take_all());
         let blocked = c.blocked.take().map(|w| (w, c.take_pending_input()));
         (flow, blocked)
     };
@@ -76,7 +76,7 @@ async fn run_packed_async(
         c.finish_blocked(reply);
         c.input().extend_from_slice(&rest);
         flow = c.process(store);
-        out.append(&mut c.out);
+        out.append(&mut c.out.take_all());
         blocked = c.blocked.take().map(|w| (w, c.take_pending_input()));
     }
     parse_replies(&mut conn.lock(), out, flow)

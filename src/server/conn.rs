@@ -11,6 +11,7 @@ use crate::admin::Link;
 use crate::config::ObufLimits;
 use crate::engine::{self, auth_required, Session, Shared, Store};
 use crate::resp::{self, Limits, Parsed, Parser, Source};
+use crate::server::output::Output;
 
 /// Completed arguments of an unfinished request are moved out of the input buffer once
 /// they hold at least this many bytes (and no fewer than the partial argument after them),
@@ -21,6 +22,11 @@ const SPILL_MIN: usize = 64 * 1024;
 /// Replies up to this many bytes are Redis's static per-client buffer (`PROTO_REPLY_CHUNK_BYTES`):
 /// the output limits count only what waits beyond it (Redis's reply list).
 pub const STATIC_REPLY_BYTES: usize = 16 * 1024;
+
+/// A budgeted [`Conn::process_up_to`] also stops once its replies reach this many bytes:
+/// writing large replies into fresh memory is the slow part (the kernel zeroes every new
+/// page), so a pipeline of big GETs gets turns of bounded length too.
+pub const REPLY_BUDGET: usize = 1024 * 1024;
 
 /// What the network layer should do after flushing [`Conn::out`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,10 +52,11 @@ pub struct Conn {
     /// [`SPILL_MIN`]), and their total size.
     spilled: Vec<Vec<u8>>,
     spilled_bytes: usize,
-    /// Bytes to send.
-    pub out: Vec<u8>,
-    /// How many bytes at the front of `out` the network layer has already sent.
-    pub sent: usize,
+    /// Replies to send.
+    pub out: Output,
+    /// Set by [`Conn::process_up_to`] when it stopped at its budget: requests may be left
+    /// in the input buffer, to run after the other connections had their turn.
+    pub more: bool,
     /// Set by `process` when the replies passed the output limits
     /// ([`Conn::output_over_limit`]): it stopped there, and the client must be closed at
     /// once, without sending them (as Redis frees such a client).
@@ -94,8 +101,8 @@ impl Conn {
             consumed: 0,
             spilled: Vec::new(),
             spilled_bytes: 0,
-            out: Vec::new(),
-            sent: 0,
+            out: Output::new(),
+            more: false,
             over_limit: false,
             max_bulk: 512 * 1024 * 1024,
             query_limit: 1 << 30,
@@ -116,9 +123,9 @@ impl Conn {
         &mut self.input
     }
 
-    /// The unsent output from `sent` on, and the input buffer to read into, at once.
-    pub fn buffers(&mut self, sent: usize) -> (&[u8], &mut Vec<u8>) {
-        (&self.out[sent..], &mut self.input)
+    /// The next unsent bytes of output, and the input buffer to read into, at once.
+    pub fn buffers(&mut self) -> (&[u8], &mut Vec<u8>) {
+        (self.out.unsent(), &mut self.input)
     }
 
     /// Removes and returns the received bytes not yet processed (a blocked async
@@ -164,9 +171,21 @@ impl Conn {
 
     /// Runs every complete request in the input buffer and appends the replies to `out`.
     pub fn process(&mut self, store: &Shared) -> Flow {
+        self.process_up_to(store, usize::MAX)
+    }
+
+    /// Runs the complete requests in the input buffer, in order, until they add up to at
+    /// least `budget` bytes or their replies to [`REPLY_BUDGET`] (then sets
+    /// [`Conn::more`]), and appends the replies to `out`. The server passes 16 KiB, what
+    /// Redis reads and runs for one client per event-loop turn, so a long pipeline cannot
+    /// hold the others up.
+    pub fn process_up_to(&mut self, store: &Shared, budget: usize) -> Flow {
         self.errors = 0;
+        self.more = false;
+        let first = self.consumed;
+        let replies_before = self.out.pending();
         // Replies of earlier batches may still wait in `out`; this batch's start here.
-        let out_start = self.out.len();
+        let out_start = self.out.mark();
         // Parse the first request before locking: a partial request needs no lock.
         // The unauthenticated limits only matter when a password is set; check lazily.
         let mut batch = store.batch();
@@ -186,6 +205,12 @@ impl Conn {
                 max_bulk: self.max_bulk,
                 authenticated,
             };
+            if self.consumed - first >= budget
+                || (budget != usize::MAX && self.out.pending() - replies_before >= REPLY_BUDGET)
+            {
+                self.more = true;
+                break;
+            }
             match self.parser.parse(buf, limits) {
                 Ok(Parsed::Incomplete { .. }) => {
                     // Nothing is reserved for a bulk that has not arrived (its header
@@ -204,7 +229,7 @@ impl Conn {
                     break;
                 }
                 Err(e) => {
-                    resp::encode_error(&mut self.out, &e.message());
+                    resp::encode_error(self.out.buf(), &e.message());
                     self.errors += 1;
                     self.input.clear();
                     self.consumed = 0;
@@ -251,10 +276,10 @@ impl Conn {
                         // just ended, the command runs as usual).
                         if let Some(reply) = engine::busy::answer_while_busy(batch.busy(), argv) {
                             match reply {
-                                Ok(v) => resp::encode(&mut self.out, &v, self.session.resp),
+                                Ok(v) => resp::encode(self.out.buf(), &v, self.session.resp),
                                 Err(e) => {
                                     self.errors += 1;
-                                    resp::encode_error(&mut self.out, e.message());
+                                    resp::encode_error(self.out.buf(), e.message());
                                 }
                             }
                             if !self.spilled.is_empty() {
@@ -269,7 +294,7 @@ impl Conn {
                         g,
                         &mut self.session,
                         argv,
-                        &mut self.out,
+                        self.out.buf(),
                         &mut self.last_cmd,
                     );
                     wait_if_blocked(
@@ -293,7 +318,7 @@ impl Conn {
                     // Checked as each reply is added, as Redis does: a client over its
                     // limit runs nothing more.
                     self.unauthenticated = auth_required(g, &self.session);
-                    let pending = self.out.len() - self.sent;
+                    let pending = self.out.pending();
                     if pending > STATIC_REPLY_BYTES
                         && self.output_over_limit(pending, crate::pubsub::subscribed(&self.session))
                     {
@@ -315,13 +340,14 @@ impl Conn {
             // The writes are not durable: never acknowledge them (earlier batches' replies
             // were, and still go out).
             self.out.truncate(out_start);
-            resp::encode_error(&mut self.out, e.message());
+            resp::encode_error(self.out.buf(), e.message());
             self.errors += 1;
             flow = Flow::Close;
         }
-        // Drop processed bytes; a request in progress starts at `consumed`, and the
-        // parser's offsets are relative to that start, so they stay valid.
-        if self.consumed > 0 {
+        // Drop processed bytes once they are half the buffer (so requests left for the next
+        // turn are not moved every turn); a request in progress starts at `consumed`, and
+        // the parser's offsets are relative to that start, so they stay valid.
+        if self.consumed > 0 && self.consumed >= self.input.len() / 2 {
             self.input.drain(..self.consumed);
             self.consumed = 0;
         }
@@ -369,7 +395,7 @@ impl Conn {
             g,
             &mut self.session,
             &args,
-            &mut self.out,
+            self.out.buf(),
             &mut self.last_cmd,
         );
         wait_if_blocked(
@@ -386,7 +412,7 @@ impl Conn {
         };
         self.refresh_limits(batch.store());
         if let Err(e) = batch.finish() {
-            resp::encode_error(&mut self.out, e.message());
+            resp::encode_error(self.out.buf(), e.message());
             self.errors += 1;
             flow = Flow::Close;
         }
@@ -396,8 +422,8 @@ impl Conn {
     /// Encodes the reply a blocked client finally got (served or timed out).
     pub fn finish_blocked(&mut self, reply: crate::error::Result<crate::value::Value>) {
         match reply {
-            Ok(v) => resp::encode(&mut self.out, &v, self.session.resp),
-            Err(e) => resp::encode_error(&mut self.out, e.message()),
+            Ok(v) => resp::encode(self.out.buf(), &v, self.session.resp),
+            Err(e) => resp::encode_error(self.out.buf(), e.message()),
         }
     }
 
@@ -415,7 +441,7 @@ impl Conn {
     /// while idle). False if the subscriber was disconnected for exceeding the
     /// `client-output-buffer-limit pubsub`: the connection must be closed.
     pub fn deliver_pushes(&mut self) -> bool {
-        crate::pubsub::drain_into(&self.session, &mut self.out)
+        crate::pubsub::drain_into(&self.session, self.out.buf())
     }
 
     /// Checks `pending` unsent reply bytes against the output limits, as Redis's

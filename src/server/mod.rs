@@ -3,6 +3,7 @@
 //! * [`crate::resp`] — the wire format (request parser with Redis's exact protocol errors, RESP2/3
 //!   reply encoder). Always compiled: it has no dependencies.
 //! * [`conn`] — one connection's protocol state machine, independent of I/O.
+//! * [`output`] — a connection's unsent replies, queued in chunks.
 //! * `net` (feature `server`) — tokio listeners for TCP and Unix sockets, one task per
 //!   connection, signal handling and clean shutdown.
 //! * `replica` (feature `server`) — a connection that sent SYNC/PSYNC: sends the RDB and
@@ -39,6 +40,7 @@
 //! ```
 
 pub mod conn;
+pub mod output;
 
 #[cfg(feature = "server")]
 mod net;

@@ -603,8 +603,6 @@ where
     };
     let stats = &link.server.stats;
     use std::sync::atomic::Ordering::Relaxed;
-    // Bytes of `conn.out` already written.
-    let mut sent = 0usize;
     // Flow::Close: send what is queued, read nothing more, then close.
     let mut closing = false;
     // A blocking command's wait (BLPOP & co.): later requests stay in the input buffer.
@@ -624,12 +622,11 @@ where
                 // client-query-buffer-limit: closed without a reply, as Redis does.
                 break Ok(());
             }
-            conn.sent = sent;
-            let before = conn.pending_input();
-            let flow = conn.process(store);
-            if before.saturating_sub(conn.pending_input()) >= YIELD_AFTER {
-                // A big batch ran: let other connections have their turn before the next
-                // one (tokio's budget counts socket operations, not the commands they carry).
+            let flow = conn.process_up_to(store, YIELD_AFTER);
+            if conn.more {
+                // A turn's worth ran: let other connections have theirs before the rest
+                // (tokio's budget counts socket operations, not the commands they carry).
+                unprocessed = true;
                 tokio::task::yield_now().await;
             }
             if conn.over_limit {
@@ -649,7 +646,7 @@ where
             if conn.replica_attached() {
                 // SYNC/PSYNC: from now on this connection carries the replication stream.
                 if let Some(replica) = conn.session.replica.clone() {
-                    let out = conn.out[sent..].to_vec();
+                    let out = conn.out.take_all();
                     let input = conn.unprocessed_input();
                     break super::replica::serve(sock, store, link, replica, out, input, killed)
                         .await;
@@ -658,34 +655,17 @@ where
         }
         // Pub/Sub pushes go out once earlier output is sent: a subscriber that does not
         // read leaves them in its mailbox, where the `pubsub` limit counts them.
-        if sent == conn.out.len() && mailbox.pending() > 0 && !closing {
-            conn.out.clear();
-            sent = 0;
-            if !conn.deliver_pushes() {
-                break Ok(());
-            }
+        if conn.out.is_empty() && mailbox.pending() > 0 && !closing && !conn.deliver_pushes() {
+            break Ok(());
         }
-        let pending = conn.out.len() - sent;
+        let pending = conn.out.pending();
         if conn.output_over_limit(pending, mailbox.subscribed()) {
             // client-output-buffer-limit (or the unauthenticated limit): closed at once.
             break Ok(());
         }
-        if pending == 0 {
-            // Everything is sent: release the buffer's memory unless it is small.
-            sent = 0;
-            if conn.out.capacity() > 4096 {
-                conn.out = Vec::new();
-            } else {
-                conn.out.clear();
-            }
-            if closing {
-                let _ = sock.shutdown().await;
-                break Ok(());
-            }
-        } else if sent > 0 && sent >= conn.out.len() / 2 {
-            // Keep the unsent tail at the front; the copy is at most what was sent.
-            conn.out.drain(..sent);
-            sent = 0;
+        if pending == 0 && closing {
+            let _ = sock.shutdown().await;
+            break Ok(());
         }
         let queued = if mailbox.pending() > 0 {
             mailbox.queued_bytes()
@@ -706,20 +686,25 @@ where
             conn.idle_timeout_secs
         };
         let deadline = (idle > 0).then(|| last_input + std::time::Duration::from_secs(idle));
-        let (out, input) = conn.buffers(sent);
+        // Requests left for the next turn: write and read what the socket takes now, but
+        // do not wait for it. Reading waits until they have run (the input would only grow).
+        let again = unprocessed && conn.more && waiter.is_none() && !closing;
+        let (out, input) = conn.buffers();
         let ev = tokio::select! {
-            r = io_step(sock, out, input, !closing) => r,
+            biased;
+            r = io_step(sock, out, input, !closing && !again) => r,
             _ = killed.notified() => break Ok(()),
             _ = pushed.notified() => Ok(Event::Pushed),
             _ = unblocked(&waiter) => Ok(Event::Unblocked),
             _ = idle_until(deadline) => break Ok(()),
+            _ = std::future::ready(()), if again => Ok(Event::Pushed),
         };
         match ev {
             Err(e) => break Err(e),
             Ok(Event::Wrote(n)) => {
                 stats.net_output_bytes.fetch_add(n as u64, Relaxed);
                 stats.writes_processed.fetch_add(1, Relaxed);
-                sent += n;
+                conn.out.advance(n);
             }
             Ok(Event::Read(0)) => {
                 stats.reads_processed.fetch_add(1, Relaxed);

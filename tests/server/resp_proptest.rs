@@ -106,7 +106,60 @@ proptest! {
         for piece in data.chunks(chunk) {
             conn.input().extend_from_slice(piece);
             let _ = conn.process(&store);
-            conn.out.clear();
+            conn.out.take_all();
         }
+    }
+
+    /// The server runs a pipeline in turns of bounded size (`process_up_to`, issue:
+    /// a long pipeline stalled other clients): the replies are the same, byte for byte, as
+    /// one batch, whatever the budget and however the output is drained between turns.
+    #[test]
+    fn budgeted_turns_reply_like_one_batch(
+        reqs in prop::collection::vec((0u8..4, 0usize..40, 0usize..3000), 1..200),
+        budget in 1usize..4000,
+        drain_every in 1usize..5,
+    ) {
+        let mut data = Vec::new();
+        for (op, key, len) in &reqs {
+            let k = format!("k{key}");
+            let v = vec![b'v'; *len];
+            let args: Vec<&[u8]> = match op {
+                0 => vec![b"SET", k.as_bytes(), &v],
+                1 => vec![b"GET", k.as_bytes()],
+                2 => vec![b"APPEND", k.as_bytes(), &v],
+                _ => vec![b"STRLEN", k.as_bytes()],
+            };
+            encode_request(&mut data, &args);
+        }
+        let whole = {
+            let store = emu::engine::Shared::new(emu::engine::Store::default());
+            let mut conn = Conn::new(Session::default());
+            conn.input().extend_from_slice(&data);
+            let _ = conn.process(&store);
+            prop_assert!(!conn.more);
+            conn.out.take_all()
+        };
+        let store = emu::engine::Shared::new(emu::engine::Store::default());
+        let mut conn = Conn::new(Session::default());
+        conn.input().extend_from_slice(&data);
+        let mut got = Vec::new();
+        let mut turns = 0;
+        loop {
+            let _ = conn.process_up_to(&store, budget);
+            turns += 1;
+            if turns % drain_every == 0 {
+                while !conn.out.is_empty() {
+                    let n = conn.out.unsent().len().min(1000);
+                    got.extend_from_slice(&conn.out.unsent()[..n]);
+                    conn.out.advance(n);
+                }
+            }
+            if !conn.more {
+                break;
+            }
+        }
+        got.extend(conn.out.take_all());
+        prop_assert_eq!(conn.pending_input(), 0);
+        prop_assert_eq!(got, whole);
     }
 }
