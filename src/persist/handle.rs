@@ -219,16 +219,17 @@ impl Handle {
         } else {
             self.rng_logged.store(rng, Ordering::Relaxed);
             let seq = self.log.append_store(batch_time(store), rng, store);
-            let log = self.log.clone();
             // An error (`PersistError::Failed`, which converts into the MISCONF error)
             // means the write may not survive a crash and the store now refuses writes.
             if self.log.policy() == AppendFsync::Always {
+                let log = self.log.clone();
                 Ticket::new(move || log.wait_durable(seq).map_err(Error::from))
-            } else if self.log.failure().is_none() {
+            } else if !self.log.has_failed() {
                 // everysec / no: the batch reached the kernel as it was appended (a process
                 // crash loses nothing acknowledged); the fsync comes later.
                 Ticket::none()
             } else {
+                let log = self.log.clone();
                 Ticket::new(move || log.wait_written(seq).map_err(Error::from))
             }
         };

@@ -227,6 +227,11 @@ impl LogCore {
         self.policy.store(policy as u8, Ordering::Relaxed);
     }
 
+    /// True once the log has failed (see [`LogCore::failure`]).
+    pub fn has_failed(&self) -> bool {
+        self.failed.load(Ordering::Acquire)
+    }
+
     /// The error text once the log has failed.
     pub fn failure(&self) -> Option<String> {
         if !self.failed.load(Ordering::Acquire) {
@@ -291,10 +296,13 @@ impl LogCore {
         if self.failed.load(Ordering::Acquire) {
             return a.appended;
         }
-        let mut head = std::mem::take(&mut a.head);
-        head.clear();
-        fill(&mut head);
-        let len = frame::RECORD_HEADER_LEN + head.len() + body.len();
+        // The payload is assembled in a reused buffer: one checksum pass and one copy into
+        // the file (small records are the common case; two of each cost more).
+        let mut payload = std::mem::take(&mut a.head);
+        payload.clear();
+        fill(&mut payload);
+        payload.extend_from_slice(body);
+        let len = frame::RECORD_HEADER_LEN + payload.len();
         let size = a.size;
         let r = reserve(a, len as u64).map(|w| {
             // In file order — header, then payload — so that a process killed in the middle
@@ -302,13 +310,16 @@ impl LogCore {
             // (FORMAT.md §3), never a payload behind an empty header.
             let at = (size - w.start) as usize;
             let rec = &mut w.map[at..at + len];
-            let (h, payload) = rec.split_at_mut(frame::RECORD_HEADER_LEN);
-            h.copy_from_slice(&frame::record_header(&[&head, body]));
-            let (p1, p2) = payload.split_at_mut(head.len());
-            p1.copy_from_slice(&head);
-            p2.copy_from_slice(body);
+            let (h, p) = rec.split_at_mut(frame::RECORD_HEADER_LEN);
+            h.copy_from_slice(&frame::record_header(&[&payload]));
+            p.copy_from_slice(&payload);
+            prefetch_ahead(&w.map[at + len..]);
         });
-        a.head = head;
+        if payload.capacity() > 64 * 1024 {
+            // A big batch passed through: do not keep its buffer.
+            payload = Vec::new();
+        }
+        a.head = payload;
         if let Err(e) = r {
             drop(guard);
             self.fail(&e);
@@ -599,6 +610,29 @@ fn reserve(a: &mut Active, len: u64) -> Result<&mut Window, PersistError> {
     a.window
         .as_mut()
         .ok_or_else(|| PersistError::io("mapping log", &a.path, std::io::Error::other("no window")))
+}
+
+/// Asks the CPU to bring the cache lines where the next records go into the cache now,
+/// while the command's reply and the next command run: log pages are written once, in
+/// order, so each new line is otherwise a cache miss that the lock release after the append
+/// waits for (a third of the append's cost under `everysec`).
+#[inline]
+fn prefetch_ahead(next: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    for off in [64usize, 128, 192] {
+        if let Some(b) = next.get(off) {
+            // SAFETY: a prefetch is a hint: it reads nothing the program can observe and
+            // cannot fault; the address is inside the mapping anyway.
+            #[allow(unsafe_code)]
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                    b as *const u8 as *const i8,
+                );
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = next;
 }
 
 /// Unmaps the active file and cuts it to its records (the zeros allocated ahead go).
