@@ -27,6 +27,19 @@ mod alloc_ffi {
         // SAFETY: mi_collect takes no pointers and may be called at any time on any thread.
         unsafe { mi_collect(true) }
     }
+
+    /// Turns transparent huge pages off for this process, as Redis does under
+    /// `disable-thp yes` (its default). mimalloc asks for them on its arenas; a 2 MiB page
+    /// of which a few blocks are used then counts whole in RSS (a 5 M-element list took
+    /// 66 MB instead of 54 MB, 64 MB of it in huge pages).
+    pub fn disable_thp() {
+        #[cfg(target_os = "linux")]
+        // SAFETY: prctl with PR_SET_THP_DISABLE takes integers only; failure (an old
+        // kernel) leaves THP as it was, which is harmless.
+        unsafe {
+            libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        }
+    }
 }
 
 #[derive(Parser)]
@@ -800,6 +813,12 @@ fn serve(a: ServeArgs) {
             eprintln!("emu: --{name}: {why}");
             std::process::exit(2);
         }
+    }
+    let disable_thp = redis.with_store(|s| {
+        emu::config::lookup(b"disable-thp").is_some_and(|(spec, _)| spec.get(&s.config) == "yes")
+    });
+    if disable_thp {
+        alloc_ffi::disable_thp();
     }
     let mut server = emu::server::Server::new(redis)
         .bind(a.bind.clone())

@@ -795,3 +795,25 @@ fn freed_memory_returns_to_the_os() {
         }
     }
 }
+
+/// `disable-thp yes` (Redis's default; immutable, so emu serve always runs with it) is
+/// applied, as Redis applies it: transparent huge pages are off for the process. With them
+/// on, the allocator's partly used 2 MiB regions counted whole in RSS.
+#[test]
+fn emu_serve_turns_transparent_huge_pages_off() {
+    let _serial = serial();
+    let srv = Srv::emu(&[]);
+    assert_eq!(
+        srv.cmd(&["CONFIG", "GET", "disable-thp"]),
+        b"*2\r\n$11\r\ndisable-thp\r\n$3\r\nyes\r\n"
+    );
+    let status = std::fs::read_to_string(format!("/proc/{}/status", srv.pid())).expect("status");
+    match status.lines().find(|l| l.starts_with("THP_enabled:")) {
+        Some(line) => assert_eq!(
+            line.split_whitespace().nth(1),
+            Some("0"),
+            "emu serve runs with transparent huge pages: {line}"
+        ),
+        None => eprintln!("this kernel does not report THP_enabled; nothing to check"),
+    }
+}

@@ -183,13 +183,16 @@ impl Node {
         }
     }
 
-    /// Grows the buffer for `extra` more bytes at the back: by an eighth at least, so a
-    /// node filling up reallocates O(log) times; a node that fills up gives the slack
-    /// back ([`Node::compact`]), so only the end nodes keep any.
+    /// Grows the buffer for `extra` more bytes at the back: doubling, so a node filling
+    /// up reallocates O(log) times through power-of-two sizes (size classes of every
+    /// allocator: growing by an eighth instead left a partly used page in each of ~17
+    /// mimalloc size classes per growth path, and a 5 M-element list took 60 MB instead
+    /// of 49); a node that fills up gives the slack back ([`Node::compact`]), so only the
+    /// end nodes keep any.
     fn reserve(&mut self, extra: usize) {
         let need = self.buf.len() + extra;
         if need > self.buf.capacity() {
-            let want = need.max(self.buf.capacity() + self.buf.capacity() / 8 + 16);
+            let want = need.max(self.buf.capacity() * 2).max(16);
             self.buf.reserve_exact(want - self.buf.len());
         }
     }
