@@ -489,6 +489,8 @@ pub static TABLE: &[ConfigSpec] = &[
     sbool!("cluster-require-full-coverage", "yes"),
     sbool!("crash-log-enabled", "yes"),
     sbool!("crash-memcheck-enabled", "yes"),
+    // Applied by the `emu` binary (`emu serve`: prctl PR_SET_THP_DISABLE, as Redis); the
+    // library does not change its host process.
     sbool!("disable-thp", "yes").immutable(),
     sbool!("dynamic-hz", "yes"),
     stext!("ignore-warnings", "").immutable(),
