@@ -7,6 +7,10 @@
 //! fails the same way here, embedded or served.
 //!
 //! # Known differences from Redis
+//! - EXEC counts the keys the client WATCHes with the queued commands' keys: a transaction
+//!   on other slots than its WATCHed keys fails with CROSSSLOT. A one-node Redis Cluster
+//!   runs it; a real cluster answers MOVED when those slots live on another node, and
+//!   cluster clients refuse it up front — emu fails it always, so tests catch it.
 //! - The slot map never changes: ADDSLOTS and ADDSLOTSRANGE answer that the slot is busy (it
 //!   is: this node owns it), and the subcommands that would move slots or join other nodes
 //!   (DELSLOTS, DELSLOTSRANGE, FLUSHSLOTS, SETSLOT, MEET, RESET) are refused with an error

@@ -334,3 +334,55 @@ fn slot_index_only_in_cluster_mode_and_rebuilt_after_direct_loads() {
     );
     assert!(r.with_store(|s| s.dbs[0].slot_index_consistent()));
 }
+
+/// WATCH in cluster mode: keys of several slots in one WATCH, or a transaction on other
+/// slots than the WATCHed keys, fail with CROSSSLOT (a real cluster would answer MOVED from
+/// the WATCHing node whenever those slots live elsewhere); one slot works.
+#[test]
+fn watch_across_slots_is_crossslot() {
+    let r = cluster();
+    let mut p = r.pipeline();
+    let e = p.watch(["a", "b"]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::CrossSlot, "{e:?}");
+    p.reset();
+    // WATCH one slot, write another ("b" lives on another master of a 3-node cluster,
+    // "foo" on the same one as "a" but in another slot): refused, nothing written.
+    for other in ["b", "foo"] {
+        p.watch("a").unwrap();
+        p.multi();
+        p.set(other, "1");
+        let e = p.execute().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::CrossSlot, "{other}: {e:?}");
+        assert_eq!(r.exists(other).unwrap(), 0);
+    }
+    // Two WATCH calls on two slots: the transaction is refused.
+    p.watch("a").unwrap();
+    p.watch("b").unwrap();
+    p.set("a", "1");
+    let e = p.execute().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::CrossSlot, "{e:?}");
+    // The same slot (a hash tag): runs, and the WATCH still guards it.
+    p.watch("a").unwrap();
+    p.set("{a}x", "1").set("a", "2");
+    assert_eq!(p.execute().unwrap(), vec![Value::ok(), Value::ok()]);
+    p.watch("a").unwrap();
+    r.set("a", "changed").unwrap();
+    p.set("{a}x", "2");
+    assert_eq!(p.execute().unwrap_err().kind(), ErrorKind::Watch);
+    // redis-py's transaction(func, *watches) gets the same refusal, once (no retry).
+    let mut calls = 0;
+    let e = r
+        .transaction(&["a"], |pipe| {
+            calls += 1;
+            pipe.set("b", "1");
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!((e.kind(), calls), (ErrorKind::CrossSlot, 1));
+    // Without cluster mode nothing of this applies.
+    let plain = Redis::new();
+    let mut p = plain.pipeline();
+    p.watch(["a", "b"]).unwrap();
+    p.set("c", "1");
+    assert_eq!(p.execute().unwrap(), vec![Value::ok()]);
+}

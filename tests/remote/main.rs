@@ -313,6 +313,71 @@ fn cluster_answers_crossslot_like_the_embedded_cluster_mode() {
     assert_eq!(e.message(), "ERR SELECT is not allowed in cluster mode");
 }
 
+/// WATCH on a cluster: keys of several slots, or a transaction on other slots than the
+/// WATCHed keys, give CROSSSLOT with the embedded cluster mode's kind and text — not a
+/// MOVED from the node that holds the WATCH — and nothing is written.
+#[cfg(feature = "cluster")]
+#[test]
+fn cluster_watch_across_slots_is_crossslot_like_the_embedded_cluster_mode() {
+    let Some((r, _serial)) = cluster() else {
+        return;
+    };
+    let embedded = Redis::builder().cluster_mode(true).build();
+    for h in [&r, &embedded] {
+        let mut p = h.pipeline();
+        let e = p.watch(["a", "b"]).unwrap_err();
+        assert_eq!(
+            (e.kind(), e.message()),
+            (
+                ErrorKind::CrossSlot,
+                "CROSSSLOT Keys in request don't hash to the same slot"
+            ),
+            "remote: {}",
+            h.is_remote()
+        );
+        p.reset();
+        // "b" is on another master than "a"; "foo" on the same master, another slot.
+        for other in ["b", "foo"] {
+            p.watch("a").unwrap();
+            p.multi();
+            p.set(other, "1").incr("{a}n");
+            let e = p.execute().unwrap_err();
+            assert_eq!(
+                (e.kind(), e.message()),
+                (
+                    ErrorKind::CrossSlot,
+                    "CROSSSLOT Keys in request don't hash to the same slot"
+                ),
+                "{other}, remote: {}",
+                h.is_remote()
+            );
+            assert_eq!(h.exists([other]).unwrap() + h.exists(["{a}n"]).unwrap(), 0);
+        }
+        // One slot: runs where the WATCH is, and the WATCH guards it.
+        p.watch("a").unwrap();
+        let _: Option<String> = p.conn().get("{a}x").unwrap();
+        p.set("{a}x", "1").set("a", "2");
+        assert_eq!(p.execute().unwrap(), vec![Value::ok(), Value::ok()]);
+        p.watch("a").unwrap();
+        h.set("a", "changed").unwrap();
+        p.set("{a}x", "2");
+        assert_eq!(p.execute().unwrap_err().kind(), ErrorKind::Watch);
+        let mut calls = 0;
+        let e = h
+            .transaction(&["a"], |pipe| {
+                calls += 1;
+                pipe.set("b", "1");
+                Ok(())
+            })
+            .unwrap_err();
+        assert_eq!((e.kind(), calls), (ErrorKind::CrossSlot, 1));
+        // After all that the handle's pipelines work on any slot again.
+        let mut p = h.pipeline();
+        p.set("b", "x");
+        assert_eq!(p.execute().unwrap(), vec![Value::ok()]);
+    }
+}
+
 #[cfg(feature = "cluster")]
 #[test]
 fn cluster_scan_keys_and_dbsize_cover_every_master() {
