@@ -618,3 +618,107 @@ fn connection_pool_of_remote_connections() {
     assert_eq!(r.get::<_, Option<String>>("k").unwrap(), None);
     assert_eq!(r.with_db(4).get::<_, String>("k").unwrap(), "from-a");
 }
+
+/// The methods that manage an embedded store have nothing to act on behind a remote
+/// handle: `embedded` says so as an `Err`, the others panic with that message (they used
+/// to act on an unused private store), `persistence` is None, and the redis-rs adapter
+/// answers every request with the error. Nothing reaches the server.
+#[test]
+fn embedded_only_methods_fail_loudly_on_a_remote_handle() {
+    let Some(url) = backends::server_url() else {
+        return;
+    };
+    let _serial = backends::serial();
+    let r = backends::fresh(&url);
+    r.set("k", "v").unwrap();
+    let e = r.embedded("advance_time").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Other);
+    assert!(
+        e.message()
+            .starts_with("advance_time needs an embedded store")
+            && e.message().contains("remote+redis://127.0.0.1:"),
+        "{e}"
+    );
+    assert!(Redis::new().embedded("x").is_ok());
+    assert!(r.persistence().is_none());
+    fn panics(what: &str, f: impl FnOnce()) {
+        let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err(what);
+        let msg = p.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(
+            msg.contains(&format!("Redis::{what} needs an embedded store")),
+            "{what}: {msg:?}"
+        );
+    }
+    let h = r.clone();
+    panics("with_store", move || {
+        h.with_store(|s| s.dbs[0].len());
+    });
+    let h = r.clone();
+    panics("set_time", move || h.set_time(0));
+    let h = r.clone();
+    panics("advance_time", move || {
+        h.advance_time(Duration::from_secs(3600))
+    });
+    let h = r.clone();
+    panics("now_ms", move || {
+        h.now_ms();
+    });
+    let h = r.clone();
+    panics("purge_expired", move || {
+        h.purge_expired();
+    });
+    let h = r.clone();
+    panics("monitor", move || {
+        h.monitor();
+    });
+    // Same on a handle of another database and a pipeline's connection.
+    let h = r.with_db(1);
+    panics("set_time", move || h.set_time(0));
+    // The server's data is untouched and the handle still works.
+    assert_eq!(r.get::<_, String>("k").unwrap(), "v");
+    assert_eq!(r.ttl("k").unwrap(), -1);
+    // Locks still draw their tokens (from the handle's private RNG).
+    let mut lock = r.lock("L", LockOptions::default());
+    assert!(lock.acquire().unwrap());
+    lock.release().unwrap();
+}
+
+/// The in-process redis-rs adapter over a remote handle: every request is an error
+/// naming the problem (redis-rs's own client reaches a server directly).
+#[cfg(feature = "redis-rs")]
+#[test]
+fn redis_rs_adapter_refuses_a_remote_handle() {
+    use emu::adapters::redis_rs::{EmuAsyncConnection, EmuAsyncPubSub, EmuConnection};
+    let Some(url) = backends::server_url() else {
+        return;
+    };
+    let _serial = backends::serial();
+    let r = backends::fresh(&url);
+    let mut c = EmuConnection::new(&r);
+    let e = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query::<()>(&mut c)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("the redis-rs adapter needs an embedded store"),
+        "{e}"
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut c = EmuAsyncConnection::new(&r);
+        let e = redis::cmd("GET")
+            .arg("k")
+            .query_async::<Option<String>>(&mut c)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("needs an embedded store"), "{e}");
+        let mut ps = EmuAsyncPubSub::new(&r);
+        let e = ps.subscribe("ch").await.unwrap_err();
+        assert!(e.to_string().contains("needs an embedded store"), "{e}");
+    });
+    assert_eq!(r.exists(["k"]).unwrap(), 0, "nothing ran anywhere");
+}
