@@ -51,6 +51,7 @@
 //! [`url`]), a [`ConnectionPool`] ([`pool`]) or a [`Sentinel`] ([`sentinel`]). Distributed
 //! locks with redis-py's `Lock` semantics: [`Redis::lock`] ([`lock`]).
 
+pub mod asynchronous;
 mod commands;
 /// Stream option structs and reply types (re-exported at the crate root).
 pub mod streams {
@@ -71,6 +72,7 @@ pub mod scripting;
 pub mod sentinel;
 pub mod url;
 
+pub use asynchronous::{AsyncCmd, AsyncPubSub, AsyncRedis, AsyncReply};
 pub use commands::bits::{
     BitField, BitFieldType, BitOffset, BitOp, BitOverflow, BitPosRange, BitRange, BitUnit, LcsIdx,
     LcsMatch, LcsOptions,
@@ -509,23 +511,7 @@ impl Redis {
             return h.execute(argv);
         }
         loop {
-            let attempt = self.with_session_and_store_unless_busy(|store, session| {
-                // A single command can wait for a CLIENT PAUSE to end (holding no lock).
-                session.postponable = true;
-                let mut reply = engine::execute(store, session, argv);
-                session.postponable = false;
-                if session.postpone.is_none() && session.reply_suppressed() {
-                    // CLIENT REPLY OFF / SKIP: the command ran; its reply reads as nil.
-                    reply = Ok(Value::Nil);
-                }
-                let waiter = match (session.block.take(), session.postpone.take()) {
-                    (Some(req), _) => Some(store.blocking.register(req, argv, session)),
-                    (None, Some(until)) => Some(store.blocking.postpone(until, argv, session)),
-                    (None, None) => None,
-                };
-                (reply, waiter)
-            })?;
-            let Some((reply, waiter)) = attempt else {
+            let Some((reply, waiter)) = self.attempt(argv)? else {
                 // A script holds the store past busy-reply-threshold: SCRIPT KILL,
                 // FUNCTION KILL and FUNCTION STATS are answered now, everything else gets
                 // -BUSY.
@@ -544,6 +530,52 @@ impl Redis {
                 None => return reply,
             }
         }
+    }
+
+    /// [`Redis::execute`] on the embedded store for [`AsyncRedis`]: the same steps, with a
+    /// blocked or postponed command awaited as a future that holds no thread.
+    pub(crate) async fn execute_async(&self, argv: &[&[u8]]) -> Result<Value> {
+        loop {
+            let Some((reply, waiter)) = self.attempt(argv)? else {
+                match engine::busy::answer_while_busy(self.shared.busy(), argv) {
+                    Some(Ok(v)) => return Ok(v),
+                    Some(Err(e)) => return Err(e),
+                    None => continue,
+                }
+            };
+            match waiter {
+                Some(w) if w.is_postponement() => {
+                    w.wait_async(&self.shared).await?;
+                }
+                Some(w) => return w.wait_async(&self.shared).await,
+                None => return reply,
+            }
+        }
+    }
+
+    /// One run of `argv` on the embedded store: its reply and, when it blocked or was
+    /// postponed, the waiter; None when a script holds the store (busy).
+    #[allow(clippy::type_complexity)]
+    fn attempt(
+        &self,
+        argv: &[&[u8]],
+    ) -> Result<Option<(Result<Value>, Option<crate::blocking::Waiter>)>> {
+        self.with_session_and_store_unless_busy(|store, session| {
+            // A single command can wait for a CLIENT PAUSE to end (holding no lock).
+            session.postponable = true;
+            let mut reply = engine::execute(store, session, argv);
+            session.postponable = false;
+            if session.postpone.is_none() && session.reply_suppressed() {
+                // CLIENT REPLY OFF / SKIP: the command ran; its reply reads as nil.
+                reply = Ok(Value::Nil);
+            }
+            let waiter = match (session.block.take(), session.postpone.take()) {
+                (Some(req), _) => Some(store.blocking.register(req, argv, session)),
+                (None, Some(until)) => Some(store.blocking.postpone(until, argv, session)),
+                (None, None) => None,
+            };
+            (reply, waiter)
+        })
     }
 
     /// Waits, holding no lock, while a CLIENT PAUSE would hold back any of `commands`

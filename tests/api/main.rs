@@ -70,6 +70,7 @@ macro_rules! backends {
     };
 }
 
+mod asynchronous;
 mod hashes;
 mod keys;
 mod lists;
