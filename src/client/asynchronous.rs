@@ -36,7 +36,8 @@
 //!   on the sync handle (it takes the store's lock for the command only); a blocking
 //!   command that must wait (BLPOP, XREAD BLOCK, WAIT …) and a command held back by CLIENT
 //!   PAUSE wait as futures that hold no thread, as the redis-rs adapter's do. Pipelines
-//!   run in the calling task too.
+//!   run in the calling task too (one held back by CLIENT PAUSE blocks that thread until
+//!   the pause ends, as on the sync handle).
 //! * **Remote** (feature `remote`: server or cluster): each call runs the same sync remote
 //!   path (routing, CROSSSLOT, MOVED/ASK, fan-out) on a helper thread from a small pool
 //!   that grows like tokio's `spawn_blocking` (idle threads are kept ten seconds, at most
