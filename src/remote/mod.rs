@@ -314,6 +314,22 @@ impl Remote {
         let (scheme, after) = rest
             .split_once("://")
             .ok_or_else(|| Error::err(format!("invalid remote URL: {display}")))?;
+        // `seed` (emu://memory?seed=N) configures an embedded store's RNG: a server's
+        // cannot be seeded, so say so instead of ignoring it.
+        if let Some((_, query)) = after.split_once('?') {
+            if query
+                .split('&')
+                .any(|kv| kv.split('=').next() == Some("seed"))
+            {
+                return Err(Error::new(
+                    ErrorKind::Connection,
+                    format!(
+                        "{display}: `seed` applies to embedded stores only (a server's RNG \
+                         cannot be seeded)"
+                    ),
+                ));
+            }
+        }
         let target = match scheme.to_ascii_lowercase().as_str() {
             "redis" => {
                 let url = format!("redis://{after}");

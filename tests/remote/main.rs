@@ -641,6 +641,14 @@ fn embedded_only_methods_fail_loudly_on_a_remote_handle() {
         "{e}"
     );
     assert!(Redis::new().embedded("x").is_ok());
+    // A seed in a remote URL is refused, not ignored.
+    let e = emu::from_url(&format!("{url}?seed=7")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Connection);
+    assert!(
+        e.message()
+            .contains("`seed` applies to embedded stores only"),
+        "{e}"
+    );
     assert!(r.persistence().is_none());
     fn panics(what: &str, f: impl FnOnce()) {
         let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err(what);
