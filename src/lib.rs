@@ -3,7 +3,7 @@
 //! # API reference
 //!
 //! The handle is [`Redis`] (typed methods in [`client`], one per command; [`Redis::cmd`]
-//! for anything else), [`Pipeline`] for batches and transactions, [`client::PubSub`] for
+//! for anything else; [`AsyncRedis`] is the same handle with `async` methods), [`Pipeline`] for batches and transactions, [`client::PubSub`] for
 //! messages, [`Error`] / [`ErrorKind`] for Redis's errors and [`Value`] for raw replies.
 //! Options of the `*_options` methods are the structs re-exported here ([`SetOptions`],
 //! [`ZRangeOptions`], …); persistence is configured with [`AppendFsync`] and fixtures with
@@ -62,7 +62,8 @@
 //!   CROSSSLOT, MOVED/ASK, fan-out), reply and error conversion to [`Value`] / [`Error`],
 //!   and `emu push` (RESTORE of DUMP payloads). The client's one execute path calls it.
 //! * Front ends: [`client`] (the `Redis` handle, typed methods, pipelines, the embedded
-//!   `PubSub`, conversions, redis-py-style connections), [`server`] (the connection state
+//!   `PubSub`, conversions, redis-py-style connections, the async surface
+//!   [`client::asynchronous`]), [`server`] (the connection state
 //!   machine and, with feature `server`, the network server behind `emu serve`), `adapters`
 //!   (feature `redis-rs`: redis-rs connections and Pub/Sub in-process).
 //! * `bin/emu.rs` — the CLI.
@@ -122,6 +123,7 @@ pub use client::{
     from_url, ConnectOptions, ConnectionPool, Lock, LockGuard, LockOptions, PooledConnection,
     Sentinel,
 };
+pub use client::{AsyncCmd, AsyncPubSub, AsyncRedis, AsyncReply};
 pub use client::{
     BitField, BitFieldType, BitOffset, BitOp, BitOverflow, BitPosRange, BitRange, BitUnit, LcsIdx,
     LcsMatch, LcsOptions, SortOptions,

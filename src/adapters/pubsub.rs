@@ -37,6 +37,8 @@ type Slot = Arc<Mutex<Option<Waker>>>;
 
 /// An async Pub/Sub subscriber on an embedded store, shaped like `redis::aio::PubSub`.
 pub struct EmuAsyncPubSub {
+    /// The handle (checked to be embedded on every request).
+    redis: Redis,
     inner: PubSub,
     mailbox: Arc<Mailbox>,
     slot: Slot,
@@ -70,6 +72,7 @@ impl EmuAsyncPubSub {
             }),
         );
         EmuAsyncPubSub {
+            redis: redis.clone(),
             inner: PubSub::with_mailbox(redis, mailbox.clone()),
             mailbox,
             slot,
@@ -77,6 +80,7 @@ impl EmuAsyncPubSub {
     }
 
     fn run(&mut self, argv: Vec<Vec<u8>>) -> RedisResult<()> {
+        crate::adapters::redis_rs::embedded_only(&self.redis)?;
         self.inner.exec_raw(argv).map_err(to_redis_err)
     }
 

@@ -37,9 +37,24 @@ use crate::engine::{next_client_id, Session};
 use crate::server::conn::{Conn, Flow};
 use crate::Redis;
 
+/// The adapter runs commands in process on an embedded store: over a remote handle
+/// (feature `remote`) every request fails with [`Redis::embedded`]'s message (redis-rs's
+/// own client reaches a server directly).
+pub(crate) fn embedded_only(redis: &Redis) -> RedisResult<()> {
+    match redis.embedded("the redis-rs adapter") {
+        Ok(_) => Ok(()),
+        Err(e) => Err(RedisError::from((
+            ErrorKind::Client,
+            "not an embedded store",
+            e.message().to_string(),
+        ))),
+    }
+}
+
 /// Runs packed RESP requests on a session and returns the raw replies, one per request. A
 /// blocking command that blocks waits on this thread (holding no lock).
 fn run_packed(redis: &Redis, conn: &mut Conn, packed: &[u8]) -> RedisResult<Vec<Value>> {
+    embedded_only(redis)?;
     conn.input().extend_from_slice(packed);
     let store = redis.shared_store();
     let mut flow = conn.process(store);
@@ -60,6 +75,7 @@ async fn run_packed_async(
     conn: &Mutex<Conn>,
     packed: &[u8],
 ) -> RedisResult<Vec<Value>> {
+    embedded_only(redis)?;
     let store = redis.shared_store();
     let mut out = Vec::new();
     let (mut flow, mut blocked) = {

@@ -7,14 +7,20 @@
 //! fails the same way here, embedded or served.
 //!
 //! # Known differences from Redis
+//! - EXEC counts the keys the client WATCHes with the queued commands' keys: a transaction
+//!   on other slots than its WATCHed keys fails with CROSSSLOT. A one-node Redis Cluster
+//!   runs it; a real cluster answers MOVED when those slots live on another node, and
+//!   cluster clients refuse it up front — emu fails it always, so tests catch it.
 //! - The slot map never changes: ADDSLOTS and ADDSLOTSRANGE answer that the slot is busy (it
 //!   is: this node owns it), and the subcommands that would move slots or join other nodes
 //!   (DELSLOTS, DELSLOTSRANGE, FLUSHSLOTS, SETSLOT, MEET, RESET) are refused with an error
 //!   saying so.
 //! - The node id is derived from the store's seed (deterministic, like the rest of emu) and
 //!   is not persisted in a `nodes.conf`; the epochs live as long as the store.
-//! - GETKEYSINSLOT lists the slot's keys in the keyspace's order, not newest first, and
-//!   COUNTKEYSINSLOT/GETKEYSINSLOT scan the database (Redis keeps a per-slot index).
+//! - GETKEYSINSLOT lists the slot's keys ordered by their hash, not newest first. Like
+//!   Redis, COUNTKEYSINSLOT and GETKEYSINSLOT read a per-slot index
+//!   ([`crate::keyspace::slots`]); emu builds it on the first of them (one scan of the
+//!   database), not at startup, and keeps it from then on.
 
 use crate::engine::spec::{dispatch_sub, help_reply, Sub};
 use crate::engine::{flags::*, ClusterNode, CommandSpec, Ctx};
@@ -173,7 +179,7 @@ fn countkeysinslot(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if !(0..SLOTS as i64).contains(&slot) {
         return Err(Error::err("Invalid slot"));
     }
-    let n = keys_in_slot(ctx, slot as u16).count();
+    let n = ctx.store.dbs[0].count_keys_in_slot(slot as u16);
     Ok(Value::Int(n as i64))
 }
 
@@ -184,19 +190,12 @@ fn getkeysinslot(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if count < 0 || !(0..SLOTS as i64).contains(&slot) {
         return Err(Error::err("Invalid slot or number of keys"));
     }
-    let keys: Vec<Value> = keys_in_slot(ctx, slot as u16)
+    let keys: Vec<Value> = ctx.store.dbs[0]
+        .keys_in_slot(slot as u16)
         .take(usize::try_from(count).unwrap_or(usize::MAX))
         .map(Value::bulk)
         .collect();
     Ok(Value::Array(keys))
-}
-
-/// The keys of database 0 (the only one in cluster mode) in `slot`.
-fn keys_in_slot<'a>(ctx: &'a mut Ctx, slot: u16) -> impl Iterator<Item = &'a [u8]> + 'a {
-    ctx.store.dbs[0]
-        .dict
-        .keys()
-        .filter(move |k| key_hash_slot(k) == slot)
 }
 
 /// A slot argument of ADDSLOTS (Redis `getSlotOrReply`).

@@ -172,9 +172,7 @@ impl Lock {
     }
 
     fn new_token(&self) -> Vec<u8> {
-        let (a, b) = self
-            .redis
-            .with_store(|s| (s.rng.next_u64(), s.rng.next_u64()));
+        let (a, b) = self.redis.token_bits();
         format!("{a:016x}{b:016x}").into_bytes()
     }
 

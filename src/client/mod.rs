@@ -51,6 +51,7 @@
 //! [`url`]), a [`ConnectionPool`] ([`pool`]) or a [`Sentinel`] ([`sentinel`]). Distributed
 //! locks with redis-py's `Lock` semantics: [`Redis::lock`] ([`lock`]).
 
+pub mod asynchronous;
 mod commands;
 /// Stream option structs and reply types (re-exported at the crate root).
 pub mod streams {
@@ -71,6 +72,7 @@ pub mod scripting;
 pub mod sentinel;
 pub mod url;
 
+pub use asynchronous::{AsyncCmd, AsyncPubSub, AsyncRedis, AsyncReply};
 pub use commands::bits::{
     BitField, BitFieldType, BitOffset, BitOp, BitOverflow, BitPosRange, BitRange, BitUnit, LcsIdx,
     LcsMatch, LcsOptions,
@@ -320,8 +322,9 @@ impl Redis {
     }
 
     /// The persistence handle of a store opened with [`Redis::open`] (log statistics,
-    /// warnings, compaction state).
+    /// warnings, compaction state); None for an in-memory store and for a remote handle.
     pub fn persistence(&self) -> Option<std::sync::Arc<crate::persist::Handle>> {
+        self.embedded("persistence").ok()?;
         crate::persist::handle_of(&self.shared.lock())
     }
 
@@ -363,15 +366,21 @@ impl Redis {
     /// error kinds; [`crate::from_url`] accepts the same URLs, so one configuration string
     /// switches a program between embedded (`emu://…`) and remote. See [`crate::remote`].
     ///
-    /// Methods that manage an embedded store ([`Redis::with_store`], the clock methods,
-    /// [`Redis::monitor`], [`Redis::persistence`], [`Redis::purge_expired`]) act on an
-    /// unused private store on a remote handle.
+    /// Methods that manage an embedded store have no store to act on here:
+    /// [`Redis::with_store`], [`Redis::set_time`], [`Redis::advance_time`],
+    /// [`Redis::now_ms`], [`Redis::purge_expired`] and [`Redis::monitor`] panic on a remote
+    /// handle with a message naming the method and the URL (check first with
+    /// [`Redis::embedded`], which returns that message as an `Err`);
+    /// [`Redis::persistence`] is `None`; the redis-rs adapter (`emu::adapters::redis_rs`)
+    /// answers every command with an error (use redis-rs's own client for a server). A
+    /// seed or clock is the server's business: [`Builder`] options do not apply.
     #[cfg(feature = "remote")]
     pub fn remote(url: &str) -> Result<Redis> {
         let remote = crate::remote::Remote::connect(url)?;
         let db = url_db(url);
-        // The placeholder store's RNG makes `Lock` tokens: seeded per handle and process, so
-        // two programs sharing a server never draw the same tokens.
+        // A private store whose only use is its RNG, which makes `Lock` tokens
+        // (`token_bits`): seeded per handle and process, so two programs sharing a server
+        // never draw the same tokens. Nothing else reaches it (`Redis::embedded`).
         static HANDLES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let seed = Clock::System.now_ms()
             ^ (u64::from(std::process::id()) << 40)
@@ -393,6 +402,52 @@ impl Redis {
             r = r.with_db(db);
         }
         Ok(r)
+    }
+
+    /// This handle, if it runs on an embedded store (in memory, a data directory, a
+    /// fixture); on a remote handle (feature `remote`) an error of kind
+    /// [`ErrorKind::Other`](crate::ErrorKind::Other) saying that `what` needs an embedded
+    /// store. The embedded-only methods ([`Redis::with_store`], the clock methods,
+    /// [`Redis::purge_expired`], [`Redis::monitor`]) panic with this message on a remote
+    /// handle; code that may run on either checks first:
+    ///
+    /// ```
+    /// let r = emu::from_url("emu://memory")?;
+    /// r.embedded("advance_time")?.advance_time(std::time::Duration::from_secs(5));
+    /// # Ok::<(), emu::Error>(())
+    /// ```
+    pub fn embedded(&self, what: &str) -> Result<&Redis> {
+        #[cfg(feature = "remote")]
+        if let Some(h) = &self.remote {
+            return Err(crate::error::Error::new(
+                crate::error::ErrorKind::Other,
+                format!(
+                    "{what} needs an embedded store, but this handle is remote ({}): \
+                     there is no local store, clock or RNG to act on",
+                    h.remote().url()
+                ),
+            ));
+        }
+        #[cfg(not(feature = "remote"))]
+        let _ = what;
+        Ok(self)
+    }
+
+    /// The local store of an embedded handle; panics with [`Redis::embedded`]'s message on a
+    /// remote one (an embedded-only method called on it is a programming error that must
+    /// not silently act on nothing).
+    fn local(&self, what: &str) -> &Shared {
+        match self.embedded(what) {
+            Ok(r) => &r.shared,
+            Err(e) => panic!("emu: {}", e.message()),
+        }
+    }
+
+    /// 128 random bits for a [`Lock`] token: from the store's seeded RNG (on a remote
+    /// handle, the RNG of its private seeding store, seeded per handle and process).
+    pub(crate) fn token_bits(&self) -> (u64, u64) {
+        let mut s = self.shared.lock();
+        (s.rng.next_u64(), s.rng.next_u64())
     }
 
     /// True if this handle talks to a Redis Cluster (feature `remote`).
@@ -456,23 +511,7 @@ impl Redis {
             return h.execute(argv);
         }
         loop {
-            let attempt = self.with_session_and_store_unless_busy(|store, session| {
-                // A single command can wait for a CLIENT PAUSE to end (holding no lock).
-                session.postponable = true;
-                let mut reply = engine::execute(store, session, argv);
-                session.postponable = false;
-                if session.postpone.is_none() && session.reply_suppressed() {
-                    // CLIENT REPLY OFF / SKIP: the command ran; its reply reads as nil.
-                    reply = Ok(Value::Nil);
-                }
-                let waiter = match (session.block.take(), session.postpone.take()) {
-                    (Some(req), _) => Some(store.blocking.register(req, argv, session)),
-                    (None, Some(until)) => Some(store.blocking.postpone(until, argv, session)),
-                    (None, None) => None,
-                };
-                (reply, waiter)
-            })?;
-            let Some((reply, waiter)) = attempt else {
+            let Some((reply, waiter)) = self.attempt(argv)? else {
                 // A script holds the store past busy-reply-threshold: SCRIPT KILL,
                 // FUNCTION KILL and FUNCTION STATS are answered now, everything else gets
                 // -BUSY.
@@ -491,6 +530,52 @@ impl Redis {
                 None => return reply,
             }
         }
+    }
+
+    /// [`Redis::execute`] on the embedded store for [`AsyncRedis`]: the same steps, with a
+    /// blocked or postponed command awaited as a future that holds no thread.
+    pub(crate) async fn execute_async(&self, argv: &[&[u8]]) -> Result<Value> {
+        loop {
+            let Some((reply, waiter)) = self.attempt(argv)? else {
+                match engine::busy::answer_while_busy(self.shared.busy(), argv) {
+                    Some(Ok(v)) => return Ok(v),
+                    Some(Err(e)) => return Err(e),
+                    None => continue,
+                }
+            };
+            match waiter {
+                Some(w) if w.is_postponement() => {
+                    w.wait_async(&self.shared).await?;
+                }
+                Some(w) => return w.wait_async(&self.shared).await,
+                None => return reply,
+            }
+        }
+    }
+
+    /// One run of `argv` on the embedded store: its reply and, when it blocked or was
+    /// postponed, the waiter; None when a script holds the store (busy).
+    #[allow(clippy::type_complexity)]
+    fn attempt(
+        &self,
+        argv: &[&[u8]],
+    ) -> Result<Option<(Result<Value>, Option<crate::blocking::Waiter>)>> {
+        self.with_session_and_store_unless_busy(|store, session| {
+            // A single command can wait for a CLIENT PAUSE to end (holding no lock).
+            session.postponable = true;
+            let mut reply = engine::execute(store, session, argv);
+            session.postponable = false;
+            if session.postpone.is_none() && session.reply_suppressed() {
+                // CLIENT REPLY OFF / SKIP: the command ran; its reply reads as nil.
+                reply = Ok(Value::Nil);
+            }
+            let waiter = match (session.block.take(), session.postpone.take()) {
+                (Some(req), _) => Some(store.blocking.register(req, argv, session)),
+                (None, Some(until)) => Some(store.blocking.postpone(until, argv, session)),
+                (None, None) => None,
+            };
+            (reply, waiter)
+        })
     }
 
     /// Waits, holding no lock, while a CLIENT PAUSE would hold back any of `commands`
@@ -583,8 +668,11 @@ impl Redis {
     /// assert!(line.ends_with(r#"[0 embedded] "SET" "k" "v""#));
     /// # Ok::<(), emu::Error>(())
     /// ```
+    ///
+    /// # Panics
+    /// On a remote handle (see [`Redis::embedded`]).
     pub fn monitor(&self) -> crate::admin::monitor::Monitor {
-        crate::admin::monitor::Monitor::attach(&self.shared)
+        crate::admin::monitor::Monitor::attach(self.local("Redis::monitor"))
     }
 
     /// A new, empty transactional [`Pipeline`] on this handle (same store, same session):
@@ -603,34 +691,51 @@ impl Redis {
     }
 
     /// Runs `f` with exclusive access to the store (tests, persistence).
+    ///
+    /// # Panics
+    /// On a remote handle (see [`Redis::embedded`]).
     pub fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
-        f(&mut self.shared.lock())
+        f(&mut self.local("Redis::with_store").lock())
     }
 
     /// Sets the manual clock to `unix_ms` (switching to a manual clock if needed). Every
     /// handle of the store sees the new time; keys whose expiry has passed are gone on
     /// their next access.
+    ///
+    /// # Panics
+    /// On a remote handle (see [`Redis::embedded`]): a server's clock is not emu's.
     pub fn set_time(&self, unix_ms: u64) {
-        self.shared.lock().clock = Clock::Manual(unix_ms);
+        self.local("Redis::set_time").lock().clock = Clock::Manual(unix_ms);
     }
 
     /// Advances the manual clock by `by` (switching from the system clock freezes it at the
     /// current wall time first): `r.advance_time(Duration::from_secs(61))` lets a 60-second
     /// TTL lapse instantly.
+    ///
+    /// # Panics
+    /// On a remote handle (see [`Redis::embedded`]).
     pub fn advance_time(&self, by: std::time::Duration) {
-        let mut s = self.shared.lock();
+        let mut s = self.local("Redis::advance_time").lock();
         let now = s.clock.now_ms();
         s.clock = Clock::Manual(now + by.as_millis() as u64);
     }
 
     /// The store's current time in Unix milliseconds.
+    ///
+    /// # Panics
+    /// On a remote handle (see [`Redis::embedded`]; the server's time is `TIME`).
     pub fn now_ms(&self) -> u64 {
-        self.shared.lock().clock.now_ms()
+        self.local("Redis::now_ms").lock().clock.now_ms()
     }
 
     /// Reclaims every expired key now (normally done incrementally); returns how many.
+    ///
+    /// # Panics
+    /// On a remote handle (see [`Redis::embedded`]).
     pub fn purge_expired(&self) -> usize {
-        self.shared.lock().active_expire(usize::MAX)
+        self.local("Redis::purge_expired")
+            .lock()
+            .active_expire(usize::MAX)
     }
 }
 

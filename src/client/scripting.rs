@@ -41,7 +41,12 @@ impl ToArg for () {
 }
 
 /// `name body numkeys key… arg…`.
-fn eval_argv(name: &str, body: &[u8], keys: &impl ToArg, args: &impl ToArg) -> Vec<Vec<u8>> {
+pub(crate) fn eval_argv(
+    name: &str,
+    body: &[u8],
+    keys: &impl ToArg,
+    args: &impl ToArg,
+) -> Vec<Vec<u8>> {
     let mut k = Vec::new();
     keys.write_args(&mut k);
     let mut out = Vec::with_capacity(3 + k.len());

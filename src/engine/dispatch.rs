@@ -71,7 +71,7 @@ fn execute_unit(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Res
     }
     // Cluster mode: every key of the command (of the whole transaction, for EXEC) must hash
     // to one slot. A refused EXEC discards the transaction and answers CROSSSLOT itself.
-    if store.config.cluster_enabled && !store.loading && crosses_slots(session, spec, argv) {
+    if store.config.cluster_enabled && !store.loading && crosses_slots(store, session, spec, argv) {
         let e = cross_slot_error();
         if spec.name == "exec" {
             discard_transaction(store, session);
@@ -161,13 +161,22 @@ pub fn cross_slot_error() -> Error {
 
 /// Whether the keys of the call — of every queued command, for EXEC in MULTI — hash to
 /// more than one slot (Redis `getNodeByQuery`; shard channels count as keys there).
-fn crosses_slots(session: &Session, spec: &CommandSpec, argv: &[&[u8]]) -> bool {
+///
+/// For EXEC emu also counts the keys the client WATCHes, which Redis does not: on a real
+/// cluster a transaction on other slots than its WATCHed keys fails with MOVED whenever
+/// those slots live on another node (and cluster clients refuse it up front), so emu's
+/// one-node cluster refuses it always, with CROSSSLOT, instead of only in production.
+fn crosses_slots(store: &Store, session: &Session, spec: &CommandSpec, argv: &[&[u8]]) -> bool {
     let mut first = None;
     match (&session.tx.multi, spec.name) {
-        (Some(q), "exec") => q.commands.iter().any(|(s, a)| {
-            let a: Vec<&[u8]> = a.iter().map(Vec::as_slice).collect();
-            another_slot(&mut first, s, &a)
-        }),
+        (Some(q), "exec") => {
+            let watched = store.watches.watched_by(session.id);
+            watched.into_iter().any(|k| another_slot_key(&mut first, k))
+                || q.commands.iter().any(|(s, a)| {
+                    let a: Vec<&[u8]> = a.iter().map(Vec::as_slice).collect();
+                    another_slot(&mut first, s, &a)
+                })
+        }
         (None, "exec") => false,
         _ => another_slot(&mut first, spec, argv),
     }
@@ -182,14 +191,21 @@ pub fn command_crosses_slots(spec: &CommandSpec, argv: &[&[u8]]) -> bool {
 /// Whether a key of the call is in another slot than `first` (the first key seen, set
 /// here if none was yet): the same key twice is never a conflict.
 fn another_slot(first: &mut Option<(Vec<u8>, u16)>, spec: &CommandSpec, argv: &[&[u8]]) -> bool {
+    cluster_keys(spec, argv)
+        .into_iter()
+        .any(|k| another_slot_key(first, k))
+}
+
+/// [`another_slot`] for one key.
+fn another_slot_key(first: &mut Option<(Vec<u8>, u16)>, k: &[u8]) -> bool {
     use crate::util::slot::key_hash_slot;
-    cluster_keys(spec, argv).into_iter().any(|k| match first {
+    match first {
         None => {
             *first = Some((k.to_vec(), key_hash_slot(k)));
             false
         }
         Some((f, slot)) => f.as_slice() != k && *slot != key_hash_slot(k),
-    })
+    }
 }
 
 /// The keys a cluster routes a call by: its key arguments, or the channels of the shard

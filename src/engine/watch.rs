@@ -61,6 +61,15 @@ impl WatchTable {
         self.by_client.get(&client).map_or(0, Vec::len)
     }
 
+    /// The keys `client` watches, in WATCH order (cluster mode's EXEC check).
+    pub fn watched_by(&self, client: u64) -> impl Iterator<Item = &[u8]> {
+        self.by_client
+            .get(&client)
+            .into_iter()
+            .flatten()
+            .map(|(_, k)| k.as_slice())
+    }
+
     /// Clients whose watches a modification invalidated, sorted.
     pub fn dirty_clients(&self) -> Vec<u64> {
         let mut v: Vec<u64> = self.dirty.iter().copied().collect();

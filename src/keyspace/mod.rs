@@ -8,6 +8,7 @@
 pub mod clock;
 pub mod memory;
 pub mod rng;
+pub mod slots;
 pub mod str;
 
 use std::collections::BTreeSet;
@@ -305,6 +306,9 @@ pub struct Db {
     ttl: BTreeSet<(u64, u64)>,
     /// Sum of the entries' `mem` (see [`memory`]); kept by the methods below.
     pub used: usize,
+    /// Cluster mode's per-slot key index, once COUNTKEYSINSLOT / GETKEYSINSLOT asked for it
+    /// ([`slots`]); kept by the methods below.
+    slots: Option<Box<slots::SlotIndex>>,
 }
 
 impl Db {
@@ -390,6 +394,9 @@ impl Db {
                 e.set_lru(lru);
                 self.used += e.measure(key);
                 self.dict.insert(key, e);
+                if let Some(ix) = &mut self.slots {
+                    ix.add(key);
+                }
             }
         }
     }
@@ -403,6 +410,9 @@ impl Db {
         }
         self.used += entry.measure(key);
         self.dict.insert(key, entry);
+        if let Some(ix) = &mut self.slots {
+            ix.add(key);
+        }
     }
 
     /// Re-measures `key` after its value changed in place; returns the size change.
@@ -417,8 +427,9 @@ impl Db {
     }
 
     /// Re-measures every key and stamps each with `lru` (after a load, which inserts
-    /// entries directly).
+    /// entries directly; the slot index, if any, is dropped and rebuilt when next needed).
     pub fn recount(&mut self, lru: u32) {
+        self.slots = None;
         let mut used = 0;
         self.dict.retain(|k, e| {
             e.set_lru(lru);
@@ -438,6 +449,9 @@ impl Db {
         let e = self.dict.remove(key)?;
         if let Some(at) = e.expire() {
             self.unindex_expire(at, key);
+        }
+        if let Some(ix) = &mut self.slots {
+            ix.remove(key, &self.dict);
         }
         self.used -= e.mem();
         Some(e)
@@ -494,6 +508,43 @@ impl Db {
         self.dict.clear();
         self.ttl.clear();
         self.used = 0;
+        if let Some(ix) = &mut self.slots {
+            **ix = slots::SlotIndex::build(&self.dict);
+        }
+    }
+
+    /// The slot index, built now if there is none or it no longer fits the table (see
+    /// [`slots`]).
+    fn slot_index(&mut self) -> &slots::SlotIndex {
+        if !self.slots.as_ref().is_some_and(|ix| ix.fits(&self.dict)) {
+            self.slots = Some(Box::new(slots::SlotIndex::build(&self.dict)));
+        }
+        self.slots.as_ref().expect("just built")
+    }
+
+    /// Number of keys in hash slot `slot` (CLUSTER COUNTKEYSINSLOT; expired keys not yet
+    /// reclaimed count, as in Redis). Builds the slot index on first use.
+    pub fn count_keys_in_slot(&mut self, slot: u16) -> usize {
+        self.slot_index().count(slot)
+    }
+
+    /// The keys in hash slot `slot`, ordered by hash (CLUSTER GETKEYSINSLOT). Builds the
+    /// slot index on first use.
+    pub fn keys_in_slot(&mut self, slot: u16) -> impl Iterator<Item = &[u8]> {
+        self.slot_index();
+        let ix = self.slots.as_deref().expect("built by slot_index");
+        ix.keys(&self.dict, slot)
+    }
+
+    /// True if there is no slot index or it equals one built from the table now (a check
+    /// for tests).
+    pub fn slot_index_consistent(&self) -> bool {
+        self.slots.as_ref().is_none_or(|ix| ix.matches(&self.dict))
+    }
+
+    /// True if the slot index exists (cluster mode, after its first use).
+    pub fn has_slot_index(&self) -> bool {
+        self.slots.is_some()
     }
 }
 

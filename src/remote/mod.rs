@@ -23,7 +23,10 @@
 //! the embedded cluster mode uses too), so a command or a transaction whose keys hash to
 //! several slots fails here with Redis Cluster's `CROSSSLOT Keys in request don't hash to the
 //! same slot` before anything is sent — the same error the embedded cluster mode gives, and
-//! the one a single cluster node gives. `MOVED` refreshes the map and retries; `ASK` is
+//! the one a single cluster node gives. On a pinned handle the WATCHed keys' slot counts
+//! too: until EXEC / DISCARD / UNWATCH, a WATCH or a transaction (or any keyed command) on
+//! another slot fails with that same `CROSSSLOT`, instead of a `MOVED` from the node that
+//! holds the WATCH (the embedded cluster mode refuses such an EXEC alike). `MOVED` refreshes the map and retries; `ASK` is
 //! followed with `ASKING`. Keyless commands go to the first master, except those a cluster
 //! client fans out: FLUSHALL, FLUSHDB, SCRIPT LOAD / FLUSH, FUNCTION LOAD / DELETE / FLUSH
 //! (every master, the first reply), DBSIZE (the sum) and KEYS (the union). SCAN iterators
@@ -311,6 +314,22 @@ impl Remote {
         let (scheme, after) = rest
             .split_once("://")
             .ok_or_else(|| Error::err(format!("invalid remote URL: {display}")))?;
+        // `seed` (emu://memory?seed=N) configures an embedded store's RNG: a server's
+        // cannot be seeded, so say so instead of ignoring it.
+        if let Some((_, query)) = after.split_once('?') {
+            if query
+                .split('&')
+                .any(|kv| kv.split('=').next() == Some("seed"))
+            {
+                return Err(Error::new(
+                    ErrorKind::Connection,
+                    format!(
+                        "{display}: `seed` applies to embedded stores only (a server's RNG \
+                         cannot be seeded)"
+                    ),
+                ));
+            }
+        }
         let target = match scheme.to_ascii_lowercase().as_str() {
             "redis" => {
                 let url = format!("redis://{after}");
@@ -609,9 +628,12 @@ pub struct Handle {
 struct Pinned {
     db: usize,
     conn: Option<(Arc<Node>, redis::Connection)>,
-    /// Between WATCH and EXEC / DISCARD / UNWATCH: the connection stays where it is (on
-    /// a cluster, a command for another node's slot then gets that node's MOVED).
+    /// Between WATCH and EXEC / DISCARD / UNWATCH: the connection stays where it is.
     watching: bool,
+    /// On a cluster, the slot of the WATCHed keys: until EXEC / DISCARD / UNWATCH every
+    /// command with keys (another WATCH, the transaction) must use that slot, or it fails
+    /// with `CROSSSLOT` before anything is sent — not with a MOVED from the WATCHing node.
+    watched_slot: Option<u16>,
 }
 
 impl std::fmt::Debug for Pinned {
@@ -641,6 +663,7 @@ impl Handle {
                 db,
                 conn: None,
                 watching: false,
+                watched_slot: None,
             }))),
         }
     }
@@ -764,6 +787,12 @@ impl Handle {
         commands: &[&[&[u8]]],
     ) -> Result<Vec<Value>> {
         let mut p = p.lock();
+        // On a cluster, WATCHed keys fix the slot until EXEC / DISCARD / UNWATCH.
+        if let (Some(s), Some(w), true) = (slot, p.watched_slot, p.watching) {
+            if s != w {
+                return Err(crate::engine::cross_slot_error());
+            }
+        }
         // On a cluster, an idle pinned connection follows the keys to their node.
         if let (Some(s), Some((node, _)), false) = (slot, &p.conn, p.watching) {
             if !Arc::ptr_eq(node, &self.remote.node_for(Some(s))?) {
@@ -785,10 +814,16 @@ impl Handle {
         };
         match roundtrip(conn, commands) {
             Ok(r) => {
-                for argv in commands {
+                for (argv, reply) in commands.iter().zip(&r) {
                     match argv.first().map(|n| n.to_ascii_lowercase()).as_deref() {
-                        Some(b"watch") => p.watching = true,
-                        Some(b"exec" | b"discard" | b"unwatch") => p.watching = false,
+                        Some(b"watch") if !matches!(reply, Value::Error(_)) => {
+                            p.watching = true;
+                            p.watched_slot = p.watched_slot.or(slot);
+                        }
+                        Some(b"exec" | b"discard" | b"unwatch") => {
+                            p.watching = false;
+                            p.watched_slot = None;
+                        }
                         _ => {}
                     }
                 }
@@ -799,6 +834,7 @@ impl Handle {
                 // gone, as with a reconnecting client).
                 p.conn = None;
                 p.watching = false;
+                p.watched_slot = None;
                 Err(e)
             }
         }
@@ -876,12 +912,22 @@ impl Handle {
     /// Runs `commands` as MULTI … EXEC on one connection (the pinned one when watching).
     /// Returns EXEC's reply (an array, or Nil when a WATCHed key changed); a command
     /// rejected while queueing makes it `Err` with that command's error, as the embedded
-    /// transaction does. On a cluster every key must hash to one slot (`CROSSSLOT`).
+    /// transaction does. On a cluster every key — the WATCHed ones included — must hash to
+    /// one slot (`CROSSSLOT`, nothing sent).
     pub fn transaction(&self, commands: &[&[&[u8]]]) -> Result<Value> {
-        let slot = match self.remote.is_cluster() {
+        let mut slot = match self.remote.is_cluster() {
             true => commands_slot(commands.iter().copied())?,
             false => None,
         };
+        if let Some(p) = &self.pinned {
+            let p = p.lock();
+            match (slot, p.watched_slot) {
+                (Some(s), Some(w)) if s != w => return Err(crate::engine::cross_slot_error()),
+                // Keyless commands run where the WATCHed keys are.
+                (None, Some(w)) => slot = Some(w),
+                _ => {}
+            }
+        }
         let mut all: Vec<&[&[u8]]> = Vec::with_capacity(commands.len() + 2);
         all.push(&[b"MULTI"]);
         all.extend_from_slice(commands);

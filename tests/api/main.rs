@@ -2,7 +2,8 @@
 //! engine (the embedded handle speaks RESP3), plus pipelines and SCAN iterators — on three
 //! backends: each `backends!(name)` test runs as `name::embedded`, `name::server` (a real
 //! `redis-server` through the remote backend, feature `remote`) and `name::cluster` (a real
-//! three-master Redis Cluster, feature `cluster`); see `tests/backends/mod.rs`.
+//! three-master Redis Cluster, feature `cluster`); see `tests/backends/mod.rs`. The async
+//! surface (`AsyncRedis`) runs on the same three backends (`asynchronous`).
 //!
 //! # Exemptions
 //!
@@ -70,6 +71,7 @@ macro_rules! backends {
     };
 }
 
+mod asynchronous;
 mod hashes;
 mod keys;
 mod lists;

@@ -319,3 +319,65 @@ fn without_cluster_mode_cluster_commands_are_refused_as_redis() {
         );
     }
 }
+
+/// The elements of a RESP array of bulk strings, sorted (GETKEYSINSLOT's order is an
+/// implementation detail: Redis lists newest first, emu by hash).
+fn sorted_bulks(reply: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(reply);
+    let mut lines = text.split("\r\n");
+    let head = lines.next().unwrap_or("");
+    assert!(head.starts_with('*'), "not an array: {text:?}");
+    let mut out: Vec<String> = lines
+        .collect::<Vec<_>>()
+        .chunks(2)
+        .filter(|c| c.len() == 2)
+        .map(|c| c[1].to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// COUNTKEYSINSLOT and GETKEYSINSLOT after keys come and go (the per-slot index) agree
+/// with a real cluster node: counts byte for byte, key lists as sets, a short COUNT a
+/// subset of the right size.
+#[test]
+fn keys_in_slot_follow_writes_as_redis() {
+    let Some(mut p) = pair("keys_in_slot_follow_writes_as_redis") else {
+        return;
+    };
+    for i in 0..60 {
+        p.cmd(&["SET", &format!("{{t}}{i}"), "v"]);
+        p.cmd(&["RPUSH", &format!("{{u}}{i}"), "a"]);
+        p.cmd(&["SET", &format!("k{i}"), "v"]);
+    }
+    for i in (0..60).step_by(3) {
+        p.cmd(&["DEL", &format!("{{t}}{i}")]);
+        p.cmd(&["LPOP", &format!("{{u}}{i}")]);
+        p.cmd(&["RENAME", &format!("{{t}}{}", i + 1), &format!("{{t}}r{i}")]);
+        p.cmd(&["UNLINK", &format!("k{i}")]);
+    }
+    p.cmd(&["PEXPIRE", "{t}2", "1"]);
+    std::thread::sleep(Duration::from_millis(20));
+    p.cmd(&["GET", "{t}2"]);
+    let mut slots: Vec<String> = vec!["t".into(), "u".into()];
+    slots.extend((0..60).map(|i| format!("k{i}")));
+    for key in slots {
+        let slot = emu::util::slot::key_hash_slot(key.as_bytes()).to_string();
+        assert_eq!(
+            p.cmd(&["CLUSTER", "KEYSLOT", &key]),
+            format!(":{slot}\r\n").into_bytes()
+        );
+        p.cmd(&["CLUSTER", "COUNTKEYSINSLOT", &slot]);
+        let count = |r: &mut Raw| r.cmd(&[b"CLUSTER", b"GETKEYSINSLOT", slot.as_bytes(), b"1000"]);
+        let (x, y) = (count(&mut p.redis), count(&mut p.emu));
+        assert_eq!(sorted_bulks(&x), sorted_bulks(&y), "GETKEYSINSLOT {slot}");
+        let short = |r: &mut Raw| r.cmd(&[b"CLUSTER", b"GETKEYSINSLOT", slot.as_bytes(), b"3"]);
+        let (x, y) = (short(&mut p.redis), short(&mut p.emu));
+        let all = sorted_bulks(&count(&mut p.emu));
+        let (xs, ys) = (sorted_bulks(&x), sorted_bulks(&y));
+        assert_eq!(xs.len(), ys.len(), "GETKEYSINSLOT {slot} 3");
+        assert!(ys.iter().all(|k| all.contains(k)));
+    }
+    p.cmd(&["FLUSHALL"]);
+    p.cmd(&["CLUSTER", "COUNTKEYSINSLOT", "15495"]);
+}

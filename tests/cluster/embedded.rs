@@ -193,3 +193,200 @@ fn without_cluster_mode_nothing_changes() {
         "ERR This instance has cluster support disabled"
     );
 }
+
+/// Keys of a few slots (hash tags put several in one), so slots gain and lose keys often.
+const INDEX_KEYS: &[&str] = &[
+    "{a}1", "{a}2", "{a}3", "{b}1", "{b}2", "x", "y", "z", "{x}q", "foo",
+];
+
+/// The keys of database 0 in `slot`, by a scan (what the index must equal).
+fn scanned(r: &Redis, slot: u16) -> Vec<Vec<u8>> {
+    r.with_store(|s| {
+        let mut keys: Vec<Vec<u8>> = s.dbs[0]
+            .dict
+            .keys()
+            .filter(|k| emu::util::slot::key_hash_slot(k) == slot)
+            .map(<[u8]>::to_vec)
+            .collect();
+        keys.sort();
+        keys
+    })
+}
+
+/// One random write of the property test below.
+fn index_op(r: &Redis, op: u8, k1: &str, k2: &str, n: u64) {
+    let q = |args: &[&str]| {
+        // Errors (WRONGTYPE, CROSSSLOT, no such key) are part of the stream.
+        let _ = run(r, args);
+    };
+    let n_s = n.to_string();
+    match op % 12 {
+        0 => q(&["SET", k1, &n_s]),
+        1 => q(&["DEL", k1]),
+        2 => q(&["RENAME", k1, k2]),
+        3 => q(&["RPUSH", k1, "a", "b"]),
+        4 => q(&["LPOP", k1, "5"]),
+        5 => q(&["PEXPIRE", k1, &(n % 3).to_string()]),
+        6 => {
+            // Time passes: expired keys are reclaimed by access or in bulk.
+            r.advance_time(std::time::Duration::from_millis(n % 5));
+            if n % 2 == 0 {
+                r.purge_expired();
+            } else {
+                q(&["EXISTS", k1]);
+            }
+        }
+        7 => q(&["COPY", k1, k2, "REPLACE"]),
+        8 => q(&["GETDEL", k1]),
+        9 => q(&["SADD", k1, "m"]),
+        10 => q(&["SMOVE", k1, k2, "m"]),
+        _ => {
+            if n % 7 == 0 {
+                q(&["FLUSHALL"]);
+            } else {
+                q(&["SETEX", k1, "1", "v"]);
+            }
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// The per-slot index (behind COUNTKEYSINSLOT / GETKEYSINSLOT) always equals a scan of
+    /// the database, whatever adds and removes keys: writes, renames, emptied aggregates,
+    /// expiry (lazy and active), FLUSHALL.
+    #[test]
+    fn slot_index_equals_a_scan(
+        ops in proptest::collection::vec(
+            (0u8..12, 0usize..INDEX_KEYS.len(), 0usize..INDEX_KEYS.len(), 0u64..100),
+            1..120,
+        ),
+        built_first in proptest::bool::ANY,
+    ) {
+        let r = Redis::builder().cluster_mode(true).manual_clock(1_000_000).build();
+        if built_first {
+            // The index exists from the start and is kept by every write; otherwise the
+            // first query builds it from what the writes left.
+            run(&r, &["CLUSTER", "COUNTKEYSINSLOT", "0"]).unwrap();
+        }
+        for (op, a, b, n) in ops {
+            index_op(&r, op, INDEX_KEYS[a], INDEX_KEYS[b], n);
+            proptest::prop_assert!(r.with_store(|s| s.dbs[0].slot_index_consistent()));
+        }
+        // Expired keys still in the table would be reclaimed by the queries below (a few
+        // per command), between the scan and the reply: reclaim them all first.
+        r.purge_expired();
+        proptest::prop_assert!(r.with_store(|s| s.dbs[0].slot_index_consistent()));
+        for k in INDEX_KEYS {
+            let slot = emu::util::slot::key_hash_slot(k.as_bytes());
+            let want = scanned(&r, slot);
+            let n = run(&r, &["CLUSTER", "COUNTKEYSINSLOT", &slot.to_string()]).unwrap();
+            proptest::prop_assert_eq!(n, Value::Int(want.len() as i64));
+            let got: Vec<Vec<u8>> = r
+                .cmd("CLUSTER")
+                .arg("GETKEYSINSLOT")
+                .arg(slot)
+                .arg(100)
+                .query()
+                .unwrap();
+            let mut got_sorted = got.clone();
+            got_sorted.sort();
+            proptest::prop_assert_eq!(&got_sorted, &want);
+            // No key twice; a count smaller than the slot's keys is a prefix.
+            got_sorted.dedup();
+            proptest::prop_assert_eq!(got_sorted.len(), got.len());
+            let first: Vec<Vec<u8>> = r
+                .cmd("CLUSTER")
+                .arg("GETKEYSINSLOT")
+                .arg(slot)
+                .arg(1)
+                .query()
+                .unwrap();
+            proptest::prop_assert_eq!(first.len(), want.len().min(1));
+            proptest::prop_assert!(r.with_store(|s| s.dbs[0].has_slot_index()));
+        }
+    }
+}
+
+/// Without cluster mode no index is ever built (no cost), and a direct load that bypasses
+/// the `Db` methods makes the index rebuild rather than lie.
+#[test]
+fn slot_index_only_in_cluster_mode_and_rebuilt_after_direct_loads() {
+    let r = Redis::new();
+    r.set("a", "1").unwrap();
+    assert!(!r.with_store(|s| s.dbs[0].has_slot_index()));
+    let r = cluster();
+    r.set("a", "1").unwrap();
+    assert!(!r.with_store(|s| s.dbs[0].has_slot_index()));
+    assert_eq!(
+        run(&r, &["CLUSTER", "COUNTKEYSINSLOT", "15495"]).unwrap(),
+        Value::Int(1)
+    );
+    assert!(r.with_store(|s| s.dbs[0].has_slot_index()));
+    // A loader's direct insert (as snapshot / RDB loading does).
+    r.with_store(|s| {
+        s.dbs[0].dict.insert(
+            &b"{a}2"[..],
+            emu::keyspace::Entry::new(emu::keyspace::Object::string(&b"v"[..]), None),
+        )
+    });
+    assert!(!r.with_store(|s| s.dbs[0].slot_index_consistent()));
+    assert_eq!(
+        run(&r, &["CLUSTER", "COUNTKEYSINSLOT", "15495"]).unwrap(),
+        Value::Int(2)
+    );
+    assert!(r.with_store(|s| s.dbs[0].slot_index_consistent()));
+}
+
+/// WATCH in cluster mode: keys of several slots in one WATCH, or a transaction on other
+/// slots than the WATCHed keys, fail with CROSSSLOT (a real cluster would answer MOVED from
+/// the WATCHing node whenever those slots live elsewhere); one slot works.
+#[test]
+fn watch_across_slots_is_crossslot() {
+    let r = cluster();
+    let mut p = r.pipeline();
+    let e = p.watch(["a", "b"]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::CrossSlot, "{e:?}");
+    p.reset();
+    // WATCH one slot, write another ("b" lives on another master of a 3-node cluster,
+    // "foo" on the same one as "a" but in another slot): refused, nothing written.
+    for other in ["b", "foo"] {
+        p.watch("a").unwrap();
+        p.multi();
+        p.set(other, "1");
+        let e = p.execute().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::CrossSlot, "{other}: {e:?}");
+        assert_eq!(r.exists(other).unwrap(), 0);
+    }
+    // Two WATCH calls on two slots: the transaction is refused.
+    p.watch("a").unwrap();
+    p.watch("b").unwrap();
+    p.set("a", "1");
+    let e = p.execute().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::CrossSlot, "{e:?}");
+    // The same slot (a hash tag): runs, and the WATCH still guards it.
+    p.watch("a").unwrap();
+    p.set("{a}x", "1").set("a", "2");
+    assert_eq!(p.execute().unwrap(), vec![Value::ok(), Value::ok()]);
+    p.watch("a").unwrap();
+    r.set("a", "changed").unwrap();
+    p.set("{a}x", "2");
+    assert_eq!(p.execute().unwrap_err().kind(), ErrorKind::Watch);
+    // redis-py's transaction(func, *watches) gets the same refusal, once (no retry).
+    let mut calls = 0;
+    let e = r
+        .transaction(&["a"], |pipe| {
+            calls += 1;
+            pipe.set("b", "1");
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!((e.kind(), calls), (ErrorKind::CrossSlot, 1));
+    // Without cluster mode nothing of this applies.
+    let plain = Redis::new();
+    let mut p = plain.pipeline();
+    p.watch(["a", "b"]).unwrap();
+    p.set("c", "1");
+    assert_eq!(p.execute().unwrap(), vec![Value::ok()]);
+}

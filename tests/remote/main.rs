@@ -313,6 +313,72 @@ fn cluster_answers_crossslot_like_the_embedded_cluster_mode() {
     assert_eq!(e.message(), "ERR SELECT is not allowed in cluster mode");
 }
 
+/// WATCH on a cluster: keys of several slots, or a transaction on other slots than the
+/// WATCHed keys, give CROSSSLOT with the embedded cluster mode's kind and text — not a
+/// MOVED from the node that holds the WATCH — and nothing is written.
+#[cfg(feature = "cluster")]
+#[test]
+fn cluster_watch_across_slots_is_crossslot_like_the_embedded_cluster_mode() {
+    let Some((r, _serial)) = cluster() else {
+        return;
+    };
+    let embedded = Redis::builder().cluster_mode(true).build();
+    for h in [&r, &embedded] {
+        let mut p = h.pipeline();
+        let e = p.watch(["a", "b"]).unwrap_err();
+        assert_eq!(
+            (e.kind(), e.message()),
+            (
+                ErrorKind::CrossSlot,
+                "CROSSSLOT Keys in request don't hash to the same slot"
+            ),
+            "remote: {}",
+            h.is_remote()
+        );
+        p.reset();
+        // "b" is on another master than "a"; "foo" on the same master, another slot.
+        for other in ["b", "foo"] {
+            p.watch("a").unwrap();
+            p.multi();
+            // The transaction's own keys are in one slot; the WATCHed key is not in it.
+            p.set(other, "1");
+            let e = p.execute().unwrap_err();
+            assert_eq!(
+                (e.kind(), e.message()),
+                (
+                    ErrorKind::CrossSlot,
+                    "CROSSSLOT Keys in request don't hash to the same slot"
+                ),
+                "{other}, remote: {}",
+                h.is_remote()
+            );
+            assert_eq!(h.exists([other]).unwrap(), 0);
+        }
+        // One slot: runs where the WATCH is, and the WATCH guards it.
+        p.watch("a").unwrap();
+        let _: Option<String> = p.conn().get("{a}x").unwrap();
+        p.set("{a}x", "1").set("a", "2");
+        assert_eq!(p.execute().unwrap(), vec![Value::ok(), Value::ok()]);
+        p.watch("a").unwrap();
+        h.set("a", "changed").unwrap();
+        p.set("{a}x", "2");
+        assert_eq!(p.execute().unwrap_err().kind(), ErrorKind::Watch);
+        let mut calls = 0;
+        let e = h
+            .transaction(&["a"], |pipe| {
+                calls += 1;
+                pipe.set("b", "1");
+                Ok(())
+            })
+            .unwrap_err();
+        assert_eq!((e.kind(), calls), (ErrorKind::CrossSlot, 1));
+        // After all that the handle's pipelines work on any slot again.
+        let mut p = h.pipeline();
+        p.set("b", "x");
+        assert_eq!(p.execute().unwrap(), vec![Value::ok()]);
+    }
+}
+
 #[cfg(feature = "cluster")]
 #[test]
 fn cluster_scan_keys_and_dbsize_cover_every_master() {
@@ -552,4 +618,116 @@ fn connection_pool_of_remote_connections() {
     // Database 4, not the default one.
     assert_eq!(r.get::<_, Option<String>>("k").unwrap(), None);
     assert_eq!(r.with_db(4).get::<_, String>("k").unwrap(), "from-a");
+}
+
+/// The methods that manage an embedded store have nothing to act on behind a remote
+/// handle: `embedded` says so as an `Err`, the others panic with that message (they used
+/// to act on an unused private store), `persistence` is None, and the redis-rs adapter
+/// answers every request with the error. Nothing reaches the server.
+#[test]
+fn embedded_only_methods_fail_loudly_on_a_remote_handle() {
+    let Some(url) = backends::server_url() else {
+        return;
+    };
+    let _serial = backends::serial();
+    let r = backends::fresh(&url);
+    r.set("k", "v").unwrap();
+    let e = r.embedded("advance_time").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Other);
+    assert!(
+        e.message()
+            .starts_with("advance_time needs an embedded store")
+            && e.message().contains("remote+redis://127.0.0.1:"),
+        "{e}"
+    );
+    assert!(Redis::new().embedded("x").is_ok());
+    // A seed in a remote URL is refused, not ignored.
+    let e = emu::from_url(&format!("{url}?seed=7")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Connection);
+    assert!(
+        e.message()
+            .contains("`seed` applies to embedded stores only"),
+        "{e}"
+    );
+    assert!(r.persistence().is_none());
+    fn panics(what: &str, f: impl FnOnce()) {
+        let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err(what);
+        let msg = p.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(
+            msg.contains(&format!("Redis::{what} needs an embedded store")),
+            "{what}: {msg:?}"
+        );
+    }
+    let h = r.clone();
+    panics("with_store", move || {
+        h.with_store(|s| s.dbs[0].len());
+    });
+    let h = r.clone();
+    panics("set_time", move || h.set_time(0));
+    let h = r.clone();
+    panics("advance_time", move || {
+        h.advance_time(Duration::from_secs(3600))
+    });
+    let h = r.clone();
+    panics("now_ms", move || {
+        h.now_ms();
+    });
+    let h = r.clone();
+    panics("purge_expired", move || {
+        h.purge_expired();
+    });
+    let h = r.clone();
+    panics("monitor", move || {
+        h.monitor();
+    });
+    // Same on a handle of another database and a pipeline's connection.
+    let h = r.with_db(1);
+    panics("set_time", move || h.set_time(0));
+    // The server's data is untouched and the handle still works.
+    assert_eq!(r.get::<_, String>("k").unwrap(), "v");
+    assert_eq!(r.ttl("k").unwrap(), -1);
+    // Locks still draw their tokens (from the handle's private RNG).
+    let mut lock = r.lock("L", LockOptions::default());
+    assert!(lock.acquire().unwrap());
+    lock.release().unwrap();
+}
+
+/// The in-process redis-rs adapter over a remote handle: every request is an error
+/// naming the problem (redis-rs's own client reaches a server directly).
+#[cfg(feature = "redis-rs")]
+#[test]
+fn redis_rs_adapter_refuses_a_remote_handle() {
+    use emu::adapters::redis_rs::{EmuAsyncConnection, EmuAsyncPubSub, EmuConnection};
+    let Some(url) = backends::server_url() else {
+        return;
+    };
+    let _serial = backends::serial();
+    let r = backends::fresh(&url);
+    let mut c = EmuConnection::new(&r);
+    let e = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query::<()>(&mut c)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("the redis-rs adapter needs an embedded store"),
+        "{e}"
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut c = EmuAsyncConnection::new(&r);
+        let e = redis::cmd("GET")
+            .arg("k")
+            .query_async::<Option<String>>(&mut c)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("needs an embedded store"), "{e}");
+        let mut ps = EmuAsyncPubSub::new(&r);
+        let e = ps.subscribe("ch").await.unwrap_err();
+        assert!(e.to_string().contains("needs an embedded store"), "{e}");
+    });
+    assert_eq!(r.exists(["k"]).unwrap(), 0, "nothing ran anywhere");
 }

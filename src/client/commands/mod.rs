@@ -80,7 +80,7 @@ impl Args {
     }
 }
 
-/// Defines typed command methods on both `Redis` and `Pipeline`.
+/// Defines typed command methods on `Redis`, `Pipeline` and `AsyncRedis`.
 ///
 /// ```text
 /// commands! {
@@ -95,7 +95,9 @@ impl Args {
 /// holds extra bounds. The body builds the argument vector. With `-> T` (a reply of one
 /// fixed shape) the `Redis` method returns `Result<T>`; without it the method gets a final
 /// generic `RV: FromValue` and the caller picks the reply type (the crate docs' "Reply
-/// types" section states the rule). The `Pipeline` method returns `&mut Pipeline`.
+/// types" section states the rule). The `Pipeline` method returns `&mut Pipeline`; the
+/// `AsyncRedis` method returns an `AsyncReply`, a `Send + 'static` future of the `Redis`
+/// method's result (the arguments are encoded at the call, so it borrows nothing).
 macro_rules! commands {
     ($(
         $(#[$doc:meta])*
@@ -109,6 +111,14 @@ macro_rules! commands {
                 $crate::client::commands::redis_method! {
                     $(#[$doc])*
                     fn $name [$($g)*] ($($arg: $ty),*) $(-> $ret)? $(where [$($w)*])? $body
+                }
+            )*
+        }
+
+        impl $crate::client::AsyncRedis {
+            $(
+                $crate::client::commands::async_method! {
+                    $name [$($g)*] ($($arg: $ty),*) $(-> $ret)? $(where [$($w)*])? $body
                 }
             )*
         }
@@ -166,3 +176,44 @@ macro_rules! redis_method {
     };
 }
 pub(crate) use redis_method;
+
+/// One `AsyncRedis` method of [`commands!`]: the `Redis` method's result as a future.
+macro_rules! async_method {
+    (
+        $name:ident [$($g:tt)*] ($($arg:ident : $ty:ty),*) -> $ret:ty
+            $(where [$($w:tt)*])?
+            $body:block
+    ) => {
+        #[doc = concat!(
+            "[`Redis::", stringify!($name), "`](crate::Redis::", stringify!($name),
+            ") as a future (see [`AsyncRedis`](crate::client::AsyncRedis))."
+        )]
+        pub fn $name<$($g)*>(
+            &self, $($arg: $ty),*
+        ) -> $crate::client::asynchronous::AsyncReply<$ret>
+        $(where $($w)*)?
+        {
+            let a: $crate::client::commands::Args = $body;
+            self.run(a)
+        }
+    };
+    (
+        $name:ident [$($g:tt)*] ($($arg:ident : $ty:ty),*)
+            $(where [$($w:tt)*])?
+            $body:block
+    ) => {
+        #[doc = concat!(
+            "[`Redis::", stringify!($name), "`](crate::Redis::", stringify!($name),
+            ") as a future (see [`AsyncRedis`](crate::client::AsyncRedis))."
+        )]
+        pub fn $name<$($g)* RV: $crate::client::FromValue>(
+            &self, $($arg: $ty),*
+        ) -> $crate::client::asynchronous::AsyncReply<RV>
+        $(where $($w)*)?
+        {
+            let a: $crate::client::commands::Args = $body;
+            self.run(a)
+        }
+    };
+}
+pub(crate) use async_method;

@@ -1,0 +1,91 @@
+//! The cost of the async surface over the sync handle, in one run: SET then GET of the same
+//! key, one request at a time, through `Redis` and through `AsyncRedis` (awaited one by one
+//! on a current-thread tokio runtime), on an embedded store and on a `redis-server` (feature
+//! `remote`; the bench starts its own on a free loopback port).
+//!
+//! `cargo bench --features remote --bench async_overhead` (knobs: `OPS`, default 20000
+//! commands per measurement; `ROUNDS`, default 7). The two forms alternate round by round
+//! and the best round of each counts (these machines are noisy); the ratio printed is the
+//! async time over the sync time.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn measure(name: &str, r: emu::Redis, ops: usize, rounds: usize) {
+    let a = r.to_async();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let keys: Vec<String> = (0..1000).map(|i| format!("key:{i}")).collect();
+    let value = "x".repeat(32);
+    let sync_round = || {
+        let t = Instant::now();
+        for i in 0..ops / 2 {
+            let k = &keys[i % keys.len()];
+            r.set(k, &value).expect("SET");
+            let v: Option<Vec<u8>> = r.get(k).expect("GET");
+            assert!(v.is_some());
+        }
+        t.elapsed()
+    };
+    let async_round = || {
+        rt.block_on(async {
+            let t = Instant::now();
+            for i in 0..ops / 2 {
+                let k = &keys[i % keys.len()];
+                a.set(k, &value).await.expect("SET");
+                let v: Option<Vec<u8>> = a.get(k).await.expect("GET");
+                assert!(v.is_some());
+            }
+            t.elapsed()
+        })
+    };
+    let (mut best_sync, mut best_async) = (Duration::MAX, Duration::MAX);
+    for _ in 0..rounds {
+        best_sync = best_sync.min(sync_round());
+        best_async = best_async.min(async_round());
+    }
+    let per = |d: Duration| d.as_nanos() as f64 / ops as f64 / 1000.0;
+    println!(
+        "{name:<9} sync {:>7.2} µs/op   async {:>7.2} µs/op   ratio {:.3}",
+        per(best_sync),
+        per(best_async),
+        best_async.as_secs_f64() / best_sync.as_secs_f64()
+    );
+}
+
+fn main() {
+    let ops = env("OPS", 20_000);
+    let rounds = env("ROUNDS", 7);
+    measure("embedded", emu::Redis::new(), ops, rounds);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let mut server = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no", "--logfile", ""])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server on PATH (apt-get install redis-server)");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "redis-server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let remote = emu::from_url(&format!("remote+redis://127.0.0.1:{port}")).expect("remote");
+    measure("server", remote, ops, rounds);
+    let _ = server.kill();
+    let _ = server.wait();
+}

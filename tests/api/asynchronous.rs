@@ -1,0 +1,207 @@
+//! `AsyncRedis` (the async surface) on the three backends: the typed methods generated with
+//! the sync ones, `cmd`, pipelines and transactions, EVAL / EVALSHA / `Script::call_async`,
+//! blocking commands as futures, Pub/Sub, concurrent tasks — checked against the sync
+//! handle on the same store or server.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use emu::{AsyncRedis, ErrorKind, Value};
+
+/// Runs `f` on a fresh current-thread tokio runtime: one executor thread, so a call that
+/// blocked its thread would stall every other task of the test.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+backends!(async_typed_methods);
+fn async_typed_methods(r: emu::Redis) {
+    let a: AsyncRedis = r.to_async();
+    block_on(async {
+        a.set("s", "v").await.unwrap();
+        let v: Option<String> = a.get("s").await.unwrap();
+        assert_eq!(v.as_deref(), Some("v"));
+        assert_eq!(a.get::<_, Option<String>>("none").await.unwrap(), None);
+        assert_eq!(a.incr("n").await.unwrap(), 1);
+        assert_eq!(a.incrby("n", 4).await.unwrap(), 5);
+        assert!(a.expire("n", 100).await.unwrap());
+        assert_eq!(a.ttl("n").await.unwrap(), 100);
+        assert_eq!(a.hset("h", "f", "1").await.unwrap(), 1);
+        let h: HashMap<String, String> = a.hgetall("h").await.unwrap();
+        assert_eq!(h["f"], "1");
+        assert_eq!(a.rpush("l", ["a", "b", "c"]).await.unwrap(), 3);
+        let l: Vec<String> = a.lrange("l", 0, -1).await.unwrap();
+        assert_eq!(l, ["a", "b", "c"]);
+        let p: Option<String> = a.lpop("l").await.unwrap();
+        assert_eq!(p.as_deref(), Some("a"));
+        assert_eq!(a.sadd("set", ["x", "y", "x"]).await.unwrap(), 2);
+        let mut m: Vec<String> = a.smembers("set").await.unwrap();
+        m.sort();
+        assert_eq!(m, ["x", "y"]);
+        assert_eq!(a.zadd("z", [("m1", 1.5), ("m2", 0.5)]).await.unwrap(), 2);
+        let z: Vec<(String, f64)> = a.zrange_withscores("z", 0, -1).await.unwrap();
+        assert_eq!(z, [("m2".to_string(), 0.5), ("m1".to_string(), 1.5)]);
+        assert_eq!(a.delete("s").await.unwrap(), 1);
+        // Errors: the same kinds and texts as the sync handle.
+        let e = a.incr("l").await.unwrap_err();
+        let sync_e = r.incr("l").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::WrongType);
+        assert_eq!(e.message(), sync_e.message());
+        // The escape hatch and the raw form.
+        let raw: Value = a.cmd("HGET").arg("h").arg("f").query().await.unwrap();
+        assert_eq!(raw, Value::bulk("1"));
+        let e = a.cmd("GET").query::<Value>().await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Arity);
+        assert_eq!(
+            a.execute(&[&b"EXISTS"[..], b"h"]).await.unwrap(),
+            Value::Int(1)
+        );
+        // Same data as the sync handle sees.
+        assert_eq!(r.get::<_, i64>("n").unwrap(), 5);
+        // Futures own their arguments: they can be spawned and outlive the borrowed key.
+        let key = String::from("spawned");
+        let fut = a.set(&key, 7);
+        drop(key);
+        tokio::spawn(fut).await.unwrap().unwrap();
+        assert_eq!(a.get::<_, i64>("spawned").await.unwrap(), 7);
+    });
+}
+
+backends!(async_pipelines_and_transactions);
+fn async_pipelines_and_transactions(r: emu::Redis) {
+    let a = r.to_async();
+    block_on(async {
+        let mut p = a.pipeline();
+        p.set("{p}a", 1).incr("{p}a").get("{p}a");
+        let out = a.run_pipeline(p).await.unwrap();
+        assert_eq!(out, vec![Value::ok(), Value::Int(2), Value::bulk("2")]);
+        let mut p = a.pipeline_batch();
+        p.set("x", 1).incr("{p}a").rpush("x", "v");
+        let out = a.run_pipeline(p).await.unwrap();
+        assert_eq!(out[..2], [Value::ok(), Value::Int(3)]);
+        assert!(matches!(&out[2], Value::Error(e) if e.starts_with("WRONGTYPE")));
+        // A transaction rejected while queueing: nothing ran.
+        let mut p = a.pipeline();
+        p.set("{p}b", 1).cmd("GET");
+        let e = a.run_pipeline(p).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Arity);
+        assert_eq!(a.exists("{p}b").await.unwrap(), 0);
+        // WATCH transactions through `blocking` (WATCH runs at once).
+        let other = r.clone();
+        let replies = a
+            .blocking(move |r| {
+                let mut tries = 0;
+                r.transaction(&["{p}a"], |pipe| {
+                    tries += 1;
+                    let n: i64 = pipe.conn().get("{p}a")?;
+                    if tries == 1 {
+                        other.set("{p}a", 10)?;
+                    }
+                    pipe.multi();
+                    pipe.set("{p}a", n + 1);
+                    Ok(())
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(replies, vec![Value::ok()]);
+        assert_eq!(a.get::<_, i64>("{p}a").await.unwrap(), 11);
+    });
+}
+
+backends!(async_scripts);
+fn async_scripts(r: emu::Redis) {
+    let a = r.to_async();
+    block_on(async {
+        let v: i64 = a
+            .eval("return redis.call('incrby', KEYS[1], ARGV[1])", "k", 5)
+            .await
+            .unwrap();
+        assert_eq!(v, 5);
+        let sha = a.script_load("return ARGV[1]").await.unwrap();
+        let v: String = a.evalsha(&sha, (), "hi").await.unwrap();
+        assert_eq!(v, "hi");
+        let s = r.register_script("return redis.call('get', KEYS[1])");
+        a.cmd("SCRIPT").arg("FLUSH").query::<()>().await.unwrap();
+        // NOSCRIPT → SCRIPT LOAD → EVALSHA.
+        let v: String = s.call_async(&a, "k", ()).await.unwrap();
+        assert_eq!(v, "5");
+        let e = a
+            .evalsha::<Value>("0".repeat(40), (), ())
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "NOSCRIPT");
+    });
+}
+
+backends!(async_blocking_commands_do_not_block_the_executor);
+fn async_blocking_commands_do_not_block_the_executor(r: emu::Redis) {
+    let a = r.to_async();
+    block_on(async {
+        // BLPOP waits as a future; on this single-threaded executor the push below runs
+        // only if the waiting BLPOP leaves the thread free.
+        let waiting = tokio::spawn(a.blpop::<_, Option<(String, String)>>("q", 20.0));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(a.rpush("q", "job").await.unwrap(), 1);
+        let got = waiting.await.unwrap().unwrap();
+        assert_eq!(got, Some(("q".to_string(), "job".to_string())));
+        // A timeout still answers nil.
+        let none: Option<(String, String)> = a.blpop("q", 0.05).await.unwrap();
+        assert_eq!(none, None);
+    });
+}
+
+backends!(async_concurrent_tasks);
+fn async_concurrent_tasks(r: emu::Redis) {
+    let a = r.to_async();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..50).map(|_| tokio::spawn(a.incr("c"))).collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        assert_eq!(a.get::<_, i64>("c").await.unwrap(), 50);
+    });
+}
+
+backends!(async_pubsub);
+fn async_pubsub(r: emu::Redis) {
+    let a = r.to_async();
+    block_on(async {
+        let sub = a.pubsub();
+        sub.subscribe("news").await.unwrap();
+        let confirm = sub
+            .get_message(Some(Duration::from_secs(10)))
+            .await
+            .unwrap()
+            .expect("subscribe confirmation");
+        assert_eq!(confirm.channel, b"news");
+        // A subscriber on a remote server may need a moment to be registered everywhere.
+        let mut delivered = 0;
+        for _ in 0..100 {
+            delivered = a.publish("news", "hello").await.unwrap();
+            if delivered > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(delivered >= 1);
+        let m = sub
+            .get_message(Some(Duration::from_secs(10)))
+            .await
+            .unwrap()
+            .expect("message");
+        assert_eq!(
+            (m.channel.as_slice(), m.data.clone()),
+            (&b"news"[..], Value::bulk("hello"))
+        );
+        sub.unsubscribe("news").await.unwrap();
+    });
+}
