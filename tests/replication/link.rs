@@ -90,6 +90,35 @@ impl ReplLink {
         l
     }
 
+    /// Attaches with the old protocol: `SYNC`, which gets the RDB (`$<len>`) with no
+    /// `+FULLRESYNC` line and never acknowledges.
+    pub fn attach_sync(addr: SocketAddr) -> ReplLink {
+        let s = TcpStream::connect(addr).expect("connect");
+        let mut l = ReplLink {
+            s,
+            buf: Vec::new(),
+            psync_reply: String::new(),
+            rdb: Vec::new(),
+            mark: None,
+        };
+        l.send(&[b"SYNC"]);
+        let mut head = l.line();
+        while head.is_empty() {
+            head = l.line();
+        }
+        let n: usize = head
+            .strip_prefix('$')
+            .unwrap_or_else(|| panic!("not an RDB transfer: {head:?}"))
+            .parse()
+            .expect("RDB length");
+        while l.buf.len() < n {
+            l.fill();
+        }
+        l.rdb = l.buf.drain(..n).collect();
+        assert!(l.rdb.starts_with(b"REDIS0010"), "an RDB v10");
+        l
+    }
+
     /// True if the master closes the link within `limit` (whatever it sends meanwhile is
     /// read and dropped; nothing is acknowledged).
     pub fn closed_within(&mut self, limit: Duration) -> bool {

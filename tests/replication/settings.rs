@@ -37,7 +37,10 @@ fn wait_for(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
 /// differential tests are, when redis-server is missing): `f` gets the address and a
 /// label.
 fn on_both(why: &str, f: impl Fn(SocketAddr, &str) -> Vec<String>) {
-    let Some(real) = start_real_redis_with(why, &[]) else {
+    // A disk-based sync (SYNC, `repl-diskless-sync no`) writes its RDB into `--dir`.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(real) = start_real_redis_with(why, &["--dir", &dir.path().display().to_string()])
+    else {
         return;
     };
     let (_redis, running) = start();
@@ -155,6 +158,45 @@ fn repl_timeout_drops_a_silent_replica() {
             std::thread::sleep(Duration::from_millis(300));
         }
         assert_eq!(info_field(&mut c, "connected_slaves"), "1", "{who}");
+        out
+    });
+}
+
+#[test]
+fn repl_timeout_spares_a_sync_replica_and_diskless_no_frames_by_length() {
+    on_both("the SYNC / repl-diskless-sync no test", |addr, who| {
+        let mut c = Raw::connect(addr);
+        let mut out = Vec::new();
+        out.push(text(&c.cmd(&[b"CONFIG", b"SET", b"repl-timeout", b"1"])));
+        // An old-protocol replica never acknowledges: it is not timed out while streaming.
+        let mut old = ReplLink::attach_sync(addr);
+        assert!(
+            !old.closed_within(Duration::from_secs(4)),
+            "{who}: the SYNC replica was dropped"
+        );
+        assert_eq!(info_field(&mut c, "connected_slaves"), "1", "{who}");
+        drop(old);
+        // repl-diskless-sync no: a capa-eof replica gets `$<len>`, at once.
+        out.push(text(&c.cmd(&[b"CONFIG", b"SET", b"repl-timeout", b"60"])));
+        out.push(text(&c.cmd(&[
+            b"CONFIG",
+            b"SET",
+            b"repl-diskless-sync",
+            b"no",
+        ])));
+        out.push(text(&c.cmd(&[
+            b"CONFIG",
+            b"SET",
+            b"repl-diskless-sync-delay",
+            b"30",
+        ])));
+        let t = Instant::now();
+        let link = ReplLink::attach(addr, true);
+        assert_eq!(link.mark, None, "{who}");
+        assert!(
+            t.elapsed() < Duration::from_secs(25),
+            "{who}: it waited the delay"
+        );
         out
     });
 }
