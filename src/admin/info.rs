@@ -285,7 +285,7 @@ fn section(
             // what Redis's AOF is: report it as enabled, and a failed log write (writes
             // then get MISCONF) as `err`.
             let logged = store.durability().is_some();
-            let write_status = if store.deny_writes().is_some() {
+            let write_status = if store.disk_error().is_some() {
                 "err"
             } else {
                 "ok"

@@ -405,6 +405,23 @@ pub struct Config {
     pub cluster_enabled: bool,
     /// `client-output-buffer-limit`
     pub client_output_buffer_limit: ObufLimits,
+    /// `repl-backlog-ttl` (seconds; 0 = never): the replication backlog is freed after this
+    /// long without replicas (see `crate::engine::repl`).
+    pub repl_backlog_ttl: i64,
+    /// `repl-timeout` (seconds): an online replica silent (no REPLCONF ACK) for longer is
+    /// dropped.
+    pub repl_timeout: i64,
+    /// `min-replicas-to-write` (0 = off): writes are refused with NOREPLICAS when fewer
+    /// replicas are good.
+    pub min_replicas_to_write: i64,
+    /// `min-replicas-max-lag` (seconds; 0 = off): a good replica acknowledged within this.
+    pub min_replicas_max_lag: i64,
+    /// `repl-diskless-sync-delay` (seconds): how long a full sync waits for more replicas
+    /// to share its RDB.
+    pub repl_diskless_sync_delay: i64,
+    /// `repl-diskless-sync-max-replicas` (0 = no limit): a full sync starts before the
+    /// delay once this many replicas wait.
+    pub repl_diskless_sync_max_replicas: i64,
     /// `enable-protected-configs`: who may CONFIG SET the protected parameters.
     pub enable_protected_configs: ProtectedAction,
     /// `enable-debug-command`: who may run DEBUG.
@@ -528,6 +545,12 @@ impl Config {
                 replica: none,
                 pubsub: none,
             },
+            repl_backlog_ttl: 0,
+            repl_timeout: 0,
+            min_replicas_to_write: 0,
+            min_replicas_max_lag: 0,
+            repl_diskless_sync_delay: 0,
+            repl_diskless_sync_max_replicas: 0,
             enable_protected_configs: ProtectedAction::No,
             enable_debug_command: ProtectedAction::No,
             enable_module_command: ProtectedAction::No,

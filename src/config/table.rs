@@ -436,7 +436,7 @@ pub static TABLE: &[ConfigSpec] = &[
     // cluster mode, see `admin::cluster`.
     boolean!("cluster-enabled", cluster_enabled, "no").immutable(),
     // ---- Stored only (kept and reported, never acted on) unless noted: replication (emu is
-    // never a replica; the master side reads two `repl-*` rows, marked), cluster (no cluster bus), TLS (no TLS listener), active defrag (no
+    // never a replica; the master side's rows are marked), cluster (no cluster bus), TLS (no TLS listener), active defrag (no
     // jemalloc), AOF/RDB tuning (emu's own log and snapshots), process and logging.
     sint!("acllog-max-len", 0, LONG_MAX, "128"),
     senum!(
@@ -499,8 +499,24 @@ pub static TABLE: &[ConfigSpec] = &[
     stext!("logfile", "").immutable(),
     stext!("masterauth", ""),
     stext!("masteruser", ""),
-    sint!("min-replicas-max-lag", 0, INT_MAX, "10").alias("min-slaves-max-lag"),
-    sint!("min-replicas-to-write", 0, INT_MAX, "0").alias("min-slaves-to-write"),
+    // Honoured by the replication master (`engine::repl`): NOREPLICAS below enough good
+    // replicas.
+    int!(
+        "min-replicas-max-lag",
+        min_replicas_max_lag,
+        0,
+        INT_MAX,
+        "10"
+    )
+    .alias("min-slaves-max-lag"),
+    int!(
+        "min-replicas-to-write",
+        min_replicas_to_write,
+        0,
+        INT_MAX,
+        "0"
+    )
+    .alias("min-slaves-to-write"),
     sbool!("no-appendfsync-on-rewrite", "no"),
     senum!("oom-score-adj", ["no", "yes", "relative", "absolute"], "no"),
     stext!("oom-score-adj-values", "0 200 800"),
@@ -515,19 +531,36 @@ pub static TABLE: &[ConfigSpec] = &[
     sbool!("rdb-save-incremental-fsync", "yes"),
     // Read by the replication master (`engine::repl`) when its backlog is created.
     sint!("repl-backlog-size", 1, LLONG_MAX, "1048576", mem),
-    sint!("repl-backlog-ttl", 0, LONG_MAX, "3600"),
+    // Honoured (`engine::repl`): the backlog is freed after this long without replicas.
+    int!("repl-backlog-ttl", repl_backlog_ttl, 0, LONG_MAX, "3600"),
     sbool!("repl-disable-tcp-nodelay", "no"),
     senum!(
         "repl-diskless-load",
         ["disabled", "on-empty-db", "swapdb"],
         "disabled"
     ),
+    // Read by the replication master (`rdb::master`) at each full sync: `no` frames the
+    // RDB `$<length>` without waiting.
     sbool!("repl-diskless-sync", "yes"),
-    sint!("repl-diskless-sync-delay", 0, INT_MAX, "5"),
-    sint!("repl-diskless-sync-max-replicas", 0, INT_MAX, "0"),
+    // Honoured (`rdb::master`): a full sync waits for more replicas to share its RDB.
+    int!(
+        "repl-diskless-sync-delay",
+        repl_diskless_sync_delay,
+        0,
+        INT_MAX,
+        "5"
+    ),
+    int!(
+        "repl-diskless-sync-max-replicas",
+        repl_diskless_sync_max_replicas,
+        0,
+        INT_MAX,
+        "0"
+    ),
     // Read by the replication master (`engine::repl`): PING into the stream.
     sint!("repl-ping-replica-period", 1, INT_MAX, "10").alias("repl-ping-slave-period"),
-    sint!("repl-timeout", 1, INT_MAX, "60"),
+    // Honoured (`engine::repl`): a silent online replica is dropped.
+    int!("repl-timeout", repl_timeout, 1, INT_MAX, "60"),
     stext!("replica-announce-ip", "").alias("slave-announce-ip"),
     sint!("replica-announce-port", 0, 65535, "0").alias("slave-announce-port"),
     sbool!("replica-announced", "yes"),

@@ -16,6 +16,12 @@
 //! drains to the socket. A replica whose buffer passes `client-output-buffer-limit replica`
 //! is dropped, so a slow replica never blocks the server.
 //!
+//! Once a second the server's timer runs [`Master::cron`] (Redis `replicationCron`):
+//! `repl-timeout` drops silent replicas, `repl-backlog-ttl` frees the backlog of a master
+//! left without replicas (recording stops, a later replica starts a new history), and
+//! delayed disk-less full resyncs start together. [`Master::good_replicas`] is what
+//! `min-replicas-to-write` counts.
+//!
 //! The SYNC/PSYNC/REPLCONF handlers (and the RDB of the full resync) live in
 //! `crate::rdb::master`; ROLE, WAIT and INFO replication in `crate::admin`.
 
@@ -67,6 +73,11 @@ fn wire_argv(argv: &[Vec<u8>]) -> &[Vec<u8>] {
 pub enum Phase {
     /// REPLCONF seen, no SYNC/PSYNC yet.
     Handshake,
+    /// A disk-less full resync waits `repl-diskless-sync-delay` for more replicas to share
+    /// its RDB (`wait_bgsave`; Redis `SLAVE_STATE_WAIT_BGSAVE_START`). Nothing but
+    /// keepalive newlines is sent yet, not even the `+FULLRESYNC` reply, and the stream is
+    /// not queued.
+    WaitStart,
     /// The RDB of the full resync is being produced (`wait_bgsave`).
     WaitBgsave,
     /// The RDB is being sent (`send_bulk`).
@@ -80,7 +91,7 @@ impl Phase {
     pub fn name(self) -> &'static str {
         match self {
             Phase::Handshake => "handshake",
-            Phase::WaitBgsave => "wait_bgsave",
+            Phase::WaitStart | Phase::WaitBgsave => "wait_bgsave",
             Phase::SendBulk => "send_bulk",
             Phase::Online => "online",
         }
@@ -99,6 +110,16 @@ pub struct LinkState {
     pub capa_eof: bool,
     /// REPLCONF capa psync2.
     pub capa_psync2: bool,
+    /// Attached with SYNC (Redis `CLIENT_PRE_PSYNC`): an old-protocol replica that sends no
+    /// ACKs, so `repl-timeout` never drops it while streaming.
+    pub pre_psync: bool,
+    /// Attached with PSYNC: the full resync starts with `+FULLRESYNC <replid> <offset>`.
+    pub psync: bool,
+    /// When SYNC/PSYNC arrived (the wait for `repl-diskless-sync-delay` counts from here).
+    pub since: Instant,
+    /// When the front end last wrote bytes of the RDB transfer (`repl-timeout` drops a
+    /// replica whose transfer stalls that long).
+    pub last_write: Instant,
     /// The last REPLCONF ACK offset.
     pub ack_offset: u64,
     /// When the last REPLCONF ACK arrived (INFO `lag`).
@@ -151,6 +172,10 @@ impl ReplicaLink {
                 announced_ip: None,
                 capa_eof: false,
                 capa_psync2: false,
+                pre_psync: false,
+                psync: false,
+                since: Instant::now(),
+                last_write: Instant::now(),
                 ack_offset: 0,
                 ack_time: Instant::now(),
                 head: Vec::new(),
@@ -177,17 +202,35 @@ impl ReplicaLink {
     }
 
     /// Queues the RDB transfer (after the PSYNC reply already in `head`): the stream follows.
-    pub fn rdb_done(&self, transfer: Result<Vec<u8>, String>) {
+    pub fn rdb_done(&self, transfer: Result<&[&[u8]], String>) {
         let mut st = self.state.lock();
         match transfer {
-            Ok(bytes) => {
-                st.head.extend_from_slice(&bytes);
+            Ok(parts) => {
+                for p in parts {
+                    st.head.extend_from_slice(p);
+                }
                 st.rdb_ready = true;
                 st.phase = Phase::SendBulk;
+                st.last_write = Instant::now();
             }
             Err(e) => st.closed = Some(e),
         }
         wake(&st);
+    }
+
+    /// A newline while the replica waits for its RDB (Redis's once-a-second keepalive to
+    /// replicas waiting for a BGSAVE; a replica reads it as "still preparing").
+    pub fn keepalive(&self) {
+        let mut st = self.state.lock();
+        if st.closed.is_none() && matches!(st.phase, Phase::WaitStart | Phase::WaitBgsave) {
+            st.head.push(b'\n');
+            wake(&st);
+        }
+    }
+
+    /// Wakes the front end (something was queued in `head`).
+    pub fn wake(&self) {
+        wake(&self.state.lock());
     }
 
     /// Drops the link: its front end closes the connection.
@@ -221,6 +264,8 @@ impl ReplicaLink {
         if st.rdb_ready {
             if st.phase == Phase::SendBulk && out.is_empty() {
                 st.phase = Phase::Online;
+                // Redis `putSlaveOnline`: the ACK clock starts now (no false timeout).
+                st.ack_time = Instant::now();
             }
             if st.phase == Phase::Online && !st.stream_on_ack {
                 if out.is_empty() {
@@ -231,6 +276,11 @@ impl ReplicaLink {
             }
         }
         Ok(out)
+    }
+
+    /// The front end wrote bytes to the replica (a stalled RDB transfer times out).
+    pub fn wrote(&self) {
+        self.state.lock().last_write = Instant::now();
     }
 
     /// Records a REPLCONF ACK.
@@ -247,7 +297,9 @@ impl ReplicaLink {
     /// Queues stream bytes, dropping the link past `client-output-buffer-limit replica`.
     fn push(&self, bytes: &[u8], cfg: &Config) {
         let mut st = self.state.lock();
-        if st.closed.is_some() || st.phase == Phase::Handshake {
+        if st.closed.is_some() || matches!(st.phase, Phase::Handshake | Phase::WaitStart) {
+            // Redis feeds no replica in WAIT_BGSAVE_START: its stream starts at the offset
+            // of the RDB it will get.
             return;
         }
         st.buf.extend_from_slice(bytes);
@@ -296,6 +348,30 @@ pub struct Master {
     /// WAIT asked for acknowledgements: a `REPLCONF GETACK *` goes out at the end of the
     /// batch (once, however many WAITs).
     pub getack_pending: bool,
+    /// Since when no replica is attached (Redis `repl_no_slaves_since`): the backlog is
+    /// freed `repl-backlog-ttl` seconds later.
+    no_replicas_since: Option<Instant>,
+    /// Whether the store recorded effects before the backlog was created (it records them
+    /// while the backlog lives, and goes back to this when it is freed).
+    pub recorded_before: bool,
+}
+
+/// What [`Master::cron`] leaves to its caller.
+#[derive(Debug, Default)]
+pub struct CronOutcome {
+    /// The backlog was freed (`repl-backlog-ttl`): the caller takes a new replication id
+    /// and stops recording effects for the stream.
+    pub backlog_freed: bool,
+    /// Replicas whose disk-less full resync is due now: they share one RDB.
+    pub start: Vec<Arc<ReplicaLink>>,
+}
+
+/// `-NOREPLICAS Not enough good replicas to write.` (Redis `shared.noreplicaserr`).
+pub fn noreplicas_error() -> crate::error::Error {
+    crate::error::Error::new(
+        crate::error::ErrorKind::Other,
+        "NOREPLICAS Not enough good replicas to write.",
+    )
 }
 
 struct Backlog {
@@ -381,11 +457,98 @@ impl Master {
     pub fn add(&mut self, link: Arc<ReplicaLink>) {
         self.replicas.retain(|r| r.id != link.id && !r.is_closed());
         self.replicas.push(link);
+        self.no_replicas_since = None;
     }
 
     /// Forgets replica `id` (its connection closed).
     pub fn remove(&mut self, id: u64) {
         self.replicas.retain(|r| r.id != id);
+        self.note_if_alone();
+    }
+
+    /// Starts the `repl-backlog-ttl` clock when the last replica is gone.
+    fn note_if_alone(&mut self) {
+        if self.replicas.is_empty() && self.no_replicas_since.is_none() {
+            self.no_replicas_since = Some(Instant::now());
+        }
+    }
+
+    /// The once-a-second duties of Redis's `replicationCron` for a master:
+    ///
+    /// * `repl-timeout`: an online replica that sent no REPLCONF ACK for more than that
+    ///   many seconds is dropped (not one attached with SYNC, which never acknowledges),
+    ///   and so is one whose RDB transfer wrote nothing for that long;
+    /// * `repl-backlog-ttl`: with no replica for more than that many seconds (0: never),
+    ///   the backlog is freed (INFO `repl_backlog_active:0`); the caller changes the
+    ///   replication id, as Redis does, so no old replica can continue partially;
+    /// * disk-less full resyncs waiting in [`Phase::WaitStart`] start together once the
+    ///   longest waiting one waited `repl-diskless-sync-delay` seconds, or (with
+    ///   `repl-diskless-sync-max-replicas` > 0) once that many wait (Redis
+    ///   `shouldStartChildForReplication`).
+    pub fn cron(&mut self, cfg: &Config) -> CronOutcome {
+        let mut out = CronOutcome::default();
+        let timeout = cfg.repl_timeout.max(1) as u64;
+        for r in &self.replicas {
+            let st = r.state();
+            let why = match st.phase {
+                Phase::Online if !st.pre_psync && st.ack_time.elapsed().as_secs() > timeout => {
+                    Some("timeout (streaming sync)")
+                }
+                Phase::SendBulk if st.last_write.elapsed().as_secs() > timeout => {
+                    Some("timeout (full sync)")
+                }
+                _ => None,
+            };
+            drop(st);
+            if let Some(why) = why {
+                r.close(why);
+            }
+        }
+        self.replicas.retain(|r| !r.is_closed());
+        self.note_if_alone();
+        let ttl = u64::try_from(cfg.repl_backlog_ttl).unwrap_or(0);
+        if self.replicas.is_empty() && ttl > 0 && self.backlog.is_some() {
+            if let Some(since) = self.no_replicas_since {
+                if since.elapsed().as_secs() > ttl {
+                    self.backlog = None;
+                    self.seldb = None;
+                    self.last_ping = None;
+                    out.backlog_freed = true;
+                }
+            }
+        }
+        let waiting: Vec<&Arc<ReplicaLink>> = self
+            .replicas
+            .iter()
+            .filter(|r| r.state().phase == Phase::WaitStart)
+            .collect();
+        if !waiting.is_empty() {
+            let max_idle = waiting
+                .iter()
+                .map(|r| r.state().since.elapsed().as_secs())
+                .max()
+                .unwrap_or(0);
+            let delay = cfg.repl_diskless_sync_delay.max(0) as u64;
+            let max = cfg.repl_diskless_sync_max_replicas.max(0) as usize;
+            if max_idle >= delay || (max > 0 && waiting.len() >= max) {
+                out.start = waiting.into_iter().cloned().collect();
+            }
+        }
+        out
+    }
+
+    /// Replicas that count for `min-replicas-to-write`: online, and acknowledged within
+    /// `max_lag` seconds (Redis `refreshGoodSlavesCount`).
+    pub fn good_replicas(&self, max_lag: u64) -> usize {
+        self.replicas
+            .iter()
+            .filter(|r| {
+                let st = r.state();
+                st.closed.is_none()
+                    && st.phase == Phase::Online
+                    && st.ack_time.elapsed().as_secs() <= max_lag
+            })
+            .count()
     }
 
     /// Replicas (online) whose acknowledged offset reached `offset` (WAIT).
@@ -445,6 +608,7 @@ impl Master {
         }
         if dropped {
             self.replicas.retain(|r| !r.is_closed());
+            self.note_if_alone();
         }
     }
 
@@ -512,7 +676,7 @@ mod tests {
         assert_eq!(m.offset, want.len() as u64);
         // The stream waits behind the RDB.
         assert!(link.take_output().is_ok_and(|o| o.is_empty()));
-        link.rdb_done(Ok(b"RDB".to_vec()));
+        link.rdb_done(Ok(&[b"RDB"]));
         assert_eq!(link.take_output().ok(), Some(b"RDB".to_vec()));
         assert_eq!(link.take_output().ok(), Some(want.as_bytes().to_vec()));
         assert_eq!(m.backlog_from(1), Some(want.as_bytes().to_vec()));

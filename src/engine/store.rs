@@ -329,9 +329,28 @@ impl Store {
         self.durability.as_ref()
     }
 
-    /// The error a write command gets now (MISCONF after a failed write or fsync), if any.
+    /// The error a write command gets now, if any: MISCONF after a failed write or fsync,
+    /// else NOREPLICAS while fewer than `min-replicas-to-write` replicas acknowledged
+    /// within `min-replicas-max-lag` seconds (Redis `checkGoodReplicasStatus`; both
+    /// settings non-zero). Redis checks them in this order in `processCommand`, and both
+    /// where a script's write command is checked.
     #[inline]
     pub fn deny_writes(&self) -> Option<crate::error::Error> {
+        if let Some(e) = self.durability.as_ref().and_then(|d| d.deny_writes()) {
+            return Some(e);
+        }
+        let (need, lag) = (
+            self.config.min_replicas_to_write,
+            self.config.min_replicas_max_lag,
+        );
+        if need > 0 && lag > 0 && (self.repl.good_replicas(lag as u64) as i64) < need {
+            return Some(crate::engine::repl::noreplicas_error());
+        }
+        None
+    }
+
+    /// The MISCONF error of a failed log write or fsync, if any (INFO's write status).
+    pub fn disk_error(&self) -> Option<crate::error::Error> {
         self.durability.as_ref().and_then(|d| d.deny_writes())
     }
 
@@ -382,8 +401,19 @@ impl Store {
         if !self.repl.is_active() {
             // Whatever was recorded before belongs to no unit of the stream.
             self.effects.take_unit();
+            self.repl.recorded_before = self.effects.is_recording();
             self.effects.set_recording(true);
             self.repl.activate(replid, &self.config);
+        }
+    }
+
+    /// The backlog was freed ([`crate::engine::repl::Master::cron`]): effects are recorded
+    /// only if they were before the first replica attached (a log needs them).
+    pub fn replication_stopped(&mut self) {
+        self.effects.take_unit();
+        if !self.repl.recorded_before && self.durability.is_none() {
+            self.effects.clear();
+            self.effects.set_recording(false);
         }
     }
 

@@ -14,7 +14,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::frame::{self, Next};
-use super::model::{self, kind, KeyRecord, KeyRef, LibraryRecord, SnapMeta, ValueRef};
+use super::model::{self, kind, KeyRecord, LibraryRecord, SnapMeta};
 use super::{files, PersistError};
 use crate::engine::Store;
 use crate::keyspace::{Db, Entry};
@@ -109,13 +109,7 @@ pub fn encode_into(
         let mut keys: Vec<(&[u8], &Entry)> = db.dict.iter().collect();
         keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for (key, e) in keys {
-            let k = KeyRef {
-                db: i as u32,
-                key,
-                expire: e.expire(),
-                value: ValueRef::of(&e.obj),
-            };
-            model::encode_payload(&mut rec, kind::KEY, &k).map_err(std::io::Error::other)?;
+            model::write_key_payload(&mut rec, i as u32, key, e.expire(), &e.obj);
             if rec.len() - frame::RECORD_HEADER_LEN > frame::MAX_PAYLOAD {
                 return Err(std::io::Error::other(format!(
                     "key {:?} is larger than the 4 GiB record limit",
@@ -129,6 +123,248 @@ pub fn encode_into(
     model::encode_payload(&mut rec, kind::END, &count).map_err(std::io::Error::other)?;
     total += emit(w, &mut rec)?;
     Ok(total)
+}
+
+/// A snapshot assembled key by key, without a keyspace: `emu load` of an RDB file (and
+/// `emu pull`) hands each key over as it is parsed, instead of building a store and then
+/// writing it. Each key's KEY record is sealed at once into an arena of large chunks (the
+/// key's value is dropped right after, so the process never holds the whole keyspace in
+/// memory), with a small index entry; [`Builder::write`] sorts the index and writes the
+/// records in snapshot order (databases ascending, keys ascending bytewise). The file is
+/// byte for byte what [`write`] gives for the same keyspace.
+pub struct Builder {
+    chunks: Vec<Vec<u8>>,
+    index: Vec<Slot>,
+    db_keys: Vec<u64>,
+    payload: Vec<u8>,
+    sorted: bool,
+}
+
+/// Where one record lives in the arena.
+#[derive(Clone, Copy)]
+struct Slot {
+    /// The first 8 key bytes, big-endian (zero-padded): most comparisons of the sort end
+    /// here, without reaching into the arena.
+    prefix: u64,
+    db: u32,
+    chunk: u32,
+    /// Record start in its chunk.
+    start: u32,
+    /// Record length (header included).
+    len: u32,
+    /// Key bytes: offset from the record start, and length.
+    key_at: u32,
+    key_len: u32,
+}
+
+/// Arena chunk size: records are never split; a larger record gets a chunk of its own.
+const CHUNK: usize = 4 << 20;
+
+impl Builder {
+    /// An empty snapshot of `databases` databases.
+    pub fn new(databases: usize) -> Builder {
+        Builder {
+            chunks: Vec::new(),
+            index: Vec::new(),
+            db_keys: vec![0; databases],
+            payload: Vec::with_capacity(4096),
+            sorted: false,
+        }
+    }
+
+    /// Presizes the index for about `keys` keys (an RDB's RESIZEDB hint; never trusted for
+    /// more than the input can hold).
+    pub fn reserve(&mut self, keys: usize) {
+        self.index.reserve(keys);
+    }
+
+    /// Keys added so far.
+    pub fn len(&self) -> u64 {
+        self.index.len() as u64
+    }
+
+    /// True when no key was added.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Adds one key (database `db` must be below the count given to [`Builder::new`]).
+    pub fn add(
+        &mut self,
+        db: usize,
+        key: &[u8],
+        expire: Option<u64>,
+        obj: &crate::keyspace::Object,
+    ) -> Result<(), PersistError> {
+        let Some(count) = self.db_keys.get_mut(db) else {
+            return Err(PersistError::invalid(format!(
+                "key in database {db} but the store is configured with {} databases",
+                self.db_keys.len()
+            )));
+        };
+        let p = &mut self.payload;
+        p.clear();
+        p.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
+        let key_at = model::write_key_payload(p, db as u32, key, expire, obj);
+        if p.len() - frame::RECORD_HEADER_LEN > frame::MAX_PAYLOAD || p.len() > u32::MAX as usize {
+            return Err(PersistError::invalid(format!(
+                "key {:?} is larger than the 4 GiB record limit",
+                String::from_utf8_lossy(key)
+            )));
+        }
+        frame::seal_record(p, 0);
+        let need = p.len();
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= need);
+        if !fits {
+            self.chunks.push(Vec::with_capacity(need.max(CHUNK)));
+        }
+        let chunk_no = self.chunks.len() - 1;
+        let chunk = &mut self.chunks[chunk_no];
+        let start = chunk.len();
+        chunk.extend_from_slice(p);
+        let mut head = [0u8; 8];
+        let n = key.len().min(8);
+        head[..n].copy_from_slice(&key[..n]);
+        self.index.push(Slot {
+            prefix: u64::from_be_bytes(head),
+            db: db as u32,
+            chunk: chunk_no as u32,
+            start: start as u32,
+            len: need as u32,
+            key_at: key_at as u32,
+            key_len: key.len() as u32,
+        });
+        *count += 1;
+        self.sorted = false;
+        Ok(())
+    }
+
+    fn key_of(&self, s: &Slot) -> &[u8] {
+        let at = (s.start + s.key_at) as usize;
+        &self.chunks[s.chunk as usize][at..at + s.key_len as usize]
+    }
+
+    fn record_of(&self, s: &Slot) -> &[u8] {
+        &self.chunks[s.chunk as usize][s.start as usize..(s.start + s.len) as usize]
+    }
+
+    /// Puts the keys in snapshot order (once; [`Builder::write`] does it if not done). A
+    /// key added twice to one database is an error: `(db, key)`.
+    pub fn finish(&mut self) -> Result<(), (usize, Vec<u8>)> {
+        if self.sorted {
+            return Ok(());
+        }
+        let mut index = std::mem::take(&mut self.index);
+        // Equal prefixes compare the whole keys (zero padding makes "a" and "a\0" tie).
+        index.sort_unstable_by(|a, b| {
+            a.db.cmp(&b.db)
+                .then(a.prefix.cmp(&b.prefix))
+                .then_with(|| self.key_of(a).cmp(self.key_of(b)))
+        });
+        let dup = index
+            .windows(2)
+            .find(|w| w[0].db == w[1].db && self.key_of(&w[0]) == self.key_of(&w[1]))
+            .map(|w| (w[0].db as usize, self.key_of(&w[0]).to_vec()));
+        self.index = index;
+        match dup {
+            Some(d) => Err(d),
+            None => {
+                self.sorted = true;
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes the snapshot as generation `gen` into `dir` crash-safely (as [`write`]);
+    /// returns its size.
+    pub fn write(
+        mut self,
+        dir: &Path,
+        gen: u64,
+        libs: &BTreeMap<String, Vec<u8>>,
+        rng_state: u64,
+        recorded_at_ms: u64,
+    ) -> Result<u64, PersistError> {
+        self.finish().map_err(|(db, key)| {
+            PersistError::invalid(format!(
+                "duplicated key '{}' in DB {db}",
+                String::from_utf8_lossy(&key)
+            ))
+        })?;
+        let final_path = files::snapshot_path(dir, gen);
+        let io = |what: &str, e: std::io::Error| PersistError::io(what, &final_path, e);
+        let tmp = tempfile::Builder::new()
+            .prefix(files::TMP_PREFIX)
+            .tempfile_in(dir)
+            .map_err(|e| io("creating a temporary snapshot in", e))?;
+        let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
+        let size = self
+            .encode_into(&mut w, gen, libs, rng_state, recorded_at_ms)
+            .map_err(|e| io("writing snapshot", e))?;
+        w.flush().map_err(|e| io("writing snapshot", e))?;
+        drop(w);
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| io("syncing snapshot", e))?;
+        tmp.persist(&final_path)
+            .map_err(|e| io("renaming the snapshot to", e.error))?;
+        files::sync_dir(dir)?;
+        Ok(size)
+    }
+
+    /// Header, META, LIBRARY records, the keys in index order, END.
+    fn encode_into(
+        &self,
+        w: &mut impl Write,
+        gen: u64,
+        libs: &BTreeMap<String, Vec<u8>>,
+        rng_state: u64,
+        recorded_at_ms: u64,
+    ) -> std::io::Result<u64> {
+        let mut total = 0u64;
+        let h = frame::header(frame::SNAP_MAGIC, gen);
+        w.write_all(&h)?;
+        total += h.len() as u64;
+        let mut rec = Vec::with_capacity(4096);
+        let mut emit = |w: &mut dyn Write, body: &dyn Fn(&mut Vec<u8>) -> std::io::Result<()>| {
+            rec.clear();
+            rec.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
+            body(&mut rec)?;
+            frame::seal_record(&mut rec, 0);
+            w.write_all(&rec)?;
+            std::io::Result::Ok(rec.len() as u64)
+        };
+        let meta = SnapMeta {
+            rng_state,
+            recorded_at_ms,
+            db_keys: self.db_keys.clone(),
+        };
+        total += emit(w, &|r| {
+            model::encode_payload(r, kind::META, &meta).map_err(std::io::Error::other)
+        })?;
+        for (name, code) in libs {
+            let lib = LibraryRecord {
+                name: name.as_bytes().to_vec(),
+                code: code.clone(),
+            };
+            total += emit(w, &|r| {
+                model::encode_payload(r, kind::LIBRARY, &lib).map_err(std::io::Error::other)
+            })?;
+        }
+        for s in &self.index {
+            let r = self.record_of(s);
+            w.write_all(r)?;
+            total += r.len() as u64;
+        }
+        let count = self.index.len() as u64;
+        total += emit(w, &|r| {
+            model::encode_payload(r, kind::END, &count).map_err(std::io::Error::other)
+        })?;
+        Ok(total)
+    }
 }
 
 /// A read-only view of a snapshot file's bytes.
@@ -307,4 +543,59 @@ pub fn load(path: &Path, store: &mut Store) -> Result<SnapInfo, PersistError> {
     store.rng = crate::keyspace::Rng::new(info.rng_state);
     store.libraries.set_all(info.libraries.clone());
     Ok(info)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::engine::{execute, Session};
+
+    #[test]
+    fn builder_writes_what_write_writes() {
+        let mut store = Store::new(Config::default(), crate::keyspace::Clock::System, 7);
+        let mut session = Session::default();
+        for line in [
+            "SET b 1",
+            "SET a 2",
+            "RPUSH l x y z",
+            "HSET h f v g w",
+            "SADD s 3 1 2",
+            "ZADD z 1 m 2 n",
+            "PEXPIREAT a 4102444800000",
+            "SELECT 5",
+            "SET a other-db",
+            "SET aa x",
+        ] {
+            let argv: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
+            execute(&mut store, &mut session, &argv).expect("runs");
+        }
+        let libs = BTreeMap::from([("lib".to_string(), b"#!lua name=lib\n".to_vec())]);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        write(&a, 3, &store.dbs, &libs, 99, 0).expect("write");
+        // Keys added in table (arbitrary) order, databases last to first.
+        let mut snap = Builder::new(store.dbs.len());
+        for (i, db) in store.dbs.iter().enumerate().rev() {
+            for (key, e) in db.dict.iter() {
+                snap.add(i, key, e.expire(), &e.obj).expect("add");
+            }
+        }
+        assert_eq!(snap.len(), 8);
+        snap.write(&b, 3, &libs, 99, 0).expect("builder write");
+        let name = files::snapshot_path(Path::new(""), 3);
+        let read = |d: &Path| std::fs::read(d.join(&name)).expect("snapshot");
+        assert_eq!(read(&a), read(&b));
+        // The same key twice in one database is refused; in two databases it is fine.
+        let o = crate::keyspace::Object::string(b"v".to_vec());
+        let mut snap = Builder::new(16);
+        snap.add(0, b"k", None, &o).unwrap();
+        snap.add(1, b"k", None, &o).unwrap();
+        assert!(snap.finish().is_ok());
+        snap.add(1, b"k", Some(5), &o).unwrap();
+        assert_eq!(snap.finish(), Err((1, b"k".to_vec())));
+        assert!(snap.add(16, b"k", None, &o).is_err());
+    }
 }

@@ -709,16 +709,104 @@ pub fn load(
 
 /// `emu load DIR dump.rdb` with progress: like [`load`] for an RDB file's bytes. Returns
 /// the number of keys and of function libraries skipped.
+///
+/// The keys go straight from the RDB parser into a [`snapshot::Builder`] (each value
+/// decoded as [`parse_rdb`] decodes it, encoded as a snapshot record and dropped), so the
+/// keyspace is never built in memory; the snapshot is the one [`parse_rdb`]'s store would
+/// give.
 pub fn load_rdb(dir: &Path, data: &[u8], progress: Progress) -> Result<(u64, u64), PersistError> {
-    let (store, functions) = parse_rdb(data, progress)?;
+    let (snap, store, functions) = build_rdb_snapshot(data, progress)?;
+    let keys = snap.len();
     let created = files::missing_ancestors(dir);
-    let r = load_parsed(dir, &store);
+    let r = replace_with(dir, |dir, gen| {
+        snap.write(dir, gen, store.libraries.all(), store.rng.state(), 0)
+            .map(|_| ())
+    });
     if r.is_err() {
         if let Some(top) = created.first() {
             let _ = std::fs::remove_dir_all(top);
         }
     }
-    r.map(|n| (n, functions))
+    r.map(|_| (keys, functions))
+}
+
+/// Parses an RDB file into a snapshot [`snapshot::Builder`] (keys) and a store holding
+/// only the function libraries (loaded as FUNCTION LOAD does, counted in the returned
+/// number). Keys already expired are skipped. Errors name the byte offset.
+fn build_rdb_snapshot(
+    data: &[u8],
+    progress: Progress,
+) -> Result<(snapshot::Builder, Store, u64), PersistError> {
+    let mut store = Store::new(Config::default(), crate::keyspace::Clock::System, 0);
+    store.loading = true;
+    let now = store.clock.now_ms();
+    let cfg = store.config.clone();
+    let mut snap = snapshot::Builder::new(store.dbs.len());
+    let mut functions = 0u64;
+    let total = data.len() as u64;
+    let mut failed: Option<PersistError> = None;
+    let r = crate::rdb::file::read(
+        data,
+        &cfg,
+        |item| {
+            use crate::rdb::file::Item;
+            match item {
+                Item::Key {
+                    db,
+                    key,
+                    obj,
+                    expire,
+                    ..
+                } => {
+                    if expire.is_some_and(|at| at < now) {
+                        return Ok(());
+                    }
+                    if let Err(e) = snap.add(db as usize, &key, expire, &obj) {
+                        failed = Some(e);
+                        return Err(crate::rdb::RdbError {
+                            offset: 0,
+                            msg: "key rejected".into(),
+                        });
+                    }
+                }
+                Item::ResizeDb { keys, .. } => {
+                    // A hint, never trusted past one key per 16 bytes of input (a real
+                    // file has more per key; a lie costs untouched address space only).
+                    snap.reserve(keys.min(data.len() as u64 / 16) as usize);
+                }
+                Item::Function(code) => {
+                    let mut session = Session::default();
+                    engine::execute(&mut store, &mut session, &[b"FUNCTION", b"LOAD", &code])
+                        .map_err(|e| crate::rdb::RdbError {
+                            offset: 0,
+                            msg: format!("function library rejected: {}", e.message()),
+                        })?;
+                    functions += 1;
+                }
+                Item::Aux(..) => {}
+            }
+            Ok(())
+        },
+        |off| {
+            if off % (1 << 20) < 64 {
+                progress(off as u64, Some(total))
+            }
+        },
+    );
+    if let Some(e) = failed {
+        return Err(PersistError::dump(format!("rdb: {e}")));
+    }
+    r.map_err(|e| PersistError::dump(format!("rdb: {e}")))?;
+    if let Err((db, key)) = snap.finish() {
+        return Err(PersistError::dump(format!(
+            "rdb: duplicated key '{}' in DB {db}",
+            String::from_utf8_lossy(&key)
+        )));
+    }
+    progress(total, Some(total));
+    store.loading = false;
+    store.clear_effects();
+    Ok((snap, store, functions))
 }
 
 /// `emu pull redis://[user:pass@]host:port DIR`: takes the server's dataset over the
@@ -733,6 +821,26 @@ pub fn pull(url: &str, dir: &Path, progress: Progress) -> Result<(u64, u64), Per
 }
 
 fn load_parsed(dir: &Path, store: &Store) -> Result<u64, PersistError> {
+    replace_with(dir, |dir, gen| {
+        snapshot::write(
+            dir,
+            gen,
+            &store.dbs,
+            store.libraries.all(),
+            store.rng.state(),
+            0,
+        )
+        .map(|_| ())
+    })?;
+    Ok(store.total_keys() as u64)
+}
+
+/// Replaces the data of `dir` (created if missing) with one new snapshot generation that
+/// `write(dir, generation)` writes crash-safely, then retires every older file.
+fn replace_with(
+    dir: &Path,
+    write: impl FnOnce(&Path, u64) -> Result<(), PersistError>,
+) -> Result<(), PersistError> {
     std::fs::create_dir_all(dir).map_err(|e| PersistError::io("creating directory", dir, e))?;
     let _lock = DirLock::acquire(dir)?;
     let l = files::list(dir)?;
@@ -743,14 +851,7 @@ fn load_parsed(dir: &Path, store: &Store) -> Result<u64, PersistError> {
         .max()
         .map(|g| g + 1)
         .unwrap_or(1);
-    snapshot::write(
-        dir,
-        next,
-        &store.dbs,
-        store.libraries.all(),
-        store.rng.state(),
-        0,
-    )?;
+    write(dir, next)?;
     for g in l.snapshots.iter().filter(|g| **g < next) {
         files::remove(&files::snapshot_path(dir, *g))?;
     }
@@ -758,7 +859,7 @@ fn load_parsed(dir: &Path, store: &Store) -> Result<u64, PersistError> {
         files::remove(&files::log_path(dir, *g))?;
     }
     files::sync_dir(dir)?;
-    Ok(store.total_keys() as u64)
+    Ok(())
 }
 
 /// `emu compact DIR`: writes a fresh snapshot and starts an empty log.

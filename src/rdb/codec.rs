@@ -50,7 +50,10 @@ impl std::error::Error for RdbError {}
 pub fn crc64(crc: u64, data: &[u8]) -> u64 {
     // CRC_64_REDIS has init 0 and no final xor, so continuing from a previous value is
     // starting a digest whose register holds it.
-    const C: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_REDIS);
+    // Slice-by-16 tables (32 KiB, built at compile time): several times the byte-wise
+    // table's speed, as Redis's own `crcspeed` slices by 8 (the whole file is checked).
+    static C: crc::Crc<u64, crc::Table<16>> =
+        crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_REDIS);
     // `digest_with_initial` reflects its argument for a reflected CRC; undo that.
     let mut d = C.digest_with_initial(crc.reverse_bits());
     d.update(data);

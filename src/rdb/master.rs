@@ -5,14 +5,26 @@
 //! ([`crate::engine::repl::ReplicaLink`], left in `Session::replica`); the server's front end
 //! then hands the connection over to the stream. A full resynchronisation:
 //!
+//! 0. a replica that announced `REPLCONF capa eof` (disk-less transfer) while
+//!    `repl-diskless-sync` is `yes` waits `repl-diskless-sync-delay` seconds first (or
+//!    until `repl-diskless-sync-max-replicas` wait), so that replicas attaching together
+//!    share one RDB, as Redis's `replicationCron` starts one child for all of them; the
+//!    server's once-a-second timer ([`cron`]) starts it. Nothing is sent meanwhile;
 //! 1. under the store lock, at one point of the command stream: the reply
-//!    (`+FULLRESYNC <replid> <offset>`; nothing for SYNC), a copy of the keyspace and the
-//!    function libraries, and the link registered, so every later unit of effects queues
-//!    behind the RDB (the next one starts with a SELECT);
-//! 2. on a thread of its own: the RDB of that copy (version 10, as
-//!    [`crate::rdb::file::Writer`] writes it), framed `$EOF:<40 random chars>` … mark for a
-//!    replica that announced `REPLCONF capa eof` (disk-less), else `$<length>`;
-//! 3. the front end sends it, then the stream.
+//!    (`+FULLRESYNC <replid> <offset>`; nothing for SYNC) for each replica starting, a copy
+//!    of the keyspace and the function libraries, and the links registered, so every later
+//!    unit of effects queues behind the RDB (the next one starts with a SELECT);
+//! 2. on a thread of its own: one RDB of that copy (version 10, as
+//!    [`crate::rdb::file::Writer`] writes it), framed `$EOF:<40 random chars>` … mark (one
+//!    mark for all the replicas of the batch) for a disk-less replica, else `$<length>`;
+//! 3. each front end sends it, then the stream.
+//!
+//! The same timer applies `repl-timeout` (an online replica that sent no REPLCONF ACK for
+//! longer, or whose RDB transfer wrote nothing for longer, is dropped; one attached with
+//! SYNC is exempt while streaming, as it never acknowledges) and `repl-backlog-ttl` (with no
+//! replica for longer the backlog is freed and the replication id changes), see
+//! [`crate::engine::repl::Master::cron`]. `min-replicas-to-write` / `min-replicas-max-lag`
+//! refuse writes with NOREPLICAS ([`crate::engine::Store::deny_writes`]).
 //!
 //! PSYNC with the master's replication id and an offset the backlog still holds continues
 //! instead (`+CONTINUE <replid>` to a `capa psync2` replica, `+CONTINUE` otherwise, then
@@ -20,23 +32,26 @@
 //!
 //! # Known differences from Redis
 //!
-//! * The RDB is produced from a copy of the keyspace on a thread (Redis forks); there is no
-//!   `repl-diskless-sync-delay` wait and every replica gets its own RDB.
+//! * The RDB is produced from a copy of the keyspace on a thread (Redis forks), in memory:
+//!   with `repl-diskless-sync no` a replica gets it framed `$<length>` at once, as Redis's
+//!   disk-based transfer is framed, but no file is written and replicas attaching while
+//!   one is produced do not share it. Replicas of one disk-less batch get a copy each of
+//!   the same bytes. Redis also waits for a running child (BGSAVE, AOF rewrite) before
+//!   starting a replication one; emu never has to.
+//! * Redis counts good replicas for `min-replicas-to-write` once a second; emu counts them
+//!   at each write, so a replica's ACK counts at once.
 //! * The RDB carries no `repl-id`/`repl-offset` AUX fields and no LRU/LFU data.
-//! * The backlog exists from the first SYNC/PSYNC until the server stops
-//!   (`repl-backlog-ttl` is not applied).
 //! * SYNC and PSYNC from an embedded handle (no network connection) are refused.
 //! * A consumer group read (XREADGROUP) is sent as Redis 7.2 propagates it — the consumer's
 //!   creation and the group's position explicit next to the XCLAIM, in MULTI/EXEC — where
 //!   7.0 sends the XCLAIM alone; XTRIM's trimming is sent with `=`. Both are valid 7.0
 //!   commands with the same outcome (see `tests/replication/stream.rs`).
-//! * `master_replid2` / `second_repl_offset` stay unset (emu never changes role), and
-//!   there is no `min-replicas-to-write`.
+//! * `master_replid2` / `second_repl_offset` stay unset (emu never changes role).
 
 use std::sync::Arc;
 
 use crate::engine::repl::{Phase, ReplicaLink};
-use crate::engine::{flags::*, CommandSpec, Ctx};
+use crate::engine::{flags::*, CommandSpec, Ctx, Store};
 use crate::error::{Error, Result};
 use crate::keyspace::Db;
 use crate::util::{eq_ic, parse_i64};
@@ -184,7 +199,6 @@ fn start(ctx: &mut Ctx, psync: Option<(&[u8], &[u8])>) -> Result<Value> {
     let replid = replid_of(ctx);
     let link = link_of(ctx);
     ctx.store.start_replication(&replid);
-    let cfg = ctx.store.config.clone();
     // Partial resynchronisation.
     if let Some((id, off)) = psync {
         let offset = parse_i64(off).filter(|&o| o >= 0);
@@ -201,40 +215,118 @@ fn start(ctx: &mut Ctx, psync: Option<(&[u8], &[u8])>) -> Result<Value> {
                 st.rdb_ready = true;
                 st.phase = Phase::Online;
                 st.ack_offset = (off as u64).saturating_sub(1);
+                st.ack_time = std::time::Instant::now();
                 drop(st);
                 ctx.store.repl.add(link);
                 return Ok(crate::engine::no_reply());
             }
         }
     }
-    // Full resynchronisation, at this point of the stream.
-    let offset = ctx.store.repl.offset;
-    ctx.store.repl.reset_select();
-    let eof = {
+    // Full resynchronisation.
+    {
+        let mut st = link.state();
+        st.psync = psync.is_some();
+        st.pre_psync = psync.is_none();
+        st.since = std::time::Instant::now();
+    }
+    let diskless = link.state().capa_eof && diskless_sync(&ctx.store.config);
+    if diskless && ctx.store.config.repl_diskless_sync_delay > 0 {
+        // Redis waits `repl-diskless-sync-delay` for more replicas to share the RDB
+        // (`syncCommand` → `replicationCron`): the cron starts it (see [`cron`]).
+        link.state().phase = Phase::WaitStart;
+        ctx.store.repl.add(link);
+        return Ok(crate::engine::no_reply());
+    }
+    ctx.store.repl.add(link.clone());
+    begin_full_sync(ctx.store, vec![link], ctx.now)
+        .map_err(|e| Error::err(format!("can't start the replication RDB: {e}")))?;
+    Ok(crate::engine::no_reply())
+}
+
+/// `repl-diskless-sync` (a stored `yes`/`no`): a replica with `capa eof` gets the RDB
+/// framed `$EOF:` and waits `repl-diskless-sync-delay`; with `no`, every replica gets
+/// `$<length>` at once, as Redis's disk-based transfer frames it.
+fn diskless_sync(cfg: &crate::config::Config) -> bool {
+    crate::config::lookup(b"repl-diskless-sync").is_none_or(|(spec, _)| spec.get(cfg) != "no")
+}
+
+/// The replication duties of one second (Redis `replicationCron`, master side), for the
+/// server's timer: timeouts, the backlog's TTL and the disk-less full resyncs that are
+/// due (see [`crate::engine::repl::Master::cron`]); the replicas due now share one RDB.
+/// True if the backlog was freed: the caller takes a new replication id.
+pub fn cron(store: &mut Store, now_ms: u64) -> bool {
+    let out = store.repl.cron(&store.config);
+    if out.backlog_freed {
+        store.replication_stopped();
+    }
+    for r in &store.repl.replicas {
+        r.keepalive();
+    }
+    if !out.start.is_empty() {
+        let links = out.start.clone();
+        if let Err(e) = begin_full_sync(store, out.start, now_ms) {
+            for l in links {
+                l.close(&format!("can't start the replication RDB: {e}"));
+            }
+        }
+    }
+    out.backlog_freed
+}
+
+/// Starts the full resync of `links`, at this point of the command stream: each gets its
+/// `+FULLRESYNC <replid> <offset>` (PSYNC) and queues the stream from here on (the next
+/// unit starts with a SELECT); a copy of the keyspace and the function libraries goes to a
+/// thread that writes one RDB for all of them (one `$EOF:` mark, as Redis's one child
+/// feeds every replica of a disk-less sync).
+fn begin_full_sync(
+    store: &mut Store,
+    links: Vec<Arc<ReplicaLink>>,
+    now: u64,
+) -> std::io::Result<()> {
+    let replid = store.repl.replid.clone();
+    let offset = store.repl.offset;
+    let diskless = diskless_sync(&store.config);
+    store.repl.reset_select();
+    let mut framing = Vec::with_capacity(links.len());
+    for link in &links {
         let mut st = link.state();
         st.phase = Phase::WaitBgsave;
-        if psync.is_some() {
+        if st.psync {
             st.head = format!("+FULLRESYNC {replid} {offset}\r\n").into_bytes();
         }
-        st.stream_on_ack = st.capa_eof;
-        st.capa_eof
-    };
-    ctx.store.repl.add(link.clone());
-    let dbs: Vec<Db> = ctx.store.dbs.clone();
-    let libs: Vec<Vec<u8>> = ctx.store.libraries.iter().map(|(_, c)| c.clone()).collect();
-    let now = ctx.now;
-    let mark = eof.then(|| eof_mark(&replid, offset, now));
-    let spawned = std::thread::Builder::new()
+        st.stream_on_ack = st.capa_eof && diskless;
+        framing.push(st.stream_on_ack);
+        drop(st);
+        // The reply goes out now, the RDB when it is ready (Redis answers when its child
+        // starts).
+        link.wake();
+    }
+    let dbs: Vec<Db> = store.dbs.clone();
+    let libs: Vec<Vec<u8>> = store.libraries.iter().map(|(_, c)| c.clone()).collect();
+    let cfg = store.config.clone();
+    let mark = framing
+        .iter()
+        .any(|&e| e)
+        .then(|| eof_mark(&replid, offset, now));
+    std::thread::Builder::new()
         .name("emu-repl-rdb".into())
         .spawn(move || {
-            let r = rdb_transfer(&dbs, &libs, &cfg, now, mark.as_deref());
+            let rdb = rdb_bytes(&dbs, &libs, &cfg, now);
             drop(dbs);
-            link.rdb_done(r);
-        });
-    if let Err(e) = spawned {
-        return Err(Error::err(format!("can't start the replication RDB: {e}")));
-    }
-    Ok(crate::engine::no_reply())
+            for (link, eof) in links.iter().zip(framing) {
+                match &rdb {
+                    Ok(rdb) => {
+                        let (head, tail) = match (&mark, eof) {
+                            (Some(m), true) => (format!("$EOF:{m}\r\n"), m.clone()),
+                            _ => (format!("${}\r\n", rdb.len()), String::new()),
+                        };
+                        link.rdb_done(Ok(&[head.as_bytes(), rdb, tail.as_bytes()]));
+                    }
+                    Err(e) => link.rdb_done(Err(e.clone())),
+                }
+            }
+        })
+        .map(|_| ())
 }
 
 /// 40 characters marking the end of a disk-less transfer (Redis `getRandomHexChars`).
@@ -248,13 +340,12 @@ fn eof_mark(replid: &str, offset: u64, now: u64) -> String {
         .collect()
 }
 
-/// The RDB of `dbs` (keys expired at `now` left out) framed for the wire.
-pub fn rdb_transfer(
+/// The RDB of `dbs` (keys expired at `now` left out), unframed.
+pub fn rdb_bytes(
     dbs: &[Db],
     libs: &[Vec<u8>],
     cfg: &crate::config::Config,
     now: u64,
-    eof_mark: Option<&str>,
 ) -> std::result::Result<Vec<u8>, String> {
     let mut rdb = Vec::new();
     let mut w =
@@ -280,17 +371,5 @@ pub fn rdb_transfer(
         }
     }
     w.finish().map_err(|e| e.to_string())?;
-    let mut out = Vec::with_capacity(rdb.len() + 100);
-    match eof_mark {
-        Some(mark) => {
-            out.extend_from_slice(format!("$EOF:{mark}\r\n").as_bytes());
-            out.extend_from_slice(&rdb);
-            out.extend_from_slice(mark.as_bytes());
-        }
-        None => {
-            out.extend_from_slice(format!("${}\r\n", rdb.len()).as_bytes());
-            out.extend_from_slice(&rdb);
-        }
-    }
-    Ok(out)
+    Ok(rdb)
 }

@@ -220,6 +220,26 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
                         }
                     });
                 }
+                {
+                    // Replication, master side, once a second as Redis's replicationCron:
+                    // repl-timeout, repl-backlog-ttl, delayed disk-less full syncs (see
+                    // `rdb::master::cron`). Skipped while the store is busy.
+                    let (r, st) = (redis.clone(), st.clone());
+                    tokio::spawn(async move {
+                        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+                        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                        loop {
+                            tick.tick().await;
+                            let freed = r.shared_store().try_lock().is_some_and(|mut s| {
+                                let now = s.clock.now_ms();
+                                crate::rdb::master::cron(&mut s, now)
+                            });
+                            if freed {
+                                st.change_repl_id();
+                            }
+                        }
+                    });
+                }
                 if let Some(release) = release_memory {
                     // On the runtime's thread(s), where connections allocate and free.
                     tokio::spawn(async move {

@@ -2,7 +2,8 @@
 //! then on it sends the PSYNC reply, the RDB and the replication stream that the store
 //! queues in its [`ReplicaLink`], and reads only the replica's `REPLCONF ACK <offset>`
 //! (which wake clients blocked in WAIT). A PING goes into the stream every
-//! `repl-ping-replica-period` seconds. The link's buffer is bounded by
+//! `repl-ping-replica-period` seconds. The server's once-a-second replication timer
+//! (`crate::rdb::master::cron`) drops a link that times out (`repl-timeout`). The link's buffer is bounded by
 //! `client-output-buffer-limit replica` on the store's side: a replica that does not keep
 //! up is dropped there and this task closes the connection.
 
@@ -73,6 +74,7 @@ where
             Ok(Event::Wrote(n)) => {
                 stats.net_output_bytes.fetch_add(n as u64, Relaxed);
                 sent += n;
+                link.wrote();
             }
             Ok(Event::Read(0)) => break Ok(()),
             Ok(Event::Read(n)) => {

@@ -12,6 +12,8 @@ pub struct ReplLink {
     pub psync_reply: String,
     /// The RDB payload received.
     pub rdb: Vec<u8>,
+    /// The `$EOF:` mark of a disk-less transfer.
+    pub mark: Option<String>,
 }
 
 fn render(argv: &[&[u8]]) -> Vec<u8> {
@@ -34,6 +36,7 @@ impl ReplLink {
             buf: Vec::new(),
             psync_reply: String::new(),
             rdb: Vec::new(),
+            mark: None,
         };
         l.send(&[b"PING"]);
         assert_eq!(l.line(), "+PONG");
@@ -57,6 +60,7 @@ impl ReplLink {
         if let Some(mark) = head.strip_prefix("$EOF:") {
             assert!(eof, "disk-less transfer to a replica without capa eof");
             assert_eq!(mark.len(), 40);
+            l.mark = Some(mark.to_string());
             let mark = mark.as_bytes().to_vec();
             loop {
                 if let Some(p) = l.buf.windows(40).position(|w| w == mark.as_slice()) {
@@ -84,6 +88,54 @@ impl ReplLink {
         // A disk-less replica is put online by its first ACK.
         l.send(&[b"REPLCONF", b"ACK", b"0"]);
         l
+    }
+
+    /// Attaches with the old protocol: `SYNC`, which gets the RDB (`$<len>`) with no
+    /// `+FULLRESYNC` line and never acknowledges.
+    pub fn attach_sync(addr: SocketAddr) -> ReplLink {
+        let s = TcpStream::connect(addr).expect("connect");
+        let mut l = ReplLink {
+            s,
+            buf: Vec::new(),
+            psync_reply: String::new(),
+            rdb: Vec::new(),
+            mark: None,
+        };
+        l.send(&[b"SYNC"]);
+        let mut head = l.line();
+        while head.is_empty() {
+            head = l.line();
+        }
+        let n: usize = head
+            .strip_prefix('$')
+            .unwrap_or_else(|| panic!("not an RDB transfer: {head:?}"))
+            .parse()
+            .expect("RDB length");
+        while l.buf.len() < n {
+            l.fill();
+        }
+        l.rdb = l.buf.drain(..n).collect();
+        assert!(l.rdb.starts_with(b"REDIS0010"), "an RDB v10");
+        l
+    }
+
+    /// True if the master closes the link within `limit` (whatever it sends meanwhile is
+    /// read and dropped; nothing is acknowledged).
+    pub fn closed_within(&mut self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        let mut tmp = [0u8; 65536];
+        self.s
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        while Instant::now() < deadline {
+            match self.s.read(&mut tmp) {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+                Err(_) => {}
+            }
+        }
+        false
     }
 
     pub fn send(&mut self, argv: &[&[u8]]) {

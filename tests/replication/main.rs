@@ -9,6 +9,8 @@
 //!   compared command for command, byte for byte (keepalives left out, wall-clock
 //!   timestamps masked).
 //! - `link`: the raw replica link both use (PSYNC, read past the RDB, read commands).
+//! - `settings`: `min-replicas-to-write`/`-max-lag`, `repl-timeout`, `repl-backlog-ttl`
+//!   and `repl-diskless-sync-delay`/`-max-replicas`, each run on redis-server and on emu.
 
 #![cfg(feature = "server")]
 
@@ -17,4 +19,5 @@ mod server_util;
 
 mod follow;
 mod link;
+mod settings;
 mod stream;
