@@ -15,7 +15,7 @@
 //! listpack stores it: `-0` reads back as `0`.
 
 use super::index::cmp_key;
-use crate::types::listpack::Listpack;
+use crate::types::listpack::{entry_at, Listpack};
 use std::cmp::Ordering;
 
 /// Integral scores below this magnitude are stored as integers (fit in 7 bytes).
@@ -113,15 +113,26 @@ impl Pack {
         }
     }
 
-    /// Offset and score of `member` (`zzlFind`).
+    /// Offset and score of `member` (`zzlFind`). The hot loop of ZSCORE, ZRANK, ZADD and
+    /// ZREM on a small set: one prefix decode per pair (a score entry's prefix is one byte,
+    /// it is at most 8 bytes long) and member bytes compared only when the length and the
+    /// last byte match.
     #[inline]
     pub fn find(&self, member: &[u8]) -> Option<(usize, f64)> {
-        let mut cur = self.lp.cursor();
-        while let Some((at, m)) = cur.next() {
-            let (_, s) = cur.next()?;
-            if m == member {
-                return Some((at, decode_score(s)));
+        let buf = self.lp.as_bytes();
+        let last = member.last().copied();
+        let mut pos = 0;
+        while pos < buf.len() {
+            let (ms, me) = entry_at(buf, pos);
+            let ss = me + 1;
+            let se = ss + usize::from(*buf.get(me)?);
+            if me - ms == member.len()
+                && (last.is_none() || buf.get(me.wrapping_sub(1)).copied() == last)
+                && buf.get(ms..me)? == member
+            {
+                return Some((pos, decode_score(buf.get(ss..se)?)));
             }
+            pos = se;
         }
         None
     }
