@@ -148,6 +148,20 @@ fn small_aggregates(c: &mut Criterion) {
             black_box(r.execute(&[b"ZSCORE", b"z100", &members[i]]).unwrap())
         })
     });
+    g.bench_function("ZRANGE 0 -1 WITHSCORES (100 members)", |b| {
+        b.iter(|| {
+            black_box(
+                r.execute(&[b"ZRANGE", b"z100", b"0", b"-1", b"WITHSCORES"])
+                    .unwrap(),
+            )
+        })
+    });
+    g.bench_function("ZRANK (100 members)", |b| {
+        b.iter(|| {
+            i = (i + 37) % 100;
+            black_box(r.execute(&[b"ZRANK", b"z100", &members[i]]).unwrap())
+        })
+    });
     g.bench_function("ZADD update (100 members)", |b| {
         b.iter(|| {
             i = (i + 37) % 100;

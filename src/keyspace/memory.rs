@@ -228,14 +228,26 @@ pub fn object(obj: &Object) -> usize {
                 }
         }
         Object::ZSet(z) => {
-            // The member → score table, plus the order index: per member its score, a
-            // boxed copy of the member and a fingerprint, in chunks kept 3/4 full.
-            let each = sum_of(
-                z.len(),
-                z.iter()
-                    .map(|(m, _)| dict_key::<f64>(m.len()) + heap(m.len()) + (8 + 16 + 4) * 4 / 3),
-            );
-            heap(std::mem::size_of::<crate::types::zset::ZSet>()) + z.scores().table_bytes() + each
+            use crate::types::zset::ZSet;
+            heap(std::mem::size_of::<ZSet>())
+                + match (z.pack_capacity(), z.table()) {
+                    // Listpack-encoded: one buffer of (member, score) entry pairs.
+                    (Some(cap), _) => heap(cap),
+                    // The member → score table, plus the order index: per member its
+                    // score, a boxed copy of the member and a fingerprint, in chunks kept
+                    // 3/4 full.
+                    (_, Some(t)) => {
+                        heap(ZSet::FULL_BYTES)
+                            + t.table_bytes()
+                            + sum_of(
+                                z.len(),
+                                t.keys().map(|m| {
+                                    dict_key::<f64>(m.len()) + heap(m.len()) + (8 + 16 + 4) * 4 / 3
+                                }),
+                            )
+                    }
+                    _ => 0,
+                }
         }
         Object::Stream(st) => st.heap_bytes(),
     }

@@ -510,11 +510,10 @@ impl DiskValue {
             }
             DiskValue::ZSet(v) => {
                 let n = v.len();
-                let mut z = ZSet::from_pairs(v);
+                let z = ZSet::from_pairs_fit(v, cfg);
                 if z.len() != n {
                     return Err(PersistError::invalid("duplicate member in a sorted set"));
                 }
-                z.fit_encoding(cfg);
                 Object::ZSet(Box::new(z))
             }
             DiskValue::Stream(s) => Object::Stream(Box::new(s.into_stream()?)),

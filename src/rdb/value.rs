@@ -300,11 +300,10 @@ pub fn read_object(
                 }
                 pairs.push((m, s));
             }
-            let mut z = ZSet::from_pairs(pairs);
+            let z = ZSet::from_pairs_fit(pairs, cfg);
             if z.len() != n {
                 return Err(bad("Duplicate zset fields detected"));
             }
-            z.fit_encoding(cfg);
             Object::ZSet(Box::new(z))
         }
         kind::ZSET_ZIPLIST | kind::ZSET_LISTPACK => {
@@ -322,19 +321,22 @@ pub fn read_object(
             if elems.len() % 2 != 0 {
                 return Err(bad("Zset listpack integrity check failed"));
             }
-            let mut z = ZSet::new();
-            for pair in elems.chunks_exact(2) {
-                let score = std::str::from_utf8(&pair[1])
+            let n = elems.len() / 2;
+            let mut pairs = Vec::with_capacity(n);
+            let mut elems = elems.into_iter();
+            while let (Some(m), Some(s)) = (elems.next(), elems.next()) {
+                let score = std::str::from_utf8(&s)
                     .ok()
                     .and_then(|t| t.parse::<f64>().ok())
                     .filter(|s| !s.is_nan())
                     .ok_or_else(|| bad("Zset listpack holds a bad score"))?;
-                if z.insert(&pair[0], score).is_some() {
-                    return Err(bad("Zset listpack integrity check failed"));
-                }
+                pairs.push((m, score));
             }
-            if z.len() > cfg.zset_max_listpack_entries {
-                z.convert_to_skiplist();
+            // Kept a listpack unless it holds more than zset-max-listpack-entries (the
+            // member length is not checked on load, as in Redis).
+            let z = ZSet::from_pairs_in(pairs, n <= cfg.zset_max_listpack_entries);
+            if z.len() != n {
+                return Err(bad("Zset listpack integrity check failed"));
             }
             Object::ZSet(Box::new(z))
         }

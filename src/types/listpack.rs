@@ -10,6 +10,9 @@
 //! lookups walk the buffer, which is what Redis does too and is cheap up to the 128
 //! entries `*-max-listpack-entries` allows by default.
 //!
+//! A sorted set keeps each member's score as the entry after it, in a short binary form
+//! (see `types::zset::pack`).
+//!
 //! The buffer grows to exactly what it holds (as Redis reallocates a listpack on each
 //! insert): a small value must cost its bytes, not a doubled capacity.
 
@@ -52,7 +55,7 @@ fn put_prefix(out: &mut Vec<u8>, mut n: usize) {
 /// The entry at `pos`: (start of its bytes, end of its bytes). `pos` must be an entry's
 /// offset inside `buf` (the buffer is only ever written by this module).
 #[inline]
-fn entry_at(buf: &[u8], pos: usize) -> (usize, usize) {
+pub(crate) fn entry_at(buf: &[u8], pos: usize) -> (usize, usize) {
     // The common case: a one-byte prefix (entries under 128 bytes).
     if let Some(&b) = buf.get(pos) {
         if b < 0x80 {
@@ -99,6 +102,12 @@ impl Listpack {
     #[inline]
     pub fn capacity(&self) -> usize {
         self.buf.capacity()
+    }
+
+    /// The entries back to back, prefixes included (walk them with [`entry_at`]).
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf
     }
 
     /// Bytes the entries take (prefixes included).

@@ -1,18 +1,25 @@
 //! Sorted sets (Redis `t_zset.c`).
 //!
-//! A [`ZSet`] keeps two views of the same elements, like Redis's skiplist encoding:
+//! A [`ZSet`] has Redis 7.0's two encodings, and OBJECT ENCODING names the one it holds:
 //!
-//! * a deterministic [`Dict`] member → score (O(1) ZSCORE, ZSCAN's cursor order);
-//! * an [`index::OrderIndex`] ordered by `(score, member bytes)`, an order-statistic
-//!   structure (chunked sorted vectors + Fenwick tree, see its docs) giving O(log n) rank,
-//!   select-by-rank and score/lex bounds.
+//! * **listpack** ([`pack::Pack`]): one flat buffer of `(member, score)` pairs in score
+//!   order, then member order, searched linearly — while the set has at most
+//!   `zset-max-listpack-entries` members of at most `zset-max-listpack-value` bytes each.
+//!   A small set costs its bytes plus one 32-byte handle: no table, no index, no
+//!   allocation per member;
+//! * **skiplist**: a deterministic [`Dict`] member → score (O(1) ZSCORE, ZSCAN's cursor
+//!   order) plus an [`index::OrderIndex`] ordered by `(score, member bytes)`, an
+//!   order-statistic structure (chunked sorted vectors + Fenwick tree, see its docs) giving
+//!   O(log n) rank, select-by-rank and score/lex bounds.
 //!
-//! The OBJECT ENCODING Redis would report is tracked as a flag: "listpack" while the set has
-//! never exceeded `zset-max-listpack-entries` elements nor received a member longer than
-//! `zset-max-listpack-value` bytes, "skiplist" from then on (sticky, as in Redis 7.0).
-//! The flag also selects the behaviours that differ between Redis's encodings and are
-//! observable: ZSCAN returns everything at once in score order for listpack, listpack
-//! stores `-0` as `0`, and lex ranges on listpacks are found by a linear scan.
+//! A listpack converts to the skiplist form for good when an insert would pass a limit
+//! (Redis's `zsetAdd`), and on the set SORT sorts. Results built in one go (the STORE
+//! commands, ZRANGESTORE, RESTORE, RDB and snapshot loads) take the form Redis's
+//! `zsetConvertToListpackIfNeeded` would give them ([`ZSet::from_pairs_fit`]). The
+//! behaviours that differ between Redis's encodings and are observable follow the form
+//! held: ZSCAN returns everything at once in score order for a listpack, a listpack stores
+//! `-0` as `0`, and lex ranges on listpacks are found by a linear scan. Every other reply
+//! is the same for both forms (a property test runs both against a model).
 //!
 //! Command modules: [`write`](mod@write) (ZADD, ZINCRBY, ZREM, ZREMRANGEBY*), [`read`] (ZSCORE,
 //! ZMSCORE, ZCARD, ZCOUNT, ZLEXCOUNT, ZRANK, ZREVRANK, ZRANDMEMBER, ZSCAN), [`ranges`]
@@ -21,12 +28,16 @@
 //! ZINTERCARD). Range specifications (`(1.5`, `-inf`, `[abc`, `-`, `+`) live in [`spec`].
 
 pub mod index;
+pub mod pack;
 pub mod pop;
 pub mod ranges;
 pub mod read;
 pub mod setops;
 pub mod spec;
 pub mod write;
+
+#[cfg(test)]
+mod tests;
 
 use crate::config::Config;
 use crate::engine::{flags::*, CommandSpec, Ctx};
@@ -35,14 +46,43 @@ use crate::util::Dict;
 use crate::value::Value;
 
 use index::{Item, OrderIndex};
+use pack::Pack;
 use spec::{LexRange, ScoreRange};
 
 /// A sorted-set value. See the module docs.
 #[derive(Clone, Debug)]
 pub struct ZSet {
+    repr: Repr,
+}
+
+/// The two encodings.
+#[derive(Clone, Debug)]
+enum Repr {
+    /// Listpack: one flat buffer of pairs in order.
+    Pack(Pack),
+    /// Skiplist: member → score table plus the order index (boxed: a small set stays the
+    /// size of its buffer's handle).
+    Full(Box<Full>),
+}
+
+/// The skiplist encoding's two views.
+#[derive(Clone, Debug, Default)]
+struct Full {
     dict: Dict<f64>,
     index: OrderIndex,
-    compact: bool,
+}
+
+impl Full {
+    fn from_sorted(items: Vec<Item>) -> Full {
+        let mut dict = Dict::with_capacity(items.len());
+        for it in &items {
+            dict.insert(&*it.member, it.score);
+        }
+        Full {
+            dict,
+            index: OrderIndex::from_sorted(items),
+        }
+    }
 }
 
 impl Default for ZSet {
@@ -51,78 +91,169 @@ impl Default for ZSet {
     }
 }
 
+/// Iterator over `(member, score)` pairs, see [`ZSet::iter_from`].
+pub enum Iter<'a> {
+    /// Forward over a listpack.
+    Pack(pack::Pairs<'a>),
+    /// Forward over the index.
+    Fwd(index::Iter<'a>),
+    /// Backward over the index.
+    Rev(index::RevIter<'a>),
+    /// Backward over a listpack (collected: a listpack walks forward only).
+    Buf(std::iter::Rev<std::vec::IntoIter<(&'a [u8], f64)>>),
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a [u8], f64);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Iter::Pack(p) => p.next().map(|(_, m, s)| (m, s)),
+            Iter::Fwd(i) => i.next().map(|i| (i.member, i.score)),
+            Iter::Rev(i) => i.next().map(|i| (i.member, i.score)),
+            Iter::Buf(b) => b.next(),
+        }
+    }
+}
+
+/// True when `n` members whose longest is `max_len` bytes fit a listpack under `cfg`
+/// (Redis's `zsetConvertToListpackIfNeeded` test).
+pub fn fits_listpack(cfg: &Config, n: usize, max_len: usize) -> bool {
+    n <= cfg.zset_max_listpack_entries && max_len <= cfg.zset_max_listpack_value
+}
+
 impl ZSet {
     /// An empty sorted set (listpack-encoded until it outgrows the limits).
-    pub fn new() -> ZSet {
+    pub const fn new() -> ZSet {
         ZSet {
-            dict: Dict::new(),
-            index: OrderIndex::new(),
-            compact: true,
+            repr: Repr::Pack(Pack::new()),
         }
     }
 
     /// Builds a skiplist-encoded set from distinct members (Redis's `createZsetObject` then
-    /// inserts); call [`ZSet::fit_encoding`] when storing it under a key.
+    /// inserts); call [`ZSet::fit_encoding`] when storing it under a key. A repeated member
+    /// keeps its last score (so the length tells duplicates).
     pub fn from_pairs(pairs: Vec<(Vec<u8>, f64)>) -> ZSet {
         let mut dict = Dict::with_capacity(pairs.len());
-        let mut items: Vec<Item> = Vec::with_capacity(pairs.len());
         for (m, s) in pairs {
-            items.push(Item {
-                score: s,
-                member: m.as_slice().into(),
-            });
             dict.insert(m, s);
         }
+        let mut items: Vec<Item> = dict
+            .iter()
+            .map(|(m, s)| Item {
+                score: *s,
+                member: m.into(),
+            })
+            .collect();
         items.sort_by(|a, b| index::cmp_key(a.score, &a.member, b.score, &b.member));
         ZSet {
-            dict,
-            index: OrderIndex::from_sorted(items),
-            compact: false,
+            repr: Repr::Full(Box::new(Full {
+                dict,
+                index: OrderIndex::from_sorted(items),
+            })),
+        }
+    }
+
+    /// Builds a set from `pairs` in the encoding Redis would give a freshly computed or
+    /// loaded set (`zsetConvertToListpackIfNeeded`): listpack iff it fits both limits of
+    /// `cfg`. A repeated member keeps its last score, as in [`ZSet::from_pairs`].
+    pub fn from_pairs_fit(pairs: Vec<(Vec<u8>, f64)>, cfg: &Config) -> ZSet {
+        let max_len = pairs.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
+        let compact = fits_listpack(cfg, pairs.len(), max_len);
+        ZSet::from_pairs_in(pairs, compact)
+    }
+
+    /// Builds a set from `pairs` (any order), listpack-encoded when `compact`. A repeated
+    /// member keeps its last score.
+    pub fn from_pairs_in(mut pairs: Vec<(Vec<u8>, f64)>, compact: bool) -> ZSet {
+        if !compact {
+            return ZSet::from_pairs(pairs);
+        }
+        // Stable: the copies of a member stay in input order, the last one wins.
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut uniq: Vec<(Vec<u8>, f64)> = Vec::with_capacity(pairs.len());
+        for p in pairs {
+            match uniq.last_mut() {
+                Some(last) if last.0 == p.0 => *last = p,
+                _ => uniq.push(p),
+            }
+        }
+        uniq.sort_by(|a, b| index::cmp_key(a.1, &a.0, b.1, &b.0));
+        ZSet {
+            repr: Repr::Pack(Pack::from_sorted(
+                uniq.iter().map(|(m, s)| (m.as_slice(), *s)),
+            )),
         }
     }
 
     /// Number of members.
     #[inline]
     pub fn len(&self) -> usize {
-        self.dict.len()
+        match &self.repr {
+            Repr::Pack(p) => p.len(),
+            Repr::Full(f) => f.dict.len(),
+        }
     }
 
     /// True when empty.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.dict.is_empty()
+        self.len() == 0
     }
 
-    /// Member → score table (deterministic iteration order).
-    pub fn scores(&self) -> &Dict<f64> {
-        &self.dict
+    /// The member → score table of the skiplist encoding (None for a listpack).
+    pub fn table(&self) -> Option<&Dict<f64>> {
+        match &self.repr {
+            Repr::Pack(_) => None,
+            Repr::Full(f) => Some(&f.dict),
+        }
     }
 
-    /// The ordered index.
-    pub fn index(&self) -> &OrderIndex {
-        &self.index
+    /// The listpack buffer's allocated bytes (None for the skiplist encoding).
+    pub fn pack_capacity(&self) -> Option<usize> {
+        match &self.repr {
+            Repr::Pack(p) => Some(p.capacity()),
+            Repr::Full(_) => None,
+        }
     }
+
+    /// Bytes of the skiplist encoding's boxed part (its struct; tables counted apart).
+    pub const FULL_BYTES: usize = std::mem::size_of::<Full>();
 
     /// Score of `member`.
     #[inline]
     pub fn score(&self, member: &[u8]) -> Option<f64> {
-        self.dict.get(member).copied()
+        match &self.repr {
+            Repr::Pack(p) => p.find(member).map(|(_, s)| s),
+            Repr::Full(f) => f.dict.get(member).copied(),
+        }
     }
 
-    /// True while Redis would keep this set listpack-encoded.
+    /// True while the set is listpack-encoded.
+    #[inline]
     pub fn is_compact(&self) -> bool {
-        self.compact
+        matches!(self.repr, Repr::Pack(_))
     }
 
-    /// Converts to the skiplist encoding for good (SORT does this to the set it sorts, as
-    /// Redis's `zsetConvert(sortval, OBJ_ENCODING_SKIPLIST)`).
+    /// Converts to the skiplist encoding for good (`zsetConvert(zobj, SKIPLIST)`): when
+    /// the set outgrows a limit, and on the set SORT sorts, as Redis does.
     pub fn convert_to_skiplist(&mut self) {
-        self.compact = false;
+        if let Repr::Pack(p) = &self.repr {
+            let items: Vec<Item> = p
+                .pairs()
+                .map(|(_, m, s)| Item {
+                    score: s,
+                    member: m.into(),
+                })
+                .collect();
+            self.repr = Repr::Full(Box::new(Full::from_sorted(items)));
+        }
     }
 
     /// OBJECT ENCODING.
     pub fn encoding(&self, _cfg: &Config) -> &'static str {
-        if self.compact {
+        if self.is_compact() {
             "listpack"
         } else {
             "skiplist"
@@ -133,47 +264,43 @@ impl ZSet {
     /// present: the set stops being a listpack when it would exceed the entry limit or the
     /// member is longer than the value limit.
     /// `limits` is (`zset-max-listpack-entries`, `zset-max-listpack-value`).
+    #[inline]
     pub fn prepare_new_member(&mut self, limits: (usize, usize), member_len: usize) {
-        if self.compact && (self.len() + 1 > limits.0 || member_len > limits.1) {
-            self.compact = false;
+        if self.is_compact() && (self.len() + 1 > limits.0 || member_len > limits.1) {
+            self.convert_to_skiplist();
         }
     }
 
     /// Redis's `zsetConvertToListpackIfNeeded` for a freshly computed result: listpack iff
     /// it fits both limits.
     pub fn fit_encoding(&mut self, cfg: &Config) {
-        let fits = self.len() <= cfg.zset_max_listpack_entries
-            && self
-                .dict
-                .keys()
-                .all(|m| m.len() <= cfg.zset_max_listpack_value);
-        if fits && !self.compact {
-            self.compact = true;
-            // A listpack stores integral scores as integers: -0 reads back as 0.
-            let negzero: Vec<Vec<u8>> = self
-                .dict
-                .iter()
-                .filter(|(_, s)| **s == 0.0 && s.is_sign_negative())
-                .map(|(m, _)| m.to_vec())
-                .collect();
-            for m in negzero {
-                // -0 and 0 sort alike, so the item keeps its place: replace it in situ.
-                if let Some(s) = self.dict.get_mut(&m) {
-                    *s = 0.0;
-                }
-                self.index.remove(-0.0, &m);
-                self.index.insert(0.0, &m);
+        let fits = match &self.repr {
+            Repr::Pack(p) => fits_listpack(
+                cfg,
+                p.len(),
+                p.pairs().map(|(_, m, _)| m.len()).max().unwrap_or(0),
+            ),
+            Repr::Full(f) => fits_listpack(
+                cfg,
+                f.dict.len(),
+                f.dict.keys().map(<[u8]>::len).max().unwrap_or(0),
+            ),
+        };
+        match (&self.repr, fits) {
+            (Repr::Full(f), true) => {
+                // A listpack stores integral scores as integers: -0 reads back as 0.
+                let p = Pack::from_sorted(f.index.iter().map(|i| (i.member, i.score)));
+                self.repr = Repr::Pack(p);
             }
-        }
-        if !fits {
-            self.compact = false;
+            (Repr::Pack(_), false) => self.convert_to_skiplist(),
+            _ => {}
         }
     }
 
     /// Adds or updates `member` with Redis's encoding rules (convenience for other modules:
     /// GEOADD, RESTORE, …). Returns the previous score.
     pub fn add(&mut self, cfg: &Config, member: &[u8], score: f64) -> Option<f64> {
-        if !self.dict.contains_key(member) {
+        if self.is_compact() && self.score(member).is_none() {
             self.prepare_new_member(
                 (cfg.zset_max_listpack_entries, cfg.zset_max_listpack_value),
                 member.len(),
@@ -182,80 +309,153 @@ impl ZSet {
         self.insert(member, score)
     }
 
-    /// Inserts or updates without touching the encoding flag; returns the previous score.
-    /// The score changes only if it compares different (`-0` equals `0`), as in Redis.
+    /// Inserts or updates without converting; returns the previous score. The score changes
+    /// only if it compares different (`-0` equals `0`), as in Redis.
     pub fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
-        let score = if self.compact && score == 0.0 {
-            0.0
-        } else {
-            score
-        };
-        match self.dict.get_mut(member) {
-            Some(cur) => {
-                let prev = *cur;
-                if prev != score {
-                    *cur = score;
-                    self.index.remove(prev, member);
-                    self.index.insert(score, member);
+        match &mut self.repr {
+            Repr::Pack(p) => match p.find(member) {
+                Some((at, prev)) => {
+                    if prev != score {
+                        p.remove_at(at);
+                        p.insert(member, score);
+                    }
+                    Some(prev)
                 }
-                Some(prev)
-            }
-            None => {
-                self.dict.insert(member.to_vec(), score);
-                self.index.insert(score, member);
-                None
+                None => {
+                    p.insert(member, score);
+                    None
+                }
+            },
+            Repr::Full(f) => match f.dict.get_mut(member) {
+                Some(cur) => {
+                    let prev = *cur;
+                    if prev != score {
+                        *cur = score;
+                        f.index.remove(prev, member);
+                        f.index.insert(score, member);
+                    }
+                    Some(prev)
+                }
+                None => {
+                    f.dict.insert(member, score);
+                    f.index.insert(score, member);
+                    None
+                }
+            },
+        }
+    }
+
+    /// Inserts a member the caller knows is absent (ZADD just looked it up), without
+    /// converting: a listpack is walked once, to find the place.
+    pub fn insert_absent(&mut self, member: &[u8], score: f64) {
+        match &mut self.repr {
+            Repr::Pack(p) => p.insert(member, score),
+            Repr::Full(f) => {
+                f.dict.insert(member, score);
+                f.index.insert(score, member);
             }
         }
     }
 
     /// Removes `member`; returns its score.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
-        let s = self.dict.remove(member)?;
-        self.index.remove(s, member);
-        Some(s)
+        match &mut self.repr {
+            Repr::Pack(p) => {
+                let (at, s) = p.find(member)?;
+                p.remove_at(at);
+                Some(s)
+            }
+            Repr::Full(f) => {
+                let s = f.dict.remove(member)?;
+                f.index.remove(s, member);
+                Some(s)
+            }
+        }
     }
 
     /// 0-based ascending rank of `member`.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
-        let s = self.score(member)?;
-        self.index.rank_of_present(s, member)
+        match &self.repr {
+            Repr::Pack(p) => p.pairs().position(|(_, m, _)| m == member),
+            Repr::Full(f) => {
+                let s = *f.dict.get(member)?;
+                f.index.rank_of_present(s, member)
+            }
+        }
     }
 
     /// Member and score at ascending `rank`.
     pub fn get_by_rank(&self, rank: usize) -> Option<(&[u8], f64)> {
-        self.index.get(rank).map(|i| (i.member, i.score))
+        match &self.repr {
+            Repr::Pack(p) => p.pairs().nth(rank).map(|(_, m, s)| (m, s)),
+            Repr::Full(f) => f.index.get(rank).map(|i| (i.member, i.score)),
+        }
     }
 
     /// All members in ascending order.
-    pub fn iter(&self) -> impl Iterator<Item = (&[u8], f64)> {
-        self.index.iter().map(|i| (i.member, i.score))
+    #[inline]
+    pub fn iter(&self) -> Iter<'_> {
+        self.iter_from(0)
     }
 
     /// Ascending from `rank`.
-    pub fn iter_from(&self, rank: usize) -> impl Iterator<Item = (&[u8], f64)> {
-        self.index.iter_from(rank).map(|i| (i.member, i.score))
+    pub fn iter_from(&self, rank: usize) -> Iter<'_> {
+        match &self.repr {
+            Repr::Pack(p) => Iter::Pack(p.iter_from(rank)),
+            Repr::Full(f) => Iter::Fwd(f.index.iter_from(rank)),
+        }
     }
 
     /// Descending from `rank` (inclusive).
-    pub fn iter_rev_from(&self, rank: usize) -> impl Iterator<Item = (&[u8], f64)> {
-        self.index.iter_rev_from(rank).map(|i| (i.member, i.score))
+    pub fn iter_rev_from(&self, rank: usize) -> Iter<'_> {
+        match &self.repr {
+            Repr::Pack(p) => {
+                // Like the index's: nothing from a rank past the end.
+                let n = if rank < p.len() { rank + 1 } else { 0 };
+                let v: Vec<(&[u8], f64)> = p.pairs().take(n).map(|(_, m, s)| (m, s)).collect();
+                Iter::Buf(v.into_iter().rev())
+            }
+            Repr::Full(f) => Iter::Rev(f.index.iter_rev_from(rank)),
+        }
     }
 
     /// Removes and returns the lowest (`max == false`) or highest element.
     pub fn pop(&mut self, max: bool) -> Option<(Vec<u8>, f64)> {
         let rank = if max { self.len().checked_sub(1)? } else { 0 };
-        let it = self.index.remove_at(rank)?;
-        self.dict.remove(&it.member);
-        Some((it.member.into_vec(), it.score))
+        match &mut self.repr {
+            Repr::Pack(p) => {
+                let (at, m, s) = p.iter_from(rank).next()?;
+                let out = (m.to_vec(), s);
+                p.remove_at(at);
+                Some(out)
+            }
+            Repr::Full(f) => {
+                let it = f.index.remove_at(rank)?;
+                f.dict.remove(&it.member);
+                Some((it.member.into_vec(), it.score))
+            }
+        }
     }
 
     /// Removes the elements with ascending ranks in `start..end`; returns how many.
     pub fn remove_range(&mut self, start: usize, end: usize) -> usize {
-        let removed = self.index.remove_range(start, end);
-        for it in &removed {
-            self.dict.remove(&it.member);
+        match &mut self.repr {
+            Repr::Pack(p) => {
+                let end = end.min(p.len());
+                if start >= end {
+                    return 0;
+                }
+                p.remove_range(start, end);
+                end - start
+            }
+            Repr::Full(f) => {
+                let removed = f.index.remove_range(start, end);
+                for it in &removed {
+                    f.dict.remove(&it.member);
+                }
+                removed.len()
+            }
         }
-        removed.len()
     }
 
     /// Rank of the first element of a forward walk over `r` (Redis `zslFirstInRange`).
@@ -263,9 +463,12 @@ impl ZSet {
         if r.is_empty() {
             return None;
         }
-        let pos = self.index.partition_point_score(|s| !r.gte_min(s));
-        let it = self.index.get(pos)?;
-        r.lte_max(it.score).then_some(pos)
+        let pos = match &self.repr {
+            Repr::Pack(p) => p.pairs().position(|(_, _, s)| r.gte_min(s))?,
+            Repr::Full(f) => f.index.partition_point_score(|s| !r.gte_min(s)),
+        };
+        let (_, s) = self.get_by_rank(pos)?;
+        r.lte_max(s).then_some(pos)
     }
 
     /// Rank of the first element of a backward walk over `r` (`zslLastInRange`).
@@ -273,12 +476,13 @@ impl ZSet {
         if r.is_empty() {
             return None;
         }
-        let pos = self
-            .index
-            .partition_point_score(|s| r.lte_max(s))
-            .checked_sub(1)?;
-        let it = self.index.get(pos)?;
-        r.gte_min(it.score).then_some(pos)
+        let pos = match &self.repr {
+            Repr::Pack(p) => p.pairs().take_while(|(_, _, s)| r.lte_max(*s)).count(),
+            Repr::Full(f) => f.index.partition_point_score(|s| r.lte_max(s)),
+        }
+        .checked_sub(1)?;
+        let (_, s) = self.get_by_rank(pos)?;
+        r.gte_min(s).then_some(pos)
     }
 
     /// Whether a lex range can contain anything (`zzlIsInLexRange`/`zslIsInLexRange`).
@@ -287,10 +491,10 @@ impl ZSet {
             return false;
         }
         match (
-            self.index.get(self.len().wrapping_sub(1)),
-            self.index.get(0),
+            self.get_by_rank(self.len().wrapping_sub(1)),
+            self.get_by_rank(0),
         ) {
-            (Some(last), Some(first)) => r.gte_min(last.member) && r.lte_max(first.member),
+            (Some((last, _)), Some((first, _))) => r.gte_min(last) && r.lte_max(first),
             _ => false,
         }
     }
@@ -301,13 +505,12 @@ impl ZSet {
         if !self.lex_in_range(r) {
             return None;
         }
-        let pos = if self.compact {
-            self.index.iter().position(|i| r.gte_min(i.member))?
-        } else {
-            self.index.partition_point(|_, m| !r.gte_min(m))
+        let pos = match &self.repr {
+            Repr::Pack(p) => p.pairs().position(|(_, m, _)| r.gte_min(m))?,
+            Repr::Full(f) => f.index.partition_point(|_, m| !r.gte_min(m)),
         };
-        let it = self.index.get(pos)?;
-        r.lte_max(it.member).then_some(pos)
+        let (m, _) = self.get_by_rank(pos)?;
+        r.lte_max(m).then_some(pos)
     }
 
     /// Rank of the first element of a backward walk over a lex range.
@@ -316,18 +519,15 @@ impl ZSet {
             return None;
         }
         let last = self.len() - 1;
-        let pos = if self.compact {
-            last - self
+        let pos = match &self.repr {
+            Repr::Pack(_) => last - self.iter_rev_from(last).position(|(m, _)| r.lte_max(m))?,
+            Repr::Full(f) => f
                 .index
-                .iter_rev_from(last)
-                .position(|i| r.lte_max(i.member))?
-        } else {
-            self.index
                 .partition_point(|_, m| r.lte_max(m))
-                .checked_sub(1)?
+                .checked_sub(1)?,
         };
-        let it = self.index.get(pos)?;
-        r.gte_min(it.member).then_some(pos)
+        let (m, _) = self.get_by_rank(pos)?;
+        r.gte_min(m).then_some(pos)
     }
 
     /// Number of elements in a score range (ZCOUNT).
@@ -344,7 +544,7 @@ impl ZSet {
         let Some(first) = self.lex_first(r) else {
             return 0;
         };
-        if self.compact {
+        if self.is_compact() {
             self.iter_from(first)
                 .take_while(|(m, _)| r.lte_max(m))
                 .count()

@@ -148,8 +148,7 @@ pub(crate) fn store_result(
 ) -> Value {
     let n = items.len();
     if n > 0 {
-        let mut z = ZSet::from_pairs(items);
-        z.fit_encoding(&ctx.store.config);
+        let z = ZSet::from_pairs_fit(items, &ctx.store.config);
         ctx.insert(dst, Object::ZSet(Box::new(z)));
         ctx.modified(dst, notify::ZSET, event);
     } else if ctx.remove(dst).is_some() {

@@ -165,9 +165,8 @@ fn randmember_with_count(ctx: &mut Ctx, key: &[u8], l: i64, withscores: bool) ->
     // CASE 2: the whole set, in Redis's iterator order (highest score first).
     if count >= size {
         let items = z
-            .index()
             .iter_rev_from(size as usize - 1)
-            .map(|i| (i.member.to_vec(), i.score));
+            .map(|(m, s)| (m.to_vec(), s));
         return Ok(pairs_reply(resp, items.collect(), withscores));
     }
 
@@ -215,7 +214,12 @@ pub fn zscan(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     };
     let args = scan::parse(argv[2], &argv[3..], false)?;
     let mut out = Vec::new();
-    let cursor = if z.is_compact() {
+    let cursor = if let Some(table) = z.table() {
+        scan::scan_dict(table, &args, |m, s| {
+            out.push(Value::bulk(m));
+            out.push(Value::Bulk(fmt_g17(*s).into_bytes()));
+        })
+    } else {
         for (m, s) in z.iter() {
             if args.pattern.as_ref().is_none_or(|p| glob::matches(p, m)) {
                 out.push(Value::bulk(m));
@@ -223,11 +227,6 @@ pub fn zscan(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             }
         }
         0
-    } else {
-        scan::scan_dict(z.scores(), &args, |m, s| {
-            out.push(Value::bulk(m));
-            out.push(Value::Bulk(fmt_g17(*s).into_bytes()));
-        })
     };
     Ok(Value::Array(vec![
         Value::Bulk(cursor.to_string().into_bytes()),

@@ -126,7 +126,7 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], incr_cmd: bool) -> Result<Value> 
                     continue;
                 }
                 z.prepare_new_member(limits, member.len());
-                z.insert(member, score);
+                z.insert_absent(member, score);
                 added += 1;
                 processed += 1;
                 last = score;
