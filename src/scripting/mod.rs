@@ -10,6 +10,8 @@
 //!   `REDIS_VERSION(_NUM)`, `LOG_*`, `REPL_*`, Redis's `pcall`, and the sandbox (globals
 //!   and library tables read-only, reading an unknown global an error, no `print`,
 //!   `loadfile`, `dofile`, `require`, `os`, `io`, `debug`).
+//! * [`raw`] — the hot path on Lua's C API: the run, KEYS/ARGV, `redis.call`/`pcall`
+//!   and their reply conversion.
 //! * [`convert`] — Lua ↔ reply conversions, RESP2 and RESP3 (`redis.setresp(3)`).
 //! * [`libs`] — `bit`; [`cjson`], [`cmsgpack`], [`structlib`] — Redis's lua-cjson,
 //!   lua_cmsgpack and lua_struct.
@@ -49,6 +51,7 @@ pub mod convert;
 pub mod functions;
 pub mod libs;
 pub mod lua;
+pub mod raw;
 pub mod structlib;
 
 pub use commands::COMMANDS;
