@@ -197,7 +197,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "auth",
         -2,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | CONNECTION,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | CONNECTION | ALLOW_BUSY,
         (0, 0, 0),
         "connection",
         connection::auth,
@@ -205,7 +205,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "hello",
         -1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | CONNECTION,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | CONNECTION | ALLOW_BUSY,
         (0, 0, 0),
         "connection",
         connection::hello,
@@ -213,7 +213,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "quit",
         -1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | CONNECTION,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | CONNECTION | ALLOW_BUSY,
         (0, 0, 0),
         "connection",
         connection::quit,
@@ -221,7 +221,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "reset",
         1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | CONNECTION,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | CONNECTION | ALLOW_BUSY,
         (0, 0, 0),
         "connection",
         connection::reset,

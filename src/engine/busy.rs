@@ -8,13 +8,27 @@
 //! clients without the store: `-BUSY …`, or SCRIPT KILL / FUNCTION KILL ([`Busy::kill`]),
 //! which asks the hook to stop the script with Redis's error — unless it already wrote,
 //! as Redis refuses then (`-UNKILLABLE`).
+//!
+//! Redis also serves the commands flagged `allow_busy` meanwhile (AUTH, HELLO, MULTI,
+//! DISCARD, WATCH, UNWATCH, QUIT, RESET, REPLCONF; [`crate::engine::flags::ALLOW_BUSY`]
+//! in the table), after its usual checks, and refuses the rest with `-BUSY` as a
+//! rejection (a transaction being queued is flagged, so its EXEC aborts). Those need the
+//! store, which the script holds: a connection hands such a request, with its session,
+//! to the script's thread ([`answer_while_busy_for`]), whose hook runs it between two
+//! stretches of the script ([`Busy::serve`], Redis's `processEventsWhileBlocked`) and
+//! hands the reply and the session back. If the script ends first, the request is given
+//! back unserved and runs the usual way.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use parking_lot::Mutex;
+use std::sync::Arc;
 
+use parking_lot::{Condvar, Mutex};
+
+use crate::engine::Session;
 use crate::error::{Error, ErrorKind, Result};
+use crate::value::Value;
 
 /// The reply other clients get while an EVAL script is timed out.
 pub const BUSY_SCRIPT: &str =
@@ -34,9 +48,10 @@ pub fn set_on_timeout(f: fn()) {
     let _ = ON_TIMEOUT.set(f);
 }
 
-/// How many times a timed-out run calls the front end's action (it may not take at once),
-/// and how far apart.
-const YIELD_TRIES: u8 = 5;
+/// How often a timed-out run calls the front end's action. Every time, for as long as the
+/// script runs: the hand-over may not take (under load the thread that should take the
+/// event loop may not start before the script's thread takes it back), and while it has
+/// not, no other client is served at all.
 const YIELD_EVERY: Duration = Duration::from_millis(100);
 
 #[derive(Debug, Default)]
@@ -48,9 +63,37 @@ struct State {
     timed_out: bool,
     wrote: bool,
     kill: bool,
-    /// Calls of the front end's action so far, and the last one.
-    yields: u8,
+    /// The last call of the front end's action.
     last_yield: Option<Instant>,
+    /// Requests other clients handed over, for the script's thread to run.
+    queue: Vec<Arc<Exchange>>,
+}
+
+/// One request handed to the script's thread, and its answer.
+#[derive(Debug, Default)]
+struct Exchange {
+    slot: Mutex<Request>,
+    done: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Request {
+    argv: Vec<Vec<u8>>,
+    /// The client's session while the script's thread has it.
+    session: Option<Session>,
+    /// Served (Some reply) or given back (None, the script ended).
+    finished: bool,
+    reply: Option<Result<Value>>,
+}
+
+impl Exchange {
+    /// Ends the request (a reply, or none: it runs the usual way) and wakes its client.
+    fn finish(&self, reply: Option<Result<Value>>) {
+        let mut r = self.slot.lock();
+        r.reply = reply;
+        r.finished = true;
+        self.done.notify_all();
+    }
 }
 
 /// The store's running-script state, shared (by `Arc`) between the store and the front
@@ -86,9 +129,66 @@ impl Busy {
         };
     }
 
-    /// The run ended (however it ended).
+    /// The run ended (however it ended). Requests not served yet are given back.
     pub fn finish(&self) {
-        *self.st.lock() = State::default();
+        let queue = std::mem::take(&mut *self.st.lock()).queue;
+        for ex in queue {
+            ex.finish(None);
+        }
+    }
+
+    /// Runs the requests other clients handed over (see the module docs) with `run`,
+    /// which the script's thread calls with the store; `busy` is then the `-BUSY` error
+    /// for commands not allowed. Called by the script's hook.
+    pub fn serve(&self, mut run: impl FnMut(&mut Session, &[&[u8]], Error) -> Result<Value>) {
+        let queue = {
+            let mut st = self.st.lock();
+            if st.queue.is_empty() {
+                return;
+            }
+            std::mem::take(&mut st.queue)
+        };
+        for ex in queue {
+            let (argv, mut session) = {
+                let mut r = ex.slot.lock();
+                (
+                    std::mem::take(&mut r.argv),
+                    r.session.take().unwrap_or_default(),
+                )
+            };
+            let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+            let busy = self
+                .busy_error()
+                .unwrap_or_else(|| Error::new(ErrorKind::Other, BUSY_SCRIPT));
+            let reply = run(&mut session, &refs, busy);
+            ex.slot.lock().session = Some(session);
+            ex.finish(Some(reply));
+        }
+    }
+
+    /// Hands `argv` with `session` to the script's thread and waits for the reply; None
+    /// (the session back untouched) when no script is timed out any more.
+    fn relay(&self, session: &mut Session, argv: &[&[u8]]) -> Option<Result<Value>> {
+        let ex = Arc::new(Exchange::default());
+        {
+            let mut st = self.st.lock();
+            if st.since.is_none() || !st.timed_out {
+                return None;
+            }
+            let mut r = ex.slot.lock();
+            r.argv = argv.iter().map(|a| a.to_vec()).collect();
+            r.session = Some(std::mem::take(session));
+            drop(r);
+            st.queue.push(ex.clone());
+        }
+        let mut r = ex.slot.lock();
+        while !r.finished {
+            ex.done.wait(&mut r);
+        }
+        if let Some(s) = r.session.take() {
+            *session = s;
+        }
+        r.reply.take()
     }
 
     /// Describes the function about to run (None after it ended), for FUNCTION STATS.
@@ -98,8 +198,7 @@ impl Busy {
 
     /// FUNCTION STATS while a function is timed out (Redis's `functionStatsCommand`):
     /// the running function (name, command, duration) and the engine's counts.
-    fn function_stats(&self) -> Option<crate::value::Value> {
-        use crate::value::Value;
+    fn function_stats(&self) -> Option<Value> {
         let since = self.st.lock().since?;
         let f = self.function.lock().clone()?;
         let bulk = |s: &str| Value::Bulk(s.as_bytes().to_vec());
@@ -146,11 +245,8 @@ impl Busy {
             }
         }
         let kill = st.kill;
-        let act = st.timed_out
-            && st.yields < YIELD_TRIES
-            && st.last_yield.is_none_or(|t| t.elapsed() >= YIELD_EVERY);
+        let act = st.timed_out && st.last_yield.is_none_or(|t| t.elapsed() >= YIELD_EVERY);
         if act {
-            st.yields += 1;
             st.last_yield = Some(Instant::now());
         }
         drop(st);
@@ -241,35 +337,67 @@ pub fn not_busy() -> Error {
     )
 }
 
-/// What a client sends while a script is timed out, when it can be answered without the
-/// store: `Some(reply)` for SCRIPT KILL / FUNCTION KILL, FUNCTION STATS and for every
-/// command Redis refuses with `-BUSY`; None when the command must wait for the store instead: SHUTDOWN
-/// NOSAVE, which first stops the script ([`Busy::force_kill`]), and any command once no
-/// script is timed out any more.
-pub fn answer_while_busy(busy: &Busy, argv: &[&[u8]]) -> Option<Result<crate::value::Value>> {
-    use crate::value::Value;
+/// What a client sends while a script is timed out, answered without the store: `Some(reply)`
+/// for SCRIPT KILL / FUNCTION KILL, FUNCTION STATS, SHUTDOWN without NOSAVE (the running
+/// kind's `-BUSY`, as Redis's `shutdownCommand`) and — for a front end that has no session
+/// to hand over ([`answer_while_busy_for`] is the full rule) — `-BUSY` for everything else;
+/// None when the command must wait for the store instead: SHUTDOWN NOSAVE, which first
+/// stops the script ([`Busy::force_kill`]), and any command once no script is timed out.
+pub fn answer_while_busy(busy: &Busy, argv: &[&[u8]]) -> Option<Result<Value>> {
+    match answer_here(busy, argv)? {
+        Here::Reply(r) => Some(r),
+        Here::Relay(err) => Some(Err(err)),
+    }
+}
+
+/// Redis's rule for a client's command while a script is timed out (`processCommand`'s
+/// busy check, the `allow_busy` flag): SCRIPT KILL, FUNCTION KILL, FUNCTION STATS and
+/// SHUTDOWN as [`answer_while_busy`]; anything else is handed with `session` to the
+/// script's thread, which runs Redis's checks and then the command if the table flags it
+/// [`crate::engine::flags::ALLOW_BUSY`], or answers `-BUSY` (see the module docs). None:
+/// run it the usual way (no script is timed out any more, or SHUTDOWN NOSAVE).
+pub fn answer_while_busy_for(
+    busy: &Busy,
+    session: &mut Session,
+    argv: &[&[u8]],
+) -> Option<Result<Value>> {
+    match answer_here(busy, argv)? {
+        Here::Reply(r) => Some(r),
+        Here::Relay(_) => busy.relay(session, argv),
+    }
+}
+
+enum Here {
+    Reply(Result<Value>),
+    /// For the script's thread (the error is the `-BUSY` for front ends without a
+    /// session).
+    Relay(Error),
+}
+
+fn answer_here(busy: &Busy, argv: &[&[u8]]) -> Option<Here> {
     let err = busy.busy_error()?;
     let name = argv.first()?;
     let sub_is = |s: &[u8]| argv.len() == 2 && argv[1].eq_ignore_ascii_case(s);
     if sub_is(b"kill") && name.eq_ignore_ascii_case(b"script") {
-        return Some(busy.kill(false).map(|()| Value::ok()));
+        return Some(Here::Reply(busy.kill(false).map(|()| Value::ok())));
     }
     if sub_is(b"kill") && name.eq_ignore_ascii_case(b"function") {
-        return Some(busy.kill(true).map(|()| Value::ok()));
+        return Some(Here::Reply(busy.kill(true).map(|()| Value::ok())));
     }
     if sub_is(b"stats") && name.eq_ignore_ascii_case(b"function") {
         // A running EVAL script: the -BUSY error, as Redis answers.
         if let Some(stats) = busy.function_stats() {
-            return Some(Ok(stats));
+            return Some(Here::Reply(Ok(stats)));
         }
     }
-    if name.eq_ignore_ascii_case(b"shutdown")
-        && argv[1..].iter().any(|a| a.eq_ignore_ascii_case(b"nosave"))
-    {
-        busy.force_kill();
-        return None;
+    if name.eq_ignore_ascii_case(b"shutdown") {
+        if argv[1..].iter().any(|a| a.eq_ignore_ascii_case(b"nosave")) {
+            busy.force_kill();
+            return None;
+        }
+        return Some(Here::Reply(Err(err)));
     }
-    Some(Err(err))
+    Some(Here::Relay(err))
 }
 
 #[cfg(test)]

@@ -487,6 +487,62 @@ fn run(
     result
 }
 
+/// A command another client sent while a script is timed out, run on the script's thread
+/// in the middle of the script (Redis's `processEventsWhileBlocked` → `processCommand`):
+/// the checks Redis makes before its busy check (lookup, arity, authentication, `no-multi`
+/// in MULTI, ACL, replica read-only, the RESP2 Pub/Sub context), then `busy` — the
+/// `-BUSY` error — for any command without [`flags::ALLOW_BUSY`] (a rejection, so an
+/// open transaction is flagged and EXEC aborts it), else queueing in MULTI or the
+/// handler. The handler runs bare: these commands neither write nor block, and nothing
+/// is recorded between the script's own commands (no effects, stats, wake-ups or
+/// replication unit).
+pub fn execute_while_busy(
+    store: &mut Store,
+    session: &mut Session,
+    argv: &[&[u8]],
+    busy: Error,
+) -> Result<Value> {
+    let Some(name) = argv.first() else {
+        return Err(Error::err("empty command"));
+    };
+    let Some(spec) = store.table().get(name) else {
+        return reject(store, session, None, unknown_command(argv));
+    };
+    if !spec.arity_ok(argv.len()) {
+        return reject_argv(
+            store,
+            session,
+            Some(spec),
+            Some(argv),
+            Error::arity(spec.name),
+        );
+    }
+    if session.tx.multi.is_some() && spec.has(flags::NO_MULTI) {
+        return reject_argv(
+            store,
+            session,
+            Some(spec),
+            Some(argv),
+            Error::err("Command not allowed inside a transaction"),
+        );
+    }
+    if let Err(e) = admit(store, session, spec, argv) {
+        return reject_argv(store, session, Some(spec), Some(argv), e);
+    }
+    if let Err(e) = crate::pubsub::check_context(session, spec, argv) {
+        return reject_argv(store, session, Some(spec), Some(argv), e);
+    }
+    if !spec.has(flags::ALLOW_BUSY) {
+        return reject_argv(store, session, Some(spec), Some(argv), busy);
+    }
+    if session.tx.multi.is_some() && !runs_in_multi(spec) {
+        return queue(store, session, spec, argv);
+    }
+    session.last_command = Some(spec);
+    let mut ctx = Ctx::new(store, session);
+    (spec.handler)(&mut ctx, argv)
+}
+
 // ---------------------------------------------------------------------------------------
 // Queueing (MULTI)
 // ---------------------------------------------------------------------------------------

@@ -40,8 +40,8 @@ pub use crate::pubsub::{is_no_reply, no_reply};
 pub use ctx::{BulkArray, Ctx};
 pub use dispatch::{
     acl_allows, acl_check, auth_required, begin_transaction, call, command_crosses_slots,
-    cross_slot_error, discard_transaction, execute, may_write, pause_applies, reject,
-    unrestricted_key_access, Batch, Shared,
+    cross_slot_error, discard_transaction, execute, execute_while_busy, may_write, pause_applies,
+    reject, unrestricted_key_access, Batch, Shared,
 };
 pub use durability::{Durability, Ticket};
 pub use effects::Effect;

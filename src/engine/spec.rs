@@ -49,6 +49,10 @@ pub mod flags {
     /// A read command that may still change a value and must then be logged (PFCOUNT's
     /// cached cardinality); its effects are recorded only through `Ctx::propagate`.
     pub const MAY_REPLICATE: u32 = 1 << 15;
+    /// Served while a script runs past `busy-reply-threshold` (Redis `CMD_ALLOW_BUSY`;
+    /// the SCRIPT KILL, FUNCTION KILL and FUNCTION STATS subcommands too, which
+    /// [`crate::engine::busy`] answers itself).
+    pub const ALLOW_BUSY: u32 = 1 << 16;
 
     /// (flag, name) pairs in COMMAND INFO order (Redis 7.0 does not show `may_replicate`).
     pub const NAMES: &[(u32, &str)] = &[
@@ -65,6 +69,7 @@ pub mod flags {
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
         (NO_MULTI, "no_multi"),
+        (ALLOW_BUSY, "allow_busy"),
     ];
 }
 

@@ -78,7 +78,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "replconf",
         -1,
-        ADMIN | NOSCRIPT | LOADING | STALE,
+        ADMIN | NOSCRIPT | LOADING | STALE | ALLOW_BUSY,
         (0, 0, 0),
         "server",
         replconf,

@@ -5,6 +5,7 @@ use crate::engine::spec::{dispatch_sub, Sub};
 use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::{Error, ErrorKind, Result};
 use crate::scripting::lua::{script_flags, sha1_hex, Call, Script, State};
+use crate::scripting::raw::FnRef;
 use crate::value::Value;
 
 /// What the scripting room keeps in the store's [`crate::engine::Extension`] slot: EVAL's
@@ -99,10 +100,11 @@ pub fn shebang_flags(body: &[u8]) -> Result<(u32, usize)> {
 /// Compiles `body` into the cache unless it is there; returns its SHA1.
 fn load(state: &mut State, body: &[u8]) -> Result<String> {
     let sha = sha1_hex(body);
-    if !state.scripts.contains_key(&sha) {
+    if !state.scripts.contains(sha.as_bytes()) {
         let (flags, skip) = shebang_flags(body)?;
         let func = state.compile(body, skip, crate::scripting::lua::SCRIPT_CHUNK)?;
-        state.scripts.insert(sha.clone(), Script { func, flags });
+        let func = state.pin(&func)?;
+        state.scripts.insert(&sha, Script { func, flags });
     }
     Ok(sha)
 }
@@ -137,48 +139,51 @@ pub(crate) fn eval_keys(argv: &[&[u8]]) -> Vec<usize> {
 fn eval_generic(ctx: &mut Ctx, argv: &[&[u8]], by_sha: bool, ro: bool) -> Result<Value> {
     let n = numkeys(argv)?;
     let mut state = take_state(ctx)?;
-    let sha = if by_sha {
-        let sha = String::from_utf8_lossy(argv[1]).to_ascii_lowercase();
-        if sha.len() != 40 || !state.scripts.contains_key(&sha) {
-            put_state(ctx, state);
-            return Err(Error::new(
-                ErrorKind::Other,
-                "NOSCRIPT No matching script. Please use EVAL.",
-            ));
-        }
-        sha
+    // The script's name in error messages: its SHA1 in lowercase (Redis copies EVALSHA's
+    // argument lowercased).
+    let mut name = [0u8; 40];
+    let script = if by_sha {
+        state.scripts.get(argv[1]).map(|s| {
+            name.copy_from_slice(argv[1]);
+            name.make_ascii_lowercase();
+            (s.func, s.flags)
+        })
     } else {
         match load(&mut state, argv[1]) {
-            Ok(sha) => sha,
+            Ok(sha) => {
+                name.copy_from_slice(sha.as_bytes());
+                state.scripts.get(sha.as_bytes()).map(|s| (s.func, s.flags))
+            }
             Err(e) => {
                 put_state(ctx, state);
                 return Err(e);
             }
         }
     };
-    let reply = run_cached(ctx, &mut state, &sha, &argv[3..3 + n], &argv[3 + n..], ro);
+    let Some((func, flags)) = script else {
+        put_state(ctx, state);
+        return Err(Error::new(
+            ErrorKind::Other,
+            "NOSCRIPT No matching script. Please use EVAL.",
+        ));
+    };
+    let name = std::str::from_utf8(&name).unwrap_or_default();
+    let reply = prepare_and_run(
+        ctx,
+        &mut state,
+        func,
+        flags,
+        name,
+        &argv[3..3 + n],
+        &argv[3 + n..],
+        ro,
+        false,
+    );
     put_state(ctx, state);
     match reply {
         Value::Error(e) => Err(Error::from_reply(e)),
         v => Ok(v),
     }
-}
-
-/// Runs a cached script after Redis's `scriptPrepareForRun` checks.
-fn run_cached(
-    ctx: &mut Ctx,
-    state: &mut State,
-    sha: &str,
-    keys: &[&[u8]],
-    args: &[&[u8]],
-    ro_command: bool,
-) -> Value {
-    let Some(script) = state.scripts.get(sha) else {
-        return Value::Error("NOSCRIPT No matching script. Please use EVAL.".into());
-    };
-    let flags = script.flags;
-    let func = script.func.clone();
-    prepare_and_run(ctx, state, &func, flags, sha, keys, args, ro_command, false)
 }
 
 /// Redis's `scriptPrepareForRun` checks, then the run: for EVAL scripts (`function`
@@ -187,7 +192,7 @@ fn run_cached(
 pub(crate) fn prepare_and_run(
     ctx: &mut Ctx,
     state: &mut State,
-    func: &mlua::Function,
+    func: FnRef,
     flags: u32,
     name: &str,
     keys: &[&[u8]],
@@ -285,11 +290,7 @@ fn script_exists(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         argv[2..]
             .iter()
             .map(|sha| {
-                let sha = String::from_utf8_lossy(sha).to_ascii_lowercase();
-                let known = slot
-                    .eval
-                    .as_ref()
-                    .is_some_and(|s| s.scripts.contains_key(&sha));
+                let known = slot.eval.as_ref().is_some_and(|s| s.scripts.contains(sha));
                 Value::Int(known as i64)
             })
             .collect()

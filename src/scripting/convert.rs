@@ -1,6 +1,6 @@
 //! Lua ↔ reply conversions, as Redis 7.0's `script_lua.c` makes them.
 //!
-//! * A command's reply → Lua ([`to_lua`], `redisProtocolToLuaType`), by the script's
+//! * A command's reply → Lua (`crate::scripting::raw`'s `push_value`, `redisProtocolToLuaType`), by the script's
 //!   protocol (2 unless `redis.setresp(3)`): integers → numbers, bulk → strings, status →
 //!   `{ok=…}`, error → `{err=…}`, RESP2 nulls → `false`, RESP3 null → `nil`, arrays →
 //!   tables; under RESP3 maps → `{map={…}}`, sets → `{set={k=true}}`, doubles →
@@ -53,103 +53,6 @@ pub fn err_table(lua: &Lua, buf: &[u8]) -> mlua::Result<mlua::Value> {
     Ok(mlua::Value::Table(t))
 }
 
-/// A command's reply as the script sees it (see the module docs).
-pub fn to_lua(lua: &Lua, v: &Value, resp: u8) -> mlua::Result<mlua::Value> {
-    let r3 = resp == 3;
-    Ok(match v {
-        Value::Int(i) => mlua::Value::Number(*i as f64),
-        Value::Bulk(b) => mlua::Value::String(lua.create_string(b)?),
-        Value::Simple(s) => {
-            let t = lua.create_table_with_capacity(0, 1)?;
-            t.raw_set("ok", lua.create_string(s)?)?;
-            mlua::Value::Table(t)
-        }
-        Value::Error(e) => {
-            let mut buf = Vec::with_capacity(e.len() + 1);
-            buf.push(b'-');
-            buf.extend_from_slice(e.as_bytes());
-            err_table(lua, &buf)?
-        }
-        Value::Nil | Value::NilArray => {
-            if r3 {
-                mlua::Value::Nil
-            } else {
-                mlua::Value::Boolean(false)
-            }
-        }
-        Value::Array(items) | Value::Push(items) => array(lua, items, resp)?,
-        Value::Set(items) if !r3 => array(lua, items, resp)?,
-        Value::Set(items) => {
-            let set = lua.create_table()?;
-            for it in items {
-                let k = to_lua(lua, it, resp)?;
-                if !k.is_nil() {
-                    set.raw_set(k, true)?;
-                }
-            }
-            wrap(lua, "set", mlua::Value::Table(set))?
-        }
-        Value::Map(pairs) if !r3 => {
-            let t = lua.create_table_with_capacity(pairs.len() * 2, 0)?;
-            for (i, (k, v)) in pairs.iter().enumerate() {
-                t.raw_set(2 * i + 1, to_lua(lua, k, resp)?)?;
-                t.raw_set(2 * i + 2, to_lua(lua, v, resp)?)?;
-            }
-            mlua::Value::Table(t)
-        }
-        Value::Map(pairs) => {
-            let map = lua.create_table()?;
-            for (k, v) in pairs {
-                let k = to_lua(lua, k, resp)?;
-                if !k.is_nil() {
-                    map.raw_set(k, to_lua(lua, v, resp)?)?;
-                }
-            }
-            wrap(lua, "map", mlua::Value::Table(map))?
-        }
-        Value::Double(d) if !r3 => {
-            mlua::Value::String(lua.create_string(crate::util::float::fmt_g17(*d))?)
-        }
-        Value::Double(d) => wrap(lua, "double", mlua::Value::Number(*d))?,
-        Value::DoubleText(t) if !r3 => mlua::Value::String(lua.create_string(t)?),
-        Value::DoubleText(t) => {
-            let d = t.parse().unwrap_or(f64::NAN);
-            wrap(lua, "double", mlua::Value::Number(d))?
-        }
-        Value::Bool(b) if !r3 => mlua::Value::Number(if *b { 1.0 } else { 0.0 }),
-        Value::Bool(b) => mlua::Value::Boolean(*b),
-        Value::Verbatim(_, s) if !r3 => mlua::Value::String(lua.create_string(s)?),
-        Value::Verbatim(f, s) => {
-            let inner = lua.create_table()?;
-            inner.raw_set("string", lua.create_string(s)?)?;
-            inner.raw_set("format", lua.create_string(f)?)?;
-            wrap(lua, "verbatim_string", mlua::Value::Table(inner))?
-        }
-        Value::BigNumber(n) if !r3 => mlua::Value::String(lua.create_string(n)?),
-        Value::BigNumber(n) => wrap(
-            lua,
-            "big_number",
-            mlua::Value::String(lua.create_string(n)?),
-        )?,
-        // Scripts do not see attributes (Redis drops them), only the reply.
-        Value::Attribute(_, v) => to_lua(lua, v, resp)?,
-    })
-}
-
-fn array(lua: &Lua, items: &[Value], resp: u8) -> mlua::Result<mlua::Value> {
-    let t = lua.create_table_with_capacity(items.len(), 0)?;
-    for (i, it) in items.iter().enumerate() {
-        t.raw_set(i + 1, to_lua(lua, it, resp)?)?;
-    }
-    Ok(mlua::Value::Table(t))
-}
-
-fn wrap(lua: &Lua, field: &str, v: mlua::Value) -> mlua::Result<mlua::Value> {
-    let t = lua.create_table_with_capacity(0, 1)?;
-    t.raw_set(field, v)?;
-    Ok(mlua::Value::Table(t))
-}
-
 /// A script's result as a reply (see the module docs). `resp` is the script's protocol at
 /// its end.
 pub fn from_lua(v: mlua::Value, resp: u8) -> Value {
@@ -185,7 +88,7 @@ fn from_lua_at(v: mlua::Value, resp: u8, depth: usize) -> Value {
 }
 
 /// C's `(long long)` cast of a double (out-of-range values give LLONG_MIN on x86-64).
-fn truncate(n: f64) -> i64 {
+pub(crate) fn truncate(n: f64) -> i64 {
     if n.is_nan() || !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&n) {
         i64::MIN
     } else {

@@ -53,7 +53,7 @@ struct Func {
     name: String,
     library: String,
     desc: Option<Vec<u8>>,
-    func: mlua::Function,
+    func: crate::scripting::raw::FnRef,
     flags: u32,
 }
 
@@ -157,17 +157,29 @@ impl Engine {
                 }
             }
         }
+        let mut pinned = Vec::with_capacity(registered.len());
+        for r in &registered {
+            match self.state.pin(&r.func) {
+                Ok(f) => pinned.push(f),
+                Err(e) => {
+                    for f in pinned {
+                        self.state.unpin(f);
+                    }
+                    return Err(e.message().to_string());
+                }
+            }
+        }
         self.unlink(&name);
         let mut names: Vec<String> = registered.iter().map(|r| r.name.clone()).collect();
         names.sort();
-        for r in registered {
+        for (r, func) in registered.into_iter().zip(pinned) {
             self.functions.insert(
                 r.name.to_ascii_lowercase(),
                 Func {
                     name: r.name,
                     library: name.clone(),
                     desc: r.desc,
-                    func: r.func,
+                    func,
                     flags: r.flags,
                 },
             );
@@ -181,7 +193,9 @@ impl Engine {
         match self.libraries.remove(name) {
             Some(funcs) => {
                 for f in funcs {
-                    self.functions.remove(&f.to_ascii_lowercase());
+                    if let Some(f) = self.functions.remove(&f.to_ascii_lowercase()) {
+                        self.state.unpin(f.func);
+                    }
                 }
                 true
             }
@@ -649,7 +663,7 @@ fn fcall_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) -> Result<Value> {
         .functions
         .get(&String::from_utf8_lossy(argv[1]).to_ascii_lowercase())
         .filter(|_| !argv[1].contains(&0))
-        .map(|f| (f.func.clone(), f.flags, f.name.clone()));
+        .map(|f| (f.func, f.flags, f.name.clone()));
     let Some((func, flags, name)) = found else {
         put_engine(ctx.store, engine);
         return Err(Error::err("Function not found"));
@@ -679,7 +693,7 @@ fn fcall_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) -> Result<Value> {
     let reply = prepare_and_run(
         ctx,
         &mut engine.state,
-        &func,
+        func,
         flags,
         &name,
         &argv[3..3 + n],

@@ -1,21 +1,25 @@
 //! The Lua state of one store: made once (on the first script), kept in the store's
 //! [`crate::engine::Extension`] slot, dropped by SCRIPT FLUSH. Holds the compiled scripts
-//! (by SHA1), the prelude's runner, and the Rust primitives the prelude (`prelude.lua`)
-//! builds Redis's `redis.*` API from.
+//! (by SHA1, each kept in the Lua registry), the prelude's error handler, and the Rust
+//! primitives the prelude (`prelude.lua`) builds Redis's `redis.*` API from.
 //!
-//! While a script runs, the store and the caller's session are *moved* into the state's
-//! app data ([`RunCtx`]) and a placeholder store stands in the handler's `Ctx`: that is how
-//! `redis.call`, a `'static` Lua callback, reaches them without unsafe code. `redis.call`
-//! then goes through the one dispatch path ([`crate::engine::call`]) after the checks
-//! Redis's `scriptCall` makes.
+//! While a script runs, the store and the caller's session stay where they are: the run
+//! hands raw pointers to them to `redis.call` for the run's duration (see [`raw`] for
+//! the safety argument). `redis.call` then goes through the one dispatch path
+//! ([`crate::engine::call`]) after the checks Redis's `scriptCall` makes. The run,
+//! KEYS/ARGV and `redis.call` are on Lua's C API ([`raw`]); the rest of the `redis.*`
+//! API, the libraries and the sandbox use mlua.
+//!
+//! [`raw`]: crate::scripting::raw
 
 use std::collections::HashMap;
 
 use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, Table, Variadic, VmState};
 
-use crate::engine::{flags, Session, Store};
+use crate::engine::{Session, Store};
 use crate::error::{Error, Result};
 use crate::scripting::convert;
+use crate::scripting::raw::{self, ArrayRef, CellPtr, FnRef, Outcome, RunCell};
 use crate::value::Value;
 
 /// Redis's version as scripts see it (`redis.REDIS_VERSION`); the server room reports the
@@ -49,55 +53,105 @@ pub mod script_flags {
 
 /// A compiled script.
 pub struct Script {
-    /// The compiled body.
-    pub func: Function,
+    /// The compiled body, in the registry.
+    pub func: FnRef,
     /// Shebang flags ([`script_flags`]).
     pub flags: u32,
 }
 
+/// EVAL's script cache: SHA1 (20 bytes) → script.
+#[derive(Default)]
+pub struct ScriptCache(HashMap<[u8; 20], Script, std::hash::BuildHasherDefault<ShaHasher>>);
+
+/// A SHA1 is already uniformly spread: its first 8 bytes are the hash.
+#[derive(Default)]
+pub struct ShaHasher(u64);
+
+impl std::hash::Hasher for ShaHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes.iter().take(8) {
+            self.0 = self.0 << 8 | *b as u64;
+        }
+    }
+}
+
+/// A SHA1 as 40 hex digits (either case) → its 20 bytes; None if it is not one.
+pub fn parse_sha(hex: &[u8]) -> Option<[u8; 20]> {
+    if hex.len() != 40 {
+        return None;
+    }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; 20];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = digit(hex[2 * i])? << 4 | digit(hex[2 * i + 1])?;
+    }
+    Some(out)
+}
+
+impl ScriptCache {
+    /// The script whose SHA1 is `hex` (40 hex digits, either case).
+    pub fn get(&self, hex: &[u8]) -> Option<&Script> {
+        self.0.get(&parse_sha(hex)?)
+    }
+
+    /// True if the script whose SHA1 is `hex` is cached.
+    pub fn contains(&self, hex: &[u8]) -> bool {
+        self.get(hex).is_some()
+    }
+
+    /// Caches a script under its SHA1 (`hex`, as [`sha1_hex`] gives it).
+    pub fn insert(&mut self, hex: &str, script: Script) {
+        if let Some(k) = parse_sha(hex.as_bytes()) {
+            self.0.insert(k, script);
+        }
+    }
+
+    /// How many scripts.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// One store's Lua state. See the module docs.
 pub struct State {
+    // Field order matters: the Lua state (whose app data points at `cell`) drops first.
     lua: Lua,
-    /// The hidden globals table (KEYS and ARGV are set here before each run).
+    /// The hidden globals table (KEYS and ARGV live here).
     hidden: Table,
-    /// The prelude's runner: `run(f)` = `xpcall(f, handler)`.
-    run: Function,
-    /// The prelude's function runner: `run_function(f, keys, args)`.
-    run_function: Function,
+    /// The prelude's error handler (Redis's `__redis__err__handler`).
+    handler: FnRef,
+    /// The reused KEYS and ARGV tables (registry references), and how many items the last
+    /// run put in them; made by the first EVAL script (a function state has no such
+    /// globals: reading them is an error there, as in Redis).
+    globals: Option<(ArrayRef, ArrayRef)>,
     /// The prelude's library loader: `run_load(f)` runs `f` in FUNCTION LOAD's
     /// environment.
     run_load: Function,
-    /// EVAL's script cache, by lowercase SHA1 hex.
-    pub scripts: HashMap<String, Script>,
-    /// The store that stands in the handler's context while the real one is in the state.
-    placeholder: Option<Box<Store>>,
+    /// EVAL's script cache.
+    pub scripts: ScriptCache,
     /// Runs since the last incremental GC step.
     runs: u32,
+    /// What `redis.call` and the hook reach during a run.
+    cell: Box<RunCell>,
 }
 
-/// Where the running script's store and session are while it runs (the state's app data).
-pub struct RunCtx {
-    /// The store.
-    pub store: Store,
-    /// The caller's session (its protocol version is the script's: 2 until
-    /// `redis.setresp(3)`).
-    pub session: Session,
-    /// Writes are refused (EVAL_RO, FCALL_RO, `no-writes`).
-    pub read_only: bool,
-    /// A write command has run (Redis `SCRIPT_WRITE_DIRTY`).
-    pub wrote: bool,
-    /// `allow-oom` (Redis `SCRIPT_ALLOW_OOM`).
-    pub allow_oom: bool,
-}
-
-/// The running script's watch (the state's app data): the store's busy state and the
-/// `busy-reply-threshold` its hook checks against (see [`watch_hook`]).
+/// While FUNCTION LOAD runs a library's code: when it must have ended (Redis's 500 ms
+/// load timeout; None on replay, which must not fail). The state's app data.
 #[derive(Default)]
 struct Watch {
-    busy: Option<std::sync::Arc<crate::engine::busy::Busy>>,
-    threshold_ms: u64,
-    /// While FUNCTION LOAD runs a library's code: when it must have ended (Redis's
-    /// 500 ms load timeout; None on replay, which must not fail).
     load_deadline: Option<std::time::Instant>,
 }
 
@@ -141,19 +195,23 @@ fn watch_hook(lua: &Lua, _debug: mlua::Debug) -> mlua::Result<VmState> {
     if load_timed_out {
         return raise(b"FUNCTION LOAD timeout");
     }
-    let killed = lua
-        .app_data_ref::<Watch>()
-        .and_then(|w| w.busy.as_ref().map(|b| b.check(w.threshold_ms)))
-        .unwrap_or(false);
-    if killed {
-        return raise(b"-ERR Script killed by user with SCRIPT KILL...");
+    let Some(cell) = CellPtr::of(lua) else {
+        return Ok(VmState::Continue);
+    };
+    if let Some(busy) = cell.busy() {
+        if busy.check(cell.threshold_ms.get()) {
+            return raise(b"-ERR Script killed by user with SCRIPT KILL...");
+        }
+        // Past the threshold, other clients' requests run here, between two stretches of
+        // the script (Redis's processEventsWhileBlocked).
+        cell.with_store_mut(|store| {
+            busy.serve(|session, argv, err| {
+                crate::engine::execute_while_busy(store, session, argv, err)
+            })
+        });
     }
     Ok(VmState::Continue)
 }
-
-/// The app-data slot the run context lives in (set once, so a run allocates nothing for
-/// it).
-struct Slot(Option<RunCtx>);
 
 /// Redis's rand48 (`redisLrand48`), the generator behind `math.random`: it starts from
 /// rand48's default state (Redis never seeds it), is shared by every script of the store
@@ -195,8 +253,9 @@ impl State {
     pub fn new() -> Result<State> {
         let libs = StdLib::TABLE | StdLib::STRING | StdLib::MATH;
         let lua = Lua::new_with(libs, LuaOptions::default()).map_err(lua_err)?;
+        let cell = RunCell::new();
         lua.set_app_data(Rand48(Rand48::INITIAL));
-        lua.set_app_data(Slot(None));
+        lua.set_app_data(CellPtr(&*cell));
         lua.set_app_data(Watch::default());
         lua.set_app_data(LoadCtx(None));
         lua.set_hook(
@@ -205,24 +264,35 @@ impl State {
         );
         let g = lua.globals();
         crate::scripting::libs::install(&lua, &g).map_err(lua_err)?;
-        let raw = primitives(&lua).map_err(lua_err)?;
+        let raw = primitives(&lua, &cell).map_err(lua_err)?;
         let prelude = lua
             .load(include_str!("prelude.lua"))
             .set_name(PRELUDE_NAME)
             .into_function()
             .map_err(lua_err)?;
-        let (run, hidden, run_function, run_load): (Function, Table, Function, Function) =
+        let (handler, hidden, run_load): (Function, Table, Function) =
             prelude.call((g, raw)).map_err(lua_err)?;
+        let handler = raw::pin(&lua, &handler).map_err(lua_err)?;
         Ok(State {
             lua,
             hidden,
-            run,
-            run_function,
+            handler,
+            globals: None,
             run_load,
-            scripts: HashMap::new(),
-            placeholder: None,
+            scripts: ScriptCache::default(),
             runs: 0,
+            cell,
         })
+    }
+
+    /// Keeps `f` in the registry, for [`State::run`].
+    pub fn pin(&self, f: &Function) -> Result<FnRef> {
+        raw::pin(&self.lua, f).map_err(|e| Error::err(e.to_string()))
+    }
+
+    /// Lets a function [`State::pin`] kept go.
+    pub fn unpin(&self, f: FnRef) {
+        raw::unref(&self.lua, f.0);
     }
 
     /// Compiles `body` (shebang already parsed: `skip` bytes of it are left out, the line
@@ -313,32 +383,18 @@ impl State {
         store: &mut Store,
         session: &mut Session,
         now: u64,
-        func: &Function,
+        func: FnRef,
         call: Call<'_>,
     ) -> Value {
-        let lua = &self.lua;
-        // KEYS and ARGV: globals for a script, arguments for a function.
-        let keys = match make_array(lua, call.keys) {
-            Ok(t) => t,
-            Err(e) => return Value::Error(format!("ERR {e}")),
-        };
-        let args = match make_array(lua, call.args) {
-            Ok(t) => t,
-            Err(e) => return Value::Error(format!("ERR {e}")),
-        };
-        let fn_args = if call.function {
-            Some((keys, args))
-        } else {
-            if let Err(e) = self
-                .hidden
-                .raw_set("KEYS", keys)
-                .and_then(|_| self.hidden.raw_set("ARGV", args))
-            {
-                return Value::Error(format!("ERR {e}"));
+        if !call.function && self.globals.is_none() {
+            let made = self
+                .new_global("KEYS")
+                .and_then(|k| Ok((k, self.new_global("ARGV")?)));
+            match made {
+                Ok(g) => self.globals = Some(g),
+                Err(e) => return Value::Error(format!("ERR {e}")),
             }
-            None
-        };
-
+        }
         // The caller's state the script must not change: protocol (the script client starts
         // in RESP2), selected db (SELECT in a script is the script's own), blocking (never
         // blocks inside a script), time (frozen at the script's start, as Redis does).
@@ -353,77 +409,83 @@ impl State {
         }
 
         // The watch: timed out past busy-reply-threshold, stoppable by SCRIPT KILL.
-        let busy = store.busy.clone();
-        busy.start(call.function);
-        if let Some(mut w) = lua.app_data_mut::<Watch>() {
-            w.busy = Some(busy.clone());
-            w.threshold_ms = u64::try_from(store.config.busy_reply_threshold).unwrap_or(0);
-        }
-        let placeholder = match self.placeholder.take() {
-            Some(p) => *p,
-            None => store.empty_like(),
-        };
-        let real = std::mem::replace(store, placeholder);
-        let sess = std::mem::take(session);
-        let mut script_resp = 2;
-        let result = {
-            // From here the store and session live in the Lua state; the guard brings them
-            // back however the call ends (a panic in a command handler included), so the
-            // caller never keeps the placeholder.
-            let mut guard = Restore {
+        store.busy.start(call.function);
+        let cell: &RunCell = &self.cell;
+        let (lua, handler) = (&self.lua, self.handler);
+        let (keys, argv) = self.globals.unwrap_or((ArrayRef(0, 0), ArrayRef(0, 0)));
+        let (outcome, reuse) = cell.enter(store, session, call.read_only, call.allow_oom, || {
+            raw::run(
                 lua,
-                store,
-                session,
-                placeholder: &mut self.placeholder,
-                saved,
-                script_resp: &mut script_resp,
-                parked: Some((real, sess)),
-            };
-            let lua_ref = guard.lua;
-            match lua_ref.app_data_mut::<Slot>() {
-                Some(mut slot) => {
-                    if let Some((store, session)) = guard.parked.take() {
-                        slot.0 = Some(RunCtx {
-                            store,
-                            session,
-                            read_only: call.read_only,
-                            wrote: false,
-                            allow_oom: call.allow_oom,
-                        });
-                    }
-                }
-                // Unreachable (the slot is made with the state); the guard gives the
-                // parked store back.
-                None => return Value::Error("ERR scripting state unavailable".into()),
+                handler,
+                func,
+                call.function,
+                call.keys,
+                call.args,
+                keys,
+                argv,
+            )
+        });
+        store.busy.finish();
+        let script_resp = session.resp;
+        session.resp = saved.resp;
+        session.db = saved.db;
+        session.in_multi = saved.in_multi;
+        store.frozen_now = saved.frozen;
+        self.cell.resume_panic();
+        if let (false, Some((mut k, mut a))) = (call.function, self.globals) {
+            k.1 = call.keys.len();
+            a.1 = call.args.len();
+            if !reuse.0 {
+                k = self.replace_global("KEYS", k);
             }
-            let result = match fn_args {
-                Some((keys, args)) => self
-                    .run_function
-                    .call::<(bool, mlua::Value)>((func, keys, args)),
-                None => self.run.call::<(bool, mlua::Value)>(func),
-            };
-            drop(guard);
-            result
-        };
-
-        busy.finish();
-        if let Some(mut w) = lua.app_data_mut::<Watch>() {
-            w.busy = None;
+            if !reuse.1 {
+                a = self.replace_global("ARGV", a);
+            }
+            self.globals = Some((k, a));
         }
-        let reply = match result {
-            Ok((true, v)) => convert::from_lua(v, script_resp),
-            Ok((false, e)) => convert::error_reply(e, call.name),
+
+        let reply = match outcome {
+            Ok(Outcome::Simple(v)) => v,
+            Ok(Outcome::Stack(mut values)) => {
+                let ok = matches!(values.pop_front(), Some(mlua::Value::Boolean(true)));
+                let v = values.pop_front().unwrap_or(mlua::Value::Nil);
+                if ok {
+                    convert::from_lua(v, script_resp)
+                } else {
+                    convert::error_reply(v, call.name)
+                }
+            }
             Err(e) => Value::Error(crate::engine::sanitize(&format!(
                 "ERR Error running script {}, {}",
                 call.name, e
             ))),
         };
+        // Redis runs a GC step every 50 scripts (LUA_GC_CYCLE_PERIOD), of 50 KB.
         self.runs += 1;
         if self.runs >= 50 {
             self.runs = 0;
-            let _ = lua.gc_step_kbytes(50);
+            let _ = self.lua.gc_step_kbytes(50);
         }
         reply
+    }
+
+    /// A fresh table for the global `name` (KEYS or ARGV).
+    fn new_global(&self, name: &str) -> mlua::Result<ArrayRef> {
+        let (r, t) = raw::new_table_ref(&self.lua)?;
+        self.hidden.raw_set(name, t)?;
+        Ok(ArrayRef(r, 0))
+    }
+
+    /// A fresh table for the global `name` in place of `old`, which a script added to
+    /// (kept if no table can be made: its extra entries then stay).
+    fn replace_global(&self, name: &str, old: ArrayRef) -> ArrayRef {
+        match self.new_global(name) {
+            Ok(fresh) => {
+                raw::unref(&self.lua, old.0);
+                fresh
+            }
+            Err(_) => old,
+        }
     }
 }
 
@@ -433,40 +495,6 @@ struct Saved {
     db: usize,
     in_multi: bool,
     frozen: Option<u64>,
-}
-
-/// Brings the store and session back from the Lua state when a run ends (see
-/// [`State::run`]), restoring the caller's protocol, db, blocking mode and clock.
-struct Restore<'a> {
-    lua: &'a Lua,
-    store: &'a mut Store,
-    session: &'a mut Session,
-    placeholder: &'a mut Option<Box<Store>>,
-    saved: Saved,
-    script_resp: &'a mut u8,
-    /// The real store and session before they are handed to the Lua state.
-    parked: Option<(Store, Session)>,
-}
-
-impl Drop for Restore<'_> {
-    fn drop(&mut self) {
-        let back = self
-            .lua
-            .app_data_mut::<Slot>()
-            .and_then(|mut slot| slot.0.take())
-            .map(|rc| (rc.store, rc.session))
-            .or_else(|| self.parked.take());
-        if let Some((store, session)) = back {
-            let placeholder = std::mem::replace(&mut *self.store, store);
-            *self.placeholder = Some(Box::new(placeholder));
-            *self.session = session;
-        }
-        *self.script_resp = self.session.resp;
-        self.session.resp = self.saved.resp;
-        self.session.db = self.saved.db;
-        self.session.in_multi = self.saved.in_multi;
-        self.store.frozen_now = self.saved.frozen;
-    }
 }
 
 /// What a run needs besides the function.
@@ -484,14 +512,6 @@ pub struct Call<'a> {
     pub read_only: bool,
     /// `allow-oom`: denyoom commands run even over `maxmemory`.
     pub allow_oom: bool,
-}
-
-fn make_array(lua: &Lua, items: &[&[u8]]) -> mlua::Result<Table> {
-    let t = lua.create_table_with_capacity(items.len(), 0)?;
-    for (i, item) in items.iter().enumerate() {
-        t.raw_set(i + 1, lua.create_string(item)?)?;
-    }
-    Ok(t)
 }
 
 /// An error a Rust primitive raises: Redis raises a `{err=…}` table from its C API
@@ -597,25 +617,11 @@ fn check_int(lua: &Lua, fname: &str, args: &[mlua::Value], i: usize) -> mlua::Re
 }
 
 /// The Rust primitives the prelude builds on.
-fn primitives(lua: &Lua) -> mlua::Result<Table> {
+fn primitives(lua: &Lua, cell: &RunCell) -> mlua::Result<Table> {
     let raw = lua.create_table()?;
-    raw.set(
-        "call",
-        lua.create_function(|lua, args: Variadic<mlua::Value>| {
-            let (v, failed) = redis_call(lua, args)?;
-            if failed {
-                if let mlua::Value::Table(t) = &v {
-                    let text: mlua::String = t.raw_get("err")?;
-                    return Err(mlua::Error::external(Raised(text.as_bytes().to_vec())));
-                }
-            }
-            Ok(v)
-        })?,
-    )?;
-    raw.set(
-        "pcall",
-        lua.create_function(|lua, args: Variadic<mlua::Value>| Ok(redis_call(lua, args)?.0))?,
-    )?;
+    let (call, pcall) = raw::call_functions(lua, cell)?;
+    raw.set("call", call)?;
+    raw.set("pcall", pcall)?;
     raw.set(
         "acl_check_cmd",
         lua.create_function(|lua, args: Variadic<mlua::Value>| acl_check(lua, args))?,
@@ -631,12 +637,7 @@ fn primitives(lua: &Lua) -> mlua::Result<Table> {
     )?;
     raw.set(
         "killed",
-        lua.create_function(|lua, ()| {
-            Ok(lua
-                .app_data_ref::<Watch>()
-                .and_then(|w| w.busy.as_ref().map(|b| b.kill_requested()))
-                .unwrap_or(false))
-        })?,
+        lua.create_function(|lua, ()| Ok(CellPtr::of(lua).is_some_and(|c| c.kill_requested())))?,
     )?;
     raw.set(
         "sha1hex",
@@ -679,12 +680,9 @@ fn primitives(lua: &Lua) -> mlua::Result<Table> {
             if resp != 2 && resp != 3 {
                 return raise(b"RESP version must be 2 or 3.");
             }
-            let mut slot = lua.app_data_mut::<Slot>();
-            match slot.as_mut().and_then(|s| s.0.as_mut()) {
-                Some(rc) => {
-                    rc.session.resp = resp as u8;
-                    Ok(())
-                }
+            let set = CellPtr::of(lua).and_then(|c| c.set_resp(resp as u8));
+            match set {
+                Some(()) => Ok(()),
                 None => raise(b"redis.setresp can only be called inside a script invocation"),
             }
         })?,
@@ -692,7 +690,7 @@ fn primitives(lua: &Lua) -> mlua::Result<Table> {
     raw.set(
         "set_repl",
         lua.create_function(|lua, args: Variadic<mlua::Value>| {
-            if lua.app_data_ref::<Slot>().is_none_or(|s| s.0.is_none()) {
+            if CellPtr::of(lua).and_then(|c| c.with_ctx(|_| ())).is_none() {
                 return raise(b"redis.set_repl can only be called inside a script invocation");
             }
             if args.len() != 1 {
@@ -897,8 +895,29 @@ pub fn sha1_hex(data: &[u8]) -> String {
     sha1_smol::Sha1::from(data).digest().to_string()
 }
 
-/// The arguments of `redis.call` as byte strings (Redis `luaArgsToRedisArgv`): numbers as
-/// `%.17g`, strings as they are, anything else refused.
+/// `redis.acl_check_cmd`: whether the script's user may run the command with these
+/// arguments (nothing is logged); an unknown command raises.
+fn acl_check(lua: &Lua, args: Variadic<mlua::Value>) -> mlua::Result<bool> {
+    let argv = match argv_of(&args) {
+        Ok(a) => a,
+        Err(msg) => return raise(msg.as_bytes()),
+    };
+    let verdict = CellPtr::of(lua).and_then(|c| {
+        c.with_store(|store, session| {
+            let spec = store.table().get(&argv[0])?;
+            let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+            Some(crate::engine::acl_allows(store, session, spec, &refs))
+        })
+        .flatten()
+    });
+    match verdict {
+        Some(ok) => Ok(ok),
+        None => raise(b"Invalid command passed to redis.acl_check_cmd()"),
+    }
+}
+
+/// The arguments of `redis.acl_check_cmd` as byte strings (Redis `luaArgsToRedisArgv`):
+/// numbers as `%.17g`, strings as they are, anything else refused.
 fn argv_of(args: &[mlua::Value]) -> std::result::Result<Vec<Vec<u8>>, &'static str> {
     if args.is_empty() {
         return Err("Please specify at least one argument for this redis lib call");
@@ -908,134 +927,13 @@ fn argv_of(args: &[mlua::Value]) -> std::result::Result<Vec<Vec<u8>>, &'static s
         match a {
             mlua::Value::String(s) => out.push(s.as_bytes().to_vec()),
             mlua::Value::Number(n) => out.push(crate::util::float::fmt_g17(*n).into_bytes()),
-            mlua::Value::Integer(i) => out.push(i.to_string().into_bytes()),
+            mlua::Value::Integer(i) => {
+                out.push(crate::util::float::fmt_g17(*i as f64).into_bytes())
+            }
             _ => return Err("Lua redis lib command arguments must be strings or integers"),
         }
     }
     Ok(out)
-}
-
-/// `redis.call` / `redis.pcall`: returns the reply and whether it is an error (the prelude
-/// raises it for `redis.call`).
-fn redis_call(lua: &Lua, args: Variadic<mlua::Value>) -> mlua::Result<(mlua::Value, bool)> {
-    let argv = match argv_of(&args) {
-        Ok(a) => a,
-        Err(msg) => return Ok((convert::err_table(lua, msg.as_bytes())?, true)),
-    };
-    drop(args);
-    let outcome = {
-        let mut slot = lua.app_data_mut::<Slot>();
-        let Some(rc) = slot.as_mut().and_then(|s| s.0.as_mut()) else {
-            return Ok((
-                convert::err_table(
-                    lua,
-                    b"redis.call/pcall can only be called inside a script invocation",
-                )?,
-                true,
-            ));
-        };
-        script_call(rc, &argv)
-    };
-    match outcome {
-        Ok((v, resp)) => Ok((convert::to_lua(lua, &v, resp)?, false)),
-        Err(text) => Ok((convert::err_table(lua, text.as_bytes())?, true)),
-    }
-}
-
-/// Redis's `scriptCall`: lookup, arity, `noscript`, the write checks, then the one dispatch
-/// path. `Err` is the error text (with a leading `-` when it carries its own code).
-fn script_call(rc: &mut RunCtx, argv: &[Vec<u8>]) -> std::result::Result<(Value, u8), String> {
-    let table = rc.store.table();
-    let Some(spec) = argv.first().and_then(|n| table.get(n)) else {
-        return Err("Unknown Redis command called from script".into());
-    };
-    if !spec.arity_ok(argv.len()) {
-        return Err("Wrong number of args calling Redis command from script".into());
-    }
-    if spec.has(flags::NOSCRIPT) {
-        return Err("This Redis command is not allowed from script".into());
-    }
-    // Redis `scriptVerifyACL`: the caller's user, logged with context `lua`.
-    {
-        let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-        match crate::engine::acl_check(
-            &mut rc.store,
-            &mut rc.session,
-            spec,
-            &refs,
-            crate::engine::AclContext::Lua,
-        ) {
-            Ok(()) => {}
-            Err(Some(d)) => return Err(d.in_script().into()),
-            Err(None) => return Err(format!("-{}", crate::engine::noauth().message())),
-        }
-    }
-    // Redis `scriptVerifyOOM`: over maxmemory when the script started, a denyoom command
-    // is refused unless the script already wrote (it cannot stop half-way) or allows OOM.
-    if spec.has(flags::DENYOOM)
-        && !rc.allow_oom
-        && !rc.wrote
-        && rc.store.config.maxmemory != 0
-        && rc.store.pre_command_oom()
-    {
-        return Err(format!("-{}", crate::engine::evict::oom_error().message()));
-    }
-    if spec.has(flags::WRITE) {
-        if rc.read_only {
-            return Err("Write commands are not allowed from read-only scripts.".into());
-        }
-        if !rc.wrote {
-            if rc.session.read_only {
-                return Err("-READONLY You can't write against a read only replica.".into());
-            }
-            if let Some(e) = rc.store.deny_writes() {
-                return Err(format!("-{}", e.message()));
-            }
-        }
-    }
-    let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-    // Redis `scriptVerifyClusterState`: in cluster mode one call's keys must share a slot.
-    if rc.store.config.cluster_enabled
-        && !rc.store.loading
-        && crate::engine::command_crosses_slots(spec, &refs)
-    {
-        return Err("Script attempted to access a non local key in a cluster node".into());
-    }
-    if spec.has(flags::WRITE) {
-        rc.wrote = true;
-        rc.store.busy.note_write();
-    }
-    let reply = crate::engine::call(&mut rc.store, &mut rc.session, spec, &refs);
-    let resp = rc.session.resp;
-    match reply {
-        Ok(v) => Ok((v, resp)),
-        Err(e) => Err(format!("-{}", e.message())),
-    }
-}
-
-/// `redis.acl_check_cmd`: whether the script's user may run the command with these
-/// arguments (nothing is logged); an unknown command raises.
-fn acl_check(lua: &Lua, args: Variadic<mlua::Value>) -> mlua::Result<bool> {
-    let argv = match argv_of(&args) {
-        Ok(a) => a,
-        Err(msg) => return raise(msg.as_bytes()),
-    };
-    let verdict = lua.app_data_ref::<Slot>().and_then(|s| {
-        s.0.as_ref().and_then(|rc| {
-            let spec = rc.store.table().get(&argv[0])?;
-            let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-            Some(crate::engine::acl_allows(
-                &rc.store,
-                &rc.session,
-                spec,
-                &refs,
-            ))
-        })
-    });
-    match verdict {
-        Some(ok) => Ok(ok),
-        None => raise(b"Invalid command passed to redis.acl_check_cmd()"),
-    }
 }
 
 #[cfg(test)]

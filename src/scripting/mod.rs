@@ -10,6 +10,8 @@
 //!   `REDIS_VERSION(_NUM)`, `LOG_*`, `REPL_*`, Redis's `pcall`, and the sandbox (globals
 //!   and library tables read-only, reading an unknown global an error, no `print`,
 //!   `loadfile`, `dofile`, `require`, `os`, `io`, `debug`).
+//! * [`raw`] — the hot path on Lua's C API: the run, KEYS/ARGV, `redis.call`/`pcall`
+//!   and their reply conversion.
 //! * [`convert`] — Lua ↔ reply conversions, RESP2 and RESP3 (`redis.setresp(3)`).
 //! * [`libs`] — `bit`; [`cjson`], [`cmsgpack`], [`structlib`] — Redis's lua-cjson,
 //!   lua_cmsgpack and lua_struct.
@@ -41,6 +43,9 @@
 //!   `pairs` over a library table (`pairs(string)`) sees nothing, `getmetatable` of the
 //!   globals or a library is `false`, and the string metatable is not protected.
 //! * A `{big_number=…}` result is sent as a bulk string under RESP3 too.
+//! * KEYS and ARGV are the same two tables from call to call (refilled; replaced when a
+//!   script added keys to them): a script that kept a reference to them somewhere that
+//!   outlives it (only the string metatable allows that) sees them refilled.
 
 pub mod cjson;
 pub mod cmsgpack;
@@ -49,6 +54,7 @@ pub mod convert;
 pub mod functions;
 pub mod libs;
 pub mod lua;
+pub mod raw;
 pub mod structlib;
 
 pub use commands::COMMANDS;

@@ -2,8 +2,9 @@
 -- It builds Redis 7.0's script environment on top of the base, string, table and math
 -- libraries: the `redis` table, math.random/randomseed over Redis's rand48, Redis's
 -- pcall, and the sandbox (globals and library tables read-only, unknown globals an error).
--- `raw` holds the Rust primitives (src/scripting/lua.rs). Returns the runner and the
--- hidden globals table (where KEYS and ARGV are set before each run).
+-- `raw` holds the Rust primitives (src/scripting/lua.rs). Returns the error handler a
+-- run calls scripts under, the hidden globals table (where KEYS and ARGV live) and the
+-- library loader.
 local G, raw = ...
 
 local error, type, tostring, select, tonumber, setmetatable, pairs, next =
@@ -191,15 +192,6 @@ local load_api = setmetatable({redis = load_redis}, {
 })
 protected[load_api] = true
 
-local function run(f)
-    return xpcall(f, handler)
-end
-
--- A function (FCALL): keys and args are its arguments; KEYS and ARGV are not set.
-local function run_function(f, keys, args)
-    return xpcall(function() return f(keys, args) end, handler)
-end
-
 -- Runs a library's code in the load environment (luaEngineCreate): false and the error
 -- text (a raised table's `err`, or 'ERR ' .. the message) when it fails.
 local function run_load(f)
@@ -216,4 +208,4 @@ local function run_load(f)
     return false, 'ERR ' .. tostring(e)
 end
 
-return run, hidden, run_function, run_load
+return handler, hidden, run_load

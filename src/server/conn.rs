@@ -271,10 +271,14 @@ impl Conn {
                         &big
                     };
                     if !batch.is_locked() && batch.store_unless_busy().is_none() {
-                        // A script holds the store past busy-reply-threshold: SCRIPT KILL
-                        // and FUNCTION KILL are answered, anything else gets -BUSY (if it
-                        // just ended, the command runs as usual).
-                        if let Some(reply) = engine::busy::answer_while_busy(batch.busy(), argv) {
+                        // A script holds the store past busy-reply-threshold: the command
+                        // is answered as Redis does then (engine::busy; if the script just
+                        // ended, it runs as usual).
+                        if let Some(reply) = engine::busy::answer_while_busy_for(
+                            batch.busy(),
+                            &mut self.session,
+                            argv,
+                        ) {
                             match reply {
                                 Ok(v) => resp::encode(self.out.buf(), &v, self.session.resp),
                                 Err(e) => {
@@ -285,6 +289,10 @@ impl Conn {
                             if !self.spilled.is_empty() {
                                 self.spilled = Vec::new();
                                 self.spilled_bytes = 0;
+                            }
+                            if self.session.close_after_reply {
+                                flow = Flow::Close;
+                                break;
                             }
                             continue;
                         }

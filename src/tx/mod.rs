@@ -202,7 +202,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "multi",
         1,
-        flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST,
+        flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         (0, 0, 0),
         "transactions",
         multi,
@@ -218,7 +218,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "discard",
         1,
-        flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST,
+        flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         (0, 0, 0),
         "transactions",
         discard,
@@ -226,7 +226,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "watch",
         -2,
-        flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST,
+        flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         (1, -1, 1),
         "transactions",
         watch,
@@ -234,7 +234,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "unwatch",
         1,
-        flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST,
+        flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         (0, 0, 0),
         "transactions",
         unwatch,

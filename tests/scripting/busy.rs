@@ -136,6 +136,106 @@ mod server {
         }
     }
 
+    /// While a script is timed out, Redis serves the commands flagged `allow_busy` (AUTH,
+    /// HELLO, MULTI, DISCARD, WATCH, UNWATCH, QUIT, RESET) after its usual checks
+    /// (unknown command, arity, no-multi, Pub/Sub context), and rejects the rest with
+    /// -BUSY, flagging an open transaction (its EXEC aborts).
+    fn allowed_while_busy(addr: std::net::SocketAddr) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut ctl = Raw::connect(addr);
+        ctl.cmds("CONFIG SET busy-reply-threshold 100");
+        ctl.cmds("DEL busy:k busy:q");
+        // (Connected, and served once, before the script: emu serve does not take new
+        // connections while a script is timed out.)
+        let mut a = Raw::connect(addr);
+        let mut c = Raw::connect(addr);
+        let mut q = Raw::connect(addr);
+        for conn in [&mut a, &mut c, &mut q] {
+            conn.cmds("PING");
+        }
+        let mut req = Vec::new();
+        emu_encode(&mut req, &["EVAL", "while true do end", "0"]);
+        a.send(&req);
+        eventually("the script times out", || {
+            text(c.cmds("PING")).starts_with("-BUSY").then_some(())
+        });
+        for line in [
+            // A transaction queued while busy: the refused command flags it.
+            "MULTI",
+            "SET busy:k 1",
+            "EXEC",
+            "EXEC",
+            "MULTI",
+            "MULTI",
+            "DISCARD",
+            "DISCARD",
+            // Checks that come before the busy one.
+            "NOSUCHCOMMAND x",
+            "GET",
+            "AUTH nopass",
+            "AUTH user pass",
+            "PING",
+            "ECHO hi",
+            "SHUTDOWN",
+            "UNWATCH",
+            // MULTI, then allowed and refused commands inside it.
+            "MULTI",
+            "WATCH busy:k",
+            "UNWATCH",
+            "PING",
+            "DISCARD",
+            // WATCH now, the transaction after the script.
+            "WATCH busy:k",
+        ] {
+            out.push(format!("{line} -> {}", text(c.cmds(line))));
+        }
+        // HELLO (the client id masked) switches to RESP3 even now; RESET goes back.
+        let hello = text(c.cmds("HELLO 3"));
+        let masked: Vec<&str> = hello
+            .split("\r\n")
+            .map(|l| {
+                if l.starts_with(':') && l != ":3" {
+                    ":<id>"
+                } else {
+                    l
+                }
+            })
+            .collect();
+        out.push(format!("HELLO 3 -> {}", masked.join("|")));
+        out.push(format!("PING -> {}", text(c.cmds("PING"))));
+        out.push(format!("RESET -> {}", text(c.cmds("RESET"))));
+        out.push(format!("PING -> {}", text(c.cmds("PING"))));
+        c.cmds("WATCH busy:k");
+        // A pipeline: MULTI, a refused SET, EXEC.
+        c.send(b"MULTI\r\nSET busy:k 2\r\nEXEC\r\n");
+        for _ in 0..3 {
+            out.push(format!("pipelined -> {}", text(c.reply())));
+        }
+        c.cmds("WATCH busy:k");
+        // QUIT closes the connection.
+        out.push(format!("QUIT -> {}", text(q.cmds("QUIT"))));
+        out.push(format!("closed after QUIT: {}", q.closed()));
+        out.push(text(ctl.cmds("SCRIPT KILL")));
+        out.push(text(a.reply()));
+        // The WATCH made while busy holds (the script wrote nothing): EXEC runs.
+        out.push(format!("MULTI -> {}", text(c.cmds("MULTI"))));
+        out.push(format!("SET -> {}", text(c.cmds("SET busy:k 3"))));
+        out.push(format!("EXEC -> {}", text(c.cmds("EXEC"))));
+        out.push(format!("GET -> {}", text(c.cmds("GET busy:k"))));
+        out
+    }
+
+    #[test]
+    fn allowed_commands_while_busy_match_redis() {
+        let Some(real) = start_real_redis("allowed_commands_while_busy_match_redis") else {
+            return;
+        };
+        let (_redis, running) = start();
+        let want = allowed_while_busy(real.addr);
+        let got = allowed_while_busy(running.addr().unwrap());
+        assert_eq!(got, want);
+    }
+
     #[test]
     fn busy_scripts_match_redis() {
         let Some(real) = start_real_redis("busy_scripts_match_redis") else {
