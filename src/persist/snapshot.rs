@@ -131,7 +131,7 @@ pub fn encode_into(
 /// key's value is dropped right after, so the process never holds the whole keyspace in
 /// memory), with a small index entry; [`Builder::write`] sorts the index and writes the
 /// records in snapshot order (databases ascending, keys ascending bytewise). The file is
-/// byte for byte what [`write`] gives for the same keyspace.
+/// byte for byte what [`write()`] gives for the same keyspace.
 pub struct Builder {
     chunks: Vec<Vec<u8>>,
     index: Vec<Slot>,
@@ -278,7 +278,7 @@ impl Builder {
         }
     }
 
-    /// Writes the snapshot as generation `gen` into `dir` crash-safely (as [`write`]);
+    /// Writes the snapshot as generation `gen` into `dir` crash-safely (as [`write()`]);
     /// returns its size.
     pub fn write(
         mut self,

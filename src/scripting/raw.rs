@@ -21,7 +21,7 @@
 //!   across threads while it runs: the state is `&mut` borrowed by `run`);
 //! * no two `&mut` made from them are alive at once: a `&mut Store` made by `redis.call`
 //!   lives only while the command runs in Rust (no Lua code can run then, so neither the
-//!   hook nor a re-entrant `redis.call`), and [`RunCell::in_call`] refuses a `redis.call`
+//!   hook nor a re-entrant `redis.call`), and `RunCell::in_call` refuses a `redis.call`
 //!   that a `__gc` metamethod would start while another one is converting its reply.
 //!
 //! # Errors and `longjmp`

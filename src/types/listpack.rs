@@ -104,7 +104,7 @@ impl Listpack {
         self.buf.capacity()
     }
 
-    /// The entries back to back, prefixes included (walk them with [`entry_at`]).
+    /// The entries back to back, prefixes included (walk them with `entry_at`).
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf
