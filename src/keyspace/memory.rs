@@ -172,7 +172,7 @@ pub fn string(s: &Str) -> usize {
 
 /// Sum of `f` over the elements, exact up to [`EXACT_LIMIT`] elements, else extrapolated
 /// from the first [`SAMPLE`].
-fn sum_of<I: Iterator<Item = usize>>(len: usize, it: I) -> usize {
+pub(crate) fn sum_of<I: Iterator<Item = usize>>(len: usize, it: I) -> usize {
     if len <= EXACT_LIMIT {
         return it.sum();
     }
