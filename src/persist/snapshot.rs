@@ -46,6 +46,18 @@ pub fn write(
     rng_state: u64,
     recorded_at_ms: u64,
 ) -> Result<u64, PersistError> {
+    write_with(dir, gen, |w| {
+        encode_into(w, gen, dbs, libs, rng_state, recorded_at_ms)
+    })
+}
+
+/// Writes snapshot generation `gen` into `dir` crash-safely (a temporary file, fsynced,
+/// renamed into place, the directory fsynced) with `encode`; returns its size.
+fn write_with(
+    dir: &Path,
+    gen: u64,
+    encode: impl FnOnce(&mut BufWriter<&std::fs::File>) -> std::io::Result<u64>,
+) -> Result<u64, PersistError> {
     let final_path = files::snapshot_path(dir, gen);
     let io = |what: &str, e: std::io::Error| PersistError::io(what, &final_path, e);
     let tmp = tempfile::Builder::new()
@@ -53,8 +65,7 @@ pub fn write(
         .tempfile_in(dir)
         .map_err(|e| io("creating a temporary snapshot in", e))?;
     let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
-    let size = encode_into(&mut w, gen, dbs, libs, rng_state, recorded_at_ms)
-        .map_err(|e| io("writing snapshot", e))?;
+    let size = encode(&mut w).map_err(|e| io("writing snapshot", e))?;
     w.flush().map_err(|e| io("writing snapshot", e))?;
     drop(w);
     tmp.as_file()
@@ -294,25 +305,9 @@ impl Builder {
                 String::from_utf8_lossy(&key)
             ))
         })?;
-        let final_path = files::snapshot_path(dir, gen);
-        let io = |what: &str, e: std::io::Error| PersistError::io(what, &final_path, e);
-        let tmp = tempfile::Builder::new()
-            .prefix(files::TMP_PREFIX)
-            .tempfile_in(dir)
-            .map_err(|e| io("creating a temporary snapshot in", e))?;
-        let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
-        let size = self
-            .encode_into(&mut w, gen, libs, rng_state, recorded_at_ms)
-            .map_err(|e| io("writing snapshot", e))?;
-        w.flush().map_err(|e| io("writing snapshot", e))?;
-        drop(w);
-        tmp.as_file()
-            .sync_all()
-            .map_err(|e| io("syncing snapshot", e))?;
-        tmp.persist(&final_path)
-            .map_err(|e| io("renaming the snapshot to", e.error))?;
-        files::sync_dir(dir)?;
-        Ok(size)
+        write_with(dir, gen, |w| {
+            self.encode_into(w, gen, libs, rng_state, recorded_at_ms)
+        })
     }
 
     /// Header, META, LIBRARY records, the keys in index order, END.

@@ -337,12 +337,7 @@ pub fn parse_rdb(data: &[u8], progress: Progress) -> Result<(Store, u64), Persis
                     }
                 }
                 Item::Function(code) => {
-                    let mut session = Session::default();
-                    engine::execute(&mut store, &mut session, &[b"FUNCTION", b"LOAD", &code])
-                        .map_err(|e| crate::rdb::RdbError {
-                            offset: 0,
-                            msg: format!("function library rejected: {}", e.message()),
-                        })?;
+                    load_function(&mut store, &code)?;
                     functions += 1;
                 }
                 Item::Aux(..) => {}
@@ -775,12 +770,7 @@ fn build_rdb_snapshot(
                     snap.reserve(keys.min(data.len() as u64 / 16) as usize);
                 }
                 Item::Function(code) => {
-                    let mut session = Session::default();
-                    engine::execute(&mut store, &mut session, &[b"FUNCTION", b"LOAD", &code])
-                        .map_err(|e| crate::rdb::RdbError {
-                            offset: 0,
-                            msg: format!("function library rejected: {}", e.message()),
-                        })?;
+                    load_function(&mut store, &code)?;
                     functions += 1;
                 }
                 Item::Aux(..) => {}
@@ -1200,4 +1190,15 @@ fn salvage_snapshot(path: &Path) -> Result<(Store, u64, u64), PersistError> {
         off += 1;
     }
     Ok((store, skipped, recorded_at_ms))
+}
+
+/// Loads one RDB function library into `store` (FUNCTION LOAD, as Redis's loader does).
+fn load_function(store: &mut Store, code: &[u8]) -> Result<(), crate::rdb::RdbError> {
+    let mut session = Session::default();
+    engine::execute(store, &mut session, &[b"FUNCTION", b"LOAD", code])
+        .map(drop)
+        .map_err(|e| crate::rdb::RdbError {
+            offset: 0,
+            msg: format!("function library rejected: {}", e.message()),
+        })
 }
