@@ -256,6 +256,12 @@ impl<'a> Ctx<'a> {
         self.store.notify(class, event, db, key);
     }
 
+    /// True when [`Ctx::propagate`] keeps what it is given (the store records effects for
+    /// a log or replicas): hot commands skip building their rewritten form otherwise.
+    pub fn propagating(&self) -> bool {
+        self.store.records_effects()
+    }
+
     /// Records a deterministic command vector to log instead of the request (Redis
     /// `rewriteClientCommandVector` / `alsoPropagate`). Call once per logged command;
     /// calling it with nothing means "log nothing" only via [`Ctx::propagate_nothing`].

@@ -53,7 +53,17 @@ impl StreamId {
 
     /// `ms-seq` bytes.
     pub fn to_bytes(self) -> Vec<u8> {
-        self.to_string().into_bytes()
+        let mut out = Vec::with_capacity(41);
+        self.write_to(&mut out);
+        out
+    }
+
+    /// Appends `ms-seq` to `out` (replies carry one per entry: no `fmt` machinery).
+    pub fn write_to(self, out: &mut Vec<u8>) {
+        let mut b = itoa::Buffer::new();
+        out.extend_from_slice(b.format(self.ms).as_bytes());
+        out.push(b'-');
+        out.extend_from_slice(b.format(self.seq).as_bytes());
     }
 
     /// Parses `ms-seq` exactly (both parts, as written by [`StreamId::to_bytes`]).

@@ -213,13 +213,17 @@ pub fn xadd(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         None => return Err(Error::err("internal error: stream vanished")),
     }
     ctx.modified(key, notify::STREAM, "xadd");
-    let mut logged = vec![b"XADD".to_vec(), key.to_vec(), new_id.to_bytes()];
-    logged.extend(pairs.iter().map(|p| p.to_vec()));
-    ctx.propagate(logged);
+    let id = new_id.to_bytes();
+    if ctx.propagating() {
+        let mut logged = Vec::with_capacity(3 + pairs.len());
+        logged.extend([b"XADD".to_vec(), key.to_vec(), id.clone()]);
+        logged.extend(pairs.iter().map(|p| p.to_vec()));
+        ctx.propagate(logged);
+    }
     if trim_and_log(ctx, key, &a)? > 0 {
         ctx.notify(notify::STREAM, "xtrim", key);
     }
-    Ok(Value::Bulk(new_id.to_bytes()))
+    Ok(Value::Bulk(id))
 }
 
 /// # Format
