@@ -3,7 +3,7 @@
 //!
 //! - `differential`: generated stream command sequences (explicit IDs, groups, claims, trims,
 //!   deletions) sent to emu and Redis 7.0, replies compared byte for byte after masking what
-//!   depends on the wall clock (idle times, delivery/seen times) and `radix-tree-nodes`;
+//!   depends on the wall clock (idle times, delivery/seen times);
 //! - `durable`: groups, consumers and PELs survive reopen and replay identically;
 //! - `blocking`: XREAD/XREADGROUP BLOCK over the server (against Redis) and the redis-rs
 //!   adapter; redis-py's stream API against `emu serve` (`tests/clients/redis_py_streams.py`);

@@ -51,6 +51,14 @@ impl StreamId {
         }
     }
 
+    /// The 16-byte key Redis indexes stream nodes by: `ms` then `seq`, big-endian.
+    pub fn to_be_key(self) -> [u8; 16] {
+        let mut k = [0u8; 16];
+        k[..8].copy_from_slice(&self.ms.to_be_bytes());
+        k[8..].copy_from_slice(&self.seq.to_be_bytes());
+        k
+    }
+
     /// `ms-seq` bytes.
     pub fn to_bytes(self) -> Vec<u8> {
         let mut out = Vec::with_capacity(41);

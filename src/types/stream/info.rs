@@ -51,10 +51,59 @@ fn the_stream<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c Stream> {
     read_stream(ctx, key)?.ok_or_else(Error::no_such_key)
 }
 
-/// Redis's rax node count is an artefact of its radix tree; emu reports an estimate
-/// (one node per listpack plus the root), see the module docs of `stream`.
+/// Redis's `radix-tree-nodes`: the node count of the rax that indexes the stream's nodes by
+/// their 16-byte big-endian master IDs. A rax keeps itself maximally compressed (inserts
+/// split compressed nodes, removals re-compress chains), so for keys of one fixed length
+/// its shape depends only on the set of keys: the head, one node per key (a leaf), one per
+/// branching point, and one compressed node for every edge of two or more bytes that leaves
+/// a branching point (its first byte lives in the branching node). An edge leaving the head
+/// when the head does not branch is the head itself.
 fn rax_nodes(s: &Stream) -> i64 {
-    s.node_count() as i64 + 1
+    let keys: Vec<[u8; 16]> = s.nodes.keys().map(|id| id.to_be_key()).collect();
+    rax_node_count(&keys) as i64
+}
+
+/// See [`rax_nodes`]; `keys` sorted and distinct.
+pub(crate) fn rax_node_count(keys: &[[u8; 16]]) -> usize {
+    match keys {
+        [] => 1,
+        [_] => 2,
+        [first, .., last] if common_prefix(first, last) == 0 => branching(keys, 0),
+        _ => 1 + branching(keys, 0),
+    }
+}
+
+fn common_prefix(a: &[u8; 16], b: &[u8; 16]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// Nodes of the subtree whose keys (sorted, ≥ 1) all share their first `depth` bytes,
+/// counted from the next significant node down: a leaf for one key, else the branching
+/// node where they part, its compressed edges and its subtrees.
+fn branching(keys: &[[u8; 16]], depth: usize) -> usize {
+    let (first, last) = match keys {
+        [] => return 0,
+        [_] => return 1,
+        [first, .., last] => (first, last),
+    };
+    let at = common_prefix(first, last).max(depth);
+    let mut n = 1;
+    let mut rest = keys;
+    while let Some(head) = rest.first() {
+        let len = rest.iter().take_while(|k| k[at] == head[at]).count();
+        let (group, tail) = rest.split_at(len);
+        let next = match group {
+            [_] => 16,
+            [a, .., b] => common_prefix(a, b),
+            [] => 16,
+        };
+        if next - at >= 2 {
+            n += 1;
+        }
+        n += branching(group, at + 1);
+        rest = tail;
+    }
+    n
 }
 
 fn opt_u64(v: Option<u64>) -> Value {

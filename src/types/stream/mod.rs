@@ -189,7 +189,7 @@ impl Stream {
         self.length == 0
     }
 
-    /// Number of nodes (XINFO STREAM `radix-tree-nodes`-like figure and tests).
+    /// Number of nodes (XINFO STREAM `radix-tree-keys`).
     pub fn node_count(&self) -> usize {
         self.nodes.len()
     }
