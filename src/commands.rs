@@ -27,6 +27,7 @@ pub const SOURCES: &[&[crate::engine::CommandSpec]] = &[
     crate::types::keys::COMMANDS,
     crate::rdb::commands::COMMANDS,
     crate::rdb::master::COMMANDS,
+    crate::rdb::migrate::COMMANDS,
     crate::admin::COMMANDS,
     crate::admin::sentinel::COMMANDS,
     crate::admin::cluster::COMMANDS,

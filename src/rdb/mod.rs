@@ -11,6 +11,7 @@ pub mod commands;
 pub mod file;
 pub mod lzf;
 pub mod master;
+pub mod migrate;
 pub mod pull;
 pub mod stream;
 pub mod value;

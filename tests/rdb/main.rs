@@ -5,7 +5,9 @@
 //!   Redis), RESTORE's errors and options, replay of RESTORE from the log;
 //! - `files`: RDB files written by redis-server (BGSAVE of random data) loaded by
 //!   `emu load`, `emu dump --format rdb` loaded by redis-server at start, corruption at
-//!   every byte of a small RDB.
+//!   every byte of a small RDB;
+//! - `migrate`: MIGRATE from emu and from redis-server into real Redis targets, replies and
+//!   transferred contents compared.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -17,5 +19,7 @@ mod server_util;
 mod dump_restore;
 #[cfg(feature = "server")]
 mod files;
+#[cfg(feature = "server")]
+mod migrate;
 #[cfg(feature = "server")]
 mod resp;
