@@ -1,7 +1,8 @@
 //! Connection and server commands: PING ECHO TIME LASTSAVE, DEBUG ([`debug`]), AUTH HELLO QUIT RESET
 //! CLIENT ([`connection`]), COMMAND ([`command`]), INFO ([`info`]), CONFIG ([`config`]),
 //! SHUTDOWN ROLE WAIT LOLWUT ([`lifecycle`]), SENTINEL ([`sentinel`]), SLOWLOG
-//! ([`slowlog`]), MONITOR ([`monitor`]), LATENCY ([`latency`]), MEMORY ([`memory`]).
+//! ([`slowlog`]), MONITOR ([`monitor`]), LATENCY ([`latency`]), MEMORY ([`memory`]), MODULE
+//! ([`module`]).
 //!
 //! They are ordinary entries of the one command table. Connection commands act on the
 //! caller's [`crate::engine::Session`] (protocol, name, auth, close-after-reply); the ones
@@ -18,6 +19,7 @@ pub mod info;
 pub mod latency;
 pub mod lifecycle;
 pub mod memory;
+pub mod module;
 pub mod monitor;
 pub mod sentinel;
 pub mod slowlog;
@@ -185,6 +187,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         (0, 0, 0),
         "server",
         monitor::monitor,
+    ),
+    CommandSpec::new(
+        "module",
+        -2,
+        ADMIN | NOSCRIPT,
+        (0, 0, 0),
+        "server",
+        module::module,
     ),
     CommandSpec::new(
         "slowlog",

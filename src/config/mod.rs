@@ -426,7 +426,7 @@ pub struct Config {
     pub enable_protected_configs: ProtectedAction,
     /// `enable-debug-command`: who may run DEBUG.
     pub enable_debug_command: ProtectedAction,
-    /// `enable-module-command` (stored only: emu has no MODULE command).
+    /// `enable-module-command`: who may run MODULE LOAD / LOADEX / UNLOAD.
     pub enable_module_command: ProtectedAction,
     /// Values of the stored-only parameters (replication, cluster, TLS, defrag, …) that were
     /// set, by name, in the form CONFIG GET shows; a parameter not here has its default.

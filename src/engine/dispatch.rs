@@ -66,6 +66,18 @@ fn execute_unit(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Res
             Error::err(DEBUG_NOT_ALLOWED),
         );
     }
+    if spec.name == "module"
+        && crate::admin::module::is_protected(argv)
+        && !session.allows(store.config.enable_module_command)
+    {
+        return reject_argv(
+            store,
+            session,
+            Some(spec),
+            Some(argv),
+            Error::err(crate::admin::module::NOT_ALLOWED),
+        );
+    }
     if let Err(e) = admit(store, session, spec, argv) {
         return reject_argv(store, session, Some(spec), Some(argv), e);
     }

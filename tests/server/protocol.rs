@@ -714,3 +714,46 @@ fn config_timeout_closes_idle_clients() {
     assert_eq!(c.cmds("CONFIG SET timeout 0"), b"+OK\r\n");
     assert_eq!(c.cmds("PING"), b"+PONG\r\n");
 }
+
+/// MODULE as a redis-server 7.0 with no modules answers it, byte for byte, under each
+/// `enable-module-command` setting (`no`, the default, refuses LOAD/LOADEX/UNLOAD before
+/// anything else; `yes` lets them fail as a load of a missing library does).
+#[test]
+fn module_command_matches_real_redis() {
+    let lines = [
+        "MODULE LIST",
+        "MODULE HELP",
+        "MODULE LOAD /nonexistent/x.so a b",
+        "MODULE LOADEX /nonexistent/x.so CONFIG a b ARGS c",
+        "MODULE UNLOAD foo",
+        "MODULE LOAD",
+        "MODULE UNLOAD",
+        "MODULE UNLOAD a b",
+        "MODULE LIST extra",
+        "MODULE foo",
+        "MODULE",
+    ];
+    for setting in ["no", "yes"] {
+        let Some(real) = crate::server_util::start_real_redis_with(
+            "the MODULE test",
+            &["--enable-module-command", setting],
+        ) else {
+            return;
+        };
+        let (r, srv) = start();
+        r.with_store(|s| {
+            s.config
+                .set_initial("enable-module-command", setting.as_bytes())
+                .unwrap()
+        });
+        let mut e = Raw::connect(srv.addr().unwrap());
+        let mut o = Raw::connect(real.addr);
+        for line in lines {
+            assert_eq!(
+                text(e.cmds(line)),
+                text(o.cmds(line)),
+                "{line} with enable-module-command {setting}"
+            );
+        }
+    }
+}
