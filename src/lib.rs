@@ -130,7 +130,7 @@ pub use client::{
 };
 pub use client::{
     Builder, Cmd, FromValue, FunctionInfo, FunctionLibrary, Pipeline, PipelineCmd, Redis, ScanIter,
-    Script, ToArg, ToPair,
+    ScanStream, Script, ToArg, ToPair,
 };
 pub use client::{GeoAddOptions, GeoMatch, GeoSearch, GeoUnit, GeoWith};
 pub use config::MaxmemoryPolicy;

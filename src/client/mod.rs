@@ -87,7 +87,7 @@ pub use options::{
 };
 pub use pipeline::{Pipeline, PipelineCmd};
 pub use pubsub::{Message, MessageKind, PubSub, PubSubWorker};
-pub use scan::ScanIter;
+pub use scan::{ScanIter, ScanStream};
 pub use scripting::{FunctionInfo, FunctionLibrary, Script};
 
 pub use connect::ConnectOptions;
