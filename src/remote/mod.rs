@@ -1211,10 +1211,7 @@ impl Handle {
 
     /// A transaction's slot (CROSSSLOT checked, the WATCHed keys' included) and its
     /// commands wrapped in MULTI … EXEC.
-    fn tx_prepare<'a>(
-        &self,
-        commands: &[&'a [&'a [u8]]],
-    ) -> Result<(Option<u16>, Vec<Argv<'a>>)> {
+    fn tx_prepare<'a>(&self, commands: &[&'a [&'a [u8]]]) -> Result<(Option<u16>, Vec<Argv<'a>>)> {
         let mut slot = match self.remote.is_cluster() {
             true => commands_slot(commands.iter().copied())?,
             false => None,
