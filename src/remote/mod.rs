@@ -693,12 +693,14 @@ fn tls_ready(display: &str) -> Result<()> {
     ))
 }
 
+/// `url` asking for RESP3 (`protocol=resp3` in the query, before a `#insecure` fragment).
 fn with_resp3(url: &str) -> String {
-    if url.contains('?') {
-        format!("{url}&protocol=resp3")
-    } else {
-        format!("{url}?protocol=resp3")
-    }
+    let (url, fragment) = match url.find('#') {
+        Some(i) => url.split_at(i),
+        None => (url, ""),
+    };
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}protocol=resp3{fragment}")
 }
 
 /// The slot of a command's keys: None without keys (or for a command emu does not know),
