@@ -36,8 +36,8 @@ use parking_lot::Mutex;
 use redis::aio::{ConnectionLike, MultiplexedConnection};
 
 use super::{
-    combine, conn_error, from_redis, next_hop, reply_result, to_value, with_asking, Handle, Node,
-    PinnedConn, Plan, Remote, MAX_IDLE, MAX_REDIRECTS,
+    combine, conn_error, first, from_redis, next_hop, reply_result, to_value, with_asking, Handle,
+    Node, PinnedConn, Plan, Remote, MAX_IDLE, MAX_REDIRECTS,
 };
 use crate::error::{Error, Result};
 use crate::value::Value;
@@ -127,6 +127,13 @@ async fn roundtrip(conn: &mut impl ConnectionLike, commands: &[&[&[u8]]]) -> Res
         .req_packed_commands(&packed(commands), 0, commands.len())
         .await
         .map_err(from_redis)?;
+    if replies.len() != commands.len() {
+        return Err(conn_error(format!(
+            "{} replies to {} commands",
+            replies.len(),
+            commands.len()
+        )));
+    }
     Ok(replies.into_iter().map(to_value).collect())
 }
 
@@ -203,7 +210,7 @@ impl Remote {
                     .run_async(&[&[b"CLUSTER", b"SLOTS"]], false, false)
                     .await
                 {
-                    Ok(mut r) => reply_result(r.remove(0)),
+                    Ok(r) => first(r).and_then(reply_result),
                     Err(e) => Err(e),
                 },
                 Err(e) => Err(e),
@@ -238,14 +245,14 @@ impl Handle {
                 Plan::FanOut(how) => {
                     let mut replies = Vec::new();
                     for node in h.remote.masters() {
-                        let mut r = node.run_async(&[&argv], false, false).await?;
-                        replies.push(reply_result(r.remove(0))?);
+                        let r = node.run_async(&[&argv], false, false).await?;
+                        replies.push(reply_result(first(r)?)?);
                     }
                     Ok(combine(how, replies))
                 }
                 Plan::Slot(slot) => {
-                    let mut r = h.routed_async(slot, &[&argv]).await?;
-                    reply_result(r.remove(0))
+                    let r = h.routed_async(slot, &[&argv]).await?;
+                    reply_result(first(r)?)
                 }
             }
         })
@@ -266,7 +273,7 @@ impl Handle {
                 .get(i)
                 .cloned()
                 .ok_or_else(|| Error::err("no such cluster node"))?;
-            reply_result(node.run_async(&[&argv], false, false).await?.remove(0))
+            reply_result(first(node.run_async(&[&argv], false, false).await?)?)
         })
     }
 

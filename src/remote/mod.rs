@@ -114,6 +114,15 @@ pub fn to_value(v: redis::Value) -> Value {
     }
 }
 
+/// The first reply of a round trip (`Err` if there is none, which a round trip of at least
+/// one command never gives).
+fn first(replies: Vec<Value>) -> Result<Value> {
+    replies
+        .into_iter()
+        .next()
+        .ok_or_else(|| conn_error("no reply"))
+}
+
 /// An error reply as `Err`, anything else as `Ok`.
 pub fn reply_result(v: Value) -> Result<Value> {
     match v {
@@ -276,7 +285,9 @@ impl Node {
             return self.run(commands);
         }
         let mut r = self.run(&with_asking(commands))?;
-        r.remove(0);
+        if !r.is_empty() {
+            r.remove(0);
+        }
         Ok(r)
     }
 
@@ -471,7 +482,7 @@ impl Remote {
         });
         match &remote.target {
             Target::Server(node) => {
-                reply_result(node.run(&[&[b"PING"]])?.remove(0))?;
+                reply_result(first(node.run(&[&[b"PING"]])?)?)?;
             }
             Target::Cluster { .. } => remote.refresh_slots()?,
         }
@@ -494,7 +505,7 @@ impl Remote {
         for node in self.slot_sources() {
             let reply = match node {
                 Ok(node) => match node.run(&[&[b"CLUSTER", b"SLOTS"]]) {
-                    Ok(mut r) => reply_result(r.remove(0)),
+                    Ok(r) => first(r).and_then(reply_result),
                     Err(e) => Err(e),
                 },
                 Err(e) => Err(e),
@@ -1039,8 +1050,8 @@ impl Handle {
         match self.plan(argv)? {
             Plan::FanOut(how) => self.fan_out(argv, how),
             Plan::Slot(slot) => {
-                let mut replies = self.run_routed(slot, &[argv])?;
-                reply_result(replies.remove(0))
+                let replies = self.run_routed(slot, &[argv])?;
+                reply_result(first(replies)?)
             }
         }
     }
@@ -1051,7 +1062,7 @@ impl Handle {
         let node = masters
             .get(i)
             .ok_or_else(|| Error::err("no such cluster node"))?;
-        reply_result(node.run(&[argv])?.remove(0))
+        reply_result(first(node.run(&[argv])?)?)
     }
 
     /// How many masters a SCAN must walk (1 for a server; a pinned handle scans its own
@@ -1067,7 +1078,7 @@ impl Handle {
     fn fan_out(&self, argv: &[&[u8]], how: FanOut) -> Result<Value> {
         let mut replies = Vec::new();
         for node in self.remote.masters() {
-            replies.push(reply_result(node.run(&[argv])?.remove(0))?);
+            replies.push(reply_result(first(node.run(&[argv])?)?)?);
         }
         Ok(combine(how, replies))
     }

@@ -833,3 +833,34 @@ fn tls_cluster_routes_sync_and_async() {
     assert_eq!(r2.get::<_, i64>("k7").unwrap(), 7);
     r.cmd("FLUSHALL").query::<()>().unwrap();
 }
+
+/// A RESP server cannot serve a remote handle (no store here): an error, not a panic.
+#[cfg(feature = "server")]
+#[test]
+fn server_over_a_remote_handle_is_an_error() {
+    let Some(url) = backends::server_url() else {
+        return;
+    };
+    let r = emu::from_url(&url).unwrap();
+    let e = emu::server::Server::try_new(r.clone())
+        .err()
+        .expect("refused");
+    assert_eq!(e.kind(), ErrorKind::Other);
+    assert!(
+        e.message().contains("Server::new") && e.message().contains(&url[..10]),
+        "{e}"
+    );
+    let e = emu::server::Server::new(r.clone())
+        .requirepass("pw")
+        .port(0)
+        .start()
+        .err()
+        .expect("start refused");
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("remote"), "{e}");
+    let e = emu::server::Server::new(r)
+        .aclfile("/nonexistent")
+        .err()
+        .expect("aclfile refused");
+    assert!(e.contains("remote"), "{e}");
+}
