@@ -167,64 +167,88 @@ pub fn cluster_url() -> Option<String> {
     URL.get_or_init(|| {
         let (server, cli) = tools()?;
         let dir = scratch_dir("cluster");
-        let ports: Vec<u16> = loop {
-            let p: Vec<u16> = (0..3).map(|_| free_port()).collect();
-            if p[0] != p[1] && p[1] != p[2] && p[0] != p[2] {
-                break p;
-            }
-        };
-        let mut pids = Vec::new();
-        for &port in &ports {
-            pids.push(spawn_server(
-                &server,
-                &dir,
-                port,
-                &[
-                    "--cluster-enabled",
-                    "yes",
-                    "--cluster-config-file",
-                    &format!("nodes-{port}.conf"),
-                    "--cluster-node-timeout",
-                    "5000",
-                ],
-            ));
-        }
-        watchdog(&pids, &dir);
-        let addrs: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
-        let out = Command::new(&cli)
-            .args(["--cluster", "create"])
-            .args(&addrs)
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
-            .output()
-            .expect("run redis-cli --cluster create");
-        assert!(
-            out.status.success(),
-            "redis-cli --cluster create failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        // Every node must see the whole cluster before the tests start.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        for &port in &ports {
-            loop {
-                let info = Command::new(&cli)
-                    .args(["-p", &port.to_string(), "cluster", "info"])
-                    .output()
-                    .expect("run redis-cli");
-                let text = String::from_utf8_lossy(&info.stdout);
-                if text.contains("cluster_state:ok") && text.contains("cluster_known_nodes:3") {
-                    break;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "cluster on {port} not ok: {text}"
-                );
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-        Some(format!("remote+cluster://{}", addrs.join(",")))
+        let addrs = start_cluster(&server, &cli, &dir, false);
+        Some(format!("remote+cluster://{addrs}"))
     })
     .clone()
+}
+
+/// Starts three cluster-enabled redis-servers in `dir` (TLS only, `tls-cluster yes`, with
+/// the certificates of [`make_certs`] when `tls`), joins them with `redis-cli --cluster
+/// create` and waits until every node sees the whole cluster; their `host:port` list.
+fn start_cluster(
+    server: &std::path::Path,
+    cli: &std::path::Path,
+    dir: &std::path::Path,
+    tls: bool,
+) -> String {
+    let ports: Vec<u16> = loop {
+        let p: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        if p[0] != p[1] && p[1] != p[2] && p[0] != p[2] {
+            break p;
+        }
+    };
+    let mut pids = Vec::new();
+    for &port in &ports {
+        let conf = format!("nodes-{port}.conf");
+        let cluster: [&str; 6] = [
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            &conf,
+            "--cluster-node-timeout",
+            "5000",
+        ];
+        pids.push(match tls {
+            true => {
+                let mut extra = vec!["--tls-cluster", "yes"];
+                extra.extend_from_slice(&cluster);
+                spawn_tls(server, dir, port, &extra)
+            }
+            false => spawn_server(server, dir, port, &cluster),
+        });
+    }
+    watchdog(&pids, dir);
+    let ca = dir.join("ca.crt").to_string_lossy().into_owned();
+    let cli_tls: Vec<&str> = match tls {
+        true => vec!["--tls", "--cacert", &ca],
+        false => Vec::new(),
+    };
+    let addrs: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+    let out = Command::new(cli)
+        .args(&cli_tls)
+        .args(["--cluster", "create"])
+        .args(&addrs)
+        .args(["--cluster-replicas", "0", "--cluster-yes"])
+        .output()
+        .expect("run redis-cli --cluster create");
+    assert!(
+        out.status.success(),
+        "redis-cli --cluster create failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Every node must see the whole cluster before the tests start.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for &port in &ports {
+        loop {
+            let info = Command::new(cli)
+                .args(&cli_tls)
+                .args(["-p", &port.to_string(), "cluster", "info"])
+                .output()
+                .expect("run redis-cli");
+            let text = String::from_utf8_lossy(&info.stdout);
+            if text.contains("cluster_state:ok") && text.contains("cluster_known_nodes:3") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "cluster on {port} not ok: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    addrs.join(",")
 }
 
 /// The lock remote tests hold while they run (one shared dataset).
@@ -306,20 +330,26 @@ fn make_certs(dir: &std::path::Path) {
     ]);
 }
 
+/// `openssl` (for the test certificates), or None after reporting the skip (a failure
+/// under `EMU_REQUIRE_EXTERNAL`).
+fn openssl() -> Option<std::path::PathBuf> {
+    which("openssl").or_else(|| {
+        assert!(
+            std::env::var_os(REQUIRE_EXTERNAL).is_none(),
+            "openssl not installed ({REQUIRE_EXTERNAL} is set): apt-get install openssl"
+        );
+        eprintln!("SKIPPED (openssl not installed: apt-get install openssl)");
+        None
+    })
+}
+
 /// A TLS-only redis-server's `host:port` and the CA file that signed its certificate,
 /// started on first use (certificates from `openssl`); None after a skip.
 pub fn tls_server() -> Option<(String, std::path::PathBuf)> {
     static TLS: OnceLock<Option<(String, std::path::PathBuf)>> = OnceLock::new();
     TLS.get_or_init(|| {
         let (server, _) = tools()?;
-        which("openssl").or_else(|| {
-            assert!(
-                std::env::var_os(REQUIRE_EXTERNAL).is_none(),
-                "openssl not installed ({REQUIRE_EXTERNAL} is set)"
-            );
-            eprintln!("SKIPPED (openssl not installed)");
-            None
-        })?;
+        openssl()?;
         let dir = scratch_dir("tls");
         make_certs(&dir);
         let port = free_port();
@@ -336,70 +366,11 @@ pub fn tls_cluster() -> Option<(String, std::path::PathBuf)> {
     static TLS: OnceLock<Option<(String, std::path::PathBuf)>> = OnceLock::new();
     TLS.get_or_init(|| {
         let (server, cli) = tools()?;
-        which("openssl")?;
+        openssl()?;
         let dir = scratch_dir("tls-cluster");
         make_certs(&dir);
-        let mut ports: Vec<u16> = Vec::new();
-        while ports.len() < 3 {
-            let p = free_port();
-            if !ports.contains(&p) {
-                ports.push(p);
-            }
-        }
-        let mut pids = Vec::new();
-        for &port in &ports {
-            pids.push(spawn_tls(
-                &server,
-                &dir,
-                port,
-                &[
-                    "--tls-cluster",
-                    "yes",
-                    "--cluster-enabled",
-                    "yes",
-                    "--cluster-config-file",
-                    &format!("nodes-{port}.conf"),
-                    "--cluster-node-timeout",
-                    "5000",
-                ],
-            ));
-        }
-        watchdog(&pids, &dir);
-        let addrs: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
-        let ca = dir.join("ca.crt");
-        let ca = ca.to_str().expect("utf-8 path");
-        let out = Command::new(&cli)
-            .args(["--tls", "--cacert", ca, "--cluster", "create"])
-            .args(&addrs)
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
-            .output()
-            .expect("run redis-cli --cluster create");
-        assert!(
-            out.status.success(),
-            "redis-cli --cluster create (TLS) failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let deadline = Instant::now() + Duration::from_secs(30);
-        for &port in &ports {
-            loop {
-                let info = Command::new(&cli)
-                    .args(["--tls", "--cacert", ca, "-p", &port.to_string()])
-                    .args(["cluster", "info"])
-                    .output()
-                    .expect("run redis-cli");
-                let text = String::from_utf8_lossy(&info.stdout);
-                if text.contains("cluster_state:ok") && text.contains("cluster_known_nodes:3") {
-                    break;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "TLS cluster on {port} not ok: {text}"
-                );
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-        Some((addrs.join(","), dir.join("ca.crt")))
+        let addrs = start_cluster(&server, &cli, &dir, true);
+        Some((addrs, dir.join("ca.crt")))
     })
     .clone()
 }
