@@ -60,7 +60,9 @@
 //! * `remote` (feature `remote`) — the remote backend: redis-rs connections to a Redis /
 //!   Valkey server or a Redis Cluster (slot routing by the command table's key positions,
 //!   CROSSSLOT, MOVED/ASK, fan-out), reply and error conversion to [`Value`] / [`Error`],
-//!   and `emu push` (RESTORE of DUMP payloads). The client's one execute path calls it.
+//!   and `emu push` (RESTORE of DUMP payloads). The client's one execute path calls it;
+//!   `remote::asynchronous` is the async side (redis-rs multiplexed connections on one I/O
+//!   thread) that `AsyncRedis` calls. TLS (`rediss`) with feature `tls`.
 //! * Front ends: [`client`] (the `Redis` handle, typed methods, pipelines, the embedded
 //!   `PubSub`, conversions, redis-py-style connections, the async surface
 //!   [`client::asynchronous`]), [`server`] (the connection state
@@ -130,7 +132,7 @@ pub use client::{
 };
 pub use client::{
     Builder, Cmd, FromValue, FunctionInfo, FunctionLibrary, Pipeline, PipelineCmd, Redis, ScanIter,
-    Script, ToArg, ToPair,
+    ScanStream, Script, ToArg, ToPair,
 };
 pub use client::{GeoAddOptions, GeoMatch, GeoSearch, GeoUnit, GeoWith};
 pub use config::MaxmemoryPolicy;

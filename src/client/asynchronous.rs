@@ -38,19 +38,21 @@
 //!   PAUSE wait as futures that hold no thread, as the redis-rs adapter's do. Pipelines
 //!   run in the calling task too (one held back by CLIENT PAUSE blocks that thread until
 //!   the pause ends, as on the sync handle).
-//! * **Remote** (feature `remote`: server or cluster): each call runs the same sync remote
-//!   path (routing, CROSSSLOT, MOVED/ASK, fan-out) on a helper thread from a small pool
-//!   that grows like tokio's `spawn_blocking` (idle threads are kept ten seconds, at most
-//!   64), and the future resolves when it returns. It does not use redis-rs's async
-//!   connections: the cost is a thread handoff per call, and a blocking command holds a
-//!   helper thread (not an executor thread) while it waits.
+//! * **Remote** (feature `remote`: server or cluster): redis-rs's async multiplexed
+//!   connections, driven by one emu I/O thread (`emu::remote::asynchronous`): typed
+//!   methods, scripts, pipelines and transactions share one connection per server (per
+//!   master of a cluster); a blocking command (BLPOP …) gets a connection of its own; a
+//!   WATCH ([`AsyncRedis::watch`]) holds a connection of its own until EXEC. Routing,
+//!   CROSSSLOT, MOVED/ASK and fan-out are the sync handle's. No thread is held per call.
 //!
-//! [`AsyncRedis::blocking`] runs any sync code with the handle on a helper thread: WATCH
-//! transactions (`Redis::transaction`), SCAN iterators, `Lock`.
+//! SCAN iterators are async streams ([`AsyncRedis::scan_stream`] …, [`crate::ScanStream`]).
+//! [`AsyncRedis::blocking`] runs any sync code with the handle on a helper thread: `Lock`,
+//! the embedded-only methods. Pub/Sub ([`AsyncPubSub`]) drives the sync subscriber from
+//! helper threads.
 //!
 //! Dropping a future before it completes: embedded, a blocking command is unregistered (as
-//! a client that disconnects); remote, the call still completes on its helper thread and
-//! the reply is dropped.
+//! a client that disconnects); remote, its task is aborted (a blocking command's own
+//! connection is closed, so the server forgets it too).
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -144,13 +146,11 @@ impl AsyncRedis {
     /// Runs one command given as an owned argument vector; its raw reply (error replies as
     /// `Err`).
     pub fn execute_owned(&self, argv: Vec<Vec<u8>>) -> BoxFuture<Value> {
-        let redis = self.redis.clone();
-        if redis.is_remote() {
-            return offload(move || {
-                let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-                redis.execute(&refs)
-            });
+        #[cfg(feature = "remote")]
+        if let Some(h) = self.redis.remote_handle() {
+            return h.execute_async(argv);
         }
+        let redis = self.redis.clone();
         Box::pin(async move {
             let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
             redis.execute_async(&refs).await
@@ -187,14 +187,51 @@ impl AsyncRedis {
     }
 
     /// Executes `pipe` ([`Pipeline::execute`]: one reply per command, error replies in
-    /// their slots; `Err` for a transaction that did not run). A pipeline that WATCHes
-    /// must be built and run inside [`AsyncRedis::blocking`] (WATCH runs at once).
+    /// their slots; `Err` for a transaction that did not run — [`ErrorKind::Watch`] when a
+    /// key WATCHed through [`AsyncRedis::watch`] changed). On a remote handle it runs on the
+    /// async connections; embedded, in the calling task.
     pub fn run_pipeline(&self, mut pipe: Pipeline) -> BoxFuture<Vec<Value>> {
-        if self.redis.is_remote() {
-            offload(move || pipe.execute())
-        } else {
-            Box::pin(async move { pipe.execute() })
+        #[cfg(feature = "remote")]
+        if let Some(f) = pipe.execute_remote_async() {
+            return f;
         }
+        Box::pin(async move { pipe.execute() })
+    }
+
+    /// WATCHes `keys` on a connection of its own and returns a handle on it (remote: its
+    /// own async connection; embedded: its own session): read with its methods, queue the
+    /// writes on its [`AsyncRedis::pipeline`] and run them with its
+    /// [`AsyncRedis::run_pipeline`] — `Err` of kind [`ErrorKind::Watch`] when a watched
+    /// key changed meanwhile (start over). Redis-py's `pipe.watch()` + `multi()`:
+    ///
+    /// ```
+    /// # async fn demo(r: emu::AsyncRedis) -> emu::Result<()> {
+    /// loop {
+    ///     let tx = r.watch("balance").await?;
+    ///     let n: i64 = tx.get::<_, Option<i64>>("balance").await?.unwrap_or(0);
+    ///     let mut pipe = tx.pipeline();
+    ///     pipe.set("balance", n + 10);
+    ///     match tx.run_pipeline(pipe).await {
+    ///         Err(e) if e.kind() == emu::ErrorKind::Watch => continue,
+    ///         other => break other.map(|_| ()),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn watch(&self, keys: impl ToArg) -> BoxFuture<AsyncRedis> {
+        let tx = self.redis.with_db(self.redis.db()).into_async();
+        let mut argv = vec![b"WATCH".to_vec()];
+        keys.write_args(&mut argv);
+        Box::pin(async move {
+            tx.execute_owned(argv).await?;
+            Ok(tx)
+        })
+    }
+
+    /// A handle with a session (remote: a connection) of its own selecting `db`
+    /// ([`Redis::with_db`]).
+    pub fn with_db(&self, db: usize) -> AsyncRedis {
+        self.redis.with_db(db).into_async()
     }
 
     /// Runs `f` with the sync handle on a helper thread (see the module docs) and resolves

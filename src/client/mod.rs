@@ -87,7 +87,7 @@ pub use options::{
 };
 pub use pipeline::{Pipeline, PipelineCmd};
 pub use pubsub::{Message, MessageKind, PubSub, PubSubWorker};
-pub use scan::ScanIter;
+pub use scan::{ScanIter, ScanStream};
 pub use scripting::{FunctionInfo, FunctionLibrary, Script};
 
 pub use connect::ConnectOptions;
@@ -376,7 +376,22 @@ impl Redis {
     /// seed or clock is the server's business: [`Builder`] options do not apply.
     #[cfg(feature = "remote")]
     pub fn remote(url: &str) -> Result<Redis> {
-        let remote = crate::remote::Remote::connect(url)?;
+        Redis::remote_with(url, &crate::remote::RemoteOptions::default())
+    }
+
+    /// [`Redis::remote`] with [`RemoteOptions`](crate::remote::RemoteOptions): e.g. the CA
+    /// file a TLS server's certificate is checked against (feature `tls`):
+    ///
+    /// ```no_run
+    /// let options = emu::remote::RemoteOptions {
+    ///     ca_file: Some("/etc/redis/ca.crt".into()),
+    /// };
+    /// let r = emu::Redis::remote_with("remote+rediss://redis.internal:6380", &options)?;
+    /// # Ok::<(), emu::Error>(())
+    /// ```
+    #[cfg(feature = "remote")]
+    pub fn remote_with(url: &str, options: &crate::remote::RemoteOptions) -> Result<Redis> {
+        let remote = crate::remote::Remote::connect_with(url, options)?;
         let db = url_db(url);
         // A private store whose only use is its RNG, which makes `Lock` tokens
         // (`token_bits`): seeded per handle and process, so two programs sharing a server

@@ -83,6 +83,27 @@ fn watch_error() -> Error {
     Error::new(ErrorKind::Watch, "Watched variable changed.")
 }
 
+/// The replies of the commands not marked [`Pipeline::ignore`].
+fn keep(replies: Vec<Value>, ignored: &[bool]) -> Vec<Value> {
+    replies
+        .into_iter()
+        .zip(ignored)
+        .filter(|(_, ignore)| !**ignore)
+        .map(|(v, _)| v)
+        .collect()
+}
+
+/// A transaction's result from EXEC's reply: the kept replies, or a watch error.
+fn exec_replies(exec: Value, ignored: &[bool]) -> Result<Vec<Value>> {
+    match exec {
+        Value::Array(replies) => Ok(keep(replies, ignored)),
+        Value::NilArray | Value::Nil => Err(watch_error()),
+        other => Err(Error::conversion(format!(
+            "unexpected EXEC reply {other:?}"
+        ))),
+    }
+}
+
 impl Pipeline {
     pub(crate) fn new(redis: Redis) -> Pipeline {
         Pipeline {
@@ -225,16 +246,37 @@ impl Pipeline {
         result
     }
 
+    /// On a remote handle: [`Pipeline::execute`] through the async connections
+    /// ([`crate::remote::asynchronous`]); None for an embedded one. The pipeline is cleared
+    /// now (a pinned connection of its own is kept until the future completes; EXEC ends
+    /// its WATCH).
+    #[cfg(feature = "remote")]
+    pub(crate) fn execute_remote_async(
+        &mut self,
+    ) -> Option<crate::client::asynchronous::BoxFuture<Vec<Value>>> {
+        let h = self.conn().remote_handle()?.clone();
+        let commands = std::mem::take(&mut self.commands);
+        let ignored = std::mem::take(&mut self.ignored);
+        let transaction = self.is_transaction();
+        let nothing = commands.is_empty() && !self.is_watching();
+        self.explicit_multi = false;
+        let pinned = self.pinned.take();
+        Some(Box::pin(async move {
+            let _pinned = pinned;
+            if !transaction {
+                return Ok(keep(h.batch_async(commands).await?, &ignored));
+            }
+            if nothing {
+                return Ok(Vec::new());
+            }
+            exec_replies(h.transaction_async(commands).await?, &ignored)
+        }))
+    }
+
     fn run_batch(&self, commands: &[Vec<Vec<u8>>], ignored: &[bool]) -> Result<Vec<Value>> {
         #[cfg(feature = "remote")]
         if let Some(h) = self.conn().remote_handle() {
-            let replies = h.batch_owned(commands)?;
-            return Ok(replies
-                .into_iter()
-                .zip(ignored)
-                .filter(|(_, ignore)| !**ignore)
-                .map(|(v, _)| v)
-                .collect());
+            return Ok(keep(h.batch_owned(commands)?, ignored));
         }
         self.conn().wait_while_paused(commands)?;
         let mut out = Vec::with_capacity(commands.len());
@@ -275,18 +317,7 @@ impl Pipeline {
             Some(v) => v,
             None => self.embedded_exec(commands)?,
         };
-        match exec {
-            Value::Array(replies) => Ok(replies
-                .into_iter()
-                .zip(ignored)
-                .filter(|(_, ignore)| !**ignore)
-                .map(|(v, _)| v)
-                .collect()),
-            Value::NilArray | Value::Nil => Err(watch_error()),
-            other => Err(Error::conversion(format!(
-                "unexpected EXEC reply {other:?}"
-            ))),
-        }
+        exec_replies(exec, ignored)
     }
 
     /// MULTI, the commands and EXEC on the embedded store under one lock; EXEC's reply.

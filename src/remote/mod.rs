@@ -32,6 +32,7 @@
 //! (every master, the first reply), DBSIZE (the sum) and KEYS (the union). SCAN iterators
 //! walk every master in turn ([`Handle::masters`], [`Handle::execute_on`]).
 
+pub mod asynchronous;
 pub mod push;
 pub mod subscriber;
 
@@ -113,6 +114,15 @@ pub fn to_value(v: redis::Value) -> Value {
     }
 }
 
+/// The first reply of a round trip (`Err` if there is none, which a round trip of at least
+/// one command never gives).
+fn first(replies: Vec<Value>) -> Result<Value> {
+    replies
+        .into_iter()
+        .next()
+        .ok_or_else(|| conn_error("no reply"))
+}
+
 /// An error reply as `Err`, anything else as `Ok`.
 pub fn reply_result(v: Value) -> Result<Value> {
     match v {
@@ -186,21 +196,58 @@ struct Node {
     addr: String,
     client: redis::Client,
     idle: Mutex<Vec<redis::Connection>>,
+    /// The async side ([`asynchronous`]): the shared multiplexed connection and the idle
+    /// dedicated ones (blocking commands).
+    aio: asynchronous::NodeAio,
+}
+
+/// Connection options beyond the URL (TLS trust).
+#[derive(Clone, Debug, Default)]
+pub struct RemoteOptions {
+    /// PEM file of the CA certificate(s) that signed the server's certificate (TLS; trusted
+    /// on top of the built-in roots). Also settable as `ca_file=PATH` in the URL's query.
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+/// How a [`Node`]'s client is built: the TLS root certificate (PEM), if any.
+#[derive(Clone, Debug, Default)]
+struct Trust {
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    root_pem: Option<Vec<u8>>,
 }
 
 impl Node {
     /// A node at `url` (without `protocol=`; its connections speak RESP3).
-    fn new(url: &str, addr: String) -> Result<Node> {
-        let client = redis::Client::open(with_resp3(url)).map_err(|e| {
+    fn new(url: &str, addr: String, trust: &Trust) -> Result<Node> {
+        let invalid = |e: redis::RedisError| {
             Error::new(
                 ErrorKind::Connection,
                 format!("invalid URL {:?}: {e}", hide_password(url)),
             )
-        })?;
+        };
+        let url = with_resp3(url);
+        #[cfg(feature = "tls")]
+        let client = match &trust.root_pem {
+            Some(pem) => redis::Client::build_with_tls(
+                url.as_str(),
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem.clone()),
+                },
+            ),
+            None => redis::Client::open(url.as_str()),
+        }
+        .map_err(invalid)?;
+        #[cfg(not(feature = "tls"))]
+        let client = {
+            let _ = trust;
+            redis::Client::open(url.as_str()).map_err(invalid)?
+        };
         Ok(Node {
             addr,
             client,
             idle: Mutex::new(Vec::new()),
+            aio: asynchronous::NodeAio::default(),
         })
     }
 
@@ -232,6 +279,18 @@ impl Node {
         Ok(out)
     }
 
+    /// [`Node::run`], preceded by ASKING when `asking` (its reply dropped).
+    fn run_asking(&self, commands: &[&[&[u8]]], asking: bool) -> Result<Vec<Value>> {
+        if !asking {
+            return self.run(commands);
+        }
+        let mut r = self.run(&with_asking(commands))?;
+        if !r.is_empty() {
+            r.remove(0);
+        }
+        Ok(r)
+    }
+
     /// [`Node::run`] of `count` commands already packed.
     fn run_packed(&self, packed: &[u8], count: usize) -> Result<Vec<Value>> {
         let mut c = self.take()?;
@@ -252,8 +311,10 @@ struct SlotMap {
 enum Target {
     Server(Arc<Node>),
     Cluster {
-        /// URL template parts: `redis://[user:pass@]` and the query (`?protocol=resp3`).
+        /// URL template parts: `redis://[user:pass@]` (or `rediss://`) before the address,
+        /// and the query (`?insecure`, or empty) after it.
         prefix: String,
+        suffix: String,
         seeds: Vec<String>,
         map: RwLock<SlotMap>,
     },
@@ -262,6 +323,7 @@ enum Target {
 /// A connected remote backend: a server or a cluster (shared by a handle's clones).
 pub struct Remote {
     target: Target,
+    trust: Trust,
     /// The URL it was made from, password hidden (for `Debug` and errors).
     display: String,
 }
@@ -298,11 +360,43 @@ impl Remote {
     /// | `remote+redis://[[user]:password@]host[:port][/db]` | a Redis / Valkey server |
     /// | `remote+unix:///path/to.sock[?db=N]` | a server on a Unix socket |
     /// | `remote+cluster://[[user]:password@]host:port[,host:port…]` (or `redis+cluster://…`) | a Redis Cluster, seeded by any of its nodes |
-    /// | `remote+rediss://…` | error: TLS is not built in |
+    /// | `remote+rediss://[[user]:password@]host[:port][/db][?insecure]` | a server over TLS (feature `tls`) |
+    /// | `remote+rediss+cluster://host:port[,host:port…][?insecure]` | a Redis Cluster over TLS (feature `tls`) |
+    ///
+    /// With TLS the server's certificate is checked against the webpki roots and the
+    /// system's, plus `ca_file=PATH` from the query or [`RemoteOptions::ca_file`];
+    /// `?insecure` skips the check (as redis-rs's `#insecure`). Without the `tls` feature a
+    /// `rediss` URL is a connection error saying so.
     ///
     /// One connection is opened (and `PING`ed) now, so a wrong address fails here.
     pub fn connect(url: &str) -> Result<Arc<Remote>> {
+        Remote::connect_with(url, &RemoteOptions::default())
+    }
+
+    /// [`Remote::connect`] with [`RemoteOptions`].
+    pub fn connect_with(url: &str, options: &RemoteOptions) -> Result<Arc<Remote>> {
         let display = hide_password(url);
+        let (url, ca_file) = take_query_param(url, "ca_file");
+        // `?insecure` (emu) or `#insecure` (redis-rs): no certificate check.
+        let (url, insecure_query) = take_query_param(&url, "insecure");
+        let (url, insecure) = match url.strip_suffix("#insecure") {
+            Some(u) => (u.to_string(), true),
+            None => (url, insecure_query.is_some()),
+        };
+        let fragment = if insecure { "#insecure" } else { "" };
+        let url = url.as_str();
+        let ca_file = options.ca_file.clone().or(ca_file.map(Into::into));
+        let trust = match &ca_file {
+            Some(path) => Trust {
+                root_pem: Some(std::fs::read(path).map_err(|e| {
+                    Error::new(
+                        ErrorKind::Connection,
+                        format!("{display}: cannot read the CA file {}: {e}", path.display()),
+                    )
+                })?),
+            },
+            None => Trust::default(),
+        };
         let lower = url.to_ascii_lowercase();
         let rest = if let Some(r) = lower.strip_prefix("remote+") {
             &url[url.len() - r.len()..]
@@ -330,24 +424,27 @@ impl Remote {
                 ));
             }
         }
-        let target = match scheme.to_ascii_lowercase().as_str() {
-            "redis" => {
-                let url = format!("redis://{after}");
-                let node = Node::new(&url, after.to_string())?;
+        let scheme = scheme.to_ascii_lowercase();
+        let tls = matches!(scheme.as_str(), "rediss" | "rediss+cluster" | "cluster+tls");
+        if tls {
+            tls_ready(&display)?;
+        }
+        let target = match scheme.as_str() {
+            "redis" | "rediss" => {
+                let url = format!("{scheme}://{after}{fragment}");
+                let node = Node::new(&url, after.to_string(), &trust)?;
                 Target::Server(Arc::new(node))
             }
             "unix" => {
                 let url = format!("redis+unix://{after}");
-                let node = Node::new(&url, after.to_string())?;
+                let node = Node::new(&url, after.to_string(), &trust)?;
                 Target::Server(Arc::new(node))
             }
-            "rediss" => {
-                return Err(Error::new(
-                    ErrorKind::Connection,
-                    "TLS is not supported by emu's remote backend (rediss://)",
-                ))
-            }
-            "cluster" => {
+            "cluster" | "rediss+cluster" | "cluster+tls" => {
+                let (after, suffix) = match after.split_once('?') {
+                    Some((a, q)) => (a, format!("?{q}{fragment}")),
+                    None => (after, fragment.to_string()),
+                };
                 let (auth, hosts) = match after.rfind('@') {
                     Some(at) => (&after[..=at], &after[at + 1..]),
                     None => ("", after),
@@ -362,7 +459,8 @@ impl Remote {
                     return Err(Error::err(format!("no cluster node in {display}")));
                 }
                 Target::Cluster {
-                    prefix: format!("redis://{auth}"),
+                    prefix: format!("{}://{auth}", if tls { "rediss" } else { "redis" }),
+                    suffix,
                     seeds,
                     map: RwLock::new(SlotMap {
                         masters: Vec::new(),
@@ -373,14 +471,18 @@ impl Remote {
             other => {
                 return Err(Error::err(format!(
                     "unknown remote URL scheme remote+{other}:// (expected remote+redis, \
-                     remote+unix or remote+cluster)"
+                     remote+rediss, remote+unix, remote+cluster or remote+rediss+cluster)"
                 )))
             }
         };
-        let remote = Arc::new(Remote { target, display });
+        let remote = Arc::new(Remote {
+            target,
+            trust,
+            display,
+        });
         match &remote.target {
             Target::Server(node) => {
-                reply_result(node.run(&[&[b"PING"]])?.remove(0))?;
+                reply_result(first(node.run(&[&[b"PING"]])?)?)?;
             }
             Target::Cluster { .. } => remote.refresh_slots()?,
         }
@@ -399,39 +501,61 @@ impl Remote {
 
     /// Reloads the slot map from the first seed or known master that answers.
     fn refresh_slots(&self) -> Result<()> {
-        let Target::Cluster { prefix, seeds, map } = &self.target else {
-            return Ok(());
-        };
-        let mut candidates: Vec<String> =
-            map.read().masters.iter().map(|n| n.addr.clone()).collect();
-        candidates.extend(seeds.iter().cloned());
         let mut last = conn_error("no cluster node answered");
-        for addr in candidates {
-            let node = match Node::new(&format!("{prefix}{addr}"), addr.clone()) {
-                Ok(n) => n,
-                Err(e) => {
-                    last = e;
-                    continue;
-                }
-            };
-            let reply = match node.run(&[&[b"CLUSTER", b"SLOTS"]]) {
-                Ok(mut r) => reply_result(r.remove(0)),
+        for node in self.slot_sources() {
+            let reply = match node {
+                Ok(node) => match node.run(&[&[b"CLUSTER", b"SLOTS"]]) {
+                    Ok(r) => first(r).and_then(reply_result),
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             };
-            match reply {
-                Ok(v) => {
-                    let new = self.parse_slots(prefix, v, &map.read())?;
-                    *map.write() = new;
-                    return Ok(());
-                }
+            match reply.and_then(|v| self.install_slots(v)) {
+                Ok(()) => return Ok(()),
                 Err(e) => last = e,
             }
         }
         Err(last)
     }
 
+    /// The nodes to ask for the slot map, in order: the known masters, then the seeds
+    /// (none for a single server).
+    fn slot_sources(&self) -> Vec<Result<Arc<Node>>> {
+        let Target::Cluster {
+            prefix,
+            suffix,
+            seeds,
+            map,
+        } = &self.target
+        else {
+            return Vec::new();
+        };
+        let mut out: Vec<Result<Arc<Node>>> = map.read().masters.iter().cloned().map(Ok).collect();
+        for addr in seeds {
+            out.push(
+                Node::new(
+                    &format!("{prefix}{addr}{suffix}"),
+                    addr.clone(),
+                    &self.trust,
+                )
+                .map(Arc::new),
+            );
+        }
+        out
+    }
+
+    /// Replaces the slot map with a CLUSTER SLOTS reply's.
+    fn install_slots(&self, v: Value) -> Result<()> {
+        let Target::Cluster { map, .. } = &self.target else {
+            return Ok(());
+        };
+        let new = self.parse_slots(v, &map.read())?;
+        *map.write() = new;
+        Ok(())
+    }
+
     /// A [`SlotMap`] from a CLUSTER SLOTS reply, reusing the pools of known masters.
-    fn parse_slots(&self, prefix: &str, v: Value, old: &SlotMap) -> Result<SlotMap> {
+    fn parse_slots(&self, v: Value, old: &SlotMap) -> Result<SlotMap> {
         let bad = || Error::conversion("unexpected CLUSTER SLOTS reply");
         let Value::Array(ranges) = v else {
             return Err(bad());
@@ -467,7 +591,7 @@ impl Remote {
                 None => {
                     let node = match old.masters.iter().find(|n| n.addr == addr) {
                         Some(n) => n.clone(),
-                        None => Arc::new(Node::new(&format!("{prefix}{addr}"), addr.clone())?),
+                        None => Arc::new(self.new_node(&addr)?),
                     };
                     map.masters.push(node);
                     map.masters.len() - 1
@@ -516,25 +640,78 @@ impl Remote {
     fn node_at(&self, addr: &str) -> Result<Arc<Node>> {
         match &self.target {
             Target::Server(n) => Ok(n.clone()),
-            Target::Cluster { prefix, map, .. } => {
+            Target::Cluster { map, .. } => {
                 if let Some(n) = map.read().masters.iter().find(|n| n.addr == addr) {
                     return Ok(n.clone());
                 }
-                Ok(Arc::new(Node::new(
-                    &format!("{prefix}{addr}"),
-                    addr.to_string(),
-                )?))
+                Ok(Arc::new(self.new_node(addr)?))
             }
         }
     }
+
+    /// A cluster node at `addr` (`host:port`) with the cluster URL's credentials and TLS.
+    fn new_node(&self, addr: &str) -> Result<Node> {
+        let (prefix, suffix) = match &self.target {
+            Target::Cluster { prefix, suffix, .. } => (prefix.as_str(), suffix.as_str()),
+            Target::Server(_) => ("redis://", ""),
+        };
+        Node::new(
+            &format!("{prefix}{addr}{suffix}"),
+            addr.to_string(),
+            &self.trust,
+        )
+    }
 }
 
-fn with_resp3(url: &str) -> String {
-    if url.contains('?') {
-        format!("{url}&protocol=resp3")
-    } else {
-        format!("{url}?protocol=resp3")
+/// Removes `name=value` from `url`'s query: the URL without it, and the value.
+fn take_query_param(url: &str, name: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_string(), None);
+    };
+    let mut value = None;
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            if k == name {
+                value = Some(v.to_string());
+            }
+            k != name
+        })
+        .collect();
+    match rest.is_empty() {
+        true => (base.to_string(), value),
+        false => (format!("{base}?{}", rest.join("&")), value),
     }
+}
+
+/// TLS is usable: the `tls` feature is built in, and rustls has its crypto provider.
+#[cfg(feature = "tls")]
+fn tls_ready(_display: &str) -> Result<()> {
+    // rustls needs one process-wide provider; emu builds only ring's. Installing fails
+    // harmlessly when the program (or an earlier call) installed one already.
+    // (`ring::default_provider` is deprecated only for lacking post-quantum key exchange.)
+    #[allow(deprecated)]
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Ok(())
+}
+
+#[cfg(not(feature = "tls"))]
+fn tls_ready(display: &str) -> Result<()> {
+    Err(Error::new(
+        ErrorKind::Connection,
+        format!("{display}: TLS (rediss) needs emu's `tls` cargo feature"),
+    ))
+}
+
+/// `url` asking for RESP3 (`protocol=resp3` in the query, before a `#insecure` fragment).
+fn with_resp3(url: &str) -> String {
+    let (url, fragment) = match url.find('#') {
+        Some(i) => url.split_at(i),
+        None => (url, ""),
+    };
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}protocol=resp3{fragment}")
 }
 
 /// The slot of a command's keys: None without keys (or for a command emu does not know),
@@ -600,6 +777,82 @@ fn fan_out(argv: &[&[u8]]) -> Option<FanOut> {
     }
 }
 
+/// `commands` preceded by ASKING.
+fn with_asking<'a>(commands: &[&'a [&'a [u8]]]) -> Vec<&'a [&'a [u8]]> {
+    let mut with: Vec<&[&[u8]]> = Vec::with_capacity(commands.len() + 1);
+    with.push(&[b"ASKING"]);
+    with.extend_from_slice(commands);
+    with
+}
+
+/// The redirection to follow after `replies` to `count` commands: only a single command
+/// is redirected (a batch's moved commands are re-run one by one).
+fn next_hop(count: usize, replies: &[Value]) -> Option<(bool, String)> {
+    match count {
+        1 => replies.first().and_then(redirect),
+        _ => None,
+    }
+}
+
+/// What to do with one command on a pooled handle.
+enum Plan {
+    /// Spread over every master of a cluster.
+    FanOut(FanOut),
+    /// To the node of this slot (None: keyless, or a single server).
+    Slot(Option<u16>),
+}
+
+/// A fanned-out command's replies combined as its [`FanOut`] says.
+fn combine(how: FanOut, replies: Vec<Value>) -> Value {
+    match how {
+        FanOut::All => replies.into_iter().next().unwrap_or(Value::ok()),
+        FanOut::Sum => Value::Int(
+            replies
+                .iter()
+                .map(|v| match v {
+                    Value::Int(n) => *n,
+                    _ => 0,
+                })
+                .sum(),
+        ),
+        FanOut::Concat => Value::Array(
+            replies
+                .into_iter()
+                .flat_map(|v| match v {
+                    Value::Array(a) | Value::Set(a) => a,
+                    _ => Vec::new(),
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// EXEC's outcome from the replies to MULTI, the queued commands and EXEC: EXEC's array,
+/// `NilArray` when a WATCHed key changed, or `Err` with the first queueing error.
+fn tx_outcome(mut replies: Vec<Value>) -> Result<Value> {
+    let exec = replies.pop().unwrap_or(Value::Nil);
+    let queue_error = replies.into_iter().find_map(|r| match r {
+        Value::Error(t) => Some(t),
+        _ => None,
+    });
+    match (exec, queue_error) {
+        (Value::Error(exec), Some(first)) if exec.starts_with("EXECABORT") => {
+            Err(Error::from_reply(first))
+        }
+        (Value::Error(exec), _) => Err(Error::from_reply(exec)),
+        (Value::Nil, _) => Ok(Value::NilArray),
+        (v, _) => Ok(v),
+    }
+}
+
+/// True for a command that may block (BLPOP, XREAD BLOCK, WAIT …): the async side runs it
+/// on a connection of its own so it does not hold up the shared one.
+fn may_block(argv: &[&[u8]]) -> bool {
+    argv.first()
+        .and_then(|n| crate::commands::table().get(n))
+        .is_some_and(|spec| spec.flags & crate::engine::spec::flags::BLOCKING != 0)
+}
+
 /// A redirection in an error reply: (`ASK`?, target address).
 fn redirect(reply: &Value) -> Option<(bool, String)> {
     let Value::Error(text) = reply else {
@@ -615,6 +868,33 @@ fn redirect(reply: &Value) -> Option<(bool, String)> {
     Some((ask, words.next()?.to_string()))
 }
 
+/// One command's argument vector, borrowed.
+type Argv<'a> = &'a [&'a [u8]];
+
+/// A cluster pipeline's plan ([`Handle::batch_plan`]).
+struct BatchPlan {
+    /// The replies, filled in as they come.
+    out: Vec<Option<Value>>,
+    /// Commands run on their own (fanned out).
+    alone: Vec<usize>,
+    /// Commands per node.
+    groups: Vec<(Arc<Node>, Vec<usize>)>,
+}
+
+impl BatchPlan {
+    fn finish(self) -> Vec<Value> {
+        self.out
+            .into_iter()
+            .map(|v| v.unwrap_or(Value::Nil))
+            .collect()
+    }
+}
+
+/// A command's result as a pipeline reply: errors in their slot.
+fn as_reply(r: Result<Value>) -> Value {
+    r.unwrap_or_else(|e| Value::Error(e.message().to_string()))
+}
+
 /// What a [`crate::Redis`] handle of the remote backend holds: the shared [`Remote`] and,
 /// for a pinned handle, its own connection.
 #[derive(Clone, Debug)]
@@ -627,7 +907,7 @@ pub struct Handle {
 /// command's keys).
 struct Pinned {
     db: usize,
-    conn: Option<(Arc<Node>, redis::Connection)>,
+    conn: Option<(Arc<Node>, PinnedConn)>,
     /// Between WATCH and EXEC / DISCARD / UNWATCH: the connection stays where it is.
     watching: bool,
     /// On a cluster, the slot of the WATCHed keys: until EXEC / DISCARD / UNWATCH every
@@ -642,6 +922,75 @@ impl std::fmt::Debug for Pinned {
             .field("db", &self.db)
             .field("node", &self.conn.as_ref().map(|(n, _)| n.addr.clone()))
             .finish()
+    }
+}
+
+/// A pinned handle's connection: the sync or the async one, whichever side used it first.
+enum PinnedConn {
+    Sync(redis::Connection),
+    Async(redis::aio::MultiplexedConnection),
+}
+
+impl Pinned {
+    /// Checks `slot` against the WATCHed keys' and says whether the connection must be
+    /// (re)opened: none yet, on the other side (`want_async`), or — idle, on a cluster — on
+    /// another node than `slot`'s. While WATCHing, switching side is an error (the
+    /// WATCH lives on the connection).
+    fn prepare(&mut self, remote: &Remote, slot: Option<u16>, want_async: bool) -> Result<()> {
+        if let (Some(s), Some(w), true) = (slot, self.watched_slot, self.watching) {
+            if s != w {
+                return Err(crate::engine::cross_slot_error());
+            }
+        }
+        let Some((node, conn)) = &self.conn else {
+            return Ok(());
+        };
+        let other_side = matches!(conn, PinnedConn::Async(_)) != want_async;
+        if other_side && self.watching {
+            return Err(Error::new(
+                ErrorKind::Other,
+                "this handle's connection holds a WATCH from its sync (or async) side: \
+                 finish the transaction on that side",
+            ));
+        }
+        let moved = match (slot, self.watching) {
+            (Some(s), false) => !Arc::ptr_eq(node, &remote.node_for(Some(s))?),
+            _ => false,
+        };
+        if other_side || moved {
+            self.conn = None;
+        }
+        Ok(())
+    }
+
+    /// The SELECT a new pinned connection sends first (none for database 0).
+    fn select(&self) -> Option<String> {
+        (self.db != 0).then(|| self.db.to_string())
+    }
+
+    /// Bookkeeping after `commands` ran: WATCH starts watching, EXEC / DISCARD / UNWATCH
+    /// end it; an I/O error drops the connection (its WATCHes are gone, as with a
+    /// reconnecting client; the next command reopens it).
+    fn note(&mut self, slot: Option<u16>, commands: &[&[&[u8]]], result: &Result<Vec<Value>>) {
+        let Ok(replies) = result else {
+            self.conn = None;
+            self.watching = false;
+            self.watched_slot = None;
+            return;
+        };
+        for (argv, reply) in commands.iter().zip(replies) {
+            match argv.first().map(|n| n.to_ascii_lowercase()).as_deref() {
+                Some(b"watch") if !matches!(reply, Value::Error(_)) => {
+                    self.watching = true;
+                    self.watched_slot = self.watched_slot.or(slot);
+                }
+                Some(b"exec" | b"discard" | b"unwatch") => {
+                    self.watching = false;
+                    self.watched_slot = None;
+                }
+                _ => {}
+            }
+        }
     }
 }
 
@@ -683,19 +1032,28 @@ impl Handle {
         self.pinned.as_ref().map(|p| p.lock().db)
     }
 
-    /// Runs one command and returns its reply (error replies as `Err`).
-    pub fn execute(&self, argv: &[&[u8]]) -> Result<Value> {
-        if self.pinned.is_none() && self.remote.is_cluster() {
+    /// Where one command goes.
+    fn plan(&self, argv: &[&[u8]]) -> Result<Plan> {
+        if !self.remote.is_cluster() {
+            return Ok(Plan::Slot(None));
+        }
+        if self.pinned.is_none() {
             if let Some(how) = fan_out(argv) {
-                return self.fan_out(argv, how);
+                return Ok(Plan::FanOut(how));
             }
         }
-        let slot = match self.remote.is_cluster() {
-            true => command_slot(argv)?,
-            false => None,
-        };
-        let mut replies = self.run_routed(slot, &[argv])?;
-        reply_result(replies.remove(0))
+        Ok(Plan::Slot(command_slot(argv)?))
+    }
+
+    /// Runs one command and returns its reply (error replies as `Err`).
+    pub fn execute(&self, argv: &[&[u8]]) -> Result<Value> {
+        match self.plan(argv)? {
+            Plan::FanOut(how) => self.fan_out(argv, how),
+            Plan::Slot(slot) => {
+                let replies = self.run_routed(slot, &[argv])?;
+                reply_result(first(replies)?)
+            }
+        }
     }
 
     /// Runs one command on the `i`-th master (SCAN over a cluster).
@@ -704,7 +1062,7 @@ impl Handle {
         let node = masters
             .get(i)
             .ok_or_else(|| Error::err("no such cluster node"))?;
-        reply_result(node.run(&[argv])?.remove(0))
+        reply_result(first(node.run(&[argv])?)?)
     }
 
     /// How many masters a SCAN must walk (1 for a server; a pinned handle scans its own
@@ -720,29 +1078,9 @@ impl Handle {
     fn fan_out(&self, argv: &[&[u8]], how: FanOut) -> Result<Value> {
         let mut replies = Vec::new();
         for node in self.remote.masters() {
-            replies.push(reply_result(node.run(&[argv])?.remove(0))?);
+            replies.push(reply_result(first(node.run(&[argv])?)?)?);
         }
-        Ok(match how {
-            FanOut::All => replies.into_iter().next().unwrap_or(Value::ok()),
-            FanOut::Sum => Value::Int(
-                replies
-                    .iter()
-                    .map(|v| match v {
-                        Value::Int(n) => *n,
-                        _ => 0,
-                    })
-                    .sum(),
-            ),
-            FanOut::Concat => Value::Array(
-                replies
-                    .into_iter()
-                    .flat_map(|v| match v {
-                        Value::Array(a) | Value::Set(a) => a,
-                        _ => Vec::new(),
-                    })
-                    .collect(),
-            ),
-        })
+        Ok(combine(how, replies))
     }
 
     /// Runs `commands` on one connection: the pinned one, or a pooled one of the node of
@@ -754,30 +1092,24 @@ impl Handle {
         let mut node = self.remote.node_for(slot)?;
         let mut asking = false;
         for _ in 0..MAX_REDIRECTS {
-            let replies = if asking {
-                let mut with: Vec<&[&[u8]]> = vec![&[b"ASKING"]];
-                with.extend_from_slice(commands);
-                let mut r = node.run(&with)?;
-                r.remove(0);
-                r
-            } else {
-                node.run(commands)?
+            let replies = node.run_asking(commands, asking)?;
+            let Some((ask, addr)) = next_hop(commands.len(), &replies) else {
+                return Ok(replies);
             };
-            match (commands.len(), replies.first().and_then(redirect)) {
-                (1, Some((ask, addr))) => {
-                    if !ask {
-                        self.remote.refresh_slots()?;
-                    }
-                    asking = ask;
-                    node = self.remote.node_at(&addr)?;
-                }
-                _ => return Ok(replies),
+            if !ask {
+                self.remote.refresh_slots()?;
             }
+            asking = ask;
+            node = self.remote.node_at(&addr)?;
         }
-        Err(Error::new(
+        Err(self.too_many_redirects())
+    }
+
+    fn too_many_redirects(&self) -> Error {
+        Error::new(
             ErrorKind::Other,
             format!("too many cluster redirections ({})", self.remote.url()),
-        ))
+        )
     }
 
     fn run_pinned(
@@ -787,57 +1119,22 @@ impl Handle {
         commands: &[&[&[u8]]],
     ) -> Result<Vec<Value>> {
         let mut p = p.lock();
-        // On a cluster, WATCHed keys fix the slot until EXEC / DISCARD / UNWATCH.
-        if let (Some(s), Some(w), true) = (slot, p.watched_slot, p.watching) {
-            if s != w {
-                return Err(crate::engine::cross_slot_error());
-            }
-        }
-        // On a cluster, an idle pinned connection follows the keys to their node.
-        if let (Some(s), Some((node, _)), false) = (slot, &p.conn, p.watching) {
-            if !Arc::ptr_eq(node, &self.remote.node_for(Some(s))?) {
-                p.conn = None;
-            }
-        }
+        p.prepare(&self.remote, slot, false)?;
         if p.conn.is_none() {
             let node = self.remote.node_for(slot)?;
             let mut conn = node.open()?;
-            if p.db != 0 {
-                let db = p.db.to_string();
+            if let Some(db) = p.select() {
                 let r = roundtrip(&mut conn, &[&[b"SELECT", db.as_bytes()]])?;
                 reply_result(r.into_iter().next().unwrap_or(Value::Nil))?;
             }
-            p.conn = Some((node, conn));
+            p.conn = Some((node, PinnedConn::Sync(conn)));
         }
-        let Some((_, conn)) = p.conn.as_mut() else {
-            return Err(conn_error("no connection"));
+        let result = match p.conn.as_mut() {
+            Some((_, PinnedConn::Sync(conn))) => roundtrip(conn, commands),
+            _ => Err(conn_error("no connection")),
         };
-        match roundtrip(conn, commands) {
-            Ok(r) => {
-                for (argv, reply) in commands.iter().zip(&r) {
-                    match argv.first().map(|n| n.to_ascii_lowercase()).as_deref() {
-                        Some(b"watch") if !matches!(reply, Value::Error(_)) => {
-                            p.watching = true;
-                            p.watched_slot = p.watched_slot.or(slot);
-                        }
-                        Some(b"exec" | b"discard" | b"unwatch") => {
-                            p.watching = false;
-                            p.watched_slot = None;
-                        }
-                        _ => {}
-                    }
-                }
-                Ok(r)
-            }
-            Err(e) => {
-                // A broken connection is reopened by the next command (its WATCHes are
-                // gone, as with a reconnecting client).
-                p.conn = None;
-                p.watching = false;
-                p.watched_slot = None;
-                Err(e)
-            }
-        }
+        p.note(slot, commands, &result);
+        result
     }
 
     /// [`Handle::batch`] of owned argument vectors (a [`crate::client`] pipeline's queue):
@@ -869,44 +1166,50 @@ impl Handle {
             };
             return self.run_routed(slot, commands);
         }
-        let mut out: Vec<Option<Value>> = vec![None; commands.len()];
-        // Group by node address.
-        let mut groups: Vec<(Arc<Node>, Vec<usize>)> = Vec::new();
-        for (i, argv) in commands.iter().enumerate() {
-            if fan_out(argv).is_some() {
-                out[i] = Some(match self.execute(argv) {
-                    Ok(v) => v,
-                    Err(e) => Value::Error(e.message().to_string()),
-                });
-                continue;
-            }
-            match command_slot(argv) {
-                Err(e) => out[i] = Some(Value::Error(e.message().to_string())),
-                Ok(slot) => {
-                    let node = self.remote.node_for(slot)?;
-                    match groups.iter_mut().find(|(n, _)| Arc::ptr_eq(n, &node)) {
-                        Some((_, idx)) => idx.push(i),
-                        None => groups.push((node, vec![i])),
-                    }
-                }
-            }
+        let mut plan = self.batch_plan(commands)?;
+        for i in std::mem::take(&mut plan.alone) {
+            plan.out[i] = Some(as_reply(self.execute(commands[i])));
         }
-        for (node, idx) in groups {
+        for (node, idx) in std::mem::take(&mut plan.groups) {
             let cmds: Vec<&[&[u8]]> = idx.iter().map(|&i| commands[i]).collect();
             let replies = node.run(&cmds)?;
             for (&i, reply) in idx.iter().zip(replies) {
                 // A slot that moved meanwhile: that command again, routed afresh.
                 let reply = match redirect(&reply) {
-                    Some(_) => match self.execute(commands[i]) {
-                        Ok(v) => v,
-                        Err(e) => Value::Error(e.message().to_string()),
-                    },
+                    Some(_) => as_reply(self.execute(commands[i])),
                     None => reply,
                 };
-                out[i] = Some(reply);
+                plan.out[i] = Some(reply);
             }
         }
-        Ok(out.into_iter().map(|v| v.unwrap_or(Value::Nil)).collect())
+        Ok(plan.finish())
+    }
+
+    /// How a plain pipeline runs on a cluster: the commands grouped by node (order kept
+    /// per node), those fanned out to run alone, CROSSSLOT errors in their slots.
+    fn batch_plan(&self, commands: &[&[&[u8]]]) -> Result<BatchPlan> {
+        let mut plan = BatchPlan {
+            out: vec![None; commands.len()],
+            alone: Vec::new(),
+            groups: Vec::new(),
+        };
+        for (i, argv) in commands.iter().enumerate() {
+            if fan_out(argv).is_some() {
+                plan.alone.push(i);
+                continue;
+            }
+            match command_slot(argv) {
+                Err(e) => plan.out[i] = Some(Value::Error(e.message().to_string())),
+                Ok(slot) => {
+                    let node = self.remote.node_for(slot)?;
+                    match plan.groups.iter_mut().find(|(n, _)| Arc::ptr_eq(n, &node)) {
+                        Some((_, idx)) => idx.push(i),
+                        None => plan.groups.push((node, vec![i])),
+                    }
+                }
+            }
+        }
+        Ok(plan)
     }
 
     /// Runs `commands` as MULTI … EXEC on one connection (the pinned one when watching).
@@ -915,6 +1218,13 @@ impl Handle {
     /// transaction does. On a cluster every key — the WATCHed ones included — must hash to
     /// one slot (`CROSSSLOT`, nothing sent).
     pub fn transaction(&self, commands: &[&[&[u8]]]) -> Result<Value> {
+        let (slot, all) = self.tx_prepare(commands)?;
+        tx_outcome(self.run_routed(slot, &all)?)
+    }
+
+    /// A transaction's slot (CROSSSLOT checked, the WATCHed keys' included) and its
+    /// commands wrapped in MULTI … EXEC.
+    fn tx_prepare<'a>(&self, commands: &[&'a [&'a [u8]]]) -> Result<(Option<u16>, Vec<Argv<'a>>)> {
         let mut slot = match self.remote.is_cluster() {
             true => commands_slot(commands.iter().copied())?,
             false => None,
@@ -932,20 +1242,7 @@ impl Handle {
         all.push(&[b"MULTI"]);
         all.extend_from_slice(commands);
         all.push(&[b"EXEC"]);
-        let mut replies = self.run_routed(slot, &all)?;
-        let exec = replies.pop().unwrap_or(Value::Nil);
-        let queue_error = replies.into_iter().find_map(|r| match r {
-            Value::Error(t) => Some(t),
-            _ => None,
-        });
-        match (exec, queue_error) {
-            (Value::Error(exec), Some(first)) if exec.starts_with("EXECABORT") => {
-                Err(Error::from_reply(first))
-            }
-            (Value::Error(exec), _) => Err(Error::from_reply(exec)),
-            (Value::Nil, _) => Ok(Value::NilArray),
-            (v, _) => Ok(v),
-        }
+        Ok((slot, all))
     }
 
     /// A connection of its own for Pub/Sub (RESP2, so messages are plain arrays): the

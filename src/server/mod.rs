@@ -91,18 +91,39 @@ impl Default for Options {
 }
 
 /// Builder for a server over an embedded [`crate::Redis`] store.
+///
+/// A remote handle (`remote+…` URL, feature `remote`) has no store to serve:
+/// [`Server::try_new`] refuses it with an [`crate::Error`] naming the URL, and a server made
+/// with [`Server::new`] from one fails at [`Server::start`] (and [`Server::aclfile`]) with
+/// that message — no panic.
 pub struct Server {
     redis: crate::Redis,
     opts: Options,
 }
 
 impl Server {
-    /// A server for `redis`'s store (clones of the handle see the same data).
+    /// A server for `redis`'s store (clones of the handle see the same data). For a remote
+    /// handle see [`Server::try_new`].
     pub fn new(redis: crate::Redis) -> Server {
         Server {
             redis,
             opts: Options::default(),
         }
+    }
+
+    /// [`Server::new`], or an error (kind [`crate::ErrorKind::Other`]) when `redis` is a
+    /// remote handle, whose store is a server elsewhere.
+    pub fn try_new(redis: crate::Redis) -> crate::Result<Server> {
+        redis.embedded("Server::new")?;
+        Ok(Server::new(redis))
+    }
+
+    /// The embedded-store check of the methods that configure the store.
+    fn embedded(&self, what: &str) -> std::result::Result<(), String> {
+        self.redis
+            .embedded(what)
+            .map(|_| ())
+            .map_err(|e| e.message().to_string())
     }
 
     /// All options at once.
@@ -136,7 +157,11 @@ impl Server {
     }
 
     /// Requires clients to AUTH with `password` (`--requirepass`).
+    /// On a remote handle this does nothing; [`Server::start`] fails.
     pub fn requirepass(self, password: &str) -> Server {
+        if self.embedded("Server::requirepass").is_err() {
+            return self;
+        }
         self.redis.with_store(|s| {
             s.config
                 .set_initial("requirepass", password.as_bytes())
@@ -150,6 +175,7 @@ impl Server {
     /// Loads users from the ACL file `path` and makes it the file ACL LOAD and SAVE use
     /// (`--aclfile`). `Err` is Redis's message naming the file and the bad line(s).
     pub fn aclfile(self, path: impl AsRef<std::path::Path>) -> std::result::Result<Server, String> {
+        self.embedded("Server::aclfile")?;
         self.redis
             .with_store(|s| crate::acl::use_file(s, path.as_ref()))?;
         Ok(self)
@@ -190,9 +216,12 @@ impl Server {
         self
     }
 
-    /// Binds and starts serving on a background thread.
+    /// Binds and starts serving on a background thread. On a remote handle: an error of
+    /// kind `InvalidInput` saying the handle has no store to serve.
     #[cfg(feature = "server")]
     pub fn start(mut self) -> std::io::Result<Running> {
+        self.embedded("Server::start")
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         match self.opts.tcp_backlog {
             Some(n) => self
                 .redis

@@ -205,3 +205,122 @@ fn async_pubsub(r: emu::Redis) {
         sub.unsubscribe("news").await.unwrap();
     });
 }
+
+backends!(async_blocking_command_leaves_the_shared_connection_free_and_dropping_it_cancels);
+fn async_blocking_command_leaves_the_shared_connection_free_and_dropping_it_cancels(r: emu::Redis) {
+    let a = r.to_async();
+    block_on(async {
+        // While a BLPOP waits, other commands of the same handle are answered (remote: the
+        // BLPOP has a connection of its own, not the shared multiplexed one).
+        let waiting = tokio::spawn(a.blpop::<_, Option<(String, String)>>("bq", 20.0));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let answered = tokio::time::timeout(Duration::from_secs(10), a.set("other", 1)).await;
+        assert!(answered.is_ok(), "SET waited behind the BLPOP");
+        // Dropping a waiting BLPOP cancels it: the element pushed afterwards stays (with a
+        // helper thread per call the abandoned BLPOP popped it and the reply was lost).
+        waiting.abort();
+        let _ = waiting.await;
+        let gone = a.blpop::<_, Option<(String, String)>>("bq2", 20.0);
+        let _ = tokio::time::timeout(Duration::from_millis(200), gone).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(a.rpush("bq2", "kept").await.unwrap(), 1);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            a.llen("bq2").await.unwrap(),
+            1,
+            "a dropped BLPOP took the element"
+        );
+        assert_eq!(a.rpush("bq", "kept").await.unwrap(), 1);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            a.llen("bq").await.unwrap(),
+            1,
+            "an aborted BLPOP took the element"
+        );
+    });
+}
+
+backends!(async_watch_conflict_is_a_watch_error);
+fn async_watch_conflict_is_a_watch_error(r: emu::Redis) {
+    let a = r.to_async();
+    block_on(async {
+        a.set("w", 1).await.unwrap();
+        let mut tries = 0;
+        let replies = loop {
+            tries += 1;
+            let tx = a.watch("w").await.unwrap();
+            let n: i64 = tx.get("w").await.unwrap();
+            if tries == 1 {
+                // Another client writes the watched key between WATCH and EXEC.
+                r.set("w", 10).unwrap();
+            }
+            let mut pipe = tx.pipeline();
+            pipe.set("w", n + 1);
+            match tx.run_pipeline(pipe).await {
+                Err(e) if e.kind() == ErrorKind::Watch => continue,
+                other => break other.unwrap(),
+            }
+        };
+        assert_eq!(tries, 2);
+        assert_eq!(replies, vec![Value::ok()]);
+        assert_eq!(a.get::<_, i64>("w").await.unwrap(), 11);
+        // Unchanged: the transaction runs at once.
+        let tx = a.watch("w").await.unwrap();
+        let mut pipe = tx.pipeline();
+        pipe.incr("w");
+        assert_eq!(tx.run_pipeline(pipe).await.unwrap(), vec![Value::Int(12)]);
+    });
+}
+
+backends!(async_scan_streams);
+fn async_scan_streams(r: emu::Redis) {
+    let a = r.to_async();
+    block_on(async {
+        // Enough keys that a cluster spreads them over every master.
+        let mut want: Vec<String> = (0..60).map(|i| format!("scan:{i}")).collect();
+        for k in &want {
+            a.set(k, 1).await.unwrap();
+        }
+        a.set("other", 1).await.unwrap();
+        let mut got: Vec<String> = a
+            .scan_stream(emu::ScanOptions::default().pattern("scan:*").count(7))
+            .collect_all()
+            .await
+            .unwrap();
+        got.sort();
+        got.dedup();
+        want.sort();
+        assert_eq!(got, want);
+        // The same, polled as a futures Stream, next() by next().
+        let mut s = a.scan_stream::<String>(emu::ScanOptions::default().pattern("scan:1*"));
+        let mut n = 0;
+        while let Some(k) = s.next().await {
+            assert!(k.unwrap().starts_with("scan:1"));
+            n += 1;
+        }
+        assert!(n >= 11);
+        for i in 0..40 {
+            a.hset("sh", format!("f{i}"), i).await.unwrap();
+            a.sadd("ss", format!("m{i}")).await.unwrap();
+        }
+        let h: Vec<(String, i64)> = a
+            .hscan_stream("sh", emu::ScanOptions::default())
+            .collect_all()
+            .await
+            .unwrap();
+        assert_eq!(h.len(), 40);
+        let m: Vec<String> = a
+            .sscan_stream("ss", emu::ScanOptions::default())
+            .collect_all()
+            .await
+            .unwrap();
+        assert_eq!(m.len(), 40);
+        // An error is yielded once, then the end.
+        let mut s = a.hscan_stream::<_, String, String>("ss", emu::ScanOptions::default());
+        assert_eq!(
+            s.next().await.unwrap().unwrap_err().kind(),
+            ErrorKind::WrongType
+        );
+        assert!(s.next().await.is_none());
+    });
+}

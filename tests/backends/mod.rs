@@ -92,8 +92,27 @@ fn keep(child: std::process::Child) {
 
 // The child is kept in `keep`'s list and reaped by the watchdog (the lint does not follow
 // it there).
-#[allow(clippy::zombie_processes)]
 fn spawn_server(bin: &std::path::Path, dir: &std::path::Path, port: u16, extra: &[&str]) -> u32 {
+    let id = spawn_server_unchecked(bin, dir, port, extra);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "redis-server on {port} did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    id
+}
+
+/// Starts redis-server without waiting for it.
+#[allow(clippy::zombie_processes)]
+fn spawn_server_unchecked(
+    bin: &std::path::Path,
+    dir: &std::path::Path,
+    port: u16,
+    extra: &[&str],
+) -> u32 {
     let child = Command::new(bin)
         .current_dir(dir)
         .args([
@@ -115,15 +134,9 @@ fn spawn_server(bin: &std::path::Path, dir: &std::path::Path, port: u16, extra: 
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn redis-server");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "redis-server on {port} did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.id()
+    let id = child.id();
+    keep(child);
+    id
 }
 
 fn scratch_dir(what: &str) -> std::path::PathBuf {
@@ -154,64 +167,88 @@ pub fn cluster_url() -> Option<String> {
     URL.get_or_init(|| {
         let (server, cli) = tools()?;
         let dir = scratch_dir("cluster");
-        let ports: Vec<u16> = loop {
-            let p: Vec<u16> = (0..3).map(|_| free_port()).collect();
-            if p[0] != p[1] && p[1] != p[2] && p[0] != p[2] {
-                break p;
-            }
-        };
-        let mut pids = Vec::new();
-        for &port in &ports {
-            pids.push(spawn_server(
-                &server,
-                &dir,
-                port,
-                &[
-                    "--cluster-enabled",
-                    "yes",
-                    "--cluster-config-file",
-                    &format!("nodes-{port}.conf"),
-                    "--cluster-node-timeout",
-                    "5000",
-                ],
-            ));
-        }
-        watchdog(&pids, &dir);
-        let addrs: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
-        let out = Command::new(&cli)
-            .args(["--cluster", "create"])
-            .args(&addrs)
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
-            .output()
-            .expect("run redis-cli --cluster create");
-        assert!(
-            out.status.success(),
-            "redis-cli --cluster create failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        // Every node must see the whole cluster before the tests start.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        for &port in &ports {
-            loop {
-                let info = Command::new(&cli)
-                    .args(["-p", &port.to_string(), "cluster", "info"])
-                    .output()
-                    .expect("run redis-cli");
-                let text = String::from_utf8_lossy(&info.stdout);
-                if text.contains("cluster_state:ok") && text.contains("cluster_known_nodes:3") {
-                    break;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "cluster on {port} not ok: {text}"
-                );
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-        Some(format!("remote+cluster://{}", addrs.join(",")))
+        let addrs = start_cluster(&server, &cli, &dir, false);
+        Some(format!("remote+cluster://{addrs}"))
     })
     .clone()
+}
+
+/// Starts three cluster-enabled redis-servers in `dir` (TLS only, `tls-cluster yes`, with
+/// the certificates of [`make_certs`] when `tls`), joins them with `redis-cli --cluster
+/// create` and waits until every node sees the whole cluster; their `host:port` list.
+fn start_cluster(
+    server: &std::path::Path,
+    cli: &std::path::Path,
+    dir: &std::path::Path,
+    tls: bool,
+) -> String {
+    let ports: Vec<u16> = loop {
+        let p: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        if p[0] != p[1] && p[1] != p[2] && p[0] != p[2] {
+            break p;
+        }
+    };
+    let mut pids = Vec::new();
+    for &port in &ports {
+        let conf = format!("nodes-{port}.conf");
+        let cluster: [&str; 6] = [
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            &conf,
+            "--cluster-node-timeout",
+            "5000",
+        ];
+        pids.push(match tls {
+            true => {
+                let mut extra = vec!["--tls-cluster", "yes"];
+                extra.extend_from_slice(&cluster);
+                spawn_tls(server, dir, port, &extra)
+            }
+            false => spawn_server(server, dir, port, &cluster),
+        });
+    }
+    watchdog(&pids, dir);
+    let ca = dir.join("ca.crt").to_string_lossy().into_owned();
+    let cli_tls: Vec<&str> = match tls {
+        true => vec!["--tls", "--cacert", &ca],
+        false => Vec::new(),
+    };
+    let addrs: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+    let out = Command::new(cli)
+        .args(&cli_tls)
+        .args(["--cluster", "create"])
+        .args(&addrs)
+        .args(["--cluster-replicas", "0", "--cluster-yes"])
+        .output()
+        .expect("run redis-cli --cluster create");
+    assert!(
+        out.status.success(),
+        "redis-cli --cluster create failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Every node must see the whole cluster before the tests start.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for &port in &ports {
+        loop {
+            let info = Command::new(cli)
+                .args(&cli_tls)
+                .args(["-p", &port.to_string(), "cluster", "info"])
+                .output()
+                .expect("run redis-cli");
+            let text = String::from_utf8_lossy(&info.stdout);
+            if text.contains("cluster_state:ok") && text.contains("cluster_known_nodes:3") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "cluster on {port} not ok: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    addrs.join(",")
 }
 
 /// The lock remote tests hold while they run (one shared dataset).
@@ -225,4 +262,147 @@ pub fn fresh(url: &str) -> emu::Redis {
     let r = emu::from_url(url).unwrap_or_else(|e| panic!("connect {url}: {e}"));
     r.cmd("FLUSHALL").query::<()>().expect("FLUSHALL");
     r
+}
+
+/// A CA and a server certificate for 127.0.0.1 / localhost made with `openssl` in `dir`
+/// (`ca.crt`, `server.crt`, `server.key`); panics if openssl fails.
+fn make_certs(dir: &std::path::Path) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("run openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=emu test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .expect("write ext.cnf");
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+}
+
+/// `openssl` (for the test certificates), or None after reporting the skip (a failure
+/// under `EMU_REQUIRE_EXTERNAL`).
+fn openssl() -> Option<std::path::PathBuf> {
+    which("openssl").or_else(|| {
+        assert!(
+            std::env::var_os(REQUIRE_EXTERNAL).is_none(),
+            "openssl not installed ({REQUIRE_EXTERNAL} is set): apt-get install openssl"
+        );
+        eprintln!("SKIPPED (openssl not installed: apt-get install openssl)");
+        None
+    })
+}
+
+/// A TLS-only redis-server's `host:port` and the CA file that signed its certificate,
+/// started on first use (certificates from `openssl`); None after a skip.
+pub fn tls_server() -> Option<(String, std::path::PathBuf)> {
+    static TLS: OnceLock<Option<(String, std::path::PathBuf)>> = OnceLock::new();
+    TLS.get_or_init(|| {
+        let (server, _) = tools()?;
+        openssl()?;
+        let dir = scratch_dir("tls");
+        make_certs(&dir);
+        let port = free_port();
+        let pid = spawn_tls(&server, &dir, port, &[]);
+        watchdog(&[pid], &dir);
+        Some((format!("127.0.0.1:{port}"), dir.join("ca.crt")))
+    })
+    .clone()
+}
+
+/// A three-master Redis Cluster speaking only TLS (`tls-cluster yes`): its nodes'
+/// `host:port` list and the CA file; None after a skip.
+pub fn tls_cluster() -> Option<(String, std::path::PathBuf)> {
+    static TLS: OnceLock<Option<(String, std::path::PathBuf)>> = OnceLock::new();
+    TLS.get_or_init(|| {
+        let (server, cli) = tools()?;
+        openssl()?;
+        let dir = scratch_dir("tls-cluster");
+        make_certs(&dir);
+        let addrs = start_cluster(&server, &cli, &dir, true);
+        Some((addrs, dir.join("ca.crt")))
+    })
+    .clone()
+}
+
+/// [`spawn_server`] listening on `port` with TLS only (plain port 0), clients not asked
+/// for certificates.
+fn spawn_tls(bin: &std::path::Path, dir: &std::path::Path, port: u16, extra: &[&str]) -> u32 {
+    let mut args: Vec<&str> = vec![
+        "--tls-port",
+        "",
+        "--tls-cert-file",
+        "server.crt",
+        "--tls-key-file",
+        "server.key",
+        "--tls-ca-cert-file",
+        "ca.crt",
+        "--tls-auth-clients",
+        "no",
+    ];
+    let p = port.to_string();
+    args[1] = &p;
+    args.extend_from_slice(extra);
+    // `spawn_server` passes `--port N` first; a later `--port 0` wins (no plain port).
+    args.extend_from_slice(&["--port", "0"]);
+    let id = spawn_server_unchecked(bin, dir, port, &args);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "TLS redis-server on {port} did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    id
 }

@@ -731,3 +731,136 @@ fn redis_rs_adapter_refuses_a_remote_handle() {
     });
     assert_eq!(r.exists(["k"]).unwrap(), 0, "nothing ran anywhere");
 }
+
+/// TLS (feature `tls`): a TLS-only redis-server with a certificate from a test CA.
+#[cfg(feature = "tls")]
+#[test]
+fn tls_server_sync_async_ca_file_and_insecure() {
+    let Some((addr, ca)) = backends::tls_server() else {
+        return;
+    };
+    let ca = ca.display().to_string();
+    // The CA in the URL's query…
+    let r = emu::from_url(&format!("remote+rediss://{addr}?ca_file={ca}")).unwrap();
+    r.set("tls:k", "v").unwrap();
+    assert_eq!(r.get::<_, String>("tls:k").unwrap(), "v");
+    let mut p = r.pipeline();
+    p.incr("tls:n").incr("tls:n");
+    assert_eq!(p.execute().unwrap(), [Value::Int(1), Value::Int(2)]);
+    assert_eq!(r.incr("tls:k").unwrap_err().kind(), ErrorKind::NotInteger);
+    // …or in the options; the async side too.
+    let options = emu::remote::RemoteOptions {
+        ca_file: Some(ca.clone().into()),
+    };
+    let a = Redis::remote_with(&format!("remote+rediss://{addr}/0"), &options)
+        .unwrap()
+        .into_async();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            assert_eq!(a.get::<_, String>("tls:k").await.unwrap(), "v");
+            assert_eq!(a.incr("tls:n").await.unwrap(), 3);
+            let mut p = a.pipeline();
+            p.incr("tls:n");
+            assert_eq!(a.run_pipeline(p).await.unwrap(), [Value::Int(4)]);
+        });
+    // Without the CA the certificate is not trusted: a connection error, no panic.
+    let e = emu::from_url(&format!("remote+rediss://{addr}")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
+    // `?insecure` (or redis-rs's `#insecure`) skips the check.
+    for url in [
+        format!("remote+rediss://{addr}?insecure"),
+        format!("remote+rediss://{addr}/#insecure"),
+    ] {
+        let r = emu::from_url(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert_eq!(r.get::<_, String>("tls:k").unwrap(), "v");
+    }
+    // Pub/Sub's own connection does not speak TLS: an error saying so, not a panic.
+    let e = r.pubsub().subscribe(&["tls:c"]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
+    // Plain RESP to a TLS port fails cleanly.
+    let e = emu::from_url(&format!("remote+redis://{addr}")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
+    // A CA file that is not there.
+    let e = emu::from_url(&format!(
+        "remote+rediss://{addr}?ca_file=/nonexistent/ca.crt"
+    ))
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
+    assert!(e.message().contains("CA file"), "{e}");
+    r.cmd("FLUSHALL").query::<()>().unwrap();
+}
+
+/// TLS to a Redis Cluster (`tls-cluster yes`): routing, CROSSSLOT, sync and async.
+#[cfg(all(feature = "tls", feature = "cluster"))]
+#[test]
+fn tls_cluster_routes_sync_and_async() {
+    let Some((addrs, ca)) = backends::tls_cluster() else {
+        return;
+    };
+    let url = format!("remote+rediss+cluster://{addrs}?ca_file={}", ca.display());
+    let r = emu::from_url(&url).unwrap();
+    assert!(r.is_cluster());
+    for i in 0..30 {
+        r.set(format!("k{i}"), i).unwrap();
+    }
+    for i in 0..30 {
+        assert_eq!(r.get::<_, i64>(format!("k{i}")).unwrap(), i);
+    }
+    assert_eq!(r.dbsize().unwrap(), 30);
+    let e = r.mset([("a", 1), ("b", 2)]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::CrossSlot);
+    let a = r.to_async();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            for i in 0..30 {
+                assert_eq!(a.get::<_, i64>(format!("k{i}")).await.unwrap(), i);
+            }
+            let keys: Vec<String> = a
+                .scan_stream(emu::ScanOptions::default())
+                .collect_all()
+                .await
+                .unwrap();
+            assert_eq!(keys.len(), 30);
+        });
+    let insecure = format!("remote+rediss+cluster://{addrs}?insecure");
+    let r2 = emu::from_url(&insecure).unwrap();
+    assert_eq!(r2.get::<_, i64>("k7").unwrap(), 7);
+    r.cmd("FLUSHALL").query::<()>().unwrap();
+}
+
+/// A RESP server cannot serve a remote handle (no store here): an error, not a panic.
+#[cfg(feature = "server")]
+#[test]
+fn server_over_a_remote_handle_is_an_error() {
+    let Some(url) = backends::server_url() else {
+        return;
+    };
+    let r = emu::from_url(&url).unwrap();
+    let e = emu::server::Server::try_new(r.clone())
+        .err()
+        .expect("refused");
+    assert_eq!(e.kind(), ErrorKind::Other);
+    assert!(
+        e.message().contains("Server::new") && e.message().contains(&url[..10]),
+        "{e}"
+    );
+    let e = emu::server::Server::new(r.clone())
+        .requirepass("pw")
+        .port(0)
+        .start()
+        .err()
+        .expect("start refused");
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("remote"), "{e}");
+    let e = emu::server::Server::new(r)
+        .aclfile("/nonexistent")
+        .err()
+        .expect("aclfile refused");
+    assert!(e.contains("remote"), "{e}");
+}
