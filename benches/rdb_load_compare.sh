@@ -101,7 +101,7 @@ def redis_start(logname):
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while True:
         try:
-            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s = socket.create_connection(("127.0.0.1", port), timeout=120)  # SAVE of 1M keys on a busy machine
         except OSError:
             time.sleep(0.002)
             continue

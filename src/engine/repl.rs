@@ -124,8 +124,12 @@ pub struct LinkState {
     pub ack_offset: u64,
     /// When the last REPLCONF ACK arrived (INFO `lag`).
     pub ack_time: Instant,
-    /// What goes out first: the PSYNC reply, then the RDB transfer once ready.
+    /// What goes out first: the PSYNC reply, then the RDB transfer's framing once ready.
     pub head: Vec<u8>,
+    /// The RDB payload, shared by every replica of its transfer (sent after `head`).
+    rdb: Option<Arc<[u8]>>,
+    /// After the RDB payload: the `$EOF:` mark of a disk-less transfer.
+    rdb_tail: Vec<u8>,
     /// False until the RDB is in `head` (the stream waits behind it).
     pub rdb_ready: bool,
     /// A disk-less (`$EOF:`) transfer: the stream starts at the replica's first ACK (Redis
@@ -179,6 +183,8 @@ impl ReplicaLink {
                 ack_offset: 0,
                 ack_time: Instant::now(),
                 head: Vec::new(),
+                rdb: None,
+                rdb_tail: Vec::new(),
                 rdb_ready: false,
                 stream_on_ack: false,
                 buf: Vec::new(),
@@ -201,14 +207,16 @@ impl ReplicaLink {
         st.waker = Some(w);
     }
 
-    /// Queues the RDB transfer (after the PSYNC reply already in `head`): the stream follows.
-    pub fn rdb_done(&self, transfer: Result<&[&[u8]], String>) {
+    /// Queues the RDB transfer (after the PSYNC reply already in `head`): its framing
+    /// `head`, the payload (shared with the other replicas of the transfer, not copied),
+    /// and `tail` (a disk-less transfer's end mark); the stream follows.
+    pub fn rdb_done(&self, transfer: Result<Transfer<'_>, String>) {
         let mut st = self.state.lock();
         match transfer {
-            Ok(parts) => {
-                for p in parts {
-                    st.head.extend_from_slice(p);
-                }
+            Ok((head, rdb, tail)) => {
+                st.head.extend_from_slice(head);
+                st.rdb = Some(rdb.clone());
+                st.rdb_tail = tail.to_vec();
                 st.rdb_ready = true;
                 st.phase = Phase::SendBulk;
                 st.last_write = Instant::now();
@@ -253,14 +261,21 @@ impl ReplicaLink {
         self.state.lock().closed.is_some()
     }
 
-    /// What the front end sends next: the head (reply and RDB) first, then, once the RDB
-    /// is out, the stream. `Err` when the link was dropped.
-    pub fn take_output(&self) -> Result<Vec<u8>, String> {
+    /// What the front end sends next: the head (reply and RDB framing) first, the RDB
+    /// payload (shared), its end mark, then, once the RDB is out, the stream. `Err` when
+    /// the link was dropped.
+    pub fn take_output(&self) -> Result<Output, String> {
         let mut st = self.state.lock();
         if let Some(why) = &st.closed {
             return Err(why.clone());
         }
-        let mut out = std::mem::take(&mut st.head);
+        if !st.head.is_empty() {
+            return Ok(Output::Owned(std::mem::take(&mut st.head)));
+        }
+        if let Some(rdb) = st.rdb.take() {
+            return Ok(Output::Shared(rdb));
+        }
+        let mut out = std::mem::take(&mut st.rdb_tail);
         if st.rdb_ready {
             if st.phase == Phase::SendBulk && out.is_empty() {
                 st.phase = Phase::Online;
@@ -275,7 +290,7 @@ impl ReplicaLink {
                 }
             }
         }
-        Ok(out)
+        Ok(Output::Owned(out))
     }
 
     /// The front end wrote bytes to the replica (a stalled RDB transfer times out).
@@ -325,6 +340,91 @@ impl ReplicaLink {
     }
 }
 
+/// An RDB transfer for [`ReplicaLink::rdb_done`]: framing head, payload, tail.
+pub type Transfer<'a> = (&'a [u8], &'a Arc<[u8]>, &'a [u8]);
+
+/// Bytes for a replica's front end to send: its own, or an RDB payload shared by every
+/// replica of one transfer.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Bytes of this link only.
+    Owned(Vec<u8>),
+    /// An RDB payload that other links send too.
+    Shared(Arc<[u8]>),
+}
+
+impl Output {
+    /// The bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Output::Owned(v) => v,
+            Output::Shared(a) => a,
+        }
+    }
+
+    /// True when there is nothing to send.
+    pub fn is_empty(&self) -> bool {
+        self.bytes().is_empty()
+    }
+}
+
+/// A full resync's RDB being produced for a disk-based transfer (`$<length>` framing):
+/// a replica that attaches meanwhile joins it (Redis attaches a replica to a BGSAVE in
+/// progress: `syncCommand`'s "Waiting for end of BGSAVE for SYNC"), getting the same
+/// `+FULLRESYNC` offset, a copy of the stream queued since, and the same RDB.
+pub struct DiskTransfer {
+    /// Replication id and offset of the transfer's `+FULLRESYNC`.
+    pub replid: String,
+    /// The offset the RDB was taken at.
+    pub offset: u64,
+    /// The replicas to deliver to; `None` once delivered (too late to join).
+    links: Mutex<Option<Vec<Arc<ReplicaLink>>>>,
+}
+
+impl DiskTransfer {
+    /// A transfer for `links` at `offset`.
+    pub fn new(replid: String, offset: u64, links: Vec<Arc<ReplicaLink>>) -> DiskTransfer {
+        DiskTransfer {
+            replid,
+            offset,
+            links: Mutex::new(Some(links)),
+        }
+    }
+
+    /// Joins `link` (a replica starting a disk-based full resync) to this transfer if it
+    /// is still being produced and one of its replicas still waits with its stream intact;
+    /// called under the store lock, so no stream bytes are queued meanwhile. True if
+    /// joined: the link got its `+FULLRESYNC` (PSYNC) and the stream queued since.
+    pub fn join(&self, link: &Arc<ReplicaLink>) -> bool {
+        let mut links = self.links.lock();
+        let Some(list) = links.as_mut() else {
+            return false;
+        };
+        let Some(buf) = list.iter().find_map(|l| {
+            let st = l.state();
+            (st.closed.is_none() && st.phase == Phase::WaitBgsave).then(|| st.buf.clone())
+        }) else {
+            return false;
+        };
+        let mut st = link.state();
+        st.phase = Phase::WaitBgsave;
+        if st.psync {
+            st.head = format!("+FULLRESYNC {} {}\r\n", self.replid, self.offset).into_bytes();
+        }
+        st.stream_on_ack = false;
+        st.buf = buf;
+        wake(&st);
+        drop(st);
+        list.push(link.clone());
+        true
+    }
+
+    /// The replicas to deliver the RDB to; from now on nobody joins.
+    pub fn close(&self) -> Vec<Arc<ReplicaLink>> {
+        self.links.lock().take().unwrap_or_default()
+    }
+}
+
 fn wake(st: &LinkState) {
     if let Some(w) = &st.waker {
         w();
@@ -343,6 +443,8 @@ pub struct Master {
     seldb: Option<usize>,
     /// Replicas that sent SYNC/PSYNC.
     pub replicas: Vec<Arc<ReplicaLink>>,
+    /// The disk-based full resync being produced, which a replica attaching now joins.
+    pub disk_transfer: Option<Arc<DiskTransfer>>,
     /// When a PING last went into the stream.
     pub last_ping: Option<Instant>,
     /// WAIT asked for acknowledgements: a `REPLCONF GETACK *` goes out at the end of the
@@ -676,9 +778,17 @@ mod tests {
         assert_eq!(m.offset, want.len() as u64);
         // The stream waits behind the RDB.
         assert!(link.take_output().is_ok_and(|o| o.is_empty()));
-        link.rdb_done(Ok(&[b"RDB"]));
-        assert_eq!(link.take_output().ok(), Some(b"RDB".to_vec()));
-        assert_eq!(link.take_output().ok(), Some(want.as_bytes().to_vec()));
+        let rdb: Arc<[u8]> = Arc::from(&b"RDB"[..]);
+        link.rdb_done(Ok((b"$3\r\n", &rdb, b"")));
+        assert_eq!(
+            link.take_output().ok(),
+            Some(Output::Owned(b"$3\r\n".to_vec()))
+        );
+        assert_eq!(link.take_output().ok(), Some(Output::Shared(rdb.clone())));
+        assert_eq!(
+            link.take_output().ok(),
+            Some(Output::Owned(want.as_bytes().to_vec()))
+        );
         assert_eq!(m.backlog_from(1), Some(want.as_bytes().to_vec()));
         assert_eq!(m.backlog_from(0), None);
         assert_eq!(

@@ -33,6 +33,7 @@ pub mod json;
 pub mod log;
 pub mod model;
 pub mod recovery;
+pub mod scan;
 pub mod snapshot;
 pub mod streams;
 pub mod tools;

@@ -53,7 +53,7 @@ pub fn write(
 
 /// Writes snapshot generation `gen` into `dir` crash-safely (a temporary file, fsynced,
 /// renamed into place, the directory fsynced) with `encode`; returns its size.
-fn write_with(
+pub(crate) fn write_with(
     dir: &Path,
     gen: u64,
     encode: impl FnOnce(&mut BufWriter<&std::fs::File>) -> std::io::Result<u64>,
@@ -147,16 +147,17 @@ pub struct Builder {
     chunks: Vec<Vec<u8>>,
     index: Vec<Slot>,
     db_keys: Vec<u64>,
-    payload: Vec<u8>,
     sorted: bool,
 }
 
 /// Where one record lives in the arena.
 #[derive(Clone, Copy)]
 struct Slot {
-    /// The first 8 key bytes, big-endian (zero-padded): most comparisons of the sort end
-    /// here, without reaching into the arena.
-    prefix: u64,
+    /// The first 16 key bytes, big-endian in two halves (zero-padded): almost every
+    /// comparison of the sort ends here (keys such as `user:1234567` differ within 16
+    /// bytes), without reaching into the arena; with both keys at most 16 bytes long the
+    /// prefix and the length decide.
+    prefix: [u64; 2],
     db: u32,
     chunk: u32,
     /// Record start in its chunk.
@@ -168,8 +169,12 @@ struct Slot {
     key_len: u32,
 }
 
-/// Arena chunk size: records are never split; a larger record gets a chunk of its own.
+/// Arena chunk size: records are never split (one larger than the room left grows its
+/// chunk).
 const CHUNK: usize = 4 << 20;
+
+/// A chunk with less room than this left is closed before the next record.
+const ROOM: usize = 64 << 10;
 
 impl Builder {
     /// An empty snapshot of `databases` databases.
@@ -178,7 +183,6 @@ impl Builder {
             chunks: Vec::new(),
             index: Vec::new(),
             db_keys: vec![0; databases],
-            payload: Vec::with_capacity(4096),
             sorted: false,
         }
     }
@@ -213,34 +217,39 @@ impl Builder {
                 self.db_keys.len()
             )));
         };
-        let p = &mut self.payload;
-        p.clear();
-        p.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
-        let key_at = model::write_key_payload(p, db as u32, key, expire, obj);
-        if p.len() - frame::RECORD_HEADER_LEN > frame::MAX_PAYLOAD || p.len() > u32::MAX as usize {
+        // Encoded in place at the end of the current chunk (no copy), which is replaced
+        // when it has less than `ROOM` left; a larger record grows its chunk.
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= ROOM);
+        if !fits {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        let chunk_no = self.chunks.len() - 1;
+        let chunk = &mut self.chunks[chunk_no];
+        let start = chunk.len();
+        chunk.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
+        let key_at = model::write_key_payload(chunk, db as u32, key, expire, obj) - start;
+        let need = chunk.len() - start;
+        if need - frame::RECORD_HEADER_LEN > frame::MAX_PAYLOAD
+            || need > u32::MAX as usize
+            || chunk.len() > u32::MAX as usize
+        {
+            chunk.truncate(start);
             return Err(PersistError::invalid(format!(
                 "key {:?} is larger than the 4 GiB record limit",
                 String::from_utf8_lossy(key)
             )));
         }
-        frame::seal_record(p, 0);
-        let need = p.len();
-        let fits = self
-            .chunks
-            .last()
-            .is_some_and(|c| c.capacity() - c.len() >= need);
-        if !fits {
-            self.chunks.push(Vec::with_capacity(need.max(CHUNK)));
-        }
-        let chunk_no = self.chunks.len() - 1;
-        let chunk = &mut self.chunks[chunk_no];
-        let start = chunk.len();
-        chunk.extend_from_slice(p);
-        let mut head = [0u8; 8];
-        let n = key.len().min(8);
+        frame::seal_record(chunk, start);
+        let mut head = [0u8; 16];
+        let n = key.len().min(16);
         head[..n].copy_from_slice(&key[..n]);
+        let (hi, lo) = head.split_at(8);
+        let half = |b: &[u8]| u64::from_be_bytes(b.try_into().unwrap_or([0; 8]));
         self.index.push(Slot {
-            prefix: u64::from_be_bytes(head),
+            prefix: [half(hi), half(lo)],
             db: db as u32,
             chunk: chunk_no as u32,
             start: start as u32,
@@ -251,6 +260,19 @@ impl Builder {
         *count += 1;
         self.sorted = false;
         Ok(())
+    }
+
+    /// Snapshot order: database, then key bytewise.
+    fn order(&self, a: &Slot, b: &Slot) -> std::cmp::Ordering {
+        a.db.cmp(&b.db).then(a.prefix.cmp(&b.prefix)).then_with(|| {
+            if a.key_len <= 16 && b.key_len <= 16 {
+                // Equal zero-padded prefixes: the shorter key is a prefix of the longer
+                // one ("a" < "a\0").
+                a.key_len.cmp(&b.key_len)
+            } else {
+                self.key_of(a).cmp(self.key_of(b))
+            }
+        })
     }
 
     fn key_of(&self, s: &Slot) -> &[u8] {
@@ -269,15 +291,10 @@ impl Builder {
             return Ok(());
         }
         let mut index = std::mem::take(&mut self.index);
-        // Equal prefixes compare the whole keys (zero padding makes "a" and "a\0" tie).
-        index.sort_unstable_by(|a, b| {
-            a.db.cmp(&b.db)
-                .then(a.prefix.cmp(&b.prefix))
-                .then_with(|| self.key_of(a).cmp(self.key_of(b)))
-        });
+        index.sort_unstable_by(|a, b| self.order(a, b));
         let dup = index
             .windows(2)
-            .find(|w| w[0].db == w[1].db && self.key_of(&w[0]) == self.key_of(&w[1]))
+            .find(|w| self.order(&w[0], &w[1]) == std::cmp::Ordering::Equal)
             .map(|w| (w[0].db as usize, self.key_of(&w[0]).to_vec()));
         self.index = index;
         match dup {
@@ -402,7 +419,18 @@ impl Mapped {
 /// [`PersistError::Invalid`] from a callback; other callback errors are returned as they are.
 pub fn read(
     path: &Path,
+    on_meta: impl FnMut(&SnapMeta) -> Result<(), PersistError>,
+    on_key: impl FnMut(KeyRecord) -> Result<(), PersistError>,
+) -> Result<SnapInfo, PersistError> {
+    read_with(path, on_meta, |_, _| {}, on_key)
+}
+
+/// [`read`], also handing each function library (name, code) to `on_library` as it is read
+/// (all of them come before the first key).
+pub fn read_with(
+    path: &Path,
     mut on_meta: impl FnMut(&SnapMeta) -> Result<(), PersistError>,
+    mut on_library: impl FnMut(&str, &[u8]),
     mut on_key: impl FnMut(KeyRecord) -> Result<(), PersistError>,
 ) -> Result<SnapInfo, PersistError> {
     let m = Mapped::open(path)?;
@@ -445,6 +473,7 @@ pub fn read(
                 let lib: LibraryRecord = model::decode_body(body).map_err(|e| e.at(path, at))?;
                 let name = String::from_utf8(lib.name)
                     .map_err(|_| corrupt(off, "library name is not UTF-8".into()))?;
+                on_library(&name, &lib.code);
                 if info.libraries.insert(name, lib.code).is_some() {
                     return Err(corrupt(off, "duplicate library".into()));
                 }
@@ -592,5 +621,55 @@ mod tests {
         snap.add(1, b"k", Some(5), &o).unwrap();
         assert_eq!(snap.finish(), Err((1, b"k".to_vec())));
         assert!(snap.add(16, b"k", None, &o).is_err());
+    }
+
+    /// Keys around the 16-byte prefix: zero bytes, equal prefixes of different lengths,
+    /// long keys sharing their first 16 bytes, in random order: the builder's order is the
+    /// bytewise order, and a duplicate among them is found.
+    #[test]
+    fn builder_orders_keys_bytewise() {
+        let mut keys: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"\0".to_vec(),
+            b"a".to_vec(),
+            b"a\0".to_vec(),
+            b"a\0\0".to_vec(),
+            b"ab".to_vec(),
+            b"\xff".to_vec(),
+        ];
+        let base = b"0123456789abcdef".to_vec();
+        for tail in [&b""[..], b"\0", b"\0\0", b"x", b"xy", b"\xff"] {
+            let mut k = base.clone();
+            k.extend_from_slice(tail);
+            keys.push(k.clone());
+            keys.push(k[..15].to_vec());
+            let mut z = k[..15].to_vec();
+            z.push(0);
+            z.extend_from_slice(tail);
+            keys.push(z);
+        }
+        keys.sort();
+        keys.dedup();
+        let mut shuffled = keys.clone();
+        let mut rng = crate::keyspace::Rng::new(3);
+        for i in (1..shuffled.len()).rev() {
+            shuffled.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        let o = crate::keyspace::Object::string(b"v".to_vec());
+        let mut snap = Builder::new(1);
+        for k in &shuffled {
+            snap.add(0, k, None, &o).unwrap();
+        }
+        assert!(snap.finish().is_ok());
+        let got: Vec<Vec<u8>> = snap.index.iter().map(|s| snap.key_of(s).to_vec()).collect();
+        assert_eq!(got, keys);
+        for k in &keys {
+            let mut snap = Builder::new(1);
+            for x in &shuffled {
+                snap.add(0, x, None, &o).unwrap();
+            }
+            snap.add(0, k, None, &o).unwrap();
+            assert_eq!(snap.finish(), Err((0, k.clone())));
+        }
     }
 }

@@ -183,10 +183,24 @@ pub fn dump_store(store: &Store, format: Format, out: &mut dyn Write) -> std::io
     if format == Format::Rdb {
         return dump_rdb(store, out, &mut |_, _| {});
     }
-    let mut n = 0;
+    write_libraries(format, store.libraries.iter(), out)?;
     let mut cur_db = usize::MAX;
-    // Function libraries first (format version 3), by name.
-    for (name, code) in store.libraries.iter() {
+    let mut n = 0;
+    for (db, key, e) in sorted_entries(store) {
+        write_text_key(format, out, &mut cur_db, db, key, e)?;
+        n += 1;
+    }
+    out.flush()?;
+    Ok(n)
+}
+
+/// The function libraries of a JSON-Lines or RESP dump (they come first, by name).
+fn write_libraries<'a>(
+    format: Format,
+    libs: impl Iterator<Item = (&'a String, &'a Vec<u8>)>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    for (name, code) in libs {
         match format {
             Format::Jsonl => {
                 let mut line = String::from("{\"library\":");
@@ -201,45 +215,63 @@ pub fn dump_store(store: &Store, format: Format, out: &mut dyn Write) -> std::io
                 resp_cmd(&mut buf, &[b"FUNCTION", b"LOAD", code]);
                 out.write_all(&buf)?;
             }
-            // Returned above.
+            // Written by the RDB writer.
             Format::Rdb => {}
         }
     }
-    for (db, key, e) in sorted_entries(store) {
-        match format {
-            // Written above.
-            Format::Rdb => {}
-            Format::Jsonl => {
-                let mut line = jsonl_line(db, key, e);
-                line.push('\n');
-                out.write_all(line.as_bytes())?;
-            }
-            Format::Resp => {
-                let mut buf = Vec::new();
-                if db != cur_db {
-                    resp_cmd(&mut buf, &[b"SELECT", db.to_string().as_bytes()]);
-                    cur_db = db;
-                }
-                resp_commands(&mut buf, key, e);
-                out.write_all(&buf)?;
-            }
+    Ok(())
+}
+
+/// One key of a JSON-Lines or RESP dump (`cur_db`: the database the RESP stream selected).
+fn write_text_key(
+    format: Format,
+    out: &mut dyn Write,
+    cur_db: &mut usize,
+    db: usize,
+    key: &[u8],
+    e: &Entry,
+) -> std::io::Result<()> {
+    match format {
+        // Written by the RDB writer.
+        Format::Rdb => Ok(()),
+        Format::Jsonl => {
+            let mut line = jsonl_line(db, key, e);
+            line.push('\n');
+            out.write_all(line.as_bytes())
         }
-        n += 1;
+        Format::Resp => {
+            let mut buf = Vec::new();
+            if db != *cur_db {
+                resp_cmd(&mut buf, &[b"SELECT", db.to_string().as_bytes()]);
+                *cur_db = db;
+            }
+            resp_commands(&mut buf, key, e);
+            out.write_all(&buf)
+        }
     }
-    out.flush()?;
-    Ok(n)
 }
 
 /// Progress of a long tool run: `(done, total)` in keys or bytes (total when known).
 pub type Progress<'a> = &'a mut dyn FnMut(u64, Option<u64>);
 
 /// Writes `store` as an RDB file (Redis 7.0, version 10) that `redis-server` loads at
-/// start: every database in its table order, values in the encodings Redis would hold,
-/// `rdbcompression` and `rdbchecksum` of the store's configuration honoured. `progress`
-/// gets `(keys written, total keys)`. Returns the number of keys.
+/// start: every database in order, keys sorted bytewise (as in a snapshot), values in the
+/// encodings Redis would hold, `rdbcompression` and `rdbchecksum` of the store's
+/// configuration honoured. `progress` gets `(keys written, total keys)`. Returns the
+/// number of keys.
 pub fn dump_rdb(store: &Store, out: &mut dyn Write, progress: Progress) -> std::io::Result<u64> {
+    dump_rdb_at(store, store.clock.now_ms(), out, progress)
+}
+
+/// [`dump_rdb`] as of `now` (Unix ms: the `ctime` AUX field; keys expired then are left
+/// out).
+pub fn dump_rdb_at(
+    store: &Store,
+    now: u64,
+    out: &mut dyn Write,
+    progress: Progress,
+) -> std::io::Result<u64> {
     let cfg = &store.config;
-    let now = store.clock.now_ms();
     let total = store.total_keys() as u64;
     let mut w = crate::rdb::file::Writer::new(out, now, cfg.rdbchecksum)?;
     for (_, code) in store.libraries.iter() {
@@ -247,7 +279,7 @@ pub fn dump_rdb(store: &Store, out: &mut dyn Write, progress: Progress) -> std::
     }
     let mut n = 0u64;
     for (i, db) in store.dbs.iter().enumerate() {
-        let live: Vec<(&[u8], &Entry)> = db
+        let mut live: Vec<(&[u8], &Entry)> = db
             .dict
             .iter()
             .filter(|(_, e)| !e.is_expired_at(now))
@@ -255,6 +287,7 @@ pub fn dump_rdb(store: &Store, out: &mut dyn Write, progress: Progress) -> std::
         if live.is_empty() {
             continue;
         }
+        live.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let expires = live.iter().filter(|(_, e)| e.expire().is_some()).count();
         w.select_db(i, live.len(), expires)?;
         for (k, e) in live {
@@ -271,14 +304,138 @@ pub fn dump_rdb(store: &Store, out: &mut dyn Write, progress: Progress) -> std::
 }
 
 /// `emu dump DIR --format rdb` with progress: reads the directory (shared lock, nothing
-/// modified) and writes it as an RDB file.
+/// modified) and writes it as an RDB file. Streams from the snapshot when the directory
+/// allows it ([`scan`](super::scan)), else reads the directory into a store first.
 pub fn dump_rdb_dir(
     dir: &Path,
     out: &mut dyn Write,
     progress: Progress,
 ) -> Result<u64, PersistError> {
+    let now = crate::keyspace::Clock::System.now_ms();
+    if let Some(n) = dump_streamed(dir, Format::Rdb, now, out, progress)? {
+        return Ok(n);
+    }
+    dump_via_store(dir, Format::Rdb, now, out, progress)
+}
+
+/// The store path of `emu dump` (the reference the streaming path is tested against):
+/// the directory read into a store, then written.
+pub fn dump_via_store(
+    dir: &Path,
+    format: Format,
+    now: u64,
+    out: &mut dyn Write,
+    progress: Progress,
+) -> Result<u64, PersistError> {
     let (store, _) = recovery::open_read_only(dir, template())?;
-    dump_rdb(&store, out, progress).map_err(|e| PersistError::io("writing the dump of", dir, e))
+    let r = match format {
+        Format::Rdb => dump_rdb_at(&store, now, out, progress),
+        _ => dump_store(&store, format, out),
+    };
+    r.map_err(|e| PersistError::io("writing the dump of", dir, e))
+}
+
+/// `emu dump` without a store, when the directory's data is its snapshot alone and the
+/// snapshot is in key order (see [`scan`](super::scan)): each key is decoded, written and
+/// dropped. The output is byte for byte [`dump_via_store`]'s. `Ok(None)`: the directory
+/// needs the store path.
+pub fn dump_streamed(
+    dir: &Path,
+    format: Format,
+    now: u64,
+    out: &mut dyn Write,
+    progress: Progress,
+) -> Result<Option<u64>, PersistError> {
+    files::require_dir(dir)?;
+    let _lock = DirLock::acquire_shared(dir)?;
+    let listing = files::list(dir)?;
+    let Some((g, path)) = super::scan::snapshot_only(dir, &listing) else {
+        return Ok(None);
+    };
+    let t = template();
+    let cfg = t.config.clone();
+    let ndb = t.dbs.len();
+    drop(t);
+    let Some(plan) = super::scan::plan(&path, g, ndb, now) else {
+        return Ok(None);
+    };
+    let total: u64 = plan.iter().map(|c| c.all).sum();
+    let io = |e: std::io::Error| PersistError::io("writing the dump of", dir, e);
+    let libs = std::cell::RefCell::new(super::scan::Libraries::new());
+    let mut n = 0u64;
+    let info = if format == Format::Rdb {
+        let mut w = crate::rdb::file::Writer::new(&mut *out, now, cfg.rdbchecksum).map_err(io)?;
+        let mut started = false;
+        let mut cur_db = usize::MAX;
+        let info = super::scan::keys(
+            &path,
+            ndb,
+            &cfg,
+            |name, code| {
+                libs.borrow_mut().insert(name.to_string(), code.to_vec());
+            },
+            |db, key, expire, obj| {
+                if !started {
+                    started = true;
+                    for code in libs.borrow().values() {
+                        w.function(code, cfg.rdbcompression).map_err(io)?;
+                    }
+                }
+                let e = Entry::new(obj, expire);
+                if e.is_expired_at(now) {
+                    return Ok(());
+                }
+                if db != cur_db {
+                    cur_db = db;
+                    let c = &plan[db];
+                    w.select_db(db, c.live as usize, c.live_expires as usize)
+                        .map_err(io)?;
+                }
+                w.key(&key, &e, &cfg).map_err(io)?;
+                n += 1;
+                if n % 4096 == 0 {
+                    progress(n, Some(total));
+                }
+                Ok(())
+            },
+        )?;
+        if !started {
+            for code in libs.borrow().values() {
+                w.function(code, cfg.rdbcompression).map_err(io)?;
+            }
+        }
+        w.finish().map_err(io)?;
+        progress(n, Some(total));
+        info
+    } else {
+        let mut started = false;
+        let mut cur_db = usize::MAX;
+        let info = super::scan::keys(
+            &path,
+            ndb,
+            &cfg,
+            |name, code| {
+                libs.borrow_mut().insert(name.to_string(), code.to_vec());
+            },
+            |db, key, expire, obj| {
+                if !started {
+                    started = true;
+                    write_libraries(format, libs.borrow().iter(), out).map_err(io)?;
+                }
+                let e = Entry::new(obj, expire);
+                write_text_key(format, out, &mut cur_db, db, &key, &e).map_err(io)?;
+                n += 1;
+                Ok(())
+            },
+        )?;
+        if !started {
+            write_libraries(format, libs.borrow().iter(), out).map_err(io)?;
+        }
+        out.flush().map_err(io)?;
+        info
+    };
+    // `plan` saw the keys in order: the full read agrees.
+    Ok(info.map(|_| n))
 }
 
 /// Builds a store from an RDB file's bytes (versions 1–10). Keys already expired are
@@ -366,8 +523,11 @@ pub fn parse_rdb(data: &[u8], progress: Progress) -> Result<(Store, u64), Persis
 /// `emu dump DIR`: reads the directory (shared lock, nothing modified) and writes every key.
 /// Returns the number of keys.
 pub fn dump(dir: &Path, format: Format, out: &mut dyn Write) -> Result<u64, PersistError> {
-    let (store, _) = recovery::open_read_only(dir, template())?;
-    dump_store(&store, format, out).map_err(|e| PersistError::io("writing the dump of", dir, e))
+    let now = crate::keyspace::Clock::System.now_ms();
+    if let Some(n) = dump_streamed(dir, format, now, out, &mut |_, _| {})? {
+        return Ok(n);
+    }
+    dump_via_store(dir, format, now, out, &mut |_, _| {})
 }
 
 /// A function library of a dump: its name and code.
@@ -728,65 +888,110 @@ pub fn load_rdb(dir: &Path, data: &[u8], progress: Progress) -> Result<(u64, u64
 /// Parses an RDB file into a snapshot [`snapshot::Builder`] (keys) and a store holding
 /// only the function libraries (loaded as FUNCTION LOAD does, counted in the returned
 /// number). Keys already expired are skipped. Errors name the byte offset.
+///
+/// Two threads: this one parses (and loads the functions); a second one encodes each
+/// parsed key as its snapshot record (and frees the value), then sorts the records. Keys
+/// cross in batches over a bounded channel, so memory stays that of a few batches.
 fn build_rdb_snapshot(
     data: &[u8],
     progress: Progress,
 ) -> Result<(snapshot::Builder, Store, u64), PersistError> {
+    use crate::keyspace::Object;
+    /// Keys per batch handed to the encoding thread.
+    const BATCH: usize = 1024;
+    enum Msg {
+        Keys(Vec<(usize, Vec<u8>, Option<u64>, Object)>),
+        Reserve(usize),
+    }
     let mut store = Store::new(Config::default(), crate::keyspace::Clock::System, 0);
     store.loading = true;
     let now = store.clock.now_ms();
     let cfg = store.config.clone();
-    let mut snap = snapshot::Builder::new(store.dbs.len());
+    let ndb = store.dbs.len();
     let mut functions = 0u64;
     let total = data.len() as u64;
-    let mut failed: Option<PersistError> = None;
-    let r = crate::rdb::file::read(
-        data,
-        &cfg,
-        |item| {
-            use crate::rdb::file::Item;
-            match item {
-                Item::Key {
-                    db,
-                    key,
-                    obj,
-                    expire,
-                    ..
-                } => {
-                    if expire.is_some_and(|at| at < now) {
-                        return Ok(());
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Msg>(8);
+    let (r, encoded) = std::thread::scope(|scope| {
+        let encoder = scope.spawn(move || -> Result<snapshot::Builder, PersistError> {
+            let mut snap = snapshot::Builder::new(ndb);
+            for msg in rx {
+                match msg {
+                    Msg::Keys(keys) => {
+                        for (db, key, expire, obj) in keys {
+                            // On error the receiver is dropped: the parser stops.
+                            snap.add(db, &key, expire, &obj)?;
+                        }
                     }
-                    if let Err(e) = snap.add(db as usize, &key, expire, &obj) {
-                        failed = Some(e);
-                        return Err(crate::rdb::RdbError {
-                            offset: 0,
-                            msg: "key rejected".into(),
-                        });
+                    Msg::Reserve(n) => snap.reserve(n),
+                }
+            }
+            Ok(snap)
+        });
+        let mut batch = Vec::with_capacity(BATCH);
+        let gone = || crate::rdb::RdbError {
+            offset: 0,
+            msg: "key rejected".into(),
+        };
+        let r = crate::rdb::file::read(
+            data,
+            &cfg,
+            |item| {
+                use crate::rdb::file::Item;
+                match item {
+                    Item::Key {
+                        db,
+                        key,
+                        obj,
+                        expire,
+                        ..
+                    } => {
+                        if expire.is_some_and(|at| at < now) {
+                            return Ok(());
+                        }
+                        batch.push((db as usize, key, expire, obj));
+                        if batch.len() == BATCH {
+                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                            tx.send(Msg::Keys(full)).map_err(|_| gone())?;
+                        }
                     }
+                    Item::ResizeDb { keys, .. } => {
+                        // A hint, never trusted past one key per 16 bytes of input (a real
+                        // file has more per key; a lie costs untouched address space only).
+                        let n = keys.min(data.len() as u64 / 16) as usize;
+                        tx.send(Msg::Reserve(n)).map_err(|_| gone())?;
+                    }
+                    Item::Function(code) => {
+                        load_function(&mut store, &code)?;
+                        functions += 1;
+                    }
+                    Item::Aux(..) => {}
                 }
-                Item::ResizeDb { keys, .. } => {
-                    // A hint, never trusted past one key per 16 bytes of input (a real
-                    // file has more per key; a lie costs untouched address space only).
-                    snap.reserve(keys.min(data.len() as u64 / 16) as usize);
+                Ok(())
+            },
+            |off| {
+                if off % (1 << 20) < 64 {
+                    progress(off as u64, Some(total))
                 }
-                Item::Function(code) => {
-                    load_function(&mut store, &code)?;
-                    functions += 1;
-                }
-                Item::Aux(..) => {}
-            }
-            Ok(())
-        },
-        |off| {
-            if off % (1 << 20) < 64 {
-                progress(off as u64, Some(total))
-            }
-        },
-    );
-    if let Some(e) = failed {
-        return Err(PersistError::dump(format!("rdb: {e}")));
-    }
-    r.map_err(|e| PersistError::dump(format!("rdb: {e}")))?;
+            },
+        );
+        let r = match r {
+            Ok(_) if !batch.is_empty() => tx
+                .send(Msg::Keys(std::mem::take(&mut batch)))
+                .map_err(|_| gone()),
+            other => other.map(drop),
+        };
+        drop(tx);
+        let encoded = encoder
+            .join()
+            .unwrap_or_else(|_| Err(PersistError::Other("the encoding thread panicked".into())));
+        (r, encoded)
+    });
+    // The encoder's error (a key it refused) explains a parse stopped by it.
+    let mut snap = match (r, encoded) {
+        (_, Err(e)) => return Err(PersistError::dump(format!("rdb: {e}"))),
+        (Err(e), Ok(_)) => return Err(PersistError::dump(format!("rdb: {e}"))),
+        (Ok(()), Ok(snap)) => snap,
+    };
     if let Err((db, key)) = snap.finish() {
         return Err(PersistError::dump(format!(
             "rdb: duplicated key '{}' in DB {db}",
@@ -852,8 +1057,148 @@ fn replace_with(
     Ok(())
 }
 
-/// `emu compact DIR`: writes a fresh snapshot and starts an empty log.
+/// `emu compact DIR`: writes a fresh snapshot and starts an empty log. Streams from the
+/// snapshot when the directory's data is that snapshot alone ([`scan`](super::scan)),
+/// else opens the directory into a store and saves it ([`compact_via_store`]).
 pub fn compact(dir: &Path) -> Result<(), PersistError> {
+    files::require_dir(dir)?;
+    if compact_streamed(dir)? {
+        return Ok(());
+    }
+    compact_via_store(dir)
+}
+
+/// `emu compact` without a store: the snapshot's keys are decoded and re-encoded one at a
+/// time into the next generation, which is byte for byte what [`compact_via_store`] writes
+/// (the same files are left behind). False (nothing changed) when the directory needs the
+/// store path.
+pub fn compact_streamed(dir: &Path) -> Result<bool, PersistError> {
+    files::require_dir(dir)?;
+    let _lock = DirLock::acquire(dir)?;
+    let listing = files::list(dir)?;
+    let Some((g, path)) = super::scan::snapshot_only(dir, &listing) else {
+        return Ok(false);
+    };
+    let t = template();
+    let cfg = t.config.clone();
+    let ndb = t.dbs.len();
+    drop(t);
+    let Some(plan) = super::scan::plan(&path, g, ndb, 0) else {
+        return Ok(false);
+    };
+    let meta = super::scan::meta(&path)?;
+    for tmp in &listing.temps {
+        files::remove(tmp)?;
+    }
+    // As the store path: the last live log (or a new one of the snapshot's generation) is
+    // the active log, and the compaction rotates to the next generation.
+    let active = listing.live_logs().last().copied().unwrap_or(g);
+    let next = active + 1;
+    drop(super::log::create_log(dir, next)?);
+    let mut failed: Option<PersistError> = None;
+    let written = snapshot::write_with(dir, next, |w| {
+        let mut total = 0u64;
+        let h = frame::header(frame::SNAP_MAGIC, next);
+        w.write_all(&h)?;
+        total += h.len() as u64;
+        let mut rec = Vec::with_capacity(4096);
+        let emit = |w: &mut dyn Write, rec: &mut Vec<u8>| -> std::io::Result<u64> {
+            frame::seal_record(rec, 0);
+            w.write_all(rec)?;
+            let n = rec.len() as u64;
+            rec.clear();
+            rec.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
+            Ok(n)
+        };
+        rec.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
+        let m = model::SnapMeta {
+            rng_state: meta.rng_state,
+            recorded_at_ms: meta.recorded_at_ms,
+            db_keys: plan.iter().map(|c| c.all).collect(),
+        };
+        model::encode_payload(&mut rec, kind::META, &m).map_err(std::io::Error::other)?;
+        total += emit(w, &mut rec)?;
+        let libs = std::cell::RefCell::new(super::scan::Libraries::new());
+        let mut libs_written = false;
+        let write_libs = |w: &mut dyn Write, rec: &mut Vec<u8>, libs: &super::scan::Libraries| {
+            let mut t = 0;
+            for (name, code) in libs {
+                let lib = model::LibraryRecord {
+                    name: name.as_bytes().to_vec(),
+                    code: code.clone(),
+                };
+                model::encode_payload(rec, kind::LIBRARY, &lib).map_err(std::io::Error::other)?;
+                t += emit(w, rec)?;
+            }
+            std::io::Result::Ok(t)
+        };
+        let mut count = 0u64;
+        let mut io_err: Option<std::io::Error> = None;
+        let r = super::scan::keys(
+            &path,
+            ndb,
+            &cfg,
+            |name, code| {
+                libs.borrow_mut().insert(name.to_string(), code.to_vec());
+            },
+            |db, key, expire, obj| {
+                let step = (|| {
+                    if !libs_written {
+                        libs_written = true;
+                        total += write_libs(w, &mut rec, &libs.borrow())?;
+                    }
+                    model::write_key_payload(&mut rec, db as u32, &key, expire, &obj);
+                    total += emit(w, &mut rec)?;
+                    count += 1;
+                    std::io::Result::Ok(())
+                })();
+                step.map_err(|e| {
+                    let msg = e.to_string();
+                    io_err = Some(e);
+                    PersistError::Other(msg)
+                })
+            },
+        );
+        match r {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                failed = Some(PersistError::Other("snapshot keys out of order".into()));
+                return Err(std::io::Error::other("snapshot keys out of order"));
+            }
+            Err(e) => {
+                if let Some(io) = io_err.take() {
+                    return Err(io);
+                }
+                let msg = e.to_string();
+                failed = Some(e);
+                return Err(std::io::Error::other(msg));
+            }
+        }
+        if !libs_written {
+            total += write_libs(w, &mut rec, &libs.borrow())?;
+        }
+        model::encode_payload(&mut rec, kind::END, &count).map_err(std::io::Error::other)?;
+        total += emit(w, &mut rec)?;
+        Ok(total)
+    });
+    if let Some(e) = failed {
+        // The new log holds nothing: the directory reads as before.
+        let _ = files::remove(&files::log_path(dir, next));
+        return Err(e);
+    }
+    written?;
+    for old in listing.snapshots.iter().filter(|x| **x < next) {
+        files::remove(&files::snapshot_path(dir, *old))?;
+    }
+    for old in listing.logs.iter().filter(|x| **x < next) {
+        files::remove(&files::log_path(dir, *old))?;
+    }
+    files::sync_dir(dir)?;
+    Ok(true)
+}
+
+/// The store path of `emu compact` (the reference the streaming path is tested against).
+pub fn compact_via_store(dir: &Path) -> Result<(), PersistError> {
     files::require_dir(dir)?;
     let opts = Options {
         compaction_min_bytes: u64::MAX,
@@ -889,6 +1234,45 @@ enum Problem {
 /// damaged snapshot stops the pass: the logs apply on top of it).
 fn verify(dir: &Path) -> Result<(Vec<String>, Option<Problem>), PersistError> {
     let l = files::list(dir)?;
+    if let Some(lines) = verify_streamed(dir, &l) {
+        return Ok((lines, None));
+    }
+    verify_via_store(dir, &l)
+}
+
+/// [`verify`] without a store, for a directory whose data is its snapshot alone (see
+/// [`scan`](super::scan)): every key decoded with the checks a load makes and dropped.
+/// `None` when the directory needs the store path, or when anything is wrong (the store
+/// path then reports it, with the same lines as always).
+fn verify_streamed(dir: &Path, l: &files::Listing) -> Option<Vec<String>> {
+    let (g, path) = super::scan::snapshot_only(dir, l)?;
+    let t = template();
+    let cfg = t.config.clone();
+    let ndb = t.dbs.len();
+    drop(t);
+    super::scan::plan(&path, g, ndb, 0)?;
+    let info = super::scan::keys(&path, ndb, &cfg, |_, _| {}, |_, _, _, _| Ok(())).ok()??;
+    let mut lines = vec![format!(
+        "{}: ok, {} keys, {} bytes",
+        path.display(),
+        info.keys,
+        info.bytes
+    )];
+    for lg in l.live_logs() {
+        lines.push(format!(
+            "{}: ok, 0 records, {} bytes",
+            files::log_path(dir, lg).display(),
+            frame::HEADER_LEN
+        ));
+    }
+    Some(lines)
+}
+
+/// The store path of [`verify`]: the snapshot loaded, the logs replayed through the engine.
+fn verify_via_store(
+    dir: &Path,
+    l: &files::Listing,
+) -> Result<(Vec<String>, Option<Problem>), PersistError> {
     let mut lines = Vec::new();
     let mut store = template();
     store.loading = true;
@@ -956,6 +1340,25 @@ fn verify(dir: &Path) -> Result<(Vec<String>, Option<Problem>), PersistError> {
         }
     }
     Ok((lines, None))
+}
+
+/// `emu check DIR` through the store path only (the reference the streaming path is tested
+/// against): no repair.
+pub fn check_via_store(dir: &Path) -> Result<CheckReport, PersistError> {
+    files::require_dir(dir)?;
+    let _lock = DirLock::acquire(dir)?;
+    let l = files::list(dir)?;
+    let (mut lines, problem) = verify_via_store(dir, &l)?;
+    lines.push(if problem.is_none() {
+        "no problems found".into()
+    } else {
+        format!("run `emu check --repair {}` to repair", dir.display())
+    });
+    Ok(CheckReport {
+        lines,
+        ok: problem.is_none(),
+        dropped_dir: None,
+    })
 }
 
 /// `emu check DIR [--repair]`: verifies every file (checksums, decoding, replay through

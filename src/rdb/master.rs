@@ -32,12 +32,15 @@
 //!
 //! # Known differences from Redis
 //!
-//! * The RDB is produced from a copy of the keyspace on a thread (Redis forks), in memory:
-//!   with `repl-diskless-sync no` a replica gets it framed `$<length>` at once, as Redis's
-//!   disk-based transfer is framed, but no file is written and replicas attaching while
-//!   one is produced do not share it. Replicas of one disk-less batch get a copy each of
-//!   the same bytes. Redis also waits for a running child (BGSAVE, AOF rewrite) before
-//!   starting a replication one; emu never has to.
+//! * The RDB is produced from a copy of the keyspace on a thread (Redis forks), in memory,
+//!   once per transfer: every replica of the transfer sends the same bytes (one
+//!   `Arc<[u8]>`, never copied per replica). With `repl-diskless-sync no` a replica gets
+//!   it framed `$<length>`, as Redis's disk-based transfer is framed, but no file is
+//!   written. A replica that starts a disk-based sync while such a transfer is being
+//!   produced joins it, as Redis attaches it to the BGSAVE in progress: the same
+//!   `+FULLRESYNC` offset, a copy of the stream queued since, the same RDB
+//!   ([`crate::engine::repl::DiskTransfer`]). Redis also waits for a running child
+//!   (BGSAVE, AOF rewrite) before starting a replication one; emu never has to.
 //! * Redis counts good replicas for `min-replicas-to-write` once a second; emu counts them
 //!   at each write, so a replica's ACK counts at once.
 //! * The RDB carries no `repl-id`/`repl-offset` AUX fields and no LRU/LFU data.
@@ -50,7 +53,7 @@
 
 use std::sync::Arc;
 
-use crate::engine::repl::{Phase, ReplicaLink};
+use crate::engine::repl::{DiskTransfer, Phase, ReplicaLink};
 use crate::engine::{flags::*, CommandSpec, Ctx, Store};
 use crate::error::{Error, Result};
 use crate::keyspace::Db;
@@ -230,6 +233,15 @@ fn start(ctx: &mut Ctx, psync: Option<(&[u8], &[u8])>) -> Result<Value> {
         st.since = std::time::Instant::now();
     }
     let diskless = link.state().capa_eof && diskless_sync(&ctx.store.config);
+    if !diskless {
+        // A disk-based transfer in progress takes this replica too (same offset, same RDB).
+        if let Some(t) = ctx.store.repl.disk_transfer.clone() {
+            if t.replid == replid && t.join(&link) {
+                ctx.store.repl.add(link);
+                return Ok(crate::engine::no_reply());
+            }
+        }
+    }
     if diskless && ctx.store.config.repl_diskless_sync_delay > 0 {
         // Redis waits `repl-diskless-sync-delay` for more replicas to share the RDB
         // (`syncCommand` → `replicationCron`): the cron starts it (see [`cron`]).
@@ -308,19 +320,28 @@ fn begin_full_sync(
         .iter()
         .any(|&e| e)
         .then(|| eof_mark(&replid, offset, now));
+    // An all disk-based batch can be joined while its RDB is produced (Redis attaches a
+    // replica to a BGSAVE in progress); a disk-less one cannot (Redis's child writes to
+    // the replicas' sockets from the start).
+    let joinable = !framing.iter().any(|&e| e);
+    let transfer = Arc::new(DiskTransfer::new(replid, offset, links));
+    store.repl.disk_transfer = joinable.then(|| transfer.clone());
     std::thread::Builder::new()
         .name("emu-repl-rdb".into())
         .spawn(move || {
-            let rdb = rdb_bytes(&dbs, &libs, &cfg, now);
+            let rdb = rdb_bytes(&dbs, &libs, &cfg, now).map(Arc::<[u8]>::from);
             drop(dbs);
-            for (link, eof) in links.iter().zip(framing) {
+            // One payload for every replica of the transfer (joined ones included).
+            let links = transfer.close();
+            for link in links {
+                let eof = link.state().stream_on_ack;
                 match &rdb {
                     Ok(rdb) => {
                         let (head, tail) = match (&mark, eof) {
                             (Some(m), true) => (format!("$EOF:{m}\r\n"), m.clone()),
                             _ => (format!("${}\r\n", rdb.len()), String::new()),
                         };
-                        link.rdb_done(Ok(&[head.as_bytes(), rdb, tail.as_bytes()]));
+                        link.rdb_done(Ok((head.as_bytes(), rdb, tail.as_bytes())));
                     }
                     Err(e) => link.rdb_done(Err(e.clone())),
                 }

@@ -15,7 +15,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Notify;
 
 use crate::admin::Link;
-use crate::engine::repl::{Master, ReplicaLink};
+use crate::engine::repl::{Master, Output, ReplicaLink};
 use crate::engine::Shared;
 use crate::resp::{Limits, Parsed, Parser, Source};
 use crate::util::{eq_ic, parse_i64};
@@ -29,7 +29,7 @@ pub(super) async fn serve<S>(
     store: &Shared,
     client: &Link,
     link: Arc<ReplicaLink>,
-    mut out: Vec<u8>,
+    out: Vec<u8>,
     mut input: Vec<u8>,
     killed: Arc<Notify>,
 ) -> io::Result<()>
@@ -44,6 +44,8 @@ where
     }
     let stats = &client.server.stats;
     let mut parser = Parser::new();
+    // An RDB payload comes shared with the transfer's other replicas (never copied).
+    let mut out = Output::Owned(out);
     let mut sent = 0usize;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let result = loop {
@@ -51,7 +53,7 @@ where
             break Ok(());
         }
         handle_input(&mut input, &mut parser, store, &link);
-        if sent == out.len() {
+        if sent == out.bytes().len() {
             sent = 0;
             match link.take_output() {
                 Ok(next) => out = next,
@@ -59,7 +61,7 @@ where
             }
         }
         let ev = tokio::select! {
-            r = io_step(sock, &out[sent..], &mut input, true) => r,
+            r = io_step(sock, &out.bytes()[sent..], &mut input, true) => r,
             _ = wake.notified() => continue,
             _ = killed.notified() => break Ok(()),
             _ = tick.tick() => {

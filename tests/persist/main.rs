@@ -10,6 +10,7 @@
 //! - `prop`: random operations → close → reopen → identical state;
 //! - `repair`: `emu check --repair` at every damaged offset leaves a directory that opens clean;
 //! - `server`: persistence through the RESP server;
+//! - `streamed`: dump/check/compact without a store give what the store path gives;
 //! - `tools`: dump → load → dump identity, atomic load, check, compact.
 
 #[path = "../common/mod.rs"]
@@ -27,4 +28,5 @@ mod fixture;
 mod prop;
 mod repair;
 mod server;
+mod streamed;
 mod tools;

@@ -29,6 +29,14 @@ fn render(argv: &[&[u8]]) -> Vec<u8> {
 impl ReplLink {
     /// Connects and resynchronises fully; `eof`: announce `capa eof` (disk-less transfer).
     pub fn attach(addr: SocketAddr, eof: bool) -> ReplLink {
+        let mut l = ReplLink::begin(addr, eof);
+        l.receive_rdb(eof);
+        l
+    }
+
+    /// Connects and sends the handshake up to the `+FULLRESYNC` reply (read into
+    /// `psync_reply`); [`ReplLink::receive_rdb`] reads the transfer.
+    pub fn begin(addr: SocketAddr, eof: bool) -> ReplLink {
         let s = TcpStream::connect(addr).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let mut l = ReplLink {
@@ -53,6 +61,12 @@ impl ReplLink {
         }
         assert!(reply.starts_with("+FULLRESYNC "), "{reply}");
         l.psync_reply = reply;
+        l
+    }
+
+    /// Reads the RDB transfer after [`ReplLink::begin`] and acknowledges.
+    pub fn receive_rdb(&mut self, eof: bool) {
+        let l = self;
         let mut head = l.line();
         while head.is_empty() {
             head = l.line();
@@ -87,7 +101,6 @@ impl ReplLink {
         }
         // A disk-less replica is put online by its first ACK.
         l.send(&[b"REPLCONF", b"ACK", b"0"]);
-        l
     }
 
     /// Attaches with the old protocol: `SYNC`, which gets the RDB (`$<len>`) with no

@@ -372,3 +372,58 @@ fn diskless_sync_delay_shares_one_rdb() {
         out
     });
 }
+
+#[test]
+fn disk_based_sync_in_progress_is_joined() {
+    on_both("the disk-based join test", |addr, who| {
+        let mut c = Raw::connect(addr);
+        let mut out = Vec::new();
+        out.push(text(&c.cmd(&[
+            b"CONFIG",
+            b"SET",
+            b"repl-diskless-sync",
+            b"no",
+        ])));
+        // A transfer that takes a while to produce: Redis is slowed down per key (its
+        // BGSAVE child is quick otherwise); emu's RDB thread gets many keys.
+        let fill = |c: &mut Raw, n: usize| {
+            for chunk in 0..n / 1000 {
+                let kv: Vec<Vec<u8>> = (0..1000)
+                    .flat_map(|i| {
+                        let k = format!("key:{}", chunk * 1000 + i).into_bytes();
+                        [k, b"value".to_vec()]
+                    })
+                    .collect();
+                let mut argv: Vec<&[u8]> = vec![b"MSET"];
+                argv.extend(kv.iter().map(|a| a.as_slice()));
+                assert_eq!(text(&c.cmd(&argv)), "+OK\r\n");
+            }
+        };
+        if who == "redis" {
+            fill(&mut c, 20_000);
+            c.cmd(&[b"CONFIG", b"SET", b"rdb-key-save-delay", b"100"]);
+        } else {
+            fill(&mut c, 300_000);
+        }
+        let mut a = ReplLink::begin(addr, false);
+        // A write after the first replica's sync started, then a second replica: it joins
+        // the transfer in progress (the same +FULLRESYNC offset and RDB) and gets the
+        // write through the stream, where a sync of its own would hold it in its RDB.
+        out.push(text(&c.cmd(&[b"SET", b"late", b"write"])));
+        let mut b = ReplLink::begin(addr, false);
+        assert_eq!(a.psync_reply, b.psync_reply, "{who}: b did not join");
+        a.receive_rdb(false);
+        b.receive_rdb(false);
+        assert!(a.rdb == b.rdb, "{who}: different RDBs");
+        for l in [&mut a, &mut b] {
+            l.until(&[b"SET", b"late", b"write"], Duration::from_secs(20));
+        }
+        if who == "redis" {
+            c.cmd(&[b"CONFIG", b"SET", b"rdb-key-save-delay", b"0"]);
+        }
+        // Once the transfer is over, a new replica gets a sync of its own.
+        let d = ReplLink::attach(addr, false);
+        assert_ne!(d.psync_reply, a.psync_reply, "{who}");
+        out
+    });
+}
