@@ -220,8 +220,10 @@ pub fn object(obj: &Object) -> usize {
                 + match (h.listpack(), h.table()) {
                     // Listpack-encoded: one buffer, fields and values back to back.
                     (Some(lp), _) => heap(lp.capacity()),
+                    // Hashtable-encoded: the boxed table, its arrays, each field and value.
                     (_, Some(t)) => {
-                        t.table_bytes()
+                        heap(std::mem::size_of::<Dict<Vec<u8>>>())
+                            + t.table_bytes()
                             + sum_of(
                                 h.len(),
                                 t.iter().map(|(f, v)| {
@@ -239,7 +241,8 @@ pub fn object(obj: &Object) -> usize {
                     // Intset-encoded: one sorted vector of 2-, 4- or 8-byte integers.
                     (Some(i), _) => heap(i.heap_bytes()),
                     (_, Some(t)) => {
-                        t.table_bytes()
+                        heap(std::mem::size_of::<Dict<()>>())
+                            + t.table_bytes()
                             + sum_of(
                                 s.len(),
                                 t.keys().map(|m| {
@@ -409,6 +412,16 @@ mod tests {
             false,
         )));
         assert_eq!(visits(&small).0, 20);
+    }
+
+    /// A compact hash or set costs its buffer plus a 32-byte box: the hashtable form's
+    /// table header (96 bytes) is boxed apart, not paid by every small value.
+    #[test]
+    fn compact_handles_are_small() {
+        use crate::types::{hash::Hash, set::Set, zset::ZSet};
+        assert!(std::mem::size_of::<Hash>() <= 32);
+        assert!(std::mem::size_of::<Set>() <= 32);
+        assert!(std::mem::size_of::<ZSet>() <= 32);
     }
 
     #[test]
