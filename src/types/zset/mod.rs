@@ -370,10 +370,24 @@ impl ZSet {
     pub fn locate(&self, member: &[u8], score: f64) -> (Option<f64>, Spot) {
         match &self.repr {
             Repr::Pack(p) => match p.locate(member, score) {
-                PackSpot::Present(_, s) => (Some(s), Spot(0)),
+                PackSpot::Present(at, s) => (Some(s), Spot(at)),
                 PackSpot::Absent(at) => (None, Spot(at)),
             },
             Repr::Full(f) => (f.dict.get(member).copied(), Spot(0)),
+        }
+    }
+
+    /// Changes the score of a present member found by [`ZSet::locate`] (no change since):
+    /// a listpack skips the lookup walk, removing the pair at the offset found.
+    pub fn update_at_spot(&mut self, spot: Spot, member: &[u8], score: f64) {
+        match &mut self.repr {
+            Repr::Pack(p) => {
+                p.remove_at(spot.0);
+                p.insert(member, score);
+            }
+            Repr::Full(_) => {
+                self.insert(member, score);
+            }
         }
     }
 

@@ -125,7 +125,7 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], incr_cmd: bool) -> Result<Value> 
                 processed += 1;
                 last = new;
                 if new != cur {
-                    z.insert(member, new);
+                    z.update_at_spot(spot, member, new);
                     updated += 1;
                 }
             }
