@@ -170,6 +170,21 @@ pub fn string(s: &Str) -> usize {
     heap(a) + heap(b)
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Elements the size functions looked at on this thread (see [`visit`]).
+    static VISITS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Called by every per-element (or per-node) size function: the guard test counts the
+/// calls to prove a measure looks at a bounded number of elements whatever the value's
+/// size (an O(n) walk per write made XADD 0.06× Redis once). Free outside tests.
+#[inline(always)]
+pub(crate) fn visit() {
+    #[cfg(test)]
+    VISITS.with(|v| v.set(v.get() + 1));
+}
+
 /// Sum of `f` over the elements, exact up to [`EXACT_LIMIT`] elements, else extrapolated
 /// from the first [`SAMPLE`].
 pub(crate) fn sum_of<I: Iterator<Item = usize>>(len: usize, it: I) -> usize {
@@ -205,12 +220,16 @@ pub fn object(obj: &Object) -> usize {
                 + match (h.listpack(), h.table()) {
                     // Listpack-encoded: one buffer, fields and values back to back.
                     (Some(lp), _) => heap(lp.capacity()),
+                    // Hashtable-encoded: the boxed table, its arrays, each field and value.
                     (_, Some(t)) => {
-                        t.table_bytes()
+                        heap(std::mem::size_of::<Dict<Vec<u8>>>())
+                            + t.table_bytes()
                             + sum_of(
                                 h.len(),
-                                t.iter()
-                                    .map(|(f, v)| dict_key::<Vec<u8>>(f.len()) + heap(v.len())),
+                                t.iter().map(|(f, v)| {
+                                    visit();
+                                    dict_key::<Vec<u8>>(f.len()) + heap(v.len())
+                                }),
                             )
                     }
                     _ => 0,
@@ -222,7 +241,15 @@ pub fn object(obj: &Object) -> usize {
                     // Intset-encoded: one sorted vector of 2-, 4- or 8-byte integers.
                     (Some(i), _) => heap(i.heap_bytes()),
                     (_, Some(t)) => {
-                        t.table_bytes() + sum_of(s.len(), t.keys().map(|m| dict_key::<()>(m.len())))
+                        heap(std::mem::size_of::<Dict<()>>())
+                            + t.table_bytes()
+                            + sum_of(
+                                s.len(),
+                                t.keys().map(|m| {
+                                    visit();
+                                    dict_key::<()>(m.len())
+                                }),
+                            )
                     }
                     _ => 0,
                 }
@@ -242,6 +269,7 @@ pub fn object(obj: &Object) -> usize {
                             + sum_of(
                                 z.len(),
                                 t.keys().map(|m| {
+                                    visit();
                                     dict_key::<f64>(m.len()) + heap(m.len()) + (8 + 16 + 4) * 4 / 3
                                 }),
                             )
@@ -284,6 +312,116 @@ mod tests {
         ] {
             assert_eq!(heap(n), c, "heap({n})");
         }
+    }
+
+    /// Elements [`object`] looks at when measuring `obj`.
+    fn visits(obj: &Object) -> (usize, usize) {
+        VISITS.with(|v| v.set(0));
+        let bytes = object(obj);
+        (VISITS.with(|v| v.get()), bytes)
+    }
+
+    /// Every type, at 2 sizes of 100 K+ elements: the measure a write pays looks at a
+    /// bounded number of elements (the same number at both sizes, at most a sample's
+    /// worth), and still grows with the value. Catches an O(n) size function (Stream's
+    /// `heap_bytes` once made XADD 0.06× Redis) as long as per-element size functions
+    /// call [`visit`] — the ones of every type do.
+    #[test]
+    fn measuring_a_large_value_is_bounded() {
+        use crate::config::Config;
+        use crate::types::stream::{NodeLimits, StreamId};
+        use crate::types::{hash::Hash, list::List, set::Set, stream::Stream, zset::ZSet};
+        let cfg = Config::default();
+        let members = |n: usize| (0..n).map(|i| format!("member:{i:08}").into_bytes());
+        type Build = Box<dyn Fn(usize) -> Object>;
+        let builds: Vec<(&str, Build)> = vec![
+            // A string, and a dense HyperLogLog (a 12 KB string to the model).
+            (
+                "string",
+                Box::new(|n| Object::Str(Str::from(vec![b'x'; n * 10]))),
+            ),
+            (
+                "list",
+                Box::new(move |n| Object::List(Box::new(members(n).collect::<List>()))),
+            ),
+            (
+                "hash (table)",
+                Box::new(move |n| {
+                    Object::Hash(Box::new(Hash::from_pairs(
+                        members(n).map(|m| (m.clone(), m)),
+                        &cfg,
+                    )))
+                }),
+            ),
+            (
+                "hash (listpack)",
+                Box::new(move |n| {
+                    let pairs = members(n).map(|m| (m.clone(), m)).collect();
+                    Object::Hash(Box::new(Hash::from_listpack(pairs).expect("listpack")))
+                }),
+            ),
+            (
+                "set (table)",
+                Box::new(move |n| Object::Set(Box::new(Set::from_members(members(n), 512)))),
+            ),
+            (
+                "set (intset)",
+                Box::new(|n| {
+                    let ints = (0..n).map(|i| (i * 3).to_string().into_bytes());
+                    Object::Set(Box::new(Set::from_members(ints, usize::MAX)))
+                }),
+            ),
+            (
+                "zset (skiplist)",
+                Box::new(move |n| {
+                    let pairs = members(n).enumerate().map(|(i, m)| (m, i as f64)).collect();
+                    Object::ZSet(Box::new(ZSet::from_pairs_in(pairs, false)))
+                }),
+            ),
+            (
+                "zset (listpack)",
+                Box::new(move |n| {
+                    let pairs = members(n).enumerate().map(|(i, m)| (m, i as f64)).collect();
+                    Object::ZSet(Box::new(ZSet::from_pairs_in(pairs, true)))
+                }),
+            ),
+            (
+                "stream",
+                Box::new(move |n| {
+                    let mut st = Stream::new();
+                    let lim = NodeLimits::of(&Config::default());
+                    for i in 0..n as u64 {
+                        let v = i.to_string();
+                        st.append(StreamId { ms: i + 1, seq: 0 }, &[b"f", v.as_bytes()], lim);
+                    }
+                    Object::Stream(Box::new(st))
+                }),
+            ),
+        ];
+        let bound = EXACT_LIMIT + SAMPLE;
+        for (name, build) in &builds {
+            let (v1, b1) = visits(&build(100_000));
+            let (v2, b2) = visits(&build(200_000));
+            assert!(v1 <= bound && v2 <= bound, "{name}: {v1} / {v2} visits");
+            assert_eq!(v1, v2, "{name}: visits grow with the size");
+            assert!(b2 > b1 + b1 / 2, "{name}: {b1} -> {b2} bytes");
+        }
+        // The hook sees a walk: the exact measure of a small value visits each element.
+        let small = Object::ZSet(Box::new(ZSet::from_pairs_in(
+            (0..20).map(|i| (vec![b'a'; i + 1], 1.0)).collect(),
+            false,
+        )));
+        assert_eq!(visits(&small).0, 20);
+    }
+
+    /// A compact hash or set costs its buffer plus a 32-byte box: the hashtable form's
+    /// table header (96 bytes) is boxed apart, not paid by every small value.
+    #[test]
+    fn compact_handles_are_small() {
+        use crate::types::{hash::Hash, set::Set, zset::ZSet};
+        assert!(std::mem::size_of::<Hash>() <= 32);
+        assert!(std::mem::size_of::<Set>() <= 32);
+        assert!(std::mem::size_of::<ZSet>() <= 32);
     }
 
     #[test]

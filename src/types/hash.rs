@@ -31,7 +31,7 @@ enum Repr {
     /// field, value, field, value, … in insertion order.
     Listpack(Listpack),
     /// Field → value (sticky, as in Redis).
-    Table(Dict<Vec<u8>>),
+    Table(Box<Dict<Vec<u8>>>),
 }
 
 impl Default for Hash {
@@ -192,7 +192,7 @@ impl Hash {
                 t.insert(f, v.to_vec());
             }
         }
-        self.repr = Repr::Table(t);
+        self.repr = Repr::Table(Box::new(t));
     }
 
     /// Redis `hashTypeTryConversion`: converts before a write when any of the arguments about

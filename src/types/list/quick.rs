@@ -536,7 +536,10 @@ impl List {
     pub fn heap_parts(&self) -> (usize, impl Iterator<Item = usize> + '_) {
         (
             self.nodes.capacity() * std::mem::size_of::<Node>(),
-            self.nodes.iter().map(|n| n.buf.capacity()),
+            self.nodes.iter().map(|n| {
+                crate::keyspace::memory::visit();
+                n.buf.capacity()
+            }),
         )
     }
 

@@ -41,7 +41,7 @@ pub struct Set {
 #[derive(Clone, Debug)]
 enum Repr {
     Ints(IntSet),
-    Table(Dict<()>),
+    Table(Box<Dict<()>>),
 }
 
 /// A member as the set hands it out: the bytes of a hashtable member, or the decimal text
@@ -186,7 +186,7 @@ impl Set {
         for v in i.iter() {
             t.insert(IntText::new(v).as_bytes(), ());
         }
-        self.repr = Repr::Table(t);
+        self.repr = Repr::Table(Box::new(t));
     }
 
     /// Adds `m`; returns true if it was not a member. Converts to hashtable (for good) when

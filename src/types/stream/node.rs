@@ -173,6 +173,7 @@ impl Node {
 
     /// Heap bytes held (MEMORY USAGE-like estimates and the benchmark notes).
     pub fn heap_bytes(&self) -> usize {
+        crate::keyspace::memory::visit();
         self.buf.capacity()
             + self
                 .master_fields

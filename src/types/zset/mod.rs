@@ -46,7 +46,7 @@ use crate::util::Dict;
 use crate::value::Value;
 
 use index::{Item, OrderIndex};
-use pack::Pack;
+use pack::{Pack, Spot as PackSpot};
 use spec::{LexRange, ScoreRange};
 
 /// A sorted-set value. See the module docs.
@@ -90,6 +90,11 @@ impl Default for ZSet {
         ZSet::new()
     }
 }
+
+/// Where ZADD places an absent member, see [`ZSet::locate`] (an offset in a listpack,
+/// meaningless for the skiplist form).
+#[derive(Clone, Copy, Debug)]
+pub struct Spot(usize);
 
 /// Iterator over `(member, score)` pairs, see [`ZSet::iter_from`].
 pub enum Iter<'a> {
@@ -225,7 +230,7 @@ impl ZSet {
     #[inline]
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match &self.repr {
-            Repr::Pack(p) => p.find(member).map(|(_, s)| s),
+            Repr::Pack(p) => p.find(member).map(|(_, _, s)| s),
             Repr::Full(f) => f.dict.get(member).copied(),
         }
     }
@@ -314,7 +319,7 @@ impl ZSet {
     pub fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
         match &mut self.repr {
             Repr::Pack(p) => match p.find(member) {
-                Some((at, prev)) => {
+                Some((at, _, prev)) => {
                     if prev != score {
                         p.remove_at(at);
                         p.insert(member, score);
@@ -357,11 +362,82 @@ impl ZSet {
         }
     }
 
+    /// ZADD's lookup: the score of `member`, and for an absent one where a listpack would
+    /// take it with `score` (one walk instead of a lookup and then a placing walk). Pass
+    /// the spot to [`ZSet::insert_at_spot`] with no other change in between than
+    /// [`ZSet::prepare_new_member`].
+    #[inline]
+    pub fn locate(&self, member: &[u8], score: f64) -> (Option<f64>, Spot) {
+        match &self.repr {
+            Repr::Pack(p) => match p.locate(member, score) {
+                PackSpot::Present(at, s) => (Some(s), Spot(at)),
+                PackSpot::Absent(at) => (None, Spot(at)),
+            },
+            Repr::Full(f) => (f.dict.get(member).copied(), Spot(0)),
+        }
+    }
+
+    /// Changes the score of a present member found by [`ZSet::locate`] (no change since):
+    /// a listpack skips the lookup walk, removing the pair at the offset found.
+    pub fn update_at_spot(&mut self, spot: Spot, member: &[u8], score: f64) {
+        match &mut self.repr {
+            Repr::Pack(p) => {
+                p.remove_at(spot.0);
+                p.insert(member, score);
+            }
+            Repr::Full(_) => {
+                self.insert(member, score);
+            }
+        }
+    }
+
+    /// Inserts an absent member where [`ZSet::locate`] said (for this same score).
+    pub fn insert_at_spot(&mut self, spot: Spot, member: &[u8], score: f64) {
+        match &mut self.repr {
+            Repr::Pack(p) => p.insert_at(spot.0, member, score),
+            Repr::Full(f) => {
+                f.dict.insert(member, score);
+                f.index.insert(score, member);
+            }
+        }
+    }
+
+    /// Makes room for `pairs` (member, score) about to be added, when they would all fit
+    /// the listpack under `limits` (Redis's `zsetTypeCreate` size hint): one allocation
+    /// per ZADD instead of one per new member. Call [`ZSet::trim`] after.
+    pub fn reserve_for<'a>(
+        &mut self,
+        limits: (usize, usize),
+        pairs: impl Iterator<Item = (&'a [u8], f64)> + Clone,
+    ) {
+        if let Repr::Pack(p) = &mut self.repr {
+            let mut n = 0;
+            let mut bytes = 0;
+            for (m, s) in pairs {
+                if m.len() > limits.1 {
+                    return;
+                }
+                n += 1;
+                bytes += Pack::pair_bytes(m, s);
+            }
+            if p.len() + n <= limits.0 {
+                p.reserve(bytes);
+            }
+        }
+    }
+
+    /// Gives back the capacity a [`ZSet::reserve_for`] left unused.
+    pub fn trim(&mut self) {
+        if let Repr::Pack(p) = &mut self.repr {
+            p.trim();
+        }
+    }
+
     /// Removes `member`; returns its score.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
         match &mut self.repr {
             Repr::Pack(p) => {
-                let (at, s) = p.find(member)?;
+                let (at, _, s) = p.find(member)?;
                 p.remove_at(at);
                 Some(s)
             }
@@ -376,7 +452,7 @@ impl ZSet {
     /// 0-based ascending rank of `member`.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
         match &self.repr {
-            Repr::Pack(p) => p.pairs().position(|(_, m, _)| m == member),
+            Repr::Pack(p) => p.find(member).map(|(_, rank, _)| rank),
             Repr::Full(f) => {
                 let s = *f.dict.get(member)?;
                 f.index.rank_of_present(s, member)

@@ -12,16 +12,25 @@ use crate::config::Config;
 #[derive(Debug, Clone)]
 enum Op {
     Add(usize, f64),
+    /// ZADD of several pairs: reserve once, place each, trim.
+    AddMany(Vec<(usize, f64)>),
     Remove(usize),
     Pop(bool),
     RemoveRange(usize, usize),
     Fit,
 }
 
-/// 20 short members and 4 longer than the test's value limit (16).
+/// 20 short members (3, 5 and 15 bytes: each way `pack::same` compares) and 4 longer
+/// than the test's value limit (16).
 fn member(i: usize) -> Vec<u8> {
     if i < 20 {
-        format!("m{:02}", (i * 7) % 20).into_bytes()
+        let k = (i * 7) % 20;
+        match i % 4 {
+            0 | 1 => format!("m{k:02}"),
+            2 => format!("mb{k:02}x"),
+            _ => format!("m{k:02}-middle-xyz"),
+        }
+        .into_bytes()
     } else {
         format!("long-member-{i:08}").into_bytes()
     }
@@ -46,6 +55,8 @@ const SCORES: &[f64] = &[
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         6 => (0usize..24, 0..SCORES.len()).prop_map(|(m, s)| Op::Add(m, SCORES[s])),
+        2 => proptest::collection::vec((0usize..24, 0..SCORES.len()), 1..6)
+            .prop_map(|v| Op::AddMany(v.into_iter().map(|(m, s)| (m, SCORES[s])).collect())),
         2 => (0usize..24).prop_map(Op::Remove),
         1 => any::<bool>().prop_map(Op::Pop),
         1 => (0usize..16, 0usize..4).prop_map(|(a, n)| Op::RemoveRange(a, a + n)),
@@ -159,23 +170,43 @@ proptest! {
         let mut model: BTreeMap<Vec<u8>, f64> = BTreeMap::new();
         let mut compact = true;
         for op in ops {
-            match op {
-                Op::Add(i, s) => {
-                    let m = member(i);
-                    let prev = model.insert(m.clone(), s);
-                    if prev.is_none() && (model.len() > limits.0 || m.len() > limits.1) {
-                        compact = false;
-                    }
-                    // The listpack side goes the way ZADD does, the other through `add`.
-                    prop_assert_eq!(z.score(&m), prev);
-                    if prev.is_none() {
-                        z.prepare_new_member(limits, m.len());
-                        z.insert_absent(&m, s);
-                    } else {
-                        prop_assert_eq!(z.insert(&m, s), prev);
-                    }
-                    prop_assert_eq!(full.add(&cfg, &m, s), prev);
+            let adds = match op {
+                Op::Add(i, s) => vec![(i, s)],
+                Op::AddMany(ref v) => v.clone(),
+                _ => Vec::new(),
+            };
+            let many = matches!(op, Op::AddMany(_));
+            if many {
+                let ms: Vec<(Vec<u8>, f64)> = adds.iter().map(|&(i, s)| (member(i), s)).collect();
+                z.reserve_for(limits, ms.iter().map(|(m, s)| (m.as_slice(), *s)));
+            }
+            for &(i, s) in &adds {
+                let m = member(i);
+                let prev = model.insert(m.clone(), s);
+                if prev.is_none() && (model.len() > limits.0 || m.len() > limits.1) {
+                    compact = false;
                 }
+                // The listpack side goes the way ZADD does (one walk to find or place),
+                // the other through `add`.
+                let (found, spot) = z.locate(&m, s);
+                prop_assert_eq!(found, prev);
+                if prev.is_none() {
+                    z.prepare_new_member(limits, m.len());
+                    z.insert_at_spot(spot, &m, s);
+                } else if prev != Some(s) {
+                    z.update_at_spot(spot, &m, s);
+                }
+                prop_assert_eq!(full.add(&cfg, &m, s), prev);
+            }
+            if many {
+                z.trim();
+                if let Some(cap) = z.pack_capacity() {
+                    let bytes: usize = model.iter().map(|(m, s)| super::pack::Pack::pair_bytes(m, *s)).sum();
+                    prop_assert_eq!(cap, bytes, "no slack after a ZADD");
+                }
+            }
+            match op {
+                Op::Add(..) | Op::AddMany(_) => {}
                 Op::Remove(i) => {
                     let m = member(i);
                     let prev = model.remove(&m);

@@ -95,10 +95,18 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], incr_cmd: bool) -> Result<Value> 
     let (mut added, mut updated, mut processed) = (0i64, 0i64, 0i64);
     let mut last = 0.0;
     let mut nan = false;
+    let reserve = !xx && pairs.len() > 2;
+    if reserve {
+        z.reserve_for(
+            limits,
+            pairs.chunks(2).zip(&scores).map(|(p, s)| (p[1], *s)),
+        );
+    }
     for (j, pair) in pairs.chunks(2).enumerate() {
         let member = pair[1];
         let score = scores[j];
-        match z.score(member) {
+        let (found, spot) = z.locate(member, score);
+        match found {
             Some(cur) => {
                 if nx {
                     continue;
@@ -117,7 +125,7 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], incr_cmd: bool) -> Result<Value> 
                 processed += 1;
                 last = new;
                 if new != cur {
-                    z.insert(member, new);
+                    z.update_at_spot(spot, member, new);
                     updated += 1;
                 }
             }
@@ -126,12 +134,15 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[&[u8]], incr_cmd: bool) -> Result<Value> 
                     continue;
                 }
                 z.prepare_new_member(limits, member.len());
-                z.insert_absent(member, score);
+                z.insert_at_spot(spot, member, score);
                 added += 1;
                 processed += 1;
                 last = score;
             }
         }
+    }
+    if reserve {
+        z.trim();
     }
     let empty = z.is_empty();
     if empty {
