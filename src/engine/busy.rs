@@ -54,6 +54,9 @@ pub fn set_on_timeout(f: fn()) {
 /// not, no other client is served at all.
 const YIELD_EVERY: Duration = Duration::from_millis(100);
 
+/// How many commands answered without the store one run keeps for commandstats.
+const MAX_ANSWERED: usize = 10_000;
+
 #[derive(Debug, Default)]
 struct State {
     /// When the current run started (None: no script runs).
@@ -146,7 +149,9 @@ impl Busy {
     /// Notes a command answered without the store (see [`Busy::finish`]).
     fn answered(&self, name: &'static str, reply: &Result<Value>) {
         let mut st = self.st.lock();
-        if st.since.is_some() {
+        // (Bounded: a client polling FUNCTION STATS through a long script must not grow
+        // this without end; past the bound the rest go uncounted.)
+        if st.since.is_some() && st.answered.len() < MAX_ANSWERED {
             st.answered.push((name, reply.as_ref().err().cloned()));
         }
     }
