@@ -7,7 +7,7 @@
 //!   again outside the timing so every call deletes);
 //! * `10-incr` — ten `redis.call('INCR', KEYS[1])` per call.
 //!
-//! Run: `cargo bench --bench scripting` (or `-- get` to run the cases whose name contains
+//! Run: `cargo bench --bench scripting` (or `-- get` to run the cases whose name starts with
 //! `get`; `SECS=3` for longer rounds). Each case runs `ROUNDS` rounds of about `SECS`
 //! seconds and reports the best round's calls per second of the thread's CPU time
 //! (`CLOCK_THREAD_CPUTIME_ID`: the figure does not depend on what else the machine runs,
@@ -69,7 +69,7 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(3);
-    let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.starts_with(f));
 
     let r = Redis::new();
     r.execute(&[b"SET", b"key:42", b"value"]).unwrap();

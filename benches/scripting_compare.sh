@@ -2,7 +2,8 @@
 # EVALSHA through `emu serve` vs redis-server, side by side in one run (issue 12's target:
 # ratio >= 1.0 at -P 1 and -P 16). For each script and pipeline depth, redis-benchmark runs
 # `-n N EVALSHA <sha> 1 <key> [arg]` REPEAT times per server, alternating, and the best run
-# of each counts (the machine is shared: the best run is the least disturbed one).
+# of each counts (the machine is shared: the best run is the least disturbed one). Every
+# run's figures and the load average go to stderr.
 #
 #   benches/scripting_compare.sh          # builds target/release/emu first
 #   N=200000 CLIENTS=50 REPEAT=3 PIPELINES="1 16" benches/scripting_compare.sh
@@ -86,10 +87,14 @@ for P in $PIPELINES; do
     sha_r=$(redis-cli -p "$REDIS_PORT" script load "$body")
     [[ "$sha_e" == "$sha_r" ]] || { echo "error: SHA differs ($sha_e vs $sha_r)" >&2; exit 1; }
     e=0; r=0
+    runs=""
     for _ in $(seq "$REPEAT"); do
       x=$(rps "$EMU_PORT" "$sha_e" "$(args_of "$c")" "$P"); e=$(awk -v a="$e" -v b="$x" 'BEGIN { print (b > a ? b : a) }')
-      x=$(rps "$REDIS_PORT" "$sha_r" "$(args_of "$c")" "$P"); r=$(awk -v a="$r" -v b="$x" 'BEGIN { print (b > a ? b : a) }')
+      y=$(rps "$REDIS_PORT" "$sha_r" "$(args_of "$c")" "$P"); r=$(awk -v a="$r" -v b="$y" 'BEGIN { print (b > a ? b : a) }')
+      runs="$runs ${x}/${y}"
     done
+    # Every run (emu/redis requests per second) and the load average, on stderr.
+    echo "runs $c P=$P emu/redis:$runs; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
     ratio=$(awk -v e="$e" -v r="$r" 'BEGIN { if (r > 0) printf "%.2f", e / r; else print "n/a" }')
     printf '%-14s %4s %12s %12s %7s\n' "$c" "$P" "$e" "$r" "$ratio"
   done

@@ -528,9 +528,17 @@ impl Redis {
         loop {
             let Some((reply, waiter)) = self.attempt(argv)? else {
                 // A script holds the store past busy-reply-threshold: SCRIPT KILL,
-                // FUNCTION KILL and FUNCTION STATS are answered now, everything else gets
-                // -BUSY.
-                match engine::busy::answer_while_busy(self.shared.busy(), argv) {
+                // FUNCTION KILL and FUNCTION STATS are answered now; the commands Redis
+                // allows while busy (MULTI, WATCH, …) run between two stretches of the
+                // script with this handle's session, everything else gets -BUSY. (A
+                // session in use elsewhere — the script's own — gets -BUSY for all.)
+                let answer = match self.session.try_lock() {
+                    Some(mut session) => {
+                        engine::busy::answer_while_busy_for(self.shared.busy(), &mut session, argv)
+                    }
+                    None => engine::busy::answer_while_busy(self.shared.busy(), argv),
+                };
+                match answer {
                     Some(Ok(v)) => return Ok(v),
                     Some(Err(e)) => return Err(e),
                     None => continue,

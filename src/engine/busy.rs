@@ -54,6 +54,9 @@ pub fn set_on_timeout(f: fn()) {
 /// not, no other client is served at all.
 const YIELD_EVERY: Duration = Duration::from_millis(100);
 
+/// How many commands answered without the store one run keeps for commandstats.
+const MAX_ANSWERED: usize = 10_000;
+
 #[derive(Debug, Default)]
 struct State {
     /// When the current run started (None: no script runs).
@@ -67,6 +70,9 @@ struct State {
     last_yield: Option<Instant>,
     /// Requests other clients handed over, for the script's thread to run.
     queue: Vec<Arc<Exchange>>,
+    /// Commands answered without the store (their commandstats name, their error), for
+    /// the script's thread to count once the run ended.
+    answered: Vec<(&'static str, Option<Error>)>,
 }
 
 /// One request handed to the script's thread, and its answer.
@@ -129,11 +135,24 @@ impl Busy {
         };
     }
 
-    /// The run ended (however it ended). Requests not served yet are given back.
-    pub fn finish(&self) {
-        let queue = std::mem::take(&mut *self.st.lock()).queue;
-        for ex in queue {
+    /// The run ended (however it ended). Requests not served yet are given back. Returns
+    /// the commands answered without the store meanwhile, for commandstats (see
+    /// [`crate::engine::observe::count_answered`]).
+    pub fn finish(&self) -> Vec<(&'static str, Option<Error>)> {
+        let st = std::mem::take(&mut *self.st.lock());
+        for ex in st.queue {
             ex.finish(None);
+        }
+        st.answered
+    }
+
+    /// Notes a command answered without the store (see [`Busy::finish`]).
+    fn answered(&self, name: &'static str, reply: &Result<Value>) {
+        let mut st = self.st.lock();
+        // (Bounded: a client polling FUNCTION STATS through a long script must not grow
+        // this without end; past the bound the rest go uncounted.)
+        if st.since.is_some() && st.answered.len() < MAX_ANSWERED {
+            st.answered.push((name, reply.as_ref().err().cloned()));
         }
     }
 
@@ -375,6 +394,30 @@ enum Here {
 }
 
 fn answer_here(busy: &Busy, argv: &[&[u8]]) -> Option<Here> {
+    let here = answer_without_store(busy, argv)?;
+    if let (Here::Reply(reply), Some(name)) = (&here, answered_name(argv)) {
+        busy.answered(name, reply);
+    }
+    Some(here)
+}
+
+/// The commandstats name of a command [`answer_without_store`] answers.
+fn answered_name(argv: &[&[u8]]) -> Option<&'static str> {
+    let name = argv.first()?;
+    let sub = argv.get(1);
+    let is = |a: &[u8], b: &str| a.eq_ignore_ascii_case(b.as_bytes());
+    if is(name, "shutdown") {
+        return Some("shutdown");
+    }
+    match (is(name, "script"), is(name, "function"), sub) {
+        (true, _, Some(s)) if is(s, "kill") => Some("script|kill"),
+        (_, true, Some(s)) if is(s, "kill") => Some("function|kill"),
+        (_, true, Some(s)) if is(s, "stats") => Some("function|stats"),
+        _ => None,
+    }
+}
+
+fn answer_without_store(busy: &Busy, argv: &[&[u8]]) -> Option<Here> {
     let err = busy.busy_error()?;
     let name = argv.first()?;
     let sub_is = |s: &[u8]| argv.len() == 2 && argv[1].eq_ignore_ascii_case(s);
@@ -419,7 +462,7 @@ mod tests {
         assert_eq!(b.kill(true).unwrap_err().message(), BUSY_SCRIPT);
         b.kill(false).unwrap();
         assert!(b.check(1));
-        b.finish();
+        let _ = b.finish();
         assert!(!b.timed_out());
         b.start(true);
         b.note_write();

@@ -505,10 +505,21 @@ fn run(
 /// in MULTI, ACL, replica read-only, the RESP2 Pub/Sub context), then `busy` — the
 /// `-BUSY` error — for any command without [`flags::ALLOW_BUSY`] (a rejection, so an
 /// open transaction is flagged and EXEC aborts it), else queueing in MULTI or the
-/// handler. The handler runs bare: these commands neither write nor block, and nothing
-/// is recorded between the script's own commands (no effects, stats, wake-ups or
-/// replication unit).
+/// handler. These commands neither write nor block, so nothing is recorded between the
+/// script's own commands (no effects, wake-ups or replication unit); they are counted as
+/// the client's own commands (commandstats, errorstats, slow log, latency), as in Redis.
 pub fn execute_while_busy(
+    store: &mut Store,
+    session: &mut Session,
+    argv: &[&[u8]],
+    busy: Error,
+) -> Result<Value> {
+    // Counted (commandstats, errorstats, slow log, latency) as this client's own
+    // command, not as one the script called.
+    observe::Observer::as_top_level(store, |store| serve_while_busy(store, session, argv, busy))
+}
+
+fn serve_while_busy(
     store: &mut Store,
     session: &mut Session,
     argv: &[&[u8]],
@@ -551,8 +562,11 @@ pub fn execute_while_busy(
         return queue(store, session, spec, argv);
     }
     session.last_command = Some(spec);
+    let started = observe::before_call(store, session, spec, argv);
     let mut ctx = Ctx::new(store, session);
-    (spec.handler)(&mut ctx, argv)
+    let result = (spec.handler)(&mut ctx, argv);
+    observe::after_call(store, session, spec, argv, started, &result);
+    result
 }
 
 // ---------------------------------------------------------------------------------------

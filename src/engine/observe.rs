@@ -480,6 +480,23 @@ impl Observer {
     pub fn depth(&self) -> u32 {
         self.depth
     }
+
+    /// Runs `f` as a top-level command of another client, in the middle of a running
+    /// one: a request served while a script is busy (Redis's
+    /// `processEventsWhileBlocked`) is counted and slow-logged as its own command, not as
+    /// one the script called.
+    pub fn as_top_level<T>(store: &mut Store, f: impl FnOnce(&mut Store) -> T) -> T {
+        let o = &mut store.observer;
+        let saved = (
+            std::mem::take(&mut o.depth),
+            o.top.take(),
+            std::mem::take(&mut o.inner_errors),
+        );
+        let out = f(store);
+        let o = &mut store.observer;
+        (o.depth, o.top, o.inner_errors) = saved;
+        out
+    }
 }
 
 impl Clone for Observer {
@@ -743,6 +760,20 @@ pub fn after_reject(
         if let Some(name) = name {
             store.observer.stat(&name).rejected_calls += 1;
         }
+    }
+}
+
+/// Counts a command a front end answered without the store while a script was busy
+/// (SCRIPT KILL, FUNCTION KILL, FUNCTION STATS, SHUTDOWN: see [`crate::engine::busy`]),
+/// once the script ended: a call, failed with `error`, as Redis counts it.
+pub fn count_answered(store: &mut Store, name: &str, error: Option<&Error>) {
+    if let Some(e) = error {
+        store.observer.count_error(e);
+    }
+    let st = store.observer.stat(name);
+    st.calls += 1;
+    if error.is_some() {
+        st.failed_calls += 1;
     }
 }
 

@@ -19,7 +19,7 @@ use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, Table, Variadic, VmS
 use crate::engine::{Session, Store};
 use crate::error::{Error, Result};
 use crate::scripting::convert;
-use crate::scripting::raw::{self, ArrayRef, CellPtr, FnRef, Outcome, RunCell};
+use crate::scripting::raw::{self, CellPtr, FnRef, Outcome, RunCell, Runner};
 use crate::value::Value;
 
 /// Redis's version as scripts see it (`redis.REDIS_VERSION`); the server room reports the
@@ -52,6 +52,7 @@ pub mod script_flags {
 }
 
 /// A compiled script.
+#[derive(Clone, Copy)]
 pub struct Script {
     /// The compiled body, in the registry.
     pub func: FnRef,
@@ -59,9 +60,15 @@ pub struct Script {
     pub flags: u32,
 }
 
-/// EVAL's script cache: SHA1 (20 bytes) → script.
+/// EVAL's script cache: SHA1 (20 bytes) → script. Scripts are never removed (SCRIPT
+/// FLUSH drops the whole state), so the last one looked up is remembered by its hex
+/// digits as sent: a client calling one script over and over skips the parse and the
+/// lookup.
 #[derive(Default)]
-pub struct ScriptCache(HashMap<[u8; 20], Script, std::hash::BuildHasherDefault<ShaHasher>>);
+pub struct ScriptCache {
+    map: HashMap<[u8; 20], Script, std::hash::BuildHasherDefault<ShaHasher>>,
+    last: std::cell::Cell<Option<([u8; 40], Script)>>,
+}
 
 /// A SHA1 is already uniformly spread: its first 8 bytes are the hash.
 #[derive(Default)]
@@ -98,8 +105,17 @@ pub fn parse_sha(hex: &[u8]) -> Option<[u8; 20]> {
 
 impl ScriptCache {
     /// The script whose SHA1 is `hex` (40 hex digits, either case).
-    pub fn get(&self, hex: &[u8]) -> Option<&Script> {
-        self.0.get(&parse_sha(hex)?)
+    pub fn get(&self, hex: &[u8]) -> Option<Script> {
+        if let Some((last, script)) = self.last.get() {
+            if last[..] == *hex {
+                return Some(script);
+            }
+        }
+        let script = *self.map.get(&parse_sha(hex)?)?;
+        let mut digits = [0u8; 40];
+        digits.copy_from_slice(hex);
+        self.last.set(Some((digits, script)));
+        Some(script)
     }
 
     /// True if the script whose SHA1 is `hex` is cached.
@@ -110,18 +126,18 @@ impl ScriptCache {
     /// Caches a script under its SHA1 (`hex`, as [`sha1_hex`] gives it).
     pub fn insert(&mut self, hex: &str, script: Script) {
         if let Some(k) = parse_sha(hex.as_bytes()) {
-            self.0.insert(k, script);
+            self.map.insert(k, script);
         }
     }
 
     /// How many scripts.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.map.len()
     }
 
     /// True when empty.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.map.is_empty()
     }
 }
 
@@ -129,14 +145,9 @@ impl ScriptCache {
 pub struct State {
     // Field order matters: the Lua state (whose app data points at `cell`) drops first.
     lua: Lua,
-    /// The hidden globals table (KEYS and ARGV live here).
-    hidden: Table,
-    /// The prelude's error handler (Redis's `__redis__err__handler`).
-    handler: FnRef,
-    /// The reused KEYS and ARGV tables (registry references), and how many items the last
-    /// run put in them; made by the first EVAL script (a function state has no such
-    /// globals: reading them is an error there, as in Redis).
-    globals: Option<(ArrayRef, ArrayRef)>,
+    /// The raw state, the prelude's error handler (Redis's `__redis__err__handler`) and
+    /// the hidden globals table (KEYS and ARGV live there), for [`raw::run`].
+    runner: Runner,
     /// The prelude's library loader: `run_load(f)` runs `f` in FUNCTION LOAD's
     /// environment.
     run_load: Function,
@@ -273,11 +284,11 @@ impl State {
         let (handler, hidden, run_load): (Function, Table, Function) =
             prelude.call((g, raw)).map_err(lua_err)?;
         let handler = raw::pin(&lua, &handler).map_err(lua_err)?;
+        let hidden = raw::pin(&lua, &hidden).map_err(lua_err)?;
+        let runner = Runner::new(&lua, handler, hidden).map_err(lua_err)?;
         Ok(State {
             lua,
-            hidden,
-            handler,
-            globals: None,
+            runner,
             run_load,
             scripts: ScriptCache::default(),
             runs: 0,
@@ -386,15 +397,6 @@ impl State {
         func: FnRef,
         call: Call<'_>,
     ) -> Value {
-        if !call.function && self.globals.is_none() {
-            let made = self
-                .new_global("KEYS")
-                .and_then(|k| Ok((k, self.new_global("ARGV")?)));
-            match made {
-                Ok(g) => self.globals = Some(g),
-                Err(e) => return Value::Error(format!("ERR {e}")),
-            }
-        }
         // The caller's state the script must not change: protocol (the script client starts
         // in RESP2), selected db (SELECT in a script is the script's own), blocking (never
         // blocks inside a script), time (frozen at the script's start, as Redis does).
@@ -411,50 +413,24 @@ impl State {
         // The watch: timed out past busy-reply-threshold, stoppable by SCRIPT KILL.
         store.busy.start(call.function);
         let cell: &RunCell = &self.cell;
-        let (lua, handler) = (&self.lua, self.handler);
-        let (keys, argv) = self.globals.unwrap_or((ArrayRef(0, 0), ArrayRef(0, 0)));
-        let (outcome, reuse) = cell.enter(store, session, call.read_only, call.allow_oom, || {
-            raw::run(
-                lua,
-                handler,
-                func,
-                call.function,
-                call.keys,
-                call.args,
-                keys,
-                argv,
-            )
+        let (lua, runner) = (&self.lua, self.runner);
+        let outcome = cell.enter(store, session, call.read_only, call.allow_oom, || {
+            raw::run(lua, runner, func, call.function, call.keys, call.args)
         });
-        store.busy.finish();
+        for (name, error) in store.busy.finish() {
+            crate::engine::observe::count_answered(store, name, error.as_ref());
+        }
         let script_resp = session.resp;
         session.resp = saved.resp;
         session.db = saved.db;
         session.in_multi = saved.in_multi;
         store.frozen_now = saved.frozen;
         self.cell.resume_panic();
-        if let (false, Some((mut k, mut a))) = (call.function, self.globals) {
-            k.1 = call.keys.len();
-            a.1 = call.args.len();
-            if !reuse.0 {
-                k = self.replace_global("KEYS", k);
-            }
-            if !reuse.1 {
-                a = self.replace_global("ARGV", a);
-            }
-            self.globals = Some((k, a));
-        }
 
         let reply = match outcome {
             Ok(Outcome::Simple(v)) => v,
-            Ok(Outcome::Stack(mut values)) => {
-                let ok = matches!(values.pop_front(), Some(mlua::Value::Boolean(true)));
-                let v = values.pop_front().unwrap_or(mlua::Value::Nil);
-                if ok {
-                    convert::from_lua(v, script_resp)
-                } else {
-                    convert::error_reply(v, call.name)
-                }
-            }
+            Ok(Outcome::Stack(true, v)) => convert::from_lua(v, script_resp),
+            Ok(Outcome::Stack(false, v)) => convert::error_reply(v, call.name),
             Err(e) => Value::Error(crate::engine::sanitize(&format!(
                 "ERR Error running script {}, {}",
                 call.name, e
@@ -464,28 +440,9 @@ impl State {
         self.runs += 1;
         if self.runs >= 50 {
             self.runs = 0;
-            let _ = self.lua.gc_step_kbytes(50);
+            raw::gc_step(&self.lua, 50);
         }
         reply
-    }
-
-    /// A fresh table for the global `name` (KEYS or ARGV).
-    fn new_global(&self, name: &str) -> mlua::Result<ArrayRef> {
-        let (r, t) = raw::new_table_ref(&self.lua)?;
-        self.hidden.raw_set(name, t)?;
-        Ok(ArrayRef(r, 0))
-    }
-
-    /// A fresh table for the global `name` in place of `old`, which a script added to
-    /// (kept if no table can be made: its extra entries then stay).
-    fn replace_global(&self, name: &str, old: ArrayRef) -> ArrayRef {
-        match self.new_global(name) {
-            Ok(fresh) => {
-                raw::unref(&self.lua, old.0);
-                fresh
-            }
-            Err(_) => old,
-        }
     }
 }
 
@@ -948,5 +905,95 @@ mod tests {
             .map(|_| (r.unit() * 1000.0).floor() as i64 + 1)
             .collect();
         assert_eq!(picks, [397, 841, 354]);
+    }
+
+    /// Runs `EVAL script numkeys keys…` on the store of `r`.
+    fn eval(r: &crate::Redis, argv: &[&str]) -> Value {
+        r.with_store(|store| {
+            let mut session = Session::default();
+            let mut full: Vec<&[u8]> = vec![b"EVAL"];
+            full.extend(argv.iter().map(|a| a.as_bytes()));
+            crate::engine::execute(store, &mut session, &full)
+                .unwrap_or_else(|e| Value::Error(e.message().to_string()))
+        })
+    }
+
+    /// A `__gc` metamethod that raises, run by the periodic GC step between scripts: the
+    /// error has no one to go to and is dropped; it must not reach Lua's panic function
+    /// (which exits the process).
+    #[test]
+    fn a_raising_finalizer_does_not_end_the_process() {
+        let r = crate::Redis::new();
+        let script =
+            "local p = newproxy(true) getmetatable(p).__gc = function() error('boom') end return 1";
+        for _ in 0..300 {
+            let _ = eval(&r, &[script, "0"]);
+        }
+        assert_eq!(eval(&r, &["return 2", "0"]), Value::Int(2));
+    }
+
+    /// Out of memory while a `redis.call` reply is converted (the C-API path): the error
+    /// reaches the script, which can catch it, and `redis.call` keeps working afterwards
+    /// in the same run (the call's bookkeeping is reset however the conversion ended).
+    #[test]
+    fn out_of_memory_in_a_reply_is_an_error_and_calls_go_on() {
+        let r = crate::Redis::new();
+        // 10,000 distinct strings of 100 bytes (Lua interns equal strings).
+        for chunk in 0..20 {
+            let items: Vec<String> = (0..500)
+                .map(|i| format!("{:0100}", chunk * 500 + i))
+                .collect();
+            let mut argv: Vec<&[u8]> = vec![b"RPUSH", b"big"];
+            argv.extend(items.iter().map(|i| i.as_bytes()));
+            r.execute(&argv).unwrap();
+        }
+        r.execute(&[b"SET", b"small", b"v"]).unwrap();
+        assert_eq!(eval(&r, &["return 1", "0"]), Value::Int(1));
+        r.with_store(|store| {
+            crate::scripting::commands::with_slot(store, |slot| {
+                let lua = slot.eval.as_ref().expect("the EVAL state").lua();
+                let used = lua.used_memory();
+                lua.set_memory_limit(used + 512 * 1024)
+                    .expect("a memory limit");
+            })
+        });
+        let script = "local ok, e = pcall(redis.call, 'LRANGE', KEYS[1], 0, -1) \
+            collectgarbage() \
+            local ok2, v = pcall(redis.call, 'GET', KEYS[2]) \
+            return {tostring(ok), tostring(e), tostring(ok2), v}";
+        let reply = eval(&r, &[script, "2", "big", "small"]);
+        let bulk = |s: &str| Value::Bulk(s.as_bytes().to_vec());
+        assert_eq!(
+            reply,
+            Value::Array(vec![
+                bulk("false"),
+                bulk("not enough memory"),
+                bulk("true"),
+                bulk("v")
+            ]),
+        );
+        // And the same uncaught: the script ends with the error, the next one runs.
+        let reply = eval(
+            &r,
+            &["return #redis.call('LRANGE', KEYS[1], 0, -1)", "1", "big"],
+        );
+        assert!(
+            matches!(&reply, Value::Error(e) if e.contains("not enough memory")),
+            "{reply:?}"
+        );
+        r.with_store(|store| {
+            crate::scripting::commands::with_slot(store, |slot| {
+                let _ = slot
+                    .eval
+                    .as_ref()
+                    .expect("the EVAL state")
+                    .lua()
+                    .gc_collect();
+            })
+        });
+        assert_eq!(
+            eval(&r, &["return redis.call('GET', KEYS[1])", "1", "small"]),
+            bulk("v")
+        );
     }
 }

@@ -43,9 +43,6 @@
 //!   `pairs` over a library table (`pairs(string)`) sees nothing, `getmetatable` of the
 //!   globals or a library is `false`, and the string metatable is not protected.
 //! * A `{big_number=…}` result is sent as a bulk string under RESP3 too.
-//! * KEYS and ARGV are the same two tables from call to call (refilled; replaced when a
-//!   script added keys to them): a script that kept a reference to them somewhere that
-//!   outlives it (only the string metatable allows that) sees them refilled.
 
 pub mod cjson;
 pub mod cmsgpack;

@@ -2,8 +2,10 @@
 //! running a cached function, KEYS/ARGV, `redis.call` / `redis.pcall` and their reply
 //! conversion. mlua's safe calls cost a lock, registry references and boxed values per
 //! crossing; a script that does one `redis.call` crossed a dozen times. Here a run is one
-//! `exec_raw` and a `redis.call` is one C function that reads its arguments from the Lua
-//! stack in place and pushes the reply straight from the command's [`Value`].
+//! `lua_pcall` of a C function ([`run`]: no mlua call at all when the result is a string,
+//! a number or nil) and a `redis.call` is one C function that reads its arguments from the
+//! Lua stack in place and pushes the reply straight from the command's [`Value`]. KEYS and
+//! ARGV are fresh tables each run, as Redis makes them.
 //!
 //! # Where the store is during a run
 //!
@@ -21,17 +23,43 @@
 //!   across threads while it runs: the state is `&mut` borrowed by `run`);
 //! * no two `&mut` made from them are alive at once: a `&mut Store` made by `redis.call`
 //!   lives only while the command runs in Rust (no Lua code can run then, so neither the
-//!   hook nor a re-entrant `redis.call`), and `RunCell::in_call` refuses a `redis.call`
-//!   that a `__gc` metamethod would start while another one is converting its reply.
+//!   hook nor a re-entrant `redis.call`: reading the arguments allocates nothing), and
+//!   `RunCell::in_call` refuses a `redis.call` — with a fixed text, touching nothing in
+//!   the cell — that a `__gc` metamethod would start while another one's reply or error
+//!   is being pushed (pushing allocates, an allocation may run a GC step, a GC step may
+//!   run a finalizer written in Lua; hooks do not run in finalizers).
 //!
 //! # Errors and `longjmp`
 //!
-//! Lua raises errors with `longjmp`. The functions here that can raise (`lua_error`,
-//! and any allocation, which can fail with a memory error) run in frames that own nothing
-//! with a destructor: a reply being converted is kept in the [`RunCell`] (dropped by the
-//! next call or the end of the run), argument slices only borrow. A panic in a command
-//! handler is caught, parked in the cell, turned into a Lua error, and resumed by `run`
-//! once the store and session are back in the caller's hands.
+//! Lua raises errors with `longjmp`; Rust allows a `longjmp` over its frames only when
+//! they own nothing with a destructor still to run. So:
+//! * every Lua call that can raise (`lua_error`, and any allocation — a memory error, or
+//!   an error from a `__gc` metamethod the allocation's GC step ran) is made inside a
+//!   protected call: [`run`]'s `lua_pcall` of `run_protected` (filling KEYS/ARGV), the
+//!   script's own `lua_pcall` under the prelude's handler, and, in `redis.call`, a
+//!   `lua_pcall` of `push_outcome` for the reply; outside them, [`run`] only pushes
+//!   values the stack has room for and reads strings without converting numbers;
+//! * the frames between a raising call and its protected call own nothing with a
+//!   destructor: the reply being pushed and the error text are kept in the [`RunCell`]
+//!   (text being formatted — an error reply's, a double's — in its scratch buffer),
+//!   argument slices only borrow, and the `Vec`s of a call with many arguments are
+//!   dropped before anything is pushed;
+//! * `redis.call`'s bookkeeping (`in_call`, the reply) is reset after `push_outcome`'s
+//!   protected call however it ended, and the error re-raised from `redis.call`'s own frame
+//!   (which owns nothing); so a reply that runs out of memory is an error the script can
+//!   catch, and its next `redis.call` works;
+//! * the periodic GC step between scripts is protected too ([`gc_step`]): an error raised
+//!   outside any protected call would reach Lua's panic function, which exits.
+//!
+//! A panic in a command handler is caught (`catch_unwind` around the command, pure Rust),
+//! parked in the cell, turned into a Lua error, and resumed by `run` once the store and
+//! session are back in the caller's hands: no panic unwinds through Lua's C frames.
+//!
+//! The tests of these paths (a wrong-type error inside `redis.call` under nested `pcall`s,
+//! errors rethrown, deep recursion through `redis.call`, a huge string both ways, out of
+//! memory while a reply is pushed, a finalizer that raises) are in `tests/scripting`
+//! (compared with redis-server) and `scripting::lua`'s unit tests. Miri cannot run them:
+//! it does not execute foreign C code (the vendored Lua), which is all of this module.
 
 // The crate denies unsafe code; this module is where scripting's lives, each block with
 // its SAFETY note and the argument above.
@@ -87,6 +115,8 @@ pub struct RunCell {
     nums: UnsafeCell<Vec<u8>>,
     /// The error text a failed call raises or returns.
     err: UnsafeCell<Vec<u8>>,
+    /// Text being pushed while a reply is converted (an error's, a double's).
+    scratch: UnsafeCell<Vec<u8>>,
 }
 
 // SAFETY: the raw pointer is non-null only during a run, on the thread running it (see
@@ -184,6 +214,7 @@ impl RunCell {
             reply: UnsafeCell::new(None),
             nums: UnsafeCell::new(Vec::new()),
             err: UnsafeCell::new(Vec::new()),
+            scratch: UnsafeCell::new(Vec::new()),
         })
     }
 
@@ -234,20 +265,23 @@ pub(crate) fn call_functions(
     cell: &RunCell,
 ) -> mlua::Result<(mlua::Function, mlua::Function)> {
     let p = cell as *const RunCell as *mut c_void;
-    // SAFETY: pushes two closures with one light-userdata upvalue each; stack checked by
-    // exec_raw (3 slots).
+    // SAFETY: pushes two closures with two upvalues each (the cell as light userdata, and
+    // the reply pusher, a C closure over the cell); at most 3 slots in use at once, as
+    // exec_raw checked.
     unsafe {
         lua.exec_raw::<(mlua::Function, mlua::Function)>((), |l| {
-            ffi::lua_pushlightuserdata(l, p);
-            ffi::lua_pushcclosure(l, redis_call_raise, 1);
-            ffi::lua_pushlightuserdata(l, p);
-            ffi::lua_pushcclosure(l, redis_call_pcall, 1);
+            for f in [redis_call_raise as ffi::lua_CFunction, redis_call_pcall] {
+                ffi::lua_pushlightuserdata(l, p);
+                ffi::lua_pushlightuserdata(l, p);
+                ffi::lua_pushcclosure(l, push_outcome, 1);
+                ffi::lua_pushcclosure(l, f, 2);
+            }
         })
     }
 }
 
-/// Keeps `f` in the registry.
-pub(crate) fn pin(lua: &mlua::Lua, f: &mlua::Function) -> mlua::Result<FnRef> {
+/// Keeps `f` (a function, or the hidden globals table) in the registry.
+pub(crate) fn pin(lua: &mlua::Lua, f: impl mlua::IntoLua) -> mlua::Result<FnRef> {
     let mut r = 0;
     // SAFETY: `f` is the one value exec_raw pushed; luaL_ref pops it.
     unsafe {
@@ -256,6 +290,19 @@ pub(crate) fn pin(lua: &mlua::Lua, f: &mlua::Function) -> mlua::Result<FnRef> {
         })?;
     }
     Ok(FnRef(r))
+}
+
+/// An incremental GC step of `kbytes` (Redis's `lua_gc(LUA_GCSTEP)` every 50 scripts),
+/// protected: a step runs `__gc` metamethods, which may raise (the error is dropped, as
+/// an error in a finalizer has no one to go to), and must not reach Lua's panic
+/// function, which exits the process.
+pub(crate) fn gc_step(lua: &mlua::Lua, kbytes: c_int) {
+    // SAFETY: no stack use; exec_raw's protected call catches what the step raises.
+    let _ = unsafe {
+        lua.exec_raw::<()>((), |l| {
+            ffi::lua_gc(l, ffi::LUA_GCSTEP, kbytes);
+        })
+    };
 }
 
 /// Lets a registry reference go.
@@ -268,105 +315,176 @@ pub(crate) fn unref(lua: &mlua::Lua, r: c_int) {
     };
 }
 
-/// A reused KEYS / ARGV table: its registry reference and how many items the last run
-/// put in it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ArrayRef(pub(crate) c_int, pub(crate) usize);
-
 /// What [`run`] left: a reply read off the stack, or `ok, value` for mlua to convert.
 pub(crate) enum Outcome {
     Simple(Value),
-    Stack(mlua::MultiValue),
+    Stack(bool, mlua::Value),
+}
+
+/// The raw state and the registry entries a run uses, made once per Lua state.
+#[derive(Clone, Copy)]
+pub(crate) struct Runner {
+    /// The main `lua_State` of the state (valid as long as the `mlua::Lua`).
+    l: *mut ffi::lua_State,
+    /// [`run_protected`], as a C function in the registry.
+    trampoline: c_int,
+    /// The prelude's error handler (Redis's `__redis__err__handler`).
+    handler: c_int,
+    /// The sandbox's hidden globals table, where KEYS and ARGV go.
+    globals: c_int,
+}
+
+// SAFETY: the pointer is only used by `run`, on the thread that has the `State` (which
+// owns the `mlua::Lua`) mutably borrowed.
+unsafe impl Send for Runner {}
+
+impl Runner {
+    /// Finds the main state and pins the trampoline; `handler` and `globals` are pinned
+    /// already.
+    pub(crate) fn new(lua: &mlua::Lua, handler: FnRef, globals: FnRef) -> mlua::Result<Runner> {
+        let mut l = std::ptr::null_mut();
+        let mut trampoline = 0;
+        // SAFETY: one C function pushed and referenced (luaL_ref pops it); the pointer is
+        // the state exec_raw runs on, the main one (no coroutine runs now).
+        unsafe {
+            lua.exec_raw::<()>((), |state| {
+                l = state;
+                ffi::lua_pushcfunction(state, run_protected);
+                trampoline = ffi::luaL_ref(state, ffi::LUA_REGISTRYINDEX);
+            })?;
+        }
+        Ok(Runner {
+            l,
+            trampoline,
+            handler: handler.0,
+            globals: globals.0,
+        })
+    }
+}
+
+/// What [`run_protected`] reads (through a light userdata) and writes.
+struct RunArgs<'a> {
+    runner: Runner,
+    func: FnRef,
+    function: bool,
+    keys: &'a [&'a [u8]],
+    args: &'a [&'a [u8]],
+    /// The result, when it was simple.
+    simple: Option<Value>,
+    /// Otherwise whether the call succeeded, and its result (or error) in the registry.
+    stack: Option<(bool, c_int)>,
 }
 
 /// Runs `func` under the error handler (Redis's `luaCallFunction`): for a function
-/// (`function`), `keys` and `args` are its two arguments, fresh tables; for a script they
-/// fill the reused KEYS and ARGV. The result is read off the stack when it is simple.
-/// Returns, besides the outcome, whether KEYS and ARGV can be reused (a script may have
-/// added to them).
-#[allow(clippy::too_many_arguments)]
+/// (`function`), `keys` and `args` are its two arguments; for a script they become the
+/// globals KEYS and ARGV, in the sandbox's hidden globals. Either way they are fresh
+/// tables each run, as in Redis: a script that kept a reference to an earlier run's KEYS
+/// still sees that run's keys. The result is read off the stack when it is simple (a
+/// string, a number, nil); otherwise it comes back for mlua to convert.
+///
+/// This is mlua's `exec_raw` without its per-call costs (a lock, two C closures
+/// allocated, a stack guard, a `MultiValue`): the caller has the state `&mut` (see
+/// `State::run`), so nothing else uses it meanwhile, and the stack is put back as it was.
 pub(crate) fn run(
     lua: &mlua::Lua,
-    handler: FnRef,
+    runner: Runner,
     func: FnRef,
     function: bool,
     keys: &[&[u8]],
     args: &[&[u8]],
-    keys_ref: ArrayRef,
-    argv_ref: ArrayRef,
-) -> (mlua::Result<Outcome>, (bool, bool)) {
-    let mut simple = None;
-    let mut reuse = (true, true);
-    let reg = |l, r: c_int| unsafe {
-        // SAFETY: pushes a registry value; stack checked below.
-        ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, r as ffi::lua_Integer);
+) -> Result<Outcome, String> {
+    let l = runner.l;
+    let mut run = RunArgs {
+        runner,
+        func,
+        function,
+        keys,
+        args,
+        simple: None,
+        stack: None,
     };
-    // SAFETY: exec_raw runs the closure in protected mode on this state's stack; the
-    // stack is checked before use, and left holding either nothing (a simple result, in
-    // `simple`) or `ok, value` for mlua to convert.
-    let values = unsafe {
-        lua.exec_raw::<mlua::MultiValue>((), |l| {
-            if ffi::lua_checkstack(l, 8) == 0 {
-                return;
-            }
-            let base = ffi::lua_gettop(l);
-            reg(l, handler.0);
-            reg(l, func.0);
-            let nargs = if function {
-                push_strings(l, keys);
-                push_strings(l, args);
-                2
+    // SAFETY: `l` is the main state of `lua`, which the caller holds for the whole call;
+    // two values pushed onto its stack (which has room for LUA_MINSTACK outside any
+    // call, as mlua's own calls assume), the protected call pops them, and the stack is
+    // set back to `top` before returning. `run` outlives the call that reads it.
+    unsafe {
+        let top = ffi::lua_gettop(l);
+        ffi::lua_rawgeti(
+            l,
+            ffi::LUA_REGISTRYINDEX,
+            runner.trampoline as ffi::lua_Integer,
+        );
+        ffi::lua_pushlightuserdata(l, (&mut run as *mut RunArgs).cast());
+        let status = ffi::lua_pcall(l, 1, ffi::LUA_MULTRET, 0);
+        let out = if status != 0 {
+            // The call failed outside the script (out of memory filling KEYS, …). (Only a
+            // string is read: converting a number would allocate, unprotected.)
+            let mut len = 0usize;
+            let msg = if ffi::lua_type(l, -1) == ffi::LUA_TSTRING {
+                let p = ffi::lua_tolstring(l, -1, &mut len);
+                String::from_utf8_lossy(std::slice::from_raw_parts(p.cast(), len)).into_owned()
             } else {
-                reg(l, keys_ref.0);
-                fill_array(l, keys, keys_ref.1);
-                ffi::lua_pop(l, 1);
-                reg(l, argv_ref.0);
-                fill_array(l, args, argv_ref.1);
-                ffi::lua_pop(l, 1);
-                0
+                "unknown error".to_string()
             };
-            let status = ffi::lua_pcall(l, nargs, 1, base + 1);
-            if !function {
-                reg(l, keys_ref.0);
-                reuse.0 = only_indices(l, -1, keys.len());
-                ffi::lua_pop(l, 1);
-                reg(l, argv_ref.0);
-                reuse.1 = only_indices(l, -1, args.len());
-                ffi::lua_pop(l, 1);
-            }
-            if status == 0 {
-                simple = simple_result(l, -1);
-            }
-            if simple.is_some() {
-                ffi::lua_settop(l, base);
-            } else {
-                ffi::lua_pushboolean(l, (status == 0) as c_int);
-                ffi::lua_replace(l, base + 1);
-            }
-        })
-    };
-    let outcome = values.map(|values| match simple {
-        Some(v) => Outcome::Simple(v),
-        None if values.is_empty() => Outcome::Simple(Value::Error(
-            "ERR Error running script: Lua stack overflow".into(),
-        )),
-        None => Outcome::Stack(values),
-    });
-    (outcome, reuse)
+            Err(msg)
+        } else if let Some(v) = run.simple.take() {
+            Ok(Outcome::Simple(v))
+        } else if let Some((ok, r)) = run.stack {
+            // mlua takes the value from the registry, protected.
+            let v = lua.exec_raw::<mlua::Value>((), |l| {
+                ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, r as ffi::lua_Integer);
+                ffi::luaL_unref(l, ffi::LUA_REGISTRYINDEX, r);
+            });
+            v.map(|v| Outcome::Stack(ok, v)).map_err(|e| e.to_string())
+        } else {
+            Ok(Outcome::Simple(Value::Error(
+                "ERR Error running script: Lua stack overflow".into(),
+            )))
+        };
+        ffi::lua_settop(l, top);
+        out
+    }
 }
 
-/// Keeps a new empty table in the registry (the reused KEYS / ARGV).
-pub(crate) fn new_table_ref(lua: &mlua::Lua) -> mlua::Result<(c_int, mlua::Table)> {
-    let mut r = 0;
-    // SAFETY: one table made, one copy referenced, one returned.
-    let t = unsafe {
-        lua.exec_raw::<mlua::Table>((), |l| {
-            ffi::lua_createtable(l, 4, 0);
-            ffi::lua_pushvalue(l, -1);
-            r = ffi::luaL_ref(l, ffi::LUA_REGISTRYINDEX);
-        })?
+/// The protected part of [`run`]: its argument is the `RunArgs`. Fills KEYS / ARGV (or
+/// the function's arguments), calls the function under the handler, and leaves the
+/// result simple, in `simple`, or in the registry (`stack`). Owns nothing with a
+/// destructor (an allocation failing while KEYS is filled raises from here).
+unsafe extern "C-unwind" fn run_protected(l: *mut ffi::lua_State) -> c_int {
+    let run = &mut *(ffi::lua_touserdata(l, 1) as *mut RunArgs);
+    ffi::lua_settop(l, 0);
+    if ffi::lua_checkstack(l, 8) == 0 {
+        return 0;
+    }
+    let reg = |r: c_int| ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, r as ffi::lua_Integer);
+    reg(run.runner.handler);
+    reg(run.func.0);
+    let nargs = if run.function {
+        push_strings(l, run.keys);
+        push_strings(l, run.args);
+        2
+    } else {
+        reg(run.runner.globals);
+        ffi::lua_pushlstring(l, c"KEYS".as_ptr(), 4);
+        push_strings(l, run.keys);
+        ffi::lua_rawset(l, -3);
+        ffi::lua_pushlstring(l, c"ARGV".as_ptr(), 4);
+        push_strings(l, run.args);
+        ffi::lua_rawset(l, -3);
+        ffi::lua_pop(l, 1);
+        0
     };
-    Ok((r, t))
+    let status = ffi::lua_pcall(l, nargs, 1, 1);
+    if status == 0 {
+        run.simple = simple_result(l, -1);
+        if run.simple.is_some() {
+            return 0;
+        }
+    }
+    // (luaL_ref allocates: done here, protected.)
+    let r = ffi::luaL_ref(l, ffi::LUA_REGISTRYINDEX);
+    run.stack = Some((status == 0, r));
+    0
 }
 
 unsafe extern "C-unwind" fn redis_call_raise(l: *mut ffi::lua_State) -> c_int {
@@ -383,44 +501,83 @@ unsafe extern "C-unwind" fn redis_call_pcall(l: *mut ffi::lua_State) -> c_int {
 unsafe fn redis_call(l: *mut ffi::lua_State, raise: bool) -> c_int {
     let cell = &*(ffi::lua_touserdata(l, ffi::lua_upvalueindex(1)) as *const RunCell);
     if cell.in_call.get() {
-        // A __gc metamethod run by an allocation of another call's reply conversion.
-        let err = &mut *cell.err.get();
-        err.clear();
-        err.extend_from_slice(
-            b"ERR redis.call/pcall can only be called inside a script invocation",
+        // A __gc metamethod run by an allocation while another call's reply is pushed:
+        // refused with a fixed text (the cell's buffers belong to that other call).
+        ffi::lua_createtable(l, 0, 1);
+        ffi::lua_pushlstring(l, c"err".as_ptr(), 3);
+        ffi::lua_pushstring(
+            l,
+            c"ERR redis.call/pcall can only be called inside a script invocation".as_ptr(),
         );
-        return push_error(l, cell, raise);
+        ffi::lua_rawset(l, -3);
+        if raise {
+            ffi::lua_error(l);
+        }
+        return 1;
     }
     cell.in_call.set(true);
     let ok = call_inner(l, cell);
-    let n = if ok {
-        // The reply stays in the cell while it is pushed.
-        let resp = cell.with_ctx_unchecked().map_or(2, |rc| (*rc.session).resp);
-        match &*cell.reply.get() {
-            Some(v) => {
-                if ffi::lua_checkstack(l, 4) == 0 {
-                    cell.in_call.set(false);
-                    ffi::lua_pushstring(l, c"reached lua stack limit".as_ptr());
-                    ffi::lua_error(l);
-                }
-                push_value(l, v, resp == 3, 0);
-            }
-            None => ffi::lua_pushnil(l),
-        }
-        1
-    } else {
-        0
-    };
-    *cell.reply.get() = None;
-    cell.in_call.set(false);
-    if ok {
-        return n;
-    }
-    if (*cell.panic.get()).is_some() {
+    if !ok && (*cell.panic.get()).is_some() {
+        cell.in_call.set(false);
         ffi::lua_pushstring(l, c"ERR panic in a command called from script".as_ptr());
         ffi::lua_error(l);
     }
-    push_error(l, cell, raise)
+    // The reply (or the error text) is pushed by `push_outcome` under `lua_pcall`: the
+    // pushing allocates, so it can fail (out of memory, a __gc metamethod raising), and
+    // `in_call` must be cleared however it ends.
+    let status = if ffi::lua_checkstack(l, 4) == 0 {
+        ffi::lua_pushstring(l, c"reached lua stack limit".as_ptr());
+        ffi::LUA_ERRRUN
+    } else {
+        ffi::lua_pushvalue(l, ffi::lua_upvalueindex(2));
+        ffi::lua_pushboolean(l, ok as c_int);
+        ffi::lua_pcall(l, 1, 1, 0)
+    };
+    *cell.reply.get() = None;
+    cell.in_call.set(false);
+    if status == ffi::LUA_ERRRUN && is_stack_overflow(l) {
+        // Lua located the error at this C function (no position); Redis, without the
+        // pusher's call, hits it in the script's next call: located at the script's line.
+        ffi::luaL_where(l, 1);
+        ffi::lua_insert(l, -2);
+        ffi::lua_concat(l, 2);
+    }
+    if status != 0 || (!ok && raise) {
+        ffi::lua_error(l);
+    }
+    1
+}
+
+/// True if the top of the stack is Lua's "stack overflow" error (too many nested calls).
+unsafe fn is_stack_overflow(l: *mut ffi::lua_State) -> bool {
+    if ffi::lua_type(l, -1) != ffi::LUA_TSTRING {
+        return false;
+    }
+    let mut len = 0usize;
+    let p = ffi::lua_tolstring(l, -1, &mut len);
+    std::slice::from_raw_parts(p.cast::<u8>(), len) == b"stack overflow"
+}
+
+/// Pushes the outcome of the call `redis_call` runs (its argument: true when the reply
+/// is in the cell, false when the error text is): the reply converted, or `{err = …}`.
+/// Runs under `lua_pcall` with `in_call` set, so nothing else touches the cell's reply
+/// and error text meanwhile.
+unsafe extern "C-unwind" fn push_outcome(l: *mut ffi::lua_State) -> c_int {
+    let cell = &*(ffi::lua_touserdata(l, ffi::lua_upvalueindex(1)) as *const RunCell);
+    if ffi::lua_toboolean(l, 1) == 0 {
+        let err = &*cell.err.get();
+        ffi::lua_createtable(l, 0, 1);
+        ffi::lua_pushlstring(l, c"err".as_ptr(), 3);
+        ffi::lua_pushlstring(l, err.as_ptr().cast(), err.len());
+        ffi::lua_rawset(l, -3);
+        return 1;
+    }
+    let resp = cell.with_ctx_unchecked().map_or(2, |rc| (*rc.session).resp);
+    match &*cell.reply.get() {
+        Some(v) => push_value(l, cell, v, resp == 3, 0),
+        None => ffi::lua_pushnil(l),
+    }
+    1
 }
 
 impl RunCell {
@@ -429,19 +586,6 @@ impl RunCell {
         let p = self.ctx.get();
         (!p.is_null()).then(|| &*p)
     }
-}
-
-/// Pushes `{err = <cell.err>}`, then raises it (`raise`) or returns it.
-unsafe fn push_error(l: *mut ffi::lua_State, cell: &RunCell, raise: bool) -> c_int {
-    let err = &*cell.err.get();
-    ffi::lua_createtable(l, 0, 1);
-    ffi::lua_pushlstring(l, c"err".as_ptr(), 3);
-    ffi::lua_pushlstring(l, err.as_ptr().cast(), err.len());
-    ffi::lua_rawset(l, -3);
-    if raise {
-        ffi::lua_error(l);
-    }
-    1
 }
 
 /// Sets the cell's error text to Redis's form of `buf` (`luaPushErrorBuff`).
@@ -633,7 +777,7 @@ const MAX_DEPTH: usize = 1000;
 
 /// A command's reply as the script sees it (Redis `redisProtocolToLuaType`; the rules are
 /// in [`convert`]'s docs). Needs 4 free stack slots; checks for more per nesting level.
-unsafe fn push_value(l: *mut ffi::lua_State, v: &Value, r3: bool, depth: usize) {
+unsafe fn push_value(l: *mut ffi::lua_State, cell: &RunCell, v: &Value, r3: bool, depth: usize) {
     if depth > MAX_DEPTH || ffi::lua_checkstack(l, 4) == 0 {
         ffi::lua_pushstring(l, c"reached lua stack limit".as_ptr());
         ffi::lua_error(l);
@@ -646,13 +790,17 @@ unsafe fn push_value(l: *mut ffi::lua_State, v: &Value, r3: bool, depth: usize) 
             wrap_top(l, c"ok");
         }
         Value::Error(e) => {
-            let mut buf = Vec::with_capacity(e.len() + 1);
-            buf.push(b'-');
-            buf.extend_from_slice(e.as_bytes());
-            let text = convert::error_text(&buf);
-            drop(buf);
-            push_bytes(l, &text);
+            // The text is made in the cell's scratch buffer: this frame must own nothing
+            // with a destructor while Lua may raise.
+            let scratch = &mut *cell.scratch.get();
+            scratch.clear();
+            scratch.push(b'-');
+            scratch.extend_from_slice(e.as_bytes());
+            let text = convert::error_text(scratch);
+            scratch.clear();
+            scratch.extend_from_slice(&text);
             drop(text);
+            push_bytes(l, scratch);
             wrap_top(l, c"err");
         }
         Value::Nil | Value::NilArray => {
@@ -662,12 +810,12 @@ unsafe fn push_value(l: *mut ffi::lua_State, v: &Value, r3: bool, depth: usize) 
                 ffi::lua_pushboolean(l, 0)
             }
         }
-        Value::Array(items) | Value::Push(items) => push_array(l, items, r3, depth),
-        Value::Set(items) if !r3 => push_array(l, items, r3, depth),
+        Value::Array(items) | Value::Push(items) => push_array(l, cell, items, r3, depth),
+        Value::Set(items) if !r3 => push_array(l, cell, items, r3, depth),
         Value::Set(items) => {
             ffi::lua_createtable(l, 0, items.len().min(1 << 20) as c_int);
             for it in items {
-                push_value(l, it, r3, depth + 1);
+                push_value(l, cell, it, r3, depth + 1);
                 if ffi::lua_type(l, -1) == ffi::LUA_TNIL {
                     ffi::lua_pop(l, 1);
                 } else {
@@ -680,28 +828,30 @@ unsafe fn push_value(l: *mut ffi::lua_State, v: &Value, r3: bool, depth: usize) 
         Value::Map(pairs) if !r3 => {
             ffi::lua_createtable(l, (pairs.len() * 2).min(1 << 20) as c_int, 0);
             for (i, (k, v)) in pairs.iter().enumerate() {
-                push_value(l, k, r3, depth + 1);
+                push_value(l, cell, k, r3, depth + 1);
                 ffi::lua_rawseti(l, -2, (2 * i + 1) as ffi::lua_Integer);
-                push_value(l, v, r3, depth + 1);
+                push_value(l, cell, v, r3, depth + 1);
                 ffi::lua_rawseti(l, -2, (2 * i + 2) as ffi::lua_Integer);
             }
         }
         Value::Map(pairs) => {
             ffi::lua_createtable(l, 0, pairs.len().min(1 << 20) as c_int);
             for (k, v) in pairs {
-                push_value(l, k, r3, depth + 1);
+                push_value(l, cell, k, r3, depth + 1);
                 if ffi::lua_type(l, -1) == ffi::LUA_TNIL {
                     ffi::lua_pop(l, 1);
                 } else {
-                    push_value(l, v, r3, depth + 1);
+                    push_value(l, cell, v, r3, depth + 1);
                     ffi::lua_rawset(l, -3);
                 }
             }
             wrap_top(l, c"map");
         }
         Value::Double(d) if !r3 => {
-            let s = crate::util::float::fmt_g17(*d);
-            push_bytes(l, s.as_bytes());
+            let scratch = &mut *cell.scratch.get();
+            scratch.clear();
+            scratch.extend_from_slice(crate::util::float::fmt_g17(*d).as_bytes());
+            push_bytes(l, scratch);
         }
         Value::Double(d) => {
             ffi::lua_pushnumber(l, *d);
@@ -731,60 +881,31 @@ unsafe fn push_value(l: *mut ffi::lua_State, v: &Value, r3: bool, depth: usize) 
             wrap_top(l, c"big_number");
         }
         // Scripts do not see attributes (Redis drops them), only the reply.
-        Value::Attribute(_, v) => push_value(l, v, r3, depth),
+        Value::Attribute(_, v) => push_value(l, cell, v, r3, depth),
     }
 }
 
-unsafe fn push_array(l: *mut ffi::lua_State, items: &[Value], r3: bool, depth: usize) {
+unsafe fn push_array(
+    l: *mut ffi::lua_State,
+    cell: &RunCell,
+    items: &[Value],
+    r3: bool,
+    depth: usize,
+) {
     ffi::lua_createtable(l, items.len().min(1 << 20) as c_int, 0);
     for (i, it) in items.iter().enumerate() {
-        push_value(l, it, r3, depth + 1);
+        push_value(l, cell, it, r3, depth + 1);
         ffi::lua_rawseti(l, -2, (i + 1) as ffi::lua_Integer);
     }
 }
 
-/// Fills the table at the top of the stack with `items` as 1..n, clearing `1..=old_len`
-/// beyond n (the reused KEYS / ARGV).
-unsafe fn fill_array(l: *mut ffi::lua_State, items: &[&[u8]], old_len: usize) {
+/// Pushes a fresh array of `items` (KEYS / ARGV). Needs 2 stack slots.
+unsafe fn push_strings(l: *mut ffi::lua_State, items: &[&[u8]]) {
+    ffi::lua_createtable(l, items.len().min(1 << 20) as c_int, 0);
     for (i, it) in items.iter().enumerate() {
         push_bytes(l, it);
         ffi::lua_rawseti(l, -2, (i + 1) as ffi::lua_Integer);
     }
-    for i in items.len()..old_len {
-        ffi::lua_pushnil(l);
-        ffi::lua_rawseti(l, -2, (i + 1) as ffi::lua_Integer);
-    }
-}
-
-/// Pushes a fresh array of `items` (a function's KEYS / ARGV arguments).
-unsafe fn push_strings(l: *mut ffi::lua_State, items: &[&[u8]]) {
-    ffi::lua_createtable(l, items.len().min(1 << 20) as c_int, 0);
-    fill_array(l, items, 0);
-}
-
-/// True if the table at `idx` holds exactly the keys 1..=n (values aside): a script may
-/// have added to its KEYS / ARGV, which must then not be reused. Needs 2 stack slots.
-unsafe fn only_indices(l: *mut ffi::lua_State, idx: c_int, n: usize) -> bool {
-    let idx = if idx < 0 {
-        ffi::lua_gettop(l) + idx + 1
-    } else {
-        idx
-    };
-    let mut count = 0usize;
-    ffi::lua_pushnil(l);
-    while ffi::lua_next(l, idx) != 0 {
-        let fine = ffi::lua_type(l, -2) == ffi::LUA_TNUMBER && {
-            let k = ffi::lua_tonumber(l, -2);
-            k >= 1.0 && k <= n as f64 && k.fract() == 0.0
-        };
-        ffi::lua_pop(l, 1);
-        count += 1;
-        if !fine || count > n {
-            ffi::lua_pop(l, 1);
-            return false;
-        }
-    }
-    count == n
 }
 
 /// A script's result read straight off the stack when it is a string, a number or nil

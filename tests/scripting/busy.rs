@@ -145,6 +145,7 @@ mod server {
         let mut ctl = Raw::connect(addr);
         ctl.cmds("CONFIG SET busy-reply-threshold 100");
         ctl.cmds("DEL busy:k busy:q");
+        ctl.cmds("CONFIG RESETSTAT");
         // (Connected, and served once, before the script: emu serve does not take new
         // connections while a script is timed out.)
         let mut a = Raw::connect(addr);
@@ -222,6 +223,24 @@ mod server {
         out.push(format!("SET -> {}", text(c.cmds("SET busy:k 3"))));
         out.push(format!("EXEC -> {}", text(c.cmds("EXEC"))));
         out.push(format!("GET -> {}", text(c.cmds("GET busy:k"))));
+        // The commands served (or refused) while busy count as the clients' own.
+        let stats = text(ctl.cmds("INFO commandstats"));
+        let mut lines: Vec<String> = stats
+            .lines()
+            // (Not PING: how many the test's polling sent before the script started
+            // depends on timing.)
+            .filter(|l| l.starts_with("cmdstat_") && !l.starts_with("cmdstat_ping:"))
+            .map(|line| {
+                // calls, rejected_calls, failed_calls (the timings differ).
+                let kept: Vec<&str> = line
+                    .split([':', ','])
+                    .filter(|f| !f.starts_with("usec"))
+                    .collect();
+                kept.join(" ")
+            })
+            .collect();
+        lines.sort();
+        out.extend(lines);
         out
     }
 
@@ -267,6 +286,36 @@ fn embedded_handles_see_busy_and_kill() {
     assert_eq!(
         busy,
         "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    );
+    // The commands Redis allows while busy run (as over the wire); a refused one flags
+    // the transaction being queued.
+    let msg = |r: emu::Result<Value>| match r {
+        Ok(v) => format!("{v:?}"),
+        Err(e) => e.message().to_string(),
+    };
+    let seen: Vec<String> = [
+        &[&b"WATCH"[..], b"busy:k"][..],
+        &[b"MULTI"],
+        &[b"SET", b"busy:k", b"1"],
+        &[b"EXEC"],
+        &[b"UNWATCH"],
+        &[b"MULTI"],
+        &[b"DISCARD"],
+    ]
+    .iter()
+    .map(|argv| msg(other.execute(argv)))
+    .collect();
+    assert_eq!(
+        seen,
+        [
+            "simple(OK)",
+            "simple(OK)",
+            "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
+            "EXECABORT Transaction discarded because of: BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
+            "simple(OK)",
+            "simple(OK)",
+            "simple(OK)",
+        ]
     );
     assert_eq!(other.execute(&[b"SCRIPT", b"KILL"]).unwrap(), Value::ok());
     let e = t.join().unwrap().unwrap_err();

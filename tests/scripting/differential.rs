@@ -337,6 +337,20 @@ fn cases() -> Vec<Vec<Vec<String>>> {
             eval("return redis.call('lpush', KEYS[1], 'b')", &["str"], &[]),
             eval("return redis.pcall('lpush', KEYS[1], 'b')", &["str"], &[]),
             eval("local r = redis.pcall('lpush', KEYS[1], 'b'); return r.err", &["str"], &[]),
+            // Errors inside nested pcalls, caught, rethrown, and redis.call working after.
+            eval("local ok, e = pcall(function() local ok2, e2 = pcall(redis.call, 'lpush', KEYS[1], 'b') error(e2) end) return e.err", &["str"], &[]),
+            eval("local ok, e = pcall(function() local ok2, e2 = pcall(redis.call, 'lpush', KEYS[1], 'b') error(e2) end) error(e)", &["str"], &[]),
+            eval("local ok, e = pcall(function() return pcall(function() error('inner') end) end) return {tostring(ok), tostring(e)}", &[], &[]),
+            eval("local ok, e = pcall(redis.call, 'lpush', KEYS[1], 'b') return {tostring(ok), redis.call('get', KEYS[1]), redis.call('strlen', KEYS[1])}", &["str"], &[]),
+            eval("return {xpcall(function() return redis.call('lpush', KEYS[1], 'b') end, function(e) return redis.call('get', KEYS[1]) end)}", &["str"], &[]),
+            eval("for i = 1, 100 do pcall(redis.call, 'lpush', KEYS[1], 'b') end return redis.call('get', KEYS[1])", &["str"], &[]),
+            eval("local function f(n) if n == 0 then return redis.call('lpush', KEYS[1], 'b') end return f(n - 1) end return f(150)", &["str"], &[]),
+            eval("local function f() return redis.call('get', KEYS[1]) .. f() end return f()", &["str"], &[]),
+        ],
+        // A huge string through redis.call, both ways.
+        vec![
+            eval("redis.call('set', KEYS[1], string.rep('x', 10 * 1024 * 1024)) return #redis.call('get', KEYS[1])", &["big"], &[]),
+            eval("return #redis.call('getrange', KEYS[1], 0, -1) + #redis.call('get', KEYS[1])", &["big"], &[]),
         ],
         // Libraries and builtins.
         simple("return bit.band(0xff, 0x0f) .. ' ' .. bit.tohex(255) .. ' ' .. bit.bxor(5,3) .. ' ' .. bit.lshift(1, 31) .. ' ' .. bit.tohex(-1, -4)"),

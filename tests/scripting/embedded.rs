@@ -342,3 +342,29 @@ redis.register_function{function_name='count', callback=function(keys) return re
     });
     assert_eq!(logged, ["HSET"], "the function's effects, never FCALL");
 }
+
+/// Each run gets fresh KEYS and ARGV tables, as in Redis: a table a script managed to keep
+/// (through the string metatable, which emu does not protect) still holds its own run's
+/// keys after the next run.
+#[test]
+fn kept_keys_are_not_refilled_by_the_next_run() {
+    let r = redis();
+    let stashed: i64 = r
+        .eval(
+            "return pcall(function() getmetatable('').stash = {KEYS, ARGV} end) and 1 or 0",
+            "first",
+            "a1",
+        )
+        .unwrap();
+    if stashed == 0 {
+        return; // The sandbox refused: nothing can be kept.
+    }
+    let v: Vec<String> = r
+        .eval(
+            "local s = getmetatable('').stash return {KEYS[1], ARGV[1], s[1][1], s[2][1], tostring(#s[1]), tostring(#s[2])}",
+            ("second", "other"),
+            ("b1", "b2"),
+        )
+        .unwrap();
+    assert_eq!(v, ["second", "b1", "first", "a1", "1", "1"]);
+}
