@@ -7,13 +7,14 @@
 #     `XRANGE s - + COUNT 100` on a 1,000-entry stream, emu/redis requests-per-second ratio.
 #
 #   benches/streams.sh                 # builds the release emu first
-#   N=200000 CLIENTS=50 ENTRIES=1000000 REPEAT=3 benches/streams.sh
+#   N=200000 N_P16=1000000 CLIENTS=50 ENTRIES=1000000 REPEAT=3 benches/streams.sh
 #
 # A benchmark, not a test: numbers depend on the machine; the best of REPEAT runs counts.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 N=${N:-200000}
+N_P16=${N_P16:-1000000}
 CLIENTS=${CLIENTS:-50}
 ENTRIES=${ENTRIES:-1000000}
 REPEAT=${REPEAT:-3}
@@ -65,21 +66,26 @@ redis-cli -p "$REDIS_PORT" flushall >/dev/null
 rm -f "$TMP/xadd.resp"
 
 # 2. Throughput.
-best() { # port pipeline command...
+# Requests per run: -P 16 gets more (N_P16), so that a run lasts long enough (at ~800 K/s,
+# 200 K requests are a quarter of a second, mostly the 50 clients connecting).
+requests() { if [ "$1" = 16 ]; then echo "$N_P16"; else echo "$N"; fi; }
+rps() { # port pipeline command...
   local port=$1 p=$2; shift 2
-  local b=0
+  redis-benchmark -p "$port" -c "$CLIENTS" -n "$(requests "$p")" -P "$p" --csv "$@" 2>/dev/null | tail -n 1 | tr -d '"' | awk -F, '{ print $2 }'
+}
+# Alternating runs (emu, redis, emu, …); the best of REPEAT per server counts.
+compare() { # label pipeline command...
+  local label=$1 p=$2; shift 2
+  local e=0 r=0
   for _ in $(seq "$REPEAT"); do
-    local r
-    r=$(redis-benchmark -p "$port" -c "$CLIENTS" -n "$N" -P "$p" --csv "$@" 2>/dev/null | tail -n 1 | tr -d '"' | awk -F, '{ print $2 }')
-    b=$(python3 -c "print(max($b, float('$r')))")
+    e=$(python3 -c "print(max($e, float('$(rps "$EMU_PORT" "$p" "$@")')))")
+    r=$(python3 -c "print(max($r, float('$(rps "$REDIS_PORT" "$p" "$@")')))")
   done
-  echo "$b"
+  printf '%-28s %4s %12.0f %12.0f %7.2f\n' "$label" "$p" "$e" "$r" "$(python3 -c "print($e/$r)")"
 }
 printf '%-28s %4s %12s %12s %7s\n' test P emu_rps redis_rps ratio
 for P in 1 16; do
-  e=$(best "$EMU_PORT" "$P" XADD s '*' f v)
-  r=$(best "$REDIS_PORT" "$P" XADD s '*' f v)
-  printf '%-28s %4s %12.0f %12.0f %7.2f\n' "XADD s * f v" "$P" "$e" "$r" "$(python3 -c "print($e/$r)")"
+  compare "XADD s * f v" "$P" XADD s '*' f v
 done
 for port in "$EMU_PORT" "$REDIS_PORT"; do
   redis-cli -p "$port" del r >/dev/null
@@ -90,7 +96,5 @@ for j in range(1000):
 " | redis-cli -p "$port" --pipe >/dev/null
 done
 for P in 1 16; do
-  e=$(best "$EMU_PORT" "$P" XRANGE r - + COUNT 100)
-  r=$(best "$REDIS_PORT" "$P" XRANGE r - + COUNT 100)
-  printf '%-28s %4s %12.0f %12.0f %7.2f\n' "XRANGE r - + COUNT 100" "$P" "$e" "$r" "$(python3 -c "print($e/$r)")"
+  N_P16=$N compare "XRANGE r - + COUNT 100" "$P" XRANGE r - + COUNT 100
 done
