@@ -2,7 +2,7 @@
 //! running a cached function, KEYS/ARGV, `redis.call` / `redis.pcall` and their reply
 //! conversion. mlua's safe calls cost a lock, registry references and boxed values per
 //! crossing; a script that does one `redis.call` crossed a dozen times. Here a run is one
-//! `lua_pcall` of a C function ([`run`]: no mlua call at all when the result is a string,
+//! `lua_pcall` of a C function (`run`: no mlua call at all when the result is a string,
 //! a number or nil) and a `redis.call` is one C function that reads its arguments from the
 //! Lua stack in place and pushes the reply straight from the command's [`Value`]. KEYS and
 //! ARGV are fresh tables each run, as Redis makes them.
@@ -35,9 +35,9 @@
 //! they own nothing with a destructor still to run. So:
 //! * every Lua call that can raise (`lua_error`, and any allocation — a memory error, or
 //!   an error from a `__gc` metamethod the allocation's GC step ran) is made inside a
-//!   protected call: [`run`]'s `lua_pcall` of `run_protected` (filling KEYS/ARGV), the
+//!   protected call: `run`'s `lua_pcall` of `run_protected` (filling KEYS/ARGV), the
 //!   script's own `lua_pcall` under the prelude's handler, and, in `redis.call`, a
-//!   `lua_pcall` of `push_outcome` for the reply; outside them, [`run`] only pushes
+//!   `lua_pcall` of `push_outcome` for the reply; outside them, `run` only pushes
 //!   values the stack has room for and reads strings without converting numbers;
 //! * the frames between a raising call and its protected call own nothing with a
 //!   destructor: the reply being pushed and the error text are kept in the [`RunCell`]
@@ -48,7 +48,7 @@
 //!   protected call however it ended, and the error re-raised from `redis.call`'s own frame
 //!   (which owns nothing); so a reply that runs out of memory is an error the script can
 //!   catch, and its next `redis.call` works;
-//! * the periodic GC step between scripts is protected too ([`gc_step`]): an error raised
+//! * the periodic GC step between scripts is protected too (`gc_step`): an error raised
 //!   outside any protected call would reach Lua's panic function, which exits.
 //!
 //! A panic in a command handler is caught (`catch_unwind` around the command, pure Rust),
