@@ -86,54 +86,80 @@ pub fn encode_into(
     rng_state: u64,
     recorded_at_ms: u64,
 ) -> std::io::Result<u64> {
-    let mut total = 0u64;
-    let h = frame::header(frame::SNAP_MAGIC, gen);
-    w.write_all(&h)?;
-    total += h.len() as u64;
-    let mut rec = Vec::with_capacity(4096);
-    let emit = |w: &mut dyn Write, rec: &mut Vec<u8>| -> std::io::Result<u64> {
-        frame::seal_record(rec, 0);
-        w.write_all(rec)?;
-        let n = rec.len() as u64;
-        rec.clear();
-        rec.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
-        Ok(n)
-    };
-    rec.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
+    let mut out = Records::start(w, gen)?;
     let meta = SnapMeta {
         rng_state,
         recorded_at_ms,
         db_keys: dbs.iter().map(|d| d.len() as u64).collect(),
     };
-    model::encode_payload(&mut rec, kind::META, &meta).map_err(std::io::Error::other)?;
-    total += emit(w, &mut rec)?;
+    model::encode_payload(out.payload(), kind::META, &meta).map_err(std::io::Error::other)?;
+    out.emit(w)?;
     for (name, code) in libs {
         let lib = LibraryRecord {
             name: name.as_bytes().to_vec(),
             code: code.clone(),
         };
-        model::encode_payload(&mut rec, kind::LIBRARY, &lib).map_err(std::io::Error::other)?;
-        total += emit(w, &mut rec)?;
+        model::encode_payload(out.payload(), kind::LIBRARY, &lib).map_err(std::io::Error::other)?;
+        out.emit(w)?;
     }
     let mut count = 0u64;
     for (i, db) in dbs.iter().enumerate() {
         let mut keys: Vec<(&[u8], &Entry)> = db.dict.iter().collect();
         keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for (key, e) in keys {
-            model::write_key_payload(&mut rec, i as u32, key, e.expire(), &e.obj);
-            if rec.len() - frame::RECORD_HEADER_LEN > frame::MAX_PAYLOAD {
+            model::write_key_payload(out.payload(), i as u32, key, e.expire(), &e.obj);
+            if out.payload().len() - frame::RECORD_HEADER_LEN > frame::MAX_PAYLOAD {
                 return Err(std::io::Error::other(format!(
                     "key {:?} is larger than the 4 GiB record limit",
                     String::from_utf8_lossy(key)
                 )));
             }
-            total += emit(w, &mut rec)?;
+            out.emit(w)?;
             count += 1;
         }
     }
-    model::encode_payload(&mut rec, kind::END, &count).map_err(std::io::Error::other)?;
-    total += emit(w, &mut rec)?;
-    Ok(total)
+    model::encode_payload(out.payload(), kind::END, &count).map_err(std::io::Error::other)?;
+    out.emit(w)?;
+    Ok(out.total)
+}
+
+/// Frames whole-snapshot records into a writer one at a time: [`Records::start`] writes
+/// the file header; each payload is encoded into [`Records::payload`] (behind room for the
+/// record header) and [`Records::emit`] seals and writes it. Every writer of a whole
+/// snapshot goes through it (the store's, and `emu compact`'s streamed one).
+pub(crate) struct Records {
+    rec: Vec<u8>,
+    /// Bytes written so far (file header included).
+    pub(crate) total: u64,
+}
+
+impl Records {
+    /// Writes the header of snapshot generation `gen`.
+    pub(crate) fn start(w: &mut dyn Write, gen: u64) -> std::io::Result<Records> {
+        let h = frame::header(frame::SNAP_MAGIC, gen);
+        w.write_all(&h)?;
+        let mut rec = Vec::with_capacity(4096);
+        rec.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
+        Ok(Records {
+            rec,
+            total: h.len() as u64,
+        })
+    }
+
+    /// The buffer to encode the next record's payload into (after the header's room).
+    pub(crate) fn payload(&mut self) -> &mut Vec<u8> {
+        &mut self.rec
+    }
+
+    /// Seals the record encoded into [`Records::payload`], writes it and starts the next.
+    pub(crate) fn emit(&mut self, w: &mut dyn Write) -> std::io::Result<()> {
+        frame::seal_record(&mut self.rec, 0);
+        w.write_all(&self.rec)?;
+        self.total += self.rec.len() as u64;
+        self.rec.clear();
+        self.rec.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
+        Ok(())
+    }
 }
 
 /// A snapshot assembled key by key, without a keyspace: `emu load` of an RDB file (and

@@ -1097,41 +1097,29 @@ pub fn compact_streamed(dir: &Path) -> Result<bool, PersistError> {
     drop(super::log::create_log(dir, next)?);
     let mut failed: Option<PersistError> = None;
     let written = snapshot::write_with(dir, next, |w| {
-        let mut total = 0u64;
-        let h = frame::header(frame::SNAP_MAGIC, next);
-        w.write_all(&h)?;
-        total += h.len() as u64;
-        let mut rec = Vec::with_capacity(4096);
-        let emit = |w: &mut dyn Write, rec: &mut Vec<u8>| -> std::io::Result<u64> {
-            frame::seal_record(rec, 0);
-            w.write_all(rec)?;
-            let n = rec.len() as u64;
-            rec.clear();
-            rec.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
-            Ok(n)
-        };
-        rec.extend_from_slice(&[0u8; frame::RECORD_HEADER_LEN]);
+        let mut out = snapshot::Records::start(w, next)?;
         let m = model::SnapMeta {
             rng_state: meta.rng_state,
             recorded_at_ms: meta.recorded_at_ms,
             db_keys: plan.iter().map(|c| c.all).collect(),
         };
-        model::encode_payload(&mut rec, kind::META, &m).map_err(std::io::Error::other)?;
-        total += emit(w, &mut rec)?;
+        model::encode_payload(out.payload(), kind::META, &m).map_err(std::io::Error::other)?;
+        out.emit(w)?;
         let libs = std::cell::RefCell::new(super::scan::Libraries::new());
         let mut libs_written = false;
-        let write_libs = |w: &mut dyn Write, rec: &mut Vec<u8>, libs: &super::scan::Libraries| {
-            let mut t = 0;
-            for (name, code) in libs {
-                let lib = model::LibraryRecord {
-                    name: name.as_bytes().to_vec(),
-                    code: code.clone(),
-                };
-                model::encode_payload(rec, kind::LIBRARY, &lib).map_err(std::io::Error::other)?;
-                t += emit(w, rec)?;
-            }
-            std::io::Result::Ok(t)
-        };
+        let write_libs =
+            |w: &mut dyn Write, out: &mut snapshot::Records, libs: &super::scan::Libraries| {
+                for (name, code) in libs {
+                    let lib = model::LibraryRecord {
+                        name: name.as_bytes().to_vec(),
+                        code: code.clone(),
+                    };
+                    model::encode_payload(out.payload(), kind::LIBRARY, &lib)
+                        .map_err(std::io::Error::other)?;
+                    out.emit(w)?;
+                }
+                std::io::Result::Ok(())
+            };
         let mut count = 0u64;
         let mut io_err: Option<std::io::Error> = None;
         let r = super::scan::keys(
@@ -1145,10 +1133,10 @@ pub fn compact_streamed(dir: &Path) -> Result<bool, PersistError> {
                 let step = (|| {
                     if !libs_written {
                         libs_written = true;
-                        total += write_libs(w, &mut rec, &libs.borrow())?;
+                        write_libs(w, &mut out, &libs.borrow())?;
                     }
-                    model::write_key_payload(&mut rec, db as u32, &key, expire, &obj);
-                    total += emit(w, &mut rec)?;
+                    model::write_key_payload(out.payload(), db as u32, &key, expire, &obj);
+                    out.emit(w)?;
                     count += 1;
                     std::io::Result::Ok(())
                 })();
@@ -1175,11 +1163,11 @@ pub fn compact_streamed(dir: &Path) -> Result<bool, PersistError> {
             }
         }
         if !libs_written {
-            total += write_libs(w, &mut rec, &libs.borrow())?;
+            write_libs(w, &mut out, &libs.borrow())?;
         }
-        model::encode_payload(&mut rec, kind::END, &count).map_err(std::io::Error::other)?;
-        total += emit(w, &mut rec)?;
-        Ok(total)
+        model::encode_payload(out.payload(), kind::END, &count).map_err(std::io::Error::other)?;
+        out.emit(w)?;
+        Ok(out.total)
     });
     if let Some(e) = failed {
         // The new log holds nothing: the directory reads as before.
