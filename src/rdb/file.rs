@@ -22,7 +22,7 @@ use super::codec::{crc64, write_int_string, write_len, write_string, RdbError, R
 use super::value::{read_object, type_byte, write_value};
 use super::{kind, opcode, RDB_VERSION};
 use crate::config::Config;
-use crate::keyspace::{Entry, Object};
+use crate::keyspace::{memory, Entry, Object};
 
 /// One record of an RDB file, handed to the reader's callback in file order.
 #[allow(clippy::large_enum_variant)] // one item at a time, never stored in bulk
@@ -225,6 +225,8 @@ pub struct Writer<W: Write> {
     crc: u64,
     buf: Vec<u8>,
     checksum: bool,
+    /// The time the file is written at (Unix ms): keys' idle times are taken against it.
+    now_ms: u64,
     /// Bytes written so far.
     pub written: u64,
 }
@@ -238,6 +240,7 @@ impl<W: Write> Writer<W> {
             crc: 0,
             buf: Vec::with_capacity(1 << 16),
             checksum,
+            now_ms,
             written: 0,
         };
         w.buf
@@ -293,11 +296,24 @@ impl<W: Write> Writer<W> {
         Ok(())
     }
 
-    /// Writes one key (`rdbSaveKeyValuePair`, without LRU/LFU data).
+    /// Writes one key (`rdbSaveKeyValuePair`): its expiry, then, as Redis does under an LRU
+    /// or LFU `maxmemory-policy`, its idle time in seconds (`IDLE`) or its decayed LFU
+    /// counter (`FREQ`), then type, key and value.
     pub fn key(&mut self, key: &[u8], e: &Entry, cfg: &Config) -> io::Result<()> {
         if let Some(at) = e.expire() {
             self.buf.push(opcode::EXPIRETIME_MS);
             self.buf.extend_from_slice(&at.to_le_bytes());
+        }
+        if cfg.maxmemory_policy.is_lru() {
+            self.buf.push(opcode::IDLE);
+            write_len(&mut self.buf, memory::idle_ms(e.lru(), self.now_ms) / 1000);
+        } else if cfg.maxmemory_policy.is_lfu() {
+            self.buf.push(opcode::FREQ);
+            self.buf.push(memory::lfu_decr_and_return(
+                e.lru(),
+                self.now_ms,
+                cfg.lfu_decay_time,
+            ));
         }
         self.buf.push(type_byte(&e.obj, cfg));
         write_string(&mut self.buf, key, cfg.rdbcompression);
@@ -366,5 +382,48 @@ mod tests {
         let e = read(&bad, &cfg, |_| Ok(()), |_| {}).expect_err("refused");
         assert!(e.to_string().contains("module") && e.offset == 9, "{e}");
         assert!(read(b"REDIS0011", &cfg, |_| Ok(()), |_| {}).is_err());
+    }
+
+    /// Under an LRU policy each key carries `IDLE` (seconds), under an LFU policy `FREQ`
+    /// (the decayed counter), under the others neither — as Redis's `rdbSaveKeyValuePair`;
+    /// the reader hands both back.
+    #[test]
+    fn lru_and_lfu_data_follow_the_policy() {
+        use crate::config::MaxmemoryPolicy;
+        let now = 1_700_000_000_000u64;
+        let mut e = Entry::new(Object::Str(b"v".to_vec().into()), None);
+        for (policy, want_idle, want_freq) in [
+            (MaxmemoryPolicy::AllkeysLru, Some(100), None),
+            (MaxmemoryPolicy::VolatileLru, Some(100), None),
+            (MaxmemoryPolicy::AllkeysLfu, None, Some(7u8)),
+            (MaxmemoryPolicy::VolatileLfu, None, Some(7u8)),
+            (MaxmemoryPolicy::Noeviction, None, None),
+        ] {
+            let mut cfg = Config::default();
+            cfg.maxmemory_policy = policy;
+            if policy.is_lfu() {
+                e.set_lru((memory::lfu_minutes(now) << 8) | 7);
+            } else {
+                e.set_lru(memory::lru_clock(now - 100_000));
+            }
+            let mut w = Writer::new(Vec::new(), now, true).expect("header");
+            w.select_db(0, 1, 0).expect("db");
+            w.key(b"k", &e, &cfg).expect("key");
+            let file = w.finish().expect("file");
+            let mut got = None;
+            read(
+                &file,
+                &cfg,
+                |i| {
+                    if let Item::Key { idle, freq, .. } = i {
+                        got = Some((idle, freq));
+                    }
+                    Ok(())
+                },
+                |_| {},
+            )
+            .expect("reads back");
+            assert_eq!(got, Some((want_idle, want_freq)), "{policy:?}");
+        }
     }
 }
