@@ -399,8 +399,10 @@ mod tests {
             (MaxmemoryPolicy::VolatileLfu, None, Some(7u8)),
             (MaxmemoryPolicy::Noeviction, None, None),
         ] {
-            let mut cfg = Config::default();
-            cfg.maxmemory_policy = policy;
+            let cfg = Config {
+                maxmemory_policy: policy,
+                ..Config::default()
+            };
             if policy.is_lfu() {
                 e.set_lru((memory::lfu_minutes(now) << 8) | 7);
             } else {
