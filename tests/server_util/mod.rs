@@ -313,11 +313,19 @@ pub fn start_real_redis_with(why: &str, args: &[&str]) -> Option<RealRedis> {
         while Instant::now() < deadline {
             if let Ok(s) = TcpStream::connect(addr) {
                 // Another test's server may hold the port (free_port is racy between
-                // tests running at once): only ours, by its pid, will do.
-                // (A server that refuses INFO, e.g. with a password, is taken as ours.)
+                // tests running at once): only ours, by its pid, will do. A server that
+                // refuses INFO (a password, an ACL file) is ours only if our redis-server
+                // is still running a second later: one that lost the port exits at once.
                 match server_pid(s) {
-                    Some(pid) if pid != srv.child.id() => break,
-                    _ => return Some(srv),
+                    Some(pid) if pid == srv.child.id() => return Some(srv),
+                    Some(_) => break,
+                    None => {
+                        std::thread::sleep(Duration::from_secs(1));
+                        match srv.child.try_wait() {
+                            Ok(None) => return Some(srv),
+                            _ => break,
+                        }
+                    }
                 }
             }
             if let Ok(Some(_)) = srv.child.try_wait() {
