@@ -29,10 +29,17 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// A context for one command.
-    pub fn new(store: &'a mut Store, session: &'a mut Session) -> Ctx<'a> {
+    /// A context for one command that started at `started` (the dispatcher's clock reading
+    /// for commandstats, from which the wall-clock time is derived).
+    pub fn new(
+        store: &'a mut Store,
+        session: &'a mut Session,
+        started: std::time::Instant,
+    ) -> Ctx<'a> {
         // Inside EXEC every command sees EXEC's time (Redis `fixed_time_expire`).
-        let now = store.frozen_now.unwrap_or_else(|| store.clock.now_ms());
+        let now = store
+            .frozen_now
+            .unwrap_or_else(|| store.clock.now_ms_at(started));
         store.last_command_ms = now;
         Ctx {
             store,

@@ -458,7 +458,7 @@ fn run(
     // Introspection hook (commandstats, errorstats, slow log, latency, MONITOR): see
     // `engine::observe`.
     let started = observe::before_call(store, session, spec, argv);
-    let mut ctx = Ctx::new(store, session);
+    let mut ctx = Ctx::new(store, session, started);
     ctx.keyspace_stats = counts_keyspace_stats(spec, argv);
     if ctx.keyspace_stats && spec.has(flags::WRITE) {
         if let Some(dest) = store_destination(spec, argv) {
@@ -563,7 +563,7 @@ fn serve_while_busy(
     }
     session.last_command = Some(spec);
     let started = observe::before_call(store, session, spec, argv);
-    let mut ctx = Ctx::new(store, session);
+    let mut ctx = Ctx::new(store, session, started);
     let result = (spec.handler)(&mut ctx, argv);
     observe::after_call(store, session, spec, argv, started, &result);
     result

@@ -21,7 +21,7 @@
 //! - MONITOR is fed every executed command except admin ones and the scripting commands
 //!   (EVAL & co. are fed before their body runs, their commands as `[0 lua]`).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -256,10 +256,44 @@ pub const SLOWLOG_MAX_STRING: usize = 128;
 /// The subcommand entry of `spec` named by `argv[1]`: `Some(None)` for a command that is
 /// not a container, `Some(Some((full name, admin)))` for a known subcommand, `None` for an
 /// unknown one (or a container called without one).
+/// A name of at most 8 bytes as one integer (its bytes, zero-padded); `None` when longer.
+const fn name_word(name: &[u8]) -> Option<u64> {
+    if name.len() > 8 {
+        return None;
+    }
+    let mut bytes = [0u8; 8];
+    let mut i = 0;
+    while i < name.len() {
+        bytes[i] = name[i];
+        i += 1;
+    }
+    Some(u64::from_le_bytes(bytes))
+}
+
+/// [`SUBCOMMANDS`]' container names as [`name_word`]s, in the same order (a container
+/// name longer than 8 bytes fails the build here).
+const CONTAINER_WORDS: [u64; SUBCOMMANDS.len()] = {
+    let mut out = [0u64; SUBCOMMANDS.len()];
+    let mut i = 0;
+    while i < SUBCOMMANDS.len() {
+        out[i] = match name_word(SUBCOMMANDS[i].0.as_bytes()) {
+            Some(w) => w,
+            None => panic!("a container name is longer than 8 bytes"),
+        };
+        i += 1;
+    }
+    out
+};
+
 fn subcommand(spec: &CommandSpec, argv: &[&[u8]]) -> Option<Option<(String, bool)>> {
-    let Some((_, subs)) = SUBCOMMANDS.iter().find(|(c, _)| *c == spec.name) else {
+    // Every command pays this lookup: names are compared as integers, not with memcmp.
+    let Some(word) = name_word(spec.name.as_bytes()) else {
         return Some(None);
     };
+    let Some(i) = CONTAINER_WORDS.iter().position(|&w| w == word) else {
+        return Some(None);
+    };
+    let (_, subs) = SUBCOMMANDS[i];
     let sub = argv.get(1)?;
     subs.iter()
         .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(sub))
@@ -453,7 +487,8 @@ impl std::hash::Hasher for NameHasher {
 #[derive(Debug, Default)]
 pub struct Observer {
     /// Per-command counters, by stat name.
-    pub commands: HashMap<String, CommandStat, std::hash::BuildHasherDefault<NameHasher>>,
+    pub commands:
+        hashbrown::HashMap<String, CommandStat, std::hash::BuildHasherDefault<NameHasher>>,
     /// Error replies by code.
     pub errors: BTreeMap<String, u64>,
     /// Every error reply (INFO `total_error_replies`).
@@ -537,14 +572,8 @@ impl Observer {
     }
 
     fn stat(&mut self, name: &str) -> &mut CommandStat {
-        // (No allocation once the command has its record.)
-        if !self.commands.contains_key(name) {
-            self.commands
-                .insert(name.to_string(), CommandStat::default());
-        }
-        self.commands
-            .get_mut(name)
-            .expect("the record was inserted above")
+        // One hash lookup, and no allocation once the command has its record.
+        self.commands.entry_ref(name).or_default()
     }
 
     /// The MONITOR line of client `id`'s own last command, to send after its reply.
@@ -961,6 +990,31 @@ pub fn push_repr(out: &mut String, bytes: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn containers_are_found_by_their_name_word() {
+        assert_eq!(
+            name_word(b"function"),
+            Some(u64::from_le_bytes(*b"function"))
+        );
+        assert_eq!(name_word(b"functions"), None);
+        let long = CommandSpec::new("georadius_ro", -6, 0, (1, 1, 1), "geo", |_, _| {
+            Ok(Value::Nil)
+        });
+        let args: &[&[u8]] = &[b"georadius_ro", b"k"];
+        assert_eq!(stat_name(&long, args).as_deref(), Some("georadius_ro"));
+        let config = CommandSpec::new("config", -2, 0, (0, 0, 0), "server", |_, _| Ok(Value::Nil));
+        let get: &[&[u8]] = &[b"CONFIG", b"GET", b"x"];
+        assert_eq!(stat_name(&config, get).as_deref(), Some("config|get"));
+        let xinfo = CommandSpec::new("xinfo", -2, 0, (0, 0, 0), "stream", |_, _| Ok(Value::Nil));
+        let help: &[&[u8]] = &[b"xinfo", b"help"];
+        assert_eq!(stat_name(&xinfo, help).as_deref(), Some("xinfo|help"));
+        let get_spec = CommandSpec::new("get", 2, 0, (1, 1, 1), "string", |_, _| Ok(Value::Nil));
+        assert_eq!(
+            stat_name(&get_spec, &[b"get", b"k"]).as_deref(),
+            Some("get")
+        );
+    }
 
     #[test]
     fn repr_as_sdscatrepr() {

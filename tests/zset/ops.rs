@@ -178,7 +178,7 @@ fn generic_pop_helper_shapes() {
     let mut t = T::new(2);
     t.ok(&["ZADD", "p", "1", "a", "2", "b"]);
     let mut session = Session::default();
-    let mut ctx = Ctx::new(&mut t.store, &mut session);
+    let mut ctx = Ctx::new(&mut t.store, &mut session, std::time::Instant::now());
     let shape = PopShape {
         emit_key: true,
         nested: false,
