@@ -32,6 +32,27 @@ pub fn put_varint(out: &mut Vec<u8>, v: u64) {
     }
 }
 
+/// [`put_varint`] into the front of `out` (at least 9 bytes long); returns the length.
+#[inline]
+pub fn varint_into(out: &mut [u8], v: u64) -> usize {
+    if v < 251 {
+        out[0] = v as u8;
+        1
+    } else if v <= u16::MAX as u64 {
+        out[0] = 251;
+        out[1..3].copy_from_slice(&(v as u16).to_le_bytes());
+        3
+    } else if v <= u32::MAX as u64 {
+        out[0] = 252;
+        out[1..5].copy_from_slice(&(v as u32).to_le_bytes());
+        5
+    } else {
+        out[0] = 253;
+        out[1..9].copy_from_slice(&v.to_le_bytes());
+        9
+    }
+}
+
 /// Appends one effect record (FORMAT.md §6: db, argc, then each argument as length +
 /// bytes, all varints) to `out`.
 #[inline]
@@ -162,6 +183,27 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn varint_into_matches_put_varint() {
+        for v in [
+            0,
+            1,
+            250,
+            251,
+            65_535,
+            65_536,
+            u32::MAX as u64,
+            u32::MAX as u64 + 1,
+            u64::MAX,
+        ] {
+            let mut vec = Vec::new();
+            put_varint(&mut vec, v);
+            let mut buf = [0u8; 9];
+            let n = varint_into(&mut buf, v);
+            assert_eq!(&buf[..n], &vec[..], "{v}");
+        }
+    }
 
     #[test]
     fn records_round_trip_and_only_while_recording() {

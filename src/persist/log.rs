@@ -95,8 +95,6 @@ struct Active {
     appended: u64,
     /// Records ever appended.
     records: u64,
-    /// Scratch space for a record's first bytes (kind and varints).
-    head: Vec<u8>,
 }
 
 /// Records are copied into a shared writable mapping of the log file as they are appended
@@ -193,7 +191,6 @@ impl LogCore {
                 size,
                 appended: logical_base,
                 records: 0,
-                head: Vec::with_capacity(64),
             }),
             sync: Mutex::new(SyncState {
                 durable: logical_base,
@@ -259,7 +256,7 @@ impl LogCore {
             effects,
         };
         batch.write_payload(&mut payload);
-        self.append_record(time_ms, |_| {}, &payload)
+        self.append_record(time_ms, &[], &payload)
     }
 
     /// Appends the store's waiting effects (its effect buffer, already in the record
@@ -275,34 +272,27 @@ impl LogCore {
     /// Appends one batch record whose effects are already encoded (`count` effects in
     /// `effects`, FORMAT.md §6 layout).
     pub fn append_encoded(&self, time_ms: u64, rng_state: u64, count: u64, effects: &[u8]) -> u64 {
-        self.append_record(
-            time_ms,
-            |head| {
-                head.push(model::kind::BATCH);
-                model::put_varint(head, time_ms);
-                model::put_varint(head, rng_state);
-                model::put_varint(head, count);
-            },
-            effects,
-        )
+        // The batch's first bytes (kind and three varints, at most 1 + 3 × 9) on the stack.
+        let mut head = [0u8; 28];
+        head[0] = model::kind::BATCH;
+        let mut n = 1;
+        for v in [time_ms, rng_state, count] {
+            n += model::varint_into(&mut head[n..], v);
+        }
+        self.append_record(time_ms, &head[..n], effects)
     }
 
-    /// Frames `head` (written by `fill`) followed by `body` as one record at the end of the
-    /// active file. Once the log has failed nothing more is written (writes are refused by
+    /// Frames `head` followed by `body` as one record at the end of the active file: the
+    /// checksum runs over both parts in place and each is copied once, straight into the
+    /// mapped file. Once the log has failed nothing more is written (writes are refused by
     /// then; only expiry DELs from reads can get here).
-    fn append_record(&self, time_ms: u64, fill: impl FnOnce(&mut Vec<u8>), body: &[u8]) -> u64 {
+    fn append_record(&self, time_ms: u64, head: &[u8], body: &[u8]) -> u64 {
         let mut guard = self.active.lock();
         let a = &mut *guard;
         if self.failed.load(Ordering::Acquire) {
             return a.appended;
         }
-        // The payload is assembled in a reused buffer: one checksum pass and one copy into
-        // the file (small records are the common case; two of each cost more).
-        let mut payload = std::mem::take(&mut a.head);
-        payload.clear();
-        fill(&mut payload);
-        payload.extend_from_slice(body);
-        let len = frame::RECORD_HEADER_LEN + payload.len();
+        let len = frame::RECORD_HEADER_LEN + head.len() + body.len();
         let size = a.size;
         let r = reserve(a, len as u64).map(|w| {
             // In file order — header, then payload — so that a process killed in the middle
@@ -311,15 +301,12 @@ impl LogCore {
             let at = (size - w.start) as usize;
             let rec = &mut w.map[at..at + len];
             let (h, p) = rec.split_at_mut(frame::RECORD_HEADER_LEN);
-            h.copy_from_slice(&frame::record_header(&[&payload]));
-            p.copy_from_slice(&payload);
+            h.copy_from_slice(&frame::record_header(&[head, body]));
+            let (ph, pb) = p.split_at_mut(head.len());
+            ph.copy_from_slice(head);
+            pb.copy_from_slice(body);
             prefetch_ahead(&w.map[at + len..]);
         });
-        if payload.capacity() > 64 * 1024 {
-            // A big batch passed through: do not keep its buffer.
-            payload = Vec::new();
-        }
-        a.head = payload;
         if let Err(e) = r {
             drop(guard);
             self.fail(&e);

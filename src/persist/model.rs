@@ -731,7 +731,7 @@ impl Encode for BatchRef<'_> {
     }
 }
 
-pub use crate::engine::effects::put_varint;
+pub use crate::engine::effects::{put_varint, varint_into};
 
 impl BatchRef<'_> {
     /// Appends kind byte + body to `out`: byte-for-byte what `encode_payload(out,
