@@ -74,7 +74,7 @@ fn bpop(ctx: &mut Ctx, argv: &[&[u8]], end: End) -> Result<Value> {
             None | Some(0) => continue,
             Some(_) => {
                 let v = list::pop_elements(ctx, k, end, 1);
-                ctx.propagate(vec![end.pop_command().to_vec(), k.to_vec()]);
+                ctx.propagate_with(|| vec![end.pop_command().to_vec(), k.to_vec()]);
                 let mut reply = vec![Value::bulk(k)];
                 reply.extend(v.into_iter().map(Value::Bulk));
                 return Ok(Value::Array(reply));
@@ -119,13 +119,15 @@ fn bmove(
                         // logs `LMOVE src dst left|right left|right` in lowercase
                         // (a BRPOPLPUSH stays RPOPLPUSH).
                         let word = |e: End| if e == End::Head { "left" } else { "right" };
-                        ctx.propagate(vec![
-                            b"LMOVE".to_vec(),
-                            src.to_vec(),
-                            dst.to_vec(),
-                            word(from).as_bytes().to_vec(),
-                            word(to).as_bytes().to_vec(),
-                        ]);
+                        ctx.propagate_with(|| {
+                            vec![
+                                b"LMOVE".to_vec(),
+                                src.to_vec(),
+                                dst.to_vec(),
+                                word(from).as_bytes().to_vec(),
+                                word(to).as_bytes().to_vec(),
+                            ]
+                        });
                     } else {
                         ctx.propagate(logged);
                     }

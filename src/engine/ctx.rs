@@ -278,6 +278,15 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// [`Ctx::propagate`] with the vector built only when something records effects (a
+    /// memory-only store with no replica or MONITOR skips the allocations).
+    #[inline]
+    pub fn propagate_with(&mut self, argv: impl FnOnce() -> Vec<Vec<u8>>) {
+        if self.store.records_effects() {
+            self.rewritten.get_or_insert_with(Vec::new).push(argv());
+        }
+    }
+
     /// Marks that the request must not be logged even though it modified the store (e.g. a
     /// command whose effects were all recorded by other means).
     pub fn propagate_nothing(&mut self) {

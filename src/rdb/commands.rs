@@ -124,7 +124,7 @@ pub fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     // Redis `checkAlreadyExpired`: not while loading (replaying the log).
     if ttl != 0 && (ttl as u64) <= ctx.now && !ctx.store.loading {
         if deleted {
-            ctx.propagate(vec![b"DEL".to_vec(), key.to_vec()]);
+            ctx.propagate_with(|| vec![b"DEL".to_vec(), key.to_vec()]);
             ctx.modified(key, notify::GENERIC, "del");
         }
         return Ok(Value::ok());

@@ -287,7 +287,7 @@ fn function_load(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     put_engine(ctx.store, engine);
     let name = created.map_err(Error::err)?;
     // Logged (and replicated) as the request, as Redis propagates it.
-    ctx.propagate(argv.iter().map(|a| a.to_vec()).collect());
+    ctx.propagate_with(|| argv.iter().map(|a| a.to_vec()).collect());
     Ok(Value::Bulk(name.into_bytes()))
 }
 
@@ -303,7 +303,7 @@ fn function_delete(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     ctx.store.libraries.remove(&name);
     ctx.store.dirty += 1;
     put_engine(ctx.store, engine);
-    ctx.propagate(argv.iter().map(|a| a.to_vec()).collect());
+    ctx.propagate_with(|| argv.iter().map(|a| a.to_vec()).collect());
     Ok(Value::ok())
 }
 
@@ -328,7 +328,7 @@ fn function_flush(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         None => State::new()?,
     };
     put_engine(ctx.store, Box::new(Engine::new(state)));
-    ctx.propagate(vec![b"FUNCTION".to_vec(), b"FLUSH".to_vec()]);
+    ctx.propagate_with(|| vec![b"FUNCTION".to_vec(), b"FLUSH".to_vec()]);
     Ok(Value::ok())
 }
 

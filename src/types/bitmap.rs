@@ -716,7 +716,7 @@ fn bitfield_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) -> Result<Value> {
         // Every write was refused by OVERFLOW FAIL, yet the string was created or grown:
         // Redis 7.0.15 neither signals nor propagates that; emu logs the request (replaying
         // it grows the string the same way) without signalling, so the log stays complete.
-        ctx.propagate(argv.iter().map(|a| a.to_vec()).collect());
+        ctx.propagate_with(|| argv.iter().map(|a| a.to_vec()).collect());
     }
     Ok(Value::Array(out))
 }

@@ -459,12 +459,14 @@ fn hincrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let lim = limits(ctx);
     write_hash(ctx, key)?.set(field, result.clone(), lim);
     ctx.modified(key, notify::HASH, "hincrbyfloat");
-    ctx.propagate(vec![
-        b"HSET".to_vec(),
-        key.to_vec(),
-        field.to_vec(),
-        result.clone(),
-    ]);
+    ctx.propagate_with(|| {
+        vec![
+            b"HSET".to_vec(),
+            key.to_vec(),
+            field.to_vec(),
+            result.clone(),
+        ]
+    });
     Ok(Value::Bulk(result))
 }
 

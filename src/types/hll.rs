@@ -658,12 +658,7 @@ fn pfcount(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let cache = s[8..16].to_vec();
     // Redis signals the key and propagates the refreshed cache without a notification.
     ctx.modified_silently(key);
-    ctx.propagate(vec![
-        b"SETRANGE".to_vec(),
-        key.to_vec(),
-        b"8".to_vec(),
-        cache,
-    ]);
+    ctx.propagate_with(|| vec![b"SETRANGE".to_vec(), key.to_vec(), b"8".to_vec(), cache]);
     Ok(Value::Int(card as i64))
 }
 

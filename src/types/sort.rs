@@ -322,11 +322,11 @@ fn sort_generic(ctx: &mut Ctx, argv: &[&[u8]], readonly: bool) -> Result<Value> 
                 rpush.extend(list.iter().map(<[u8]>::to_vec));
                 ctx.insert(dst, Object::List(Box::new(list)));
                 ctx.modified(dst, notify::LIST, "sortstore");
-                ctx.propagate(vec![b"DEL".to_vec(), dst.to_vec()]);
+                ctx.propagate_with(|| vec![b"DEL".to_vec(), dst.to_vec()]);
                 ctx.propagate(rpush);
             } else if ctx.remove(dst).is_some() {
                 ctx.modified(dst, notify::GENERIC, "del");
-                ctx.propagate(vec![b"DEL".to_vec(), dst.to_vec()]);
+                ctx.propagate_with(|| vec![b"DEL".to_vec(), dst.to_vec()]);
             }
             Ok(Value::Int(n as i64))
         }

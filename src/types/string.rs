@@ -154,13 +154,15 @@ fn set_generic(
         ctx.set_expire(key, Some(at));
         ctx.notify(notify::GENERIC, "expire", key);
         // Replicated as an absolute expiry, whatever form the request used.
-        ctx.propagate(vec![
-            b"SET".to_vec(),
-            key.to_vec(),
-            val.to_vec(),
-            b"PXAT".to_vec(),
-            at.to_string().into_bytes(),
-        ]);
+        ctx.propagate_with(|| {
+            vec![
+                b"SET".to_vec(),
+                key.to_vec(),
+                val.to_vec(),
+                b"PXAT".to_vec(),
+                at.to_string().into_bytes(),
+            ]
+        });
     } else if flags & GET != 0 {
         // Replicated without the GET option(s).
         let args = argv
@@ -251,7 +253,7 @@ fn getset(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let old = get_generic(ctx, argv[1])?;
     ctx.insert(argv[1], Object::string(argv[2].to_vec()));
     ctx.modified(argv[1], notify::STRING, "set");
-    ctx.propagate(vec![b"SET".to_vec(), argv[1].to_vec(), argv[2].to_vec()]);
+    ctx.propagate_with(|| vec![b"SET".to_vec(), argv[1].to_vec(), argv[2].to_vec()]);
     Ok(old)
 }
 
@@ -260,7 +262,7 @@ fn getset(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 fn getdel(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let old = get_generic(ctx, argv[1])?;
     if ctx.remove(argv[1]).is_some() {
-        ctx.propagate(vec![b"DEL".to_vec(), argv[1].to_vec()]);
+        ctx.propagate_with(|| vec![b"DEL".to_vec(), argv[1].to_vec()]);
         ctx.modified(argv[1], notify::GENERIC, "del");
     }
     Ok(old)
@@ -284,21 +286,23 @@ fn getex(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         Some(at) if flags & (EXAT | PXAT) != 0 && at <= ctx.now && !ctx.store.loading => {
             // An absolute time already in the past deletes the key.
             ctx.remove(key);
-            ctx.propagate(vec![b"DEL".to_vec(), key.to_vec()]);
+            ctx.propagate_with(|| vec![b"DEL".to_vec(), key.to_vec()]);
             ctx.modified(key, notify::GENERIC, "del");
         }
         Some(at) => {
             ctx.set_expire(key, Some(at));
-            ctx.propagate(vec![
-                b"PEXPIREAT".to_vec(),
-                key.to_vec(),
-                at.to_string().into_bytes(),
-            ]);
+            ctx.propagate_with(|| {
+                vec![
+                    b"PEXPIREAT".to_vec(),
+                    key.to_vec(),
+                    at.to_string().into_bytes(),
+                ]
+            });
             ctx.modified(key, notify::GENERIC, "expire");
         }
         None if flags & PERSIST != 0 && ctx.expire_of(key).is_some() => {
             ctx.set_expire(key, None);
-            ctx.propagate(vec![b"PERSIST".to_vec(), key.to_vec()]);
+            ctx.propagate_with(|| vec![b"PERSIST".to_vec(), key.to_vec()]);
             ctx.modified(key, notify::GENERIC, "persist");
         }
         None => {}
@@ -457,12 +461,14 @@ fn incrbyfloat(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     set_str_encoding(ctx, key, StrEncoding::NoInt);
     ctx.modified(key, notify::STRING, "incrbyfloat");
     // Replicated as the resulting value, so float formatting never diverges on replay.
-    ctx.propagate(vec![
-        b"SET".to_vec(),
-        key.to_vec(),
-        new.clone(),
-        b"KEEPTTL".to_vec(),
-    ]);
+    ctx.propagate_with(|| {
+        vec![
+            b"SET".to_vec(),
+            key.to_vec(),
+            new.clone(),
+            b"KEEPTTL".to_vec(),
+        ]
+    });
     Ok(Value::Bulk(new))
 }
 

@@ -38,7 +38,7 @@ pub(super) fn flushdb(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     // Client-side caches are not per database: every key is invalid (a null).
     ctx.store.tracking_invalidate_on_flush();
     ctx.store.dirty += removed;
-    ctx.propagate(argv.iter().map(|a| a.to_vec()).collect());
+    ctx.propagate_with(|| argv.iter().map(|a| a.to_vec()).collect());
     Ok(Value::ok())
 }
 
@@ -52,7 +52,7 @@ pub(super) fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     }
     ctx.store.tracking_invalidate_on_flush();
     ctx.store.dirty += removed + 1;
-    ctx.propagate(argv.iter().map(|a| a.to_vec()).collect());
+    ctx.propagate_with(|| argv.iter().map(|a| a.to_vec()).collect());
     Ok(Value::ok())
 }
 

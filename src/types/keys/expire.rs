@@ -81,7 +81,7 @@ fn expire_generic(ctx: &mut Ctx, argv: &[&[u8]], relative: bool, seconds: bool) 
     let now = i64::try_from(ctx.now).unwrap_or(i64::MAX);
     if when <= now && !ctx.store.loading {
         ctx.db().remove(key);
-        ctx.propagate(vec![b"DEL".to_vec(), key.to_vec()]);
+        ctx.propagate_with(|| vec![b"DEL".to_vec(), key.to_vec()]);
         ctx.modified(key, notify::GENERIC, "del");
         return Ok(Value::Int(1));
     }
@@ -90,13 +90,15 @@ fn expire_generic(ctx: &mut Ctx, argv: &[&[u8]], relative: bool, seconds: bool) 
     let at = when.max(0) as u64;
     ctx.set_expire(key, Some(at));
     // The NX/XX/GT/LT flags stay as given (Redis rewrites only the name and the time).
-    let mut effect = vec![
-        b"PEXPIREAT".to_vec(),
-        key.to_vec(),
-        at.to_string().into_bytes(),
-    ];
-    effect.extend(argv[3..].iter().map(|a| a.to_vec()));
-    ctx.propagate(effect);
+    ctx.propagate_with(|| {
+        let mut effect = vec![
+            b"PEXPIREAT".to_vec(),
+            key.to_vec(),
+            at.to_string().into_bytes(),
+        ];
+        effect.extend(argv[3..].iter().map(|a| a.to_vec()));
+        effect
+    });
     ctx.modified(key, notify::GENERIC, "expire");
     Ok(Value::Int(1))
 }

@@ -243,11 +243,13 @@ pub fn mpop_generic(ctx: &mut Ctx, keys: &[&[u8]], end: End, count: usize) -> Re
             Some(_) => {}
         }
         let popped = pop_elements(ctx, key, end, count);
-        ctx.propagate(vec![
-            end.pop_command().to_vec(),
-            key.to_vec(),
-            popped.len().to_string().into_bytes(),
-        ]);
+        ctx.propagate_with(|| {
+            vec![
+                end.pop_command().to_vec(),
+                key.to_vec(),
+                popped.len().to_string().into_bytes(),
+            ]
+        });
         return Ok(Value::Array(vec![Value::bulk(key), Value::bulks(popped)]));
     }
     Ok(Value::NilArray)

@@ -45,7 +45,7 @@ pub(super) fn spop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     };
     set.remove(&member);
     ctx.modified(key, notify::SET, "spop");
-    ctx.propagate(srem_argv(key, &member));
+    ctx.propagate_with(|| srem_argv(key, &member));
     ctx.remove_if_empty(key);
     Ok(Value::Bulk(member))
 }
@@ -78,7 +78,7 @@ fn spop_with_count(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         ctx.modified(key, notify::SET, "spop");
         ctx.remove(key);
         ctx.notify(notify::GENERIC, "del", key);
-        ctx.propagate(vec![b"DEL".to_vec(), key.to_vec()]);
+        ctx.propagate_with(|| vec![b"DEL".to_vec(), key.to_vec()]);
         return Ok(Value::Set(reply));
     }
 
@@ -110,7 +110,7 @@ fn spop_with_count(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     }
     ctx.modified(key, notify::SET, "spop");
     for m in &popped {
-        ctx.propagate(srem_argv(key, m));
+        ctx.propagate_with(|| srem_argv(key, m));
     }
     Ok(Value::Set(popped.into_iter().map(Value::Bulk).collect()))
 }

@@ -376,7 +376,7 @@ fn xgroup_createconsumer(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     };
     if created {
         ctx.modified(key, notify::STREAM, "xgroup-createconsumer");
-        ctx.propagate(consumer_effect(key, name, consumer, now));
+        ctx.propagate_with(|| consumer_effect(key, name, consumer, now));
     } else {
         ctx.propagate_nothing();
     }

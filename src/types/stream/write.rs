@@ -135,13 +135,15 @@ fn trim_and_log(ctx: &mut Ctx, key: &[u8], a: &AddTrimArgs) -> Result<u64> {
     let removed = s.trim(how, a.approx, a.limit);
     let len = s.len();
     if removed > 0 {
-        ctx.propagate(vec![
-            b"XTRIM".to_vec(),
-            key.to_vec(),
-            b"MAXLEN".to_vec(),
-            b"=".to_vec(),
-            len.to_string().into_bytes(),
-        ]);
+        ctx.propagate_with(|| {
+            vec![
+                b"XTRIM".to_vec(),
+                key.to_vec(),
+                b"MAXLEN".to_vec(),
+                b"=".to_vec(),
+                len.to_string().into_bytes(),
+            ]
+        });
     }
     Ok(removed)
 }

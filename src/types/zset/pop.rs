@@ -183,11 +183,13 @@ pub fn zmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             End::Min => "ZPOPMIN",
             End::Max => "ZPOPMAX",
         };
-        ctx.propagate(vec![
-            name.as_bytes().to_vec(),
-            key.clone(),
-            a.count.to_string().into_bytes(),
-        ]);
+        ctx.propagate_with(|| {
+            vec![
+                name.as_bytes().to_vec(),
+                key.clone(),
+                a.count.to_string().into_bytes(),
+            ]
+        });
     }
     Ok(out.reply)
 }
