@@ -527,20 +527,8 @@ impl Redis {
         }
         loop {
             let Some((reply, waiter)) = self.attempt(argv)? else {
-                // A script holds the store past busy-reply-threshold: SCRIPT KILL,
-                // FUNCTION KILL and FUNCTION STATS are answered now; the commands Redis
-                // allows while busy (MULTI, WATCH, …) run between two stretches of the
-                // script with this handle's session, everything else gets -BUSY. (A
-                // session in use elsewhere — the script's own — gets -BUSY for all.)
-                let answer = match self.session.try_lock() {
-                    Some(mut session) => {
-                        engine::busy::answer_while_busy_for(self.shared.busy(), &mut session, argv)
-                    }
-                    None => engine::busy::answer_while_busy(self.shared.busy(), argv),
-                };
-                match answer {
-                    Some(Ok(v)) => return Ok(v),
-                    Some(Err(e)) => return Err(e),
+                match self.answer_while_busy(argv) {
+                    Some(answer) => return answer,
                     None => continue,
                 }
             };
@@ -555,14 +543,29 @@ impl Redis {
         }
     }
 
+    /// A script holds the store past busy-reply-threshold: SCRIPT KILL, FUNCTION KILL and
+    /// FUNCTION STATS are answered now; the commands Redis allows while busy (MULTI,
+    /// WATCH, …) run between two stretches of the script with this handle's session,
+    /// everything else gets -BUSY. (A session in use elsewhere — the script's own — gets
+    /// -BUSY for all.) None: the script ended, run the command the usual way. The wait
+    /// for the script's next hook (every 100,000 Lua instructions) holds the calling
+    /// thread, as the wait for the lock does, also for [`Redis::execute_async`].
+    fn answer_while_busy(&self, argv: &[&[u8]]) -> Option<Result<Value>> {
+        match self.session.try_lock() {
+            Some(mut session) => {
+                engine::busy::answer_while_busy_for(self.shared.busy(), &mut session, argv)
+            }
+            None => engine::busy::answer_while_busy(self.shared.busy(), argv),
+        }
+    }
+
     /// [`Redis::execute`] on the embedded store for [`AsyncRedis`]: the same steps, with a
     /// blocked or postponed command awaited as a future that holds no thread.
     pub(crate) async fn execute_async(&self, argv: &[&[u8]]) -> Result<Value> {
         loop {
             let Some((reply, waiter)) = self.attempt(argv)? else {
-                match engine::busy::answer_while_busy(self.shared.busy(), argv) {
-                    Some(Ok(v)) => return Ok(v),
-                    Some(Err(e)) => return Err(e),
+                match self.answer_while_busy(argv) {
+                    Some(answer) => return answer,
                     None => continue,
                 }
             };

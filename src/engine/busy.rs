@@ -18,6 +18,12 @@
 //! stretches of the script ([`Busy::serve`], Redis's `processEventsWhileBlocked`) and
 //! hands the reply and the session back. If the script ends first, the request is given
 //! back unserved and runs the usual way.
+//!
+//! A connection accepted meanwhile must not wait for the store either (Redis accepts it
+//! in `processEventsWhileBlocked` and answers its commands as above): its set-up
+//! (client-tracking peer, authentication state, limits from the config) goes through
+//! [`with_store`], which runs it under the lock when the store is free, else hands it to
+//! the script's thread the same way.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -26,7 +32,7 @@ use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex};
 
-use crate::engine::Session;
+use crate::engine::{Session, Shared, Store};
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::Value;
 
@@ -57,10 +63,31 @@ const YIELD_EVERY: Duration = Duration::from_millis(100);
 /// How many commands answered without the store one run keeps for commandstats.
 const MAX_ANSWERED: usize = 10_000;
 
+/// A monotonic clock read cheaply enough for every script run (`CLOCK_MONOTONIC_COARSE`
+/// on Linux: a few milliseconds' resolution, which a threshold in milliseconds can take;
+/// a run starts several hundred thousand times a second and needs no finer start time).
+fn coarse_now() -> Duration {
+    #[cfg(target_os = "linux")]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant libc knows.
+        #[allow(unsafe_code)]
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+        if rc == 0 {
+            return Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+        }
+    }
+    static BASE: OnceLock<Instant> = OnceLock::new();
+    BASE.get_or_init(Instant::now).elapsed()
+}
+
 #[derive(Debug, Default)]
 struct State {
-    /// When the current run started (None: no script runs).
-    since: Option<Instant>,
+    /// When the current run started, by [`coarse_now`] (None: no script runs).
+    since: Option<Duration>,
     /// The run is a function (FCALL), not an EVAL script.
     function: bool,
     timed_out: bool,
@@ -84,12 +111,35 @@ struct Exchange {
 
 #[derive(Debug, Default)]
 struct Request {
+    /// Work on the store instead of a command ([`with_store`]); still here when given back.
+    job: Option<StoreJob>,
     argv: Vec<Vec<u8>>,
     /// The client's session while the script's thread has it.
     session: Option<Session>,
     /// Served (Some reply) or given back (None, the script ended).
     finished: bool,
     reply: Option<Result<Value>>,
+}
+
+/// Work a front end hands to whoever holds the store (see [`with_store`]).
+struct StoreJob(Box<dyn FnOnce(&mut Store) + Send>);
+
+impl std::fmt::Debug for StoreJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreJob")
+    }
+}
+
+/// Finishes an exchange the script's thread took, however its serving ends (a panic in
+/// the command or job included: its client must not wait forever).
+struct Served<'a>(&'a Exchange);
+
+impl Drop for Served<'_> {
+    fn drop(&mut self) {
+        if !self.0.slot.lock().finished {
+            self.0.finish(None);
+        }
+    }
 }
 
 impl Exchange {
@@ -129,7 +179,7 @@ impl Busy {
     /// A script (or function) starts running.
     pub fn start(&self, function: bool) {
         *self.st.lock() = State {
-            since: Some(Instant::now()),
+            since: Some(coarse_now()),
             function,
             ..State::default()
         };
@@ -158,8 +208,13 @@ impl Busy {
 
     /// Runs the requests other clients handed over (see the module docs) with `run`,
     /// which the script's thread calls with the store; `busy` is then the `-BUSY` error
-    /// for commands not allowed. Called by the script's hook.
-    pub fn serve(&self, mut run: impl FnMut(&mut Session, &[&[u8]], Error) -> Result<Value>) {
+    /// for commands not allowed. Jobs of [`with_store`] run with `store`. Called by the
+    /// script's hook.
+    pub fn serve(
+        &self,
+        store: &mut Store,
+        mut run: impl FnMut(&mut Store, &mut Session, &[&[u8]], Error) -> Result<Value>,
+    ) {
         let queue = {
             let mut st = self.st.lock();
             if st.queue.is_empty() {
@@ -168,20 +223,51 @@ impl Busy {
             std::mem::take(&mut st.queue)
         };
         for ex in queue {
-            let (argv, mut session) = {
+            let served = Served(&ex);
+            let (job, argv, mut session) = {
                 let mut r = ex.slot.lock();
                 (
+                    r.job.take(),
                     std::mem::take(&mut r.argv),
                     r.session.take().unwrap_or_default(),
                 )
             };
+            if let Some(job) = job {
+                (job.0)(store);
+                ex.finish(Some(Ok(Value::Nil)));
+                drop(served);
+                continue;
+            }
             let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
             let busy = self
                 .busy_error()
                 .unwrap_or_else(|| Error::new(ErrorKind::Other, BUSY_SCRIPT));
-            let reply = run(&mut session, &refs, busy);
+            let reply = run(store, &mut session, &refs, busy);
             ex.slot.lock().session = Some(session);
             ex.finish(Some(reply));
+            drop(served);
+        }
+    }
+
+    /// Hands `job` to the script's thread and waits until it ran (Ok), or gives it back
+    /// (Err) when no script is timed out any more.
+    fn relay_job(&self, job: StoreJob) -> std::result::Result<(), StoreJob> {
+        let ex = Arc::new(Exchange::default());
+        {
+            let mut st = self.st.lock();
+            if st.since.is_none() || !st.timed_out {
+                return Err(job);
+            }
+            ex.slot.lock().job = Some(job);
+            st.queue.push(ex.clone());
+        }
+        let mut r = ex.slot.lock();
+        while !r.finished {
+            ex.done.wait(&mut r);
+        }
+        match r.job.take() {
+            Some(job) => Err(job),
+            None => Ok(()),
         }
     }
 
@@ -232,7 +318,7 @@ impl Busy {
                     ),
                     (
                         bulk("duration_ms"),
-                        Value::Int(since.elapsed().as_millis() as i64),
+                        Value::Int(coarse_now().saturating_sub(since).as_millis() as i64),
                     ),
                 ]),
             ),
@@ -259,7 +345,9 @@ impl Busy {
     pub fn check(&self, threshold_ms: u64) -> bool {
         let mut st = self.st.lock();
         if let Some(since) = st.since {
-            if threshold_ms > 0 && since.elapsed() > Duration::from_millis(threshold_ms) {
+            if threshold_ms > 0
+                && coarse_now().saturating_sub(since) > Duration::from_millis(threshold_ms)
+            {
                 st.timed_out = true;
             }
         }
@@ -345,6 +433,42 @@ impl Busy {
         if st.since.is_some() {
             st.kill = true;
         }
+    }
+}
+
+/// Runs `f` with the store: under its lock, or — while a script holds the lock past
+/// `busy-reply-threshold` — on the script's thread between two stretches of the script
+/// (see the module docs). For a front end's work that must neither wait for a busy
+/// script nor be refused with `-BUSY`, such as a new connection's set-up. Waits (as
+/// [`Shared::lock_unless_busy`] does) while a command or a script not timed out yet holds
+/// the store.
+pub fn with_store<T, F>(shared: &Shared, f: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Store) -> T + Send + 'static,
+{
+    if let Some(mut g) = shared.lock_unless_busy() {
+        return f(&mut g);
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let mut job = StoreJob(Box::new(move |store: &mut Store| {
+        let _ = tx.send(f(store));
+    }));
+    loop {
+        match shared.busy().relay_job(job) {
+            Ok(()) => break,
+            Err(back) => job = back,
+        }
+        // The script ended first: the job is ours again.
+        if let Some(mut g) = shared.lock_unless_busy() {
+            (job.0)(&mut g);
+            break;
+        }
+    }
+    match rx.recv() {
+        Ok(v) => v,
+        // The job ran and panicked on the script's thread: as if it had panicked here.
+        Err(_) => panic!("a store job panicked on the script's thread"),
     }
 }
 
@@ -456,7 +580,8 @@ mod tests {
         assert!(b.kill(false).is_err());
         assert!(!b.check(0));
         assert!(!b.timed_out());
-        std::thread::sleep(Duration::from_millis(5));
+        // (More than the coarse clock's resolution.)
+        std::thread::sleep(Duration::from_millis(25));
         assert!(!b.check(1));
         assert!(b.timed_out());
         assert_eq!(b.kill(true).unwrap_err().message(), BUSY_SCRIPT);
@@ -466,7 +591,8 @@ mod tests {
         assert!(!b.timed_out());
         b.start(true);
         b.note_write();
-        std::thread::sleep(Duration::from_millis(5));
+        // (More than the coarse clock's resolution.)
+        std::thread::sleep(Duration::from_millis(25));
         b.check(1);
         assert!(b
             .kill(false)

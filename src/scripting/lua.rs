@@ -215,11 +215,7 @@ fn watch_hook(lua: &Lua, _debug: mlua::Debug) -> mlua::Result<VmState> {
         }
         // Past the threshold, other clients' requests run here, between two stretches of
         // the script (Redis's processEventsWhileBlocked).
-        cell.with_store_mut(|store| {
-            busy.serve(|session, argv, err| {
-                crate::engine::execute_while_busy(store, session, argv, err)
-            })
-        });
+        cell.with_store_mut(|store| busy.serve(store, crate::engine::execute_while_busy));
     }
     Ok(VmState::Continue)
 }

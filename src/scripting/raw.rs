@@ -117,6 +117,46 @@ pub struct RunCell {
     err: UnsafeCell<Vec<u8>>,
     /// Text being pushed while a reply is converted (an error's, a double's).
     scratch: UnsafeCell<Vec<u8>>,
+    /// The last command `redis.call` looked up, by its name as the script spelled it
+    /// (scripts call the same few commands again and again; the table lookup lowercases
+    /// and hashes the name each time).
+    last_cmd: Cell<Option<LastCmd>>,
+}
+
+/// A command name as a script spelled it (at most 16 bytes) and its spec.
+#[derive(Clone, Copy)]
+struct LastCmd {
+    table: &'static crate::engine::Table,
+    len: u8,
+    name: [u8; 16],
+    spec: &'static crate::engine::CommandSpec,
+}
+
+impl RunCell {
+    /// `table.get(name)`, remembering the last name looked up.
+    fn lookup(
+        &self,
+        table: &'static crate::engine::Table,
+        name: &[u8],
+    ) -> Option<&'static crate::engine::CommandSpec> {
+        if let Some(c) = self.last_cmd.get() {
+            if std::ptr::eq(c.table, table) && name == &c.name[..c.len as usize] {
+                return Some(c.spec);
+            }
+        }
+        let spec = table.get(name)?;
+        if name.len() <= 16 {
+            let mut c = LastCmd {
+                table,
+                len: name.len() as u8,
+                name: [0; 16],
+                spec,
+            };
+            c.name[..name.len()].copy_from_slice(name);
+            self.last_cmd.set(Some(c));
+        }
+        Some(spec)
+    }
 }
 
 // SAFETY: the raw pointer is non-null only during a run, on the thread running it (see
@@ -215,6 +255,7 @@ impl RunCell {
             nums: UnsafeCell::new(Vec::new()),
             err: UnsafeCell::new(Vec::new()),
             scratch: UnsafeCell::new(Vec::new()),
+            last_cmd: Cell::new(None),
         })
     }
 
@@ -681,7 +722,8 @@ unsafe fn call_inner(l: *mut ffi::lua_State, cell: &RunCell) -> bool {
     // SAFETY: see the module docs: `run` owns the context and does not touch it; no Lua
     // code runs until this `&mut` is gone.
     let rc = &mut *p;
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| script_call(rc, argv)));
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| script_call(cell, rc, argv)));
     match outcome {
         Ok(Ok(v)) => {
             *cell.reply.get() = Some(v);
@@ -700,11 +742,15 @@ unsafe fn call_inner(l: *mut ffi::lua_State, cell: &RunCell) -> bool {
 
 /// Redis's `scriptCall`: lookup, arity, `noscript`, the write checks, then the one dispatch
 /// path. `Err` is the error text (with a leading `-` when it carries its own code).
-pub(crate) fn script_call(rc: &mut RunCtx, argv: &[&[u8]]) -> std::result::Result<Value, String> {
+fn script_call(
+    cell: &RunCell,
+    rc: &mut RunCtx,
+    argv: &[&[u8]],
+) -> std::result::Result<Value, String> {
     // SAFETY: see the module docs.
     let (store, session) = unsafe { (&mut *rc.store, &mut *rc.session) };
     let table = store.table();
-    let Some(spec) = argv.first().and_then(|n| table.get(n)) else {
+    let Some(spec) = argv.first().and_then(|n| cell.lookup(table, n)) else {
         return Err("Unknown Redis command called from script".into());
     };
     if !spec.arity_ok(argv.len()) {

@@ -510,9 +510,35 @@ where
         let p = pushed.clone();
         crate::pubsub::Mailbox::with_waker(link.me.id, Box::new(move || p.notify_one()))
     };
-    // A client-side caching REDIRECT may name this connection.
-    crate::pubsub::tracking::connect(store, &mailbox);
-    let r = serve_loop(&mut sock, store, &link, killed, pushed, mailbox.clone()).await;
+    // Set up without waiting behind a script that runs past busy-reply-threshold (it
+    // holds the store): the script's thread does it then, and the connection's commands
+    // are answered as Redis answers them during a busy script (engine::busy).
+    let session = Session {
+        id: link.me.id,
+        link: Some(link.clone()),
+        pubsub: Some(mailbox.clone()),
+        postponable: true,
+        ..Session::default()
+    };
+    let mut conn = Box::new(Conn::new(session));
+    let mb = mailbox.clone();
+    let conn = crate::engine::busy::with_store(store, move |s| {
+        // A client-side caching REDIRECT may name this connection.
+        s.tracking.register_peer(&mb);
+        conn.session.authenticated = !s.acl.needs_auth();
+        conn.refresh_limits(s);
+        conn
+    });
+    let r = serve_loop(
+        &mut sock,
+        store,
+        &link,
+        conn,
+        killed,
+        pushed,
+        mailbox.clone(),
+    )
+    .await;
     crate::pubsub::disconnect(store, &mailbox);
     r
 }
@@ -600,6 +626,7 @@ async fn serve_loop<S>(
     sock: &mut S,
     store: &crate::engine::Shared,
     link: &Link,
+    mut conn: Box<Conn>,
     killed: Arc<Notify>,
     pushed: Arc<Notify>,
     mailbox: Arc<crate::pubsub::Mailbox>,
@@ -607,20 +634,6 @@ async fn serve_loop<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut conn = {
-        let guard = store.lock();
-        let session = Session {
-            id: link.me.id,
-            authenticated: !guard.acl.needs_auth(),
-            link: Some(link.clone()),
-            pubsub: Some(mailbox.clone()),
-            postponable: true,
-            ..Session::default()
-        };
-        let mut conn = Conn::new(session);
-        conn.refresh_limits(&guard);
-        conn
-    };
     let stats = &link.server.stats;
     use std::sync::atomic::Ordering::Relaxed;
     // Flow::Close: send what is queued, read nothing more, then close.

@@ -146,8 +146,8 @@ mod server {
         ctl.cmds("CONFIG SET busy-reply-threshold 100");
         ctl.cmds("DEL busy:k busy:q");
         ctl.cmds("CONFIG RESETSTAT");
-        // (Connected, and served once, before the script: emu serve does not take new
-        // connections while a script is timed out.)
+        // (Connected, and served once, before the script; connections made while it is
+        // timed out: `new_connection_while_busy`.)
         let mut a = Raw::connect(addr);
         let mut c = Raw::connect(addr);
         let mut q = Raw::connect(addr);
@@ -244,6 +244,92 @@ mod server {
         out
     }
 
+    /// A client that connects while a script is timed out is served as Redis serves it
+    /// (`processEventsWhileBlocked` accepts it): -BUSY for GET, SCRIPT KILL stops the
+    /// script; afterwards it is a client like the others (CLIENT LIST, INFO clients, a
+    /// REDIRECT target for client tracking).
+    fn new_connection_while_busy(addr: std::net::SocketAddr) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut ctl = Raw::connect(addr);
+        ctl.cmds("CONFIG SET busy-reply-threshold 100");
+        ctl.cmds("CLIENT SETNAME ctl");
+        ctl.cmds("DEL busy:k");
+        let mut a = Raw::connect(addr);
+        a.cmds("CLIENT SETNAME looper");
+        let mut req = Vec::new();
+        emu_encode(&mut req, &["EVAL", "while true do end", "0"]);
+        a.send(&req);
+        eventually("the script times out", || {
+            text(ctl.cmds("PING")).starts_with("-BUSY").then_some(())
+        });
+        // Two connections made now, while the script holds the store.
+        let mut b = Raw::connect(addr);
+        let mut c = Raw::connect(addr);
+        for line in [
+            "GET busy:k",
+            "CLIENT SETNAME newbie",
+            "PING",
+            "MULTI",
+            "DISCARD",
+        ] {
+            out.push(format!("new: {line} -> {}", text(b.cmds(line))));
+        }
+        out.push(format!("other new: PING -> {}", text(c.cmds("PING"))));
+        out.push(format!(
+            "new: SCRIPT KILL -> {}",
+            text(b.cmds("SCRIPT KILL"))
+        ));
+        out.push(format!("script -> {}", text(a.reply())));
+        for line in ["GET busy:k", "CLIENT SETNAME newbie", "CLIENT GETNAME"] {
+            out.push(format!("new: {line} -> {}", text(b.cmds(line))));
+        }
+        out.push(format!("other new: PING -> {}", text(c.cmds("PING"))));
+        // CLIENT LIST: every connection, with its name and last command.
+        let list = text(ctl.cmds("CLIENT LIST"));
+        let mut rows: Vec<String> = list
+            .lines()
+            .filter(|l| l.starts_with("id="))
+            .map(|l| {
+                l.split(' ')
+                    .filter(|f| {
+                        ["name=", "cmd=", "db=", "flags=", "multi="]
+                            .iter()
+                            .any(|p| f.starts_with(p))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        rows.sort();
+        out.extend(rows);
+        let info = text(ctl.cmds("INFO clients"));
+        out.extend(
+            info.lines()
+                .filter(|l| l.starts_with("connected_clients:") || l.starts_with("blocked_"))
+                .map(str::to_string),
+        );
+        // The new connection is a REDIRECT target.
+        let id = text(b.cmds("CLIENT ID"));
+        let id = id.trim_start_matches(':').trim_end();
+        out.push(format!(
+            "CLIENT TRACKING on REDIRECT new -> {}",
+            text(ctl.cmds(&format!("CLIENT TRACKING on REDIRECT {id}")))
+        ));
+        out.push(text(ctl.cmds("CLIENT TRACKING off")));
+        out
+    }
+
+    #[test]
+    fn new_connections_while_busy_match_redis() {
+        let Some(real) = start_real_redis("new_connections_while_busy_match_redis") else {
+            return;
+        };
+        let (_redis, running) = start();
+        let want = new_connection_while_busy(real.addr);
+        let got = new_connection_while_busy(running.addr().unwrap());
+        assert_eq!(got, want);
+    }
+
     #[test]
     fn allowed_commands_while_busy_match_redis() {
         let Some(real) = start_real_redis("allowed_commands_while_busy_match_redis") else {
@@ -270,6 +356,24 @@ mod server {
 #[test]
 fn embedded_handles_see_busy_and_kill() {
     let r = Redis::new();
+    let other = r.with_db(0);
+    embedded_busy_and_kill(&r, |argv| other.execute(argv));
+}
+
+/// `execute_async` (embedded) answers as the sync handle: the commands Redis allows
+/// while busy run, the others get -BUSY, SCRIPT KILL stops the script.
+#[test]
+fn async_handles_see_busy_and_kill() {
+    let r = Redis::new();
+    let other = r.with_db(0).into_async();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    embedded_busy_and_kill(&r, |argv| rt.block_on(other.execute(argv)));
+}
+
+fn embedded_busy_and_kill(r: &Redis, exec: impl Fn(&[&[u8]]) -> emu::Result<Value>) {
     r.execute(&[b"CONFIG", b"SET", b"busy-reply-threshold", b"50"])
         .unwrap();
     let runner = r.with_db(0);
@@ -278,8 +382,7 @@ fn embedded_handles_see_busy_and_kill() {
             .execute(&[b"EVAL", b"while true do end", b"0"])
             .map_err(|e| e.message().to_string())
     });
-    let other = r.with_db(0);
-    let busy = eventually("the script times out", || match other.execute(&[b"PING"]) {
+    let busy = eventually("the script times out", || match exec(&[b"PING"]) {
         Err(e) if e.message().starts_with("BUSY ") => Some(e.message().to_string()),
         _ => None,
     });
@@ -303,7 +406,7 @@ fn embedded_handles_see_busy_and_kill() {
         &[b"DISCARD"],
     ]
     .iter()
-    .map(|argv| msg(other.execute(argv)))
+    .map(|argv| msg(exec(argv)))
     .collect();
     assert_eq!(
         seen,
@@ -317,19 +420,16 @@ fn embedded_handles_see_busy_and_kill() {
             "simple(OK)",
         ]
     );
-    assert_eq!(other.execute(&[b"SCRIPT", b"KILL"]).unwrap(), Value::ok());
+    assert_eq!(exec(&[b"SCRIPT", b"KILL"]).unwrap(), Value::ok());
     let e = t.join().unwrap().unwrap_err();
     assert!(
         e.starts_with("ERR Script killed by user with SCRIPT KILL... script: "),
         "{e}"
     );
-    assert_eq!(
-        other.execute(&[b"PING"]).unwrap(),
-        Value::Simple("PONG".into())
-    );
+    assert_eq!(exec(&[b"PING"]).unwrap(), Value::Simple("PONG".into()));
     // Not busy any more.
     assert_eq!(
-        other.execute(&[b"SCRIPT", b"KILL"]).unwrap_err().message(),
+        exec(&[b"SCRIPT", b"KILL"]).unwrap_err().message(),
         "NOTBUSY No scripts in execution right now."
     );
 }
