@@ -49,7 +49,7 @@
 //!   creation and the group's position explicit next to the XCLAIM, in MULTI/EXEC — where
 //!   7.0 sends the XCLAIM alone; XTRIM's trimming is sent with `=`. Both are valid 7.0
 //!   commands with the same outcome (see `tests/replication/stream.rs`).
-//! * `master_replid2` / `second_repl_offset` stay unset (emu never changes role).
+//! * `master_replid2` / `second_repl_offset` stay unset.
 
 use std::sync::Arc;
 
@@ -86,7 +86,68 @@ pub const COMMANDS: &[CommandSpec] = &[
         "server",
         replconf,
     ),
+    CommandSpec::new(
+        "replicaof",
+        3,
+        ADMIN | NOSCRIPT | STALE,
+        (0, 0, 0),
+        "server",
+        replicaof,
+    ),
+    CommandSpec::new(
+        "slaveof",
+        3,
+        ADMIN | NOSCRIPT | STALE,
+        (0, 0, 0),
+        "server",
+        replicaof,
+    ),
 ];
+
+/// # Format
+/// `REPLICAOF host port` / `REPLICAOF NO ONE` (also `SLAVEOF`), Redis 7.0's
+/// `replicaofCommand`: the link itself is the server's (`emu serve`'s link supervisor
+/// connects within 100 ms); an embedded store without a server only records the target.
+fn replicaof(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    if ctx.store.config.cluster_enabled {
+        return Err(Error::err("REPLICAOF not allowed in cluster mode."));
+    }
+    if eq_ic(argv[1], "no") && eq_ic(argv[2], "one") {
+        if ctx.store.repl.follow.is_some() {
+            ctx.store.repl.set_follow(None);
+            set_replicaof_config(ctx.store, "");
+        }
+        return Ok(Value::ok());
+    }
+    if ctx
+        .session
+        .replica
+        .as_ref()
+        .is_some_and(|l| l.is_attached())
+    {
+        return Err(Error::err("Command is not valid when client is a replica."));
+    }
+    let port = parse_i64(argv[2])
+        .filter(|p| (0..=65535).contains(p))
+        .ok_or_else(|| Error::err("Invalid master port"))?;
+    let host = String::from_utf8_lossy(argv[1]).into_owned();
+    if let Some(f) = &ctx.store.repl.follow {
+        if f.host.eq_ignore_ascii_case(&host) && i64::from(f.port) == port {
+            return Ok(Value::Simple(
+                "OK Already connected to specified master".into(),
+            ));
+        }
+    }
+    set_replicaof_config(ctx.store, &format!("{host} {port}"));
+    ctx.store.repl.set_follow(Some((host, port as u16)));
+    Ok(Value::ok())
+}
+
+/// CONFIG GET replicaof shows the master followed ("host port"), or "" for a master.
+fn set_replicaof_config(store: &mut Store, value: &str) {
+    // The parameter is immutable for CONFIG SET; `set_initial` bypasses that.
+    let _ = store.config.set_initial("replicaof", value.as_bytes());
+}
 
 /// The link of this connection, created on its first REPLCONF / SYNC / PSYNC.
 fn link_of(ctx: &mut Ctx) -> Arc<ReplicaLink> {
