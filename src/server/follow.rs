@@ -28,9 +28,10 @@
 //!
 //! # Known differences from Redis
 //!
-//! * The replica expires keys itself (lazily and with the active cycle) instead of waiting
-//!   for the master's DEL; keys already expired in the master's RDB are not loaded. The
-//!   master's DEL of such a key then deletes nothing: the data converges.
+//! * As in Redis, the replica runs no active expiry, the master's commands see every key
+//!   (expired or not) and a client's read of an expired key answers as if it were gone
+//!   without deleting it; but SCAN and RANDOMKEY still delete the expired keys they meet,
+//!   and keys already expired in the master's RDB are not loaded.
 //! * The link's commands are not exempt from `maxmemory` (Redis's master client is, and
 //!   `replica-ignore-maxmemory` is stored only): give a replica at least the master's
 //!   memory.
@@ -583,8 +584,12 @@ impl Link<'_> {
                             {
                                 acks.push(offset);
                             } else if !argv.is_empty() && !eq_ic(argv[0], "ping") {
-                                // Replies go nowhere, as for Redis's master client.
+                                // Replies go nowhere, as for Redis's master client,
+                                // which sees every key, expired or not: the master's
+                                // DEL decides (`loading` turns expiry off).
+                                s.loading = true;
                                 let _ = crate::engine::execute(s, &mut self.session, &argv);
+                                s.loading = false;
                             }
                             offset += consumed as u64;
                             c.pos += consumed;
