@@ -43,7 +43,6 @@
 //!   (BGSAVE, AOF rewrite) before starting a replication one; emu never has to.
 //! * Redis counts good replicas for `min-replicas-to-write` once a second; emu counts them
 //!   at each write, so a replica's ACK counts at once.
-//! * The RDB carries no `repl-id`/`repl-offset` AUX fields and no LRU/LFU data.
 //! * SYNC and PSYNC from an embedded handle (no network connection) are refused.
 //! * A consumer group read (XREADGROUP) is sent as Redis 7.2 propagates it — the consumer's
 //!   creation and the group's position explicit next to the XCLAIM, in MULTI/EXEC — where
@@ -390,7 +389,8 @@ fn begin_full_sync(
     std::thread::Builder::new()
         .name("emu-repl-rdb".into())
         .spawn(move || {
-            let rdb = rdb_bytes(&dbs, &libs, &cfg, now).map(Arc::<[u8]>::from);
+            let repl = Some((transfer.replid.as_str(), transfer.offset));
+            let rdb = rdb_bytes(&dbs, &libs, &cfg, now, repl).map(Arc::<[u8]>::from);
             drop(dbs);
             // One payload for every replica of the transfer (joined ones included).
             let links = transfer.close();
@@ -422,16 +422,18 @@ fn eof_mark(replid: &str, offset: u64, now: u64) -> String {
         .collect()
 }
 
-/// The RDB of `dbs` (keys expired at `now` left out), unframed.
+/// The RDB of `dbs` (keys expired at `now` left out), unframed; `repl` (replication id,
+/// offset) adds the replication AUX fields.
 pub fn rdb_bytes(
     dbs: &[Db],
     libs: &[Vec<u8>],
     cfg: &crate::config::Config,
     now: u64,
+    repl: Option<(&str, u64)>,
 ) -> std::result::Result<Vec<u8>, String> {
     let mut rdb = Vec::new();
-    let mut w =
-        crate::rdb::file::Writer::new(&mut rdb, now, cfg.rdbchecksum).map_err(|e| e.to_string())?;
+    let mut w = crate::rdb::file::Writer::with_repl_info(&mut rdb, now, cfg.rdbchecksum, repl)
+        .map_err(|e| e.to_string())?;
     for code in libs {
         w.function(code, cfg.rdbcompression)
             .map_err(|e| e.to_string())?;

@@ -484,3 +484,66 @@ fn evictions_reach_a_real_replica_as_deletions() {
     );
     same(&master, &replica, "after evictions");
 }
+
+/// The AUX fields of a full resync's RDB, in order (values as text).
+fn aux_fields(rdb: &[u8]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    emu::rdb::file::read(
+        rdb,
+        &emu::config::Config::default(),
+        |item| {
+            if let emu::rdb::file::Item::Aux(k, v) = item {
+                out.push((
+                    String::from_utf8_lossy(&k).into_owned(),
+                    String::from_utf8_lossy(&v).into_owned(),
+                ));
+            }
+            Ok(())
+        },
+        |_| {},
+    )
+    .expect("the RDB parses");
+    out
+}
+
+/// A full resync's RDB carries `repl-stream-db`, `repl-id` and `repl-offset` after
+/// `used-mem`, as redis-server writes them (`rdbSaveInfoAuxFields` with a save info), with
+/// the id and offset of the `+FULLRESYNC` reply; in both framings.
+#[test]
+fn replication_rdb_has_the_repl_aux_fields() {
+    let Some(real) = start_real_redis_with(
+        "the replication RDB's AUX fields",
+        &["--repl-diskless-sync-delay", "0"],
+    ) else {
+        return;
+    };
+    let (_redis, running) = start();
+    let emu_addr = running.addr().expect("tcp");
+    for eof in [false, true] {
+        let mut names = Vec::new();
+        for (who, addr) in [("redis", real.addr), ("emu", emu_addr)] {
+            let mut c = Raw::connect(addr);
+            c.cmd(&[b"SET", b"k", b"v"]);
+            let link = super::link::ReplLink::attach(addr, eof);
+            let mut head = link.psync_reply.split(' ').skip(1);
+            let (id, off) = (head.next().unwrap_or(""), head.next().unwrap_or(""));
+            let aux = aux_fields(&link.rdb);
+            let get = |k: &str| {
+                aux.iter()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            assert_eq!(get("repl-id"), id, "{who} eof={eof}: {aux:?}");
+            assert_eq!(get("repl-offset"), off, "{who} eof={eof}: {aux:?}");
+            assert_eq!(get("repl-stream-db"), "0", "{who} eof={eof}: {aux:?}");
+            names.push(
+                aux.into_iter()
+                    .map(|(n, _)| n)
+                    .filter(|n| n != "emu-ver")
+                    .collect::<Vec<_>>(),
+            );
+        }
+        assert_eq!(names[0], names[1], "AUX field order, eof={eof}");
+    }
+}
