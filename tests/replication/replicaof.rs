@@ -6,8 +6,9 @@
 //!   (master restarted) and promotion;
 //! - behavioural: a real master takes writes of every type (streams, expiries, EVAL, MULTI,
 //!   several dbs) before, during and after the sync; the emu replica (persistent) ends
-//!   identical key by key (DUMP and PEXPIRETIME), the master's WAIT counts its ACK, and the
-//!   data is still there after the replica restarts from its directory;
+//!   identical key by key (DUMP and PEXPIRETIME), the master's WAIT counts its ACK, a link
+//!   the master kills resumes with a partial resync (`+CONTINUE`), and the data is still
+//!   there after the replica restarts from its directory;
 //! - an `emu serve` replica of `emu serve`;
 //! - evictions (maxmemory, allkeys-lru) on an `emu serve` master reach a real replica as
 //!   DELs (issue 17).
@@ -375,6 +376,36 @@ fn emu_replica_converges_with_a_real_master_and_keeps_the_data() {
         "TTLs are compared"
     );
     same_but_streams(&want, &keyspace(&mut e), "emu replica of redis-server");
+    compare_streams(&want, &mut m, &mut e);
+
+    // The link killed by the master: the replica continues with a partial resync.
+    let stats = |m: &mut Raw, name: &str| -> String {
+        text(&m.cmd(&[b"INFO", b"stats"]))
+            .lines()
+            .find_map(|l| l.strip_prefix(name).map(str::to_string))
+            .unwrap_or_default()
+    };
+    let full_before = stats(&mut m, "sync_full:");
+    assert_eq!(
+        text(&m.cmd(&[b"CLIENT", b"KILL", b"TYPE", b"replica"])),
+        ":1\r\n"
+    );
+    for _ in 0..200 {
+        random_write(&mut m, &mut g, &mut db, false);
+    }
+    wait_for("a partial resync", || {
+        stats(&mut m, "sync_partial_ok:") == "1"
+    });
+    assert_eq!(
+        stats(&mut m, "sync_full:"),
+        full_before,
+        "no second full sync"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    m.cmd(&[b"SET", b"fence", b"2"]);
+    caught_up(&mut m, &mut e, "emu after the partial resync");
+    let want = keyspace(&mut m);
+    same_but_streams(&want, &keyspace(&mut e), "after the partial resync");
     compare_streams(&want, &mut m, &mut e);
 
     // Durable: the replica restarted from its directory has the same data.
