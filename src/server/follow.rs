@@ -17,7 +17,7 @@
 //!    function libraries through FUNCTION FLUSH / FUNCTION LOAD, drops the store's own
 //!    replicas (they must resync, as Redis disconnects its sub-replicas), and starts a
 //!    background compaction of a persistent store so the new dataset is durable (a new
-//!    snapshot; the log continues after it);
+//!    snapshot of a copy made before the lock was taken; the log continues after it);
 //! 3. follows the stream: each command runs through the one dispatch path
 //!    ([`crate::engine::execute`]) as the link's session (exempt from `replica-read-only`),
 //!    a batch per read, committed to the append log like any write; `REPLCONF GETACK`
@@ -478,11 +478,21 @@ impl Link<'_> {
         let n = data.len() as u64;
         self.update(|f| f.sync_read = n)?;
         // Parsed without the store: clients keep being served meanwhile.
-        let (loaded, _functions) = crate::persist::tools::parse_rdb(&data, &mut |_, _| {})
+        let (mut loaded, _functions) = crate::persist::tools::parse_rdb(&data, &mut |_, _| {})
             .map_err(|e| Lost::Error(format!("failed loading the RDB from MASTER: {e}")))?;
         drop(data);
         let keys = loaded.total_keys();
-        let old = self.install(loaded, replid, offset)?;
+        // A persistent store snapshots the new dataset: its copy is made here, without the
+        // lock (the swap below only moves the databases).
+        let (durable, ndb) = {
+            let s = self.shared.lock();
+            (crate::persist::handle_of(&s).is_some(), s.dbs.len())
+        };
+        loaded
+            .dbs
+            .resize_with(ndb.max(loaded.dbs.len()), Default::default);
+        let copy = durable.then(|| loaded.dbs[..ndb].to_vec());
+        let old = self.install(loaded, replid, offset, copy)?;
         // The previous dataset is freed after the lock is released.
         drop(old);
         eprintln!(
@@ -499,6 +509,7 @@ impl Link<'_> {
         mut loaded: Store,
         replid: String,
         offset: u64,
+        copy: Option<Vec<crate::keyspace::Db>>,
     ) -> Result<Vec<crate::keyspace::Db>, Lost> {
         let mut batch = self.shared.batch();
         let s = batch.store();
@@ -532,7 +543,11 @@ impl Link<'_> {
             if h.compaction_running() {
                 let _ = h.wait_compaction();
             }
-            if let Err(e) = h.start_background(s) {
+            let r = match copy {
+                Some(dbs) if dbs.len() == s.dbs.len() => h.start_background_from(s, dbs),
+                _ => h.start_background(s),
+            };
+            if let Err(e) = r {
                 eprintln!("emu: snapshot after the full resync failed: {e}");
             }
         }
