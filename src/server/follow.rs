@@ -492,27 +492,31 @@ impl Link<'_> {
             .dbs
             .resize_with(ndb.max(loaded.dbs.len()), Default::default);
         let copy = durable.then(|| loaded.dbs[..ndb].to_vec());
-        let old = self.install(loaded, replid, offset, copy)?;
+        let (old, held) = self.install(loaded, replid, offset, copy)?;
         // The previous dataset is freed after the lock is released.
         drop(old);
         eprintln!(
-            "emu: MASTER <-> REPLICA sync: finished with success ({keys} keys from {}:{})",
-            self.host, self.port
+            "emu: MASTER <-> REPLICA sync: finished with success ({keys} keys from {}:{}; \
+             the store was held {} ms to swap them in)",
+            self.host,
+            self.port,
+            held.as_millis()
         );
         Ok(())
     }
 
     /// Under the lock: the loaded databases and libraries replace the store's. Returns the
-    /// old databases (to be dropped without the lock).
+    /// old databases (to be dropped without the lock) and how long the lock was held.
     fn install(
         &mut self,
         mut loaded: Store,
         replid: String,
         offset: u64,
         copy: Option<Vec<crate::keyspace::Db>>,
-    ) -> Result<Vec<crate::keyspace::Db>, Lost> {
+    ) -> Result<(Vec<crate::keyspace::Db>, Duration), Lost> {
         let mut batch = self.shared.batch();
         let s = batch.store();
+        let locked = Instant::now();
         self.owned(s, |_| {})?;
         let session = &mut self.session;
         crate::engine::discard_transaction(s, session);
@@ -562,7 +566,7 @@ impl Link<'_> {
         batch
             .finish()
             .map_err(|e| Lost::Error(e.message().to_string()))?;
-        Ok(old)
+        Ok((old, locked.elapsed()))
     }
 
     /// Applies the stream until the link is lost or stopped.

@@ -20,16 +20,22 @@ use std::time::{Duration, Instant};
 use super::follow::{keyspace, random_write, same, text, wait_for, Keyspace, Lcg};
 use super::server_util::{free_port, start, start_real_redis_with, tool, Raw};
 
-/// A redis-server child on a chosen port (so the test can restart it there).
+/// A redis-server child on a chosen port (so the test can restart it there), with a data
+/// directory of its own (a disk-based sync writes dump.rdb there, and a redis-server started
+/// later in the same working directory would load it).
 struct Master {
     child: Child,
     addr: SocketAddr,
+    _dir: tempfile::TempDir,
 }
 
 impl Master {
     fn spawn(bin: &std::path::Path, port: u16) -> Master {
+        let dir = tempfile::tempdir().expect("tempdir");
         let child = Command::new(bin)
             .args([
+                "--dir",
+                dir.path().to_str().expect("utf8"),
                 "--port",
                 &port.to_string(),
                 "--bind",
@@ -53,7 +59,11 @@ impl Master {
             assert!(Instant::now() < deadline, "redis-server did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        Master { child, addr }
+        Master {
+            child,
+            addr,
+            _dir: dir,
+        }
     }
 }
 
@@ -542,9 +552,16 @@ fn aux_fields(rdb: &[u8]) -> Vec<(String, String)> {
 /// the id and offset of the `+FULLRESYNC` reply; in both framings.
 #[test]
 fn replication_rdb_has_the_repl_aux_fields() {
+    // The disk-based transfer writes dump.rdb into the server's --dir: a temporary one.
+    let dir = tempfile::tempdir().expect("tempdir");
     let Some(real) = start_real_redis_with(
         "the replication RDB's AUX fields",
-        &["--repl-diskless-sync-delay", "0"],
+        &[
+            "--repl-diskless-sync-delay",
+            "0",
+            "--dir",
+            dir.path().to_str().expect("utf8"),
+        ],
     ) else {
         return;
     };
