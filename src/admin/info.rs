@@ -380,7 +380,57 @@ fn section(
         }
         "replication" => {
             let repl = &store.repl;
-            f("role", &"master");
+            if let Some(fo) = &repl.follow {
+                // Redis 7.0 `genRedisInfoString`, replica part.
+                let secs = |t: Option<std::time::Instant>| {
+                    t.map(|t| t.elapsed().as_secs() as i64).unwrap_or(-1)
+                };
+                f("role", &"slave");
+                f("master_host", &fo.host);
+                f("master_port", &fo.port);
+                f(
+                    "master_link_status",
+                    &if fo.is_up() { "up" } else { "down" },
+                );
+                f(
+                    "master_last_io_seconds_ago",
+                    &if fo.is_up() { secs(fo.last_io) } else { -1 },
+                );
+                let syncing = fo.phase == crate::engine::repl::FollowPhase::Sync;
+                f("master_sync_in_progress", &u8::from(syncing));
+                let off = fo.offset.unwrap_or(0);
+                f("slave_read_repl_offset", &off);
+                f("slave_repl_offset", &off);
+                if syncing {
+                    let total = fo.sync_total.map(|t| t as i64).unwrap_or(-1);
+                    f("master_sync_total_bytes", &total);
+                    f("master_sync_read_bytes", &fo.sync_read);
+                    let left = if total < 0 {
+                        -1
+                    } else {
+                        total - fo.sync_read as i64
+                    };
+                    f("master_sync_left_bytes", &left);
+                    let perc = if total > 0 {
+                        fo.sync_read as f64 * 100.0 / total as f64
+                    } else {
+                        0.0
+                    };
+                    f("master_sync_perc", &format!("{perc:.2}"));
+                    f("master_sync_last_io_seconds_ago", &secs(fo.last_io));
+                }
+                if !fo.is_up() {
+                    f("master_link_down_since_seconds", &secs(fo.down_since));
+                }
+                f(
+                    "slave_priority",
+                    &crate::engine::repl::config_int(&store.config, "replica-priority", 100),
+                );
+                f("slave_read_only", &u8::from(store.config.replica_read_only));
+                f("replica_announced", &1);
+            } else {
+                f("role", &"master");
+            }
             let online: Vec<_> = repl.replicas.iter().filter(|r| !r.is_closed()).collect();
             f("connected_slaves", &online.len());
             for (i, r) in online.iter().enumerate() {
@@ -403,9 +453,18 @@ fn section(
             } else {
                 link.map(|l| l.server.repl_id())
             };
+            // A replica shows its master's history (id and offset processed).
+            let replid = match repl.follow.as_ref().and_then(|fo| fo.replid.clone()) {
+                Some(id) => Some(id),
+                None => replid,
+            };
             f("master_replid", &replid.unwrap_or_else(|| "0".repeat(40)));
             f("master_replid2", &"0".repeat(40));
-            f("master_repl_offset", &repl.offset);
+            let offset = match repl.follow.as_ref().and_then(|fo| fo.offset) {
+                Some(o) => o,
+                None => repl.offset,
+            };
+            f("master_repl_offset", &offset);
             f("second_repl_offset", &-1);
             match repl.backlog_info() {
                 Some((size, first, histlen)) => {

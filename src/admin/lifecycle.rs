@@ -100,6 +100,20 @@ fn shutdown_failed() -> Error {
 /// `ROLE`
 fn role(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     let repl = &ctx.store.repl;
+    if let Some(f) = &repl.follow {
+        // Redis: the offset of the master client, -1 while there is none.
+        let offset = match (f.phase, f.offset) {
+            (crate::engine::repl::FollowPhase::Connected, Some(o)) => o as i64,
+            _ => -1,
+        };
+        return Ok(Value::Array(vec![
+            Value::bulk("slave"),
+            Value::bulk(f.host.clone()),
+            Value::Int(i64::from(f.port)),
+            Value::bulk(f.phase.name()),
+            Value::Int(offset),
+        ]));
+    }
     let replicas = repl
         .replicas
         .iter()

@@ -242,6 +242,16 @@ struct ServeArgs {
     /// Cluster's rules (CROSSSLOT, database 0 only); cluster clients can connect.
     #[arg(long, default_value = "no")]
     cluster_enabled: String,
+    /// Start as a replica of this master: "HOST PORT" (as REPLICAOF; REPLICAOF NO ONE
+    /// promotes).
+    #[arg(long, value_name = "HOST PORT")]
+    replicaof: Option<String>,
+    /// Password for the master (AUTH during the replication handshake).
+    #[arg(long)]
+    masterauth: Option<String>,
+    /// ACL user for the master (with --masterauth).
+    #[arg(long)]
+    masteruser: Option<String>,
 }
 
 fn main() {
@@ -821,6 +831,27 @@ fn serve(a: ServeArgs) {
         ("enable-protected-configs", &a.enable_protected_configs),
         ("cluster-enabled", &a.cluster_enabled),
     ] {
+        if let Err(why) = redis.with_store(|s| s.config.set_initial(name, value.as_bytes())) {
+            eprintln!("emu: --{name}: {why}");
+            std::process::exit(2);
+        }
+    }
+    for (name, value) in [
+        ("replicaof", &a.replicaof),
+        ("masterauth", &a.masterauth),
+        ("masteruser", &a.masteruser),
+    ] {
+        let Some(value) = value else { continue };
+        if name == "replicaof" {
+            let mut it = value.split_whitespace();
+            let ok = it.next().is_some()
+                && it.next().is_some_and(|p| p.parse::<u16>().is_ok())
+                && it.next().is_none();
+            if !ok {
+                eprintln!("emu: --replicaof wants \"HOST PORT\", got '{value}'");
+                std::process::exit(2);
+            }
+        }
         if let Err(why) = redis.with_store(|s| s.config.set_initial(name, value.as_bytes())) {
             eprintln!("emu: --{name}: {why}");
             std::process::exit(2);

@@ -430,13 +430,13 @@ pub static TABLE: &[ConfigSpec] = &[
         "yes"
     ),
     boolean!("aof-use-rdb-preamble", aof_use_rdb_preamble, "yes"),
-    // Stored only: emu is never a replica.
+    // Honoured while a replica (REPLICAOF): clients' writes get READONLY (`engine::repl`).
     boolean!("replica-read-only", replica_read_only, "yes").alias("slave-read-only"),
     // Honoured (startup only: `emu serve --cluster-enabled`, `Builder::cluster_mode`):
     // cluster mode, see `admin::cluster`.
     boolean!("cluster-enabled", cluster_enabled, "no").immutable(),
-    // ---- Stored only (kept and reported, never acted on) unless noted: replication (emu is
-    // never a replica; the master side's rows are marked), cluster (no cluster bus), TLS (no TLS listener), active defrag (no
+    // ---- Stored only (kept and reported, never acted on) unless noted: replication (the
+    // rows either side uses are marked), cluster (no cluster bus), TLS (no TLS listener), active defrag (no
     // jemalloc), AOF/RDB tuning (emu's own log and snapshots), process and logging.
     sint!("acllog-max-len", 0, LONG_MAX, "128"),
     senum!(
@@ -497,6 +497,7 @@ pub static TABLE: &[ConfigSpec] = &[
     sbool!("io-threads-do-reads", "no").immutable(),
     sbool!("jemalloc-bg-thread", "yes"),
     stext!("logfile", "").immutable(),
+    // Used by the replica's link (`server::follow`): AUTH to the master.
     stext!("masterauth", ""),
     stext!("masteruser", ""),
     // Honoured by the replication master (`engine::repl`): NOREPLICAS below enough good
@@ -569,8 +570,8 @@ pub static TABLE: &[ConfigSpec] = &[
     sbool!("replica-lazy-flush", "no").alias("slave-lazy-flush"),
     sint!("replica-priority", 0, INT_MAX, "100").alias("slave-priority"),
     sbool!("replica-serve-stale-data", "yes").alias("slave-serve-stale-data"),
-    // emu is never a replica: REPLICAOF is not a command here, and the parameter is
-    // immutable in Redis too.
+    // The master followed ("host port"): set by REPLICAOF (CONFIG GET shows it, as Redis)
+    // and read at start (`emu serve --replicaof`); immutable for CONFIG SET, as in Redis.
     stext!("replicaof", "").alias("slaveof").immutable(),
     stext!("server_cpulist", "").immutable(),
     sbool!("set-proc-title", "yes").immutable(),

@@ -93,8 +93,9 @@ impl<'a> Ctx<'a> {
                 self.store.keyspace_misses += 1;
             }
             // During a CLIENT PAUSE the key reads as expired but stays (Redis keeps the
-            // dataset constant while paused).
-            if !self.store.blocking.is_paused() {
+            // dataset constant while paused); so on a replica, whose master sends the DEL
+            // (Redis `expireIfNeeded` with `masterhost` set).
+            if !self.store.blocking.is_paused() && self.store.repl.follow.is_none() {
                 self.store.expire_key(db, key);
             }
             return None;

@@ -24,7 +24,16 @@ const ACTIVE_EXPIRE_BATCH: usize = 32;
 /// Runs one command for `session`: see the module docs. Its effects (with those of the
 /// transaction, script or blocked clients it ran) are one unit of the replication stream.
 pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Result<Value> {
-    let result = execute_unit(store, session, argv);
+    // A replica of a master (REPLICAOF) with `replica-read-only`: every client but the
+    // link's own session is read-only for this command (admission and scripts check it).
+    let result = if store.repl.follow.is_some() && !session.read_only {
+        session.read_only = store.repl.read_only_for(session.id, &store.config);
+        let r = execute_unit(store, session, argv);
+        session.read_only = false;
+        r
+    } else {
+        execute_unit(store, session, argv)
+    };
     if store.repl.is_active() {
         if store.end_unit() {
             session.woff = store.repl.offset;

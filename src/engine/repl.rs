@@ -456,6 +456,90 @@ pub struct Master {
     /// Whether the store recorded effects before the backlog was created (it records them
     /// while the backlog lives, and goes back to this when it is freed).
     pub recorded_before: bool,
+    /// The replica side: the master this store follows (REPLICAOF), `None` for a master.
+    pub follow: Option<Follow>,
+    /// Bumped at every change of [`Master::follow`]'s target, so the server's link
+    /// supervisor (which reads it without the store lock) knows to (re)connect or stop.
+    pub follow_epoch: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// Where a replica's link to its master is (Redis `server.repl_state`, as ROLE names it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowPhase {
+    /// Waiting to connect (Redis `REPL_STATE_CONNECT`).
+    Connect,
+    /// The TCP connection is being made.
+    Connecting,
+    /// PING / AUTH / REPLCONF / PSYNC exchange.
+    Handshake,
+    /// Receiving the master's RDB.
+    Sync,
+    /// Following the stream.
+    Connected,
+}
+
+impl FollowPhase {
+    /// ROLE's name of the phase.
+    pub fn name(self) -> &'static str {
+        match self {
+            FollowPhase::Connect => "connect",
+            FollowPhase::Connecting => "connecting",
+            FollowPhase::Handshake => "handshake",
+            FollowPhase::Sync => "sync",
+            FollowPhase::Connected => "connected",
+        }
+    }
+}
+
+/// The replica side of replication (REPLICAOF host port): the master followed and the
+/// link's state, kept in the store and updated by the link (the server's `follow`
+/// module), which applies the master's stream through the one dispatch path.
+#[derive(Clone, Debug)]
+pub struct Follow {
+    /// The master's host, as given to REPLICAOF.
+    pub host: String,
+    /// The master's port.
+    pub port: u16,
+    /// The link's phase.
+    pub phase: FollowPhase,
+    /// The master's replication id, once a sync told it (the next PSYNC offers it).
+    pub replid: Option<String>,
+    /// Bytes of the master's stream processed (`slave_repl_offset`); `None` before the
+    /// first sync.
+    pub offset: Option<u64>,
+    /// Last time anything came from the master.
+    pub last_io: Option<Instant>,
+    /// Since when the link is down (`None`: never connected yet).
+    pub down_since: Option<Instant>,
+    /// Client id of the session the stream's commands run as (exempt from READONLY).
+    pub client_id: u64,
+    /// RDB bytes expected (`None`: disk-less, unknown) and received, while in `Sync`.
+    pub sync_total: Option<u64>,
+    /// RDB bytes received so far, while in `Sync`.
+    pub sync_read: u64,
+}
+
+impl Follow {
+    /// A new target: nothing known of it yet.
+    pub fn new(host: String, port: u16) -> Follow {
+        Follow {
+            host,
+            port,
+            phase: FollowPhase::Connect,
+            replid: None,
+            offset: None,
+            last_io: None,
+            down_since: None,
+            client_id: 0,
+            sync_total: None,
+            sync_read: 0,
+        }
+    }
+
+    /// Whether the link is up (INFO `master_link_status`).
+    pub fn is_up(&self) -> bool {
+        self.phase == FollowPhase::Connected
+    }
 }
 
 /// What [`Master::cron`] leaves to its caller.
@@ -508,6 +592,33 @@ pub fn config_int(cfg: &Config, name: &str, default: i64) -> i64 {
 }
 
 impl Master {
+    /// Whether a client's write commands get `-READONLY` now: this store follows a master,
+    /// `replica-read-only` is on, and `client` is not the link's own session.
+    #[inline]
+    pub fn read_only_for(&self, client: u64, cfg: &Config) -> bool {
+        match &self.follow {
+            Some(f) => cfg.replica_read_only && f.client_id != client,
+            None => false,
+        }
+    }
+
+    /// Changes the target of REPLICAOF (`None`: REPLICAOF NO ONE) and tells the link
+    /// supervisor. A new target keeps the cached master id and offset, so the next link
+    /// can try a partial resync (as Redis keeps its cached master).
+    pub fn set_follow(&mut self, target: Option<(String, u16)>) {
+        let cached = self.follow.take().map(|f| (f.replid, f.offset));
+        self.follow = target.map(|(host, port)| {
+            let mut f = Follow::new(host, port);
+            if let Some((replid, offset)) = cached {
+                f.replid = replid;
+                f.offset = offset;
+            }
+            f
+        });
+        self.follow_epoch
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
     /// True once a replica has attached: units are rendered and fed.
     #[inline]
     pub fn is_active(&self) -> bool {

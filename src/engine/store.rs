@@ -480,10 +480,14 @@ impl Store {
     }
 
     /// Reclaims up to `limit` expired keys across all databases; returns how many. Nothing
-    /// while a CLIENT PAUSE is in force (the dataset stays constant, as in Redis) or after
-    /// DEBUG SET-ACTIVE-EXPIRE 0.
+    /// while a CLIENT PAUSE is in force (the dataset stays constant, as in Redis), after
+    /// DEBUG SET-ACTIVE-EXPIRE 0, or on a replica (REPLICAOF).
     pub fn active_expire(&mut self, limit: usize) -> usize {
-        if self.blocking.is_paused() || !self.config.active_expire_enabled {
+        // A replica leaves expiry to its master's DELs (Redis runs the cycle on masters).
+        if self.blocking.is_paused()
+            || !self.config.active_expire_enabled
+            || self.repl.follow.is_some()
+        {
             return 0;
         }
         let now = self.clock.now_ms();

@@ -315,18 +315,43 @@ impl Handle {
         if self.bg_running.swap(true, Ordering::AcqRel) {
             return Err(PersistError::Other("busy".into()));
         }
-        let r = self.start_background_inner(store);
+        let r = self.start_background_inner(store, None);
         if r.is_err() {
             self.bg_running.store(false, Ordering::Release);
         }
         r
     }
 
-    fn start_background_inner(&self, store: &mut Store) -> Result<(), PersistError> {
+    /// [`Handle::start_background`] with `dbs`, a copy of `store.dbs` the caller made
+    /// without the store lock (a replica's full resync copies the dataset it is about to
+    /// swap in before taking the lock), so the lock is not held for a copy of the keyspace.
+    pub fn start_background_from(
+        &self,
+        store: &mut Store,
+        dbs: Vec<Db>,
+    ) -> Result<(), PersistError> {
+        if self.bg_done.load(Ordering::Acquire) {
+            self.reap_bg(false);
+        }
+        if self.bg_running.swap(true, Ordering::AcqRel) {
+            return Err(PersistError::Other("busy".into()));
+        }
+        let r = self.start_background_inner(store, Some(dbs));
+        if r.is_err() {
+            self.bg_running.store(false, Ordering::Release);
+        }
+        r
+    }
+
+    fn start_background_inner(
+        &self,
+        store: &mut Store,
+        dbs: Option<Vec<Db>>,
+    ) -> Result<(), PersistError> {
         self.flush_effects(store);
         let next = self.log.generation() + 1;
         let seq = self.log.rotate(next)?;
-        let dbs: Vec<Db> = store.dbs.clone();
+        let dbs: Vec<Db> = dbs.unwrap_or_else(|| store.dbs.clone());
         let libs = store.libraries.all().clone();
         let rng = store.rng.state();
         let recorded = self.log.last_time_ms.load(Ordering::Relaxed);

@@ -235,6 +235,19 @@ impl<W: Write> Writer<W> {
     /// Starts a file: magic, version and AUX fields as Redis 7.0 writes them (`ctime` =
     /// `now_ms / 1000`), plus `emu-ver`.
     pub fn new(out: W, now_ms: u64, checksum: bool) -> io::Result<Writer<W>> {
+        Writer::with_repl_info(out, now_ms, checksum, None)
+    }
+
+    /// [`Writer::new`] for a replication transfer: with `repl` (the replication id and
+    /// the offset the replica starts at), the AUX fields `repl-stream-db` (0: emu's stream
+    /// selects again after a full resync), `repl-id` and `repl-offset` follow `used-mem`,
+    /// as Redis's `rdbSaveInfoAuxFields` writes them with a `rdbSaveInfo`.
+    pub fn with_repl_info(
+        out: W,
+        now_ms: u64,
+        checksum: bool,
+        repl: Option<(&str, u64)>,
+    ) -> io::Result<Writer<W>> {
         let mut w = Writer {
             out,
             crc: 0,
@@ -259,6 +272,11 @@ impl<W: Write> Writer<W> {
         aux_int(&mut w.buf, "redis-bits", 64);
         aux_int(&mut w.buf, "ctime", (now_ms / 1000) as i64);
         aux_int(&mut w.buf, "used-mem", 0);
+        if let Some((id, offset)) = repl {
+            aux_int(&mut w.buf, "repl-stream-db", 0);
+            aux_str(&mut w.buf, "repl-id", id.as_bytes());
+            aux_int(&mut w.buf, "repl-offset", offset as i64);
+        }
         aux_int(&mut w.buf, "aof-base", 0);
         aux_str(&mut w.buf, "emu-ver", env!("CARGO_PKG_VERSION").as_bytes());
         w.flush_buf()?;

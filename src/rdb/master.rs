@@ -43,13 +43,12 @@
 //!   (BGSAVE, AOF rewrite) before starting a replication one; emu never has to.
 //! * Redis counts good replicas for `min-replicas-to-write` once a second; emu counts them
 //!   at each write, so a replica's ACK counts at once.
-//! * The RDB carries no `repl-id`/`repl-offset` AUX fields and no LRU/LFU data.
 //! * SYNC and PSYNC from an embedded handle (no network connection) are refused.
 //! * A consumer group read (XREADGROUP) is sent as Redis 7.2 propagates it — the consumer's
 //!   creation and the group's position explicit next to the XCLAIM, in MULTI/EXEC — where
 //!   7.0 sends the XCLAIM alone; XTRIM's trimming is sent with `=`. Both are valid 7.0
 //!   commands with the same outcome (see `tests/replication/stream.rs`).
-//! * `master_replid2` / `second_repl_offset` stay unset (emu never changes role).
+//! * `master_replid2` / `second_repl_offset` stay unset.
 
 use std::sync::Arc;
 
@@ -86,7 +85,68 @@ pub const COMMANDS: &[CommandSpec] = &[
         "server",
         replconf,
     ),
+    CommandSpec::new(
+        "replicaof",
+        3,
+        ADMIN | NOSCRIPT | STALE,
+        (0, 0, 0),
+        "server",
+        replicaof,
+    ),
+    CommandSpec::new(
+        "slaveof",
+        3,
+        ADMIN | NOSCRIPT | STALE,
+        (0, 0, 0),
+        "server",
+        replicaof,
+    ),
 ];
+
+/// # Format
+/// `REPLICAOF host port` / `REPLICAOF NO ONE` (also `SLAVEOF`), Redis 7.0's
+/// `replicaofCommand`: the link itself is the server's (`emu serve`'s link supervisor
+/// connects within 100 ms); an embedded store without a server only records the target.
+fn replicaof(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    if ctx.store.config.cluster_enabled {
+        return Err(Error::err("REPLICAOF not allowed in cluster mode."));
+    }
+    if eq_ic(argv[1], "no") && eq_ic(argv[2], "one") {
+        if ctx.store.repl.follow.is_some() {
+            ctx.store.repl.set_follow(None);
+            set_replicaof_config(ctx.store, "");
+        }
+        return Ok(Value::ok());
+    }
+    if ctx
+        .session
+        .replica
+        .as_ref()
+        .is_some_and(|l| l.is_attached())
+    {
+        return Err(Error::err("Command is not valid when client is a replica."));
+    }
+    let port = parse_i64(argv[2])
+        .filter(|p| (0..=65535).contains(p))
+        .ok_or_else(|| Error::err("Invalid master port"))?;
+    let host = String::from_utf8_lossy(argv[1]).into_owned();
+    if let Some(f) = &ctx.store.repl.follow {
+        if f.host.eq_ignore_ascii_case(&host) && i64::from(f.port) == port {
+            return Ok(Value::Simple(
+                "OK Already connected to specified master".into(),
+            ));
+        }
+    }
+    set_replicaof_config(ctx.store, &format!("{host} {port}"));
+    ctx.store.repl.set_follow(Some((host, port as u16)));
+    Ok(Value::ok())
+}
+
+/// CONFIG GET replicaof shows the master followed ("host port"), or "" for a master.
+fn set_replicaof_config(store: &mut Store, value: &str) {
+    // The parameter is immutable for CONFIG SET; `set_initial` bypasses that.
+    let _ = store.config.set_initial("replicaof", value.as_bytes());
+}
 
 /// The link of this connection, created on its first REPLCONF / SYNC / PSYNC.
 fn link_of(ctx: &mut Ctx) -> Arc<ReplicaLink> {
@@ -329,7 +389,8 @@ fn begin_full_sync(
     std::thread::Builder::new()
         .name("emu-repl-rdb".into())
         .spawn(move || {
-            let rdb = rdb_bytes(&dbs, &libs, &cfg, now).map(Arc::<[u8]>::from);
+            let repl = Some((transfer.replid.as_str(), transfer.offset));
+            let rdb = rdb_bytes(&dbs, &libs, &cfg, now, repl).map(Arc::<[u8]>::from);
             drop(dbs);
             // One payload for every replica of the transfer (joined ones included).
             let links = transfer.close();
@@ -361,16 +422,18 @@ fn eof_mark(replid: &str, offset: u64, now: u64) -> String {
         .collect()
 }
 
-/// The RDB of `dbs` (keys expired at `now` left out), unframed.
+/// The RDB of `dbs` (keys expired at `now` left out), unframed; `repl` (replication id,
+/// offset) adds the replication AUX fields.
 pub fn rdb_bytes(
     dbs: &[Db],
     libs: &[Vec<u8>],
     cfg: &crate::config::Config,
     now: u64,
+    repl: Option<(&str, u64)>,
 ) -> std::result::Result<Vec<u8>, String> {
     let mut rdb = Vec::new();
-    let mut w =
-        crate::rdb::file::Writer::new(&mut rdb, now, cfg.rdbchecksum).map_err(|e| e.to_string())?;
+    let mut w = crate::rdb::file::Writer::with_repl_info(&mut rdb, now, cfg.rdbchecksum, repl)
+        .map_err(|e| e.to_string())?;
     for code in libs {
         w.function(code, cfg.rdbcompression)
             .map_err(|e| e.to_string())?;

@@ -8,6 +8,8 @@
 //!   connection, signal handling and clean shutdown.
 //! * `replica` (feature `server`) — a connection that sent SYNC/PSYNC: sends the RDB and
 //!   the replication stream, reads REPLCONF ACKs (see `crate::rdb::master`).
+//! * `follow` (feature `server`) — the replica side: REPLICAOF's link to a master (handshake,
+//!   full or partial resync, the stream applied through the dispatch path).
 //!
 //! # Limits (Redis 7.0's, issue 10)
 //!
@@ -42,6 +44,8 @@
 pub mod conn;
 pub mod output;
 
+#[cfg(feature = "server")]
+mod follow;
 #[cfg(feature = "server")]
 mod net;
 #[cfg(feature = "server")]

@@ -240,6 +240,9 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
                         }
                     });
                 }
+                // Replica side: the link to the master of REPLICAOF / --replicaof (see
+                // `follow`).
+                tokio::spawn(super::follow::supervise(redis.clone()));
                 if let Some(release) = release_memory {
                     // On the runtime's thread(s), where connections allocate and free.
                     tokio::spawn(async move {

@@ -380,3 +380,59 @@ fn corruption_at_every_byte_is_detected_without_panic() {
     // Most flips break the structure; some (inside string bytes) cannot be told.
     assert!(loaded < (n - 17) * 4, "{loaded}");
 }
+
+/// Runs `emu ARGS` on a pseudo-terminal (util-linux `script`), returning what the terminal
+/// showed; `None` when `script` is missing.
+fn on_a_terminal(args: &[&str]) -> Option<String> {
+    let script = crate::server_util::which("script")?;
+    let line = std::iter::once(EMU)
+        .chain(args.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let out = Command::new(script)
+        .args(["-qec", &line, "/dev/null"])
+        .output()
+        .expect("run script");
+    assert!(out.status.success(), "{line}: {out:?}");
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// On a terminal `emu dump --format rdb` and `emu load` draw a progress bar on stderr
+/// (redrawn in place, cleared at the end) instead of the summary line they print when
+/// stderr is not a terminal.
+#[test]
+fn progress_bars_on_a_terminal() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let src = tmp.path().join("src");
+    {
+        let r = emu::Redis::open(&src).expect("open");
+        for i in 0..2000 {
+            r.set(format!("key:{i}"), i).expect("set");
+        }
+    }
+    let rdb = tmp.path().join("out.rdb");
+    let (s, o) = (src.to_str().expect("utf8"), rdb.to_str().expect("utf8"));
+    let Some(shown) = on_a_terminal(&["dump", s, "--format", "rdb", "-o", o]) else {
+        crate::server_util::skip("progress bars", "needs util-linux's script");
+        return;
+    };
+    assert!(shown.contains("dump ["), "a bar: {shown:?}");
+    assert!(shown.contains(" keys ("), "the bar's count: {shown:?}");
+    assert!(shown.contains("\r\x1b[2K"), "redrawn in place: {shown:?}");
+    assert!(!shown.contains("emu: dump:"), "no summary line: {shown:?}");
+    let dst = tmp.path().join("dst");
+    let d = dst.to_str().expect("utf8");
+    let shown = on_a_terminal(&["load", d, o]).expect("script");
+    assert!(shown.contains("load ["), "a bar: {shown:?}");
+    assert!(shown.contains("\r\x1b[2K"), "redrawn in place: {shown:?}");
+    assert!(!shown.contains("emu: load:"), "no summary line: {shown:?}");
+    assert!(shown.contains("loaded 2000 keys"), "{shown:?}");
+    // The same commands off a terminal: the summary line.
+    let dst2 = tmp.path().join("dst2");
+    let out = Command::new(EMU)
+        .args(["load", dst2.to_str().expect("utf8"), o])
+        .output()
+        .expect("run emu load");
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("emu: load:"));
+}

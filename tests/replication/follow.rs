@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use super::server_util::{start, start_real_redis_with, Raw};
 
 /// A small deterministic generator (the load is the same on every run).
-struct Lcg(u64);
+pub(super) struct Lcg(pub(super) u64);
 
 impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
@@ -23,7 +23,7 @@ impl Lcg {
 }
 
 /// The bulk strings of an array reply.
-fn bulks(reply: &[u8]) -> Vec<Vec<u8>> {
+pub(super) fn bulks(reply: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut at = reply.iter().position(|&c| c == b'\n').unwrap() + 1;
     while at < reply.len() {
@@ -36,12 +36,12 @@ fn bulks(reply: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
-fn text(reply: &[u8]) -> String {
+pub(super) fn text(reply: &[u8]) -> String {
     String::from_utf8_lossy(reply).to_string()
 }
 
 /// Every key of every db: (db, key) → (DUMP reply, PEXPIRETIME reply).
-fn keyspace(c: &mut Raw) -> Keyspace {
+pub(super) fn keyspace(c: &mut Raw) -> Keyspace {
     let mut out = BTreeMap::new();
     for db in 0..16 {
         c.cmd(&[b"SELECT", db.to_string().as_bytes()]);
@@ -55,10 +55,10 @@ fn keyspace(c: &mut Raw) -> Keyspace {
     out
 }
 
-type Keyspace = BTreeMap<(usize, Vec<u8>), (Vec<u8>, Vec<u8>)>;
+pub(super) type Keyspace = BTreeMap<(usize, Vec<u8>), (Vec<u8>, Vec<u8>)>;
 
 /// Asserts that two keyspaces are equal, naming the keys that differ.
-fn same(master: &Keyspace, replica: &Keyspace, when: &str) {
+pub(super) fn same(master: &Keyspace, replica: &Keyspace, when: &str) {
     let bad: Vec<String> = master
         .keys()
         .chain(replica.keys())
@@ -83,7 +83,7 @@ fn same(master: &Keyspace, replica: &Keyspace, when: &str) {
     );
 }
 
-fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+pub(super) fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
     while !f() {
         assert!(
@@ -95,7 +95,7 @@ fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
 }
 
 /// One random write (or a few, in MULTI or EVAL) on connection `c`, whose db is `*db`.
-fn random_write(c: &mut Raw, g: &mut Lcg, db: &mut usize, flushall: bool) {
+pub(super) fn random_write(c: &mut Raw, g: &mut Lcg, db: &mut usize, flushall: bool) {
     let key = format!("k{}", g.below(40));
     let key2 = format!("k{}", g.below(40));
     let n = g.below(1000).to_string();

@@ -9,6 +9,9 @@
 //!   compared command for command, byte for byte (keepalives left out, wall-clock
 //!   timestamps masked).
 //! - `link`: the raw replica link both use (PSYNC, read past the RDB, read commands).
+//! - `replicaof`: `emu serve` as a replica (REPLICAOF): differential against a real
+//!   replica of the same master, convergence under a write load of every type, durability,
+//!   an emu replica of emu, and evictions reaching a replica as DELs.
 //! - `settings`: `min-replicas-to-write`/`-max-lag`, `repl-timeout`, `repl-backlog-ttl`
 //!   and `repl-diskless-sync-delay`/`-max-replicas`, each run on redis-server and on emu.
 
@@ -19,5 +22,6 @@ mod server_util;
 
 mod follow;
 mod link;
+mod replicaof;
 mod settings;
 mod stream;
