@@ -39,7 +39,9 @@
 //!   run in the calling task too (one held back by CLIENT PAUSE blocks that thread until
 //!   the pause ends, as on the sync handle).
 //! * **Remote** (feature `remote`: server or cluster): redis-rs's async multiplexed
-//!   connections, driven by one emu I/O thread (`emu::remote::asynchronous`): typed
+//!   connections. Polled on a tokio runtime, a call runs in the caller's task on that
+//!   runtime's own connections (opened by its first call; no other thread involved);
+//!   elsewhere it runs on one emu I/O thread (`emu::remote::asynchronous`). Typed
 //!   methods, scripts, pipelines and transactions share one connection per server (per
 //!   master of a cluster); a blocking command (BLPOP …) gets a connection of its own; a
 //!   WATCH ([`AsyncRedis::watch`]) holds a connection of its own until EXEC. Routing,
