@@ -72,7 +72,7 @@ pub mod scripting;
 pub mod sentinel;
 pub mod url;
 
-pub use asynchronous::{AsyncCmd, AsyncPubSub, AsyncRedis, AsyncReply};
+pub use asynchronous::{AsyncCmd, AsyncPubSub, AsyncRedis, AsyncReply, PubSubStream};
 pub use commands::bits::{
     BitField, BitFieldType, BitOffset, BitOp, BitOverflow, BitPosRange, BitRange, BitUnit, LcsIdx,
     LcsMatch, LcsOptions,

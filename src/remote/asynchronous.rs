@@ -233,13 +233,38 @@ fn config() -> redis::AsyncConnectionConfig {
     redis::AsyncConnectionConfig::new().set_response_timeout(None)
 }
 
-/// One command as a redis-rs command.
-fn command(argv: &[&[u8]]) -> redis::Cmd {
-    let mut c = redis::Cmd::new();
+/// One command as a redis-rs command (sized up front: one allocation for the data).
+fn command<A: AsRef<[u8]>>(argv: &[A]) -> redis::Cmd {
+    let size = argv.iter().map(|a| a.as_ref().len()).sum();
+    let mut c = redis::Cmd::with_capacity(argv.len(), size);
     for a in argv {
-        c.arg(*a);
+        c.arg(a.as_ref());
     }
     c
+}
+
+/// [`roundtrip`] of owned argument vectors as one pipeline, built straight from them (a
+/// plain pipeline on a single server: no borrowed views in between).
+async fn roundtrip_owned(
+    conn: &mut impl ConnectionLike,
+    commands: &[Vec<Vec<u8>>],
+) -> Result<Vec<Value>> {
+    let mut p = redis::Pipeline::with_capacity(commands.len());
+    for argv in commands {
+        p.add_command(command(argv));
+    }
+    let replies = conn
+        .req_packed_commands(&p, 0, commands.len())
+        .await
+        .map_err(from_redis)?;
+    if replies.len() != commands.len() {
+        return Err(conn_error(format!(
+            "{} replies to {} commands",
+            replies.len(),
+            commands.len()
+        )));
+    }
+    Ok(replies.into_iter().map(to_value).collect())
 }
 
 /// Sends `commands` on `conn` and returns one reply each (server errors as
@@ -256,7 +281,7 @@ async fn roundtrip(conn: &mut impl ConnectionLike, commands: &[&[&[u8]]]) -> Res
             Err(e) => Err(from_redis(e)),
         };
     }
-    let mut p = redis::pipe();
+    let mut p = redis::Pipeline::with_capacity(commands.len());
     for argv in commands {
         p.add_command(command(argv));
     }
@@ -412,6 +437,18 @@ impl Handle {
     pub fn batch_async(&self, commands: Vec<Vec<Vec<u8>>>) -> BoxFuture<Vec<Value>> {
         let h = self.clone();
         run(async move {
+            // A single server, several commands (one alone may block: it goes the routed
+            // way, on a connection of its own).
+            if let (super::Target::Server(node), None, false) =
+                (&h.remote.target, &h.pinned, commands.len() == 1)
+            {
+                let rt = current_runtime()?;
+                let result = roundtrip_owned(&mut node.shared(rt).await?, &commands).await;
+                if matches!(&result, Err(e) if e.kind() == crate::error::ErrorKind::Connection) {
+                    node.aio.on(rt, |c| c.shared = None);
+                }
+                return result;
+            }
             let argvs = views(&commands);
             let refs: Vec<&[&[u8]]> = argvs.iter().map(Vec::as_slice).collect();
             if !h.remote.is_cluster() || h.pinned.is_some() {
@@ -506,5 +543,91 @@ impl Handle {
         let result = roundtrip(&mut conn, commands).await;
         p.lock().note(slot, commands, &result);
         result
+    }
+}
+
+/// An async Pub/Sub connection on redis-rs's async `PubSub` (TLS included): what
+/// [`crate::AsyncPubSub`] uses on a remote handle. Subscription commands wait for their
+/// confirmations (redis-rs keeps them off the message stream); the messages come as
+/// [`Value::Push`] `[kind, (pattern,) channel, payload]`, the shape of the embedded
+/// subscriber's.
+pub struct AsyncSubscriber {
+    sink: redis::aio::PubSubSink,
+    stream: redis::aio::PubSubStream,
+}
+
+impl std::fmt::Debug for AsyncSubscriber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncSubscriber").finish_non_exhaustive()
+    }
+}
+
+impl Handle {
+    /// A new async Pub/Sub connection: to the server, or to the cluster's first master
+    /// (PUBLISH reaches every node of a cluster). Its reader task runs on the caller's
+    /// runtime when there is a usable one, else on the I/O thread (see the module docs).
+    pub fn async_subscriber(&self) -> BoxFuture<AsyncSubscriber> {
+        let h = self.clone();
+        run(async move {
+            let node = h.remote.node_for(None)?;
+            let pubsub = node
+                .client
+                .get_async_pubsub()
+                .await
+                .map_err(|e| conn_error(format!("{}: {e}", node.addr)))?;
+            let (sink, stream) = pubsub.split();
+            Ok(AsyncSubscriber { sink, stream })
+        })
+    }
+}
+
+impl AsyncSubscriber {
+    /// Sends SUBSCRIBE / PSUBSCRIBE / UNSUBSCRIBE / PUNSUBSCRIBE (`name`, lower case) with
+    /// `args` and waits for all its confirmations; runs on any executor.
+    pub fn command(&self, name: &str, args: Vec<Vec<u8>>) -> BoxFuture<()> {
+        let mut sink = self.sink.clone();
+        let name = name.to_ascii_lowercase();
+        Box::pin(async move {
+            let r = match name.as_str() {
+                "subscribe" => sink.subscribe(args).await,
+                "psubscribe" => sink.psubscribe(args).await,
+                "unsubscribe" => sink.unsubscribe(args).await,
+                "punsubscribe" => sink.punsubscribe(args).await,
+                other => {
+                    return Err(Error::err(format!(
+                        "unsupported Pub/Sub command '{other}' on an async subscriber"
+                    )))
+                }
+            };
+            r.map_err(from_redis)
+        })
+    }
+
+    /// The next message (`Ready(None)`: the connection is gone).
+    pub fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Value>> {
+        use futures_core::Stream;
+        match Pin::new(&mut self.stream).poll_next(cx) {
+            Poll::Ready(Some(msg)) => Poll::Ready(Some(message_value(&msg))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// A redis-rs message as the embedded subscriber's push value.
+fn message_value(msg: &redis::Msg) -> Value {
+    let channel: Vec<u8> = msg.get_channel().unwrap_or_default();
+    let payload = Value::Bulk(msg.get_payload_bytes().to_vec());
+    match msg.from_pattern() {
+        true => {
+            let pattern: Vec<u8> = msg.get_pattern().unwrap_or_default();
+            Value::Push(vec![
+                Value::bulk("pmessage"),
+                Value::Bulk(pattern),
+                Value::Bulk(channel),
+                payload,
+            ])
+        }
+        false => Value::Push(vec![Value::bulk("message"), Value::Bulk(channel), payload]),
     }
 }

@@ -509,3 +509,94 @@ fn async_lock(r: emu::Redis) {
         assert_eq!(a.exists("alock").await.unwrap(), 0);
     });
 }
+
+backends!(async_pubsub_confirmations_patterns_and_stream);
+fn async_pubsub_confirmations_patterns_and_stream(r: emu::Redis) {
+    let a = r.to_async();
+    block_on(async {
+        // The confirmations, as the sync subscriber receives them from the same backend
+        // (remote: the server's own; async: made by emu from what it tracks).
+        let sync_sub = std::sync::Arc::new(std::sync::Mutex::new(r.pubsub()));
+        let sub = a.pubsub();
+        type Step = (&'static str, Vec<&'static str>);
+        let steps: Vec<Step> = vec![
+            ("subscribe", vec!["c1", "c2", "c1"]),
+            ("psubscribe", vec!["p:*"]),
+            ("unsubscribe", vec!["c1", "nope"]),
+            ("punsubscribe", vec![]),
+            ("unsubscribe", vec![]),
+            ("unsubscribe", vec![]),
+        ];
+        let shape = |m: emu::client::Message| (m.kind, m.channel, m.data);
+        for (cmd, names) in steps {
+            let (want_n, sync_got) = {
+                let mut s = sync_sub.lock().unwrap();
+                match cmd {
+                    "subscribe" => s.subscribe(&names).unwrap(),
+                    "psubscribe" => s.psubscribe(&names).unwrap(),
+                    "unsubscribe" => s.unsubscribe(&names).unwrap(),
+                    _ => s.punsubscribe(&names).unwrap(),
+                }
+                let n = names.len().max(1);
+                let got: Vec<_> = (0..n)
+                    .map(|_| {
+                        shape(
+                            s.get_message(Some(Duration::from_secs(10)))
+                                .unwrap()
+                                .expect("sync confirmation"),
+                        )
+                    })
+                    .collect();
+                (n, got)
+            };
+            match cmd {
+                "subscribe" => sub.subscribe(names.clone()).await.unwrap(),
+                "psubscribe" => sub.psubscribe(names.clone()).await.unwrap(),
+                "unsubscribe" => sub.unsubscribe(names.clone()).await.unwrap(),
+                _ => sub.punsubscribe(names.clone()).await.unwrap(),
+            }
+            let mut got = Vec::new();
+            for _ in 0..want_n {
+                let m = sub
+                    .get_message(Some(Duration::from_secs(10)))
+                    .await
+                    .unwrap()
+                    .expect("async confirmation");
+                got.push(shape(m));
+            }
+            assert_eq!(got, sync_got, "{cmd} {names:?}");
+        }
+        // Nothing else queued: a short timeout answers None (and does not hang).
+        let t = Instant::now();
+        assert!(sub
+            .get_message(Some(Duration::from_millis(100)))
+            .await
+            .unwrap()
+            .is_none());
+        assert!(t.elapsed() >= Duration::from_millis(90));
+        // Patterns and the stream form; a waiting reader holds no thread: the publisher
+        // is a task of this same single-threaded runtime.
+        let sub = a.pubsub().ignore_subscribe_messages(true);
+        sub.psubscribe("ev:*").await.unwrap();
+        let mut stream = sub.stream();
+        let a2 = a.clone();
+        let publisher = tokio::spawn(async move {
+            for i in 0..100 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                if a2.publish("ev:1", format!("m{i}")).await.unwrap() > 0 {
+                    return;
+                }
+            }
+        });
+        let m = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("a pmessage within 10 s")
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.kind, emu::client::MessageKind::PMessage);
+        assert_eq!(m.pattern.as_deref(), Some(&b"ev:*"[..]));
+        assert_eq!(m.channel_str(), Some("ev:1"));
+        assert!(m.data_str().is_some_and(|d| d.starts_with('m')));
+        publisher.await.unwrap();
+    });
+}
