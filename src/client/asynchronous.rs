@@ -375,6 +375,7 @@ pub struct AsyncPubSub {
 }
 
 struct SubState {
+    #[cfg_attr(not(feature = "remote"), allow(dead_code))]
     redis: Redis,
     ignore: std::sync::atomic::AtomicBool,
     /// Embedded: the sync subscriber on a mailbox that wakes `waker`.
