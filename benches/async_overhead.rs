@@ -24,6 +24,7 @@ fn env(name: &str, default: usize) -> usize {
 fn measure(name: &str, r: emu::Redis, ops: usize, rounds: usize) {
     let a = r.to_async();
     let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .expect("runtime");
     let keys: Vec<String> = (0..1000).map(|i| format!("key:{i}")).collect();
@@ -65,9 +66,9 @@ fn measure(name: &str, r: emu::Redis, ops: usize, rounds: usize) {
 }
 
 /// `AsyncRedis` on a redis-server against redis-rs's own async multiplexed connection
-/// (both RESP3, awaited one by one on a current-thread tokio runtime; redis-rs's connection
-/// driver runs on that same thread, emu's on its I/O thread): SET+GET at `-P 1`, and the
-/// same commands in pipelines of 100.
+/// (both RESP3, awaited one by one on a current-thread tokio runtime; both connections'
+/// driver tasks run on that same runtime): SET+GET at `-P 1`, and the same commands in
+/// pipelines of 100.
 fn measure_vs_redis_rs(port: u16, ops: usize, rounds: usize) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

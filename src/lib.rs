@@ -127,7 +127,7 @@ pub use client::{
     from_url, ConnectOptions, ConnectionPool, Lock, LockGuard, LockOptions, PooledConnection,
     Sentinel,
 };
-pub use client::{AsyncCmd, AsyncPubSub, AsyncRedis, AsyncReply};
+pub use client::{AsyncCmd, AsyncLock, AsyncPubSub, AsyncRedis, AsyncReply};
 pub use client::{
     BitField, BitFieldType, BitOffset, BitOp, BitOverflow, BitPosRange, BitRange, BitUnit, LcsIdx,
     LcsMatch, LcsOptions, SortOptions,

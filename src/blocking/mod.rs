@@ -92,6 +92,15 @@ use crate::value::Value;
 
 pub use slot::{Slot, SlotFuture};
 
+/// A future that resolves at `at` (real time), woken by the timer thread of blocking
+/// timeouts: a sleep for async front ends that needs no runtime (async `Lock` retries,
+/// async Pub/Sub timeouts).
+pub(crate) fn sleep_until(at: Instant) -> SlotFuture {
+    let slot = Arc::new(Slot::default());
+    slot::schedule_timeout(at, Arc::downgrade(&slot));
+    SlotFuture::new(slot)
+}
+
 /// What a blocking handler asks the front end to do when it could not serve at once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockRequest {

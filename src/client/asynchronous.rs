@@ -39,16 +39,19 @@
 //!   run in the calling task too (one held back by CLIENT PAUSE blocks that thread until
 //!   the pause ends, as on the sync handle).
 //! * **Remote** (feature `remote`: server or cluster): redis-rs's async multiplexed
-//!   connections, driven by one emu I/O thread (`emu::remote::asynchronous`): typed
+//!   connections. Polled on a tokio runtime, a call runs in the caller's task on that
+//!   runtime's own connections (opened by its first call; no other thread involved);
+//!   elsewhere it runs on one emu I/O thread (`emu::remote::asynchronous`). Typed
 //!   methods, scripts, pipelines and transactions share one connection per server (per
 //!   master of a cluster); a blocking command (BLPOP …) gets a connection of its own; a
 //!   WATCH ([`AsyncRedis::watch`]) holds a connection of its own until EXEC. Routing,
 //!   CROSSSLOT, MOVED/ASK and fan-out are the sync handle's. No thread is held per call.
 //!
 //! SCAN iterators are async streams ([`AsyncRedis::scan_stream`] …, [`crate::ScanStream`]).
-//! [`AsyncRedis::blocking`] runs any sync code with the handle on a helper thread: `Lock`,
-//! the embedded-only methods. Pub/Sub ([`AsyncPubSub`]) drives the sync subscriber from
-//! helper threads.
+//! Locks are [`AsyncRedis::lock`] ([`crate::AsyncLock`]). Pub/Sub ([`AsyncPubSub`]) waits
+//! without a thread: embedded, on a mailbox that wakes the task; remote, on redis-rs's
+//! async `PubSub` connection (TLS too). [`AsyncRedis::blocking`] runs any sync code with
+//! the handle on a helper thread: `Redis::transaction`, the embedded-only methods.
 //!
 //! Dropping a future before it completes: embedded, a blocking command is unregistered (as
 //! a client that disconnects); remote, its task is aborted (a blocking command's own
@@ -236,7 +239,7 @@ impl AsyncRedis {
 
     /// Runs `f` with the sync handle on a helper thread (see the module docs) and resolves
     /// to its result: anything without an async form — `Redis::transaction` with WATCH,
-    /// SCAN iterators, `Lock`, the embedded-only methods.
+    /// the embedded-only methods.
     pub fn blocking<T, F>(&self, f: F) -> BoxFuture<T>
     where
         T: Send + 'static,
@@ -311,13 +314,6 @@ impl AsyncRedis {
         message.write_args(&mut argv);
         self.run_vec(argv)
     }
-
-    /// A Pub/Sub subscriber of this store or server ([`AsyncPubSub`]).
-    pub fn pubsub(&self) -> AsyncPubSub {
-        AsyncPubSub {
-            inner: Arc::new(Mutex::new(self.redis.pubsub())),
-        }
-    }
 }
 
 impl Script {
@@ -362,52 +358,319 @@ impl AsyncCmd {
     }
 }
 
-/// A Pub/Sub subscriber with async methods: the sync [`PubSub`] (embedded mailbox, or a
-/// remote subscriber connection) driven from helper threads. Clones share the subscriber;
-/// a [`AsyncPubSub::get_message`] in progress holds it, so (un)subscribing waits for it
-/// to return (give it a timeout).
+/// A Pub/Sub subscriber with async methods, waiting without a thread: embedded, a mailbox
+/// that wakes the waiting task; remote, redis-rs's async `PubSub` connection (over TLS
+/// too), opened by the first subscription. Clones share the subscriber (one reader at a
+/// time: a second concurrent `get_message` takes over the wake-ups).
+///
+/// The (un)subscribe confirmations come first, as from the sync [`PubSub`] (unless
+/// [`AsyncPubSub::ignore_subscribe_messages`]). Remote, redis-rs consumes the server's
+/// confirmations, so emu makes them from the subscriptions it tracks: the same kinds,
+/// channels and counts; an UNSUBSCRIBE of everything lists the channels in subscription
+/// order (Redis: its dictionary's), and a confirmation is returned before messages that
+/// arrived while its command was in flight.
 #[derive(Clone)]
 pub struct AsyncPubSub {
-    inner: Arc<Mutex<PubSub>>,
+    state: Arc<SubState>,
+}
+
+struct SubState {
+    #[cfg_attr(not(feature = "remote"), allow(dead_code))]
+    redis: Redis,
+    ignore: std::sync::atomic::AtomicBool,
+    /// Embedded: the sync subscriber on a mailbox that wakes `waker`.
+    embedded: Option<Mutex<PubSub>>,
+    waker: Arc<Mutex<Option<Waker>>>,
+    /// Remote: the connection (after the first subscription) and the confirmations.
+    #[cfg(feature = "remote")]
+    remote: Mutex<RemoteSub>,
+}
+
+#[cfg(feature = "remote")]
+#[derive(Default)]
+struct RemoteSub {
+    conn: Option<crate::remote::asynchronous::AsyncSubscriber>,
+    channels: Vec<Vec<u8>>,
+    patterns: Vec<Vec<u8>>,
+    queued: std::collections::VecDeque<Value>,
+}
+
+#[cfg(feature = "remote")]
+impl RemoteSub {
+    /// Records a confirmed (un)subscription command and queues its confirmations as the
+    /// server sent them: one per name (for an unsubscribe of everything, one per current
+    /// subscription, or one with no channel), each with the count after it.
+    fn confirmed(&mut self, name: &str, names: Vec<Vec<u8>>) {
+        let (pattern, subscribe) = match name {
+            "subscribe" => (false, true),
+            "psubscribe" => (true, true),
+            "unsubscribe" => (false, false),
+            _ => (true, false),
+        };
+        let kind = Value::bulk(name);
+        let list = if pattern {
+            &mut self.patterns
+        } else {
+            &mut self.channels
+        };
+        let targets = match (subscribe, names.is_empty()) {
+            (false, true) => list.clone(),
+            _ => names,
+        };
+        if targets.is_empty() {
+            let count = (self.channels.len() + self.patterns.len()) as i64;
+            self.queued
+                .push_back(Value::Push(vec![kind, Value::Nil, Value::Int(count)]));
+            return;
+        }
+        for n in targets {
+            let list = if pattern {
+                &mut self.patterns
+            } else {
+                &mut self.channels
+            };
+            match (subscribe, list.iter().position(|c| *c == n)) {
+                (true, None) => list.push(n.clone()),
+                (false, Some(i)) => {
+                    list.remove(i);
+                }
+                _ => {}
+            }
+            let count = (self.channels.len() + self.patterns.len()) as i64;
+            self.queued.push_back(Value::Push(vec![
+                kind.clone(),
+                Value::Bulk(n),
+                Value::Int(count),
+            ]));
+        }
+    }
+}
+
+impl AsyncRedis {
+    /// A Pub/Sub subscriber of this store or server ([`AsyncPubSub`]).
+    pub fn pubsub(&self) -> AsyncPubSub {
+        let waker: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+        let embedded = (!self.redis.is_remote()).then(|| {
+            let w = waker.clone();
+            let mailbox = crate::pubsub::Mailbox::with_waker(
+                crate::engine::next_client_id(),
+                Box::new(move || {
+                    if let Some(w) = w.lock().take() {
+                        w.wake();
+                    }
+                }),
+            );
+            Mutex::new(PubSub::with_mailbox(&self.redis, mailbox))
+        });
+        AsyncPubSub {
+            state: Arc::new(SubState {
+                redis: self.redis.clone(),
+                ignore: std::sync::atomic::AtomicBool::new(false),
+                embedded,
+                waker,
+                #[cfg(feature = "remote")]
+                remote: Mutex::new(RemoteSub::default()),
+            }),
+        }
+    }
 }
 
 impl AsyncPubSub {
-    fn with<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut PubSub) -> Result<T> + Send + 'static,
-    ) -> BoxFuture<T> {
-        let inner = self.inner.clone();
-        offload(move || f(&mut inner.lock()))
+    /// redis-py's `ignore_subscribe_messages`: confirmations are not returned.
+    pub fn ignore_subscribe_messages(self, yes: bool) -> AsyncPubSub {
+        self.state
+            .ignore
+            .store(yes, std::sync::atomic::Ordering::Relaxed);
+        self
+    }
+
+    fn command(&self, name: &'static str, names: Vec<Vec<u8>>) -> BoxFuture<()> {
+        let state = self.state.clone();
+        Box::pin(async move {
+            if let Some(p) = &state.embedded {
+                let mut argv = vec![name.as_bytes().to_vec()];
+                argv.extend(names);
+                return p.lock().exec(argv);
+            }
+            #[cfg(feature = "remote")]
+            if let Some(h) = state.redis.remote_handle() {
+                let pending = state
+                    .remote
+                    .lock()
+                    .conn
+                    .as_ref()
+                    .map(|c| c.command(name, names.clone()));
+                let sent = match pending {
+                    Some(f) => f,
+                    None => {
+                        let conn = h.async_subscriber().await?;
+                        let f = conn.command(name, names.clone());
+                        let mut r = state.remote.lock();
+                        match &r.conn {
+                            // Another clone connected meanwhile: use that one.
+                            Some(c) => c.command(name, names.clone()),
+                            None => {
+                                r.conn = Some(conn);
+                                f
+                            }
+                        }
+                    }
+                };
+                sent.await?;
+                state.remote.lock().confirmed(name, names);
+                if let Some(w) = state.waker.lock().take() {
+                    w.wake();
+                }
+                return Ok(());
+            }
+            Err(Error::err("no subscriber"))
+        })
     }
 
     /// SUBSCRIBE `channels`.
     pub fn subscribe(&self, channels: impl ToArg) -> BoxFuture<()> {
-        let c = channels.to_args();
-        self.with(move |p| p.subscribe(&c))
+        self.command("subscribe", channels.to_args())
     }
 
     /// PSUBSCRIBE `patterns`.
     pub fn psubscribe(&self, patterns: impl ToArg) -> BoxFuture<()> {
-        let c = patterns.to_args();
-        self.with(move |p| p.psubscribe(&c))
+        self.command("psubscribe", patterns.to_args())
     }
 
-    /// UNSUBSCRIBE `channels`.
+    /// UNSUBSCRIBE `channels` (all of them when none are given).
     pub fn unsubscribe(&self, channels: impl ToArg) -> BoxFuture<()> {
-        let c = channels.to_args();
-        self.with(move |p| p.unsubscribe(&c))
+        self.command("unsubscribe", channels.to_args())
     }
 
-    /// PUNSUBSCRIBE `patterns`.
+    /// PUNSUBSCRIBE `patterns` (all of them when none are given).
     pub fn punsubscribe(&self, patterns: impl ToArg) -> BoxFuture<()> {
-        let c = patterns.to_args();
-        self.with(move |p| p.punsubscribe(&c))
+        self.command("punsubscribe", patterns.to_args())
     }
 
     /// The next message or (un)subscribe confirmation, waiting up to `timeout` (None: until
-    /// one arrives); `None` when the timeout passed ([`PubSub::get_message`]).
+    /// one arrives) without holding a thread; `None` when the timeout passed.
     pub fn get_message(&self, timeout: Option<Duration>) -> BoxFuture<Option<Message>> {
-        self.with(move |p| p.get_message(timeout))
+        let state = self.state.clone();
+        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        Box::pin(async move {
+            let mut timer = deadline.map(crate::blocking::sleep_until);
+            std::future::poll_fn(move |cx| {
+                if let Poll::Ready(m) = state.poll_message(cx) {
+                    return Poll::Ready(m.map(Some));
+                }
+                let expired = timer
+                    .as_mut()
+                    .is_some_and(|t| Pin::new(t).poll(cx).is_ready());
+                match expired {
+                    true => Poll::Ready(Ok(None)),
+                    false => Poll::Pending,
+                }
+            })
+            .await
+        })
+    }
+
+    /// The messages as a stream ([`PubSubStream::next`]`.await`, or a
+    /// `futures_core::Stream` with features `remote` or `redis-rs`); it ends after an
+    /// error (the subscriber was disconnected).
+    pub fn stream(&self) -> PubSubStream {
+        PubSubStream {
+            state: Some(self.state.clone()),
+        }
+    }
+}
+
+impl SubState {
+    fn poll_message(&self, cx: &mut Context<'_>) -> Poll<Result<Message>> {
+        let ignore = self.ignore.load(std::sync::atomic::Ordering::Relaxed);
+        // Register before looking, so a message pushed in between wakes us.
+        *self.waker.lock() = Some(cx.waker().clone());
+        loop {
+            let next: Poll<Result<Value>> = match &self.embedded {
+                Some(p) => match p.lock().try_message() {
+                    Ok(Some(m)) => {
+                        if ignore && m.kind.is_subscription() {
+                            continue;
+                        }
+                        return Poll::Ready(Ok(m));
+                    }
+                    Ok(None) => Poll::Pending,
+                    Err(e) => Poll::Ready(Err(e)),
+                },
+                #[cfg(feature = "remote")]
+                None => self.poll_remote(cx),
+                #[cfg(not(feature = "remote"))]
+                None => Poll::Pending,
+            };
+            match next {
+                Poll::Ready(Ok(v)) => match Message::from_value(v) {
+                    Some(m) if !(ignore && m.kind.is_subscription()) => return Poll::Ready(Ok(m)),
+                    _ => continue,
+                },
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    #[cfg(feature = "remote")]
+    fn poll_remote(&self, cx: &mut Context<'_>) -> Poll<Result<Value>> {
+        let mut r = self.remote.lock();
+        if let Some(v) = r.queued.pop_front() {
+            return Poll::Ready(Ok(v));
+        }
+        let Some(conn) = r.conn.as_mut() else {
+            // Nothing subscribed yet: a subscription wakes us.
+            return Poll::Pending;
+        };
+        match conn.poll_message(cx) {
+            Poll::Ready(Some(v)) => Poll::Ready(Ok(v)),
+            Poll::Ready(None) => {
+                r.conn = None;
+                r.channels.clear();
+                r.patterns.clear();
+                Poll::Ready(Err(Error::new(
+                    ErrorKind::Connection,
+                    "Connection error: the Pub/Sub connection was closed",
+                )))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// The messages of an [`AsyncPubSub`] ([`AsyncPubSub::stream`]).
+pub struct PubSubStream {
+    state: Option<Arc<SubState>>,
+}
+
+impl PubSubStream {
+    /// The next message (`None` after an error was yielded).
+    pub async fn next(&mut self) -> Option<Result<Message>> {
+        std::future::poll_fn(|cx| self.poll_item(cx)).await
+    }
+
+    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
+        let Some(state) = &self.state else {
+            return Poll::Ready(None);
+        };
+        match state.poll_message(cx) {
+            Poll::Ready(Ok(m)) => Poll::Ready(Some(Ok(m))),
+            Poll::Ready(Err(e)) => {
+                self.state = None;
+                Poll::Ready(Some(Err(e)))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+#[cfg(any(feature = "remote", feature = "redis-rs"))]
+impl futures_core::Stream for PubSubStream {
+    type Item = Result<Message>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Message>>> {
+        self.poll_item(cx)
     }
 }
 

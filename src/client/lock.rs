@@ -111,6 +111,42 @@ fn not_owned(msg: &str) -> Error {
     Error::new(ErrorKind::LockNotOwned, msg)
 }
 
+/// A check-and-act step on a held lock: it acts only while the key holds the lock's token.
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    Release,
+    /// `add` ms more (or exactly `add` ms with `replace`).
+    Extend {
+        add: i64,
+        replace: bool,
+    },
+    /// The TTL back to `ms`.
+    Reacquire {
+        ms: u64,
+    },
+}
+
+impl Step {
+    fn extend(additional: Duration, replace: bool) -> Step {
+        Step::Extend {
+            add: i64::try_from(additional.as_millis()).unwrap_or(i64::MAX),
+            replace,
+        }
+    }
+
+    /// `Ok` when the step acted, else its "no longer owned" error.
+    fn outcome(self, done: bool) -> Result<()> {
+        if done {
+            return Ok(());
+        }
+        Err(not_owned(match self {
+            Step::Release => "Cannot release a lock that's no longer owned",
+            Step::Extend { .. } => "Cannot extend a lock that's no longer owned",
+            Step::Reacquire { .. } => "Cannot reacquire a lock that's no longer owned",
+        }))
+    }
+}
+
 /// A lock on the key `name` (see the [module docs](self)). Each `Lock` value holds its own
 /// token, so give every thread its own `Lock` (`r.lock(name, opts)`), as redis-py's
 /// thread-local tokens do.
@@ -190,39 +226,58 @@ impl Lock {
         blocking_timeout: Option<Duration>,
         token: Option<&[u8]>,
     ) -> Result<bool> {
-        let token = match token {
-            Some(t) => t.to_vec(),
-            None => self.new_token(),
-        };
-        let stop_at = blocking_timeout.map(|t| Instant::now() + t);
+        let (token, stop_at) = self.acquire_start(blocking_timeout, token);
         loop {
             if self.do_acquire(&token)? {
                 self.token = Some(token);
                 return Ok(true);
             }
-            if !blocking {
+            let Some(next_try) = self.retry_at(blocking, stop_at) else {
                 return Ok(false);
-            }
-            let next_try = Instant::now() + self.options.sleep;
-            if stop_at.is_some_and(|s| next_try > s) {
-                return Ok(false);
-            }
-            std::thread::sleep(self.options.sleep);
+            };
+            std::thread::sleep(next_try.saturating_duration_since(Instant::now()));
         }
     }
 
-    fn do_acquire(&self, token: &[u8]) -> Result<bool> {
-        let ms = self
-            .options
-            .timeout
-            .filter(|t| !t.is_zero())
-            .map(|t| t.as_millis().to_string());
-        let mut argv: Vec<&[u8]> = vec![b"SET", &self.name, token, b"NX"];
-        if let Some(ms) = &ms {
-            argv.push(b"PX");
-            argv.push(ms.as_bytes());
+    /// The acquiring command: `SET name token NX [PX timeout]`.
+    fn acquire_argv(&self, token: &[u8]) -> Vec<Vec<u8>> {
+        let mut argv = vec![
+            b"SET".to_vec(),
+            self.name.clone(),
+            token.to_vec(),
+            b"NX".to_vec(),
+        ];
+        if let Some(t) = self.options.timeout.filter(|t| !t.is_zero()) {
+            argv.push(b"PX".to_vec());
+            argv.push(t.as_millis().to_string().into_bytes());
         }
+        argv
+    }
+
+    fn do_acquire(&self, token: &[u8]) -> Result<bool> {
+        let argv = self.acquire_argv(token);
+        let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
         Ok(self.redis.execute(&argv)? == Value::ok())
+    }
+
+    /// A token for an acquire (`token`, or a new one) and the instant a blocking acquire
+    /// gives up.
+    fn acquire_start(
+        &self,
+        blocking_timeout: Option<Duration>,
+        token: Option<&[u8]>,
+    ) -> (Vec<u8>, Option<Instant>) {
+        let token = match token {
+            Some(t) => t.to_vec(),
+            None => self.new_token(),
+        };
+        (token, blocking_timeout.map(|t| Instant::now() + t))
+    }
+
+    /// After a failed attempt: when to try again, or None to give up.
+    fn retry_at(&self, blocking: bool, stop_at: Option<Instant>) -> Option<Instant> {
+        let next_try = Instant::now() + self.options.sleep;
+        (blocking && stop_at.is_none_or(|s| next_try <= s)).then_some(next_try)
     }
 
     /// Whether any client holds the lock (the key exists).
@@ -233,36 +288,113 @@ impl Lock {
     /// Whether this lock holds it (the key holds our token).
     pub fn owned(&self) -> Result<bool> {
         let stored = self.redis.execute(&[b"GET", &self.name])?;
-        Ok(matches!((&self.token, stored), (Some(t), Value::Bulk(v)) if *t == v))
+        Ok(self.holds(stored))
     }
 
-    /// Runs `f` with the key's value compared to our token, all under the store's lock;
-    /// `f` gets the engine and returns whether it acted.
-    ///
-    /// On a remote handle the same check-and-act runs as the Lua script `script` (KEYS[1]
-    /// the name, ARGV[1] the token, then `args`), as redis-py's `Lock` does it.
-    fn checked(
-        &self,
-        token: &[u8],
-        script: (&str, &[&[u8]]),
-        f: impl FnOnce(&mut crate::engine::Store, &mut engine::Session) -> Result<bool>,
-    ) -> Result<bool> {
-        if self.redis.is_remote() {
-            let mut args: Vec<&[u8]> = vec![token];
-            args.extend_from_slice(script.1);
-            let n: i64 = crate::client::Script::new(script.0).call(
-                &self.redis,
-                &[&self.name[..]][..],
-                &args[..],
-            )?;
-            return Ok(n == 1);
+    /// Whether `stored` (the key's value) is our token.
+    fn holds(&self, stored: Value) -> bool {
+        matches!((&self.token, stored), (Some(t), Value::Bulk(v)) if *t == v)
+    }
+
+    /// The token and the step for `step`'s call, after its checks (the errors redis-py
+    /// raises before running anything). Release gives up the token now, whatever follows.
+    fn begin(&mut self, step: Step) -> Result<Vec<u8>> {
+        let (verb, needs_timeout) = match step {
+            Step::Release => ("release", false),
+            Step::Extend { .. } => ("extend", true),
+            Step::Reacquire { .. } => ("reacquire", true),
+        };
+        let token = match step {
+            Step::Release => self.token.take(),
+            _ => self.token.clone(),
+        };
+        let Some(token) = token else {
+            return Err(lock_err(&format!("Cannot {verb} an unlocked lock")));
+        };
+        if needs_timeout && self.options.timeout.is_none() {
+            return Err(lock_err(&format!("Cannot {verb} a lock with no timeout")));
         }
+        Ok(token)
+    }
+
+    /// The step on an embedded store: compares the key's value to `token` and acts, all
+    /// under the store's lock; whether it acted.
+    fn embedded_step(&self, token: &[u8], step: Step) -> Result<bool> {
+        let name = &self.name;
         self.redis.with_session_and_store(|store, session| {
-            match engine::execute(store, session, &[b"GET", &self.name])? {
-                Value::Bulk(v) if v == token => f(store, session),
-                _ => Ok(false),
+            match engine::execute(store, session, &[b"GET", name])? {
+                Value::Bulk(v) if v == token => {}
+                _ => return Ok(false),
             }
+            match step {
+                Step::Release => {
+                    engine::execute(store, session, &[b"DEL", name])?;
+                }
+                Step::Extend { add, replace } => {
+                    let pttl = match engine::execute(store, session, &[b"PTTL", name])? {
+                        Value::Int(n) => n,
+                        _ => -2,
+                    };
+                    if pttl < 0 {
+                        return Ok(false);
+                    }
+                    let ttl = if replace {
+                        add
+                    } else {
+                        add.saturating_add(pttl)
+                    };
+                    engine::execute(
+                        store,
+                        session,
+                        &[b"PEXPIRE", name, ttl.to_string().as_bytes()],
+                    )?;
+                }
+                Step::Reacquire { ms } => {
+                    engine::execute(
+                        store,
+                        session,
+                        &[b"PEXPIRE", name, ms.to_string().as_bytes()],
+                    )?;
+                }
+            }
+            Ok(true)
         })?
+    }
+
+    /// The step on a remote handle: redis-py's Lua script for it (KEYS[1] the name, ARGV[1]
+    /// the token, then the step's arguments), as a [`Script`](crate::client::Script).
+    fn remote_step(&self, token: &[u8], step: Step) -> (crate::client::Script, Vec<Vec<u8>>) {
+        let mut args = vec![token.to_vec()];
+        let script = match step {
+            Step::Release => RELEASE,
+            Step::Extend { add, replace } => {
+                args.push(add.to_string().into_bytes());
+                args.push(if replace {
+                    b"1".to_vec()
+                } else {
+                    b"0".to_vec()
+                });
+                EXTEND
+            }
+            Step::Reacquire { ms } => {
+                args.push(ms.to_string().into_bytes());
+                REACQUIRE
+            }
+        };
+        (crate::client::Script::new(script), args)
+    }
+
+    /// Runs `step` (checked by [`Lock::begin`]) and turns "did not act" into its error.
+    fn step(&mut self, step: Step) -> Result<()> {
+        let token = self.begin(step)?;
+        let done = if self.redis.is_remote() {
+            let (script, args) = self.remote_step(&token, step);
+            let n: i64 = script.call(&self.redis, &[&self.name[..]][..], &args[..])?;
+            n == 1
+        } else {
+            self.embedded_step(&token, step)?
+        };
+        step.outcome(done)
     }
 
     /// Releases the lock: deletes the key if it still holds our token. Fails with
@@ -270,78 +402,28 @@ impl Lock {
     /// that's no longer owned` ([`ErrorKind::LockNotOwned`]) if it expired or another
     /// client holds it now.
     pub fn release(&mut self) -> Result<()> {
-        let Some(token) = self.token.take() else {
-            return Err(lock_err("Cannot release an unlocked lock"));
-        };
-        let name = self.name.clone();
-        let done = self.checked(&token, (RELEASE, &[]), |store, session| {
-            engine::execute(store, session, &[b"DEL", &name])?;
-            Ok(true)
-        })?;
-        if !done {
-            return Err(not_owned("Cannot release a lock that's no longer owned"));
-        }
-        Ok(())
+        self.step(Step::Release)
     }
 
     /// Adds `additional` to the lock's remaining time to live, or with `replace_ttl` sets
     /// the TTL to `additional` (redis-py `extend(additional_time, replace_ttl)`).
     pub fn extend(&mut self, additional: Duration, replace_ttl: bool) -> Result<bool> {
-        let Some(token) = self.token.clone() else {
-            return Err(lock_err("Cannot extend an unlocked lock"));
-        };
-        if self.options.timeout.is_none() {
-            return Err(lock_err("Cannot extend a lock with no timeout"));
-        }
-        let name = self.name.clone();
-        let add = i64::try_from(additional.as_millis()).unwrap_or(i64::MAX);
-        let add_arg = add.to_string();
-        let replace_arg: &[u8] = if replace_ttl { b"1" } else { b"0" };
-        let args: [&[u8]; 2] = [add_arg.as_bytes(), replace_arg];
-        let done = self.checked(&token, (EXTEND, &args), |store, session| {
-            let pttl = match engine::execute(store, session, &[b"PTTL", &name])? {
-                Value::Int(n) => n,
-                _ => -2,
-            };
-            if pttl < 0 {
-                return Ok(false);
-            }
-            let ttl = if replace_ttl {
-                add
-            } else {
-                add.saturating_add(pttl)
-            };
-            engine::execute(
-                store,
-                session,
-                &[b"PEXPIRE", &name, ttl.to_string().as_bytes()],
-            )?;
-            Ok(true)
-        })?;
-        if !done {
-            return Err(not_owned("Cannot extend a lock that's no longer owned"));
-        }
+        self.step(Step::extend(additional, replace_ttl))?;
         Ok(true)
     }
 
     /// Resets the lock's time to live to its `timeout` (redis-py `reacquire()`).
     pub fn reacquire(&mut self) -> Result<bool> {
-        let Some(token) = self.token.clone() else {
-            return Err(lock_err("Cannot reacquire an unlocked lock"));
-        };
-        let Some(timeout) = self.options.timeout else {
-            return Err(lock_err("Cannot reacquire a lock with no timeout"));
-        };
-        let name = self.name.clone();
-        let ms = timeout.as_millis().to_string();
-        let done = self.checked(&token, (REACQUIRE, &[ms.as_bytes()]), |store, session| {
-            engine::execute(store, session, &[b"PEXPIRE", &name, ms.as_bytes()])?;
-            Ok(true)
-        })?;
-        if !done {
-            return Err(not_owned("Cannot reacquire a lock that's no longer owned"));
-        }
+        let step = self.reacquire_step();
+        self.step(step)?;
         Ok(true)
+    }
+
+    fn reacquire_step(&self) -> Step {
+        let ms = self.options.timeout.map(|t| t.as_millis()).unwrap_or(0);
+        Step::Reacquire {
+            ms: u64::try_from(ms).unwrap_or(u64::MAX),
+        }
     }
 
     /// Acquires (per the options) and returns a guard that releases on drop — Python's
@@ -393,5 +475,150 @@ impl LockGuard<'_> {
 impl Drop for LockGuard<'_> {
     fn drop(&mut self) {
         let _ = self.lock.release();
+    }
+}
+
+/// A [`Lock`] with `async` methods, from [`AsyncRedis::lock`](crate::AsyncRedis::lock):
+/// the same keys, tokens, scripts (remote handles) and errors as the sync `Lock`. A
+/// blocking [`AsyncLock::acquire`] waits between attempts without holding a thread (and
+/// needs no particular runtime).
+///
+/// ```
+/// # async fn demo(r: emu::AsyncRedis) -> emu::Result<()> {
+/// use std::time::Duration;
+/// let mut lock = r.lock("report", emu::LockOptions::default().timeout(Duration::from_secs(10)));
+/// assert!(lock.acquire().await?);
+/// lock.extend(Duration::from_secs(5), false).await?;
+/// lock.release().await?;
+/// # Ok(()) }
+/// ```
+pub struct AsyncLock {
+    lock: Lock,
+    redis: crate::AsyncRedis,
+}
+
+impl std::fmt::Debug for AsyncLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.lock.fmt(f)
+    }
+}
+
+impl crate::AsyncRedis {
+    /// redis-py's `r.lock(name, …)` with `async` methods ([`AsyncLock`]).
+    pub fn lock(&self, name: impl AsRef<[u8]>, options: LockOptions) -> AsyncLock {
+        AsyncLock {
+            lock: self.sync().lock(name, options),
+            redis: self.clone(),
+        }
+    }
+}
+
+impl AsyncLock {
+    /// The lock's key.
+    pub fn name(&self) -> &[u8] {
+        self.lock.name()
+    }
+
+    /// The token this lock holds (None when not acquired).
+    pub fn token(&self) -> Option<&[u8]> {
+        self.lock.token()
+    }
+
+    /// The options it was made with.
+    pub fn options(&self) -> &LockOptions {
+        self.lock.options()
+    }
+
+    /// [`Lock::acquire`].
+    pub async fn acquire(&mut self) -> Result<bool> {
+        let (blocking, bt) = (
+            self.lock.options.blocking,
+            self.lock.options.blocking_timeout,
+        );
+        self.acquire_with(blocking, bt, None).await
+    }
+
+    /// [`Lock::acquire_with`]: waits (a timer, no thread) between attempts.
+    pub async fn acquire_with(
+        &mut self,
+        blocking: bool,
+        blocking_timeout: Option<Duration>,
+        token: Option<&[u8]>,
+    ) -> Result<bool> {
+        let (token, stop_at) = self.lock.acquire_start(blocking_timeout, token);
+        loop {
+            let reply = self
+                .redis
+                .execute_owned(self.lock.acquire_argv(&token))
+                .await?;
+            if reply == Value::ok() {
+                self.lock.token = Some(token);
+                return Ok(true);
+            }
+            let Some(next_try) = self.lock.retry_at(blocking, stop_at) else {
+                return Ok(false);
+            };
+            crate::blocking::sleep_until(next_try).await;
+        }
+    }
+
+    /// [`Lock::locked`].
+    pub async fn locked(&self) -> Result<bool> {
+        let v = self.redis.execute_owned(self.get_argv()).await?;
+        Ok(v != Value::Nil)
+    }
+
+    /// [`Lock::owned`].
+    pub async fn owned(&self) -> Result<bool> {
+        let v = self.redis.execute_owned(self.get_argv()).await?;
+        Ok(self.lock.holds(v))
+    }
+
+    fn get_argv(&self) -> Vec<Vec<u8>> {
+        vec![b"GET".to_vec(), self.lock.name.clone()]
+    }
+
+    async fn step(&mut self, step: Step) -> Result<()> {
+        let token = self.lock.begin(step)?;
+        let done = if self.redis.sync().is_remote() {
+            let (script, args) = self.lock.remote_step(&token, step);
+            let n: i64 = script
+                .call_async(&self.redis, self.lock.name.clone(), args)
+                .await?;
+            n == 1
+        } else {
+            self.lock.embedded_step(&token, step)?
+        };
+        step.outcome(done)
+    }
+
+    /// [`Lock::release`].
+    pub async fn release(&mut self) -> Result<()> {
+        self.step(Step::Release).await
+    }
+
+    /// [`Lock::extend`].
+    pub async fn extend(&mut self, additional: Duration, replace_ttl: bool) -> Result<bool> {
+        self.step(Step::extend(additional, replace_ttl)).await?;
+        Ok(true)
+    }
+
+    /// [`Lock::reacquire`].
+    pub async fn reacquire(&mut self) -> Result<bool> {
+        let step = self.lock.reacquire_step();
+        self.step(step).await?;
+        Ok(true)
+    }
+
+    /// [`Lock::with`]: acquires (per the options; `Unable to acquire lock within the time
+    /// specified` if not), awaits `f`, then releases (the release's error, e.g. the lock
+    /// expired meanwhile, is returned after `f` ran).
+    pub async fn with<T>(&mut self, f: impl std::future::Future<Output = T>) -> Result<T> {
+        if !self.acquire().await? {
+            return Err(lock_err("Unable to acquire lock within the time specified"));
+        }
+        let out = f.await;
+        self.release().await?;
+        Ok(out)
     }
 }

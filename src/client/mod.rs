@@ -72,7 +72,7 @@ pub mod scripting;
 pub mod sentinel;
 pub mod url;
 
-pub use asynchronous::{AsyncCmd, AsyncPubSub, AsyncRedis, AsyncReply};
+pub use asynchronous::{AsyncCmd, AsyncPubSub, AsyncRedis, AsyncReply, PubSubStream};
 pub use commands::bits::{
     BitField, BitFieldType, BitOffset, BitOp, BitOverflow, BitPosRange, BitRange, BitUnit, LcsIdx,
     LcsMatch, LcsOptions,
@@ -91,7 +91,7 @@ pub use scan::{ScanIter, ScanStream};
 pub use scripting::{FunctionInfo, FunctionLibrary, Script};
 
 pub use connect::ConnectOptions;
-pub use lock::{Lock, LockGuard, LockOptions};
+pub use lock::{AsyncLock, Lock, LockGuard, LockOptions};
 pub use pool::{ConnectionPool, PooledConnection};
 pub use sentinel::Sentinel;
 pub use url::from_url;

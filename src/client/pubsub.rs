@@ -129,7 +129,7 @@ pub struct Message {
 }
 
 impl Message {
-    fn from_value(v: Value) -> Option<Message> {
+    pub(crate) fn from_value(v: Value) -> Option<Message> {
         let Value::Push(items) = v else {
             return None;
         };
@@ -275,7 +275,13 @@ impl PubSub {
         self.exec(argv)
     }
 
-    fn exec(&mut self, argv: Vec<Vec<u8>>) -> Result<()> {
+    /// A message already there, without waiting (the async subscriber's poll).
+    pub(crate) fn try_message(&mut self) -> Result<Option<Message>> {
+        self.next(Some(Instant::now()), &|| false)
+    }
+
+    /// Runs a subscription command (the async subscriber's).
+    pub(crate) fn exec(&mut self, argv: Vec<Vec<u8>>) -> Result<()> {
         let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
         #[cfg(feature = "remote")]
         if let (Some(sub), Some(h)) = (self.remote.as_mut(), self.redis.remote_handle()) {

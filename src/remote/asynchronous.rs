@@ -16,17 +16,32 @@
 //! Routing, CROSSSLOT checks, fan-out, MOVED / ASK and the reply conversions are the sync
 //! side's ([`super::Handle`]): only the I/O differs.
 //!
-//! # The I/O thread
+//! # Where the connections run
 //!
-//! The connections live on one background thread (`emu-remote-io`, a current-thread tokio
-//! runtime started by the first async remote call): each call is a task there, and the
-//! caller's future waits for it. So the futures work on any executor (tokio, async-std, a
-//! hand-rolled one) and are `Send + 'static`. Dropping a future aborts its task (a blocking
-//! command's connection is closed, so the server stops waiting for it).
+//! A redis-rs async connection is driven by a task on the tokio runtime that opened it. A
+//! call polled inside a tokio runtime (`#[tokio::main]`, `#[tokio::test]`, a task of any
+//! runtime whose I/O and time drivers are on) runs right there, in the caller's task, on
+//! that runtime's own connections — opened by the first call on it, no hop to another
+//! thread. Anywhere else (another executor, `futures::executor::block_on`, a runtime built
+//! without `enable_io` / `enable_time`) the call is a task on one background thread
+//! (`emu-remote-io`, a current-thread tokio runtime started by the first such call) and the
+//! caller's future waits for it, so the futures work on any executor; they are `Send +
+//! 'static` either way. Dropping a future stops its call (a blocking command's connection
+//! is closed, so the server stops waiting for it).
+//!
+//! Each runtime has its own connections per node (at most [`MAX_RUNTIMES`] runtimes are
+//! remembered; the oldest's are dropped after that — a connection in use stays open until
+//! its call ends). A runtime that shuts down takes its connections' tasks with it; the
+//! ones it leaves in the table are never used again (runtime ids are not reused).
+//!
+//! Whether a runtime has its drivers on cannot be asked of tokio without a panic: the first
+//! call on a runtime checks it once under `catch_unwind`, and a runtime built without them
+//! prints that panic's message once and uses the background thread.
 //!
 //! redis-rs's async connections have a 500 ms response timeout by default; emu sets none
 //! (a BLPOP may wait as long as its own timeout says).
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
@@ -34,6 +49,7 @@ use std::task::{Context, Poll};
 
 use parking_lot::Mutex;
 use redis::aio::{ConnectionLike, MultiplexedConnection};
+use tokio::runtime::Id as RuntimeId;
 
 use super::{
     combine, conn_error, first, from_redis, next_hop, reply_result, to_value, with_asking, Handle,
@@ -42,11 +58,121 @@ use super::{
 use crate::error::{Error, Result};
 use crate::value::Value;
 
-/// A node's async connections.
+/// How many runtimes' connections a node keeps.
+pub const MAX_RUNTIMES: usize = 16;
+
+/// The boxed future of an async remote call.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'static>>;
+
+/// A node's async connections, per tokio runtime.
 #[derive(Default)]
 pub(super) struct NodeAio {
-    shared: Mutex<Option<MultiplexedConnection>>,
-    idle: Mutex<Vec<MultiplexedConnection>>,
+    runtimes: Mutex<Vec<RuntimeConns>>,
+}
+
+/// The connections a node has on one runtime: the shared multiplexed one and the idle
+/// dedicated ones (blocking commands).
+struct RuntimeConns {
+    runtime: RuntimeId,
+    shared: Option<MultiplexedConnection>,
+    idle: Vec<MultiplexedConnection>,
+}
+
+impl NodeAio {
+    /// Runs `f` on `rt`'s connections (an empty entry if new; the oldest entry goes when
+    /// there are [`MAX_RUNTIMES`]).
+    fn on<T>(&self, rt: RuntimeId, f: impl FnOnce(&mut RuntimeConns) -> T) -> T {
+        let mut all = self.runtimes.lock();
+        let i = match all.iter().position(|c| c.runtime == rt) {
+            Some(i) => i,
+            None => {
+                if all.len() >= MAX_RUNTIMES {
+                    all.remove(0);
+                }
+                all.push(RuntimeConns {
+                    runtime: rt,
+                    shared: None,
+                    idle: Vec::new(),
+                });
+                all.len() - 1
+            }
+        };
+        f(&mut all[i])
+    }
+}
+
+/// The runtime the current task runs on (every async remote call runs on one: the
+/// caller's or the I/O thread's).
+pub(super) fn current_runtime() -> Result<RuntimeId> {
+    tokio::runtime::Handle::try_current()
+        .map(|h| h.id())
+        .map_err(|_| conn_error("not inside a tokio runtime"))
+}
+
+/// True when the caller is inside a tokio runtime with its I/O and time drivers on (the
+/// answer is remembered per runtime: per thread for the last one, and process-wide).
+fn on_usable_runtime() -> bool {
+    thread_local! {
+        static LAST: Cell<Option<(RuntimeId, bool)>> = const { Cell::new(None) };
+    }
+    let Ok(rt) = tokio::runtime::Handle::try_current() else {
+        return false;
+    };
+    let id = rt.id();
+    if let Some((last, usable)) = LAST.get() {
+        if last == id {
+            return usable;
+        }
+    }
+    static KNOWN: Mutex<Vec<(RuntimeId, bool)>> = Mutex::new(Vec::new());
+    let known = KNOWN.lock().iter().find(|(r, _)| *r == id).map(|(_, u)| *u);
+    let usable = match known {
+        Some(u) => u,
+        None => {
+            let u = drivers_enabled();
+            let mut all = KNOWN.lock();
+            if all.len() >= 4 * MAX_RUNTIMES {
+                all.remove(0);
+            }
+            all.push((id, u));
+            u
+        }
+    };
+    LAST.set(Some((id, usable)));
+    usable
+}
+
+/// Whether the current runtime has its time and I/O drivers (tokio panics when a timer or
+/// a socket is made on a runtime without them, and has no other way to ask).
+fn drivers_enabled() -> bool {
+    std::panic::catch_unwind(|| {
+        let _timer = tokio::time::sleep(std::time::Duration::ZERO);
+        #[cfg(unix)]
+        {
+            let Ok((a, _b)) = std::os::unix::net::UnixStream::pair() else {
+                return false;
+            };
+            if a.set_nonblocking(true).is_err() {
+                return false;
+            }
+            return tokio::net::UnixStream::from_std(a).is_ok();
+        }
+        #[allow(unreachable_code)]
+        true
+    })
+    .unwrap_or(false)
+}
+
+/// Runs the call `f`: in the caller's task when it is polled on a usable tokio runtime
+/// (the connections of that runtime), else as a task on the I/O thread.
+pub fn run<T: Send + 'static>(f: impl Future<Output = Result<T>> + Send + 'static) -> BoxFuture<T> {
+    Box::pin(async move {
+        if on_usable_runtime() {
+            f.await
+        } else {
+            spawn(f).await
+        }
+    })
 }
 
 /// The I/O runtime's handle (started on first use).
@@ -73,7 +199,7 @@ fn runtime() -> Result<tokio::runtime::Handle> {
 /// dropping it aborts the task.
 pub fn spawn<T: Send + 'static>(
     f: impl Future<Output = Result<T>> + Send + 'static,
-) -> Pin<Box<dyn Future<Output = Result<T>> + Send + 'static>> {
+) -> BoxFuture<T> {
     match runtime() {
         Ok(rt) => Box::pin(Task(rt.spawn(f))),
         Err(e) => Box::pin(std::future::ready(Err(e))),
@@ -107,24 +233,60 @@ fn config() -> redis::AsyncConnectionConfig {
     redis::AsyncConnectionConfig::new().set_response_timeout(None)
 }
 
-/// `commands` as one redis-rs pipeline (sent as one unit, one reply each).
-fn packed(commands: &[&[&[u8]]]) -> redis::Pipeline {
-    let mut p = redis::pipe();
-    for argv in commands {
-        let mut c = redis::Cmd::new();
-        for a in *argv {
-            c.arg(*a);
-        }
-        p.add_command(c);
+/// One command as a redis-rs command (sized up front: one allocation for the data).
+fn command<A: AsRef<[u8]>>(argv: &[A]) -> redis::Cmd {
+    let size = argv.iter().map(|a| a.as_ref().len()).sum();
+    let mut c = redis::Cmd::with_capacity(argv.len(), size);
+    for a in argv {
+        c.arg(a.as_ref());
     }
-    p
+    c
+}
+
+/// [`roundtrip`] of owned argument vectors as one pipeline, built straight from them (a
+/// plain pipeline on a single server: no borrowed views in between).
+async fn roundtrip_owned(
+    conn: &mut impl ConnectionLike,
+    commands: &[Vec<Vec<u8>>],
+) -> Result<Vec<Value>> {
+    let mut p = redis::Pipeline::with_capacity(commands.len());
+    for argv in commands {
+        p.add_command(command(argv));
+    }
+    let replies = conn
+        .req_packed_commands(&p, 0, commands.len())
+        .await
+        .map_err(from_redis)?;
+    if replies.len() != commands.len() {
+        return Err(conn_error(format!(
+            "{} replies to {} commands",
+            replies.len(),
+            commands.len()
+        )));
+    }
+    Ok(replies.into_iter().map(to_value).collect())
 }
 
 /// Sends `commands` on `conn` and returns one reply each (server errors as
-/// [`Value::Error`]s in their slots, as the sync `roundtrip`).
+/// [`Value::Error`]s in their slots, as the sync `roundtrip`). One command goes as a
+/// command, several as one pipeline (one write, one unit on the connection).
 async fn roundtrip(conn: &mut impl ConnectionLike, commands: &[&[&[u8]]]) -> Result<Vec<Value>> {
+    if let [one] = commands {
+        return match conn.req_packed_command(&command(one)).await {
+            Ok(v) => Ok(vec![to_value(v)]),
+            // A server error reply is that command's reply, not a failed round trip.
+            Err(e) if !e.is_io_error() && e.code().is_some() => {
+                Ok(vec![Value::Error(from_redis(e).message().to_string())])
+            }
+            Err(e) => Err(from_redis(e)),
+        };
+    }
+    let mut p = redis::Pipeline::with_capacity(commands.len());
+    for argv in commands {
+        p.add_command(command(argv));
+    }
     let replies = conn
-        .req_packed_commands(&packed(commands), 0, commands.len())
+        .req_packed_commands(&p, 0, commands.len())
         .await
         .map_err(from_redis)?;
     if replies.len() != commands.len() {
@@ -145,15 +307,15 @@ impl Node {
             .map_err(|e| conn_error(format!("{}: {e}", self.addr)))
     }
 
-    /// The shared multiplexed connection (opened by the first call that needs it; two
-    /// racing first calls may both open one, and the later replaces the earlier).
-    async fn shared(&self) -> Result<MultiplexedConnection> {
-        let current = self.aio.shared.lock().clone();
-        if let Some(c) = current {
+    /// The current runtime's shared multiplexed connection (opened by the first call that
+    /// needs it; two racing first calls may both open one, and the later replaces the
+    /// earlier).
+    async fn shared(&self, rt: RuntimeId) -> Result<MultiplexedConnection> {
+        if let Some(c) = self.aio.on(rt, |c| c.shared.clone()) {
             return Ok(c);
         }
         let c = self.open_async().await?;
-        *self.aio.shared.lock() = Some(c.clone());
+        self.aio.on(rt, |conns| conns.shared = Some(c.clone()));
         Ok(c)
     }
 
@@ -173,23 +335,24 @@ impl Node {
             }
             false => commands,
         };
+        let rt = current_runtime()?;
         let mut out = if alone {
-            let idle = self.aio.idle.lock().pop();
-            let mut conn = match idle {
+            let mut conn = match self.aio.on(rt, |c| c.idle.pop()) {
                 Some(c) => c,
                 None => self.open_async().await?,
             };
             let out = roundtrip(&mut conn, all).await?;
-            let mut idle = self.aio.idle.lock();
-            if idle.len() < MAX_IDLE {
-                idle.push(conn);
-            }
+            self.aio.on(rt, |c| {
+                if c.idle.len() < MAX_IDLE {
+                    c.idle.push(conn);
+                }
+            });
             out
         } else {
-            let result = roundtrip(&mut self.shared().await?, all).await;
+            let result = roundtrip(&mut self.shared(rt).await?, all).await;
             if matches!(&result, Err(e) if e.kind() == crate::error::ErrorKind::Connection) {
                 // Broken: the next call opens a new one.
-                *self.aio.shared.lock() = None;
+                self.aio.on(rt, |c| c.shared = None);
             }
             result?
         };
@@ -234,12 +397,9 @@ fn views(commands: &[Vec<Vec<u8>>]) -> Vec<Vec<&[u8]>> {
 
 impl Handle {
     /// [`Handle::execute`] on the async connections (see the [module docs](self)).
-    pub fn execute_async(
-        &self,
-        argv: Vec<Vec<u8>>,
-    ) -> Pin<Box<dyn Future<Output = Result<Value>> + Send + 'static>> {
+    pub fn execute_async(&self, argv: Vec<Vec<u8>>) -> BoxFuture<Value> {
         let h = self.clone();
-        spawn(async move {
+        run(async move {
             let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
             match h.plan(&argv)? {
                 Plan::FanOut(how) => {
@@ -259,13 +419,9 @@ impl Handle {
     }
 
     /// [`Handle::execute_on`] (SCAN over a cluster's `i`-th master) on the async side.
-    pub fn execute_on_async(
-        &self,
-        i: usize,
-        argv: Vec<Vec<u8>>,
-    ) -> Pin<Box<dyn Future<Output = Result<Value>> + Send + 'static>> {
+    pub fn execute_on_async(&self, i: usize, argv: Vec<Vec<u8>>) -> BoxFuture<Value> {
         let h = self.clone();
-        spawn(async move {
+        run(async move {
             let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
             let node = h
                 .remote
@@ -278,12 +434,21 @@ impl Handle {
     }
 
     /// [`Handle::batch_owned`] (a plain pipeline) on the async side.
-    pub fn batch_async(
-        &self,
-        commands: Vec<Vec<Vec<u8>>>,
-    ) -> Pin<Box<dyn Future<Output = Result<Vec<Value>>> + Send + 'static>> {
+    pub fn batch_async(&self, commands: Vec<Vec<Vec<u8>>>) -> BoxFuture<Vec<Value>> {
         let h = self.clone();
-        spawn(async move {
+        run(async move {
+            // A single server, several commands (one alone may block: it goes the routed
+            // way, on a connection of its own).
+            if let (super::Target::Server(node), None, false) =
+                (&h.remote.target, &h.pinned, commands.len() == 1)
+            {
+                let rt = current_runtime()?;
+                let result = roundtrip_owned(&mut node.shared(rt).await?, &commands).await;
+                if matches!(&result, Err(e) if e.kind() == crate::error::ErrorKind::Connection) {
+                    node.aio.on(rt, |c| c.shared = None);
+                }
+                return result;
+            }
             let argvs = views(&commands);
             let refs: Vec<&[&[u8]]> = argvs.iter().map(Vec::as_slice).collect();
             if !h.remote.is_cluster() || h.pinned.is_some() {
@@ -314,12 +479,9 @@ impl Handle {
     }
 
     /// [`Handle::transaction`] on the async side: EXEC's reply.
-    pub fn transaction_async(
-        &self,
-        commands: Vec<Vec<Vec<u8>>>,
-    ) -> Pin<Box<dyn Future<Output = Result<Value>> + Send + 'static>> {
+    pub fn transaction_async(&self, commands: Vec<Vec<Vec<u8>>>) -> BoxFuture<Value> {
         let h = self.clone();
-        spawn(async move {
+        run(async move {
             let argvs = views(&commands);
             let refs: Vec<&[&[u8]]> = argvs.iter().map(Vec::as_slice).collect();
             let (slot, all) = h.tx_prepare(&refs)?;
@@ -356,11 +518,12 @@ impl Handle {
         slot: Option<u16>,
         commands: &[&[&[u8]]],
     ) -> Result<Vec<Value>> {
+        let rt = current_runtime()?;
         let (conn, select) = {
             let mut g = p.lock();
-            g.prepare(&self.remote, slot, true)?;
+            g.prepare(&self.remote, slot, super::Side::Async(rt))?;
             match &g.conn {
-                Some((_, PinnedConn::Async(c))) => (Some(c.clone()), None),
+                Some((_, PinnedConn::Async(c, _))) => (Some(c.clone()), None),
                 _ => (None, g.select()),
             }
         };
@@ -373,12 +536,98 @@ impl Handle {
                     let r = roundtrip(&mut c, &[&[b"SELECT", db.as_bytes()]]).await?;
                     reply_result(r.into_iter().next().unwrap_or(Value::Nil))?;
                 }
-                p.lock().conn = Some((node, PinnedConn::Async(c.clone())));
+                p.lock().conn = Some((node, PinnedConn::Async(c.clone(), rt)));
                 c
             }
         };
         let result = roundtrip(&mut conn, commands).await;
         p.lock().note(slot, commands, &result);
         result
+    }
+}
+
+/// An async Pub/Sub connection on redis-rs's async `PubSub` (TLS included): what
+/// [`crate::AsyncPubSub`] uses on a remote handle. Subscription commands wait for their
+/// confirmations (redis-rs keeps them off the message stream); the messages come as
+/// [`Value::Push`] `[kind, (pattern,) channel, payload]`, the shape of the embedded
+/// subscriber's.
+pub struct AsyncSubscriber {
+    sink: redis::aio::PubSubSink,
+    stream: redis::aio::PubSubStream,
+}
+
+impl std::fmt::Debug for AsyncSubscriber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncSubscriber").finish_non_exhaustive()
+    }
+}
+
+impl Handle {
+    /// A new async Pub/Sub connection: to the server, or to the cluster's first master
+    /// (PUBLISH reaches every node of a cluster). Its reader task runs on the caller's
+    /// runtime when there is a usable one, else on the I/O thread (see the module docs).
+    pub fn async_subscriber(&self) -> BoxFuture<AsyncSubscriber> {
+        let h = self.clone();
+        run(async move {
+            let node = h.remote.node_for(None)?;
+            let pubsub = node
+                .client
+                .get_async_pubsub()
+                .await
+                .map_err(|e| conn_error(format!("{}: {e}", node.addr)))?;
+            let (sink, stream) = pubsub.split();
+            Ok(AsyncSubscriber { sink, stream })
+        })
+    }
+}
+
+impl AsyncSubscriber {
+    /// Sends SUBSCRIBE / PSUBSCRIBE / UNSUBSCRIBE / PUNSUBSCRIBE (`name`, lower case) with
+    /// `args` and waits for all its confirmations; runs on any executor.
+    pub fn command(&self, name: &str, args: Vec<Vec<u8>>) -> BoxFuture<()> {
+        let mut sink = self.sink.clone();
+        let name = name.to_ascii_lowercase();
+        Box::pin(async move {
+            let r = match name.as_str() {
+                "subscribe" => sink.subscribe(args).await,
+                "psubscribe" => sink.psubscribe(args).await,
+                "unsubscribe" => sink.unsubscribe(args).await,
+                "punsubscribe" => sink.punsubscribe(args).await,
+                other => {
+                    return Err(Error::err(format!(
+                        "unsupported Pub/Sub command '{other}' on an async subscriber"
+                    )))
+                }
+            };
+            r.map_err(from_redis)
+        })
+    }
+
+    /// The next message (`Ready(None)`: the connection is gone).
+    pub fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Value>> {
+        use futures_core::Stream;
+        match Pin::new(&mut self.stream).poll_next(cx) {
+            Poll::Ready(Some(msg)) => Poll::Ready(Some(message_value(&msg))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// A redis-rs message as the embedded subscriber's push value.
+fn message_value(msg: &redis::Msg) -> Value {
+    let channel: Vec<u8> = msg.get_channel().unwrap_or_default();
+    let payload = Value::Bulk(msg.get_payload_bytes().to_vec());
+    match msg.from_pattern() {
+        true => {
+            let pattern: Vec<u8> = msg.get_pattern().unwrap_or_default();
+            Value::Push(vec![
+                Value::bulk("pmessage"),
+                Value::Bulk(pattern),
+                Value::Bulk(channel),
+                payload,
+            ])
+        }
+        false => Value::Push(vec![Value::bulk("message"), Value::Bulk(channel), payload]),
     }
 }

@@ -925,18 +925,36 @@ impl std::fmt::Debug for Pinned {
     }
 }
 
-/// A pinned handle's connection: the sync or the async one, whichever side used it first.
+/// A pinned handle's connection: the sync or the async one, whichever side used it first
+/// (an async one with the tokio runtime that drives it).
 enum PinnedConn {
     Sync(redis::Connection),
-    Async(redis::aio::MultiplexedConnection),
+    Async(redis::aio::MultiplexedConnection, tokio::runtime::Id),
+}
+
+/// The side a pinned handle's call comes from: sync, or async on a tokio runtime.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Sync,
+    Async(tokio::runtime::Id),
+}
+
+impl PinnedConn {
+    fn side(&self) -> Side {
+        match self {
+            PinnedConn::Sync(_) => Side::Sync,
+            PinnedConn::Async(_, rt) => Side::Async(*rt),
+        }
+    }
 }
 
 impl Pinned {
-    /// Checks `slot` against the WATCHed keys' and says whether the connection must be
-    /// (re)opened: none yet, on the other side (`want_async`), or — idle, on a cluster — on
-    /// another node than `slot`'s. While WATCHing, switching side is an error (the
-    /// WATCH lives on the connection).
-    fn prepare(&mut self, remote: &Remote, slot: Option<u16>, want_async: bool) -> Result<()> {
+    /// Checks `slot` against the WATCHed keys' and drops the connection when it must be
+    /// reopened: on the other side (`side`: sync, or async on another tokio runtime — a
+    /// connection is driven by the runtime that opened it, which may not be running any
+    /// more), or — idle, on a cluster — on another node than `slot`'s. While WATCHing,
+    /// switching side is an error (the WATCH lives on the connection).
+    fn prepare(&mut self, remote: &Remote, slot: Option<u16>, side: Side) -> Result<()> {
         if let (Some(s), Some(w), true) = (slot, self.watched_slot, self.watching) {
             if s != w {
                 return Err(crate::engine::cross_slot_error());
@@ -945,12 +963,12 @@ impl Pinned {
         let Some((node, conn)) = &self.conn else {
             return Ok(());
         };
-        let other_side = matches!(conn, PinnedConn::Async(_)) != want_async;
+        let other_side = conn.side() != side;
         if other_side && self.watching {
             return Err(Error::new(
                 ErrorKind::Other,
-                "this handle's connection holds a WATCH from its sync (or async) side: \
-                 finish the transaction on that side",
+                "this handle's connection holds a WATCH from its sync side, its async side \
+                 or another tokio runtime: finish the transaction there",
             ));
         }
         let moved = match (slot, self.watching) {
@@ -1119,7 +1137,7 @@ impl Handle {
         commands: &[&[&[u8]]],
     ) -> Result<Vec<Value>> {
         let mut p = p.lock();
-        p.prepare(&self.remote, slot, false)?;
+        p.prepare(&self.remote, slot, Side::Sync)?;
         if p.conn.is_none() {
             let node = self.remote.node_for(slot)?;
             let mut conn = node.open()?;

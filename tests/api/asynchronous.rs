@@ -6,16 +6,38 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use emu::{AsyncRedis, ErrorKind, Value};
+use emu::{AsyncRedis, ErrorKind, LockOptions, Value};
+use std::time::Instant;
 
 /// Runs `f` on a fresh current-thread tokio runtime: one executor thread, so a call that
-/// blocked its thread would stall every other task of the test.
+/// blocked its thread would stall every other task of the test. Remote calls run on this
+/// runtime's own connections (it has its I/O and time drivers).
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
-        .enable_time()
+        .enable_all()
         .build()
         .unwrap()
         .block_on(f)
+}
+
+/// Polls `f` to completion on the calling thread with no runtime at all (a minimal
+/// executor: park until woken): remote calls then go through emu's I/O thread.
+fn block_on_no_runtime<F: std::future::Future>(f: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
 }
 
 backends!(async_typed_methods);
@@ -322,5 +344,259 @@ fn async_scan_streams(r: emu::Redis) {
             ErrorKind::WrongType
         );
         assert!(s.next().await.is_none());
+    });
+}
+
+backends!(async_calls_without_a_tokio_runtime_or_on_one_without_drivers);
+fn async_calls_without_a_tokio_runtime_or_on_one_without_drivers(r: emu::Redis) {
+    let a = r.to_async();
+    // No runtime: remote calls are tasks on emu's I/O thread.
+    block_on_no_runtime(async {
+        a.set("nr", 1).await.unwrap();
+        assert_eq!(a.incr("nr").await.unwrap(), 2);
+        let mut p = a.pipeline_batch();
+        p.incr("nr").get("nr");
+        let out = a.run_pipeline(p).await.unwrap();
+        assert_eq!(out, vec![Value::Int(3), Value::bulk("3")]);
+        let none: Option<(String, String)> = a.blpop("nrq", 0.05).await.unwrap();
+        assert_eq!(none, None);
+    });
+    // A runtime without its I/O and time drivers: the same fallback, no panic reaching us.
+    let bare = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    bare.block_on(async {
+        assert_eq!(a.incr("nr").await.unwrap(), 4);
+        let tx = a.watch("nr").await.unwrap();
+        let mut pipe = tx.pipeline();
+        pipe.incr("nr");
+        assert_eq!(tx.run_pipeline(pipe).await.unwrap(), vec![Value::Int(5)]);
+    });
+    // Runtimes come and go (as `#[tokio::test]`s do): each uses its own connections, and a
+    // runtime shut down with connections open leaves nothing broken behind.
+    for i in 0..3 {
+        block_on(async {
+            assert_eq!(a.incr("nr").await.unwrap(), 6 + i);
+        });
+    }
+    // A handle with a connection of its own, used from one runtime and then another.
+    let pinned = a.with_db(0);
+    block_on(async { pinned.set("pin", 1).await.unwrap() });
+    block_on(async { assert_eq!(pinned.incr("pin").await.unwrap(), 2) });
+}
+
+backends!(async_lock);
+fn async_lock(r: emu::Redis) {
+    let a = r.to_async();
+    block_on(async {
+        let opts = LockOptions::default().timeout(Duration::from_secs(10));
+        let mut held = a.lock("alock", opts.clone());
+        assert!(held.acquire().await.unwrap());
+        assert!(held.owned().await.unwrap() && held.locked().await.unwrap());
+        assert_eq!(held.token().map(<[u8]>::len), Some(32));
+        // The key holds the token, as the sync Lock's does.
+        let stored: Vec<u8> = a.get("alock").await.unwrap();
+        assert_eq!(Some(stored.as_slice()), held.token());
+        // Another holder: a non-blocking attempt fails at once, a blocking one gives up
+        // after its blocking_timeout.
+        let mut other = a.lock("alock", opts.clone().blocking(false));
+        assert!(!other.acquire().await.unwrap());
+        assert!(!other.owned().await.unwrap() && other.locked().await.unwrap());
+        let t = Instant::now();
+        let got = other
+            .acquire_with(true, Some(Duration::from_millis(250)), None)
+            .await
+            .unwrap();
+        assert!(!got && t.elapsed() >= Duration::from_millis(150));
+        // The same errors as the sync Lock, word for word.
+        let mut sync_other = r.lock("alock", opts.clone());
+        for (e, sync_e) in [
+            (
+                other.release().await.unwrap_err(),
+                sync_other.release().unwrap_err(),
+            ),
+            (
+                other
+                    .extend(Duration::from_secs(1), false)
+                    .await
+                    .unwrap_err(),
+                sync_other
+                    .extend(Duration::from_secs(1), false)
+                    .unwrap_err(),
+            ),
+            (
+                other.reacquire().await.unwrap_err(),
+                sync_other.reacquire().unwrap_err(),
+            ),
+        ] {
+            assert_eq!((e.kind(), e.message()), (sync_e.kind(), sync_e.message()));
+            assert_eq!(e.kind(), ErrorKind::Lock);
+        }
+        // extend adds to the TTL, or replaces it; reacquire resets it to the timeout.
+        assert!(held.extend(Duration::from_secs(5), false).await.unwrap());
+        let pttl = a.pttl("alock").await.unwrap();
+        assert!((10_001..=15_000).contains(&pttl), "pttl {pttl}");
+        assert!(held.extend(Duration::from_secs(3), true).await.unwrap());
+        assert!(a.pttl("alock").await.unwrap() <= 3_000);
+        assert!(held.reacquire().await.unwrap());
+        assert!(a.pttl("alock").await.unwrap() > 3_000);
+        // Taken over by another client: every step fails with LockNotOwned and leaves the
+        // other client's key alone.
+        a.set("alock", "someone-else").await.unwrap();
+        let e = held
+            .extend(Duration::from_secs(1), false)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind(), e.message()),
+            (
+                ErrorKind::LockNotOwned,
+                "Cannot extend a lock that's no longer owned"
+            )
+        );
+        let e = held.reacquire().await.unwrap_err();
+        assert_eq!(
+            e.message(),
+            "Cannot reacquire a lock that's no longer owned"
+        );
+        let e = held.release().await.unwrap_err();
+        assert_eq!(
+            (e.kind(), e.message()),
+            (
+                ErrorKind::LockNotOwned,
+                "Cannot release a lock that's no longer owned"
+            )
+        );
+        assert_eq!(a.get::<_, String>("alock").await.unwrap(), "someone-else");
+        assert_eq!(
+            held.release().await.unwrap_err().message(),
+            "Cannot release an unlocked lock"
+        );
+        // No timeout: nothing to extend.
+        a.delete("alock").await.unwrap();
+        let mut forever = a.lock("alock", LockOptions::default());
+        assert!(forever.acquire().await.unwrap());
+        assert_eq!(a.ttl("alock").await.unwrap(), -1);
+        let e = forever
+            .extend(Duration::from_secs(1), false)
+            .await
+            .unwrap_err();
+        assert_eq!(e.message(), "Cannot extend a lock with no timeout");
+        // A blocking acquire waits without holding the (only) executor thread: the holder
+        // releases from another task of this runtime, and the waiter gets the lock.
+        let a2 = a.clone();
+        let waiter = tokio::spawn(async move {
+            let mut w = a2.lock(
+                "alock",
+                LockOptions::default()
+                    .sleep(Duration::from_millis(20))
+                    .blocking_timeout(Duration::from_secs(10)),
+            );
+            let ok = w.acquire().await.unwrap();
+            (ok, w.owned().await.unwrap())
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        forever.release().await.unwrap();
+        assert_eq!(waiter.await.unwrap(), (true, true));
+        // `with`: holds the lock around a future, then releases it.
+        a.delete("alock").await.unwrap();
+        let mut scoped = a.lock("alock", opts.clone());
+        let inside = scoped
+            .with(async { a.exists("alock").await.unwrap() })
+            .await
+            .unwrap();
+        assert_eq!(inside, 1);
+        assert_eq!(a.exists("alock").await.unwrap(), 0);
+    });
+}
+
+backends!(async_pubsub_confirmations_patterns_and_stream);
+fn async_pubsub_confirmations_patterns_and_stream(r: emu::Redis) {
+    let a = r.to_async();
+    block_on(async {
+        // The confirmations, as the sync subscriber receives them from the same backend
+        // (remote: the server's own; async: made by emu from what it tracks).
+        let sync_sub = std::sync::Arc::new(std::sync::Mutex::new(r.pubsub()));
+        let sub = a.pubsub();
+        type Step = (&'static str, Vec<&'static str>);
+        let steps: Vec<Step> = vec![
+            ("subscribe", vec!["c1", "c2", "c1"]),
+            ("psubscribe", vec!["p:*"]),
+            ("unsubscribe", vec!["c1", "nope"]),
+            ("punsubscribe", vec![]),
+            ("unsubscribe", vec![]),
+            ("unsubscribe", vec![]),
+        ];
+        let shape = |m: emu::client::Message| (m.kind, m.channel, m.data);
+        for (cmd, names) in steps {
+            let (want_n, sync_got) = {
+                let mut s = sync_sub.lock().unwrap();
+                match cmd {
+                    "subscribe" => s.subscribe(&names).unwrap(),
+                    "psubscribe" => s.psubscribe(&names).unwrap(),
+                    "unsubscribe" => s.unsubscribe(&names).unwrap(),
+                    _ => s.punsubscribe(&names).unwrap(),
+                }
+                let n = names.len().max(1);
+                let got: Vec<_> = (0..n)
+                    .map(|_| {
+                        shape(
+                            s.get_message(Some(Duration::from_secs(10)))
+                                .unwrap()
+                                .expect("sync confirmation"),
+                        )
+                    })
+                    .collect();
+                (n, got)
+            };
+            match cmd {
+                "subscribe" => sub.subscribe(names.clone()).await.unwrap(),
+                "psubscribe" => sub.psubscribe(names.clone()).await.unwrap(),
+                "unsubscribe" => sub.unsubscribe(names.clone()).await.unwrap(),
+                _ => sub.punsubscribe(names.clone()).await.unwrap(),
+            }
+            let mut got = Vec::new();
+            for _ in 0..want_n {
+                let m = sub
+                    .get_message(Some(Duration::from_secs(10)))
+                    .await
+                    .unwrap()
+                    .expect("async confirmation");
+                got.push(shape(m));
+            }
+            assert_eq!(got, sync_got, "{cmd} {names:?}");
+        }
+        // Nothing else queued: a short timeout answers None (and does not hang).
+        let t = Instant::now();
+        assert!(sub
+            .get_message(Some(Duration::from_millis(100)))
+            .await
+            .unwrap()
+            .is_none());
+        assert!(t.elapsed() >= Duration::from_millis(90));
+        // Patterns and the stream form; a waiting reader holds no thread: the publisher
+        // is a task of this same single-threaded runtime.
+        let sub = a.pubsub().ignore_subscribe_messages(true);
+        sub.psubscribe("ev:*").await.unwrap();
+        let mut stream = sub.stream();
+        let a2 = a.clone();
+        let publisher = tokio::spawn(async move {
+            for i in 0..100 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                if a2.publish("ev:1", format!("m{i}")).await.unwrap() > 0 {
+                    return;
+                }
+            }
+        });
+        let m = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("a pmessage within 10 s")
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.kind, emu::client::MessageKind::PMessage);
+        assert_eq!(m.pattern.as_deref(), Some(&b"ev:*"[..]));
+        assert_eq!(m.channel_str(), Some("ev:1"));
+        assert!(m.data_str().is_some_and(|d| d.starts_with('m')));
+        publisher.await.unwrap();
     });
 }

@@ -765,6 +765,19 @@ fn tls_server_sync_async_ca_file_and_insecure() {
             let mut p = a.pipeline();
             p.incr("tls:n");
             assert_eq!(a.run_pipeline(p).await.unwrap(), [Value::Int(4)]);
+            // Async Pub/Sub runs on redis-rs's async PubSub: over TLS too.
+            let sub = a.pubsub().ignore_subscribe_messages(true);
+            sub.subscribe("tls:c").await.unwrap();
+            assert_eq!(a.publish("tls:c", "secret").await.unwrap(), 1);
+            let m = sub
+                .get_message(Some(Duration::from_secs(10)))
+                .await
+                .unwrap()
+                .expect("a message over TLS");
+            assert_eq!(
+                (m.channel_str(), m.data_str()),
+                (Some("tls:c"), Some("secret"))
+            );
         });
     // Without the CA the certificate is not trusted: a connection error, no panic.
     let e = emu::from_url(&format!("remote+rediss://{addr}")).unwrap_err();
@@ -777,7 +790,8 @@ fn tls_server_sync_async_ca_file_and_insecure() {
         let r = emu::from_url(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
         assert_eq!(r.get::<_, String>("tls:k").unwrap(), "v");
     }
-    // Pub/Sub's own connection does not speak TLS: an error saying so, not a panic.
+    // The sync Pub/Sub's own connection does not speak TLS: an error saying so, not a
+    // panic (the async subscriber above does).
     let e = r.pubsub().subscribe(&["tls:c"]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
     // Plain RESP to a TLS port fails cleanly.
