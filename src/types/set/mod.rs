@@ -294,7 +294,7 @@ fn existing_set_mut<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Set> {
 /// The set under `key`, created empty when absent. The caller has checked the type.
 fn set_or_create<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Set> {
     if !ctx.exists(key) {
-        ctx.insert(key, Object::Set(Set::new().into()));
+        ctx.insert(key, Object::Set(Set::new()));
     }
     existing_set_mut(ctx, key)
 }
