@@ -12,9 +12,8 @@
 //!   chunk by score is a binary search over contiguous floats; on score ties the chunk's
 //!   last member is compared through `last_heads[c]` (its first 16 bytes and length), so
 //!   member bytes are read only for long members sharing 16 leading bytes;
-//! * each chunk's pivots — the last score of each of its 16 equal segments, on one
-//!   64-byte-aligned pair of cache lines at the head of the (boxed) chunk, next to its
-//!   arrays' headers: a search inside a chunk reads the pivots, then
+//! * `pivots[c]` — the last score of each of 16 equal segments of chunk `c`, on one
+//!   64-byte-aligned pair of cache lines: a search inside a chunk reads the pivots, then
 //!   one short segment, instead of probing the whole chunk;
 //! * a Fenwick (binary indexed) tree over chunk lengths, giving the number of items before
 //!   a chunk (rank) and the chunk holding the k-th item (select) in O(log C).
@@ -140,18 +139,9 @@ impl KeyHead {
     }
 }
 
-impl Default for Pivots {
-    fn default() -> Self {
-        Pivots([f64::NEG_INFINITY; SEGS])
-    }
-}
-
-/// One sorted run, stored as parallel arrays so score searches scan plain floats, with
-/// its pivots first (on their own two cache lines). Chunks are boxed: a split or merge
-/// moves 8 bytes per later chunk in the chunk list, not the 200-byte chunk.
+/// One sorted run, stored as parallel arrays so score searches scan plain floats.
 #[derive(Clone, Debug, Default)]
 struct Chunk {
-    pivots: Pivots,
     scores: Vec<f64>,
     members: Vec<Box<[u8]>>,
     fps: Vec<u32>,
@@ -214,7 +204,6 @@ impl Chunk {
 
     fn split_off(&mut self, at: usize) -> Chunk {
         Chunk {
-            pivots: Pivots::default(),
             scores: self.scores.split_off(at),
             members: self.members.split_off(at),
             fps: self.fps.split_off(at),
@@ -241,13 +230,11 @@ impl Chunk {
 /// The ordered index. See the module docs.
 #[derive(Clone, Debug, Default)]
 pub struct OrderIndex {
-    /// Boxed on purpose (clippy's `vec_box`): a split or merge shifts the later chunks,
-    /// and a pointer is 8 bytes where a chunk with its pivots is 200.
-    #[allow(clippy::vec_box)]
-    chunks: Vec<Box<Chunk>>,
+    chunks: Vec<Chunk>,
     lasts: Vec<f64>,
     /// Head of each chunk's last member, for ordering by member on score ties.
     last_heads: Vec<KeyHead>,
+    pivots: Vec<Pivots>,
     /// Fenwick tree over chunk lengths, 1-based (`tree[0]` unused), `chunks.len() + 1` long.
     tree: Vec<usize>,
     len: usize,
@@ -267,17 +254,18 @@ impl OrderIndex {
         let mut cur = Chunk::default();
         for it in items {
             if cur.len() == per {
-                chunks.push(Box::new(std::mem::take(&mut cur)));
+                chunks.push(std::mem::take(&mut cur));
             }
             cur.push(it.score, it.member);
         }
         if cur.len() > 0 {
-            chunks.push(Box::new(cur));
+            chunks.push(cur);
         }
         let mut out = OrderIndex {
             chunks,
             lasts: Vec::new(),
             last_heads: Vec::new(),
+            pivots: Vec::new(),
             tree: Vec::new(),
             len,
         };
@@ -320,8 +308,7 @@ impl OrderIndex {
     fn touch(&mut self, c: usize) {
         self.lasts[c] = self.chunks[c].last_score();
         self.last_heads[c] = Self::last_head(&self.chunks[c]);
-        let p = Self::pivots_of(&self.chunks[c]);
-        self.chunks[c].pivots = p;
+        self.pivots[c] = Self::pivots_of(&self.chunks[c]);
     }
 
     /// First position in chunk `c` whose score fails `before` (monotone in the score).
@@ -336,7 +323,7 @@ impl OrderIndex {
         let ch = &self.chunks[c];
         let l = ch.len();
         let count = |v: &[f64]| v.iter().map(|&s| usize::from(before(s))).sum::<usize>();
-        let j = count(&ch.pivots.0);
+        let j = count(&self.pivots[c].0);
         if j >= SEGS {
             return l;
         }
@@ -354,15 +341,12 @@ impl OrderIndex {
     /// Recomputes `lasts`, the pivots and the Fenwick tree from the chunks (bulk builds).
     fn rebuild(&mut self) {
         self.lasts.clear();
-        self.lasts
-            .extend(self.chunks.iter().map(|ch| ch.last_score()));
+        self.lasts.extend(self.chunks.iter().map(Chunk::last_score));
         self.last_heads.clear();
         self.last_heads
-            .extend(self.chunks.iter().map(|ch| Self::last_head(ch)));
-        for ch in &mut self.chunks {
-            let p = Self::pivots_of(ch);
-            ch.pivots = p;
-        }
+            .extend(self.chunks.iter().map(Self::last_head));
+        self.pivots.clear();
+        self.pivots.extend(self.chunks.iter().map(Self::pivots_of));
         self.rebuild_tree();
     }
 
@@ -386,8 +370,7 @@ impl OrderIndex {
     fn insert_chunk(&mut self, at: usize, ch: Chunk) {
         self.lasts.insert(at, ch.last_score());
         self.last_heads.insert(at, Self::last_head(&ch));
-        let mut ch = Box::new(ch);
-        ch.pivots = Self::pivots_of(&ch);
+        self.pivots.insert(at, Self::pivots_of(&ch));
         self.chunks.insert(at, ch);
     }
 
@@ -395,6 +378,7 @@ impl OrderIndex {
     fn remove_chunks(&mut self, range: std::ops::Range<usize>) {
         self.lasts.drain(range.clone());
         self.last_heads.drain(range.clone());
+        self.pivots.drain(range.clone());
         self.chunks.drain(range);
     }
 
@@ -403,7 +387,8 @@ impl OrderIndex {
         let right = self.chunks.remove(b);
         self.lasts.remove(b);
         self.last_heads.remove(b);
-        self.chunks[b - 1].append(*right);
+        self.pivots.remove(b);
+        self.chunks[b - 1].append(right);
         self.touch(b - 1);
     }
 
@@ -494,7 +479,7 @@ impl OrderIndex {
         if self.chunks.is_empty() {
             let mut ch = Chunk::default();
             ch.push(score, boxed);
-            self.chunks.push(Box::new(ch));
+            self.chunks.push(ch);
             self.len = 1;
             self.rebuild();
             return;
@@ -764,7 +749,7 @@ impl OrderIndex {
 
 /// Forward iterator, see [`OrderIndex::iter_from`].
 pub struct Iter<'a> {
-    chunks: &'a [Box<Chunk>],
+    chunks: &'a [Chunk],
     chunk: usize,
     off: usize,
 }
@@ -788,7 +773,7 @@ impl<'a> Iterator for Iter<'a> {
 /// Reverse iterator, see [`OrderIndex::iter_rev_from`]. `chunk`/`off` are one past the
 /// next item (0 chunk = exhausted).
 pub struct RevIter<'a> {
-    chunks: &'a [Box<Chunk>],
+    chunks: &'a [Chunk],
     chunk: usize,
     off: usize,
 }

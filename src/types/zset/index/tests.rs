@@ -29,7 +29,7 @@ fn check(idx: &OrderIndex, model: &[(f64, Vec<u8>)]) {
         assert_eq!(idx.prefix(c), sum);
         assert_eq!(idx.lasts[c], ch.last_score());
         assert_eq!(idx.last_heads[c], OrderIndex::last_head(ch));
-        assert_eq!(ch.pivots.0, OrderIndex::pivots_of(ch).0);
+        assert_eq!(idx.pivots[c].0, OrderIndex::pivots_of(ch).0);
         assert_eq!(ch.fps.len(), ch.len());
         assert_eq!(ch.members.len(), ch.len());
         for (m, fp) in ch.members.iter().zip(&ch.fps) {
