@@ -235,24 +235,24 @@ pub fn object(obj: &Object) -> usize {
                     _ => 0,
                 }
         }
+        // The set's handle sits in the slot (no box of its own).
         Object::Set(s) => {
-            heap(std::mem::size_of::<crate::types::set::Set>())
-                + match (s.intset(), s.table()) {
-                    // Intset-encoded: one sorted vector of 2-, 4- or 8-byte integers.
-                    (Some(i), _) => heap(i.heap_bytes()),
-                    (_, Some(t)) => {
-                        heap(std::mem::size_of::<Dict<()>>())
-                            + t.table_bytes()
-                            + sum_of(
-                                s.len(),
-                                t.keys().map(|m| {
-                                    visit();
-                                    dict_key::<()>(m.len())
-                                }),
-                            )
-                    }
-                    _ => 0,
+            match (s.intset(), s.table()) {
+                // Intset-encoded: one sorted vector of 2-, 4- or 8-byte integers.
+                (Some(i), _) => heap(i.heap_bytes()),
+                (_, Some(t)) => {
+                    heap(std::mem::size_of::<Dict<()>>())
+                        + t.table_bytes()
+                        + sum_of(
+                            s.len(),
+                            t.keys().map(|m| {
+                                visit();
+                                dict_key::<()>(m.len())
+                            }),
+                        )
                 }
+                _ => 0,
+            }
         }
         Object::ZSet(z) => {
             use crate::types::zset::ZSet;
@@ -362,13 +362,13 @@ mod tests {
             ),
             (
                 "set (table)",
-                Box::new(move |n| Object::Set(Box::new(Set::from_members(members(n), 512)))),
+                Box::new(move |n| Object::Set(Set::from_members(members(n), 512))),
             ),
             (
                 "set (intset)",
                 Box::new(|n| {
                     let ints = (0..n).map(|i| (i * 3).to_string().into_bytes());
-                    Object::Set(Box::new(Set::from_members(ints, usize::MAX)))
+                    Object::Set(Set::from_members(ints, usize::MAX))
                 }),
             ),
             (
@@ -414,13 +414,16 @@ mod tests {
         assert_eq!(visits(&small).0, 20);
     }
 
-    /// A compact hash or set costs its buffer plus a 32-byte box: the hashtable form's
-    /// table header (96 bytes) is boxed apart, not paid by every small value.
+    /// A compact hash costs its buffer plus a 32-byte box, a set its buffer and nothing
+    /// else (its 16-byte handle sits in the key's slot, in [`Object`]'s 24 bytes): the
+    /// hashtable form's table header (96 bytes) is boxed apart, not paid by every small
+    /// value.
     #[test]
     fn compact_handles_are_small() {
         use crate::types::{hash::Hash, set::Set, zset::ZSet};
         assert!(std::mem::size_of::<Hash>() <= 32);
-        assert!(std::mem::size_of::<Set>() <= 32);
+        assert_eq!(std::mem::size_of::<Set>(), 16);
+        assert_eq!(std::mem::size_of::<Object>(), 24);
         assert!(std::mem::size_of::<ZSet>() <= 32);
     }
 

@@ -24,8 +24,10 @@ use crate::util::dict::hash_bytes;
 use crate::util::Dict;
 
 /// A value stored under a key: 24 bytes, so that it sits in the database table's slot.
-/// A string is a [`Str`] (short ones inline, integers as their decimal text); aggregates
-/// are boxed (their headers are 32–200 bytes, and most keys of most datasets are strings).
+/// A string is a [`Str`] (short ones inline, integers as their decimal text); a set is its
+/// 16-byte handle (an intset is one fat pointer: no box between the slot and its members,
+/// as Redis's robj points at the intset); other aggregates are boxed (their headers are
+/// 32–200 bytes, and most keys of most datasets are strings).
 #[derive(Clone, Debug)]
 pub enum Object {
     /// String (binary-safe bytes; integers are stored as their decimal text).
@@ -34,8 +36,9 @@ pub enum Object {
     List(Box<List>),
     /// Hash.
     Hash(Box<Hash>),
-    /// Set.
-    Set(Box<Set>),
+    /// Set (16 bytes, held inline: an intset's handle is one fat pointer, a hashtable's
+    /// a box).
+    Set(Set),
     /// Sorted set.
     ZSet(Box<ZSet>),
     /// Stream.

@@ -505,9 +505,7 @@ impl DiskValue {
             DiskValue::Str(s) => Object::string(s),
             DiskValue::List(v) => Object::List(Box::new(v.into_iter().collect::<List>())),
             DiskValue::Hash(v) => Object::Hash(Box::new(Hash::from_pairs(v, cfg))),
-            DiskValue::Set(v) => {
-                Object::Set(Box::new(Set::from_members(v, cfg.set_max_intset_entries)))
-            }
+            DiskValue::Set(v) => Object::Set(Set::from_members(v, cfg.set_max_intset_entries)),
             DiskValue::ZSet(v) => {
                 let n = v.len();
                 let z = ZSet::from_pairs_fit(v, cfg);
@@ -835,7 +833,7 @@ mod tests {
         let pairs: Vec<_> = o.as_hash().unwrap().iter().collect();
         assert_eq!(pairs, vec![(&b"b"[..], &b"1"[..]), (&b"a"[..], &b"2"[..])]);
         let s = Set::from_members([b"x", b"a"], 512);
-        let o = roundtrip(Object::Set(Box::new(s)));
+        let o = roundtrip(Object::Set(s));
         assert_eq!(o.as_set().unwrap().len(), 2);
     }
 

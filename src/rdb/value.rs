@@ -273,17 +273,14 @@ pub fn read_object(
             if s.len() != members.len() {
                 return Err(bad("Duplicate set members detected"));
             }
-            Object::Set(Box::new(s))
+            Object::Set(s)
         }
         kind::SET_INTSET => {
             let blob = r.string()?;
             let v =
                 blobs::read_intset(&blob).ok_or_else(|| bad("Intset integrity check failed"))?;
             let members: Vec<Vec<u8>> = v.iter().map(|x| x.to_string().into_bytes()).collect();
-            Object::Set(Box::new(Set::from_members(
-                &members,
-                cfg.set_max_intset_entries,
-            )))
+            Object::Set(Set::from_members(&members, cfg.set_max_intset_entries))
         }
         kind::ZSET | kind::ZSET_2 => {
             let n = r.count()?;

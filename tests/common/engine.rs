@@ -65,7 +65,7 @@ impl T {
             s.add(m.as_bytes(), usize::MAX);
         }
         let db = self.session.db;
-        self.store.dbs[db].insert(key.as_bytes(), Object::Set(Box::new(s)), false);
+        self.store.dbs[db].insert(key.as_bytes(), Object::Set(s), false);
     }
 
     pub fn exists(&self, key: &str) -> bool {

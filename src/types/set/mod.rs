@@ -218,6 +218,27 @@ impl Set {
         }
     }
 
+    /// Adds every member of `ms` as [`Set::add`] would one by one; returns how many were
+    /// new. An intset that stays one (every member an integer, the result within
+    /// `max_intset_entries`) takes them in one merge; any other case goes member by
+    /// member, so a conversion happens where `setTypeAdd` would do it.
+    pub fn add_all(&mut self, ms: &[&[u8]], max_intset_entries: usize) -> usize {
+        if let Repr::Ints(i) = &mut self.repr {
+            if ms.len() > 1 {
+                let vals: Option<Vec<i64>> = ms.iter().map(|m| parse_i64(m)).collect();
+                if let Some(mut vals) = vals {
+                    let max = max_intset_entries.min(INTSET_HARD_MAX);
+                    if let Some(n) = i.insert_many(&mut vals, max) {
+                        return n;
+                    }
+                }
+            }
+        }
+        ms.iter()
+            .filter(|m| self.add(m, max_intset_entries))
+            .count()
+    }
+
     /// Removes `m`; returns true if it was a member. Never changes the encoding.
     pub fn remove(&mut self, m: &[u8]) -> bool {
         match &mut self.repr {
@@ -294,7 +315,7 @@ fn existing_set_mut<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Set> {
 /// The set under `key`, created empty when absent. The caller has checked the type.
 fn set_or_create<'c>(ctx: &'c mut Ctx, key: &[u8]) -> Result<&'c mut Set> {
     if !ctx.exists(key) {
-        ctx.insert(key, Object::Set(Set::new().into()));
+        ctx.insert(key, Object::Set(Set::new()));
     }
     existing_set_mut(ctx, key)
 }
@@ -313,7 +334,7 @@ fn sadd(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let max = max_intset(ctx);
     read_set(ctx, key)?;
     let set = set_or_create(ctx, key)?;
-    let added = argv[2..].iter().filter(|m| set.add(m, max)).count();
+    let added = set.add_all(&argv[2..], max);
     if added > 0 {
         ctx.modified(key, notify::SET, "sadd");
     }

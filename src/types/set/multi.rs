@@ -30,7 +30,7 @@ fn lookup_sets<'c>(ctx: &'c mut Ctx, keys: &[&[u8]]) -> Result<Vec<Option<&'c Se
 fn store_result(ctx: &mut Ctx, dst: &[u8], result: Set, event: &str) -> Value {
     let n = result.len();
     if n > 0 {
-        ctx.insert(dst, Object::Set(Box::new(result)));
+        ctx.insert(dst, Object::Set(result));
         ctx.modified(dst, notify::SET, event);
     } else if ctx.remove(dst).is_some() {
         ctx.modified(dst, notify::GENERIC, "del");

@@ -378,13 +378,11 @@ impl ZSet {
     }
 
     /// Changes the score of a present member found by [`ZSet::locate`] (no change since):
-    /// a listpack skips the lookup walk, removing the pair at the offset found.
+    /// a listpack skips the lookup walk and moves the pair in place from the offset found
+    /// (not at all when the rank stays).
     pub fn update_at_spot(&mut self, spot: Spot, member: &[u8], score: f64) {
         match &mut self.repr {
-            Repr::Pack(p) => {
-                p.remove_at(spot.0);
-                p.insert(member, score);
-            }
+            Repr::Pack(p) => p.update_at(spot.0, member, score),
             Repr::Full(_) => {
                 self.insert(member, score);
             }

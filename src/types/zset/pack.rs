@@ -312,6 +312,98 @@ impl Pack {
         self.count += 1;
     }
 
+    /// Gives the present member whose pair starts at `at` (as found by [`Pack::find`] or
+    /// [`Pack::locate`], no change since) the score `score`, moving its pair in place: the
+    /// pairs between its old and new place shift by one `copy_within`, and a score that
+    /// keeps the member's rank is written where it is. No temporary buffer but the pair
+    /// itself, no reallocation unless the score entry grows past the spare capacity.
+    pub fn update_at(&mut self, at: usize, member: &[u8], score: f64) {
+        let (ms, me, end) = pair_at(&self.buf, at);
+        let old = decode_score(&self.buf[me..end]);
+        let len = self.buf.len();
+        // `t`: the offset (in the buffer as it is) before which the pair belongs.
+        let t = match score.partial_cmp(&old) {
+            Some(Ordering::Greater) => {
+                // Moves up or stays: the first later pair that compares greater.
+                let mut t = len;
+                let mut pos = end;
+                while pos < len {
+                    let (qs, qe, qn) = pair_at(&self.buf, pos);
+                    let s = decode_score(&self.buf[qe..qn]);
+                    if cmp_key(s, &self.buf[qs..qe], score, member) == Ordering::Greater {
+                        t = pos;
+                        break;
+                    }
+                    pos = qn;
+                }
+                t
+            }
+            Some(Ordering::Less) => {
+                // Moves down or stays: the first earlier pair that compares greater.
+                let mut t = at;
+                let mut pos = 0;
+                while pos < at {
+                    let (qs, qe, qn) = pair_at(&self.buf, pos);
+                    let s = decode_score(&self.buf[qe..qn]);
+                    if cmp_key(s, &self.buf[qs..qe], score, member) == Ordering::Greater {
+                        t = pos;
+                        break;
+                    }
+                    pos = qn;
+                }
+                t
+            }
+            _ => at,
+        };
+        let mut sb = [0u8; 8];
+        let sn = encode_score(score, &mut sb);
+        let new_len = pair_len(me - ms, sn);
+        let old_len = end - at;
+        // The new pair, built before any byte moves.
+        let mut small = [0u8; 64];
+        let mut big = Vec::new();
+        let pair: &mut [u8] = if new_len <= small.len() {
+            &mut small[..new_len]
+        } else {
+            big.resize(new_len, 0);
+            &mut big[..]
+        };
+        write_pair(pair, member, &sb[..sn]);
+        let grow = new_len.saturating_sub(old_len);
+        let shrink = old_len.saturating_sub(new_len);
+        if grow > 0 {
+            if self.buf.capacity() - len < grow {
+                self.buf.reserve_exact(grow);
+            }
+            self.buf.resize(len + grow, 0);
+        }
+        if t >= end {
+            // [..at) [end..t) pair [t..len)
+            if grow > 0 {
+                self.buf.copy_within(t..len, t + grow);
+            }
+            self.buf.copy_within(end..t, at);
+            let p = at + (t - end);
+            self.buf[p..p + new_len].copy_from_slice(pair);
+            if shrink > 0 {
+                self.buf.copy_within(t..len, t - shrink);
+            }
+        } else {
+            // t <= at: [..t) pair [t..at) [end..len)
+            if grow > 0 {
+                self.buf.copy_within(end..len, end + grow);
+            }
+            self.buf.copy_within(t..at, t + new_len);
+            self.buf[t..t + new_len].copy_from_slice(pair);
+            if shrink > 0 {
+                self.buf.copy_within(end..len, end - shrink);
+            }
+        }
+        if shrink > 0 {
+            self.buf.truncate(len - shrink);
+        }
+    }
+
     /// Inserts a member that is not present at its place in the order (`zzlInsert`).
     pub fn insert(&mut self, member: &[u8], score: f64) {
         let mut at = self.buf.len();
@@ -487,6 +579,7 @@ mod tests {
 
     proptest! {
         /// The pack against a BTreeMap: ZADD's walk (`locate` + `insert_at`), `insert`,
+        /// `update_at` (moving up, down, staying, with a longer or shorter score entry),
         /// `find` (offset, rank, score), removals, and the pairs in (score, member) order.
         #[test]
         fn matches_a_model(ops in proptest::collection::vec(
@@ -500,7 +593,14 @@ mod tests {
                     0 | 1 => {
                         let spot = p.locate(&m, s);
                         match (spot, model.get(&m)) {
-                            (Spot::Present(_, got), Some(&want)) => prop_assert_eq!(got, want),
+                            (Spot::Present(at, got), Some(&want)) => {
+                                prop_assert_eq!(got, want);
+                                // ZADD's update: the pair moves (or stays) in place.
+                                if kind == 1 {
+                                    p.update_at(at, &m, s);
+                                    model.insert(m.clone(), s);
+                                }
+                            }
                             (Spot::Absent(at), None) => {
                                 if kind == 0 {
                                     p.insert_at(at, &m, s);
