@@ -243,6 +243,26 @@ fn command<A: AsRef<[u8]>>(argv: &[A]) -> redis::Cmd {
     c
 }
 
+/// Sends pipeline `p` of `n` commands and returns one reply each.
+async fn send_pipeline(
+    conn: &mut impl ConnectionLike,
+    p: &redis::Pipeline,
+    n: usize,
+) -> Result<Vec<Value>> {
+    let replies = conn
+        .req_packed_commands(p, 0, n)
+        .await
+        .map_err(from_redis)?;
+    if replies.len() != n {
+        return Err(conn_error(format!(
+            "{} replies to {} commands",
+            replies.len(),
+            n
+        )));
+    }
+    Ok(replies.into_iter().map(to_value).collect())
+}
+
 /// [`roundtrip`] of owned argument vectors as one pipeline, built straight from them (a
 /// plain pipeline on a single server: no borrowed views in between).
 async fn roundtrip_owned(
@@ -253,18 +273,7 @@ async fn roundtrip_owned(
     for argv in commands {
         p.add_command(command(argv));
     }
-    let replies = conn
-        .req_packed_commands(&p, 0, commands.len())
-        .await
-        .map_err(from_redis)?;
-    if replies.len() != commands.len() {
-        return Err(conn_error(format!(
-            "{} replies to {} commands",
-            replies.len(),
-            commands.len()
-        )));
-    }
-    Ok(replies.into_iter().map(to_value).collect())
+    send_pipeline(conn, &p, commands.len()).await
 }
 
 /// Sends `commands` on `conn` and returns one reply each (server errors as
@@ -285,18 +294,7 @@ async fn roundtrip(conn: &mut impl ConnectionLike, commands: &[&[&[u8]]]) -> Res
     for argv in commands {
         p.add_command(command(argv));
     }
-    let replies = conn
-        .req_packed_commands(&p, 0, commands.len())
-        .await
-        .map_err(from_redis)?;
-    if replies.len() != commands.len() {
-        return Err(conn_error(format!(
-            "{} replies to {} commands",
-            replies.len(),
-            commands.len()
-        )));
-    }
-    Ok(replies.into_iter().map(to_value).collect())
+    send_pipeline(conn, &p, commands.len()).await
 }
 
 impl Node {

@@ -312,6 +312,21 @@ impl Pack {
         self.count += 1;
     }
 
+    /// Offset of the first pair in `from..to` (pair offsets) that sorts after
+    /// (`score`, `member`), if any.
+    fn first_greater(&self, from: usize, to: usize, score: f64, member: &[u8]) -> Option<usize> {
+        let mut pos = from;
+        while pos < to {
+            let (qs, qe, qn) = pair_at(&self.buf, pos);
+            let s = decode_score(&self.buf[qe..qn]);
+            if cmp_key(s, &self.buf[qs..qe], score, member) == Ordering::Greater {
+                return Some(pos);
+            }
+            pos = qn;
+        }
+        None
+    }
+
     /// Gives the present member whose pair starts at `at` (as found by [`Pack::find`] or
     /// [`Pack::locate`], no change since) the score `score`, moving its pair in place: the
     /// pairs between its old and new place shift by one `copy_within`, and a score that
@@ -325,33 +340,11 @@ impl Pack {
         let t = match score.partial_cmp(&old) {
             Some(Ordering::Greater) => {
                 // Moves up or stays: the first later pair that compares greater.
-                let mut t = len;
-                let mut pos = end;
-                while pos < len {
-                    let (qs, qe, qn) = pair_at(&self.buf, pos);
-                    let s = decode_score(&self.buf[qe..qn]);
-                    if cmp_key(s, &self.buf[qs..qe], score, member) == Ordering::Greater {
-                        t = pos;
-                        break;
-                    }
-                    pos = qn;
-                }
-                t
+                self.first_greater(end, len, score, member).unwrap_or(len)
             }
             Some(Ordering::Less) => {
                 // Moves down or stays: the first earlier pair that compares greater.
-                let mut t = at;
-                let mut pos = 0;
-                while pos < at {
-                    let (qs, qe, qn) = pair_at(&self.buf, pos);
-                    let s = decode_score(&self.buf[qe..qn]);
-                    if cmp_key(s, &self.buf[qs..qe], score, member) == Ordering::Greater {
-                        t = pos;
-                        break;
-                    }
-                    pos = qn;
-                }
-                t
+                self.first_greater(0, at, score, member).unwrap_or(at)
             }
             _ => at,
         };
