@@ -18,7 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::follow::{keyspace, random_write, same, text, wait_for, Keyspace, Lcg};
-use super::server_util::{free_port, start, start_real_redis_with, tool, Raw};
+use super::server_util::{free_port, server_pid, start, start_real_redis_with, tool, Raw};
 
 /// A redis-server child on a chosen port (so the test can restart it there), with a data
 /// directory of its own (a disk-based sync writes dump.rdb there, and a redis-server started
@@ -30,7 +30,8 @@ struct Master {
 }
 
 impl Master {
-    fn spawn(bin: &std::path::Path, port: u16) -> Master {
+    /// A master on `port`; None if it could not have that port.
+    fn spawn(bin: &std::path::Path, port: u16) -> Option<Master> {
         let dir = tempfile::tempdir().expect("tempdir");
         let child = Command::new(bin)
             .args([
@@ -54,16 +55,30 @@ impl Master {
             .spawn()
             .expect("spawn redis-server");
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(addr).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Master {
+        let mut master = Master {
             child,
             addr,
             _dir: dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(s) = std::net::TcpStream::connect(addr) {
+                // free_port is racy between tests running at once: the server answering
+                // must be ours (by its pid), or ours lost the port.
+                return (server_pid(s) == Some(master.child.id())).then_some(master);
+            }
+            if !matches!(master.child.try_wait(), Ok(None)) || Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// A master on a free port (another one if a parallel test's server took it).
+    fn spawn_any(bin: &std::path::Path) -> Master {
+        (0..5)
+            .find_map(|_| Master::spawn(bin, free_port()))
+            .expect("redis-server did not start on any of 5 free ports")
     }
 }
 
@@ -104,8 +119,8 @@ fn replicaof_role_and_info_match_a_real_replica() {
     let Some(bin) = tool("redis-server", "REPLICAOF differential needs redis-server") else {
         return;
     };
-    let mport = free_port();
-    let master = Master::spawn(&bin, mport);
+    let master = Master::spawn_any(&bin);
+    let mport = master.addr.port();
     let mut m = Raw::connect(master.addr);
     m.cmd(&[b"SET", b"a", b"1"]);
     m.cmd(&[b"RPUSH", b"l", b"x", b"y"]);
@@ -213,7 +228,7 @@ fn replicaof_role_and_info_match_a_real_replica() {
         assert!(role.contains("connect"), "{role}");
     }
     // Restarted (empty: no persistence), it takes writes; both resync with it.
-    let master = Master::spawn(&bin, mport);
+    let master = Master::spawn(&bin, mport).expect("the master's port was taken meanwhile");
     let mut m = Raw::connect(master.addr);
     m.cmd(&[b"SET", b"after", b"1"]);
     m.cmd(&[b"HSET", b"h", b"f", b"v"]);
@@ -336,7 +351,7 @@ fn emu_replica_converges_with_a_real_master_and_keeps_the_data() {
     let Some(bin) = tool("redis-server", "the replica test needs redis-server") else {
         return;
     };
-    let master = Master::spawn(&bin, free_port());
+    let master = Master::spawn_any(&bin);
     let mut m = Raw::connect(master.addr);
     let mut g = Lcg(71);
     let mut db = 0;

@@ -339,7 +339,8 @@ pub fn start_real_redis_with(why: &str, args: &[&str]) -> Option<RealRedis> {
 }
 
 /// The `process_id` INFO reports on connection `s`.
-fn server_pid(mut s: TcpStream) -> Option<u32> {
+/// The `process_id` a server's INFO reports (None if it refuses INFO).
+pub fn server_pid(mut s: TcpStream) -> Option<u32> {
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     s.write_all(b"INFO server\r\n").ok()?;
     let mut buf = Vec::new();
