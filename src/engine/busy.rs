@@ -63,31 +63,10 @@ const YIELD_EVERY: Duration = Duration::from_millis(100);
 /// How many commands answered without the store one run keeps for commandstats.
 const MAX_ANSWERED: usize = 10_000;
 
-/// A monotonic clock read cheaply enough for every script run (`CLOCK_MONOTONIC_COARSE`
-/// on Linux: a few milliseconds' resolution, which a threshold in milliseconds can take;
-/// a run starts several hundred thousand times a second and needs no finer start time).
-fn coarse_now() -> Duration {
-    #[cfg(target_os = "linux")]
-    {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant libc knows.
-        #[allow(unsafe_code)]
-        let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
-        if rc == 0 {
-            return Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
-        }
-    }
-    static BASE: OnceLock<Instant> = OnceLock::new();
-    BASE.get_or_init(Instant::now).elapsed()
-}
-
 #[derive(Debug, Default)]
 struct State {
-    /// When the current run started, by [`coarse_now`] (None: no script runs).
-    since: Option<Duration>,
+    /// When the current run started (None: no script runs).
+    since: Option<Instant>,
     /// The run is a function (FCALL), not an EVAL script.
     function: bool,
     timed_out: bool,
@@ -179,7 +158,7 @@ impl Busy {
     /// A script (or function) starts running.
     pub fn start(&self, function: bool) {
         *self.st.lock() = State {
-            since: Some(coarse_now()),
+            since: Some(Instant::now()),
             function,
             ..State::default()
         };
@@ -318,7 +297,7 @@ impl Busy {
                     ),
                     (
                         bulk("duration_ms"),
-                        Value::Int(coarse_now().saturating_sub(since).as_millis() as i64),
+                        Value::Int(since.elapsed().as_millis() as i64),
                     ),
                 ]),
             ),
@@ -345,9 +324,7 @@ impl Busy {
     pub fn check(&self, threshold_ms: u64) -> bool {
         let mut st = self.st.lock();
         if let Some(since) = st.since {
-            if threshold_ms > 0
-                && coarse_now().saturating_sub(since) > Duration::from_millis(threshold_ms)
-            {
+            if threshold_ms > 0 && since.elapsed() > Duration::from_millis(threshold_ms) {
                 st.timed_out = true;
             }
         }
@@ -580,7 +557,6 @@ mod tests {
         assert!(b.kill(false).is_err());
         assert!(!b.check(0));
         assert!(!b.timed_out());
-        // (More than the coarse clock's resolution.)
         std::thread::sleep(Duration::from_millis(25));
         assert!(!b.check(1));
         assert!(b.timed_out());
@@ -591,7 +567,6 @@ mod tests {
         assert!(!b.timed_out());
         b.start(true);
         b.note_write();
-        // (More than the coarse clock's resolution.)
         std::thread::sleep(Duration::from_millis(25));
         b.check(1);
         assert!(b
