@@ -482,6 +482,47 @@ fn emu_replica_of_emu() {
 }
 
 #[test]
+fn masterauth_is_used_for_a_password_protected_master() {
+    let Some(master) = start_real_redis_with(
+        "a password-protected master for emu's REPLICAOF",
+        &["--requirepass", "pw"],
+    ) else {
+        return;
+    };
+    let mut m = Raw::connect(master.addr);
+    assert_eq!(text(&m.cmd(&[b"AUTH", b"pw"])), "+OK\r\n");
+    m.cmd(&[b"SET", b"secret", b"1"]);
+    let (_r, rrun) = start();
+    let mut e = Raw::connect(rrun.addr().expect("tcp"));
+    let port = master.addr.port().to_string();
+    // Without masterauth the master refuses the link: it never comes up.
+    assert_eq!(
+        text(&e.cmd(&[b"REPLICAOF", b"127.0.0.1", port.as_bytes()])),
+        "+OK\r\n"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(field(&mut e, "master_link_status"), "down");
+    assert_eq!(text(&e.cmd(&[b"EXISTS", b"secret"])), ":0\r\n");
+    // With it, the link comes up and the data arrives.
+    e.cmd(&[b"REPLICAOF", b"NO", b"ONE"]);
+    assert_eq!(
+        text(&e.cmd(&[b"CONFIG", b"SET", b"masterauth", b"pw"])),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        text(&e.cmd(&[b"REPLICAOF", b"127.0.0.1", port.as_bytes()])),
+        "+OK\r\n"
+    );
+    wait_for("the link up with masterauth", || {
+        field(&mut e, "master_link_status") == "up"
+    });
+    m.cmd(&[b"SET", b"after", b"2"]);
+    caught_up(&mut m, &mut e, "emu replica of a password-protected master");
+    assert_eq!(text(&e.cmd(&[b"GET", b"secret"])), "$1\r\n1\r\n");
+    assert_eq!(text(&e.cmd(&[b"GET", b"after"])), "$1\r\n2\r\n");
+}
+
+#[test]
 fn evictions_reach_a_real_replica_as_deletions() {
     let (_redis, running) = start();
     let addr = running.addr().expect("tcp");
