@@ -792,10 +792,7 @@ impl Batch<'_> {
         let Some(mut guard) = self.guard else {
             return Ok(());
         };
-        let ticket = match guard.durability().cloned() {
-            Some(d) => d.commit(&mut guard),
-            None => crate::engine::Ticket::none(),
-        };
+        let ticket = guard.commit_durable();
         drop(guard);
         ticket.wait()
     }

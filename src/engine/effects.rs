@@ -54,22 +54,57 @@ pub fn varint_into(out: &mut [u8], v: u64) -> usize {
 }
 
 /// Appends one effect record (FORMAT.md §6: db, argc, then each argument as length +
-/// bytes, all varints) to `out`.
+/// bytes, all varints) to `out`: sized first, then written in place (one growth check for
+/// the whole record instead of one per byte run).
 #[inline]
 pub fn encode_effect<A: AsRef<[u8]>>(out: &mut Vec<u8>, db: usize, argv: &[A]) {
-    put_varint(out, db as u64);
-    put_varint(out, argv.len() as u64);
+    let size = varint_len(db as u64)
+        + varint_len(argv.len() as u64)
+        + argv
+            .iter()
+            .map(|a| varint_len(a.as_ref().len() as u64) + a.as_ref().len())
+            .sum::<usize>();
+    let start = out.len();
+    out.resize(start + size, 0);
+    let mut w = &mut out[start..];
+    let put = |w: &mut &mut [u8], v: u64| {
+        let n = varint_into(w, v);
+        *w = &mut std::mem::take(w)[n..];
+    };
+    put(&mut w, db as u64);
+    put(&mut w, argv.len() as u64);
     for a in argv {
         let a = a.as_ref();
-        put_varint(out, a.len() as u64);
-        out.extend_from_slice(a);
+        put(&mut w, a.len() as u64);
+        w[..a.len()].copy_from_slice(a);
+        w = &mut std::mem::take(&mut w)[a.len()..];
     }
 }
+
+/// Bytes [`put_varint`] writes for `v`.
+#[inline]
+fn varint_len(v: u64) -> usize {
+    if v < 251 {
+        1
+    } else if v <= u16::MAX as u64 {
+        3
+    } else if v <= u32::MAX as u64 {
+        5
+    } else {
+        9
+    }
+}
+
+/// Room kept in front of the recorded effects for the log's batch head (its kind and three
+/// varints, at most 1 + 3 × 9 bytes): head and effects then form one contiguous slice, which
+/// the log checksums in one pass and copies in one piece ([`EffectBuffer::framed`]).
+pub const HEAD_ROOM: usize = 28;
 
 /// Effects recorded since the log last drained them, already in the log's layout.
 #[derive(Clone, Debug, Default)]
 pub struct EffectBuffer {
     recording: bool,
+    /// [`HEAD_ROOM`] bytes (once anything is recorded), then the effect records.
     bytes: Vec<u8>,
     count: u64,
     /// Where the current replication unit starts in `bytes` (see [`EffectBuffer::take_unit`]).
@@ -92,6 +127,9 @@ impl EffectBuffer {
     #[inline]
     pub fn record<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
         if self.recording {
+            if self.bytes.is_empty() {
+                self.bytes.resize(HEAD_ROOM, 0);
+            }
             encode_effect(&mut self.bytes, db, argv);
             self.count += 1;
         }
@@ -105,7 +143,23 @@ impl EffectBuffer {
 
     /// Number of waiting effects and their encoded records, for the log to frame.
     pub fn pending(&self) -> (u64, &[u8]) {
-        (self.count, &self.bytes)
+        (self.count, self.body())
+    }
+
+    /// The effect records, without the head room.
+    fn body(&self) -> &[u8] {
+        &self.bytes[HEAD_ROOM.min(self.bytes.len())..]
+    }
+
+    /// `head` (at most [`HEAD_ROOM`] bytes) written just in front of the waiting effects,
+    /// and the two as one slice: what the log frames as one batch record.
+    pub fn framed(&mut self, head: &[u8]) -> &[u8] {
+        if self.bytes.is_empty() {
+            self.bytes.resize(HEAD_ROOM, 0);
+        }
+        let at = HEAD_ROOM - head.len();
+        self.bytes[at..HEAD_ROOM].copy_from_slice(head);
+        &self.bytes[at..]
     }
 
     /// Drops every waiting effect (after the log took them, or when nothing may be logged).
@@ -118,7 +172,7 @@ impl EffectBuffer {
     /// The effects recorded since the last call (one replication unit, see
     /// [`crate::engine::repl`]), decoded; they stay in the buffer for the log.
     pub fn take_unit(&mut self) -> Vec<Effect> {
-        let start = self.unit_start.min(self.bytes.len());
+        let start = self.unit_start.max(HEAD_ROOM).min(self.bytes.len());
         self.unit_start = self.bytes.len();
         if start == self.bytes.len() {
             return Vec::new();
@@ -128,7 +182,7 @@ impl EffectBuffer {
 
     /// The waiting effects, decoded (for tests and inspection; the log never needs this).
     pub fn to_vec(&self) -> Vec<Effect> {
-        decode(&self.bytes, self.count)
+        decode(self.body(), self.count)
     }
 }
 
@@ -203,6 +257,57 @@ mod tests {
             let n = varint_into(&mut buf, v);
             assert_eq!(&buf[..n], &vec[..], "{v}");
         }
+    }
+
+    /// The plain encoding the sized one must equal.
+    fn encode_by_pushes(out: &mut Vec<u8>, db: usize, argv: &[&[u8]]) {
+        put_varint(out, db as u64);
+        put_varint(out, argv.len() as u64);
+        for a in argv {
+            put_varint(out, a.len() as u64);
+            out.extend_from_slice(a);
+        }
+    }
+
+    #[test]
+    fn sized_encoding_matches_pushes() {
+        let big = vec![9u8; 70_000];
+        let huge_db = u32::MAX as usize + 5;
+        for (db, argv) in [
+            (0usize, vec![b"SET".as_slice(), b"k", b"v"]),
+            (300, vec![b"DEL".as_slice()]),
+            (
+                huge_db,
+                vec![b"".as_slice(), &big[..250], &big[..251], &big],
+            ),
+            (7, vec![]),
+        ] {
+            let (mut a, mut b) = (vec![1u8, 2], vec![1u8, 2]);
+            encode_effect(&mut a, db, &argv);
+            encode_by_pushes(&mut b, db, &argv);
+            assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn framed_puts_the_head_right_before_the_effects() {
+        let mut b = EffectBuffer::default();
+        assert_eq!(b.framed(b"hd"), b"hd");
+        b.set_recording(true);
+        b.record(1, &[b"SET".as_slice(), b"k", b"v"]);
+        let (count, body) = b.pending();
+        let body = body.to_vec();
+        assert_eq!(count, 1);
+        let framed = b.framed(&[0xAA; HEAD_ROOM]).to_vec();
+        assert_eq!(&framed[..HEAD_ROOM], &[0xAA; HEAD_ROOM]);
+        assert_eq!(&framed[HEAD_ROOM..], &body[..]);
+        assert_eq!(b.framed(b"x"), [b"x".as_slice(), &body].concat());
+        // The head never leaks into what is decoded.
+        assert_eq!(b.to_vec().len(), 1);
+        assert_eq!(b.take_unit().len(), 1);
+        b.clear();
+        b.record(2, &[b"DEL".as_slice(), b"z"]);
+        assert_eq!(b.take_unit()[0].argv[0], b"DEL");
     }
 
     #[test]

@@ -329,6 +329,23 @@ impl Store {
         self.durability.as_ref()
     }
 
+    /// Hands the effects waiting in the buffer to the durability hook, if any
+    /// ([`Durability::commit`]), and returns what to wait for. The hook is moved out of the
+    /// store for the call rather than cloned, which saves two atomic reference-count
+    /// updates per command; meanwhile [`Store::durability`] answers `None`, which the hook's
+    /// commit never asks.
+    #[inline]
+    pub fn commit_durable(&mut self) -> crate::engine::Ticket {
+        match self.durability.take() {
+            None => crate::engine::Ticket::none(),
+            Some(d) => {
+                let ticket = d.commit(self);
+                self.durability = Some(d);
+                ticket
+            }
+        }
+    }
+
     /// The error a write command gets now, if any: MISCONF after a failed write or fsync,
     /// else NOREPLICAS while fewer than `min-replicas-to-write` replicas acknowledged
     /// within `min-replicas-max-lag` seconds (Redis `checkGoodReplicasStatus`; both

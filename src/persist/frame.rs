@@ -128,7 +128,7 @@ pub fn seal_record(out: &mut [u8], start: usize) {
 pub fn record_header(parts: &[&[u8]]) -> [u8; RECORD_HEADER_LEN] {
     let mut body = hasher();
     let mut len = 0usize;
-    for p in parts {
+    for p in parts.iter().filter(|p| !p.is_empty()) {
         body.update(p);
         len += p.len();
     }

@@ -263,8 +263,9 @@ impl LogCore {
     /// layout) as one batch record and clears them. See [`LogCore::append`].
     pub fn append_store(&self, time_ms: u64, rng_state: u64, store: &mut Store) -> u64 {
         let buf = store.effects_mut();
-        let (count, bytes) = buf.pending();
-        let seq = self.append_encoded(time_ms, rng_state, count, bytes);
+        let (count, _) = buf.pending();
+        let head = batch_head(time_ms, rng_state, count);
+        let seq = self.append_record(time_ms, &[], buf.framed(&head.0[..head.1]));
         buf.clear();
         seq
     }
@@ -272,14 +273,8 @@ impl LogCore {
     /// Appends one batch record whose effects are already encoded (`count` effects in
     /// `effects`, FORMAT.md §6 layout).
     pub fn append_encoded(&self, time_ms: u64, rng_state: u64, count: u64, effects: &[u8]) -> u64 {
-        // The batch's first bytes (kind and three varints, at most 1 + 3 × 9) on the stack.
-        let mut head = [0u8; 28];
-        head[0] = model::kind::BATCH;
-        let mut n = 1;
-        for v in [time_ms, rng_state, count] {
-            n += model::varint_into(&mut head[n..], v);
-        }
-        self.append_record(time_ms, &head[..n], effects)
+        let head = batch_head(time_ms, rng_state, count);
+        self.append_record(time_ms, &head.0[..head.1], effects)
     }
 
     /// Frames `head` followed by `body` as one record at the end of the active file: the
@@ -547,6 +542,18 @@ pub fn open_append(path: &Path) -> Result<File, PersistError> {
         .write(true)
         .open(path)
         .map_err(|e| PersistError::io("opening log", path, e))
+}
+
+/// A batch record's first bytes (kind and three varints, at most
+/// [`crate::engine::effects::HEAD_ROOM`]), built on the stack: the array and the used length.
+fn batch_head(time_ms: u64, rng_state: u64, count: u64) -> ([u8; 28], usize) {
+    let mut head = [0u8; crate::engine::effects::HEAD_ROOM];
+    head[0] = model::kind::BATCH;
+    let mut n = 1;
+    for v in [time_ms, rng_state, count] {
+        n += model::varint_into(&mut head[n..], v);
+    }
+    (head, n)
 }
 
 /// The window with room for `len` more bytes at the end of the active file, moving it on
