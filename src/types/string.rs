@@ -406,15 +406,25 @@ fn strlen(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 }
 
 /// `incrDecrCommand`: adds `incr` to the integer under `key` (absent = 0), keeping its TTL.
+/// An existing value is replaced in its entry (one lookup), as Redis overwrites an unshared
+/// integer object in place.
 fn incr_decr(ctx: &mut Ctx, key: &[u8], incr: i64) -> Result<Value> {
-    let old = match ctx.read(key) {
-        None => 0,
-        Some(o) => parse_i64(o.as_str()?).ok_or_else(Error::not_integer)?,
+    let mut digits = itoa::Buffer::new();
+    let new = match ctx.entry(key) {
+        Some(e) => {
+            let old = parse_i64(e.obj.as_str()?).ok_or_else(Error::not_integer)?;
+            let new = old
+                .checked_add(incr)
+                .ok_or_else(|| Error::err("increment or decrement would overflow"))?;
+            e.obj = Object::string(digits.format(new).as_bytes());
+            e.set_str_enc(StrEncoding::FromBytes);
+            new
+        }
+        None => {
+            ctx.insert_keep_ttl(key, Object::string(digits.format(incr).as_bytes()));
+            incr
+        }
     };
-    let new = old
-        .checked_add(incr)
-        .ok_or_else(|| Error::err("increment or decrement would overflow"))?;
-    ctx.insert_keep_ttl(key, Object::string(new.to_string().into_bytes()));
     ctx.modified(key, notify::STRING, "incrby");
     Ok(Value::Int(new))
 }

@@ -469,6 +469,33 @@ fn incr_decr_family() {
     ok(&r, &["SET", "t", "5", "EX", "100"]);
     assert_eq!(ok(&r, &["INCR", "t"]), int(6));
     assert_eq!(expire_of(&r, "t"), Some(NOW + 100_000));
+    // The counter is replaced in its entry: the encoding and the memory accounting are those
+    // of a fresh SET of the same digits (a raw string that INCR turns back into an int).
+    ok(&r, &["SET", "c", "41"]);
+    ok(&r, &["APPEND", "c", "0"]);
+    assert_eq!(ok(&r, &["OBJECT", "ENCODING", "c"]), b("raw"));
+    assert_eq!(
+        ok(&r, &["INCRBY", "c", "1000000000000"]),
+        int(1_000_000_000_410)
+    );
+    assert_eq!(ok(&r, &["OBJECT", "ENCODING", "c"]), b("int"));
+    ok(&r, &["SET", "fresh", "1000000000410"]);
+    assert_eq!(
+        ok(&r, &["MEMORY", "USAGE", "c"]),
+        ok(&r, &["MEMORY", "USAGE", "fresh"])
+    );
+    let used = |r: &Redis| r.with_store(|s| s.dbs[0].used);
+    let before = used(&r);
+    ok(&r, &["INCRBY", "c", "-1000000000000"]);
+    ok(&r, &["SET", "fresh", "410"]);
+    assert_eq!(
+        ok(&r, &["MEMORY", "USAGE", "c"]),
+        ok(&r, &["MEMORY", "USAGE", "fresh"])
+    );
+    assert!(
+        used(&r) <= before,
+        "a shorter counter frees what the longer one held"
+    );
 }
 
 #[test]
