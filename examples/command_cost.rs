@@ -22,9 +22,11 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
-    let cases: [(&str, Vec<&[u8]>); 4] = [
+    let cases: [(&str, Vec<&[u8]>); 5] = [
         ("SET k v", vec![b"SET", b"k", b"v"]),
         ("INCR c", vec![b"INCR", b"c"]),
+        // redis-benchmark's HSET: one field of one hash, rewritten.
+        ("HSET h f xxx", vec![b"HSET", b"h", b"element:__rand_int__", b"xxx"]),
         ("XADD s * f v", vec![b"XADD", b"s", b"*", b"f", b"v"]),
         ("XLEN s", vec![b"XLEN", b"s"]),
     ];
