@@ -143,19 +143,7 @@ pub fn plan(path: &Path, gen: u64, databases: usize, now: u64) -> Option<Vec<DbC
         match p.first() {
             Some(&kind::END) => return (end == buf.len()).then_some(counts),
             Some(&kind::KEY) => {
-                let mut at = 1;
-                let db = usize::try_from(get_varint(p, &mut at)?).ok()?;
-                let klen = usize::try_from(get_varint(p, &mut at)?).ok()?;
-                let key = p.get(at..at.checked_add(klen)?)?;
-                at += klen;
-                let expire = match *p.get(at)? {
-                    0 => None,
-                    1 => {
-                        at += 1;
-                        Some(get_varint(p, &mut at)?)
-                    }
-                    _ => return None,
-                };
+                let (db, key, expire) = key_header(p)?;
                 if prev.is_some_and(|pk| pk >= (db, key)) {
                     return None;
                 }
@@ -171,6 +159,24 @@ pub fn plan(path: &Path, gen: u64, databases: usize, now: u64) -> Option<Vec<DbC
         }
         off = end;
     }
+}
+
+/// A KEY record's payload header: database, key and expiry, without decoding the value.
+pub fn key_header(p: &[u8]) -> Option<(usize, &[u8], Option<u64>)> {
+    let mut at = 1;
+    let db = usize::try_from(get_varint(p, &mut at)?).ok()?;
+    let klen = usize::try_from(get_varint(p, &mut at)?).ok()?;
+    let key = p.get(at..at.checked_add(klen)?)?;
+    at += klen;
+    let expire = match *p.get(at)? {
+        0 => None,
+        1 => {
+            at += 1;
+            Some(get_varint(p, &mut at)?)
+        }
+        _ => return None,
+    };
+    Some((db, key, expire))
 }
 
 /// A varint as `put_varint` writes it, at `*at` (advanced past it).
