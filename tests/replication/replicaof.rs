@@ -764,3 +764,124 @@ fn master_commands_see_logically_expired_keys_on_a_replica() {
     assert_eq!(text(&r.cmd(&[b"DBSIZE"])), ":2\r\n");
     assert_eq!(text(&e.cmd(&[b"DBSIZE"])), ":2\r\n");
 }
+
+/// An `emu serve` process (the binary), killed on drop.
+struct EmuProcess(Child);
+
+impl Drop for EmuProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `emu serve --port <free> <args>` and a connection to it.
+fn spawn_emu_serve(args: &[&str]) -> (EmuProcess, Raw) {
+    for _ in 0..5 {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_emu"))
+            .args(["serve", "--port", &port.to_string()])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn emu serve");
+        let mut p = EmuProcess(child);
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(s) = std::net::TcpStream::connect(addr) {
+                if server_pid(s) == Some(p.0.id()) {
+                    return (p, Raw::connect(addr));
+                }
+                break;
+            }
+            if !matches!(p.0.try_wait(), Ok(None)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    panic!("emu serve did not start on any of 5 free ports");
+}
+
+/// `emu serve --replicaof "HOST PORT" --masteruser U --masterauth P` on the command line:
+/// the binary follows a real master whose only usable user is an ACL user with a password,
+/// from its start; with a wrong password the link never comes up.
+#[test]
+fn serve_command_line_replicaof_masteruser_masterauth() {
+    let mdir = tempfile::tempdir().expect("tempdir");
+    let Some(master) = start_real_redis_with(
+        "a real master with an ACL user for emu serve --replicaof",
+        &[
+            "--dir",
+            mdir.path().to_str().expect("utf8"),
+            "--user",
+            "default",
+            "off",
+            "--user",
+            "repl",
+            "on",
+            ">rpw",
+            "~*",
+            "&*",
+            "+@all",
+        ],
+    ) else {
+        return;
+    };
+    let mut m = Raw::connect(master.addr);
+    assert_eq!(text(&m.cmd(&[b"AUTH", b"repl", b"rpw"])), "+OK\r\n");
+    m.cmd(&[b"SET", b"before", b"1"]);
+    m.cmd(&[b"SELECT", b"3"]);
+    m.cmd(&[b"RPUSH", b"l", b"a", b"b"]);
+    m.cmd(&[b"SELECT", b"0"]);
+    let target = format!("127.0.0.1 {}", master.addr.port());
+    let (_p, mut e) = spawn_emu_serve(&[
+        "--replicaof",
+        &target,
+        "--masteruser",
+        "repl",
+        "--masterauth",
+        "rpw",
+    ]);
+    wait_for("the link of emu serve --replicaof up", || {
+        field(&mut e, "master_link_status") == "up"
+    });
+    m.cmd(&[b"SET", b"after", b"2"]);
+    caught_up(&mut m, &mut e, "emu serve --replicaof");
+    assert_eq!(field(&mut e, "role"), "slave");
+    assert_eq!(field(&mut e, "master_port"), master.addr.port().to_string());
+    assert_eq!(text(&e.cmd(&[b"GET", b"before"])), "$1\r\n1\r\n");
+    assert_eq!(text(&e.cmd(&[b"GET", b"after"])), "$1\r\n2\r\n");
+    e.cmd(&[b"SELECT", b"3"]);
+    assert_eq!(
+        text(&e.cmd(&[b"LRANGE", b"l", b"0", b"-1"])),
+        "*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+    );
+    assert_eq!(
+        bulks(&e.cmd(&[b"CONFIG", b"GET", b"replicaof"]))[1],
+        target.as_bytes()
+    );
+    assert_eq!(
+        bulks(&e.cmd(&[b"CONFIG", b"GET", b"masteruser"]))[1],
+        b"repl"
+    );
+    assert_eq!(
+        text(&e.cmd(&[b"SET", b"x", b"1"])),
+        "-READONLY You can't write against a read only replica.\r\n"
+    );
+    // The wrong password: the master refuses the link, which stays down.
+    let (_q, mut bad) = spawn_emu_serve(&[
+        "--replicaof",
+        &target,
+        "--masteruser",
+        "repl",
+        "--masterauth",
+        "wrong",
+    ]);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(field(&mut bad, "role"), "slave");
+    assert_eq!(field(&mut bad, "master_link_status"), "down");
+    assert_eq!(text(&bad.cmd(&[b"DBSIZE"])), ":0\r\n");
+}
