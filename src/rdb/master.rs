@@ -294,6 +294,7 @@ pub(crate) fn abort_failover(store: &mut Store, why: &str) {
     clear_failover(store);
 }
 
+#[cfg(feature = "server")]
 /// Redis `updateFailoverStatus`, for a failover waiting for its replica: past the
 /// TIMEOUT it gives up (or, with FORCE, fails over anyway); once the target (or, without
 /// TO, any replica) has acknowledged this store's whole stream, this store starts
@@ -350,6 +351,7 @@ pub(crate) fn update_failover(store: &mut Store) {
     }
 }
 
+#[cfg(feature = "server")]
 /// The failover's switch: this store follows `target` with its own id and offset cached.
 fn start_failover(store: &mut Store, target: Option<(String, u16)>) {
     let Some((host, port)) = target else {
@@ -373,6 +375,7 @@ fn start_failover(store: &mut Store, target: Option<(String, u16)>) {
     }
 }
 
+#[cfg(feature = "server")]
 /// The target's reply to `PSYNC … FAILOVER` (Redis, in `syncWithMaster`): a continued or
 /// full resynchronisation ends the failover; anything else aborts it.
 pub(crate) fn failover_psync_done(store: &mut Store, accepted: bool) {

@@ -145,7 +145,7 @@ fn failover_errors_and_abort_match_redis() {
     // Waiting for a replica that cannot acknowledge (asleep): the state, a second
     // FAILOVER, ABORT, and the writes resume.
     let mut err = Raw::connect(er.addr);
-    for (m, rep) in [(&mut r, &mut rrc), (&mut e, &mut err)] {
+    for (m, rep, addr) in [(&mut r, &mut rrc, rm.addr), (&mut e, &mut err, eaddr)] {
         m.cmd(&[b"SET", b"before", b"1"]);
         let mut req = Vec::new();
         emu::resp::encode_request(&mut req, &[&b"DEBUG"[..], b"SLEEP", b"2"]);
@@ -161,8 +161,17 @@ fn failover_errors_and_abort_match_redis() {
             text(&m.cmd(&[b"FAILOVER"])),
             "-ERR FAILOVER already in progress.\r\n"
         );
+        // Writes wait (CLIENT PAUSE WRITE) until the failover ends; reads go on.
+        let mut w = Raw::connect(addr);
+        let mut req = Vec::new();
+        emu::resp::encode_request(&mut req, &[&b"SET"[..], b"held", b"1"]);
+        w.send(&req);
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(text(&m.cmd(&[b"GET", b"held"])), "$-1\r\n");
         assert_eq!(text(&m.cmd(&[b"FAILOVER", b"ABORT"])), "+OK\r\n");
         assert_eq!(field(m, "master_failover_state"), "no-failover");
+        assert_eq!(text(&w.reply()), "+OK\r\n");
+        assert_eq!(text(&m.cmd(&[b"GET", b"held"])), "$1\r\n1\r\n");
         assert_eq!(text(&m.cmd(&[b"SET", b"after", b"1"])), "+OK\r\n");
         assert_eq!(field(m, "role"), "master");
         rep.reply();
