@@ -177,15 +177,13 @@ fn failover(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let mut j = 1;
     while j < argv.len() {
         if eq_ic(argv[j], "timeout") && j + 1 < argv.len() && timeout == 0 {
-            timeout = parse_i64(argv[j + 1])
-                .ok_or_else(|| Error::err("value is not an integer or out of range"))?;
+            timeout = parse_i64(argv[j + 1]).ok_or_else(Error::not_integer)?;
             if timeout <= 0 {
                 return Err(Error::err("FAILOVER timeout must be greater than 0"));
             }
             j += 2;
         } else if eq_ic(argv[j], "to") && j + 2 < argv.len() && target.is_none() {
-            let port = parse_i64(argv[j + 2])
-                .ok_or_else(|| Error::err("value is not an integer or out of range"))?;
+            let port = parse_i64(argv[j + 2]).ok_or_else(Error::not_integer)?;
             target = Some((String::from_utf8_lossy(argv[j + 1]).into_owned(), port));
             j += 3;
         } else if eq_ic(argv[j], "force") && !force {
@@ -480,6 +478,18 @@ fn sync(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
 /// # Format
 /// `PSYNC replicationid offset`
 fn psync(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    // `PSYNC <replid> <offset> FAILOVER` from a failing-over master (Redis `syncCommand`):
+    // emu does not take the master role this way (see `server::follow`'s known
+    // differences), so it refuses as Redis refuses a replid that is not its own; the
+    // master then aborts its failover and stays the master.
+    if argv.len() > 3 && eq_ic(argv[3], "failover") {
+        return Err(Error::err("PSYNC FAILOVER replid must match my replid."));
+    }
+    if ctx.store.repl.failover.is_some() {
+        return Err(Error::from_reply(
+            "NOMASTERLINK Can't SYNC while failing over",
+        ));
+    }
     start(ctx, Some((argv[1], argv[2])))
 }
 

@@ -40,6 +40,12 @@
 //!   every full resync of this store.
 //! * The master's replication id and offset are not persisted: after a restart the replica
 //!   starts with a full resync.
+//! * FAILOVER (`crate::rdb::master`): this supervisor checks a waiting failover every
+//!   100 ms (Redis: every cron tick and before each sleep), and the pause is CLIENT
+//!   PAUSE's single slot (CLIENT UNPAUSE lifts it; the end of a failover lifts a CLIENT
+//!   PAUSE). A replica refuses `PSYNC … FAILOVER` from its master (Redis's error for a
+//!   replid that is not its own), so a failing-over master aborts: emu hands over to a
+//!   real Redis replica but is not promoted that way.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};

@@ -251,3 +251,50 @@ fn failover_hands_over_to_a_real_replica() {
         );
     }
 }
+
+/// A real master failing over TO an emu replica: emu refuses `PSYNC … FAILOVER` (it is not
+/// promoted that way), so the master aborts and stays the master, and emu keeps following.
+#[test]
+fn failover_to_an_emu_replica_is_refused_and_aborted() {
+    let mdir = tempfile::tempdir().expect("tempdir");
+    let Some(rm) = start_real_redis_with(
+        "a real master failing over to emu",
+        &["--dir", mdir.path().to_str().expect("utf8")],
+    ) else {
+        return;
+    };
+    let mut m = Raw::connect(rm.addr);
+    m.cmd(&[b"SET", b"k", b"1"]);
+    let (_e, erun) = start();
+    let eaddr = erun.addr().expect("tcp");
+    let mut e = Raw::connect(eaddr);
+    let port = rm.addr.port().to_string();
+    e.cmd(&[b"REPLICAOF", b"127.0.0.1", port.as_bytes()]);
+    wait_for("emu online", || online(&mut m));
+    let mut p = Raw::connect(eaddr);
+    assert_eq!(
+        text(&p.cmd(&[b"PSYNC", b"abc", b"1", b"FAILOVER"])),
+        "-ERR PSYNC FAILOVER replid must match my replid.\r\n"
+    );
+    let eport = eaddr.port().to_string();
+    assert_eq!(
+        text(&m.cmd(&[
+            b"FAILOVER",
+            b"TO",
+            b"127.0.0.1",
+            eport.as_bytes(),
+            b"TIMEOUT",
+            b"20000"
+        ])),
+        "+OK\r\n"
+    );
+    wait_for("the failover aborted", || {
+        field(&mut m, "master_failover_state") == "no-failover"
+    });
+    assert_eq!(field(&mut m, "role"), "master");
+    m.cmd(&[b"SET", b"k", b"2"]);
+    wait_for("emu following again", || {
+        text(&e.cmd(&[b"GET", b"k"])) == "$1\r\n2\r\n"
+    });
+    assert_eq!(field(&mut e, "role"), "slave");
+}
