@@ -65,6 +65,7 @@ pub struct Streamed {
 
 /// A key's place in the snapshot databases, following SWAPDB/FLUSH through the records.
 struct Follow {
+    table: &'static crate::engine::Table,
     origin: Vec<Option<usize>>,
     touched: Vec<HashSet<Vec<u8>>>,
 }
@@ -80,7 +81,7 @@ impl Follow {
     fn effect(&mut self, eff: &Effect) -> bool {
         let ndb = self.origin.len();
         let argv: Vec<&[u8]> = eff.argv.iter().map(|a| a.as_slice()).collect();
-        let Some(spec) = crate::commands::table().get(argv[0]) else {
+        let Some(spec) = self.table.get(argv[0]) else {
             return false;
         };
         if eff.db >= ndb || !spec.arity_ok(argv.len()) {
@@ -155,6 +156,7 @@ pub fn open(
     };
     let ndb = template.dbs.len();
     let mut follow = Follow {
+        table: template.table(),
         origin: (0..ndb).map(Some).collect(),
         touched: vec![HashSet::new(); ndb],
     };
