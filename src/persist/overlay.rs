@@ -1,6 +1,6 @@
 //! The data tools' streaming path for a directory whose logs hold records (`emu dump`,
 //! `emu check`, `emu compact`): the snapshot is streamed key by key as in
-//! [`scan`](super::scan), and only the keys the log records touch are materialised.
+//! [`scan`], and only the keys the log records touch are materialised.
 //!
 //! Three passes, memory bounded by the logs, not by the snapshot:
 //! 1. **The logs** are read (not run): each record's keys are collected per *snapshot*
