@@ -51,10 +51,11 @@
 //!   ([`rdb::master`]: the RDB of a full resync). It reads and writes keyspace values and
 //!   takes `engine::Ctx`. The stream itself (effects rendered per unit, backlog, replica
 //!   links) is the engine's [`engine::repl`], fed by the dispatcher; WAIT blocks through
-//!   [`blocking`]. REPLICAOF / SLAVEOF are here too; the replica side's link (handshake,
+//!   [`blocking`]. REPLICAOF / SLAVEOF and FAILOVER are here too; the replica side's link (handshake,
 //!   RDB swapped in, the master's stream applied through the dispatch path) runs in the
 //!   network server (`server::follow`, feature `server`), which may use [`persist`].
-//! * [`persist`] — append log, snapshots, recovery, fixtures, dump/load/check tools, and
+//! * [`persist`] — append log, snapshots, recovery, fixtures, dump/load/check tools (which
+//!   stream the snapshot and replay only the keys the log names: `persist::overlay`), and
 //!   SAVE/BGSAVE/BGREWRITEAOF; it is the store's `Durability` and replays through the
 //!   engine.
 //! * [`commands`] — the registry: the one list of every module's spec slice, the table,

@@ -447,7 +447,7 @@ fn section(
                     ),
                 );
             }
-            f("master_failover_state", &"no-failover");
+            f("master_failover_state", &repl.failover_state_name());
             let replid = if repl.is_active() {
                 Some(repl.replid.clone())
             } else {

@@ -461,6 +461,44 @@ pub struct Master {
     /// Bumped at every change of [`Master::follow`]'s target, so the server's link
     /// supervisor (which reads it without the store lock) knows to (re)connect or stop.
     pub follow_epoch: Arc<std::sync::atomic::AtomicU64>,
+    /// A FAILOVER being carried out (Redis `server.failover_state` and its fields).
+    pub failover: Option<Failover>,
+    /// Set while [`Master::failover`] waits for its replica to catch up: the server's link
+    /// supervisor (which reads it without the store lock) then checks it every 100 ms.
+    pub failover_waiting: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Where a FAILOVER is (Redis `failover_state`, as INFO `master_failover_state` names it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailoverState {
+    /// Writes are paused; waiting for the target to acknowledge the whole stream.
+    WaitForSync,
+    /// This store follows the target and sends it `PSYNC … FAILOVER`.
+    InProgress,
+}
+
+/// A FAILOVER in progress (Redis `failoverCommand`'s state).
+#[derive(Clone, Debug)]
+pub struct Failover {
+    /// Where it is.
+    pub state: FailoverState,
+    /// The replica to hand over to (`TO host port`, or the first caught up).
+    pub target: Option<(String, u16)>,
+    /// `TIMEOUT`: when waiting gives up (or, with `FORCE`, fails over anyway).
+    pub end: Option<Instant>,
+    /// `FORCE`.
+    pub force: bool,
+}
+
+impl Master {
+    /// INFO `master_failover_state`.
+    pub fn failover_state_name(&self) -> &'static str {
+        match self.failover.as_ref().map(|f| f.state) {
+            None => "no-failover",
+            Some(FailoverState::WaitForSync) => "waiting-for-sync",
+            Some(FailoverState::InProgress) => "failover-in-progress",
+        }
+    }
 }
 
 /// Where a replica's link to its master is (Redis `server.repl_state`, as ROLE names it).
@@ -835,7 +873,9 @@ impl Master {
 
     /// Feeds a PING if `repl-ping-replica-period` passed since the last one.
     pub fn ping_if_due(&mut self, cfg: &Config) {
-        if !self.is_active() || self.replicas.is_empty() {
+        // Not while a FAILOVER waits for the replicas' offsets to reach this one (Redis
+        // skips the PING during a manual failover).
+        if !self.is_active() || self.replicas.is_empty() || self.failover.is_some() {
             return;
         }
         let period = config_int(cfg, "repl-ping-replica-period", 10).max(1) as u64;

@@ -32,6 +32,7 @@ pub mod handle;
 pub mod json;
 pub mod log;
 pub mod model;
+pub mod overlay;
 pub mod recovery;
 pub mod scan;
 pub mod snapshot;

@@ -1,16 +1,13 @@
-//! The data tools' streaming path (`emu dump`, `emu check`, `emu compact`): when a
-//! directory's data is its newest snapshot alone — every log that applies on top of it holds
-//! its file header and no record, as after `emu load`, `emu compact` or a clean shutdown
-//! that compacted — the snapshot is read record by record and each key goes straight to
-//! the output, one value at a time, without building a [`crate::engine::Store`].
+//! Reading a snapshot for the data tools' streaming path (`emu dump`, `emu check`,
+//! `emu compact`; [`super::overlay`] drives it): the record headers read without decoding
+//! values ([`key_header`], [`plan`]), the META record ([`meta`]), and, for a directory whose
+//! data is its newest snapshot alone ([`snapshot_only`]), every key decoded one at a time
+//! with the checks [`snapshot::load`] makes ([`keys`]), without building a
+//! [`crate::engine::Store`].
 //!
-//! The keys are read with the checks [`snapshot::load`] makes (database range, value
-//! decoding, duplicates), so a directory that the store path refuses is refused here with
-//! the same error. Snapshots are written in key order, which makes duplicates adjacent;
-//! a snapshot whose keys are out of order (none that emu writes) is left to the store path.
-//! Directories with log records take the store path too (the records are commands: their
-//! effect on a key needs the key's value and, for FLUSHALL/SWAPDB/MOVE…, the whole
-//! keyspace).
+//! Snapshots are written in key order, which makes duplicates adjacent; a snapshot whose
+//! keys are out of order (none that emu writes) is left to the store path. Log records are
+//! [`super::overlay`]'s business: it replays them over the keys they name.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -143,19 +140,7 @@ pub fn plan(path: &Path, gen: u64, databases: usize, now: u64) -> Option<Vec<DbC
         match p.first() {
             Some(&kind::END) => return (end == buf.len()).then_some(counts),
             Some(&kind::KEY) => {
-                let mut at = 1;
-                let db = usize::try_from(get_varint(p, &mut at)?).ok()?;
-                let klen = usize::try_from(get_varint(p, &mut at)?).ok()?;
-                let key = p.get(at..at.checked_add(klen)?)?;
-                at += klen;
-                let expire = match *p.get(at)? {
-                    0 => None,
-                    1 => {
-                        at += 1;
-                        Some(get_varint(p, &mut at)?)
-                    }
-                    _ => return None,
-                };
+                let (db, key, expire) = key_header(p)?;
                 if prev.is_some_and(|pk| pk >= (db, key)) {
                     return None;
                 }
@@ -171,6 +156,24 @@ pub fn plan(path: &Path, gen: u64, databases: usize, now: u64) -> Option<Vec<DbC
         }
         off = end;
     }
+}
+
+/// A KEY record's payload header: database, key and expiry, without decoding the value.
+pub fn key_header(p: &[u8]) -> Option<(usize, &[u8], Option<u64>)> {
+    let mut at = 1;
+    let db = usize::try_from(get_varint(p, &mut at)?).ok()?;
+    let klen = usize::try_from(get_varint(p, &mut at)?).ok()?;
+    let key = p.get(at..at.checked_add(klen)?)?;
+    at += klen;
+    let expire = match *p.get(at)? {
+        0 => None,
+        1 => {
+            at += 1;
+            Some(get_varint(p, &mut at)?)
+        }
+        _ => return None,
+    };
+    Some((db, key, expire))
 }
 
 /// A varint as `put_varint` writes it, at `*at` (advanced past it).

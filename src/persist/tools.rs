@@ -335,10 +335,10 @@ pub fn dump_via_store(
     r.map_err(|e| PersistError::io("writing the dump of", dir, e))
 }
 
-/// `emu dump` without a store, when the directory's data is its snapshot alone and the
-/// snapshot is in key order (see [`scan`](super::scan)): each key is decoded, written and
-/// dropped. The output is byte for byte [`dump_via_store`]'s. `Ok(None)`: the directory
-/// needs the store path.
+/// `emu dump` without a whole store ([`overlay`](super::overlay)): the snapshot's keys are
+/// decoded, written and dropped one at a time, merged with the keys the log records touch
+/// (replayed into a small store). The output is byte for byte [`dump_via_store`]'s.
+/// `Ok(None)`: the directory needs the store path (nothing was written).
 pub fn dump_streamed(
     dir: &Path,
     format: Format,
@@ -349,93 +349,53 @@ pub fn dump_streamed(
     files::require_dir(dir)?;
     let _lock = DirLock::acquire_shared(dir)?;
     let listing = files::list(dir)?;
-    let Some((g, path)) = super::scan::snapshot_only(dir, &listing) else {
+    let Some(s) = super::overlay::open(dir, &listing, template(), now)? else {
         return Ok(None);
     };
-    let t = template();
-    let cfg = t.config.clone();
-    let ndb = t.dbs.len();
-    drop(t);
-    let Some(plan) = super::scan::plan(&path, g, ndb, now) else {
-        return Ok(None);
-    };
-    let total: u64 = plan.iter().map(|c| c.all).sum();
+    if let Some(w) = s.torn_warning(dir, "ignoring the last") {
+        eprintln!("{w}");
+    }
+    let counts = s.counts(now);
+    let cfg = s.store.config.clone();
     let io = |e: std::io::Error| PersistError::io("writing the dump of", dir, e);
-    let libs = std::cell::RefCell::new(super::scan::Libraries::new());
     let mut n = 0u64;
-    let info = if format == Format::Rdb {
+    if format == Format::Rdb {
+        let total: u64 = counts.iter().map(|c| c.all).sum();
         let mut w = crate::rdb::file::Writer::new(&mut *out, now, cfg.rdbchecksum).map_err(io)?;
-        let mut started = false;
-        let mut cur_db = usize::MAX;
-        let info = super::scan::keys(
-            &path,
-            ndb,
-            &cfg,
-            |name, code| {
-                libs.borrow_mut().insert(name.to_string(), code.to_vec());
-            },
-            |db, key, expire, obj| {
-                if !started {
-                    started = true;
-                    for code in libs.borrow().values() {
-                        w.function(code, cfg.rdbcompression).map_err(io)?;
-                    }
-                }
-                let e = Entry::new(obj, expire);
-                if e.is_expired_at(now) {
-                    return Ok(());
-                }
-                if db != cur_db {
-                    cur_db = db;
-                    let c = &plan[db];
-                    w.select_db(db, c.live as usize, c.live_expires as usize)
-                        .map_err(io)?;
-                }
-                w.key(&key, &e, &cfg).map_err(io)?;
-                n += 1;
-                if n % 4096 == 0 {
-                    progress(n, Some(total));
-                }
-                Ok(())
-            },
-        )?;
-        if !started {
-            for code in libs.borrow().values() {
-                w.function(code, cfg.rdbcompression).map_err(io)?;
-            }
+        for (_, code) in s.store.libraries.iter() {
+            w.function(code, cfg.rdbcompression).map_err(io)?;
         }
+        let mut cur_db = usize::MAX;
+        s.for_each(|db, key, e| {
+            if e.is_expired_at(now) {
+                return Ok(());
+            }
+            if db != cur_db {
+                cur_db = db;
+                let c = &counts[db];
+                w.select_db(db, c.live as usize, c.live_expires as usize)
+                    .map_err(io)?;
+            }
+            w.key(key, e, &cfg).map_err(io)?;
+            n += 1;
+            if n % 4096 == 0 {
+                progress(n, Some(total));
+            }
+            Ok(())
+        })?;
         w.finish().map_err(io)?;
         progress(n, Some(total));
-        info
     } else {
-        let mut started = false;
+        write_libraries(format, s.store.libraries.iter(), out).map_err(io)?;
         let mut cur_db = usize::MAX;
-        let info = super::scan::keys(
-            &path,
-            ndb,
-            &cfg,
-            |name, code| {
-                libs.borrow_mut().insert(name.to_string(), code.to_vec());
-            },
-            |db, key, expire, obj| {
-                if !started {
-                    started = true;
-                    write_libraries(format, libs.borrow().iter(), out).map_err(io)?;
-                }
-                let e = Entry::new(obj, expire);
-                write_text_key(format, out, &mut cur_db, db, &key, &e).map_err(io)?;
-                n += 1;
-                Ok(())
-            },
-        )?;
-        if !started {
-            write_libraries(format, libs.borrow().iter(), out).map_err(io)?;
-        }
+        s.for_each(|db, key, e| {
+            write_text_key(format, out, &mut cur_db, db, key, e).map_err(io)?;
+            n += 1;
+            Ok(())
+        })?;
         out.flush().map_err(io)?;
-        info
-    };
-    // `plan` saw the keys in order: the full read agrees.
-    Ok(info.map(|_| n))
+    }
+    Ok(Some(n))
 }
 
 /// Builds a store from an RDB file's bytes (versions 1–10). Keys already expired are
@@ -1068,30 +1028,29 @@ pub fn compact(dir: &Path) -> Result<(), PersistError> {
     compact_via_store(dir)
 }
 
-/// `emu compact` without a store: the snapshot's keys are decoded and re-encoded one at a
-/// time into the next generation, which is byte for byte what [`compact_via_store`] writes
-/// (the same files are left behind). False (nothing changed) when the directory needs the
+/// `emu compact` without a whole store ([`overlay`](super::overlay)): the snapshot's keys
+/// are decoded and re-encoded one at a time into the next generation, merged with the keys
+/// the log records touch (replayed into a small store). The files left are byte for byte
+/// what [`compact_via_store`] leaves. False (nothing changed) when the directory needs the
 /// store path.
 pub fn compact_streamed(dir: &Path) -> Result<bool, PersistError> {
     files::require_dir(dir)?;
     let _lock = DirLock::acquire(dir)?;
     let listing = files::list(dir)?;
-    let Some((g, path)) = super::scan::snapshot_only(dir, &listing) else {
+    let Some(s) = super::overlay::open(dir, &listing, template(), 0)? else {
         return Ok(false);
     };
-    let t = template();
-    let cfg = t.config.clone();
-    let ndb = t.dbs.len();
-    drop(t);
-    let Some(plan) = super::scan::plan(&path, g, ndb, 0) else {
-        return Ok(false);
-    };
-    let meta = super::scan::meta(&path)?;
     for tmp in &listing.temps {
         files::remove(tmp)?;
     }
+    // As the store path, which truncates the torn tail before it saves.
+    if let Some(w) = s.torn_warning(dir, "truncated") {
+        eprintln!("{w}");
+    }
+    let counts = s.counts(0);
     // As the store path: the last live log (or a new one of the snapshot's generation) is
     // the active log, and the compaction rotates to the next generation.
+    let g = listing.newest_snapshot().unwrap_or(0);
     let active = listing.live_logs().last().copied().unwrap_or(g);
     let next = active + 1;
     drop(super::log::create_log(dir, next)?);
@@ -1099,71 +1058,40 @@ pub fn compact_streamed(dir: &Path) -> Result<bool, PersistError> {
     let written = snapshot::write_with(dir, next, |w| {
         let mut out = snapshot::Records::start(w, next)?;
         let m = model::SnapMeta {
-            rng_state: meta.rng_state,
-            recorded_at_ms: meta.recorded_at_ms,
-            db_keys: plan.iter().map(|c| c.all).collect(),
+            rng_state: s.store.rng.state(),
+            recorded_at_ms: s.recorded_at_ms,
+            db_keys: counts.iter().map(|c| c.all).collect(),
         };
         model::encode_payload(out.payload(), kind::META, &m).map_err(std::io::Error::other)?;
         out.emit(w)?;
-        let libs = std::cell::RefCell::new(super::scan::Libraries::new());
-        let mut libs_written = false;
-        let write_libs =
-            |w: &mut dyn Write, out: &mut snapshot::Records, libs: &super::scan::Libraries| {
-                for (name, code) in libs {
-                    let lib = model::LibraryRecord {
-                        name: name.as_bytes().to_vec(),
-                        code: code.clone(),
-                    };
-                    model::encode_payload(out.payload(), kind::LIBRARY, &lib)
-                        .map_err(std::io::Error::other)?;
-                    out.emit(w)?;
-                }
-                std::io::Result::Ok(())
+        for (name, code) in s.store.libraries.iter() {
+            let lib = model::LibraryRecord {
+                name: name.as_bytes().to_vec(),
+                code: code.clone(),
             };
+            model::encode_payload(out.payload(), kind::LIBRARY, &lib)
+                .map_err(std::io::Error::other)?;
+            out.emit(w)?;
+        }
         let mut count = 0u64;
         let mut io_err: Option<std::io::Error> = None;
-        let r = super::scan::keys(
-            &path,
-            ndb,
-            &cfg,
-            |name, code| {
-                libs.borrow_mut().insert(name.to_string(), code.to_vec());
-            },
-            |db, key, expire, obj| {
-                let step = (|| {
-                    if !libs_written {
-                        libs_written = true;
-                        write_libs(w, &mut out, &libs.borrow())?;
-                    }
-                    model::write_key_payload(out.payload(), db as u32, &key, expire, &obj);
-                    out.emit(w)?;
-                    count += 1;
-                    std::io::Result::Ok(())
-                })();
-                step.map_err(|e| {
-                    let msg = e.to_string();
-                    io_err = Some(e);
-                    PersistError::Other(msg)
-                })
-            },
-        );
-        match r {
-            Ok(Some(_)) => {}
-            Ok(None) => {
-                failed = Some(PersistError::Other("snapshot keys out of order".into()));
-                return Err(std::io::Error::other("snapshot keys out of order"));
-            }
-            Err(e) => {
-                if let Some(io) = io_err.take() {
-                    return Err(io);
-                }
+        let r = s.for_each(|db, key, e| {
+            model::write_key_payload(out.payload(), db as u32, key, e.expire(), &e.obj);
+            out.emit(w).map_err(|e| {
                 let msg = e.to_string();
-                failed = Some(e);
-                return Err(std::io::Error::other(msg));
+                io_err = Some(e);
+                PersistError::Other(msg)
+            })?;
+            count += 1;
+            Ok(())
+        });
+        if let Err(e) = r {
+            if let Some(io) = io_err.take() {
+                return Err(io);
             }
-        }
-        if !libs_written {
-            write_libs(w, &mut out, &libs.borrow())?;
+            let msg = e.to_string();
+            failed = Some(e);
+            return Err(std::io::Error::other(msg));
         }
         model::encode_payload(out.payload(), kind::END, &count).map_err(std::io::Error::other)?;
         out.emit(w)?;
@@ -1222,38 +1150,46 @@ enum Problem {
 /// damaged snapshot stops the pass: the logs apply on top of it).
 fn verify(dir: &Path) -> Result<(Vec<String>, Option<Problem>), PersistError> {
     let l = files::list(dir)?;
-    if let Some(lines) = verify_streamed(dir, &l) {
-        return Ok((lines, None));
+    if let Some(r) = verify_streamed(dir, &l) {
+        return Ok(r);
     }
     verify_via_store(dir, &l)
 }
 
-/// [`verify`] without a store, for a directory whose data is its snapshot alone (see
-/// [`scan`](super::scan)): every key decoded with the checks a load makes and dropped.
-/// `None` when the directory needs the store path, or when anything is wrong (the store
-/// path then reports it, with the same lines as always).
-fn verify_streamed(dir: &Path, l: &files::Listing) -> Option<Vec<String>> {
-    let (g, path) = super::scan::snapshot_only(dir, l)?;
-    let t = template();
-    let cfg = t.config.clone();
-    let ndb = t.dbs.len();
-    drop(t);
-    super::scan::plan(&path, g, ndb, 0)?;
-    let info = super::scan::keys(&path, ndb, &cfg, |_, _| {}, |_, _, _, _| Ok(())).ok()??;
+/// [`verify`] without a whole store ([`overlay`](super::overlay)): every snapshot key
+/// decoded with the checks a load makes and dropped, the log records replayed over the
+/// keys they touch. A torn tail of the last log is reported as the store path reports it.
+/// `None` when the directory needs the store path, or when anything else is wrong (the
+/// store path then reports it, with the same lines as always).
+fn verify_streamed(dir: &Path, l: &files::Listing) -> Option<(Vec<String>, Option<Problem>)> {
+    let s = super::overlay::open(dir, l, template(), 0).ok()??;
+    s.for_each(|_, _, _| Ok(())).ok()?;
     let mut lines = vec![format!(
         "{}: ok, {} keys, {} bytes",
-        path.display(),
-        info.keys,
-        info.bytes
+        s.path.display(),
+        s.snapshot_keys,
+        s.snapshot_bytes
     )];
-    for lg in l.live_logs() {
-        lines.push(format!(
-            "{}: ok, 0 records, {} bytes",
-            files::log_path(dir, lg).display(),
-            frame::HEADER_LEN
-        ));
+    for (g, scan) in &s.logs {
+        let path = files::log_path(dir, *g);
+        match scan.torn {
+            None => lines.push(format!(
+                "{}: ok, {} records, {} bytes",
+                path.display(),
+                scan.records,
+                scan.file_len
+            )),
+            Some((off, why)) => {
+                lines.push(format!(
+                    "{}: torn tail at byte offset {off} ({why}); {} records before it",
+                    path.display(),
+                    scan.records
+                ));
+                return Some((lines, Some(Problem::Log(*g, off))));
+            }
+        }
     }
-    Some(lines)
+    Some((lines, None))
 }
 
 /// The store path of [`verify`]: the snapshot loaded, the logs replayed through the engine.

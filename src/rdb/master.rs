@@ -51,8 +51,9 @@
 //! * `master_replid2` / `second_repl_offset` stay unset.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use crate::engine::repl::{DiskTransfer, Phase, ReplicaLink};
+use crate::engine::repl::{DiskTransfer, Failover, FailoverState, Master, Phase, ReplicaLink};
 use crate::engine::{flags::*, CommandSpec, Ctx, Store};
 use crate::error::{Error, Result};
 use crate::keyspace::Db;
@@ -84,6 +85,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         (0, 0, 0),
         "server",
         replconf,
+    ),
+    CommandSpec::new(
+        "failover",
+        -1,
+        ADMIN | NOSCRIPT | STALE,
+        (0, 0, 0),
+        "server",
+        failover,
     ),
     CommandSpec::new(
         "replicaof",
@@ -140,6 +149,247 @@ fn replicaof(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     set_replicaof_config(ctx.store, &format!("{host} {port}"));
     ctx.store.repl.set_follow(Some((host, port as u16)));
     Ok(Value::ok())
+}
+
+/// # Format
+/// `FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms]`, Redis 7.0's `failoverCommand`:
+/// checks and errors in Redis's order; then writes are paused (`CLIENT PAUSE WRITE`) and the
+/// state is `waiting-for-sync` until a replica (the target, or the first one) acknowledges
+/// this store's whole stream ([`update_failover`], run by `emu serve`'s link supervisor
+/// every 100 ms). Then this store follows that replica and sends it `PSYNC <replid>
+/// <offset> FAILOVER`, which promotes it ([`failover_psync_done`]).
+fn failover(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    if ctx.store.config.cluster_enabled {
+        return Err(Error::err(
+            "FAILOVER not allowed in cluster mode. Use CLUSTER FAILOVER command instead.",
+        ));
+    }
+    if argv.len() == 2 && eq_ic(argv[1], "abort") {
+        if ctx.store.repl.failover.is_none() {
+            return Err(Error::err("No failover in progress."));
+        }
+        abort_failover(ctx.store, "Failover manually aborted");
+        return Ok(Value::ok());
+    }
+    let mut timeout: i64 = 0;
+    let mut force = false;
+    let mut target: Option<(String, i64)> = None;
+    let mut j = 1;
+    while j < argv.len() {
+        if eq_ic(argv[j], "timeout") && j + 1 < argv.len() && timeout == 0 {
+            timeout = parse_i64(argv[j + 1]).ok_or_else(Error::not_integer)?;
+            if timeout <= 0 {
+                return Err(Error::err("FAILOVER timeout must be greater than 0"));
+            }
+            j += 2;
+        } else if eq_ic(argv[j], "to") && j + 2 < argv.len() && target.is_none() {
+            let port = parse_i64(argv[j + 2]).ok_or_else(Error::not_integer)?;
+            target = Some((String::from_utf8_lossy(argv[j + 1]).into_owned(), port));
+            j += 3;
+        } else if eq_ic(argv[j], "force") && !force {
+            force = true;
+            j += 1;
+        } else {
+            return Err(Error::syntax());
+        }
+    }
+    let repl = &ctx.store.repl;
+    if repl.failover.is_some() {
+        return Err(Error::err("FAILOVER already in progress."));
+    }
+    if repl.follow.is_some() {
+        return Err(Error::err(
+            "FAILOVER is not valid when server is a replica.",
+        ));
+    }
+    if !repl.replicas.iter().any(|r| !r.is_closed()) {
+        return Err(Error::err("FAILOVER requires connected replicas."));
+    }
+    if force && (timeout == 0 || target.is_none()) {
+        return Err(Error::err(
+            "FAILOVER with force option requires both a timeout and target HOST and IP.",
+        ));
+    }
+    let target = match target {
+        Some((host, port)) => {
+            let Some(link) = find_replica(&ctx.store.repl, &host, port) else {
+                return Err(Error::err(
+                    "FAILOVER target HOST and PORT is not a replica.",
+                ));
+            };
+            if link.state().phase != Phase::Online {
+                return Err(Error::err("FAILOVER target replica is not online."));
+            }
+            eprintln!("emu: FAILOVER requested to {host}:{port}.");
+            Some((host, port as u16))
+        }
+        None => {
+            eprintln!("emu: FAILOVER requested to any replica.");
+            None
+        }
+    };
+    let end = (timeout > 0).then(|| Instant::now() + Duration::from_millis(timeout as u64));
+    ctx.store.repl.failover = Some(Failover {
+        state: FailoverState::WaitForSync,
+        target,
+        end,
+        force,
+    });
+    ctx.store
+        .repl
+        .failover_waiting
+        .store(true, std::sync::atomic::Ordering::Release);
+    // Redis pauses writes until the failover ends (PAUSE_DURING_FAILOVER).
+    ctx.store
+        .blocking
+        .pause(Instant::now() + FAILOVER_PAUSE, false);
+    Ok(Value::ok())
+}
+
+/// The pause of a FAILOVER lasts until it ends: "for ever" (Redis `LLONG_MAX`).
+const FAILOVER_PAUSE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// Redis `findReplica`: the replica whose address (announced, or the peer's) and
+/// listening port are `host` and `port`.
+fn find_replica(repl: &Master, host: &str, port: i64) -> Option<Arc<ReplicaLink>> {
+    repl.replicas
+        .iter()
+        .find(|r| {
+            if r.is_closed() {
+                return false;
+            }
+            let st = r.state();
+            let addr = st.announced_ip.clone().unwrap_or_else(|| r.ip.clone());
+            addr.eq_ignore_ascii_case(host) && i64::from(st.listening_port) == port
+        })
+        .cloned()
+}
+
+/// Redis `clearFailoverState`: no failover, writes resume.
+fn clear_failover(store: &mut Store) {
+    store.repl.failover = None;
+    store
+        .repl
+        .failover_waiting
+        .store(false, std::sync::atomic::Ordering::Release);
+    store.blocking.unpause();
+}
+
+/// Redis `abortFailover`: logged; a failover that had started following its target goes
+/// back to being a master (the link stops).
+pub(crate) fn abort_failover(store: &mut Store, why: &str) {
+    let Some(f) = &store.repl.failover else {
+        return;
+    };
+    match &f.target {
+        Some((h, p)) => eprintln!("emu: FAILOVER to {h}:{p} aborted: {why}"),
+        None => eprintln!("emu: FAILOVER to any replica aborted: {why}"),
+    }
+    if f.state == FailoverState::InProgress {
+        store.repl.set_follow(None);
+        set_replicaof_config(store, "");
+    }
+    clear_failover(store);
+}
+
+#[cfg(feature = "server")]
+/// Redis `updateFailoverStatus`, for a failover waiting for its replica: past the
+/// TIMEOUT it gives up (or, with FORCE, fails over anyway); once the target (or, without
+/// TO, any replica) has acknowledged this store's whole stream, this store starts
+/// following it (Redis `replicationSetMaster`), offering its own replication id and
+/// offset so that the link's `PSYNC … FAILOVER` continues where the stream is.
+pub(crate) fn update_failover(store: &mut Store) {
+    let Some(f) = store.repl.failover.clone() else {
+        store
+            .repl
+            .failover_waiting
+            .store(false, std::sync::atomic::Ordering::Release);
+        return;
+    };
+    if f.state != FailoverState::WaitForSync {
+        return;
+    }
+    if f.end.is_some_and(|e| e <= Instant::now()) {
+        if f.force {
+            if let Some((h, p)) = &f.target {
+                eprintln!("emu: FAILOVER to {h}:{p} time out exceeded, failing over.");
+            }
+            start_failover(store, f.target);
+        } else {
+            abort_failover(store, "Replica never caught up before timeout");
+        }
+        return;
+    }
+    let offset = store.repl.offset;
+    let caught_up = |r: &Arc<ReplicaLink>| {
+        let st = r.state();
+        st.ack_offset == offset
+    };
+    let target = match &f.target {
+        Some((h, p)) => find_replica(&store.repl, h, i64::from(*p))
+            .filter(caught_up)
+            .map(|_| (h.clone(), *p)),
+        None => store
+            .repl
+            .replicas
+            .iter()
+            .filter(|r| !r.is_closed())
+            .find(|r| caught_up(r))
+            .map(|r| {
+                let st = r.state();
+                (
+                    st.announced_ip.clone().unwrap_or_else(|| r.ip.clone()),
+                    st.listening_port,
+                )
+            }),
+    };
+    if let Some((h, p)) = target {
+        eprintln!("emu: Failover target {h}:{p} is synced, failing over.");
+        start_failover(store, Some((h, p)));
+    }
+}
+
+#[cfg(feature = "server")]
+/// The failover's switch: this store follows `target` with its own id and offset cached.
+fn start_failover(store: &mut Store, target: Option<(String, u16)>) {
+    let Some((host, port)) = target else {
+        abort_failover(store, "no target replica");
+        return;
+    };
+    store
+        .repl
+        .failover_waiting
+        .store(false, std::sync::atomic::Ordering::Release);
+    if let Some(f) = &mut store.repl.failover {
+        f.state = FailoverState::InProgress;
+        f.target = Some((host.clone(), port));
+    }
+    set_replicaof_config(store, &format!("{host} {port}"));
+    let (replid, offset) = (store.repl.replid.clone(), store.repl.offset);
+    store.repl.set_follow(Some((host, port)));
+    if let Some(fo) = &mut store.repl.follow {
+        fo.replid = Some(replid);
+        fo.offset = Some(offset);
+    }
+}
+
+#[cfg(feature = "server")]
+/// The target's reply to `PSYNC … FAILOVER` (Redis, in `syncWithMaster`): a continued or
+/// full resynchronisation ends the failover; anything else aborts it.
+pub(crate) fn failover_psync_done(store: &mut Store, accepted: bool) {
+    if store
+        .repl
+        .failover
+        .as_ref()
+        .is_none_or(|f| f.state != FailoverState::InProgress)
+    {
+        return;
+    }
+    if accepted {
+        clear_failover(store);
+    } else {
+        abort_failover(store, "Failover target rejected psync request");
+    }
 }
 
 /// CONFIG GET replicaof shows the master followed ("host port"), or "" for a master.
@@ -228,6 +478,18 @@ fn sync(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
 /// # Format
 /// `PSYNC replicationid offset`
 fn psync(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+    // `PSYNC <replid> <offset> FAILOVER` from a failing-over master (Redis `syncCommand`):
+    // emu does not take the master role this way (see `server::follow`'s known
+    // differences), so it refuses as Redis refuses a replid that is not its own; the
+    // master then aborts its failover and stays the master.
+    if argv.len() > 3 && eq_ic(argv[3], "failover") {
+        return Err(Error::err("PSYNC FAILOVER replid must match my replid."));
+    }
+    if ctx.store.repl.failover.is_some() {
+        return Err(Error::from_reply(
+            "NOMASTERLINK Can't SYNC while failing over",
+        ));
+    }
     start(ctx, Some((argv[1], argv[2])))
 }
 

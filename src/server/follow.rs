@@ -40,6 +40,12 @@
 //!   every full resync of this store.
 //! * The master's replication id and offset are not persisted: after a restart the replica
 //!   starts with a full resync.
+//! * FAILOVER (`crate::rdb::master`): this supervisor checks a waiting failover every
+//!   100 ms (Redis: every cron tick and before each sleep), and the pause is CLIENT
+//!   PAUSE's single slot (CLIENT UNPAUSE lifts it; the end of a failover lifts a CLIENT
+//!   PAUSE). A replica refuses `PSYNC … FAILOVER` from its master (Redis's error for a
+//!   replid that is not its own), so a failing-over master aborts: emu hands over to a
+//!   real Redis replica but is not promoted that way.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -70,14 +76,18 @@ pub(super) async fn supervise(redis: Redis) {
                 s.repl.set_follow(Some(target));
             }
         }
-        s.repl.follow_epoch.clone()
+        (s.repl.follow_epoch.clone(), s.repl.failover_waiting.clone())
     };
+    let (epoch, failover_waiting) = epoch;
     let mut seen = None;
     let mut link: Option<LinkThread> = None;
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
+        if failover_waiting.load(Ordering::Acquire) {
+            crate::rdb::master::update_failover(&mut redis.shared_store().lock());
+        }
         let now = epoch.load(Ordering::Acquire);
         if seen == Some(now) {
             continue;
@@ -374,20 +384,46 @@ impl Link<'_> {
         c.line(&cancel)?;
         c.send(&[b"REPLCONF", b"capa", b"eof", b"capa", b"psync2"])?;
         c.line(&cancel)?;
-        let cached = {
+        let (cached, failing_over) = {
             let s = self.shared.lock();
-            s.repl
+            let cached = s
+                .repl
                 .follow
                 .as_ref()
-                .and_then(|f| Some((f.replid.clone()?, f.offset?)))
+                .and_then(|f| Some((f.replid.clone()?, f.offset?)));
+            let fo = s
+                .repl
+                .failover
+                .as_ref()
+                .is_some_and(|f| f.state == crate::engine::repl::FailoverState::InProgress);
+            (cached, fo)
         };
-        match &cached {
-            Some((id, off)) => {
+        match (&cached, failing_over) {
+            // A FAILOVER hands over with the old master's own id and offset.
+            (Some((id, off)), true) => c.send(&[
+                b"PSYNC",
+                id.as_bytes(),
+                (off + 1).to_string().as_bytes(),
+                b"FAILOVER",
+            ])?,
+            (Some((id, off)), false) => {
                 c.send(&[b"PSYNC", id.as_bytes(), (off + 1).to_string().as_bytes()])?
             }
-            None => c.send(&[b"PSYNC", b"?", b"-1"])?,
+            (None, _) => c.send(&[b"PSYNC", b"?", b"-1"])?,
         }
         let l = c.line(&cancel)?;
+        if failing_over {
+            let accepted = l.starts_with("+FULLRESYNC") || l.starts_with("+CONTINUE");
+            let mut s = self.shared.lock();
+            if s.repl.follow_epoch.load(Ordering::Acquire) == self.epoch {
+                crate::rdb::master::failover_psync_done(&mut s, accepted);
+            }
+            if !accepted {
+                return Err(Lost::Error(format!(
+                    "the FAILOVER target rejected PSYNC: '{l}'"
+                )));
+            }
+        }
         if let Some(rest) = l.strip_prefix("+FULLRESYNC") {
             let mut it = rest.split_whitespace();
             let replid = it.next().unwrap_or("").to_string();

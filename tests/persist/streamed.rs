@@ -42,42 +42,38 @@ fn copy_dir(from: &Path, to: &Path) {
 /// Every tool through both paths on a copy of `src` (which may hold log records).
 fn compare(src: &Path, label: &str) {
     let tmp = tempfile::tempdir().unwrap();
-    // With log records the streaming path declines and changes nothing.
+    // With log records too, the streaming path gives what the store path gives.
     let raw = tmp.path().join("raw");
     copy_dir(src, &raw);
-    let before = files_of(&raw);
-    let has_records = tools::dump_streamed(
-        &raw,
-        tools::Format::Jsonl,
-        NOW,
-        &mut Vec::new(),
-        &mut |_, _| {},
-    )
-    .unwrap()
-    .is_none();
-    if has_records {
-        assert!(!tools::compact_streamed(&raw).unwrap(), "{label}");
-        assert_eq!(
-            files_of(&raw),
-            before,
-            "{label}: the declined compaction changed files"
-        );
-    }
+    // (A directory without a snapshot takes the store path.)
+    same_through_both_paths(&raw, false, &format!("{label} (as recorded)"));
     // Snapshot only (compacted by the store path).
     let base = tmp.path().join("base");
     copy_dir(src, &base);
     tools::compact_via_store(&base).unwrap();
+    same_through_both_paths(&base, true, label);
+}
+
+/// `dir` through both paths: every dump format byte for byte (and the key count), the
+/// check lines, and the files a compaction leaves. `must_stream`: the streaming path must
+/// take the directory (else it may decline, and must then change nothing).
+fn same_through_both_paths(dir: &Path, must_stream: bool, label: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let before = files_of(dir);
     for format in [
         tools::Format::Jsonl,
         tools::Format::Resp,
         tools::Format::Rdb,
     ] {
         let mut want = Vec::new();
-        let n_want = tools::dump_via_store(&base, format, NOW, &mut want, &mut |_, _| {}).unwrap();
+        let n_want = tools::dump_via_store(dir, format, NOW, &mut want, &mut |_, _| {}).unwrap();
         let mut got = Vec::new();
-        let n_got = tools::dump_streamed(&base, format, NOW, &mut got, &mut |_, _| {})
-            .unwrap()
-            .unwrap_or_else(|| panic!("{label}: {format:?} not streamed"));
+        let streamed = tools::dump_streamed(dir, format, NOW, &mut got, &mut |_, _| {}).unwrap();
+        let Some(n_got) = streamed else {
+            assert!(!must_stream, "{label}: {format:?} not streamed");
+            assert!(got.is_empty(), "{label}: declined after writing");
+            continue;
+        };
         assert_eq!(n_got, n_want, "{label}: {format:?} key count");
         assert!(
             want == got,
@@ -87,25 +83,31 @@ fn compare(src: &Path, label: &str) {
         );
     }
     // check: the same lines.
-    let want = tools::check_via_store(&base).unwrap();
-    let got = tools::check(&base, false).unwrap();
+    let want = tools::check_via_store(dir).unwrap();
+    let got = tools::check(dir, false).unwrap();
     assert_eq!(got.lines, want.lines, "{label}: check");
-    assert!(got.ok, "{label}");
+    assert_eq!(got.ok, want.ok, "{label}");
+    assert_eq!(files_of(dir), before, "{label}: dump/check changed files");
     // compact: the same files.
     let a = tmp.path().join("a");
     let b = tmp.path().join("b");
-    copy_dir(&base, &a);
-    copy_dir(&base, &b);
+    copy_dir(dir, &a);
+    copy_dir(dir, &b);
     tools::compact_via_store(&a).unwrap();
-    assert!(
-        tools::compact_streamed(&b).unwrap(),
-        "{label}: not streamed"
-    );
-    assert_eq!(
-        files_of(&a),
-        files_of(&b),
-        "{label}: compacted files differ"
-    );
+    if tools::compact_streamed(&b).unwrap() {
+        assert_eq!(
+            files_of(&a),
+            files_of(&b),
+            "{label}: compacted files differ"
+        );
+    } else {
+        assert!(!must_stream, "{label}: compaction not streamed");
+        assert_eq!(
+            files_of(&b),
+            before,
+            "{label}: the declined compaction changed files"
+        );
+    }
 }
 
 #[test]
@@ -215,6 +217,143 @@ fn random_directories_stream_as_the_store_path_writes() {
         random_dir(tmp.path(), seed);
         compare(tmp.path(), &format!("seed {seed}"));
     }
+}
+
+/// Writes log records over the data of `dir` (opened with its snapshot): writes of every
+/// type, deletes, renames, MOVE/COPY across databases, expiries on both sides of NOW,
+/// function loads and deletes, and (with `global`) FLUSHDB, SWAPDB and FLUSHALL.
+fn random_records(dir: &Path, seed: u64, global: bool) {
+    let store = crate::common::persist::manual_store_at(NOW - 20_000, seed);
+    let d = Durable::open(dir, opts(AppendFsync::No), store).unwrap();
+    // Errors (WRONGTYPE, MOVE to the same database) are part of the mix.
+    let run = |d: &Durable, db: usize, args: &[&[u8]]| {
+        let _ = d.execute_in(db, args);
+    };
+    let mut r = Rng(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) | 1);
+    for i in 0..400u64 {
+        let db = r.below(4) as usize;
+        let key = format!("k{}", r.below(300)).into_bytes();
+        let other = format!("k{}", r.below(300)).into_bytes();
+        let v = format!("v{i}").into_bytes();
+        let to = r.below(4).to_string().into_bytes();
+        match r.below(if global { 16 } else { 13 }) {
+            0 => run(&d, db, &[b"SET", &key, &v]),
+            1 => run(&d, db, &[b"APPEND", &key, &v]),
+            2 => run(&d, db, &[b"DEL", &key]),
+            3 => run(&d, db, &[b"RENAME", &key, &other]),
+            4 => run(&d, db, &[b"MOVE", &key, &to]),
+            5 => run(&d, db, &[b"COPY", &key, &other, b"DB", &to, b"REPLACE"]),
+            6 => run(&d, db, &[b"RPUSH", &key, &v]),
+            7 => run(&d, db, &[b"HSET", &key, b"f", &v]),
+            8 => run(&d, db, &[b"SADD", &key, &v]),
+            9 => run(&d, db, &[b"ZADD", &key, b"1", &v]),
+            10 => {
+                let at = (NOW - 10_000 + r.below(20_000)).to_string();
+                run(&d, db, &[b"PEXPIREAT", &key, at.as_bytes()])
+            }
+            11 => run(&d, db, &[b"PERSIST", &key]),
+            12 => {
+                if r.below(2) == 0 {
+                    let code = format!(
+                        "#!lua name=lib{i}\nredis.register_function('f{i}', function() return 1 end)"
+                    );
+                    run(&d, 0, &[b"FUNCTION", b"LOAD", code.as_bytes()])
+                } else {
+                    run(&d, 0, &[b"FUNCTION", b"DELETE", b"zlib"])
+                }
+            }
+            // Rare, so that the snapshot's keys mostly survive them.
+            13 if r.below(20) == 0 => run(&d, db, &[b"FLUSHDB"]),
+            14 if r.below(8) == 0 => run(&d, 0, &[b"SWAPDB", &to, db.to_string().as_bytes()]),
+            15 if i == 200 && seed % 4 == 0 => run(&d, 0, &[b"FLUSHALL"]),
+            _ => run(&d, db, &[b"SET", &key, &v]),
+        };
+    }
+}
+
+/// A directory whose snapshot holds the data and whose log holds records.
+fn snapshot_and_records(dir: &Path, seed: u64, global: bool) {
+    random_dir(dir, seed);
+    tools::compact_via_store(dir).unwrap();
+    random_records(dir, seed, global);
+}
+
+/// The live log with the most bytes.
+fn last_log(dir: &Path) -> std::path::PathBuf {
+    let mut logs: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .collect();
+    logs.sort();
+    logs.pop().unwrap()
+}
+
+#[test]
+fn directories_with_log_records_stream_as_the_store_path_writes() {
+    for seed in 1..=6u64 {
+        let tmp = tempfile::tempdir().unwrap();
+        let global = seed % 2 == 0;
+        snapshot_and_records(tmp.path(), seed, global);
+        same_through_both_paths(tmp.path(), true, &format!("seed {seed} global {global}"));
+    }
+}
+
+#[test]
+fn torn_tail_streams_as_the_store_path_reads_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    snapshot_and_records(tmp.path(), 21, true);
+    let log = last_log(tmp.path());
+    let mut bytes = std::fs::read(&log).unwrap();
+    // Half a record: its header says more bytes than follow.
+    let len = bytes.len();
+    let cut = bytes[..len - 5].to_vec();
+    bytes.truncate(len);
+    std::fs::write(&log, &cut).unwrap();
+    same_through_both_paths(tmp.path(), true, "torn tail");
+    let got = tools::check(tmp.path(), false).unwrap();
+    assert!(!got.ok);
+    assert!(
+        got.lines
+            .iter()
+            .any(|l| l.contains("torn tail at byte offset")),
+        "{:?}",
+        got.lines
+    );
+}
+
+#[test]
+fn damaged_log_record_is_named_as_before() {
+    let tmp = tempfile::tempdir().unwrap();
+    snapshot_and_records(tmp.path(), 22, false);
+    let log = last_log(tmp.path());
+    let good = std::fs::read(&log).unwrap();
+    // A record in the middle damaged (then one followed by intact records): the streaming
+    // path declines, the store path names the file and the offset.
+    let mut bad = good.clone();
+    let at = good.len() / 2;
+    bad[at] ^= 0x5a;
+    std::fs::write(&log, &bad).unwrap();
+    let mut out = Vec::new();
+    assert!(tools::dump_streamed(
+        tmp.path(),
+        tools::Format::Jsonl,
+        NOW,
+        &mut out,
+        &mut |_, _| {}
+    )
+    .unwrap()
+    .is_none());
+    let e = tools::dump(tmp.path(), tools::Format::Jsonl, &mut out).unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains(&log.display().to_string()), "{msg}");
+    assert!(msg.contains("offset"), "{msg}");
+    let want = tools::check_via_store(tmp.path()).unwrap();
+    let got = tools::check(tmp.path(), false).unwrap();
+    assert_eq!(got.lines, want.lines);
+    assert!(!got.ok);
+    assert!(!tools::compact_streamed(tmp.path()).unwrap());
+    assert!(tools::compact(tmp.path()).is_err());
 }
 
 #[test]

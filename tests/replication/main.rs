@@ -20,6 +20,7 @@
 #[path = "../server_util/mod.rs"]
 mod server_util;
 
+mod failover;
 mod follow;
 mod link;
 mod replicaof;

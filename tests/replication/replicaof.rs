@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::follow::{keyspace, random_write, same, text, wait_for, Keyspace, Lcg};
+use super::follow::{bulks, keyspace, random_write, same, text, wait_for, Keyspace, Lcg};
 use super::server_util::{free_port, server_pid, start, start_real_redis_with, tool, Raw};
 
 /// A redis-server child on a chosen port (so the test can restart it there), with a data
@@ -650,4 +650,238 @@ fn replication_rdb_has_the_repl_aux_fields() {
         }
         assert_eq!(names[0], names[1], "AUX field order, eof={eof}");
     }
+}
+
+/// Redis's `expireIfNeeded` on a replica: the master's own commands see a key that is past
+/// its deadline (the master's DEL decides), while clients read it as gone without deleting
+/// it. A script on the master sets a key with a 50 ms PX, spins past the deadline (the
+/// script's time is frozen, so on the master the key is alive), INCRs and APPENDs to it and
+/// makes it persistent: the effects reach the replicas after the deadline. A replica that
+/// let its clock decide would run the INCR on a missing key. Then a key left to expire
+/// (active expiry paused on the master, so no DEL comes): emu's replies equal a real
+/// replica's.
+#[test]
+fn master_commands_see_logically_expired_keys_on_a_replica() {
+    let mdir = tempfile::tempdir().expect("tempdir");
+    let Some(master) = start_real_redis_with(
+        "a real master with expired keys",
+        &[
+            "--dir",
+            mdir.path().to_str().expect("utf8"),
+            "--enable-debug-command",
+            "yes",
+        ],
+    ) else {
+        return;
+    };
+    let port = master.addr.port().to_string();
+    let rdir = tempfile::tempdir().expect("tempdir");
+    let Some(real) = start_real_redis_with(
+        "a real replica",
+        &[
+            "--dir",
+            rdir.path().to_str().expect("utf8"),
+            "--replicaof",
+            "127.0.0.1",
+            &port,
+        ],
+    ) else {
+        return;
+    };
+    let mut m = Raw::connect(master.addr);
+    let mut r = Raw::connect(real.addr);
+    let (_e, erun) = start();
+    let mut e = Raw::connect(erun.addr().expect("tcp"));
+    assert_eq!(
+        text(&e.cmd(&[b"REPLICAOF", b"127.0.0.1", port.as_bytes()])),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        text(&m.cmd(&[b"DEBUG", b"SET-ACTIVE-EXPIRE", b"0"])),
+        "+OK\r\n"
+    );
+    wait_for("both links up", || {
+        field(&mut e, "master_link_status") == "up" && field(&mut r, "master_link_status") == "up"
+    });
+    let script = b"redis.call('SET', KEYS[1], '10', 'PX', 50) \
+        redis.call('SET', KEYS[2], 'a', 'PX', 50) \
+        local t = redis.call('TIME') \
+        local start = t[1] * 1000000 + t[2] \
+        repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - start > 200000 \
+        redis.call('INCR', KEYS[1]) \
+        redis.call('APPEND', KEYS[2], 'b') \
+        redis.call('PERSIST', KEYS[1]) \
+        redis.call('PERSIST', KEYS[2]) \
+        return 1";
+    assert_eq!(text(&m.cmd(&[b"EVAL", script, b"2", b"n", b"s"])), ":1\r\n");
+    caught_up(&mut m, &mut r, "the real replica");
+    caught_up(&mut m, &mut e, "the emu replica");
+    for c in [&mut m, &mut r, &mut e] {
+        assert_eq!(text(&c.cmd(&[b"GET", b"n"])), "$2\r\n11\r\n");
+        assert_eq!(text(&c.cmd(&[b"GET", b"s"])), "$2\r\nab\r\n");
+    }
+    // A key past its deadline with no DEL from the master yet.
+    m.cmd(&[b"SET", b"gone", b"v", b"PX", b"100"]);
+    m.cmd(&[b"SET", b"h", b"x"]);
+    m.cmd(&[b"PEXPIRE", b"h", b"100"]);
+    caught_up(&mut m, &mut r, "the real replica");
+    caught_up(&mut m, &mut e, "the emu replica");
+    std::thread::sleep(Duration::from_millis(300));
+    let probes: [&[&[u8]]; 7] = [
+        &[b"GET", b"gone"],
+        &[b"EXISTS", b"gone", b"h"],
+        &[b"TTL", b"gone"],
+        &[b"PTTL", b"h"],
+        &[b"TYPE", b"h"],
+        &[b"STRLEN", b"gone"],
+        &[b"DBSIZE"],
+    ];
+    for p in probes {
+        let want = text(&r.cmd(p));
+        let got = text(&e.cmd(p));
+        assert_eq!(
+            got,
+            want,
+            "{:?}",
+            p.iter()
+                .map(|a| String::from_utf8_lossy(a))
+                .collect::<Vec<_>>()
+        );
+    }
+    let keys = |c: &mut Raw| {
+        let mut k = bulks(&c.cmd(&[b"KEYS", b"*"]));
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&mut e), keys(&mut r), "KEYS *");
+    // Still not deleted on either replica: the master decides.
+    assert_eq!(text(&e.cmd(&[b"DBSIZE"])), ":4\r\n");
+    // The master's lazy expiry sends the DELs.
+    assert_eq!(text(&m.cmd(&[b"GET", b"gone"])), "$-1\r\n");
+    assert_eq!(text(&m.cmd(&[b"GET", b"h"])), "$-1\r\n");
+    caught_up(&mut m, &mut r, "the real replica");
+    caught_up(&mut m, &mut e, "the emu replica");
+    assert_eq!(text(&r.cmd(&[b"DBSIZE"])), ":2\r\n");
+    assert_eq!(text(&e.cmd(&[b"DBSIZE"])), ":2\r\n");
+}
+
+/// An `emu serve` process (the binary), killed on drop.
+struct EmuProcess(Child);
+
+impl Drop for EmuProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `emu serve --port <free> <args>` and a connection to it.
+fn spawn_emu_serve(args: &[&str]) -> (EmuProcess, Raw) {
+    for _ in 0..5 {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_emu"))
+            .args(["serve", "--port", &port.to_string()])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn emu serve");
+        let mut p = EmuProcess(child);
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(s) = std::net::TcpStream::connect(addr) {
+                if server_pid(s) == Some(p.0.id()) {
+                    return (p, Raw::connect(addr));
+                }
+                break;
+            }
+            if !matches!(p.0.try_wait(), Ok(None)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    panic!("emu serve did not start on any of 5 free ports");
+}
+
+/// `emu serve --replicaof "HOST PORT" --masteruser U --masterauth P` on the command line:
+/// the binary follows a real master whose only usable user is an ACL user with a password,
+/// from its start; with a wrong password the link never comes up.
+#[test]
+fn serve_command_line_replicaof_masteruser_masterauth() {
+    let mdir = tempfile::tempdir().expect("tempdir");
+    let Some(master) = start_real_redis_with(
+        "a real master with an ACL user for emu serve --replicaof",
+        &[
+            "--dir",
+            mdir.path().to_str().expect("utf8"),
+            "--user",
+            "default",
+            "off",
+            "--user",
+            "repl",
+            "on",
+            ">rpw",
+            "~*",
+            "&*",
+            "+@all",
+        ],
+    ) else {
+        return;
+    };
+    let mut m = Raw::connect(master.addr);
+    assert_eq!(text(&m.cmd(&[b"AUTH", b"repl", b"rpw"])), "+OK\r\n");
+    m.cmd(&[b"SET", b"before", b"1"]);
+    m.cmd(&[b"SELECT", b"3"]);
+    m.cmd(&[b"RPUSH", b"l", b"a", b"b"]);
+    m.cmd(&[b"SELECT", b"0"]);
+    let target = format!("127.0.0.1 {}", master.addr.port());
+    let (_p, mut e) = spawn_emu_serve(&[
+        "--replicaof",
+        &target,
+        "--masteruser",
+        "repl",
+        "--masterauth",
+        "rpw",
+    ]);
+    wait_for("the link of emu serve --replicaof up", || {
+        field(&mut e, "master_link_status") == "up"
+    });
+    m.cmd(&[b"SET", b"after", b"2"]);
+    caught_up(&mut m, &mut e, "emu serve --replicaof");
+    assert_eq!(field(&mut e, "role"), "slave");
+    assert_eq!(field(&mut e, "master_port"), master.addr.port().to_string());
+    assert_eq!(text(&e.cmd(&[b"GET", b"before"])), "$1\r\n1\r\n");
+    assert_eq!(text(&e.cmd(&[b"GET", b"after"])), "$1\r\n2\r\n");
+    e.cmd(&[b"SELECT", b"3"]);
+    assert_eq!(
+        text(&e.cmd(&[b"LRANGE", b"l", b"0", b"-1"])),
+        "*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+    );
+    assert_eq!(
+        bulks(&e.cmd(&[b"CONFIG", b"GET", b"replicaof"]))[1],
+        target.as_bytes()
+    );
+    assert_eq!(
+        bulks(&e.cmd(&[b"CONFIG", b"GET", b"masteruser"]))[1],
+        b"repl"
+    );
+    assert_eq!(
+        text(&e.cmd(&[b"SET", b"x", b"1"])),
+        "-READONLY You can't write against a read only replica.\r\n"
+    );
+    // The wrong password: the master refuses the link, which stays down.
+    let (_q, mut bad) = spawn_emu_serve(&[
+        "--replicaof",
+        &target,
+        "--masteruser",
+        "repl",
+        "--masterauth",
+        "wrong",
+    ]);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(field(&mut bad, "role"), "slave");
+    assert_eq!(field(&mut bad, "master_link_status"), "down");
+    assert_eq!(text(&bad.cmd(&[b"DBSIZE"])), ":0\r\n");
 }
