@@ -26,7 +26,10 @@ fn main() {
         ("SET k v", vec![b"SET", b"k", b"v"]),
         ("INCR c", vec![b"INCR", b"c"]),
         // redis-benchmark's HSET: one field of one hash, rewritten.
-        ("HSET h f xxx", vec![b"HSET", b"h", b"element:__rand_int__", b"xxx"]),
+        (
+            "HSET h f xxx",
+            vec![b"HSET", b"h", b"element:__rand_int__", b"xxx"],
+        ),
         ("XADD s * f v", vec![b"XADD", b"s", b"*", b"f", b"v"]),
         ("XLEN s", vec![b"XLEN", b"s"]),
     ];
