@@ -495,7 +495,7 @@ impl ZSet {
             Repr::Pack(p) => p.find(member).map(|(_, rank, _)| rank),
             Repr::Full(f) => {
                 let id = f.dict.find_slot(member)?;
-                f.index.rank(*f.dict.at(id), id, &f.dict)
+                f.index.rank_of_present(*f.dict.at(id), id, &f.dict)
             }
         }
     }

@@ -29,9 +29,9 @@
 //!   a chunk (rank) and the chunk holding the k-th item (select) in O(log C).
 //!
 //! ZRANK knows the member's score and slot (from the dict), so it finds the chunk that
-//! must hold it, the first item with that score there, and the item with that id in the
-//! run of equal scores: no member bytes are read unless a chunk boundary falls inside the
-//! run.
+//! must hold it and the first item with that score there; when no other item of the chunk
+//! shares the score that is the item, otherwise the run of equal scores is scanned for its
+//! id. Member bytes are read only for chunks whose last score equals the score.
 //!
 //! Capacity: a chunk that splits gives back the spare capacity of the half it keeps, so
 //! a set filled in order (timestamps, counters) keeps its full chunks exactly sized.
@@ -724,6 +724,30 @@ impl OrderIndex {
     /// scanned for the id: no member bytes are compared.
     pub fn rank<M: Members + ?Sized>(&self, score: f64, id: u32, keys: &M) -> Option<usize> {
         let (c, pos) = self.find(score, id, keys)?;
+        Some(self.prefix(c) + pos)
+    }
+
+    /// [`OrderIndex::rank`] for an item the caller knows is present with exactly this
+    /// score (the owner's dict says so): when no other item of its chunk shares the score,
+    /// the rank is known without reading the ids (one cache line fewer at 1 M members).
+    pub fn rank_of_present<M: Members + ?Sized>(
+        &self,
+        score: f64,
+        id: u32,
+        keys: &M,
+    ) -> Option<usize> {
+        let c = self.chunk_for(score, keys.member(id), keys);
+        let ch = self.chunks.get(c)?;
+        let lo = self.chunk_partition_score(c, |s| s < score);
+        if ch.scores.get(lo) != Some(&score) {
+            return None;
+        }
+        let pos = if ch.scores.get(lo + 1) == Some(&score) {
+            ch.find_in_run(lo, score, id)?
+        } else {
+            debug_assert_eq!(ch.ids[lo], id, "rank_of_present of an absent item");
+            lo
+        };
         Some(self.prefix(c) + pos)
     }
 

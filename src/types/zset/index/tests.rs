@@ -163,6 +163,7 @@ proptest! {
             let id = reg.id_of(m).unwrap();
             prop_assert_eq!(idx.rank(*s, id, &reg), Some(r));
             prop_assert_eq!(idx.rank(*s + 100.0, id, &reg), None);
+            prop_assert_eq!(idx.rank_of_present(*s, id, &reg), Some(r));
             let it = idx.get(r).unwrap();
             prop_assert_eq!((it.score, it.id), (*s, id));
             prop_assert_eq!(idx.iter_from(r, &reg).next().map(|i| i.member.to_vec()), Some(m.clone()));
