@@ -261,8 +261,7 @@ pub fn object(obj: &Object) -> usize {
                     // Listpack-encoded: one buffer of (member, score) entry pairs.
                     (Some(cap), _) => heap(cap),
                     // The member → score table, plus the order index: per member its
-                    // score, a boxed copy of the member and a fingerprint, in chunks kept
-                    // 3/4 full.
+                    // score and its slot in the table, in chunks kept 3/4 full.
                     (_, Some(t)) => {
                         heap(ZSet::FULL_BYTES)
                             + t.table_bytes()
@@ -270,7 +269,7 @@ pub fn object(obj: &Object) -> usize {
                                 z.len(),
                                 t.keys().map(|m| {
                                     visit();
-                                    dict_key::<f64>(m.len()) + heap(m.len()) + (8 + 16 + 4) * 4 / 3
+                                    dict_key::<f64>(m.len()) + (8 + 4) * 4 / 3
                                 }),
                             )
                     }

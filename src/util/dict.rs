@@ -243,6 +243,31 @@ impl<V> Dict<V> {
         }
     }
 
+    /// The key in slot `i` (from [`Dict::find_slot`] or [`Dict::insert_slot`]).
+    #[inline]
+    pub fn key_at(&self, i: u32) -> &[u8] {
+        match &self.slots[i as usize] {
+            Slot::Full { key, .. } => key.as_slice(),
+            Slot::Free { .. } => panic!("Dict::key_at on a free slot"),
+        }
+    }
+
+    /// Length of the slot slab (elements plus free slots). A slot index stays valid across
+    /// inserts and removes of other keys, except when a removal shrinks the table: that
+    /// compacts the slab (keeping the order of the remaining slots), which a caller holding
+    /// slot indices sees as this length changing.
+    #[inline]
+    pub fn slab_len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Inserts `key`, which must be absent, and returns its slot.
+    pub fn insert_slot(&mut self, key: &[u8], val: V) -> u32 {
+        debug_assert!(!self.contains_key(key));
+        let hash = hash_bytes(key);
+        self.insert_new(Key::from_slice(key), hash, val)
+    }
+
     /// The value in slot `i` (mutable).
     #[inline]
     pub fn at_mut(&mut self, i: u32) -> &mut V {

@@ -10,7 +10,9 @@
 //! * **skiplist**: a deterministic [`Dict`] member → score (O(1) ZSCORE, ZSCAN's cursor
 //!   order) plus an [`index::OrderIndex`] ordered by `(score, member bytes)`, an
 //!   order-statistic structure (chunked sorted vectors + Fenwick tree, see its docs) giving
-//!   O(log n) rank, select-by-rank and score/lex bounds.
+//!   O(log n) rank, select-by-rank and score/lex bounds. The member bytes are stored once,
+//!   in the dict; the index names each member by its dict slot (12 bytes per member:
+//!   score + slot), and is renumbered when the dict compacts its slab on a shrink.
 //!
 //! A listpack converts to the skiplist form for good when an insert would pass a limit
 //! (Redis's `zsetAdd`), and on the set SORT sorts. Results built in one go (the STORE
@@ -73,14 +75,63 @@ struct Full {
 }
 
 impl Full {
-    fn from_sorted(items: Vec<Item>) -> Full {
-        let mut dict = Dict::with_capacity(items.len());
-        for it in &items {
-            dict.insert(&*it.member, it.score);
+    /// Builds from distinct `(member, score)` pairs already in order; the dict takes them
+    /// in that order.
+    fn from_sorted<'a>(pairs: impl ExactSizeIterator<Item = (&'a [u8], f64)>) -> Full {
+        let mut dict = Dict::with_capacity(pairs.len());
+        let items: Vec<Item> = pairs
+            .map(|(m, score)| Item {
+                score,
+                id: dict.insert_slot(m, score),
+            })
+            .collect();
+        let index = OrderIndex::from_sorted(items, &dict);
+        Full { dict, index }
+    }
+
+    /// Inserts an absent member.
+    #[inline]
+    fn insert_absent(&mut self, member: &[u8], score: f64) {
+        let id = self.dict.insert_slot(member, score);
+        self.index.insert(score, id, &self.dict);
+    }
+
+    /// Sets a present member's score (slot `id`) to `score`, which compares different.
+    fn rescore(&mut self, id: u32, prev: f64, score: f64) {
+        self.index.remove(prev, id, &self.dict);
+        *self.dict.at_mut(id) = score;
+        self.index.insert(score, id, &self.dict);
+    }
+
+    /// Removes a present member, `it` being its index item (already out of the index);
+    /// the caller calls [`Full::after_removals`] after.
+    fn drop_member(&mut self, it: Item) -> Vec<u8> {
+        let m = self.dict.key_at(it.id).to_vec();
+        self.dict.remove(&m);
+        m
+    }
+
+    /// Renumbers the index if the dict compacted its slab since it was `slab_before` long
+    /// (a shrink moves slots; nothing else does, see [`Dict::slab_len`]).
+    #[inline]
+    fn after_removals(&mut self, slab_before: usize) {
+        if self.dict.slab_len() != slab_before {
+            self.index.renumber(&mut []);
         }
-        Full {
-            dict,
-            index: OrderIndex::from_sorted(items),
+    }
+
+    /// Removes from the dict the members of `items`, already taken out of the index, one
+    /// by one; when a removal compacts the slab, the index and the ids still to remove are
+    /// renumbered together (both were live when the slab was packed).
+    fn drop_members(&mut self, items: &[Item]) {
+        let mut pending: Vec<u32> = items.iter().map(|it| it.id).collect();
+        for k in 0..pending.len() {
+            let slab = self.dict.slab_len();
+            let m = self.dict.key_at(pending[k]).to_vec();
+            self.dict.remove(&m);
+            if self.dict.slab_len() != slab {
+                self.index.renumber(&mut pending[k + 1..]);
+            }
         }
     }
 }
@@ -101,9 +152,9 @@ pub enum Iter<'a> {
     /// Forward over a listpack.
     Pack(pack::Pairs<'a>),
     /// Forward over the index.
-    Fwd(index::Iter<'a>),
+    Fwd(index::Iter<'a, Dict<f64>>),
     /// Backward over the index.
-    Rev(index::RevIter<'a>),
+    Rev(index::RevIter<'a, Dict<f64>>),
     /// Backward over a listpack (collected: a listpack walks forward only).
     Buf(std::iter::Rev<std::vec::IntoIter<(&'a [u8], f64)>>),
 }
@@ -145,18 +196,20 @@ impl ZSet {
             dict.insert(m, s);
         }
         let mut items: Vec<Item> = dict
-            .iter()
-            .map(|(m, s)| Item {
-                score: *s,
-                member: m.into(),
+            .keys()
+            .filter_map(|m| {
+                let id = dict.find_slot(m)?;
+                Some(Item {
+                    score: *dict.at(id),
+                    id,
+                })
             })
             .collect();
-        items.sort_by(|a, b| index::cmp_key(a.score, &a.member, b.score, &b.member));
+        items
+            .sort_by(|a, b| index::cmp_key(a.score, dict.key_at(a.id), b.score, dict.key_at(b.id)));
+        let index = OrderIndex::from_sorted(items, &dict);
         ZSet {
-            repr: Repr::Full(Box::new(Full {
-                dict,
-                index: OrderIndex::from_sorted(items),
-            })),
+            repr: Repr::Full(Box::new(Full { dict, index })),
         }
     }
 
@@ -245,14 +298,8 @@ impl ZSet {
     /// the set outgrows a limit, and on the set SORT sorts, as Redis does.
     pub fn convert_to_skiplist(&mut self) {
         if let Repr::Pack(p) = &self.repr {
-            let items: Vec<Item> = p
-                .pairs()
-                .map(|(_, m, s)| Item {
-                    score: s,
-                    member: m.into(),
-                })
-                .collect();
-            self.repr = Repr::Full(Box::new(Full::from_sorted(items)));
+            let pairs: Vec<(&[u8], f64)> = p.pairs().map(|(_, m, s)| (m, s)).collect();
+            self.repr = Repr::Full(Box::new(Full::from_sorted(pairs.into_iter())));
         }
     }
 
@@ -294,7 +341,7 @@ impl ZSet {
         match (&self.repr, fits) {
             (Repr::Full(f), true) => {
                 // A listpack stores integral scores as integers: -0 reads back as 0.
-                let p = Pack::from_sorted(f.index.iter().map(|i| (i.member, i.score)));
+                let p = Pack::from_sorted(f.index.iter(&f.dict).map(|i| (i.member, i.score)));
                 self.repr = Repr::Pack(p);
             }
             (Repr::Pack(_), false) => self.convert_to_skiplist(),
@@ -331,19 +378,16 @@ impl ZSet {
                     None
                 }
             },
-            Repr::Full(f) => match f.dict.get_mut(member) {
-                Some(cur) => {
-                    let prev = *cur;
+            Repr::Full(f) => match f.dict.find_slot(member) {
+                Some(id) => {
+                    let prev = *f.dict.at(id);
                     if prev != score {
-                        *cur = score;
-                        f.index.remove(prev, member);
-                        f.index.insert(score, member);
+                        f.rescore(id, prev, score);
                     }
                     Some(prev)
                 }
                 None => {
-                    f.dict.insert(member, score);
-                    f.index.insert(score, member);
+                    f.insert_absent(member, score);
                     None
                 }
             },
@@ -355,10 +399,7 @@ impl ZSet {
     pub fn insert_absent(&mut self, member: &[u8], score: f64) {
         match &mut self.repr {
             Repr::Pack(p) => p.insert(member, score),
-            Repr::Full(f) => {
-                f.dict.insert(member, score);
-                f.index.insert(score, member);
-            }
+            Repr::Full(f) => f.insert_absent(member, score),
         }
     }
 
@@ -393,10 +434,7 @@ impl ZSet {
     pub fn insert_at_spot(&mut self, spot: Spot, member: &[u8], score: f64) {
         match &mut self.repr {
             Repr::Pack(p) => p.insert_at(spot.0, member, score),
-            Repr::Full(f) => {
-                f.dict.insert(member, score);
-                f.index.insert(score, member);
-            }
+            Repr::Full(f) => f.insert_absent(member, score),
         }
     }
 
@@ -440,8 +478,12 @@ impl ZSet {
                 Some(s)
             }
             Repr::Full(f) => {
-                let s = f.dict.remove(member)?;
-                f.index.remove(s, member);
+                let id = f.dict.find_slot(member)?;
+                let s = *f.dict.at(id);
+                f.index.remove(s, id, &f.dict);
+                let slab = f.dict.slab_len();
+                f.dict.remove(member);
+                f.after_removals(slab);
                 Some(s)
             }
         }
@@ -452,8 +494,8 @@ impl ZSet {
         match &self.repr {
             Repr::Pack(p) => p.find(member).map(|(_, rank, _)| rank),
             Repr::Full(f) => {
-                let s = *f.dict.get(member)?;
-                f.index.rank_of_present(s, member)
+                let id = f.dict.find_slot(member)?;
+                f.index.rank_of_present(*f.dict.at(id), id, &f.dict)
             }
         }
     }
@@ -462,7 +504,7 @@ impl ZSet {
     pub fn get_by_rank(&self, rank: usize) -> Option<(&[u8], f64)> {
         match &self.repr {
             Repr::Pack(p) => p.pairs().nth(rank).map(|(_, m, s)| (m, s)),
-            Repr::Full(f) => f.index.get(rank).map(|i| (i.member, i.score)),
+            Repr::Full(f) => f.index.get(rank).map(|i| (f.dict.key_at(i.id), i.score)),
         }
     }
 
@@ -476,7 +518,7 @@ impl ZSet {
     pub fn iter_from(&self, rank: usize) -> Iter<'_> {
         match &self.repr {
             Repr::Pack(p) => Iter::Pack(p.iter_from(rank)),
-            Repr::Full(f) => Iter::Fwd(f.index.iter_from(rank)),
+            Repr::Full(f) => Iter::Fwd(f.index.iter_from(rank, &f.dict)),
         }
     }
 
@@ -489,7 +531,7 @@ impl ZSet {
                 let v: Vec<(&[u8], f64)> = p.pairs().take(n).map(|(_, m, s)| (m, s)).collect();
                 Iter::Buf(v.into_iter().rev())
             }
-            Repr::Full(f) => Iter::Rev(f.index.iter_rev_from(rank)),
+            Repr::Full(f) => Iter::Rev(f.index.iter_rev_from(rank, &f.dict)),
         }
     }
 
@@ -504,9 +546,11 @@ impl ZSet {
                 Some(out)
             }
             Repr::Full(f) => {
-                let it = f.index.remove_at(rank)?;
-                f.dict.remove(&it.member);
-                Some((it.member.into_vec(), it.score))
+                let it = f.index.remove_at(rank, &f.dict)?;
+                let slab = f.dict.slab_len();
+                let m = f.drop_member(it);
+                f.after_removals(slab);
+                Some((m, it.score))
             }
         }
     }
@@ -523,10 +567,8 @@ impl ZSet {
                 end - start
             }
             Repr::Full(f) => {
-                let removed = f.index.remove_range(start, end);
-                for it in &removed {
-                    f.dict.remove(&it.member);
-                }
+                let removed = f.index.remove_range(start, end, &f.dict);
+                f.drop_members(&removed);
                 removed.len()
             }
         }
@@ -581,7 +623,7 @@ impl ZSet {
         }
         let pos = match &self.repr {
             Repr::Pack(p) => p.pairs().position(|(_, m, _)| r.gte_min(m))?,
-            Repr::Full(f) => f.index.partition_point(|_, m| !r.gte_min(m)),
+            Repr::Full(f) => f.index.partition_point(|_, m| !r.gte_min(m), &f.dict),
         };
         let (m, _) = self.get_by_rank(pos)?;
         r.lte_max(m).then_some(pos)
@@ -597,7 +639,7 @@ impl ZSet {
             Repr::Pack(_) => last - self.iter_rev_from(last).position(|(m, _)| r.lte_max(m))?,
             Repr::Full(f) => f
                 .index
-                .partition_point(|_, m| r.lte_max(m))
+                .partition_point(|_, m| r.lte_max(m), &f.dict)
                 .checked_sub(1)?,
         };
         let (m, _) = self.get_by_rank(pos)?;

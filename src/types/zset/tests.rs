@@ -321,3 +321,66 @@ fn a_small_set_is_one_buffer() {
     // 1 + 8..9 member bytes + 1 + 0..1 score bytes per pair.
     assert!(cap <= 100 * 12, "{cap} bytes");
 }
+
+/// The skiplist form's index names members by their dict slot; a removal that shrinks the
+/// dict compacts its slab, and the index must follow. Removes nearly everything (ZREM,
+/// pops, range removals), checking every read against the model along the way, and
+/// checks the slab did compact (more than once).
+#[test]
+fn a_skiplist_survives_its_table_compacting() {
+    let cfg = Config::default();
+    let mut z = ZSet::new();
+    let mut model = BTreeMap::new();
+    for i in 0..2_000usize {
+        // Repeated scores, so rank lookups scan runs of equal scores.
+        let m = format!("member-{:05}", (i * 7_919) % 2_000).into_bytes();
+        let s = (i % 37) as f64;
+        z.add(&cfg, &m, s);
+        model.insert(m, s);
+    }
+    assert!(!z.is_compact());
+    let slab = |z: &ZSet| z.table().map_or(0, |t| t.slab_len());
+    let mut compactions = 0;
+    let mut last = slab(&z);
+    let mut step = 0usize;
+    while model.len() > 40 {
+        step += 1;
+        match step % 4 {
+            0 => {
+                let (m, s) = z.pop(step % 8 == 0).expect("non-empty");
+                assert_eq!(model.remove(&m), Some(s));
+            }
+            1 => {
+                let start = (step * 13) % (model.len() - 5);
+                let mut sorted: Vec<(Vec<u8>, f64)> =
+                    model.iter().map(|(m, s)| (m.clone(), *s)).collect();
+                sorted.sort_by(|a, b| super::index::cmp_key(a.1, &a.0, b.1, &b.0));
+                assert_eq!(z.remove_range(start, start + 5), 5);
+                for (m, _) in &sorted[start..start + 5] {
+                    model.remove(m);
+                }
+            }
+            _ => {
+                let k = model.keys().nth((step * 31) % model.len()).cloned();
+                let m = k.expect("non-empty");
+                assert_eq!(z.remove(&m), model.remove(&m));
+            }
+        }
+        let now = slab(&z);
+        if now != last {
+            compactions += 1;
+            // Right after a compaction, every id must have been renumbered.
+            check(&z, &model).expect("reads after a compaction");
+        }
+        last = now;
+        if step % 97 == 0 {
+            // A rescore moves an item through the index by its id.
+            let m = model.keys().next().cloned().expect("non-empty");
+            z.add(&cfg, &m, -5.0);
+            model.insert(m, -5.0);
+            check(&z, &model).expect("reads");
+        }
+    }
+    assert!(compactions >= 2, "the dict compacted {compactions} times");
+    check(&z, &model).expect("final reads");
+}

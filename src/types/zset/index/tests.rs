@@ -3,18 +3,50 @@
 use super::*;
 use proptest::prelude::*;
 
+/// Member storage for the tests: id = position, never reused (as a dict's slab without
+/// compaction); [`Reg::compact`] packs it as a dict's shrink does.
+#[derive(Default)]
+struct Reg(Vec<Option<Vec<u8>>>);
+
+impl Members for Reg {
+    fn member(&self, id: u32) -> &[u8] {
+        self.0[id as usize].as_deref().expect("live id")
+    }
+}
+
+impl Reg {
+    fn add(&mut self, m: &[u8]) -> u32 {
+        self.0.push(Some(m.to_vec()));
+        (self.0.len() - 1) as u32
+    }
+
+    fn id_of(&self, m: &[u8]) -> Option<u32> {
+        self.0
+            .iter()
+            .position(|x| x.as_deref() == Some(m))
+            .map(|i| i as u32)
+    }
+
+    fn compact(&mut self) {
+        self.0.retain(Option::is_some);
+    }
+}
+
 fn model_sort(v: &mut [(f64, Vec<u8>)]) {
     v.sort_by(|a, b| cmp_key(a.0, &a.1, b.0, &b.1));
 }
 
-fn check(idx: &OrderIndex, model: &[(f64, Vec<u8>)]) {
+fn check(idx: &OrderIndex, reg: &Reg, model: &[(f64, Vec<u8>)]) {
     assert_eq!(idx.len(), model.len());
-    let got: Vec<(f64, Vec<u8>)> = idx.iter().map(|i| (i.score, i.member.to_vec())).collect();
+    let got: Vec<(f64, Vec<u8>)> = idx
+        .iter(reg)
+        .map(|i| (i.score, i.member.to_vec()))
+        .collect();
     assert_eq!(got, model);
     let rev: Vec<(f64, Vec<u8>)> = if model.is_empty() {
         Vec::new()
     } else {
-        idx.iter_rev_from(model.len() - 1)
+        idx.iter_rev_from(model.len() - 1, reg)
             .map(|i| (i.score, i.member.to_vec()))
             .collect()
     };
@@ -26,15 +58,13 @@ fn check(idx: &OrderIndex, model: &[(f64, Vec<u8>)]) {
     for (c, ch) in idx.chunks.iter().enumerate() {
         assert!(ch.len() > 0);
         assert!(ch.len() <= MAX_CHUNK);
+        // No chunk ever needs more room than MAX_CHUNK items (splits come first).
+        assert!(ch.scores.capacity() <= MAX_CHUNK.next_power_of_two());
         assert_eq!(idx.prefix(c), sum);
         assert_eq!(idx.lasts[c], ch.last_score());
-        assert_eq!(idx.last_heads[c], OrderIndex::last_head(ch));
+        assert_eq!(idx.last_heads[c], OrderIndex::last_head(ch, reg));
         assert_eq!(idx.pivots[c].0, OrderIndex::pivots_of(ch).0);
-        assert_eq!(ch.fps.len(), ch.len());
-        assert_eq!(ch.members.len(), ch.len());
-        for (m, fp) in ch.members.iter().zip(&ch.fps) {
-            assert_eq!(*fp, fingerprint(m));
-        }
+        assert_eq!(ch.ids.len(), ch.len());
         sum += ch.len();
     }
 }
@@ -45,6 +75,7 @@ enum Op {
     Remove(i8, u8),
     RemoveAt(u16),
     RemoveRange(u16, u16),
+    Compact,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -53,6 +84,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (any::<i8>(), any::<u8>()).prop_map(|(s, m)| Op::Remove(s, m)),
         1 => any::<u16>().prop_map(Op::RemoveAt),
         1 => (any::<u16>(), 0u16..300).prop_map(|(a, n)| Op::RemoveRange(a, n)),
+        1 => Just(Op::Compact),
     ]
 }
 
@@ -71,6 +103,7 @@ proptest! {
     #[test]
     fn index_matches_sorted_vec(ops in proptest::collection::vec(op(), 1..1500)) {
         let mut idx = OrderIndex::new();
+        let mut reg = Reg::default();
         let mut model: Vec<(f64, Vec<u8>)> = Vec::new();
         for op in ops {
             match op {
@@ -78,7 +111,8 @@ proptest! {
                     let m = member(m);
                     let s = (s % 16) as f64 / 2.0;
                     if !model.iter().any(|(_, x)| *x == m) {
-                        idx.insert(s, &m);
+                        let id = reg.add(&m);
+                        idx.insert(s, id, &reg);
                         model.push((s, m));
                         model_sort(&mut model);
                     }
@@ -87,35 +121,54 @@ proptest! {
                     let m = member(m);
                     let s = (s % 16) as f64 / 2.0;
                     let pos = model.iter().position(|(ms, x)| *x == m && *ms == s);
-                    prop_assert_eq!(idx.remove(s, &m), pos.is_some());
-                    if let Some(p) = pos { model.remove(p); }
+                    if let Some(id) = reg.id_of(&m) {
+                        prop_assert_eq!(idx.remove(s, id, &reg), pos.is_some());
+                        if let Some(p) = pos {
+                            model.remove(p);
+                            reg.0[id as usize] = None;
+                        }
+                    }
                 }
                 Op::RemoveAt(r) => {
                     let r = r as usize % (model.len() + 1);
-                    let got = idx.remove_at(r).map(|i| (i.score, i.member.to_vec()));
+                    let got = idx.remove_at(r, &reg).map(|i| {
+                        let m = reg.member(i.id).to_vec();
+                        reg.0[i.id as usize] = None;
+                        (i.score, m)
+                    });
                     let want = (r < model.len()).then(|| model.remove(r));
                     prop_assert_eq!(got, want);
                 }
                 Op::RemoveRange(a, n) => {
                     let a = a as usize % (model.len() + 1);
                     let e = (a + n as usize).min(model.len());
-                    let got: Vec<_> = idx.remove_range(a, a + n as usize)
-                        .into_iter().map(|i| (i.score, i.member.to_vec())).collect();
+                    let got: Vec<_> = idx.remove_range(a, a + n as usize, &reg)
+                        .into_iter().map(|i| (i.score, reg.member(i.id).to_vec())).collect();
+                    for (_, m) in &got {
+                        if let Some(id) = reg.id_of(m) {
+                            reg.0[id as usize] = None;
+                        }
+                    }
                     let want: Vec<_> = model.drain(a..e).collect();
                     prop_assert_eq!(got, want);
                 }
+                Op::Compact => {
+                    reg.compact();
+                    idx.renumber(&mut []);
+                }
             }
         }
-        check(&idx, &model);
+        check(&idx, &reg, &model);
         for (r, (s, m)) in model.iter().enumerate() {
-            prop_assert_eq!(idx.rank(*s, m), Some(r));
-            prop_assert_eq!(idx.rank_of_present(*s, m), Some(r));
+            let id = reg.id_of(m).unwrap();
+            prop_assert_eq!(idx.rank(*s, id, &reg), Some(r));
+            prop_assert_eq!(idx.rank(*s + 100.0, id, &reg), None);
+            prop_assert_eq!(idx.rank_of_present(*s, id, &reg), Some(r));
             let it = idx.get(r).unwrap();
-            prop_assert_eq!((it.score, it.member.to_vec()), (*s, m.clone()));
-            prop_assert_eq!(idx.iter_from(r).next().map(|i| i.member.to_vec()), Some(m.clone()));
-            prop_assert_eq!(idx.iter_rev_from(r).next().map(|i| i.member.to_vec()), Some(m.clone()));
+            prop_assert_eq!((it.score, it.id), (*s, id));
+            prop_assert_eq!(idx.iter_from(r, &reg).next().map(|i| i.member.to_vec()), Some(m.clone()));
+            prop_assert_eq!(idx.iter_rev_from(r, &reg).next().map(|i| i.member.to_vec()), Some(m.clone()));
         }
-        prop_assert_eq!(idx.rank(100.0, b"zz"), None);
         prop_assert!(idx.get(model.len()).is_none());
         for probe in -9..=9 {
             let p = probe as f64 / 2.0;
@@ -123,10 +176,10 @@ proptest! {
             let ub = model.iter().filter(|(s, _)| *s <= p).count();
             prop_assert_eq!(idx.partition_point_score(|s| s < p), lb);
             prop_assert_eq!(idx.partition_point_score(|s| s <= p), ub);
-            prop_assert_eq!(idx.partition_point(|s, _| s < p), lb);
+            prop_assert_eq!(idx.partition_point(|s, _| s < p, &reg), lb);
             let key = member(probe as u8);
             let kb = model.iter().filter(|(s, m)| cmp_key(*s, m, p, &key).is_lt()).count();
-            prop_assert_eq!(idx.partition_point(|s, m| cmp_key(s, m, p, &key).is_lt()), kb);
+            prop_assert_eq!(idx.partition_point(|s, m| cmp_key(s, m, p, &key).is_lt(), &reg), kb);
         }
     }
 }
@@ -145,45 +198,54 @@ proptest! {
 #[test]
 fn large_sequential_and_bulk() {
     let mut idx = OrderIndex::new();
+    let mut reg = Reg::default();
     for i in 0..10_000u32 {
-        idx.insert((i % 100) as f64, format!("{i:05}").as_bytes());
+        let id = reg.add(format!("{i:05}").as_bytes());
+        idx.insert((i % 100) as f64, id, &reg);
     }
     assert_eq!(idx.len(), 10_000);
-    assert_eq!(idx.rank(0.0, b"00000"), Some(0));
-    assert_eq!(idx.rank(0.0, b"00100"), Some(1));
-    assert_eq!(idx.rank(99.0, b"09999"), Some(9_999));
-    let sorted: Vec<Item> = idx
-        .iter()
-        .map(|i| Item {
-            score: i.score,
-            member: i.member.into(),
-        })
-        .collect();
-    let bulk = OrderIndex::from_sorted(sorted.clone());
+    let rank = |idx: &OrderIndex, reg: &Reg, s: f64, m: &[u8]| idx.rank(s, reg.id_of(m)?, reg);
+    assert_eq!(rank(&idx, &reg, 0.0, b"00000"), Some(0));
+    assert_eq!(rank(&idx, &reg, 0.0, b"00100"), Some(1));
+    assert_eq!(rank(&idx, &reg, 99.0, b"09999"), Some(9_999));
+    let sorted: Vec<Item> = (0..idx.len()).filter_map(|r| idx.get(r)).collect();
+    let bulk = OrderIndex::from_sorted(sorted.clone(), &reg);
     assert_eq!(
-        bulk.iter()
-            .map(|i| Item {
-                score: i.score,
-                member: i.member.into()
-            })
+        (0..bulk.len())
+            .filter_map(|r| bulk.get(r))
             .collect::<Vec<_>>(),
         sorted
     );
-    assert_eq!(bulk.rank(99.0, b"09999"), Some(9_999));
-    let removed = idx.remove_range(10, 9_990);
+    assert_eq!(rank(&bulk, &reg, 99.0, b"09999"), Some(9_999));
+    let removed = idx.remove_range(10, 9_990, &reg);
     assert_eq!(removed.len(), 9_980);
     assert_eq!(idx.len(), 20);
-    let left: Vec<Item> = idx
-        .iter()
-        .map(|i| Item {
-            score: i.score,
-            member: i.member.into(),
-        })
-        .collect();
+    let left: Vec<Item> = (0..idx.len()).filter_map(|r| idx.get(r)).collect();
     let mut want = sorted[..10].to_vec();
     want.extend_from_slice(&sorted[9_990..]);
     assert_eq!(left, want);
-    let model: Vec<(f64, Vec<u8>)> = want.iter().map(|i| (i.score, i.member.to_vec())).collect();
-    check(&idx, &model);
+    let model: Vec<(f64, Vec<u8>)> = want
+        .iter()
+        .map(|i| (i.score, reg.member(i.id).to_vec()))
+        .collect();
+    check(&idx, &reg, &model);
     assert!(idx.chunks.len() <= 20 / MIN_CHUNK + 1);
+}
+
+#[test]
+fn in_order_fill_keeps_chunks_exact() {
+    // Appending (the common case: timestamps, counters) leaves every chunk but the last
+    // exactly sized: a split gives back the kept half's spare room.
+    let mut idx = OrderIndex::new();
+    let mut reg = Reg::default();
+    for i in 0..5_000u32 {
+        let id = reg.add(format!("m{i}").as_bytes());
+        idx.insert(i as f64, id, &reg);
+    }
+    let n = idx.chunks.len();
+    for ch in &idx.chunks[..n - 1] {
+        assert_eq!(ch.scores.capacity(), ch.len());
+        assert_eq!(ch.ids.capacity(), ch.len());
+    }
+    assert!(idx.item_bytes() <= 5_000 * 12 + MAX_CHUNK * 12);
 }
