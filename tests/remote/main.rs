@@ -621,9 +621,10 @@ fn connection_pool_of_remote_connections() {
 }
 
 /// The methods that manage an embedded store have nothing to act on behind a remote
-/// handle: `embedded` says so as an `Err`, the others panic with that message (they used
-/// to act on an unused private store), `persistence` is None, and the redis-rs adapter
-/// answers every request with the error. Nothing reaches the server.
+/// handle: each returns an `Err` of kind Other naming the method and the URL (as
+/// `embedded` does; they used to panic, and before that to act on an unused private
+/// store), `persistence` is None, and the redis-rs adapter answers every request with the
+/// error. Nothing reaches the server, and nothing panics.
 #[test]
 fn embedded_only_methods_fail_loudly_on_a_remote_handle() {
     let Some(url) = backends::server_url() else {
@@ -650,39 +651,43 @@ fn embedded_only_methods_fail_loudly_on_a_remote_handle() {
         "{e}"
     );
     assert!(r.persistence().is_none());
-    fn panics(what: &str, f: impl FnOnce()) {
-        let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err(what);
-        let msg = p.downcast_ref::<String>().cloned().unwrap_or_default();
+    #[track_caller]
+    fn refused<T: std::fmt::Debug>(what: &str, got: emu::Result<T>) {
+        let e = got.expect_err(what);
+        assert_eq!(e.kind(), ErrorKind::Other, "{what}: {e}");
         assert!(
-            msg.contains(&format!("Redis::{what} needs an embedded store")),
-            "{what}: {msg:?}"
+            e.message()
+                .starts_with(&format!("Redis::{what} needs an embedded store, but this handle is remote (remote+redis://127.0.0.1:")),
+            "{what}: {e}"
         );
     }
-    let h = r.clone();
-    panics("with_store", move || {
-        h.with_store(|s| s.dbs[0].len());
-    });
-    let h = r.clone();
-    panics("set_time", move || h.set_time(0));
-    let h = r.clone();
-    panics("advance_time", move || {
-        h.advance_time(Duration::from_secs(3600))
-    });
-    let h = r.clone();
-    panics("now_ms", move || {
-        h.now_ms();
-    });
-    let h = r.clone();
-    panics("purge_expired", move || {
-        h.purge_expired();
-    });
-    let h = r.clone();
-    panics("monitor", move || {
-        h.monitor();
-    });
-    // Same on a handle of another database and a pipeline's connection.
-    let h = r.with_db(1);
-    panics("set_time", move || h.set_time(0));
+    let mut ran = false;
+    refused(
+        "with_store",
+        r.with_store(|s| {
+            ran = true;
+            s.dbs[0].len()
+        }),
+    );
+    assert!(!ran, "with_store's closure must not run on a remote handle");
+    refused("set_time", r.set_time(0));
+    refused("advance_time", r.advance_time(Duration::from_secs(3600)));
+    refused("now_ms", r.now_ms());
+    refused("purge_expired", r.purge_expired());
+    refused("monitor", r.monitor().map(|_| ()));
+    // Same on a handle of another database, a pooled handle and an async handle's sync side.
+    refused("set_time", r.with_db(1).set_time(0));
+    let pool = emu::ConnectionPool::from_url(&url).unwrap();
+    refused(
+        "advance_time",
+        pool.get().unwrap().advance_time(Duration::from_secs(1)),
+    );
+    refused("now_ms", r.to_async().sync().now_ms());
+    // An embedded handle still answers.
+    let m = Redis::builder().manual_clock(5_000).build();
+    m.advance_time(Duration::from_secs(1)).unwrap();
+    assert_eq!(m.now_ms().unwrap(), 6_000);
+    assert_eq!(m.with_store(|s| s.dbs.len()).unwrap(), 16);
     // The server's data is untouched and the handle still works.
     assert_eq!(r.get::<_, String>("k").unwrap(), "v");
     assert_eq!(r.ttl("k").unwrap(), -1);
