@@ -205,7 +205,7 @@ struct Node {
 #[derive(Clone, Debug, Default)]
 pub struct RemoteOptions {
     /// PEM file of the CA certificate(s) that signed the server's certificate (TLS; trusted
-    /// on top of the built-in roots). Also settable as `ca_file=PATH` in the URL's query.
+    /// instead of the built-in webpki roots, as redis-rs does). Also settable as `ca_file=PATH` in the URL's query.
     pub ca_file: Option<std::path::PathBuf>,
 }
 
@@ -363,8 +363,9 @@ impl Remote {
     /// | `remote+rediss://[[user]:password@]host[:port][/db][?insecure]` | a server over TLS (feature `tls`) |
     /// | `remote+rediss+cluster://host:port[,host:port…][?insecure]` | a Redis Cluster over TLS (feature `tls`) |
     ///
-    /// With TLS the server's certificate is checked against the webpki roots and the
-    /// system's, plus `ca_file=PATH` from the query or [`RemoteOptions::ca_file`];
+    /// With TLS the server's certificate is checked against the webpki roots, or against
+    /// the certificates of `ca_file=PATH` from the query or [`RemoteOptions::ca_file`]
+    /// when one is given (redis-rs's rule; the sync Pub/Sub connection follows it too);
     /// `?insecure` skips the check (as redis-rs's `#insecure`). Without the `tls` feature a
     /// `rediss` URL is a connection error saying so.
     ///
@@ -1267,7 +1268,10 @@ impl Handle {
     /// server, or the cluster's first master (PUBLISH reaches every node of a cluster).
     pub fn subscriber(&self) -> Result<subscriber::Subscriber> {
         let node = self.remote.node_for(None)?;
-        subscriber::Subscriber::connect(node.client.get_connection_info())
+        subscriber::Subscriber::connect(
+            node.client.get_connection_info(),
+            self.remote.trust.root_pem.as_deref(),
+        )
     }
 }
 

@@ -12,6 +12,8 @@ mod backends;
 
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "tls")]
+use emu::client::MessageKind;
 use emu::{ErrorKind, LockOptions, Redis, Value};
 
 /// Runs `f` on the shared server (and on the cluster with feature `cluster`), each from an
@@ -784,6 +786,60 @@ fn tls_server_sync_async_ca_file_and_insecure() {
                 (Some("tls:c"), Some("secret"))
             );
         });
+    // The sync Pub/Sub over TLS: its own connection, with the handle's trust (the CA from
+    // the query here, `?insecure` below). Confirmations, a message, a pattern message, a
+    // timeout with nothing pending, then a message that arrives during a wait.
+    let sync_pubsub_over_tls = |r: &Redis| {
+        let mut sub = r.pubsub();
+        sub.subscribe(&["tls:s"]).unwrap();
+        sub.psubscribe(&["tls:p*"]).unwrap();
+        let mut got = Vec::new();
+        while let Some(m) = sub.get_message(Some(Duration::from_secs(5))).unwrap() {
+            got.push((m.kind, m.channel_str().map(str::to_owned)));
+            if got.len() == 2 {
+                break;
+            }
+        }
+        assert_eq!(
+            got,
+            [
+                (MessageKind::Subscribe, Some("tls:s".to_string())),
+                (MessageKind::PSubscribe, Some("tls:p*".to_string())),
+            ]
+        );
+        assert_eq!(r.publish("tls:s", "one").unwrap(), 1);
+        assert_eq!(r.publish("tls:pq", "two").unwrap(), 1);
+        let m = sub
+            .get_message(Some(Duration::from_secs(10)))
+            .unwrap()
+            .unwrap();
+        assert_eq!((m.kind, m.data_str()), (MessageKind::Message, Some("one")));
+        let m = sub
+            .get_message(Some(Duration::from_secs(10)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (m.kind, m.channel_str(), m.data_str()),
+            (MessageKind::PMessage, Some("tls:pq"), Some("two"))
+        );
+        assert!(sub
+            .get_message(Some(Duration::from_millis(50)))
+            .unwrap()
+            .is_none());
+        let publisher = r.clone();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            publisher.publish("tls:s", "x".repeat(100_000)).unwrap()
+        });
+        let m = sub
+            .get_message(Some(Duration::from_secs(10)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.data_str().map(str::len), Some(100_000));
+        assert_eq!(t.join().unwrap(), 1);
+        sub.unsubscribe(&[] as &[&str]).unwrap();
+    };
+    sync_pubsub_over_tls(&r);
     // Without the CA the certificate is not trusted: a connection error, no panic.
     let e = emu::from_url(&format!("remote+rediss://{addr}")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
@@ -794,11 +850,8 @@ fn tls_server_sync_async_ca_file_and_insecure() {
     ] {
         let r = emu::from_url(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
         assert_eq!(r.get::<_, String>("tls:k").unwrap(), "v");
+        sync_pubsub_over_tls(&r);
     }
-    // The sync Pub/Sub's own connection does not speak TLS: an error saying so, not a
-    // panic (the async subscriber above does).
-    let e = r.pubsub().subscribe(&["tls:c"]).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
     // Plain RESP to a TLS port fails cleanly.
     let e = emu::from_url(&format!("remote+redis://{addr}")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
@@ -850,6 +903,14 @@ fn tls_cluster_routes_sync_and_async() {
     let insecure = format!("remote+rediss+cluster://{addrs}?insecure");
     let r2 = emu::from_url(&insecure).unwrap();
     assert_eq!(r2.get::<_, i64>("k7").unwrap(), 7);
+    // The sync Pub/Sub over TLS to a cluster node (CA file, then `?insecure`).
+    for h in [&r, &r2] {
+        let mut sub = h.pubsub().ignore_subscribe_messages(true);
+        sub.subscribe(&["tls:news"]).unwrap();
+        assert!(h.publish("tls:news", "hi").unwrap() >= 1);
+        let m = sub.get_message(Some(Duration::from_secs(10))).unwrap();
+        assert_eq!(m.as_ref().and_then(|m| m.data_str()), Some("hi"), "{m:?}");
+    }
     r.cmd("FLUSHALL").query::<()>().unwrap();
 }
 
