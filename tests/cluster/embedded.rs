@@ -312,21 +312,22 @@ proptest::proptest! {
     }
 }
 
-/// Without cluster mode no index is ever built (no cost), and a direct load that bypasses
-/// the `Db` methods makes the index rebuild rather than lie.
+/// Without cluster mode no index is ever built (no cost); in cluster mode it follows keys
+/// from the first command on (so GETKEYSINSLOT knows which came last), and a direct load
+/// that bypasses the `Db` methods makes the index rebuild rather than lie.
 #[test]
 fn slot_index_only_in_cluster_mode_and_rebuilt_after_direct_loads() {
     let r = Redis::new();
     r.set("a", "1").unwrap();
     assert!(!r.with_store(|s| s.dbs[0].has_slot_index()).unwrap());
     let r = cluster();
-    r.set("a", "1").unwrap();
     assert!(!r.with_store(|s| s.dbs[0].has_slot_index()).unwrap());
+    r.set("a", "1").unwrap();
+    assert!(r.with_store(|s| s.dbs[0].has_slot_index()).unwrap());
     assert_eq!(
         run(&r, &["CLUSTER", "COUNTKEYSINSLOT", "15495"]).unwrap(),
         Value::Int(1)
     );
-    assert!(r.with_store(|s| s.dbs[0].has_slot_index()).unwrap());
     // A loader's direct insert (as snapshot / RDB loading does).
     r.with_store(|s| {
         s.dbs[0].dict.insert(
@@ -393,4 +394,44 @@ fn watch_across_slots_is_crossslot() {
     p.watch(["a", "b"]).unwrap();
     p.set("c", "1");
     assert_eq!(p.execute().unwrap(), vec![Value::ok()]);
+}
+
+/// GETKEYSINSLOT lists a slot's keys newest first, as Redis 7.0's slot-to-keys lists:
+/// overwrites keep a key's place; RENAME onto a key, COPY and re-creation go to the front
+/// (the same sequence as `tests/cluster/differential.rs` checks against a real node).
+#[test]
+fn getkeysinslot_lists_newest_first() {
+    let r = cluster();
+    let keys = |r: &Redis, count: i64| -> Vec<String> {
+        r.cmd("CLUSTER")
+            .arg("GETKEYSINSLOT")
+            .arg(emu::util::slot::key_hash_slot(b"{t}"))
+            .arg(count)
+            .query()
+            .unwrap()
+    };
+    for k in ["a", "b", "c", "d", "e"] {
+        r.set(format!("{{t}}{k}"), 1).unwrap();
+    }
+    assert_eq!(keys(&r, 10), ["{t}e", "{t}d", "{t}c", "{t}b", "{t}a"]);
+    r.set("{t}c", 2).unwrap();
+    r.expire("{t}a", 100).unwrap();
+    r.delete("{t}b").unwrap();
+    r.set("{t}b", 1).unwrap();
+    r.rename("{t}d", "{t}z").unwrap();
+    assert_eq!(keys(&r, 10), ["{t}z", "{t}b", "{t}e", "{t}c", "{t}a"]);
+    r.rename("{t}e", "{t}a").unwrap();
+    r.lpush("{t}l", "x").unwrap();
+    r.cmd("COPY")
+        .arg("{t}c")
+        .arg("{t}cc")
+        .query::<i64>()
+        .unwrap();
+    // Exactly what redis-server 7.0.15 in cluster mode answers after the same commands.
+    assert_eq!(
+        keys(&r, 10),
+        ["{t}cc", "{t}l", "{t}a", "{t}z", "{t}b", "{t}c"]
+    );
+    assert_eq!(keys(&r, 2), ["{t}cc", "{t}l"]);
+    assert!(r.with_store(|s| s.dbs[0].slot_index_consistent()).unwrap());
 }
