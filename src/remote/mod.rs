@@ -506,12 +506,14 @@ impl Remote {
         for node in self.slot_sources() {
             let reply = match node {
                 Ok(node) => match node.run(&[&[b"CLUSTER", b"SLOTS"]]) {
-                    Ok(r) => first(r).and_then(reply_result),
+                    Ok(r) => first(r)
+                        .and_then(reply_result)
+                        .map(|v| (v, node.addr.clone())),
                     Err(e) => Err(e),
                 },
                 Err(e) => Err(e),
             };
-            match reply.and_then(|v| self.install_slots(v)) {
+            match reply.and_then(|(v, from)| self.install_slots(v, &from)) {
                 Ok(()) => return Ok(()),
                 Err(e) => last = e,
             }
@@ -545,18 +547,22 @@ impl Remote {
         out
     }
 
-    /// Replaces the slot map with a CLUSTER SLOTS reply's.
-    fn install_slots(&self, v: Value) -> Result<()> {
+    /// Replaces the slot map with a CLUSTER SLOTS reply's; `from` is the address of the
+    /// node that answered.
+    fn install_slots(&self, v: Value, from: &str) -> Result<()> {
         let Target::Cluster { map, .. } = &self.target else {
             return Ok(());
         };
-        let new = self.parse_slots(v, &map.read())?;
+        let new = self.parse_slots(v, &map.read(), from)?;
         *map.write() = new;
         Ok(())
     }
 
     /// A [`SlotMap`] from a CLUSTER SLOTS reply, reusing the pools of known masters.
-    fn parse_slots(&self, v: Value, old: &SlotMap) -> Result<SlotMap> {
+    /// An empty host means the host of the node that answered (`answered_by`), as Redis 7.0's
+    /// CLUSTER SLOTS documentation says: a node that never learnt its own address (a lone
+    /// node given all slots, `emu serve --cluster-enabled yes`) answers `""`.
+    fn parse_slots(&self, v: Value, old: &SlotMap, answered_by: &str) -> Result<SlotMap> {
         let bad = || Error::conversion("unexpected CLUSTER SLOTS reply");
         let Value::Array(ranges) = v else {
             return Err(bad());
@@ -581,7 +587,13 @@ impl Remote {
             let Some(Value::Int(port)) = master.get(1) else {
                 return Err(bad());
             };
-            let host = if host.contains(':') {
+            let host = if host.is_empty() {
+                // `answered_by` is `host:port` (IPv6 hosts already in brackets).
+                answered_by
+                    .rsplit_once(':')
+                    .map_or(answered_by, |(h, _)| h)
+                    .to_string()
+            } else if host.contains(':') {
                 format!("[{host}]")
             } else {
                 host
