@@ -7,7 +7,9 @@
 //! issue's "remote overhead over plain redis-rs", async side), at `-P 1` and `-P 100`.
 //!
 //! `cargo bench --features remote --bench async_overhead` (knobs: `OPS`, default 20000
-//! commands per measurement; `ROUNDS`, default 7). The two forms alternate round by round
+//! commands per measurement; `ROUNDS`, default 7; for a profile, `ONLY=emu` or
+//! `ONLY=redis-rs` runs just that side's pipelined rounds against the server, and
+//! `DEPTHS=100` (default `1,100`) picks the pipeline depths). The two forms alternate round by round
 //! and the best round of each counts (these machines are noisy); the ratio printed is the
 //! async time over the sync time.
 
@@ -85,7 +87,13 @@ fn measure_vs_redis_rs(port: u16, ops: usize, rounds: usize) {
         .expect("redis-rs async connection");
     let keys: Vec<String> = (0..1000).map(|i| format!("key:{i}")).collect();
     let value = "x".repeat(32);
-    for depth in [1usize, 100] {
+    let only = std::env::var("ONLY").ok();
+    let depths: Vec<usize> = std::env::var("DEPTHS")
+        .unwrap_or_else(|_| "1,100".into())
+        .split(',')
+        .filter_map(|d| d.trim().parse().ok())
+        .collect();
+    for depth in depths {
         let emu_round = || {
             rt.block_on(async {
                 let t = Instant::now();
@@ -146,8 +154,12 @@ fn measure_vs_redis_rs(port: u16, ops: usize, rounds: usize) {
         };
         let (mut best_emu, mut best_plain) = (Duration::MAX, Duration::MAX);
         for _ in 0..rounds {
-            best_plain = best_plain.min(plain_round());
-            best_emu = best_emu.min(emu_round());
+            if only.as_deref() != Some("emu") {
+                best_plain = best_plain.min(plain_round());
+            }
+            if only.as_deref() != Some("redis-rs") {
+                best_emu = best_emu.min(emu_round());
+            }
         }
         let per = |d: Duration| d.as_nanos() as f64 / ops as f64 / 1000.0;
         println!(
@@ -162,7 +174,10 @@ fn measure_vs_redis_rs(port: u16, ops: usize, rounds: usize) {
 fn main() {
     let ops = env("OPS", 20_000);
     let rounds = env("ROUNDS", 7);
-    measure("embedded", emu::Redis::new(), ops, rounds);
+    let profiling = std::env::var("ONLY").is_ok();
+    if !profiling {
+        measure("embedded", emu::Redis::new(), ops, rounds);
+    }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -182,8 +197,10 @@ fn main() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let remote = emu::from_url(&format!("remote+redis://127.0.0.1:{port}")).expect("remote");
-    measure("server", remote, ops, rounds);
+    if !profiling {
+        let remote = emu::from_url(&format!("remote+redis://127.0.0.1:{port}")).expect("remote");
+        measure("server", remote, ops, rounds);
+    }
     measure_vs_redis_rs(port, ops, rounds);
     let _ = server.kill();
     let _ = server.wait();

@@ -28,7 +28,7 @@ fn main() -> emu::Result<()> {
         session.len(),
         r.ttl("session:abc")?
     );
-    r.advance_time(Duration::from_secs(1801));
+    r.advance_time(Duration::from_secs(1801)).unwrap();
     println!(
         "after 30 minutes: EXISTS session:abc -> {}",
         r.exists("session:abc")?

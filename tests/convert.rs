@@ -683,11 +683,12 @@ fn time_follows_the_manual_clock() {
         .build();
     let (s, us): (u64, u64) = r.time().unwrap();
     assert_eq!((s, us), (1_700_000_000, 123_000));
-    r.advance_time(std::time::Duration::from_millis(1_877));
+    r.advance_time(std::time::Duration::from_millis(1_877))
+        .unwrap();
     let (s, us): (u64, u64) = r.time().unwrap();
     assert_eq!((s, us), (1_700_000_002, 0));
-    r.set_time(5_000);
-    assert_eq!(r.now_ms(), 5_000);
+    r.set_time(5_000).unwrap();
+    assert_eq!(r.now_ms().unwrap(), 5_000);
     // TIME replies with text; through `cmd` it reads as any representation.
     let t: (String, String) = r.cmd("TIME").query().unwrap();
     assert_eq!(t, ("5".to_string(), "0".to_string()));

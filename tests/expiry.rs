@@ -21,11 +21,12 @@ fn set(r: &Redis, key: &str, val: &str) {
             Object::string(val.as_bytes().to_vec()),
             false,
         )
-    });
+    })
+    .unwrap();
 }
 
 fn advance_ms(r: &Redis, ms: u64) {
-    r.advance_time(Duration::from_millis(ms));
+    r.advance_time(Duration::from_millis(ms)).unwrap();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ fn deadline_in_the_past_deletes_the_key() {
     assert_eq!(int(&r, &["PEXPIREAT", "d", &T0.to_string()]), 1);
     assert_eq!(int(&r, &["DBSIZE"]), 0);
     // Deleted outright, not through expiry.
-    assert_eq!(r.with_store(|s| s.expired_keys), 0);
+    assert_eq!(r.with_store(|s| s.expired_keys).unwrap(), 0);
 }
 
 #[test]
@@ -274,7 +275,7 @@ fn keys_vanish_on_access_after_their_deadline() {
     assert_eq!(int(&r, &["DBSIZE"]), 2);
     assert_eq!(int(&r, &["EXISTS", "k"]), 0);
     assert_eq!(int(&r, &["DBSIZE"]), 1);
-    assert_eq!(r.with_store(|s| s.expired_keys), 1);
+    assert_eq!(r.with_store(|s| s.expired_keys).unwrap(), 1);
     assert_eq!(int(&r, &["TTL", "k"]), -2);
     assert_eq!(ok(&r, &["TYPE", "k"]), Value::Simple("none".into()));
     assert_eq!(ok(&r, &["GET", "k"]), Value::Nil);
@@ -303,15 +304,19 @@ fn every_lookup_command_expires_lazily() {
         set(&r, "k", "v");
         assert_eq!(int(&r, &["PEXPIRE", "k", "10"]), 1);
         advance_ms(&r, 11);
-        let before = r.with_store(|s| s.expired_keys);
+        let before = r.with_store(|s| s.expired_keys).unwrap();
         let reply = ok(&r, args);
         assert!(
             matches!(reply, Value::Int(0) | Value::Int(-2) | Value::Nil)
                 || reply == Value::Simple("none".into()),
             "{args:?} saw an expired key: {reply:?}"
         );
-        assert_eq!(r.with_store(|s| s.expired_keys), before + 1, "{args:?}");
-        assert_eq!(r.with_store(|s| s.total_keys()), 0, "{args:?}");
+        assert_eq!(
+            r.with_store(|s| s.expired_keys).unwrap(),
+            before + 1,
+            "{args:?}"
+        );
+        assert_eq!(r.with_store(|s| s.total_keys()).unwrap(), 0, "{args:?}");
     }
     set(&r, "k", "v");
     assert_eq!(int(&r, &["PEXPIRE", "k", "10"]), 1);
@@ -331,11 +336,11 @@ fn purge_expired_reclaims_everything_due() {
     }
     advance_ms(&r, 149);
     // Keys with deadlines 100..=148 are due (25 of them); 150 (`k50`) is not.
-    assert_eq!(r.purge_expired(), 25);
-    assert_eq!(r.with_store(|s| s.total_keys()), 75);
-    assert_eq!(r.purge_expired(), 0);
+    assert_eq!(r.purge_expired().unwrap(), 25);
+    assert_eq!(r.with_store(|s| s.total_keys()).unwrap(), 75);
+    assert_eq!(r.purge_expired().unwrap(), 0);
     advance_ms(&r, 1_000);
-    assert_eq!(r.purge_expired(), 25);
+    assert_eq!(r.purge_expired().unwrap(), 25);
     assert_eq!(int(&r, &["DBSIZE"]), 50);
 }
 
@@ -349,12 +354,12 @@ fn active_expiry_runs_during_normal_commands() {
     }
     set(&r, "keep", "v");
     advance_ms(&r, 2_000);
-    assert_eq!(r.with_store(|s| s.total_keys()), 501);
+    assert_eq!(r.with_store(|s| s.total_keys()).unwrap(), 501);
     // Commands that never touch the expired keys still drive reclamation.
     for _ in 0..2_000 {
         assert_eq!(int(&r, &["EXISTS", "keep"]), 1);
     }
-    assert_eq!(r.with_store(|s| s.total_keys()), 1);
+    assert_eq!(r.with_store(|s| s.total_keys()).unwrap(), 1);
     assert_eq!(int(&r, &["DBSIZE"]), 1);
 }
 
@@ -378,12 +383,12 @@ fn active_expiry_covers_every_database() {
 fn replaying_a_log_never_expires_keys() {
     let r = redis();
     set(&r, "k", "v");
-    r.with_store(|s| s.loading = true);
+    r.with_store(|s| s.loading = true).unwrap();
     // A past deadline is stored rather than deleting the key.
     assert_eq!(int(&r, &["PEXPIREAT", "k", "5"]), 1);
     assert_eq!(int(&r, &["EXISTS", "k"]), 1);
     assert_eq!(int(&r, &["PEXPIRETIME", "k"]), 5);
-    r.with_store(|s| s.loading = false);
+    r.with_store(|s| s.loading = false).unwrap();
     assert_eq!(int(&r, &["EXISTS", "k"]), 0);
 }
 
@@ -520,7 +525,7 @@ proptest! {
             }
         }
         // After reclaiming everything due, the store holds exactly the model's live keys.
-        r.purge_expired();
+        r.purge_expired().unwrap();
         let live: Vec<usize> = (0..KEYS.len()).filter(|&k| m.alive(k).is_some()).collect();
         prop_assert_eq!(int(&r, &["DBSIZE"]), live.len() as i64);
         for (k, name) in KEYS.iter().enumerate() {

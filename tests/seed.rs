@@ -53,7 +53,7 @@ fn basic_string_operations() {
     assert_eq!(redis.ttl("session_token").unwrap(), 3600);
     assert_eq!(redis.pttl("temp_key").unwrap(), 5000);
     // A key expires once the clock passes its deadline (Redis: now > when).
-    redis.advance_time(Duration::from_millis(5001));
+    redis.advance_time(Duration::from_millis(5001)).unwrap();
     assert_eq!(redis.get::<_, Option<String>>("temp_key").unwrap(), None);
     assert_eq!(
         redis
@@ -139,7 +139,7 @@ fn hash_operations() {
         .unwrap();
     assert!(redis.expire("session:abc123", 3600).unwrap());
     assert_eq!(redis.ttl("session:abc123").unwrap(), 3600);
-    redis.advance_time(Duration::from_secs(3601));
+    redis.advance_time(Duration::from_secs(3601)).unwrap();
     let session: HashMap<String, String> = redis.hgetall("session:abc123").unwrap();
     assert!(session.is_empty(), "the session expired after an hour");
 }
@@ -314,7 +314,7 @@ fn sorted_set_operations() {
     );
 
     // Use case: time-based ranking with timestamps as scores.
-    let now = redis.now_ms() as f64 / 1000.0;
+    let now = redis.now_ms().unwrap() as f64 / 1000.0;
     redis
         .zadd(
             "recent_posts",
@@ -346,7 +346,7 @@ fn key_expiration() {
     assert!(redis.pexpire("rate_limit", 60000).unwrap());
 
     // Check time to live.
-    redis.advance_time(Duration::from_secs(100));
+    redis.advance_time(Duration::from_secs(100)).unwrap();
     let ttl: i64 = redis.ttl("verification_code").unwrap();
     assert_eq!(ttl, 200, "Key expires in 200 seconds");
     assert_eq!(
@@ -358,7 +358,7 @@ fn key_expiration() {
     // Remove expiration.
     assert!(redis.persist("verification_code").unwrap());
     assert_eq!(redis.ttl("verification_code").unwrap(), -1);
-    redis.advance_time(Duration::from_secs(1000));
+    redis.advance_time(Duration::from_secs(1000)).unwrap();
     assert_eq!(
         redis.get::<_, String>("verification_code").unwrap(),
         "123456",
@@ -376,10 +376,10 @@ fn key_expiration() {
         .hset_mapping("session:abc123", &[("user_id", "1000")])
         .unwrap();
     assert!(redis.expire("session:abc123", 1800).unwrap());
-    redis.advance_time(Duration::from_secs(1800));
+    redis.advance_time(Duration::from_secs(1800)).unwrap();
     assert_eq!(redis.exists("session:abc123").unwrap(), 1);
     assert_eq!(redis.pttl("session:abc123").unwrap(), 0);
-    redis.advance_time(Duration::from_millis(1));
+    redis.advance_time(Duration::from_millis(1)).unwrap();
     assert_eq!(redis.exists("session:abc123").unwrap(), 0);
 
     // Use case: rate limiting, 100 requests per minute.
@@ -397,7 +397,7 @@ fn key_expiration() {
     };
     let allowed = (0..101).filter(|_| request("1000")).count();
     assert_eq!(allowed, 100, "Rate limit exceeded on the 101st request");
-    redis.advance_time(Duration::from_secs(61));
+    redis.advance_time(Duration::from_secs(61)).unwrap();
     assert!(request("1000"), "a new window starts after 60 seconds");
 }
 
@@ -658,7 +658,7 @@ fn caching_layer() {
     // …then hits, until the TTL lapses or the entry is invalidated.
     assert_eq!(get_user_from_cache("1000"), Some(expected.clone()));
     assert_eq!(redis.ttl("cache:user:1000").unwrap(), 3600);
-    redis.advance_time(Duration::from_secs(3601));
+    redis.advance_time(Duration::from_secs(3601)).unwrap();
     assert_eq!(get_user_from_cache("1000"), None);
     cache_user_data("1000", &expected, 3600);
     invalidate_user_cache("1000");
@@ -681,7 +681,7 @@ fn session_management() {
     let mut create_session = |user_id: &str, user_data: &[(&str, &str)]| -> String {
         let session_id = new_session_id();
         let session_key = format!("session:{session_id}");
-        let created_at = (redis.now_ms() as f64 / 1000.0).to_string();
+        let created_at = (redis.now_ms().unwrap() as f64 / 1000.0).to_string();
         let mut fields = vec![("user_id", user_id), ("created_at", created_at.as_str())];
         fields.extend_from_slice(user_data);
         redis.hset_mapping(&session_key, &fields).unwrap();
@@ -712,12 +712,12 @@ fn session_management() {
     assert_eq!(session["role"], "admin");
 
     // Refreshing pushes the expiry back to a full hour.
-    redis.advance_time(Duration::from_secs(3000));
+    redis.advance_time(Duration::from_secs(3000)).unwrap();
     assert!(refresh_session(&sid));
-    redis.advance_time(Duration::from_secs(3000));
+    redis.advance_time(Duration::from_secs(3000)).unwrap();
     assert_eq!(get_session(&sid)["name"], "John");
     // Untouched for an hour: gone, and cannot be refreshed.
-    redis.advance_time(Duration::from_secs(601));
+    redis.advance_time(Duration::from_secs(601)).unwrap();
     assert!(get_session(&sid).is_empty());
     assert!(!refresh_session(&sid));
 
@@ -758,7 +758,7 @@ fn rate_limiting() {
     let redis = redis();
     for i in 1..=10 {
         assert_eq!(check_rate_limit(&redis, "user123", 10, 60), (true, i, 10));
-        redis.advance_time(Duration::from_secs(1));
+        redis.advance_time(Duration::from_secs(1)).unwrap();
     }
     // Rate limit exceeded: "try again in 50 seconds".
     let (allowed, current, limit) = check_rate_limit(&redis, "user123", 10, 60);
@@ -767,7 +767,7 @@ fn rate_limiting() {
     // Another user is independent.
     assert_eq!(check_rate_limit(&redis, "user456", 10, 60), (true, 1, 10));
     // The window ends.
-    redis.advance_time(Duration::from_secs(51));
+    redis.advance_time(Duration::from_secs(51)).unwrap();
     assert_eq!(check_rate_limit(&redis, "user123", 10, 60), (true, 1, 10));
 }
 
@@ -834,7 +834,7 @@ fn cache_aside_pattern() {
     assert_eq!(get_data("report"), r#"{"key":"report","value":42}"#);
     assert_eq!(get_data("report"), r#"{"key":"report","value":42}"#);
     assert_eq!(get_data("other"), r#"{"key":"other","value":42}"#);
-    redis.advance_time(Duration::from_secs(3601));
+    redis.advance_time(Duration::from_secs(3601)).unwrap();
     assert_eq!(get_data("report"), r#"{"key":"report","value":42}"#);
     assert_eq!(source_reads, vec!["report", "other", "report"]);
 }
@@ -873,7 +873,7 @@ fn distributed_lock() {
     assert!(release_lock("lock:resource", &first));
     let second = acquire_lock("lock:resource", 10).expect("released lock");
     // A crashed holder's lock times out.
-    redis.advance_time(Duration::from_secs(11));
+    redis.advance_time(Duration::from_secs(11)).unwrap();
     let third = acquire_lock("lock:resource", 10).expect("expired lock");
     assert!(!release_lock("lock:resource", &second));
     assert!(release_lock("lock:resource", &third));

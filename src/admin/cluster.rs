@@ -17,10 +17,12 @@
 //!   saying so.
 //! - The node id is derived from the store's seed (deterministic, like the rest of emu) and
 //!   is not persisted in a `nodes.conf`; the epochs live as long as the store.
-//! - GETKEYSINSLOT lists the slot's keys ordered by their hash, not newest first. Like
-//!   Redis, COUNTKEYSINSLOT and GETKEYSINSLOT read a per-slot index
-//!   ([`crate::keyspace::slots`]); emu builds it on the first of them (one scan of the
-//!   database), not at startup, and keeps it from then on.
+//! - GETKEYSINSLOT lists a slot's keys newest first, as Redis 7.0's slot-to-keys lists do
+//!   ([`crate::keyspace::slots`]), from the per-slot index that cluster mode keeps from the
+//!   first command on. Keys that were in the table when the index was (re)built — loaded
+//!   from a snapshot or RDB file, or inserted directly by a loader — are listed in the
+//!   table's order, not in Redis's load order; and keys whose 64-bit hashes collide in one
+//!   slot share a place.
 
 use crate::engine::spec::{dispatch_sub, help_reply, Sub};
 use crate::engine::{flags::*, ClusterNode, CommandSpec, Ctx};

@@ -811,7 +811,7 @@ fn serve(a: ServeArgs) {
                     load_note = Some(if created {
                         format!("emu: created data directory {d}")
                     } else {
-                        let keys = r.with_store(|s| s.total_keys());
+                        let keys = r.with_store(|s| s.total_keys()).unwrap_or(0);
                         format!(
                             "emu: loaded {keys} keys from {d} in {} ms",
                             started.elapsed().as_millis()
@@ -831,7 +831,7 @@ fn serve(a: ServeArgs) {
         ("enable-protected-configs", &a.enable_protected_configs),
         ("cluster-enabled", &a.cluster_enabled),
     ] {
-        if let Err(why) = redis.with_store(|s| s.config.set_initial(name, value.as_bytes())) {
+        if let Ok(Err(why)) = redis.with_store(|s| s.config.set_initial(name, value.as_bytes())) {
             eprintln!("emu: --{name}: {why}");
             std::process::exit(2);
         }
@@ -852,14 +852,17 @@ fn serve(a: ServeArgs) {
                 std::process::exit(2);
             }
         }
-        if let Err(why) = redis.with_store(|s| s.config.set_initial(name, value.as_bytes())) {
+        if let Ok(Err(why)) = redis.with_store(|s| s.config.set_initial(name, value.as_bytes())) {
             eprintln!("emu: --{name}: {why}");
             std::process::exit(2);
         }
     }
-    let disable_thp = redis.with_store(|s| {
-        emu::config::lookup(b"disable-thp").is_some_and(|(spec, _)| spec.get(&s.config) == "yes")
-    });
+    let disable_thp = redis
+        .with_store(|s| {
+            emu::config::lookup(b"disable-thp")
+                .is_some_and(|(spec, _)| spec.get(&s.config) == "yes")
+        })
+        .unwrap_or(false);
     if disable_thp {
         alloc_ffi::disable_thp();
     }

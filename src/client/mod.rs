@@ -157,7 +157,7 @@ impl Default for Redis {
 ///     .databases(4)
 ///     .build();
 /// redis.set_options("otp", "123456", emu::SetOptions::default().ex(60))?;
-/// redis.advance_time(Duration::from_secs(61));
+/// redis.advance_time(Duration::from_secs(61))?;
 /// assert_eq!(redis.get::<_, Option<String>>("otp")?, None);
 /// # Ok::<(), emu::Error>(())
 /// ```
@@ -368,9 +368,9 @@ impl Redis {
     ///
     /// Methods that manage an embedded store have no store to act on here:
     /// [`Redis::with_store`], [`Redis::set_time`], [`Redis::advance_time`],
-    /// [`Redis::now_ms`], [`Redis::purge_expired`] and [`Redis::monitor`] panic on a remote
-    /// handle with a message naming the method and the URL (check first with
-    /// [`Redis::embedded`], which returns that message as an `Err`);
+    /// [`Redis::now_ms`], [`Redis::purge_expired`] and [`Redis::monitor`] return an error
+    /// of kind [`ErrorKind::Other`](crate::ErrorKind::Other) on a remote handle, naming the
+    /// method and the URL (the same as [`Redis::embedded`]'s);
     /// [`Redis::persistence`] is `None`; the redis-rs adapter (`emu::adapters::redis_rs`)
     /// answers every command with an error (use redis-rs's own client for a server). A
     /// seed or clock is the server's business: [`Builder`] options do not apply.
@@ -423,12 +423,14 @@ impl Redis {
     /// fixture); on a remote handle (feature `remote`) an error of kind
     /// [`ErrorKind::Other`](crate::ErrorKind::Other) saying that `what` needs an embedded
     /// store. The embedded-only methods ([`Redis::with_store`], the clock methods,
-    /// [`Redis::purge_expired`], [`Redis::monitor`]) panic with this message on a remote
-    /// handle; code that may run on either checks first:
+    /// [`Redis::purge_expired`], [`Redis::monitor`]) return this error on a remote handle;
+    /// code that may run on either can also check first:
     ///
     /// ```
     /// let r = emu::from_url("emu://memory")?;
-    /// r.embedded("advance_time")?.advance_time(std::time::Duration::from_secs(5));
+    /// if r.embedded("advance_time").is_ok() {
+    ///     r.advance_time(std::time::Duration::from_secs(5))?;
+    /// }
     /// # Ok::<(), emu::Error>(())
     /// ```
     pub fn embedded(&self, what: &str) -> Result<&Redis> {
@@ -448,14 +450,17 @@ impl Redis {
         Ok(self)
     }
 
-    /// The local store of an embedded handle; panics with [`Redis::embedded`]'s message on a
-    /// remote one (an embedded-only method called on it is a programming error that must
-    /// not silently act on nothing).
-    fn local(&self, what: &str) -> &Shared {
-        match self.embedded(what) {
-            Ok(r) => &r.shared,
-            Err(e) => panic!("emu: {}", e.message()),
-        }
+    /// The local store of an embedded handle, or [`Redis::embedded`]'s error on a remote
+    /// one (an embedded-only method called on it must not silently act on nothing).
+    fn local(&self, what: &str) -> Result<&Shared> {
+        Ok(&self.embedded(what)?.shared)
+    }
+
+    /// Runs `f` on this handle's own store, for front ends in this crate that only ever
+    /// hold embedded handles (the RESP server refuses remote ones when it is built). On a
+    /// remote handle it would act on the handle's private seeding store, never a server.
+    pub(crate) fn with_local_store<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        f(&mut self.shared.lock())
     }
 
     /// 128 random bits for a [`Lock`] token: from the store's seeded RNG (on a remote
@@ -688,17 +693,20 @@ impl Redis {
     ///
     /// ```
     /// let redis = emu::Redis::new();
-    /// let mon = redis.monitor();
+    /// let mon = redis.monitor()?;
     /// redis.cmd("SET").arg("k").arg("v").query::<()>()?;
     /// let line = mon.next_timeout(std::time::Duration::from_secs(1)).unwrap();
     /// assert!(line.ends_with(r#"[0 embedded] "SET" "k" "v""#));
     /// # Ok::<(), emu::Error>(())
     /// ```
     ///
-    /// # Panics
-    /// On a remote handle (see [`Redis::embedded`]).
-    pub fn monitor(&self) -> crate::admin::monitor::Monitor {
-        crate::admin::monitor::Monitor::attach(self.local("Redis::monitor"))
+    /// # Errors
+    /// On a remote handle, [`Redis::embedded`]'s error (kind `Other`): a server's own
+    /// MONITOR is a connection of its own — `redis-cli monitor`.
+    pub fn monitor(&self) -> Result<crate::admin::monitor::Monitor> {
+        Ok(crate::admin::monitor::Monitor::attach(
+            self.local("Redis::monitor")?,
+        ))
     }
 
     /// A new, empty transactional [`Pipeline`] on this handle (same store, same session):
@@ -718,50 +726,55 @@ impl Redis {
 
     /// Runs `f` with exclusive access to the store (tests, persistence).
     ///
-    /// # Panics
-    /// On a remote handle (see [`Redis::embedded`]).
-    pub fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
-        f(&mut self.local("Redis::with_store").lock())
+    /// # Errors
+    /// On a remote handle, [`Redis::embedded`]'s error (kind `Other`; `f` does not run).
+    pub fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> T) -> Result<T> {
+        Ok(f(&mut self.local("Redis::with_store")?.lock()))
     }
 
     /// Sets the manual clock to `unix_ms` (switching to a manual clock if needed). Every
     /// handle of the store sees the new time; keys whose expiry has passed are gone on
     /// their next access.
     ///
-    /// # Panics
-    /// On a remote handle (see [`Redis::embedded`]): a server's clock is not emu's.
-    pub fn set_time(&self, unix_ms: u64) {
-        self.local("Redis::set_time").lock().clock = Clock::Manual(unix_ms);
+    /// # Errors
+    /// On a remote handle, [`Redis::embedded`]'s error (kind `Other`): a server's clock is
+    /// not emu's.
+    pub fn set_time(&self, unix_ms: u64) -> Result<()> {
+        self.local("Redis::set_time")?.lock().clock = Clock::Manual(unix_ms);
+        Ok(())
     }
 
     /// Advances the manual clock by `by` (switching from the system clock freezes it at the
     /// current wall time first): `r.advance_time(Duration::from_secs(61))` lets a 60-second
     /// TTL lapse instantly.
     ///
-    /// # Panics
-    /// On a remote handle (see [`Redis::embedded`]).
-    pub fn advance_time(&self, by: std::time::Duration) {
-        let mut s = self.local("Redis::advance_time").lock();
+    /// # Errors
+    /// On a remote handle, [`Redis::embedded`]'s error (kind `Other`).
+    pub fn advance_time(&self, by: std::time::Duration) -> Result<()> {
+        let mut s = self.local("Redis::advance_time")?.lock();
         let now = s.clock.now_ms();
         s.clock = Clock::Manual(now + by.as_millis() as u64);
+        Ok(())
     }
 
     /// The store's current time in Unix milliseconds.
     ///
-    /// # Panics
-    /// On a remote handle (see [`Redis::embedded`]; the server's time is `TIME`).
-    pub fn now_ms(&self) -> u64 {
-        self.local("Redis::now_ms").lock().clock.now_ms()
+    /// # Errors
+    /// On a remote handle, [`Redis::embedded`]'s error (kind `Other`; the server's time is
+    /// `TIME`).
+    pub fn now_ms(&self) -> Result<u64> {
+        Ok(self.local("Redis::now_ms")?.lock().clock.now_ms())
     }
 
     /// Reclaims every expired key now (normally done incrementally); returns how many.
     ///
-    /// # Panics
-    /// On a remote handle (see [`Redis::embedded`]).
-    pub fn purge_expired(&self) -> usize {
-        self.local("Redis::purge_expired")
+    /// # Errors
+    /// On a remote handle, [`Redis::embedded`]'s error (kind `Other`).
+    pub fn purge_expired(&self) -> Result<usize> {
+        Ok(self
+            .local("Redis::purge_expired")?
             .lock()
-            .active_expire(usize::MAX)
+            .active_expire(usize::MAX))
     }
 }
 

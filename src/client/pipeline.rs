@@ -85,6 +85,10 @@ fn watch_error() -> Error {
 
 /// The replies of the commands not marked [`Pipeline::ignore`].
 fn keep(replies: Vec<Value>, ignored: &[bool]) -> Vec<Value> {
+    if replies.len() == ignored.len() && !ignored.contains(&true) {
+        // Nothing to drop (the usual case): the replies as they came.
+        return replies;
+    }
     replies
         .into_iter()
         .zip(ignored)

@@ -136,7 +136,7 @@ mod tests {
     use std::time::Duration;
 
     fn keys(r: &crate::Redis) -> usize {
-        r.with_store(|s| s.dbs[0].len())
+        r.with_local_store(|s| s.dbs[0].len())
     }
 
     #[test]
@@ -158,14 +158,14 @@ mod tests {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        assert_eq!(r.with_store(|s| s.expired_keys), 1000);
+        assert_eq!(r.with_local_store(|s| s.expired_keys), 1000);
     }
 
     #[test]
     fn manual_clock_store_is_never_touched() {
         let r = crate::Redis::builder().manual_clock(1_000_000).build();
         r.execute(&[b"SET", b"k", b"v", b"PX", b"10"]).unwrap();
-        r.advance_time(Duration::from_secs(1));
+        r.advance_time(Duration::from_secs(1)).unwrap();
         std::thread::sleep(Duration::from_millis(400));
         // Expired by the manual clock, but nothing happens until a command looks.
         assert_eq!(keys(&r), 1);

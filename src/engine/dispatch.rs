@@ -90,6 +90,13 @@ fn execute_unit(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Res
     if let Err(e) = admit(store, session, spec, argv) {
         return reject_argv(store, session, Some(spec), Some(argv), e);
     }
+    // Cluster mode: the per-slot key index follows every key added from the first command
+    // on (log replay included), so GETKEYSINSLOT lists them newest first as Redis does.
+    if store.config.cluster_enabled {
+        if let Some(db0) = store.dbs.first_mut() {
+            db0.track_slots();
+        }
+    }
     // Cluster mode: every key of the command (of the whole transaction, for EXEC) must hash
     // to one slot. A refused EXEC discards the transaction and answers CROSSSLOT itself.
     if store.config.cluster_enabled && !store.loading && crosses_slots(store, session, spec, argv) {

@@ -516,6 +516,15 @@ impl Db {
         }
     }
 
+    /// Keeps the slot index from now on (cluster mode: the dispatcher calls it before every
+    /// command, so keys are indexed, in order, as they are added; see [`slots`]). Builds
+    /// it if there is none.
+    pub fn track_slots(&mut self) {
+        if self.slots.is_none() {
+            self.slots = Some(Box::new(slots::SlotIndex::build(&self.dict)));
+        }
+    }
+
     /// The slot index, built now if there is none or it no longer fits the table (see
     /// [`slots`]).
     fn slot_index(&mut self) -> &slots::SlotIndex {
@@ -531,8 +540,8 @@ impl Db {
         self.slot_index().count(slot)
     }
 
-    /// The keys in hash slot `slot`, ordered by hash (CLUSTER GETKEYSINSLOT). Builds the
-    /// slot index on first use.
+    /// The keys in hash slot `slot`, newest first as in Redis 7.0 (CLUSTER GETKEYSINSLOT;
+    /// see [`slots`]). Builds the slot index if there is none.
     pub fn keys_in_slot(&mut self, slot: u16) -> impl Iterator<Item = &[u8]> {
         self.slot_index();
         let ix = self.slots.as_deref().expect("built by slot_index");
@@ -545,7 +554,7 @@ impl Db {
         self.slots.as_ref().is_none_or(|ix| ix.matches(&self.dict))
     }
 
-    /// True if the slot index exists (cluster mode, after its first use).
+    /// True if the slot index exists (cluster mode, from the first command on).
     pub fn has_slot_index(&self) -> bool {
         self.slots.is_some()
     }

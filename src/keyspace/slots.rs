@@ -6,12 +6,20 @@
 //! the key)` pair per key (keys colliding on all 64 bits in one slot share a pair), resolved
 //! through the table's bucket for that hash, plus a count per slot.
 //!
-//! It exists only in cluster mode: a [`super::Db`] has none until the first COUNTKEYSINSLOT
-//! or GETKEYSINSLOT builds it (one scan); from then on the `Db` methods that add or remove a
-//! key keep it. Loaders that fill the table directly drop it ([`super::Db::recount`]), and
-//! a count that disagrees with the table's makes the next use rebuild it.
+//! GETKEYSINSLOT lists a slot's keys newest first, as Redis 7.0 does: its slot-to-keys
+//! lists put each key added to the database (SET of a new key, RENAME's and COPY's
+//! destination, a key re-created after it expired or emptied) at the head, and an
+//! overwrite keeps the key where it was. Each pair gets an ever-growing sequence number
+//! when it enters the index and is ordered by it, latest first. (Keys sharing a pair sit at
+//! the first one's place.)
+//!
+//! In cluster mode the dispatcher asks every database-0 command to keep the index
+//! ([`super::Db::track_slots`]) before it runs, so it follows every key from the first
+//! command on, log replay included. Loaders that fill the table directly drop it
+//! ([`super::Db::recount`]), and a count that disagrees with the table's makes the next use
+//! rebuild it; a rebuilt index holds the keys there were in the table's order.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::util::dict::hash_bytes;
 use crate::util::slot::{key_hash_slot, SLOTS};
@@ -19,13 +27,18 @@ use crate::util::Dict;
 
 use super::Entry;
 
-/// Keys per slot, by hash (see the module docs).
+/// Keys per slot, newest first (see the module docs).
 #[derive(Clone, Debug)]
 pub struct SlotIndex {
     /// Number of keys in each slot.
     counts: Box<[u32]>,
-    /// `(slot, hash)` of every key.
-    members: BTreeSet<(u16, u64)>,
+    /// `(slot, rank, hash)` of every pair: a slot's pairs in rank order, the newest
+    /// first (rank = `u64::MAX` − sequence number).
+    members: BTreeSet<(u16, u64, u64)>,
+    /// The rank of each `(slot, hash)` pair in `members`.
+    ranks: HashMap<(u16, u64), u64>,
+    /// The next pair's sequence number.
+    next: u64,
     /// Sum of `counts`: must equal the table's length.
     total: usize,
 }
@@ -36,6 +49,8 @@ impl SlotIndex {
         let mut ix = SlotIndex {
             counts: vec![0; SLOTS as usize].into_boxed_slice(),
             members: BTreeSet::new(),
+            ranks: HashMap::new(),
+            next: 0,
             total: 0,
         };
         for k in dict.keys() {
@@ -54,7 +69,13 @@ impl SlotIndex {
         let slot = key_hash_slot(key);
         self.counts[slot as usize] += 1;
         self.total += 1;
-        self.members.insert((slot, hash_bytes(key)));
+        let h = hash_bytes(key);
+        if let std::collections::hash_map::Entry::Vacant(v) = self.ranks.entry((slot, h)) {
+            let rank = u64::MAX - self.next;
+            self.next += 1;
+            v.insert(rank);
+            self.members.insert((slot, rank, h));
+        }
     }
 
     /// Forgets `key`, just removed from `dict`.
@@ -65,7 +86,9 @@ impl SlotIndex {
         self.total = self.total.saturating_sub(1);
         let h = hash_bytes(key);
         if !dict.with_hash(h).any(|(k, _)| key_hash_slot(k) == slot) {
-            self.members.remove(&(slot, h));
+            if let Some(rank) = self.ranks.remove(&(slot, h)) {
+                self.members.remove(&(slot, rank, h));
+            }
         }
     }
 
@@ -74,24 +97,37 @@ impl SlotIndex {
         self.counts.get(slot as usize).copied().unwrap_or(0) as usize
     }
 
-    /// The keys of `dict` in `slot`, ordered by hash.
+    /// The keys of `dict` in `slot`, the most recently added first.
     pub fn keys<'a>(
         &'a self,
         dict: &'a Dict<Entry>,
         slot: u16,
     ) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.members
-            .range((slot, 0)..=(slot, u64::MAX))
-            .flat_map(move |&(_, h)| {
+            .range((slot, 0, 0)..=(slot, u64::MAX, u64::MAX))
+            .flat_map(move |&(_, _, h)| {
                 dict.with_hash(h)
                     .filter(move |(k, _)| key_hash_slot(k) == slot)
                     .map(|(k, _)| k)
             })
     }
 
-    /// True if this index equals one built from `dict` now (a check for tests).
+    /// True if this index holds what one built from `dict` now would, order aside (a
+    /// check for tests), and its two maps agree.
     pub fn matches(&self, dict: &Dict<Entry>) -> bool {
         let fresh = SlotIndex::build(dict);
-        fresh.total == self.total && fresh.counts == self.counts && fresh.members == self.members
+        let pairs = |ix: &SlotIndex| {
+            let mut p: Vec<(u16, u64)> = ix.members.iter().map(|&(s, _, h)| (s, h)).collect();
+            p.sort_unstable();
+            p
+        };
+        fresh.total == self.total
+            && fresh.counts == self.counts
+            && pairs(&fresh) == pairs(self)
+            && self.ranks.len() == self.members.len()
+            && self
+                .members
+                .iter()
+                .all(|&(s, r, h)| self.ranks.get(&(s, h)) == Some(&r))
     }
 }

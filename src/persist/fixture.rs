@@ -20,7 +20,7 @@ use crate::keyspace::Clock;
 /// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1");
 /// // Loaded into memory; the directory is never written; the clock frozen at 1 s past 2023-11-14.
 /// let redis = Redis::builder().fixture(&dir, FixtureClock::At(1_700_000_001_000))?;
-/// assert_eq!(redis.now_ms(), 1_700_000_001_000);
+/// assert_eq!(redis.now_ms()?, 1_700_000_001_000);
 /// # Ok::<(), emu::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -371,12 +371,14 @@ impl Remote {
                     .run_async(&[&[b"CLUSTER", b"SLOTS"]], false, false)
                     .await
                 {
-                    Ok(r) => first(r).and_then(reply_result),
+                    Ok(r) => first(r)
+                        .and_then(reply_result)
+                        .map(|v| (v, node.addr.clone())),
                     Err(e) => Err(e),
                 },
                 Err(e) => Err(e),
             };
-            match reply.and_then(|v| self.install_slots(v)) {
+            match reply.and_then(|(v, from)| self.install_slots(v, &from)) {
                 Ok(()) => return Ok(()),
                 Err(e) => last = e,
             }

@@ -205,7 +205,7 @@ struct Node {
 #[derive(Clone, Debug, Default)]
 pub struct RemoteOptions {
     /// PEM file of the CA certificate(s) that signed the server's certificate (TLS; trusted
-    /// on top of the built-in roots). Also settable as `ca_file=PATH` in the URL's query.
+    /// instead of the built-in webpki roots, as redis-rs does). Also settable as `ca_file=PATH` in the URL's query.
     pub ca_file: Option<std::path::PathBuf>,
 }
 
@@ -363,8 +363,9 @@ impl Remote {
     /// | `remote+rediss://[[user]:password@]host[:port][/db][?insecure]` | a server over TLS (feature `tls`) |
     /// | `remote+rediss+cluster://host:port[,host:port…][?insecure]` | a Redis Cluster over TLS (feature `tls`) |
     ///
-    /// With TLS the server's certificate is checked against the webpki roots and the
-    /// system's, plus `ca_file=PATH` from the query or [`RemoteOptions::ca_file`];
+    /// With TLS the server's certificate is checked against the webpki roots, or against
+    /// the certificates of `ca_file=PATH` from the query or [`RemoteOptions::ca_file`]
+    /// when one is given (redis-rs's rule; the sync Pub/Sub connection follows it too);
     /// `?insecure` skips the check (as redis-rs's `#insecure`). Without the `tls` feature a
     /// `rediss` URL is a connection error saying so.
     ///
@@ -505,12 +506,14 @@ impl Remote {
         for node in self.slot_sources() {
             let reply = match node {
                 Ok(node) => match node.run(&[&[b"CLUSTER", b"SLOTS"]]) {
-                    Ok(r) => first(r).and_then(reply_result),
+                    Ok(r) => first(r)
+                        .and_then(reply_result)
+                        .map(|v| (v, node.addr.clone())),
                     Err(e) => Err(e),
                 },
                 Err(e) => Err(e),
             };
-            match reply.and_then(|v| self.install_slots(v)) {
+            match reply.and_then(|(v, from)| self.install_slots(v, &from)) {
                 Ok(()) => return Ok(()),
                 Err(e) => last = e,
             }
@@ -544,18 +547,22 @@ impl Remote {
         out
     }
 
-    /// Replaces the slot map with a CLUSTER SLOTS reply's.
-    fn install_slots(&self, v: Value) -> Result<()> {
+    /// Replaces the slot map with a CLUSTER SLOTS reply's; `from` is the address of the
+    /// node that answered.
+    fn install_slots(&self, v: Value, from: &str) -> Result<()> {
         let Target::Cluster { map, .. } = &self.target else {
             return Ok(());
         };
-        let new = self.parse_slots(v, &map.read())?;
+        let new = self.parse_slots(v, &map.read(), from)?;
         *map.write() = new;
         Ok(())
     }
 
     /// A [`SlotMap`] from a CLUSTER SLOTS reply, reusing the pools of known masters.
-    fn parse_slots(&self, v: Value, old: &SlotMap) -> Result<SlotMap> {
+    /// An empty host means the host of the node that answered (`answered_by`), as Redis 7.0's
+    /// CLUSTER SLOTS documentation says: a node that never learnt its own address (a lone
+    /// node given all slots, `emu serve --cluster-enabled yes`) answers `""`.
+    fn parse_slots(&self, v: Value, old: &SlotMap, answered_by: &str) -> Result<SlotMap> {
         let bad = || Error::conversion("unexpected CLUSTER SLOTS reply");
         let Value::Array(ranges) = v else {
             return Err(bad());
@@ -580,7 +587,13 @@ impl Remote {
             let Some(Value::Int(port)) = master.get(1) else {
                 return Err(bad());
             };
-            let host = if host.contains(':') {
+            let host = if host.is_empty() {
+                // `answered_by` is `host:port` (IPv6 hosts already in brackets).
+                answered_by
+                    .rsplit_once(':')
+                    .map_or(answered_by, |(h, _)| h)
+                    .to_string()
+            } else if host.contains(':') {
                 format!("[{host}]")
             } else {
                 host
@@ -1267,7 +1280,10 @@ impl Handle {
     /// server, or the cluster's first master (PUBLISH reaches every node of a cluster).
     pub fn subscriber(&self) -> Result<subscriber::Subscriber> {
         let node = self.remote.node_for(None)?;
-        subscriber::Subscriber::connect(node.client.get_connection_info())
+        subscriber::Subscriber::connect(
+            node.client.get_connection_info(),
+            self.remote.trust.root_pem.as_deref(),
+        )
     }
 }
 

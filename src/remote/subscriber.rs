@@ -1,5 +1,11 @@
-//! The connection of a remote `PubSub`: a socket of its own (TCP or Unix, with AUTH from
-//! the URL), speaking RESP2 so every message is a plain array.
+//! The connection of a remote `PubSub`: a socket of its own (TCP, TLS over TCP with
+//! feature `tls`, or Unix, with AUTH from the URL), speaking RESP2 so every message is a
+//! plain array.
+//!
+//! TLS is rustls with the trust the handle's data connections use (redis-rs's rules):
+//! the CA file's certificates when one is given, else the webpki roots; `insecure` skips
+//! the certificate check (and sends no SNI). A read timeout in the middle of a TLS record
+//! leaves the partial record in rustls's buffer, as the plain buffer below does.
 //!
 //! Not a redis-rs connection: a subscriber reads with short timeouts (to notice a stop
 //! request or a `get_message` deadline), and redis-rs's sync connection treats a timed-out
@@ -14,6 +20,8 @@ use crate::value::Value;
 
 enum Stream {
     Tcp(std::net::TcpStream),
+    #[cfg(feature = "tls")]
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream>>),
     #[cfg(unix)]
     Unix(std::os::unix::net::UnixStream),
 }
@@ -37,14 +45,27 @@ fn io_err(e: std::io::Error) -> Error {
 }
 
 impl Subscriber {
-    /// Connects to the server `info` names and authenticates as it says.
-    pub(crate) fn connect(info: &redis::ConnectionInfo) -> Result<Subscriber> {
+    /// Connects to the server `info` names and authenticates as it says; `root_pem` is
+    /// the CA file's contents for a TLS address (None: the webpki roots).
+    pub(crate) fn connect(
+        info: &redis::ConnectionInfo,
+        root_pem: Option<&[u8]>,
+    ) -> Result<Subscriber> {
+        #[cfg(not(feature = "tls"))]
+        let _ = root_pem;
         let stream = match info.addr() {
             redis::ConnectionAddr::Tcp(host, port) => {
                 let s = std::net::TcpStream::connect((host.as_str(), *port)).map_err(io_err)?;
                 let _ = s.set_nodelay(true);
                 Stream::Tcp(s)
             }
+            #[cfg(feature = "tls")]
+            redis::ConnectionAddr::TcpTls {
+                host,
+                port,
+                insecure,
+                ..
+            } => Stream::Tls(Box::new(tls::connect(host, *port, *insecure, root_pem)?)),
             #[cfg(unix)]
             redis::ConnectionAddr::Unix(path) => {
                 Stream::Unix(std::os::unix::net::UnixStream::connect(path).map_err(io_err)?)
@@ -79,6 +100,8 @@ impl Subscriber {
         super::pack(&mut out, argv);
         match &mut self.stream {
             Stream::Tcp(s) => s.write_all(&out),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => tls::write(s, &out),
             #[cfg(unix)]
             Stream::Unix(s) => s.write_all(&out),
         }
@@ -97,6 +120,11 @@ impl Subscriber {
             let n = match &mut self.stream {
                 Stream::Tcp(s) => {
                     s.set_read_timeout(t).map_err(io_err)?;
+                    s.read(&mut chunk)
+                }
+                #[cfg(feature = "tls")]
+                Stream::Tls(s) => {
+                    s.sock.set_read_timeout(t).map_err(io_err)?;
                     s.read(&mut chunk)
                 }
                 #[cfg(unix)]
@@ -124,6 +152,134 @@ impl Subscriber {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(io_err(e)),
             }
+        }
+    }
+}
+
+#[cfg(feature = "tls")]
+mod tls {
+    use std::io::Write;
+    use std::net::TcpStream;
+    use std::sync::Arc;
+
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::crypto::CryptoProvider;
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore};
+    use rustls::{SignatureScheme, StreamOwned};
+
+    use super::io_err;
+    use crate::error::{Error, ErrorKind, Result};
+
+    fn tls_err(what: &str, e: impl std::fmt::Display) -> Error {
+        Error::new(ErrorKind::Connection, format!("TLS error: {what}: {e}"))
+    }
+
+    /// Connects to `host:port` and completes the TLS handshake.
+    pub(super) fn connect(
+        host: &str,
+        port: u16,
+        insecure: bool,
+        root_pem: Option<&[u8]>,
+    ) -> Result<StreamOwned<ClientConnection, TcpStream>> {
+        // The process-wide provider the handle's connections use (installed by
+        // `Remote::connect` for a TLS URL, or by the program).
+        let provider = CryptoProvider::get_default()
+            .cloned()
+            .ok_or_else(|| tls_err("setup", "rustls has no crypto provider installed"))?;
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| tls_err("protocol versions", e))?;
+        let mut config = if insecure {
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(NoCheck(provider)))
+                .with_no_client_auth()
+        } else {
+            let mut roots = RootCertStore::empty();
+            match root_pem {
+                Some(pem) => {
+                    for cert in CertificateDer::pem_slice_iter(pem) {
+                        let cert = cert.map_err(|e| tls_err("the CA file", e))?;
+                        roots.add(cert).map_err(|e| tls_err("the CA file", e))?;
+                    }
+                }
+                None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        };
+        config.enable_sni = !insecure;
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|e| tls_err(&format!("server name {host:?}"), e))?;
+        let conn = ClientConnection::new(Arc::new(config), name)
+            .map_err(|e| tls_err("client setup", e))?;
+        let sock = TcpStream::connect((host, port)).map_err(io_err)?;
+        let _ = sock.set_nodelay(true);
+        let mut stream = StreamOwned::new(conn, sock);
+        // The handshake now, so an untrusted certificate fails the subscription that
+        // opened the connection.
+        while stream.conn.is_handshaking() {
+            stream.conn.complete_io(&mut stream.sock).map_err(io_err)?;
+        }
+        Ok(stream)
+    }
+
+    /// Writes `data` and hands all of it to the socket.
+    pub(super) fn write(
+        s: &mut StreamOwned<ClientConnection, TcpStream>,
+        data: &[u8],
+    ) -> std::io::Result<()> {
+        s.write_all(data)?;
+        s.flush()
+    }
+
+    /// `?insecure`: every certificate is accepted (signatures are still checked).
+    #[derive(Debug)]
+    struct NoCheck(Arc<CryptoProvider>);
+
+    impl ServerCertVerifier for NoCheck {
+        fn verify_server_cert(
+            &self,
+            _end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp_response: &[u8],
+            _now: UnixTime,
+        ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
         }
     }
 }

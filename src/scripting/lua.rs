@@ -905,7 +905,7 @@ mod tests {
 
     /// Runs `EVAL script numkeys keys…` on the store of `r`.
     fn eval(r: &crate::Redis, argv: &[&str]) -> Value {
-        r.with_store(|store| {
+        r.with_local_store(|store| {
             let mut session = Session::default();
             let mut full: Vec<&[u8]> = vec![b"EVAL"];
             full.extend(argv.iter().map(|a| a.as_bytes()));
@@ -951,7 +951,7 @@ mod tests {
         }
         r.execute(&[b"SET", b"small", b"v"]).unwrap();
         assert_eq!(eval(&r, &["return 1", "0"]), Value::Int(1));
-        r.with_store(|store| {
+        r.with_local_store(|store| {
             crate::scripting::commands::with_slot(store, |slot| {
                 let lua = slot.eval.as_ref().expect("the EVAL state").lua();
                 let used = lua.used_memory();
@@ -983,7 +983,7 @@ mod tests {
             matches!(&reply, Value::Error(e) if e.contains("not enough memory")),
             "{reply:?}"
         );
-        r.with_store(|store| {
+        r.with_local_store(|store| {
             crate::scripting::commands::with_slot(store, |slot| {
                 let _ = slot
                     .eval

@@ -166,7 +166,7 @@ impl Server {
         if self.embedded("Server::requirepass").is_err() {
             return self;
         }
-        self.redis.with_store(|s| {
+        self.redis.with_local_store(|s| {
             s.config
                 .set_initial("requirepass", password.as_bytes())
                 .expect("requirepass takes any text");
@@ -181,7 +181,7 @@ impl Server {
     pub fn aclfile(self, path: impl AsRef<std::path::Path>) -> std::result::Result<Server, String> {
         self.embedded("Server::aclfile")?;
         self.redis
-            .with_store(|s| crate::acl::use_file(s, path.as_ref()))?;
+            .with_local_store(|s| crate::acl::use_file(s, path.as_ref()))?;
         Ok(self)
     }
 
@@ -229,19 +229,19 @@ impl Server {
         match self.opts.tcp_backlog {
             Some(n) => self
                 .redis
-                .with_store(|s| {
+                .with_local_store(|s| {
                     s.config
                         .set_initial("tcp-backlog", n.to_string().as_bytes())
                 })
                 .map_err(invalid_option)?,
             None => {
-                let n = self.redis.with_store(|s| s.config.tcp_backlog);
+                let n = self.redis.with_local_store(|s| s.config.tcp_backlog);
                 self.opts.tcp_backlog = Some(u32::try_from(n).unwrap_or(u32::MAX));
             }
         }
         if let Some(dir) = &self.opts.dir {
             self.redis
-                .with_store(|s| s.config.set_initial("dir", dir.as_bytes()))
+                .with_local_store(|s| s.config.set_initial("dir", dir.as_bytes()))
                 .map_err(invalid_option)?;
         }
         let port = self.opts.port;
@@ -250,7 +250,7 @@ impl Server {
         let running = net::start(self.redis.clone(), self.opts)?;
         let real_port = running.addr().map(|a| a.port()).unwrap_or(port);
         self.redis
-            .with_store(|s| {
+            .with_local_store(|s| {
                 let cfg = &mut s.config;
                 cfg.set_initial("port", real_port.to_string().as_bytes())?;
                 if let Some(b) = bind {

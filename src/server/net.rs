@@ -187,14 +187,14 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
         .spawn(move || {
             rt.block_on(async move {
                 let mut tasks = Vec::new();
-                if redis.with_store(|s| s.durability().is_some()) {
+                if redis.with_local_store(|s| s.durability().is_some()) {
                     // Active expiry for a persistent store (in-memory ones are on the
                     // process-wide timer, `engine::cron`), on the server's thread as in
                     // Redis's serverCron.
                     let r = redis.clone();
                     tokio::spawn(async move {
                         loop {
-                            let period = r.with_store(|s| {
+                            let period = r.with_local_store(|s| {
                                 std::time::Duration::from_micros(
                                     1_000_000 / s.config.hz.clamp(1, 500) as u64,
                                 )

@@ -159,12 +159,12 @@ fn expiry_family() {
     assert!(r.persist("k").unwrap());
     assert!(!r.persist("k").unwrap());
     assert!(r.expire_options("k", 1, ExpireOption::Nx).unwrap());
-    r.advance_time(Duration::from_millis(999));
+    r.advance_time(Duration::from_millis(999)).unwrap();
     assert_eq!(r.pttl("k").unwrap(), 1);
-    r.advance_time(Duration::from_millis(1));
+    r.advance_time(Duration::from_millis(1)).unwrap();
     // At the deadline the key still exists (Redis expires when now > deadline).
     assert_eq!(r.pttl("k").unwrap(), 0);
-    r.advance_time(Duration::from_millis(1));
+    r.advance_time(Duration::from_millis(1)).unwrap();
     assert_eq!(r.get::<_, Option<String>>("k").unwrap(), None);
     assert_eq!(r.ttl("k").unwrap(), -2);
     // A time in the past deletes the key.
@@ -183,8 +183,8 @@ fn expiry_family() {
     // purge_expired reclaims keys nobody touched.
     let _: () = r.setex("p1", 1, "v").unwrap();
     let _: () = r.setex("p2", 1, "v").unwrap();
-    r.advance_time(Duration::from_secs(2));
-    assert_eq!(r.purge_expired(), 2);
+    r.advance_time(Duration::from_secs(2)).unwrap();
+    assert_eq!(r.purge_expired().unwrap(), 2);
 }
 
 backends!(databases; cluster: "SELECT/MOVE/SWAPDB to other databases: a cluster has only database 0");

@@ -82,7 +82,7 @@ fn set_expiry_options(r: emu::Redis) {
         .set_options("lock", "me", SetOptions::default().nx().ex(10))
         .unwrap();
     assert!(got);
-    r.advance_time(Duration::from_millis(10_001));
+    r.advance_time(Duration::from_millis(10_001)).unwrap();
     let v: Option<String> = r.get("lock").unwrap();
     assert_eq!(v, None);
     assert_err(
@@ -102,13 +102,13 @@ fn setnx_setex_psetex(r: emu::Redis) {
     let _: () = r.psetex("p", 1500, "v").unwrap();
     let pttl: i64 = r.pttl("p").unwrap();
     assert_eq!(pttl, 1500);
-    r.advance_time(Duration::from_millis(1500));
+    r.advance_time(Duration::from_millis(1500)).unwrap();
     assert_eq!(
         r.get::<_, String>("p").unwrap(),
         "v",
         "not expired at the deadline"
     );
-    r.advance_time(Duration::from_millis(1));
+    r.advance_time(Duration::from_millis(1)).unwrap();
     let v: Option<String> = r.get("p").unwrap();
     assert_eq!(v, None);
     assert_err(

@@ -102,7 +102,7 @@ fn typed_hll_and_lcs_methods_and_pipelines() {
 #[test]
 fn pfcount_refreshes_the_cache_and_logs_it() {
     let r = redis();
-    r.with_store(|s| s.set_record_effects(true));
+    r.with_store(|s| s.set_record_effects(true)).unwrap();
     ok(&r, &["PFADD", "h", "a", "b", "c"]);
     let bytes: Vec<u8> = r.get("h").unwrap();
     assert_eq!(&bytes[..5], b"HYLL\x01");
@@ -110,12 +110,12 @@ fn pfcount_refreshes_the_cache_and_logs_it() {
     assert_eq!(r.pfcount("h").unwrap(), 3);
     let bytes: Vec<u8> = r.get("h").unwrap();
     assert_eq!(&bytes[8..16], &3u64.to_le_bytes());
-    let effects = r.with_store(take_effects_text);
+    let effects = r.with_store(take_effects_text).unwrap();
     assert_eq!(effects.len(), 2, "{effects:?}");
     assert!(effects[1].starts_with("SETRANGE h 8 "), "{effects:?}");
     // A second PFCOUNT answers from the cache: nothing logged.
     assert_eq!(r.pfcount("h").unwrap(), 3);
-    assert!(r.with_store(take_effects_text).is_empty());
+    assert!(r.with_store(take_effects_text).unwrap().is_empty());
     // A multi-key PFCOUNT never touches the sources.
     ok(&r, &["PFADD", "h", "d"]);
     let before: Vec<u8> = r.get("h").unwrap();
@@ -176,26 +176,29 @@ fn notifications_and_encodings() {
         s.config.notify_keyspace_events = emu::keyspace::notify::KEYEVENT
             | emu::keyspace::notify::STRING
             | emu::keyspace::notify::GENERIC
-    });
+    })
+    .unwrap();
     ok(&r, &["SETBIT", "b", "1", "1"]);
     ok(&r, &["PFADD", "h", "x"]);
     ok(&r, &["PFMERGE", "h2", "h"]);
     ok(&r, &["BITOP", "AND", "b", "missing"]);
-    let events: Vec<String> = r.with_store(|s| {
-        s.notifications
-            .drain(..)
-            .map(|(ch, k)| {
-                format!(
-                    "{} {}",
-                    String::from_utf8_lossy(&ch)
-                        .rsplit(':')
-                        .next()
-                        .unwrap_or(""),
-                    String::from_utf8_lossy(&k)
-                )
-            })
-            .collect()
-    });
+    let events: Vec<String> = r
+        .with_store(|s| {
+            s.notifications
+                .drain(..)
+                .map(|(ch, k)| {
+                    format!(
+                        "{} {}",
+                        String::from_utf8_lossy(&ch)
+                            .rsplit(':')
+                            .next()
+                            .unwrap_or(""),
+                        String::from_utf8_lossy(&k)
+                    )
+                })
+                .collect()
+        })
+        .unwrap();
     assert_eq!(events, ["setbit b", "pfadd h", "pfadd h2", "del b"]);
     ok(&r, &["SET", "n", "12"]);
     ok(&r, &["SETBIT", "n", "0", "0"]);

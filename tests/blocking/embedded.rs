@@ -11,7 +11,7 @@ fn bulk(s: &str) -> Value {
 }
 
 fn blocked_clients(r: &Redis) -> usize {
-    r.with_store(|s| s.blocking.blocked_clients())
+    r.with_store(|s| s.blocking.blocked_clients()).unwrap()
 }
 
 /// Waits until `n` clients are blocked (or panics after 5 s).
@@ -495,7 +495,7 @@ fn persistence_logs_the_served_pop() {
 #[test]
 fn effects_are_the_non_blocking_forms() {
     let r = Redis::new();
-    r.with_store(|s| s.set_record_effects(true));
+    r.with_store(|s| s.set_record_effects(true)).unwrap();
     r.rpush("l", ["a", "b"]).unwrap();
     r.zadd("z", [("m", 1.0), ("n", 2.0), ("o", 3.0)]).unwrap();
     let _: Value = r.blpop("l", 0.0).unwrap();
@@ -515,17 +515,19 @@ fn effects_are_the_non_blocking_forms() {
     wait_blocked(&r, 1);
     r.rpush("w", ["1", "2"]).unwrap();
     h.join().unwrap();
-    let effects: Vec<Vec<String>> = r.with_store(|s| {
-        s.effects()
-            .iter()
-            .map(|e| {
-                e.argv
-                    .iter()
-                    .map(|a| String::from_utf8_lossy(a).into_owned())
-                    .collect()
-            })
-            .collect()
-    });
+    let effects: Vec<Vec<String>> = r
+        .with_store(|s| {
+            s.effects()
+                .iter()
+                .map(|e| {
+                    e.argv
+                        .iter()
+                        .map(|a| String::from_utf8_lossy(a).into_owned())
+                        .collect()
+                })
+                .collect()
+        })
+        .unwrap();
     let want: Vec<Vec<&str>> = vec![
         vec!["RPUSH", "l", "a", "b"],
         vec!["ZADD", "z", "1", "m", "2", "n", "3", "o"],
@@ -591,12 +593,14 @@ fn producers_and_consumers_deliver_each_element_once() {
 fn dropped_async_style_waiter_is_not_served() {
     // A waiter whose owner is gone (a dropped future) never takes an element.
     let r = Redis::new();
-    let w = r.with_store(|s| {
-        let mut sess = emu::engine::Session::default();
-        let _ = emu::engine::execute(s, &mut sess, &[b"BLPOP", b"k", b"0"]);
-        let req = sess.block.take().expect("blocks");
-        s.blocking.register(req, &[b"BLPOP", b"k", b"0"], &sess)
-    });
+    let w = r
+        .with_store(|s| {
+            let mut sess = emu::engine::Session::default();
+            let _ = emu::engine::execute(s, &mut sess, &[b"BLPOP", b"k", b"0"]);
+            let req = sess.block.take().expect("blocks");
+            s.blocking.register(req, &[b"BLPOP", b"k", b"0"], &sess)
+        })
+        .unwrap();
     assert_eq!(blocked_clients(&r), 1);
     drop(w);
     assert_eq!(blocked_clients(&r), 0);

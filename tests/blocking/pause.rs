@@ -81,11 +81,11 @@ fn pause_ends_by_itself_and_all_holds_reads() {
 #[test]
 fn expired_keys_stay_while_paused() {
     let r = Redis::new();
-    r.set_time(1_000_000);
+    r.set_time(1_000_000).unwrap();
     cmd(&r, "SET pause:x v PX 10");
     cmd(&r, "SET pause:y v");
     assert_eq!(cmd(&r, "CLIENT PAUSE 100000 WRITE"), Value::ok());
-    r.set_time(2_000_000);
+    r.set_time(2_000_000).unwrap();
     // Logically expired, so it reads as missing, but it is not deleted while paused.
     assert_eq!(cmd(&r, "GET pause:x"), Value::Nil);
     assert_eq!(cmd(&r, "DBSIZE"), Value::Int(2));
@@ -101,9 +101,12 @@ fn later_pauses_only_extend() {
     // (CLIENT PAUSE is not a write, so it runs under the WRITE pause).
     assert_eq!(cmd(&r, "CLIENT PAUSE 100000 WRITE"), Value::ok());
     assert_eq!(cmd(&r, "CLIENT PAUSE 1 ALL"), Value::ok());
-    let p = r.with_store(|s| s.blocking.paused()).expect("paused");
+    let p = r
+        .with_store(|s| s.blocking.paused())
+        .unwrap()
+        .expect("paused");
     assert!(p.all);
     assert!(p.end > Instant::now() + Duration::from_secs(50));
-    r.with_store(|s| s.blocking.unpause());
-    assert_eq!(r.with_store(|s| s.blocking.paused()), None);
+    r.with_store(|s| s.blocking.unpause()).unwrap();
+    assert_eq!(r.with_store(|s| s.blocking.paused()).unwrap(), None);
 }

@@ -160,7 +160,7 @@ fn redis_rs_async_blocked_pop_holds_no_thread() {
             let v: Option<(String, String)> = popper.blpop("jobs", 5.0).await.unwrap();
             v
         });
-        while s2.with_store(|s| s.blocking.blocked_clients()) == 0 {
+        while s2.with_store(|s| s.blocking.blocked_clients()).unwrap() == 0 {
             tokio::task::yield_now().await;
         }
         let _: () = pusher.rpush("jobs", "j1").await.unwrap();
@@ -185,7 +185,7 @@ fn redis_rs_sync_adapter_blocks_and_wakes() {
         let v: Option<(String, String, f64)> = con.bzpopmin("z", 5.0).unwrap();
         v
     });
-    while store.with_store(|s| s.blocking.blocked_clients()) == 0 {
+    while store.with_store(|s| s.blocking.blocked_clients()).unwrap() == 0 {
         thread::sleep(Duration::from_millis(2));
     }
     store.zadd("z", [("m", 4.0)]).unwrap();

@@ -72,6 +72,7 @@ fn keyslot_and_node_commands() {
     // `cluster-port` (startup only) moves the bus port.
     let r2 = cluster();
     r2.with_store(|s| s.config.set_initial("cluster-port", b"20001"))
+        .unwrap()
         .unwrap();
     let id2: String = r2.cmd("CLUSTER").arg("MYID").query().unwrap();
     let nodes: String = r2.cmd("CLUSTER").arg("NODES").query().unwrap();
@@ -211,6 +212,7 @@ fn scanned(r: &Redis, slot: u16) -> Vec<Vec<u8>> {
         keys.sort();
         keys
     })
+    .unwrap()
 }
 
 /// One random write of the property test below.
@@ -229,9 +231,10 @@ fn index_op(r: &Redis, op: u8, k1: &str, k2: &str, n: u64) {
         5 => q(&["PEXPIRE", k1, &(n % 3).to_string()]),
         6 => {
             // Time passes: expired keys are reclaimed by access or in bulk.
-            r.advance_time(std::time::Duration::from_millis(n % 5));
+            r.advance_time(std::time::Duration::from_millis(n % 5))
+                .unwrap();
             if n % 2 == 0 {
-                r.purge_expired();
+                r.purge_expired().unwrap();
             } else {
                 q(&["EXISTS", k1]);
             }
@@ -272,12 +275,12 @@ proptest::proptest! {
         }
         for (op, a, b, n) in ops {
             index_op(&r, op, INDEX_KEYS[a], INDEX_KEYS[b], n);
-            proptest::prop_assert!(r.with_store(|s| s.dbs[0].slot_index_consistent()));
+            proptest::prop_assert!(r.with_store(|s| s.dbs[0].slot_index_consistent()).unwrap());
         }
         // Expired keys still in the table would be reclaimed by the queries below (a few
         // per command), between the scan and the reply: reclaim them all first.
-        r.purge_expired();
-        proptest::prop_assert!(r.with_store(|s| s.dbs[0].slot_index_consistent()));
+        r.purge_expired().unwrap();
+        proptest::prop_assert!(r.with_store(|s| s.dbs[0].slot_index_consistent()).unwrap());
         for k in INDEX_KEYS {
             let slot = emu::util::slot::key_hash_slot(k.as_bytes());
             let want = scanned(&r, slot);
@@ -304,39 +307,41 @@ proptest::proptest! {
                 .query()
                 .unwrap();
             proptest::prop_assert_eq!(first.len(), want.len().min(1));
-            proptest::prop_assert!(r.with_store(|s| s.dbs[0].has_slot_index()));
+            proptest::prop_assert!(r.with_store(|s| s.dbs[0].has_slot_index()).unwrap());
         }
     }
 }
 
-/// Without cluster mode no index is ever built (no cost), and a direct load that bypasses
-/// the `Db` methods makes the index rebuild rather than lie.
+/// Without cluster mode no index is ever built (no cost); in cluster mode it follows keys
+/// from the first command on (so GETKEYSINSLOT knows which came last), and a direct load
+/// that bypasses the `Db` methods makes the index rebuild rather than lie.
 #[test]
 fn slot_index_only_in_cluster_mode_and_rebuilt_after_direct_loads() {
     let r = Redis::new();
     r.set("a", "1").unwrap();
-    assert!(!r.with_store(|s| s.dbs[0].has_slot_index()));
+    assert!(!r.with_store(|s| s.dbs[0].has_slot_index()).unwrap());
     let r = cluster();
+    assert!(!r.with_store(|s| s.dbs[0].has_slot_index()).unwrap());
     r.set("a", "1").unwrap();
-    assert!(!r.with_store(|s| s.dbs[0].has_slot_index()));
+    assert!(r.with_store(|s| s.dbs[0].has_slot_index()).unwrap());
     assert_eq!(
         run(&r, &["CLUSTER", "COUNTKEYSINSLOT", "15495"]).unwrap(),
         Value::Int(1)
     );
-    assert!(r.with_store(|s| s.dbs[0].has_slot_index()));
     // A loader's direct insert (as snapshot / RDB loading does).
     r.with_store(|s| {
         s.dbs[0].dict.insert(
             &b"{a}2"[..],
             emu::keyspace::Entry::new(emu::keyspace::Object::string(&b"v"[..]), None),
         )
-    });
-    assert!(!r.with_store(|s| s.dbs[0].slot_index_consistent()));
+    })
+    .unwrap();
+    assert!(!r.with_store(|s| s.dbs[0].slot_index_consistent()).unwrap());
     assert_eq!(
         run(&r, &["CLUSTER", "COUNTKEYSINSLOT", "15495"]).unwrap(),
         Value::Int(2)
     );
-    assert!(r.with_store(|s| s.dbs[0].slot_index_consistent()));
+    assert!(r.with_store(|s| s.dbs[0].slot_index_consistent()).unwrap());
 }
 
 /// WATCH in cluster mode: keys of several slots in one WATCH, or a transaction on other
@@ -389,4 +394,44 @@ fn watch_across_slots_is_crossslot() {
     p.watch(["a", "b"]).unwrap();
     p.set("c", "1");
     assert_eq!(p.execute().unwrap(), vec![Value::ok()]);
+}
+
+/// GETKEYSINSLOT lists a slot's keys newest first, as Redis 7.0's slot-to-keys lists:
+/// overwrites keep a key's place; RENAME onto a key, COPY and re-creation go to the front
+/// (the same sequence as `tests/cluster/differential.rs` checks against a real node).
+#[test]
+fn getkeysinslot_lists_newest_first() {
+    let r = cluster();
+    let keys = |r: &Redis, count: i64| -> Vec<String> {
+        r.cmd("CLUSTER")
+            .arg("GETKEYSINSLOT")
+            .arg(emu::util::slot::key_hash_slot(b"{t}"))
+            .arg(count)
+            .query()
+            .unwrap()
+    };
+    for k in ["a", "b", "c", "d", "e"] {
+        r.set(format!("{{t}}{k}"), 1).unwrap();
+    }
+    assert_eq!(keys(&r, 10), ["{t}e", "{t}d", "{t}c", "{t}b", "{t}a"]);
+    r.set("{t}c", 2).unwrap();
+    r.expire("{t}a", 100).unwrap();
+    r.delete("{t}b").unwrap();
+    r.set("{t}b", 1).unwrap();
+    r.rename("{t}d", "{t}z").unwrap();
+    assert_eq!(keys(&r, 10), ["{t}z", "{t}b", "{t}e", "{t}c", "{t}a"]);
+    r.rename("{t}e", "{t}a").unwrap();
+    r.lpush("{t}l", "x").unwrap();
+    r.cmd("COPY")
+        .arg("{t}c")
+        .arg("{t}cc")
+        .query::<i64>()
+        .unwrap();
+    // Exactly what redis-server 7.0.15 in cluster mode answers after the same commands.
+    assert_eq!(
+        keys(&r, 10),
+        ["{t}cc", "{t}l", "{t}a", "{t}z", "{t}b", "{t}c"]
+    );
+    assert_eq!(keys(&r, 2), ["{t}cc", "{t}l"]);
+    assert!(r.with_store(|s| s.dbs[0].slot_index_consistent()).unwrap());
 }

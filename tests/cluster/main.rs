@@ -7,7 +7,8 @@
 //!   servers without cluster mode;
 //! - `embedded`: `Redis::builder().cluster_mode(true)`: `ErrorKind::CrossSlot` from typed
 //!   methods, pipelines and transactions, hash tags, SELECT refused;
-//! - `clients`: redis-py's `RedisCluster` against `emu serve` in cluster mode.
+//! - `clients`: redis-py's `RedisCluster` and emu's own `remote+cluster://` client against
+//!   `emu serve` in cluster mode.
 
 #[cfg(feature = "server")]
 #[path = "../server_util/mod.rs"]

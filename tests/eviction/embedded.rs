@@ -69,7 +69,8 @@ fn assert_accounting_consistent(r: &Redis) {
             }
             assert_eq!(db.used, sum, "db {i} total");
         }
-    });
+    })
+    .unwrap();
 }
 
 #[test]
@@ -193,11 +194,11 @@ fn allkeys_lru_keeps_recently_read_keys() {
     for i in 0..400 {
         ok(&r, &["SET", &format!("k{i}"), &"v".repeat(100)]);
     }
-    r.advance_time(Duration::from_secs(100));
+    r.advance_time(Duration::from_secs(100)).unwrap();
     for i in 0..100 {
         ok(&r, &["GET", &format!("k{i}")]);
     }
-    r.advance_time(Duration::from_secs(10));
+    r.advance_time(Duration::from_secs(10)).unwrap();
     let full = used(&r);
     ok(&r, &["CONFIG", "SET", "maxmemory", &full.to_string()]);
     for i in 0..150 {
@@ -325,7 +326,7 @@ fn eviction_spans_databases() {
 fn object_idletime_and_touch_rules() {
     let r = redis();
     ok(&r, &["SET", "k", "v"]);
-    r.advance_time(Duration::from_secs(5));
+    r.advance_time(Duration::from_secs(5)).unwrap();
     assert_eq!(ok_int(&r, &["OBJECT", "IDLETIME", "k"]), 5);
     // None of these is an access (Redis LOOKUP_NOTOUCH).
     for cmd in [
@@ -338,14 +339,14 @@ fn object_idletime_and_touch_rules() {
     ] {
         ok(&r, cmd);
     }
-    r.advance_time(Duration::from_secs(2));
+    r.advance_time(Duration::from_secs(2)).unwrap();
     assert_eq!(ok_int(&r, &["OBJECT", "IDLETIME", "k"]), 7);
     ok(&r, &["TOUCH", "k"]);
     assert_eq!(ok_int(&r, &["OBJECT", "IDLETIME", "k"]), 0);
-    r.advance_time(Duration::from_secs(3));
+    r.advance_time(Duration::from_secs(3)).unwrap();
     ok(&r, &["GET", "k"]);
     assert_eq!(ok_int(&r, &["OBJECT", "IDLETIME", "k"]), 0);
-    r.advance_time(Duration::from_secs(3));
+    r.advance_time(Duration::from_secs(3)).unwrap();
     ok(&r, &["APPEND", "k", "x"]);
     assert_eq!(ok_int(&r, &["OBJECT", "IDLETIME", "k"]), 0);
     assert_eq!(
@@ -379,12 +380,12 @@ fn object_freq_under_lfu() {
     let hot = ok_int(&r, &["OBJECT", "FREQ", "k"]);
     assert!((8..=20).contains(&hot), "{hot}");
     // One per lfu-decay-time minutes (default 1).
-    r.advance_time(Duration::from_secs(3 * 60));
+    r.advance_time(Duration::from_secs(3 * 60)).unwrap();
     assert_eq!(ok_int(&r, &["OBJECT", "FREQ", "k"]), hot - 3);
     // OBJECT applies the decay to its answer but does not store it: without decay the
     // stored counter shows again.
     ok(&r, &["CONFIG", "SET", "lfu-decay-time", "0"]);
-    r.advance_time(Duration::from_secs(60 * 60));
+    r.advance_time(Duration::from_secs(60 * 60)).unwrap();
     assert_eq!(ok_int(&r, &["OBJECT", "FREQ", "k"]), hot);
     assert_eq!(
         err(&r, &["OBJECT", "IDLETIME", "k"]),
@@ -410,7 +411,7 @@ fn evictions_notify_and_touch_watch() {
     ok(&watcher, &["MULTI"]);
     ok(&watcher, &["PING"]);
     assert_eq!(run(&watcher, &["EXEC"]).unwrap(), Value::NilArray);
-    let events = r.with_store(|s| s.notifications.clone());
+    let events = r.with_store(|s| s.notifications.clone()).unwrap();
     assert!(events.contains(&(b"__keyevent@0__:evicted".to_vec(), b"w".to_vec())));
     assert!(events.contains(&(b"__keyspace@0__:w".to_vec(), b"evicted".to_vec())));
 }
@@ -427,7 +428,7 @@ fn workload(r: &Redis) {
             let _ = run(r, &["EXPIRE", &k, &(100 + i).to_string()]);
         }
         if i % 50 == 0 {
-            r.advance_time(Duration::from_secs(1));
+            r.advance_time(Duration::from_secs(1)).unwrap();
         }
     }
 }
@@ -510,7 +511,7 @@ fn eviction_tenacity_bounds_a_pass() {
     r.set("one-more", "v").unwrap();
     // (Read without a command: every command starts with an eviction pass. The background
     // cycle may have had a turn meanwhile: another 16.)
-    let n = r.with_store(|s| s.evicted_keys());
+    let n = r.with_store(|s| s.evicted_keys()).unwrap();
     assert!(
         n % 16 == 0 && (16..=64).contains(&n),
         "a pass stops after the first 16 keys: {n}"

@@ -21,6 +21,7 @@ fn encoding(r: &Redis, key: &str) -> &'static str {
         let e = s.dbs[0].dict.get(key.as_bytes()).expect("key exists");
         e.obj.encoding(&s.config)
     })
+    .unwrap()
 }
 
 fn set_string(r: &Redis, key: &str, val: &str) {
@@ -30,11 +31,13 @@ fn set_string(r: &Redis, key: &str, val: &str) {
             Object::string(val.as_bytes().to_vec()),
             false,
         )
-    });
+    })
+    .unwrap();
 }
 
 fn exists(r: &Redis, key: &str) -> bool {
     r.with_store(|s| s.dbs[0].dict.contains_key(key.as_bytes()))
+        .unwrap()
 }
 
 const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -351,14 +354,15 @@ fn hincrbyfloat() {
 #[test]
 fn hincrbyfloat_propagates_as_hset() {
     let r = Redis::new();
-    r.with_store(|s| s.set_record_effects(true));
+    r.with_store(|s| s.set_record_effects(true)).unwrap();
     ok(&r, &["HSET", "h", "b", "1.5"]);
     ok(&r, &["HINCRBYFLOAT", "h", "b", "1"]);
     ok(&r, &["HINCRBY", "h", "i", "2"]);
     let _ = run(&r, &["HINCRBYFLOAT", "h", "b", "x"]);
     ok(&r, &["HGET", "h", "b"]);
-    let effects: Vec<Vec<Vec<u8>>> =
-        r.with_store(|s| s.effects().iter().map(|e| e.argv.clone()).collect());
+    let effects: Vec<Vec<Vec<u8>>> = r
+        .with_store(|s| s.effects().iter().map(|e| e.argv.clone()).collect())
+        .unwrap();
     let want: Vec<Vec<Vec<u8>>> = [
         &["HSET", "h", "b", "1.5"][..],
         &["HSET", "h", "b", "2.5"],
@@ -373,12 +377,12 @@ fn hincrbyfloat_propagates_as_hset() {
 #[test]
 fn writes_that_change_nothing_are_not_logged() {
     let r = Redis::new();
-    r.with_store(|s| s.set_record_effects(true));
+    r.with_store(|s| s.set_record_effects(true)).unwrap();
     ok(&r, &["HSET", "h", "a", "1"]);
     ok(&r, &["HSETNX", "h", "a", "2"]);
     ok(&r, &["HDEL", "h", "zz"]);
     ok(&r, &["HDEL", "nokey", "zz"]);
-    assert_eq!(r.with_store(|s| s.effects().len()), 1);
+    assert_eq!(r.with_store(|s| s.effects().len()).unwrap(), 1);
 }
 
 #[test]
@@ -386,7 +390,8 @@ fn notifications() {
     let r = Redis::new();
     r.with_store(|s| {
         s.config.notify_keyspace_events = notify::KEYEVENT | notify::HASH | notify::GENERIC
-    });
+    })
+    .unwrap();
     ok(&r, &["HSET", "n", "a", "1"]);
     ok(&r, &["HSETNX", "n", "a", "2"]);
     ok(&r, &["HSETNX", "n", "b", "2"]);
@@ -396,15 +401,17 @@ fn notifications() {
     ok(&r, &["HDEL", "n", "zz"]);
     ok(&r, &["HDEL", "n", "a", "b", "c"]);
     let _ = run(&r, &["HINCRBY", "n", "a", "x"]);
-    let events: Vec<String> = r.with_store(|s| {
-        s.notifications
-            .iter()
-            .map(|(ch, msg)| {
-                assert_eq!(msg, b"n");
-                String::from_utf8_lossy(ch).into_owned()
-            })
-            .collect()
-    });
+    let events: Vec<String> = r
+        .with_store(|s| {
+            s.notifications
+                .iter()
+                .map(|(ch, msg)| {
+                    assert_eq!(msg, b"n");
+                    String::from_utf8_lossy(ch).into_owned()
+                })
+                .collect()
+        })
+        .unwrap();
     let want: Vec<String> = [
         "hset",
         "hset",
@@ -478,7 +485,8 @@ fn encoding_follows_config() {
     r.with_store(|s| {
         s.config.hash_max_listpack_entries = 2;
         s.config.hash_max_listpack_value = 3;
-    });
+    })
+    .unwrap();
     ok(&r, &["HSET", "a", "f1", "v", "f2", "v"]);
     assert_eq!(encoding(&r, "a"), "listpack");
     ok(&r, &["HSET", "a", "f3", "v"]);
@@ -872,15 +880,17 @@ fn hscan_hashtable_iterates_with_cursor() {
 fn expired_hash_is_gone() {
     let r = Redis::builder().manual_clock(1_000_000).build();
     ok(&r, &["HSET", "h", "a", "1"]);
-    r.with_store(|s| s.dbs[0].set_expire(b"h", Some(1_000_500)));
+    r.with_store(|s| s.dbs[0].set_expire(b"h", Some(1_000_500)))
+        .unwrap();
     assert_eq!(ok(&r, &["HGET", "h", "a"]), b("1"));
-    r.set_time(1_000_501); // live through its deadline millisecond, as in Redis
+    r.set_time(1_000_501).unwrap(); // live through its deadline millisecond, as in Redis
     assert_eq!(ok(&r, &["HGET", "h", "a"]), Value::Nil);
     assert_eq!(ok(&r, &["HLEN", "h"]), int(0));
     // Writing recreates it without the old TTL.
     assert_eq!(ok(&r, &["HINCRBY", "h", "a", "5"]), int(5));
     assert_eq!(
-        r.with_store(|s| s.dbs[0].dict.get(b"h").unwrap().expire()),
+        r.with_store(|s| s.dbs[0].dict.get(b"h").unwrap().expire())
+            .unwrap(),
         None
     );
 }

@@ -165,7 +165,7 @@ fn resp3_monitor_lines() {
 #[test]
 fn embedded_stream() {
     let redis = emu::Redis::new();
-    let mon = redis.monitor();
+    let mon = redis.monitor().unwrap();
     redis.cmd("SET").arg("k").arg("v w").query::<()>().unwrap();
     redis
         .cmd("EVAL")
@@ -195,7 +195,9 @@ fn embedded_stream() {
     drop(mon);
     // A dropped stream is forgotten.
     redis.cmd("PING").query::<String>().unwrap();
-    assert!(redis.with_store(|s| s.observer.monitors.is_empty()));
+    assert!(redis
+        .with_store(|s| s.observer.monitors.is_empty())
+        .unwrap());
 }
 
 #[test]

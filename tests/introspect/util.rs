@@ -33,7 +33,9 @@ impl Pair {
     pub fn start_debug(why: &str) -> Option<Pair> {
         let real_srv = start_real_redis(why)?;
         let (emu_redis, emu_srv) = crate::server_util::start_with(|s| s);
-        emu_redis.with_store(|s| s.config.enable_debug_command = emu::config::ProtectedAction::Yes);
+        emu_redis
+            .with_store(|s| s.config.enable_debug_command = emu::config::ProtectedAction::Yes)
+            .unwrap();
         let emu = Raw::connect(emu_srv.addr().expect("tcp"));
         let real = Raw::connect(real_srv.addr);
         Some(Pair {

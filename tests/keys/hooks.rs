@@ -12,11 +12,12 @@ fn watch(r: &Redis, db: usize, key: &str, client: u64) {
     r.with_store(|s| {
         s.clear_watches();
         s.watch_key(client, db, key.as_bytes(), 0);
-    });
+    })
+    .unwrap();
 }
 
 fn dirty_clients(r: &Redis) -> Vec<u64> {
-    r.with_store(|s| s.watches().dirty_clients())
+    r.with_store(|s| s.watches().dirty_clients()).unwrap()
 }
 
 #[test]
@@ -76,6 +77,7 @@ fn take_notifications(r: &Redis) -> Vec<(String, String)> {
             .map(|(c, m)| (String::from_utf8(c).unwrap(), String::from_utf8(m).unwrap()))
             .collect()
     })
+    .unwrap()
 }
 
 fn events(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -91,7 +93,8 @@ fn keyspace_events_match_redis() {
     r.with_store(|s| {
         s.config.notify_keyspace_events =
             notify::KEYEVENT | notify::GENERIC | notify::NEW | notify::EXPIRED
-    });
+    })
+    .unwrap();
     set(&r, "a", "1");
     set(&r, "b", "1");
     assert_eq!(ok(&r, &["RENAME", "a", "b"]), okv());
@@ -134,7 +137,7 @@ fn keyspace_events_match_redis() {
     set(&r, "e", "1");
     assert_eq!(ok(&r, &["PEXPIRE", "e", "10"]), int(1));
     take_notifications(&r);
-    r.advance_time(Duration::from_millis(11));
+    r.advance_time(Duration::from_millis(11)).unwrap();
     assert_eq!(ok(&r, &["EXISTS", "e"]), int(0));
     assert_eq!(
         take_notifications(&r),
@@ -157,6 +160,7 @@ fn take_effects(r: &Redis) -> Vec<(usize, Vec<String>)> {
             })
             .collect()
     })
+    .unwrap()
 }
 
 fn eff(db: usize, argv: &[&str]) -> (usize, Vec<String>) {
@@ -166,7 +170,7 @@ fn eff(db: usize, argv: &[&str]) -> (usize, Vec<String>) {
 #[test]
 fn logged_effects_are_deterministic() {
     let r = redis();
-    r.with_store(|s| s.set_record_effects(true));
+    r.with_store(|s| s.set_record_effects(true)).unwrap();
     set(&r, "a", "1");
     assert_eq!(ok(&r, &["EXPIRE", "a", "10"]), int(1));
     assert_eq!(ok(&r, &["PEXPIRE", "a", "20000", "GT"]), int(1));

@@ -23,7 +23,8 @@ fn put(r: &Redis, key: &str, obj: Object) {
         // Stamped like a key a command creates (OBJECT IDLETIME reads it).
         let lru = s.new_key_lru(s.clock.now_ms());
         s.dbs[db].insert_lru(key.as_bytes(), obj, false, lru)
-    });
+    })
+    .unwrap();
 }
 
 fn set(r: &Redis, key: &str, val: &str) {
@@ -38,6 +39,7 @@ fn raw_get(r: &Redis, db: usize, key: &str) -> Option<Vec<u8>> {
             .get(key.as_bytes())
             .and_then(|e| e.obj.as_str().ok().map(|s| s.to_vec()))
     })
+    .unwrap()
 }
 
 fn sorted(v: Value) -> Vec<Vec<u8>> {
@@ -94,7 +96,7 @@ fn del_of_expired_key_counts_zero() {
     let r = redis();
     set(&r, "a", "1");
     assert_eq!(ok(&r, &["PEXPIRE", "a", "100"]), int(1));
-    r.advance_time(Duration::from_millis(101));
+    r.advance_time(Duration::from_millis(101)).unwrap();
     assert_eq!(ok(&r, &["DEL", "a"]), int(0));
     assert_eq!(ok(&r, &["DBSIZE"]), int(0));
 }
@@ -177,7 +179,7 @@ fn rename_errors_and_same_key() {
     assert_eq!(err(&r, &["RENAME", "a", "b", "c"]), arity("rename"));
     // An expired source is missing.
     assert_eq!(ok(&r, &["PEXPIRE", "a", "1"]), int(1));
-    r.advance_time(Duration::from_millis(2));
+    r.advance_time(Duration::from_millis(2)).unwrap();
     assert_eq!(err(&r, &["RENAME", "a", "b"]), "ERR no such key");
 }
 
@@ -348,13 +350,15 @@ fn object_encoding_of_strings() {
 fn object_encoding_of_aggregates_follows_the_type() {
     let r = redis();
     put(&r, "l", Object::List(Default::default()));
-    let want = r.with_store(|s| {
-        s.dbs[0]
-            .dict
-            .get(b"l")
-            .map(|e| e.obj.encoding(&s.config))
-            .unwrap()
-    });
+    let want = r
+        .with_store(|s| {
+            s.dbs[0]
+                .dict
+                .get(b"l")
+                .map(|e| e.obj.encoding(&s.config))
+                .unwrap()
+        })
+        .unwrap();
     assert_eq!(ok(&r, &["OBJECT", "ENCODING", "l"]), Value::bulk(want));
 }
 
@@ -445,7 +449,7 @@ fn flushall_empties_every_db() {
     set(&r, "a", "1");
     put(&r.with_db(5), "b", Object::string(b"1".to_vec()));
     assert_eq!(ok(&r, &["FLUSHALL", "SYNC"]), okv());
-    assert_eq!(r.with_store(|s| s.total_keys()), 0);
+    assert_eq!(r.with_store(|s| s.total_keys()).unwrap(), 0);
     assert_eq!(ok(&r, &["FLUSHALL"]), okv());
     assert_eq!(ok(&r, &["FLUSHALL", "async"]), okv());
     assert_eq!(err(&r, &["FLUSHALL", "now"]), "ERR syntax error");

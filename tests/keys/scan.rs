@@ -50,10 +50,10 @@ fn keys_skips_expired_keys_without_deleting_them() {
     set(&r, "live", "1");
     set(&r, "dying", "1");
     assert_eq!(ok(&r, &["PEXPIRE", "dying", "10"]), int(1));
-    r.advance_time(Duration::from_millis(11));
+    r.advance_time(Duration::from_millis(11)).unwrap();
     assert_eq!(sorted(ok(&r, &["KEYS", "*"])), strs(&["live"]));
     // KEYS only filters (Redis keyIsExpired): the key is still held until reclaimed.
-    assert_eq!(r.with_store(|s| s.dbs[0].len()), 2);
+    assert_eq!(r.with_store(|s| s.dbs[0].len()).unwrap(), 2);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -176,7 +176,7 @@ fn scan_does_not_return_expired_keys_and_reclaims_them() {
     for i in 0..10 {
         assert_eq!(ok(&r, &["PEXPIRE", &format!("k{i}"), "5"]), int(1));
     }
-    r.advance_time(Duration::from_millis(6));
+    r.advance_time(Duration::from_millis(6)).unwrap();
     let want: Vec<String> = (10..20).map(|i| format!("k{i}")).collect();
     let want: Vec<&str> = want.iter().map(String::as_str).collect();
     assert_eq!(full_scan(&r, &["COUNT", "100"]), strs(&want));
@@ -270,15 +270,15 @@ fn randomkey_skips_and_reclaims_expired_keys() {
         set(&r, &k, "v");
         assert_eq!(ok(&r, &["PEXPIRE", &k, "1"]), int(1));
     }
-    r.advance_time(Duration::from_millis(2));
+    r.advance_time(Duration::from_millis(2)).unwrap();
     for _ in 0..20 {
         assert_eq!(ok(&r, &["RANDOMKEY"]), Value::bulk("live"));
     }
     // Everything expired: RANDOMKEY deletes as it draws and ends with nil.
     assert_eq!(ok(&r, &["PEXPIRE", "live", "1"]), int(1));
-    r.advance_time(Duration::from_millis(2));
+    r.advance_time(Duration::from_millis(2)).unwrap();
     assert_eq!(ok(&r, &["RANDOMKEY"]), Value::Nil);
-    assert_eq!(r.with_store(|s| s.dbs[0].len()), 0);
+    assert_eq!(r.with_store(|s| s.dbs[0].len()).unwrap(), 0);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -298,7 +298,7 @@ fn scripted(seed: u64) -> (Value, Vec<Value>, Vec<Value>) {
             &["PEXPIRE", &format!("key:{i}"), &format!("{}", i * 10)],
         );
     }
-    r.advance_time(Duration::from_millis(700));
+    r.advance_time(Duration::from_millis(700)).unwrap();
     let keys = ok(&r, &["KEYS", "*"]);
     let mut pages = Vec::new();
     let mut cursor = "0".to_string();

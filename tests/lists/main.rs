@@ -15,11 +15,13 @@ fn all(r: &Redis, key: &str) -> Value {
 
 fn exists(r: &Redis, key: &str) -> bool {
     r.with_store(|s| s.dbs[0].dict.get(key.as_bytes()).is_some())
+        .unwrap()
 }
 
 /// A string key, for WRONGTYPE checks (no string setter needed).
 fn set_string(r: &Redis, key: &str) {
-    r.with_store(|s| s.dbs[0].insert(key.as_bytes(), Object::string(b"x".to_vec()), false));
+    r.with_store(|s| s.dbs[0].insert(key.as_bytes(), Object::string(b"x".to_vec()), false))
+        .unwrap();
 }
 
 fn with_list(items: &[&str]) -> Redis {
@@ -632,6 +634,7 @@ fn events(r: &Redis) -> Vec<(String, String)> {
             })
             .collect()
     })
+    .unwrap()
 }
 
 fn ev(event: &str, key: &str) -> (String, String) {
@@ -643,7 +646,8 @@ fn keyspace_events_match_redis() {
     let r = Redis::new();
     r.with_store(|s| {
         s.config.notify_keyspace_events = notify::KEYEVENT | notify::LIST | notify::GENERIC
-    });
+    })
+    .unwrap();
     ok(&r, &["RPUSH", "l", "a", "b"]);
     ok(&r, &["LTRIM", "l", "0", "-1"]); // nothing trimmed: still fires
     ok(&r, &["LMOVE", "l", "d", "LEFT", "RIGHT"]);
@@ -715,12 +719,13 @@ fn logged(r: &Redis) -> Vec<Vec<String>> {
             })
             .collect()
     })
+    .unwrap()
 }
 
 #[test]
 fn effects_logged_like_redis_propagation() {
     let r = with_list(&["a", "b", "c"]);
-    r.with_store(|s| s.set_record_effects(true));
+    r.with_store(|s| s.set_record_effects(true)).unwrap();
     ok(&r, &["LMPOP", "2", "nokey", "l", "RIGHT", "COUNT", "2"]);
     ok(&r, &["LMPOP", "1", "nokey", "LEFT"]);
     ok(&r, &["LTRIM", "l", "0", "-1"]);
@@ -745,9 +750,10 @@ fn watch_is_invalidated_even_by_noop_ltrim() {
     let r = with_list(&["a", "b"]);
     r.with_store(|s| {
         s.watch_key(42, 0, b"l", 0);
-    });
+    })
+    .unwrap();
     ok(&r, &["LTRIM", "l", "0", "-1"]);
-    assert!(r.with_store(|s| s.watches().is_dirty(42)));
+    assert!(r.with_store(|s| s.watches().is_dirty(42)).unwrap());
 }
 
 #[test]
@@ -758,11 +764,12 @@ fn expired_keys_are_missing() {
     r.with_store(|s| {
         s.dbs[0].set_expire(b"l", Some(20_000));
         s.dbs[0].set_expire(b"d", Some(15_000));
-    });
-    r.set_time(16_000);
+    })
+    .unwrap();
+    r.set_time(16_000).unwrap();
     assert_eq!(ok(&r, &["LMOVE", "l", "d", "LEFT", "LEFT"]), b("a"));
     assert_eq!(all(&r, "d"), arr(&["a"]));
-    r.set_time(20_001); // past the deadline millisecond
+    r.set_time(20_001).unwrap(); // past the deadline millisecond
     assert_eq!(ok(&r, &["LLEN", "l"]), int(0));
     assert_eq!(ok(&r, &["LPOP", "l", "1"]), Value::NilArray);
 }
@@ -770,10 +777,12 @@ fn expired_keys_are_missing() {
 #[test]
 fn object_encoding_is_quicklist() {
     let r = with_list(&["a"]);
-    let enc = r.with_store(|s| {
-        let cfg = s.config.clone();
-        s.dbs[0].dict.get(b"l").unwrap().obj.encoding(&cfg)
-    });
+    let enc = r
+        .with_store(|s| {
+            let cfg = s.config.clone();
+            s.dbs[0].dict.get(b"l").unwrap().obj.encoding(&cfg)
+        })
+        .unwrap();
     assert_eq!(enc, "quicklist");
 }
 

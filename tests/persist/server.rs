@@ -29,7 +29,8 @@ fn writes_survive_a_restart_and_debug_reload_keeps_the_data() {
         s.config
             .set_initial("enable-debug-command", b"local")
             .unwrap()
-    });
+    })
+    .unwrap();
     let srv = serve(&r);
     let mut c = Raw::connect(srv.addr().unwrap());
     assert_eq!(c.cmds("SET k v"), b"+OK\r\n");

@@ -49,7 +49,7 @@ fn seed_distributed_lock_pattern() {
     assert!(release_lock(&r, "lock:job", &id));
     assert!(acquire_lock(&r, "lock:job", 10, "id-2").is_some());
     // Expiry frees it.
-    r.advance_time(secs(11));
+    r.advance_time(secs(11)).unwrap();
     assert!(acquire_lock(&r, "lock:job", 10, "id-3").is_some());
 }
 
@@ -79,7 +79,7 @@ fn lock_without_timeout_never_expires() {
     assert!(a.acquire().unwrap());
     let ttl: i64 = r.ttl("l").unwrap();
     assert_eq!(ttl, -1);
-    r.advance_time(secs(1_000_000));
+    r.advance_time(secs(1_000_000)).unwrap();
     assert!(a.owned().unwrap());
 }
 
@@ -121,13 +121,13 @@ fn expiry_with_the_manual_clock() {
     let mut a = r.lock("res", timed(10));
     let mut b = r.lock("res", timed(10).blocking(false));
     assert!(a.acquire().unwrap());
-    r.advance_time(Duration::from_millis(9_999));
+    r.advance_time(Duration::from_millis(9_999)).unwrap();
     assert!(a.locked().unwrap() && a.owned().unwrap());
     assert!(!b.acquire().unwrap());
     // Redis expires a key once the clock is past its deadline (`now > when`).
-    r.advance_time(Duration::from_millis(1));
+    r.advance_time(Duration::from_millis(1)).unwrap();
     assert!(a.owned().unwrap());
-    r.advance_time(Duration::from_millis(1));
+    r.advance_time(Duration::from_millis(1)).unwrap();
     // Expired: nobody holds it; another client takes it.
     assert!(!a.locked().unwrap());
     assert!(!a.owned().unwrap());
@@ -159,7 +159,7 @@ fn extend_adds_or_replaces_the_ttl() {
         (ErrorKind::Lock, "Cannot extend an unlocked lock")
     );
     assert!(a.acquire().unwrap());
-    r.advance_time(secs(4));
+    r.advance_time(secs(4)).unwrap();
     assert!(a.extend(secs(10), false).unwrap());
     let pttl: i64 = r.pttl("l").unwrap();
     assert_eq!(pttl, 16_000);
@@ -193,7 +193,7 @@ fn reacquire_resets_the_ttl() {
         "Cannot reacquire an unlocked lock"
     );
     assert!(a.acquire().unwrap());
-    r.advance_time(secs(7));
+    r.advance_time(secs(7)).unwrap();
     assert!(a.reacquire().unwrap());
     let pttl: i64 = r.pttl("l").unwrap();
     assert_eq!(pttl, 10_000);
@@ -225,7 +225,7 @@ fn guard_releases_on_drop() {
     assert!(!a.locked().unwrap());
     // An explicit release reports that the lock expired meanwhile.
     let g = a.hold().unwrap();
-    r.advance_time(secs(11));
+    r.advance_time(secs(11)).unwrap();
     assert_eq!(
         g.release().unwrap_err().message(),
         "Cannot release a lock that's no longer owned"

@@ -382,7 +382,7 @@ fn keyspace_notifications_for_several_types() {
     assert_eq!(got, want);
     // Expiry fires "expired" through the manual clock.
     let _: bool = r.expire("s", 1).unwrap();
-    r.advance_time(Duration::from_secs(2));
+    r.advance_time(Duration::from_secs(2)).unwrap();
     let _: i64 = r.cmd("EXISTS").arg("s").query().unwrap();
     let mut got = Vec::new();
     while let Some(m) = p.get_message(NOW).unwrap() {

@@ -12,6 +12,8 @@ mod backends;
 
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "tls")]
+use emu::client::MessageKind;
 use emu::{ErrorKind, LockOptions, Redis, Value};
 
 /// Runs `f` on the shared server (and on the cluster with feature `cluster`), each from an
@@ -621,9 +623,10 @@ fn connection_pool_of_remote_connections() {
 }
 
 /// The methods that manage an embedded store have nothing to act on behind a remote
-/// handle: `embedded` says so as an `Err`, the others panic with that message (they used
-/// to act on an unused private store), `persistence` is None, and the redis-rs adapter
-/// answers every request with the error. Nothing reaches the server.
+/// handle: each returns an `Err` of kind Other naming the method and the URL (as
+/// `embedded` does; they used to panic, and before that to act on an unused private
+/// store), `persistence` is None, and the redis-rs adapter answers every request with the
+/// error. Nothing reaches the server, and nothing panics.
 #[test]
 fn embedded_only_methods_fail_loudly_on_a_remote_handle() {
     let Some(url) = backends::server_url() else {
@@ -650,39 +653,43 @@ fn embedded_only_methods_fail_loudly_on_a_remote_handle() {
         "{e}"
     );
     assert!(r.persistence().is_none());
-    fn panics(what: &str, f: impl FnOnce()) {
-        let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err(what);
-        let msg = p.downcast_ref::<String>().cloned().unwrap_or_default();
+    #[track_caller]
+    fn refused<T: std::fmt::Debug>(what: &str, got: emu::Result<T>) {
+        let e = got.expect_err(what);
+        assert_eq!(e.kind(), ErrorKind::Other, "{what}: {e}");
         assert!(
-            msg.contains(&format!("Redis::{what} needs an embedded store")),
-            "{what}: {msg:?}"
+            e.message()
+                .starts_with(&format!("Redis::{what} needs an embedded store, but this handle is remote (remote+redis://127.0.0.1:")),
+            "{what}: {e}"
         );
     }
-    let h = r.clone();
-    panics("with_store", move || {
-        h.with_store(|s| s.dbs[0].len());
-    });
-    let h = r.clone();
-    panics("set_time", move || h.set_time(0));
-    let h = r.clone();
-    panics("advance_time", move || {
-        h.advance_time(Duration::from_secs(3600))
-    });
-    let h = r.clone();
-    panics("now_ms", move || {
-        h.now_ms();
-    });
-    let h = r.clone();
-    panics("purge_expired", move || {
-        h.purge_expired();
-    });
-    let h = r.clone();
-    panics("monitor", move || {
-        h.monitor();
-    });
-    // Same on a handle of another database and a pipeline's connection.
-    let h = r.with_db(1);
-    panics("set_time", move || h.set_time(0));
+    let mut ran = false;
+    refused(
+        "with_store",
+        r.with_store(|s| {
+            ran = true;
+            s.dbs[0].len()
+        }),
+    );
+    assert!(!ran, "with_store's closure must not run on a remote handle");
+    refused("set_time", r.set_time(0));
+    refused("advance_time", r.advance_time(Duration::from_secs(3600)));
+    refused("now_ms", r.now_ms());
+    refused("purge_expired", r.purge_expired());
+    refused("monitor", r.monitor().map(|_| ()));
+    // Same on a handle of another database, a pooled handle and an async handle's sync side.
+    refused("set_time", r.with_db(1).set_time(0));
+    let pool = emu::ConnectionPool::from_url(&url).unwrap();
+    refused(
+        "advance_time",
+        pool.get().unwrap().advance_time(Duration::from_secs(1)),
+    );
+    refused("now_ms", r.to_async().sync().now_ms());
+    // An embedded handle still answers.
+    let m = Redis::builder().manual_clock(5_000).build();
+    m.advance_time(Duration::from_secs(1)).unwrap();
+    assert_eq!(m.now_ms().unwrap(), 6_000);
+    assert_eq!(m.with_store(|s| s.dbs.len()).unwrap(), 16);
     // The server's data is untouched and the handle still works.
     assert_eq!(r.get::<_, String>("k").unwrap(), "v");
     assert_eq!(r.ttl("k").unwrap(), -1);
@@ -779,6 +786,60 @@ fn tls_server_sync_async_ca_file_and_insecure() {
                 (Some("tls:c"), Some("secret"))
             );
         });
+    // The sync Pub/Sub over TLS: its own connection, with the handle's trust (the CA from
+    // the query here, `?insecure` below). Confirmations, a message, a pattern message, a
+    // timeout with nothing pending, then a message that arrives during a wait.
+    let sync_pubsub_over_tls = |r: &Redis| {
+        let mut sub = r.pubsub();
+        sub.subscribe(&["tls:s"]).unwrap();
+        sub.psubscribe(&["tls:p*"]).unwrap();
+        let mut got = Vec::new();
+        while let Some(m) = sub.get_message(Some(Duration::from_secs(5))).unwrap() {
+            got.push((m.kind, m.channel_str().map(str::to_owned)));
+            if got.len() == 2 {
+                break;
+            }
+        }
+        assert_eq!(
+            got,
+            [
+                (MessageKind::Subscribe, Some("tls:s".to_string())),
+                (MessageKind::PSubscribe, Some("tls:p*".to_string())),
+            ]
+        );
+        assert_eq!(r.publish("tls:s", "one").unwrap(), 1);
+        assert_eq!(r.publish("tls:pq", "two").unwrap(), 1);
+        let m = sub
+            .get_message(Some(Duration::from_secs(10)))
+            .unwrap()
+            .unwrap();
+        assert_eq!((m.kind, m.data_str()), (MessageKind::Message, Some("one")));
+        let m = sub
+            .get_message(Some(Duration::from_secs(10)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (m.kind, m.channel_str(), m.data_str()),
+            (MessageKind::PMessage, Some("tls:pq"), Some("two"))
+        );
+        assert!(sub
+            .get_message(Some(Duration::from_millis(50)))
+            .unwrap()
+            .is_none());
+        let publisher = r.clone();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            publisher.publish("tls:s", "x".repeat(100_000)).unwrap()
+        });
+        let m = sub
+            .get_message(Some(Duration::from_secs(10)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.data_str().map(str::len), Some(100_000));
+        assert_eq!(t.join().unwrap(), 1);
+        sub.unsubscribe(&[] as &[&str]).unwrap();
+    };
+    sync_pubsub_over_tls(&r);
     // Without the CA the certificate is not trusted: a connection error, no panic.
     let e = emu::from_url(&format!("remote+rediss://{addr}")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
@@ -789,11 +850,8 @@ fn tls_server_sync_async_ca_file_and_insecure() {
     ] {
         let r = emu::from_url(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
         assert_eq!(r.get::<_, String>("tls:k").unwrap(), "v");
+        sync_pubsub_over_tls(&r);
     }
-    // The sync Pub/Sub's own connection does not speak TLS: an error saying so, not a
-    // panic (the async subscriber above does).
-    let e = r.pubsub().subscribe(&["tls:c"]).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
     // Plain RESP to a TLS port fails cleanly.
     let e = emu::from_url(&format!("remote+redis://{addr}")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
@@ -845,6 +903,14 @@ fn tls_cluster_routes_sync_and_async() {
     let insecure = format!("remote+rediss+cluster://{addrs}?insecure");
     let r2 = emu::from_url(&insecure).unwrap();
     assert_eq!(r2.get::<_, i64>("k7").unwrap(), 7);
+    // The sync Pub/Sub over TLS to a cluster node (CA file, then `?insecure`).
+    for h in [&r, &r2] {
+        let mut sub = h.pubsub().ignore_subscribe_messages(true);
+        sub.subscribe(&["tls:news"]).unwrap();
+        assert!(h.publish("tls:news", "hi").unwrap() >= 1);
+        let m = sub.get_message(Some(Duration::from_secs(10))).unwrap();
+        assert_eq!(m.as_ref().and_then(|m| m.data_str()), Some("hi"), "{m:?}");
+    }
     r.cmd("FLUSHALL").query::<()>().unwrap();
 }
 

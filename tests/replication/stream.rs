@@ -293,15 +293,17 @@ fn compare(eof: bool) {
         return;
     };
     let (redis, running) = start();
-    redis.with_store(|s| {
-        s.config
-            .set_initial("enable-debug-command", b"yes")
-            .expect("enable-debug-command");
-        // As the redis-server above: no wait for more replicas.
-        s.config
-            .set_initial("repl-diskless-sync-delay", b"0")
-            .expect("repl-diskless-sync-delay");
-    });
+    redis
+        .with_store(|s| {
+            s.config
+                .set_initial("enable-debug-command", b"yes")
+                .expect("enable-debug-command");
+            // As the redis-server above: no wait for more replicas.
+            s.config
+                .set_initial("repl-diskless-sync-delay", b"0")
+                .expect("repl-diskless-sync-delay");
+        })
+        .unwrap();
     let want = mask(&stream_of(real.addr, true));
     let got = mask(&stream_of(running.addr().unwrap(), eof));
     let report = diff(&want, &got);

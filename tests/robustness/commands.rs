@@ -366,14 +366,16 @@ fn local_allows_loopback_only() {
         return;
     };
     let (store, emu_srv) = start_with(|s| s.bind("0.0.0.0"));
-    store.with_store(|s| {
-        s.config
-            .set_initial("enable-debug-command", b"local")
-            .unwrap();
-        s.config
-            .set_initial("enable-protected-configs", b"local")
-            .unwrap();
-    });
+    store
+        .with_store(|s| {
+            s.config
+                .set_initial("enable-debug-command", b"local")
+                .unwrap();
+            s.config
+                .set_initial("enable-protected-configs", b"local")
+                .unwrap();
+        })
+        .unwrap();
     let emu_port = emu_srv.addr().unwrap().port();
     let lines = [
         "DEBUG SLEEP 0",
@@ -414,11 +416,13 @@ fn local_allows_loopback_only() {
 fn debug_sleep_overflowing_values_return_at_once() {
     let _serial = crate::serial();
     let (store, srv) = start();
-    store.with_store(|s| {
-        s.config
-            .set_initial("enable-debug-command", b"yes")
-            .unwrap()
-    });
+    store
+        .with_store(|s| {
+            s.config
+                .set_initial("enable-debug-command", b"yes")
+                .unwrap()
+        })
+        .unwrap();
     let mut c = Raw::connect(srv.addr().unwrap());
     for v in ["1e20", "9223372036854775807", "inf", "nan", "-5", "1e300"] {
         let started = Instant::now();

@@ -117,20 +117,22 @@ fn eval_inside_multi_runs_at_exec() {
 fn keyspace_notifications_fire_from_scripts() {
     let r = redis();
     ok(&r, &["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
-    r.with_store(|s| s.notifications.clear());
+    r.with_store(|s| s.notifications.clear()).unwrap();
     r.eval::<Value>(
         "redis.call('SET', KEYS[1], 'v'); redis.call('DEL', KEYS[1])",
         "nk",
         (),
     )
     .unwrap();
-    let events: Vec<String> = r.with_store(|s| {
-        s.notifications
-            .iter()
-            .filter(|(ch, _)| ch.starts_with(b"__keyspace@0__:nk"))
-            .map(|(_, ev)| String::from_utf8_lossy(ev).into_owned())
-            .collect()
-    });
+    let events: Vec<String> = r
+        .with_store(|s| {
+            s.notifications
+                .iter()
+                .filter(|(ch, _)| ch.starts_with(b"__keyspace@0__:nk"))
+                .map(|(_, ev)| String::from_utf8_lossy(ev).into_owned())
+                .collect()
+        })
+        .unwrap();
     assert_eq!(events, ["set", "del"]);
 }
 
@@ -161,7 +163,8 @@ fn effects_of(r: &Redis, script: &str, keys: &[&str]) -> Vec<Vec<String>> {
     r.with_store(|s| {
         s.set_record_effects(true);
         s.clear_effects();
-    });
+    })
+    .unwrap();
     r.eval::<Value>(script, keys, ()).unwrap();
     r.with_store(|s| {
         let out = s
@@ -177,6 +180,7 @@ fn effects_of(r: &Redis, script: &str, keys: &[&str]) -> Vec<Vec<String>> {
         s.clear_effects();
         out
     })
+    .unwrap()
 }
 
 #[test]
@@ -234,16 +238,17 @@ fn replay_rebuilds_what_scripts_did() {
             .unwrap();
         for (script, keys) in SCRIPTED {
             r.eval::<Value>(*script, *keys, ()).unwrap();
-            r.advance_time(std::time::Duration::from_millis(700));
+            r.advance_time(std::time::Duration::from_millis(700))
+                .unwrap();
         }
-        r.with_store(|s| dump_jsonl(s))
+        r.with_store(|s| dump_jsonl(s)).unwrap()
     };
     // Reopening replays the log (no Lua runs: the log holds commands only).
     let r = Redis::builder()
         .manual_clock(T0 + 3_600_000)
         .open(dir.path())
         .unwrap();
-    let after = r.with_store(|s| dump_jsonl(s));
+    let after = r.with_store(|s| dump_jsonl(s)).unwrap();
     assert_eq!(before, after);
 }
 
@@ -251,13 +256,13 @@ fn replay_rebuilds_what_scripts_did() {
 fn the_same_scripts_on_the_same_store_give_the_same_bytes() {
     let run = || {
         let r = Redis::builder().manual_clock(T0).seed(11).build();
-        r.with_store(|s| s.set_record_effects(true));
+        r.with_store(|s| s.set_record_effects(true)).unwrap();
         let mut replies = Vec::new();
         for (script, keys) in SCRIPTED {
             replies.push(r.eval::<Value>(*script, *keys, ()).unwrap());
         }
-        let effects = r.with_store(|s| s.effects());
-        (replies, effects, r.with_store(|s| dump_jsonl(s)))
+        let effects = r.with_store(|s| s.effects()).unwrap();
+        (replies, effects, r.with_store(|s| dump_jsonl(s)).unwrap())
     };
     assert_eq!(run(), run());
 }
@@ -327,19 +332,23 @@ redis.register_function{function_name='count', callback=function(keys) return re
     assert_eq!(e.message(), "ERR Library not found");
     // FCALL writes are seen by WATCH like any write, and run inside MULTI at EXEC.
     r.function_load(lib, false).unwrap();
-    let effects = r.with_store(|s| {
-        s.set_record_effects(true);
-        s.clear_effects();
-        0
-    });
+    let effects = r
+        .with_store(|s| {
+            s.set_record_effects(true);
+            s.clear_effects();
+            0
+        })
+        .unwrap();
     assert_eq!(effects, 0);
     let _: String = r.fcall("hset_get", "h2", ("a", "b")).unwrap();
-    let logged: Vec<String> = r.with_store(|s| {
-        s.effects()
-            .into_iter()
-            .map(|e| String::from_utf8_lossy(&e.argv[0]).to_ascii_uppercase())
-            .collect()
-    });
+    let logged: Vec<String> = r
+        .with_store(|s| {
+            s.effects()
+                .into_iter()
+                .map(|e| String::from_utf8_lossy(&e.argv[0]).to_ascii_uppercase())
+                .collect()
+        })
+        .unwrap();
     assert_eq!(logged, ["HSET"], "the function's effects, never FCALL");
 }
 

@@ -60,11 +60,11 @@ fn libraries_survive_reopen_through_the_log() {
             ],
         );
         exec(&r, &["FUNCTION", "DELETE", "gone"]);
-        (listing(&r), r.with_store(|s| dump_jsonl(s)))
+        (listing(&r), r.with_store(|s| dump_jsonl(s)).unwrap())
     };
     let r = open(dir.path());
     assert_eq!(listing(&r), list);
-    assert_eq!(r.with_store(|s| dump_jsonl(s)), data);
+    assert_eq!(r.with_store(|s| dump_jsonl(s)).unwrap(), data);
     assert_eq!(
         exec(&r, &["FCALL", "incr_by", "1", "n", "2"]),
         Value::Int(7)
@@ -113,16 +113,19 @@ fn snapshot_bytes_carry_the_libraries() {
     let r = Redis::builder().manual_clock(T0).build();
     exec(&r, &["FUNCTION", "LOAD", LIB_B]);
     exec(&r, &["FUNCTION", "LOAD", LIB_A]);
-    let bytes = r.with_store(|s| {
-        let mut out = Vec::new();
-        emu::persist::snapshot::encode_into(&mut out, 1, &s.dbs, s.libraries.all(), 0, 0).unwrap();
-        out
-    });
+    let bytes = r
+        .with_store(|s| {
+            let mut out = Vec::new();
+            emu::persist::snapshot::encode_into(&mut out, 1, &s.dbs, s.libraries.all(), 0, 0)
+                .unwrap();
+            out
+        })
+        .unwrap();
     assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 3);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.snap");
     std::fs::write(&path, &bytes).unwrap();
-    let mut store = r.with_store(|s| s.empty_like());
+    let mut store = r.with_store(|s| s.empty_like()).unwrap();
     let info = emu::persist::snapshot::load(&path, &mut store).unwrap();
     assert_eq!(
         info.libraries.keys().collect::<Vec<_>>(),
@@ -143,7 +146,9 @@ fn dump_and_load_keep_libraries_in_both_formats() {
     exec(&r, &["SET", "k", "v"]);
     for format in [Format::Jsonl, Format::Resp] {
         let mut out = Vec::new();
-        r.with_store(|s| dump_store(s, format, &mut out)).unwrap();
+        r.with_store(|s| dump_store(s, format, &mut out))
+            .unwrap()
+            .unwrap();
         let text = String::from_utf8_lossy(&out).into_owned();
         match format {
             Format::Jsonl => assert!(
@@ -159,10 +164,10 @@ fn dump_and_load_keep_libraries_in_both_formats() {
         let store = parse_dump(&mut out.as_slice(), None).unwrap();
         assert_eq!(
             store.libraries.all(),
-            &r.with_store(|s| s.libraries.all().clone())
+            &r.with_store(|s| s.libraries.all().clone()).unwrap()
         );
         let back = Redis::builder().manual_clock(T0).build();
-        back.with_store(|s| *s = store);
+        back.with_store(|s| *s = store).unwrap();
         assert_eq!(listing(&back), listing(&r));
         assert_eq!(
             exec(&back, &["FCALL", "incr_by", "1", "c", "4"]),
@@ -184,8 +189,8 @@ fn a_cloned_store_rebuilds_its_functions() {
     let r = Redis::builder().manual_clock(T0).build();
     exec(&r, &["FUNCTION", "LOAD", LIB_A]);
     let copy = Redis::builder().manual_clock(T0).build();
-    let clone = r.with_store(|s| s.clone());
-    copy.with_store(|s| *s = clone);
+    let clone = r.with_store(|s| s.clone()).unwrap();
+    copy.with_store(|s| *s = clone).unwrap();
     assert_eq!(
         exec(&copy, &["FCALL", "incr_by", "1", "n", "9"]),
         Value::Int(9)

@@ -442,11 +442,12 @@ fn rdb_files_carry_function_libraries() {
         Some(lib.as_bytes())
     );
     let r = emu::Redis::new();
-    r.with_store(|s| *s = store);
+    r.with_store(|s| *s = store).unwrap();
     assert_eq!(r.fcall::<_, _, _, String>("rdbf", "k", ()).unwrap(), "v");
     // emu's RDB file, read by redis-server at start.
     let mut out = Vec::new();
     r.with_store(|s| tools::dump_rdb(s, &mut out, &mut |_, _| {}))
+        .unwrap()
         .unwrap();
     std::fs::write(dir.path().join("from-emu.rdb"), &out).unwrap();
     let Some(second) = start_real_redis_with(

@@ -569,7 +569,8 @@ fn debug_sleep_and_unknown_debug() {
         s.config
             .set_initial("enable-debug-command", b"yes")
             .unwrap()
-    });
+    })
+    .unwrap();
     let mut c = Raw::connect(srv.addr().unwrap());
     assert_eq!(c.cmds("DEBUG SLEEP 0"), b"+OK\r\n");
     let t = Instant::now();
@@ -745,7 +746,8 @@ fn module_command_matches_real_redis() {
             s.config
                 .set_initial("enable-module-command", setting.as_bytes())
                 .unwrap()
-        });
+        })
+        .unwrap();
         let mut e = Raw::connect(srv.addr().unwrap());
         let mut o = Raw::connect(real.addr);
         for line in lines {

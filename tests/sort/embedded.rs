@@ -110,13 +110,13 @@ fn pipelined_sort() {
 #[test]
 fn sort_store_logs_effects_and_replays() {
     let r = redis();
-    r.with_store(|s| s.set_record_effects(true));
+    r.with_store(|s| s.set_record_effects(true)).unwrap();
     ok(&r, &["RPUSH", "l", "2", "1"]);
     ok(&r, &["SORT", "l", "STORE", "d"]);
     ok(&r, &["SORT", "missing", "STORE", "d"]);
     ok(&r, &["SORT", "missing", "STORE", "d"]);
     assert_eq!(
-        r.with_store(take_effects_text),
+        r.with_store(take_effects_text).unwrap(),
         ["RPUSH l 2 1", "DEL d", "RPUSH d 1 2", "DEL d"]
     );
 
@@ -158,25 +158,28 @@ fn sortstore_notification() {
         s.config.notify_keyspace_events = emu::keyspace::notify::KEYEVENT
             | emu::keyspace::notify::LIST
             | emu::keyspace::notify::GENERIC
-    });
+    })
+    .unwrap();
     ok(&r, &["RPUSH", "l", "1"]);
     ok(&r, &["SORT", "l", "STORE", "d"]);
     ok(&r, &["SORT", "missing", "STORE", "d"]);
     ok(&r, &["SORT", "missing", "STORE", "d"]);
-    let events: Vec<String> = r.with_store(|s| {
-        s.notifications
-            .drain(..)
-            .map(|(ch, k)| {
-                format!(
-                    "{} {}",
-                    String::from_utf8_lossy(&ch)
-                        .rsplit(':')
-                        .next()
-                        .unwrap_or(""),
-                    String::from_utf8_lossy(&k)
-                )
-            })
-            .collect()
-    });
+    let events: Vec<String> = r
+        .with_store(|s| {
+            s.notifications
+                .drain(..)
+                .map(|(ch, k)| {
+                    format!(
+                        "{} {}",
+                        String::from_utf8_lossy(&ch)
+                            .rsplit(':')
+                            .next()
+                            .unwrap_or(""),
+                        String::from_utf8_lossy(&k)
+                    )
+                })
+                .collect()
+        })
+        .unwrap();
     assert_eq!(events, ["rpush l", "sortstore d", "del d"]);
 }

@@ -81,7 +81,7 @@ fn redis_rs_async_xread_block_holds_no_thread() {
                 .unwrap();
             v
         });
-        while s2.with_store(|s| s.blocking.blocked_clients()) == 0 {
+        while s2.with_store(|s| s.blocking.blocked_clients()).unwrap() == 0 {
             tokio::task::yield_now().await;
         }
         let _: String = redis::cmd("XADD")

@@ -38,7 +38,7 @@ fn workload(r: &Redis) {
         r.xadd("s", "*", &[("n", i.to_string()), ("k", "v".to_string())])
             .unwrap();
         if i % 7 == 0 {
-            r.advance_time(Duration::from_millis(1));
+            r.advance_time(Duration::from_millis(1)).unwrap();
         }
     }
     r.xadd_options(
@@ -57,7 +57,7 @@ fn workload(r: &Redis) {
         XReadOptions::default().count(30),
     )
     .unwrap();
-    r.advance_time(Duration::from_millis(500));
+    r.advance_time(Duration::from_millis(500)).unwrap();
     r.xreadgroup(
         "g",
         "bob",
@@ -95,7 +95,7 @@ fn groups_survive_reopen_from_the_log_and_from_a_snapshot() {
     let (before, now) = {
         let r = Redis::builder().manual_clock(T0).open(dir.path()).unwrap();
         workload(&r);
-        (state(&r, "s"), r.now_ms())
+        (state(&r, "s"), r.now_ms().unwrap())
     };
     // Reopen replays the log; with the clock where it was, idle times read the same.
     let r = Redis::builder().manual_clock(now).open(dir.path()).unwrap();
@@ -129,6 +129,7 @@ fn dump_and_load_keep_streams() {
             tools::dump_store(s, f, &mut out).unwrap();
             out
         })
+        .unwrap()
     };
     // JSON Lines → a store → the same JSON Lines (nodes, groups, seen-times, everything).
     let jsonl = dump(tools::Format::Jsonl);
@@ -143,7 +144,7 @@ fn dump_and_load_keep_streams() {
     // entries (not node boundaries, seen-times, or pending entries of deleted entries).
     let resp = dump(tools::Format::Resp);
     let mut rebuilt = tools::parse_dump(&mut &resp[..], Some(tools::Format::Resp)).unwrap();
-    let mut orig = r.with_store(|s| s.clone());
+    let mut orig = r.with_store(|s| s.clone()).unwrap();
     for probe in [
         &["XRANGE", "s", "-", "+"][..],
         &["XINFO", "GROUPS", "s"],

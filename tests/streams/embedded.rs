@@ -18,13 +18,13 @@ fn ids_come_from_the_manual_clock_and_stay_monotonic() {
         r.xadd("s", "*", &[("f", "v")]).unwrap(),
         StreamId::new(T0, 1)
     );
-    r.advance_time(Duration::from_millis(5));
+    r.advance_time(Duration::from_millis(5)).unwrap();
     assert_eq!(
         r.xadd("s", "*", &[("f", "v")]).unwrap(),
         StreamId::new(T0 + 5, 0)
     );
     // The clock going back never makes IDs go back.
-    r.set_time(T0 - 1000);
+    r.set_time(T0 - 1000).unwrap();
     assert_eq!(
         r.xadd("s", "*", &[("f", "v")]).unwrap(),
         StreamId::new(T0 + 5, 1)
@@ -105,7 +105,7 @@ fn typed_methods_round_trip() {
     let summary = r.xpending("s", "g").unwrap();
     assert_eq!(summary.count, 2);
     assert_eq!(summary.consumers, [("c1".to_string(), 2)]);
-    r.advance_time(Duration::from_millis(100));
+    r.advance_time(Duration::from_millis(100)).unwrap();
     let pend = r
         .xpending_range(
             "s",
@@ -155,7 +155,7 @@ fn blocking_xread_on_a_thread_is_woken_by_xadd() {
     });
     // Wait until it is blocked, then add.
     for _ in 0..500 {
-        if r.with_store(|s| s.blocking.blocked_clients()) == 1 {
+        if r.with_store(|s| s.blocking.blocked_clients()).unwrap() == 1 {
             break;
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -195,7 +195,7 @@ fn blocked_xreadgroup_gets_redis_errors_when_key_or_group_goes() {
             )
         });
         for _ in 0..500 {
-            if r.with_store(|s| s.blocking.blocked_clients()) == 1 {
+            if r.with_store(|s| s.blocking.blocked_clients()).unwrap() == 1 {
                 break;
             }
             std::thread::sleep(Duration::from_millis(5));
@@ -236,7 +236,7 @@ fn stream_keys_behave_as_keys() {
     r.xdel("s", ["1-0"]).unwrap();
     assert_eq!(ok(&r, &["EXISTS", "s"]), Value::Int(1));
     ok(&r, &["PEXPIRE", "s", "10"]);
-    r.advance_time(Duration::from_millis(11));
+    r.advance_time(Duration::from_millis(11)).unwrap();
     assert_eq!(ok(&r, &["EXISTS", "s"]), Value::Int(0));
     assert_eq!(
         run(&r, &["XADD", "s", "0-0", "f", "v"])

@@ -17,10 +17,12 @@ use proptest::prelude::*;
 
 fn expire_of(r: &Redis, key: &str) -> Option<u64> {
     r.with_store(|s| s.dbs[0].dict.get(key.as_bytes()).and_then(|e| e.expire()))
+        .unwrap()
 }
 
 fn exists(r: &Redis, key: &str) -> bool {
     r.with_store(|s| s.dbs[0].dict.get(key.as_bytes()).is_some())
+        .unwrap()
 }
 
 /// Stores a list under `key` (list commands live elsewhere).
@@ -29,22 +31,24 @@ fn put_list(r: &Redis, key: &str) {
         let mut l = List::default();
         l.push(emu::types::list::End::Tail, b"a");
         s.dbs[0].insert(key.as_bytes(), Object::List(Box::new(l)), false);
-    });
+    })
+    .unwrap();
 }
 
 fn record_effects(r: &Redis) {
-    r.with_store(|s| s.set_record_effects(true));
+    r.with_store(|s| s.set_record_effects(true)).unwrap();
 }
 
 fn effects(r: &Redis) -> Vec<String> {
-    r.with_store(common::take_effects_text)
+    r.with_store(common::take_effects_text).unwrap()
 }
 
 fn enable_events(r: &Redis) {
     r.with_store(|s| {
         s.config.notify_keyspace_events =
             notify::KEYEVENT | notify::GENERIC | notify::STRING | notify::EXPIRED
-    });
+    })
+    .unwrap();
 }
 
 /// Keyevent notifications as "event key".
@@ -59,6 +63,7 @@ fn events(r: &Redis) -> Vec<String> {
             })
             .collect()
     })
+    .unwrap()
 }
 
 const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -169,7 +174,7 @@ fn set_expire_options() {
     assert_eq!(ok(&r, &["SET", "k", "z", "EX", "50", "NX"]), Value::Nil);
     assert_eq!(expire_of(&r, "k"), Some(NOW + 5000));
     // The key expires.
-    r.advance_time(Duration::from_millis(5001));
+    r.advance_time(Duration::from_millis(5001)).unwrap();
     assert_eq!(ok(&r, &["GET", "k"]), Value::Nil);
     assert!(!exists(&r, "k"));
 }
@@ -258,7 +263,7 @@ fn setnx_setex_psetex() {
     assert_eq!(err(&r, &["SETEX", "k", "abc", "v"]), NOT_INT);
     assert_eq!(err(&r, &["PSETEX", "k", "1.0", "v"]), NOT_INT);
     assert_eq!(ok(&r, &["GET", "k"]), b("y"));
-    r.advance_time(Duration::from_millis(11));
+    r.advance_time(Duration::from_millis(11)).unwrap();
     assert_eq!(ok(&r, &["GET", "k"]), Value::Nil);
 }
 
@@ -393,7 +398,7 @@ fn append_strlen() {
     assert_eq!(err(&r, &["APPEND", "l", "x"]), WRONGTYPE);
     assert_eq!(err(&r, &["STRLEN", "l"]), WRONGTYPE);
     // The size limit.
-    r.with_store(|s| s.config.proto_max_bulk_len = 12);
+    r.with_store(|s| s.config.proto_max_bulk_len = 12).unwrap();
     assert_eq!(ok(&r, &["APPEND", "k", "!"]), int(12));
     assert_eq!(
         err(&r, &["APPEND", "k", "!"]),
@@ -559,7 +564,7 @@ fn incrbyfloat_matches_redis_cases() {
         match cur {
             Some(c) => ok(&r, &["SET", "k", c]),
             None => {
-                r.with_store(|s| s.dbs[0].remove(b"k"));
+                r.with_store(|s| s.dbs[0].remove(b"k")).unwrap();
                 Value::Nil
             }
         };
@@ -676,7 +681,7 @@ fn setrange_cases() {
         int(0)
     );
     assert!(!exists(&r, "new"));
-    r.with_store(|s| s.config.proto_max_bulk_len = 10);
+    r.with_store(|s| s.config.proto_max_bulk_len = 10).unwrap();
     assert_eq!(ok(&r, &["SETRANGE", "new", "9", "x"]), int(10));
     assert_eq!(err(&r, &["SETRANGE", "new", "10", "x"]), too_big);
 }

@@ -42,16 +42,20 @@ fn the_table_is_bounded_by_tracking_table_max_keys() {
     }
     let dropped = invalidated_keys(&mut c, &req);
     assert_eq!(dropped, 15);
-    redis.with_store(|s| {
-        assert_eq!(s.tracking.total_keys(), 5);
-        assert_eq!(s.tracking.clients(), 1);
-    });
+    redis
+        .with_store(|s| {
+            assert_eq!(s.tracking.total_keys(), 5);
+            assert_eq!(s.tracking.clients(), 1);
+        })
+        .unwrap();
     assert_eq!(
         c.cmds("CONFIG GET tracking-table-max-keys"),
         b"%1\r\n$23\r\ntracking-table-max-keys\r\n$1\r\n5\r\n"
     );
     assert_eq!(c.cmds("CLIENT TRACKING off"), b"+OK\r\n");
-    redis.with_store(|s| assert_eq!(s.tracking.clients(), 0));
+    redis
+        .with_store(|s| assert_eq!(s.tracking.clients(), 0))
+        .unwrap();
 }
 
 /// A tracking connection that goes away leaves no tracking client behind.
@@ -64,14 +68,18 @@ fn a_closed_connection_stops_tracking() {
         c.cmds("HELLO 3");
         c.cmds("CLIENT TRACKING on BCAST PREFIX p");
         c.cmds("GET x");
-        redis.with_store(|s| {
-            assert_eq!(s.tracking.clients(), 1);
-            assert_eq!(s.tracking.total_prefixes(), 1);
-        });
+        redis
+            .with_store(|s| {
+                assert_eq!(s.tracking.clients(), 1);
+                assert_eq!(s.tracking.total_prefixes(), 1);
+            })
+            .unwrap();
     }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let n = redis.with_store(|s| (s.tracking.clients(), s.tracking.total_prefixes()));
+        let n = redis
+            .with_store(|s| (s.tracking.clients(), s.tracking.total_prefixes()))
+            .unwrap();
         if n == (0, 0) {
             break;
         }

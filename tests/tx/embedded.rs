@@ -118,7 +118,7 @@ fn watch_error_on_expiry_and_flush() {
         .unwrap();
     let mut p = r.pipeline();
     p.watch("k").unwrap();
-    r.advance_time(Duration::from_millis(101));
+    r.advance_time(Duration::from_millis(101)).unwrap();
     p.get("k");
     assert_eq!(p.execute().unwrap_err().kind(), ErrorKind::Watch);
 
@@ -195,7 +195,9 @@ fn transaction_helper_retries_on_watch_error() {
     assert_eq!(out, vec![Value::Int(1)]);
     // Nothing leaks: the pinned sessions are gone once any command runs.
     let _: () = r.set("x", 1).unwrap();
-    assert!(r.with_store(|s| s.watches().watched_keys() == 0 && s.watches().clients() == 0));
+    assert!(r
+        .with_store(|s| s.watches().watched_keys() == 0 && s.watches().clients() == 0)
+        .unwrap());
 }
 
 #[test]
@@ -204,13 +206,15 @@ fn dropping_a_watching_pipeline_releases_its_watches() {
     {
         let mut p = r.pipeline();
         p.watch(["a", "b"]).unwrap();
-        assert_eq!(r.with_store(|s| s.watches().watched_keys()), 2);
+        assert_eq!(r.with_store(|s| s.watches().watched_keys()).unwrap(), 2);
         let q = r.with_db(0);
         let _: () = q.cmd("WATCH").arg("c").query().unwrap();
         drop(q);
     }
     let _: Value = r.cmd("PING").query().unwrap();
-    assert!(r.with_store(|s| s.watches().watched_keys() == 0 && s.watches().clients() == 0));
+    assert!(r
+        .with_store(|s| s.watches().watched_keys() == 0 && s.watches().clients() == 0)
+        .unwrap());
 }
 
 #[test]
@@ -281,7 +285,7 @@ fn threads_racing_on_a_watched_counter_lose_nothing() {
     }
     assert_eq!(r.get::<_, u64>("counter").unwrap(), THREADS * EACH);
     eprintln!("retries: {}", retries.load(Ordering::Relaxed));
-    assert!(r.with_store(|s| s.watches().clients() == 0));
+    assert!(r.with_store(|s| s.watches().clients() == 0).unwrap());
 }
 
 /// Two threads alternate in lock step so that every transaction of one is invalidated by

@@ -106,12 +106,14 @@ fn closing_a_connection_releases_its_watches() {
         a.cmds("WATCH x y");
         a.cmds("MULTI");
         a.cmds("SET x 1");
-        assert_eq!(r.with_store(|s| s.watches().watched_keys()), 2);
+        assert_eq!(r.with_store(|s| s.watches().watched_keys()).unwrap(), 2);
     }
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let _: () = r.set("other", 1).unwrap();
-        if r.with_store(|s| s.watches().watched_keys() == 0 && s.watches().clients() == 0) {
+        if r.with_store(|s| s.watches().watched_keys() == 0 && s.watches().clients() == 0)
+            .unwrap()
+        {
             break;
         }
         assert!(

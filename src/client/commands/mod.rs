@@ -33,11 +33,12 @@ pub(crate) fn args(name: &'static str) -> Args {
 }
 
 impl Args {
-    /// The whole owned vector, name first (for queueing).
+    /// The whole owned vector, name first (for queueing): the arguments' vector itself
+    /// with the name put in front (it starts with room for one more than the short
+    /// commands' arguments, so no second vector is made).
     pub(crate) fn into_vec(self) -> Vec<Vec<u8>> {
-        let mut v = Vec::with_capacity(self.1.len() + 1);
-        v.push(self.0.as_bytes().to_vec());
-        v.extend(self.1);
+        let mut v = self.1;
+        v.insert(0, self.0.as_bytes().to_vec());
         v
     }
 
