@@ -489,7 +489,7 @@ fn incr_decr_family() {
         ok(&r, &["MEMORY", "USAGE", "c"]),
         ok(&r, &["MEMORY", "USAGE", "fresh"])
     );
-    let used = |r: &Redis| r.with_store(|s| s.dbs[0].used);
+    let used = |r: &Redis| r.with_store(|s| s.dbs[0].used).unwrap();
     let before = used(&r);
     ok(&r, &["INCRBY", "c", "-1000000000000"]);
     ok(&r, &["SET", "fresh", "410"]);
