@@ -48,6 +48,12 @@
 //!   protected call however it ended, and the error re-raised from `redis.call`'s own frame
 //!   (which owns nothing); so a reply that runs out of memory is an error the script can
 //!   catch, and its next `redis.call` works;
+//! * Lua 5.1 has no emergency collection: after an out-of-memory error the garbage that
+//!   filled the state stays until a GC step, and any allocation fails meanwhile (the pcall
+//!   wrapper returning the error, the next script's compilation). So the state is
+//!   collected in full wherever such an error is seen: in `redis.call` after a reply
+//!   failed, in the prelude's `pcall`/`xpcall` (errors of Lua code itself), and at the
+//!   run's end;
 //! * the periodic GC step between scripts is protected too (`gc_step`): an error raised
 //!   outside any protected call would reach Lua's panic function, which exits.
 //!
@@ -346,6 +352,17 @@ pub(crate) fn gc_step(lua: &mlua::Lua, kbytes: c_int) {
     };
 }
 
+/// A full collection, protected (finalizers may raise; the error is dropped): after an
+/// out-of-memory error, Lua 5.1 having no emergency collection of its own.
+pub(crate) fn gc_full(lua: &mlua::Lua) {
+    // SAFETY: no stack use; exec_raw's protected call catches what the collection raises.
+    let _ = unsafe {
+        lua.exec_raw::<()>((), |l| {
+            ffi::lua_gc(l, ffi::LUA_GCCOLLECT, 0);
+        })
+    };
+}
+
 /// Lets a registry reference go.
 pub(crate) fn unref(lua: &mlua::Lua, r: c_int) {
     // SAFETY: releases a registry reference this state made; no stack use.
@@ -467,6 +484,11 @@ pub(crate) fn run(
             } else {
                 "unknown error".to_string()
             };
+            if status == ffi::LUA_ERRMEM {
+                // (KEYS/ARGV did not fit, or the result's registry reference.)
+                ffi::lua_settop(l, top);
+                gc_full(lua);
+            }
             Err(msg)
         } else if let Some(v) = run.simple.take() {
             Ok(Outcome::Simple(v))
@@ -516,6 +538,11 @@ unsafe extern "C-unwind" fn run_protected(l: *mut ffi::lua_State) -> c_int {
         0
     };
     let status = ffi::lua_pcall(l, nargs, 1, 1);
+    if status == ffi::LUA_ERRMEM {
+        // The script ran out of memory: what it held is garbage now; collect it so the
+        // next script (and the registry reference below) finds the state usable.
+        ffi::lua_gc(l, ffi::LUA_GCCOLLECT, 0);
+    }
     if status == 0 {
         run.simple = simple_result(l, -1);
         if run.simple.is_some() {
@@ -576,6 +603,13 @@ unsafe fn redis_call(l: *mut ffi::lua_State, raise: bool) -> c_int {
     };
     *cell.reply.get() = None;
     cell.in_call.set(false);
+    if status == ffi::LUA_ERRMEM {
+        // The reply filled the state and is garbage now (the protected call dropped it).
+        // Lua 5.1 has no emergency collection: without one, the script catching this
+        // error (its pcall, an xpcall handler) would find no memory left to go on with.
+        // (The error text is Lua's fixed "not enough memory", kept on the stack.)
+        ffi::lua_gc(l, ffi::LUA_GCCOLLECT, 0);
+    }
     if status == ffi::LUA_ERRRUN && is_stack_overflow(l) {
         // Lua located the error at this C function (no position); Redis, without the
         // pusher's call, hits it in the script's next call: located at the script's line.
