@@ -928,6 +928,37 @@ mod tests {
         assert_eq!(eval(&r, &["return 2", "0"]), Value::Int(2));
     }
 
+    /// Finalizers that call `redis.call` while replies are pushed (the GC steps of the
+    /// pushes' allocations run them): every call of the script still gets its reply, as in
+    /// Redis (where such a nested call simply runs), and the finalizers' calls run too.
+    #[test]
+    fn finalizers_calling_redis_during_replies() {
+        let r = crate::Redis::new();
+        for i in 0..2000 {
+            let k = format!("fin:{i}");
+            let v = format!("{i:0>64}");
+            r.execute(&[b"SET", k.as_bytes(), v.as_bytes()]).unwrap();
+        }
+        let script = "for i = 1, 3000 do \
+                local p = newproxy(true) \
+                getmetatable(p).__gc = function() redis.call('INCR', 'fin:count') end \
+            end \
+            local t = {} \
+            for i = 0, 1999 do \
+                local ok, v = pcall(redis.call, 'GET', 'fin:' .. i) \
+                if ok and v == string.rep('0', 64 - #tostring(i)) .. i then t[#t + 1] = v end \
+            end \
+            return #t";
+        for _ in 0..3 {
+            assert_eq!(eval(&r, &[script, "0"]), Value::Int(2000));
+        }
+        let ran = r.execute(&[b"GET", b"fin:count"]).unwrap();
+        assert!(
+            matches!(&ran, Value::Bulk(n) if !n.is_empty()),
+            "no finalizer ran: {ran:?}"
+        );
+    }
+
     /// Out of memory while a `redis.call` reply is converted (the C-API path): the error
     /// reaches the script, which can catch it (pcall, xpcall, redis.pcall), and the
     /// script goes on with its memory back: Lua 5.1 has no emergency collection, so the
