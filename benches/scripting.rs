@@ -8,11 +8,18 @@
 //! * `10-incr` — ten `redis.call('INCR', KEYS[1])` per call.
 //!
 //! Run: `cargo bench --bench scripting` (or `-- get` to run the cases whose name starts with
-//! `get`; `SECS=3` for longer rounds). Each case runs `ROUNDS` rounds of about `SECS`
+//! `get`; `SECS=3` for longer rounds; `--features cli,server` to run on the `emu` binary's
+//! allocator, mimalloc, instead of the system's). Each case runs `ROUNDS` rounds of about `SECS`
 //! seconds and reports the best round's calls per second of the thread's CPU time
 //! (`CLOCK_THREAD_CPUTIME_ID`: the figure does not depend on what else the machine runs,
 //! only on how fast this thread's work is). The side-by-side comparison with redis-server
 //! is `benches/scripting_compare.sh`.
+
+/// With `--features cli,server` the bench runs on the allocator the `emu` binary uses
+/// (mimalloc; the library itself never sets one); without, on the system's.
+#[cfg(feature = "cli")]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -95,6 +102,14 @@ fn main() {
         emu::Value::Int(10)
     );
 
+    println!(
+        "allocator: {}",
+        if cfg!(feature = "cli") {
+            "mimalloc (as the emu binary)"
+        } else {
+            "system"
+        }
+    );
     println!("{:<16} {:>14}", "case", "calls/cpu-s");
     let report = |name: &str, rate: f64| println!("{name:<16} {rate:>14.0}");
 

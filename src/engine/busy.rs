@@ -23,7 +23,10 @@
 //! in `processEventsWhileBlocked` and answers its commands as above): its set-up
 //! (client-tracking peer, authentication state, limits from the config) goes through
 //! [`with_store`], which runs it under the lock when the store is free, else hands it to
-//! the script's thread the same way.
+//! the script's thread the same way; so does the clean-up of a subscriber, tracking or
+//! blocked client that closes then. A blocked client whose timeout passes meanwhile
+//! waits for the script's end without holding a thread ([`Busy::not_timed_out`]), as
+//! Redis answers it after the script.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -138,6 +141,8 @@ pub struct Busy {
     st: Mutex<State>,
     /// The running function (FCALL) as FUNCTION STATS reports it while it runs.
     function: Mutex<Option<RunningFunction>>,
+    /// Tasks waiting for the timed-out run to end ([`Busy::not_timed_out`]).
+    wakers: Mutex<Vec<std::task::Waker>>,
 }
 
 /// What FUNCTION STATS shows about a running function, and the engine's counts (the
@@ -172,7 +177,34 @@ impl Busy {
         for ex in st.queue {
             ex.finish(None);
         }
+        // (Wakers are only registered while the run is timed out.)
+        if st.timed_out {
+            for w in std::mem::take(&mut *self.wakers.lock()) {
+                w.wake();
+            }
+        }
         st.answered
+    }
+
+    /// Resolves once no script is timed out (at once when none is): for a front end's
+    /// work that must wait for the script's end without holding a thread, such as a
+    /// blocked client's timeout (Redis handles those in `beforeSleep`, which it skips
+    /// while a script is busy: the timeout reply comes after the script, and a list the
+    /// script pushed to still serves the client first).
+    pub fn not_timed_out(&self) -> impl std::future::Future<Output = ()> + '_ {
+        std::future::poll_fn(move |cx| {
+            let st = self.st.lock();
+            if !st.timed_out {
+                return std::task::Poll::Ready(());
+            }
+            // (Registered under the state's lock: `finish` clears the state before it
+            // wakes, so a run ending now either is seen above or wakes this waker.)
+            let mut wakers = self.wakers.lock();
+            if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                wakers.push(cx.waker().clone());
+            }
+            std::task::Poll::Pending
+        })
     }
 
     /// Notes a command answered without the store (see [`Busy::finish`]).

@@ -744,11 +744,16 @@ pub fn disconnect(store: &crate::engine::Shared, mailbox: &Mailbox) {
     let subscribed = mailbox.subscribed();
     let tracking = mailbox.is_tracking();
     if subscribed || tracking {
-        let mut g = store.lock();
-        if subscribed {
-            g.pubsub.drop_client(mailbox.id);
-        }
-        g.tracking.drop_client(mailbox.id);
+        // Not `store.lock()`: a script running past busy-reply-threshold holds the store,
+        // and Redis frees a closed client meanwhile (processEventsWhileBlocked); the
+        // script's thread does it between two stretches of the script.
+        let id = mailbox.id;
+        crate::engine::busy::with_store(store, move |g| {
+            if subscribed {
+                g.pubsub.drop_client(id);
+            }
+            g.tracking.drop_client(id);
+        });
     } else {
         // A REDIRECT target that never tracked: its weak entry dies with the mailbox; the
         // closed flag makes the redirect broken at once.

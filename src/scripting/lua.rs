@@ -928,19 +928,49 @@ mod tests {
         assert_eq!(eval(&r, &["return 2", "0"]), Value::Int(2));
     }
 
-    /// Out of memory while a `redis.call` reply is converted (the C-API path): the error
-    /// reaches the script, which can catch it, and `redis.call` keeps working afterwards
-    /// in the same run (the call's bookkeeping is reset however the conversion ended).
+    /// Finalizers that call `redis.call` while replies are pushed (the GC steps of the
+    /// pushes' allocations run them): every call of the script still gets its reply, as in
+    /// Redis (where such a nested call simply runs), and the finalizers' calls run too.
     #[test]
-    // Flaky (about 2 runs in 3 fail alone): after the conversion hits the limit, the run
-    // sometimes ends with an uncaught "not enough memory" and the state stays full until a
-    // GC cycle (Lua 5.1 has no emergency collection), even for a script that caught the
-    // error with pcall and only returns 1. Only reachable with a Lua memory limit, which no
-    // configuration sets; see the closing note of 2026-12-07 (second session).
-    #[ignore = "flaky: an out-of-memory in a reply conversion can escape the script's pcall"]
+    fn finalizers_calling_redis_during_replies() {
+        let r = crate::Redis::new();
+        for i in 0..2000 {
+            let k = format!("fin:{i}");
+            let v = format!("{i:0>64}");
+            r.execute(&[b"SET", k.as_bytes(), v.as_bytes()]).unwrap();
+        }
+        let script = "for i = 1, 3000 do \
+                local p = newproxy(true) \
+                getmetatable(p).__gc = function() redis.call('INCR', 'fin:count') end \
+            end \
+            local t = {} \
+            for i = 0, 1999 do \
+                local ok, v = pcall(redis.call, 'GET', 'fin:' .. i) \
+                if ok and v == string.rep('0', 64 - #tostring(i)) .. i then t[#t + 1] = v end \
+            end \
+            return #t";
+        for _ in 0..3 {
+            assert_eq!(eval(&r, &[script, "0"]), Value::Int(2000));
+        }
+        let ran = r.execute(&[b"GET", b"fin:count"]).unwrap();
+        assert!(
+            matches!(&ran, Value::Bulk(n) if !n.is_empty()),
+            "no finalizer ran: {ran:?}"
+        );
+    }
+
+    /// Out of memory while a `redis.call` reply is converted (the C-API path): the error
+    /// reaches the script, which can catch it (pcall, xpcall, redis.pcall), and the
+    /// script goes on with its memory back: Lua 5.1 has no emergency collection, so the
+    /// run collects where the error is seen (`redis.call`, Redis's pcall, the run's end).
+    /// Uncaught, the script ends with the error and the next script compiles and runs.
+    /// Without those collections the caught error escapes (the pcall wrapper has no
+    /// memory left to return it) and the next scripts fail to compile.
+    #[test]
     fn out_of_memory_in_a_reply_is_an_error_and_calls_go_on() {
         let r = crate::Redis::new();
-        // 10,000 distinct strings of 100 bytes (Lua interns equal strings).
+        // 10,000 distinct strings of 100 bytes (Lua interns equal strings): ~1.3 MB as
+        // Lua strings, far over the limit's 512 KB of room.
         for chunk in 0..20 {
             let items: Vec<String> = (0..500)
                 .map(|i| format!("{:0100}", chunk * 500 + i))
@@ -959,43 +989,49 @@ mod tests {
                     .expect("a memory limit");
             })
         });
-        let script = "local ok, e = pcall(redis.call, 'LRANGE', KEYS[1], 0, -1) \
-            collectgarbage() \
-            local ok2, v = pcall(redis.call, 'GET', KEYS[2]) \
-            return {tostring(ok), tostring(e), tostring(ok2), v}";
-        let reply = eval(&r, &[script, "2", "big", "small"]);
         let bulk = |s: &str| Value::Bulk(s.as_bytes().to_vec());
-        assert_eq!(
-            reply,
-            Value::Array(vec![
-                bulk("false"),
-                bulk("not enough memory"),
-                bulk("true"),
-                bulk("v")
-            ]),
-        );
-        // And the same uncaught: the script ends with the error, the next one runs.
-        let reply = eval(
-            &r,
-            &["return #redis.call('LRANGE', KEYS[1], 0, -1)", "1", "big"],
-        );
-        assert!(
-            matches!(&reply, Value::Error(e) if e.contains("not enough memory")),
-            "{reply:?}"
-        );
-        r.with_local_store(|store| {
-            crate::scripting::commands::with_slot(store, |slot| {
-                let _ = slot
-                    .eval
-                    .as_ref()
-                    .expect("the EVAL state")
-                    .lua()
-                    .gc_collect();
-            })
-        });
-        assert_eq!(
-            eval(&r, &["return redis.call('GET', KEYS[1])", "1", "small"]),
-            bulk("v")
-        );
+        let caught = [
+            "local ok, e = pcall(redis.call, 'LRANGE', KEYS[1], 0, -1) \
+             local ok2, v = pcall(redis.call, 'GET', KEYS[2]) \
+             return {tostring(ok), tostring(e), tostring(ok2), v}",
+            "local ok, e = xpcall(function() return redis.call('LRANGE', KEYS[1], 0, -1) end, \
+                 function(e) return e end) \
+             return {tostring(ok), e, 'true', redis.call('GET', KEYS[2])}",
+            "local ok, e = pcall(redis.pcall, 'LRANGE', KEYS[1], 0, -1) \
+             return {tostring(ok), e, 'true', redis.call('GET', KEYS[2])}",
+            // Out of memory in Lua itself, caught.
+            "local ok, e = pcall(function() local t = {} \
+                 for i = 1, 100000 do t[i] = 'abc' .. i end end) \
+             return {tostring(ok), e, 'true', redis.call('GET', KEYS[2])}",
+        ];
+        let uncaught = [
+            "return #redis.call('LRANGE', KEYS[1], 0, -1)",
+            "local t = {} for i = 1, 100000 do t[i] = 'abc' .. i end return #t",
+        ];
+        // Twice over, in one state: each out-of-memory leaves the state usable.
+        for round in 0..2 {
+            for script in caught {
+                assert_eq!(
+                    eval(&r, &[script, "2", "big", "small"]),
+                    Value::Array(vec![
+                        bulk("false"),
+                        bulk("not enough memory"),
+                        bulk("true"),
+                        bulk("v")
+                    ]),
+                    "round {round}: {script}"
+                );
+            }
+            for script in uncaught {
+                let reply = eval(&r, &[script, "1", "big"]);
+                assert!(
+                    matches!(&reply, Value::Error(e) if e.contains("not enough memory")),
+                    "round {round}: {script}: {reply:?}"
+                );
+                // A new script (compiled now) runs.
+                let next = format!("return redis.call('GET', KEYS[1]) -- {round} {script}");
+                assert_eq!(eval(&r, &[&next, "1", "small"]), bulk("v"));
+            }
+        }
     }
 }

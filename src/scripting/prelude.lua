@@ -68,8 +68,12 @@ G.math.randomseed = raw.randomseed
 -- Redis's pcall: an error table raised by redis.call comes back as its message -----------
 
 local killed = raw.killed
+local collect = collectgarbage
 local function pcall_result(ok, ...)
     if ok then return true, ... end
+    -- Out of memory: what the failed call held is garbage now. Lua 5.1 has no emergency
+    -- collection, so collect it before anything here (or the script) allocates again.
+    if (...) == 'not enough memory' then collect() end
     -- A script stopped by SCRIPT KILL cannot catch that (Redis keeps raising it).
     if killed() then error((...), 0) end
     local e = unwrap((...))
@@ -131,6 +135,7 @@ for k, v in pairs(G) do
 end
 hidden.pcall = redis_pcall
 local function xpcall_result(ok, ...)
+    if not ok and (...) == 'not enough memory' then collect() end
     if not ok and killed() then error((...), 0) end
     return ok, ...
 end

@@ -26,8 +26,13 @@
 //!   hook nor a re-entrant `redis.call`: reading the arguments allocates nothing), and
 //!   `RunCell::in_call` refuses a `redis.call` — with a fixed text, touching nothing in
 //!   the cell — that a `__gc` metamethod would start while another one's reply or error
-//!   is being pushed (pushing allocates, an allocation may run a GC step, a GC step may
-//!   run a finalizer written in Lua; hooks do not run in finalizers).
+//!   is being pushed by `push_outcome` (pushing allocates, an allocation may run a GC
+//!   step, a GC step may run a finalizer written in Lua; hooks do not run in
+//!   finalizers). The common replies (a bulk string, an integer, a nil, a boolean) take
+//!   a direct path instead (`push_direct`, no protected call): one value pushed after
+//!   `in_call` is cleared, a bulk's bytes held in the cell's `held` stack, which a nested
+//!   `redis.call` only grows and truncates above them — so a finalizer's `redis.call`
+//!   during that push runs, as it would in Redis.
 //!
 //! # Errors and `longjmp`
 //!
@@ -47,7 +52,14 @@
 //! * `redis.call`'s bookkeeping (`in_call`, the reply) is reset after `push_outcome`'s
 //!   protected call however it ended, and the error re-raised from `redis.call`'s own frame
 //!   (which owns nothing); so a reply that runs out of memory is an error the script can
-//!   catch, and its next `redis.call` works;
+//!   catch, and its next `redis.call` works. The direct path resets it before its one
+//!   push; a push that raises leaves its `held` entry, dropped when the run ends;
+//! * Lua 5.1 has no emergency collection: after an out-of-memory error the garbage that
+//!   filled the state stays until a GC step, and any allocation fails meanwhile (the pcall
+//!   wrapper returning the error, the next script's compilation). So the state is
+//!   collected in full wherever such an error is seen: in `redis.call` after a reply
+//!   failed, in the prelude's `pcall`/`xpcall` (errors of Lua code itself), and at the
+//!   run's end;
 //! * the periodic GC step between scripts is protected too (`gc_step`): an error raised
 //!   outside any protected call would reach Lua's panic function, which exits.
 //!
@@ -111,6 +123,10 @@ pub struct RunCell {
     pub(crate) panic: UnsafeCell<Option<Box<dyn std::any::Any + Send>>>,
     /// The reply being pushed (see the module docs on `longjmp`).
     reply: UnsafeCell<Option<Value>>,
+    /// Bulk replies being pushed by the direct path (`push_direct`), one per `redis.call`
+    /// under way: each call pushes its own and truncates back to it, so a `redis.call`
+    /// made by a finalizer during the push leaves the bytes being copied in place.
+    held: UnsafeCell<Vec<Vec<u8>>>,
     /// Number arguments formatted as `%.17g`, for the call's duration.
     nums: UnsafeCell<Vec<u8>>,
     /// The error text a failed call raises or returns.
@@ -252,6 +268,7 @@ impl RunCell {
             threshold_ms: Cell::new(0),
             panic: UnsafeCell::new(None),
             reply: UnsafeCell::new(None),
+            held: UnsafeCell::new(Vec::new()),
             nums: UnsafeCell::new(Vec::new()),
             err: UnsafeCell::new(Vec::new()),
             scratch: UnsafeCell::new(Vec::new()),
@@ -279,6 +296,9 @@ impl Drop for ClearCell<'_> {
     fn drop(&mut self) {
         self.0.ctx.set(std::ptr::null_mut());
         self.0.in_call.set(false);
+        // SAFETY: the run is over: no Lua code runs, nothing reads the held replies (a
+        // push that raised left its entry here).
+        unsafe { (*self.0.held.get()).clear() };
     }
 }
 
@@ -346,6 +366,17 @@ pub(crate) fn gc_step(lua: &mlua::Lua, kbytes: c_int) {
     };
 }
 
+/// A full collection, protected (finalizers may raise; the error is dropped): after an
+/// out-of-memory error, Lua 5.1 having no emergency collection of its own.
+pub(crate) fn gc_full(lua: &mlua::Lua) {
+    // SAFETY: no stack use; exec_raw's protected call catches what the collection raises.
+    let _ = unsafe {
+        lua.exec_raw::<()>((), |l| {
+            ffi::lua_gc(l, ffi::LUA_GCCOLLECT, 0);
+        })
+    };
+}
+
 /// Lets a registry reference go.
 pub(crate) fn unref(lua: &mlua::Lua, r: c_int) {
     // SAFETY: releases a registry reference this state made; no stack use.
@@ -373,6 +404,10 @@ pub(crate) struct Runner {
     handler: c_int,
     /// The sandbox's hidden globals table, where KEYS and ARGV go.
     globals: c_int,
+    /// The strings "KEYS" and "ARGV" (pushed each run; kept here, they are not hashed
+    /// and looked up in the string table every time).
+    keys_name: c_int,
+    argv_name: c_int,
 }
 
 // SAFETY: the pointer is only used by `run`, on the thread that has the `State` (which
@@ -384,14 +419,19 @@ impl Runner {
     /// already.
     pub(crate) fn new(lua: &mlua::Lua, handler: FnRef, globals: FnRef) -> mlua::Result<Runner> {
         let mut l = std::ptr::null_mut();
-        let mut trampoline = 0;
-        // SAFETY: one C function pushed and referenced (luaL_ref pops it); the pointer is
-        // the state exec_raw runs on, the main one (no coroutine runs now).
+        let (mut trampoline, mut keys_name, mut argv_name) = (0, 0, 0);
+        // SAFETY: one C function and two strings pushed and referenced one at a time
+        // (luaL_ref pops each); the pointer is the state exec_raw runs on, the main one
+        // (no coroutine runs now).
         unsafe {
             lua.exec_raw::<()>((), |state| {
                 l = state;
                 ffi::lua_pushcfunction(state, run_protected);
                 trampoline = ffi::luaL_ref(state, ffi::LUA_REGISTRYINDEX);
+                ffi::lua_pushlstring(state, c"KEYS".as_ptr(), 4);
+                keys_name = ffi::luaL_ref(state, ffi::LUA_REGISTRYINDEX);
+                ffi::lua_pushlstring(state, c"ARGV".as_ptr(), 4);
+                argv_name = ffi::luaL_ref(state, ffi::LUA_REGISTRYINDEX);
             })?;
         }
         Ok(Runner {
@@ -399,6 +439,8 @@ impl Runner {
             trampoline,
             handler: handler.0,
             globals: globals.0,
+            keys_name,
+            argv_name,
         })
     }
 }
@@ -467,6 +509,11 @@ pub(crate) fn run(
             } else {
                 "unknown error".to_string()
             };
+            if status == ffi::LUA_ERRMEM {
+                // (KEYS/ARGV did not fit, or the result's registry reference.)
+                ffi::lua_settop(l, top);
+                gc_full(lua);
+            }
             Err(msg)
         } else if let Some(v) = run.simple.take() {
             Ok(Outcome::Simple(v))
@@ -506,16 +553,21 @@ unsafe extern "C-unwind" fn run_protected(l: *mut ffi::lua_State) -> c_int {
         2
     } else {
         reg(run.runner.globals);
-        ffi::lua_pushlstring(l, c"KEYS".as_ptr(), 4);
+        reg(run.runner.keys_name);
         push_strings(l, run.keys);
         ffi::lua_rawset(l, -3);
-        ffi::lua_pushlstring(l, c"ARGV".as_ptr(), 4);
+        reg(run.runner.argv_name);
         push_strings(l, run.args);
         ffi::lua_rawset(l, -3);
         ffi::lua_pop(l, 1);
         0
     };
     let status = ffi::lua_pcall(l, nargs, 1, 1);
+    if status == ffi::LUA_ERRMEM {
+        // The script ran out of memory: what it held is garbage now; collect it so the
+        // next script (and the registry reference below) finds the state usable.
+        ffi::lua_gc(l, ffi::LUA_GCCOLLECT, 0);
+    }
     if status == 0 {
         run.simple = simple_result(l, -1);
         if run.simple.is_some() {
@@ -563,6 +615,9 @@ unsafe fn redis_call(l: *mut ffi::lua_State, raise: bool) -> c_int {
         ffi::lua_pushstring(l, c"ERR panic in a command called from script".as_ptr());
         ffi::lua_error(l);
     }
+    if ok && push_direct(l, cell) {
+        return 1;
+    }
     // The reply (or the error text) is pushed by `push_outcome` under `lua_pcall`: the
     // pushing allocates, so it can fail (out of memory, a __gc metamethod raising), and
     // `in_call` must be cleared however it ends.
@@ -576,6 +631,13 @@ unsafe fn redis_call(l: *mut ffi::lua_State, raise: bool) -> c_int {
     };
     *cell.reply.get() = None;
     cell.in_call.set(false);
+    if status == ffi::LUA_ERRMEM {
+        // The reply filled the state and is garbage now (the protected call dropped it).
+        // Lua 5.1 has no emergency collection: without one, the script catching this
+        // error (its pcall, an xpcall handler) would find no memory left to go on with.
+        // (The error text is Lua's fixed "not enough memory", kept on the stack.)
+        ffi::lua_gc(l, ffi::LUA_GCCOLLECT, 0);
+    }
     if status == ffi::LUA_ERRRUN && is_stack_overflow(l) {
         // Lua located the error at this C function (no position); Redis, without the
         // pusher's call, hits it in the script's next call: located at the script's line.
@@ -587,6 +649,69 @@ unsafe fn redis_call(l: *mut ffi::lua_State, raise: bool) -> c_int {
         ffi::lua_error(l);
     }
     1
+}
+
+/// The direct path for the common replies — a bulk string, an integer, a nil, a boolean —
+/// without `push_outcome`'s protected call: one value, pushed after `in_call` is cleared.
+/// False (the reply left in the cell) for the others: tables, errors and texts made in
+/// the scratch buffer go through `push_outcome`.
+///
+/// Numbers, booleans and nil are pushed without allocating, so nothing can raise. A bulk
+/// string's push allocates: it may raise (out of memory; an error from a `__gc`
+/// metamethod its GC step runs) and it may run Lua code (that metamethod, which may call
+/// `redis.call`). So its bytes are moved to the cell's `held` stack first and only raw
+/// pointers to them are kept here; `in_call` is already clear (a raise leaves nothing to
+/// reset: the entry stays until the run ends, see `ClearCell`), and a `redis.call` made
+/// meanwhile pushes and truncates above this entry, whose heap bytes do not move.
+/// C functions get `LUA_MINSTACK` free slots: one push needs no stack check.
+unsafe fn push_direct(l: *mut ffi::lua_State, cell: &RunCell) -> bool {
+    let reply = &mut *cell.reply.get();
+    let r3 = || {
+        cell.with_ctx_unchecked()
+            .is_some_and(|rc| (*rc.session).resp == 3)
+    };
+    match reply {
+        Some(Value::Int(i)) => {
+            let n = *i as f64;
+            *reply = None;
+            cell.in_call.set(false);
+            ffi::lua_pushnumber(l, n);
+        }
+        Some(Value::Nil | Value::NilArray) => {
+            let r3 = r3();
+            *reply = None;
+            cell.in_call.set(false);
+            if r3 {
+                ffi::lua_pushnil(l);
+            } else {
+                ffi::lua_pushboolean(l, 0);
+            }
+        }
+        Some(Value::Bool(b)) => {
+            let (b, r3) = (*b, r3());
+            *reply = None;
+            cell.in_call.set(false);
+            if r3 {
+                ffi::lua_pushboolean(l, b as c_int);
+            } else {
+                ffi::lua_pushnumber(l, if b { 1.0 } else { 0.0 });
+            }
+        }
+        Some(Value::Bulk(_)) => {
+            let Some(Value::Bulk(bytes)) = reply.take() else {
+                return false;
+            };
+            let held = &mut *cell.held.get();
+            let at = held.len();
+            held.push(bytes);
+            let (p, n) = (held[at].as_ptr(), held[at].len());
+            cell.in_call.set(false);
+            ffi::lua_pushlstring(l, p.cast(), n);
+            (*cell.held.get()).truncate(at);
+        }
+        _ => return false,
+    }
+    true
 }
 
 /// True if the top of the stack is Lua's "stack overflow" error (too many nested calls).

@@ -757,6 +757,17 @@ where
             }
             Ok(Event::Pushed) => {}
             Ok(Event::Unblocked) => {
+                if store.busy().timed_out() {
+                    // The timeout fired while a script runs past busy-reply-threshold:
+                    // its reply comes after the script (Redis skips blocked clients'
+                    // timeouts while busy), and this task waits for that without
+                    // holding its worker on the store's lock.
+                    tokio::select! {
+                        biased;
+                        _ = killed.notified() => break Ok(()),
+                        _ = store.busy().not_timed_out() => {}
+                    }
+                }
                 if let Some(w) = waiter.take() {
                     let reply = w.finish(&mut store.lock());
                     if conn.is_postponed() {
@@ -784,7 +795,9 @@ where
         }
     };
     if let Some(w) = waiter.take() {
-        w.abandon(&mut store.lock());
+        // Gone while blocked: unregistered without waiting behind a busy script (as
+        // `pubsub::disconnect`).
+        crate::engine::busy::with_store(store, move |s| w.abandon(s));
     }
     link.note_buffers(0, 0, 0);
     result

@@ -23,6 +23,7 @@ fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
 mod server {
     use super::eventually;
     use crate::server_util::{start, start_real_redis, Raw};
+    use std::time::{Duration, Instant};
 
     fn text(b: Vec<u8>) -> String {
         String::from_utf8(b).unwrap()
@@ -317,6 +318,162 @@ mod server {
         ));
         out.push(text(ctl.cmds("CLIENT TRACKING off")));
         out
+    }
+
+    /// Connections that close while a script is timed out — a subscriber, a tracking
+    /// client, a blocked client — and a blocked client's timeout firing meanwhile do not
+    /// hold a worker on the store (Redis frees closed clients in processEventsWhileBlocked
+    /// and handles blocked clients' timeouts after the script): other clients still get
+    /// -BUSY promptly, SCRIPT KILL works, the timed-out BLPOP gets its nil after the
+    /// script, and then CLIENT LIST, PUBSUB NUMSUB and INFO clients are Redis's.
+    fn disconnects_while_busy(addr: std::net::SocketAddr) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut ctl = Raw::connect(addr);
+        ctl.cmds("CONFIG SET busy-reply-threshold 100");
+        ctl.cmds("CLIENT SETNAME ctl");
+        ctl.cmds("DEL busy:l busy:l2 busy:t");
+        let mut subs = Vec::new();
+        for (name, ch) in [
+            ("sub1", "busy:ch"),
+            ("sub2", "busy:ch"),
+            ("sub3", "busy:other"),
+        ] {
+            let mut s = Raw::connect(addr);
+            s.cmds(&format!("CLIENT SETNAME {name}"));
+            out.push(format!(
+                "{name}: {}",
+                text(s.cmds(&format!("SUBSCRIBE {ch}")))
+            ));
+            subs.push(s);
+        }
+        let mut trackers = Vec::new();
+        for name in ["tracker1", "tracker2"] {
+            let mut t = Raw::connect(addr);
+            t.cmds("HELLO 3");
+            t.cmds(&format!("CLIENT SETNAME {name}"));
+            t.cmds("CLIENT TRACKING on");
+            t.cmds("GET busy:t");
+            trackers.push(t);
+        }
+        // Blocked: one that times out during the script, two that close during it.
+        let mut blocker = Raw::connect(addr);
+        blocker.cmds("CLIENT SETNAME blocker");
+        blocker.send(b"*3\r\n$5\r\nBLPOP\r\n$6\r\nbusy:l\r\n$3\r\n0.5\r\n");
+        let mut gone_blocked = Vec::new();
+        for name in ["gone1", "gone2"] {
+            let mut g = Raw::connect(addr);
+            g.cmds(&format!("CLIENT SETNAME {name}"));
+            g.send(b"*3\r\n$5\r\nBLPOP\r\n$7\r\nbusy:l2\r\n$1\r\n0\r\n");
+            gone_blocked.push(g);
+        }
+        eventually("three clients blocked", || {
+            let info = text(ctl.cmds("INFO clients"));
+            info.contains("blocked_clients:3").then_some(())
+        });
+        let mut a = Raw::connect(addr);
+        a.cmds("CLIENT SETNAME looper");
+        let mut req = Vec::new();
+        emu_encode(&mut req, &["EVAL", "while true do end", "0"]);
+        a.send(&req);
+        eventually("the script times out", || {
+            text(ctl.cmds("PING")).starts_with("-BUSY").then_some(())
+        });
+        // More closing connections than the server has workers.
+        drop(subs.remove(0));
+        drop(subs.remove(0));
+        drop(trackers.remove(0));
+        drop(gone_blocked);
+        // The BLPOP's 0.5 s timeout passes while the script runs; its reply waits for
+        // the script's end.
+        out.push(format!(
+            "blocker silent while busy: {}",
+            blocker.silent(1000)
+        ));
+        // Liveness: other clients are still answered (generous bound: a stalled worker
+        // would leave them unanswered until the script ends, i.e. forever).
+        for i in 0..3 {
+            let t = Instant::now();
+            let r = text(ctl.cmds("PING"));
+            assert!(
+                t.elapsed() < Duration::from_secs(5),
+                "PING took {:?}",
+                t.elapsed()
+            );
+            out.push(format!("ctl PING {i} -> {r}"));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let mut late = Raw::connect(addr);
+        out.push(format!("new: PING -> {}", text(late.cmds("PING"))));
+        out.push(format!("SCRIPT KILL -> {}", text(ctl.cmds("SCRIPT KILL"))));
+        out.push(format!("script -> {}", text(a.reply())));
+        out.push(format!("blocker -> {}", text(blocker.reply())));
+        drop(late);
+        // The closed connections are gone (Redis: at once; emu: as soon as its task
+        // ends).
+        eventually("the closed connections are gone", || {
+            let info = text(ctl.cmds("INFO clients"));
+            info.contains("connected_clients:5\r\n").then_some(())
+        });
+        let list = text(ctl.cmds("CLIENT LIST"));
+        let mut rows: Vec<String> = list
+            .lines()
+            .filter(|l| l.starts_with("id="))
+            .map(|l| {
+                l.split(' ')
+                    .filter(|f| {
+                        ["name=", "cmd=", "flags=", "sub=", "psub="]
+                            .iter()
+                            .any(|p| f.starts_with(p))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        rows.sort();
+        out.extend(rows);
+        out.push(format!(
+            "NUMSUB -> {}",
+            text(ctl.cmds("PUBSUB NUMSUB busy:ch busy:other"))
+        ));
+        out.push(format!(
+            "CHANNELS -> {}",
+            text(ctl.cmds("PUBSUB CHANNELS busy:*"))
+        ));
+        let info = text(ctl.cmds("INFO clients"));
+        out.extend(
+            info.lines()
+                .filter(|l| {
+                    [
+                        "connected_clients:",
+                        "blocked_clients:",
+                        "tracking_clients:",
+                        "pubsub_clients:",
+                    ]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+                })
+                .map(str::to_string),
+        );
+        // The blocked clients that closed are not served: a push stays in the list.
+        out.push(format!("LPUSH -> {}", text(ctl.cmds("LPUSH busy:l2 x"))));
+        out.push(format!("LLEN -> {}", text(ctl.cmds("LLEN busy:l2"))));
+        // A tracking client still open is invalidated; the closed one is not there.
+        ctl.cmds("SET busy:t v");
+        out.push(format!("tracker2 -> {}", text(trackers[0].reply())));
+        out.push(format!("sub3 -> {}", text(subs[0].cmds("PING"))));
+        ctl.cmds("DEL busy:l busy:l2 busy:t");
+        out
+    }
+
+    #[test]
+    fn disconnects_while_busy_match_redis() {
+        let Some(real) = start_real_redis("disconnects_while_busy_match_redis") else {
+            return;
+        };
+        let (_redis, running) = start();
+        let want = disconnects_while_busy(real.addr);
+        let got = disconnects_while_busy(running.addr().unwrap());
+        assert_eq!(got, want);
     }
 
     #[test]
