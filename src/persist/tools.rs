@@ -1171,25 +1171,29 @@ fn verify_streamed(dir: &Path, l: &files::Listing) -> Option<(Vec<String>, Optio
         s.snapshot_bytes
     )];
     for (g, scan) in &s.logs {
-        let path = files::log_path(dir, *g);
-        match scan.torn {
-            None => lines.push(format!(
-                "{}: ok, {} records, {} bytes",
-                path.display(),
-                scan.records,
-                scan.file_len
-            )),
-            Some((off, why)) => {
-                lines.push(format!(
-                    "{}: torn tail at byte offset {off} ({why}); {} records before it",
-                    path.display(),
-                    scan.records
-                ));
-                return Some((lines, Some(Problem::Log(*g, off))));
-            }
+        lines.push(log_check_line(&files::log_path(dir, *g), scan));
+        if let Some((off, _)) = scan.torn {
+            return Some((lines, Some(Problem::Log(*g, off))));
         }
     }
     Some((lines, None))
+}
+
+/// `emu check`'s line for a scanned log (the streamed and the store path print the same).
+fn log_check_line(path: &Path, scan: &recovery::LogScan) -> String {
+    match scan.torn {
+        None => format!(
+            "{}: ok, {} records, {} bytes",
+            path.display(),
+            scan.records,
+            scan.file_len
+        ),
+        Some((off, why)) => format!(
+            "{}: torn tail at byte offset {off} ({why}); {} records before it",
+            path.display(),
+            scan.records
+        ),
+    }
 }
 
 /// The store path of [`verify`]: the snapshot loaded, the logs replayed through the engine.
@@ -1237,22 +1241,12 @@ fn verify_via_store(
         match scan_log(&path, *g, last, |_, b| {
             recovery::apply_batch(&mut store, &b)
         }) {
-            Ok(scan) => match scan.torn {
-                None => lines.push(format!(
-                    "{}: ok, {} records, {} bytes",
-                    path.display(),
-                    scan.records,
-                    scan.file_len
-                )),
-                Some((off, why)) => {
-                    lines.push(format!(
-                        "{}: torn tail at byte offset {off} ({why}); {} records before it",
-                        path.display(),
-                        scan.records
-                    ));
+            Ok(scan) => {
+                lines.push(log_check_line(&path, &scan));
+                if let Some((off, _)) = scan.torn {
                     return Ok((lines, Some(Problem::Log(*g, off))));
                 }
-            },
+            }
             Err(PersistError::Corrupt { offset, reason, .. }) => {
                 lines.push(format!(
                     "{}: DAMAGED at byte offset {offset}: {reason}",
