@@ -330,19 +330,14 @@ impl Store {
     }
 
     /// Hands the effects waiting in the buffer to the durability hook, if any
-    /// ([`Durability::commit`]), and returns what to wait for. The hook is moved out of the
-    /// store for the call rather than cloned, which saves two atomic reference-count
-    /// updates per command; meanwhile [`Store::durability`] answers `None`, which the hook's
-    /// commit never asks.
+    /// ([`Durability::commit`]), and returns what to wait for. The hook stays attached
+    /// throughout (a clone of its handle is called): a store must never be left without its
+    /// log, even if the commit unwinds.
     #[inline]
     pub fn commit_durable(&mut self) -> crate::engine::Ticket {
-        match self.durability.take() {
+        match self.durability.clone() {
             None => crate::engine::Ticket::none(),
-            Some(d) => {
-                let ticket = d.commit(self);
-                self.durability = Some(d);
-                ticket
-            }
+            Some(d) => d.commit(self),
         }
     }
 
