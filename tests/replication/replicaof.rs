@@ -18,13 +18,15 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::follow::{bulks, keyspace, random_write, same, text, wait_for, Keyspace, Lcg};
-use super::server_util::{free_port, server_pid, start, start_real_redis_with, tool, Raw};
+use super::server_util::{
+    free_port, server_pid, spawn_real_redis_on, start, start_real_redis_with, tool, Raw, RealRedis,
+};
 
-/// A redis-server child on a chosen port (so the test can restart it there), with a data
+/// A redis-server on a chosen port (so the test can restart it there), with a data
 /// directory of its own (a disk-based sync writes dump.rdb there, and a redis-server started
 /// later in the same working directory would load it).
 struct Master {
-    child: Child,
+    _srv: RealRedis,
     addr: SocketAddr,
     _dir: tempfile::TempDir,
 }
@@ -33,45 +35,18 @@ impl Master {
     /// A master on `port`; None if it could not have that port.
     fn spawn(bin: &std::path::Path, port: u16) -> Option<Master> {
         let dir = tempfile::tempdir().expect("tempdir");
-        let child = Command::new(bin)
-            .args([
-                "--dir",
-                dir.path().to_str().expect("utf8"),
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--repl-diskless-sync-delay",
-                "0",
-                "--logfile",
-                "",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn redis-server");
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let mut master = Master {
-            child,
-            addr,
+        let args = [
+            "--dir",
+            dir.path().to_str().expect("utf8"),
+            "--repl-diskless-sync-delay",
+            "0",
+        ];
+        let srv = spawn_real_redis_on(bin, port, &args)?;
+        Some(Master {
+            addr: srv.addr,
+            _srv: srv,
             _dir: dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(s) = std::net::TcpStream::connect(addr) {
-                // free_port is racy between tests running at once: the server answering
-                // must be ours (by its pid), or ours lost the port.
-                return (server_pid(s) == Some(master.child.id())).then_some(master);
-            }
-            if !matches!(master.child.try_wait(), Ok(None)) || Instant::now() > deadline {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        })
     }
 
     /// A master on a free port (another one if a parallel test's server took it).
@@ -79,13 +54,6 @@ impl Master {
         (0..5)
             .find_map(|_| Master::spawn(bin, free_port()))
             .expect("redis-server did not start on any of 5 free ports")
-    }
-}
-
-impl Drop for Master {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

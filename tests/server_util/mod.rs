@@ -279,63 +279,67 @@ pub fn start_real_redis(why: &str) -> Option<RealRedis> {
 
 /// Like [`start_real_redis`], with `args` instead of `--enable-debug-command yes`.
 pub fn start_real_redis_with(why: &str, args: &[&str]) -> Option<RealRedis> {
-    use std::process::{Command, Stdio};
-    use std::time::Instant;
     let bin = tool(
         "redis-server",
         &format!("{why} needs a real Redis 7.0: {INSTALL_REDIS_SERVER}"),
     )?;
     for _ in 0..5 {
-        let port = free_port();
-        let child = Command::new(&bin)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-                "--logfile",
-                "",
-            ])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn redis-server");
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let mut srv = RealRedis { child, addr };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(s) = TcpStream::connect(addr) {
-                // Another test's server may hold the port (free_port is racy between
-                // tests running at once): only ours, by its pid, will do. A server that
-                // refuses INFO (a password, an ACL file) is ours only if our redis-server
-                // is still running a second later: one that lost the port exits at once.
-                match server_pid(s) {
-                    Some(pid) if pid == srv.child.id() => return Some(srv),
-                    Some(_) => break,
-                    None => {
-                        std::thread::sleep(Duration::from_secs(1));
-                        match srv.child.try_wait() {
-                            Ok(None) => return Some(srv),
-                            _ => break,
-                        }
-                    }
-                }
-            }
-            if let Ok(Some(_)) = srv.child.try_wait() {
-                break; // port taken meanwhile: try another
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        if let Some(srv) = spawn_real_redis_on(&bin, free_port(), args) {
+            return Some(srv);
         }
-        let _ = srv.child.kill();
     }
     panic!("could not start redis-server");
+}
+
+/// Starts `bin` (a redis-server) on `port` with `args` after the common ones (no
+/// persistence, loopback), and waits until it answers; `None` if it could not have the port
+/// (another test's server holds it: free_port is racy between tests running at once).
+pub fn spawn_real_redis_on(bin: &std::path::Path, port: u16, args: &[&str]) -> Option<RealRedis> {
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+    let child = Command::new(bin)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--logfile",
+            "",
+        ])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn redis-server");
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let mut srv = RealRedis { child, addr };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(s) = TcpStream::connect(addr) {
+            // Only ours, by its pid, will do. A server that refuses INFO (a password, an
+            // ACL file) is ours only if our redis-server is still running a second later:
+            // one that lost the port exits at once.
+            match server_pid(s) {
+                Some(pid) if pid == srv.child.id() => return Some(srv),
+                Some(_) => return None,
+                None => {
+                    std::thread::sleep(Duration::from_secs(1));
+                    return matches!(srv.child.try_wait(), Ok(None)).then_some(srv);
+                }
+            }
+        }
+        if let Ok(Some(_)) = srv.child.try_wait() {
+            return None; // port taken meanwhile
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
 }
 
 /// The `process_id` INFO reports on connection `s`.
