@@ -163,8 +163,9 @@ impl EffectBuffer {
     }
 
     /// Drops every waiting effect (after the log took them, or when nothing may be logged).
+    /// The head room stays, so the next record needs no extra growth step.
     pub fn clear(&mut self) {
-        self.bytes.clear();
+        self.bytes.truncate(HEAD_ROOM);
         self.count = 0;
         self.unit_start = 0;
     }

@@ -77,6 +77,30 @@ impl AppendFsync {
 pub struct Kick {
     /// Set at close.
     pub stop: bool,
+    /// Set when the writer swapped in a new window: map the next one ([`Prep`]).
+    pub prepare: bool,
+}
+
+/// The next window, mapped ahead by the background thread (`everysec` / `no`), and the
+/// last one, unmapped by it: allocating the file ahead, mapping 4 MiB, faulting it in
+/// writable and unmapping the old window cost the writer about a tenth of an `everysec`
+/// SET when it did them itself between two appends. Without a background thread
+/// (`always`) the writer does them as before.
+#[derive(Default)]
+struct Prep {
+    /// What to map next, set by the writer when it swaps windows; cleared at close.
+    request: Option<PrepRequest>,
+    /// The mapped next window of generation `.0`.
+    spare: Option<(u64, Window)>,
+    /// The window the writer left, for the background thread to unmap.
+    retired: Option<Window>,
+}
+
+struct PrepRequest {
+    generation: u64,
+    file: Arc<File>,
+    path: PathBuf,
+    start: u64,
 }
 
 /// The log's state, under one lock: the active file and its window, and the counters.
@@ -167,6 +191,9 @@ pub struct LogCore {
     /// Wakes the background thread (see [`LogCore::background_loop`]).
     kick: Mutex<Kick>,
     kick_cv: Condvar,
+    /// Windows mapped ahead and left behind (see [`Prep`]). Lock order: `active`, then
+    /// `prep`; the background thread takes `prep` alone.
+    prep: Mutex<Prep>,
 }
 
 impl LogCore {
@@ -207,6 +234,7 @@ impl LogCore {
             appended_hint: AtomicU64::new(logical_base),
             kick: Mutex::new(Kick::default()),
             kick_cv: Condvar::new(),
+            prep: Mutex::new(Prep::default()),
         }
     }
 
@@ -289,7 +317,7 @@ impl LogCore {
         }
         let len = frame::RECORD_HEADER_LEN + head.len() + body.len();
         let size = a.size;
-        let r = reserve(a, len as u64).map(|w| {
+        let r = self.reserve(a, len as u64).map(|w| {
             // In file order — header, then payload — so that a process killed in the middle
             // leaves a prefix of the record before the allocated zeros: a torn tail
             // (FORMAT.md §3), never a payload behind an empty header.
@@ -323,21 +351,114 @@ impl LogCore {
         let second = std::time::Duration::from_secs(1);
         let mut last = std::time::Instant::now();
         loop {
-            {
+            let prepare = {
                 let mut k = self.kick.lock();
-                if !k.stop {
+                if !k.stop && !k.prepare {
                     let left = second.saturating_sub(last.elapsed());
                     self.kick_cv.wait_for(&mut k, left);
                 }
                 if k.stop {
                     return;
                 }
+                std::mem::take(&mut k.prepare)
+            };
+            if prepare {
+                self.prepare_window();
             }
             if last.elapsed() >= second {
                 self.tick();
                 last = std::time::Instant::now();
             }
         }
+    }
+
+    /// Maps the window the writer asked for ([`Prep`]) and unmaps the one it left. A
+    /// failure here is not the log's: the writer then maps the window itself and reports
+    /// what goes wrong.
+    fn prepare_window(&self) {
+        let mut p = self.prep.lock();
+        let retired = p.retired.take();
+        if let Some(req) = p.request.take() {
+            // Written ahead only where no writer fsyncs each batch: under `always` the
+            // first fsync would write the whole window of zeros.
+            let populate_write = self.policy() != AppendFsync::Always;
+            if let Ok(w) = map_window(
+                &req.file,
+                &req.path,
+                req.start,
+                WINDOW,
+                true,
+                populate_write,
+            ) {
+                p.spare = Some((req.generation, w));
+            }
+        }
+        drop(p);
+        drop(retired);
+    }
+
+    /// Forgets the windows mapped ahead and left behind (before the active file is cut
+    /// or replaced). Waits for a preparation in progress.
+    fn drop_prepared(&self) {
+        let mut p = self.prep.lock();
+        p.request = None;
+        p.spare = None;
+        p.retired = None;
+    }
+
+    /// The window with room for `len` more bytes at the end of the active file, moving it
+    /// on when they do not fit: to the window the background thread mapped ahead when it
+    /// fits, else to one mapped here (allocating the file ahead).
+    fn reserve<'a>(&self, a: &'a mut Active, len: u64) -> Result<&'a mut Window, PersistError> {
+        let end = a.size + len;
+        let fits = a
+            .window
+            .as_ref()
+            .is_some_and(|w| w.start <= a.size && end <= w.start + w.map.len() as u64);
+        if !fits {
+            let ahead = self.policy() != AppendFsync::Always;
+            let old = a.window.take();
+            let spare = {
+                let mut p = self.prep.lock();
+                if ahead && p.retired.is_none() {
+                    p.retired = old;
+                } else {
+                    drop(old);
+                }
+                p.spare.take()
+            }
+            .filter(|(generation, w)| {
+                *generation == a.generation
+                    && w.start <= a.size
+                    && end <= w.start + w.map.len() as u64
+            });
+            let w = match spare {
+                Some((_, w)) => w,
+                None => {
+                    // The window starts at the page holding the end of the data.
+                    let start = a.size & !(page_size() - 1);
+                    let wlen = (end - start).div_ceil(WINDOW) * WINDOW;
+                    map_window(&a.file, &a.path, start, wlen, false, false)?
+                }
+            };
+            if ahead {
+                // The next window overlaps this one by a page, so that a record crossing
+                // the end still fits into it.
+                let next = w.start + w.map.len() as u64 - page_size();
+                self.prep.lock().request = Some(PrepRequest {
+                    generation: a.generation,
+                    file: a.file.clone(),
+                    path: a.path.clone(),
+                    start: next,
+                });
+                self.kick.lock().prepare = true;
+                self.kick_cv.notify_one();
+            }
+            a.window = Some(w);
+        }
+        a.window.as_mut().ok_or_else(|| {
+            PersistError::io("mapping log", &a.path, std::io::Error::other("no window"))
+        })
     }
 
     /// Stops [`LogCore::background_loop`].
@@ -445,6 +566,7 @@ impl LogCore {
     pub fn close(&self) -> Result<(), PersistError> {
         self.sync_all()?;
         let mut a = self.active.lock();
+        self.drop_prepared();
         let r = close_file(&mut a).and_then(|()| self.fsync(&a.file, &a.path));
         if let Err(e) = &r {
             self.fail(e);
@@ -468,6 +590,7 @@ impl LogCore {
 
     fn rotate_inner(&self, next: u64) -> Result<u64, PersistError> {
         let mut a = self.active.lock();
+        self.drop_prepared();
         close_file(&mut a)?;
         self.fsync(&a.file, &a.path)?;
         let (upto, records) = (a.appended, a.records);
@@ -556,54 +679,55 @@ fn batch_head(time_ms: u64, rng_state: u64, count: u64) -> ([u8; 28], usize) {
     (head, n)
 }
 
-/// The window with room for `len` more bytes at the end of the active file, moving it on
-/// (and allocating the file ahead) when they do not fit.
-fn reserve(a: &mut Active, len: u64) -> Result<&mut Window, PersistError> {
-    let end = a.size + len;
-    let fits = a
-        .window
-        .as_ref()
-        .is_some_and(|w| w.start <= a.size && end <= w.start + w.map.len() as u64);
-    if !fits {
-        a.window = None;
-        // The window starts at the page holding the end of the data.
-        let start = a.size & !(page_size() - 1);
-        let wlen = (end - start).div_ceil(WINDOW) * WINDOW;
-        let io = |what, e| PersistError::io(what, &a.path, e);
-        let file_len = a
-            .file
-            .metadata()
-            .map_err(|e| io("reading the size of log", e))?
-            .len();
-        if file_len < start + wlen {
-            // A file system without fallocate gets a sparse extension instead.
-            fs2::FileExt::allocate(&*a.file, start + wlen)
-                .or_else(|e| match e.raw_os_error() {
-                    Some(95) => a.file.set_len(start + wlen),
-                    _ => Err(e),
-                })
-                .map_err(|e| io("allocating space for log", e))?;
-        }
-        // The crate's second unsafe block: a writable shared mapping of the log. Sound as
-        // long as no one truncates the file while it is mapped: emu holds the data
-        // directory's lock, and only this writer (under the `active` lock) resizes it,
-        // after dropping the mapping (`close_file`).
-        #[allow(unsafe_code)]
-        let map = unsafe {
-            memmap2::MmapOptions::new()
-                .offset(start)
-                .len(wlen as usize)
-                // Fault the window in at once: one bulk zeroing instead of a page fault
-                // in the middle of an append every 4 KiB.
-                .populate()
-                .map_mut(&*a.file)
-        }
-        .map_err(|e| io("mapping log", e))?;
-        a.window = Some(Window { map, start });
+/// Maps `wlen` bytes of the log file from `start` for writing, allocating the file that
+/// far first. `ahead` (the background thread) only allocates, never extends the length by
+/// other means: a length set concurrently with the writer could cut the file under its
+/// window. `populate_write` faults the pages in writable (no write-protect fault per page
+/// later; the pages become dirty at once).
+fn map_window(
+    file: &File,
+    path: &Path,
+    start: u64,
+    wlen: u64,
+    ahead: bool,
+    populate_write: bool,
+) -> Result<Window, PersistError> {
+    let io = |what, e| PersistError::io(what, path, e);
+    let file_len = file
+        .metadata()
+        .map_err(|e| io("reading the size of log", e))?
+        .len();
+    if file_len < start + wlen {
+        // A file system without fallocate gets a sparse extension instead (the writer's
+        // own mappings only).
+        fs2::FileExt::allocate(file, start + wlen)
+            .or_else(|e| match e.raw_os_error() {
+                Some(95) if !ahead => file.set_len(start + wlen),
+                _ => Err(e),
+            })
+            .map_err(|e| io("allocating space for log", e))?;
     }
-    a.window
-        .as_mut()
-        .ok_or_else(|| PersistError::io("mapping log", &a.path, std::io::Error::other("no window")))
+    // The crate's second unsafe block: a writable shared mapping of the log. Sound as
+    // long as no one truncates the file while it is mapped: emu holds the data
+    // directory's lock, and the file is only cut (`close_file`, under the `active` lock)
+    // after the writer dropped its window and the windows mapped ahead were forgotten
+    // (`LogCore::drop_prepared`); the background thread only ever grows the file.
+    #[allow(unsafe_code)]
+    let map = unsafe {
+        memmap2::MmapOptions::new()
+            .offset(start)
+            .len(wlen as usize)
+            // Fault the window in at once: one bulk zeroing instead of a page fault
+            // in the middle of an append every 4 KiB.
+            .populate()
+            .map_mut(file)
+    }
+    .map_err(|e| io("mapping log", e))?;
+    if populate_write {
+        // Linux 5.14+; older kernels refuse it and the pages fault writable on first use.
+        let _ = map.advise(memmap2::Advice::PopulateWrite);
+    }
+    Ok(Window { map, start })
 }
 
 /// Asks the CPU to bring the cache lines where the next records go into the cache now,
