@@ -169,6 +169,13 @@ impl Busy {
         };
     }
 
+    /// True while a script or function runs: the commands it calls have Redis's script
+    /// caller (`CLIENT_SCRIPT`), for which SORT orders a set it would otherwise return in
+    /// iteration order.
+    pub fn running(&self) -> bool {
+        self.st.lock().since.is_some()
+    }
+
     /// The run ended (however it ended). Requests not served yet are given back. Returns
     /// the commands answered without the store meanwhile, for commandstats (see
     /// [`crate::engine::observe::count_answered`]).

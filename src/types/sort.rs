@@ -15,7 +15,8 @@
 //!   and equal weights keep the input order (Redis's qsort is glibc's stable merge sort).
 //! - `BY` without `*` means no sorting: lists and sorted sets keep their order (DESC walks
 //!   it backwards, LIMIT picks from that walk); a set is returned in iteration order, except
-//!   with STORE, where it is sorted ALPHA so the stored list is deterministic.
+//!   with STORE or when a script or function calls SORT, where it is sorted ALPHA so the
+//!   stored list or the script's result is deterministic.
 //! - `GET #` is the element, `GET p*` a string key, `GET h*->f` a hash field; a missing key,
 //!   a wrong type or a missing field is a nil (an empty string in a STORE).
 //! - a sorted set is converted to the skiplist encoding for good (OBJECT ENCODING shows it),
@@ -30,8 +31,6 @@
 //! - Ties under `ALPHA BY` with LIMIT: Redis sorts with a partial quicksort (`pqsort`) whose
 //!   order of equal weights is its own; emu keeps the input order. A set's or sorted set's
 //!   input order is Redis's hash table order, which emu does not reproduce either.
-//! - Inside scripts Redis also sorts a set under `BY nosort` (no STORE); emu does not know
-//!   whether a command runs from a script at this level and returns the iteration order.
 //! - Redis 7.0 does not clear `errno` before `strtod`, so once some weight was out of range
 //!   a later numeric SORT in the same process may fail with the conversion error although
 //!   its own weights are fine; emu judges every call by its own weights.
@@ -268,8 +267,9 @@ fn sort_generic(ctx: &mut Ctx, argv: &[&[u8]], readonly: bool) -> Result<Value> 
         Some(Object::ZSet(z)) => (Source::ZSet, z.iter().map(|(m, _)| m.to_vec()).collect()),
         Some(_) => return Err(Error::wrong_type()),
     };
-    // A stored set must not depend on iteration order: sort it ALPHA instead.
-    if o.dontsort && source == Source::Set && o.store.is_some() {
+    // A stored set, or one a script gets, must not depend on iteration order: sort it
+    // ALPHA instead (Redis's `storekey || c->flags & CLIENT_SCRIPT`).
+    if o.dontsort && source == Source::Set && (o.store.is_some() || ctx.store.busy.running()) {
         o.dontsort = false;
         o.alpha = true;
         o.by = None;

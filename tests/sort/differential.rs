@@ -325,6 +325,29 @@ fn fixed_cases_match_redis() {
                 p.cmd(&["EXISTS", "d"]);
             }
         }
+        // A script (or function) gets a set sorted ALPHA under BY nosort, as STORE does;
+        // a list or sorted set keeps its order. Members that order differently as numbers
+        // and as strings, in a string set (hash table) and an intset.
+        p.cmd(&["SADD", "sw", "10", "9", "1", "-2", "b", "a"]);
+        p.cmd(&["SADD", "sn", "10", "9", "1", "-2", "100"]);
+        for script in [
+            "return redis.call('SORT', KEYS[1], 'BY', 'nosort')",
+            "return redis.call('SORT_RO', KEYS[1], 'BY', 'nosort')",
+            "return redis.call('SORT', KEYS[1], 'BY', 'nosort', 'DESC', 'LIMIT', '1', '3')",
+            "return redis.call('SORT', KEYS[1], 'BY', 'nosort', 'GET', '#', 'GET', 'k_*')",
+        ] {
+            for key in ["sw", "sn", "si", "l", "z"] {
+                p.cmd(&["EVAL", script, "1", key]);
+            }
+        }
+        p.cmd(&[
+            "FUNCTION",
+            "LOAD",
+            "REPLACE",
+            "#!lua name=sortlib\nredis.register_function('sortset', function(keys) return redis.call('SORT', keys[1], 'BY', 'nosort') end)",
+        ]);
+        p.cmd(&["FCALL", "sortset", "1", "sw"]);
+        p.cmd(&["FUNCTION", "FLUSH"]);
         // An empty result deletes the destination, whatever its type.
         p.cmd(&["SET", "d", "v"]);
         p.cmd(&["SORT", "missing", "STORE", "d"]);
