@@ -18,6 +18,8 @@ pub struct Ctx<'a> {
     /// Command time snapshot (Unix ms): every expiry decision of one command uses it.
     pub now: u64,
     rewritten: Option<Vec<Vec<Vec<u8>>>>,
+    /// Indexes into `rewritten` of the effects for the log only ([`Ctx::propagate_log_only`]).
+    log_only: Vec<usize>,
     no_touch: bool,
     /// Lookups count in INFO `keyspace_hits` / `keyspace_misses` (set by the dispatcher,
     /// see `dispatch::counts_keyspace_stats`: Redis counts its `lookupKeyRead` lookups).
@@ -46,6 +48,7 @@ impl<'a> Ctx<'a> {
             session,
             now,
             rewritten: None,
+            log_only: Vec::new(),
             no_touch: false,
             keyspace_stats: false,
             stat_seen: [(0, 0); 8],
@@ -288,6 +291,16 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// [`Ctx::propagate`] for emu's log only: the replication stream leaves the effect out
+    /// (group state Redis 7.0 does not propagate but emu's replay restores).
+    pub fn propagate_log_only(&mut self, argv: Vec<Vec<u8>>) {
+        if self.store.records_effects() {
+            let list = self.rewritten.get_or_insert_with(Vec::new);
+            self.log_only.push(list.len());
+            list.push(argv);
+        }
+    }
+
     /// Marks that the request must not be logged even though it modified the store (e.g. a
     /// command whose effects were all recorded by other means).
     pub fn propagate_nothing(&mut self) {
@@ -296,8 +309,10 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub(crate) fn take_rewritten(&mut self) -> Option<Vec<Vec<Vec<u8>>>> {
-        self.rewritten.take()
+    /// The effects the handler recorded, if it recorded any, and which of them are for the
+    /// log only (indexes).
+    pub(crate) fn take_rewritten(&mut self) -> (Option<Vec<Vec<Vec<u8>>>>, Vec<usize>) {
+        (self.rewritten.take(), std::mem::take(&mut self.log_only))
     }
 
     /// The live value under `key` together with the store's RNG (SPOP, SRANDMEMBER,

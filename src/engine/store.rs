@@ -461,6 +461,11 @@ impl Store {
         self.effects.record(db, argv);
     }
 
+    /// Records an effect for the log only (see [`EffectBuffer::record_log_only`]).
+    pub fn record_log_only_effect<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
+        self.effects.record_log_only(db, argv);
+    }
+
     // -- expiry ----------------------------------------------------------------------
 
     /// The one expiry rule (Redis `keyIsExpired`): the entry's deadline has passed at `now`
