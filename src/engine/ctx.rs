@@ -273,6 +273,18 @@ impl<'a> Ctx<'a> {
         self.store.records_effects()
     }
 
+    /// True for a client whose commands are obeyed without some checks (Redis
+    /// `mustObeyClient`): the log's replay and the link of the master this store follows.
+    pub fn must_obey(&self) -> bool {
+        self.store.loading
+            || self
+                .store
+                .repl
+                .follow
+                .as_ref()
+                .is_some_and(|f| f.client_id == self.session.id)
+    }
+
     /// Records a deterministic command vector to log instead of the request (Redis
     /// `rewriteClientCommandVector` / `alsoPropagate`). Call once per logged command;
     /// calling it with nothing means "log nothing" only via [`Ctx::propagate_nothing`].

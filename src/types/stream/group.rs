@@ -398,15 +398,14 @@ fn xgroup_delconsumer(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let Some(g) = s.groups.get_mut(name) else {
         return Err(no_such_group(key, name));
     };
-    let pending = match g.consumers.remove(consumer) {
-        Some(c) => {
-            for id in &c.pel {
-                g.pel.remove(id);
-            }
-            c.pel.len()
-        }
-        None => 0,
+    // A consumer that does not exist: no change, no event, nothing propagated (Redis 7.0).
+    let Some(c) = g.consumers.remove(consumer) else {
+        return Ok(Value::Int(0));
     };
+    for id in &c.pel {
+        g.pel.remove(id);
+    }
+    let pending = c.pel.len();
     ctx.modified(key, notify::STREAM, "xgroup-delconsumer");
     Ok(Value::Int(pending as i64))
 }
