@@ -17,7 +17,7 @@ pub struct Ctx<'a> {
     pub session: &'a mut Session,
     /// Command time snapshot (Unix ms): every expiry decision of one command uses it.
     pub now: u64,
-    rewritten: Option<Vec<Vec<Vec<u8>>>>,
+    rewritten: Option<Rewritten>,
     /// Indexes into `rewritten` of the effects for the log only ([`Ctx::propagate_log_only`]).
     log_only: Vec<usize>,
     no_touch: bool,
@@ -29,6 +29,9 @@ pub struct Ctx<'a> {
     stat_seen: [(usize, usize); 8],
     stat_seen_len: u8,
 }
+
+/// The command vectors a handler recorded to log instead of its request.
+type Rewritten = Vec<Vec<Vec<u8>>>;
 
 impl<'a> Ctx<'a> {
     /// A context for one command that started at `started` (the dispatcher's clock reading
@@ -323,7 +326,7 @@ impl<'a> Ctx<'a> {
 
     /// The effects the handler recorded, if it recorded any, and which of them are for the
     /// log only (indexes).
-    pub(crate) fn take_rewritten(&mut self) -> (Option<Vec<Vec<Vec<u8>>>>, Vec<usize>) {
+    pub(crate) fn take_rewritten(&mut self) -> (Option<Rewritten>, Vec<usize>) {
         (self.rewritten.take(), std::mem::take(&mut self.log_only))
     }
 
