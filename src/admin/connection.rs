@@ -712,13 +712,18 @@ fn client_pause(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let end = now
         .checked_add(std::time::Duration::from_millis(ms as u64))
         .unwrap_or_else(|| now + std::time::Duration::from_secs(u64::from(u32::MAX)));
-    ctx.store.blocking.pause(end, all);
+    ctx.store
+        .blocking
+        .pause(crate::blocking::PausePurpose::ClientCommand, end, all);
     Ok(Value::ok())
 }
 
-/// `CLIENT UNPAUSE`: ends the pause; postponed clients run their commands.
+/// `CLIENT UNPAUSE`: ends CLIENT PAUSE's pause (not a failover's); postponed clients run
+/// their commands (postponed again if a failover still holds them).
 fn client_unpause(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
-    ctx.store.blocking.unpause();
+    ctx.store
+        .blocking
+        .unpause(crate::blocking::PausePurpose::ClientCommand);
     Ok(Value::ok())
 }
 

@@ -66,6 +66,11 @@
 //! commands; an embedded pipeline or transaction waits before it takes the store. A
 //! postponed client waits like a blocked one ([`Registry::postpone`]), then runs the
 //! command again when the pause ends or at `CLIENT UNPAUSE` ([`Registry::unpause`]).
+//! As in Redis 7.0 (`pause_purpose`), each purpose has its own pause — CLIENT PAUSE's and
+//! FAILOVER's ([`PausePurpose`]) — and the one in force is the strictest of them (ALL over
+//! WRITE, then the later end); CLIENT UNPAUSE lifts only its own, the end of a failover
+//! only the failover's. (Redis's third purpose, a SHUTDOWN waiting for its replicas, has
+//! no counterpart: emu's SHUTDOWN does not wait for replicas.)
 //! Internal callers (log replay, the embedded `Lock`'s own steps) are never paused. While
 //! a pause is in force keys are neither expired nor evicted ([`Registry::is_paused`]).
 //!
@@ -145,7 +150,17 @@ struct Blocked {
     postponed: bool,
 }
 
-/// An active CLIENT PAUSE (Redis `client_pause_type` / `client_pause_end_time`).
+/// Why clients are paused (Redis 7.0 `pause_purpose`): each purpose holds its own pause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PausePurpose {
+    /// CLIENT PAUSE / CLIENT UNPAUSE (`PAUSE_BY_CLIENT_COMMAND`).
+    ClientCommand = 0,
+    /// A FAILOVER waiting for its replica or handing over (`PAUSE_DURING_FAILOVER`).
+    Failover = 1,
+}
+
+/// An active pause (Redis `pause_event`; the one in force is Redis's
+/// `client_pause_type` / `client_pause_end_time`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pause {
     /// When the pause ends (real time, like blocking timeouts).
@@ -167,8 +182,8 @@ pub struct Registry {
     /// The ready key a re-run blocking command must serve from (Redis 7.0 serves a woken
     /// client from the key that became ready, not from its first non-empty key).
     serving_key: Option<Vec<u8>>,
-    /// CLIENT PAUSE in force, if any.
-    pause: Option<Pause>,
+    /// The pause of each [`PausePurpose`], if any.
+    pauses: [Option<Pause>; 2],
 }
 
 impl Clone for Registry {
@@ -304,25 +319,31 @@ impl Registry {
         w
     }
 
-    /// CLIENT PAUSE: pauses `all` commands or only those that may write, until `end`. A
-    /// pause in force is only ever extended, as Redis 7.0's `pauseClients` does: the later
-    /// end and the stricter kind win.
-    pub fn pause(&mut self, end: Instant, all: bool) {
-        let p = match self.pause {
+    /// Pauses (for `purpose`) `all` commands or only those that may write, until `end`. A
+    /// purpose's pause in force is only ever extended, as Redis 7.0's `pauseClients` does:
+    /// the later end and the stricter kind win.
+    pub fn pause(&mut self, purpose: PausePurpose, end: Instant, all: bool) {
+        let slot = &mut self.pauses[purpose as usize];
+        *slot = Some(match *slot {
             Some(p) if p.end > Instant::now() => Pause {
                 end: p.end.max(end),
                 all: p.all || all,
             },
             _ => Pause { end, all },
-        };
-        self.pause = Some(p);
+        });
         // Clients postponed under the old deadline wake at the new one (they re-check).
     }
 
-    /// CLIENT UNPAUSE (and a pause's end): clears the pause and wakes every postponed
-    /// client, in the order they were postponed.
-    pub fn unpause(&mut self) {
-        self.pause = None;
+    /// CLIENT UNPAUSE (`PausePurpose::ClientCommand`) or a failover's end: clears that
+    /// purpose's pause and wakes every postponed client, in the order they were postponed
+    /// (each runs its command again, postponed anew if another pause still holds it).
+    pub fn unpause(&mut self, purpose: PausePurpose) {
+        if self.pauses[purpose as usize].take().is_some() {
+            self.wake_postponed();
+        }
+    }
+
+    fn wake_postponed(&mut self) {
         let mut ids: Vec<u64> = self
             .waiters
             .iter()
@@ -337,15 +358,32 @@ impl Registry {
         }
     }
 
-    /// The pause in force, if any (an ended one is cleared here).
+    /// The pause in force, if any (Redis `updateClientPauseTypeAndEndTime`): the strictest
+    /// of the purposes' pauses — ALL over WRITE, then the later end. Ended ones are
+    /// cleared here.
     pub fn paused(&mut self) -> Option<Pause> {
-        match self.pause {
-            Some(p) if p.end <= Instant::now() => {
-                self.unpause();
-                None
+        let now = Instant::now();
+        let mut ended = false;
+        let mut best: Option<Pause> = None;
+        for slot in &mut self.pauses {
+            match *slot {
+                Some(p) if p.end <= now => {
+                    *slot = None;
+                    ended = true;
+                }
+                Some(p) => {
+                    best = Some(match best {
+                        Some(b) if (b.all, b.end) >= (p.all, p.end) => b,
+                        _ => p,
+                    });
+                }
+                None => {}
             }
-            p => p,
         }
+        if ended {
+            self.wake_postponed();
+        }
+        best
     }
 
     /// True while a pause is in force (Redis `checkClientPauseTimeoutAndReturnIfPaused`):

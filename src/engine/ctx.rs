@@ -17,7 +17,9 @@ pub struct Ctx<'a> {
     pub session: &'a mut Session,
     /// Command time snapshot (Unix ms): every expiry decision of one command uses it.
     pub now: u64,
-    rewritten: Option<Vec<Vec<Vec<u8>>>>,
+    rewritten: Option<Rewritten>,
+    /// Indexes into `rewritten` of the effects for the log only ([`Ctx::propagate_log_only`]).
+    log_only: Vec<usize>,
     no_touch: bool,
     /// Lookups count in INFO `keyspace_hits` / `keyspace_misses` (set by the dispatcher,
     /// see `dispatch::counts_keyspace_stats`: Redis counts its `lookupKeyRead` lookups).
@@ -27,6 +29,9 @@ pub struct Ctx<'a> {
     stat_seen: [(usize, usize); 8],
     stat_seen_len: u8,
 }
+
+/// The command vectors a handler recorded to log instead of its request.
+type Rewritten = Vec<Vec<Vec<u8>>>;
 
 impl<'a> Ctx<'a> {
     /// A context for one command that started at `started` (the dispatcher's clock reading
@@ -46,6 +51,7 @@ impl<'a> Ctx<'a> {
             session,
             now,
             rewritten: None,
+            log_only: Vec::new(),
             no_touch: false,
             keyspace_stats: false,
             stat_seen: [(0, 0); 8],
@@ -270,6 +276,18 @@ impl<'a> Ctx<'a> {
         self.store.records_effects()
     }
 
+    /// True for a client whose commands are obeyed without some checks (Redis
+    /// `mustObeyClient`): the log's replay and the link of the master this store follows.
+    pub fn must_obey(&self) -> bool {
+        self.store.loading
+            || self
+                .store
+                .repl
+                .follow
+                .as_ref()
+                .is_some_and(|f| f.client_id == self.session.id)
+    }
+
     /// Records a deterministic command vector to log instead of the request (Redis
     /// `rewriteClientCommandVector` / `alsoPropagate`). Call once per logged command;
     /// calling it with nothing means "log nothing" only via [`Ctx::propagate_nothing`].
@@ -288,6 +306,16 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// [`Ctx::propagate`] for emu's log only: the replication stream leaves the effect out
+    /// (group state Redis 7.0 does not propagate but emu's replay restores).
+    pub fn propagate_log_only(&mut self, argv: Vec<Vec<u8>>) {
+        if self.store.records_effects() {
+            let list = self.rewritten.get_or_insert_with(Vec::new);
+            self.log_only.push(list.len());
+            list.push(argv);
+        }
+    }
+
     /// Marks that the request must not be logged even though it modified the store (e.g. a
     /// command whose effects were all recorded by other means).
     pub fn propagate_nothing(&mut self) {
@@ -296,8 +324,10 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub(crate) fn take_rewritten(&mut self) -> Option<Vec<Vec<Vec<u8>>>> {
-        self.rewritten.take()
+    /// The effects the handler recorded, if it recorded any, and which of them are for the
+    /// log only (indexes).
+    pub(crate) fn take_rewritten(&mut self) -> (Option<Rewritten>, Vec<usize>) {
+        (self.rewritten.take(), std::mem::take(&mut self.log_only))
     }
 
     /// The live value under `key` together with the store's RNG (SPOP, SRANDMEMBER,

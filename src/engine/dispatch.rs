@@ -482,7 +482,7 @@ fn run(
         }
     }
     let result = (spec.handler)(&mut ctx, argv);
-    let rewritten = ctx.take_rewritten();
+    let (rewritten, log_only) = ctx.take_rewritten();
     // Client-side caching: remember the keys this read returned to the tracking client.
     if spec.has(flags::READONLY) {
         store.tracking_remember(spec, argv);
@@ -493,8 +493,12 @@ fn run(
     if store.records_effects() && logs {
         match rewritten {
             Some(list) => {
-                for argv in list {
-                    store.record_effect(db_before, &argv);
+                for (i, argv) in list.into_iter().enumerate() {
+                    if log_only.contains(&i) {
+                        store.record_log_only_effect(db_before, &argv);
+                    } else {
+                        store.record_effect(db_before, &argv);
+                    }
                 }
             }
             None if store.dirty != dirty_before => store.record_effect(db_before, argv),

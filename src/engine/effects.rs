@@ -109,6 +109,9 @@ pub struct EffectBuffer {
     count: u64,
     /// Where the current replication unit starts in `bytes` (see [`EffectBuffer::take_unit`]).
     unit_start: usize,
+    /// Where the log-only records of the current unit start in `bytes`
+    /// ([`EffectBuffer::record_log_only`]).
+    log_only: Vec<usize>,
 }
 
 impl EffectBuffer {
@@ -132,6 +135,16 @@ impl EffectBuffer {
             }
             encode_effect(&mut self.bytes, db, argv);
             self.count += 1;
+        }
+    }
+
+    /// Records an effect for the log only: the replication stream leaves it out (state
+    /// emu's replay needs that Redis 7.0 does not propagate, e.g. a consumer group's
+    /// position after a plain XREADGROUP).
+    pub fn record_log_only<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
+        if self.recording {
+            self.log_only.push(self.bytes.len().max(HEAD_ROOM));
+            self.record(db, argv);
         }
     }
 
@@ -168,33 +181,40 @@ impl EffectBuffer {
         self.bytes.truncate(HEAD_ROOM);
         self.count = 0;
         self.unit_start = 0;
+        self.log_only.clear();
     }
 
     /// The effects recorded since the last call (one replication unit, see
-    /// [`crate::engine::repl`]), decoded; they stay in the buffer for the log.
+    /// [`crate::engine::repl`]), decoded, without the log-only ones; they all stay in the
+    /// buffer for the log.
     pub fn take_unit(&mut self) -> Vec<Effect> {
         let start = self.unit_start.max(HEAD_ROOM).min(self.bytes.len());
         self.unit_start = self.bytes.len();
+        let log_only = std::mem::take(&mut self.log_only);
         if start == self.bytes.len() {
             return Vec::new();
         }
-        decode(&self.bytes[start..], u64::MAX)
+        decode(&self.bytes[start..], u64::MAX, |at| {
+            log_only.contains(&(start + at))
+        })
     }
 
     /// The waiting effects, decoded (for tests and inspection; the log never needs this).
     pub fn to_vec(&self) -> Vec<Effect> {
-        decode(self.body(), self.count)
+        decode(self.body(), self.count, |_| false)
     }
 }
 
-/// Decodes up to `count` records from `bytes`.
-fn decode(bytes: &[u8], count: u64) -> Vec<Effect> {
+/// Decodes up to `count` records from `bytes`, leaving out those starting at an offset
+/// `skip` names.
+fn decode(bytes: &[u8], count: u64, skip: impl Fn(usize) -> bool) -> Vec<Effect> {
     let mut out = Vec::with_capacity(count.min(1024) as usize);
     let mut r = Reader(bytes);
     for _ in 0..count {
         if r.0.is_empty() {
             break;
         }
+        let at = bytes.len() - r.0.len();
         let (Some(db), Some(argc)) = (r.varint(), r.varint()) else {
             break;
         };
@@ -202,10 +222,12 @@ fn decode(bytes: &[u8], count: u64) -> Vec<Effect> {
             .map_while(|_| r.varint().and_then(|n| r.take(n as usize)))
             .map(<[u8]>::to_vec)
             .collect();
-        out.push(Effect {
-            db: db as usize,
-            argv,
-        });
+        if !skip(at) {
+            out.push(Effect {
+                db: db as usize,
+                argv,
+            });
+        }
     }
     out
 }
@@ -309,6 +331,28 @@ mod tests {
         b.clear();
         b.record(2, &[b"DEL".as_slice(), b"z"]);
         assert_eq!(b.take_unit()[0].argv[0], b"DEL");
+    }
+
+    #[test]
+    fn log_only_records_are_logged_but_not_in_the_unit() {
+        let mut b = EffectBuffer::default();
+        b.set_recording(true);
+        b.record_log_only(
+            0,
+            &[b"XGROUP".as_slice(), b"CREATECONSUMER", b"s", b"g", b"c"],
+        );
+        b.record(0, &[b"SET".as_slice(), b"k", b"v"]);
+        b.record_log_only(1, &[b"DEL".as_slice(), b"x"]);
+        assert_eq!(b.to_vec().len(), 3, "the log gets all three");
+        let unit = b.take_unit();
+        assert_eq!(unit.len(), 1);
+        assert_eq!(unit[0].argv[0], b"SET");
+        // The next unit starts clean.
+        b.record(0, &[b"DEL".as_slice(), b"y"]);
+        assert_eq!(b.take_unit().len(), 1);
+        b.record_log_only(0, &[b"DEL".as_slice(), b"y"]);
+        assert!(b.take_unit().is_empty());
+        assert_eq!(b.pending().0, 5);
     }
 
     #[test]

@@ -312,11 +312,17 @@ impl Store {
         }
     }
 
-    /// Deletes `key` of `db` as an eviction: DEL effect, `evicted` event, WATCH.
+    /// Deletes `key` of `db` as an eviction: DEL effect (UNLINK under
+    /// `lazyfree-lazy-eviction`, as Redis's `propagateDeletion`), `evicted` event, WATCH.
     fn evict_key(&mut self, db: usize, key: &[u8]) {
         if self.dbs[db].remove(key).is_some() {
             self.evictor.evicted_keys += 1;
-            self.record_effect(db, &[&b"DEL"[..], key]);
+            let del: &[u8] = if self.config.lazyfree_lazy_eviction {
+                b"UNLINK"
+            } else {
+                b"DEL"
+            };
+            self.record_effect(db, &[del, key]);
             self.deletion_unit();
             self.signal_modified(db, key);
             self.notify(notify::EVICTED, "evicted", db, key);

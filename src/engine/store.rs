@@ -461,6 +461,11 @@ impl Store {
         self.effects.record(db, argv);
     }
 
+    /// Records an effect for the log only (see [`EffectBuffer::record_log_only`]).
+    pub fn record_log_only_effect<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
+        self.effects.record_log_only(db, argv);
+    }
+
     // -- expiry ----------------------------------------------------------------------
 
     /// The one expiry rule (Redis `keyIsExpired`): the entry's deadline has passed at `now`
@@ -476,7 +481,18 @@ impl Store {
         !self.loading && at.is_some_and(|at| crate::keyspace::deadline_passed(at, now))
     }
 
-    /// Deletes an expired key as Redis's `deleteExpiredKeyAndPropagate` does: logs a DEL,
+    /// The command an expiry's deletion is propagated as (Redis `propagateDeletion` with
+    /// `lazyfree-lazy-expire`): UNLINK when it is on, else DEL.
+    pub fn expire_deletion(&self) -> &'static [u8] {
+        if self.config.lazyfree_lazy_expire {
+            b"UNLINK"
+        } else {
+            b"DEL"
+        }
+    }
+
+    /// Deletes an expired key as Redis's `deleteExpiredKeyAndPropagate` does: logs a DEL
+    /// (UNLINK under `lazyfree-lazy-expire`, as Redis's `propagateDeletion`),
     /// fires the `expired` notification and invalidates WATCH. Like Redis it leaves the
     /// dirty counter alone: the DEL is the logged effect, and a write command whose only
     /// change was such a deletion must not also be logged as its request (which would put
@@ -484,7 +500,8 @@ impl Store {
     pub fn expire_key(&mut self, db: usize, key: &[u8]) {
         if self.dbs[db].remove(key).is_some() {
             self.expired_keys += 1;
-            self.effects.record(db, &[b"DEL", key]);
+            let del = self.expire_deletion();
+            self.effects.record(db, &[del, key]);
             self.deletion_unit();
             self.notify(notify::EXPIRED, "expired", db, key);
             self.signal_modified(db, key);

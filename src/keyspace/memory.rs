@@ -115,6 +115,29 @@ pub fn lfu_touch(lru: u32, now_ms: u64, r: f64, log_factor: i64, decay_time: i64
     (lfu_minutes(now_ms) << 8) | u32::from(counter)
 }
 
+/// The field of a key whose saved access data (RESTORE's IDLETIME / FREQ, an RDB file's
+/// IDLE / FREQ) is honoured under the current policy (Redis `objectSetLRUOrLFU`): under an
+/// LFU policy the counter `freq` stamped now, otherwise the LRU stamp `idle_secs` ago; None
+/// when the policy has no use for what was given (the key keeps its new-key field).
+pub fn saved_access(
+    lfu_policy: bool,
+    freq: Option<u8>,
+    idle_secs: Option<u64>,
+    now_ms: u64,
+) -> Option<u32> {
+    if lfu_policy {
+        return freq.map(|f| (lfu_minutes(now_ms) << 8) | u32::from(f));
+    }
+    let idle = i64::try_from(idle_secs?).unwrap_or(i64::MAX);
+    let clock = i64::from(lru_clock(now_ms));
+    let mut abs = clock.saturating_sub(idle);
+    if abs < 0 {
+        let max = i64::from(LRU_CLOCK_MAX);
+        abs = (clock + max / 2) % max;
+    }
+    Some(abs as u32)
+}
+
 /// A new key's field under an LFU policy (`createObject`).
 #[inline]
 pub fn lfu_init(now_ms: u64) -> u32 {

@@ -110,6 +110,32 @@ pub fn reload(store: &mut crate::engine::Store) -> Result<()> {
             super::snapshot::load(tmp.path(), &mut target).map_err(Error::from)?;
         }
     }
+    // Keys' access data survives as in Redis's RDB round trip (`rdbSaveKeyValuePair` then
+    // `rdbLoad`): under an LRU policy the idle time in whole seconds, under an LFU policy
+    // the decayed counter stamped now; under the others keys restart as new.
+    let cfg = &store.config;
+    let (lru, lfu) = (cfg.maxmemory_policy.is_lru(), cfg.maxmemory_policy.is_lfu());
+    if lru || lfu {
+        use crate::keyspace::memory;
+        let now = store.clock.now_ms();
+        for (old, new) in store.dbs.iter().zip(target.dbs.iter_mut()) {
+            new.dict.retain(|key, e| {
+                if let Some(o) = old.dict.get(key) {
+                    let saved = if lfu {
+                        let f = memory::lfu_decr_and_return(o.lru(), now, cfg.lfu_decay_time);
+                        memory::saved_access(true, Some(f), None, now)
+                    } else {
+                        let idle = memory::idle_ms(o.lru(), now) / 1000;
+                        memory::saved_access(false, None, Some(idle), now)
+                    };
+                    if let Some(v) = saved {
+                        e.set_lru(v);
+                    }
+                }
+                true
+            });
+        }
+    }
     store.dbs = target.dbs;
     store.rng = target.rng;
     for db in 0..store.dbs.len() {

@@ -401,9 +401,25 @@ pub fn dump_streamed(
 /// Builds a store from an RDB file's bytes (versions 1–10). Keys already expired are
 /// skipped (as a Redis master does when loading); function libraries are loaded as
 /// FUNCTION LOAD does and counted in the returned number. `progress` gets `(bytes read,
-/// total bytes)`. Errors are [`PersistError::Dump`] naming the byte offset.
+/// total bytes)`. Errors are [`PersistError::Dump`] naming the byte offset. Keys' access
+/// data is read as under the default `maxmemory-policy` (see [`parse_rdb_for`]).
 pub fn parse_rdb(data: &[u8], progress: Progress) -> Result<(Store, u64), PersistError> {
-    let mut store = Store::new(Config::default(), crate::keyspace::Clock::System, 0);
+    parse_rdb_for(data, Config::default().maxmemory_policy, progress)
+}
+
+/// [`parse_rdb`] for a store whose `maxmemory-policy` is `policy`: keys' access data
+/// (`IDLE` / `FREQ`) is honoured as Redis's `rdbLoad` does — an LFU policy takes the saved
+/// counters, the others the saved idle times; keys without them start as new keys.
+pub fn parse_rdb_for(
+    data: &[u8],
+    policy: crate::config::MaxmemoryPolicy,
+    progress: Progress,
+) -> Result<(Store, u64), PersistError> {
+    let cfg = Config {
+        maxmemory_policy: policy,
+        ..Config::default()
+    };
+    let mut store = Store::new(cfg, crate::keyspace::Clock::System, 0);
     store.loading = true;
     let now = store.clock.now_ms();
     let cfg = store.config.clone();
@@ -421,12 +437,15 @@ pub fn parse_rdb(data: &[u8], progress: Progress) -> Result<(Store, u64), Persis
                     key,
                     obj,
                     expire,
-                    ..
+                    idle,
+                    freq,
                 } => {
                     if expire.is_some_and(|at| at < now) {
                         return Ok(());
                     }
-                    let lru = store.new_key_lru(now);
+                    let lru =
+                        crate::keyspace::memory::saved_access(policy.is_lfu(), freq, idle, now)
+                            .unwrap_or_else(|| store.new_key_lru(now));
                     let d = &mut store.dbs[db as usize];
                     // One table operation per key (this loop is `emu load`'s hot path).
                     let mut e = Entry::new(obj, expire);

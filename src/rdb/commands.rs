@@ -141,20 +141,14 @@ pub fn restore(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     }
     let policy = cfg.maxmemory_policy;
     let now = ctx.now;
-    if let Some(e) = ctx.entry(key) {
-        if policy.is_lfu() {
-            if lfu_freq >= 0 {
-                e.set_lru((memory::lfu_minutes(now) << 8) | lfu_freq as u32);
-            }
-        } else if lru_idle >= 0 {
-            let clock = memory::lru_clock(now) as i64;
-            let mut abs = clock - lru_idle;
-            if abs < 0 {
-                let max = memory::LRU_CLOCK_MAX as i64;
-                abs = (clock + max / 2) % max;
-            }
-            e.set_lru(abs as u32);
-        }
+    let saved = memory::saved_access(
+        policy.is_lfu(),
+        u8::try_from(lfu_freq).ok(),
+        u64::try_from(lru_idle).ok(),
+        now,
+    );
+    if let (Some(lru), Some(e)) = (saved, ctx.entry(key)) {
+        e.set_lru(lru);
     }
     ctx.modified(key, notify::GENERIC, "restore");
     Ok(Value::ok())

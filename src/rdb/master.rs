@@ -53,6 +53,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::blocking::PausePurpose;
 use crate::engine::repl::{DiskTransfer, Failover, FailoverState, Master, Phase, ReplicaLink};
 use crate::engine::{flags::*, CommandSpec, Ctx, Store};
 use crate::error::{Error, Result};
@@ -157,7 +158,8 @@ fn replicaof(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// state is `waiting-for-sync` until a replica (the target, or the first one) acknowledges
 /// this store's whole stream ([`update_failover`], run by `emu serve`'s link supervisor
 /// every 100 ms). Then this store follows that replica and sends it `PSYNC <replid>
-/// <offset> FAILOVER`, which promotes it ([`failover_psync_done`]).
+/// <offset> FAILOVER`, which promotes it ([`failover_psync_done`]; an emu replica is
+/// promoted the same way, in [`psync`]).
 fn failover(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if ctx.store.config.cluster_enabled {
         return Err(Error::err(
@@ -240,9 +242,11 @@ fn failover(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         .failover_waiting
         .store(true, std::sync::atomic::Ordering::Release);
     // Redis pauses writes until the failover ends (PAUSE_DURING_FAILOVER).
-    ctx.store
-        .blocking
-        .pause(Instant::now() + FAILOVER_PAUSE, false);
+    ctx.store.blocking.pause(
+        PausePurpose::Failover,
+        Instant::now() + FAILOVER_PAUSE,
+        false,
+    );
     Ok(Value::ok())
 }
 
@@ -265,14 +269,15 @@ fn find_replica(repl: &Master, host: &str, port: i64) -> Option<Arc<ReplicaLink>
         .cloned()
 }
 
-/// Redis `clearFailoverState`: no failover, writes resume.
+/// Redis `clearFailoverState`: no failover; the failover's pause ends (a CLIENT PAUSE
+/// stays).
 fn clear_failover(store: &mut Store) {
     store.repl.failover = None;
     store
         .repl
         .failover_waiting
         .store(false, std::sync::atomic::Ordering::Release);
-    store.blocking.unpause();
+    store.blocking.unpause(PausePurpose::Failover);
 }
 
 /// Redis `abortFailover`: logged; a failover that had started following its target goes
@@ -479,11 +484,29 @@ fn sync(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
 /// `PSYNC replicationid offset`
 fn psync(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     // `PSYNC <replid> <offset> FAILOVER` from a failing-over master (Redis `syncCommand`):
-    // emu does not take the master role this way (see `server::follow`'s known
-    // differences), so it refuses as Redis refuses a replid that is not its own; the
-    // master then aborts its failover and stays the master.
+    // the replid must be the one this server follows (a replica's is its master's), or
+    // its own for a master; a replica then stops following and becomes a master
+    // (`replicationUnsetMaster`) before answering the PSYNC like any other. Its own stream
+    // has its own replication id and offsets, so the old master full-resyncs.
     if argv.len() > 3 && eq_ic(argv[3], "failover") {
-        return Err(Error::err("PSYNC FAILOVER replid must match my replid."));
+        let mine = match &ctx.store.repl.follow {
+            Some(f) => f.replid.clone(),
+            None => Some(replid_of(ctx)),
+        };
+        if mine.as_deref().map(str::as_bytes) != Some(argv[1]) {
+            return Err(Error::err("PSYNC FAILOVER replid must match my replid."));
+        }
+        if ctx.store.repl.follow.is_some() {
+            ctx.store.repl.set_follow(None);
+            set_replicaof_config(ctx.store, "");
+            let from = ctx
+                .session
+                .link
+                .as_ref()
+                .map(|l| l.me.addr.clone())
+                .unwrap_or_default();
+            eprintln!("emu: MASTER MODE enabled (failover request from {from})");
+        }
     }
     if ctx.store.repl.failover.is_some() {
         return Err(Error::from_reply(

@@ -41,11 +41,11 @@
 //! * The master's replication id and offset are not persisted: after a restart the replica
 //!   starts with a full resync.
 //! * FAILOVER (`crate::rdb::master`): this supervisor checks a waiting failover every
-//!   100 ms (Redis: every cron tick and before each sleep), and the pause is CLIENT
-//!   PAUSE's single slot (CLIENT UNPAUSE lifts it; the end of a failover lifts a CLIENT
-//!   PAUSE). A replica refuses `PSYNC … FAILOVER` from its master (Redis's error for a
-//!   replid that is not its own), so a failing-over master aborts: emu hands over to a
-//!   real Redis replica but is not promoted that way.
+//!   100 ms (Redis: every cron tick and before each sleep). The failover's write pause is
+//!   its own (CLIENT UNPAUSE does not lift it, its end does not lift a CLIENT PAUSE). A
+//!   replica accepts `PSYNC <its master's replid> <offset> FAILOVER` and becomes a master,
+//!   as Redis does; since its stream has its own replication id and offsets, the old
+//!   master then full-resyncs from it where Redis would continue partially.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -514,8 +514,10 @@ impl Link<'_> {
         let n = data.len() as u64;
         self.update(|f| f.sync_read = n)?;
         // Parsed without the store: clients keep being served meanwhile.
-        let (mut loaded, _functions) = crate::persist::tools::parse_rdb(&data, &mut |_, _| {})
-            .map_err(|e| Lost::Error(format!("failed loading the RDB from MASTER: {e}")))?;
+        let policy = self.shared.lock().config.maxmemory_policy;
+        let (mut loaded, _functions) =
+            crate::persist::tools::parse_rdb_for(&data, policy, &mut |_, _| {})
+                .map_err(|e| Lost::Error(format!("failed loading the RDB from MASTER: {e}")))?;
         drop(data);
         let keys = loaded.total_keys();
         // A persistent store snapshots the new dataset: its copy is made here, without the

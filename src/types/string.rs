@@ -286,7 +286,9 @@ fn getex(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         Some(at) if flags & (EXAT | PXAT) != 0 && at <= ctx.now && !ctx.store.loading => {
             // An absolute time already in the past deletes the key.
             ctx.remove(key);
-            ctx.propagate_with(|| vec![b"DEL".to_vec(), key.to_vec()]);
+            // Redis 7.0 `getexCommand`: UNLINK under `lazyfree-lazy-expire`.
+            let del = ctx.store.expire_deletion();
+            ctx.propagate_with(|| vec![del.to_vec(), key.to_vec()]);
             ctx.modified(key, notify::GENERIC, "del");
         }
         Some(at) => {

@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use emu::blocking::PausePurpose;
 use emu::{Redis, Value};
 
 fn eventually(what: &str, mut f: impl FnMut() -> bool) {
@@ -107,6 +108,58 @@ fn later_pauses_only_extend() {
         .expect("paused");
     assert!(p.all);
     assert!(p.end > Instant::now() + Duration::from_secs(50));
-    r.with_store(|s| s.blocking.unpause()).unwrap();
+    r.with_store(|s| s.blocking.unpause(PausePurpose::ClientCommand))
+        .unwrap();
+    assert_eq!(r.with_store(|s| s.blocking.paused()).unwrap(), None);
+}
+
+/// Each purpose holds its own pause (Redis 7.0 `pause_purpose`); the one in force is the
+/// strictest (ALL over WRITE, then the later end); lifting one leaves the other.
+#[test]
+fn pause_purposes_are_separate_and_the_strictest_wins() {
+    let r = Redis::new();
+    let far = Instant::now() + Duration::from_secs(1000);
+    let near = Instant::now() + Duration::from_secs(100);
+    let p = r
+        .with_store(|s| {
+            s.blocking.pause(PausePurpose::Failover, far, false);
+            s.blocking.pause(PausePurpose::ClientCommand, near, true);
+            s.blocking.paused()
+        })
+        .unwrap()
+        .expect("paused");
+    assert!(p.all && p.end == near, "ALL wins over a later WRITE: {p:?}");
+    let p = r
+        .with_store(|s| {
+            s.blocking.unpause(PausePurpose::ClientCommand);
+            s.blocking.paused()
+        })
+        .unwrap()
+        .expect("the failover's pause stays");
+    assert!(!p.all && p.end == far);
+    let p = r
+        .with_store(|s| {
+            s.blocking.pause(
+                PausePurpose::ClientCommand,
+                far + Duration::from_secs(1),
+                false,
+            );
+            s.blocking.paused()
+        })
+        .unwrap()
+        .expect("paused");
+    assert!(
+        !p.all && p.end == far + Duration::from_secs(1),
+        "same kind: the later end"
+    );
+    let p = r
+        .with_store(|s| {
+            s.blocking.unpause(PausePurpose::Failover);
+            s.blocking.paused()
+        })
+        .unwrap();
+    assert!(p.is_some(), "CLIENT PAUSE's stays after the failover's end");
+    r.with_store(|s| s.blocking.unpause(PausePurpose::ClientCommand))
+        .unwrap();
     assert_eq!(r.with_store(|s| s.blocking.paused()).unwrap(), None);
 }

@@ -3,9 +3,10 @@
 //!   the same situations (no replica, bad arguments, FORCE without TO/TIMEOUT, a target that
 //!   is not a replica, on a replica, already in progress, ABORT with nothing to abort);
 //! - `waiting-for-sync` and ABORT while the replica cannot acknowledge (DEBUG SLEEP);
+//! - the failover's own pause beside CLIENT PAUSE (each lifted only by its own end);
 //! - the hand-over itself: `emu serve` with a real redis-server replica fails over to it
 //!   (with and without TO), ends as its replica, and the data written on the new master
-//!   reaches emu.
+//!   reaches emu; and a real master fails over to an emu replica, which becomes master.
 
 use std::time::Duration;
 
@@ -142,6 +143,12 @@ fn failover_errors_and_abort_match_redis() {
         "-ERR FAILOVER is not valid when server is a replica.\r\n"
     );
     assert_eq!(text(&fe.cmd(&[b"FAILOVER"])), want);
+    // That replica would take over the failovers below (an emu replica accepts PSYNC …
+    // FAILOVER): it stops following.
+    fe.cmd(&[b"REPLICAOF", b"NO", b"ONE"]);
+    wait_for("the emu replica gone", || {
+        field(&mut r, "connected_slaves") == "1"
+    });
     // Waiting for a replica that cannot acknowledge (asleep): the state, a second
     // FAILOVER, ABORT, and the writes resume.
     let mut err = Raw::connect(er.addr);
@@ -174,6 +181,50 @@ fn failover_errors_and_abort_match_redis() {
         assert_eq!(text(&m.cmd(&[b"GET", b"held"])), "$1\r\n1\r\n");
         assert_eq!(text(&m.cmd(&[b"SET", b"after", b"1"])), "+OK\r\n");
         assert_eq!(field(m, "role"), "master");
+        rep.reply();
+    }
+    // The failover's pause is its own (Redis 7.0 `PAUSE_DURING_FAILOVER`): CLIENT UNPAUSE
+    // does not lift it, and its end does not lift a CLIENT PAUSE.
+    for (m, rep, addr) in [(&mut r, &mut rrc, rm.addr), (&mut e, &mut err, eaddr)] {
+        let mut req = Vec::new();
+        emu::resp::encode_request(&mut req, &[&b"DEBUG"[..], b"SLEEP", b"3"]);
+        rep.send(&req);
+        std::thread::sleep(Duration::from_millis(100));
+        m.cmd(&[b"SET", b"moved", b"3"]);
+        assert_eq!(
+            text(&m.cmd(&[b"FAILOVER", b"TIMEOUT", b"60000"])),
+            "+OK\r\n"
+        );
+        assert_eq!(
+            text(&m.cmd(&[b"CLIENT", b"PAUSE", b"100000", b"WRITE"])),
+            "+OK\r\n"
+        );
+        assert_eq!(text(&m.cmd(&[b"CLIENT", b"UNPAUSE"])), "+OK\r\n");
+        let mut w = Raw::connect(addr);
+        let mut req = Vec::new();
+        emu::resp::encode_request(&mut req, &[&b"SET"[..], b"held2", b"1"]);
+        w.send(&req);
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(
+            text(&m.cmd(&[b"GET", b"held2"])),
+            "$-1\r\n",
+            "still held by the failover"
+        );
+        assert_eq!(
+            text(&m.cmd(&[b"CLIENT", b"PAUSE", b"100000", b"WRITE"])),
+            "+OK\r\n"
+        );
+        assert_eq!(text(&m.cmd(&[b"FAILOVER", b"ABORT"])), "+OK\r\n");
+        assert_eq!(field(m, "master_failover_state"), "no-failover");
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(
+            text(&m.cmd(&[b"GET", b"held2"])),
+            "$-1\r\n",
+            "still held by CLIENT PAUSE"
+        );
+        assert_eq!(text(&m.cmd(&[b"CLIENT", b"UNPAUSE"])), "+OK\r\n");
+        assert_eq!(text(&w.reply()), "+OK\r\n");
+        assert_eq!(text(&m.cmd(&[b"GET", b"held2"])), "$1\r\n1\r\n");
         rep.reply();
     }
     // TIMEOUT without FORCE: given up once the time has passed.
@@ -252,10 +303,13 @@ fn failover_hands_over_to_a_real_replica() {
     }
 }
 
-/// A real master failing over TO an emu replica: emu refuses `PSYNC … FAILOVER` (it is not
-/// promoted that way), so the master aborts and stays the master, and emu keeps following.
+/// A real master failing over TO an emu replica (Redis `syncCommand`'s `PSYNC … FAILOVER`):
+/// a replid that is not the master's is refused with Redis's error (the same as a real
+/// replica's); the master's own promotes emu, which ends the master with the data, the real
+/// server its replica (full resync: emu's stream has its own replication id), and emu's
+/// writes reach it.
 #[test]
-fn failover_to_an_emu_replica_is_refused_and_aborted() {
+fn failover_to_an_emu_replica_promotes_it() {
     let mdir = tempfile::tempdir().expect("tempdir");
     let Some(rm) = start_real_redis_with(
         "a real master failing over to emu",
@@ -264,18 +318,32 @@ fn failover_to_an_emu_replica_is_refused_and_aborted() {
         return;
     };
     let mut m = Raw::connect(rm.addr);
-    m.cmd(&[b"SET", b"k", b"1"]);
+    for i in 0..100 {
+        let k = format!("k{i}");
+        m.cmd(&[b"SET", k.as_bytes(), b"1"]);
+    }
     let (_e, erun) = start();
     let eaddr = erun.addr().expect("tcp");
     let mut e = Raw::connect(eaddr);
     let port = rm.addr.port().to_string();
     e.cmd(&[b"REPLICAOF", b"127.0.0.1", port.as_bytes()]);
     wait_for("emu online", || online(&mut m));
+    // A wrong replid: Redis's error, as a real replica answers it.
+    let rdir = tempfile::tempdir().expect("tempdir");
+    let Some(rr) = real_replica(rm.addr.port(), &rdir) else {
+        return;
+    };
+    let mut rrc = Raw::connect(rr.addr);
+    let want = text(&rrc.cmd(&[b"PSYNC", b"abc", b"1", b"FAILOVER"]));
+    assert_eq!(want, "-ERR PSYNC FAILOVER replid must match my replid.\r\n");
     let mut p = Raw::connect(eaddr);
-    assert_eq!(
-        text(&p.cmd(&[b"PSYNC", b"abc", b"1", b"FAILOVER"])),
-        "-ERR PSYNC FAILOVER replid must match my replid.\r\n"
-    );
+    assert_eq!(text(&p.cmd(&[b"PSYNC", b"abc", b"1", b"FAILOVER"])), want);
+    assert_eq!(field(&mut e, "role"), "slave");
+    drop(rr);
+    wait_for("one replica left", || {
+        field(&mut m, "connected_slaves") == "1"
+    });
+    m.cmd(&[b"RPUSH", b"last", b"x"]);
     let eport = eaddr.port().to_string();
     assert_eq!(
         text(&m.cmd(&[
@@ -288,13 +356,25 @@ fn failover_to_an_emu_replica_is_refused_and_aborted() {
         ])),
         "+OK\r\n"
     );
-    wait_for("the failover aborted", || {
-        field(&mut m, "master_failover_state") == "no-failover"
+    wait_for("the hand-over to emu", || {
+        field(&mut e, "role") == "master"
+            && field(&mut m, "role") == "slave"
+            && field(&mut m, "master_link_status") == "up"
+            && field(&mut m, "master_failover_state") == "no-failover"
     });
-    assert_eq!(field(&mut m, "role"), "master");
-    m.cmd(&[b"SET", b"k", b"2"]);
-    wait_for("emu following again", || {
-        text(&e.cmd(&[b"GET", b"k"])) == "$1\r\n2\r\n"
+    assert_eq!(field(&mut m, "master_port"), eport);
+    assert_eq!(text(&m.cmd(&[b"DBSIZE"])), ":101\r\n");
+    assert_eq!(text(&e.cmd(&[b"DBSIZE"])), ":101\r\n");
+    assert_eq!(
+        text(&m.cmd(&[b"LRANGE", b"last", b"0", b"-1"])),
+        "*1\r\n$1\r\nx\r\n"
+    );
+    assert_eq!(text(&e.cmd(&[b"SET", b"on-emu", b"1"])), "+OK\r\n");
+    wait_for("emu's write reaching the old master", || {
+        text(&m.cmd(&[b"GET", b"on-emu"])) == "$1\r\n1\r\n"
     });
-    assert_eq!(field(&mut e, "role"), "slave");
+    assert_eq!(
+        text(&m.cmd(&[b"SET", b"x", b"1"])),
+        "-READONLY You can't write against a read only replica.\r\n"
+    );
 }

@@ -12,6 +12,9 @@
 //! - `replicaof`: `emu serve` as a replica (REPLICAOF): differential against a real
 //!   replica of the same master, convergence under a write load of every type, durability,
 //!   an emu replica of emu, and evictions reaching a replica as DELs.
+//! - `access`: keys' LRU/LFU data through a full resync both ways and DEBUG RELOAD.
+//! - `failover`: FAILOVER from emu to a real replica and from a real master to emu, its
+//!   errors, and its pause beside CLIENT PAUSE.
 //! - `settings`: `min-replicas-to-write`/`-max-lag`, `repl-timeout`, `repl-backlog-ttl`
 //!   and `repl-diskless-sync-delay`/`-max-replicas`, each run on redis-server and on emu.
 
@@ -20,6 +23,7 @@
 #[path = "../server_util/mod.rs"]
 mod server_util;
 
+mod access;
 mod failover;
 mod follow;
 mod link;

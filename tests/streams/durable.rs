@@ -48,6 +48,33 @@ fn workload(r: &Redis) {
         XAddOptions::default().trim(XTrim::maxlen(120).approx()),
     )
     .unwrap();
+    // Approximate trims with LIMIT are logged as Redis propagates them (`=` and the
+    // length / first ID they came to, LIMIT kept), which replay must accept.
+    let _: String = r
+        .cmd("XADD")
+        .arg("s")
+        .arg("MAXLEN")
+        .arg("~")
+        .arg(20)
+        .arg("LIMIT")
+        .arg(1)
+        .arg("*")
+        .arg("f")
+        .arg("w")
+        .query()
+        .unwrap();
+    let ids = r.xrange_count("s", "-", "+", 200).unwrap();
+    let trimmed: i64 = r
+        .cmd("XTRIM")
+        .arg("s")
+        .arg("MINID")
+        .arg("~")
+        .arg(ids[150].0)
+        .arg("LIMIT")
+        .arg(1000)
+        .query()
+        .unwrap();
+    assert!(trimmed > 0, "a node trimmed (else nothing is logged)");
     r.xgroup_create("s", "g", "0", false).unwrap();
     r.xgroup_create("s", "g2", "$", false).unwrap();
     r.xreadgroup(

@@ -81,7 +81,9 @@ fn expire_generic(ctx: &mut Ctx, argv: &[&[u8]], relative: bool, seconds: bool) 
     let now = i64::try_from(ctx.now).unwrap_or(i64::MAX);
     if when <= now && !ctx.store.loading {
         ctx.db().remove(key);
-        ctx.propagate_with(|| vec![b"DEL".to_vec(), key.to_vec()]);
+        // Redis 7.0 `expireGenericCommand`: UNLINK under `lazyfree-lazy-expire`.
+        let del = ctx.store.expire_deletion();
+        ctx.propagate_with(|| vec![del.to_vec(), key.to_vec()]);
         ctx.modified(key, notify::GENERIC, "del");
         return Ok(Value::Int(1));
     }

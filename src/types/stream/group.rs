@@ -8,6 +8,13 @@
 //! key group id ENTRIESREAD n`, a consumer created or refreshed as `XGROUP CREATECONSUMER
 //! key group consumer SEENTIME t`. `SEENTIME` (the consumer's `seen-time`, which Redis
 //! does not replicate) is an emu extension accepted only while replaying a log.
+//!
+//! XREADGROUP logs all of its group changes (the consumer, each delivery, the new
+//! position), but the replication stream carries only what Redis 7.0.15 propagates
+//! (`streamPropagateXCLAIM`, `streamPropagateGroupID`, `streamPropagateConsumerCreation`):
+//! an `XCLAIM` per new delivery; with NOACK, `XGROUP CREATECONSUMER` for a consumer the
+//! read created and `XGROUP SETID … ENTRIESREAD` for the new position; nothing for a
+//! history read. The rest is logged with `Ctx::propagate_log_only`.
 
 use super::id::{self, StreamId};
 use super::read::{entry_reply, parse_read, streams_reply, BlockPlan};
@@ -391,15 +398,14 @@ fn xgroup_delconsumer(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let Some(g) = s.groups.get_mut(name) else {
         return Err(no_such_group(key, name));
     };
-    let pending = match g.consumers.remove(consumer) {
-        Some(c) => {
-            for id in &c.pel {
-                g.pel.remove(id);
-            }
-            c.pel.len()
-        }
-        None => 0,
+    // A consumer that does not exist: no change, no event, nothing propagated (Redis 7.0).
+    let Some(c) = g.consumers.remove(consumer) else {
+        return Ok(Value::Int(0));
     };
+    for id in &c.pel {
+        g.pel.remove(id);
+    }
+    let pending = c.pel.len();
     ctx.modified(key, notify::STREAM, "xgroup-delconsumer");
     Ok(Value::Int(pending as i64))
 }
@@ -508,8 +514,12 @@ pub fn xreadgroup_generic(
             None => read_new(s, gname, cname, a.count, a.noack, now, k, &mut effects),
         };
         if let Some(r) = reply {
-            for e in effects {
-                ctx.propagate(e);
+            for (e, wire) in effects {
+                if wire {
+                    ctx.propagate(e);
+                } else {
+                    ctx.propagate_log_only(e);
+                }
             }
             notify_if_created(ctx, k, gname, cname, existed);
             out.push((k.to_vec(), r));
@@ -540,7 +550,7 @@ fn read_new(
     noack: bool,
     now: u64,
     key: &[u8],
-    effects: &mut Vec<Vec<Vec<u8>>>,
+    effects: &mut Vec<(Vec<Vec<u8>>, bool)>,
 ) -> Option<Value> {
     let last = s.groups.get(gname)?.last_id;
     if s.is_empty() || s.edge(true).is_none_or(|m| m <= last) {
@@ -566,8 +576,8 @@ fn read_new(
         }
     }
     let g = s.groups.get_mut(gname)?;
-    touch_consumer(g, cname, now);
-    effects.push(consumer_effect(key, gname, cname, now));
+    let created = touch_consumer(g, cname, now);
+    effects.push((consumer_effect(key, gname, cname, now), noack && created));
     for ((id, _), (last_id, read)) in entries.iter().zip(&positions) {
         g.last_id = *last_id;
         g.entries_read = *read;
@@ -589,12 +599,12 @@ fn read_new(
                 c.pel.insert(*id);
             }
             if let Some(n) = g.pel.get(id) {
-                effects.push(claim_effect(key, gname, g, *id, n, now));
+                effects.push((claim_effect(key, gname, g, *id, n, now), true));
             }
         }
     }
     if !entries.is_empty() {
-        effects.push(setid_effect(key, gname, g));
+        effects.push((setid_effect(key, gname, g), noack));
     }
     Some(Value::Array(
         entries
@@ -614,13 +624,13 @@ fn read_history(
     count: usize,
     now: u64,
     key: &[u8],
-    effects: &mut Vec<Vec<Vec<u8>>>,
+    effects: &mut Vec<(Vec<Vec<u8>>, bool)>,
 ) -> Value {
     let Some(g) = s.groups.get_mut(gname) else {
         return Value::Array(Vec::new());
     };
     touch_consumer(g, cname, now);
-    effects.push(consumer_effect(key, gname, cname, now));
+    effects.push((consumer_effect(key, gname, cname, now), false));
     // Like every XREAD form, the ID given is exclusive (Redis increments it first).
     let Some(start) = start.incr() else {
         return Value::Array(Vec::new());
@@ -654,7 +664,7 @@ fn read_history(
                 n.delivery_count += 1;
             }
             if let Some(n) = g.pel.get(&id) {
-                effects.push(claim_effect(key, gname, g, id, n, now));
+                effects.push((claim_effect(key, gname, g, id, n, now), false));
             }
         }
     }

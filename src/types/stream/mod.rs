@@ -264,6 +264,15 @@ impl Stream {
         true
     }
 
+    /// The first ID in the nodes, a deleted entry's included (Redis `streamGetEdgeID` with
+    /// `first` and without `skip_tombstones`); the largest ID when the stream is empty.
+    pub fn first_id_with_tombstones(&self) -> StreamId {
+        self.nodes
+            .iter()
+            .find_map(|(m, n)| n.iter(*m).next().map(|e| e.id))
+            .unwrap_or(StreamId::MAX)
+    }
+
     /// The first (`last` false) or last live ID.
     pub fn edge(&self, last: bool) -> Option<StreamId> {
         if last {

@@ -33,6 +33,8 @@ pub(crate) struct AddTrimArgs {
     pub nomkstream: bool,
     /// XADD's ID: None for `*`.
     pub id: Option<Parsed>,
+    /// Where the trim threshold is in the arguments (0: no trim).
+    pub trim_arg: usize,
 }
 
 fn ll_arg(a: &[u8]) -> Result<i64> {
@@ -40,10 +42,13 @@ fn ll_arg(a: &[u8]) -> Result<i64> {
 }
 
 /// Redis `streamParseAddOrTrimArgsOrReply`: returns the args and the position of XADD's ID.
+/// With `obey` (replay, the master's link: Redis `mustObeyClient`) LIMIT is accepted after
+/// an exact trim, as a propagated approximate trim has it (`~` rewritten to `=`).
 pub(crate) fn parse_add_trim(
     argv: &[&[u8]],
     xadd: bool,
     node_entries: i64,
+    obey: bool,
 ) -> Result<(AddTrimArgs, usize)> {
     let mut a = AddTrimArgs::default();
     let mut limit_given = false;
@@ -70,6 +75,7 @@ pub(crate) fn parse_add_trim(
                 i += 1;
             }
             let v = argv[i + 1];
+            a.trim_arg = i + 1;
             a.trim = Some(if maxlen {
                 let n = ll_arg(v)?;
                 if n < 0 {
@@ -107,7 +113,9 @@ pub(crate) fn parse_add_trim(
             "syntax error, XTRIM must be called with a trimming strategy",
         ));
     }
-    if limit_given {
+    if limit_given && !a.approx && obey {
+        // An exact trim: its LIMIT does not apply.
+    } else if limit_given {
         if !a.approx {
             return Err(Error::err(
                 "syntax error, LIMIT cannot be used without the special ~ option",
@@ -125,38 +133,55 @@ pub(crate) fn parse_add_trim(
     Ok((a, i))
 }
 
-/// Applies a trim and records it for the log as `XTRIM key MAXLEN = <length after>`, which
-/// replays to the same nodes whatever the request was (`~`, LIMIT, MINID).
-fn trim_and_log(ctx: &mut Ctx, key: &[u8], a: &AddTrimArgs) -> Result<u64> {
-    let Some(how) = a.trim else { return Ok(0) };
+/// Applies the trim of `a` (Redis `streamTrim`): the entries removed and, for an
+/// approximate trim, the threshold it is propagated with (Redis
+/// `streamRewriteTrimArgument`: the length after it for MAXLEN, for MINID the first ID in
+/// the nodes, a deleted one included, or the largest ID once empty),
+/// with which an exact trim replays to the same entries.
+fn apply_trim(ctx: &mut Ctx, key: &[u8], a: &AddTrimArgs) -> Result<(u64, Option<Vec<u8>>)> {
+    let Some(how) = a.trim else {
+        return Ok((0, None));
+    };
     let Some(s) = write_stream(ctx, key)? else {
-        return Ok(0);
+        return Ok((0, None));
     };
     let removed = s.trim(how, a.approx, a.limit);
-    let len = s.len();
-    if removed > 0 {
-        ctx.propagate_with(|| {
-            vec![
-                b"XTRIM".to_vec(),
-                key.to_vec(),
-                b"MAXLEN".to_vec(),
-                b"=".to_vec(),
-                len.to_string().into_bytes(),
-            ]
-        });
+    let threshold = a.approx.then(|| match how {
+        Trim::MaxLen(_) => s.len().to_string().into_bytes(),
+        Trim::MinId(_) => s.first_id_with_tombstones().to_bytes(),
+    });
+    Ok((removed, threshold))
+}
+
+/// The request as Redis 7.0 propagates XADD / XTRIM: the arguments as given, an
+/// approximate trim (`~`) rewritten as the exact one it amounted to (`=` and
+/// `threshold`), and XADD's ID (when it was `*` or `ms-*`) as the ID added.
+fn as_propagated(
+    argv: &[&[u8]],
+    a: &AddTrimArgs,
+    threshold: Option<Vec<u8>>,
+    id: Option<(usize, &[u8])>,
+) -> Vec<Vec<u8>> {
+    let mut v: Vec<Vec<u8>> = argv.iter().map(|x| x.to_vec()).collect();
+    if let Some(t) = threshold {
+        v[a.trim_arg - 1] = b"=".to_vec();
+        v[a.trim_arg] = t;
     }
-    Ok(removed)
+    if let Some((pos, id)) = id {
+        v[pos] = id.to_vec();
+    }
+    v
 }
 
 /// # Format
 /// `XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value
 /// [field value ...]`
 ///
-/// Logged as `XADD key <the ID added> field value …` (plus `XTRIM key MAXLEN = n` when it
-/// trimmed).
+/// Logged as Redis 7.0 propagates it: the request with the ID added (for `*` / `ms-*`)
+/// and an approximate trim made exact (see [`as_propagated`]).
 pub fn xadd(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let node_entries = ctx.config().stream_node_max_entries;
-    let (a, idpos) = parse_add_trim(argv, true, node_entries)?;
+    let (a, idpos) = parse_add_trim(argv, true, node_entries, ctx.must_obey())?;
     let field_pos = idpos + 1;
     let nargs = argv.len().saturating_sub(field_pos);
     if nargs < 2 || nargs % 2 == 1 {
@@ -216,13 +241,13 @@ pub fn xadd(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     }
     ctx.modified(key, notify::STREAM, "xadd");
     let id = new_id.to_bytes();
+    let (removed, threshold) = apply_trim(ctx, key, &a)?;
     if ctx.propagating() {
-        let mut logged = Vec::with_capacity(3 + pairs.len());
-        logged.extend([b"XADD".to_vec(), key.to_vec(), id.clone()]);
-        logged.extend(pairs.iter().map(|p| p.to_vec()));
-        ctx.propagate(logged);
+        let given = matches!(a.id, Some(Parsed::Id(_)));
+        let rewrite_id = (!given).then_some((idpos, id.as_slice()));
+        ctx.propagate(as_propagated(argv, &a, threshold, rewrite_id));
     }
-    if trim_and_log(ctx, key, &a)? > 0 {
+    if removed > 0 {
         ctx.notify(notify::STREAM, "xtrim", key);
     }
     Ok(Value::Bulk(id))
@@ -231,20 +256,24 @@ pub fn xadd(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// # Format
 /// `XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]`
 ///
-/// Logged as `XTRIM key MAXLEN = <length after>`.
+/// Logged (when it removed entries) as Redis 7.0 propagates it: the request, an
+/// approximate trim made exact (see [`as_propagated`]).
 pub fn xtrim(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let key = argv[1];
     if read_stream(ctx, key)?.is_none() {
         return Ok(Value::Int(0));
     }
     let node_entries = ctx.config().stream_node_max_entries;
-    let (a, i) = parse_add_trim(argv, false, node_entries)?;
+    let (a, i) = parse_add_trim(argv, false, node_entries, ctx.must_obey())?;
     if i < argv.len() {
         return Err(Error::syntax());
     }
-    let removed = trim_and_log(ctx, key, &a)?;
+    let (removed, threshold) = apply_trim(ctx, key, &a)?;
     if removed > 0 {
         ctx.modified(key, notify::STREAM, "xtrim");
+        if ctx.propagating() {
+            ctx.propagate(as_propagated(argv, &a, threshold, None));
+        }
     } else {
         ctx.propagate_nothing();
     }
