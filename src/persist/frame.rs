@@ -16,7 +16,7 @@ pub const HEADER_LEN: usize = 24;
 /// Size of a record header.
 pub const RECORD_HEADER_LEN: usize = 12;
 /// The current on-disk format version (FORMAT.md "Versioning").
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// The oldest format version this build still reads (FORMAT.md §10).
 pub const OLDEST_READABLE_VERSION: u32 = 1;
 /// Magic bytes of a snapshot file.

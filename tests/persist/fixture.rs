@@ -376,7 +376,14 @@ fn v3_fixture_opens_with_its_recorded_libraries() {
         si.recorded_at_ms,
     )
     .unwrap();
-    assert_eq!(again, std::fs::read(&snap).unwrap());
+    // Same records; the header's version field is the current version (4 added log
+    // effect forms only: a version-3 snapshot re-encodes to the same records).
+    let file = std::fs::read(&snap).unwrap();
+    assert_eq!(&file[8..12], &3u32.to_le_bytes());
+    assert_eq!(&again[8..12], &frame::FORMAT_VERSION.to_le_bytes());
+    assert_eq!(again[..8], file[..8]);
+    assert_eq!(again[12..20], file[12..20]);
+    assert_eq!(again[24..], file[24..]);
 }
 
 #[test]
@@ -451,4 +458,87 @@ fn two_replays_give_byte_identical_dumps() {
         .unwrap();
     let d = Durable::from_store(store);
     assert_eq!(run(&d, 0, &[b"GET", b"session"]), Value::Nil);
+}
+
+fn fixture_v4_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v4")
+}
+
+/// The commands recorded into fixtures/v4 (format version 4 added two effect forms to the
+/// log): stream writes as Redis 7.0 propagates them — an approximate trim with LIMIT logged
+/// as `XADD … MAXLEN = n LIMIT m` / `XTRIM … MAXLEN = n LIMIT m` — and, under
+/// `lazyfree-lazy-expire`, an EXPIRE into the past logged as `UNLINK key`.
+const V4_BEFORE_SAVE: &[&[&[u8]]] = &[
+    &[b"XADD", b"s", b"1-1", b"f", b"a"],
+    &[b"XADD", b"s", b"1-2", b"f", b"b"],
+    &[b"SET", b"gone", b"x"],
+    &[b"SET", b"kept", b"y"],
+];
+const V4_AFTER_SAVE: &[&[&[u8]]] = &[
+    &[
+        b"XADD", b"s", b"MAXLEN", b"~", b"1", b"LIMIT", b"5", b"2-1", b"f", b"c",
+    ],
+    &[b"XADD", b"s", b"maxlen", b"=", b"2", b"2-2", b"f", b"d"],
+    &[b"XTRIM", b"s", b"MAXLEN", b"~", b"0", b"LIMIT", b"100"],
+    &[b"CONFIG", b"SET", b"lazyfree-lazy-expire", b"yes"],
+    &[b"EXPIRE", b"gone", b"-1"],
+];
+
+#[test]
+#[ignore = "writes fixtures/v4; run by hand when the format changes"]
+fn regenerate_v4() {
+    if std::env::var("EMU_REGEN_FIXTURE").is_err() {
+        return;
+    }
+    let dir = fixture_v4_dir();
+    let _ = std::fs::remove_dir_all(&dir);
+    let opts = Options {
+        fsync: AppendFsync::Always,
+        compaction_min_bytes: u64::MAX,
+        ..Options::default()
+    };
+    let d = Durable::open(
+        &dir,
+        opts,
+        Store::new(Config::default(), Clock::Manual(T_REC - 60_000), 1),
+    )
+    .unwrap();
+    for argv in V4_BEFORE_SAVE {
+        run(&d, 0, argv);
+    }
+    run(&d, 0, &[b"SAVE"]);
+    d.with_store(|s| s.clock = Clock::Manual(T_REC));
+    for argv in V4_AFTER_SAVE {
+        run(&d, 0, argv);
+    }
+    drop(d);
+    std::fs::remove_file(dir.join(files::LOCK_NAME)).unwrap();
+    let (store, _) = persist::open_read_only(&dir, template()).unwrap();
+    std::fs::write(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v4.jsonl"),
+        dump_store(&store),
+    )
+    .unwrap();
+}
+
+#[test]
+fn v4_fixture_replays_stream_trims_and_lazy_unlinks() {
+    let dir = fixture_v4_dir();
+    let expected = std::fs::read(dir.with_extension("jsonl")).unwrap();
+    let (store, info) = Fixture::new(&dir).open(template()).unwrap();
+    assert_eq!(dump_store(&store), expected);
+    assert_eq!(info.recorded_at_ms, T_REC);
+    // CONFIG SET is not data: four records.
+    assert_eq!(info.records_replayed, 4);
+    // The log holds the forms version 4 added.
+    let log = std::fs::read(files::log_path(&dir, 1)).unwrap();
+    let has = |needle: &[u8]| log.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"LIMIT"), "an exact trim with LIMIT");
+    assert!(has(b"UNLINK"), "a lazy expiry");
+    let d = Durable::from_store(store);
+    assert_eq!(run(&d, 0, &[b"EXISTS", b"gone"]), Value::Int(0));
+    assert_eq!(run(&d, 0, &[b"GET", b"kept"]), Value::bulk("y"));
+    let snap = files::snapshot_path(&dir, 1);
+    let file = std::fs::read(&snap).unwrap();
+    assert_eq!(&file[8..12], &4u32.to_le_bytes());
 }
