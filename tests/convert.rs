@@ -549,13 +549,13 @@ fn sequence_args() {
 
 #[test]
 fn pairs() {
-    let mut out = Vec::new();
+    let mut out = emu::ArgBuf::new();
     ("member", 1.5).write_pair(&mut out);
     let by_ref = &("m2", 2);
     <&(&str, i32) as ToPair>::write_pair_swapped(&by_ref, &mut out);
     let out: Vec<String> = out
-        .into_iter()
-        .map(|x| String::from_utf8(x).unwrap())
+        .iter()
+        .map(|x| String::from_utf8(x.to_vec()).unwrap())
         .collect();
     assert_eq!(out, ["member", "1.5", "2", "m2"]);
 }

@@ -46,6 +46,204 @@ mod reply;
 use crate::error::{Error, Result};
 use crate::value::Value;
 
+/// Command arguments stored flat: every argument's bytes back to back in one buffer, and
+/// where each one ends. [`ToArg`] writes into it, so building a command costs two
+/// allocations however many arguments it has (and none per argument), and the same
+/// buffer serves the embedded store (as `&[&[u8]]` views) and the remote backend (packed
+/// into a redis-rs command).
+///
+/// ```
+/// use emu::{ArgBuf, ToArg};
+/// let mut out = ArgBuf::new();
+/// ("k", 42, 1.5).write_args(&mut out);
+/// assert_eq!(out.iter().collect::<Vec<_>>(), [&b"k"[..], b"42", b"1.5"]);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ArgBuf {
+    data: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl ArgBuf {
+    /// An empty buffer.
+    pub fn new() -> ArgBuf {
+        ArgBuf::default()
+    }
+
+    /// An empty buffer with room for `args` arguments of `bytes` bytes in all.
+    pub fn with_capacity(args: usize, bytes: usize) -> ArgBuf {
+        ArgBuf {
+            data: Vec::with_capacity(bytes),
+            ends: Vec::with_capacity(args),
+        }
+    }
+
+    /// Appends one argument.
+    pub fn push(&mut self, arg: impl AsRef<[u8]>) {
+        self.data.extend_from_slice(arg.as_ref());
+        self.ends.push(self.data.len());
+    }
+
+    /// Appends an integer's decimal text as one argument (no intermediate string).
+    pub(crate) fn push_int(&mut self, n: impl itoa::Integer) {
+        self.push(itoa::Buffer::new().format(n));
+    }
+
+    /// Appends each item as one argument.
+    pub fn extend<I>(&mut self, items: I)
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        for item in items {
+            self.push(item);
+        }
+    }
+
+    /// Appends every argument of `other`.
+    pub fn append(&mut self, other: &ArgBuf) {
+        let base = self.data.len();
+        self.data.extend_from_slice(&other.data);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
+
+    /// The number of arguments.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True without arguments.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The total size of the arguments in bytes.
+    pub fn byte_len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// The `i`-th argument.
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.data[start..end])
+    }
+
+    /// The arguments in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let arg = &self.data[start..end];
+            start = end;
+            arg
+        })
+    }
+
+    /// The arguments as a vector of views (the embedded store's `argv`).
+    pub fn slices(&self) -> Vec<&[u8]> {
+        self.iter().collect()
+    }
+
+    /// The arguments as owned vectors.
+    pub fn to_vecs(&self) -> Vec<Vec<u8>> {
+        self.iter().map(<[u8]>::to_vec).collect()
+    }
+
+    /// Forgets every argument, keeping the memory.
+    pub fn clear(&mut self) {
+        self.data.clear();
+        self.ends.clear();
+    }
+}
+
+impl<A: AsRef<[u8]>> FromIterator<A> for ArgBuf {
+    fn from_iter<I: IntoIterator<Item = A>>(items: I) -> ArgBuf {
+        let mut out = ArgBuf::new();
+        out.extend(items);
+        out
+    }
+}
+
+impl std::fmt::Debug for ArgBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(String::from_utf8_lossy))
+            .finish()
+    }
+}
+
+/// Several commands in one flat [`ArgBuf`] (a pipeline's queue): the commands' arguments
+/// back to back, and where each command ends.
+#[derive(Clone, Default, Debug)]
+pub(crate) struct CommandBuf {
+    args: ArgBuf,
+    ends: Vec<usize>,
+}
+
+impl CommandBuf {
+    /// Appends a command.
+    pub(crate) fn push(&mut self, argv: &ArgBuf) {
+        self.args.append(argv);
+        self.ends.push(self.args.len());
+    }
+
+    /// Appends `a`'s arguments to the last command (none: nothing).
+    pub(crate) fn extend_last(&mut self, a: impl ToArg) {
+        if let Some(end) = self.ends.last_mut() {
+            a.write_args(&mut self.args);
+            *end = self.args.len();
+        }
+    }
+
+    /// The number of commands.
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.args.clear();
+        self.ends.clear();
+    }
+
+    /// Every command's arguments as views, in one vector; [`CommandBuf::split`] cuts it
+    /// into commands.
+    pub(crate) fn views(&self) -> Vec<&[u8]> {
+        self.args.slices()
+    }
+
+    /// `views` (from [`CommandBuf::views`]) cut into one `argv` per command.
+    pub(crate) fn split<'a>(&self, views: &'a [&'a [u8]]) -> Vec<&'a [&'a [u8]]> {
+        let mut start = 0;
+        self.ends
+            .iter()
+            .map(|&end| {
+                let argv = &views[start..end];
+                start = end;
+                argv
+            })
+            .collect()
+    }
+
+    /// The `i`-th command as a buffer of its own.
+    #[cfg(feature = "remote")]
+    pub(crate) fn command(&self, i: usize) -> ArgBuf {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        (start..self.ends[i])
+            .filter_map(|j| self.args.get(j))
+            .collect()
+    }
+
+    /// The total size of the arguments in bytes.
+    #[cfg(feature = "remote")]
+    pub(crate) fn byte_len(&self) -> usize {
+        self.args.byte_len()
+    }
+}
+
 /// Something that can be passed as zero, one or more command arguments.
 ///
 /// See the [module documentation](self) for the implementations.
@@ -61,11 +259,11 @@ use crate::value::Value;
 /// ```
 pub trait ToArg {
     /// Appends this value's argument(s) to `out`.
-    fn write_args(&self, out: &mut Vec<Vec<u8>>);
+    fn write_args(&self, out: &mut ArgBuf);
 
     /// Appends a slice of values. The default writes each element as its own argument(s);
     /// `u8` overrides it so that byte slices are one binary argument.
-    fn write_slice(items: &[Self], out: &mut Vec<Vec<u8>>)
+    fn write_slice(items: &[Self], out: &mut ArgBuf)
     where
         Self: Sized,
     {
@@ -74,9 +272,14 @@ pub trait ToArg {
         }
     }
 
-    /// This value's arguments as a fresh vector.
+    /// This value's arguments as owned vectors.
     fn to_args(&self) -> Vec<Vec<u8>> {
-        let mut out = Vec::new();
+        self.to_arg_buf().to_vecs()
+    }
+
+    /// This value's arguments in a fresh [`ArgBuf`].
+    fn to_arg_buf(&self) -> ArgBuf {
+        let mut out = ArgBuf::new();
         self.write_args(&mut out);
         out
     }
@@ -90,27 +293,27 @@ pub trait ToArg {
 /// `&[("a", "1")]`, `vec![(k, v)]` and `&HashMap<K, V>` (whose items are `(&K, &V)`) all work.
 pub trait ToPair {
     /// Writes the first element, then the second.
-    fn write_pair(&self, out: &mut Vec<Vec<u8>>);
+    fn write_pair(&self, out: &mut ArgBuf);
     /// Writes the second element, then the first (ZADD's `score member`).
-    fn write_pair_swapped(&self, out: &mut Vec<Vec<u8>>);
+    fn write_pair_swapped(&self, out: &mut ArgBuf);
 }
 
 impl<A: ToArg, B: ToArg> ToPair for (A, B) {
-    fn write_pair(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_pair(&self, out: &mut ArgBuf) {
         self.0.write_args(out);
         self.1.write_args(out);
     }
-    fn write_pair_swapped(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_pair_swapped(&self, out: &mut ArgBuf) {
         self.1.write_args(out);
         self.0.write_args(out);
     }
 }
 
 impl<T: ToPair + ?Sized> ToPair for &T {
-    fn write_pair(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_pair(&self, out: &mut ArgBuf) {
         (**self).write_pair(out)
     }
-    fn write_pair_swapped(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_pair_swapped(&self, out: &mut ArgBuf) {
         (**self).write_pair_swapped(out)
     }
 }
