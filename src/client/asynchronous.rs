@@ -170,7 +170,7 @@ impl AsyncRedis {
 
     /// The typed methods' common tail: runs the built vector and converts the reply.
     pub(crate) fn run<RV: FromValue>(&self, a: Args) -> AsyncReply<RV> {
-        AsyncReply::new(self.execute_args(a.0))
+        AsyncReply::new(self.execute_args(a.into_buf()))
     }
 
     /// Starts an arbitrary command: `r.cmd("SET").arg("k").arg(1).query::<()>().await`.

@@ -56,7 +56,7 @@ impl<T: FromValue> ScanIter<T> {
     fn new(redis: &Redis, head: Args, options: ScanOptions) -> ScanIter<T> {
         ScanIter {
             redis: redis.clone(),
-            head: head.0,
+            head: head.into_buf(),
             options: options.to_arg_buf(),
             cursor: 0,
             buffer: VecDeque::new(),

@@ -202,7 +202,10 @@ fn redis_rs_cluster_client_works() {
     assert_eq!(got[1], "MSET tagged: Ok(\"OK\")");
     // redis-rs parsed the reply's code: `CROSSSLOT Keys in request don't hash to the same slot`.
     let cross = "Err(CrossSlot: Keys in request don't hash to the same slot)";
-    assert!(got[3].ends_with(cross) && got[4].ends_with(cross), "{got:?}");
+    assert!(
+        got[3].ends_with(cross) && got[4].ends_with(cross),
+        "{got:?}"
+    );
     assert!(got[7].ends_with(cross), "{got:?}");
     let Some((real, _dir)) =
         crate::differential::real_cluster_node("redis_rs_cluster_client_works")

@@ -24,17 +24,44 @@ mod strings;
 mod zsets;
 
 /// An argument vector being built for one command: the name and the arguments in one flat
-/// [`ArgBuf`] (two allocations per command, none per argument).
+/// [`ArgBuf`]. Its buffer is recycled: [`args`] takes this thread's spare one and a dropped
+/// `Args` gives its buffer back, so in the steady state building a command allocates
+/// nothing (sync calls and pipeline queueing; an async call's buffer goes with its future).
 pub(crate) struct Args(pub(crate) ArgBuf);
+
+thread_local! {
+    static SPARE: std::cell::Cell<ArgBuf> = std::cell::Cell::new(ArgBuf::new());
+}
+
+/// Buffers larger than this are not kept as the spare (no big argument list stays pinned).
+const SPARE_MAX_BYTES: usize = 4096;
 
 /// Starts an argument vector with the command name.
 pub(crate) fn args(name: &'static str) -> Args {
-    let mut buf = ArgBuf::with_capacity(4, 64);
+    let mut buf = SPARE.try_with(|s| s.take()).unwrap_or_default();
+    if buf.byte_capacity() == 0 {
+        buf = ArgBuf::with_capacity(4, 64);
+    }
     buf.push(name);
     Args(buf)
 }
 
+impl Drop for Args {
+    fn drop(&mut self) {
+        if (1..=SPARE_MAX_BYTES).contains(&self.0.byte_capacity()) {
+            let mut buf = std::mem::take(&mut self.0);
+            buf.clear();
+            let _ = SPARE.try_with(|s| s.set(buf));
+        }
+    }
+}
+
 impl Args {
+    /// The built buffer, for a caller that keeps it (an async call's future).
+    pub(crate) fn into_buf(mut self) -> ArgBuf {
+        std::mem::take(&mut self.0)
+    }
+
     /// Appends argument(s).
     pub(crate) fn arg(mut self, a: impl ToArg) -> Args {
         a.write_args(&mut self.0);

@@ -122,6 +122,11 @@ impl ArgBuf {
         self.data.len()
     }
 
+    /// The bytes the buffer holds without reallocating.
+    pub(crate) fn byte_capacity(&self) -> usize {
+        self.data.capacity()
+    }
+
     /// The `i`-th argument.
     pub fn get(&self, i: usize) -> Option<&[u8]> {
         let end = *self.ends.get(i)?;
