@@ -49,7 +49,8 @@ fn main() {
     }
     let keys: Vec<String> = (0..1000).map(|i| format!("key:{i}")).collect();
     let value = "x".repeat(32);
-    let typed: [(&str, &dyn Fn(&emu::Redis, &str)); 2] = [
+    type Op<'a> = &'a dyn Fn(&emu::Redis, &str);
+    let typed: [(&str, Op); 2] = [
         ("typed set", &|r, k| r.set(k, &value).expect("SET")),
         ("typed get", &|r, k| {
             let v: Option<Vec<u8>> = r.get(k).expect("GET");
