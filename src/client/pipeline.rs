@@ -398,7 +398,7 @@ pub struct PipelineCmd<'p> {
 impl PipelineCmd<'_> {
     /// Appends argument(s) to the command.
     pub fn arg(self, a: impl ToArg) -> Self {
-        self.pipe.commands.extend_last(a);
+        self.pipe.commands.extend_last(|out| a.write_args(out));
         self
     }
 

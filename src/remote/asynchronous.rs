@@ -55,8 +55,8 @@ use super::{
     combine, conn_error, first, from_redis, next_hop, reply_result, to_value, with_asking, Handle,
     Node, PinnedConn, Plan, Remote, MAX_IDLE, MAX_REDIRECTS,
 };
-use crate::client::convert::{ArgBuf, CommandBuf};
 use crate::error::{Error, Result};
+use crate::util::argbuf::{ArgBuf, CommandBuf};
 use crate::value::Value;
 
 /// How many runtimes' connections a node keeps.

@@ -40,8 +40,8 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
-use crate::client::convert::CommandBuf;
 use crate::error::{Error, ErrorKind, Result};
+use crate::util::argbuf::CommandBuf;
 use crate::util::slot::key_hash_slot;
 use crate::value::Value;
 
