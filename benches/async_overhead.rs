@@ -8,7 +8,8 @@
 //!
 //! `cargo bench --features remote --bench async_overhead` (knobs: `OPS`, default 20000
 //! commands per measurement; `ROUNDS`, default 7; for a profile, `ONLY=emu` or
-//! `ONLY=redis-rs` runs just that side's pipelined rounds against the server, and
+//! `ONLY=redis-rs` runs just that side's pipelined rounds against the server (any other
+//! value, e.g. `ONLY=both`, runs both sides but skips the embedded and sync rows), and
 //! `DEPTHS=100` (default `1,100`) picks the pipeline depths). The two forms alternate round by round
 //! and the best round of each counts (these machines are noisy); the ratio printed is the
 //! async time over the sync time.

@@ -128,14 +128,14 @@ pub use client::{
     from_url, ConnectOptions, ConnectionPool, Lock, LockGuard, LockOptions, PooledConnection,
     Sentinel,
 };
+pub use client::{
+    ArgBuf, Builder, Cmd, FromValue, FunctionInfo, FunctionLibrary, Pipeline, PipelineCmd, Redis,
+    ScanIter, ScanStream, Script, ToArg, ToPair,
+};
 pub use client::{AsyncCmd, AsyncLock, AsyncPubSub, AsyncRedis, AsyncReply};
 pub use client::{
     BitField, BitFieldType, BitOffset, BitOp, BitOverflow, BitPosRange, BitRange, BitUnit, LcsIdx,
     LcsMatch, LcsOptions, SortOptions,
-};
-pub use client::{
-    Builder, Cmd, FromValue, FunctionInfo, FunctionLibrary, Pipeline, PipelineCmd, Redis, ScanIter,
-    ScanStream, Script, ToArg, ToPair,
 };
 pub use client::{GeoAddOptions, GeoMatch, GeoSearch, GeoUnit, GeoWith};
 pub use config::MaxmemoryPolicy;

@@ -549,13 +549,13 @@ fn sequence_args() {
 
 #[test]
 fn pairs() {
-    let mut out = Vec::new();
+    let mut out = emu::ArgBuf::new();
     ("member", 1.5).write_pair(&mut out);
     let by_ref = &("m2", 2);
     <&(&str, i32) as ToPair>::write_pair_swapped(&by_ref, &mut out);
     let out: Vec<String> = out
-        .into_iter()
-        .map(|x| String::from_utf8(x).unwrap())
+        .iter()
+        .map(|x| String::from_utf8(x.to_vec()).unwrap())
         .collect();
     assert_eq!(out, ["member", "1.5", "2", "m2"]);
 }
@@ -777,4 +777,86 @@ fn fixed_shape_commands_need_no_annotation() -> emu::Result<()> {
     assert_eq!(r.key_type("z")?, "zset");
     assert_eq!(r.smismember("s", ["m", "x"])?, vec![true, false]);
     Ok(())
+}
+
+#[test]
+fn arg_buf_keeps_arguments_apart() {
+    let mut b = emu::ArgBuf::new();
+    assert!(b.is_empty() && b.get(0).is_none());
+    // Empty arguments, binary bytes, integers of every width, floats.
+    ("", &b"\x00\xff"[..], -7i8).write_args(&mut b);
+    (u64::MAX, i128::MIN, 0.1f64).write_args(&mut b);
+    b.push("");
+    let want: Vec<Vec<u8>> = vec![
+        b"".to_vec(),
+        b"\x00\xff".to_vec(),
+        b"-7".to_vec(),
+        u64::MAX.to_string().into_bytes(),
+        i128::MIN.to_string().into_bytes(),
+        b"0.1".to_vec(),
+        b"".to_vec(),
+    ];
+    assert_eq!(b.len(), 7);
+    assert_eq!(b.to_vecs(), want);
+    assert_eq!(b.iter().len(), 7);
+    assert_eq!(b.get(3), Some(&want[3][..]));
+    assert_eq!(b.get(6), Some(&b""[..]));
+    assert_eq!(b.get(7), None);
+    assert_eq!(b.byte_len(), want.iter().map(Vec::len).sum::<usize>());
+    let mut c: emu::ArgBuf = ["x", "yz"].into_iter().collect();
+    c.append(&b);
+    c.extend([b"end".to_vec()]);
+    assert_eq!(c.len(), 10);
+    assert_eq!(c.get(2), Some(&b""[..]));
+    assert_eq!(c.get(3), Some(&b"\x00\xff"[..]));
+    assert_eq!(c.get(9), Some(&b"end"[..]));
+    assert_eq!(
+        format!("{:?}", c.slices()[..2].to_vec()),
+        r#"[[120], [121, 122]]"#
+    );
+    assert_eq!(format!("{c:?}").split(", ").count(), 10);
+    c.clear();
+    assert!(c.is_empty() && c.byte_len() == 0);
+    // to_args and to_arg_buf agree.
+    let v = vec![1u32, 22, 333];
+    assert_eq!(v.to_arg_buf().to_vecs(), v.to_args());
+}
+
+#[test]
+fn typed_commands_and_pipelines_after_large_arguments() {
+    // Argument buffers are reused between commands: a long command, then short ones, must
+    // not leak arguments into each other (sync calls, pipelines, async calls).
+    let r = emu::Redis::new();
+    let big = "v".repeat(10_000);
+    let many: Vec<String> = (0..300).map(|i| format!("m{i}")).collect();
+    assert_eq!(r.sadd("s", &many).unwrap(), 300);
+    r.set("k", &big).unwrap();
+    assert_eq!(r.get::<_, String>("k").unwrap(), big);
+    r.set("k", "1").unwrap();
+    assert_eq!(r.get::<_, String>("k").unwrap(), "1");
+    let mut p = r.pipeline_batch();
+    p.set("a", &big).sadd("t", &many).get("k");
+    p.cmd("ECHO").arg("x").arg(("y", 2));
+    p.incr("k").strlen("a");
+    let out = p.execute().unwrap();
+    assert_eq!(
+        out,
+        [
+            Value::ok(),
+            Value::Int(300),
+            Value::bulk("1"),
+            Value::Error("ERR wrong number of arguments for 'echo' command".into()),
+            Value::Int(2),
+            Value::Int(10_000),
+        ]
+    );
+    let a = r.to_async();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        a.set("b", &big).await.unwrap();
+        assert_eq!(a.strlen("b").await.unwrap(), 10_000);
+        assert_eq!(a.get::<_, String>("k").await.unwrap(), "2");
+    });
 }

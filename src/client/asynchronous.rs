@@ -68,7 +68,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use crate::client::commands::Args;
-use crate::client::convert::{FromValue, ToArg};
+use crate::client::convert::{ArgBuf, FromValue, ToArg};
 use crate::client::pubsub::{Message, PubSub};
 use crate::client::{Pipeline, Redis, Script};
 use crate::error::{Error, ErrorKind, Result};
@@ -149,32 +149,37 @@ impl AsyncRedis {
     /// Runs one command given as an owned argument vector; its raw reply (error replies as
     /// `Err`).
     pub fn execute_owned(&self, argv: Vec<Vec<u8>>) -> BoxFuture<Value> {
+        self.execute_args(argv.iter().collect())
+    }
+
+    /// Runs one command given as an argument vector (copied now); its raw reply.
+    pub fn execute(&self, argv: &[&[u8]]) -> BoxFuture<Value> {
+        self.execute_args(argv.iter().collect())
+    }
+
+    /// Runs one command given as a flat argument buffer (name first); its raw reply (error
+    /// replies as `Err`).
+    pub fn execute_args(&self, argv: ArgBuf) -> BoxFuture<Value> {
         #[cfg(feature = "remote")]
         if let Some(h) = self.redis.remote_handle() {
             return h.execute_async(argv);
         }
         let redis = self.redis.clone();
-        Box::pin(async move {
-            let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-            redis.execute_async(&refs).await
-        })
-    }
-
-    /// Runs one command given as an argument vector (copied now); its raw reply.
-    pub fn execute(&self, argv: &[&[u8]]) -> BoxFuture<Value> {
-        self.execute_owned(argv.iter().map(|a| a.to_vec()).collect())
+        Box::pin(async move { redis.execute_async(&argv.slices()).await })
     }
 
     /// The typed methods' common tail: runs the built vector and converts the reply.
     pub(crate) fn run<RV: FromValue>(&self, a: Args) -> AsyncReply<RV> {
-        AsyncReply::new(self.execute_owned(a.into_vec()))
+        AsyncReply::new(self.execute_args(a.into_buf()))
     }
 
     /// Starts an arbitrary command: `r.cmd("SET").arg("k").arg(1).query::<()>().await`.
     pub fn cmd(&self, name: &str) -> AsyncCmd {
+        let mut args = ArgBuf::new();
+        args.push(name);
         AsyncCmd {
             redis: self.clone(),
-            args: vec![name.as_bytes().to_vec()],
+            args,
         }
     }
 
@@ -223,10 +228,11 @@ impl AsyncRedis {
     /// ```
     pub fn watch(&self, keys: impl ToArg) -> BoxFuture<AsyncRedis> {
         let tx = self.redis.with_db(self.redis.db()).into_async();
-        let mut argv = vec![b"WATCH".to_vec()];
+        let mut argv = ArgBuf::new();
+        argv.push("WATCH");
         keys.write_args(&mut argv);
         Box::pin(async move {
-            tx.execute_owned(argv).await?;
+            tx.execute_args(argv).await?;
             Ok(tx)
         })
     }
@@ -309,10 +315,11 @@ impl AsyncRedis {
 
     /// PUBLISH: sends `message` to `channel`'s subscribers; how many received it.
     pub fn publish(&self, channel: impl ToArg, message: impl ToArg) -> AsyncReply<i64> {
-        let mut argv = vec![b"PUBLISH".to_vec()];
+        let mut argv = ArgBuf::new();
+        argv.push("PUBLISH");
         channel.write_args(&mut argv);
         message.write_args(&mut argv);
-        self.run_vec(argv)
+        AsyncReply::new(self.execute_args(argv))
     }
 }
 
@@ -342,7 +349,7 @@ impl Script {
 /// A command being built by [`AsyncRedis::cmd`].
 pub struct AsyncCmd {
     redis: AsyncRedis,
-    args: Vec<Vec<u8>>,
+    args: ArgBuf,
 }
 
 impl AsyncCmd {
@@ -354,7 +361,7 @@ impl AsyncCmd {
 
     /// Runs the command and converts the reply.
     pub fn query<T: FromValue>(self) -> AsyncReply<T> {
-        self.redis.run_vec(self.args)
+        AsyncReply::new(self.redis.execute_args(self.args))
     }
 }
 

@@ -79,7 +79,7 @@ pub use commands::bits::{
 };
 pub use commands::geo::{GeoAddOptions, GeoMatch, GeoSearch, GeoUnit, GeoWith};
 pub use commands::sort::SortOptions;
-pub use convert::{FromValue, ToArg, ToPair};
+pub use convert::{ArgBuf, FromValue, ToArg, ToPair};
 pub use options::{
     Condition, CopyOptions, Direction, ExpireOption, Expiry, InsertPosition, LPosOptions, MinMax,
     RestoreOptions, ScanOptions, SetExpiry, SetOptions, ZAddOptions, ZAggregate, ZAggregateOptions,
@@ -612,16 +612,14 @@ impl Redis {
     /// Waits, holding no lock, while a CLIENT PAUSE would hold back any of `commands`
     /// (embedded pipelines and transactions: they hold the store for their whole batch,
     /// so they wait before taking it, as one client whose commands are postponed).
-    pub(crate) fn wait_while_paused(&self, commands: &[Vec<Vec<u8>>]) -> Result<()> {
+    pub(crate) fn wait_while_paused(&self, commands: &[&[&[u8]]]) -> Result<()> {
         loop {
             let waiter = self.with_session_and_store(|store, session| {
                 let until = commands.iter().find_map(|argv| {
-                    let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-                    let spec = store.table().get(args.first()?)?;
-                    engine::pause_applies(store, session, spec, &args)
+                    let spec = store.table().get(argv.first()?)?;
+                    engine::pause_applies(store, session, spec, argv)
                 })?;
-                let argv: Vec<&[u8]> = commands[0].iter().map(Vec::as_slice).collect();
-                Some(store.blocking.postpone(until, &argv, session))
+                Some(store.blocking.postpone(until, commands[0], session))
             })?;
             match waiter {
                 Some(w) => {
@@ -673,18 +671,15 @@ impl Redis {
     pub(crate) fn run<RV: FromValue>(&self, a: commands::Args) -> Result<RV> {
         // Short commands build their argument slice on the stack.
         const STACK: usize = 8;
-        if a.1.len() < STACK {
+        let n = a.0.len();
+        if n <= STACK {
             let mut argv: [&[u8]; STACK] = [&[]; STACK];
-            argv[0] = a.0.as_bytes();
-            for (slot, arg) in argv[1..].iter_mut().zip(&a.1) {
-                *slot = arg.as_slice();
+            for (slot, arg) in argv.iter_mut().zip(a.0.iter()) {
+                *slot = arg;
             }
-            return RV::from_value(self.execute(&argv[..=a.1.len()])?);
+            return RV::from_value(self.execute(&argv[..n])?);
         }
-        let mut argv: Vec<&[u8]> = Vec::with_capacity(a.1.len() + 1);
-        argv.push(a.0.as_bytes());
-        argv.extend(a.1.iter().map(Vec::as_slice));
-        RV::from_value(self.execute(&argv)?)
+        RV::from_value(self.execute(&a.0.slices())?)
     }
 
     /// A MONITOR stream of this store: every command any client of it runs from now on
@@ -718,10 +713,9 @@ impl Redis {
 
     /// Starts an arbitrary command: `r.cmd("SET").arg("k").arg(1).query::<bool>()`.
     pub fn cmd(&self, name: &str) -> Cmd<'_> {
-        Cmd {
-            redis: self,
-            args: vec![name.as_bytes().to_vec()],
-        }
+        let mut args = ArgBuf::new();
+        args.push(name);
+        Cmd { redis: self, args }
     }
 
     /// Runs `f` with exclusive access to the store (tests, persistence).
@@ -826,7 +820,7 @@ fn new_session(db: usize) -> Session {
 /// ```
 pub struct Cmd<'r> {
     redis: &'r Redis,
-    args: Vec<Vec<u8>>,
+    args: ArgBuf,
 }
 
 impl Cmd<'_> {
@@ -838,7 +832,6 @@ impl Cmd<'_> {
 
     /// Runs the command and converts the reply.
     pub fn query<T: FromValue>(self) -> Result<T> {
-        let argv: Vec<&[u8]> = self.args.iter().map(|a| a.as_slice()).collect();
-        T::from_value(self.redis.execute(&argv)?)
+        T::from_value(self.redis.execute(&self.args.slices())?)
     }
 }

@@ -14,8 +14,8 @@
 
 use super::convert::ToArg;
 
-fn push(out: &mut Vec<Vec<u8>>, s: &str) {
-    out.push(s.as_bytes().to_vec());
+fn push(out: &mut crate::client::convert::ArgBuf, s: &str) {
+    out.push(s);
 }
 
 /// A write condition: `NX` (only if absent) or `XX` (only if present).
@@ -28,7 +28,7 @@ pub enum Condition {
 }
 
 impl ToArg for Condition {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         push(
             out,
             match self {
@@ -55,7 +55,7 @@ pub enum SetExpiry {
 }
 
 impl ToArg for SetExpiry {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         let (kw, n) = match *self {
             SetExpiry::Ex(n) => ("EX", n),
             SetExpiry::Px(n) => ("PX", n),
@@ -139,7 +139,7 @@ impl SetOptions {
 }
 
 impl ToArg for SetOptions {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         self.condition.write_args(out);
         if self.get {
             push(out, "GET");
@@ -164,7 +164,7 @@ pub enum Expiry {
 }
 
 impl ToArg for Expiry {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         let (kw, n) = match *self {
             Expiry::Ex(n) => ("EX", n),
             Expiry::Px(n) => ("PX", n),
@@ -200,7 +200,7 @@ pub enum ExpireOption {
 }
 
 impl ToArg for ExpireOption {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         push(
             out,
             match self {
@@ -223,7 +223,7 @@ pub enum Direction {
 }
 
 impl ToArg for Direction {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         push(
             out,
             match self {
@@ -244,7 +244,7 @@ pub enum InsertPosition {
 }
 
 impl ToArg for InsertPosition {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         push(
             out,
             match self {
@@ -296,7 +296,7 @@ impl LPosOptions {
 }
 
 impl ToArg for LPosOptions {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         if let Some(r) = self.rank {
             push(out, "RANK");
             r.write_args(out);
@@ -370,7 +370,7 @@ impl ZAddOptions {
 }
 
 impl ToArg for ZAddOptions {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         self.condition.write_args(out);
         match self.comparison {
             Some(true) => push(out, "GT"),
@@ -445,7 +445,7 @@ impl ZRangeOptions {
 }
 
 impl ToArg for ZRangeOptions {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         match self.by {
             Some(true) => push(out, "BYSCORE"),
             Some(false) => push(out, "BYLEX"),
@@ -477,7 +477,7 @@ pub enum ZAggregate {
 }
 
 impl ToArg for ZAggregate {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         push(out, "AGGREGATE");
         push(
             out,
@@ -530,7 +530,7 @@ impl ZAggregateOptions {
 }
 
 impl ToArg for ZAggregateOptions {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         if let Some(w) = &self.weights {
             push(out, "WEIGHTS");
             w.write_args(out);
@@ -552,7 +552,7 @@ pub enum MinMax {
 }
 
 impl ToArg for MinMax {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         push(
             out,
             match self {
@@ -604,7 +604,7 @@ impl ScanOptions {
 }
 
 impl ToArg for ScanOptions {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         if let Some(p) = &self.pattern {
             push(out, "MATCH");
             out.push(p.clone());
@@ -664,7 +664,7 @@ impl RestoreOptions {
 }
 
 impl ToArg for RestoreOptions {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         if self.replace {
             push(out, "REPLACE");
         }
@@ -712,7 +712,7 @@ impl CopyOptions {
 }
 
 impl ToArg for CopyOptions {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         if let Some(db) = self.db {
             push(out, "DB");
             db.write_args(out);

@@ -32,7 +32,7 @@
 //! assert_eq!(r.get::<_, i64>("balance").unwrap(), 7);
 //! ```
 
-use crate::client::convert::{FromValue, ToArg};
+use crate::client::convert::{ArgBuf, CommandBuf, FromValue, ToArg};
 use crate::client::Redis;
 use crate::engine;
 use crate::error::{Error, ErrorKind, Result};
@@ -73,7 +73,7 @@ pub struct Pipeline {
     redis: Redis,
     /// The pinned connection (own session) of a watching pipeline.
     pinned: Option<Redis>,
-    commands: Vec<Vec<Vec<u8>>>,
+    commands: CommandBuf,
     ignored: Vec<bool>,
     transaction: bool,
     explicit_multi: bool,
@@ -113,7 +113,7 @@ impl Pipeline {
         Pipeline {
             redis,
             pinned: None,
-            commands: Vec::new(),
+            commands: CommandBuf::default(),
             ignored: Vec::new(),
             transaction: true,
             explicit_multi: false,
@@ -132,7 +132,7 @@ impl Pipeline {
         self.transaction || self.explicit_multi
     }
 
-    pub(crate) fn queue(&mut self, argv: Vec<Vec<u8>>) -> &mut Self {
+    pub(crate) fn queue(&mut self, argv: &ArgBuf) -> &mut Self {
         self.commands.push(argv);
         self.ignored.push(false);
         self
@@ -162,13 +162,13 @@ impl Pipeline {
                 "Cannot issue a WATCH after a MULTI",
             ));
         }
-        let mut argv = vec![b"WATCH".to_vec()];
+        let mut argv = ArgBuf::new();
+        argv.push("WATCH");
         keys.write_args(&mut argv);
         let conn = self
             .pinned
             .get_or_insert_with(|| self.redis.with_db(self.redis.db()));
-        let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-        conn.execute(&argv).map(|_| ())
+        conn.execute(&argv.slices()).map(|_| ())
     }
 
     /// UNWATCHes every key watched through this pipeline.
@@ -201,7 +201,9 @@ impl Pipeline {
 
     /// Queues an arbitrary command: `p.cmd("SET").arg("k").arg(1);`.
     pub fn cmd(&mut self, name: &str) -> PipelineCmd<'_> {
-        self.queue(vec![name.as_bytes().to_vec()]);
+        let mut argv = ArgBuf::new();
+        argv.push(name);
+        self.queue(&argv);
         PipelineCmd { pipe: self }
     }
 
@@ -277,17 +279,18 @@ impl Pipeline {
         }))
     }
 
-    fn run_batch(&self, commands: &[Vec<Vec<u8>>], ignored: &[bool]) -> Result<Vec<Value>> {
+    fn run_batch(&self, commands: &CommandBuf, ignored: &[bool]) -> Result<Vec<Value>> {
         #[cfg(feature = "remote")]
         if let Some(h) = self.conn().remote_handle() {
             return Ok(keep(h.batch_owned(commands)?, ignored));
         }
-        self.conn().wait_while_paused(commands)?;
+        let views = commands.views();
+        let commands = commands.split(&views);
+        self.conn().wait_while_paused(&commands)?;
         let mut out = Vec::with_capacity(commands.len());
         self.conn().with_session_and_store(|store, session| {
             for (argv, ignore) in commands.iter().zip(ignored) {
-                let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-                let reply = match engine::execute(store, session, &argv) {
+                let reply = match engine::execute(store, session, argv) {
                     Ok(v) => v,
                     Err(e) => Value::Error(e.message().to_string()),
                 };
@@ -299,40 +302,34 @@ impl Pipeline {
         Ok(out)
     }
 
-    fn run_transaction(&self, commands: &[Vec<Vec<u8>>], ignored: &[bool]) -> Result<Vec<Value>> {
+    fn run_transaction(&self, commands: &CommandBuf, ignored: &[bool]) -> Result<Vec<Value>> {
         if commands.is_empty() && !self.is_watching() {
             return Ok(Vec::new());
         }
+        let views = commands.views();
+        let commands = commands.split(&views);
         #[cfg(feature = "remote")]
         let remote_exec = match self.conn().remote_handle() {
-            Some(h) => {
-                let argvs: Vec<Vec<&[u8]>> = commands
-                    .iter()
-                    .map(|c| c.iter().map(Vec::as_slice).collect())
-                    .collect();
-                let refs: Vec<&[&[u8]]> = argvs.iter().map(Vec::as_slice).collect();
-                Some(h.transaction(&refs)?)
-            }
+            Some(h) => Some(h.transaction(&commands)?),
             None => None,
         };
         #[cfg(not(feature = "remote"))]
         let remote_exec: Option<Value> = None;
         let exec = match remote_exec {
             Some(v) => v,
-            None => self.embedded_exec(commands)?,
+            None => self.embedded_exec(&commands)?,
         };
         exec_replies(exec, ignored)
     }
 
     /// MULTI, the commands and EXEC on the embedded store under one lock; EXEC's reply.
-    fn embedded_exec(&self, commands: &[Vec<Vec<u8>>]) -> Result<Value> {
+    fn embedded_exec(&self, commands: &[&[&[u8]]]) -> Result<Value> {
         self.conn().wait_while_paused(commands)?;
         self.conn().with_session_and_store(|store, session| {
             engine::execute(store, session, &[b"MULTI"])?;
             let mut first_error = None;
             for argv in commands {
-                let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-                if let Err(e) = engine::execute(store, session, &argv) {
+                if let Err(e) = engine::execute(store, session, argv) {
                     first_error.get_or_insert(e);
                 }
             }
@@ -401,9 +398,7 @@ pub struct PipelineCmd<'p> {
 impl PipelineCmd<'_> {
     /// Appends argument(s) to the command.
     pub fn arg(self, a: impl ToArg) -> Self {
-        if let Some(last) = self.pipe.commands.last_mut() {
-            a.write_args(last);
-        }
+        self.pipe.commands.extend_last(|out| a.write_args(out));
         self
     }
 

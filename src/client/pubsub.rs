@@ -228,11 +228,12 @@ impl std::fmt::Debug for PubSub {
 }
 
 fn argv_of<A: ToArg>(name: &str, items: &[A]) -> Vec<Vec<u8>> {
-    let mut v = vec![name.as_bytes().to_vec()];
+    let mut v = crate::client::convert::ArgBuf::new();
+    v.push(name);
     for a in items {
         a.write_args(&mut v);
     }
-    v
+    v.to_vecs()
 }
 
 impl PubSub {
@@ -610,11 +611,12 @@ impl Redis {
     }
 
     fn run_raw<T: FromValue>(&self, name: &str, args: &[&dyn ToArgDyn]) -> Result<T> {
-        let mut argv = vec![name.as_bytes().to_vec()];
+        let mut argv = crate::client::convert::ArgBuf::new();
+        argv.push(name);
         for a in args {
             a.write_dyn(&mut argv);
         }
-        self.run_vec(argv)
+        T::from_value(self.execute(&argv.slices())?)
     }
 
     fn run_vec<T: FromValue>(&self, argv: Vec<Vec<u8>>) -> Result<T> {
@@ -625,11 +627,11 @@ impl Redis {
 
 /// Object-safe [`ToArg`].
 trait ToArgDyn {
-    fn write_dyn(&self, out: &mut Vec<Vec<u8>>);
+    fn write_dyn(&self, out: &mut crate::client::convert::ArgBuf);
 }
 
 impl<T: ToArg> ToArgDyn for T {
-    fn write_dyn(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_dyn(&self, out: &mut crate::client::convert::ArgBuf) {
         self.write_args(out)
     }
 }

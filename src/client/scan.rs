@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 
 use crate::client::asynchronous::BoxFuture;
 use crate::client::commands::{args, Args};
-use crate::client::convert::{FromValue, ToArg};
+use crate::client::convert::{ArgBuf, FromValue, ToArg};
 use crate::client::options::ScanOptions;
 use crate::client::{AsyncRedis, Redis};
 use crate::error::Result;
@@ -41,8 +41,8 @@ use std::task::{Context, Poll};
 pub struct ScanIter<T> {
     redis: Redis,
     /// Command name and key (if any); the cursor and options are appended per call.
-    head: Vec<Vec<u8>>,
-    options: Vec<Vec<u8>>,
+    head: ArgBuf,
+    options: ArgBuf,
     cursor: u64,
     buffer: VecDeque<T>,
     done: bool,
@@ -56,8 +56,8 @@ impl<T: FromValue> ScanIter<T> {
     fn new(redis: &Redis, head: Args, options: ScanOptions) -> ScanIter<T> {
         ScanIter {
             redis: redis.clone(),
-            head: head.into_vec(),
-            options: options.to_args(),
+            head: head.into_buf(),
+            options: options.to_arg_buf(),
             cursor: 0,
             buffer: VecDeque::new(),
             done: false,
@@ -68,10 +68,10 @@ impl<T: FromValue> ScanIter<T> {
 
     /// The next call: its argument vector, and on a remote cluster walking every master
     /// (a keyless SCAN) the master's index.
-    fn next_call(&self) -> (Vec<Vec<u8>>, Option<usize>) {
+    fn next_call(&self) -> (ArgBuf, Option<usize>) {
         let mut argv = self.head.clone();
-        argv.push(self.cursor.to_string().into_bytes());
-        argv.extend(self.options.iter().cloned());
+        argv.push_int(self.cursor);
+        argv.append(&self.options);
         (argv, (self.masters() > 1).then_some(self.node))
     }
 
@@ -102,7 +102,7 @@ impl<T: FromValue> ScanIter<T> {
 
     fn fetch(&mut self) -> Result<()> {
         let (argv, node) = self.next_call();
-        let refs: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        let refs = argv.slices();
         let reply = match node {
             #[cfg(feature = "remote")]
             Some(i) => match self.redis.remote_handle() {
@@ -146,10 +146,10 @@ impl<T: FromValue + Unpin> ScanStream<T> {
         match node {
             #[cfg(feature = "remote")]
             Some(i) => match self.state.redis.remote_handle() {
-                Some(h) => h.execute_on_async(i, argv),
-                None => self.state.redis.to_async().execute_owned(argv),
+                Some(h) => h.execute_on_async(i, argv.to_vecs()),
+                None => self.state.redis.to_async().execute_args(argv),
             },
-            _ => self.state.redis.to_async().execute_owned(argv),
+            _ => self.state.redis.to_async().execute_args(argv),
         }
     }
 
@@ -263,7 +263,10 @@ impl<T: FromValue> Iterator for ScanIter<T> {
 impl<T> std::fmt::Debug for ScanIter<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ScanIter")
-            .field("command", &String::from_utf8_lossy(&self.head[0]))
+            .field(
+                "command",
+                &String::from_utf8_lossy(self.head.get(0).unwrap_or_default()),
+            )
             .field("cursor", &self.cursor)
             .field("done", &self.done)
             .finish()

@@ -37,7 +37,7 @@ use crate::value::Value;
 
 /// No arguments (`r.eval(script, (), ())`).
 impl ToArg for () {
-    fn write_args(&self, _out: &mut Vec<Vec<u8>>) {}
+    fn write_args(&self, _out: &mut crate::client::convert::ArgBuf) {}
 }
 
 /// `name body numkeys key… arg…`.
@@ -47,15 +47,14 @@ pub(crate) fn eval_argv(
     keys: &impl ToArg,
     args: &impl ToArg,
 ) -> Vec<Vec<u8>> {
-    let mut k = Vec::new();
-    keys.write_args(&mut k);
-    let mut out = Vec::with_capacity(3 + k.len());
-    out.push(name.as_bytes().to_vec());
-    out.push(body.to_vec());
-    out.push(k.len().to_string().into_bytes());
-    out.extend(k);
+    let k = keys.to_arg_buf();
+    let mut out = crate::client::convert::ArgBuf::new();
+    out.push(name);
+    out.push(body);
+    out.push_int(k.len());
+    out.append(&k);
     args.write_args(&mut out);
-    out
+    out.to_vecs()
 }
 
 impl Redis {
@@ -116,9 +115,10 @@ impl Redis {
 
     /// SCRIPT EXISTS: whether each SHA1 is cached.
     pub fn script_exists(&self, sha1s: impl ToArg) -> Result<Vec<bool>> {
-        let mut argv = vec![b"SCRIPT".to_vec(), b"EXISTS".to_vec()];
+        let mut argv = crate::client::convert::ArgBuf::new();
+        argv.extend(["SCRIPT", "EXISTS"]);
         sha1s.write_args(&mut argv);
-        self.run_argv(&argv)
+        self.run_argv(&argv.to_vecs())
     }
 
     /// SCRIPT FLUSH: empties the script cache.

@@ -56,6 +56,7 @@ use super::{
     Node, PinnedConn, Plan, Remote, MAX_IDLE, MAX_REDIRECTS,
 };
 use crate::error::{Error, Result};
+use crate::util::argbuf::{ArgBuf, CommandBuf};
 use crate::value::Value;
 
 /// How many runtimes' connections a node keeps.
@@ -263,19 +264,6 @@ async fn send_pipeline(
     Ok(replies.into_iter().map(to_value).collect())
 }
 
-/// [`roundtrip`] of owned argument vectors as one pipeline, built straight from them (a
-/// plain pipeline on a single server: no borrowed views in between).
-async fn roundtrip_owned(
-    conn: &mut impl ConnectionLike,
-    commands: &[Vec<Vec<u8>>],
-) -> Result<Vec<Value>> {
-    let mut p = redis::Pipeline::with_capacity(commands.len());
-    for argv in commands {
-        p.add_command(command(argv));
-    }
-    send_pipeline(conn, &p, commands.len()).await
-}
-
 /// Sends `commands` on `conn` and returns one reply each (server errors as
 /// [`Value::Error`]s in their slots, as the sync `roundtrip`). One command goes as a
 /// command, several as one pipeline (one write, one unit on the connection).
@@ -387,20 +375,12 @@ impl Remote {
     }
 }
 
-/// Borrowed views of owned argument vectors.
-fn views(commands: &[Vec<Vec<u8>>]) -> Vec<Vec<&[u8]>> {
-    commands
-        .iter()
-        .map(|c| c.iter().map(Vec::as_slice).collect())
-        .collect()
-}
-
 impl Handle {
     /// [`Handle::execute`] on the async connections (see the [module docs](self)).
-    pub fn execute_async(&self, argv: Vec<Vec<u8>>) -> BoxFuture<Value> {
+    pub(crate) fn execute_async(&self, argv: ArgBuf) -> BoxFuture<Value> {
         let h = self.clone();
         run(async move {
-            let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+            let argv = argv.slices();
             match h.plan(&argv)? {
                 Plan::FanOut(how) => {
                     let mut replies = Vec::new();
@@ -434,23 +414,23 @@ impl Handle {
     }
 
     /// [`Handle::batch_owned`] (a plain pipeline) on the async side.
-    pub fn batch_async(&self, commands: Vec<Vec<Vec<u8>>>) -> BoxFuture<Vec<Value>> {
+    pub(crate) fn batch_async(&self, commands: CommandBuf) -> BoxFuture<Vec<Value>> {
         let h = self.clone();
         run(async move {
+            let views = commands.views();
+            let refs = commands.split(&views);
             // A single server, several commands (one alone may block: it goes the routed
             // way, on a connection of its own).
             if let (super::Target::Server(node), None, false) =
                 (&h.remote.target, &h.pinned, commands.len() == 1)
             {
                 let rt = current_runtime()?;
-                let result = roundtrip_owned(&mut node.shared(rt).await?, &commands).await;
+                let result = roundtrip(&mut node.shared(rt).await?, &refs).await;
                 if matches!(&result, Err(e) if e.kind() == crate::error::ErrorKind::Connection) {
                     node.aio.on(rt, |c| c.shared = None);
                 }
                 return result;
             }
-            let argvs = views(&commands);
-            let refs: Vec<&[&[u8]]> = argvs.iter().map(Vec::as_slice).collect();
             if !h.remote.is_cluster() || h.pinned.is_some() {
                 let slot = match h.remote.is_cluster() {
                     true => super::commands_slot(refs.iter().copied()).ok().flatten(),
@@ -460,7 +440,7 @@ impl Handle {
             }
             let mut plan = h.batch_plan(&refs)?;
             for i in std::mem::take(&mut plan.alone) {
-                let r = h.execute_async(commands[i].clone()).await;
+                let r = h.execute_async(commands.command(i)).await;
                 plan.out[i] = Some(super::as_reply(r));
             }
             for (node, idx) in std::mem::take(&mut plan.groups) {
@@ -468,7 +448,7 @@ impl Handle {
                 let replies = node.run_async(&cmds, false, false).await?;
                 for (&i, reply) in idx.iter().zip(replies) {
                     let reply = match super::redirect(&reply) {
-                        Some(_) => super::as_reply(h.execute_async(commands[i].clone()).await),
+                        Some(_) => super::as_reply(h.execute_async(commands.command(i)).await),
                         None => reply,
                     };
                     plan.out[i] = Some(reply);
@@ -479,11 +459,11 @@ impl Handle {
     }
 
     /// [`Handle::transaction`] on the async side: EXEC's reply.
-    pub fn transaction_async(&self, commands: Vec<Vec<Vec<u8>>>) -> BoxFuture<Value> {
+    pub(crate) fn transaction_async(&self, commands: CommandBuf) -> BoxFuture<Value> {
         let h = self.clone();
         run(async move {
-            let argvs = views(&commands);
-            let refs: Vec<&[&[u8]]> = argvs.iter().map(Vec::as_slice).collect();
+            let views = commands.views();
+            let refs = commands.split(&views);
             let (slot, all) = h.tx_prepare(&refs)?;
             super::tx_outcome(h.routed_async(slot, &all).await?)
         })

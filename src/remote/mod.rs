@@ -41,6 +41,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::util::argbuf::CommandBuf;
 use crate::util::slot::key_hash_slot;
 use crate::value::Value;
 
@@ -1170,20 +1171,17 @@ impl Handle {
 
     /// [`Handle::batch`] of owned argument vectors (a [`crate::client`] pipeline's queue):
     /// on a single server through a pooled connection, packed straight from them.
-    pub fn batch_owned(&self, commands: &[Vec<Vec<u8>>]) -> Result<Vec<Value>> {
+    pub(crate) fn batch_owned(&self, commands: &CommandBuf) -> Result<Vec<Value>> {
+        let views = commands.views();
+        let argvs = commands.split(&views);
         if let (Target::Server(node), None) = (&self.remote.target, &self.pinned) {
-            let mut packed = Vec::with_capacity(commands.len() * 32);
-            for argv in commands {
+            let mut packed = Vec::with_capacity(commands.byte_len() + commands.len() * 32);
+            for argv in &argvs {
                 pack(&mut packed, argv);
             }
             return node.run_packed(&packed, commands.len());
         }
-        let argvs: Vec<Vec<&[u8]>> = commands
-            .iter()
-            .map(|c| c.iter().map(Vec::as_slice).collect())
-            .collect();
-        let refs: Vec<&[&[u8]]> = argvs.iter().map(Vec::as_slice).collect();
-        self.batch(&refs)
+        self.batch(&argvs)
     }
 
     /// Runs a plain pipeline: each reply (or error reply) in its slot. On a cluster the

@@ -1,6 +1,7 @@
 //! Small shared helpers: Redis-exact number parsing and formatting, glob matching, argument
 //! parsing and the SCAN family's common loop.
 
+pub mod argbuf;
 pub mod args;
 pub mod dict;
 pub use dict::Dict;

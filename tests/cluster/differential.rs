@@ -70,8 +70,8 @@ fn bulk_text(reply: &[u8]) -> String {
 }
 
 /// A real redis-server with `--cluster-enabled yes` given all slots (waits for
-/// `cluster_state:ok`), and `emu serve` in cluster mode; None when redis-server is missing.
-fn pair(why: &str) -> Option<Pair> {
+/// `cluster_state:ok`) and its directory (nodes.conf); None when redis-server is missing.
+pub(crate) fn real_cluster_node(why: &str) -> Option<(RealRedis, tempfile::TempDir)> {
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("nodes.conf");
     let real = start_real_redis_with(
@@ -95,6 +95,13 @@ fn pair(why: &str) -> Option<Pair> {
         assert!(Instant::now() < deadline, "real cluster never became ok");
         std::thread::sleep(Duration::from_millis(50));
     }
+    Some((real, dir))
+}
+
+/// [`real_cluster_node`] and `emu serve` in cluster mode; None when redis-server is missing.
+fn pair(why: &str) -> Option<Pair> {
+    let (real, dir) = real_cluster_node(why)?;
+    let mut redis = Raw::connect(real.addr);
     let store = emu::Redis::builder().cluster_mode(true).build();
     let running = emu::server::Server::new(store)
         .port(free_port())

@@ -7,8 +7,8 @@ use crate::client::convert::{FromValue, ToArg};
 use crate::error::{Error, Result};
 use crate::value::Value;
 
-fn push(out: &mut Vec<Vec<u8>>, s: &str) {
-    out.push(s.as_bytes().to_vec());
+fn push(out: &mut crate::client::convert::ArgBuf, s: &str) {
+    out.push(s);
 }
 
 /// The unit of a BITCOUNT / BITPOS range.
@@ -21,7 +21,7 @@ pub enum BitUnit {
 }
 
 impl ToArg for BitUnit {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         push(
             out,
             match self {
@@ -70,7 +70,7 @@ impl BitRange {
 }
 
 impl ToArg for BitRange {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         self.start.write_args(out);
         self.end.write_args(out);
         self.unit.write_args(out);
@@ -124,7 +124,7 @@ impl BitPosRange {
 }
 
 impl ToArg for BitPosRange {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         self.start.write_args(out);
         if let Some(e) = self.end {
             e.write_args(out);
@@ -147,7 +147,7 @@ pub enum BitOp {
 }
 
 impl ToArg for BitOp {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         push(
             out,
             match self {
@@ -182,7 +182,7 @@ impl BitFieldType {
 }
 
 impl ToArg for BitFieldType {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         let sign = if self.signed { 'i' } else { 'u' };
         out.push(format!("{sign}{}", self.bits).into_bytes());
     }
@@ -204,7 +204,7 @@ impl From<u64> for BitOffset {
 }
 
 impl ToArg for BitOffset {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         match self {
             BitOffset::Bit(b) => b.write_args(out),
             BitOffset::Field(n) => out.push(format!("#{n}").into_bytes()),
@@ -244,7 +244,7 @@ pub enum BitOverflow {
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BitField {
-    args: Vec<Vec<u8>>,
+    args: crate::client::convert::ArgBuf,
 }
 
 impl BitField {
@@ -291,8 +291,8 @@ impl BitField {
 }
 
 impl ToArg for BitField {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
-        out.extend(self.args.iter().cloned());
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
+        out.append(&self.args);
     }
 }
 
@@ -317,7 +317,7 @@ impl LcsOptions {
 }
 
 impl ToArg for LcsOptions {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         if let Some(n) = self.min_match_len {
             push(out, "MINMATCHLEN");
             n.write_args(out);

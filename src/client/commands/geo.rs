@@ -7,8 +7,8 @@ use crate::client::convert::{FromValue, ToArg};
 use crate::error::{Error, Result};
 use crate::value::Value;
 
-fn push(out: &mut Vec<Vec<u8>>, s: &str) {
-    out.push(s.as_bytes().to_vec());
+fn push(out: &mut crate::client::convert::ArgBuf, s: &str) {
+    out.push(s);
 }
 
 /// A distance unit.
@@ -26,7 +26,7 @@ pub enum GeoUnit {
 }
 
 impl ToArg for GeoUnit {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         push(
             out,
             match self {
@@ -66,7 +66,7 @@ impl GeoAddOptions {
 }
 
 impl ToArg for GeoAddOptions {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         if self.nx {
             push(out, "NX");
         }
@@ -158,7 +158,7 @@ impl GeoSearch {
 }
 
 impl ToArg for GeoSearch {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         match &self.from {
             From::Member(m) => {
                 push(out, "FROMMEMBER");
@@ -225,7 +225,7 @@ impl GeoWith {
 }
 
 impl ToArg for GeoWith {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         if self.dist {
             push(out, "WITHDIST");
         }

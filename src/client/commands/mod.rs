@@ -9,7 +9,7 @@
 //! `zadd_options`, `zrange_options`, …). Variadic arguments (`*keys`) take anything
 //! [`ToArg`](crate::ToArg): one value, a slice, an array or a `Vec`.
 
-use crate::client::convert::{ToArg, ToPair};
+use crate::client::convert::{ArgBuf, ToArg, ToPair};
 
 pub(crate) mod bits;
 mod blocking;
@@ -23,36 +23,56 @@ pub(crate) mod streams;
 mod strings;
 mod zsets;
 
-/// An argument vector being built for one command. The name stays a `&'static str` and the
-/// arguments start with room for a few, so the common short commands allocate little.
-pub(crate) struct Args(pub(crate) &'static str, pub(crate) Vec<Vec<u8>>);
+/// An argument vector being built for one command: the name and the arguments in one flat
+/// [`ArgBuf`]. Its buffer is recycled: [`args`] takes this thread's spare one and a dropped
+/// `Args` gives its buffer back, so in the steady state building a command allocates
+/// nothing (sync calls and pipeline queueing; an async call's buffer goes with its future).
+pub(crate) struct Args(pub(crate) ArgBuf);
+
+thread_local! {
+    static SPARE: std::cell::Cell<ArgBuf> = std::cell::Cell::new(ArgBuf::new());
+}
+
+/// Buffers larger than this are not kept as the spare (no big argument list stays pinned).
+const SPARE_MAX_BYTES: usize = 4096;
 
 /// Starts an argument vector with the command name.
 pub(crate) fn args(name: &'static str) -> Args {
-    Args(name, Vec::with_capacity(4))
+    let mut buf = SPARE.try_with(|s| s.take()).unwrap_or_default();
+    if buf.byte_capacity() == 0 {
+        buf = ArgBuf::with_capacity(4, 64);
+    }
+    buf.push(name);
+    Args(buf)
+}
+
+impl Drop for Args {
+    fn drop(&mut self) {
+        if (1..=SPARE_MAX_BYTES).contains(&self.0.byte_capacity()) {
+            let mut buf = std::mem::take(&mut self.0);
+            buf.clear();
+            let _ = SPARE.try_with(|s| s.set(buf));
+        }
+    }
 }
 
 impl Args {
-    /// The whole owned vector, name first (for queueing): the arguments' vector itself
-    /// with the name put in front (it starts with room for one more than the short
-    /// commands' arguments, so no second vector is made).
-    pub(crate) fn into_vec(self) -> Vec<Vec<u8>> {
-        let mut v = self.1;
-        v.insert(0, self.0.as_bytes().to_vec());
-        v
+    /// The built buffer, for a caller that keeps it (an async call's future).
+    pub(crate) fn into_buf(mut self) -> ArgBuf {
+        std::mem::take(&mut self.0)
     }
 
     /// Appends argument(s).
     pub(crate) fn arg(mut self, a: impl ToArg) -> Args {
-        a.write_args(&mut self.1);
+        a.write_args(&mut self.0);
         self
     }
 
     /// Appends the number of arguments `items` writes, then those arguments (`numkeys key …`).
     pub(crate) fn counted(mut self, items: impl ToArg) -> Args {
-        let list = items.to_args();
-        self.1.push(list.len().to_string().into_bytes());
-        self.1.extend(list);
+        let list = items.to_arg_buf();
+        self.0.push_int(list.len());
+        self.0.append(&list);
         self
     }
 
@@ -63,7 +83,7 @@ impl Args {
         I::Item: ToPair,
     {
         for p in items {
-            p.write_pair(&mut self.1);
+            p.write_pair(&mut self.0);
         }
         self
     }
@@ -75,7 +95,7 @@ impl Args {
         I::Item: ToPair,
     {
         for p in items {
-            p.write_pair_swapped(&mut self.1);
+            p.write_pair_swapped(&mut self.0);
         }
         self
     }
@@ -135,7 +155,7 @@ macro_rules! commands {
                 $(where $($w)*)?
                 {
                     let a: $crate::client::commands::Args = $body;
-                    self.queue(a.into_vec())
+                    self.queue(&a.0)
                 }
             )*
         }

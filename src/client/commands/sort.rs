@@ -70,25 +70,25 @@ impl SortOptions {
 }
 
 impl ToArg for SortOptions {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         if let Some(by) = &self.by {
-            out.push(b"BY".to_vec());
+            out.push(b"BY");
             out.push(by.clone());
         }
         if let Some((offset, count)) = self.limit {
-            out.push(b"LIMIT".to_vec());
+            out.push(b"LIMIT");
             offset.write_args(out);
             count.write_args(out);
         }
         for g in &self.get {
-            out.push(b"GET".to_vec());
+            out.push(b"GET");
             out.push(g.clone());
         }
         if self.desc {
-            out.push(b"DESC".to_vec());
+            out.push(b"DESC");
         }
         if self.alpha {
-            out.push(b"ALPHA".to_vec());
+            out.push(b"ALPHA");
         }
     }
 }

@@ -36,7 +36,7 @@ use crate::value::Value;
 pub type StreamEntry = (StreamId, Vec<(String, String)>);
 
 impl ToArg for StreamId {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         out.push(self.to_bytes());
     }
 }
@@ -52,8 +52,8 @@ impl FromValue for StreamId {
     }
 }
 
-fn push(out: &mut Vec<Vec<u8>>, s: &str) {
-    out.push(s.as_bytes().to_vec());
+fn push(out: &mut crate::client::convert::ArgBuf, s: &str) {
+    out.push(s);
 }
 
 /// The trimming part of XADD and XTRIM: `MAXLEN|MINID [=|~] threshold [LIMIT count]`.
@@ -92,7 +92,7 @@ impl XTrim {
 }
 
 impl ToArg for XTrim {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         if let Some((by, v)) = &self.by {
             push(out, by);
             if self.approx {
@@ -129,7 +129,7 @@ impl XAddOptions {
 }
 
 impl ToArg for XAddOptions {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         if self.nomkstream {
             push(out, "NOMKSTREAM");
         }
@@ -166,7 +166,7 @@ impl XReadOptions {
 }
 
 impl ToArg for XReadOptions {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         if let Some(n) = self.count {
             push(out, "COUNT");
             out.push(n.to_string().into_bytes());
@@ -221,7 +221,7 @@ impl XClaimOptions {
 }
 
 impl ToArg for XClaimOptions {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut crate::client::convert::ArgBuf) {
         for (name, v) in [
             ("IDLE", self.idle),
             ("TIME", self.time),
@@ -340,15 +340,13 @@ where
     I: IntoIterator,
     I::Item: ToPair,
 {
-    let mut flat = Vec::new();
+    let mut flat = crate::client::convert::ArgBuf::new();
     for p in items {
         p.write_pair(&mut flat);
     }
     let mut a = a.arg("STREAMS");
-    let keys: Vec<Vec<u8>> = flat.iter().step_by(2).cloned().collect();
-    let ids: Vec<Vec<u8>> = flat.iter().skip(1).step_by(2).cloned().collect();
-    a.1.extend(keys);
-    a.1.extend(ids);
+    a.0.extend(flat.iter().step_by(2));
+    a.0.extend(flat.iter().skip(1).step_by(2));
     a
 }
 

@@ -2,58 +2,58 @@
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
 
-use super::ToArg;
+use super::{ArgBuf, ToArg};
 
 impl ToArg for str {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
-        out.push(self.as_bytes().to_vec());
+    fn write_args(&self, out: &mut ArgBuf) {
+        out.push(self);
     }
 }
 
 impl ToArg for String {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
-        out.push(self.as_bytes().to_vec());
+    fn write_args(&self, out: &mut ArgBuf) {
+        out.push(self);
     }
 }
 
 impl<T: ToArg + ?Sized> ToArg for &T {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut ArgBuf) {
         (**self).write_args(out)
     }
 }
 
 impl<T: ToArg + ?Sized> ToArg for &mut T {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut ArgBuf) {
         (**self).write_args(out)
     }
 }
 
 impl<T: ToArg + ?Sized> ToArg for Box<T> {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut ArgBuf) {
         (**self).write_args(out)
     }
 }
 
 impl<T: ToArg> ToArg for [T] {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut ArgBuf) {
         T::write_slice(self, out)
     }
 }
 
 impl<T: ToArg, const N: usize> ToArg for [T; N] {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut ArgBuf) {
         T::write_slice(self, out)
     }
 }
 
 impl<T: ToArg> ToArg for Vec<T> {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut ArgBuf) {
         T::write_slice(self, out)
     }
 }
 
 impl<T: ToArg> ToArg for VecDeque<T> {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut ArgBuf) {
         for item in self {
             item.write_args(out);
         }
@@ -61,7 +61,7 @@ impl<T: ToArg> ToArg for VecDeque<T> {
 }
 
 impl<T: ToArg> ToArg for BTreeSet<T> {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut ArgBuf) {
         for item in self {
             item.write_args(out);
         }
@@ -69,7 +69,7 @@ impl<T: ToArg> ToArg for BTreeSet<T> {
 }
 
 impl<T: ToArg, S> ToArg for HashSet<T, S> {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut ArgBuf) {
         for item in self {
             item.write_args(out);
         }
@@ -77,7 +77,7 @@ impl<T: ToArg, S> ToArg for HashSet<T, S> {
 }
 
 impl<T: ToArg> ToArg for Option<T> {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut ArgBuf) {
         if let Some(v) = self {
             v.write_args(out);
         }
@@ -85,20 +85,20 @@ impl<T: ToArg> ToArg for Option<T> {
 }
 
 impl ToArg for u8 {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
-        out.push(self.to_string().into_bytes());
+    fn write_args(&self, out: &mut ArgBuf) {
+        out.push_int(*self);
     }
 
-    fn write_slice(items: &[u8], out: &mut Vec<Vec<u8>>) {
-        out.push(items.to_vec());
+    fn write_slice(items: &[u8], out: &mut ArgBuf) {
+        out.push(items);
     }
 }
 
 macro_rules! int_arg {
     ($($t:ty),*) => {$(
         impl ToArg for $t {
-            fn write_args(&self, out: &mut Vec<Vec<u8>>) {
-                out.push(self.to_string().into_bytes());
+            fn write_args(&self, out: &mut ArgBuf) {
+                out.push_int(*self);
             }
         }
     )*};
@@ -125,22 +125,22 @@ pub(crate) fn format_f64(v: f64) -> String {
 }
 
 impl ToArg for f64 {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
-        out.push(format_f64(*self).into_bytes());
+    fn write_args(&self, out: &mut ArgBuf) {
+        out.push(format_f64(*self));
     }
 }
 
 impl ToArg for f32 {
-    fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_args(&self, out: &mut ArgBuf) {
         // Widening is exact; the f64 text parses back to the same value.
-        out.push(format_f64(*self as f64).into_bytes());
+        out.push(format_f64(*self as f64));
     }
 }
 
 macro_rules! tuple_arg {
     ($($name:ident . $idx:tt),+) => {
         impl<$($name: ToArg),+> ToArg for ($($name,)+) {
-            fn write_args(&self, out: &mut Vec<Vec<u8>>) {
+            fn write_args(&self, out: &mut ArgBuf) {
                 $(self.$idx.write_args(out);)+
             }
         }

@@ -43,6 +43,9 @@
 mod args;
 mod reply;
 
+pub use crate::util::argbuf::ArgBuf;
+pub(crate) use crate::util::argbuf::CommandBuf;
+
 use crate::error::{Error, Result};
 use crate::value::Value;
 
@@ -61,11 +64,11 @@ use crate::value::Value;
 /// ```
 pub trait ToArg {
     /// Appends this value's argument(s) to `out`.
-    fn write_args(&self, out: &mut Vec<Vec<u8>>);
+    fn write_args(&self, out: &mut ArgBuf);
 
     /// Appends a slice of values. The default writes each element as its own argument(s);
     /// `u8` overrides it so that byte slices are one binary argument.
-    fn write_slice(items: &[Self], out: &mut Vec<Vec<u8>>)
+    fn write_slice(items: &[Self], out: &mut ArgBuf)
     where
         Self: Sized,
     {
@@ -74,9 +77,14 @@ pub trait ToArg {
         }
     }
 
-    /// This value's arguments as a fresh vector.
+    /// This value's arguments as owned vectors.
     fn to_args(&self) -> Vec<Vec<u8>> {
-        let mut out = Vec::new();
+        self.to_arg_buf().to_vecs()
+    }
+
+    /// This value's arguments in a fresh [`ArgBuf`].
+    fn to_arg_buf(&self) -> ArgBuf {
+        let mut out = ArgBuf::new();
         self.write_args(&mut out);
         out
     }
@@ -90,27 +98,27 @@ pub trait ToArg {
 /// `&[("a", "1")]`, `vec![(k, v)]` and `&HashMap<K, V>` (whose items are `(&K, &V)`) all work.
 pub trait ToPair {
     /// Writes the first element, then the second.
-    fn write_pair(&self, out: &mut Vec<Vec<u8>>);
+    fn write_pair(&self, out: &mut ArgBuf);
     /// Writes the second element, then the first (ZADD's `score member`).
-    fn write_pair_swapped(&self, out: &mut Vec<Vec<u8>>);
+    fn write_pair_swapped(&self, out: &mut ArgBuf);
 }
 
 impl<A: ToArg, B: ToArg> ToPair for (A, B) {
-    fn write_pair(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_pair(&self, out: &mut ArgBuf) {
         self.0.write_args(out);
         self.1.write_args(out);
     }
-    fn write_pair_swapped(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_pair_swapped(&self, out: &mut ArgBuf) {
         self.1.write_args(out);
         self.0.write_args(out);
     }
 }
 
 impl<T: ToPair + ?Sized> ToPair for &T {
-    fn write_pair(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_pair(&self, out: &mut ArgBuf) {
         (**self).write_pair(out)
     }
-    fn write_pair_swapped(&self, out: &mut Vec<Vec<u8>>) {
+    fn write_pair_swapped(&self, out: &mut ArgBuf) {
         (**self).write_pair_swapped(out)
     }
 }
