@@ -36,7 +36,31 @@ fn model_sort(v: &mut [(f64, Vec<u8>)]) {
     v.sort_by(|a, b| cmp_key(a.0, &a.1, b.0, &b.1));
 }
 
+/// The position hints: every item's names the chunk holding it, every live chunk's handle
+/// places it where it is, and the free handles place nothing.
+fn check_hints(idx: &OrderIndex) {
+    for (c, ch) in idx.chunks.iter().enumerate() {
+        assert_eq!(
+            idx.place[ch.handle as usize], c as u32,
+            "chunk {c}'s handle"
+        );
+        for &id in &ch.ids {
+            assert_eq!(
+                idx.hint[id as usize], ch.handle,
+                "hint of id {id} in chunk {c}"
+            );
+        }
+    }
+    for &h in &idx.free_handles {
+        assert_eq!(idx.place[h as usize], NO_HANDLE, "free handle {h}");
+    }
+    let live = idx.place.iter().filter(|&&p| p != NO_HANDLE).count();
+    assert_eq!(live, idx.chunks.len());
+    assert_eq!(live + idx.free_handles.len(), idx.place.len());
+}
+
 fn check(idx: &OrderIndex, reg: &Reg, model: &[(f64, Vec<u8>)]) {
+    check_hints(idx);
     assert_eq!(idx.len(), model.len());
     let got: Vec<(f64, Vec<u8>)> = idx
         .iter(reg)
@@ -157,6 +181,13 @@ proptest! {
                     idx.renumber(&mut []);
                 }
             }
+            // After every operation: inserts, removals, splits, merges, renumbering.
+            check_hints(&idx);
+            if let Some((s, m)) = model.first() {
+                let id = reg.id_of(m).unwrap();
+                prop_assert_eq!(idx.find_hinted(id).map(|(c, p)| idx.prefix(c) + p), Some(0));
+                prop_assert_eq!(idx.rank(*s, id, &reg), Some(0));
+            }
         }
         check(&idx, &reg, &model);
         for (r, (s, m)) in model.iter().enumerate() {
@@ -209,7 +240,9 @@ fn large_sequential_and_bulk() {
     assert_eq!(rank(&idx, &reg, 0.0, b"00100"), Some(1));
     assert_eq!(rank(&idx, &reg, 99.0, b"09999"), Some(9_999));
     let sorted: Vec<Item> = (0..idx.len()).filter_map(|r| idx.get(r)).collect();
+    check_hints(&idx);
     let bulk = OrderIndex::from_sorted(sorted.clone(), &reg);
+    check_hints(&bulk);
     assert_eq!(
         (0..bulk.len())
             .filter_map(|r| bulk.get(r))
