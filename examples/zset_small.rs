@@ -26,6 +26,9 @@ fn cpu_now() -> std::time::Duration {
 }
 
 const N: usize = 128;
+
+/// A timed command: its name, its bytes and the argument before the member (see [`time`]).
+type Case = (&'static str, &'static [u8], Option<&'static [u8]>);
 const CALLS: usize = 200_000;
 
 fn build(r: &Redis, key: &[u8]) {
@@ -73,7 +76,7 @@ fn main() {
         assert_eq!(enc, emu::Value::Bulk(want.as_bytes().to_vec()));
     }
     let members: Vec<Vec<u8>> = (0..N).map(|j| format!("member-{j}").into_bytes()).collect();
-    let cases: [(&str, &[u8], Option<&[u8]>); 3] = [
+    let cases: [Case; 3] = [
         ("ZSCORE", b"ZSCORE", None),
         ("ZADD update", b"ZADD", Some(b"score")),
         ("ZINCRBY 1", b"ZINCRBY", Some(b"1")),

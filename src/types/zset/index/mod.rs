@@ -26,12 +26,21 @@
 //!   64-byte-aligned pair of cache lines: a search inside a chunk reads the pivots, then
 //!   one short segment, instead of probing the whole chunk;
 //! * a Fenwick (binary indexed) tree over chunk lengths, giving the number of items before
-//!   a chunk (rank) and the chunk holding the k-th item (select) in O(log C).
+//!   a chunk (rank) and the chunk holding the k-th item (select) in O(log C);
+//! * position hints: `hint[id]` names the chunk holding item `id` by the chunk's *handle*,
+//!   a name it keeps while chunks before it split, merge or go (`place[handle]` is its
+//!   current position). A hint changes only when its item moves to another chunk: the
+//!   moved half of a split, the absorbed chunk of a merge, bulk builds and renumbering
+//!   rename them all (4 bytes per member).
 //!
-//! ZRANK knows the member's score and slot (from the dict), so it finds the chunk that
-//! must hold it and the first item with that score there; when no other item of the chunk
-//! shares the score that is the item, otherwise the run of equal scores is scanned for its
-//! id. Member bytes are read only for chunks whose last score equals the score.
+//! ZRANK knows the member's slot (from the dict), so its hint gives the chunk, whose ids
+//! (at most 1 KiB, contiguous, fetched together) are scanned for it: rank = items before
+//! the chunk + position. The search by score it replaces read the chunk's pivot block and
+//! then one of its segments, two dependent cache misses at 1 M members. Removal finds its
+//! item the same way. A hint is checked (the chunk must hold the id) before it is used, and
+//! the search by score stays as the fallback: when no other item of the chunk shares the
+//! score, the first item with that score is the one, otherwise the run of equal scores is
+//! scanned for its id; member bytes are read only for chunks whose last score equals it.
 //!
 //! Capacity: a chunk that splits gives back the spare capacity of the half it keeps, so
 //! a set filled in order (timestamps, counters) keeps its full chunks exactly sized.
