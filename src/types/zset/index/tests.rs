@@ -108,6 +108,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (any::<i8>(), any::<u8>()).prop_map(|(s, m)| Op::Remove(s, m)),
         1 => any::<u16>().prop_map(Op::RemoveAt),
         1 => (any::<u16>(), 0u16..300).prop_map(|(a, n)| Op::RemoveRange(a, n)),
+        // Short ranges: chunks shrink below MIN_CHUNK with neighbours left to merge with.
+        1 => (any::<u16>(), 0u16..30).prop_map(|(a, n)| Op::RemoveRange(a, n)),
         1 => Just(Op::Compact),
     ]
 }
@@ -281,4 +283,32 @@ fn in_order_fill_keeps_chunks_exact() {
         assert_eq!(ch.ids.capacity(), ch.len());
     }
     assert!(idx.item_bytes() <= 5_000 * 12 + MAX_CHUNK * 12);
+}
+
+/// A split names a new chunk and a merge moves items into their left neighbour's: the
+/// moved items' hints follow (the model test reaches merges rarely; this one forces them).
+#[test]
+fn hints_follow_splits_and_merges() {
+    let mut idx = OrderIndex::new();
+    let mut reg = Reg::default();
+    for i in 0..100u32 {
+        let id = reg.add(format!("m{i:03}").as_bytes());
+        idx.insert(i as f64, id, &reg);
+    }
+    assert!(idx.chunks.len() > 2, "splits happened");
+    check_hints(&idx);
+    let before = idx.chunks.len();
+    for k in 0..60 {
+        // From the front, then from the middle: chunks shrink below MIN_CHUNK and merge.
+        let r = if k % 2 == 0 { 0 } else { idx.len() / 2 };
+        let it = idx.remove_at(r, &reg).unwrap();
+        reg.0[it.id as usize] = None;
+        check_hints(&idx);
+    }
+    assert!(idx.chunks.len() < before, "merges happened");
+    for r in 0..idx.len() {
+        let it = idx.get(r).unwrap();
+        assert_eq!(idx.rank_of_present(it.score, it.id, &reg), Some(r));
+        assert_eq!(idx.find_hinted(it.id).map(|(c, p)| idx.prefix(c) + p), Some(r));
+    }
 }
