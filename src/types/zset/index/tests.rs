@@ -309,6 +309,9 @@ fn hints_follow_splits_and_merges() {
     for r in 0..idx.len() {
         let it = idx.get(r).unwrap();
         assert_eq!(idx.rank_of_present(it.score, it.id, &reg), Some(r));
-        assert_eq!(idx.find_hinted(it.id).map(|(c, p)| idx.prefix(c) + p), Some(r));
+        assert_eq!(
+            idx.find_hinted(it.id).map(|(c, p)| idx.prefix(c) + p),
+            Some(r)
+        );
     }
 }
