@@ -104,12 +104,12 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => (any::<i8>(), any::<u8>()).prop_map(|(s, m)| Op::Insert(s, m)),
+        12 => (any::<i8>(), any::<u8>()).prop_map(|(s, m)| Op::Insert(s, m)),
         2 => (any::<i8>(), any::<u8>()).prop_map(|(s, m)| Op::Remove(s, m)),
-        1 => any::<u16>().prop_map(Op::RemoveAt),
+        4 => any::<u16>().prop_map(Op::RemoveAt),
         1 => (any::<u16>(), 0u16..300).prop_map(|(a, n)| Op::RemoveRange(a, n)),
         // Short ranges: chunks shrink below MIN_CHUNK with neighbours left to merge with.
-        1 => (any::<u16>(), 0u16..30).prop_map(|(a, n)| Op::RemoveRange(a, n)),
+        3 => (any::<u16>(), 0u16..30).prop_map(|(a, n)| Op::RemoveRange(a, n)),
         1 => Just(Op::Compact),
     ]
 }
@@ -131,6 +131,10 @@ proptest! {
         let mut idx = OrderIndex::new();
         let mut reg = Reg::default();
         let mut model: Vec<(f64, Vec<u8>)> = Vec::new();
+        // Start from a set of several chunks (every member the ops can name), so that
+        // removals shrink chunks that have neighbours: splits and merges both happen.
+        let mut ops = ops;
+        ops.splice(0..0, (0..=255u8).map(|m| Op::Insert(m.wrapping_mul(7) as i8, m)));
         for op in ops {
             match op {
                 Op::Insert(s, m) => {
