@@ -26,12 +26,21 @@
 //!   64-byte-aligned pair of cache lines: a search inside a chunk reads the pivots, then
 //!   one short segment, instead of probing the whole chunk;
 //! * a Fenwick (binary indexed) tree over chunk lengths, giving the number of items before
-//!   a chunk (rank) and the chunk holding the k-th item (select) in O(log C).
+//!   a chunk (rank) and the chunk holding the k-th item (select) in O(log C);
+//! * position hints: `hint[id]` names the chunk holding item `id` by the chunk's *handle*,
+//!   a name it keeps while chunks before it split, merge or go (`place[handle]` is its
+//!   current position). A hint changes only when its item moves to another chunk: the
+//!   moved half of a split, the absorbed chunk of a merge, bulk builds and renumbering
+//!   rename them all (4 bytes per member).
 //!
-//! ZRANK knows the member's score and slot (from the dict), so it finds the chunk that
-//! must hold it and the first item with that score there; when no other item of the chunk
-//! shares the score that is the item, otherwise the run of equal scores is scanned for its
-//! id. Member bytes are read only for chunks whose last score equals the score.
+//! ZRANK knows the member's slot (from the dict), so its hint gives the chunk, whose ids
+//! (at most 1 KiB, contiguous, fetched together) are scanned for it: rank = items before
+//! the chunk + position. The search by score it replaces read the chunk's pivot block and
+//! then one of its segments, two dependent cache misses at 1 M members. Removal finds its
+//! item the same way. A hint is checked (the chunk must hold the id) before it is used, and
+//! the search by score stays as the fallback: when no other item of the chunk shares the
+//! score, the first item with that score is the one, otherwise the run of equal scores is
+//! scanned for its id; member bytes are read only for chunks whose last score equals it.
 //!
 //! Capacity: a chunk that splits gives back the spare capacity of the half it keeps, so
 //! a set filled in order (timestamps, counters) keeps its full chunks exactly sized.
@@ -167,6 +176,9 @@ impl KeyHead {
 struct Chunk {
     scores: Vec<f64>,
     ids: Vec<u32>,
+    /// The chunk's stable name, see [`OrderIndex::place`]: it keeps it while chunks before
+    /// it come and go, so the position hints naming it stay true.
+    handle: u32,
 }
 
 impl Chunk {
@@ -233,6 +245,7 @@ impl Chunk {
         let right = Chunk {
             scores: self.scores.split_off(at),
             ids: self.ids.split_off(at),
+            handle: NO_HANDLE,
         };
         self.scores.shrink_to_fit();
         self.ids.shrink_to_fit();
@@ -251,6 +264,21 @@ impl Chunk {
                 .zip(self.ids.drain(from..to))
                 .map(|(score, id)| Item { score, id }),
         );
+    }
+
+    /// Position of the item `id` in the chunk. Blocks of 32 ids (two cache lines) are
+    /// tested whole for the id (no exit inside a block, so the compiler vectorises the test
+    /// and the block's loads go out together), and only the block holding it is searched
+    /// for the position; a chunk's ids are at most 1 KiB, contiguous.
+    #[inline]
+    fn position_of(&self, id: u32) -> Option<usize> {
+        const BLOCK: usize = 32;
+        for (b, blk) in self.ids.chunks(BLOCK).enumerate() {
+            if blk.iter().fold(false, |hit, &x| hit | (x == id)) {
+                return blk.iter().position(|&x| x == id).map(|k| b * BLOCK + k);
+            }
+        }
+        None
     }
 
     /// Position of the item `id` in the run of items scored `score` starting at `lo`.
@@ -276,7 +304,20 @@ pub struct OrderIndex {
     /// Fenwick tree over chunk lengths, 1-based (`tree[0]` unused), `chunks.len() + 1` long.
     tree: Vec<usize>,
     len: usize,
+    /// Position hints, by item id: `hint[id]` is the handle of the chunk holding item `id`
+    /// (anything for ids not in the index). Kept true on every move between chunks
+    /// (split, merge, bulk build, renumbering); lookups still check the chunk holds the id
+    /// and fall back to the search when not.
+    hint: Vec<u32>,
+    /// By chunk handle: the chunk's current position in `chunks` (`NO_HANDLE` for a
+    /// free handle).
+    place: Vec<u32>,
+    /// Handles of dropped chunks, for reuse.
+    free_handles: Vec<u32>,
 }
+
+/// No chunk (a free handle's place, a chunk not yet named).
+const NO_HANDLE: u32 = u32::MAX;
 
 impl OrderIndex {
     /// An empty index.
@@ -307,6 +348,9 @@ impl OrderIndex {
             pivots: Vec::new(),
             tree: Vec::new(),
             len,
+            hint: Vec::new(),
+            place: Vec::new(),
+            free_handles: Vec::new(),
         };
         out.rebuild(keys);
         out
@@ -339,6 +383,7 @@ impl OrderIndex {
             + self.last_heads.capacity() * std::mem::size_of::<KeyHead>()
             + self.pivots.capacity() * std::mem::size_of::<Pivots>()
             + self.tree.capacity() * 8
+            + (self.hint.capacity() + self.place.capacity() + self.free_handles.capacity()) * 4
     }
 
     /// Number of chunks (memory accounting samples chunks rather than walking them all).
@@ -415,6 +460,59 @@ impl OrderIndex {
         self.pivots.clear();
         self.pivots.extend(self.chunks.iter().map(Self::pivots_of));
         self.rebuild_tree();
+        self.rename_chunks();
+    }
+
+    /// Names chunk `c` `h` and points the hints of its items at it.
+    fn name_chunk(&mut self, c: usize, h: u32) {
+        let ch = &mut self.chunks[c];
+        ch.handle = h;
+        let top = ch.ids.iter().copied().max().map_or(0, |m| m as usize + 1);
+        if self.hint.len() < top {
+            self.hint.resize(top, NO_HANDLE);
+        }
+        for &id in &ch.ids {
+            self.hint[id as usize] = h;
+        }
+    }
+
+    /// Gives every chunk a fresh handle, its position, and recomputes all hints (bulk
+    /// builds and renumbering: O(n), like them).
+    fn rename_chunks(&mut self) {
+        self.hint.clear();
+        self.free_handles.clear();
+        self.place = (0..self.chunks.len() as u32).collect();
+        for c in 0..self.chunks.len() {
+            self.name_chunk(c, c as u32);
+        }
+    }
+
+    /// A handle for a new chunk.
+    fn new_handle(&mut self) -> u32 {
+        match self.free_handles.pop() {
+            Some(h) => h,
+            None => {
+                self.place.push(NO_HANDLE);
+                (self.place.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Records the positions of the chunks from `from` on (after chunks were inserted or
+    /// removed before them): O(C), as the summaries' shift that comes with it.
+    fn fix_places(&mut self, from: usize) {
+        for (c, ch) in self.chunks.iter().enumerate().skip(from) {
+            self.place[ch.handle as usize] = c as u32;
+        }
+    }
+
+    /// The chunk the hint of `id` names, if it holds `id`, and the item's position in it.
+    #[inline]
+    fn find_hinted(&self, id: u32) -> Option<(usize, usize)> {
+        let h = *self.hint.get(id as usize)?;
+        let c = *self.place.get(h as usize)? as usize;
+        let pos = self.chunks.get(c)?.position_of(id)?;
+        Some((c, pos))
     }
 
     /// Recomputes the Fenwick tree from the chunk lengths: O(C), reading only the chunk
@@ -433,30 +531,48 @@ impl OrderIndex {
         }
     }
 
-    /// Inserts a chunk at position `at` with its summaries (the tree is left to the caller).
+    /// Inserts a chunk at position `at` with its summaries, under a new handle that its
+    /// items' hints name (the tree is left to the caller).
     fn insert_chunk<M: Members + ?Sized>(&mut self, at: usize, ch: Chunk, keys: &M) {
         self.lasts.insert(at, ch.last_score());
         self.last_heads.insert(at, Self::last_head(&ch, keys));
         self.pivots.insert(at, Self::pivots_of(&ch));
         self.chunks.insert(at, ch);
+        let h = self.new_handle();
+        self.name_chunk(at, h);
+        self.fix_places(at);
     }
 
-    /// Removes the chunks in `range` with their summaries (the tree is left to the caller).
+    /// Removes the chunks in `range` with their summaries and frees their handles (the
+    /// tree is left to the caller).
     fn remove_chunks(&mut self, range: std::ops::Range<usize>) {
         self.lasts.drain(range.clone());
         self.last_heads.drain(range.clone());
         self.pivots.drain(range.clone());
-        self.chunks.drain(range);
+        let from = range.start;
+        for ch in self.chunks.drain(range) {
+            self.place[ch.handle as usize] = NO_HANDLE;
+            self.free_handles.push(ch.handle);
+        }
+        self.fix_places(from);
     }
 
-    /// Merges chunk `b` into chunk `b - 1` (the tree is left to the caller).
+    /// Merges chunk `b` into chunk `b - 1`, whose handle the moved items' hints take
+    /// (the tree is left to the caller).
     fn merge_into_prev<M: Members + ?Sized>(&mut self, b: usize, keys: &M) {
         let right = self.chunks.remove(b);
         self.lasts.remove(b);
         self.last_heads.remove(b);
         self.pivots.remove(b);
+        let h = self.chunks[b - 1].handle;
+        for &id in &right.ids {
+            self.hint[id as usize] = h;
+        }
+        self.place[right.handle as usize] = NO_HANDLE;
+        self.free_handles.push(right.handle);
         self.chunks[b - 1].append(right);
         self.touch(b - 1, keys);
+        self.fix_places(b);
     }
 
     /// Appends a Fenwick node for a new last chunk of length `n`.
@@ -560,6 +676,7 @@ impl OrderIndex {
         self.len += 1;
         if self.chunks[c].len() < MAX_CHUNK {
             self.chunks[c].insert(pos, item);
+            self.set_hint(id, self.chunks[c].handle);
             self.touch(c, keys);
             self.fen_add(c, 1);
             return;
@@ -579,6 +696,7 @@ impl OrderIndex {
             c + 1
         };
         self.chunks[target].insert(pos, item);
+        self.set_hint(id, self.chunks[target].handle);
         self.touch(c, keys);
         self.touch(c + 1, keys);
         if c + 2 == self.chunks.len() {
@@ -595,9 +713,22 @@ impl OrderIndex {
         }
     }
 
-    /// The (chunk, offset) of item `id` scored `score`.
+    /// Points the hint of `id` at the chunk named `h`.
+    #[inline]
+    fn set_hint(&mut self, id: u32, h: u32) {
+        let i = id as usize;
+        if self.hint.len() <= i {
+            self.hint.resize(i + 1, NO_HANDLE);
+        }
+        self.hint[i] = h;
+    }
+
+    /// The (chunk, offset) of item `id` scored `score`: through its hint, else by search.
     #[inline]
     fn find<M: Members + ?Sized>(&self, score: f64, id: u32, keys: &M) -> Option<(usize, usize)> {
+        if let Some((c, pos)) = self.find_hinted(id) {
+            return (self.chunks[c].scores[pos] == score).then_some((c, pos));
+        }
         let c = self.chunk_for(score, keys.member(id), keys);
         let ch = self.chunks.get(c)?;
         let lo = self.chunk_partition_score(c, |s| s < score);
@@ -728,14 +859,21 @@ impl OrderIndex {
     }
 
     /// [`OrderIndex::rank`] for an item the caller knows is present with exactly this
-    /// score (the owner's dict says so): when no other item of its chunk shares the score,
-    /// the rank is known without reading the ids (one cache line fewer at 1 M members).
+    /// score (the owner's dict says so). Its hint names its chunk, whose ids are scanned
+    /// for it: the rank is the chunk's prefix plus the position. (The search by score
+    /// reads the chunk's pivot block, then one of its segments — two dependent cache misses
+    /// at 1 M members where the scan of the chunk's ids, all fetched at once, is one.)
+    /// Without a usable hint, the search: when no other item of its chunk shares the
+    /// score, the rank is known without reading the ids.
     pub fn rank_of_present<M: Members + ?Sized>(
         &self,
         score: f64,
         id: u32,
         keys: &M,
     ) -> Option<usize> {
+        if let Some((c, pos)) = self.find_hinted(id) {
+            return Some(self.prefix(c) + pos);
+        }
         let c = self.chunk_for(score, keys.member(id), keys);
         let ch = self.chunks.get(c)?;
         let lo = self.chunk_partition_score(c, |s| s < score);
@@ -854,6 +992,7 @@ impl OrderIndex {
             ch.ids.iter_mut().for_each(new);
         }
         extra.iter_mut().for_each(new);
+        self.rename_chunks();
     }
 
     /// Drops everything.
