@@ -514,3 +514,51 @@ fn ranges_on_a_large_skiplist_set() {
         bulks(&["m0009", "m1990"])
     );
 }
+
+/// Lex ranges over a skiplist-encoded set whose scores differ (outside what lex ranges are
+/// for): the listpack form answers exactly as Redis (a walk from the head); the skiplist
+/// form walks a small set from the head too — where Redis's search ends unless one of its
+/// random upper levels skips ahead — and ZREMRANGEBYLEX does not first check the range
+/// against the first and last members, as `zslDeleteRangeByLex` does not. Redis's own
+/// answer on a skiplist depends on its node levels, so this is checked against the walk,
+/// not against a server.
+#[test]
+fn lex_ranges_over_mixed_scores_walk_from_the_head() {
+    for listpack_entries in ["128", "0"] {
+        let mut t = T::new(2);
+        t.ok(&[
+            "CONFIG",
+            "SET",
+            "zset-max-listpack-entries",
+            listpack_entries,
+        ]);
+        // In order: a, 1, d — "1" sorts before "a" as bytes.
+        t.ok(&["ZADD", "z", "-1", "a", "5", "1", "inf", "d"]);
+        let enc = if listpack_entries == "0" {
+            "skiplist"
+        } else {
+            "listpack"
+        };
+        assert_eq!(t.ok(&["OBJECT", "ENCODING", "z"]), Value::bulk(enc));
+        if enc == "listpack" {
+            // (On a skiplist Redis answers these by its node levels: 0 or 3, nothing or
+            // "a", "1", from one run to the next.)
+            assert_eq!(t.ok(&["ZLEXCOUNT", "z", "[a", "[a"]), i(2));
+            assert_eq!(t.ok(&["ZRANGEBYLEX", "z", "[a", "[a"]), bulks(&["a", "1"]));
+        }
+        // a is in range, then 1 (≤ "a"), then d stops the walk.
+        assert_eq!(t.ok(&["ZREMRANGEBYLEX", "z", "[a", "[a"]), i(2), "{enc}");
+        assert_eq!(t.ok(&["ZRANGE", "z", "0", "-1"]), bulks(&["d"]));
+        // The last member ("b") is below the minimum: the listpack's range check finds
+        // nothing; the skiplist's deletion has no such check and deletes from c on (what
+        // Redis answers in most runs).
+        t.ok(&["DEL", "z"]);
+        t.ok(&["ZADD", "z", "1", "c", "2", "d", "3", "b"]);
+        let deleted = if listpack_entries == "0" { 3 } else { 0 };
+        assert_eq!(
+            t.ok(&["ZREMRANGEBYLEX", "z", "[c", "+"]),
+            i(deleted),
+            "{enc}"
+        );
+    }
+}

@@ -623,10 +623,46 @@ impl ZSet {
         }
         let pos = match &self.repr {
             Repr::Pack(p) => p.pairs().position(|(_, m, _)| r.gte_min(m))?,
-            Repr::Full(f) => f.index.partition_point(|_, m| !r.gte_min(m), &f.dict),
+            Repr::Full(f) => self.lex_flip(f, |m| !r.gte_min(m)),
         };
         let (m, _) = self.get_by_rank(pos)?;
         r.lte_max(m).then_some(pos)
+    }
+
+    /// Where ZREMRANGEBYLEX starts deleting: for a listpack [`ZSet::lex_first`]; for a
+    /// skiplist the first element not below the minimum, without the range checks, as
+    /// Redis's `zslDeleteRangeByLex` (they differ only when scores differ). None when
+    /// nothing would be deleted.
+    pub fn lex_delete_start(&self, r: &LexRange) -> Option<usize> {
+        match &self.repr {
+            Repr::Pack(_) => self.lex_first(r),
+            Repr::Full(f) => {
+                let pos = self.lex_flip(f, |m| !r.gte_min(m));
+                let (m, _) = self.get_by_rank(pos)?;
+                r.lte_max(m).then_some(pos)
+            }
+        }
+    }
+
+    /// The first rank of a skiplist-encoded set for which `before(member)` is false. Under
+    /// one score (what lex ranges are for) the members are in order and `before` is
+    /// monotone: a binary search. With different scores it need not be, and Redis's
+    /// skiplist search ends where its bottom level's walk from the head does unless an
+    /// upper level skips ahead — rarely, in a small set: a small set is walked from the head
+    /// (a large one with mixed scores gets the binary search's answer; Redis's own depends
+    /// on its random node levels there).
+    fn lex_flip(&self, f: &Full, before: impl Fn(&[u8]) -> bool) -> usize {
+        const WALK_MAX: usize = 512;
+        let len = self.len();
+        let one_score = match (self.get_by_rank(0), self.get_by_rank(len.wrapping_sub(1))) {
+            (Some((_, a)), Some((_, b))) => a == b,
+            _ => true,
+        };
+        if one_score || len > WALK_MAX {
+            f.index.partition_point(|_, m| before(m), &f.dict)
+        } else {
+            self.iter().position(|(m, _)| !before(m)).unwrap_or(len)
+        }
     }
 
     /// Rank of the first element of a backward walk over a lex range.
@@ -637,10 +673,7 @@ impl ZSet {
         let last = self.len() - 1;
         let pos = match &self.repr {
             Repr::Pack(_) => last - self.iter_rev_from(last).position(|(m, _)| r.lte_max(m))?,
-            Repr::Full(f) => f
-                .index
-                .partition_point(|_, m| r.lte_max(m), &f.dict)
-                .checked_sub(1)?,
+            Repr::Full(f) => self.lex_flip(f, |m| r.lte_max(m)).checked_sub(1)?,
         };
         let (m, _) = self.get_by_rank(pos)?;
         r.gte_min(m).then_some(pos)

@@ -247,7 +247,7 @@ fn zremrange_generic(ctx: &mut Ctx, key: &[u8], range: RemRange, event: &str) ->
             }
             None => (0, 0),
         },
-        RemRange::Lex(r) => match z.lex_first(r) {
+        RemRange::Lex(r) => match z.lex_delete_start(r) {
             Some(first) => {
                 let n = z.iter_from(first).take_while(|(m, _)| r.lte_max(m)).count();
                 (first, first + n)
