@@ -17,6 +17,9 @@ pub struct Ctx<'a> {
     pub session: &'a mut Session,
     /// Command time snapshot (Unix ms): every expiry decision of one command uses it.
     pub now: u64,
+    /// The dispatcher's clock reading when the command started (a script's busy watch
+    /// starts from it rather than reading the clock again).
+    pub started: std::time::Instant,
     rewritten: Option<Vec<Vec<Vec<u8>>>>,
     no_touch: bool,
     /// Lookups count in INFO `keyspace_hits` / `keyspace_misses` (set by the dispatcher,
@@ -45,6 +48,7 @@ impl<'a> Ctx<'a> {
             store,
             session,
             now,
+            started,
             rewritten: None,
             no_touch: false,
             keyspace_stats: false,

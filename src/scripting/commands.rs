@@ -242,6 +242,7 @@ pub(crate) fn prepare_and_run(
             function,
             read_only,
             allow_oom: flags & script_flags::ALLOW_OOM != 0,
+            started: ctx.started,
         },
     )
 }

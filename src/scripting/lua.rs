@@ -417,7 +417,7 @@ impl State {
         }
 
         // The watch: timed out past busy-reply-threshold, stoppable by SCRIPT KILL.
-        store.busy.start(call.function);
+        store.busy.start(call.function, call.started);
         let cell: &RunCell = &self.cell;
         let (lua, runner) = (&self.lua, self.runner);
         let outcome = cell.enter(store, session, call.read_only, call.allow_oom, || {
@@ -487,6 +487,8 @@ pub struct Call<'a> {
     pub read_only: bool,
     /// `allow-oom`: denyoom commands run even over `maxmemory`.
     pub allow_oom: bool,
+    /// When the command running the script started (the busy watch counts from there).
+    pub started: std::time::Instant,
 }
 
 /// An error a Rust primitive raises: Redis raises a `{err=…}` table from its C API
