@@ -436,10 +436,11 @@ impl State {
         let reply = match outcome {
             Ok(Outcome::Simple(v)) => v,
             Ok(Outcome::Stack(true, v)) => convert::from_lua(v, script_resp),
-            Ok(Outcome::Stack(false, v)) => convert::error_reply(v, call.name),
+            Ok(Outcome::Stack(false, v)) => convert::error_reply(v, &call.name_text()),
             Err(e) => Value::Error(crate::engine::sanitize(&format!(
                 "ERR Error running script {}, {}",
-                call.name, e
+                call.name_text(),
+                e
             ))),
         };
         // Redis runs a GC step of 50 KB every 50 scripts (LUA_GC_CYCLE_PERIOD), so that
@@ -474,8 +475,9 @@ struct Saved {
 
 /// What a run needs besides the function.
 pub struct Call<'a> {
-    /// The script's name in error messages (its SHA1).
-    pub name: &'a str,
+    /// The script's name in error messages: an EVAL script's SHA1 (as EVALSHA sent it,
+    /// in either case: see [`Call::name_text`]) or a function's name.
+    pub name: &'a [u8],
     /// KEYS.
     pub keys: &'a [&'a [u8]],
     /// ARGV.
@@ -489,6 +491,19 @@ pub struct Call<'a> {
     pub allow_oom: bool,
     /// When the command running the script started (the busy watch counts from there).
     pub started: std::time::Instant,
+}
+
+impl Call<'_> {
+    /// The script's name as error messages give it: a SHA1 in lowercase (Redis copies
+    /// EVALSHA's argument lowercased), a function's name as it is. Made only when an
+    /// error needs it.
+    fn name_text(&self) -> String {
+        let mut name = String::from_utf8_lossy(self.name).into_owned();
+        if !self.function {
+            name.make_ascii_lowercase();
+        }
+        name
+    }
 }
 
 /// An error a Rust primitive raises: Redis raises a `{err=…}` table from its C API
