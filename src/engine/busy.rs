@@ -160,10 +160,12 @@ pub struct RunningFunction {
 }
 
 impl Busy {
-    /// A script (or function) starts running.
-    pub fn start(&self, function: bool) {
+    /// A script (or function) starts running; `since` is when its command started (the
+    /// dispatcher's clock reading: the threshold counts from there, as Redis's from its
+    /// own reading at the script's start).
+    pub fn start(&self, function: bool, since: Instant) {
         *self.st.lock() = State {
-            since: Some(Instant::now()),
+            since: Some(since),
             function,
             ..State::default()
         };
@@ -591,7 +593,7 @@ mod tests {
     fn kill_rules_follow_redis() {
         let b = Busy::default();
         assert_eq!(b.kill(false).unwrap_err().message(), not_busy().message());
-        b.start(false);
+        b.start(false, Instant::now());
         // Not timed out yet: SCRIPT KILL only reaches a timed-out script.
         assert!(b.kill(false).is_err());
         assert!(!b.check(0));
@@ -604,7 +606,7 @@ mod tests {
         assert!(b.check(1));
         let _ = b.finish();
         assert!(!b.timed_out());
-        b.start(true);
+        b.start(true, Instant::now());
         b.note_write();
         std::thread::sleep(Duration::from_millis(25));
         b.check(1);

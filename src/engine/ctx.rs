@@ -17,6 +17,9 @@ pub struct Ctx<'a> {
     pub session: &'a mut Session,
     /// Command time snapshot (Unix ms): every expiry decision of one command uses it.
     pub now: u64,
+    /// The dispatcher's clock reading when the command started (a script's busy watch
+    /// starts from it rather than reading the clock again).
+    pub started: std::time::Instant,
     rewritten: Option<Rewritten>,
     /// Indexes into `rewritten` of the effects for the log only ([`Ctx::propagate_log_only`]).
     log_only: Vec<usize>,
@@ -50,6 +53,7 @@ impl<'a> Ctx<'a> {
             store,
             session,
             now,
+            started,
             rewritten: None,
             log_only: Vec::new(),
             no_touch: false,

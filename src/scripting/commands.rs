@@ -139,20 +139,16 @@ pub(crate) fn eval_keys(argv: &[&[u8]]) -> Vec<usize> {
 fn eval_generic(ctx: &mut Ctx, argv: &[&[u8]], by_sha: bool, ro: bool) -> Result<Value> {
     let n = numkeys(argv)?;
     let mut state = take_state(ctx)?;
-    // The script's name in error messages: its SHA1 in lowercase (Redis copies EVALSHA's
-    // argument lowercased).
-    let mut name = [0u8; 40];
+    // The script's name in error messages: its SHA1 (EVALSHA's argument as sent; the run
+    // lowercases it when an error names it, as Redis copies it lowercased).
+    let mut sha = [0u8; 40];
     let script = if by_sha {
-        state.scripts.get(argv[1]).map(|s| {
-            name.copy_from_slice(argv[1]);
-            name.make_ascii_lowercase();
-            (s.func, s.flags)
-        })
+        state.scripts.get(argv[1]).map(|s| (s.func, s.flags))
     } else {
         match load(&mut state, argv[1]) {
-            Ok(sha) => {
-                name.copy_from_slice(sha.as_bytes());
-                state.scripts.get(sha.as_bytes()).map(|s| (s.func, s.flags))
+            Ok(hex) => {
+                sha.copy_from_slice(hex.as_bytes());
+                state.scripts.get(hex.as_bytes()).map(|s| (s.func, s.flags))
             }
             Err(e) => {
                 put_state(ctx, state);
@@ -167,7 +163,7 @@ fn eval_generic(ctx: &mut Ctx, argv: &[&[u8]], by_sha: bool, ro: bool) -> Result
             "NOSCRIPT No matching script. Please use EVAL.",
         ));
     };
-    let name = std::str::from_utf8(&name).unwrap_or_default();
+    let name: &[u8] = if by_sha { argv[1] } else { &sha };
     let reply = prepare_and_run(
         ctx,
         &mut state,
@@ -194,7 +190,7 @@ pub(crate) fn prepare_and_run(
     state: &mut State,
     func: FnRef,
     flags: u32,
-    name: &str,
+    name: &[u8],
     keys: &[&[u8]],
     args: &[&[u8]],
     ro_command: bool,
@@ -242,6 +238,7 @@ pub(crate) fn prepare_and_run(
             function,
             read_only,
             allow_oom: flags & script_flags::ALLOW_OOM != 0,
+            started: ctx.started,
         },
     )
 }

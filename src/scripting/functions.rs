@@ -695,7 +695,7 @@ fn fcall_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) -> Result<Value> {
         &mut engine.state,
         func,
         flags,
-        &name,
+        name.as_bytes(),
         &argv[3..3 + n],
         &argv[3 + n..],
         ro,

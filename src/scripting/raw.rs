@@ -920,7 +920,8 @@ fn script_call(
     {
         return Err("Script attempted to access a non local key in a cluster node".into());
     }
-    if spec.has(flags::WRITE) {
+    if spec.has(flags::WRITE) && !rc.wrote {
+        // (Once per run: the busy state's flag, read by SCRIPT KILL, is behind a lock.)
         rc.wrote = true;
         store.busy.note_write();
     }

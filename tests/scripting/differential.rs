@@ -466,6 +466,15 @@ fn cases() -> Vec<Vec<Vec<String>>> {
     ];
     many.extend((1..=20000).map(|i| i.to_string()));
     out.push(vec![many]);
+    // Errors name the script by its SHA1 in lowercase, however EVALSHA spelled it.
+    out.push(vec![
+        cmd(&["SCRIPT", "LOAD", "return redis.call('nosuchcmd')"]),
+        cmd(&["EVALSHA", "4F5958446B28593DEA988AD0A5603CBD6962DD95", "0"]),
+        cmd(&["EVALSHA", "4f5958446b28593dea988ad0a5603cbd6962dd95", "0"]),
+        cmd(&["SCRIPT", "LOAD", "error('boom')"]),
+        cmd(&["EVALSHA", "82903A0434F1503E152F89C03C9ACD881A0E8150", "0"]),
+        cmd(&["EVALSHA", "82903A0434F1503E152F89c03c9acd881a0e8150", "0"]),
+    ]);
     // A line feed inside a bulk is fine; SCRIPT LOAD's SHA of a known body.
     out.push(vec![
         cmd(&["SCRIPT", "LOAD", "return 'loaded'"]),
