@@ -77,7 +77,7 @@ impl AppendFsync {
 pub struct Kick {
     /// Set at close.
     pub stop: bool,
-    /// Set when the writer swapped in a new window: map the next one ([`Prep`]).
+    /// Set when the writer swapped in a new window: map the next one (`Prep`).
     pub prepare: bool,
 }
 

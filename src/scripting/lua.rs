@@ -476,7 +476,7 @@ struct Saved {
 /// What a run needs besides the function.
 pub struct Call<'a> {
     /// The script's name in error messages: an EVAL script's SHA1 (as EVALSHA sent it,
-    /// in either case: see [`Call::name_text`]) or a function's name.
+    /// in either case: see `Call::name_text`) or a function's name.
     pub name: &'a [u8],
     /// KEYS.
     pub keys: &'a [&'a [u8]],

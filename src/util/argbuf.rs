@@ -1,4 +1,4 @@
-//! [`ArgBuf`], a command's arguments in one flat buffer, and [`CommandBuf`], several
+//! [`ArgBuf`], a command's arguments in one flat buffer, and `CommandBuf`, several
 //! commands in one (the typed API builds into them; the embedded store reads views of them,
 //! the remote backend packs them for redis-rs).
 

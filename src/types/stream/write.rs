@@ -178,7 +178,7 @@ fn as_propagated(
 /// [field value ...]`
 ///
 /// Logged as Redis 7.0 propagates it: the request with the ID added (for `*` / `ms-*`)
-/// and an approximate trim made exact (see [`as_propagated`]).
+/// and an approximate trim made exact (see `as_propagated`).
 pub fn xadd(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let node_entries = ctx.config().stream_node_max_entries;
     let (a, idpos) = parse_add_trim(argv, true, node_entries, ctx.must_obey())?;
@@ -257,7 +257,7 @@ pub fn xadd(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// `XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]`
 ///
 /// Logged (when it removed entries) as Redis 7.0 propagates it: the request, an
-/// approximate trim made exact (see [`as_propagated`]).
+/// approximate trim made exact (see `as_propagated`).
 pub fn xtrim(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let key = argv[1];
     if read_stream(ctx, key)?.is_none() {
