@@ -173,41 +173,42 @@ fn scratch_dir(what: &str) -> std::path::PathBuf {
 }
 
 /// The URL of the shared redis-server (`remote+redis://127.0.0.1:PORT`), started on first
-/// use; None after a skip.
+/// use; None after a skip (reported by every test that skips, not only the first).
 pub fn server_url() -> Option<String> {
-    static URL: OnceLock<Option<String>> = OnceLock::new();
-    URL.get_or_init(|| start_single(&REDIS, "server")).clone()
+    static URL: OnceLock<String> = OnceLock::new();
+    let (server, _) = tools(&REDIS)?;
+    Some(URL.get_or_init(|| start_single(&server, "server")).clone())
 }
 
 /// The URL of the shared Valkey server (`remote+redis://127.0.0.1:PORT`, started from
 /// `valkey-server` on first use); None after a skip.
 pub fn valkey_url() -> Option<String> {
-    static URL: OnceLock<Option<String>> = OnceLock::new();
-    URL.get_or_init(|| start_single(&VALKEY, "valkey")).clone()
+    static URL: OnceLock<String> = OnceLock::new();
+    let (server, _) = tools(&VALKEY)?;
+    Some(URL.get_or_init(|| start_single(&server, "valkey")).clone())
 }
 
-/// Starts one plain server of `flavour` in a scratch directory named after `what`,
-/// stopped by the watchdog; its URL, or None after a skip.
-fn start_single(flavour: &Flavour, what: &str) -> Option<String> {
-    let (server, _) = tools(flavour)?;
+/// Starts one plain server from the program `server` (redis-server or valkey-server) in a
+/// scratch directory named after `what`, stopped by the watchdog; its URL.
+fn start_single(server: &std::path::Path, what: &str) -> String {
     let dir = scratch_dir(what);
     let port = free_port();
-    let pid = spawn_server(&server, &dir, port, &[]);
+    let pid = spawn_server(server, &dir, port, &[]);
     watchdog(&[pid], &dir);
-    Some(format!("remote+redis://127.0.0.1:{port}"))
+    format!("remote+redis://127.0.0.1:{port}")
 }
 
 /// The URL of the shared three-master cluster (`remote+cluster://127.0.0.1:P1,…`), made
 /// on first use with `redis-cli --cluster create`; None after a skip.
 pub fn cluster_url() -> Option<String> {
-    static URL: OnceLock<Option<String>> = OnceLock::new();
-    URL.get_or_init(|| {
-        let (server, cli) = tools(&REDIS)?;
+    static URL: OnceLock<String> = OnceLock::new();
+    let (server, cli) = tools(&REDIS)?;
+    let url = URL.get_or_init(|| {
         let dir = scratch_dir("cluster");
         let addrs = start_cluster(&server, &cli, &dir, false);
-        Some(format!("remote+cluster://{addrs}"))
-    })
-    .clone()
+        format!("remote+cluster://{addrs}")
+    });
+    Some(url.clone())
 }
 
 /// Starts three cluster-enabled redis-servers in `dir` (TLS only, `tls-cluster yes`, with
