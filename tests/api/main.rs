@@ -1,9 +1,10 @@
 //! The typed API: every command method at least once, with its options, through the real
-//! engine (the embedded handle speaks RESP3), plus pipelines and SCAN iterators — on three
+//! engine (the embedded handle speaks RESP3), plus pipelines and SCAN iterators — on four
 //! backends: each `backends!(name)` test runs as `name::embedded`, `name::server` (a real
-//! `redis-server` through the remote backend, feature `remote`) and `name::cluster` (a real
-//! three-master Redis Cluster, feature `cluster`); see `tests/backends/mod.rs`. The async
-//! surface (`AsyncRedis`) runs on the same three backends (`asynchronous`).
+//! `redis-server` 7.0 through the remote backend, feature `remote`), `name::cluster` (a real
+//! three-master Redis Cluster, feature `cluster`) and `name::valkey` (a real `valkey-server`
+//! 8 through the remote backend, feature `remote`); see `tests/backends/mod.rs`. The async
+//! surface (`AsyncRedis`) runs on the same four backends (`asynchronous`).
 //!
 //! # Exemptions
 //!
@@ -14,13 +15,18 @@
 //!
 //! | test | backends | why |
 //! |---|---|---|
-//! | `strings::set_expiry_options`, `strings::getset_getdel_getex`, `strings::setnx_setex_psetex` | server, cluster | move emu's manual clock (`advance_time`); a server's clock cannot be moved |
+//! | `strings::set_expiry_options`, `strings::getset_getdel_getex`, `strings::setnx_setex_psetex` | server, cluster, valkey | move emu's manual clock (`advance_time`); a server's clock cannot be moved |
 //! | `keys::expiry_family` | embedded only | the manual clock: TTLs checked at exact times |
 //! | `keys::databases` | cluster | `SELECT`/`MOVE`/`SWAPDB` to other databases: a cluster has only database 0 (its SELECT error is checked in tests/remote) |
 //! | `hashes::hrandfield_forms`, `sets::random_members_are_seeded` | embedded only | `Builder::seed`: a server's RNG cannot be seeded |
 //! | `shapes::*` | embedded only | compare RESP2 and RESP3 sessions of one embedded store |
 //! | `pipeline::runs_on_the_handles_database` | cluster | `with_db(1)`: a cluster has only database 0 |
 //! | `keys::{delete_unlink_exists_touch_type, keys_scan_randomkey, rename_copy_move}`, `lists::lmove_rpoplpush_lmpop`, `pipeline::{basic_pipeline_returns_every_reply, batch_loading, errors_stay_in_their_slot, ignore_and_mixed_types, pipeline_is_a_transaction_batch_is_not, watch_multi_execute_and_watch_error}`, `sets::smove_and_algebra`, `strings::mget_mset_msetnx`, `zsets::{algebra, ranges, removals_and_pops}` | cluster | multi-key commands or transactions over keys of several slots: a cluster answers CROSSSLOT (tests/remote checks that error, and the same operations with hash-tagged keys, on the cluster) |
+//! | `keys::object_encoding_of_a_small_list` | valkey | Valkey 8 (like Redis 7.2) encodes a small list as `listpack`; Redis 7.0 and emu answer `quicklist` |
+//! | `asynchronous::async_pubsub_unsubscribe_with_nothing_subscribed` | valkey | Valkey 8 answers UNSUBSCRIBE / PUNSUBSCRIBE outside subscribed mode with `NOSUB 'unsubscribe' command executed not in subscribed mode`; Redis 7.0 and emu with a confirmation of no channel and count 0 |
+//!
+//! Each Valkey difference is checked on both servers by `valkey::valkey_differences`, which
+//! fails once Valkey stops differing (then the exemption goes).
 
 // Arguments are passed as `&[..]` on purpose in places: the borrowed-slice form of `ToArg`
 // is part of what these tests cover.
@@ -30,20 +36,27 @@
 #[cfg(feature = "remote")]
 mod backends;
 
-/// One test body, three tests: `$name::embedded`, `$name::server`, `$name::cluster`
-/// (see the module docs). `server: "why"` / `cluster: "why"` exempt a backend.
+/// One test body, four tests: `$name::embedded`, `$name::server`, `$name::cluster`,
+/// `$name::valkey` (see the module docs). `server: "why"`, `cluster: "why"`, `valkey: "why"`
+/// (any of them, comma-separated) exempt a backend; `remote: "why"` exempts all three remote
+/// ones.
 #[macro_export]
 macro_rules! backends {
-    ($name:ident) => {
-        $crate::backends!(@gen $name [] []);
+    (@gen $name:ident [$($s:tt)*] [$($c:tt)*] [$($v:tt)*] server: $why:literal $(, $($rest:tt)*)?) => {
+        $crate::backends!(@gen $name [$($s)* #[ignore = $why]] [$($c)*] [$($v)*] $($($rest)*)?);
     };
-    ($name:ident; cluster: $why:literal) => {
-        $crate::backends!(@gen $name [] [#[ignore = $why]]);
+    (@gen $name:ident [$($s:tt)*] [$($c:tt)*] [$($v:tt)*] cluster: $why:literal $(, $($rest:tt)*)?) => {
+        $crate::backends!(@gen $name [$($s)*] [$($c)* #[ignore = $why]] [$($v)*] $($($rest)*)?);
     };
-    ($name:ident; remote: $why:literal) => {
-        $crate::backends!(@gen $name [#[ignore = $why]] [#[ignore = $why]]);
+    (@gen $name:ident [$($s:tt)*] [$($c:tt)*] [$($v:tt)*] valkey: $why:literal $(, $($rest:tt)*)?) => {
+        $crate::backends!(@gen $name [$($s)*] [$($c)*] [$($v)* #[ignore = $why]] $($($rest)*)?);
     };
-    (@gen $name:ident [$(#[$sa:meta])*] [$(#[$ca:meta])*]) => {
+    (@gen $name:ident [$($s:tt)*] [$($c:tt)*] [$($v:tt)*] remote: $why:literal $(, $($rest:tt)*)?) => {
+        $crate::backends!(@gen $name
+            [$($s)* #[ignore = $why]] [$($c)* #[ignore = $why]] [$($v)* #[ignore = $why]]
+            $($($rest)*)?);
+    };
+    (@gen $name:ident [$($s:tt)*] [$($c:tt)*] [$($v:tt)*]) => {
         mod $name {
             #[test]
             fn embedded() {
@@ -52,22 +65,28 @@ macro_rules! backends {
 
             #[test]
             #[cfg(feature = "remote")]
-            $(#[$sa])*
+            $($s)*
             fn server() {
-                let Some(url) = $crate::backends::server_url() else { return };
-                let _serial = $crate::backends::serial();
-                super::$name($crate::backends::fresh(&url));
+                $crate::on_remote($crate::backends::server_url(), super::$name);
             }
 
             #[test]
             #[cfg(feature = "cluster")]
-            $(#[$ca])*
+            $($c)*
             fn cluster() {
-                let Some(url) = $crate::backends::cluster_url() else { return };
-                let _serial = $crate::backends::serial();
-                super::$name($crate::backends::fresh(&url));
+                $crate::on_remote($crate::backends::cluster_url(), super::$name);
+            }
+
+            #[test]
+            #[cfg(feature = "remote")]
+            $($v)*
+            fn valkey() {
+                $crate::on_remote($crate::backends::valkey_url(), super::$name);
             }
         }
+    };
+    ($name:ident $(; $($exempt:tt)*)?) => {
+        $crate::backends!(@gen $name [] [] [] $($($exempt)*)?);
     };
 }
 
@@ -79,7 +98,18 @@ mod pipeline;
 mod sets;
 mod shapes;
 mod strings;
+#[cfg(feature = "remote")]
+mod valkey;
 mod zsets;
+
+/// Runs `test` on the shared server or cluster at `url` (None: skipped, as reported by
+/// `tests/backends`), from an empty dataset, one remote test at a time.
+#[cfg(feature = "remote")]
+pub fn on_remote(url: Option<String>, test: fn(emu::Redis)) {
+    let Some(url) = url else { return };
+    let _serial = backends::serial();
+    test(backends::fresh(&url));
+}
 
 /// A store with a manual clock at Unix time 1 000 000 s, so TTLs are exact.
 pub fn redis() -> emu::Redis {

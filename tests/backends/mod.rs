@@ -1,7 +1,9 @@
-//! The three backends the typed-API suite (tests/api) runs on: embedded, a real
-//! `redis-server`, and a real three-master Redis Cluster, both started once per test binary
-//! from Debian's `redis-server` / `redis-cli` and stopped when the binary exits (a watchdog
-//! shell process kills them and removes their directory once the test process is gone).
+//! The four backends the typed-API suite (tests/api) runs on: embedded, a real
+//! `redis-server`, a real three-master Redis Cluster, both started once per test binary
+//! from Debian's `redis-server` / `redis-cli`, and a real Valkey server started the same way
+//! from `valkey-server` (Debian bookworm-backports' `valkey-server`), all stopped when the
+//! binary exits (a watchdog shell process kills them and removes their directory once the
+//! test process is gone).
 //!
 //! Remote tests share one server (or cluster), so they run one at a time: each takes
 //! [`serial`]'s lock and starts from an empty dataset (FLUSHALL on every master).
@@ -24,23 +26,47 @@ fn which(name: &str) -> Option<std::path::PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Both programs, or None after reporting the skip (a failure under `EMU_REQUIRE_EXTERNAL`).
-fn tools() -> Option<(std::path::PathBuf, std::path::PathBuf)> {
-    match (which("redis-server"), which("redis-cli")) {
+/// The programs of one server flavour: its server, its cli and the packages that have them.
+struct Flavour {
+    server: &'static str,
+    cli: &'static str,
+    install: &'static str,
+}
+
+const REDIS: Flavour = Flavour {
+    server: "redis-server",
+    cli: "redis-cli",
+    install: "apt-get install redis-server redis-tools, or run .ci/run",
+};
+
+const VALKEY: Flavour = Flavour {
+    server: "valkey-server",
+    cli: "valkey-cli",
+    install: "apt-get install -t bookworm-backports valkey-server valkey-tools, or run .ci/run",
+};
+
+/// The flavour's server and cli, or None after reporting the skip (a failure under
+/// `EMU_REQUIRE_EXTERNAL`).
+fn tools(flavour: &Flavour) -> Option<(std::path::PathBuf, std::path::PathBuf)> {
+    let Flavour {
+        server,
+        cli,
+        install: how,
+    } = flavour;
+    match (which(server), which(cli)) {
         (Some(s), Some(c)) => Some((s, c)),
         _ => {
             let test = std::thread::current()
                 .name()
                 .unwrap_or("this test")
                 .to_string();
-            let how = "apt-get install redis-server redis-tools, or run .ci/run";
             if std::env::var_os(REQUIRE_EXTERNAL).is_some_and(|v| !v.is_empty() && v != "0") {
-                panic!("{test}: redis-server/redis-cli not installed ({REQUIRE_EXTERNAL} is set): {how}");
+                panic!("{test}: {server}/{cli} not installed ({REQUIRE_EXTERNAL} is set): {how}");
             }
             use std::io::Write as _;
             let _ = writeln!(
                 std::io::stderr(),
-                "SKIPPED (redis-server/redis-cli not installed: {how}) {test}"
+                "SKIPPED ({server}/{cli} not installed: {how}) {test}"
             );
             None
         }
@@ -98,14 +124,15 @@ fn spawn_server(bin: &std::path::Path, dir: &std::path::Path, port: u16, extra: 
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
             Instant::now() < deadline,
-            "redis-server on {port} did not start"
+            "{} on {port} did not start",
+            bin.display()
         );
         std::thread::sleep(Duration::from_millis(20));
     }
     id
 }
 
-/// Starts redis-server without waiting for it.
+/// Starts the server program `bin` (redis-server or valkey-server) without waiting for it.
 #[allow(clippy::zombie_processes)]
 fn spawn_server_unchecked(
     bin: &std::path::Path,
@@ -133,7 +160,7 @@ fn spawn_server_unchecked(
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("spawn redis-server");
+        .unwrap_or_else(|e| panic!("spawn {}: {e}", bin.display()));
     let id = child.id();
     keep(child);
     id
@@ -146,31 +173,42 @@ fn scratch_dir(what: &str) -> std::path::PathBuf {
 }
 
 /// The URL of the shared redis-server (`remote+redis://127.0.0.1:PORT`), started on first
-/// use; None after a skip.
+/// use; None after a skip (reported by every test that skips, not only the first).
 pub fn server_url() -> Option<String> {
-    static URL: OnceLock<Option<String>> = OnceLock::new();
-    URL.get_or_init(|| {
-        let (server, _) = tools()?;
-        let dir = scratch_dir("server");
-        let port = free_port();
-        let pid = spawn_server(&server, &dir, port, &[]);
-        watchdog(&[pid], &dir);
-        Some(format!("remote+redis://127.0.0.1:{port}"))
-    })
-    .clone()
+    static URL: OnceLock<String> = OnceLock::new();
+    let (server, _) = tools(&REDIS)?;
+    Some(URL.get_or_init(|| start_single(&server, "server")).clone())
+}
+
+/// The URL of the shared Valkey server (`remote+redis://127.0.0.1:PORT`, started from
+/// `valkey-server` on first use); None after a skip.
+pub fn valkey_url() -> Option<String> {
+    static URL: OnceLock<String> = OnceLock::new();
+    let (server, _) = tools(&VALKEY)?;
+    Some(URL.get_or_init(|| start_single(&server, "valkey")).clone())
+}
+
+/// Starts one plain server from the program `server` (redis-server or valkey-server) in a
+/// scratch directory named after `what`, stopped by the watchdog; its URL.
+fn start_single(server: &std::path::Path, what: &str) -> String {
+    let dir = scratch_dir(what);
+    let port = free_port();
+    let pid = spawn_server(server, &dir, port, &[]);
+    watchdog(&[pid], &dir);
+    format!("remote+redis://127.0.0.1:{port}")
 }
 
 /// The URL of the shared three-master cluster (`remote+cluster://127.0.0.1:P1,…`), made
 /// on first use with `redis-cli --cluster create`; None after a skip.
 pub fn cluster_url() -> Option<String> {
-    static URL: OnceLock<Option<String>> = OnceLock::new();
-    URL.get_or_init(|| {
-        let (server, cli) = tools()?;
+    static URL: OnceLock<String> = OnceLock::new();
+    let (server, cli) = tools(&REDIS)?;
+    let url = URL.get_or_init(|| {
         let dir = scratch_dir("cluster");
         let addrs = start_cluster(&server, &cli, &dir, false);
-        Some(format!("remote+cluster://{addrs}"))
-    })
-    .clone()
+        format!("remote+cluster://{addrs}")
+    });
+    Some(url.clone())
 }
 
 /// Starts three cluster-enabled redis-servers in `dir` (TLS only, `tls-cluster yes`, with
@@ -348,7 +386,7 @@ fn openssl() -> Option<std::path::PathBuf> {
 pub fn tls_server() -> Option<(String, std::path::PathBuf)> {
     static TLS: OnceLock<Option<(String, std::path::PathBuf)>> = OnceLock::new();
     TLS.get_or_init(|| {
-        let (server, _) = tools()?;
+        let (server, _) = tools(&REDIS)?;
         openssl()?;
         let dir = scratch_dir("tls");
         make_certs(&dir);
@@ -365,7 +403,7 @@ pub fn tls_server() -> Option<(String, std::path::PathBuf)> {
 pub fn tls_cluster() -> Option<(String, std::path::PathBuf)> {
     static TLS: OnceLock<Option<(String, std::path::PathBuf)>> = OnceLock::new();
     TLS.get_or_init(|| {
-        let (server, cli) = tools()?;
+        let (server, cli) = tools(&REDIS)?;
         openssl()?;
         let dir = scratch_dir("tls-cluster");
         make_certs(&dir);

@@ -1,9 +1,10 @@
-//! The remote backend beyond the typed-API suite (tests/api runs that on all three
+//! The remote backend beyond the typed-API suite (tests/api runs that on all four
 //! backends): what only a server or a cluster shows — CROSSSLOT and its hash-tagged
 //! alternatives, SELECT on a cluster, SCAN over every master, Pub/Sub, `Lock`, scripts with
 //! the NOSCRIPT fallback, blocking commands on pooled connections, WATCH on a dedicated
-//! connection, error kinds equal to the embedded ones — and `emu push` into a server and a
-//! cluster, compared key by key (DUMP + PEXPIRETIME).
+//! connection, error kinds equal to the embedded ones (those on a redis-server and a Valkey
+//! server, as `on_remotes` runs them) — and `emu push` into a server and a cluster, compared
+//! key by key (DUMP + PEXPIRETIME), and into Valkey (values + PEXPIRETIME).
 
 #![cfg(feature = "remote")]
 
@@ -16,11 +17,14 @@ use std::time::{Duration, Instant};
 use emu::client::MessageKind;
 use emu::{ErrorKind, LockOptions, Redis, Value};
 
-/// Runs `f` on the shared server (and on the cluster with feature `cluster`), each from an
-/// empty dataset, one at a time.
+/// Runs `f` on the shared redis-server and Valkey server (and on the cluster with feature
+/// `cluster`), each from an empty dataset, one at a time.
 fn on_remotes(f: impl Fn(&Redis, &str)) {
     let mut urls = Vec::new();
     if let Some(u) = backends::server_url() {
+        urls.push(u);
+    }
+    if let Some(u) = backends::valkey_url() {
         urls.push(u);
     }
     #[cfg(feature = "cluster")]
@@ -465,6 +469,32 @@ fn make_dir(dir: &std::path::Path, other_db: bool) -> u64 {
 
 /// Every key of `dir` (read as a fixture) has the same DUMP and PEXPIRETIME on `target`.
 fn compare(dir: &std::path::Path, target: &Redis, dbs: &[usize]) -> usize {
+    compare_by(dir, target, dbs, |s, t, k, name| {
+        if s.key_type(k).unwrap() == "set"
+            && s.object_encoding(k).unwrap().as_deref() == Some("hashtable")
+        {
+            // A hashtable set's DUMP lists members in the server's dict order (its
+            // hash seed is random per process): compare the members and encoding.
+            let mut a: Vec<Vec<u8>> = s.smembers(k).unwrap();
+            let mut b: Vec<Vec<u8>> = t.smembers(k).unwrap();
+            a.sort();
+            b.sort();
+            assert_eq!(a, b, "SMEMBERS {name}");
+            assert_eq!(s.object_encoding(k).unwrap(), t.object_encoding(k).unwrap());
+        } else {
+            assert_eq!(s.dump(k).unwrap(), t.dump(k).unwrap(), "DUMP {name}");
+        }
+    })
+}
+
+/// Every key of `dir` (read as a fixture) passes `same` (source, target, key, its name)
+/// and has the same PEXPIRETIME on `target`; how many keys.
+fn compare_by(
+    dir: &std::path::Path,
+    target: &Redis,
+    dbs: &[usize],
+    same: impl Fn(&Redis, &Redis, &[u8], &str),
+) -> usize {
     let src = Redis::fixture(dir).unwrap();
     let mut n = 0;
     for &db in dbs {
@@ -475,23 +505,7 @@ fn compare(dir: &std::path::Path, target: &Redis, dbs: &[usize]) -> usize {
                 continue;
             }
             let name = String::from_utf8_lossy(&k).into_owned();
-            if s.key_type(&k).unwrap() == "set"
-                && s.object_encoding(&k).unwrap().as_deref() == Some("hashtable")
-            {
-                // A hashtable set's DUMP lists members in the server's dict order (its
-                // hash seed is random per process): compare the members and encoding.
-                let mut a: Vec<Vec<u8>> = s.smembers(&k).unwrap();
-                let mut b: Vec<Vec<u8>> = t.smembers(&k).unwrap();
-                a.sort();
-                b.sort();
-                assert_eq!(a, b, "SMEMBERS {name}");
-                assert_eq!(
-                    s.object_encoding(&k).unwrap(),
-                    t.object_encoding(&k).unwrap()
-                );
-            } else {
-                assert_eq!(s.dump(&k).unwrap(), t.dump(&k).unwrap(), "DUMP {name}");
-            }
+            same(&s, &t, &k, &name);
             assert_eq!(
                 s.pexpiretime(&k).unwrap(),
                 t.pexpiretime(&k).unwrap(),
@@ -503,26 +517,76 @@ fn compare(dir: &std::path::Path, target: &Redis, dbs: &[usize]) -> usize {
     n
 }
 
-#[test]
-fn push_into_a_server_matches_dump_and_ttl() {
-    let Some(url) = backends::server_url() else {
-        return;
+/// A key's type and value as replies, in an order free of the server's hash seed: what a
+/// push must carry over where DUMP payloads cannot be compared byte for byte.
+fn contents(r: &Redis, k: &[u8]) -> (String, Value) {
+    let kind = r.key_type(k).unwrap();
+    let read = |cmd: &[&[u8]]| {
+        let mut c = r.cmd(std::str::from_utf8(cmd[0]).unwrap());
+        for a in &cmd[1..] {
+            c = c.arg(*a);
+        }
+        c.query::<Value>().unwrap()
     };
-    let _serial = backends::serial();
-    let target = backends::fresh(&url);
-    let dir = tempfile::tempdir().unwrap();
-    let want = make_dir(dir.path(), true);
-    let server = url.trim_start_matches("remote+");
-    let mut calls = 0;
-    let report = emu::remote::push::push(dir.path(), server, &mut |_, _| calls += 1).unwrap();
-    assert_eq!(report.keys + report.expired, want + 1);
-    assert_eq!(report.expired, 1);
-    assert!(calls >= 3, "progress reported per batch");
-    assert_eq!(compare(dir.path(), &target, &[0, 2]) as u64, report.keys);
-    assert_eq!(target.get::<_, Option<String>>("gone").unwrap(), None);
-    // Pushing again replaces (REPLACE), it does not fail.
-    let again = emu::remote::push::push(dir.path(), server, &mut |_, _| {}).unwrap();
-    assert_eq!(again.keys, report.keys);
+    let value = match kind.as_str() {
+        "string" => read(&[b"GET", k]),
+        "list" => read(&[b"LRANGE", k, b"0", b"-1"]),
+        "zset" => read(&[b"ZRANGE", k, b"0", b"-1", b"WITHSCORES"]),
+        "stream" => read(&[b"XRANGE", k, b"-", b"+"]),
+        "hash" => match read(&[b"HGETALL", k]) {
+            Value::Map(mut pairs) => {
+                pairs.sort_by_key(|p| format!("{p:?}"));
+                Value::Map(pairs)
+            }
+            other => panic!("HGETALL {other:?}"),
+        },
+        "set" => match read(&[b"SMEMBERS", k]) {
+            Value::Set(mut members) => {
+                members.sort_by_key(|m| format!("{m:?}"));
+                Value::Set(members)
+            }
+            other => panic!("SMEMBERS {other:?}"),
+        },
+        other => panic!("type {other}"),
+    };
+    (kind, value)
+}
+
+/// `emu push` into a redis-server, every key compared by DUMP and PEXPIRETIME, and into
+/// Valkey 8 (which takes Redis 7.0's RESTORE payloads), where every key's type, value and
+/// PEXPIRETIME are compared instead (its own DUMP payloads say RDB version 11, Redis 7.0's
+/// 10).
+#[test]
+fn push_into_a_server_matches_dump_and_ttl_and_into_valkey_values_and_ttl() {
+    for (url, valkey) in [
+        (backends::server_url(), false),
+        (backends::valkey_url(), true),
+    ] {
+        let Some(url) = url else { continue };
+        let _serial = backends::serial();
+        let target = backends::fresh(&url);
+        let dir = tempfile::tempdir().unwrap();
+        let want = make_dir(dir.path(), true);
+        let server = url.trim_start_matches("remote+");
+        let mut calls = 0;
+        let report = emu::remote::push::push(dir.path(), server, &mut |_, _| calls += 1).unwrap();
+        assert_eq!(report.keys + report.expired, want + 1);
+        assert_eq!(report.expired, 1);
+        assert!(calls >= 3, "progress reported per batch");
+        let compared = match valkey {
+            false => compare(dir.path(), &target, &[0, 2]),
+            true => compare_by(dir.path(), &target, &[0, 2], |s, t, k, name| {
+                assert_eq!(contents(s, k), contents(t, k), "{name}");
+            }),
+        };
+        assert_eq!(compared as u64, report.keys);
+        let dbsize = target.dbsize().unwrap() + target.with_db(2).dbsize().unwrap();
+        assert_eq!(dbsize as u64, report.keys);
+        assert_eq!(target.get::<_, Option<String>>("gone").unwrap(), None);
+        // Pushing again replaces (REPLACE), it does not fail.
+        let again = emu::remote::push::push(dir.path(), server, &mut |_, _| {}).unwrap();
+        assert_eq!(again.keys, report.keys);
+    }
 }
 
 #[cfg(feature = "cluster")]
