@@ -9,18 +9,9 @@ use emu::engine::Store;
 use emu::keyspace::Clock;
 use emu::persist::{AppendFsync, Durable, Options};
 
-fn cpu_now() -> std::time::Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into the timespec we own.
-    #[allow(unsafe_code)]
-    unsafe {
-        libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts);
-    }
-    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
+#[path = "support/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::cpu_now;
 
 fn run(d: &Durable, keys: &[Vec<u8>], n: usize) -> f64 {
     let t = cpu_now();

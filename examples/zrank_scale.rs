@@ -12,7 +12,6 @@
 //! `perf record`).
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use emu::{Redis, Value};
 
@@ -37,18 +36,9 @@ fn probes(n: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn cpu_now() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into the timespec we own.
-    #[allow(unsafe_code)]
-    unsafe {
-        libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts);
-    }
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
+#[path = "support/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::cpu_now;
 
 /// CPU nanoseconds per call over `calls` calls of `cmd` on the probes.
 fn time(r: &Redis, cmd: &[u8], probes: &[Vec<u8>], calls: usize) -> f64 {

@@ -183,41 +183,52 @@ const V2_AFTER_SAVE: &[&[&[u8]]] = &[
     ],
 ];
 
-#[test]
-#[ignore = "writes fixtures/v2; run by hand when the format changes"]
-fn regenerate_v2() {
-    if std::env::var("EMU_REGEN_FIXTURE").is_err() {
-        return;
-    }
-    let dir = fixture_v2_dir();
-    let _ = std::fs::remove_dir_all(&dir);
+/// Records a fixture into `dir` (replacing it): `before` on a manual clock a minute before
+/// [`T_REC`], SAVE, then `after` at `T_REC` into the log; writes the expected contents to
+/// `jsonl` (relative to the crate).
+fn record_fixture(dir: &Path, before: &[&[&[u8]]], after: &[&[&[u8]]], jsonl: &str) {
+    let _ = std::fs::remove_dir_all(dir);
     let opts = Options {
         fsync: AppendFsync::Always,
         compaction_min_bytes: u64::MAX,
         ..Options::default()
     };
     let d = Durable::open(
-        &dir,
+        dir,
         opts,
         Store::new(Config::default(), Clock::Manual(T_REC - 60_000), 1),
     )
     .unwrap();
-    for argv in V2_BEFORE_SAVE {
+    for argv in before {
         run(&d, 0, argv);
     }
     run(&d, 0, &[b"SAVE"]);
     d.with_store(|s| s.clock = Clock::Manual(T_REC));
-    for argv in V2_AFTER_SAVE {
+    for argv in after {
         run(&d, 0, argv);
     }
     drop(d);
     std::fs::remove_file(dir.join(files::LOCK_NAME)).unwrap();
-    let (store, _) = persist::open_read_only(&dir, template()).unwrap();
+    let (store, _) = persist::open_read_only(dir, template()).unwrap();
     std::fs::write(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v2.jsonl"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(jsonl),
         dump_store(&store),
     )
     .unwrap();
+}
+
+#[test]
+#[ignore = "writes fixtures/v2; run by hand when the format changes"]
+fn regenerate_v2() {
+    if std::env::var("EMU_REGEN_FIXTURE").is_err() {
+        return;
+    }
+    record_fixture(
+        &fixture_v2_dir(),
+        V2_BEFORE_SAVE,
+        V2_AFTER_SAVE,
+        "fixtures/v2.jsonl",
+    );
 }
 
 #[test]
@@ -307,35 +318,12 @@ fn regenerate_v3() {
     if std::env::var("EMU_REGEN_FIXTURE").is_err() {
         return;
     }
-    let dir = fixture_v3_dir();
-    let _ = std::fs::remove_dir_all(&dir);
-    let opts = Options {
-        fsync: AppendFsync::Always,
-        compaction_min_bytes: u64::MAX,
-        ..Options::default()
-    };
-    let d = Durable::open(
-        &dir,
-        opts,
-        Store::new(Config::default(), Clock::Manual(T_REC - 60_000), 1),
-    )
-    .unwrap();
-    for argv in V3_BEFORE_SAVE {
-        run(&d, 0, argv);
-    }
-    run(&d, 0, &[b"SAVE"]);
-    d.with_store(|s| s.clock = Clock::Manual(T_REC));
-    for argv in V3_AFTER_SAVE {
-        run(&d, 0, argv);
-    }
-    drop(d);
-    std::fs::remove_file(dir.join(files::LOCK_NAME)).unwrap();
-    let (store, _) = persist::open_read_only(&dir, template()).unwrap();
-    std::fs::write(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v3.jsonl"),
-        dump_store(&store),
-    )
-    .unwrap();
+    record_fixture(
+        &fixture_v3_dir(),
+        V3_BEFORE_SAVE,
+        V3_AFTER_SAVE,
+        "fixtures/v3.jsonl",
+    );
 }
 
 #[test]
@@ -490,35 +478,12 @@ fn regenerate_v4() {
     if std::env::var("EMU_REGEN_FIXTURE").is_err() {
         return;
     }
-    let dir = fixture_v4_dir();
-    let _ = std::fs::remove_dir_all(&dir);
-    let opts = Options {
-        fsync: AppendFsync::Always,
-        compaction_min_bytes: u64::MAX,
-        ..Options::default()
-    };
-    let d = Durable::open(
-        &dir,
-        opts,
-        Store::new(Config::default(), Clock::Manual(T_REC - 60_000), 1),
-    )
-    .unwrap();
-    for argv in V4_BEFORE_SAVE {
-        run(&d, 0, argv);
-    }
-    run(&d, 0, &[b"SAVE"]);
-    d.with_store(|s| s.clock = Clock::Manual(T_REC));
-    for argv in V4_AFTER_SAVE {
-        run(&d, 0, argv);
-    }
-    drop(d);
-    std::fs::remove_file(dir.join(files::LOCK_NAME)).unwrap();
-    let (store, _) = persist::open_read_only(&dir, template()).unwrap();
-    std::fs::write(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v4.jsonl"),
-        dump_store(&store),
-    )
-    .unwrap();
+    record_fixture(
+        &fixture_v4_dir(),
+        V4_BEFORE_SAVE,
+        V4_AFTER_SAVE,
+        "fixtures/v4.jsonl",
+    );
 }
 
 #[test]
