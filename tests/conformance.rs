@@ -1126,6 +1126,15 @@ fn both(redis: &mut Raw, emu: &mut Raw, argv: &Argv) -> (Vec<u8>, Vec<u8>) {
         && x == SORT_ERANGE
         && y.first() != Some(&b'-')
     {
+        // emu stored what Redis refused to: drop a STORE destination on both, so the
+        // states stay identical (a later EXPIRE of it differed otherwise).
+        if let Some(i) = argv.iter().rposition(|a| a.eq_ignore_ascii_case(b"store")) {
+            if let Some(dest) = argv.get(i + 1) {
+                let del: [&[u8]; 2] = [b"DEL", dest];
+                redis.cmd(&del);
+                emu.cmd(&del);
+            }
+        }
         (b"(stale errno)".to_vec(), b"(stale errno)".to_vec())
     } else {
         (x, y)
