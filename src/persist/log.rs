@@ -420,6 +420,10 @@ impl LogCore {
             let old = a.window.take();
             let spare = {
                 let mut p = self.prep.lock();
+                // A request the background thread has not served yet is stale now: the
+                // writer maps for itself below, and a new request follows its mapping, so
+                // the two never extend the file at the same time.
+                p.request = None;
                 if ahead && p.retired.is_none() {
                     p.retired = old;
                 } else {
