@@ -182,23 +182,7 @@ fn notifications_and_encodings() {
     ok(&r, &["PFADD", "h", "x"]);
     ok(&r, &["PFMERGE", "h2", "h"]);
     ok(&r, &["BITOP", "AND", "b", "missing"]);
-    let events: Vec<String> = r
-        .with_store(|s| {
-            s.notifications
-                .drain(..)
-                .map(|(ch, k)| {
-                    format!(
-                        "{} {}",
-                        String::from_utf8_lossy(&ch)
-                            .rsplit(':')
-                            .next()
-                            .unwrap_or(""),
-                        String::from_utf8_lossy(&k)
-                    )
-                })
-                .collect()
-        })
-        .unwrap();
+    let events = crate::common::drain_events(&r);
     assert_eq!(events, ["setbit b", "pfadd h", "pfadd h2", "del b"]);
     ok(&r, &["SET", "n", "12"]);
     ok(&r, &["SETBIT", "n", "0", "0"]);

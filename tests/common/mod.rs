@@ -95,3 +95,24 @@ pub fn argv_text(argv: &[Vec<u8>]) -> String {
 pub fn ints(items: &[i64]) -> Value {
     Value::Array(items.iter().map(|&i| Value::Int(i)).collect())
 }
+
+/// The keyspace notifications the store queued since the last call, as `"event key"`
+/// (the event is the channel's last `:` part), draining them.
+pub fn drain_events(r: &Redis) -> Vec<String> {
+    r.with_store(|s| {
+        s.notifications
+            .drain(..)
+            .map(|(ch, k)| {
+                format!(
+                    "{} {}",
+                    String::from_utf8_lossy(&ch)
+                        .rsplit(':')
+                        .next()
+                        .unwrap_or(""),
+                    String::from_utf8_lossy(&k)
+                )
+            })
+            .collect()
+    })
+    .unwrap()
+}

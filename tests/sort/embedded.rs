@@ -164,22 +164,6 @@ fn sortstore_notification() {
     ok(&r, &["SORT", "l", "STORE", "d"]);
     ok(&r, &["SORT", "missing", "STORE", "d"]);
     ok(&r, &["SORT", "missing", "STORE", "d"]);
-    let events: Vec<String> = r
-        .with_store(|s| {
-            s.notifications
-                .drain(..)
-                .map(|(ch, k)| {
-                    format!(
-                        "{} {}",
-                        String::from_utf8_lossy(&ch)
-                            .rsplit(':')
-                            .next()
-                            .unwrap_or(""),
-                        String::from_utf8_lossy(&k)
-                    )
-                })
-                .collect()
-        })
-        .unwrap();
+    let events = crate::common::drain_events(&r);
     assert_eq!(events, ["rpush l", "sortstore d", "del d"]);
 }
