@@ -12,6 +12,8 @@
 
 #![allow(dead_code)]
 
+#[path = "../server_util/args.rs"]
+mod server_args;
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
@@ -142,20 +144,7 @@ fn spawn_server_unchecked(
 ) -> u32 {
     let child = Command::new(bin)
         .current_dir(dir)
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--daemonize",
-            "no",
-            "--logfile",
-            "",
-        ])
+        .args(server_args::base_args(port))
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

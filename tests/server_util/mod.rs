@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+mod args;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -298,20 +299,7 @@ pub fn spawn_real_redis_on(bin: &std::path::Path, port: u16, args: &[&str]) -> O
     use std::process::{Command, Stdio};
     use std::time::Instant;
     let child = Command::new(bin)
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--daemonize",
-            "no",
-            "--logfile",
-            "",
-        ])
+        .args(args::base_args(port))
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
