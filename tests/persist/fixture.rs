@@ -1,6 +1,7 @@
-//! Committed fixtures of the current on-disk format (fixtures/v1): they must keep opening
-//! with exactly the recorded contents, their snapshot must re-encode to the same bytes, and
-//! replaying the same commands on two opens must give byte-identical dumps.
+//! Committed fixtures of every on-disk format version (fixtures/v1 … fixtures/v4, the last the
+//! current one): they must keep opening with exactly the recorded contents, their snapshots
+//! must re-encode to the same records, and replaying the same commands on two opens must
+//! give byte-identical dumps.
 //!
 //! Regenerate (only when the format version changes, into a NEW directory):
 //! `EMU_REGEN_FIXTURE=1 cargo test --test persist -- --ignored fixture::regenerate`.
