@@ -445,8 +445,9 @@ pub struct Master {
     pub replicas: Vec<Arc<ReplicaLink>>,
     /// The disk-based full resync being produced, which a replica attaching now joins.
     pub disk_transfer: Option<Arc<DiskTransfer>>,
-    /// When a PING last went into the stream.
-    pub last_ping: Option<Instant>,
+    /// Calls of [`Master::cron`] so far (Redis's `replication_cron_loops`): a PING goes
+    /// into the stream when it is a multiple of `repl-ping-replica-period`.
+    pub cron_loops: u64,
     /// WAIT asked for acknowledgements: a `REPLCONF GETACK *` goes out at the end of the
     /// batch (once, however many WAITs).
     pub getack_pending: bool,
@@ -738,6 +739,7 @@ impl Master {
     ///   `shouldStartChildForReplication`).
     pub fn cron(&mut self, cfg: &Config) -> CronOutcome {
         let mut out = CronOutcome::default();
+        self.ping_if_due(cfg);
         let timeout = cfg.repl_timeout.max(1) as u64;
         for r in &self.replicas {
             let st = r.state();
@@ -763,7 +765,6 @@ impl Master {
                 if since.elapsed().as_secs() > ttl {
                     self.backlog = None;
                     self.seldb = None;
-                    self.last_ping = None;
                     out.backlog_freed = true;
                 }
             }
@@ -871,23 +872,22 @@ impl Master {
         }
     }
 
-    /// Feeds a PING if `repl-ping-replica-period` passed since the last one.
-    pub fn ping_if_due(&mut self, cfg: &Config) {
+    /// Feeds a PING when this cron call's number is a multiple of `repl-ping-replica-period`
+    /// (as Redis's replicationCron: counted from the server's start, not from a replica's
+    /// attach, so a replica that attaches right after `CONFIG SET repl-ping-replica-period
+    /// 3600` sees no PING for up to an hour). Called once per [`Master::cron`].
+    fn ping_if_due(&mut self, cfg: &Config) {
+        let period = config_int(cfg, "repl-ping-replica-period", 10).max(1) as u64;
+        let due = self.cron_loops % period == 0;
+        self.cron_loops += 1;
         // Not while a FAILOVER waits for the replicas' offsets to reach this one (Redis
         // skips the PING during a manual failover).
-        if !self.is_active() || self.replicas.is_empty() || self.failover.is_some() {
+        if !due || !self.is_active() || self.replicas.is_empty() || self.failover.is_some() {
             return;
         }
-        let period = config_int(cfg, "repl-ping-replica-period", 10).max(1) as u64;
-        let due = self
-            .last_ping
-            .is_none_or(|t| t.elapsed().as_secs() >= period);
-        if due {
-            self.last_ping = Some(Instant::now());
-            let mut out = Vec::new();
-            render(&mut out, &[b"PING"]);
-            self.feed_raw(&out, cfg);
-        }
+        let mut out = Vec::new();
+        render(&mut out, &[b"PING"]);
+        self.feed_raw(&out, cfg);
     }
 
     /// Sends `REPLCONF GETACK *` if WAIT asked for it.

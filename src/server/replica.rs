@@ -1,15 +1,14 @@
 //! A connection that became a replica link (SYNC/PSYNC, see `crate::rdb::master`): from
 //! then on it sends the PSYNC reply, the RDB and the replication stream that the store
 //! queues in its [`ReplicaLink`], and reads only the replica's `REPLCONF ACK <offset>`
-//! (which wake clients blocked in WAIT). A PING goes into the stream every
-//! `repl-ping-replica-period` seconds. The server's once-a-second replication timer
-//! (`crate::rdb::master::cron`) drops a link that times out (`repl-timeout`). The link's buffer is bounded by
+//! (which wake clients blocked in WAIT). The server's once-a-second replication timer
+//! (`crate::rdb::master::cron`) puts a PING into the stream every `repl-ping-replica-period`
+//! calls and drops a link that times out (`repl-timeout`). The link's buffer is bounded by
 //! `client-output-buffer-limit replica` on the store's side: a replica that does not keep
 //! up is dropped there and this task closes the connection.
 
 use std::io;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Notify;
@@ -47,7 +46,6 @@ where
     // An RDB payload comes shared with the transfer's other replicas (never copied).
     let mut out = Output::Owned(out);
     let mut sent = 0usize;
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
     let result = loop {
         if client.me.is_killed() {
             break Ok(());
@@ -64,12 +62,6 @@ where
             r = io_step(sock, &out.bytes()[sent..], &mut input, true) => r,
             _ = wake.notified() => continue,
             _ = killed.notified() => break Ok(()),
-            _ = tick.tick() => {
-                let mut g = store.lock();
-                let s = &mut *g;
-                s.repl.ping_if_due(&s.config);
-                continue;
-            }
         };
         match ev {
             Err(e) => break Err(e),

@@ -1,0 +1,341 @@
+//! Redis 7.0.15's own test suite (`tests/unit/*.tcl` of Redis's source) run against `emu serve`
+//! in the suite's external-server mode (`runtest --host --port`), one fresh server per unit.
+//!
+//! Tests the suite tags `external:skip` do not run in this mode (they start their own servers
+//! or need a local build). Every other test of each listed unit must pass, except the ones named
+//! in `known_failures.txt` next to this file, each with the reason emu differs. A listed test
+//! that now passes is reported on stderr so the list can shrink.
+//!
+//! The suite comes from Debian's `redis` source package; `.ci/run` downloads and unpacks it and
+//! sets `EMU_REDIS_SUITE` to the tree (default `~/.cache/emu/redis-7.0.15`). Without the tree
+//! or `tclsh` the tests skip, or fail under `EMU_REQUIRE_EXTERNAL`.
+
+#![cfg(all(feature = "cli", feature = "server"))]
+
+#[path = "../server_util/mod.rs"]
+mod server_util;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How the suite tree is found: this variable, else [`default_tree`].
+const SUITE_VAR: &str = "EMU_REDIS_SUITE";
+const INSTALL_SUITE: &str = "run .ci/run, which downloads Debian's redis 7.0.15 source package \
+     and unpacks it to ~/.cache/emu/redis-7.0.15 (or set EMU_REDIS_SUITE to a Redis 7.0.15 tree)";
+
+fn default_tree() -> Option<PathBuf> {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(cache.join("emu").join("redis-7.0.15"))
+}
+
+/// The suite's tree, or `None` after `server_util::skip`.
+fn suite_tree() -> Option<PathBuf> {
+    server_util::tool("tclsh", "apt-get install tcl, or run .ci/run")?;
+    let tree = std::env::var_os(SUITE_VAR)
+        .map(PathBuf::from)
+        .or_else(default_tree)
+        .filter(|t| t.join("runtest").is_file() && t.join("tests/test_helper.tcl").is_file());
+    if tree.is_none() {
+        server_util::skip("Redis 7.0.15's test suite", INSTALL_SUITE);
+    }
+    tree
+}
+
+/// One failure as the suite reports it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Failure {
+    /// `err`, `exception` or `timeout`.
+    kind: &'static str,
+    /// The test's name as the suite prints it.
+    test: String,
+    /// The suite's explanation (assertion, error text).
+    detail: String,
+}
+
+/// The known failures of `unit`: (test name) from `known_failures.txt` lines
+/// `unit | test name | reason`.
+fn known_failures(unit: &str) -> BTreeSet<String> {
+    include_str!("known_failures.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut parts = l.splitn(3, '|').map(str::trim);
+            let (u, test) = (parts.next()?, parts.next()?);
+            assert!(
+                parts.next().is_some_and(|why| !why.is_empty()),
+                "known_failures.txt: every entry names its reason: {l}"
+            );
+            (u == unit).then(|| test.to_string())
+        })
+        .collect()
+}
+
+/// Removes ANSI colour sequences.
+fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The name inside the first `test {NAME}` / `test "NAME"` of a traceback.
+fn test_in_trace(lines: &[&str]) -> Option<String> {
+    lines.iter().find_map(|l| {
+        let rest = l.trim_start_matches('"').strip_prefix("test ")?;
+        let (open, close) = match rest.chars().next()? {
+            '{' => ('{', '}'),
+            '"' => ('"', '"'),
+            _ => return None,
+        };
+        let inner = rest.strip_prefix(open)?;
+        Some(inner[..inner.find(close)?].to_string())
+    })
+}
+
+/// Parses the suite's output: passed test names and failures.
+fn parse(output: &str) -> (Vec<String>, Vec<Failure>, bool) {
+    let lines: Vec<&str> = output.lines().collect();
+    let mut passed = Vec::new();
+    let mut failures = Vec::new();
+    let mut finished = false;
+    for (i, line) in lines.iter().enumerate() {
+        if let Some(rest) = line.strip_prefix("[ok]: ") {
+            let name = rest.rsplit_once(" (").map_or(rest, |(n, _)| n);
+            passed.push(name.to_string());
+        } else if let Some(rest) = line.strip_prefix("[err]: ") {
+            let name = rest.rsplit_once(" in tests/").map_or(rest, |(n, _)| n);
+            failures.push(Failure {
+                kind: "err",
+                test: name.to_string(),
+                detail: lines.get(i + 1).unwrap_or(&"").to_string(),
+            });
+        } else if let Some(rest) = line.strip_prefix("[exception]: ") {
+            // An exception ends the unit: the suite prints no summary after it.
+            finished = true;
+            failures.push(Failure {
+                kind: "exception",
+                test: test_in_trace(&lines[i..]).unwrap_or_else(|| "?".into()),
+                detail: rest.to_string(),
+            });
+        } else if line.starts_with("[TIMEOUT]") {
+            let test = lines[i..]
+                .iter()
+                .find_map(|l| l.split_once("(IN PROGRESS) ").map(|(_, t)| t.to_string()))
+                .unwrap_or_else(|| "?".into());
+            failures.push(Failure {
+                kind: "timeout",
+                test,
+                detail: "the test did not finish in time".into(),
+            });
+        } else if line.contains("All tests passed without errors")
+            || line.contains("The following tests failed")
+        {
+            finished = true;
+        }
+    }
+    // The closing summary repeats each failure ("*** [err]: ..."): those lines do not start
+    // with the marker, so they are not counted twice.
+    (passed, failures, finished)
+}
+
+/// `emu serve` on a free port, killed when dropped.
+struct Emu {
+    child: Child,
+    port: u16,
+}
+
+impl Emu {
+    fn start(dir: &Path) -> Emu {
+        let port = server_util::free_port();
+        let log = std::fs::File::create(dir.join("emu.log")).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_emu"))
+            .args([
+                "serve",
+                "--port",
+                &port.to_string(),
+                "--enable-debug-command",
+                "yes",
+            ])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start emu serve");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "emu serve did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Emu { child, port }
+    }
+}
+
+impl Drop for Emu {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Copies what `runtest` needs (it writes under `tests/tmp`, so each unit gets its own copy).
+fn copy_tree(from: &Path, to: &Path) {
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                if entry.file_name() != "tmp" {
+                    copy_dir(&entry.path(), &target);
+                }
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    copy_dir(&from.join("tests"), &to.join("tests"));
+    std::fs::create_dir_all(to.join("tests/tmp")).unwrap();
+    std::fs::copy(from.join("runtest"), to.join("runtest")).unwrap();
+}
+
+/// Runs one unit of the suite against a fresh `emu serve` and checks the result against
+/// `known_failures.txt`. `slot` spaces the suite's own ports between parallel units.
+fn run_unit(unit: &str, slot: u16) {
+    let Some(tree) = suite_tree() else { return };
+    let work = tempfile::tempdir().unwrap();
+    copy_tree(&tree, work.path());
+    let emu = Emu::start(work.path());
+    let baseport = 30000 + slot * 40;
+    let output = Command::new("tclsh")
+        .current_dir(work.path())
+        .args(["tests/test_helper.tcl", "--host", "127.0.0.1", "--port"])
+        .arg(emu.port.to_string())
+        .args(["--single", unit, "--timeout", "120", "--baseport"])
+        .arg(baseport.to_string())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run tclsh");
+    drop(emu);
+    let text = plain(&String::from_utf8_lossy(&output.stdout))
+        + &plain(&String::from_utf8_lossy(&output.stderr));
+    let (passed, failures, finished) = parse(&text);
+    let emu_log = std::fs::read_to_string(work.path().join("emu.log")).unwrap_or_default();
+    assert!(
+        finished && (!passed.is_empty() || !failures.is_empty()),
+        "{unit}: the suite did not run to its summary\n--- output ---\n{text}\n--- emu ---\n{emu_log}"
+    );
+    let known = known_failures(unit);
+    let unexpected: Vec<&Failure> = failures
+        .iter()
+        .filter(|f| !known.contains(&f.test))
+        .collect();
+    let failed: BTreeSet<&str> = failures.iter().map(|f| f.test.as_str()).collect();
+    for stale in known.iter().filter(|k| !failed.contains(k.as_str())) {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "{unit}: known failure did not fail (passed or did not run): {stale}"
+        );
+    }
+    assert!(
+        unexpected.is_empty(),
+        "{unit}: {} passed, unexpected failures:\n{}\n--- output ---\n{text}",
+        passed.len(),
+        unexpected
+            .iter()
+            .map(|f| format!("  [{}] {}: {}", f.kind, f.test, f.detail))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+macro_rules! units {
+    ($($slot:literal $name:ident $unit:literal,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                run_unit($unit, $slot);
+            }
+        )*
+    };
+}
+
+// Every unit with tests that run against an external server, in the suite's order.
+units! {
+    1 bitfield "unit/bitfield",
+    2 bitops "unit/bitops",
+    3 dump "unit/dump",
+    4 expire "unit/expire",
+    5 functions "unit/functions",
+    6 geo "unit/geo",
+    7 hyperloglog "unit/hyperloglog",
+    8 info_command "unit/info-command",
+    9 introspection "unit/introspection",
+    10 introspection_2 "unit/introspection-2",
+    11 keyspace "unit/keyspace",
+    12 latency_monitor "unit/latency-monitor",
+    13 lazyfree "unit/lazyfree",
+    14 multi "unit/multi",
+    15 other "unit/other",
+    16 pause "unit/pause",
+    17 protocol "unit/protocol",
+    18 pubsub "unit/pubsub",
+    19 querybuf "unit/querybuf",
+    20 quit "unit/quit",
+    21 replybufsize "unit/replybufsize",
+    22 scan "unit/scan",
+    23 scripting "unit/scripting",
+    24 slowlog "unit/slowlog",
+    25 sort "unit/sort",
+    26 tracking "unit/tracking",
+    27 type_hash "unit/type/hash",
+    28 type_incr "unit/type/incr",
+    29 type_list "unit/type/list",
+    30 type_list_2 "unit/type/list-2",
+    31 type_list_3 "unit/type/list-3",
+    32 type_set "unit/type/set",
+    33 type_stream "unit/type/stream",
+    34 type_stream_cgroups "unit/type/stream-cgroups",
+    35 type_string "unit/type/string",
+    36 type_zset "unit/type/zset",
+}
+
+#[test]
+fn parser_reads_the_suites_report() {
+    let out = "[ok]: A test (1 ms)\n[err]: B test in tests/unit/x.tcl\nExpected 1 == 2\n\
+               [exception]: Executing test client: ERR boom.\n    while executing\n\
+               \"test {C test} {\n[TIMEOUT]: clients state report follows.\n\
+               sock1 => (IN PROGRESS) D test\n!!! WARNING The following tests failed:\n\
+               *** [err]: B test in tests/unit/x.tcl\n";
+    let (passed, failures, finished) = parse(out);
+    assert_eq!(passed, ["A test"]);
+    let names: Vec<(&str, &str)> = failures.iter().map(|f| (f.kind, f.test.as_str())).collect();
+    assert_eq!(
+        names,
+        [
+            ("err", "B test"),
+            ("exception", "C test"),
+            ("timeout", "D test")
+        ]
+    );
+    assert_eq!(failures[0].detail, "Expected 1 == 2");
+    assert!(finished);
+    assert_eq!(plain("\u{1b}[0;32;49mok\u{1b}[0m"), "ok");
+}
