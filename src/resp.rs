@@ -427,10 +427,19 @@ pub fn encode_array_header(out: &mut Vec<u8>, len: usize) {
 /// Appends an error reply; `\r` and `\n` in the text become spaces (as Redis does).
 pub fn encode_error(out: &mut Vec<u8>, msg: &str) {
     out.push(b'-');
-    out.extend(
-        msg.bytes()
-            .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
-    );
+    line(out, msg);
+}
+
+/// The rest of a simple-string or error line: the text's bytes (client bytes kept in it come
+/// back raw, see `crate::util::text`), CR and LF as spaces, then CRLF.
+fn line(out: &mut Vec<u8>, text: &str) {
+    out.extend(crate::util::text::raw(text).iter().map(|&b| {
+        if b == b'\r' || b == b'\n' {
+            b' '
+        } else {
+            b
+        }
+    }));
     out.extend_from_slice(b"\r\n");
 }
 
@@ -444,11 +453,7 @@ pub fn encode(out: &mut Vec<u8>, v: &Value, resp: u8) {
         Value::Bulk(b) => encode_bulk(out, b),
         Value::Simple(s) => {
             out.push(b'+');
-            out.extend(
-                s.bytes()
-                    .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
-            );
-            out.extend_from_slice(b"\r\n");
+            line(out, s);
         }
         Value::Error(e) => encode_error(out, e),
         Value::Array(items) => {

@@ -632,5 +632,10 @@ pub fn info(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         out.push_str(&format!("# {}\r\n", title(name)));
         out.push_str(&body);
     }
-    Ok(Value::Verbatim("txt".into(), out.into_bytes()))
+    // `errorstat_<code>` names keep a code's raw bytes (`crate::util::text`).
+    let out = match crate::util::text::raw(&out) {
+        std::borrow::Cow::Borrowed(_) => out.into_bytes(),
+        std::borrow::Cow::Owned(bytes) => bytes,
+    };
+    Ok(Value::Verbatim("txt".into(), out))
 }

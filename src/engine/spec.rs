@@ -211,23 +211,29 @@ impl Table {
 
 /// `ERR unknown command '<name>', with args beginning with: '<a>' '<b>' …` as Redis 7 words it.
 pub fn unknown_command(argv: &[&[u8]]) -> Error {
-    let mut args = String::new();
+    // Byte for byte as Redis's `sdscatprintf(args, "'%.*s' ", 128 - sdslen(args), arg)`
+    // and `%.128s` of the name: C strings, so each ends at its first NUL.
+    let c_str = |a: &'_ [u8]| -> usize { a.iter().position(|&b| b == 0).unwrap_or(a.len()) };
+    let mut args: Vec<u8> = Vec::new();
     for a in argv.iter().skip(1) {
         if args.len() >= 128 {
             break;
         }
+        let a = &a[..c_str(a)];
         let room = 128 - args.len();
-        let text = String::from_utf8_lossy(a);
-        let text: String = text.chars().take(room).collect();
-        args.push_str(&format!("'{text}' "));
+        args.push(b'\'');
+        args.extend_from_slice(&a[..a.len().min(room)]);
+        args.extend_from_slice(b"' ");
     }
-    let name = String::from_utf8_lossy(argv.first().copied().unwrap_or(b""));
-    let name: String = name.chars().take(128).collect();
+    let name = argv.first().copied().unwrap_or(b"");
+    let name = &name[..c_str(name)];
+    let mut text = b"ERR unknown command '".to_vec();
+    text.extend_from_slice(&name[..name.len().min(128)]);
+    text.extend_from_slice(b"', with args beginning with: ");
+    text.extend_from_slice(&args);
     Error::new(
         crate::error::ErrorKind::UnknownCommand,
-        sanitize(&format!(
-            "ERR unknown command '{name}', with args beginning with: {args}"
-        )),
+        sanitize(&crate::util::text::lossless(&text)),
     )
 }
 

@@ -59,8 +59,9 @@ pub fn from_lua(v: mlua::Value, resp: u8) -> Value {
     from_lua_at(v, resp, 0)
 }
 
+/// A Lua string as reply text, any bytes kept (`crate::util::text`).
 fn text(s: &mlua::String) -> String {
-    String::from_utf8_lossy(&s.as_bytes()).into_owned()
+    crate::util::text::lossless(&s.as_bytes()).into_owned()
 }
 
 fn from_lua_at(v: mlua::Value, resp: u8, depth: usize) -> Value {

@@ -759,3 +759,43 @@ fn module_command_matches_real_redis() {
         }
     }
 }
+
+/// Client bytes that are not UTF-8 come back raw in error and status replies and in the INFO
+/// field named after an error code, as Redis sends them: a script's `redis.error_reply` /
+/// `redis.status_reply`, an unknown command's name and arguments (C strings: each ends at
+/// its first NUL), `errorstat_<code>` (redis-py's `test_info_with_non_utf8_errorstat`).
+#[test]
+fn non_utf8_bytes_in_errors_status_and_errorstats_match_redis() {
+    let Some(real) = crate::server_util::start_real_redis("the non-UTF-8 reply test") else {
+        return;
+    };
+    let (_r, srv) = start();
+    let mut e = Raw::connect(srv.addr().unwrap());
+    let mut o = Raw::connect(real.addr);
+    let long: Vec<u8> = b"\xf4\x8f\xbc\x80"
+        .iter()
+        .chain([b'x'; 200].iter())
+        .copied()
+        .collect();
+    let commands: [&[&[u8]]; 8] = [
+        &[b"CONFIG", b"RESETSTAT"],
+        &[
+            b"EVAL",
+            b"return redis.error_reply('\xff\xfeBAD oops')",
+            b"0",
+        ],
+        &[
+            b"EVAL",
+            b"return redis.status_reply('\xff\xfeOK \xc3')",
+            b"0",
+        ],
+        &[b"EVAL", b"return {err='\xe2\x82 half'}", b"0"],
+        &[b"\xff\xfe", b"a\x00b", &long],
+        &[b"caf\xc3\xa9\x00tail", b"\xf4\x8f\xbf\xbf"],
+        &[b"INFO", b"errorstats"],
+        &[b"PING"],
+    ];
+    for argv in commands {
+        assert_eq!(e.cmd(argv), o.cmd(argv), "{argv:?}");
+    }
+}

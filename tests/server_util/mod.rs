@@ -138,7 +138,8 @@ fn line_end(b: &[u8], from: usize) -> Option<usize> {
 pub fn reply_len(b: &[u8], at: usize) -> Option<usize> {
     let tag = *b.get(at)?;
     let end = line_end(b, at)?;
-    let head = std::str::from_utf8(&b[at + 1..end]).ok()?;
+    // Only lengths are read as text: simple strings and errors may hold any bytes.
+    let head = std::str::from_utf8(&b[at + 1..end]).unwrap_or("");
     let after = end + 2;
     match tag {
         b'+' | b'-' | b':' | b'_' | b',' | b'#' | b'(' => Some(after - at),
