@@ -5,6 +5,8 @@
 
 use clap::{Parser, Subcommand};
 
+#[path = "emu/redis_conf.rs"]
+mod redis_conf;
 #[path = "emu/remote.rs"]
 mod remote;
 
@@ -56,7 +58,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the store over RESP2/RESP3 (TCP and optionally a Unix socket).
+    /// Serve the store over RESP2/RESP3 (TCP and optionally a Unix socket). Takes
+    /// redis-server's arguments too: a redis.conf-style file first, then any configuration
+    /// parameter as `--name value…` (`emu serve redis.conf --save "" --maxmemory 100mb`).
     Serve(ServeArgs),
     /// Write every key of a data directory as JSON Lines, RESP commands or an RDB file.
     Dump(DumpArgs),
@@ -255,7 +259,20 @@ struct ServeArgs {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    // `emu serve` reads its arguments as redis-server does (see `redis_conf`): a file first,
+    // `--name value…` for any parameter; clap then sees only its own flags.
+    let argv: Vec<String> = std::env::args().collect();
+    let mut serve_config = Vec::new();
+    let cli = if argv.get(1).is_some_and(|a| a == "serve") {
+        let (flags, config) = redis_conf::split(&argv[2..]).unwrap_or_else(|e| {
+            eprintln!("emu: {e}");
+            std::process::exit(1);
+        });
+        serve_config = config;
+        Cli::parse_from(argv[..2].iter().cloned().chain(flags))
+    } else {
+        Cli::parse()
+    };
     if matches!(
         cli.cmd,
         Command::Dump(_)
@@ -268,7 +285,7 @@ fn main() {
         alloc_ffi::disable_thp();
     }
     match cli.cmd {
-        Command::Serve(a) => serve(a),
+        Command::Serve(a) => serve(a, &serve_config),
         Command::Dump(a) => dump(a),
         Command::Load(a) => load(a),
         Command::Pull(a) => pull(a),
@@ -779,7 +796,7 @@ fn check(a: CheckArgs) {
     }
 }
 
-fn serve(a: ServeArgs) {
+fn serve(a: ServeArgs, config: &[redis_conf::Directive]) {
     if a.databases == 0 {
         eprintln!("emu: --databases must be at least 1");
         std::process::exit(2);
@@ -826,6 +843,10 @@ fn serve(a: ServeArgs) {
             }
         }
     };
+    if let Err(e) = redis_conf::apply(&redis, config) {
+        eprintln!("emu: *** FATAL CONFIG ERROR ***\n{e}");
+        std::process::exit(1);
+    }
     for (name, value) in [
         ("enable-debug-command", &a.enable_debug_command),
         ("enable-protected-configs", &a.enable_protected_configs),

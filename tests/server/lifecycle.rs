@@ -381,6 +381,89 @@ mod binary {
         assert!(c.closed());
         assert!(exit_status(&mut child).success());
     }
+
+    /// `emu serve` takes redis-server's arguments: a redis.conf-style file first (quoted
+    /// values, `include`, repeated `save` lines adding up), then `--name value…` for any
+    /// parameter, later ones winning; a bad directive stops startup naming its line.
+    #[test]
+    fn redis_server_style_arguments_and_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let inc = dir.path().join("more.conf");
+        std::fs::write(
+            &inc,
+            "maxmemory-policy allkeys-lru\nhash-max-listpack-entries 7\n",
+        )
+        .unwrap();
+        let conf = dir.path().join("redis.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "# a redis.conf\nport 1\nsave 900 1\nsave 300 10\nnotify-keyspace-events \"KEA\"\n\
+                 maxmemory 1mb\ninclude {}\n",
+                inc.display()
+            ),
+        )
+        .unwrap();
+        let (mut child, port) = spawn(&[
+            conf.to_str().unwrap(),
+            "--port",
+            "0",
+            "--maxmemory",
+            "10mb",
+            "--client-output-buffer-limit",
+            "pubsub",
+            "1mb",
+            "512kb",
+            "30",
+        ]);
+        let mut c = Raw::connect(format!("127.0.0.1:{port}").parse().unwrap());
+        for (name, want) in [
+            ("save", "900 1 300 10"),
+            ("notify-keyspace-events", "AKE"),
+            ("maxmemory", "10485760"),
+            ("maxmemory-policy", "allkeys-lru"),
+            ("hash-max-listpack-entries", "7"),
+        ] {
+            let reply = c.cmds(&format!("CONFIG GET {name}"));
+            let text = String::from_utf8_lossy(&reply).into_owned();
+            assert!(
+                text.ends_with(&format!("${}\r\n{want}\r\n", want.len())),
+                "{name}: {text}"
+            );
+        }
+        let reply =
+            String::from_utf8_lossy(&c.cmds("CONFIG GET client-output-buffer-limit")).into_owned();
+        assert!(reply.contains("pubsub 1048576 524288 30"), "{reply}");
+        let _ = child.kill();
+        let _ = child.wait();
+
+        for (args, says) in [
+            (
+                vec!["--no-such-parameter", "1"],
+                "'--no-such-parameter': Bad directive",
+            ),
+            (vec!["--maxmemory", "lots"], "'--maxmemory'"),
+            (vec!["--daemonize", "yes"], "does not daemonize"),
+            (
+                vec![conf.to_str().unwrap(), "stray"],
+                "unexpected argument 'stray'",
+            ),
+            (
+                vec![conf.to_str().unwrap()],
+                "line 2: 'maxmemory-policy sometimes'",
+            ),
+        ] {
+            std::fs::write(&conf, "port 0\nmaxmemory-policy sometimes\n").unwrap();
+            let out = Command::new(env!("CARGO_BIN_EXE_emu"))
+                .arg("serve")
+                .args(&args)
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+            assert!(err.contains(says), "{args:?}: {err}");
+        }
+    }
 }
 
 /// SAVE/BGSAVE on a server without a data directory: Redis's replies, and LASTSAVE and
