@@ -933,6 +933,9 @@ fn serve(a: ServeArgs, config: &[redis_conf::Directive]) {
     } else {
         println!("emu: in-memory store (no --dir): data is lost when the server stops");
     }
+    // Redis's words: scripts and test harnesses written for redis-server wait for them.
+    println!("emu: server PID: {}", std::process::id());
+    println!("emu: Ready to accept connections");
     // SIGTERM / SIGINT: acted on within a second even while a command runs (Redis exits at
     // once too); a command still holding the store after that is not waited for.
     if !running.wait_or_abandon(std::time::Duration::from_millis(800)) {
