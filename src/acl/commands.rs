@@ -30,9 +30,10 @@ fn setuser(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     })?;
     let ix = index(ctx.store.table());
     let existing = ctx.store.acl.get(name).cloned();
-    let mut u = existing.clone().unwrap_or_else(|| User::new(name, 0));
+    let all = super::pubsub_all(&ctx.store.config);
+    let mut u = existing.clone().unwrap_or_else(|| User::new(name, 0, all));
     for op in &ops {
-        u.apply(ix, op).map_err(|e| {
+        u.apply(ix, op, all).map_err(|e| {
             Error::err(format!(
                 "Error in ACL SETUSER modifier '{}': {}",
                 lossy(op),
@@ -60,10 +61,12 @@ fn kill_pubsub_if_needed(ctx: &mut Ctx, old: &User, new: &User) {
         .iter()
         .flat_map(|s| s.channels.iter().cloned())
         .collect();
+    // An old selector with all channels is never kept by a new set without them (Redis
+    // 7.0.15's ACLKillPubsubClientsIfNeeded).
     let kept = old
         .selectors
         .iter()
-        .all(|s| s.channels.iter().all(|c| upcoming.contains(c)));
+        .all(|s| !s.allchannels && s.channels.iter().all(|c| upcoming.contains(c)));
     if kept {
         return;
     }
@@ -332,7 +335,8 @@ fn load(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
         return Err(Error::err(NO_FILE));
     };
     let ix = index(ctx.store.table());
-    let users = super::file::load(ix, &path).map_err(Error::err)?;
+    let users =
+        super::file::load(ix, &path, super::pubsub_all(&ctx.store.config)).map_err(Error::err)?;
     let before: Vec<(Vec<u8>, u64)> = ctx
         .store
         .acl

@@ -12,7 +12,7 @@ use super::user::{has_spaces, merge_selector_args, User};
 use super::{Index, Registry};
 
 /// Parses the file at `path` into users, or Redis's one-line error text.
-pub fn load(ix: &Index, path: &Path) -> Result<BTreeMap<Vec<u8>, User>, String> {
+pub fn load(ix: &Index, path: &Path, pubsub_all: bool) -> Result<BTreeMap<Vec<u8>, User>, String> {
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
         format!(
@@ -20,7 +20,7 @@ pub fn load(ix: &Index, path: &Path) -> Result<BTreeMap<Vec<u8>, User>, String> 
             strerror(&e)
         )
     })?;
-    parse(ix, &shown, &bytes)
+    parse(ix, &shown, &bytes, pubsub_all)
 }
 
 /// C `strerror` wording for the common cases.
@@ -33,7 +33,12 @@ fn strerror(e: &std::io::Error) -> String {
 }
 
 /// Parses ACL file text (`name` is the file name errors show).
-pub fn parse(ix: &Index, name: &str, text: &[u8]) -> Result<BTreeMap<Vec<u8>, User>, String> {
+pub fn parse(
+    ix: &Index,
+    name: &str,
+    text: &[u8],
+    pubsub_all: bool,
+) -> Result<BTreeMap<Vec<u8>, User>, String> {
     let mut users: BTreeMap<Vec<u8>, User> = BTreeMap::new();
     let mut errors = String::new();
     for (i, raw) in text.split(|&c| c == b'\n').enumerate() {
@@ -69,7 +74,7 @@ pub fn parse(ix: &Index, name: &str, text: &[u8]) -> Result<BTreeMap<Vec<u8>, Us
             ));
             continue;
         }
-        let mut u = User::new(argv[1], 0);
+        let mut u = User::new(argv[1], 0, pubsub_all);
         match merge_selector_args(&argv[2..]) {
             Err(_) => errors.push_str(&format!(
                 "{name}:{linenum}: Unmatched parenthesis in selector definition."
@@ -77,7 +82,7 @@ pub fn parse(ix: &Index, name: &str, text: &[u8]) -> Result<BTreeMap<Vec<u8>, Us
             Ok(ops) => {
                 for op in ops {
                     let op = trim(&op, b"\t\r\n");
-                    match u.apply(ix, op) {
+                    match u.apply(ix, op, pubsub_all) {
                         Ok(()) => {}
                         // Unknown commands are named (they hold no secret).
                         Err(e @ super::user::RuleError::Unknown) => errors.push_str(&format!(

@@ -27,8 +27,9 @@
 //!   commands with variable key flags take their spec's flags.
 //! * A user deleted while a client is authenticated as it: served connections are closed
 //!   (as Redis does); an embedded handle falls back to an unauthenticated `default`.
-//! * `acl-pubsub-default` is `resetchannels` (Redis 7.0's default) and `acllog-max-len`
-//!   is 128 ([`LOG_MAX_LEN`]); neither is a config parameter.
+//! * `acl-pubsub-default` decides whether a new user, a new selector and `reset` start with
+//!   all channels ([`pubsub_all`]); `acllog-max-len` bounds the ACL LOG as in Redis (trimmed
+//!   when an entry is added).
 //! * ACL GENPASS reads the OS's randomness as Redis does, not the store's seeded RNG (a
 //!   password must not be reproducible from a seed).
 //! * Embedded Pub/Sub handles have no connection to close: DELUSER and revoked channels
@@ -87,9 +88,6 @@ pub struct LogEntry {
     /// The client's CLIENT INFO line at the last update.
     pub cinfo: String,
 }
-
-/// Largest ACL LOG (Redis `acllog-max-len` default).
-pub const LOG_MAX_LEN: usize = 128;
 
 /// The users of a store, its ACL LOG and its ACL file.
 #[derive(Clone, Debug)]
@@ -222,9 +220,15 @@ impl Registry {
     }
 }
 
+/// True under `acl-pubsub-default allchannels` (Redis ORs it into every new selector).
+pub fn pubsub_all(cfg: &crate::config::Config) -> bool {
+    crate::config::lookup(b"acl-pubsub-default")
+        .is_some_and(|(spec, _)| spec.get(cfg) == "allchannels")
+}
+
 /// `default` as Redis creates it: `+@all ~* &* on nopass`.
 fn default_user() -> User {
-    let mut u = User::new(DEFAULT, 0);
+    let mut u = User::new(DEFAULT, 0, true);
     u.flags = user::uflag::ENABLED | user::uflag::NOPASS;
     let s = &mut u.selectors[0];
     s.allkeys = true;
@@ -463,6 +467,7 @@ pub fn add_log(
 ) {
     let now = store.clock.now_ms();
     let cinfo = (store.services().client_info)(store, session);
+    let max_len = crate::engine::repl::config_int(&store.config, "acllog-max-len", 128);
     let log = &mut store.acl.log;
     let found = log.iter().take(10).position(|e| {
         e.reason == reason
@@ -490,7 +495,7 @@ pub fn add_log(
                 ctime: now,
                 cinfo,
             });
-            log.truncate(LOG_MAX_LEN);
+            log.truncate(usize::try_from(max_len).unwrap_or(0));
         }
     }
 }
@@ -536,7 +541,7 @@ pub fn authenticate(
 /// changes.
 pub fn use_file(store: &mut Store, path: &std::path::Path) -> std::result::Result<(), String> {
     let ix = index(store.table());
-    let users = file::load(ix, path)?;
+    let users = file::load(ix, path, pubsub_all(&store.config))?;
     store.acl.replace_all(users);
     store.acl.file = Some(path.to_path_buf());
     store

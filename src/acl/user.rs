@@ -556,14 +556,17 @@ pub struct User {
 }
 
 impl User {
-    /// A new user as Redis creates one: off, no passwords, no permissions.
-    pub fn new(name: &[u8], uid: u64) -> User {
+    /// A new user as Redis creates one: off, no passwords, no permissions; all channels if
+    /// `pubsub_all` (`acl-pubsub-default allchannels`, see [`super::pubsub_all`]).
+    pub fn new(name: &[u8], uid: u64, pubsub_all: bool) -> User {
+        let mut root = Selector::new(true);
+        root.allchannels = pubsub_all;
         User {
             name: name.to_vec(),
             uid,
             flags: uflag::DISABLED,
             passwords: Vec::new(),
-            selectors: vec![Selector::new(true)],
+            selectors: vec![root],
         }
     }
 
@@ -577,8 +580,9 @@ impl User {
         self.flags & uflag::NOPASS != 0
     }
 
-    /// Applies one rule (Redis `ACLSetUser`).
-    pub fn apply(&mut self, ix: &Index, op: &[u8]) -> Result<(), RuleError> {
+    /// Applies one rule (Redis `ACLSetUser`). `pubsub_all` is `acl-pubsub-default
+    /// allchannels`: a new selector and `reset` start with all channels then.
+    pub fn apply(&mut self, ix: &Index, op: &[u8], pubsub_all: bool) -> Result<(), RuleError> {
         if op.is_empty() {
             return Ok(());
         }
@@ -625,6 +629,7 @@ impl User {
             self.passwords.remove(i);
         } else if op[0] == b'(' && op[op.len() - 1] == b')' {
             let mut s = Selector::new(false);
+            s.allchannels = pubsub_all;
             let inner = &op[1..op.len() - 1];
             for rule in split_args(inner).ok_or(RuleError::Syntax)? {
                 s.apply(ix, &rule)?;
@@ -633,16 +638,22 @@ impl User {
         } else if is("clearselectors") {
             self.selectors.truncate(1);
         } else if is("reset") {
+            let channels = if pubsub_all {
+                "allchannels"
+            } else {
+                "resetchannels"
+            };
             for r in [
                 "resetpass",
                 "resetkeys",
                 "resetchannels",
+                channels,
                 "off",
                 "sanitize-payload",
                 "clearselectors",
                 "-@all",
             ] {
-                self.apply(ix, r.as_bytes())?;
+                self.apply(ix, r.as_bytes(), pubsub_all)?;
             }
         } else {
             self.selectors[0].apply(ix, op)?;
@@ -809,13 +820,13 @@ mod tests {
     #[test]
     fn password_check_needs_enabled_user() {
         let ix = Index::build(crate::commands::table());
-        let mut u = User::new(b"u", 1);
-        u.apply(&ix, b">pw").unwrap();
+        let mut u = User::new(b"u", 1, false);
+        u.apply(&ix, b">pw", false).unwrap();
         assert!(!u.password_ok(b"pw"), "off users cannot log in");
-        u.apply(&ix, b"on").unwrap();
+        u.apply(&ix, b"on", false).unwrap();
         assert!(u.password_ok(b"pw") && !u.password_ok(b"px"));
-        assert_eq!(u.apply(&ix, b"<px"), Err(RuleError::NoSuchPassword));
-        u.apply(&ix, b"nopass").unwrap();
+        assert_eq!(u.apply(&ix, b"<px", false), Err(RuleError::NoSuchPassword));
+        u.apply(&ix, b"nopass", false).unwrap();
         assert!(u.password_ok(b"anything"));
     }
 }

@@ -181,3 +181,73 @@ fn revoked_channels_close_subscribers_like_redis() {
         assert!(b.silent(300), "{addr}");
     }
 }
+
+/// Settings of the ACL subsystem that Redis acts on, side by side with redis-server:
+/// `acllog-max-len` trims the ACL LOG when an entry is added; `acl-pubsub-default
+/// allchannels` gives new users, new selectors and `reset` all channels; revoking
+/// `allchannels` closes the user's subscribers (Redis's own suite: unit/acl).
+#[test]
+fn acllog_max_len_pubsub_default_and_revoked_allchannels_match_redis() {
+    let Some(real) = start_real_redis("acl settings") else {
+        return;
+    };
+    let (_r, srv) = start();
+    let mut transcripts = Vec::new();
+    for addr in [srv.addr().unwrap(), real.addr] {
+        let mut out = Vec::new();
+        let mut admin = Raw::connect(addr);
+        let mut user = Raw::connect(addr);
+        cmd(
+            &mut admin,
+            &[
+                "ACL", "SETUSER", "antirez", "on", ">foo", "~nothing", "+set",
+            ],
+        );
+        cmd(&mut admin, &["CONFIG", "SET", "acllog-max-len", "5"]);
+        cmd(&mut user, &["AUTH", "antirez", "foo"]);
+        for j in 0..10 {
+            cmd(&mut user, &["SET", &format!("obj:{j}"), "1"]);
+        }
+        let len = |admin: &mut Raw| cmd(admin, &["EVAL", "return #redis.call('ACL','LOG')", "0"]);
+        out.push(len(&mut admin));
+        cmd(&mut admin, &["CONFIG", "SET", "acllog-max-len", "2"]);
+        out.push(len(&mut admin));
+        cmd(&mut user, &["SET", "obj:new", "1"]);
+        out.push(len(&mut admin));
+
+        cmd(
+            &mut admin,
+            &["CONFIG", "SET", "acl-pubsub-default", "allchannels"],
+        );
+        cmd(&mut admin, &["ACL", "SETUSER", "fresh", "(+get ~k)"]);
+        out.push(cmd(&mut admin, &["ACL", "LIST"]));
+        cmd(&mut admin, &["ACL", "SETUSER", "fresh", "reset", "&only"]);
+        cmd(&mut admin, &["ACL", "SETUSER", "old", "resetchannels"]);
+        cmd(
+            &mut admin,
+            &["CONFIG", "SET", "acl-pubsub-default", "resetchannels"],
+        );
+        cmd(&mut admin, &["ACL", "SETUSER", "later", "reset"]);
+        out.push(cmd(&mut admin, &["ACL", "LIST"]));
+
+        cmd(
+            &mut admin,
+            &[
+                "ACL",
+                "SETUSER",
+                "psuser",
+                "on",
+                "nopass",
+                "+@all",
+                "allchannels",
+            ],
+        );
+        let mut sub = Raw::connect(addr);
+        cmd(&mut sub, &["AUTH", "psuser", "x"]);
+        cmd(&mut sub, &["PSUBSCRIBE", "foo"]);
+        cmd(&mut admin, &["ACL", "SETUSER", "psuser", "resetchannels"]);
+        out.push(format!("closed: {}", sub.closed()));
+        transcripts.push(out);
+    }
+    assert_eq!(transcripts[0], transcripts[1]);
+}
