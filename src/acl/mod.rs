@@ -23,7 +23,8 @@
 //!   own order follows its hash table's per-process seed). The permissions described are
 //!   the same.
 //! * Key read/write needs come from each command's Redis key specs in order (the last one
-//!   repeats); SET without GET needs write only, as Redis's `setGetKeys` says; other
+//!   repeats); SET without GET needs write only, as Redis's `setGetKeys` says, BITFIELD with only
+//!   GET/OVERFLOW read only (`bitfieldGetKeys`); other
 //!   commands with variable key flags take their spec's flags.
 //! * A user deleted while a client is authenticated as it: served connections are closed
 //!   (as Redis does); an embedded handle falls back to an unauthenticated `default`.
@@ -267,6 +268,7 @@ fn key_needs(ix: &Index, id: usize, spec: &CommandSpec, argv: &[&[u8]]) -> Vec<(
     };
     let set_without_get =
         spec.name == "set" && !argv.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
+    let bitfield_read_only = spec.name == "bitfield" && bitfield_read_only(argv);
     positions
         .into_iter()
         .enumerate()
@@ -274,6 +276,8 @@ fn key_needs(ix: &Index, id: usize, spec: &CommandSpec, argv: &[&[u8]]) -> Vec<(
         .map(|(i, p)| {
             let need = if set_without_get {
                 index::KEY_WRITE
+            } else if bitfield_read_only {
+                index::KEY_READ
             } else if cmd.keys.is_empty() {
                 default
             } else {
@@ -282,6 +286,24 @@ fn key_needs(ix: &Index, id: usize, spec: &CommandSpec, argv: &[&[u8]]) -> Vec<(
             (p, need)
         })
         .collect()
+}
+
+/// True when a BITFIELD call only reads (Redis `bitfieldGetKeys`): GET and OVERFLOW with
+/// their arguments and nothing else; anything else, a malformed tail included, writes.
+fn bitfield_read_only(argv: &[&[u8]]) -> bool {
+    let mut i = 2;
+    while i < argv.len() {
+        let remaining = argv.len() - i - 1;
+        let arg = argv[i];
+        if arg.eq_ignore_ascii_case(b"get") && remaining >= 2 {
+            i += 3;
+        } else if arg.eq_ignore_ascii_case(b"overflow") && remaining >= 1 {
+            i += 2;
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 /// The channel arguments of PUBLISH, SUBSCRIBE, PSUBSCRIBE, SPUBLISH, SSUBSCRIBE.

@@ -251,3 +251,53 @@ fn acllog_max_len_pubsub_default_and_revoked_allchannels_match_redis() {
     }
     assert_eq!(transcripts[0], transcripts[1]);
 }
+
+/// BITFIELD with only GET/OVERFLOW needs read access to its key (Redis `bitfieldGetKeys`);
+/// any SET/INCRBY, or a malformed tail, needs write access. ACL DRYRUN and the calls
+/// themselves, side by side with redis-server (Redis's own suite: unit/acl-v2).
+#[test]
+fn bitfield_key_access_follows_its_subcommands_like_redis() {
+    let Some(real) = start_real_redis("acl bitfield") else {
+        return;
+    };
+    let (_r, srv) = start();
+    let calls: [&[&str]; 7] = [
+        &["BITFIELD", "read"],
+        &["BITFIELD", "read", "GET", "u4", "0"],
+        &[
+            "BITFIELD", "read", "OVERFLOW", "SAT", "get", "i8", "8", "GET", "u4", "0",
+        ],
+        &["BITFIELD", "read", "GET", "u4", "0", "SET", "u4", "0", "1"],
+        &["BITFIELD", "read", "INCRBY", "u4", "0", "1"],
+        &["BITFIELD", "read", "GET", "u4"],
+        &["BITFIELD", "write", "GET", "u4", "0"],
+    ];
+    let mut transcripts = Vec::new();
+    for addr in [srv.addr().unwrap(), real.addr] {
+        let mut out = Vec::new();
+        let mut admin = Raw::connect(addr);
+        cmd(
+            &mut admin,
+            &[
+                "ACL",
+                "SETUSER",
+                "bf",
+                "on",
+                "nopass",
+                "+@all",
+                "%R~read*",
+                "%W~write*",
+            ],
+        );
+        let mut user = Raw::connect(addr);
+        cmd(&mut user, &["AUTH", "bf", "x"]);
+        for call in calls {
+            let mut dry = vec!["ACL", "DRYRUN", "bf"];
+            dry.extend_from_slice(call);
+            out.push(cmd(&mut admin, &dry));
+            out.push(cmd(&mut user, call));
+        }
+        transcripts.push(out);
+    }
+    assert_eq!(transcripts[0], transcripts[1]);
+}
