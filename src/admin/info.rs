@@ -163,7 +163,7 @@ fn section(
         }
         "clients" => {
             let connected = link.map(|l| l.server.connected()).unwrap_or(1);
-            let maxclients = link.map(|l| l.server.maxclients).unwrap_or(10000);
+            let maxclients = store.config.maxclients;
             f("connected_clients", &connected);
             f("cluster_connections", &0);
             f("maxclients", &maxclients);

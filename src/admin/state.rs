@@ -80,8 +80,9 @@ pub struct ServerState {
     pub clients: Mutex<BTreeMap<u64, Arc<ClientEntry>>>,
     /// INFO stats counters.
     pub stats: Stats,
-    /// Highest number of clients allowed (`maxclients`).
-    pub maxclients: usize,
+    /// `maxclients` as last read from the store's configuration (at each accept; kept for
+    /// when the store is busy).
+    pub maxclients: std::sync::atomic::AtomicUsize,
     /// A random-looking run id, fixed for the server's life.
     pub run_id: String,
     /// The replication id (INFO `master_replid`): the run id until DEBUG CHANGE-REPL-ID.
@@ -190,7 +191,7 @@ impl ServerState {
             dir,
             clients: Mutex::new(BTreeMap::new()),
             stats: Stats::default(),
-            maxclients: 10000,
+            maxclients: std::sync::atomic::AtomicUsize::new(10000),
             repl_id: Mutex::new(run_id.clone()),
             run_id,
             recent: RecentPeaks::default(),

@@ -286,7 +286,7 @@ pub static TABLE: &[ConfigSpec] = &[
     // The address the server listens on (set at startup); Redis can rebind at run time.
     text!("bind", bind, "127.0.0.1").immutable(),
     text!("unixsocket", unixsocket, "").immutable(),
-    // Stored only: the server's own limit (`ServerState::maxclients`) applies.
+    // `emu serve` refuses a connection past it (read at each accept).
     uint!("maxclients", maxclients, 1, u32::MAX, "10000"),
     // Stored only.
     int!("tcp-keepalive", tcp_keepalive, 0, INT_MAX, "300"),

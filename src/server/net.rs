@@ -478,7 +478,18 @@ fn spawn_conn<S>(
         unix,
         Box::new(move || n2.notify_one()),
     ));
-    if state.connected() >= state.maxclients {
+    // `maxclients` (CONFIG SET takes effect for the next connection, as in Redis).
+    let maxclients = match redis.shared_store().try_lock() {
+        Some(s) => {
+            let max = s.config.maxclients as usize;
+            state
+                .maxclients
+                .store(max, std::sync::atomic::Ordering::Relaxed);
+            max
+        }
+        None => state.maxclients.load(std::sync::atomic::Ordering::Relaxed),
+    };
+    if state.connected() >= maxclients {
         state
             .stats
             .rejected_connections

@@ -799,3 +799,37 @@ fn non_utf8_bytes_in_errors_status_and_errorstats_match_redis() {
         assert_eq!(e.cmd(argv), o.cmd(argv), "{argv:?}");
     }
 }
+
+/// `maxclients` (CONFIG SET, effective for the next connection): connections past it get
+/// `-ERR max number of clients reached` and are closed, INFO reports the setting, as in
+/// Redis (Redis's own suite: unit/limits).
+#[test]
+fn maxclients_refuses_connections_past_it_like_redis() {
+    let Some(real) = crate::server_util::start_real_redis("the maxclients test") else {
+        return;
+    };
+    let (_r, srv) = start();
+    let mut transcripts = Vec::new();
+    for addr in [srv.addr().unwrap(), real.addr] {
+        let mut out = Vec::new();
+        let mut admin = Raw::connect(addr);
+        out.push(text(admin.cmds("CONFIG SET maxclients 4")));
+        let mut kept = Vec::new();
+        for _ in 0..6 {
+            let mut c = Raw::connect(addr);
+            out.push(text(c.cmds("PING")));
+            kept.push(c);
+        }
+        let info = text(admin.cmds("INFO clients"));
+        out.push(
+            info.lines()
+                .filter(|l| l.starts_with("maxclients:") || l.starts_with("connected_clients:"))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        drop(kept);
+        out.push(text(admin.cmds("CONFIG SET maxclients 10000")));
+        transcripts.push(out);
+    }
+    assert_eq!(transcripts[0], transcripts[1]);
+}
