@@ -44,6 +44,8 @@ fn time(r: &Redis, cmd: &[u8], key: &[u8], members: &[Vec<u8>], arg: Option<&[u8
             None => r.execute(&[cmd, key, m]),
             // ZADD: a new score each call (the pair moves); ZINCRBY: the given increment.
             Some(b"score") => r.execute(&[cmd, key, &scores[(k * 11) % N], m]),
+            // The whole set with scores (iteration, not a lookup).
+            Some(b"range") => r.execute(&[cmd, key, b"0", b"-1", b"WITHSCORES"]),
             // ZREM, then ZADD puts the member back with its score (the set stays whole).
             Some(b"back") => {
                 black_box(r.execute(&[cmd, key, m]).expect("runs"));
@@ -73,15 +75,16 @@ fn main() {
         assert_eq!(enc, emu::Value::Bulk(want.as_bytes().to_vec()));
     }
     let members: Vec<Vec<u8>> = (0..N).map(|j| format!("member-{j}").into_bytes()).collect();
-    let cases: [Case; 6] = [
+    let cases: [Case; 7] = [
         ("ZSCORE", b"ZSCORE", None),
         ("ZADD update", b"ZADD", Some(b"score")),
         ("ZINCRBY 1", b"ZINCRBY", Some(b"1")),
         ("ZRANK", b"ZRANK", None),
         ("ZMSCORE 1", b"ZMSCORE", None),
         ("ZREM+ZADD", b"ZREM", Some(b"back")),
+        ("ZRANGE all", b"ZRANGE", Some(b"range")),
     ];
-    let mut best = [[f64::MAX; 2]; 6];
+    let mut best = [[f64::MAX; 2]; 7];
     for _ in 0..rounds {
         for (c, (_, cmd, arg)) in cases.iter().enumerate() {
             for (f, key) in [&b"p"[..], b"d"].iter().enumerate() {

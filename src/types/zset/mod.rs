@@ -4,7 +4,7 @@
 //!
 //! * **listpack** ([`pack::Pack`]): one flat buffer of `(member, score)` pairs in score
 //!   order, then member order, laid out in columns (a 1-byte member tag, the member
-//!   lengths, fixed-width scores, the member bytes) so a lookup compares 16 tags at a time
+//!   lengths, fixed-width scores, the member bytes) so a lookup compares 8 tags per word
 //!   and a new score's rank is a binary search — while the set has at most
 //!   `zset-max-listpack-entries` members of at most `zset-max-listpack-value` bytes each.
 //!   A small set costs its bytes plus one 32-byte handle: no table, no index, no

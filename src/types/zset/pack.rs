@@ -16,9 +16,9 @@
 //! [tags: n × 1][lengths: n × L][scores: n × W][member bytes, back to back]
 //! ```
 //!
-//! * **tag**: one byte of a hash of the member ([`tag`]). A lookup compares 16 tags at a
-//!   time and reads a member's bytes only where both its tag and its length match: about
-//!   one pair in 256 besides the one sought.
+//! * **tag**: one byte of a hash of the member ([`tag`]). A lookup compares 8 tags per
+//!   64-bit word (no load depends on another) and reads a member's bytes only where both
+//!   its tag and its length match: about one pair in 256 besides the one sought.
 //! * **length** of the member: L = 1 byte while every member is under 256 bytes, else 4
 //!   (little-endian) for every member.
 //! * **score**: W bytes for every pair, W the width of the widest score held (below), so
@@ -422,6 +422,7 @@ impl Pack {
             pack: self,
             i,
             off: self.members_at() + self.span(0, i),
+            at: self.scores_at() + i * self.w(),
         }
     }
 
@@ -660,6 +661,8 @@ pub struct Pairs<'a> {
     i: usize,
     /// Where its member starts in the buffer.
     off: usize,
+    /// Where its score starts.
+    at: usize,
 }
 
 impl<'a> Iterator for Pairs<'a> {
@@ -671,11 +674,13 @@ impl<'a> Iterator for Pairs<'a> {
         if self.i >= p.len() {
             return None;
         }
-        let i = self.i;
+        let (i, w) = (self.i, p.w());
         let m = p.member_at(i, self.off);
+        let s = decode_score(&p.buf[self.at..self.at + w]);
         self.off += m.len();
+        self.at += w;
         self.i += 1;
-        Some((i, m, p.score(i)))
+        Some((i, m, s))
     }
 
     /// Skips pairs by summing their lengths, decoding no score.
@@ -683,6 +688,7 @@ impl<'a> Iterator for Pairs<'a> {
     fn nth(&mut self, n: usize) -> Option<Self::Item> {
         let to = self.i.saturating_add(n).min(self.pack.len());
         self.off += self.pack.span(self.i, to);
+        self.at += (to - self.i) * self.pack.w();
         self.i = to;
         self.next()
     }
