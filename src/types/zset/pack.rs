@@ -24,7 +24,7 @@
 //! * **score**: W bytes for every pair, W the width of the widest score held (below), so
 //!   the score of rank `i` is at a fixed place: a binary search finds where a score goes.
 //! * **member bytes**: the member of rank `i` starts after the lengths of the members
-//!   before it, a sum over contiguous bytes (vectorised), not a walk.
+//!   before it, a sum over contiguous bytes (8 per word), not a walk.
 //!
 //! A pair costs 1 + L + W + member bytes: `member-7 → 42` takes 1 + 1 + 1 + 8 = 11 bytes,
 //! what a 2-byte header and a 1-byte score took when pairs were laid back to back.
