@@ -16,7 +16,7 @@
 //! [tags: n × 1][lengths: n × L][scores: n × W][member bytes, back to back]
 //! ```
 //!
-//! * **tag**: one byte of a hash of the member ([`tag`]). A lookup compares 8 tags per
+//! * **tag**: one byte of a hash of the member (`tag`). A lookup compares 8 tags per
 //!   64-bit word (no load depends on another) and reads a member's bytes only where both
 //!   its tag and its length match: about one pair in 256 besides the one sought.
 //! * **length** of the member: L = 1 byte while every member is under 256 bytes, else 4
