@@ -1,6 +1,7 @@
 //! Point commands on a 128-member sorted set in its listpack form against the same set in
 //! the skiplist form (dict + order index): issue 16 wants the listpack at most 1.05× the
-//! skiplist's time on ZSCORE, ZADD updating a score, and ZINCRBY.
+//! skiplist's time on ZSCORE, ZADD updating a score, and ZINCRBY (and ZRANK, ZMSCORE,
+//! ZREM likewise where it can).
 //!
 //! Usage: `cargo run --release --example zset_small [ROUNDS]`. Builds `p` (listpack) and
 //! `d` (the same members, created while `zset-max-listpack-entries` is 0, so skiplist),
@@ -43,6 +44,13 @@ fn time(r: &Redis, cmd: &[u8], key: &[u8], members: &[Vec<u8>], arg: Option<&[u8
             None => r.execute(&[cmd, key, m]),
             // ZADD: a new score each call (the pair moves); ZINCRBY: the given increment.
             Some(b"score") => r.execute(&[cmd, key, &scores[(k * 11) % N], m]),
+            // The whole set with scores (iteration, not a lookup).
+            Some(b"range") => r.execute(&[cmd, key, b"0", b"-1", b"WITHSCORES"]),
+            // ZREM, then ZADD puts the member back with its score (the set stays whole).
+            Some(b"back") => {
+                black_box(r.execute(&[cmd, key, m]).expect("runs"));
+                r.execute(&[b"ZADD", key, &scores[(k * 37) % N], m])
+            }
             Some(a) => r.execute(&[cmd, key, a, m]),
         };
         black_box(v.expect("runs"));
@@ -67,12 +75,16 @@ fn main() {
         assert_eq!(enc, emu::Value::Bulk(want.as_bytes().to_vec()));
     }
     let members: Vec<Vec<u8>> = (0..N).map(|j| format!("member-{j}").into_bytes()).collect();
-    let cases: [Case; 3] = [
+    let cases: [Case; 7] = [
         ("ZSCORE", b"ZSCORE", None),
         ("ZADD update", b"ZADD", Some(b"score")),
         ("ZINCRBY 1", b"ZINCRBY", Some(b"1")),
+        ("ZRANK", b"ZRANK", None),
+        ("ZMSCORE 1", b"ZMSCORE", None),
+        ("ZREM+ZADD", b"ZREM", Some(b"back")),
+        ("ZRANGE all", b"ZRANGE", Some(b"range")),
     ];
-    let mut best = [[f64::MAX; 2]; 3];
+    let mut best = [[f64::MAX; 2]; 7];
     for _ in 0..rounds {
         for (c, (_, cmd, arg)) in cases.iter().enumerate() {
             for (f, key) in [&b"p"[..], b"d"].iter().enumerate() {

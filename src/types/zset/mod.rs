@@ -3,7 +3,9 @@
 //! A [`ZSet`] has Redis 7.0's two encodings, and OBJECT ENCODING names the one it holds:
 //!
 //! * **listpack** ([`pack::Pack`]): one flat buffer of `(member, score)` pairs in score
-//!   order, then member order, searched linearly — while the set has at most
+//!   order, then member order, laid out in columns (a 1-byte member tag, the member
+//!   lengths, fixed-width scores, the member bytes) so a lookup compares 8 tags per word
+//!   and a new score's rank is a binary search — while the set has at most
 //!   `zset-max-listpack-entries` members of at most `zset-max-listpack-value` bytes each.
 //!   A small set costs its bytes plus one 32-byte handle: no table, no index, no
 //!   allocation per member;
@@ -142,7 +144,7 @@ impl Default for ZSet {
     }
 }
 
-/// Where ZADD places an absent member, see [`ZSet::locate`] (an offset in a listpack,
+/// Where ZADD places an absent member, see [`ZSet::locate`] (a rank in a listpack,
 /// meaningless for the skiplist form).
 #[derive(Clone, Copy, Debug)]
 pub struct Spot(usize);
@@ -276,6 +278,15 @@ impl ZSet {
         }
     }
 
+    /// The listpack buffer's bytes in use (None for the skiplist encoding).
+    #[cfg(test)]
+    fn pack_bytes(&self) -> Option<usize> {
+        match &self.repr {
+            Repr::Pack(p) => Some(p.bytes()),
+            Repr::Full(_) => None,
+        }
+    }
+
     /// Bytes of the skiplist encoding's boxed part (its struct; tables counted apart).
     pub const FULL_BYTES: usize = std::mem::size_of::<Full>();
 
@@ -283,7 +294,7 @@ impl ZSet {
     #[inline]
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match &self.repr {
-            Repr::Pack(p) => p.find(member).map(|(_, _, s)| s),
+            Repr::Pack(p) => p.find(member).map(|(_, s)| s),
             Repr::Full(f) => f.dict.get(member).copied(),
         }
     }
@@ -366,10 +377,9 @@ impl ZSet {
     pub fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
         match &mut self.repr {
             Repr::Pack(p) => match p.find(member) {
-                Some((at, _, prev)) => {
+                Some((at, prev)) => {
                     if prev != score {
-                        p.remove_at(at);
-                        p.insert(member, score);
+                        p.update_at(at, member, score);
                     }
                     Some(prev)
                 }
@@ -395,7 +405,7 @@ impl ZSet {
     }
 
     /// Inserts a member the caller knows is absent (ZADD just looked it up), without
-    /// converting: a listpack is walked once, to find the place.
+    /// converting: a listpack's place for it is a binary search.
     pub fn insert_absent(&mut self, member: &[u8], score: f64) {
         match &mut self.repr {
             Repr::Pack(p) => p.insert(member, score),
@@ -404,7 +414,7 @@ impl ZSet {
     }
 
     /// ZADD's lookup: the score of `member`, and for an absent one where a listpack would
-    /// take it with `score` (one walk instead of a lookup and then a placing walk). Pass
+    /// take it with `score` (one call instead of a lookup and then a placing search). Pass
     /// the spot to [`ZSet::insert_at_spot`] with no other change in between than
     /// [`ZSet::prepare_new_member`].
     #[inline]
@@ -419,7 +429,7 @@ impl ZSet {
     }
 
     /// Changes the score of a present member found by [`ZSet::locate`] (no change since):
-    /// a listpack skips the lookup walk and moves the pair in place from the offset found
+    /// a listpack skips the lookup and moves the pair in place from the rank found
     /// (not at all when the rank stays).
     pub fn update_at_spot(&mut self, spot: Spot, member: &[u8], score: f64) {
         match &mut self.repr {
@@ -447,17 +457,18 @@ impl ZSet {
         pairs: impl Iterator<Item = (&'a [u8], f64)> + Clone,
     ) {
         if let Repr::Pack(p) = &mut self.repr {
-            let mut n = 0;
-            let mut bytes = 0;
+            let (mut n, mut bytes, mut max_len, mut max_width) = (0, 0, 0, 0);
             for (m, s) in pairs {
                 if m.len() > limits.1 {
                     return;
                 }
                 n += 1;
-                bytes += Pack::pair_bytes(m, s);
+                bytes += m.len();
+                max_len = max_len.max(m.len());
+                max_width = max_width.max(Pack::score_width(s));
             }
             if p.len() + n <= limits.0 {
-                p.reserve(bytes);
+                p.reserve_for(n, bytes, max_len, max_width);
             }
         }
     }
@@ -473,7 +484,7 @@ impl ZSet {
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
         match &mut self.repr {
             Repr::Pack(p) => {
-                let (at, _, s) = p.find(member)?;
+                let (at, s) = p.find(member)?;
                 p.remove_at(at);
                 Some(s)
             }
@@ -492,7 +503,7 @@ impl ZSet {
     /// 0-based ascending rank of `member`.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
         match &self.repr {
-            Repr::Pack(p) => p.find(member).map(|(_, rank, _)| rank),
+            Repr::Pack(p) => p.find(member).map(|(rank, _)| rank),
             Repr::Full(f) => {
                 let id = f.dict.find_slot(member)?;
                 f.index.rank_of_present(*f.dict.at(id), id, &f.dict)

