@@ -477,7 +477,16 @@ fn srandmember_negative_count_is_uniform_on_a_table() {
     for round in 0..20 {
         let key = format!("s{round}");
         let members: Vec<String> = [
-            "1", "5", "10", "50", "125", "MARY", "PATRICIA", "LINDA", "BARBARA", "ELIZABETH",
+            "1",
+            "5",
+            "10",
+            "50",
+            "125",
+            "MARY",
+            "PATRICIA",
+            "LINDA",
+            "BARBARA",
+            "ELIZABETH",
         ]
         .iter()
         .map(|m| format!("{m}{round}"))
