@@ -427,3 +427,24 @@ fn disk_based_sync_in_progress_is_joined() {
         out
     });
 }
+
+/// With `repl-ping-replica-period 3600`, a replica that attaches sees its commands with no
+/// PING before them (Redis pings on the timer loops that are multiples of the period; emu
+/// pinged at once when the first replica attached, which broke the TCL suite's
+/// `assert_replication_stream` in the string and expire units).
+#[test]
+fn no_ping_right_after_attaching() {
+    on_both("the replication PING test", |addr, _who| {
+        // Past Redis's first timer loop (loop 0 pings whatever the period).
+        std::thread::sleep(Duration::from_millis(1200));
+        let mut c = Raw::connect(addr);
+        c.cmd(&[b"CONFIG", b"SET", b"repl-ping-replica-period", b"3600"]);
+        let mut link = ReplLink::attach_sync(addr);
+        // A timer tick or two with the replica attached.
+        std::thread::sleep(Duration::from_millis(1500));
+        c.cmd(&[b"SET", b"k", b"v"]);
+        (0..2)
+            .map(|_| String::from_utf8_lossy(&link.command()[0]).to_uppercase())
+            .collect()
+    });
+}
