@@ -144,6 +144,9 @@ const HELP: &[&str] = &[
     "    Change the replication IDs of the instance (INFO replication master_replid).",
     "ERROR <string>",
     "    Return a Redis protocol error with <string> as message.",
+    "LOADAOF",
+    "    Rebuild the dataset from the data directory's snapshot and log, as a restart",
+    "    would (emu's log is its AOF); an error without a data directory.",
     "LOG <message>",
     "    No-op: emu keeps no server log. Replies OK.",
     "OBJECT <key>",
@@ -343,6 +346,9 @@ pub fn debug(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     }
     if is("reload") && n == 2 {
         return (ctx.store.services().reload)(ctx.store).map(|()| Value::ok());
+    }
+    if is("loadaof") && n == 2 {
+        return (ctx.store.services().load_log)(ctx.store).map(|()| Value::ok());
     }
     if is("sleep") && n == 3 {
         if let Some(d) = debug_sleep_duration(argv[2]) {

@@ -27,6 +27,8 @@ pub struct Services {
     pub table: &'static Table,
     /// DEBUG RELOAD: save the keyspace and load it back (through a snapshot).
     pub reload: fn(&mut Store) -> Result<()>,
+    /// DEBUG LOADAOF: rebuild the keyspace from the data directory's snapshot and log.
+    pub load_log: fn(&mut Store) -> Result<()>,
     /// A client's CLIENT INFO line (the ACL LOG's `client-info`).
     pub client_info: fn(&Store, &crate::engine::Session) -> String,
     /// Closes the connections authenticated as user `name` whose client id passes the
