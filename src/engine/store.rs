@@ -435,12 +435,25 @@ impl Store {
     /// the last one go to the replicas, wrapped in MULTI/EXEC if there are several. Without
     /// a log they are dropped from the buffer then. True if anything was fed.
     pub fn end_unit(&mut self) -> bool {
+        self.end_unit_as(true)
+    }
+
+    /// [`Store::end_unit`], with `wrap` false feeding each effect as a unit of its own
+    /// (the expiry deletions of a command that touches arbitrary keys: Redis 7.0 does not
+    /// wrap those in MULTI/EXEC, `CMD_TOUCHES_ARBITRARY_KEYS`).
+    pub fn end_unit_as(&mut self, wrap: bool) -> bool {
         if !self.repl.is_active() {
             return false;
         }
         let unit = self.effects.take_unit();
-        if !unit.is_empty() {
-            self.repl.feed_unit(&unit, &self.config);
+        if wrap {
+            if !unit.is_empty() {
+                self.repl.feed_unit(&unit, &self.config);
+            }
+        } else {
+            for e in &unit {
+                self.repl.feed_unit(std::slice::from_ref(e), &self.config);
+            }
         }
         if self.durability.is_none() {
             self.effects.clear();
