@@ -251,6 +251,8 @@ pub struct Store {
     pub(super) evictor: crate::engine::evict::Evictor,
     durability: Option<Arc<dyn Durability>>,
     services: Services,
+    /// UNLINK's background freeing and its INFO counters ([`crate::keyspace::lazyfree`]).
+    pub lazyfree: Arc<crate::keyspace::lazyfree::LazyFree>,
 }
 
 impl Store {
@@ -288,6 +290,7 @@ impl Store {
             evictor: crate::engine::evict::Evictor::new(seed),
             durability: None,
             services,
+            lazyfree: Default::default(),
         }
     }
 

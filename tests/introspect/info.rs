@@ -263,6 +263,62 @@ fn blocked_commands_count_once_as_redis() {
     assert_eq!(e.1, r.1, "errorstats");
 }
 
+/// UNLINK frees a value costing more than 64 allocations in the background and counts it
+/// in `lazyfreed_objects`; a small one or a compact encoding is freed at once; CONFIG
+/// RESETSTAT clears the count (the TCL lazyfree unit's stream tests).
+#[test]
+fn unlink_lazyfrees_as_redis() {
+    let Some(mut p) = Pair::start("INFO lazyfreed_objects") else {
+        return;
+    };
+    let freed = |p: &mut Pair| {
+        let get = |b: Vec<u8>| -> (u64, u64) {
+            let m = parse_info(&bulk(&b));
+            let mem = &m["Memory"];
+            (
+                mem["lazyfree_pending_objects"].parse().unwrap(),
+                mem["lazyfreed_objects"].parse().unwrap(),
+            )
+        };
+        for _ in 0..200 {
+            let (e, r) = p.both(&[b"INFO", b"memory"]);
+            let (e, r) = (get(e), get(r));
+            if e.0 == 0 && r.0 == 0 {
+                return (e.1, r.1);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("lazyfree never done");
+    };
+    p.same(&refs(&words("CONFIG RESETSTAT")));
+    p.same(&refs(&words("CONFIG SET stream-node-max-entries 5")));
+    for j in 0..1000 {
+        p.both(&refs(&words(&format!("XADD stream {}-1 foo {j}", j + 1))));
+    }
+    p.same(&refs(&words("XGROUP CREATE stream g 0")));
+    p.same(&refs(&words(
+        "XREADGROUP GROUP g Alice COUNT 2 STREAMS stream >",
+    )));
+    p.same(&refs(&words("UNLINK stream")));
+    let (e, r) = freed(&mut p);
+    assert_eq!((e, r), (1, 1));
+    // Small and compact values are freed at once.
+    p.same(&refs(&words("SADD small a b c")));
+    p.same(&refs(&words("RPUSH list a b c")));
+    p.same(&refs(&words("UNLINK small list")));
+    let members: Vec<String> = (0..200).map(|i| format!("m{i}")).collect();
+    let mut sadd = vec!["SADD".to_string(), "big".to_string()];
+    sadd.extend(members.iter().cloned());
+    let sadd: Vec<Vec<u8>> = sadd.into_iter().map(String::into_bytes).collect();
+    p.same(&refs(&sadd));
+    p.same(&refs(&words("UNLINK big")));
+    let (e, r) = freed(&mut p);
+    assert_eq!(e, r, "lazyfreed_objects");
+    p.same(&refs(&words("CONFIG RESETSTAT")));
+    let (e, r) = freed(&mut p);
+    assert_eq!((e, r), (0, 0));
+}
+
 #[test]
 fn latencystats_shape() {
     let Some(mut p) = Pair::start("INFO latencystats") else {
