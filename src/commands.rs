@@ -54,6 +54,7 @@ pub fn services() -> Services {
     Services {
         table: table(),
         reload: crate::persist::commands::reload,
+        load_log: crate::persist::commands::load_log,
         client_info: crate::admin::connection::client_info_line,
         kill_user: crate::admin::connection::kill_user_clients,
         function_dump: crate::persist::function_payload::encode,

@@ -111,6 +111,7 @@ fn config_resetstat(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     ctx.store.keyspace_misses = 0;
     ctx.store.reset_evicted_keys();
     ctx.store.observer.reset_stats();
+    ctx.store.lazyfree.reset_stats();
     if let Some(l) = &ctx.session.link {
         l.server.stats.reset();
         l.server.reset_metrics();

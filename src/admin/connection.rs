@@ -755,8 +755,20 @@ fn client_unblock(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         }
     };
     let id = parse_i64(argv[2]).ok_or_else(Error::not_integer)?;
-    let done = u64::try_from(id).is_ok_and(|id| ctx.store.blocking.unblock_client(id, error));
-    Ok(Value::Int(i64::from(done)))
+    let Some(cmd) = u64::try_from(id)
+        .ok()
+        .and_then(|id| ctx.store.blocking.unblock_client(id, error))
+    else {
+        return Ok(Value::Int(0));
+    };
+    if error {
+        // The error reply the blocked client gets counts as Redis counts it (errorstats,
+        // total_error_replies, and a failed call of its command: `updateStatsOnUnblock`;
+        // the call itself was counted when it blocked).
+        let e = Error::from_reply("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        crate::engine::observe::count_failed_unblock(ctx.store, &cmd, &e);
+    }
+    Ok(Value::Int(1))
 }
 
 fn client_help(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {

@@ -144,6 +144,9 @@ const HELP: &[&str] = &[
     "    Change the replication IDs of the instance (INFO replication master_replid).",
     "ERROR <string>",
     "    Return a Redis protocol error with <string> as message.",
+    "LOADAOF",
+    "    Rebuild the dataset from the data directory's snapshot and log, as a restart",
+    "    would (emu's log is its AOF); an error without a data directory.",
     "LOG <message>",
     "    No-op: emu keeps no server log. Replies OK.",
     "OBJECT <key>",
@@ -172,7 +175,12 @@ const HELP: &[&str] = &[
     "    'Not a listpack encoded object.' otherwise.",
     "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
     "    No-op: emu's DUMP/RESTORE payloads are always checked.",
-    "STRINGMATCH-LEN, JMAP, DIGEST, DIGEST-VALUE, HTSTATS, SDSLEN, crash and allocator",
+    "DIGEST",
+    "    Output a hex signature representing the current DB content.",
+    "DIGEST-VALUE <key> [<key> ...]",
+    "    Output a hex signature of the values of all the specified keys (a stream's is",
+    "    emu's own: from its contents, not from listpack bytes).",
+    "STRINGMATCH-LEN, JMAP, HTSTATS, SDSLEN, crash and allocator",
     "    subcommands (ASSERT, PANIC, SEGFAULT, OOM, MALLCTL, ...) are not implemented.",
 ];
 
@@ -339,6 +347,9 @@ pub fn debug(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if is("reload") && n == 2 {
         return (ctx.store.services().reload)(ctx.store).map(|()| Value::ok());
     }
+    if is("loadaof") && n == 2 {
+        return (ctx.store.services().load_log)(ctx.store).map(|()| Value::ok());
+    }
     if is("sleep") && n == 3 {
         if let Some(d) = debug_sleep_duration(argv[2]) {
             crate::util::shutdown::sleep_unless_requested(d);
@@ -393,6 +404,18 @@ pub fn debug(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             return Err(Error::err("Not a listpack encoded object."));
         }
         return Ok(Value::Simple("Listpack structure printed on stdout".into()));
+    }
+    if is("digest") && n == 2 {
+        return Ok(Value::Simple(super::digest::dataset_digest(&ctx.store.dbs)));
+    }
+    if is("digest-value") {
+        // Logically expired keys count too (no expiry on lookup, as Redis's dictFind).
+        let db = &ctx.store.dbs[ctx.session.db];
+        let out = argv[2..]
+            .iter()
+            .map(|k| Value::Simple(super::digest::value_digest(db.dict.get(k))))
+            .collect();
+        return Ok(Value::Array(out));
     }
     if is("set-skip-checksum-validation") && n == 3 {
         return Ok(Value::ok());

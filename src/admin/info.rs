@@ -259,8 +259,8 @@ fn section(
             f("mem_aof_buffer", &0);
             f("mem_allocator", &"libc");
             f("active_defrag_running", &0);
-            f("lazyfree_pending_objects", &0);
-            f("lazyfreed_objects", &0);
+            f("lazyfree_pending_objects", &store.lazyfree.pending());
+            f("lazyfreed_objects", &store.lazyfree.freed());
         }
         "persistence" => {
             f("loading", &(store.loading as u8));

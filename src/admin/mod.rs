@@ -15,6 +15,7 @@ pub mod command_meta;
 pub mod config;
 pub mod connection;
 pub mod debug;
+mod digest;
 pub mod info;
 pub mod latency;
 pub mod lifecycle;

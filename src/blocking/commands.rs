@@ -214,8 +214,9 @@ fn bzpop(
         let out = zpop::generic_zpop(ctx, &[k], end, count.unwrap_or(-1), shape)?;
         if out.key.is_some() {
             let mut logged = vec![zpop_name(end).to_vec(), k.to_vec()];
-            if let Some(n) = count {
-                logged.push(n.to_string().into_bytes());
+            // *MPOP: the number popped, not the COUNT asked for (as Redis propagates).
+            if count.is_some() {
+                logged.push(out.popped.len().to_string().into_bytes());
             }
             ctx.propagate(logged);
         }

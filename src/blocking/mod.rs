@@ -414,17 +414,15 @@ impl Registry {
     /// CLIENT UNBLOCK: ends the wait of client `client_id` (a connection's or embedded
     /// session's id) as if it timed out (the timeout reply, a null array) or, with
     /// `error`, with `-UNBLOCKED client unblocked via CLIENT UNBLOCK`. False when that
-    /// client is not blocked.
-    pub fn unblock_client(&mut self, client_id: u64, error: bool) -> bool {
+    /// client is not blocked. Returns the name of the command it was blocked in.
+    pub fn unblock_client(&mut self, client_id: u64, error: bool) -> Option<Vec<u8>> {
         let found = self
             .waiters
             .iter()
             .filter(|(_, w)| w.session.id == client_id && !w.postponed && !w.slot.is_abandoned())
             .map(|(&id, _)| id)
             .min();
-        let Some(w) = found.and_then(|id| self.remove(id)) else {
-            return false;
-        };
+        let w = found.and_then(|id| self.remove(id))?;
         w.slot.fulfil(if error {
             Err(Error::new(
                 ErrorKind::Other,
@@ -433,7 +431,7 @@ impl Registry {
         } else {
             Ok(Value::NilArray)
         });
-        true
+        w.argv.first().cloned()
     }
 
     /// Unregisters a waiter that stops waiting (timeout, disconnect). Returns the reply if

@@ -510,7 +510,8 @@ fn run(
     if !session.in_multi {
         // A top-level command's effects are one replication unit; each client it served
         // below is another (Redis 7.0 propagates them after the command).
-        if store.observer.depth() == 1 && store.end_unit() {
+        let wrap = !spec.has(flags::TOUCHES_ARBITRARY_KEYS);
+        if store.observer.depth() == 1 && store.end_unit_as(wrap) {
             session.woff = store.repl.offset;
         }
         crate::blocking::serve_ready(store);

@@ -684,11 +684,15 @@ pub fn after_call(
     let unknown_sub = error.is_some_and(|e| e.kind() == ErrorKind::UnknownCommand);
     if let (Some(name), false) = (name, unknown_sub) {
         let tracking = store.config.latency_tracking;
+        // A blocked client's command served later (re-run by `blocking::serve_ready`) was
+        // counted when it blocked: Redis counts a blocking command once (its served or
+        // failed outcome included, `updateStatsOnUnblock`).
+        let rerun = store.blocking.serving_key().is_some();
         let st = store.observer.stat(name);
         if rejected {
             st.rejected_calls += 1;
         } else {
-            st.calls += 1;
+            st.calls += u64::from(!rerun);
             st.usec += us;
             if error.is_some() {
                 st.failed_calls += 1;
@@ -804,6 +808,18 @@ pub fn count_answered(store: &mut Store, name: &str, error: Option<&Error>) {
     if error.is_some() {
         st.failed_calls += 1;
     }
+}
+
+/// Counts the error a blocked client gets when CLIENT UNBLOCK ends its wait with ERROR:
+/// the error, and a failed call of its command `cmd` (counted as a call when it blocked).
+/// Redis also counts CLIENT UNBLOCK itself as failed: the error reply was produced while
+/// it ran (`call()` compares the error count before and after).
+pub fn count_failed_unblock(store: &mut Store, cmd: &[u8], e: &Error) {
+    store.observer.count_error(e);
+    if let Some(spec) = store.table().get(cmd) {
+        store.observer.stat(spec.name).failed_calls += 1;
+    }
+    store.observer.stat("client|unblock").failed_calls += 1;
 }
 
 /// Counts an error reply produced outside the dispatcher (a script's own error, a front

@@ -53,6 +53,11 @@ pub mod flags {
     /// the SCRIPT KILL, FUNCTION KILL and FUNCTION STATS subcommands too, which
     /// [`crate::engine::busy`] answers itself).
     pub const ALLOW_BUSY: u32 = 1 << 16;
+    /// May delete (expire) keys it did not name, run directly: those deletions are
+    /// propagated one by one, not wrapped in MULTI/EXEC (Redis
+    /// `CMD_TOUCHES_ARBITRARY_KEYS`, SCAN and RANDOMKEY; hidden from COMMAND INFO as in
+    /// Redis).
+    pub const TOUCHES_ARBITRARY_KEYS: u32 = 1 << 17;
 
     /// (flag, name) pairs in COMMAND INFO order (Redis 7.0 does not show `may_replicate`).
     pub const NAMES: &[(u32, &str)] = &[

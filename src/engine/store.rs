@@ -27,6 +27,8 @@ pub struct Services {
     pub table: &'static Table,
     /// DEBUG RELOAD: save the keyspace and load it back (through a snapshot).
     pub reload: fn(&mut Store) -> Result<()>,
+    /// DEBUG LOADAOF: rebuild the keyspace from the data directory's snapshot and log.
+    pub load_log: fn(&mut Store) -> Result<()>,
     /// A client's CLIENT INFO line (the ACL LOG's `client-info`).
     pub client_info: fn(&Store, &crate::engine::Session) -> String,
     /// Closes the connections authenticated as user `name` whose client id passes the
@@ -249,6 +251,8 @@ pub struct Store {
     pub(super) evictor: crate::engine::evict::Evictor,
     durability: Option<Arc<dyn Durability>>,
     services: Services,
+    /// UNLINK's background freeing and its INFO counters ([`crate::keyspace::lazyfree`]).
+    pub lazyfree: Arc<crate::keyspace::lazyfree::LazyFree>,
 }
 
 impl Store {
@@ -286,6 +290,7 @@ impl Store {
             evictor: crate::engine::evict::Evictor::new(seed),
             durability: None,
             services,
+            lazyfree: Default::default(),
         }
     }
 
@@ -433,12 +438,25 @@ impl Store {
     /// the last one go to the replicas, wrapped in MULTI/EXEC if there are several. Without
     /// a log they are dropped from the buffer then. True if anything was fed.
     pub fn end_unit(&mut self) -> bool {
+        self.end_unit_as(true)
+    }
+
+    /// [`Store::end_unit`], with `wrap` false feeding each effect as a unit of its own
+    /// (the expiry deletions of a command that touches arbitrary keys: Redis 7.0 does not
+    /// wrap those in MULTI/EXEC, `CMD_TOUCHES_ARBITRARY_KEYS`).
+    pub fn end_unit_as(&mut self, wrap: bool) -> bool {
         if !self.repl.is_active() {
             return false;
         }
         let unit = self.effects.take_unit();
-        if !unit.is_empty() {
-            self.repl.feed_unit(&unit, &self.config);
+        if wrap {
+            if !unit.is_empty() {
+                self.repl.feed_unit(&unit, &self.config);
+            }
+        } else {
+            for e in &unit {
+                self.repl.feed_unit(std::slice::from_ref(e), &self.config);
+            }
         }
         if self.durability.is_none() {
             self.effects.clear();

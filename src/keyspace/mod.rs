@@ -6,6 +6,7 @@
 //! applies lazy expiry on every lookup and records what happened.
 
 pub mod clock;
+pub mod lazyfree;
 pub mod memory;
 pub mod rng;
 pub mod slots;

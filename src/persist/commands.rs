@@ -1,5 +1,6 @@
 //! SAVE, BGSAVE, BGREWRITEAOF (all three compact: a new snapshot and a fresh log), plus
-//! [`reload`], which every store gets as its `DEBUG RELOAD` (through
+//! [`reload`] and [`load_log`], which every store gets as its `DEBUG RELOAD` and `DEBUG
+//! LOADAOF` (through
 //! [`crate::engine::Services`]; the DEBUG command lives with the server commands). LASTSAVE
 //! reads the handle's last save through [`crate::engine::Durability`].
 //!
@@ -136,6 +137,33 @@ pub fn reload(store: &mut crate::engine::Store) -> Result<()> {
             });
         }
     }
+    store.dbs = target.dbs;
+    store.rng = target.rng;
+    for db in 0..store.dbs.len() {
+        store.signal_flushed_db(db);
+    }
+    store.tracking_invalidate_on_flush();
+    Ok(())
+}
+
+/// `DEBUG LOADAOF` (plugged into every store as `Services::load_log`): Redis empties the
+/// keyspace and replays its AOF; emu's AOF is its data directory's log, so the keyspace is
+/// rebuilt as a restart would rebuild it (the newest snapshot, then every live log
+/// replayed through the engine) after the log is flushed. A memory-only store keeps no
+/// log, so it answers an error instead of losing its data (Redis without an AOF exits).
+pub fn load_log(store: &mut crate::engine::Store) -> Result<()> {
+    let Some(h) = super::handle_of(store) else {
+        return Err(Error::err(
+            "DEBUG LOADAOF needs a data directory (emu serve --dir): a store without one keeps no log",
+        ));
+    };
+    if h.compaction_running() {
+        h.wait_compaction().ok();
+    }
+    h.sync()?;
+    let mut target = store.empty_like();
+    let listing = super::files::list(h.dir()).map_err(Error::from)?;
+    super::recovery::load_into(h.dir(), &listing, &mut target).map_err(Error::from)?;
     store.dbs = target.dbs;
     store.rng = target.rng;
     for db in 0..store.dbs.len() {

@@ -276,7 +276,9 @@ pub fn read_stream(r: &mut Reader, ty: u8) -> Result<Stream, RdbError> {
             let v = r.len()?;
             (v != u64::MAX).then_some(v)
         } else {
-            None
+            // A legacy (Redis <= 6.2) payload has no counter: estimated from the group's
+            // position, as Redis's `rdbLoadObject` does.
+            s.estimate_distance(last_id)
         };
         let mut g = Group {
             last_id,

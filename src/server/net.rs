@@ -795,9 +795,8 @@ where
                         unprocessed = true;
                         continue;
                     }
-                    if reply.is_err() {
-                        stats.error_replies.fetch_add(1, Relaxed);
-                    }
+                    // Its error, if any, was counted where it was produced (the re-run
+                    // of the served command, or CLIENT UNBLOCK ... ERROR).
                     conn.finish_blocked(reply);
                     // Requests that arrived meanwhile run now.
                     unprocessed = true;

@@ -686,7 +686,7 @@ fn bitfield_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) -> Result<Value> {
                 } else {
                     out.push(Value::Int(reply));
                     set_field(s, o, b, new as u64);
-                    changes += 1;
+                    changes += u64::from(grew || new != old);
                 }
             }
             FieldKind::Set | FieldKind::IncrBy => {
@@ -705,13 +705,17 @@ fn bitfield_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) -> Result<Value> {
                 } else {
                     out.push(Value::Int(reply as i64));
                     set_field(s, o, b, new);
-                    changes += 1;
+                    changes += u64::from(grew || new != old);
                 }
             }
         }
     }
+    // A write counts as a change when it altered the field or the string was created or
+    // grown (Redis `bitfieldGeneric`: `dirty || oldval != newval`), and the dirty counter
+    // grows by the number of changes.
     if changes > 0 {
         ctx.modified(key, notify::STRING, "setbit");
+        ctx.store.dirty += changes - 1;
     } else if grew {
         // Every write was refused by OVERFLOW FAIL, yet the string was created or grown:
         // Redis 7.0.15 neither signals nor propagates that; emu logs the request (replaying

@@ -702,9 +702,59 @@ impl<V> Dict<V> {
         }
     }
 
-    /// A uniformly-chosen-bucket random element, or None when empty. `rand(n)` must return a
-    /// number in `0..n`; it is the store's seeded RNG.
+    /// A random element, or None when empty. `rand(n)` must return a number in `0..n`; it
+    /// is the store's seeded RNG. Redis `dictGetFairRandomKey`: up to [`FAIR_SAMPLE`]
+    /// elements are gathered from consecutive buckets starting at a random one and one of
+    /// them is drawn, so an element sharing its bucket is not half as likely as a lone one
+    /// (as it is with a plain bucket-then-chain pick, which is the fallback when the walk
+    /// finds nothing).
     pub fn random_entry(&self, mut rand: impl FnMut(u64) -> u64) -> Option<(&[u8], &V)> {
+        if self.len == 0 {
+            return None;
+        }
+        // Never more than the dict holds, so the walk does not come round to an element
+        // twice.
+        let want = FAIR_SAMPLE.min(self.len);
+        let mut picked = [NONE; FAIR_SAMPLE];
+        let mut n = 0;
+        let total = self.buckets.len() + self.old.len();
+        let mut b = rand(total as u64) as usize;
+        let mut empty = 0;
+        // Redis `dictGetSomeKeys`: at most ten bucket visits per wanted element, and a
+        // fresh random start after a run of empty buckets.
+        'walk: for _ in 0..want * 10 {
+            let head = self.head(b);
+            if head == NONE {
+                empty += 1;
+                if empty >= 5 && empty > want {
+                    b = rand(total as u64) as usize;
+                    empty = 0;
+                    continue;
+                }
+            } else {
+                empty = 0;
+                for (at, _, _) in self.chain(head) {
+                    picked[n] = at;
+                    n += 1;
+                    if n == want {
+                        break 'walk;
+                    }
+                }
+            }
+            b = (b + 1) % total;
+        }
+        if n == 0 {
+            return self.bucket_random_entry(rand);
+        }
+        match &self.slots[picked[rand(n as u64) as usize] as usize] {
+            Slot::Full { key, val, .. } => Some((key.as_slice(), val)),
+            Slot::Free { .. } => unreachable!("free slot linked into a bucket"),
+        }
+    }
+
+    /// A uniformly-chosen-bucket random element (Redis `dictGetRandomKey`), or None when
+    /// empty.
+    fn bucket_random_entry(&self, mut rand: impl FnMut(u64) -> u64) -> Option<(&[u8], &V)> {
         if self.len == 0 {
             return None;
         }
@@ -728,6 +778,9 @@ impl<V> Dict<V> {
         }
     }
 }
+
+/// Elements sampled by [`Dict::random_entry`] (Redis `GETFAIR_NUM_ENTRIES`).
+const FAIR_SAMPLE: usize = 15;
 
 /// Iterator over a [`Dict`], see [`Dict::iter`].
 pub struct Iter<'a, V> {

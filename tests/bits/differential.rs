@@ -599,3 +599,45 @@ fn watch_sees_cache_refreshes_and_bit_writes() {
         p.cmd(&["EXEC"]);
     }
 }
+
+/// The dirty counter (`rdb_changes_since_last_save`) after each SETBIT/BITFIELD as Redis
+/// counts it: a write that leaves the bits as they were changes nothing unless it created
+/// or grew the string, and a BITFIELD adds one per changed field (the TCL bitops unit's
+/// "SETBIT/BITFIELD only increase dirty when the value changed").
+#[test]
+fn bit_writes_count_dirty_as_redis() {
+    let Some((mut p, _real, _emu)) = pair("the BITFIELD dirty test") else {
+        return;
+    };
+    let dirty = |raw: &mut Raw| -> i64 {
+        let info = String::from_utf8_lossy(&raw.cmd(&[b"INFO", b"persistence"])).into_owned();
+        info.lines()
+            .find_map(|l| l.strip_prefix("rdb_changes_since_last_save:"))
+            .expect("rdb_changes_since_last_save")
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let start = (dirty(&mut p.redis), dirty(&mut p.emu));
+    let mut deltas = Vec::new();
+    for line in [
+        "SETBIT foo 0 0",
+        "BITFIELD foo2 SET i5 0 0",
+        "SETBIT foo 0 0",
+        "BITFIELD foo2 SET i5 0 0",
+        "SETBIT foo 0 1",
+        "SETBIT foo 0 1",
+        "BITFIELD foo2 SET i5 0 1",
+        "BITFIELD foo2 SET i5 0 1",
+        "BITFIELD foo2 SET u4 0 3 INCRBY u4 4 0 SET u4 8 1",
+        "BITFIELD foo2 SET u4 0 3 INCRBY u4 4 0 SET u4 8 1",
+        "BITFIELD foo2 INCRBY u4 0 1 INCRBY i8 8 0 SET u8 64 0",
+        "BITFIELD foo2 OVERFLOW FAIL INCRBY u2 0 100",
+    ] {
+        let words: Vec<&str> = line.split(' ').collect();
+        p.cmd(&words);
+        deltas.push((dirty(&mut p.redis) - start.0, dirty(&mut p.emu) - start.1));
+    }
+    let (want, got): (Vec<i64>, Vec<i64>) = deltas.into_iter().unzip();
+    assert_eq!(want, got, "dirty deltas: redis (left), emu (right)");
+}

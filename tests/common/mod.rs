@@ -116,3 +116,18 @@ pub fn drain_events(r: &Redis) -> Vec<String> {
     })
     .unwrap()
 }
+
+/// Pearson's chi-square of the picks against a uniform draw over the distinct values seen
+/// (the TCL suite's `chi_square_value`): with 10 values (9 degrees of freedom) anything
+/// under 40 has a probability above 0.99999 for a fair draw.
+pub fn chi_square(picks: &[Vec<u8>]) -> f64 {
+    let mut counts = std::collections::BTreeMap::new();
+    for p in picks {
+        *counts.entry(p.as_slice()).or_insert(0u64) += 1;
+    }
+    let expected = (picks.len() / counts.len()) as f64;
+    counts
+        .values()
+        .map(|&c| (c as f64 - expected).powi(2) / expected)
+        .sum()
+}

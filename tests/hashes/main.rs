@@ -522,6 +522,37 @@ fn hrandfield_without_count() {
     assert_eq!(seen.len(), 3, "every field gets picked eventually");
 }
 
+/// Negative-count picks from a hash-table hash are uniform even for fields that share a
+/// bucket (Redis draws from a sample of consecutive buckets, `dictGetFairRandomKey`; a
+/// plain bucket-then-chain pick makes a chained field half as likely: the TCL suite's
+/// "HRANDFIELD with <count> - hashtable" failed with a chi-square of 215).
+#[test]
+fn hrandfield_negative_count_is_uniform_on_a_table() {
+    let r = Redis::new();
+    for round in 0..20 {
+        let key = format!("h{round}");
+        let long = "x".repeat(70 + round);
+        let mut args = vec!["HSET".to_string(), key.clone()];
+        for (f, v) in [("a", "1"), ("b", "2"), ("c", "3"), ("d", "4"), ("e", "5")] {
+            args.push(format!("{f}{round}"));
+            args.push(v.to_string());
+        }
+        for (f, v) in [("6", "f"), ("7", "g"), ("8", "h"), ("9", "i")] {
+            args.push(f.to_string());
+            args.push(v.to_string());
+        }
+        args.push(long);
+        args.push("10".to_string());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_eq!(ok(&r, &args), int(10));
+        assert_eq!(encoding(&r, &key), "hashtable");
+        let picks = fields_of(&ok(&r, &["HRANDFIELD", &key, "-1000"]));
+        assert_eq!(picks.len(), 1000);
+        let x2 = common::chi_square(&picks);
+        assert!(x2 < 40.0, "round {round}: chi-square {x2}");
+    }
+}
+
 fn fields_of(v: &Value) -> Vec<Vec<u8>> {
     match v {
         Value::Array(items) => items

@@ -146,3 +146,68 @@ fn set_active_expire_is_honoured() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// DEBUG DIGEST and DIGEST-VALUE are Redis's digests byte for byte for strings, lists,
+/// sets, sorted sets and hashes in either encoding, with and without a TTL; a missing key
+/// and an empty dataset give zeros. A stream's digest is emu's own: equal for a COPY.
+#[test]
+fn digests_as_redis() {
+    let Some(mut p) = Pair::start_debug("DEBUG DIGEST") else {
+        return;
+    };
+    p.same(&[b"DEBUG", b"DIGEST"]);
+    let big: Vec<String> = (0..200).map(|i| format!("m{i}")).collect();
+    let mut lines = vec![
+        "SET s hello".to_string(),
+        "SET n 12345".to_string(),
+        "RPUSH l a b 3 c".to_string(),
+        "SADD si 1 2 3 100".to_string(),
+        "SADD sh a b c 1".to_string(),
+        "ZADD zl 1.5 a 2 b -3.25 c".to_string(),
+        "HSET hl f1 v1 f2 2".to_string(),
+        "SET e v".to_string(),
+        "EXPIRE e 1000".to_string(),
+    ];
+    let mut zs = "ZADD zs".to_string();
+    let mut hs = "HSET hs".to_string();
+    let mut ls = "RPUSH ls".to_string();
+    let mut ss = "SADD ss".to_string();
+    for (i, m) in big.iter().enumerate() {
+        zs.push_str(&format!(" {}.{i} {m}", i * 7));
+        hs.push_str(&format!(" {m} v{i}"));
+        ls.push_str(&format!(" {m}"));
+        ss.push_str(&format!(" {m}"));
+    }
+    lines.extend([zs, hs, ls, ss]);
+    for l in &lines {
+        p.same(&refs(&words(l)));
+    }
+    p.same(&refs(&words(
+        "DEBUG DIGEST-VALUE s n l si sh zl hl e zs hs ls ss nokey",
+    )));
+    p.same(&[b"DEBUG", b"DIGEST"]);
+    // A different insertion order of unordered types, same digest.
+    p.same(&refs(&words("SADD sh2 1 c b a")));
+    p.same(&refs(&words("DEBUG DIGEST-VALUE sh sh2")));
+    // Streams: a copy digests as the original.
+    for l in [
+        "XADD st 1-1 f v",
+        "XADD st 2-1 g w",
+        "XGROUP CREATE st g 0",
+        "XREADGROUP GROUP g c COUNT 1 STREAMS st >",
+    ] {
+        p.emu.cmd(&refs(&words(l)));
+    }
+    p.emu.cmd(&refs(&words("COPY st st2")));
+    let d = p.emu.cmd(&refs(&words("DEBUG DIGEST-VALUE st st2")));
+    let text = String::from_utf8_lossy(&d).into_owned();
+    let parts: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(parts[0], "*2", "{text:?}");
+    assert_eq!(parts[1], parts[2], "{text:?}");
+    assert_ne!(parts[1], format!("+{}", "0".repeat(40)));
+    p.emu.cmd(&refs(&words("XADD st2 3-1 h x")));
+    let d = p.emu.cmd(&refs(&words("DEBUG DIGEST-VALUE st st2")));
+    let text = String::from_utf8_lossy(&d).into_owned();
+    let parts: Vec<&str> = text.split("\r\n").collect();
+    assert_ne!(parts[1], parts[2], "{text:?}");
+}

@@ -193,6 +193,132 @@ fn commandstats_and_errorstats_as_redis() {
     assert_eq!(e, r, "after CONFIG RESETSTAT");
 }
 
+/// A blocking command counts as one call whether it is served at once, served after
+/// blocking, times out, or fails when woken (XREADGROUP whose group was destroyed): the
+/// TCL stream-cgroups unit's "XGROUP DESTROY should unblock XREADGROUP with -NOGROUP"
+/// saw `calls=2` when the re-run of a woken client was counted again.
+#[test]
+fn blocked_commands_count_once_as_redis() {
+    let Some(mut p) = Pair::start("INFO commandstats of blocked commands") else {
+        return;
+    };
+    let (mut e2, mut r2) = p.connect();
+    let wait_blocked = |p: &mut Pair| {
+        for _ in 0..200 {
+            let (e, r) = p.both(&[b"INFO", b"clients"]);
+            if bulk(&e).contains("blocked_clients:1") && bulk(&r).contains("blocked_clients:1") {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("client did not block");
+    };
+    p.same(&refs(&words("CONFIG RESETSTAT")));
+    p.same(&refs(&words("RPUSH l a")));
+    p.same(&refs(&words("BLPOP l 0")));
+    for (block, wake) in [
+        ("BLPOP l2 0", "RPUSH l2 x"),
+        (
+            "XREADGROUP GROUP g c BLOCK 0 STREAMS s >",
+            "XGROUP DESTROY s g",
+        ),
+        ("BZPOPMIN z 0", "ZADD z 1 m"),
+    ] {
+        if block.starts_with("XREADGROUP") {
+            p.same(&refs(&words("XGROUP CREATE s g $ MKSTREAM")));
+        }
+        let argv = words(block);
+        let mut out = Vec::new();
+        emu::resp::encode_request(&mut out, &refs(&argv));
+        e2.send(&out);
+        r2.send(&out);
+        wait_blocked(&mut p);
+        p.same(&refs(&words(wake)));
+        assert_eq!(e2.reply(), r2.reply(), "{block}");
+    }
+    p.same(&refs(&words("BLPOP nokey 0.01")));
+    // CLIENT UNBLOCK ... ERROR: the blocked client's error counts once, and its command as
+    // one failed call.
+    let id = |raw: &mut crate::server_util::Raw| {
+        let r = String::from_utf8_lossy(&raw.cmd(&[b"CLIENT", b"ID"])).into_owned();
+        r.trim_start_matches(':').trim().to_string()
+    };
+    let (eid, rid) = (id(&mut e2), id(&mut r2));
+    let mut out = Vec::new();
+    emu::resp::encode_request(&mut out, &refs(&words("BRPOP l3 0")));
+    e2.send(&out);
+    r2.send(&out);
+    wait_blocked(&mut p);
+    let (eu, ru) = (
+        p.emu
+            .cmd(&refs(&words(&format!("CLIENT UNBLOCK {eid} ERROR")))),
+        p.real
+            .cmd(&refs(&words(&format!("CLIENT UNBLOCK {rid} ERROR")))),
+    );
+    assert_eq!(eu, ru);
+    assert_eq!(e2.reply(), r2.reply(), "unblocked with an error");
+    let (e, r) = p.both(&[b"INFO", b"commandstats", b"errorstats", b"stats"]);
+    let (e, r) = (counters(&bulk(&e)), counters(&bulk(&r)));
+    assert_eq!(e.0, r.0, "commandstats");
+    assert_eq!(e.1, r.1, "errorstats");
+}
+
+/// UNLINK frees a value costing more than 64 allocations in the background and counts it
+/// in `lazyfreed_objects`; a small one or a compact encoding is freed at once; CONFIG
+/// RESETSTAT clears the count (the TCL lazyfree unit's stream tests).
+#[test]
+fn unlink_lazyfrees_as_redis() {
+    let Some(mut p) = Pair::start("INFO lazyfreed_objects") else {
+        return;
+    };
+    let freed = |p: &mut Pair| {
+        let get = |b: Vec<u8>| -> (u64, u64) {
+            let m = parse_info(&bulk(&b));
+            let mem = &m["Memory"];
+            (
+                mem["lazyfree_pending_objects"].parse().unwrap(),
+                mem["lazyfreed_objects"].parse().unwrap(),
+            )
+        };
+        for _ in 0..200 {
+            let (e, r) = p.both(&[b"INFO", b"memory"]);
+            let (e, r) = (get(e), get(r));
+            if e.0 == 0 && r.0 == 0 {
+                return (e.1, r.1);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("lazyfree never done");
+    };
+    p.same(&refs(&words("CONFIG RESETSTAT")));
+    p.same(&refs(&words("CONFIG SET stream-node-max-entries 5")));
+    for j in 0..1000 {
+        p.both(&refs(&words(&format!("XADD stream {}-1 foo {j}", j + 1))));
+    }
+    p.same(&refs(&words("XGROUP CREATE stream g 0")));
+    p.same(&refs(&words(
+        "XREADGROUP GROUP g Alice COUNT 2 STREAMS stream >",
+    )));
+    p.same(&refs(&words("UNLINK stream")));
+    let (e, r) = freed(&mut p);
+    assert_eq!((e, r), (1, 1));
+    // Small and compact values are freed at once.
+    p.same(&refs(&words("SADD small a b c")));
+    p.same(&refs(&words("RPUSH list a b c")));
+    p.same(&refs(&words("UNLINK small list")));
+    let members: Vec<String> = (0..200).map(|i| format!("m{i}")).collect();
+    let mut sadd = vec!["SADD".to_string(), "big".to_string()];
+    sadd.extend(members.iter().cloned());
+    let sadd: Vec<Vec<u8>> = sadd.into_iter().map(String::into_bytes).collect();
+    p.same(&refs(&sadd));
+    p.same(&refs(&words("UNLINK big")));
+    let (e, r) = freed(&mut p);
+    assert_eq!(e, r, "lazyfreed_objects");
+    p.same(&refs(&words("CONFIG RESETSTAT")));
+    let (e, r) = freed(&mut p);
+    assert_eq!((e, r), (0, 0));
+}
+
 #[test]
 fn latencystats_shape() {
     let Some(mut p) = Pair::start("INFO latencystats") else {

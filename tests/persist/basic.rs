@@ -417,6 +417,48 @@ fn debug_reload_keeps_the_data() {
     }
 }
 
+/// DEBUG LOADAOF rebuilds the keyspace from the directory (snapshot + log) as a restart
+/// would: what was logged comes back (also across a compaction), a change made behind the
+/// log's back does not; a memory-only store has no log and answers an error, keeping its
+/// data.
+#[test]
+fn debug_loadaof_replays_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = open(dir.path(), AppendFsync::Everysec);
+    populate(&d);
+    run(&d, &["XADD", "st", "MAXLEN", "200", "*", "f", "v"]);
+    d.execute(&[b"BGREWRITEAOF"]).unwrap();
+    run(&d, &["SET", "after", "compaction"]);
+    let before = dump(&d);
+    // Not logged: LOADAOF must drop it.
+    d.with_store(|s| {
+        s.dbs[0].insert(
+            b"ghost",
+            emu::keyspace::Object::string(b"x".to_vec()),
+            false,
+        )
+    });
+    assert_eq!(run(&d, &["EXISTS", "ghost"]), Value::Int(1));
+    assert_eq!(d.execute(&[b"DEBUG", b"LOADAOF"]).unwrap(), Value::ok());
+    assert_eq!(dump(&d), before);
+    assert_eq!(run(&d, &["EXISTS", "ghost"]), Value::Int(0));
+    // Still logging afterwards.
+    run(&d, &["SET", "later", "1"]);
+    d.execute(&[b"DEBUG", b"LOADAOF"]).unwrap();
+    assert_eq!(run(&d, &["GET", "later"]), Value::bulk("1"));
+
+    let m = Durable::from_store(template(0));
+    populate(&m);
+    let before = dump(&m);
+    let e = m.execute(&[b"DEBUG", b"LOADAOF"]).unwrap_err();
+    assert!(
+        e.message().contains("needs a data directory"),
+        "{}",
+        e.message()
+    );
+    assert_eq!(dump(&m), before);
+}
+
 /// The log's windows are mapped ahead by the background thread under `everysec` and `no`
 /// and by the writer under `always`: across many window changes, records that cross a
 /// window's end, a record larger than a window, a policy change in the middle and a

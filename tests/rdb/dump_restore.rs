@@ -487,3 +487,34 @@ fn restore_replays_from_the_log() {
     let exists: i64 = r.cmd("EXISTS").arg("h").query().expect("exists");
     assert_eq!(exists, 0);
 }
+
+/// A stream DUMPed by Redis 5 (RDB type 15, no `entries-read` counters, the TCL suite's
+/// "Loading from legacy (Redis <= v6.2.x, rdb_ver < 10) persistence"): RESTORE estimates
+/// each group's counter from its position as Redis does, so XINFO STREAM FULL's
+/// `entries-read` and `lag` match (they were nil).
+#[test]
+fn legacy_stream_payload_estimates_entries_read() {
+    let Some(mut p) = pair("the legacy stream RESTORE test") else {
+        return;
+    };
+    let hex = concat!(
+        "0f011000000000000000010000000000000000c3404a405716570000002300020104010101846461",
+        "746105000103010020010381610204200a0001400a0062600a0002400a0063600a4022018164200a",
+        "4039200a0065600a0005400a0066200a00ff02060002026731050004000000000000000100000000",
+        "000000003ef783437a01000001000000000000000200000000000000003ef783437a010000010000",
+        "00000000000400000000000000003ef783437a01000001000000000000000500000000000000003e",
+        "f783437a0100000101036331313ef783437a01000004000000000000000100000000000000000000",
+        "00000000000200000000000000000000000000000004000000000000000000000000000000050000",
+        "0000000000000267320000000009003d52ef6867521dfa",
+    );
+    let payload: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    for c in [&mut p.redis, &mut p.emu] {
+        assert_eq!(c.cmd(&[b"RESTORE", b"x", b"0", &payload]), b"+OK\r\n");
+    }
+    let full: &[&[u8]] = &[b"XINFO", b"STREAM", b"x", b"FULL"];
+    let (r, e) = (p.redis.cmd(full), p.emu.cmd(full));
+    assert_eq!(String::from_utf8_lossy(&e), String::from_utf8_lossy(&r));
+}

@@ -427,3 +427,64 @@ fn disk_based_sync_in_progress_is_joined() {
         out
     });
 }
+
+/// With `repl-ping-replica-period 3600`, a replica that attaches sees its commands with no
+/// PING before them (Redis pings on the timer loops that are multiples of the period; emu
+/// pinged at once when the first replica attached, which broke the TCL suite's
+/// `assert_replication_stream` in the string and expire units).
+#[test]
+fn no_ping_right_after_attaching() {
+    on_both("the replication PING test", |addr, _who| {
+        // Past Redis's first timer loop (loop 0 pings whatever the period).
+        std::thread::sleep(Duration::from_millis(1200));
+        let mut c = Raw::connect(addr);
+        c.cmd(&[b"CONFIG", b"SET", b"repl-ping-replica-period", b"3600"]);
+        let mut link = ReplLink::attach_sync(addr);
+        // A timer tick or two with the replica attached.
+        std::thread::sleep(Duration::from_millis(1500));
+        c.cmd(&[b"SET", b"k", b"v"]);
+        (0..2)
+            .map(|_| String::from_utf8_lossy(&link.command()[0]).to_uppercase())
+            .collect()
+    });
+}
+
+/// SCAN and RANDOMKEY propagate the expired keys they meet as separate DELs, not wrapped
+/// in MULTI/EXEC (Redis `CMD_TOUCHES_ARBITRARY_KEYS`; the TCL expire unit's "SCAN/RANDOMKEY:
+/// Lazy-expire should not be wrapped in MULTI/EXEC"). The order of the DELs is the
+/// servers' own (hash order, random picks), so it is sorted before comparing.
+#[test]
+fn scan_and_randomkey_expiries_are_not_wrapped() {
+    on_both("the lazy-expire propagation test", |addr, _who| {
+        let mut c = Raw::connect(addr);
+        c.cmd(&[b"CONFIG", b"SET", b"repl-ping-replica-period", b"3600"]);
+        c.cmd(&[b"DEBUG", b"SET-ACTIVE-EXPIRE", b"0"]);
+        let mut link = ReplLink::attach_sync(addr);
+        let mut out = Vec::new();
+        for (cmd, keys) in [("SCAN 0", ["sc1", "sc2"]), ("RANDOMKEY", ["rk1", "rk2"])] {
+            // Only the expired keys exist (RANDOMKEY stops at a live one).
+            c.cmd(&[b"DEL", b"end"]);
+            for k in keys {
+                c.cmd(&[b"SET", k.as_bytes(), b"1", b"PX", b"1"]);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            let argv: Vec<&[u8]> = cmd.split(' ').map(str::as_bytes).collect();
+            c.cmd(&argv);
+            c.cmd(&[b"SET", b"end", cmd.as_bytes()]);
+            let mut got: Vec<String> = link
+                .until(&[b"SET", b"end", cmd.as_bytes()], Duration::from_secs(10))
+                .iter()
+                .map(|a| {
+                    a.iter()
+                        .map(|x| String::from_utf8_lossy(x).to_uppercase())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .filter(|l| !l.starts_with("SET ") && !l.starts_with("SELECT") && l != "DEL END")
+                .collect();
+            got.sort();
+            out.extend(got);
+        }
+        out
+    });
+}

@@ -154,6 +154,15 @@ const SCRIPT: &[&str] = &[
     "ZADD|bz2|1|a|2|b",
     "BZPOPMAX|bz2|0",
     "BZMPOP|0|1|bz2|MIN",
+    // *MPOP propagate the number popped, not their COUNT.
+    "ZADD|bz3|1|a",
+    "ZMPOP|1|bz3|MIN|COUNT|10",
+    "ZADD|bz3|1|a|2|b",
+    "BZMPOP|0|1|bz3|MAX|COUNT|10",
+    "BLOCK|BZMPOP|0|1|bz4|MIN|COUNT|5",
+    "SLEEP|50",
+    "ZADD|bz4|1|a|2|b",
+    "UNBLOCKED",
     // A blocked XREADGROUP served by an XADD: its effects follow the XADD's (NOACK: the
     // consumer it created and the position; otherwise the XCLAIM).
     "XADD|bs|1-1|f|v",

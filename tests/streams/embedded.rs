@@ -210,6 +210,37 @@ fn blocked_xreadgroup_gets_redis_errors_when_key_or_group_goes() {
     }
 }
 
+/// A blocked XREAD whose key becomes another type stays blocked and is served by a later
+/// stream (Redis 7.0 serves XREAD waiters only from a stream; the TCL suite's "XREAD: XADD
+/// + DEL + LPUSH should not awake client" got WRONGTYPE before).
+#[test]
+fn blocked_xread_survives_its_key_changing_type() {
+    let r = Redis::new();
+    r.xadd("q", "1-0", &[("a", "b")]).unwrap();
+    let reader = r.clone();
+    let h = std::thread::spawn(move || {
+        reader.xread(&[("q", "$")], XReadOptions::default().block(10_000))
+    });
+    let blocked = || r.with_store(|s| s.blocking.blocked_clients()).unwrap();
+    for _ in 0..500 {
+        if blocked() == 1 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    ok(&r, &["MULTI"]);
+    ok(&r, &["DEL", "q"]);
+    ok(&r, &["LPUSH", "q", "x"]);
+    ok(&r, &["EXEC"]);
+    ok(&r, &["SET", "q", "v"]);
+    assert_eq!(blocked(), 1, "still blocked after the type changes");
+    ok(&r, &["DEL", "q"]);
+    r.xadd("q", "7-0", &[("c", "d")]).unwrap();
+    let got = h.join().unwrap().unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].1[0].0, StreamId::new(7, 0));
+}
+
 #[test]
 fn block_inside_multi_answers_at_once() {
     let r = redis();

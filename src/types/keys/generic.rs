@@ -11,11 +11,15 @@ use crate::util::{eq_ic, glob, scan};
 use crate::value::Value;
 
 /// DEL and UNLINK (Redis `delGenericCommand`): lazy-expires each key first, so an expired key
-/// counts as missing.
-fn del_generic(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
+/// counts as missing. With `lazy` a value that is costly to free is freed in the background
+/// ([`crate::keyspace::lazyfree`]).
+fn del_generic(ctx: &mut Ctx, argv: &[&[u8]], lazy: bool) -> Result<Value> {
     let mut deleted = 0;
     for key in &argv[1..] {
-        if ctx.remove(key).is_some() {
+        if let Some(obj) = ctx.remove(key) {
+            if lazy {
+                crate::keyspace::lazyfree::free(obj, &ctx.store.lazyfree);
+            }
             ctx.modified(key, notify::GENERIC, "del");
             deleted += 1;
         }
@@ -26,13 +30,14 @@ fn del_generic(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 /// # Format
 /// `DEL key [key ...]`
 pub(super) fn del(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    del_generic(ctx, argv)
+    let lazy = ctx.store.config.lazyfree_lazy_user_del;
+    del_generic(ctx, argv, lazy)
 }
 
 /// # Format
 /// `UNLINK key [key ...]`
 pub(super) fn unlink(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
-    del_generic(ctx, argv)
+    del_generic(ctx, argv, true)
 }
 
 /// # Format

@@ -54,7 +54,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "scan",
         -2,
-        READONLY | RANDOM,
+        READONLY | RANDOM | TOUCHES_ARBITRARY_KEYS,
         (0, 0, 0),
         "generic",
         generic::scan,
@@ -62,7 +62,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "randomkey",
         1,
-        READONLY | RANDOM,
+        READONLY | RANDOM | TOUCHES_ARBITRARY_KEYS,
         (0, 0, 0),
         "generic",
         generic::randomkey,

@@ -201,6 +201,16 @@ pub struct BlockPlan {
     pub wake_on_delete: bool,
 }
 
+/// The stream under `k`; on a wakeup a key that now holds another type is not an error but
+/// no stream: the client stays blocked (Redis serves XREAD waiters only from a stream; its
+/// IDs were resolved when it blocked).
+fn lookup<'c>(ctx: &'c mut Ctx, k: &[u8], wakeup: bool) -> Result<Option<&'c super::Stream>> {
+    match read_stream(ctx, k) {
+        Err(_) if wakeup => Ok(None),
+        r => r,
+    }
+}
+
 /// XREAD (Redis `xreadCommand` without GROUP): the reply, and the block plan when nothing
 /// was served and BLOCK was given. With `only` (a wakeup) just that key is considered.
 ///
@@ -212,9 +222,10 @@ pub fn xread_generic(
     only: Option<&[u8]>,
 ) -> Result<(Value, Option<BlockPlan>)> {
     let a = parse_read(argv, false)?;
+    let wakeup = only.is_some();
     let mut ids = Vec::with_capacity(a.ids.len());
     for (k, raw) in a.keys.iter().zip(&a.ids) {
-        let s = read_stream(ctx, k)?;
+        let s = lookup(ctx, k, wakeup)?;
         if *raw == b"$" {
             ids.push(s.map_or(StreamId::ZERO, |s| s.last_id));
         } else if *raw == b">" {
@@ -230,7 +241,7 @@ pub fn xread_generic(
         if only.is_some_and(|o| o != *k) {
             continue;
         }
-        let Some(s) = read_stream(ctx, k)? else {
+        let Some(s) = lookup(ctx, k, wakeup)? else {
             continue;
         };
         if s.is_empty() {

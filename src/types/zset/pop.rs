@@ -168,7 +168,7 @@ pub const MPOP_ENDS: &[(&str, End)] = &[("min", End::Min), ("max", End::Max)];
 /// # Format
 /// `ZMPOP numkeys key [key ...] MIN | MAX [COUNT count]`
 ///
-/// Propagated as `ZPOPMIN|ZPOPMAX key count`, as Redis does.
+/// Propagated as `ZPOPMIN|ZPOPMAX key n` with `n` the number popped, as Redis does.
 pub fn zmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     let a = crate::util::args::mpop(argv, 1, MPOP_ENDS)?;
     let keys = &argv[a.keys];
@@ -187,7 +187,7 @@ pub fn zmpop(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             vec![
                 name.as_bytes().to_vec(),
                 key.clone(),
-                a.count.to_string().into_bytes(),
+                out.popped.len().to_string().into_bytes(),
             ]
         });
     }
