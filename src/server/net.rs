@@ -126,10 +126,15 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
     // A multi-threaded runtime even for one worker: a script running past
     // busy-reply-threshold hands the worker to another thread (see `yield_worker`), so the
     // other connections get -BUSY and SCRIPT KILL reaches the script.
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(opts.threads.max(1))
-        .enable_all()
-        .build()?;
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.worker_threads(opts.threads.max(1)).enable_all();
+    // The scheduler's LIFO slot runs the task woken last first: when one reactor tick finds
+    // requests on two connections, the later one would be served first. Redis serves them in
+    // the order they became readable; so does emu with the slot off (tokio's unstable API,
+    // turned on by this repository's .cargo/config.toml).
+    #[cfg(tokio_unstable)]
+    builder.disable_lifo_slot();
+    let rt = builder.build()?;
     crate::engine::busy::set_on_timeout(yield_worker);
     // Bind synchronously so errors reach the caller and the port is known.
     let (tcp, unix) = rt.block_on(async {

@@ -833,3 +833,30 @@ fn maxclients_refuses_connections_past_it_like_redis() {
     }
     assert_eq!(transcripts[0], transcripts[1]);
 }
+
+/// Requests that reach the server back to back on two connections are served in the order
+/// they arrived, as Redis's event loop serves them: a client blocks in XREADGROUP, another
+/// at once replaces the stream with a string, and the reader must see the key go (tokio's
+/// LIFO slot used to serve the second connection first, 2 % of the time; Redis's own suite,
+/// unit/type/stream-cgroups and unit/type/list, sends exactly this).
+#[test]
+fn back_to_back_requests_on_two_connections_are_served_in_arrival_order() {
+    let (_r, srv) = start();
+    let addr = srv.addr().unwrap();
+    let mut writer = Raw::connect(addr);
+    for round in 0..200 {
+        writer.cmds("DEL mystream");
+        writer.cmds("XADD mystream 666 f v");
+        writer.cmds("XGROUP CREATE mystream mygroup $");
+        let mut reader = Raw::connect(addr);
+        reader.cmds("PING");
+        reader.send(b"*9\r\n$10\r\nXREADGROUP\r\n$5\r\nGROUP\r\n$7\r\nmygroup\r\n$5\r\nAlice\r\n$5\r\nBLOCK\r\n$1\r\n0\r\n$7\r\nSTREAMS\r\n$8\r\nmystream\r\n$1\r\n>\r\n");
+        writer.send(b"*3\r\n$3\r\nSET\r\n$8\r\nmystream\r\n$1\r\nv\r\n");
+        assert_eq!(writer.reply(), b"+OK\r\n");
+        let got = text(reader.reply());
+        assert!(
+            got.starts_with("-UNBLOCKED") && got.contains("no longer exists"),
+            "round {round}: the reader was served after the writer: {got}"
+        );
+    }
+}
