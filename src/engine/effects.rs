@@ -32,66 +32,48 @@ pub fn put_varint(out: &mut Vec<u8>, v: u64) {
     }
 }
 
-/// [`put_varint`] into the front of `out` (at least 9 bytes long); returns the length.
+/// [`put_varint`] into the front of `out` (at least 9 bytes long: all 9 are written, the
+/// bytes past the returned length are scratch); returns the length.
 #[inline]
 pub fn varint_into(out: &mut [u8], v: u64) -> usize {
-    if v < 251 {
-        out[0] = v as u8;
-        1
+    let (tag, n) = if v < 251 {
+        (v as u8, 1)
     } else if v <= u16::MAX as u64 {
-        out[0] = 251;
-        out[1..3].copy_from_slice(&(v as u16).to_le_bytes());
-        3
+        (251, 3)
     } else if v <= u32::MAX as u64 {
-        out[0] = 252;
-        out[1..5].copy_from_slice(&(v as u32).to_le_bytes());
-        5
+        (252, 5)
     } else {
-        out[0] = 253;
-        out[1..9].copy_from_slice(&v.to_le_bytes());
-        9
-    }
+        (253, 9)
+    };
+    let out = &mut out[..9];
+    out[0] = tag;
+    out[1..9].copy_from_slice(&v.to_le_bytes());
+    n
 }
 
 /// Appends one effect record (FORMAT.md §6: db, argc, then each argument as length +
-/// bytes, all varints) to `out`: sized first, then written in place (one growth check for
-/// the whole record instead of one per byte run).
+/// bytes, all varints) to `out`, after one growth check for the whole record.
 #[inline]
 pub fn encode_effect<A: AsRef<[u8]>>(out: &mut Vec<u8>, db: usize, argv: &[A]) {
-    let size = varint_len(db as u64)
-        + varint_len(argv.len() as u64)
-        + argv
-            .iter()
-            .map(|a| varint_len(a.as_ref().len() as u64) + a.as_ref().len())
-            .sum::<usize>();
-    let start = out.len();
-    out.resize(start + size, 0);
-    let mut w = &mut out[start..];
-    let put = |w: &mut &mut [u8], v: u64| {
-        let n = varint_into(w, v);
-        *w = &mut std::mem::take(w)[n..];
-    };
-    put(&mut w, db as u64);
-    put(&mut w, argv.len() as u64);
+    // An upper bound (9 bytes per varint), so the pushes below never reallocate.
+    let bound = 18 + argv.iter().map(|a| 9 + a.as_ref().len()).sum::<usize>();
+    out.reserve(bound);
+    push_varint(out, db as u64);
+    push_varint(out, argv.len() as u64);
     for a in argv {
         let a = a.as_ref();
-        put(&mut w, a.len() as u64);
-        w[..a.len()].copy_from_slice(a);
-        w = &mut std::mem::take(&mut w)[a.len()..];
+        push_varint(out, a.len() as u64);
+        out.extend_from_slice(a);
     }
 }
 
-/// Bytes [`put_varint`] writes for `v`.
-#[inline]
-fn varint_len(v: u64) -> usize {
+/// [`put_varint`] with the one-byte case (every db, argc and length below 251) inlined.
+#[inline(always)]
+fn push_varint(out: &mut Vec<u8>, v: u64) {
     if v < 251 {
-        1
-    } else if v <= u16::MAX as u64 {
-        3
-    } else if v <= u32::MAX as u64 {
-        5
+        out.push(v as u8);
     } else {
-        9
+        put_varint(out, v);
     }
 }
 
@@ -282,7 +264,7 @@ mod tests {
         }
     }
 
-    /// The plain encoding the sized one must equal.
+    /// The plain encoding [`encode_effect`] must equal.
     fn encode_by_pushes(out: &mut Vec<u8>, db: usize, argv: &[&[u8]]) {
         put_varint(out, db as u64);
         put_varint(out, argv.len() as u64);
@@ -293,7 +275,7 @@ mod tests {
     }
 
     #[test]
-    fn sized_encoding_matches_pushes() {
+    fn encoding_matches_plain_pushes() {
         let big = vec![9u8; 70_000];
         let huge_db = u32::MAX as usize + 5;
         for (db, argv) in [

@@ -123,18 +123,19 @@ pub fn seal_record(out: &mut [u8], start: usize) {
     h[8..12].copy_from_slice(&hc.to_le_bytes());
 }
 
-/// The 12-byte header of a record whose payload is `parts` concatenated (for a writer
+/// The 12-byte header of a record whose payload is `head` followed by `body` (for a writer
 /// that must put the header in place before the payload: see `persist::log`).
-pub fn record_header(parts: &[&[u8]]) -> [u8; RECORD_HEADER_LEN] {
-    let mut body = hasher();
-    let mut len = 0usize;
-    for p in parts.iter().filter(|p| !p.is_empty()) {
-        body.update(p);
-        len += p.len();
+#[inline]
+pub fn record_header(head: &[u8], body: &[u8]) -> [u8; RECORD_HEADER_LEN] {
+    let mut c = hasher();
+    if !head.is_empty() {
+        c.update(head);
     }
+    c.update(body);
+    let len = (head.len() + body.len()) as u32;
     let mut h = [0u8; RECORD_HEADER_LEN];
-    h[..4].copy_from_slice(&(len as u32).to_le_bytes());
-    h[4..8].copy_from_slice(&body.finalize().to_le_bytes());
+    h[..4].copy_from_slice(&len.to_le_bytes());
+    h[4..8].copy_from_slice(&c.finalize().to_le_bytes());
     let hc = crc(&h[..8]);
     h[8..12].copy_from_slice(&hc.to_le_bytes());
     h
