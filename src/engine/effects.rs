@@ -77,6 +77,40 @@ fn push_varint(out: &mut Vec<u8>, v: u64) {
     }
 }
 
+/// Bytes [`put_varint`] writes for `v`.
+#[inline]
+fn varint_len(v: u64) -> usize {
+    if v < 251 {
+        1
+    } else if v <= u16::MAX as u64 {
+        3
+    } else if v <= u32::MAX as u64 {
+        5
+    } else {
+        9
+    }
+}
+
+/// [`put_varint`] into the front of `out`, writing exactly [`varint_len`] bytes.
+#[inline]
+fn varint_exact(out: &mut [u8], v: u64) -> usize {
+    let b = v.to_le_bytes();
+    if v < 251 {
+        out[0] = v as u8;
+        1
+    } else if v <= u16::MAX as u64 {
+        out[..3].copy_from_slice(&[251, b[0], b[1]]);
+        3
+    } else if v <= u32::MAX as u64 {
+        out[..5].copy_from_slice(&[252, b[0], b[1], b[2], b[3]]);
+        5
+    } else {
+        out[0] = 253;
+        out[1..9].copy_from_slice(&b);
+        9
+    }
+}
+
 /// Room kept in front of the recorded effects for the log's batch head (its kind and three
 /// varints, at most 1 + 3 × 9 bytes): head and effects then form one contiguous slice, which
 /// the log checksums in one pass and copies in one piece ([`EffectBuffer::framed`]).
@@ -146,15 +180,22 @@ impl EffectBuffer {
         &self.bytes[HEAD_ROOM.min(self.bytes.len())..]
     }
 
-    /// `head` (at most [`HEAD_ROOM`] bytes) written just in front of the waiting effects,
-    /// and the two as one slice: what the log frames as one batch record.
-    pub fn framed(&mut self, head: &[u8]) -> &[u8] {
+    /// A head of `first` and three varints (at most [`HEAD_ROOM`] bytes) written just in
+    /// front of the waiting effects, and the two as one slice: what the log frames as one
+    /// batch record. The head is written in place, each byte once, so the log's checksum and
+    /// copy read it from where it was stored.
+    pub fn framed(&mut self, first: u8, varints: [u64; 3]) -> &[u8] {
         if self.bytes.is_empty() {
             self.bytes.resize(HEAD_ROOM, 0);
         }
-        let at = HEAD_ROOM - head.len();
-        self.bytes[at..HEAD_ROOM].copy_from_slice(head);
-        &self.bytes[at..]
+        let len = 1 + varints.iter().map(|&v| varint_len(v)).sum::<usize>();
+        let head = &mut self.bytes[HEAD_ROOM - len..HEAD_ROOM];
+        head[0] = first;
+        let mut at = 1;
+        for v in varints {
+            at += varint_exact(&mut head[at..], v);
+        }
+        &self.bytes[HEAD_ROOM - len..]
     }
 
     /// Drops every waiting effect (after the log took them, or when nothing may be logged).
@@ -296,17 +337,40 @@ mod tests {
 
     #[test]
     fn framed_puts_the_head_right_before_the_effects() {
+        // The head as put_varint writes it.
+        let head = |first: u8, v: [u64; 3]| {
+            let mut h = vec![first];
+            v.iter().for_each(|&v| put_varint(&mut h, v));
+            h
+        };
         let mut b = EffectBuffer::default();
-        assert_eq!(b.framed(b"hd"), b"hd");
+        assert_eq!(b.framed(7, [1, 2, 3]), [7, 1, 2, 3]);
         b.set_recording(true);
         b.record(1, &[b"SET".as_slice(), b"k", b"v"]);
         let (count, body) = b.pending();
         let body = body.to_vec();
         assert_eq!(count, 1);
-        let framed = b.framed(&[0xAA; HEAD_ROOM]).to_vec();
-        assert_eq!(&framed[..HEAD_ROOM], &[0xAA; HEAD_ROOM]);
+        let widest = [u64::MAX; 3];
+        let framed = b.framed(0xAA, widest).to_vec();
+        assert_eq!(framed.len(), HEAD_ROOM + body.len());
+        assert_eq!(&framed[..HEAD_ROOM], &head(0xAA, widest)[..]);
         assert_eq!(&framed[HEAD_ROOM..], &body[..]);
-        assert_eq!(b.framed(b"x"), [b"x".as_slice(), &body].concat());
+        // Every width of every varint, written over the longer heads before it.
+        let widths = [
+            0,
+            250,
+            251,
+            65_535,
+            65_536,
+            u32::MAX as u64,
+            u32::MAX as u64 + 1,
+        ];
+        for x in widths {
+            for y in widths {
+                let v = [x, y, 1];
+                assert_eq!(b.framed(9, v), [head(9, v), body.clone()].concat());
+            }
+        }
         // The head never leaks into what is decoded.
         assert_eq!(b.to_vec().len(), 1);
         assert_eq!(b.take_unit().len(), 1);

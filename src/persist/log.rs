@@ -292,8 +292,8 @@ impl LogCore {
     pub fn append_store(&self, time_ms: u64, rng_state: u64, store: &mut Store) -> u64 {
         let buf = store.effects_mut();
         let (count, _) = buf.pending();
-        let head = batch_head(time_ms, rng_state, count);
-        let seq = self.append_record(time_ms, &[], buf.framed(&head.0[..head.1]));
+        let payload = buf.framed(model::kind::BATCH, [time_ms, rng_state, count]);
+        let seq = self.append_record(time_ms, &[], payload);
         buf.clear();
         seq
     }
