@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 pub trait Durability: Send + Sync + std::fmt::Debug {
     /// Called under the store lock after every batch of commands: takes the batch's effects
     /// from the store's effect buffer. The returned ticket is waited on after the lock is
-    /// released, before any reply of the batch is sent.
+    /// released, before any reply of the batch is sent. The hook is lent to the call:
+    /// `store.durability()` is `None` until it returns.
     fn commit(&self, store: &mut Store) -> Ticket;
 
     /// The error write commands get now (MISCONF after a failed write or fsync), if any.
@@ -48,6 +49,65 @@ impl Ticket {
         match self.0 {
             Some(f) => f(),
             None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::keyspace::Clock;
+
+    /// A hook whose commit checks it was lent out of the store, then panics if asked to.
+    #[derive(Debug)]
+    struct Hook {
+        panic: bool,
+    }
+
+    impl Durability for Hook {
+        fn commit(&self, store: &mut Store) -> Ticket {
+            assert!(
+                store.durability().is_none(),
+                "the hook is lent to its commit"
+            );
+            if self.panic {
+                panic!("commit unwinds");
+            }
+            Ticket::none()
+        }
+
+        fn deny_writes(&self) -> Option<Error> {
+            None
+        }
+
+        fn last_save(&self) -> u64 {
+            0
+        }
+
+        fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+            self
+        }
+    }
+
+    #[test]
+    fn the_hook_is_back_after_a_commit_even_one_that_unwinds() {
+        for panic in [false, true] {
+            let mut store = Store::new(Config::default(), Clock::System, 0);
+            let hook = Arc::new(Hook { panic });
+            store.attach_durability(hook.clone());
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                store.commit_durable().wait()
+            }));
+            assert_eq!(r.is_err(), panic);
+            let back = store.durability().expect("hook attached");
+            assert!(Arc::ptr_eq(
+                &back.clone().as_any(),
+                &(hook.clone() as Arc<dyn Durability>).as_any()
+            ));
+            // The store and this test hold it (plus `back`'s clone, dropped above): no
+            // reference was leaked or lost.
+            assert_eq!(Arc::strong_count(&hook), 2);
         }
     }
 }

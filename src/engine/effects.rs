@@ -32,52 +32,48 @@ pub fn put_varint(out: &mut Vec<u8>, v: u64) {
     }
 }
 
-/// [`put_varint`] into the front of `out` (at least 9 bytes long); returns the length.
+/// [`put_varint`] into the front of `out` (at least 9 bytes long: all 9 are written, the
+/// bytes past the returned length are scratch); returns the length.
 #[inline]
 pub fn varint_into(out: &mut [u8], v: u64) -> usize {
-    if v < 251 {
-        out[0] = v as u8;
-        1
+    let (tag, n) = if v < 251 {
+        (v as u8, 1)
     } else if v <= u16::MAX as u64 {
-        out[0] = 251;
-        out[1..3].copy_from_slice(&(v as u16).to_le_bytes());
-        3
+        (251, 3)
     } else if v <= u32::MAX as u64 {
-        out[0] = 252;
-        out[1..5].copy_from_slice(&(v as u32).to_le_bytes());
-        5
+        (252, 5)
     } else {
-        out[0] = 253;
-        out[1..9].copy_from_slice(&v.to_le_bytes());
-        9
-    }
+        (253, 9)
+    };
+    let out = &mut out[..9];
+    out[0] = tag;
+    out[1..9].copy_from_slice(&v.to_le_bytes());
+    n
 }
 
 /// Appends one effect record (FORMAT.md §6: db, argc, then each argument as length +
-/// bytes, all varints) to `out`: sized first, then written in place (one growth check for
-/// the whole record instead of one per byte run).
+/// bytes, all varints) to `out`, after one growth check for the whole record.
 #[inline]
 pub fn encode_effect<A: AsRef<[u8]>>(out: &mut Vec<u8>, db: usize, argv: &[A]) {
-    let size = varint_len(db as u64)
-        + varint_len(argv.len() as u64)
-        + argv
-            .iter()
-            .map(|a| varint_len(a.as_ref().len() as u64) + a.as_ref().len())
-            .sum::<usize>();
-    let start = out.len();
-    out.resize(start + size, 0);
-    let mut w = &mut out[start..];
-    let put = |w: &mut &mut [u8], v: u64| {
-        let n = varint_into(w, v);
-        *w = &mut std::mem::take(w)[n..];
-    };
-    put(&mut w, db as u64);
-    put(&mut w, argv.len() as u64);
+    // An upper bound (9 bytes per varint), so the pushes below never reallocate.
+    let bound = 18 + argv.iter().map(|a| 9 + a.as_ref().len()).sum::<usize>();
+    out.reserve(bound);
+    push_varint(out, db as u64);
+    push_varint(out, argv.len() as u64);
     for a in argv {
         let a = a.as_ref();
-        put(&mut w, a.len() as u64);
-        w[..a.len()].copy_from_slice(a);
-        w = &mut std::mem::take(&mut w)[a.len()..];
+        push_varint(out, a.len() as u64);
+        out.extend_from_slice(a);
+    }
+}
+
+/// [`put_varint`] with the one-byte case (every db, argc and length below 251) inlined.
+#[inline(always)]
+fn push_varint(out: &mut Vec<u8>, v: u64) {
+    if v < 251 {
+        out.push(v as u8);
+    } else {
+        put_varint(out, v);
     }
 }
 
@@ -91,6 +87,26 @@ fn varint_len(v: u64) -> usize {
     } else if v <= u32::MAX as u64 {
         5
     } else {
+        9
+    }
+}
+
+/// [`put_varint`] into the front of `out`, writing exactly [`varint_len`] bytes.
+#[inline]
+fn varint_exact(out: &mut [u8], v: u64) -> usize {
+    let b = v.to_le_bytes();
+    if v < 251 {
+        out[0] = v as u8;
+        1
+    } else if v <= u16::MAX as u64 {
+        out[..3].copy_from_slice(&[251, b[0], b[1]]);
+        3
+    } else if v <= u32::MAX as u64 {
+        out[..5].copy_from_slice(&[252, b[0], b[1], b[2], b[3]]);
+        5
+    } else {
+        out[0] = 253;
+        out[1..9].copy_from_slice(&b);
         9
     }
 }
@@ -164,15 +180,22 @@ impl EffectBuffer {
         &self.bytes[HEAD_ROOM.min(self.bytes.len())..]
     }
 
-    /// `head` (at most [`HEAD_ROOM`] bytes) written just in front of the waiting effects,
-    /// and the two as one slice: what the log frames as one batch record.
-    pub fn framed(&mut self, head: &[u8]) -> &[u8] {
+    /// A head of `first` and three varints (at most [`HEAD_ROOM`] bytes) written just in
+    /// front of the waiting effects, and the two as one slice: what the log frames as one
+    /// batch record. The head is written in place, each byte once, so the log's checksum and
+    /// copy read it from where it was stored.
+    pub fn framed(&mut self, first: u8, varints: [u64; 3]) -> &[u8] {
         if self.bytes.is_empty() {
             self.bytes.resize(HEAD_ROOM, 0);
         }
-        let at = HEAD_ROOM - head.len();
-        self.bytes[at..HEAD_ROOM].copy_from_slice(head);
-        &self.bytes[at..]
+        let len = 1 + varints.iter().map(|&v| varint_len(v)).sum::<usize>();
+        let head = &mut self.bytes[HEAD_ROOM - len..HEAD_ROOM];
+        head[0] = first;
+        let mut at = 1;
+        for v in varints {
+            at += varint_exact(&mut head[at..], v);
+        }
+        &self.bytes[HEAD_ROOM - len..]
     }
 
     /// Drops every waiting effect (after the log took them, or when nothing may be logged).
@@ -282,7 +305,7 @@ mod tests {
         }
     }
 
-    /// The plain encoding the sized one must equal.
+    /// The plain encoding [`encode_effect`] must equal.
     fn encode_by_pushes(out: &mut Vec<u8>, db: usize, argv: &[&[u8]]) {
         put_varint(out, db as u64);
         put_varint(out, argv.len() as u64);
@@ -293,7 +316,7 @@ mod tests {
     }
 
     #[test]
-    fn sized_encoding_matches_pushes() {
+    fn encoding_matches_plain_pushes() {
         let big = vec![9u8; 70_000];
         let huge_db = u32::MAX as usize + 5;
         for (db, argv) in [
@@ -314,17 +337,40 @@ mod tests {
 
     #[test]
     fn framed_puts_the_head_right_before_the_effects() {
+        // The head as put_varint writes it.
+        let head = |first: u8, v: [u64; 3]| {
+            let mut h = vec![first];
+            v.iter().for_each(|&v| put_varint(&mut h, v));
+            h
+        };
         let mut b = EffectBuffer::default();
-        assert_eq!(b.framed(b"hd"), b"hd");
+        assert_eq!(b.framed(7, [1, 2, 3]), [7, 1, 2, 3]);
         b.set_recording(true);
         b.record(1, &[b"SET".as_slice(), b"k", b"v"]);
         let (count, body) = b.pending();
         let body = body.to_vec();
         assert_eq!(count, 1);
-        let framed = b.framed(&[0xAA; HEAD_ROOM]).to_vec();
-        assert_eq!(&framed[..HEAD_ROOM], &[0xAA; HEAD_ROOM]);
+        let widest = [u64::MAX; 3];
+        let framed = b.framed(0xAA, widest).to_vec();
+        assert_eq!(framed.len(), HEAD_ROOM + body.len());
+        assert_eq!(&framed[..HEAD_ROOM], &head(0xAA, widest)[..]);
         assert_eq!(&framed[HEAD_ROOM..], &body[..]);
-        assert_eq!(b.framed(b"x"), [b"x".as_slice(), &body].concat());
+        // Every width of every varint, written over the longer heads before it.
+        let widths = [
+            0,
+            250,
+            251,
+            65_535,
+            65_536,
+            u32::MAX as u64,
+            u32::MAX as u64 + 1,
+        ];
+        for x in widths {
+            for y in widths {
+                let v = [x, y, 1];
+                assert_eq!(b.framed(9, v), [head(9, v), body.clone()].concat());
+            }
+        }
         // The head never leaks into what is decoded.
         assert_eq!(b.to_vec().len(), 1);
         assert_eq!(b.take_unit().len(), 1);

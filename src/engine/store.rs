@@ -335,14 +335,23 @@ impl Store {
     }
 
     /// Hands the effects waiting in the buffer to the durability hook, if any
-    /// ([`Durability::commit`]), and returns what to wait for. The hook stays attached
-    /// throughout (a clone of its handle is called): a store must never be left without its
-    /// log, even if the commit unwinds.
+    /// ([`Durability::commit`]), and returns what to wait for. The hook is lent to the call
+    /// (moved out of the store and back, no reference-count update) by a guard that puts it
+    /// back when dropped — also when the commit unwinds: a store must never be left without
+    /// its log.
     #[inline]
     pub fn commit_durable(&mut self) -> crate::engine::Ticket {
-        match self.durability.clone() {
+        let Some(d) = self.durability.take() else {
+            return crate::engine::Ticket::none();
+        };
+        let mut lent = LentDurability {
+            store: self,
+            hook: Some(d),
+        };
+        let LentDurability { store, hook } = &mut lent;
+        match hook {
+            Some(d) => d.commit(store),
             None => crate::engine::Ticket::none(),
-            Some(d) => d.commit(self),
         }
     }
 
@@ -610,5 +619,18 @@ impl Store {
     /// Total keys across databases.
     pub fn total_keys(&self) -> usize {
         self.dbs.iter().map(Db::len).sum()
+    }
+}
+
+/// The durability hook lent out of its store for one commit ([`Store::commit_durable`]):
+/// dropping the guard (at the end of the commit, or while it unwinds) puts the hook back.
+struct LentDurability<'a> {
+    store: &'a mut Store,
+    hook: Option<Arc<dyn Durability>>,
+}
+
+impl Drop for LentDurability<'_> {
+    fn drop(&mut self) {
+        self.store.durability = self.hook.take();
     }
 }

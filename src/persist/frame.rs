@@ -34,6 +34,60 @@ pub fn crc(b: &[u8]) -> u32 {
     h.finalize()
 }
 
+/// CRC32 (IEEE) of the 8 bytes a record header's own checksum covers (length and body
+/// checksum), equal to [`crc`] of them: slice-by-8 with tables built at compile time, eight
+/// independent lookups instead of crc32fast's short-input path (a call chain and two dependent
+/// 4-byte folds, about a tenth of a logged SET's checksum time).
+#[inline]
+fn header_crc(b: &[u8]) -> u32 {
+    let t = &CRC_TABLES;
+    let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) ^ !0;
+    let hi = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+    let at = |x: u32, shift: u32| ((x >> shift) & 0xff) as usize;
+    !(t[7][at(lo, 0)]
+        ^ t[6][at(lo, 8)]
+        ^ t[5][at(lo, 16)]
+        ^ t[4][at(lo, 24)]
+        ^ t[3][at(hi, 0)]
+        ^ t[2][at(hi, 8)]
+        ^ t[1][at(hi, 16)]
+        ^ t[0][at(hi, 24)])
+}
+
+/// Slice-by-8 tables of the reflected IEEE polynomial: `CRC_TABLES[0]` is the byte-wise
+/// table, `CRC_TABLES[k][i]` the CRC of byte `i` followed by `k` zero bytes.
+static CRC_TABLES: [[u32; 256]; 8] = crc_tables();
+
+const fn crc_tables() -> [[u32; 256]; 8] {
+    let mut t = [[0u32; 256]; 8];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        t[0][i] = c;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 256 {
+        let mut k = 1;
+        while k < 8 {
+            let prev = t[k - 1][i];
+            t[k][i] = (prev >> 8) ^ t[0][(prev & 0xff) as usize];
+            k += 1;
+        }
+        i += 1;
+    }
+    t
+}
+
 /// A fresh CRC-32 state. `crc32fast::Hasher::new` detects the CPU's features each time
 /// (measurable per log record); the detected state is kept and cloned instead.
 fn hasher() -> crc32fast::Hasher {
@@ -105,7 +159,7 @@ pub fn push_record(out: &mut Vec<u8>, payload: &[u8]) {
     let mut h = [0u8; RECORD_HEADER_LEN];
     h[..4].copy_from_slice(&(payload.len() as u32).to_le_bytes());
     h[4..8].copy_from_slice(&crc(payload).to_le_bytes());
-    let hc = crc(&h[..8]);
+    let hc = header_crc(&h[..8]);
     h[8..12].copy_from_slice(&hc.to_le_bytes());
     out.extend_from_slice(&h);
     out.extend_from_slice(payload);
@@ -119,23 +173,24 @@ pub fn seal_record(out: &mut [u8], start: usize) {
     let h = &mut out[start..start + RECORD_HEADER_LEN];
     h[..4].copy_from_slice(&(len as u32).to_le_bytes());
     h[4..8].copy_from_slice(&body.to_le_bytes());
-    let hc = crc(&h[..8]);
+    let hc = header_crc(&h[..8]);
     h[8..12].copy_from_slice(&hc.to_le_bytes());
 }
 
-/// The 12-byte header of a record whose payload is `parts` concatenated (for a writer
+/// The 12-byte header of a record whose payload is `head` followed by `body` (for a writer
 /// that must put the header in place before the payload: see `persist::log`).
-pub fn record_header(parts: &[&[u8]]) -> [u8; RECORD_HEADER_LEN] {
-    let mut body = hasher();
-    let mut len = 0usize;
-    for p in parts.iter().filter(|p| !p.is_empty()) {
-        body.update(p);
-        len += p.len();
+#[inline]
+pub fn record_header(head: &[u8], body: &[u8]) -> [u8; RECORD_HEADER_LEN] {
+    let mut c = hasher();
+    if !head.is_empty() {
+        c.update(head);
     }
+    c.update(body);
+    let len = (head.len() + body.len()) as u32;
     let mut h = [0u8; RECORD_HEADER_LEN];
-    h[..4].copy_from_slice(&(len as u32).to_le_bytes());
-    h[4..8].copy_from_slice(&body.finalize().to_le_bytes());
-    let hc = crc(&h[..8]);
+    h[..4].copy_from_slice(&len.to_le_bytes());
+    h[4..8].copy_from_slice(&c.finalize().to_le_bytes());
+    let hc = header_crc(&h[..8]);
     h[8..12].copy_from_slice(&hc.to_le_bytes());
     h
 }
@@ -176,7 +231,7 @@ pub fn next_record(buf: &[u8], off: usize) -> Next {
     // that died leaves zeros after its last record — possibly after a record it was still
     // copying.
     let zeros_from = |at: usize| buf.get(at..).is_none_or(|t| t.iter().all(|&b| b == 0));
-    if crc(&h[..8]) != hc {
+    if header_crc(&h[..8]) != hc {
         if zeros_from(off) {
             return Next::Torn("zero-filled tail");
         }
@@ -205,6 +260,21 @@ pub fn next_record(buf: &[u8], off: usize) -> Next {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_crc_is_crc32() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut inputs = vec![[0u8; 8], [0xFF; 8], *b"12345678"];
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            inputs.push(x.to_le_bytes());
+        }
+        for b in inputs {
+            assert_eq!(header_crc(&b), crc(&b), "{b:?}");
+        }
+    }
 
     #[test]
     fn header_roundtrip_and_rejections() {

@@ -292,8 +292,8 @@ impl LogCore {
     pub fn append_store(&self, time_ms: u64, rng_state: u64, store: &mut Store) -> u64 {
         let buf = store.effects_mut();
         let (count, _) = buf.pending();
-        let head = batch_head(time_ms, rng_state, count);
-        let seq = self.append_record(time_ms, &[], buf.framed(&head.0[..head.1]));
+        let payload = buf.framed(model::kind::BATCH, [time_ms, rng_state, count]);
+        let seq = self.append_record(time_ms, &[], payload);
         buf.clear();
         seq
     }
@@ -310,12 +310,14 @@ impl LogCore {
     /// mapped file. Once the log has failed nothing more is written (writes are refused by
     /// then; only expiry DELs from reads can get here).
     fn append_record(&self, time_ms: u64, head: &[u8], body: &[u8]) -> u64 {
+        // The checksums depend on the bytes only: computed before the lock is taken.
+        let header = frame::record_header(head, body);
+        let len = frame::RECORD_HEADER_LEN + head.len() + body.len();
         let mut guard = self.active.lock();
         let a = &mut *guard;
         if self.failed.load(Ordering::Acquire) {
             return a.appended;
         }
-        let len = frame::RECORD_HEADER_LEN + head.len() + body.len();
         let size = a.size;
         let r = self.reserve(a, len as u64).map(|w| {
             // In file order — header, then payload — so that a process killed in the middle
@@ -324,9 +326,14 @@ impl LogCore {
             let at = (size - w.start) as usize;
             let rec = &mut w.map[at..at + len];
             let (h, p) = rec.split_at_mut(frame::RECORD_HEADER_LEN);
-            h.copy_from_slice(&frame::record_header(&[head, body]));
-            let (ph, pb) = p.split_at_mut(head.len());
-            ph.copy_from_slice(head);
+            h.copy_from_slice(&header);
+            let pb = if head.is_empty() {
+                p
+            } else {
+                let (ph, pb) = p.split_at_mut(head.len());
+                ph.copy_from_slice(head);
+                pb
+            };
             pb.copy_from_slice(body);
             prefetch_ahead(&w.map[at + len..]);
         });
