@@ -21,14 +21,10 @@ pub struct Slot {
 
 /// Runs `f` on the store's slot (made on first use).
 pub(crate) fn with_slot<T>(store: &mut crate::engine::Store, f: impl FnOnce(&mut Slot) -> T) -> T {
-    if store.scripting.get_mut::<Slot>().is_none() {
-        store.scripting.put(Box::<Slot>::default());
-    }
-    match store.scripting.get_mut::<Slot>() {
-        Some(slot) => f(slot),
-        // (Just put there.)
-        None => f(&mut Slot::default()),
-    }
+    let mut slot = store.scripting.take::<Slot>().unwrap_or_default();
+    let out = f(&mut slot);
+    store.scripting.put(slot);
+    out
 }
 
 /// The store's EVAL Lua state, taken out of its slot (made on first use). Put it back
