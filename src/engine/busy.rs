@@ -164,11 +164,16 @@ impl Busy {
     /// dispatcher's clock reading: the threshold counts from there, as Redis's from its
     /// own reading at the script's start).
     pub fn start(&self, function: bool, since: Instant) {
-        *self.st.lock() = State {
-            since: Some(since),
-            function,
-            ..State::default()
-        };
+        let mut st = self.st.lock();
+        // (Empty unless the last run never finished: `finish` took them.)
+        st.queue.clear();
+        st.answered.clear();
+        st.since = Some(since);
+        st.function = function;
+        st.timed_out = false;
+        st.wrote = false;
+        st.kill = false;
+        st.last_yield = None;
     }
 
     /// True while a script or function runs: the commands it calls have Redis's script
@@ -182,7 +187,18 @@ impl Busy {
     /// the commands answered without the store meanwhile, for commandstats (see
     /// [`crate::engine::observe::count_answered`]).
     pub fn finish(&self) -> Vec<(&'static str, Option<Error>)> {
-        let st = std::mem::take(&mut *self.st.lock());
+        let mut guard = self.st.lock();
+        if guard.queue.is_empty() && guard.answered.is_empty() && !guard.timed_out {
+            // The common run: nothing was handed over; only the flags to reset.
+            guard.since = None;
+            guard.function = false;
+            guard.wrote = false;
+            guard.kill = false;
+            guard.last_yield = None;
+            return Vec::new();
+        }
+        let st = std::mem::take(&mut *guard);
+        drop(guard);
         for ex in st.queue {
             ex.finish(None);
         }

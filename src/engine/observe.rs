@@ -483,12 +483,103 @@ impl std::hash::Hasher for NameHasher {
     }
 }
 
+/// Hashes a command spec's address (a Fibonacci multiply: the map's probe uses the top
+/// bits).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AddrHasher(u64);
+
+impl std::hash::Hasher for AddrHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The per-command counters (INFO commandstats, LATENCY HISTOGRAM), by stat name
+/// (`get`, `client|list`). A command without subcommands is also found by its spec's
+/// address: the dispatcher counts every call, and a nested one (a script's `redis.call`)
+/// twice per script, so it skips the name's hash and compare (and the container check).
+#[derive(Debug, Default)]
+pub struct CommandStats {
+    /// Stat name → position in `stats`.
+    index: hashbrown::HashMap<String, usize, std::hash::BuildHasherDefault<NameHasher>>,
+    /// The records, in order of first use; none is removed but by [`CommandStats::clear`].
+    stats: Vec<(String, CommandStat)>,
+    /// A command without subcommands, by the address of its (`'static`) spec → position
+    /// in `stats`.
+    by_spec: hashbrown::HashMap<usize, usize, std::hash::BuildHasherDefault<AddrHasher>>,
+}
+
+impl CommandStats {
+    /// The record of `name`, if it has one.
+    pub fn get(&self, name: &str) -> Option<&CommandStat> {
+        self.index.get(name).map(|&i| &self.stats[i].1)
+    }
+
+    /// Every record with its name (in no particular order).
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &CommandStat)> {
+        self.stats.iter().map(|(n, c)| (n, c))
+    }
+
+    /// Every name that has a record.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.stats.iter().map(|(n, _)| n)
+    }
+
+    /// Forgets every record (CONFIG RESETSTAT).
+    pub fn clear(&mut self) {
+        self.index.clear();
+        self.stats.clear();
+        self.by_spec.clear();
+    }
+
+    /// The record of a command without subcommands, by its spec (None until it has one).
+    #[inline]
+    fn of_spec(&self, spec: &'static CommandSpec) -> Option<usize> {
+        self.by_spec
+            .get(&(spec as *const CommandSpec as usize))
+            .copied()
+    }
+
+    /// The record of `name` (made if absent); `plain` is the spec when `name` is a
+    /// command without subcommands, remembered for [`CommandStats::of_spec`].
+    fn named(&mut self, name: &str, plain: Option<&'static CommandSpec>) -> usize {
+        let i = match self.index.get(name) {
+            Some(&i) => i,
+            None => {
+                self.stats.push((name.to_string(), CommandStat::default()));
+                self.index.insert(name.to_string(), self.stats.len() - 1);
+                self.stats.len() - 1
+            }
+        };
+        if let Some(spec) = plain {
+            self.by_spec.insert(spec as *const CommandSpec as usize, i);
+        }
+        i
+    }
+
+    fn at(&mut self, i: usize) -> &mut CommandStat {
+        &mut self.stats[i].1
+    }
+}
+
 /// Everything recorded; see the module docs.
 #[derive(Debug, Default)]
 pub struct Observer {
-    /// Per-command counters, by stat name.
-    pub commands:
-        hashbrown::HashMap<String, CommandStat, std::hash::BuildHasherDefault<NameHasher>>,
+    /// Per-command counters.
+    pub commands: CommandStats,
     /// Error replies by code.
     pub errors: BTreeMap<String, u64>,
     /// Every error reply (INFO `total_error_replies`).
@@ -572,8 +663,8 @@ impl Observer {
     }
 
     fn stat(&mut self, name: &str) -> &mut CommandStat {
-        // One hash lookup, and no allocation once the command has its record.
-        self.commands.entry_ref(name).or_default()
+        let i = self.commands.named(name, None);
+        self.commands.at(i)
     }
 
     /// The MONITOR line of client `id`'s own last command, to send after its reply.
@@ -659,7 +750,13 @@ pub fn after_call(
         }
         _ => None,
     };
-    let sub = subcommand(spec, argv);
+    // A command without subcommands that ran before has its record by spec: no
+    // container check, no name lookup.
+    let known = o.commands.of_spec(spec);
+    let sub = match known {
+        Some(_) => Some(None),
+        None => subcommand(spec, argv),
+    };
     // A container's unknown subcommand or wrong subcommand arity is a lookup refusal in
     // Redis: counted as rejected (arity) or not at all (unknown).
     let mut rejected = false;
@@ -688,7 +785,12 @@ pub fn after_call(
         // counted when it blocked: Redis counts a blocking command once (its served or
         // failed outcome included, `updateStatsOnUnblock`).
         let rerun = store.blocking.serving_key().is_some();
-        let st = store.observer.stat(name);
+        let stats = &mut store.observer.commands;
+        let i = match known {
+            Some(i) => i,
+            None => stats.named(name, matches!(sub, Some(None)).then_some(spec)),
+        };
+        let st = stats.at(i);
         if rejected {
             st.rejected_calls += 1;
         } else {
@@ -710,7 +812,8 @@ pub fn after_call(
         store.observer.inner_errors.clear();
         store.observer.top = None;
     }
-    let in_script = nested && top.is_some_and(|t| SCRIPT_COMMANDS.contains(&t));
+    // (Only the slow log and MONITOR ask.)
+    let in_script = || nested && top.is_some_and(|t| SCRIPT_COMMANDS.contains(&t));
     // Latency monitor: "command" / "fast-command" events.
     let threshold = store.config.latency_monitor_threshold;
     if threshold > 0 && us / 1000 >= threshold as u64 {
@@ -729,7 +832,7 @@ pub fn after_call(
     if slower >= 0 && us >= slower as u64 && spec.name != "exec" && session.block.is_none() {
         let now_us = unix_us();
         let args = slowlog_args(spec, argv);
-        let (addr, cname) = if in_script {
+        let (addr, cname) = if in_script() {
             ("?:0".to_string(), Vec::new())
         } else {
             (
@@ -765,7 +868,7 @@ pub fn after_call(
         && !spec.has(flags::SKIP_MONITOR)
         && !SCRIPT_COMMANDS.contains(&spec.name)
     {
-        let line = monitor_line((!in_script).then_some(session), session.db, argv);
+        let line = monitor_line((!in_script()).then_some(session), session.db, argv);
         if session.monitor && !nested {
             store.observer.own_line = Some((session.id, line.clone()));
             let id = session.id;

@@ -393,22 +393,24 @@ pub(crate) enum Outcome {
     Stack(bool, mlua::Value),
 }
 
-/// The raw state and the registry entries a run uses, made once per Lua state.
+/// The raw state and the registry entry a run uses, made once per Lua state.
 #[derive(Clone, Copy)]
 pub(crate) struct Runner {
     /// The main `lua_State` of the state (valid as long as the `mlua::Lua`).
     l: *mut ffi::lua_State,
-    /// [`run_protected`], as a C function in the registry.
+    /// [`run_protected`], as a C closure in the registry. Its upvalues are what every
+    /// run pushes (read there in one step each, where a registry entry is a table
+    /// lookup): [`HANDLER`] the prelude's error handler (Redis's
+    /// `__redis__err__handler`), [`GLOBALS`] the sandbox's hidden globals table (where
+    /// KEYS and ARGV go), [`KEYS`] and [`ARGV`] those two names.
     trampoline: c_int,
-    /// The prelude's error handler (Redis's `__redis__err__handler`).
-    handler: c_int,
-    /// The sandbox's hidden globals table, where KEYS and ARGV go.
-    globals: c_int,
-    /// The strings "KEYS" and "ARGV" (pushed each run; kept here, they are not hashed
-    /// and looked up in the string table every time).
-    keys_name: c_int,
-    argv_name: c_int,
 }
+
+/// The trampoline's upvalues (see [`Runner::trampoline`]).
+const HANDLER: c_int = 1;
+const GLOBALS: c_int = 2;
+const KEYS: c_int = 3;
+const ARGV: c_int = 4;
 
 // SAFETY: the pointer is only used by `run`, on the thread that has the `State` (which
 // owns the `mlua::Lua`) mutably borrowed.
@@ -419,35 +421,28 @@ impl Runner {
     /// already.
     pub(crate) fn new(lua: &mlua::Lua, handler: FnRef, globals: FnRef) -> mlua::Result<Runner> {
         let mut l = std::ptr::null_mut();
-        let (mut trampoline, mut keys_name, mut argv_name) = (0, 0, 0);
-        // SAFETY: one C function and two strings pushed and referenced one at a time
-        // (luaL_ref pops each); the pointer is the state exec_raw runs on, the main one
-        // (no coroutine runs now).
+        let mut trampoline = 0;
+        // SAFETY: the four upvalues pushed (a C function has LUA_MINSTACK free slots),
+        // the closure made of them and referenced (luaL_ref pops it); the pointer is the
+        // state exec_raw runs on, the main one (no coroutine runs now).
         unsafe {
             lua.exec_raw::<()>((), |state| {
                 l = state;
-                ffi::lua_pushcfunction(state, run_protected);
-                trampoline = ffi::luaL_ref(state, ffi::LUA_REGISTRYINDEX);
+                let reg = ffi::LUA_REGISTRYINDEX;
+                ffi::lua_rawgeti(state, reg, handler.0 as ffi::lua_Integer);
+                ffi::lua_rawgeti(state, reg, globals.0 as ffi::lua_Integer);
                 ffi::lua_pushlstring(state, c"KEYS".as_ptr(), 4);
-                keys_name = ffi::luaL_ref(state, ffi::LUA_REGISTRYINDEX);
                 ffi::lua_pushlstring(state, c"ARGV".as_ptr(), 4);
-                argv_name = ffi::luaL_ref(state, ffi::LUA_REGISTRYINDEX);
+                ffi::lua_pushcclosure(state, run_protected, 4);
+                trampoline = ffi::luaL_ref(state, reg);
             })?;
         }
-        Ok(Runner {
-            l,
-            trampoline,
-            handler: handler.0,
-            globals: globals.0,
-            keys_name,
-            argv_name,
-        })
+        Ok(Runner { l, trampoline })
     }
 }
 
 /// What [`run_protected`] reads (through a light userdata) and writes.
 struct RunArgs<'a> {
-    runner: Runner,
     func: FnRef,
     function: bool,
     keys: &'a [&'a [u8]],
@@ -478,7 +473,6 @@ pub(crate) fn run(
 ) -> Result<Outcome, String> {
     let l = runner.l;
     let mut run = RunArgs {
-        runner,
         func,
         function,
         keys,
@@ -544,19 +538,19 @@ unsafe extern "C-unwind" fn run_protected(l: *mut ffi::lua_State) -> c_int {
     if ffi::lua_checkstack(l, 8) == 0 {
         return 0;
     }
-    let reg = |r: c_int| ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, r as ffi::lua_Integer);
-    reg(run.runner.handler);
-    reg(run.func.0);
+    let up = |i: c_int| ffi::lua_pushvalue(l, ffi::lua_upvalueindex(i));
+    up(HANDLER);
+    ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, run.func.0 as ffi::lua_Integer);
     let nargs = if run.function {
         push_strings(l, run.keys);
         push_strings(l, run.args);
         2
     } else {
-        reg(run.runner.globals);
-        reg(run.runner.keys_name);
+        up(GLOBALS);
+        up(KEYS);
         push_strings(l, run.keys);
         ffi::lua_rawset(l, -3);
-        reg(run.runner.argv_name);
+        up(ARGV);
         push_strings(l, run.args);
         ffi::lua_rawset(l, -3);
         ffi::lua_pop(l, 1);

@@ -317,6 +317,36 @@ fn unlink_lazyfrees_as_redis() {
     p.same(&refs(&words("CONFIG RESETSTAT")));
     let (e, r) = freed(&mut p);
     assert_eq!((e, r), (0, 0));
+
+/// The dispatcher finds a command's record by its spec once the command ran (not a
+/// container's: those count per subcommand). A script's `redis.call('GET')` three times
+/// per run, spelled two ways, the client's own GET, CONFIG GET / SET (one container, two
+/// records) and a rejected call: INFO commandstats counts each call under its name as
+/// redis-server does, and again after CONFIG RESETSTAT, which must forget the records by
+/// spec too (a kept position would point past the emptied list).
+#[test]
+fn commandstats_of_repeated_and_nested_calls() {
+    let Some(mut p) = Pair::start("INFO commandstats") else {
+        return;
+    };
+    let script =
+        b"redis.call('GET', KEYS[1]) redis.call('get', KEYS[1]) return redis.call('GET', KEYS[1])"
+            .to_vec();
+    for _round in 0..2 {
+        p.same(&[b"CONFIG", b"RESETSTAT"]);
+        p.same(&[b"SET", b"k", b"v"]);
+        for _ in 0..3 {
+            p.same(&[b"EVAL", &script, b"1", b"k"]);
+            p.same(&[b"GET", b"k"]);
+            p.same(&[b"CONFIG", b"GET", b"maxmemory"]);
+            p.same(&[b"CONFIG", b"SET", b"maxmemory", b"0"]);
+            p.same(&[b"GET", b"k", b"extra"]);
+        }
+        let (e, r) = p.both(&[b"INFO", b"commandstats"]);
+        let (e, r) = (counters(&bulk(&e)), counters(&bulk(&r)));
+        assert_eq!(e.0, r.0, "commandstats");
+        assert!(e.0.contains_key("cmdstat_get"), "{:?}", e.0);
+    }
 }
 
 #[test]
