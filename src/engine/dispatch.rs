@@ -761,6 +761,16 @@ impl Shared {
         }
     }
 
+    /// A batch with the store already locked, if it is free at once (for a task of the
+    /// server's async runtime, which must not block its thread on the lock: see
+    /// `server::lock_batch`).
+    pub fn try_batch(&self) -> Option<Batch<'_>> {
+        Some(Batch {
+            shared: self,
+            guard: Some(self.store.try_lock()?),
+        })
+    }
+
     /// Consumes the wrapper, returning the store.
     pub fn into_inner(self) -> Store {
         self.store.into_inner()

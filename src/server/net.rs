@@ -194,14 +194,17 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
                     let r = redis.clone();
                     tokio::spawn(async move {
                         loop {
-                            let period = r.with_local_store(|s| {
-                                std::time::Duration::from_micros(
-                                    1_000_000 / s.config.hz.clamp(1, 500) as u64,
-                                )
-                            });
+                            // (Never blocking the runtime's thread on the lock: see
+                            // `super::lock_store`.)
+                            let hz = super::lock_store(r.shared_store()).await.config.hz;
+                            let period = std::time::Duration::from_micros(
+                                1_000_000 / hz.clamp(1, 500) as u64,
+                            );
                             tokio::time::sleep(period).await;
+                            let mut batch = super::lock_batch(r.shared_store()).await;
+                            batch.store().active_expire_cycle();
                             // A log error reaches the next command.
-                            let _ = r.shared_store().run(|s| s.active_expire_cycle());
+                            let _ = batch.finish();
                         }
                     });
                 }
@@ -769,10 +772,12 @@ where
                     }
                 }
                 if let Some(w) = waiter.take() {
-                    let reply = w.finish(&mut store.lock());
+                    // (Not blocking this thread on the lock: see `super::lock_store`.)
+                    let mut batch = super::lock_batch(store).await;
+                    let reply = w.finish(batch.store());
                     if conn.is_postponed() {
                         // CLIENT PAUSE ended: the postponed command runs now.
-                        if conn.resume_postponed(store) == Flow::Close {
+                        if conn.resume_postponed(batch) == Flow::Close {
                             closing = true;
                         }
                         waiter = conn.blocked.take();
@@ -784,6 +789,7 @@ where
                         unprocessed = true;
                         continue;
                     }
+                    drop(batch);
                     if reply.is_err() {
                         stats.error_replies.fetch_add(1, Relaxed);
                     }
