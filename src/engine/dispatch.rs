@@ -418,10 +418,24 @@ fn admit(
             None => crate::acl::noauth(),
         })?;
     }
-    if session.read_only && spec.has(flags::WRITE) {
+    // EXEC counts as the commands it queued (Redis's `mstate.cmd_flags` and
+    // `cmd_inv_flags`): the replica's state may have changed since they were queued.
+    let queued = match &session.tx.multi {
+        Some(q) if spec.name == "exec" => q.commands.as_slice(),
+        _ => &[],
+    };
+    let writes = spec.has(flags::WRITE) || queued.iter().any(|(s, _)| s.has(flags::WRITE));
+    if session.read_only && writes {
         return Err(Error::new(
             ErrorKind::Other,
             "READONLY You can't write against a read only replica.",
+        ));
+    }
+    let deny_stale = !spec.has(flags::STALE) || queued.iter().any(|(s, _)| !s.has(flags::STALE));
+    if deny_stale && store.repl.stale_for(session.id, &store.config) {
+        return Err(Error::new(
+            ErrorKind::Other,
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
         ));
     }
     Ok(())
