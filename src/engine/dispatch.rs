@@ -299,17 +299,22 @@ pub fn pause_applies(
     spec: &CommandSpec,
     argv: &[&[u8]],
 ) -> Option<std::time::Instant> {
-    let p = store.blocking.paused()?;
-    let held = p.all
-        || may_write(spec, argv)
+    let (all, end) = store.blocking.paused().map(|p| (p.all, p.end))?;
+    // EVALSHA and FCALL take the flags of the script or function they name.
+    let no_writes = store.services().script_no_writes;
+    let writes = |store: &mut Store, spec: &CommandSpec, argv: &[&[u8]]| {
+        may_write(spec, argv) && !no_writes(store, argv)
+    };
+    let held = all
+        || writes(store, spec, argv)
         || (spec.name == "exec"
             && session.tx.multi.as_ref().is_some_and(|q| {
                 q.commands.iter().any(|(s, a)| {
                     let a: Vec<&[u8]> = a.iter().map(Vec::as_slice).collect();
-                    may_write(s, &a)
+                    writes(store, s, &a)
                 })
             }));
-    held.then_some(p.end)
+    held.then_some(end)
 }
 
 /// Redis's `CMD_WRITE | CMD_MAY_REPLICATE`: write commands, and those 7.0 flags

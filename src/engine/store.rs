@@ -38,6 +38,10 @@ pub struct Services {
     pub function_dump: fn(&[&[u8]], bool) -> Vec<u8>,
     /// FUNCTION RESTORE's reading of a payload: the libraries' codes, or the error text.
     pub function_restore: FunctionRestore,
+    /// True if the script an EVALSHA names (cached) or the function an FCALL names
+    /// declares `no-writes` (Redis `evalGetCommandFlags` / `fcallGetCommandFlags`: such a
+    /// call is not held by CLIENT PAUSE WRITE).
+    pub script_no_writes: fn(&mut Store, &[&[u8]]) -> bool,
 }
 
 impl std::fmt::Debug for Services {
