@@ -121,6 +121,10 @@ pub struct Tracking {
     prefixes: BTreeMap<Vec<u8>, Bcast>,
     /// The client whose command is running (0: none).
     current: u64,
+    /// The keys a running script (EVAL, FCALL) declared: what its reads remember for the
+    /// tracking client that called it (Redis 7.0's `trackingRememberKeys` takes the keys
+    /// of the caller's command).
+    script_keys: Option<Vec<Vec<u8>>>,
     /// Invalidations for `current`'s own connection, sent after its reply (`None`: null).
     pending: Vec<Option<Vec<u8>>>,
     rng: u64,
@@ -513,7 +517,7 @@ impl Store {
 
     /// After a `readonly` command of the running client: remembers its keys (Redis
     /// `trackingRememberKeys`). EVAL_RO/EVALSHA_RO/FCALL_RO remember nothing themselves;
-    /// the commands their script runs do.
+    /// the reads their script runs remember the script's declared keys.
     pub fn tracking_remember(&mut self, spec: &CommandSpec, argv: &[&[u8]]) {
         if self.tracking.clients.is_empty() {
             return;
@@ -531,11 +535,34 @@ impl Store {
         if (t.options.optin && !t.caching) || (t.options.optout && t.caching) {
             return;
         }
+        if let Some(keys) = self.tracking.script_keys.take() {
+            for k in &keys {
+                self.tracking.remember(id, k);
+            }
+            self.tracking.script_keys = Some(keys);
+            return;
+        }
         for pos in spec.key_positions(argv) {
             if let Some(k) = argv.get(pos) {
                 self.tracking.remember(id, k);
             }
         }
+    }
+
+    /// A script starts with the declared `keys`: a read it runs remembers those for the
+    /// calling tracking client (Redis 7.0), not the read's own keys. Returns what
+    /// [`Store::tracking_script_leave`] restores.
+    pub fn tracking_script_enter(&mut self, keys: &[&[u8]]) -> Option<Vec<Vec<u8>>> {
+        if self.tracking.clients.is_empty() {
+            return self.tracking.script_keys.take();
+        }
+        let keys = keys.iter().map(|k| k.to_vec()).collect();
+        std::mem::replace(&mut self.tracking.script_keys, Some(keys))
+    }
+
+    /// The script ended ([`Store::tracking_script_enter`]).
+    pub fn tracking_script_leave(&mut self, prev: Option<Vec<Vec<u8>>>) {
+        self.tracking.script_keys = prev;
     }
 
     /// The one modification hook's tracking part (Redis `trackingInvalidateKey(c, key, 1)`

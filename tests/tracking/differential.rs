@@ -307,3 +307,25 @@ fn client_info_shows_tracking_flags() {
     };
     assert_eq!(fields(real.addr), fields(running.addr().expect("tcp")));
 }
+
+/// A script tracks for its tracking caller only when it runs a read, and then the keys it
+/// declared (Redis 7.0 remembers the caller's command's keys), not the keys of the read.
+#[test]
+fn scripts_track_their_declared_keys_on_a_read() {
+    let steps: &[Step] = &[
+        (0, "HELLO 3", false),
+        (0, "CLIENT TRACKING on", true),
+        (1, "MSET k2 1 k1 1", true),
+        (0, "EVAL redis.call('set','k3','bar') 2 k1 k2", true),
+        (1, "MSET k2 2 k1 2", true),
+        (0, "EVAL redis.call('get','k3') 2 k1 k2", true),
+        (1, "MSET k2 2 k1 2 k3 2", true),
+        (0, "EVAL_RO redis.call('ping') 2 k1 k2", true),
+        (1, "MSET k2 2 k1 2", true),
+        (0, "EVAL_RO return(redis.call('get','k1')) 2 k1 k2", true),
+        (1, "MSET k2 3 k1 3", true),
+        (0, "EVAL return(redis.call('get','k3')) 0", true),
+        (1, "MSET k2 3 k1 3 k3 3", true),
+    ];
+    compare("tracking (scripts)", 2, steps, &[]);
+}
