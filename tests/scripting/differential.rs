@@ -486,6 +486,33 @@ fn cases() -> Vec<Vec<Vec<String>>> {
             "6c7b4c4eaffdc5e7f29fb9c2fb3dae9e0a0d4fd8",
         ]),
     ]);
+    // XREAD / XREADGROUP with BLOCK are refused in scripts (with the name as called);
+    // without BLOCK they run.
+    out.push(vec![
+        cmd(&["DEL", "s"]),
+        cmd(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]),
+        eval("return redis.pcall('xread','STREAMS','s','$')", &["s"], &[]),
+        eval(
+            "return redis.pcall('xread','BLOCK',0,'STREAMS','s','$')",
+            &["s"],
+            &[],
+        ),
+        eval(
+            "return redis.pcall('XRead','BLOCK','x','STREAMS','s','$')",
+            &["s"],
+            &[],
+        ),
+        eval(
+            "return redis.pcall('xreadgroup','group','g','c','STREAMS','s','>')",
+            &["s"],
+            &[],
+        ),
+        eval(
+            "return redis.pcall('xreadgroup','group','g','c','BLOCK',0,'STREAMS','s','>')",
+            &["s"],
+            &[],
+        ),
+    ]);
     out
 }
 
