@@ -513,6 +513,19 @@ fn cases() -> Vec<Vec<Vec<String>>> {
             &[],
         ),
     ]);
+    // cjson's configuration functions (lua-cjson's settings, defaults, bounds).
+    out.push(vec![
+        eval(r#"return {cjson.encode_keep_buffer(), cjson.encode_keep_buffer(false), cjson.encode_keep_buffer(), cjson.encode_keep_buffer(true)}"#, &[], &[]),
+        eval(r#"return {cjson.encode_max_depth(), cjson.encode_max_depth(1), pcall(cjson.encode, {a={1}}), cjson.encode_max_depth(1000)}"#, &[], &[]),
+        eval(r#"return {cjson.decode_max_depth(1), pcall(cjson.decode, '{"obj": {"array": [1,2,3,4]}}'), cjson.decode_max_depth(1000)}"#, &[], &[]),
+        eval(r#"return {pcall(cjson.encode, {num1=0/0})}"#, &[], &[]),
+        eval(r#"return {cjson.encode_invalid_numbers(true), cjson.encode({1/0, -1/0, 0/0}), cjson.encode_invalid_numbers('null'), cjson.encode({1/0, 0/0}), cjson.encode_invalid_numbers(false)}"#, &[], &[]),
+        eval(r#"return {cjson.encode_number_precision(3), cjson.encode(3.14159), cjson.encode_number_precision(14)}"#, &[], &[]),
+        eval(r#"return {cjson.encode_sparse_array()}"#, &[], &[]),
+        eval(r#"return {cjson.encode_sparse_array(true), cjson.encode({[1]=1,[20]=2}), cjson.encode_sparse_array(false, 2, 10)}"#, &[], &[]),
+        eval(r#"return {pcall(cjson.encode, {[1]=1,[20]=2})}"#, &[], &[]),
+        eval(r#"return {cjson.decode_invalid_numbers(false), pcall(cjson.decode, '0x10'), cjson.decode_invalid_numbers(true), cjson.decode('0x10')}"#, &[], &[]),
+    ]);
     out
 }
 
