@@ -234,9 +234,13 @@ fn no_writes_scripts_scenario(addr: std::net::SocketAddr) -> Vec<String> {
         b"REPLACE",
         b"#!lua name=pausef\nredis.register_function{function_name='pf_ro', callback=function() return 'hello' end, flags={'no-writes'}}\nredis.register_function('pf_rw', function() return 'rw' end)",
     ]);
+    ctl.cmds("CLIENT PAUSE 100000 WRITE");
+    // SCRIPT LOAD is not held either.
     let ro_sha = text(c.cmd(&[b"SCRIPT", b"LOAD", b"#!lua flags=no-writes\nreturn 2"]));
     let ro_sha = ro_sha.trim_end().rsplit('\n').next().unwrap().to_string();
-    ctl.cmds("CLIENT PAUSE 100000 WRITE");
+    out.push(format!("SCRIPT FLUSH -> {}", text(c.cmds("SCRIPT FLUSH"))));
+    let ro_sha2 = text(c.cmd(&[b"SCRIPT", b"LOAD", b"#!lua flags=no-writes\nreturn 2"]));
+    assert_eq!(ro_sha2.trim_end().rsplit('\n').next().unwrap(), ro_sha);
     for argv in [
         vec!["EVALSHA", ro_sha.as_str(), "0"],
         vec!["EVALSHA_RO", ro_sha.as_str(), "0"],
