@@ -99,8 +99,9 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     ctx.store.config = next;
     if evict {
         // Redis's `updateMaxmemory`: a new limit evicts at once (not at the next command),
-        // so subscribers see the `evicted` events without another command.
-        ctx.store.evict_before_command();
+        // so subscribers see the `evicted` events without another command; right after
+        // this command, so the deletions are not part of its replication unit.
+        ctx.store.evict_after_command();
     }
     if password_changed {
         // requirepass is the `default` user's password (Redis `updateRequirePass`).

@@ -38,6 +38,11 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
         if store.end_unit() {
             session.woff = store.repl.offset;
         }
+    }
+    if std::mem::take(&mut store.evictor.evict_after_command) {
+        store.evict_before_command();
+    }
+    if store.repl.is_active() {
         // WAIT asked the replicas for an acknowledgement (after its own offset is taken).
         if store.repl.getack_pending {
             store.repl.flush_getack(&store.config);
