@@ -465,6 +465,14 @@ impl Store {
         self.effects.record(db, argv);
     }
 
+    /// Records an effect for the replication stream only, when replicas are fed (see
+    /// [`EffectBuffer::record_repl_only`]): PUBLISH and SPUBLISH, as Redis propagates them.
+    pub fn record_repl_only_effect<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
+        if self.repl.is_active() {
+            self.effects.record_repl_only(db, argv);
+        }
+    }
+
     /// Records an effect for the log only (see [`EffectBuffer::record_log_only`]).
     pub fn record_log_only_effect<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
         self.effects.record_log_only(db, argv);

@@ -242,6 +242,19 @@ const SCRIPT: &[&str] = &[
     "SET|lz|2",
     "GETEX|lz|EXAT|1",
     "CONFIG|SET|lazyfree-lazy-expire|no",
+    // PUBLISH reaches replicas (alone, inside MULTI, from a script), in the db selected.
+    "PUBLISH|pch|m1",
+    "MULTI",
+    "PUBLISH|pch|m2",
+    "EXEC",
+    "MULTI",
+    "SET|pa|1",
+    "SPUBLISH|sch|m3",
+    "EXEC",
+    "EVAL|redis.call('publish','pch','m4')|0",
+    "SELECT|2",
+    "PUBLISH|pch|m5",
+    "SELECT|0",
 ];
 
 fn split(step: &str) -> Vec<Vec<u8>> {
