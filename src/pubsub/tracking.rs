@@ -583,6 +583,24 @@ impl Store {
         self.tracking.invalidate_on_flush();
     }
 
+    /// A blocked client `id` is served (its command runs again during another client's):
+    /// it is the running client meanwhile, so the invalidations it causes to itself wait
+    /// for its reply, as Redis 7.0 sends them after the unblocked client's response. The
+    /// invalidations held for the client that was running are set aside; pass the result
+    /// to [`Store::tracking_leave_served`].
+    pub fn tracking_enter_served(&mut self, id: u64) -> (u64, Vec<Option<Vec<u8>>>) {
+        let prev = std::mem::replace(&mut self.tracking.current, id);
+        (prev, std::mem::take(&mut self.tracking.pending))
+    }
+
+    /// After the served client's reply was handed over: sends it the invalidations it
+    /// caused to itself, and restores the running client.
+    pub fn tracking_leave_served(&mut self, id: u64, prev: (u64, Vec<Option<Vec<u8>>>)) {
+        self.tracking.deliver_pending(id);
+        self.tracking.current = prev.0;
+        self.tracking.pending = prev.1;
+    }
+
     /// Sends the invalidations client `id`'s own command caused, after its reply.
     pub fn tracking_deliver_pending(&mut self, id: u64) {
         self.tracking.deliver_pending(id);

@@ -733,8 +733,10 @@ where
             biased;
             r = io_step(sock, out, input, !closing && !again) => r,
             _ = killed.notified() => break Ok(()),
-            _ = pushed.notified() => Ok(Event::Pushed),
+            // (Before the pushes: a served blocked client's reply goes out before the
+            // invalidations its command caused to itself.)
             _ = unblocked(&waiter) => Ok(Event::Unblocked),
+            _ = pushed.notified() => Ok(Event::Pushed),
             _ = idle_until(deadline) => break Ok(()),
             _ = std::future::ready(()), if again => Ok(Event::Pushed),
         };
