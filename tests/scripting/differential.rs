@@ -513,6 +513,33 @@ fn cases() -> Vec<Vec<Vec<String>>> {
             &[],
         ),
     ]);
+    // A read-only script refuses may-replicate commands (PUBLISH, SPUBLISH, PFCOUNT);
+    // others may call them.
+    out.push(vec![
+        cmd(&["EVAL_RO", "return redis.call('publish','ch','msg')", "0"]),
+        eval(
+            "#!lua flags=no-writes\nreturn redis.call('publish','ch','msg')",
+            &[],
+            &[],
+        ),
+        eval(
+            "#!lua flags=no-writes\nreturn redis.call('spublish','ch','msg')",
+            &[],
+            &[],
+        ),
+        eval(
+            "#!lua flags=no-writes\nreturn redis.call('pfcount','hll')",
+            &["hll"],
+            &[],
+        ),
+        eval("return redis.call('publish','ch','msg')", &[], &[]),
+        cmd(&[
+            "EVAL_RO",
+            "return redis.call('pfcount',KEYS[1])",
+            "1",
+            "hll",
+        ]),
+    ]);
     // cjson's configuration functions (lua-cjson's settings, defaults, bounds).
     out.push(vec![
         eval(r#"return {cjson.encode_keep_buffer(), cjson.encode_keep_buffer(false), cjson.encode_keep_buffer(), cjson.encode_keep_buffer(true)}"#, &[], &[]),
