@@ -540,6 +540,12 @@ fn cases() -> Vec<Vec<Vec<String>>> {
             "hll",
         ]),
     ]);
+    // cmsgpack packs a big map (100000 pairs) and unpacks it.
+    out.push(simple(
+        "local m = {} for i=1,100000 do m[tostring(i)] = i end \
+         local e = cmsgpack.pack(m) local d = cmsgpack.unpack(e) \
+         local n = 0 for k,v in pairs(d) do n = n + v end return {#e, n}",
+    ));
     // cjson's configuration functions (lua-cjson's settings, defaults, bounds).
     out.push(vec![
         eval(r#"return {cjson.encode_keep_buffer(), cjson.encode_keep_buffer(false), cjson.encode_keep_buffer(), cjson.encode_keep_buffer(true)}"#, &[], &[]),
