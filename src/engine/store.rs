@@ -26,7 +26,7 @@ pub struct Services {
     /// The command table the dispatcher looks commands up in.
     pub table: &'static Table,
     /// DEBUG RELOAD: save the keyspace and load it back (through a snapshot).
-    pub reload: fn(&mut Store) -> Result<()>,
+    pub reload: fn(&mut Store, ReloadOptions) -> Result<()>,
     /// A client's CLIENT INFO line (the ACL LOG's `client-info`).
     pub client_info: fn(&Store, &crate::engine::Session) -> String,
     /// Closes the connections authenticated as user `name` whose client id passes the
@@ -50,6 +50,17 @@ impl std::fmt::Debug for Services {
             .field("commands", &self.table.all().len())
             .finish()
     }
+}
+
+/// DEBUG RELOAD's options (Redis's NOSAVE, NOFLUSH, MERGE).
+#[derive(Clone, Copy, Debug)]
+pub struct ReloadOptions {
+    /// Save the dataset first (not NOSAVE): else the last saved snapshot is loaded.
+    pub save: bool,
+    /// Empty the dataset before loading (not NOFLUSH).
+    pub flush: bool,
+    /// A loaded key or library replaces one that exists (MERGE); else that is an error.
+    pub merge: bool,
 }
 
 /// A slot for the per-store state of a feature room above the engine (the scripting room
@@ -223,6 +234,9 @@ pub struct Store {
     /// True while replaying a log: keys are never expired, so replay does not depend on the
     /// clock (Redis does not expire keys while loading either).
     pub loading: bool,
+    /// A store without a data directory: the snapshot its last DEBUG RELOAD saved (what
+    /// `DEBUG RELOAD NOSAVE` loads, as Redis loads its last dump.rdb).
+    pub reload_dump: Option<std::sync::Arc<Vec<u8>>>,
     /// Clients blocked on keys (BLPOP & co.) and the keys made ready for them.
     pub blocking: crate::blocking::Registry,
     /// Pub/Sub subscriptions of every client of this store.
@@ -275,6 +289,7 @@ impl Store {
             keyspace_hits: 0,
             keyspace_misses: 0,
             loading: false,
+            reload_dump: None,
             blocking: crate::blocking::Registry::default(),
             pubsub: crate::pubsub::Registry::default(),
             tracking: Default::default(),

@@ -476,3 +476,64 @@ fn rdb_files_carry_function_libraries() {
         "{e}"
     );
 }
+
+/// DEBUG RELOAD's options with functions and keys: NOFLUSH fails on a library that is
+/// there, NOFLUSH MERGE replaces it, NOSAVE loads the last saved snapshot (merged or
+/// instead of the dataset), an unknown option is refused.
+fn reload_options(addr: std::net::SocketAddr) -> Vec<String> {
+    let mut c = Raw::connect(addr);
+    let mut out = Vec::new();
+    let mut run = |c: &mut Raw, argv: &[&str]| {
+        let a: Vec<&[u8]> = argv.iter().map(|s| s.as_bytes()).collect();
+        out.push(format!(
+            "{} -> {}",
+            argv.join(" "),
+            String::from_utf8_lossy(&c.cmd(&a))
+        ));
+    };
+    let lib = |name: &str| {
+        format!(
+            "#!lua name={name}\nredis.register_function('{name}', function() return 'hello' end)"
+        )
+    };
+    run(&mut c, &["FLUSHALL"]);
+    run(&mut c, &["FUNCTION", "FLUSH"]);
+    run(&mut c, &["FUNCTION", "LOAD", &lib("test")]);
+    run(&mut c, &["SET", "x", "1"]);
+    run(&mut c, &["DEBUG", "RELOAD"]);
+    run(&mut c, &["DEBUG", "RELOAD", "NOFLUSH"]);
+    run(&mut c, &["DEBUG", "RELOAD", "noflush", "merge"]);
+    run(&mut c, &["FUNCTION", "LIST"]);
+    run(&mut c, &["DEBUG", "RELOAD", "bogus"]);
+    run(&mut c, &["FUNCTION", "DELETE", "test"]);
+    run(&mut c, &["FUNCTION", "LOAD", &lib("test1")]);
+    run(&mut c, &["DEBUG", "RELOAD"]);
+    run(&mut c, &["FUNCTION", "LOAD", &lib("test2")]);
+    run(&mut c, &["SET", "y", "2"]);
+    run(&mut c, &["DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE"]);
+    run(&mut c, &["FCALL", "test1", "0"]);
+    run(&mut c, &["FCALL", "test2", "0"]);
+    run(&mut c, &["MGET", "x", "y"]);
+    run(&mut c, &["DEBUG", "RELOAD", "NOSAVE"]);
+    run(&mut c, &["FCALL", "test2", "0"]);
+    run(&mut c, &["MGET", "x", "y"]);
+    run(&mut c, &["FUNCTION", "FLUSH"]);
+    out
+}
+
+#[test]
+fn debug_reload_options_match_redis() {
+    let Some(reference) = start_real_redis("DEBUG RELOAD options") else {
+        return;
+    };
+    let want = reload_options(reference.addr);
+    let (redis, running) = start();
+    redis
+        .with_store(|s| {
+            s.config
+                .set_initial("enable-debug-command", b"yes")
+                .unwrap()
+        })
+        .unwrap();
+    assert_eq!(reload_options(running.addr().unwrap()), want);
+}
