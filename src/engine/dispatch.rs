@@ -34,10 +34,8 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     } else {
         execute_unit(store, session, argv)
     };
-    if store.repl.is_active() {
-        if store.end_unit() {
-            session.woff = store.repl.offset;
-        }
+    if store.repl.is_active() && store.end_unit() {
+        session.woff = store.repl.offset;
     }
     if std::mem::take(&mut store.evictor.evict_after_command) {
         store.evict_before_command();

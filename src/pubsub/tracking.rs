@@ -557,7 +557,7 @@ impl Store {
             return self.tracking.script_keys.take();
         }
         let keys = keys.iter().map(|k| k.to_vec()).collect();
-        std::mem::replace(&mut self.tracking.script_keys, Some(keys))
+        self.tracking.script_keys.replace(keys)
     }
 
     /// The script ended ([`Store::tracking_script_enter`]).

@@ -905,14 +905,12 @@ fn script_call(
     if rc.read_only && crate::engine::may_write(spec, argv) {
         return Err("Write commands are not allowed from read-only scripts.".into());
     }
-    if spec.has(flags::WRITE) {
-        if !rc.wrote {
-            if session.read_only {
-                return Err("-READONLY You can't write against a read only replica.".into());
-            }
-            if let Some(e) = store.deny_writes() {
-                return Err(format!("-{}", e.message()));
-            }
+    if spec.has(flags::WRITE) && !rc.wrote {
+        if session.read_only {
+            return Err("-READONLY You can't write against a read only replica.".into());
+        }
+        if let Some(e) = store.deny_writes() {
+            return Err(format!("-{}", e.message()));
         }
     }
     // Redis `scriptVerifyClusterState`: in cluster mode one call's keys must share a slot.
