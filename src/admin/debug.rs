@@ -162,6 +162,8 @@ const HELP: &[&str] = &[
     "    * MERGE: merge the loaded keys and libraries into the dataset (replacing).",
     "    * NOFLUSH: do not empty the dataset before loading.",
     "    * NOSAVE: load the last saved snapshot instead of saving first.",
+    "PAUSE-CRON <0|1>",
+    "    Stop periodic cron job processing.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -365,6 +367,11 @@ pub fn debug(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         if let Some(d) = debug_sleep_duration(argv[2]) {
             crate::util::shutdown::sleep_unless_requested(d);
         }
+        return Ok(Value::ok());
+    }
+    if is("pause-cron") && n == 3 {
+        // atoi(), as Redis: anything not a number is 0.
+        ctx.store.cron_paused = atoi(argv[2]) != 0;
         return Ok(Value::ok());
     }
     if is("set-active-expire") && n == 3 {

@@ -237,6 +237,9 @@ pub struct Store {
     /// A store without a data directory: the snapshot its last DEBUG RELOAD saved (what
     /// `DEBUG RELOAD NOSAVE` loads, as Redis loads its last dump.rdb).
     pub reload_dump: Option<std::sync::Arc<Vec<u8>>>,
+    /// DEBUG PAUSE-CRON 1: the periodic work (active expiry, the eviction cycle, the
+    /// tracking table's limit, the replication timer) is skipped, as Redis skips serverCron.
+    pub cron_paused: bool,
     /// Clients blocked on keys (BLPOP & co.) and the keys made ready for them.
     pub blocking: crate::blocking::Registry,
     /// Pub/Sub subscriptions of every client of this store.
@@ -290,6 +293,7 @@ impl Store {
             keyspace_misses: 0,
             loading: false,
             reload_dump: None,
+            cron_paused: false,
             blocking: crate::blocking::Registry::default(),
             pubsub: crate::pubsub::Registry::default(),
             tracking: Default::default(),

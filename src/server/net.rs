@@ -202,7 +202,9 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
                             );
                             tokio::time::sleep(period).await;
                             let mut batch = super::lock_batch(r.shared_store()).await;
-                            batch.store().active_expire_cycle();
+                            if !batch.store().cron_paused {
+                                batch.store().active_expire_cycle();
+                            }
                             // A log error reaches the next command.
                             let _ = batch.finish();
                         }
@@ -234,6 +236,9 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
                         loop {
                             tick.tick().await;
                             let freed = r.shared_store().try_lock().is_some_and(|mut s| {
+                                if s.cron_paused {
+                                    return false;
+                                }
                                 let now = s.clock.now_ms();
                                 crate::rdb::master::cron(&mut s, now)
                             });
