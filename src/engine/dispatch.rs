@@ -272,13 +272,16 @@ fn refused_on_oom(session: &Session, spec: &CommandSpec, argv: &[&[u8]]) -> bool
 }
 
 /// Redis 7.0's `denyoom` flag, subcommands included: the table flags whole commands, and
-/// XGROUP CREATE / CREATECONSUMER are the container subcommands 7.0 marks `denyoom`.
+/// XGROUP CREATE / CREATECONSUMER and FUNCTION LOAD / RESTORE are the container
+/// subcommands 7.0 marks `denyoom`.
 fn denyoom(spec: &CommandSpec, argv: &[&[u8]]) -> bool {
+    let sub_is = |names: &[&str]| {
+        argv.get(1)
+            .is_some_and(|s| names.iter().any(|n| s.eq_ignore_ascii_case(n.as_bytes())))
+    };
     spec.has(flags::DENYOOM)
-        || (spec.name == "xgroup"
-            && argv.get(1).is_some_and(|s| {
-                s.eq_ignore_ascii_case(b"create") || s.eq_ignore_ascii_case(b"createconsumer")
-            }))
+        || (spec.name == "xgroup" && sub_is(&["create", "createconsumer"]))
+        || (spec.name == "function" && sub_is(&["load", "restore"]))
 }
 
 /// Redis 7.0's refusal of DEBUG when `enable-debug-command` does not allow the client.
