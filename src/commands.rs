@@ -59,6 +59,7 @@ pub fn services() -> Services {
         kill_user: crate::admin::connection::kill_user_clients,
         function_dump: crate::persist::function_payload::encode,
         function_restore: crate::persist::function_payload::decode,
+        script_no_writes: crate::scripting::declares_no_writes,
     }
 }
 

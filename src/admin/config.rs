@@ -95,7 +95,14 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             .map_err(|reason| set_failed(entry.as_bytes(), &reason))?;
     }
     let password_changed = ctx.store.config.requirepass() != next.requirepass();
+    let evict = next.maxmemory != 0 && next.maxmemory != ctx.store.config.maxmemory;
     ctx.store.config = next;
+    if evict {
+        // Redis's `updateMaxmemory`: a new limit evicts at once (not at the next command),
+        // so subscribers see the `evicted` events without another command; right after
+        // this command, so the deletions are not part of its replication unit.
+        ctx.store.evict_after_command();
+    }
     if password_changed {
         // requirepass is the `default` user's password (Redis `updateRequirePass`).
         let p = ctx.store.config.requirepass().map(str::to_owned);

@@ -159,8 +159,14 @@ const HELP: &[&str] = &[
     "    Reply with a test value of the specified type. <type> can be: string,",
     "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
     "    true, false.",
-    "RELOAD",
+    "RELOAD [option ...]",
     "    Save the dataset on disk and reload it back to memory (a snapshot round trip).",
+    "    By default it will save the dataset and empty it before loading. Options:",
+    "    * MERGE: merge the loaded keys and libraries into the dataset (replacing).",
+    "    * NOFLUSH: do not empty the dataset before loading.",
+    "    * NOSAVE: load the last saved snapshot instead of saving first.",
+    "PAUSE-CRON <0|1>",
+    "    Stop periodic cron job processing.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -344,8 +350,26 @@ pub fn debug(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if is("help") && n == 2 {
         return Ok(crate::engine::spec::help_reply("debug", HELP));
     }
-    if is("reload") && n == 2 {
-        return (ctx.store.services().reload)(ctx.store).map(|()| Value::ok());
+    if is("reload") {
+        let mut opts = crate::engine::ReloadOptions {
+            save: true,
+            flush: true,
+            merge: false,
+        };
+        for opt in &argv[2..] {
+            if opt.eq_ignore_ascii_case(b"merge") {
+                opts.merge = true;
+            } else if opt.eq_ignore_ascii_case(b"noflush") {
+                opts.flush = false;
+            } else if opt.eq_ignore_ascii_case(b"nosave") {
+                opts.save = false;
+            } else {
+                return Err(Error::err(
+                    "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+                ));
+            }
+        }
+        return (ctx.store.services().reload)(ctx.store, opts).map(|()| Value::ok());
     }
     if is("loadaof") && n == 2 {
         return (ctx.store.services().load_log)(ctx.store).map(|()| Value::ok());
@@ -354,6 +378,11 @@ pub fn debug(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         if let Some(d) = debug_sleep_duration(argv[2]) {
             crate::util::shutdown::sleep_unless_requested(d);
         }
+        return Ok(Value::ok());
+    }
+    if is("pause-cron") && n == 3 {
+        // atoi(), as Redis: anything not a number is 0.
+        ctx.store.cron_paused = atoi(argv[2]) != 0;
         return Ok(Value::ok());
     }
     if is("set-active-expire") && n == 3 {

@@ -535,6 +535,7 @@ pub fn serve_ready(store: &mut Store) {
             };
             store.blocking.serving_key = Some(key.clone());
             let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+            let tracking = store.tracking_enter_served(session.id);
             let result = engine::call(store, &mut session, spec, &args);
             store.blocking.serving_key = None;
             // The served command is a replication unit of its own.
@@ -544,11 +545,14 @@ pub fn serve_ready(store: &mut Store) {
                 if let (Some(n), Some(w)) = (req.timeout_int, store.blocking.waiters.get_mut(&id)) {
                     w.timeout_int = Some(n);
                 }
+                store.tracking_leave_served(session.id, tracking);
                 continue;
             }
             if let Some(w) = store.blocking.remove(id) {
                 w.slot.fulfil(result);
             }
+            // Its own invalidations after its reply.
+            store.tracking_leave_served(session.id, tracking);
         }
     }
     store.blocking.serving = false;

@@ -401,6 +401,9 @@ pub struct Config {
     pub aof_use_rdb_preamble: bool,
     /// `replica-read-only`
     pub replica_read_only: bool,
+    /// `replica-serve-stale-data`: off, a replica whose link is not up answers commands not
+    /// flagged `stale` with MASTERDOWN.
+    pub replica_serve_stale_data: bool,
     /// `cluster-enabled`
     pub cluster_enabled: bool,
     /// `client-output-buffer-limit`
@@ -539,6 +542,7 @@ impl Config {
             stop_writes_on_bgsave_error: false,
             aof_use_rdb_preamble: false,
             replica_read_only: false,
+            replica_serve_stale_data: false,
             cluster_enabled: false,
             client_output_buffer_limit: ObufLimits {
                 normal: none,

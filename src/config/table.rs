@@ -569,7 +569,8 @@ pub static TABLE: &[ConfigSpec] = &[
     sbool!("replica-ignore-maxmemory", "yes").alias("slave-ignore-maxmemory"),
     sbool!("replica-lazy-flush", "no").alias("slave-lazy-flush"),
     sint!("replica-priority", 0, INT_MAX, "100").alias("slave-priority"),
-    sbool!("replica-serve-stale-data", "yes").alias("slave-serve-stale-data"),
+    boolean!("replica-serve-stale-data", replica_serve_stale_data, "yes")
+        .alias("slave-serve-stale-data"),
     // The master followed ("host port"): set by REPLICAOF (CONFIG GET shows it, as Redis)
     // and read at start (`emu serve --replicaof`); immutable for CONFIG SET, as in Redis.
     stext!("replicaof", "").alias("slaveof").immutable(),

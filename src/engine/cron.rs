@@ -63,11 +63,13 @@ fn run() {
             // Any error is the log's, and the next command reports it.
             let period = shared
                 .run(|store| {
-                    store.active_expire_cycle();
-                    store.continue_evictions();
-                    // Expired and evicted keys' BCAST invalidations, and the table's limit
-                    // (Redis serverCron → trackingLimitUsedSlots; beforeSleep → broadcast).
-                    store.tracking_limit_used_slots();
+                    if !store.cron_paused {
+                        store.active_expire_cycle();
+                        store.continue_evictions();
+                        // The table's limit (Redis serverCron → trackingLimitUsedSlots).
+                        store.tracking_limit_used_slots();
+                    }
+                    // Expired and evicted keys' BCAST invalidations (beforeSleep).
                     store.tracking_broadcast();
                     period(store)
                 })

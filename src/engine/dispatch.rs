@@ -34,10 +34,13 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     } else {
         execute_unit(store, session, argv)
     };
+    if store.repl.is_active() && store.end_unit() {
+        session.woff = store.repl.offset;
+    }
+    if std::mem::take(&mut store.evictor.evict_after_command) {
+        store.evict_before_command();
+    }
     if store.repl.is_active() {
-        if store.end_unit() {
-            session.woff = store.repl.offset;
-        }
         // WAIT asked the replicas for an acknowledgement (after its own offset is taken).
         if store.repl.getack_pending {
             store.repl.flush_getack(&store.config);
@@ -269,13 +272,16 @@ fn refused_on_oom(session: &Session, spec: &CommandSpec, argv: &[&[u8]]) -> bool
 }
 
 /// Redis 7.0's `denyoom` flag, subcommands included: the table flags whole commands, and
-/// XGROUP CREATE / CREATECONSUMER are the container subcommands 7.0 marks `denyoom`.
+/// XGROUP CREATE / CREATECONSUMER and FUNCTION LOAD / RESTORE are the container
+/// subcommands 7.0 marks `denyoom`.
 fn denyoom(spec: &CommandSpec, argv: &[&[u8]]) -> bool {
+    let sub_is = |names: &[&str]| {
+        argv.get(1)
+            .is_some_and(|s| names.iter().any(|n| s.eq_ignore_ascii_case(n.as_bytes())))
+    };
     spec.has(flags::DENYOOM)
-        || (spec.name == "xgroup"
-            && argv.get(1).is_some_and(|s| {
-                s.eq_ignore_ascii_case(b"create") || s.eq_ignore_ascii_case(b"createconsumer")
-            }))
+        || (spec.name == "xgroup" && sub_is(&["create", "createconsumer"]))
+        || (spec.name == "function" && sub_is(&["load", "restore"]))
 }
 
 /// Redis 7.0's refusal of DEBUG when `enable-debug-command` does not allow the client.
@@ -299,23 +305,28 @@ pub fn pause_applies(
     spec: &CommandSpec,
     argv: &[&[u8]],
 ) -> Option<std::time::Instant> {
-    let p = store.blocking.paused()?;
-    let held = p.all
-        || may_write(spec, argv)
+    let (all, end) = store.blocking.paused().map(|p| (p.all, p.end))?;
+    // EVALSHA and FCALL take the flags of the script or function they name.
+    let no_writes = store.services().script_no_writes;
+    let writes = |store: &mut Store, spec: &CommandSpec, argv: &[&[u8]]| {
+        may_write(spec, argv) && !no_writes(store, argv)
+    };
+    let held = all
+        || writes(store, spec, argv)
         || (spec.name == "exec"
             && session.tx.multi.as_ref().is_some_and(|q| {
                 q.commands.iter().any(|(s, a)| {
                     let a: Vec<&[u8]> = a.iter().map(Vec::as_slice).collect();
-                    may_write(s, &a)
+                    writes(store, s, &a)
                 })
             }));
-    held.then_some(p.end)
+    held.then_some(end)
 }
 
 /// Redis's `CMD_WRITE | CMD_MAY_REPLICATE`: write commands, and those 7.0 flags
 /// `may_replicate` — EVAL/EVALSHA/FCALL (EVAL of a script whose shebang declares
-/// `no-writes` excepted, as Redis takes the script's flags), PUBLISH, SPUBLISH, PFCOUNT,
-/// SCRIPT LOAD|FLUSH.
+/// `no-writes` excepted, as Redis takes the script's flags), PUBLISH, SPUBLISH, PFCOUNT.
+/// (SCRIPT LOAD and FLUSH are not: a write pause of Redis 7.0.15 does not hold them.)
 pub fn may_write(spec: &CommandSpec, argv: &[&[u8]]) -> bool {
     if spec.has(flags::WRITE) || spec.has(flags::MAY_REPLICATE) {
         return true;
@@ -323,9 +334,6 @@ pub fn may_write(spec: &CommandSpec, argv: &[&[u8]]) -> bool {
     match spec.name {
         "publish" | "spublish" | "evalsha" | "fcall" => true,
         "eval" => !argv.get(1).is_some_and(|body| declares_no_writes(body)),
-        "script" => argv.get(1).is_some_and(|sub| {
-            sub.eq_ignore_ascii_case(b"load") || sub.eq_ignore_ascii_case(b"flush")
-        }),
         _ => false,
     }
 }
@@ -418,10 +426,24 @@ fn admit(
             None => crate::acl::noauth(),
         })?;
     }
-    if session.read_only && spec.has(flags::WRITE) {
+    // EXEC counts as the commands it queued (Redis's `mstate.cmd_flags` and
+    // `cmd_inv_flags`): the replica's state may have changed since they were queued.
+    let queued = match &session.tx.multi {
+        Some(q) if spec.name == "exec" => q.commands.as_slice(),
+        _ => &[],
+    };
+    let writes = spec.has(flags::WRITE) || queued.iter().any(|(s, _)| s.has(flags::WRITE));
+    if session.read_only && writes {
         return Err(Error::new(
             ErrorKind::Other,
             "READONLY You can't write against a read only replica.",
+        ));
+    }
+    let deny_stale = !spec.has(flags::STALE) || queued.iter().any(|(s, _)| !s.has(flags::STALE));
+    if deny_stale && store.repl.stale_for(session.id, &store.config) {
+        return Err(Error::new(
+            ErrorKind::Other,
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
         ));
     }
     Ok(())
@@ -760,6 +782,16 @@ impl Shared {
             shared: self,
             guard: None,
         }
+    }
+
+    /// A batch with the store already locked, if it is free at once (for a task of the
+    /// server's async runtime, which must not block its thread on the lock: see
+    /// `server::lock_batch`).
+    pub fn try_batch(&self) -> Option<Batch<'_>> {
+        Some(Batch {
+            shared: self,
+            guard: Some(self.store.try_lock()?),
+        })
     }
 
     /// Consumes the wrapper, returning the store.

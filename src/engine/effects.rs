@@ -128,6 +128,9 @@ pub struct EffectBuffer {
     /// Where the log-only records of the current unit start in `bytes`
     /// ([`EffectBuffer::record_log_only`]).
     log_only: Vec<usize>,
+    /// Where the replication-only records of the current unit are in `bytes` (start, end)
+    /// ([`EffectBuffer::record_repl_only`]).
+    repl_only: Vec<(usize, usize)>,
 }
 
 impl EffectBuffer {
@@ -161,6 +164,18 @@ impl EffectBuffer {
         if self.recording {
             self.log_only.push(self.bytes.len().max(HEAD_ROOM));
             self.record(db, argv);
+        }
+    }
+
+    /// Records an effect for the replication stream only: [`EffectBuffer::take_unit`]
+    /// returns it and then removes it, so the log never sees it (Redis propagates PUBLISH
+    /// to replicas, not to the AOF). Only for a store whose units are taken (replication
+    /// active): otherwise it would reach the log.
+    pub fn record_repl_only<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
+        if self.recording {
+            let start = self.bytes.len().max(HEAD_ROOM);
+            self.record(db, argv);
+            self.repl_only.push((start, self.bytes.len()));
         }
     }
 
@@ -205,6 +220,7 @@ impl EffectBuffer {
         self.count = 0;
         self.unit_start = 0;
         self.log_only.clear();
+        self.repl_only.clear();
     }
 
     /// The effects recorded since the last call (one replication unit, see
@@ -212,14 +228,22 @@ impl EffectBuffer {
     /// buffer for the log.
     pub fn take_unit(&mut self) -> Vec<Effect> {
         let start = self.unit_start.max(HEAD_ROOM).min(self.bytes.len());
-        self.unit_start = self.bytes.len();
         let log_only = std::mem::take(&mut self.log_only);
+        let repl_only = std::mem::take(&mut self.repl_only);
         if start == self.bytes.len() {
+            self.unit_start = self.bytes.len();
             return Vec::new();
         }
-        decode(&self.bytes[start..], u64::MAX, |at| {
+        let unit = decode(&self.bytes[start..], u64::MAX, |at| {
             log_only.contains(&(start + at))
-        })
+        });
+        // The replication-only records leave the buffer now (the log never sees them).
+        for &(from, to) in repl_only.iter().rev() {
+            self.bytes.drain(from..to);
+            self.count -= 1;
+        }
+        self.unit_start = self.bytes.len();
+        unit
     }
 
     /// The waiting effects, decoded (for tests and inspection; the log never needs this).
@@ -377,6 +401,39 @@ mod tests {
         b.clear();
         b.record(2, &[b"DEL".as_slice(), b"z"]);
         assert_eq!(b.take_unit()[0].argv[0], b"DEL");
+    }
+
+    #[test]
+    fn repl_only_records_are_in_the_unit_but_never_logged() {
+        let mut b = EffectBuffer::default();
+        b.set_recording(true);
+        b.record(0, &[b"SET".as_slice(), b"k", b"v"]);
+        b.record_repl_only(0, &[b"PUBLISH".as_slice(), b"ch", b"m"]);
+        b.record_log_only(0, &[b"DEL".as_slice(), b"x"]);
+        b.record_repl_only(3, &[b"PUBLISH".as_slice(), b"ch2", b"m2"]);
+        b.record(0, &[b"SET".as_slice(), b"k2", b"v"]);
+        let names =
+            |v: Vec<Effect>| -> Vec<Vec<u8>> { v.into_iter().map(|e| e.argv[1].clone()).collect() };
+        assert_eq!(
+            names(b.take_unit()),
+            [
+                b"k".to_vec(),
+                b"ch".to_vec(),
+                b"ch2".to_vec(),
+                b"k2".to_vec()
+            ]
+        );
+        // What is left for the log: the other three, in order, still framed.
+        assert_eq!(b.pending().0, 3);
+        assert_eq!(
+            names(b.to_vec()),
+            [b"k".to_vec(), b"x".to_vec(), b"k2".to_vec()]
+        );
+        assert!(b.take_unit().is_empty());
+        b.record_repl_only(0, &[b"PUBLISH".as_slice(), b"c", b"m"]);
+        b.record(0, &[b"DEL".as_slice(), b"y"]);
+        assert_eq!(names(b.take_unit()), [b"c".to_vec(), b"y".to_vec()]);
+        assert_eq!(b.pending().0, 4);
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub struct Evictor {
     lfu_rng: Rng,
     /// Keys evicted since start (INFO `evicted_keys`).
     pub evicted_keys: u64,
+    /// CONFIG SET changed `maxmemory`: evict as soon as the command is over (Redis's
+    /// `updateMaxmemory`), each deletion its own replication unit as usual.
+    pub evict_after_command: bool,
     /// Highest `used_memory` observed (by INFO and the eviction check).
     peak: usize,
     /// Eviction could not bring memory under the limit before the current command (Redis
@@ -85,6 +88,7 @@ impl Evictor {
             next_db: 0,
             lfu_rng: Rng::new(seed ^ 0x4c46_555f_5345_4544),
             evicted_keys: 0,
+            evict_after_command: false,
             peak: 0,
             oom: false,
             running: false,
@@ -208,6 +212,12 @@ impl Store {
         let ok = self.config.maxmemory == 0 || self.loading || self.perform_evictions();
         self.evictor.oom = !ok;
         ok
+    }
+
+    /// Asks for an eviction pass as soon as the running command is over (CONFIG SET
+    /// maxmemory, see [`Evictor::evict_after_command`]).
+    pub fn evict_after_command(&mut self) {
+        self.evictor.evict_after_command = true;
     }
 
     /// CONFIG RESETSTAT: forgets `evicted_keys`.

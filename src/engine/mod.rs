@@ -47,5 +47,5 @@ pub use durability::{Durability, Ticket};
 pub use effects::Effect;
 pub use session::{next_client_id, Queue, Session, TxState, UserRef};
 pub use spec::{flags, sanitize, unknown_command, CommandSpec, Handler, KeysFn, Table};
-pub use store::{ClusterNode, Extension, Libraries, Services, Store};
+pub use store::{ClusterNode, Extension, Libraries, ReloadOptions, Services, Store};
 pub use watch::WatchGuard;

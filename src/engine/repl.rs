@@ -641,6 +641,21 @@ impl Master {
         }
     }
 
+    /// Whether a client's commands not flagged `stale` get `-MASTERDOWN` now (Redis
+    /// `processCommand`): this store follows a master whose link is not up and
+    /// `replica-serve-stale-data` is off (`client` is not the link's own session).
+    #[inline]
+    pub fn stale_for(&self, client: u64, cfg: &Config) -> bool {
+        match &self.follow {
+            Some(f) => {
+                !cfg.replica_serve_stale_data
+                    && f.phase != FollowPhase::Connected
+                    && f.client_id != client
+            }
+            None => false,
+        }
+    }
+
     /// Changes the target of REPLICAOF (`None`: REPLICAOF NO ONE) and tells the link
     /// supervisor. A new target keeps the cached master id and offset, so the next link
     /// can try a partial resync (as Redis keeps its cached master).

@@ -26,7 +26,7 @@ pub struct Services {
     /// The command table the dispatcher looks commands up in.
     pub table: &'static Table,
     /// DEBUG RELOAD: save the keyspace and load it back (through a snapshot).
-    pub reload: fn(&mut Store) -> Result<()>,
+    pub reload: fn(&mut Store, ReloadOptions) -> Result<()>,
     /// DEBUG LOADAOF: rebuild the keyspace from the data directory's snapshot and log.
     pub load_log: fn(&mut Store) -> Result<()>,
     /// A client's CLIENT INFO line (the ACL LOG's `client-info`).
@@ -40,6 +40,10 @@ pub struct Services {
     pub function_dump: fn(&[&[u8]], bool) -> Vec<u8>,
     /// FUNCTION RESTORE's reading of a payload: the libraries' codes, or the error text.
     pub function_restore: FunctionRestore,
+    /// True if the script an EVALSHA names (cached) or the function an FCALL names
+    /// declares `no-writes` (Redis `evalGetCommandFlags` / `fcallGetCommandFlags`: such a
+    /// call is not held by CLIENT PAUSE WRITE).
+    pub script_no_writes: fn(&mut Store, &[&[u8]]) -> bool,
 }
 
 impl std::fmt::Debug for Services {
@@ -48,6 +52,17 @@ impl std::fmt::Debug for Services {
             .field("commands", &self.table.all().len())
             .finish()
     }
+}
+
+/// DEBUG RELOAD's options (Redis's NOSAVE, NOFLUSH, MERGE).
+#[derive(Clone, Copy, Debug)]
+pub struct ReloadOptions {
+    /// Save the dataset first (not NOSAVE): else the last saved snapshot is loaded.
+    pub save: bool,
+    /// Empty the dataset before loading (not NOFLUSH).
+    pub flush: bool,
+    /// A loaded key or library replaces one that exists (MERGE); else that is an error.
+    pub merge: bool,
 }
 
 /// A slot for the per-store state of a feature room above the engine (the scripting room
@@ -221,6 +236,12 @@ pub struct Store {
     /// True while replaying a log: keys are never expired, so replay does not depend on the
     /// clock (Redis does not expire keys while loading either).
     pub loading: bool,
+    /// A store without a data directory: the snapshot its last DEBUG RELOAD saved (what
+    /// `DEBUG RELOAD NOSAVE` loads, as Redis loads its last dump.rdb).
+    pub reload_dump: Option<std::sync::Arc<Vec<u8>>>,
+    /// DEBUG PAUSE-CRON 1: the periodic work (active expiry, the eviction cycle, the
+    /// tracking table's limit, the replication timer) is skipped, as Redis skips serverCron.
+    pub cron_paused: bool,
     /// Clients blocked on keys (BLPOP & co.) and the keys made ready for them.
     pub blocking: crate::blocking::Registry,
     /// Pub/Sub subscriptions of every client of this store.
@@ -275,6 +296,8 @@ impl Store {
             keyspace_hits: 0,
             keyspace_misses: 0,
             loading: false,
+            reload_dump: None,
+            cron_paused: false,
             blocking: crate::blocking::Registry::default(),
             pubsub: crate::pubsub::Registry::default(),
             tracking: Default::default(),
@@ -486,6 +509,14 @@ impl Store {
     #[inline]
     pub fn record_effect<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
         self.effects.record(db, argv);
+    }
+
+    /// Records an effect for the replication stream only, when replicas are fed (see
+    /// [`EffectBuffer::record_repl_only`]): PUBLISH and SPUBLISH, as Redis propagates them.
+    pub fn record_repl_only_effect<A: AsRef<[u8]>>(&mut self, db: usize, argv: &[A]) {
+        if self.repl.is_active() {
+            self.effects.record_repl_only(db, argv);
+        }
     }
 
     /// Records an effect for the log only (see [`EffectBuffer::record_log_only`]).

@@ -76,40 +76,60 @@ fn bgrewriteaof(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     ))
 }
 
-/// `DEBUG RELOAD` (plugged into every store as `Services::reload`): saves, empties the
-/// keyspace and loads it back from the snapshot just written (a memory-only store
-/// round-trips through an in-memory snapshot).
-pub fn reload(store: &mut crate::engine::Store) -> Result<()> {
+/// Redis's reply when DEBUG RELOAD cannot load the dump.
+fn load_failed() -> Error {
+    Error::err("Error trying to load the RDB dump")
+}
+
+/// `DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]` (plugged into every store as
+/// `Services::reload`): saves (unless NOSAVE), empties the keyspace (unless NOFLUSH) and
+/// loads the last snapshot — the one just written — back. A memory-only store round-trips
+/// through an in-memory snapshot, which it keeps for a later NOSAVE. Without MERGE, a key
+/// or library of the snapshot that is already there (NOFLUSH) fails the load, and nothing
+/// changes (Redis stops at a library and crashes at a key).
+pub fn reload(store: &mut crate::engine::Store, opts: crate::engine::ReloadOptions) -> Result<()> {
     let mut target = store.empty_like();
     match super::handle_of(store) {
         Some(h) => {
             if h.compaction_running() {
                 h.wait_compaction().ok();
             }
-            h.save(store).map_err(save_failed)?;
+            if opts.save {
+                h.save(store).map_err(save_failed)?;
+            }
             let path = super::files::snapshot_path(h.dir(), h.snapshot_generation());
             target.loading = true;
-            super::snapshot::load(&path, &mut target).map_err(Error::from)?;
+            super::snapshot::load(&path, &mut target).map_err(|_| load_failed())?;
         }
         None => {
-            let mut buf = Vec::new();
-            super::snapshot::encode_into(
-                &mut buf,
-                0,
-                &store.dbs,
-                store.libraries.all(),
-                store.rng.state(),
-                0,
-            )
-            .map_err(|e| Error::err(format!("Error trying to save the DB: {e}")))?;
+            if opts.save {
+                let mut buf = Vec::new();
+                super::snapshot::encode_into(
+                    &mut buf,
+                    0,
+                    &store.dbs,
+                    store.libraries.all(),
+                    store.rng.state(),
+                    0,
+                )
+                .map_err(|e| Error::err(format!("Error trying to save the DB: {e}")))?;
+                store.reload_dump = Some(std::sync::Arc::new(buf));
+            }
+            let Some(buf) = store.reload_dump.clone() else {
+                return Err(load_failed());
+            };
             let tmp = tempfile::Builder::new()
                 .prefix(super::files::TMP_PREFIX)
                 .tempfile()
                 .map_err(|e| Error::io("DEBUG RELOAD temp file", e))?;
-            std::fs::write(tmp.path(), &buf).map_err(|e| Error::io("DEBUG RELOAD", e))?;
+            std::fs::write(tmp.path(), &buf[..]).map_err(|e| Error::io("DEBUG RELOAD", e))?;
             target.loading = true;
-            super::snapshot::load(tmp.path(), &mut target).map_err(Error::from)?;
+            super::snapshot::load(tmp.path(), &mut target).map_err(|_| load_failed())?;
         }
+    }
+    if !opts.flush {
+        merge_loaded(store, target, opts.merge)?;
+        return save_changed(store);
     }
     // Keys' access data survives as in Redis's RDB round trip (`rdbSaveKeyValuePair` then
     // `rdbLoad`): under an LRU policy the idle time in whole seconds, under an LFU policy
@@ -139,10 +159,63 @@ pub fn reload(store: &mut crate::engine::Store) -> Result<()> {
     }
     store.dbs = target.dbs;
     store.rng = target.rng;
+    store.libraries = target.libraries;
     for db in 0..store.dbs.len() {
         store.signal_flushed_db(db);
     }
     store.tracking_invalidate_on_flush();
+    if !opts.save {
+        // The dataset went back to the last snapshot: the log after it must not replay.
+        return save_changed(store);
+    }
+    Ok(())
+}
+
+/// A persistent store whose dataset DEBUG RELOAD changed without logging it (NOSAVE,
+/// NOFLUSH): a new snapshot makes the durable state that dataset.
+fn save_changed(store: &mut crate::engine::Store) -> Result<()> {
+    match super::handle_of(store) {
+        Some(h) => h.save(store).map_err(save_failed),
+        None => Ok(()),
+    }
+}
+
+/// DEBUG RELOAD NOFLUSH: the loaded keys and libraries go into the dataset; one already
+/// there is replaced with `merge`, else the load fails before anything changed.
+fn merge_loaded(
+    store: &mut crate::engine::Store,
+    mut target: crate::engine::Store,
+    merge: bool,
+) -> Result<()> {
+    if !merge {
+        let lib_clash = target
+            .libraries
+            .iter()
+            .any(|(name, _)| store.libraries.get(name).is_some());
+        let key_clash = store
+            .dbs
+            .iter()
+            .zip(&target.dbs)
+            .any(|(db, new)| new.dict.keys().any(|k| db.dict.contains_key(k)));
+        if lib_clash || key_clash {
+            return Err(load_failed());
+        }
+    }
+    for (name, code) in target.libraries.iter() {
+        store.libraries.insert(name.clone(), code.clone());
+    }
+    for (db, new) in store.dbs.iter_mut().zip(target.dbs.iter_mut()) {
+        let keys: Vec<Vec<u8>> = new.dict.keys().map(<[u8]>::to_vec).collect();
+        for key in keys {
+            let Some(e) = new.remove(&key) else { continue };
+            let (at, lru) = (e.expire(), e.lru());
+            db.remove(&key);
+            db.insert_lru(&key, e.obj, false, lru);
+            if at.is_some() {
+                db.set_expire(&key, at);
+            }
+        }
+    }
     Ok(())
 }
 

@@ -66,6 +66,8 @@ fn publish_generic(ctx: &mut Ctx, argv: &[&[u8]], shard: bool) -> Result<Value> 
     let store = &mut *ctx.store;
     let limit = store.config.client_output_buffer_limit.pubsub;
     let n = store.pubsub.publish(limit, argv[1], argv[2], shard);
+    // Replicas get the message too (Redis `forceCommandPropagation(c, PROPAGATE_REPL)`).
+    store.record_repl_only_effect(ctx.session.db, argv);
     Ok(Value::Int(n as i64))
 }
 

@@ -121,6 +121,10 @@ pub struct Tracking {
     prefixes: BTreeMap<Vec<u8>, Bcast>,
     /// The client whose command is running (0: none).
     current: u64,
+    /// The keys a running script (EVAL, FCALL) declared: what its reads remember for the
+    /// tracking client that called it (Redis 7.0's `trackingRememberKeys` takes the keys
+    /// of the caller's command).
+    script_keys: Option<Vec<Vec<u8>>>,
     /// Invalidations for `current`'s own connection, sent after its reply (`None`: null).
     pending: Vec<Option<Vec<u8>>>,
     rng: u64,
@@ -513,7 +517,7 @@ impl Store {
 
     /// After a `readonly` command of the running client: remembers its keys (Redis
     /// `trackingRememberKeys`). EVAL_RO/EVALSHA_RO/FCALL_RO remember nothing themselves;
-    /// the commands their script runs do.
+    /// the reads their script runs remember the script's declared keys.
     pub fn tracking_remember(&mut self, spec: &CommandSpec, argv: &[&[u8]]) {
         if self.tracking.clients.is_empty() {
             return;
@@ -531,11 +535,34 @@ impl Store {
         if (t.options.optin && !t.caching) || (t.options.optout && t.caching) {
             return;
         }
+        if let Some(keys) = self.tracking.script_keys.take() {
+            for k in &keys {
+                self.tracking.remember(id, k);
+            }
+            self.tracking.script_keys = Some(keys);
+            return;
+        }
         for pos in spec.key_positions(argv) {
             if let Some(k) = argv.get(pos) {
                 self.tracking.remember(id, k);
             }
         }
+    }
+
+    /// A script starts with the declared `keys`: a read it runs remembers those for the
+    /// calling tracking client (Redis 7.0), not the read's own keys. Returns what
+    /// [`Store::tracking_script_leave`] restores.
+    pub fn tracking_script_enter(&mut self, keys: &[&[u8]]) -> Option<Vec<Vec<u8>>> {
+        if self.tracking.clients.is_empty() {
+            return self.tracking.script_keys.take();
+        }
+        let keys = keys.iter().map(|k| k.to_vec()).collect();
+        self.tracking.script_keys.replace(keys)
+    }
+
+    /// The script ended ([`Store::tracking_script_enter`]).
+    pub fn tracking_script_leave(&mut self, prev: Option<Vec<Vec<u8>>>) {
+        self.tracking.script_keys = prev;
     }
 
     /// The one modification hook's tracking part (Redis `trackingInvalidateKey(c, key, 1)`
@@ -554,6 +581,24 @@ impl Store {
             return;
         }
         self.tracking.invalidate_on_flush();
+    }
+
+    /// A blocked client `id` is served (its command runs again during another client's):
+    /// it is the running client meanwhile, so the invalidations it causes to itself wait
+    /// for its reply, as Redis 7.0 sends them after the unblocked client's response. The
+    /// invalidations held for the client that was running are set aside; pass the result
+    /// to [`Store::tracking_leave_served`].
+    pub fn tracking_enter_served(&mut self, id: u64) -> (u64, Vec<Option<Vec<u8>>>) {
+        let prev = std::mem::replace(&mut self.tracking.current, id);
+        (prev, std::mem::take(&mut self.tracking.pending))
+    }
+
+    /// After the served client's reply was handed over: sends it the invalidations it
+    /// caused to itself, and restores the running client.
+    pub fn tracking_leave_served(&mut self, id: u64, prev: (u64, Vec<Option<Vec<u8>>>)) {
+        self.tracking.deliver_pending(id);
+        self.tracking.current = prev.0;
+        self.tracking.pending = prev.1;
     }
 
     /// Sends the invalidations client `id`'s own command caused, after its reply.

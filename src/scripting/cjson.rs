@@ -2,30 +2,286 @@
 //! its error texts: numbers as `%.14g`, `/` escaped, arrays detected as lua-cjson does
 //! (positive integer keys; "excessively sparse" past 10 slots at over half empty), an empty
 //! table encoded as `{}`, parse errors naming the token and its character position.
+//!
+//! lua-cjson's configuration functions (`encode_max_depth`, `decode_max_depth`,
+//! `encode_invalid_numbers`, `decode_invalid_numbers`, `encode_sparse_array`,
+//! `encode_number_precision`, `encode_keep_buffer`) set and return the settings of the Lua
+//! state's `cjson`, with lua-cjson's defaults and bounds; `encode_keep_buffer` is only
+//! remembered (emu keeps no encode buffer between calls).
+
+use std::sync::Arc;
 
 use mlua::{LightUserData, Lua, Table, Variadic};
+use parking_lot::Mutex;
 
 use crate::scripting::lua::raise_at;
+
+/// lua-cjson's `json_config_t` (the settings its configuration functions change).
+#[derive(Clone, Copy, Debug)]
+struct Cfg {
+    encode_max_depth: i64,
+    decode_max_depth: i64,
+    /// 0 off, 1 on (`nan`, `inf`), 2 `null`.
+    encode_invalid_numbers: i64,
+    decode_invalid_numbers: bool,
+    sparse_convert: bool,
+    sparse_ratio: i64,
+    sparse_safe: i64,
+    precision: i64,
+    keep_buffer: bool,
+}
+
+impl Default for Cfg {
+    fn default() -> Cfg {
+        Cfg {
+            encode_max_depth: MAX_DEPTH as i64,
+            decode_max_depth: MAX_DEPTH as i64,
+            encode_invalid_numbers: 0,
+            decode_invalid_numbers: true,
+            sparse_convert: false,
+            sparse_ratio: 2,
+            sparse_safe: 10,
+            precision: 14,
+            keep_buffer: true,
+        }
+    }
+}
+
+/// lua-cjson's `json_arg_init`: at most `n` arguments.
+fn check_args(lua: &Lua, name: &str, args: &Variadic<mlua::Value>, n: usize) -> mlua::Result<()> {
+    if args.len() > n {
+        return raise_at(
+            lua,
+            &format!(
+                "bad argument #{} to '{name}' (found too many arguments)",
+                n + 1
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// lua-cjson's `json_integer_option`: sets `*setting` from argument `i` (unless nil),
+/// within `lo..=hi`.
+fn integer_option(
+    lua: &Lua,
+    name: &str,
+    args: &Variadic<mlua::Value>,
+    i: usize,
+    setting: &mut i64,
+    lo: i64,
+    hi: i64,
+) -> mlua::Result<()> {
+    let v = match args.get(i) {
+        None | Some(mlua::Value::Nil) => return Ok(()),
+        Some(mlua::Value::Integer(n)) => Some(*n),
+        Some(mlua::Value::Number(n)) => Some(*n as i64),
+        Some(mlua::Value::String(s)) => std::str::from_utf8(&s.as_bytes())
+            .ok()
+            .and_then(|t| t.trim().parse::<f64>().ok())
+            .map(|f| f as i64),
+        Some(_) => None,
+    };
+    let Some(v) = v else {
+        let got = args[i].type_name();
+        return raise_at(
+            lua,
+            &format!(
+                "bad argument #{} to '{name}' (number expected, got {got})",
+                i + 1
+            ),
+        );
+    };
+    if v < lo || v > hi {
+        return raise_at(
+            lua,
+            &format!("bad argument #1 to '{name}' (expected integer between {lo} and {hi})"),
+        );
+    }
+    *setting = v;
+    Ok(())
+}
+
+/// lua-cjson's `json_enum_option` with `options` (index 0 and 1 also taken as booleans):
+/// sets `*setting` from argument `i` (unless nil) and returns the setting as lua-cjson
+/// does (a boolean for 0 and 1, else the option's name).
+fn enum_option(
+    lua: &Lua,
+    name: &str,
+    args: &Variadic<mlua::Value>,
+    i: usize,
+    setting: &mut i64,
+    options: &[&str],
+) -> mlua::Result<mlua::Value> {
+    match args.get(i) {
+        None | Some(mlua::Value::Nil) => {}
+        Some(mlua::Value::Boolean(b)) => *setting = i64::from(*b),
+        Some(mlua::Value::String(s)) => {
+            let t = s.as_bytes();
+            match options.iter().position(|o| o.as_bytes() == &t[..]) {
+                Some(p) => *setting = p as i64,
+                None => {
+                    return raise_at(
+                        lua,
+                        &format!(
+                            "bad argument #{} to '{name}' (invalid option '{}')",
+                            i + 1,
+                            String::from_utf8_lossy(&t)
+                        ),
+                    )
+                }
+            }
+        }
+        Some(other) => {
+            return raise_at(
+                lua,
+                &format!(
+                    "bad argument #{} to '{name}' (string expected, got {})",
+                    i + 1,
+                    other.type_name()
+                ),
+            )
+        }
+    }
+    Ok(match *setting {
+        0 => mlua::Value::Boolean(false),
+        1 => mlua::Value::Boolean(true),
+        n => mlua::Value::String(lua.create_string(options[n as usize])?),
+    })
+}
+
+const BOOL_OPTIONS: &[&str] = &["off", "on"];
 
 const MAX_DEPTH: usize = 1000;
 
 /// The `cjson` table.
 pub fn table(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
+    let cfg = Arc::new(Mutex::new(Cfg::default()));
+    let c = cfg.clone();
     t.set(
         "encode",
-        lua.create_function(|lua, args: Variadic<mlua::Value>| {
+        lua.create_function(move |lua, args: Variadic<mlua::Value>| {
             if args.len() != 1 {
                 return raise_at(lua, "bad argument #1 to 'encode' (expected 1 argument)");
             }
+            let cfg = *c.lock();
             let mut out = Vec::new();
-            encode(lua, &args[0], 0, &mut out)?;
+            encode(lua, &cfg, &args[0], 0, &mut out)?;
             lua.create_string(out)
         })?,
     )?;
+    let c = cfg.clone();
+    t.set(
+        "encode_max_depth",
+        lua.create_function(move |lua, args: Variadic<mlua::Value>| {
+            let name = "encode_max_depth";
+            check_args(lua, name, &args, 1)?;
+            let mut g = c.lock();
+            integer_option(
+                lua,
+                name,
+                &args,
+                0,
+                &mut g.encode_max_depth,
+                1,
+                i32::MAX as i64,
+            )?;
+            Ok(g.encode_max_depth)
+        })?,
+    )?;
+    let c = cfg.clone();
+    t.set(
+        "decode_max_depth",
+        lua.create_function(move |lua, args: Variadic<mlua::Value>| {
+            let name = "decode_max_depth";
+            check_args(lua, name, &args, 1)?;
+            let mut g = c.lock();
+            integer_option(
+                lua,
+                name,
+                &args,
+                0,
+                &mut g.decode_max_depth,
+                1,
+                i32::MAX as i64,
+            )?;
+            Ok(g.decode_max_depth)
+        })?,
+    )?;
+    let c = cfg.clone();
+    t.set(
+        "encode_number_precision",
+        lua.create_function(move |lua, args: Variadic<mlua::Value>| {
+            let name = "encode_number_precision";
+            check_args(lua, name, &args, 1)?;
+            let mut g = c.lock();
+            integer_option(lua, name, &args, 0, &mut g.precision, 1, 14)?;
+            Ok(g.precision)
+        })?,
+    )?;
+    let c = cfg.clone();
+    t.set(
+        "encode_invalid_numbers",
+        lua.create_function(move |lua, args: Variadic<mlua::Value>| {
+            let name = "encode_invalid_numbers";
+            check_args(lua, name, &args, 1)?;
+            let mut g = c.lock();
+            enum_option(
+                lua,
+                name,
+                &args,
+                0,
+                &mut g.encode_invalid_numbers,
+                &["off", "on", "null"],
+            )
+        })?,
+    )?;
+    let c = cfg.clone();
+    t.set(
+        "decode_invalid_numbers",
+        lua.create_function(move |lua, args: Variadic<mlua::Value>| {
+            let name = "decode_invalid_numbers";
+            check_args(lua, name, &args, 1)?;
+            let mut g = c.lock();
+            let mut v = i64::from(g.decode_invalid_numbers);
+            let out = enum_option(lua, name, &args, 0, &mut v, BOOL_OPTIONS)?;
+            g.decode_invalid_numbers = v != 0;
+            Ok(out)
+        })?,
+    )?;
+    let c = cfg.clone();
+    t.set(
+        "encode_keep_buffer",
+        lua.create_function(move |lua, args: Variadic<mlua::Value>| {
+            let name = "encode_keep_buffer";
+            check_args(lua, name, &args, 1)?;
+            let mut g = c.lock();
+            let mut v = i64::from(g.keep_buffer);
+            let out = enum_option(lua, name, &args, 0, &mut v, BOOL_OPTIONS)?;
+            g.keep_buffer = v != 0;
+            Ok(out)
+        })?,
+    )?;
+    let c = cfg.clone();
+    t.set(
+        "encode_sparse_array",
+        lua.create_function(move |lua, args: Variadic<mlua::Value>| {
+            let name = "encode_sparse_array";
+            check_args(lua, name, &args, 3)?;
+            let mut g = c.lock();
+            let mut v = i64::from(g.sparse_convert);
+            let convert = enum_option(lua, name, &args, 0, &mut v, BOOL_OPTIONS)?;
+            g.sparse_convert = v != 0;
+            integer_option(lua, name, &args, 1, &mut g.sparse_ratio, 0, i32::MAX as i64)?;
+            integer_option(lua, name, &args, 2, &mut g.sparse_safe, 0, i32::MAX as i64)?;
+            Ok((convert, g.sparse_ratio, g.sparse_safe))
+        })?,
+    )?;
+    let c = cfg;
     t.set(
         "decode",
-        lua.create_function(|lua, args: Variadic<mlua::Value>| {
+        lua.create_function(move |lua, args: Variadic<mlua::Value>| {
             if args.len() != 1 {
                 return raise_at(lua, "bad argument #1 to 'decode' (expected 1 argument)");
             }
@@ -45,6 +301,7 @@ pub fn table(lua: &Lua) -> mlua::Result<Table> {
             };
             Parser {
                 lua,
+                cfg: *c.lock(),
                 s: &text,
                 pos: 0,
                 depth: 0,
@@ -85,16 +342,27 @@ fn encode_string(s: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
 }
 
-fn encode_number(lua: &Lua, n: f64, out: &mut Vec<u8>) -> mlua::Result<()> {
+fn encode_number(lua: &Lua, cfg: &Cfg, n: f64, out: &mut Vec<u8>) -> mlua::Result<()> {
     if !n.is_finite() {
-        return fail(lua, "number", "must not be NaN or Inf");
+        match cfg.encode_invalid_numbers {
+            0 => return fail(lua, "number", "must not be NaN or Inf"),
+            1 if n.is_nan() => {
+                out.extend_from_slice(b"nan");
+                return Ok(());
+            }
+            1 => {}
+            _ => {
+                out.extend_from_slice(b"null");
+                return Ok(());
+            }
+        }
     }
-    out.extend_from_slice(crate::util::float::fmt_g(n, 14).as_bytes());
+    out.extend_from_slice(crate::util::float::fmt_g(n, cfg.precision as usize).as_bytes());
     Ok(())
 }
 
 /// lua-cjson's `lua_array_length`: Some(max) for an array, None for an object.
-fn array_length(lua: &Lua, t: &Table) -> mlua::Result<Option<usize>> {
+fn array_length(lua: &Lua, cfg: &Cfg, t: &Table) -> mlua::Result<Option<usize>> {
     let mut max = 0usize;
     let mut items = 0usize;
     for pair in t.clone().pairs::<mlua::Value, mlua::Value>() {
@@ -110,29 +378,39 @@ fn array_length(lua: &Lua, t: &Table) -> mlua::Result<Option<usize>> {
         max = max.max(n as usize);
         items += 1;
     }
-    if max > items * 2 && max > 10 {
-        return fail(lua, "table", "excessively sparse array");
+    let ratio = cfg.sparse_ratio as usize;
+    if ratio > 0 && max > items * ratio && max > cfg.sparse_safe as usize {
+        if !cfg.sparse_convert {
+            return fail(lua, "table", "excessively sparse array");
+        }
+        return Ok(None);
     }
     Ok(Some(max))
 }
 
-fn encode(lua: &Lua, v: &mlua::Value, depth: usize, out: &mut Vec<u8>) -> mlua::Result<()> {
+fn encode(
+    lua: &Lua,
+    cfg: &Cfg,
+    v: &mlua::Value,
+    depth: usize,
+    out: &mut Vec<u8>,
+) -> mlua::Result<()> {
     match v {
         mlua::Value::Nil => out.extend_from_slice(b"null"),
         mlua::Value::LightUserData(p) if p.0.is_null() => out.extend_from_slice(b"null"),
         mlua::Value::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        mlua::Value::Number(n) => encode_number(lua, *n, out)?,
-        mlua::Value::Integer(i) => encode_number(lua, *i as f64, out)?,
+        mlua::Value::Number(n) => encode_number(lua, cfg, *n, out)?,
+        mlua::Value::Integer(i) => encode_number(lua, cfg, *i as f64, out)?,
         mlua::Value::String(s) => encode_string(&s.as_bytes(), out),
         mlua::Value::Table(t) => {
             let depth = depth + 1;
-            if depth > MAX_DEPTH {
+            if depth as i64 > cfg.encode_max_depth {
                 return raise_at(
                     lua,
                     &format!("Cannot serialise, excessive nesting ({depth})"),
                 );
             }
-            match array_length(lua, t)? {
+            match array_length(lua, cfg, t)? {
                 Some(len) if len > 0 => {
                     out.push(b'[');
                     for i in 1..=len {
@@ -140,7 +418,7 @@ fn encode(lua: &Lua, v: &mlua::Value, depth: usize, out: &mut Vec<u8>) -> mlua::
                             out.push(b',');
                         }
                         let item: mlua::Value = t.raw_get(i)?;
-                        encode(lua, &item, depth, out)?;
+                        encode(lua, cfg, &item, depth, out)?;
                     }
                     out.push(b']');
                 }
@@ -156,12 +434,12 @@ fn encode(lua: &Lua, v: &mlua::Value, depth: usize, out: &mut Vec<u8>) -> mlua::
                         match &k {
                             mlua::Value::Number(n) => {
                                 out.push(b'"');
-                                encode_number(lua, *n, out)?;
+                                encode_number(lua, cfg, *n, out)?;
                                 out.push(b'"');
                             }
                             mlua::Value::Integer(i) => {
                                 out.push(b'"');
-                                encode_number(lua, *i as f64, out)?;
+                                encode_number(lua, cfg, *i as f64, out)?;
                                 out.push(b'"');
                             }
                             mlua::Value::String(s) => encode_string(&s.as_bytes(), out),
@@ -174,7 +452,7 @@ fn encode(lua: &Lua, v: &mlua::Value, depth: usize, out: &mut Vec<u8>) -> mlua::
                             }
                         }
                         out.push(b':');
-                        encode(lua, &val, depth, out)?;
+                        encode(lua, cfg, &val, depth, out)?;
                     }
                     out.push(b'}');
                 }
@@ -223,6 +501,7 @@ impl Tok {
 
 struct Parser<'a> {
     lua: &'a Lua,
+    cfg: Cfg,
     s: &'a [u8],
     pos: usize,
     depth: usize,
@@ -348,7 +627,13 @@ impl Parser<'_> {
                 Ok(t) => t,
                 Err((msg, pos)) => return (Tok::Error(msg), pos),
             },
-            b'-' | b'0'..=b'9' => self.number(),
+            b'-' | b'0'..=b'9' => {
+                if !self.cfg.decode_invalid_numbers && is_invalid_number(&self.s[at..]) {
+                    Tok::Error("invalid number")
+                } else {
+                    self.number()
+                }
+            }
             b't' if self.s[at..].starts_with(b"true") => {
                 self.pos += 4;
                 Tok::Bool(true)
@@ -361,7 +646,13 @@ impl Parser<'_> {
                 self.pos += 4;
                 Tok::Null
             }
-            _ if is_invalid_number(&self.s[at..]) => self.number(),
+            _ if is_invalid_number(&self.s[at..]) => {
+                if self.cfg.decode_invalid_numbers {
+                    self.number()
+                } else {
+                    Tok::Error("invalid number")
+                }
+            }
             _ => Tok::Error("invalid token"),
         };
         (tok, at)
@@ -466,7 +757,7 @@ impl Parser<'_> {
 
     fn enter(&mut self, at: usize) -> mlua::Result<()> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if self.depth as i64 > self.cfg.decode_max_depth {
             return raise_at(
                 self.lua,
                 &format!(

@@ -177,14 +177,18 @@ fn pack(v: &mlua::Value, level: usize, out: &mut Vec<u8>) -> mlua::Result<()> {
                 }
             }
             None => {
-                let pairs: Vec<(mlua::Value, mlua::Value)> = t
-                    .clone()
-                    .pairs::<mlua::Value, mlua::Value>()
-                    .collect::<mlua::Result<_>>()?;
-                pack_len(pairs.len(), 0x80, 16, 0xde, 0xdf, out);
-                for (k, val) in &pairs {
-                    pack(k, level + 1, out)?;
-                    pack(val, level + 1, out)?;
+                // Counted, then packed in a second walk (as lua_cmsgpack): holding every
+                // pair at once would overflow Lua's stack of references on a big map.
+                let mut n = 0usize;
+                for pair in t.clone().pairs::<mlua::Value, mlua::Value>() {
+                    pair?;
+                    n += 1;
+                }
+                pack_len(n, 0x80, 16, 0xde, 0xdf, out);
+                for pair in t.clone().pairs::<mlua::Value, mlua::Value>() {
+                    let (k, val) = pair?;
+                    pack(&k, level + 1, out)?;
+                    pack(&val, level + 1, out)?;
                 }
             }
         },

@@ -226,7 +226,8 @@ pub(crate) fn prepare_and_run(
     }
     let read_only = ro_command || (!compat && no_writes);
     let now = ctx.now;
-    state.run(
+    let tracked = ctx.store.tracking_script_enter(keys);
+    let reply = state.run(
         ctx.store,
         ctx.session,
         now,
@@ -240,7 +241,9 @@ pub(crate) fn prepare_and_run(
             allow_oom: flags & script_flags::ALLOW_OOM != 0,
             started: ctx.started,
         },
-    )
+    );
+    ctx.store.tracking_script_leave(tracked);
+    reply
 }
 
 /// # Format

@@ -656,6 +656,18 @@ fn function(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 // FCALL
 // ---------------------------------------------------------------------------------------
 
+/// The flags of the function `name`, if it exists.
+pub(crate) fn flags_of(store: &mut Store, name: &[u8]) -> Option<u32> {
+    let engine = take_engine(store).ok()?;
+    let flags = engine
+        .functions
+        .get(&String::from_utf8_lossy(name).to_ascii_lowercase())
+        .filter(|_| !name.contains(&0))
+        .map(|f| f.flags);
+    put_engine(store, engine);
+    flags
+}
+
 /// FCALL and FCALL_RO (Redis `fcallCommandGeneric`).
 fn fcall_generic(ctx: &mut Ctx, argv: &[&[u8]], ro: bool) -> Result<Value> {
     let mut engine = take_engine(ctx.store)?;

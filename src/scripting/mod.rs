@@ -56,6 +56,29 @@ pub mod structlib;
 
 pub use commands::COMMANDS;
 
+/// Whether the EVALSHA / EVALSHA_RO script (cached) or the FCALL / FCALL_RO function that
+/// `argv` names declares `no-writes` with its flags (a script without a shebang does not).
+pub fn declares_no_writes(store: &mut crate::engine::Store, argv: &[&[u8]]) -> bool {
+    let (Some(name), Some(target)) = (argv.first(), argv.get(1)) else {
+        return false;
+    };
+    let flags = if name.eq_ignore_ascii_case(b"evalsha") || name.eq_ignore_ascii_case(b"evalsha_ro")
+    {
+        commands::with_slot(store, |s| {
+            s.eval
+                .as_ref()
+                .and_then(|st| st.scripts.get(target).map(|x| x.flags))
+        })
+    } else if name.eq_ignore_ascii_case(b"fcall") || name.eq_ignore_ascii_case(b"fcall_ro") {
+        functions::flags_of(store, target)
+    } else {
+        None
+    };
+    flags.is_some_and(|f| {
+        f & lua::script_flags::EVAL_COMPAT_MODE == 0 && f & lua::script_flags::NO_WRITES != 0
+    })
+}
+
 /// What INFO memory reports about scripting (Redis's `used_memory_vm_*`,
 /// `used_memory_scripts_eval`, `used_memory_functions`, `number_of_*`).
 #[derive(Clone, Copy, Debug, Default)]

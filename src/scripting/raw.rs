@@ -894,17 +894,17 @@ fn script_call(
     {
         return Err(format!("-{}", crate::engine::evict::oom_error().message()));
     }
-    if spec.has(flags::WRITE) {
-        if rc.read_only {
-            return Err("Write commands are not allowed from read-only scripts.".into());
+    // A read-only script refuses may-replicate commands (PUBLISH …) too, so that it may
+    // run during CLIENT PAUSE WRITE (Redis `scriptVerifyWriteCommandAllow`).
+    if rc.read_only && crate::engine::may_write(spec, argv) {
+        return Err("Write commands are not allowed from read-only scripts.".into());
+    }
+    if spec.has(flags::WRITE) && !rc.wrote {
+        if session.read_only {
+            return Err("-READONLY You can't write against a read only replica.".into());
         }
-        if !rc.wrote {
-            if session.read_only {
-                return Err("-READONLY You can't write against a read only replica.".into());
-            }
-            if let Some(e) = store.deny_writes() {
-                return Err(format!("-{}", e.message()));
-            }
+        if let Some(e) = store.deny_writes() {
+            return Err(format!("-{}", e.message()));
         }
     }
     // Redis `scriptVerifyClusterState`: in cluster mode one call's keys must share a slot.

@@ -391,13 +391,12 @@ impl Conn {
     }
 
     /// Runs the command a CLIENT PAUSE postponed, now that the pause ended (it may be
-    /// postponed again if the pause was extended, or block).
-    pub fn resume_postponed(&mut self, store: &Shared) -> Flow {
+    /// postponed again if the pause was extended, or block), in `batch`.
+    pub fn resume_postponed(&mut self, mut batch: crate::engine::Batch<'_>) -> Flow {
         let Some(argv) = self.postponed.take() else {
-            return Flow::Continue;
+            return batch.finish().map_or(Flow::Close, |()| Flow::Continue);
         };
         let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
-        let mut batch = store.batch();
         let g = batch.store();
         run_one(
             g,

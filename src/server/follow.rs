@@ -66,8 +66,11 @@ const POLL: Duration = Duration::from_millis(100);
 /// server; `replicaof` from the configuration (`emu serve --replicaof`) is the first
 /// target.
 pub(super) async fn supervise(redis: Redis) {
+    // (The store's lock is taken without blocking the runtime's thread: see
+    // `super::lock_store`.)
+    let shared = redis.shared_store();
     let epoch = {
-        let mut s = redis.shared_store().lock();
+        let mut s = super::lock_store(shared).await;
         if s.repl.follow.is_none() {
             let conf = crate::config::lookup(b"replicaof")
                 .map(|(spec, _)| spec.get(&s.config))
@@ -86,7 +89,7 @@ pub(super) async fn supervise(redis: Redis) {
     loop {
         tick.tick().await;
         if failover_waiting.load(Ordering::Acquire) {
-            crate::rdb::master::update_failover(&mut redis.shared_store().lock());
+            crate::rdb::master::update_failover(&mut *super::lock_store(shared).await);
         }
         let now = epoch.load(Ordering::Acquire);
         if seen == Some(now) {
@@ -94,11 +97,12 @@ pub(super) async fn supervise(redis: Redis) {
         }
         seen = Some(now);
         if let Some(old) = link.take() {
-            old.cancel.store(true, Ordering::Release);
+            // Not waiting for the old thread here (its exit may wait for the store's
+            // lock): it sees the new epoch and stops without touching the state.
+            old.detach();
         }
-        let target = redis
-            .shared_store()
-            .lock()
+        let target = super::lock_store(shared)
+            .await
             .repl
             .follow
             .as_ref()
@@ -121,7 +125,8 @@ fn parse_target(conf: &str) -> Option<(String, u16)> {
 /// briefly, so the store is not held past the server.
 struct LinkThread {
     cancel: Arc<AtomicBool>,
-    done: std::sync::mpsc::Receiver<()>,
+    /// Signalled when the thread ends (None: not waited for, see [`LinkThread::detach`]).
+    done: Option<std::sync::mpsc::Receiver<()>>,
 }
 
 impl LinkThread {
@@ -148,7 +153,10 @@ impl LinkThread {
                 let _ = tx.send(());
             });
         match r {
-            Ok(_) => Some(LinkThread { cancel, done }),
+            Ok(_) => Some(LinkThread {
+                cancel,
+                done: Some(done),
+            }),
             Err(e) => {
                 eprintln!("emu: cannot start the replication link thread: {e}");
                 None
@@ -157,11 +165,21 @@ impl LinkThread {
     }
 }
 
+impl LinkThread {
+    /// Stops the link without waiting for its thread.
+    fn detach(mut self) {
+        self.cancel.store(true, Ordering::Release);
+        self.done = None;
+    }
+}
+
 impl Drop for LinkThread {
     fn drop(&mut self) {
         self.cancel.store(true, Ordering::Release);
         // Only the runtime's shutdown drops a link that is still running.
-        let _ = self.done.recv_timeout(Duration::from_secs(2));
+        if let Some(done) = &self.done {
+            let _ = done.recv_timeout(Duration::from_secs(2));
+        }
     }
 }
 

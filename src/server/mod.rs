@@ -266,6 +266,40 @@ impl Server {
     }
 }
 
+/// How long a task of the async runtime waits between two attempts at the store's lock.
+#[cfg(feature = "server")]
+const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// The store's lock for a task of the server's async runtime. Such a task never blocks its
+/// worker thread on the lock: a script past `busy-reply-threshold` holds it while it hands
+/// its own worker to another thread (`net::yield_worker`), and a worker parked in the lock
+/// then would leave no thread to run SCRIPT KILL — the whole server would stall for as long
+/// as the script runs, forever for `while true do end`. The task sleeps between attempts
+/// instead, so its worker serves the other connections meanwhile.
+#[cfg(feature = "server")]
+pub(crate) async fn lock_store(
+    shared: &crate::engine::Shared,
+) -> parking_lot::MutexGuard<'_, crate::engine::Store> {
+    loop {
+        if let Some(g) = shared.try_lock() {
+            return g;
+        }
+        tokio::time::sleep(LOCK_RETRY).await;
+    }
+}
+
+/// [`lock_store`] for a batch of commands (their effects are logged by
+/// [`crate::engine::Batch::finish`]).
+#[cfg(feature = "server")]
+pub(crate) async fn lock_batch(shared: &crate::engine::Shared) -> crate::engine::Batch<'_> {
+    loop {
+        if let Some(b) = shared.try_batch() {
+            return b;
+        }
+        tokio::time::sleep(LOCK_RETRY).await;
+    }
+}
+
 /// A startup value the configuration table refused.
 #[cfg(feature = "server")]
 fn invalid_option(reason: crate::config::Reason) -> std::io::Error {

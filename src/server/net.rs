@@ -199,14 +199,19 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
                     let r = redis.clone();
                     tokio::spawn(async move {
                         loop {
-                            let period = r.with_local_store(|s| {
-                                std::time::Duration::from_micros(
-                                    1_000_000 / s.config.hz.clamp(1, 500) as u64,
-                                )
-                            });
+                            // (Never blocking the runtime's thread on the lock: see
+                            // `super::lock_store`.)
+                            let hz = super::lock_store(r.shared_store()).await.config.hz;
+                            let period = std::time::Duration::from_micros(
+                                1_000_000 / hz.clamp(1, 500) as u64,
+                            );
                             tokio::time::sleep(period).await;
+                            let mut batch = super::lock_batch(r.shared_store()).await;
+                            if !batch.store().cron_paused {
+                                batch.store().active_expire_cycle();
+                            }
                             // A log error reaches the next command.
-                            let _ = r.shared_store().run(|s| s.active_expire_cycle());
+                            let _ = batch.finish();
                         }
                     });
                 }
@@ -236,6 +241,9 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
                         loop {
                             tick.tick().await;
                             let freed = r.shared_store().try_lock().is_some_and(|mut s| {
+                                if s.cron_paused {
+                                    return false;
+                                }
                                 let now = s.clock.now_ms();
                                 crate::rdb::master::cron(&mut s, now)
                             });
@@ -746,8 +754,10 @@ where
             biased;
             r = io_step(sock, out, input, !closing && !again) => r,
             _ = killed.notified() => break Ok(()),
-            _ = pushed.notified() => Ok(Event::Pushed),
+            // (Before the pushes: a served blocked client's reply goes out before the
+            // invalidations its command caused to itself.)
             _ = unblocked(&waiter) => Ok(Event::Unblocked),
+            _ = pushed.notified() => Ok(Event::Pushed),
             _ = idle_until(deadline) => break Ok(()),
             _ = std::future::ready(()), if again => Ok(Event::Pushed),
         };
@@ -785,10 +795,12 @@ where
                     }
                 }
                 if let Some(w) = waiter.take() {
-                    let reply = w.finish(&mut store.lock());
+                    // (Not blocking this thread on the lock: see `super::lock_store`.)
+                    let mut batch = super::lock_batch(store).await;
+                    let reply = w.finish(batch.store());
                     if conn.is_postponed() {
                         // CLIENT PAUSE ended: the postponed command runs now.
-                        if conn.resume_postponed(store) == Flow::Close {
+                        if conn.resume_postponed(batch) == Flow::Close {
                             closing = true;
                         }
                         waiter = conn.blocked.take();
@@ -800,6 +812,7 @@ where
                         unprocessed = true;
                         continue;
                     }
+                    drop(batch);
                     // Its error, if any, was counted where it was produced (the re-run
                     // of the served command, or CLIENT UNBLOCK ... ERROR).
                     conn.finish_blocked(reply);

@@ -50,7 +50,13 @@ where
         if client.me.is_killed() {
             break Ok(());
         }
-        handle_input(&mut input, &mut parser, store, &link);
+        if let Some(off) = handle_input(&mut input, &mut parser) {
+            link.ack(off);
+            let mut g = super::lock_store(store).await;
+            let s = &mut *g;
+            Master::signal_acks(&mut s.blocking, s.dbs.len());
+            crate::blocking::serve_ready(s);
+        }
         if sent == out.bytes().len() {
             sent = 0;
             match link.take_output() {
@@ -78,13 +84,14 @@ where
         }
     };
     link.close("connection closed");
-    store.lock().repl.remove(link.id);
+    super::lock_store(store).await.repl.remove(link.id);
     result
 }
 
-/// Runs the replica's requests: `REPLCONF ACK <offset>` is recorded (waking WAIT); the
-/// rest is ignored, as a master ignores what a replica says besides ACKs.
-fn handle_input(input: &mut Vec<u8>, parser: &mut Parser, store: &Shared, link: &ReplicaLink) {
+/// Reads the replica's requests: the offset of the last `REPLCONF ACK <offset>`, which the
+/// caller records (waking WAIT); the rest is ignored, as a master ignores what a replica
+/// says besides ACKs.
+fn handle_input(input: &mut Vec<u8>, parser: &mut Parser) -> Option<u64> {
     let mut consumed = 0;
     let mut acked = None;
     loop {
@@ -119,11 +126,5 @@ fn handle_input(input: &mut Vec<u8>, parser: &mut Parser, store: &Shared, link: 
         }
     }
     input.drain(..consumed);
-    if let Some(off) = acked {
-        link.ack(off);
-        let mut g = store.lock();
-        let s = &mut *g;
-        Master::signal_acks(&mut s.blocking, s.dbs.len());
-        crate::blocking::serve_ready(s);
-    }
+    acked
 }

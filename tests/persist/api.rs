@@ -150,3 +150,46 @@ fn info_persistence_reports_the_log() {
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1");
     assert!(info(&Redis::fixture(&fixture).unwrap()).contains("aof_enabled:0\r\n"));
 }
+
+/// DEBUG RELOAD NOSAVE and NOFLUSH MERGE change the dataset without logging it; the store
+/// then writes a new snapshot, so a reopen finds what was in memory.
+#[test]
+fn debug_reload_options_are_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let debug = |r: &Redis, opts: &[&str]| {
+        let mut c = r.cmd("DEBUG");
+        c = c.arg("RELOAD");
+        for o in opts {
+            c = c.arg(*o);
+        }
+        c.query::<Value>().unwrap()
+    };
+    {
+        let r = Redis::open(dir.path()).unwrap();
+        r.with_store(|s| {
+            s.config
+                .set_initial("enable-debug-command", b"yes")
+                .unwrap()
+        })
+        .unwrap();
+        let _: () = r.cmd("SET").arg("x").arg("1").query().unwrap();
+        assert_eq!(debug(&r, &[]), Value::ok());
+        let _: () = r.cmd("SET").arg("y").arg("2").query().unwrap();
+        // Back to the snapshot: y is gone.
+        assert_eq!(debug(&r, &["NOSAVE"]), Value::ok());
+        assert_eq!(r.cmd("EXISTS").arg("y").query::<i64>().unwrap(), 0);
+        let _: () = r.cmd("SET").arg("x").arg("changed").query().unwrap();
+        // Merged back over the current dataset: x is the snapshot's again.
+        assert_eq!(debug(&r, &["NOSAVE", "NOFLUSH", "MERGE"]), Value::ok());
+        assert_eq!(
+            r.cmd("GET").arg("x").query::<Value>().unwrap(),
+            Value::bulk("1")
+        );
+    }
+    let r = Redis::open(dir.path()).unwrap();
+    assert_eq!(
+        r.cmd("GET").arg("x").query::<Value>().unwrap(),
+        Value::bulk("1")
+    );
+    assert_eq!(r.cmd("EXISTS").arg("y").query::<i64>().unwrap(), 0);
+}

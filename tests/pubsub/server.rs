@@ -524,3 +524,35 @@ fn client_list_shows_subscriptions() {
         "{info}"
     );
 }
+
+/// CONFIG SET maxmemory below the usage evicts at once (Redis's `updateMaxmemory` runs
+/// `performEvictions`): a subscriber gets the `evicted` event with no further command.
+fn evicted_by_config_set(addr: std::net::SocketAddr) -> Vec<String> {
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    let mut ctl = Raw::connect(addr);
+    let mut sub = Raw::connect(addr);
+    ctl.cmds("FLUSHALL");
+    ctl.cmds("CONFIG SET notify-keyspace-events Ee");
+    ctl.cmds("CONFIG SET maxmemory-policy allkeys-lru");
+    let mut out = vec![text(sub.cmds("PSUBSCRIBE *"))];
+    ctl.cmds("SET foo bar");
+    out.push(text(ctl.cmds("CONFIG SET maxmemory 1")));
+    out.push(text(sub.reply()));
+    ctl.cmds("CONFIG SET maxmemory 0");
+    out.push(text(ctl.cmds("DBSIZE")));
+    ctl.cmds("CONFIG SET maxmemory-policy noeviction");
+    ctl.cmds("CONFIG SET notify-keyspace-events \"\"");
+    out
+}
+
+#[test]
+fn config_set_maxmemory_evicts_at_once_like_redis() {
+    let Some(real) =
+        crate::server_util::start_real_redis("config_set_maxmemory_evicts_at_once_like_redis")
+    else {
+        return;
+    };
+    let want = evicted_by_config_set(real.addr);
+    let (_r, srv) = start();
+    assert_eq!(evicted_by_config_set(srv.addr().unwrap()), want);
+}

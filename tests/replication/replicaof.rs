@@ -853,3 +853,60 @@ fn serve_command_line_replicaof_masteruser_masterauth() {
     assert_eq!(field(&mut bad, "master_link_status"), "down");
     assert_eq!(text(&bad.cmd(&[b"DBSIZE"])), ":0\r\n");
 }
+
+/// `replica-serve-stale-data no` on a replica whose link is down: commands not flagged
+/// `stale` get MASTERDOWN (queued ones flag the transaction), and EXEC is judged by the
+/// commands it queued — MASTERDOWN, or READONLY for queued writes, when the replica's state
+/// changed since they were queued (Redis `processCommand` with `mstate.cmd_flags` /
+/// `cmd_inv_flags`).
+fn stale_replica_replies(addr: SocketAddr) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut ctl = Raw::connect(addr);
+    let mut c = Raw::connect(addr);
+    let mut run = |c: &mut Raw, line: &str| out.push(format!("{line} -> {}", text(&c.cmds(line))));
+    ctl.cmds("CONFIG SET replica-serve-stale-data no");
+    ctl.cmds("SET xx 1");
+    run(&mut c, "MULTI");
+    run(&mut c, "GET xx");
+    ctl.cmds("REPLICAOF localhsot 0");
+    run(&mut c, "EXEC");
+    for line in [
+        "PING",
+        "GET xx",
+        "MULTI",
+        "GET xx",
+        "PING",
+        "EXEC",
+        "CONFIG GET replica-serve-stale-data",
+    ] {
+        run(&mut c, line);
+    }
+    ctl.cmds("REPLICAOF NO ONE");
+    run(&mut c, "MULTI");
+    run(&mut c, "PING");
+    ctl.cmds("REPLICAOF localhsot 0");
+    run(&mut c, "EXEC");
+    run(&mut c, "MULTI");
+    ctl.cmds("REPLICAOF NO ONE");
+    run(&mut c, "GET xx");
+    run(&mut c, "EXEC");
+    // Stale data served, but a queued write meets a read-only replica.
+    ctl.cmds("CONFIG SET replica-serve-stale-data yes");
+    run(&mut c, "MULTI");
+    run(&mut c, "SET xx 2");
+    ctl.cmds("REPLICAOF localhsot 0");
+    run(&mut c, "EXEC");
+    run(&mut c, "GET xx");
+    ctl.cmds("REPLICAOF NO ONE");
+    out
+}
+
+#[test]
+fn stale_replica_and_exec_match_redis() {
+    let Some(real) = start_real_redis_with("stale_replica_and_exec_match_redis", &[]) else {
+        return;
+    };
+    let (_redis, running) = start();
+    let want = stale_replica_replies(real.addr);
+    assert_eq!(stale_replica_replies(running.addr().unwrap()), want);
+}

@@ -251,6 +251,19 @@ const SCRIPT: &[&str] = &[
     "SET|lz|2",
     "GETEX|lz|EXAT|1",
     "CONFIG|SET|lazyfree-lazy-expire|no",
+    // PUBLISH reaches replicas (alone, inside MULTI, from a script), in the db selected.
+    "PUBLISH|pch|m1",
+    "MULTI",
+    "PUBLISH|pch|m2",
+    "EXEC",
+    "MULTI",
+    "SET|pa|1",
+    "SPUBLISH|sch|m3",
+    "EXEC",
+    "EVAL|redis.call('publish','pch','m4')|0",
+    "SELECT|2",
+    "PUBLISH|pch|m5",
+    "SELECT|0",
 ];
 
 fn split(step: &str) -> Vec<Vec<u8>> {
@@ -422,4 +435,39 @@ fn stream_matches_redis_diskless() {
 #[test]
 fn stream_matches_redis_with_rdb_length() {
     compare(false);
+}
+
+/// What a replica that attached with SYNC reads first, with `repl-ping-replica-period`
+/// an hour: the stream's own commands, no PING (the suite's `attach_to_replication_stream`
+/// relies on it). emu used to ping at once on the first tick after a replica attached.
+fn first_commands_after_sync(addr: std::net::SocketAddr) -> Vec<String> {
+    let mut a = Raw::connect(addr);
+    a.cmds("CONFIG SET repl-ping-replica-period 3600");
+    let mut link = ReplLink::attach_sync(addr);
+    // Past the once-a-second tick of the master side of the link.
+    std::thread::sleep(Duration::from_millis(1500));
+    a.cmds("SET foo bar");
+    a.cmds("SET foo2 bar");
+    let out = (0..3)
+        .map(|_| {
+            link.command()
+                .iter()
+                .map(|x| String::from_utf8_lossy(x).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    a.cmds("CONFIG SET repl-ping-replica-period 10");
+    out
+}
+
+#[test]
+fn no_ping_right_after_attach_like_redis() {
+    let Some(real) = start_real_redis_with("no_ping_right_after_attach_like_redis", &[]) else {
+        return;
+    };
+    let (_redis, running) = start();
+    let want = first_commands_after_sync(real.addr);
+    assert_eq!(want, ["SELECT 0", "SET foo bar", "SET foo2 bar"]);
+    assert_eq!(first_commands_after_sync(running.addr().unwrap()), want);
 }

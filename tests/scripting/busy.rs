@@ -465,6 +465,73 @@ mod server {
         out
     }
 
+    /// The server's own background work that needs the store — the REPLICAOF link's
+    /// supervisor (its turn after REPLICAOF NO ONE), an attached replica's link (its
+    /// `REPLCONF ACK`, the PING into its stream every second) — waits for a timed-out
+    /// script without holding a worker thread: other clients still get -BUSY and SCRIPT
+    /// KILL reaches the script. (Before, one such task parked a worker on the store's lock
+    /// and the whole server stalled for as long as the script ran: forever here.)
+    fn background_work_while_busy(addr: std::net::SocketAddr, dead_port: u16) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut ctl = Raw::connect(addr);
+        ctl.cmds("CONFIG SET busy-reply-threshold 50");
+        ctl.cmds("CONFIG SET repl-ping-replica-period 1");
+        out.push(text(ctl.cmds(&format!("REPLICAOF 127.0.0.1 {dead_port}"))));
+        std::thread::sleep(Duration::from_millis(300));
+        out.push(text(ctl.cmds("REPLICAOF NO ONE")));
+        // A replica attaches (it never reads: its stream waits in the socket).
+        let mut replica = Raw::connect(addr);
+        replica.send(b"REPLCONF listening-port 1\r\nPSYNC ? -1\r\n");
+        let mut a = Raw::connect(addr);
+        let mut req = Vec::new();
+        emu_encode(&mut req, &["EVAL", "while true do end", "0"]);
+        a.send(&req);
+        out.push(eventually("the script times out", || {
+            let r = text(ctl.cmds("PING"));
+            r.starts_with("-BUSY").then_some(r)
+        }));
+        replica.send(b"REPLCONF ACK 0\r\n");
+        // Long enough for the replica link's once-a-second PING.
+        for _ in 0..3 {
+            std::thread::sleep(Duration::from_millis(500));
+            out.push(text(ctl.cmds("PING")));
+        }
+        let mut late = Raw::connect(addr);
+        out.push(text(late.cmds("PING")));
+        out.push(text(ctl.cmds("SCRIPT KILL")));
+        let killed = text(a.reply());
+        out.push(
+            killed
+                .split(" script:")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        );
+        out.push(text(ctl.cmds("PING")));
+        out.push(text(ctl.cmds("CONFIG SET repl-ping-replica-period 10")));
+        out
+    }
+
+    #[test]
+    fn background_work_while_busy_matches_redis() {
+        let Some(real) = start_real_redis("background_work_while_busy_matches_redis") else {
+            return;
+        };
+        // A port where nobody listens.
+        let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let want = background_work_while_busy(real.addr, dead_port);
+        let (_redis, running) = start();
+        // (Not dropped if the server stalled: its stop would wait for the stalled worker.)
+        let running = std::mem::ManuallyDrop::new(running);
+        let got = background_work_while_busy(running.addr().unwrap(), dead_port);
+        assert_eq!(got, want);
+        drop(std::mem::ManuallyDrop::into_inner(running));
+    }
+
     #[test]
     fn disconnects_while_busy_match_redis() {
         let Some(real) = start_real_redis("disconnects_while_busy_match_redis") else {

@@ -486,6 +486,79 @@ fn cases() -> Vec<Vec<Vec<String>>> {
             "6c7b4c4eaffdc5e7f29fb9c2fb3dae9e0a0d4fd8",
         ]),
     ]);
+    // XREAD / XREADGROUP with BLOCK are refused in scripts (with the name as called);
+    // without BLOCK they run.
+    out.push(vec![
+        cmd(&["DEL", "s"]),
+        cmd(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]),
+        eval("return redis.pcall('xread','STREAMS','s','$')", &["s"], &[]),
+        eval(
+            "return redis.pcall('xread','BLOCK',0,'STREAMS','s','$')",
+            &["s"],
+            &[],
+        ),
+        eval(
+            "return redis.pcall('XRead','BLOCK','x','STREAMS','s','$')",
+            &["s"],
+            &[],
+        ),
+        eval(
+            "return redis.pcall('xreadgroup','group','g','c','STREAMS','s','>')",
+            &["s"],
+            &[],
+        ),
+        eval(
+            "return redis.pcall('xreadgroup','group','g','c','BLOCK',0,'STREAMS','s','>')",
+            &["s"],
+            &[],
+        ),
+    ]);
+    // A read-only script refuses may-replicate commands (PUBLISH, SPUBLISH, PFCOUNT);
+    // others may call them.
+    out.push(vec![
+        cmd(&["EVAL_RO", "return redis.call('publish','ch','msg')", "0"]),
+        eval(
+            "#!lua flags=no-writes\nreturn redis.call('publish','ch','msg')",
+            &[],
+            &[],
+        ),
+        eval(
+            "#!lua flags=no-writes\nreturn redis.call('spublish','ch','msg')",
+            &[],
+            &[],
+        ),
+        eval(
+            "#!lua flags=no-writes\nreturn redis.call('pfcount','hll')",
+            &["hll"],
+            &[],
+        ),
+        eval("return redis.call('publish','ch','msg')", &[], &[]),
+        cmd(&[
+            "EVAL_RO",
+            "return redis.call('pfcount',KEYS[1])",
+            "1",
+            "hll",
+        ]),
+    ]);
+    // cmsgpack packs a big map (100000 pairs) and unpacks it.
+    out.push(simple(
+        "local m = {} for i=1,100000 do m[tostring(i)] = i end \
+         local e = cmsgpack.pack(m) local d = cmsgpack.unpack(e) \
+         local n = 0 for k,v in pairs(d) do n = n + v end return {#e, n}",
+    ));
+    // cjson's configuration functions (lua-cjson's settings, defaults, bounds).
+    out.push(vec![
+        eval(r#"return {cjson.encode_keep_buffer(), cjson.encode_keep_buffer(false), cjson.encode_keep_buffer(), cjson.encode_keep_buffer(true)}"#, &[], &[]),
+        eval(r#"return {cjson.encode_max_depth(), cjson.encode_max_depth(1), pcall(cjson.encode, {a={1}}), cjson.encode_max_depth(1000)}"#, &[], &[]),
+        eval(r#"return {cjson.decode_max_depth(1), pcall(cjson.decode, '{"obj": {"array": [1,2,3,4]}}'), cjson.decode_max_depth(1000)}"#, &[], &[]),
+        eval(r#"return {pcall(cjson.encode, {num1=0/0})}"#, &[], &[]),
+        eval(r#"return {cjson.encode_invalid_numbers(true), cjson.encode({1/0, -1/0, 0/0}), cjson.encode_invalid_numbers('null'), cjson.encode({1/0, 0/0}), cjson.encode_invalid_numbers(false)}"#, &[], &[]),
+        eval(r#"return {cjson.encode_number_precision(3), cjson.encode(3.14159), cjson.encode_number_precision(14)}"#, &[], &[]),
+        eval(r#"return {cjson.encode_sparse_array()}"#, &[], &[]),
+        eval(r#"return {cjson.encode_sparse_array(true), cjson.encode({[1]=1,[20]=2}), cjson.encode_sparse_array(false, 2, 10)}"#, &[], &[]),
+        eval(r#"return {pcall(cjson.encode, {[1]=1,[20]=2})}"#, &[], &[]),
+        eval(r#"return {cjson.decode_invalid_numbers(false), pcall(cjson.decode, '0x10'), cjson.decode_invalid_numbers(true), cjson.decode('0x10')}"#, &[], &[]),
+    ]);
     out
 }
 

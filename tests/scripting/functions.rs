@@ -476,3 +476,111 @@ fn rdb_files_carry_function_libraries() {
         "{e}"
     );
 }
+
+/// DEBUG RELOAD's options with functions and keys: NOFLUSH fails on a library that is
+/// there, NOFLUSH MERGE replaces it, NOSAVE loads the last saved snapshot (merged or
+/// instead of the dataset), an unknown option is refused.
+fn reload_options(addr: std::net::SocketAddr) -> Vec<String> {
+    let mut c = Raw::connect(addr);
+    let mut out = Vec::new();
+    let mut run = |c: &mut Raw, argv: &[&str]| {
+        let a: Vec<&[u8]> = argv.iter().map(|s| s.as_bytes()).collect();
+        out.push(format!(
+            "{} -> {}",
+            argv.join(" "),
+            String::from_utf8_lossy(&c.cmd(&a))
+        ));
+    };
+    let lib = |name: &str| {
+        format!(
+            "#!lua name={name}\nredis.register_function('{name}', function() return 'hello' end)"
+        )
+    };
+    run(&mut c, &["FLUSHALL"]);
+    run(&mut c, &["FUNCTION", "FLUSH"]);
+    run(&mut c, &["FUNCTION", "LOAD", &lib("test")]);
+    run(&mut c, &["SET", "x", "1"]);
+    run(&mut c, &["DEBUG", "RELOAD"]);
+    run(&mut c, &["DEBUG", "RELOAD", "NOFLUSH"]);
+    run(&mut c, &["DEBUG", "RELOAD", "noflush", "merge"]);
+    run(&mut c, &["FUNCTION", "LIST"]);
+    run(&mut c, &["DEBUG", "RELOAD", "bogus"]);
+    run(&mut c, &["FUNCTION", "DELETE", "test"]);
+    run(&mut c, &["FUNCTION", "LOAD", &lib("test1")]);
+    run(&mut c, &["DEBUG", "RELOAD"]);
+    run(&mut c, &["FUNCTION", "LOAD", &lib("test2")]);
+    run(&mut c, &["SET", "y", "2"]);
+    run(&mut c, &["DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE"]);
+    run(&mut c, &["FCALL", "test1", "0"]);
+    run(&mut c, &["FCALL", "test2", "0"]);
+    run(&mut c, &["MGET", "x", "y"]);
+    run(&mut c, &["DEBUG", "RELOAD", "NOSAVE"]);
+    run(&mut c, &["FCALL", "test2", "0"]);
+    run(&mut c, &["MGET", "x", "y"]);
+    run(&mut c, &["FUNCTION", "FLUSH"]);
+    out
+}
+
+#[test]
+fn debug_reload_options_match_redis() {
+    let Some(reference) = start_real_redis("DEBUG RELOAD options") else {
+        return;
+    };
+    let want = reload_options(reference.addr);
+    let (redis, running) = start();
+    redis
+        .with_store(|s| {
+            s.config
+                .set_initial("enable-debug-command", b"yes")
+                .unwrap()
+        })
+        .unwrap();
+    assert_eq!(reload_options(running.addr().unwrap()), want);
+}
+
+/// FUNCTION LOAD and FUNCTION RESTORE are refused over `maxmemory` (Redis 7.0 flags those
+/// two subcommands `denyoom`); FUNCTION FLUSH and LIST are not.
+fn function_oom(addr: std::net::SocketAddr) -> Vec<String> {
+    let mut c = Raw::connect(addr);
+    let mut out = Vec::new();
+    let mut run = |c: &mut Raw, argv: &[&[u8]]| {
+        let r = c.cmd(argv);
+        let shown = if argv[1] == b"DUMP" {
+            "<payload>".to_string()
+        } else {
+            String::from_utf8_lossy(&r).into_owned()
+        };
+        out.push(format!("{} -> {shown}", String::from_utf8_lossy(argv[1])));
+        r
+    };
+    let code: &[u8] =
+        b"#!lua name=oomlib\nredis.register_function('oomf', function() return 1 end)";
+    run(&mut c, &[b"FUNCTION", b"FLUSH"]);
+    run(&mut c, &[b"FUNCTION", b"LOAD", b"REPLACE", code]);
+    let dump = run(&mut c, &[b"FUNCTION", b"DUMP"]);
+    let start = dump.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let payload = dump[start..dump.len() - 2].to_vec();
+    // Some data, so that emu (which counts the dataset, not the process) is over the limit
+    // too; the policy is noeviction.
+    c.cmd(&[b"SET", b"oomkey", &[b'x'; 4096]]);
+    c.cmds("CONFIG SET maxmemory 1");
+    run(&mut c, &[b"FUNCTION", b"FLUSH"]);
+    run(&mut c, &[b"FUNCTION", b"LOAD", b"REPLACE", code]);
+    run(&mut c, &[b"FUNCTION", b"RESTORE", &payload]);
+    run(&mut c, &[b"FUNCTION", b"LIST"]);
+    c.cmds("CONFIG SET maxmemory 0");
+    c.cmds("DEL oomkey");
+    run(&mut c, &[b"FUNCTION", b"RESTORE", &payload]);
+    run(&mut c, &[b"FUNCTION", b"FLUSH"]);
+    out
+}
+
+#[test]
+fn function_load_and_restore_are_refused_over_maxmemory_like_redis() {
+    let Some(reference) = start_real_redis("FUNCTION LOAD/RESTORE under maxmemory") else {
+        return;
+    };
+    let want = function_oom(reference.addr);
+    let (_redis, running) = start();
+    assert_eq!(function_oom(running.addr().unwrap()), want);
+}

@@ -219,3 +219,54 @@ fn client_reply_matches_redis() {
     let got = reply_scenario(running.addr().unwrap());
     assert_eq!(got, want);
 }
+
+/// CLIENT PAUSE WRITE does not hold EVALSHA of a cached script or FCALL of a function
+/// whose flags declare `no-writes` (Redis takes the script's flags, `evalGetCommandFlags` /
+/// `fcallGetCommandFlags`), nor such calls queued in MULTI; it still holds those without
+/// the flag (checked with a short pause: they answer after it).
+fn no_writes_scripts_scenario(addr: std::net::SocketAddr) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut ctl = Raw::connect(addr);
+    let mut c = Raw::connect(addr);
+    ctl.cmd(&[
+        b"FUNCTION",
+        b"LOAD",
+        b"REPLACE",
+        b"#!lua name=pausef\nredis.register_function{function_name='pf_ro', callback=function() return 'hello' end, flags={'no-writes'}}\nredis.register_function('pf_rw', function() return 'rw' end)",
+    ]);
+    ctl.cmds("CLIENT PAUSE 100000 WRITE");
+    // SCRIPT LOAD is not held either.
+    let ro_sha = text(c.cmd(&[b"SCRIPT", b"LOAD", b"#!lua flags=no-writes\nreturn 2"]));
+    let ro_sha = ro_sha.trim_end().rsplit('\n').next().unwrap().to_string();
+    out.push(format!("SCRIPT FLUSH -> {}", text(c.cmds("SCRIPT FLUSH"))));
+    let ro_sha2 = text(c.cmd(&[b"SCRIPT", b"LOAD", b"#!lua flags=no-writes\nreturn 2"]));
+    assert_eq!(ro_sha2.trim_end().rsplit('\n').next().unwrap(), ro_sha);
+    for argv in [
+        vec!["EVALSHA", ro_sha.as_str(), "0"],
+        vec!["EVALSHA_RO", ro_sha.as_str(), "0"],
+        vec!["FCALL", "pf_ro", "0"],
+        vec!["FCALL_RO", "pf_ro", "0"],
+        vec!["MULTI"],
+        vec!["FCALL", "pf_ro", "0"],
+        vec!["EVALSHA", ro_sha.as_str(), "0"],
+        vec!["EXEC"],
+    ] {
+        let a: Vec<&[u8]> = argv.iter().map(|s| s.as_bytes()).collect();
+        out.push(format!("{} -> {}", argv.join(" "), text(c.cmd(&a))));
+    }
+    ctl.cmds("CLIENT UNPAUSE");
+    ctl.cmds("CLIENT PAUSE 300 WRITE");
+    out.push(format!("FCALL pf_rw -> {}", text(c.cmds("FCALL pf_rw 0"))));
+    ctl.cmds("FUNCTION DELETE pausef");
+    out
+}
+
+#[test]
+fn no_writes_scripts_are_not_paused_like_redis() {
+    let Some(real) = start_real_redis("no_writes_scripts_are_not_paused_like_redis") else {
+        return;
+    };
+    let (_redis, running) = start();
+    let want = no_writes_scripts_scenario(real.addr);
+    assert_eq!(no_writes_scripts_scenario(running.addr().unwrap()), want);
+}

@@ -858,5 +858,29 @@ fn back_to_back_requests_on_two_connections_are_served_in_arrival_order() {
             got.starts_with("-UNBLOCKED") && got.contains("no longer exists"),
             "round {round}: the reader was served after the writer: {got}"
         );
+
+/// DEBUG PAUSE-CRON 1 stops the periodic work: a key past its TTL that nobody reads stays
+/// in DBSIZE (active expiry paused), and the tracking table may stay over
+/// `tracking-table-max-keys` until a command trims it; PAUSE-CRON 0 resumes.
+#[test]
+fn debug_pause_cron_stops_active_expiry() {
+    let (r, srv) = start();
+    r.with_store(|s| {
+        s.config
+            .set_initial("enable-debug-command", b"yes")
+            .unwrap()
+    })
+    .unwrap();
+    let mut c = Raw::connect(srv.addr().unwrap());
+    assert_eq!(c.cmds("DEBUG PAUSE-CRON 1"), b"+OK\r\n");
+    c.cmds("SET k v PX 20");
+    // Several active-expiry periods (100 ms at hz 10).
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(c.cmds("DBSIZE"), b":1\r\n");
+    assert_eq!(c.cmds("DEBUG PAUSE-CRON 0"), b"+OK\r\n");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while c.cmds("DBSIZE") != b":0\r\n" {
+        assert!(Instant::now() < deadline, "active expiry never resumed");
+        std::thread::sleep(Duration::from_millis(20));
     }
 }

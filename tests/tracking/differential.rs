@@ -307,3 +307,58 @@ fn client_info_shows_tracking_flags() {
     };
     assert_eq!(fields(real.addr), fields(running.addr().expect("tcp")));
 }
+
+/// A script tracks for its tracking caller only when it runs a read, and then the keys it
+/// declared (Redis 7.0 remembers the caller's command's keys), not the keys of the read.
+#[test]
+fn scripts_track_their_declared_keys_on_a_read() {
+    let steps: &[Step] = &[
+        (0, "HELLO 3", false),
+        (0, "CLIENT TRACKING on", true),
+        (1, "MSET k2 1 k1 1", true),
+        (0, "EVAL redis.call('set','k3','bar') 2 k1 k2", true),
+        (1, "MSET k2 2 k1 2", true),
+        (0, "EVAL redis.call('get','k3') 2 k1 k2", true),
+        (1, "MSET k2 2 k1 2 k3 2", true),
+        (0, "EVAL_RO redis.call('ping') 2 k1 k2", true),
+        (1, "MSET k2 2 k1 2", true),
+        (0, "EVAL_RO return(redis.call('get','k1')) 2 k1 k2", true),
+        (1, "MSET k2 3 k1 3", true),
+        (0, "EVAL return(redis.call('get','k3')) 0", true),
+        (1, "MSET k2 3 k1 3 k3 3", true),
+    ];
+    compare("tracking (scripts)", 2, steps, &[]);
+}
+
+/// A blocked BLMOVE served by another client's push gets its reply before the invalidation
+/// its own move caused to a key it tracks (Redis 7.0 holds it back as for a running command).
+fn served_blocked_client(addr: SocketAddr) -> Vec<String> {
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    let mut r = Raw::connect(addr);
+    let mut rd = Raw::connect(addr);
+    r.cmds("DEL list1 list2");
+    r.cmds("RPUSH list2 a");
+    rd.cmds("HELLO 3");
+    rd.cmds("CLIENT TRACKING on");
+    rd.cmds("LRANGE list2 0 -1");
+    rd.send(b"*6\r\n$6\r\nBLMOVE\r\n$5\r\nlist1\r\n$5\r\nlist2\r\n$4\r\nleft\r\n$4\r\nleft\r\n$1\r\n0\r\n");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !text(r.cmds("INFO clients")).contains("blocked_clients:1\r\n") {
+        assert!(std::time::Instant::now() < deadline, "BLMOVE never blocked");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    r.cmds("RPUSH list1 foo");
+    vec![text(rd.reply()), text(rd.reply())]
+}
+
+#[test]
+fn served_blocked_client_gets_its_reply_before_its_invalidation() {
+    let Some(real) =
+        start_real_redis("served_blocked_client_gets_its_reply_before_its_invalidation")
+    else {
+        return;
+    };
+    let (_r, running) = start();
+    let want = served_blocked_client(real.addr);
+    assert_eq!(served_blocked_client(running.addr().unwrap()), want);
+}

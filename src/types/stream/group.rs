@@ -448,7 +448,7 @@ pub fn xreadgroup_generic(
     argv: &[&[u8]],
     wakeup: Option<&[u8]>,
 ) -> Result<(Value, Option<BlockPlan>)> {
-    let a = parse_read(argv, true)?;
+    let a = parse_read(argv, true, ctx.store.busy.running())?;
     let Some((gname, cname)) = a.group else {
         return Err(Error::err("Missing GROUP option for XREADGROUP"));
     };

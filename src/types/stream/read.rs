@@ -97,8 +97,13 @@ pub(crate) struct ReadArgs<'a> {
     pub ids: Vec<&'a [u8]>,
 }
 
-/// Redis `xreadCommand`'s option parsing.
-pub(crate) fn parse_read<'a>(argv: &[&'a [u8]], xreadgroup: bool) -> Result<ReadArgs<'a>> {
+/// Redis `xreadCommand`'s option parsing; `in_script`: called from a script, where BLOCK
+/// is refused (Redis checks `CLIENT_SCRIPT` as it meets the option).
+pub(crate) fn parse_read<'a>(
+    argv: &[&'a [u8]],
+    xreadgroup: bool,
+    in_script: bool,
+) -> Result<ReadArgs<'a>> {
     let mut a = ReadArgs {
         count: 0,
         block: None,
@@ -113,6 +118,12 @@ pub(crate) fn parse_read<'a>(argv: &[&'a [u8]], xreadgroup: bool) -> Result<Read
         let moreargs = argv.len() - i - 1;
         let o = argv[i];
         if eq_ic(o, "block") && moreargs > 0 {
+            if in_script {
+                return Err(Error::err(format!(
+                    "{} command is not allowed with BLOCK option from scripts",
+                    String::from_utf8_lossy(argv[0])
+                )));
+            }
             i += 1;
             let t = parse_i64(argv[i])
                 .ok_or_else(|| Error::err("timeout is not an integer or out of range"))?;
@@ -221,7 +232,7 @@ pub fn xread_generic(
     argv: &[&[u8]],
     only: Option<&[u8]>,
 ) -> Result<(Value, Option<BlockPlan>)> {
-    let a = parse_read(argv, false)?;
+    let a = parse_read(argv, false, ctx.store.busy.running())?;
     let wakeup = only.is_some();
     let mut ids = Vec::with_capacity(a.ids.len());
     for (k, raw) in a.keys.iter().zip(&a.ids) {
