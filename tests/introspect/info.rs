@@ -317,6 +317,7 @@ fn unlink_lazyfrees_as_redis() {
     p.same(&refs(&words("CONFIG RESETSTAT")));
     let (e, r) = freed(&mut p);
     assert_eq!((e, r), (0, 0));
+}
 
 /// The dispatcher finds a command's record by its spec once the command ran (not a
 /// container's: those count per subcommand). A script's `redis.call('GET')` three times

@@ -858,6 +858,8 @@ fn back_to_back_requests_on_two_connections_are_served_in_arrival_order() {
             got.starts_with("-UNBLOCKED") && got.contains("no longer exists"),
             "round {round}: the reader was served after the writer: {got}"
         );
+    }
+}
 
 /// DEBUG PAUSE-CRON 1 stops the periodic work: a key past its TTL that nobody reads stays
 /// in DBSIZE (active expiry paused), and the tracking table may stay over
