@@ -127,7 +127,13 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
     // busy-reply-threshold hands the worker to another thread (see `yield_worker`), so the
     // other connections get -BUSY and SCRIPT KILL reaches the script.
     let mut builder = tokio::runtime::Builder::new_multi_thread();
-    builder.worker_threads(opts.threads.max(1)).enable_all();
+    // Redis's main thread has the system's 8 MiB stack; a script's reply converts nested
+    // tables recursively (up to 1000 levels), which overflows tokio's default 2 MiB in a
+    // debug build. Stacks are reserved, not committed: unused pages cost no memory.
+    builder
+        .worker_threads(opts.threads.max(1))
+        .thread_stack_size(32 << 20)
+        .enable_all();
     // The scheduler's LIFO slot runs the task woken last first: when one reactor tick finds
     // requests on two connections, the later one would be served first. Redis serves them in
     // the order they became readable; so does emu with the slot off (tokio's unstable API,

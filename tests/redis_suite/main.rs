@@ -153,7 +153,7 @@ fn parse(output: &str) -> (Vec<String>, Vec<Failure>, bool) {
     (passed, failures, finished)
 }
 
-/// `emu serve` on a free port, killed when dropped.
+/// `emu serve` on a free port with a data directory, killed when dropped.
 struct Emu {
     child: Child,
     port: u16,
@@ -163,14 +163,13 @@ impl Emu {
     fn start(dir: &Path) -> Emu {
         let port = server_util::free_port();
         let log = std::fs::File::create(dir.join("emu.log")).unwrap();
+        // With a data directory: the suite's DEBUG LOADAOF reloads emu's log there.
+        let data = dir.join("data");
         let child = Command::new(env!("CARGO_BIN_EXE_emu"))
-            .args([
-                "serve",
-                "--port",
-                &port.to_string(),
-                "--enable-debug-command",
-                "yes",
-            ])
+            .args(["serve", "--enable-debug-command", "yes", "--port"])
+            .arg(port.to_string())
+            .arg("--dir")
+            .arg(&data)
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()

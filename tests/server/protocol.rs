@@ -886,3 +886,37 @@ fn debug_pause_cron_stops_active_expiry() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A script returning a table that contains itself ends in `-ERR reached lua stack limit`
+/// after the nested headers, as Redis answers, and the server lives on: the conversion
+/// recursed past the worker's stack in a debug build and aborted the process (Redis's own
+/// suite, unit/scripting "Script return recursive object", EVAL and FCALL).
+#[test]
+fn recursive_script_reply_ends_in_an_error_not_a_crash() {
+    let (_r, srv) = start();
+    let mut c = Raw::connect(srv.addr().unwrap());
+    let body = "local a = {}; local b = {a}; a[1] = b; return a";
+    let load =
+        format!("#!lua name=rec\nredis.register_function('rec', function(KEYS, ARGV) {body} end)");
+    assert_eq!(
+        c.cmd(&[b"FUNCTION", b"LOAD", load.as_bytes()]),
+        b"$3\r\nrec\r\n"
+    );
+    for call in [
+        vec![&b"EVAL"[..], body.as_bytes(), b"0"],
+        vec![&b"FCALL"[..], b"rec", b"0"],
+    ] {
+        c.send(&{
+            let mut out = Vec::new();
+            emu::resp::encode_request(&mut out, &call);
+            out
+        });
+        // One reply: the nested headers, then the error where the nesting stopped.
+        let reply = text(c.reply());
+        let rest = reply.trim_start_matches("*1\r\n");
+        let headers = (reply.len() - rest.len()) / 4;
+        assert_eq!(rest, "-ERR reached lua stack limit\r\n");
+        assert!(headers >= 1000, "{headers} nested headers");
+        assert_eq!(c.cmds("PING"), b"+PONG\r\n");
+    }
+}

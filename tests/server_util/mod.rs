@@ -257,6 +257,9 @@ pub struct RealRedis {
     child: std::process::Child,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Its working directory, so a dump.rdb it writes (SAVE, DEBUG RELOAD, SHUTDOWN) is never
+    /// loaded by another test's server started in the checkout.
+    _cwd: tempfile::TempDir,
 }
 
 impl RealRedis {
@@ -299,7 +302,9 @@ pub fn start_real_redis_with(why: &str, args: &[&str]) -> Option<RealRedis> {
 pub fn spawn_real_redis_on(bin: &std::path::Path, port: u16, args: &[&str]) -> Option<RealRedis> {
     use std::process::{Command, Stdio};
     use std::time::Instant;
+    let cwd = tempfile::tempdir().expect("redis-server working directory");
     let child = Command::new(bin)
+        .current_dir(cwd.path())
         .args(args::base_args(port))
         .args(args)
         .stdout(Stdio::null())
@@ -307,7 +312,11 @@ pub fn spawn_real_redis_on(bin: &std::path::Path, port: u16, args: &[&str]) -> O
         .spawn()
         .expect("spawn redis-server");
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let mut srv = RealRedis { child, addr };
+    let mut srv = RealRedis {
+        child,
+        addr,
+        _cwd: cwd,
+    };
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if let Ok(s) = TcpStream::connect(addr) {
