@@ -63,14 +63,7 @@ fn run() {
             // Any error is the log's, and the next command reports it.
             let period = shared
                 .run(|store| {
-                    if !store.cron_paused {
-                        store.active_expire_cycle();
-                        store.continue_evictions();
-                        // The table's limit (Redis serverCron → trackingLimitUsedSlots).
-                        store.tracking_limit_used_slots();
-                    }
-                    // Expired and evicted keys' BCAST invalidations (beforeSleep).
-                    store.tracking_broadcast();
+                    store.cron_tick();
                     period(store)
                 })
                 .unwrap_or(Duration::from_millis(100));
@@ -107,6 +100,21 @@ fn period(store: &Store) -> Duration {
 }
 
 impl Store {
+    /// One timer tick of a store (Redis's serverCron, then beforeSleep's tracking work):
+    /// active expiry, evictions still owed, the tracking table's limit, and the BCAST
+    /// invalidations of keys expired or evicted meanwhile. Run by the process-wide timer for
+    /// in-memory stores and by `emu serve`'s runtime for a persistent one.
+    pub fn cron_tick(&mut self) {
+        if !self.cron_paused {
+            self.active_expire_cycle();
+            self.continue_evictions();
+            // The table's limit (Redis serverCron → trackingLimitUsedSlots).
+            self.tracking_limit_used_slots();
+        }
+        // Expired and evicted keys' BCAST invalidations (beforeSleep).
+        self.tracking_broadcast();
+    }
+
     /// Redis's slow `activeExpireCycle`: reclaims expired keys for at most
     /// `(25 + 2 × (active-expire-effort − 1))`% of one `1/hz` period; returns how many.
     /// Does nothing for a manual clock, while loading, or with time frozen.

@@ -199,9 +199,9 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
             rt.block_on(async move {
                 let mut tasks = Vec::new();
                 if redis.with_local_store(|s| s.durability().is_some()) {
-                    // Active expiry for a persistent store (in-memory ones are on the
-                    // process-wide timer, `engine::cron`), on the server's thread as in
-                    // Redis's serverCron.
+                    // The timer tick of a persistent store (in-memory ones are on the
+                    // process-wide timer, `engine::cron`: expiry, evictions, tracking), on
+                    // the server's thread as in Redis's serverCron.
                     let r = redis.clone();
                     tokio::spawn(async move {
                         loop {
@@ -213,9 +213,7 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
                             );
                             tokio::time::sleep(period).await;
                             let mut batch = super::lock_batch(r.shared_store()).await;
-                            if !batch.store().cron_paused {
-                                batch.store().active_expire_cycle();
-                            }
+                            batch.store().cron_tick();
                             // A log error reaches the next command.
                             let _ = batch.finish();
                         }

@@ -102,3 +102,35 @@ fn redis_py_client_side_cache_works() {
     };
     assert_eq!(out, "ok", "{out}");
 }
+
+/// A persistent store served by `emu serve` runs its timer on the server's runtime: keys
+/// that expire there reach BCAST trackers as invalidations too (they did only for
+/// in-memory stores; Redis's own suite, unit/tracking "Tracking gets notification of
+/// expired keys", with the suite's emu started with `--dir`).
+#[test]
+fn a_persistent_store_sends_invalidations_of_expired_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let redis = emu::Redis::open(dir.path().join("db")).unwrap();
+    let running = emu::server::Server::new(redis)
+        .port(0)
+        .start()
+        .expect("server starts");
+    let addr = running.addr().unwrap();
+    let mut redirect = Raw::connect(addr);
+    let id = String::from_utf8(redirect.cmds("CLIENT ID")).unwrap();
+    let id = id.trim_start_matches(':').trim().to_string();
+    redirect.cmds("SUBSCRIBE __redis__:invalidate");
+    let mut c = Raw::connect(addr);
+    assert_eq!(
+        c.cmds(&format!("CLIENT TRACKING on BCAST REDIRECT {id} NOLOOP")),
+        b"+OK\r\n"
+    );
+    assert_eq!(c.cmds("SET mykey myval px 1"), b"+OK\r\n");
+    assert_eq!(c.cmds("SET other myval"), b"+OK\r\n");
+    // Active expiry reclaims the key within a few timer periods (100 ms at hz 10).
+    let push = String::from_utf8_lossy(&redirect.reply()).into_owned();
+    assert_eq!(
+        push,
+        "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n$5\r\nmykey\r\n"
+    );
+}
