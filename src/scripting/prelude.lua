@@ -146,6 +146,49 @@ hidden.xpcall = function(f, h)
     end))
 end
 hidden.rawset = safe_rawset
+-- Text chunks only, as Redis's Lua (its parser never undumps): a precompiled chunk fails
+-- as the text parser fails on its first byte, with the message it gives.
+local lua_loadstring, lua_load = loadstring, load
+local BINARY = string.char(27)
+-- Lua 5.1's luaO_chunkid of a chunk name, as a C string (LUA_IDSIZE 80, as the reference
+-- redis-server 7.0.15 of Debian reports it).
+local function chunkid(source)
+    source = source:match('^[^%z]*')
+    local c = source:sub(1, 1)
+    if c == '=' then return source:sub(2, 80) end
+    if c == '@' then
+        local name, room = source:sub(2), 80 - 8
+        if #name > room then return '...' .. name:sub(-room) end
+        return name
+    end
+    local len = math.min((source:find('[\n\r]') or (#source + 1)) - 1, 80 - 17)
+    if len < #source then return '[string "' .. source:sub(1, len) .. '..."]' end
+    return '[string "' .. source .. '"]'
+end
+local function binary_refused(chunkname)
+    return nil, chunkid(chunkname) .. ":1: unexpected symbol near 'char(27)'"
+end
+hidden.loadstring = function(s, chunkname)
+    if type(s) == 'string' and s:sub(1, 1) == BINARY then
+        return binary_refused(chunkname or s)
+    end
+    return lua_loadstring(s, chunkname)
+end
+hidden.load = function(reader, chunkname)
+    if type(reader) ~= 'function' then return lua_load(reader, chunkname) end
+    local first = reader()
+    if type(first) == 'string' and first:sub(1, 1) == BINARY then
+        return binary_refused(chunkname or '=(load)')
+    end
+    local done = false
+    return lua_load(function()
+        if not done then
+            done = true
+            return first
+        end
+        return reader()
+    end, chunkname)
+end
 hidden.redis = redis
 for _, lib in pairs({'string', 'math', 'table', 'coroutine', 'cjson', 'bit', 'cmsgpack', 'struct', 'redis'}) do
     if hidden[lib] ~= nil then hidden[lib] = protect(hidden[lib]) end
