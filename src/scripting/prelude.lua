@@ -146,6 +146,13 @@ hidden.xpcall = function(f, h)
     end))
 end
 hidden.rawset = safe_rawset
+-- A readonly table's metatable cannot be replaced either (Redis raises its readonly error,
+-- without a position, from inside setmetatable).
+local lua_setmetatable = setmetatable
+hidden.setmetatable = function(t, mt)
+    if protected[t] then error('Attempt to modify a readonly table', 0) end
+    return lua_setmetatable(t, mt)
+end
 -- Text chunks only, as Redis's Lua (its parser never undumps): a precompiled chunk fails
 -- as the text parser fails on its first byte, with the message it gives.
 local lua_loadstring, lua_load = loadstring, load
@@ -207,7 +214,13 @@ setmetatable(hidden, {
     __newindex = readonly,
     __metatable = false,
 })
-local gmeta = {__index = hidden, __newindex = readonly, __metatable = false}
+-- getmetatable(_G) is a readonly view, as in Redis: its __index reads the globals, and
+-- every write to it (or through it) is refused.
+local gmeta = {
+    __index = hidden,
+    __newindex = readonly,
+    __metatable = protect({__index = protect(hidden), __newindex = readonly}),
+}
 setmetatable(G, gmeta)
 protected[G] = true
 protected[hidden] = true

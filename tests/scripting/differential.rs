@@ -570,6 +570,24 @@ fn cases() -> Vec<Vec<Vec<String>>> {
         eval("return loadstring('return 7')()", &[], &[]),
         eval("local t = {'return ', '8'} local i = 0 return load(function() i = i + 1 return t[i] end)()", &[], &[]),
     ]);
+    // The globals' metatable and readonly tables (Redis's own suite: "Try trick global
+    // protection 1/2").
+    out.push(vec![
+        eval("setmetatable(_G, {})", &[], &[]),
+        eval("setmetatable(redis, {})", &[], &[]),
+        eval("local g = getmetatable(_G) g.__index = {}", &[], &[]),
+        eval(
+            "return {type(getmetatable(_G)), tostring(getmetatable(_G).__index ~= nil)}",
+            &[],
+            &[],
+        ),
+        eval(
+            "return tostring(getmetatable(setmetatable({}, {__metatable = 1})))",
+            &[],
+            &[],
+        ),
+        eval("return redis.call('ping')", &[], &[]),
+    ]);
     out
 }
 
