@@ -380,6 +380,11 @@ pub fn debug(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         }
         return Ok(Value::ok());
     }
+    if is("set-disable-deny-scripts") && n == 3 {
+        // atoi(), as Redis: anything not a number is 0.
+        ctx.store.disable_deny_script = atoi(argv[2]) != 0;
+        return Ok(Value::ok());
+    }
     if is("pause-cron") && n == 3 {
         // atoi(), as Redis: anything not a number is 0.
         ctx.store.cron_paused = atoi(argv[2]) != 0;

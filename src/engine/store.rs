@@ -242,6 +242,9 @@ pub struct Store {
     /// DEBUG PAUSE-CRON 1: the periodic work (active expiry, the eviction cycle, the
     /// tracking table's limit, the replication timer) is skipped, as Redis skips serverCron.
     pub cron_paused: bool,
+    /// DEBUG SET-DISABLE-DENY-SCRIPTS 1: scripts may call commands flagged noscript
+    /// (Redis's `script_disable_deny_script`, a testing aid).
+    pub disable_deny_script: bool,
     /// Clients blocked on keys (BLPOP & co.) and the keys made ready for them.
     pub blocking: crate::blocking::Registry,
     /// Pub/Sub subscriptions of every client of this store.
@@ -298,6 +301,7 @@ impl Store {
             loading: false,
             reload_dump: None,
             cron_paused: false,
+            disable_deny_script: false,
             blocking: crate::blocking::Registry::default(),
             pubsub: crate::pubsub::Registry::default(),
             tracking: Default::default(),

@@ -646,3 +646,46 @@ fn corpus_matches_redis_resp2() {
 fn corpus_matches_redis_resp3() {
     run_corpus(3);
 }
+
+/// Commands flagged noscript (CLUSTER RESET among CLUSTER's subcommands too) are refused
+/// inside scripts unless DEBUG SET-DISABLE-DENY-SCRIPTS 1 (Redis's testing aid, which its
+/// own suite uses in unit/scripting) lifts the refusal, side by side with redis-server.
+#[test]
+fn noscript_commands_and_set_disable_deny_scripts_match_redis() {
+    let Some(reference) = start_real_redis("noscript in scripts") else {
+        return;
+    };
+    let (r, srv) = start();
+    r.with_store(|s| {
+        s.config
+            .set_initial("enable-debug-command", b"yes")
+            .unwrap()
+    })
+    .unwrap();
+    let mut real = Raw::connect(reference.addr);
+    let mut emu = Raw::connect(srv.addr().expect("addr"));
+    for line in [
+        &["EVAL", "return redis.call('cluster', 'reset')", "0"][..],
+        &[
+            "EVAL",
+            "return redis.call('config', 'get', 'maxmemory')",
+            "0",
+        ],
+        &["DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1"],
+        &[
+            "EVAL",
+            "return redis.call('config', 'get', 'maxmemory')",
+            "0",
+        ],
+        &["EVAL", "return redis.call('cluster', 'reset')", "0"],
+        &["DEBUG", "SET-DISABLE-DENY-SCRIPTS", "x"],
+        &[
+            "EVAL",
+            "return redis.call('config', 'get', 'maxmemory')",
+            "0",
+        ],
+    ] {
+        let argv: Vec<&[u8]> = line.iter().map(|s| s.as_bytes()).collect();
+        assert_eq!(show(&emu.cmd(&argv)), show(&real.cmd(&argv)), "{line:?}");
+    }
+}
