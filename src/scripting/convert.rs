@@ -111,7 +111,8 @@ fn table_reply(t: Table, resp: u8, depth: usize) -> Value {
         _ => {}
     }
     if let Ok(mlua::Value::String(s)) = t.raw_get::<mlua::Value>("big_number") {
-        return Value::Bulk(sanitize(&text(&s)).into_bytes());
+        // addReplyBigNum: a big number to a RESP3 client, a bulk string to a RESP2 one.
+        return Value::BigNumber(sanitize(&text(&s)));
     }
     if let Ok(mlua::Value::Table(vt)) = t.raw_get::<mlua::Value>("verbatim_string") {
         if let (Ok(mlua::Value::String(f)), Ok(mlua::Value::String(s))) = (

@@ -570,6 +570,17 @@ fn cases() -> Vec<Vec<Vec<String>>> {
         eval("return loadstring('return 7')()", &[], &[]),
         eval("local t = {'return ', '8'} local i = 0 return load(function() i = i + 1 return t[i] end)()", &[], &[]),
     ]);
+    // A {big_number=…} reply: a big number to a RESP3 client (the corpus runs under both
+    // protocols), CR/LF as spaces, whatever the script's own protocol.
+    out.push(vec![
+        eval(r"return {big_number='123\r\n123'}", &[], &[]),
+        eval(
+            "redis.setresp(3) return {big_number='1234567999999999999999999999999999999'}",
+            &[],
+            &[],
+        ),
+        eval("return {1, {big_number='-42'}}", &[], &[]),
+    ]);
     // The globals' metatable and readonly tables (Redis's own suite: "Try trick global
     // protection 1/2").
     out.push(vec![
