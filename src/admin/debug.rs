@@ -284,7 +284,11 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> Result<Value> {
     ctx.no_touch();
     let now = ctx.store.clock.now_ms();
     let cfg = ctx.store.config.clone();
-    let Some(e) = ctx.entry(key) else {
+    // The raw keyspace, as Redis's `dictFind`: a key past its TTL that nothing reclaimed
+    // yet is still described (and not deleted by looking).
+    let db = ctx.session.db;
+    let dict = &ctx.store.dbs[db].dict;
+    let Some(e) = dict.find_slot(key).map(|i| dict.at(i)) else {
         return Err(Error::err("no such key"));
     };
     let enc = e.encoding(&cfg);

@@ -147,6 +147,29 @@ fn set_active_expire_is_honoured() {
     }
 }
 
+/// DEBUG OBJECT reads the raw keyspace, as Redis's: a key past its TTL that nothing
+/// reclaimed yet is described (not "no such key") and not deleted by the look; the next
+/// read expires it (Redis's own suite: unit/scripting "Script delete the expired key").
+#[test]
+fn debug_object_sees_a_logically_expired_key() {
+    let Some(mut p) = Pair::start_debug("DEBUG OBJECT of an expired key") else {
+        return;
+    };
+    p.same(&[b"DEBUG", b"SET-ACTIVE-EXPIRE", b"0"]);
+    p.same(&[b"SET", b"key", b"value", b"PX", b"1"]);
+    std::thread::sleep(Duration::from_millis(20));
+    let (e, r) = p.both(&[b"DEBUG", b"OBJECT", b"key"]);
+    assert!(
+        e.starts_with(b"+Value at:") && r.starts_with(b"+Value at:"),
+        "{e:?} {r:?}"
+    );
+    p.same(&[b"DBSIZE"]);
+    p.same(&[b"EVAL", b"return redis.call('EXISTS', 'key')", b"0"]);
+    p.same(&[b"EXISTS", b"key"]);
+    p.same(&[b"DEBUG", b"OBJECT", b"key"]);
+    p.same(&[b"DEBUG", b"SET-ACTIVE-EXPIRE", b"1"]);
+}
+
 /// DEBUG DIGEST and DIGEST-VALUE are Redis's digests byte for byte for strings, lists,
 /// sets, sorted sets and hashes in either encoding, with and without a TTL; a missing key
 /// and an empty dataset give zeros. A stream's digest is emu's own: equal for a COPY.
