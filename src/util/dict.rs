@@ -703,7 +703,7 @@ impl<V> Dict<V> {
     }
 
     /// A random element, or None when empty. `rand(n)` must return a number in `0..n`; it
-    /// is the store's seeded RNG. Redis `dictGetFairRandomKey`: up to [`FAIR_SAMPLE`]
+    /// is the store's seeded RNG. Redis `dictGetFairRandomKey`: up to `FAIR_SAMPLE`
     /// elements are gathered from consecutive buckets starting at a random one and one of
     /// them is drawn, so an element sharing its bucket is not half as likely as a lone one
     /// (as it is with a plain bucket-then-chain pick, which is the fallback when the walk
