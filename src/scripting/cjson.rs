@@ -154,6 +154,54 @@ const BOOL_OPTIONS: &[&str] = &["off", "on"];
 
 const MAX_DEPTH: usize = 1000;
 
+/// `cjson.<name>([n])`: reads and, given a value, sets one integer setting within
+/// `lo..=hi` (lua-cjson's `json_integer_option`); returns the setting.
+fn int_setting(
+    lua: &Lua,
+    t: &Table,
+    cfg: &Arc<Mutex<Cfg>>,
+    name: &'static str,
+    field: fn(&mut Cfg) -> &mut i64,
+    lo: i64,
+    hi: i64,
+) -> mlua::Result<()> {
+    let c = cfg.clone();
+    t.set(
+        name,
+        lua.create_function(move |lua, args: Variadic<mlua::Value>| {
+            check_args(lua, name, &args, 1)?;
+            let mut g = c.lock();
+            let v = field(&mut g);
+            integer_option(lua, name, &args, 0, v, lo, hi)?;
+            Ok(*v)
+        })?,
+    )
+}
+
+/// `cjson.<name>([on|off|bool])`: reads and, given a value, sets one boolean setting
+/// (lua-cjson's `json_enum_option` over off/on); returns it as lua-cjson does.
+fn bool_setting(
+    lua: &Lua,
+    t: &Table,
+    cfg: &Arc<Mutex<Cfg>>,
+    name: &'static str,
+    field: fn(&mut Cfg) -> &mut bool,
+) -> mlua::Result<()> {
+    let c = cfg.clone();
+    t.set(
+        name,
+        lua.create_function(move |lua, args: Variadic<mlua::Value>| {
+            check_args(lua, name, &args, 1)?;
+            let mut g = c.lock();
+            let flag = field(&mut g);
+            let mut v = i64::from(*flag);
+            let out = enum_option(lua, name, &args, 0, &mut v, BOOL_OPTIONS)?;
+            *flag = v != 0;
+            Ok(out)
+        })?,
+    )
+}
+
 /// The `cjson` table.
 pub fn table(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
@@ -171,54 +219,32 @@ pub fn table(lua: &Lua) -> mlua::Result<Table> {
             lua.create_string(out)
         })?,
     )?;
-    let c = cfg.clone();
-    t.set(
+    int_setting(
+        lua,
+        &t,
+        &cfg,
         "encode_max_depth",
-        lua.create_function(move |lua, args: Variadic<mlua::Value>| {
-            let name = "encode_max_depth";
-            check_args(lua, name, &args, 1)?;
-            let mut g = c.lock();
-            integer_option(
-                lua,
-                name,
-                &args,
-                0,
-                &mut g.encode_max_depth,
-                1,
-                i32::MAX as i64,
-            )?;
-            Ok(g.encode_max_depth)
-        })?,
+        |g| &mut g.encode_max_depth,
+        1,
+        i32::MAX as i64,
     )?;
-    let c = cfg.clone();
-    t.set(
+    int_setting(
+        lua,
+        &t,
+        &cfg,
         "decode_max_depth",
-        lua.create_function(move |lua, args: Variadic<mlua::Value>| {
-            let name = "decode_max_depth";
-            check_args(lua, name, &args, 1)?;
-            let mut g = c.lock();
-            integer_option(
-                lua,
-                name,
-                &args,
-                0,
-                &mut g.decode_max_depth,
-                1,
-                i32::MAX as i64,
-            )?;
-            Ok(g.decode_max_depth)
-        })?,
+        |g| &mut g.decode_max_depth,
+        1,
+        i32::MAX as i64,
     )?;
-    let c = cfg.clone();
-    t.set(
+    int_setting(
+        lua,
+        &t,
+        &cfg,
         "encode_number_precision",
-        lua.create_function(move |lua, args: Variadic<mlua::Value>| {
-            let name = "encode_number_precision";
-            check_args(lua, name, &args, 1)?;
-            let mut g = c.lock();
-            integer_option(lua, name, &args, 0, &mut g.precision, 1, 14)?;
-            Ok(g.precision)
-        })?,
+        |g| &mut g.precision,
+        1,
+        14,
     )?;
     let c = cfg.clone();
     t.set(
@@ -237,32 +263,10 @@ pub fn table(lua: &Lua) -> mlua::Result<Table> {
             )
         })?,
     )?;
-    let c = cfg.clone();
-    t.set(
-        "decode_invalid_numbers",
-        lua.create_function(move |lua, args: Variadic<mlua::Value>| {
-            let name = "decode_invalid_numbers";
-            check_args(lua, name, &args, 1)?;
-            let mut g = c.lock();
-            let mut v = i64::from(g.decode_invalid_numbers);
-            let out = enum_option(lua, name, &args, 0, &mut v, BOOL_OPTIONS)?;
-            g.decode_invalid_numbers = v != 0;
-            Ok(out)
-        })?,
-    )?;
-    let c = cfg.clone();
-    t.set(
-        "encode_keep_buffer",
-        lua.create_function(move |lua, args: Variadic<mlua::Value>| {
-            let name = "encode_keep_buffer";
-            check_args(lua, name, &args, 1)?;
-            let mut g = c.lock();
-            let mut v = i64::from(g.keep_buffer);
-            let out = enum_option(lua, name, &args, 0, &mut v, BOOL_OPTIONS)?;
-            g.keep_buffer = v != 0;
-            Ok(out)
-        })?,
-    )?;
+    bool_setting(lua, &t, &cfg, "decode_invalid_numbers", |g| {
+        &mut g.decode_invalid_numbers
+    })?;
+    bool_setting(lua, &t, &cfg, "encode_keep_buffer", |g| &mut g.keep_buffer)?;
     let c = cfg.clone();
     t.set(
         "encode_sparse_array",
