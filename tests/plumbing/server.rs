@@ -172,47 +172,21 @@ fn sentinel_discovery_over_the_wire() {
 /// embedded `slave_for` handle does.
 #[test]
 fn replica_and_auth_errors_match_a_real_server() {
-    let Some(bin) = tool("redis-server", INSTALL_REDIS_SERVER) else {
+    // A master port nothing listens on (a free port could be taken by another test's
+    // redis-server, which this replica would then sync from).
+    let Some(srv) = crate::server_util::start_real_redis_with(
+        "the replica and auth errors test",
+        &["--replicaof", "127.0.0.1", "1", "--requirepass", "pw"],
+    ) else {
         return;
     };
-    let port = free_port();
-    let mut child = Command::new(&bin)
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            // A master port nothing listens on (a free port could be taken by another
-            // test's redis-server, which this replica would then sync from).
-            "--replicaof",
-            "127.0.0.1",
-            "1",
-            "--requirepass",
-            "pw",
-            "--logfile",
-            "",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn redis-server");
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let addr = srv.addr;
     let mut real = Raw::connect(addr);
     let noauth = real.cmds("GET k");
     let wrongpass = real.cmds("AUTH nope");
     real.cmds("AUTH pw");
     let readonly = real.cmds("SET k v");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(srv);
 
     let text = |b: &[u8]| {
         String::from_utf8_lossy(b)
