@@ -92,7 +92,7 @@ fn run() {
 
 /// One period of the store's `hz` — or 1 ms while an eviction stopped at its time limit
 /// goes on (Redis runs its `evictionTimeProc` on every event-loop turn).
-fn period(store: &Store) -> Duration {
+pub(crate) fn period(store: &Store) -> Duration {
     if store.evictor_running() {
         return Duration::from_millis(1);
     }

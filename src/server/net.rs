@@ -204,16 +204,17 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
                     // the server's thread as in Redis's serverCron.
                     let r = redis.clone();
                     tokio::spawn(async move {
+                        // (Never blocking the runtime's thread on the lock: see
+                        // `super::lock_store`.) The same period as the process-wide timer:
+                        // 1/hz, or 1 ms while an eviction cycle goes on.
+                        let mut period = crate::engine::cron::period(
+                            &*super::lock_store(r.shared_store()).await,
+                        );
                         loop {
-                            // (Never blocking the runtime's thread on the lock: see
-                            // `super::lock_store`.)
-                            let hz = super::lock_store(r.shared_store()).await.config.hz;
-                            let period = std::time::Duration::from_micros(
-                                1_000_000 / hz.clamp(1, 500) as u64,
-                            );
                             tokio::time::sleep(period).await;
                             let mut batch = super::lock_batch(r.shared_store()).await;
                             batch.store().cron_tick();
+                            period = crate::engine::cron::period(batch.store());
                             // A log error reaches the next command.
                             let _ = batch.finish();
                         }
