@@ -438,7 +438,9 @@ pub static TABLE: &[ConfigSpec] = &[
     // ---- Stored only (kept and reported, never acted on) unless noted: replication (the
     // rows either side uses are marked), cluster (no cluster bus), TLS (no TLS listener), active defrag (no
     // jemalloc), AOF/RDB tuning (emu's own log and snapshots), process and logging.
+    // Read by the ACL layer (`acl::add_log`): the ACL LOG's length.
     sint!("acllog-max-len", 0, LONG_MAX, "128"),
+    // Read by the ACL layer (`acl::pubsub_all`): channels of new users, selectors, `reset`.
     senum!(
         "acl-pubsub-default",
         ["allchannels", "resetchannels"],
