@@ -226,7 +226,7 @@ fn run_unit(unit: &str, slot: u16) {
         .current_dir(work.path())
         .args(["tests/test_helper.tcl", "--host", "127.0.0.1", "--port"])
         .arg(emu.port.to_string())
-        .args(["--single", unit, "--timeout", "120", "--baseport"])
+        .args(["--single", unit, "--timeout", "300", "--baseport"])
         .arg(baseport.to_string())
         .stdin(Stdio::null())
         .output()
