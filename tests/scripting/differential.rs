@@ -666,13 +666,7 @@ fn noscript_commands_and_set_disable_deny_scripts_match_redis() {
     let Some(reference) = start_real_redis("noscript in scripts") else {
         return;
     };
-    let (r, srv) = start();
-    r.with_store(|s| {
-        s.config
-            .set_initial("enable-debug-command", b"yes")
-            .unwrap()
-    })
-    .unwrap();
+    let (_r, srv) = crate::server_util::start_debug();
     let mut real = Raw::connect(reference.addr);
     let mut emu = Raw::connect(srv.addr().expect("addr"));
     for line in [

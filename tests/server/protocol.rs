@@ -564,13 +564,7 @@ fn command_subcommands() {
 #[test]
 fn debug_sleep_and_unknown_debug() {
     // DEBUG over the network needs `enable-debug-command` (issue 10).
-    let (r, srv) = start();
-    r.with_store(|s| {
-        s.config
-            .set_initial("enable-debug-command", b"yes")
-            .unwrap()
-    })
-    .unwrap();
+    let (_r, srv) = crate::server_util::start_debug();
     let mut c = Raw::connect(srv.addr().unwrap());
     assert_eq!(c.cmds("DEBUG SLEEP 0"), b"+OK\r\n");
     let t = Instant::now();
@@ -866,13 +860,7 @@ fn back_to_back_requests_on_two_connections_are_served_in_arrival_order() {
 /// `tracking-table-max-keys` until a command trims it; PAUSE-CRON 0 resumes.
 #[test]
 fn debug_pause_cron_stops_active_expiry() {
-    let (r, srv) = start();
-    r.with_store(|s| {
-        s.config
-            .set_initial("enable-debug-command", b"yes")
-            .unwrap()
-    })
-    .unwrap();
+    let (_r, srv) = crate::server_util::start_debug();
     let mut c = Raw::connect(srv.addr().unwrap());
     assert_eq!(c.cmds("DEBUG PAUSE-CRON 1"), b"+OK\r\n");
     c.cmds("SET k v PX 20");

@@ -23,6 +23,20 @@ pub fn start_with(f: impl FnOnce(Server) -> Server) -> (emu::Redis, Running) {
     (redis, running)
 }
 
+/// Starts an in-process server whose network clients may run DEBUG
+/// (`enable-debug-command yes`, as the reference redis-server of the tests).
+pub fn start_debug() -> (emu::Redis, Running) {
+    let (redis, running) = start();
+    redis
+        .with_store(|s| {
+            s.config
+                .set_initial("enable-debug-command", b"yes")
+                .unwrap()
+        })
+        .unwrap();
+    (redis, running)
+}
+
 /// A raw RESP connection.
 pub struct Raw {
     pub s: TcpStream,
