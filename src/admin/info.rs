@@ -272,12 +272,21 @@ fn section(
             f("current_save_keys_processed", &0);
             f("current_save_keys_total", &0);
             f("rdb_changes_since_last_save", &store.dirty);
-            f("rdb_bgsave_in_progress", &0);
+            // Compactions (emu's one kind is Redis's BGSAVE and BGREWRITEAOF both).
+            let bg = match crate::persist::handle_of(store) {
+                Some(h) => h.bg_report(),
+                None => crate::persist::handle::BgReport {
+                    saves: link.map_or(0, |l| l.server.memory_saves.load(Ordering::Relaxed)),
+                    ..Default::default()
+                },
+            };
+            let status = |ok: bool| if ok { "ok" } else { "err" };
+            f("rdb_bgsave_in_progress", &u8::from(bg.save_in_progress));
             f("rdb_last_save_time", &last_save_secs(ctx));
-            f("rdb_last_bgsave_status", &"ok");
-            f("rdb_last_bgsave_time_sec", &-1);
-            f("rdb_current_bgsave_time_sec", &-1);
-            f("rdb_saves", &0);
+            f("rdb_last_bgsave_status", &status(bg.last_save_ok));
+            f("rdb_last_bgsave_time_sec", &bg.last_save_secs);
+            f("rdb_current_bgsave_time_sec", &bg.current_save_secs);
+            f("rdb_saves", &bg.saves);
             f("rdb_last_cow_size", &0);
             f("rdb_last_load_keys_expired", &0);
             f("rdb_last_load_keys_loaded", &0);
@@ -291,13 +300,16 @@ fn section(
                 "ok"
             };
             f("aof_enabled", &u8::from(logged));
-            f("aof_rewrite_in_progress", &0);
-            f("aof_rewrite_scheduled", &0);
-            f("aof_last_rewrite_time_sec", &-1);
-            f("aof_current_rewrite_time_sec", &-1);
-            f("aof_last_bgrewrite_status", &"ok");
-            f("aof_rewrites", &0);
-            f("aof_rewrites_consecutive_failures", &0);
+            f("aof_rewrite_in_progress", &u8::from(bg.rewrite_in_progress));
+            f("aof_rewrite_scheduled", &u8::from(bg.rewrite_scheduled));
+            f("aof_last_rewrite_time_sec", &bg.last_rewrite_secs);
+            f("aof_current_rewrite_time_sec", &bg.current_rewrite_secs);
+            f("aof_last_bgrewrite_status", &status(bg.last_rewrite_ok));
+            f("aof_rewrites", &bg.rewrites);
+            f(
+                "aof_rewrites_consecutive_failures",
+                &bg.rewrite_failures_in_a_row,
+            );
             f("aof_last_write_status", &write_status);
             f("aof_last_cow_size", &0);
             f("module_fork_in_progress", &0);

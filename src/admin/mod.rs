@@ -110,6 +110,9 @@ pub fn note_memory_save(ctx: &mut Ctx) {
         l.server
             .memory_last_save
             .store(unix_ms() / 1000, std::sync::atomic::Ordering::Relaxed);
+        l.server
+            .memory_saves
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         ctx.store.dirty = 0;
     }
 }

@@ -93,6 +93,8 @@ pub struct ServerState {
     /// Unix seconds of the last SAVE/BGSAVE of a server without a data directory (0:
     /// none yet); see [`crate::admin::note_memory_save`].
     pub memory_last_save: AtomicU64,
+    /// SAVEs and BGSAVEs of a server without a data directory (INFO `rdb_saves`).
+    pub memory_saves: AtomicU64,
     /// What SHUTDOWN runs (set once by the network front end, see [`ShutdownHook`]).
     shutdown: OnceLock<ShutdownHook>,
     /// INFO's `instantaneous_*` rates: ops/s, input and output bytes/s (see
@@ -196,6 +198,7 @@ impl ServerState {
             run_id,
             recent: RecentPeaks::default(),
             memory_last_save: AtomicU64::new(0),
+            memory_saves: AtomicU64::new(0),
             shutdown: OnceLock::new(),
             client_memory: AtomicU64::new(0),
             futile_total: AtomicU64::new(0),

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::util::eq_ic;
 use crate::value::Value;
 
+use super::handle::{BgKind, BgStart};
 use super::PersistError;
 
 fn bg_busy() -> Error {
@@ -33,8 +34,13 @@ fn save(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
         crate::admin::note_memory_save(ctx);
         return Ok(Value::ok());
     };
-    if h.compaction_running() {
+    // Redis refuses only while its RDB child runs; it saves beside an AOF rewrite, which
+    // emu's single compaction cannot: it waits for the rewrite instead.
+    if h.bg_report().save_in_progress {
         return Err(bg_busy());
+    }
+    if h.compaction_running() {
+        let _ = h.wait_compaction();
     }
     h.save(ctx.store).map_err(save_failed)?;
     Ok(Value::ok())
@@ -46,34 +52,55 @@ fn bgsave(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if argv.len() > 2 || (argv.len() == 2 && !eq_ic(argv[1], "schedule")) {
         return Err(Error::syntax());
     }
+    let in_exec = ctx.session.in_multi;
     let Some(h) = super::handle_of(ctx.store) else {
         crate::admin::note_memory_save(ctx);
-        return Ok(Value::Simple("Background saving started".into()));
+        return Ok(Value::Simple(if in_exec {
+            "Background saving scheduled".into()
+        } else {
+            "Background saving started".into()
+        }));
     };
-    if h.compaction_running() {
-        return Err(bg_busy());
+    let schedule = argv.len() == 2;
+    match h
+        .request_background(ctx.store, BgKind::Save, schedule, in_exec)
+        .map_err(save_failed)?
+    {
+        BgStart::Started => Ok(Value::Simple("Background saving started".into())),
+        BgStart::Scheduled => Ok(Value::Simple("Background saving scheduled".into())),
+        BgStart::SameRunning => Err(bg_busy()),
+        BgStart::OtherRunning => Err(Error::err(
+            "Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE \
+             SCHEDULE in order to schedule a BGSAVE whenever possible.",
+        )),
     }
-    h.start_background(ctx.store).map_err(save_failed)?;
-    Ok(Value::Simple("Background saving started".into()))
 }
 
 /// # Format
 /// `BGREWRITEAOF`
 fn bgrewriteaof(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    let in_exec = ctx.session.in_multi;
     let Some(h) = super::handle_of(ctx.store) else {
-        return Ok(Value::Simple(
-            "Background append only file rewriting started".into(),
-        ));
+        return Ok(Value::Simple(if in_exec {
+            "Background append only file rewriting scheduled".into()
+        } else {
+            "Background append only file rewriting started".into()
+        }));
     };
-    if h.compaction_running() {
-        return Err(Error::err(
+    match h
+        .request_background(ctx.store, BgKind::Rewrite, true, in_exec)
+        .map_err(save_failed)?
+    {
+        BgStart::Started => Ok(Value::Simple(
+            "Background append only file rewriting started".into(),
+        )),
+        BgStart::Scheduled | BgStart::OtherRunning => Ok(Value::Simple(
+            "Background append only file rewriting scheduled".into(),
+        )),
+        BgStart::SameRunning => Err(Error::err(
             "Background append only file rewriting already in progress",
-        ));
+        )),
     }
-    h.start_background(ctx.store).map_err(save_failed)?;
-    Ok(Value::Simple(
-        "Background append only file rewriting started".into(),
-    ))
 }
 
 /// Redis's reply when DEBUG RELOAD cannot load the dump.

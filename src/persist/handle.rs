@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use parking_lot::Mutex;
 
@@ -34,6 +35,84 @@ struct State {
     /// [`Handle::last_compaction_error`] and [`Handle::wait_compaction`] report it after
     /// the thread's error itself was consumed by whichever call reaped the thread.
     last_bg_error: Option<String>,
+    /// What the running compaction was started as, and when.
+    bg_kind: BgKind,
+    bg_started: Instant,
+    /// Compactions asked for while another ran (or inside EXEC), started when none runs.
+    scheduled_save: bool,
+    scheduled_rewrite: bool,
+    /// INFO persistence's counters and outcomes.
+    report: BgReport,
+}
+
+/// What a compaction is started as. emu's one compaction (a snapshot and a fresh log) is
+/// both Redis's RDB save and its AOF rewrite; INFO, BGSAVE and BGREWRITEAOF tell them apart
+/// as Redis tells its two child types apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BgKind {
+    /// SAVE, BGSAVE.
+    Save,
+    /// BGREWRITEAOF, the automatic compaction (Redis's `auto-aof-rewrite-percentage`), the
+    /// snapshot after a replica's full resync.
+    Rewrite,
+}
+
+/// The `rdb_*` / `aof_*` figures of INFO persistence that describe compactions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BgReport {
+    /// `rdb_bgsave_in_progress`, `aof_rewrite_in_progress`.
+    pub save_in_progress: bool,
+    pub rewrite_in_progress: bool,
+    /// `aof_rewrite_scheduled`.
+    pub rewrite_scheduled: bool,
+    /// `rdb_saves`: SAVEs and BGSAVEs started.
+    pub saves: u64,
+    /// `rdb_last_bgsave_status` is `ok`.
+    pub last_save_ok: bool,
+    /// `rdb_last_bgsave_time_sec`, `rdb_current_bgsave_time_sec` (-1: none).
+    pub last_save_secs: i64,
+    pub current_save_secs: i64,
+    /// `aof_rewrites`, `aof_rewrites_consecutive_failures`.
+    pub rewrites: u64,
+    pub rewrite_failures_in_a_row: u64,
+    /// `aof_last_bgrewrite_status` is `ok`.
+    pub last_rewrite_ok: bool,
+    /// `aof_last_rewrite_time_sec`, `aof_current_rewrite_time_sec` (-1: none).
+    pub last_rewrite_secs: i64,
+    pub current_rewrite_secs: i64,
+}
+
+impl Default for BgReport {
+    fn default() -> Self {
+        BgReport {
+            save_in_progress: false,
+            rewrite_in_progress: false,
+            rewrite_scheduled: false,
+            saves: 0,
+            last_save_ok: true,
+            last_save_secs: -1,
+            current_save_secs: -1,
+            rewrites: 0,
+            rewrite_failures_in_a_row: 0,
+            last_rewrite_ok: true,
+            last_rewrite_secs: -1,
+            current_rewrite_secs: -1,
+        }
+    }
+}
+
+/// What BGSAVE / BGREWRITEAOF do, decided as Redis's `bgsaveCommand` and
+/// `bgrewriteaofCommand` decide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BgStart {
+    /// A compaction of this kind started.
+    Started,
+    /// It will start once the running one ends.
+    Scheduled,
+    /// One of the same kind runs.
+    SameRunning,
+    /// One of the other kind runs, and scheduling was not asked for (BGSAVE only).
+    OtherRunning,
 }
 
 /// Persistence attached to a store. Dropping the last reference flushes and fsyncs the log,
@@ -46,7 +125,9 @@ pub struct Handle {
     bg_running: AtomicBool,
     /// RNG state as of the last appended record.
     rng_logged: AtomicU64,
-    bg_done: Arc<AtomicBool>,
+    /// Set when the compaction thread ends or a compaction is scheduled: the next commit
+    /// reaps the thread and starts what was scheduled ([`Handle::tend`]).
+    attention: Arc<AtomicBool>,
     /// Logical sequence number past which the next automatic compaction check fires.
     auto_at: AtomicU64,
     ticker: Mutex<Option<JoinHandle<()>>>,
@@ -100,10 +181,15 @@ impl Handle {
                 bg: None,
                 last_save: p.last_save,
                 last_bg_error: None,
+                bg_kind: BgKind::Rewrite,
+                bg_started: Instant::now(),
+                scheduled_save: false,
+                scheduled_rewrite: false,
+                report: BgReport::default(),
             }),
             rng_logged: AtomicU64::new(p.rng_state),
             bg_running: AtomicBool::new(false),
-            bg_done: Arc::new(AtomicBool::new(false)),
+            attention: Arc::new(AtomicBool::new(false)),
             auto_at: AtomicU64::new(0),
             ticker: Mutex::new(None),
             warnings: p.warnings,
@@ -180,9 +266,60 @@ impl Handle {
         self.state.lock().last_save
     }
 
-    /// True while a background compaction runs.
+    /// True while a background compaction runs (a finished one is reaped first).
     pub fn compaction_running(&self) -> bool {
+        if self.bg_running.load(Ordering::Acquire) {
+            self.reap_bg(false);
+        }
         self.bg_running.load(Ordering::Acquire)
+    }
+
+    /// INFO persistence's compaction figures.
+    pub fn bg_report(&self) -> BgReport {
+        let running = self.compaction_running();
+        let st = self.state.lock();
+        let mut r = st.report.clone();
+        let secs = st.bg_started.elapsed().as_secs() as i64;
+        r.save_in_progress = running && st.bg_kind == BgKind::Save;
+        r.rewrite_in_progress = running && st.bg_kind == BgKind::Rewrite;
+        r.rewrite_scheduled = st.scheduled_rewrite;
+        r.current_save_secs = if r.save_in_progress { secs } else { -1 };
+        r.current_rewrite_secs = if r.rewrite_in_progress { secs } else { -1 };
+        r
+    }
+
+    /// BGSAVE [SCHEDULE] (`schedule` also when run by EXEC) and BGREWRITEAOF (`schedule`
+    /// always): starts a compaction of `kind`, or schedules it behind the running one, as
+    /// Redis does with its child processes.
+    pub fn request_background(
+        &self,
+        store: &mut Store,
+        kind: BgKind,
+        schedule: bool,
+        in_exec: bool,
+    ) -> Result<BgStart, PersistError> {
+        let running = self.compaction_running();
+        if running && self.state.lock().bg_kind == kind {
+            return Ok(BgStart::SameRunning);
+        }
+        if running || in_exec {
+            if !schedule && !in_exec {
+                return Ok(BgStart::OtherRunning);
+            }
+            let mut st = self.state.lock();
+            match kind {
+                BgKind::Save => st.scheduled_save = true,
+                BgKind::Rewrite => {
+                    st.scheduled_rewrite = true;
+                    st.report.rewrite_failures_in_a_row = 0;
+                }
+            }
+            drop(st);
+            self.attention.store(true, Ordering::Release);
+            return Ok(BgStart::Scheduled);
+        }
+        self.start_background(store, kind)?;
+        Ok(BgStart::Started)
     }
 
     /// Error of the last failed background compaction, if any.
@@ -203,8 +340,8 @@ impl Handle {
 
     /// Hands the batch's effects to the log (see [`Durability::commit`]).
     pub fn commit(&self, store: &mut Store) -> Ticket {
-        if self.bg_done.load(Ordering::Acquire) {
-            self.reap_bg(false);
+        if self.attention.load(Ordering::Acquire) {
+            self.tend(store);
         }
         self.follow_config(store);
         let rng = store.rng.state();
@@ -251,11 +388,42 @@ impl Handle {
             .store(st.snapshot_seq.saturating_add(limit), Ordering::Relaxed);
     }
 
+    /// Reaps a finished compaction and starts a scheduled one once none runs (both done by
+    /// Redis's serverCron; here by the next commit, and the server's timer commits every
+    /// tick). A scheduled rewrite goes first, as in Redis.
+    fn tend(&self, store: &mut Store) {
+        self.attention.store(false, Ordering::Release);
+        self.reap_bg(false);
+        if self.bg_running.load(Ordering::Acquire) {
+            // The thread raises the flag again when it ends.
+            return;
+        }
+        let next = {
+            let mut st = self.state.lock();
+            if std::mem::take(&mut st.scheduled_rewrite) {
+                Some(BgKind::Rewrite)
+            } else if std::mem::take(&mut st.scheduled_save) {
+                Some(BgKind::Save)
+            } else {
+                None
+            }
+        };
+        if let Some(kind) = next {
+            // A failure is recorded as the kind's last status; the next one is tried after
+            // this one ends.
+            let _ = self.start_background(store, kind);
+            let st = self.state.lock();
+            if st.scheduled_rewrite || st.scheduled_save {
+                self.attention.store(true, Ordering::Release);
+            }
+        }
+    }
+
     fn maybe_auto_compact(&self, store: &mut Store) {
         if self.bg_running.load(Ordering::Acquire) || self.log.failure().is_some() {
             return;
         }
-        if let Err(e) = self.start_background(store) {
+        if let Err(e) = self.start_background(store, BgKind::Rewrite) {
             let msg = e.short();
             self.state.lock().last_bg_error = Some(msg);
             // Back off: try again after the log has grown by the same margin once more.
@@ -281,6 +449,7 @@ impl Handle {
             .join()
             .unwrap_or_else(|_| Err(PersistError::Other("compaction thread panicked".into())));
         let mut st = self.state.lock();
+        let ok = r.is_ok();
         match r {
             Ok((gen, bytes, seq)) => {
                 st.snapshot_gen = gen;
@@ -291,8 +460,28 @@ impl Handle {
             }
             Err(e) => st.last_bg_error = Some(e.short()),
         }
+        let secs = st.bg_started.elapsed().as_secs() as i64;
+        let kind = st.bg_kind;
+        let report = &mut st.report;
+        match kind {
+            BgKind::Save => {
+                report.last_save_ok = ok;
+                report.last_save_secs = secs;
+            }
+            BgKind::Rewrite => {
+                report.last_rewrite_ok = ok;
+                report.last_rewrite_secs = secs;
+                report.rewrite_failures_in_a_row = if ok {
+                    0
+                } else {
+                    report.rewrite_failures_in_a_row + 1
+                };
+            }
+        }
+        if st.scheduled_save || st.scheduled_rewrite {
+            self.attention.store(true, Ordering::Release);
+        }
         drop(st);
-        self.bg_done.store(false, Ordering::Release);
         self.bg_running.store(false, Ordering::Release);
         self.rearm_auto();
     }
@@ -306,18 +495,44 @@ impl Handle {
         }
     }
 
-    /// BGSAVE / BGREWRITEAOF / automatic compaction: rotates the log and writes a snapshot
-    /// of a copy of the keyspace on a background thread. Errors with `Busy` if one runs.
-    pub fn start_background(&self, store: &mut Store) -> Result<(), PersistError> {
-        if self.bg_done.load(Ordering::Acquire) {
+    /// A compaction of `kind`: rotates the log and writes a snapshot of a copy of the
+    /// keyspace on a background thread. Errors with `busy` if one runs.
+    pub fn start_background(&self, store: &mut Store, kind: BgKind) -> Result<(), PersistError> {
+        self.start_background_with(store, kind, None)
+    }
+
+    fn start_background_with(
+        &self,
+        store: &mut Store,
+        kind: BgKind,
+        dbs: Option<Vec<Db>>,
+    ) -> Result<(), PersistError> {
+        if self.bg_running.load(Ordering::Acquire) {
             self.reap_bg(false);
         }
         if self.bg_running.swap(true, Ordering::AcqRel) {
             return Err(PersistError::Other("busy".into()));
         }
-        let r = self.start_background_inner(store, None);
+        {
+            let mut st = self.state.lock();
+            st.bg_kind = kind;
+            st.bg_started = Instant::now();
+            match kind {
+                BgKind::Save => st.report.saves += 1,
+                BgKind::Rewrite => st.report.rewrites += 1,
+            }
+        }
+        let r = self.start_background_inner(store, dbs);
         if r.is_err() {
             self.bg_running.store(false, Ordering::Release);
+            let mut st = self.state.lock();
+            match kind {
+                BgKind::Save => st.report.last_save_ok = false,
+                BgKind::Rewrite => {
+                    st.report.last_rewrite_ok = false;
+                    st.report.rewrite_failures_in_a_row += 1;
+                }
+            }
         }
         r
     }
@@ -330,17 +545,7 @@ impl Handle {
         store: &mut Store,
         dbs: Vec<Db>,
     ) -> Result<(), PersistError> {
-        if self.bg_done.load(Ordering::Acquire) {
-            self.reap_bg(false);
-        }
-        if self.bg_running.swap(true, Ordering::AcqRel) {
-            return Err(PersistError::Other("busy".into()));
-        }
-        let r = self.start_background_inner(store, Some(dbs));
-        if r.is_err() {
-            self.bg_running.store(false, Ordering::Release);
-        }
-        r
+        self.start_background_with(store, BgKind::Rewrite, Some(dbs))
     }
 
     fn start_background_inner(
@@ -356,7 +561,7 @@ impl Handle {
         let rng = store.rng.state();
         let recorded = self.log.last_time_ms.load(Ordering::Relaxed);
         let dir = self.dir.clone();
-        let done = self.bg_done.clone();
+        let done = self.attention.clone();
         let t = std::thread::Builder::new()
             .name("emu-compact".into())
             .spawn(move || {
@@ -373,29 +578,34 @@ impl Handle {
 
     /// SAVE: a foreground compaction of the store as it is (call under the store lock).
     pub fn save(&self, store: &mut Store) -> Result<(), PersistError> {
-        if self.bg_running.load(Ordering::Acquire) {
+        if self.compaction_running() {
             return Err(PersistError::Other("busy".into()));
         }
         self.flush_effects(store);
-        let next = self.log.generation() + 1;
-        let seq = self.log.rotate(next)?;
-        let recorded = self.log.last_time_ms.load(Ordering::Relaxed);
-        let bytes = snapshot::write(
-            &self.dir,
-            next,
-            &store.dbs,
-            store.libraries.all(),
-            store.rng.state(),
-            recorded,
-        )?;
-        retire_before(&self.dir, next)?;
-        {
-            let mut st = self.state.lock();
-            st.snapshot_gen = next;
-            st.snapshot_bytes = bytes;
-            st.snapshot_seq = seq;
-            st.last_save = unix_secs();
-        }
+        self.state.lock().report.saves += 1;
+        let written = (|| {
+            let next = self.log.generation() + 1;
+            let seq = self.log.rotate(next)?;
+            let recorded = self.log.last_time_ms.load(Ordering::Relaxed);
+            let bytes = snapshot::write(
+                &self.dir,
+                next,
+                &store.dbs,
+                store.libraries.all(),
+                store.rng.state(),
+                recorded,
+            )?;
+            retire_before(&self.dir, next)?;
+            Ok((next, bytes, seq))
+        })();
+        let mut st = self.state.lock();
+        st.report.last_save_ok = written.is_ok();
+        let (next, bytes, seq) = written?;
+        st.snapshot_gen = next;
+        st.snapshot_bytes = bytes;
+        st.snapshot_seq = seq;
+        st.last_save = unix_secs();
+        drop(st);
         self.rearm_auto();
         Ok(())
     }

@@ -605,7 +605,7 @@ impl Link<'_> {
             }
             let r = match copy {
                 Some(dbs) if dbs.len() == s.dbs.len() => h.start_background_from(s, dbs),
-                _ => h.start_background(s),
+                _ => h.start_background(s, crate::persist::handle::BgKind::Rewrite),
             };
             if let Err(e) = r {
                 eprintln!("emu: snapshot after the full resync failed: {e}");

@@ -372,6 +372,86 @@ mod binary {
         }
     }
 
+    /// BGSAVE [SCHEDULE], BGREWRITEAOF and SAVE on a server with a data directory answer
+    /// as Redis's (which tells its RDB child from its AOF child: emu's one compaction is
+    /// started as either), both scheduled inside EXEC and run afterwards, and INFO
+    /// persistence counts them (`rdb_saves`, `aof_rewrites`) and reports them in progress
+    /// until they end — a client polling `rdb_bgsave_in_progress` before its next BGSAVE
+    /// (redis-py's test suite does) is never told one is still running.
+    #[test]
+    fn background_saves_are_reported_and_scheduled_as_redis() {
+        let Some(real) = crate::server_util::start_real_redis("BGSAVE conformance") else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("data");
+        let (mut child, port) = spawn(&["--port", "0", "--dir", d.to_str().unwrap()]);
+        let field = |c: &mut Raw, name: &str| -> String {
+            let info = String::from_utf8(c.cmds("INFO persistence")).unwrap();
+            info.lines()
+                .find_map(|l| l.strip_prefix(&format!("{name}:")))
+                .unwrap_or_else(|| panic!("no {name} in {info}"))
+                .to_string()
+        };
+        let idle = |c: &mut Raw| {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while [
+                "rdb_bgsave_in_progress",
+                "aof_rewrite_in_progress",
+                "aof_rewrite_scheduled",
+            ]
+            .iter()
+            .any(|f| field(c, f) != "0")
+            {
+                assert!(Instant::now() < deadline, "a background save never ended");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        };
+        let run = |c: &mut Raw| -> Vec<String> {
+            let mut out = Vec::new();
+            let mut say = |c: &mut Raw, cmd: &str| {
+                let r = String::from_utf8_lossy(&c.cmds(cmd)).into_owned();
+                out.push(format!("{cmd} -> {r}"));
+            };
+            say(c, "SET k v");
+            say(c, "BGSAVE");
+            idle(c);
+            say(c, "BGSAVE SCHEDULE");
+            idle(c);
+            say(c, "BGSAVE NOW");
+            say(c, "MULTI");
+            say(c, "BGSAVE");
+            say(c, "BGREWRITEAOF");
+            say(c, "EXEC");
+            idle(c);
+            say(c, "SAVE");
+            for f in [
+                "rdb_saves",
+                "aof_rewrites",
+                "rdb_last_bgsave_status",
+                "aof_last_bgrewrite_status",
+                "aof_rewrites_consecutive_failures",
+                "rdb_current_bgsave_time_sec",
+                "aof_current_rewrite_time_sec",
+            ] {
+                out.push(format!("{f}:{}", field(c, f)));
+            }
+            // The durations of the last ones: whole seconds, not -1 any more.
+            for f in ["rdb_last_bgsave_time_sec", "aof_last_rewrite_time_sec"] {
+                let secs: i64 = field(c, f).parse().unwrap();
+                out.push(format!("{f} >= 0: {}", secs >= 0));
+            }
+            out
+        };
+        let want = run(&mut Raw::connect(real.addr));
+        let got = run(&mut Raw::connect(([127, 0, 0, 1], port).into()));
+        assert_eq!(got, want);
+        let mut c = Raw::connect(([127, 0, 0, 1], port).into());
+        c.send(b"SHUTDOWN NOSAVE\r\n");
+        assert!(c.closed());
+        assert!(exit_status(&mut child).success());
+    }
+
     #[test]
     fn shutdown_save_without_dir_exits_zero() {
         let (mut child, port) = spawn(&["--port", "0"]);
