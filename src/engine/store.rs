@@ -385,7 +385,7 @@ impl Store {
     /// The error a write command gets now, if any: MISCONF after a failed write or fsync,
     /// else NOREPLICAS while fewer than `min-replicas-to-write` replicas acknowledged
     /// within `min-replicas-max-lag` seconds (Redis `checkGoodReplicasStatus`; both
-    /// settings non-zero). Redis checks them in this order in `processCommand`, and both
+    /// settings non-zero, and not on a replica). Redis checks them in this order in `processCommand`, and both
     /// where a script's write command is checked.
     #[inline]
     pub fn deny_writes(&self) -> Option<crate::error::Error> {
@@ -396,7 +396,13 @@ impl Store {
             self.config.min_replicas_to_write,
             self.config.min_replicas_max_lag,
         );
-        if need > 0 && lag > 0 && (self.repl.good_replicas(lag as u64) as i64) < need {
+        // A replica never checks (Redis `checkGoodReplicasStatus` with `masterhost` set):
+        // its writes come from its master.
+        if need > 0
+            && lag > 0
+            && self.repl.follow.is_none()
+            && (self.repl.good_replicas(lag as u64) as i64) < need
+        {
             return Some(crate::engine::repl::noreplicas_error());
         }
         None

@@ -125,6 +125,34 @@ fn min_replicas_refuse_writes_as_redis_does() {
     });
 }
 
+/// A replica never refuses writes for `min-replicas-to-write` (Redis
+/// `checkGoodReplicasStatus` skips the check when `masterhost` is set): its master's stream
+/// and, with `replica-read-only no`, its own clients write whatever its replica count.
+#[test]
+fn min_replicas_do_not_apply_on_a_replica() {
+    on_both("the min-replicas-on-a-replica test", |addr, _who| {
+        let mut c = Raw::connect(addr);
+        let mut out = Vec::new();
+        let dead = super::server_util::free_port().to_string();
+        for line in [
+            &[&b"CONFIG"[..], b"SET", b"min-replicas-to-write", b"1"][..],
+            &[b"CONFIG", b"SET", b"min-replicas-max-lag", b"10"],
+            &[b"SET", b"k", b"master"],
+            &[b"REPLICAOF", b"127.0.0.1", dead.as_bytes()],
+            &[b"SET", b"k", b"v"],
+            &[b"CONFIG", b"SET", b"replica-read-only", b"no"],
+            &[b"SET", b"k", b"replica"],
+            &[b"GET", b"k"],
+            &[b"REPLICAOF", b"NO", b"ONE"],
+            &[b"SET", b"k", b"master again"],
+            &[b"CONFIG", b"SET", b"min-replicas-to-write", b"0"],
+        ] {
+            out.push(text(&c.cmd(line)));
+        }
+        out
+    });
+}
+
 #[test]
 fn repl_timeout_drops_a_silent_replica() {
     on_both("the repl-timeout test", |addr, who| {
