@@ -271,9 +271,13 @@ fn section(
             f("current_fork_perc", &"0.00");
             f("current_save_keys_processed", &0);
             f("current_save_keys_total", &0);
-            f("rdb_changes_since_last_save", &store.dirty);
             // Compactions (emu's one kind is Redis's BGSAVE and BGREWRITEAOF both).
-            let bg = match crate::persist::handle_of(store) {
+            let handle = crate::persist::handle_of(store);
+            let changes = handle
+                .as_ref()
+                .map_or(store.dirty, |h| h.changes_since_save(store.dirty));
+            f("rdb_changes_since_last_save", &changes);
+            let bg = match handle {
                 Some(h) => h.bg_report(),
                 None => crate::persist::handle::BgReport {
                     saves: link.map_or(0, |l| l.server.memory_saves.load(Ordering::Relaxed)),

@@ -172,9 +172,10 @@ pub static TABLE: &[ConfigSpec] = &[
         100,
         "10"
     ),
-    // Stored only: emu has no RDB snapshots on a timer (its persistence is the log of
-    // `Redis::open`). Default empty, as redis-server run without a config file and with
-    // `--save ''`, not Redis's "3600 1 300 100 60 10000".
+    // Honoured with a data directory: a reached save point starts a background save (a
+    // compaction: snapshot and fresh log) as Redis's serverCron does (`persist::handle`).
+    // Stored only without one (emu writes no dump.rdb). Default empty, as redis-server run
+    // without a config file and with `--save ''`, not Redis's "3600 1 300 100 60 10000".
     ConfigSpec::new("save", "", Kind::Save),
     // Stored only: the log is turned on by opening a data directory, not by this.
     boolean!("appendonly", appendonly, "no"),
@@ -424,6 +425,8 @@ pub static TABLE: &[ConfigSpec] = &[
         "no"
     ),
     boolean!("rdbchecksum", rdbchecksum, "yes").immutable(),
+    // Honoured with save points and a data directory: writes get MISCONF while the last
+    // save failed (`Store::deny_writes`).
     boolean!(
         "stop-writes-on-bgsave-error",
         stop_writes_on_bgsave_error,

@@ -113,6 +113,10 @@ impl Store {
         }
         // Expired and evicted keys' BCAST invalidations (beforeSleep).
         self.tracking_broadcast();
+        // Save points and scheduled compactions of a persistent store.
+        if let Some(d) = self.durability().cloned() {
+            d.cron(self);
+        }
     }
 
     /// Redis's slow `activeExpireCycle`: reclaims expired keys for at most

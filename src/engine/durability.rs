@@ -21,6 +21,16 @@ pub trait Durability: Send + Sync + std::fmt::Debug {
     /// Unix seconds of the last successful save (LASTSAVE, INFO persistence).
     fn last_save(&self) -> u64;
 
+    /// The store's timer tick (Redis's serverCron): save points (`save`), compactions
+    /// scheduled behind a running one.
+    fn cron(&self, _store: &mut Store) {}
+
+    /// True while the last save failed: with save points and `stop-writes-on-bgsave-error`
+    /// writes are refused ([`Store::deny_writes`]).
+    fn save_failed(&self) -> bool {
+        false
+    }
+
     /// The concrete type, for the persistence commands and `Redis::persistence`.
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }

@@ -382,15 +382,25 @@ impl Store {
         }
     }
 
-    /// The error a write command gets now, if any: MISCONF after a failed write or fsync,
-    /// else NOREPLICAS while fewer than `min-replicas-to-write` replicas acknowledged
-    /// within `min-replicas-max-lag` seconds (Redis `checkGoodReplicasStatus`; both
-    /// settings non-zero, and not on a replica). Redis checks them in this order in `processCommand`, and both
-    /// where a script's write command is checked.
+    /// The error a write command gets now, if any: MISCONF after a failed save (with save
+    /// points and `stop-writes-on-bgsave-error`) or a failed log write or fsync, else
+    /// NOREPLICAS while fewer than `min-replicas-to-write` replicas acknowledged within
+    /// `min-replicas-max-lag` seconds (Redis `checkGoodReplicasStatus`; both settings
+    /// non-zero, and not on a replica). Redis checks them in this order in
+    /// `processCommand`, and both where a script's write command is checked.
     #[inline]
     pub fn deny_writes(&self) -> Option<crate::error::Error> {
-        if let Some(e) = self.durability.as_ref().and_then(|d| d.deny_writes()) {
-            return Some(e);
+        if let Some(d) = self.durability.as_ref() {
+            // Redis `writeCommandsDeniedByDiskError`: a failed save first, then the log.
+            if !self.config.save.is_empty()
+                && self.config.stop_writes_on_bgsave_error
+                && d.save_failed()
+            {
+                return Some(crate::persist::bgsave_misconf());
+            }
+            if let Some(e) = d.deny_writes() {
+                return Some(e);
+            }
         }
         let (need, lag) = (
             self.config.min_replicas_to_write,

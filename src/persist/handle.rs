@@ -43,6 +43,16 @@ struct State {
     scheduled_rewrite: bool,
     /// INFO persistence's counters and outcomes.
     report: BgReport,
+    /// `rdb_changes_since_last_save` is the store's `dirty` counter minus this: its value
+    /// at the start of the last successful save (Redis subtracts `dirty_before_bgsave`).
+    dirty_base: u64,
+    /// `dirty` when the running compaction started.
+    bg_dirty: u64,
+    /// Unix seconds of the last save attempt (a failed one is retried by the save points
+    /// after 5 s, Redis's `CONFIG_BGSAVE_RETRY_DELAY`) and of the open (the save points'
+    /// clock before the first save, as Redis's `lastsave` starts at startup).
+    last_try: u64,
+    opened: u64,
 }
 
 /// What a compaction is started as. emu's one compaction (a snapshot and a fresh log) is
@@ -125,6 +135,9 @@ pub struct Handle {
     bg_running: AtomicBool,
     /// RNG state as of the last appended record.
     rng_logged: AtomicU64,
+    /// The last save failed (SAVE, BGSAVE, a save point): read by every write command under
+    /// `stop-writes-on-bgsave-error`, so kept outside the state's lock.
+    save_failed: AtomicBool,
     /// Set when the compaction thread ends or a compaction is scheduled: the next commit
     /// reaps the thread and starts what was scheduled ([`Handle::tend`]).
     attention: Arc<AtomicBool>,
@@ -186,9 +199,14 @@ impl Handle {
                 scheduled_save: false,
                 scheduled_rewrite: false,
                 report: BgReport::default(),
+                dirty_base: 0,
+                bg_dirty: 0,
+                last_try: 0,
+                opened: unix_secs(),
             }),
             rng_logged: AtomicU64::new(p.rng_state),
             bg_running: AtomicBool::new(false),
+            save_failed: AtomicBool::new(false),
             attention: Arc::new(AtomicBool::new(false)),
             auto_at: AtomicU64::new(0),
             ticker: Mutex::new(None),
@@ -266,12 +284,56 @@ impl Handle {
         self.state.lock().last_save
     }
 
-    /// True while a background compaction runs (a finished one is reaped first).
+    /// True while a background compaction runs. A finished one is reaped first, unless
+    /// another is scheduled behind it: then the next commit or timer tick reaps it and
+    /// starts that one together ([`Handle::tend`]), so no one sees neither running, as in
+    /// Redis's serverCron.
     pub fn compaction_running(&self) -> bool {
         if self.bg_running.load(Ordering::Acquire) {
-            self.reap_bg(false);
+            let scheduled = {
+                let st = self.state.lock();
+                st.scheduled_save || st.scheduled_rewrite
+            };
+            if !scheduled {
+                self.reap_bg(false);
+            }
         }
         self.bg_running.load(Ordering::Acquire)
+    }
+
+    /// INFO's `rdb_changes_since_last_save`, given the store's `dirty` counter.
+    pub fn changes_since_save(&self, dirty: u64) -> u64 {
+        dirty.saturating_sub(self.state.lock().dirty_base)
+    }
+
+    /// Redis serverCron's persistence part: reaps a finished compaction, starts a scheduled
+    /// one, else a save whose `save <seconds> <changes>` point is reached (at least that many
+    /// changes and more than that many seconds since the last save; after a failed save,
+    /// not before 5 s).
+    fn cron_tick(&self, store: &mut Store) {
+        if self.attention.load(Ordering::Acquire) {
+            self.tend(store);
+        }
+        if store.config.save.is_empty() || self.compaction_running() {
+            return;
+        }
+        let now = unix_secs();
+        let due = {
+            let st = self.state.lock();
+            let changes = store.dirty.saturating_sub(st.dirty_base) as i64;
+            let since = now.saturating_sub(st.last_save.max(st.opened)) as i64;
+            let may_try = st.report.last_save_ok || now.saturating_sub(st.last_try) > 5;
+            may_try
+                && store
+                    .config
+                    .save
+                    .iter()
+                    .any(|p| changes >= i64::from(p.changes) && since > p.seconds)
+        };
+        if due {
+            // A failure is the save's status (INFO, MISCONF under stop-writes-on-bgsave-error).
+            let _ = self.start_background(store, BgKind::Save);
+        }
     }
 
     /// INFO persistence's compaction figures.
@@ -455,10 +517,18 @@ impl Handle {
                 st.snapshot_gen = gen;
                 st.snapshot_bytes = bytes;
                 st.snapshot_seq = seq;
-                st.last_save = unix_secs();
                 st.last_bg_error = None;
+                // As Redis: an RDB save moves LASTSAVE and the changes counter, an AOF
+                // rewrite neither.
+                if st.bg_kind == BgKind::Save {
+                    st.last_save = unix_secs();
+                    st.dirty_base = st.bg_dirty;
+                }
             }
             Err(e) => st.last_bg_error = Some(e.short()),
+        }
+        if st.bg_kind == BgKind::Save {
+            self.save_failed.store(!ok, Ordering::Relaxed);
         }
         let secs = st.bg_started.elapsed().as_secs() as i64;
         let kind = st.bg_kind;
@@ -517,8 +587,12 @@ impl Handle {
             let mut st = self.state.lock();
             st.bg_kind = kind;
             st.bg_started = Instant::now();
+            st.bg_dirty = store.dirty;
             match kind {
-                BgKind::Save => st.report.saves += 1,
+                BgKind::Save => {
+                    st.report.saves += 1;
+                    st.last_try = unix_secs();
+                }
                 BgKind::Rewrite => st.report.rewrites += 1,
             }
         }
@@ -527,7 +601,10 @@ impl Handle {
             self.bg_running.store(false, Ordering::Release);
             let mut st = self.state.lock();
             match kind {
-                BgKind::Save => st.report.last_save_ok = false,
+                BgKind::Save => {
+                    st.report.last_save_ok = false;
+                    self.save_failed.store(true, Ordering::Relaxed);
+                }
                 BgKind::Rewrite => {
                     st.report.last_rewrite_ok = false;
                     st.report.rewrite_failures_in_a_row += 1;
@@ -582,7 +659,11 @@ impl Handle {
             return Err(PersistError::Other("busy".into()));
         }
         self.flush_effects(store);
-        self.state.lock().report.saves += 1;
+        {
+            let mut st = self.state.lock();
+            st.report.saves += 1;
+            st.last_try = unix_secs();
+        }
         let written = (|| {
             let next = self.log.generation() + 1;
             let seq = self.log.rotate(next)?;
@@ -600,7 +681,9 @@ impl Handle {
         })();
         let mut st = self.state.lock();
         st.report.last_save_ok = written.is_ok();
+        self.save_failed.store(written.is_err(), Ordering::Relaxed);
         let (next, bytes, seq) = written?;
+        st.dirty_base = store.dirty;
         st.snapshot_gen = next;
         st.snapshot_bytes = bytes;
         st.snapshot_seq = seq;
@@ -682,6 +765,14 @@ impl Durability for Handle {
 
     fn last_save(&self) -> u64 {
         Handle::last_save(self)
+    }
+
+    fn cron(&self, store: &mut Store) {
+        self.cron_tick(store)
+    }
+
+    fn save_failed(&self) -> bool {
+        self.save_failed.load(Ordering::Relaxed)
     }
 
     fn as_any(self: Arc<Self>) -> Arc<dyn std::any::Any + Send + Sync> {

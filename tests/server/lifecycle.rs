@@ -393,16 +393,19 @@ mod binary {
                 .unwrap_or_else(|| panic!("no {name} in {info}"))
                 .to_string()
         };
+        // All three from one INFO: between two, a scheduled save may start.
         let idle = |c: &mut Raw| {
             let deadline = Instant::now() + Duration::from_secs(20);
-            while [
-                "rdb_bgsave_in_progress",
-                "aof_rewrite_in_progress",
-                "aof_rewrite_scheduled",
-            ]
-            .iter()
-            .any(|f| field(c, f) != "0")
-            {
+            while {
+                let info = String::from_utf8(c.cmds("INFO persistence")).unwrap();
+                [
+                    "rdb_bgsave_in_progress",
+                    "aof_rewrite_in_progress",
+                    "aof_rewrite_scheduled",
+                ]
+                .iter()
+                .any(|f| !info.contains(&format!("\r\n{f}:0\r\n")))
+            } {
                 assert!(Instant::now() < deadline, "a background save never ended");
                 std::thread::sleep(Duration::from_millis(10));
             }
@@ -426,6 +429,7 @@ mod binary {
             idle(c);
             say(c, "SAVE");
             for f in [
+                "rdb_changes_since_last_save",
                 "rdb_saves",
                 "aof_rewrites",
                 "rdb_last_bgsave_status",
