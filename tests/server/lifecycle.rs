@@ -281,7 +281,17 @@ mod binary {
 
     use crate::server_util::Raw;
 
-    fn spawn(args: &[&str]) -> (std::process::Child, u16) {
+    /// A spawned `emu serve`, killed when dropped (a failing test leaves no server behind).
+    struct Served(std::process::Child);
+
+    impl Drop for Served {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn spawn(args: &[&str]) -> (Served, u16) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_emu"))
             .arg("serve")
             .args(args)
@@ -305,13 +315,13 @@ mod binary {
             let _ = reader.read_to_string(&mut rest);
         });
         assert!(port > 0, "emu serve printed no address");
-        (child, port)
+        (Served(child), port)
     }
 
-    fn exit_status(child: &mut std::process::Child) -> std::process::ExitStatus {
+    fn exit_status(child: &mut Served) -> std::process::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Some(s) = child.try_wait().unwrap() {
+            if let Some(s) = child.0.try_wait().unwrap() {
                 return s;
             }
             assert!(Instant::now() < deadline, "emu did not exit after SHUTDOWN");
@@ -488,7 +498,7 @@ mod binary {
             ),
         )
         .unwrap();
-        let (mut child, port) = spawn(&[
+        let (child, port) = spawn(&[
             conf.to_str().unwrap(),
             "--port",
             "0",
@@ -518,8 +528,7 @@ mod binary {
         let reply =
             String::from_utf8_lossy(&c.cmds("CONFIG GET client-output-buffer-limit")).into_owned();
         assert!(reply.contains("pubsub 1048576 524288 30"), "{reply}");
-        let _ = child.kill();
-        let _ = child.wait();
+        drop(child);
 
         for (args, says) in [
             (
