@@ -149,6 +149,12 @@ impl Registry {
         self.needs_auth = d.is_none_or(|u| !u.nopass() || !u.enabled());
     }
 
+    /// True while `default` has no password (`nopass`): with `protected-mode yes` the
+    /// server then accepts only loopback connections.
+    pub fn default_nopass(&self) -> bool {
+        self.users.get(DEFAULT).is_some_and(|u| u.nopass())
+    }
+
     /// True while `default` may run every command on every key and channel: its sessions
     /// skip the check.
     #[inline]

@@ -83,6 +83,11 @@ pub struct ServerState {
     /// `maxclients` as last read from the store's configuration (at each accept; kept for
     /// when the store is busy).
     pub maxclients: std::sync::atomic::AtomicUsize,
+    /// `protected-mode yes` while `default` has no password: connections from other than
+    /// the loopback addresses are refused (read at each accept, like `maxclients`).
+    pub protected: std::sync::atomic::AtomicBool,
+    /// `tcp-keepalive` seconds (0: off), applied to each accepted TCP connection.
+    pub tcp_keepalive: std::sync::atomic::AtomicI64,
     /// A random-looking run id, fixed for the server's life.
     pub run_id: String,
     /// The replication id (INFO `master_replid`): the run id until DEBUG CHANGE-REPL-ID.
@@ -194,6 +199,8 @@ impl ServerState {
             clients: Mutex::new(BTreeMap::new()),
             stats: Stats::default(),
             maxclients: std::sync::atomic::AtomicUsize::new(10000),
+            protected: std::sync::atomic::AtomicBool::new(true),
+            tcp_keepalive: std::sync::atomic::AtomicI64::new(300),
             repl_id: Mutex::new(run_id.clone()),
             run_id,
             recent: RecentPeaks::default(),

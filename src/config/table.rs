@@ -289,7 +289,8 @@ pub static TABLE: &[ConfigSpec] = &[
     text!("unixsocket", unixsocket, "").immutable(),
     // `emu serve` refuses a connection past it (read at each accept).
     uint!("maxclients", maxclients, 1, u32::MAX, "10000"),
-    // Stored only.
+    // Honoured by `emu serve`: keepalive probes of each accepted TCP connection (Redis's
+    // `anetKeepAlive`), read at each accept.
     int!("tcp-keepalive", tcp_keepalive, 0, INT_MAX, "300"),
     // Honoured: the listen backlog of the TCP listener (set at startup, as in Redis; the
     // kernel caps it at net.core.somaxconn).
@@ -383,7 +384,8 @@ pub static TABLE: &[ConfigSpec] = &[
         LONG_MAX,
         "1000000"
     ),
-    // Stored only: the server accepts whoever can reach its bind address.
+    // Honoured by `emu serve`: while `default` has no password, connections from other than
+    // 127.0.0.1 / ::1 get Redis's -DENIED and are closed (read at each accept).
     boolean!("protected-mode", protected_mode, "yes"),
     // Honoured (startup only, `emu serve --enable-protected-configs`): who may CONFIG SET
     // `dir` and `dbfilename`.

@@ -419,6 +419,18 @@ async fn accept_tcp(
             }
         };
         let _ = sock.set_nodelay(true);
+        refresh_accept_policy(&redis, &state);
+        let keepalive = state
+            .tcp_keepalive
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if keepalive > 0 {
+            set_keepalive(&sock, keepalive);
+        }
+        // Redis `islocalClient`: exactly 127.0.0.1 or ::1.
+        let local = match peer.ip() {
+            std::net::IpAddr::V4(ip) => ip == std::net::Ipv4Addr::LOCALHOST,
+            std::net::IpAddr::V6(ip) => ip == std::net::Ipv6Addr::LOCALHOST,
+        };
         let laddr = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
         #[cfg(unix)]
         let fd = {
@@ -432,7 +444,7 @@ async fn accept_tcp(
             peer.to_string(),
             laddr,
             fd,
-            false,
+            Origin::Tcp { local },
             redis.clone(),
             state.clone(),
         );
@@ -462,16 +474,69 @@ async fn accept_unix(
             continue;
         };
         let fd = sock.as_raw_fd() as i64;
+        refresh_accept_policy(&redis, &state);
         spawn_conn(
             sock,
             format!("{path}:0"),
             path.clone(),
             fd,
-            true,
+            Origin::Unix,
             redis.clone(),
             state.clone(),
         );
     }
+}
+
+/// Where an accepted connection comes from.
+#[derive(Clone, Copy)]
+enum Origin {
+    /// A TCP peer; `local`: from 127.0.0.1 or ::1.
+    Tcp {
+        local: bool,
+    },
+    Unix,
+}
+
+/// Redis's reply to a non-loopback connection in protected mode (`clientAcceptHandler`).
+const DENIED: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is \
+    enabled and no password is set for the default user. In this mode connections are only \
+    accepted from the loopback interface. If you want to connect from external computers to \
+    Redis you may adopt one of the following solutions: 1) Just disable protected mode \
+    sending the command 'CONFIG SET protected-mode no' from the loopback interface by \
+    connecting to Redis from the same host the server is running, however MAKE SURE Redis is \
+    not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change \
+    permanent. 2) Alternatively you can just disable the protected mode by editing the Redis \
+    configuration file, and setting the protected mode option to 'no', and then restarting \
+    the server. 3) If you started the server manually just for testing, restart it with the \
+    '--protected-mode no' option. 4) Setup a an authentication password for the default \
+    user. NOTE: You only need to do one of the above things in order for the server to start \
+    accepting connections from the outside.\r\n";
+
+/// Reads `maxclients`, `protected-mode` (with whether `default` has a password) and
+/// `tcp-keepalive` for the connection being accepted: CONFIG SET takes effect for the next
+/// connection, as in Redis; the last values read serve while the store is busy.
+fn refresh_accept_policy(redis: &Redis, state: &ServerState) {
+    use std::sync::atomic::Ordering::Relaxed;
+    if let Some(s) = redis.shared_store().try_lock() {
+        state
+            .maxclients
+            .store(s.config.maxclients as usize, Relaxed);
+        state
+            .protected
+            .store(s.config.protected_mode && s.acl.default_nopass(), Relaxed);
+        state.tcp_keepalive.store(s.config.tcp_keepalive, Relaxed);
+    }
+}
+
+/// Redis `anetKeepAlive`: probes after `secs` idle seconds, every `secs / 3`, 3 of them.
+fn set_keepalive(sock: &tokio::net::TcpStream, secs: i64) {
+    let idle = std::time::Duration::from_secs(secs as u64);
+    let keepalive = socket2::TcpKeepalive::new().with_time(idle);
+    #[cfg(any(target_os = "linux", target_os = "macos", target_os = "freebsd"))]
+    let keepalive = keepalive
+        .with_interval((idle / 3).max(std::time::Duration::from_secs(1)))
+        .with_retries(3);
+    let _ = socket2::SockRef::from(sock).set_tcp_keepalive(&keepalive);
 }
 
 fn spawn_conn<S>(
@@ -479,12 +544,14 @@ fn spawn_conn<S>(
     addr: String,
     laddr: String,
     fd: i64,
-    unix: bool,
+    origin: Origin,
     redis: Redis,
     state: Arc<ServerState>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    use std::sync::atomic::Ordering::Relaxed;
+    let unix = matches!(origin, Origin::Unix);
     let id = next_client_id();
     let notify = Arc::new(Notify::new());
     let n2 = notify.clone();
@@ -496,17 +563,17 @@ fn spawn_conn<S>(
         unix,
         Box::new(move || n2.notify_one()),
     ));
-    // `maxclients` (CONFIG SET takes effect for the next connection, as in Redis).
-    let maxclients = match redis.shared_store().try_lock() {
-        Some(s) => {
-            let max = s.config.maxclients as usize;
-            state
-                .maxclients
-                .store(max, std::sync::atomic::Ordering::Relaxed);
-            max
+    if let Origin::Tcp { local } = origin {
+        if !local && state.protected.load(Relaxed) {
+            state.stats.rejected_connections.fetch_add(1, Relaxed);
+            tokio::spawn(async move {
+                let mut sock = sock;
+                let _ = sock.write_all(DENIED).await;
+            });
+            return;
         }
-        None => state.maxclients.load(std::sync::atomic::Ordering::Relaxed),
-    };
+    }
+    let maxclients = state.maxclients.load(Relaxed);
     if state.connected() >= maxclients {
         state
             .stats

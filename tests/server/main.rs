@@ -1,5 +1,6 @@
 //! The RESP server: one test binary, one topic per module.
 //!
+//! - `accept`: protected-mode and tcp-keepalive at accept, against redis-server;
 //! - `adapter`: redis-rs code against an embedded store through the in-process adapter;
 //! - `clients`: real clients (redis-cli, redis-benchmark, redis-py, redis-rs) and `emu serve`;
 //! - `lifecycle`: SHUTDOWN, ROLE, WAIT, LOLWUT, SENTINEL's own address, against redis-server;
@@ -14,6 +15,7 @@ mod common;
 #[path = "../server_util/mod.rs"]
 mod server_util;
 
+mod accept;
 mod adapter;
 mod client_eviction;
 mod clients;
