@@ -107,6 +107,7 @@ impl Store {
     pub fn cron_tick(&mut self) {
         if !self.cron_paused {
             self.active_expire_cycle();
+            self.expire_replica_writes();
             self.continue_evictions();
             // The table's limit (Redis serverCron → trackingLimitUsedSlots).
             self.tracking_limit_used_slots();
@@ -116,6 +117,51 @@ impl Store {
         // Save points and scheduled compactions of a persistent store.
         if let Some(d) = self.durability().cloned() {
             d.cron(self);
+        }
+    }
+
+    /// Redis `rememberSlaveKeyWithExpire`: on a writable replica, the keys of a client's
+    /// write (not its master's) that now have a TTL, for [`Store::expire_replica_writes`].
+    pub(crate) fn remember_replica_writes(
+        &mut self,
+        db: usize,
+        spec: &crate::engine::CommandSpec,
+        argv: &[&[u8]],
+    ) {
+        for i in spec.key_positions(argv) {
+            let d = &self.dbs[db];
+            let key = argv[i];
+            if d.dict
+                .find_slot(key)
+                .is_some_and(|s| d.dict.at(s).has_expire())
+            {
+                self.repl.replica_writes_with_ttl.insert((db, key.to_vec()));
+            }
+        }
+    }
+
+    /// Redis `expireSlaveKeys` (the replica's part of its databases cron): reclaims the
+    /// expired keys of [`Master::replica_writes_with_ttl`](crate::engine::repl::Master),
+    /// forgetting those that no longer exist or have no TTL. Not after DEBUG
+    /// SET-ACTIVE-EXPIRE 0, nor during a CLIENT PAUSE.
+    pub fn expire_replica_writes(&mut self) {
+        if self.repl.replica_writes_with_ttl.is_empty()
+            || !self.config.active_expire_enabled
+            || self.blocking.is_paused()
+            || self.repl.follow.is_none()
+        {
+            return;
+        }
+        let now = self.clock.now_ms();
+        for (db, key) in std::mem::take(&mut self.repl.replica_writes_with_ttl) {
+            let Some(d) = self.dbs.get(db) else { continue };
+            match d.dict.find_slot(&key).and_then(|s| d.dict.at(s).expire()) {
+                Some(at) if crate::keyspace::deadline_passed(at, now) => self.expire_key(db, &key),
+                Some(_) => {
+                    self.repl.replica_writes_with_ttl.insert((db, key));
+                }
+                None => {}
+            }
         }
     }
 

@@ -27,6 +27,9 @@ pub struct Ctx<'a> {
     /// Lookups count in INFO `keyspace_hits` / `keyspace_misses` (set by the dispatcher,
     /// see `dispatch::counts_keyspace_stats`: Redis counts its `lookupKeyRead` lookups).
     pub(crate) keyspace_stats: bool,
+    /// The command is a write (set by the dispatcher): on a writable replica its lookups
+    /// delete an expired key first, as Redis's `lookupKeyWrite` does.
+    pub(crate) writes: bool,
     /// Keys (argument address and length) already counted by this command: a handler that
     /// looks a key up twice counts it once, as Redis's single lookup does.
     stat_seen: [(usize, usize); 8],
@@ -58,6 +61,7 @@ impl<'a> Ctx<'a> {
             log_only: Vec::new(),
             no_touch: false,
             keyspace_stats: false,
+            writes: false,
             stat_seen: [(0, 0); 8],
             stat_seen_len: 0,
         }
@@ -98,14 +102,25 @@ impl<'a> Ctx<'a> {
             }
             return None;
         };
-        if self.store.is_expired(d.dict.at(i), self.now) {
+        // On a replica the master decides what has expired: its stream sees every key it
+        // has not deleted (Redis `expireIfNeeded` for the master client).
+        if self.store.is_expired(d.dict.at(i), self.now)
+            && self
+                .store
+                .repl
+                .follow
+                .as_ref()
+                .is_none_or(|f| f.client_id != self.session.id)
+        {
             if self.keyspace_stats && self.first_stat(key) {
                 self.store.keyspace_misses += 1;
             }
             // During a CLIENT PAUSE the key reads as expired but stays (Redis keeps the
             // dataset constant while paused); so on a replica, whose master sends the DEL
-            // (Redis `expireIfNeeded` with `masterhost` set).
-            if !self.store.blocking.is_paused() && self.store.repl.follow.is_none() {
+            // (Redis `expireIfNeeded` with `masterhost` set), except before a client's
+            // write there (a writable replica: Redis 7.0's EXPIRE_FORCE_DELETE_EXPIRED).
+            if !self.store.blocking.is_paused() && (self.store.repl.follow.is_none() || self.writes)
+            {
                 self.store.expire_key(db, key);
             }
             return None;

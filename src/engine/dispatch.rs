@@ -503,8 +503,18 @@ fn run(
             ctx.no_stats_for(dest);
         }
     }
+    ctx.writes = spec.has(flags::WRITE);
     let result = (spec.handler)(&mut ctx, argv);
     let (rewritten, log_only) = ctx.take_rewritten();
+    // A writable replica's own writes with a TTL expire there (its master never sends
+    // their DELs).
+    if spec.has(flags::WRITE) && store.dirty != dirty_before {
+        if let Some(f) = &store.repl.follow {
+            if f.client_id != session.id {
+                store.remember_replica_writes(db_before, spec, argv);
+            }
+        }
+    }
     // Client-side caching: remember the keys this read returned to the tracking client.
     if spec.has(flags::READONLY) {
         store.tracking_remember(spec, argv);

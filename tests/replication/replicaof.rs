@@ -724,6 +724,28 @@ fn master_commands_see_logically_expired_keys_on_a_replica() {
     assert_eq!(keys(&mut e), keys(&mut r), "KEYS *");
     // Still not deleted on either replica: the master decides.
     assert_eq!(text(&e.cmd(&[b"DBSIZE"])), ":4\r\n");
+    // A writable replica: a client's write deletes the expired key first (Redis 7.0's
+    // lookupKeyWrite), a read leaves it; keys its own clients give a TTL expire there.
+    let writable: [&[&[u8]]; 8] = [
+        &[b"CONFIG", b"SET", b"replica-read-only", b"no"],
+        &[b"INCR", b"gone"],
+        &[b"TTL", b"gone"],
+        &[b"GET", b"h"],
+        &[b"DBSIZE"],
+        &[b"SET", b"mine", b"1", b"PX", b"100"],
+        &[b"SET", b"mine2", b"1"],
+        &[b"PEXPIRE", b"mine2", b"100"],
+    ];
+    for p in writable {
+        assert_eq!(text(&e.cmd(p)), text(&r.cmd(p)), "{p:?}");
+    }
+    wait_for("the replicas' own keys to expire", || {
+        text(&r.cmd(&[b"DBSIZE"])) == ":4\r\n" && text(&e.cmd(&[b"DBSIZE"])) == ":4\r\n"
+    });
+    for c in [&mut r, &mut e] {
+        assert_eq!(text(&c.cmd(&[b"DEL", b"gone"])), ":1\r\n");
+        c.cmd(&[b"CONFIG", b"SET", b"replica-read-only", b"yes"]);
+    }
     // The master's lazy expiry sends the DELs.
     assert_eq!(text(&m.cmd(&[b"GET", b"gone"])), "$-1\r\n");
     assert_eq!(text(&m.cmd(&[b"GET", b"h"])), "$-1\r\n");
