@@ -272,14 +272,12 @@ fn section(
             f("current_save_keys_processed", &0);
             f("current_save_keys_total", &0);
             // Compactions (emu's one kind is Redis's BGSAVE and BGREWRITEAOF both).
-            let handle = crate::persist::handle_of(store);
-            let changes = handle
-                .as_ref()
-                .map_or(store.dirty, |h| h.changes_since_save(store.dirty));
+            let durable = store.durability();
+            let changes = durable.map_or(store.dirty, |d| d.changes_since_save(store.dirty));
             f("rdb_changes_since_last_save", &changes);
-            let bg = match handle {
-                Some(h) => h.bg_report(),
-                None => crate::persist::handle::BgReport {
+            let bg = match durable {
+                Some(d) => d.bg_report(),
+                None => crate::engine::BgReport {
                     saves: link.map_or(0, |l| l.server.memory_saves.load(Ordering::Relaxed)),
                     ..Default::default()
                 },

@@ -31,8 +31,74 @@ pub trait Durability: Send + Sync + std::fmt::Debug {
         false
     }
 
+    /// INFO persistence's compaction figures.
+    fn bg_report(&self) -> BgReport {
+        BgReport::default()
+    }
+
+    /// INFO's `rdb_changes_since_last_save`, given the store's `dirty` counter.
+    fn changes_since_save(&self, dirty: u64) -> u64 {
+        dirty
+    }
+
     /// The concrete type, for the persistence commands and `Redis::persistence`.
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
+
+/// Redis's MISCONF error for writes after a failed save (`stop-writes-on-bgsave-error`).
+pub fn bgsave_misconf() -> Error {
+    Error::new(
+        crate::error::ErrorKind::Io,
+        "MISCONF Redis is configured to save RDB snapshots, but it is currently not able to \
+         persist on disk. Commands that may modify the data set are disabled, because this \
+         instance is configured to report errors during writes if RDB snapshotting fails \
+         (stop-writes-on-bgsave-error option). Please check the Redis logs for details about \
+         the RDB error.",
+    )
+}
+
+/// The `rdb_*` / `aof_*` figures of INFO persistence that describe compactions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BgReport {
+    /// `rdb_bgsave_in_progress`, `aof_rewrite_in_progress`.
+    pub save_in_progress: bool,
+    pub rewrite_in_progress: bool,
+    /// `aof_rewrite_scheduled`.
+    pub rewrite_scheduled: bool,
+    /// `rdb_saves`: SAVEs and BGSAVEs started.
+    pub saves: u64,
+    /// `rdb_last_bgsave_status` is `ok`.
+    pub last_save_ok: bool,
+    /// `rdb_last_bgsave_time_sec`, `rdb_current_bgsave_time_sec` (-1: none).
+    pub last_save_secs: i64,
+    pub current_save_secs: i64,
+    /// `aof_rewrites`, `aof_rewrites_consecutive_failures`.
+    pub rewrites: u64,
+    pub rewrite_failures_in_a_row: u64,
+    /// `aof_last_bgrewrite_status` is `ok`.
+    pub last_rewrite_ok: bool,
+    /// `aof_last_rewrite_time_sec`, `aof_current_rewrite_time_sec` (-1: none).
+    pub last_rewrite_secs: i64,
+    pub current_rewrite_secs: i64,
+}
+
+impl Default for BgReport {
+    fn default() -> Self {
+        BgReport {
+            save_in_progress: false,
+            rewrite_in_progress: false,
+            rewrite_scheduled: false,
+            saves: 0,
+            last_save_ok: true,
+            last_save_secs: -1,
+            current_save_secs: -1,
+            rewrites: 0,
+            rewrite_failures_in_a_row: 0,
+            last_rewrite_ok: true,
+            last_rewrite_secs: -1,
+            current_rewrite_secs: -1,
+        }
+    }
 }
 
 /// What a committed batch waits on before its replies go out (an fsync under

@@ -43,7 +43,7 @@ pub use dispatch::{
     cross_slot_error, discard_transaction, execute, execute_while_busy, may_write, pause_applies,
     reject, unrestricted_key_access, Batch, Shared,
 };
-pub use durability::{Durability, Ticket};
+pub use durability::{BgReport, Durability, Ticket};
 pub use effects::Effect;
 pub use session::{next_client_id, Queue, Session, TxState, UserRef};
 pub use spec::{flags, sanitize, unknown_command, CommandSpec, Handler, KeysFn, Table};

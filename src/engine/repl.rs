@@ -461,7 +461,7 @@ pub struct Master {
     pub follow: Option<Follow>,
     /// Redis `slaveKeysWithExpire`: keys with a TTL that this store's own clients wrote
     /// while it was a writable replica (`replica-read-only no`). Its master never sends
-    /// their expiry, so the timer reclaims them ([`Store::expire_replica_writes`]).
+    /// their expiry, so the timer reclaims them (`Store::expire_replica_writes`).
     pub replica_writes_with_ttl: std::collections::BTreeSet<(usize, Vec<u8>)>,
     /// Bumped at every change of [`Master::follow`]'s target, so the server's link
     /// supervisor (which reads it without the store lock) knows to (re)connect or stop.

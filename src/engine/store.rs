@@ -396,7 +396,7 @@ impl Store {
                 && self.config.stop_writes_on_bgsave_error
                 && d.save_failed()
             {
-                return Some(crate::persist::bgsave_misconf());
+                return Some(crate::engine::durability::bgsave_misconf());
             }
             if let Some(e) = d.deny_writes() {
                 return Some(e);

@@ -13,7 +13,7 @@ use parking_lot::Mutex;
 use super::files::{self, DirLock};
 use super::log::{AppendFsync, LogCore, LogStats};
 use super::{snapshot, Options, PersistError};
-use crate::engine::{Durability, Store, Ticket};
+use crate::engine::{BgReport, Durability, Store, Ticket};
 use crate::error::Error;
 use crate::keyspace::Db;
 
@@ -65,50 +65,6 @@ pub enum BgKind {
     /// BGREWRITEAOF, the automatic compaction (Redis's `auto-aof-rewrite-percentage`), the
     /// snapshot after a replica's full resync.
     Rewrite,
-}
-
-/// The `rdb_*` / `aof_*` figures of INFO persistence that describe compactions.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BgReport {
-    /// `rdb_bgsave_in_progress`, `aof_rewrite_in_progress`.
-    pub save_in_progress: bool,
-    pub rewrite_in_progress: bool,
-    /// `aof_rewrite_scheduled`.
-    pub rewrite_scheduled: bool,
-    /// `rdb_saves`: SAVEs and BGSAVEs started.
-    pub saves: u64,
-    /// `rdb_last_bgsave_status` is `ok`.
-    pub last_save_ok: bool,
-    /// `rdb_last_bgsave_time_sec`, `rdb_current_bgsave_time_sec` (-1: none).
-    pub last_save_secs: i64,
-    pub current_save_secs: i64,
-    /// `aof_rewrites`, `aof_rewrites_consecutive_failures`.
-    pub rewrites: u64,
-    pub rewrite_failures_in_a_row: u64,
-    /// `aof_last_bgrewrite_status` is `ok`.
-    pub last_rewrite_ok: bool,
-    /// `aof_last_rewrite_time_sec`, `aof_current_rewrite_time_sec` (-1: none).
-    pub last_rewrite_secs: i64,
-    pub current_rewrite_secs: i64,
-}
-
-impl Default for BgReport {
-    fn default() -> Self {
-        BgReport {
-            save_in_progress: false,
-            rewrite_in_progress: false,
-            rewrite_scheduled: false,
-            saves: 0,
-            last_save_ok: true,
-            last_save_secs: -1,
-            current_save_secs: -1,
-            rewrites: 0,
-            rewrite_failures_in_a_row: 0,
-            last_rewrite_ok: true,
-            last_rewrite_secs: -1,
-            current_rewrite_secs: -1,
-        }
-    }
 }
 
 /// What BGSAVE / BGREWRITEAOF do, decided as Redis's `bgsaveCommand` and
@@ -286,7 +242,7 @@ impl Handle {
 
     /// True while a background compaction runs. A finished one is reaped first, unless
     /// another is scheduled behind it: then the next commit or timer tick reaps it and
-    /// starts that one together ([`Handle::tend`]), so no one sees neither running, as in
+    /// starts that one together (`Handle::tend`), so no one sees neither running, as in
     /// Redis's serverCron.
     pub fn compaction_running(&self) -> bool {
         if self.bg_running.load(Ordering::Acquire) {
@@ -350,7 +306,7 @@ impl Handle {
         r
     }
 
-    /// BGSAVE [SCHEDULE] (`schedule` also when run by EXEC) and BGREWRITEAOF (`schedule`
+    /// `BGSAVE [SCHEDULE]` (`schedule` also when run by EXEC) and BGREWRITEAOF (`schedule`
     /// always): starts a compaction of `kind`, or schedules it behind the running one, as
     /// Redis does with its child processes.
     pub fn request_background(
@@ -773,6 +729,14 @@ impl Durability for Handle {
 
     fn save_failed(&self) -> bool {
         self.save_failed.load(Ordering::Relaxed)
+    }
+
+    fn bg_report(&self) -> BgReport {
+        Handle::bg_report(self)
+    }
+
+    fn changes_since_save(&self, dirty: u64) -> u64 {
+        Handle::changes_since_save(self, dirty)
     }
 
     fn as_any(self: Arc<Self>) -> Arc<dyn std::any::Any + Send + Sync> {

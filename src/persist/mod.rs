@@ -310,18 +310,6 @@ pub fn misconf(detail: &str) -> Error {
     )
 }
 
-/// Redis's MISCONF error for writes after a failed save (`stop-writes-on-bgsave-error`).
-pub fn bgsave_misconf() -> Error {
-    Error::new(
-        ErrorKind::Io,
-        "MISCONF Redis is configured to save RDB snapshots, but it is currently not able to \
-         persist on disk. Commands that may modify the data set are disabled, because this \
-         instance is configured to report errors during writes if RDB snapshotting fails \
-         (stop-writes-on-bgsave-error option). Please check the Redis logs for details about \
-         the RDB error.",
-    )
-}
-
 /// The persistence handle of a store opened on a data directory, if any.
 pub fn handle_of(store: &Store) -> Option<std::sync::Arc<Handle>> {
     store
