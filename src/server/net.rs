@@ -169,6 +169,8 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
         opts.unixsocket.as_ref().map(|p| p.display().to_string()),
         opts.dir.clone(),
     ));
+    // The clients' memory is part of the store's `used_memory` (maxmemory counts it).
+    state.set_clients_memory(redis.with_local_store(|s| s.clients_memory.clone()));
     let (stop_tx, stop_rx) = watch::channel(false);
     let st = state.clone();
     let unix_path = opts.unixsocket.clone();
