@@ -34,7 +34,8 @@ fn usage(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         }
     }
     ctx.no_touch();
-    let slot = Dict::<crate::keyspace::Entry>::slot_bytes() + 4;
+    let slot = Dict::<crate::keyspace::Entry>::slot_bytes()
+        + crate::keyspace::memory::BUCKET_BYTES_PER_KEY;
     Ok(match ctx.entry(argv[2]) {
         Some(e) => Value::Int((e.mem() + slot) as i64),
         None => Value::Nil,

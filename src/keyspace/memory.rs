@@ -303,18 +303,18 @@ pub fn object(obj: &Object) -> usize {
     }
 }
 
+/// A key's share of its table's buckets: 4-byte buckets, between one and two per key (the
+/// bucket array doubles), 1.5 on average.
+pub const BUCKET_BYTES_PER_KEY: usize = 6;
+
 /// The table part of a [`super::Db`]: a slot per key (each entry is inline in its slot)
-/// and a 4-byte bucket per key rounded up to a power of two. Counted by length, not
-/// capacity: a table does not shrink when keys go, and eviction must see memory fall as it
-/// deletes (the slack a grown table keeps is not counted).
+/// and its share of the buckets ([`BUCKET_BYTES_PER_KEY`]). Counted by length, not
+/// capacity, and without the doubling's steps: a table does not shrink when keys go, and
+/// eviction must see memory fall as it deletes; nor does one key more cost a whole new
+/// bucket array (Redis does not grow a table past `maxmemory` either: `dictExpandAllowed`).
 #[inline]
 pub fn db_tables(dict: &Dict<super::Entry>) -> usize {
-    let n = dict.len();
-    if n == 0 {
-        0
-    } else {
-        n * Dict::<super::Entry>::slot_bytes() + n.next_power_of_two() * 4
-    }
+    dict.len() * (Dict::<super::Entry>::slot_bytes() + BUCKET_BYTES_PER_KEY)
 }
 
 #[cfg(test)]

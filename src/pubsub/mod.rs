@@ -212,8 +212,12 @@ impl Mailbox {
                 return false;
             }
         }
+        // Woken for the first message, and again each time the queue grows past another
+        // 64 KiB: the connection then reports its buffers, which `used_memory` (maxmemory)
+        // and client eviction count, while it cannot write.
+        let grew = (g.bytes >> 16) != ((g.bytes - size) >> 16);
         drop(g);
-        if was_empty {
+        if was_empty || grew {
             self.wake();
         }
         true
