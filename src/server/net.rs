@@ -725,6 +725,12 @@ where
         if conn.out.is_empty() && mailbox.pending() > 0 && !closing && !conn.deliver_pushes() {
             break Ok(());
         }
+        // A subscriber over the soft limit that gets no more messages is closed once the
+        // limit's time has passed (Redis checks it in `clientsCron`; see the timer below).
+        let soft_check = mailbox.pending() > 0 && conn.obuf_limits.pubsub.soft != 0;
+        if soft_check && mailbox.over_limit_now(conn.obuf_limits.pubsub) {
+            break Ok(());
+        }
         let pending = conn.out.pending();
         if conn.output_over_limit(pending, mailbox.subscribed()) {
             // client-output-buffer-limit (or the unauthenticated limit): closed at once.
@@ -766,6 +772,9 @@ where
             _ = unblocked(&waiter) => Ok(Event::Unblocked),
             _ = pushed.notified() => Ok(Event::Pushed),
             _ = idle_until(deadline) => break Ok(()),
+            _ = tokio::time::sleep(std::time::Duration::from_millis(500)), if soft_check => {
+                Ok(Event::Pushed)
+            }
             _ = std::future::ready(()), if again => Ok(Event::Pushed),
         };
         match ev {
