@@ -154,6 +154,54 @@ fn empty_server_is_over_one_byte() {
     assert!(startup > 500_000 && used > startup, "{used} {startup}");
 }
 
+/// Client buffers count in `used_memory` (Redis's suite: "eviction due to output buffers
+/// of pubsub"): with 2 MB of data and `maxmemory` 3 MB over the empty server, subscribers
+/// that do not read make both servers evict keys as their backlogs grow (the data alone
+/// never would), and emu's `mem_clients_normal` shows the backlog.
+#[test]
+fn subscriber_backlogs_make_keys_evicted() {
+    let Some((_r, running, real)) = pair("client buffers and eviction") else {
+        return;
+    };
+    for addr in [emu_addr(&running), real.addr] {
+        let mut c = Raw::connect(addr);
+        let empty = info_field(&mut c, "used_memory");
+        c.cmds("CONFIG SET maxmemory-policy allkeys-lru");
+        c.cmd(&[
+            b"CONFIG",
+            b"SET",
+            b"maxmemory",
+            (empty + (3 << 20)).to_string().as_bytes(),
+        ]);
+        let value = vec![b'v'; 100_000];
+        for i in 0..20 {
+            c.cmd(&[b"SET", i.to_string().as_bytes(), &value]);
+        }
+        assert_eq!(int_reply(&c.cmds("DBSIZE")), 20);
+        assert_eq!(info_field(&mut c, "evicted_keys"), 0);
+        let mut subs: Vec<Raw> = (0..10).map(|_| Raw::connect(addr)).collect();
+        for s in &mut subs {
+            s.cmds("SUBSCRIBE bla");
+        }
+        let big = vec![b'x'; 100_000];
+        let mut evicted = 0;
+        for _ in 0..2000 {
+            c.cmd(&[b"PUBLISH", b"bla", &big]);
+            evicted = info_field(&mut c, "evicted_keys");
+            if evicted > 0 {
+                break;
+            }
+        }
+        assert!(evicted > 0, "{addr}: no key evicted");
+        // (Redis refreshes its figure in clientsCron, so it may still read 0 here.)
+        if addr == emu_addr(&running) {
+            let clients = info_field(&mut c, "mem_clients_normal");
+            assert!(clients > 1 << 20, "mem_clients_normal {clients}");
+        }
+        drop(subs);
+    }
+}
+
 /// Every command both servers know carries `denyoom` in emu iff it does in Redis 7.0
 /// (COMMAND INFO's own flags; a container's subcommands, e.g. XGROUP CREATE's denyoom, are
 /// not in emu's table: the dispatcher's `denyoom` knows them, tested in
