@@ -37,6 +37,10 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     if store.repl.is_active() && store.end_unit() {
         session.woff = store.repl.offset;
     }
+    if session.tx.guard.is_some() {
+        // (Only a session that ever watched a key pays for the lookup.)
+        session.tx.watched = store.watches.keys_of(session.id);
+    }
     if std::mem::take(&mut store.evictor.evict_after_command) {
         store.evict_before_command();
     }

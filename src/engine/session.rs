@@ -196,4 +196,7 @@ pub struct TxState {
     pub multi: Option<Queue>,
     /// Present once the session has watched a key (see [`WatchGuard`]).
     pub guard: Option<Arc<WatchGuard>>,
+    /// How many keys the session watches, as of its last command (its client memory
+    /// counts them, as Redis's `getClientMemoryUsage`).
+    pub watched: usize,
 }

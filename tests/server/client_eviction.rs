@@ -284,3 +284,50 @@ fn client_list_memory_fields() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Watched keys count in a client's memory (Redis's `getClientMemoryUsage`: a list node and
+/// a `watchedKey` each; suite test "client evicted due to watched key list"): under
+/// `maxmemory-clients 200000` a client that keeps watching new keys is evicted, on both
+/// servers, long before 20,000 keys.
+#[test]
+fn watched_keys_count_for_client_eviction() {
+    let (_r, running) = start();
+    let real = start_real_redis("client eviction by watched keys");
+    let mut addrs = vec![running.addr().unwrap()];
+    addrs.extend(real.as_ref().map(|r| r.addr));
+    for addr in addrs {
+        let mut ctl = Raw::connect(addr);
+        ctl.cmds("CLIENT NO-EVICT on");
+        ctl.cmds("CONFIG SET maxmemory-clients 200000");
+        let mut c = Raw::connect(addr);
+        let mut evicted_at = None;
+        for j in 0..20_000u32 {
+            let mut req = Vec::new();
+            emu::resp::encode_request(&mut req, &[b"WATCH", j.to_string().as_bytes()]);
+            if c.s.write_all(&req).is_err() || gets_closed_or_ok(&mut c) {
+                evicted_at = Some(j);
+                break;
+            }
+        }
+        let at = evicted_at.unwrap_or_else(|| panic!("{addr}: never evicted"));
+        assert!(at > 1000, "{addr}: evicted after only {at} keys");
+        assert!(
+            text(ctl.cmds("INFO stats")).contains("evicted_clients:1"),
+            "{addr}"
+        );
+        ctl.cmds("CONFIG SET maxmemory-clients 0");
+    }
+}
+
+/// Reads one reply of `c`: false for `+OK`, true when the connection was closed instead.
+fn gets_closed_or_ok(c: &mut Raw) -> bool {
+    c.s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut buf = [0u8; 5];
+    match c.s.read_exact(&mut buf) {
+        Ok(()) => {
+            assert_eq!(&buf, b"+OK\r\n");
+            false
+        }
+        Err(_) => true,
+    }
+}
