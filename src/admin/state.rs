@@ -167,10 +167,6 @@ struct RecentPeaks {
 /// of RSS per idle connection).
 pub const CLIENT_BASE_MEMORY: u64 = 3 * 1024;
 
-/// What a watched key adds to its client's memory (Redis 7.0: a `listNode` and a
-/// `watchedKey`, 24 + 32 bytes).
-const WATCHED_KEY_MEMORY: usize = 56;
-
 impl fmt::Debug for ServerState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerState")
@@ -558,12 +554,11 @@ impl ClientEntry {
         i.monitor = s.monitor;
         i.multi = s.tx.multi.as_ref().map_or(-1, |q| q.commands.len() as i64);
         i.multi_mem = s.tx.multi.as_ref().map_or(0, |q| q.memory());
-        // Redis counts a dict entry and a bucket pointer per subscription, and a list node
-        // and a `watchedKey` per watched key.
+        // Redis counts a dict entry and a bucket pointer per subscription, and what the
+        // store keeps for the client (watched keys, tracking prefixes).
         let subs = s.pubsub.as_ref().map_or(0, |m| m.subscriptions());
-        let watched = s.tx.watched * WATCHED_KEY_MEMORY;
         self.other_mem.store(
-            (i.multi_mem + subs * 32 + watched) as u64,
+            (i.multi_mem + subs * 32 + s.tx.bookkeeping) as u64,
             Ordering::Relaxed,
         );
         if i.user != s.user {

@@ -97,7 +97,23 @@ impl MemoryReport {
     }
 }
 
+/// What a watched key adds to its client's memory (Redis 7.0: a `listNode` and a
+/// `watchedKey`, 24 + 32 bytes).
+const WATCHED_KEY_MEMORY: usize = 56;
+
+/// What a BCAST prefix adds to its client's memory: Redis counts each node of the client's
+/// prefix radix tree as `sizeof(raxNode) * sizeof(raxNode*)` (32 bytes), about two nodes
+/// per prefix.
+const TRACKING_PREFIX_MEMORY: usize = 64;
+
 impl Store {
+    /// What the store keeps for client `id` besides its buffers (its watched keys and BCAST
+    /// prefixes), counted in its client memory (CLIENT LIST `tot-mem`, client eviction).
+    pub fn session_bookkeeping(&self, id: u64) -> usize {
+        let prefixes = self.tracking.get(id).map_or(0, |t| t.prefixes.len());
+        self.watches.keys_of(id) * WATCHED_KEY_MEMORY + prefixes * TRACKING_PREFIX_MEMORY
+    }
+
     /// `used_memory` (see the module docs).
     #[inline]
     pub fn used_memory(&self) -> usize {

@@ -285,38 +285,31 @@ fn client_list_memory_fields() {
     }
 }
 
-/// Watched keys count in a client's memory (Redis's `getClientMemoryUsage`: a list node and
-/// a `watchedKey` each; suite test "client evicted due to watched key list"): under
-/// `maxmemory-clients 200000` a client that keeps watching new keys is evicted, on both
-/// servers, long before 20,000 keys.
-#[test]
-fn watched_keys_count_for_client_eviction() {
-    let (_r, running) = start();
-    let real = start_real_redis("client eviction by watched keys");
-    let mut addrs = vec![running.addr().unwrap()];
-    addrs.extend(real.as_ref().map(|r| r.addr));
-    for addr in addrs {
-        let mut ctl = Raw::connect(addr);
-        ctl.cmds("CLIENT NO-EVICT on");
-        ctl.cmds("CONFIG SET maxmemory-clients 200000");
-        let mut c = Raw::connect(addr);
-        let mut evicted_at = None;
-        for j in 0..20_000u32 {
-            let mut req = Vec::new();
-            emu::resp::encode_request(&mut req, &[b"WATCH", j.to_string().as_bytes()]);
-            if c.s.write_all(&req).is_err() || gets_closed_or_ok(&mut c) {
-                evicted_at = Some(j);
-                break;
-            }
+/// Under `maxmemory-clients 200000`, a client that sends `request(j)` for j = 0, 1, …
+/// (each answered `+OK`) on a server at `addr`: the j at which it was evicted.
+fn evicted_after(addr: SocketAddr, request: impl Fn(u32) -> Vec<Vec<u8>>) -> Option<u32> {
+    let mut ctl = Raw::connect(addr);
+    ctl.cmds("CLIENT NO-EVICT on");
+    ctl.cmds("CONFIG RESETSTAT");
+    ctl.cmds("CONFIG SET maxmemory-clients 200000");
+    let mut c = Raw::connect(addr);
+    let mut evicted_at = None;
+    for j in 0..20_000u32 {
+        let argv = request(j);
+        let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        let mut req = Vec::new();
+        emu::resp::encode_request(&mut req, &argv);
+        if c.s.write_all(&req).is_err() || gets_closed_or_ok(&mut c) {
+            evicted_at = Some(j);
+            break;
         }
-        let at = evicted_at.unwrap_or_else(|| panic!("{addr}: never evicted"));
-        assert!(at > 1000, "{addr}: evicted after only {at} keys");
-        assert!(
-            text(ctl.cmds("INFO stats")).contains("evicted_clients:1"),
-            "{addr}"
-        );
-        ctl.cmds("CONFIG SET maxmemory-clients 0");
     }
+    assert!(
+        text(ctl.cmds("INFO stats")).contains("evicted_clients:1"),
+        "{addr}"
+    );
+    ctl.cmds("CONFIG SET maxmemory-clients 0");
+    evicted_at
 }
 
 /// Reads one reply of `c`: false for `+OK`, true when the connection was closed instead.
@@ -329,5 +322,39 @@ fn gets_closed_or_ok(c: &mut Raw) -> bool {
             false
         }
         Err(_) => true,
+    }
+}
+
+/// What the store keeps for a client counts in its memory (Redis's `getClientMemoryUsage`;
+/// suite tests "client evicted due to watched key list" and "… client tracking prefixes"):
+/// a client that keeps watching new keys, or adding BCAST prefixes, is evicted on both
+/// servers, after more than 1,000 and long before 20,000 of them.
+#[test]
+fn watched_keys_and_tracking_prefixes_count_for_client_eviction() {
+    let (_r, running) = start();
+    let real = start_real_redis("client eviction by watched keys");
+    let mut addrs = vec![running.addr().unwrap()];
+    addrs.extend(real.as_ref().map(|r| r.addr));
+    for addr in addrs {
+        let at = evicted_after(addr, |j| {
+            vec![b"WATCH".to_vec(), j.to_string().into_bytes()]
+        });
+        let at = at.unwrap_or_else(|| panic!("{addr}: WATCH never evicted"));
+        assert!(at > 1000, "{addr}: evicted after only {at} watched keys");
+        let at = evicted_after(addr, |j| {
+            [
+                "CLIENT",
+                "TRACKING",
+                "on",
+                "prefix",
+                &format!("{j:012}"),
+                "bcast",
+            ]
+            .iter()
+            .map(|a| a.as_bytes().to_vec())
+            .collect()
+        });
+        let at = at.unwrap_or_else(|| panic!("{addr}: prefixes never evicted"));
+        assert!(at > 1000, "{addr}: evicted after only {at} prefixes");
     }
 }
