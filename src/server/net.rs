@@ -595,7 +595,7 @@ const YIELD_AFTER: usize = 16 * 1024;
 
 /// Size of one read: Redis reads 16 KiB at a time (`PROTO_IOBUF_LEN`); a few times that
 /// saves system calls on large arguments.
-const READ_CHUNK: usize = 64 * 1024;
+pub(super) const READ_CHUNK: usize = 64 * 1024;
 
 /// Writes from `out` and, when `read`, reads into `input`, whichever the socket allows
 /// first: a connection keeps reading while its replies wait to be sent (a client that

@@ -358,3 +358,29 @@ fn watched_keys_and_tracking_prefixes_count_for_client_eviction() {
         assert!(at > 1000, "{addr}: evicted after only {at} prefixes");
     }
 }
+
+/// A big argument's query buffer is its size, not up to twice that (Redis allocates a big
+/// bulk's buffer to its length; suite test "decrease maxmemory-clients causes client
+/// eviction" fills ten clients to 3/4 of the limit): a client with 300,000 of a
+/// 300,000-byte argument received holds well under 400 KB.
+#[test]
+fn big_argument_query_buffer_is_its_size() {
+    let (_r, running) = start();
+    let addr = running.addr().unwrap();
+    let mut ctl = Raw::connect(addr);
+    let mut c = Raw::connect(addr);
+    let id = id_of(&mut c);
+    let mut req = b"*2\r\n$4\r\nECHO\r\n$300000\r\n".to_vec();
+    req.resize(req.len() + 300_000, b'x');
+    c.s.write_all(&req).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut qbuf = 0;
+    while qbuf < 300_000 {
+        assert!(Instant::now() < deadline, "qbuf stuck at {qbuf}");
+        qbuf = field(&mut ctl, &id, "qbuf").unwrap();
+    }
+    let total = field(&mut ctl, &id, "qbuf").unwrap() + field(&mut ctl, &id, "qbuf-free").unwrap();
+    let tot_mem = field(&mut ctl, &id, "tot-mem").unwrap();
+    assert!(total < 310_000, "query buffer {total}");
+    assert!(tot_mem < 400_000, "tot-mem {tot_mem}");
+}
