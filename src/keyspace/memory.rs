@@ -4,8 +4,9 @@
 //!
 //! # Why a model and not the allocator
 //!
-//! `used_memory` is an estimate of what the store's data occupies in this process, kept per
-//! store and updated on every modification: each [`super::Entry`] caches its size in `mem`,
+//! The keyspace's part of `used_memory` is an estimate of what the store's data occupies in
+//! this process, kept per store and updated on every modification: each [`super::Entry`]
+//! caches its size in `mem`,
 //! each [`super::Db`] sums them and adds its table. It is not read from the allocator, for
 //! two reasons: several stores share one process (an embedded store must not count its
 //! neighbours or the application), and eviction decisions must be deterministic (the same
@@ -22,10 +23,11 @@
 //! order index, a key's element in the deadline index ([`EXPIRE_ELEMENT`]: deadline and
 //! key hash, no key copy). An aggregate with more than
 //! [`EXACT_LIMIT`] elements is estimated from its first [`SAMPLE`] elements (iteration
-//! order is deterministic), so a modification of a big value costs O(1), not O(n). Not
-//! counted: client buffers, the Lua interpreter, allocator fragmentation. The notes of
-//! issue 11 give how close the figure comes to the process RSS, and to Redis's
-//! `used_memory` for the same data.
+//! order is deterministic), so a modification of a big value costs O(1), not O(n). This is
+//! the keyspace's part of `used_memory`; the startup part, client buffers, replication
+//! and the script caches are added by [`crate::engine::memory`]. Not counted: the Lua
+//! interpreters, allocator fragmentation. `benches/memory.sh` reports how close the figure
+//! comes to the process's RSS growth, and to Redis's `used_memory` for the same data.
 //!
 //! # LRU and LFU (Redis's 24-bit `robj.lru` field)
 //!
