@@ -19,6 +19,10 @@ use crate::server::output::Output;
 /// copied at most once more that way: the growth stays linear in what arrives.
 const SPILL_MIN: usize = 64 * 1024;
 
+/// Size of one read: Redis reads 16 KiB at a time (`PROTO_IOBUF_LEN`); a few times that
+/// saves system calls on large arguments.
+pub(super) const READ_CHUNK: usize = 64 * 1024;
+
 /// Replies up to this many bytes are Redis's static per-client buffer (`PROTO_REPLY_CHUNK_BYTES`):
 /// the output limits count only what waits beyond it (Redis's reply list).
 pub const STATIC_REPLY_BYTES: usize = 16 * 1024;
@@ -155,7 +159,7 @@ impl Conn {
         let want = self.consumed + need;
         if want > self.input.capacity() {
             let more = want - self.input.len();
-            let step = self.input.len().max(super::net::READ_CHUNK);
+            let step = self.input.len().max(READ_CHUNK);
             self.input.reserve_exact(more.min(step));
         }
     }

@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{watch, Notify};
 
-use super::conn::{Conn, Flow};
+use super::conn::{Conn, Flow, READ_CHUNK};
 use super::Options;
 use crate::admin::{ClientEntry, Link, ServerState};
 use crate::client::Redis;
@@ -592,10 +592,6 @@ pub(super) enum Event {
 /// After running this many bytes of requests in one go, a connection yields to the others
 /// (Redis serves each client one 16 KiB read per event-loop turn).
 const YIELD_AFTER: usize = 16 * 1024;
-
-/// Size of one read: Redis reads 16 KiB at a time (`PROTO_IOBUF_LEN`); a few times that
-/// saves system calls on large arguments.
-pub(super) const READ_CHUNK: usize = 64 * 1024;
 
 /// Writes from `out` and, when `read`, reads into `input`, whichever the socket allows
 /// first: a connection keeps reading while its replies wait to be sent (a client that
