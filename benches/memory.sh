@@ -2,7 +2,9 @@
 # Memory per workload: loads the same data through RESP into a fresh `emu serve` and a fresh
 # `redis-server` 7.0 (each in its own process, no persistence), and prints each process's
 # RSS growth (RSS after loading minus RSS before) and the ratio emu/redis; then the same data
-# loaded in process into `emu::Redis::new()` (examples/memory_load.rs).
+# loaded in process into `emu::Redis::new()` (examples/memory_load.rs). Then the accuracy of
+# each server's INFO `used_memory` (issue 11): its growth over the same load against the RSS
+# growth (used/RSS), and its total against the process's RSS.
 # Usage: benches/memory.sh [WORKLOAD ...]   (default: all; names below)
 # Knobs: RPORT / EPORT (ports of the two servers), CARGO_TARGET_DIR.
 # Workloads: strings hashes lists intsets strsets zsets_small zsets_large ttl biglist
@@ -71,6 +73,8 @@ PY
 }
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# INFO used_memory in KiB of the server on port $1.
+used_kb() { redis-cli -p "$1" info memory | awk -F: '/^used_memory:/ {printf "%d", $2 / 1024}'; }
 
 # The workload's first command on a scratch key, then its deletion (RESP on stdout): each
 # server runs it before its first reading, so the growth measured is the data's and not
@@ -105,12 +109,14 @@ measure_redis() {
   local pid; pid=$(redis-cli -p "$RPORT" info server | awk -F: '/^process_id/ {print $2}' | tr -d '\r')
   redis-cli -p "$RPORT" --pipe < "$WORK/warmup.resp" >/dev/null
   local before; before=$(rss_kb "$pid")
+  local ubefore; ubefore=$(used_kb "$RPORT")
   redis-cli -p "$RPORT" --pipe < "$1" >/dev/null
   sleep 1
   local after; after=$(rss_kb "$pid")
+  local uafter; uafter=$(used_kb "$RPORT")
   redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true
   sleep 0.3
-  echo $((after - before))
+  echo $((after - before)) $((uafter - ubefore)) "$uafter" "$after"
 }
 
 measure_emu() {
@@ -119,25 +125,35 @@ measure_emu() {
   until redis-cli -p "$EPORT" ping 2>/dev/null | grep -q PONG; do sleep 0.05; done
   redis-cli -p "$EPORT" --pipe < "$WORK/warmup.resp" >/dev/null
   local before; before=$(rss_kb "$EMU_PID")
+  local ubefore; ubefore=$(used_kb "$EPORT")
   redis-cli -p "$EPORT" --pipe < "$1" >/dev/null
   sleep 1.5
   local after; after=$(rss_kb "$EMU_PID")
+  local uafter; uafter=$(used_kb "$EPORT")
   kill "$EMU_PID"; wait "$EMU_PID" 2>/dev/null || true
   EMU_PID=
-  echo $((after - before))
+  echo $((after - before)) $((uafter - ubefore)) "$uafter" "$after"
 }
 
 WORKLOADS=("$@")
 [ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(strings hashes lists intsets strsets zsets_small zsets_large ttl biglist)
 printf '%-12s %12s %12s %8s %14s %8s\n' workload "redis KiB" "emu KiB" "ratio" "embedded KiB" "ratio"
+ACC=""
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{if (b == 0) print "-"; else printf "%.2f", a/b}'; }
 for w in "${WORKLOADS[@]}"; do
   gen "$w" > "$WORK/$w.resp"
   warmup "$WORK/$w.resp" > "$WORK/warmup.resp"
-  r=$(measure_redis "$WORK/$w.resp")
-  e=$(measure_emu "$WORK/$w.resp")
+  read -r r ru rut rrss < <(measure_redis "$WORK/$w.resp")
+  read -r e eu eut erss < <(measure_emu "$WORK/$w.resp")
   m=$("$LOADER" "$WORK/$w.resp")
-  printf '%-12s %12d %12d %8s %14d %8s\n' "$w" "$r" "$e" \
-    "$(awk -v a="$e" -v b="$r" 'BEGIN{printf "%.2f", a/b}')" "$m" \
-    "$(awk -v a="$m" -v b="$r" 'BEGIN{printf "%.2f", a/b}')"
+  printf '%-12s %12d %12d %8s %14d %8s\n' "$w" "$r" "$e" "$(ratio "$e" "$r")" "$m" "$(ratio "$m" "$r")"
+  ACC+=$(printf '%-12s %10d %10d %6s %10d %10d %6s | %10d %10d %6s %10d %10d %6s' "$w" \
+    "$ru" "$r" "$(ratio "$ru" "$r")" "$rut" "$rrss" "$(ratio "$rut" "$rrss")" \
+    "$eu" "$e" "$(ratio "$eu" "$e")" "$eut" "$erss" "$(ratio "$eut" "$erss")")$'\n'
   rm -f "$WORK/$w.resp"
 done
+echo
+echo "used_memory accuracy (KiB): growth over the load vs RSS growth, and totals after it"
+printf '%-12s %10s %10s %6s %10s %10s %6s | %10s %10s %6s %10s %10s %6s\n' workload \
+  "r.used+" "r.rss+" "ratio" "r.used" "r.rss" "ratio" "e.used+" "e.rss+" "ratio" "e.used" "e.rss" "ratio"
+printf '%s' "$ACC"

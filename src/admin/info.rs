@@ -183,12 +183,13 @@ fn section(
             let rss = rss_bytes();
             let maxmemory = store.config.maxmemory;
             let policy = store.config.maxmemory_policy.name();
-            // The store's own estimate (see `keyspace::memory`), not the process's: the
-            // figure maxmemory and eviction work with.
-            let used = store.used_memory() as u64;
+            // Redis's figure in parts (see `engine::memory`): the one maxmemory and
+            // eviction work with.
+            let mem = store.memory_report();
+            let used = mem.used;
             let peak = (store.memory_peak() as u64).max(used);
-            let overhead = (store.memory_overhead() as u64).min(used);
-            let dataset = used - overhead;
+            let overhead = mem.overhead();
+            let dataset = mem.dataset;
             let perc = |part: u64, whole: u64| {
                 if whole == 0 {
                     "0.00%".to_string()
@@ -204,7 +205,6 @@ fn section(
                 }
             };
             let total = total_system_memory();
-            let clients = link.map(|l| l.server.clients_memory()).unwrap_or(0);
             f("used_memory", &used);
             f("used_memory_human", &human(used));
             f("used_memory_rss", &rss);
@@ -213,7 +213,7 @@ fn section(
             f("used_memory_peak_human", &human(peak));
             f("used_memory_peak_perc", &perc(used, peak));
             f("used_memory_overhead", &overhead);
-            f("used_memory_startup", &0);
+            f("used_memory_startup", &mem.startup);
             f("used_memory_dataset", &dataset);
             f("used_memory_dataset_perc", &perc(dataset, used));
             // Without an allocator of its own to ask, the allocator figures are the
@@ -250,11 +250,14 @@ fn section(
             f("rss_overhead_bytes", &0);
             f("mem_fragmentation_ratio", &ratio(rss, used));
             f("mem_fragmentation_bytes", &(rss as i64 - used as i64));
-            f("mem_not_counted_for_evict", &0);
-            f("mem_replication_backlog", &0);
-            f("mem_total_replication_buffers", &0);
-            f("mem_clients_slaves", &0);
-            f("mem_clients_normal", &clients);
+            f("mem_not_counted_for_evict", &mem.not_counted_for_evict());
+            f("mem_replication_backlog", &mem.backlog);
+            f(
+                "mem_total_replication_buffers",
+                &(mem.backlog + mem.clients_replicas),
+            );
+            f("mem_clients_slaves", &mem.clients_replicas);
+            f("mem_clients_normal", &mem.clients_normal);
             f("mem_cluster_links", &0);
             f("mem_aof_buffer", &0);
             f("mem_allocator", &"libc");

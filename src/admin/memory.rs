@@ -34,7 +34,8 @@ fn usage(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         }
     }
     ctx.no_touch();
-    let slot = Dict::<crate::keyspace::Entry>::slot_bytes() + 4;
+    let slot = Dict::<crate::keyspace::Entry>::slot_bytes()
+        + crate::keyspace::memory::BUCKET_BYTES_PER_KEY;
     Ok(match ctx.entry(argv[2]) {
         Some(e) => Value::Int((e.mem() + slot) as i64),
         None => Value::Nil,
@@ -46,14 +47,12 @@ fn usage(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
 fn stats(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     ctx.store.note_memory_peak();
     let store = &*ctx.store;
-    let link = ctx.session.link.as_ref();
-    let used = store.used_memory() as u64;
+    let mem = store.memory_report();
+    let used = mem.used;
     let peak = (store.memory_peak() as u64).max(used);
-    let clients = link.map(|l| l.server.clients_memory()).unwrap_or(0);
-    let overhead_db = store.memory_overhead() as u64;
-    let overhead = overhead_db + clients;
+    let overhead = mem.overhead();
     let keys = store.total_keys() as u64;
-    let dataset = used.saturating_sub(overhead_db);
+    let dataset = mem.dataset;
     let rss = std::fs::read_to_string("/proc/self/statm")
         .ok()
         .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
@@ -71,14 +70,14 @@ fn stats(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     let mut m: Vec<(Value, Value)> = vec![
         (Value::bulk("peak.allocated"), int(peak)),
         (Value::bulk("total.allocated"), int(used)),
-        (Value::bulk("startup.allocated"), int(0)),
-        (Value::bulk("replication.backlog"), int(0)),
-        (Value::bulk("clients.slaves"), int(0)),
-        (Value::bulk("clients.normal"), int(clients)),
+        (Value::bulk("startup.allocated"), int(mem.startup)),
+        (Value::bulk("replication.backlog"), int(mem.backlog)),
+        (Value::bulk("clients.slaves"), int(mem.clients_replicas)),
+        (Value::bulk("clients.normal"), int(mem.clients_normal)),
         (Value::bulk("cluster.links"), int(0)),
         (Value::bulk("aof.buffer"), int(0)),
-        (Value::bulk("lua.caches"), int(0)),
-        (Value::bulk("functions.caches"), int(0)),
+        (Value::bulk("lua.caches"), int(mem.scripts_eval)),
+        (Value::bulk("functions.caches"), int(mem.functions)),
     ];
     for (i, db) in store.dbs.iter().enumerate() {
         if db.is_empty() {
@@ -100,7 +99,7 @@ fn stats(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
         (Value::bulk("keys.count"), int(keys)),
         (
             Value::bulk("keys.bytes-per-key"),
-            int(used.checked_div(keys).unwrap_or(0)),
+            int((used - mem.startup).checked_div(keys).unwrap_or(0)),
         ),
         (Value::bulk("dataset.bytes"), int(dataset)),
         (Value::bulk("dataset.percentage"), pct(dataset, used)),

@@ -15,6 +15,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use parking_lot::Mutex;
 
+use crate::engine::memory::ClientsMemory;
 use crate::engine::Session;
 
 /// Current Unix time in milliseconds (for server bookkeeping, not command semantics).
@@ -106,8 +107,9 @@ pub struct ServerState {
     /// [`ServerState::sample_metrics`]).
     metrics: Mutex<[Metric; 3]>,
     /// Sum of the live clients' [`ClientEntry::total_memory`] as last reported, kept by
-    /// [`Link::note_buffers`] (client eviction compares it with `maxmemory-clients`).
-    client_memory: AtomicU64,
+    /// [`Link::note_buffers`] (client eviction compares it with `maxmemory-clients`); the
+    /// store's (see [`ServerState::set_clients_memory`]), whose `used_memory` counts it.
+    client_memory: OnceLock<Arc<ClientsMemory>>,
     /// The total and the limit of the last eviction pass that ended still over the limit
     /// (limit 0: none), so that what cannot be evicted is not rescanned on every request.
     futile_total: AtomicU64,
@@ -207,11 +209,22 @@ impl ServerState {
             memory_last_save: AtomicU64::new(0),
             memory_saves: AtomicU64::new(0),
             shutdown: OnceLock::new(),
-            client_memory: AtomicU64::new(0),
+            client_memory: OnceLock::new(),
             futile_total: AtomicU64::new(0),
             futile_limit: AtomicU64::new(0),
             metrics: Mutex::new(Default::default()),
         }
+    }
+
+    /// Shares the store's client memory total (set once, before the first connection;
+    /// without it the server keeps a total of its own).
+    pub fn set_clients_memory(&self, total: Arc<ClientsMemory>) {
+        let _ = self.client_memory.set(total);
+    }
+
+    /// The clients' memory total.
+    fn client_memory(&self) -> &ClientsMemory {
+        self.client_memory.get_or_init(Default::default)
     }
 
     /// Takes one sample of the instantaneous metrics (the server does it every 100 ms, as
@@ -312,12 +325,6 @@ impl ServerState {
         (input, output)
     }
 
-    /// Memory held by normal clients: each one's [`ClientEntry::total_memory`] (INFO
-    /// `mem_clients_normal`).
-    pub fn clients_memory(&self) -> u64 {
-        self.snapshot().iter().map(|c| c.total_memory()).sum()
-    }
-
     /// Registers a connection.
     pub fn register(&self, entry: Arc<ClientEntry>) {
         self.stats
@@ -330,7 +337,7 @@ impl ServerState {
     pub fn unregister(&self, id: u64) {
         if let Some(e) = self.clients.lock().remove(&id) {
             let gone = e.reported.swap(0, Ordering::Relaxed);
-            self.client_memory.fetch_sub(gone, Ordering::Relaxed);
+            self.client_memory().sub(gone);
         }
     }
 
@@ -340,7 +347,7 @@ impl ServerState {
     /// `evicted_clients`. A no-op when `limit` is 0 or the total is below it (one atomic
     /// read on the hot path).
     pub fn evict_clients(&self, limit: u64) {
-        let total = self.client_memory.load(Ordering::Relaxed);
+        let total = self.client_memory().get();
         if limit == 0 || total < limit {
             if self.futile_limit.load(Ordering::Relaxed) != 0 {
                 self.futile_limit.store(0, Ordering::Relaxed);
@@ -368,7 +375,7 @@ impl ServerState {
         // Largest first; the older client first among equals.
         candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
         for (_, c) in candidates {
-            if self.client_memory.load(Ordering::Relaxed) < limit {
+            if self.client_memory().get() < limit {
                 break;
             }
             c.kill();
@@ -376,9 +383,9 @@ impl ServerState {
             // Its memory leaves the total now, not when its connection gets to close:
             // another client checking meanwhile must not evict more than needed.
             let gone = c.reported.swap(0, Ordering::Relaxed);
-            self.client_memory.fetch_sub(gone, Ordering::Relaxed);
+            self.client_memory().sub(gone);
         }
-        let left = self.client_memory.load(Ordering::Relaxed);
+        let left = self.client_memory().get();
         self.futile_total.store(left, Ordering::Relaxed);
         self.futile_limit
             .store(if left >= limit { limit } else { 0 }, Ordering::Relaxed);
@@ -557,10 +564,13 @@ impl ClientEntry {
         i.monitor = s.monitor;
         i.multi = s.tx.multi.as_ref().map_or(-1, |q| q.commands.len() as i64);
         i.multi_mem = s.tx.multi.as_ref().map_or(0, |q| q.memory());
-        // Redis counts a dict entry and a bucket pointer per subscription.
+        // Redis counts a dict entry and a bucket pointer per subscription, and what the
+        // store keeps for the client (watched keys, tracking prefixes).
         let subs = s.pubsub.as_ref().map_or(0, |m| m.subscriptions());
-        self.other_mem
-            .store((i.multi_mem + subs * 32) as u64, Ordering::Relaxed);
+        self.other_mem.store(
+            (i.multi_mem + subs * 32 + s.tx.bookkeeping) as u64,
+            Ordering::Relaxed,
+        );
         if i.user != s.user {
             i.user.clone_from(&s.user);
         }
@@ -594,13 +604,9 @@ impl Link {
         let total = if me.is_killed() { 0 } else { me.total_memory() };
         let before = me.reported.swap(total, Ordering::Relaxed);
         if total >= before {
-            self.server
-                .client_memory
-                .fetch_add(total - before, Ordering::Relaxed);
+            self.server.client_memory().add(total - before);
         } else {
-            self.server
-                .client_memory
-                .fetch_sub(before - total, Ordering::Relaxed);
+            self.server.client_memory().sub(before - total);
         }
         if input > 0 || pending > 0 {
             self.server.note_peaks(input as u64, pending as u64);

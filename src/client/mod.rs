@@ -210,7 +210,8 @@ impl Builder {
 
     /// A memory bound in bytes (`maxmemory`; 0, the default, means none): past it, keys are
     /// evicted as [`Builder::maxmemory_policy`] says, or write commands fail with `OOM`.
-    /// The figure is the store's own estimate (INFO `used_memory`), not the process's.
+    /// The figure is INFO `used_memory`: a fixed startup part (900 KiB) and the store's own
+    /// estimate of its data and caches (see `emu::engine::memory`), not the process's.
     pub fn maxmemory(mut self, bytes: u64) -> Self {
         self.config.maxmemory = bytes;
         self

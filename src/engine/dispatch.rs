@@ -37,6 +37,10 @@ pub fn execute(store: &mut Store, session: &mut Session, argv: &[&[u8]]) -> Resu
     if store.repl.is_active() && store.end_unit() {
         session.woff = store.repl.offset;
     }
+    if session.tx.guard.is_some() || !store.tracking.is_idle() {
+        // (Only while keys are watched or tracked does a command pay for the lookups.)
+        session.tx.bookkeeping = store.session_bookkeeping(session.id);
+    }
     if std::mem::take(&mut store.evictor.evict_after_command) {
         store.evict_before_command();
     }

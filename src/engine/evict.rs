@@ -5,7 +5,7 @@
 //! `maxmemory` is set (not while loading, not for the commands of EXEC or of a script,
 //! which Redis does not check either); a command flagged `denyoom` (or any command but
 //! EXEC/DISCARD/QUIT/RESET while queueing in MULTI) is refused with [`oom_error`] when
-//! eviction cannot bring `used_memory` (the model of [`crate::keyspace::memory`]) under
+//! eviction cannot bring `used_memory` (see [`crate::engine::memory`]) under
 //! the limit.
 //!
 //! Candidates are sampled with the store's RNG (`maxmemory-samples` per database and
@@ -158,12 +158,6 @@ pub fn eviction_time_limit(tenacity: i64) -> Option<std::time::Duration> {
 }
 
 impl Store {
-    /// Estimated bytes held by the store's data (INFO `used_memory`; see
-    /// [`crate::keyspace::memory`]).
-    pub fn used_memory(&self) -> usize {
-        self.dbs.iter().map(Db::used_memory).sum()
-    }
-
     /// The LRU/LFU field a key created at `now` gets (Redis `createObject`).
     #[inline]
     pub fn new_key_lru(&self, now: u64) -> u32 {
@@ -238,23 +232,15 @@ impl Store {
         self.evictor.peak
     }
 
-    /// The part of `used_memory` that is bookkeeping rather than data (INFO
-    /// `used_memory_overhead`): the databases' tables (slots and buckets) and the deadline
-    /// index.
-    pub fn memory_overhead(&self) -> usize {
-        self.dbs
-            .iter()
-            .map(|d| memory::db_tables(&d.dict) + memory::EXPIRE_ELEMENT * d.expires_len())
-            .sum()
-    }
-
-    /// Bytes over `maxmemory` (0 when under it or when there is no limit).
+    /// Bytes over `maxmemory` (0 when under it or when there is no limit), as Redis's
+    /// `getMaxmemoryState`: `used_memory` less what is not counted for eviction (see
+    /// [`crate::engine::memory`]).
     pub fn memory_to_free(&self) -> usize {
         let max = self.config.maxmemory;
         if max == 0 {
             return 0;
         }
-        let used = self.used_memory() as u64;
+        let used = self.used_memory_for_evict() as u64;
         used.saturating_sub(max) as usize
     }
 
@@ -296,9 +282,11 @@ impl Store {
             let Some((db, key)) = best else {
                 return false;
             };
-            let before = self.used_memory();
+            // Only the keyspace changes meanwhile (client buffers move with the
+            // connections' own threads, not with this deletion).
+            let before = self.keyspace_memory();
             self.evict_key(db, &key);
-            freed += before.saturating_sub(self.used_memory());
+            freed += before.saturating_sub(self.keyspace_memory());
             keys_freed += 1;
             if keys_freed % 16 == 0 && limit.is_some_and(|l| started.elapsed() > l) {
                 // Redis `EVICT_RUNNING`: the command runs; the background cycle goes on.

@@ -10,7 +10,8 @@
 //!   effect buffer (the only writer of FORMAT.md's effect records); [`watch`] — the WATCH
 //!   table; [`durability`] — the hook persistence plugs into; [`cron`] — the timer that
 //!   reclaims expired keys on idle stores (Redis's `activeExpireCycle`); [`evict`] —
-//!   `maxmemory`: LRU/LFU bookkeeping, eviction and the OOM refusal; [`observe`] — what
+//!   `maxmemory`: LRU/LFU bookkeeping, eviction and the OOM refusal; [`memory`] —
+//!   `used_memory` as Redis reports it, in parts; [`observe`] — what
 //!   the dispatcher records per command (INFO commandstats, SLOWLOG, LATENCY, MONITOR);
 //!   [`repl`] — replication, master side: effects rendered as the replication stream.
 //!
@@ -24,6 +25,7 @@ pub mod dispatch;
 pub mod durability;
 pub mod effects;
 pub mod evict;
+pub mod memory;
 pub mod observe;
 pub mod repl;
 pub mod session;

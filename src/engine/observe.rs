@@ -899,6 +899,15 @@ pub fn after_reject(
     }
 }
 
+/// A command a script called was refused before it ran (Redis `scriptCall`'s error path,
+/// `incrCommandStatsOnError(cmd, ERROR_COMMAND_REJECTED)`): its `rejected_calls`. The error
+/// itself is counted once, as the script's.
+pub fn rejected_in_script(store: &mut Store, spec: &CommandSpec, argv: &[&[u8]]) {
+    if let Some(name) = stat_name(spec, argv) {
+        store.observer.stat(&name).rejected_calls += 1;
+    }
+}
+
 /// Counts a command a front end answered without the store while a script was busy
 /// (SCRIPT KILL, FUNCTION KILL, FUNCTION STATS, SHUTDOWN: see [`crate::engine::busy`]),
 /// once the script ended: a call, failed with `error`, as Redis counts it.

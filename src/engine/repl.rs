@@ -700,6 +700,29 @@ impl Master {
         self.seldb = None;
     }
 
+    /// The memory replication holds (part of `used_memory`): the backlog's bytes and the
+    /// replicas' output buffers.
+    #[inline]
+    pub fn memory(&self) -> usize {
+        let backlog = self.backlog.as_ref().map_or(0, |b| b.bytes.len());
+        if self.replicas.is_empty() {
+            backlog
+        } else {
+            backlog + self.replicas_output_memory()
+        }
+    }
+
+    /// The replicas' output buffers (INFO `mem_clients_slaves`; not counted for eviction).
+    pub fn replicas_output_memory(&self) -> usize {
+        self.replicas
+            .iter()
+            .map(|r| {
+                let s = r.state();
+                s.head.len() + s.buf.len() + s.rdb_tail.len()
+            })
+            .sum()
+    }
+
     /// Backlog figures: (size, first byte offset, bytes held).
     pub fn backlog_info(&self) -> Option<(usize, u64, usize)> {
         self.backlog.as_ref().map(|b| {

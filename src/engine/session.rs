@@ -196,4 +196,8 @@ pub struct TxState {
     pub multi: Option<Queue>,
     /// Present once the session has watched a key (see [`WatchGuard`]).
     pub guard: Option<Arc<WatchGuard>>,
+    /// What the store keeps for this session besides its buffers, as of its last command:
+    /// watched keys and BCAST tracking prefixes, as Redis's `getClientMemoryUsage` counts
+    /// them (part of its client memory, see `Store::session_bookkeeping`).
+    pub bookkeeping: usize,
 }

@@ -104,12 +104,33 @@ impl Extension {
 pub struct Libraries {
     code: std::collections::BTreeMap<String, Vec<u8>>,
     version: u64,
+    /// Bytes of names and codes (see [`Libraries::memory`]).
+    bytes: usize,
 }
+
+/// What Redis's function room holds with no library (`functionsMemoryOverhead`: its
+/// dictionaries), in `used_memory_functions`.
+const FUNCTIONS_BASE_MEMORY: usize = 200;
+
+/// Per library, besides its name and code: its entry, its functions' bookkeeping.
+const LIBRARY_MEMORY: usize = 64;
 
 impl Libraries {
     fn bump(&mut self) {
+        self.bytes = self
+            .code
+            .iter()
+            .map(|(name, code)| name.len() + code.len() + LIBRARY_MEMORY)
+            .sum();
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         self.version = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The libraries' memory (Redis's `used_memory_functions`): names, codes and per
+    /// library its bookkeeping, over a fixed base.
+    #[inline]
+    pub fn memory(&self) -> usize {
+        FUNCTIONS_BASE_MEMORY + self.bytes
     }
 
     /// Identifies the current contents (0: never changed, empty).
@@ -277,6 +298,12 @@ pub struct Store {
     services: Services,
     /// UNLINK's background freeing and its INFO counters ([`crate::keyspace::lazyfree`]).
     pub lazyfree: Arc<crate::keyspace::lazyfree::LazyFree>,
+    /// The memory of the store's network clients, kept by the server (part of
+    /// `used_memory`, see [`crate::engine::memory`]).
+    pub clients_memory: Arc<crate::engine::memory::ClientsMemory>,
+    /// The EVAL script cache's memory (`used_memory_scripts_eval`), kept by the scripting
+    /// room as scripts are cached and flushed.
+    pub script_cache_memory: usize,
 }
 
 impl Store {
@@ -318,6 +345,8 @@ impl Store {
             durability: None,
             services,
             lazyfree: Default::default(),
+            clients_memory: Default::default(),
+            script_cache_memory: 0,
         }
     }
 

@@ -4,8 +4,9 @@
 //!
 //! # Why a model and not the allocator
 //!
-//! `used_memory` is an estimate of what the store's data occupies in this process, kept per
-//! store and updated on every modification: each [`super::Entry`] caches its size in `mem`,
+//! The keyspace's part of `used_memory` is an estimate of what the store's data occupies in
+//! this process, kept per store and updated on every modification: each [`super::Entry`]
+//! caches its size in `mem`,
 //! each [`super::Db`] sums them and adds its table. It is not read from the allocator, for
 //! two reasons: several stores share one process (an embedded store must not count its
 //! neighbours or the application), and eviction decisions must be deterministic (the same
@@ -22,10 +23,11 @@
 //! order index, a key's element in the deadline index ([`EXPIRE_ELEMENT`]: deadline and
 //! key hash, no key copy). An aggregate with more than
 //! [`EXACT_LIMIT`] elements is estimated from its first [`SAMPLE`] elements (iteration
-//! order is deterministic), so a modification of a big value costs O(1), not O(n). Not
-//! counted: client buffers, the Lua interpreter, allocator fragmentation. The notes of
-//! issue 11 give how close the figure comes to the process RSS, and to Redis's
-//! `used_memory` for the same data.
+//! order is deterministic), so a modification of a big value costs O(1), not O(n). This is
+//! the keyspace's part of `used_memory`; the startup part, client buffers, replication
+//! and the script caches are added by [`crate::engine::memory`]. Not counted: the Lua
+//! interpreters, allocator fragmentation. `benches/memory.sh` reports how close the figure
+//! comes to the process's RSS growth, and to Redis's `used_memory` for the same data.
 //!
 //! # LRU and LFU (Redis's 24-bit `robj.lru` field)
 //!
@@ -303,18 +305,18 @@ pub fn object(obj: &Object) -> usize {
     }
 }
 
+/// A key's share of its table's buckets: 4-byte buckets, between one and two per key (the
+/// bucket array doubles), 1.5 on average.
+pub const BUCKET_BYTES_PER_KEY: usize = 6;
+
 /// The table part of a [`super::Db`]: a slot per key (each entry is inline in its slot)
-/// and a 4-byte bucket per key rounded up to a power of two. Counted by length, not
-/// capacity: a table does not shrink when keys go, and eviction must see memory fall as it
-/// deletes (the slack a grown table keeps is not counted).
+/// and its share of the buckets ([`BUCKET_BYTES_PER_KEY`]). Counted by length, not
+/// capacity, and without the doubling's steps: a table does not shrink when keys go, and
+/// eviction must see memory fall as it deletes; nor does one key more cost a whole new
+/// bucket array (Redis does not grow a table past `maxmemory` either: `dictExpandAllowed`).
 #[inline]
 pub fn db_tables(dict: &Dict<super::Entry>) -> usize {
-    let n = dict.len();
-    if n == 0 {
-        0
-    } else {
-        n * Dict::<super::Entry>::slot_bytes() + n.next_power_of_two() * 4
-    }
+    dict.len() * (Dict::<super::Entry>::slot_bytes() + BUCKET_BYTES_PER_KEY)
 }
 
 #[cfg(test)]

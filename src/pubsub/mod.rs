@@ -197,26 +197,48 @@ impl Mailbox {
         g.bytes += size;
         self.queued.store(g.queue.len(), Ordering::Release);
         if let Some(l) = limits {
-            let bytes = g.bytes as u64;
-            if l.reached(bytes, &mut g.soft_since).is_some() {
-                g.queue.clear();
-                g.bytes = 0;
-                self.queued.store(0, Ordering::Release);
-                self.dead.store(true, Ordering::Release);
-                g.closed = Some(format!(
-                    "client-output-buffer-limit pubsub exceeded ({bytes} bytes queued; limit {} hard / {} soft for {}s): subscriber disconnected",
-                    l.hard, l.soft, l.soft_secs
-                ));
+            if self.close_if_over(&mut g, l) {
                 drop(g);
                 self.wake();
                 return false;
             }
         }
+        // Woken for the first message, and again each time the queue grows past another
+        // 16 KiB (Redis's reply block): the connection then reports its buffers (CLIENT
+        // LIST `omem`), which `used_memory` (maxmemory) and client eviction count, while it
+        // cannot write.
+        let grew = (g.bytes >> 14) != ((g.bytes - size) >> 14);
         drop(g);
-        if was_empty {
+        if was_empty || grew {
             self.wake();
         }
         true
+    }
+
+    /// Checks the queue against the `pubsub` limit `l` and, when reached, drops it and
+    /// marks the subscriber disconnected (true).
+    fn close_if_over(&self, g: &mut Inner, l: ObufLimit) -> bool {
+        let bytes = g.bytes as u64;
+        if l.reached(bytes, &mut g.soft_since).is_none() {
+            return false;
+        }
+        g.queue.clear();
+        g.bytes = 0;
+        self.queued.store(0, Ordering::Release);
+        self.dead.store(true, Ordering::Release);
+        g.closed = Some(format!(
+            "client-output-buffer-limit pubsub exceeded ({bytes} bytes queued; limit {} hard / {} soft for {}s): subscriber disconnected",
+            l.hard, l.soft, l.soft_secs
+        ));
+        true
+    }
+
+    /// The soft limit's time check without a new message (Redis's `clientsCron`, for a
+    /// subscriber that stopped receiving while over the soft limit): true when the
+    /// subscriber is (now) disconnected.
+    pub fn over_limit_now(&self, l: ObufLimit) -> bool {
+        let mut g = self.inner.lock();
+        g.closed.is_some() || self.close_if_over(&mut g, l)
     }
 
     /// Takes the next queued reply; `Err` once the subscriber was disconnected and

@@ -23,6 +23,11 @@ pub struct Slot {
 pub(crate) fn with_slot<T>(store: &mut crate::engine::Store, f: impl FnOnce(&mut Slot) -> T) -> T {
     let mut slot = store.scripting.take::<Slot>().unwrap_or_default();
     let out = f(&mut slot);
+    // The cache's part of `used_memory`, kept while the state is out to run a script
+    // (SCRIPT FLUSH puts a fresh one back).
+    if let Some(state) = &slot.eval {
+        store.script_cache_memory = state.scripts.memory();
+    }
     store.scripting.put(slot);
     out
 }
@@ -104,7 +109,9 @@ fn load(state: &mut State, body: &[u8]) -> Result<String> {
         let (flags, skip) = shebang_flags(body)?;
         let func = state.compile(body, skip, crate::scripting::lua::SCRIPT_CHUNK)?;
         let func = state.pin(&func)?;
-        state.scripts.insert(&sha, Script { func, flags });
+        state
+            .scripts
+            .insert(&sha, Script { func, flags }, body.len());
     }
     Ok(sha)
 }

@@ -68,7 +68,12 @@ pub struct Script {
 pub struct ScriptCache {
     map: HashMap<[u8; 20], Script, std::hash::BuildHasherDefault<ShaHasher>>,
     last: std::cell::Cell<Option<([u8; 40], Script)>>,
+    /// See [`ScriptCache::memory`].
+    bytes: usize,
 }
+
+/// Per cached script besides its body: Redis's SHA string, body object and dict entry.
+const SCRIPT_ENTRY_MEMORY: usize = 104;
 
 /// A SHA1 is already uniformly spread: its first 8 bytes are the hash.
 #[derive(Default)]
@@ -123,11 +128,20 @@ impl ScriptCache {
         self.get(hex).is_some()
     }
 
-    /// Caches a script under its SHA1 (`hex`, as [`sha1_hex`] gives it).
-    pub fn insert(&mut self, hex: &str, script: Script) {
+    /// Caches a script under its SHA1 (`hex`, as [`sha1_hex`] gives it); `body_len` is the
+    /// length of its source, which [`ScriptCache::memory`] counts.
+    pub fn insert(&mut self, hex: &str, script: Script, body_len: usize) {
         if let Some(k) = parse_sha(hex.as_bytes()) {
-            self.map.insert(k, script);
+            if self.map.insert(k, script).is_none() {
+                self.bytes += body_len + SCRIPT_ENTRY_MEMORY;
+            }
         }
+    }
+
+    /// What Redis's script cache would hold for these scripts (`used_memory_scripts_eval`):
+    /// each one's body, SHA and entry.
+    pub fn memory(&self) -> usize {
+        self.bytes
     }
 
     /// How many scripts.

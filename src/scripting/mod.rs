@@ -107,14 +107,10 @@ pub fn memory_report(store: &mut crate::engine::Store) -> MemoryReport {
     MemoryReport {
         vm_eval,
         cached_scripts,
-        scripts_eval: cached_scripts * (40 + 64),
+        scripts_eval: store.script_cache_memory as u64,
         vm_functions,
         functions,
         libraries,
-        functions_bytes: store
-            .libraries
-            .iter()
-            .map(|(name, code)| (name.len() + code.len() + 64) as u64)
-            .sum(),
+        functions_bytes: store.libraries.memory() as u64,
     }
 }

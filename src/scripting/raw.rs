@@ -898,6 +898,7 @@ fn script_call(
         && store.config.maxmemory != 0
         && store.pre_command_oom()
     {
+        crate::engine::observe::rejected_in_script(store, spec, argv);
         return Err(format!("-{}", crate::engine::evict::oom_error().message()));
     }
     // A read-only script refuses may-replicate commands (PUBLISH …) too, so that it may

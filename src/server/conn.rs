@@ -19,6 +19,10 @@ use crate::server::output::Output;
 /// copied at most once more that way: the growth stays linear in what arrives.
 const SPILL_MIN: usize = 64 * 1024;
 
+/// Size of one read: Redis reads 16 KiB at a time (`PROTO_IOBUF_LEN`); a few times that
+/// saves system calls on large arguments.
+pub(super) const READ_CHUNK: usize = 64 * 1024;
+
 /// Replies up to this many bytes are Redis's static per-client buffer (`PROTO_REPLY_CHUNK_BYTES`):
 /// the output limits count only what waits beyond it (Redis's reply list).
 pub const STATIC_REPLY_BYTES: usize = 16 * 1024;
@@ -146,6 +150,20 @@ impl Conn {
         self.input.len() - self.consumed + self.spilled_bytes
     }
 
+    /// Grows the input buffer towards `need` bytes past the unprocessed start (the request
+    /// being received, as far as its headers tell): by doubling while far from it, and
+    /// exactly to it for the last step, so that a big argument's buffer is its size (as
+    /// Redis allocates a big bulk's) rather than up to twice that. Never by more than the
+    /// bytes already held (or one read), so a header that lies cannot make it reserve much.
+    fn reserve_for(&mut self, need: usize) {
+        let want = self.consumed + need;
+        if want > self.input.capacity() {
+            let more = want - self.input.len();
+            let step = self.input.len().max(READ_CHUNK);
+            self.input.reserve_exact(more.min(step));
+        }
+    }
+
     /// Memory the input side holds (buffer capacity and set-aside arguments).
     pub fn input_memory(&self) -> usize {
         self.input.capacity() + self.spilled_bytes
@@ -212,11 +230,11 @@ impl Conn {
                 break;
             }
             match self.parser.parse(buf, limits) {
-                Ok(Parsed::Incomplete { .. }) => {
+                Ok(Parsed::Incomplete { hint }) => {
                     // Nothing is reserved for a bulk that has not arrived (its header
                     // may lie); set completed arguments aside instead of growing the buffer
                     // around them.
-                    let done = self.parser.completed_len();
+                    let mut done = self.parser.completed_len();
                     if done >= SPILL_MIN && done >= buf.len() - done {
                         let start = self.consumed;
                         for &(s, e) in self.parser.args() {
@@ -225,7 +243,10 @@ impl Conn {
                         }
                         self.input.drain(start..start + done);
                         self.parser.forget_completed();
+                    } else {
+                        done = 0;
                     }
+                    self.reserve_for(hint.saturating_sub(done));
                     break;
                 }
                 Err(e) => {

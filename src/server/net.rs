@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{watch, Notify};
 
-use super::conn::{Conn, Flow};
+use super::conn::{Conn, Flow, READ_CHUNK};
 use super::Options;
 use crate::admin::{ClientEntry, Link, ServerState};
 use crate::client::Redis;
@@ -169,6 +169,8 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
         opts.unixsocket.as_ref().map(|p| p.display().to_string()),
         opts.dir.clone(),
     ));
+    // The clients' memory is part of the store's `used_memory` (maxmemory counts it).
+    state.set_clients_memory(redis.with_local_store(|s| s.clients_memory.clone()));
     let (stop_tx, stop_rx) = watch::channel(false);
     let st = state.clone();
     let unix_path = opts.unixsocket.clone();
@@ -658,10 +660,6 @@ pub(super) enum Event {
 /// (Redis serves each client one 16 KiB read per event-loop turn).
 const YIELD_AFTER: usize = 16 * 1024;
 
-/// Size of one read: Redis reads 16 KiB at a time (`PROTO_IOBUF_LEN`); a few times that
-/// saves system calls on large arguments.
-const READ_CHUNK: usize = 64 * 1024;
-
 /// Writes from `out` and, when `read`, reads into `input`, whichever the socket allows
 /// first: a connection keeps reading while its replies wait to be sent (a client that
 /// writes its whole pipeline before reading any reply would otherwise deadlock with us),
@@ -790,6 +788,12 @@ where
         if conn.out.is_empty() && mailbox.pending() > 0 && !closing && !conn.deliver_pushes() {
             break Ok(());
         }
+        // A subscriber over the soft limit that gets no more messages is closed once the
+        // limit's time has passed (Redis checks it in `clientsCron`; see the timer below).
+        let soft_check = mailbox.pending() > 0 && conn.obuf_limits.pubsub.soft != 0;
+        if soft_check && mailbox.over_limit_now(conn.obuf_limits.pubsub) {
+            break Ok(());
+        }
         let pending = conn.out.pending();
         if conn.output_over_limit(pending, mailbox.subscribed()) {
             // client-output-buffer-limit (or the unauthenticated limit): closed at once.
@@ -831,6 +835,9 @@ where
             _ = unblocked(&waiter) => Ok(Event::Unblocked),
             _ = pushed.notified() => Ok(Event::Pushed),
             _ = idle_until(deadline) => break Ok(()),
+            _ = tokio::time::sleep(std::time::Duration::from_millis(500)), if soft_check => {
+                Ok(Event::Pushed)
+            }
             _ = std::future::ready(()), if again => Ok(Event::Pushed),
         };
         match ev {

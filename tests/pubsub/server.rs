@@ -396,6 +396,55 @@ fn keyspace_notifications_reach_subscribers_in_order() {
     assert!(ev.silent(50));
 }
 
+/// The soft limit is enforced without new traffic (Redis 7.0 checks it in `clientsCron`,
+/// suite test "Client output buffer soft limit is not enforced too early and is enforced
+/// when no traffic"): a subscriber over `pubsub 0 100000 1` that gets no more messages is
+/// closed once the second has passed, and CLIENT LIST's `omem` shows its backlog before.
+#[test]
+fn pubsub_soft_limit_applies_when_the_traffic_stops() {
+    let (_r, running) = start();
+    let addr = running.addr().unwrap();
+    let mut c = Raw::connect(addr);
+    assert_eq!(
+        c.cmd(&[
+            b"CONFIG",
+            b"SET",
+            b"client-output-buffer-limit",
+            b"pubsub 0 100000 1"
+        ]),
+        b("+OK\r\n")
+    );
+    let mut slow = Raw::connect(addr);
+    slow.cmds("CLIENT SETNAME soft_client");
+    slow.cmds("SUBSCRIBE foo");
+    let omem = |c: &mut Raw| -> Option<u64> {
+        let list = String::from_utf8(c.cmds("CLIENT LIST")).unwrap();
+        let line = list.lines().find(|l| l.contains("name=soft_client"))?;
+        let field = line.split(' ').find_map(|f| f.strip_prefix("omem="))?;
+        Some(field.parse().unwrap())
+    };
+    let payload = vec![b'x'; 1000];
+    let mut over = false;
+    for _ in 0..100_000 {
+        c.cmd(&[b"PUBLISH", b"foo", &payload]);
+        match omem(&mut c) {
+            Some(n) if n > 100_000 => {
+                over = true;
+                break;
+            }
+            Some(_) => {}
+            None => panic!("closed before its omem went over the soft limit"),
+        }
+    }
+    assert!(over, "omem never went over 100000");
+    // No more messages: the time check alone closes it.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while omem(&mut c).is_some() {
+        assert!(Instant::now() < deadline, "still connected without traffic");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn slow_subscriber_is_disconnected_by_the_output_buffer_limit() {
     let (_r, srv) = start();

@@ -284,3 +284,103 @@ fn client_list_memory_fields() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Under `maxmemory-clients 200000`, a client that sends `request(j)` for j = 0, 1, …
+/// (each answered `+OK`) on a server at `addr`: the j at which it was evicted.
+fn evicted_after(addr: SocketAddr, request: impl Fn(u32) -> Vec<Vec<u8>>) -> Option<u32> {
+    let mut ctl = Raw::connect(addr);
+    ctl.cmds("CLIENT NO-EVICT on");
+    ctl.cmds("CONFIG RESETSTAT");
+    ctl.cmds("CONFIG SET maxmemory-clients 200000");
+    let mut c = Raw::connect(addr);
+    let mut evicted_at = None;
+    for j in 0..20_000u32 {
+        let argv = request(j);
+        let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        let mut req = Vec::new();
+        emu::resp::encode_request(&mut req, &argv);
+        if c.s.write_all(&req).is_err() || gets_closed_or_ok(&mut c) {
+            evicted_at = Some(j);
+            break;
+        }
+    }
+    assert!(
+        text(ctl.cmds("INFO stats")).contains("evicted_clients:1"),
+        "{addr}"
+    );
+    ctl.cmds("CONFIG SET maxmemory-clients 0");
+    evicted_at
+}
+
+/// Reads one reply of `c`: false for `+OK`, true when the connection was closed instead.
+fn gets_closed_or_ok(c: &mut Raw) -> bool {
+    c.s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut buf = [0u8; 5];
+    match c.s.read_exact(&mut buf) {
+        Ok(()) => {
+            assert_eq!(&buf, b"+OK\r\n");
+            false
+        }
+        Err(_) => true,
+    }
+}
+
+/// What the store keeps for a client counts in its memory (Redis's `getClientMemoryUsage`;
+/// suite tests "client evicted due to watched key list" and "… client tracking prefixes"):
+/// a client that keeps watching new keys, or adding BCAST prefixes, is evicted on both
+/// servers, after more than 1,000 and long before 20,000 of them.
+#[test]
+fn watched_keys_and_tracking_prefixes_count_for_client_eviction() {
+    let (_r, running) = start();
+    let real = start_real_redis("client eviction by watched keys");
+    let mut addrs = vec![running.addr().unwrap()];
+    addrs.extend(real.as_ref().map(|r| r.addr));
+    for addr in addrs {
+        let at = evicted_after(addr, |j| {
+            vec![b"WATCH".to_vec(), j.to_string().into_bytes()]
+        });
+        let at = at.unwrap_or_else(|| panic!("{addr}: WATCH never evicted"));
+        assert!(at > 1000, "{addr}: evicted after only {at} watched keys");
+        let at = evicted_after(addr, |j| {
+            [
+                "CLIENT",
+                "TRACKING",
+                "on",
+                "prefix",
+                &format!("{j:012}"),
+                "bcast",
+            ]
+            .iter()
+            .map(|a| a.as_bytes().to_vec())
+            .collect()
+        });
+        let at = at.unwrap_or_else(|| panic!("{addr}: prefixes never evicted"));
+        assert!(at > 1000, "{addr}: evicted after only {at} prefixes");
+    }
+}
+
+/// A big argument's query buffer is its size, not up to twice that (Redis allocates a big
+/// bulk's buffer to its length; suite test "decrease maxmemory-clients causes client
+/// eviction" fills ten clients to 3/4 of the limit): a client with 300,000 of a
+/// 300,000-byte argument received holds well under 400 KB.
+#[test]
+fn big_argument_query_buffer_is_its_size() {
+    let (_r, running) = start();
+    let addr = running.addr().unwrap();
+    let mut ctl = Raw::connect(addr);
+    let mut c = Raw::connect(addr);
+    let id = id_of(&mut c);
+    let mut req = b"*2\r\n$4\r\nECHO\r\n$300000\r\n".to_vec();
+    req.resize(req.len() + 300_000, b'x');
+    c.s.write_all(&req).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut qbuf = 0;
+    while qbuf < 300_000 {
+        assert!(Instant::now() < deadline, "qbuf stuck at {qbuf}");
+        qbuf = field(&mut ctl, &id, "qbuf").unwrap();
+    }
+    let total = field(&mut ctl, &id, "qbuf").unwrap() + field(&mut ctl, &id, "qbuf-free").unwrap();
+    let tot_mem = field(&mut ctl, &id, "tot-mem").unwrap();
+    assert!(total < 310_000, "query buffer {total}");
+    assert!(tot_mem < 400_000, "tot-mem {tot_mem}");
+}

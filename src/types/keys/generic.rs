@@ -352,7 +352,13 @@ pub(super) fn object(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     match name {
         "encoding" => Ok(Value::bulk(entry.encoding(&store.config))),
         "refcount" => {
-            let shared = entry.encoding(&store.config) == "int"
+            // Redis does not share integers under maxmemory with an LRU or LFU policy
+            // (`MAXMEMORY_FLAG_NO_SHARED_INTEGERS`: each key needs its own LRU field). It
+            // decides when the value is stored; emu answers by the configuration now.
+            let policy = store.config.maxmemory_policy;
+            let sharing = store.config.maxmemory == 0 || !(policy.is_lru() || policy.is_lfu());
+            let shared = sharing
+                && entry.encoding(&store.config) == "int"
                 && obj
                     .as_str()
                     .ok()
