@@ -900,8 +900,8 @@ pub fn after_reject(
 }
 
 /// A command a script called was refused before it ran (Redis `scriptCall`'s error path,
-/// `incrCommandStatsOnError(cmd, ERROR_COMMAND_REJECTED)`): its `rejected_calls`. The error
-/// itself is counted once, as the script's.
+/// `incrCommandStatsOnError(cmd, ERROR_COMMAND_REJECTED)`): its `rejected_calls`. The
+/// caller counts the error ([`count_error`]).
 pub fn rejected_in_script(store: &mut Store, spec: &CommandSpec, argv: &[&[u8]]) {
     if let Some(name) = stat_name(spec, argv) {
         store.observer.stat(&name).rejected_calls += 1;

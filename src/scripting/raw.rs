@@ -866,12 +866,49 @@ fn script_call(
     rc: &mut RunCtx,
     argv: &[&[u8]],
 ) -> std::result::Result<Value, String> {
+    let table = {
+        // SAFETY: see the module docs.
+        let store = unsafe { &*rc.store };
+        store.table()
+    };
+    let spec = argv.first().and_then(|n| cell.lookup(table, n));
+    let refused = match spec {
+        None => "Unknown Redis command called from script".to_string(),
+        Some(spec) => match verify_call(rc, spec, argv) {
+            Ok(()) => {
+                // SAFETY: see the module docs.
+                let (store, session) = unsafe { (&mut *rc.store, &mut *rc.session) };
+                return crate::engine::call(store, session, spec, argv)
+                    .map_err(|e| format!("-{}", e.message()));
+            }
+            Err(text) => text,
+        },
+    };
+    // Redis `scriptCall`'s error path (`afterErrorReply`, `incrCommandStatsOnError` with
+    // ERROR_COMMAND_REJECTED): the refusal counts in the error stats, also when the script
+    // catches it with redis.pcall (and the script's own error, when it raises it, does not
+    // count again), and in the command's `rejected_calls`.
+    // SAFETY: see the module docs.
+    let store = unsafe { &mut *rc.store };
+    let error = match refused.strip_prefix('-') {
+        Some(reply) => crate::error::Error::from_reply(reply),
+        None => crate::error::Error::err(&refused),
+    };
+    crate::engine::observe::count_error(store, &error);
+    if let Some(spec) = spec {
+        crate::engine::observe::rejected_in_script(store, spec, argv);
+    }
+    Err(refused)
+}
+
+/// The checks of Redis's `scriptCall` before a call runs; `Err` is the refusal's text.
+fn verify_call(
+    rc: &mut RunCtx,
+    spec: &'static crate::engine::CommandSpec,
+    argv: &[&[u8]],
+) -> std::result::Result<(), String> {
     // SAFETY: see the module docs.
     let (store, session) = unsafe { (&mut *rc.store, &mut *rc.session) };
-    let table = store.table();
-    let Some(spec) = argv.first().and_then(|n| cell.lookup(table, n)) else {
-        return Err("Unknown Redis command called from script".into());
-    };
     if !spec.arity_ok(argv.len()) {
         return Err("Wrong number of args calling Redis command from script".into());
     }
@@ -898,7 +935,6 @@ fn script_call(
         && store.config.maxmemory != 0
         && store.pre_command_oom()
     {
-        crate::engine::observe::rejected_in_script(store, spec, argv);
         return Err(format!("-{}", crate::engine::evict::oom_error().message()));
     }
     // A read-only script refuses may-replicate commands (PUBLISH …) too, so that it may
@@ -926,7 +962,7 @@ fn script_call(
         rc.wrote = true;
         store.busy.note_write();
     }
-    crate::engine::call(store, session, spec, argv).map_err(|e| format!("-{}", e.message()))
+    Ok(())
 }
 
 /// Pushes `s` as a Lua string.

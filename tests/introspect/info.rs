@@ -115,6 +115,11 @@ fn commandstats_and_errorstats_as_redis() {
     let script_unknown = b"return redis.call('nosuch')".to_vec();
     let script_pcall = b"local ok = pcall(redis.call, 'incr', KEYS[1]) return 1".to_vec();
     let script_wrongtype = b"return redis.pcall('hset', KEYS[1], 'a', 'b')".to_vec();
+    // Calls refused before they run count in the error stats even when redis.pcall catches
+    // them, and in the command's rejected_calls.
+    let script_refused = b"redis.pcall('nosuch') redis.pcall('get') \
+        redis.pcall('select', 'a', 'b') return 1"
+        .to_vec();
     let lines: Vec<Vec<Vec<u8>>> = vec![
         words("CONFIG RESETSTAT"),
         words("SET str abc"),
@@ -141,6 +146,7 @@ fn commandstats_and_errorstats_as_redis() {
             b"1".to_vec(),
             b"str".to_vec(),
         ],
+        vec![b"EVAL".to_vec(), script_refused, b"0".to_vec()],
         words("MULTI"),
         words("INCR str"),
         words("GET"),
