@@ -94,6 +94,22 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         spec.set(&mut next, value)
             .map_err(|reason| set_failed(entry.as_bytes(), &reason))?;
     }
+    if super::oom::changed(&ctx.store.config, &next) {
+        if let Err(why) = super::oom::apply(&next) {
+            // Redis logs the cause and rolls the set back, re-applying the old values.
+            eprintln!("emu: {why}");
+            let _ = super::oom::apply(&ctx.store.config);
+            let name = specs
+                .iter()
+                .map(|&(_, entry)| entry)
+                .find(|e| e.starts_with("oom-score-adj"))
+                .unwrap_or("oom-score-adj");
+            return Err(set_failed(
+                name.as_bytes(),
+                "Failed to set current oom_score_adj. Check server logs.",
+            ));
+        }
+    }
     let password_changed = ctx.store.config.requirepass() != next.requirepass();
     let evict = next.maxmemory != 0 && next.maxmemory != ctx.store.config.maxmemory;
     ctx.store.config = next;

@@ -22,6 +22,7 @@ pub mod lifecycle;
 pub mod memory;
 pub mod module;
 pub mod monitor;
+pub mod oom;
 pub mod sentinel;
 pub mod slowlog;
 mod state;

@@ -5,7 +5,8 @@
 //! does not act on is marked "stored only" with what would honour it.
 
 use super::{
-    ConfigSpec, Fsync, Kind, LogLevel, MaxmemoryPolicy, ProtectedAction, SanitizeDump, Text,
+    ConfigSpec, Fsync, Kind, LogLevel, MaxmemoryPolicy, OomScoreAdj, ProtectedAction, SanitizeDump,
+    Text,
 };
 
 const INT_MAX: i64 = i32::MAX as i64;
@@ -521,8 +522,24 @@ pub static TABLE: &[ConfigSpec] = &[
     )
     .alias("min-slaves-to-write"),
     sbool!("no-appendfsync-on-rewrite", "no"),
-    senum!("oom-score-adj", ["no", "yes", "relative", "absolute"], "no"),
-    stext!("oom-score-adj-values", "0 200 800"),
+    // Honoured (`admin::oom`): CONFIG SET, REPLICAOF and `emu serve`'s start write
+    // /proc/self/oom_score_adj, as Redis's `setOOMScoreAdj` (emu forks no background child,
+    // so the third value has no process to apply to).
+    ConfigSpec::new(
+        "oom-score-adj",
+        "no",
+        Kind::Enum {
+            names: OomScoreAdj::NAMES,
+            get: |c| c.oom_score_adj as usize,
+            set: |c, i| {
+                c.oom_score_adj = match OomScoreAdj::from_index(i) {
+                    OomScoreAdj::Relative => OomScoreAdj::Yes,
+                    o => o,
+                }
+            },
+        },
+    ),
+    ConfigSpec::new("oom-score-adj-values", "0 200 800", Kind::OomValues),
     stext!("pidfile", "").immutable(),
     stext!("proc-title-template", "{title} {listen-addr} {server-mode}"),
     senum!(
