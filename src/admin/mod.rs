@@ -181,7 +181,8 @@ pub const COMMANDS: &[CommandSpec] = &[
         "server",
         latency::latency,
     ),
-    CommandSpec::new("memory", -2, 0, (0, 0, 0), "server", memory::memory),
+    CommandSpec::new("memory", -2, 0, (0, 0, 0), "server", memory::memory)
+        .with_keys(memory::usage_keys),
     CommandSpec::new(
         "monitor",
         1,
