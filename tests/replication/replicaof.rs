@@ -910,3 +910,44 @@ fn stale_replica_and_exec_match_redis() {
     let want = stale_replica_replies(real.addr);
     assert_eq!(stale_replica_replies(running.addr().unwrap()), want);
 }
+
+/// A master refusing the replica's AUTH: `emu serve` logs Redis's line for it on stdout,
+/// where redis-server logs it (Redis's suite waits for "Unable to AUTH to MASTER" there).
+#[test]
+fn refused_masterauth_is_logged_as_redis() {
+    let Some(master) = start_real_redis_with("a master with a password", &["--requirepass", "pw"])
+    else {
+        return;
+    };
+    let target = format!("127.0.0.1 {}", master.addr.port());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_emu"))
+        .args(["serve", "--port", "0", "--replicaof", &target])
+        .args(["--masterauth", "wrong"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn emu serve");
+    let out = child.stdout.take().unwrap();
+    let _p = EmuProcess(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let line = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("emu serve logged no refused AUTH");
+        if line.contains("AUTH to MASTER") {
+            break line;
+        }
+    };
+    assert!(
+        line.contains("Unable to AUTH to MASTER: -WRONGPASS"),
+        "{line}"
+    );
+}
