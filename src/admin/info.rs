@@ -121,7 +121,7 @@ fn section(
             let (uptime, port, run_id) = match link {
                 Some(l) => (
                     l.server.started.elapsed().as_secs(),
-                    l.server.tcp_port,
+                    l.server.tcp_port(),
                     l.server.run_id.clone(),
                 ),
                 None => (0, 0, "0".repeat(40)),

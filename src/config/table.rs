@@ -283,9 +283,10 @@ pub static TABLE: &[ConfigSpec] = &[
     // Honoured: the server closes idle clients.
     int!("timeout", timeout, 0, INT_MAX, "0"),
     // The port the server listens on (set at startup); Redis can change it at run time.
-    int!("port", port, 0, 65535, "6379").immutable(),
+    // Honoured by the server: CONFIG SET port / bind listen anew (`admin::config`).
+    int!("port", port, 0, 65535, "6379"),
     // The address the server listens on (set at startup); Redis can rebind at run time.
-    text!("bind", bind, "127.0.0.1").immutable(),
+    text!("bind", bind, "127.0.0.1"),
     text!("unixsocket", unixsocket, "").immutable(),
     // `emu serve` refuses a connection past it (read at each accept).
     uint!("maxclients", maxclients, 1, u32::MAX, "10000"),
