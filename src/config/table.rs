@@ -497,7 +497,7 @@ pub static TABLE: &[ConfigSpec] = &[
     // library does not change its host process.
     sbool!("disable-thp", "yes").immutable(),
     sbool!("dynamic-hz", "yes"),
-    stext!("ignore-warnings", "").immutable(),
+    stext!("ignore-warnings", ""),
     sbool!("io-threads-do-reads", "no").immutable(),
     sbool!("jemalloc-bg-thread", "yes"),
     stext!("logfile", "").immutable(),
@@ -609,7 +609,7 @@ pub static TABLE: &[ConfigSpec] = &[
         multi
     ),
     sint!("shutdown-timeout", 0, INT_MAX, "10"),
-    sint!("socket-mark-id", 0, UINT_MAX, "0"),
+    sint!("socket-mark-id", 0, UINT_MAX, "0").immutable(),
     senum!("supervised", ["upstart", "systemd", "auto", "no"], "no").immutable(),
     sbool!("syslog-enabled", "no").immutable(),
     stext!("syslog-facility", "local0").immutable(),
