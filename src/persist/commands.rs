@@ -29,15 +29,21 @@ fn save_failed(e: PersistError) -> Error {
 /// # Format
 /// `SAVE`
 fn save(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    save_now(ctx)?;
+    Ok(Value::ok())
+}
+
+/// What SAVE does: a snapshot of a store with a data directory (refused while a background
+/// one runs), else a save counted as done (see [`crate::admin::note_memory_save`]).
+pub(crate) fn save_now(ctx: &mut Ctx) -> Result<()> {
     let Some(h) = super::handle_of(ctx.store) else {
         crate::admin::note_memory_save(ctx);
-        return Ok(Value::ok());
+        return Ok(());
     };
     if h.compaction_running() {
         return Err(bg_busy());
     }
-    h.save(ctx.store).map_err(save_failed)?;
-    Ok(Value::ok())
+    h.save(ctx.store).map_err(save_failed)
 }
 
 /// # Format

@@ -357,7 +357,7 @@ units! {
     19 External multi "unit/multi",
     20 Normal networking "unit/networking",
     21 Normal oom_score_adj "unit/oom-score-adj",
-    22 External other "unit/other",
+    22 Normal other "unit/other",
     23 External pause "unit/pause",
     24 Normal protocol "unit/protocol",
     25 Normal pubsub "unit/pubsub",
