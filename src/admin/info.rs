@@ -349,7 +349,7 @@ fn section(
             f("pubsubshard_channels", &shard);
             f("latest_fork_usec", &0);
             f("total_forks", &0);
-            f("migrate_cached_sockets", &0);
+            f("migrate_cached_sockets", &store.migrate_sockets.len());
             f("slave_expires_tracked_keys", &0);
             f("active_defrag_hits", &0);
             f("active_defrag_misses", &0);

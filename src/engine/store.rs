@@ -239,6 +239,8 @@ pub struct Store {
     /// A store without a data directory: the snapshot its last DEBUG RELOAD saved (what
     /// `DEBUG RELOAD NOSAVE` loads, as Redis loads its last dump.rdb).
     pub reload_dump: Option<std::sync::Arc<Vec<u8>>>,
+    /// MIGRATE's kept connections (INFO `migrate_cached_sockets`).
+    pub migrate_sockets: crate::rdb::migrate::SocketCache,
     /// DEBUG PAUSE-CRON 1: the periodic work (active expiry, the eviction cycle, the
     /// tracking table's limit, the replication timer) is skipped, as Redis skips serverCron.
     pub cron_paused: bool,
@@ -300,6 +302,7 @@ impl Store {
             keyspace_misses: 0,
             loading: false,
             reload_dump: None,
+            migrate_sockets: Default::default(),
             cron_paused: false,
             disable_deny_script: false,
             blocking: crate::blocking::Registry::default(),

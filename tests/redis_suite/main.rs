@@ -341,7 +341,7 @@ units! {
     3 Normal auth "unit/auth",
     4 Normal bitfield "unit/bitfield",
     5 Normal bitops "unit/bitops",
-    6 External dump "unit/dump",
+    6 Normal dump "unit/dump",
     7 External expire "unit/expire",
     8 External functions "unit/functions",
     9 Normal geo "unit/geo",
