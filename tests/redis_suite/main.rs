@@ -354,7 +354,7 @@ units! {
     16 Normal latency_monitor "unit/latency-monitor",
     17 External lazyfree "unit/lazyfree",
     18 Normal limits "unit/limits",
-    19 External multi "unit/multi",
+    19 Normal multi "unit/multi",
     20 Normal networking "unit/networking",
     21 Normal oom_score_adj "unit/oom-score-adj",
     22 Normal other "unit/other",
