@@ -149,16 +149,6 @@ fn malloc_stats(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     ))
 }
 
-/// Key positions of MEMORY (its USAGE subcommand's key spec, as Redis's): the key of
-/// `MEMORY USAGE key …`, none for the other subcommands.
-pub fn usage_keys(argv: &[&[u8]]) -> Vec<usize> {
-    if argv.len() > 2 && argv[1].eq_ignore_ascii_case(b"usage") {
-        vec![2]
-    } else {
-        Vec::new()
-    }
-}
-
 /// # Format
 /// `MEMORY PURGE` — OK (the server returns freed memory to the OS on its own).
 fn purge(_ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {

@@ -181,8 +181,8 @@ pub const COMMANDS: &[CommandSpec] = &[
         "server",
         latency::latency,
     ),
-    CommandSpec::new("memory", -2, 0, (0, 0, 0), "server", memory::memory)
-        .with_keys(memory::usage_keys),
+    // The key of MEMORY USAGE (its subcommand's key spec), as OBJECT's container carries.
+    CommandSpec::new("memory", -2, 0, (2, 2, 1), "server", memory::memory),
     CommandSpec::new(
         "monitor",
         1,
