@@ -94,11 +94,11 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         spec.set(&mut next, value)
             .map_err(|reason| set_failed(entry.as_bytes(), &reason))?;
     }
-    if super::oom::changed(&ctx.store.config, &next) {
-        if let Err(why) = super::oom::apply(&next) {
+    if crate::config::oom::changed(&ctx.store.config, &next) {
+        if let Err(why) = crate::config::oom::apply(&next) {
             // Redis logs the cause and rolls the set back, re-applying the old values.
             eprintln!("emu: {why}");
-            let _ = super::oom::apply(&ctx.store.config);
+            let _ = crate::config::oom::apply(&ctx.store.config);
             let name = specs
                 .iter()
                 .map(|&(_, entry)| entry)

@@ -22,7 +22,6 @@ pub mod lifecycle;
 pub mod memory;
 pub mod module;
 pub mod monitor;
-pub mod oom;
 pub mod sentinel;
 pub mod slowlog;
 mod state;

@@ -888,7 +888,7 @@ fn serve(a: ServeArgs, config: &[redis_conf::Directive]) {
         alloc_ffi::disable_thp();
     }
     // Redis's start applies `oom-score-adj` (from the config file or flags) at once.
-    if let Ok(Err(why)) = redis.with_store(|s| emu::admin::oom::apply(&s.config)) {
+    if let Ok(Err(why)) = redis.with_store(|s| emu::config::oom::apply(&s.config)) {
         eprintln!("emu: {why}");
     }
     let mut server = emu::server::Server::new(redis)

@@ -19,6 +19,7 @@
 //! tests check every row's default parses and reads back through CONFIG GET. A parameter
 //! that emu accepts and reports but does not act on says so in a comment on its row.
 
+pub mod oom;
 mod table;
 mod values;
 
@@ -122,7 +123,7 @@ config_enum! {
 
 config_enum! {
     /// `oom-score-adj`: whether and how the process's `/proc/self/oom_score_adj` follows
-    /// `oom-score-adj-values` (see [`crate::admin::oom`]).
+    /// `oom-score-adj-values` (see [`oom`]).
     OomScoreAdj {
         /// no: left alone (the value found is restored if emu changed it).
         No = "no",

@@ -523,7 +523,7 @@ pub static TABLE: &[ConfigSpec] = &[
     )
     .alias("min-slaves-to-write"),
     sbool!("no-appendfsync-on-rewrite", "no"),
-    // Honoured (`admin::oom`): CONFIG SET, REPLICAOF and `emu serve`'s start write
+    // Honoured (`config::oom`): CONFIG SET, REPLICAOF and `emu serve`'s start write
     // /proc/self/oom_score_adj, as Redis's `setOOMScoreAdj` (emu forks no background child,
     // so the third value has no process to apply to).
     ConfigSpec::new(

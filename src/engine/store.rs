@@ -44,6 +44,9 @@ pub struct Services {
     /// declares `no-writes` (Redis `evalGetCommandFlags` / `fcallGetCommandFlags`: such a
     /// call is not held by CLIENT PAUSE WRITE).
     pub script_no_writes: fn(&mut Store, &[&[u8]]) -> bool,
+    /// What SAVE does (FLUSHALL with save points saves too): a snapshot of a store with a
+    /// data directory, else a save counted as done.
+    pub save: fn(&mut crate::engine::Ctx) -> Result<()>,
 }
 
 impl std::fmt::Debug for Services {
@@ -240,7 +243,7 @@ pub struct Store {
     /// `DEBUG RELOAD NOSAVE` loads, as Redis loads its last dump.rdb).
     pub reload_dump: Option<std::sync::Arc<Vec<u8>>>,
     /// MIGRATE's kept connections (INFO `migrate_cached_sockets`).
-    pub migrate_sockets: crate::rdb::migrate::SocketCache,
+    pub migrate_sockets: crate::util::socket_cache::SocketCache,
     /// DEBUG PAUSE-CRON 1: the periodic work (active expiry, the eviction cycle, the
     /// tracking table's limit, the replication timer) is skipped, as Redis skips serverCron.
     pub cron_paused: bool,

@@ -403,7 +403,7 @@ fn set_replicaof_config(store: &mut Store, value: &str) {
     let _ = store.config.set_initial("replicaof", value.as_bytes());
     // The role changes the process's OOM class (Redis `replicationSetMaster` /
     // `replicationUnsetMaster` call `setOOMScoreAdj(-1)`; a failure is only logged).
-    if let Err(why) = crate::admin::oom::apply(&store.config) {
+    if let Err(why) = crate::config::oom::apply(&store.config) {
         eprintln!("emu: {why}");
     }
 }

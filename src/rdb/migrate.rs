@@ -11,7 +11,7 @@
 //! # Known differences from Redis
 //!
 //! As Redis's (`migrateGetSocket`), the connection to each target is kept for the next
-//! MIGRATE ([`SocketCache`], INFO `migrate_cached_sockets`): at most 64, closed after 10 s
+//! MIGRATE ([`crate::util::socket_cache`], INFO `migrate_cached_sockets`): at most 64, closed after 10 s
 //! unused by the store's timer, or at once after an error; `SELECT` is sent only when the
 //! database differs from the last one selected on it.
 //!
@@ -19,15 +19,14 @@
 //!
 //! * Only plain TCP targets (`tls-cluster` does not apply).
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::commands::dump_payload;
 use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::{Error, Result};
+use crate::util::socket_cache::{Kept, SocketCache};
 use crate::util::{eq_ic, parse_i64};
 use crate::value::Value;
 
@@ -136,59 +135,14 @@ fn push_command(out: &mut Vec<u8>, args: &[&[u8]]) {
     }
 }
 
-/// Redis's `MIGRATE_SOCKET_CACHE_ITEMS` and `MIGRATE_SOCKET_CACHE_TTL`.
-const CACHE_ITEMS: usize = 64;
-const CACHE_TTL: Duration = Duration::from_secs(10);
-
-/// A kept connection to a MIGRATE target.
-struct Cached {
-    conn: BufReader<TcpStream>,
-    /// The database last selected on it.
-    db: Option<i64>,
-    last_use: Instant,
-}
-
-/// MIGRATE's connections by `host:port` (Redis `server.migrate_cached_sockets`). Shared by
-/// the clones of a store (a connection is not copied).
-#[derive(Clone, Default)]
-pub struct SocketCache(Arc<parking_lot::Mutex<HashMap<String, Cached>>>);
-
-impl std::fmt::Debug for SocketCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SocketCache({})", self.len())
-    }
-}
-
-impl SocketCache {
-    /// Connections kept (INFO `migrate_cached_sockets`).
-    pub fn len(&self) -> usize {
-        self.0.lock().len()
-    }
-
-    /// Whether none is kept.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Closes the connections unused for more than 10 s (Redis
-    /// `migrateCloseTimedoutSockets`, from serverCron).
-    pub fn close_timed_out(&self) {
-        self.0
-            .lock()
-            .retain(|_, c| c.last_use.elapsed() <= CACHE_TTL);
-    }
-}
-
-/// The kept connection to `host`:`port`, or a new one (room made by dropping one at random
-/// when 64 are kept, as Redis). `new`: it was just made.
+/// The kept connection to `host`:`port`, or a new one. `new`: it was just made.
 fn get_conn(
     cache: &SocketCache,
     host: &str,
     port: u16,
     timeout: Duration,
-) -> std::result::Result<(Cached, bool), SocketError> {
-    let name = format!("{host}:{port}");
-    if let Some(c) = cache.0.lock().remove(&name) {
+) -> std::result::Result<(Kept, bool), SocketError> {
+    if let Some(c) = cache.take(&format!("{host}:{port}")) {
         return Ok((c, false));
     }
     // A refused or unreachable target surfaces, as in Redis (non-blocking connect, then the
@@ -211,7 +165,7 @@ fn get_conn(
     let sock = conn.ok_or_else(|| SocketError::of(true, &last))?;
     let _ = sock.set_nodelay(true);
     Ok((
-        Cached {
+        Kept {
             conn: BufReader::new(sock),
             db: None,
             last_use: Instant::now(),
@@ -223,7 +177,7 @@ fn get_conn(
 /// One exchange on `c`: sends `request` (AUTH?, SELECT?, the RESTOREs) and reads one reply
 /// line for each command sent. Returns the reply lines.
 fn exchange(
-    c: &mut Cached,
+    c: &mut Kept,
     timeout: Duration,
     request: &[u8],
     replies: usize,
@@ -314,7 +268,7 @@ pub fn migrate(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         .and_then(|p| p.parse::<u16>().ok())
         .unwrap_or(0);
     let cache = ctx.store.migrate_sockets.clone();
-    let send = |c: &mut Cached| {
+    let send = |c: &mut Kept| {
         let select = c.db != Some(dbid);
         let mut all = auth.clone();
         if select {
@@ -335,13 +289,7 @@ pub fn migrate(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         let attempt = get_conn(&cache, &host, port, timeout).and_then(|(mut c, _)| {
             let r = send(&mut c)?;
             c.last_use = Instant::now();
-            let mut kept = cache.0.lock();
-            if kept.len() >= CACHE_ITEMS {
-                if let Some(victim) = kept.keys().next().cloned() {
-                    kept.remove(&victim);
-                }
-            }
-            kept.insert(format!("{host}:{port}"), c);
+            cache.put(format!("{host}:{port}"), c);
             Ok(r)
         });
         match attempt {

@@ -58,7 +58,7 @@ pub(super) fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         // Redis `flushAllDataAndResetRDB`: with save points configured, FLUSHALL saves at
         // once (a restart loads the empty dataset) and the dirty counter starts again at 0;
         // a failed save is only not counted, as Redis only logs it.
-        if crate::persist::commands::save_now(ctx).is_ok() {
+        if (ctx.store.services().save)(ctx).is_ok() {
             ctx.store.dirty = 0;
         }
     }

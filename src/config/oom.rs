@@ -9,7 +9,7 @@
 //! systems than Linux nothing is written and setting the option fails, as Redis built without
 //! `HAVE_PROC_OOM_SCORE_ADJ`.
 
-use crate::config::{Config, OomScoreAdj};
+use super::{Config, OomScoreAdj};
 use std::sync::Mutex;
 
 /// The score found before emu first changed it, while emu's adjustment is in force.
