@@ -60,6 +60,7 @@ pub fn services() -> Services {
         function_dump: crate::persist::function_payload::encode,
         function_restore: crate::persist::function_payload::decode,
         script_no_writes: crate::scripting::declares_no_writes,
+        save: crate::persist::commands::save_now,
     }
 }
 

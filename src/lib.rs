@@ -16,11 +16,12 @@
 //!
 //! * Leaves: [`error`] (the one error type, Redis's messages), [`value`] (the reply type).
 //! * [`util`] — Redis-exact number parsing and formatting, glob matching, the
-//!   deterministic [`util::Dict`], the SCAN loop.
+//!   deterministic [`util::Dict`], the SCAN loop, MIGRATE's kept connections.
 //! * [`resp`] — the RESP2/RESP3 wire format (parser and encoder).
 //! * [`config`] — the typed configuration ([`config::Config`], one field per parameter)
 //!   and the table of parameters (names, kinds, defaults, validation) behind CONFIG
-//!   GET/SET, INFO and the server's startup values; imports only `error` and `util`.
+//!   GET/SET, INFO and the server's startup values, and `oom-score-adj` applied to the
+//!   process ([`config::oom`]); imports only `error` and `util`.
 //! * [`types`] — one module per data type (string, hash, list, set, zset, stream) plus the key
 //!   commands ([`types::keys`]): each holds its value representation, its handlers (each
 //!   with a `# Format` line) and its `COMMANDS` spec slice. Bitmaps ([`types::bitmap`]),

@@ -307,6 +307,13 @@ fn dryrun(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
             lossy(call[0])
         )));
     };
+    if !spec.arity_ok(call.len()) {
+        let id = ix.id_of_call(spec, call);
+        return Err(Error::err(format!(
+            "wrong number of arguments for '{}' command",
+            id.map_or(spec.name, |id| ix.cmds[id].fullname.as_str())
+        )));
+    }
     match super::check_user(ix, u, spec, call) {
         Ok(()) => Ok(Value::ok()),
         Err(d) => Ok(Value::bulk(match d.reason {

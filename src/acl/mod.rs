@@ -280,7 +280,9 @@ fn key_needs(ix: &Index, id: usize, spec: &CommandSpec, argv: &[&[u8]]) -> Vec<(
         .enumerate()
         .filter(|&(_, p)| p < argv.len())
         .map(|(i, p)| {
-            let need = if set_without_get {
+            let need = if set_without_get || (spec.name == "sort" && i > 0) {
+                // SORT's STORE destination is written (Redis `sortGetKeys` flags it
+                // OW|UPDATE; its key specs are incomplete, so they cannot say so).
                 index::KEY_WRITE
             } else if bitfield_read_only {
                 index::KEY_READ

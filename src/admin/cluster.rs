@@ -62,7 +62,7 @@ fn stored_int(ctx: &Ctx, name: &str) -> u32 {
 /// that has not learned its address from a peer).
 fn announced(ctx: &Ctx) -> (String, u32, u32) {
     let listening = match &ctx.session.link {
-        Some(l) if l.server.tcp_port != 0 => l.server.tcp_port,
+        Some(l) if l.server.tcp_port() != 0 => l.server.tcp_port(),
         _ => ctx.config().port,
     } as u32;
     let nonzero = |v: u32| (v != 0).then_some(v);

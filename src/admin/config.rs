@@ -94,6 +94,25 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         spec.set(&mut next, value)
             .map_err(|reason| set_failed(entry.as_bytes(), &reason))?;
     }
+    if crate::config::oom::changed(&ctx.store.config, &next) {
+        if let Err(why) = crate::config::oom::apply(&next) {
+            // Redis logs the cause and rolls the set back, re-applying the old values.
+            eprintln!("emu: {why}");
+            let _ = crate::config::oom::apply(&ctx.store.config);
+            let name = specs
+                .iter()
+                .map(|&(_, entry)| entry)
+                .find(|e| e.starts_with("oom-score-adj"))
+                .unwrap_or("oom-score-adj");
+            return Err(set_failed(
+                name.as_bytes(),
+                "Failed to set current oom_score_adj. Check server logs.",
+            ));
+        }
+    }
+    if next.port != ctx.store.config.port || next.bind != ctx.store.config.bind {
+        relisten(ctx, &specs, &next)?;
+    }
     let password_changed = ctx.store.config.requirepass() != next.requirepass();
     let evict = next.maxmemory != 0 && next.maxmemory != ctx.store.config.maxmemory;
     ctx.store.config = next;
@@ -109,6 +128,41 @@ fn config_set(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         ctx.store.acl.set_default_password(p.as_deref());
     }
     Ok(Value::ok())
+}
+
+/// CONFIG SET port / bind on a server: listen on the new address before the value is
+/// taken (Redis `changeListenPort` / `changeBindAddr`), keeping the old listener when that
+/// fails. Without a network front end (an embedded store) the value is only stored.
+fn relisten(
+    ctx: &Ctx,
+    specs: &[(&'static ConfigSpec, &'static str)],
+    next: &config::Config,
+) -> Result<()> {
+    let Some(link) = &ctx.session.link else {
+        return Ok(());
+    };
+    if link.server.tcp_port() == 0 {
+        return Ok(());
+    }
+    let port_changed = next.port != ctx.store.config.port;
+    let Err(e) = link.server.listen_on(&next.bind, next.port) else {
+        return Ok(());
+    };
+    eprintln!("emu: cannot listen on {}:{}: {e}", next.bind, next.port);
+    // The error names the first of the two given, with Redis's text for it.
+    let first = specs
+        .iter()
+        .map(|&(_, e)| e)
+        .find(|e| *e == "port" || *e == "bind")
+        .unwrap_or(if port_changed { "port" } else { "bind" });
+    Err(set_failed(
+        first.as_bytes(),
+        if first == "port" {
+            "Unable to listen on this port. Check server logs."
+        } else {
+            "Failed to bind to specified addresses."
+        },
+    ))
 }
 
 fn config_resetstat(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {

@@ -121,7 +121,7 @@ fn section(
             let (uptime, port, run_id) = match link {
                 Some(l) => (
                     l.server.started.elapsed().as_secs(),
-                    l.server.tcp_port,
+                    l.server.tcp_port(),
                     l.server.run_id.clone(),
                 ),
                 None => (0, 0, "0".repeat(40)),
@@ -366,7 +366,7 @@ fn section(
             f("pubsubshard_channels", &shard);
             f("latest_fork_usec", &0);
             f("total_forks", &0);
-            f("migrate_cached_sockets", &0);
+            f("migrate_cached_sockets", &store.migrate_sockets.len());
             f("slave_expires_tracked_keys", &0);
             f("active_defrag_hits", &0);
             f("active_defrag_misses", &0);

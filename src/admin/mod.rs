@@ -183,7 +183,9 @@ pub const COMMANDS: &[CommandSpec] = &[
         "server",
         latency::latency,
     ),
-    CommandSpec::new("memory", -2, 0, (0, 0, 0), "server", memory::memory),
+    // The key of MEMORY USAGE (its subcommand's key spec) and its `readonly`, as OBJECT's
+    // container carries them.
+    CommandSpec::new("memory", -2, READONLY, (2, 2, 1), "server", memory::memory),
     CommandSpec::new(
         "monitor",
         1,

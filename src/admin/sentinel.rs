@@ -67,8 +67,8 @@ fn own_address(ctx: &Ctx) -> (String, u16) {
                 return (a.ip().to_string(), a.port());
             }
         }
-        if link.server.tcp_port != 0 {
-            return ("127.0.0.1".into(), link.server.tcp_port);
+        if link.server.tcp_port() != 0 {
+            return ("127.0.0.1".into(), link.server.tcp_port());
         }
     }
     ("127.0.0.1".into(), 6379)

@@ -71,8 +71,11 @@ pub struct ServerState {
     pub started: Instant,
     /// Start time, Unix ms.
     pub started_unix_ms: u64,
-    /// TCP port (0 when not listening on TCP).
-    pub tcp_port: u16,
+    /// TCP port (0 when not listening on TCP); CONFIG SET port changes it.
+    tcp_port: std::sync::atomic::AtomicU16,
+    /// Hands a new TCP listener (CONFIG SET port / bind) to the accept loop, which closes
+    /// the one it had; set once by the network front end.
+    relisten: OnceLock<Relisten>,
     /// Unix socket path, if any.
     pub unixsocket: Option<String>,
     /// `--dir`, if given.
@@ -177,13 +180,42 @@ pub const CLIENT_BASE_MEMORY: u64 = 3 * 1024;
 impl fmt::Debug for ServerState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerState")
-            .field("tcp_port", &self.tcp_port)
+            .field("tcp_port", &self.tcp_port())
             .field("clients", &self.clients.lock().len())
             .finish()
     }
 }
 
+/// Where the accept loop takes a new TCP listener from (see [`ServerState::listen_on`]).
+pub type Relisten = Box<dyn Fn(std::net::TcpListener) + Send + Sync>;
+
 impl ServerState {
+    /// The TCP port listened on (0: none).
+    pub fn tcp_port(&self) -> u16 {
+        self.tcp_port.load(Ordering::Relaxed)
+    }
+
+    /// Sets where new TCP listeners go (the network front end, once).
+    pub fn set_relisten(&self, f: Relisten) {
+        let _ = self.relisten.set(f);
+    }
+
+    /// Redis `changeListenPort` / `changeBindAddr`: listens on `bind`:`port` (every
+    /// address of `bind` tried in turn) and, once that worked, makes it the server's TCP
+    /// listener in place of the old one (connections stay). Err: no listener could be made
+    /// (the old one is kept), or this server has no TCP front end.
+    pub fn listen_on(&self, bind: &str, port: u16) -> std::io::Result<()> {
+        let Some(relisten) = self.relisten.get() else {
+            return Err(std::io::Error::other("no TCP listener to replace"));
+        };
+        let l = std::net::TcpListener::bind((bind, port))?;
+        l.set_nonblocking(true)?;
+        let port = l.local_addr()?.port();
+        relisten(l);
+        self.tcp_port.store(port, Ordering::Relaxed);
+        Ok(())
+    }
+
     /// A server state for a listener on `tcp_port`.
     pub fn new(tcp_port: u16, unixsocket: Option<String>, dir: Option<String>) -> ServerState {
         let started_unix_ms = unix_ms();
@@ -195,7 +227,8 @@ impl ServerState {
         ServerState {
             started: Instant::now(),
             started_unix_ms,
-            tcp_port,
+            tcp_port: std::sync::atomic::AtomicU16::new(tcp_port),
+            relisten: OnceLock::new(),
             unixsocket,
             dir,
             clients: Mutex::new(BTreeMap::new()),

@@ -887,6 +887,10 @@ fn serve(a: ServeArgs, config: &[redis_conf::Directive]) {
     if disable_thp {
         alloc_ffi::disable_thp();
     }
+    // Redis's start applies `oom-score-adj` (from the config file or flags) at once.
+    if let Ok(Err(why)) = redis.with_store(|s| emu::config::oom::apply(&s.config)) {
+        eprintln!("emu: {why}");
+    }
     let mut server = emu::server::Server::new(redis)
         .bind(a.bind.clone())
         .port(a.port)
@@ -898,7 +902,12 @@ fn serve(a: ServeArgs, config: &[redis_conf::Directive]) {
         server = server.requirepass(p);
     }
     if let Some(f) = &a.aclfile {
-        server = match server.aclfile(f) {
+        // Redis runs in its `dir` (it chdirs there), so a relative ACL file is found there.
+        let f = match &a.dir {
+            Some(d) if f.is_relative() => std::path::Path::new(d).join(f),
+            _ => f.clone(),
+        };
+        server = match server.aclfile(&f) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("emu: Aborting startup because of ACL errors: {e}");

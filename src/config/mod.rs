@@ -19,6 +19,7 @@
 //! tests check every row's default parses and reads back through CONFIG GET. A parameter
 //! that emu accepts and reports but does not act on says so in a comment on its row.
 
+pub mod oom;
 mod table;
 mod values;
 
@@ -117,6 +118,21 @@ config_enum! {
         AllkeysRandom = "allkeys-random",
         /// noeviction
         Noeviction = "noeviction",
+    }
+}
+
+config_enum! {
+    /// `oom-score-adj`: whether and how the process's `/proc/self/oom_score_adj` follows
+    /// `oom-score-adj-values` (see [`oom`]).
+    OomScoreAdj {
+        /// no: left alone (the value found is restored if emu changed it).
+        No = "no",
+        /// yes: as `relative` (CONFIG GET shows `yes`, as Redis).
+        Yes = "yes",
+        /// relative: the class's value added to the score the process had.
+        Relative = "relative",
+        /// absolute: the class's value.
+        Absolute = "absolute",
     }
 }
 
@@ -439,6 +455,10 @@ pub struct Config {
     /// the background off (keys still expire when accessed), as Redis's
     /// `server.active_expire_enabled`.
     pub active_expire_enabled: bool,
+    /// `oom-score-adj` (`relative` is kept as `Yes`, which it means).
+    pub oom_score_adj: OomScoreAdj,
+    /// `oom-score-adj-values`: the master, replica and background-child scores.
+    pub oom_score_adj_values: [i32; 3],
 }
 
 impl Default for Config {
@@ -480,6 +500,8 @@ impl Config {
         };
         Config {
             active_expire_enabled: true,
+            oom_score_adj: OomScoreAdj::No,
+            oom_score_adj_values: [0; 3],
             stored: Default::default(),
             databases: 0,
             maxmemory: 0,
@@ -650,6 +672,8 @@ pub enum Kind {
     Notify,
     /// `latency-tracking-info-percentiles`: space-separated numbers in 0..=100.
     Percentiles,
+    /// `oom-score-adj-values`: three space-separated integers in -2000..=2000.
+    OomValues,
     /// A memory amount or a percentage (`10%`, Redis's `PERCENT_CONFIG`), stored as Redis
     /// stores it: bytes, or minus the percentage.
     MemOrPercent {
@@ -768,6 +792,7 @@ impl ConfigSpec {
             Kind::Percentiles => {
                 cfg.latency_tracking_info_percentiles = values::parse_percentiles(value)?
             }
+            Kind::OomValues => cfg.oom_score_adj_values = values::parse_oom_values(value)?,
             Kind::StoredBool
             | Kind::StoredInt { .. }
             | Kind::StoredEnum { .. }
@@ -860,6 +885,7 @@ impl ConfigSpec {
                 n => n.to_string(),
             },
             Kind::Percentiles => values::format_percentiles(&cfg.latency_tracking_info_percentiles),
+            Kind::OomValues => cfg.oom_score_adj_values.map(|v| v.to_string()).join(" "),
             Kind::StoredBool
             | Kind::StoredInt { .. }
             | Kind::StoredEnum { .. }

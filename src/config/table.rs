@@ -5,7 +5,8 @@
 //! does not act on is marked "stored only" with what would honour it.
 
 use super::{
-    ConfigSpec, Fsync, Kind, LogLevel, MaxmemoryPolicy, ProtectedAction, SanitizeDump, Text,
+    ConfigSpec, Fsync, Kind, LogLevel, MaxmemoryPolicy, OomScoreAdj, ProtectedAction, SanitizeDump,
+    Text,
 };
 
 const INT_MAX: i64 = i32::MAX as i64;
@@ -283,9 +284,10 @@ pub static TABLE: &[ConfigSpec] = &[
     // Honoured: the server closes idle clients.
     int!("timeout", timeout, 0, INT_MAX, "0"),
     // The port the server listens on (set at startup); Redis can change it at run time.
-    int!("port", port, 0, 65535, "6379").immutable(),
+    // Honoured by the server: CONFIG SET port / bind listen anew (`admin::config`).
+    int!("port", port, 0, 65535, "6379"),
     // The address the server listens on (set at startup); Redis can rebind at run time.
-    text!("bind", bind, "127.0.0.1").immutable(),
+    text!("bind", bind, "127.0.0.1"),
     text!("unixsocket", unixsocket, "").immutable(),
     // `emu serve` refuses a connection past it (read at each accept).
     uint!("maxclients", maxclients, 1, u32::MAX, "10000"),
@@ -500,7 +502,7 @@ pub static TABLE: &[ConfigSpec] = &[
     // library does not change its host process.
     sbool!("disable-thp", "yes").immutable(),
     sbool!("dynamic-hz", "yes"),
-    stext!("ignore-warnings", "").immutable(),
+    stext!("ignore-warnings", ""),
     sbool!("io-threads-do-reads", "no").immutable(),
     sbool!("jemalloc-bg-thread", "yes"),
     stext!("logfile", "").immutable(),
@@ -526,8 +528,24 @@ pub static TABLE: &[ConfigSpec] = &[
     )
     .alias("min-slaves-to-write"),
     sbool!("no-appendfsync-on-rewrite", "no"),
-    senum!("oom-score-adj", ["no", "yes", "relative", "absolute"], "no"),
-    stext!("oom-score-adj-values", "0 200 800"),
+    // Honoured (`config::oom`): CONFIG SET, REPLICAOF and `emu serve`'s start write
+    // /proc/self/oom_score_adj, as Redis's `setOOMScoreAdj` (emu forks no background child,
+    // so the third value has no process to apply to).
+    ConfigSpec::new(
+        "oom-score-adj",
+        "no",
+        Kind::Enum {
+            names: OomScoreAdj::NAMES,
+            get: |c| c.oom_score_adj as usize,
+            set: |c, i| {
+                c.oom_score_adj = match OomScoreAdj::from_index(i) {
+                    OomScoreAdj::Relative => OomScoreAdj::Yes,
+                    o => o,
+                }
+            },
+        },
+    ),
+    ConfigSpec::new("oom-score-adj-values", "0 200 800", Kind::OomValues),
     stext!("pidfile", "").immutable(),
     stext!("proc-title-template", "{title} {listen-addr} {server-mode}"),
     senum!(
@@ -596,7 +614,7 @@ pub static TABLE: &[ConfigSpec] = &[
         multi
     ),
     sint!("shutdown-timeout", 0, INT_MAX, "10"),
-    sint!("socket-mark-id", 0, UINT_MAX, "0"),
+    sint!("socket-mark-id", 0, UINT_MAX, "0").immutable(),
     senum!("supervised", ["upstart", "systemd", "auto", "no"], "no").immutable(),
     sbool!("syslog-enabled", "no").immutable(),
     stext!("syslog-facility", "local0").immutable(),

@@ -230,9 +230,9 @@ fn typed_fields_hold_the_parsed_value() {
 #[test]
 fn set_initial_takes_immutable_parameters() {
     let mut c = Config::default();
-    assert!(spec("port").is_immutable());
-    c.set_initial("port", b"7001").unwrap();
-    assert_eq!((c.port, get(&c, "port").as_str()), (7001, "7001"));
+    assert!(spec("databases").is_immutable());
+    c.set_initial("databases", b"7").unwrap();
+    assert_eq!((c.databases, get(&c, "databases").as_str()), (7, "7"));
     c.set_initial("dir", b"/data").unwrap();
     assert_eq!(&*c.dir, "/data");
     assert_eq!(

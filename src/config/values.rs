@@ -48,6 +48,23 @@ pub(super) fn out_of_range(lo: impl std::fmt::Display, hi: impl std::fmt::Displa
     format!("argument must be between {lo} and {hi} inclusive").into()
 }
 
+/// `oom-score-adj-values` (Redis `setConfigOOMScoreAdjValuesOption`): exactly three
+/// arguments ([`split_args`]), each a whole `strtoll` number in -2000..=2000.
+pub(super) fn parse_oom_values(v: &[u8]) -> Result<[i32; 3], Reason> {
+    let parts = split_args(v);
+    if parts.len() != 3 {
+        return Err("wrong number of arguments".into());
+    }
+    let mut out = [0; 3];
+    for (slot, part) in out.iter_mut().zip(parts) {
+        *slot = strtoll_whole(part)
+            .filter(|n| (-2000..=2000).contains(n))
+            .ok_or("Invalid oom-score-adj-values, elements must be between -2000 and 2000.")?
+            as i32;
+    }
+    Ok(out)
+}
+
 pub(super) fn parse_enum(names: &[&str], v: &[u8]) -> Result<usize, Reason> {
     names.iter().position(|w| eq_ic(v, w)).ok_or_else(|| {
         format!(

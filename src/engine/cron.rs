@@ -111,6 +111,8 @@ impl Store {
             self.continue_evictions();
             // The table's limit (Redis serverCron → trackingLimitUsedSlots).
             self.tracking_limit_used_slots();
+            // MIGRATE connections unused for 10 s (serverCron → migrateCloseTimedoutSockets).
+            self.migrate_sockets.close_idle();
         }
         // Expired and evicted keys' BCAST invalidations (beforeSleep).
         self.tracking_broadcast();

@@ -436,7 +436,10 @@ fn admit(
         Some(q) if spec.name == "exec" => q.commands.as_slice(),
         _ => &[],
     };
-    let writes = spec.has(flags::WRITE) || queued.iter().any(|(s, _)| s.has(flags::WRITE));
+    let writes = spec.writes(argv.get(1).copied())
+        || queued
+            .iter()
+            .any(|(s, a)| s.writes(a.get(1).map(Vec::as_slice)));
     if session.read_only && writes {
         return Err(Error::new(
             ErrorKind::Other,
@@ -479,7 +482,7 @@ fn run(
     argv: &[&[u8]],
 ) -> Result<Value> {
     store.reap_dropped_watchers();
-    if spec.has(flags::WRITE) {
+    if spec.writes(argv.get(1).copied()) {
         if let Some(e) = store.deny_writes() {
             observe::after_reject(store, Some(spec), Some(argv), &e);
             return Err(e);

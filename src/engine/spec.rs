@@ -95,6 +95,9 @@ pub struct CommandSpec {
     pub step: i32,
     /// Key finder for commands with movable keys.
     pub keys: Option<KeysFn>,
+    /// Subcommands that write although the container is not flagged `write` (Redis flags
+    /// subcommands of their own: FUNCTION LOAD / DELETE / FLUSH / RESTORE).
+    pub write_subs: &'static [&'static str],
     /// Command group (COMMAND DOCS): "string", "list", "generic", …
     pub group: &'static str,
     /// The implementation.
@@ -125,9 +128,27 @@ impl CommandSpec {
             last_key: keys.1,
             step: keys.2,
             keys: None,
+            write_subs: &[],
             group,
             handler,
         }
+    }
+
+    /// Sets the subcommands that write (see [`CommandSpec::write_subs`]).
+    pub const fn with_write_subcommands(mut self, subs: &'static [&'static str]) -> CommandSpec {
+        self.write_subs = subs;
+        self
+    }
+
+    /// Whether a call with subcommand `sub` (the second argument) writes: the `write` flag,
+    /// or a subcommand listed as writing. What a read-only replica and MISCONF refuse.
+    pub fn writes(&self, sub: Option<&[u8]>) -> bool {
+        self.has(flags::WRITE)
+            || sub.is_some_and(|s| {
+                self.write_subs
+                    .iter()
+                    .any(|w| s.eq_ignore_ascii_case(w.as_bytes()))
+            })
     }
 
     /// Sets a movable-keys finder.

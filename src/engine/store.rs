@@ -44,6 +44,9 @@ pub struct Services {
     /// declares `no-writes` (Redis `evalGetCommandFlags` / `fcallGetCommandFlags`: such a
     /// call is not held by CLIENT PAUSE WRITE).
     pub script_no_writes: fn(&mut Store, &[&[u8]]) -> bool,
+    /// What SAVE does (FLUSHALL with save points saves too): a snapshot of a store with a
+    /// data directory, else a save counted as done.
+    pub save: fn(&mut crate::engine::Ctx) -> Result<()>,
 }
 
 impl std::fmt::Debug for Services {
@@ -260,6 +263,8 @@ pub struct Store {
     /// A store without a data directory: the snapshot its last DEBUG RELOAD saved (what
     /// `DEBUG RELOAD NOSAVE` loads, as Redis loads its last dump.rdb).
     pub reload_dump: Option<std::sync::Arc<Vec<u8>>>,
+    /// MIGRATE's kept connections (INFO `migrate_cached_sockets`).
+    pub migrate_sockets: crate::util::socket_cache::SocketCache,
     /// DEBUG PAUSE-CRON 1: the periodic work (active expiry, the eviction cycle, the
     /// tracking table's limit, the replication timer) is skipped, as Redis skips serverCron.
     pub cron_paused: bool,
@@ -327,6 +332,7 @@ impl Store {
             keyspace_misses: 0,
             loading: false,
             reload_dump: None,
+            migrate_sockets: Default::default(),
             cron_paused: false,
             disable_deny_script: false,
             blocking: crate::blocking::Registry::default(),

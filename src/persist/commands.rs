@@ -30,9 +30,16 @@ fn save_failed(e: PersistError) -> Error {
 /// # Format
 /// `SAVE`
 fn save(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
+    save_now(ctx)?;
+    Ok(Value::ok())
+}
+
+/// What SAVE does: a snapshot of a store with a data directory (refused while a background
+/// one runs), else a save counted as done (see [`crate::admin::note_memory_save`]).
+pub(crate) fn save_now(ctx: &mut Ctx) -> Result<()> {
     let Some(h) = super::handle_of(ctx.store) else {
         crate::admin::note_memory_save(ctx);
-        return Ok(Value::ok());
+        return Ok(());
     };
     // Redis refuses only while its RDB child runs; it saves beside an AOF rewrite, which
     // emu's single compaction cannot: it waits for the rewrite instead.
@@ -42,8 +49,7 @@ fn save(ctx: &mut Ctx, _argv: &[&[u8]]) -> Result<Value> {
     if h.compaction_running() {
         let _ = h.wait_compaction();
     }
-    h.save(ctx.store).map_err(save_failed)?;
-    Ok(Value::ok())
+    h.save(ctx.store).map_err(save_failed)
 }
 
 /// # Format

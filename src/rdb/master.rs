@@ -401,6 +401,11 @@ pub(crate) fn failover_psync_done(store: &mut Store, accepted: bool) {
 fn set_replicaof_config(store: &mut Store, value: &str) {
     // The parameter is immutable for CONFIG SET; `set_initial` bypasses that.
     let _ = store.config.set_initial("replicaof", value.as_bytes());
+    // The role changes the process's OOM class (Redis `replicationSetMaster` /
+    // `replicationUnsetMaster` call `setOOMScoreAdj(-1)`; a failure is only logged).
+    if let Err(why) = crate::config::oom::apply(&store.config) {
+        eprintln!("emu: {why}");
+    }
 }
 
 /// The link of this connection, created on its first REPLCONF / SYNC / PSYNC.

@@ -10,18 +10,23 @@
 //!
 //! # Known differences from Redis
 //!
-//! * Redis keeps the connection to each target for 10 s and skips `SELECT` when the
-//!   database did not change; emu connects for each MIGRATE (and always selects). The
-//!   target sees one short connection per call.
+//! As Redis's (`migrateGetSocket`), the connection to each target is kept for the next
+//! MIGRATE ([`crate::util::socket_cache`], INFO `migrate_cached_sockets`): at most 64, closed after 10 s
+//! unused by the store's timer, or at once after an error; `SELECT` is sent only when the
+//! database differs from the last one selected on it.
+//!
+//! # Known differences from Redis
+//!
 //! * Only plain TCP targets (`tls-cluster` does not apply).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::commands::dump_payload;
 use crate::engine::{flags::*, CommandSpec, Ctx};
 use crate::error::{Error, Result};
+use crate::util::socket_cache::{Kept, SocketCache};
 use crate::util::{eq_ic, parse_i64};
 use crate::value::Value;
 
@@ -130,15 +135,16 @@ fn push_command(out: &mut Vec<u8>, args: &[&[u8]]) {
     }
 }
 
-/// One connection's exchange: sends `request` (AUTH?, SELECT, the RESTOREs) and reads one
-/// reply line for each command sent. Returns the reply lines.
-fn exchange(
+/// The kept connection to `host`:`port`, or a new one. `new`: it was just made.
+fn get_conn(
+    cache: &SocketCache,
     host: &str,
     port: u16,
     timeout: Duration,
-    request: &[u8],
-    replies: usize,
-) -> std::result::Result<Vec<Vec<u8>>, SocketError> {
+) -> std::result::Result<(Kept, bool), SocketError> {
+    if let Some(c) = cache.take(&format!("{host}:{port}")) {
+        return Ok((c, false));
+    }
     // A refused or unreachable target surfaces, as in Redis (non-blocking connect, then the
     // write fails), as a write error.
     let addrs: Vec<_> = (host, port)
@@ -156,14 +162,33 @@ fn exchange(
             Err(e) => last = e,
         }
     }
-    let mut sock = conn.ok_or_else(|| SocketError::of(true, &last))?;
+    let sock = conn.ok_or_else(|| SocketError::of(true, &last))?;
     let _ = sock.set_nodelay(true);
+    Ok((
+        Kept {
+            conn: BufReader::new(sock),
+            db: None,
+            last_use: Instant::now(),
+        },
+        true,
+    ))
+}
+
+/// One exchange on `c`: sends `request` (AUTH?, SELECT?, the RESTOREs) and reads one reply
+/// line for each command sent. Returns the reply lines.
+fn exchange(
+    c: &mut Kept,
+    timeout: Duration,
+    request: &[u8],
+    replies: usize,
+) -> std::result::Result<Vec<Vec<u8>>, SocketError> {
+    let reader = &mut c.conn;
+    let sock = reader.get_mut();
     sock.set_write_timeout(Some(timeout))
         .and_then(|()| sock.set_read_timeout(Some(timeout)))
         .map_err(|e| SocketError::of(true, &e))?;
     sock.write_all(request)
         .map_err(|e| SocketError::of(true, &e))?;
-    let mut reader = BufReader::new(sock);
     let mut lines = Vec::with_capacity(replies);
     for _ in 0..replies {
         let mut line = Vec::new();
@@ -203,15 +228,15 @@ pub fn migrate(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
     if keys.is_empty() {
         return Ok(Value::Simple("NOKEY".into()));
     }
-    // The request: AUTH, SELECT, then one RESTORE per key still alive.
-    let mut request = Vec::new();
+    // The request: AUTH, SELECT (unless the connection has the database selected), then
+    // one RESTORE per key still alive.
+    let mut auth = Vec::new();
     match o.auth {
-        Some((Some(user), pass)) => push_command(&mut request, &[b"AUTH", user, pass]),
-        Some((None, pass)) => push_command(&mut request, &[b"AUTH", pass]),
+        Some((Some(user), pass)) => push_command(&mut auth, &[b"AUTH", user, pass]),
+        Some((None, pass)) => push_command(&mut auth, &[b"AUTH", pass]),
         None => {}
     }
-    let db = dbid.to_string();
-    push_command(&mut request, &[b"SELECT", db.as_bytes()]);
+    let mut request = Vec::new();
     let restore: &[u8] = if ctx.config().cluster_enabled {
         b"RESTORE-ASKING"
     } else {
@@ -242,21 +267,41 @@ pub fn migrate(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         .ok()
         .and_then(|p| p.parse::<u16>().ok())
         .unwrap_or(0);
-    let extra = usize::from(o.auth.is_some()) + 1;
-    let mut result = exchange(&host, port, timeout, &request, extra + moved.len());
-    if let Err(e) = &result {
-        if !e.timed_out {
-            result = exchange(&host, port, timeout, &request, extra + moved.len());
+    let cache = ctx.store.migrate_sockets.clone();
+    let send = |c: &mut Kept| {
+        let select = c.db != Some(dbid);
+        let mut all = auth.clone();
+        if select {
+            push_command(&mut all, &[b"SELECT", dbid.to_string().as_bytes()]);
         }
-    }
-    let lines = match result {
-        Ok(lines) => lines,
-        Err(e) => {
-            return Err(Error::from_reply(if e.writing {
-                "IOERR error or timeout writing to target instance"
-            } else {
-                "IOERR error or timeout reading to target instance"
-            }))
+        all.extend_from_slice(&request);
+        let extra = usize::from(o.auth.is_some()) + usize::from(select);
+        let lines = exchange(c, timeout, &all, extra + moved.len())?;
+        if select {
+            c.db = Some(dbid);
+        }
+        Ok((lines, extra))
+    };
+    // A socket error other than a timeout is retried once on a fresh connection; a
+    // connection that failed is closed (not put back).
+    let mut retried = false;
+    let (lines, extra) = loop {
+        let attempt = get_conn(&cache, &host, port, timeout).and_then(|(mut c, _)| {
+            let r = send(&mut c)?;
+            c.last_use = Instant::now();
+            cache.put(format!("{host}:{port}"), c);
+            Ok(r)
+        });
+        match attempt {
+            Ok(r) => break r,
+            Err(e) if !e.timed_out && !retried => retried = true,
+            Err(e) => {
+                return Err(Error::from_reply(if e.writing {
+                    "IOERR error or timeout writing to target instance"
+                } else {
+                    "IOERR error or timeout reading to target instance"
+                }))
+            }
         }
     };
     let (head, replies) = lines.split_at(extra);

@@ -210,9 +210,9 @@ pub(crate) fn prepare_and_run(
     }
     if !compat && !no_writes {
         if ctx.session.read_only {
-            return Value::Error(
-                "READONLY Can not run script with write flag on readonly replica".into(),
-            );
+            // Redis's processCommand refuses it first (the script's flags make the call a
+            // write: `evalGetCommandFlags` / `fcallGetCommandFlags`), with its usual text.
+            return Value::Error("READONLY You can't write against a read only replica.".into());
         }
         if let Some(e) = ctx.store.deny_writes() {
             return Value::Error(e.message().to_string());

@@ -760,7 +760,8 @@ pub const COMMANDS: &[CommandSpec] = &[
         (0, 0, 0),
         "scripting",
         function,
-    ),
+    )
+    .with_write_subcommands(&["load", "delete", "flush", "restore"]),
 ];
 
 #[cfg(test)]

@@ -328,7 +328,9 @@ impl Link<'_> {
             match (r, was_up) {
                 (Err(Lost::Cancelled), _) | (_, Err(_)) => return,
                 (Err(Lost::Error(e)), _) => {
-                    eprintln!(
+                    // On stdout, where `emu serve` logs (as redis-server's log): scripts
+                    // watching a replica's log wait for these lines there.
+                    println!(
                         "emu: replication link to {}:{} lost: {e}",
                         self.host, self.port
                     );
@@ -394,7 +396,7 @@ impl Link<'_> {
             }
             let l = c.line(&cancel)?;
             if l.starts_with('-') {
-                return Err(Lost::Error(format!("unable to AUTH to MASTER: {l}")));
+                return Err(Lost::Error(format!("Unable to AUTH to MASTER: {l}")));
             }
         }
         c.send(&[b"REPLCONF", b"listening-port", port.to_string().as_bytes()])?;

@@ -275,8 +275,14 @@ pub fn start(redis: Redis, opts: Options) -> io::Result<Running> {
                     });
                 }
                 if let Some(l) = tcp {
+                    // CONFIG SET port / bind hand a new listener over (see `listen_on`).
+                    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                    st.set_relisten(Box::new(move |l| {
+                        let _ = tx.send(l);
+                    }));
                     tasks.push(tokio::spawn(accept_tcp(
                         l,
+                        rx,
                         redis.clone(),
                         st.clone(),
                         stop_rx.clone(),
@@ -402,7 +408,8 @@ fn spawn_signal_thread(stop: watch::Sender<bool>) -> io::Result<()> {
 }
 
 async fn accept_tcp(
-    l: tokio::net::TcpListener,
+    mut l: tokio::net::TcpListener,
+    mut relisten: tokio::sync::mpsc::UnboundedReceiver<std::net::TcpListener>,
     redis: Redis,
     state: Arc<ServerState>,
     mut stop: watch::Receiver<bool>,
@@ -410,6 +417,14 @@ async fn accept_tcp(
     loop {
         let accepted = tokio::select! {
             r = l.accept() => r,
+            Some(new) = relisten.recv() => {
+                // The old listener closes here; its connections stay.
+                match tokio::net::TcpListener::from_std(new) {
+                    Ok(new) => l = new,
+                    Err(e) => eprintln!("emu: cannot listen on the new address: {e}"),
+                }
+                continue;
+            }
             _ = stop.changed() => return,
         };
         let (sock, peer) = match accepted {

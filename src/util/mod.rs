@@ -11,6 +11,7 @@ pub mod longdouble;
 pub mod scan;
 pub mod shutdown;
 pub mod slot;
+pub mod socket_cache;
 pub mod text;
 
 use crate::error::{Error, Result};

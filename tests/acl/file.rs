@@ -102,3 +102,71 @@ fn startup_error_names_the_line() {
         )
     );
 }
+
+/// `emu serve` with `args` on a free port, killed when dropped.
+#[cfg(feature = "cli")]
+struct EmuServe(std::process::Child);
+
+#[cfg(feature = "cli")]
+impl Drop for EmuServe {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[cfg(feature = "cli")]
+fn emu_serve(args: &[&str]) -> (EmuServe, std::net::SocketAddr) {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_emu"))
+        .args(["serve", "--port", "0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn emu");
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first.rsplit(' ').next().unwrap().parse().unwrap();
+    std::thread::spawn(move || lines.for_each(drop));
+    (EmuServe(child), addr)
+}
+
+/// `user` lines of the configuration (here `--user`, as the suite's config files) and an
+/// ACL file named relative to `dir` (Redis runs in its `dir`): the same users as
+/// redis-server's, and a user defined twice is refused at start by both.
+#[cfg(feature = "cli")]
+#[test]
+fn config_users_and_relative_aclfile_as_redis() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("u.acl"),
+        "user alice on allcommands allkeys &* >alice\nuser default on nopass ~* +@all\n",
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let users: &[&str] = &[
+        "--user", "default", "on", "nopass", "~*", "+@all", "-flushdb", "--user", "bob", "on",
+        ">x", "~k*", "+get",
+    ];
+    let file: &[&str] = &["--dir", d, "--aclfile", "u.acl"];
+    for args in [users, file] {
+        let Some(real) = start_real_redis_with("config users", args) else {
+            return;
+        };
+        let (_emu, addr) = emu_serve(args);
+        let mut e = Raw::connect(addr);
+        let mut r = Raw::connect(real.addr);
+        for line in [&["ACL", "LIST"][..], &["FLUSHDB"], &["SUBSCRIBE", "c"]] {
+            assert_eq!(cmd(&mut e, line), cmd(&mut r, line), "{args:?}: {line:?}");
+        }
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_emu"))
+        .args(["serve", "--port", "0", "--user", "foo", "--user", "foo"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(
+        "Error in user declaration 'foo': Duplicate user found. A user can only be defined once in config files"
+    ));
+}

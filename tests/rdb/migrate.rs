@@ -94,6 +94,25 @@ fn migrate_matches_real_redis() {
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     // What the targets received and what the sources kept.
     let (mut tr, mut te) = (Raw::connect(target_r.addr), Raw::connect(target_e.addr));
+    // The connection to a target is kept for the next MIGRATE (Redis's socket cache): the
+    // sources keep as many, and each target was connected to as many times.
+    let field = |c: &mut Raw, name: &str| -> String {
+        let info = String::from_utf8_lossy(&c.cmds("INFO")).into_owned();
+        let prefix = format!("{name}:");
+        info.lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .unwrap_or_else(|| panic!("no {name}"))
+            .to_string()
+    };
+    assert_eq!(
+        field(&mut r, "migrate_cached_sockets"),
+        field(&mut e, "migrate_cached_sockets")
+    );
+    assert_eq!(field(&mut e, "migrate_cached_sockets"), "1");
+    assert_eq!(
+        field(&mut tr, "total_connections_received"),
+        field(&mut te, "total_connections_received")
+    );
     for db in [0, 2] {
         assert_eq!(
             contents(&mut tr, db),

@@ -1,9 +1,16 @@
-//! Redis 7.0.15's own test suite (`tests/unit/*.tcl` of Redis's source) run against `emu serve`
-//! in the suite's external-server mode (`runtest --host --port`), one fresh server per unit.
+//! Redis 7.0.15's own test suite (`tests/unit/*.tcl` of Redis's source) run against `emu serve`,
+//! each unit in one of the suite's two modes:
 //!
-//! Tests the suite tags `external:skip` do not run in this mode (they start their own servers
-//! or need a local build). Every other test of each listed unit must pass, except the ones named
-//! in `known_failures.txt` next to this file, each with the reason emu differs. A listed test
+//! - **external**: one fresh `emu serve` per unit, reached with `--host --port`; tests tagged
+//!   `external:skip` do not run.
+//! - **normal**: the suite starts its own servers as it does for Redis: the unit's copy of the
+//!   tree has a `src/redis-server` that runs this build's `emu serve` with the suite's config
+//!   file and `--name value` arguments (`src/redis-cli` and `src/redis-benchmark` are the ones
+//!   on PATH). Every test runs, `external:skip` ones included, so a unit runs here when it
+//!   works in this mode.
+//!
+//! Every test of each listed unit must pass, except the ones named for that mode in
+//! `known_failures.txt` next to this file, each with the reason emu differs. A listed test
 //! that now passes is reported on stderr so the list can shrink.
 //!
 //! The suite comes from Debian's `redis` source package; `.ci/run` downloads and unpacks it and
@@ -56,23 +63,40 @@ struct Failure {
     detail: String,
 }
 
-/// The known failures of `unit`: (test name) from `known_failures.txt` lines
-/// `unit | test name | reason`.
-fn known_failures(unit: &str) -> BTreeSet<String> {
-    include_str!("known_failures.txt")
+/// The suite's two ways of reaching the server (see the module's documentation).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    External,
+    Normal,
+}
+
+/// The known failures of `unit` in `mode`, from `known_failures.txt` lines
+/// `mode | unit | test name | reason`: the tests expected to fail, and the ones passed to the
+/// suite's `--skiptest` (mode `normal-skip`: they would end the unit with an exception).
+fn known_failures(mode: Mode, unit: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut expected = BTreeSet::new();
+    let mut skipped = BTreeSet::new();
+    for l in include_str!("known_failures.txt")
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
-            let mut parts = l.splitn(3, '|').map(str::trim);
-            let (u, test) = (parts.next()?, parts.next()?);
-            assert!(
-                parts.next().is_some_and(|why| !why.is_empty()),
-                "known_failures.txt: every entry names its reason: {l}"
-            );
-            (u == unit).then(|| test.to_string())
-        })
-        .collect()
+    {
+        let parts: Vec<&str> = l.splitn(4, '|').map(str::trim).collect();
+        assert!(
+            parts.len() == 4 && !parts[3].is_empty(),
+            "known_failures.txt: every entry is `mode | unit | test | reason`: {l}"
+        );
+        let (list, m) = match parts[0] {
+            "external" => (&mut expected, Mode::External),
+            "normal" => (&mut expected, Mode::Normal),
+            "normal-skip" => (&mut skipped, Mode::Normal),
+            other => panic!("known_failures.txt: unknown mode '{other}': {l}"),
+        };
+        if m == mode && parts[1] == unit {
+            list.insert(parts[2].to_string());
+        }
+    }
+    (expected, skipped)
 }
 
 /// Removes ANSI colour sequences.
@@ -193,8 +217,9 @@ impl Drop for Emu {
     }
 }
 
-/// Copies what `runtest` needs (it writes under `tests/tmp`, so each unit gets its own copy).
-fn copy_tree(from: &Path, to: &Path) {
+/// Copies what `runtest` needs (it writes under `tests/tmp`, so each unit gets its own copy);
+/// in normal mode also `src/` with the programs the suite starts.
+fn copy_tree(from: &Path, to: &Path, mode: Mode) -> Option<()> {
     fn copy_dir(from: &Path, to: &Path) {
         std::fs::create_dir_all(to).unwrap();
         for entry in std::fs::read_dir(from).unwrap() {
@@ -212,25 +237,57 @@ fn copy_tree(from: &Path, to: &Path) {
     copy_dir(&from.join("tests"), &to.join("tests"));
     std::fs::create_dir_all(to.join("tests/tmp")).unwrap();
     std::fs::copy(from.join("runtest"), to.join("runtest")).unwrap();
+    if mode == Mode::Normal {
+        use std::os::unix::fs::PermissionsExt as _;
+        let src = to.join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        for tool in ["redis-cli", "redis-benchmark"] {
+            let path = server_util::tool(tool, "apt-get install redis-tools, or run .ci/run")?;
+            std::os::unix::fs::symlink(path, src.join(tool)).unwrap();
+        }
+        let shim = src.join("redis-server");
+        let emu = env!("CARGO_BIN_EXE_emu").replace('\'', "'\\''");
+        std::fs::write(&shim, format!("#!/bin/sh\nexec '{emu}' serve \"$@\"\n")).unwrap();
+        std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    Some(())
 }
 
-/// Runs one unit of the suite against a fresh `emu serve` and checks the result against
-/// `known_failures.txt`. `slot` spaces the suite's own ports between parallel units.
-fn run_unit(unit: &str, slot: u16) {
+/// Runs one unit of the suite in `mode` and checks the result against `known_failures.txt`.
+/// `slot` spaces the suite's own ports between parallel units.
+fn run_unit(mode: Mode, unit: &str, slot: u16) {
     let Some(tree) = suite_tree() else { return };
     let work = tempfile::tempdir().unwrap();
-    copy_tree(&tree, work.path());
-    let emu = Emu::start(work.path());
-    let baseport = 30000 + slot * 40;
-    let output = Command::new("tclsh")
-        .current_dir(work.path())
-        .args(["tests/test_helper.tcl", "--host", "127.0.0.1", "--port"])
-        .arg(emu.port.to_string())
-        .args(["--single", unit, "--timeout", "300", "--baseport"])
-        .arg(baseport.to_string())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run tclsh");
+    if copy_tree(&tree, work.path(), mode).is_none() {
+        return;
+    }
+    let (known, skipped) = known_failures(mode, unit);
+    let mut cmd = Command::new("tclsh");
+    cmd.current_dir(work.path())
+        .args(["tests/test_helper.tcl", "--single", unit])
+        .args(["--clients", "1", "--timeout", "300"]);
+    let emu = match mode {
+        Mode::External => {
+            let emu = Emu::start(work.path());
+            cmd.args(["--host", "127.0.0.1", "--port"])
+                .arg(emu.port.to_string())
+                .arg("--baseport")
+                .arg((30000 + slot * 40).to_string());
+            Some(emu)
+        }
+        Mode::Normal => {
+            // The test server listens below the base port (32 ports), the servers it starts
+            // on the 64 above and (cluster bus) 10000 higher: a range of its own per slot.
+            cmd.arg("--baseport")
+                .arg((12100 + slot * 100).to_string())
+                .args(["--portcount", "64"]);
+            for test in &skipped {
+                cmd.arg("--skiptest").arg(test);
+            }
+            None
+        }
+    };
+    let output = cmd.stdin(Stdio::null()).output().expect("run tclsh");
     drop(emu);
     let text = plain(&String::from_utf8_lossy(&output.stdout))
         + &plain(&String::from_utf8_lossy(&output.stderr));
@@ -238,9 +295,8 @@ fn run_unit(unit: &str, slot: u16) {
     let emu_log = std::fs::read_to_string(work.path().join("emu.log")).unwrap_or_default();
     assert!(
         finished && (!passed.is_empty() || !failures.is_empty()),
-        "{unit}: the suite did not run to its summary\n--- output ---\n{text}\n--- emu ---\n{emu_log}"
+        "{unit} ({mode:?}): the suite did not run to its summary\n--- output ---\n{text}\n--- emu ---\n{emu_log}"
     );
-    let known = known_failures(unit);
     let unexpected: Vec<&Failure> = failures
         .iter()
         .filter(|f| !known.contains(&f.test))
@@ -250,12 +306,12 @@ fn run_unit(unit: &str, slot: u16) {
         use std::io::Write as _;
         let _ = writeln!(
             std::io::stderr(),
-            "{unit}: known failure did not fail (passed or did not run): {stale}"
+            "{unit} ({mode:?}): known failure did not fail (passed or did not run): {stale}"
         );
     }
     assert!(
         unexpected.is_empty(),
-        "{unit}: {} passed, unexpected failures:\n{}\n--- output ---\n{text}",
+        "{unit} ({mode:?}): {} passed, unexpected failures:\n{}\n--- output ---\n{text}",
         passed.len(),
         unexpected
             .iter()
@@ -266,54 +322,63 @@ fn run_unit(unit: &str, slot: u16) {
 }
 
 macro_rules! units {
-    ($($slot:literal $name:ident $unit:literal,)*) => {
+    ($($slot:literal $mode:ident $name:ident $unit:literal,)*) => {
         $(
             #[test]
             fn $name() {
-                run_unit($unit, $slot);
+                run_unit(Mode::$mode, $unit, $slot);
             }
         )*
     };
 }
 
-// Every unit with tests that run against an external server, in the suite's order.
+// The units run (alphabetical), each in the mode CI uses for it: normal where it works (it
+// runs the `external:skip` tests too), external where normal mode meets a missing feature
+// early (AOF files, RDB child processes, CONFIG REWRITE) that external mode does not reach.
 units! {
-    1 bitfield "unit/bitfield",
-    2 bitops "unit/bitops",
-    3 dump "unit/dump",
-    4 expire "unit/expire",
-    5 functions "unit/functions",
-    6 geo "unit/geo",
-    7 hyperloglog "unit/hyperloglog",
-    8 info_command "unit/info-command",
-    9 introspection "unit/introspection",
-    10 introspection_2 "unit/introspection-2",
-    11 keyspace "unit/keyspace",
-    12 latency_monitor "unit/latency-monitor",
-    13 lazyfree "unit/lazyfree",
-    14 multi "unit/multi",
-    15 other "unit/other",
-    16 pause "unit/pause",
-    17 protocol "unit/protocol",
-    18 pubsub "unit/pubsub",
-    19 querybuf "unit/querybuf",
-    20 quit "unit/quit",
-    21 replybufsize "unit/replybufsize",
-    22 scan "unit/scan",
-    23 scripting "unit/scripting",
-    24 slowlog "unit/slowlog",
-    25 sort "unit/sort",
-    26 tracking "unit/tracking",
-    27 type_hash "unit/type/hash",
-    28 type_incr "unit/type/incr",
-    29 type_list "unit/type/list",
-    30 type_list_2 "unit/type/list-2",
-    31 type_list_3 "unit/type/list-3",
-    32 type_set "unit/type/set",
-    33 type_stream "unit/type/stream",
-    34 type_stream_cgroups "unit/type/stream-cgroups",
-    35 type_string "unit/type/string",
-    36 type_zset "unit/type/zset",
+    1 Normal acl "unit/acl",
+    2 Normal acl_v2 "unit/acl-v2",
+    3 Normal auth "unit/auth",
+    4 Normal bitfield "unit/bitfield",
+    5 Normal bitops "unit/bitops",
+    6 Normal dump "unit/dump",
+    7 Normal expire "unit/expire",
+    8 External functions "unit/functions",
+    9 Normal geo "unit/geo",
+    10 Normal hyperloglog "unit/hyperloglog",
+    11 Normal info "unit/info",
+    12 Normal info_command "unit/info-command",
+    13 External introspection "unit/introspection",
+    14 Normal introspection_2 "unit/introspection-2",
+    15 Normal keyspace "unit/keyspace",
+    16 Normal latency_monitor "unit/latency-monitor",
+    17 External lazyfree "unit/lazyfree",
+    18 Normal limits "unit/limits",
+    19 Normal multi "unit/multi",
+    20 Normal networking "unit/networking",
+    21 Normal oom_score_adj "unit/oom-score-adj",
+    22 Normal other "unit/other",
+    23 Normal pause "unit/pause",
+    24 Normal protocol "unit/protocol",
+    25 Normal pubsub "unit/pubsub",
+    26 External querybuf "unit/querybuf",
+    27 Normal quit "unit/quit",
+    28 External replybufsize "unit/replybufsize",
+    29 Normal scan "unit/scan",
+    30 External scripting "unit/scripting",
+    31 Normal slowlog "unit/slowlog",
+    32 Normal sort "unit/sort",
+    33 Normal tracking "unit/tracking",
+    34 Normal type_hash "unit/type/hash",
+    35 Normal type_incr "unit/type/incr",
+    36 Normal type_list "unit/type/list",
+    37 Normal type_list_2 "unit/type/list-2",
+    38 Normal type_list_3 "unit/type/list-3",
+    39 Normal type_set "unit/type/set",
+    40 Normal type_stream "unit/type/stream",
+    41 Normal type_stream_cgroups "unit/type/stream-cgroups",
+    42 Normal type_string "unit/type/string",
+    43 Normal type_zset "unit/type/zset",
 }
 
 #[test]

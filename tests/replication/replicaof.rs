@@ -934,3 +934,107 @@ fn stale_replica_and_exec_match_redis() {
     let want = stale_replica_replies(real.addr);
     assert_eq!(stale_replica_replies(running.addr().unwrap()), want);
 }
+
+/// A master refusing the replica's AUTH: `emu serve` logs Redis's line for it on stdout,
+/// where redis-server logs it (Redis's suite waits for "Unable to AUTH to MASTER" there).
+#[test]
+fn refused_masterauth_is_logged_as_redis() {
+    let Some(master) = start_real_redis_with("a master with a password", &["--requirepass", "pw"])
+    else {
+        return;
+    };
+    let target = format!("127.0.0.1 {}", master.addr.port());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_emu"))
+        .args(["serve", "--port", "0", "--replicaof", &target])
+        .args(["--masterauth", "wrong"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn emu serve");
+    let out = child.stdout.take().unwrap();
+    let _p = EmuProcess(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let line = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("emu serve logged no refused AUTH");
+        if line.contains("AUTH to MASTER") {
+            break line;
+        }
+    };
+    assert!(
+        line.contains("Unable to AUTH to MASTER: -WRONGPASS"),
+        "{line}"
+    );
+}
+
+/// FUNCTION's writing subcommands and FCALL of a function that may write, on a read-only
+/// replica: READONLY as redis-server's replica answers (Redis flags FUNCTION LOAD / DELETE
+/// / FLUSH / RESTORE `write`, and a function without `no-writes` makes FCALL a write);
+/// reads and `no-writes` functions run.
+#[test]
+fn function_writes_on_a_replica_are_refused_as_redis() {
+    let Some(bin) = tool("redis-server", "FUNCTION on a replica needs redis-server") else {
+        return;
+    };
+    let master = Master::spawn_any(&bin);
+    let mut m = Raw::connect(master.addr);
+    let w = b"#!lua name=w\nredis.register_function('fw', function() return redis.call('set', 'x', '1') end)";
+    let r = b"#!lua name=r\nredis.register_function{function_name='fr', callback=function() return 'hi' end, flags={'no-writes'}}";
+    assert_eq!(text(&m.cmd(&[b"FUNCTION", b"LOAD", w])), "$1\r\nw\r\n");
+    assert_eq!(text(&m.cmd(&[b"FUNCTION", b"LOAD", r])), "$1\r\nr\r\n");
+    // `$<len>\r\n<payload>\r\n` (binary: not through `bulks`).
+    let dump = {
+        let raw = m.cmd(&[b"FUNCTION", b"DUMP"]);
+        let at = raw.iter().position(|&b| b == b'\n').unwrap() + 1;
+        raw[at..raw.len() - 2].to_vec()
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(real) = start_real_redis_with(
+        "the reference replica",
+        &["--dir", &dir.path().display().to_string()],
+    ) else {
+        return;
+    };
+    let (_redis, running) = start();
+    let mut e = Raw::connect(running.addr().expect("tcp"));
+    let mut g = Raw::connect(real.addr);
+    let mp = master.addr.port().to_string();
+    for c in [&mut e, &mut g] {
+        c.cmd(&[b"REPLICAOF", b"127.0.0.1", mp.as_bytes()]);
+    }
+    for c in [&mut e, &mut g] {
+        wait_for("the replica's link up with the functions", || {
+            c.cmd(&[b"FCALL_RO", b"fr", b"0"]) == b"$2\r\nhi\r\n"
+        });
+    }
+    let lines: &[&[&[u8]]] = &[
+        &[b"FUNCTION", b"LOAD", b"REPLACE", w],
+        &[b"FUNCTION", b"DELETE", b"w"],
+        &[b"FUNCTION", b"FLUSH"],
+        &[b"FUNCTION", b"RESTORE", &dump, b"REPLACE"],
+        &[b"FCALL", b"fw", b"0"],
+        &[b"FCALL", b"fr", b"0"],
+        &[b"FCALL_RO", b"fr", b"0"],
+        &[b"FUNCTION", b"STATS"],
+        &[b"MULTI"],
+        &[b"FUNCTION", b"DELETE", b"w"],
+        &[b"EXEC"],
+    ];
+    for line in lines {
+        assert_eq!(
+            text(&e.cmd(line)),
+            text(&g.cmd(line)),
+            "{}",
+            String::from_utf8_lossy(&line.join(&b' '))
+        );
+    }
+}

@@ -592,3 +592,38 @@ fn save_without_dir_advances_lastsave() {
         assert_eq!(changes(&mut c), "0", "{cmd}");
     }
 }
+
+/// FLUSHALL with save points configured saves at once, as Redis's
+/// `flushAllDataAndResetRDB`: `rdb_changes_since_last_save` is 0 after it; without save
+/// points the flush counts as changes. Compared with redis-server.
+#[test]
+fn flushall_with_save_points_saves_as_redis() {
+    let Some(real) = start_real_redis("FLUSHALL and the dirty counter") else {
+        return;
+    };
+    let (_redis, running) = start();
+    let changes = |c: &mut Raw| -> String {
+        let info = String::from_utf8(c.cmds("INFO persistence")).unwrap();
+        info.lines()
+            .find_map(|l| l.strip_prefix("rdb_changes_since_last_save:"))
+            .unwrap()
+            .to_string()
+    };
+    let mut seen = Vec::new();
+    for addr in [running.addr().unwrap(), real.addr] {
+        let mut c = Raw::connect(addr);
+        let mut steps = Vec::new();
+        c.cmd(&[b"CONFIG", b"SET", b"save", b""]);
+        c.cmds("SET key value");
+        c.cmds("FLUSHALL");
+        steps.push(changes(&mut c));
+        c.cmd(&[b"CONFIG", b"SET", b"save", b"3600 1 300 100 60 10000"]);
+        c.cmds("SET key value");
+        c.cmds("FLUSHALL");
+        steps.push(changes(&mut c));
+        c.cmd(&[b"CONFIG", b"SET", b"save", b""]);
+        seen.push(steps);
+    }
+    assert_eq!(seen[0], seen[1]);
+    assert_eq!(seen[0][1], "0");
+}

@@ -8,6 +8,8 @@
 //!   `requirepass`, `aclfile`, `databases`, `appendfsync`, `replicaof`, …) become its flags;
 //! - every other one is set as `CONFIG SET` would before the server starts (checked and
 //!   refused as Redis refuses a bad configuration file, naming the line);
+//! - `user <name> <rules…>` defines an ACL user, as `ACL SETUSER <name> <rules…>` (after
+//!   `reset` for the default user);
 //! - `include <file>` reads another file in place.
 //!
 //! Parsing follows Redis 7.0's `main()` and `loadServerConfigFromString`: the file's lines
@@ -188,6 +190,7 @@ fn read_file(path: &Path, depth: usize) -> Result<Vec<Directive>, String> {
 /// order; consecutive `save` lines add up as in a redis.conf.
 pub fn apply(redis: &emu::Redis, directives: &[Directive]) -> Result<(), String> {
     let mut saves: Option<Vec<String>> = None;
+    let mut users = Vec::new();
     let set = |name: &str, value: &str, origin: &str| -> Result<(), String> {
         match redis.with_store(|s| s.config.set_initial(name, value.as_bytes())) {
             Ok(Ok(())) => Ok(()),
@@ -213,6 +216,17 @@ pub fn apply(redis: &emu::Redis, directives: &[Directive]) -> Result<(), String>
                 d.origin
             ));
         }
+        if d.name == "user" && !d.args.is_empty() {
+            if users.iter().any(|u: &&Directive| u.args[0] == d.args[0]) {
+                return Err(format!(
+                    "{}: Error in user declaration '{}': Duplicate user found. A user can only \
+                     be defined once in config files",
+                    d.origin, d.args[0]
+                ));
+            }
+            users.push(d);
+            continue;
+        }
         if emu::config::lookup(d.name.as_bytes()).is_none() {
             return Err(format!(
                 "{}: Bad directive or wrong number of arguments",
@@ -220,6 +234,19 @@ pub fn apply(redis: &emu::Redis, directives: &[Directive]) -> Result<(), String>
             ));
         }
         set(&d.name, &d.args.join(" "), &d.origin)?;
+    }
+    // `user <name> <rules…>` lines, after the other parameters (`acl-pubsub-default` is
+    // read when a user is made), as Redis's `ACLLoadConfiguredUsers`: a new user is made,
+    // the default user (which exists) is reset, then each gets its rules.
+    for d in users {
+        let mut argv: Vec<&[u8]> = vec![b"ACL", b"SETUSER", d.args[0].as_bytes()];
+        if d.args[0] == "default" {
+            argv.push(b"reset");
+        }
+        argv.extend(d.args[1..].iter().map(|a| a.as_bytes()));
+        if let Err(e) = redis.execute(&argv) {
+            return Err(format!("{}: {}", d.origin, e.message()));
+        }
     }
     Ok(())
 }

@@ -51,8 +51,16 @@ pub(super) fn flushall(ctx: &mut Ctx, argv: &[&[u8]]) -> Result<Value> {
         removed += flush_one(ctx, db);
     }
     ctx.store.tracking_invalidate_on_flush();
-    ctx.store.dirty += removed + 1;
+    // As Redis 7.0.15 (`flushAllDataAndResetRDB`): the keys removed, nothing more.
+    ctx.store.dirty += removed;
     ctx.propagate_with(|| argv.iter().map(|a| a.to_vec()).collect());
+    if !ctx.store.config.save.is_empty() {
+        // Redis `flushAllDataAndResetRDB`: with save points configured, FLUSHALL saves at
+        // once (a restart loads the empty dataset) and the changes since the last save start
+        // again at 0 (the save sets that); a failed save is only not counted, as Redis only
+        // logs it.
+        let _ = (ctx.store.services().save)(ctx);
+    }
     Ok(Value::ok())
 }
 
