@@ -1,6 +1,6 @@
 //! redis-py's own test suite (the `tests/` of its 8.2.0 source distribution) run against
-//! `emu serve`, once per protocol (RESP2 and RESP3), each against a fresh server with a data
-//! directory.
+//! `emu serve`, once per protocol (RESP2 and RESP3, one after the other), each against a fresh
+//! server with a data directory.
 //!
 //! What runs: every test module, synchronous and asyncio, except the ones that need
 //! infrastructure other than one server (cluster, sentinel-managed failover scenarios,
@@ -21,9 +21,8 @@
 mod server_util;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 
 const SUITE_VAR: &str = "EMU_REDIS_PY_SUITE";
 const INSTALL_SUITE: &str = "run .ci/run, which downloads redis-py 8.2.0's source distribution \
@@ -112,50 +111,15 @@ fn parse(output: &str) -> (BTreeSet<String>, Option<String>) {
     (failed, summary)
 }
 
-/// `emu serve` on a free port with a data directory, killed when dropped.
-struct Emu {
-    child: Child,
-    port: u16,
-}
-
-impl Emu {
-    fn start(dir: &Path) -> Emu {
-        let port = server_util::free_port();
-        let log = std::fs::File::create(dir.join("emu.log")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_emu"))
-            // DEBUG enabled, as the suite's own CI runs Redis (its connection tests use
-            // DEBUG ERROR to fake LOADING, READONLY and OOM replies).
-            .args(["serve", "--enable-debug-command", "yes", "--port"])
-            .arg(port.to_string())
-            .arg("--dir")
-            .arg(dir.join("data"))
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start emu serve");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "emu serve did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Emu { child, port }
-    }
-}
-
-impl Drop for Emu {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+/// One run at a time: some of the suite's tests listen on fixed ports (test_cwe_404's proxy
+/// on 5380), so two runs at once fail each other's.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn run_suite(protocol: &str) {
     let Some(tree) = suite_tree() else { return };
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let work = tempfile::tempdir().unwrap();
-    let emu = Emu::start(work.path());
+    let emu = server_util::EmuServe::start(work.path());
     let mut cmd = Command::new("python3");
     cmd.current_dir(&tree)
         .args([

@@ -24,8 +24,7 @@ mod server_util;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 /// How the suite tree is found: this variable, else [`default_tree`].
 const SUITE_VAR: &str = "EMU_REDIS_SUITE";
@@ -177,46 +176,6 @@ fn parse(output: &str) -> (Vec<String>, Vec<Failure>, bool) {
     (passed, failures, finished)
 }
 
-/// `emu serve` on a free port with a data directory, killed when dropped.
-struct Emu {
-    child: Child,
-    port: u16,
-}
-
-impl Emu {
-    fn start(dir: &Path) -> Emu {
-        let port = server_util::free_port();
-        let log = std::fs::File::create(dir.join("emu.log")).unwrap();
-        // With a data directory: the suite's DEBUG LOADAOF reloads emu's log there.
-        let data = dir.join("data");
-        let child = Command::new(env!("CARGO_BIN_EXE_emu"))
-            .args(["serve", "--enable-debug-command", "yes", "--port"])
-            .arg(port.to_string())
-            .arg("--dir")
-            .arg(&data)
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start emu serve");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "emu serve did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Emu { child, port }
-    }
-}
-
-impl Drop for Emu {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Copies what `runtest` needs (it writes under `tests/tmp`, so each unit gets its own copy);
 /// in normal mode also `src/` with the programs the suite starts.
 fn copy_tree(from: &Path, to: &Path, mode: Mode) -> Option<()> {
@@ -268,7 +227,7 @@ fn run_unit(mode: Mode, unit: &str, slot: u16) {
         .args(["--clients", "1", "--timeout", "300"]);
     let emu = match mode {
         Mode::External => {
-            let emu = Emu::start(work.path());
+            let emu = server_util::EmuServe::start(work.path());
             cmd.args(["--host", "127.0.0.1", "--port"])
                 .arg(emu.port.to_string())
                 .arg("--baseport")

@@ -374,6 +374,8 @@ fn local_allows_loopback_only() {
             s.config
                 .set_initial("enable-protected-configs", b"local")
                 .unwrap();
+            // As the real one: protected mode off, so the non-loopback client gets as far.
+            s.config.set_initial("protected-mode", b"no").unwrap();
         })
         .unwrap();
     let emu_port = emu_srv.addr().unwrap().port();

@@ -400,3 +400,49 @@ pub fn run_redis_py(script: &str, port: u16, proto: &str) -> Option<String> {
     );
     Some(stdout.trim().to_string())
 }
+
+/// `emu serve` (this build's binary) on a free port, with DEBUG enabled and the data
+/// directory `dir/data` (Redis's suite's DEBUG LOADAOF reloads emu's log there), logging to
+/// `dir/emu.log`; killed when dropped. The suites of Redis and redis-py run against it.
+#[cfg(all(feature = "cli", feature = "server"))]
+pub struct EmuServe {
+    child: std::process::Child,
+    /// Where it listens (127.0.0.1).
+    pub port: u16,
+}
+
+#[cfg(all(feature = "cli", feature = "server"))]
+impl EmuServe {
+    /// Starts it and waits until it accepts connections.
+    pub fn start(dir: &std::path::Path) -> EmuServe {
+        use std::time::Instant;
+        let port = free_port();
+        let log = std::fs::File::create(dir.join("emu.log")).unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_emu"))
+            .args(["serve", "--enable-debug-command", "yes", "--port"])
+            .arg(port.to_string())
+            .arg("--dir")
+            .arg(dir.join("data"))
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start emu serve");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "emu serve did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        EmuServe { child, port }
+    }
+}
+
+#[cfg(all(feature = "cli", feature = "server"))]
+impl Drop for EmuServe {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
