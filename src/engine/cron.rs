@@ -145,8 +145,11 @@ impl Store {
     /// Redis `expireSlaveKeys` (the replica's part of its databases cron): reclaims the
     /// expired keys of [`Master::replica_writes_with_ttl`](crate::engine::repl::Master),
     /// forgetting those that no longer exist or have no TTL. Not after DEBUG
-    /// SET-ACTIVE-EXPIRE 0, nor during a CLIENT PAUSE.
+    /// SET-ACTIVE-EXPIRE 0, nor during a CLIENT PAUSE. As in Redis, about 1 ms per tick at
+    /// most (checked every 64 keys); the next tick resumes after the last key looked at, so
+    /// a replica with many such keys never holds the store for long.
     pub fn expire_replica_writes(&mut self) {
+        use std::ops::Bound::{Excluded, Unbounded};
         if self.repl.replica_writes_with_ttl.is_empty()
             || !self.config.active_expire_enabled
             || self.blocking.is_paused()
@@ -155,16 +158,38 @@ impl Store {
             return;
         }
         let now = self.clock.now_ms();
-        for (db, key) in std::mem::take(&mut self.repl.replica_writes_with_ttl) {
-            let Some(d) = self.dbs.get(db) else { continue };
-            match d.dict.find_slot(&key).and_then(|s| d.dict.at(s).expire()) {
-                Some(at) if crate::keyspace::deadline_passed(at, now) => self.expire_key(db, &key),
-                Some(_) => {
-                    self.repl.replica_writes_with_ttl.insert((db, key));
+        let start = Instant::now();
+        let mut cursor = self.repl.replica_writes_cursor.take();
+        loop {
+            let chunk: Vec<(usize, Vec<u8>)> = {
+                let lower = cursor.as_ref().map_or(Unbounded, Excluded);
+                let set = &self.repl.replica_writes_with_ttl;
+                set.range((lower, Unbounded)).take(64).cloned().collect()
+            };
+            let end = chunk.len() < 64;
+            for (db, key) in chunk {
+                let at = self
+                    .dbs
+                    .get(db)
+                    .and_then(|d| d.dict.find_slot(&key).and_then(|s| d.dict.at(s).expire()));
+                if at.is_none_or(|at| crate::keyspace::deadline_passed(at, now)) {
+                    self.repl.replica_writes_with_ttl.remove(&(db, key.clone()));
+                    if at.is_some() {
+                        self.expire_key(db, &key);
+                    }
                 }
-                None => {}
+                cursor = Some((db, key));
+            }
+            if end {
+                // The whole set was visited: the next tick starts over.
+                cursor = None;
+                break;
+            }
+            if start.elapsed() >= Duration::from_millis(1) {
+                break;
             }
         }
+        self.repl.replica_writes_cursor = cursor;
     }
 
     /// Redis's slow `activeExpireCycle`: reclaims expired keys for at most
@@ -196,6 +221,45 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
+
+    /// A writable replica's own TTL keys are reclaimed by the timer's walk, which resumes
+    /// where it stopped and forgets keys that lost their TTL or are gone.
+    #[test]
+    fn replica_writes_with_ttl_are_walked_and_reclaimed() {
+        use crate::keyspace::{Clock, Object};
+        let mut s = crate::engine::Store::new(
+            crate::config::Config::default(),
+            Clock::Manual(1_000_000),
+            0,
+        );
+        s.repl.set_follow(Some(("127.0.0.1".into(), 1)));
+        for i in 0..1000u32 {
+            let key = format!("k{i}").into_bytes();
+            s.dbs[0].insert(&key, Object::string(b"v".to_vec()), false);
+            // Even keys expire at once, odd ones later; every tenth loses its TTL.
+            let at = if i % 2 == 0 { 1_000_001 } else { 9_000_000 };
+            if i % 10 != 9 {
+                s.dbs[0].set_expire(&key, Some(at));
+            }
+            s.repl.replica_writes_with_ttl.insert((0, key));
+        }
+        s.clock = Clock::Manual(2_000_000);
+        // Enough ticks to walk the whole set whatever the budget allowed per tick.
+        for _ in 0..1000 {
+            s.expire_replica_writes();
+            if s.repl.replica_writes_cursor.is_none() {
+                break;
+            }
+        }
+        assert!(
+            s.repl.replica_writes_cursor.is_none(),
+            "the walk never ended"
+        );
+        assert_eq!(s.dbs[0].len(), 500);
+        assert_eq!(s.expired_keys, 500);
+        // Left: the odd keys that still have a TTL (every tenth has none).
+        assert_eq!(s.repl.replica_writes_with_ttl.len(), 400);
+    }
 
     fn keys(r: &crate::Redis) -> usize {
         r.with_local_store(|s| s.dbs[0].len())

@@ -102,16 +102,9 @@ impl<'a> Ctx<'a> {
             }
             return None;
         };
-        // On a replica the master decides what has expired: its stream sees every key it
-        // has not deleted (Redis `expireIfNeeded` for the master client).
-        if self.store.is_expired(d.dict.at(i), self.now)
-            && self
-                .store
-                .repl
-                .follow
-                .as_ref()
-                .is_none_or(|f| f.client_id != self.session.id)
-        {
+        // (The master's stream on a replica runs with `loading` set, which turns expiry off:
+        // it sees every key its master has not deleted, as Redis's master client does.)
+        if self.store.is_expired(d.dict.at(i), self.now) {
             if self.keyspace_stats && self.first_stat(key) {
                 self.store.keyspace_misses += 1;
             }

@@ -463,6 +463,9 @@ pub struct Master {
     /// while it was a writable replica (`replica-read-only no`). Its master never sends
     /// their expiry, so the timer reclaims them (`Store::expire_replica_writes`).
     pub replica_writes_with_ttl: std::collections::BTreeSet<(usize, Vec<u8>)>,
+    /// Where the timer's walk of [`Master::replica_writes_with_ttl`] resumes (the last key
+    /// it looked at; `None`: from the start).
+    pub replica_writes_cursor: Option<(usize, Vec<u8>)>,
     /// Bumped at every change of [`Master::follow`]'s target, so the server's link
     /// supervisor (which reads it without the store lock) knows to (re)connect or stop.
     pub follow_epoch: Arc<std::sync::atomic::AtomicU64>,
