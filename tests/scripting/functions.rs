@@ -527,14 +527,7 @@ fn debug_reload_options_match_redis() {
         return;
     };
     let want = reload_options(reference.addr);
-    let (redis, running) = start();
-    redis
-        .with_store(|s| {
-            s.config
-                .set_initial("enable-debug-command", b"yes")
-                .unwrap()
-        })
-        .unwrap();
+    let (_redis, running) = crate::server_util::start_debug();
     assert_eq!(reload_options(running.addr().unwrap()), want);
 }
 
